@@ -1,0 +1,99 @@
+"""Drive a baked project as a user would: its own virtualenv, its real `inv` and `alembic`.
+
+Stdlib only, shared by the walkthrough and the template's tests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from dev_env import DEV_VENV, TEMPLATE_ROOT, create_venv, run_quietly, venv_executable
+
+# Variables that would make a baked project's commands see the caller's setup instead of its own.
+LEAKY_VARIABLES = ("DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "ALEMBIC_CONFIG")
+CREATED_REVISION = re.compile(r"^Created revision (\w+): (\S+)$", re.MULTILINE)
+
+USER_MODEL = """
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+"""
+USER_NAME_COLUMN = "    name: Mapped[str | None] = mapped_column(String(100))\n"
+
+
+def bake(output_dir: Path, **answers: str) -> BakedProject:
+    """Bake the template into ``output_dir`` with the defaults and ``answers``."""
+    cookiecutter = venv_executable(DEV_VENV, "cookiecutter")
+    extra = [f"{key}={value}" for key, value in answers.items()]
+    command = [cookiecutter, "--no-input", "--output-dir", output_dir, TEMPLATE_ROOT, *extra]
+    subprocess.run(command, check=True)
+    (project_dir,) = [path for path in output_dir.iterdir() if path.is_dir()]
+    return BakedProject(project_dir)
+
+
+@dataclass
+class BakedProject:
+    path: Path
+
+    @property
+    def venv(self) -> Path:
+        return self.path / ".venv"
+
+    def executable(self, name: str) -> Path:
+        return venv_executable(self.venv, name)
+
+    def install(self) -> None:
+        """Create the project's .venv and install it with its dev extra, as its README says."""
+        create_venv(self.venv)
+        run_quietly([self.executable("python"), "-m", "pip", "install", "-e", ".[dev]"], self.path)
+
+    def environment(self, **overrides: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in LEAKY_VARIABLES}
+        env["PATH"] = f"{self.executable('python').parent}{os.pathsep}{env.get('PATH', '')}"
+        env.update(overrides)
+        return env
+
+    def run(
+        self, *command: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one of the project's own commands (inv, alembic, pytest, ruff); capture output."""
+        return subprocess.run(
+            [self.executable(command[0]), *command[1:]],
+            cwd=cwd or self.path,
+            env=self.environment(**(env or {})),
+            capture_output=True,
+            text=True,
+        )
+
+    def add_user_model(self) -> None:
+        """Add a `users` table to app/models.py, as a user following the README would."""
+        models = self.path / "app" / "models.py"
+        source = models.read_text()
+        source = source.replace(
+            "from sqlalchemy import MetaData\n", "from sqlalchemy import MetaData, String\n"
+        )
+        source = source.replace(
+            "from sqlalchemy.orm import DeclarativeBase\n",
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
+        )
+        models.write_text(source + USER_MODEL)
+
+    def add_user_name_column(self) -> None:
+        """Add a nullable `name` column to the `users` model added by ``add_user_model``."""
+        models = self.path / "app" / "models.py"
+        models.write_text(models.read_text() + USER_NAME_COLUMN)
+
+
+def created_revision(output: str) -> tuple[str, str]:
+    """Return (revision id, path) from the output of `inv db.revision`."""
+    match = CREATED_REVISION.search(output)
+    if match is None:
+        raise ValueError(f"no 'Created revision' line in:\n{output}")
+    return match.group(1), match.group(2)

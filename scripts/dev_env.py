@@ -1,0 +1,60 @@
+"""Create or refresh the template's own virtualenv (.venv) with its dev tools.
+
+Stdlib only: this runs on a fresh machine before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+DEV_VENV = TEMPLATE_ROOT / ".venv"
+# Rewritten after each successful install: a changed pyproject.toml triggers a reinstall.
+STAMP_FILE = DEV_VENV / "dev-tools.sha256"
+# `pip install --group` (PEP 735 dependency groups) needs pip 25.1 or newer.
+PIP_REQUIREMENT = "pip>=25.1"
+
+
+def venv_executable(venv_dir: Path, name: str) -> Path:
+    """Return the path of ``name`` inside ``venv_dir`` on this platform."""
+    if os.name == "nt":
+        return venv_dir / "Scripts" / f"{name}.exe"
+    return venv_dir / "bin" / name
+
+
+def create_venv(venv_dir: Path) -> None:
+    """Create a virtualenv with pip, the way `python -m venv` does on this platform."""
+    venv.EnvBuilder(with_pip=True, symlinks=os.name != "nt").create(venv_dir)
+
+
+def pyproject_digest() -> str:
+    return hashlib.sha256((TEMPLATE_ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def run_quietly(command: list[str | Path], cwd: Path) -> None:
+    """Run ``command``; on failure show its output and stop with its exit code."""
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stdout + completed.stderr)
+        shown = " ".join(str(part) for part in command)
+        sys.exit(f"error: `{shown}` failed (exit {completed.returncode}); see its output above")
+
+
+def ensure_dev_venv() -> Path:
+    """Make sure .venv holds the template's dev tools; return its Python."""
+    python = venv_executable(DEV_VENV, "python")
+    digest = pyproject_digest()
+    if python.exists() and STAMP_FILE.exists() and STAMP_FILE.read_text() == digest:
+        return python
+    print(f"Installing the template's dev tools into {DEV_VENV} (once) ...", flush=True)
+    if not python.exists():
+        create_venv(DEV_VENV)
+    run_quietly([python, "-m", "pip", "install", "--quiet", PIP_REQUIREMENT], TEMPLATE_ROOT)
+    run_quietly([python, "-m", "pip", "install", "--quiet", "--group", "dev"], TEMPLATE_ROOT)
+    STAMP_FILE.write_text(digest)
+    return python

@@ -1,0 +1,98 @@
+"""Baking the template gives a complete, lint-clean project with nothing left unrendered."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+RUFF = [sys.executable, "-m", "ruff"]
+
+
+def test_defaults_bake_into_a_folder_named_by_the_derived_slug(default_bake: Path) -> None:
+    assert default_bake.name == "my_service"
+
+
+def test_slug_is_derived_from_the_project_name(cookies) -> None:
+    result = cookies.bake(extra_context={"project_name": "Billing Gate-Way"})
+    assert result.exit_code == 0, result.exception
+    assert Path(result.project_path).name == "billing_gate_way"
+
+
+def test_no_file_keeps_an_unrendered_cookiecutter_variable(default_bake: Path) -> None:
+    leftovers = [
+        path
+        for path in default_bake.rglob("*")
+        if path.is_file() and "{{ cookiecutter." in path.read_text(errors="replace")
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize(
+    "relative_path",
+    [
+        "pyproject.toml",
+        "alembic.ini",
+        "README.md",
+        ".gitignore",
+        ".env.example",
+        "app/models.py",
+        "app/settings.py",
+        "app/migrations/env.py",
+        "app/migrations/script.py.mako",
+        "app/migrations/versions",
+        "tasks/db.py",
+        "tests/test_migrations.py",
+    ],
+)
+def test_bake_contains_the_initialised_project_layout(
+    default_bake: Path, relative_path: str
+) -> None:
+    assert (default_bake / relative_path).exists()
+
+
+def test_mako_template_is_copied_verbatim_for_alembic_to_render(default_bake: Path) -> None:
+    assert "${message}" in (default_bake / "app/migrations/script.py.mako").read_text()
+
+
+def test_pyproject_declares_runtime_dependencies_and_a_dev_extra(default_bake: Path) -> None:
+    project = tomllib.loads((default_bake / "pyproject.toml").read_text())["project"]
+    runtime = " ".join(project["dependencies"])
+    for dependency in ("alembic", "sqlalchemy", "invoke"):
+        assert dependency in runtime
+    assert any(dev.startswith("pytest") for dev in project["optional-dependencies"]["dev"])
+    assert project["requires-python"] == ">=3.11"
+
+
+def test_alembic_config_points_at_app_migrations(default_bake: Path) -> None:
+    pyproject = tomllib.loads((default_bake / "pyproject.toml").read_text())
+    assert pyproject["tool"]["alembic"]["script_location"] == "%(here)s/app/migrations"
+
+
+def test_gitignore_keeps_secrets_and_local_databases_out_of_git(default_bake: Path) -> None:
+    ignored = (default_bake / ".gitignore").read_text().splitlines()
+    for pattern in (".env", "*.db", ".venv/"):
+        assert pattern in ignored
+
+
+@pytest.mark.parametrize("ruff_command", [["check"], ["format", "--check"]], ids=" ".join)
+def test_baked_project_is_ruff_clean(default_bake: Path, ruff_command: list[str]) -> None:
+    completed = subprocess.run(
+        [*RUFF, *ruff_command, "."], cwd=default_bake, capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_python_version_sets_requires_python_and_ruff_target(cookies) -> None:
+    result = cookies.bake(extra_context={"python_version": "3.13"})
+    assert result.exit_code == 0, result.exception
+    pyproject = tomllib.loads((Path(result.project_path) / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == ">=3.13"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py313"

@@ -1,0 +1,96 @@
+"""Alembic's migration environment, wired to the app's models and settings.
+
+This is Alembic's generic env.py with four additions, each marked: the URL comes from
+app/settings.py, a connection can be handed in, SQLite uses batch mode, and an autogenerate
+run that finds no change writes no file.
+"""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import Connection, create_engine, pool
+from sqlalchemy.engine import make_url
+
+from app.models import Base
+from app.settings import get_settings
+
+# this is the Alembic Config object, which provides
+# access to the values within the .ini and pyproject.toml files in use.
+config = context.config
+
+# Interpret the config file for Python logging.
+# This line sets up loggers basically.
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
+
+logger = logging.getLogger("alembic.env")
+
+# the models' MetaData, for 'autogenerate' support
+target_metadata = Base.metadata
+
+
+def skip_empty_autogenerate(migration_context, revision, directives) -> None:
+    """Write no revision file when autogenerate finds no difference (addition 4)."""
+    cmd_opts = config.cmd_opts
+    if cmd_opts is not None and getattr(cmd_opts, "autogenerate", False):
+        script = directives[0]
+        if script.upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in the models; no revision file written.")
+
+
+def configure_context(**options) -> None:
+    """Configure the migration context with the options both modes share."""
+    dialect_name = options.pop("dialect_name")
+    context.configure(
+        target_metadata=target_metadata,
+        compare_type=True,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table instead (addition 3).
+        render_as_batch=dialect_name == "sqlite",
+        process_revision_directives=skip_empty_autogenerate,
+        **options,
+    )
+
+
+def run_migrations_offline() -> None:
+    """Run migrations in 'offline' mode, printing SQL instead of executing it."""
+    # The URL comes from the app's settings, never from an ini file (addition 1).
+    url = get_settings().database_url
+    configure_context(
+        url=url,
+        dialect_name=make_url(url).get_backend_name(),
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_on(connection: Connection) -> None:
+    """Run migrations on an open connection."""
+    configure_context(connection=connection, dialect_name=connection.dialect.name)
+
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations in 'online' mode, on a connection handed in or one of our own."""
+    # Tests and in-process callers may pass a connection (addition 2), as in Alembic's
+    # "sharing a connection" recipe.
+    shared_connection = config.attributes.get("connection")
+    if shared_connection is not None:
+        run_migrations_on(shared_connection)
+        return
+
+    engine = create_engine(get_settings().database_url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        run_migrations_on(connection)
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,88 @@
+"""Read the service's settings: the real environment first, then the project's own `.env`."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = PROJECT_ROOT / ".env"
+DEFAULT_SQLITE_FILE = PROJECT_ROOT / "{{ cookiecutter.project_slug }}.db"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value together with where it came from: "environment", ".env" or "default"."""
+
+    value: str
+    source: str = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    database: Setting
+
+    @property
+    def database_url(self) -> str:
+        return self.database.value
+
+    def __repr__(self) -> str:
+        # A URL may carry a password; a repr ends up in logs and tracebacks.
+        return f"Settings(database_url={hide_password(self.database_url)!r})"
+
+
+def hide_password(url: str) -> str:
+    """Return ``url`` with its password, if any, replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def default_database_url() -> str:
+    # as_posix: SQLite URLs use forward slashes on every platform.
+    return f"sqlite:///{DEFAULT_SQLITE_FILE.as_posix()}"
+
+
+def anchor_sqlite_path(url: str) -> str:
+    """Resolve a relative SQLite file against the project root, so every folder sees one file."""
+    if not url.startswith("sqlite"):
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    if Path(database).is_absolute():
+        return url
+    anchored = parsed.set(database=(PROJECT_ROOT / database).as_posix())
+    return anchored.render_as_string(hide_password=False)
+
+
+def lookup(name: str, default: str, env_file_values: dict[str, str | None]) -> Setting:
+    """Find ``name`` in the environment, then in `.env`, else fall back to ``default``."""
+    if os.environ.get(name):
+        return Setting(os.environ[name], "environment")
+    if env_file_values.get(name):
+        return Setting(env_file_values[name], ".env")
+    return Setting(default, "default")
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """Load the settings once per process."""
+    # Only the project's own .env: searching parent folders would let a stray file elsewhere
+    # on the machine silently point the service at another database.
+    env_file_values = dotenv_values(ENV_FILE) if ENV_FILE.is_file() else {}
+    database = lookup("DATABASE_URL", default_database_url(), env_file_values)
+    return Settings(database=Setting(anchor_sqlite_path(database.value), database.source))

@@ -1,0 +1,10 @@
+"""The project's invoke tasks; `inv --list` shows them all.
+
+Task modules import nothing heavy at load time, so listing tasks and shell completion stay fast.
+"""
+
+from invoke import Collection
+
+from tasks import db
+
+ns = Collection(db)

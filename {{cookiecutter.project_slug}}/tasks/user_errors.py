@@ -1,0 +1,82 @@
+"""Turn the errors a user can cause into one line and exit code 1; bugs still raise."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from invoke import Exit
+
+# Alembic errors whose text says what happened but not what to do about it.
+ALEMBIC_ERROR_HINTS = {
+    "Target database is not up to date.": (
+        " Autogenerate compares the models with a database at head:"
+        " run `inv db.upgrade` first, then `inv db.revision` again."
+    ),
+}
+
+
+def describe_user_error(error: BaseException) -> str | None:
+    """Say what went wrong and what to do, or return None when ``error`` is a bug."""
+    # Imported here, not at module level: `inv --list` must not pay for Alembic or SQLAlchemy.
+    from alembic.util import CommandError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from app.settings import get_settings, hide_password
+
+    if isinstance(error, CommandError):
+        hint = ALEMBIC_ERROR_HINTS.get(str(error), "")
+        return f"{error}{hint}"
+    if isinstance(error, ModuleNotFoundError) and raised_while_loading_driver(error):
+        return (
+            f"the database driver {error.name!r} named by DATABASE_URL is not installed; "
+            f"install it into this environment (python -m pip install {error.name})"
+        )
+    if isinstance(error, (ArgumentError, NoSuchModuleError)):
+        return f"DATABASE_URL is not a usable SQLAlchemy URL ({error}); check it with `inv db.url`"
+    if isinstance(error, DBAPIError):
+        url = hide_password(get_settings().database_url)
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        return f"database error at {url}: {reason}"
+    return None
+
+
+def raised_while_loading_driver(error: BaseException) -> bool:
+    """Tell whether ``error`` escaped from a SQLAlchemy dialect importing its DB-API driver."""
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback is not None and traceback.tb_frame.f_code.co_name == "import_dbapi"
+
+
+def redact_password(text: str) -> str:
+    """Remove the database password from ``text`` wherever a driver may have echoed it."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from app.settings import get_settings
+
+    try:
+        password = make_url(get_settings().database_url).password
+    except ArgumentError:
+        return text
+    return text.replace(password, "***") if password else text
+
+
+def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a task so that a user-caused failure ends in one line on stderr and exit code 1."""
+
+    @functools.wraps(task_body)
+    def run_task(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return task_body(*args, **kwargs)
+        except Exit:
+            raise
+        except Exception as error:
+            message = describe_user_error(error)
+            if message is None:
+                raise
+            raise Exit(f"error: {redact_password(message)}", code=1) from None
+
+    return run_task
