@@ -63,9 +63,7 @@ def protected_environments_in(setting: str | list[str] | tuple[str, ...]) -> lis
     return [name.strip() for name in names if name.strip()]
 
 
-def protected_environment(
-    current: str, recorded: str | None, protected: list[str]
-) -> str | None:
+def protected_environment(current: str, recorded: str | None, protected: list[str]) -> str | None:
     """Return the protected environment this database belongs to, or None when it is unguarded."""
     for environment in (current, recorded):
         if environment in protected:

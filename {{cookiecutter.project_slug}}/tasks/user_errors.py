@@ -14,7 +14,7 @@ ALEMBIC_ERROR_HINTS = {
         " Autogenerate compares the models with a database at head:"
         " run `inv db.upgrade` first, then `inv db.revision` again."
     ),
-    "Multiple head": "; run `inv db.merge -m \"Merge heads\"` to join them into one",
+    "Multiple head": '; run `inv db.merge -m "Merge heads"` to join them into one',
     "downgrade with --sql requires": "; or use `inv db.plan -r REV` to plan from the database",
 }
 
@@ -38,7 +38,9 @@ def describe_user_error(error: BaseException) -> str | None:
             f"install it into this environment (python -m pip install {error.name})"
         )
     if isinstance(error, (ArgumentError, NoSuchModuleError)):
-        return f"DATABASE_URL is not a usable SQLAlchemy URL ({error}); check it with `inv db.url`"
+        # SQLAlchemy appends a multi-line list of valid forms; the first line says what is wrong.
+        reason = str(error).splitlines()[0]
+        return f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); check it with `inv db.url`"
     if isinstance(error, DBAPIError):
         url = hide_password(get_settings().database_url)
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
