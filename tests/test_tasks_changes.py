@@ -19,6 +19,7 @@ def migrated_twice(project: BakedProject, env: dict[str, str] | None = None) -> 
     """Give the project two revisions (users, then users.name) and apply both."""
     project.add_user_model()
     first = make_revision(project, "Initial migration")
+    project.inv("db.upgrade", env=env)
     project.add_user_name_column()
     second = make_revision(project, "Add user name")
     project.inv("db.upgrade", env=env)
@@ -84,7 +85,7 @@ def test_upgrade_and_downgrade_print_sql_without_touching_the_database(
     project.add_user_model()
     first = make_revision(project, "Initial migration")
     assert "CREATE TABLE users" in project.inv("db.upgrade", "--sql").stdout
-    assert not database(project).exists()
+    assert "users" not in tables(project) and applied(project) == set()
     assert "DROP TABLE users" in project.inv("db.downgrade", "--sql", "-r", f"{first}:base").stdout
     error = project.inv("db.downgrade", "--sql", code=1).stderr
     assert "requires <fromrev>:<torev>" in error and "inv db.plan" in error

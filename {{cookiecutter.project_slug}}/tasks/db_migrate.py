@@ -17,13 +17,13 @@ SQL_HELP = "Print the SQL instead of running it (offline; the database is not to
 YES_HELP = "Run even when the environment is protected, without asking"
 
 
-def report_written(kind: str, written: Any) -> None:
-    """Print `Created <kind> <id>: <path>`, the path relative to the project root."""
+def report_written(written: Any) -> None:
+    """Print `Created revision <id>: <path>`, the path relative to the project root."""
     from app.settings import PROJECT_ROOT
 
     path = Path(written.path)
     shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
-    print(f"Created {kind} {written.revision}: {shown}")
+    print(f"Created revision {written.revision}: {shown}")
 
 
 @task(
@@ -56,7 +56,7 @@ def revision(c: Context, message: str, empty: bool = False) -> None:
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
-    report_written("revision", written)
+    report_written(written)
     for operation in collector.found:
         print(f"warning: {operation} may lose data; read the revision before applying it")
 
@@ -73,7 +73,7 @@ def merge(c: Context, message: str) -> None:
     config = build_alembic_config(quiet=True)
     if len(ScriptDirectory.from_config(config).get_heads()) < 2:
         raise Exit("error: the history has one head; there is nothing to merge", code=1)
-    report_written("merge revision", command.merge(config, "heads", message=message))
+    report_written(command.merge(config, "heads", message=message))
 
 
 @task(
