@@ -1,4 +1,4 @@
-"""The read-only `db` tasks (status, current, check, plan, heads, history, show, url) via real `inv`."""
+"""The read-only `db` tasks (status, current, check, plan, history, url...) through real `inv`."""
 
 from __future__ import annotations
 
