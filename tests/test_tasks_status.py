@@ -168,3 +168,36 @@ def test_a_failing_task_never_prints_the_password(project: BakedProject, task: s
     assert completed.stderr.startswith("error: ") and len(completed.stderr.splitlines()) == 1
     assert "app:***@" in completed.stderr
     assert "Sup3r-Secret" not in completed.stdout + completed.stderr
+
+
+def listed_tasks(project: BakedProject) -> list[str]:
+    listing = project.inv("--list").stdout
+    return re.findall(r"^\s+(db\.\w+)\s", listing, re.MULTILINE)
+
+
+def test_the_readme_task_table_matches_inv_list(project: BakedProject) -> None:
+    readme = (project.path / "README.md").read_text()
+    documented = re.findall(r"^\| `inv (db\.\w+)[^`]*` \|", readme, re.MULTILINE)
+    assert sorted(documented) == sorted(listed_tasks(project))
+    assert "inv --print-completion-script bash" in readme
+
+
+def test_every_flag_of_every_task_has_help_text(project: BakedProject) -> None:
+    for task in listed_tasks(project):
+        options = project.inv("--help", task).stdout.partition("Options:")[2]
+        for line in options.splitlines():
+            if line.strip().startswith("-"):
+                assert re.match(r"\s+-\S.*?\S\s{2,}\S", line), f"{task}: {line}"
+
+
+def test_listing_tasks_imports_neither_sqlalchemy_nor_alembic(project: BakedProject) -> None:
+    completed = project.run("python", "-X", "importtime", "-m", "invoke", "--list")
+    assert completed.returncode == 0, completed.stderr
+    imported = {line.split("|")[-1].strip() for line in completed.stderr.splitlines()}
+    assert "invoke" in imported
+    assert not {name for name in imported if name.startswith(("sqlalchemy", "alembic"))}
+
+
+def test_bash_completion_completes_db_task_names(project: BakedProject) -> None:
+    assert "complete" in project.inv("--print-completion-script", "bash").stdout
+    assert "db.status" in project.inv("--complete", "--", "inv", "db.").stdout
