@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -182,3 +185,39 @@ def test_protected_environments_come_from_the_environment(project: BakedProject)
     env = {"INVOKE_DB_PROTECTED_ENVIRONMENTS": "qa,staging"}
     assert "staging database" in project.inv("db.redo", code=1, env=env).stderr
     project.inv("db.redo", env={"APP_ENV": "production", "INVOKE_DB_PROTECTED_ENVIRONMENTS": ""})
+
+
+def answer_on_a_terminal(
+    project: BakedProject, answer: str, *arguments: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run `inv ARGUMENTS` with a terminal as stdin, typing ``answer`` at its prompt."""
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, f"{answer}\n".encode())
+        return subprocess.run(
+            [project.executable("inv"), *arguments],
+            cwd=project.path,
+            env=project.environment(**env),
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+
+
+def test_on_a_terminal_a_protected_task_asks_for_the_environment_name(
+    project: BakedProject,
+) -> None:
+    first, second = migrated_twice(project)
+    production = {"APP_ENV": "production"}
+    declined = answer_on_a_terminal(project, "yes", "db.downgrade", env=production)
+    assert declined.returncode == 1 and "cancelled" in declined.stderr
+    assert "Type 'production' to downgrade" in declined.stdout
+    assert applied(project) == {second}
+
+    confirmed = answer_on_a_terminal(project, "production", "db.downgrade", env=production)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert applied(project) == {first}
