@@ -29,15 +29,11 @@ def record_on_first_migration(ctx: Any, step: Any, heads: Any, run_args: Any) ->
     record_environment(ctx.connection, get_settings().environment.value)
 
 
-def environment_table(metadata: Any = None) -> Any:
+def environment_table() -> Any:
     """Describe the one-row table that holds the recorded environment."""
     from sqlalchemy import Column, MetaData, String, Table
 
-    return Table(
-        ENVIRONMENT_TABLE,
-        metadata if metadata is not None else MetaData(),
-        Column("environment", String(64), primary_key=True),
-    )
+    return Table(ENVIRONMENT_TABLE, MetaData(), Column("environment", String(64), primary_key=True))
 
 
 def record_environment(connection: Connection, environment: str) -> None:

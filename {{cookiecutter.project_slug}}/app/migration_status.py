@@ -21,6 +21,15 @@ class StatusExit(enum.IntEnum):
     UNREACHABLE = 5
 
 
+# What `inv db.status` says about each state it can report, and what to do about it.
+STATUS_ADVICE = {
+    StatusExit.UP_TO_DATE: "up to date",
+    StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
+    StatusExit.DRIFT: 'the models changed without a revision: run `inv db.revision -m "..."`',
+    StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
+}
+
+
 @dataclass(frozen=True)
 class RevisionState:
     revision: str

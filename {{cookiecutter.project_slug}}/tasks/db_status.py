@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from json import dumps
+from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
 from tasks.user_errors import exit_on_user_error
 
-STATE_MESSAGES = {
-    0: "up to date",
-    2: "pending migrations: run `inv db.upgrade`",
-    3: 'the models changed without a revision: run `inv db.revision -m "..."`',
-    4: 'several heads: run `inv db.merge -m "Merge heads"`',
-}
+if TYPE_CHECKING:
+    from app.migration_status import MigrationStatus
 
 
 @task(help={"json": "Print a JSON object (current, heads, revisions, drift) instead of a table"})
@@ -51,8 +48,10 @@ def print_json(document: dict) -> None:
     print(dumps(document, indent=2))
 
 
-def print_table(state) -> None:
+def print_table(state: MigrationStatus) -> None:
     """Print the revisions newest first, then current, heads, drift and the verdict."""
+    from app.migration_status import STATUS_ADVICE
+
     for revision in state.revisions:
         mark = "applied" if revision.applied else "pending"
         head = " (head)" if revision.is_head else ""
@@ -65,4 +64,4 @@ def print_table(state) -> None:
         print("drift:   not checked until the database is at head")
     else:
         print(f"drift:   {'; '.join(state.drift) or 'none'}")
-    print(f"status:  {STATE_MESSAGES[int(state.exit_code)]}")
+    print(f"status:  {STATUS_ADVICE[state.exit_code]}")
