@@ -72,6 +72,18 @@ class BakedProject:
             text=True,
         )
 
+    def inv(
+        self, *arguments: str, code: int = 0, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `inv ARGUMENTS`, failing unless it exits with ``code`` and prints no traceback."""
+        completed = self.run("inv", *arguments, env=env)
+        if completed.returncode != code or "Traceback" in completed.stderr:
+            raise AssertionError(
+                f"inv {' '.join(arguments)} exited {completed.returncode}, expected {code}\n"
+                f"{completed.stdout}{completed.stderr}"
+            )
+        return completed
+
     def add_user_model(self) -> None:
         """Add a `users` table to app/models.py, as a user following the README would."""
         models = self.path / "app" / "models.py"

@@ -41,6 +41,8 @@ def schema(database: Path) -> tuple[set[str], dict[str, set[str]]]:
         if "alembic_version" in columns:
             versions = {row[0] for row in connection.execute("SELECT * FROM alembic_version")}
     columns.pop("alembic_version", None)
+    # Bookkeeping of the protected-environment guard, not part of the app's schema.
+    columns.pop("alembic_environment", None)
     return versions, columns
 
 

@@ -27,6 +27,8 @@ class Settings:
     """Everything the service reads from its environment."""
 
     database: Setting
+    # APP_ENV names the deployment ("development", "production", ...); tasks guard on it.
+    environment: Setting
 
     @property
     def database_url(self) -> str:
@@ -85,4 +87,7 @@ def get_settings() -> Settings:
     # on the machine silently point the service at another database.
     env_file_values = dotenv_values(ENV_FILE) if ENV_FILE.is_file() else {}
     database = lookup("DATABASE_URL", default_database_url(), env_file_values)
-    return Settings(database=Setting(anchor_sqlite_path(database.value), database.source))
+    return Settings(
+        database=Setting(anchor_sqlite_path(database.value), database.source),
+        environment=lookup("APP_ENV", "development", env_file_values),
+    )

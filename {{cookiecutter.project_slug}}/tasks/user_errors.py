@@ -8,33 +8,39 @@ from typing import Any
 
 from invoke import Exit
 
-# Alembic errors whose text says what happened but not what to do about it.
+# Alembic errors whose text says what happened but not what to do about it, by how they start.
 ALEMBIC_ERROR_HINTS = {
     "Target database is not up to date.": (
         " Autogenerate compares the models with a database at head:"
         " run `inv db.upgrade` first, then `inv db.revision` again."
     ),
+    "Multiple head": '; run `inv db.merge -m "Merge heads"` to join them into one',
+    "downgrade with --sql requires": "; or use `inv db.plan -r REV` to plan from the database",
 }
 
 
 def describe_user_error(error: BaseException) -> str | None:
     """Say what went wrong and what to do, or return None when ``error`` is a bug."""
     # Imported here, not at module level: `inv --list` must not pay for Alembic or SQLAlchemy.
+    from alembic.script.revision import RevisionError
     from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
     from app.settings import get_settings, hide_password
 
-    if isinstance(error, CommandError):
-        hint = ALEMBIC_ERROR_HINTS.get(str(error), "")
-        return f"{error}{hint}"
+    if isinstance(error, (CommandError, RevisionError)):
+        text = str(error)
+        hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
+        return text + "".join(hints[:1])
     if isinstance(error, ModuleNotFoundError) and raised_while_loading_driver(error):
         return (
             f"the database driver {error.name!r} named by DATABASE_URL is not installed; "
             f"install it into this environment (python -m pip install {error.name})"
         )
     if isinstance(error, (ArgumentError, NoSuchModuleError)):
-        return f"DATABASE_URL is not a usable SQLAlchemy URL ({error}); check it with `inv db.url`"
+        # SQLAlchemy appends a multi-line list of valid forms; the first line says what is wrong.
+        reason = str(error).splitlines()[0]
+        return f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); check it with `inv db.url`"
     if isinstance(error, DBAPIError):
         url = hide_password(get_settings().database_url)
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
 
+from app import environment_guard
 from app.models import Base
 from app.settings import get_settings
 
@@ -49,6 +50,10 @@ def configure_context(**options) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead (addition 3).
         render_as_batch=dialect_name == "sqlite",
         process_revision_directives=skip_empty_autogenerate,
+        # The environment guard: record APP_ENV on a first migration, hide its table from
+        # autogenerate (see app/environment_guard.py).
+        on_version_apply=environment_guard.record_on_first_migration,
+        include_name=environment_guard.include_name,
         **options,
     )
 

@@ -1,0 +1,132 @@
+"""Compare the database with the migration history and the models: applied, pending, drift."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+
+class StatusExit(enum.IntEnum):
+    """Exit codes of `inv db.status`, one per state, so CI can tell them apart."""
+
+    UP_TO_DATE = 0
+    PENDING = 2
+    DRIFT = 3
+    SEVERAL_HEADS = 4
+    UNREACHABLE = 5
+
+
+# What `inv db.status` says about each state it can report, and what to do about it.
+STATUS_ADVICE = {
+    StatusExit.UP_TO_DATE: "up to date",
+    StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
+    StatusExit.DRIFT: 'the models changed without a revision: run `inv db.revision -m "..."`',
+    StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
+}
+
+
+@dataclass(frozen=True)
+class RevisionState:
+    revision: str
+    message: str
+    applied: bool
+    is_head: bool
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """The database's place in the history, and how the models differ from it."""
+
+    current: list[str]
+    heads: list[str]
+    revisions: list[RevisionState]
+    # None when the database is not at head: the comparison would only repeat what is pending.
+    drift: list[str] | None
+
+    @property
+    def exit_code(self) -> StatusExit:
+        if len(self.heads) > 1:
+            return StatusExit.SEVERAL_HEADS
+        if set(self.current) != set(self.heads):
+            return StatusExit.PENDING
+        if self.drift:
+            return StatusExit.DRIFT
+        return StatusExit.UP_TO_DATE
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "current": self.current,
+            "heads": self.heads,
+            "revisions": [vars(state) for state in self.revisions],
+            "drift": self.drift,
+            "exit_code": int(self.exit_code),
+        }
+
+
+def current_heads(connection: Connection) -> list[str]:
+    """Return the revisions stamped in the database's version table (none when it is empty)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return list(MigrationContext.configure(connection).get_current_heads())
+
+
+def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
+    """Return every revision at or below the database's current heads."""
+    if not current:
+        return set()
+    return {rev.revision for rev in script.iterate_revisions(current, "base")}
+
+
+def model_drift(connection: Connection) -> list[str]:
+    """Describe each difference between the models and the database, as autogenerate sees it."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from app.environment_guard import include_name
+    from app.models import Base
+
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": include_name}
+    )
+    return [describe_difference(diff) for diff in compare_metadata(context, Base.metadata)]
+
+
+def describe_difference(diff: Any) -> str:
+    """Render one `compare_metadata` entry as `add_column users.name`-style text."""
+    # Column modifications come as a list of tuples, everything else as one tuple.
+    if isinstance(diff, list):
+        kind, _schema, table, column = diff[0][:4]
+        return f"{kind} {table}.{column}"
+    kind, subject = diff[0], diff[1]
+    if kind in ("add_column", "remove_column"):
+        return f"{kind} {diff[2]}.{diff[3].name}"
+    name = getattr(subject, "name", None) or getattr(subject, "fullname", "") or str(subject)
+    return f"{kind} {name}"
+
+
+def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
+    """Read where the database stands, on one connection, against the history in ``script``."""
+    current = current_heads(connection)
+    heads = list(script.get_heads())
+    applied = applied_revisions(script, current)
+    revisions = [
+        RevisionState(
+            revision=rev.revision,
+            message=(rev.doc or "").strip(),
+            applied=rev.revision in applied,
+            is_head=rev.is_head,
+        )
+        for rev in script.walk_revisions()
+    ]
+    at_head = set(current) == set(heads)
+    return MigrationStatus(
+        current=current,
+        heads=heads,
+        revisions=revisions,
+        drift=model_drift(connection) if at_head else None,
+    )

@@ -1,0 +1,124 @@
+"""Tasks that write revisions and move the database along them: revision, merge, upgrade, downgrade.
+
+Each task calls Alembic's Python API in-process with the config from app/alembic_config.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from invoke import Context, Exit, task
+
+from tasks.protection import confirm_destructive
+from tasks.user_errors import exit_on_user_error
+
+SQL_HELP = "Print the SQL instead of running it (offline; the database is not touched)"
+YES_HELP = "Run even when the environment is protected, without asking"
+
+
+def report_written(written: Any) -> None:
+    """Print `Created revision <id>: <path>`, the path relative to the project root."""
+    from app.settings import PROJECT_ROOT
+
+    path = Path(written.path)
+    shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+    print(f"Created revision {written.revision}: {shown}")
+
+
+@task(
+    help={
+        "message": "What the revision does, e.g. 'Add users table' (becomes part of the file name)",
+        "empty": "Write a blank revision to fill in by hand instead of autogenerating from models",
+    }
+)
+@exit_on_user_error
+def revision(c: Context, message: str, empty: bool = False) -> None:
+    """Create a revision from the differences between the models and the database."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from app.alembic_config import build_alembic_config
+    from app.revision_review import DestructiveOperationCollector
+
+    config = build_alembic_config(autogenerate=not empty, quiet=True)
+    heads = ScriptDirectory.from_config(config).get_heads()
+    if len(heads) > 1:
+        raise Exit(
+            f"error: the history has several heads ({', '.join(heads)});"
+            ' run `inv db.merge -m "Merge heads"` first',
+            code=1,
+        )
+    collector = DestructiveOperationCollector()
+    written = command.revision(
+        config, message=message, autogenerate=not empty, process_revision_directives=collector
+    )
+    if not written:
+        print("No changes detected in the models; no revision file written.")
+        return
+    report_written(written)
+    for operation in collector.found:
+        print(f"warning: {operation} may lose data; read the revision before applying it")
+
+
+@task(help={"message": "What the merge joins, e.g. 'Merge heads' (becomes part of the file name)"})
+@exit_on_user_error
+def merge(c: Context, message: str) -> None:
+    """Merge every head into one revision."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from app.alembic_config import build_alembic_config
+
+    config = build_alembic_config(quiet=True)
+    if len(ScriptDirectory.from_config(config).get_heads()) < 2:
+        raise Exit("error: the history has one head; there is nothing to merge", code=1)
+    report_written(command.merge(config, "heads", message=message))
+
+
+@task(
+    help={
+        "revision": "Target revision, e.g. 4f8376af1811 or +1 (default: head)",
+        "sql": SQL_HELP,
+    }
+)
+@exit_on_user_error
+def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
+    """Apply migrations up to head, or up to the revision given with -r."""
+    from alembic import command
+
+    from app.alembic_config import build_alembic_config
+
+    command.upgrade(build_alembic_config(), revision, sql=sql)
+
+
+@task(
+    help={
+        "revision": "Target revision, e.g. 4f8376af1811 or base (default: -1, one step)",
+        "sql": SQL_HELP + "; needs a range, e.g. -r 4f8376af1811:base",
+        "yes": YES_HELP,
+    }
+)
+@exit_on_user_error
+def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = False) -> None:
+    """Revert the last migration, or every migration after the revision given with -r."""
+    from alembic import command
+
+    from app.alembic_config import build_alembic_config
+    from app.announced_downgrade import downgrade_announcing
+
+    if sql:
+        command.downgrade(build_alembic_config(), revision, sql=True)
+        return
+    confirm_destructive(c, "downgrade", yes)
+    downgrade_announcing(build_alembic_config(), revision, announce_reverts)
+
+
+def announce_reverts(scripts: list[Any]) -> None:
+    """List the revisions a downgrade is about to revert, newest first."""
+    if not scripts:
+        print("Nothing to revert: the database is already at the target.")
+        return
+    print(f"Reverting {len(scripts)} revision(s):")
+    for script in scripts:
+        print(f"  {script.revision}  {(script.doc or '').strip()}")

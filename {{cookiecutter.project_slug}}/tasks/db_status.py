@@ -1,0 +1,67 @@
+"""The one-screen summary of the migrations: `inv db.status`, with exit codes CI can branch on."""
+
+from __future__ import annotations
+
+from json import dumps
+from typing import TYPE_CHECKING
+
+from invoke import Context, Exit, task
+
+from tasks.user_errors import exit_on_user_error
+
+if TYPE_CHECKING:
+    from app.migration_status import MigrationStatus
+
+
+@task(help={"json": "Print a JSON object (current, heads, revisions, drift) instead of a table"})
+@exit_on_user_error
+def status(c: Context, json: bool = False) -> None:
+    """Show every revision as applied or pending, the heads, and model drift, in one screen."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import DBAPIError
+
+    from app.alembic_config import build_alembic_config
+    from app.database import get_engine
+    from app.migration_status import StatusExit, read_status
+    from app.settings import get_settings, hide_password
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    try:
+        with get_engine().connect() as connection:
+            state = read_status(script, connection)
+    except DBAPIError as error:
+        where = hide_password(get_settings().database_url)
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise Exit(
+            f"error: cannot reach the database at {where} ({reason}); check `inv db.url`",
+            code=StatusExit.UNREACHABLE,
+        ) from None
+    if json:
+        print_json(state.as_json())
+    else:
+        print_table(state)
+    if state.exit_code:
+        raise Exit(code=state.exit_code)
+
+
+def print_json(document: dict) -> None:
+    print(dumps(document, indent=2))
+
+
+def print_table(state: MigrationStatus) -> None:
+    """Print the revisions newest first, then current, heads, drift and the verdict."""
+    from app.migration_status import STATUS_ADVICE
+
+    for revision in state.revisions:
+        mark = "applied" if revision.applied else "pending"
+        head = " (head)" if revision.is_head else ""
+        print(f"  [{mark}]  {revision.revision}{head}  {revision.message}")
+    if not state.revisions:
+        print("  (no revisions yet)")
+    print(f"current: {', '.join(state.current) or 'none'}")
+    print(f"heads:   {', '.join(state.heads) or 'none'}")
+    if state.drift is None:
+        print("drift:   not checked until the database is at head")
+    else:
+        print(f"drift:   {'; '.join(state.drift) or 'none'}")
+    print(f"status:  {STATUS_ADVICE[state.exit_code]}")
