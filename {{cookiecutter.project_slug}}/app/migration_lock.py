@@ -127,12 +127,25 @@ def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[None]:
             text("SELECT GET_LOCK(:name, :timeout)"), {"name": name, "timeout": timeout}
         )
         if acquired != 1:
-            holder = locking.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name})
-            raise timed_out(f"MySQL connection id {holder}", timeout)
+            raise timed_out(mysql_lock_holder(locking, name), timeout)
         try:
             yield
         finally:
             locking.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
+
+
+def mysql_lock_holder(locking: Connection, name: str) -> str:
+    """Describe the connection holding the named lock, from the process list."""
+    holder = locking.execute(
+        text(
+            "SELECT ID AS id, USER AS user, HOST AS host FROM information_schema.PROCESSLIST"
+            " WHERE ID = IS_USED_LOCK(:name)"
+        ),
+        {"name": name},
+    ).first()
+    if holder is None:
+        return "holder unknown"
+    return f"MySQL connection id {holder.id}, user {holder.user!r}, client {holder.host}"
 
 
 @contextmanager

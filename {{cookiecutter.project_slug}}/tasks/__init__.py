@@ -5,6 +5,8 @@ Task modules import nothing heavy at load time, so listing tasks and shell compl
 
 from invoke import Collection
 
-from tasks import db
+from tasks import db, migration_recovery
 
-ns = Collection(db)
+db_tasks = Collection.from_module(db)
+db_tasks.add_task(migration_recovery.clear_migration_mark)
+ns = Collection(db_tasks)
