@@ -105,3 +105,22 @@ def start(project: BakedProject, *command: str, **env: str) -> subprocess.Popen[
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+FIRST_TABLE = """\
+    op.create_table("first", sa.Column("id", sa.Integer, primary_key=True))"""
+# Changes the schema twice, then fails: a half-applied migration unless DDL rolls back.
+FAILING_HALF_WAY = """\
+    op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))
+    with op.batch_alter_table("first") as batch:
+        batch.add_column(sa.Column("extra", sa.String(20)))
+    raise RuntimeError("this migration fails half-way")"""
+# Changes the schema, then waits to be killed.
+KILLED_HALF_WAY = """\
+    import time
+
+    op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))
+    print("half-way", flush=True)
+    time.sleep(600)"""
+SECOND_TABLE = """\
+    op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))"""

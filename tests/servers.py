@@ -150,4 +150,6 @@ def safety_project(safety_installed_project: BakedProject) -> Iterator[BakedProj
     """The installed project with server drivers, reset to the fresh bake after each test."""
     yield safety_installed_project
     git(safety_installed_project.path, "checkout", "--quiet", "--", ".")
-    git(safety_installed_project.path, "clean", "--quiet", "-fdx", "-e", ".venv", "-e", "*.egg-info")
+    git(
+        safety_installed_project.path, "clean", "--quiet", "-fdx", "-e", ".venv", "-e", "*.egg-info"
+    )

@@ -63,7 +63,9 @@ def test_lock_timeout_fails_in_one_line_naming_the_holder(
     }[database.kind]
     assert expected_holder in error
     assert raw.returncode != 0  # alembic itself exits 255 on a CommandError
-    assert "holds the migration lock" in one_error_line(raw.stderr, prefix="ERROR [alembic.util.messaging] ")
+    assert "holds the migration lock" in one_error_line(
+        raw.stderr, prefix="ERROR [alembic.util.messaging] "
+    )
     assert database.revisions() == set()
 
 
