@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import pymysql
 import psycopg
+import pymysql
 import pytest
 from baked_project import BakedProject
 from dev_env import run_quietly
