@@ -30,10 +30,9 @@ def test_concurrent_upgrades_all_succeed_and_run_each_migration_once(
     write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
     write_revision(safety_project, "aaaa00000002", "aaaa00000001", LOGGING_SECOND)
     commands = [("inv", "db.upgrade"), ("alembic", "upgrade", "head")]
-    runs = [
-        start(safety_project, *commands[index % 2], DATABASE_URL=database.url)
-        for index in range(CONCURRENT_RUNS)
-    ]
+    # A generous bound: on a loaded CI machine six interpreters may start slowly.
+    env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "240"}
+    runs = [start(safety_project, *commands[index % 2], **env) for index in range(CONCURRENT_RUNS)]
     outcomes = [(run.wait(timeout=300), run.stderr.read()) for run in runs]
     assert [code for code, _ in outcomes] == [0] * CONCURRENT_RUNS, outcomes
     logged = sorted(row[0] for row in database.query("SELECT revision FROM migration_log"))

@@ -8,7 +8,7 @@ did not finish, and the schema must be checked by hand before Alembic touches it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,8 +40,8 @@ def is_alembic_bookkeeping(name: str | None, type_: str, parent_names: Any) -> b
     return not (type_ == "table" and name == MARK_TABLE_NAME)
 
 
-def describe_heads(heads: tuple[str, ...]) -> str:
-    return ", ".join(heads) if heads else "base"
+def describe_heads(heads: Iterable[str]) -> str:
+    return ", ".join(sorted(heads)) or "base"
 
 
 @contextmanager
@@ -68,7 +68,7 @@ def mark_migration_run(
         marks.execute(insert(mark_table).values(after_revisions=describe_heads(heads)))
 
         def move_mark(*, heads: set[str], **_: Any) -> None:
-            after = describe_heads(tuple(sorted(heads)))
+            after = describe_heads(heads)
             marks.execute(sql_update(mark_table).values(after_revisions=after))
 
         yield move_mark
@@ -78,7 +78,7 @@ def mark_migration_run(
 def down_revisions(down_revision: str | tuple[str, ...] | None) -> tuple[str, ...]:
     if isinstance(down_revision, str):
         return (down_revision,)
-    return tuple(sorted(down_revision or ()))
+    return tuple(down_revision or ())
 
 
 def half_applied_message(after_revisions: str, script: ScriptDirectory) -> str:
