@@ -86,3 +86,14 @@ def test_unusable_lock_timeout_fails_in_one_line(safety_project: BakedProject) -
     assert completed.returncode == 1
     error = one_error_line(completed.stderr)
     assert "MIGRATION_LOCK_TIMEOUT='soon' (from environment) is not a number" in error
+
+
+def test_sqlite_database_in_a_missing_folder_fails_in_one_line(
+    safety_project: BakedProject, tmp_path
+) -> None:
+    url = f"sqlite:///{(tmp_path / 'missing' / 'app.db').as_posix()}"
+    completed = safety_project.run("inv", "db.upgrade", env={"DATABASE_URL": url})
+    assert completed.returncode == 1
+    error = one_error_line(completed.stderr)
+    assert "unable to open database file" in error
+    assert not (tmp_path / "missing").exists()

@@ -162,7 +162,14 @@ def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[None]:
         yield
         return
     lock_path = Path(f"{database}-migration-lock")
-    with lock_path.open("a+") as lock_file:
+    try:
+        lock_file = lock_path.open("a+")
+    except OSError as error:
+        raise CommandError(
+            f"cannot open the migration lock file {lock_path} ({error.strerror}); check that"
+            " the SQLite database's folder exists and is writable"
+        ) from None
+    with lock_file:
         lock_file.seek(0)
         deadline = time.monotonic() + timeout
         while not try_lock_file(lock_file.fileno()):
