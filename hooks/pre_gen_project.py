@@ -1,20 +1,34 @@
 """Reject answers that would bake a broken project, before anything is written.
 
 Values arrive through ``| tojson`` so that a quote or backslash in an answer is data, never code.
+Every check is an explicit ``if``: ``assert`` would vanish under ``python -O``.
 """
 
 import keyword
 import re
 import sys
 
-PROJECT_SLUG = {{cookiecutter.project_slug | tojson}}
-PYTHON_VERSION = {{cookiecutter.python_version | tojson}}
 
-# The baked project's own top-level packages and its direct dependencies: a slug with one of
-# these names would shadow it on sys.path or on PyPI.
+def from_tojson(text: str) -> str:
+    """Join the surrogate pairs Jinja's ``tojson`` writes for emoji back into characters."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16")
+
+
+PROJECT_SLUG = from_tojson({{cookiecutter.project_slug | tojson}})
+PYTHON_VERSION = from_tojson({{cookiecutter.python_version | tojson}})
+FREE_TEXT_ANSWERS = {
+    "project_name": from_tojson({{cookiecutter.project_name | tojson}}),
+    "description": from_tojson({{cookiecutter.description | tojson}}),
+    "author_name": from_tojson({{cookiecutter.author_name | tojson}}),
+}
+
+# The baked project's own top-level packages and the import names of its dependencies (direct
+# and the ones they pull in): a slug with one of these names would shadow it on sys.path.
 RESERVED_NAMES = frozenset(
-    {"app", "tasks", "tests", "migrations", "alembic", "sqlalchemy", "invoke", "dotenv"}
-    | {"pytest", "ruff", "psycopg", "pymysql", "setuptools", "pip", "site"}
+    {"app", "tasks", "tests", "migrations", "conftest", "alembic", "sqlalchemy", "invoke"}
+    | {"dotenv", "pytest", "_pytest", "ruff", "psycopg", "psycopg2", "pymysql", "mysqldb"}
+    | {"mako", "markupsafe", "greenlet", "typing_extensions", "tzdata", "pluggy", "iniconfig"}
+    | {"packaging", "pygments", "setuptools", "pkg_resources", "pip", "site", "py"}
 )
 OLDEST_SUPPORTED_MINOR = 10
 
@@ -42,11 +56,25 @@ def python_version_problem(version: str) -> str | None:
     return None
 
 
+def free_text_problem(answers: dict[str, str]) -> str | None:
+    """Say which answer is not one printable line, or return None when all are."""
+    for name, value in answers.items():
+        if not value.strip():
+            return f"{name} is empty"
+        if not value.isprintable():
+            return f"{name} {value!r} is not one line of printable text"
+    return None
+
+
 def main() -> int:
     problem = slug_problem(PROJECT_SLUG) or python_version_problem(PYTHON_VERSION)
+    if problem is not None:
+        hint = "choose another, e.g. project_slug=my_service python_version=3.12"
+    else:
+        problem = free_text_problem(FREE_TEXT_ANSWERS)
+        hint = "give one line of text"
     if problem is None:
         return 0
-    hint = "choose another, e.g. project_slug=my_service python_version=3.12"
     print(f"error: {problem}; {hint}", file=sys.stderr)
     return 1
 

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from baked_project import BakedProject
 
+# The safety tests' database fixtures (tests/servers.py).
+pytest_plugins = ["servers"]
+
 
 def git(project_dir: Path, *args: str) -> None:
     identity = ["-c", "user.name=template tests", "-c", "user.email=tests@example.invalid"]

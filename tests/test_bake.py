@@ -59,7 +59,10 @@ def test_bake_contains_the_initialised_project_layout(
 
 
 def test_mako_template_is_copied_verbatim_for_alembic_to_render(default_bake: Path) -> None:
-    assert "${message}" in (default_bake / "app/migrations/script.py.mako").read_text()
+    assert (
+        "${message | docstring_text}"
+        in (default_bake / "app/migrations/script.py.mako").read_text()
+    )
 
 
 def test_pyproject_declares_runtime_dependencies_and_a_dev_extra(default_bake: Path) -> None:

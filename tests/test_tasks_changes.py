@@ -34,6 +34,8 @@ def database(project: BakedProject) -> Path:
 
 
 def applied(project: BakedProject) -> set[str]:
+    if "alembic_version" not in tables(project):
+        return set()
     with sqlite3.connect(database(project)) as connection:
         return {row[0] for row in connection.execute("SELECT version_num FROM alembic_version")}
 

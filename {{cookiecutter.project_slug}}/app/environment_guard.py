@@ -14,11 +14,6 @@ if TYPE_CHECKING:
 ENVIRONMENT_TABLE = "alembic_environment"
 
 
-def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    """Hide the environment table from autogenerate and drift checks: no model describes it."""
-    return not (type_ == "table" and name == ENVIRONMENT_TABLE)
-
-
 def record_on_first_migration(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
     """Record `APP_ENV` when a migration upgrades from an empty history (``on_version_apply``)."""
     # Only a step from base is a first migration; checking every step would cost a query each.

@@ -87,7 +87,7 @@ def model_drift(connection: Connection) -> list[str]:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from app.environment_guard import include_name
+    from app.bookkeeping import include_name
     from app.models import Base
 
     context = MigrationContext.configure(

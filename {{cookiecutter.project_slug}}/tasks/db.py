@@ -6,7 +6,7 @@ project may override in `invoke.yaml` or the environment.
 
 from invoke import Collection
 
-from tasks import db_inspect, db_migrate, db_protected, db_status
+from tasks import db_inspect, db_migrate, db_protected, db_status, migration_recovery
 
 ns = Collection(
     "db",
@@ -25,6 +25,7 @@ ns = Collection(
     db_protected.stamp,
     db_protected.redo,
     db_protected.reset,
+    migration_recovery.clear_migration_mark,
 )
 # A comma-separated string rather than a list: invoke can override a string from the
 # environment (INVOKE_DB_PROTECTED_ENVIRONMENTS=production,staging) but not a list.

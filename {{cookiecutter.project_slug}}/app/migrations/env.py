@@ -1,18 +1,25 @@
 """Alembic's migration environment, wired to the app's models and settings.
 
-This is Alembic's generic env.py with four additions, each marked: the URL comes from
-app/settings.py, a connection can be handed in, SQLite uses batch mode, and an autogenerate
-run that finds no change writes no file.
+This is Alembic's generic env.py with six additions, each marked: the URL comes from
+app/settings.py, a connection can be handed in, SQLite uses batch mode, an autogenerate run
+that finds no change writes no file, a lock makes concurrent runs take turns, and each
+migration runs in its own transaction (or, on MySQL/MariaDB, is marked while it runs).
 """
 
 import logging
+import os
+from contextlib import ExitStack
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
 
-from app import environment_guard
+from app import bookkeeping, environment_guard
+from app.migration_lock import hold_migration_lock, lock_timeout_seconds
+from app.migration_marks import mark_migration_run, records_half_applied_migrations
+from app.migration_transactions import make_sqlite_ddl_transactional, transaction_options
 from app.models import Base
 from app.settings import get_settings
 
@@ -41,19 +48,18 @@ def skip_empty_autogenerate(migration_context, revision, directives) -> None:
             logger.info("No changes in the models; no revision file written.")
 
 
-def configure_context(**options) -> None:
+def configure_context(*, dialect_name: str, on_version_apply=(), **options) -> None:
     """Configure the migration context with the options both modes share."""
-    dialect_name = options.pop("dialect_name")
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead (addition 3).
         render_as_batch=dialect_name == "sqlite",
         process_revision_directives=skip_empty_autogenerate,
-        # The environment guard: record APP_ENV on a first migration, hide its table from
-        # autogenerate (see app/environment_guard.py).
-        on_version_apply=environment_guard.record_on_first_migration,
-        include_name=environment_guard.include_name,
+        # The environment guard records APP_ENV on a first migration (app/environment_guard.py).
+        on_version_apply=[environment_guard.record_on_first_migration, *on_version_apply],
+        # Our own bookkeeping tables are not models: keep them out of autogenerate.
+        include_name=bookkeeping.include_name,
         **options,
     )
 
@@ -74,11 +80,26 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_on(connection: Connection) -> None:
-    """Run migrations on an open connection."""
-    configure_context(connection=connection, dialect_name=connection.dialect.name)
+    """Run migrations on an open connection, holding the migration lock throughout."""
+    with ExitStack() as run:
+        # Taken before Alembic reads the current revision, so concurrent runs (replicas,
+        # CI jobs) take turns and each migration runs once (addition 5; app/migration_lock.py).
+        run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
+        # Where DDL cannot be rolled back, an unfinished run blocks the next (addition 6;
+        # app/migration_marks.py); elsewhere each migration is one transaction.
+        on_version_apply = []
+        if records_half_applied_migrations(connection):
+            script = ScriptDirectory.from_config(config)
+            on_version_apply.append(run.enter_context(mark_migration_run(connection, script)))
+        configure_context(
+            connection=connection,
+            dialect_name=connection.dialect.name,
+            on_version_apply=on_version_apply,
+            **transaction_options(connection),
+        )
 
-    with context.begin_transaction():
-        context.run_migrations()
+        with context.begin_transaction():
+            context.run_migrations()
 
 
 def run_migrations_online() -> None:
@@ -90,7 +111,13 @@ def run_migrations_online() -> None:
         run_migrations_on(shared_connection)
         return
 
-    engine = create_engine(get_settings().database_url, poolclass=pool.NullPool)
+    url = get_settings().database_url
+    # Named sessions let a waiting run say who holds the lock (PostgreSQL only).
+    connect_args = {}
+    if make_url(url).get_backend_name() == "postgresql":
+        connect_args["application_name"] = f"alembic migrations, pid {os.getpid()}"
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
+    make_sqlite_ddl_transactional(engine)
     with engine.connect() as connection:
         run_migrations_on(connection)
 

@@ -1,4 +1,11 @@
-"""${message}
+<%!
+    def docstring_text(text):
+        """Escape a revision message so it can only ever be text inside the docstring."""
+        # Backslashes and quotes are escaped, so a message cannot end the docstring or
+        # write an escape sequence; unprintable characters are spelled as escapes too.
+        escaped = (text or "").replace("\\", "\\\\").replace('"', '\\"')
+        return "".join(c if c == "\n" or c.isprintable() else repr(c)[1:-1] for c in escaped)
+%>"""${message | docstring_text}
 
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}

@@ -1,0 +1,136 @@
+"""Hostile answers and revision messages stay data: they run no code and break no file."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+import pytest
+from baked_project import BakedProject
+from dev_env import DEV_VENV, TEMPLATE_ROOT, venv_executable
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+FREE_TEXT = {
+    "quotes-and-backslashes": 'O\'Brien "Q" \\ back\\slash \\" \\u0041 """ \'\'\'',
+    "braces-and-markup": "{curly} }{ [link](x) <b>&amp;</b> # not a heading `code`",
+    "non-ascii-letters": "Señor Müller, Łódź, 東京, Ελληνικά",
+    "emoji": "Rocket 🚀 service ✨ with 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "python-injection": '"); import os; os.system("touch PWNED"); ("',
+}
+REVISION_PAYLOADS = {
+    "triple-quote-injection": '"""\nimport os; os.system("touch PWNED")\n"""',
+    "trailing-backslash": "ends with a backslash \\",
+    "escape-sequences": "\\N{BOGUS} \\x \\u12 \\' \\\"",
+    "newlines-and-tab": "first line\nsecond line\r\n\tindented",
+    "single-quote-triples": "''' + __import__('os').system('touch PWNED') + '''",
+}
+
+
+def bake_with_cli(output_dir: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+    cookiecutter = venv_executable(DEV_VENV, "cookiecutter")
+    command = [cookiecutter, "--no-input", "--output-dir", output_dir, TEMPLATE_ROOT, *answers]
+    return subprocess.run(command, capture_output=True, text=True, cwd=output_dir)
+
+
+@pytest.mark.parametrize("value", FREE_TEXT.values(), ids=FREE_TEXT.keys())
+def test_free_text_answers_bake_into_valid_toml_python_and_markdown(cookies, value: str) -> None:
+    answers = {"project_name": value, "description": value, "author_name": value}
+    result = cookies.bake(extra_context={**answers, "project_slug": "hostile_service"})
+    assert result.exit_code == 0, result.exception
+    project_dir = Path(result.project_path)
+
+    pyproject = tomllib.loads((project_dir / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"] == value
+    assert pyproject["project"]["authors"] == [{"name": value}]
+    for source in project_dir.rglob("*.py"):
+        compile(source.read_text(encoding="utf-8"), str(source), "exec")
+    readme = (project_dir / "README.md").read_text(encoding="utf-8").splitlines()
+    assert readme[0] == f"# {value}" and readme[2] == value
+    assert not list(Path(result.project_path).parent.parent.rglob("PWNED"))
+
+
+@pytest.mark.parametrize("answer", ["project_name", "description", "author_name"])
+def test_multi_line_free_text_is_rejected_before_anything_is_written(
+    tmp_path: Path, answer: str
+) -> None:
+    output_dir = tmp_path / "out"
+    output_dir.mkdir()
+    completed = bake_with_cli(output_dir, "project_slug=ok_service", f"{answer}=one\ntwo")
+    assert completed.returncode != 0
+    errors = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: {answer} 'one\\ntwo' is not one line of printable text; give one line of text"
+    ]
+    assert sorted(tmp_path.rglob("*")) == [output_dir]
+
+
+def test_hostile_slug_runs_no_code_in_the_hook(tmp_path: Path) -> None:
+    output_dir = tmp_path / "out"
+    output_dir.mkdir()
+    marker = tmp_path / "PWNED"
+    # Valid Python if spliced raw into `SLUG = "{{ cookiecutter.project_slug }}"`: it would
+    # climb from out/<slug> to tmp_path and write PWNED there. No "/": see the README's Safety.
+    chdir_up = '__import__("os").chdir("..")'
+    slug = f'x" + str([{chdir_up}, {chdir_up}, open("PWNED", "w")]) + "'
+    completed = bake_with_cli(output_dir, f"project_slug={slug}")
+    assert completed.returncode != 0
+    assert "is not a lowercase Python identifier" in completed.stderr
+    assert not marker.exists()
+    assert sorted(tmp_path.rglob("*")) == [output_dir]
+
+
+@pytest.mark.parametrize(
+    "slug", ["conftest", "greenlet", "mako", "typing_extensions", "migrations"]
+)
+def test_slug_shadowing_a_dependency_or_own_package_is_rejected(tmp_path: Path, slug: str) -> None:
+    completed = bake_with_cli(tmp_path, f"project_slug={slug}")
+    assert completed.returncode != 0
+    assert f"project_slug '{slug}' would shadow a package the project uses" in completed.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def written_revision(project: BakedProject) -> Path:
+    (path,) = (project.path / "app/migrations/versions").glob("*.py")
+    return path
+
+
+@pytest.mark.parametrize("payload", REVISION_PAYLOADS.values(), ids=REVISION_PAYLOADS.keys())
+@pytest.mark.parametrize(
+    "command", [["inv", "db.revision", "--empty", "-m"], ["alembic", "revision", "-m"]]
+)
+def test_revision_message_is_only_ever_docstring_text(
+    project: BakedProject, command: list[str], payload: str
+) -> None:
+    completed = project.run(*command, payload)
+    assert completed.returncode == 0, completed.stderr
+    source = written_revision(project).read_text(encoding="utf-8")
+    module = ast.parse(source)
+    assert ast.get_docstring(module, clean=False).startswith(payload)
+    assert project.run("ruff", "check", ".").returncode == 0
+
+    upgraded = project.run("inv", "db.upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert not list(project.path.rglob("PWNED"))
+
+
+@pytest.mark.parametrize("task", ["db.upgrade", "db.downgrade"])
+@pytest.mark.parametrize("revision", ["../../../etc/passwd", "/tmp/x", "..", "a b; rm -rf /"])
+def test_revision_argument_that_looks_like_a_path_fails_in_one_line(
+    project: BakedProject, task: str, revision: str
+) -> None:
+    project.run("inv", "db.revision", "--empty", "-m", "first")
+    before = sorted(project.path.parent.rglob("*"))
+    completed = project.run("inv", task, "-r", revision)
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert len([line for line in completed.stderr.splitlines() if line.startswith("error: ")]) == 1
+    after = sorted(project.path.parent.rglob("*"))
+    assert set(after) - set(before) <= {
+        project.path / "my_service.db",
+        project.path / "my_service.db-migration-lock",
+    }

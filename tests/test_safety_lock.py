@@ -1,0 +1,99 @@
+"""Concurrent migration runs take turns on one lock per database, on every supported database."""
+
+from __future__ import annotations
+
+import signal
+
+from baked_project import BakedProject
+from safety_revisions import (
+    LOGGING_FIRST,
+    LOGGING_SECOND,
+    start,
+    start_lock_holder,
+    write_revision,
+)
+from servers import ServerDatabase
+
+CONCURRENT_RUNS = 6
+
+
+def one_error_line(stderr: str, prefix: str = "error: ") -> str:
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def test_concurrent_upgrades_all_succeed_and_run_each_migration_once(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
+    write_revision(safety_project, "aaaa00000002", "aaaa00000001", LOGGING_SECOND)
+    commands = [("inv", "db.upgrade"), ("alembic", "upgrade", "head")]
+    # A generous bound: on a loaded CI machine six interpreters may start slowly.
+    env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "240"}
+    runs = [start(safety_project, *commands[index % 2], **env) for index in range(CONCURRENT_RUNS)]
+    outcomes = [(run.wait(timeout=300), run.stderr.read()) for run in runs]
+    assert [code for code, _ in outcomes] == [0] * CONCURRENT_RUNS, outcomes
+    logged = sorted(row[0] for row in database.query("SELECT revision FROM migration_log"))
+    assert logged == ["first", "second"]
+    assert database.revisions() == {"aaaa00000002"}
+
+
+def test_lock_timeout_fails_in_one_line_naming_the_holder(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
+    holder = start_lock_holder(safety_project, database.url)
+    try:
+        env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "1"}
+        completed = safety_project.run("inv", "db.upgrade", env=env)
+        raw = safety_project.run("alembic", "upgrade", "head", env=env)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert completed.returncode == 1
+    error = one_error_line(completed.stderr)
+    assert "holds the migration lock after 1 s" in error and "MIGRATION_LOCK_TIMEOUT" in error
+    expected_holder = {
+        "sqlite": f"process pid {holder.pid}",
+        "postgresql": "application 'lock holder test'",
+        "mysql": "MySQL connection id",
+    }[database.kind]
+    assert expected_holder in error
+    assert raw.returncode != 0  # alembic itself exits 255 on a CommandError
+    assert "holds the migration lock" in one_error_line(
+        raw.stderr, prefix="ERROR [alembic.util.messaging] "
+    )
+    assert database.revisions() == set()
+
+
+def test_killed_lock_holder_does_not_keep_the_lock(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
+    holder = start_lock_holder(safety_project, database.url)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait()
+    env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "20"}
+    completed = safety_project.run("inv", "db.upgrade", env=env)
+    assert completed.returncode == 0, completed.stderr
+    assert database.revisions() == {"aaaa00000001"}
+
+
+def test_unusable_lock_timeout_fails_in_one_line(safety_project: BakedProject) -> None:
+    completed = safety_project.run("inv", "db.upgrade", env={"MIGRATION_LOCK_TIMEOUT": "soon"})
+    assert completed.returncode == 1
+    error = one_error_line(completed.stderr)
+    assert "MIGRATION_LOCK_TIMEOUT='soon' (from environment) is not a number" in error
+
+
+def test_sqlite_database_in_a_missing_folder_fails_in_one_line(
+    safety_project: BakedProject, tmp_path
+) -> None:
+    url = f"sqlite:///{(tmp_path / 'missing' / 'app.db').as_posix()}"
+    completed = safety_project.run("inv", "db.upgrade", env={"DATABASE_URL": url})
+    assert completed.returncode == 1
+    error = one_error_line(completed.stderr)
+    assert "unable to open database file" in error
+    assert not (tmp_path / "missing").exists()

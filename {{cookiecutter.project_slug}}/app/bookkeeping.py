@@ -1,0 +1,13 @@
+"""The tables the migration machinery keeps for itself, which autogenerate and drift ignore."""
+
+from typing import Any
+
+from app.environment_guard import ENVIRONMENT_TABLE
+from app.migration_marks import MARK_TABLE_NAME
+
+BOOKKEEPING_TABLES = frozenset({ENVIRONMENT_TABLE, MARK_TABLE_NAME})
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """Hide the bookkeeping tables from autogenerate (an ``include_name`` hook)."""
+    return not (type_ == "table" and name in BOOKKEEPING_TABLES)

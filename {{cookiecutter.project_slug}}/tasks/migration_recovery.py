@@ -1,0 +1,27 @@
+"""Recover from a MySQL/MariaDB migration that stopped half-way (see README, Safety)."""
+
+from __future__ import annotations
+
+from invoke import Context, task
+
+from tasks.user_errors import exit_on_user_error
+
+
+@task
+@exit_on_user_error
+def clear_migration_mark(c: Context) -> None:
+    """Clear the mark a half-applied MySQL/MariaDB migration left, once the schema is repaired."""
+    from sqlalchemy import create_engine, pool
+
+    from app.migration_marks import clear_half_applied_mark
+    from app.settings import get_settings
+
+    engine = create_engine(get_settings().database_url, poolclass=pool.NullPool)
+    if engine.dialect.name not in ("mysql", "mariadb"):
+        print(f"{engine.dialect.name} rolls failed migrations back; there is no mark to clear.")
+        return
+    cleared = clear_half_applied_mark(engine)
+    if cleared is None:
+        print("No unfinished migration run was marked; nothing to clear.")
+    else:
+        print(f"Cleared the mark of the run that stopped after revision {cleared}.")
