@@ -5,12 +5,21 @@ app/settings.py, a connection can be handed in, SQLite uses batch mode, and an a
 run that finds no change writes no file.
 """
 
+{% if cookiecutter.use_async -%}
+import asyncio
+{% endif -%}
 import logging
 from logging.config import fileConfig
 
 from alembic import context
+{%- if cookiecutter.use_async %}
+from sqlalchemy import Connection, pool
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+{%- else %}
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
+{%- endif %}
 
 from app.models import Base
 from app.settings import get_settings
@@ -74,6 +83,16 @@ def run_migrations_on(connection: Connection) -> None:
 
     with context.begin_transaction():
         context.run_migrations()
+{%- if cookiecutter.use_async %}
+
+
+async def run_async_migrations() -> None:
+    """Run migrations on a connection of the app's asyncio engine (Alembic's async pattern)."""
+    engine = create_async_engine(get_settings().database_url, poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        await connection.run_sync(run_migrations_on)
+    await engine.dispose()
+{%- endif %}
 
 
 def run_migrations_online() -> None:
@@ -84,10 +103,13 @@ def run_migrations_online() -> None:
     if shared_connection is not None:
         run_migrations_on(shared_connection)
         return
-
+{% if cookiecutter.use_async %}
+    asyncio.run(run_async_migrations())
+{%- else %}
     engine = create_engine(get_settings().database_url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         run_migrations_on(connection)
+{%- endif %}
 
 
 if context.is_offline_mode():
