@@ -3,12 +3,17 @@
 Values arrive through ``| tojson`` so that a quote or backslash in an answer is data, never code.
 """
 
+import json
 import keyword
 import re
 import sys
 
 PROJECT_SLUG = {{cookiecutter.project_slug | tojson}}
 PYTHON_VERSION = {{cookiecutter.python_version | tojson}}
+DATABASE = {{cookiecutter.database | tojson}}
+# Double tojson: a JSON text in a Python string, so true/false become True/False, and any other
+# value (a replay file can hold anything) stays data for the check below.
+USE_ASYNC = json.loads({{cookiecutter.use_async | tojson | tojson}})
 
 # The baked project's own top-level packages and its direct dependencies: a slug with one of
 # these names would shadow it on sys.path or on PyPI.
@@ -42,11 +47,28 @@ def python_version_problem(version: str) -> str | None:
     return None
 
 
+# Every database has a blocking and an asyncio driver, so these are all the combinations.
+SUPPORTED_DATABASES = ("sqlite", "postgresql", "mysql")
+
+
+def database_options_problem(database: str, use_async: object) -> str | None:
+    """Say why the database and async answers cannot bake together, or return None."""
+    if database not in SUPPORTED_DATABASES:
+        return f"database {database!r} is not one of {', '.join(SUPPORTED_DATABASES)}"
+    if not isinstance(use_async, bool):
+        return f"use_async {use_async!r} is not yes/no or true/false"
+    return None
+
+
 def main() -> int:
-    problem = slug_problem(PROJECT_SLUG) or python_version_problem(PYTHON_VERSION)
+    problem = (
+        slug_problem(PROJECT_SLUG)
+        or python_version_problem(PYTHON_VERSION)
+        or database_options_problem(DATABASE, USE_ASYNC)
+    )
     if problem is None:
         return 0
-    hint = "choose another, e.g. project_slug=my_service python_version=3.12"
+    hint = "choose another, e.g. project_slug=my_service python_version=3.12 database=sqlite"
     print(f"error: {problem}; {hint}", file=sys.stderr)
     return 1
 
