@@ -6,18 +6,20 @@ import asyncio
 {% endif %}
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, make_url, text
 from sqlalchemy.orm import Session
 
 from app.alembic_config import build_alembic_config
 from app.database import create_app_engine
-from app.settings import with_driver
+from app.settings import USE_ASYNC, with_driver
 from tests.conftest import session_rolled_back_after
 
 
-def test_app_engine_connects_with_the_driver_picked_for_the_url(database_url: str) -> None:
-    url = with_driver(database_url, use_async={{ "True" if cookiecutter.use_async else "False" }})
-    engine = create_app_engine(url)
+def test_app_engine_connects_through_the_driver_picked_for_a_plain_url(database_url: str) -> None:
+    # The plain form a user writes in DATABASE_URL: postgresql://, mysql://, sqlite://.
+    parsed = make_url(database_url)
+    plain = parsed.set(drivername=parsed.get_backend_name()).render_as_string(hide_password=False)
+    engine = create_app_engine(with_driver(plain, use_async=USE_ASYNC))
 {%- if cookiecutter.use_async %}
 
     async def select_one() -> int:
