@@ -65,7 +65,7 @@ def bake(cookies, combination: Combination) -> Path:
 
 
 def check_static(project_dir: Path, combination: Combination) -> None:
-    """Nothing unrendered, ruff clean, workflows valid and without security findings."""
+    """Nothing unrendered, ruff clean, workflows and pre-commit config valid, no findings."""
     leftovers = [
         path.relative_to(project_dir).as_posix()
         for path in project_dir.rglob("*")
@@ -81,6 +81,7 @@ def check_static(project_dir: Path, combination: Combination) -> None:
     succeed([TOOLS / "check-jsonschema", *schema, *workflows], project_dir)
     # --offline: no GitHub API calls; the default persona's findings all have to be resolved.
     succeed([TOOLS / "zizmor", "--offline", "--no-progress", *workflows], project_dir)
+    succeed([TOOLS / "pre-commit", "validate-config", ".pre-commit-config.yaml"], project_dir)
 
 
 def succeed(command: list, cwd: Path, env: dict[str, str] | None = None) -> str:
