@@ -49,13 +49,31 @@ class Combination:
         }
 
 
-def combinations(database: str) -> list:
+def combinations(database: str, *, makefile_options=(False, True)) -> list:
     """Every combination for ``database``, as pytest params with readable ids."""
     params = []
-    for use_async, use_makefile in itertools.product((False, True), repeat=2):
+    for use_async, use_makefile in itertools.product((False, True), makefile_options):
         combination = Combination(database, use_async, use_makefile)
         params.append(pytest.param(combination, id=combination.id))
     return params
+
+
+def files_of(project_dir: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(project_dir).as_posix(): path.read_bytes()
+        for path in project_dir.rglob("*")
+        if path.is_file()
+    }
+
+
+def check_makefile_is_the_only_difference(cookies, combination: Combination) -> None:
+    """The bake without a Makefile is the bake with one, minus the Makefile."""
+    with_makefile = files_of(bake(cookies, combination))
+    without = Combination(combination.database, combination.use_async, use_makefile=False)
+    without_makefile = files_of(bake(cookies, without))
+    assert "Makefile" in with_makefile
+    del with_makefile["Makefile"]
+    assert without_makefile == with_makefile
 
 
 def bake(cookies, combination: Combination) -> Path:
