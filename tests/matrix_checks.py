@@ -67,13 +67,18 @@ def files_of(project_dir: Path) -> dict[str, bytes]:
 
 
 def check_makefile_is_the_only_difference(cookies, combination: Combination) -> None:
-    """The bake without a Makefile is the bake with one, minus the Makefile."""
+    """The bake without a Makefile is the bake with one, minus the Makefile and its README row."""
     with_makefile = files_of(bake(cookies, combination))
     without = Combination(combination.database, combination.use_async, use_makefile=False)
     without_makefile = files_of(bake(cookies, without))
     assert "Makefile" in with_makefile
     del with_makefile["Makefile"]
+    readme_lines = with_makefile.pop("README.md").decode().splitlines()
+    readme_lines_without = without_makefile.pop("README.md").decode().splitlines()
     assert without_makefile == with_makefile
+    only_with = [line for line in readme_lines if line not in readme_lines_without]
+    assert len(only_with) == 1 and only_with[0].startswith("| `make help` |"), only_with
+    assert [line for line in readme_lines if line in readme_lines_without] == readme_lines_without
 
 
 def bake(cookies, combination: Combination) -> Path:
