@@ -4,6 +4,7 @@ Values arrive through ``| tojson`` so that a quote or backslash in an answer is 
 Every check is an explicit ``if``: ``assert`` would vanish under ``python -O``.
 """
 
+import json
 import keyword
 import re
 import sys
@@ -16,6 +17,10 @@ def from_tojson(text: str) -> str:
 
 PROJECT_SLUG = from_tojson({{cookiecutter.project_slug | tojson}})
 PYTHON_VERSION = from_tojson({{cookiecutter.python_version | tojson}})
+DATABASE = from_tojson({{cookiecutter.database | tojson}})
+# Double tojson: a JSON text in a Python string, so true/false become True/False, and any other
+# value (a replay file can hold anything) stays data for the check below.
+USE_ASYNC = json.loads({{cookiecutter.use_async | tojson | tojson}})
 FREE_TEXT_ANSWERS = {
     "project_name": from_tojson({{cookiecutter.project_name | tojson}}),
     "description": from_tojson({{cookiecutter.description | tojson}}),
@@ -66,11 +71,27 @@ def free_text_problem(answers: dict[str, str]) -> str | None:
     return None
 
 
+# Every database has a blocking and an asyncio driver, so these are all the combinations.
+SUPPORTED_DATABASES = ("sqlite", "postgresql", "mysql")
+
+
+def database_options_problem(database: str, use_async: object) -> str | None:
+    """Say why the database and async answers cannot bake together, or return None."""
+    if database not in SUPPORTED_DATABASES:
+        return f"database {database!r} is not one of {', '.join(SUPPORTED_DATABASES)}"
+    if not isinstance(use_async, bool):
+        return f"use_async {use_async!r} is not yes/no or true/false"
+    return None
+
+
 def main() -> int:
-    problem = slug_problem(PROJECT_SLUG) or python_version_problem(PYTHON_VERSION)
-    if problem is not None:
-        hint = "choose another, e.g. project_slug=my_service python_version=3.12"
-    else:
+    problem = (
+        slug_problem(PROJECT_SLUG)
+        or python_version_problem(PYTHON_VERSION)
+        or database_options_problem(DATABASE, USE_ASYNC)
+    )
+    hint = "choose another, e.g. project_slug=my_service python_version=3.12 database=sqlite"
+    if problem is None:
         problem = free_text_problem(FREE_TEXT_ANSWERS)
         hint = "give one line of text"
     if problem is None:

@@ -3,17 +3,53 @@
 from __future__ import annotations
 
 import functools
+{% if cookiecutter.use_async %}
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
+from app.settings import get_settings
+
+
+def create_app_engine(url: str) -> AsyncEngine:
+    """Create an asyncio engine for ``url`` (already given its asyncio driver by settings)."""
+    return create_async_engine(url)
+
+
+@functools.cache
+def get_engine() -> AsyncEngine:
+    """Create the process-wide engine on first use, from ``DATABASE_URL``."""
+    return create_app_engine(get_settings().database_url)
+
+
+@functools.cache
+def get_session_factory() -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: an expired attribute would need an implicit (blocking) refresh.
+    return async_sessionmaker(get_engine(), expire_on_commit=False)
+
+
+def new_session() -> AsyncSession:
+    """Open a session; use it as ``async with new_session() as session: ...``."""
+    return get_session_factory()()
+{%- else %}
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import get_settings
 
 
+def create_app_engine(url: str) -> Engine:
+    """Create an engine for ``url`` (already given its driver by settings)."""
+    return create_engine(url)
+
+
 @functools.cache
 def get_engine() -> Engine:
     """Create the process-wide engine on first use, from ``DATABASE_URL``."""
-    return create_engine(get_settings().database_url)
+    return create_app_engine(get_settings().database_url)
 
 
 @functools.cache
@@ -24,3 +60,4 @@ def get_session_factory() -> sessionmaker[Session]:
 def new_session() -> Session:
     """Open a session; use it as ``with new_session() as session: ...``."""
     return get_session_factory()()
+{%- endif %}

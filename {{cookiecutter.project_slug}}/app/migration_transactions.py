@@ -26,7 +26,10 @@ def hand_transactions_to_sqlalchemy(dbapi_connection: Any, connection_record: An
     # isolation_level=None stops sqlite3 from committing or beginning behind our back.
     dbapi_connection.isolation_level = None
     # The app's own writers may hold the database briefly: wait for them instead of failing.
-    dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+    # Through a cursor: the asyncio driver's adapted connection has no execute() of its own.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.close()
 
 
 def begin_immediately(connection: Connection) -> None:

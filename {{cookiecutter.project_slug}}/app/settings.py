@@ -12,6 +12,24 @@ from dotenv import dotenv_values
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = PROJECT_ROOT / ".env"
 DEFAULT_SQLITE_FILE = PROJECT_ROOT / "{{ cookiecutter.project_slug }}.db"
+# The app talks to its database through SQLAlchemy's asyncio engine (template option use_async).
+USE_ASYNC = {% if cookiecutter.use_async %}True{% else %}False{% endif %}
+
+# The driver a plain `postgresql://`, `mysql://` or `sqlite://` URL gets: (blocking, asyncio).
+# SQLAlchemy's own defaults (psycopg2, mysqlclient) need C builds; these install as wheels.
+DEFAULT_DRIVERS = {
+    "sqlite": ("pysqlite", "aiosqlite"),
+    "postgresql": ("psycopg", "psycopg"),
+    "mysql": ("pymysql", "aiomysql"),
+}
+# An asyncio driver named in a URL, and the blocking driver tests and tools use in its place.
+BLOCKING_EQUIVALENTS = {
+    "aiosqlite": "pysqlite",
+    "asyncpg": "psycopg",
+    "psycopg_async": "psycopg",
+    "aiomysql": "pymysql",
+    "asyncmy": "pymysql",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +50,13 @@ class Settings:
 
     @property
     def database_url(self) -> str:
-        return self.database.value
+        """The URL the app connects with, its driver picked for the app's (a)sync engine."""
+        return with_driver(self.database.value, use_async=USE_ASYNC)
+
+    @property
+    def blocking_database_url(self) -> str:
+        """The same database through a blocking driver, for tools that need one (tests)."""
+        return with_driver(self.database.value, use_async=False)
 
     def __repr__(self) -> str:
         # A URL may carry a password; a repr ends up in logs and tracebacks.
@@ -48,6 +72,33 @@ def hide_password(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unparseable database URL>"
+
+
+def with_driver(url: str, *, use_async: bool) -> str:
+    """Give a plain URL (``postgresql://``) the installed driver for blocking or asyncio use.
+
+    A driver named in the URL is kept, except that a blocking caller gets the blocking
+    equivalent of an asyncio driver. An unparseable URL is returned as it is, for the caller
+    to report.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    named = "+" in parsed.drivername
+    if named and (use_async or driver not in BLOCKING_EQUIVALENTS):
+        return url
+    if named:
+        driver = BLOCKING_EQUIVALENTS[driver]
+    elif backend in DEFAULT_DRIVERS:
+        driver = DEFAULT_DRIVERS[backend][use_async]
+    else:
+        return url
+    return parsed.set(drivername=f"{backend}+{driver}").render_as_string(hide_password=False)
 
 
 def default_database_url() -> str:

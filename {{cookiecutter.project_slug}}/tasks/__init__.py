@@ -5,6 +5,6 @@ Task modules import nothing heavy at load time, so listing tasks and shell compl
 
 from invoke import Collection
 
-from tasks import db
+from tasks import db, lint, test
 
-ns = Collection(db)
+ns = Collection(db, test.test, lint.lint, lint.format_code)

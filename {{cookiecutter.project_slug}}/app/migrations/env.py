@@ -4,8 +4,14 @@ This is Alembic's generic env.py with six additions, each marked: the URL comes 
 app/settings.py, a connection can be handed in, SQLite uses batch mode, an autogenerate run
 that finds no change writes no file, a lock makes concurrent runs take turns, and each
 migration runs in its own transaction (or, on MySQL/MariaDB, is marked while it runs).
+{%- if cookiecutter.use_async %}
+Online runs use the app's asyncio engine, as Alembic's `async` template does.
+{%- endif %}
 """
 
+{% if cookiecutter.use_async -%}
+import asyncio
+{% endif -%}
 import logging
 import os
 from contextlib import ExitStack
@@ -13,8 +19,14 @@ from logging.config import fileConfig
 
 from alembic import context
 from alembic.script import ScriptDirectory
+{%- if cookiecutter.use_async %}
+from sqlalchemy import Connection, pool
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+{%- else %}
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
+{%- endif %}
 
 from app import bookkeeping, environment_guard
 from app.migration_lock import hold_migration_lock, lock_timeout_seconds
@@ -102,6 +114,25 @@ def run_migrations_on(connection: Connection) -> None:
             context.run_migrations()
 
 
+def connect_args_for(url: str) -> dict[str, str]:
+    """Name PostgreSQL sessions, so a run waiting for the lock can say who holds it."""
+    if make_url(url).get_backend_name() == "postgresql":
+        return {"application_name": f"alembic migrations, pid {os.getpid()}"}
+    return {}
+{%- if cookiecutter.use_async %}
+
+
+async def run_async_migrations() -> None:
+    """Run migrations on a connection of the app's asyncio engine (Alembic's async pattern)."""
+    url = get_settings().database_url
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
+    make_sqlite_ddl_transactional(engine.sync_engine)
+    async with engine.connect() as connection:
+        await connection.run_sync(run_migrations_on)
+    await engine.dispose()
+{%- endif %}
+
+
 def run_migrations_online() -> None:
     """Run migrations in 'online' mode, on a connection handed in or one of our own."""
     # Tests and in-process callers may pass a connection (addition 2), as in Alembic's
@@ -110,16 +141,16 @@ def run_migrations_online() -> None:
     if shared_connection is not None:
         run_migrations_on(shared_connection)
         return
+{% if cookiecutter.use_async %}
+    asyncio.run(run_async_migrations())
+{%- else %}
 
     url = get_settings().database_url
-    # Named sessions let a waiting run say who holds the lock (PostgreSQL only).
-    connect_args = {}
-    if make_url(url).get_backend_name() == "postgresql":
-        connect_args["application_name"] = f"alembic migrations, pid {os.getpid()}"
-    engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
     make_sqlite_ddl_transactional(engine)
     with engine.connect() as connection:
         run_migrations_on(connection)
+{%- endif %}
 
 
 if context.is_offline_mode():

@@ -1,0 +1,64 @@
+"""A service made with `cruft create` can check for template changes and pull them in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from dev_env import TEMPLATE_ROOT
+
+CRUFT = Path(sys.executable).parent / "cruft"
+IDENTITY = ["-c", "user.name=template tests", "-c", "user.email=tests@example.invalid"]
+
+
+def git(cwd: Path, *args: str) -> str:
+    completed = subprocess.run(
+        ["git", *IDENTITY, *args], cwd=cwd, check=True, capture_output=True, text=True
+    )
+    return completed.stdout
+
+
+def cruft(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CRUFT, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def template_repository(destination: Path) -> Path:
+    """A git repository holding the template as it is in this working tree, edits included."""
+    listed = git(TEMPLATE_ROOT, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    for name in filter(None, listed.split("\0")):
+        if (TEMPLATE_ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(TEMPLATE_ROOT / name, destination / name)
+    git(destination, "init", "--quiet")
+    git(destination, "add", "--all")
+    git(destination, "commit", "--quiet", "--message", "template")
+    return destination
+
+
+def test_cruft_created_service_stays_checkable_and_pulls_in_template_changes(
+    tmp_path: Path,
+) -> None:
+    template = template_repository(tmp_path / "template")
+    output = tmp_path / "out"
+    answers = ["--extra-context", json.dumps({"use_makefile": False})]
+    created = cruft(tmp_path, "create", "--no-input", "--output-dir", output, *answers, template)
+    assert created.returncode == 0, created.stdout + created.stderr
+    service = output / "my_service"
+    git(service, "init", "--quiet")
+    git(service, "add", "--all")
+    git(service, "commit", "--quiet", "--message", "bake")
+    assert cruft(service, "check").returncode == 0
+
+    readme = template / "{{cookiecutter.project_slug}}" / "README.md"
+    readme.write_text(readme.read_text() + "\nA template improvement.\n")
+    git(template, "commit", "--quiet", "--all", "--message", "improve the README")
+    assert cruft(service, "check").returncode == 1
+
+    updated = cruft(service, "update", "--skip-apply-ask")
+    assert updated.returncode == 0, updated.stdout + updated.stderr
+    assert (service / "README.md").read_text().endswith("A template improvement.\n")
+    assert not (service / "Makefile").exists(), "the update must keep the answers given"
+    assert cruft(service, "check").returncode == 0

@@ -1,0 +1,36 @@
+"""Check and fix the code's style with ruff: `inv lint` in CI, `inv format` before committing."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+from invoke import Context, Exit, task
+
+RUFF = [sys.executable, "-m", "ruff"]
+
+
+def run_ruff(c: Context, *arguments: str) -> bool:
+    """Run ruff from the project root; tell whether it succeeded."""
+    from app.settings import PROJECT_ROOT
+
+    with c.cd(PROJECT_ROOT):
+        return c.run(shlex.join([*RUFF, *arguments]), warn=True).ok
+
+
+@task
+def lint(c: Context) -> None:
+    """Check the code with ruff: lint rules, then formatting, without changing anything."""
+    checked = run_ruff(c, "check", ".")
+    formatted = run_ruff(c, "format", "--check", ".")
+    if not (checked and formatted):
+        raise Exit("error: ruff found problems (listed above); run `inv format` to fix", code=1)
+
+
+@task(name="format")
+def format_code(c: Context) -> None:
+    """Fix what ruff can fix automatically, then format the code."""
+    fixed = run_ruff(c, "check", "--fix", ".")
+    run_ruff(c, "format", ".")
+    if not fixed:
+        raise Exit("error: ruff could not fix everything (listed above); edit those lines", code=1)

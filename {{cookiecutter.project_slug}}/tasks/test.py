@@ -1,0 +1,26 @@
+"""Run the project's tests: migrations, the database fixtures and your own."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+from invoke import Context, task
+
+
+@task(
+    help={
+        "keyword": "Only run tests whose names match this pytest -k expression",
+        "verbose": "List every test as it runs",
+    }
+)
+def test(c: Context, keyword: str = "", verbose: bool = False) -> None:
+    """Run the test suite with pytest (TEST_DATABASE_URL picks the database server)."""
+    from app.settings import PROJECT_ROOT
+
+    # sys.executable: the interpreter running inv, i.e. the project's virtualenv, activated or not.
+    command = [sys.executable, "-m", "pytest", "-v" if verbose else "-q"]
+    if keyword:
+        command += ["-k", keyword]
+    with c.cd(PROJECT_ROOT):
+        c.run(shlex.join(command), pty=sys.stdout.isatty())
