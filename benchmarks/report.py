@@ -8,8 +8,9 @@ from comparisons import Target
 from timing import Timing
 
 HEADER = (
-    "| N | command | median (s) | compared with | median (s) | ratio | target | result |",
-    "|---:|---|---:|---|---:|---:|---|---|",
+    "| N | command | median (s) | compared with | median (s) | difference (s) | ratio | target"
+    " | result |",
+    "|---:|---|---:|---|---:|---:|---:|---|---|",
 )
 
 
@@ -34,6 +35,12 @@ class Row:
         return self.subject_median / self.baseline_median
 
     @property
+    def difference(self) -> float | None:
+        if self.subject_median is None or self.baseline_median is None:
+            return None
+        return self.subject_median - self.baseline_median
+
+    @property
     def verdict(self) -> str:
         """PASS or FAIL against the target; "n/a" or "failed" when unmeasured; "—" untargeted."""
         if self.problem:
@@ -55,6 +62,7 @@ class Row:
             seconds(self.subject_median),
             f"`{self.baseline}`" if self.baseline else "",
             seconds(self.baseline_median),
+            f"{self.difference:+.3f}" if self.difference is not None else "",
             f"{self.ratio:.2f}" if self.ratio is not None else "",
             str(self.target) if self.target else "",
             self.verdict,

@@ -35,11 +35,16 @@ WORK_MARKER = ".benchmark-work"
 PACKAGES = ("alembic", "sqlalchemy", "invoke", "pytest")
 
 
+def chain_sizes(text: str) -> tuple[int, ...]:
+    """Parse "1,100,300" into (1, 100, 300)."""
+    return tuple(int(part) for part in text.split(","))
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--sizes",
-        type=lambda text: tuple(int(part) for part in text.split(",")),
+        type=chain_sizes,
         default=DEFAULT_SIZES,
         help="comma-separated revision chain lengths (default: 1,100,300)",
     )
@@ -103,9 +108,10 @@ def time_bake(work_dir: Path, repetitions: int) -> Row:
     shutil.rmtree(work_dir / "bakes")
     return Row(
         "—",
-        "cookiecutter --no-input (bake the defaults)",
+        "cookiecutter --no-input",
         statistics.median(runs),
         target=BAKE_TARGET,
+        note="bake the defaults",
     )
 
 
@@ -156,8 +162,8 @@ def results_markdown(
 
 Measured {now} with `{command}`.
 
-Revision chains of N = {", ".join(map(str, args.sizes))}; each command run once untimed, then
-{args.repetitions} timed time(s), alternating with the command it is compared with; medians.
+Revision chains of N = {", ".join(map(str, args.sizes))}; every command ran once untimed, then
+{args.repetitions} timed run(s) each, alternating with the command it is compared with; medians.
 
 - Machine: {os.cpu_count()} cores, {platform.platform()}
 - Baked project: Python {versions["python"]}, {packages}
