@@ -9,8 +9,8 @@ from timing import Timing
 
 HEADER = (
     "| N | command | median (s) | compared with | median (s) | difference (s) | ratio | target"
-    " | result |",
-    "|---:|---|---:|---|---:|---:|---:|---|---|",
+    " | result | CPU ratio |",
+    "|---:|---|---:|---|---:|---:|---:|---|---|---:|",
 )
 
 
@@ -24,6 +24,9 @@ class Row:
     baseline: str = ""
     baseline_median: float | None = None
     target: Target | None = None
+    # Medians of CPU seconds: steadier than wall-clock time when other programs share the CPU.
+    subject_cpu: float | None = None
+    baseline_cpu: float | None = None
     # Set when the subject could not be measured: "n/a (...)" or "failed (...)".
     problem: str = ""
     note: str = ""
@@ -33,6 +36,12 @@ class Row:
         if self.subject_median is None or not self.baseline_median:
             return None
         return self.subject_median / self.baseline_median
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        if self.subject_cpu is None or not self.baseline_cpu:
+            return None
+        return self.subject_cpu / self.baseline_cpu
 
     @property
     def difference(self) -> float | None:
@@ -66,6 +75,7 @@ class Row:
             f"{self.ratio:.2f}" if self.ratio is not None else "",
             str(self.target) if self.target else "",
             self.verdict,
+            f"{self.cpu_ratio:.2f}" if self.cpu_ratio is not None else "",
         ]
 
 
@@ -95,6 +105,8 @@ def comparison_row(
         baseline,
         baseline_timing.median,
         target,
+        subject_timing.cpu_median,
+        baseline_timing.cpu_median,
         problem,
         note,
     )

@@ -10,6 +10,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,11 +41,17 @@ class Timing:
     """The runs of one command: seconds per run, or why it could not run."""
 
     seconds: list[float] = field(default_factory=list)
+    # CPU seconds (user + system) of the command and the programs it waited for.
+    cpu_seconds: list[float] = field(default_factory=list)
     error: str | None = None
 
     @property
     def median(self) -> float | None:
         return statistics.median(self.seconds) if self.seconds and not self.error else None
+
+    @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu_seconds) if self.cpu_seconds and not self.error else None
 
 
 class CommandFailed(Exception):
@@ -60,22 +67,34 @@ def environment(project: BakedProject, overrides: dict[str, str]) -> dict[str, s
     return env
 
 
-def run(project: BakedProject, command: Command) -> float:
-    """Run ``command`` once in the project root; return its wall-clock seconds."""
+def children_cpu_seconds() -> float:
+    """CPU seconds used so far by finished child processes (0 where Unix's rusage is missing)."""
+    if sys.platform == "win32":
+        return 0.0
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(project: BakedProject, command: Command) -> tuple[float, float]:
+    """Run ``command`` once in the project root; return its wall-clock and CPU seconds."""
     if command.before:
         command.before()
     argv = [str(project.executable(command.argv[0])), *command.argv[1:]]
     env = environment(project, command.env)
+    cpu_before = children_cpu_seconds()
     started = time.perf_counter()
     completed = subprocess.run(argv, cwd=project.path, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    cpu_seconds = children_cpu_seconds() - cpu_before
     if command.after:
         command.after()
     if completed.returncode != 0:
         output = (completed.stderr.strip() or completed.stdout.strip()).splitlines()
         last_line = output[-1] if output else "(no output)"
         raise CommandFailed(f"exit {completed.returncode}: {last_line}")
-    return seconds
+    return seconds, cpu_seconds
 
 
 def measure_alternating(
@@ -88,13 +107,14 @@ def measure_alternating(
             if timing.error:
                 continue
             try:
-                seconds = run(project, command)
+                seconds, cpu_seconds = run(project, command)
             except CommandFailed as failure:
                 timing.error = str(failure)
                 continue
             # Round 0 warms caches (bytecode of 300 revision files, the OS page cache).
             if round_number > 0:
                 timing.seconds.append(seconds)
+                timing.cpu_seconds.append(cpu_seconds)
     return timings
 
 
