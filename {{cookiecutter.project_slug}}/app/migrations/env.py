@@ -144,7 +144,6 @@ def run_migrations_online() -> None:
 {% if cookiecutter.use_async %}
     asyncio.run(run_async_migrations())
 {%- else %}
-
     url = get_settings().database_url
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
     make_sqlite_ddl_transactional(engine)

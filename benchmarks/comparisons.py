@@ -1,0 +1,139 @@
+"""What the benchmark compares at each chain length, and the target each comparison must meet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from baked_project import BakedProject
+from revision_chain import add_pending_table, remove_pending_table, versions_dir
+from timing import Command, remove_new_files, run
+
+# The chain length at which the migration test suite must stay within its target.
+TEST_SUITE_TARGET_SIZE = 300
+
+
+@dataclass(frozen=True)
+class Target:
+    """A limit on a ratio (or on seconds, for the bake), inclusive unless ``strict``."""
+
+    limit: float
+    strict: bool = False
+    unit: str = ""
+
+    def holds(self, value: float) -> bool:
+        return value < self.limit if self.strict else value <= self.limit
+
+    def __str__(self) -> str:
+        return f"{'<' if self.strict else '≤'} {self.limit:g}{self.unit}"
+
+
+WRAPPER_TARGET = Target(1.05)
+LIST_TARGET = Target(0.5, strict=True)
+TEST_SUITE_TARGET = Target(4.0)
+BAKE_TARGET = Target(1.0, strict=True, unit=" s")
+
+
+@dataclass
+class Comparison:
+    """A command timed against a baseline, alternating, after an untimed ``setup``."""
+
+    subject: Command
+    baseline: Command
+    target: Target | None
+    # The inv task the subject needs; a project without it reports "n/a".
+    task: str | None = None
+    setup: Callable[[], None] | None = None
+    teardown: Callable[[], None] | None = None
+    note: str = ""
+
+
+def comparisons(project: BakedProject, database: Path, size: int) -> list[Comparison]:
+    """The comparisons for a chain of ``size`` revisions, in the order they run."""
+    env = {"DATABASE_URL": f"sqlite:///{database.as_posix()}"}
+
+    def fresh_database() -> None:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+    def database_at_head() -> None:
+        run(project, Command(("alembic", "upgrade", "head"), env))
+
+    def upgrade(*argv: str) -> Command:
+        return Command(argv, env, before=fresh_database)
+
+    versions = versions_dir(project.path)
+    pycache = versions / "__pycache__"
+    listed: dict[Path, set[str]] = {}
+
+    def start_revisions() -> None:
+        database_at_head()
+        add_pending_table(project.path)
+        pycache.mkdir(exist_ok=True)
+        listed.update({folder: set(_names(folder)) for folder in (versions, pycache)})
+
+    def delete_written_revision() -> None:
+        for folder, before in listed.items():
+            remove_new_files(folder, before)
+
+    def revision(*argv: str) -> Command:
+        return Command(argv, env, after=delete_written_revision)
+
+    current = Command(("alembic", "current"), env)
+    return [
+        Comparison(
+            upgrade("inv", "db.upgrade"),
+            upgrade("alembic", "upgrade", "head"),
+            WRAPPER_TARGET,
+            task="db.upgrade",
+            note="fresh database each run",
+        ),
+        Comparison(
+            Command(("inv", "db.current"), env),
+            current,
+            WRAPPER_TARGET,
+            task="db.current",
+            setup=database_at_head,
+        ),
+        Comparison(
+            Command(("inv", "db.check"), env),
+            Command(("alembic", "check"), env),
+            WRAPPER_TARGET,
+            task="db.check",
+            setup=database_at_head,
+        ),
+        Comparison(
+            Command(("inv", "db.status"), env),
+            Command(("alembic", "check"), env),
+            WRAPPER_TARGET,
+            task="db.status",
+            setup=database_at_head,
+            note="closest raw command: status also runs the drift check",
+        ),
+        Comparison(
+            revision("inv", "db.revision", "-m", "x"),
+            revision("alembic", "revision", "--autogenerate", "-m", "x"),
+            WRAPPER_TARGET,
+            task="db.revision",
+            setup=start_revisions,
+            teardown=lambda: remove_pending_table(project.path),
+            note="autogenerate writes one file each run; deleted after",
+        ),
+        Comparison(
+            Command(("inv", "--list"), env),
+            current,
+            LIST_TARGET,
+            setup=database_at_head,
+        ),
+        Comparison(
+            Command(("pytest", "-q", "-p", "no:cacheprovider")),
+            upgrade("alembic", "upgrade", "head"),
+            TEST_SUITE_TARGET if size >= TEST_SUITE_TARGET_SIZE else None,
+            note="the baked project's whole test suite vs one upgrade",
+        ),
+    ]
+
+
+def _names(folder: Path) -> list[str]:
+    return [path.name for path in folder.iterdir()]

@@ -1,0 +1,162 @@
+"""The benchmark runs end to end and reports every comparison; timings themselves are not tested.
+
+Speed targets are the benchmark's job (benchmarks/results.md); a timed assertion here would
+fail on a busy machine without anything being wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+RUN_SCRIPT = TEMPLATE_ROOT / "benchmarks" / "run.py"
+sys.path.insert(0, str(TEMPLATE_ROOT / "benchmarks"))
+
+from comparisons import Target  # noqa: E402
+from dev_env import venv_executable  # noqa: E402
+from report import Row  # noqa: E402
+
+NUMBER = r"\d+\.\d+"
+VERDICTS = {"PASS", "FAIL"}
+
+
+def table_rows(markdown: str) -> dict[str, list[str]]:
+    """Map each row's command cell (without notes) to its cells."""
+    rows = {}
+    for line in markdown.splitlines():
+        if not line.startswith("| ") or line.startswith("| N ") or line.startswith("|---"):
+            continue
+        cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+        command = re.match(r"`([^`]*)`", cells[1]).group(1)
+        rows[f"{cells[0]} {command}"] = cells
+    return rows
+
+
+@pytest.fixture(scope="module")
+def benchmark_folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("benchmark")
+
+
+@pytest.fixture(scope="module")
+def quick_run(benchmark_folder: Path) -> tuple[subprocess.CompletedProcess[str], str]:
+    """One `run.py --quick` into a temporary folder: the output and the results file."""
+    output = benchmark_folder / "results.md"
+    work = benchmark_folder / "work"
+    completed = subprocess.run(
+        [sys.executable, RUN_SCRIPT, "--quick", "--work-dir", work, "--output", output],
+        capture_output=True,
+        text=True,
+    )
+    return completed, output.read_text() if output.exists() else ""
+
+
+def baked_db_tasks(benchmark_folder: Path) -> set[str]:
+    """The `db.*` tasks of the project the quick run baked, as its own `inv --list` shows them."""
+    (project,) = [
+        path for path in (benchmark_folder / "work" / "project").iterdir() if path.is_dir()
+    ]
+    completed = subprocess.run(
+        [venv_executable(project / ".venv", "inv"), "--list"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(re.findall(r"^\s+db\.([\w-]+)", completed.stdout, re.MULTILINE))
+
+
+def test_quick_run_exits_zero_and_writes_the_table_it_prints(quick_run) -> None:
+    completed, results = quick_run
+    assert completed.returncode == 0, completed.stderr
+    assert "| N | command | median (s) | compared with |" in completed.stdout
+    table = [line for line in completed.stdout.splitlines() if line.startswith("|")]
+    assert "\n".join(table) in results
+
+
+def test_results_name_the_date_machine_versions_and_command(quick_run) -> None:
+    _, results = quick_run
+    assert re.search(r"Measured \d{4}-\d\d-\d\d \d\d:\d\d UTC", results)
+    assert "`python3 benchmarks/run.py --quick" in results
+    assert re.search(r"Machine: \d+ cores", results)
+    assert re.search(r"alembic \d+\.\d+", results)
+    assert re.search(r"sqlalchemy \d+\.\d+", results)
+    assert re.search(r"invoke \d+\.\d+", results)
+
+
+def test_every_task_of_the_default_bake_is_compared_with_raw_alembic(quick_run) -> None:
+    _, results = quick_run
+    rows = table_rows(results)
+    expected = {
+        "2 inv db.upgrade": "`alembic upgrade head`",
+        "2 inv db.revision -m x": "`alembic revision --autogenerate -m x`",
+        "2 inv --list": "`alembic current`",
+        "2 pytest -q -p no:cacheprovider": "`alembic upgrade head`",
+    }
+    for command, baseline in expected.items():
+        cells = rows[command]
+        assert cells[3] == baseline, cells
+        assert re.fullmatch(NUMBER, cells[2]) and re.fullmatch(NUMBER, cells[4]), cells
+        assert re.fullmatch(NUMBER, cells[6]), f"no ratio: {cells}"
+
+
+def test_targets_get_a_verdict_and_untargeted_rows_a_dash(quick_run) -> None:
+    _, results = quick_run
+    rows = table_rows(results)
+    assert rows["— cookiecutter --no-input"][8] in VERDICTS
+    assert rows["— cookiecutter --no-input"][7] == "< 1 s"
+    assert rows["2 inv db.upgrade"][7] == "≤ 1.05"
+    assert rows["2 inv db.upgrade"][8] in VERDICTS
+    assert rows["2 inv --list"][7] == "< 0.5"
+    assert rows["2 inv --list"][8] in VERDICTS
+    # The 4× target is for 300 revisions; a 2-revision chain only reports the ratio.
+    assert rows["2 pytest -q -p no:cacheprovider"][8] == "—"
+
+
+def test_tasks_the_bake_lacks_are_reported_as_not_available(quick_run, benchmark_folder) -> None:
+    _, results = quick_run
+    rows = table_rows(results)
+    tasks = baked_db_tasks(benchmark_folder)
+    assert {"upgrade", "revision"} <= tasks, tasks
+    for task in ("current", "check", "status"):
+        cells = rows[f"2 inv db.{task}"]
+        if task in tasks:
+            assert cells[8] in VERDICTS, cells
+        else:
+            assert cells[8] == "n/a" and "no such task" in cells[1], cells
+
+
+def test_generated_revisions_pass_the_baked_projects_own_tests(quick_run) -> None:
+    _, results = quick_run
+    # A broken chain would make the baked suite (or the upgrade) fail: reported as "failed".
+    assert "failed" not in results
+
+
+def test_a_folder_the_benchmark_did_not_make_is_never_deleted(tmp_path: Path) -> None:
+    keep = tmp_path / "precious.txt"
+    keep.write_text("mine")
+    completed = subprocess.run(
+        [sys.executable, RUN_SCRIPT, "--quick", "--work-dir", tmp_path, "--output", tmp_path / "r"],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.strip().startswith("error: ")
+    assert len(completed.stderr.strip().splitlines()) == 1
+    assert keep.read_text() == "mine"
+
+
+def test_a_ratio_above_its_limit_fails_and_an_unmeasured_task_is_not_a_failure() -> None:
+    slow = Row("1", "inv db.upgrade", 1.2, "alembic upgrade head", 1.0, Target(1.05))
+    fast = Row("1", "inv db.upgrade", 1.0, "alembic upgrade head", 1.0, Target(1.05))
+    missing = Row("1", "inv db.status", None, "alembic check", target=Target(1.05), problem="n/a")
+    assert (slow.verdict, fast.verdict, missing.verdict) == ("FAIL", "PASS", "n/a")
+
+
+def test_the_bake_target_is_on_seconds_not_on_a_ratio() -> None:
+    assert Row("—", "cookiecutter", 0.8, target=Target(1.0, strict=True)).verdict == "PASS"
+    assert Row("—", "cookiecutter", 1.0, target=Target(1.0, strict=True)).verdict == "FAIL"
