@@ -7,6 +7,7 @@ The test modules `test_matrix*.py` split the combinations by database, so that p
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import secrets
@@ -148,6 +149,8 @@ def migrate_and_test(project: BakedProject, combination: Combination, url: str) 
         **env,
     )
     assert revision in run_in(project, "alembic", "current", **env)
+    # The inspecting tasks use a blocking engine even when the app's engine is asyncio.
+    assert json.loads(run_in(project, "inv", "db.status", "--json", **env))["drift"] == []
     summary = run_in(project, "inv", "test", **env).strip().splitlines()[-1]
     assert re.match(r"\d+ passed", summary), summary
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 {% if cookiecutter.use_async %}
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -34,6 +35,12 @@ def get_session_factory() -> async_sessionmaker[AsyncSession]:
 def new_session() -> AsyncSession:
     """Open a session; use it as ``async with new_session() as session: ...``."""
     return get_session_factory()()
+
+
+@functools.cache
+def get_blocking_engine() -> Engine:
+    """A blocking engine on the same database, for the `inv db.*` tasks, which are not async."""
+    return create_engine(get_settings().blocking_database_url)
 {%- else %}
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -60,4 +67,9 @@ def get_session_factory() -> sessionmaker[Session]:
 def new_session() -> Session:
     """Open a session; use it as ``with new_session() as session: ...``."""
     return get_session_factory()()
+
+
+def get_blocking_engine() -> Engine:
+    """The engine the `inv db.*` tasks use: the app's own, which is already blocking."""
+    return get_engine()
 {%- endif %}

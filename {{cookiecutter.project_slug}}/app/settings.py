@@ -46,7 +46,7 @@ class Settings:
 
     database: Setting
     # APP_ENV names the deployment ("development", "production", ...); tasks guard on it.
-    environment: Setting
+    environment: Setting = Setting("development", "default")
 
     @property
     def database_url(self) -> str:

@@ -21,11 +21,11 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
     from alembic.script import ScriptDirectory
 
     from app.alembic_config import build_alembic_config
-    from app.database import get_engine
+    from app.database import get_blocking_engine
     from app.migration_status import current_heads
 
     script = ScriptDirectory.from_config(build_alembic_config())
-    with get_engine().connect() as connection:
+    with get_blocking_engine().connect() as connection:
         revisions = current_heads(connection)
     for revision in revisions:
         print(script.get_revision(revision).cmd_format(verbose))
@@ -80,11 +80,11 @@ def check(c: Context) -> None:
     from alembic.script import ScriptDirectory
 
     from app.alembic_config import build_alembic_config
-    from app.database import get_engine
+    from app.database import get_blocking_engine
     from app.migration_status import current_heads, model_drift
 
     script = ScriptDirectory.from_config(build_alembic_config())
-    with get_engine().connect() as connection:
+    with get_blocking_engine().connect() as connection:
         if set(current_heads(connection)) != set(script.get_heads()):
             raise Exit(
                 "error: the database is not at head, so it cannot be compared with the models;"
@@ -109,12 +109,12 @@ def plan(c: Context, revision: str = "head") -> None:
     from alembic.script import ScriptDirectory
 
     from app.alembic_config import build_alembic_config
-    from app.database import get_engine
+    from app.database import get_blocking_engine
     from app.migration_plan import plan_migration
     from app.migration_status import current_heads
 
     config = build_alembic_config()
-    with get_engine().connect() as connection:
+    with get_blocking_engine().connect() as connection:
         planned = plan_migration(
             ScriptDirectory.from_config(config), current_heads(connection), revision
         )

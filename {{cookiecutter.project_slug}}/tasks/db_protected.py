@@ -30,11 +30,11 @@ def redo(c: Context, yes: bool = False) -> None:
 
     from app.alembic_config import build_alembic_config
     from app.announced_downgrade import downgrade_announcing
-    from app.database import get_engine
+    from app.database import get_blocking_engine
     from app.migration_status import current_heads
 
     confirm_destructive(c, "redo", yes)
-    with get_engine().connect() as connection:
+    with get_blocking_engine().connect() as connection:
         current = current_heads(connection)
     if len(current) != 1:
         raise Exit(
@@ -54,11 +54,11 @@ def reset(c: Context, yes: bool = False) -> None:
     from alembic import command
 
     from app.alembic_config import build_alembic_config
-    from app.database import get_engine
+    from app.database import get_blocking_engine
     from app.database_reset import drop_all_tables
 
     confirm_destructive(c, "reset", yes)
-    with get_engine().begin() as connection:
+    with get_blocking_engine().begin() as connection:
         dropped = drop_all_tables(connection)
     print(f"Dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}.")
     command.upgrade(build_alembic_config(), "head")

@@ -21,13 +21,13 @@ def status(c: Context, json: bool = False) -> None:
     from sqlalchemy.exc import DBAPIError
 
     from app.alembic_config import build_alembic_config
-    from app.database import get_engine
+    from app.database import get_blocking_engine
     from app.migration_status import StatusExit, read_status
     from app.settings import get_settings, hide_password
 
     script = ScriptDirectory.from_config(build_alembic_config())
     try:
-        with get_engine().connect() as connection:
+        with get_blocking_engine().connect() as connection:
             state = read_status(script, connection)
     except DBAPIError as error:
         where = hide_password(get_settings().database_url)

@@ -16,7 +16,7 @@ def clear_migration_mark(c: Context) -> None:
     from app.migration_marks import clear_half_applied_mark
     from app.settings import get_settings
 
-    engine = create_engine(get_settings().database_url, poolclass=pool.NullPool)
+    engine = create_engine(get_settings().blocking_database_url, poolclass=pool.NullPool)
     if engine.dialect.name not in ("mysql", "mariadb"):
         print(f"{engine.dialect.name} rolls failed migrations back; there is no mark to clear.")
         return

@@ -40,8 +40,8 @@ def protected_environment_of_database(c: Context) -> str | None:
     if current in protected:
         # No need to ask the database: APP_ENV alone is enough to refuse.
         return current
-    from app.database import get_engine
+    from app.database import get_blocking_engine
 
-    with get_engine().connect() as connection:
+    with get_blocking_engine().connect() as connection:
         recorded = recorded_environment(connection)
     return protected_environment(current, recorded, protected)
