@@ -33,9 +33,8 @@ def test_makefile_option_changes_nothing_but_the_makefile(
     check_makefile_is_the_only_difference(cookies, combination)
 
 
-# Given the test above, a combination without the Makefile is its twin minus one file, so only
-# the twin with the Makefile is installed and run (driven through `make`, which calls `inv`).
-@pytest.mark.parametrize("combination", combinations(DATABASE, makefile_options=[True]))
+# Every combination, so both the `make` targets and the plain `inv` tasks are driven.
+@pytest.mark.parametrize("combination", combinations(DATABASE))
 def test_combination_migrates_and_passes_its_own_tests(cookies, combination: Combination) -> None:
     skip_without_server(combination)
     project = install_with_uv(bake(cookies, combination))

@@ -97,3 +97,22 @@ def test_sqlite_database_in_a_missing_folder_fails_in_one_line(
     error = one_error_line(completed.stderr)
     assert "unable to open database file" in error
     assert not (tmp_path / "missing").exists()
+
+
+def test_lock_timeout_comes_from_invoke_config_unless_the_environment_sets_it(
+    safety_project: BakedProject, tmp_path
+) -> None:
+    url = f"sqlite:///{(tmp_path / 'configured.db').as_posix()}"
+    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
+    (safety_project.path / "invoke.yaml").write_text("db:\n  migration_lock_timeout: 1\n")
+    holder = start_lock_holder(safety_project, url)
+    try:
+        from_config = safety_project.run("inv", "db.upgrade", env={"DATABASE_URL": url})
+        from_environment = safety_project.run(
+            "inv", "db.upgrade", env={"DATABASE_URL": url, "MIGRATION_LOCK_TIMEOUT": "2"}
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "holds the migration lock after 1 s" in one_error_line(from_config.stderr)
+    assert "holds the migration lock after 2 s" in one_error_line(from_environment.stderr)

@@ -29,4 +29,5 @@ ns = Collection(
 )
 # A comma-separated string rather than a list: invoke can override a string from the
 # environment (INVOKE_DB_PROTECTED_ENVIRONMENTS=production,staging) but not a list.
-ns.configure({"db": {"protected_environments": "production"}})
+# migration_lock_timeout: None leaves env.py's own default (see tasks/invoke_defaults.py).
+ns.configure({"db": {"protected_environments": "production", "migration_lock_timeout": None}})

@@ -6,7 +6,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from invoke import Exit
+from invoke import Context, Exit
+
+from tasks.invoke_defaults import export_invoke_defaults
 
 # Alembic errors whose text says what happened but not what to do about it, by how they start.
 ALEMBIC_ERROR_HINTS = {
@@ -71,12 +73,16 @@ def redact_password(text: str) -> str:
 
 
 def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a task so that a user-caused failure ends in one line on stderr and exit code 1."""
+    """Wrap a task so that a user-caused failure ends in one line on stderr and exit code 1.
+
+    Every `db` task passes through here, so invoke-config defaults are exported here too.
+    """
 
     @functools.wraps(task_body)
-    def run_task(*args: Any, **kwargs: Any) -> Any:
+    def run_task(c: Context, *args: Any, **kwargs: Any) -> Any:
         try:
-            return task_body(*args, **kwargs)
+            export_invoke_defaults(c)
+            return task_body(c, *args, **kwargs)
         except Exit:
             raise
         except Exception as error:
