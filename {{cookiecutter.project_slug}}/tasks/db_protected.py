@@ -42,8 +42,9 @@ def redo(c: Context, yes: bool = False) -> None:
             " check where it stands with `inv db.status`",
             code=1,
         )
-    downgrade_announcing(build_alembic_config(), "-1", announce_reverts)
-    command.upgrade(build_alembic_config(), current[0])
+    config = build_alembic_config()
+    downgrade_announcing(config, "-1", announce_reverts)
+    command.upgrade(config, current[0])
     print(f"Applied {current[0]} again.")
 
 
