@@ -1,10 +1,16 @@
-"""Jinja filters the template's files use to write answers safely (cookiecutter `_extensions`)."""
+"""Jinja helpers the template's files use to write answers safely (cookiecutter `_extensions`)."""
 
 from __future__ import annotations
 
 import json
+import re
 
 from cookiecutter.utils import simple_filter
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+# What the pre-generation hook accepts as a slug (hooks/pre_gen_project.py checks the rest).
+SLUG_SHAPE = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 @simple_filter
@@ -14,3 +20,26 @@ def toml_string(value: object) -> str:
     # outside the BMP (emoji) as surrogate pairs, which TOML rejects; ensure_ascii=False
     # writes them as themselves.
     return json.dumps(str(value), ensure_ascii=False)
+
+
+def folder_name(slug: object) -> str:
+    """Return the project folder's name: the slug, or for a malformed slug a harmless stand-in.
+
+    Cookiecutter creates the project folder before the pre-generation hook can reject the
+    slug, so a slug like ``../x/y`` would create ``../x`` outside the output folder and leave
+    it there. A stand-in is one path component inside the output folder, which cookiecutter
+    deletes when the hook rejects the slug.
+    """
+    text = str(slug)
+    if SLUG_SHAPE.fullmatch(text):
+        return text
+    return "rejected_" + re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+class FolderName(Extension):
+    """Offer `folder_name(...)` as a function: the folder's own name cannot hold a `|` filter,
+    which Windows forbids in file names."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals["folder_name"] = folder_name

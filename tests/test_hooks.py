@@ -40,13 +40,18 @@ def test_bad_slug_is_rejected_with_a_one_line_reason(
     assert "choose another" in our_lines[0]
 
 
-@pytest.mark.parametrize("slug", ["class", "../escaped"])
+# Cookiecutter creates the project folder before the hook runs; nested and absolute slugs
+# would create parent folders the hook's rejection does not remove.
+@pytest.mark.parametrize("slug", ["class", "../escaped", "a/b/c", "../x/y", "{absolute}/p/q"])
 def test_rejected_bake_leaves_nothing_inside_or_outside_the_output_folder(
     tmp_path: Path, slug: str
 ) -> None:
     output_dir = tmp_path / "out"
     output_dir.mkdir()
-    bake_with_cli(output_dir, f"project_slug={slug}")
+    slug = slug.format(absolute=tmp_path / "absolute")
+    completed = bake_with_cli(output_dir, f"project_slug={slug}")
+    assert completed.returncode != 0
+    assert f"error: project_slug '{slug}' " in completed.stderr
     assert sorted(tmp_path.rglob("*")) == [output_dir]
 
 

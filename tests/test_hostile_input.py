@@ -134,3 +134,49 @@ def test_revision_argument_that_looks_like_a_path_fails_in_one_line(
         project.path / "my_service.db",
         project.path / "my_service.db-migration-lock",
     }
+
+
+REVISION_ID_PAYLOADS = {
+    "parent-folders": "../../escaped",
+    "down-and-up": "x/../../../escaped",
+    "sub-folder": "sub/dir",
+    "absolute": "{outside}/absolute",
+    "shell": "a b; touch PWNED",
+}
+
+
+@pytest.mark.parametrize("rev_id", REVISION_ID_PAYLOADS.values(), ids=REVISION_ID_PAYLOADS.keys())
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["inv", "db.revision", "--empty", "-m", "first", "--rev-id"],
+        ["inv", "db.revision", "-m", "first", "--rev-id"],
+        ["alembic", "revision", "--autogenerate", "-m", "first", "--rev-id"],
+    ],
+    ids=["inv-empty", "inv-autogenerate", "alembic-autogenerate"],
+)
+def test_revision_id_that_is_not_a_plain_name_writes_nothing(
+    project: BakedProject, command: list[str], rev_id: str
+) -> None:
+    project.add_user_model()  # something for autogenerate to write
+    rev_id = rev_id.format(outside=project.path.parent)
+    before = sorted(project.path.parent.rglob("*"))
+    completed = project.run(*command, rev_id)
+    assert completed.returncode != 0
+    assert "Traceback" not in completed.stderr
+    assert "may hold only letters, digits and underscores" in completed.stderr
+    after = sorted(project.path.parent.rglob("*"))
+    assert set(after) - set(before) <= {
+        project.path / "my_service.db",
+        project.path / "my_service.db-migration-lock",
+    }
+
+
+def test_chosen_revision_id_names_the_revision(project: BakedProject) -> None:
+    project.add_user_model()
+    written = project.run("inv", "db.revision", "-m", "Add users", "--rev-id", "0001_add_users")
+    assert written.returncode == 0, written.stderr
+    assert "Created revision 0001_add_users: app/migrations/versions/" in written.stdout
+    assert 'revision: str = "0001_add_users"' in written_revision(project).read_text()
+    assert project.run("inv", "db.upgrade").returncode == 0
+    assert project.run("inv", "db.current").stdout.startswith("0001_add_users (head)")

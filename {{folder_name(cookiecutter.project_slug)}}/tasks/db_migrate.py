@@ -30,22 +30,30 @@ def report_written(written: Any) -> None:
     help={
         "message": "What the revision does, e.g. 'Add users table' (becomes part of the file name)",
         "empty": "Write a blank revision to fill in by hand instead of autogenerating from models",
+        "rev_id": "Use this revision id instead of a generated one, e.g. 0001_add_users",
     }
 )
 @exit_on_user_error
-def revision(c: Context, message: str, empty: bool = False) -> None:
+def revision(c: Context, message: str, empty: bool = False, rev_id: str | None = None) -> None:
     """Create a revision from the differences between the models and the database."""
     from alembic import command
 
     from app.alembic_config import build_alembic_config
+    from app.revision_ids import check_revision_id
     from app.revision_review import DestructiveOperationCollector
 
+    if rev_id is not None:
+        check_revision_id(rev_id)
     # Alembic itself refuses several heads ("Multiple heads are present"); user_errors.py adds
     # the advice to merge. Checking first would read the whole history one extra time.
     config = build_alembic_config(autogenerate=not empty, quiet=True)
     collector = DestructiveOperationCollector()
     written = command.revision(
-        config, message=message, autogenerate=not empty, process_revision_directives=collector
+        config,
+        message=message,
+        autogenerate=not empty,
+        rev_id=rev_id,
+        process_revision_directives=collector,
     )
     if not written:
         print("No changes detected in the models; no revision file written.")

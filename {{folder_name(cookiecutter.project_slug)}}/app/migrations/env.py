@@ -2,8 +2,9 @@
 
 This is Alembic's generic env.py with six additions, each marked: the URL comes from
 app/settings.py, a connection can be handed in, SQLite uses batch mode, an autogenerate run
-that finds no change writes no file, a lock makes concurrent runs take turns, and each
-migration runs in its own transaction (or, on MySQL/MariaDB, is marked while it runs).
+that finds no change (or is given a path-like revision id) writes no file, a lock makes
+concurrent runs take turns, and each migration runs in its own transaction (or, on
+MySQL/MariaDB, is marked while it runs).
 {%- if cookiecutter.use_async %}
 Online runs use the app's asyncio engine, as Alembic's `async` template does.
 {%- endif %}
@@ -33,6 +34,7 @@ from app.migration_lock import hold_migration_lock, lock_timeout_seconds
 from app.migration_marks import mark_migration_run, records_half_applied_migrations
 from app.migration_transactions import make_sqlite_ddl_transactional, transaction_options
 from app.models import Base
+from app.revision_ids import check_revision_id
 from app.settings import get_settings
 
 # this is the Alembic Config object, which provides
@@ -50,7 +52,15 @@ logger = logging.getLogger("alembic.env")
 target_metadata = Base.metadata
 
 
-def skip_empty_autogenerate(migration_context, revision, directives) -> None:
+def review_revision_directives(migration_context, revision, directives) -> None:
+    """Refuse a revision id that is not a plain name, then skip an empty autogenerate."""
+    # Reached by `alembic revision --autogenerate --rev-id ...` too, before any file is written.
+    for script in directives:
+        check_revision_id(script.rev_id)
+    skip_empty_autogenerate(directives)
+
+
+def skip_empty_autogenerate(directives) -> None:
     """Write no revision file when autogenerate finds no difference (addition 4)."""
     cmd_opts = config.cmd_opts
     if cmd_opts is not None and getattr(cmd_opts, "autogenerate", False):
@@ -67,7 +77,7 @@ def configure_context(*, dialect_name: str, on_version_apply=(), **options) -> N
         compare_type=True,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead (addition 3).
         render_as_batch=dialect_name == "sqlite",
-        process_revision_directives=skip_empty_autogenerate,
+        process_revision_directives=review_revision_directives,
         # The environment guard records APP_ENV on a first migration (app/environment_guard.py).
         on_version_apply=[environment_guard.record_on_first_migration, *on_version_apply],
         # Our own bookkeeping tables are not models: keep them out of autogenerate.
