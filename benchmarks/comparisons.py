@@ -10,6 +10,8 @@ from baked_project import BakedProject
 from revision_chain import add_pending_table, remove_pending_table, versions_dir
 from timing import Command, remove_new_files, run
 
+# What every `alembic` command and every `inv db.*` task imports (app/models.py needs the ORM).
+ALEMBIC_IMPORTS = "import alembic.command, alembic.config, sqlalchemy.orm"
 # The chain length at which the migration test suite must stay within its target.
 TEST_SUITE_TARGET_SIZE = 300
 
@@ -82,6 +84,12 @@ def comparisons(project: BakedProject, database: Path, size: int) -> list[Compar
 
     current = Command(("alembic", "current"), env)
     return [
+        Comparison(
+            Command(("python", "-c", f"{ALEMBIC_IMPORTS}, invoke")),
+            Command(("python", "-c", ALEMBIC_IMPORTS)),
+            None,
+            note="invoke's own import once Alembic's is paid: the least any `inv db.*` adds",
+        ),
         Comparison(
             upgrade("inv", "db.upgrade"),
             upgrade("alembic", "upgrade", "head"),

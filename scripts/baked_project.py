@@ -42,6 +42,14 @@ def bake(output_dir: Path, **answers: str) -> BakedProject:
 class BakedProject:
     path: Path
 
+    @classmethod
+    def installed_snapshot(cls, path: Path, *extra_packages: str) -> BakedProject:
+        """Install the bake at ``path`` (plus ``extra_packages``) and snapshot it for tests."""
+        project = cls(path)
+        project.install(*extra_packages)
+        project.snapshot()
+        return project
+
     @property
     def venv(self) -> Path:
         return self.path / ".venv"
@@ -49,10 +57,27 @@ class BakedProject:
     def executable(self, name: str) -> Path:
         return venv_executable(self.venv, name)
 
-    def install(self) -> None:
+    def install(self, *extra_packages: str) -> None:
         """Create the project's .venv and install it with its dev extra, as its README says."""
         create_venv(self.venv)
-        run_quietly([self.executable("python"), "-m", "pip", "install", "-e", ".[dev]"], self.path)
+        pip_install = [self.executable("python"), "-m", "pip", "install"]
+        run_quietly([*pip_install, "-e", ".[dev]", *extra_packages], self.path)
+
+    def snapshot(self) -> None:
+        """Commit the project as it is now, so tests can return to it without reinstalling."""
+        self.git("init", "--quiet")
+        self.git("add", "--all")
+        self.git("commit", "--quiet", "--message", "snapshot")
+
+    def restore_snapshot(self) -> None:
+        """Undo every change since ``snapshot``, keeping the installed virtualenv."""
+        self.git("checkout", "--quiet", "--", ".")
+        self.git("clean", "--quiet", "-fdx", "-e", ".venv", "-e", "*.egg-info")
+
+    def git(self, *arguments: str) -> None:
+        identity = ["-c", "user.name=template tests", "-c", "user.email=tests@example.invalid"]
+        command = ["git", *identity, *arguments]
+        subprocess.run(command, cwd=self.path, check=True, capture_output=True)
 
     def environment(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in LEAKY_VARIABLES}

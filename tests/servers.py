@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ import psycopg
 import pymysql
 import pytest
 from baked_project import BakedProject
-from dev_env import run_quietly
 
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
@@ -27,11 +25,6 @@ SERVER_DRIVERS = ["psycopg[binary]>=3.2", "pymysql>=1.1"]
 BOOKKEEPING_TABLES = frozenset(
     {"alembic_version", "alembic_environment", "alembic_migration_in_progress"}
 )
-
-
-def git(project_dir: Path, *args: str) -> None:
-    identity = ["-c", "user.name=template tests", "-c", "user.email=tests@example.invalid"]
-    subprocess.run(["git", *identity, *args], cwd=project_dir, check=True, capture_output=True)
 
 
 @dataclass
@@ -143,21 +136,11 @@ def safety_installed_project(cookies_session) -> BakedProject:
     """A default bake installed with its dev extra plus the server drivers."""
     result = cookies_session.bake()
     assert result.exit_code == 0, result.exception
-    project = BakedProject(Path(result.project_path))
-    project.install()
-    python = project.executable("python")
-    run_quietly([python, "-m", "pip", "install", *SERVER_DRIVERS], project.path)
-    git(project.path, "init", "--quiet")
-    git(project.path, "add", "--all")
-    git(project.path, "commit", "--quiet", "--message", "fresh bake")
-    return project
+    return BakedProject.installed_snapshot(Path(result.project_path), *SERVER_DRIVERS)
 
 
 @pytest.fixture
 def safety_project(safety_installed_project: BakedProject) -> Iterator[BakedProject]:
     """The installed project with server drivers, reset to the fresh bake after each test."""
     yield safety_installed_project
-    git(safety_installed_project.path, "checkout", "--quiet", "--", ".")
-    git(
-        safety_installed_project.path, "clean", "--quiet", "-fdx", "-e", ".venv", "-e", "*.egg-info"
-    )
+    safety_installed_project.restore_snapshot()
