@@ -9,6 +9,7 @@ from typing import Any
 from invoke import Context, Exit
 
 from tasks.invoke_defaults import export_invoke_defaults
+from tasks.startup import import_migration_libraries
 
 # Alembic errors whose text says what happened but not what to do about it, by how they start.
 ALEMBIC_ERROR_HINTS = {
@@ -75,12 +76,14 @@ def redact_password(text: str) -> str:
 def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a task so that a user-caused failure ends in one line on stderr and exit code 1.
 
-    Every `db` task passes through here, so invoke-config defaults are exported here too.
+    Every `db` task passes through here, so this is also where invoke-config defaults are
+    exported and the migration libraries loaded (see tasks/startup.py).
     """
 
     @functools.wraps(task_body)
     def run_task(c: Context, *args: Any, **kwargs: Any) -> Any:
         try:
+            import_migration_libraries()
             export_invoke_defaults(c)
             return task_body(c, *args, **kwargs)
         except Exit:
