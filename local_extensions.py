@@ -1,10 +1,13 @@
-"""Jinja helpers the template's files use to write answers safely (cookiecutter `_extensions`)."""
+"""Jinja helpers the template's files use to write answers safely (cookiecutter `_extensions`),
+and the one adjustment to cookiecutter's own output that a rejected answer needs."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 
+from cookiecutter.exceptions import FailedHookException
 from cookiecutter.utils import simple_filter
 from jinja2 import Environment
 from jinja2.ext import Extension
@@ -43,3 +46,33 @@ class FolderName(Extension):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.globals["folder_name"] = folder_name
+
+
+# Where cookiecutter logs a failed hook with `logger.exception`; releases that logged it from
+# `cookiecutter.generate` used `logger.error`, which prints no traceback.
+HOOK_FAILURE_LOGGER = "cookiecutter.hooks"
+
+
+class WithoutHookTraceback(logging.Filter):
+    """Drop the traceback from cookiecutter's "hook script didn't exit successfully" record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], FailedHookException):
+            record.exc_info = record.exc_text = None
+        return True
+
+
+class QuietHookFailure(Extension):
+    """Keep a rejected answer to one `error:` line, without cookiecutter's traceback after it.
+
+    When the pre-generation hook exits 1, cookiecutter logs the exception it raised for that,
+    a traceback through its own hook runner that tells the user nothing; the hook has already
+    said what to change. Cookiecutter's message ("Stopping generation because ...") stays.
+    """
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        logger = logging.getLogger(HOOK_FAILURE_LOGGER)
+        # Cookiecutter builds several Jinja environments per bake; one filter is enough.
+        if not any(isinstance(known, WithoutHookTraceback) for known in logger.filters):
+            logger.addFilter(WithoutHookTraceback())

@@ -28,12 +28,17 @@ FREE_TEXT_ANSWERS = {
 }
 
 # The baked project's own top-level packages and the import names of its dependencies (direct
-# and the ones they pull in): a slug with one of these names would shadow it on sys.path.
+# and the ones they pull in, for every option and every supported Python): a slug with one of
+# these names would shadow it on sys.path.
 RESERVED_NAMES = frozenset(
     {"app", "tasks", "tests", "migrations", "conftest", "alembic", "sqlalchemy", "invoke"}
     | {"dotenv", "pytest", "_pytest", "ruff", "psycopg", "psycopg2", "pymysql", "mysqldb"}
+    | {"psycopg_binary", "psycopg_c", "psycopg_pool", "aiosqlite", "aiomysql", "asyncpg"}
     | {"mako", "markupsafe", "greenlet", "typing_extensions", "tzdata", "pluggy", "iniconfig"}
     | {"packaging", "pygments", "setuptools", "pkg_resources", "pip", "site", "py"}
+    | {"tomli", "exceptiongroup", "colorama"}
+    # The standard library's own test package, which sys.stdlib_module_names leaves out.
+    | {"test"}
 )
 OLDEST_SUPPORTED_MINOR = 10
 
@@ -42,6 +47,8 @@ def slug_problem(slug: str) -> str | None:
     """Say why ``slug`` cannot name the project, or return None when it can."""
     if not (slug.isascii() and slug.isidentifier() and slug == slug.lower()):
         return f"project_slug {slug!r} is not a lowercase Python identifier"
+    if slug.startswith("__") and slug.endswith("__"):
+        return f"project_slug {slug!r} is a double-underscore name, which Python reserves"
     if keyword.iskeyword(slug):
         return f"project_slug {slug!r} is a Python keyword"
     if slug in sys.stdlib_module_names:

@@ -13,6 +13,9 @@ BAD_SLUGS = {
     "stdlib": ("json", "standard-library module"),
     "own-package": ("app", "would shadow a package the project uses"),
     "dependency": ("alembic", "would shadow a package the project uses"),
+    "async-driver": ("aiosqlite", "would shadow a package the project uses"),
+    "stdlib-test-package": ("test", "would shadow a package the project uses"),
+    "dunder": ("__init__", "double-underscore name"),
     "uppercase": ("MyService", "not a lowercase Python identifier"),
     "dash": ("my-service", "not a lowercase Python identifier"),
     "leading-digit": ("1service", "not a lowercase Python identifier"),
@@ -38,6 +41,7 @@ def test_bad_slug_is_rejected_with_a_one_line_reason(
     our_lines = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
     assert len(our_lines) == 1 and reason in our_lines[0] and slug in our_lines[0]
     assert "choose another" in our_lines[0]
+    assert "Traceback" not in completed.stdout + completed.stderr
 
 
 # Cookiecutter creates the project folder before the hook runs; nested and absolute slugs

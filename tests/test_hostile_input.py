@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -180,3 +181,20 @@ def test_chosen_revision_id_names_the_revision(project: BakedProject) -> None:
     assert 'revision: str = "0001_add_users"' in written_revision(project).read_text()
     assert project.run("inv", "db.upgrade").returncode == 0
     assert project.run("inv", "db.current").stdout.startswith("0001_add_users (head)")
+
+
+def test_project_folder_named_with_shell_syntax_is_never_run_as_code(
+    project: BakedProject, tmp_path: Path
+) -> None:
+    # The shell sees the project's path when `inv lint` runs ruff; a folder is a user value too.
+    hostile = tmp_path / "x;touch PWNED;$(touch PWNED2)" / "my_service"
+    not_copied = shutil.ignore_patterns(".venv", "*.egg-info", ".git")
+    shutil.copytree(project.path, hostile, ignore=not_copied)
+    # `python -m invoke` puts the copy first on sys.path, so its tasks and app/ are the ones run.
+    lint = [project.executable("python"), "-m", "invoke", "lint"]
+    completed = subprocess.run(
+        lint, cwd=hostile, env=project.environment(), capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "All checks passed" in completed.stdout
+    assert not [path for path in tmp_path.rglob("PWNED*")]

@@ -26,7 +26,18 @@ FIRST, SECOND = "bbbb00000001", "bbbb00000002"
 ROLLS_BACK_DDL = {"sqlite": True, "postgresql": True, "mysql": False}
 
 
+# The baked README's "Safety" section shows how an app migrates at start-up; run that code.
+README_STARTUP_CODE = "the README's start-up code"
+
+
+def readme_startup_code(project: BakedProject) -> str:
+    safety_section = (project.path / "README.md").read_text().partition("## Safety")[2]
+    return safety_section.partition("```python\n")[2].partition("```")[0]
+
+
 def upgrade(project: BakedProject, database: ServerDatabase, *command: str):
+    if command == (README_STARTUP_CODE,):
+        command = ("python", "-c", readme_startup_code(project))
     return project.run(*(command or ("inv", "db.upgrade")), env={"DATABASE_URL": database.url})
 
 
@@ -38,7 +49,11 @@ def assert_refused_naming(project: BakedProject, database: ServerDatabase) -> No
     assert "inv db.clear-migration-mark" in error
 
 
-@pytest.mark.parametrize("command", [("inv", "db.upgrade"), ("alembic", "upgrade", "head")])
+@pytest.mark.parametrize(
+    "command",
+    [("inv", "db.upgrade"), ("alembic", "upgrade", "head"), (README_STARTUP_CODE,)],
+    ids=["inv", "alembic", "app-startup"],
+)
 def test_migration_failing_half_way_leaves_the_previous_revision_or_is_refused(
     safety_project: BakedProject, database: ServerDatabase, command: tuple[str, ...]
 ) -> None:

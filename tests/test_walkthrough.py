@@ -16,7 +16,7 @@ def test_walkthrough_bakes_and_walks_the_workflow(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Created revision" in completed.stdout
-    assert "20 passed" in completed.stdout
+    assert "22 passed" in completed.stdout
     assert completed.stdout.rstrip().splitlines()[-2].startswith("Done.")
     assert (output_dir / "my_service" / "my_service.db").exists()
 

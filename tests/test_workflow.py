@@ -157,7 +157,7 @@ def test_seed_raw_alembic_commands_work_verbatim_from_the_project_root(
 def test_baked_test_suite_passes_on_real_migrations(project: BakedProject) -> None:
     project.add_user_model()
     succeed(project, "inv", "db.revision", "-m", "Initial migration")
-    assert "20 passed" in succeed(project, "pytest", "-q")
+    assert "22 passed" in succeed(project, "pytest", "-q")
 
 
 def test_baked_test_suite_catches_a_model_changed_without_a_revision(
@@ -186,6 +186,32 @@ def test_unknown_revision_fails_in_one_line(project: BakedProject) -> None:
 def test_unparseable_database_url_fails_in_one_line(project: BakedProject) -> None:
     error = fail_in_one_line(project, "inv", "db.upgrade", DATABASE_URL="not a url")
     assert "DATABASE_URL" in error
+
+
+@pytest.mark.parametrize("task", ["db.upgrade", "db.current", "db.status"])
+def test_database_url_with_a_port_that_is_not_a_number_fails_in_one_line(
+    project: BakedProject, task: str
+) -> None:
+    url = "postgresql://app:Sup3r-Secret@127.0.0.1:abc/app"
+    error = fail_in_one_line(project, "inv", task, DATABASE_URL=url)
+    assert "port 'abc' is not a number" in error and "inv db.url" in error
+    assert "Sup3r-Secret" not in error
+
+
+def test_url_task_shows_a_url_it_cannot_parse_without_failing(project: BakedProject) -> None:
+    url = "postgresql://app:Sup3r-Secret@127.0.0.1:abc/app"
+    completed = project.run("inv", "db.url", env={"DATABASE_URL": url})
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("<unparseable database URL>  (from environment)")
+    assert "Sup3r-Secret" not in completed.stdout + completed.stderr
+
+
+def test_dollar_sign_in_a_dotenv_password_is_taken_literally(project: BakedProject) -> None:
+    (project.path / ".env").write_text("DATABASE_URL=postgresql://app:pa${USER}ss@db/app\n")
+    python = "from app.settings import get_settings; print(get_settings().database.value)"
+    completed = project.run("python", "-c", python)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "postgresql://app:pa${USER}ss@db/app"
 
 
 def test_missing_driver_fails_in_one_line_without_the_password(project: BakedProject) -> None:

@@ -16,10 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.util import CommandError
-from dotenv import dotenv_values
 from sqlalchemy import Connection, text
 
-from app.settings import ENV_FILE, lookup
+from app.settings import read_setting
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +34,7 @@ class MigrationLockTimeout(CommandError):
 
 def lock_timeout_seconds() -> float:
     """Read MIGRATION_LOCK_TIMEOUT (seconds) from the environment, then `.env`."""
-    env_file_values = dotenv_values(ENV_FILE) if ENV_FILE.is_file() else {}
-    setting = lookup("MIGRATION_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_SECONDS, env_file_values)
+    setting = read_setting("MIGRATION_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_SECONDS)
     try:
         seconds = float(setting.value)
     except ValueError:

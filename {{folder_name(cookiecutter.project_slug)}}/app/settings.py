@@ -6,8 +6,12 @@ import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dotenv import dotenv_values
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = PROJECT_ROOT / ".env"
@@ -36,7 +40,8 @@ BLOCKING_EQUIVALENTS = {
 class Setting:
     """A value together with where it came from: "environment", ".env" or "default"."""
 
-    value: str
+    # Out of the repr: a URL's password must not reach logs or tracebacks through it.
+    value: str = field(repr=False)
     source: str = field(compare=False)
 
 
@@ -63,15 +68,23 @@ class Settings:
         return f"Settings(database_url={hide_password(self.database_url)!r})"
 
 
-def hide_password(url: str) -> str:
-    """Return ``url`` with its password, if any, replaced by ``***``."""
+def parse_url(url: str) -> URL | None:
+    """Parse ``url`` with SQLAlchemy, or return None when it is not a valid URL."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        return make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return None
+
+
+def hide_password(url: str) -> str:
+    """Return ``url`` with its password, if any, replaced by ``***``."""
+    parsed = parse_url(url)
+    if parsed is None:
         return "<unparseable database URL>"
+    return parsed.render_as_string(hide_password=True)
 
 
 def with_driver(url: str, *, use_async: bool) -> str:
@@ -81,12 +94,8 @@ def with_driver(url: str, *, use_async: bool) -> str:
     equivalent of an asyncio driver. An unparseable URL is returned as it is, for the caller
     to report.
     """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
+    parsed = parse_url(url)
+    if parsed is None:
         return url
     backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
     named = "+" in parsed.drivername
@@ -108,11 +117,9 @@ def default_database_url() -> str:
 
 def anchor_sqlite_path(url: str) -> str:
     """Resolve a relative SQLite file against the project root, so every folder sees one file."""
-    if not url.startswith("sqlite"):
+    parsed = parse_url(url) if url.startswith("sqlite") else None
+    if parsed is None:
         return url
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return url
@@ -131,12 +138,23 @@ def lookup(name: str, default: str, env_file_values: dict[str, str | None]) -> S
     return Setting(default, "default")
 
 
+def read_env_file() -> dict[str, str | None]:
+    """Return the project's `.env` as written, or nothing when there is none."""
+    # Only the project's own .env: searching parent folders would let a stray file elsewhere
+    # on the machine silently point the service at another database. interpolate=False: a
+    # `$` in a password is a character, not the start of a `${VARIABLE}`.
+    return dotenv_values(ENV_FILE, interpolate=False) if ENV_FILE.is_file() else {}
+
+
+def read_setting(name: str, default: str) -> Setting:
+    """Find one setting the way every setting is found: environment, then `.env`, else default."""
+    return lookup(name, default, read_env_file())
+
+
 @functools.cache
 def get_settings() -> Settings:
     """Load the settings once per process."""
-    # Only the project's own .env: searching parent folders would let a stray file elsewhere
-    # on the machine silently point the service at another database.
-    env_file_values = dotenv_values(ENV_FILE) if ENV_FILE.is_file() else {}
+    env_file_values = read_env_file()
     database = lookup("DATABASE_URL", default_database_url(), env_file_values)
     return Settings(
         database=Setting(anchor_sqlite_path(database.value), database.source),

@@ -18,11 +18,9 @@ def export_invoke_defaults(c: Context) -> None:
     timeout = c.config.get("db", {}).get("migration_lock_timeout")
     if timeout is None or os.environ.get(LOCK_TIMEOUT_VARIABLE):
         return
-    from dotenv import dotenv_values
+    from app.settings import read_env_file
 
-    from app.settings import ENV_FILE
-
-    if ENV_FILE.is_file() and dotenv_values(ENV_FILE).get(LOCK_TIMEOUT_VARIABLE):
+    if read_env_file().get(LOCK_TIMEOUT_VARIABLE):
         return
     # Only this process and its children (post-write hooks) see it.
     os.environ[LOCK_TIMEOUT_VARIABLE] = str(timeout)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 
 from invoke import Context, Exit, task
+
+from tasks.project_root import run_from_project_root
 
 RUFF = [sys.executable, "-m", "ruff"]
 
 
 def run_ruff(c: Context, *arguments: str) -> bool:
     """Run ruff from the project root; tell whether it succeeded."""
-    from app.settings import PROJECT_ROOT
-
-    with c.cd(PROJECT_ROOT):
-        return c.run(shlex.join([*RUFF, *arguments]), warn=True).ok
+    return run_from_project_root(c, [*RUFF, *arguments], warn=True).ok
 
 
 @task

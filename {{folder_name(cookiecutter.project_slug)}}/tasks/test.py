@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 
 from invoke import Context, task
+
+from tasks.project_root import run_from_project_root
 
 
 @task(
@@ -16,11 +17,8 @@ from invoke import Context, task
 )
 def test(c: Context, keyword: str = "", verbose: bool = False) -> None:
     """Run the test suite with pytest (TEST_DATABASE_URL picks the database server)."""
-    from app.settings import PROJECT_ROOT
-
     # sys.executable: the interpreter running inv, i.e. the project's virtualenv, activated or not.
     command = [sys.executable, "-m", "pytest", "-v" if verbose else "-q"]
     if keyword:
         command += ["-k", keyword]
-    with c.cd(PROJECT_ROOT):
-        c.run(shlex.join(command), pty=sys.stdout.isatty())
+    run_from_project_root(c, command, pty=sys.stdout.isatty())

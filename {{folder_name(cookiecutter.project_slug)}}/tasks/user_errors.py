@@ -35,7 +35,14 @@ def describe_user_error(error: BaseException) -> str | None:
         text = str(error)
         hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
         return text + "".join(hints[:1])
-    if isinstance(error, ModuleNotFoundError) and raised_while_loading_driver(error):
+    if isinstance(error, ValueError) and raised_in(error, "_parse_url"):
+        # SQLAlchemy's URL parser lets int() fail on a port: "invalid literal ...: 'abc'".
+        port = str(error).rpartition(": ")[2]
+        return (
+            f"DATABASE_URL is not a usable SQLAlchemy URL (its port {port} is not a number);"
+            " check it with `inv db.url`"
+        )
+    if isinstance(error, ModuleNotFoundError) and raised_in(error, "import_dbapi"):
         return (
             f"the database driver {error.name!r} named by DATABASE_URL is not installed; "
             f"install it into this environment (python -m pip install {error.name})"
@@ -51,25 +58,24 @@ def describe_user_error(error: BaseException) -> str | None:
     return None
 
 
-def raised_while_loading_driver(error: BaseException) -> bool:
-    """Tell whether ``error`` escaped from a SQLAlchemy dialect importing its DB-API driver."""
+def raised_in(error: BaseException, function_name: str) -> bool:
+    """Tell whether ``error`` was raised by a function of that name (SQLAlchemy's, for us).
+
+    `import_dbapi` is where a dialect imports its DB-API driver; `_parse_url` where a URL's
+    port becomes a number.
+    """
     traceback = error.__traceback__
     while traceback is not None and traceback.tb_next is not None:
         traceback = traceback.tb_next
-    return traceback is not None and traceback.tb_frame.f_code.co_name == "import_dbapi"
+    return traceback is not None and traceback.tb_frame.f_code.co_name == function_name
 
 
 def redact_password(text: str) -> str:
     """Remove the database password from ``text`` wherever a driver may have echoed it."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from app.settings import get_settings, parse_url
 
-    from app.settings import get_settings
-
-    try:
-        password = make_url(get_settings().database_url).password
-    except ArgumentError:
-        return text
+    parsed = parse_url(get_settings().database_url)
+    password = parsed.password if parsed is not None else None
     return text.replace(password, "***") if password else text
 
 

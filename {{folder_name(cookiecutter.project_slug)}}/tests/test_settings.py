@@ -1,10 +1,13 @@
-"""A plain DATABASE_URL gets the installed driver; a URL naming its driver keeps it."""
+"""Settings: the driver a URL gets, values read as written, and no repr showing the password."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from app.settings import Setting, Settings, with_driver
+import app.settings as settings_module
+from app.settings import Setting, Settings, hide_password, read_setting, with_driver
 
 PLAIN_URLS = {
     "postgresql://app:pw@db/app": ("postgresql+psycopg", "postgresql+psycopg"),
@@ -40,6 +43,23 @@ def test_named_blocking_driver_is_kept(use_async: bool) -> None:
     assert with_driver(url, use_async=use_async) == url
 
 
-def test_settings_repr_hides_the_password() -> None:
+def test_no_repr_of_the_settings_shows_the_password() -> None:
     settings = Settings(database=Setting("postgresql://app:Sup3r-Secret@db/app", "environment"))
-    assert "Sup3r-Secret" not in repr(settings)
+    for shown in (repr(settings), repr(settings.database), str(settings.database)):
+        assert "Sup3r-Secret" not in shown
+
+
+def test_url_whose_port_is_not_a_number_is_reported_unparseable_not_raised() -> None:
+    url = "postgresql://app:Sup3r-Secret@db:abc/app"
+    assert hide_password(url) == "<unparseable database URL>"
+    assert with_driver(url, use_async=False) == url
+
+
+def test_dotenv_values_are_read_as_written(tmp_path: Path, monkeypatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DATABASE_URL=postgresql://app:pa${HOME}ss@db/app\n")
+    monkeypatch.setattr(settings_module, "ENV_FILE", env_file)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    setting = read_setting("DATABASE_URL", "unused default")
+    assert setting == Setting("postgresql://app:pa${HOME}ss@db/app", ".env")
+    assert setting.source == ".env"
