@@ -13,9 +13,13 @@ would exempt the service's own objects from collection for its whole life.
 
 from __future__ import annotations
 
+import functools
 import gc
 
 
+# Once per process: `inv db.upgrade db.current` runs two tasks, and a second freeze would also
+# freeze what the first task left behind, which the collector should still see.
+@functools.cache
 def import_migration_libraries() -> None:
     """Import Alembic and SQLAlchemy with the collector paused, then freeze what they built."""
     gc.disable()
