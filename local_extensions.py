@@ -39,13 +39,26 @@ def folder_name(slug: object) -> str:
     return "rejected_" + re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 
+# The template's project folder, exactly as its name is written in the repository.
+PROJECT_FOLDER_TEMPLATE = "{{cookiecutter.project_slug}}"
+
+
 class FolderName(Extension):
-    """Offer `folder_name(...)` as a function: the folder's own name cannot hold a `|` filter,
-    which Windows forbids in file names."""
+    """Render the project folder's name through `folder_name`, so a bad slug creates nothing.
+
+    The folder keeps the name every cookiecutter user expects, `{{cookiecutter.project_slug}}`;
+    its name cannot hold a `|` filter, which Windows forbids in file names. Cookiecutter renders
+    that name alone, as its own template, so the rewrite below touches nothing else.
+    """
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.globals["folder_name"] = folder_name
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        if source == PROJECT_FOLDER_TEMPLATE:
+            return "{{ folder_name(cookiecutter.project_slug) }}"
+        return source
 
 
 # Where cookiecutter logs a failed hook with `logger.exception`; releases that logged it from

@@ -42,7 +42,7 @@ import time
 
 from sqlalchemy import create_engine, pool
 
-from app.migration_lock import hold_migration_lock
+from app.migrations.lock import hold_migration_lock
 from app.settings import get_settings
 
 engine = create_engine(

@@ -48,7 +48,8 @@ def test_no_file_keeps_an_unrendered_cookiecutter_variable(default_bake: Path) -
         "app/migrations/env.py",
         "app/migrations/script.py.mako",
         "app/migrations/versions",
-        "tasks/db.py",
+        "tasks/db/__init__.py",
+        "app/migrations/__main__.py",
         "tests/test_migrations.py",
     ],
 )
@@ -56,6 +57,25 @@ def test_bake_contains_the_initialised_project_layout(
     default_bake: Path, relative_path: str
 ) -> None:
     assert (default_bake / relative_path).exists()
+
+
+def test_app_top_level_holds_only_the_services_own_code(default_bake: Path) -> None:
+    top_level = {path.name for path in (default_bake / "app").iterdir()}
+    top_level.discard("__pycache__")
+    assert top_level == {"__init__.py", "settings.py", "database.py", "models.py", "migrations"}
+
+
+def test_no_baked_python_file_grows_past_250_lines(default_bake: Path) -> None:
+    too_long = {
+        str(path.relative_to(default_bake)): length
+        for path in default_bake.rglob("*.py")
+        if (length := len(path.read_text().splitlines())) > 250
+    }
+    assert too_long == {}
+
+
+def test_env_py_stays_under_150_lines(default_bake: Path) -> None:
+    assert len((default_bake / "app/migrations/env.py").read_text().splitlines()) < 150
 
 
 def test_mako_template_is_copied_verbatim_for_alembic_to_render(default_bake: Path) -> None:

@@ -52,7 +52,7 @@ def test_cruft_created_service_stays_checkable_and_pulls_in_template_changes(
     git(service, "commit", "--quiet", "--message", "bake")
     assert cruft(service, "check").returncode == 0
 
-    readme = template / "{{folder_name(cookiecutter.project_slug)}}" / "README.md"
+    readme = template / "{{cookiecutter.project_slug}}" / "README.md"
     readme.write_text(readme.read_text() + "\nA template improvement.\n")
     git(template, "commit", "--quiet", "--all", "--message", "improve the README")
     assert cruft(service, "check").returncode == 1

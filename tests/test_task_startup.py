@@ -1,5 +1,5 @@
 """How a `db` task loads Alembic and SQLAlchemy: frozen out of the garbage collector's sight,
-with the collector itself left on for the task's own work (tasks/startup.py)."""
+with the collector itself left on for the task's own work (tasks/db/startup.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from baked_project import BakedProject
 RUN_TASK_THEN_REPORT = """
 import gc, json, sys
 from invoke import Context
-from tasks.db_inspect import heads
+from tasks.db.inspection import heads
 heads(Context())
 print(json.dumps({
     "collector_enabled": gc.isenabled(),
@@ -24,7 +24,7 @@ print(json.dumps({
 FAIL_IMPORT_THEN_REPORT = """
 import gc, sys
 sys.modules["alembic.command"] = None  # the next `import alembic.command` raises ImportError
-from tasks.startup import import_migration_libraries
+from tasks.db.startup import import_migration_libraries
 try:
     import_migration_libraries()
 except ImportError:

@@ -8,8 +8,8 @@ from typing import Any
 
 from invoke import Context, Exit
 
-from tasks.invoke_defaults import export_invoke_defaults
-from tasks.startup import import_migration_libraries
+from tasks.db.invoke_defaults import export_invoke_defaults
+from tasks.db.startup import import_migration_libraries
 
 # Alembic errors whose text says what happened but not what to do about it, by how they start.
 ALEMBIC_ERROR_HINTS = {
@@ -70,20 +70,18 @@ def raised_in(error: BaseException, function_name: str) -> bool:
     return traceback is not None and traceback.tb_frame.f_code.co_name == function_name
 
 
-def redact_password(text: str) -> str:
+def without_password(text: str) -> str:
     """Remove the database password from ``text`` wherever a driver may have echoed it."""
-    from app.settings import get_settings, parse_url
+    from app.settings import get_settings, redact_password
 
-    parsed = parse_url(get_settings().database_url)
-    password = parsed.password if parsed is not None else None
-    return text.replace(password, "***") if password else text
+    return redact_password(text, get_settings().database_url)
 
 
 def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a task so that a user-caused failure ends in one line on stderr and exit code 1.
 
     Every `db` task passes through here, so this is also where invoke-config defaults are
-    exported and the migration libraries loaded (see tasks/startup.py).
+    exported and the migration libraries loaded (see tasks/db/startup.py).
     """
 
     @functools.wraps(task_body)
@@ -98,6 +96,6 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
             message = describe_user_error(error)
             if message is None:
                 raise
-            raise Exit(f"error: {redact_password(message)}", code=1) from None
+            raise Exit(f"error: {without_password(message)}", code=1) from None
 
     return run_task

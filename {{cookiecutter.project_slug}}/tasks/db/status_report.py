@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from app.migrations.drift import model_drift
+
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
@@ -80,33 +82,6 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
     if not current:
         return set()
     return {rev.revision for rev in script.iterate_revisions(current, "base")}
-
-
-def model_drift(connection: Connection) -> list[str]:
-    """Describe each difference between the models and the database, as autogenerate sees it."""
-    from alembic.autogenerate import compare_metadata
-    from alembic.runtime.migration import MigrationContext
-
-    from app.bookkeeping import include_name
-    from app.models import Base
-
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_name": include_name}
-    )
-    return [describe_difference(diff) for diff in compare_metadata(context, Base.metadata)]
-
-
-def describe_difference(diff: Any) -> str:
-    """Render one `compare_metadata` entry as `add_column users.name`-style text."""
-    # Column modifications come as a list of tuples, everything else as one tuple.
-    if isinstance(diff, list):
-        kind, _schema, table, column = diff[0][:4]
-        return f"{kind} {table}.{column}"
-    kind, subject = diff[0], diff[1]
-    if kind in ("add_column", "remove_column"):
-        return f"{kind} {diff[2]}.{diff[3].name}"
-    name = getattr(subject, "name", None) or getattr(subject, "fullname", "") or str(subject)
-    return f"{kind} {name}"
 
 
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:

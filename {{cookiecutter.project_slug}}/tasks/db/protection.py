@@ -28,11 +28,7 @@ def confirm_destructive(c: Context, action: str, yes: bool) -> None:
 
 def protected_environment_of_database(c: Context) -> str | None:
     """Name the protected environment that `APP_ENV` or the database's own record points to."""
-    from app.environment_guard import (
-        protected_environment,
-        protected_environments_in,
-        recorded_environment,
-    )
+    from app.migrations.environment_record import recorded_environment
     from app.settings import get_settings
 
     protected = protected_environments_in(c.config.db.protected_environments)
@@ -45,3 +41,17 @@ def protected_environment_of_database(c: Context) -> str | None:
     with get_blocking_engine().connect() as connection:
         recorded = recorded_environment(connection)
     return protected_environment(current, recorded, protected)
+
+
+def protected_environments_in(setting: str | list[str] | tuple[str, ...]) -> list[str]:
+    """Read the protected list from invoke config: a YAML list or a comma-separated string."""
+    names = setting.split(",") if isinstance(setting, str) else setting
+    return [name.strip() for name in names if name.strip()]
+
+
+def protected_environment(current: str, recorded: str | None, protected: list[str]) -> str | None:
+    """Return the protected environment this database belongs to, or None when it is unguarded."""
+    for environment in (current, recorded):
+        if environment in protected:
+            return environment
+    return None

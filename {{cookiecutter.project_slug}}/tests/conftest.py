@@ -19,7 +19,7 @@ from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, pool
 from sqlalchemy.orm import Session
 
-from app.alembic_config import build_alembic_config
+from app.migrations.config import build_alembic_config
 from app.settings import get_settings, with_driver
 
 

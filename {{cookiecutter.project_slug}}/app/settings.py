@@ -13,7 +13,17 @@ from dotenv import dotenv_values
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+
+
+def running_from_checkout() -> bool:
+    """Tell whether the app runs from its project folder rather than from an installed wheel."""
+    # Only a checkout has the project's pyproject.toml beside app/; a wheel ships app/ alone.
+    return (PACKAGE_PARENT / "pyproject.toml").is_file()
+
+
+# An installed service finds `.env` and its default SQLite file in the folder it runs from.
+PROJECT_ROOT = PACKAGE_PARENT if running_from_checkout() else Path.cwd()
 ENV_FILE = PROJECT_ROOT / ".env"
 DEFAULT_SQLITE_FILE = PROJECT_ROOT / "{{ cookiecutter.project_slug }}.db"
 # The app talks to its database through SQLAlchemy's asyncio engine (template option use_async).
@@ -85,6 +95,13 @@ def hide_password(url: str) -> str:
     if parsed is None:
         return "<unparseable database URL>"
     return parsed.render_as_string(hide_password=True)
+
+
+def redact_password(text: str, url: str) -> str:
+    """Replace ``url``'s password wherever it appears in ``text`` (a driver may echo it)."""
+    parsed = parse_url(url)
+    password = parsed.password if parsed is not None else None
+    return text.replace(str(password), "***") if password else text
 
 
 def with_driver(url: str, *, use_async: bool) -> str:

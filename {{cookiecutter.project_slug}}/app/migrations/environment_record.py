@@ -46,17 +46,3 @@ def recorded_environment(connection: Connection) -> str | None:
     if not inspect(connection).has_table(ENVIRONMENT_TABLE):
         return None
     return connection.execute(select(environment_table().c.environment)).scalar()
-
-
-def protected_environments_in(setting: str | list[str] | tuple[str, ...]) -> list[str]:
-    """Read the protected list from invoke config: a YAML list or a comma-separated string."""
-    names = setting.split(",") if isinstance(setting, str) else setting
-    return [name.strip() for name in names if name.strip()]
-
-
-def protected_environment(current: str, recorded: str | None, protected: list[str]) -> str | None:
-    """Return the protected environment this database belongs to, or None when it is unguarded."""
-    for environment in (current, recorded):
-        if environment in protected:
-            return environment
-    return None

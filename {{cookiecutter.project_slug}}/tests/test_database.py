@@ -9,8 +9,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.orm import Session
 
-from app.alembic_config import build_alembic_config
 from app.database import create_app_engine
+from app.migrations.config import build_alembic_config
 from app.settings import USE_ASYNC, with_driver
 from tests.conftest import session_rolled_back_after
 

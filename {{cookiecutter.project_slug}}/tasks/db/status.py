@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from tasks.user_errors import exit_on_user_error
+from tasks.db.user_errors import exit_on_user_error
 
 if TYPE_CHECKING:
-    from app.migration_status import MigrationStatus
+    from tasks.db.status_report import MigrationStatus
 
 
 @task(help={"json": "Print a JSON object (current, heads, revisions, drift) instead of a table"})
@@ -20,10 +20,10 @@ def status(c: Context, json: bool = False) -> None:
     from alembic.script import ScriptDirectory
     from sqlalchemy.exc import DBAPIError
 
-    from app.alembic_config import build_alembic_config
     from app.database import get_blocking_engine
-    from app.migration_status import StatusExit, read_status
+    from app.migrations.config import build_alembic_config
     from app.settings import get_settings, hide_password
+    from tasks.db.status_report import StatusExit, read_status
 
     script = ScriptDirectory.from_config(build_alembic_config())
     try:
@@ -50,7 +50,7 @@ def print_json(document: dict) -> None:
 
 def print_table(state: MigrationStatus) -> None:
     """Print the revisions newest first, then current, heads, drift and the verdict."""
-    from app.migration_status import STATUS_ADVICE
+    from tasks.db.status_report import STATUS_ADVICE
 
     for revision in state.revisions:
         mark = "applied" if revision.applied else "pending"

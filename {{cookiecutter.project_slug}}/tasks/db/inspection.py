@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from invoke import Context, Exit, task
 
-from tasks.user_errors import exit_on_user_error
+from tasks.db.user_errors import exit_on_user_error
 
 VERBOSE_HELP = "Show each revision in full: path, parents, date and message"
 
@@ -20,9 +20,9 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
     """Show the database's current revision(s)."""
     from alembic.script import ScriptDirectory
 
-    from app.alembic_config import build_alembic_config
     from app.database import get_blocking_engine
-    from app.migration_status import current_heads
+    from app.migrations.config import build_alembic_config
+    from tasks.db.status_report import current_heads
 
     script = ScriptDirectory.from_config(build_alembic_config())
     with get_blocking_engine().connect() as connection:
@@ -41,7 +41,7 @@ def heads(c: Context, verbose: bool = False) -> None:
     """Show the head revision(s) of the history."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
+    from app.migrations.config import build_alembic_config
 
     command.heads(build_alembic_config(), verbose=verbose)
 
@@ -57,7 +57,7 @@ def history(c: Context, rev_range: str | None = None, verbose: bool = False) -> 
     """List the revisions, newest first."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
+    from app.migrations.config import build_alembic_config
 
     command.history(build_alembic_config(), rev_range=rev_range, verbose=verbose)
 
@@ -68,7 +68,7 @@ def show(c: Context, revision: str = "head") -> None:
     """Show one revision in full."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
+    from app.migrations.config import build_alembic_config
 
     command.show(build_alembic_config(), revision)
 
@@ -79,9 +79,10 @@ def check(c: Context) -> None:
     """Exit with code 1 and list the differences when the models need a new revision."""
     from alembic.script import ScriptDirectory
 
-    from app.alembic_config import build_alembic_config
     from app.database import get_blocking_engine
-    from app.migration_status import current_heads, model_drift
+    from app.migrations.config import build_alembic_config
+    from app.migrations.drift import model_drift
+    from tasks.db.status_report import current_heads
 
     script = ScriptDirectory.from_config(build_alembic_config())
     with get_blocking_engine().connect() as connection:
@@ -108,10 +109,10 @@ def plan(c: Context, revision: str = "head") -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    from app.alembic_config import build_alembic_config
     from app.database import get_blocking_engine
-    from app.migration_plan import plan_migration
-    from app.migration_status import current_heads
+    from app.migrations.config import build_alembic_config
+    from tasks.db.migration_plan import plan_migration
+    from tasks.db.status_report import current_heads
 
     config = build_alembic_config()
     with get_blocking_engine().connect() as connection:

@@ -12,7 +12,7 @@ def drop_all_tables(connection: Connection) -> list[str]:
     """Drop every table but the environment record, in foreign-key order; return their names."""
     from sqlalchemy import MetaData
 
-    from app.environment_guard import ENVIRONMENT_TABLE
+    from app.migrations.environment_record import ENVIRONMENT_TABLE
 
     metadata = MetaData()
     metadata.reflect(connection)

@@ -1,6 +1,6 @@
 """Tasks that write revisions and move the database along them: revision, merge, upgrade, downgrade.
 
-Each task calls Alembic's Python API in-process with the config from app/alembic_config.py.
+Each task calls Alembic's Python API in-process with the config from app/migrations/config.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from invoke import Context, Exit, task
 
-from tasks.protection import confirm_destructive
-from tasks.user_errors import exit_on_user_error
+from tasks.db.protection import confirm_destructive
+from tasks.db.user_errors import exit_on_user_error
 
 SQL_HELP = "Print the SQL instead of running it (offline; the database is not touched)"
 YES_HELP = "Run even when the environment is protected, without asking"
@@ -38,9 +38,9 @@ def revision(c: Context, message: str, empty: bool = False, rev_id: str | None =
     """Create a revision from the differences between the models and the database."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
-    from app.revision_ids import check_revision_id
-    from app.revision_review import DestructiveOperationCollector
+    from app.migrations.config import build_alembic_config
+    from app.migrations.revision_ids import check_revision_id
+    from tasks.db.revision_review import DestructiveOperationCollector
 
     if rev_id is not None:
         check_revision_id(rev_id)
@@ -70,7 +70,7 @@ def merge(c: Context, message: str) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    from app.alembic_config import build_alembic_config
+    from app.migrations.config import build_alembic_config
 
     config = build_alembic_config(quiet=True)
     if len(ScriptDirectory.from_config(config).get_heads()) < 2:
@@ -89,7 +89,7 @@ def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
     """Apply migrations up to head, or up to the revision given with -r."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
+    from app.migrations.config import build_alembic_config
 
     command.upgrade(build_alembic_config(), revision, sql=sql)
 
@@ -106,8 +106,8 @@ def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = F
     """Revert the last migration, or every migration after the revision given with -r."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
-    from app.announced_downgrade import downgrade_announcing
+    from app.migrations.config import build_alembic_config
+    from tasks.db.announced_downgrade import downgrade_announcing
 
     if sql:
         command.downgrade(build_alembic_config(), revision, sql=True)

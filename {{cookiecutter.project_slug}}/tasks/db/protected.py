@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from invoke import Context, Exit, task
 
-from tasks.db_migrate import YES_HELP, announce_reverts
-from tasks.protection import confirm_destructive
-from tasks.user_errors import exit_on_user_error
+from tasks.db.migrate import YES_HELP, announce_reverts
+from tasks.db.protection import confirm_destructive
+from tasks.db.user_errors import exit_on_user_error
 
 
 @task(help={"revision": "Revision to record, e.g. 4f8376af1811, head or base", "yes": YES_HELP})
@@ -15,7 +15,7 @@ def stamp(c: Context, revision: str, yes: bool = False) -> None:
     """Record a revision in the database without running any migration."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
+    from app.migrations.config import build_alembic_config
 
     confirm_destructive(c, "stamp", yes)
     command.stamp(build_alembic_config(), revision)
@@ -28,10 +28,10 @@ def redo(c: Context, yes: bool = False) -> None:
     """Revert the last migration and apply it again, to test its downgrade."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
-    from app.announced_downgrade import downgrade_announcing
     from app.database import get_blocking_engine
-    from app.migration_status import current_heads
+    from app.migrations.config import build_alembic_config
+    from tasks.db.announced_downgrade import downgrade_announcing
+    from tasks.db.status_report import current_heads
 
     confirm_destructive(c, "redo", yes)
     with get_blocking_engine().connect() as connection:
@@ -54,9 +54,9 @@ def reset(c: Context, yes: bool = False) -> None:
     """Drop every table and migrate to head again (development only)."""
     from alembic import command
 
-    from app.alembic_config import build_alembic_config
     from app.database import get_blocking_engine
-    from app.database_reset import drop_all_tables
+    from app.migrations.config import build_alembic_config
+    from tasks.db.database_reset import drop_all_tables
 
     confirm_destructive(c, "reset", yes)
     with get_blocking_engine().begin() as connection:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from invoke import Context, task
 
-from tasks.user_errors import exit_on_user_error
+from tasks.db.user_errors import exit_on_user_error
 
 
 @task
@@ -13,7 +13,7 @@ def clear_migration_mark(c: Context) -> None:
     """Clear the mark a half-applied MySQL/MariaDB migration left, once the schema is repaired."""
     from sqlalchemy import create_engine, pool
 
-    from app.migration_marks import clear_half_applied_mark
+    from app.migrations.half_applied_marks import clear_half_applied_mark
     from app.settings import get_settings
 
     engine = create_engine(get_settings().blocking_database_url, poolclass=pool.NullPool)

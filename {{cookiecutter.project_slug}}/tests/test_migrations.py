@@ -19,8 +19,8 @@ from alembic.runtime.migration import MigrationContext, MigrationStep
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
-from app.alembic_config import build_alembic_config
-from app.migration_status import model_drift
+from app.migrations.config import build_alembic_config
+from app.migrations.drift import model_drift
 from tests.conftest import alembic_config_on, connection_to, fresh_database
 
 
@@ -112,7 +112,7 @@ def test_upgrade_from_base_reaches_head(
 
 
 def test_models_match_migrations(migrated_connection: Connection) -> None:
-    # The comparison autogenerate makes (app/migration_status.py, also behind `inv db.check`).
+    # The comparison autogenerate makes (tasks/db/status_report.py, also behind `inv db.check`).
     drift = model_drift(migrated_connection)
     assert drift == [], f"the models changed without a revision: run `inv db.revision`: {drift}"
 

@@ -29,12 +29,12 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
 {%- endif %}
 
-from app import bookkeeping, environment_guard
-from app.migration_lock import hold_migration_lock, lock_timeout_seconds
-from app.migration_marks import mark_migration_run, records_half_applied_migrations
-from app.migration_transactions import make_sqlite_ddl_transactional, transaction_options
+from app.migrations import bookkeeping, environment_record
+from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
+from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
+from app.migrations.revision_ids import check_revision_id
+from app.migrations.transactions import make_sqlite_ddl_transactional, transaction_options
 from app.models import Base
-from app.revision_ids import check_revision_id
 from app.settings import get_settings
 
 # this is the Alembic Config object, which provides
@@ -78,8 +78,8 @@ def configure_context(*, dialect_name: str, on_version_apply=(), **options) -> N
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead (addition 3).
         render_as_batch=dialect_name == "sqlite",
         process_revision_directives=review_revision_directives,
-        # The environment guard records APP_ENV on a first migration (app/environment_guard.py).
-        on_version_apply=[environment_guard.record_on_first_migration, *on_version_apply],
+        # APP_ENV is recorded on a first migration (app/migrations/environment_record.py).
+        on_version_apply=[environment_record.record_on_first_migration, *on_version_apply],
         # Our own bookkeeping tables are not models: keep them out of autogenerate.
         include_name=bookkeeping.include_name,
         **options,
@@ -105,10 +105,10 @@ def run_migrations_on(connection: Connection) -> None:
     """Run migrations on an open connection, holding the migration lock throughout."""
     with ExitStack() as run:
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
-        # CI jobs) take turns and each migration runs once (addition 5; app/migration_lock.py).
+        # CI jobs) take turns and each migration runs once (addition 5; app/migrations/lock.py).
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
         # Where DDL cannot be rolled back, an unfinished run blocks the next (addition 6;
-        # app/migration_marks.py); elsewhere each migration is one transaction.
+        # app/migrations/half_applied_marks.py); elsewhere each migration is one transaction.
         on_version_apply = []
         if records_half_applied_migrations(connection):
             script = ScriptDirectory.from_config(config)

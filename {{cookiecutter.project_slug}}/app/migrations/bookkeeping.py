@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from app.environment_guard import ENVIRONMENT_TABLE
-from app.migration_marks import MARK_TABLE_NAME
+from app.migrations.environment_record import ENVIRONMENT_TABLE
+from app.migrations.half_applied_marks import MARK_TABLE_NAME
 
 BOOKKEEPING_TABLES = frozenset({ENVIRONMENT_TABLE, MARK_TABLE_NAME})
 

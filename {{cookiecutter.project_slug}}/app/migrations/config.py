@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from argparse import Namespace
+from pathlib import Path
 
 from alembic.config import Config
 
-from app.settings import PROJECT_ROOT
+from app.settings import PROJECT_ROOT, running_from_checkout
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
 
 
 def build_alembic_config(*, autogenerate: bool = False, quiet: bool = False) -> Config:
     """Return the project's Alembic config exactly as `alembic` run at the project root sees it.
 
-    ``quiet`` silences Alembic's own status lines, for callers that report in their own words.
+    In a project checkout that is `alembic.ini` (logging) and `[tool.alembic]` in
+    pyproject.toml. In a service installed from a wheel neither file ships, so the config points
+    at this package's own folder, which holds env.py and every revision. ``quiet`` silences
+    Alembic's own status lines, for callers that report in their own words.
     """
     # cmd_opts mirrors the CLI's parsed arguments, so env.py can read them the same way
     # whether it was started by `alembic ...` or by `inv db.*`.
     cmd_opts = Namespace(autogenerate=autogenerate, quiet=quiet, x=None)
+    if not running_from_checkout():
+        config = Config(cmd_opts=cmd_opts)
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        return config
     return Config(
         file_=PROJECT_ROOT / "alembic.ini",
         toml_file=PROJECT_ROOT / "pyproject.toml",
