@@ -20,12 +20,31 @@ def default_bake(cookies_session) -> Path:
     return Path(result.project_path)
 
 
+def install_default_bake(cookies_session, *extra_packages: str) -> BakedProject:
+    """Bake the defaults, install them with `pip install -e .[dev]` plus ``extra_packages``,
+    and snapshot the result, so each test can return to the fresh bake without reinstalling."""
+    result = cookies_session.bake()
+    assert result.exit_code == 0, result.exception
+    return BakedProject.installed_snapshot(Path(result.project_path), *extra_packages)
+
+
 @pytest.fixture(scope="session")
 def installed_project(cookies_session) -> BakedProject:
     """A default bake installed into its own virtualenv with `pip install -e .[dev]`."""
-    result = cookies_session.bake()
-    assert result.exit_code == 0, result.exception
-    return BakedProject.installed_snapshot(Path(result.project_path))
+    return install_default_bake(cookies_session)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each test module on one pytest-xdist worker unless its tests name a group.
+
+    `--dist loadgroup` with every module as its own group is `--dist loadfile`, except that a
+    module may split itself into groups (the matrix: one per database), so each module still
+    installs its baked project once per worker.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The option matrix: every supported combination, and the checks each baked combination passes.
 
-The test modules `test_matrix*.py` split the combinations by database, so that pytest-xdist
-(`--dist loadfile`) runs them in parallel.
+tests/test_matrix.py runs them, one pytest-xdist group per database.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from baked_project import BakedProject, created_revision
+from servers import connect_admin
 
 DATABASES = ("sqlite", "postgresql", "mysql")
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
@@ -156,20 +156,6 @@ def migrate_and_test(project: BakedProject, combination: Combination, url: str) 
 
 
 # Server databases, created with the template's own drivers (psycopg, PyMySQL).
-
-
-def connect_admin(database: str, url: str):
-    """An autocommit connection to the database ``url`` names, through the test's own driver."""
-    parts = urlsplit(url)
-    common = {"host": parts.hostname, "user": parts.username, "password": parts.password or ""}
-    if database == "postgresql":
-        import psycopg
-
-        name = parts.path.lstrip("/")
-        return psycopg.connect(**common, port=parts.port or 5432, dbname=name, autocommit=True)
-    import pymysql
-
-    return pymysql.connect(**common, port=parts.port or 3306, autocommit=True)
 
 
 def databases_on_server(database: str, url: str, prefix: str) -> list[str]:

@@ -17,6 +17,7 @@ import psycopg
 import pymysql
 import pytest
 from baked_project import BakedProject
+from conftest import install_default_bake
 
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
@@ -134,9 +135,7 @@ def database(request, tmp_path: Path) -> Iterator[ServerDatabase]:
 @pytest.fixture(scope="session")
 def safety_installed_project(cookies_session) -> BakedProject:
     """A default bake installed with its dev extra plus the server drivers."""
-    result = cookies_session.bake()
-    assert result.exit_code == 0, result.exception
-    return BakedProject.installed_snapshot(Path(result.project_path), *SERVER_DRIVERS)
+    return install_default_bake(cookies_session, *SERVER_DRIVERS)
 
 
 @pytest.fixture

@@ -1,0 +1,97 @@
+"""A service installed from its wheel migrates its database without a project checkout.
+
+The wheel is built and installed into a fresh virtualenv, then both ways the baked README gives
+for migrating an installed service run from a folder outside the project: the start-up code
+(`command.upgrade(build_alembic_config(), "head")`) and `python -m app.migrations`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from baked_project import BakedProject, created_revision
+from servers import ServerDatabase
+
+UV = [sys.executable, "-m", "uv"]
+
+
+def uv(*arguments: str | Path, cwd: Path) -> None:
+    completed = subprocess.run([*UV, *arguments], cwd=cwd, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def startup_code_from_readme(project: BakedProject) -> str:
+    """The README's Python block that migrates at start-up, exactly as a user would copy it."""
+    readme = (project.path / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+    (startup,) = [block for block in blocks if "build_alembic_config()" in block]
+    return startup
+
+
+def install_wheel(project: BakedProject, target: Path) -> Path:
+    """Build the project's wheel and install it, with its server drivers, into a new venv."""
+    uv("build", "--quiet", "--wheel", "--out-dir", target / "dist", project.path, cwd=target)
+    (wheel,) = (target / "dist").glob("*.whl")
+    venv = target / "venv"
+    uv("venv", "--quiet", "--python", sys.executable, venv, cwd=target)
+    python = venv / "bin" / "python"
+    drivers = ["psycopg[binary]>=3.2", "pymysql>=1.1"]
+    uv("pip", "install", "--quiet", "--python", python, wheel, *drivers, cwd=target)
+    return python
+
+
+def run_installed(python: Path, cwd: Path, url: str, *arguments: str) -> str:
+    environment = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+    completed = subprocess.run(
+        [python, *arguments], cwd=cwd, env=environment, capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Traceback" not in completed.stderr
+    return completed.stdout + completed.stderr
+
+
+def test_installed_wheel_migrates_with_the_startup_code_and_python_m_app_migrations(
+    safety_project: BakedProject, database: ServerDatabase, tmp_path: Path
+) -> None:
+    scratch = {"DATABASE_URL": f"sqlite:///{(tmp_path / 'scratch.db').as_posix()}"}
+    safety_project.add_user_model()
+    add_users = safety_project.inv("db.revision", "-m", "Add users", env=scratch)
+    first, _ = created_revision(add_users.stdout)
+    safety_project.inv("db.upgrade", env=scratch)
+    safety_project.add_user_name_column()
+    second, _ = created_revision(
+        safety_project.inv("db.revision", "-m", "Name", env=scratch).stdout
+    )
+
+    python = install_wheel(safety_project, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    run_installed(python, elsewhere, database.url, "-m", "app.migrations", "upgrade", first)
+    assert database.revisions() == {first}
+    assert database.columns("users") == {"id", "email"}
+
+    startup = startup_code_from_readme(safety_project)
+    run_installed(python, elsewhere, database.url, "-c", startup)
+    assert database.revisions() == {second}
+    assert database.columns("users") == {"id", "email", "name"}
+
+    current = run_installed(python, elsewhere, database.url, "-m", "app.migrations", "current")
+    assert second in current
+
+
+def test_python_m_app_migrations_reports_an_unknown_revision_in_one_line(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    completed = safety_project.run(
+        "python", "-m", "app.migrations", "upgrade", "nosuchrev", env={"DATABASE_URL": database.url}
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    # Alembic's own INFO lines (logging from alembic.ini) may come first; the error is one line.
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("error: upgrade failed"), completed.stderr
+    assert "nosuchrev" in last_line
