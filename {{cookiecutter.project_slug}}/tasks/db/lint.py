@@ -148,8 +148,13 @@ def lint_selection(config: Any, selection: Selection) -> list[Finding]:
     from sqlalchemy.engine import make_url
 
     from app.settings import get_settings
-    from tasks.db.lint_rules import OWN_RULES, downgrade_findings, enum_value_findings
-    from tasks.db.lint_rules import lines_on_new_tables, operation_findings
+    from tasks.db.lint_rules import (
+        OWN_RULES,
+        downgrade_findings,
+        enum_value_findings,
+        lines_on_new_tables,
+        operation_findings,
+    )
     from tasks.db.squawk import SQUAWK_RULES, SquawkMissing, squawk_findings
 
     dialect = make_url(get_settings().database_url).get_backend_name()

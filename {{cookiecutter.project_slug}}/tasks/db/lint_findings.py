@@ -62,7 +62,7 @@ class RevisionSource:
         return any(rule in self.markers.get(number, ()) for number in range(first, last + 1))
 
     def unknown_marker_rules(self, known: set[str]) -> list[tuple[int, str]]:
-        """Return (line, name) for each marker naming no rule, or naming a rule that does not exist."""
+        """Return (line, name) for each marker naming no rule or a rule that does not exist."""
         problems = []
         for line, rules in sorted(self.markers.items()):
             if not rules:

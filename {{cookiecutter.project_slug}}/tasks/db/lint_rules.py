@@ -113,7 +113,8 @@ def risks(operation: Any) -> Iterator[tuple[str, str]]:
     if isinstance(operation, ops.AddColumnOp):
         column = operation.column
         if not column.nullable and column.server_default is None and not column.primary_key:
-            yield "adding-required-field", f"adds NOT NULL column {operation.table_name}.{column.name}"
+            subject = f"adds NOT NULL column {operation.table_name}.{column.name}"
+            yield "adding-required-field", subject
     elif isinstance(operation, ops.AlterColumnOp):
         column = f"{operation.table_name}.{operation.column_name}"
         if operation.modify_type is not None:
