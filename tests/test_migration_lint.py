@@ -6,10 +6,13 @@ the safe way, through the real `inv db.lint` of a baked project.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from baked_project import BakedProject, created_revision
+from dev_env import DEV_VENV, venv_executable
 from lint_cases import BASE_UPGRADE, CASES, LintCase, accepted, line_of, write_revision
 from servers import ServerDatabase
 
@@ -141,3 +144,43 @@ def test_revision_prints_the_lint_findings_for_the_file_it_wrote(project: BakedP
     )
     assert f"warning: {path}:{line}: adding-required-field" in output
     assert "SQLite refuses to add a NOT NULL column" in output
+
+
+def test_postgresql_without_squawk_installed_is_one_error_line(project: BakedProject) -> None:
+    if shutil.which("squawk"):
+        pytest.skip("a squawk on PATH would be found")
+    write_revision(project, "l0", None, BASE_UPGRADE)
+    # --all runs offline: a PostgreSQL URL needs neither a server nor its driver here.
+    env = {"DATABASE_URL": "postgresql://app@db.invalid/app"}
+    error = project.inv("db.lint", "--all", code=1, env=env).stderr.strip()
+    assert error == (
+        "error: squawk is not installed, and the lint needs it on PostgreSQL;"
+        " install it with `python -m pip install squawk-cli`"
+    )
+
+
+def test_pre_commit_lints_a_new_revision_and_refuses_the_commit(project: BakedProject) -> None:
+    write_revision(project, "l0", None, BASE_UPGRADE)
+    risky = write_revision(project, "l1", "l0", '    op.drop_column("users", "email")')
+    pre_commit = venv_executable(DEV_VENV, "pre-commit")
+    completed = subprocess.run(
+        [pre_commit, "run", "migration-lint", "--files", str(risky)],
+        cwd=project.path,
+        env=project.environment(),
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert f"{risky.as_posix()}:" in completed.stdout and "ban-drop-column" in completed.stdout
+
+
+def test_generated_ci_lints_the_revisions_for_the_chosen_database(cookies) -> None:
+    for database in ("sqlite", "postgresql", "mysql"):
+        result = cookies.bake(extra_context={"database": database})
+        workflow = (Path(result.project_path) / ".github/workflows/ci.yml").read_text()
+        assert workflow.count("run: inv db.lint --all") == 1
+        # Linted where DATABASE_URL names the chosen database: the rules depend on it.
+        job = "test-sqlite:" if database == "sqlite" else f"test-{database}:"
+        later_job = workflow.find("\n  test-", workflow.index(job) + 1)
+        section = workflow[workflow.index(job) : later_job if later_job > 0 else None]
+        assert "inv db.lint --all" in section

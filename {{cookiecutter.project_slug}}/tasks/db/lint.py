@@ -66,7 +66,12 @@ def review_written_revision(revision: str) -> None:
     from app.migrations.config import build_alembic_config
 
     config = build_alembic_config(quiet=True)
-    findings = lint_selection(config, select_range(load_revisions(config), revision))
+    try:
+        findings = lint_selection(config, select_range(load_revisions(config), revision))
+    except Exit as error:
+        # The file is written either way; failing here would read as if it were not.
+        print(f"warning: the revision was not linted: {str(error.message).removeprefix('error: ')}")
+        return
     for finding in findings:
         print("warning: " + format_finding(finding, shown_path(finding.path)))
     if findings:
