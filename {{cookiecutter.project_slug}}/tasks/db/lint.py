@@ -105,9 +105,9 @@ def select_range(script: Any, rev_range: str) -> Selection:
     from alembic.util import CommandError
 
     if ":" not in rev_range:
-        revision = script.get_revision(rev_range)
-        if revision is None:
-            raise CommandError(f"No such revision {rev_range!r}")
+        revision = revisions_below(script, rev_range) and script.get_revision(rev_range)
+        if not revision:
+            raise CommandError(f"{rev_range!r} is not a single revision; `inv db.heads` shows them")
         parents = revision._versioned_down_revisions
         start = f"{parents[0]}:" if parents else ""
         return Selection([revision], start + revision.revision)
@@ -141,7 +141,16 @@ def select_unapplied(script: Any) -> Selection:
 
 
 def revisions_below(script: Any, revision: str) -> set[str]:
-    return {s.revision for s in script.iterate_revisions(revision, "base")}
+    """Return ``revision`` and every revision below it; refuse a name the history lacks."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        return {s.revision for s in script.iterate_revisions(revision, "base")}
+    except RevisionError:
+        raise CommandError(
+            f"no revision {revision!r} in the history; `inv db.history` lists them"
+        ) from None
 
 
 def oldest_first(script: Any) -> list[Any]:
