@@ -34,6 +34,8 @@ class Target:
 WRAPPER_TARGET = Target(1.05)
 LIST_TARGET = Target(0.5, strict=True)
 TEST_SUITE_TARGET = Target(4.0)
+# `inv db.lint --all` runs every upgrade offline once, traced, plus the rules (issue #13).
+LINT_TARGET = Target(3.0)
 BAKE_TARGET = Target(1.0, strict=True, unit=" s")
 
 
@@ -127,6 +129,13 @@ def comparisons(project: BakedProject, database: Path, size: int) -> list[Compar
             setup=start_revisions,
             teardown=lambda: remove_pending_table(project.path),
             note="autogenerate writes one file each run; deleted after",
+        ),
+        Comparison(
+            Command(("inv", "db.lint", "--all"), env),
+            Command(("alembic", "upgrade", "head", "--sql"), env),
+            LINT_TARGET,
+            task="db.lint",
+            note="offline, both: every revision's upgrade run once without a database",
         ),
         Comparison(
             Command(("inv", "--list"), env),

@@ -6,7 +6,7 @@ project may override in `invoke.yaml` or the environment.
 
 from invoke import Collection
 
-from tasks.db import inspection, migrate, protected, recovery, status
+from tasks.db import inspection, lint, migrate, protected, recovery, status
 
 ns = Collection(
     "db",
@@ -21,6 +21,7 @@ ns = Collection(
     inspection.check,
     inspection.plan,
     inspection.url,
+    lint.lint,
     status.status,
     protected.stamp,
     protected.redo,

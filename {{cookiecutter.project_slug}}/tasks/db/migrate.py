@@ -40,27 +40,24 @@ def revision(c: Context, message: str, empty: bool = False, rev_id: str | None =
 
     from app.migrations.config import build_alembic_config
     from app.migrations.revision_ids import check_revision_id
-    from tasks.db.revision_review import DestructiveOperationCollector
+    from tasks.db.lint import review_written_revision
 
     if rev_id is not None:
         check_revision_id(rev_id)
     # Alembic itself refuses several heads ("Multiple heads are present"); user_errors.py adds
     # the advice to merge. Checking first would read the whole history one extra time.
     config = build_alembic_config(autogenerate=not empty, quiet=True)
-    collector = DestructiveOperationCollector()
     written = command.revision(
         config,
         message=message,
         autogenerate=not empty,
         rev_id=rev_id,
-        process_revision_directives=collector,
     )
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
     report_written(written)
-    for operation in collector.found:
-        print(f"warning: {operation} may lose data; read the revision before applying it")
+    review_written_revision(written.revision)
 
 
 @task(help={"message": "What the merge joins, e.g. 'Merge heads' (becomes part of the file name)"})
