@@ -33,7 +33,11 @@ from app.migrations import bookkeeping, environment_record
 from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
 from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
 from app.migrations.revision_ids import check_revision_id
-from app.migrations.transactions import make_sqlite_ddl_transactional, transaction_options
+from app.migrations.transactions import (
+    fail_on_broken_foreign_keys,
+    make_sqlite_ddl_transactional,
+    transaction_options,
+)
 from app.models import Base
 from app.settings import get_settings
 
@@ -113,6 +117,10 @@ def run_migrations_on(connection: Connection) -> None:
         if records_half_applied_migrations(connection):
             script = ScriptDirectory.from_config(config)
             on_version_apply.append(run.enter_context(mark_migration_run(connection, script)))
+        # SQLite migrations run with foreign keys off (a table rebuild must not cascade into
+        # child rows); each checks them itself before it commits (app/migrations/transactions.py).
+        if connection.dialect.name == "sqlite":
+            on_version_apply.append(fail_on_broken_foreign_keys)
         configure_context(
             connection=connection,
             dialect_name=connection.dialect.name,

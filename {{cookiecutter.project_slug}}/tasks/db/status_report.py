@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.migrations.drift import model_drift
@@ -21,6 +21,8 @@ class StatusExit(enum.IntEnum):
     DRIFT = 3
     SEVERAL_HEADS = 4
     UNREACHABLE = 5
+    UNKNOWN_REVISION = 6
+    HALF_APPLIED = 7
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -30,6 +32,8 @@ STATUS_ADVICE = {
     StatusExit.DRIFT: 'the models changed without a revision: run `inv db.revision -m "..."`',
     StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
 }
+# States that block every migration command; `problem` says which, and the way out.
+BLOCKED_STATES = (StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,17 @@ class MigrationStatus:
     revisions: list[RevisionState]
     # None when the database is not at head: the comparison would only repeat what is pending.
     drift: list[str] | None
+    unknown: list[str] = field(default_factory=list)
+    half_applied_after: str | None = None
+    # The one-line description of a blocked state (see tasks/db/database_state.py).
+    problem: str | None = None
 
     @property
     def exit_code(self) -> StatusExit:
+        if self.half_applied_after is not None:
+            return StatusExit.HALF_APPLIED
+        if self.unknown:
+            return StatusExit.UNKNOWN_REVISION
         if len(self.heads) > 1:
             return StatusExit.SEVERAL_HEADS
         if set(self.current) != set(self.heads):
@@ -66,15 +78,11 @@ class MigrationStatus:
             "heads": self.heads,
             "revisions": [vars(state) for state in self.revisions],
             "drift": self.drift,
+            "unknown_revisions": self.unknown,
+            "half_applied_after": self.half_applied_after,
+            "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
-
-
-def current_heads(connection: Connection) -> list[str]:
-    """Return the revisions stamped in the database's version table (none when it is empty)."""
-    from alembic.runtime.migration import MigrationContext
-
-    return list(MigrationContext.configure(connection).get_current_heads())
 
 
 def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
@@ -86,9 +94,12 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
 
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
-    current = current_heads(connection)
-    heads = list(script.get_heads())
-    applied = applied_revisions(script, current)
+    from tasks.db.database_state import blocking_problem, read_database_state
+
+    state = read_database_state(script, connection)
+    problem = blocking_problem(state, script)
+    # Revisions this checkout lacks cannot be walked: nothing below them is known to be applied.
+    applied = applied_revisions(script, [] if state.unknown else state.current)
     revisions = [
         RevisionState(
             revision=rev.revision,
@@ -98,10 +109,13 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         )
         for rev in script.walk_revisions()
     ]
-    at_head = set(current) == set(heads)
+    checkable = problem is None and state.at_head
     return MigrationStatus(
-        current=current,
-        heads=heads,
+        current=state.current,
+        heads=state.heads,
         revisions=revisions,
-        drift=model_drift(connection) if at_head else None,
+        drift=model_drift(connection) if checkable else None,
+        unknown=state.unknown,
+        half_applied_after=state.half_applied_after,
+        problem=problem,
     )
