@@ -13,7 +13,7 @@ from servers import ServerDatabase
 from test_safety_lock import one_error_line
 from test_tasks_status import branch_into_two_heads
 
-UP_TO_DATE, PENDING, UNKNOWN_REVISION, HALF_APPLIED = 0, 2, 6, 7
+UP_TO_DATE, PENDING, UNKNOWN_REVISION, HALF_APPLIED, EDITED_REVISION = 0, 2, 6, 7, 8
 FIRST, SECOND, ELSEWHERE = "cccc00000001", "cccc00000002", "eeee00000009"
 NOTHING = "    pass"
 # Every task that reads or moves the database's revision.
@@ -154,3 +154,23 @@ def test_downgrade_from_a_merge_revision_names_the_parents(project: BakedProject
     assert f"inv db.downgrade -r {min(left, right)}" in error
     project.inv("db.downgrade", "-r", min(left, right))
     assert set(project.inv("db.current").stdout.split()) >= {left, right}
+
+
+def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    path = write_revision(safety_project, FIRST, None, NOTHING)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    # Layout and comments are not edits: formatting a revision must not flag it.
+    path.write_text(path.read_text() + "\n# reviewed\n")
+    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+
+    path.write_text(path.read_text().replace(NOTHING, FIRST_TABLE))
+    status = inv(safety_project, database, "db.status")
+    assert status.returncode == EDITED_REVISION
+    assert f"edited:  {FIRST}" in status.stdout and "db.revision" not in status.stdout
+    check = inv(safety_project, database, "db.check")
+    assert check.returncode == 1
+    error = one_error_line(check.stderr)
+    assert f"applied revision(s) {FIRST} were edited" in error and "db.revision" not in error
+    assert "alembic_revision_checksums" in database.tables()

@@ -4,7 +4,8 @@ This is Alembic's generic env.py with six additions, each marked: the URL comes 
 app/settings.py, a connection can be handed in, SQLite uses batch mode, an autogenerate run
 that finds no change (or is given a path-like revision id) writes no file, a lock makes
 concurrent runs take turns, and each migration runs in its own transaction (or, on
-MySQL/MariaDB, is marked while it runs).
+MySQL/MariaDB, is marked while it runs). On SQLite foreign keys are checked before each
+commit instead of enforced; each applied revision file's checksum is kept.
 {%- if cookiecutter.use_async %}
 Online runs use the app's asyncio engine, as Alembic's `async` template does.
 {%- endif %}
@@ -32,6 +33,7 @@ from sqlalchemy.engine import make_url
 from app.migrations import bookkeeping, environment_record
 from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
 from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
+from app.migrations.revision_checksums import ChecksumRecorder
 from app.migrations.revision_ids import check_revision_id
 from app.migrations.transactions import (
     fail_on_broken_foreign_keys,
@@ -121,6 +123,9 @@ def run_migrations_on(connection: Connection) -> None:
         # child rows); each checks them itself before it commits (app/migrations/transactions.py).
         if connection.dialect.name == "sqlite":
             on_version_apply.append(fail_on_broken_foreign_keys)
+        # Each applied revision file's checksum, so status can report one edited since
+        # (app/migrations/revision_checksums.py).
+        on_version_apply.append(ChecksumRecorder(context.script))
         configure_context(
             connection=connection,
             dialect_name=connection.dialect.name,

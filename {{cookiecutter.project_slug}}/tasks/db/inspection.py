@@ -94,6 +94,7 @@ def check(c: Context) -> None:
     from app.database import get_blocking_engine
     from app.migrations.config import build_alembic_config
     from app.migrations.drift import model_drift
+    from app.migrations.revision_checksums import edited_revisions
     from tasks.db.database_state import require_movable_state
 
     script = ScriptDirectory.from_config(build_alembic_config())
@@ -106,7 +107,17 @@ def check(c: Context) -> None:
                 " run `inv db.upgrade` first",
                 code=1,
             )
+        edited = edited_revisions(connection, script)
         differences = model_drift(connection)
+    if edited:
+        # The database is not what these files build: a new revision would be written against
+        # the wrong schema, so this comes before the models.
+        raise Exit(
+            f"error: applied revision(s) {', '.join(edited)} were edited since they ran on this"
+            " database, which keeps the old text; restore the files (see `git log -p` on them)"
+            " and make the change in a new revision",
+            code=1,
+        )
     if not differences:
         print("No changes: the models match the migrations.")
         return

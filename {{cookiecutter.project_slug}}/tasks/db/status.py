@@ -60,6 +60,8 @@ def print_table(state: MigrationStatus) -> None:
         print("  (no revisions yet)")
     print(f"current: {', '.join(state.current) or 'none'}")
     print(f"heads:   {', '.join(state.heads) or 'none'}")
+    if state.edited:
+        print(f"edited:  {', '.join(state.edited)} (changed since applied to this database)")
     if state.drift is None:
         print("drift:   not checked until the database is at head and can migrate")
     else:

@@ -23,6 +23,7 @@ class StatusExit(enum.IntEnum):
     UNREACHABLE = 5
     UNKNOWN_REVISION = 6
     HALF_APPLIED = 7
+    EDITED_REVISION = 8
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -31,6 +32,11 @@ STATUS_ADVICE = {
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
     StatusExit.DRIFT: 'the models changed without a revision: run `inv db.revision -m "..."`',
     StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
+    StatusExit.EDITED_REVISION: (
+        "applied revisions were edited since they ran here (listed above); the database keeps"
+        " the old text: restore the files (see `git log -p` on them) and make the change in a"
+        " new revision"
+    ),
 }
 # States that block every migration command; `problem` says which, and the way out.
 BLOCKED_STATES = (StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
@@ -55,6 +61,8 @@ class MigrationStatus:
     drift: list[str] | None
     unknown: list[str] = field(default_factory=list)
     half_applied_after: str | None = None
+    # Applied revisions whose file changed since it ran (app/migrations/revision_checksums.py).
+    edited: list[str] = field(default_factory=list)
     # The one-line description of a blocked state (see tasks/db/database_state.py).
     problem: str | None = None
 
@@ -68,6 +76,8 @@ class MigrationStatus:
             return StatusExit.SEVERAL_HEADS
         if set(self.current) != set(self.heads):
             return StatusExit.PENDING
+        if self.edited:
+            return StatusExit.EDITED_REVISION
         if self.drift:
             return StatusExit.DRIFT
         return StatusExit.UP_TO_DATE
@@ -80,6 +90,7 @@ class MigrationStatus:
             "drift": self.drift,
             "unknown_revisions": self.unknown,
             "half_applied_after": self.half_applied_after,
+            "edited_revisions": self.edited,
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
@@ -94,6 +105,7 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
 
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
+    from app.migrations.revision_checksums import edited_revisions
     from tasks.db.database_state import blocking_problem, read_database_state
 
     state = read_database_state(script, connection)
@@ -118,4 +130,5 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         unknown=state.unknown,
         half_applied_after=state.half_applied_after,
         problem=problem,
+        edited=edited_revisions(connection, script) if problem is None else [],
     )
