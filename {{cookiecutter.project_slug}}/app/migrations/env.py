@@ -113,12 +113,7 @@ def run_migrations_on(connection: Connection) -> None:
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once (addition 5; app/migrations/lock.py).
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
-        # Where DDL cannot be rolled back, an unfinished run blocks the next (addition 6;
-        # app/migrations/half_applied_marks.py); elsewhere each migration is one transaction.
         on_version_apply = []
-        if records_half_applied_migrations(connection):
-            script = ScriptDirectory.from_config(config)
-            on_version_apply.append(run.enter_context(mark_migration_run(connection, script)))
         # SQLite migrations run with foreign keys off (a table rebuild must not cascade into
         # child rows); each checks them itself before it commits (app/migrations/transactions.py).
         if connection.dialect.name == "sqlite":
@@ -126,6 +121,12 @@ def run_migrations_on(connection: Connection) -> None:
         # Each applied revision file's checksum, so status can report one edited since
         # (app/migrations/revision_checksums.py).
         on_version_apply.append(ChecksumRecorder(context.script))
+        # Where DDL cannot be rolled back, an unfinished run blocks the next (addition 6;
+        # app/migrations/half_applied_marks.py); elsewhere each migration is one transaction.
+        # Last, so the mark moves on only once everything else of a migration is done.
+        if records_half_applied_migrations(connection):
+            script = ScriptDirectory.from_config(config)
+            on_version_apply.append(run.enter_context(mark_migration_run(connection, script)))
         configure_context(
             connection=connection,
             dialect_name=connection.dialect.name,
