@@ -59,8 +59,9 @@ def revision(c: Context, message: str, empty: bool = False, rev_id: str | None =
             process_revision_directives=collector,
         )
     except CommandError as error:
-        refuse_several_heads(config)
-        raise error
+        if str(error).startswith("Target database is not up to date"):
+            refuse_several_heads(config)
+        raise
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
