@@ -25,7 +25,12 @@ DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
 SERVER_DRIVERS = ["psycopg[binary]>=3.2", "pymysql>=1.1", "squawk-cli>=2.0"]
 # Tables the baked project keeps for itself beside the ones migrations create.
 BOOKKEEPING_TABLES = frozenset(
-    {"alembic_version", "alembic_environment", "alembic_migration_in_progress"}
+    {
+        "alembic_version",
+        "alembic_environment",
+        "alembic_migration_in_progress",
+        "alembic_revision_checksums",
+    }
 )
 
 

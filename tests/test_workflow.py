@@ -41,8 +41,9 @@ def schema(database: Path) -> tuple[set[str], dict[str, set[str]]]:
         if "alembic_version" in columns:
             versions = {row[0] for row in connection.execute("SELECT * FROM alembic_version")}
     columns.pop("alembic_version", None)
-    # Bookkeeping of the protected-environment guard, not part of the app's schema.
+    # Bookkeeping of the protected-environment guard and of applied checksums, not the app's.
     columns.pop("alembic_environment", None)
+    columns.pop("alembic_revision_checksums", None)
     return versions, columns
 
 

@@ -4,8 +4,9 @@ from typing import Any
 
 from app.migrations.environment_record import ENVIRONMENT_TABLE
 from app.migrations.half_applied_marks import MARK_TABLE_NAME
+from app.migrations.revision_checksums import CHECKSUM_TABLE
 
-BOOKKEEPING_TABLES = frozenset({ENVIRONMENT_TABLE, MARK_TABLE_NAME})
+BOOKKEEPING_TABLES = frozenset({ENVIRONMENT_TABLE, MARK_TABLE_NAME, CHECKSUM_TABLE})
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:

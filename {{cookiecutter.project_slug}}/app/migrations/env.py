@@ -4,7 +4,8 @@ This is Alembic's generic env.py with six additions, each marked: the URL comes 
 app/settings.py, a connection can be handed in, SQLite uses batch mode, an autogenerate run
 that finds no change (or is given a path-like revision id) writes no file, a lock makes
 concurrent runs take turns, and each migration runs in its own transaction (or, on
-MySQL/MariaDB, is marked while it runs).
+MySQL/MariaDB, is marked while it runs). On SQLite foreign keys are checked before each
+commit instead of enforced; each applied revision file's checksum is kept.
 {%- if cookiecutter.use_async %}
 Online runs use the app's asyncio engine, as Alembic's `async` template does.
 {%- endif %}
@@ -29,11 +30,11 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
 {%- endif %}
 
-from app.migrations import bookkeeping, environment_record
+from app.migrations import bookkeeping, environment_record, transactions
 from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
 from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
+from app.migrations.revision_checksums import ChecksumRecorder
 from app.migrations.revision_ids import check_revision_id
-from app.migrations.transactions import make_sqlite_ddl_transactional, transaction_options
 from app.models import Base
 from app.settings import get_settings
 
@@ -107,9 +108,15 @@ def run_migrations_on(connection: Connection) -> None:
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once (addition 5; app/migrations/lock.py).
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
-        # Where DDL cannot be rolled back, an unfinished run blocks the next (addition 6;
-        # app/migrations/half_applied_marks.py); elsewhere each migration is one transaction.
         on_version_apply = []
+        # SQLite migrations run with foreign keys off (a table rebuild must not cascade into
+        # child rows); each checks them itself before it commits (app/migrations/transactions.py).
+        if connection.dialect.name == "sqlite":
+            on_version_apply.append(transactions.fail_on_broken_foreign_keys)
+        # Keep each applied revision's checksum, to report later edits (revision_checksums.py).
+        on_version_apply.append(ChecksumRecorder(context.script))
+        # Where DDL cannot be rolled back, an unfinished run blocks the next (addition 6;
+        # app/migrations/half_applied_marks.py); last, so it moves once all else is done.
         if records_half_applied_migrations(connection):
             script = ScriptDirectory.from_config(config)
             on_version_apply.append(run.enter_context(mark_migration_run(connection, script)))
@@ -117,7 +124,7 @@ def run_migrations_on(connection: Connection) -> None:
             connection=connection,
             dialect_name=connection.dialect.name,
             on_version_apply=on_version_apply,
-            **transaction_options(connection),
+            **transactions.transaction_options(connection),
         )
 
         with context.begin_transaction():
@@ -136,7 +143,7 @@ async def run_async_migrations() -> None:
     """Run migrations on a connection of the app's asyncio engine (Alembic's async pattern)."""
     url = get_settings().database_url
     engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
-    make_sqlite_ddl_transactional(engine.sync_engine)
+    transactions.make_sqlite_ddl_transactional(engine.sync_engine)
     async with engine.connect() as connection:
         await connection.run_sync(run_migrations_on)
     await engine.dispose()
@@ -156,7 +163,7 @@ def run_migrations_online() -> None:
 {%- else %}
     url = get_settings().database_url
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
-    make_sqlite_ddl_transactional(engine)
+    transactions.make_sqlite_ddl_transactional(engine)
     with engine.connect() as connection:
         run_migrations_on(connection)
 {%- endif %}

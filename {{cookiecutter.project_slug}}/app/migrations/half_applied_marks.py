@@ -15,7 +15,18 @@ from typing import Any
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, delete, insert, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    delete,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy import update as sql_update
 
 MARK_TABLE_NAME = "alembic_migration_in_progress"
@@ -53,7 +64,10 @@ def mark_migration_run(
     """Refuse if a run is marked unfinished, else mark this one until it ends without error.
 
     Yields an ``on_version_apply`` callback that moves the mark past each finished migration.
+    A migration that fails before sending any change leaves nothing half-applied, so its run
+    takes the mark away again.
     """
+    changes = ChangeCounter()
     with marks_connection(connection.engine) as marks:
         mark_table.create(marks, checkfirst=True)
         unfinished = marks.scalar(select(mark_table.c.after_revisions))
@@ -65,9 +79,33 @@ def mark_migration_run(
         def move_mark(*, heads: set[str], **_: Any) -> None:
             after = describe_heads(heads)
             marks.execute(sql_update(mark_table).values(after_revisions=after))
+            changes.sent = 0
 
-        yield move_mark
+        event.listen(connection, "before_cursor_execute", changes.count)
+        try:
+            yield move_mark
+        except BaseException:
+            if not changes.sent:
+                marks.execute(delete(mark_table))
+            raise
+        finally:
+            event.remove(connection, "before_cursor_execute", changes.count)
         marks.execute(delete(mark_table))
+
+
+class ChangeCounter:
+    """Count the statements that may change the schema or data since the mark last moved."""
+
+    READ_ONLY = ("SELECT", "SHOW", "DESCRIBE", "EXPLAIN")
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def count(self, connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+        # Alembic's own reads, and its version table, change nothing a migration owns.
+        words = statement.lstrip().upper()
+        if not words.startswith(self.READ_ONLY) and "ALEMBIC_VERSION" not in words:
+            self.sent += 1
 
 
 def down_revisions(down_revision: str | tuple[str, ...] | None) -> tuple[str, ...]:

@@ -3,6 +3,8 @@
 PostgreSQL uses a session-level advisory lock and MySQL/MariaDB ``GET_LOCK``, each on a
 connection of its own, so the server frees the lock when that connection dies; a SQLite file
 gets an OS lock on a file beside it, which the OS frees when the holding process dies.
+The lock is re-entrant per thread, so a task that runs Alembic several times (`inv db.redo`,
+`inv db.reset`) holds it across all of them while env.py's own request passes straight through.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +29,10 @@ DEFAULT_LOCK_TIMEOUT_SECONDS = "60"
 POLL_INTERVAL_SECONDS = 0.2
 # One fixed advisory-lock key: PostgreSQL scopes advisory locks to the current database.
 POSTGRESQL_LOCK_KEY = int.from_bytes(hashlib.sha256(b"alembic migrations").digest()[:8]) >> 1
+
+
+# The databases whose lock this thread already holds, by `lock_key`.
+held_here = threading.local()
 
 
 class MigrationLockTimeout(CommandError):
@@ -47,9 +54,31 @@ def lock_timeout_seconds() -> float:
     return seconds
 
 
+def lock_key(connection: Connection) -> str:
+    """Name the database the lock guards, the same for its blocking and asyncio drivers."""
+    url = connection.engine.url
+    return url.set(drivername=url.get_backend_name(), password=None).render_as_string()
+
+
 @contextmanager
 def hold_migration_lock(connection: Connection, timeout: float) -> Iterator[None]:
     """Hold the migration lock of ``connection``'s database, waiting at most ``timeout`` s."""
+    held = held_here.__dict__.setdefault("keys", set())
+    key = lock_key(connection)
+    if key in held:
+        # Taken already by this thread's caller (a task spanning several Alembic runs).
+        yield
+        return
+    with lock_for_dialect(connection, timeout):
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+
+
+@contextmanager
+def lock_for_dialect(connection: Connection, timeout: float) -> Iterator[None]:
     dialect = connection.dialect.name
     if dialect == "postgresql":
         lock = hold_postgresql_lock

@@ -19,19 +19,31 @@ VERBOSE_HELP = "Show each revision in full: path, parents, date and message"
 def current(c: Context, verbose: bool = False, check: bool = False) -> None:
     """Show the database's current revision(s)."""
     from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
 
     from app.database import get_blocking_engine
     from app.migrations.config import build_alembic_config
-    from tasks.db.status_report import current_heads
+    from tasks.db.database_state import (
+        blocking_problem,
+        read_database_state,
+        unknown_revision_message,
+    )
 
     script = ScriptDirectory.from_config(build_alembic_config())
     with get_blocking_engine().connect() as connection:
-        revisions = current_heads(connection)
-    for revision in revisions:
+        state = read_database_state(script, connection)
+    if state.unknown:
+        raise CommandError(unknown_revision_message(state.unknown))
+    for revision in state.current:
         print(script.get_revision(revision).cmd_format(verbose))
-    if not revisions:
+    if not state.current:
         print("None: the database has no migration applied.")
-    if check and set(revisions) != set(script.get_heads()):
+    if not check:
+        return
+    problem = blocking_problem(state, script)
+    if problem is not None:
+        raise CommandError(problem)
+    if not state.at_head:
         raise Exit("error: the database is not at head; run `inv db.upgrade`", code=1)
 
 
@@ -82,17 +94,30 @@ def check(c: Context) -> None:
     from app.database import get_blocking_engine
     from app.migrations.config import build_alembic_config
     from app.migrations.drift import model_drift
-    from tasks.db.status_report import current_heads
+    from app.migrations.revision_checksums import edited_revisions
+    from tasks.db.database_state import require_movable_state
 
     script = ScriptDirectory.from_config(build_alembic_config())
     with get_blocking_engine().connect() as connection:
-        if set(current_heads(connection)) != set(script.get_heads()):
+        # A blocked state (unknown revision, half-applied run, several heads) fails here in one
+        # line, so the advice below to upgrade is given only when an upgrade can work.
+        if not require_movable_state(script, connection).at_head:
             raise Exit(
                 "error: the database is not at head, so it cannot be compared with the models;"
                 " run `inv db.upgrade` first",
                 code=1,
             )
+        edited = edited_revisions(connection, script)
         differences = model_drift(connection)
+    if edited:
+        # The database is not what these files build: a new revision would be written against
+        # the wrong schema, so this comes before the models.
+        raise Exit(
+            f"error: applied revision(s) {', '.join(edited)} were edited since they ran on this"
+            " database, which keeps the old text; restore the files (see `git log -p` on them)"
+            " and make the change in a new revision",
+            code=1,
+        )
     if not differences:
         print("No changes: the models match the migrations.")
         return
@@ -111,14 +136,14 @@ def plan(c: Context, revision: str = "head") -> None:
 
     from app.database import get_blocking_engine
     from app.migrations.config import build_alembic_config
+    from tasks.db.database_state import require_movable_state
     from tasks.db.migration_plan import plan_migration
-    from tasks.db.status_report import current_heads
 
     config = build_alembic_config()
+    script = ScriptDirectory.from_config(config)
     with get_blocking_engine().connect() as connection:
-        planned = plan_migration(
-            ScriptDirectory.from_config(config), current_heads(connection), revision
-        )
+        current = require_movable_state(script, connection).current
+    planned = plan_migration(script, current, revision)
     if planned.direction == "none":
         print(f"-- Nothing to run: the database is already at {revision}.")
         return

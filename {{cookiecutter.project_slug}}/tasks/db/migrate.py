@@ -37,6 +37,7 @@ def report_written(written: Any) -> None:
 def revision(c: Context, message: str, empty: bool = False, rev_id: str | None = None) -> None:
     """Create a revision from the differences between the models and the database."""
     from alembic import command
+    from alembic.util import CommandError
 
     from app.migrations.config import build_alembic_config
     from app.migrations.revision_ids import check_revision_id
@@ -44,20 +45,33 @@ def revision(c: Context, message: str, empty: bool = False, rev_id: str | None =
 
     if rev_id is not None:
         check_revision_id(rev_id)
-    # Alembic itself refuses several heads ("Multiple heads are present"); user_errors.py adds
-    # the advice to merge. Checking first would read the whole history one extra time.
+    # Alembic refuses several heads, but may first say the database is not up to date, which no
+    # upgrade can fix: on a failure, several heads are named instead. Checking before every
+    # revision would read the whole history one extra time.
     config = build_alembic_config(autogenerate=not empty, quiet=True)
-    written = command.revision(
-        config,
-        message=message,
-        autogenerate=not empty,
-        rev_id=rev_id,
-    )
+    try:
+        written = command.revision(config, message=message, autogenerate=not empty, rev_id=rev_id)
+    except CommandError as error:
+        if str(error).startswith("Target database is not up to date"):
+            refuse_several_heads(config)
+        raise
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
     report_written(written)
     review_written_revision(written.revision)
+
+
+def refuse_several_heads(config: Any) -> None:
+    """Point to `db.merge` when the history has several heads, whatever Alembic tripped on first."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from tasks.db.database_state import several_heads_message
+
+    heads = ScriptDirectory.from_config(config).get_heads()
+    if len(heads) > 1:
+        raise CommandError(several_heads_message(heads))
 
 
 @task(help={"message": "What the merge joins, e.g. 'Merge heads' (becomes part of the file name)"})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from invoke import Context, Exit, task
 
 from tasks.db.migrate import YES_HELP, announce_reverts
@@ -9,17 +12,34 @@ from tasks.db.protection import confirm_destructive
 from tasks.db.user_errors import exit_on_user_error
 
 
-@task(help={"revision": "Revision to record, e.g. 4f8376af1811, head or base", "yes": YES_HELP})
+@task(
+    help={
+        "revision": "Revision to record, e.g. 4f8376af1811, head or base",
+        "purge": "Empty the version table first, even of revisions this checkout does not have",
+        "yes": YES_HELP,
+    }
+)
 @exit_on_user_error
-def stamp(c: Context, revision: str, yes: bool = False) -> None:
+def stamp(c: Context, revision: str, purge: bool = False, yes: bool = False) -> None:
     """Record a revision in the database without running any migration."""
     from alembic import command
 
     from app.migrations.config import build_alembic_config
 
     confirm_destructive(c, "stamp", yes)
-    command.stamp(build_alembic_config(), revision)
+    command.stamp(build_alembic_config(), revision, purge=purge)
     print(f"Stamped the database at {revision}.")
+
+
+@contextmanager
+def holding_migration_lock() -> Iterator[None]:
+    """Hold the migration lock across a task's several Alembic runs (env.py's own is re-entrant)."""
+    from app.database import get_blocking_engine
+    from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
+
+    timeout = lock_timeout_seconds()
+    with get_blocking_engine().connect() as connection, hold_migration_lock(connection, timeout):
+        yield
 
 
 @task(help={"yes": YES_HELP})
@@ -27,24 +47,27 @@ def stamp(c: Context, revision: str, yes: bool = False) -> None:
 def redo(c: Context, yes: bool = False) -> None:
     """Revert the last migration and apply it again, to test its downgrade."""
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from app.database import get_blocking_engine
     from app.migrations.config import build_alembic_config
     from tasks.db.announced_downgrade import downgrade_announcing
-    from tasks.db.status_report import current_heads
+    from tasks.db.database_state import require_movable_state
 
     confirm_destructive(c, "redo", yes)
-    with get_blocking_engine().connect() as connection:
-        current = current_heads(connection)
-    if len(current) != 1:
-        raise Exit(
-            "error: redo needs the database at exactly one revision;"
-            " check where it stands with `inv db.status`",
-            code=1,
-        )
     config = build_alembic_config()
-    downgrade_announcing(config, "-1", announce_reverts)
-    command.upgrade(config, current[0])
+    # One lock for both runs: no other run can slip in between the downgrade and the upgrade.
+    with holding_migration_lock():
+        with get_blocking_engine().connect() as connection:
+            current = require_movable_state(ScriptDirectory.from_config(config), connection).current
+        if len(current) != 1:
+            raise Exit(
+                "error: redo needs the database at exactly one revision;"
+                " check where it stands with `inv db.status`",
+                code=1,
+            )
+        downgrade_announcing(config, "-1", announce_reverts)
+        command.upgrade(config, current[0])
     print(f"Applied {current[0]} again.")
 
 
@@ -59,8 +82,10 @@ def reset(c: Context, yes: bool = False) -> None:
     from tasks.db.database_reset import drop_all_tables
 
     confirm_destructive(c, "reset", yes)
-    with get_blocking_engine().begin() as connection:
-        dropped = drop_all_tables(connection)
-    print(f"Dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}.")
-    command.upgrade(build_alembic_config(), "head")
+    # Held from the drop to head: a concurrent upgrade cannot interleave with either.
+    with holding_migration_lock():
+        with get_blocking_engine().begin() as connection:
+            dropped = drop_all_tables(connection)
+        print(f"Dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}.")
+        command.upgrade(build_alembic_config(), "head")
     print("Migrated to head.")

@@ -50,7 +50,7 @@ def print_json(document: dict) -> None:
 
 def print_table(state: MigrationStatus) -> None:
     """Print the revisions newest first, then current, heads, drift and the verdict."""
-    from tasks.db.status_report import STATUS_ADVICE
+    from tasks.db.status_report import BLOCKED_STATES, STATUS_ADVICE
 
     for revision in state.revisions:
         mark = "applied" if revision.applied else "pending"
@@ -60,8 +60,13 @@ def print_table(state: MigrationStatus) -> None:
         print("  (no revisions yet)")
     print(f"current: {', '.join(state.current) or 'none'}")
     print(f"heads:   {', '.join(state.heads) or 'none'}")
+    if state.edited:
+        print(f"edited:  {', '.join(state.edited)} (changed since applied to this database)")
     if state.drift is None:
-        print("drift:   not checked until the database is at head")
+        print("drift:   not checked until the database is at head and can migrate")
     else:
         print(f"drift:   {'; '.join(state.drift) or 'none'}")
-    print(f"status:  {STATUS_ADVICE[state.exit_code]}")
+    if state.exit_code in BLOCKED_STATES:
+        print(f"status:  {state.problem}")
+    else:
+        print(f"status:  {STATUS_ADVICE[state.exit_code]}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.migrations.drift import model_drift
@@ -21,6 +21,9 @@ class StatusExit(enum.IntEnum):
     DRIFT = 3
     SEVERAL_HEADS = 4
     UNREACHABLE = 5
+    UNKNOWN_REVISION = 6
+    HALF_APPLIED = 7
+    EDITED_REVISION = 8
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -29,7 +32,14 @@ STATUS_ADVICE = {
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
     StatusExit.DRIFT: 'the models changed without a revision: run `inv db.revision -m "..."`',
     StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
+    StatusExit.EDITED_REVISION: (
+        "applied revisions were edited since they ran here (listed above); the database keeps"
+        " the old text: restore the files (see `git log -p` on them) and make the change in a"
+        " new revision"
+    ),
 }
+# States that block every migration command; `problem` says which, and the way out.
+BLOCKED_STATES = (StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
 
 
 @dataclass(frozen=True)
@@ -49,13 +59,25 @@ class MigrationStatus:
     revisions: list[RevisionState]
     # None when the database is not at head: the comparison would only repeat what is pending.
     drift: list[str] | None
+    unknown: list[str] = field(default_factory=list)
+    half_applied_after: str | None = None
+    # Applied revisions whose file changed since it ran (app/migrations/revision_checksums.py).
+    edited: list[str] = field(default_factory=list)
+    # The one-line description of a blocked state (see tasks/db/database_state.py).
+    problem: str | None = None
 
     @property
     def exit_code(self) -> StatusExit:
+        if self.half_applied_after is not None:
+            return StatusExit.HALF_APPLIED
+        if self.unknown:
+            return StatusExit.UNKNOWN_REVISION
         if len(self.heads) > 1:
             return StatusExit.SEVERAL_HEADS
         if set(self.current) != set(self.heads):
             return StatusExit.PENDING
+        if self.edited:
+            return StatusExit.EDITED_REVISION
         if self.drift:
             return StatusExit.DRIFT
         return StatusExit.UP_TO_DATE
@@ -66,15 +88,12 @@ class MigrationStatus:
             "heads": self.heads,
             "revisions": [vars(state) for state in self.revisions],
             "drift": self.drift,
+            "unknown_revisions": self.unknown,
+            "half_applied_after": self.half_applied_after,
+            "edited_revisions": self.edited,
+            "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
-
-
-def current_heads(connection: Connection) -> list[str]:
-    """Return the revisions stamped in the database's version table (none when it is empty)."""
-    from alembic.runtime.migration import MigrationContext
-
-    return list(MigrationContext.configure(connection).get_current_heads())
 
 
 def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
@@ -86,9 +105,13 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
 
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
-    current = current_heads(connection)
-    heads = list(script.get_heads())
-    applied = applied_revisions(script, current)
+    from app.migrations.revision_checksums import edited_revisions
+    from tasks.db.database_state import blocking_problem, read_database_state
+
+    state = read_database_state(script, connection)
+    problem = blocking_problem(state, script)
+    # Revisions this checkout lacks cannot be walked: nothing below them is known to be applied.
+    applied = applied_revisions(script, [] if state.unknown else state.current)
     revisions = [
         RevisionState(
             revision=rev.revision,
@@ -98,10 +121,14 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         )
         for rev in script.walk_revisions()
     ]
-    at_head = set(current) == set(heads)
+    checkable = problem is None and state.at_head
     return MigrationStatus(
-        current=current,
-        heads=heads,
+        current=state.current,
+        heads=state.heads,
         revisions=revisions,
-        drift=model_drift(connection) if at_head else None,
+        drift=model_drift(connection) if checkable else None,
+        unknown=state.unknown,
+        half_applied_after=state.half_applied_after,
+        problem=problem,
+        edited=edited_revisions(connection, script) if problem is None else [],
     )

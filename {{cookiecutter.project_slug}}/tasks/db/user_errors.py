@@ -22,6 +22,27 @@ ALEMBIC_ERROR_HINTS = {
 }
 
 
+# How Alembic says a revision is not in versions/: a typo in -r, or the database's own revision.
+MISSING_REVISION = "Can't locate revision identified by "
+
+
+def describe_missing_revision(text: str) -> str:
+    """Tell a mistyped -r from a database stamped at a revision this checkout lacks."""
+    from alembic.script import ScriptDirectory
+
+    from app.database import get_blocking_engine
+    from app.migrations.config import build_alembic_config
+    from tasks.db.database_state import read_database_state, unknown_revision_message
+
+    revision = text.removeprefix(MISSING_REVISION).strip("'")
+    script = ScriptDirectory.from_config(build_alembic_config())
+    with get_blocking_engine().connect() as connection:
+        unknown = read_database_state(script, connection).unknown
+    if revision in unknown:
+        return unknown_revision_message(unknown)
+    return f"{text}; `inv db.history` lists the revisions this checkout has"
+
+
 def describe_user_error(error: BaseException) -> str | None:
     """Say what went wrong and what to do, or return None when ``error`` is a bug."""
     # Imported here, not at module level: `inv --list` must not pay for Alembic or SQLAlchemy.
@@ -33,6 +54,8 @@ def describe_user_error(error: BaseException) -> str | None:
 
     if isinstance(error, (CommandError, RevisionError)):
         text = str(error)
+        if text.startswith(MISSING_REVISION):
+            return describe_missing_revision(text)
         hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
         return text + "".join(hints[:1])
     if isinstance(error, ValueError) and raised_in(error, "_parse_url"):

@@ -1,0 +1,176 @@
+"""Status and the checks name a state no migration can move, with a way out that works.
+
+A database stamped at a revision this checkout lacks, a half-applied MySQL/MariaDB run and a
+history with several heads each end every task in one line that never advises a failing command.
+"""
+
+from __future__ import annotations
+
+import pytest
+from baked_project import BakedProject
+from safety_revisions import FAILING_HALF_WAY, FIRST_TABLE, start_lock_holder, write_revision
+from servers import ServerDatabase
+from test_safety_lock import one_error_line
+from test_tasks_status import branch_into_two_heads
+
+UP_TO_DATE, PENDING, UNKNOWN_REVISION, HALF_APPLIED, EDITED_REVISION = 0, 2, 6, 7, 8
+FIRST, SECOND, ELSEWHERE = "cccc00000001", "cccc00000002", "eeee00000009"
+NOTHING = "    pass"
+# Every task that reads or moves the database's revision.
+REVISION_TASKS = [
+    ("db.upgrade",),
+    ("db.downgrade",),
+    ("db.current",),
+    ("db.check",),
+    ("db.plan",),
+    ("db.redo",),
+    ("db.revision", "-m", "Next"),
+]
+
+
+def inv(project: BakedProject, database: ServerDatabase, *arguments: str):
+    return project.run("inv", *arguments, env={"DATABASE_URL": database.url})
+
+
+def test_database_at_a_revision_this_checkout_lacks_is_named_by_every_task(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_revision(safety_project, FIRST, None, NOTHING)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    # What checking out a branch without the last applied revision looks like to the database.
+    database.query(f"UPDATE alembic_version SET version_num = '{ELSEWHERE}'")
+
+    for task in REVISION_TASKS:
+        completed = inv(safety_project, database, *task)
+        assert completed.returncode == 1, (task, completed.stdout, completed.stderr)
+        error = one_error_line(completed.stderr)
+        assert f"at revision {ELSEWHERE}, which this checkout" in error, task
+        assert "inv db.stamp --purge -r REV" in error and "inv db.reset" in error, task
+        assert "run `inv db.upgrade`" not in error, task
+    status = inv(safety_project, database, "db.status")
+    assert status.returncode == UNKNOWN_REVISION
+    assert f"at revision {ELSEWHERE}, which this checkout" in status.stdout
+    assert database.revisions() == {ELSEWHERE}
+
+    stamped = inv(safety_project, database, "db.stamp", "--purge", "-r", FIRST)
+    assert stamped.returncode == 0, stamped.stderr
+    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+
+
+def test_a_mistyped_revision_is_not_mistaken_for_the_databases_own(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_revision(safety_project, FIRST, None, NOTHING)
+    completed = inv(safety_project, database, "db.upgrade", "-r", "nosuchrev")
+    assert completed.returncode == 1
+    error = one_error_line(completed.stderr)
+    assert "'nosuchrev'" in error and "inv db.history" in error
+    assert "this checkout's app/migrations/versions/ does not have" not in error
+
+
+def test_half_applied_mark_is_reported_with_its_own_code_never_as_pending(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    if database.kind != "mysql":
+        pytest.skip(f"{database.kind} rolls a failed migration back; it leaves no mark")
+    write_revision(safety_project, FIRST, None, FIRST_TABLE)
+    write_revision(safety_project, SECOND, FIRST, FAILING_HALF_WAY)
+    assert inv(safety_project, database, "db.upgrade").returncode == 1
+
+    status = inv(safety_project, database, "db.status")
+    assert status.returncode == HALF_APPLIED
+    assert f"stopped after revision {FIRST}" in status.stdout
+    assert "inv db.upgrade" not in status.stdout
+    for task in [("db.current", "--check"), ("db.check",), ("db.plan",)]:
+        completed = inv(safety_project, database, *task)
+        assert completed.returncode == 1, task
+        error = one_error_line(completed.stderr)
+        assert f"stopped after revision {FIRST}" in error, task
+        assert "inv db.clear-migration-mark" in error and "run `inv db.upgrade`" not in error
+
+
+FAILING_AT_ONCE = """\
+    raise RuntimeError("this migration fails before it changes anything")"""
+
+
+def test_migration_failing_before_any_statement_leaves_no_mark(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_revision(safety_project, FIRST, None, FIRST_TABLE)
+    write_revision(safety_project, SECOND, FIRST, FAILING_AT_ONCE)
+    failed = inv(safety_project, database, "db.upgrade")
+    assert failed.returncode == 1 and "fails before it changes anything" in failed.stderr
+    assert database.revisions() == {FIRST}
+
+    status = inv(safety_project, database, "db.status")
+    assert status.returncode == PENDING, status.stdout
+    write_revision(safety_project, SECOND, FIRST, NOTHING)
+    completed = inv(safety_project, database, "db.upgrade")
+    assert completed.returncode == 0, completed.stderr
+    assert database.revisions() == {SECOND}
+
+
+def test_clearing_the_mark_is_refused_while_a_run_holds_the_lock(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    if database.kind != "mysql":
+        pytest.skip(f"{database.kind} rolls a failed migration back; it leaves no mark")
+    write_revision(safety_project, FIRST, None, FIRST_TABLE)
+    write_revision(safety_project, SECOND, FIRST, FAILING_HALF_WAY)
+    inv(safety_project, database, "db.upgrade")
+    holder = start_lock_holder(safety_project, database.url)
+    try:
+        refused = inv(safety_project, database, "db.clear-migration-mark")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert refused.returncode == 1
+    assert "holds the migration lock" in one_error_line(refused.stderr)
+    assert inv(safety_project, database, "db.status").returncode == HALF_APPLIED
+    cleared = inv(safety_project, database, "db.clear-migration-mark")
+    assert cleared.returncode == 0 and f"after revision {FIRST}" in cleared.stdout
+
+
+def test_with_several_heads_every_task_points_to_merge(project: BakedProject) -> None:
+    branch_into_two_heads(project)
+    for task in [
+        ("db.upgrade",),
+        ("db.check",),
+        ("db.current", "--check"),
+        ("db.plan",),
+        ("db.revision", "-m", "Next"),
+    ]:
+        error = one_error_line(project.inv(*task, code=1).stderr)
+        assert "inv db.merge" in error, (task, error)
+        assert "run `inv db.upgrade`" not in error, (task, error)
+
+
+def test_downgrade_from_a_merge_revision_names_the_parents(project: BakedProject) -> None:
+    left, right = branch_into_two_heads(project)
+    project.inv("db.merge", "-m", "Merge heads")
+    project.inv("db.upgrade")
+    error = one_error_line(project.inv("db.downgrade", code=1).stderr)
+    assert "merge revision" in error and left in error and right in error
+    assert f"inv db.downgrade -r {min(left, right)}" in error
+    project.inv("db.downgrade", "-r", min(left, right))
+    assert set(project.inv("db.current").stdout.split()) >= {left, right}
+
+
+def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    path = write_revision(safety_project, FIRST, None, NOTHING)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    # Layout and comments are not edits: formatting a revision must not flag it.
+    path.write_text(path.read_text() + "\n# reviewed\n")
+    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+
+    path.write_text(path.read_text().replace(NOTHING, FIRST_TABLE))
+    status = inv(safety_project, database, "db.status")
+    assert status.returncode == EDITED_REVISION
+    assert f"edited:  {FIRST}" in status.stdout and "db.revision" not in status.stdout
+    check = inv(safety_project, database, "db.check")
+    assert check.returncode == 1
+    error = one_error_line(check.stderr)
+    assert f"applied revision(s) {FIRST} were edited" in error and "db.revision" not in error
+    assert "alembic_revision_checksums" in database.tables()

@@ -1,0 +1,76 @@
+"""Remember each revision file's checksum when it is applied, so a later edit can be reported.
+
+An applied revision never runs again on that database, so editing its file afterwards changes
+nothing there while fresh databases get the new text: the two drift apart silently. Flyway keeps
+a checksum per applied migration for this reason; so do we, in a bookkeeping table.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection, Table
+
+CHECKSUM_TABLE = "alembic_revision_checksums"
+
+
+def checksum_table() -> Table:
+    from sqlalchemy import Column, MetaData, String, Table
+
+    return Table(
+        CHECKSUM_TABLE,
+        MetaData(),
+        Column("revision", String(255), primary_key=True),
+        Column("sha256", String(64), nullable=False),
+    )
+
+
+def file_checksum(path: str | Path) -> str:
+    """Hash what the file does, not how it is laid out: `ruff format` and comments do not count."""
+    tree = ast.dump(ast.parse(Path(path).read_text(encoding="utf-8")))
+    return hashlib.sha256(tree.encode()).hexdigest()
+
+
+class ChecksumRecorder:
+    """On each applied revision keep its file's checksum; on a reverted one drop it."""
+
+    def __init__(self, script: ScriptDirectory) -> None:
+        self.script = script
+        self.table = checksum_table()
+        self.table_ready = False
+
+    def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
+        if ctx.as_sql:
+            return
+        connection = ctx.connection
+        if not self.table_ready:
+            self.table.create(connection, checkfirst=True)
+            self.table_ready = True
+        revisions = list(step.up_revision_ids)
+        connection.execute(self.table.delete().where(self.table.c.revision.in_(revisions)))
+        # A stamp runs nothing, so there is no applied text to remember.
+        if step.is_upgrade and not step.is_stamp:
+            scripts = [self.script.get_revision(revision) for revision in revisions]
+            rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
+            connection.execute(self.table.insert(), rows)
+
+
+def edited_revisions(connection: Connection, script: ScriptDirectory) -> list[str]:
+    """Return the applied revisions whose file differs from the text that was applied."""
+    from sqlalchemy import inspect, select
+
+    if not inspect(connection).has_table(CHECKSUM_TABLE):
+        return []
+    table = checksum_table()
+    files = {revision.revision: revision.path for revision in script.walk_revisions()}
+    applied = connection.execute(select(table.c.revision, table.c.sha256))
+    return sorted(
+        revision
+        for revision, checksum in applied
+        if revision in files and file_checksum(files[revision]) != checksum
+    )
