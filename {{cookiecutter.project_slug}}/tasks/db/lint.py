@@ -126,10 +126,14 @@ def select_unapplied(script: Any) -> Selection:
     from alembic.util import CommandError
 
     from app.database import get_blocking_engine
-    from tasks.db.status_report import applied_revisions, current_heads
+    from tasks.db.database_state import read_database_state, unknown_revision_message
+    from tasks.db.status_report import applied_revisions
 
     with get_blocking_engine().connect() as connection:
-        current = current_heads(connection)
+        state = read_database_state(script, connection)
+    if state.unknown:
+        raise CommandError(unknown_revision_message(state.unknown))
+    current = state.current
     if len(current) > 1:
         raise CommandError(
             f"the database is at several heads ({', '.join(current)});"
