@@ -12,8 +12,10 @@ from servers import ServerDatabase
 START_SERVICE = "import app; app.start_service(); print('started')"
 
 
-def start_service(project: BakedProject, url: str, **env: str) -> subprocess.CompletedProcess:
-    return project.run("python", "-c", START_SERVICE, env={"DATABASE_URL": url, **env})
+def start_service(
+    project: BakedProject, url: str, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess:
+    return project.run("python", "-c", START_SERVICE, cwd=cwd, env={"DATABASE_URL": url, **env})
 
 
 def refusal(completed: subprocess.CompletedProcess) -> str:
@@ -104,15 +106,17 @@ def test_an_installed_service_names_the_module_command(
     installed = tmp_path / "site"
     shutil.copytree(safety_project.path / "app", installed / "app")
     url = f"sqlite:///{tmp_path}/installed.db"
-    completed = start_service(safety_project, url, PYTHONPATH=str(installed))
-    assert "run `python -m app.migrations upgrade` before starting the service" in refusal(
-        completed
-    )
-    safety_project.run(
+    # Run outside the checkout, whose own app/ would otherwise be imported first.
+    elsewhere = {"cwd": tmp_path, "PYTHONPATH": str(installed)}
+    message = refusal(start_service(safety_project, url, **elsewhere))
+    assert "run `python -m app.migrations upgrade` before starting the service" in message
+    migrated = safety_project.run(
         "python",
         "-m",
         "app.migrations",
         "upgrade",
+        cwd=tmp_path,
         env={"DATABASE_URL": url, "PYTHONPATH": str(installed)},
     )
-    assert start_service(safety_project, url, PYTHONPATH=str(installed)).returncode == 0
+    assert migrated.returncode == 0, migrated.stderr
+    assert start_service(safety_project, url, **elsewhere).returncode == 0

@@ -65,7 +65,9 @@ def test_shell_passes_arguments_after_the_double_dash_as_given(
 def test_shell_passes_the_clients_exit_code_on(
     safety_project: BakedProject, database: ServerDatabase
 ) -> None:
-    completed = shell(safety_project, database.url, stdin="select * from no_such_table;\n")
+    # psql carries on after an error in a script unless told to stop.
+    stop = ["--", "-v", "ON_ERROR_STOP=1"] if database.kind == "postgresql" else []
+    completed = shell(safety_project, database.url, *stop, stdin="select * from no_such_table;\n")
     assert completed.returncode != 0
     assert "Traceback" not in completed.stderr
 

@@ -77,7 +77,8 @@ def client_command(client: str, url: URL, extra: list[str]) -> Iterator[tuple[li
         if url.password is not None:
             env["PGPASSWORD"] = str(url.password)
         # A libpq URI without the password: host, port, user, database and options like sslmode.
-        conninfo = url.set(drivername="postgresql", password=None)
+        # _replace, not set(): URL.set ignores None and would keep the password.
+        conninfo = url._replace(drivername="postgresql", password=None)
         yield [client, conninfo.render_as_string(hide_password=False), *extra], env
     else:
         with mysql_option_file(url) as option_file:
