@@ -43,7 +43,10 @@ def test_a_database_behind_head_names_the_upgrade_command(
     safety_project.inv("db.upgrade", env={"DATABASE_URL": database.url})
     second, _ = created_revision(safety_project.inv("db.revision", "-m", "Two", "--empty").stdout)
     message = refusal(start_service(safety_project, database.url))
-    assert f"at {first}, behind this code's head {second} (1 migration(s) pending)" in message
+    assert (
+        f"the database is at {first}, behind this code's head {second} (1 migration(s) pending)"
+        in message
+    )
     assert "run `inv db.upgrade` before starting the service" in message
 
 
@@ -52,7 +55,9 @@ def test_an_empty_database_names_the_upgrade_command(
 ) -> None:
     safety_project.inv("db.revision", "-m", "One", "--empty")
     message = refusal(start_service(safety_project, f"sqlite:///{tmp_path}/empty.db"))
-    assert "without any migration applied" in message and "`inv db.upgrade`" in message
+    assert (
+        "the database has no migration applied, behind" in message and "`inv db.upgrade`" in message
+    )
 
 
 def test_a_database_a_newer_deploy_migrated_is_reported_as_ahead(

@@ -115,8 +115,8 @@ def diagnose(current: Collection[str]) -> str | None:
     if set(current) == set(heads):
         return None
     pending = len(list(script.iterate_revisions(head, tuple(current) or "base")))
-    where = f"at {', '.join(sorted(current))}" if current else "without any migration applied"
+    where = f"is at {', '.join(sorted(current))}" if current else "has no migration applied"
     return (
-        f"the database is {where}, behind this code's head {head} ({pending} migration(s)"
+        f"the database {where}, behind this code's head {head} ({pending} migration(s)"
         f" pending); run `{upgrade_command()}` before starting the service"
     )
