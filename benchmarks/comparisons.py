@@ -23,6 +23,8 @@ class Target:
     limit: float
     strict: bool = False
     unit: str = ""
+    # Judge the difference of the medians (seconds) instead of their ratio.
+    on_difference: bool = False
 
     def holds(self, value: float) -> bool:
         return value < self.limit if self.strict else value <= self.limit
@@ -37,6 +39,10 @@ TEST_SUITE_TARGET = Target(4.0)
 # `inv db.lint --all` runs every upgrade offline once, traced, plus the rules (issue #13).
 LINT_TARGET = Target(3.0)
 BAKE_TARGET = Target(1.0, strict=True, unit=" s")
+# What the service's start-up guard may add to its start (the budget holds up to N=300).
+GUARD_TARGET = Target(0.05, strict=True, unit=" s more", on_difference=True)
+# The guard's imports, and the SQLite driver the service's own engine loads anyway.
+GUARD_IMPORTS = "import app.migrations, sqlalchemy.dialects.sqlite.pysqlite, sqlite3"
 
 
 @dataclass
@@ -136,6 +142,13 @@ def comparisons(project: BakedProject, database: Path, size: int) -> list[Compar
             LINT_TARGET,
             task="db.lint",
             note="offline, both: every revision's upgrade run once without a database",
+        ),
+        Comparison(
+            Command(("python", "-c", f"{GUARD_IMPORTS}; app.migrations.ensure_up_to_date()"), env),
+            Command(("python", "-c", GUARD_IMPORTS), env),
+            GUARD_TARGET,
+            setup=database_at_head,
+            note="the service's start-up guard on a database at head, beyond its imports",
         ),
         Comparison(
             Command(("inv", "--list"), env),

@@ -57,6 +57,8 @@ class Row:
         if self.target is None:
             return "—"
         value = self.ratio if self.baseline else self.subject_median
+        if self.target.on_difference:
+            value = self.difference
         if value is None:
             return "failed"
         return "PASS" if self.target.holds(value) else "FAIL"

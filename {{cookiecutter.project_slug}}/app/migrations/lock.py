@@ -38,6 +38,8 @@ held_here = threading.local()
 class MigrationLockTimeout(CommandError):
     """Another migration run held the lock for longer than MIGRATION_LOCK_TIMEOUT."""
 
+    holder = "holder unknown"
+
 
 def lock_timeout_seconds() -> float:
     """Read MIGRATION_LOCK_TIMEOUT (seconds) from the environment, then `.env`."""
@@ -96,10 +98,12 @@ def lock_for_dialect(connection: Connection, timeout: float) -> Iterator[None]:
 
 
 def timed_out(holder: str, timeout: float) -> MigrationLockTimeout:
-    return MigrationLockTimeout(
+    error = MigrationLockTimeout(
         f"another migration run ({holder}) still holds the migration lock after {timeout:g} s;"
         " wait for it to finish and retry, or raise MIGRATION_LOCK_TIMEOUT"
     )
+    error.holder = holder
+    return error
 
 
 @contextmanager

@@ -6,7 +6,7 @@ project may override in `invoke.yaml` or the environment.
 
 from invoke import Collection
 
-from tasks.db import inspection, lint, migrate, protected, recovery, status
+from tasks.db import inspection, lifecycle, lint, migrate, protected, recovery, seed, shell, status
 
 ns = Collection(
     "db",
@@ -27,6 +27,12 @@ ns = Collection(
     protected.redo,
     protected.reset,
     recovery.clear_migration_mark,
+    lifecycle.create,
+    lifecycle.drop,
+    lifecycle.setup,
+    lifecycle.wait,
+    shell.shell,
+    seed.seed,
 )
 # A comma-separated string rather than a list: invoke can override a string from the
 # environment (INVOKE_DB_PROTECTED_ENVIRONMENTS=production,staging) but not a list.

@@ -1,0 +1,127 @@
+"""The service's start-up guard refuses any database not at head, in one line naming the fix."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from baked_project import BakedProject, created_revision
+from servers import ServerDatabase
+
+START_SERVICE = "import app; app.start_service(); print('started')"
+
+
+def start_service(
+    project: BakedProject, url: str, cwd: Path | None = None, **env: str
+) -> subprocess.CompletedProcess:
+    return project.run("python", "-c", START_SERVICE, cwd=cwd, env={"DATABASE_URL": url, **env})
+
+
+def refusal(completed: subprocess.CompletedProcess) -> str:
+    """The guard's one-line message from a failed start."""
+    assert completed.returncode == 1 and "started" not in completed.stdout
+    last = completed.stderr.strip().splitlines()[-1]
+    assert last.startswith("app.migrations.up_to_date.DatabaseNotUpToDate: ")
+    return last.partition(": ")[2]
+
+
+def test_a_database_at_head_lets_the_service_start(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    safety_project.inv("db.revision", "-m", "One", "--empty")
+    safety_project.inv("db.upgrade", env={"DATABASE_URL": database.url})
+    completed = start_service(safety_project, database.url)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "started\n"
+
+
+def test_a_database_behind_head_names_the_upgrade_command(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    first, _ = created_revision(safety_project.inv("db.revision", "-m", "One", "--empty").stdout)
+    safety_project.inv("db.upgrade", env={"DATABASE_URL": database.url})
+    second, _ = created_revision(safety_project.inv("db.revision", "-m", "Two", "--empty").stdout)
+    message = refusal(start_service(safety_project, database.url))
+    assert (
+        f"the database is at {first}, behind this code's head {second} (1 migration(s) pending)"
+        in message
+    )
+    assert "run `inv db.upgrade` before starting the service" in message
+
+
+def test_an_empty_database_names_the_upgrade_command(
+    safety_project: BakedProject, tmp_path: Path
+) -> None:
+    safety_project.inv("db.revision", "-m", "One", "--empty")
+    message = refusal(start_service(safety_project, f"sqlite:///{tmp_path}/empty.db"))
+    assert (
+        "the database has no migration applied, behind" in message and "`inv db.upgrade`" in message
+    )
+
+
+def test_a_database_a_newer_deploy_migrated_is_reported_as_ahead(
+    safety_project: BakedProject, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/ahead.db"
+    first, _ = created_revision(safety_project.inv("db.revision", "-m", "One", "--empty").stdout)
+    newer, path = created_revision(
+        safety_project.inv("db.revision", "-m", "Newer", "--empty").stdout
+    )
+    safety_project.inv("db.upgrade", env={"DATABASE_URL": url})
+    (safety_project.path / path).unlink()  # this code is the older deploy
+    message = refusal(start_service(safety_project, url))
+    assert f"at revision {newer}, which this code's migrations do not contain" in message
+    assert "ahead of this code (a newer deploy migrated it)" in message
+    assert f"`inv db.downgrade -r {first}` from that code" in message
+
+
+def test_a_history_with_several_heads_names_the_merge_command(
+    safety_project: BakedProject, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/branches.db"
+    safety_project.inv("db.revision", "-m", "One", "--empty")
+    safety_project.inv("db.upgrade", env={"DATABASE_URL": url})
+    branch = safety_project.run("alembic", "revision", "-m", "Branch", "--head", "base", "--splice")
+    assert branch.returncode == 0, branch.stderr
+    message = refusal(start_service(safety_project, url))
+    assert "history has 2 heads" in message and '`inv db.merge -m "Merge heads"`' in message
+
+
+def test_a_revision_file_the_text_scan_cannot_read_still_gets_an_exact_answer(
+    safety_project: BakedProject, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/computed.db"
+    safety_project.inv("db.revision", "-m", "One", "--empty")
+    safety_project.inv("db.upgrade", env={"DATABASE_URL": url})
+    _, path = created_revision(safety_project.inv("db.revision", "-m", "Two", "--empty").stdout)
+    file = safety_project.path / path
+    source = file.read_text()
+    # A computed id: the scan gives up and Alembic reads the history itself.
+    file.write_text(source.replace('revision: str = "', 'revision: str = "" + "', 1))
+    message = refusal(start_service(safety_project, url))
+    assert "1 migration(s) pending" in message
+
+
+def test_an_installed_service_names_the_module_command(
+    safety_project: BakedProject, tmp_path: Path
+) -> None:
+    safety_project.inv("db.revision", "-m", "One", "--empty")
+    # What a wheel installs: app/ alone, without the checkout's pyproject.toml beside it.
+    installed = tmp_path / "site"
+    shutil.copytree(safety_project.path / "app", installed / "app")
+    url = f"sqlite:///{tmp_path}/installed.db"
+    # Run outside the checkout, whose own app/ would otherwise be imported first.
+    elsewhere = {"cwd": tmp_path, "PYTHONPATH": str(installed)}
+    message = refusal(start_service(safety_project, url, **elsewhere))
+    assert "run `python -m app.migrations upgrade` before starting the service" in message
+    migrated = safety_project.run(
+        "python",
+        "-m",
+        "app.migrations",
+        "upgrade",
+        cwd=tmp_path,
+        env={"DATABASE_URL": url, "PYTHONPATH": str(installed)},
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    assert start_service(safety_project, url, **elsewhere).returncode == 0

@@ -1,0 +1,115 @@
+"""db.shell opens the database's own client, with stdin, arguments and no password on argv."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from baked_project import BakedProject
+from servers import ServerDatabase
+
+PASSWORD = "Sup3r-Secret"
+# Arguments after `--` that make each client run one query and exit.
+QUERY_ARGUMENTS = {
+    "sqlite": ["select 'a b';"],
+    "postgresql": ["-c", "select 'a b'"],
+    "mysql": ["-e", "select 'a b'"],
+}
+# A stand-in client that shows what it was given: argv, PGPASSWORD, and a MySQL option file.
+FAKE_CLIENT = """#!/bin/sh
+echo "argv: $*"
+echo "PGPASSWORD: $PGPASSWORD"
+for argument in "$@"; do
+  case "$argument" in
+    --defaults-extra-file=*)
+      file="${argument#--defaults-extra-file=}"
+      echo "mode: $(stat -c %a "$file")"
+      echo "file: $file"
+      cat "$file";;
+  esac
+done
+"""
+
+
+def shell(
+    project: BakedProject, url: str, *arguments: str, stdin: str = "", path: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = project.environment(DATABASE_URL=url)
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run(
+        [project.executable("inv"), "db.shell", *arguments],
+        cwd=project.path,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_shell_reads_standard_input(safety_project: BakedProject, database: ServerDatabase) -> None:
+    completed = shell(safety_project, database.url, stdin="select 41 + 1;\n")
+    assert completed.returncode == 0, completed.stderr
+    assert "42" in completed.stdout
+
+
+def test_shell_passes_arguments_after_the_double_dash_as_given(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    completed = shell(safety_project, database.url, "--", *QUERY_ARGUMENTS[database.kind])
+    assert completed.returncode == 0, completed.stderr
+    assert "a b" in completed.stdout
+
+
+def test_shell_passes_the_clients_exit_code_on(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    # psql carries on after an error in a script unless told to stop.
+    stop = ["--", "-v", "ON_ERROR_STOP=1"] if database.kind == "postgresql" else []
+    completed = shell(safety_project, database.url, *stop, stdin="select * from no_such_table;\n")
+    assert completed.returncode != 0
+    assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "client", "package"),
+    [
+        ("sqlite:///app.db", "sqlite3", "sqlite3"),
+        ("postgresql://app@127.0.0.1:5432/app", "psql", "postgresql-client"),
+        ("mysql://app@127.0.0.1:3306/app", "mariadb or mysql", "mariadb-client"),
+    ],
+)
+def test_shell_without_its_client_names_the_package_to_install(
+    safety_project: BakedProject, url: str, client: str, package: str
+) -> None:
+    bin_only = str(safety_project.executable("python").parent)
+    completed = shell(safety_project, url, path=bin_only)
+    assert completed.returncode == 1
+    assert completed.stderr.startswith(f"error: {client} is not installed")
+    assert f"install the {package} package" in completed.stderr
+    assert len(completed.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("client", ["psql", "mariadb"])
+def test_shell_never_puts_the_password_on_the_command_line(
+    safety_project: BakedProject, tmp_path: Path, client: str
+) -> None:
+    fake = tmp_path / client
+    fake.write_text(FAKE_CLIENT)
+    fake.chmod(0o755)
+    scheme = "postgresql" if client == "psql" else "mysql"
+    url = f"{scheme}://app:{PASSWORD}@db.example:1234/app"
+    path = f"{tmp_path}:{safety_project.executable('python').parent}:/usr/bin:/bin"
+    completed = shell(safety_project, url, "--", "-x", "two words", path=path)
+    assert completed.returncode == 0, completed.stderr
+    shown = dict(line.split(": ", 1) for line in completed.stdout.splitlines() if ": " in line)
+    assert PASSWORD not in shown["argv"]
+    assert shown["argv"].endswith("-x two words")
+    if client == "psql":
+        assert shown["PGPASSWORD"] == PASSWORD
+        assert shown["argv"].startswith("postgresql://app@db.example:1234/app")
+    else:
+        assert shown["mode"] == "600"
+        assert f'password="{PASSWORD}"' in completed.stdout
+        assert not Path(shown["file"]).exists(), "the option file outlived the client"
