@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 from app.migrations import bookkeeping, environment_record
 from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
 from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
+from app.migrations.protection import refuse_unconfirmed_raw_command
 from app.migrations.revision_ids import check_revision_id
 from app.migrations.transactions import make_sqlite_ddl_transactional, transaction_options
 from app.models import Base
@@ -104,6 +105,10 @@ def run_migrations_offline() -> None:
 def run_migrations_on(connection: Connection) -> None:
     """Run migrations on an open connection, holding the migration lock throughout."""
     with ExitStack() as run:
+        # Raw `alembic downgrade`/`stamp` on a protected database need `-x confirm=ENV`
+        # (addition 7; app/migrations/protection.py); `inv` tasks guard themselves.
+        x_args = context.get_x_argument(as_dictionary=True)
+        refuse_unconfirmed_raw_command(config, connection, x_args)
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once (addition 5; app/migrations/lock.py).
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))

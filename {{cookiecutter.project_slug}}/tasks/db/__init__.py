@@ -6,7 +6,7 @@ project may override in `invoke.yaml` or the environment.
 
 from invoke import Collection
 
-from tasks.db import inspection, migrate, protected, recovery, status
+from tasks.db import environment, inspection, migrate, protected, recovery, status
 
 ns = Collection(
     "db",
@@ -26,6 +26,7 @@ ns = Collection(
     protected.redo,
     protected.reset,
     recovery.clear_migration_mark,
+    environment.set_environment,
 )
 # A comma-separated string rather than a list: invoke can override a string from the
 # environment (INVOKE_DB_PROTECTED_ENVIRONMENTS=production,staging) but not a list.

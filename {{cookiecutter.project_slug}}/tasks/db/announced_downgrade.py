@@ -22,7 +22,8 @@ def downgrade_announcing(
     # The same steps alembic.command.downgrade computes, read on the same connection: no extra
     # round-trip to learn where the database stands.
     def downgrade_steps(current: tuple[str, ...], context: object) -> list:
-        steps = script._downgrade_revs(revision, current)
+        # At base there is nothing to revert, whatever the target: `-1` is not an error there.
+        steps = script._downgrade_revs(revision, current) if current else []
         announce([step.revision for step in steps])
         return steps
 
