@@ -20,6 +20,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 {%- if cookiecutter.use_async %}
 from sqlalchemy import Connection, pool
 from sqlalchemy.engine import make_url
@@ -36,7 +37,7 @@ from app.migrations.protection import refuse_unconfirmed_raw_command
 from app.migrations.revision_ids import check_revision_id
 from app.migrations.transactions import make_sqlite_ddl_transactional, transaction_options
 from app.models import Base
-from app.settings import get_settings
+from app.settings import DatabaseUrlError, get_settings
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini and pyproject.toml files in use.
@@ -51,6 +52,14 @@ logger = logging.getLogger("alembic.env")
 
 # the models' MetaData, for 'autogenerate' support
 target_metadata = Base.metadata
+
+
+def database_url() -> str:
+    """The app's URL; one that cannot work ends raw `alembic` in its one FAILED line."""
+    try:
+        return get_settings().database_url
+    except DatabaseUrlError as error:
+        raise CommandError(str(error)) from None
 
 
 def review_revision_directives(migration_context, revision, directives) -> None:
@@ -90,7 +99,7 @@ def configure_context(*, dialect_name: str, on_version_apply=(), **options) -> N
 def run_migrations_offline() -> None:
     """Run migrations in 'offline' mode, printing SQL instead of executing it."""
     # The URL comes from the app's settings, never from an ini file (addition 1).
-    url = get_settings().database_url
+    url = database_url()
     configure_context(
         url=url,
         dialect_name=make_url(url).get_backend_name(),
@@ -139,7 +148,7 @@ def connect_args_for(url: str) -> dict[str, str]:
 
 async def run_async_migrations() -> None:
     """Run migrations on a connection of the app's asyncio engine (Alembic's async pattern)."""
-    url = get_settings().database_url
+    url = database_url()
     engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
     make_sqlite_ddl_transactional(engine.sync_engine)
     async with engine.connect() as connection:
@@ -159,7 +168,7 @@ def run_migrations_online() -> None:
 {% if cookiecutter.use_async %}
     asyncio.run(run_async_migrations())
 {%- else %}
-    url = get_settings().database_url
+    url = database_url()
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
     make_sqlite_ddl_transactional(engine)
     with engine.connect() as connection:

@@ -170,17 +170,27 @@ def interrupted_line(error: BaseException, signal_name: str) -> str:
 
 
 @contextmanager
-def sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into an exception, so a migration's transaction is rolled back as on Ctrl-C."""
+def signals_raise() -> Iterator[None]:
+    """Raise where the task is on SIGINT and SIGTERM, so a migration's transaction rolls back.
+
+    SIGINT gets a handler of our own, not Python's default: asyncio.run replaces only the
+    default one, with a handler that waits for the event loop, i.e. for a blocking migration
+    step to end. Ours interrupts an async bake's migration as promptly as a sync one's.
+    """
+
+    def raise_interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
 
     def raise_terminated(signum: int, frame: Any) -> None:
         raise Terminated
 
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    previous_int = signal.signal(signal.SIGINT, raise_interrupt)
+    previous_term = signal.signal(signal.SIGTERM, raise_terminated)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 def end_quietly_on_closed_pipe() -> Exit:
@@ -201,7 +211,7 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(task_body)
     def run_task(c: Context, *args: Any, **kwargs: Any) -> Any:
         try:
-            with sigterm_raises(), warnings.catch_warnings():
+            with signals_raise(), warnings.catch_warnings():
                 # Alembic warns before its KeyError for a missing revision; we explain that.
                 warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
                 import_migration_libraries()
