@@ -142,6 +142,8 @@ def check_database_url(url: str) -> str:
         raise DatabaseUrlError(
             f"DATABASE_URL has {shown}, which this project does not support; use {supported}"
         )
+    if backend == "sqlite":
+        return f"{backend}{plus}{driver}://{rest}"  # a file path: no password to misread
     # The user:password part ends at the last @ before the path; SQLAlchemy splits at the first.
     authority = rest.split("?", 1)[0]
     if authority.count("@") > 1:

@@ -78,9 +78,13 @@ def refuse_unconfirmed_raw_command(config: Config, connection: Connection, x_arg
     from app.settings import get_settings
 
     current = get_settings().environment.value
-    environment = protected_environment(
-        current, recorded_environment(connection), configured_protected_environments()
-    )
+    began_reading = not connection.in_transaction()
+    recorded = recorded_environment(connection)
+    if began_reading:
+        # End the read's implicit transaction: Alembic would take an open one as the caller's
+        # and leave it uncommitted, undoing the run.
+        connection.rollback()
+    environment = protected_environment(current, recorded, configured_protected_environments())
     if environment is None:
         return
     if x_args.get("confirm", "").strip().lower() == environment.strip().lower():

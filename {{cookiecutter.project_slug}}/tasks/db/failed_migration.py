@@ -6,6 +6,7 @@ report in two lines, not a traceback through invoke and Alembic.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -121,9 +122,10 @@ def describe_missing_revision(error: BaseException) -> str | None:
     if not isinstance(error, KeyError) or not error.args:
         return None
     missing = str(error.args[0])
+    quoted = re.compile(rf"['\"]{re.escape(missing)}['\"]")
     for path in sorted(versions_dir().glob("*.py")):
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.startswith("down_revision") and f'"{missing}"' in line:
+            if line.startswith("down_revision") and quoted.search(line):
                 return (
                     f"revision {missing} is missing from the history: {shown_path(path)} names it"
                     " as its down_revision, but no revision file has that id; restore the file"
