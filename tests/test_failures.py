@@ -1,4 +1,4 @@
-"""Every mistake a user can make ends in one true line and an exit code (issue 11, docs/failures.md).
+"""Every mistake a user can make ends in one true line and an exit code (docs/failures.md).
 
 Each test drives the baked project's real `inv` (and raw `alembic` or `make` where they apply)
 into one kind of failure and checks the line it prints, the exit code and the state left behind.
@@ -102,7 +102,9 @@ def test_inv_outside_the_project_virtualenv_says_to_activate_it(
 
 
 def test_failed_migration_names_revision_file_line_and_state(project: BakedProject) -> None:
-    write_revision(project, "first", None, '    op.create_table("one", sa.Column("id", sa.Integer))')
+    write_revision(
+        project, "first", None, '    op.create_table("one", sa.Column("id", sa.Integer))'
+    )
     path = write_revision(project, "second", "first", FAILING)
     completed = project.run("inv", "db.upgrade")
     what, state = error_lines(completed)
@@ -245,9 +247,7 @@ def test_protected_environment_names_compare_case_insensitively(project: BakedPr
 
 @pytest.mark.parametrize("setting", ["", " , "])
 def test_empty_protected_list_is_refused(project: BakedProject, setting: str) -> None:
-    line = one_error_line(
-        project, "inv", "db.downgrade", INVOKE_DB_PROTECTED_ENVIRONMENTS=setting
-    )
+    line = one_error_line(project, "inv", "db.downgrade", INVOKE_DB_PROTECTED_ENVIRONMENTS=setting)
     assert "protected environment list is empty" in line
 
 
