@@ -20,7 +20,6 @@ from logging.config import fileConfig
 
 from alembic import context
 from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 {%- if cookiecutter.use_async %}
 from sqlalchemy import Connection, pool
 from sqlalchemy.engine import make_url
@@ -31,13 +30,13 @@ from sqlalchemy.engine import make_url
 {%- endif %}
 
 from app.migrations import bookkeeping, environment_record
+from app.migrations.config import database_url
 from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
 from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
 from app.migrations.protection import refuse_unconfirmed_raw_command
 from app.migrations.revision_ids import check_revision_id
 from app.migrations.transactions import make_sqlite_ddl_transactional, transaction_options
 from app.models import Base
-from app.settings import DatabaseUrlError, get_settings
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini and pyproject.toml files in use.
@@ -52,14 +51,6 @@ logger = logging.getLogger("alembic.env")
 
 # the models' MetaData, for 'autogenerate' support
 target_metadata = Base.metadata
-
-
-def database_url() -> str:
-    """The app's URL; one that cannot work ends raw `alembic` in its one FAILED line."""
-    try:
-        return get_settings().database_url
-    except DatabaseUrlError as error:
-        raise CommandError(str(error)) from None
 
 
 def review_revision_directives(migration_context, revision, directives) -> None:
@@ -116,8 +107,7 @@ def run_migrations_on(connection: Connection) -> None:
     with ExitStack() as run:
         # Raw `alembic downgrade`/`stamp` on a protected database need `-x confirm=ENV`
         # (addition 7; app/migrations/protection.py); `inv` tasks guard themselves.
-        x_args = context.get_x_argument(as_dictionary=True)
-        refuse_unconfirmed_raw_command(config, connection, x_args)
+        refuse_unconfirmed_raw_command(config, connection, context.get_x_argument(True))
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once (addition 5; app/migrations/lock.py).
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
