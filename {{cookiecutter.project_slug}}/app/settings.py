@@ -138,9 +138,11 @@ def check_database_url(url: str) -> str:
     backend = SCHEME_ALIASES.get(backend.lower(), backend.lower())
     if not separator or backend not in SUPPORTED_BACKENDS:
         supported = ", ".join(f"{name}://" for name in SUPPORTED_BACKENDS)
-        shown = f"scheme {scheme!r}" if separator else "no scheme (like postgresql://)"
+        if not separator:
+            raise DatabaseUrlError(f"DATABASE_URL is not a URL; start it with one of {supported}")
         raise DatabaseUrlError(
-            f"DATABASE_URL has {shown}, which this project does not support; use {supported}"
+            f"DATABASE_URL has scheme {scheme!r}, which this project does not support;"
+            f" use {supported}"
         )
     if backend == "sqlite":
         return f"{backend}{plus}{driver}://{rest}"  # a file path: no password to misread
