@@ -85,7 +85,7 @@ def test_unusable_lock_timeout_fails_in_one_line(safety_project: BakedProject) -
     completed = safety_project.run("inv", "db.upgrade", env={"MIGRATION_LOCK_TIMEOUT": "soon"})
     assert completed.returncode == 1
     error = one_error_line(completed.stderr)
-    assert "MIGRATION_LOCK_TIMEOUT='soon' (from environment) is not a number" in error
+    assert "MIGRATION_LOCK_TIMEOUT='soon' (from environment) is not a finite number" in error
 
 
 def test_sqlite_database_in_a_missing_folder_fails_in_one_line(

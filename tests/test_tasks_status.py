@@ -160,7 +160,7 @@ def test_url_shows_the_source_and_hides_the_password(project: BakedProject) -> N
 
 
 @pytest.mark.parametrize(
-    "task", ["db.status", "db.current", "db.plan", "db.check", "db.upgrade", "db.stamp head"]
+    "task", ["db.status", "db.current", "db.plan", "db.check", "db.upgrade", "db.stamp -r head"]
 )
 def test_a_failing_task_never_prints_the_password(project: BakedProject, task: str) -> None:
     url = "sqlite://app:Sup3r-Secret@/nonexistent-folder/app.db"

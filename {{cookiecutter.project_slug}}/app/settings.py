@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,10 @@ DEFAULT_DRIVERS = {
     "postgresql": ("psycopg", "psycopg"),
     "mysql": ("pymysql", "aiomysql"),
 }
+# The databases this project's migrations, locks and tests are written for.
+SUPPORTED_BACKENDS = ("postgresql", "mysql", "mariadb", "sqlite")
+# Schemes hosting platforms hand out that SQLAlchemy does not know by that name.
+SCHEME_ALIASES = {"postgres": "postgresql"}
 # An asyncio driver named in a URL, and the blocking driver tests and tools use in its place.
 BLOCKING_EQUIVALENTS = {
     "aiosqlite": "pysqlite",
@@ -44,6 +49,10 @@ BLOCKING_EQUIVALENTS = {
     "aiomysql": "pymysql",
     "asyncmy": "pymysql",
 }
+
+
+class DatabaseUrlError(ValueError):
+    """DATABASE_URL cannot be used as written; the message says why and never holds a password."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ class Settings:
 
     def __repr__(self) -> str:
         # A URL may carry a password; a repr ends up in logs and tracebacks.
-        return f"Settings(database_url={hide_password(self.database_url)!r})"
+        return f"Settings(database_url={hide_password(self.database.value)!r})"
 
 
 def parse_url(url: str) -> URL | None:
@@ -91,6 +100,11 @@ def parse_url(url: str) -> URL | None:
 
 def hide_password(url: str) -> str:
     """Return ``url`` with its password, if any, replaced by ``***``."""
+    try:
+        check_database_url(url)
+    except DatabaseUrlError:
+        # SQLAlchemy would split an unencoded @ wrongly and show the rest of the password.
+        return "<DATABASE_URL, not shown: it is not a usable URL>"
     parsed = parse_url(url)
     if parsed is None:
         return "<unparseable database URL>"
@@ -98,24 +112,69 @@ def hide_password(url: str) -> str:
 
 
 def redact_password(text: str, url: str) -> str:
-    """Replace ``url``'s password wherever it appears in ``text`` (a driver may echo it)."""
-    parsed = parse_url(url)
-    password = parsed.password if parsed is not None else None
-    return text.replace(str(password), "***") if password else text
+    """Replace ``url``'s password wherever it appears in ``text`` (a driver may echo it).
+
+    Read from the text as well as parsed: a URL SQLAlchemy cannot parse, or parses wrongly
+    (an unencoded @), still has a password that must not be shown.
+    """
+    from urllib.parse import unquote
+
+    userinfo = url.partition("://")[2].split("?", 1)[0].rpartition("@")[0]
+    written = userinfo.partition(":")[2]
+    for password in sorted(filter(None, {written, unquote(written)}), key=len, reverse=True):
+        text = text.replace(password, "***")
+    return text
+
+
+def check_database_url(url: str) -> str:
+    """Return ``url`` with ``postgres://`` read as ``postgresql://``; refuse one that cannot work.
+
+    Every message names the mistake and the fix, and never any part of the password.
+    """
+    if not url:
+        raise DatabaseUrlError("DATABASE_URL is not set; `cp .env.example .env` and edit it")
+    scheme, separator, rest = url.partition("://")
+    backend, plus, driver = scheme.partition("+")
+    backend = SCHEME_ALIASES.get(backend.lower(), backend.lower())
+    if not separator or backend not in SUPPORTED_BACKENDS:
+        supported = ", ".join(f"{name}://" for name in SUPPORTED_BACKENDS)
+        if not separator:
+            raise DatabaseUrlError(f"DATABASE_URL is not a URL; start it with one of {supported}")
+        raise DatabaseUrlError(
+            f"DATABASE_URL has scheme {scheme!r}, which this project does not support;"
+            f" use {supported}"
+        )
+    if backend == "sqlite":
+        return f"{backend}{plus}{driver}://{rest}"  # a file path: no password to misread
+    # The user:password part ends at the last @ before the path; SQLAlchemy splits at the first.
+    authority = rest.split("?", 1)[0]
+    if authority.count("@") > 1:
+        raise DatabaseUrlError(
+            "DATABASE_URL has an @ in its user name or password; write @ as %40"
+            " (e.g. postgresql://user:p%40ss@host/db)"
+        )
+    userinfo = authority.rpartition("@")[0]
+    if re.search(r"%(?![0-9A-Fa-f]{2})", userinfo):
+        raise DatabaseUrlError(
+            "DATABASE_URL has a % in its user name or password that is not an escape like %40;"
+            " write % itself as %25"
+        )
+    return f"{backend}{plus}{driver}://{rest}"
 
 
 def with_driver(url: str, *, use_async: bool) -> str:
     """Give a plain URL (``postgresql://``) the installed driver for blocking or asyncio use.
 
     A driver named in the URL is kept, except that a blocking caller gets the blocking
-    equivalent of an asyncio driver. An unparseable URL is returned as it is, for the caller
-    to report.
+    equivalent of an asyncio driver. A URL that cannot work raises `DatabaseUrlError`.
     """
+    url = check_database_url(url)
     parsed = parse_url(url)
     if parsed is None:
         return url
-    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
-    named = "+" in parsed.drivername
+    # Read from the text, not get_driver_name(): that loads the dialect, which may be missing.
+    backend, _, driver = parsed.drivername.partition("+")
+    named = bool(driver)
     if named and (use_async or driver not in BLOCKING_EQUIVALENTS):
         return url
     if named:
@@ -130,6 +189,9 @@ def with_driver(url: str, *, use_async: bool) -> str:
 def default_database_url() -> str:
     # as_posix: SQLite URLs use forward slashes on every platform.
     return f"sqlite:///{DEFAULT_SQLITE_FILE.as_posix()}"
+
+
+DEFAULT_DATABASE_URL = {% if cookiecutter.database == "sqlite" %}default_database_url(){% else %}""{% endif %}
 
 
 def anchor_sqlite_path(url: str) -> str:
@@ -172,7 +234,9 @@ def read_setting(name: str, default: str) -> Setting:
 def get_settings() -> Settings:
     """Load the settings once per process."""
     env_file_values = read_env_file()
-    database = lookup("DATABASE_URL", default_database_url(), env_file_values)
+    # Only a SQLite project has a default: a server project silently migrating a local file
+    # would hide a missing .env until production (an empty value is refused when used).
+    database = lookup("DATABASE_URL", DEFAULT_DATABASE_URL, env_file_values)
     return Settings(
         database=Setting(anchor_sqlite_path(database.value), database.source),
         environment=lookup("APP_ENV", "development", env_file_values),

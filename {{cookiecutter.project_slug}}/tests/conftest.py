@@ -12,15 +12,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, pool
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.migrations.config import build_alembic_config
-from app.settings import get_settings, with_driver
+from app.settings import DatabaseUrlError, get_settings, with_driver
 
 
 def server_url() -> URL | None:
@@ -30,9 +32,29 @@ def server_url() -> URL | None:
         settings = get_settings()
         url = settings.database.value if settings.database.source != "default" else None
     if not url:
+        {%- if cookiecutter.database == "sqlite" %}
         return None
-    parsed = make_url(with_driver(url, use_async=False))
+        {%- else %}
+        # A {{ cookiecutter.database }} project's models may use types SQLite does not have.
+        pytest.fail(
+            "TEST_DATABASE_URL and DATABASE_URL are not set; `cp .env.example .env`",
+            pytrace=False,
+        )
+        {%- endif %}
+    try:
+        parsed = make_url(with_driver(url, use_async=False))
+    except DatabaseUrlError as error:
+        pytest.fail(str(error), pytrace=False)
     return None if parsed.get_backend_name() == "sqlite" else parsed
+
+
+def fail_without_password(error: DBAPIError, server: URL) -> NoReturn:
+    """Fail the test in one line: a driver's traceback would show its connect arguments."""
+    reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    if server.password:
+        reason = reason.replace(str(server.password), "***")
+    shown = server.render_as_string(hide_password=True)
+    pytest.fail(f"cannot create a test database on {shown}: {reason}", pytrace=False)
 
 
 @contextmanager
@@ -46,8 +68,11 @@ def fresh_database(directory: Path) -> Iterator[str]:
     name = f"{(server.database or 'app')[:40]}_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
     quoted = admin.dialect.identifier_preparer.quote(name)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    except DBAPIError as error:
+        fail_without_password(error, server)
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:

@@ -32,3 +32,15 @@ def build_alembic_config(*, autogenerate: bool = False, quiet: bool = False) -> 
         toml_file=PROJECT_ROOT / "pyproject.toml",
         cmd_opts=cmd_opts,
     )
+
+
+def database_url() -> str:
+    """The app's DATABASE_URL for env.py; one that cannot work ends in Alembic's FAILED line."""
+    from alembic.util import CommandError
+
+    from app.settings import DatabaseUrlError, get_settings
+
+    try:
+        return get_settings().database_url
+    except DatabaseUrlError as error:
+        raise CommandError(str(error)) from None

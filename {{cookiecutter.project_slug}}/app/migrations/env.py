@@ -31,12 +31,13 @@ from sqlalchemy.engine import make_url
 {%- endif %}
 
 from app.migrations import bookkeeping, environment_record, transactions
+from app.migrations.config import database_url
 from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
 from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
+from app.migrations.protection import refuse_unconfirmed_raw_command
 from app.migrations.revision_checksums import ChecksumRecorder
 from app.migrations.revision_ids import check_revision_id
 from app.models import Base
-from app.settings import get_settings
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini and pyproject.toml files in use.
@@ -90,7 +91,7 @@ def configure_context(*, dialect_name: str, on_version_apply=(), **options) -> N
 def run_migrations_offline() -> None:
     """Run migrations in 'offline' mode, printing SQL instead of executing it."""
     # The URL comes from the app's settings, never from an ini file (addition 1).
-    url = get_settings().database_url
+    url = database_url()
     configure_context(
         url=url,
         dialect_name=make_url(url).get_backend_name(),
@@ -105,6 +106,9 @@ def run_migrations_offline() -> None:
 def run_migrations_on(connection: Connection) -> None:
     """Run migrations on an open connection, holding the migration lock throughout."""
     with ExitStack() as run:
+        # Raw `alembic downgrade`/`stamp` on a protected database need `-x confirm=ENV`
+        # (addition 7; app/migrations/protection.py); `inv` tasks guard themselves.
+        refuse_unconfirmed_raw_command(config, connection, context.get_x_argument(True))
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once (addition 5; app/migrations/lock.py).
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
@@ -141,7 +145,7 @@ def connect_args_for(url: str) -> dict[str, str]:
 
 async def run_async_migrations() -> None:
     """Run migrations on a connection of the app's asyncio engine (Alembic's async pattern)."""
-    url = get_settings().database_url
+    url = database_url()
     engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
     transactions.make_sqlite_ddl_transactional(engine.sync_engine)
     async with engine.connect() as connection:
@@ -161,7 +165,7 @@ def run_migrations_online() -> None:
 {% if cookiecutter.use_async %}
     asyncio.run(run_async_migrations())
 {%- else %}
-    url = get_settings().database_url
+    url = database_url()
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
     transactions.make_sqlite_ddl_transactional(engine)
     with engine.connect() as connection:

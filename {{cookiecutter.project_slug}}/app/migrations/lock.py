@@ -48,10 +48,11 @@ def lock_timeout_seconds() -> float:
         seconds = float(setting.value)
     except ValueError:
         seconds = -1.0
-    if not seconds >= 0:
+    # Finite only: MySQL's GET_LOCK cannot wait forever, and every database must agree.
+    if not 0 <= seconds < float("inf"):
         raise CommandError(
-            f"MIGRATION_LOCK_TIMEOUT={setting.value!r} (from {setting.source}) is not a number"
-            f" of seconds; set it to e.g. {DEFAULT_LOCK_TIMEOUT_SECONDS}"
+            f"MIGRATION_LOCK_TIMEOUT={setting.value!r} (from {setting.source}) is not a finite"
+            f" number of seconds; set it to e.g. {DEFAULT_LOCK_TIMEOUT_SECONDS}"
         )
     return seconds
 

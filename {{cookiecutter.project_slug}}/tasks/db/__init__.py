@@ -6,7 +6,18 @@ project may override in `invoke.yaml` or the environment.
 
 from invoke import Collection
 
-from tasks.db import inspection, lifecycle, lint, migrate, protected, recovery, seed, shell, status
+from tasks.db import (
+    environment,
+    inspection,
+    lifecycle,
+    lint,
+    migrate,
+    protected,
+    recovery,
+    seed,
+    shell,
+    status,
+)
 
 ns = Collection(
     "db",
@@ -33,6 +44,7 @@ ns = Collection(
     lifecycle.wait,
     shell.shell,
     seed.seed,
+    environment.set_environment,
 )
 # A comma-separated string rather than a list: invoke can override a string from the
 # environment (INVOKE_DB_PROTECTED_ENVIRONMENTS=production,staging) but not a list.

@@ -22,8 +22,11 @@ def downgrade_announcing(
     # The same steps alembic.command.downgrade computes, read on the same connection: no extra
     # round-trip to learn where the database stands.
     def downgrade_steps(current: tuple[str, ...], context: object) -> list:
-        refuse_relative_step_from_merge(script, revision, current)
-        steps = script._downgrade_revs(revision, current)
+        # At base a relative step (`-1`) has nothing to revert, as `base` has not: not an error.
+        at_base_already = not current and (revision == "base" or revision.startswith("-"))
+        if not at_base_already:
+            refuse_relative_step_from_merge(script, revision, current)
+        steps = [] if at_base_already else script._downgrade_revs(revision, current)
         announce([step.revision for step in steps])
         return steps
 

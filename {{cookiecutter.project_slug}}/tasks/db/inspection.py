@@ -152,9 +152,11 @@ def plan(c: Context, revision: str = "head") -> None:
 
 
 @task
+@exit_on_user_error
 def url(c: Context) -> None:
     """Show the database URL in effect (password hidden) and where it came from."""
-    from app.settings import get_settings, hide_password
+    from app.settings import check_database_url, get_settings, hide_password
 
     database = get_settings().database
+    check_database_url(database.value)  # an unusable URL is explained, not shown
     print(f"{hide_password(database.value)}  (from {database.source})")

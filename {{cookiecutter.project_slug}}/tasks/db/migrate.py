@@ -17,6 +17,18 @@ SQL_HELP = "Print the SQL instead of running it (offline; the database is not to
 YES_HELP = "Run even when the environment is protected, without asking"
 
 
+def require_message(message: str | None, task_name: str) -> None:
+    """Refuse a missing or blank message before anything is written."""
+    # An optional flag, not a positional argument: `inv db.revision --help` must show help.
+    if message is None or not message.strip():
+        example = "Merge heads" if task_name == "merge" else "Add users table"
+        raise Exit(
+            f"error: a {task_name} needs a message saying what it does;"
+            f' run `inv db.{task_name} -m "{example}"`; nothing was written',
+            code=1,
+        )
+
+
 def report_written(written: Any) -> None:
     """Print `Created revision <id>: <path>`, the path relative to the project root."""
     from app.settings import PROJECT_ROOT
@@ -34,8 +46,11 @@ def report_written(written: Any) -> None:
     }
 )
 @exit_on_user_error
-def revision(c: Context, message: str, empty: bool = False, rev_id: str | None = None) -> None:
+def revision(
+    c: Context, message: str | None = None, empty: bool = False, rev_id: str | None = None
+) -> None:
     """Create a revision from the differences between the models and the database."""
+    require_message(message, "revision")
     from alembic import command
     from alembic.util import CommandError
 
@@ -76,8 +91,9 @@ def refuse_several_heads(config: Any) -> None:
 
 @task(help={"message": "What the merge joins, e.g. 'Merge heads' (becomes part of the file name)"})
 @exit_on_user_error
-def merge(c: Context, message: str) -> None:
+def merge(c: Context, message: str | None = None) -> None:
     """Merge every head into one revision."""
+    require_message(message, "merge")
     from alembic import command
     from alembic.script import ScriptDirectory
 

@@ -16,7 +16,7 @@ def confirm_destructive(c: Context, action: str, yes: bool) -> None:
         return
     if sys.stdin.isatty():
         answer = input(f"This is the {environment} database. Type {environment!r} to {action}: ")
-        if answer.strip() == environment:
+        if answer.strip().lower() == environment.strip().lower():
             return
         raise Exit(f"error: {action} cancelled; nothing was changed", code=1)
     raise Exit(
@@ -29,11 +29,12 @@ def confirm_destructive(c: Context, action: str, yes: bool) -> None:
 def protected_environment_of_database(c: Context) -> str | None:
     """Name the protected environment that `APP_ENV` or the database's own record points to."""
     from app.migrations.environment_record import recorded_environment
+    from app.migrations.protection import protected_environment, protected_names
     from app.settings import get_settings
 
-    protected = protected_environments_in(c.config.db.protected_environments)
+    protected = protected_names(c.config.db.protected_environments)
     current = get_settings().environment.value
-    if current in protected:
+    if protected_environment(current, None, protected):
         # No need to ask the database: APP_ENV alone is enough to refuse.
         return current
     from app.database import get_blocking_engine
@@ -41,17 +42,3 @@ def protected_environment_of_database(c: Context) -> str | None:
     with get_blocking_engine().connect() as connection:
         recorded = recorded_environment(connection)
     return protected_environment(current, recorded, protected)
-
-
-def protected_environments_in(setting: str | list[str] | tuple[str, ...]) -> list[str]:
-    """Read the protected list from invoke config: a YAML list or a comma-separated string."""
-    names = setting.split(",") if isinstance(setting, str) else setting
-    return [name.strip() for name in names if name.strip()]
-
-
-def protected_environment(current: str, recorded: str | None, protected: list[str]) -> str | None:
-    """Return the protected environment this database belongs to, or None when it is unguarded."""
-    for environment in (current, recorded):
-        if environment in protected:
-            return environment
-    return None

@@ -1,9 +1,21 @@
-"""Turn the errors a user can cause into one line and exit code 1; bugs still raise."""
+"""The one error policy of the `db` tasks: every failure ends in one true line and an exit code.
+
+A user-caused error gets a line saying what happened and what to do; a failed migration two
+(what failed where, and the state it left); anything else its type, message and the project
+line it came from. The policy itself never raises: if describing an error fails, a generic
+line is printed instead. `INV_TRACEBACK=1` shows the full traceback (which may hold a password).
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import os
+import signal
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from invoke import Context, Exit
@@ -11,6 +23,8 @@ from invoke import Context, Exit
 from tasks.db.invoke_defaults import export_invoke_defaults
 from tasks.db.startup import import_migration_libraries
 
+TRACEBACK_VARIABLE = "INV_TRACEBACK"
+TRACEBACK_HINT = f"set {TRACEBACK_VARIABLE}=1 for the full traceback"
 # Alembic errors whose text says what happened but not what to do about it, by how they start.
 ALEMBIC_ERROR_HINTS = {
     "Target database is not up to date.": (
@@ -19,7 +33,29 @@ ALEMBIC_ERROR_HINTS = {
     ),
     "Multiple head": '; run `inv db.merge -m "Merge heads"` to join them into one',
     "downgrade with --sql requires": "; or use `inv db.plan -r REV` to plan from the database",
+    "Can't locate revision": "; list the revisions with `inv db.history`",
+    "No such revision": "; list the revisions with `inv db.history`",
 }
+# The module a DB-API driver imports, and the package that installs it.
+DRIVER_PACKAGES = {
+    "MySQLdb": "mysqlclient",
+    "pymysql": "PyMySQL",
+    "aiomysql": "aiomysql",
+    "asyncmy": "asyncmy",
+    "mysql": "mysql-connector-python",
+    "mariadb": "mariadb",
+    "psycopg": "psycopg[binary]",
+    "psycopg2": "psycopg2-binary",
+    "asyncpg": "asyncpg",
+    "pg8000": "pg8000",
+    "aiosqlite": "aiosqlite",
+}
+# Exit codes of a run ended by a signal, as a shell reports them (128 + signal number).
+SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived; raised where the task was, so its transaction is rolled back."""
 
 
 # How Alembic says a revision is not in versions/: a typo in -r, or the database's own revision.
@@ -44,14 +80,21 @@ def describe_missing_revision(text: str) -> str:
 
 
 def describe_user_error(error: BaseException) -> str | None:
-    """Say what went wrong and what to do, or return None when ``error`` is a bug."""
+    """Say what went wrong and what to do, or return None when ``error`` is not the user's."""
     # Imported here, not at module level: `inv --list` must not pay for Alembic or SQLAlchemy.
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-    from app.settings import get_settings, hide_password
+    from app.migrations.protection import EmptyProtectedList
+    from app.settings import DatabaseUrlError, get_settings, hide_password
+    from tasks.db.failed_migration import describe_failed_migration
 
+    failed_migration = describe_failed_migration(error)
+    if failed_migration is not None:
+        return failed_migration
+    if isinstance(error, (DatabaseUrlError, EmptyProtectedList)):
+        return str(error)
     if isinstance(error, (CommandError, RevisionError)):
         text = str(error)
         if text.startswith(MISSING_REVISION):
@@ -66,19 +109,42 @@ def describe_user_error(error: BaseException) -> str | None:
             " check it with `inv db.url`"
         )
     if isinstance(error, ModuleNotFoundError) and raised_in(error, "import_dbapi"):
+        package = DRIVER_PACKAGES.get(str(error.name), error.name)
         return (
-            f"the database driver {error.name!r} named by DATABASE_URL is not installed; "
-            f"install it into this environment (python -m pip install {error.name})"
+            f"the database driver {error.name!r} named by DATABASE_URL is not installed;"
+            f" install it with `python -m pip install {package}`"
         )
     if isinstance(error, (ArgumentError, NoSuchModuleError)):
         # SQLAlchemy appends a multi-line list of valid forms; the first line says what is wrong.
         reason = str(error).splitlines()[0]
         return f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); check it with `inv db.url`"
     if isinstance(error, DBAPIError):
-        url = hide_password(get_settings().database_url)
+        url = hide_password(get_settings().database.value)
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         return f"database error at {url}: {reason}"
     return None
+
+
+def describe_unexpected(error: BaseException) -> str:
+    """One line for an error no rule covers: its type, message and the project line it left."""
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    where = innermost_project_line(error)
+    at = f" (at {where})" if where else ""
+    return f"{type(error).__name__}: {first_line}{at}; {TRACEBACK_HINT}"
+
+
+def innermost_project_line(error: BaseException) -> str | None:
+    """The last file:line of ``error``'s traceback inside the project (not a library)."""
+    from app.settings import PROJECT_ROOT
+
+    found = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        path = Path(traceback.tb_frame.f_code.co_filename)
+        if path.is_relative_to(PROJECT_ROOT) and ".venv" not in path.parts:
+            found = f"{path.relative_to(PROJECT_ROOT)}:{traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return found
 
 
 def raised_in(error: BaseException, function_name: str) -> bool:
@@ -97,11 +163,69 @@ def without_password(text: str) -> str:
     """Remove the database password from ``text`` wherever a driver may have echoed it."""
     from app.settings import get_settings, redact_password
 
-    return redact_password(text, get_settings().database_url)
+    return redact_password(text, get_settings().database.value)
+
+
+def error_line(error: BaseException) -> str:
+    """The message for ``error``, password removed; never raises."""
+    try:
+        message = describe_user_error(error) or describe_unexpected(error)
+        return "\n".join(f"error: {line}" for line in without_password(message).splitlines())
+    except BaseException:  # noqa: BLE001 - the policy must end in one line, whatever failed
+        # Only the type: its message could hold the password we just failed to remove.
+        return f"error: the task failed with {type(error).__name__}; {TRACEBACK_HINT}"
+
+
+def interrupted_line(error: BaseException, signal_name: str) -> str:
+    """Say that a signal stopped the task and what state the database was left in; never raises."""
+    try:
+        from tasks.db.failed_migration import migration_frame, state_after
+
+        frame = migration_frame(error)
+        if frame is not None:
+            return f"error: {signal_name} stopped migration {frame.revision}; {state_after(frame)}"
+    except BaseException:  # noqa: BLE001, S110 - fall through to the general line below
+        pass
+    return (
+        f"error: {signal_name} stopped the task; each finished migration stays applied;"
+        " check the database with `inv db.status`"
+    )
+
+
+@contextmanager
+def signals_raise() -> Iterator[None]:
+    """Raise where the task is on SIGINT and SIGTERM, so a migration's transaction rolls back.
+
+    SIGINT gets a handler of our own, not Python's default: asyncio.run replaces only the
+    default one, with a handler that waits for the event loop, i.e. for a blocking migration
+    step to end. Ours interrupts an async bake's migration as promptly as a sync one's.
+    """
+
+    def raise_interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    def raise_terminated(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    previous_int = signal.signal(signal.SIGINT, raise_interrupt)
+    previous_term = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def end_quietly_on_closed_pipe() -> Exit:
+    """Stop writing to a reader that has gone (`inv db.upgrade --sql | head`), without noise."""
+    # Python's documented recipe: point stdout at devnull so the exit flush cannot fail again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return Exit(code=0)
 
 
 def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a task so that a user-caused failure ends in one line on stderr and exit code 1.
+    """Wrap a task so that any failure ends in one line on stderr and a non-zero exit code.
 
     Every `db` task passes through here, so this is also where invoke-config defaults are
     exported and the migration libraries loaded (see tasks/db/startup.py).
@@ -110,15 +234,25 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(task_body)
     def run_task(c: Context, *args: Any, **kwargs: Any) -> Any:
         try:
-            import_migration_libraries()
-            export_invoke_defaults(c)
-            return task_body(c, *args, **kwargs)
+            with signals_raise(), warnings.catch_warnings():
+                # Alembic warns before its KeyError for a missing revision; we explain that.
+                warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
+                import_migration_libraries()
+                export_invoke_defaults(c)
+                return task_body(c, *args, **kwargs)
         except Exit:
             raise
-        except Exception as error:
-            message = describe_user_error(error)
-            if message is None:
+        except BrokenPipeError:
+            raise end_quietly_on_closed_pipe() from None
+        except (KeyboardInterrupt, Terminated) as error:
+            if os.environ.get(TRACEBACK_VARIABLE):
                 raise
-            raise Exit(f"error: {without_password(message)}", code=1) from None
+            interrupt = signal.SIGINT if isinstance(error, KeyboardInterrupt) else signal.SIGTERM
+            line = interrupted_line(error, interrupt.name)
+            raise Exit(line, code=SIGNAL_EXIT_CODES[interrupt]) from None
+        except Exception as error:
+            if os.environ.get(TRACEBACK_VARIABLE):
+                raise
+            raise Exit(error_line(error), code=1) from None
 
     return run_task
