@@ -20,9 +20,7 @@ from tasks.db.user_errors import exit_on_user_error
     }
 )
 @exit_on_user_error
-def stamp(
-    c: Context, revision: str | None = None, purge: bool = False, yes: bool = False
-) -> None:
+def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: bool = False) -> None:
     """Record a revision in the database without running any migration."""
     # An optional flag, not a positional argument: `inv db.stamp --help` must show help.
     if not revision:
