@@ -8,7 +8,6 @@ on SQLite it is a temporary file. Either way the named database itself is never 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, pool
 from sqlalchemy.orm import Session
 
-from app.migrations.config import build_alembic_config
+from app.migrations.scratch_database import alembic_config_on, scratch_database
 from app.settings import get_settings, with_driver
 
 
@@ -42,20 +41,9 @@ def fresh_database(directory: Path) -> Iterator[str]:
     if server is None:
         yield f"sqlite:///{(directory / 'test.db').as_posix()}"
         return
-    # Short enough for PostgreSQL's 63 and MySQL's 64 characters, and unique per test.
-    name = f"{(server.database or 'app')[:40]}_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    quoted = admin.dialect.identifier_preparer.quote(name)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        # FORCE closes sessions a failed test may have left open (PostgreSQL 13 or newer).
-        force = " WITH (FORCE)" if admin.dialect.name == "postgresql" else ""
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}{force}")
-        admin.dispose()
+    # Built the way `inv db.status` builds the database it compares the live one with.
+    with scratch_database(server, "test") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 def let_sqlite_manage_its_own_transactions(engine: Engine) -> None:
@@ -86,16 +74,6 @@ def connection_to(url: str) -> Iterator[Connection]:
             yield connection
     finally:
         engine.dispose()
-
-
-def alembic_config_on(connection: Connection) -> Config:
-    """The project's Alembic config, running migrations on ``connection``."""
-    config = build_alembic_config(quiet=True)
-    config.attributes["connection"] = connection
-    # env.py sets up logging from alembic.ini when it has a file name; a stairway runs env.py
-    # at every step, and re-reading the logging setup each time would dominate its cost.
-    config.config_file_name = None
-    return config
 
 
 @pytest.fixture
