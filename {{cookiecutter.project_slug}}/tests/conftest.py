@@ -8,7 +8,6 @@ on SQLite it is a temporary file. Either way the named database itself is never 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,10 +17,13 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, pool
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from app.migrations.config import build_alembic_config
+from app.migrations.scratch_database import (
+    ScratchDatabaseRefused,
+    alembic_config_on,
+    scratch_database,
+)
 from app.settings import DatabaseUrlError, get_settings, with_driver
 
 
@@ -48,9 +50,8 @@ def server_url() -> URL | None:
     return None if parsed.get_backend_name() == "sqlite" else parsed
 
 
-def fail_without_password(error: DBAPIError, server: URL) -> NoReturn:
+def fail_without_password(reason: str, server: URL) -> NoReturn:
     """Fail the test in one line: a driver's traceback would show its connect arguments."""
-    reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
     if server.password:
         reason = reason.replace(str(server.password), "***")
     shown = server.render_as_string(hide_password=True)
@@ -64,23 +65,12 @@ def fresh_database(directory: Path) -> Iterator[str]:
     if server is None:
         yield f"sqlite:///{(directory / 'test.db').as_posix()}"
         return
-    # Short enough for PostgreSQL's 63 and MySQL's 64 characters, and unique per test.
-    name = f"{(server.database or 'app')[:40]}_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    quoted = admin.dialect.identifier_preparer.quote(name)
+    # Built the way `inv db.status` builds the database it compares the live one with.
     try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
-    except DBAPIError as error:
-        fail_without_password(error, server)
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        # FORCE closes sessions a failed test may have left open (PostgreSQL 13 or newer).
-        force = " WITH (FORCE)" if admin.dialect.name == "postgresql" else ""
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}{force}")
-        admin.dispose()
+        with scratch_database(server, "test") as url:
+            yield url.render_as_string(hide_password=False)
+    except ScratchDatabaseRefused as refused:  # raised only when creating it, before the yield
+        fail_without_password(str(refused), server)
 
 
 def let_sqlite_manage_its_own_transactions(engine: Engine) -> None:
@@ -111,16 +101,6 @@ def connection_to(url: str) -> Iterator[Connection]:
             yield connection
     finally:
         engine.dispose()
-
-
-def alembic_config_on(connection: Connection) -> Config:
-    """The project's Alembic config, running migrations on ``connection``."""
-    config = build_alembic_config(quiet=True)
-    config.attributes["connection"] = connection
-    # env.py sets up logging from alembic.ini when it has a file name; a stairway runs env.py
-    # at every step, and re-reading the logging setup each time would dominate its cost.
-    config.config_file_name = None
-    return config
 
 
 @pytest.fixture

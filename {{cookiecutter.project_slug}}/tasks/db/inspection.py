@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from invoke import Context, Exit, task
 
 from tasks.db.user_errors import exit_on_user_error
@@ -96,12 +98,14 @@ def check(c: Context) -> None:
     from app.migrations.drift import model_drift
     from app.migrations.revision_checksums import edited_revisions
     from tasks.db.database_state import require_movable_state
+    from tasks.db.drift_sides import compare_drift_sides
 
     script = ScriptDirectory.from_config(build_alembic_config())
     with get_blocking_engine().connect() as connection:
         # A blocked state (unknown revision, half-applied run, several heads) fails here in one
         # line, so the advice below to upgrade is given only when an upgrade can work.
-        if not require_movable_state(script, connection).at_head:
+        state = require_movable_state(script, connection)
+        if not state.at_head:
             raise Exit(
                 "error: the database is not at head, so it cannot be compared with the models;"
                 " run `inv db.upgrade` first",
@@ -109,6 +113,9 @@ def check(c: Context) -> None:
             )
         edited = edited_revisions(connection, script)
         differences = model_drift(connection)
+        if differences and not edited:
+            # Drift may be the database's fault, not the models': rebuild its revision to see.
+            sides = compare_drift_sides(connection, state.current)
     if edited:
         # The database is not what these files build: a new revision would be written against
         # the wrong schema, so this comes before the models.
@@ -121,10 +128,21 @@ def check(c: Context) -> None:
     if not differences:
         print("No changes: the models match the migrations.")
         return
-    print("The models differ from the migrations:")
+    if sides.skipped:
+        print(f"note: the database was {sides.skipped_line}", file=sys.stderr)
+    if sides.database:
+        print_differences("The database differs from what its revision builds:", sides.database)
+        if sides.models:
+            print_differences("The models differ from the migrations too:", sides.models)
+        raise Exit(f"error: {sides.database_advice}", code=1)
+    print_differences("The models differ from the migrations:", differences)
+    raise Exit('Run `inv db.revision -m "..."` to write a revision for them.', code=1)
+
+
+def print_differences(heading: str, differences: list[str]) -> None:
+    print(heading)
     for difference in differences:
         print(f"  {difference}")
-    raise Exit('Run `inv db.revision -m "..."` to write a revision for them.', code=1)
 
 
 @task(help={"revision": "Target revision: an id, head or base (default: head)"})

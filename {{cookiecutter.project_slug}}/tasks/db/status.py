@@ -10,6 +10,7 @@ from invoke import Context, Exit, task
 from tasks.db.user_errors import exit_on_user_error
 
 if TYPE_CHECKING:
+    from tasks.db.drift_sides import DriftSides
     from tasks.db.status_report import MigrationStatus
 
 
@@ -50,8 +51,6 @@ def print_json(document: dict) -> None:
 
 def print_table(state: MigrationStatus) -> None:
     """Print the revisions newest first, then current, heads, drift and the verdict."""
-    from tasks.db.status_report import BLOCKED_STATES, STATUS_ADVICE
-
     for revision in state.revisions:
         mark = "applied" if revision.applied else "pending"
         head = " (head)" if revision.is_head else ""
@@ -66,7 +65,15 @@ def print_table(state: MigrationStatus) -> None:
         print("drift:   not checked until the database is at head and can migrate")
     else:
         print(f"drift:   {'; '.join(state.drift) or 'none'}")
-    if state.exit_code in BLOCKED_STATES:
-        print(f"status:  {state.problem}")
-    else:
-        print(f"status:  {STATUS_ADVICE[state.exit_code]}")
+    print_drift_sides(state.sides)
+    print(f"status:  {state.verdict}")
+
+
+def print_drift_sides(sides: DriftSides) -> None:
+    """Say which side the drift is on: the database against its revision, the models too."""
+    if sides.skipped:
+        print(f"database: {sides.skipped_line}")
+    if sides.database is not None:
+        print(f"database: against its revision rebuilt: {'; '.join(sides.database) or 'same'}")
+    if sides.models is not None:
+        print(f"models:  against the migrations: {'; '.join(sides.models) or 'same'}")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.migrations.drift import model_drift
+from tasks.db.drift_sides import DriftSides, compare_drift_sides
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -24,6 +25,7 @@ class StatusExit(enum.IntEnum):
     UNKNOWN_REVISION = 6
     HALF_APPLIED = 7
     EDITED_REVISION = 8
+    DATABASE_DIFFERS = 9
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -38,6 +40,7 @@ STATUS_ADVICE = {
         " new revision"
     ),
 }
+NOT_COMPARED = DriftSides(database=None, models=None)
 # States that block every migration command; `problem` says which, and the way out.
 BLOCKED_STATES = (StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
 
@@ -65,6 +68,8 @@ class MigrationStatus:
     edited: list[str] = field(default_factory=list)
     # The one-line description of a blocked state (see tasks/db/database_state.py).
     problem: str | None = None
+    # With drift: the database and the models each against the database's revision rebuilt.
+    sides: DriftSides = NOT_COMPARED
 
     @property
     def exit_code(self) -> StatusExit:
@@ -78,9 +83,20 @@ class MigrationStatus:
             return StatusExit.PENDING
         if self.edited:
             return StatusExit.EDITED_REVISION
+        if self.sides.database:
+            return StatusExit.DATABASE_DIFFERS
         if self.drift:
             return StatusExit.DRIFT
         return StatusExit.UP_TO_DATE
+
+    @property
+    def verdict(self) -> str:
+        """The status line: a blocked state's problem, or the advice for the state."""
+        if self.exit_code in BLOCKED_STATES:
+            return self.problem or ""
+        if self.exit_code == StatusExit.DATABASE_DIFFERS:
+            return self.sides.database_advice
+        return STATUS_ADVICE[self.exit_code]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -91,6 +107,9 @@ class MigrationStatus:
             "unknown_revisions": self.unknown,
             "half_applied_after": self.half_applied_after,
             "edited_revisions": self.edited,
+            "database_differences": self.sides.database,
+            "model_differences": self.sides.models,
+            "comparison_skipped": self.sides.skipped,
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
@@ -122,13 +141,18 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         for rev in script.walk_revisions()
     ]
     checkable = problem is None and state.at_head
+    drift = model_drift(connection) if checkable else None
+    edited = edited_revisions(connection, script) if problem is None else []
+    # Only drift pays for a scratch database: it decides which side the drift is on.
+    sides = compare_drift_sides(connection, state.current) if drift and not edited else None
     return MigrationStatus(
         current=state.current,
         heads=state.heads,
         revisions=revisions,
-        drift=model_drift(connection) if checkable else None,
+        drift=drift,
         unknown=state.unknown,
         half_applied_after=state.half_applied_after,
         problem=problem,
-        edited=edited_revisions(connection, script) if problem is None else [],
+        edited=edited,
+        sides=sides or NOT_COMPARED,
     )

@@ -1,0 +1,177 @@
+"""Status and check say which side drifted: the database from its revision, or the models.
+
+A revision stamped without running and a column added by hand look like a model changed without
+a revision; only the last gets "write a revision". The database's own revision is rebuilt in a
+scratch database on the same server to tell them apart, or skipped in one line without rights.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from baked_project import BakedProject
+from servers import ServerDatabase
+from test_safety_lock import one_error_line
+
+DRIFT, DATABASE_DIFFERS = 3, 9
+SKIPPED = "not compared with what its revision builds: cannot create a scratch database"
+
+
+def inv(project: BakedProject, database: ServerDatabase | str, *arguments: str):
+    url = database if isinstance(database, str) else database.url
+    return project.run("inv", *arguments, env={"DATABASE_URL": url})
+
+
+def status_json(project: BakedProject, database: ServerDatabase | str, code: int) -> dict:
+    completed = inv(project, database, "db.status", "--json")
+    assert completed.returncode == code, completed.stdout + completed.stderr
+    return json.loads(completed.stdout)
+
+
+def write_initial_revision(project: BakedProject, database: ServerDatabase) -> None:
+    project.add_user_model()
+    written = inv(project, database, "db.revision", "-m", "Initial")
+    assert written.returncode == 0, written.stderr
+
+
+def scratch_databases(database: ServerDatabase) -> set[str]:
+    """Databases on the server named like the scratch ones this database's status builds."""
+    if database.kind == "sqlite":
+        return set()
+    name = urlsplit(database.url).path.lstrip("/")
+    sql = (
+        "SELECT datname FROM pg_database"
+        if database.kind == "postgresql"
+        else "SELECT schema_name FROM information_schema.schemata"
+    )
+    return {row[0] for row in database.query(sql) if row[0].startswith(f"{name}_scratch_")}
+
+
+def assert_database_blamed(project: BakedProject, database: ServerDatabase, difference: str):
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    assert f"database: against its revision rebuilt: {difference}" in status.stdout
+    verdict = status.stdout.splitlines()[-1]
+    assert verdict.startswith("status:  the database is not what its revision builds")
+    assert "inv db.revision" not in verdict and "write no revision" in verdict
+    check = inv(project, database, "db.check")
+    assert check.returncode == 1
+    assert f"  {difference}" in check.stdout
+    error = one_error_line(check.stderr)
+    assert "the database is not what its revision builds" in error
+    assert "inv db.revision" not in error and "inv db.revision" not in check.stdout
+    assert scratch_databases(database) == set()
+
+
+def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_models(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_initial_revision(safety_project, database)
+    stamped = inv(safety_project, database, "db.stamp", "-r", "head")
+    assert stamped.returncode == 0, stamped.stderr
+
+    assert_database_blamed(safety_project, database, "missing table users")
+    document = status_json(safety_project, database, DATABASE_DIFFERS)
+    assert document["database_differences"] == ["missing table users"]
+    assert document["model_differences"] == []
+
+
+def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_initial_revision(safety_project, database)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
+
+    assert_database_blamed(safety_project, database, "unexpected column users.nickname")
+
+
+def test_model_changed_without_a_revision_still_asks_for_a_revision(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_initial_revision(safety_project, database)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    safety_project.add_user_name_column()
+
+    document = status_json(safety_project, database, DRIFT)
+    assert document["drift"] == ["add_column users.name"]
+    assert document["database_differences"] == []
+    assert document["model_differences"] == ["add_column users.name"]
+    status = inv(safety_project, database, "db.status")
+    assert "status:  the models changed without a revision: run `inv db.revision" in status.stdout
+    check = inv(safety_project, database, "db.check")
+    assert check.returncode == 1 and "Run `inv db.revision" in check.stderr
+    assert scratch_databases(database) == set()
+
+
+def test_both_sides_wrong_fixes_the_database_first_then_asks_for_a_revision(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_initial_revision(safety_project, database)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
+    safety_project.add_user_name_column()
+
+    document = status_json(safety_project, database, DATABASE_DIFFERS)
+    assert document["database_differences"] == ["unexpected column users.nickname"]
+    assert document["model_differences"] == ["add_column users.name"]
+    verdict = inv(safety_project, database, "db.status").stdout.splitlines()[-1]
+    assert "once the database matches, run `inv db.revision" in verdict
+
+
+@pytest.fixture
+def user_who_cannot_create_databases(database: ServerDatabase) -> Iterator[str]:
+    """A URL for a new login that owns ``database`` but may create no other; dropped after."""
+    if database.kind == "sqlite":
+        pytest.skip("SQLite's scratch database is a temporary file: there is no right to lack")
+    user, password = f"nocreate_{secrets.token_hex(4)}", secrets.token_hex(8)
+    name = urlsplit(database.url).path.lstrip("/")
+    if database.kind == "postgresql":
+        database.query(f"CREATE ROLE {user} LOGIN PASSWORD '{password}' NOCREATEDB")
+        database.query(f"ALTER DATABASE {name} OWNER TO {user}")
+        database.query(f"GRANT ALL ON SCHEMA public TO {user}")
+    else:
+        database.query(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'")
+        database.query(f"GRANT ALL ON `{name}`.* TO '{user}'@'%'")
+    parts = urlsplit(database.url)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+    try:
+        yield urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
+    finally:
+        if database.kind == "postgresql":
+            # Hands the database and everything in it back, so the role can go.
+            database.query(f"REASSIGN OWNED BY {user} TO CURRENT_USER")
+            database.query(f"DROP OWNED BY {user}")
+            database.query(f"DROP ROLE {user}")
+        else:
+            database.query(f"DROP USER '{user}'@'%'")
+
+
+def test_without_the_right_to_create_a_database_the_comparison_is_skipped_in_one_line(
+    safety_project: BakedProject, database: ServerDatabase, user_who_cannot_create_databases: str
+) -> None:
+    url = user_who_cannot_create_databases
+    password = urlsplit(url).password
+    safety_project.add_user_model()
+    assert inv(safety_project, url, "db.revision", "-m", "Initial").returncode == 0
+    assert inv(safety_project, url, "db.upgrade").returncode == 0
+    safety_project.add_user_name_column()
+
+    status = inv(safety_project, url, "db.status")
+    assert status.returncode == DRIFT, status.stdout + status.stderr
+    skipped = [line for line in status.stdout.splitlines() if SKIPPED in line]
+    assert len(skipped) == 1 and skipped[0].startswith("database: ")
+    assert "run `inv db.revision" in status.stdout.splitlines()[-1]
+    check = inv(safety_project, url, "db.check")
+    assert check.returncode == 1
+    notes = [line for line in check.stderr.splitlines() if SKIPPED in line]
+    assert len(notes) == 1 and notes[0].startswith("note: ")
+    assert "Traceback" not in status.stderr + check.stderr
+    assert password not in status.stdout + status.stderr + check.stdout + check.stderr
+    assert status_json(safety_project, url, DRIFT)["comparison_skipped"].startswith(
+        "cannot create a scratch database"
+    )

@@ -1,0 +1,87 @@
+"""Throwaway databases on the same server, for building what the migrations make.
+
+`inv db.status` and `inv db.check` migrate one to the live database's revision, to tell a
+database that differs from its revision apart from models that need a new one; the baked tests
+build theirs the same way. On a server it is created beside the named database with the same
+credentials and always dropped afterwards; on SQLite it is a file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import URL, Connection
+
+
+class ScratchDatabaseRefused(Exception):
+    """The server would not create a database for these credentials (the reason is the text)."""
+
+
+@contextmanager
+def scratch_database(server: URL, label: str) -> Iterator[URL]:
+    """Create an empty database beside ``server``'s (a blocking URL); yield its URL; drop it."""
+    from sqlalchemy import create_engine, pool
+    from sqlalchemy.exc import DBAPIError
+
+    if server.get_backend_name() == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"{label}-") as directory:
+            yield server.set(database=str(Path(directory) / f"{label}.db"))
+        return
+    # Short enough for PostgreSQL's 63 and MySQL's 64 characters, unique per use, and starting
+    # with the database's own name, so a grant on `app%` databases covers it.
+    name = f"{(server.database or 'app')[:40]}_{label}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    try:
+        with admin.connect() as connection:
+            create = f"CREATE DATABASE {quoted}{same_character_set(connection)}"
+            connection.exec_driver_sql(create)
+    except DBAPIError as error:
+        admin.dispose()
+        raise ScratchDatabaseRefused(driver_message(error)) from None
+    try:
+        yield server.set(database=name)
+    finally:
+        # FORCE closes sessions a failure may have left open (PostgreSQL 13 or newer).
+        force = " WITH (FORCE)" if admin.dialect.name == "postgresql" else ""
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}{force}")
+        admin.dispose()
+
+
+def driver_message(error: Exception) -> str:
+    """The server's own words for ``error``, first line only (PyMySQL's come as (code, text))."""
+    original = getattr(error, "orig", None) or error
+    texts = [argument for argument in original.args if isinstance(argument, str)]
+    return (texts[-1] if texts else str(original)).strip().splitlines()[0]
+
+
+def same_character_set(connection: Connection) -> str:
+    """On MySQL/MariaDB, the clause giving a new database the current one's charset."""
+    if connection.dialect.name != "mysql":
+        return ""
+    row = connection.exec_driver_sql(
+        "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME"
+        " FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()"
+    ).first()
+    # Column types carry their collation there: a different default would show as drift.
+    return f" CHARACTER SET {row[0]} COLLATE {row[1]}" if row else ""
+
+
+def alembic_config_on(connection: Connection) -> Config:
+    """The project's Alembic config, running migrations quietly on ``connection``."""
+    from app.migrations.config import build_alembic_config
+
+    config = build_alembic_config(quiet=True)
+    config.attributes["connection"] = connection
+    # env.py sets up logging from alembic.ini when it has a file name: that would print each
+    # step of a scratch build, and re-reading it at every step of a stairway dominates its cost.
+    config.config_file_name = None
+    return config
