@@ -99,7 +99,11 @@ def check(c: Context) -> None:
     print("The models differ from the migrations:")
     for difference in differences:
         print(f"  {difference}")
-    raise Exit('Run `inv db.revision -m "..."` to write a revision for them.', code=1)
+    raise Exit(
+        'Run `inv db.revision -m "..."` to write a revision for them'
+        " (a change marked `autogenerate cannot write it` you write by hand).",
+        code=1,
+    )
 
 
 @task(help={"revision": "Target revision: an id, head or base (default: head)"})

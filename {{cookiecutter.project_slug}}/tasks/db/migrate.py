@@ -38,6 +38,7 @@ def revision(c: Context, message: str, empty: bool = False, rev_id: str | None =
     """Create a revision from the differences between the models and the database."""
     from alembic import command
 
+    from app.migrations.autogenerate_review import collecting_unwritable_changes
     from app.migrations.config import build_alembic_config
     from app.migrations.revision_ids import check_revision_id
     from tasks.db.revision_review import DestructiveOperationCollector
@@ -48,19 +49,24 @@ def revision(c: Context, message: str, empty: bool = False, rev_id: str | None =
     # the advice to merge. Checking first would read the whole history one extra time.
     config = build_alembic_config(autogenerate=not empty, quiet=True)
     collector = DestructiveOperationCollector()
-    written = command.revision(
-        config,
-        message=message,
-        autogenerate=not empty,
-        rev_id=rev_id,
-        process_revision_directives=collector,
-    )
-    if not written:
-        print("No changes detected in the models; no revision file written.")
-        return
-    report_written(written)
+    with collecting_unwritable_changes() as by_hand:
+        written = command.revision(
+            config,
+            message=message,
+            autogenerate=not empty,
+            rev_id=rev_id,
+            process_revision_directives=collector,
+        )
+    if written:
+        report_written(written)
     for operation in collector.found:
         print(f"warning: {operation} may lose data; read the revision before applying it")
+    for advice in by_hand:
+        print(f"warning: {advice}")
+    if not written and by_hand:
+        raise Exit("error: the models changed in ways autogenerate cannot write (above)", code=1)
+    if not written:
+        print("No changes detected in the models; no revision file written.")
 
 
 @task(help={"message": "What the merge joins, e.g. 'Merge heads' (becomes part of the file name)"})
