@@ -20,7 +20,7 @@ from baked_project import BakedProject
 
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
-SERVER_DRIVERS = ["psycopg[binary]>=3.2", "pymysql>=1.1"]
+SERVER_DRIVERS = ["psycopg[binary]>=3.2", "pymysql>=1.1", "alembic-postgresql-enum>=1.11"]
 # Tables the baked project keeps for itself beside the ones migrations create.
 BOOKKEEPING_TABLES = frozenset(
     {"alembic_version", "alembic_environment", "alembic_migration_in_progress"}
