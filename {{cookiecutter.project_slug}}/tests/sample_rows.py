@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Connection, Enum, MetaData, Table, select
+from sqlalchemy import Connection, Enum, Integer, inspect, select
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 
 from tests.migration_rows import SAMPLE_VALUES
 
@@ -26,16 +28,40 @@ class NoSampleValue(Exception):
 
 def seed_tables(connection: Connection, names: Iterable[str]) -> None:
     """Insert one row into each table of ``names``, parents before children, and commit."""
-    names = {name for name in names if SAMPLE_VALUES.get(name, {}) is not None}
+    names = sorted(name for name in names if SAMPLE_VALUES.get(name, {}) is not None)
     if not names:
         return
-    metadata = MetaData()
-    metadata.reflect(connection, only=sorted(names))
+    # Only the new tables are read, in one query per kind where the database allows it.
+    inspector = inspect(connection)
+    columns = {key[1]: value for key, value in inspector.get_multi_columns(filter_names=names).items()}
+    keys = inspector.get_multi_pk_constraint(filter_names=names)
+    primary_keys = {key[1]: value["constrained_columns"] for key, value in keys.items()}
+    foreign_keys = {
+        key[1]: value for key, value in inspector.get_multi_foreign_keys(filter_names=names).items()
+    }
     with foreign_keys_enforced(connection):
-        for table in metadata.sorted_tables:
-            if table.name in names:
-                connection.execute(table.insert().values(sample_row(connection, table)))
+        for name in parents_first(names, foreign_keys):
+            table = SampleTable(name, columns[name], primary_keys[name], foreign_keys[name])
+            row = table.sample_row(connection)
+            target = sa_table(name, *(sa_column(key, table.types[key]) for key in row))
+            connection.execute(target.insert().values(row))
         connection.commit()
+
+
+def parents_first(names: list[str], foreign_keys: dict[str, list[dict]]) -> list[str]:
+    """Order ``names`` so that a table comes after the tables its foreign keys refer to."""
+    ordered: list[str] = []
+
+    def visit(name: str, path: frozenset[str]) -> None:
+        if name in ordered or name in path or name not in foreign_keys:
+            return
+        for key in foreign_keys[name]:
+            visit(key["referred_table"], path | {name})
+        ordered.append(name)
+
+    for name in names:
+        visit(name, frozenset())
+    return ordered
 
 
 @contextmanager
@@ -55,43 +81,61 @@ def foreign_keys_enforced(connection: Connection):
         driver.execute("PRAGMA foreign_keys = OFF")
 
 
-def sample_row(connection: Connection, table: Table) -> dict[str, Any]:
-    """Values for one row of ``table``: the team's, else made from each column's type."""
-    number = next(row_numbers)
-    chosen = SAMPLE_VALUES.get(table.name) or {}
-    row = {}
-    for column in table.columns:
-        if column.name in chosen:
-            value = chosen[column.name]
-            row[column.name] = value(number) if callable(value) else value
-        elif not leaves_to_database(table, column):
-            row[column.name] = column_value(connection, table, column, number)
-    return row
+class SampleTable:
+    """One table as the database describes it, and how to make a row for it."""
 
+    def __init__(self, name: str, columns: list[dict], primary_key: list[str], keys: list[dict]):
+        self.name = name
+        self.columns = columns
+        self.types = {column["name"]: column["type"] for column in columns}
+        self.primary_key = primary_key
+        # Each constrained column -> the (table, column) it refers to.
+        self.references = {
+            column: (key["referred_table"], referred)
+            for key in keys
+            for column, referred in zip(
+                key["constrained_columns"], key["referred_columns"], strict=False
+            )
+        }
 
-def leaves_to_database(table: Table, column: Column) -> bool:
-    """Whether the database fills ``column`` itself: a generated key, default or expression."""
-    return (
-        column is table.autoincrement_column
-        or column.computed is not None
-        or column.identity is not None
-        or column.server_default is not None
-    )
+    def sample_row(self, connection: Connection) -> dict[str, Any]:
+        """Values for one row: the team's, else made from each column's type."""
+        number = next(row_numbers)
+        chosen = SAMPLE_VALUES.get(self.name) or {}
+        row = {}
+        for column in self.columns:
+            name = column["name"]
+            if name in chosen:
+                value = chosen[name]
+                row[name] = value(number) if callable(value) else value
+            elif not self.leaves_to_database(column, connection.dialect.name):
+                row[name] = self.value_for(connection, column, number)
+        return row
 
-
-def column_value(connection: Connection, table: Table, column: Column, number: int) -> Any:
-    """A value of ``column``'s type, unique to ``number``; a foreign key's points at a parent."""
-    for foreign_key in column.foreign_keys:
-        if foreign_key.column.table is table:
-            return None
-        return connection.scalar(select(foreign_key.column).limit(1))
-    value = typed_value(column.type, number)
-    if value is None and not column.nullable:
-        raise NoSampleValue(
-            f"no sample value for NOT NULL column {table.name}.{column.name} ({column.type}):"
-            " name one in tests/migration_rows.py"
+    def leaves_to_database(self, column: dict, dialect: str) -> bool:
+        """Whether the database fills the column itself: a generated key, default or expression."""
+        if column.get("default") is not None or column.get("computed") or column.get("identity"):
+            return True
+        generated_key = self.primary_key == [column["name"]] and isinstance(
+            column["type"], Integer
         )
-    return value
+        # MySQL numbers a key only when it is AUTO_INCREMENT; the others always do.
+        return generated_key and (dialect not in ("mysql", "mariadb") or column["autoincrement"])
+
+    def value_for(self, connection: Connection, column: dict, number: int) -> Any:
+        """A value of the column's type, unique to ``number``; a foreign key's names a parent."""
+        if column["name"] in self.references:
+            table, referred = self.references[column["name"]]
+            if table == self.name:
+                return None
+            return connection.scalar(select(sa_column(referred)).select_from(sa_table(table)).limit(1))
+        value = typed_value(column["type"], number)
+        if value is None and not column["nullable"]:
+            raise NoSampleValue(
+                f"no sample value for NOT NULL column {self.name}.{column['name']}"
+                f" ({column['type']}): name one in tests/migration_rows.py"
+            )
+        return value
 
 
 def typed_value(column_type: Any, number: int) -> Any:

@@ -1,23 +1,24 @@
 """Walk every revision up, down and up again, as `inv db.upgrade` / `inv db.downgrade` would.
 
-Each step runs env.py afresh (its own migration context, lock and transaction), so nothing one
-step cached can hide what the next meets. Before each upgrade the new tables get a row
-(tests/sample_rows.py); around each step the schema is snapshotted (tests/schema_snapshot.py),
-so a downgrade must give back exactly the schema its upgrade started from. The cost per
-revision is a few queries whatever the history's length: the walk stays linear.
+Each step is one migration in its own transaction, as in a real run. Between steps the new
+tables get a row (tests/sample_rows.py) and the schema is snapshotted (tests/schema_snapshot.py),
+so a downgrade must give back exactly the schema its upgrade started from. The walk is one run
+of env.py (one lock, one connection) with the migration context's DDL memo emptied before each
+step: that memo is what lets a second CREATE TABLE skip an enum type it "already created", so
+without it a step sees the database as a fresh `inv db.upgrade` would. The cost per revision is
+a few queries whatever the history's length: the walk stays linear.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext, MigrationStep
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection
 
-from app.migrations.half_applied_marks import clear_half_applied_mark
 from app.migrations.irreversible import IrreversibleMigration
 from tests.conftest import alembic_config_on
 from tests.sample_rows import seed_tables
@@ -26,7 +27,7 @@ from tests.schema_snapshot import Snapshot, describe_changes, schema_snapshot, s
 
 @dataclass
 class StairwayWalk:
-    """What the walk found; every list empty (and no failure) means the history is sound."""
+    """What the walk found; no failure and every list empty means the history is sound."""
 
     failure: str | None = None
     unrestored: list[str] = field(default_factory=list)
@@ -34,86 +35,85 @@ class StairwayWalk:
     irreversible: list[str] = field(default_factory=list)
     reached: set[str] = field(default_factory=set)
     snapshot_at_end: Snapshot = field(default_factory=dict)
+    doing: str = ""
 
 
-def run_step(config: Config, script: ScriptDirectory, step: MigrationStep, target: str) -> None:
-    """Run one migration step through env.py, as `alembic upgrade` / `downgrade` runs it."""
-    with EnvironmentContext(config, script, fn=lambda heads, context: [step], destination_rev=target):
-        script.run_env()
-
-
-def broken_foreign_keys(connection: Connection) -> list[tuple]:
-    """SQLite's list of rows whose foreign key points at no row (it does not check by default)."""
-    if connection.dialect.name != "sqlite":
-        return []
-    rows = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    connection.commit()
-    return [tuple(row) for row in rows]
+def declares_itself_irreversible(revision: Script) -> bool:
+    """Whether the revision's downgrade() raises IrreversibleMigration before any operation."""
+    try:
+        # Outside a migration run `op` is not set up, so the first operation raises at once:
+        # only a downgrade that raises IrreversibleMigration first gets further than that.
+        revision.module.downgrade()
+    except IrreversibleMigration:
+        return True
+    except Exception:
+        return False
+    return False
 
 
 def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWalk:
-    """Apply, revert and reapply each revision, oldest first, each step on its own."""
+    """Apply, revert and reapply each revision, oldest first; record what went wrong."""
     walk = StairwayWalk()
-    config = alembic_config_on(connection)
+    revisions = list(reversed(list(script.walk_revisions("base", "heads"))))
+    irreversible = {r.revision for r in revisions if declares_itself_irreversible(r)}
     revision_map = script.revision_map
-    before = schema_snapshot(connection)
-    seeded: set[str] = set()
-    for revision in reversed(list(script.walk_revisions("base", "heads"))):
-        name = describe(revision)
-        fresh = snapshot_tables(before) - seeded
-        step = "insert a row into each table before the upgrade"
-        try:
+
+    def stairway_steps(heads, context: MigrationContext) -> Iterator[MigrationStep]:
+        # Runs between migrations, when no transaction is open; each yield runs one migration.
+        before = schema_snapshot(connection)
+        seeded: set[str] = set()
+        for revision in revisions:
+            name = f"revision {revision.revision} ({(revision.doc or '').strip()})"
+            up = MigrationStep.upgrade_from_script(revision_map, revision)
+            down = MigrationStep.downgrade_from_script(revision_map, revision)
+            walk.doing = f"{name}: inserting a row into each table before the upgrade"
+            fresh = snapshot_tables(before) - seeded
             seed_tables(connection, fresh)
             seeded |= fresh
-            step = "upgrade"
-            run_step(config, script, MigrationStep.upgrade_from_script(revision_map, revision),
-                     revision.revision)
+            yield from one_step(context, walk, f"{name}: upgrade", up)
             note_broken_foreign_keys(connection, walk, f"{name}'s upgrade")
-            step = "downgrade"
-            try:
-                run_step(config, script,
-                         MigrationStep.downgrade_from_script(revision_map, revision),
-                         revision.revision)
-            except IrreversibleMigration:
+            if revision.revision in irreversible:
                 walk.irreversible.append(name)
-                forget_unfinished_run(connection)
             else:
+                yield from one_step(context, walk, f"{name}: downgrade", down)
                 note_broken_foreign_keys(connection, walk, f"{name}'s downgrade")
                 changes = describe_changes(before, schema_snapshot(connection))
                 if changes:
                     walk.unrestored.append(f"{name}'s downgrade: {' | '.join(changes)}")
-                step = "upgrade again"
-                run_step(config, script,
-                         MigrationStep.upgrade_from_script(revision_map, revision),
-                         revision.revision)
+                yield from one_step(context, walk, f"{name}: upgrade again", up)
+            before = schema_snapshot(connection)
+            # A table a step dropped and made again is empty: it gets a fresh row next time.
+            seeded &= snapshot_tables(before)
+        walk.doing = ""
+
+    config = alembic_config_on(connection)
+    with EnvironmentContext(config, script, fn=stairway_steps, destination_rev="heads"):
+        try:
+            script.run_env()
         except Exception as error:  # A failed step ends the walk: every later step needs it.
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            walk.failure = f"{name}: {step} failed: {type(error).__name__}: {reason}"
+            reason = (str(error).strip().splitlines() or [""])[0]
+            walk.failure = f"{walk.doing} failed: {type(error).__name__}: {reason}"
             if connection.in_transaction():
                 connection.rollback()
-            break
-        before = schema_snapshot(connection)
-        # A table a step dropped and made again is empty: it gets a fresh row next time.
-        seeded &= snapshot_tables(before)
     walk.reached = set(MigrationContext.configure(connection).get_current_heads())
     walk.snapshot_at_end = schema_snapshot(connection)
     return walk
 
 
-def describe(revision: Script) -> str:
-    return f"revision {revision.revision} ({(revision.doc or '').strip()})"
+def one_step(context: MigrationContext, walk: StairwayWalk, doing: str, step: MigrationStep):
+    """Yield ``step`` to the migration context with nothing remembered from earlier steps."""
+    walk.doing = doing
+    context.impl.memo.clear()
+    yield step
 
 
 def note_broken_foreign_keys(connection: Connection, walk: StairwayWalk, after: str) -> None:
-    for table, rowid, parent, _ in broken_foreign_keys(connection):
+    """Record the rows SQLite's PRAGMA foreign_key_check finds (SQLite does not check itself)."""
+    if connection.dialect.name != "sqlite":
+        return
+    rows = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    connection.commit()
+    for table, rowid, parent, _ in rows:
         walk.broken_foreign_keys.append(
             f"after {after}, {table} row {rowid} refers to a missing {parent} row"
         )
-
-
-def forget_unfinished_run(connection: Connection) -> None:
-    """Drop the MySQL/MariaDB unfinished-run mark an IrreversibleMigration left (nothing ran)."""
-    if connection.in_transaction():
-        connection.rollback()
-    if connection.dialect.name in ("mysql", "mariadb"):
-        clear_half_applied_mark(connection.engine)
