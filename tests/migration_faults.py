@@ -96,7 +96,7 @@ def second(upgrade: str, downgrade: str, down: str | None = "r1", name: str = "r
     return Revision(name, down, upgrade, downgrade)
 
 
-NOTE = 'note: Mapped[str | None] = mapped_column(sa.String(50))'
+NOTE = "note: Mapped[str | None] = mapped_column(sa.String(50))"
 ADD_NOTE = batch('add_column(sa.Column("note", sa.String(50), nullable=True))')
 DROP_NOTE = batch('drop_column("note")')
 PAINTS = """
@@ -163,8 +163,10 @@ CLEAN = History(
         FIRST,
         second(ADD_NOTE, DROP_NOTE),
         second(
-            batch('add_column(sa.Column("qty", sa.Integer(), server_default=sa.text("0"),'
-                  " nullable=False))"),
+            batch(
+                'add_column(sa.Column("qty", sa.Integer(), server_default=sa.text("0"),'
+                " nullable=False))"
+            ),
             batch('drop_column("qty")'),
             down="r2",
             name="r3",
@@ -224,7 +226,9 @@ FAULTS = {
         ALL,
     ),
     "d-enum-type-left-behind": (
-        History(ITEMS_MODEL + PAINTS, (FIRST, second(CREATE_PAINTS, '    op.drop_table("paints")'))),
+        History(
+            ITEMS_MODEL + PAINTS, (FIRST, second(CREATE_PAINTS, '    op.drop_table("paints")'))
+        ),
         "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
         frozenset({"postgresql"}),
     ),
@@ -273,8 +277,12 @@ FAULTS = {
         History(
             OWNERS_AND_PETS,
             (
-                Revision("r1", None, CREATE_OWNERS_AND_PETS,
-                         '    op.drop_table("pets")\n    op.drop_table("owners")'),
+                Revision(
+                    "r1",
+                    None,
+                    CREATE_OWNERS_AND_PETS,
+                    '    op.drop_table("pets")\n    op.drop_table("owners")',
+                ),
                 second('    op.execute("DELETE FROM owners")', "    pass"),
             ),
         ),

@@ -11,7 +11,9 @@ from servers import ServerDatabase
 
 def run_baked_tests(project: BakedProject, database: ServerDatabase):
     env = {} if database.kind == "sqlite" else {"TEST_DATABASE_URL": database.url}
-    return project.run("pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py", env=env)
+    return project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py", env=env
+    )
 
 
 def test_baked_migration_tests_pass_on_a_clean_history(

@@ -33,7 +33,8 @@ def seed_tables(connection: Connection, names: Iterable[str]) -> None:
         return
     # Only the new tables are read, in one query per kind where the database allows it.
     inspector = inspect(connection)
-    columns = {key[1]: value for key, value in inspector.get_multi_columns(filter_names=names).items()}
+    reflected = inspector.get_multi_columns(filter_names=names)
+    columns = {key[1]: value for key, value in reflected.items()}
     keys = inspector.get_multi_pk_constraint(filter_names=names)
     primary_keys = {key[1]: value["constrained_columns"] for key, value in keys.items()}
     foreign_keys = {
@@ -116,9 +117,7 @@ class SampleTable:
         """Whether the database fills the column itself: a generated key, default or expression."""
         if column.get("default") is not None or column.get("computed") or column.get("identity"):
             return True
-        generated_key = self.primary_key == [column["name"]] and isinstance(
-            column["type"], Integer
-        )
+        generated_key = self.primary_key == [column["name"]] and isinstance(column["type"], Integer)
         # MySQL numbers a key only when it is AUTO_INCREMENT; the others always do.
         return generated_key and (dialect not in ("mysql", "mariadb") or column["autoincrement"])
 
@@ -128,7 +127,8 @@ class SampleTable:
             table, referred = self.references[column["name"]]
             if table == self.name:
                 return None
-            return connection.scalar(select(sa_column(referred)).select_from(sa_table(table)).limit(1))
+            parent_row = select(sa_column(referred)).select_from(sa_table(table)).limit(1)
+            return connection.scalar(parent_row)
         value = typed_value(column["type"], number)
         if value is None and not column["nullable"]:
             raise NoSampleValue(

@@ -44,7 +44,8 @@ def describe_operations(operations: list[Any]) -> list[str]:
     for operation in operations:
         # alembic-postgresql-enum's alterations name their type only on the operation itself.
         if hasattr(operation, "old_values") and hasattr(operation, "new_values"):
-            old, new = (", ".join(values) for values in (operation.old_values, operation.new_values))
+            old = ", ".join(operation.old_values)
+            new = ", ".join(operation.new_values)
             described.append(f"{operation.operation_name} {operation.name}: ({old}) -> ({new})")
             continue
         described.extend(map(describe_difference, ops.UpgradeOps([operation]).as_diffs()))
