@@ -33,6 +33,12 @@ SAME_DEFAULT = {
 }
 
 
+def comparison_options(dialect_name: str) -> dict[str, bool]:
+    """Prepare the comparison on ``dialect_name`` and return its `context.configure` options."""
+    prepare_comparison(dialect_name)
+    return COMPARE_OPTIONS
+
+
 def prepare_comparison(dialect_name: str) -> None:
     """Register every model and, on PostgreSQL, the comparison of enum types."""
     import_model_modules()
@@ -69,8 +75,9 @@ def collecting_unwritable_changes() -> Iterator[list[str]]:
         )
 
 
-def review_operations(upgrade_ops: Any, downgrade_ops: Any, dialect: Any) -> None:
+def review_operations(script: Any, dialect: Any) -> None:
     """Drop server-default changes that are only spelling, and order table drops to apply."""
+    upgrade_ops, downgrade_ops = script.upgrade_ops, script.downgrade_ops
     reordered = forget_equivalent_server_defaults(upgrade_ops, dialect)
     reordered |= drop_tables_after_their_dependents(upgrade_ops)
     if reordered:

@@ -18,21 +18,18 @@ def model_drift(connection: Connection) -> list[str]:
     from alembic.runtime.migration import MigrationContext
 
     from app.migrations.autogenerate_review import (
-        COMPARE_OPTIONS,
         collecting_unwritable_changes,
-        prepare_comparison,
+        comparison_options,
         review_operations,
     )
     from app.migrations.bookkeeping import include_name
     from app.models import Base
 
-    prepare_comparison(connection.dialect.name)
-    context = MigrationContext.configure(
-        connection, opts={**COMPARE_OPTIONS, "include_name": include_name}
-    )
+    options = comparison_options(connection.dialect.name)
+    context = MigrationContext.configure(connection, opts={**options, "include_name": include_name})
     with collecting_unwritable_changes() as by_hand:
         script = produce_migrations(context, Base.metadata)
-    review_operations(script.upgrade_ops, script.downgrade_ops, connection.dialect)
+    review_operations(script, connection.dialect)
     return [*describe_operations(script.upgrade_ops.ops), *by_hand]
 
 

@@ -1,11 +1,8 @@
 """Alembic's migration environment, wired to the app's models and settings.
 
-This is Alembic's generic env.py with seven additions, each marked: the URL comes from
-app/settings.py, a connection can be handed in, SQLite uses batch mode, an autogenerate run
-that finds no change (or is given a path-like revision id) writes no file, a lock makes
-concurrent runs take turns, each migration runs in its own transaction (or, on
-MySQL/MariaDB, is marked while it runs), and autogenerate sees every model, server default
-and PostgreSQL enum, writing operations in an order the database accepts.
+Alembic's generic env.py plus seven additions, each marked: the URL from app/settings.py, a
+handed-in connection, SQLite batch mode, no file for an empty (or path-like) autogenerate, a
+lock, one transaction per migration (a mark on MySQL/MariaDB), a wider, ordered autogenerate.
 {%- if cookiecutter.use_async %}
 Online runs use the app's asyncio engine, as Alembic's `async` template does.
 {%- endif %}
@@ -30,12 +27,7 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
 {%- endif %}
 
-from app.migrations import bookkeeping, environment_record
-from app.migrations.autogenerate_review import (
-    COMPARE_OPTIONS,
-    prepare_comparison,
-    review_operations,
-)
+from app.migrations import autogenerate_review, bookkeeping, environment_record
 from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
 from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
 from app.migrations.revision_ids import check_revision_id
@@ -63,11 +55,7 @@ def review_revision_directives(migration_context, revision, directives) -> None:
     # Reached by `alembic revision --autogenerate --rev-id ...` too, before any file is written.
     for script in directives:
         check_revision_id(script.rev_id)
-        # Spelling-only server defaults dropped, tables dropped children first (addition 7).
-        for upgrade_ops, downgrade_ops in zip(
-            script.upgrade_ops_list, script.downgrade_ops_list, strict=True
-        ):
-            review_operations(upgrade_ops, downgrade_ops, migration_context.dialect)
+        autogenerate_review.review_operations(script, migration_context.dialect)
     skip_empty_autogenerate(directives)
 
 
@@ -83,12 +71,9 @@ def skip_empty_autogenerate(directives) -> None:
 
 def configure_context(*, dialect_name: str, on_version_apply=(), **options) -> None:
     """Configure the migration context with the options both modes share."""
-    # Every module declaring models imported, and enum types compared on PostgreSQL (addition 7).
-    prepare_comparison(dialect_name)
     context.configure(
         target_metadata=target_metadata,
-        # Types and server defaults are compared, as `inv db.check` does (autogenerate_review.py).
-        **COMPARE_OPTIONS,
+        **autogenerate_review.comparison_options(dialect_name),  # as `db.check` (addition 7)
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead (addition 3).
         render_as_batch=dialect_name == "sqlite",
         process_revision_directives=review_revision_directives,
