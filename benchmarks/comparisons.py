@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +36,27 @@ class Target:
 
 WRAPPER_TARGET = Target(1.05)
 LIST_TARGET = Target(0.5, strict=True)
-TEST_SUITE_TARGET = Target(4.0)
+TEST_SUITE_TARGET = Target(3.0)
+SERVER_TEST_SUITE_TARGET = Target(4.0)
 # `inv db.lint --all` runs every upgrade offline once, traced, plus the rules (issue #13).
 LINT_TARGET = Target(3.0)
+# Servers to time the baked test suite on, when their URLs are set (as for the template tests).
+SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
+# What a default (SQLite) bake needs to run on them.
+SERVER_PACKAGES = ("psycopg[binary]>=3.2", "pymysql>=1.1", "alembic-postgresql-enum>=1.11")
+# The database the baseline upgrades, made afresh before each run; the tests make their own.
+BENCHMARK_DATABASE = "benchmark_upgrade"
+RECREATE_DATABASE = """
+import sys
+from sqlalchemy import create_engine, make_url
+url = make_url(sys.argv[1])
+engine = create_engine(url.set(database=sys.argv[2]), isolation_level="AUTOCOMMIT")
+with engine.connect() as connection:
+    force = " WITH (FORCE)" if engine.dialect.name == "postgresql" else ""
+    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {sys.argv[3]}{force}")
+    if sys.argv[4] == "create":
+        connection.exec_driver_sql(f"CREATE DATABASE {sys.argv[3]}")
+"""
 BAKE_TARGET = Target(1.0, strict=True, unit=" s")
 # What the service's start-up guard may add to its start (the budget holds up to N=300).
 GUARD_TARGET = Target(0.05, strict=True, unit=" s more", on_difference=True)
@@ -162,7 +181,40 @@ def comparisons(project: BakedProject, database: Path, size: int) -> list[Compar
             TEST_SUITE_TARGET if size >= TEST_SUITE_TARGET_SIZE else None,
             note="the baked project's whole test suite vs one upgrade",
         ),
+        *server_test_suites(project, size),
     ]
+
+
+def configured_servers() -> dict[str, str]:
+    """The servers whose URLs are set: kind -> URL."""
+    urls = {kind: os.environ.get(name, "") for kind, name in SERVER_URL_VARIABLES.items()}
+    return {kind: url for kind, url in urls.items() if url}
+
+
+def server_test_suites(project: BakedProject, size: int) -> list[Comparison]:
+    """The baked test suite on each configured server vs one upgrade of a fresh database there."""
+    comparisons = []
+    for kind, url in configured_servers().items():
+        database_url = url.rsplit("/", 1)[0] + f"/{BENCHMARK_DATABASE}"
+        admin_database = url.rsplit("/", 1)[1]
+
+        def recreate(url: str = url, admin: str = admin_database, action: str = "create") -> None:
+            script = ("python", "-c", RECREATE_DATABASE, url, admin, BENCHMARK_DATABASE, action)
+            run(project, Command(script))
+
+        def drop(url: str = url, admin: str = admin_database) -> None:
+            recreate(url, admin, "drop")
+
+        comparisons.append(
+            Comparison(
+                Command(("pytest", "-q", "-p", "no:cacheprovider"), {"TEST_DATABASE_URL": url}),
+                Command(("alembic", "upgrade", "head"), {"DATABASE_URL": database_url}, recreate),
+                SERVER_TEST_SUITE_TARGET if size >= TEST_SUITE_TARGET_SIZE else None,
+                teardown=drop,
+                note=f"on {kind}: the whole test suite vs one upgrade of a fresh database",
+            )
+        )
+    return comparisons
 
 
 def _names(folder: Path) -> list[str]:

@@ -75,8 +75,12 @@ def test_no_baked_python_file_grows_past_250_lines(default_bake: Path) -> None:
     assert too_long == {}
 
 
-def test_env_py_stays_under_150_lines(default_bake: Path) -> None:
-    assert len((default_bake / "app/migrations/env.py").read_text().splitlines()) < 150
+@pytest.mark.parametrize("use_async", ["no", "yes"])
+def test_env_py_stays_under_150_lines(cookies, use_async: str) -> None:
+    result = cookies.bake(extra_context={"use_async": use_async})
+    assert result.exit_code == 0, result.exception
+    env_py = Path(result.project_path) / "app/migrations/env.py"
+    assert len(env_py.read_text().splitlines()) < 150
 
 
 def test_mako_template_is_copied_verbatim_for_alembic_to_render(default_bake: Path) -> None:

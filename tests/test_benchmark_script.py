@@ -121,7 +121,7 @@ def test_targets_get_a_verdict_and_untargeted_rows_a_dash(quick_run) -> None:
         " app.migrations.ensure_up_to_date()"
     ]
     assert guard[7] == "< 0.05 s more" and guard[8] in VERDICTS
-    # The 4× target is for 300 revisions; a 2-revision chain only reports the ratio.
+    # The 3× target is for 300 revisions; a 2-revision chain only reports the ratio.
     assert rows["2 pytest -q -p no:cacheprovider"][8] == "—"
 
 

@@ -9,17 +9,44 @@ if TYPE_CHECKING:
 
 
 def model_drift(connection: Connection) -> list[str]:
-    """Describe each difference between the models and the database, as autogenerate sees it."""
-    from alembic.autogenerate import compare_metadata
+    """Describe each difference between the models and the database, as autogenerate sees it.
+
+    Changes autogenerate cannot write (a generated column's expression) are listed too, with
+    what to write by hand: a check that passed over them would promise a revision never written.
+    """
+    from alembic.autogenerate import produce_migrations
     from alembic.runtime.migration import MigrationContext
 
+    from app.migrations.autogenerate_review import (
+        collecting_unwritable_changes,
+        comparison_options,
+        review_operations,
+    )
     from app.migrations.bookkeeping import include_name
     from app.models import Base
 
-    context = MigrationContext.configure(
-        connection, opts={"compare_type": True, "include_name": include_name}
-    )
-    return [describe_difference(diff) for diff in compare_metadata(context, Base.metadata)]
+    options = comparison_options(connection.dialect.name)
+    context = MigrationContext.configure(connection, opts={**options, "include_name": include_name})
+    with collecting_unwritable_changes() as by_hand:
+        script = produce_migrations(context, Base.metadata)
+    review_operations(script, connection.dialect)
+    return [*describe_operations(script.upgrade_ops.ops), *by_hand]
+
+
+def describe_operations(operations: list[Any]) -> list[str]:
+    """Describe autogenerate's operations, one line per difference."""
+    from alembic.operations import ops
+
+    described = []
+    for operation in operations:
+        # alembic-postgresql-enum's alterations name their type only on the operation itself.
+        if hasattr(operation, "old_values") and hasattr(operation, "new_values"):
+            old = ", ".join(operation.old_values)
+            new = ", ".join(operation.new_values)
+            described.append(f"{operation.operation_name} {operation.name}: ({old}) -> ({new})")
+            continue
+        described.extend(map(describe_difference, ops.UpgradeOps([operation]).as_diffs()))
+    return described
 
 
 def describe_difference(diff: Any) -> str:
@@ -31,5 +58,5 @@ def describe_difference(diff: Any) -> str:
     kind, subject = diff[0], diff[1]
     if kind in ("add_column", "remove_column"):
         return f"{kind} {diff[2]}.{diff[3].name}"
-    name = getattr(subject, "name", None) or getattr(subject, "fullname", "") or str(subject)
+    name = getattr(subject, "fullname", "") or str(subject)
     return f"{kind} {name}"

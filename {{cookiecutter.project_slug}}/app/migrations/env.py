@@ -1,11 +1,9 @@
 """Alembic's migration environment, wired to the app's models and settings.
 
-This is Alembic's generic env.py with six additions, each marked: the URL comes from
-app/settings.py, a connection can be handed in, SQLite uses batch mode, an autogenerate run
-that finds no change (or is given a path-like revision id) writes no file, a lock makes
-concurrent runs take turns, and each migration runs in its own transaction (or, on
-MySQL/MariaDB, is marked while it runs). On SQLite foreign keys are checked before each
-commit instead of enforced; each applied revision file's checksum is kept.
+Alembic's generic env.py plus eight additions, each marked: the URL from app/settings.py, a
+handed-in connection, SQLite batch mode, no file for an empty (or path-like) autogenerate, a
+lock, one transaction per migration (a mark on MySQL/MariaDB), a wider, ordered autogenerate,
+and a guard for raw commands on a protected database.
 {%- if cookiecutter.use_async %}
 Online runs use the app's asyncio engine, as Alembic's `async` template does.
 {%- endif %}
@@ -15,12 +13,10 @@ Online runs use the app's asyncio engine, as Alembic's `async` template does.
 import asyncio
 {% endif -%}
 import logging
-import os
 from contextlib import ExitStack
 from logging.config import fileConfig
 
 from alembic import context
-from alembic.script import ScriptDirectory
 {%- if cookiecutter.use_async %}
 from sqlalchemy import Connection, pool
 from sqlalchemy.engine import make_url
@@ -30,13 +26,12 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.engine import make_url
 {%- endif %}
 
-from app.migrations import bookkeeping, environment_record, transactions
+from app.migrations import autogenerate_review, bookkeeping, environment_record, transactions
 from app.migrations.config import database_url
-from app.migrations.half_applied_marks import mark_migration_run, records_half_applied_migrations
-from app.migrations.lock import hold_migration_lock, lock_timeout_seconds
+from app.migrations.lock import hold_migration_lock, lock_holder_name, lock_timeout_seconds
 from app.migrations.protection import refuse_unconfirmed_raw_command
-from app.migrations.revision_checksums import ChecksumRecorder
 from app.migrations.revision_ids import check_revision_id
+from app.migrations.version_callbacks import version_callbacks
 from app.models import Base
 
 # this is the Alembic Config object, which provides
@@ -55,10 +50,11 @@ target_metadata = Base.metadata
 
 
 def review_revision_directives(migration_context, revision, directives) -> None:
-    """Refuse a revision id that is not a plain name, then skip an empty autogenerate."""
+    """Refuse a path-like revision id, correct autogenerate's findings, skip an empty one."""
     # Reached by `alembic revision --autogenerate --rev-id ...` too, before any file is written.
     for script in directives:
         check_revision_id(script.rev_id)
+        autogenerate_review.review_operations(script, migration_context.dialect)
     skip_empty_autogenerate(directives)
 
 
@@ -76,7 +72,7 @@ def configure_context(*, dialect_name: str, on_version_apply=(), **options) -> N
     """Configure the migration context with the options both modes share."""
     context.configure(
         target_metadata=target_metadata,
-        compare_type=True,
+        **autogenerate_review.comparison_options(dialect_name),  # as `db.check` (addition 7)
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead (addition 3).
         render_as_batch=dialect_name == "sqlite",
         process_revision_directives=review_revision_directives,
@@ -112,22 +108,12 @@ def run_migrations_on(connection: Connection) -> None:
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once (addition 5; app/migrations/lock.py).
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
-        on_version_apply = []
-        # SQLite migrations run with foreign keys off (a table rebuild must not cascade into
-        # child rows); each checks them itself before it commits (app/migrations/transactions.py).
-        if connection.dialect.name == "sqlite":
-            on_version_apply.append(transactions.fail_on_broken_foreign_keys)
-        # Keep each applied revision's checksum, to report later edits (revision_checksums.py).
-        on_version_apply.append(ChecksumRecorder(context.script))
-        # Where DDL cannot be rolled back, an unfinished run blocks the next (addition 6;
-        # app/migrations/half_applied_marks.py); last, so it moves once all else is done.
-        if records_half_applied_migrations(connection):
-            script = ScriptDirectory.from_config(config)
-            on_version_apply.append(run.enter_context(mark_migration_run(connection, script)))
+        # Foreign-key checks on SQLite, revision checksums, and where DDL cannot be rolled back
+        # a mark that blocks the next run if this one stops half-way (addition 6).
         configure_context(
             connection=connection,
             dialect_name=connection.dialect.name,
-            on_version_apply=on_version_apply,
+            on_version_apply=version_callbacks(run, connection, context.script),
             **transactions.transaction_options(connection),
         )
 
@@ -135,18 +121,13 @@ def run_migrations_on(connection: Connection) -> None:
             context.run_migrations()
 
 
-def connect_args_for(url: str) -> dict[str, str]:
-    """Name PostgreSQL sessions, so a run waiting for the lock can say who holds it."""
-    if make_url(url).get_backend_name() == "postgresql":
-        return {"application_name": f"alembic migrations, pid {os.getpid()}"}
-    return {}
 {%- if cookiecutter.use_async %}
 
 
 async def run_async_migrations() -> None:
     """Run migrations on a connection of the app's asyncio engine (Alembic's async pattern)."""
     url = database_url()
-    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
+    engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
     transactions.make_sqlite_ddl_transactional(engine.sync_engine)
     async with engine.connect() as connection:
         await connection.run_sync(run_migrations_on)
@@ -166,7 +147,7 @@ def run_migrations_online() -> None:
     asyncio.run(run_async_migrations())
 {%- else %}
     url = database_url()
-    engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args_for(url))
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
     transactions.make_sqlite_ddl_transactional(engine)
     with engine.connect() as connection:
         run_migrations_on(connection)

@@ -41,6 +41,15 @@ class MigrationLockTimeout(CommandError):
     holder = "holder unknown"
 
 
+def lock_holder_name(url: str) -> dict[str, str]:
+    """Connect arguments that name a PostgreSQL session, so a waiting run can say who holds it."""
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).get_backend_name() == "postgresql":
+        return {"application_name": f"alembic migrations, pid {os.getpid()}"}
+    return {}
+
+
 def lock_timeout_seconds() -> float:
     """Read MIGRATION_LOCK_TIMEOUT (seconds) from the environment, then `.env`."""
     setting = read_setting("MIGRATION_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_SECONDS)

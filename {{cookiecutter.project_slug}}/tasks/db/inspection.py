@@ -136,7 +136,11 @@ def check(c: Context) -> None:
             print_differences("The models differ from the migrations too:", sides.models)
         raise Exit(f"error: {sides.database_advice}", code=1)
     print_differences("The models differ from the migrations:", differences)
-    raise Exit('Run `inv db.revision -m "..."` to write a revision for them.', code=1)
+    raise Exit(
+        'Run `inv db.revision -m "..."` to write a revision for them'
+        " (a change marked `autogenerate cannot write it` you write by hand).",
+        code=1,
+    )
 
 
 def print_differences(heading: str, differences: list[str]) -> None:

@@ -54,6 +54,7 @@ def revision(
     from alembic import command
     from alembic.util import CommandError
 
+    from app.migrations.autogenerate_review import collecting_unwritable_changes
     from app.migrations.config import build_alembic_config
     from app.migrations.revision_ids import check_revision_id
     from tasks.db.lint import review_written_revision
@@ -65,15 +66,23 @@ def revision(
     # revision would read the whole history one extra time.
     config = build_alembic_config(autogenerate=not empty, quiet=True)
     try:
-        written = command.revision(config, message=message, autogenerate=not empty, rev_id=rev_id)
+        with collecting_unwritable_changes() as by_hand:
+            written = command.revision(
+                config, message=message, autogenerate=not empty, rev_id=rev_id
+            )
     except CommandError as error:
         if str(error).startswith("Target database is not up to date"):
             refuse_several_heads(config)
         raise
+    if written:
+        report_written(written)
+    for advice in by_hand:
+        print(f"warning: {advice}")
+    if not written and by_hand:
+        raise Exit("error: the models changed in ways autogenerate cannot write (above)", code=1)
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
-    report_written(written)
     review_written_revision(written.revision)
 
 

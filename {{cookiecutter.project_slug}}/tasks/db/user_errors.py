@@ -13,13 +13,13 @@ import os
 import signal
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from invoke import Context, Exit
 
+from tasks.db.interruptions import SIGNAL_EXIT_CODES, Terminated, interrupted_line, signals_raise
 from tasks.db.invoke_defaults import export_invoke_defaults
 from tasks.db.startup import import_migration_libraries
 
@@ -50,14 +50,6 @@ DRIVER_PACKAGES = {
     "pg8000": "pg8000",
     "aiosqlite": "aiosqlite",
 }
-# Exit codes of a run ended by a signal, as a shell reports them (128 + signal number).
-SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived; raised where the task was, so its transaction is rolled back."""
-
-
 # How Alembic says a revision is not in versions/: a typo in -r, or the database's own revision.
 MISSING_REVISION = "Can't locate revision identified by "
 
@@ -174,46 +166,6 @@ def error_line(error: BaseException) -> str:
     except BaseException:  # noqa: BLE001 - the policy must end in one line, whatever failed
         # Only the type: its message could hold the password we just failed to remove.
         return f"error: the task failed with {type(error).__name__}; {TRACEBACK_HINT}"
-
-
-def interrupted_line(error: BaseException, signal_name: str) -> str:
-    """Say that a signal stopped the task and what state the database was left in; never raises."""
-    try:
-        from tasks.db.failed_migration import migration_frame, state_after
-
-        frame = migration_frame(error)
-        if frame is not None:
-            return f"error: {signal_name} stopped migration {frame.revision}; {state_after(frame)}"
-    except BaseException:  # noqa: BLE001, S110 - fall through to the general line below
-        pass
-    return (
-        f"error: {signal_name} stopped the task; each finished migration stays applied;"
-        " check the database with `inv db.status`"
-    )
-
-
-@contextmanager
-def signals_raise() -> Iterator[None]:
-    """Raise where the task is on SIGINT and SIGTERM, so a migration's transaction rolls back.
-
-    SIGINT gets a handler of our own, not Python's default: asyncio.run replaces only the
-    default one, with a handler that waits for the event loop, i.e. for a blocking migration
-    step to end. Ours interrupts an async bake's migration as promptly as a sync one's.
-    """
-
-    def raise_interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    def raise_terminated(signum: int, frame: Any) -> None:
-        raise Terminated
-
-    previous_int = signal.signal(signal.SIGINT, raise_interrupt)
-    previous_term = signal.signal(signal.SIGTERM, raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous_int)
-        signal.signal(signal.SIGTERM, previous_term)
 
 
 def end_quietly_on_closed_pipe() -> Exit:

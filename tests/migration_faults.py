@@ -1,0 +1,296 @@
+"""Histories with one fault each (issue 10, a-i), written into a baked project for its tests.
+
+Each history is models plus hand-written revisions, so the fault is exactly the one named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from baked_project import BakedProject
+
+MODELS_HEADER = """
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+"""
+ITEMS_MODEL = """
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+"""
+REVISION = '''"""{doc}"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from app.migrations.irreversible import IrreversibleMigration
+
+revision = {revision!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{upgrade}
+
+
+def downgrade() -> None:
+{downgrade}
+'''
+CREATE_ITEMS = """    op.create_table(
+        "items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(50), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
+    )"""
+DROP_ITEMS = '    op.drop_table("items")'
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: str
+    down: str | tuple[str, ...] | None
+    upgrade: str
+    downgrade: str
+
+    def source(self) -> str:
+        return REVISION.format(doc=self.revision, **self.__dict__)
+
+
+FIRST = Revision("r1", None, CREATE_ITEMS, DROP_ITEMS)
+
+
+def batch(*lines: str) -> str:
+    """Statements run inside `with op.batch_alter_table("items")` (plain ALTERs off SQLite)."""
+    body = "\n".join(f"        batch.{line}" for line in lines)
+    return f'    with op.batch_alter_table("items") as batch:\n{body}'
+
+
+@dataclass(frozen=True)
+class History:
+    """Models (appended to app/models.py) and revisions; ``files`` are extra files under app/."""
+
+    models: str
+    revisions: tuple[Revision, ...]
+    files: dict[str, str] = field(default_factory=dict)
+
+    def write_into(self, project: BakedProject) -> None:
+        models = project.path / "app" / "models.py"
+        models.write_text(models.read_text() + MODELS_HEADER + self.models)
+        versions = project.path / "app" / "migrations" / "versions"
+        for revision in self.revisions:
+            (versions / f"{revision.revision}.py").write_text(revision.source())
+        for path, text in self.files.items():
+            (project.path / "app" / path).write_text(text)
+
+
+def items_with(column: str) -> str:
+    return ITEMS_MODEL + f"    {column}\n"
+
+
+def second(upgrade: str, downgrade: str, down: str | None = "r1", name: str = "r2") -> Revision:
+    return Revision(name, down, upgrade, downgrade)
+
+
+NOTE = "note: Mapped[str | None] = mapped_column(sa.String(50))"
+ADD_NOTE = batch('add_column(sa.Column("note", sa.String(50), nullable=True))')
+DROP_NOTE = batch('drop_column("note")')
+PAINTS = """
+
+class Paint(Base):
+    __tablename__ = "paints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    color: Mapped[str] = mapped_column(sa.Enum("red", "green", name="color"))
+"""
+CREATE_PAINTS = """    op.create_table(
+        "paints",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("color", sa.Enum("red", "green", name="color"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_paints")),
+    )"""
+OWNERS_AND_PETS = """
+
+class Owner(Base):
+    __tablename__ = "owners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Pet(Base):
+    __tablename__ = "pets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("owners.id"))
+"""
+CREATE_OWNERS_AND_PETS = """    op.create_table(
+        "owners",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_owners")),
+    )
+    op.create_table(
+        "pets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["owners.id"], name=op.f("fk_pets_owner_id_owners")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pets")),
+    )"""
+INVOICE_MODULE = """from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models import Base
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+
+# A history every check must pass: columns added and removed again, a server default and a
+# NOT NULL column given one (rows exist when it runs), an enum type dropped with its table,
+# and a revision that says it cannot be downgraded.
+CLEAN = History(
+    items_with(NOTE)
+    + "    qty: Mapped[int] = mapped_column(server_default=sa.text('0'))\n"
+    + PAINTS,
+    (
+        FIRST,
+        second(ADD_NOTE, DROP_NOTE),
+        second(
+            batch(
+                'add_column(sa.Column("qty", sa.Integer(), server_default=sa.text("0"),'
+                " nullable=False))"
+            ),
+            batch('drop_column("qty")'),
+            down="r2",
+            name="r3",
+        ),
+        second(
+            CREATE_PAINTS,
+            '    op.drop_table("paints")\n    sa.Enum(name="color").drop(op.get_bind(),'
+            " checkfirst=True)",
+            down="r3",
+            name="r4",
+        ),
+        second("    pass", '    raise IrreversibleMigration("kept for the test")', "r4", "r5"),
+    ),
+)
+
+# Fault name -> (history, the baked test(s) that must fail, the databases where it is a fault).
+ALL = frozenset({"sqlite", "postgresql", "mysql"})
+FAULTS = {
+    "a-model-changed-without-revision": (
+        History(items_with(NOTE), (FIRST,)),
+        "test_models_match_migrations",
+        ALL,
+    ),
+    "b-downgrade-forgets-a-column": (
+        History(items_with(NOTE), (FIRST, second(ADD_NOTE, "    pass"))),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-widened-column-not-narrowed": (
+        History(
+            ITEMS_MODEL.replace("String(50)", "String(100)"),
+            (FIRST, second(batch('alter_column("name", type_=sa.String(100))'), "    pass")),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-server-default-not-restored": (
+        History(
+            ITEMS_MODEL.replace("String(50))", "String(50), server_default='x')"),
+            (FIRST, second(batch('alter_column("name", server_default="x")'), "    pass")),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-nullability-not-restored": (
+        History(
+            ITEMS_MODEL.replace("name: Mapped[str]", "name: Mapped[str | None]"),
+            (
+                FIRST,
+                second(
+                    batch('alter_column("name", existing_type=sa.String(50), nullable=True)'),
+                    "    pass",
+                ),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "d-enum-type-left-behind": (
+        History(
+            ITEMS_MODEL + PAINTS, (FIRST, second(CREATE_PAINTS, '    op.drop_table("paints")'))
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        frozenset({"postgresql"}),
+    ),
+    "e-not-null-column-without-default": (
+        History(
+            items_with("qty: Mapped[int]"),
+            (
+                FIRST,
+                second(
+                    batch('add_column(sa.Column("qty", sa.Integer(), nullable=False))'),
+                    batch('drop_column("qty")'),
+                ),
+            ),
+        ),
+        "test_each_revision_upgrades_downgrades_and_upgrades_again",
+        # MariaDB fills the new column with 0 on its own: the upgrade works there.
+        frozenset({"sqlite", "postgresql"}),
+    ),
+    "f-two-heads": (
+        History(
+            items_with(NOTE) + "    memo: Mapped[str | None] = mapped_column(sa.String(50))\n",
+            (
+                FIRST,
+                second(ADD_NOTE, DROP_NOTE),
+                second(
+                    batch('add_column(sa.Column("memo", sa.String(50), nullable=True))'),
+                    batch('drop_column("memo")'),
+                    name="r3",
+                ),
+            ),
+        ),
+        "test_history_has_a_single_head",
+        ALL,
+    ),
+    "g-down-revision-missing": (
+        History(items_with(NOTE), (FIRST, second(ADD_NOTE, DROP_NOTE, down="r0"))),
+        "test_every_down_revision_names_a_revision_that_exists",
+        ALL,
+    ),
+    "h-model-in-a-module-models-does-not-import": (
+        History(ITEMS_MODEL, (FIRST,), files={"billing.py": INVOICE_MODULE}),
+        "test_models_match_migrations",
+        ALL,
+    ),
+    "i-migration-breaks-a-foreign-key": (
+        History(
+            OWNERS_AND_PETS,
+            (
+                Revision(
+                    "r1",
+                    None,
+                    CREATE_OWNERS_AND_PETS,
+                    '    op.drop_table("pets")\n    op.drop_table("owners")',
+                ),
+                second('    op.execute("DELETE FROM owners")', "    pass"),
+            ),
+        ),
+        # SQLite lets the delete through (PRAGMA foreign_key_check finds it); servers refuse it.
+        (
+            "test_no_migration_leaves_a_row_with_a_broken_foreign_key",
+            "test_each_revision_upgrades_downgrades_and_upgrades_again",
+        ),
+        ALL,
+    ),
+}
