@@ -49,6 +49,9 @@ def test_downgrading_an_irreversible_revision_stops_in_one_line_and_changes_noth
     env = {"DATABASE_URL": database.url}
     safety_project.inv("db.upgrade", env=env)
     completed = safety_project.inv("db.downgrade", "--yes", code=1, env=env)
-    assert one_error_line(completed.stderr) == "error: this revision cannot be downgraded: gone"
+    assert one_error_line(completed.stderr) == (
+        "error: revision r2 (r2) cannot be downgraded: gone;"
+        " nothing was changed, the database is still at r2"
+    )
     assert database.revisions() == {"r2"}
     assert "note" in database.columns("items")

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from baked_project import BakedProject, created_revision
 from servers import ServerDatabase
 
@@ -83,6 +84,42 @@ def test_installed_wheel_migrates_with_the_startup_code_and_python_m_app_migrati
     assert second in current
 
 
+def test_installed_wheel_logs_each_migration_it_runs(
+    safety_project: BakedProject, tmp_path: Path
+) -> None:
+    safety_project.add_user_model()
+    scratch = {"DATABASE_URL": f"sqlite:///{(tmp_path / 'scratch.db').as_posix()}"}
+    revision, _ = created_revision(
+        safety_project.inv("db.revision", "-m", "Users", env=scratch).stdout
+    )
+    python = install_wheel(safety_project, tmp_path)
+    url = f"sqlite:///{(tmp_path / 'deployed.db').as_posix()}"
+    output = run_installed(python, tmp_path, url, "-m", "app.migrations", "upgrade")
+    assert f"Running upgrade  -> {revision}" in output
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://app:S3c@ret@localhost/app", "write @ as %40"),
+        ("mongodb://app:S3cret@localhost/app", "mongodb"),
+        ("postgresql+nosuchdriver://app:S3cret@localhost/app", "nosuchdriver"),
+    ],
+    ids=["unencoded-at", "unknown-scheme", "unknown-driver"],
+)
+def test_python_m_app_migrations_reports_a_bad_url_in_one_line_without_the_password(
+    safety_project: BakedProject, url: str, expected: str
+) -> None:
+    completed = safety_project.run(
+        "python", "-m", "app.migrations", "current", env={"DATABASE_URL": url}
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    last_line = completed.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("error: current failed") and expected in last_line, last_line
+    assert "S3c" not in completed.stdout + completed.stderr
+
+
 def test_python_m_app_migrations_reports_an_unknown_revision_in_one_line(
     safety_project: BakedProject, database: ServerDatabase
 ) -> None:
@@ -95,3 +132,22 @@ def test_python_m_app_migrations_reports_an_unknown_revision_in_one_line(
     last_line = completed.stderr.strip().splitlines()[-1]
     assert last_line.startswith("error: upgrade failed"), completed.stderr
     assert "nosuchrev" in last_line
+
+
+def test_inv_refuses_to_run_on_a_non_editable_install_of_the_checkout(
+    safety_project: BakedProject, tmp_path: Path
+) -> None:
+    venv = tmp_path / "venv"
+    uv("venv", "--quiet", "--python", sys.executable, venv, cwd=tmp_path)
+    python = venv / "bin" / "python"
+    uv("pip", "install", "--quiet", "--python", python, safety_project.path, cwd=tmp_path)
+    completed = subprocess.run(
+        [venv / "bin" / "inv", "db.status"],
+        cwd=safety_project.path,
+        env=safety_project.environment(PATH=f"{venv / 'bin'}:/usr/bin:/bin"),
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert "site-packages" in completed.stderr and "pip install -e" in completed.stderr

@@ -10,6 +10,7 @@ stderr and exit code 1; the password in DATABASE_URL is never shown.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 
@@ -32,21 +33,36 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.migrations.config import build_alembic_config
-    from app.settings import get_settings, hide_password, redact_password
 
-    config = build_alembic_config()
     try:
+        config = build_alembic_config()
+        if config.config_file_name is None:
+            # An installed wheel has no alembic.ini to set up logging: say what runs, as the
+            # `alembic` command does, so a deploy log shows each migration.
+            logging.basicConfig(format="%(levelname)-5.5s [%(name)s] %(message)s")
+            logging.getLogger("alembic").setLevel(logging.INFO)
         if arguments.command == "upgrade":
             command.upgrade(config, arguments.revision)
         else:
             command.current(config)
-    except (CommandError, SQLAlchemyError) as error:
-        where = hide_password(get_settings().database_url)
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        reason = redact_password(reason, get_settings().database_url)
-        print(f"error: {arguments.command} failed at {where}: {reason}", file=sys.stderr)
+    except (CommandError, SQLAlchemyError, ImportError) as error:
+        print(f"error: {arguments.command} failed: {safe_reason(error)}", file=sys.stderr)
         return 1
     return 0
+
+
+def safe_reason(error: BaseException) -> str:
+    """The first line of what went wrong, without the password; never raises."""
+    try:
+        from app.settings import get_settings, redact_password
+
+        original = getattr(error, "orig", None) or error
+        reason = (str(original).strip().splitlines() or [type(error).__name__])[0]
+        if isinstance(error, ModuleNotFoundError):
+            reason = f"the module {error.name!r} is not installed; install it into this environment"
+        return redact_password(reason, get_settings().database.value)
+    except Exception:  # noqa: BLE001 - the message may hold the password we failed to remove
+        return f"{type(error).__name__} (its message is not shown: it could hold the password)"
 
 
 if __name__ == "__main__":

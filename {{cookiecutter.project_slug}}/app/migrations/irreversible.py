@@ -22,3 +22,4 @@ class IrreversibleMigration(CommandError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"this revision cannot be downgraded: {reason}")
+        self.reason = reason

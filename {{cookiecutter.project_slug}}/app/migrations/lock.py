@@ -21,6 +21,7 @@ from pathlib import Path
 from alembic.util import CommandError
 from sqlalchemy import Connection, text
 
+from app.migrations.file_lock import try_lock_file, unlock_file
 from app.settings import read_setting
 
 logger = logging.getLogger(__name__)
@@ -226,30 +227,3 @@ def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[None]:
             yield
         finally:
             unlock_file(lock_file.fileno())
-
-
-if os.name == "nt":
-    import msvcrt
-
-    def try_lock_file(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def unlock_file(fd: int) -> None:
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def try_lock_file(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-    def unlock_file(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)

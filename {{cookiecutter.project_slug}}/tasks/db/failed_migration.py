@@ -94,6 +94,8 @@ def state_after(frame: MigrationFrame) -> str:
 
 def describe_failed_migration(error: BaseException) -> str | None:
     """Two lines for an error raised in a revision file, or None when none was involved."""
+    from app.migrations.irreversible import IrreversibleMigration
+
     if isinstance(error, SyntaxError) and error.filename:
         path = Path(error.filename)
         if path.parent == versions_dir():
@@ -111,6 +113,12 @@ def describe_failed_migration(error: BaseException) -> str | None:
             "\nthe database was not changed; fix the file"
         )
     title = f" ({frame.message})" if frame.message else ""
+    if isinstance(error, IrreversibleMigration):
+        # A deliberate refusal, raised before any operation: nothing ran, on any database.
+        return (
+            f"revision {frame.revision}{title} cannot be downgraded: {error.reason};"
+            f" nothing was changed, the database is still at {frame.revision}"
+        )
     return (
         f"migration {frame.revision}{title} failed in {frame.function}() at {where}:"
         f" {exception_text(error)}\n{state_after(frame)}"
