@@ -18,7 +18,9 @@ def test_walkthrough_bakes_and_walks_the_workflow(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Created revision" in completed.stdout
     # The baked suite's own summary line: every test passed, none failed or errored.
-    assert re.search(r"^\d+ passed in ", completed.stdout, re.MULTILINE), completed.stdout[-2000:]
+    assert re.search(r"^\s*\d+ passed in ", completed.stdout, re.MULTILINE), completed.stdout[
+        -2000:
+    ]
     assert completed.stdout.rstrip().splitlines()[-2].startswith("Done.")
     assert (output_dir / "my_service" / "my_service.db").exists()
 
