@@ -26,6 +26,49 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(255), unique=True)
 """
 USER_NAME_COLUMN = "    name: Mapped[str | None] = mapped_column(String(100))\n"
+# A revision file as a user writes one by hand, filling in a blank revision.
+HAND_WRITTEN_REVISION = '''"""{message}"""
+
+import sqlalchemy as sa
+from alembic import op
+{imports}
+revision = {revision!r}
+down_revision = {down_revision!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{upgrade}
+
+
+def downgrade() -> None:
+{downgrade}
+'''
+
+
+def revision_source(
+    revision: str,
+    down_revision: str | tuple[str, ...] | None,
+    upgrade: str,
+    downgrade: str = "    pass",
+    *,
+    message: str | None = None,
+    imports: str = "",
+) -> str:
+    """The text of a hand-written revision file.
+
+    ``upgrade`` and ``downgrade`` are function bodies, already indented; ``imports`` is one more
+    import line the bodies need; ``message`` (the docstring) defaults to the revision id.
+    """
+    return HAND_WRITTEN_REVISION.format(
+        message=message or revision,
+        imports=f"\n{imports}\n" if imports else "",
+        revision=revision,
+        down_revision=down_revision,
+        upgrade=upgrade,
+        downgrade=downgrade,
+    )
 
 
 def bake(output_dir: Path, **answers: str) -> BakedProject:

@@ -5,28 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from baked_project import BakedProject
+from baked_project import BakedProject, revision_source
 
 ALL_DATABASES = ("sqlite", "postgresql", "mysql")
 
-REVISION = '''"""{message}"""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = {revision!r}
-down_revision = {down_revision!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{upgrade}
-
-
-def downgrade() -> None:
-{downgrade}
-'''
 # Tables that exist before each case's revisions run: the risky operations meet them as
 # existing tables, as they would in production.
 BASE_UPGRADE = """\
@@ -172,12 +154,8 @@ def write_revision(
 ) -> Path:
     """Write a hand-made revision into the project; return its path relative to the project."""
     relative = Path("app/migrations/versions") / f"{revision}.py"
-    text = REVISION.format(
-        message=f"Lint test revision {revision}.",
-        revision=revision,
-        down_revision=down_revision,
-        upgrade=upgrade,
-        downgrade=downgrade,
+    text = revision_source(
+        revision, down_revision, upgrade, downgrade, message=f"Lint test revision {revision}."
     )
     (project.path / relative).write_text(text)
     return relative

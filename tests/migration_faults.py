@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from baked_project import BakedProject
+from baked_project import BakedProject, revision_source
 
 MODELS_HEADER = """
 import sqlalchemy as sa
@@ -21,26 +21,6 @@ class Item(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(50))
 """
-REVISION = '''"""{doc}"""
-
-import sqlalchemy as sa
-from alembic import op
-
-from app.migrations.irreversible import IrreversibleMigration
-
-revision = {revision!r}
-down_revision = {down!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{upgrade}
-
-
-def downgrade() -> None:
-{downgrade}
-'''
 CREATE_ITEMS = """    op.create_table(
         "items",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -58,7 +38,13 @@ class Revision:
     downgrade: str
 
     def source(self) -> str:
-        return REVISION.format(doc=self.revision, **self.__dict__)
+        return revision_source(
+            self.revision,
+            self.down,
+            self.upgrade,
+            self.downgrade,
+            imports="from app.migrations.irreversible import IrreversibleMigration",
+        )
 
 
 FIRST = Revision("r1", None, CREATE_ITEMS, DROP_ITEMS)

@@ -5,26 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from baked_project import BakedProject
-
-REVISION = '''"""{message}"""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = {revision!r}
-down_revision = {down_revision!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{upgrade}
-
-
-def downgrade() -> None:
-    pass
-'''
+from baked_project import BakedProject, revision_source
 
 # Logs its own run: a second run would fail on the existing table or log a second row.
 LOGGING_FIRST = """\
@@ -70,11 +51,8 @@ def write_revision(
     """Write a revision file by hand, as a user filling in a blank revision would."""
     path = project.path / "app/migrations/versions" / f"{revision}_safety.py"
     path.write_text(
-        REVISION.format(
-            message=f"Safety test revision {revision}.",
-            revision=revision,
-            down_revision=down_revision,
-            upgrade=upgrade,
+        revision_source(
+            revision, down_revision, upgrade, message=f"Safety test revision {revision}."
         )
     )
     return path

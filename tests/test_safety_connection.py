@@ -8,7 +8,7 @@ start to end, so no other run interleaves with them.
 from __future__ import annotations
 
 import pytest
-from baked_project import BakedProject
+from baked_project import BakedProject, revision_source
 from safety_revisions import LOGGING_FIRST, LOGGING_SECOND, start, start_lock_holder, write_revision
 from servers import ServerDatabase
 from test_safety_lock import one_error_line
@@ -30,24 +30,6 @@ def set_sqlite_pragma(dbapi_connection, connection_record):
     cursor.close()
 """
 
-REVISION_WITH_DOWNGRADE = '''"""{message}"""
-
-import sqlalchemy as sa
-from alembic import op
-
-revision = {revision!r}
-down_revision = {down_revision!r}
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-{upgrade}
-
-
-def downgrade() -> None:
-{downgrade}
-'''
 
 PARENT_AND_CHILD = """\
     op.create_table(
@@ -80,13 +62,7 @@ ORPHAN_THE_CHILD = """\
 def write(project: BakedProject, revision: str, down: str | None, up: str, back: str) -> None:
     path = project.path / "app/migrations/versions" / f"{revision}_connection.py"
     path.write_text(
-        REVISION_WITH_DOWNGRADE.format(
-            message=f"Connection test revision {revision}.",
-            revision=revision,
-            down_revision=down,
-            upgrade=up,
-            downgrade=back,
-        )
+        revision_source(revision, down, up, back, message=f"Connection test revision {revision}.")
     )
 
 
