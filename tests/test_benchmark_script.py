@@ -103,7 +103,7 @@ def test_every_task_of_the_default_bake_is_compared_with_raw_alembic(quick_run) 
     for command, baseline in expected.items():
         cells = rows[command]
         assert cells[3] == baseline, cells
-        assert re.fullmatch(NUMBER, cells[2]) and re.fullmatch(NUMBER, cells[4]), cells
+        assert re.fullmatch(NUMBER, cells[2]) and re.fullmatch(NUMBER, cells[4]), " | ".join(cells)
         assert re.fullmatch(NUMBER, cells[6]), f"no ratio: {cells}"
 
 
