@@ -11,7 +11,7 @@ from invoke import Context, Exit, task
 
 from tasks.db.migrate import YES_HELP
 from tasks.db.protection import confirm_destructive
-from tasks.db.user_errors import exit_on_user_error, without_password
+from tasks.db.user_errors import database_error_reason, exit_on_user_error, without_password
 
 if TYPE_CHECKING:
     from sqlalchemy import URL
@@ -166,7 +166,7 @@ def connection_problem(url: URL, within: float) -> str | None:
         with engine.connect():
             return None
     except DBAPIError as error:
-        reason = str(error.orig or error).strip().splitlines()[0]
+        reason = database_error_reason(error)
     finally:
         engine.dispose()
     try:

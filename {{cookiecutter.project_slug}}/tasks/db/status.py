@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from tasks.db.user_errors import exit_on_user_error
+from tasks.db.user_errors import database_error_reason, exit_on_user_error
 
 if TYPE_CHECKING:
     from tasks.db.drift_sides import DriftSides
@@ -32,7 +32,7 @@ def status(c: Context, json: bool = False) -> None:
             state = read_status(script, connection)
     except DBAPIError as error:
         where = hide_password(get_settings().database_url)
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        reason = database_error_reason(error)
         raise Exit(
             f"error: cannot reach the database at {where} ({reason}); check `inv db.url`",
             code=StatusExit.UNREACHABLE,

@@ -112,9 +112,14 @@ def describe_user_error(error: BaseException) -> str | None:
         return f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); check it with `inv db.url`"
     if isinstance(error, DBAPIError):
         url = hide_password(get_settings().database.value)
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        return f"database error at {url}: {reason}"
+        return f"database error at {url}: {database_error_reason(error)}"
     return None
+
+
+def database_error_reason(error: BaseException) -> str:
+    """The first line of what the database driver said, without the password."""
+    said = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return without_password(said[0] if said else type(error).__name__)
 
 
 def describe_unexpected(error: BaseException) -> str:
