@@ -138,13 +138,24 @@ class Invoice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
 """
 
+
+def on_postgresql(sql: str) -> str:
+    """A revision body that runs ``sql`` on PostgreSQL only (a no-op elsewhere)."""
+    return f'    if op.get_bind().dialect.name == "postgresql":\n        op.execute({sql!r})'
+
+
+ITEMS_INDEXED = ITEMS_MODEL.replace("String(50))", "String(50), index=True)")
+CREATE_NAME_INDEX = '    op.create_index(op.f("ix_items_name"), "items", ["name"])'
+
 # A history every check must pass: columns added and removed again, a server default and a
 # NOT NULL column given one (rows exist when it runs), an enum type dropped with its table,
-# and a revision that says it cannot be downgraded.
+# a revision that says it cannot be downgraded, an index made and dropped again, and a table
+# renamed and named back (the stairway describes again only what each step names).
 CLEAN = History(
-    items_with(NOTE)
+    ITEMS_INDEXED
+    + f"    {NOTE}\n"
     + "    qty: Mapped[int] = mapped_column(server_default=sa.text('0'))\n"
-    + PAINTS,
+    + PAINTS.replace('"paints"', '"pigments"'),
     (
         FIRST,
         second(ADD_NOTE, DROP_NOTE),
@@ -165,6 +176,18 @@ CLEAN = History(
             name="r4",
         ),
         second("    pass", '    raise IrreversibleMigration("kept for the test")', "r4", "r5"),
+        second(
+            CREATE_NAME_INDEX,
+            '    op.drop_index(op.f("ix_items_name"), table_name="items")',
+            "r5",
+            "r6",
+        ),
+        second(
+            '    op.rename_table("paints", "pigments")',
+            '    op.rename_table("pigments", "paints")',
+            "r6",
+            "r7",
+        ),
     ),
 )
 
@@ -210,6 +233,50 @@ FAULTS = {
         ),
         "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
         ALL,
+    ),
+    "c-index-left-behind": (
+        History(ITEMS_INDEXED, (FIRST, second(CREATE_NAME_INDEX, "    pass"))),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-table-rename-not-reverted": (
+        History(
+            ITEMS_MODEL.replace('"items"', '"things"'),
+            (FIRST, second('    op.rename_table("items", "things")', "    pass")),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-change-hidden-in-a-do-block": (
+        History(
+            ITEMS_MODEL,
+            (
+                FIRST,
+                second(
+                    on_postgresql(
+                        "DO $$ BEGIN EXECUTE 'ALTER TABLE items ADD COLUMN hidden integer'; END $$"
+                    ),
+                    "    pass",
+                ),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        frozenset({"postgresql"}),
+    ),
+    "d-enum-value-left-behind": (
+        History(
+            ITEMS_MODEL,
+            (
+                FIRST,
+                second(
+                    on_postgresql("CREATE TYPE mood AS ENUM ('ok')"),
+                    on_postgresql("DROP TYPE mood"),
+                ),
+                second(on_postgresql("ALTER TYPE mood ADD VALUE 'meh'"), "    pass", "r2", "r3"),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        frozenset({"postgresql"}),
     ),
     "d-enum-type-left-behind": (
         History(

@@ -1,32 +1,34 @@
-"""Describe a database's whole schema in a few catalog queries, to compare it between steps.
+"""Snapshots of a database's schema, table by table, to compare it between the stairway's steps.
 
-The stairway takes a snapshot before and after every step, so each must cost one round trip or
-a handful, whatever the number of tables: SQLAlchemy's inspector would read table by table.
-Each server's own catalog gives its canonical text (PostgreSQL's pg_get_constraintdef,
-MySQL's COLUMN_TYPE), so two snapshots of one database are equal exactly when the schemas are.
-SQLite keeps each table's CREATE statement, which fixes its schema: equal statements are equal
-schemas, and only tables whose statement changed are described column by column (through
-SQLite's pragmas, in a scratch in-memory database), so a table rebuilt by batch mode with the
-same schema in other words is no difference. Alembic's and the bookkeeping tables are left out.
+A full snapshot describes every table (tests/schema_descriptions.py). The stairway takes one
+before and after every step, so describing all tables each time would make the walk quadratic
+in the history's length. SchemaWatch instead records the SQL each step sends and describes
+again only the tables it names (tests/ddl_targets.py), plus the tables whose foreign keys refer
+to those (a renamed parent or column shows in its children's descriptions); a statement it
+cannot attribute makes it describe everything. Alembic's and the bookkeeping tables are left out.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from app.migrations.bookkeeping import include_name
+from tests.ddl_targets import changed_by
+from tests.schema_descriptions import (
+    Description,
+    all_names,
+    describe,
+    index_tables,
+    referenced_tables,
+)
 
-Snapshot = dict[str, frozenset[tuple]]
-
-SQLITE_STATEMENTS = {
-    "statements": "SELECT tbl_name, type, name, sql FROM sqlite_master"
-    " WHERE name NOT LIKE 'sqlite_%'"
-}
 SQLITE_DETAILS = {
-    "tables": "SELECT tbl_name, type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
     # hidden: 2 or 3 marks a generated column (its expression lives only in the table's SQL).
     "columns": "SELECT m.name, c.name, c.type, c.[notnull], c.dflt_value, c.pk, c.hidden"
     " FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type = 'table'",
@@ -35,72 +37,123 @@ SQLITE_DETAILS = {
     " WHERE m.type = 'table' GROUP BY m.name, i.name",
     "foreign keys": "SELECT m.name, f.id, f.[table], f.[from], f.[to], f.on_update, f.on_delete"
     " FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
+    "objects": "SELECT tbl_name, type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
 }
-POSTGRESQL = {
-    "relations": "SELECT relname, relkind FROM pg_class"
-    " WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r','p','v','m','S')",
-    "columns": "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-    " pg_get_expr(d.adbin, d.adrelid), a.attgenerated, a.attidentity"
-    " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-    " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-    " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r','p','v','m')"
-    " AND a.attnum > 0 AND NOT a.attisdropped",
-    "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
-    " FROM pg_constraint WHERE connamespace = current_schema()::regnamespace",
-    "indexes": "SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x"
-    " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
-    " WHERE t.relnamespace = current_schema()::regnamespace",
-    # Enum types outlive the tables that use them: a downgrade must drop them itself.
-    "types": "SELECT t.typname, string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)"
-    " FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid"
-    " WHERE t.typnamespace = current_schema()::regnamespace GROUP BY t.typname",
-}
-MYSQL = {
-    "tables": "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES"
-    " WHERE TABLE_SCHEMA = DATABASE()",
-    "columns": "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,"
-    " GENERATION_EXPRESSION FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()",
-    "indexes": "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME"
-    " FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()",
-    "keys": "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME,"
-    " REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE"
-    " WHERE TABLE_SCHEMA = DATABASE()",
-    "checks": "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE"
-    " FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()",
-}
-QUERIES = {"sqlite": SQLITE_STATEMENTS, "postgresql": POSTGRESQL, "mysql": MYSQL, "mariadb": MYSQL}
 
 
-def schema_snapshot(connection: Connection) -> Snapshot:
-    """Every table, column, default, key, index and (PostgreSQL) enum type, as sets of rows."""
-    snapshot = {}
-    for kind, sql in QUERIES[connection.dialect.name].items():
-        rows = connection.exec_driver_sql(sql).fetchall()
-        # Row 0 names the table (or type); a bookkeeping table's rows say nothing of the models.
-        snapshot[kind] = frozenset(tuple(row) for row in rows if is_model_table(str(row[0])))
-    if connection.in_transaction():
-        connection.commit()
-    return snapshot
+@dataclass(frozen=True)
+class Snapshot:
+    """A schema as table (or ``type NAME``) -> description, on one kind of database."""
+
+    dialect: str
+    tables: Mapping[str, Description]
+
+    def table_names(self) -> set[str]:
+        return {name for name in self.tables if not name.startswith("type ")}
 
 
-def is_model_table(name: str) -> bool:
+def is_model_object(name: str) -> bool:
+    if name.startswith("type "):
+        return True
     return name != "alembic_version" and include_name(name, "table", {})
 
 
-def snapshot_tables(snapshot: Snapshot) -> set[str]:
-    """The tables a snapshot holds."""
-    if "statements" in snapshot:
-        return {row[0] for row in snapshot["statements"] if row[1] == "table"}
-    return {row[0] for row in snapshot["columns"]}
+def described(connection: Connection, names: set[str]) -> dict[str, Description]:
+    """Describe ``names``, leaving out Alembic's and the bookkeeping tables; commit the reads."""
+    descriptions = describe(connection, {name for name in names if is_model_object(name)})
+    if connection.in_transaction():
+        connection.commit()
+    return descriptions
 
 
-def sqlite_details(statements: frozenset[tuple], tables: set[str]) -> Snapshot:
-    """Describe ``tables`` column by column from their CREATE statements, as SQLite reads them."""
+def schema_snapshot(connection: Connection) -> Snapshot:
+    """Every table, view, sequence and (PostgreSQL) enum type, described afresh."""
+    return Snapshot(connection.dialect.name, described(connection, all_names(connection)))
+
+
+@functools.cache
+def parents(description: Description) -> frozenset[str]:
+    return referenced_tables(description)
+
+
+class SchemaWatch:
+    """The schema of one connection as last described, kept current step by step."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.recording = False
+        self.statements: list[str] = []
+        event.listen(connection, "before_cursor_execute", self.record)
+        self.snapshot = schema_snapshot(connection)
+
+    def record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if self.recording:
+            self.statements.append(statement)
+
+    def refresh(self) -> Snapshot:
+        """Describe again what the statements recorded since the last refresh may have changed."""
+        statements, self.statements = self.statements, []
+        tables = self.snapshot.tables
+        dialect = self.connection.dialect.name
+        changed = changed_by(statements, dialect, index_tables(tables))
+        if changed is None:
+            self.snapshot = schema_snapshot(self.connection)
+            return self.snapshot
+        if dialect == "sqlite":  # SQLite's names ignore case
+            lowered = {name.lower() for name in changed}
+            changed |= {name for name in tables if name.lower() in lowered}
+        changed |= {name for name, description in tables.items() if parents(description) & changed}
+        current = {name: value for name, value in tables.items() if name not in changed}
+        current.update(described(self.connection, changed))
+        self.snapshot = Snapshot(dialect, current)
+        return self.snapshot
+
+    def close(self) -> None:
+        event.remove(self.connection, "before_cursor_execute", self.record)
+
+
+def describe_changes(before: Snapshot, after: Snapshot) -> list[str]:
+    """List, per table, what one snapshot has that the other lacks, in readable lines."""
+    old, new = before.tables, after.tables
+    names = sorted(
+        name for name in old.keys() | new.keys() if old.get(name) is not new.get(name)
+        and old.get(name) != new.get(name)
+    )
+    if before.dialect == "sqlite":
+        return sqlite_changes(old, new, names)
+    changes = []
+    for name in names:
+        lost = old.get(name, frozenset()) - new.get(name, frozenset())
+        gained = new.get(name, frozenset()) - old.get(name, frozenset())
+        lines = [f"{row[0]} lost {row[1:]}" for row in sorted(lost, key=repr)]
+        lines += [f"{row[0]} gained {row[1:]}" for row in sorted(gained, key=repr)]
+        changes.append(f"{name}: {'; '.join(lines)}")
+    return changes
+
+
+def sqlite_changes(old: Mapping, new: Mapping, names: list[str]) -> list[str]:
+    """Compare SQLite's tables column by column: batch mode may rebuild a table in other words."""
+    if not names:
+        return []
+    before = sqlite_details([old[name] for name in names if name in old])
+    after = sqlite_details([new[name] for name in names if name in new])
+    changes: dict[str, list[str]] = defaultdict(list)
+    for kind in SQLITE_DETAILS:
+        for row in sorted(before[kind] - after[kind], key=repr):
+            changes[str(row[0])].append(f"{kind} lost {row[1:]}")
+        for row in sorted(after[kind] - before[kind], key=repr):
+            changes[str(row[0])].append(f"{kind} gained {row[1:]}")
+    return [f"{name}: {'; '.join(lines)}" for name, lines in sorted(changes.items())]
+
+
+def sqlite_details(descriptions: list[Description]) -> dict[str, frozenset[tuple]]:
+    """Describe tables column by column from their CREATE statements, as SQLite reads them."""
     scratch = sqlite3.connect(":memory:")
     try:
+        rows = [row for description in descriptions for row in description]
         # Tables first: an index's statement needs its table.
-        for _table, _kind, _name, sql in sorted(statements, key=lambda row: row[1] != "table"):
-            if sql and _table in tables:
+        for _kind, _name, sql in sorted(rows, key=lambda row: row[0] != "table"):
+            if sql:
                 scratch.execute(sql)
         return {
             kind: frozenset(tuple(row) for row in scratch.execute(sql))
@@ -108,21 +161,3 @@ def sqlite_details(statements: frozenset[tuple], tables: set[str]) -> Snapshot:
         }
     finally:
         scratch.close()
-
-
-def describe_changes(before: Snapshot, after: Snapshot) -> list[str]:
-    """List, per table, what one snapshot has that the other lacks, in readable lines."""
-    if "statements" in before:
-        changed = {row[0] for row in before["statements"] ^ after["statements"]}
-        if not changed:
-            return []
-        before = sqlite_details(before["statements"], changed)
-        after = sqlite_details(after["statements"], changed)
-    changes: dict[str, list[str]] = defaultdict(list)
-    for kind in before:
-        old, new = before[kind], after[kind]
-        for row in sorted(old - new, key=repr):
-            changes[str(row[0])].append(f"{kind} lost {row[1:]}")
-        for row in sorted(new - old, key=repr):
-            changes[str(row[0])].append(f"{kind} gained {row[1:]}")
-    return [f"{name}: {'; '.join(lines)}" for name, lines in sorted(changes.items())]

@@ -5,8 +5,9 @@ tables get a row (tests/sample_rows.py) and the schema is snapshotted (tests/sch
 so a downgrade must give back exactly the schema its upgrade started from. The walk is one run
 of env.py (one lock, one connection) with the migration context's DDL memo emptied before each
 step: that memo is what lets a second CREATE TABLE skip an enum type it "already created", so
-without it a step sees the database as a fresh `inv db.upgrade` would. The cost per revision is
-a few queries whatever the history's length: the walk stays linear.
+without it a step sees the database as a fresh `inv db.upgrade` would. The snapshots describe
+again only the tables each step's statements name, so the cost per revision is a few queries
+whatever the history's length: the walk stays linear.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import Connection
 from app.migrations.irreversible import IrreversibleMigration
 from tests.conftest import alembic_config_on
 from tests.sample_rows import seed_tables
-from tests.schema_snapshot import Snapshot, describe_changes, schema_snapshot, snapshot_tables
+from tests.schema_snapshot import SchemaWatch, Snapshot, describe_changes, schema_snapshot
 
 
 @dataclass
@@ -34,7 +35,7 @@ class StairwayWalk:
     broken_foreign_keys: list[str] = field(default_factory=list)
     irreversible: list[str] = field(default_factory=list)
     reached: set[str] = field(default_factory=set)
-    snapshot_at_end: Snapshot = field(default_factory=dict)
+    snapshot_at_end: Snapshot | None = None
     doing: str = ""
 
 
@@ -57,33 +58,34 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
     revisions = list(reversed(list(script.walk_revisions("base", "heads"))))
     irreversible = {r.revision for r in revisions if declares_itself_irreversible(r)}
     revision_map = script.revision_map
+    watch = SchemaWatch(connection)
 
     def stairway_steps(heads, context: MigrationContext) -> Iterator[MigrationStep]:
         # Runs between migrations, when no transaction is open; each yield runs one migration.
-        before = schema_snapshot(connection)
+        before = watch.snapshot
         seeded: set[str] = set()
         for revision in revisions:
             name = f"revision {revision.revision} ({(revision.doc or '').strip()})"
             up = MigrationStep.upgrade_from_script(revision_map, revision)
             down = MigrationStep.downgrade_from_script(revision_map, revision)
             walk.doing = f"{name}: inserting a row into each table before the upgrade"
-            fresh = snapshot_tables(before) - seeded
+            fresh = before.table_names() - seeded
             seed_tables(connection, fresh)
             seeded |= fresh
-            yield from one_step(context, walk, f"{name}: upgrade", up)
+            yield from one_step(context, watch, walk, f"{name}: upgrade", up)
             note_broken_foreign_keys(connection, walk, f"{name}'s upgrade")
             if revision.revision in irreversible:
                 walk.irreversible.append(name)
             else:
-                yield from one_step(context, walk, f"{name}: downgrade", down)
+                yield from one_step(context, watch, walk, f"{name}: downgrade", down)
                 note_broken_foreign_keys(connection, walk, f"{name}'s downgrade")
-                changes = describe_changes(before, schema_snapshot(connection))
+                changes = describe_changes(before, watch.refresh())
                 if changes:
                     walk.unrestored.append(f"{name}'s downgrade: {' | '.join(changes)}")
-                yield from one_step(context, walk, f"{name}: upgrade again", up)
-            before = schema_snapshot(connection)
+                yield from one_step(context, watch, walk, f"{name}: upgrade again", up)
+            before = watch.refresh()
             # A table a step dropped and made again is empty: it gets a fresh row next time.
-            seeded &= snapshot_tables(before)
+            seeded &= before.table_names()
         walk.doing = ""
 
     config = alembic_config_on(connection)
@@ -95,16 +97,26 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
             walk.failure = f"{walk.doing} failed: {type(error).__name__}: {reason}"
             if connection.in_transaction():
                 connection.rollback()
+        finally:
+            watch.close()
     walk.reached = set(MigrationContext.configure(connection).get_current_heads())
     walk.snapshot_at_end = schema_snapshot(connection)
     return walk
 
 
-def one_step(context: MigrationContext, walk: StairwayWalk, doing: str, step: MigrationStep):
-    """Yield ``step`` to the migration context with nothing remembered from earlier steps."""
+def one_step(
+    context: MigrationContext, watch: SchemaWatch, walk: StairwayWalk, doing: str, step
+) -> Iterator[MigrationStep]:
+    """Yield ``step`` to the migration context with nothing remembered from earlier steps.
+
+    The watch records the statements sent from here until the context asks for the next step:
+    the migration's own and the bookkeeping that ends it.
+    """
     walk.doing = doing
     context.impl.memo.clear()
+    watch.recording = True
     yield step
+    watch.recording = False
 
 
 def note_broken_foreign_keys(connection: Connection, walk: StairwayWalk, after: str) -> None:
