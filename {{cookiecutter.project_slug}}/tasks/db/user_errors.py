@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import signal
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from invoke import Context, Exit
 from tasks.db.interruptions import SIGNAL_EXIT_CODES, Terminated, interrupted_line, signals_raise
 from tasks.db.invoke_defaults import export_invoke_defaults
 from tasks.db.startup import import_migration_libraries
+from tasks.uncaught_errors import silence_closed_stdout
 
 TRACEBACK_VARIABLE = "INV_TRACEBACK"
 TRACEBACK_HINT = f"set {TRACEBACK_VARIABLE}=1 for the full traceback"
@@ -175,9 +175,7 @@ def error_line(error: BaseException) -> str:
 
 def end_quietly_on_closed_pipe() -> Exit:
     """Stop writing to a reader that has gone (`inv db.upgrade --sql | head`), without noise."""
-    # Python's documented recipe: point stdout at devnull so the exit flush cannot fail again.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    silence_closed_stdout()
     return Exit(code=0)
 
 
