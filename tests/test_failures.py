@@ -17,15 +17,9 @@ from pathlib import Path
 
 import pytest
 from baked_project import BakedProject
-from safety_revisions import start, write_revision
+from safety_revisions import SLEEPING, start, write_revision
 
 SECRET = "Sup3r-Secret"
-SLEEPING = """\
-    import time
-
-    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
-    print("started", flush=True)
-    time.sleep(60)"""
 FAILING = """\
     op.create_table("made", sa.Column("id", sa.Integer, primary_key=True))
     op.execute("SELECT * FROM no_such_table")"""
