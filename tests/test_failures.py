@@ -201,6 +201,19 @@ def test_revision_without_a_message_writes_nothing(
     assert not list((project.path / "app/migrations/versions").glob("*.py"))
 
 
+def test_revision_without_ruff_is_written_unformatted_with_a_note(project: BakedProject) -> None:
+    (ruff,) = project.venv.glob("lib/python*/site-packages/ruff")
+    hidden = ruff.with_name("ruff-hidden")
+    ruff.rename(hidden)  # as in a project installed without its dev extra
+    try:
+        completed = project.inv("db.revision", "-m", "Add users table", "--empty")
+    finally:
+        hidden.rename(ruff)
+    assert "note: ruff is not installed" in completed.stdout
+    (written,) = (project.path / "app/migrations/versions").glob("*.py")
+    assert f"Created revision {written.name.split('_')[2]}" in completed.stdout
+
+
 def test_help_after_any_task_name_shows_its_help(project: BakedProject) -> None:
     listing = project.inv("--list").stdout.split()
     tasks = [word for word in listing if word.startswith("db.") or word in ("test", "lint")]
