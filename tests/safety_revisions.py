@@ -102,3 +102,10 @@ KILLED_HALF_WAY = """\
     time.sleep(600)"""
 SECOND_TABLE = """\
     op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))"""
+# Changes the schema, says so on stdout, then sleeps until a signal stops it.
+SLEEPING = """\
+    import time
+
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    print("started", flush=True)
+    time.sleep(60)"""

@@ -6,6 +6,7 @@ into one kind of failure and checks the line it prints, the exit code and the st
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -16,15 +17,9 @@ from pathlib import Path
 
 import pytest
 from baked_project import BakedProject
-from safety_revisions import start, write_revision
+from safety_revisions import SLEEPING, start, write_revision
 
 SECRET = "Sup3r-Secret"
-SLEEPING = """\
-    import time
-
-    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
-    print("started", flush=True)
-    time.sleep(60)"""
 FAILING = """\
     op.create_table("made", sa.Column("id", sa.Integer, primary_key=True))
     op.execute("SELECT * FROM no_such_table")"""
@@ -206,6 +201,19 @@ def test_revision_without_a_message_writes_nothing(
     assert not list((project.path / "app/migrations/versions").glob("*.py"))
 
 
+def test_revision_without_ruff_is_written_unformatted_with_a_note(project: BakedProject) -> None:
+    (ruff,) = project.venv.glob("lib/python*/site-packages/ruff")
+    hidden = ruff.with_name("ruff-hidden")
+    ruff.rename(hidden)  # as in a project installed without its dev extra
+    try:
+        completed = project.inv("db.revision", "-m", "Add users table", "--empty")
+    finally:
+        hidden.rename(ruff)
+    assert "note: ruff is not installed" in completed.stdout
+    (written,) = (project.path / "app/migrations/versions").glob("*.py")
+    assert f"Created revision {written.name.split('_')[2]}" in completed.stdout
+
+
 def test_help_after_any_task_name_shows_its_help(project: BakedProject) -> None:
     listing = project.inv("--list").stdout.split()
     tasks = [word for word in listing if word.startswith("db.") or word in ("test", "lint")]
@@ -249,6 +257,28 @@ def test_protected_environment_names_compare_case_insensitively(project: BakedPr
 def test_empty_protected_list_is_refused(project: BakedProject, setting: str) -> None:
     line = one_error_line(project, "inv", "db.downgrade", INVOKE_DB_PROTECTED_ENVIRONMENTS=setting)
     assert "protected environment list is empty" in line
+
+
+def test_protected_list_from_the_environment_overrides_a_yaml_list(project: BakedProject) -> None:
+    (project.path / "invoke.yaml").write_text(
+        "db:\n  protected_environments: [production, staging]\n"
+    )
+    staging_only = {"INVOKE_DB_PROTECTED_ENVIRONMENTS": "qa,staging"}
+    completed = project.inv("db.downgrade", env={**staging_only, "APP_ENV": "production"})
+    assert "Nothing to revert" in completed.stdout
+    line = one_error_line(project, "inv", "db.downgrade", **staging_only, APP_ENV="Staging")
+    assert "refusing to downgrade a Staging database" in line
+    line = one_error_line(project, "inv", "db.downgrade", INVOKE_DB_PROTECTED_ENVIRONMENTS="")
+    assert "protected environment list is empty" in line
+
+
+def test_environment_variable_invoke_cannot_convert_is_named_in_one_line(
+    project: BakedProject,
+) -> None:
+    (project.path / "invoke.yaml").write_text("db:\n  migration_lock_timeout: 30\n")
+    line = one_error_line(project, "inv", "db.current", INVOKE_DB_MIGRATION_LOCK_TIMEOUT="abc")
+    assert "environment variable INVOKE_DB_MIGRATION_LOCK_TIMEOUT" in line
+    assert "db.migration_lock_timeout" in line
 
 
 def test_raw_alembic_downgrade_and_stamp_need_confirmation_on_a_protected_database(
@@ -317,6 +347,26 @@ def test_sql_output_cut_short_by_its_reader_ends_quietly(project: BakedProject) 
     stderr = inv.stderr.read()
     assert inv.wait(timeout=30) == 0, stderr
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+@pytest.mark.parametrize("arguments", [("db.upgrade", "--help"), ("--list",)])
+def test_help_and_task_list_written_to_a_closed_pipe_end_quietly(
+    project: BakedProject, arguments: tuple[str, ...]
+) -> None:
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before inv writes, as `| head -1` can be
+    try:
+        completed = subprocess.run(
+            [project.executable("inv"), *arguments],
+            cwd=project.path,
+            env=project.environment(),
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        os.close(writer)
+    assert completed.stderr == "", completed.stderr
 
 
 def test_infinite_lock_timeout_is_refused(project: BakedProject) -> None:

@@ -75,3 +75,24 @@ def test_supported_combination_from_a_replay_file_bakes(tmp_path: Path) -> None:
     project = tmp_path / "out" / "replayed_service"
     assert "aiomysql" in (project / "pyproject.toml").read_text()
     assert not (project / "Makefile").exists()
+
+
+@pytest.mark.parametrize(
+    "answer, last_line",
+    [
+        ("database=postgres", "but the choices are ['sqlite', 'postgresql', 'mysql']."),
+        ("use_async=maybe", "maybe provided for variable use_async could not be converted"),
+    ],
+)
+def test_command_line_answer_cookiecutter_refuses_creates_nothing_as_documented(
+    tmp_path: Path, answer: str, last_line: str
+) -> None:
+    command = [venv_executable(DEV_VENV, "cookiecutter"), "--no-input", "-o", tmp_path]
+    completed = subprocess.run([*command, TEMPLATE_ROOT, answer], capture_output=True, text=True)
+    assert completed.returncode == 1
+    assert last_line in completed.stderr.strip().splitlines()[-1]
+    assert not list(tmp_path.iterdir())
+    # cookiecutter refuses before any template code runs: the README says so rather than promise
+    # one line.
+    readme = " ".join((TEMPLATE_ROOT / "README.md").read_text().split())
+    assert f"`{answer}`" in readme

@@ -91,3 +91,47 @@ def test_database_errors_never_show_the_password(
     completed = safety_project.run("inv", "db.upgrade", env={"DATABASE_URL": missing})
     assert completed.returncode == 1 and "Traceback" not in completed.stderr
     assert_no_password(completed.stdout + completed.stderr)
+
+
+# A test of the baked project that fails with the password in its locals, its exception and its
+# captured output.
+LEAKING_TEST = """\
+import logging
+
+from sqlalchemy import create_engine
+
+from app.settings import get_settings
+
+
+def test_connects_to_an_unreachable_server():
+    url = get_settings().database_url
+    print("connecting to", url)
+    logging.getLogger("tests").warning("connecting to %s", url)
+    with create_engine(url).connect():
+        pass
+
+
+def test_fails_naming_the_url():
+    url = get_settings().database_url
+    raise AssertionError(f"cannot use {url}")
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("python", "-m", "pytest"), ("python", "-m", "pytest", "--showlocals"), ("inv", "test")],
+)
+def test_failed_baked_tests_never_print_the_password(
+    safety_project: BakedProject, command: tuple[str, ...]
+) -> None:
+    (safety_project.path / "tests/test_leaks.py").write_text(LEAKING_TEST)
+    url = "postgresql+psycopg://u:S3cretPW@127.0.0.1:1/x"
+    arguments = ["tests/test_leaks.py", "-p", "no:cacheprovider"]
+    if command[0] == "inv":
+        arguments = ["--", "--showlocals", *arguments]
+    environment = {"DATABASE_URL": url, "TEST_DATABASE_URL": url}
+    completed = safety_project.run(*command, *arguments, env=environment)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0 and "2 failed" in output, output
+    assert "S3cretPW" not in output
+    assert "u:***@127.0.0.1" in output

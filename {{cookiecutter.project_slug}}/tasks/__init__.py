@@ -9,6 +9,12 @@ from pathlib import Path
 
 from invoke import Collection
 
+from tasks import uncaught_errors
+
+# First, so that even the checks below and invoke's own work (help, environment variables)
+# end in one line rather than a traceback.
+uncaught_errors.install()
+
 # A global `inv` (pipx, the system's) runs these tasks with a Python that lacks the project's
 # libraries: say how to reach the project's own before any task fails on an import.
 if importlib.util.find_spec("alembic") is None:
@@ -29,4 +35,7 @@ if APP_SPEC is None or Path(APP_SPEC.origin or "").resolve().parent != CHECKOUT_
 
 from tasks import db, lint, test  # noqa: E402 - only once the environment is known to fit
 
+# invoke reads its INVOKE_* variables after importing the tasks, and cannot read a
+# comma-separated value into a setting invoke.yaml gives as a YAML list: take ours first.
+db.protection.take_protected_list_from_environment()
 ns = Collection(db, test.test, lint.lint, lint.format_code)

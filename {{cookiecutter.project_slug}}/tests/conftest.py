@@ -26,6 +26,9 @@ from app.migrations.scratch_database import (
 )
 from app.settings import DatabaseUrlError, get_settings, with_driver
 
+# Failure reports never show a database password (tests/password_redaction.py).
+pytest_plugins = ["tests.password_redaction"]
+
 
 def server_url() -> URL | None:
     """The server the tests create their databases on, or None for temporary SQLite files."""

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import importlib.util
 from argparse import Namespace
 from pathlib import Path
+from typing import Any
 
 from alembic.config import Config
 
 from app.settings import PROJECT_ROOT, running_from_checkout
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+
+class ProjectConfig(Config):
+    """Alembic's config, minus post-write hooks whose module is not installed.
+
+    ruff formats each new revision but comes with the `dev` extra only; without it the revision
+    is written unformatted (`inv db.revision` says so) rather than written and then failed on.
+    """
+
+    skipped_hook_modules: tuple[str, ...] = ()
+
+    def get_hooks_list(self) -> list[Any]:
+        hooks = super().get_hooks_list()
+        missing = {
+            hook["module"]
+            for hook in hooks
+            if hook.get("type") == "module" and importlib.util.find_spec(hook["module"]) is None
+        }
+        self.skipped_hook_modules = tuple(sorted(missing))
+        return [hook for hook in hooks if hook.get("module") not in missing]
 
 
 def build_alembic_config(*, autogenerate: bool = False, quiet: bool = False) -> Config:
@@ -24,10 +46,10 @@ def build_alembic_config(*, autogenerate: bool = False, quiet: bool = False) -> 
     # whether it was started by `alembic ...` or by `inv db.*`.
     cmd_opts = Namespace(autogenerate=autogenerate, quiet=quiet, x=None)
     if not running_from_checkout():
-        config = Config(cmd_opts=cmd_opts)
+        config = ProjectConfig(cmd_opts=cmd_opts)
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         return config
-    return Config(
+    return ProjectConfig(
         file_=PROJECT_ROOT / "alembic.ini",
         toml_file=PROJECT_ROOT / "pyproject.toml",
         cmd_opts=cmd_opts,

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from app.migrations import autogenerate_review, bookkeeping, environment_record, transactions
 from app.migrations.config import database_url
+from app.migrations.interruptions import interruptible_run
 from app.migrations.lock import hold_migration_lock, lock_holder_name, lock_timeout_seconds
 from app.migrations.protection import refuse_unconfirmed_raw_command
 from app.migrations.revision_ids import check_revision_id
@@ -102,6 +103,9 @@ def run_migrations_offline() -> None:
 def run_migrations_on(connection: Connection) -> None:
     """Run migrations on an open connection, holding the migration lock throughout."""
     with ExitStack() as run:
+        # Ctrl-C stops a migration at once but never its bookkeeping once it ran to its end;
+        # raw `alembic` then prints inv's one line (app/migrations/interruptions.py).
+        run.enter_context(interruptible_run(config, context.script))
         # Raw `alembic downgrade`/`stamp` on a protected database need `-x confirm=ENV`
         # (addition 7; app/migrations/protection.py); `inv` tasks guard themselves.
         refuse_unconfirmed_raw_command(config, connection, context.get_x_argument(True))

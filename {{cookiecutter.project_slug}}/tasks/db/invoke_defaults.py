@@ -2,6 +2,7 @@
 
 env.py also runs under raw `alembic`, so it reads MIGRATION_LOCK_TIMEOUT from the environment
 and `.env`; `invoke.yaml` (`db.migration_lock_timeout`) supplies the project default under both.
+It reads INVOKE_DB_PROTECTED_ENVIRONMENTS too, which the tasks hide from invoke as it starts.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ LOCK_TIMEOUT_VARIABLE = "MIGRATION_LOCK_TIMEOUT"
 
 
 def export_invoke_defaults(c: Context) -> None:
-    """Export `db.migration_lock_timeout` unless the environment or `.env` already set it."""
+    """Export `db.migration_lock_timeout` unless already set; give back the protected list."""
+    from tasks.db.protection import restore_protected_list_variable
+
+    restore_protected_list_variable()
     timeout = c.config.get("db", {}).get("migration_lock_timeout")
     if timeout is None or os.environ.get(LOCK_TIMEOUT_VARIABLE):
         return

@@ -38,6 +38,16 @@ def report_written(written: Any) -> None:
     print(f"Created revision {written.revision}: {shown}")
 
 
+def report_skipped_formatting(config: Any) -> None:
+    """Say in one line that the revision was left unformatted, when its formatter is missing."""
+    missing = getattr(config, "skipped_hook_modules", ())
+    if missing:
+        print(
+            f"note: {', '.join(missing)} is not installed (the dev extra), so the revision was"
+            " not formatted; `python -m pip install -e '.[dev]'`, then `inv format`"
+        )
+
+
 @task(
     help={
         "message": "What the revision does, e.g. 'Add users table' (becomes part of the file name)",
@@ -76,6 +86,7 @@ def revision(
         raise
     if written:
         report_written(written)
+        report_skipped_formatting(config)
     for advice in by_hand:
         print(f"warning: {advice}")
     if not written and by_hand:

@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from invoke import Context, Exit
+
+# invoke's name for `db.protected_environments` (prefix INVOKE_, dots as underscores); app/ is
+# not imported for it, since the tasks package reads it as `inv --list` starts.
+PROTECTED_VARIABLE = "INVOKE_DB_PROTECTED_ENVIRONMENTS"
+# INVOKE_DB_PROTECTED_ENVIRONMENTS as the shell gave it, taken before invoke reads its variables.
+protected_list_from_environment: str | None = None
+
+
+def take_protected_list_from_environment() -> None:
+    """Read the protected list's variable before invoke does, and hide it from invoke.
+
+    invoke would refuse to read a comma-separated value into a setting that invoke.yaml gives as
+    a YAML list (UncastableEnvVar, before any task runs); read here, the variable wins either way.
+    """
+    global protected_list_from_environment  # noqa: PLW0603 - read once, before invoke starts
+    protected_list_from_environment = os.environ.pop(PROTECTED_VARIABLE, None)
+
+
+def restore_protected_list_variable() -> None:
+    """Give the variable back once invoke has read its settings, for raw `alembic` and hooks."""
+    if protected_list_from_environment is not None:
+        os.environ[PROTECTED_VARIABLE] = protected_list_from_environment
+
+
+def protected_list_setting(c: Context) -> str | list[str] | None:
+    """The protected list in effect: the environment's, else invoke config's (invoke.yaml)."""
+    if protected_list_from_environment is not None:
+        return protected_list_from_environment
+    return c.config.db.protected_environments
 
 
 def confirm_destructive(c: Context, action: str, yes: bool) -> None:
@@ -32,7 +62,7 @@ def protected_environment_of_database(c: Context) -> str | None:
     from app.migrations.protection import protected_environment, protected_names
     from app.settings import get_settings
 
-    protected = protected_names(c.config.db.protected_environments)
+    protected = protected_names(protected_list_setting(c))
     current = get_settings().environment.value
     if protected_environment(current, None, protected):
         # No need to ask the database: APP_ENV alone is enough to refuse.

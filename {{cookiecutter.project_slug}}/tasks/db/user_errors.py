@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import os
-import signal
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -19,9 +17,9 @@ from typing import Any
 
 from invoke import Context, Exit
 
-from tasks.db.interruptions import SIGNAL_EXIT_CODES, Terminated, interrupted_line, signals_raise
 from tasks.db.invoke_defaults import export_invoke_defaults
 from tasks.db.startup import import_migration_libraries
+from tasks.uncaught_errors import silence_closed_stdout
 
 TRACEBACK_VARIABLE = "INV_TRACEBACK"
 TRACEBACK_HINT = f"set {TRACEBACK_VARIABLE}=1 for the full traceback"
@@ -175,9 +173,7 @@ def error_line(error: BaseException) -> str:
 
 def end_quietly_on_closed_pipe() -> Exit:
     """Stop writing to a reader that has gone (`inv db.upgrade --sql | head`), without noise."""
-    # Python's documented recipe: point stdout at devnull so the exit flush cannot fail again.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    silence_closed_stdout()
     return Exit(code=0)
 
 
@@ -190,11 +186,14 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(task_body)
     def run_task(c: Context, *args: Any, **kwargs: Any) -> Any:
+        import_migration_libraries()
+        # Here, not at module level: `inv --list` must not pay for importing app.migrations.
+        from app.migrations.interruptions import Terminated, exit_code_and_line, signals_raise
+
         try:
             with signals_raise(), warnings.catch_warnings():
                 # Alembic warns before its KeyError for a missing revision; we explain that.
                 warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
-                import_migration_libraries()
                 export_invoke_defaults(c)
                 return task_body(c, *args, **kwargs)
         except Exit:
@@ -204,9 +203,8 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
         except (KeyboardInterrupt, Terminated) as error:
             if os.environ.get(TRACEBACK_VARIABLE):
                 raise
-            interrupt = signal.SIGINT if isinstance(error, KeyboardInterrupt) else signal.SIGTERM
-            line = interrupted_line(error, interrupt.name)
-            raise Exit(line, code=SIGNAL_EXIT_CODES[interrupt]) from None
+            code, line = exit_code_and_line(error)
+            raise Exit(line, code=code) from None
         except Exception as error:
             if os.environ.get(TRACEBACK_VARIABLE):
                 raise

@@ -1,0 +1,105 @@
+"""Ctrl-C stops a migration promptly in sync and async bakes, under `inv` and raw `alembic`, and
+never turns a migration that ran to its end into a half-applied one (docs/failures.md)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from baked_project import BakedProject
+from safety_revisions import SLEEPING, start, write_revision
+from servers import SERVER_DRIVERS, ServerDatabase
+
+# Sends itself SIGINT as Alembic records the migration, after its last statement has run.
+INTERRUPTS_ITS_BOOKKEEPING = """\
+    import os
+    import signal
+
+    op.create_table("finished", sa.Column("id", sa.Integer, primary_key=True))
+
+    def interrupt_bookkeeping(connection, cursor, statement, *args):
+        if "alembic_version" in statement and not interrupt_bookkeeping.sent:
+            interrupt_bookkeeping.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+
+    interrupt_bookkeeping.sent = False
+    sa.event.listen(op.get_bind(), "before_cursor_execute", interrupt_bookkeeping)"""
+COMMANDS = {"inv": ("inv", "db.upgrade"), "alembic": ("alembic", "upgrade", "head")}
+
+
+@pytest.fixture(scope="session")
+def async_installed_project(cookies_session) -> BakedProject:
+    """An async bake (use_async=yes) installed with its dev extra and the server drivers."""
+    result = cookies_session.bake(extra_context={"use_async": "yes"})
+    assert result.exit_code == 0, result.exception
+    path = Path(result.project_path)
+    return BakedProject.installed_snapshot(path, *SERVER_DRIVERS, "aiomysql>=0.2")
+
+
+@pytest.fixture(params=["sync", "async"])
+def any_project(request) -> Iterator[BakedProject]:
+    """A sync bake (the safety tests' one) and an async bake, each reset after the test."""
+    name = "safety_installed_project" if request.param == "sync" else "async_installed_project"
+    project: BakedProject = request.getfixturevalue(name)
+    yield project
+    project.restore_snapshot()
+
+
+def plain_url(database: ServerDatabase) -> str:
+    """The database's URL without a driver, so each bake picks its own (blocking or asyncio)."""
+    scheme, rest = database.url.split("://", 1)
+    return f"{scheme.split('+')[0]}://{rest}"
+
+
+def after_first(project: BakedProject, revision: str, upgrade: str) -> None:
+    """Write an empty first revision and ``revision`` after it, with ``upgrade`` as its body."""
+    write_revision(project, "first", None, "    pass")
+    write_revision(project, revision, "first", upgrade)
+
+
+@pytest.mark.parametrize("runner", list(COMMANDS))
+def test_ctrl_c_stops_a_migration_promptly_and_says_what_it_left(
+    any_project: BakedProject, database: ServerDatabase, runner: str
+) -> None:
+    after_first(any_project, "slow", SLEEPING)
+    running = start(any_project, *COMMANDS[runner], DATABASE_URL=plain_url(database))
+    assert running.stdout is not None
+    assert running.stdout.readline().strip() == "started"
+    interrupted = time.monotonic()
+    running.send_signal(signal.SIGINT)
+    _, stderr = running.communicate(timeout=60)
+    assert time.monotonic() - interrupted < 10
+    assert running.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    if database.kind == "mysql":
+        state = "MySQL/MariaDB cannot roll DDL back; slow may be half-applied"
+    else:
+        state = "rolled back; the database is still at first"
+    assert f"error: SIGINT stopped migration slow; {state}" in stderr, stderr
+    assert database.revisions() == {"first"}
+
+
+@pytest.mark.parametrize("runner", list(COMMANDS))
+def test_migration_that_ran_to_its_end_is_never_reported_half_applied(
+    any_project: BakedProject, database: ServerDatabase, runner: str
+) -> None:
+    after_first(any_project, "second", INTERRUPTS_ITS_BOOKKEEPING)
+    url = plain_url(database)
+    completed = any_project.run(*COMMANDS[runner], env={"DATABASE_URL": url})
+    assert completed.returncode == 130, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert "error: SIGINT stopped the task; each finished migration stays applied" in (
+        completed.stderr
+    )
+    assert database.revisions() == {"second"}
+    status = any_project.run("inv", "db.status", env={"DATABASE_URL": url})
+    assert "half-applied" not in status.stdout + status.stderr
+    assert status.returncode != 7, status.stdout
+
+
+if sys.platform == "win32":  # pragma: no cover - signals and bare venv paths are POSIX here
+    pytestmark = pytest.mark.skip("POSIX only")
