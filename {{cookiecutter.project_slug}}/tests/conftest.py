@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, pool
 from sqlalchemy.orm import Session
@@ -25,6 +24,7 @@ from app.migrations.scratch_database import (
     scratch_database,
 )
 from app.settings import DatabaseUrlError, get_settings, with_driver
+from tests.plain_upgrade import PlainUpgrade, running_upgrade
 
 # Failure reports never show a database password (tests/password_redaction.py).
 pytest_plugins = ["tests.password_redaction"]
@@ -127,12 +127,24 @@ def alembic_config(connection: Connection) -> Config:
 
 
 @pytest.fixture(scope="session")
-def migrated_connection(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Connection]:
+def plain_upgrade(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlainUpgrade]:
+    """A fresh database being upgraded to head by `python -m app.migrations upgrade`."""
+    directory = tmp_path_factory.mktemp("migrated")
+    with fresh_database(directory) as url, running_upgrade(url, directory) as upgrade:
+        yield upgrade
+
+
+@pytest.fixture(scope="session")
+def migrated_connection(plain_upgrade: PlainUpgrade) -> Iterator[Connection]:
     """A connection to one database migrated to head, shared by every test of the run."""
-    with fresh_database(tmp_path_factory.mktemp("migrated")) as url, connection_to(url) as conn:
-        command.upgrade(alembic_config_on(conn), "head")
-        conn.commit()
+    plain_upgrade.wait()
+    with connection_to(plain_upgrade.url) as conn:
         yield conn
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the stairway's tests first: the plain upgrade goes on beside it (plain_upgrade.py)."""
+    items.sort(key=lambda item: "stairway" not in getattr(item, "fixturenames", ()))
 
 
 @contextmanager

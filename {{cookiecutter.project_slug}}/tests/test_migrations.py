@@ -1,7 +1,8 @@
 """The migrations in app/migrations/versions apply, revert cleanly and match the models.
 
 Two walks over the history, each on a fresh database, are shared by the tests: a plain upgrade
-from base to head (conftest's migrated_connection, which db_session uses too), and the
+from base to head by `python -m app.migrations upgrade` in a process of its own (conftest's
+migrated_connection, which db_session uses too; it runs while the stairway walks), and the
 stairway (tests/stairway.py: each revision up, down and up again, each step run as
 `inv db.upgrade` / `inv db.downgrade` would run it, with a row in every table and the schema
 compared around every step). The history is read once, and each step costs a few queries
@@ -18,6 +19,7 @@ from sqlalchemy import Connection
 from app.migrations.config import build_alembic_config
 from app.migrations.drift import model_drift
 from tests.conftest import connection_to, fresh_database
+from tests.plain_upgrade import PlainUpgrade
 from tests.schema_snapshot import describe_changes, schema_snapshot
 from tests.stairway import StairwayWalk, walk_stairway
 
@@ -29,8 +31,13 @@ def script() -> ScriptDirectory:
 
 
 @pytest.fixture(scope="module")
-def stairway(tmp_path_factory: pytest.TempPathFactory, script: ScriptDirectory) -> StairwayWalk:
-    """Walk each revision up, down and up again on a fresh database."""
+def stairway(
+    tmp_path_factory: pytest.TempPathFactory, script: ScriptDirectory, plain_upgrade: PlainUpgrade
+) -> StairwayWalk:
+    """Walk each revision up, down and up again on a fresh database.
+
+    Asking for plain_upgrade starts it first, so the plain upgrade runs while the stairway walks.
+    """
     with fresh_database(tmp_path_factory.mktemp("stairway")) as url, connection_to(url) as conn:
         return walk_stairway(conn, script)
 
