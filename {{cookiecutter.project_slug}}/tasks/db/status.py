@@ -64,7 +64,7 @@ def print_table(state: MigrationStatus) -> None:
     if state.drift is None:
         print("drift:   not checked until the database is at head and can migrate")
     else:
-        print(f"drift:   {'; '.join(state.drift) or 'none'}")
+        print(f"drift:   {'; '.join(state.drift.lines) or 'none'}")
     print_drift_sides(state.sides)
     print(f"status:  {state.verdict}")
 
@@ -76,4 +76,4 @@ def print_drift_sides(sides: DriftSides) -> None:
     if sides.database is not None:
         print(f"database: against its revision rebuilt: {'; '.join(sides.database) or 'same'}")
     if sides.models is not None:
-        print(f"models:  against the migrations: {'; '.join(sides.models) or 'same'}")
+        print(f"models:  against the migrations: {'; '.join(sides.models.lines) or 'same'}")
