@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.migrations.config import build_alembic_config
+    from app.migrations.revision_ids import refusing_duplicate_revision_ids
 
     try:
         config = build_alembic_config()
@@ -41,10 +42,11 @@ def main(argv: list[str] | None = None) -> int:
             # `alembic` command does, so a deploy log shows each migration.
             logging.basicConfig(format="%(levelname)-5.5s [%(name)s] %(message)s")
             logging.getLogger("alembic").setLevel(logging.INFO)
-        if arguments.command == "upgrade":
-            command.upgrade(config, arguments.revision)
-        else:
-            command.current(config)
+        with refusing_duplicate_revision_ids():
+            if arguments.command == "upgrade":
+                command.upgrade(config, arguments.revision)
+            else:
+                command.current(config)
     except (CommandError, SQLAlchemyError, ImportError) as error:
         print(f"error: {arguments.command} failed: {safe_reason(error)}", file=sys.stderr)
         return 1

@@ -195,8 +195,13 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
                 # Alembic warns before its KeyError for a missing revision; we explain that.
                 warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
                 import_migration_libraries()
-                export_invoke_defaults(c)
-                return task_body(c, *args, **kwargs)
+                from app.migrations.revision_ids import refusing_duplicate_revision_ids
+
+                # Every task that reads the history reads it through here: one id in two files
+                # fails as that, before any advice built on the confused history.
+                with refusing_duplicate_revision_ids():
+                    export_invoke_defaults(c)
+                    return task_body(c, *args, **kwargs)
         except Exit:
             raise
         except BrokenPipeError:
