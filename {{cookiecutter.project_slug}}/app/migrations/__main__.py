@@ -55,16 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def safe_reason(error: BaseException) -> str:
     """The first line of what went wrong, without the password; never raises."""
-    try:
-        from app.settings import get_settings, redact_password
+    from app.migrations.driver_errors import error_reason
 
-        original = getattr(error, "orig", None) or error
-        reason = (str(original).strip().splitlines() or [type(error).__name__])[0]
-        if isinstance(error, ModuleNotFoundError):
-            reason = f"the module {error.name!r} is not installed; install it into this environment"
-        return redact_password(reason, get_settings().database.value)
-    except Exception:  # noqa: BLE001 - the message may hold the password we failed to remove
-        return f"{type(error).__name__} (its message is not shown: it could hold the password)"
+    if isinstance(error, ModuleNotFoundError):
+        return f"the module {error.name!r} is not installed; install it into this environment"
+    return error_reason(error)
 
 
 if __name__ == "__main__":

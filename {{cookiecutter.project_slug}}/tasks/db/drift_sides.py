@@ -62,6 +62,7 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from app.migrations.driver_errors import error_reason
     from app.migrations.scratch_database import ScratchDatabaseRefused, scratch_database
 
     try:
@@ -70,8 +71,7 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     except ScratchDatabaseRefused as refused:
         return DriftSides(None, None, skipped=f"cannot create a scratch database ({refused})")
     except (CommandError, SQLAlchemyError) as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        reason = f"the migrations fail on an empty scratch database ({first_line})"
+        reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
         return DriftSides(None, None, skipped=reason)
 
 

@@ -22,6 +22,7 @@ class StatusExit(enum.IntEnum):
     DRIFT = 3
     SEVERAL_HEADS = 4
     UNREACHABLE = 5
+    REFUSED = 10
     UNKNOWN_REVISION = 6
     HALF_APPLIED = 7
     EDITED_REVISION = 8
