@@ -174,3 +174,22 @@ def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
     error = one_error_line(check.stderr)
     assert f"applied revision(s) {FIRST} were edited" in error and "db.revision" not in error
     assert "alembic_revision_checksums" in database.tables()
+
+
+def test_one_revision_id_in_two_files_is_named_by_every_task_instead_of_merge_advice(
+    project: BakedProject,
+) -> None:
+    # The history is read the same way whatever the database: SQLite stands for all three.
+    first = write_revision(project, FIRST, None, NOTHING)
+    project.inv("db.upgrade")
+    copy = first.with_name("copy_of_first.py")
+    copy.write_text(first.read_text())
+
+    for task in [*REVISION_TASKS, ("db.status",), ("db.merge", "-m", "Merge"), ("db.heads",)]:
+        error = one_error_line(project.inv(*task, code=1).stderr)
+        assert f"revision id {FIRST} is declared by 2 files" in error, (task, error)
+        assert first.name in error and copy.name in error and "new id" in error, (task, error)
+        assert "inv db.merge" not in error, (task, error)
+    deployed = project.run("python", "-m", "app.migrations", "upgrade")
+    assert deployed.returncode == 1
+    assert f"revision id {FIRST} is declared by 2 files" in one_error_line(deployed.stderr)

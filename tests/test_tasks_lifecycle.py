@@ -229,7 +229,7 @@ def test_wait_on_a_server_without_the_database_says_how_to_create_it(
     if absent_database.kind == "sqlite":
         pytest.skip("SQLite has no server to wait for")
     completed = inv(safety_project, absent_database, "db.wait")
-    assert "the database does not exist yet: `inv db.create`" in completed.stdout
+    assert "the database does not exist yet: create it with `inv db.create`" in completed.stdout
 
 
 @pytest.mark.parametrize(

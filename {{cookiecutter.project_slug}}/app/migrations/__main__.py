@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.migrations.config import build_alembic_config
+    from app.migrations.revision_ids import refusing_duplicate_revision_ids
 
     try:
         config = build_alembic_config()
@@ -41,10 +42,11 @@ def main(argv: list[str] | None = None) -> int:
             # `alembic` command does, so a deploy log shows each migration.
             logging.basicConfig(format="%(levelname)-5.5s [%(name)s] %(message)s")
             logging.getLogger("alembic").setLevel(logging.INFO)
-        if arguments.command == "upgrade":
-            command.upgrade(config, arguments.revision)
-        else:
-            command.current(config)
+        with refusing_duplicate_revision_ids():
+            if arguments.command == "upgrade":
+                command.upgrade(config, arguments.revision)
+            else:
+                command.current(config)
     except (CommandError, SQLAlchemyError, ImportError) as error:
         print(f"error: {arguments.command} failed: {safe_reason(error)}", file=sys.stderr)
         return 1
@@ -53,16 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def safe_reason(error: BaseException) -> str:
     """The first line of what went wrong, without the password; never raises."""
-    try:
-        from app.settings import get_settings, redact_password
+    from app.migrations.driver_errors import error_reason
 
-        original = getattr(error, "orig", None) or error
-        reason = (str(original).strip().splitlines() or [type(error).__name__])[0]
-        if isinstance(error, ModuleNotFoundError):
-            reason = f"the module {error.name!r} is not installed; install it into this environment"
-        return redact_password(reason, get_settings().database.value)
-    except Exception:  # noqa: BLE001 - the message may hold the password we failed to remove
-        return f"{type(error).__name__} (its message is not shown: it could hold the password)"
+    if isinstance(error, ModuleNotFoundError):
+        return f"the module {error.name!r} is not installed; install it into this environment"
+    return error_reason(error)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,6 @@ db.check`, `inv db.status`, the baked tests), so a revision holds exactly the dr
 from __future__ import annotations
 
 import logging
-import re
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -21,8 +17,6 @@ logger = logging.getLogger("alembic.env")
 # compare_server_default: a changed server default is drift, on every database.
 COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": True}
 
-# Alembic warns, and writes nothing, when a change is one it cannot express as an operation.
-CANNOT_WRITE = re.compile(r"Computed default on (?P<table>\S+)\.(?P<column>\S+) cannot be modified")
 # Spellings one database reflects for what a model wrote another way (MariaDB: `false` is `0`,
 # `now()` is `current_timestamp()`); seen as equal, they are no drift.
 SAME_DEFAULT = {
@@ -51,28 +45,6 @@ def prepare_comparison(dialect_name: str) -> None:
                 "alembic-postgresql-enum is not installed: changes to enum types go unseen;"
                 " `pip install alembic-postgresql-enum` (PostgreSQL bakes depend on it)"
             )
-
-
-@contextmanager
-def collecting_unwritable_changes() -> Iterator[list[str]]:
-    """Collect, as advice, each change Alembic detects but cannot write into a revision."""
-    found: list[str] = []
-    with warnings.catch_warnings(record=True) as caught:
-        # "always": a second comparison in the same process must see the warning again.
-        warnings.filterwarnings("always", message="Computed default on", category=UserWarning)
-        yield found
-    for warning in caught:
-        match = CANNOT_WRITE.search(str(warning.message))
-        if match is None:
-            warnings.warn_explicit(
-                warning.message, warning.category, warning.filename, warning.lineno
-            )
-            continue
-        found.append(
-            f"change the generated expression of {match['table']}.{match['column']}"
-            " (autogenerate cannot write it): write it by hand in a revision"
-            " (`inv db.revision --empty -m ...`), dropping the column and adding it again"
-        )
 
 
 def review_operations(script: Any, dialect: Any) -> None:

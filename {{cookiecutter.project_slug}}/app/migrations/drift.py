@@ -2,26 +2,63 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from app.migrations.unwritable_changes import HAND_WRITTEN_REVISION, collecting_unwritable_changes
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
-def model_drift(connection: Connection) -> list[str]:
-    """Describe each difference between the models and the database, as autogenerate sees it.
+REVISION = '`inv db.revision -m "..."`'
 
-    Changes autogenerate cannot write (a generated column's expression) are listed too, with
+
+@dataclass(frozen=True)
+class ModelDrift:
+    """How the models differ from a database: what autogenerate writes, and what it cannot."""
+
+    # One line per operation a new revision from `inv db.revision` would hold.
+    written: list[str]
+    # One line per change autogenerate detects but cannot write, saying what to write by hand.
+    by_hand: list[str]
+
+    @property
+    def lines(self) -> list[str]:
+        return [*self.written, *self.by_hand]
+
+    @property
+    def advice(self) -> str:
+        """What to run for this drift: only commands that will do what is needed."""
+        if not self.by_hand:
+            return f"run {REVISION} to write a revision for them"
+        if not self.written:
+            # `inv db.revision` would write nothing and fail: the revision is the user's to write.
+            return (
+                "autogenerate cannot write these: write the revision by hand"
+                f" ({HAND_WRITTEN_REVISION})"
+            )
+        return (
+            f"run {REVISION}, then add to that revision by hand what autogenerate cannot write"
+            " (marked above)"
+        )
+
+
+def model_drift(connection: Connection) -> list[str]:
+    """Describe each difference between the models and the database, as autogenerate sees it."""
+    return read_model_drift(connection).lines
+
+
+def read_model_drift(connection: Connection) -> ModelDrift:
+    """Compare the models with the database the way autogenerate does, sorting what it can write.
+
+    Changes autogenerate cannot write (a generated column's expression) are kept apart, with
     what to write by hand: a check that passed over them would promise a revision never written.
     """
     from alembic.autogenerate import produce_migrations
     from alembic.runtime.migration import MigrationContext
 
-    from app.migrations.autogenerate_review import (
-        collecting_unwritable_changes,
-        comparison_options,
-        review_operations,
-    )
+    from app.migrations.autogenerate_review import comparison_options, review_operations
     from app.migrations.bookkeeping import include_name
     from app.models import Base
 
@@ -30,7 +67,7 @@ def model_drift(connection: Connection) -> list[str]:
     with collecting_unwritable_changes() as by_hand:
         script = produce_migrations(context, Base.metadata)
     review_operations(script, connection.dialect)
-    return [*describe_operations(script.upgrade_ops.ops), *by_hand]
+    return ModelDrift(written=describe_operations(script.upgrade_ops.ops), by_hand=by_hand)
 
 
 def describe_operations(operations: list[Any]) -> list[str]:

@@ -27,8 +27,10 @@ class ScratchDatabaseRefused(Exception):
 @contextmanager
 def scratch_database(server: URL, label: str) -> Iterator[URL]:
     """Create an empty database beside ``server``'s (a blocking URL); yield its URL; drop it."""
-    from sqlalchemy import create_engine, pool
     from sqlalchemy.exc import DBAPIError
+
+    from app.migrations.driver_errors import first_line
+    from app.migrations.server_databases import admin_engine, create_database_on, drop_database_on
 
     if server.get_backend_name() == "sqlite":
         with tempfile.TemporaryDirectory(prefix=f"{label}-") as directory:
@@ -37,45 +39,26 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     # Short enough for PostgreSQL's 63 and MySQL's 64 characters, unique per use, and starting
     # with the database's own name, so a grant on `app%` databases covers it.
     name = f"{(server.database or 'app')[:40]}_{label}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    quoted = admin.dialect.identifier_preparer.quote(name)
+    # Through the live database itself: its charset is the scratch one's, and a user who may
+    # connect only there still gets a scratch database.
+    admin = admin_engine(server)
     try:
         with admin.connect() as connection:
-            create = f"CREATE DATABASE {quoted}{same_character_set(connection)}"
-            connection.exec_driver_sql(create)
+            create_database_on(connection, name)
             if admin.dialect.name == "postgresql":
                 # A throwaway database needs no wait for the disk at each of its many commits.
+                quoted = admin.dialect.identifier_preparer.quote(name)
                 connection.exec_driver_sql(f"ALTER DATABASE {quoted} SET synchronous_commit = off")
     except DBAPIError as error:
         admin.dispose()
-        raise ScratchDatabaseRefused(driver_message(error)) from None
+        raise ScratchDatabaseRefused(first_line(error)) from None
     try:
         yield server.set(database=name)
     finally:
-        # FORCE closes sessions a failure may have left open (PostgreSQL 13 or newer).
-        force = " WITH (FORCE)" if admin.dialect.name == "postgresql" else ""
         with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}{force}")
+            # FORCE: sessions a failure left open must not keep the database alive.
+            drop_database_on(connection, name, force=True)
         admin.dispose()
-
-
-def driver_message(error: Exception) -> str:
-    """The server's own words for ``error``, first line only (PyMySQL's come as (code, text))."""
-    original = getattr(error, "orig", None) or error
-    texts = [argument for argument in original.args if isinstance(argument, str)]
-    return (texts[-1] if texts else str(original)).strip().splitlines()[0]
-
-
-def same_character_set(connection: Connection) -> str:
-    """On MySQL/MariaDB, the clause giving a new database the current one's charset."""
-    if connection.dialect.name != "mysql":
-        return ""
-    row = connection.exec_driver_sql(
-        "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME"
-        " FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()"
-    ).first()
-    # Column types carry their collation there: a different default would show as drift.
-    return f" CHARACTER SET {row[0]} COLLATE {row[1]}" if row else ""
 
 
 def alembic_config_on(connection: Connection) -> Config:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, MetaData
 
+    from app.migrations.drift import ModelDrift
+
 DATABASE_DIFFERS_ADVICE = (
     "the database is not what its revision builds (differences above): a revision was stamped"
     " without running, or the schema was changed by hand. Bring the database back: stamp the"
@@ -33,17 +35,17 @@ class DriftSides:
     # The live database against its own revision rebuilt; None when not compared.
     database: list[str] | None
     # The models against that rebuilt revision: what a new revision must hold; None likewise.
-    models: list[str] | None
+    models: ModelDrift | None
     # Why no scratch database could be built, when it could not.
     skipped: str | None = None
 
     @property
     def database_advice(self) -> str:
         """What to do when the database differs from its revision; the models' part too."""
-        if self.models:
+        if self.models and self.models.lines:
             return (
                 f"{DATABASE_DIFFERS_ADVICE}; the models differ from the migrations too: once the"
-                ' database matches, run `inv db.revision -m "..."`'
+                f" database matches, {self.models.advice}"
             )
         return f"{DATABASE_DIFFERS_ADVICE}; the models match, so write no revision for this"
 
@@ -60,6 +62,7 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from app.migrations.driver_errors import error_reason
     from app.migrations.scratch_database import ScratchDatabaseRefused, scratch_database
 
     try:
@@ -68,8 +71,7 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     except ScratchDatabaseRefused as refused:
         return DriftSides(None, None, skipped=f"cannot create a scratch database ({refused})")
     except (CommandError, SQLAlchemyError) as error:
-        first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        reason = f"the migrations fail on an empty scratch database ({first_line})"
+        reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
         return DriftSides(None, None, skipped=reason)
 
 
@@ -77,7 +79,7 @@ def compare_with_scratch(live: Connection, url: URL, revisions: list[str]) -> Dr
     from alembic import command
     from sqlalchemy import create_engine, event, pool
 
-    from app.migrations.drift import model_drift
+    from app.migrations.drift import read_model_drift
     from app.migrations.scratch_database import alembic_config_on
     from app.migrations.transactions import make_sqlite_ddl_transactional
 
@@ -91,7 +93,7 @@ def compare_with_scratch(live: Connection, url: URL, revisions: list[str]) -> Dr
             for revision in revisions:
                 command.upgrade(alembic_config_on(scratch), revision)
             built = reflect_migrated_schema(scratch)
-            models = model_drift(scratch)
+            models = read_model_drift(scratch)
     finally:
         engine.dispose()
     return DriftSides(database=database_differences(live, built), models=models)

@@ -95,7 +95,7 @@ def check(c: Context) -> None:
 
     from app.database import get_blocking_engine
     from app.migrations.config import build_alembic_config
-    from app.migrations.drift import model_drift
+    from app.migrations.drift import read_model_drift
     from app.migrations.revision_checksums import edited_revisions
     from tasks.db.database_state import require_movable_state
     from tasks.db.drift_sides import compare_drift_sides
@@ -112,8 +112,8 @@ def check(c: Context) -> None:
                 code=1,
             )
         edited = edited_revisions(connection, script)
-        differences = model_drift(connection)
-        if differences and not edited:
+        drift = read_model_drift(connection)
+        if drift.lines and not edited:
             # Drift may be the database's fault, not the models': rebuild its revision to see.
             sides = compare_drift_sides(connection, state.current)
     if edited:
@@ -125,22 +125,19 @@ def check(c: Context) -> None:
             " and make the change in a new revision",
             code=1,
         )
-    if not differences:
+    if not drift.lines:
         print("No changes: the models match the migrations.")
         return
     if sides.skipped:
         print(f"note: the database was {sides.skipped_line}", file=sys.stderr)
     if sides.database:
         print_differences("The database differs from what its revision builds:", sides.database)
-        if sides.models:
-            print_differences("The models differ from the migrations too:", sides.models)
+        if sides.models and sides.models.lines:
+            print_differences("The models differ from the migrations too:", sides.models.lines)
         raise Exit(f"error: {sides.database_advice}", code=1)
-    print_differences("The models differ from the migrations:", differences)
-    raise Exit(
-        'Run `inv db.revision -m "..."` to write a revision for them'
-        " (a change marked `autogenerate cannot write it` you write by hand).",
-        code=1,
-    )
+    print_differences("The models differ from the migrations:", drift.lines)
+    # The same advice as `inv db.status`, from the same reading of the drift.
+    raise Exit(f"{drift.advice[0].upper()}{drift.advice[1:]}.", code=1)
 
 
 def print_differences(heading: str, differences: list[str]) -> None:

@@ -11,7 +11,7 @@ from invoke import Context, Exit, task
 
 from tasks.db.migrate import YES_HELP
 from tasks.db.protection import confirm_destructive
-from tasks.db.user_errors import database_error_reason, exit_on_user_error, without_password
+from tasks.db.user_errors import exit_on_user_error, without_password
 
 if TYPE_CHECKING:
     from sqlalchemy import URL
@@ -24,7 +24,7 @@ RETRY_EVERY_SECONDS = 1.0
 @contextmanager
 def refusals_as_exit() -> Iterator[None]:
     """Turn a server's refusal (no rights, sessions connected) into an `error:` line."""
-    from tasks.db.server_admin import ServerRefused
+    from app.migrations.server_databases import ServerRefused
 
     try:
         yield
@@ -47,7 +47,7 @@ def create(c: Context) -> None:
 
 
 def create_if_missing() -> None:
-    from tasks.db.server_admin import create_database, database_exists, target_url
+    from app.migrations.server_databases import create_database, database_exists, target_url
 
     url = target_url()
     if database_exists(url):
@@ -63,7 +63,7 @@ def create_if_missing() -> None:
 def drop(c: Context, yes: bool = False) -> None:
     """Drop the database DATABASE_URL names, with every table and row in it."""
     from app.database import get_blocking_engine
-    from tasks.db.server_admin import database_exists, drop_database, target_url
+    from app.migrations.server_databases import database_exists, drop_database, target_url
 
     url = target_url()
     if not database_exists(url):
@@ -119,8 +119,9 @@ def setup(c: Context, yes: bool = False) -> None:
 @exit_on_user_error
 def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
     """Wait until the database server accepts connections (for containers and CI)."""
+    from app.migrations.server_databases import target_url
     from app.settings import hide_password
-    from tasks.db.server_admin import target_url
+    from tasks.db.connection_refusals import creation_advice
 
     url = target_url()
     if url.get_backend_name() == "sqlite":
@@ -138,7 +139,7 @@ def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
             return
         if problem.startswith("missing:"):
             print(f"The server of {shown} accepts connections (after {waited:.1f} s);", end=" ")
-            print("the database does not exist yet: `inv db.create` or `inv db.setup` makes it.")
+            print(f"the database does not exist yet: {creation_advice(url)}.")
             return
         if waited >= float(timeout):
             raise Exit(
@@ -157,7 +158,9 @@ def connection_problem(url: URL, within: float) -> str | None:
     from sqlalchemy import create_engine, pool
     from sqlalchemy.exc import DBAPIError
 
-    from tasks.db.server_admin import database_exists
+    from app.migrations.driver_errors import error_reason
+    from app.migrations.server_databases import database_exists
+    from tasks.db.connection_refusals import refusal_line
 
     # Each attempt gives up on its own, so a silent network cannot outlast the timeout.
     connect_args = {"connect_timeout": max(int(min(within, 5.0)), 2)}
@@ -166,10 +169,14 @@ def connection_problem(url: URL, within: float) -> str | None:
         with engine.connect():
             return None
     except DBAPIError as error:
-        reason = database_error_reason(error)
+        reason = error_reason(error)
     finally:
         engine.dispose()
     try:
         return "missing:" if not database_exists(url, **connect_args) else reason
-    except DBAPIError:
+    except DBAPIError as error:
+        refused = refusal_line(error, url)
+        if refused is not None:
+            # The server is up and has answered: waiting longer cannot change that answer.
+            raise Exit(f"error: {refused}", code=1) from None
         return reason

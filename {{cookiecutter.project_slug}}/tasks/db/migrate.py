@@ -64,9 +64,12 @@ def revision(
     from alembic import command
     from alembic.util import CommandError
 
-    from app.migrations.autogenerate_review import collecting_unwritable_changes
     from app.migrations.config import build_alembic_config
     from app.migrations.revision_ids import check_revision_id
+    from app.migrations.unwritable_changes import (
+        HAND_WRITTEN_REVISION,
+        collecting_unwritable_changes,
+    )
     from tasks.db.lint import review_written_revision
 
     if rev_id is not None:
@@ -90,7 +93,11 @@ def revision(
     for advice in by_hand:
         print(f"warning: {advice}")
     if not written and by_hand:
-        raise Exit("error: the models changed in ways autogenerate cannot write (above)", code=1)
+        raise Exit(
+            "error: the models changed in ways autogenerate cannot write (above), so nothing was"
+            f" written; write the revision by hand ({HAND_WRITTEN_REVISION})",
+            code=1,
+        )
     if not written:
         print("No changes detected in the models; no revision file written.")
         return

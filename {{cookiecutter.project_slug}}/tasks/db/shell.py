@@ -37,7 +37,7 @@ CLIENTS = {
 @exit_on_user_error
 def shell(c: Context) -> None:
     """Open the database's own client; arguments after -- go to it, stdin too."""
-    from tasks.db.server_admin import target_url
+    from app.migrations.server_databases import target_url
 
     url = target_url()
     backend = url.get_backend_name()

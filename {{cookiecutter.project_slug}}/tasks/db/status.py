@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from tasks.db.user_errors import database_error_reason, exit_on_user_error
+from tasks.db.user_errors import exit_on_user_error
 
 if TYPE_CHECKING:
     from tasks.db.drift_sides import DriftSides
@@ -23,7 +23,10 @@ def status(c: Context, json: bool = False) -> None:
 
     from app.database import get_blocking_engine
     from app.migrations.config import build_alembic_config
+    from app.migrations.driver_errors import error_reason
+    from app.migrations.server_databases import target_url
     from app.settings import get_settings, hide_password
+    from tasks.db.connection_refusals import refusal_line
     from tasks.db.status_report import StatusExit, read_status
 
     script = ScriptDirectory.from_config(build_alembic_config())
@@ -31,8 +34,12 @@ def status(c: Context, json: bool = False) -> None:
         with get_blocking_engine().connect() as connection:
             state = read_status(script, connection)
     except DBAPIError as error:
+        refused = refusal_line(error, target_url())
+        if refused is not None:
+            # The server answered: no wait or retry helps, so CI must not treat it as code 5.
+            raise Exit(f"error: {refused}", code=StatusExit.REFUSED) from None
         where = hide_password(get_settings().database_url)
-        reason = database_error_reason(error)
+        reason = error_reason(error)
         raise Exit(
             f"error: cannot reach the database at {where} ({reason}); check `inv db.url`",
             code=StatusExit.UNREACHABLE,
@@ -64,7 +71,7 @@ def print_table(state: MigrationStatus) -> None:
     if state.drift is None:
         print("drift:   not checked until the database is at head and can migrate")
     else:
-        print(f"drift:   {'; '.join(state.drift) or 'none'}")
+        print(f"drift:   {'; '.join(state.drift.lines) or 'none'}")
     print_drift_sides(state.sides)
     print(f"status:  {state.verdict}")
 
@@ -76,4 +83,4 @@ def print_drift_sides(sides: DriftSides) -> None:
     if sides.database is not None:
         print(f"database: against its revision rebuilt: {'; '.join(sides.database) or 'same'}")
     if sides.models is not None:
-        print(f"models:  against the migrations: {'; '.join(sides.models) or 'same'}")
+        print(f"models:  against the migrations: {'; '.join(sides.models.lines) or 'same'}")

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.migrations.drift import model_drift
+from app.migrations.drift import ModelDrift, read_model_drift
 from tasks.db.drift_sides import DriftSides, compare_drift_sides
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ class StatusExit(enum.IntEnum):
     DRIFT = 3
     SEVERAL_HEADS = 4
     UNREACHABLE = 5
+    REFUSED = 10
     UNKNOWN_REVISION = 6
     HALF_APPLIED = 7
     EDITED_REVISION = 8
@@ -32,7 +33,6 @@ class StatusExit(enum.IntEnum):
 STATUS_ADVICE = {
     StatusExit.UP_TO_DATE: "up to date",
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
-    StatusExit.DRIFT: 'the models changed without a revision: run `inv db.revision -m "..."`',
     StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
     StatusExit.EDITED_REVISION: (
         "applied revisions were edited since they ran here (listed above); the database keeps"
@@ -61,7 +61,7 @@ class MigrationStatus:
     heads: list[str]
     revisions: list[RevisionState]
     # None when the database is not at head: the comparison would only repeat what is pending.
-    drift: list[str] | None
+    drift: ModelDrift | None
     unknown: list[str] = field(default_factory=list)
     half_applied_after: str | None = None
     # Applied revisions whose file changed since it ran (app/migrations/revision_checksums.py).
@@ -85,7 +85,7 @@ class MigrationStatus:
             return StatusExit.EDITED_REVISION
         if self.sides.database:
             return StatusExit.DATABASE_DIFFERS
-        if self.drift:
+        if self.drift and self.drift.lines:
             return StatusExit.DRIFT
         return StatusExit.UP_TO_DATE
 
@@ -96,6 +96,10 @@ class MigrationStatus:
             return self.problem or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS:
             return self.sides.database_advice
+        if self.exit_code == StatusExit.DRIFT and self.drift is not None:
+            # The same advice as `inv db.check`: a change autogenerate cannot write is no
+            # reason to run `inv db.revision`, which would write nothing.
+            return f"the models changed without a revision: {self.drift.advice}"
         return STATUS_ADVICE[self.exit_code]
 
     def as_json(self) -> dict[str, Any]:
@@ -103,12 +107,12 @@ class MigrationStatus:
             "current": self.current,
             "heads": self.heads,
             "revisions": [vars(state) for state in self.revisions],
-            "drift": self.drift,
+            "drift": None if self.drift is None else self.drift.lines,
             "unknown_revisions": self.unknown,
             "half_applied_after": self.half_applied_after,
             "edited_revisions": self.edited,
             "database_differences": self.sides.database,
-            "model_differences": self.sides.models,
+            "model_differences": None if self.sides.models is None else self.sides.models.lines,
             "comparison_skipped": self.sides.skipped,
             "problem": self.problem,
             "exit_code": int(self.exit_code),
@@ -141,10 +145,14 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         for rev in script.walk_revisions()
     ]
     checkable = problem is None and state.at_head
-    drift = model_drift(connection) if checkable else None
+    drift = read_model_drift(connection) if checkable else None
     edited = edited_revisions(connection, script) if problem is None else []
     # Only drift pays for a scratch database: it decides which side the drift is on.
-    sides = compare_drift_sides(connection, state.current) if drift and not edited else None
+    sides = (
+        compare_drift_sides(connection, state.current)
+        if drift and drift.lines and not edited
+        else None
+    )
     return MigrationStatus(
         current=state.current,
         heads=state.heads,

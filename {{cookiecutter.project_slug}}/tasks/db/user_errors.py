@@ -76,8 +76,11 @@ def describe_user_error(error: BaseException) -> str | None:
     from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+    from app.migrations.driver_errors import error_reason
     from app.migrations.protection import EmptyProtectedList
+    from app.migrations.server_databases import target_url
     from app.settings import DatabaseUrlError, get_settings, hide_password
+    from tasks.db.connection_refusals import refusal_line
     from tasks.db.failed_migration import describe_failed_migration
 
     failed_migration = describe_failed_migration(error)
@@ -109,15 +112,12 @@ def describe_user_error(error: BaseException) -> str | None:
         reason = str(error).splitlines()[0]
         return f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); check it with `inv db.url`"
     if isinstance(error, DBAPIError):
+        refused = refusal_line(error, target_url())
+        if refused is not None:
+            return refused
         url = hide_password(get_settings().database.value)
-        return f"database error at {url}: {database_error_reason(error)}"
+        return f"database error at {url}: {error_reason(error)}"
     return None
-
-
-def database_error_reason(error: BaseException) -> str:
-    """The first line of what the database driver said, without the password."""
-    said = str(getattr(error, "orig", None) or error).strip().splitlines()
-    return without_password(said[0] if said else type(error).__name__)
 
 
 def describe_unexpected(error: BaseException) -> str:
@@ -194,8 +194,13 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
             with signals_raise(), warnings.catch_warnings():
                 # Alembic warns before its KeyError for a missing revision; we explain that.
                 warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
-                export_invoke_defaults(c)
-                return task_body(c, *args, **kwargs)
+                from app.migrations.revision_ids import refusing_duplicate_revision_ids
+
+                # Every task that reads the history reads it through here: one id in two files
+                # fails as that, before any advice built on the confused history.
+                with refusing_duplicate_revision_ids():
+                    export_invoke_defaults(c)
+                    return task_body(c, *args, **kwargs)
         except Exit:
             raise
         except BrokenPipeError:

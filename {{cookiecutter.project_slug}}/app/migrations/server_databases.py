@@ -1,4 +1,5 @@
-"""Find, create and drop the database a URL names, through its server's maintenance database.
+"""Find, create and drop databases: the one place that does, for `inv db.create`/`db.drop` and
+for the scratch databases status, check and the baked tests build.
 
 Our own few statements rather than SQLAlchemy-Utils (see docs/design_decisions.md): its
 `database_exists` reports a server that is down as a missing database, its drop waits on other
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy import URL, Connection
+    from sqlalchemy import URL, Connection, Engine
 
 # The database a PostgreSQL server always has, to connect to when the target may not exist.
 POSTGRESQL_MAINTENANCE_DATABASE = "postgres"
@@ -37,6 +38,17 @@ def target_url() -> URL:
     return make_url(get_settings().blocking_database_url)
 
 
+def admin_engine(url: URL, **connect_args: object) -> Engine:
+    """An autocommit engine on ``url`` that keeps no connection once disposed."""
+    from sqlalchemy import create_engine, pool
+
+    # NullPool (and dispose in the callers' finally): a failed CREATE or DROP must not leave a
+    # session behind, which would keep a database in use.
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool, connect_args=connect_args
+    )
+
+
 def sqlite_path(url: URL) -> Path | None:
     """The file of a SQLite URL, or None for an in-memory or URI-style database."""
     database = url.database
@@ -48,18 +60,10 @@ def sqlite_path(url: URL) -> Path | None:
 @contextmanager
 def maintenance_connection(url: URL, **connect_args: object) -> Iterator[Connection]:
     """An autocommit connection to ``url``'s server that does not need its database to exist."""
-    from sqlalchemy import create_engine, pool
-
     backend = url.get_backend_name()
     database = POSTGRESQL_MAINTENANCE_DATABASE if backend == "postgresql" else None
-    # NullPool and dispose in finally: a failed CREATE or DROP must not leave a session behind.
     # _replace, not set(): URL.set ignores None, which would keep the (maybe missing) database.
-    engine = create_engine(
-        url._replace(database=database),
-        isolation_level="AUTOCOMMIT",
-        poolclass=pool.NullPool,
-        connect_args=connect_args,
-    )
+    engine = admin_engine(url._replace(database=database), **connect_args)
     try:
         with engine.connect() as connection:
             yield connection
@@ -93,10 +97,33 @@ def create_database(url: URL) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             sqlite3.connect(path).close()
         return
-    with maintenance_connection(url) as connection:
-        quoted = connection.dialect.identifier_preparer.quote(url.database)
-        charset = " CHARACTER SET utf8mb4" if url.get_backend_name() == "mysql" else ""
-        run_refusable(connection, f"CREATE DATABASE {quoted}{charset}", "create databases")
+    with (
+        maintenance_connection(url) as connection,
+        refused_without_privilege(connection, "create databases"),
+    ):
+        create_database_on(connection, url.database or "")
+
+
+def create_database_on(connection: Connection, name: str) -> None:
+    """Create the database ``name`` on ``connection``'s server, in that database's charset.
+
+    On MySQL/MariaDB it takes the character set and collation of the database ``connection``
+    is in (column types carry their collation there, so a scratch database built otherwise
+    would show as drift), or utf8mb4 from a connection in none (`inv db.create`).
+    """
+    quoted = connection.dialect.identifier_preparer.quote(name)
+    connection.exec_driver_sql(f"CREATE DATABASE {quoted}{character_set(connection)}")
+
+
+def character_set(connection: Connection) -> str:
+    """The CHARACTER SET clause for a database created on ``connection``; none off MySQL."""
+    if connection.dialect.name != "mysql":
+        return ""
+    row = connection.exec_driver_sql(
+        "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME"
+        " FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()"
+    ).first()
+    return f" CHARACTER SET {row[0]} COLLATE {row[1]}" if row else " CHARACTER SET utf8mb4"
 
 
 def drop_database(url: URL) -> None:
@@ -111,8 +138,16 @@ def drop_database(url: URL) -> None:
     with maintenance_connection(url) as connection:
         if url.get_backend_name() == "postgresql":
             refuse_while_connected(connection, url.database)
-        quoted = connection.dialect.identifier_preparer.quote(url.database)
-        run_refusable(connection, f"DROP DATABASE {quoted}", "drop databases")
+        with refused_without_privilege(connection, "drop databases"):
+            drop_database_on(connection, url.database or "")
+
+
+def drop_database_on(connection: Connection, name: str, *, force: bool = False) -> None:
+    """Drop the database ``name`` if it exists; ``force`` ends PostgreSQL sessions still in it."""
+    quoted = connection.dialect.identifier_preparer.quote(name)
+    # FORCE (PostgreSQL 13 or newer) is for databases the caller owns alone, such as scratch ones.
+    forced = " WITH (FORCE)" if force and connection.dialect.name == "postgresql" else ""
+    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}{forced}")
 
 
 def refuse_while_connected(connection: Connection, database: str) -> None:
@@ -137,12 +172,13 @@ def refuse_while_connected(connection: Connection, database: str) -> None:
         )
 
 
-def run_refusable(connection: Connection, statement: str, what: str) -> None:
-    """Run a CREATE or DROP DATABASE, turning "permission denied" into a ServerRefused line."""
+@contextmanager
+def refused_without_privilege(connection: Connection, what: str) -> Iterator[None]:
+    """Turn a "permission denied" from a CREATE or DROP DATABASE into a ServerRefused line."""
     from sqlalchemy.exc import DBAPIError
 
     try:
-        connection.exec_driver_sql(statement)
+        yield
     except DBAPIError as error:
         if not lacks_privilege(error):
             raise
@@ -160,3 +196,31 @@ def lacks_privilege(error: Exception) -> bool:
         return True
     arguments = getattr(original, "args", ())
     return bool(arguments) and arguments[0] in MYSQL_ACCESS_DENIED
+
+
+def may_create_databases(url: URL) -> bool | None:
+    """Tell whether ``url``'s user may create its database; None when the server will not say."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    if url.get_backend_name() == "sqlite":
+        return True
+    if url.get_backend_name() == "postgresql":
+        query = text("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")
+    else:
+        # A global CREATE, or one on a pattern (`app%`) that covers the name.
+        query = text(
+            "SELECT COUNT(*) > 0 FROM information_schema.USER_PRIVILEGES"
+            " WHERE GRANTEE = :grantee AND PRIVILEGE_TYPE = 'CREATE'"
+            " UNION ALL SELECT COUNT(*) > 0 FROM information_schema.SCHEMA_PRIVILEGES"
+            " WHERE GRANTEE = :grantee AND PRIVILEGE_TYPE = 'CREATE' AND :name LIKE TABLE_SCHEMA"
+        )
+    try:
+        with maintenance_connection(url) as connection:
+            parameters = {}
+            if url.get_backend_name() == "mysql":
+                user, _, host = connection.scalar(text("SELECT CURRENT_USER()")).rpartition("@")
+                parameters = {"grantee": f"'{user}'@'{host}'", "name": url.database}
+            return any(connection.execute(query, parameters).scalars())
+    except DBAPIError:
+        return None

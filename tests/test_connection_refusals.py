@@ -1,0 +1,122 @@
+"""A server that answers but refuses (wrong password, unknown user, missing database, no rights)
+is named as such in one line with a fix that works, never reported as unreachable."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pymysql
+import pytest
+from baked_project import BakedProject
+from servers import ServerDatabase, connect_admin, with_database
+from test_safety_lock import one_error_line
+
+REFUSED, UNREACHABLE = 10, 5
+PASSWORD = "Refusal-Pw-7d1c"
+
+
+def with_user(url: str, user: str, password: str | None) -> str:
+    parts = urlsplit(url)
+    login = f"{user}:{password}" if password is not None else user
+    return urlunsplit(parts._replace(netloc=f"{login}@{parts.hostname}:{parts.port}"))
+
+
+@pytest.fixture
+def server(database: ServerDatabase) -> ServerDatabase:
+    if database.kind == "sqlite":
+        pytest.skip("SQLite has no server to refuse a user or a database")
+    return database
+
+
+@pytest.fixture
+def unprivileged_user(server: ServerDatabase) -> Iterator[str]:
+    """A user with a password and no right to create databases or to use ``server``'s."""
+    user = f"refusal_{secrets.token_hex(4)}"
+    admin = connect_admin(server.kind, server.url)
+    create, drop = {
+        "postgresql": (
+            f"CREATE ROLE {user} LOGIN NOCREATEDB PASSWORD '{PASSWORD}'",
+            f"DROP ROLE IF EXISTS {user}",
+        ),
+        "mysql": (
+            f"CREATE USER '{user}'@'%' IDENTIFIED BY '{PASSWORD}'",
+            f"DROP USER IF EXISTS '{user}'@'%'",
+        ),
+    }[server.kind]
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(create)
+        yield user
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(drop)
+        admin.close()
+
+
+def accepts(kind: str, url: str) -> bool:
+    try:
+        connect_admin(kind, url).close()
+    except (psycopg.Error, pymysql.Error):
+        return False
+    return True
+
+
+def refused(project: BakedProject, url: str, *task: str, code: int = 1) -> str:
+    """Run ``task`` on ``url``; return its one error line, checked free of the password."""
+    completed = project.inv(*task, code=code, env={"DATABASE_URL": url})
+    error = one_error_line(completed.stderr)
+    assert PASSWORD not in completed.stdout + completed.stderr
+    assert "cannot reach" not in error, error
+    return error
+
+
+def test_a_wrong_password_is_named_by_status_and_every_task(
+    safety_project: BakedProject, server: ServerDatabase, unprivileged_user: str
+) -> None:
+    url = with_user(server.url, unprivileged_user, PASSWORD + "x")
+    if accepts(server.kind, url):
+        pytest.skip(f"this {server.kind} server takes any password from here (pg_hba.conf: trust)")
+    error = refused(safety_project, url, "db.status", code=REFUSED)
+    assert f"refused user {unprivileged_user} with the password" in error
+    for task in [("db.upgrade",), ("db.create",), ("db.wait", "--timeout", "5")]:
+        assert refused(safety_project, url, *task) == error, task
+
+
+def test_an_unknown_user_is_named_by_status_and_every_task(
+    safety_project: BakedProject, server: ServerDatabase
+) -> None:
+    url = with_user(server.url, "nobody_" + secrets.token_hex(4), PASSWORD)
+    error = refused(safety_project, url, "db.status", code=REFUSED)
+    # MySQL and MariaDB answer a wrong password and an unknown user alike, on purpose.
+    assert "has no user nobody_" in error or "(a wrong password, or no such user" in error
+    assert refused(safety_project, url, "db.upgrade") == error
+
+
+def test_a_missing_database_is_named_with_db_create_which_then_works(
+    safety_project: BakedProject, server: ServerDatabase
+) -> None:
+    url = with_database(server.url, f"{urlsplit(server.url).path[1:]}_missing")
+    error = refused(safety_project, url, "db.status", code=REFUSED)
+    assert "_missing does not exist" in error and "create it with `inv db.create`" in error
+    assert refused(safety_project, url, "db.check") == error
+    try:
+        safety_project.inv("db.create", env={"DATABASE_URL": url})
+        safety_project.inv("db.status", env={"DATABASE_URL": url})
+    finally:
+        safety_project.inv("db.drop", "--yes", env={"DATABASE_URL": url})
+
+
+def test_a_user_without_rights_is_not_sent_to_db_create(
+    safety_project: BakedProject, server: ServerDatabase, unprivileged_user: str
+) -> None:
+    name = f"{urlsplit(server.url).path[1:]}_missing"
+    url = with_user(with_database(server.url, name), unprivileged_user, PASSWORD)
+    error = refused(safety_project, url, "db.status", code=REFUSED)
+    assert "inv db.create" not in error and "administrator" in error
+    waited = safety_project.inv("db.wait", env={"DATABASE_URL": url}).stdout
+    assert "inv db.create" not in waited and "administrator" in waited
+    # The advice was right: this user may not create it.
+    refused(safety_project, url, "db.create")
