@@ -11,7 +11,7 @@ could hide DDL) makes the answer None: "anything may have changed; describe ever
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 
 NAME = r'(?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[\w$]+)'
 QUALIFIED = rf"((?:{NAME}\.)?{NAME})"
@@ -48,21 +48,21 @@ COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 def unquote(name: str, dialect: str) -> str:
     """The stored name: the last part of a qualified name, unquoted (PostgreSQL folds case)."""
     last = re.findall(NAME, name)[-1]
-    if last[0] in "\"`[":
+    if last[0] in '"`[':
         return last[1:-1]
     return last.lower() if dialect == "postgresql" else last
 
 
 def changed_by(
-    statements: Iterable[str], dialect: str, index_tables: Mapping[str, str]
+    statements: Iterable[str], dialect: str, index_table: Callable[[str], str | None]
 ) -> set[str] | None:
     """The table names (and ``type NAME`` keys) ``statements`` may change, or None for all.
 
-    ``index_tables`` maps each index known before the statements ran to its table, so that a
-    DROP INDEX naming only the index can be attributed.
+    ``index_table`` names the table of an index that existed before the statements ran, so
+    that a DROP INDEX naming only the index can be attributed.
     """
     changed: set[str] = set()
-    indexes = dict(index_tables)
+    created_indexes: dict[str, str] = {}
     for statement in statements:
         text = " ".join(COMMENTS.sub(" ", statement).split())
         upper = text.upper()
@@ -70,10 +70,9 @@ def changed_by(
             if dialect == "postgresql" and upper.startswith("SELECT") and calls_unknown(text):
                 return None
             continue
-        if "CASCADE" in upper or ";" in text.rstrip(";") or upper.startswith("ALTER TYPE") and (
-            " RENAME " in upper
-        ):
-            # A renamed type or enum value shows in the columns and defaults that use it.
+        # A renamed type or enum value shows in the columns and defaults that use it.
+        renames_a_type = upper.startswith("ALTER TYPE") and " RENAME " in upper
+        if "CASCADE" in upper or ";" in text.rstrip(";") or renames_a_type:
             return None
         if RENAME_TABLE.match(upper):
             changed |= names_in(text[match_end(RENAME_TABLE, upper) :], dialect)
@@ -86,11 +85,12 @@ def changed_by(
         elif match := CREATE_INDEX.match(upper):
             table = unquote(text[match.start(2) : match.end(2)], dialect)
             if match.group(1):
-                indexes[unquote(text[match.start(1) : match.end(1)], dialect)] = table
+                created_indexes[unquote(text[match.start(1) : match.end(1)], dialect)] = table
             changed.add(table)
         elif match := INDEX_BY_NAME.match(upper):
             on = match.group(2) and unquote(text[match.start(2) : match.end(2)], dialect)
-            table = on or indexes.get(unquote(text[match.start(1) : match.end(1)], dialect))
+            index = unquote(text[match.start(1) : match.end(1)], dialect)
+            table = on or created_indexes.get(index) or index_table(index)
             if table is None:
                 return None
             changed.add(table)

@@ -8,16 +8,18 @@ from __future__ import annotations
 import datetime
 import itertools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Enum, Integer, inspect, select
+from sqlalchemy import Connection, Enum, Integer, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
 
 from tests.migration_rows import SAMPLE_VALUES
+from tests.schema_descriptions import Description
+from tests.table_shapes import table_shapes
 
 row_numbers = itertools.count(1)
 
@@ -26,23 +28,23 @@ class NoSampleValue(Exception):
     """A NOT NULL column whose type says nothing of what to put in it."""
 
 
-def seed_tables(connection: Connection, names: Iterable[str]) -> None:
-    """Insert one row into each table of ``names``, parents before children, and commit."""
+def seed_tables(
+    connection: Connection,
+    names: Iterable[str],
+    described: Mapping[str, Description] | None = None,
+) -> None:
+    """Insert one row into each table of ``names``, parents before children, and commit.
+
+    ``described`` (the stairway's snapshot) spares catalog queries where it suffices.
+    """
     names = sorted(name for name in names if SAMPLE_VALUES.get(name, {}) is not None)
     if not names:
         return
-    # Only the new tables are read, in one query per kind where the database allows it.
-    inspector = inspect(connection)
-    reflected = inspector.get_multi_columns(filter_names=names)
-    columns = {key[1]: value for key, value in reflected.items()}
-    keys = inspector.get_multi_pk_constraint(filter_names=names)
-    primary_keys = {key[1]: value["constrained_columns"] for key, value in keys.items()}
-    foreign_keys = {
-        key[1]: value for key, value in inspector.get_multi_foreign_keys(filter_names=names).items()
-    }
+    shapes = table_shapes(connection, names, described)
+    foreign_keys = {name: shape[2] for name, shape in shapes.items()}
     with foreign_keys_enforced(connection):
         for name in parents_first(names, foreign_keys):
-            table = SampleTable(name, columns[name], primary_keys[name], foreign_keys[name])
+            table = SampleTable(name, *shapes[name])
             row = table.sample_row(connection)
             target = sa_table(name, *(sa_column(key, table.types[key]) for key in row))
             connection.execute(target.insert().values(row))

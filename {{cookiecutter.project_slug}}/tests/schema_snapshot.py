@@ -95,7 +95,8 @@ class SchemaWatch:
         statements, self.statements = self.statements, []
         tables = self.snapshot.tables
         dialect = self.connection.dialect.name
-        changed = changed_by(statements, dialect, index_tables(tables))
+        # Which table an index is on matters only for a DROP INDEX naming the index alone.
+        changed = changed_by(statements, dialect, lambda index: index_tables(tables).get(index))
         if changed is None:
             self.snapshot = schema_snapshot(self.connection)
             return self.snapshot
@@ -116,8 +117,9 @@ def describe_changes(before: Snapshot, after: Snapshot) -> list[str]:
     """List, per table, what one snapshot has that the other lacks, in readable lines."""
     old, new = before.tables, after.tables
     names = sorted(
-        name for name in old.keys() | new.keys() if old.get(name) is not new.get(name)
-        and old.get(name) != new.get(name)
+        name
+        for name in old.keys() | new.keys()
+        if old.get(name) is not new.get(name) and old.get(name) != new.get(name)
     )
     if before.dialect == "sqlite":
         return sqlite_changes(old, new, names)

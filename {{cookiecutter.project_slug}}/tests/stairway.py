@@ -70,7 +70,7 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
             down = MigrationStep.downgrade_from_script(revision_map, revision)
             walk.doing = f"{name}: inserting a row into each table before the upgrade"
             fresh = before.table_names() - seeded
-            seed_tables(connection, fresh)
+            seed_tables(connection, fresh, before.tables)
             seeded |= fresh
             yield from one_step(context, watch, walk, f"{name}: upgrade", up)
             note_broken_foreign_keys(connection, walk, f"{name}'s upgrade")
