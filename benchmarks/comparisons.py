@@ -45,7 +45,8 @@ SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQ
 # What a default (SQLite) bake needs to run on them.
 SERVER_PACKAGES = ("psycopg[binary]>=3.2", "pymysql>=1.1", "alembic-postgresql-enum>=1.11")
 # The database the baseline upgrades, made afresh before each run; the tests make their own.
-BENCHMARK_DATABASE = "benchmark_upgrade"
+# One per run: two runs on one server (CI workers, a developer beside CI) never share it.
+BENCHMARK_DATABASE = f"benchmark_upgrade_{os.getpid()}"
 RECREATE_DATABASE = """
 import sys
 from sqlalchemy import create_engine, make_url

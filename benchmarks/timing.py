@@ -92,9 +92,10 @@ def run(project: BakedProject, command: Command) -> tuple[float, float]:
         command.after()
     if completed.returncode != 0:
         output = (completed.stderr.strip() or completed.stdout.strip()).splitlines()
-        # SQLAlchemy ends an error with a "(Background on this error at: URL)" line, which
-        # says nothing; the line before it names the error.
-        said = [line for line in output if not line.startswith("(Background on this error")]
+        # SQLAlchemy ends an error with "[SQL: ...]" and "(Background on this error at: URL)"
+        # lines, which say nothing of why; the line before them names the error.
+        trailers = ("(Background on this error", "[SQL: ", "[parameters: ")
+        said = [line for line in output if not line.startswith(trailers)]
         last_line = said[-1] if said else "(no output)"
         raise CommandFailed(f"exit {completed.returncode}: {last_line}")
     return seconds, cpu_seconds

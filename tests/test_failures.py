@@ -67,6 +67,36 @@ def test_unknown_scheme_is_named_with_the_supported_ones(project: BakedProject) 
 
 
 @pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite://", "in-memory SQLite"),
+        ("sqlite:///:memory:", "in-memory SQLite"),
+        ("sqlite:///file:x?mode=memory&uri=true", "in-memory SQLite"),
+        (f"postgresql://app:{SECRET}@127.0.0.1:1/", "names no database"),
+        (f"mysql://app:{SECRET}@127.0.0.1:1", "names no database"),
+    ],
+    ids=[
+        "sqlite-empty",
+        "sqlite-memory",
+        "sqlite-memory-uri",
+        "postgresql-no-name",
+        "mysql-no-name",
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [("inv", "db.upgrade"), ("inv", "db.status"), ("alembic", "current")]
+)
+def test_a_url_whose_migrations_would_be_lost_or_misplaced_is_refused(
+    project: BakedProject, url: str, expected: str, command: tuple[str, ...]
+) -> None:
+    # In-memory SQLite vanishes with the task; no database name reaches the server's default one.
+    completed = project.run(*command, env={"DATABASE_URL": url})
+    assert completed.returncode != 0, completed.stdout
+    assert expected in completed.stderr and "Traceback" not in completed.stderr
+    assert SECRET not in completed.stdout + completed.stderr
+
+
+@pytest.mark.parametrize(
     ("driver", "package"),
     [("mysql+mysqldb", "mysqlclient"), ("postgresql+psycopg2", "psycopg2-binary")],
 )

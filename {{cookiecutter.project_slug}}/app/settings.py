@@ -75,12 +75,14 @@ class Settings:
     @property
     def database_url(self) -> str:
         """The URL the app connects with, its driver picked for the app's (a)sync engine."""
-        return with_driver(self.database.value, use_async=USE_ASYNC)
+        url = check_names_a_lasting_database(self.database.value)
+        return with_driver(url, use_async=USE_ASYNC)
 
     @property
     def blocking_database_url(self) -> str:
         """The same database through a blocking driver, for tools that need one (tests)."""
-        return with_driver(self.database.value, use_async=False)
+        url = check_names_a_lasting_database(self.database.value)
+        return with_driver(url, use_async=False)
 
     def __repr__(self) -> str:
         # A URL may carry a password; a repr ends up in logs and tracebacks.
@@ -160,6 +162,29 @@ def check_database_url(url: str) -> str:
             " write % itself as %25"
         )
     return f"{backend}{plus}{driver}://{rest}"
+
+
+def check_names_a_lasting_database(url: str) -> str:
+    """Return ``url``; refuse one whose migrations would be lost or land in the wrong database.
+
+    In-memory SQLite is gone when the task that migrated it ends, and a server URL without a
+    database name connects to the server's own default database (PostgreSQL's `postgres`).
+    """
+    parsed = parse_url(check_database_url(url))
+    if parsed is None:
+        return url
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
+            raise DatabaseUrlError(
+                "DATABASE_URL names an in-memory SQLite database, which is gone when the task"
+                " ends; name a file, e.g. sqlite:///app.db"
+            )
+    elif not parsed.database:
+        raise DatabaseUrlError(
+            "DATABASE_URL names no database (nothing after the last /), so it would reach the"
+            " server's default one; add its name, e.g. postgresql://user@host:5432/my_service"
+        )
+    return url
 
 
 def with_driver(url: str, *, use_async: bool) -> str:
