@@ -209,3 +209,42 @@ def test_a_generated_revision_drops_a_parent_after_everything_that_refers_to_it(
     inv(safety_project, database, "db.downgrade", "--yes")
     inv(safety_project, database, "db.upgrade")
     assert "No changes" in inv(safety_project, database, "db.check")
+
+
+AUTHORS_AND_POSTS = """
+class Author(Base):
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("authors.id"), index=True)
+"""
+
+
+def test_a_foreign_key_with_its_own_index_is_dropped_and_reverted_on_every_database(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    # Autogenerate drops the index first, which MariaDB refuses while a foreign key needs it:
+    # the revisions drop the foreign key (or the table) first, and the baked tests pass.
+    set_models(safety_project, AUTHORS_AND_POSTS)
+    revise_and_upgrade(safety_project, database, "authors and posts")
+    set_models(
+        safety_project,
+        AUTHORS_AND_POSTS.replace(
+            '    author_id: Mapped[int] = mapped_column(sa.ForeignKey("authors.id"), index=True)\n',
+            "",
+        ),
+    )
+    revise_and_upgrade(safety_project, database, "drop the column")
+    set_models(safety_project)
+    revise_and_upgrade(safety_project, database, "drop the tables")
+    inv(safety_project, database, "db.downgrade", "-r", "base", "--yes")
+    inv(safety_project, database, "db.upgrade")
+    assert "No changes" in inv(safety_project, database, "db.check")
+    completed = baked_model_test(safety_project, database)
+    assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -48,13 +48,66 @@ def prepare_comparison(dialect_name: str) -> None:
 
 
 def review_operations(script: Any, dialect: Any) -> None:
-    """Drop server-default changes that are only spelling, and order table drops to apply."""
+    """Drop server-default changes that are only spelling, and order drops so they apply."""
     upgrade_ops, downgrade_ops = script.upgrade_ops, script.downgrade_ops
     reordered = forget_equivalent_server_defaults(upgrade_ops, dialect)
     reordered |= drop_tables_after_their_dependents(upgrade_ops)
+    reordered |= drop_foreign_keys_before_their_indexes(upgrade_ops)
     if reordered:
         # The downgrade is the upgrade reversed, as autogenerate itself makes it.
         upgrade_ops.reverse_into(downgrade_ops)
+    for operations in (upgrade_ops, downgrade_ops):
+        leave_indexes_to_their_table_drop(operations)
+
+
+def drop_rank(operation: Any) -> int | None:
+    """Where a drop goes among one table's drops: foreign keys, constraints, indexes, columns.
+
+    A foreign key goes before the index that serves it (MySQL/MariaDB refuse to drop an index
+    a foreign key needs), and both before the column they cover.
+    """
+    from alembic.operations import ops
+
+    if isinstance(operation, ops.DropConstraintOp):
+        return 0 if operation.constraint_type == "foreignkey" else 1
+    if isinstance(operation, ops.DropIndexOp):
+        return 2
+    if isinstance(operation, ops.DropColumnOp):
+        return 3
+    return None
+
+
+def drop_foreign_keys_before_their_indexes(upgrade_ops: Any) -> bool:
+    """Order each table's drops by drop_rank, its other operations staying where they are."""
+    from alembic.operations import ops
+
+    moved = False
+    for table_ops in upgrade_ops.ops:
+        if not isinstance(table_ops, ops.ModifyTableOps):
+            continue
+        slots = [i for i, op in enumerate(table_ops.ops) if drop_rank(op) is not None]
+        drops = [table_ops.ops[i] for i in slots]
+        ordered = sorted(drops, key=drop_rank)
+        if ordered != drops:
+            moved = True
+            for slot, operation in zip(slots, ordered, strict=True):
+                table_ops.ops[slot] = operation
+    return moved
+
+
+def leave_indexes_to_their_table_drop(operations: Any) -> None:
+    """Remove index drops of a table that the same operations drop: DROP TABLE drops them.
+
+    Dropping such an index first fails on MySQL/MariaDB when a foreign key needs it.
+    """
+    from alembic.operations import ops
+
+    dropped = {op.table_name for op in operations.ops if isinstance(op, ops.DropTableOp)}
+    for table_ops in list(operations.ops):
+        if isinstance(table_ops, ops.ModifyTableOps) and table_ops.table_name in dropped:
+            table_ops.ops = [op for op in table_ops.ops if not isinstance(op, ops.DropIndexOp)]
+            if not table_ops.ops:
+                operations.ops.remove(table_ops)
 
 
 def forget_equivalent_server_defaults(upgrade_ops: Any, dialect: Any) -> bool:
