@@ -43,7 +43,8 @@ class Revision:
             self.down,
             self.upgrade,
             self.downgrade,
-            imports="from app.migrations.irreversible import IrreversibleMigration",
+            imports="from app.migrations.irreversible import IrreversibleMigration\n\n"
+            'COLLATION = {"sqlite": "NOCASE", "postgresql": "C", "mysql": "utf8mb4_bin"}',
         )
 
 
@@ -243,6 +244,37 @@ FAULTS = {
         History(
             ITEMS_MODEL.replace('"items"', '"things"'),
             (FIRST, second('    op.rename_table("items", "things")', "    pass")),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-check-constraint-not-dropped": (
+        History(
+            ITEMS_MODEL,
+            (
+                FIRST,
+                second(
+                    batch('create_check_constraint("ck_items_name_long", "length(name) > 0")'),
+                    "    pass",
+                ),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-collation-not-restored": (
+        History(
+            ITEMS_MODEL,
+            (
+                FIRST,
+                second(
+                    batch(
+                        'alter_column("name", existing_type=sa.String(50), existing_nullable=False,'
+                        " type_=sa.String(50, collation=COLLATION[op.get_bind().dialect.name]))"
+                    ),
+                    "    pass",
+                ),
+            ),
         ),
         "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
         ALL,

@@ -41,7 +41,7 @@ POSTGRESQL_DESCRIPTIONS = (
     f" WHERE t.{IN_SCHEMA} AND t.relname = {NAMES}"
     " UNION ALL SELECT c.relname, 'column', ARRAY[a.attname::text,"
     " format_type(a.atttypid, a.atttypmod), a.attnotnull::text, pg_get_expr(d.adbin, d.adrelid),"
-    " a.attgenerated::text, a.attidentity::text]"
+    " a.attgenerated::text, a.attidentity::text, a.attcollation::regcollation::text]"
     " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
     " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
     f" WHERE c.{IN_SCHEMA} AND c.relname = {NAMES} AND c.relkind IN ('r','p','v','m')"

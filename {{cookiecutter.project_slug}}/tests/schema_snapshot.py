@@ -140,7 +140,7 @@ def sqlite_changes(old: Mapping, new: Mapping, names: list[str]) -> list[str]:
     before = sqlite_details([old[name] for name in names if name in old])
     after = sqlite_details([new[name] for name in names if name in new])
     changes: dict[str, list[str]] = defaultdict(list)
-    for kind in SQLITE_DETAILS:
+    for kind in before:
         for row in sorted(before[kind] - after[kind], key=repr):
             changes[str(row[0])].append(f"{kind} lost {row[1:]}")
         for row in sorted(after[kind] - before[kind], key=repr):
@@ -157,9 +157,52 @@ def sqlite_details(descriptions: list[Description]) -> dict[str, frozenset[tuple
         for _kind, _name, sql in sorted(rows, key=lambda row: row[0] != "table"):
             if sql:
                 scratch.execute(sql)
-        return {
+        details = {
             kind: frozenset(tuple(row) for row in scratch.execute(sql))
             for kind, sql in SQLITE_DETAILS.items()
         }
     finally:
         scratch.close()
+    # SQLite's pragmas say nothing of CHECK constraints or collations: read the statements.
+    details["checks and collations"] = frozenset(
+        (row[1], *clause)
+        for row in rows
+        if row[0] == "table" and row[2]
+        for clause in sqlite_clauses(row[2])
+    )
+    return details
+
+
+def sqlite_clauses(create_table: str) -> set[tuple[str, ...]]:
+    """The CHECK constraints and per-column collations of a CREATE TABLE statement."""
+    body = create_table[create_table.index("(") + 1 : create_table.rindex(")")]
+    clauses = set()
+    for part in top_level_parts(body):
+        words = " ".join(part.replace('"', "").replace("`", "").split())
+        upper = words.upper()
+        if "CHECK" in upper:
+            clauses.add(("check", words[upper.index("CHECK") :]))
+        first = upper.split(" ", 1)[0]
+        if " COLLATE " in upper and first not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN"):
+            collation = words[upper.index(" COLLATE ") + 9 :].split(" ", 1)[0]
+            clauses.add(("collation", words.split(" ", 1)[0], collation))
+    return clauses
+
+
+def top_level_parts(body: str) -> list[str]:
+    """Split a table's definition at the commas outside parentheses and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, character in enumerate(body):
+        if quote:
+            quote = "" if character == quote else quote
+        elif character in "'\"`":
+            quote = character
+        elif character == "(":
+            depth += 1
+        elif character == ")":
+            depth -= 1
+        elif character == "," and depth == 0:
+            parts.append(body[start:index])
+            start = index + 1
+    parts.append(body[start:])
+    return parts

@@ -50,7 +50,7 @@ def postgresql_shape(
     columns, primary_key, foreign_keys = [], [], []
     for row in described[name]:
         if row[0] == "column":
-            _, column, type_text, not_null, default, generated, identity = row
+            _, column, type_text, not_null, default, generated, identity, _collation = row
             column_type = postgresql_type(connection, type_text, described)
             if column_type is None or '"' in column:
                 return None
