@@ -397,6 +397,7 @@ def test_help_and_task_list_written_to_a_closed_pipe_end_quietly(
     finally:
         os.close(writer)
     assert completed.stderr == "", completed.stderr
+    assert completed.returncode == 0
 
 
 def test_infinite_lock_timeout_is_refused(project: BakedProject) -> None:

@@ -42,7 +42,9 @@ def end_in_one_line(
     """A `sys.excepthook`: a closed pipe ends quietly, any other error in one line (exit 1)."""
     if isinstance(error, BrokenPipeError):
         silence_closed_stdout()
-        return
+        # The reader took what it wanted (`| head -1`): exit 0, as `inv db.upgrade --sql | head`
+        # does, so a script under `set -o pipefail` does not fail on it.
+        os._exit(0)
     from tasks.db.user_errors import TRACEBACK_VARIABLE, error_line
 
     if os.environ.get(TRACEBACK_VARIABLE) or not isinstance(error, Exception):
