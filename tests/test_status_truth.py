@@ -161,8 +161,12 @@ def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
 ) -> None:
     path = write_revision(safety_project, FIRST, None, NOTHING)
     assert inv(safety_project, database, "db.upgrade").returncode == 0
-    # Layout and comments are not edits: formatting a revision must not flag it.
+    # Layout, comments and docstrings are not edits: formatting a revision must not flag it.
     path.write_text(path.read_text() + "\n# reviewed\n")
+    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+    reworded = path.read_text().replace(f"Safety test revision {FIRST}.", "Reworded.")
+    assert reworded != path.read_text()
+    path.write_text(reworded)
     assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
 
     path.write_text(path.read_text().replace(NOTHING, FIRST_TABLE))
