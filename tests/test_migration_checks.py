@@ -55,3 +55,21 @@ def test_downgrading_an_irreversible_revision_stops_in_one_line_and_changes_noth
     )
     assert database.revisions() == {"r2"}
     assert "note" in database.columns("items")
+
+
+def test_a_copied_revision_file_fails_the_baked_tests_by_its_name_not_as_two_heads(
+    safety_project: BakedProject,
+) -> None:
+    # Alembic warns and sees two heads; `inv db.merge` would then fail on the duplicate id.
+    history = History(items_with(NOTE), (FIRST, Revision("r2", "r1", ADD_NOTE, "    pass")))
+    history.write_into(safety_project)
+    versions = safety_project.path / "app" / "migrations" / "versions"
+    (versions / "r2_copy.py").write_text((versions / "r2.py").read_text())
+    # The history is read the same way on every database: SQLite (the bake's own) stands for all.
+    completed = safety_project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py"
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "revision id r2 is declared by 2 files" in output and "r2_copy.py" in output
+    assert "db.merge" not in output

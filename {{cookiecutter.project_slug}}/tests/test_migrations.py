@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from app.migrations.config import build_alembic_config
 from app.migrations.drift import model_drift
+from app.migrations.revision_ids import DuplicateRevisionId, refusing_duplicate_revision_ids
 from tests.conftest import connection_to, fresh_database
 from tests.plain_upgrade import PlainUpgrade
 from tests.schema_snapshot import describe_changes, schema_snapshot
@@ -27,7 +28,15 @@ from tests.stairway import StairwayWalk, walk_stairway
 @pytest.fixture(scope="module")
 def script() -> ScriptDirectory:
     """The history, read from app/migrations/versions once for the whole module."""
-    return ScriptDirectory.from_config(build_alembic_config())
+    script = ScriptDirectory.from_config(build_alembic_config())
+    try:
+        # Alembic only warns when two files share an id, then sees a second head: a copied
+        # file would read as "several heads", and `inv db.merge` would fail on it.
+        with refusing_duplicate_revision_ids():
+            script.revision_map.heads  # noqa: B018 - reading the history is the point
+    except DuplicateRevisionId as error:
+        pytest.fail(str(error), pytrace=False)
+    return script
 
 
 @pytest.fixture(scope="module")
