@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from app.migrations import autogenerate_review, bookkeeping, environment_record, transactions
 from app.migrations.config import database_url
-from app.migrations.interruptions import interruptible_run
+from app.migrations.interruptions import interruptible_run{% if cookiecutter.use_async %}, reported_interruption{% endif %}
 from app.migrations.lock import hold_migration_lock, lock_holder_name, lock_timeout_seconds
 from app.migrations.protection import refuse_unconfirmed_raw_command
 from app.migrations.revision_ids import check_revision_id
@@ -148,7 +148,9 @@ def run_migrations_online() -> None:
         run_migrations_on(shared_connection)
         return
 {% if cookiecutter.use_async %}
-    asyncio.run(run_async_migrations())
+    # A signal raises in the event loop, outside the migration: report it there too.
+    with reported_interruption(config):
+        asyncio.run(run_async_migrations())
 {%- else %}
     url = database_url()
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))

@@ -146,12 +146,24 @@ def interruptible_run(config: Config, script: ScriptDirectory) -> Iterator[None]
     with ExitStack() as run:
         if raw and threading.current_thread() is threading.main_thread():
             run.enter_context(signals_raise())
-        try:
-            with bookkeeping_held(script):
-                yield
-        except (KeyboardInterrupt, Terminated) as error:
-            if not raw:
-                raise
-            code, line = exit_code_and_line(error)
-            print(line, file=sys.stderr)
-            raise SystemExit(code) from None
+        with reported_interruption(config), bookkeeping_held(script):
+            yield
+
+
+@contextmanager
+def reported_interruption(config: Config) -> Iterator[None]:
+    """Under raw `alembic`, end a run a signal stopped in inv's one line and exit code.
+
+    env.py of an async bake wraps asyncio.run in it too: there the signal's exception is
+    raised in the event loop, outside the migration's own frames.
+    """
+    from app.migrations.protection import raw_alembic_command
+
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated) as error:
+        if raw_alembic_command(config) is None:
+            raise
+        code, line = exit_code_and_line(error)
+        print(line, file=sys.stderr)
+        raise SystemExit(code) from None

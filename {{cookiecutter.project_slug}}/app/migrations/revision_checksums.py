@@ -32,7 +32,7 @@ def checksum_table() -> Table:
 
 
 def file_checksum(path: str | Path) -> str:
-    """Hash what the file does, not how it is laid out: layout, comments and docstrings do not count."""
+    """Hash what the file does: layout, comments and docstrings do not count."""
     stat = Path(path).stat()
     return checksum_of_version(str(path), stat.st_mtime_ns, stat.st_size)
 
