@@ -11,6 +11,7 @@ import psycopg
 import pymysql
 import pytest
 from baked_project import BakedProject
+from safety_revisions import write_revision
 from servers import ServerDatabase, connect_admin, with_database
 from test_safety_lock import one_error_line
 
@@ -120,3 +121,17 @@ def test_a_user_without_rights_is_not_sent_to_db_create(
     assert "inv db.create" not in waited and "administrator" in waited
     # The advice was right: this user may not create it.
     refused(safety_project, url, "db.create")
+
+
+def test_a_user_who_may_not_read_the_tables_is_told_so_not_that_the_server_is_unreachable(
+    safety_project: BakedProject, server: ServerDatabase, unprivileged_user: str
+) -> None:
+    if server.kind != "postgresql":
+        pytest.skip("MySQL/MariaDB refuse such a user the database itself (the test above)")
+    write_revision(safety_project, "first", None, "    pass")
+    safety_project.inv("db.upgrade", env={"DATABASE_URL": server.url})
+    # PostgreSQL lets every user connect; alembic_version, the postgres user's, is then refused.
+    url = with_user(server.url, unprivileged_user, PASSWORD)
+    error = refused(safety_project, url, "db.status", code=REFUSED)
+    assert unprivileged_user in error and "administrator" in error
+    refused(safety_project, url, "db.upgrade")

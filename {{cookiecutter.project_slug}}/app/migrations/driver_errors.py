@@ -31,9 +31,15 @@ POSTGRESQL_REFUSALS = (
     (re.compile(r"password authentication failed"), SignInRefusal.WRONG_PASSWORD_OR_USER),
     (re.compile(r"no password supplied"), SignInRefusal.NO_PASSWORD_GIVEN),
     (re.compile(r"database \".*\" does not exist"), SignInRefusal.DATABASE_MISSING),
-    (re.compile(r"permission denied for database|no pg_hba\.conf entry"), SignInRefusal.NO_ACCESS),
+    # Signed in, but not allowed to read the database's tables (alembic_version first).
+    (
+        re.compile(r"permission denied for (database|schema|table|sequence)|no pg_hba\.conf entry"),
+        SignInRefusal.NO_ACCESS,
+    ),
 )
 MYSQL_DATABASE_DENIED, MYSQL_UNKNOWN_DATABASE = 1044, 1049
+# A table or column this user may not read (alembic_version first).
+MYSQL_TABLE_DENIED = {1142, 1143}
 # 1698 too: MariaDB answers some sign-ins of an unknown user with it (it pretends the user has
 # a randomly chosen authentication plugin, so that user names cannot be probed).
 MYSQL_ACCESS_DENIED = {1045, 1698}
@@ -66,6 +72,8 @@ def sign_in_refusal(error: BaseException) -> SignInRefusal | None:
         text = first_line(error)
         missing = "using password: NO" in text
         return SignInRefusal.NO_PASSWORD_GIVEN if missing else SignInRefusal.WRONG_PASSWORD_OR_USER
+    if code in MYSQL_TABLE_DENIED:
+        return SignInRefusal.NO_ACCESS
     if code in (MYSQL_DATABASE_DENIED, MYSQL_UNKNOWN_DATABASE):
         unknown = code == MYSQL_UNKNOWN_DATABASE
         return SignInRefusal.DATABASE_MISSING if unknown else SignInRefusal.NO_ACCESS
