@@ -47,16 +47,26 @@ SERVER_PACKAGES = ("psycopg[binary]>=3.2", "pymysql>=1.1", "alembic-postgresql-e
 # The database the baseline upgrades, made afresh before each run; the tests make their own.
 # One per run: two runs on one server (CI workers, a developer beside CI) never share it.
 BENCHMARK_DATABASE = f"benchmark_upgrade_{os.getpid()}"
+# Retried: a server busy with other clients (CI's other test worker, PostgreSQL's autovacuum
+# visiting template1) can refuse a CREATE DATABASE for a moment.
 RECREATE_DATABASE = """
-import sys
+import sys, time
 from sqlalchemy import create_engine, make_url
+from sqlalchemy.exc import DBAPIError
 url = make_url(sys.argv[1])
 engine = create_engine(url.set(database=sys.argv[2]), isolation_level="AUTOCOMMIT")
-with engine.connect() as connection:
-    force = " WITH (FORCE)" if engine.dialect.name == "postgresql" else ""
-    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {sys.argv[3]}{force}")
-    if sys.argv[4] == "create":
-        connection.exec_driver_sql(f"CREATE DATABASE {sys.argv[3]}")
+force = " WITH (FORCE)" if engine.dialect.name == "postgresql" else ""
+for attempt in range(5):
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {sys.argv[3]}{force}")
+            if sys.argv[4] == "create":
+                connection.exec_driver_sql(f"CREATE DATABASE {sys.argv[3]}")
+        break
+    except DBAPIError:
+        if attempt == 4:
+            raise
+        time.sleep(1)
 """
 BAKE_TARGET = Target(1.0, strict=True, unit=" s")
 # What the service's start-up guard may add to its start (the budget holds up to N=300).
