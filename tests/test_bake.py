@@ -62,7 +62,14 @@ def test_bake_contains_the_initialised_project_layout(
 def test_app_top_level_holds_only_the_services_own_code(default_bake: Path) -> None:
     top_level = {path.name for path in (default_bake / "app").iterdir()}
     top_level.discard("__pycache__")
-    own_code = {"__init__.py", "settings.py", "database.py", "models.py", "seeds.py"}
+    own_code = {
+        "__init__.py",
+        "settings.py",
+        "database_urls.py",
+        "database.py",
+        "models.py",
+        "seeds.py",
+    }
     assert top_level == own_code | {"migrations"}
 
 

@@ -18,12 +18,13 @@ from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, pool
 from sqlalchemy.orm import Session
 
+from app.database_urls import DatabaseUrlError, with_driver
 from app.migrations.scratch_database import (
     ScratchDatabaseRefused,
     alembic_config_on,
     scratch_database,
 )
-from app.settings import DatabaseUrlError, get_settings, with_driver
+from app.settings import get_settings
 from tests.plain_upgrade import PlainUpgrade, running_upgrade
 
 # Failure reports never show a database password (tests/password_redaction.py).

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.settings import get_settings, redact_password
+from app.database_urls import redact_password
+from app.settings import get_settings
 
 # The variables a test run reads database URLs from (tests/conftest.py, app/settings.py).
 URL_VARIABLES = ("TEST_DATABASE_URL", "DATABASE_URL")

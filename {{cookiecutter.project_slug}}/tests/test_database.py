@@ -10,8 +10,9 @@ from sqlalchemy import Connection, make_url, text
 from sqlalchemy.orm import Session
 
 from app.database import create_app_engine
+from app.database_urls import with_driver
 from app.migrations.config import build_alembic_config
-from app.settings import USE_ASYNC, with_driver
+from app.settings import USE_ASYNC
 from tests.conftest import session_rolled_back_after
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import app.settings as settings_module
-from app.settings import Setting, Settings, hide_password, read_setting, with_driver
+from app.database_urls import hide_password, with_driver
+from app.settings import Setting, Settings, read_setting
 
 PLAIN_URLS = {
     "postgresql://app:pw@db/app": ("postgresql+psycopg", "postgresql+psycopg"),

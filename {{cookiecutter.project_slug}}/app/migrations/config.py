@@ -60,7 +60,8 @@ def database_url() -> str:
     """The app's DATABASE_URL for env.py; one that cannot work ends in Alembic's FAILED line."""
     from alembic.util import CommandError
 
-    from app.settings import DatabaseUrlError, get_settings
+    from app.database_urls import DatabaseUrlError
+    from app.settings import get_settings
 
     try:
         return get_settings().database_url

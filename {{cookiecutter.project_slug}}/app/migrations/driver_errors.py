@@ -56,7 +56,8 @@ def first_line(error: BaseException) -> str:
 def error_reason(error: BaseException) -> str:
     """``first_line`` with the password of DATABASE_URL removed; never raises."""
     try:
-        from app.settings import get_settings, redact_password
+        from app.database_urls import redact_password
+        from app.settings import get_settings
 
         return redact_password(first_line(error), get_settings().database.value)
     except Exception:  # noqa: BLE001 - the text may hold the password we failed to remove

@@ -62,7 +62,8 @@ def migration_frame(error: BaseException) -> MigrationFrame | None:
 
 def state_after(frame: MigrationFrame) -> str:
     """Say what a failure in ``frame`` left behind, from what the database can roll back."""
-    from app.settings import get_settings, parse_url
+    from app.database_urls import parse_url
+    from app.settings import get_settings
 
     parsed = parse_url(get_settings().blocking_database_url)
     backend = parsed.get_backend_name() if parsed is not None else ""

@@ -174,7 +174,8 @@ def plan(c: Context, revision: str = "head") -> None:
 @exit_on_user_error
 def url(c: Context) -> None:
     """Show the database URL in effect (password hidden) and where it came from."""
-    from app.settings import check_database_url, get_settings, hide_password
+    from app.database_urls import check_database_url, hide_password
+    from app.settings import get_settings
 
     database = get_settings().database
     check_database_url(database.value)  # an unusable URL is explained, not shown

@@ -119,8 +119,8 @@ def setup(c: Context, yes: bool = False) -> None:
 @exit_on_user_error
 def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
     """Wait until the database server accepts connections (for containers and CI)."""
+    from app.database_urls import hide_password
     from app.migrations.server_databases import target_url
-    from app.settings import hide_password
     from tasks.db.connection_refusals import creation_advice
 
     url = target_url()

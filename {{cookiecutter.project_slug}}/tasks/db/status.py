@@ -22,10 +22,11 @@ def status(c: Context, json: bool = False) -> None:
     from sqlalchemy.exc import DBAPIError
 
     from app.database import get_blocking_engine
+    from app.database_urls import hide_password
     from app.migrations.config import build_alembic_config
     from app.migrations.driver_errors import error_reason
     from app.migrations.server_databases import target_url
-    from app.settings import get_settings, hide_password
+    from app.settings import get_settings
     from tasks.db.connection_refusals import refusal_line
     from tasks.db.status_report import StatusExit, read_status
 

@@ -76,10 +76,11 @@ def describe_user_error(error: BaseException) -> str | None:
     from alembic.util import CommandError
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+    from app.database_urls import DatabaseUrlError, hide_password
     from app.migrations.driver_errors import error_reason
     from app.migrations.protection import EmptyProtectedList
     from app.migrations.server_databases import target_url
-    from app.settings import DatabaseUrlError, get_settings, hide_password
+    from app.settings import get_settings
     from tasks.db.connection_refusals import refusal_line
     from tasks.db.failed_migration import describe_failed_migration
 
@@ -156,7 +157,8 @@ def raised_in(error: BaseException, function_name: str) -> bool:
 
 def without_password(text: str) -> str:
     """Remove the database password from ``text`` wherever a driver may have echoed it."""
-    from app.settings import get_settings, redact_password
+    from app.database_urls import redact_password
+    from app.settings import get_settings
 
     return redact_password(text, get_settings().database.value)
 
