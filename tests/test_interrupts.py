@@ -61,20 +61,30 @@ def after_first(project: BakedProject, revision: str, upgrade: str) -> None:
     write_revision(project, revision, "first", upgrade)
 
 
-@pytest.mark.parametrize("runner", list(COMMANDS))
-def test_ctrl_c_stops_a_migration_promptly_and_says_what_it_left(
-    any_project: BakedProject, database: ServerDatabase, runner: str
-) -> None:
-    after_first(any_project, "slow", SLEEPING)
-    running = start(any_project, *COMMANDS[runner], DATABASE_URL=plain_url(database))
+def interrupted_promptly(
+    project: BakedProject, database: ServerDatabase, runner: str, pause: float = 0.0
+) -> str:
+    """Start the run, send SIGINT once the migration says it started (plus ``pause`` seconds),
+    check that it ended within 10 s with exit 130 and no traceback; return its stderr."""
+    running = start(project, *COMMANDS[runner], DATABASE_URL=plain_url(database))
     assert running.stdout is not None
     assert running.stdout.readline().strip() == "started"
+    time.sleep(pause)
     interrupted = time.monotonic()
     running.send_signal(signal.SIGINT)
     _, stderr = running.communicate(timeout=60)
     assert time.monotonic() - interrupted < 10
     assert running.returncode == 130, stderr
     assert "Traceback" not in stderr
+    return stderr
+
+
+@pytest.mark.parametrize("runner", list(COMMANDS))
+def test_ctrl_c_stops_a_migration_promptly_and_says_what_it_left(
+    any_project: BakedProject, database: ServerDatabase, runner: str
+) -> None:
+    after_first(any_project, "slow", SLEEPING)
+    stderr = interrupted_promptly(any_project, database, runner)
     if database.kind == "mysql":
         state = "MySQL/MariaDB cannot roll DDL back; slow may be half-applied"
     else:
@@ -120,16 +130,7 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     if database.kind == "sqlite":
         pytest.skip("SQLite runs statements in the process itself: the test above covers it")
     after_first(any_project, "slow", SLEEPING_IN_THE_SERVER)
-    running = start(any_project, *COMMANDS[runner], DATABASE_URL=plain_url(database))
-    assert running.stdout is not None
-    assert running.stdout.readline().strip() == "started"
-    time.sleep(0.5)  # into the statement
-    interrupted = time.monotonic()
-    running.send_signal(signal.SIGINT)
-    _, stderr = running.communicate(timeout=60)
-    assert time.monotonic() - interrupted < 10
-    assert running.returncode == 130, stderr
-    assert "Traceback" not in stderr
+    stderr = interrupted_promptly(any_project, database, runner, pause=0.5)  # into the statement
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert line.startswith("error: SIGINT stopped"), stderr
     assert "first" in database.revisions() or database.kind == "mysql"
