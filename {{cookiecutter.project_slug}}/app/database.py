@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 {% if cookiecutter.use_async %}
-from sqlalchemy import Engine, create_engine, make_url
+from alembic_steward import sqlite_busy_timeout
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -42,7 +43,8 @@ def get_blocking_engine() -> Engine:
     """A blocking engine on the same database, for the `inv db.*` tasks, which are not async."""
     return create_engine(get_settings().blocking_database_url)
 {%- else %}
-from sqlalchemy import Engine, create_engine, make_url
+from alembic_steward import sqlite_busy_timeout
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.settings import get_settings
@@ -73,15 +75,3 @@ def get_blocking_engine() -> Engine:
     """The engine the `inv db.*` tasks use: the app's own, which is already blocking."""
     return get_engine()
 {%- endif %}
-
-
-# How long SQLite waits for another writer's lock, here and in migrations
-# (app/migrations/transactions.py): the app waits out a migration as long as it waits out the app.
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
-
-
-def sqlite_busy_timeout(url: str) -> dict[str, float]:
-    """Return the driver's connect arguments that make SQLite wait for a writer's lock."""
-    if make_url(url).get_backend_name() == "sqlite":
-        return {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
-    return {}

@@ -6,14 +6,14 @@ import asyncio
 {% endif %}
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic_steward.testing import session_rolled_back_after
+from alembic_steward.urls import with_driver
 from sqlalchemy import Connection, make_url, text
 from sqlalchemy.orm import Session
 
 from app.database import create_app_engine
-from app.database_urls import with_driver
-from app.migrations.config import build_alembic_config
+from app.migrations import steward
 from app.settings import USE_ASYNC
-from tests.conftest import session_rolled_back_after
 
 
 def test_app_engine_connects_through_the_driver_picked_for_a_plain_url(database_url: str) -> None:
@@ -41,7 +41,7 @@ def test_app_engine_connects_through_the_driver_picked_for_a_plain_url(database_
 
 
 def test_db_session_sees_a_database_migrated_to_head(db_session: Session) -> None:
-    heads = ScriptDirectory.from_config(build_alembic_config()).get_heads()
+    heads = ScriptDirectory.from_config(steward.alembic_config()).get_heads()
     current = MigrationContext.configure(db_session.connection()).get_current_heads()
     assert set(current) == set(heads)
 

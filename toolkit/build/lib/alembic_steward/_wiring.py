@@ -1,0 +1,202 @@
+"""The wiring object: what a service tells the toolkit about itself, in one place.
+
+A service builds one `Steward` in `app/migrations/__init__.py`; every task, env.py helper and
+test fixture reads the project through it. Its references are "module:attribute" strings,
+imported on first use, so that `inv --list` and shell completion never load SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Engine, MetaData
+
+    from alembic_steward.settings import Setting, Settings
+
+__all__ = ["Steward", "WiringError", "active_steward"]
+
+_ACTIVE: list[Steward] = []
+
+
+class WiringError(RuntimeError):
+    """The wiring names something that cannot be imported, or no wiring was built."""
+
+
+def resolve(reference: str) -> Any:
+    """Import ``"package.module:attribute.path"`` and return the attribute."""
+    module_name, _, attribute_path = reference.partition(":")
+    value: Any = importlib.import_module(module_name)
+    for attribute in filter(None, attribute_path.split(".")):
+        value = getattr(value, attribute)
+    return value
+
+
+@dataclass
+class Steward:
+    """How the toolkit reaches one service: its migrations package and the app's own parts.
+
+    ``package`` is the dotted name of the package holding env.py and versions/ (pass
+    ``__name__`` from its ``__init__.py``). The other references are "module:attribute"
+    strings, imported on first use:
+
+    - ``metadata``: the models' ``MetaData`` (autogenerate, drift checks);
+    - ``settings``: a callable returning :class:`alembic_steward.settings.Settings`;
+    - ``engine``: a callable returning a blocking ``Engine`` on the app's database;
+    - ``seed``: ``seed(session)``, adding the rows every database needs;
+    - ``sample_rows``: the stairway test's per-table row values (may be missing).
+
+    Extension points: ``context_options`` are added to every ``context.configure`` call;
+    ``lock_timeout`` (seconds) is the default wait for another migration run, under
+    ``MIGRATION_LOCK_TIMEOUT``; ``protected_environments`` is the default list of deployments
+    (APP_ENV) whose database the destructive tasks refuse without ``--yes``, under invoke.yaml;
+    ``lint_rules`` are extra lint rules, each ``rule(operation, dialect) -> message | None``.
+    """
+
+    package: str
+    metadata: str = "app.models:Base.metadata"
+    settings: str = "app.settings:get_settings"
+    engine: str = "app.database:get_blocking_engine"
+    seed: str = "app.seeds:seed"
+    sample_rows: str = "tests.migration_rows:SAMPLE_VALUES"
+    context_options: Mapping[str, Any] = field(default_factory=dict)
+    lock_timeout: float | None = None
+    protected_environments: Sequence[str] = ("production",)
+    lint_rules: Sequence[Callable[..., str | None]] = ()
+
+    def __post_init__(self) -> None:
+        # One service per process: the last wiring built is the one env.py and the tasks use.
+        _ACTIVE[:] = [self]
+
+    @cached_property
+    def migrations_dir(self) -> Path:
+        """The folder of env.py, script.py.mako and versions/."""
+        module = sys.modules.get(self.package) or importlib.import_module(self.package)
+        if module.__file__ is None:
+            raise WiringError(f"the migrations package {self.package!r} has no __init__.py")
+        return Path(module.__file__).resolve().parent
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.migrations_dir / "versions"
+
+    @property
+    def app_dir(self) -> Path:
+        """The application package that holds the migrations package (`app/`)."""
+        return self.migrations_dir.parent
+
+    @property
+    def running_from_checkout(self) -> bool:
+        """True in a project checkout, False in a service installed from a wheel."""
+        from alembic_steward.settings import running_from_checkout
+
+        return running_from_checkout(self.app_dir.parent)
+
+    @property
+    def project_root(self) -> Path:
+        """The project checkout, or the folder an installed service runs from."""
+        from alembic_steward.settings import project_root_of
+
+        return project_root_of(self.app_dir)
+
+    @property
+    def deploy_command(self) -> str:
+        """The command an installed service migrates with: `python -m app.migrations`."""
+        return f"python -m {self.package}"
+
+    def load(self, reference: str) -> Any:
+        try:
+            return resolve(reference)
+        except (ImportError, AttributeError) as error:
+            if isinstance(error, ModuleNotFoundError) and error.name not in reference:
+                raise  # a missing dependency of the app's own module: its own message
+            message = f"the wiring names {reference!r}, which cannot be loaded: {error}"
+            raise WiringError(message) from None
+
+    def get_settings(self) -> Settings:
+        return self.load(self.settings)()
+
+    def get_metadata(self) -> MetaData:
+        return self.load(self.metadata)
+
+    def get_engine(self) -> Engine:
+        return self.load(self.engine)()
+
+    def get_seed(self) -> Callable[..., Any]:
+        return self.load(self.seed)
+
+    def get_sample_rows(self) -> Mapping[str, Any]:
+        try:
+            return resolve(self.sample_rows)
+        except ModuleNotFoundError:
+            return {}
+
+    def alembic_config(self, *, autogenerate: bool = False, quiet: bool = False) -> Config:
+        """The project's Alembic config, exactly as `alembic` at the project root sees it."""
+        from alembic_steward.runtime._config import build_alembic_config
+
+        return build_alembic_config(autogenerate=autogenerate, quiet=quiet)
+
+    def read_setting(self, name: str, default: str) -> Setting:
+        """Read ``name`` from the environment, then the project's `.env`, else ``default``."""
+        from alembic_steward.settings import read_setting
+
+        return read_setting(self.project_root, name, default)
+
+    def read_env_file(self) -> dict[str, str | None]:
+        from alembic_steward.settings import read_env_file
+
+        return read_env_file(self.project_root)
+
+
+def active_steward() -> Steward:
+    """The wiring this process built (the service's `app.migrations.steward`)."""
+    if not _ACTIVE:
+        # The template's layout, for callers that never imported the service's wiring.
+        with contextlib.suppress(ImportError):
+            importlib.import_module("app.migrations")
+    if not _ACTIVE:
+        raise WiringError(
+            "no Steward was built: app/migrations/__init__.py must create one"
+            " (`steward = Steward(__name__)`)"
+        )
+    return _ACTIVE[0]
+
+
+# The machinery's short names for what it reads through the active wiring.
+def get_settings() -> Settings:
+    return active_steward().get_settings()
+
+
+def get_blocking_engine() -> Engine:
+    return active_steward().get_engine()
+
+
+def project_root() -> Path:
+    return active_steward().project_root
+
+
+def running_from_checkout() -> bool:
+    return active_steward().running_from_checkout
+
+
+def read_setting(name: str, default: str) -> Setting:
+    return active_steward().read_setting(name, default)
+
+
+def read_env_file() -> dict[str, str | None]:
+    return active_steward().read_env_file()
+
+
+def shown_path(path: Path) -> str:
+    """``path`` relative to the project root when it is inside it, as messages show files."""
+    root = project_root()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)

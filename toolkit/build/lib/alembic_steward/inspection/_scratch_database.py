@@ -1,0 +1,77 @@
+"""Throwaway databases on the same server, for building what the migrations make.
+
+`inv db.status` and `inv db.check` migrate one to the live database's revision, to tell a
+database that differs from its revision apart from models that need a new one; the baked tests
+build theirs the same way. On a server it is created beside the named database with the same
+credentials and always dropped afterwards; on SQLite it is a file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import URL, Connection
+
+
+class ScratchDatabaseRefused(Exception):
+    """The server would not create a database for these credentials (the reason is the text)."""
+
+
+@contextmanager
+def scratch_database(server: URL, label: str) -> Iterator[URL]:
+    """Create an empty database beside ``server``'s (a blocking URL); yield its URL; drop it."""
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.runtime._driver_errors import first_line
+    from alembic_steward.runtime._server_databases import (
+        admin_engine,
+        create_database_on,
+        drop_database_on,
+    )
+
+    if server.get_backend_name() == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"{label}-") as directory:
+            yield server.set(database=str(Path(directory) / f"{label}.db"))
+        return
+    # Short enough for PostgreSQL's 63 and MySQL's 64 characters, unique per use, and starting
+    # with the database's own name, so a grant on `app%` databases covers it.
+    name = f"{(server.database or 'app')[:40]}_{label}_{uuid.uuid4().hex[:12]}"
+    # Through the live database itself: its charset is the scratch one's, and a user who may
+    # connect only there still gets a scratch database.
+    admin = admin_engine(server)
+    try:
+        with admin.connect() as connection:
+            create_database_on(connection, name)
+            if admin.dialect.name == "postgresql":
+                # A throwaway database needs no wait for the disk at each of its many commits.
+                quoted = admin.dialect.identifier_preparer.quote(name)
+                connection.exec_driver_sql(f"ALTER DATABASE {quoted} SET synchronous_commit = off")
+    except DBAPIError as error:
+        admin.dispose()
+        raise ScratchDatabaseRefused(first_line(error)) from None
+    try:
+        yield server.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            # FORCE: sessions a failure left open must not keep the database alive.
+            drop_database_on(connection, name, force=True)
+        admin.dispose()
+
+
+def alembic_config_on(connection: Connection) -> Config:
+    """The project's Alembic config, running migrations quietly on ``connection``."""
+    from alembic_steward.runtime._config import build_alembic_config
+
+    config = build_alembic_config(quiet=True)
+    config.attributes["connection"] = connection
+    # env.py sets up logging from alembic.ini when it has a file name: that would print each
+    # step of a scratch build, and re-reading it at every step of a stairway dominates its cost.
+    config.config_file_name = None
+    return config

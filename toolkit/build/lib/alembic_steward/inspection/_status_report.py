@@ -1,0 +1,166 @@
+"""Compare the database with the migration history and the models: applied, pending, drift."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.inspection._drift import ModelDrift, read_model_drift
+from alembic_steward.inspection._drift_sides import DriftSides, compare_drift_sides
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+
+class StatusExit(enum.IntEnum):
+    """Exit codes of `inv db.status`, one per state, so CI can tell them apart."""
+
+    UP_TO_DATE = 0
+    PENDING = 2
+    DRIFT = 3
+    SEVERAL_HEADS = 4
+    UNREACHABLE = 5
+    REFUSED = 10
+    UNKNOWN_REVISION = 6
+    HALF_APPLIED = 7
+    EDITED_REVISION = 8
+    DATABASE_DIFFERS = 9
+
+
+# What `inv db.status` says about each state it can report, and what to do about it.
+STATUS_ADVICE = {
+    StatusExit.UP_TO_DATE: "up to date",
+    StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
+    StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
+    StatusExit.EDITED_REVISION: (
+        "applied revisions were edited since they ran here (listed above); the database keeps"
+        " the old text: restore the files (see `git log -p` on them) and make the change in a"
+        " new revision"
+    ),
+}
+NOT_COMPARED = DriftSides(database=None, models=None)
+# States that block every migration command; `problem` says which, and the way out.
+BLOCKED_STATES = (StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
+
+
+@dataclass(frozen=True)
+class RevisionState:
+    revision: str
+    message: str
+    applied: bool
+    is_head: bool
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    """The database's place in the history, and how the models differ from it."""
+
+    current: list[str]
+    heads: list[str]
+    revisions: list[RevisionState]
+    # None when the database is not at head: the comparison would only repeat what is pending.
+    drift: ModelDrift | None
+    unknown: list[str] = field(default_factory=list)
+    half_applied_after: str | None = None
+    # Applied revisions whose file changed since it ran (app/migrations/revision_checksums.py).
+    edited: list[str] = field(default_factory=list)
+    # The one-line description of a blocked state (see tasks/db/database_state.py).
+    problem: str | None = None
+    # With drift: the database and the models each against the database's revision rebuilt.
+    sides: DriftSides = NOT_COMPARED
+
+    @property
+    def exit_code(self) -> StatusExit:
+        if self.half_applied_after is not None:
+            return StatusExit.HALF_APPLIED
+        if self.unknown:
+            return StatusExit.UNKNOWN_REVISION
+        if len(self.heads) > 1:
+            return StatusExit.SEVERAL_HEADS
+        if set(self.current) != set(self.heads):
+            return StatusExit.PENDING
+        if self.edited:
+            return StatusExit.EDITED_REVISION
+        if self.sides.database:
+            return StatusExit.DATABASE_DIFFERS
+        if self.drift and self.drift.lines:
+            return StatusExit.DRIFT
+        return StatusExit.UP_TO_DATE
+
+    @property
+    def verdict(self) -> str:
+        """The status line: a blocked state's problem, or the advice for the state."""
+        if self.exit_code in BLOCKED_STATES:
+            return self.problem or ""
+        if self.exit_code == StatusExit.DATABASE_DIFFERS:
+            return self.sides.database_advice
+        if self.exit_code == StatusExit.DRIFT and self.drift is not None:
+            # The same advice as `inv db.check`: a change autogenerate cannot write is no
+            # reason to run `inv db.revision`, which would write nothing.
+            return f"the models changed without a revision: {self.drift.advice}"
+        return STATUS_ADVICE[self.exit_code]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "current": self.current,
+            "heads": self.heads,
+            "revisions": [vars(state) for state in self.revisions],
+            "drift": None if self.drift is None else self.drift.lines,
+            "unknown_revisions": self.unknown,
+            "half_applied_after": self.half_applied_after,
+            "edited_revisions": self.edited,
+            "database_differences": self.sides.database,
+            "model_differences": None if self.sides.models is None else self.sides.models.lines,
+            "comparison_skipped": self.sides.skipped,
+            "problem": self.problem,
+            "exit_code": int(self.exit_code),
+        }
+
+
+def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
+    """Return every revision at or below the database's current heads."""
+    if not current:
+        return set()
+    return {rev.revision for rev in script.iterate_revisions(current, "base")}
+
+
+def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
+    """Read where the database stands, on one connection, against the history in ``script``."""
+    from alembic_steward.inspection._database_state import blocking_problem, read_database_state
+    from alembic_steward.runtime._revision_checksums import edited_revisions
+
+    state = read_database_state(script, connection)
+    problem = blocking_problem(state, script)
+    # Revisions this checkout lacks cannot be walked: nothing below them is known to be applied.
+    applied = applied_revisions(script, [] if state.unknown else state.current)
+    revisions = [
+        RevisionState(
+            revision=rev.revision,
+            message=(rev.doc or "").strip(),
+            applied=rev.revision in applied,
+            is_head=rev.is_head,
+        )
+        for rev in script.walk_revisions()
+    ]
+    checkable = problem is None and state.at_head
+    drift = read_model_drift(connection) if checkable else None
+    edited = edited_revisions(connection, script) if problem is None else []
+    # Only drift pays for a scratch database: it decides which side the drift is on.
+    sides = (
+        compare_drift_sides(connection, state.current)
+        if drift and drift.lines and not edited
+        else None
+    )
+    return MigrationStatus(
+        current=state.current,
+        heads=state.heads,
+        revisions=revisions,
+        drift=drift,
+        unknown=state.unknown,
+        half_applied_after=state.half_applied_after,
+        problem=problem,
+        edited=edited,
+        sides=sides or NOT_COMPARED,
+    )

@@ -1,0 +1,14 @@
+"""The tables the migration machinery keeps for itself, which autogenerate and drift ignore."""
+
+from typing import Any
+
+from alembic_steward.runtime._environment_record import ENVIRONMENT_TABLE
+from alembic_steward.runtime._half_applied_marks import MARK_TABLE_NAME
+from alembic_steward.runtime._revision_checksums import CHECKSUM_TABLE
+
+BOOKKEEPING_TABLES = frozenset({ENVIRONMENT_TABLE, MARK_TABLE_NAME, CHECKSUM_TABLE})
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """Hide the bookkeeping tables from autogenerate (an ``include_name`` hook)."""
+    return not (type_ == "table" and name in BOOKKEEPING_TABLES)

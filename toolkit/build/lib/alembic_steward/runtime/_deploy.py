@@ -1,0 +1,68 @@
+"""Migrate from an installed service, where neither `inv` nor a project checkout is at hand.
+
+    python -m app.migrations upgrade [REV]   # default: head
+    python -m app.migrations current
+
+Errors a user can cause (bad URL, unreachable server, unknown revision) end in one line on
+stderr and exit code 1; the password in DATABASE_URL is never shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    from alembic_steward._wiring import active_steward
+
+    parser = argparse.ArgumentParser(
+        prog=active_steward().deploy_command,
+        description="Migrate the database that DATABASE_URL names.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    upgrade = commands.add_parser("upgrade", help="apply migrations up to REV (default: head)")
+    upgrade.add_argument("revision", nargs="?", default="head", help="target revision")
+    commands.add_parser("current", help="show the database's current revision")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `python -m app.migrations upgrade [REV]` or `current`; return the exit code.
+
+    ``argv`` defaults to ``sys.argv[1:]``. Errors a user can cause print one line and return 1.
+    """
+    arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+    from alembic import command
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
+
+    try:
+        config = build_alembic_config()
+        if config.config_file_name is None:
+            # An installed wheel has no alembic.ini to set up logging: say what runs, as the
+            # `alembic` command does, so a deploy log shows each migration.
+            logging.basicConfig(format="%(levelname)-5.5s [%(name)s] %(message)s")
+            logging.getLogger("alembic").setLevel(logging.INFO)
+        with refusing_duplicate_revision_ids():
+            if arguments.command == "upgrade":
+                command.upgrade(config, arguments.revision)
+            else:
+                command.current(config)
+    except (CommandError, SQLAlchemyError, ImportError) as error:
+        print(f"error: {arguments.command} failed: {safe_reason(error)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def safe_reason(error: BaseException) -> str:
+    """The first line of what went wrong, without the password; never raises."""
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    if isinstance(error, ModuleNotFoundError):
+        return f"the module {error.name!r} is not installed; install it into this environment"
+    return error_reason(error)

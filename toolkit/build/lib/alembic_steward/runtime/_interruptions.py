@@ -1,0 +1,169 @@
+"""Ctrl-C and SIGTERM during a migration run: stop a migration at once, never its bookkeeping.
+
+A signal raises where the run is, so the running migration's transaction rolls back (on
+MySQL/MariaDB its mark says it may be half-applied). Once a migration's own code has returned,
+Alembic still records it (alembic_version, checksum, the MySQL/MariaDB mark) and commits; a
+signal then is held until the next migration starts or the run ends, so a migration that ran to
+its end is recorded as applied, never reported half-applied. Raw `alembic` then prints the same
+one line as `inv` and exits 130 (143 for SIGTERM) instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+# Exit codes of a run ended by a signal, as a shell reports them (128 + signal number).
+SIGNAL_EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived; raised where the run was, so its transaction is rolled back."""
+
+
+class HeldSignal:
+    """Whether signals wait for a finished migration's bookkeeping, and the one that waits."""
+
+    holding = False
+    number: int | None = None
+
+
+def stop(signum: int) -> BaseException:
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
+
+
+def raise_or_hold(signum: int, frame: Any) -> None:
+    if HeldSignal.holding:
+        HeldSignal.number = signum
+        return
+    raise stop(signum)
+
+
+def raise_held_signal() -> None:
+    """Stop now for a signal that arrived during the last migration's bookkeeping, if any."""
+    number, HeldSignal.number, HeldSignal.holding = HeldSignal.number, None, False
+    if number is not None:
+        raise stop(number)
+
+
+@contextmanager
+def signals_raise() -> Iterator[None]:
+    """Raise where the run is on SIGINT and SIGTERM, so a migration's transaction rolls back.
+
+    SIGINT gets a handler of our own, not Python's default: asyncio.run replaces only the
+    default one, with a handler that waits for the event loop, i.e. for a blocking migration
+    step to end. Ours interrupts an async bake's migration as promptly as a sync one's.
+    """
+    previous_int = signal.signal(signal.SIGINT, raise_or_hold)
+    previous_term = signal.signal(signal.SIGTERM, raise_or_hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous_int)
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def holding_after_return(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a revision's upgrade() or downgrade() so a signal after it returns waits."""
+
+    @functools.wraps(function)
+    def run_migration(*args: Any, **kwargs: Any) -> Any:
+        raise_held_signal()
+        result = function(*args, **kwargs)
+        HeldSignal.holding = True
+        return result
+
+    run_migration.holds_signals = True  # type: ignore[attr-defined]
+    return run_migration
+
+
+@contextmanager
+def bookkeeping_held(script: ScriptDirectory) -> Iterator[None]:
+    """Hold signals from each migration's return until the next starts or the run ends."""
+    wrapped = []
+    try:
+        revisions = list(script.walk_revisions())
+    except Exception:  # noqa: BLE001 - a broken history is Alembic's to report, in its own words
+        revisions = []
+    for revision in revisions:
+        for name in ("upgrade", "downgrade"):
+            function = getattr(revision.module, name, None)
+            if callable(function) and not hasattr(function, "holds_signals"):
+                setattr(revision.module, name, holding_after_return(function))
+                wrapped.append((revision.module, name, function))
+    try:
+        yield
+    except BaseException:
+        HeldSignal.number, HeldSignal.holding = None, False
+        raise
+    finally:
+        for module, name, function in wrapped:
+            setattr(module, name, function)
+    raise_held_signal()
+
+
+def interrupted_line(error: BaseException, signal_name: str) -> str:
+    """Say that a signal stopped the run and what state the database was left in; never raises."""
+    try:
+        from alembic_steward.runtime._migration_frames import migration_frame, state_after
+
+        frame = migration_frame(error)
+        if frame is not None:
+            return f"error: {signal_name} stopped migration {frame.revision}; {state_after(frame)}"
+    except BaseException:  # noqa: BLE001, S110 - fall through to the general line below
+        pass
+    return (
+        f"error: {signal_name} stopped the task; each finished migration stays applied;"
+        " check the database with `inv db.status`"
+    )
+
+
+def exit_code_and_line(error: BaseException) -> tuple[int, str]:
+    """The exit code and the one line for a run that ``error`` (a signal's exception) stopped."""
+    number = signal.SIGINT if isinstance(error, KeyboardInterrupt) else signal.SIGTERM
+    return SIGNAL_EXIT_CODES[number], interrupted_line(error, number.name)
+
+
+@contextmanager
+def interruptible_run(config: Config, script: ScriptDirectory) -> Iterator[None]:
+    """Let signals stop a run promptly but never a finished migration's bookkeeping.
+
+    Under `inv` the task installs the handlers and reports; under raw `alembic` this does both.
+    """
+    from alembic_steward.runtime._protection import raw_alembic_command
+
+    # Signal handlers belong to the main thread; an app migrating elsewhere keeps its own.
+    raw = raw_alembic_command(config) is not None
+    with ExitStack() as run:
+        if raw and threading.current_thread() is threading.main_thread():
+            run.enter_context(signals_raise())
+        with reported_interruption(config), bookkeeping_held(script):
+            yield
+
+
+@contextmanager
+def reported_interruption(config: Config) -> Iterator[None]:
+    """Under raw `alembic`, end a run a signal stopped in inv's one line and exit code.
+
+    env.py of an async bake wraps asyncio.run in it too: there the signal's exception is
+    raised in the event loop, outside the migration's own frames.
+    """
+    from alembic_steward.runtime._protection import raw_alembic_command
+
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated) as error:
+        if raw_alembic_command(config) is None:
+            raise
+        code, line = exit_code_and_line(error)
+        print(line, file=sys.stderr)
+        raise SystemExit(code) from None

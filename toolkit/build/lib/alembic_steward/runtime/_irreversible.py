@@ -1,0 +1,25 @@
+"""The one way a revision says its downgrade cannot be written: raise IrreversibleMigration."""
+
+from __future__ import annotations
+
+from alembic.util import CommandError
+
+
+class IrreversibleMigration(CommandError):
+    """Raised first thing in ``downgrade()`` by a revision that cannot be undone.
+
+    Example, in a revision that drops a column whose data cannot come back::
+
+        from alembic_steward.runtime._irreversible import IrreversibleMigration
+
+        def downgrade() -> None:
+            raise IrreversibleMigration("the dropped users.legacy_id values are gone")
+
+    `inv db.downgrade` then stops with this message before touching the database, and the
+    baked stairway test (tests/stairway.py) does not try to revert the revision. Raise it
+    before any operation: on MySQL/MariaDB a statement already sent cannot be rolled back.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"this revision cannot be downgraded: {reason}")
+        self.reason = reason

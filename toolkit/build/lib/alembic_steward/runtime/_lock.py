@@ -1,0 +1,231 @@
+"""One migration lock per database, held for a whole Alembic run so concurrent upgrades queue.
+
+PostgreSQL uses a session-level advisory lock and MySQL/MariaDB ``GET_LOCK``, each on a
+connection of its own, so the server frees the lock when that connection dies; a SQLite file
+gets an OS lock on a file beside it, which the OS frees when the holding process dies.
+The lock is re-entrant per thread, so a task that runs Alembic several times (`inv db.redo`,
+`inv db.reset`) holds it across all of them while env.py's own request passes straight through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic.util import CommandError
+from sqlalchemy import Connection, text
+
+from alembic_steward._wiring import active_steward, read_setting
+from alembic_steward.runtime._file_lock import try_lock_file, unlock_file
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LOCK_TIMEOUT_SECONDS = "60"
+POLL_INTERVAL_SECONDS = 0.2
+# One fixed advisory-lock key: PostgreSQL scopes advisory locks to the current database.
+POSTGRESQL_LOCK_KEY = int.from_bytes(hashlib.sha256(b"alembic migrations").digest()[:8]) >> 1
+
+
+# The databases whose lock this thread already holds, by `lock_key`.
+held_here = threading.local()
+
+
+class MigrationLockTimeout(CommandError):
+    """Another migration run held the lock for longer than MIGRATION_LOCK_TIMEOUT."""
+
+    holder = "holder unknown"
+
+
+def lock_holder_name(url: str) -> dict[str, str]:
+    """Connect arguments that name a PostgreSQL session, so a waiting run can say who holds it."""
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).get_backend_name() == "postgresql":
+        return {"application_name": f"alembic migrations, pid {os.getpid()}"}
+    return {}
+
+
+def lock_timeout_seconds() -> float:
+    """Read MIGRATION_LOCK_TIMEOUT (seconds) from the environment, then `.env`."""
+    configured = active_steward().lock_timeout
+    default = DEFAULT_LOCK_TIMEOUT_SECONDS if configured is None else f"{configured:g}"
+    setting = read_setting("MIGRATION_LOCK_TIMEOUT", default)
+    try:
+        seconds = float(setting.value)
+    except ValueError:
+        seconds = -1.0
+    # Finite only: MySQL's GET_LOCK cannot wait forever, and every database must agree.
+    if not 0 <= seconds < float("inf"):
+        raise CommandError(
+            f"MIGRATION_LOCK_TIMEOUT={setting.value!r} (from {setting.source}) is not a finite"
+            f" number of seconds; set it to e.g. {DEFAULT_LOCK_TIMEOUT_SECONDS}"
+        )
+    return seconds
+
+
+def lock_key(connection: Connection) -> str:
+    """Name the database the lock guards, the same for its blocking and asyncio drivers."""
+    url = connection.engine.url
+    return url.set(drivername=url.get_backend_name(), password=None).render_as_string()
+
+
+@contextmanager
+def hold_migration_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    """Hold the migration lock of ``connection``'s database, waiting at most ``timeout`` s."""
+    held = held_here.__dict__.setdefault("keys", set())
+    key = lock_key(connection)
+    if key in held:
+        # Taken already by this thread's caller (a task spanning several Alembic runs).
+        yield
+        return
+    with lock_for_dialect(connection, timeout):
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+
+
+@contextmanager
+def lock_for_dialect(connection: Connection, timeout: float) -> Iterator[None]:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        lock = hold_postgresql_lock
+    elif dialect in ("mysql", "mariadb"):
+        lock = hold_mysql_lock
+    elif dialect == "sqlite":
+        lock = hold_sqlite_lock
+    else:
+        # Only the databases the template supports have a lock; others run unguarded.
+        logger.warning("No migration lock for %s: concurrent runs are not serialised.", dialect)
+        yield
+        return
+    with lock(connection, timeout):
+        yield
+
+
+def timed_out(holder: str, timeout: float) -> MigrationLockTimeout:
+    error = MigrationLockTimeout(
+        f"another migration run ({holder}) still holds the migration lock after {timeout:g} s;"
+        " wait for it to finish and retry, or raise MIGRATION_LOCK_TIMEOUT"
+    )
+    error.holder = holder
+    return error
+
+
+@contextmanager
+def lock_connection(connection: Connection) -> Iterator[Connection]:
+    """Open a second, autocommit connection that carries only the lock."""
+    # A lock taken on the migration connection would start a transaction Alembic then treats
+    # as the caller's, never committing it; a separate session keeps the two apart.
+    with connection.engine.connect() as locking:
+        yield locking.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def hold_postgresql_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    with lock_connection(connection) as locking:
+        deadline = time.monotonic() + timeout
+        try_lock = text("SELECT pg_try_advisory_lock(:key)")
+        while not locking.scalar(try_lock, {"key": POSTGRESQL_LOCK_KEY}):
+            if time.monotonic() >= deadline:
+                raise timed_out(postgresql_lock_holder(locking), timeout)
+            time.sleep(POLL_INTERVAL_SECONDS)
+        try:
+            yield
+        finally:
+            locking.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": POSTGRESQL_LOCK_KEY})
+
+
+def postgresql_lock_holder(locking: Connection) -> str:
+    """Describe the session holding the advisory lock, from pg_stat_activity."""
+    # pg_locks shows a bigint advisory key as its high and low 32 bits.
+    row = locking.execute(
+        text(
+            "SELECT a.pid, a.application_name, a.client_addr, a.usename"
+            " FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND l.classid = :high AND l.objid = :low"
+        ),
+        {"high": POSTGRESQL_LOCK_KEY >> 32, "low": POSTGRESQL_LOCK_KEY & 0xFFFFFFFF},
+    ).first()
+    if row is None:
+        return "holder unknown"
+    client = row.client_addr or "local socket"
+    return f"PostgreSQL pid {row.pid}, application {row.application_name!r}, client {client}"
+
+
+def mysql_lock_name(connection: Connection) -> str:
+    """Name the lock after the database: GET_LOCK names are shared by the whole server."""
+    name = f"alembic_migrations.{connection.scalar(text('SELECT DATABASE()'))}"
+    # MySQL caps lock names at 64 characters.
+    return name if len(name) <= 64 else hashlib.sha256(name.encode()).hexdigest()
+
+
+@contextmanager
+def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    with lock_connection(connection) as locking:
+        name = mysql_lock_name(locking)
+        acquired = locking.scalar(
+            text("SELECT GET_LOCK(:name, :timeout)"), {"name": name, "timeout": timeout}
+        )
+        if acquired != 1:
+            raise timed_out(mysql_lock_holder(locking, name), timeout)
+        try:
+            yield
+        finally:
+            locking.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
+
+
+def mysql_lock_holder(locking: Connection, name: str) -> str:
+    """Describe the connection holding the named lock, from the process list."""
+    holder = locking.execute(
+        text(
+            "SELECT ID AS id, USER AS user, HOST AS host FROM information_schema.PROCESSLIST"
+            " WHERE ID = IS_USED_LOCK(:name)"
+        ),
+        {"name": name},
+    ).first()
+    if holder is None:
+        return "holder unknown"
+    return f"MySQL connection id {holder.id}, user {holder.user!r}, client {holder.host}"
+
+
+@contextmanager
+def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        # A private database has no other process to race with.
+        yield
+        return
+    lock_path = Path(f"{database}-migration-lock")
+    try:
+        lock_file = lock_path.open("a+")
+    except OSError as error:
+        raise CommandError(
+            f"cannot open the migration lock file {lock_path} ({error.strerror}); check that"
+            " the SQLite database's folder exists and is writable"
+        ) from None
+    with lock_file:
+        lock_file.seek(0)
+        deadline = time.monotonic() + timeout
+        while not try_lock_file(lock_file.fileno()):
+            if time.monotonic() >= deadline:
+                lock_file.seek(0)
+                raise timed_out(f"process {lock_file.read().strip() or '?'}", timeout)
+            time.sleep(POLL_INTERVAL_SECONDS)
+        lock_file.seek(0)
+        lock_file.truncate()
+        lock_file.write(f"pid {os.getpid()} on this machine")
+        lock_file.flush()
+        try:
+            yield
+        finally:
+            unlock_file(lock_file.fileno())

@@ -1,0 +1,71 @@
+"""Say which migration failed, where in its file, and what state it left the database in.
+
+A revision file is the user's code: an error raised in it (or while loading it) is a mistake to
+report in two lines, not a traceback through invoke and Alembic.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alembic_steward._wiring import shown_path
+from alembic_steward.runtime._migration_frames import migration_frame, state_after, versions_dir
+
+
+def exception_text(error: BaseException) -> str:
+    """The exception's own message, its first line, naming its type (a DB error: the driver's)."""
+    reason = getattr(error, "orig", None) or error
+    first_line = (str(reason).strip().splitlines() or [""])[0]
+    return f"{type(reason).__name__}: {first_line}" if first_line else type(reason).__name__
+
+
+def describe_failed_migration(error: BaseException) -> str | None:
+    """Two lines for an error raised in a revision file, or None when none was involved."""
+    from alembic_steward.runtime._irreversible import IrreversibleMigration
+
+    if isinstance(error, SyntaxError) and error.filename:
+        path = Path(error.filename)
+        if path.parent == versions_dir():
+            return (
+                f"revision file {shown_path(path)}:{error.lineno} cannot be loaded:"
+                f" SyntaxError: {error.msg}\nthe database was not changed; fix the file"
+            )
+    frame = migration_frame(error)
+    if frame is None:
+        return describe_missing_revision(error)
+    where = f"{shown_path(frame.path)}:{frame.line}"
+    if frame.function == "<module>":
+        return (
+            f"revision file {where} cannot be loaded: {exception_text(error)}"
+            "\nthe database was not changed; fix the file"
+        )
+    title = f" ({frame.message})" if frame.message else ""
+    if isinstance(error, IrreversibleMigration):
+        # A deliberate refusal, raised before any operation: nothing ran, on any database.
+        return (
+            f"revision {frame.revision}{title} cannot be downgraded: {error.reason};"
+            f" nothing was changed, the database is still at {frame.revision}"
+        )
+    return (
+        f"migration {frame.revision}{title} failed in {frame.function}() at {where}:"
+        f" {exception_text(error)}\n{state_after(frame)}"
+    )
+
+
+def describe_missing_revision(error: BaseException) -> str | None:
+    """Explain Alembic's KeyError for a revision named as down_revision whose file is gone."""
+    if not isinstance(error, KeyError) or not error.args:
+        return None
+    missing = str(error.args[0])
+    quoted = re.compile(rf"['\"]{re.escape(missing)}['\"]")
+    for path in sorted(versions_dir().glob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("down_revision") and quoted.search(line):
+                return (
+                    f"revision {missing} is missing from the history: {shown_path(path)} names it"
+                    " as its down_revision, but no revision file has that id; restore the file"
+                    " (e.g. from git) or point down_revision at an existing revision;"
+                    " the database was not changed"
+                )
+    return None

@@ -1,0 +1,186 @@
+"""Tasks that bring the database itself into being and take it away: create, drop, setup, wait."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from invoke import Context, Exit, task
+
+from alembic_steward.tasks._migrate import YES_HELP
+from alembic_steward.tasks._protection import confirm_destructive
+from alembic_steward.tasks._user_errors import exit_on_user_error, without_password
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL
+
+DEFAULT_WAIT_SECONDS = 30.0
+PROGRESS_EVERY_SECONDS = 5.0
+RETRY_EVERY_SECONDS = 1.0
+
+
+@contextmanager
+def refusals_as_exit() -> Iterator[None]:
+    """Turn a server's refusal (no rights, sessions connected) into an `error:` line."""
+    from alembic_steward.runtime._server_databases import ServerRefused
+
+    try:
+        yield
+    except ServerRefused as refusal:
+        raise Exit(f"error: {without_password(str(refusal))}", code=1) from None
+
+
+def describe(url: URL) -> str:
+    """Name a database for messages: its file for SQLite, else name and server."""
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database}"
+    return f"{url.database} on {url.host or 'localhost'}{f':{url.port}' if url.port else ''}"
+
+
+@task
+@exit_on_user_error
+def create(c: Context) -> None:
+    """Create the database DATABASE_URL names, unless it exists."""
+    create_if_missing()
+
+
+def create_if_missing() -> None:
+    from alembic_steward.runtime._server_databases import (
+        create_database,
+        database_exists,
+        target_url,
+    )
+
+    url = target_url()
+    if database_exists(url):
+        print(f"The database {describe(url)} already exists; nothing to create.")
+        return
+    with refusals_as_exit():
+        create_database(url)
+    print(f"Created the database {describe(url)}.")
+
+
+@task(help={"yes": YES_HELP})
+@exit_on_user_error
+def drop(c: Context, yes: bool = False) -> None:
+    """Drop the database DATABASE_URL names, with every table and row in it."""
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._server_databases import database_exists, drop_database, target_url
+
+    url = target_url()
+    if not database_exists(url):
+        print(f"The database {describe(url)} does not exist; nothing to drop.")
+        return
+    confirm_destructive(c, "drop", yes)
+    refuse_while_migrating(url)
+    # The protection check may have left a pooled session, which would keep the database in use.
+    get_blocking_engine().dispose()
+    with refusals_as_exit():
+        drop_database(url)
+    print(f"Dropped the database {describe(url)}.")
+
+
+def refuse_while_migrating(url: URL) -> None:
+    """Refuse to drop while a migration run holds the migration lock, naming the holder."""
+    from sqlalchemy import create_engine, pool
+
+    from alembic_steward.runtime._lock import MigrationLockTimeout, hold_migration_lock
+
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection, hold_migration_lock(connection, 0):
+            pass
+    except MigrationLockTimeout as error:
+        raise Exit(
+            f"error: a migration run ({error.holder}) holds the migration lock; wait for it to"
+            " finish, then run `inv db.drop` again; nothing was dropped",
+            code=1,
+        ) from None
+    finally:
+        engine.dispose()
+
+
+@task(help={"yes": YES_HELP})
+@exit_on_user_error
+def setup(c: Context, yes: bool = False) -> None:
+    """Create the database, migrate it to head and seed it; safe to run again."""
+    from alembic import command
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.tasks._seed import run_seeds
+
+    create_if_missing()
+    # Ask before migrating, so a refused seed does not leave a half-done setup behind.
+    confirm_destructive(c, "seed", yes)
+    command.upgrade(build_alembic_config(), "head")
+    print("Migrated to head.")
+    run_seeds()
+
+
+@task(help={"timeout": f"Give up after this many seconds (default {DEFAULT_WAIT_SECONDS:g})"})
+@exit_on_user_error
+def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+    """Wait until the database server accepts connections (for containers and CI)."""
+    from alembic_steward.runtime._server_databases import target_url
+    from alembic_steward.tasks._connection_refusals import creation_advice
+    from alembic_steward.urls import hide_password
+
+    url = target_url()
+    if url.get_backend_name() == "sqlite":
+        print("SQLite needs no server; ready.")
+        return
+    shown = hide_password(url.render_as_string(hide_password=False))
+    started = time.monotonic()
+    next_progress = started + PROGRESS_EVERY_SECONDS
+    while True:
+        remaining = started + float(timeout) - time.monotonic()
+        problem = connection_problem(url, max(remaining, 1.0))
+        waited = time.monotonic() - started
+        if problem is None:
+            print(f"{shown} accepts connections (after {waited:.1f} s).")
+            return
+        if problem.startswith("missing:"):
+            print(f"The server of {shown} accepts connections (after {waited:.1f} s);", end=" ")
+            print(f"the database does not exist yet: {creation_advice(url)}.")
+            return
+        if waited >= float(timeout):
+            raise Exit(
+                f"error: gave up after {float(timeout):g} s waiting for {shown}: "
+                + without_password(problem),
+                code=1,
+            )
+        if time.monotonic() >= next_progress:
+            print(f"Still waiting for {shown} ({waited:.0f} s): {without_password(problem)}")
+            next_progress += PROGRESS_EVERY_SECONDS
+        time.sleep(min(RETRY_EVERY_SECONDS, max(started + float(timeout) - time.monotonic(), 0)))
+
+
+def connection_problem(url: URL, within: float) -> str | None:
+    """Try one connection; None when it works, "missing:" when only the database is missing."""
+    from sqlalchemy import create_engine, pool
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._server_databases import database_exists
+    from alembic_steward.tasks._connection_refusals import refusal_line
+
+    # Each attempt gives up on its own, so a silent network cannot outlast the timeout.
+    connect_args = {"connect_timeout": max(int(min(within, 5.0)), 2)}
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
+    try:
+        with engine.connect():
+            return None
+    except DBAPIError as error:
+        reason = error_reason(error)
+    finally:
+        engine.dispose()
+    try:
+        return "missing:" if not database_exists(url, **connect_args) else reason
+    except DBAPIError as error:
+        refused = refusal_line(error, url)
+        if refused is not None:
+            # The server is up and has answered: waiting longer cannot change that answer.
+            raise Exit(f"error: {refused}", code=1) from None
+        return reason

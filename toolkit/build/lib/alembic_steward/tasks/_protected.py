@@ -1,0 +1,98 @@
+"""Destructive tasks beyond downgrade: stamp, redo and reset, each guarded by the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from invoke import Context, Exit, task
+
+from alembic_steward.tasks._migrate import YES_HELP, announce_reverts
+from alembic_steward.tasks._protection import confirm_destructive
+from alembic_steward.tasks._user_errors import exit_on_user_error
+
+
+@task(
+    help={
+        "revision": "Revision to record, e.g. 4f8376af1811, head or base",
+        "purge": "Empty the version table first, even of revisions this checkout does not have",
+        "yes": YES_HELP,
+    }
+)
+@exit_on_user_error
+def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: bool = False) -> None:
+    """Record a revision in the database without running any migration."""
+    # An optional flag, not a positional argument: `inv db.stamp --help` must show help.
+    if not revision:
+        raise Exit(
+            "error: say which revision to record, e.g. `inv db.stamp -r head`"
+            " (ids: `inv db.history`); nothing was changed",
+            code=1,
+        )
+    from alembic import command
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    confirm_destructive(c, "stamp", yes)
+    command.stamp(build_alembic_config(), revision, purge=purge)
+    print(f"Stamped the database at {revision}.")
+
+
+@contextmanager
+def holding_migration_lock() -> Iterator[None]:
+    """Hold the migration lock across a task's several Alembic runs (env.py's own is re-entrant)."""
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
+
+    timeout = lock_timeout_seconds()
+    with get_blocking_engine().connect() as connection, hold_migration_lock(connection, timeout):
+        yield
+
+
+@task(help={"yes": YES_HELP})
+@exit_on_user_error
+def redo(c: Context, yes: bool = False) -> None:
+    """Revert the last migration and apply it again, to test its downgrade."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._database_state import require_movable_state
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.tasks._announced_downgrade import downgrade_announcing
+
+    confirm_destructive(c, "redo", yes)
+    config = build_alembic_config()
+    # One lock for both runs: no other run can slip in between the downgrade and the upgrade.
+    with holding_migration_lock():
+        with get_blocking_engine().connect() as connection:
+            current = require_movable_state(ScriptDirectory.from_config(config), connection).current
+        if len(current) != 1:
+            raise Exit(
+                "error: redo needs the database at exactly one revision;"
+                " check where it stands with `inv db.status`",
+                code=1,
+            )
+        downgrade_announcing(config, "-1", announce_reverts)
+        command.upgrade(config, current[0])
+    print(f"Applied {current[0]} again.")
+
+
+@task(help={"yes": YES_HELP})
+@exit_on_user_error
+def reset(c: Context, yes: bool = False) -> None:
+    """Drop every table and migrate to head again (development only)."""
+    from alembic import command
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.tasks._database_reset import drop_all_tables
+
+    confirm_destructive(c, "reset", yes)
+    # Held from the drop to head: a concurrent upgrade cannot interleave with either.
+    with holding_migration_lock():
+        with get_blocking_engine().begin() as connection:
+            dropped = drop_all_tables(connection)
+        print(f"Dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}.")
+        command.upgrade(build_alembic_config(), "head")
+    print("Migrated to head.")

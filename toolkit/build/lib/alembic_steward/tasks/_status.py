@@ -1,0 +1,86 @@
+"""The one-screen summary of the migrations: `inv db.status`, with exit codes CI can branch on."""
+
+from __future__ import annotations
+
+from json import dumps
+from typing import TYPE_CHECKING
+
+from invoke import Context, Exit, task
+
+from alembic_steward.tasks._user_errors import exit_on_user_error
+
+if TYPE_CHECKING:
+    from alembic_steward.inspection._drift_sides import DriftSides
+    from alembic_steward.inspection._status_report import MigrationStatus
+
+
+@task(help={"json": "Print a JSON object (current, heads, revisions, drift) instead of a table"})
+@exit_on_user_error
+def status(c: Context, json: bool = False) -> None:
+    """Show every revision as applied or pending, the heads, and model drift, in one screen."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward._wiring import get_blocking_engine, get_settings
+    from alembic_steward.inspection._status_report import StatusExit, read_status
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._server_databases import target_url
+    from alembic_steward.tasks._connection_refusals import refusal_line
+    from alembic_steward.urls import hide_password
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    try:
+        with get_blocking_engine().connect() as connection:
+            state = read_status(script, connection)
+    except DBAPIError as error:
+        refused = refusal_line(error, target_url())
+        if refused is not None:
+            # The server answered: no wait or retry helps, so CI must not treat it as code 5.
+            raise Exit(f"error: {refused}", code=StatusExit.REFUSED) from None
+        where = hide_password(get_settings().database_url)
+        reason = error_reason(error)
+        raise Exit(
+            f"error: cannot reach the database at {where} ({reason}); check `inv db.url`",
+            code=StatusExit.UNREACHABLE,
+        ) from None
+    if json:
+        print_json(state.as_json())
+    else:
+        print_table(state)
+    if state.exit_code:
+        raise Exit(code=state.exit_code)
+
+
+def print_json(document: dict) -> None:
+    print(dumps(document, indent=2))
+
+
+def print_table(state: MigrationStatus) -> None:
+    """Print the revisions newest first, then current, heads, drift and the verdict."""
+    for revision in state.revisions:
+        mark = "applied" if revision.applied else "pending"
+        head = " (head)" if revision.is_head else ""
+        print(f"  [{mark}]  {revision.revision}{head}  {revision.message}")
+    if not state.revisions:
+        print("  (no revisions yet)")
+    print(f"current: {', '.join(state.current) or 'none'}")
+    print(f"heads:   {', '.join(state.heads) or 'none'}")
+    if state.edited:
+        print(f"edited:  {', '.join(state.edited)} (changed since applied to this database)")
+    if state.drift is None:
+        print("drift:   not checked until the database is at head and can migrate")
+    else:
+        print(f"drift:   {'; '.join(state.drift.lines) or 'none'}")
+    print_drift_sides(state.sides)
+    print(f"status:  {state.verdict}")
+
+
+def print_drift_sides(sides: DriftSides) -> None:
+    """Say which side the drift is on: the database against its revision, the models too."""
+    if sides.skipped:
+        print(f"database: {sides.skipped_line}")
+    if sides.database is not None:
+        print(f"database: against its revision rebuilt: {'; '.join(sides.database) or 'same'}")
+    if sides.models is not None:
+        print(f"models:  against the migrations: {'; '.join(sides.models.lines) or 'same'}")

@@ -1,0 +1,227 @@
+"""The one error policy of the `db` tasks: every failure ends in one true line and an exit code.
+
+A user-caused error gets a line saying what happened and what to do; a failed migration two
+(what failed where, and the state it left); anything else its type, message and the project
+line it came from. The policy itself never raises: if describing an error fails, a generic
+line is printed instead. `INV_TRACEBACK=1` shows the full traceback (which may hold a password).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from invoke import Context, Exit
+
+from alembic_steward.tasks._invoke_defaults import export_invoke_defaults
+from alembic_steward.tasks._startup import import_migration_libraries
+from alembic_steward.tasks._uncaught_errors import silence_closed_stdout
+
+TRACEBACK_VARIABLE = "INV_TRACEBACK"
+TRACEBACK_HINT = f"set {TRACEBACK_VARIABLE}=1 for the full traceback"
+# Alembic errors whose text says what happened but not what to do about it, by how they start.
+ALEMBIC_ERROR_HINTS = {
+    "Target database is not up to date.": (
+        " Autogenerate compares the models with a database at head:"
+        " run `inv db.upgrade` first, then `inv db.revision` again."
+    ),
+    "Multiple head": '; run `inv db.merge -m "Merge heads"` to join them into one',
+    "downgrade with --sql requires": "; or use `inv db.plan -r REV` to plan from the database",
+    "Can't locate revision": "; list the revisions with `inv db.history`",
+    "No such revision": "; list the revisions with `inv db.history`",
+}
+# The module a DB-API driver imports, and the package that installs it.
+DRIVER_PACKAGES = {
+    "MySQLdb": "mysqlclient",
+    "pymysql": "PyMySQL",
+    "aiomysql": "aiomysql",
+    "asyncmy": "asyncmy",
+    "mysql": "mysql-connector-python",
+    "mariadb": "mariadb",
+    "psycopg": "psycopg[binary]",
+    "psycopg2": "psycopg2-binary",
+    "asyncpg": "asyncpg",
+    "pg8000": "pg8000",
+    "aiosqlite": "aiosqlite",
+}
+# How Alembic says a revision is not in versions/: a typo in -r, or the database's own revision.
+MISSING_REVISION = "Can't locate revision identified by "
+
+
+def describe_missing_revision(text: str) -> str:
+    """Tell a mistyped -r from a database stamped at a revision this checkout lacks."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._database_state import (
+        read_database_state,
+        unknown_revision_message,
+    )
+    from alembic_steward.runtime._config import build_alembic_config
+
+    revision = text.removeprefix(MISSING_REVISION).strip("'")
+    script = ScriptDirectory.from_config(build_alembic_config())
+    with get_blocking_engine().connect() as connection:
+        unknown = read_database_state(script, connection).unknown
+    if revision in unknown:
+        return unknown_revision_message(unknown)
+    return f"{text}; `inv db.history` lists the revisions this checkout has"
+
+
+def describe_user_error(error: BaseException) -> str | None:
+    """Say what went wrong and what to do, or return None when ``error`` is not the user's."""
+    # Imported here, not at module level: `inv --list` must not pay for Alembic or SQLAlchemy.
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._protection import EmptyProtectedList
+    from alembic_steward.runtime._server_databases import target_url
+    from alembic_steward.tasks._connection_refusals import refusal_line
+    from alembic_steward.tasks._failed_migration import describe_failed_migration
+    from alembic_steward.urls import DatabaseUrlError, hide_password
+
+    failed_migration = describe_failed_migration(error)
+    if failed_migration is not None:
+        return failed_migration
+    if isinstance(error, (DatabaseUrlError, EmptyProtectedList)):
+        return str(error)
+    if isinstance(error, (CommandError, RevisionError)):
+        text = str(error)
+        if text.startswith(MISSING_REVISION):
+            return describe_missing_revision(text)
+        hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
+        return text + "".join(hints[:1])
+    if isinstance(error, ValueError) and raised_in(error, "_parse_url"):
+        # SQLAlchemy's URL parser lets int() fail on a port: "invalid literal ...: 'abc'".
+        port = str(error).rpartition(": ")[2]
+        return (
+            f"DATABASE_URL is not a usable SQLAlchemy URL (its port {port} is not a number);"
+            " check it with `inv db.url`"
+        )
+    if isinstance(error, ModuleNotFoundError) and raised_in(error, "import_dbapi"):
+        package = DRIVER_PACKAGES.get(str(error.name), error.name)
+        return (
+            f"the database driver {error.name!r} named by DATABASE_URL is not installed;"
+            f" install it with `python -m pip install {package}`"
+        )
+    if isinstance(error, (ArgumentError, NoSuchModuleError)):
+        # SQLAlchemy appends a multi-line list of valid forms; the first line says what is wrong.
+        reason = str(error).splitlines()[0]
+        return f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); check it with `inv db.url`"
+    if isinstance(error, DBAPIError):
+        refused = refusal_line(error, target_url())
+        if refused is not None:
+            return refused
+        url = hide_password(get_settings().database.value)
+        return f"database error at {url}: {error_reason(error)}"
+    return None
+
+
+def describe_unexpected(error: BaseException) -> str:
+    """One line for an error no rule covers: its type, message and the project line it left."""
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    where = innermost_project_line(error)
+    at = f" (at {where})" if where else ""
+    return f"{type(error).__name__}: {first_line}{at}; {TRACEBACK_HINT}"
+
+
+def innermost_project_line(error: BaseException) -> str | None:
+    """The last file:line of ``error``'s traceback inside the project (not a library)."""
+    from alembic_steward._wiring import project_root
+
+    found = None
+    traceback = error.__traceback__
+    while traceback is not None:
+        path = Path(traceback.tb_frame.f_code.co_filename)
+        if path.is_relative_to(project_root()) and ".venv" not in path.parts:
+            found = f"{path.relative_to(project_root())}:{traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return found
+
+
+def raised_in(error: BaseException, function_name: str) -> bool:
+    """Tell whether ``error`` was raised by a function of that name (SQLAlchemy's, for us).
+
+    `import_dbapi` is where a dialect imports its DB-API driver; `_parse_url` where a URL's
+    port becomes a number.
+    """
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback is not None and traceback.tb_frame.f_code.co_name == function_name
+
+
+def without_password(text: str) -> str:
+    """Remove the database password from ``text`` wherever a driver may have echoed it."""
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.urls import redact_password
+
+    return redact_password(text, get_settings().database.value)
+
+
+def error_line(error: BaseException) -> str:
+    """The message for ``error``, password removed; never raises."""
+    try:
+        message = describe_user_error(error) or describe_unexpected(error)
+        return "\n".join(f"error: {line}" for line in without_password(message).splitlines())
+    except BaseException:  # noqa: BLE001 - the policy must end in one line, whatever failed
+        # Only the type: its message could hold the password we just failed to remove.
+        return f"error: the task failed with {type(error).__name__}; {TRACEBACK_HINT}"
+
+
+def end_quietly_on_closed_pipe() -> Exit:
+    """Stop writing to a reader that has gone (`inv db.upgrade --sql | head`), without noise."""
+    silence_closed_stdout()
+    return Exit(code=0)
+
+
+def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a task so that any failure ends in one line on stderr and a non-zero exit code.
+
+    Every `db` task passes through here, so this is also where invoke-config defaults are
+    exported and the migration libraries loaded (see tasks/db/startup.py).
+    """
+
+    @functools.wraps(task_body)
+    def run_task(c: Context, *args: Any, **kwargs: Any) -> Any:
+        import_migration_libraries()
+        # Here, not at module level: `inv --list` must not pay for importing app.migrations.
+        from alembic_steward.runtime._interruptions import (
+            Terminated,
+            exit_code_and_line,
+            signals_raise,
+        )
+
+        try:
+            with signals_raise(), warnings.catch_warnings():
+                # Alembic warns before its KeyError for a missing revision; we explain that.
+                warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
+                from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
+
+                # Every task that reads the history reads it through here: one id in two files
+                # fails as that, before any advice built on the confused history.
+                with refusing_duplicate_revision_ids():
+                    export_invoke_defaults(c)
+                    return task_body(c, *args, **kwargs)
+        except Exit:
+            raise
+        except BrokenPipeError:
+            raise end_quietly_on_closed_pipe() from None
+        except (KeyboardInterrupt, Terminated) as error:
+            if os.environ.get(TRACEBACK_VARIABLE):
+                raise
+            code, line = exit_code_and_line(error)
+            raise Exit(line, code=code) from None
+        except Exception as error:
+            if os.environ.get(TRACEBACK_VARIABLE):
+                raise
+            raise Exit(error_line(error), code=1) from None
+
+    return run_task

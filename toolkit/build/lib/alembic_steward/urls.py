@@ -1,0 +1,154 @@
+"""The rules a database URL must follow here: the schemes and drivers, and what is refused.
+
+Every message names the mistake and the fix, and never any part of the password.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+# The driver a plain `postgresql://`, `mysql://` or `sqlite://` URL gets: (blocking, asyncio).
+# SQLAlchemy's own defaults (psycopg2, mysqlclient) need C builds; these install as wheels.
+DEFAULT_DRIVERS = {
+    "sqlite": ("pysqlite", "aiosqlite"),
+    "postgresql": ("psycopg", "psycopg"),
+    "mysql": ("pymysql", "aiomysql"),
+}
+# The databases this project's migrations, locks and tests are written for.
+SUPPORTED_BACKENDS = ("postgresql", "mysql", "mariadb", "sqlite")
+# Schemes hosting platforms hand out that SQLAlchemy does not know by that name.
+SCHEME_ALIASES = {"postgres": "postgresql"}
+# An asyncio driver named in a URL, and the blocking driver tests and tools use in its place.
+BLOCKING_EQUIVALENTS = {
+    "aiosqlite": "pysqlite",
+    "asyncpg": "psycopg",
+    "psycopg_async": "psycopg",
+    "aiomysql": "pymysql",
+    "asyncmy": "pymysql",
+}
+
+
+class DatabaseUrlError(ValueError):
+    """DATABASE_URL cannot be used as written; the message says why and never holds a password."""
+
+
+def parse_url(url: str) -> URL | None:
+    """Parse ``url`` with SQLAlchemy, or return None when it is not a valid URL."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return None
+
+
+def hide_password(url: str) -> str:
+    """Return ``url`` with its password, if any, replaced by ``***``."""
+    try:
+        check_database_url(url)
+    except DatabaseUrlError:
+        # SQLAlchemy would split an unencoded @ wrongly and show the rest of the password.
+        return "<DATABASE_URL, not shown: it is not a usable URL>"
+    parsed = parse_url(url)
+    if parsed is None:
+        return "<unparseable database URL>"
+    return parsed.render_as_string(hide_password=True)
+
+
+def redact_password(text: str, url: str) -> str:
+    """Replace ``url``'s password wherever ``text`` has it (a driver may echo it)."""
+    # Read from the text, not parsed: a URL SQLAlchemy cannot parse, or parses wrongly (an
+    # unencoded @), still has a password that must not be shown.
+    from urllib.parse import unquote
+
+    userinfo = url.partition("://")[2].split("?", 1)[0].rpartition("@")[0]
+    written = userinfo.partition(":")[2]
+    for password in sorted(filter(None, {written, unquote(written)}), key=len, reverse=True):
+        text = text.replace(password, "***")
+    return text
+
+
+def check_database_url(url: str) -> str:
+    """Return ``url`` with ``postgres://`` read as ``postgresql://``; refuse one that cannot work.
+
+    Every message names the mistake and the fix, and never any part of the password.
+    """
+    if not url:
+        raise DatabaseUrlError("DATABASE_URL is not set; `cp .env.example .env` and edit it")
+    scheme, separator, rest = url.partition("://")
+    backend, plus, driver = scheme.partition("+")
+    backend = SCHEME_ALIASES.get(backend.lower(), backend.lower())
+    if not separator or backend not in SUPPORTED_BACKENDS:
+        supported = ", ".join(f"{name}://" for name in SUPPORTED_BACKENDS)
+        if not separator:
+            raise DatabaseUrlError(f"DATABASE_URL is not a URL; start it with one of {supported}")
+        raise DatabaseUrlError(
+            f"DATABASE_URL has scheme {scheme!r}, which this project does not support;"
+            f" use {supported}"
+        )
+    if backend == "sqlite":
+        return f"{backend}{plus}{driver}://{rest}"  # a file path: no password to misread
+    # The user:password part ends at the last @ before the path; SQLAlchemy splits at the first.
+    authority = rest.split("?", 1)[0]
+    if authority.count("@") > 1:
+        raise DatabaseUrlError(
+            "DATABASE_URL has an @ in its user name or password; write @ as %40"
+            " (e.g. postgresql://user:p%40ss@host/db)"
+        )
+    userinfo = authority.rpartition("@")[0]
+    if re.search(r"%(?![0-9A-Fa-f]{2})", userinfo):
+        raise DatabaseUrlError(
+            "DATABASE_URL has a % in its user name or password that is not an escape like %40;"
+            " write % itself as %25"
+        )
+    return f"{backend}{plus}{driver}://{rest}"
+
+
+def lasting_database_url(url: str) -> str:
+    """Return ``url``; refuse in-memory SQLite (gone when the task that migrated it ends) and a
+    server URL naming no database (it would reach the server's default one, e.g. `postgres`)."""
+    parsed = parse_url(check_database_url(url))
+    if parsed is None:
+        return url
+    if parsed.get_backend_name() != "sqlite" and not parsed.database:
+        raise DatabaseUrlError(
+            "DATABASE_URL names no database (nothing after the last /); add its name, e.g."
+            " postgresql://user@host:5432/my_service"
+        )
+    if parsed.get_backend_name() == "sqlite" and (
+        parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+    ):
+        raise DatabaseUrlError(
+            "DATABASE_URL names an in-memory SQLite database, which is gone when the task ends;"
+            " name a file, e.g. sqlite:///app.db"
+        )
+    return url
+
+
+def with_driver(url: str, *, use_async: bool) -> str:
+    """Give a plain URL (``postgresql://``) the installed driver for blocking or asyncio use.
+
+    A driver named in the URL is kept, except that a blocking caller gets the blocking
+    equivalent of an asyncio driver. A URL that cannot work raises `DatabaseUrlError`.
+    """
+    url = check_database_url(url)
+    parsed = parse_url(url)
+    if parsed is None:
+        return url
+    # Read from the text, not get_driver_name(): that loads the dialect, which may be missing.
+    backend, _, driver = parsed.drivername.partition("+")
+    named = bool(driver)
+    if named and (use_async or driver not in BLOCKING_EQUIVALENTS):
+        return url
+    if named:
+        driver = BLOCKING_EQUIVALENTS[driver]
+    elif backend in DEFAULT_DRIVERS:
+        driver = DEFAULT_DRIVERS[backend][use_async]
+    else:
+        return url
+    return parsed.set(drivername=f"{backend}+{driver}").render_as_string(hide_password=False)

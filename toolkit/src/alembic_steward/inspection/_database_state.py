@@ -1,0 +1,107 @@
+"""Read where the database stands, and refuse in one line the states no migration can move.
+
+Every task that reads the database's revision goes through `read_database_state`, so a revision
+this checkout lacks, a half-applied MySQL/MariaDB migration or a history with several heads is
+reported the same way, in one line that names a way out that works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+MERGE_ADVICE = 'run `inv db.merge -m "Merge heads"` to join them into one'
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """The revisions stamped in the database, and what blocks moving it, if anything."""
+
+    current: list[str]
+    heads: list[str]
+    # Stamped revisions that versions/ does not have (usually applied from another git branch).
+    unknown: list[str]
+    # The revision a MySQL/MariaDB run stopped after, when it left its in-progress mark.
+    half_applied_after: str | None
+
+    @property
+    def several_heads(self) -> bool:
+        return len(self.heads) > 1
+
+    @property
+    def at_head(self) -> bool:
+        return set(self.current) == set(self.heads)
+
+
+def unknown_revision_message(unknown: list[str]) -> str:
+    """Say that this checkout lacks the database's revision, and the three ways out."""
+    named = ", ".join(unknown)
+    return (
+        f"the database is at revision {named}, which this checkout's app/migrations/versions/"
+        f" does not have (it was probably applied from another git branch); check out the"
+        f" branch that has it and downgrade there, or record a revision this checkout has with"
+        f" `inv db.stamp --purge -r REV`, or in development start over with `inv db.reset`"
+    )
+
+
+def several_heads_message(heads: list[str]) -> str:
+    return f"the history has several heads ({', '.join(heads)}); {MERGE_ADVICE}"
+
+
+def read_database_state(script: ScriptDirectory, connection: Connection) -> DatabaseState:
+    """Read the database's revisions and in-progress mark against the history in ``script``."""
+    from alembic.runtime.migration import MigrationContext
+
+    current = list(MigrationContext.configure(connection).get_current_heads())
+    known = {revision.revision for revision in script.walk_revisions()}
+    return DatabaseState(
+        current=current,
+        heads=list(script.get_heads()),
+        unknown=[revision for revision in current if revision not in known],
+        half_applied_after=half_applied_mark(connection),
+    )
+
+
+def half_applied_mark(connection: Connection) -> str | None:
+    """Return the revision an unfinished MySQL/MariaDB run stopped after, or None."""
+    from sqlalchemy import inspect, select
+
+    from alembic_steward.runtime._half_applied_marks import (
+        MARK_TABLE_NAME,
+        mark_table,
+        records_half_applied_migrations,
+    )
+
+    if not records_half_applied_migrations(connection):
+        return None
+    if not inspect(connection).has_table(MARK_TABLE_NAME):
+        return None
+    return connection.scalar(select(mark_table.c.after_revisions))
+
+
+def blocking_problem(state: DatabaseState, script: ScriptDirectory) -> str | None:
+    """Describe what stops every migration command on this database, or None when nothing does."""
+    from alembic_steward.runtime._half_applied_marks import half_applied_message
+
+    if state.half_applied_after is not None:
+        return half_applied_message(state.half_applied_after, script)
+    if state.unknown:
+        return unknown_revision_message(state.unknown)
+    if state.several_heads:
+        return several_heads_message(state.heads)
+    return None
+
+
+def require_movable_state(script: ScriptDirectory, connection: Connection) -> DatabaseState:
+    """Read the database's state, raising a one-line `CommandError` for a blocked one."""
+    from alembic.util import CommandError
+
+    state = read_database_state(script, connection)
+    problem = blocking_problem(state, script)
+    if problem is not None:
+        raise CommandError(problem)
+    return state

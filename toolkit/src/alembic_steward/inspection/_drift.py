@@ -1,0 +1,102 @@
+"""Compare the models with a database the way autogenerate does: what a new revision would hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.inspection._unwritable_changes import (
+    HAND_WRITTEN_REVISION,
+    collecting_unwritable_changes,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+REVISION = '`inv db.revision -m "..."`'
+
+
+@dataclass(frozen=True)
+class ModelDrift:
+    """How the models differ from a database: what autogenerate writes, and what it cannot."""
+
+    # One line per operation a new revision from `inv db.revision` would hold.
+    written: list[str]
+    # One line per change autogenerate detects but cannot write, saying what to write by hand.
+    by_hand: list[str]
+
+    @property
+    def lines(self) -> list[str]:
+        return [*self.written, *self.by_hand]
+
+    @property
+    def advice(self) -> str:
+        """What to run for this drift: only commands that will do what is needed."""
+        if not self.by_hand:
+            return f"run {REVISION} to write a revision for them"
+        if not self.written:
+            # `inv db.revision` would write nothing and fail: the revision is the user's to write.
+            return (
+                "autogenerate cannot write these: write the revision by hand"
+                f" ({HAND_WRITTEN_REVISION})"
+            )
+        return (
+            f"run {REVISION}, then add to that revision by hand what autogenerate cannot write"
+            " (marked above)"
+        )
+
+
+def model_drift(connection: Connection) -> list[str]:
+    """Describe each difference between the models and the database, as autogenerate sees it."""
+    return read_model_drift(connection).lines
+
+
+def read_model_drift(connection: Connection) -> ModelDrift:
+    """Compare the models with the database the way autogenerate does, sorting what it can write.
+
+    Changes autogenerate cannot write (a generated column's expression) are kept apart, with
+    what to write by hand: a check that passed over them would promise a revision never written.
+    """
+    from alembic.autogenerate import produce_migrations
+    from alembic.runtime.migration import MigrationContext
+
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._autogenerate_review import comparison_options, review_operations
+    from alembic_steward.runtime._bookkeeping import include_name
+
+    options = comparison_options(connection.dialect.name)
+    context = MigrationContext.configure(connection, opts={**options, "include_name": include_name})
+    with collecting_unwritable_changes() as by_hand:
+        script = produce_migrations(context, active_steward().get_metadata())
+    review_operations(script, connection.dialect)
+    return ModelDrift(written=describe_operations(script.upgrade_ops.ops), by_hand=by_hand)
+
+
+def describe_operations(operations: list[Any]) -> list[str]:
+    """Describe autogenerate's operations, one line per difference."""
+    from alembic.operations import ops
+
+    described = []
+    for operation in operations:
+        # alembic-postgresql-enum's alterations name their type only on the operation itself.
+        if hasattr(operation, "old_values") and hasattr(operation, "new_values"):
+            old = ", ".join(operation.old_values)
+            new = ", ".join(operation.new_values)
+            described.append(f"{operation.operation_name} {operation.name}: ({old}) -> ({new})")
+            continue
+        described.extend(map(describe_difference, ops.UpgradeOps([operation]).as_diffs()))
+    return described
+
+
+def describe_difference(diff: Any) -> str:
+    """Render one `compare_metadata` entry as `add_column users.name`-style text."""
+    # Column modifications come as a list of tuples, everything else as one tuple.
+    if isinstance(diff, list):
+        kind, _schema, table, column = diff[0][:4]
+        return f"{kind} {table}.{column}"
+    kind, subject = diff[0], diff[1]
+    if kind in ("add_column", "remove_column"):
+        return f"{kind} {diff[2]}.{diff[3].name}"
+    name = getattr(subject, "fullname", "") or str(subject)
+    return f"{kind} {name}"

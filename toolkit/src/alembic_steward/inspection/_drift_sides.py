@@ -1,0 +1,143 @@
+"""Tell which side is wrong when the models and the database differ: the database or the models.
+
+Drift alone cannot say. A revision stamped without running, or a column added by hand, looks
+exactly like a model changed without a revision, yet writing a revision for it would record
+the accident in the history. So the live database's own revision is rebuilt in a scratch
+database on the same server (app/migrations/scratch_database.py) and compared twice: the live
+schema with it (the *database* differs from its revision) and the models with it (the *models*
+need a new revision). Only drift pays for this: an up-to-date database builds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Connection, MetaData
+
+    from alembic_steward.inspection._drift import ModelDrift
+
+DATABASE_DIFFERS_ADVICE = (
+    "the database is not what its revision builds (differences above): a revision was stamped"
+    " without running, or the schema was changed by hand. Bring the database back: stamp the"
+    " last revision that really ran (`inv db.stamp -r REV`) and `inv db.upgrade`, or undo the"
+    " hand change, or in development `inv db.reset`"
+)
+# How each `compare_metadata` kind reads when the database, not the models, is the side compared.
+DATABASE_SIDE_WORDS = {"add": "missing", "remove": "unexpected", "modify": "different"}
+
+
+@dataclass(frozen=True)
+class DriftSides:
+    """How the database and the models each differ from what the migrations build."""
+
+    # The live database against its own revision rebuilt; None when not compared.
+    database: list[str] | None
+    # The models against that rebuilt revision: what a new revision must hold; None likewise.
+    models: ModelDrift | None
+    # Why no scratch database could be built, when it could not.
+    skipped: str | None = None
+
+    @property
+    def database_advice(self) -> str:
+        """What to do when the database differs from its revision; the models' part too."""
+        if self.models and self.models.lines:
+            return (
+                f"{DATABASE_DIFFERS_ADVICE}; the models differ from the migrations too: once the"
+                f" database matches, {self.models.advice}"
+            )
+        return f"{DATABASE_DIFFERS_ADVICE}; the models match, so write no revision for this"
+
+    @property
+    def skipped_line(self) -> str:
+        return (
+            f"not compared with what its revision builds: {self.skipped}; so the advice below"
+            " assumes the database is exactly what its migrations made"
+        )
+
+
+def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSides:
+    """Rebuild ``revisions`` (the live database's own) in a scratch database and compare."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._scratch_database import (
+        ScratchDatabaseRefused,
+        scratch_database,
+    )
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    try:
+        with scratch_database(connection.engine.url, "scratch") as url:
+            return compare_with_scratch(connection, url, revisions)
+    except ScratchDatabaseRefused as refused:
+        return DriftSides(None, None, skipped=f"cannot create a scratch database ({refused})")
+    except (CommandError, SQLAlchemyError) as error:
+        reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
+        return DriftSides(None, None, skipped=reason)
+
+
+def compare_with_scratch(live: Connection, url: URL, revisions: list[str]) -> DriftSides:
+    from alembic import command
+    from sqlalchemy import create_engine, event, pool
+
+    from alembic_steward.inspection._drift import read_model_drift
+    from alembic_steward.inspection._scratch_database import alembic_config_on
+    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+
+    engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
+    if engine.dialect.name == "sqlite":
+        # A throwaway file needs no fsync at each migration's commit.
+        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous = OFF"))
+    try:
+        with engine.connect() as scratch:
+            # Through the project's own env.py, exactly as `inv db.upgrade` would build it.
+            for revision in revisions:
+                command.upgrade(alembic_config_on(scratch), revision)
+            built = reflect_migrated_schema(scratch)
+            models = read_model_drift(scratch)
+    finally:
+        engine.dispose()
+    return DriftSides(database=database_differences(live, built), models=models)
+
+
+def reflect_migrated_schema(connection: Connection) -> MetaData:
+    """Read the tables the migrations made, without Alembic's and our bookkeeping tables."""
+    from sqlalchemy import MetaData
+
+    from alembic_steward.runtime._bookkeeping import BOOKKEEPING_TABLES
+
+    skipped = {*BOOKKEEPING_TABLES, "alembic_version"}
+    metadata = MetaData()
+    metadata.reflect(connection, only=lambda name, _: name not in skipped)
+    return metadata
+
+
+def database_differences(live: Connection, built: MetaData) -> list[str]:
+    """Describe how the live database differs from ``built``, in the database's terms."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from alembic_steward.inspection._drift import describe_difference
+    from alembic_steward.runtime._bookkeeping import include_name
+
+    context = MigrationContext.configure(
+        live, opts={"compare_type": True, "include_name": include_name}
+    )
+    differences = compare_metadata(context, built)
+    # A missing table's indexes are missing with it: naming them too would only repeat it.
+    missing = {diff[1].name for diff in differences if diff[0] == "add_table"}
+    return [
+        database_side(describe_difference(diff))
+        for diff in differences
+        if not (diff[0] == "add_index" and diff[1].table.name in missing)
+    ]
+
+
+def database_side(description: str) -> str:
+    """Turn `add_column users.name` (what autogenerate would write) into `missing column ...`."""
+    kind, _, subject = description.partition(" ")
+    action, _, thing = kind.partition("_")
+    words = DATABASE_SIDE_WORDS.get(action)
+    return f"{words} {thing.replace('_', ' ')} {subject}" if words else description

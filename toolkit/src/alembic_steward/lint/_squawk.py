@@ -1,0 +1,196 @@
+"""Run squawk, the maintained PostgreSQL migration linter, over each revision's offline SQL.
+
+Each revision's SQL goes into a file of its own, wrapped in the transaction Alembic runs it in,
+so squawk judges one revision at a time (a table created by an earlier revision is an existing
+table) and sees where `autocommit_block` leaves the transaction. One squawk process reads
+them all. Its findings are mapped back to the revision line that wrote the SQL.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import shutil
+import subprocess
+import sysconfig
+import tempfile
+from pathlib import Path
+
+from alembic_steward.lint._findings import Finding
+from alembic_steward.lint._rules import SAFE
+from alembic_steward.lint._trace import RevisionTrace
+
+# Rules whose advice does not fit Alembic migrations: timeouts are the migration lock's job
+# (app/migrations/lock.py), and the others judge column types and retry style, not risk.
+EXCLUDED_RULES = (
+    "require-lock-timeout",
+    "require-statement-timeout",
+    "require-timeout-settings",
+    "prefer-robust-stmts",
+    "prefer-text-field",
+    "prefer-identity",
+    "prefer-bigint-over-int",
+    "prefer-bigint-over-smallint",
+    "transaction-nesting",
+    # Where a new enum value sorts is a modelling choice, not a lock or a loss of data.
+    "require-enum-value-ordering",
+)
+# Every rule squawk 2.x knows, so a marker naming one is not an unknown rule.
+SQUAWK_RULES = frozenset(
+    [
+        "adding-field-with-default",
+        "adding-foreign-key-constraint",
+        "adding-not-nullable-field",
+        "adding-required-field",
+        "adding-serial-primary-key-field",
+        "ban-add-column",
+        "ban-add-composite-attribute",
+        "ban-add-enum-value",
+        "ban-alter-database-options",
+        "ban-alter-domain-with-add-constraint",
+        "ban-alter-extension",
+        "ban-alter-function-options",
+        "ban-alter-generated-expression",
+        "ban-alter-identity",
+        "ban-alter-policy-condition",
+        "ban-alter-policy-roles",
+        "ban-alter-role-options",
+        "ban-alter-row-level-security",
+        "ban-alter-sequence-values",
+        "ban-alter-system-options",
+        "ban-alter-view-options",
+        "ban-char-field",
+        "ban-concurrent-index-creation-in-transaction",
+        "ban-create-domain-with-constraint",
+        "ban-create-policy",
+        "ban-detach-inheritance",
+        "ban-disable-trigger",
+        "ban-drop-column",
+        "ban-drop-constraint",
+        "ban-drop-database",
+        "ban-drop-domain",
+        "ban-drop-extension",
+        "ban-drop-function",
+        "ban-drop-generated-expression",
+        "ban-drop-index",
+        "ban-drop-not-null",
+        "ban-drop-policy",
+        "ban-drop-schema",
+        "ban-drop-sequence",
+        "ban-drop-table",
+        "ban-drop-type",
+        "ban-drop-view",
+        "ban-new-write-restriction",
+        "ban-replace-view-function",
+        "ban-replica-identity",
+        "ban-revoke",
+        "ban-set-default",
+        "ban-set-schema",
+        "ban-truncate-cascade",
+        "ban-uncommitted-transaction",
+        "changing-column-type",
+        "constraint-missing-not-valid",
+        "disallowed-unique-constraint",
+        "identifier-too-long",
+        "prefer-bigint-over-int",
+        "prefer-bigint-over-smallint",
+        "prefer-identity",
+        "prefer-repack",
+        "prefer-robust-stmts",
+        "prefer-text-field",
+        "prefer-timestamp-tz",
+        "renaming-column",
+        "renaming-object",
+        "renaming-table",
+        "require-concurrent-index-creation",
+        "require-concurrent-index-deletion",
+        "require-concurrent-partition-detach",
+        "require-concurrent-reindex",
+        "require-enum-value-ordering",
+        "require-lock-timeout",
+        "require-statement-timeout",
+        "require-table-schema",
+        "require-timeout-settings",
+        "syntax-error",
+        "transaction-nesting",
+        "unused-ignore",
+    ]
+)
+# The safe pattern in Alembic's terms, where squawk's help speaks SQL or says nothing.
+ALEMBIC_SAFE = {
+    "require-concurrent-index-creation": (
+        "op.create_index(..., postgresql_concurrently=True) inside"
+        " `with op.get_context().autocommit_block():`"
+    ),
+    "ban-concurrent-index-creation-in-transaction": (
+        "put the operation inside `with op.get_context().autocommit_block():`"
+    ),
+    "constraint-missing-not-valid": (
+        "add it with postgresql_not_valid=True (or `... NOT VALID` in op.execute), then"
+        " `op.execute('ALTER TABLE t VALIDATE CONSTRAINT name')` in a later revision"
+    ),
+    "disallowed-unique-constraint": (
+        "op.create_index(name, table, cols, unique=True, postgresql_concurrently=True) in an"
+        " autocommit_block, then op.execute('ALTER TABLE t ADD CONSTRAINT name UNIQUE USING"
+        " INDEX name')"
+    ),
+}
+
+
+class SquawkMissing(Exception):
+    """squawk is not installed in this environment."""
+
+
+def squawk_executable() -> str:
+    """Find the squawk that `pip install squawk-cli` put beside this Python, or on PATH."""
+    found = shutil.which("squawk", path=sysconfig.get_path("scripts")) or shutil.which("squawk")
+    if found is None:
+        raise SquawkMissing(
+            "squawk is not installed, and the lint needs it on PostgreSQL;"
+            " install it with `python -m pip install squawk-cli`"
+        )
+    return found
+
+
+def squawk_findings(traces: dict[Path, RevisionTrace]) -> list[Finding]:
+    """Lint each revision's SQL with one squawk run; return its findings at revision lines."""
+    with_sql = {path: trace for path, trace in traces.items() if trace.sql}
+    if not with_sql:
+        return []
+    executable = squawk_executable()
+    with tempfile.TemporaryDirectory(prefix="squawk-") as folder:
+        line_maps = {}
+        for number, (path, trace) in enumerate(with_sql.items()):
+            sql_file = Path(folder) / f"{number:05d}.sql"
+            line_maps[str(sql_file)] = (path, write_revision_sql(sql_file, trace))
+        command = [executable, "--reporter", "json", "-c", "/dev/null"]
+        command += ["--exclude", ",".join(EXCLUDED_RULES), *line_maps]
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode not in (0, 1):
+        raise RuntimeError(f"squawk failed: {completed.stderr.strip()}")
+    findings = []
+    for violation in json.loads(completed.stdout or "[]"):
+        path, (starts, lines) = line_maps[violation["file"]]
+        index = bisect.bisect_right(starts, violation["line"]) - 1
+        line = lines[max(index, 0)]
+        rule = violation["rule_name"]
+        safe = ALEMBIC_SAFE.get(rule) or SAFE.get(rule)
+        safe = safe or violation.get("help") or "see the rule's page"
+        why = f"{violation['message']} (https://squawkhq.com/docs/{rule})"
+        findings.append(Finding(path, line, rule, why, safe))
+    return findings
+
+
+def write_revision_sql(sql_file: Path, trace: RevisionTrace) -> tuple[list[int], list[int]]:
+    """Write a revision's SQL inside BEGIN/COMMIT; return each chunk's first SQL line and source."""
+    starts, lines, text = [], [], ["BEGIN;\n"]
+    line_count = 1
+    for line, sql in trace.sql:
+        starts.append(line_count)
+        lines.append(line)
+        chunk = sql if sql.endswith("\n") else sql + "\n"
+        text.append(chunk)
+        line_count += chunk.count("\n")
+    text.append("COMMIT;\n")
+    sql_file.write_text("".join(text), encoding="utf-8")
+    return starts, lines

@@ -1,0 +1,82 @@
+"""Read what a database driver said: its first line without the password, and sign-in refusals.
+
+The one reading of driver errors shared by the `db` tasks, the scratch databases and
+`python -m app.migrations`, so each says the same thing about the same failure.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class SignInRefusal(enum.Enum):
+    """Why a server that answered would not let this URL's user into its database."""
+
+    # PostgreSQL says "password authentication failed" for an unknown user too, and MySQL and
+    # MariaDB answer both with one "Access denied": the server itself does not tell them apart.
+    WRONG_PASSWORD_OR_USER = "password"
+    UNKNOWN_USER = "user"
+    NO_PASSWORD_GIVEN = "no password"
+    DATABASE_MISSING = "database"
+    # The user signed in but may not use that database (MySQL/MariaDB also say this when the
+    # database does not exist, to a user with no right to know).
+    NO_ACCESS = "access"
+
+
+# Each refusal as the server words it: PostgreSQL by text (libpq's connection errors carry no
+# SQLSTATE), MySQL/MariaDB by error code (and "using password: NO" for a missing password).
+POSTGRESQL_REFUSALS = (
+    (re.compile(r"role \".*\" does not exist"), SignInRefusal.UNKNOWN_USER),
+    (re.compile(r"password authentication failed"), SignInRefusal.WRONG_PASSWORD_OR_USER),
+    (re.compile(r"no password supplied"), SignInRefusal.NO_PASSWORD_GIVEN),
+    (re.compile(r"database \".*\" does not exist"), SignInRefusal.DATABASE_MISSING),
+    # Signed in, but not allowed to read the database's tables (alembic_version first).
+    (
+        re.compile(r"permission denied for (database|schema|table|sequence)|no pg_hba\.conf entry"),
+        SignInRefusal.NO_ACCESS,
+    ),
+)
+MYSQL_DATABASE_DENIED, MYSQL_UNKNOWN_DATABASE = 1044, 1049
+# A table or column this user may not read (alembic_version first).
+MYSQL_TABLE_DENIED = {1142, 1143}
+# 1698 too: MariaDB answers some sign-ins of an unknown user with it (it pretends the user has
+# a randomly chosen authentication plugin, so that user names cannot be probed).
+MYSQL_ACCESS_DENIED = {1045, 1698}
+
+
+def first_line(error: BaseException) -> str:
+    """The driver's own words for ``error``, first line only (PyMySQL's come as (code, text))."""
+    original = getattr(error, "orig", None) or error
+    texts = [argument for argument in original.args if isinstance(argument, str)]
+    said = (texts[-1] if texts else str(original)).strip().splitlines()
+    return said[0] if said else type(error).__name__
+
+
+def error_reason(error: BaseException) -> str:
+    """``first_line`` with the password of DATABASE_URL removed; never raises."""
+    try:
+        from alembic_steward._wiring import get_settings
+        from alembic_steward.urls import redact_password
+
+        return redact_password(first_line(error), get_settings().database.value)
+    except Exception:  # noqa: BLE001 - the text may hold the password we failed to remove
+        return f"{type(error).__name__} (its message is not shown: it could hold the password)"
+
+
+def sign_in_refusal(error: BaseException) -> SignInRefusal | None:
+    """Tell why the server refused this user or database, or None when it did not refuse."""
+    original = getattr(error, "orig", None) or error
+    arguments = getattr(original, "args", ())
+    code = arguments[0] if arguments and isinstance(arguments[0], int) else None
+    if code in MYSQL_ACCESS_DENIED:
+        text = first_line(error)
+        missing = "using password: NO" in text
+        return SignInRefusal.NO_PASSWORD_GIVEN if missing else SignInRefusal.WRONG_PASSWORD_OR_USER
+    if code in MYSQL_TABLE_DENIED:
+        return SignInRefusal.NO_ACCESS
+    if code in (MYSQL_DATABASE_DENIED, MYSQL_UNKNOWN_DATABASE):
+        unknown = code == MYSQL_UNKNOWN_DATABASE
+        return SignInRefusal.DATABASE_MISSING if unknown else SignInRefusal.NO_ACCESS
+    text = first_line(error)
+    return next((kind for pattern, kind in POSTGRESQL_REFUSALS if pattern.search(text)), None)

@@ -1,0 +1,36 @@
+"""What env.py does after each migration step (Alembic's ``on_version_apply`` callbacks)."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.runtime._half_applied_marks import (
+    mark_migration_run,
+    records_half_applied_migrations,
+)
+from alembic_steward.runtime._revision_checksums import ChecksumRecorder
+from alembic_steward.runtime._transactions import fail_on_broken_foreign_keys
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+
+def version_callbacks(run: ExitStack, connection: Connection, script: ScriptDirectory) -> list[Any]:
+    """Return the callbacks a run on ``connection`` needs, in the order they must run.
+
+    ``run`` holds what must outlive the callbacks' setup: the MySQL/MariaDB in-progress mark.
+    """
+    callbacks: list[Any] = []
+    # SQLite migrations run with foreign keys off (a table rebuild must not cascade into child
+    # rows); each checks them itself before it commits (app/migrations/transactions.py).
+    if connection.dialect.name == "sqlite":
+        callbacks.append(fail_on_broken_foreign_keys)
+    # Keep each applied revision's checksum, to report later edits (revision_checksums.py).
+    callbacks.append(ChecksumRecorder(script))
+    # Where DDL cannot be rolled back, an unfinished run blocks the next
+    # (half_applied_marks.py); last, so the mark moves once all else is done.
+    if records_half_applied_migrations(connection):
+        callbacks.append(run.enter_context(mark_migration_run(connection, script)))
+    return callbacks

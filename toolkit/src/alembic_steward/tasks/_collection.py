@@ -1,0 +1,88 @@
+"""The `db` collection: the Alembic workflow, status and guards, runnable from any project folder.
+
+Tasks live in one module per concern; this module only assembles them and sets the defaults a
+project may override in `invoke.yaml` or the environment.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from invoke import Collection
+
+from alembic_steward.lint import _task as lint
+from alembic_steward.tasks import (
+    _environment as environment,
+)
+from alembic_steward.tasks import (
+    _inspection as inspection,
+)
+from alembic_steward.tasks import (
+    _lifecycle as lifecycle,
+)
+from alembic_steward.tasks import (
+    _migrate as migrate,
+)
+from alembic_steward.tasks import (
+    _protected as protected,
+)
+from alembic_steward.tasks import _protection as protection
+from alembic_steward.tasks import (
+    _recovery as recovery,
+)
+from alembic_steward.tasks import (
+    _seed as seed,
+)
+from alembic_steward.tasks import (
+    _shell as shell,
+)
+from alembic_steward.tasks import (
+    _status as status,
+)
+
+if TYPE_CHECKING:
+    from alembic_steward._wiring import Steward
+
+
+def db_collection(steward: Steward) -> Collection:
+    """Build the `db` collection for the service ``steward`` wires (`inv db.upgrade`, ...).
+
+    Defaults a project may override in `invoke.yaml` (or INVOKE_DB_* variables):
+    ``db.protected_environments`` (comma-separated, from the wiring) and
+    ``db.migration_lock_timeout`` (seconds; None leaves MIGRATION_LOCK_TIMEOUT or the wiring's).
+    """
+    ns = Collection(
+        "db",
+        migrate.revision,
+        migrate.merge,
+        migrate.upgrade,
+        migrate.downgrade,
+        inspection.current,
+        inspection.heads,
+        inspection.history,
+        inspection.show,
+        inspection.check,
+        inspection.plan,
+        inspection.url,
+        lint.lint,
+        status.status,
+        protected.stamp,
+        protected.redo,
+        protected.reset,
+        recovery.clear_migration_mark,
+        lifecycle.create,
+        lifecycle.drop,
+        lifecycle.setup,
+        lifecycle.wait,
+        shell.shell,
+        seed.seed,
+        environment.set_environment,
+    )
+    # A comma-separated string rather than a list: invoke can override a string from the
+    # environment (INVOKE_DB_PROTECTED_ENVIRONMENTS=production,staging) but not a list.
+    # invoke reads its INVOKE_* variables after importing the tasks, and cannot read a
+    # comma-separated value into a setting invoke.yaml gives as a YAML list: take ours first.
+    protection.take_protected_list_from_environment()
+    protected_list = ",".join(steward.protected_environments)
+    ns.configure({"db": {"protected_environments": protected_list, "migration_lock_timeout": None}})
+    return ns

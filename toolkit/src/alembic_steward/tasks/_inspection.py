@@ -1,0 +1,182 @@
+"""Tasks that look without changing anything: current, heads, history, show, check, plan, url."""
+
+from __future__ import annotations
+
+import sys
+
+from invoke import Context, Exit, task
+
+from alembic_steward.tasks._user_errors import exit_on_user_error
+
+VERBOSE_HELP = "Show each revision in full: path, parents, date and message"
+
+
+@task(
+    help={
+        "verbose": VERBOSE_HELP,
+        "check": "Exit with code 1 when the database is not at head (for scripts and CI)",
+    }
+)
+@exit_on_user_error
+def current(c: Context, verbose: bool = False, check: bool = False) -> None:
+    """Show the database's current revision(s)."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._database_state import (
+        blocking_problem,
+        read_database_state,
+        unknown_revision_message,
+    )
+    from alembic_steward.runtime._config import build_alembic_config
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    with get_blocking_engine().connect() as connection:
+        state = read_database_state(script, connection)
+    if state.unknown:
+        raise CommandError(unknown_revision_message(state.unknown))
+    for revision in state.current:
+        print(script.get_revision(revision).cmd_format(verbose))
+    if not state.current:
+        print("None: the database has no migration applied.")
+    if not check:
+        return
+    problem = blocking_problem(state, script)
+    if problem is not None:
+        raise CommandError(problem)
+    if not state.at_head:
+        raise Exit("error: the database is not at head; run `inv db.upgrade`", code=1)
+
+
+@task(help={"verbose": VERBOSE_HELP})
+@exit_on_user_error
+def heads(c: Context, verbose: bool = False) -> None:
+    """Show the head revision(s) of the history."""
+    from alembic import command
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    command.heads(build_alembic_config(), verbose=verbose)
+
+
+@task(
+    help={
+        "rev_range": "Range to show, e.g. base:head, -3:, 4f8376af1811:current (default: all)",
+        "verbose": VERBOSE_HELP,
+    }
+)
+@exit_on_user_error
+def history(c: Context, rev_range: str | None = None, verbose: bool = False) -> None:
+    """List the revisions, newest first."""
+    from alembic import command
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    command.history(build_alembic_config(), rev_range=rev_range, verbose=verbose)
+
+
+@task(help={"revision": "Revision to show, e.g. 4f8376af1811 (default: head)"})
+@exit_on_user_error
+def show(c: Context, revision: str = "head") -> None:
+    """Show one revision in full."""
+    from alembic import command
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    command.show(build_alembic_config(), revision)
+
+
+@task
+@exit_on_user_error
+def check(c: Context) -> None:
+    """Exit with code 1 and list the differences when the models need a new revision."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._database_state import require_movable_state
+    from alembic_steward.inspection._drift import read_model_drift
+    from alembic_steward.inspection._drift_sides import compare_drift_sides
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_checksums import edited_revisions
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    with get_blocking_engine().connect() as connection:
+        # A blocked state (unknown revision, half-applied run, several heads) fails here in one
+        # line, so the advice below to upgrade is given only when an upgrade can work.
+        state = require_movable_state(script, connection)
+        if not state.at_head:
+            raise Exit(
+                "error: the database is not at head, so it cannot be compared with the models;"
+                " run `inv db.upgrade` first",
+                code=1,
+            )
+        edited = edited_revisions(connection, script)
+        drift = read_model_drift(connection)
+        if drift.lines and not edited:
+            # Drift may be the database's fault, not the models': rebuild its revision to see.
+            sides = compare_drift_sides(connection, state.current)
+    if edited:
+        # The database is not what these files build: a new revision would be written against
+        # the wrong schema, so this comes before the models.
+        raise Exit(
+            f"error: applied revision(s) {', '.join(edited)} were edited since they ran on this"
+            " database, which keeps the old text; restore the files (see `git log -p` on them)"
+            " and make the change in a new revision",
+            code=1,
+        )
+    if not drift.lines:
+        print("No changes: the models match the migrations.")
+        return
+    if sides.skipped:
+        print(f"note: the database was {sides.skipped_line}", file=sys.stderr)
+    if sides.database:
+        print_differences("The database differs from what its revision builds:", sides.database)
+        if sides.models and sides.models.lines:
+            print_differences("The models differ from the migrations too:", sides.models.lines)
+        raise Exit(f"error: {sides.database_advice}", code=1)
+    print_differences("The models differ from the migrations:", drift.lines)
+    # The same advice as `inv db.status`, from the same reading of the drift.
+    raise Exit(f"{drift.advice[0].upper()}{drift.advice[1:]}.", code=1)
+
+
+def print_differences(heading: str, differences: list[str]) -> None:
+    print(heading)
+    for difference in differences:
+        print(f"  {difference}")
+
+
+@task(help={"revision": "Target revision: an id, head or base (default: head)"})
+@exit_on_user_error
+def plan(c: Context, revision: str = "head") -> None:
+    """Print the SQL that would take the database from its current revision to -r."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._database_state import require_movable_state
+    from alembic_steward.inspection._migration_plan import plan_migration
+    from alembic_steward.runtime._config import build_alembic_config
+
+    config = build_alembic_config()
+    script = ScriptDirectory.from_config(config)
+    with get_blocking_engine().connect() as connection:
+        current = require_movable_state(script, connection).current
+    planned = plan_migration(script, current, revision)
+    if planned.direction == "none":
+        print(f"-- Nothing to run: the database is already at {revision}.")
+        return
+    print(f"-- Plan: {planned.direction} {planned.revision_range}")
+    getattr(command, planned.direction)(config, planned.revision_range, sql=True)
+
+
+@task
+@exit_on_user_error
+def url(c: Context) -> None:
+    """Show the database URL in effect (password hidden) and where it came from."""
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.urls import check_database_url, hide_password
+
+    database = get_settings().database
+    check_database_url(database.value)  # an unusable URL is explained, not shown
+    print(f"{hide_password(database.value)}  (from {database.source})")

@@ -1,0 +1,178 @@
+"""Tasks that write revisions and move the database along them: revision, merge, upgrade, downgrade.
+
+Each task calls Alembic's Python API in-process with the config from app/migrations/config.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from invoke import Context, Exit, task
+
+from alembic_steward.tasks._protection import confirm_destructive
+from alembic_steward.tasks._user_errors import exit_on_user_error
+
+SQL_HELP = "Print the SQL instead of running it (offline; the database is not touched)"
+YES_HELP = "Run even when the environment is protected, without asking"
+
+
+def require_message(message: str | None, task_name: str) -> None:
+    """Refuse a missing or blank message before anything is written."""
+    # An optional flag, not a positional argument: `inv db.revision --help` must show help.
+    if message is None or not message.strip():
+        example = "Merge heads" if task_name == "merge" else "Add users table"
+        raise Exit(
+            f"error: a {task_name} needs a message saying what it does;"
+            f' run `inv db.{task_name} -m "{example}"`; nothing was written',
+            code=1,
+        )
+
+
+def report_written(written: Any) -> None:
+    """Print `Created revision <id>: <path>`, the path relative to the project root."""
+    from alembic_steward._wiring import shown_path
+
+    print(f"Created revision {written.revision}: {shown_path(Path(written.path))}")
+
+
+def report_skipped_formatting(config: Any) -> None:
+    """Say in one line that the revision was left unformatted, when its formatter is missing."""
+    missing = getattr(config, "skipped_hook_modules", ())
+    if missing:
+        print(
+            f"note: {', '.join(missing)} is not installed (the dev extra), so the revision was"
+            " not formatted; `python -m pip install -e '.[dev]'`, then `inv format`"
+        )
+
+
+@task(
+    help={
+        "message": "What the revision does, e.g. 'Add users table' (becomes part of the file name)",
+        "empty": "Write a blank revision to fill in by hand instead of autogenerating from models",
+        "rev_id": "Use this revision id instead of a generated one, e.g. 0001_add_users",
+    }
+)
+@exit_on_user_error
+def revision(
+    c: Context, message: str | None = None, empty: bool = False, rev_id: str | None = None
+) -> None:
+    """Create a revision from the differences between the models and the database."""
+    require_message(message, "revision")
+    from alembic import command
+    from alembic.util import CommandError
+
+    from alembic_steward.inspection._unwritable_changes import (
+        HAND_WRITTEN_REVISION,
+        collecting_unwritable_changes,
+    )
+    from alembic_steward.lint._task import review_written_revision
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_id
+
+    if rev_id is not None:
+        check_revision_id(rev_id)
+    # Alembic refuses several heads, but may first say the database is not up to date, which no
+    # upgrade can fix: on a failure, several heads are named instead. Checking before every
+    # revision would read the whole history one extra time.
+    config = build_alembic_config(autogenerate=not empty, quiet=True)
+    try:
+        with collecting_unwritable_changes() as by_hand:
+            written = command.revision(
+                config, message=message, autogenerate=not empty, rev_id=rev_id
+            )
+    except CommandError as error:
+        if str(error).startswith("Target database is not up to date"):
+            refuse_several_heads(config)
+        raise
+    if written:
+        report_written(written)
+        report_skipped_formatting(config)
+    for advice in by_hand:
+        print(f"warning: {advice}")
+    if not written and by_hand:
+        raise Exit(
+            "error: the models changed in ways autogenerate cannot write (above), so nothing was"
+            f" written; write the revision by hand ({HAND_WRITTEN_REVISION})",
+            code=1,
+        )
+    if not written:
+        print("No changes detected in the models; no revision file written.")
+        return
+    review_written_revision(written.revision)
+
+
+def refuse_several_heads(config: Any) -> None:
+    """Point to `db.merge` when the history has several heads, whatever Alembic tripped on first."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from alembic_steward.inspection._database_state import several_heads_message
+
+    heads = ScriptDirectory.from_config(config).get_heads()
+    if len(heads) > 1:
+        raise CommandError(several_heads_message(heads))
+
+
+@task(help={"message": "What the merge joins, e.g. 'Merge heads' (becomes part of the file name)"})
+@exit_on_user_error
+def merge(c: Context, message: str | None = None) -> None:
+    """Merge every head into one revision."""
+    require_message(message, "merge")
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    config = build_alembic_config(quiet=True)
+    if len(ScriptDirectory.from_config(config).get_heads()) < 2:
+        raise Exit("error: the history has one head; there is nothing to merge", code=1)
+    report_written(command.merge(config, "heads", message=message))
+
+
+@task(
+    help={
+        "revision": "Target revision, e.g. 4f8376af1811 or +1 (default: head)",
+        "sql": SQL_HELP,
+    }
+)
+@exit_on_user_error
+def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
+    """Apply migrations up to head, or up to the revision given with -r."""
+    from alembic import command
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    command.upgrade(build_alembic_config(), revision, sql=sql)
+
+
+@task(
+    help={
+        "revision": "Target revision, e.g. 4f8376af1811 or base (default: -1, one step)",
+        "sql": SQL_HELP + "; needs a range, e.g. -r 4f8376af1811:base",
+        "yes": YES_HELP,
+    }
+)
+@exit_on_user_error
+def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = False) -> None:
+    """Revert the last migration, or every migration after the revision given with -r."""
+    from alembic import command
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.tasks._announced_downgrade import downgrade_announcing
+
+    if sql:
+        command.downgrade(build_alembic_config(), revision, sql=True)
+        return
+    confirm_destructive(c, "downgrade", yes)
+    downgrade_announcing(build_alembic_config(), revision, announce_reverts)
+
+
+def announce_reverts(scripts: list[Any]) -> None:
+    """List the revisions a downgrade is about to revert, newest first."""
+    if not scripts:
+        print("Nothing to revert: the database is already at the target.")
+        return
+    print(f"Reverting {len(scripts)} revision(s):")
+    for script in scripts:
+        print(f"  {script.revision}  {(script.doc or '').strip()}")
