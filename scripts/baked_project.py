@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dev_env import DEV_VENV, TEMPLATE_ROOT, create_venv, run_quietly, venv_executable
+from toolkit_build import checkout_requirement
 
 # Variables that would make a baked project's commands see the caller's setup instead of its own.
 LEAKY_VARIABLES = ("DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "ALEMBIC_CONFIG")
@@ -72,7 +73,12 @@ def revision_source(
 
 
 def bake(output_dir: Path, **answers: str) -> BakedProject:
-    """Bake the template into ``output_dir`` with the defaults and ``answers``."""
+    """Bake the template into ``output_dir`` with the defaults and ``answers``.
+
+    The bake depends on this checkout's toolkit/ unless ``answers`` name another.
+    """
+    if not os.environ.get("COOKIECUTTER_CONFIG"):  # the tests' config names a built wheel
+        answers.setdefault("toolkit_requirement", checkout_requirement())
     cookiecutter = venv_executable(DEV_VENV, "cookiecutter")
     extra = [f"{key}={value}" for key, value in answers.items()]
     command = [cookiecutter, "--no-input", "--output-dir", output_dir, TEMPLATE_ROOT, *extra]

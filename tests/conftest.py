@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from baked_project import BakedProject
+from toolkit_build import build_toolkit_wheel, wheel_requirement
+
+# A cookiecutter user config whose default answers make every bake of this run, through
+# pytest-cookies or the cookiecutter command, depend on this checkout's toolkit wheel.
+CONFIG_VARIABLE = "COOKIECUTTER_CONFIG"
+WHEEL_FOLDER = pytest.StashKey[Path]()
 
 # The safety tests' database fixtures (tests/servers.py).
 pytest_plugins = ["servers"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Build the toolkit's wheel once per run, before pytest-xdist starts its workers."""
+    if hasattr(config, "workerinput") or os.environ.get(CONFIG_VARIABLE):
+        return  # a worker inherits the controller's variable
+    folder = Path(tempfile.mkdtemp(prefix="template-tests-"))
+    requirement = wheel_requirement(build_toolkit_wheel(folder / "dist"))
+    settings = {
+        "cookiecutters_dir": str(folder / "cookiecutters"),
+        "replay_dir": str(folder / "replay"),
+        "default_context": {"toolkit_requirement": requirement},
+    }
+    config_file = folder / "cookiecutter.yaml"
+    config_file.write_text(yaml.safe_dump(settings))
+    os.environ[CONFIG_VARIABLE] = str(config_file)
+    config.stash[WHEEL_FOLDER] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(WHEEL_FOLDER, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _cookiecutter_config_file() -> Path:
+    """pytest-cookies' bakes read the run's config (see pytest_configure)."""
+    return Path(os.environ[CONFIG_VARIABLE])
 
 
 @pytest.fixture(scope="session")
