@@ -43,7 +43,7 @@ class Revision:
             self.down,
             self.upgrade,
             self.downgrade,
-            imports="from app.migrations.irreversible import IrreversibleMigration\n\n"
+            imports="from alembic_steward.runtime._irreversible import IrreversibleMigration\n\n"
             'COLLATION = {"sqlite": "NOCASE", "postgresql": "C", "mysql": "utf8mb4_bin"}',
         )
 

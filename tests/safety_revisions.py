@@ -23,7 +23,7 @@ import time
 
 from sqlalchemy import create_engine, pool
 
-from app.migrations.lock import hold_migration_lock
+from alembic_steward.runtime._lock import hold_migration_lock
 from app.settings import get_settings
 
 engine = create_engine(

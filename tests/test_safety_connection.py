@@ -177,7 +177,7 @@ def test_app_sqlite_engine_waits_for_a_migration_as_long_as_migrations_wait_for_
     sqlite_only(database)
     probe = (
         "from app.database import get_engine\n"
-        "from app.migrations.transactions import hand_transactions_to_sqlalchemy\n"
+        "from alembic_steward.runtime._transactions import hand_transactions_to_sqlalchemy\n"
         "import sqlite3\n"
         "with get_engine().connect() as c:\n"
         "    print(c.exec_driver_sql('PRAGMA busy_timeout').scalar())\n"

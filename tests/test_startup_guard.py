@@ -22,7 +22,7 @@ def refusal(completed: subprocess.CompletedProcess) -> str:
     """The guard's one-line message from a failed start."""
     assert completed.returncode == 1 and "started" not in completed.stdout
     last = completed.stderr.strip().splitlines()[-1]
-    assert last.startswith("app.migrations.up_to_date.DatabaseNotUpToDate: ")
+    assert last.startswith("alembic_steward.DatabaseNotUpToDate: ")
     return last.partition(": ")[2]
 
 

@@ -11,7 +11,7 @@ from baked_project import BakedProject
 RUN_TASK_THEN_REPORT = """
 import gc, json, sys
 from invoke import Context
-from tasks.db.inspection import heads
+from alembic_steward.tasks._inspection import heads
 heads(Context())
 print(json.dumps({
     "collector_enabled": gc.isenabled(),
@@ -24,7 +24,7 @@ print(json.dumps({
 FAIL_IMPORT_THEN_REPORT = """
 import gc, sys
 sys.modules["alembic.command"] = None  # the next `import alembic.command` raises ImportError
-from tasks.db.startup import import_migration_libraries
+from alembic_steward.tasks._startup import import_migration_libraries
 try:
     import_migration_libraries()
 except ImportError:

@@ -151,7 +151,7 @@ def test_drop_refuses_while_a_migration_holds_the_lock(
             "-c",
             "import sys, time\n"
             "from sqlalchemy import create_engine\n"
-            "from app.migrations.lock import hold_migration_lock\n"
+            "from alembic_steward.runtime._lock import hold_migration_lock\n"
             "engine = create_engine(sys.argv[1])\n"
             "with engine.connect() as c, hold_migration_lock(c, 5):\n"
             "    print('locked', flush=True)\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
+import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -75,6 +76,11 @@ class Steward:
     def __post_init__(self) -> None:
         # One service per process: the last wiring built is the one env.py and the tasks use.
         _ACTIVE[:] = [self]
+        # Revisions written before the toolkit existed import the exception from the service's
+        # own package (`from app.migrations.irreversible import IrreversibleMigration`); that
+        # module now lives here, and Python's import finds a submodule placed in sys.modules.
+        legacy = f"{self.package}.irreversible"
+        sys.modules.setdefault(legacy, _legacy_irreversible_module(legacy))
 
     @cached_property
     def migrations_dir(self) -> Path:
@@ -155,6 +161,19 @@ class Steward:
         from alembic_steward.settings import read_env_file
 
         return read_env_file(self.project_root)
+
+
+def _legacy_irreversible_module(name: str) -> types.ModuleType:
+    """A module that hands out ``IrreversibleMigration`` on first use (Alembic loads late)."""
+    module = types.ModuleType(name, "Where revisions before alembic-steward imported from.")
+
+    def __getattr__(attribute: str) -> Any:
+        from alembic_steward.runtime import _irreversible
+
+        return getattr(_irreversible, attribute)
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]
+    return module
 
 
 def active_steward() -> Steward:

@@ -3,7 +3,7 @@
 Drift alone cannot say. A revision stamped without running, or a column added by hand, looks
 exactly like a model changed without a revision, yet writing a revision for it would record
 the accident in the history. So the live database's own revision is rebuilt in a scratch
-database on the same server (app/migrations/scratch_database.py) and compared twice: the live
+database on the same server (inspection/_scratch_database.py) and compared twice: the live
 schema with it (the *database* differs from its revision) and the models with it (the *models*
 need a new revision). Only drift pays for this: an up-to-date database builds nothing.
 """

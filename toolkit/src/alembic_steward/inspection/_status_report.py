@@ -64,9 +64,9 @@ class MigrationStatus:
     drift: ModelDrift | None
     unknown: list[str] = field(default_factory=list)
     half_applied_after: str | None = None
-    # Applied revisions whose file changed since it ran (app/migrations/revision_checksums.py).
+    # Applied revisions whose file changed since it ran (runtime/_revision_checksums.py).
     edited: list[str] = field(default_factory=list)
-    # The one-line description of a blocked state (see tasks/db/database_state.py).
+    # The one-line description of a blocked state (see inspection/_database_state.py).
     problem: str | None = None
     # With drift: the database and the models each against the database's revision rebuilt.
     sides: DriftSides = NOT_COMPARED

@@ -1,6 +1,6 @@
 """The lint's own rules: what squawk cannot see (Alembic operations, SQLite and MySQL/MariaDB).
 
-On PostgreSQL squawk reads the offline SQL (tasks/db/squawk.py); the rules here cover the
+On PostgreSQL squawk reads the offline SQL (lint/_squawk.py); the rules here cover the
 same risks on the other databases, from the operations a revision performs, under squawk's
 rule names so one marker means the same on every database. Two rules are ours alone: an
 empty downgrade, and `ALTER TYPE ... ADD VALUE` left inside the migration's transaction.

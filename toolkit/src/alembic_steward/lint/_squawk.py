@@ -21,7 +21,7 @@ from alembic_steward.lint._rules import SAFE
 from alembic_steward.lint._trace import RevisionTrace
 
 # Rules whose advice does not fit Alembic migrations: timeouts are the migration lock's job
-# (app/migrations/lock.py), and the others judge column types and retry style, not risk.
+# (runtime/_lock.py), and the others judge column types and retry style, not risk.
 EXCLUDED_RULES = (
     "require-lock-timeout",
     "require-statement-timeout",

@@ -1,9 +1,9 @@
 """`inv db.lint`: review revisions for operations that lock, rewrite or lose data.
 
 The chosen revisions run once, offline, with every operation and SQL chunk traced to its line
-(tasks/db/lint_trace.py). Our rules read the operations (tasks/db/lint_rules.py); on
-PostgreSQL squawk reads the SQL (tasks/db/squawk.py). A `# lint: allow RULE` marker on the
-statement accepts a finding (tasks/db/lint_findings.py).
+(lint/_trace.py). Our rules read the operations (lint/_rules.py); on
+PostgreSQL squawk reads the SQL (lint/_squawk.py). A `# lint: allow RULE` marker on the
+statement accepts a finding (lint/_findings.py).
 """
 
 from __future__ import annotations

@@ -10,16 +10,20 @@ class IrreversibleMigration(CommandError):
 
     Example, in a revision that drops a column whose data cannot come back::
 
-        from alembic_steward.runtime._irreversible import IrreversibleMigration
+        from alembic_steward import IrreversibleMigration
 
         def downgrade() -> None:
             raise IrreversibleMigration("the dropped users.legacy_id values are gone")
 
     `inv db.downgrade` then stops with this message before touching the database, and the
-    baked stairway test (tests/stairway.py) does not try to revert the revision. Raise it
+    baked stairway test (testing/_stairway.py) does not try to revert the revision. Raise it
     before any operation: on MySQL/MariaDB a statement already sent cannot be rolled back.
     """
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"this revision cannot be downgraded: {reason}")
         self.reason = reason
+
+
+# A service's traceback names the public path, not this private module.
+IrreversibleMigration.__module__ = "alembic_steward"

@@ -1,6 +1,6 @@
 """Which environments are protected, and the guard raw `alembic downgrade` and `stamp` pass.
 
-`inv db.*` tasks read the protected list from invoke's config (tasks/db/protection.py); raw
+`inv db.*` tasks read the protected list from invoke's config (tasks/_protection.py); raw
 `alembic` reads the same settings itself: `INVOKE_DB_PROTECTED_ENVIRONMENTS`, else
 `db.protected_environments` in the project's `invoke.yaml`, else `production`. Names compare
 case-insensitively, so `APP_ENV=Production` is as protected as `production`.

@@ -4,7 +4,7 @@ PostgreSQL does this by nature. SQLite can too, but Python's sqlite3 driver does
 BEGIN itself, so Alembic treats SQLite as non-transactional; SQLAlchemy's documented recipe
 ("Serializable isolation / Savepoints / Transactional DDL") turns the driver's own transaction
 handling off and emits BEGIN from an engine event instead. MySQL and MariaDB commit every DDL
-statement at once: see app/migrations/half_applied_marks.py for what is done there instead.
+statement at once: see runtime/_half_applied_marks.py for what is done there instead.
 
 On SQLite every ALTER rebuilds the table (batch mode: copy, drop, rename). With foreign keys
 enforced, dropping the old parent table would cascade into its children's rows, so migrations

@@ -27,6 +27,10 @@ class DatabaseNotUpToDate(CommandError):
     """The database is not at this code's single head; the message says what to run."""
 
 
+# A service's traceback names the public path, not this private module.
+DatabaseNotUpToDate.__module__ = "alembic_steward"
+
+
 def ensure_up_to_date(database_url: str | None = None) -> None:
     """Raise DatabaseNotUpToDate, in one line naming the fix, unless the database is at head."""
     current = set(database_revisions(database_url))

@@ -24,7 +24,7 @@ def version_callbacks(run: ExitStack, connection: Connection, script: ScriptDire
     """
     callbacks: list[Any] = []
     # SQLite migrations run with foreign keys off (a table rebuild must not cascade into child
-    # rows); each checks them itself before it commits (app/migrations/transactions.py).
+    # rows); each checks them itself before it commits (runtime/_transactions.py).
     if connection.dialect.name == "sqlite":
         callbacks.append(fail_on_broken_foreign_keys)
     # Keep each applied revision's checksum, to report later edits (revision_checksums.py).

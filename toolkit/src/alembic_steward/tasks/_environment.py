@@ -1,4 +1,4 @@
-"""Correct the environment a database records (app/migrations/environment_record.py)."""
+"""Correct the environment a database records (runtime/_environment_record.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Tasks that write revisions and move the database along them: revision, merge, upgrade, downgrade.
 
-Each task calls Alembic's Python API in-process with the config from app/migrations/config.py.
+Each task calls Alembic's Python API in-process with the config from runtime/_config.py.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The tasks package installs the hook as invoke imports it, which is before invoke reads its
 environment variables and prints help or the task list; a `db` task's own failures never reach
-it (tasks/db/user_errors.py ends them first).
+it (tasks/_user_errors.py ends them first).
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a task so that any failure ends in one line on stderr and a non-zero exit code.
 
     Every `db` task passes through here, so this is also where invoke-config defaults are
-    exported and the migration libraries loaded (see tasks/db/startup.py).
+    exported and the migration libraries loaded (see tasks/_startup.py).
     """
 
     @functools.wraps(task_body)

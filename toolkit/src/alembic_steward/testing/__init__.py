@@ -1,6 +1,6 @@
 """The pytest plugin and the migration tests it carries.
 
-Switch it on in a service's `tests/conftest.py`::
+Switch it on in a service's `testing/_fixtures.py`::
 
     pytest_plugins = ["alembic_steward.testing.plugin"]
 

@@ -16,7 +16,7 @@ import pytest
 from alembic_steward._wiring import get_settings
 from alembic_steward.urls import redact_password
 
-# The variables a test run reads database URLs from (tests/conftest.py, app/settings.py).
+# The variables a test run reads database URLs from (testing/_fixtures.py, app/settings.py).
 URL_VARIABLES = ("TEST_DATABASE_URL", "DATABASE_URL")
 
 

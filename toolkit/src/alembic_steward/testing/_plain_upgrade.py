@@ -2,7 +2,7 @@
 
 `python -m app.migrations upgrade` is what an installed service runs: every revision in one
 run, on an empty database, through the project's own settings and engine. Run in its own
-process it goes on beside the stairway (tests/stairway.py), which needs the test process
+process it goes on beside the stairway (testing/_stairway.py), which needs the test process
 itself, so the two walks together take about as long as the stairway alone.
 """
 

@@ -1,9 +1,9 @@
 """Snapshots of a database's schema, table by table, to compare it between the stairway's steps.
 
-A full snapshot describes every table (tests/schema_descriptions.py). The stairway takes one
+A full snapshot describes every table (testing/_schema_descriptions.py). The stairway takes one
 before and after every step, so describing all tables each time would make the walk quadratic
 in the history's length. SchemaWatch instead records the SQL each step sends and describes
-again only the tables it names (tests/ddl_targets.py), plus the tables whose foreign keys refer
+again only the tables it names (testing/_ddl_targets.py), plus the tables whose foreign keys refer
 to those (a renamed parent or column shows in its children's descriptions); a statement it
 cannot attribute makes it describe everything. Alembic's and the bookkeeping tables are left out.
 """

@@ -1,7 +1,7 @@
 """What the sample rows need to know of a table: its columns, primary key and foreign keys.
 
 In the reflected form SQLAlchemy's inspector gives. On PostgreSQL the stairway's snapshot
-already holds each new table's description (tests/schema_descriptions.py), so the shape is
+already holds each new table's description (testing/_schema_descriptions.py), so the shape is
 read from it instead of four more catalog queries before every step; a column type or key it
 cannot read plainly (a domain, a quoted name) sends the whole set to the inspector instead.
 """

@@ -3,7 +3,7 @@
 Two walks over the history, each on a fresh database, are shared by the tests: a plain upgrade
 from base to head by `python -m app.migrations upgrade` in a process of its own (conftest's
 migrated_connection, which db_session uses too; it runs while the stairway walks), and the
-stairway (tests/stairway.py: each revision up, down and up again, each step run as
+stairway (testing/_stairway.py: each revision up, down and up again, each step run as
 `inv db.upgrade` / `inv db.downgrade` would run it, with a row in every table and the schema
 compared around every step). The history is read once, and each step costs a few queries
 whatever the history's length, so the suite's cost grows linearly with the revisions.
@@ -52,7 +52,7 @@ def test_upgrade_from_base_reaches_head(
 
 
 def test_models_match_migrations(migrated_connection: Connection) -> None:
-    # The comparison autogenerate makes (app/migrations/drift.py, behind `inv db.check` too),
+    # The comparison autogenerate makes (inspection/_drift.py, behind `inv db.check` too),
     # with every module of app/ that declares tables imported first.
     drift = model_drift(migrated_connection)
     assert drift == [], f"the models changed without a revision: run `inv db.revision`: {drift}"
