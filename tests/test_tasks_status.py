@@ -195,7 +195,9 @@ def test_listing_tasks_imports_neither_sqlalchemy_nor_alembic(project: BakedProj
     assert completed.returncode == 0, completed.stderr
     imported = {line.split("|")[-1].strip() for line in completed.stderr.splitlines()}
     assert "invoke" in imported
-    assert not {name for name in imported if name.startswith(("sqlalchemy", "alembic"))}
+    packages = {name.split(".")[0] for name in imported}
+    assert "alembic_steward" in packages  # the tasks come from the toolkit, lazily
+    assert not packages & {"sqlalchemy", "alembic"}
 
 
 def test_bash_completion_completes_db_task_names(project: BakedProject) -> None:

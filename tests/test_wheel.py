@@ -2,7 +2,7 @@
 
 The wheel is built and installed into a fresh virtualenv, then both ways the baked README gives
 for migrating an installed service run from a folder outside the project: the start-up code
-(`command.upgrade(build_alembic_config(), "head")`) and `python -m app.migrations`.
+(`command.upgrade(steward.alembic_config(), "head")`) and `python -m app.migrations`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def startup_code_from_readme(project: BakedProject) -> str:
     """The README's Python block that migrates at start-up, exactly as a user would copy it."""
     readme = (project.path / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
-    (startup,) = [block for block in blocks if "build_alembic_config()" in block]
+    (startup,) = [block for block in blocks if "steward.alembic_config()" in block]
     return startup
 
 

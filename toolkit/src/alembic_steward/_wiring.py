@@ -76,11 +76,12 @@ class Steward:
     def __post_init__(self) -> None:
         # One service per process: the last wiring built is the one env.py and the tasks use.
         _ACTIVE[:] = [self]
-        # Revisions written before the toolkit existed import the exception from the service's
-        # own package (`from app.migrations.irreversible import IrreversibleMigration`); that
-        # module now lives here, and Python's import finds a submodule placed in sys.modules.
-        legacy = f"{self.package}.irreversible"
-        sys.modules.setdefault(legacy, _legacy_irreversible_module(legacy))
+        # Revisions and start-up code written before the toolkit existed import from the
+        # service's own package (`from app.migrations.irreversible import ...`); those modules
+        # now live here, and Python's import finds a submodule placed in sys.modules.
+        for name, home in LEGACY_MODULES.items():
+            legacy = f"{self.package}.{name}"
+            sys.modules.setdefault(legacy, _legacy_module(legacy, home))
 
     @cached_property
     def migrations_dir(self) -> Path:
@@ -163,14 +164,22 @@ class Steward:
         return read_env_file(self.project_root)
 
 
-def _legacy_irreversible_module(name: str) -> types.ModuleType:
-    """A module that hands out ``IrreversibleMigration`` on first use (Alembic loads late)."""
-    module = types.ModuleType(name, "Where revisions before alembic-steward imported from.")
+# The service's modules that services baked before alembic-steward documented, by their
+# name under the migrations package, and where their public names live now.
+LEGACY_MODULES = {
+    "irreversible": "alembic_steward.runtime._irreversible",
+    "config": "alembic_steward.runtime._config",
+    "transactions": "alembic_steward.runtime._transactions",
+    "up_to_date": "alembic_steward.runtime._up_to_date",
+}
+
+
+def _legacy_module(name: str, home: str) -> types.ModuleType:
+    """A module named ``name`` whose attributes come from ``home``, imported on first use."""
+    module = types.ModuleType(name, f"Where code before alembic-steward imported {home} from.")
 
     def __getattr__(attribute: str) -> Any:
-        from alembic_steward.runtime import _irreversible
-
-        return getattr(_irreversible, attribute)
+        return getattr(importlib.import_module(home), attribute)
 
     module.__getattr__ = __getattr__  # type: ignore[method-assign]
     return module

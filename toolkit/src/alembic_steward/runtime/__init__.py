@@ -21,6 +21,7 @@ from alembic_steward.runtime._env import (
     run_online,
 )
 from alembic_steward.runtime._irreversible import IrreversibleMigration
+from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 from alembic_steward.runtime._up_to_date import DatabaseNotUpToDate, ensure_up_to_date
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "database_url",
     "deploy_main",
     "ensure_up_to_date",
+    "make_sqlite_ddl_transactional",
     "migration_run",
     "run_online",
 ]

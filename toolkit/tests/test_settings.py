@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import app.settings as settings_module
-from app.database_urls import hide_password, with_driver
-from app.settings import Setting, Settings, read_setting
+from alembic_steward.settings import Setting, Settings, read_setting, read_settings
+from alembic_steward.urls import hide_password, with_driver
 
 PLAIN_URLS = {
     "postgresql://app:pw@db/app": ("postgresql+psycopg", "postgresql+psycopg"),
@@ -59,8 +58,27 @@ def test_url_whose_port_is_not_a_number_is_reported_unparseable_not_raised() -> 
 def test_dotenv_values_are_read_as_written(tmp_path: Path, monkeypatch) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("DATABASE_URL=postgresql://app:pa${HOME}ss@db/app\n")
-    monkeypatch.setattr(settings_module, "ENV_FILE", env_file)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    setting = read_setting("DATABASE_URL", "unused default")
+    setting = read_setting(tmp_path, "DATABASE_URL", "unused default")
     assert setting == Setting("postgresql://app:pa${HOME}ss@db/app", ".env")
     assert setting.source == ".env"
+
+
+def test_environment_wins_over_dotenv_and_dotenv_over_the_default(
+    tmp_path: Path, monkeypatch
+) -> None:
+    (tmp_path / ".env").write_text("APP_ENV=staging\n")
+    monkeypatch.delenv("APP_ENV", raising=False)
+    assert read_setting(tmp_path, "APP_ENV", "development") == Setting("staging", ".env")
+    monkeypatch.setenv("APP_ENV", "production")
+    assert read_setting(tmp_path, "APP_ENV", "development").source == "environment"
+    assert read_setting(tmp_path / "elsewhere", "OTHER", "x") == Setting("x", "default")
+
+
+def test_a_relative_sqlite_file_is_anchored_at_the_project_root(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///data/app.db")
+    settings = read_settings(tmp_path, default_database_url="", use_async=False)
+    assert settings.database.value == f"sqlite:///{(tmp_path / 'data/app.db').as_posix()}"
+    assert settings.database_url.startswith("sqlite+pysqlite:///")

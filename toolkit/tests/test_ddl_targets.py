@@ -3,15 +3,9 @@ tables it can change, and anything it cannot attribute means "describe everythin
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-SOURCE = Path(__file__).parents[1] / "{{cookiecutter.project_slug}}" / "tests" / "ddl_targets.py"
-spec = importlib.util.spec_from_file_location("ddl_targets", SOURCE)
-ddl_targets = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(ddl_targets)
+from alembic_steward.testing import _ddl_targets as ddl_targets
 
 EVERYTHING = None
 
