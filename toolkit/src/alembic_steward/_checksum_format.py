@@ -21,9 +21,6 @@ import json
 FORMAT_TAG = "v2:"
 CHECKSUM_LENGTH = 64
 DOCUMENTED = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-# How the code is written, not what it does: the `u` of u"..." (``Constant.kind``), and type
-# comments (always None as ``ast.parse`` is called, since they are comments; named to be sure).
-IGNORED_FIELDS = frozenset({"kind", "type_comment"})
 
 
 def code_checksum(source: str) -> str:
@@ -31,6 +28,7 @@ def code_checksum(source: str) -> str:
 
     Comments, docstrings and formatting do not count. Raises SyntaxError if it does not parse.
     """
+    # Type comments stay comments: ast.parse leaves them out unless given type_comments=True.
     canonical = json.dumps(canonical_form(ast.parse(source)), separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()
     return FORMAT_TAG + digest[: CHECKSUM_LENGTH - len(FORMAT_TAG)]
@@ -59,6 +57,7 @@ def canonical_form(value: object) -> object:
     if isinstance(value, list):
         return [canonical_form(item) for item in value]
     if isinstance(value, ast.Constant):
+        # The value only: ``kind`` is the u of u"...", a way of writing the same string.
         return ["Constant", constant_form(value.value)]
     if not isinstance(value, ast.AST):
         # Identifiers, operator flags (``conversion``, ``level``, ``is_async``) and the
@@ -68,7 +67,7 @@ def canonical_form(value: object) -> object:
     for name in sorted(value._fields):
         field = code_field(value, name)
         # Left out when empty, as a field a newer Python adds is empty in code older ones parse.
-        if name not in IGNORED_FIELDS and field is not None and field != []:
+        if field is not None and field != []:
             fields[name] = canonical_form(field)
     return [type(value).__name__, fields]
 
