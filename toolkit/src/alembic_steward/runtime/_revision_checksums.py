@@ -124,8 +124,8 @@ def restamp_first_format(
 def unverifiable_line(revisions: list[str]) -> str:
     """Say why ``revisions`` cannot be rechecked here, and how to accept their files."""
     return (
-        f"the checksums of {', '.join(revisions)} were recorded in an older format that"
-        " changes with the Python version, so this Python cannot tell an edit from an upgrade;"
+        f"the checksums of {', '.join(revisions)} were recorded in an older format, which"
+        " depends on the Python version: this Python cannot tell an edit from a Python upgrade;"
         " if `git log -p` shows no change to their files since they ran here, run"
         f" `{ACCEPT_TASK}`"
     )
