@@ -180,6 +180,58 @@ def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
     assert "alembic_revision_checksums" in database.tables()
 
 
+def test_an_older_format_checksum_is_trusted_where_this_python_reproduces_it(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    path = write_revision(safety_project, FIRST, None, NOTHING)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    # What the toolkit recorded before its checksums were the same under every Python.
+    first_format = safety_project.run(
+        "python",
+        "-c",
+        "import sys; from alembic_steward._checksum_format import first_format_checksum;"
+        " print(first_format_checksum(open(sys.argv[1], encoding='utf-8').read()))",
+        str(path),
+    ).stdout.strip()
+    assert len(first_format) == 64
+    database.query(f"UPDATE alembic_revision_checksums SET sha256 = '{first_format}'")
+    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+    assert database.query("SELECT sha256 FROM alembic_revision_checksums") == [(first_format,)]
+
+    # The next run rewrites it in the current format.
+    write_revision(safety_project, SECOND, FIRST, NOTHING)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    rows = dict(database.query("SELECT revision, sha256 FROM alembic_revision_checksums"))
+    assert rows[FIRST].startswith("v2:") and len(rows[FIRST]) == 64
+    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+
+
+def test_an_older_format_checksum_this_python_cannot_reproduce_is_reported_until_accepted(
+    safety_project: BakedProject, database: ServerDatabase
+) -> None:
+    write_revision(safety_project, FIRST, None, NOTHING)
+    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    # As recorded by the first format under another Python: 64 hex digits this one cannot make.
+    database.query(f"UPDATE alembic_revision_checksums SET sha256 = '{'0' * 64}'")
+
+    status = inv(safety_project, database, "db.status")
+    assert status.returncode == EDITED_REVISION
+    assert f"edited:  {FIRST}" in status.stdout
+    (note,) = [line for line in status.stdout.splitlines() if line.startswith("note:")]
+    assert "older format" in note and "git log -p" in note and "inv db.accept-checksums" in note
+    check = inv(safety_project, database, "db.check")
+    assert check.returncode == 1
+    assert f"applied revision(s) {FIRST} were edited" in one_error_line(check.stderr)
+    assert "inv db.accept-checksums" in one_error_line(check.stderr, prefix="note: ")
+
+    accepted = inv(safety_project, database, "db.accept-checksums")
+    assert accepted.returncode == 0, accepted.stderr
+    assert FIRST in accepted.stdout
+    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+    again = inv(safety_project, database, "db.accept-checksums")
+    assert again.returncode == 0 and "nothing to accept" in again.stdout
+
+
 def test_one_revision_id_in_two_files_is_named_by_every_task_instead_of_merge_advice(
     project: BakedProject,
 ) -> None:

@@ -66,6 +66,9 @@ class MigrationStatus:
     half_applied_after: str | None = None
     # Applied revisions whose file changed since it ran (runtime/_revision_checksums.py).
     edited: list[str] = field(default_factory=list)
+    # Of those, the ones whose checksum an older format recorded, which this Python cannot
+    # recheck: reported all the same, with the way to accept them.
+    unverifiable: list[str] = field(default_factory=list)
     # The one-line description of a blocked state (see inspection/_database_state.py).
     problem: str | None = None
     # With drift: the database and the models each against the database's revision rebuilt.
@@ -111,6 +114,7 @@ class MigrationStatus:
             "unknown_revisions": self.unknown,
             "half_applied_after": self.half_applied_after,
             "edited_revisions": self.edited,
+            "unverifiable_revisions": self.unverifiable,
             "database_differences": self.sides.database,
             "model_differences": None if self.sides.models is None else self.sides.models.lines,
             "comparison_skipped": self.sides.skipped,
@@ -129,7 +133,10 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
-    from alembic_steward.runtime._revision_checksums import edited_revisions
+    from alembic_steward.runtime._revision_checksums import (
+        edited_revisions,
+        unverifiable_revisions,
+    )
 
     state = read_database_state(script, connection)
     problem = blocking_problem(state, script)
@@ -162,5 +169,6 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         half_applied_after=state.half_applied_after,
         problem=problem,
         edited=edited,
+        unverifiable=unverifiable_revisions(connection, edited),
         sides=sides or NOT_COMPARED,
     )

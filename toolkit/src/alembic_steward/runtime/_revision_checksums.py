@@ -3,26 +3,33 @@
 An applied revision never runs again on that database, so editing its file afterwards changes
 nothing there while fresh databases get the new text: the two drift apart silently. Flyway keeps
 a checksum per applied migration for this reason; so do we, in a bookkeeping table.
+
+Checksums of the first format depend on the Python that computed them (_checksum_format.py).
+Each is still trusted where the running Python reproduces it, and a migration run rewrites it in
+the current format then; one it cannot reproduce is reported, with the way to accept it.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
-import hashlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from alembic_steward._checksum_format import code_checksum, first_format_checksum, is_first_format
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection, Table
 
 CHECKSUM_TABLE = "alembic_revision_checksums"
+ACCEPT_TASK = "inv db.accept-checksums"
 
 
 def checksum_table() -> Table:
     from sqlalchemy import Column, MetaData, String, Table
 
+    # Every migrated database has these columns: a new format is tagged inside the value.
     return Table(
         CHECKSUM_TABLE,
         MetaData(),
@@ -31,25 +38,97 @@ def checksum_table() -> Table:
     )
 
 
-def file_checksum(path: str | Path) -> str:
-    """Hash what the file does: layout, comments and docstrings do not count."""
+def file_checksum(path: str | Path, algorithm: Callable[[str], str] = code_checksum) -> str:
+    """Hash what the file does (the current format unless ``algorithm`` says otherwise)."""
     stat = Path(path).stat()
-    return checksum_of_version(str(path), stat.st_mtime_ns, stat.st_size)
+    return checksum_of_version(str(path), stat.st_mtime_ns, stat.st_size, algorithm)
 
 
 @functools.lru_cache(maxsize=4096)
-def checksum_of_version(path: str, mtime_ns: int, size: int) -> str:
+def checksum_of_version(path: str, mtime_ns: int, size: int, algorithm: Callable) -> str:
     # Keyed by the file's modification time and size too, so an edited file is read again;
     # a run that applies a revision more than once (the baked tests' stairway) reads it once.
-    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        # Docstrings describe, like comments: rewording one changes nothing that runs.
-        if isinstance(node, DOCUMENTED) and ast.get_docstring(node, clean=False) is not None:
-            node.body = node.body[1:] or [ast.Pass()]
-    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+    return algorithm(Path(path).read_text(encoding="utf-8"))
 
 
-DOCUMENTED = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+def matches_file(checksum: str, path: str) -> bool:
+    """Whether ``checksum``, in whichever format it was recorded, is that of the file now."""
+    if is_first_format(checksum):
+        # Reproducible only under a Python whose ast.dump writes what the recording one wrote.
+        return checksum == file_checksum(path, first_format_checksum)
+    return checksum == file_checksum(path)
+
+
+def edited_revisions(connection: Connection, script: ScriptDirectory) -> list[str]:
+    """Return the applied revisions whose file differs from the text that was applied."""
+    recorded = recorded_checksums(connection, script)
+    return sorted(
+        revision
+        for revision, (checksum, path) in recorded.items()
+        if not matches_file(checksum, path)
+    )
+
+
+def unverifiable_revisions(connection: Connection, edited: list[str]) -> list[str]:
+    """Return those of the ``edited`` revisions whose checksum the first format recorded.
+
+    This Python could not reproduce it (else the revision would not be edited), so an edit and
+    a change of Python version look the same there.
+    """
+    from sqlalchemy import select
+
+    if not edited:
+        return []
+    table = checksum_table()
+    query = select(table.c.revision, table.c.sha256).where(table.c.revision.in_(edited))
+    return sorted(
+        revision for revision, checksum in connection.execute(query) if is_first_format(checksum)
+    )
+
+
+def recorded_checksums(
+    connection: Connection, script: ScriptDirectory
+) -> dict[str, tuple[str, str]]:
+    """Map each revision with a recorded checksum and a file in ``script`` to (checksum, path)."""
+    from sqlalchemy import inspect, select
+
+    if not inspect(connection).has_table(CHECKSUM_TABLE):
+        return {}
+    table = checksum_table()
+    files = {revision.revision: revision.path for revision in script.walk_revisions()}
+    rows = connection.execute(select(table.c.revision, table.c.sha256))
+    return {
+        revision: (checksum, files[revision]) for revision, checksum in rows if revision in files
+    }
+
+
+def restamp_first_format(
+    connection: Connection, script: ScriptDirectory, *, trust_files: bool = False
+) -> list[str]:
+    """Rewrite first-format checksums in the current format; return the revisions rewritten.
+
+    One is rewritten when this Python reproduces it from the file, which is then unchanged, or
+    with ``trust_files`` in any case: the user has checked the files against their history.
+    """
+    table = checksum_table()
+    rewritten = []
+    for revision, (checksum, path) in sorted(recorded_checksums(connection, script).items()):
+        if is_first_format(checksum) and (trust_files or matches_file(checksum, path)):
+            # Guarded by the old value, so a concurrent rewrite of the same row is harmless.
+            row = (table.c.revision == revision) & (table.c.sha256 == checksum)
+            connection.execute(table.update().where(row).values(sha256=file_checksum(path)))
+            rewritten.append(revision)
+    return rewritten
+
+
+def unverifiable_line(revisions: list[str]) -> str:
+    """Say why ``revisions`` cannot be rechecked here, and how to accept their files."""
+    return (
+        f"the checksums of {', '.join(revisions)} were recorded in an older format, which"
+        " depends on the Python version: this Python cannot tell an edit from a Python upgrade;"
+        " if `git log -p` shows no change to their files since they ran here, run"
+        f" `{ACCEPT_TASK}`"
+    )
 
 
 class ChecksumRecorder:
@@ -66,6 +145,9 @@ class ChecksumRecorder:
         connection = ctx.connection
         if not self.table_ready:
             self.table.create(connection, checkfirst=True)
+            # Here, not in `db.status`: a run may write (and holds the migration lock), while
+            # reads may come from a read-only user and must not wait on a running migration.
+            restamp_first_format(connection, self.script)
             self.table_ready = True
         revisions = list(step.up_revision_ids)
         connection.execute(self.table.delete().where(self.table.c.revision.in_(revisions)))
@@ -74,19 +156,3 @@ class ChecksumRecorder:
             scripts = [self.script.get_revision(revision) for revision in revisions]
             rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
             connection.execute(self.table.insert(), rows)
-
-
-def edited_revisions(connection: Connection, script: ScriptDirectory) -> list[str]:
-    """Return the applied revisions whose file differs from the text that was applied."""
-    from sqlalchemy import inspect, select
-
-    if not inspect(connection).has_table(CHECKSUM_TABLE):
-        return []
-    table = checksum_table()
-    files = {revision.revision: revision.path for revision in script.walk_revisions()}
-    applied = connection.execute(select(table.c.revision, table.c.sha256))
-    return sorted(
-        revision
-        for revision, checksum in applied
-        if revision in files and file_checksum(files[revision]) != checksum
-    )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from invoke import Collection
 
 from alembic_steward.lint import _task as lint
+from alembic_steward.tasks import _checksums as checksums
 from alembic_steward.tasks import (
     _environment as environment,
 )
@@ -70,6 +71,7 @@ def db_collection(steward: Steward) -> Collection:
         protected.redo,
         protected.reset,
         recovery.clear_migration_mark,
+        checksums.accept_checksums,
         lifecycle.create,
         lifecycle.drop,
         lifecycle.setup,

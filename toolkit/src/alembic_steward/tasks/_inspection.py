@@ -98,7 +98,11 @@ def check(c: Context) -> None:
     from alembic_steward.inspection._drift import read_model_drift
     from alembic_steward.inspection._drift_sides import compare_drift_sides
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._revision_checksums import edited_revisions
+    from alembic_steward.runtime._revision_checksums import (
+        edited_revisions,
+        unverifiable_line,
+        unverifiable_revisions,
+    )
 
     script = ScriptDirectory.from_config(build_alembic_config())
     with get_blocking_engine().connect() as connection:
@@ -112,10 +116,13 @@ def check(c: Context) -> None:
                 code=1,
             )
         edited = edited_revisions(connection, script)
+        unverifiable = unverifiable_revisions(connection, edited)
         drift = read_model_drift(connection)
         if drift.lines and not edited:
             # Drift may be the database's fault, not the models': rebuild its revision to see.
             sides = compare_drift_sides(connection, state.current)
+    if unverifiable:
+        print(f"note: {unverifiable_line(unverifiable)}", file=sys.stderr)
     if edited:
         # The database is not what these files build: a new revision would be written against
         # the wrong schema, so this comes before the models.

@@ -68,6 +68,10 @@ def print_table(state: MigrationStatus) -> None:
     print(f"heads:   {', '.join(state.heads) or 'none'}")
     if state.edited:
         print(f"edited:  {', '.join(state.edited)} (changed since applied to this database)")
+    if state.unverifiable:
+        from alembic_steward.runtime._revision_checksums import unverifiable_line
+
+        print(f"note:    {unverifiable_line(state.unverifiable)}")
     if state.drift is None:
         print("drift:   not checked until the database is at head and can migrate")
     else:
