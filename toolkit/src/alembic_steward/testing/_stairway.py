@@ -1,13 +1,13 @@
 """Walk every revision up, down and up again, as `inv db.upgrade` / `inv db.downgrade` would.
 
 Each step is one migration in its own transaction, as in a real run. Between steps the new
-tables get a row (testing/_sample_rows.py) and the schema is snapshotted (testing/_schema_snapshot.py),
-so a downgrade must give back exactly the schema its upgrade started from. The walk is one run
-of env.py (one lock, one connection) with the migration context's DDL memo emptied before each
-step: that memo is what lets a second CREATE TABLE skip an enum type it "already created", so
-without it a step sees the database as a fresh `inv db.upgrade` would. The snapshots describe
-again only the tables each step's statements name, so the cost per revision is a few queries
-whatever the history's length: the walk stays linear.
+tables get a row (testing/_sample_rows.py) and the schema is snapshotted
+(testing/_schema_snapshot.py), so a downgrade must give back exactly the schema its upgrade
+started from. The walk is one run of env.py (one lock, one connection) with the migration
+context's DDL memo emptied before each step: that memo is what lets a second CREATE TABLE skip
+an enum type it "already created", so without it a step sees the database as a fresh `inv
+db.upgrade` would. The snapshots describe again only the tables each step's statements name, so
+the cost per revision is a few queries whatever the history's length: the walk stays linear.
 """
 
 from __future__ import annotations
