@@ -1,0 +1,22 @@
+"""Fixtures of the toolkit's own tests: a fresh fixture service, and databases of each kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from project import Project
+
+pytest_plugins = ["servers"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A fresh copy of the fixture service (blocking engine, SQLite by default)."""
+    return Project.copy_to(tmp_path / "service")
+
+
+@pytest.fixture
+def async_project(tmp_path: Path) -> Project:
+    """A fresh copy of the fixture service using SQLAlchemy's asyncio engine."""
+    return Project.copy_to(tmp_path / "service", FIXTURE_ASYNC="1")

@@ -1,0 +1,1 @@
+"""The service's tests; a package so tests can import helpers from conftest."""

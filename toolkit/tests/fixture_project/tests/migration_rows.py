@@ -1,0 +1,24 @@
+"""Values the stairway test puts in a table's row, where a generated value would not do.
+
+Before each upgrade step the stairway (tests/stairway.py) inserts one row into every table
+that has none yet, so a migration that only fails on a table holding rows (a NOT NULL column
+added without a server default, say) fails here instead of in production. It makes each value
+from the column's type; name a table below to supply some yourself, for a check constraint or
+a format the type does not say. A value may be a function of the row number n (unique per
+row); a column the table does not have at that revision is skipped. Map a table to None to
+leave it empty.
+
+Example:
+
+    SAMPLE_VALUES = {
+        "users": {"email": lambda n: f"user{n}@example.com", "age": 30},
+        "audit_log": None,
+    }
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+SAMPLE_VALUES: dict[str, dict[str, Any | Callable[[int], Any]] | None] = {}

@@ -1,0 +1,134 @@
+"""Databases for the toolkit tests: SQLite always, PostgreSQL and MariaDB when their URLs are set.
+
+Each test gets a database of its own with a random name, dropped afterwards; a kind whose
+server URL (TEST_POSTGRESQL_URL, TEST_MYSQL_URL) is unset is skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pymysql
+import pytest
+
+SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
+DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
+# Tables the baked project keeps for itself beside the ones migrations create.
+BOOKKEEPING_TABLES = frozenset(
+    {
+        "alembic_version",
+        "alembic_environment",
+        "alembic_migration_in_progress",
+        "alembic_revision_checksums",
+    }
+)
+
+
+@dataclass
+class ServerDatabase:
+    """A database created for one test on a shared server (or a SQLite file)."""
+
+    kind: str
+    url: str
+
+    def query(self, sql: str) -> list[tuple]:
+        """Run ``sql`` on this database from the test process and return its rows."""
+        if self.kind == "sqlite":
+            import sqlite3
+
+            with sqlite3.connect(urlsplit(self.url).path[1:]) as connection:
+                return connection.execute(sql).fetchall()
+        connection = connect_admin(self.kind, self.url)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            connection.close()
+
+    def tables(self) -> set[str]:
+        if self.kind == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        elif self.kind == "postgresql":
+            sql = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        else:
+            sql = "SHOW TABLES"
+        return {row[0] for row in self.query(sql)}
+
+    def model_tables(self) -> set[str]:
+        """The tables migrations made, without Alembic's and the guards' bookkeeping tables."""
+        return self.tables() - BOOKKEEPING_TABLES
+
+    def columns(self, table: str) -> set[str]:
+        if self.kind == "sqlite":
+            return {row[1] for row in self.query(f"PRAGMA table_info('{table}')")}
+        sql = (
+            "SELECT column_name FROM information_schema.columns"
+            f" WHERE table_name = '{table}' AND table_schema = "
+            + ("'public'" if self.kind == "postgresql" else "DATABASE()")
+        )
+        return {row[0] for row in self.query(sql)}
+
+    def revisions(self) -> set[str]:
+        if "alembic_version" not in self.tables():
+            return set()
+        return {row[0] for row in self.query("SELECT version_num FROM alembic_version")}
+
+
+def connect_admin(kind: str, url: str):
+    """Connect with the test process's own driver (autocommit) to the database in ``url``."""
+    parts = urlsplit(url)
+    database = parts.path.lstrip("/")
+    if kind == "postgresql":
+        return psycopg.connect(
+            host=parts.hostname,
+            port=parts.port or 5432,
+            user=parts.username,
+            password=parts.password,
+            dbname=database,
+            autocommit=True,
+        )
+    return pymysql.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username,
+        password=parts.password or "",
+        database=database or None,
+        autocommit=True,
+    )
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+def database(request, tmp_path: Path) -> Iterator[ServerDatabase]:
+    """A fresh, empty database of each kind whose server is configured; dropped afterwards."""
+    kind = request.param
+    if kind == "sqlite":
+        yield ServerDatabase(kind, f"sqlite:///{(tmp_path / 'safety.db').as_posix()}")
+        return
+    server_url = os.environ.get(SERVER_URL_VARIABLES[kind])
+    if not server_url:
+        pytest.skip(f"{SERVER_URL_VARIABLES[kind]} is not set; no {kind} server to test on")
+    name = f"safety_{secrets.token_hex(6)}"
+    admin = connect_admin(kind, server_url)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {name}")
+        yield ServerDatabase(kind, with_database(server_url, name))
+    finally:
+        with admin.cursor() as cursor:
+            if kind == "postgresql":
+                cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            else:
+                cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.close()
