@@ -14,6 +14,8 @@ from pathlib import Path
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 DEV_VENV = TEMPLATE_ROOT / ".venv"
+TOOLKIT_DIR = TEMPLATE_ROOT / "toolkit"
+TOOLKIT_VENV = TOOLKIT_DIR / ".venv"
 # Rewritten after each successful install: a changed pyproject.toml triggers a reinstall.
 STAMP_FILE = DEV_VENV / "dev-tools.sha256"
 # `pip install --group` (PEP 735 dependency groups) needs pip 25.1 or newer.
@@ -32,8 +34,8 @@ def create_venv(venv_dir: Path) -> None:
     venv.EnvBuilder(with_pip=True, symlinks=os.name != "nt").create(venv_dir)
 
 
-def pyproject_digest() -> str:
-    return hashlib.sha256((TEMPLATE_ROOT / "pyproject.toml").read_bytes()).hexdigest()
+def pyproject_digest(folder: Path = TEMPLATE_ROOT) -> str:
+    return hashlib.sha256((folder / "pyproject.toml").read_bytes()).hexdigest()
 
 
 def run_quietly(command: list[str | Path], cwd: Path) -> None:
@@ -57,4 +59,24 @@ def ensure_dev_venv() -> Path:
     run_quietly([python, "-m", "pip", "install", "--quiet", PIP_REQUIREMENT], TEMPLATE_ROOT)
     run_quietly([python, "-m", "pip", "install", "--quiet", "--group", "dev"], TEMPLATE_ROOT)
     STAMP_FILE.write_text(digest)
+    return python
+
+
+def ensure_toolkit_venv() -> Path:
+    """Make sure toolkit/.venv holds the toolkit, editable, with its dev extra; return its Python.
+
+    Installed with uv from the template's own dev tools: seconds, where pip takes a minute.
+    """
+    python = venv_executable(TOOLKIT_VENV, "python")
+    stamp = TOOLKIT_VENV / "dev-tools.sha256"
+    digest = pyproject_digest(TOOLKIT_DIR)
+    if python.exists() and stamp.exists() and stamp.read_text() == digest:
+        return python
+    uv = venv_executable(ensure_dev_venv().parent.parent, "uv")
+    print(f"Installing the toolkit and its dev tools into {TOOLKIT_VENV} (once) ...", flush=True)
+    if not python.exists():
+        run_quietly([uv, "venv", "--quiet", "--python", sys.executable, TOOLKIT_VENV], TOOLKIT_DIR)
+    install = [uv, "pip", "install", "--quiet", "--python", python, "-e", ".[dev]"]
+    run_quietly(install, TOOLKIT_DIR)
+    stamp.write_text(digest)
     return python
