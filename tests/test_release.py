@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
@@ -37,3 +41,22 @@ def test_newest_template_release_names_the_toolkit_version_it_was_tested_with() 
 def test_both_products_ship_a_license() -> None:
     for folder in (TEMPLATE_ROOT, TEMPLATE_ROOT / "toolkit"):
         assert "Permission is hereby granted" in (folder / "LICENSE").read_text()
+
+
+def test_toolkit_builds_a_typed_wheel_and_an_sdist(tmp_path: Path) -> None:
+    uv = Path(sys.executable).parent / "uv"
+    command = [uv, "build", "--quiet", "--out-dir", tmp_path, TEMPLATE_ROOT / "toolkit"]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    (wheel,) = tmp_path.glob("alembic_steward-*.whl")
+    (sdist,) = tmp_path.glob("alembic_steward-*.tar.gz")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
+        requires = archive.read(metadata).decode()
+    assert "alembic_steward/py.typed" in names
+    assert "alembic_steward/tasks/__init__.py" in names
+    assert not any(name.startswith("tests/") for name in names)
+    assert "Provides-Extra: tasks" in requires and "Provides-Extra: testing" in requires
+    with tarfile.open(sdist) as archive:
+        assert any(name.endswith("/LICENSE") for name in archive.getnames())
