@@ -2,7 +2,9 @@
 
 A module of its own, never an edit to local_extensions.py: cruft renders a service's old and new
 template in one process and reuses the module it loaded first (cruft/cruft#253), so a module
-that existed before must keep its API for ever.
+that existed before must keep its API for ever. This one is bound the same way from now on: a
+service baked with it renders every later template with this version of the filter (which asks
+git for the commit when it runs, so its pin still names the new one). Changes go in new modules.
 """
 
 from __future__ import annotations

@@ -177,10 +177,10 @@ def skip_without_server(combination: Combination) -> None:
 
 
 @contextmanager
-def fresh_server_database(database: str) -> Iterator[str]:
+def fresh_server_database(database: str, prefix: str = "matrix") -> Iterator[str]:
     """Create a database for one bake on the server; yield its plain URL; drop it after."""
     server_url = os.environ[SERVER_URL_VARIABLES[database]]
-    name = f"matrix_{secrets.token_hex(6)}"
+    name = f"{prefix}_{secrets.token_hex(6)}"
     admin = connect_admin(database, server_url)
     force = " WITH (FORCE)" if database == "postgresql" else ""
     try:
