@@ -159,3 +159,30 @@ def test_python_version_sets_requires_python_and_ruff_target(cookies) -> None:
     pyproject = tomllib.loads((Path(result.project_path) / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == ">=3.13"
     assert pyproject["tool"]["ruff"]["target-version"] == "py313"
+
+
+# The toolkit's own tests drive a fixture service (toolkit/tests/fixture_project) in place of a
+# bake; these files must be the bake's own, or those tests would test something no team has.
+FIXTURE_PROJECT = Path(__file__).resolve().parent.parent / "toolkit/tests/fixture_project"
+WIRING_FILES = [
+    "alembic.ini",
+    "app/__init__.py",
+    "app/models.py",
+    "app/seeds.py",
+    "app/migrations/__init__.py",
+    "app/migrations/__main__.py",
+    "app/migrations/env.py",
+    "app/migrations/script.py.mako",
+    "tasks/__init__.py",
+    "tests/conftest.py",
+    "tests/migration_rows.py",
+    "tests/test_migrations.py",
+]
+
+
+@pytest.mark.parametrize("relative_path", WIRING_FILES)
+def test_toolkit_fixture_service_wires_the_toolkit_exactly_as_a_bake_does(
+    default_bake: Path, relative_path: str
+) -> None:
+    baked = (default_bake / relative_path).read_text()
+    assert (FIXTURE_PROJECT / relative_path).read_text() == baked
