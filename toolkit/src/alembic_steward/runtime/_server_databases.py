@@ -1,7 +1,7 @@
 """Find, create and drop databases: the one place that does, for `inv db.create`/`db.drop` and
 for the scratch databases status, check and the baked tests build.
 
-Our own few statements rather than SQLAlchemy-Utils (see docs/design_decisions.md): its
+Our own few statements rather than SQLAlchemy-Utils (see toolkit/docs/decisions.md): its
 `database_exists` reports a server that is down as a missing database, its drop waits on other
 sessions, it creates no SQLite folder, and importing it doubles a task's start-up time.
 """
