@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from dev_env import TEMPLATE_ROOT
+from template_checkouts import git, template_repository
 
 CRUFT = Path(sys.executable).parent / "cruft"
-IDENTITY = ["-c", "user.name=template tests", "-c", "user.email=tests@example.invalid"]
-
-
-def git(cwd: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", *IDENTITY, *args], cwd=cwd, check=True, capture_output=True, text=True
-    )
-    return completed.stdout
 
 
 def cruft(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CRUFT, *args], cwd=cwd, capture_output=True, text=True)
-
-
-def template_repository(destination: Path) -> Path:
-    """A git repository holding the template as it is in this working tree, edits included."""
-    listed = git(TEMPLATE_ROOT, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-    for name in filter(None, listed.split("\0")):
-        if (TEMPLATE_ROOT / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(TEMPLATE_ROOT / name, destination / name)
-    git(destination, "init", "--quiet")
-    git(destination, "add", "--all")
-    git(destination, "commit", "--quiet", "--message", "template")
-    return destination
 
 
 def test_cruft_created_service_stays_checkable_and_pulls_in_template_changes(
