@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -65,23 +64,21 @@ def git(root: Path, *arguments: str) -> str | None:
     environment = {k: v for k, v in os.environ.items() if k not in REPOSITORY_VARIABLES}
     environment["GIT_TERMINAL_PROMPT"] = "0"
     command = ["git", "-C", str(root), "--no-optional-locks", *arguments]
-    # Output goes to a file, not a pipe: a child git leaves running cannot keep us waiting.
-    with tempfile.TemporaryFile() as output:
-        try:
-            completed = subprocess.run(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.DEVNULL,
-                env=environment,
-                timeout=GIT_TIMEOUT_SECONDS,
-            )
-        except subprocess.TimeoutExpired as error:
-            raise GitUnavailable(f"git did not answer within {GIT_TIMEOUT_SECONDS:g} s") from error
-        except OSError as error:
-            raise GitUnavailable("git could not be run") from error
-        output.seek(0)
-        text = output.read().decode(errors="replace").strip()
+    try:
+        completed = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            env=environment,
+            timeout=GIT_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise GitUnavailable(f"git did not answer within {GIT_TIMEOUT_SECONDS:g} s") from error
+    except OSError as error:
+        raise GitUnavailable("git could not be run") from error
+    text = completed.stdout.strip()
     return text if completed.returncode == 0 else None
 
 
