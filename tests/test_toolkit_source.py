@@ -30,6 +30,9 @@ SERVER_START_SECONDS = 10
 
 # The filter, on its own: remote URL forms and answer forms.
 
+# Where the checkout is, for a remote given as a relative path; not the tests' folder's sibling.
+TOPLEVEL = Path("/srv/checkouts/template")
+
 REMOTE_URLS = {
     "https": ("https://git.example.com/team/template.git", "git+https://git.example.com/team/template.git"),
     "https-token": ("https://ci:s3cret@git.example.com/t.git", "git+https://git.example.com/t.git"),
@@ -42,7 +45,7 @@ REMOTE_URLS = {
     "git-protocol": ("git://127.0.0.1:9418/t.git", "git+git://127.0.0.1:9418/t.git"),
     "file-url": ("file:///srv/git/t.git", "git+file:///srv/git/t.git"),
     "absolute-path": ("/srv/git/t.git", "git+file:///srv/git/t.git"),
-    "relative-path": ("../t.git", "git+file:///work/t.git"),
+    "relative-path": ("../t.git", "git+file:///srv/checkouts/t.git"),
     "path-with-space": ("/srv/git/my t.git", "git+file:///srv/git/my%20t.git"),
 }  # fmt: skip
 
@@ -51,7 +54,7 @@ REMOTE_URLS = {
 def test_each_remote_url_form_becomes_a_url_pip_installs_without_credentials(
     remote: str, expected: str
 ) -> None:
-    pip_url = toolkit_source.pip_git_url(remote, Path("/work/checkout"))
+    pip_url = toolkit_source.pip_git_url(remote, TOPLEVEL)
     assert pip_url is not None and pip_url.url == expected
     assert pip_url.credentials_dropped == ("s3cret" in remote)
 
@@ -62,7 +65,7 @@ def test_each_remote_url_form_becomes_a_url_pip_installs_without_credentials(
     ids=["ftp", "remote-helper", "query"],
 )
 def test_a_remote_pip_cannot_install_from_is_not_pinned(remote: str) -> None:
-    assert toolkit_source.pip_git_url(remote, Path("/work/checkout")) is None
+    assert toolkit_source.pip_git_url(remote, TOPLEVEL) is None
 
 
 ANSWERS = {
@@ -133,9 +136,13 @@ def test_a_checkout_with_no_remote_installs_its_folder_and_says_so(tmp_path: Pat
 
 @pytest.mark.parametrize("change", ["edited", "untracked"])
 def test_uncommitted_toolkit_changes_install_the_folder_and_say_so(
-    tmp_path: Path, change: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
     root = checkout(tmp_path)
+    # A user's setting that hides untracked files from a plain `git status`.
+    monkeypatch.setenv("GIT_CONFIG_COUNT", "1")
+    monkeypatch.setenv("GIT_CONFIG_KEY_0", "status.showUntrackedFiles")
+    monkeypatch.setenv("GIT_CONFIG_VALUE_0", "no")
     name = "pyproject.toml" if change == "edited" else "new_module.py"
     (root / "toolkit" / name).write_text("# not committed\n")
     source = toolkit_source.toolkit_source("", root)
