@@ -206,19 +206,20 @@ def test_a_stuck_git_ends_in_the_folder_and_a_note_within_the_timeout(
 # Real bakes with the cookiecutter command, from checkouts and from served git URLs.
 
 
-def bake(template: str | Path, output_dir: Path, *answers: str) -> subprocess.CompletedProcess:
-    """Bake ``template`` with cookiecutter's defaults: a config of its own, without the run's
-    default toolkit_requirement (tests/conftest.py), and a clone folder of its own."""
-    config = output_dir.with_name(f"{output_dir.name}-cookiecutter.yaml")
-    settings = {
-        "cookiecutters_dir": str(output_dir.with_name(f"{output_dir.name}-clones")),
-        "replay_dir": str(output_dir.with_name(f"{output_dir.name}-replay")),
-    }
+def without_default_answers(folder: Path) -> dict[str, str]:
+    """An environment whose cookiecutter config lacks the run's default toolkit_requirement
+    (tests/conftest.py), with clone and replay folders in ``folder``."""
+    config = folder / "cookiecutter.yaml"
+    settings = {"cookiecutters_dir": str(folder / "clones"), "replay_dir": str(folder / "replay")}
     config.write_text(yaml.safe_dump(settings))
-    environment = {k: v for k, v in os.environ.items() if k != "COOKIECUTTER_CONFIG"}
+    return {**os.environ, "COOKIECUTTER_CONFIG": str(config)}
+
+
+def bake(template: str | Path, output_dir: Path, *answers: str) -> subprocess.CompletedProcess:
+    """Bake ``template`` with the cookiecutter command and its defaults."""
+    environment = without_default_answers(output_dir.parent)
     cookiecutter = venv_executable(DEV_VENV, "cookiecutter")
-    options = ["--no-input", "--config-file", config, "--output-dir", output_dir]
-    command = [cookiecutter, *options, template, *answers]
+    command = [cookiecutter, "--no-input", "--output-dir", output_dir, template, *answers]
     return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
 
 
@@ -374,6 +375,31 @@ def test_an_answer_overrides_the_folder_and_the_pin(
     completed = bake(template, tmp_path / "out", f"toolkit_requirement={answer}")
     assert toolkit_dependency(baked(completed, tmp_path / "out")) == (expected or answer)
     assert notes(completed) == []
+
+
+def test_cruft_update_moves_the_pin_to_the_templates_new_commit(
+    local_checkout: Path, tmp_path: Path
+) -> None:
+    remote = tmp_path / "template.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(local_checkout), str(remote))
+    environment = without_default_answers(tmp_path)
+    cruft = [Path(sys.executable).parent / "cruft"]
+    command = [*cruft, "create", "--no-input", "--output-dir", tmp_path / "out", remote]
+    subprocess.run(command, env=environment, check=True, capture_output=True, timeout=120)
+    service = tmp_path / "out" / "my_service"
+    assert toolkit_dependency(service) == pinned(remote.as_uri(), head(local_checkout))
+    git(service, "init", "--quiet")
+    git(service, "add", "--all")
+    git(service, "commit", "--quiet", "--message", "bake")
+
+    git(tmp_path, "clone", "--quiet", str(remote), "work")
+    readme = tmp_path / "work" / "README.md"
+    readme.write_text(readme.read_text() + "\nA template improvement.\n")
+    git(tmp_path / "work", "commit", "--quiet", "--all", "--message", "improve the README")
+    git(tmp_path / "work", "push", "--quiet", "origin", "HEAD")
+    update = [*cruft, "update", "--skip-apply-ask"]
+    subprocess.run(update, cwd=service, env=environment, check=True, capture_output=True)
+    assert toolkit_dependency(service) == pinned(remote.as_uri(), head(tmp_path / "work"))
 
 
 BAD_ANSWERS = {
