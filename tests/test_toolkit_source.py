@@ -4,29 +4,29 @@ toolkit/ folder when no remote holds it (saying so in one line), or on the answe
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 from baked_project import BakedProject, created_revision
-from dev_env import DEV_VENV, TEMPLATE_ROOT, venv_executable
+from dev_env import TEMPLATE_ROOT
 from jinja2 import Environment
 from matrix_checks import install_with_uv
-from template_checkouts import git, template_repository
+from template_checkouts import (
+    ServedTemplate,
+    bake,
+    baked,
+    git,
+    head,
+    notes,
+    pinned,
+    served,
+    template_repository,
+    toolkit_dependency,
+)
 
 import toolkit_source
-
-# Both spellings of the name an answer may use.
-DEPENDENCY_PREFIXES = ('    "alembic-steward', '    "alembic_steward')
-SERVER_START_SECONDS = 10
-
 
 # The filter, on its own: remote URL forms and answer forms.
 
@@ -105,10 +105,6 @@ def checkout(folder: Path, *, remote: bool = True, subfolder: str = "") -> Path:
         git(repository, "remote", "add", "origin", str(folder / "remote.git"))
         git(repository, "push", "--quiet", "origin", "HEAD")
     return root
-
-
-def head(root: Path) -> str:
-    return git(root, "rev-parse", "HEAD").strip()
 
 
 def test_a_checkout_whose_commit_is_on_its_remote_pins_that_commit(tmp_path: Path) -> None:
@@ -206,114 +202,25 @@ def test_a_stuck_git_ends_in_the_folder_and_a_note_within_the_timeout(
 # Real bakes with the cookiecutter command, from checkouts and from served git URLs.
 
 
-def without_default_answers(folder: Path) -> dict[str, str]:
-    """An environment whose cookiecutter config lacks the run's default toolkit_requirement
-    (tests/conftest.py), with clone and replay folders in ``folder``."""
-    config = folder / "cookiecutter.yaml"
-    settings = {"cookiecutters_dir": str(folder / "clones"), "replay_dir": str(folder / "replay")}
-    config.write_text(yaml.safe_dump(settings))
-    return {**os.environ, "COOKIECUTTER_CONFIG": str(config)}
-
-
-def bake(template: str | Path, output_dir: Path, *answers: str) -> subprocess.CompletedProcess:
-    """Bake ``template`` with the cookiecutter command and its defaults."""
-    environment = without_default_answers(output_dir.parent)
-    cookiecutter = venv_executable(DEV_VENV, "cookiecutter")
-    command = [cookiecutter, "--no-input", "--output-dir", output_dir, template, *answers]
-    return subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
-
-
-def baked(completed: subprocess.CompletedProcess, output_dir: Path) -> Path:
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return output_dir / "my_service"
-
-
-def toolkit_dependency(project: Path) -> str:
-    """The toolkit's entry in the bake's pyproject.toml dependencies, unquoted."""
-    lines = (project / "pyproject.toml").read_text().splitlines()
-    (line,) = [line for line in lines if line.startswith(DEPENDENCY_PREFIXES)]
-    return line.strip().removesuffix(",").strip('"')
-
-
-def notes(completed: subprocess.CompletedProcess) -> list[str]:
-    return [line for line in completed.stderr.splitlines() if line.startswith("note: ")]
-
-
 @pytest.fixture(scope="module")
 def local_checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template as in this working tree, committed to a repository with no remote."""
     return template_repository(tmp_path_factory.mktemp("local") / "template")
 
 
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now, all different (each held open until all are found)."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
-
-
-def wait_until_listening(server: subprocess.Popen, port: int) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline and server.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"{server.args} was not listening on {port} within the time allowed")
-
-
-@contextmanager
-def serving(command: list[str | Path], port: int) -> Iterator[None]:
-    """Run a server on 127.0.0.1:``port`` for the ``with`` block; stop it after, bounded."""
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_listening(server, port)
-        yield
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-
-
-@dataclass(frozen=True)
-class ServedTemplate:
-    git_url: str
-    http_url: str
-    commit: str
-
-
 @pytest.fixture(scope="module")
 def served_template(local_checkout: Path, tmp_path_factory) -> Iterator[ServedTemplate]:
-    """The checkout's repository served over git's own protocol and over dumb HTTP."""
-    base = tmp_path_factory.mktemp("served")
-    git(base, "clone", "--quiet", "--bare", str(local_checkout), "template.git")
-    repository = base / "template.git"
-    git(repository, "repack", "-a", "-d", "--quiet")  # one pack: a few dumb HTTP requests
-    git(repository, "update-server-info")
-    git_port, http_port = free_ports(2)
-    daemon = ["git", "daemon", "--export-all", f"--base-path={base}", f"--port={git_port}"]
-    daemon += ["--listen=127.0.0.1", "--reuseaddr", "--informative-errors"]
-    http = [sys.executable, "-m", "http.server", str(http_port), "--bind", "127.0.0.1"]
-    http += ["--directory", str(base)]
-    with serving(daemon, git_port), serving(http, http_port):
-        yield ServedTemplate(
-            git_url=f"git://127.0.0.1:{git_port}/template.git",
-            http_url=f"http://127.0.0.1:{http_port}/template.git",
-            commit=head(local_checkout),
-        )
+    """The checkout's repository served on 127.0.0.1 for the module's tests."""
+    with served(local_checkout, tmp_path_factory.mktemp("served")) as template:
+        yield template
 
 
-def pinned(url: str, commit: str) -> str:
-    return f"alembic-steward[tasks] @ git+{url}@{commit}#subdirectory=toolkit"
+def migrate(project: BakedProject) -> None:
+    """Write a revision, apply it, and see it current: the toolkit installed works."""
+    project.add_user_model()
+    revision, _ = created_revision(project.inv("db.revision", "-m", "Add users").stdout)
+    project.inv("db.upgrade")
+    assert f"{revision} (head)" in project.inv("db.current").stdout
 
 
 def test_bake_from_a_git_url_pins_its_commit_which_pip_installs(
@@ -326,8 +233,7 @@ def test_bake_from_a_git_url_pins_its_commit_which_pip_installs(
     )
     assert notes(completed) == []
     project.install()  # pip: uv takes no git:// URL
-    project.inv("db.upgrade")
-    assert project.inv("db.current").returncode == 0
+    migrate(project)
 
 
 def test_bake_from_an_http_url_pins_its_commit_which_uv_installs(
@@ -338,11 +244,7 @@ def test_bake_from_an_http_url_pins_its_commit_which_uv_installs(
     assert toolkit_dependency(project_dir) == pinned(
         served_template.http_url, served_template.commit
     )
-    project = install_with_uv(project_dir)
-    project.add_user_model()
-    revision, _ = created_revision(project.inv("db.revision", "-m", "Add users").stdout)
-    project.inv("db.upgrade")
-    assert f"{revision} (head)" in project.inv("db.current").stdout
+    migrate(install_with_uv(project_dir))
 
 
 def test_bake_from_a_checkout_with_no_remote_names_its_folder_in_one_line(
@@ -375,31 +277,6 @@ def test_an_answer_overrides_the_folder_and_the_pin(
     completed = bake(template, tmp_path / "out", f"toolkit_requirement={answer}")
     assert toolkit_dependency(baked(completed, tmp_path / "out")) == (expected or answer)
     assert notes(completed) == []
-
-
-def test_cruft_update_moves_the_pin_to_the_templates_new_commit(
-    local_checkout: Path, tmp_path: Path
-) -> None:
-    remote = tmp_path / "template.git"
-    git(tmp_path, "clone", "--quiet", "--bare", str(local_checkout), str(remote))
-    environment = without_default_answers(tmp_path)
-    cruft = [Path(sys.executable).parent / "cruft"]
-    command = [*cruft, "create", "--no-input", "--output-dir", tmp_path / "out", remote]
-    subprocess.run(command, env=environment, check=True, capture_output=True, timeout=120)
-    service = tmp_path / "out" / "my_service"
-    assert toolkit_dependency(service) == pinned(remote.as_uri(), head(local_checkout))
-    git(service, "init", "--quiet")
-    git(service, "add", "--all")
-    git(service, "commit", "--quiet", "--message", "bake")
-
-    git(tmp_path, "clone", "--quiet", str(remote), "work")
-    readme = tmp_path / "work" / "README.md"
-    readme.write_text(readme.read_text() + "\nA template improvement.\n")
-    git(tmp_path / "work", "commit", "--quiet", "--all", "--message", "improve the README")
-    git(tmp_path / "work", "push", "--quiet", "origin", "HEAD")
-    update = [*cruft, "update", "--skip-apply-ask"]
-    subprocess.run(update, cwd=service, env=environment, check=True, capture_output=True)
-    assert toolkit_dependency(service) == pinned(remote.as_uri(), head(tmp_path / "work"))
 
 
 BAD_ANSWERS = {
