@@ -142,6 +142,10 @@ def pinned_commit(root: Path) -> ToolkitSource:
     if commit is None or prefix is None or remote is None:
         advice = "push it, then bake again to pin the toolkit to that commit"
         return local_folder(toolkit, "the checkout's commit is on no git remote", advice)
+    # An ignored toolkit/ (the template unpacked inside some other repository) is in no commit.
+    if git(root, "cat-file", "-e", f"{commit}:{prefix}toolkit/pyproject.toml") is None:
+        advice = "bake from the template's own git URL to pin it to a commit"
+        return local_folder(toolkit, "toolkit/ is not in the checkout's commit", advice)
     pip_url = pip_git_url(git(root, "remote", "get-url", remote) or "", Path(toplevel))
     if pip_url is None:
         reason = f"remote {remote}'s URL is not one pip installs from (https, ssh, git, file)"

@@ -154,6 +154,20 @@ def test_a_commit_no_remote_holds_installs_the_folder_and_says_so(tmp_path: Path
     assert "(the checkout's commit is on no git remote)" in source.note
 
 
+def test_a_template_ignored_by_the_repository_around_it_installs_its_folder(
+    tmp_path: Path,
+) -> None:
+    root = checkout(tmp_path, subfolder="unpacked/template")
+    (root.parent.parent / ".gitignore").write_text("unpacked/\n")
+    git(root.parent.parent, "rm", "-r", "--cached", "--quiet", "unpacked")
+    git(root.parent.parent, "add", ".gitignore")
+    git(root.parent.parent, "commit", "--quiet", "--message", "ignore the unpacked template")
+    git(root.parent.parent, "push", "--quiet", "origin", "HEAD")
+    source = toolkit_source.toolkit_source("", root)
+    assert source.requirement.endswith((root / "toolkit").as_uri())
+    assert "(toolkit/ is not in the checkout's commit)" in source.note
+
+
 def test_a_folder_outside_git_installs_itself_and_says_so(tmp_path: Path) -> None:
     (tmp_path / "toolkit").mkdir()
     source = toolkit_source.toolkit_source("", tmp_path)
@@ -174,12 +188,11 @@ def test_a_git_environment_from_another_repository_is_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = checkout(tmp_path / "template")
+    expected = f"@{head(root)}#subdirectory=toolkit"  # read before git is pointed elsewhere
     other = checkout(tmp_path / "other", remote=False)
     monkeypatch.setenv("GIT_DIR", str(other / ".git"))
     monkeypatch.setenv("GIT_WORK_TREE", str(other))
-    assert toolkit_source.toolkit_source("", root).requirement.endswith(
-        f"@{head(root)}#subdirectory=toolkit"
-    )
+    assert toolkit_source.toolkit_source("", root).requirement.endswith(expected)
 
 
 def test_a_stuck_git_ends_in_the_folder_and_a_note_within_the_timeout(
