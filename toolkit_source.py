@@ -112,10 +112,9 @@ def local_folder(toolkit: Path, reason: str, advice: str) -> ToolkitSource:
     return ToolkitSource(f"{DISTRIBUTION} @ {toolkit.as_uri()}", note)
 
 
-def remote_holding(root: Path, commit: str) -> str | None:
-    """The remote (origin first) whose fetched branches or tags hold ``commit``, if any."""
-    remotes = sorted((git(root, "remote") or "").split(), key=lambda name: name != "origin")
-    for remote in remotes:
+def remote_holding(root: Path, commit: str, remotes: list[str]) -> str | None:
+    """The one of ``remotes`` (origin first) whose fetched branches hold ``commit``, if any."""
+    for remote in sorted(remotes, key=lambda name: name != "origin"):
         refs = f"refs/remotes/{remote}/"
         if git(root, "for-each-ref", "--count=1", "--contains", commit, refs):
             return remote
@@ -129,7 +128,8 @@ def pinned_commit(root: Path) -> ToolkitSource:
     if toplevel is None:
         advice = "to pin it to a commit, bake from the template's git URL"
         return local_folder(toolkit, "a template folder outside git", advice)
-    if not git(root, "remote"):
+    remotes = (git(root, "remote") or "").split()
+    if not remotes:
         advice = "to pin it to a commit, push the template to a git host and bake from that URL"
         return local_folder(toolkit, "a local checkout with no git remote", advice)
     # Untracked files count too: they are in this folder and in no commit.
@@ -138,7 +138,7 @@ def pinned_commit(root: Path) -> ToolkitSource:
         return local_folder(toolkit, "toolkit/ has uncommitted changes", advice)
     commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
     prefix = git(root, "rev-parse", "--show-prefix")
-    remote = remote_holding(root, commit) if commit else None
+    remote = remote_holding(root, commit, remotes) if commit else None
     if commit is None or prefix is None or remote is None:
         advice = "push it, then bake again to pin the toolkit to that commit"
         return local_folder(toolkit, "the checkout's commit is on no git remote", advice)
