@@ -112,7 +112,7 @@ def toolkit_requirement_problem(answer: object) -> str | None:
     if not text.isprintable():
         return f"toolkit_requirement {answer!r} is not one line of printable text"
     if ";" in text:
-        return f"toolkit_requirement {text!r} has a marker, false somewhere: no toolkit there"
+        return f"toolkit_requirement {text!r} has a marker: where it is false, no toolkit installs"
     requirement = REQUIREMENT.fullmatch(text)
     if requirement is None:
         return f"toolkit_requirement {text!r} is not a version range or a PEP 508 requirement"
