@@ -1,13 +1,18 @@
-"""Remove what the chosen options leave unused from the freshly baked project.
+"""Remove what the chosen options leave unused from the freshly baked project, and say where its
+toolkit comes from when that needs saying.
 
 Values arrive through ``| tojson`` so that an answer is data, never code.
 """
 
 import json
+import sys
 from pathlib import Path
 
 # Double tojson: a JSON text in a Python string, read back as True or False.
 USE_MAKEFILE = json.loads({{cookiecutter.use_makefile | tojson | tojson}})
+# One line (toolkit_source.py) when the project installs the toolkit from a folder on this disk
+# or pins it without the credentials its URL held; "" when the requirement needs no word.
+TOOLKIT_NOTE = json.loads({{cookiecutter.toolkit_requirement | toolkit_note | tojson | tojson}})
 
 
 def remove_makefile() -> None:
@@ -18,6 +23,8 @@ def remove_makefile() -> None:
 def main() -> None:
     if not USE_MAKEFILE:
         remove_makefile()
+    if TOOLKIT_NOTE:
+        print(TOOLKIT_NOTE, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ DATABASE = from_tojson({{cookiecutter.database | tojson}})
 # Double tojson: a JSON text in a Python string, so true/false become True/False, and any other
 # value (a replay file can hold anything) stays data for the check below.
 USE_ASYNC = json.loads({{cookiecutter.use_async | tojson | tojson}})
+# Double tojson, like USE_ASYNC: a replay file's number or list stays data for the check.
+TOOLKIT_REQUIREMENT = json.loads({{cookiecutter.toolkit_requirement | tojson | tojson}})
 FREE_TEXT_ANSWERS = {
     "project_name": from_tojson({{cookiecutter.project_name | tojson}}),
     "description": from_tojson({{cookiecutter.description | tojson}}),
@@ -78,6 +80,50 @@ def free_text_problem(answers: dict[str, str]) -> str | None:
     return None
 
 
+# A strict subset of PEP 508 for the toolkit's requirement. `packaging` would parse it exactly,
+# but hooks run in cookiecutter's (or cruft's) own Python, and neither depends on `packaging`.
+TOOLKIT_NAME = "alembic-steward"
+VERSION = r"[0-9][0-9A-Za-z.!+_-]*(?:\.\*)?"
+SPECIFIER = rf"(?:~=|===?|!=|<=|>=|<|>)\s*{VERSION}"
+SPECIFIERS = rf"{SPECIFIER}(?:\s*,\s*{SPECIFIER})*"
+VERSION_RANGE = re.compile(SPECIFIERS)
+REQUIREMENT = re.compile(
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?P<extras>[^\]]*)\])?\s*"
+    rf"(?:{SPECIFIERS}|\(\s*{SPECIFIERS}\s*\)|@\s*[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'\\;]+)?"
+)
+# `user:password@` in a URL: pyproject.toml would publish the password with the project.
+URL_PASSWORD = re.compile(r"://[^/@\s]*:[^/@\s]*@")
+
+
+def canonical_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def toolkit_requirement_problem(answer: object) -> str | None:
+    """Say why ``answer`` cannot name the toolkit, or return None when it can (or is empty)."""
+    if not isinstance(answer, str):
+        return f"toolkit_requirement {answer!r} is not text"
+    # Checked first, and the answer not shown: the line must not repeat the password.
+    if URL_PASSWORD.search(answer):
+        return "toolkit_requirement has a password in its URL, which pyproject.toml would publish"
+    text = answer.strip()
+    if not text or VERSION_RANGE.fullmatch(text):
+        return None
+    if not text.isprintable():
+        return f"toolkit_requirement {answer!r} is not one line of printable text"
+    if ";" in text:
+        return f"toolkit_requirement {text!r} has a marker: where it is false, no toolkit installs"
+    requirement = REQUIREMENT.fullmatch(text)
+    if requirement is None:
+        return f"toolkit_requirement {text!r} is not a version range or a PEP 508 requirement"
+    if canonical_name(requirement["name"]) != TOOLKIT_NAME:
+        return f"toolkit_requirement {text!r} names {requirement['name']!r}, not {TOOLKIT_NAME}"
+    extras = {canonical_name(extra.strip()) for extra in (requirement["extras"] or "").split(",")}
+    if "tasks" not in extras:
+        return f"toolkit_requirement {text!r} lacks the [tasks] extra that the inv tasks need"
+    return None
+
+
 # Every database has a blocking and an asyncio driver, so these are all the combinations.
 SUPPORTED_DATABASES = ("sqlite", "postgresql", "mysql")
 
@@ -101,6 +147,12 @@ def main() -> int:
     if problem is None:
         problem = free_text_problem(FREE_TEXT_ANSWERS)
         hint = "give one line of text"
+    if problem is None:
+        problem = toolkit_requirement_problem(TOOLKIT_REQUIREMENT)
+        hint = (
+            "leave it empty, or give a version range such as >=0.1,<0.2 or a requirement such as"
+            " alembic-steward[tasks] @ git+https://host/org/template.git@v1#subdirectory=toolkit"
+        )
     if problem is None:
         return 0
     print(f"error: {problem}; {hint}", file=sys.stderr)
