@@ -8,7 +8,6 @@ updated as a team would, on a machine without the test run's cookiecutter config
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,19 +16,12 @@ from pathlib import Path
 import pytest
 from baked_project import LEAKY_VARIABLES, BakedProject
 from dev_env import TEMPLATE_ROOT
+from template_checkouts import git, without_default_answers
 
 CRUFT = Path(sys.executable).parent / "cruft"
 UV = [sys.executable, "-m", "uv"]
-IDENTITY = ["-c", "user.name=template tests", "-c", "user.email=tests@example.invalid"]
 # A seed row a team adds once app/models.py has the User model of BakedProject.add_user_model.
 SEEDED_ADMIN = '    add_missing(session, User, email="admin@example.com")\n'
-
-
-def git(cwd: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", *IDENTITY, *args], cwd=cwd, check=True, capture_output=True, text=True
-    )
-    return completed.stdout
 
 
 def team_environment(folder: Path) -> dict[str, str]:
@@ -38,13 +30,9 @@ def team_environment(folder: Path) -> dict[str, str]:
     The test run's config (tests/conftest.py) answers `toolkit_requirement` with a wheel; a team
     has no such answer, so cruft computes it from the template (toolkit_source.py).
     """
-    config = folder / "cookiecutter.json"
     folder.mkdir(parents=True, exist_ok=True)
-    config.write_text(
-        json.dumps({"cookiecutters_dir": str(folder / "cc"), "replay_dir": str(folder / "replay")})
-    )
-    env = {name: value for name, value in os.environ.items() if name not in LEAKY_VARIABLES}
-    return {**env, "COOKIECUTTER_CONFIG": str(config)}
+    env = without_default_answers(folder)
+    return {name: value for name, value in env.items() if name not in LEAKY_VARIABLES}
 
 
 def cruft(cwd: Path, env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
