@@ -11,11 +11,11 @@ import os
 import shutil
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 import pytest
 from baked_project import BakedProject
+from dev_env import DEV_VENV, venv_executable
 from safety_revisions import write_revision
 
 # One more test on the installed bake of the README examples' worker, not one more install.
@@ -31,10 +31,12 @@ def current_revision(project: BakedProject) -> str:
 def test_inv_outside_the_project_virtualenv_says_to_activate_it(
     default_bake: Path, tmp_path: Path
 ) -> None:
+    # A global `inv` (pipx, the system's): a virtualenv holding invoke alone.
     bare = tmp_path / "bare"
-    venv.EnvBuilder(with_pip=True).create(bare)
-    pip = [bare / "bin" / "python", "-m", "pip", "install", "--quiet", "invoke"]
-    subprocess.run(pip, check=True, capture_output=True)
+    uv = venv_executable(DEV_VENV, "uv")
+    subprocess.run([uv, "venv", "--quiet", bare], check=True, capture_output=True)
+    install = [uv, "pip", "install", "--quiet", "--python", bare / "bin" / "python", "invoke"]
+    subprocess.run(install, check=True, capture_output=True)
     # No __pycache__ left in the bake the other tests share.
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     completed = subprocess.run(
