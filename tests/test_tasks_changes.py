@@ -188,7 +188,7 @@ def test_protected_environments_come_from_the_environment(project: BakedProject)
     migrated_twice(project, env={"APP_ENV": "staging"})
     env = {"INVOKE_DB_PROTECTED_ENVIRONMENTS": "qa,staging"}
     assert "staging database" in project.inv("db.redo", code=1, env=env).stderr
-    # An empty list is refused, not read as "protect nothing" (tests/test_failures.py).
+    # An empty list is refused, not read as "protect nothing" (test_failures_protection.py).
     emptied = {"APP_ENV": "production", "INVOKE_DB_PROTECTED_ENVIRONMENTS": ""}
     assert "list is empty" in project.inv("db.redo", code=1, env=emptied).stderr
 

@@ -20,3 +20,9 @@ def project(tmp_path: Path) -> Project:
 def async_project(tmp_path: Path) -> Project:
     """A fresh copy of the fixture service using SQLAlchemy's asyncio engine."""
     return Project.copy_to(tmp_path / "service", FIXTURE_ASYNC="1")
+
+
+@pytest.fixture
+def server_project(tmp_path: Path) -> Project:
+    """A fresh copy of the fixture service as a server bake has it: no default DATABASE_URL."""
+    return Project.copy_to(tmp_path / "service", FIXTURE_SERVER_PROJECT="1")

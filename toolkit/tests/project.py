@@ -102,19 +102,39 @@ class Project:
         env.update(overrides)
         return env
 
+    def executable(self, name: str) -> str:
+        """The path of one of the project's commands (inv, alembic, pytest, python)."""
+        return sys.executable if name == "python" else str(BIN / name)
+
     def run(
         self, *command: str, cwd: Path | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """Run one of the project's commands (inv, alembic, pytest, python); capture output."""
-        executable = sys.executable if command[0] == "python" else str(BIN / command[0])
         return subprocess.run(
-            [executable, *command[1:]],
+            [self.executable(command[0]), *command[1:]],
             cwd=cwd or self.path,
             env=self.environment(**(env or {})),
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
         )
+
+    def start(self, *command: str, **env: str) -> subprocess.Popen[str]:
+        """Start one of the project's commands without waiting for it; pipe its output."""
+        return subprocess.Popen(
+            [self.executable(command[0]), *command[1:]],
+            cwd=self.path,
+            env=self.environment(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def hide_modules(self, *names: str) -> None:
+        """Make the project's commands see ``names`` as not installed, as in a leaner install."""
+        # The copy is on PYTHONPATH, ahead of the standard library: this sitecustomize wins.
+        hidden = "".join(f"sys.modules[{name!r}] = None\n" for name in names)
+        (self.path / "sitecustomize.py").write_text(f"import sys\n\n{hidden}")
 
     def inv(
         self, *arguments: str, code: int = 0, env: dict[str, str] | None = None

@@ -1,4 +1,8 @@
-"""The fixture service's settings; FIXTURE_ASYNC=1 makes it an asyncio service."""
+"""The fixture service's settings; FIXTURE_ASYNC=1 makes it an asyncio service.
+
+FIXTURE_SERVER_PROJECT=1 makes it a server project (a bake with database=postgresql or mysql):
+no default URL, so DATABASE_URL must be set.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ PROJECT_ROOT = project_root_of(Path(__file__).parent)
 # One fixture for both kinds of service the template bakes (its option use_async).
 USE_ASYNC = os.environ.get("FIXTURE_ASYNC") == "1"
 DEFAULT_DATABASE_URL = f"sqlite:///{(PROJECT_ROOT / 'fixture_service.db').as_posix()}"
+# A server bake has no default: an empty value is refused, with advice, when it is used.
+if os.environ.get("FIXTURE_SERVER_PROJECT") == "1":
+    DEFAULT_DATABASE_URL = ""
 
 
 @functools.cache

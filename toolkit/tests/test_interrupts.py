@@ -1,18 +1,16 @@
-"""Ctrl-C stops a migration promptly in sync and async bakes, under `inv` and raw `alembic`, and
-never turns a migration that ran to its end into a half-applied one (docs/failures.md)."""
+"""Ctrl-C stops a migration promptly in sync and async services, under `inv` and raw `alembic`,
+and never turns a migration that ran to its end into a half-applied one (docs/failures.md)."""
 
 from __future__ import annotations
 
 import signal
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from baked_project import BakedProject
-from safety_revisions import SLEEPING, start, write_revision
-from servers import SERVER_DRIVERS, ServerDatabase
+from failures import SLEEPING, write_revision
+from project import Project
+from servers import ServerDatabase
 
 # Sends itself SIGINT as Alembic records the migration, after its last statement has run.
 INTERRUPTS_ITS_BOOKKEEPING = """\
@@ -28,45 +26,39 @@ INTERRUPTS_ITS_BOOKKEEPING = """\
 
     interrupt_bookkeeping.sent = False
     sa.event.listen(op.get_bind(), "before_cursor_execute", interrupt_bookkeeping)"""
+# Says it started, then waits in the server, in a statement of its own.
+SLEEPING_IN_THE_SERVER = """\
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    print("started", flush=True)
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    op.execute("SELECT pg_sleep(60)" if postgresql else "SELECT SLEEP(60)")"""
 COMMANDS = {"inv": ("inv", "db.upgrade"), "alembic": ("alembic", "upgrade", "head")}
 
 
-@pytest.fixture(scope="session")
-def async_installed_project(cookies_session) -> BakedProject:
-    """An async bake (use_async=yes) installed with its dev extra and the server drivers."""
-    result = cookies_session.bake(extra_context={"use_async": "yes"})
-    assert result.exit_code == 0, result.exception
-    path = Path(result.project_path)
-    return BakedProject.installed_snapshot(path, *SERVER_DRIVERS, "aiomysql>=0.2")
-
-
 @pytest.fixture(params=["sync", "async"])
-def any_project(request) -> Iterator[BakedProject]:
-    """A sync bake (the safety tests' one) and an async bake, each reset after the test."""
-    name = "safety_installed_project" if request.param == "sync" else "async_installed_project"
-    project: BakedProject = request.getfixturevalue(name)
-    yield project
-    project.restore_snapshot()
+def any_project(request) -> Project:
+    """A fresh copy of the fixture service, blocking and asyncio."""
+    return request.getfixturevalue("project" if request.param == "sync" else "async_project")
 
 
 def plain_url(database: ServerDatabase) -> str:
-    """The database's URL without a driver, so each bake picks its own (blocking or asyncio)."""
+    """The database's URL without a driver, so each service picks its own (blocking, asyncio)."""
     scheme, rest = database.url.split("://", 1)
     return f"{scheme.split('+')[0]}://{rest}"
 
 
-def after_first(project: BakedProject, revision: str, upgrade: str) -> None:
+def after_first(project: Project, revision: str, upgrade: str) -> None:
     """Write an empty first revision and ``revision`` after it, with ``upgrade`` as its body."""
     write_revision(project, "first", None, "    pass")
     write_revision(project, revision, "first", upgrade)
 
 
 def interrupted_promptly(
-    project: BakedProject, database: ServerDatabase, runner: str, pause: float = 0.0
+    project: Project, database: ServerDatabase, runner: str, pause: float = 0.0
 ) -> str:
     """Start the run, send SIGINT once the migration says it started (plus ``pause`` seconds),
     check that it ended within 10 s with exit 130 and no traceback; return its stderr."""
-    running = start(project, *COMMANDS[runner], DATABASE_URL=plain_url(database))
+    running = project.start(*COMMANDS[runner], DATABASE_URL=plain_url(database))
     assert running.stdout is not None
     assert running.stdout.readline().strip() == "started"
     time.sleep(pause)
@@ -81,7 +73,7 @@ def interrupted_promptly(
 
 @pytest.mark.parametrize("runner", list(COMMANDS))
 def test_ctrl_c_stops_a_migration_promptly_and_says_what_it_left(
-    any_project: BakedProject, database: ServerDatabase, runner: str
+    any_project: Project, database: ServerDatabase, runner: str
 ) -> None:
     after_first(any_project, "slow", SLEEPING)
     stderr = interrupted_promptly(any_project, database, runner)
@@ -95,7 +87,7 @@ def test_ctrl_c_stops_a_migration_promptly_and_says_what_it_left(
 
 @pytest.mark.parametrize("runner", list(COMMANDS))
 def test_migration_that_ran_to_its_end_is_never_reported_half_applied(
-    any_project: BakedProject, database: ServerDatabase, runner: str
+    any_project: Project, database: ServerDatabase, runner: str
 ) -> None:
     after_first(any_project, "second", INTERRUPTS_ITS_BOOKKEEPING)
     url = plain_url(database)
@@ -111,22 +103,11 @@ def test_migration_that_ran_to_its_end_is_never_reported_half_applied(
     assert status.returncode != 7, status.stdout
 
 
-if sys.platform == "win32":  # pragma: no cover - signals and bare venv paths are POSIX here
-    pytestmark = pytest.mark.skip("POSIX only")
-
-
-SLEEPING_IN_THE_SERVER = """\
-    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
-    print("started", flush=True)
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    op.execute("SELECT pg_sleep(60)" if postgresql else "SELECT SLEEP(60)")"""
-
-
 @pytest.mark.parametrize("runner", list(COMMANDS))
 def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
-    any_project: BakedProject, database: ServerDatabase, runner: str
+    any_project: Project, database: ServerDatabase, runner: str
 ) -> None:
-    # In an async bake the signal then arrives in the event loop, not in the migration's code.
+    # In an async service the signal then arrives in the event loop, not in the migration's code.
     if database.kind == "sqlite":
         pytest.skip("SQLite runs statements in the process itself: the test above covers it")
     after_first(any_project, "slow", SLEEPING_IN_THE_SERVER)
@@ -134,3 +115,7 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert line.startswith("error: SIGINT stopped"), stderr
     assert "first" in database.revisions() or database.kind == "mysql"
+
+
+if sys.platform == "win32":  # pragma: no cover - signals are POSIX here
+    pytestmark = pytest.mark.skip("POSIX only")

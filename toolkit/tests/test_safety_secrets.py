@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-from baked_project import BakedProject
-from safety_revisions import write_revision
+from failures import write_revision
+from project import Project
 from servers import connect_admin
 
 PASSWORD = "p@ss%w0rd:/?#[]"
@@ -58,42 +58,40 @@ def assert_no_password(text: str) -> None:
 
 
 def test_encoded_password_from_dotenv_reaches_the_driver_decoded(
-    safety_project: BakedProject, role_url: str
+    project: Project, role_url: str
 ) -> None:
-    (safety_project.path / ".env").write_text(f"DATABASE_URL={role_url}\n")
-    (safety_project.path / "show_connection.py").write_text(SHOW_CONNECTION)
-    completed = safety_project.run("python", "show_connection.py")
+    (project.path / ".env").write_text(f"DATABASE_URL={role_url}\n")
+    (project.path / "show_connection.py").write_text(SHOW_CONNECTION)
+    completed = project.run("python", "show_connection.py")
     assert completed.returncode == 0, completed.stderr
     shown_repr, password_digest = completed.stdout.splitlines()
     assert password_digest == hashlib.sha256(PASSWORD.encode()).hexdigest()
     assert ":***@" in shown_repr
     assert_no_password(shown_repr)
 
-    write_revision(safety_project, "cccc00000001", None, '    op.execute("SELECT 1")')
-    upgraded = safety_project.run("inv", "db.upgrade")
+    write_revision(project, "cccc00000001", None, '    op.execute("SELECT 1")')
+    upgraded = project.run("inv", "db.upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
     assert_no_password(upgraded.stdout + upgraded.stderr)
 
 
-def test_database_errors_never_show_the_password(
-    safety_project: BakedProject, role_url: str
-) -> None:
+def test_database_errors_never_show_the_password(project: Project, role_url: str) -> None:
     failing = '    op.execute("SELECT * FROM no_such_table")'
-    write_revision(safety_project, "cccc00000001", None, failing)
-    completed = safety_project.run("inv", "db.upgrade", env={"DATABASE_URL": role_url})
+    write_revision(project, "cccc00000001", None, failing)
+    completed = project.run("inv", "db.upgrade", env={"DATABASE_URL": role_url})
     assert completed.returncode == 1
     errors = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
-    # A failed migration: what failed where, then the state it left (tests/test_failures.py).
+    # A failed migration: what failed where, then the state it left (test_failures.py).
     assert len(errors) == 2 and "no_such_table" in errors[0] and "rolled back" in errors[1]
     assert_no_password(completed.stdout + completed.stderr)
 
     missing = role_url.rsplit("/", 1)[0] + "/no_such_database"
-    completed = safety_project.run("inv", "db.upgrade", env={"DATABASE_URL": missing})
+    completed = project.run("inv", "db.upgrade", env={"DATABASE_URL": missing})
     assert completed.returncode == 1 and "Traceback" not in completed.stderr
     assert_no_password(completed.stdout + completed.stderr)
 
 
-# A test of the baked project that fails with the password in its locals, its exception and its
+# A test of the service's own that fails with the password in its locals, its exception and its
 # captured output.
 LEAKING_TEST = """\
 import logging
@@ -121,16 +119,16 @@ def test_fails_naming_the_url():
     "command",
     [("python", "-m", "pytest"), ("python", "-m", "pytest", "--showlocals"), ("inv", "test")],
 )
-def test_failed_baked_tests_never_print_the_password(
-    safety_project: BakedProject, command: tuple[str, ...]
+def test_failed_service_tests_never_print_the_password(
+    project: Project, command: tuple[str, ...]
 ) -> None:
-    (safety_project.path / "tests/test_leaks.py").write_text(LEAKING_TEST)
+    (project.path / "tests/test_leaks.py").write_text(LEAKING_TEST)
     url = "postgresql+psycopg://u:S3cretPW@127.0.0.1:1/x"
     arguments = ["tests/test_leaks.py", "-p", "no:cacheprovider"]
     if command[0] == "inv":
         arguments = ["--", "--showlocals", *arguments]
     environment = {"DATABASE_URL": url, "TEST_DATABASE_URL": url}
-    completed = safety_project.run(*command, *arguments, env=environment)
+    completed = project.run(*command, *arguments, env=environment)
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0 and "2 failed" in output, output
     assert "S3cretPW" not in output

@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from baked_project import BakedProject
+from project import BIN, Project
 from servers import ServerDatabase
 
 PASSWORD = "Sup3r-Secret"
@@ -33,7 +33,7 @@ done
 
 
 def shell(
-    project: BakedProject, url: str, *arguments: str, stdin: str = "", path: str | None = None
+    project: Project, url: str, *arguments: str, stdin: str = "", path: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = project.environment(DATABASE_URL=url)
     if path is not None:
@@ -48,26 +48,24 @@ def shell(
     )
 
 
-def test_shell_reads_standard_input(safety_project: BakedProject, database: ServerDatabase) -> None:
-    completed = shell(safety_project, database.url, stdin="select 41 + 1;\n")
+def test_shell_reads_standard_input(project: Project, database: ServerDatabase) -> None:
+    completed = shell(project, database.url, stdin="select 41 + 1;\n")
     assert completed.returncode == 0, completed.stderr
     assert "42" in completed.stdout
 
 
 def test_shell_passes_arguments_after_the_double_dash_as_given(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    completed = shell(safety_project, database.url, "--", *QUERY_ARGUMENTS[database.kind])
+    completed = shell(project, database.url, "--", *QUERY_ARGUMENTS[database.kind])
     assert completed.returncode == 0, completed.stderr
     assert "a b" in completed.stdout
 
 
-def test_shell_passes_the_clients_exit_code_on(
-    safety_project: BakedProject, database: ServerDatabase
-) -> None:
+def test_shell_passes_the_clients_exit_code_on(project: Project, database: ServerDatabase) -> None:
     # psql carries on after an error in a script unless told to stop.
     stop = ["--", "-v", "ON_ERROR_STOP=1"] if database.kind == "postgresql" else []
-    completed = shell(safety_project, database.url, *stop, stdin="select * from no_such_table;\n")
+    completed = shell(project, database.url, *stop, stdin="select * from no_such_table;\n")
     assert completed.returncode != 0
     assert "Traceback" not in completed.stderr
 
@@ -81,10 +79,9 @@ def test_shell_passes_the_clients_exit_code_on(
     ],
 )
 def test_shell_without_its_client_names_the_package_to_install(
-    safety_project: BakedProject, url: str, client: str, package: str
+    project: Project, url: str, client: str, package: str
 ) -> None:
-    bin_only = str(safety_project.executable("python").parent)
-    completed = shell(safety_project, url, path=bin_only)
+    completed = shell(project, url, path=str(BIN))  # the toolkit's commands, no client
     assert completed.returncode == 1
     assert completed.stderr.startswith(f"error: {client} is not installed")
     assert f"install the {package} package" in completed.stderr
@@ -93,15 +90,15 @@ def test_shell_without_its_client_names_the_package_to_install(
 
 @pytest.mark.parametrize("client", ["psql", "mariadb"])
 def test_shell_never_puts_the_password_on_the_command_line(
-    safety_project: BakedProject, tmp_path: Path, client: str
+    project: Project, tmp_path: Path, client: str
 ) -> None:
     fake = tmp_path / client
     fake.write_text(FAKE_CLIENT)
     fake.chmod(0o755)
     scheme = "postgresql" if client == "psql" else "mysql"
     url = f"{scheme}://app:{PASSWORD}@db.example:1234/app"
-    path = f"{tmp_path}:{safety_project.executable('python').parent}:/usr/bin:/bin"
-    completed = shell(safety_project, url, "--", "-x", "two words", path=path)
+    path = f"{tmp_path}:{BIN}:/usr/bin:/bin"
+    completed = shell(project, url, "--", "-x", "two words", path=path)
     assert completed.returncode == 0, completed.stderr
     shown = dict(line.split(": ", 1) for line in completed.stdout.splitlines() if ": " in line)
     assert PASSWORD not in shown["argv"]

@@ -10,10 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pymysql
 import pytest
-from baked_project import BakedProject
-from safety_revisions import write_revision
+from failures import write_revision
+from project import Project
 from servers import ServerDatabase, connect_admin, with_database
-from test_safety_lock import one_error_line
 
 REFUSED, UNREACHABLE = 10, 5
 PASSWORD = "Refusal-Pw-7d1c"
@@ -65,73 +64,73 @@ def accepts(kind: str, url: str) -> bool:
     return True
 
 
-def refused(project: BakedProject, url: str, *task: str, code: int = 1) -> str:
+def refused(project: Project, url: str, *task: str, code: int = 1) -> str:
     """Run ``task`` on ``url``; return its one error line, checked free of the password."""
     completed = project.inv(*task, code=code, env={"DATABASE_URL": url})
-    error = one_error_line(completed.stderr)
+    (error,) = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
     assert PASSWORD not in completed.stdout + completed.stderr
     assert "cannot reach" not in error, error
     return error
 
 
 def test_a_wrong_password_is_named_by_status_and_every_task(
-    safety_project: BakedProject, server: ServerDatabase, unprivileged_user: str
+    project: Project, server: ServerDatabase, unprivileged_user: str
 ) -> None:
     url = with_user(server.url, unprivileged_user, PASSWORD + "x")
     if accepts(server.kind, url):
         pytest.skip(f"this {server.kind} server takes any password from here (pg_hba.conf: trust)")
-    error = refused(safety_project, url, "db.status", code=REFUSED)
+    error = refused(project, url, "db.status", code=REFUSED)
     assert f"refused user {unprivileged_user} with the password" in error
     for task in [("db.upgrade",), ("db.create",), ("db.wait", "--timeout", "5")]:
-        assert refused(safety_project, url, *task) == error, task
+        assert refused(project, url, *task) == error, task
 
 
 def test_an_unknown_user_is_named_by_status_and_every_task(
-    safety_project: BakedProject, server: ServerDatabase
+    project: Project, server: ServerDatabase
 ) -> None:
     url = with_user(server.url, "nobody_" + secrets.token_hex(4), PASSWORD)
-    error = refused(safety_project, url, "db.status", code=REFUSED)
+    error = refused(project, url, "db.status", code=REFUSED)
     # MySQL and MariaDB answer a wrong password and an unknown user alike, on purpose.
     assert "has no user nobody_" in error or "(a wrong password, or no such user" in error
-    assert refused(safety_project, url, "db.upgrade") == error
+    assert refused(project, url, "db.upgrade") == error
 
 
 def test_a_missing_database_is_named_with_db_create_which_then_works(
-    safety_project: BakedProject, server: ServerDatabase
+    project: Project, server: ServerDatabase
 ) -> None:
     url = with_database(server.url, f"{urlsplit(server.url).path[1:]}_missing")
-    error = refused(safety_project, url, "db.status", code=REFUSED)
+    error = refused(project, url, "db.status", code=REFUSED)
     assert "_missing does not exist" in error and "create it with `inv db.create`" in error
-    assert refused(safety_project, url, "db.check") == error
+    assert refused(project, url, "db.check") == error
     try:
-        safety_project.inv("db.create", env={"DATABASE_URL": url})
-        safety_project.inv("db.status", env={"DATABASE_URL": url})
+        project.inv("db.create", env={"DATABASE_URL": url})
+        project.inv("db.status", env={"DATABASE_URL": url})
     finally:
-        safety_project.inv("db.drop", "--yes", env={"DATABASE_URL": url})
+        project.inv("db.drop", "--yes", env={"DATABASE_URL": url})
 
 
 def test_a_user_without_rights_is_not_sent_to_db_create(
-    safety_project: BakedProject, server: ServerDatabase, unprivileged_user: str
+    project: Project, server: ServerDatabase, unprivileged_user: str
 ) -> None:
     name = f"{urlsplit(server.url).path[1:]}_missing"
     url = with_user(with_database(server.url, name), unprivileged_user, PASSWORD)
-    error = refused(safety_project, url, "db.status", code=REFUSED)
+    error = refused(project, url, "db.status", code=REFUSED)
     assert "inv db.create" not in error and "administrator" in error
-    waited = safety_project.inv("db.wait", env={"DATABASE_URL": url}).stdout
+    waited = project.inv("db.wait", env={"DATABASE_URL": url}).stdout
     assert "inv db.create" not in waited and "administrator" in waited
     # The advice was right: this user may not create it.
-    refused(safety_project, url, "db.create")
+    refused(project, url, "db.create")
 
 
 def test_a_user_who_may_not_read_the_tables_is_told_so_not_that_the_server_is_unreachable(
-    safety_project: BakedProject, server: ServerDatabase, unprivileged_user: str
+    project: Project, server: ServerDatabase, unprivileged_user: str
 ) -> None:
     if server.kind != "postgresql":
         pytest.skip("MySQL/MariaDB refuse such a user the database itself (the test above)")
-    write_revision(safety_project, "first", None, "    pass")
-    safety_project.inv("db.upgrade", env={"DATABASE_URL": server.url})
+    write_revision(project, "first", None, "    pass")
+    project.inv("db.upgrade", env={"DATABASE_URL": server.url})
     # PostgreSQL lets every user connect; alembic_version, the postgres user's, is then refused.
     url = with_user(server.url, unprivileged_user, PASSWORD)
-    error = refused(safety_project, url, "db.status", code=REFUSED)
+    error = refused(project, url, "db.status", code=REFUSED)
     assert unprivileged_user in error and "administrator" in error
-    refused(safety_project, url, "db.upgrade")
+    refused(project, url, "db.upgrade")

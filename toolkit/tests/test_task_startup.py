@@ -1,11 +1,11 @@
 """How a `db` task loads Alembic and SQLAlchemy: frozen out of the garbage collector's sight,
-with the collector itself left on for the task's own work (tasks/db/startup.py)."""
+with the collector itself left on for the task's own work (alembic_steward.tasks._startup)."""
 
 from __future__ import annotations
 
 import json
 
-from baked_project import BakedProject
+from project import Project
 
 # Runs a real `db` task in-process, then reports the collector's state and what was loaded.
 RUN_TASK_THEN_REPORT = """
@@ -33,7 +33,7 @@ except ImportError:
 
 
 def test_db_task_freezes_the_libraries_it_loads_and_keeps_the_collector_on(
-    project: BakedProject,
+    project: Project,
 ) -> None:
     completed = project.run("python", "-c", RUN_TASK_THEN_REPORT)
     assert completed.returncode == 0, completed.stderr
@@ -45,7 +45,7 @@ def test_db_task_freezes_the_libraries_it_loads_and_keeps_the_collector_on(
     assert report["frozen_objects"] > 50_000
 
 
-def test_collector_is_back_on_when_loading_the_libraries_fails(project: BakedProject) -> None:
+def test_collector_is_back_on_when_loading_the_libraries_fails(project: Project) -> None:
     completed = project.run("python", "-c", FAIL_IMPORT_THEN_REPORT)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "collector enabled: True"

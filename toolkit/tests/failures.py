@@ -1,0 +1,55 @@
+"""What the failure tests share: revisions that fail or run until a signal stops them, and the
+reading of a failed run's one `error:` line."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from project import Project, revision_source
+from servers import ServerDatabase
+
+# Part of every password the failure tests put in a URL: no output may show it.
+SECRET = "Sup3r-Secret"
+# Creates a table, then fails on a missing one: rolled back, except where DDL cannot be.
+FAILING = """\
+    op.create_table("made", sa.Column("id", sa.Integer, primary_key=True))
+    op.execute("SELECT * FROM no_such_table")"""
+# Changes the schema, says so on stdout, then sleeps until a signal stops it.
+SLEEPING = """\
+    import time
+
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    print("started", flush=True)
+    time.sleep(60)"""
+
+
+def write_revision(
+    project: Project, revision: str, down_revision: str | None, upgrade: str
+) -> Path:
+    """Write a revision file by hand, as a user filling in a blank revision would."""
+    message = f"Safety test revision {revision}."
+    source = revision_source(revision, down_revision, upgrade, message=message)
+    return project.write_revision(f"{revision}_safety.py", source)
+
+
+def error_lines(completed: subprocess.CompletedProcess[str], code: int = 1) -> list[str]:
+    """The `error:` lines of a run that must exit with ``code`` and print no traceback."""
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == code, output
+    assert "Traceback" not in output, output
+    return [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
+
+
+def one_error_line(project: Project, *command: str, **env: str) -> str:
+    """Run ``command``; return its single `error:` line, checked free of ``SECRET``."""
+    completed = project.run(*command, env=env)
+    (line,) = error_lines(completed)
+    assert SECRET not in completed.stdout + completed.stderr
+    return line
+
+
+def recorded_revisions(project: Project) -> set[str]:
+    """The revisions alembic_version records in the fixture service's default SQLite file."""
+    database = project.path / "fixture_service.db"
+    return ServerDatabase("sqlite", f"sqlite:///{database.as_posix()}").revisions()

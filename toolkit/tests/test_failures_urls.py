@@ -1,0 +1,99 @@
+"""A DATABASE_URL that cannot work ends in one line naming the fix, never part of the password.
+
+The URL rules are checked in-process on every kind of URL; each command's refusal, exit code and
+output are checked through the fixture service's real `inv` and `alembic` (docs/failures.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+from failures import SECRET, error_lines, one_error_line
+from project import Project
+
+from alembic_steward.settings import Setting, Settings
+from alembic_steward.urls import DatabaseUrlError, lasting_database_url
+
+# URLs whose migrations would be lost (in-memory SQLite vanishes with the task) or misplaced (no
+# database name reaches the server's default one), and what the refusal says.
+LOST_OR_MISPLACED = {
+    "sqlite-empty": ("sqlite://", "in-memory SQLite"),
+    "sqlite-memory": ("sqlite:///:memory:", "in-memory SQLite"),
+    "sqlite-memory-uri": ("sqlite:///file:x?mode=memory&uri=true", "in-memory SQLite"),
+    "postgresql-no-name": (f"postgresql://app:{SECRET}@127.0.0.1:1/", "names no database"),
+    "mysql-no-name": (f"mysql://app:{SECRET}@127.0.0.1:1", "names no database"),
+}
+
+
+def test_postgres_scheme_is_read_as_postgresql(project: Project) -> None:
+    url = f"postgres://app:{SECRET}@127.0.0.1:1/app"
+    settings = Settings(database=Setting(url, "environment"))
+    assert settings.database_url.startswith("postgresql+psycopg://app:")
+    # Without the PostgreSQL driver, the line names the package that installs it.
+    project.hide_modules("psycopg")
+    line = one_error_line(project, "inv", "db.current", DATABASE_URL=url)
+    assert "'psycopg'" in line and "pip install psycopg[binary]" in line
+
+
+def test_unknown_scheme_is_named_with_the_supported_ones(project: Project) -> None:
+    line = one_error_line(
+        project, "inv", "db.upgrade", DATABASE_URL=f"mongodb://app:{SECRET}@db/app"
+    )
+    assert "'mongodb'" in line and "postgresql://" in line and "sqlite://" in line
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"), list(LOST_OR_MISPLACED.values()), ids=list(LOST_OR_MISPLACED)
+)
+def test_a_url_whose_migrations_would_be_lost_or_misplaced_is_refused(
+    url: str, expected: str
+) -> None:
+    with pytest.raises(DatabaseUrlError) as refused:
+        lasting_database_url(url)
+    assert expected in str(refused.value) and SECRET not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "command", [("inv", "db.upgrade"), ("inv", "db.status"), ("alembic", "current")]
+)
+def test_every_command_refuses_a_url_whose_migrations_would_be_lost_or_misplaced(
+    project: Project, command: tuple[str, ...]
+) -> None:
+    for name in ("sqlite-memory", "postgresql-no-name"):
+        url, expected = LOST_OR_MISPLACED[name]
+        completed = project.run(*command, env={"DATABASE_URL": url})
+        assert completed.returncode != 0, completed.stdout
+        assert expected in completed.stderr and "Traceback" not in completed.stderr
+        assert SECRET not in completed.stdout + completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("driver", "package"),
+    [("mysql+mysqldb", "mysqlclient"), ("postgresql+psycopg2", "psycopg2-binary")],
+)
+def test_missing_driver_is_named_by_the_package_that_installs_it(
+    project: Project, driver: str, package: str
+) -> None:
+    line = one_error_line(
+        project, "inv", "db.current", DATABASE_URL=f"{driver}://app:{SECRET}@127.0.0.1:1/app"
+    )
+    assert f"pip install {package}`" in line
+
+
+# No part of a password is ever shown.
+
+
+def test_unencoded_at_sign_in_the_password_is_explained(project: Project) -> None:
+    url = "postgresql://app:Sup3r@Secret@127.0.0.1/app"
+    for task in ("db.url", "db.upgrade"):
+        completed = project.run("inv", task, env={"DATABASE_URL": url})
+        (line,) = error_lines(completed)
+        assert "write @ as %40" in line
+        assert "Sup3r" not in completed.stdout + completed.stderr
+        assert "Secret@127" not in completed.stdout + completed.stderr
+
+
+def test_percent_that_is_not_an_escape_says_how_to_write_it(project: Project) -> None:
+    line = one_error_line(
+        project, "inv", "db.current", DATABASE_URL=f"postgresql://app:{SECRET}%zz@db/app"
+    )
+    assert "%25" in line
