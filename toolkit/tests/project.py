@@ -78,6 +78,14 @@ def created_revision(output: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+def one_error_line(stderr: str, prefix: str = "error: ") -> str:
+    """The one line of ``stderr`` starting with ``prefix``, failing on a traceback or on more."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
 @dataclass
 class Project:
     """A fresh copy of the fixture service at ``path``; ``env`` is added to every command's."""
