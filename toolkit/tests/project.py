@@ -7,11 +7,15 @@ in a second instead of a virtualenv of its own.
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -136,6 +140,32 @@ class Project:
             )
         return completed
 
+    @contextmanager
+    def imported(self, **env: str) -> Iterator[None]:
+        """Import the copy's `app` into this process, its commands' environment plus ``env`` set.
+
+        For calling the toolkit in-process on the copy; everything the import and the calls
+        change in this process (modules, sys.path, environment, wiring, logging) is put back.
+        """
+        from alembic_steward import _wiring
+
+        saved_environment, saved_path = dict(os.environ), list(sys.path)
+        saved_loggers = logger_states()
+        forget_service_modules()
+        os.environ.clear()
+        os.environ.update(self.environment(**env))
+        sys.path.insert(0, str(self.path))
+        try:
+            importlib.import_module("app.migrations")
+            yield
+        finally:
+            forget_service_modules()
+            _wiring._ACTIVE.clear()
+            sys.path[:] = saved_path
+            os.environ.clear()
+            os.environ.update(saved_environment)
+            restore_loggers(saved_loggers)
+
     def write_revision(self, name: str, source: str) -> Path:
         path = self.versions / name
         path.write_text(source)
@@ -157,3 +187,27 @@ class Project:
     def add_user_name_column(self) -> None:
         models = self.path / "app" / "models.py"
         models.write_text(models.read_text() + USER_NAME_COLUMN)
+
+
+def forget_service_modules() -> None:
+    """Drop the fixture service's modules from this process, so the next import is a copy's."""
+    for name in [name for name in sys.modules if name == "app" or name.startswith("app.")]:
+        del sys.modules[name]
+
+
+def logger_states() -> dict[str, tuple]:
+    """Each logger's level, handlers, propagation and state: env.py's fileConfig resets them."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    return {
+        logger.name: (logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+        for logger in loggers
+        if isinstance(logger, logging.Logger)
+    }
+
+
+def restore_loggers(states: dict[str, tuple]) -> None:
+    for name, (level, handlers, propagate, disabled) in states.items():
+        logger = logging.getLogger(name if name != "root" else None)
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.propagate, logger.disabled = propagate, disabled
