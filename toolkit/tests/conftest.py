@@ -24,11 +24,12 @@ def async_project(tmp_path: Path) -> Project:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each test module on one pytest-xdist worker unless its tests name a group.
-
-    `--dist loadgroup` with every module as its own group is `--dist loadfile`, except that a
-    module may split itself into groups (one per fault history, say) to share the workers.
+    """Keep a module's tests on one database kind on one pytest-xdist worker, unless they name
+    a group: its module-scoped fixtures are built once, and its kinds still share the workers.
     """
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+            callspec = getattr(item, "callspec", None)
+            kind = callspec.params.get("database") if callspec else None
+            group = item.module.__name__ + (f"[{kind}]" if kind else "")
+            item.add_marker(pytest.mark.xdist_group(group))
