@@ -191,8 +191,11 @@ class Project:
 
 def forget_service_modules() -> None:
     """Drop the fixture service's modules from this process, so the next import is a copy's."""
+    from alembic_steward.runtime._model_modules import model_module_names
+
     for name in [name for name in sys.modules if name == "app" or name.startswith("app.")]:
         del sys.modules[name]
+    model_module_names.cache_clear()  # the toolkit's one cache of a service's own files
 
 
 def logger_states() -> dict[str, tuple]:
