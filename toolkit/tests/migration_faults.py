@@ -192,7 +192,7 @@ CLEAN = History(
     ),
 )
 
-# Fault name -> (history, the baked test(s) that must fail, the databases where it is a fault).
+# Fault name -> (history, the migration test(s) that must fail, the databases where it is a fault).
 ALL = frozenset({"sqlite", "postgresql", "mysql"})
 FAULTS = {
     "a-model-changed-without-revision": (
