@@ -108,6 +108,8 @@ class Project:
 
     def environment(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in LEAKY_VARIABLES}
+        # Cached bytecode, or every command compiles SQLAlchemy and Alembic anew: a second each.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
         env["PYTHONPATH"] = str(self.path)
         env.update(self.env)
