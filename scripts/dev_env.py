@@ -76,7 +76,10 @@ def ensure_toolkit_venv() -> Path:
     print(f"Installing the toolkit and its dev tools into {TOOLKIT_VENV} (once) ...", flush=True)
     if not python.exists():
         run_quietly([uv, "venv", "--quiet", "--python", sys.executable, TOOLKIT_VENV], TOOLKIT_DIR)
-    install = [uv, "pip", "install", "--quiet", "--python", python, "-e", ".[dev]"]
+    # Compiled now, once: without .pyc files every `inv` the tests start would compile
+    # SQLAlchemy and Alembic again (uv writes none by default).
+    install = [uv, "pip", "install", "--quiet", "--compile-bytecode", "--python", python]
+    install += ["-e", ".[dev]"]
     run_quietly(install, TOOLKIT_DIR)
     stamp.write_text(digest)
     return python

@@ -40,7 +40,9 @@ NOT_RUN = {
     "cruft diff": "needs a template with newer commits; tests/test_cruft.py",
     "cruft update": "needs a template with newer commits; tests/test_cruft.py",
     "python3 benchmarks/run.py": "minutes long; tests/test_benchmark_script.py",
-    "inv db.lint": "shown for a risky revision the narrative lacks; tests/test_migration_lint.py",
+    "inv db.lint": (
+        "shown for a risky revision the narrative lacks; toolkit/tests/test_migration_lint.py"
+    ),
     'python -c "import app; app.start_service()"': (
         "shown for a database behind head; tests/test_startup_guard.py covers every case"
     ),

@@ -7,11 +7,15 @@ in a second instead of a virtualenv of its own.
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +82,14 @@ def created_revision(output: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+def one_error_line(stderr: str, prefix: str = "error: ") -> str:
+    """The one line of ``stderr`` starting with ``prefix``, failing on a traceback or on more."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
 @dataclass
 class Project:
     """A fresh copy of the fixture service at ``path``; ``env`` is added to every command's."""
@@ -96,6 +108,8 @@ class Project:
 
     def environment(self, **overrides: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in LEAKY_VARIABLES}
+        # Cached bytecode, or every command compiles SQLAlchemy and Alembic anew: a second each.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
         env["PYTHONPATH"] = str(self.path)
         env.update(self.env)
@@ -148,6 +162,32 @@ class Project:
             )
         return completed
 
+    @contextmanager
+    def imported(self, **env: str) -> Iterator[None]:
+        """Import the copy's `app` into this process, its commands' environment plus ``env`` set.
+
+        For calling the toolkit in-process on the copy; everything the import and the calls
+        change in this process (modules, sys.path, environment, wiring, logging) is put back.
+        """
+        from alembic_steward import _wiring
+
+        saved_environment, saved_path = dict(os.environ), list(sys.path)
+        saved_loggers = logger_states()
+        forget_service_modules()
+        os.environ.clear()
+        os.environ.update(self.environment(**env))
+        sys.path.insert(0, str(self.path))
+        try:
+            importlib.import_module("app.migrations")
+            yield
+        finally:
+            forget_service_modules()
+            _wiring._ACTIVE.clear()
+            sys.path[:] = saved_path
+            os.environ.clear()
+            os.environ.update(saved_environment)
+            restore_loggers(saved_loggers)
+
     def write_revision(self, name: str, source: str) -> Path:
         path = self.versions / name
         path.write_text(source)
@@ -169,3 +209,30 @@ class Project:
     def add_user_name_column(self) -> None:
         models = self.path / "app" / "models.py"
         models.write_text(models.read_text() + USER_NAME_COLUMN)
+
+
+def forget_service_modules() -> None:
+    """Drop the fixture service's modules from this process, so the next import is a copy's."""
+    from alembic_steward.runtime._model_modules import model_module_names
+
+    for name in [name for name in sys.modules if name == "app" or name.startswith("app.")]:
+        del sys.modules[name]
+    model_module_names.cache_clear()  # the toolkit's one cache of a service's own files
+
+
+def logger_states() -> dict[str, tuple]:
+    """Each logger's level, handlers, propagation and state: env.py's fileConfig resets them."""
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    return {
+        logger.name: (logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+        for logger in loggers
+        if isinstance(logger, logging.Logger)
+    }
+
+
+def restore_loggers(states: dict[str, tuple]) -> None:
+    for name, (level, handlers, propagate, disabled) in states.items():
+        logger = logging.getLogger(name if name != "root" else None)
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+        logger.propagate, logger.disabled = propagate, disabled

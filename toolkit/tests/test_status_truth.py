@@ -7,11 +7,16 @@ history with several heads each end every task in one line that never advises a 
 from __future__ import annotations
 
 import pytest
-from baked_project import BakedProject
-from safety_revisions import FAILING_HALF_WAY, FIRST_TABLE, start_lock_holder, write_revision
+from project import Project, one_error_line
 from servers import ServerDatabase
-from test_safety_lock import one_error_line
-from test_tasks_status import branch_into_two_heads
+from stuck_states import (
+    FAILING_AT_ONCE,
+    FAILING_HALF_WAY,
+    FIRST_TABLE,
+    branch_into_two_heads,
+    start_lock_holder,
+    write_revision,
+)
 
 UP_TO_DATE, PENDING, UNKNOWN_REVISION, HALF_APPLIED, EDITED_REVISION = 0, 2, 6, 7, 8
 FIRST, SECOND, ELSEWHERE = "cccc00000001", "cccc00000002", "eeee00000009"
@@ -28,40 +33,40 @@ REVISION_TASKS = [
 ]
 
 
-def inv(project: BakedProject, database: ServerDatabase, *arguments: str):
+def inv(project: Project, database: ServerDatabase, *arguments: str):
     return project.run("inv", *arguments, env={"DATABASE_URL": database.url})
 
 
 def test_database_at_a_revision_this_checkout_lacks_is_named_by_every_task(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(safety_project, FIRST, None, NOTHING)
-    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    write_revision(project, FIRST, None, NOTHING)
+    assert inv(project, database, "db.upgrade").returncode == 0
     # What checking out a branch without the last applied revision looks like to the database.
     database.query(f"UPDATE alembic_version SET version_num = '{ELSEWHERE}'")
 
     for task in REVISION_TASKS:
-        completed = inv(safety_project, database, *task)
+        completed = inv(project, database, *task)
         assert completed.returncode == 1, (task, completed.stdout, completed.stderr)
         error = one_error_line(completed.stderr)
         assert f"at revision {ELSEWHERE}, which this checkout" in error, task
         assert "inv db.stamp --purge -r REV" in error and "inv db.reset" in error, task
         assert "run `inv db.upgrade`" not in error, task
-    status = inv(safety_project, database, "db.status")
+    status = inv(project, database, "db.status")
     assert status.returncode == UNKNOWN_REVISION
     assert f"at revision {ELSEWHERE}, which this checkout" in status.stdout
     assert database.revisions() == {ELSEWHERE}
 
-    stamped = inv(safety_project, database, "db.stamp", "--purge", "-r", FIRST)
+    stamped = inv(project, database, "db.stamp", "--purge", "-r", FIRST)
     assert stamped.returncode == 0, stamped.stderr
-    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+    assert inv(project, database, "db.status").returncode == UP_TO_DATE
 
 
 def test_a_mistyped_revision_is_not_mistaken_for_the_databases_own(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(safety_project, FIRST, None, NOTHING)
-    completed = inv(safety_project, database, "db.upgrade", "-r", "nosuchrev")
+    write_revision(project, FIRST, None, NOTHING)
+    completed = inv(project, database, "db.upgrade", "-r", "nosuchrev")
     assert completed.returncode == 1
     error = one_error_line(completed.stderr)
     assert "'nosuchrev'" in error and "inv db.history" in error
@@ -69,69 +74,65 @@ def test_a_mistyped_revision_is_not_mistaken_for_the_databases_own(
 
 
 def test_half_applied_mark_is_reported_with_its_own_code_never_as_pending(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     if database.kind != "mysql":
         pytest.skip(f"{database.kind} rolls a failed migration back; it leaves no mark")
-    write_revision(safety_project, FIRST, None, FIRST_TABLE)
-    write_revision(safety_project, SECOND, FIRST, FAILING_HALF_WAY)
-    assert inv(safety_project, database, "db.upgrade").returncode == 1
+    write_revision(project, FIRST, None, FIRST_TABLE)
+    write_revision(project, SECOND, FIRST, FAILING_HALF_WAY)
+    assert inv(project, database, "db.upgrade").returncode == 1
 
-    status = inv(safety_project, database, "db.status")
+    status = inv(project, database, "db.status")
     assert status.returncode == HALF_APPLIED
     assert f"stopped after revision {FIRST}" in status.stdout
     assert "inv db.upgrade" not in status.stdout
     for task in [("db.current", "--check"), ("db.check",), ("db.plan",)]:
-        completed = inv(safety_project, database, *task)
+        completed = inv(project, database, *task)
         assert completed.returncode == 1, task
         error = one_error_line(completed.stderr)
         assert f"stopped after revision {FIRST}" in error, task
         assert "inv db.clear-migration-mark" in error and "run `inv db.upgrade`" not in error
 
 
-FAILING_AT_ONCE = """\
-    raise RuntimeError("this migration fails before it changes anything")"""
-
-
 def test_migration_failing_before_any_statement_leaves_no_mark(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(safety_project, FIRST, None, FIRST_TABLE)
-    write_revision(safety_project, SECOND, FIRST, FAILING_AT_ONCE)
-    failed = inv(safety_project, database, "db.upgrade")
+    write_revision(project, FIRST, None, FIRST_TABLE)
+    write_revision(project, SECOND, FIRST, FAILING_AT_ONCE)
+    failed = inv(project, database, "db.upgrade")
     assert failed.returncode == 1 and "fails before it changes anything" in failed.stderr
     assert database.revisions() == {FIRST}
 
-    status = inv(safety_project, database, "db.status")
+    status = inv(project, database, "db.status")
     assert status.returncode == PENDING, status.stdout
-    write_revision(safety_project, SECOND, FIRST, NOTHING)
-    completed = inv(safety_project, database, "db.upgrade")
+    write_revision(project, SECOND, FIRST, NOTHING)
+    completed = inv(project, database, "db.upgrade")
     assert completed.returncode == 0, completed.stderr
     assert database.revisions() == {SECOND}
 
 
 def test_clearing_the_mark_is_refused_while_a_run_holds_the_lock(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     if database.kind != "mysql":
         pytest.skip(f"{database.kind} rolls a failed migration back; it leaves no mark")
-    write_revision(safety_project, FIRST, None, FIRST_TABLE)
-    write_revision(safety_project, SECOND, FIRST, FAILING_HALF_WAY)
-    inv(safety_project, database, "db.upgrade")
-    holder = start_lock_holder(safety_project, database.url)
+    write_revision(project, FIRST, None, FIRST_TABLE)
+    write_revision(project, SECOND, FIRST, FAILING_HALF_WAY)
+    inv(project, database, "db.upgrade")
+    holder = start_lock_holder(project, database.url)
     try:
-        refused = inv(safety_project, database, "db.clear-migration-mark")
+        refused = inv(project, database, "db.clear-migration-mark")
     finally:
         holder.kill()
         holder.wait()
     assert refused.returncode == 1
     assert "holds the migration lock" in one_error_line(refused.stderr)
-    assert inv(safety_project, database, "db.status").returncode == HALF_APPLIED
-    cleared = inv(safety_project, database, "db.clear-migration-mark")
+    assert inv(project, database, "db.status").returncode == HALF_APPLIED
+    cleared = inv(project, database, "db.clear-migration-mark")
     assert cleared.returncode == 0 and f"after revision {FIRST}" in cleared.stdout
 
 
-def test_with_several_heads_every_task_points_to_merge(project: BakedProject) -> None:
+def test_with_several_heads_every_task_points_to_merge(project: Project) -> None:
     branch_into_two_heads(project)
     for task in [
         ("db.upgrade",),
@@ -145,7 +146,7 @@ def test_with_several_heads_every_task_points_to_merge(project: BakedProject) ->
         assert "run `inv db.upgrade`" not in error, (task, error)
 
 
-def test_downgrade_from_a_merge_revision_names_the_parents(project: BakedProject) -> None:
+def test_downgrade_from_a_merge_revision_names_the_parents(project: Project) -> None:
     left, right = branch_into_two_heads(project)
     project.inv("db.merge", "-m", "Merge heads")
     project.inv("db.upgrade")
@@ -157,23 +158,23 @@ def test_downgrade_from_a_merge_revision_names_the_parents(project: BakedProject
 
 
 def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    path = write_revision(safety_project, FIRST, None, NOTHING)
-    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    path = write_revision(project, FIRST, None, NOTHING)
+    assert inv(project, database, "db.upgrade").returncode == 0
     # Layout, comments and docstrings are not edits: formatting a revision must not flag it.
     path.write_text(path.read_text() + "\n# reviewed\n")
-    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
-    reworded = path.read_text().replace(f"Safety test revision {FIRST}.", "Reworded.")
+    assert inv(project, database, "db.status").returncode == UP_TO_DATE
+    reworded = path.read_text().replace(f"Status test revision {FIRST}.", "Reworded.")
     assert reworded != path.read_text()
     path.write_text(reworded)
-    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+    assert inv(project, database, "db.status").returncode == UP_TO_DATE
 
     path.write_text(path.read_text().replace(NOTHING, FIRST_TABLE))
-    status = inv(safety_project, database, "db.status")
+    status = inv(project, database, "db.status")
     assert status.returncode == EDITED_REVISION
     assert f"edited:  {FIRST}" in status.stdout and "db.revision" not in status.stdout
-    check = inv(safety_project, database, "db.check")
+    check = inv(project, database, "db.check")
     assert check.returncode == 1
     error = one_error_line(check.stderr)
     assert f"applied revision(s) {FIRST} were edited" in error and "db.revision" not in error
@@ -181,12 +182,12 @@ def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
 
 
 def test_an_older_format_checksum_is_trusted_where_this_python_reproduces_it(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    path = write_revision(safety_project, FIRST, None, NOTHING)
-    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    path = write_revision(project, FIRST, None, NOTHING)
+    assert inv(project, database, "db.upgrade").returncode == 0
     # What the toolkit recorded before its checksums were the same under every Python.
-    first_format = safety_project.run(
+    first_format = project.run(
         "python",
         "-c",
         "import sys; from alembic_steward._checksum_format import first_format_checksum;"
@@ -195,45 +196,45 @@ def test_an_older_format_checksum_is_trusted_where_this_python_reproduces_it(
     ).stdout.strip()
     assert len(first_format) == 64
     database.query(f"UPDATE alembic_revision_checksums SET sha256 = '{first_format}'")
-    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+    assert inv(project, database, "db.status").returncode == UP_TO_DATE
     assert database.query("SELECT sha256 FROM alembic_revision_checksums") == [(first_format,)]
 
     # The next run rewrites it in the current format.
-    write_revision(safety_project, SECOND, FIRST, NOTHING)
-    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    write_revision(project, SECOND, FIRST, NOTHING)
+    assert inv(project, database, "db.upgrade").returncode == 0
     rows = dict(database.query("SELECT revision, sha256 FROM alembic_revision_checksums"))
     assert rows[FIRST].startswith("v2:") and len(rows[FIRST]) == 64
-    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
+    assert inv(project, database, "db.status").returncode == UP_TO_DATE
 
 
 def test_an_older_format_checksum_this_python_cannot_reproduce_is_reported_until_accepted(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(safety_project, FIRST, None, NOTHING)
-    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    write_revision(project, FIRST, None, NOTHING)
+    assert inv(project, database, "db.upgrade").returncode == 0
     # As recorded by the first format under another Python: 64 hex digits this one cannot make.
     database.query(f"UPDATE alembic_revision_checksums SET sha256 = '{'0' * 64}'")
 
-    status = inv(safety_project, database, "db.status")
+    status = inv(project, database, "db.status")
     assert status.returncode == EDITED_REVISION
     assert f"edited:  {FIRST}" in status.stdout
     (note,) = [line for line in status.stdout.splitlines() if line.startswith("note:")]
     assert "older format" in note and "git log -p" in note and "inv db.accept-checksums" in note
-    check = inv(safety_project, database, "db.check")
+    check = inv(project, database, "db.check")
     assert check.returncode == 1
     assert f"applied revision(s) {FIRST} were edited" in one_error_line(check.stderr)
     assert "inv db.accept-checksums" in one_error_line(check.stderr, prefix="note: ")
 
-    accepted = inv(safety_project, database, "db.accept-checksums")
+    accepted = inv(project, database, "db.accept-checksums")
     assert accepted.returncode == 0, accepted.stderr
     assert FIRST in accepted.stdout
-    assert inv(safety_project, database, "db.status").returncode == UP_TO_DATE
-    again = inv(safety_project, database, "db.accept-checksums")
+    assert inv(project, database, "db.status").returncode == UP_TO_DATE
+    again = inv(project, database, "db.accept-checksums")
     assert again.returncode == 0 and "nothing to accept" in again.stdout
 
 
 def test_one_revision_id_in_two_files_is_named_by_every_task_instead_of_merge_advice(
-    project: BakedProject,
+    project: Project,
 ) -> None:
     # The history is read the same way whatever the database: SQLite stands for all three.
     first = write_revision(project, FIRST, None, NOTHING)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from baked_project import BakedProject, revision_source
+from project import Project, revision_source
 
 ALL_DATABASES = ("sqlite", "postgresql", "mysql")
 
@@ -146,7 +146,7 @@ CASES = [
 
 
 def write_revision(
-    project: BakedProject,
+    project: Project,
     revision: str,
     down_revision: str | None,
     upgrade: str,
@@ -161,7 +161,7 @@ def write_revision(
     return relative
 
 
-def line_of(project: BakedProject, relative: Path, text: str) -> int:
+def line_of(project: Project, relative: Path, text: str) -> int:
     """Return the (last) line of ``relative`` that reads exactly ``text``."""
     lines = (project.path / relative).read_text().splitlines()
     return max(number for number, line in enumerate(lines, start=1) if line == text)

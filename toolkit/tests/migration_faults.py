@@ -1,4 +1,4 @@
-"""Histories with one fault each (issue 10, a-i), written into a baked project for its tests.
+"""Histories with one fault each (issue 10, a-i), written into the fixture service for its tests.
 
 Each history is models plus hand-written revisions, so the fault is exactly the one named.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from baked_project import BakedProject, revision_source
+from project import Project, revision_source
 
 MODELS_HEADER = """
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ CREATE_ITEMS = """    op.create_table(
         sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
     )"""
 DROP_ITEMS = '    op.drop_table("items")'
+IRREVERSIBLE_IMPORT = "from alembic_steward import IrreversibleMigration"
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Revision:
             self.down,
             self.upgrade,
             self.downgrade,
-            imports="from alembic_steward.runtime._irreversible import IrreversibleMigration\n\n"
+            imports=f"{IRREVERSIBLE_IMPORT}\n\n"
             'COLLATION = {"sqlite": "NOCASE", "postgresql": "C", "mysql": "utf8mb4_bin"}',
         )
 
@@ -65,12 +66,11 @@ class History:
     revisions: tuple[Revision, ...]
     files: dict[str, str] = field(default_factory=dict)
 
-    def write_into(self, project: BakedProject) -> None:
+    def write_into(self, project: Project) -> None:
         models = project.path / "app" / "models.py"
         models.write_text(models.read_text() + MODELS_HEADER + self.models)
-        versions = project.path / "app" / "migrations" / "versions"
         for revision in self.revisions:
-            (versions / f"{revision.revision}.py").write_text(revision.source())
+            project.write_revision(f"{revision.revision}.py", revision.source())
         for path, text in self.files.items():
             (project.path / "app" / path).write_text(text)
 
@@ -192,7 +192,7 @@ CLEAN = History(
     ),
 )
 
-# Fault name -> (history, the baked test(s) that must fail, the databases where it is a fault).
+# Fault name -> (history, the migration test(s) that must fail, the databases where it is a fault).
 ALL = frozenset({"sqlite", "postgresql", "mysql"})
 FAULTS = {
     "a-model-changed-without-revision": (

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from baked_project import BakedProject
+from project import Project
 from servers import ServerDatabase
 from test_drift_detection import GENERATED, KEPT, inv, models_path, revise_and_upgrade, set_models
 
@@ -22,7 +22,7 @@ class Person(Base):
 LOWER_EMAIL_INDEX = '\nsa.Index("ix_people_lower_email", sa.func.lower(Person.email))\n'
 
 
-def status_and_check_advice(project: BakedProject, database: ServerDatabase) -> tuple[str, str]:
+def status_and_check_advice(project: Project, database: ServerDatabase) -> tuple[str, str]:
     """The `status:` line of `inv db.status` (exit 3) and the last line of `inv db.check`."""
     status = inv(project, database, "db.status", code=STATUS_DRIFT)
     (verdict,) = [line for line in status.splitlines() if line.startswith("status:")]
@@ -31,7 +31,7 @@ def status_and_check_advice(project: BakedProject, database: ServerDatabase) -> 
 
 
 def change_a_generated_expression(
-    project: BakedProject, database: ServerDatabase, *more_models: str
+    project: Project, database: ServerDatabase, *more_models: str
 ) -> None:
     """Migrate a table with a generated column, then change its expression (and add models)."""
     set_models(project, GENERATED)
@@ -41,35 +41,35 @@ def change_a_generated_expression(
 
 
 def test_a_change_only_a_hand_written_revision_can_make_is_never_sent_to_db_revision(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    change_a_generated_expression(safety_project, database)
-    verdict, advice = status_and_check_advice(safety_project, database)
+    change_a_generated_expression(project, database)
+    verdict, advice = status_and_check_advice(project, database)
     for said in (verdict, advice):
         assert BY_HAND in said, said
         assert AUTOGENERATE not in said.lower(), said
 
 
 def test_drift_with_both_kinds_advises_db_revision_and_the_hand_written_rest(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    change_a_generated_expression(safety_project, database, KEPT)
-    verdict, advice = status_and_check_advice(safety_project, database)
+    change_a_generated_expression(project, database, KEPT)
+    verdict, advice = status_and_check_advice(project, database)
     for said in (verdict, advice):
         assert AUTOGENERATE in said.lower() and "by hand what autogenerate cannot write" in said
 
 
 def test_an_expression_index_sqlite_cannot_compare_is_drift_to_write_by_hand(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     if database.kind != "sqlite":
         pytest.skip(f"{database.kind} reflects expression indexes: autogenerate writes them")
-    set_models(safety_project, EXPRESSION_INDEX)
-    revise_and_upgrade(safety_project, database, "people")
-    path = models_path(safety_project)
+    set_models(project, EXPRESSION_INDEX)
+    revise_and_upgrade(project, database, "people")
+    path = models_path(project)
     path.write_text(path.read_text() + LOWER_EMAIL_INDEX)
 
-    verdict, advice = status_and_check_advice(safety_project, database)
-    assert "ix_people_lower_email" in inv(safety_project, database, "db.check", code=1)
+    verdict, advice = status_and_check_advice(project, database)
+    assert "ix_people_lower_email" in inv(project, database, "db.check", code=1)
     for said in (verdict, advice):
         assert BY_HAND in said and AUTOGENERATE not in said.lower(), said

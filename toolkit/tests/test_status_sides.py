@@ -13,26 +13,25 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from baked_project import BakedProject
+from project import Project, one_error_line
 from servers import ServerDatabase
-from test_safety_lock import one_error_line
 
 DRIFT, DATABASE_DIFFERS = 3, 9
 SKIPPED = "not compared with what its revision builds: cannot create a scratch database"
 
 
-def inv(project: BakedProject, database: ServerDatabase | str, *arguments: str):
+def inv(project: Project, database: ServerDatabase | str, *arguments: str):
     url = database if isinstance(database, str) else database.url
     return project.run("inv", *arguments, env={"DATABASE_URL": url})
 
 
-def status_json(project: BakedProject, database: ServerDatabase | str, code: int) -> dict:
+def status_json(project: Project, database: ServerDatabase | str, code: int) -> dict:
     completed = inv(project, database, "db.status", "--json")
     assert completed.returncode == code, completed.stdout + completed.stderr
     return json.loads(completed.stdout)
 
 
-def write_initial_revision(project: BakedProject, database: ServerDatabase) -> None:
+def write_initial_revision(project: Project, database: ServerDatabase) -> None:
     project.add_user_model()
     written = inv(project, database, "db.revision", "-m", "Initial")
     assert written.returncode == 0, written.stderr
@@ -51,7 +50,7 @@ def scratch_databases(database: ServerDatabase) -> set[str]:
     return {row[0] for row in database.query(sql) if row[0].startswith(f"{name}_scratch_")}
 
 
-def assert_database_blamed(project: BakedProject, database: ServerDatabase, difference: str):
+def assert_database_blamed(project: Project, database: ServerDatabase, difference: str):
     status = inv(project, database, "db.status")
     assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
     assert f"database: against its revision rebuilt: {difference}" in status.stdout
@@ -68,58 +67,58 @@ def assert_database_blamed(project: BakedProject, database: ServerDatabase, diff
 
 
 def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_models(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(safety_project, database)
-    stamped = inv(safety_project, database, "db.stamp", "-r", "head")
+    write_initial_revision(project, database)
+    stamped = inv(project, database, "db.stamp", "-r", "head")
     assert stamped.returncode == 0, stamped.stderr
 
-    assert_database_blamed(safety_project, database, "missing table users")
-    document = status_json(safety_project, database, DATABASE_DIFFERS)
+    assert_database_blamed(project, database, "missing table users")
+    document = status_json(project, database, DATABASE_DIFFERS)
     assert document["database_differences"] == ["missing table users"]
     assert document["model_differences"] == []
 
 
 def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(safety_project, database)
-    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    write_initial_revision(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
     database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
 
-    assert_database_blamed(safety_project, database, "unexpected column users.nickname")
+    assert_database_blamed(project, database, "unexpected column users.nickname")
 
 
 def test_model_changed_without_a_revision_still_asks_for_a_revision(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(safety_project, database)
-    assert inv(safety_project, database, "db.upgrade").returncode == 0
-    safety_project.add_user_name_column()
+    write_initial_revision(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    project.add_user_name_column()
 
-    document = status_json(safety_project, database, DRIFT)
+    document = status_json(project, database, DRIFT)
     assert document["drift"] == ["add_column users.name"]
     assert document["database_differences"] == []
     assert document["model_differences"] == ["add_column users.name"]
-    status = inv(safety_project, database, "db.status")
+    status = inv(project, database, "db.status")
     assert "status:  the models changed without a revision: run `inv db.revision" in status.stdout
-    check = inv(safety_project, database, "db.check")
+    check = inv(project, database, "db.check")
     assert check.returncode == 1 and "Run `inv db.revision" in check.stderr
     assert scratch_databases(database) == set()
 
 
 def test_both_sides_wrong_fixes_the_database_first_then_asks_for_a_revision(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(safety_project, database)
-    assert inv(safety_project, database, "db.upgrade").returncode == 0
+    write_initial_revision(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
     database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
-    safety_project.add_user_name_column()
+    project.add_user_name_column()
 
-    document = status_json(safety_project, database, DATABASE_DIFFERS)
+    document = status_json(project, database, DATABASE_DIFFERS)
     assert document["database_differences"] == ["unexpected column users.nickname"]
     assert document["model_differences"] == ["add_column users.name"]
-    verdict = inv(safety_project, database, "db.status").stdout.splitlines()[-1]
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
     assert "once the database matches, run `inv db.revision" in verdict
 
 
@@ -152,26 +151,26 @@ def user_who_cannot_create_databases(database: ServerDatabase) -> Iterator[str]:
 
 
 def test_without_the_right_to_create_a_database_the_comparison_is_skipped_in_one_line(
-    safety_project: BakedProject, database: ServerDatabase, user_who_cannot_create_databases: str
+    project: Project, database: ServerDatabase, user_who_cannot_create_databases: str
 ) -> None:
     url = user_who_cannot_create_databases
     password = urlsplit(url).password
-    safety_project.add_user_model()
-    assert inv(safety_project, url, "db.revision", "-m", "Initial").returncode == 0
-    assert inv(safety_project, url, "db.upgrade").returncode == 0
-    safety_project.add_user_name_column()
+    project.add_user_model()
+    assert inv(project, url, "db.revision", "-m", "Initial").returncode == 0
+    assert inv(project, url, "db.upgrade").returncode == 0
+    project.add_user_name_column()
 
-    status = inv(safety_project, url, "db.status")
+    status = inv(project, url, "db.status")
     assert status.returncode == DRIFT, status.stdout + status.stderr
     skipped = [line for line in status.stdout.splitlines() if SKIPPED in line]
     assert len(skipped) == 1 and skipped[0].startswith("database: ")
     assert "run `inv db.revision" in status.stdout.splitlines()[-1]
-    check = inv(safety_project, url, "db.check")
+    check = inv(project, url, "db.check")
     assert check.returncode == 1
     notes = [line for line in check.stderr.splitlines() if SKIPPED in line]
     assert len(notes) == 1 and notes[0].startswith("note: ")
     assert "Traceback" not in status.stderr + check.stderr
     assert password not in status.stdout + status.stderr + check.stdout + check.stderr
-    assert status_json(safety_project, url, DRIFT)["comparison_skipped"].startswith(
+    assert status_json(project, url, DRIFT)["comparison_skipped"].startswith(
         "cannot create a scratch database"
     )

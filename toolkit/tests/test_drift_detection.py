@@ -1,13 +1,13 @@
-"""`inv db.check`, `inv db.status`, `inv db.revision` and the baked tests see every change a
-model can make (issue 10, part 1), on each database, through the project's real commands."""
+"""`inv db.check`, `inv db.status`, `inv db.revision` and the migration tests see every change a
+model can make (issue 10, part 1), on each database, through the fixture service's commands."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from baked_project import BakedProject, created_revision
 from migration_faults import INVOICE_MODULE, MODELS_HEADER
+from project import Project, created_revision
 from servers import ServerDatabase
 
 STATUS_DRIFT = 3
@@ -70,30 +70,31 @@ class Kept(Base):
 """
 
 
-def models_path(project: BakedProject) -> Path:
+def models_path(project: Project) -> Path:
     return project.path / "app" / "models.py"
 
 
-def set_models(project: BakedProject, *models: str) -> None:
-    """Replace the models after the bake's Base with ``models``."""
+def set_models(project: Project, *models: str) -> None:
+    """Replace the models after the service's Base with ``models``."""
     path = models_path(project)
     base = path.read_text().partition(MODELS_HEADER)[0]
     path.write_text(base + MODELS_HEADER + "".join(models))
 
 
-def inv(project: BakedProject, database: ServerDatabase, *arguments: str, code: int = 0):
+def inv(project: Project, database: ServerDatabase, *arguments: str, code: int = 0):
     completed = project.inv(*arguments, code=code, env={"DATABASE_URL": database.url})
     return completed.stdout + completed.stderr
 
 
-def revise_and_upgrade(project: BakedProject, database: ServerDatabase, message: str) -> str:
+def revise_and_upgrade(project: Project, database: ServerDatabase, message: str) -> str:
     """Write a revision with `inv db.revision`, apply it, and return its text."""
     _, path = created_revision(inv(project, database, "db.revision", "-m", message))
     inv(project, database, "db.upgrade")
     return (project.path / path).read_text()
 
 
-def baked_model_test(project: BakedProject, database: ServerDatabase):
+def models_match_test(project: Project, database: ServerDatabase):
+    """Run the service's own test that its models match its migrations."""
     env = {} if database.kind == "sqlite" else {"TEST_DATABASE_URL": database.url}
     return project.run(
         "pytest",
@@ -107,108 +108,104 @@ def baked_model_test(project: BakedProject, database: ServerDatabase):
     )
 
 
-def test_a_changed_server_default_is_drift_for_check_status_and_the_baked_tests(
-    safety_project: BakedProject, database: ServerDatabase
+def test_a_changed_server_default_is_drift_for_check_status_and_the_migration_tests(
+    project: Project, database: ServerDatabase
 ) -> None:
-    set_models(safety_project, KEPT + NAME_WITH_DEFAULT)
-    revise_and_upgrade(safety_project, database, "kept")
-    path = models_path(safety_project)
+    set_models(project, KEPT + NAME_WITH_DEFAULT)
+    revise_and_upgrade(project, database, "kept")
+    path = models_path(project)
     path.write_text(path.read_text().replace('server_default="a"', 'server_default="b"'))
-    assert "modify_default kept.name" in inv(safety_project, database, "db.check", code=1)
-    assert "modify_default kept.name" in inv(
-        safety_project, database, "db.status", code=STATUS_DRIFT
-    )
-    completed = baked_model_test(safety_project, database)
+    assert "modify_default kept.name" in inv(project, database, "db.check", code=1)
+    assert "modify_default kept.name" in inv(project, database, "db.status", code=STATUS_DRIFT)
+    completed = models_match_test(project, database)
     assert completed.returncode == 1 and "test_models_match_migrations" in completed.stdout
-    revision = revise_and_upgrade(safety_project, database, "default b")
+    revision = revise_and_upgrade(project, database, "default b")
     assert "server_default" in revision
-    assert "No changes" in inv(safety_project, database, "db.check")
+    assert "No changes" in inv(project, database, "db.check")
 
 
 def test_common_server_defaults_are_not_reported_as_drift(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     # MariaDB reflects false as 0 and now() as current_timestamp(): the same defaults.
-    set_models(safety_project, COMMON_DEFAULTS)
-    revise_and_upgrade(safety_project, database, "defaults")
-    assert "No changes" in inv(safety_project, database, "db.check")
-    inv(safety_project, database, "db.status")
+    set_models(project, COMMON_DEFAULTS)
+    revise_and_upgrade(project, database, "defaults")
+    assert "No changes" in inv(project, database, "db.check")
+    inv(project, database, "db.status")
 
 
 def test_enum_members_are_drift_and_revisions_alter_create_and_drop_the_type(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     if database.kind == "sqlite":
         pytest.skip("SQLite stores an enum as VARCHAR: there is no type to create, alter or drop")
-    set_models(safety_project, KEPT, COLORS.format(members='"red", "green"'))
-    first = revise_and_upgrade(safety_project, database, "paints")
-    set_models(safety_project, KEPT, COLORS.format(members='"red", "green", "blue"'))
+    set_models(project, KEPT, COLORS.format(members='"red", "green"'))
+    first = revise_and_upgrade(project, database, "paints")
+    set_models(project, KEPT, COLORS.format(members='"red", "green", "blue"'))
     if database.kind == "postgresql":
         assert ".drop(op.get_bind())" in first and ".create(op.get_bind())" in first
-        assert "color" in inv(safety_project, database, "db.check", code=1)
-        added = revise_and_upgrade(safety_project, database, "blue")
+        assert "color" in inv(project, database, "db.check", code=1)
+        added = revise_and_upgrade(project, database, "blue")
         assert "add_enum_value" in added
     else:
         # MariaDB's ENUM is the column's type: a changed member list is a changed type.
-        inv(safety_project, database, "db.check", code=1)
-        revise_and_upgrade(safety_project, database, "blue")
-    assert "No changes" in inv(safety_project, database, "db.check")
-    set_models(safety_project, KEPT, COLORS.format(members='"red", "blue"'))
-    inv(safety_project, database, "db.check", code=1)
-    revise_and_upgrade(safety_project, database, "no green")
-    assert "No changes" in inv(safety_project, database, "db.check")
+        inv(project, database, "db.check", code=1)
+        revise_and_upgrade(project, database, "blue")
+    assert "No changes" in inv(project, database, "db.check")
+    set_models(project, KEPT, COLORS.format(members='"red", "blue"'))
+    inv(project, database, "db.check", code=1)
+    revise_and_upgrade(project, database, "no green")
+    assert "No changes" in inv(project, database, "db.check")
     # Up, down to base and up again: the type goes with its table and comes back with it.
-    inv(safety_project, database, "db.downgrade", "-r", "base", "--yes")
-    inv(safety_project, database, "db.upgrade")
-    assert "No changes" in inv(safety_project, database, "db.check")
+    inv(project, database, "db.downgrade", "-r", "base", "--yes")
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
 
 
 def test_a_change_autogenerate_cannot_write_fails_check_and_revision_saying_what_to_do(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    set_models(safety_project, GENERATED)
-    revise_and_upgrade(safety_project, database, "boxes")
-    path = models_path(safety_project)
+    set_models(project, GENERATED)
+    revise_and_upgrade(project, database, "boxes")
+    path = models_path(project)
     path.write_text(path.read_text().replace("width * 2", "width * 3"))
-    checked = inv(safety_project, database, "db.check", code=1)
+    checked = inv(project, database, "db.check", code=1)
     assert "boxes.double" in checked and "autogenerate cannot write it" in checked
-    assert "boxes.double" in inv(safety_project, database, "db.status", code=STATUS_DRIFT)
-    revision = inv(safety_project, database, "db.revision", "-m", "triple", code=1)
+    assert "boxes.double" in inv(project, database, "db.status", code=STATUS_DRIFT)
+    revision = inv(project, database, "db.revision", "-m", "triple", code=1)
     assert "boxes.double" in revision and "error:" in revision
     assert "Created revision" not in revision
 
 
 def test_a_model_in_a_module_models_does_not_import_is_seen_by_autogenerate(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     if database.kind != "sqlite":
         pytest.skip("which modules are imported does not depend on the database")
-    set_models(safety_project, KEPT)
-    revise_and_upgrade(safety_project, database, "kept")
-    (safety_project.path / "app" / "billing.py").write_text(INVOICE_MODULE)
-    assert "add_table invoices" in inv(safety_project, database, "db.check", code=1)
+    set_models(project, KEPT)
+    revise_and_upgrade(project, database, "kept")
+    (project.path / "app" / "billing.py").write_text(INVOICE_MODULE)
+    assert "add_table invoices" in inv(project, database, "db.check", code=1)
     assert 'op.create_table(\n        "invoices"' in revise_and_upgrade(
-        safety_project, database, "invoices"
+        project, database, "invoices"
     )
 
 
 def test_a_generated_revision_drops_a_parent_after_everything_that_refers_to_it(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     # Autogenerate drops removed tables first, in no set order, then changes the others: here
     # it would drop a_parent before kept's foreign key to it, which PostgreSQL and MariaDB refuse.
-    set_models(safety_project, KEPT + KEPT_REFERS_TO_PARENT, PARENT_AND_CHILD)
-    revise_and_upgrade(safety_project, database, "parent and child")
-    set_models(safety_project, KEPT)
-    upgrade = revise_and_upgrade(safety_project, database, "drop both").partition("def downgrade")[
-        0
-    ]
+    set_models(project, KEPT + KEPT_REFERS_TO_PARENT, PARENT_AND_CHILD)
+    revise_and_upgrade(project, database, "parent and child")
+    set_models(project, KEPT)
+    upgrade = revise_and_upgrade(project, database, "drop both").partition("def downgrade")[0]
     parent_dropped = upgrade.index('drop_table("a_parent")')
     assert upgrade.index('drop_table("b_child")') < parent_dropped
     assert upgrade.index('"parent_id")') < parent_dropped  # kept's drop_column
-    inv(safety_project, database, "db.downgrade", "--yes")
-    inv(safety_project, database, "db.upgrade")
-    assert "No changes" in inv(safety_project, database, "db.check")
+    inv(project, database, "db.downgrade", "--yes")
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
 
 
 AUTHORS_AND_POSTS = """
@@ -227,24 +224,24 @@ class Post(Base):
 
 
 def test_a_foreign_key_with_its_own_index_is_dropped_and_reverted_on_every_database(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     # Autogenerate drops the index first, which MariaDB refuses while a foreign key needs it:
-    # the revisions drop the foreign key (or the table) first, and the baked tests pass.
-    set_models(safety_project, AUTHORS_AND_POSTS)
-    revise_and_upgrade(safety_project, database, "authors and posts")
+    # the revisions drop the foreign key (or the table) first, and the migration tests pass.
+    set_models(project, AUTHORS_AND_POSTS)
+    revise_and_upgrade(project, database, "authors and posts")
     set_models(
-        safety_project,
+        project,
         AUTHORS_AND_POSTS.replace(
             '    author_id: Mapped[int] = mapped_column(sa.ForeignKey("authors.id"), index=True)\n',
             "",
         ),
     )
-    revise_and_upgrade(safety_project, database, "drop the column")
-    set_models(safety_project)
-    revise_and_upgrade(safety_project, database, "drop the tables")
-    inv(safety_project, database, "db.downgrade", "-r", "base", "--yes")
-    inv(safety_project, database, "db.upgrade")
-    assert "No changes" in inv(safety_project, database, "db.check")
-    completed = baked_model_test(safety_project, database)
+    revise_and_upgrade(project, database, "drop the column")
+    set_models(project)
+    revise_and_upgrade(project, database, "drop the tables")
+    inv(project, database, "db.downgrade", "-r", "base", "--yes")
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+    completed = models_match_test(project, database)
     assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -1,0 +1,106 @@
+"""The fixture service's own migration tests (the plugin's checks) fail on each fault of issue 10
+(a-i), on each database where it is a fault, and pass on a clean history: run through its pytest."""
+
+from __future__ import annotations
+
+import pytest
+from migration_faults import (
+    ADD_NOTE,
+    CLEAN,
+    FAULTS,
+    FIRST,
+    IRREVERSIBLE_IMPORT,
+    NOTE,
+    History,
+    Revision,
+    items_with,
+)
+from project import Project, one_error_line
+from servers import ServerDatabase
+
+LEGACY_IMPORT = "from app.migrations.irreversible import IrreversibleMigration"
+
+
+def run_service_tests(project: Project, database: ServerDatabase | None = None):
+    """Run the service's tests/test_migrations.py, on ``database``'s server unless SQLite."""
+    on_server = database is not None and database.kind != "sqlite"
+    env = {"TEST_DATABASE_URL": database.url} if on_server else {}
+    return project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py", env=env
+    )
+
+
+def test_migration_tests_pass_on_a_clean_history(
+    project: Project, database: ServerDatabase
+) -> None:
+    CLEAN.write_into(project)
+    completed = run_service_tests(project, database)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+# Each fault's runs share nothing with another's: a group each spreads them over the workers.
+@pytest.mark.parametrize(
+    "fault", [pytest.param(fault, marks=pytest.mark.xdist_group(fault)) for fault in sorted(FAULTS)]
+)
+def test_migration_tests_fail_on_each_fault_where_it_is_one(
+    project: Project, database: ServerDatabase, fault: str
+) -> None:
+    history, failing_tests, databases = FAULTS[fault]
+    history.write_into(project)
+    completed = run_service_tests(project, database)
+    output = completed.stdout + completed.stderr
+    if database.kind not in databases:
+        assert completed.returncode == 0, output
+        return
+    assert completed.returncode == 1, output
+    names = (failing_tests,) if isinstance(failing_tests, str) else failing_tests
+    assert any(f"FAILED tests/test_migrations.py::{name}" in output for name in names), output
+
+
+def test_downgrading_an_irreversible_revision_stops_in_one_line_and_changes_nothing(
+    project: Project, database: ServerDatabase
+) -> None:
+    irreversible = Revision("r2", "r1", ADD_NOTE, '    raise IrreversibleMigration("gone")')
+    History(items_with(NOTE), (FIRST, irreversible)).write_into(project)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    completed = project.inv("db.downgrade", "--yes", code=1, env=env)
+    assert one_error_line(completed.stderr) == (
+        "error: revision r2 (r2) cannot be downgraded: gone;"
+        " nothing was changed, the database is still at r2"
+    )
+    assert database.revisions() == {"r2"}
+    assert "note" in database.columns("items")
+
+
+def test_a_revision_importing_irreversible_migration_from_app_migrations_still_works(
+    project: Project,
+) -> None:
+    # Revisions written before the toolkit import it from the service's own package; the
+    # wiring keeps that path alive, for the downgrade and for the stairway alike.
+    irreversible = Revision("r2", "r1", ADD_NOTE, '    raise IrreversibleMigration("gone")')
+    History(items_with(NOTE), (FIRST, irreversible)).write_into(project)
+    path = project.versions / "r2.py"
+    path.write_text(path.read_text().replace(IRREVERSIBLE_IMPORT, LEGACY_IMPORT))
+    assert LEGACY_IMPORT in path.read_text()
+    project.inv("db.upgrade")
+    error = one_error_line(project.inv("db.downgrade", "--yes", code=1).stderr)
+    assert error.startswith("error: revision r2 (r2) cannot be downgraded: gone;")
+    completed = run_service_tests(project)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_a_copied_revision_file_fails_the_migration_tests_by_its_name_not_as_two_heads(
+    project: Project,
+) -> None:
+    # Alembic warns and sees two heads; `inv db.merge` would then fail on the duplicate id.
+    history = History(items_with(NOTE), (FIRST, Revision("r2", "r1", ADD_NOTE, "    pass")))
+    history.write_into(project)
+    (project.versions / "r2_copy.py").write_text((project.versions / "r2.py").read_text())
+    # The history is read the same way on every database: SQLite (the service's own) stands
+    # for all.
+    completed = run_service_tests(project)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert "revision id r2 is declared by 2 files" in output and "r2_copy.py" in output
+    assert "db.merge" not in output
