@@ -121,7 +121,7 @@ def install(service: BakedProject, *, new_venv: bool) -> None:
         subprocess.run(uv_venv, cwd=service.path, check=True, capture_output=True)
     # --python names the target: uv would otherwise install into the venv it runs from.
     target = ["--python", str(service.executable("python"))]
-    command = [*UV, "pip", "install", "--quiet", *target, "-e", ".[dev]"]
+    command = [*UV, "pip", "install", "--quiet", "--compile-bytecode", *target, "-e", ".[dev]"]
     completed = subprocess.run(command, cwd=service.path, capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 

@@ -121,7 +121,10 @@ def install_with_uv(project_dir: Path) -> BakedProject:
     succeed([*uv, "venv", "--quiet", "--python", sys.executable, project.venv], project_dir)
     # --python names the target: uv would otherwise install into the venv it runs from.
     target = ["--python", project.executable("python")]
-    succeed([*uv, "pip", "install", "--quiet", *target, "-e", ".[dev]"], project_dir)
+    succeed(
+        [*uv, "pip", "install", "--quiet", "--compile-bytecode", *target, "-e", ".[dev]"],
+        project_dir,
+    )
     return project
 
 
