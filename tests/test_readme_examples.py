@@ -42,7 +42,7 @@ NOT_RUN = {
     "python3 benchmarks/run.py": "minutes long; tests/test_benchmark_script.py",
     "inv db.lint": "shown for a risky revision the narrative lacks; tests/test_migration_lint.py",
     'python -c "import app; app.start_service()"': (
-        "shown for a database behind head; tests/test_startup_guard.py covers every case"
+        "shown for a database behind head; toolkit/tests/test_startup_guard.py covers every case"
     ),
 }
 # Exit codes other than 0 that an example shows by its output (documented in the README).

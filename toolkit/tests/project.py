@@ -106,12 +106,27 @@ class Project:
         self, *command: str, cwd: Path | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """Run one of the project's commands (inv, alembic, pytest, python); capture output."""
-        executable = sys.executable if command[0] == "python" else str(BIN / command[0])
         return subprocess.run(
-            [executable, *command[1:]],
+            [self.executable(command[0]), *command[1:]],
             cwd=cwd or self.path,
             env=self.environment(**(env or {})),
             capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def executable(self, name: str) -> str:
+        """The path of the command ``name`` (inv, alembic, pytest, python) this project runs."""
+        return sys.executable if name == "python" else str(BIN / name)
+
+    def start(self, *command: str, **env: str) -> subprocess.Popen[str]:
+        """Start one of the project's commands without waiting for it; pipe its output."""
+        return subprocess.Popen(
+            [self.executable(command[0]), *command[1:]],
+            cwd=self.path,
+            env=self.environment(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             stdin=subprocess.DEVNULL,
         )

@@ -1,11 +1,12 @@
-"""Hand-written revisions and helpers the safety tests put into a baked project."""
+"""Hand-written revisions and helpers the safety tests put into a copy of the fixture service."""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-from baked_project import BakedProject, revision_source
+from project import Project, revision_source
+from servers import ServerDatabase
 
 # Logs its own run: a second run would fail on the existing table or log a second row.
 LOGGING_FIRST = """\
@@ -26,63 +27,60 @@ from sqlalchemy import create_engine, pool
 from alembic_steward.runtime._lock import hold_migration_lock
 from app.settings import get_settings
 
+url = get_settings().database_url
 engine = create_engine(
-    get_settings().database_url,
+    url,
     poolclass=pool.NullPool,
-    connect_args={"application_name": "lock holder test"}
-    if engine_is_postgresql(get_settings().database_url)
-    else {},
+    connect_args={"application_name": "lock holder test"} if url.startswith("postgresql") else {},
 )
 with engine.connect() as connection, hold_migration_lock(connection, timeout=30):
     print("locked", flush=True)
     time.sleep(600)
 """
-LOCK_HOLDER_PRELUDE = """\
-def engine_is_postgresql(url):
-    return url.startswith("postgresql")
+# The start-up code the template's README documents (its "Safety" section), as an app runs it.
+STARTUP_CODE = """\
+from alembic import command
 
+from app.migrations import steward
 
+command.upgrade(steward.alembic_config(), "head")
 """
+APP_STARTUP = ("python", "-c", STARTUP_CODE)
+
+
+def upgrade(project: Project, database: ServerDatabase, *command: str):
+    """Run ``command`` (`inv db.upgrade` unless given) on ``database``; capture its output."""
+    return project.run(*(command or ("inv", "db.upgrade")), env={"DATABASE_URL": database.url})
 
 
 def write_revision(
-    project: BakedProject, revision: str, down_revision: str | None, upgrade: str
+    project: Project, revision: str, down_revision: str | None, upgrade: str
 ) -> Path:
     """Write a revision file by hand, as a user filling in a blank revision would."""
-    path = project.path / "app/migrations/versions" / f"{revision}_safety.py"
-    path.write_text(
-        revision_source(
-            revision, down_revision, upgrade, message=f"Safety test revision {revision}."
-        )
+    source = revision_source(
+        revision, down_revision, upgrade, message=f"Safety test revision {revision}."
     )
-    return path
+    return project.write_revision(f"{revision}_safety.py", source)
 
 
-def start_lock_holder(project: BakedProject, database_url: str) -> subprocess.Popen[str]:
+def start_lock_holder(project: Project, database_url: str) -> subprocess.Popen[str]:
     """Start a process that takes the migration lock and keeps it; return once it holds it."""
     script = project.path / "hold_migration_lock.py"
-    script.write_text(LOCK_HOLDER_PRELUDE + LOCK_HOLDER)
-    holder = subprocess.Popen(
-        [project.executable("python"), script.name],
-        cwd=project.path,
-        env=project.environment(DATABASE_URL=database_url),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    script.write_text(LOCK_HOLDER)
+    holder = project.start("python", script.name, DATABASE_URL=database_url)
+    assert holder.stdout is not None and holder.stderr is not None
+    if holder.stdout.readline().strip() != "locked":
+        holder.kill()
+        raise AssertionError(f"the lock holder never took the lock:\n{holder.stderr.read()}")
     return holder
 
 
-def start(project: BakedProject, *command: str, **env: str) -> subprocess.Popen[str]:
-    """Start one of the project's commands without waiting for it."""
-    return subprocess.Popen(
-        [project.executable(command[0]), *command[1:]],
-        cwd=project.path,
-        env=project.environment(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def one_error_line(stderr: str, prefix: str = "error: ") -> str:
+    """The one line of ``stderr`` that starts with ``prefix``, failing on a traceback."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, stderr
+    return lines[0]
 
 
 FIRST_TABLE = """\
