@@ -11,9 +11,8 @@ import psycopg
 import pymysql
 import pytest
 from baked_project import BakedProject
-from safety_revisions import write_revision
+from safety_revisions import one_error_line, write_revision
 from servers import ServerDatabase, connect_admin, with_database
-from test_safety_lock import one_error_line
 
 REFUSED, UNREACHABLE = 10, 5
 PASSWORD = "Refusal-Pw-7d1c"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from baked_project import BakedProject
 from migration_faults import ADD_NOTE, CLEAN, FAULTS, FIRST, NOTE, History, Revision, items_with
+from safety_revisions import one_error_line
 from servers import ServerDatabase
-from test_safety_lock import one_error_line
 
 
 def run_baked_tests(project: BakedProject, database: ServerDatabase):

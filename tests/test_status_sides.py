@@ -14,8 +14,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from baked_project import BakedProject
+from safety_revisions import one_error_line
 from servers import ServerDatabase
-from test_safety_lock import one_error_line
 
 DRIFT, DATABASE_DIFFERS = 3, 9
 SKIPPED = "not compared with what its revision builds: cannot create a scratch database"

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import pytest
 from baked_project import BakedProject
-from safety_revisions import FAILING_HALF_WAY, FIRST_TABLE, start_lock_holder, write_revision
+from safety_revisions import (
+    FAILING_HALF_WAY,
+    FIRST_TABLE,
+    branch_into_two_heads,
+    one_error_line,
+    start_lock_holder,
+    write_revision,
+)
 from servers import ServerDatabase
-from test_safety_lock import one_error_line
-from test_tasks_status import branch_into_two_heads
 
 UP_TO_DATE, PENDING, UNKNOWN_REVISION, HALF_APPLIED, EDITED_REVISION = 0, 2, 6, 7, 8
 FIRST, SECOND, ELSEWHERE = "cccc00000001", "cccc00000002", "eeee00000009"
