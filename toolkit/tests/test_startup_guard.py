@@ -6,7 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from project import Project, created_revision
+from made_revisions import blank_revisions
+from project import Project
 from servers import ServerDatabase
 
 START_SERVICE = "import app; app.start_service(); print('started')"
@@ -29,7 +30,8 @@ def refusal(completed: subprocess.CompletedProcess) -> str:
 def test_a_database_at_head_lets_the_service_start(
     project: Project, database: ServerDatabase
 ) -> None:
-    project.inv("db.revision", "-m", "One", "--empty")
+    one, _ = blank_revisions()
+    one.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": database.url})
     completed = start_service(project, database.url)
     assert completed.returncode == 0, completed.stderr
@@ -39,9 +41,10 @@ def test_a_database_at_head_lets_the_service_start(
 def test_a_database_behind_head_names_the_upgrade_command(
     project: Project, database: ServerDatabase
 ) -> None:
-    first, _ = created_revision(project.inv("db.revision", "-m", "One", "--empty").stdout)
+    one, two = blank_revisions()
+    first = one.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": database.url})
-    second, _ = created_revision(project.inv("db.revision", "-m", "Two", "--empty").stdout)
+    second = two.copy_to(project)
     message = refusal(start_service(project, database.url))
     assert (
         f"the database is at {first}, behind this code's head {second} (1 migration(s) pending)"
@@ -51,7 +54,8 @@ def test_a_database_behind_head_names_the_upgrade_command(
 
 
 def test_an_empty_database_names_the_upgrade_command(project: Project, tmp_path: Path) -> None:
-    project.inv("db.revision", "-m", "One", "--empty")
+    one, _ = blank_revisions()
+    one.copy_to(project)
     message = refusal(start_service(project, f"sqlite:///{tmp_path}/empty.db"))
     assert (
         "the database has no migration applied, behind" in message and "`inv db.upgrade`" in message
@@ -61,11 +65,12 @@ def test_an_empty_database_names_the_upgrade_command(project: Project, tmp_path:
 def test_a_database_a_newer_deploy_migrated_is_reported_as_ahead(
     project: Project, tmp_path: Path
 ) -> None:
+    one, two = blank_revisions()
     url = f"sqlite:///{tmp_path}/ahead.db"
-    first, _ = created_revision(project.inv("db.revision", "-m", "One", "--empty").stdout)
-    newer, path = created_revision(project.inv("db.revision", "-m", "Newer", "--empty").stdout)
+    first = one.copy_to(project)
+    newer = two.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": url})
-    (project.path / path).unlink()  # this code is the older deploy
+    (project.versions / two.name).unlink()  # this code is the older deploy
     message = refusal(start_service(project, url))
     assert f"at revision {newer}, which this code's migrations do not contain" in message
     assert "ahead of this code (a newer deploy migrated it)" in message
@@ -75,8 +80,9 @@ def test_a_database_a_newer_deploy_migrated_is_reported_as_ahead(
 def test_a_history_with_several_heads_names_the_merge_command(
     project: Project, tmp_path: Path
 ) -> None:
+    one, _ = blank_revisions()
     url = f"sqlite:///{tmp_path}/branches.db"
-    project.inv("db.revision", "-m", "One", "--empty")
+    one.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": url})
     branch = project.run("alembic", "revision", "-m", "Branch", "--head", "base", "--splice")
     assert branch.returncode == 0, branch.stderr
@@ -87,11 +93,12 @@ def test_a_history_with_several_heads_names_the_merge_command(
 def test_a_revision_file_the_text_scan_cannot_read_still_gets_an_exact_answer(
     project: Project, tmp_path: Path
 ) -> None:
+    one, two = blank_revisions()
     url = f"sqlite:///{tmp_path}/computed.db"
-    project.inv("db.revision", "-m", "One", "--empty")
+    one.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": url})
-    _, path = created_revision(project.inv("db.revision", "-m", "Two", "--empty").stdout)
-    file = project.path / path
+    two.copy_to(project)
+    file = project.versions / two.name
     source = file.read_text()
     # A computed id: the scan gives up and Alembic reads the history itself.
     file.write_text(source.replace('revision: str = "', 'revision: str = "" + "', 1))
@@ -100,7 +107,8 @@ def test_a_revision_file_the_text_scan_cannot_read_still_gets_an_exact_answer(
 
 
 def test_an_installed_service_names_the_module_command(project: Project, tmp_path: Path) -> None:
-    project.inv("db.revision", "-m", "One", "--empty")
+    one, _ = blank_revisions()
+    one.copy_to(project)
     # What a wheel installs: app/ alone, without the checkout's pyproject.toml beside it.
     installed = tmp_path / "site"
     shutil.copytree(project.path / "app", installed / "app")

@@ -9,22 +9,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from made_revisions import add_user_name, add_users, branch_into_two_heads
 from project import Project, created_revision
 
 DESTRUCTIVE_TASKS = [["db.downgrade"], ["db.reset"], ["db.stamp", "-r", "base"], ["db.redo"]]
 
 
-def make_revision(project: Project, message: str, *flags: str) -> str:
-    return created_revision(project.inv("db.revision", "-m", message, *flags).stdout)[0]
-
-
 def migrated_twice(project: Project, env: dict[str, str] | None = None) -> tuple[str, str]:
     """Give the project two revisions (users, then users.name) and apply both."""
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
-    project.inv("db.upgrade", env=env)
-    project.add_user_name_column()
-    second = make_revision(project, "Add user name")
+    first, second = add_users(project), add_user_name(project)
     project.inv("db.upgrade", env=env)
     return first, second
 
@@ -47,8 +40,7 @@ def tables(project: Project) -> set[str]:
 
 
 def test_revision_warns_about_each_destructive_operation(project: Project) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+    add_users(project)
     project.inv("db.upgrade")
     models = project.path / "app/models.py"
     source = models.read_text().replace("String(255)", "Text")
@@ -61,8 +53,7 @@ def test_revision_warns_about_each_destructive_operation(project: Project) -> No
 def test_revision_warns_when_a_table_is_dropped(project: Project) -> None:
     models = project.path / "app/models.py"
     original = models.read_text()
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+    add_users(project)
     project.inv("db.upgrade")
     models.write_text(original)
     output = project.inv("db.revision", "-m", "Drop users").stdout
@@ -72,11 +63,7 @@ def test_revision_warns_when_a_table_is_dropped(project: Project) -> None:
 def test_revision_and_upgrade_refuse_several_heads_and_merge_joins_them(
     project: Project,
 ) -> None:
-    left = make_revision(project, "Left", "--empty")
-    right, path = created_revision(project.inv("db.revision", "-m", "Right", "--empty").stdout)
-    source = project.path / path
-    source.write_text(source.read_text().replace(f'None = "{left}"', "None = None"))
-
+    branch_into_two_heads(project)
     refused = project.inv("db.revision", "-m", "Third", "--empty", code=1).stderr
     assert "Multiple heads are present" in refused and "inv db.merge" in refused
     assert "inv db.merge" in project.inv("db.upgrade", code=1).stderr
@@ -89,8 +76,7 @@ def test_revision_and_upgrade_refuse_several_heads_and_merge_joins_them(
 def test_upgrade_and_downgrade_print_sql_without_touching_the_database(
     project: Project,
 ) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     assert "CREATE TABLE users" in project.inv("db.upgrade", "--sql").stdout
     assert "users" not in tables(project) and applied(project) == set()
     assert "DROP TABLE users" in project.inv("db.downgrade", "--sql", "-r", f"{first}:base").stdout
@@ -118,8 +104,7 @@ def test_redo_reverts_and_reapplies_the_last_migration(project: Project) -> None
 
 
 def test_stamp_records_a_revision_without_running_it(project: Project) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     project.inv("db.stamp", "-r", first)
     assert applied(project) == {first}
     assert "users" not in tables(project)
@@ -171,8 +156,7 @@ def test_a_later_upgrade_never_overwrites_the_recorded_environment(
 
 
 def test_raw_alembic_upgrade_records_the_environment_too(project: Project) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+    add_users(project)
     completed = project.run("alembic", "upgrade", "head", env={"APP_ENV": "production"})
     assert completed.returncode == 0, completed.stderr
     assert "refusing to" in project.inv("db.downgrade", code=1).stderr

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from made_revisions import add_user_name, add_users, blank_revisions, branch_into_two_heads
 from project import Project, created_revision
 
 # The documented `inv db.status` exit codes.
@@ -14,15 +15,6 @@ UP_TO_DATE, PENDING, DRIFT, SEVERAL_HEADS, UNREACHABLE = 0, 2, 3, 4, 5
 
 def make_revision(project: Project, message: str, *flags: str) -> str:
     return created_revision(project.inv("db.revision", "-m", message, *flags).stdout)[0]
-
-
-def branch_into_two_heads(project: Project) -> tuple[str, str]:
-    """Write two blank revisions that both start from base, as two branches merged in git do."""
-    left = make_revision(project, "Left", "--empty")
-    right, path = created_revision(project.inv("db.revision", "-m", "Right", "--empty").stdout)
-    source = project.path / path
-    source.write_text(source.read_text().replace(f'None = "{left}"', "None = None"))
-    return left, right
 
 
 def status_json(project: Project, code: int) -> dict:
@@ -39,8 +31,7 @@ def test_status_of_a_fresh_project_with_models_reports_drift(project: Project) -
 def test_status_lists_pending_revisions_then_up_to_date_after_upgrade(
     project: Project,
 ) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     pending = status_json(project, PENDING)
     assert pending["revisions"] == [
         {"revision": first, "message": "Initial migration", "applied": False, "is_head": True}
@@ -57,8 +48,7 @@ def test_status_lists_pending_revisions_then_up_to_date_after_upgrade(
 
 
 def test_status_reports_a_model_changed_after_the_last_revision(project: Project) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+    add_users(project)
     project.inv("db.upgrade")
     project.add_user_name_column()
     assert status_json(project, DRIFT)["drift"] == ["add_column users.name"]
@@ -81,8 +71,7 @@ def test_status_of_an_unreachable_database_fails_in_one_line(project: Project) -
 def test_current_check_exits_non_zero_until_the_database_is_at_head(
     project: Project,
 ) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     behind = project.inv("db.current", "--check", code=1)
     assert "not at head" in behind.stderr and "inv db.upgrade" in behind.stderr
     project.inv("db.upgrade")
@@ -92,8 +81,7 @@ def test_current_check_exits_non_zero_until_the_database_is_at_head(
 def test_check_lists_differences_and_fails_only_when_the_models_changed(
     project: Project,
 ) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+    add_users(project)
     project.inv("db.upgrade")
     assert "No changes" in project.inv("db.check").stdout
     project.add_user_name_column()
@@ -101,8 +89,7 @@ def test_check_lists_differences_and_fails_only_when_the_models_changed(
 
 
 def test_check_does_not_count_the_environment_record_as_drift(project: Project) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+    add_users(project)
     project.inv("db.upgrade", env={"APP_ENV": "staging"})
     assert "No changes" in project.inv("db.check").stdout
     assert "No changes detected" in project.inv("db.revision", "-m", "Nothing").stdout
@@ -111,11 +98,9 @@ def test_check_does_not_count_the_environment_record_as_drift(project: Project) 
 def test_plan_prints_sql_from_the_actual_revision_without_applying_it(
     project: Project,
 ) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     project.inv("db.upgrade")
-    project.add_user_name_column()
-    second = make_revision(project, "Add user name")
+    second = add_user_name(project)
 
     sql = project.inv("db.plan").stdout
     assert f"upgrade {first}:{second}" in sql
@@ -128,7 +113,7 @@ def test_plan_prints_sql_from_the_actual_revision_without_applying_it(
 
 
 def test_plan_at_the_target_says_there_is_nothing_to_run(project: Project) -> None:
-    make_revision(project, "Blank", "--empty")
+    blank_revisions()[0].copy_to(project)
     project.inv("db.upgrade")
     assert "Nothing to run" in project.inv("db.plan").stdout
 
