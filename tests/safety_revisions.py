@@ -1,21 +1,15 @@
-"""Hand-written revisions and helpers the safety tests put into a baked project."""
+"""Helpers the template tests that still drive an installed bake share with the toolkit's.
+
+The toolkit's own tests have these on the fixture service (toolkit/tests/safety_revisions.py);
+this copy serves the modules here that still import them, until they move there too.
+"""
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
 
-from baked_project import BakedProject, revision_source
-
-# Logs its own run: a second run would fail on the existing table or log a second row.
-LOGGING_FIRST = """\
-    import time
-
-    op.create_table("migration_log", sa.Column("revision", sa.String(20), nullable=False))
-    op.execute("INSERT INTO migration_log (revision) VALUES ('first')")
-    time.sleep(1)  # keep the lock long enough for the other runs to queue behind it"""
-LOGGING_SECOND = """\
-    op.execute("INSERT INTO migration_log (revision) VALUES ('second')")"""
+from baked_project import BakedProject, created_revision, revision_source
 
 # Holds the project's migration lock until killed; prints "locked" once it has it.
 LOCK_HOLDER = """\
@@ -26,23 +20,31 @@ from sqlalchemy import create_engine, pool
 from alembic_steward.runtime._lock import hold_migration_lock
 from app.settings import get_settings
 
+url = get_settings().database_url
 engine = create_engine(
-    get_settings().database_url,
+    url,
     poolclass=pool.NullPool,
-    connect_args={"application_name": "lock holder test"}
-    if engine_is_postgresql(get_settings().database_url)
-    else {},
+    connect_args={"application_name": "lock holder test"} if url.startswith("postgresql") else {},
 )
 with engine.connect() as connection, hold_migration_lock(connection, timeout=30):
     print("locked", flush=True)
     time.sleep(600)
 """
-LOCK_HOLDER_PRELUDE = """\
-def engine_is_postgresql(url):
-    return url.startswith("postgresql")
+FIRST_TABLE = """\
+    op.create_table("first", sa.Column("id", sa.Integer, primary_key=True))"""
+# Changes the schema twice, then fails: a half-applied migration unless DDL rolls back.
+FAILING_HALF_WAY = """\
+    op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))
+    with op.batch_alter_table("first") as batch:
+        batch.add_column(sa.Column("extra", sa.String(20)))
+    raise RuntimeError("this migration fails half-way")"""
+# Changes the schema, says so on stdout, then sleeps until a signal stops it.
+SLEEPING = """\
+    import time
 
-
-"""
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    print("started", flush=True)
+    time.sleep(60)"""
 
 
 def write_revision(
@@ -61,7 +63,7 @@ def write_revision(
 def start_lock_holder(project: BakedProject, database_url: str) -> subprocess.Popen[str]:
     """Start a process that takes the migration lock and keeps it; return once it holds it."""
     script = project.path / "hold_migration_lock.py"
-    script.write_text(LOCK_HOLDER_PRELUDE + LOCK_HOLDER)
+    script.write_text(LOCK_HOLDER)
     holder = subprocess.Popen(
         [project.executable("python"), script.name],
         cwd=project.path,
@@ -85,27 +87,19 @@ def start(project: BakedProject, *command: str, **env: str) -> subprocess.Popen[
     )
 
 
-FIRST_TABLE = """\
-    op.create_table("first", sa.Column("id", sa.Integer, primary_key=True))"""
-# Changes the schema twice, then fails: a half-applied migration unless DDL rolls back.
-FAILING_HALF_WAY = """\
-    op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))
-    with op.batch_alter_table("first") as batch:
-        batch.add_column(sa.Column("extra", sa.String(20)))
-    raise RuntimeError("this migration fails half-way")"""
-# Changes the schema, then waits to be killed.
-KILLED_HALF_WAY = """\
-    import time
+def one_error_line(stderr: str, prefix: str = "error: ") -> str:
+    """The one line of ``stderr`` that starts with ``prefix``, failing on a traceback."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, stderr
+    return lines[0]
 
-    op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))
-    print("half-way", flush=True)
-    time.sleep(600)"""
-SECOND_TABLE = """\
-    op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))"""
-# Changes the schema, says so on stdout, then sleeps until a signal stops it.
-SLEEPING = """\
-    import time
 
-    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
-    print("started", flush=True)
-    time.sleep(60)"""
+def branch_into_two_heads(project: BakedProject) -> tuple[str, str]:
+    """Write two blank revisions that both start from base, as two branches merged in git do."""
+    add_empty = ("db.revision", "--empty", "-m")
+    left, _ = created_revision(project.inv(*add_empty, "Left").stdout)
+    right, path = created_revision(project.inv(*add_empty, "Right").stdout)
+    source = project.path / path
+    source.write_text(source.read_text().replace(f'None = "{left}"', "None = None"))
+    return left, right

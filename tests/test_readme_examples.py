@@ -44,7 +44,7 @@ NOT_RUN = {
         "shown for a risky revision the narrative lacks; toolkit/tests/test_migration_lint.py"
     ),
     'python -c "import app; app.start_service()"': (
-        "shown for a database behind head; tests/test_startup_guard.py covers every case"
+        "shown for a database behind head; toolkit/tests/test_startup_guard.py covers every case"
     ),
 }
 # Exit codes other than 0 that an example shows by its output (documented in the README).

@@ -8,11 +8,17 @@ start to end, so no other run interleaves with them.
 from __future__ import annotations
 
 import pytest
-from baked_project import BakedProject, revision_source
-from safety_revisions import LOGGING_FIRST, LOGGING_SECOND, start, start_lock_holder, write_revision
+from project import Project, revision_source
+from safety_revisions import (
+    APP_STARTUP,
+    LOGGING_FIRST,
+    LOGGING_SECOND,
+    one_error_line,
+    start_lock_holder,
+    upgrade,
+    write_revision,
+)
 from servers import ServerDatabase
-from test_safety_lock import one_error_line
-from test_safety_transactions import README_STARTUP_CODE, upgrade
 
 PARENT, DROP_EXTRA = "dddd00000001", "dddd00000002"
 
@@ -59,14 +65,14 @@ ORPHAN_THE_CHILD = """\
     op.execute("DELETE FROM parent")"""
 
 
-def write(project: BakedProject, revision: str, down: str | None, up: str, back: str) -> None:
-    path = project.path / "app/migrations/versions" / f"{revision}_connection.py"
-    path.write_text(
-        revision_source(revision, down, up, back, message=f"Connection test revision {revision}.")
+def write(project: Project, revision: str, down: str | None, up: str, back: str) -> None:
+    message = f"Connection test revision {revision}."
+    project.write_revision(
+        f"{revision}_connection.py", revision_source(revision, down, up, back, message=message)
     )
 
 
-def enforce_foreign_keys_in_the_app(project: BakedProject) -> None:
+def enforce_foreign_keys_in_the_app(project: Project) -> None:
     database_module = project.path / "app/database.py"
     database_module.write_text(database_module.read_text() + FOREIGN_KEYS_ON_LISTENER)
 
@@ -81,27 +87,27 @@ def sqlite_only(database: ServerDatabase) -> None:
     [
         ("inv", "db.upgrade"),
         ("alembic", "upgrade", "head"),
-        (README_STARTUP_CODE,),
+        APP_STARTUP,
         ("inv", "db.redo"),
     ],
     ids=["inv", "alembic", "app-startup", "inv-redo"],
 )
 def test_sqlite_table_rebuild_keeps_child_rows_whatever_the_app_listens(
-    safety_project: BakedProject, database: ServerDatabase, command: tuple[str, ...]
+    project: Project, database: ServerDatabase, command: tuple[str, ...]
 ) -> None:
     sqlite_only(database)
-    enforce_foreign_keys_in_the_app(safety_project)
-    write(safety_project, PARENT, None, PARENT_AND_CHILD, DROP_PARENT_TABLES)
-    write(safety_project, DROP_EXTRA, PARENT, DROP_EXTRA_COLUMN, ADD_EXTRA_COLUMN)
+    enforce_foreign_keys_in_the_app(project)
+    write(project, PARENT, None, PARENT_AND_CHILD, DROP_PARENT_TABLES)
+    write(project, DROP_EXTRA, PARENT, DROP_EXTRA_COLUMN, ADD_EXTRA_COLUMN)
     # redo reverts and reapplies the last revision; the others apply it.
     setup = (
         ("inv", "db.upgrade")
         if command == ("inv", "db.redo")
         else ("inv", "db.upgrade", "-r", PARENT)
     )
-    assert upgrade(safety_project, database, *setup).returncode == 0
+    assert upgrade(project, database, *setup).returncode == 0
 
-    completed = upgrade(safety_project, database, *command)
+    completed = upgrade(project, database, *command)
     assert completed.returncode == 0, completed.stderr
     assert database.revisions() == {DROP_EXTRA}
     assert database.query("SELECT id, parent_id FROM child") == [(1, 1)]
@@ -110,18 +116,18 @@ def test_sqlite_table_rebuild_keeps_child_rows_whatever_the_app_listens(
 
 @pytest.mark.parametrize(
     "command",
-    [("inv", "db.upgrade"), ("alembic", "upgrade", "head"), (README_STARTUP_CODE,)],
+    [("inv", "db.upgrade"), ("alembic", "upgrade", "head"), APP_STARTUP],
     ids=["inv", "alembic", "app-startup"],
 )
 def test_sqlite_migration_leaving_a_dangling_foreign_key_is_rolled_back(
-    safety_project: BakedProject, database: ServerDatabase, command: tuple[str, ...]
+    project: Project, database: ServerDatabase, command: tuple[str, ...]
 ) -> None:
     sqlite_only(database)
-    write(safety_project, PARENT, None, PARENT_AND_CHILD, DROP_PARENT_TABLES)
-    write(safety_project, DROP_EXTRA, PARENT, ORPHAN_THE_CHILD, "    pass")
-    assert upgrade(safety_project, database, "inv", "db.upgrade", "-r", PARENT).returncode == 0
+    write(project, PARENT, None, PARENT_AND_CHILD, DROP_PARENT_TABLES)
+    write(project, DROP_EXTRA, PARENT, ORPHAN_THE_CHILD, "    pass")
+    assert upgrade(project, database, "inv", "db.upgrade", "-r", PARENT).returncode == 0
 
-    failed = upgrade(safety_project, database, *command)
+    failed = upgrade(project, database, *command)
     assert failed.returncode != 0
     assert "foreign key points nowhere" in failed.stderr and "child row 1" in failed.stderr
     assert database.revisions() == {PARENT}
@@ -132,14 +138,14 @@ def test_sqlite_migration_leaving_a_dangling_foreign_key_is_rolled_back(
 
 @pytest.mark.parametrize("task", ["db.reset", "db.redo"])
 def test_reset_and_redo_wait_for_the_migration_lock_and_change_nothing_without_it(
-    safety_project: BakedProject, database: ServerDatabase, task: str
+    project: Project, database: ServerDatabase, task: str
 ) -> None:
-    write(safety_project, "aaaa00000001", None, LOGGING_FIRST, DROP_LOG)
-    assert upgrade(safety_project, database).returncode == 0
-    holder = start_lock_holder(safety_project, database.url)
+    write(project, "aaaa00000001", None, LOGGING_FIRST, DROP_LOG)
+    assert upgrade(project, database).returncode == 0
+    holder = start_lock_holder(project, database.url)
     try:
         env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "1"}
-        refused = safety_project.run("inv", task, "--yes", env=env)
+        refused = project.run("inv", task, "--yes", env=env)
     finally:
         holder.kill()
         holder.wait()
@@ -151,19 +157,19 @@ def test_reset_and_redo_wait_for_the_migration_lock_and_change_nothing_without_i
     assert database.revisions() == {"aaaa00000001"}
 
     env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "20"}
-    completed = safety_project.run("inv", task, "--yes", env=env)
+    completed = project.run("inv", task, "--yes", env=env)
     assert completed.returncode == 0, completed.stderr
     assert database.revisions() == {"aaaa00000001"}
 
 
 def test_reset_during_a_concurrent_upgrade_leaves_a_consistent_database(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
-    write_revision(safety_project, "aaaa00000002", "aaaa00000001", LOGGING_SECOND)
+    write_revision(project, "aaaa00000001", None, LOGGING_FIRST)
+    write_revision(project, "aaaa00000002", "aaaa00000001", LOGGING_SECOND)
     env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "120"}
-    upgrading = start(safety_project, "inv", "db.upgrade", **env)
-    resetting = start(safety_project, "inv", "db.reset", "--yes", **env)
+    upgrading = project.start("inv", "db.upgrade", **env)
+    resetting = project.start("inv", "db.reset", "--yes", **env)
     outcomes = [(run.wait(timeout=180), run.stderr.read()) for run in (upgrading, resetting)]
     assert [code for code, _ in outcomes] == [0, 0], outcomes
     assert database.revisions() == {"aaaa00000002"}
@@ -172,7 +178,7 @@ def test_reset_during_a_concurrent_upgrade_leaves_a_consistent_database(
 
 
 def test_app_sqlite_engine_waits_for_a_migration_as_long_as_migrations_wait_for_it(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
     sqlite_only(database)
     probe = (
@@ -185,7 +191,7 @@ def test_app_sqlite_engine_waits_for_a_migration_as_long_as_migrations_wait_for_
         "hand_transactions_to_sqlalchemy(raw, None)\n"
         "print(raw.execute('PRAGMA busy_timeout').fetchone()[0])\n"
     )
-    completed = safety_project.run("python", "-c", probe, env={"DATABASE_URL": database.url})
+    completed = project.run("python", "-c", probe, env={"DATABASE_URL": database.url})
     assert completed.returncode == 0, completed.stderr
     app_wait, migration_wait = completed.stdout.split()
     assert app_wait == migration_wait and int(app_wait) >= 30000

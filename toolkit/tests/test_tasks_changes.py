@@ -9,45 +9,38 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from baked_project import BakedProject, created_revision
+from made_revisions import add_user_name, add_users, branch_into_two_heads
+from project import Project, created_revision
 
 DESTRUCTIVE_TASKS = [["db.downgrade"], ["db.reset"], ["db.stamp", "-r", "base"], ["db.redo"]]
 
 
-def make_revision(project: BakedProject, message: str, *flags: str) -> str:
-    return created_revision(project.inv("db.revision", "-m", message, *flags).stdout)[0]
-
-
-def migrated_twice(project: BakedProject, env: dict[str, str] | None = None) -> tuple[str, str]:
+def migrated_twice(project: Project, env: dict[str, str] | None = None) -> tuple[str, str]:
     """Give the project two revisions (users, then users.name) and apply both."""
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
-    project.inv("db.upgrade", env=env)
-    project.add_user_name_column()
-    second = make_revision(project, "Add user name")
+    first, second = add_users(project), add_user_name(project)
     project.inv("db.upgrade", env=env)
     return first, second
 
 
-def database(project: BakedProject) -> Path:
-    return project.path / f"{project.path.name}.db"
+def database(project: Project) -> Path:
+    """The SQLite file the fixture service uses when DATABASE_URL is unset."""
+    return project.path / "fixture_service.db"
 
 
-def applied(project: BakedProject) -> set[str]:
+def applied(project: Project) -> set[str]:
     if "alembic_version" not in tables(project):
         return set()
     with sqlite3.connect(database(project)) as connection:
         return {row[0] for row in connection.execute("SELECT version_num FROM alembic_version")}
 
 
-def tables(project: BakedProject) -> set[str]:
+def tables(project: Project) -> set[str]:
     with sqlite3.connect(database(project)) as connection:
         return {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
 
 
-def test_revision_warns_about_each_destructive_operation(project: BakedProject) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+def test_revision_warns_about_each_destructive_operation(project: Project) -> None:
+    add_users(project)
     project.inv("db.upgrade")
     models = project.path / "app/models.py"
     source = models.read_text().replace("String(255)", "Text")
@@ -57,11 +50,10 @@ def test_revision_warns_about_each_destructive_operation(project: BakedProject) 
     assert "changes the type of users.email to TEXT" in output
 
 
-def test_revision_warns_when_a_table_is_dropped(project: BakedProject) -> None:
+def test_revision_warns_when_a_table_is_dropped(project: Project) -> None:
     models = project.path / "app/models.py"
     original = models.read_text()
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+    add_users(project)
     project.inv("db.upgrade")
     models.write_text(original)
     output = project.inv("db.revision", "-m", "Drop users").stdout
@@ -69,13 +61,9 @@ def test_revision_warns_when_a_table_is_dropped(project: BakedProject) -> None:
 
 
 def test_revision_and_upgrade_refuse_several_heads_and_merge_joins_them(
-    project: BakedProject,
+    project: Project,
 ) -> None:
-    left = make_revision(project, "Left", "--empty")
-    right, path = created_revision(project.inv("db.revision", "-m", "Right", "--empty").stdout)
-    source = project.path / path
-    source.write_text(source.read_text().replace(f'None = "{left}"', "None = None"))
-
+    branch_into_two_heads(project)
     refused = project.inv("db.revision", "-m", "Third", "--empty", code=1).stderr
     assert "Multiple heads are present" in refused and "inv db.merge" in refused
     assert "inv db.merge" in project.inv("db.upgrade", code=1).stderr
@@ -86,10 +74,9 @@ def test_revision_and_upgrade_refuse_several_heads_and_merge_joins_them(
 
 
 def test_upgrade_and_downgrade_print_sql_without_touching_the_database(
-    project: BakedProject,
+    project: Project,
 ) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     assert "CREATE TABLE users" in project.inv("db.upgrade", "--sql").stdout
     assert "users" not in tables(project) and applied(project) == set()
     assert "DROP TABLE users" in project.inv("db.downgrade", "--sql", "-r", f"{first}:base").stdout
@@ -97,7 +84,7 @@ def test_upgrade_and_downgrade_print_sql_without_touching_the_database(
     assert "requires <fromrev>:<torev>" in error and "inv db.plan" in error
 
 
-def test_downgrade_lists_the_revisions_it_reverts(project: BakedProject) -> None:
+def test_downgrade_lists_the_revisions_it_reverts(project: Project) -> None:
     first, second = migrated_twice(project)
     output = project.inv("db.downgrade", "-r", "base").stdout
     assert output.splitlines() == [
@@ -109,22 +96,21 @@ def test_downgrade_lists_the_revisions_it_reverts(project: BakedProject) -> None
     assert "Nothing to revert" in project.inv("db.downgrade", "-r", "base").stdout
 
 
-def test_redo_reverts_and_reapplies_the_last_migration(project: BakedProject) -> None:
+def test_redo_reverts_and_reapplies_the_last_migration(project: Project) -> None:
     _, second = migrated_twice(project)
     output = project.inv("db.redo").stdout
     assert f"  {second}  Add user name" in output and f"Applied {second} again." in output
     assert applied(project) == {second}
 
 
-def test_stamp_records_a_revision_without_running_it(project: BakedProject) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+def test_stamp_records_a_revision_without_running_it(project: Project) -> None:
+    first = add_users(project)
     project.inv("db.stamp", "-r", first)
     assert applied(project) == {first}
     assert "users" not in tables(project)
 
 
-def test_reset_drops_every_table_and_migrates_again(project: BakedProject) -> None:
+def test_reset_drops_every_table_and_migrates_again(project: Project) -> None:
     _, second = migrated_twice(project)
     with sqlite3.connect(database(project)) as connection:
         connection.execute("INSERT INTO users (email) VALUES ('a@example.com')")
@@ -139,7 +125,7 @@ def test_reset_drops_every_table_and_migrates_again(project: BakedProject) -> No
 
 @pytest.mark.parametrize("task", DESTRUCTIVE_TASKS, ids=lambda task: task[0])
 def test_destructive_tasks_refuse_a_protected_app_env_unless_told_yes(
-    project: BakedProject, task: list[str]
+    project: Project, task: list[str]
 ) -> None:
     _, second = migrated_twice(project)
     refused = project.inv(*task, code=1, env={"APP_ENV": "production"}).stderr
@@ -150,7 +136,7 @@ def test_destructive_tasks_refuse_a_protected_app_env_unless_told_yes(
 
 @pytest.mark.parametrize("task", DESTRUCTIVE_TASKS, ids=lambda task: task[0])
 def test_the_environment_recorded_at_first_migration_protects_without_app_env(
-    project: BakedProject, task: list[str]
+    project: Project, task: list[str]
 ) -> None:
     _, second = migrated_twice(project, env={"APP_ENV": "production"})
     refused = project.inv(*task, code=1).stderr
@@ -159,7 +145,7 @@ def test_the_environment_recorded_at_first_migration_protects_without_app_env(
 
 
 def test_a_later_upgrade_never_overwrites_the_recorded_environment(
-    project: BakedProject,
+    project: Project,
 ) -> None:
     migrated_twice(project, env={"APP_ENV": "production"})
     project.inv("db.downgrade", "--yes")
@@ -169,22 +155,21 @@ def test_a_later_upgrade_never_overwrites_the_recorded_environment(
     assert recorded == [("production",)]
 
 
-def test_raw_alembic_upgrade_records_the_environment_too(project: BakedProject) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+def test_raw_alembic_upgrade_records_the_environment_too(project: Project) -> None:
+    add_users(project)
     completed = project.run("alembic", "upgrade", "head", env={"APP_ENV": "production"})
     assert completed.returncode == 0, completed.stderr
     assert "refusing to" in project.inv("db.downgrade", code=1).stderr
 
 
-def test_protected_environments_come_from_invoke_yaml(project: BakedProject) -> None:
+def test_protected_environments_come_from_invoke_yaml(project: Project) -> None:
     migrated_twice(project, env={"APP_ENV": "staging"})
     project.inv("db.redo")
     (project.path / "invoke.yaml").write_text("db:\n  protected_environments: [staging, qa]\n")
     assert "staging database" in project.inv("db.redo", code=1).stderr
 
 
-def test_protected_environments_come_from_the_environment(project: BakedProject) -> None:
+def test_protected_environments_come_from_the_environment(project: Project) -> None:
     migrated_twice(project, env={"APP_ENV": "staging"})
     env = {"INVOKE_DB_PROTECTED_ENVIRONMENTS": "qa,staging"}
     assert "staging database" in project.inv("db.redo", code=1, env=env).stderr
@@ -194,7 +179,7 @@ def test_protected_environments_come_from_the_environment(project: BakedProject)
 
 
 def answer_on_a_terminal(
-    project: BakedProject, answer: str, *arguments: str, env: dict[str, str]
+    project: Project, answer: str, *arguments: str, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
     """Run `inv ARGUMENTS` with a terminal as stdin, typing ``answer`` at its prompt."""
     controller, terminal = pty.openpty()
@@ -215,7 +200,7 @@ def answer_on_a_terminal(
 
 
 def test_on_a_terminal_a_protected_task_asks_for_the_environment_name(
-    project: BakedProject,
+    project: Project,
 ) -> None:
     first, second = migrated_twice(project)
     production = {"APP_ENV": "production"}

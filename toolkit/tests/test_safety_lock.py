@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import signal
 
-from baked_project import BakedProject
+from project import Project
 from safety_revisions import (
     LOGGING_FIRST,
     LOGGING_SECOND,
-    start,
+    one_error_line,
     start_lock_holder,
     write_revision,
 )
@@ -17,22 +17,15 @@ from servers import ServerDatabase
 CONCURRENT_RUNS = 6
 
 
-def one_error_line(stderr: str, prefix: str = "error: ") -> str:
-    assert "Traceback" not in stderr, stderr
-    lines = [line for line in stderr.splitlines() if line.startswith(prefix)]
-    assert len(lines) == 1, stderr
-    return lines[0]
-
-
 def test_concurrent_upgrades_all_succeed_and_run_each_migration_once(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
-    write_revision(safety_project, "aaaa00000002", "aaaa00000001", LOGGING_SECOND)
+    write_revision(project, "aaaa00000001", None, LOGGING_FIRST)
+    write_revision(project, "aaaa00000002", "aaaa00000001", LOGGING_SECOND)
     commands = [("inv", "db.upgrade"), ("alembic", "upgrade", "head")]
     # A generous bound: on a loaded CI machine six interpreters may start slowly.
     env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "240"}
-    runs = [start(safety_project, *commands[index % 2], **env) for index in range(CONCURRENT_RUNS)]
+    runs = [project.start(*commands[index % 2], **env) for index in range(CONCURRENT_RUNS)]
     outcomes = [(run.wait(timeout=300), run.stderr.read()) for run in runs]
     assert [code for code, _ in outcomes] == [0] * CONCURRENT_RUNS, outcomes
     logged = sorted(row[0] for row in database.query("SELECT revision FROM migration_log"))
@@ -41,14 +34,14 @@ def test_concurrent_upgrades_all_succeed_and_run_each_migration_once(
 
 
 def test_lock_timeout_fails_in_one_line_naming_the_holder(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
-    holder = start_lock_holder(safety_project, database.url)
+    write_revision(project, "aaaa00000001", None, LOGGING_FIRST)
+    holder = start_lock_holder(project, database.url)
     try:
         env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "1"}
-        completed = safety_project.run("inv", "db.upgrade", env=env)
-        raw = safety_project.run("alembic", "upgrade", "head", env=env)
+        completed = project.run("inv", "db.upgrade", env=env)
+        raw = project.run("alembic", "upgrade", "head", env=env)
     finally:
         holder.kill()
         holder.wait()
@@ -69,30 +62,28 @@ def test_lock_timeout_fails_in_one_line_naming_the_holder(
 
 
 def test_killed_lock_holder_does_not_keep_the_lock(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
-    holder = start_lock_holder(safety_project, database.url)
+    write_revision(project, "aaaa00000001", None, LOGGING_FIRST)
+    holder = start_lock_holder(project, database.url)
     holder.send_signal(signal.SIGKILL)
     holder.wait()
     env = {"DATABASE_URL": database.url, "MIGRATION_LOCK_TIMEOUT": "20"}
-    completed = safety_project.run("inv", "db.upgrade", env=env)
+    completed = project.run("inv", "db.upgrade", env=env)
     assert completed.returncode == 0, completed.stderr
     assert database.revisions() == {"aaaa00000001"}
 
 
-def test_unusable_lock_timeout_fails_in_one_line(safety_project: BakedProject) -> None:
-    completed = safety_project.run("inv", "db.upgrade", env={"MIGRATION_LOCK_TIMEOUT": "soon"})
+def test_unusable_lock_timeout_fails_in_one_line(project: Project) -> None:
+    completed = project.run("inv", "db.upgrade", env={"MIGRATION_LOCK_TIMEOUT": "soon"})
     assert completed.returncode == 1
     error = one_error_line(completed.stderr)
     assert "MIGRATION_LOCK_TIMEOUT='soon' (from environment) is not a finite number" in error
 
 
-def test_sqlite_database_in_a_missing_folder_fails_in_one_line(
-    safety_project: BakedProject, tmp_path
-) -> None:
+def test_sqlite_database_in_a_missing_folder_fails_in_one_line(project: Project, tmp_path) -> None:
     url = f"sqlite:///{(tmp_path / 'missing' / 'app.db').as_posix()}"
-    completed = safety_project.run("inv", "db.upgrade", env={"DATABASE_URL": url})
+    completed = project.run("inv", "db.upgrade", env={"DATABASE_URL": url})
     assert completed.returncode == 1
     error = one_error_line(completed.stderr)
     assert "unable to open database file" in error
@@ -100,15 +91,15 @@ def test_sqlite_database_in_a_missing_folder_fails_in_one_line(
 
 
 def test_lock_timeout_comes_from_invoke_config_unless_the_environment_sets_it(
-    safety_project: BakedProject, tmp_path
+    project: Project, tmp_path
 ) -> None:
     url = f"sqlite:///{(tmp_path / 'configured.db').as_posix()}"
-    write_revision(safety_project, "aaaa00000001", None, LOGGING_FIRST)
-    (safety_project.path / "invoke.yaml").write_text("db:\n  migration_lock_timeout: 1\n")
-    holder = start_lock_holder(safety_project, url)
+    write_revision(project, "aaaa00000001", None, LOGGING_FIRST)
+    (project.path / "invoke.yaml").write_text("db:\n  migration_lock_timeout: 1\n")
+    holder = start_lock_holder(project, url)
     try:
-        from_config = safety_project.run("inv", "db.upgrade", env={"DATABASE_URL": url})
-        from_environment = safety_project.run(
+        from_config = project.run("inv", "db.upgrade", env={"DATABASE_URL": url})
+        from_environment = project.run(
             "inv", "db.upgrade", env={"DATABASE_URL": url, "MIGRATION_LOCK_TIMEOUT": "2"}
         )
     finally:

@@ -6,30 +6,22 @@ import json
 import re
 
 import pytest
-from baked_project import BakedProject, created_revision
+from made_revisions import add_user_name, add_users, blank_revisions, branch_into_two_heads
+from project import Project, created_revision
 
 # The documented `inv db.status` exit codes.
 UP_TO_DATE, PENDING, DRIFT, SEVERAL_HEADS, UNREACHABLE = 0, 2, 3, 4, 5
 
 
-def make_revision(project: BakedProject, message: str, *flags: str) -> str:
+def make_revision(project: Project, message: str, *flags: str) -> str:
     return created_revision(project.inv("db.revision", "-m", message, *flags).stdout)[0]
 
 
-def branch_into_two_heads(project: BakedProject) -> tuple[str, str]:
-    """Write two blank revisions that both start from base, as two branches merged in git do."""
-    left = make_revision(project, "Left", "--empty")
-    right, path = created_revision(project.inv("db.revision", "-m", "Right", "--empty").stdout)
-    source = project.path / path
-    source.write_text(source.read_text().replace(f'None = "{left}"', "None = None"))
-    return left, right
-
-
-def status_json(project: BakedProject, code: int) -> dict:
+def status_json(project: Project, code: int) -> dict:
     return json.loads(project.inv("db.status", "--json", code=code).stdout)
 
 
-def test_status_of_a_fresh_project_with_models_reports_drift(project: BakedProject) -> None:
+def test_status_of_a_fresh_project_with_models_reports_drift(project: Project) -> None:
     project.add_user_model()
     document = status_json(project, DRIFT)
     assert document["current"] == [] and document["heads"] == []
@@ -37,10 +29,9 @@ def test_status_of_a_fresh_project_with_models_reports_drift(project: BakedProje
 
 
 def test_status_lists_pending_revisions_then_up_to_date_after_upgrade(
-    project: BakedProject,
+    project: Project,
 ) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     pending = status_json(project, PENDING)
     assert pending["revisions"] == [
         {"revision": first, "message": "Initial migration", "applied": False, "is_head": True}
@@ -56,22 +47,21 @@ def test_status_lists_pending_revisions_then_up_to_date_after_upgrade(
     assert "status:  up to date" in table
 
 
-def test_status_reports_a_model_changed_after_the_last_revision(project: BakedProject) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+def test_status_reports_a_model_changed_after_the_last_revision(project: Project) -> None:
+    add_users(project)
     project.inv("db.upgrade")
     project.add_user_name_column()
     assert status_json(project, DRIFT)["drift"] == ["add_column users.name"]
     assert "add_column users.name" in project.inv("db.status", code=DRIFT).stdout
 
 
-def test_status_reports_several_heads(project: BakedProject) -> None:
+def test_status_reports_several_heads(project: Project) -> None:
     left, right = branch_into_two_heads(project)
     assert sorted(status_json(project, SEVERAL_HEADS)["heads"]) == sorted([left, right])
     assert "inv db.merge" in project.inv("db.status", code=SEVERAL_HEADS).stdout
 
 
-def test_status_of_an_unreachable_database_fails_in_one_line(project: BakedProject) -> None:
+def test_status_of_an_unreachable_database_fails_in_one_line(project: Project) -> None:
     url = "sqlite:////nonexistent-folder/app.db"
     completed = project.inv("db.status", code=UNREACHABLE, env={"DATABASE_URL": url})
     assert completed.stderr.startswith("error: cannot reach the database")
@@ -79,10 +69,9 @@ def test_status_of_an_unreachable_database_fails_in_one_line(project: BakedProje
 
 
 def test_current_check_exits_non_zero_until_the_database_is_at_head(
-    project: BakedProject,
+    project: Project,
 ) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     behind = project.inv("db.current", "--check", code=1)
     assert "not at head" in behind.stderr and "inv db.upgrade" in behind.stderr
     project.inv("db.upgrade")
@@ -90,32 +79,28 @@ def test_current_check_exits_non_zero_until_the_database_is_at_head(
 
 
 def test_check_lists_differences_and_fails_only_when_the_models_changed(
-    project: BakedProject,
+    project: Project,
 ) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+    add_users(project)
     project.inv("db.upgrade")
     assert "No changes" in project.inv("db.check").stdout
     project.add_user_name_column()
     assert "add_column users.name" in project.inv("db.check", code=1).stdout
 
 
-def test_check_does_not_count_the_environment_record_as_drift(project: BakedProject) -> None:
-    project.add_user_model()
-    make_revision(project, "Initial migration")
+def test_check_does_not_count_the_environment_record_as_drift(project: Project) -> None:
+    add_users(project)
     project.inv("db.upgrade", env={"APP_ENV": "staging"})
     assert "No changes" in project.inv("db.check").stdout
     assert "No changes detected" in project.inv("db.revision", "-m", "Nothing").stdout
 
 
 def test_plan_prints_sql_from_the_actual_revision_without_applying_it(
-    project: BakedProject,
+    project: Project,
 ) -> None:
-    project.add_user_model()
-    first = make_revision(project, "Initial migration")
+    first = add_users(project)
     project.inv("db.upgrade")
-    project.add_user_name_column()
-    second = make_revision(project, "Add user name")
+    second = add_user_name(project)
 
     sql = project.inv("db.plan").stdout
     assert f"upgrade {first}:{second}" in sql
@@ -127,18 +112,18 @@ def test_plan_prints_sql_from_the_actual_revision_without_applying_it(
     assert f"downgrade {first}:base" in back and "DROP TABLE users" in back
 
 
-def test_plan_at_the_target_says_there_is_nothing_to_run(project: BakedProject) -> None:
-    make_revision(project, "Blank", "--empty")
+def test_plan_at_the_target_says_there_is_nothing_to_run(project: Project) -> None:
+    blank_revisions()[0].copy_to(project)
     project.inv("db.upgrade")
     assert "Nothing to run" in project.inv("db.plan").stdout
 
 
-def test_plan_to_an_unknown_revision_fails_in_one_line(project: BakedProject) -> None:
+def test_plan_to_an_unknown_revision_fails_in_one_line(project: Project) -> None:
     completed = project.inv("db.plan", "-r", "deadbeef0000", code=1)
     assert completed.stderr.startswith("error: ") and "deadbeef0000" in completed.stderr
 
 
-def test_heads_history_and_show_describe_the_revisions(project: BakedProject) -> None:
+def test_heads_history_and_show_describe_the_revisions(project: Project) -> None:
     first = make_revision(project, "First step", "--empty")
     second = make_revision(project, "Second step", "--empty")
     assert project.inv("db.heads").stdout.strip() == f"{second} (head)"
@@ -150,7 +135,7 @@ def test_heads_history_and_show_describe_the_revisions(project: BakedProject) ->
     assert f"Rev: {first}" in shown and "First step" in shown
 
 
-def test_url_shows_the_source_and_hides_the_password(project: BakedProject) -> None:
+def test_url_shows_the_source_and_hides_the_password(project: Project) -> None:
     assert "(from default)" in project.inv("db.url").stdout
     url = "postgresql://app:Sup3r-Secret@db.example:5432/app"
     shown = project.inv("db.url", env={"DATABASE_URL": url}).stdout
@@ -162,7 +147,7 @@ def test_url_shows_the_source_and_hides_the_password(project: BakedProject) -> N
 @pytest.mark.parametrize(
     "task", ["db.status", "db.current", "db.plan", "db.check", "db.upgrade", "db.stamp -r head"]
 )
-def test_a_failing_task_never_prints_the_password(project: BakedProject, task: str) -> None:
+def test_a_failing_task_never_prints_the_password(project: Project, task: str) -> None:
     url = "sqlite://app:Sup3r-Secret@/nonexistent-folder/app.db"
     completed = project.inv(*task.split(), code=1, env={"DATABASE_URL": url})
     assert completed.stderr.startswith("error: ") and len(completed.stderr.splitlines()) == 1
@@ -170,19 +155,12 @@ def test_a_failing_task_never_prints_the_password(project: BakedProject, task: s
     assert "Sup3r-Secret" not in completed.stdout + completed.stderr
 
 
-def listed_tasks(project: BakedProject) -> list[str]:
+def listed_tasks(project: Project) -> list[str]:
     listing = project.inv("--list").stdout
     return re.findall(r"^\s+(db\.[\w-]+)\s", listing, re.MULTILINE)
 
 
-def test_the_readme_task_table_matches_inv_list(project: BakedProject) -> None:
-    readme = (project.path / "README.md").read_text()
-    documented = re.findall(r"^\| `inv (db\.[\w-]+)[^`]*` \|", readme, re.MULTILINE)
-    assert sorted(documented) == sorted(listed_tasks(project))
-    assert "inv --print-completion-script bash" in readme
-
-
-def test_every_flag_of_every_task_has_help_text(project: BakedProject) -> None:
+def test_every_flag_of_every_task_has_help_text(project: Project) -> None:
     for task in listed_tasks(project):
         options = project.inv("--help", task).stdout.partition("Options:")[2]
         for line in options.splitlines():
@@ -190,16 +168,6 @@ def test_every_flag_of_every_task_has_help_text(project: BakedProject) -> None:
                 assert re.match(r"\s+-\S.*?\S\s{2,}\S", line), f"{task}: {line}"
 
 
-def test_listing_tasks_imports_neither_sqlalchemy_nor_alembic(project: BakedProject) -> None:
-    completed = project.run("python", "-X", "importtime", "-m", "invoke", "--list")
-    assert completed.returncode == 0, completed.stderr
-    imported = {line.split("|")[-1].strip() for line in completed.stderr.splitlines()}
-    assert "invoke" in imported
-    packages = {name.split(".")[0] for name in imported}
-    assert "alembic_steward" in packages  # the tasks come from the toolkit, lazily
-    assert not packages & {"sqlalchemy", "alembic"}
-
-
-def test_bash_completion_completes_db_task_names(project: BakedProject) -> None:
+def test_bash_completion_completes_db_task_names(project: Project) -> None:
     assert "complete" in project.inv("--print-completion-script", "bash").stdout
     assert "db.status" in project.inv("--complete", "--", "inv", "db.").stdout

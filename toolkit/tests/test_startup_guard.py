@@ -6,14 +6,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from baked_project import BakedProject, created_revision
+from made_revisions import blank_revisions
+from project import Project
 from servers import ServerDatabase
 
 START_SERVICE = "import app; app.start_service(); print('started')"
 
 
 def start_service(
-    project: BakedProject, url: str, cwd: Path | None = None, **env: str
+    project: Project, url: str, cwd: Path | None = None, **env: str
 ) -> subprocess.CompletedProcess:
     return project.run("python", "-c", START_SERVICE, cwd=cwd, env={"DATABASE_URL": url, **env})
 
@@ -27,22 +28,24 @@ def refusal(completed: subprocess.CompletedProcess) -> str:
 
 
 def test_a_database_at_head_lets_the_service_start(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    safety_project.inv("db.revision", "-m", "One", "--empty")
-    safety_project.inv("db.upgrade", env={"DATABASE_URL": database.url})
-    completed = start_service(safety_project, database.url)
+    one, _ = blank_revisions()
+    one.copy_to(project)
+    project.inv("db.upgrade", env={"DATABASE_URL": database.url})
+    completed = start_service(project, database.url)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "started\n"
 
 
 def test_a_database_behind_head_names_the_upgrade_command(
-    safety_project: BakedProject, database: ServerDatabase
+    project: Project, database: ServerDatabase
 ) -> None:
-    first, _ = created_revision(safety_project.inv("db.revision", "-m", "One", "--empty").stdout)
-    safety_project.inv("db.upgrade", env={"DATABASE_URL": database.url})
-    second, _ = created_revision(safety_project.inv("db.revision", "-m", "Two", "--empty").stdout)
-    message = refusal(start_service(safety_project, database.url))
+    one, two = blank_revisions()
+    first = one.copy_to(project)
+    project.inv("db.upgrade", env={"DATABASE_URL": database.url})
+    second = two.copy_to(project)
+    message = refusal(start_service(project, database.url))
     assert (
         f"the database is at {first}, behind this code's head {second} (1 migration(s) pending)"
         in message
@@ -50,72 +53,71 @@ def test_a_database_behind_head_names_the_upgrade_command(
     assert "run `inv db.upgrade` before starting the service" in message
 
 
-def test_an_empty_database_names_the_upgrade_command(
-    safety_project: BakedProject, tmp_path: Path
-) -> None:
-    safety_project.inv("db.revision", "-m", "One", "--empty")
-    message = refusal(start_service(safety_project, f"sqlite:///{tmp_path}/empty.db"))
+def test_an_empty_database_names_the_upgrade_command(project: Project, tmp_path: Path) -> None:
+    one, _ = blank_revisions()
+    one.copy_to(project)
+    message = refusal(start_service(project, f"sqlite:///{tmp_path}/empty.db"))
     assert (
         "the database has no migration applied, behind" in message and "`inv db.upgrade`" in message
     )
 
 
 def test_a_database_a_newer_deploy_migrated_is_reported_as_ahead(
-    safety_project: BakedProject, tmp_path: Path
+    project: Project, tmp_path: Path
 ) -> None:
+    one, two = blank_revisions()
     url = f"sqlite:///{tmp_path}/ahead.db"
-    first, _ = created_revision(safety_project.inv("db.revision", "-m", "One", "--empty").stdout)
-    newer, path = created_revision(
-        safety_project.inv("db.revision", "-m", "Newer", "--empty").stdout
-    )
-    safety_project.inv("db.upgrade", env={"DATABASE_URL": url})
-    (safety_project.path / path).unlink()  # this code is the older deploy
-    message = refusal(start_service(safety_project, url))
+    first = one.copy_to(project)
+    newer = two.copy_to(project)
+    project.inv("db.upgrade", env={"DATABASE_URL": url})
+    (project.versions / two.name).unlink()  # this code is the older deploy
+    message = refusal(start_service(project, url))
     assert f"at revision {newer}, which this code's migrations do not contain" in message
     assert "ahead of this code (a newer deploy migrated it)" in message
     assert f"`inv db.downgrade -r {first}` from that code" in message
 
 
 def test_a_history_with_several_heads_names_the_merge_command(
-    safety_project: BakedProject, tmp_path: Path
+    project: Project, tmp_path: Path
 ) -> None:
+    one, _ = blank_revisions()
     url = f"sqlite:///{tmp_path}/branches.db"
-    safety_project.inv("db.revision", "-m", "One", "--empty")
-    safety_project.inv("db.upgrade", env={"DATABASE_URL": url})
-    branch = safety_project.run("alembic", "revision", "-m", "Branch", "--head", "base", "--splice")
+    one.copy_to(project)
+    project.inv("db.upgrade", env={"DATABASE_URL": url})
+    branch = project.run("alembic", "revision", "-m", "Branch", "--head", "base", "--splice")
     assert branch.returncode == 0, branch.stderr
-    message = refusal(start_service(safety_project, url))
+    message = refusal(start_service(project, url))
     assert "history has 2 heads" in message and '`inv db.merge -m "Merge heads"`' in message
 
 
 def test_a_revision_file_the_text_scan_cannot_read_still_gets_an_exact_answer(
-    safety_project: BakedProject, tmp_path: Path
+    project: Project, tmp_path: Path
 ) -> None:
+    one, two = blank_revisions()
     url = f"sqlite:///{tmp_path}/computed.db"
-    safety_project.inv("db.revision", "-m", "One", "--empty")
-    safety_project.inv("db.upgrade", env={"DATABASE_URL": url})
-    _, path = created_revision(safety_project.inv("db.revision", "-m", "Two", "--empty").stdout)
-    file = safety_project.path / path
+    one.copy_to(project)
+    project.inv("db.upgrade", env={"DATABASE_URL": url})
+    two.copy_to(project)
+    file = project.versions / two.name
     source = file.read_text()
     # A computed id: the scan gives up and Alembic reads the history itself.
     file.write_text(source.replace('revision: str = "', 'revision: str = "" + "', 1))
-    message = refusal(start_service(safety_project, url))
+    message = refusal(start_service(project, url))
     assert "1 migration(s) pending" in message
 
 
-def test_an_installed_service_names_the_module_command(
-    safety_project: BakedProject, tmp_path: Path
-) -> None:
-    safety_project.inv("db.revision", "-m", "One", "--empty")
+def test_an_installed_service_names_the_module_command(project: Project, tmp_path: Path) -> None:
+    one, _ = blank_revisions()
+    one.copy_to(project)
     # What a wheel installs: app/ alone, without the checkout's pyproject.toml beside it.
     installed = tmp_path / "site"
-    shutil.copytree(safety_project.path / "app", installed / "app")
+    shutil.copytree(project.path / "app", installed / "app")
     url = f"sqlite:///{tmp_path}/installed.db"
     # Run outside the checkout, whose own app/ would otherwise be imported first.
     elsewhere = {"cwd": tmp_path, "PYTHONPATH": str(installed)}
-    message = refusal(start_service(safety_project, url, **elsewhere))
+    message = refusal(start_service(project, url, **elsewhere))
     assert "run `python -m app.migrations upgrade` before starting the service" in message
-    migrated = safety_project.run(
+    migrated = project.run(
         "python",
         "-m",
         "app.migrations",
@@ -124,4 +126,4 @@ def test_an_installed_service_names_the_module_command(
         env={"DATABASE_URL": url, "PYTHONPATH": str(installed)},
     )
     assert migrated.returncode == 0, migrated.stderr
-    assert start_service(safety_project, url, **elsewhere).returncode == 0
+    assert start_service(project, url, **elsewhere).returncode == 0
