@@ -172,3 +172,9 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         unverifiable=unverifiable_revisions(connection, edited),
         sides=sides or NOT_COMPARED,
     )
+
+
+def unread_status_json(exit_code: int, problem: str) -> dict[str, Any]:
+    """The JSON of a status that could not be read: every key, unknown (null) but these two."""
+    unread = MigrationStatus(current=[], heads=[], revisions=[], drift=None)
+    return dict.fromkeys(unread.as_json()) | {"problem": problem, "exit_code": exit_code}
