@@ -207,25 +207,41 @@ def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[None]:
         return
     lock_path = Path(f"{database}-migration-lock")
     try:
-        lock_file = lock_path.open("a+")
+        lock_file = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise CommandError(
             f"cannot open the migration lock file {lock_path} ({error.strerror}); check that"
             " the SQLite database's folder exists and is writable"
         ) from None
-    with lock_file:
-        lock_file.seek(0)
+    try:
         deadline = time.monotonic() + timeout
-        while not try_lock_file(lock_file.fileno()):
+        while not try_lock_file(lock_file):
             if time.monotonic() >= deadline:
-                lock_file.seek(0)
-                raise timed_out(f"process {lock_file.read().strip() or '?'}", timeout)
+                raise timed_out(f"process {holder_note(lock_file) or '?'}", timeout)
             time.sleep(POLL_INTERVAL_SECONDS)
-        lock_file.seek(0)
-        lock_file.truncate()
-        lock_file.write(f"pid {os.getpid()} on this machine")
-        lock_file.flush()
+        write_holder_note(lock_file)
         try:
             yield
         finally:
-            unlock_file(lock_file.fileno())
+            unlock_file(lock_file)
+    finally:
+        os.close(lock_file)
+
+
+def holder_note(lock_file: int) -> str:
+    """Read who holds the lock, as its holder wrote it."""
+    os.lseek(lock_file, 0, os.SEEK_SET)
+    return os.read(lock_file, 200).decode(errors="replace").strip()
+
+
+def write_holder_note(lock_file: int) -> None:
+    """Say in the lock file who holds it, for a run that waits; the lock holds without it."""
+    try:
+        os.ftruncate(lock_file, 0)
+        os.lseek(lock_file, 0, os.SEEK_SET)
+        os.write(lock_file, f"pid {os.getpid()} on this machine".encode())
+    except OSError:
+        pass  # a full disk: the migration itself will say so
+    finally:
+        # Windows locks and unlocks the byte at the file position: keep it at the start.
+        os.lseek(lock_file, 0, os.SEEK_SET)
