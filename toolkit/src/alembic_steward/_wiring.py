@@ -152,6 +152,18 @@ class Steward:
 
         return build_alembic_config(autogenerate=autogenerate, quiet=quiet)
 
+    async def upgrade_async(self, revision: str = "head") -> None:
+        """Migrate to ``revision`` from an async app's start-up, its event loop running on.
+
+        The same run as ``command.upgrade(self.alembic_config(), revision)``, which blocks the
+        loop until it ends, in a worker thread instead.
+        """
+        import asyncio
+
+        from alembic import command
+
+        await asyncio.to_thread(command.upgrade, self.alembic_config(), revision)
+
     def read_setting(self, name: str, default: str) -> Setting:
         """Read ``name`` from the environment, then the project's `.env`, else ``default``."""
         from alembic_steward.settings import read_setting
