@@ -217,6 +217,10 @@ def get_settings() -> Settings:
 
 
 def get_blocking_engine() -> Engine:
+    from alembic_steward.runtime._connecting import check_app_driver_installed
+
+    # The tasks connect through a blocking twin of an asyncio driver; the service will not.
+    check_app_driver_installed()
     return active_steward().get_engine()
 
 

@@ -51,6 +51,40 @@ def parsed_url(url: str) -> URL:
         ) from None
 
 
+def check_app_driver_installed() -> None:
+    """Raise DatabaseUrlError unless the driver the app's own engine connects with imports.
+
+    The tasks and the start-up guard connect through the blocking twin of an asyncio driver
+    (psycopg for asyncpg), so without this an asyncio driver that is not installed passes them
+    all and fails the service on its first query.
+    """
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._driver_errors import missing_driver_line
+    from alembic_steward.urls import DEFAULT_DRIVERS, DatabaseUrlError
+
+    settings = get_settings()
+    app_url = settings.database_url
+    if app_url == settings.blocking_database_url:
+        return  # one driver: every tool that connects loads it, and says so if it is missing
+    url = make_url(app_url)
+    try:
+        url.get_dialect().import_dbapi()
+    except ModuleNotFoundError as error:
+        backend, _, driver = url.drivername.partition("+")
+        twin = make_url(settings.blocking_database_url).drivername.partition("+")[2]
+        why = f" (the service's asyncio engine connects through it; the db tasks use {twin})"
+        default = DEFAULT_DRIVERS.get(backend, ("", ""))[1]
+        instead = (
+            f", or write DATABASE_URL without `+{driver}` to use {default}, which the project"
+            " installs"
+            if default and driver != default
+            else ""
+        )
+        raise DatabaseUrlError(missing_driver_line(str(error.name), why, instead)) from None
+
+
 def check_driver_installed(url: URL) -> None:
     """Raise a CommandError naming the package to install unless ``url``'s driver imports."""
     from sqlalchemy.exc import NoSuchModuleError

@@ -103,10 +103,10 @@ DRIVER_PACKAGES = {
 }
 
 
-def missing_driver_line(module: str) -> str:
+def missing_driver_line(module: str, why: str = "", instead: str = "") -> str:
     """Say that the driver module DATABASE_URL needs is not installed, and what installs it."""
     package = DRIVER_PACKAGES.get(module, module)
     return (
-        f"the database driver {module!r} named by DATABASE_URL is not installed;"
-        f" install it with `python -m pip install {package}`"
+        f"the database driver {module!r} named by DATABASE_URL is not installed{why};"
+        f" install it with `python -m pip install {package}`{instead}"
     )

@@ -7,6 +7,8 @@ from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
+from alembic.util import CommandError
+
 from alembic_steward._wiring import active_steward
 from alembic_steward.runtime._config import database_url
 
@@ -108,9 +110,18 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
         run_migrations(shared_connection)
         return
     from alembic_steward.runtime._config import app_settings
-    from alembic_steward.runtime._connecting import check_driver_installed, parsed_url
+    from alembic_steward.runtime._connecting import (
+        check_app_driver_installed,
+        check_driver_installed,
+        parsed_url,
+    )
+    from alembic_steward.urls import DatabaseUrlError
 
     url = parsed_url(database_url())
+    try:
+        check_app_driver_installed()
+    except DatabaseUrlError as error:
+        raise CommandError(str(error)) from None
     check_driver_installed(url)
     if app_settings().use_async:
         from alembic_steward.runtime._connecting import check_sqlite_file_opens
