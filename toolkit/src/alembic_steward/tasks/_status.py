@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
 from alembic_steward.tasks._user_errors import TRACEBACK_VARIABLE, error_line, exit_on_user_error
 
 if TYPE_CHECKING:
@@ -21,6 +20,8 @@ if TYPE_CHECKING:
 @exit_on_user_error
 def status(c: Context, json: bool = False) -> None:
     """Show every revision as applied or pending, the heads, and model drift, in one screen."""
+    # Here, not at module level: `inv --list` must not pay for importing Alembic.
+    from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
     from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
 
     if not json:
