@@ -149,3 +149,17 @@ def test_an_asyncio_driver_not_installed_stops_tasks_and_start_up_in_one_line(
     assert f"pip install {driver}" in start.stderr.strip().splitlines()[-1]
     raw = users_service.run("alembic", "upgrade", "head", env=env)
     assert raw.stdout.startswith("FAILED: ") and "Traceback" not in raw.stderr
+
+
+def test_a_blocking_driver_named_for_an_asyncio_service_is_refused_in_one_line(
+    users_service: Project, database: ServerDatabase
+) -> None:
+    if database.kind == "postgresql":
+        pytest.skip("psycopg serves the asyncio engine too")
+    env = {"DATABASE_URL": database.url}  # sqlite:// (pysqlite) or mysql+pymysql://
+    if database.kind == "sqlite":
+        env["DATABASE_URL"] = database.url.replace("sqlite://", "sqlite+pysqlite://")
+    error = users_service.inv("db.status", code=1, env=env).stderr
+    assert "a blocking driver" in error and "the service's engine is asyncio" in error
+    start = users_service.run("python", "-c", "import app; app.start_service()", env=env)
+    assert start.returncode == 1 and "a blocking driver" in start.stderr.splitlines()[-1]

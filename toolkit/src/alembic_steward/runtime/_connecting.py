@@ -52,10 +52,10 @@ def parsed_url(url: str) -> URL:
 
 
 def check_app_driver_installed() -> None:
-    """Raise DatabaseUrlError unless the driver the app's own engine connects with imports.
+    """Raise DatabaseUrlError unless an asyncio service's own driver is asyncio and imports.
 
     The tasks and the start-up guard connect through the blocking twin of an asyncio driver
-    (psycopg for asyncpg), so without this an asyncio driver that is not installed passes them
+    (psycopg for asyncpg), so without this a URL the service's engine cannot use passes them
     all and fails the service on its first query.
     """
     from sqlalchemy.engine import make_url
@@ -65,24 +65,24 @@ def check_app_driver_installed() -> None:
     from alembic_steward.urls import DEFAULT_DRIVERS, DatabaseUrlError
 
     settings = get_settings()
-    app_url = settings.database_url
-    if app_url == settings.blocking_database_url:
-        return  # one driver: every tool that connects loads it, and says so if it is missing
-    url = make_url(app_url)
-    try:
-        url.get_dialect().import_dbapi()
-    except ModuleNotFoundError as error:
-        backend, _, driver = url.drivername.partition("+")
-        twin = make_url(settings.blocking_database_url).drivername.partition("+")[2]
-        why = f" (the service's asyncio engine connects through it; the db tasks use {twin})"
-        default = DEFAULT_DRIVERS.get(backend, ("", ""))[1]
-        instead = (
-            f", or write DATABASE_URL without `+{driver}` to use {default}, which the project"
-            " installs"
-            if default and driver != default
-            else ""
+    if not settings.use_async:
+        return  # the tools connect with the app's own driver, and say so if it is missing
+    url = make_url(settings.database_url)
+    backend, _, driver = url.drivername.partition("+")
+    default = DEFAULT_DRIVERS.get(backend, ("", ""))[1]
+    instead = f"write DATABASE_URL without `+{driver}` to use {default}, which the project installs"
+    dialect = url.get_dialect().get_async_dialect_cls(url)
+    if not dialect.is_async:
+        raise DatabaseUrlError(
+            f"DATABASE_URL names {driver}, a blocking driver, but the service's engine is"
+            f" asyncio; {instead}"
         )
-        raise DatabaseUrlError(missing_driver_line(str(error.name), why, instead)) from None
+    try:
+        dialect.import_dbapi()
+    except ModuleNotFoundError as error:
+        why = " (the service's asyncio engine connects through it)"
+        alternative = f", or {instead}" if default and driver != default else ""
+        raise DatabaseUrlError(missing_driver_line(str(error.name), why, alternative)) from None
 
 
 def check_driver_installed(url: URL) -> None:
