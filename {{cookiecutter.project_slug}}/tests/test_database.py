@@ -3,12 +3,17 @@
 from __future__ import annotations
 {% if cookiecutter.use_async %}
 import asyncio
-{% endif %}
+
+import pytest
+{%- endif %}
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic_steward.testing import session_rolled_back_after
+from alembic_steward.testing import {% if cookiecutter.use_async %}async_session_rolled_back_after, {% endif %}session_rolled_back_after
 from alembic_steward.urls import with_driver
 from sqlalchemy import Connection, make_url, text
+{%- if cookiecutter.use_async %}
+from sqlalchemy.ext.asyncio import AsyncSession
+{%- endif %}
 from sqlalchemy.orm import Session
 
 from app.database import create_app_engine
@@ -57,3 +62,33 @@ def test_what_a_session_commits_is_rolled_back_after_the_test(
         assert session.execute(count).scalar_one() == 1
     with session_rolled_back_after(migrated_connection) as session:
         assert session.execute(count).scalar_one() == 0
+{%- if cookiecutter.use_async %}
+
+
+# The app's own code is async: async_db_session is db_session through its asyncio driver.
+@pytest.mark.asyncio
+async def test_async_db_session_sees_a_database_migrated_to_head(
+    async_db_session: AsyncSession,
+) -> None:
+    heads = ScriptDirectory.from_config(steward.alembic_config()).get_heads()
+
+    def current_heads(session: Session) -> tuple[str, ...]:
+        return MigrationContext.configure(session.connection()).get_current_heads()
+
+    assert set(await async_db_session.run_sync(current_heads)) == set(heads)
+
+
+@pytest.mark.asyncio
+async def test_what_an_async_session_commits_is_rolled_back_after_the_test(
+    migrated_connection: Connection,
+) -> None:
+    url = migrated_connection.engine.url.render_as_string(hide_password=False)
+    probe = text("INSERT INTO alembic_version (version_num) VALUES ('rollback_probe')")
+    count = text("SELECT COUNT(*) FROM alembic_version WHERE version_num = 'rollback_probe'")
+    async with async_session_rolled_back_after(url) as session:
+        await session.execute(probe)
+        await session.commit()
+        assert (await session.execute(count)).scalar_one() == 1
+    async with async_session_rolled_back_after(url) as session:
+        assert (await session.execute(count)).scalar_one() == 0
+{%- endif %}

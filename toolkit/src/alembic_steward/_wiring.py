@@ -152,6 +152,18 @@ class Steward:
 
         return build_alembic_config(autogenerate=autogenerate, quiet=quiet)
 
+    async def upgrade_async(self, revision: str = "head") -> None:
+        """Migrate to ``revision`` from an async app's start-up, its event loop running on.
+
+        The same run as ``command.upgrade(self.alembic_config(), revision)``, which blocks the
+        loop until it ends, in a worker thread instead.
+        """
+        import asyncio
+
+        from alembic import command
+
+        await asyncio.to_thread(command.upgrade, self.alembic_config(), revision)
+
     def read_setting(self, name: str, default: str) -> Setting:
         """Read ``name`` from the environment, then the project's `.env`, else ``default``."""
         from alembic_steward.settings import read_setting
@@ -205,6 +217,10 @@ def get_settings() -> Settings:
 
 
 def get_blocking_engine() -> Engine:
+    from alembic_steward.runtime._connecting import check_app_driver_installed
+
+    # The tasks connect through a blocking twin of an asyncio driver; the service will not.
+    check_app_driver_installed()
     return active_steward().get_engine()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from alembic_steward.urls import hide_password, lasting_database_url, parse_url, with_driver
 
 __all__ = [
+    "EnvFileError",
     "Setting",
     "Settings",
     "project_root_of",
@@ -21,6 +22,10 @@ __all__ = [
     "read_settings",
     "running_from_checkout",
 ]
+
+
+class EnvFileError(ValueError):
+    """The project's `.env` cannot be read; the message names the file and the fix."""
 
 
 def running_from_checkout(package_parent: Path) -> bool:
@@ -100,10 +105,24 @@ def read_env_file(project_root: Path) -> dict[str, str | None]:
     from dotenv import dotenv_values
 
     env_file = project_root / ".env"
-    # Only the project's own .env: searching parent folders would let a stray file elsewhere
-    # on the machine silently point the service at another database. interpolate=False: a
-    # `$` in a password is a character, not the start of a `${VARIABLE}`.
-    return dotenv_values(env_file, interpolate=False) if env_file.is_file() else {}
+    if not env_file.is_file():
+        return {}
+    try:
+        # Only the project's own .env: searching parent folders would let a stray file elsewhere
+        # on the machine silently point the service at another database. interpolate=False: a
+        # `$` in a password is a character, not the start of a `${VARIABLE}`.
+        return dotenv_values(env_file, interpolate=False)
+    except UnicodeDecodeError as error:
+        # Only the offset: the bytes around it may be the password.
+        raise EnvFileError(
+            f"{env_file} is not UTF-8 text (byte {error.start + 1} is not valid UTF-8);"
+            " save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise EnvFileError(
+            f"cannot read {env_file} ({error.strerror}); make it readable, or remove it and set"
+            " the variables in the environment"
+        ) from None
 
 
 def read_setting(project_root: Path, name: str, default: str) -> Setting:
@@ -116,7 +135,8 @@ def read_settings(project_root: Path, *, default_database_url: str, use_async: b
 
     ``default_database_url`` applies when neither the environment nor `.env` names one (an
     empty string: none, and using it is refused with advice). Relative SQLite paths are
-    anchored at ``project_root``. Raises nothing; a bad URL is refused when it is used.
+    anchored at ``project_root``. Raises EnvFileError only for a `.env` it cannot read; a bad
+    URL is refused when it is used.
     """
     env_file_values = read_env_file(project_root)
     database = lookup("DATABASE_URL", default_database_url, env_file_values)

@@ -27,6 +27,7 @@ class StatusExit(enum.IntEnum):
     HALF_APPLIED = 7
     EDITED_REVISION = 8
     DATABASE_DIFFERS = 9
+    CANNOT_MIGRATE = 11
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -42,7 +43,7 @@ STATUS_ADVICE = {
 }
 NOT_COMPARED = DriftSides(database=None, models=None)
 # States that block every migration command; `problem` says which, and the way out.
-BLOCKED_STATES = (StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
+BLOCKED_STATES = (StatusExit.CANNOT_MIGRATE, StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,13 @@ class MigrationStatus:
     problem: str | None = None
     # With drift: the database and the models each against the database's revision rebuilt.
     sides: DriftSides = NOT_COMPARED
+    # No migration can run here (a SQLite file in a read-only folder): before any advice.
+    cannot_migrate: bool = False
 
     @property
     def exit_code(self) -> StatusExit:
+        if self.cannot_migrate:
+            return StatusExit.CANNOT_MIGRATE
         if self.half_applied_after is not None:
             return StatusExit.HALF_APPLIED
         if self.unknown:
@@ -133,13 +138,16 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
+    from alembic_steward.runtime._lock import migration_lock_problem
     from alembic_steward.runtime._revision_checksums import (
         edited_revisions,
         unverifiable_revisions,
     )
 
     state = read_database_state(script, connection)
-    problem = blocking_problem(state, script)
+    # What a migration run would stop on first: it cannot take the lock.
+    lock_problem = migration_lock_problem(connection)
+    problem = lock_problem or blocking_problem(state, script)
     # Revisions this checkout lacks cannot be walked: nothing below them is known to be applied.
     applied = applied_revisions(script, [] if state.unknown else state.current)
     revisions = [
@@ -171,4 +179,11 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         edited=edited,
         unverifiable=unverifiable_revisions(connection, edited),
         sides=sides or NOT_COMPARED,
+        cannot_migrate=lock_problem is not None,
     )
+
+
+def unread_status_json(exit_code: int, problem: str) -> dict[str, Any]:
+    """The JSON of a status that could not be read: every key, unknown (null) but these two."""
+    unread = MigrationStatus(current=[], heads=[], revisions=[], drift=None)
+    return dict.fromkeys(unread.as_json()) | {"problem": problem, "exit_code": exit_code}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 from argparse import Namespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.config import Config
 
 from alembic_steward._wiring import active_steward
+
+if TYPE_CHECKING:
+    from alembic_steward.settings import Settings
 
 
 class ProjectConfig(Config):
@@ -54,14 +57,26 @@ def build_alembic_config(*, autogenerate: bool = False, quiet: bool = False) -> 
     )
 
 
+def app_settings() -> Settings:
+    """The app's settings for env.py; a `.env` that cannot be read ends in Alembic's FAILED line."""
+    from alembic.util import CommandError
+
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.settings import EnvFileError
+
+    try:
+        return get_settings()
+    except EnvFileError as error:
+        raise CommandError(str(error)) from None
+
+
 def database_url() -> str:
     """The app's DATABASE_URL for env.py; one that cannot work ends in Alembic's FAILED line."""
     from alembic.util import CommandError
 
-    from alembic_steward._wiring import get_settings
     from alembic_steward.urls import DatabaseUrlError
 
     try:
-        return get_settings().database_url
+        return app_settings().database_url
     except DatabaseUrlError as error:
         raise CommandError(str(error)) from None

@@ -3,8 +3,9 @@
     python -m app.migrations upgrade [REV]   # default: head
     python -m app.migrations current
 
-Errors a user can cause (bad URL, unreachable server, unknown revision) end in one line on
-stderr and exit code 1; the password in DATABASE_URL is never shown.
+Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
+full disk) end in one line on stderr and exit code 1; the password in DATABASE_URL is never
+shown.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
+    from alembic_steward.settings import EnvFileError
 
     try:
         config = build_alembic_config()
@@ -53,10 +55,30 @@ def main(argv: list[str] | None = None) -> int:
                 command.upgrade(config, arguments.revision)
             else:
                 command.current(config)
-    except (CommandError, SQLAlchemyError, ImportError) as error:
-        print(f"error: {arguments.command} failed: {safe_reason(error)}", file=sys.stderr)
+    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
+        print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
         return 1
     return 0
+
+
+def failure_line(error: BaseException) -> str:
+    """What went wrong, the state a failed migration left, and what to do; never raises."""
+    from alembic_steward.settings import EnvFileError
+
+    if isinstance(error, EnvFileError):
+        return str(error)
+    line = safe_reason(error)
+    try:
+        from alembic_steward.runtime._migration_frames import migration_frame, state_after
+
+        frame = migration_frame(error)
+        if frame is not None:
+            line = f"migration {frame.revision} failed: {line}; {state_after(frame)}"
+    except Exception:  # noqa: BLE001, S110 - the reason alone is still the right line
+        pass
+    if is_disk_full(error):
+        line += "; free space on the disk that holds it and run this again"
+    return line
 
 
 def safe_reason(error: BaseException) -> str:
@@ -65,4 +87,15 @@ def safe_reason(error: BaseException) -> str:
 
     if isinstance(error, ModuleNotFoundError):
         return f"the module {error.name!r} is not installed; install it into this environment"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
     return error_reason(error)
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Tell a full disk, as the OS or SQLite (SQLITE_FULL) reports it."""
+    import errno
+
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return "database or disk is full" in str(getattr(error, "orig", ""))

@@ -57,9 +57,14 @@ def error_reason(error: BaseException) -> str:
     """``first_line`` with the password of DATABASE_URL removed; never raises."""
     try:
         from alembic_steward._wiring import get_settings
+        from alembic_steward.settings import EnvFileError
         from alembic_steward.urls import redact_password
 
-        return redact_password(first_line(error), get_settings().database.value)
+        try:
+            url = get_settings().database.value
+        except EnvFileError:
+            return first_line(error)  # no setting was read, so no message can hold the password
+        return redact_password(first_line(error), url)
     except Exception:  # noqa: BLE001 - the text may hold the password we failed to remove
         return f"{type(error).__name__} (its message is not shown: it could hold the password)"
 
@@ -80,3 +85,28 @@ def sign_in_refusal(error: BaseException) -> SignInRefusal | None:
         return SignInRefusal.DATABASE_MISSING if unknown else SignInRefusal.NO_ACCESS
     text = first_line(error)
     return next((kind for pattern, kind in POSTGRESQL_REFUSALS if pattern.search(text)), None)
+
+
+# The module a DB-API driver imports, and the package that installs it.
+DRIVER_PACKAGES = {
+    "MySQLdb": "mysqlclient",
+    "pymysql": "PyMySQL",
+    "aiomysql": "aiomysql",
+    "asyncmy": "asyncmy",
+    "mysql": "mysql-connector-python",
+    "mariadb": "mariadb",
+    "psycopg": "psycopg[binary]",
+    "psycopg2": "psycopg2-binary",
+    "asyncpg": "asyncpg",
+    "pg8000": "pg8000",
+    "aiosqlite": "aiosqlite",
+}
+
+
+def missing_driver_line(module: str, why: str = "", instead: str = "") -> str:
+    """Say that the driver module DATABASE_URL needs is not installed, and what installs it."""
+    package = DRIVER_PACKAGES.get(module, module)
+    return (
+        f"the database driver {module!r} named by DATABASE_URL is not installed{why};"
+        f" install it with `python -m pip install {package}`{instead}"
+    )

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
+
+from alembic.util import CommandError
 
 from alembic_steward._wiring import active_steward
 from alembic_steward.runtime._config import database_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
-    from sqlalchemy import Connection
+    from sqlalchemy import URL, Connection
 
 __all__ = ["context_options", "database_url", "migration_run", "run_online"]
 
@@ -98,49 +100,100 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
 
     Tests and in-process callers may pass a connection as ``config.attributes["connection"]``
     (Alembic's "sharing a connection" recipe); otherwise the app's settings give the URL and
-    whether its engine is asyncio (then run as Alembic's `async` template does).
+    whether its engine is asyncio (then run as Alembic's `async` template does, in a thread of
+    its own when the caller's thread already runs an event loop, as an async app's lifespan
+    does). A URL, driver or server a user got wrong ends in a CommandError (Alembic's one
+    `FAILED:` line).
     """
     shared_connection = config.attributes.get("connection")
     if shared_connection is not None:
         run_migrations(shared_connection)
         return
-    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._config import app_settings
+    from alembic_steward.runtime._connecting import (
+        check_app_driver_installed,
+        check_driver_installed,
+        parsed_url,
+    )
+    from alembic_steward.urls import DatabaseUrlError
 
-    if get_settings().use_async:
-        import asyncio
-
+    url = parsed_url(database_url())
+    try:
+        check_app_driver_installed()
+    except DatabaseUrlError as error:
+        raise CommandError(str(error)) from None
+    check_driver_installed(url)
+    if app_settings().use_async:
+        from alembic_steward.runtime._connecting import check_sqlite_file_opens
         from alembic_steward.runtime._interruptions import reported_interruption
+
+        if url.get_backend_name() == "sqlite":
+            check_sqlite_file_opens(url)
 
         # A signal raises in the event loop, outside the migration: report it there too.
         with reported_interruption(config):
-            asyncio.run(run_async(run_migrations))
+            run_in_event_loop(lambda: run_async(run_migrations, url))
         return
     from sqlalchemy import create_engine, pool
 
+    from alembic_steward.runtime._connecting import connected
     from alembic_steward.runtime._lock import lock_holder_name
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
-    url = database_url()
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
     make_sqlite_ddl_transactional(engine)
     try:
-        with engine.connect() as connection:
+        with connected(engine) as connection:
             run_migrations(connection)
     finally:
         engine.dispose()
 
 
-async def run_async(run_migrations: Callable[[Connection], None]) -> None:
+def run_in_event_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """``asyncio.run(main())``, in a worker thread when this thread already runs a loop.
+
+    asyncio.run refuses to start inside a running loop; the worker has none, and the caller
+    waits for it, as it would for a blocking migration (`await steward.upgrade_async()` is the
+    form that keeps the caller's loop serving meanwhile).
+    """
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop_running = False
+    else:
+        loop_running = True
+    if not loop_running:
+        asyncio.run(main())
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="migrations") as worker:
+        worker.submit(lambda: asyncio.run(main())).result()
+
+
+async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> None:
     """Run migrations on a connection of an asyncio engine (Alembic's async pattern)."""
     from sqlalchemy import pool
+    from sqlalchemy.exc import DBAPIError
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    from alembic_steward.runtime._connecting import unreachable
     from alembic_steward.runtime._lock import lock_holder_name
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
-    url = database_url()
     engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
     make_sqlite_ddl_transactional(engine.sync_engine)
-    async with engine.connect() as connection:
-        await connection.run_sync(run_migrations)
-    await engine.dispose()
+    try:
+        connection = engine.connect()
+        try:
+            await connection.start()
+        except DBAPIError as error:
+            raise unreachable(error, url) from None
+        try:
+            await connection.run_sync(run_migrations)
+        finally:
+            await connection.close()
+    finally:
+        await engine.dispose()

@@ -198,34 +198,105 @@ def mysql_lock_holder(locking: Connection, name: str) -> str:
     return f"MySQL connection id {holder.id}, user {holder.user!r}, client {holder.host}"
 
 
-@contextmanager
-def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[None]:
+def sqlite_file(connection: Connection) -> Path | None:
+    """The file of ``connection``'s SQLite database, or None for a private (in-memory) one."""
     database = connection.engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def cannot_migrate_line(lock_path: Path, reason: str) -> str:
+    """Say that no migration can run on this SQLite file, why, and what to do."""
+    return (
+        f"migrations cannot run on this SQLite database: its migration lock file {lock_path}"
+        f" cannot be created or opened for writing ({reason}), nor can SQLite write its"
+        f" journal beside it; make {lock_path.parent} writable, or move the database to a"
+        " writable folder"
+    )
+
+
+def migration_lock_problem(connection: Connection) -> str | None:
+    """Why a migration run on ``connection``'s database could not take its lock, or None.
+
+    `inv db.status` asks before advising anything; a run asks as it takes the lock, so both
+    say the same. Only a SQLite file can fail this way, and it is checked without creating
+    anything.
+    """
+    database = sqlite_file(connection) if connection.dialect.name == "sqlite" else None
+    if database is None:
+        return None
+    lock_path = Path(f"{database}-migration-lock")
+    if lock_path.exists():
+        try:
+            os.close(os.open(lock_path, os.O_RDWR))
+        except OSError as error:
+            return cannot_migrate_line(lock_path, error.strerror or "not writable")
+    # SQLite creates its rollback journal in this folder for every write, so even with a
+    # writable lock file a migration could not commit there.
+    if not os.access(lock_path.parent, os.W_OK | os.X_OK):
+        return cannot_migrate_line(lock_path, "its folder is not writable")
+    return None
+
+
+def current_revision_line(connection: Connection) -> str:
+    """Where the database stands, read from it: `the database is at REV`."""
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        current = MigrationContext.configure(connection).get_current_heads()
+    except Exception:  # noqa: BLE001 - the refusal above is the line; its state is a bonus
+        return "nothing was changed"
+    where = f"at {', '.join(current)}" if current else "at base (no migration applied)"
+    return f"nothing was changed: the database is {where}"
+
+
+@contextmanager
+def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    database = sqlite_file(connection)
+    if database is None:
         # A private database has no other process to race with.
         yield
         return
     lock_path = Path(f"{database}-migration-lock")
+    problem = migration_lock_problem(connection)
+    lock_file = None
+    if problem is None:
+        try:
+            lock_file = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            problem = cannot_migrate_line(lock_path, error.strerror or "not writable")
+    if lock_file is None:
+        raise CommandError(f"{problem}; {current_revision_line(connection)}")
     try:
-        lock_file = lock_path.open("a+")
-    except OSError as error:
-        raise CommandError(
-            f"cannot open the migration lock file {lock_path} ({error.strerror}); check that"
-            " the SQLite database's folder exists and is writable"
-        ) from None
-    with lock_file:
-        lock_file.seek(0)
         deadline = time.monotonic() + timeout
-        while not try_lock_file(lock_file.fileno()):
+        while not try_lock_file(lock_file):
             if time.monotonic() >= deadline:
-                lock_file.seek(0)
-                raise timed_out(f"process {lock_file.read().strip() or '?'}", timeout)
+                raise timed_out(f"process {holder_note(lock_file) or '?'}", timeout)
             time.sleep(POLL_INTERVAL_SECONDS)
-        lock_file.seek(0)
-        lock_file.truncate()
-        lock_file.write(f"pid {os.getpid()} on this machine")
-        lock_file.flush()
+        write_holder_note(lock_file)
         try:
             yield
         finally:
-            unlock_file(lock_file.fileno())
+            unlock_file(lock_file)
+    finally:
+        os.close(lock_file)
+
+
+def holder_note(lock_file: int) -> str:
+    """Read who holds the lock, as its holder wrote it."""
+    os.lseek(lock_file, 0, os.SEEK_SET)
+    return os.read(lock_file, 200).decode(errors="replace").strip()
+
+
+def write_holder_note(lock_file: int) -> None:
+    """Say in the lock file who holds it, for a run that waits; the lock holds without it."""
+    try:
+        os.ftruncate(lock_file, 0)
+        os.lseek(lock_file, 0, os.SEEK_SET)
+        os.write(lock_file, f"pid {os.getpid()} on this machine".encode())
+    except OSError:
+        pass  # a full disk: the migration itself will say so
+    finally:
+        # Windows locks and unlocks the byte at the file position: keep it at the start.
+        os.lseek(lock_file, 0, os.SEEK_SET)

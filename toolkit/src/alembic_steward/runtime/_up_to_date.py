@@ -32,7 +32,16 @@ DatabaseNotUpToDate.__module__ = "alembic_steward"
 
 
 def ensure_up_to_date(database_url: str | None = None) -> None:
-    """Raise DatabaseNotUpToDate, in one line naming the fix, unless the database is at head."""
+    """Raise DatabaseNotUpToDate, in one line naming the fix, unless the database is at head.
+
+    Without ``database_url`` it checks the database the app's settings name, and first that
+    the app's own driver is installed (DatabaseUrlError otherwise): this check reads through
+    a blocking driver, while an asyncio service would fail on its first query.
+    """
+    if database_url is None:
+        from alembic_steward.runtime._connecting import check_app_driver_installed
+
+        check_app_driver_installed()
     current = set(database_revisions(database_url))
     heads = heads_from_files(active_steward().versions_dir)
     if heads is not None and len(heads) <= 1 and current == heads:

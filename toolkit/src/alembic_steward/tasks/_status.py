@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from json import dumps
 from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._user_errors import exit_on_user_error
+from alembic_steward.tasks._user_errors import TRACEBACK_VARIABLE, error_line, exit_on_user_error
 
 if TYPE_CHECKING:
     from alembic_steward.inspection._drift_sides import DriftSides
@@ -18,6 +20,34 @@ if TYPE_CHECKING:
 @exit_on_user_error
 def status(c: Context, json: bool = False) -> None:
     """Show every revision as applied or pending, the heads, and model drift, in one screen."""
+    # Here, not at module level: `inv --list` must not pay for importing Alembic.
+    from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
+    from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
+
+    if not json:
+        report_status(print_table)
+        return
+    try:
+        # Inside the JSON guard: the wiring's own refusal would end the task without a document.
+        with refusing_duplicate_revision_ids():
+            report_status(print_json)
+    except Exit as stop:
+        if stop.message:  # states print their document; a failure has only its line
+            print_failure_json(stop.code, stop.message)
+        raise
+    except (Exception, KeyboardInterrupt, Terminated) as error:
+        if os.environ.get(TRACEBACK_VARIABLE):
+            raise
+        if isinstance(error, Exception):
+            code, line = 1, error_line(error)
+        else:
+            code, line = exit_code_and_line(error)
+        print_failure_json(code, line)
+        raise Exit(line, code=code) from None
+
+
+def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
+    """Read the status, print it with ``print_state`` and exit with its code."""
     from alembic.script import ScriptDirectory
     from sqlalchemy.exc import DBAPIError
 
@@ -44,16 +74,21 @@ def status(c: Context, json: bool = False) -> None:
             f"error: cannot reach the database at {where} ({reason}); check `inv db.url`",
             code=StatusExit.UNREACHABLE,
         ) from None
-    if json:
-        print_json(state.as_json())
-    else:
-        print_table(state)
+    print_state(state)
     if state.exit_code:
         raise Exit(code=state.exit_code)
 
 
-def print_json(document: dict) -> None:
-    print(dumps(document, indent=2))
+def print_json(state: MigrationStatus) -> None:
+    print(dumps(state.as_json(), indent=2))
+
+
+def print_failure_json(code: int, line: str) -> None:
+    """Print the document of a status that could not be read: its code and its problem."""
+    from alembic_steward.inspection._status_report import unread_status_json
+
+    problem = " ".join(part.removeprefix("error: ") for part in line.splitlines())
+    print(dumps(unread_status_json(code, problem), indent=2))
 
 
 def print_table(state: MigrationStatus) -> None:

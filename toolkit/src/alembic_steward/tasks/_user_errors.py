@@ -34,20 +34,6 @@ ALEMBIC_ERROR_HINTS = {
     "Can't locate revision": "; list the revisions with `inv db.history`",
     "No such revision": "; list the revisions with `inv db.history`",
 }
-# The module a DB-API driver imports, and the package that installs it.
-DRIVER_PACKAGES = {
-    "MySQLdb": "mysqlclient",
-    "pymysql": "PyMySQL",
-    "aiomysql": "aiomysql",
-    "asyncmy": "asyncmy",
-    "mysql": "mysql-connector-python",
-    "mariadb": "mariadb",
-    "psycopg": "psycopg[binary]",
-    "psycopg2": "psycopg2-binary",
-    "asyncpg": "asyncpg",
-    "pg8000": "pg8000",
-    "aiosqlite": "aiosqlite",
-}
 # How Alembic says a revision is not in versions/: a typo in -r, or the database's own revision.
 MISSING_REVISION = "Can't locate revision identified by "
 
@@ -80,17 +66,23 @@ def describe_user_error(error: BaseException) -> str | None:
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
     from alembic_steward._wiring import get_settings
-    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._connecting import DatabaseUnreachable
+    from alembic_steward.runtime._driver_errors import error_reason, missing_driver_line
     from alembic_steward.runtime._protection import EmptyProtectedList
     from alembic_steward.runtime._server_databases import target_url
+    from alembic_steward.settings import EnvFileError
     from alembic_steward.tasks._connection_refusals import refusal_line
     from alembic_steward.tasks._failed_migration import describe_failed_migration
     from alembic_steward.urls import DatabaseUrlError, hide_password
 
+    if isinstance(error, DatabaseUnreachable):
+        # The tasks say which refusal it was, with the fix for each.
+        refused = refusal_line(error.driver_error, target_url())
+        return refused or str(error)
     failed_migration = describe_failed_migration(error)
     if failed_migration is not None:
         return failed_migration
-    if isinstance(error, (DatabaseUrlError, EmptyProtectedList)):
+    if isinstance(error, (DatabaseUrlError, EmptyProtectedList, EnvFileError)):
         return str(error)
     if isinstance(error, (CommandError, RevisionError)):
         text = str(error)
@@ -106,11 +98,7 @@ def describe_user_error(error: BaseException) -> str | None:
             " check it with `inv db.url`"
         )
     if isinstance(error, ModuleNotFoundError) and raised_in(error, "import_dbapi"):
-        package = DRIVER_PACKAGES.get(str(error.name), error.name)
-        return (
-            f"the database driver {error.name!r} named by DATABASE_URL is not installed;"
-            f" install it with `python -m pip install {package}`"
-        )
+        return missing_driver_line(str(error.name))
     if isinstance(error, (ArgumentError, NoSuchModuleError)):
         # SQLAlchemy appends a multi-line list of valid forms; the first line says what is wrong.
         reason = str(error).splitlines()[0]
@@ -161,9 +149,14 @@ def raised_in(error: BaseException, function_name: str) -> bool:
 def without_password(text: str) -> str:
     """Remove the database password from ``text`` wherever a driver may have echoed it."""
     from alembic_steward._wiring import get_settings
+    from alembic_steward.settings import EnvFileError
     from alembic_steward.urls import redact_password
 
-    return redact_password(text, get_settings().database.value)
+    try:
+        url = get_settings().database.value
+    except EnvFileError:
+        return text  # no setting was read, so no message can hold the password
+    return redact_password(text, url)
 
 
 def error_line(error: BaseException) -> str:

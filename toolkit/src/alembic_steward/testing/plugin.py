@@ -8,10 +8,10 @@ on SQLite it is a temporary file. Either way the named database itself is never 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from alembic.config import Config
@@ -30,9 +30,18 @@ from alembic_steward.runtime._revision_ids import (
     DuplicateRevisionId,
     refusing_duplicate_revision_ids,
 )
+from alembic_steward.testing._async_session import async_session_rolled_back_after
 from alembic_steward.testing._plain_upgrade import PlainUpgrade, running_upgrade
 from alembic_steward.testing._stairway import StairwayWalk, walk_stairway
 from alembic_steward.urls import DatabaseUrlError, with_driver
+
+try:
+    import pytest_asyncio
+except ImportError:  # async_db_session then says how to get it
+    pytest_asyncio = None
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 # Failure reports never show a database password.
 pytest_plugins = ["alembic_steward.testing._password_redaction"]
@@ -174,6 +183,29 @@ def db_session(migrated_connection: Connection) -> Iterator[Session]:
     """A session on the migrated database; whatever the test writes is rolled back after it."""
     with session_rolled_back_after(migrated_connection) as session:
         yield session
+
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture
+    async def async_db_session(plain_upgrade: PlainUpgrade) -> AsyncIterator[AsyncSession]:
+        """An AsyncSession on the migrated database, through the app's asyncio driver;
+        whatever the test writes is rolled back after it (mark the test `pytest.mark.asyncio`).
+        """
+        plain_upgrade.wait()
+        async with async_session_rolled_back_after(plain_upgrade.url) as session:
+            yield session
+
+else:
+
+    @pytest.fixture
+    def async_db_session() -> NoReturn:
+        """Needs pytest-asyncio, which alembic-steward's `testing` extra installs."""
+        pytest.fail(
+            "async_db_session needs pytest-asyncio; install it (`python -m pip install"
+            " pytest-asyncio`, or alembic-steward's `testing` extra)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="module")

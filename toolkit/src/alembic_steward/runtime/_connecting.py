@@ -1,0 +1,149 @@
+"""Open a migration run's own connection, where a user's mistake ends in one line.
+
+env.py runs inside Alembic's CLI, which prints one `FAILED: ...` line for a CommandError and a
+traceback for anything else; so what a user can get wrong on the way to a connection (a port
+that is not a number, a driver not installed, a server that does not answer) is raised as a
+CommandError here, never showing the password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from alembic.util import CommandError
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Connection, Engine
+    from sqlalchemy.exc import DBAPIError
+
+
+class DatabaseUnreachable(CommandError):
+    """The run's connection could not be opened; ``driver_error`` is what the driver said."""
+
+    def __init__(self, message: str, driver_error: DBAPIError) -> None:
+        super().__init__(message)
+        self.driver_error = driver_error
+
+
+def fix_url_advice() -> str:
+    """Where to fix DATABASE_URL: `inv db.url` shows it in a checkout; a wheel has no inv."""
+    from alembic_steward._wiring import running_from_checkout
+
+    shown = " (`inv db.url` shows where it is set)" if running_from_checkout() else ""
+    return f"fix DATABASE_URL{shown}"
+
+
+def parsed_url(url: str) -> URL:
+    """Parse ``url`` as the engine will; a port that is not a number is a CommandError."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url)
+    except ValueError as error:  # SQLAlchemy's parser lets int() fail on the port
+        authority = url.partition("://")[2].split("/", 1)[0]
+        # Without an @ the text after the host's `:` may be what was meant as a password.
+        port = f" {str(error).rpartition(': ')[2]}" if "@" in authority else ""
+        raise CommandError(
+            f"DATABASE_URL is not a usable SQLAlchemy URL (its port{port} is not a number);"
+            f" {fix_url_advice()}"
+        ) from None
+
+
+def check_app_driver_installed() -> None:
+    """Raise DatabaseUrlError unless an asyncio service's own driver is asyncio and imports.
+
+    The tasks and the start-up guard connect through the blocking twin of an asyncio driver
+    (psycopg for asyncpg), so without this a URL the service's engine cannot use passes them
+    all and fails the service on its first query.
+    """
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._driver_errors import missing_driver_line
+    from alembic_steward.urls import DEFAULT_DRIVERS, DatabaseUrlError
+
+    settings = get_settings()
+    if not settings.use_async:
+        return  # the tools connect with the app's own driver, and say so if it is missing
+    url = make_url(settings.database_url)
+    backend, _, driver = url.drivername.partition("+")
+    default = DEFAULT_DRIVERS.get(backend, ("", ""))[1]
+    instead = f"write DATABASE_URL without `+{driver}` to use {default}, which the project installs"
+    dialect = url.get_dialect().get_async_dialect_cls(url)
+    if not dialect.is_async:
+        raise DatabaseUrlError(
+            f"DATABASE_URL names {driver}, a blocking driver, but the service's engine is"
+            f" asyncio; {instead}"
+        )
+    try:
+        dialect.import_dbapi()
+    except ModuleNotFoundError as error:
+        why = " (the service's asyncio engine connects through it)"
+        alternative = f", or {instead}" if default and driver != default else ""
+        raise DatabaseUrlError(missing_driver_line(str(error.name), why, alternative)) from None
+
+
+def check_driver_installed(url: URL) -> None:
+    """Raise a CommandError naming the package to install unless ``url``'s driver imports."""
+    from sqlalchemy.exc import NoSuchModuleError
+
+    try:
+        url.get_dialect().import_dbapi()
+    except ModuleNotFoundError as error:
+        from alembic_steward.runtime._driver_errors import missing_driver_line
+
+        raise CommandError(missing_driver_line(str(error.name))) from None
+    except NoSuchModuleError as error:
+        reason = str(error).splitlines()[0]
+        raise CommandError(
+            f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); {fix_url_advice()}"
+        ) from None
+
+
+def unreachable(error: DBAPIError, url: URL) -> DatabaseUnreachable:
+    """The one line for a connection that could not be opened, and what to check."""
+    from alembic_steward.runtime._driver_errors import error_reason, sign_in_refusal
+
+    where = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite":
+        advice = f"check that the file's folder exists and is readable, or {fix_url_advice()}"
+    elif sign_in_refusal(error) is not None:
+        advice = f"the server answered but refused the user or database; {fix_url_advice()}"
+    else:
+        advice = f"check that the server is running and reachable, or {fix_url_advice()}"
+    return DatabaseUnreachable(
+        f"cannot reach the database at {where} ({error_reason(error)}); {advice};"
+        " nothing was migrated",
+        error,
+    )
+
+
+@contextmanager
+def connected(engine: Engine) -> Iterator[Connection]:
+    """Connect ``engine``; a connection the server refuses or never answers is a CommandError."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        connection = engine.connect()
+    except DBAPIError as error:
+        raise unreachable(error, engine.url) from None
+    with connection:
+        yield connection
+
+
+def check_sqlite_file_opens(url: URL) -> None:
+    """Open a SQLite file with the blocking driver: a CommandError if it cannot be opened.
+
+    aiosqlite reports such a file from a worker thread that outlives asyncio.run, which then
+    prints a traceback after the one line; the blocking driver says the same thing first.
+    """
+    from sqlalchemy import create_engine, pool
+
+    engine = create_engine(url.set(drivername="sqlite"), poolclass=pool.NullPool)
+    try:
+        with connected(engine):
+            pass
+    finally:
+        engine.dispose()
