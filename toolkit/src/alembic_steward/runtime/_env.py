@@ -28,10 +28,12 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._revision_ids import check_revision_id
 
     def review_revision_directives(migration_context, revision, directives) -> None:
-        """Refuse a path-like revision id, correct autogenerate's findings, skip an empty one."""
+        """Refuse an id no command can name, correct autogenerate's findings, skip empty ones."""
         # Reached by `alembic revision --autogenerate --rev-id ...` too, before a file is written.
+        history = migration_context.script
+        existing = {script.revision for script in history.walk_revisions()} if history else set()
         for script in directives:
-            check_revision_id(script.rev_id)
+            check_revision_id(script.rev_id, existing)
             _autogenerate_review.review_operations(script, migration_context.dialect)
         skip_empty_autogenerate(config, directives)
 

@@ -72,7 +72,10 @@ def history(c: Context, rev_range: str | None = None, verbose: bool = False) -> 
     from alembic import command
 
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    if rev_range is not None:
+        check_revision_argument(rev_range, ranges=True)
     command.history(build_alembic_config(), rev_range=rev_range, verbose=verbose)
 
 
@@ -83,7 +86,9 @@ def show(c: Context, revision: str = "head") -> None:
     from alembic import command
 
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    check_revision_argument(revision)
     command.show(build_alembic_config(), revision)
 
 
@@ -164,7 +169,9 @@ def plan(c: Context, revision: str = "head") -> None:
     from alembic_steward.inspection._database_state import require_movable_state
     from alembic_steward.inspection._migration_plan import plan_migration
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    check_revision_argument(revision)
     config = build_alembic_config()
     script = ScriptDirectory.from_config(config)
     with get_blocking_engine().connect() as connection:
