@@ -91,6 +91,26 @@ def test_a_new_revision_id_alembic_would_read_as_something_else_writes_nothing(
         assert revision_files(project) == before
 
 
+@pytest.mark.parametrize("keyword", ["head", "base"])
+def test_a_revision_file_with_a_keyword_id_is_named_by_every_command(
+    project: Project, keyword: str
+) -> None:
+    # What raw `alembic revision --rev-id base` writes: without --autogenerate, no env.py runs.
+    written = project.run("alembic", "revision", "-m", "stray", "--rev-id", keyword)
+    assert written.returncode == 0, written.stderr
+    (path,) = revision_files(project)
+    for command in (
+        ["inv", "db.status"],
+        ["inv", "db.upgrade"],
+        ["inv", "db.history"],
+        ["alembic", "upgrade", "head"],
+    ):
+        completed = project.run(*command)
+        assert completed.returncode != 0, command
+        line = error_line(completed.stderr + completed.stdout)
+        assert path.name in line and repr(keyword) in line and "another id" in line
+
+
 NOT_A_REVISION = {
     "trailing statement": "-1; DROP",
     "trailing text": "+1junk",

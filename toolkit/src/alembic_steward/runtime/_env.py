@@ -26,6 +26,10 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     """
     from alembic_steward.runtime import _autogenerate_review, _bookkeeping, _environment_record
     from alembic_steward.runtime._revision_ids import check_revision_id
+    from alembic_steward.runtime._revision_loading import load_revisions_from_source
+
+    # Raw `alembic` builds its own config; offline, revisions load once env.py asked for these.
+    load_revisions_from_source()
 
     def review_revision_directives(migration_context, revision, directives) -> None:
         """Refuse an id no command can name, correct autogenerate's findings, skip empty ones."""
@@ -102,6 +106,10 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
     (Alembic's "sharing a connection" recipe); otherwise the app's settings give the URL and
     whether its engine is asyncio (then run as Alembic's `async` template does).
     """
+    from alembic_steward.runtime._revision_loading import load_revisions_from_source
+
+    # Raw `alembic` builds its own config: its run loads the revisions after this call.
+    load_revisions_from_source()
     shared_connection = config.attributes.get("connection")
     if shared_connection is not None:
         run_migrations(shared_connection)

@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 from alembic.util import CommandError
 
@@ -83,6 +84,27 @@ def check_revision_argument(
     accepted += "; or a range FROM:TO of those" if ranges else ""
     raise RevisionArgumentError(
         f"{option} {value!r} is not a revision: give {accepted}; nothing was run"
+    )
+
+
+def check_loaded_revision_id(module: ModuleType, path: Path) -> None:
+    """Refuse a revision file whose id is a keyword, before it confuses every walk of the history.
+
+    `alembic revision --rev-id base` (without --autogenerate, so without env.py's hook) can
+    still write one; Alembic would then fail every command with a bare assertion.
+    """
+    revision_id = getattr(module, "revision", None)
+    if not isinstance(revision_id, str) or revision_id.lower() not in KEYWORDS:
+        return
+    from alembic.util import rev_id
+
+    from alembic_steward._wiring import shown_path
+
+    raise CommandError(
+        f"revision file {shown_path(path)} declares the id {revision_id!r}, a word Alembic"
+        f" reads as a keyword ({', '.join(KEYWORDS)}), so no command can name it; give it"
+        f' another id (e.g. `revision = "{rev_id()}"`) and make the revision that follows it'
+        " name that id as its down_revision; nothing was run"
     )
 
 
