@@ -129,6 +129,7 @@ TASKS_TAKING_R = [
     ["db.show"],
     ["db.history"],
     ["db.lint"],
+    ["db.accept-edit"],
 ]
 
 

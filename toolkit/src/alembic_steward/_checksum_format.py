@@ -29,9 +29,31 @@ def code_checksum(source: str) -> str:
     Comments, docstrings and formatting do not count. Raises SyntaxError if it does not parse.
     """
     # Type comments stay comments: ast.parse leaves them out unless given type_comments=True.
-    canonical = json.dumps(canonical_form(ast.parse(source)), separators=(",", ":"))
+    return checksum_of_text(canonical_text(ast.parse(source)))
+
+
+def canonical_text(tree: ast.AST) -> str:
+    """The serialisation the current format hashes: JSON of `canonical_form`, ASCII only."""
+    return json.dumps(canonical_form(tree), separators=(",", ":"))
+
+
+def checksum_of_text(canonical: str) -> str:
     digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()
     return FORMAT_TAG + digest[: CHECKSUM_LENGTH - len(FORMAT_TAG)]
+
+
+def code_without_downgrade(source: str) -> str:
+    """The current format's serialisation of ``source`` without its top-level `downgrade()`.
+
+    Equal for two texts of a revision that differ only in what its downgrade does.
+    """
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if not defines(node, "downgrade")]
+    return canonical_text(tree)
+
+
+def defines(node: ast.stmt, name: str) -> bool:
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
 
 
 def is_first_format(checksum: str) -> bool:

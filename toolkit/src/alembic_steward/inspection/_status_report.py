@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic_steward.inspection._drift import ModelDrift, read_model_drift
 from alembic_steward.inspection._drift_sides import DriftSides, compare_drift_sides
+from alembic_steward.inspection._edits import EditedRevision, edits_advice
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -34,11 +35,6 @@ STATUS_ADVICE = {
     StatusExit.UP_TO_DATE: "up to date",
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
     StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
-    StatusExit.EDITED_REVISION: (
-        "applied revisions were edited since they ran here (listed above); the database keeps"
-        " the old text: restore the files (see `git log -p` on them) and make the change in a"
-        " new revision"
-    ),
 }
 NOT_COMPARED = DriftSides(database=None, models=None)
 # States that block every migration command; `problem` says which, and the way out.
@@ -66,6 +62,8 @@ class MigrationStatus:
     half_applied_after: str | None = None
     # Applied revisions whose file changed since it ran (runtime/_revision_checksums.py).
     edited: list[str] = field(default_factory=list)
+    # The same, each with whether only its downgrade() changed (inspection/_edits.py).
+    edits: list[EditedRevision] = field(default_factory=list)
     # Of those, the ones whose checksum an older format recorded, which this Python cannot
     # recheck: reported all the same, with the way to accept them.
     unverifiable: list[str] = field(default_factory=list)
@@ -99,6 +97,8 @@ class MigrationStatus:
             return self.problem or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS:
             return self.sides.database_advice
+        if self.exit_code == StatusExit.EDITED_REVISION:
+            return edits_advice(self.edits)
         if self.exit_code == StatusExit.DRIFT and self.drift is not None:
             # The same advice as `inv db.check`: a change autogenerate cannot write is no
             # reason to run `inv db.revision`, which would write nothing.
@@ -114,6 +114,7 @@ class MigrationStatus:
             "unknown_revisions": self.unknown,
             "half_applied_after": self.half_applied_after,
             "edited_revisions": self.edited,
+            "downgrade_only_edits": [edit.revision for edit in self.edits if edit.downgrade_only],
             "unverifiable_revisions": self.unverifiable,
             "database_differences": self.sides.database,
             "model_differences": None if self.sides.models is None else self.sides.models.lines,
@@ -133,6 +134,7 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
+    from alembic_steward.inspection._edits import describe_edits
     from alembic_steward.runtime._revision_checksums import (
         edited_revisions,
         unverifiable_revisions,
@@ -169,6 +171,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         half_applied_after=state.half_applied_after,
         problem=problem,
         edited=edited,
+        edits=describe_edits(connection, script, edited),
         unverifiable=unverifiable_revisions(connection, edited),
         sides=sides or NOT_COMPARED,
     )

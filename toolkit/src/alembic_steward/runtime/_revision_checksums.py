@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 CHECKSUM_TABLE = "alembic_revision_checksums"
 ACCEPT_TASK = "inv db.accept-checksums"
+# The one way to accept a deliberate edit of an applied revision (tasks/_checksums.py).
+ACCEPT_EDIT_TASK = "inv db.accept-edit"
 
 
 def checksum_table() -> Table:
@@ -119,6 +121,20 @@ def restamp_first_format(
             connection.execute(table.update().where(row).values(sha256=file_checksum(path)))
             rewritten.append(revision)
     return rewritten
+
+
+def accept_edits(connection: Connection, script: ScriptDirectory, revisions: list[str]) -> None:
+    """Record the files of ``revisions`` as what ran here, checksums in the current format.
+
+    Each must be recorded and edited (`edited_revisions`); the caller checks that first.
+    """
+    table = checksum_table()
+    recorded = recorded_checksums(connection, script)
+    for revision in revisions:
+        checksum, path = recorded[revision]
+        # Guarded by the old value, so a concurrent acceptance of the same row is harmless.
+        row = (table.c.revision == revision) & (table.c.sha256 == checksum)
+        connection.execute(table.update().where(row).values(sha256=file_checksum(path)))
 
 
 def unverifiable_line(revisions: list[str]) -> str:

@@ -67,7 +67,9 @@ def print_table(state: MigrationStatus) -> None:
     print(f"current: {', '.join(state.current) or 'none'}")
     print(f"heads:   {', '.join(state.heads) or 'none'}")
     if state.edited:
-        print(f"edited:  {', '.join(state.edited)} (changed since applied to this database)")
+        from alembic_steward.inspection._edits import edited_summary
+
+        print(f"edited:  {edited_summary(state.edits)}: changed since applied to this database")
     if state.unverifiable:
         from alembic_steward.runtime._revision_checksums import unverifiable_line
 
