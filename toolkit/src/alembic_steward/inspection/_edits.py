@@ -141,9 +141,14 @@ def edits_advice(edits: list[EditedRevision]) -> str:
     )
 
 
-def edited_summary(edits: list[EditedRevision]) -> str:
+def edited_summary(edits: list[EditedRevision], repointed: set[str]) -> str:
     """The `edited:` line of `db.status`: each revision, and what is known of its edit."""
-    return ", ".join(
-        f"{edit.revision} (only its downgrade())" if edit.downgrade_only else edit.revision
-        for edit in edits
-    )
+
+    def described(edit: EditedRevision) -> str:
+        if edit.revision in repointed:
+            return f"{edit.revision} (re-pointed)"
+        if edit.downgrade_only:
+            return f"{edit.revision} (only its downgrade())"
+        return edit.revision
+
+    return ", ".join(described(edit) for edit in edits)

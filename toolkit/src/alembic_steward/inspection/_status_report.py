@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._repointed_revisions import RepointedRevision
+
 
 class StatusExit(enum.IntEnum):
     """Exit codes of `inv db.status`, one per state, so CI can tell them apart."""
@@ -28,6 +30,7 @@ class StatusExit(enum.IntEnum):
     HALF_APPLIED = 7
     EDITED_REVISION = 8
     DATABASE_DIFFERS = 9
+    REPOINTED_REVISION = 11
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -38,7 +41,11 @@ STATUS_ADVICE = {
 }
 NOT_COMPARED = DriftSides(database=None, models=None)
 # States that block every migration command; `problem` says which, and the way out.
-BLOCKED_STATES = (StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
+BLOCKED_STATES = (
+    StatusExit.UNKNOWN_REVISION,
+    StatusExit.HALF_APPLIED,
+    StatusExit.REPOINTED_REVISION,
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class RevisionState:
     message: str
     applied: bool
     is_head: bool
+    # Counted as applied (below the database's revision) but never run here: see `repointed`.
+    never_ran: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class MigrationStatus:
     edited: list[str] = field(default_factory=list)
     # The same, each with whether only its downgrade() changed (inspection/_edits.py).
     edits: list[EditedRevision] = field(default_factory=list)
+    # Applied revisions re-pointed onto revisions that never ran here (a rebase).
+    repointed: list[RepointedRevision] = field(default_factory=list)
     # Of those, the ones whose checksum an older format recorded, which this Python cannot
     # recheck: reported all the same, with the way to accept them.
     unverifiable: list[str] = field(default_factory=list)
@@ -78,6 +89,8 @@ class MigrationStatus:
             return StatusExit.HALF_APPLIED
         if self.unknown:
             return StatusExit.UNKNOWN_REVISION
+        if self.repointed:
+            return StatusExit.REPOINTED_REVISION
         if len(self.heads) > 1:
             return StatusExit.SEVERAL_HEADS
         if set(self.current) != set(self.heads):
@@ -116,6 +129,7 @@ class MigrationStatus:
             "edited_revisions": self.edited,
             "downgrade_only_edits": [edit.revision for edit in self.edits if edit.downgrade_only],
             "unverifiable_revisions": self.unverifiable,
+            "repointed_revisions": [vars(item) for item in self.repointed],
             "database_differences": self.sides.database,
             "model_differences": None if self.sides.models is None else self.sides.models.lines,
             "comparison_skipped": self.sides.skipped,
@@ -144,18 +158,21 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     problem = blocking_problem(state, script)
     # Revisions this checkout lacks cannot be walked: nothing below them is known to be applied.
     applied = applied_revisions(script, [] if state.unknown else state.current)
+    never_ran = {revision for item in state.repointed for revision in item.never_ran}
     revisions = [
         RevisionState(
             revision=rev.revision,
             message=(rev.doc or "").strip(),
-            applied=rev.revision in applied,
+            applied=rev.revision in applied - never_ran,
             is_head=rev.is_head,
+            never_ran=rev.revision in never_ran,
         )
         for rev in script.walk_revisions()
     ]
     checkable = problem is None and state.at_head
     drift = read_model_drift(connection) if checkable else None
-    edited = edited_revisions(connection, script) if problem is None else []
+    # Re-pointed revisions are edited too (their down_revision): listed, under the rebase.
+    edited = edited_revisions(connection, script) if problem is None or state.repointed else []
     # Only drift pays for a scratch database: it decides which side the drift is on.
     sides = (
         compare_drift_sides(connection, state.current)
@@ -172,6 +189,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         problem=problem,
         edited=edited,
         edits=describe_edits(connection, script, edited),
+        repointed=state.repointed,
         unverifiable=unverifiable_revisions(connection, edited),
         sides=sides or NOT_COMPARED,
     )

@@ -80,6 +80,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._interruptions import interruptible_run
     from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
+    from alembic_steward.runtime._repointed_revisions import refuse_repointed_history
     from alembic_steward.runtime._version_callbacks import version_callbacks
 
     with ExitStack() as run:
@@ -90,6 +91,8 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once.
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
+        # A revision re-pointed onto revisions that never ran here would hide them for ever.
+        refuse_repointed_history(connection, context.script)
         # Foreign-key checks on SQLite, revision checksums, and where DDL cannot be rolled back
         # a mark that blocks the next run if this one stops half-way.
         yield context_options(

@@ -92,16 +92,26 @@ def recorded_checksums(
     connection: Connection, script: ScriptDirectory
 ) -> dict[str, tuple[str, str]]:
     """Map each revision with a recorded checksum and a file in ``script`` to (checksum, path)."""
+    recorded = recorded_values(connection)
+    if not recorded:
+        return {}
+    files = {revision.revision: revision.path for revision in script.walk_revisions()}
+    return {
+        revision: (checksum, files[revision])
+        for revision, checksum in recorded.items()
+        if revision in files
+    }
+
+
+def recorded_values(connection: Connection) -> dict[str, str]:
+    """Map every revision the table has a row for to its checksum; empty without the table."""
     from sqlalchemy import inspect, select
 
     if not inspect(connection).has_table(CHECKSUM_TABLE):
         return {}
     table = checksum_table()
-    files = {revision.revision: revision.path for revision in script.walk_revisions()}
     rows = connection.execute(select(table.c.revision, table.c.sha256))
-    return {
-        revision: (checksum, files[revision]) for revision, checksum in rows if revision in files
-    }
+    return {revision: checksum for revision, checksum in rows}
 
 
 def restamp_first_format(

@@ -59,7 +59,7 @@ def print_json(document: dict) -> None:
 def print_table(state: MigrationStatus) -> None:
     """Print the revisions newest first, then current, heads, drift and the verdict."""
     for revision in state.revisions:
-        mark = "applied" if revision.applied else "pending"
+        mark = "not run" if revision.never_ran else "applied" if revision.applied else "pending"
         head = " (head)" if revision.is_head else ""
         print(f"  [{mark}]  {revision.revision}{head}  {revision.message}")
     if not state.revisions:
@@ -69,7 +69,8 @@ def print_table(state: MigrationStatus) -> None:
     if state.edited:
         from alembic_steward.inspection._edits import edited_summary
 
-        print(f"edited:  {edited_summary(state.edits)}: changed since applied to this database")
+        summary = edited_summary(state.edits, {item.revision for item in state.repointed})
+        print(f"edited:  {summary}: changed since applied to this database")
     if state.unverifiable:
         from alembic_steward.runtime._revision_checksums import unverifiable_line
 
