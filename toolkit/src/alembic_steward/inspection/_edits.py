@@ -22,7 +22,7 @@ from alembic_steward._checksum_format import (
     first_format_checksum,
     is_first_format,
 )
-from alembic_steward.runtime._revision_checksums import ACCEPT_EDIT_TASK
+from alembic_steward.runtime._revision_checksums import ACCEPT_EDIT_TASK, recorded_checksums
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -44,17 +44,12 @@ def describe_edits(
     connection: Connection, script: ScriptDirectory, edited: list[str]
 ) -> list[EditedRevision]:
     """Describe each of the ``edited`` revisions: was only its downgrade() changed?"""
-    from alembic_steward.runtime._revision_checksums import recorded_checksums
-
-    if not edited:
-        return []
-    recorded = recorded_checksums(connection, script)
-    return [
-        EditedRevision(
-            revision, only_downgrade_changed(Path(recorded[revision][1]), recorded[revision][0])
-        )
-        for revision in edited
-    ]
+    recorded = recorded_checksums(connection, script) if edited else {}
+    edits = []
+    for revision in edited:
+        checksum, path = recorded[revision]
+        edits.append(EditedRevision(revision, only_downgrade_changed(Path(path), checksum)))
+    return edits
 
 
 def only_downgrade_changed(path: Path, checksum: str) -> bool:

@@ -52,10 +52,9 @@ BLOCKED_STATES = (
 class RevisionState:
     revision: str
     message: str
+    # False for a revision below the database's that never ran here (see `never_ran`).
     applied: bool
     is_head: bool
-    # Counted as applied (below the database's revision) but never run here: see `repointed`.
-    never_ran: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,11 @@ class MigrationStatus:
     problem: str | None = None
     # With drift: the database and the models each against the database's revision rebuilt.
     sides: DriftSides = NOT_COMPARED
+
+    @property
+    def never_ran(self) -> set[str]:
+        """Revisions the version table counts as applied that never ran here (a rebase)."""
+        return {revision for item in self.repointed for revision in item.never_ran}
 
     @property
     def exit_code(self) -> StatusExit:
@@ -165,7 +169,6 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             message=(rev.doc or "").strip(),
             applied=rev.revision in applied - never_ran,
             is_head=rev.is_head,
-            never_ran=rev.revision in never_ran,
         )
         for rev in script.walk_revisions()
     ]

@@ -81,12 +81,14 @@ def repointed_revisions(
 
 
 def in_history(script: ScriptDirectory, revision: str) -> bool:
+    """Whether a file declares exactly ``revision`` (not merely an id it is a prefix of)."""
     from alembic.script.revision import RevisionError
 
     try:
-        return script.revision_map.get_revision(revision) is not None
+        found = script.revision_map.get_revision(revision)
     except RevisionError:
         return False
+    return found is not None and found.revision == revision
 
 
 def parents_of(script: ScriptDirectory, revision: str) -> tuple[str, ...]:

@@ -58,8 +58,10 @@ def print_json(document: dict) -> None:
 
 def print_table(state: MigrationStatus) -> None:
     """Print the revisions newest first, then current, heads, drift and the verdict."""
+    never_ran = state.never_ran
     for revision in state.revisions:
-        mark = "not run" if revision.never_ran else "applied" if revision.applied else "pending"
+        applied = "applied" if revision.applied else "pending"
+        mark = "not run" if revision.revision in never_ran else applied
         head = " (head)" if revision.is_head else ""
         print(f"  [{mark}]  {revision.revision}{head}  {revision.message}")
     if not state.revisions:
