@@ -29,9 +29,67 @@ def code_checksum(source: str) -> str:
     Comments, docstrings and formatting do not count. Raises SyntaxError if it does not parse.
     """
     # Type comments stay comments: ast.parse leaves them out unless given type_comments=True.
-    canonical = json.dumps(canonical_form(ast.parse(source)), separators=(",", ":"))
+    return checksum_of_text(canonical_text(ast.parse(source)))
+
+
+def canonical_text(tree: ast.AST) -> str:
+    """The serialisation the current format hashes: JSON of `canonical_form`, ASCII only."""
+    return json.dumps(canonical_form(tree), separators=(",", ":"))
+
+
+def checksum_of_text(canonical: str) -> str:
     digest = hashlib.sha256(canonical.encode("ascii")).hexdigest()
     return FORMAT_TAG + digest[: CHECKSUM_LENGTH - len(FORMAT_TAG)]
+
+
+def checksums_with_parent(source: str, parents: list[str | None]) -> dict[str | None, str]:
+    """Map each of ``parents`` to the checksum ``source`` has with that as its down_revision.
+
+    How a checksum recorded before a revision was re-pointed is recognised: one of these is
+    it. Empty when the file assigns no plain `down_revision`. Raises SyntaxError like
+    `code_checksum`.
+    """
+    tree = ast.parse(source)
+    # A value no revision id can be, serialised once; each parent's is put in its place.
+    placeholder = ast.Constant("\0down_revision\0")
+    assignments = [node for node in tree.body if assigns(node, "down_revision")]
+    if len(assignments) != 1:
+        return {}
+    assignments[0].value = placeholder
+    canonical = canonical_text(tree)
+    marker = json.dumps(canonical_form(placeholder), separators=(",", ":"))
+    return {
+        parent: checksum_of_text(
+            canonical.replace(
+                marker, json.dumps(canonical_form(ast.Constant(parent)), separators=(",", ":"))
+            )
+        )
+        for parent in parents
+    }
+
+
+def code_without_downgrade(source: str) -> str:
+    """The current format's serialisation of ``source`` without its top-level `downgrade()`.
+
+    Equal for two texts of a revision that differ only in what its downgrade does.
+    """
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if not defines(node, "downgrade")]
+    return canonical_text(tree)
+
+
+def assigns(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, ast.Assign):
+        return any(isinstance(target, ast.Name) and target.id == name for target in node.targets)
+    return (
+        isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and (node.target.id == name and node.value is not None)
+    )
+
+
+def defines(node: ast.stmt, name: str) -> bool:
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
 
 
 def is_first_format(checksum: str) -> bool:

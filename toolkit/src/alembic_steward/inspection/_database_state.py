@@ -7,12 +7,14 @@ reported the same way, in one line that names a way out that works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
+
+    from alembic_steward.runtime._repointed_revisions import RepointedRevision
 
 MERGE_ADVICE = 'run `inv db.merge -m "Merge heads"` to join them into one'
 
@@ -27,6 +29,8 @@ class DatabaseState:
     unknown: list[str]
     # The revision a MySQL/MariaDB run stopped after, when it left its in-progress mark.
     half_applied_after: str | None
+    # Applied revisions re-pointed since they ran, onto revisions that never ran here.
+    repointed: list[RepointedRevision] = field(default_factory=list)
 
     @property
     def several_heads(self) -> bool:
@@ -56,6 +60,8 @@ def read_database_state(script: ScriptDirectory, connection: Connection) -> Data
     """Read the database's revisions and in-progress mark against the history in ``script``."""
     from alembic.runtime.migration import MigrationContext
 
+    from alembic_steward.runtime._repointed_revisions import repointed_revisions
+
     current = list(MigrationContext.configure(connection).get_current_heads())
     known = {revision.revision for revision in script.walk_revisions()}
     return DatabaseState(
@@ -63,6 +69,7 @@ def read_database_state(script: ScriptDirectory, connection: Connection) -> Data
         heads=list(script.get_heads()),
         unknown=[revision for revision in current if revision not in known],
         half_applied_after=half_applied_mark(connection),
+        repointed=repointed_revisions(connection, script, current),
     )
 
 
@@ -91,6 +98,10 @@ def blocking_problem(state: DatabaseState, script: ScriptDirectory) -> str | Non
         return half_applied_message(state.half_applied_after, script)
     if state.unknown:
         return unknown_revision_message(state.unknown)
+    if state.repointed:
+        from alembic_steward.runtime._repointed_revisions import repointed_message
+
+        return repointed_message(state.repointed, state.current)
     if state.several_heads:
         return several_heads_message(state.heads)
     return None

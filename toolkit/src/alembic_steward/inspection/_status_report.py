@@ -8,10 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from alembic_steward.inspection._drift import ModelDrift, read_model_drift
 from alembic_steward.inspection._drift_sides import DriftSides, compare_drift_sides
+from alembic_steward.inspection._edits import EditedRevision, edits_advice
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
+
+    from alembic_steward.runtime._repointed_revisions import RepointedRevision
 
 
 class StatusExit(enum.IntEnum):
@@ -28,6 +31,7 @@ class StatusExit(enum.IntEnum):
     EDITED_REVISION = 8
     DATABASE_DIFFERS = 9
     CANNOT_MIGRATE = 11
+    REPOINTED_REVISION = 12
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -35,21 +39,22 @@ STATUS_ADVICE = {
     StatusExit.UP_TO_DATE: "up to date",
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
     StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
-    StatusExit.EDITED_REVISION: (
-        "applied revisions were edited since they ran here (listed above); the database keeps"
-        " the old text: restore the files (see `git log -p` on them) and make the change in a"
-        " new revision"
-    ),
 }
 NOT_COMPARED = DriftSides(database=None, models=None)
 # States that block every migration command; `problem` says which, and the way out.
-BLOCKED_STATES = (StatusExit.CANNOT_MIGRATE, StatusExit.UNKNOWN_REVISION, StatusExit.HALF_APPLIED)
+BLOCKED_STATES = (
+    StatusExit.CANNOT_MIGRATE,
+    StatusExit.UNKNOWN_REVISION,
+    StatusExit.HALF_APPLIED,
+    StatusExit.REPOINTED_REVISION,
+)
 
 
 @dataclass(frozen=True)
 class RevisionState:
     revision: str
     message: str
+    # False for a revision below the database's that never ran here (see `never_ran`).
     applied: bool
     is_head: bool
 
@@ -67,6 +72,10 @@ class MigrationStatus:
     half_applied_after: str | None = None
     # Applied revisions whose file changed since it ran (runtime/_revision_checksums.py).
     edited: list[str] = field(default_factory=list)
+    # The same, each with whether only its downgrade() changed (inspection/_edits.py).
+    edits: list[EditedRevision] = field(default_factory=list)
+    # Applied revisions re-pointed onto revisions that never ran here (a rebase).
+    repointed: list[RepointedRevision] = field(default_factory=list)
     # Of those, the ones whose checksum an older format recorded, which this Python cannot
     # recheck: reported all the same, with the way to accept them.
     unverifiable: list[str] = field(default_factory=list)
@@ -78,6 +87,11 @@ class MigrationStatus:
     cannot_migrate: bool = False
 
     @property
+    def never_ran(self) -> set[str]:
+        """Revisions the version table counts as applied that never ran here (a rebase)."""
+        return {revision for item in self.repointed for revision in item.never_ran}
+
+    @property
     def exit_code(self) -> StatusExit:
         if self.cannot_migrate:
             return StatusExit.CANNOT_MIGRATE
@@ -85,6 +99,8 @@ class MigrationStatus:
             return StatusExit.HALF_APPLIED
         if self.unknown:
             return StatusExit.UNKNOWN_REVISION
+        if self.repointed:
+            return StatusExit.REPOINTED_REVISION
         if len(self.heads) > 1:
             return StatusExit.SEVERAL_HEADS
         if set(self.current) != set(self.heads):
@@ -104,6 +120,8 @@ class MigrationStatus:
             return self.problem or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS:
             return self.sides.database_advice
+        if self.exit_code == StatusExit.EDITED_REVISION:
+            return edits_advice(self.edits)
         if self.exit_code == StatusExit.DRIFT and self.drift is not None:
             # The same advice as `inv db.check`: a change autogenerate cannot write is no
             # reason to run `inv db.revision`, which would write nothing.
@@ -119,7 +137,9 @@ class MigrationStatus:
             "unknown_revisions": self.unknown,
             "half_applied_after": self.half_applied_after,
             "edited_revisions": self.edited,
+            "downgrade_only_edits": [edit.revision for edit in self.edits if edit.downgrade_only],
             "unverifiable_revisions": self.unverifiable,
+            "repointed_revisions": [vars(item) for item in self.repointed],
             "database_differences": self.sides.database,
             "model_differences": None if self.sides.models is None else self.sides.models.lines,
             "comparison_skipped": self.sides.skipped,
@@ -138,6 +158,7 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
+    from alembic_steward.inspection._edits import describe_edits
     from alembic_steward.runtime._lock import migration_lock_problem
     from alembic_steward.runtime._revision_checksums import (
         edited_revisions,
@@ -150,18 +171,20 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     problem = lock_problem or blocking_problem(state, script)
     # Revisions this checkout lacks cannot be walked: nothing below them is known to be applied.
     applied = applied_revisions(script, [] if state.unknown else state.current)
+    never_ran = {revision for item in state.repointed for revision in item.never_ran}
     revisions = [
         RevisionState(
             revision=rev.revision,
             message=(rev.doc or "").strip(),
-            applied=rev.revision in applied,
+            applied=rev.revision in applied - never_ran,
             is_head=rev.is_head,
         )
         for rev in script.walk_revisions()
     ]
     checkable = problem is None and state.at_head
     drift = read_model_drift(connection) if checkable else None
-    edited = edited_revisions(connection, script) if problem is None else []
+    # Re-pointed revisions are edited too (their down_revision): listed, under the rebase.
+    edited = edited_revisions(connection, script) if problem is None or state.repointed else []
     # Only drift pays for a scratch database: it decides which side the drift is on.
     sides = (
         compare_drift_sides(connection, state.current)
@@ -177,6 +200,8 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         half_applied_after=state.half_applied_after,
         problem=problem,
         edited=edited,
+        edits=describe_edits(connection, script, edited),
+        repointed=state.repointed,
         unverifiable=unverifiable_revisions(connection, edited),
         sides=sides or NOT_COMPARED,
         cannot_migrate=lock_problem is not None,

@@ -37,7 +37,10 @@ class Selection:
 def lint(c: Context, all: bool = False, rev_range: str | None = None) -> None:
     """Check revisions for operations that lock, rewrite or lose data (default: unapplied)."""
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    if rev_range is not None:
+        check_revision_argument(rev_range, ranges=True)
     config = build_alembic_config(quiet=True)
     script = load_revisions(config)
     if rev_range:

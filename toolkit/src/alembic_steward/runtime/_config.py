@@ -42,6 +42,10 @@ def build_alembic_config(*, autogenerate: bool = False, quiet: bool = False) -> 
     at this package's own folder, which holds env.py and every revision. ``quiet`` silences
     Alembic's own status lines, for callers that report in their own words.
     """
+    from alembic_steward.runtime._revision_loading import load_revisions_from_source
+
+    # Never a stale .pyc: every entry point that runs revisions gets its config here.
+    load_revisions_from_source()
     # cmd_opts mirrors the CLI's parsed arguments, so env.py can read them the same way
     # whether it was started by `alembic ...` or by `inv db.*`.
     cmd_opts = Namespace(autogenerate=autogenerate, quiet=quiet, x=None)

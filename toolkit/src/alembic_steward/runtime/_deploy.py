@@ -40,10 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
+    from alembic_steward.runtime._revision_ids import (
+        check_revision_argument,
+        refusing_duplicate_revision_ids,
+    )
     from alembic_steward.settings import EnvFileError
 
     try:
+        if arguments.command == "upgrade":
+            check_revision_argument(arguments.revision, option="REV", listed_by="")
         config = build_alembic_config()
         if config.config_file_name is None:
             # An installed wheel has no alembic.ini to set up logging: say what runs, as the

@@ -28,12 +28,18 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     """
     from alembic_steward.runtime import _autogenerate_review, _bookkeeping, _environment_record
     from alembic_steward.runtime._revision_ids import check_revision_id
+    from alembic_steward.runtime._revision_loading import load_revisions_from_source
+
+    # Raw `alembic` builds its own config; offline, revisions load once env.py asked for these.
+    load_revisions_from_source()
 
     def review_revision_directives(migration_context, revision, directives) -> None:
-        """Refuse a path-like revision id, correct autogenerate's findings, skip an empty one."""
+        """Refuse an id no command can name, correct autogenerate's findings, skip empty ones."""
         # Reached by `alembic revision --autogenerate --rev-id ...` too, before a file is written.
+        history = migration_context.script
+        existing = {script.revision for script in history.walk_revisions()} if history else set()
         for script in directives:
-            check_revision_id(script.rev_id)
+            check_revision_id(script.rev_id, existing)
             _autogenerate_review.review_operations(script, migration_context.dialect)
         skip_empty_autogenerate(config, directives)
 
@@ -76,6 +82,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._interruptions import interruptible_run
     from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
+    from alembic_steward.runtime._repointed_revisions import refuse_repointed_history
     from alembic_steward.runtime._version_callbacks import version_callbacks
 
     with ExitStack() as run:
@@ -86,6 +93,8 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once.
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
+        # A revision re-pointed onto revisions that never ran here would hide them for ever.
+        refuse_repointed_history(connection, context.script)
         # Foreign-key checks on SQLite, revision checksums, and where DDL cannot be rolled back
         # a mark that blocks the next run if this one stops half-way.
         yield context_options(
@@ -105,6 +114,10 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
     does). A URL, driver or server a user got wrong ends in a CommandError (Alembic's one
     `FAILED:` line).
     """
+    from alembic_steward.runtime._revision_loading import load_revisions_from_source
+
+    # Raw `alembic` builds its own config: its run loads the revisions after this call.
+    load_revisions_from_source()
     shared_connection = config.attributes.get("connection")
     if shared_connection is not None:
         run_migrations(shared_connection)

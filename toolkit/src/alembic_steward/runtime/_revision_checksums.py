@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 CHECKSUM_TABLE = "alembic_revision_checksums"
 ACCEPT_TASK = "inv db.accept-checksums"
+# The one way to accept a deliberate edit of an applied revision (tasks/_checksums.py).
+ACCEPT_EDIT_TASK = "inv db.accept-edit"
 
 
 def checksum_table() -> Table:
@@ -90,16 +92,26 @@ def recorded_checksums(
     connection: Connection, script: ScriptDirectory
 ) -> dict[str, tuple[str, str]]:
     """Map each revision with a recorded checksum and a file in ``script`` to (checksum, path)."""
+    recorded = recorded_values(connection)
+    if not recorded:
+        return {}
+    files = {revision.revision: revision.path for revision in script.walk_revisions()}
+    return {
+        revision: (checksum, files[revision])
+        for revision, checksum in recorded.items()
+        if revision in files
+    }
+
+
+def recorded_values(connection: Connection) -> dict[str, str]:
+    """Map every revision the table has a row for to its checksum; empty without the table."""
     from sqlalchemy import inspect, select
 
     if not inspect(connection).has_table(CHECKSUM_TABLE):
         return {}
     table = checksum_table()
-    files = {revision.revision: revision.path for revision in script.walk_revisions()}
     rows = connection.execute(select(table.c.revision, table.c.sha256))
-    return {
-        revision: (checksum, files[revision]) for revision, checksum in rows if revision in files
-    }
+    return {revision: checksum for revision, checksum in rows}
 
 
 def restamp_first_format(
@@ -119,6 +131,20 @@ def restamp_first_format(
             connection.execute(table.update().where(row).values(sha256=file_checksum(path)))
             rewritten.append(revision)
     return rewritten
+
+
+def accept_edits(connection: Connection, script: ScriptDirectory, revisions: list[str]) -> None:
+    """Record the files of ``revisions`` as what ran here, checksums in the current format.
+
+    Each must be recorded and edited (`edited_revisions`); the caller checks that first.
+    """
+    table = checksum_table()
+    recorded = recorded_checksums(connection, script)
+    for revision in revisions:
+        checksum, path = recorded[revision]
+        # Guarded by the old value, so a concurrent acceptance of the same row is harmless.
+        row = (table.c.revision == revision) & (table.c.sha256 == checksum)
+        connection.execute(table.update().where(row).values(sha256=file_checksum(path)))
 
 
 def unverifiable_line(revisions: list[str]) -> str:

@@ -1,12 +1,26 @@
-"""Accept the revision checksums an older format recorded (runtime/_revision_checksums.py)."""
+"""Accept what the revision checksums report: an older format's values, or a deliberate edit.
+
+Both rewrite rows of the checksum table (runtime/_revision_checksums.py) from the files as they
+are, so both ask first (or want --yes) on a protected database, like a downgrade: they silence
+the edit check for those revisions.
+"""
 
 from __future__ import annotations
 
-from invoke import Context, task
+from typing import TYPE_CHECKING
+
+from invoke import Context, Exit, task
 
 from alembic_steward.tasks._migrate import YES_HELP
 from alembic_steward.tasks._protection import confirm_destructive
 from alembic_steward.tasks._user_errors import exit_on_user_error
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+# A revision with no checksum row: not applied, or applied before checksums, stamped or offline.
+NOT_RECORDED = "no run of it is recorded here"
 
 
 @task(help={"yes": YES_HELP})
@@ -28,3 +42,76 @@ def accept_checksums(c: Context, yes: bool = False) -> None:
         print("No checksum of an older format is recorded; nothing to accept.")
         return
     print(f"Recorded the checksums of {', '.join(accepted)} in the current format.")
+
+
+@task(
+    iterable=["revision"],
+    help={
+        "revision": "An applied revision whose edit to accept, e.g. 4f8376af1811; repeat for more",
+        "yes": YES_HELP,
+    },
+)
+@exit_on_user_error
+def accept_edit(c: Context, revision: list[str] | None = None, yes: bool = False) -> None:
+    """Accept a deliberate edit to applied revisions: record their files as what ran here."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_checksums import accept_edits
+    from alembic_steward.runtime._revision_ids import check_revision_argument
+
+    if not revision:
+        raise Exit(
+            "error: say which edited revision to accept, e.g. `inv db.accept-edit -r REV`"
+            " (`inv db.status` lists the edited ones); nothing was changed",
+            code=1,
+        )
+    for value in revision:
+        check_revision_argument(value)
+    script = ScriptDirectory.from_config(build_alembic_config())
+    revisions = list(dict.fromkeys(single_revision(script, value) for value in revision))
+    with get_blocking_engine().connect() as connection:
+        refuse_unedited(connection, script, revisions)
+    confirm_destructive(c, "accept edited revision files on", yes)
+    with get_blocking_engine().begin() as connection:
+        accept_edits(connection, script, revisions)
+    print(
+        f"Accepted the edit of {', '.join(revisions)}: this database now counts the file(s) as"
+        " they are as what ran here."
+    )
+
+
+def single_revision(script: ScriptDirectory, value: str) -> str:
+    """The id of the one revision ``value`` names (an id, a unique prefix, or head)."""
+    from alembic.util import CommandError
+
+    found = script.get_revision(value)
+    if found is None:
+        raise CommandError(f"{value!r} names no revision; `inv db.status` lists the edited ones")
+    return found.revision
+
+
+def refuse_unedited(connection: Connection, script: ScriptDirectory, revisions: list[str]) -> None:
+    """Stop, in one line, unless every one of ``revisions`` is reported as edited here."""
+    from alembic.util import CommandError
+
+    from alembic_steward.inspection._database_state import read_database_state
+    from alembic_steward.runtime._half_applied_marks import half_applied_message
+    from alembic_steward.runtime._revision_checksums import edited_revisions, recorded_checksums
+
+    state = read_database_state(script, connection)
+    if state.half_applied_after is not None:
+        raise CommandError(half_applied_message(state.half_applied_after, script))
+    edited = edited_revisions(connection, script)
+    recorded = recorded_checksums(connection, script)
+    reasons = [
+        f"{revision} ({'its file is what ran here' if revision in recorded else NOT_RECORDED})"
+        for revision in revisions
+        if revision not in edited
+    ]
+    if reasons:
+        raise CommandError(
+            f"there is no edit to accept in {', '.join(reasons)}; `inv db.status` lists the"
+            " edited revisions; nothing was changed"
+        )

@@ -72,6 +72,7 @@ def db_collection(steward: Steward) -> Collection:
         protected.reset,
         recovery.clear_migration_mark,
         checksums.accept_checksums,
+        checksums.accept_edit,
         lifecycle.create,
         lifecycle.drop,
         lifecycle.setup,

@@ -72,7 +72,10 @@ def history(c: Context, rev_range: str | None = None, verbose: bool = False) -> 
     from alembic import command
 
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    if rev_range is not None:
+        check_revision_argument(rev_range, ranges=True)
     command.history(build_alembic_config(), rev_range=rev_range, verbose=verbose)
 
 
@@ -83,7 +86,9 @@ def show(c: Context, revision: str = "head") -> None:
     from alembic import command
 
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    check_revision_argument(revision)
     command.show(build_alembic_config(), revision)
 
 
@@ -97,6 +102,7 @@ def check(c: Context) -> None:
     from alembic_steward.inspection._database_state import require_movable_state
     from alembic_steward.inspection._drift import read_model_drift
     from alembic_steward.inspection._drift_sides import compare_drift_sides
+    from alembic_steward.inspection._edits import describe_edits, edits_advice
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_checksums import (
         edited_revisions,
@@ -116,6 +122,7 @@ def check(c: Context) -> None:
                 code=1,
             )
         edited = edited_revisions(connection, script)
+        edits = describe_edits(connection, script, edited)
         unverifiable = unverifiable_revisions(connection, edited)
         drift = read_model_drift(connection)
         if drift.lines and not edited:
@@ -126,12 +133,7 @@ def check(c: Context) -> None:
     if edited:
         # The database is not what these files build: a new revision would be written against
         # the wrong schema, so this comes before the models.
-        raise Exit(
-            f"error: applied revision(s) {', '.join(edited)} were edited since they ran on this"
-            " database, which keeps the old text; restore the files (see `git log -p` on them)"
-            " and make the change in a new revision",
-            code=1,
-        )
+        raise Exit(f"error: {edits_advice(edits)}", code=1)
     if not drift.lines:
         print("No changes: the models match the migrations.")
         return
@@ -164,7 +166,9 @@ def plan(c: Context, revision: str = "head") -> None:
     from alembic_steward.inspection._database_state import require_movable_state
     from alembic_steward.inspection._migration_plan import plan_migration
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    check_revision_argument(revision)
     config = build_alembic_config()
     script = ScriptDirectory.from_config(config)
     with get_blocking_engine().connect() as connection:

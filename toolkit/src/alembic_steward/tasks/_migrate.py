@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from invoke import Context, Exit, task
+from invoke import Context, Exit, Task, task
 
 from alembic_steward.tasks._protection import confirm_destructive
 from alembic_steward.tasks._user_errors import exit_on_user_error
@@ -46,20 +46,56 @@ def report_skipped_formatting(config: Any) -> None:
         )
 
 
+class LongOnlyOptions(Task):
+    """A task whose options named in ``long_only`` get no short flag.
+
+    invoke gives each option the first free letter of its name; `--rev-id` would get `-v`,
+    which means `--verbose` in every other task.
+    """
+
+    def __init__(self, *args: Any, long_only: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.long_only = long_only
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Any]:
+        arguments = super().get_arguments(ignore_unknown_help)
+        for argument in arguments:
+            if argument.attr_name in self.long_only:
+                argument.names = argument.names[:1]
+        return arguments
+
+
 @task(
+    klass=LongOnlyOptions,
+    long_only=("rev_id",),
     help={
         "message": "What the revision does, e.g. 'Add users table' (becomes part of the file name)",
         "empty": "Write a blank revision to fill in by hand instead of autogenerating from models",
-        "rev_id": "Use this revision id instead of a generated one, e.g. 0001_add_users",
-    }
+        "revision": "Not taken here: -r names an existing revision in every task; see --rev-id",
+        "rev_id": "The new revision's id instead of a generated one, e.g. 0001_add_users",
+    },
 )
 @exit_on_user_error
 def revision(
-    c: Context, message: str | None = None, empty: bool = False, rev_id: str | None = None
+    c: Context,
+    message: str | None = None,
+    empty: bool = False,
+    revision: str | None = None,
+    rev_id: str | None = None,
 ) -> None:
     """Create a revision from the differences between the models and the database."""
+    if revision is not None:
+        # `-r head` meant "on top of head" to whoever typed it, and wrote a revision called
+        # `head`: a new revision always follows the head, and its own id is --rev-id.
+        raise Exit(
+            "error: db.revision takes no -r (in every task -r names an existing revision, and"
+            " a new revision always follows the head); to choose the new revision's own id,"
+            " use --rev-id ID; nothing was written",
+            code=1,
+        )
     require_message(message, "revision")
     from alembic import command
+    from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
     from alembic_steward.inspection._unwritable_changes import (
@@ -70,12 +106,14 @@ def revision(
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_id
 
-    if rev_id is not None:
-        check_revision_id(rev_id)
     # Alembic refuses several heads, but may first say the database is not up to date, which no
     # upgrade can fix: on a failure, several heads are named instead. Checking before every
     # revision would read the whole history one extra time.
     config = build_alembic_config(autogenerate=not empty, quiet=True)
+    if rev_id is not None:
+        # A blank revision runs no env.py, so its hook cannot check: the id is checked here.
+        history = ScriptDirectory.from_config(config).walk_revisions()
+        check_revision_id(rev_id, existing={script.revision for script in history})
     try:
         with collecting_unwritable_changes() as by_hand:
             written = command.revision(
@@ -142,7 +180,9 @@ def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
     from alembic import command
 
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    check_revision_argument(revision, ranges=sql)
     command.upgrade(build_alembic_config(), revision, sql=sql)
 
 
@@ -159,8 +199,10 @@ def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = F
     from alembic import command
 
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
     from alembic_steward.tasks._announced_downgrade import downgrade_announcing
 
+    check_revision_argument(revision, ranges=sql)
     if sql:
         command.downgrade(build_alembic_config(), revision, sql=True)
         return

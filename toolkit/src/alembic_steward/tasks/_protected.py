@@ -32,7 +32,9 @@ def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: boo
     from alembic import command
 
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
+    check_revision_argument(revision)
     confirm_destructive(c, "stamp", yes)
     command.stamp(build_alembic_config(), revision, purge=purge)
     print(f"Stamped the database at {revision}.")

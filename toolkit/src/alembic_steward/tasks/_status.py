@@ -93,8 +93,10 @@ def print_failure_json(code: int, line: str) -> None:
 
 def print_table(state: MigrationStatus) -> None:
     """Print the revisions newest first, then current, heads, drift and the verdict."""
+    never_ran = state.never_ran
     for revision in state.revisions:
-        mark = "applied" if revision.applied else "pending"
+        applied = "applied" if revision.applied else "pending"
+        mark = "not run" if revision.revision in never_ran else applied
         head = " (head)" if revision.is_head else ""
         print(f"  [{mark}]  {revision.revision}{head}  {revision.message}")
     if not state.revisions:
@@ -102,7 +104,10 @@ def print_table(state: MigrationStatus) -> None:
     print(f"current: {', '.join(state.current) or 'none'}")
     print(f"heads:   {', '.join(state.heads) or 'none'}")
     if state.edited:
-        print(f"edited:  {', '.join(state.edited)} (changed since applied to this database)")
+        from alembic_steward.inspection._edits import edited_summary
+
+        summary = edited_summary(state.edits, {item.revision for item in state.repointed})
+        print(f"edited:  {summary}: changed since applied to this database")
     if state.unverifiable:
         from alembic_steward.runtime._revision_checksums import unverifiable_line
 

@@ -1,0 +1,149 @@
+"""Say what an edit to an applied revision changed, from the text of it that ran, kept by git.
+
+The checksum table keeps one checksum per applied revision, of the whole file as it ran: it
+tells that the file changed, not where. git usually still has the text that ran (HEAD while the
+edit is uncommitted, an older commit once it is not): the version whose checksum is the
+recorded one. Compared with the file now, it tells an edit to `downgrade()` alone, which leaves
+the applied schema as it was, from one to what the revision applied. Without git, or without
+that version in its history, the edit is described as an edit, as before.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic_steward._checksum_format import (
+    code_checksum,
+    code_without_downgrade,
+    first_format_checksum,
+    is_first_format,
+)
+from alembic_steward.runtime._revision_checksums import ACCEPT_EDIT_TASK, recorded_checksums
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+# Enough to reach the text that ran in any ordinary history, and bounded for one that is not.
+COMMITS_SEARCHED = 50
+GIT_TIMEOUT_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class EditedRevision:
+    revision: str
+    # True when the text that ran was found and only its downgrade() differs from the file.
+    downgrade_only: bool
+
+
+def describe_edits(
+    connection: Connection, script: ScriptDirectory, edited: list[str]
+) -> list[EditedRevision]:
+    """Describe each of the ``edited`` revisions: was only its downgrade() changed?"""
+    recorded = recorded_checksums(connection, script) if edited else {}
+    edits = []
+    for revision in edited:
+        checksum, path = recorded[revision]
+        edits.append(EditedRevision(revision, only_downgrade_changed(Path(path), checksum)))
+    return edits
+
+
+def only_downgrade_changed(path: Path, checksum: str) -> bool:
+    """Whether git has the text of ``path`` that ``checksum`` was taken of, differing only there."""
+    try:
+        now = code_without_downgrade(path.read_text(encoding="utf-8"))
+        for source in sources_in_git(path):
+            if has_checksum(source, checksum):
+                return code_without_downgrade(source) == now
+    except (SyntaxError, ValueError, OSError):
+        pass
+    return False
+
+
+def has_checksum(source: str, checksum: str) -> bool:
+    try:
+        if is_first_format(checksum):
+            return first_format_checksum(source) == checksum
+        return code_checksum(source) == checksum
+    except (SyntaxError, ValueError):
+        return False
+
+
+def sources_in_git(path: Path) -> Iterator[str]:
+    """The texts of ``path`` git has: staged, then each commit's, newest first."""
+    folder, name = path.parent, path.name
+    log = git(folder, "log", "--all", f"--max-count={COMMITS_SEARCHED}", "--format=%H", "--", name)
+    if log is None:
+        return
+    # `REV:./NAME` is relative to the folder git runs in; `:./NAME` is the staged text.
+    objects = [f":./{name}", *(f"{commit}:./{name}" for commit in log.decode().split())]
+    batch = git(folder, "cat-file", "--batch", stdin="\n".join(objects) + "\n")
+    yield from blobs(batch or b"")
+
+
+def blobs(batch: bytes) -> Iterator[str]:
+    """The contents in `git cat-file --batch` output, skipping objects it reports missing."""
+    position = 0
+    while position < len(batch):
+        end = batch.index(b"\n", position)
+        fields = batch[position:end].split()
+        position = end + 1
+        if len(fields) != 3 or fields[1] != b"blob":
+            continue  # "<object> missing" or "ambiguous": no content follows
+        size = int(fields[2])
+        yield batch[position : position + size].decode("utf-8", errors="replace")
+        position += size + 1
+
+
+def git(folder: Path, *arguments: str, stdin: str | None = None) -> bytes | None:
+    """Run git in ``folder``; its output, or None when git is missing or fails."""
+    try:
+        completed = subprocess.run(
+            ["git", *arguments],
+            cwd=folder,
+            input=None if stdin is None else stdin.encode(),
+            capture_output=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return completed.stdout if completed.returncode == 0 else None
+
+
+def accept_flags(revisions: list[str]) -> str:
+    return " ".join(f"-r {revision}" for revision in revisions)
+
+
+def edits_advice(edits: list[EditedRevision]) -> str:
+    """What to do about edited applied revisions: accept a downgrade-only edit, else restore."""
+    named = ", ".join(edit.revision for edit in edits)
+    accept = f"`{ACCEPT_EDIT_TASK} {accept_flags([edit.revision for edit in edits])}`"
+    if all(edit.downgrade_only for edit in edits):
+        return (
+            f"only the downgrade() of applied revision(s) {named} changed since they ran here:"
+            f" the applied schema is unaffected; accept the edit with {accept}"
+        )
+    return (
+        f"applied revision(s) {named} were edited since they ran here, and this database keeps"
+        " what the old text did: restore the files (see `git log -p` on them) and make the"
+        " change in a new revision, or, if the edit is a fix this database already has,"
+        f" accept it with {accept}"
+    )
+
+
+def edited_summary(edits: list[EditedRevision], repointed: set[str]) -> str:
+    """The `edited:` line of `db.status`: each revision, and what is known of its edit."""
+
+    def described(edit: EditedRevision) -> str:
+        if edit.revision in repointed:
+            return f"{edit.revision} (re-pointed)"
+        if edit.downgrade_only:
+            return f"{edit.revision} (only its downgrade())"
+        return edit.revision
+
+    return ", ".join(described(edit) for edit in edits)

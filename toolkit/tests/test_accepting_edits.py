@@ -1,0 +1,151 @@
+"""A deliberate edit to an applied revision has one documented, guarded way to be accepted.
+
+`db.status` (exit 8) and `db.check` name it, `inv db.accept-edit -r REV`; an edit to
+`downgrade()` alone, which leaves the applied schema as it was, is said to be one, when git still
+has the text that ran.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from project import Project, created_revision
+from servers import ServerDatabase
+
+EDITED_REVISION = 8
+FIRST_UPGRADE_LINE = re.compile(r"(def upgrade\(\) -> None:\n(?:    \"\"\".*\"\"\"\n)?)")
+
+
+def migrated_users_revision(project: Project, env: dict[str, str]) -> tuple[str, Path]:
+    project.add_user_model()
+    revision, path = created_revision(project.inv("db.revision", "-m", "users", env=env).stdout)
+    project.inv("db.upgrade", env=env)
+    return revision, project.path / path
+
+
+def add_to_upgrade(path: Path, statement: str) -> None:
+    """Add a statement at the top of upgrade(): a fix that changes no schema."""
+    source = path.read_text(encoding="utf-8")
+    path.write_text(FIRST_UPGRADE_LINE.sub(rf"\1    {statement}\n", source, count=1))
+
+
+def change_downgrade(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert source.count('op.drop_table("users")') == 1
+    path.write_text(
+        source.replace('op.drop_table("users")', 'op.drop_table("users", if_exists=True)')
+    )
+
+
+def git(project: Project, *arguments: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *arguments],
+        cwd=project.path,
+        check=True,
+        capture_output=True,
+    )
+
+
+def status_line(completed: subprocess.CompletedProcess[str]) -> str:
+    (line,) = [line for line in completed.stdout.splitlines() if line.startswith("status:")]
+    return line
+
+
+def one_error_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    return line
+
+
+def test_an_accepted_edit_clears_the_edited_verdict_on_every_database(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    revision, path = migrated_users_revision(project, env)
+    add_to_upgrade(path, 'op.execute("SELECT 1")')
+
+    status = project.inv("db.status", code=EDITED_REVISION, env=env)
+    assert f"inv db.accept-edit -r {revision}" in status_line(status)
+    check = one_error_line(project.inv("db.check", code=1, env=env).stderr)
+    assert f"inv db.accept-edit -r {revision}" in check
+
+    accepted = project.inv("db.accept-edit", "-r", revision, env=env)
+    assert revision in accepted.stdout
+    assert "up to date" in status_line(project.inv("db.status", env=env))
+    project.inv("db.check", env=env)
+
+
+def test_an_edit_to_downgrade_alone_is_named_as_one(project: Project) -> None:
+    revision, path = migrated_users_revision(project, {})
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "users")
+    change_downgrade(path)
+
+    for committed in (False, True):
+        line = status_line(project.inv("db.status", code=EDITED_REVISION))
+        assert f"only the downgrade() of applied revision(s) {revision} changed" in line
+        assert "the applied schema is unaffected" in line
+        assert f"inv db.accept-edit -r {revision}" in line and "new revision" not in line
+        check = one_error_line(project.inv("db.check", code=1).stderr)
+        assert "only the downgrade()" in check
+        if not committed:
+            git(project, "commit", "--quiet", "--all", "--message", "Fix the downgrade")
+
+    project.inv("db.accept-edit", "-r", revision)
+    project.inv("db.status")
+
+
+def test_an_edit_to_upgrade_is_not_called_harmless(project: Project) -> None:
+    revision, path = migrated_users_revision(project, {})
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "users")
+    change_downgrade(path)
+    add_to_upgrade(path, 'op.execute("SELECT 1")')
+
+    line = status_line(project.inv("db.status", code=EDITED_REVISION))
+    assert "only the downgrade()" not in line
+    assert "make the change in a new revision" in line
+    assert f"inv db.accept-edit -r {revision}" in line
+
+
+def test_without_the_text_that_ran_an_edit_is_not_called_harmless(project: Project) -> None:
+    revision, path = migrated_users_revision(project, {})
+    change_downgrade(path)  # no git history: the text that ran is nowhere to be read
+
+    line = status_line(project.inv("db.status", code=EDITED_REVISION))
+    assert "only the downgrade()" not in line
+    assert f"inv db.accept-edit -r {revision}" in line
+
+
+def test_accepting_an_edit_is_guarded_on_a_protected_database(project: Project) -> None:
+    revision, path = migrated_users_revision(project, {})
+    add_to_upgrade(path, 'op.execute("SELECT 1")')
+    production = {"APP_ENV": "production"}
+
+    refused = one_error_line(
+        project.inv("db.accept-edit", "-r", revision, code=1, env=production).stderr
+    )
+    assert "protected environment" in refused and "--yes" in refused
+    project.inv("db.status", code=EDITED_REVISION)
+
+    project.inv("db.accept-edit", "-r", revision, "--yes", env=production)
+    project.inv("db.status")
+
+
+def test_accepting_what_is_not_an_edit_changes_nothing(project: Project) -> None:
+    revision, path = migrated_users_revision(project, {})
+
+    unedited = one_error_line(project.inv("db.accept-edit", "-r", revision, code=1).stderr)
+    assert f"no edit to accept in {revision} (its file is what ran here)" in unedited
+    assert "nothing was changed" in unedited
+    missing = one_error_line(project.inv("db.accept-edit", code=1).stderr)
+    assert "inv db.accept-edit -r REV" in missing
+
+    add_to_upgrade(path, 'op.execute("SELECT 1")')
+    project.inv("db.downgrade")
+    not_applied = one_error_line(project.inv("db.accept-edit", "-r", revision, code=1).stderr)
+    assert "no run of it is recorded here" in not_applied

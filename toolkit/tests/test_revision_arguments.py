@@ -1,0 +1,194 @@
+"""One meaning per flag: `-r` names an existing revision, `--rev-id` a new revision's own id.
+
+A new id that Alembic would read as something else (a keyword, a relative step, a branch form,
+an id already taken) is refused before a file is written; a `-r` that is not wholly a revision
+is refused before anything runs, in every task that takes one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from project import Project, revision_source
+from servers import ServerDatabase
+
+CREATE_FIRST = '    op.create_table("first", sa.Column("id", sa.Integer(), primary_key=True))'
+CREATE_SECOND = '    op.create_table("second", sa.Column("id", sa.Integer(), primary_key=True))'
+
+
+def error_line(stderr: str) -> str:
+    """The one `error:` line of ``stderr``; fails when there are more, or a traceback."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(("error: ", "FAILED: "))]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+def two_revisions(project: Project) -> None:
+    project.write_revision(
+        "r1.py", revision_source("r1", None, CREATE_FIRST, '    op.drop_table("first")')
+    )
+    project.write_revision(
+        "r2.py", revision_source("r2", "r1", CREATE_SECOND, '    op.drop_table("second")')
+    )
+
+
+def revision_files(project: Project) -> list[Path]:
+    return sorted(project.versions.glob("*.py"))
+
+
+def test_db_revision_refuses_r_and_names_rev_id_instead(project: Project) -> None:
+    project.add_user_model()
+    completed = project.inv("db.revision", "-m", "Add users", "-r", "head", code=1)
+    line = error_line(completed.stderr)
+    assert "--rev-id" in line and "nothing was written" in line
+    assert revision_files(project) == []
+
+
+def test_rev_id_has_no_short_flag_that_means_something_else_elsewhere(project: Project) -> None:
+    help_text = project.inv("--help", "db.revision").stdout
+    options = [line.split()[0] for line in help_text.splitlines() if line.startswith("  -")]
+    assert "--rev-id=STRING" in options
+    assert "-r" in options and "-v" not in options
+
+
+TAKEN_OR_READ_AS_SOMETHING_ELSE = {
+    "head": "head",
+    "heads": "heads",
+    "base": "base",
+    "current": "current",
+    "upper-case keyword": "HEAD",
+    "relative step": "-1",
+    "relative to head": "head-1",
+    "relative forward": "+2",
+    "branch form": "r1@head",
+    "existing id": "r1",
+}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["inv", "db.revision", "--empty", "-m", "second"],
+        ["inv", "db.revision", "-m", "second"],
+        ["alembic", "revision", "--autogenerate", "-m", "second"],
+    ],
+    ids=["inv-empty", "inv-autogenerate", "alembic-autogenerate"],
+)
+def test_a_new_revision_id_alembic_would_read_as_something_else_writes_nothing(
+    project: Project, command: list[str]
+) -> None:
+    project.write_revision("r1.py", revision_source("r1", None, "    pass"))
+    project.inv("db.upgrade")
+    project.add_user_model()  # something for autogenerate to write
+    before = revision_files(project)
+    for rev_id in TAKEN_OR_READ_AS_SOMETHING_ELSE.values():
+        completed = project.run(*command, f"--rev-id={rev_id}")
+        assert completed.returncode != 0, rev_id
+        line = error_line(completed.stderr + completed.stdout)
+        assert repr(rev_id) in line and "nothing was written" in line
+        assert revision_files(project) == before
+
+
+@pytest.mark.parametrize("keyword", ["head", "base"])
+def test_a_revision_file_with_a_keyword_id_is_named_by_every_command(
+    project: Project, keyword: str
+) -> None:
+    # What raw `alembic revision --rev-id base` writes: without --autogenerate, no env.py runs.
+    written = project.run("alembic", "revision", "-m", "stray", "--rev-id", keyword)
+    assert written.returncode == 0, written.stderr
+    (path,) = revision_files(project)
+    for command in (
+        ["inv", "db.status"],
+        ["inv", "db.upgrade"],
+        ["inv", "db.history"],
+        ["alembic", "upgrade", "head"],
+    ):
+        completed = project.run(*command)
+        assert completed.returncode != 0, command
+        line = error_line(completed.stderr + completed.stdout)
+        assert path.name in line and repr(keyword) in line and "another id" in line
+
+
+NOT_A_REVISION = {
+    "trailing statement": "-1; DROP",
+    "trailing text": "+1junk",
+    "path": "../../etc/passwd",
+    "space": "r1 r2",
+    "empty branch": "@head",
+    "newline": "r2\nr1",
+}
+TASKS_TAKING_R = [
+    ["db.upgrade"],
+    ["db.upgrade", "--sql"],
+    ["db.downgrade"],
+    ["db.downgrade", "--sql"],
+    ["db.stamp"],
+    ["db.plan"],
+    ["db.show"],
+    ["db.history"],
+    ["db.lint"],
+    ["db.accept-edit"],
+]
+
+
+@pytest.mark.parametrize("task", TASKS_TAKING_R, ids=" ".join)
+def test_every_task_refuses_an_r_that_is_not_wholly_a_revision(
+    project: Project, task: list[str]
+) -> None:
+    two_revisions(project)
+    for value in NOT_A_REVISION.values():
+        completed = project.inv(*task, "-r", value, code=1)
+        line = error_line(completed.stderr)
+        assert line.startswith(f"error: -r {value!r} is not a revision")
+        assert "head-1" in line and "nothing was run" in line
+        assert completed.stdout == ""
+    # Refused before anything ran: not even a database file was made.
+    assert not (project.path / "fixture_service.db").exists()
+
+
+def test_a_hostile_r_changes_nothing_on_the_database(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    two_revisions(project)
+    project.inv("db.upgrade", env=env)
+    project.inv("db.downgrade", "-r", "-1; DROP", code=1, env=env)
+    project.inv("db.upgrade", "-r", "base+1; x", code=1, env=env)
+    project.inv("db.stamp", "-r", "base; x", code=1, env=env)
+    assert database.revisions() == {"r2"}
+    assert {"first", "second"} <= database.model_tables()
+
+
+def test_python_m_migrations_refuses_an_upgrade_target_that_is_not_a_revision(
+    project: Project,
+) -> None:
+    two_revisions(project)
+    completed = project.run("python", "-m", "app.migrations", "upgrade", "+1; DROP")
+    assert completed.returncode == 1
+    line = error_line(completed.stderr)
+    assert "REV '+1; DROP' is not a revision" in line and "inv " not in line
+    assert not (project.path / "fixture_service.db").exists()
+
+
+ACCEPTED = [
+    ["db.upgrade", "-r", "+1"],
+    ["db.upgrade", "-r", "r1@head"],
+    ["db.downgrade", "-r", "-1"],
+    ["db.upgrade", "-r", "heads"],
+    ["db.show", "-r", "r2"],
+    ["db.history", "-r", "base:r1"],
+    ["db.upgrade", "--sql", "-r", "r1:head"],
+    ["db.downgrade", "--sql", "-r", "r2:base"],
+    ["db.lint", "-r", "r1:head"],
+    ["db.downgrade", "-r", "base"],
+    ["db.stamp", "-r", "head"],
+]
+
+
+def test_the_forms_alembic_documents_still_work(project: Project) -> None:
+    two_revisions(project)
+    for arguments in ACCEPTED:
+        project.inv(*arguments)
+    assert "r2 (head)" in project.inv("db.current").stdout
