@@ -31,7 +31,7 @@ def restore_protected_list_variable() -> None:
 
 
 def protected_list_setting(c: Context) -> str | list[str] | None:
-    """The protected list in effect: the environment's, else invoke config's (invoke.yaml)."""
+    """The protected list in effect: the environment's, else invoke config's; None: the default."""
     if protected_list_from_environment is not None:
         return protected_list_from_environment
     return c.config.db.protected_environments
