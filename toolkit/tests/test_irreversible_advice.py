@@ -45,8 +45,7 @@ def test_empty_downgrade_advice_names_irreversible_migration_and_the_stairway_ac
     assert imports == ["from alembic_steward import IrreversibleMigration"], snippets
     assert len(raises) == 1 and raises[0].startswith("raise IrreversibleMigration("), snippets
     path.write_text(
-        f"{imports[0]}\n"
-        + source.replace(body, f"def downgrade() -> None:\n    {raises[0]}\n")
+        f"{imports[0]}\n" + source.replace(body, f"def downgrade() -> None:\n    {raises[0]}\n")
     )
     assert "No findings in 1 revision(s)" in project.inv("db.lint", env=env).stdout
 
