@@ -59,10 +59,11 @@ def redo(c: Context, yes: bool = False) -> None:
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._database_state import require_movable_state
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.tasks._announced_downgrade import downgrade_announcing
+    from alembic_steward.tasks._announced_downgrade import RevertPlan, downgrade_announcing
 
-    confirm_destructive(c, "redo", yes)
     config = build_alembic_config()
+    plan = RevertPlan(config, "-1", announce_reverts)
+    confirm_destructive(c, "redo", yes, preview=plan.preview)
     # One lock for both runs: no other run can slip in between the downgrade and the upgrade.
     with holding_migration_lock():
         with get_blocking_engine().connect() as connection:
@@ -73,7 +74,7 @@ def redo(c: Context, yes: bool = False) -> None:
                 " check where it stands with `inv db.status`",
                 code=1,
             )
-        downgrade_announcing(config, "-1", announce_reverts)
+        downgrade_announcing(config, "-1", plan.announce)
         command.upgrade(config, current[0])
     print(f"Applied {current[0]} again.")
 
