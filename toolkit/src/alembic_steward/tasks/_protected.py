@@ -31,11 +31,25 @@ def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: boo
         )
     from alembic import command
 
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._database_state import half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._half_applied_marks import STAMPING
 
     confirm_destructive(c, "stamp", yes)
-    command.stamp(build_alembic_config(), revision, purge=purge)
+    with get_blocking_engine().connect() as connection:
+        unfinished = half_applied_mark(connection)
+    config = build_alembic_config()
+    # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
+    # the half-applied mark (runtime/_half_applied_marks.py).
+    config.attributes[STAMPING] = True
+    command.stamp(config, revision, purge=purge)
     print(f"Stamped the database at {revision}.")
+    if unfinished is not None:
+        print(
+            f"The stamp cleared the mark of the run that stopped after revision {unfinished}:"
+            " the database now records the schema as you left it."
+        )
 
 
 @contextmanager
