@@ -7,6 +7,7 @@ by its gaps. Now a message keeps its words, and only password fields become `***
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
@@ -37,6 +38,8 @@ PROSE = "the server at thehost said: the database is gone"
             "{'user': 'theo', 'password': '***', 'db': 'x'}",
         ),
         ("password   = 'the'", "password   = '***'"),
+        ("password = b'the'", "password = b'***'"),
+        ("{'password': b'the'}", "{'password': b'***'}"),
         ("?sslmode=require&password=the&x=1", "?sslmode=require&password=***&x=1"),
         # Words that merely contain or equal the password stay as they are.
         (PROSE, PROSE),
@@ -100,8 +103,16 @@ def test_a_refused_connection_keeps_its_words_and_hides_the_password(
         assert len(line.splitlines()) == 1
 
 
-FAILING_TEST = """
+FAILING_TESTS = """
 import os
+
+from sqlalchemy import create_engine
+
+
+def test_connects_through_the_driver():
+    # The driver's frames show its connection arguments under --showlocals.
+    with create_engine(os.environ["TEST_DATABASE_URL"]).connect():
+        pass
 
 
 def test_reports_its_connection():
@@ -123,19 +134,19 @@ def test_reports_its_connection():
 def test_a_failed_test_report_keeps_its_words_and_hides_the_password(
     project: Project, url: str
 ) -> None:
-    (project.path / "tests" / "test_leak.py").write_text(FAILING_TEST)
+    (project.path / "tests" / "test_leak.py").write_text(FAILING_TESTS)
     completed = project.run(
         "pytest",
-        "-q",
         "-p",
         "no:cacheprovider",
         "--showlocals",
         "tests/test_leak.py",
         env={"TEST_DATABASE_URL": url},
     )
-    assert completed.returncode == 1
     report = completed.stdout
+    assert completed.returncode == 1 and "2 failed" in report, report
     assert "the server at the host refused" in report
-    assert ":the@" not in report and "'the'" not in report and "password=the" not in report
+    # The password as a value: in a URL, quoted, or after `=` (`dbname=thedb` is a word).
+    assert not re.search(r":the@|'the'|\"the\"|=the\b", report), report
     assert "theo:***@127.0.0.1:1/thedb" in report
     assert "'password': '***'" in report and "password=***" in report

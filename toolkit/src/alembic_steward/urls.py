@@ -64,9 +64,9 @@ def hide_password(url: str) -> str:
 # (SQLAlchemy's reading; a URL it renders writes an @ inside the password as %40).
 URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*:)([^@\s'\"]*)(?=@)")
 # A password a driver echoes as a connection argument: `password=...` (libpq's conninfo, a
-# query string), `'password': '...'` (a dict's repr), PGPASSWORD=..., MYSQL_PWD=...
+# query string), `'password': '...'` (a dict's repr, bytes too), PGPASSWORD=..., MYSQL_PWD=...
 PASSWORD_ARGUMENT = re.compile(
-    r"""(\b(?:password|passwd|pgpassword|mysql_pwd)['"]?\s*(?:=|:(?=\s*['"]))\s*)"""
+    r"""(\b(?:password|passwd|pgpassword|mysql_pwd)['"]?\s*(?:=|:(?=\s*b?['"]))\s*b?)"""
     r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&,;)\]}'"]+)""",
     re.IGNORECASE,
 )
