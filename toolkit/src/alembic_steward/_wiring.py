@@ -57,8 +57,9 @@ class Steward:
 
     Extension points: ``context_options`` are added to every ``context.configure`` call;
     ``lock_timeout`` (seconds) is the default wait for another migration run, under
-    ``MIGRATION_LOCK_TIMEOUT``; ``protected_environments`` is the default list of deployments
-    (APP_ENV) whose database the destructive tasks refuse without ``--yes``, under invoke.yaml;
+    ``MIGRATION_LOCK_TIMEOUT``; ``protected_environments`` lists the deployments (APP_ENV)
+    whose database the destructive tasks refuse without ``--yes``, under invoke.yaml (None:
+    every environment but development, dev, local, test, testing and ci);
     ``lint_rules`` are extra lint rules, each ``rule(operation, dialect) -> message | None``.
     """
 
@@ -70,7 +71,7 @@ class Steward:
     sample_rows: str = "tests.migration_rows:SAMPLE_VALUES"
     context_options: Mapping[str, Any] = field(default_factory=dict)
     lock_timeout: float | None = None
-    protected_environments: Sequence[str] = ("production",)
+    protected_environments: Sequence[str] | None = None
     lint_rules: Sequence[Callable[..., str | None]] = ()
 
     def __post_init__(self) -> None:

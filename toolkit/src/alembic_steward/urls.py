@@ -60,17 +60,50 @@ def hide_password(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def redact_password(text: str, url: str) -> str:
-    """Replace ``url``'s password wherever ``text`` has it (a driver may echo it)."""
+# The password field of any URL a message holds: after `scheme://user:`, up to the first @
+# (SQLAlchemy's reading; a URL it renders writes an @ inside the password as %40).
+URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*:)([^@\s'\"]*)(?=@)")
+# A password a driver echoes as a connection argument: `password=...` (libpq's conninfo, a
+# query string), `'password': '...'` (a dict's repr, bytes too), PGPASSWORD=..., MYSQL_PWD=...
+PASSWORD_ARGUMENT = re.compile(
+    r"""(\b(?:password|passwd|pgpassword|mysql_pwd)['"]?\s*(?:=|:(?=\s*b?['"]))\s*b?)"""
+    r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&,;)\]}'"]+)""",
+    re.IGNORECASE,
+)
+
+
+def redact_password(text: str, *urls: str) -> str:
+    """Replace the password field of every URL in ``text``, and every password argument.
+
+    Only fields are replaced, never the password's text wherever it occurs: a password such as
+    `the` must not turn "the server" into "*** server" and show itself by the gaps. ``urls``
+    (DATABASE_URL, ...) give passwords to look for in the forms a message may print them:
+    as written, decoded, and percent-encoded as SQLAlchemy renders them.
+    """
+    for url in urls:
+        for password in sorted(password_forms(url), key=len, reverse=True):
+            text = text.replace(f":{password}@", ":***@")
+    text = URL_PASSWORD.sub(r"\1***", text)
+    return PASSWORD_ARGUMENT.sub(hidden_argument, text)
+
+
+def password_forms(url: str) -> set[str]:
+    """``url``'s password as written, decoded, and percent-encoded as SQLAlchemy renders it."""
     # Read from the text, not parsed: a URL SQLAlchemy cannot parse, or parses wrongly (an
     # unencoded @), still has a password that must not be shown.
-    from urllib.parse import unquote
+    from urllib.parse import quote, unquote
 
     userinfo = url.partition("://")[2].split("?", 1)[0].rpartition("@")[0]
     written = userinfo.partition(":")[2]
-    for password in sorted(filter(None, {written, unquote(written)}), key=len, reverse=True):
-        text = text.replace(password, "***")
-    return text
+    decoded = unquote(written)
+    forms = {written, decoded, quote(decoded, safe=" +"), quote(decoded, safe="")}
+    return {form for form in forms if form}
+
+
+def hidden_argument(match: re.Match[str]) -> str:
+    key, value = match.groups()
+    quote_mark = value[0] if value[0] in "'\"" else ""
+    return f"{key}{quote_mark}***{quote_mark}"
 
 
 def check_database_url(url: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from alembic_steward.lint._findings import Finding, RevisionSource
 from alembic_steward.lint._trace import RevisionTrace
+from alembic_steward.runtime._irreversible import IRREVERSIBLE_IMPORT, IRREVERSIBLE_RAISE
 
 NOT_POSTGRESQL = ("sqlite", "mysql")
 # Rule name -> the databases it applies to.
@@ -82,8 +83,8 @@ SAFE = {
         " around the op.execute(...)"
     ),
     "empty-downgrade": (
-        "write the downgrade that reverts the upgrade, or raise NotImplementedError with the"
-        " reason when it cannot be reverted"
+        "write the downgrade that reverts the upgrade; when it cannot be reverted, make"
+        f" `{IRREVERSIBLE_RAISE}` its first statement, with `{IRREVERSIBLE_IMPORT}` at the top"
     ),
 }
 ENUM_ADD_VALUE = re.compile(r"\bALTER\s+TYPE\b.*\bADD\s+VALUE\b", re.IGNORECASE | re.DOTALL)

@@ -79,6 +79,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic import context
 
     from alembic_steward.runtime import _transactions
+    from alembic_steward.runtime._half_applied_marks import run_is_stamp
     from alembic_steward.runtime._interruptions import interruptible_run
     from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
@@ -100,7 +101,9 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         yield context_options(
             config,
             dialect_name=connection.dialect.name,
-            on_version_apply=version_callbacks(run, connection, context.script),
+            on_version_apply=version_callbacks(
+                run, connection, context.script, stamping=run_is_stamp(config)
+            ),
         ) | _transactions.transaction_options(connection)
 
 

@@ -31,6 +31,8 @@ from sqlalchemy import update as sql_update
 
 MARK_TABLE_NAME = "alembic_migration_in_progress"
 CLEAR_TASK = "inv db.clear-migration-mark"
+# Set in a config's attributes by `inv db.stamp`; raw `alembic stamp` is known by its command.
+STAMPING = "alembic_steward.stamping"
 
 mark_table = Table(
     MARK_TABLE_NAME, MetaData(), Column("after_revisions", String(255), nullable=False)
@@ -57,24 +59,35 @@ def marks_connection(engine: Engine) -> Iterator[Connection]:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
+def run_is_stamp(config: Any) -> bool:
+    """Tell whether this run is `inv db.stamp` or raw `alembic stamp`."""
+    from alembic_steward.runtime._protection import raw_alembic_command
+
+    return bool(config.attributes.get(STAMPING)) or raw_alembic_command(config) == "stamp"
+
+
 @contextmanager
 def mark_migration_run(
-    connection: Connection, script: ScriptDirectory
+    connection: Connection, script: ScriptDirectory, *, stamping: bool = False
 ) -> Iterator[Callable[..., None]]:
     """Refuse if a run is marked unfinished, else mark this one until it ends without error.
 
     Yields an ``on_version_apply`` callback that moves the mark past each finished migration.
     A migration that fails before sending any change leaves nothing half-applied, so its run
-    takes the mark away again.
+    takes the mark away again. A stamp clears an unfinished run's mark, once it has succeeded,
+    instead of refusing: it records where someone who repaired that run by hand left the schema.
     """
     changes = ChangeCounter()
     with marks_connection(connection.engine) as marks:
         mark_table.create(marks, checkfirst=True)
         unfinished = marks.scalar(select(mark_table.c.after_revisions))
-        if unfinished is not None:
+        if unfinished is not None and not stamping:
             raise MigrationHalfApplied(half_applied_message(unfinished, script))
-        heads = MigrationContext.configure(marks).get_current_heads()
-        marks.execute(insert(mark_table).values(after_revisions=describe_heads(heads)))
+        if unfinished is None:
+            heads = MigrationContext.configure(marks).get_current_heads()
+            marks.execute(insert(mark_table).values(after_revisions=describe_heads(heads)))
+        # A stamp keeps the unfinished run's mark until it has recorded the new state: a stamp
+        # that fails (a mistyped revision) must not clear it.
 
         def move_mark(*, heads: set[str], **_: Any) -> None:
             after = describe_heads(heads)
@@ -85,7 +98,7 @@ def mark_migration_run(
         try:
             yield move_mark
         except BaseException:
-            if not changes.sent:
+            if not changes.sent and unfinished is None:
                 marks.execute(delete(mark_table))
             raise
         finally:
@@ -114,20 +127,49 @@ def down_revisions(down_revision: str | tuple[str, ...] | None) -> tuple[str, ..
     return tuple(down_revision or ())
 
 
-def half_applied_message(after_revisions: str, script: ScriptDirectory) -> str:
-    """Say which migration may be half-applied, what to check and how to go on."""
-    following = [
+def following_revisions(after_revisions: str, script: ScriptDirectory) -> list[str]:
+    """The revisions whose upgrade starts where the database stands (``describe_heads``)."""
+    return [
         revision.revision
         for revision in script.walk_revisions()
         if describe_heads(down_revisions(revision.down_revision)) == after_revisions
     ]
+
+
+def stamp_command(revisions: list[str]) -> str:
+    """`inv db.stamp -r REV` for one revision; for none or several, say which to name."""
+    if len(revisions) == 1:
+        return f"`inv db.stamp -r {revisions[0]}`"
+    return "`inv db.stamp -r REV` (REV: the revision you finished)"
+
+
+def parent_of(revision: str, script: ScriptDirectory) -> list[str]:
+    """Where a finished downgrade of ``revision`` leaves the database: its parent, or base."""
+    found = script.get_revision(revision) if "," not in revision else None
+    if found is None:
+        return []
+    return list(down_revisions(found.down_revision)) or ["base"]
+
+
+def half_applied_message(after_revisions: str, script: ScriptDirectory) -> str:
+    """Say which migration may be half-applied, what to check and both ways to go on."""
+    following = following_revisions(after_revisions, script)
     suspect = ", ".join(following) or "none known"
+    upgrade = f"{following[0]}'s upgrade()" if len(following) == 1 else "its upgrade()"
+    downgrading = ""
+    if after_revisions != "base":
+        finished = stamp_command(parent_of(after_revisions, script))
+        downgrading = (
+            f"; if you were downgrading, compare with {after_revisions}'s downgrade() instead,"
+            f" and once that is finished by hand record it with {finished}"
+        )
     return (
         f"the last migration run on this database stopped after revision {after_revisions},"
-        f" so the next migration ({suspect}) may be half-applied (MySQL/MariaDB cannot roll"
-        f" DDL back); compare the schema with that revision's upgrade() (or, if you were"
-        f" downgrading, with {after_revisions}'s downgrade()), finish or undo it by hand, then"
-        f" run `{CLEAR_TASK}` and migrate again"
+        f" so the next migration ({suspect}) may be half-applied: MySQL/MariaDB cannot roll"
+        " DDL back, and each DDL statement also commits the rows the migration changed before"
+        f" it; compare the schema and those rows with {upgrade}, then either finish it by hand"
+        f" and record that with {stamp_command(following)} (which also clears this mark), or"
+        f" undo it by hand and run `{CLEAR_TASK}`, then migrate again{downgrading}"
     )
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from alembic.util import CommandError
 
+# The words every piece of advice uses for it (the lint, the stairway, the READMEs).
+IRREVERSIBLE_IMPORT = "from alembic_steward import IrreversibleMigration"
+IRREVERSIBLE_RAISE = 'raise IrreversibleMigration("why it cannot be undone")'
+
 
 class IrreversibleMigration(CommandError):
     """Raised first thing in ``downgrade()`` by a revision that cannot be undone.

@@ -9,8 +9,9 @@ from types import FrameType
 # Where a failed migration leaves the database, by whether its DDL can be rolled back.
 ROLLED_BACK = "rolled back; the database is still at {at}"
 HALF_APPLIED = (
-    "{dialect} cannot roll DDL back; {revision} may be half-applied;"
-    " see `inv db.clear-migration-mark`"
+    "{dialect} cannot roll DDL back; {revision} may be half-applied, and the rows it changed"
+    " before it stopped stay changed; if you finish it by hand, record that with {stamp};"
+    " if you undo it, run `inv db.clear-migration-mark` and migrate again"
 )
 
 
@@ -69,7 +70,12 @@ def state_after(frame: MigrationFrame) -> str:
     backend = parsed.get_backend_name() if parsed is not None else ""
     if frame.function not in ("upgrade", "downgrade"):
         return "the database was not changed"
-    if backend in ("mysql", "mariadb"):
-        return HALF_APPLIED.format(dialect="MySQL/MariaDB", revision=frame.revision)
     at = frame.down_revision if frame.function == "upgrade" else frame.revision
+    if backend in ("mysql", "mariadb"):
+        from alembic_steward.runtime._half_applied_marks import stamp_command
+
+        # Finished by hand, an upgrade leaves the database at its revision, a downgrade below.
+        finished = frame.revision if frame.function == "upgrade" else frame.down_revision
+        stamp = stamp_command(finished.split(", "))
+        return HALF_APPLIED.format(dialect="MySQL/MariaDB", revision=frame.revision, stamp=stamp)
     return ROLLED_BACK.format(at=at)

@@ -17,10 +17,13 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
-def version_callbacks(run: ExitStack, connection: Connection, script: ScriptDirectory) -> list[Any]:
+def version_callbacks(
+    run: ExitStack, connection: Connection, script: ScriptDirectory, *, stamping: bool = False
+) -> list[Any]:
     """Return the callbacks a run on ``connection`` needs, in the order they must run.
 
-    ``run`` holds what must outlive the callbacks' setup: the MySQL/MariaDB in-progress mark.
+    ``run`` holds what must outlive the callbacks' setup: the MySQL/MariaDB in-progress mark
+    (which a stamp, ``stamping``, replaces rather than refuses).
     """
     callbacks: list[Any] = []
     # SQLite migrations run with foreign keys off (a table rebuild must not cascade into child
@@ -32,5 +35,6 @@ def version_callbacks(run: ExitStack, connection: Connection, script: ScriptDire
     # Where DDL cannot be rolled back, an unfinished run blocks the next
     # (half_applied_marks.py); last, so the mark moves once all else is done.
     if records_half_applied_migrations(connection):
-        callbacks.append(run.enter_context(mark_migration_run(connection, script)))
+        mark = mark_migration_run(connection, script, stamping=stamping)
+        callbacks.append(run.enter_context(mark))
     return callbacks

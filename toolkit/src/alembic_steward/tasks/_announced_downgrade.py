@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -21,17 +21,62 @@ def downgrade_announcing(
 
     # The same steps alembic.command.downgrade computes, read on the same connection: no extra
     # round-trip to learn where the database stands.
-    def downgrade_steps(current: tuple[str, ...], context: object) -> list:
-        # At base a relative step (`-1`) has nothing to revert, as `base` has not: not an error.
-        at_base_already = not current and (revision == "base" or revision.startswith("-"))
-        if not at_base_already:
-            refuse_relative_step_from_merge(script, revision, current)
-        steps = [] if at_base_already else script._downgrade_revs(revision, current)
+    def steps_announced(current: tuple[str, ...], context: object) -> list:
+        steps = downgrade_steps(script, revision, current)
         announce([step.revision for step in steps])
         return steps
 
-    with EnvironmentContext(config, script, fn=downgrade_steps, destination_rev=revision):
+    with EnvironmentContext(config, script, fn=steps_announced, destination_rev=revision):
         script.run_env()
+
+
+def downgrade_steps(script: ScriptDirectory, revision: str, current: tuple[str, ...]) -> list:
+    """The steps a downgrade from ``current`` to ``revision`` takes, newest first."""
+    # At base a relative step (`-1`) has nothing to revert, as `base` has not: not an error.
+    if not current and (revision == "base" or revision.startswith("-")):
+        return []
+    refuse_relative_step_from_merge(script, revision, current)
+    return list(script._downgrade_revs(revision, current))
+
+
+class RevertPlan:
+    """What a downgrade to ``revision`` reverts, shown once: before a terminal's question (the
+    ``preview`` of `confirm_destructive`), or else as the run starts (``announce``)."""
+
+    def __init__(self, config: Config, revision: str, show: Callable[[list[Any]], None]) -> None:
+        self.config, self.revision, self.show = config, revision, show
+        self.confirmed: list[str] | None = None
+
+    def preview(self) -> bool:
+        """Show what the downgrade would revert now; tell whether there is anything."""
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward._wiring import get_blocking_engine
+        from alembic_steward.inspection._database_state import require_movable_state
+
+        script = ScriptDirectory.from_config(self.config)
+        with get_blocking_engine().connect() as connection:
+            current = tuple(require_movable_state(script, connection).current)
+        scripts = [step.revision for step in downgrade_steps(script, self.revision, current)]
+        self.show(scripts)
+        self.confirmed = [revision.revision for revision in scripts]
+        return bool(scripts)
+
+    def announce(self, scripts: list[Script]) -> None:
+        """Show the reverts as the run starts, or check they are still the ones confirmed."""
+        if self.confirmed is None:
+            self.show(scripts)
+            return
+        now = [revision.revision for revision in scripts]
+        if now != self.confirmed:
+            from alembic.util import CommandError
+
+            # Another run moved the database while the question waited for an answer.
+            raise CommandError(
+                "the database changed while you answered: it would now revert"
+                f" {', '.join(now) or 'nothing'}, not what you confirmed; nothing was reverted;"
+                " run the command again to see and confirm what it reverts now"
+            )
 
 
 def refuse_relative_step_from_merge(

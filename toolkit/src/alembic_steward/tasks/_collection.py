@@ -49,7 +49,8 @@ def db_collection(steward: Steward) -> Collection:
     """Build the `db` collection for the service ``steward`` wires (`inv db.upgrade`, ...).
 
     Defaults a project may override in `invoke.yaml` (or INVOKE_DB_* variables):
-    ``db.protected_environments`` (comma-separated, from the wiring) and
+    ``db.protected_environments`` (comma-separated, from the wiring; None protects every
+    environment but the development ones) and
     ``db.migration_lock_timeout`` (seconds; None leaves MIGRATION_LOCK_TIMEOUT or the wiring's).
     """
     ns = Collection(
@@ -86,6 +87,7 @@ def db_collection(steward: Steward) -> Collection:
     # invoke reads its INVOKE_* variables after importing the tasks, and cannot read a
     # comma-separated value into a setting invoke.yaml gives as a YAML list: take ours first.
     protection.take_protected_list_from_environment()
-    protected_list = ",".join(steward.protected_environments)
+    listed = steward.protected_environments
+    protected_list = None if listed is None else ",".join(listed)
     ns.configure({"db": {"protected_environments": protected_list, "migration_lock_timeout": None}})
     return ns

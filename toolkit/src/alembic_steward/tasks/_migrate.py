@@ -200,14 +200,17 @@ def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = F
 
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_argument
-    from alembic_steward.tasks._announced_downgrade import downgrade_announcing
+    from alembic_steward.tasks._announced_downgrade import RevertPlan, downgrade_announcing
 
     check_revision_argument(revision, ranges=sql)
+    config = build_alembic_config()
     if sql:
-        command.downgrade(build_alembic_config(), revision, sql=True)
+        command.downgrade(config, revision, sql=True)
         return
-    confirm_destructive(c, "downgrade", yes)
-    downgrade_announcing(build_alembic_config(), revision, announce_reverts)
+    # On a terminal the list comes first, then the question: confirm only what you have seen.
+    plan = RevertPlan(config, revision, announce_reverts)
+    confirm_destructive(c, "downgrade", yes, preview=plan.preview)
+    downgrade_announcing(config, revision, plan.announce)
 
 
 def announce_reverts(scripts: list[Any]) -> None:

@@ -31,13 +31,27 @@ def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: boo
         )
     from alembic import command
 
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._database_state import half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_argument
+    from alembic_steward.runtime._half_applied_marks import STAMPING
 
     check_revision_argument(revision)
     confirm_destructive(c, "stamp", yes)
-    command.stamp(build_alembic_config(), revision, purge=purge)
+    with get_blocking_engine().connect() as connection:
+        unfinished = half_applied_mark(connection)
+    config = build_alembic_config()
+    # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
+    # the half-applied mark (runtime/_half_applied_marks.py).
+    config.attributes[STAMPING] = True
+    command.stamp(config, revision, purge=purge)
     print(f"Stamped the database at {revision}.")
+    if unfinished is not None:
+        print(
+            f"The stamp cleared the mark of the run that stopped after revision {unfinished}:"
+            " the database now records the schema as you left it."
+        )
 
 
 @contextmanager
@@ -61,10 +75,11 @@ def redo(c: Context, yes: bool = False) -> None:
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._database_state import require_movable_state
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.tasks._announced_downgrade import downgrade_announcing
+    from alembic_steward.tasks._announced_downgrade import RevertPlan, downgrade_announcing
 
-    confirm_destructive(c, "redo", yes)
     config = build_alembic_config()
+    plan = RevertPlan(config, "-1", announce_reverts)
+    confirm_destructive(c, "redo", yes, preview=plan.preview)
     # One lock for both runs: no other run can slip in between the downgrade and the upgrade.
     with holding_migration_lock():
         with get_blocking_engine().connect() as connection:
@@ -75,7 +90,7 @@ def redo(c: Context, yes: bool = False) -> None:
                 " check where it stands with `inv db.status`",
                 code=1,
             )
-        downgrade_announcing(config, "-1", announce_reverts)
+        downgrade_announcing(config, "-1", plan.announce)
         command.upgrade(config, current[0])
     print(f"Applied {current[0]} again.")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from invoke import Context, Exit
 
@@ -31,20 +32,28 @@ def restore_protected_list_variable() -> None:
 
 
 def protected_list_setting(c: Context) -> str | list[str] | None:
-    """The protected list in effect: the environment's, else invoke config's (invoke.yaml)."""
+    """The protected list in effect: the environment's, else invoke config's; None: the default."""
     if protected_list_from_environment is not None:
         return protected_list_from_environment
     return c.config.db.protected_environments
 
 
-def confirm_destructive(c: Context, action: str, yes: bool) -> None:
-    """Refuse ``action`` on a protected database unless ``--yes`` was given or a terminal agrees."""
+def confirm_destructive(
+    c: Context, action: str, yes: bool, *, preview: Callable[[], bool] | None = None
+) -> None:
+    """Refuse ``action`` on a protected database unless ``--yes`` was given or a terminal agrees.
+
+    On a terminal, ``preview`` first shows what the action would change; when it returns False
+    there is nothing to change, so nothing is asked.
+    """
     if yes:
         return
     environment = protected_environment_of_database(c)
     if environment is None:
         return
     if sys.stdin.isatty():
+        if preview is not None and not preview():
+            return
         answer = input(f"This is the {environment} database. Type {environment!r} to {action}: ")
         if answer.strip().lower() == environment.strip().lower():
             return

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from invoke import Context, Exit, task
 
 from alembic_steward.tasks._user_errors import exit_on_user_error
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @task
 @exit_on_user_error
 def clear_migration_mark(c: Context) -> None:
-    """Clear the mark a half-applied MySQL/MariaDB migration left, once the schema is repaired."""
+    """Clear the mark a half-applied MySQL/MariaDB migration left, once it is undone by hand."""
     from sqlalchemy import create_engine, pool
 
     from alembic_steward._wiring import get_settings
@@ -35,5 +40,29 @@ def clear_migration_mark(c: Context) -> None:
             ) from None
     if cleared is None:
         print("No unfinished migration run was marked; nothing to clear.")
-    else:
-        print(f"Cleared the mark of the run that stopped after revision {cleared}.")
+        return
+    print(f"Cleared the mark of the run that stopped after revision {cleared}.")
+    print(what_migrating_again_does(engine))
+
+
+def what_migrating_again_does(engine: Engine) -> str:
+    """Say where the database stands now and that an upgrade reruns the next migration whole."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._half_applied_marks import (
+        describe_heads,
+        following_revisions,
+        stamp_command,
+    )
+
+    with engine.connect() as connection:
+        at = describe_heads(MigrationContext.configure(connection).get_current_heads())
+    following = following_revisions(at, ScriptDirectory.from_config(build_alembic_config()))
+    if not following:
+        return f"The database is still at {at}."
+    return (
+        f"The database is still at {at}, so `inv db.upgrade` runs {', '.join(following)} again"
+        f" from its start: if you finished it by hand instead, run {stamp_command(following)}."
+    )

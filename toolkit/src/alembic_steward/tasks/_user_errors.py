@@ -147,7 +147,7 @@ def raised_in(error: BaseException, function_name: str) -> bool:
 
 
 def without_password(text: str) -> str:
-    """Remove the database password from ``text`` wherever a driver may have echoed it."""
+    """Hide DATABASE_URL's password in ``text``: in any URL's password field, or as an argument."""
     from alembic_steward._wiring import get_settings
     from alembic_steward.settings import EnvFileError
     from alembic_steward.urls import redact_password

@@ -30,9 +30,8 @@ def urls_in_use() -> list[str]:
 
 
 def without_passwords(text: str) -> str:
-    for url in urls_in_use():
-        text = redact_password(text, url)
-    return text
+    """``text`` with the password field of every URL, and every password argument, replaced."""
+    return redact_password(text, *urls_in_use())
 
 
 def redact(report: pytest.TestReport | pytest.CollectReport) -> None:

@@ -21,7 +21,11 @@ from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection
 
 from alembic_steward.inspection._scratch_database import alembic_config_on
-from alembic_steward.runtime._irreversible import IrreversibleMigration
+from alembic_steward.runtime._irreversible import (
+    IRREVERSIBLE_IMPORT,
+    IRREVERSIBLE_RAISE,
+    IrreversibleMigration,
+)
 from alembic_steward.testing._sample_rows import seed_tables
 from alembic_steward.testing._schema_snapshot import (
     SchemaWatch,
@@ -100,6 +104,11 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
         except Exception as error:  # A failed step ends the walk: every later step needs it.
             reason = (str(error).strip().splitlines() or [""])[0]
             walk.failure = f"{walk.doing} failed: {type(error).__name__}: {reason}"
+            if isinstance(error, NotImplementedError) and walk.doing.endswith(": downgrade"):
+                walk.failure += (
+                    f"; to declare a downgrade that cannot be written, make `{IRREVERSIBLE_RAISE}`"
+                    f" its first statement, with `{IRREVERSIBLE_IMPORT}` at the top"
+                )
             if connection.in_transaction():
                 connection.rollback()
         finally:

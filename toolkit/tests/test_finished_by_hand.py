@@ -1,0 +1,106 @@
+"""A MySQL/MariaDB migration that stopped half-way and was finished by hand is recorded by a stamp.
+
+The advice used to be "finish or undo it by hand, then `inv db.clear-migration-mark` and
+migrate again": after finishing by hand, migrating again reran the whole migration from its
+start and failed on what it had already made. The advice now names `inv db.stamp` for that
+case (a stamp also clears the mark), and says the rows the migration changed may need repair.
+"""
+
+from __future__ import annotations
+
+import pytest
+from project import Project, revision_source
+from servers import ServerDatabase
+
+CREATE_NOTES = '    op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))'
+# Changes a row, creates a table (on MySQL/MariaDB that commits the row too), then fails
+# before its last operation.
+STOPS_HALF_WAY = """\
+    op.execute("UPDATE notes SET id = 2 WHERE id = 1")
+    op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))
+    op.execute("SELECT * FROM no_such_table")
+    op.add_column("notes", sa.Column("body", sa.String(20), nullable=True))"""
+FIXED = STOPS_HALF_WAY.replace('    op.execute("SELECT * FROM no_such_table")\n', "")
+UNDO = """\
+    op.drop_column("notes", "body")
+    op.execute("UPDATE notes SET id = 1 WHERE id = 2")
+    op.drop_table("tags")"""
+
+
+def stopped_half_way(project: Project, database: ServerDatabase) -> dict[str, str]:
+    """Apply r1, add a row, then run r2, which fails after committing a table and a row."""
+    env = {"DATABASE_URL": database.url}
+    project.write_revision(
+        "r1.py", revision_source("r1", None, CREATE_NOTES, '    op.drop_table("notes")')
+    )
+    project.inv("db.upgrade", env=env)
+    database.query("INSERT INTO notes (id) VALUES (1)")
+    project.write_revision(
+        "r2.py", revision_source("r2", "r1", STOPS_HALF_WAY, UNDO, message="Tags")
+    )
+    return env
+
+
+def test_the_advice_for_a_migration_finished_by_hand_is_a_stamp_that_clears_the_mark(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stopped_half_way(project, database)
+    failed = project.inv("db.upgrade", code=1, env=env).stderr.strip().splitlines()
+    if database.kind != "mysql":
+        assert failed[-1] == "error: rolled back; the database is still at r1"
+        return
+    assert "may be half-applied" in failed[-1]
+    assert "`inv db.stamp -r r2`" in failed[-1] and "rows" in failed[-1]
+
+    status = project.inv("db.status", code=7, env=env).stdout
+    verdict = next(line for line in status.splitlines() if line.startswith("status:"))
+    assert "finish it by hand" in verdict and "`inv db.stamp -r r2`" in verdict
+    assert "rows" in verdict and "`inv db.clear-migration-mark`" in verdict
+
+    # Finished by hand: the migration's last operation, and the file fixed for other databases.
+    database.query("ALTER TABLE notes ADD COLUMN body VARCHAR(20)")
+    project.write_revision("r2.py", revision_source("r2", "r1", FIXED, UNDO, message="Tags"))
+    stamped = project.inv("db.stamp", "-r", "r2", env=env).stdout
+    assert "Stamped the database at r2." in stamped
+    assert "cleared the mark of the run that stopped after revision r1" in stamped
+    # Up to date (the fixture's models are empty, hence 3) and built as r2 builds it.
+    status = project.inv("db.status", code=3, env=env).stdout
+    assert "current: r2" in status and "against its revision rebuilt: same" in status
+    assert "Running upgrade" not in project.inv("db.upgrade", env=env).stderr
+    assert database.revisions() == {"r2"}
+    assert database.query("SELECT id FROM notes") == [(2,)]  # as the failed run committed it
+
+
+def test_clearing_the_mark_says_that_migrating_again_reruns_the_migration(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind != "mysql":
+        pytest.skip("only MySQL/MariaDB leave a migration half-applied")
+    env = stopped_half_way(project, database)
+    project.inv("db.upgrade", code=1, env=env)
+    # Undone by hand this time: the table it made and the row it changed.
+    database.query("DROP TABLE tags")
+    database.query("UPDATE notes SET id = 1 WHERE id = 2")
+    cleared = project.inv("db.clear-migration-mark", env=env).stdout
+    assert "Cleared the mark of the run that stopped after revision r1" in cleared
+    assert "still at r1" in cleared and "`inv db.stamp -r r2`" in cleared
+    project.write_revision("r2.py", revision_source("r2", "r1", FIXED, UNDO, message="Tags"))
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT id FROM notes") == [(2,)]
+
+
+def test_raw_alembic_stamp_clears_the_mark_too_but_a_failed_stamp_keeps_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind != "mysql":
+        pytest.skip("only MySQL/MariaDB leave a migration half-applied")
+    env = stopped_half_way(project, database)
+    project.inv("db.upgrade", code=1, env=env)
+    mistyped = project.run("alembic", "stamp", "r9", env=env)
+    assert mistyped.returncode != 0
+    project.inv("db.status", code=7, env=env)
+    database.query("ALTER TABLE notes ADD COLUMN body VARCHAR(20)")
+    stamped = project.run("alembic", "stamp", "r2", env=env)
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr
+    assert database.revisions() == {"r2"}
+    assert "current: r2" in project.inv("db.status", code=3, env=env).stdout
