@@ -34,8 +34,8 @@ def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: boo
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._database_state import half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._revision_ids import check_revision_argument
     from alembic_steward.runtime._half_applied_marks import STAMPING
+    from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision)
     confirm_destructive(c, "stamp", yes)
