@@ -9,9 +9,9 @@ from types import FrameType
 # Where a failed migration leaves the database, by whether its DDL can be rolled back.
 ROLLED_BACK = "rolled back; the database is still at {at}"
 HALF_APPLIED = (
-    "{dialect} cannot roll DDL back; {revision} may be half-applied, and the rows it changed"
-    " before it stopped stay changed; if you finish it by hand, record that with {stamp};"
-    " if you undo it, run `inv db.clear-migration-mark` and migrate again"
+    "{dialect} cannot roll DDL back; {revision} may be half-applied, and rows it changed before"
+    " a DDL statement were committed with it; if you finish it by hand, record that with"
+    " {stamp}; if you undo it, run `inv db.clear-migration-mark` and migrate again"
 )
 
 
