@@ -51,7 +51,7 @@ def test_raw_alembic_downgrade_and_stamp_need_confirmation_on_a_protected_databa
 def test_recorded_environment_is_corrected_by_a_guarded_command(project: Project) -> None:
     write_revision(project, "first", None, "    pass")
     project.inv("db.upgrade", env={"APP_ENV": "production"})
-    line = one_error_line(project, "inv", "db.set-environment", "-n", "staging")
+    line = one_error_line(project, "inv", "db.set-environment", "-n", "development")
     assert "refusing to change the recorded environment of a production database" in line
-    project.inv("db.set-environment", "-n", "staging", "--yes")
+    project.inv("db.set-environment", "-n", "development", "--yes")
     assert project.run("alembic", "downgrade", "-1").returncode == 0

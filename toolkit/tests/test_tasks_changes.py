@@ -164,6 +164,8 @@ def test_raw_alembic_upgrade_records_the_environment_too(project: Project) -> No
 
 def test_protected_environments_come_from_invoke_yaml(project: Project) -> None:
     migrated_twice(project, env={"APP_ENV": "staging"})
+    # A list in invoke.yaml protects exactly its names, in place of the default rule.
+    (project.path / "invoke.yaml").write_text("db:\n  protected_environments: [production]\n")
     project.inv("db.redo")
     (project.path / "invoke.yaml").write_text("db:\n  protected_environments: [staging, qa]\n")
     assert "staging database" in project.inv("db.redo", code=1).stderr
