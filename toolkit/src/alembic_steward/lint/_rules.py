@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,12 @@ def operation_findings(path: Path, trace: RevisionTrace, dialect: str) -> Iterat
     created: set[str] = set()
     for recorded in trace.operations:
         operation = recorded.operation
+        # The service's own rules see every operation, on new tables too.
+        for rule in project_rules():
+            message = rule(operation, dialect)
+            if message:
+                safe = f"if it is intended here, add `# lint: allow {rule_name(rule)}`"
+                yield Finding(path, recorded.line, rule_name(rule), message, safe)
         if isinstance(operation, ops.CreateTableOp):
             created.add(operation.table_name)
         if getattr(operation, "table_name", None) in created:
@@ -105,6 +111,18 @@ def operation_findings(path: Path, trace: RevisionTrace, dialect: str) -> Iterat
             if dialect in OWN_RULES[rule]:
                 why = WHY.get((rule, dialect)) or WHY[(rule, None)]
                 yield Finding(path, recorded.line, rule, f"{subject}: {why}", SAFE[rule])
+
+
+def project_rules() -> Sequence[Callable[[Any, str], str | None]]:
+    """The service's own rules, from its wiring (`Steward(lint_rules=[...])`)."""
+    from alembic_steward._wiring import active_steward
+
+    return active_steward().lint_rules
+
+
+def rule_name(rule: Callable[..., Any]) -> str:
+    """A project rule's name in findings and markers: its function name, dashed."""
+    return getattr(rule, "__name__", type(rule).__name__).replace("_", "-")
 
 
 def risks(operation: Any) -> Iterator[tuple[str, str]]:

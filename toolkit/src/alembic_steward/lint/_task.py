@@ -179,6 +179,8 @@ def lint_selection(config: Any, selection: Selection) -> list[Finding]:
         enum_value_findings,
         lines_on_new_tables,
         operation_findings,
+        project_rules,
+        rule_name,
     )
     from alembic_steward.lint._squawk import SQUAWK_RULES, SquawkMissing, squawk_findings
 
@@ -186,8 +188,9 @@ def lint_selection(config: Any, selection: Selection) -> list[Finding]:
     dialect = "mysql" if dialect == "mariadb" else dialect
     paths = [Path(s.path) for s in selection.scripts]
     sources = {path: RevisionSource.read(path) for path in paths}
+    known_rules = set(OWN_RULES) | SQUAWK_RULES | {rule_name(rule) for rule in project_rules()}
     for path, source in sources.items():
-        for line, rule in source.unknown_marker_rules(set(OWN_RULES) | SQUAWK_RULES):
+        for line, rule in source.unknown_marker_rules(known_rules):
             raise Exit(
                 f"error: {shown_path(path)}:{line}: the lint marker names an unknown rule"
                 f" {rule!r}; name a rule the lint reported (README.md lists them)",
