@@ -16,6 +16,8 @@ from toolkit_build import checkout_requirement
 
 # Variables that would make a baked project's commands see the caller's setup instead of its own.
 LEAKY_VARIABLES = ("DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "ALEMBIC_CONFIG")
+# The commit a shared bake returns to after each test (BakedProject.restore_snapshot).
+SNAPSHOT_TAG = "template-tests-snapshot"
 CREATED_REVISION = re.compile(r"^Created revision (\w+): (\S+)$", re.MULTILINE)
 
 USER_MODEL = """
@@ -117,10 +119,15 @@ class BakedProject:
         self.git("init", "--quiet")
         self.git("add", "--all")
         self.git("commit", "--quiet", "--message", "snapshot")
+        self.git("tag", SNAPSHOT_TAG)
 
     def restore_snapshot(self) -> None:
-        """Undo every change since ``snapshot``, keeping the installed virtualenv."""
-        self.git("checkout", "--quiet", "--", ".")
+        """Undo every change since ``snapshot``, keeping the installed virtualenv.
+
+        Back to the snapshot's own commit, not HEAD: a test that commits in the project (the
+        README's `git add -A && git commit`) must not move where the next test starts from.
+        """
+        self.git("reset", "--quiet", "--hard", SNAPSHOT_TAG)
         self.git("clean", "--quiet", "-fdx", "-e", ".venv", "-e", "*.egg-info")
 
     def git(self, *arguments: str) -> None:
