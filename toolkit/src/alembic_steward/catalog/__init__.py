@@ -1,0 +1,64 @@
+"""One description of a database's schema, read from its catalog, and the differences between
+two such descriptions.
+
+Every check that asks "is this schema what it should be" reads it here: `inv db.check` and
+`inv db.status` (the live database against a scratch database built from the models, and
+against one its own revision built), the baked tests, and the state line after a failed run.
+Reading the catalog, rather than comparing through Alembic's autogenerate, sees what
+autogenerate does not look at (CHECK constraints, sequences, identity options, other schemas,
+operator classes, invalid indexes), and two spellings the server stores the same way (MariaDB's
+``DOUBLE`` for ``Float(53)``) describe the same.
+
+    from alembic_steward.catalog import compare_catalogs, describe_catalog
+
+    with engine.connect() as connection:
+        catalog = describe_catalog(connection)
+    for difference in compare_catalogs(expected, catalog):
+        print(difference.line("the models", "the database"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+from alembic_steward.catalog._model import Catalog, Difference, Facts, Key, compare_catalogs
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+__all__ = ["Catalog", "Difference", "Facts", "Key", "compare_catalogs", "describe_catalog"]
+
+
+def describe_catalog(
+    connection: Connection, *, schemas: Collection[str] = (), ignore_tables: Collection[str] = ()
+) -> Catalog:
+    """Describe every table, view, column, constraint, index, sequence and enum type.
+
+    ``schemas`` names schemas besides the connection's default one to describe too (PostgreSQL;
+    MySQL/MariaDB and SQLite describe their current database only, and a name there raises
+    ValueError). ``ignore_tables`` are left out with all they own (Alembic's version table is
+    always left out). Raises SQLAlchemy's DBAPIError when the catalog cannot be read. The
+    connection's transaction, if any, is left as it was.
+    """
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        from alembic_steward.catalog import _postgresql
+
+        default = _postgresql.default_schema(connection)
+        objects = _postgresql.read(connection, sorted({default, *schemas}), default)
+    elif schemas:
+        raise ValueError(f"other schemas are described on PostgreSQL only, not on {dialect}")
+    elif dialect == "sqlite":
+        from alembic_steward.catalog import _sqlite
+
+        objects = _sqlite.read(connection)
+    elif dialect in ("mysql", "mariadb"):
+        from alembic_steward.catalog import _mysql
+
+        objects = _mysql.read(connection)
+    else:
+        raise ValueError(f"no catalog reader for {dialect}")
+    catalog = Catalog(dialect, objects)
+    ignored = {"alembic_version", *ignore_tables}
+    return catalog.without((schema, name) for schema, name in catalog.owners() if name in ignored)

@@ -1,0 +1,143 @@
+"""The shape of a catalog description: objects keyed by kind, schema, owner and name, each with
+facts in the database's own canonical text, and the differences between two descriptions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+# (kind, schema, owner, name): schema is None for the connection's default schema; owner is the
+# table an object belongs to ("" for a table, view, sequence or enum type itself).
+Key = tuple[str, "str | None", str, str]
+Facts = Mapping[str, str]
+
+# The order differences are listed in, and how each kind reads in a line.
+KINDS = (
+    "table",
+    "view",
+    "column",
+    "primary key",
+    "unique constraint",
+    "foreign key",
+    "check constraint",
+    "exclusion constraint",
+    "index",
+    "sequence",
+    "enum type",
+)
+OWN_OBJECTS = ("table", "view", "sequence", "enum type")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """One database's schema as read from its catalog: ``objects`` maps each key to its facts.
+
+    Two catalogs of the same kind of database are equal exactly when their schemas are, for
+    everything this package reads (README: "What the catalog holds").
+    """
+
+    dialect: str
+    objects: Mapping[Key, Facts] = field(default_factory=dict)
+
+    def owners(self) -> set[tuple[str | None, str]]:
+        """The (schema, name) of every table, view, sequence and enum type."""
+        return {
+            (schema, name) for kind, schema, _owner, name in self.objects if kind in OWN_OBJECTS
+        }
+
+    def of(self, owners: Iterable[tuple[str | None, str]]) -> dict[Key, Facts]:
+        """The objects of ``owners`` (their own rows and everything they own)."""
+        wanted = set(owners)
+        return {
+            key: facts
+            for key, facts in self.objects.items()
+            if (key[1], key[2] or key[3]) in wanted
+        }
+
+    def without(self, owners: Iterable[tuple[str | None, str]]) -> Catalog:
+        """This catalog less ``owners`` and what they own."""
+        dropped = self.of(owners)
+        kept = {key: facts for key, facts in self.objects.items() if key not in dropped}
+        return Catalog(self.dialect, kept)
+
+    def to_json(self) -> str:
+        rows = [[*key, dict(facts)] for key, facts in sorted(self.objects.items(), key=sort_key)]
+        return json.dumps({"dialect": self.dialect, "objects": rows}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Catalog:
+        data = json.loads(text)
+        objects = {
+            (kind, schema, owner, name): facts
+            for kind, schema, owner, name, facts in data["objects"]
+        }
+        return cls(data["dialect"], objects)
+
+
+def sort_key(item: tuple[Key, Facts]) -> tuple:
+    kind, schema, owner, name = item[0]
+    return (schema or "", owner or name, KINDS.index(kind) if kind in KINDS else 99, name)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One object that one catalog has and the other lacks, or has with other facts.
+
+    ``change`` is ``missing`` (only the expected side has it), ``unexpected`` (only the actual
+    side) or ``different``; ``facts`` holds (fact, expected, actual) for each fact that differs.
+    """
+
+    kind: str
+    subject: str
+    change: str
+    facts: tuple[tuple[str, str | None, str | None], ...] = ()
+
+    def line(self, expected: str = "the models", actual: str = "the database") -> str:
+        """One readable line, naming the two sides (``expected`` and ``actual``) in words."""
+        if self.change == "missing":
+            return f"{self.kind} {self.subject} is in {expected} but not in {actual}"
+        if self.change == "unexpected":
+            return f"{self.kind} {self.subject} is in {actual} but not in {expected}"
+        details = "; ".join(
+            f"{fact} {shown(want)} in {expected}, {shown(have)} in {actual}"
+            for fact, want, have in self.facts
+        )
+        return f"{self.kind} {self.subject}: {details}"
+
+
+def shown(value: str | None) -> str:
+    return "none" if value is None else value
+
+
+def subject_of(key: Key) -> str:
+    """`users.name`, `audit.users.ix_email`; an unnamed constraint by its table and definition."""
+    _kind, schema, owner, name = key
+    if " " in name:  # keyed by its definition: SQLite's unnamed and MySQL's numbered ones
+        return f"{'.'.join(filter(None, (schema, owner)))} {name}"
+    return ".".join(part for part in (schema, owner, name) if part)
+
+
+def compare_catalogs(expected: Catalog, actual: Catalog) -> list[Difference]:
+    """Every difference between two catalogs, in a stable order; what a missing or unexpected
+    table (or view) owns is not listed again under it."""
+    want, have = expected.objects, actual.objects
+    missing_owners = {(k[1], k[3]) for k in want.keys() - have.keys() if k[0] in OWN_OBJECTS}
+    extra_owners = {(k[1], k[3]) for k in have.keys() - want.keys() if k[0] in OWN_OBJECTS}
+    differences = []
+    for key in sorted(want.keys() | have.keys(), key=lambda key: sort_key((key, {}))):
+        kind, schema, owner, _name = key
+        if owner and (schema, owner) in missing_owners | extra_owners:
+            continue
+        if key not in have:
+            differences.append(Difference(kind, subject_of(key), "missing"))
+        elif key not in want:
+            differences.append(Difference(kind, subject_of(key), "unexpected"))
+        elif want[key] != have[key]:
+            facts = tuple(
+                (fact, want[key].get(fact), have[key].get(fact))
+                for fact in sorted(want[key].keys() | have[key].keys())
+                if want[key].get(fact) != have[key].get(fact)
+            )
+            differences.append(Difference(kind, subject_of(key), "different", facts))
+    return differences

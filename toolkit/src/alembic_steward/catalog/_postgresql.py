@@ -1,0 +1,156 @@
+"""PostgreSQL's catalog, read in one round trip per kind of object, in its own canonical text
+(format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from alembic_steward.catalog._model import Facts, Key
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+IN_SCOPE = "n.nspname = ANY(%(schemas)s::name[])"
+RELATIONS = (
+    "SELECT n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class'),"
+    " CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    f" WHERE {IN_SCOPE} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+)
+COLUMNS = (
+    "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),"
+    " a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated,"
+    # Only a collation other than its type's own is a choice the schema made.
+    " CASE WHEN a.attcollation <> t.typcollation THEN a.attcollation::regcollation::text END,"
+    " col_description(c.oid, a.attnum),"
+    # An identity column's sequence options are part of the identity.
+    " (SELECT format('start %%s increment %%s min %%s max %%s cache %%s%%s', s.seqstart,"
+    "  s.seqincrement, s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' cycle' END)"
+    "  FROM pg_depend p JOIN pg_sequence s ON s.seqrelid = p.objid"
+    "  WHERE p.refobjid = c.oid AND p.refobjsubid = a.attnum AND p.deptype = 'i'"
+    "  AND p.classid = 'pg_class'::regclass LIMIT 1)"
+    " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid"
+    " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    f" WHERE {IN_SCOPE} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+    " AND a.attnum > 0 AND NOT a.attisdropped"
+)
+CONSTRAINTS = (
+    "SELECT n.nspname, c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid)"
+    " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    f" WHERE {IN_SCOPE} AND k.contype IN ('p', 'u', 'f', 'c', 'x')"
+)
+INDEXES = (
+    "SELECT n.nspname, t.relname, i.relname, pg_get_indexdef(x.indexrelid), x.indisvalid"
+    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+    " JOIN pg_namespace n ON n.oid = t.relnamespace"
+    f" WHERE {IN_SCOPE} AND NOT EXISTS (SELECT FROM pg_constraint k"
+    " WHERE k.conindid = x.indexrelid AND k.conrelid = t.oid AND k.contype IN ('p', 'u', 'x'))"
+)
+SEQUENCES = (
+    "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,"
+    " s.seqmin, s.seqmax, s.seqcache, s.seqcycle,"
+    " (SELECT t.relname || '.' || a.attname FROM pg_depend p JOIN pg_class t ON t.oid = p.refobjid"
+    "  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = p.refobjsubid"
+    "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'a' LIMIT 1)"
+    " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    f" WHERE {IN_SCOPE} AND NOT EXISTS (SELECT FROM pg_depend p"
+    "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'i')"
+)
+ENUMS = (
+    "SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', '"
+    " ORDER BY e.enumsortorder)"
+    " FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid"
+    f" JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {IN_SCOPE} GROUP BY n.nspname, t.typname"
+)
+CONSTRAINT_KINDS = {
+    "p": "primary key",
+    "u": "unique constraint",
+    "f": "foreign key",
+    "c": "check constraint",
+    "x": "exclusion constraint",
+}
+RELATION_KINDS = {"r": "table", "p": "table", "f": "table", "v": "view", "m": "view"}
+IDENTITY = {"a": "always", "d": "by default"}
+GENERATED = {"s": "stored"}
+# "CREATE [UNIQUE] INDEX name ON [ONLY] schema.table": the key holds all of that already.
+INDEX_HEAD = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ")
+
+
+def default_schema(connection: Connection) -> str:
+    return connection.exec_driver_sql("SELECT current_schema()").scalar_one()
+
+
+def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, Facts]:
+    """Every object in ``schemas``; ``default`` (the current schema) is keyed as None."""
+    parameters = {"schemas": schemas}
+
+    def rows(query: str) -> list:
+        return list(connection.exec_driver_sql(query, parameters))
+
+    def schema_of(name: str) -> str | None:
+        return None if name == default else name
+
+    objects: dict[Key, Facts] = {}
+    for schema, name, kind, comment, definition in rows(RELATIONS):
+        facts = {"comment": comment, "definition": normalized_view(definition)}
+        objects[(RELATION_KINDS[kind], schema_of(schema), "", name)] = present(facts)
+    for (
+        schema,
+        table,
+        column,
+        type_,
+        not_null,
+        default_,
+        identity,
+        generated,
+        collation,
+        comment,
+        sequence,
+    ) in rows(COLUMNS):
+        facts = {
+            "type": type_,
+            "nullable": "no" if not_null else "yes",
+            "default": None if generated else default_,
+            "identity": f"{IDENTITY[identity]} ({sequence})" if identity else None,
+            "generated": f"{default_} {GENERATED[generated]}" if generated else None,
+            "collation": collation,
+            "comment": comment,
+        }
+        objects[("column", schema_of(schema), table, column)] = present(facts)
+    for schema, table, name, kind, definition in rows(CONSTRAINTS):
+        facts = {"definition": definition}
+        if kind == "p":
+            # One primary key per table: its name is a fact, so a renamed one is a difference.
+            objects[("primary key", schema_of(schema), table, "")] = {"name": name, **facts}
+        else:
+            objects[(CONSTRAINT_KINDS[kind], schema_of(schema), table, name)] = facts
+    for schema, table, name, definition, valid in rows(INDEXES):
+        facts = {
+            "unique": "yes" if definition.startswith("CREATE UNIQUE") else "no",
+            "definition": INDEX_HEAD.sub("", definition),
+            "valid": None if valid else "no (a failed CREATE INDEX CONCURRENTLY left it)",
+        }
+        objects[("index", schema_of(schema), table, name)] = present(facts)
+    for schema, name, type_, start, increment, low, high, cache, cycle, owner in rows(SEQUENCES):
+        facts = {
+            "type": type_,
+            "options": f"start {start} increment {increment} min {low} max {high} cache {cache}"
+            + (" cycle" if cycle else ""),
+            "owned by": owner,
+        }
+        objects[("sequence", schema_of(schema), "", name)] = present(facts)
+    for schema, name, labels in rows(ENUMS):
+        objects[("enum type", schema_of(schema), "", name)] = {"values": labels}
+    return objects
+
+
+def normalized_view(definition: str | None) -> str | None:
+    return " ".join(definition.split()) if definition else None
+
+
+def present(facts: dict[str, str | None]) -> dict[str, str]:
+    return {fact: value for fact, value in facts.items() if value is not None}
