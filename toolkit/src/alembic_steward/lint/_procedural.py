@@ -18,8 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-# Cheap test for SQL that may hold procedural code, so pglast is needed only then.
-MAY_BE_PROCEDURAL = re.compile(r"\b(DO|FUNCTION|PROCEDURE)\b", re.IGNORECASE)
+# Cheap test for SQL that may hold procedural code (a DO statement, or a function created),
+# so pglast is needed only then; `ON CONFLICT DO NOTHING` or `EXECUTE FUNCTION f()` is none.
+MAY_BE_PROCEDURAL = re.compile(
+    r"\bDO\s+(?:\$|E?'|LANGUAGE\b)|\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\b",
+    re.IGNORECASE,
+)
 # A name standing for a value only the running database knows (a variable, quote_ident(...)).
 PLACEHOLDER = "lint_placeholder"
 FORMAT_SPECIFIER = re.compile(r"%(?:\d+\$)?-?\d*([sIL%])")
@@ -57,6 +61,8 @@ def with_procedural_statements(chunks: list[tuple[int, str]]) -> list[tuple[int,
     expanded = []
     for line, sql in chunks:
         expanded.append((line, sql))
+        if not (routines or MAY_BE_PROCEDURAL.search(sql)):
+            continue  # nothing procedural, and nothing created yet that it could call
         # Terminated as Alembic terminates its own, so the statements stay apart in one file.
         expanded += [
             (line, statement.rstrip().rstrip(";") + ";\n")
