@@ -18,15 +18,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from alembic_steward.lint._dynamic_sql import is_sql, string_value
+
 # Cheap test for SQL that may hold procedural code (a DO statement, or a function created),
 # so pglast is needed only then; `ON CONFLICT DO NOTHING` or `EXECUTE FUNCTION f()` is none.
 MAY_BE_PROCEDURAL = re.compile(
     r"\bDO\s+(?:\$|E?'|LANGUAGE\b)|\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\b",
     re.IGNORECASE,
 )
-# A name standing for a value only the running database knows (a variable, quote_ident(...)).
-PLACEHOLDER = "lint_placeholder"
-FORMAT_SPECIFIER = re.compile(r"%(?:\d+\$)?-?\d*([sIL%])")
 # Statements of a body that are themselves procedural are read too, this many levels deep.
 MAX_DEPTH = 5
 
@@ -65,8 +64,8 @@ def with_procedural_statements(chunks: list[tuple[int, str]]) -> list[tuple[int,
             continue  # nothing procedural, and nothing created yet that it could call
         # Terminated as Alembic terminates its own, so the statements stay apart in one file.
         expanded += [
-            (line, statement.rstrip().rstrip(";") + ";\n")
-            for line, statement in statements_run_by(sql, line, routines, depth=0)
+            (origin, statement.rstrip().rstrip(";") + ";\n")
+            for origin, statement in statements_run_by(sql, line, routines, depth=0)
         ]
     return expanded
 
@@ -196,59 +195,3 @@ def called_names(statement: dict) -> set[str]:
         # CALL's FuncCall sits under the key "funccall".
         if kind in ("FuncCall", "funccall") and node.get("funcname")
     }
-
-
-def string_value(expression: str) -> str | None:
-    """The text a PL/pgSQL string expression builds, or None when no literal shapes it."""
-    from pglast.parser import ParseError, parse_sql_json
-
-    try:
-        tree = json.loads(parse_sql_json(f"SELECT {expression}"))
-    except ParseError:
-        return None
-    value = tree["stmts"][0]["stmt"]["SelectStmt"]["targetList"][0]["ResTarget"]["val"]
-    text = evaluated(value)
-    return None if text is None or text == PLACEHOLDER else text
-
-
-def evaluated(node: dict) -> str | None:
-    """Literals, `||` and format(...) as the text they make; anything else a placeholder."""
-    if "A_Const" in node:
-        return node["A_Const"].get("sval", {}).get("sval")
-    if "TypeCast" in node:
-        return evaluated(node["TypeCast"]["arg"])
-    if "A_Expr" in node and [n["String"]["sval"] for n in node["A_Expr"]["name"]] == ["||"]:
-        parts = evaluated(node["A_Expr"]["lexpr"]), evaluated(node["A_Expr"]["rexpr"])
-        return "".join(PLACEHOLDER if part is None else part for part in parts)
-    if "FuncCall" in node and node["FuncCall"]["funcname"][-1]["String"]["sval"] == "format":
-        values = [evaluated(argument) for argument in node["FuncCall"].get("args", [])]
-        if not values or values[0] is None:
-            return None
-        return formatted(values[0], values[1:])
-    return PLACEHOLDER
-
-
-def formatted(template: str, arguments: list[str | None]) -> str:
-    """format()'s result, each argument that is no literal standing as a placeholder."""
-    remaining = iter(arguments)
-
-    def substitute(match: re.Match[str]) -> str:
-        if match.group(1) == "%":
-            return "%"
-        value = next(remaining, None)
-        value = PLACEHOLDER if value is None else value
-        return f"'{value}'" if match.group(1) == "L" else value
-
-    return FORMAT_SPECIFIER.sub(substitute, template)
-
-
-def is_sql(text: str) -> bool:
-    """Whether ``text`` parses as SQL: a dynamic statement only the database can complete
-    would otherwise reach squawk as a syntax error the revision does not have."""
-    from pglast.parser import ParseError, parse_sql_json
-
-    try:
-        parse_sql_json(text)
-    except ParseError:
-        return False
-    return True
