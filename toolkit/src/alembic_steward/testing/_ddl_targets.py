@@ -101,6 +101,41 @@ def changed_by(
     return changed
 
 
+# Row changes whose one target is named after the verb; other forms may write elsewhere too.
+ROWS_OF_ONE_TABLE = re.compile(
+    rf"(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)"
+    rf"\s+{OPTIONAL}{QUALIFIED}(?P<rest>.*)"
+)
+WRITES_ROWS = re.compile(r"(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|MERGE|WITH|COPY|LOAD)\b")
+TO_MORE_TABLES = re.compile(r"\b(JOIN|USING)\b|^\s*,")
+
+
+def rows_written_by(
+    statements: Iterable[str], dialect: str, index_table: Callable[[str], str | None]
+) -> set[str] | None:
+    """The tables whose rows ``statements`` may change, or None for "any table".
+
+    A schema change counts (a column's type changed rewrites its values), and so does every
+    INSERT, UPDATE, DELETE or TRUNCATE naming one table; a form that may reach further (a join,
+    a CTE, MERGE, a function called from a PostgreSQL SELECT) means any table.
+    """
+    written: set[str] = set()
+    schema_statements = []
+    for statement in statements:
+        text = " ".join(COMMENTS.sub(" ", statement).split())
+        upper = text.upper()
+        if match := ROWS_OF_ONE_TABLE.match(upper):
+            if TO_MORE_TABLES.search(match.group("rest").split(" SET ")[0]):
+                return None
+            written.add(unquote(text[match.start(1) : match.end(1)], dialect))
+        elif WRITES_ROWS.match(upper):
+            return None
+        else:
+            schema_statements.append(statement)
+    changed = changed_by(schema_statements, dialect, index_table)
+    return None if changed is None else written | changed
+
+
 def match_end(pattern: re.Pattern, text: str) -> int:
     match = pattern.match(text)
     return match.end() if match else 0

@@ -1,53 +1,75 @@
-"""Put one row into each new table before a migration runs, so it meets data as in production.
+"""Put one row into each table that has none, so every migration meets data as in production.
 
-Values come from each column's type, or from tests/migration_rows.py where the team named them.
+Values come from tests/migration_rows.py where the team named them, else from each column's
+type as the dialect stores it (testing/_column_values.py), chosen to pass the table's CHECKs
+(testing/_check_constraints.py) and to differ from row to row, for unique constraints. Parents
+get their row before their children, whose foreign keys then name it; generated columns,
+identities and autoincrementing keys are left to the database. A row that cannot be written
+fails in one line naming the table, the column where the database's refusal shows which, and
+why.
 """
 
 from __future__ import annotations
 
-import datetime
 import itertools
-import uuid
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Enum, Integer, select
+from sqlalchemy import Connection, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
+from sqlalchemy.exc import DBAPIError, StatementError
 
+from alembic_steward.testing._column_values import (
+    candidates_from,
+    sample_value,
+    type_for_value,
+    write_type,
+)
+from alembic_steward.testing._row_checks import satisfy_checks
 from alembic_steward.testing._schema_descriptions import Description
-from alembic_steward.testing._table_shapes import table_shapes
+from alembic_steward.testing._table_shapes import Shape, is_base_table, table_shapes
 
 row_numbers = itertools.count(1)
+# SQLAlchemy's statement cache keys a type by its SQL, not by its Python side: an Enum of a
+# Python enum class would reuse the bind processing of a plain Enum of the same labels.
+UNCACHED = {"compiled_cache": None}
+# A generated row that collides with another row (a unique column) is made again this often.
+ATTEMPTS = 3
 
 
-class NoSampleValue(Exception):
-    """A NOT NULL column whose type says nothing of what to put in it."""
+class SampleRowError(Exception):
+    """A table the stairway cannot put a row into; the message says which column and why."""
 
 
 def seed_tables(
-    connection: Connection,
-    names: Iterable[str],
-    described: Mapping[str, Description] | None = None,
-) -> None:
+    connection: Connection, names: Iterable[str], described: Mapping[str, Description]
+) -> list[str]:
     """Insert one row into each table of ``names``, parents before children, and commit.
 
-    ``described`` (the stairway's snapshot) spares catalog queries where it suffices.
+    ``described`` (the stairway's snapshot) spares catalog queries where it suffices. Returns
+    a note for each nullable column left NULL because no value of its type is known.
     """
-    names = sorted(name for name in names if sample_values().get(name, {}) is not None)
+    chosen = sample_values()
+    names = sorted(
+        name
+        for name in names
+        if chosen.get(name, {}) is not None
+        and is_base_table(name, described.get(name, frozenset()))
+    )
     if not names:
-        return
+        return []
     shapes = table_shapes(connection, names, described)
-    foreign_keys = {name: shape[2] for name, shape in shapes.items()}
+    foreign_keys = {name: shape.foreign_keys for name, shape in shapes.items()}
+    notes: list[str] = []
     with foreign_keys_enforced(connection):
         for name in parents_first(names, foreign_keys):
-            table = SampleTable(name, *shapes[name])
-            row = table.sample_row(connection)
-            target = sa_table(name, *(sa_column(key, table.types[key]) for key in row))
-            connection.execute(target.insert().values(row))
+            table = SampleTable(name, shapes[name], connection.dialect.name)
+            table.insert_row(connection, chosen.get(name) or {})
+            notes += table.skipped
         connection.commit()
+    return notes
 
 
 def parents_first(names: list[str], foreign_keys: dict[str, list[dict]]) -> list[str]:
@@ -86,90 +108,145 @@ def foreign_keys_enforced(connection: Connection):
 class SampleTable:
     """One table as the database describes it, and how to make a row for it."""
 
-    def __init__(self, name: str, columns: list[dict], primary_key: list[str], keys: list[dict]):
+    def __init__(self, name: str, shape: Shape, dialect: str):
         self.name = name
-        self.columns = columns
-        self.types = {column["name"]: column["type"] for column in columns}
-        self.primary_key = primary_key
-        # Each constrained column -> the (table, column) it refers to.
-        self.references = {
-            column: (key["referred_table"], referred)
-            for key in keys
-            for column, referred in zip(
-                key["constrained_columns"], key["referred_columns"], strict=False
-            )
+        self.shape = shape
+        self.dialect = dialect
+        self.columns = {column["name"]: column for column in shape.columns}
+        self.types = {
+            name: write_type(column["type"], name, shape.checks, dialect)
+            for name, column in self.columns.items()
         }
+        self.skipped: list[str] = []
 
-    def sample_row(self, connection: Connection) -> dict[str, Any]:
-        """Values for one row: the team's, else made from each column's type."""
-        number = next(row_numbers)
-        chosen = sample_values().get(self.name) or {}
-        row = {}
-        for column in self.columns:
-            name = column["name"]
+    def insert_row(self, connection: Connection, chosen: Mapping[str, Any]) -> None:
+        """Write one row; a generated one is made again when it collides with another row."""
+        for attempt in range(ATTEMPTS):
+            row, types = self.sample_row(connection, chosen, next(row_numbers))
+            target = sa_table(self.name, *(sa_column(key, types[key]) for key in row))
+            try:
+                with connection.begin_nested():
+                    connection.execute(target.insert().values(row), execution_options=UNCACHED)
+                return
+            except (DBAPIError, StatementError) as error:
+                if attempt + 1 == ATTEMPTS or not self.may_collide(error, chosen):
+                    raise SampleRowError(self.refusal(connection, row, types, error)) from None
+
+    def may_collide(self, error: Exception, chosen: Mapping[str, Any]) -> bool:
+        """Whether another number may help: a generated value another row already holds."""
+        unique = ("unique", "duplicate")
+        return len(chosen) < len(self.columns) and any(w in str(error).lower() for w in unique)
+
+    def sample_row(
+        self, connection: Connection, chosen: Mapping[str, Any], number: int
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Values for one row, and the type to write each through."""
+        row: dict[str, Any] = {}
+        types = {}
+        for name, column in self.columns.items():
             if name in chosen:
                 value = chosen[name]
                 row[name] = value(number) if callable(value) else value
-            elif not self.leaves_to_database(column, connection.dialect.name):
-                row[name] = self.value_for(connection, column, number)
-        return row
+                types[name] = type_for_value(self.types[name], row[name])
+            elif not self.leaves_to_database(column) and name not in self.references():
+                row[name] = self.value_for(column, number)
+                types[name] = self.types[name]
+        for key in self.shape.foreign_keys:
+            columns = [c for c in key["constrained_columns"] if c not in chosen]
+            row.update(self.parent_values(connection, key, columns))
+            types.update({c: self.types[c] for c in columns})
+        fixed = set(chosen) | set(self.references())
+        satisfy_checks(connection, self, row, types, fixed, number)
+        return row, types
 
-    def leaves_to_database(self, column: dict, dialect: str) -> bool:
-        """Whether the database fills the column itself: a generated key, default or expression."""
-        if column.get("default") is not None or column.get("computed") or column.get("identity"):
+    def references(self) -> set[str]:
+        return {c for key in self.shape.foreign_keys for c in key["constrained_columns"]}
+
+    def leaves_to_database(self, column: dict) -> bool:
+        """Whether the database numbers or computes the column itself: never written."""
+        if column.get("computed") or column.get("identity"):
             return True
-        generated_key = self.primary_key == [column["name"]] and isinstance(column["type"], Integer)
-        # MySQL numbers a key only when it is AUTO_INCREMENT; the others always do.
-        return generated_key and (dialect not in ("mysql", "mariadb") or column["autoincrement"])
+        if str(column.get("default") or "").startswith("nextval("):  # PostgreSQL's serial
+            return True
+        if self.dialect in ("mysql", "mariadb"):
+            return bool(column.get("autoincrement") is True)
+        # SQLite numbers a key of its own only when it is exactly INTEGER PRIMARY KEY.
+        only_key = self.shape.primary_key == [column["name"]]
+        return self.dialect == "sqlite" and only_key and type(column["type"]).__name__ == "INTEGER"
 
-    def value_for(self, connection: Connection, column: dict, number: int) -> Any:
-        """A value of the column's type, unique to ``number``; a foreign key's names a parent."""
-        if column["name"] in self.references:
-            table, referred = self.references[column["name"]]
-            if table == self.name:
-                return None
-            parent_row = select(sa_column(referred)).select_from(sa_table(table)).limit(1)
-            return connection.scalar(parent_row)
-        value = typed_value(column["type"], number)
-        if value is None and not column["nullable"]:
-            raise NoSampleValue(
+    def value_for(self, column: dict, number: int) -> Any:
+        value = sample_value(self.types[column["name"]], number, self.dialect)
+        if value is None and column["nullable"]:
+            self.skipped.append(
+                f"{self.name}.{column['name']} ({column['type']}) was left NULL in the stairway's"
+                " rows: no sample value of its type is known; name one in "
+                f"{rows_module()} to have it written"
+            )
+        elif value is None:
+            raise SampleRowError(
                 f"no sample value for NOT NULL column {self.name}.{column['name']}"
-                f" ({column['type']}): name one in tests/migration_rows.py"
+                f" ({column['type']}): name one in {rows_module()}"
             )
         return value
 
+    def parent_values(self, connection: Connection, key: dict, columns: list[str]) -> dict:
+        """The constrained ``columns`` of one foreign key, naming a row of the parent table."""
+        parent = key["referred_table"]
+        pairs = dict(zip(key["constrained_columns"], key["referred_columns"], strict=False))
+        if not columns or parent == self.name:  # a row cannot name itself before it exists
+            return {column: None for column in columns}
+        referred = [sa_column(pairs[column]) for column in columns]
+        found = connection.execute(select(*referred).select_from(sa_table(parent)).limit(1))
+        values = found.first()
+        if values is None and any(not self.columns[c]["nullable"] for c in columns):
+            raise SampleRowError(
+                f"cannot write the stairway's sample row into {self.name}: its column"
+                f" {columns[0]} refers to {parent}, which has no row (does {rows_module()}"
+                f" map {parent!r} to None?); give {parent} a row, or map {self.name!r} to None"
+            )
+        return dict(zip(columns, values or [None] * len(columns), strict=True))
 
-def typed_value(column_type: Any, number: int) -> Any:
-    if isinstance(column_type, Enum) and column_type.enums:
-        return column_type.enums[0]
-    try:
-        python_type = column_type.python_type
-    except NotImplementedError:
+    def candidates(self, name: str, check, number: int) -> list[Any]:
+        """Values to try in column ``name`` against ``check``: ours, the check's, then NULL."""
+        found = candidates_from(check, self.types[name], number)
+        return found + ([None] if self.columns[name]["nullable"] else [])
+
+    def refusal(self, connection: Connection, row: dict, types: dict, error: Exception) -> str:
+        """One line saying which column the database refused, and why, and what to do."""
+        reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0]
+        column = self.refused_column(connection, row, types)
+        where = (
+            f"column {column} ({self.columns[column]['type']}) refused {row[column]!r}"
+            if column
+            else f"the values {row!r} were refused"
+        )
+        return (
+            f"cannot write the stairway's sample row into {self.name}: {where}: {reason};"
+            f" name values for it in {rows_module()}, or map {self.name!r} to None there"
+            " to leave it empty"
+        )
+
+    def refused_column(self, connection: Connection, row: dict, types: dict) -> str | None:
+        """The first column whose value, replaced, lets the row in (tried, then undone).
+
+        A column is tried with NULL where it allows one, else with a value of its own type.
+        """
+        for name, value in row.items():
+            column = self.columns[name]
+            other = None if column["nullable"] else sample_value(self.types[name], 0, self.dialect)
+            if value is None or other == value or (other is None and not column["nullable"]):
+                continue
+            tried = {**types, name: self.types[name]}
+            target = sa_table(self.name, *(sa_column(key, tried[key]) for key in row))
+            try:
+                with connection.begin_nested() as attempt:
+                    insert = target.insert().values({**row, name: other})
+                    connection.execute(insert, execution_options=UNCACHED)
+                    attempt.rollback()
+                return name
+            except (DBAPIError, StatementError):
+                continue
         return None
-    start = datetime.datetime(2000, 1, 1)
-    if python_type is int:
-        # MySQL's TINYINT (its BOOLEAN) holds up to 127.
-        return number % 100 if "TINYINT" in str(column_type).upper() else number
-    made = {
-        bool: lambda: False,
-        float: lambda: float(number),
-        Decimal: lambda: Decimal(number % 1000),
-        str: lambda: short_text(number, getattr(column_type, "length", None)),
-        bytes: lambda: str(number).encode(),
-        datetime.datetime: lambda: start + datetime.timedelta(seconds=number),
-        datetime.date: lambda: start.date() + datetime.timedelta(days=number),
-        datetime.time: lambda: datetime.time(0, number % 60),
-        datetime.timedelta: lambda: datetime.timedelta(seconds=number),
-        uuid.UUID: lambda: uuid.UUID(int=number),
-        dict: dict,
-        list: list,
-    }
-    return made[python_type]() if python_type in made else None
-
-
-def short_text(number: int, length: int | None) -> str:
-    text = f"v{number}"
-    return text if length is None or len(text) <= length else str(number)[-length:]
 
 
 def sample_values() -> Mapping[str, Any]:
@@ -177,3 +254,11 @@ def sample_values() -> Mapping[str, Any]:
     from alembic_steward._wiring import active_steward
 
     return active_steward().get_sample_rows()
+
+
+def rows_module() -> str:
+    """Where the team's row values live, as a path: ``tests/migration_rows.py``."""
+    from alembic_steward._wiring import active_steward
+
+    module, _, attribute = active_steward().sample_rows.partition(":")
+    return f"{module.replace('.', '/')}.py ({attribute})"

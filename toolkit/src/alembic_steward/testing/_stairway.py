@@ -1,13 +1,15 @@
 """Walk every revision up, down and up again, as `inv db.upgrade` / `inv db.downgrade` would.
 
-Each step is one migration in its own transaction, as in a real run. Between steps the new
-tables get a row (testing/_sample_rows.py) and the schema is snapshotted
-(testing/_schema_snapshot.py), so a downgrade must give back exactly the schema its upgrade
-started from. The walk is one run of env.py (one lock, one connection) with the migration
-context's DDL memo emptied before each step: that memo is what lets a second CREATE TABLE skip
-an enum type it "already created", so without it a step sees the database as a fresh `inv
-db.upgrade` would. The snapshots describe again only the tables each step's statements name, so
-the cost per revision is a few queries whatever the history's length: the walk stays linear.
+Each step is one migration in its own transaction, as in a real run. Before each upgrade and
+each downgrade every table without a row gets one (testing/_sample_rows.py), and around each
+step the schema is snapshotted (testing/_schema_snapshot.py) and the rows read
+(testing/_row_watch.py), so a downgrade must give back exactly the schema its upgrade started
+from, and every value its upgrade kept. The walk is one run of env.py (one lock, one
+connection) with the migration context's DDL memo emptied before each step: that memo is what
+lets a second CREATE TABLE skip an enum type it "already created", so without it a step sees
+the database as a fresh `inv db.upgrade` would. The snapshots describe again only the tables
+each step's statements name, so the cost per revision is a few queries whatever the history's
+length: the walk stays linear.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from alembic_steward.runtime._irreversible import (
     IRREVERSIBLE_RAISE,
     IrreversibleMigration,
 )
+from alembic_steward.testing._row_watch import RowWatch, data_lost
 from alembic_steward.testing._sample_rows import seed_tables
 from alembic_steward.testing._schema_snapshot import (
     SchemaWatch,
@@ -41,6 +44,8 @@ class StairwayWalk:
 
     failure: str | None = None
     unrestored: list[str] = field(default_factory=list)
+    lost_data: list[str] = field(default_factory=list)
+    unwritten_columns: list[str] = field(default_factory=list)
     broken_foreign_keys: list[str] = field(default_factory=list)
     irreversible: list[str] = field(default_factory=list)
     reached: set[str] = field(default_factory=set)
@@ -68,33 +73,45 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
     irreversible = {r.revision for r in revisions if declares_itself_irreversible(r)}
     revision_map = script.revision_map
     watch = SchemaWatch(connection)
+    rows = RowWatch(connection, watch.snapshot)
+    watches = (watch, rows)
+
+    def seed(snapshot: Snapshot, doing: str) -> None:
+        walk.doing = doing
+        empty = rows.empty(snapshot.table_names())
+        notes = seed_tables(connection, empty, snapshot.tables)
+        walk.unwritten_columns += [n for n in notes if n not in walk.unwritten_columns]
+        rows.read(snapshot, empty)
 
     def stairway_steps(heads, context: MigrationContext) -> Iterator[MigrationStep]:
         # Runs between migrations, when no transaction is open; each yield runs one migration.
         before = watch.snapshot
-        seeded: set[str] = set()
         for revision in revisions:
             name = f"revision {revision.revision} ({(revision.doc or '').strip()})"
             up = MigrationStep.upgrade_from_script(revision_map, revision)
             down = MigrationStep.downgrade_from_script(revision_map, revision)
-            walk.doing = f"{name}: inserting a row into each table before the upgrade"
-            fresh = before.table_names() - seeded
-            seed_tables(connection, fresh, before.tables)
-            seeded |= fresh
-            yield from one_step(context, watch, walk, f"{name}: upgrade", up)
+            seed(before, f"{name}: inserting a row into each table before the upgrade")
+            rows_before = rows.tables
+            yield from one_step(context, watches, walk, f"{name}: upgrade", up)
             note_broken_foreign_keys(connection, walk, f"{name}'s upgrade")
+            upgraded = watch.refresh()
+            rows.refresh(upgraded)
             if revision.revision in irreversible:
                 walk.irreversible.append(name)
             else:
-                yield from one_step(context, watch, walk, f"{name}: downgrade", down)
+                seed(upgraded, f"{name}: inserting a row into each table before the downgrade")
+                rows_upgraded = rows.tables
+                yield from one_step(context, watches, walk, f"{name}: downgrade", down)
                 note_broken_foreign_keys(connection, walk, f"{name}'s downgrade")
-                changes = describe_changes(before, watch.refresh())
+                downgraded = watch.refresh()
+                changes = describe_changes(before, downgraded)
                 if changes:
                     walk.unrestored.append(f"{name}'s downgrade: {' | '.join(changes)}")
-                yield from one_step(context, watch, walk, f"{name}: upgrade again", up)
+                lost = data_lost(rows_before, rows_upgraded, rows.refresh(downgraded))
+                walk.lost_data += [f"{name}'s downgrade: {line}" for line in lost]
+                yield from one_step(context, watches, walk, f"{name}: upgrade again", up)
             before = watch.refresh()
-            # A table a step dropped and made again is empty: it gets a fresh row next time.
-            seeded &= before.table_names()
+            rows.refresh(before)
         walk.doing = ""
 
     config = alembic_config_on(connection)
@@ -113,24 +130,31 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
                 connection.rollback()
         finally:
             watch.close()
+            rows.close()
     walk.reached = set(MigrationContext.configure(connection).get_current_heads())
     walk.snapshot_at_end = schema_snapshot(connection)
     return walk
 
 
 def one_step(
-    context: MigrationContext, watch: SchemaWatch, walk: StairwayWalk, doing: str, step
+    context: MigrationContext,
+    watches: tuple[SchemaWatch, RowWatch],
+    walk: StairwayWalk,
+    doing: str,
+    step: MigrationStep,
 ) -> Iterator[MigrationStep]:
     """Yield ``step`` to the migration context with nothing remembered from earlier steps.
 
-    The watch records the statements sent from here until the context asks for the next step:
-    the migration's own and the bookkeeping that ends it.
+    The watches record the statements sent from here until the context asks for the next
+    step: the migration's own and the bookkeeping that ends it.
     """
     walk.doing = doing
     context.impl.memo.clear()
-    watch.recording = True
+    for watch in watches:
+        watch.recording = True
     yield step
-    watch.recording = False
+    for watch in watches:
+        watch.recording = False
 
 
 def note_broken_foreign_keys(connection: Connection, walk: StairwayWalk, after: str) -> None:

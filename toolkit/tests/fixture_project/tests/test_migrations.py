@@ -5,6 +5,7 @@ your own row values in tests/migration_rows.py.
 """
 
 from alembic_steward.testing.checks import (  # noqa: F401 - collected by pytest
+    test_each_downgrade_gives_back_the_data_its_upgrade_kept,
     test_each_downgrade_restores_the_schema_its_upgrade_started_from,
     test_each_revision_upgrades_downgrades_and_upgrades_again,
     test_every_down_revision_names_a_revision_that_exists,

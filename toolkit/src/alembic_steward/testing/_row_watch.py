@@ -1,0 +1,167 @@
+"""The rows of every table, kept current step by step, to see what a downgrade loses.
+
+The stairway reads each table's rows before a revision's upgrade, after it and after its
+downgrade. A value the upgrade kept must come back from the downgrade unchanged, and a row it
+kept must still be there: a downgrade that drops and re-adds a column, casts it through a type
+that loses digits, or rewrites it, is caught with the schema restored. What the upgrade itself
+removed (a dropped column or table, a deleted row) is not the downgrade's to give back. Like
+the schema snapshots, only the tables a step's statements may have written are read again
+(testing/_ddl_targets.py), plus the tables whose foreign keys refer to them (a cascade), so the
+walk stays linear; values are the driver's own, compared within one database.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, event, literal_column, select
+from sqlalchemy import table as sa_table
+
+from alembic_steward.testing._ddl_targets import rows_written_by
+from alembic_steward.testing._schema_descriptions import Description, index_tables
+from alembic_steward.testing._schema_snapshot import (
+    Snapshot,
+    is_model_object,
+    parents,
+    top_level_parts,
+)
+from alembic_steward.testing._table_shapes import is_base_table
+
+TABLE_PRIMARY_KEY = re.compile(r"PRIMARY KEY\s*\(([^)]*)\)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """One table's rows as the driver returns them, and the columns that identify a row."""
+
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+
+    def by_key(self, key: tuple[str, ...]) -> dict[tuple, dict[str, Any]] | None:
+        """The rows by the values of ``key``'s columns; None when this table lacks one."""
+        if any(column not in self.columns for column in key):
+            return None
+        return {tuple(comparable(row[c]) for c in key): row for row in self.rows}
+
+
+class RowWatch:
+    """The rows of one connection's tables as last read, kept current step by step."""
+
+    def __init__(self, connection: Connection, snapshot: Snapshot) -> None:
+        self.connection = connection
+        self.recording = False
+        self.statements: list[str] = []
+        self.tables: dict[str, TableRows] = {}
+        event.listen(connection, "before_cursor_execute", self.record)
+        self.read(snapshot, writable_tables(snapshot))
+
+    def record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if self.recording:
+            self.statements.append(statement)
+
+    def refresh(self, snapshot: Snapshot) -> dict[str, TableRows]:
+        """Read again the tables the statements recorded since the last refresh may have written."""
+        statements, self.statements = self.statements, []
+        tables = writable_tables(snapshot)
+        index_table = index_tables(snapshot.tables).get
+        written = rows_written_by(statements, snapshot.dialect, index_table)
+        if written is None:
+            written = set(tables)
+        written |= {name for name in tables if parents(snapshot.tables[name]) & written}
+        self.tables = kept = {name: rows for name, rows in self.tables.items() if name in tables}
+        return self.read(snapshot, (written & tables) | (tables - kept.keys()))
+
+    def read(self, snapshot: Snapshot, names: set[str]) -> dict[str, TableRows]:
+        """Read ``names`` afresh (our own reads: no step is recording) and commit the reads."""
+        tables = dict(self.tables)  # a new mapping: a caller may hold the old one to compare
+        for name in sorted(names):
+            tables[name] = read_rows(self.connection, name, snapshot.tables.get(name, frozenset()))
+        if self.connection.in_transaction():
+            self.connection.commit()
+        self.tables = tables
+        return tables
+
+    def empty(self, names: set[str]) -> set[str]:
+        return {name for name in names if name in self.tables and not self.tables[name].rows}
+
+    def close(self) -> None:
+        event.remove(self.connection, "before_cursor_execute", self.record)
+
+
+def writable_tables(snapshot: Snapshot) -> set[str]:
+    return {
+        name
+        for name in snapshot.table_names()
+        if is_model_object(name) and is_base_table(name, snapshot.tables[name])
+    }
+
+
+def read_rows(connection: Connection, name: str, description: Description) -> TableRows:
+    result = connection.execute(select(literal_column("*")).select_from(sa_table(name)))
+    columns = tuple(result.keys())
+    rows = tuple(dict(zip(columns, row, strict=True)) for row in result)
+    key = tuple(c for c in primary_key(description) if c in columns) or columns
+    return TableRows(columns, key, rows)
+
+
+def primary_key(description: Description) -> list[str]:
+    """The primary key's columns, read from the table's description (any of the three)."""
+    for row in description:
+        for field in row[1:]:
+            text = str(field)
+            if match := TABLE_PRIMARY_KEY.search(text):
+                return [name.strip().strip('`"[]') for name in match.group(1).split(",")]
+            if row[0] == "table" and "PRIMARY KEY" in text.upper():  # SQLite's inline form
+                body = text[text.index("(") + 1 : text.rindex(")")]
+                for part in top_level_parts(body):
+                    if "PRIMARY KEY" in part.upper():
+                        return [part.split()[0].strip('`"[]')]
+    return []
+
+
+def comparable(value: Any) -> Any:
+    """``value`` in a form equal across the types one value passes through (JSON, numbers)."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, default=str)
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return json.dumps(json.loads(value), sort_keys=True, default=str)
+        except ValueError:
+            return value
+    if isinstance(value, memoryview):
+        return bytes(value)
+    return str(value) if value is not None and not isinstance(value, (str, bytes)) else value
+
+
+def data_lost(
+    before: Mapping[str, TableRows],
+    upgraded: Mapping[str, TableRows],
+    downgraded: Mapping[str, TableRows],
+) -> list[str]:
+    """What the upgrade kept and the downgrade did not give back, one line per value or row."""
+    lines = []
+    for name, old in before.items():
+        new = downgraded.get(name)
+        if new is None or new is old or name not in upgraded:
+            continue  # dropped by the upgrade, or never read again: nothing written there
+        kept, now = upgraded[name].by_key(old.key), new.by_key(old.key)
+        if kept is None or now is None:
+            continue  # the key itself changed: the schema comparison reports it
+        columns = [c for c in old.columns if c in upgraded[name].columns and c in new.columns]
+        for key, row in old.by_key(old.key).items():
+            if key not in kept:
+                continue
+            label = f"{name} row {', '.join(f'{c}={row[c]!r}' for c in old.key)}"
+            if key not in now:
+                lines.append(f"{label} is gone")
+                continue
+            for column in columns:
+                was, is_now = row[column], now[key][column]
+                if comparable(was) == comparable(kept[key][column]) and was != is_now:
+                    lines.append(f"{label}: {column} was {was!r}, is now {is_now!r}")
+    return lines
