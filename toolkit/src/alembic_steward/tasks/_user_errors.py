@@ -159,10 +159,21 @@ def without_password(text: str) -> str:
     return redact_password(text, url)
 
 
+def with_offline_state(error: BaseException, message: str) -> str:
+    """End the message of an error that stopped an offline run with its state line, once."""
+    from alembic_steward.runtime._offline_runs import offline_state_line, ran_offline
+
+    if not ran_offline(error):
+        return message
+    state = offline_state_line(error)
+    return message if state in message else f"{message}\n{state}"
+
+
 def error_line(error: BaseException) -> str:
     """The message for ``error``, password removed; never raises."""
     try:
         message = describe_user_error(error) or describe_unexpected(error)
+        message = with_offline_state(error, message)
         return "\n".join(f"error: {line}" for line in without_password(message).splitlines())
     except BaseException:  # noqa: BLE001 - the policy must end in one line, whatever failed
         # Only the type: its message could hold the password we just failed to remove.
