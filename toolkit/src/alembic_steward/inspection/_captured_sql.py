@@ -85,6 +85,7 @@ def captured_sql(copy: Path, direction: str, target: str) -> list[str]:
     Returns statements without their `;`, and `-- Running upgrade A -> B` comments before each
     migration's; reads (SELECT, PRAGMA queries) and transactions that only read are left out.
     """
+    require_expanded_values()
     capture = Capture()
     with copy_engine(copy) as engine, engine.connect() as connection:
         driver_connection = connection.connection.driver_connection
@@ -94,6 +95,25 @@ def captured_sql(copy: Path, direction: str, target: str) -> list[str]:
         finally:
             driver_connection.set_trace_callback(None)
     return capture.script()
+
+
+def require_expanded_values() -> None:
+    """Refuse in one line when this Python's trace callback shows `?` instead of the values.
+
+    CPython passes SQLite's expanded statement since 3.11 (python/cpython#89301); a script
+    holding placeholders would not apply, so it is not printed at all.
+    """
+    from alembic.util import CommandError
+
+    traced: list[str] = []
+    with closing(sqlite3.connect(":memory:")) as probe:
+        probe.set_trace_callback(traced.append)
+        probe.execute("SELECT ?", (1,))
+    if traced != ["SELECT 1"]:
+        raise CommandError(
+            "this Python's sqlite3 reports statements without their values, so the SQL of a"
+            " SQLite migration run cannot be printed; run the task with Python 3.11 or newer"
+        )
 
 
 def build_to(copy: Path, revision: str) -> None:

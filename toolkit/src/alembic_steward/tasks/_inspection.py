@@ -162,7 +162,7 @@ def plan(c: Context, revision: str = "head") -> None:
     from alembic.script import ScriptDirectory
 
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._offline_runs import live_sqlite_file, offline_run
+    from alembic_steward.runtime._offline_runs import live_sqlite_file
     from alembic_steward.runtime._revision_ids import check_revision_argument
     from alembic_steward.tasks._offline_sql import plan_on_copy, plan_rendered
 
@@ -173,8 +173,7 @@ def plan(c: Context, revision: str = "head") -> None:
     if live_file is None:
         plan_rendered(config, script, revision)
         return
-    with offline_run("db.plan"):
-        plan_on_copy(script, live_file, revision)
+    plan_on_copy(script, live_file, revision)
 
 
 @task

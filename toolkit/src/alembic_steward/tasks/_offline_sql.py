@@ -55,9 +55,9 @@ def plan_rendered(config: Config, script: ScriptDirectory, revision: str) -> Non
     from alembic_steward.inspection._migration_plan import plan_migration
     from alembic_steward.runtime._offline_runs import offline_run
 
-    # A connection the server refuses is reported as such (it says nothing was changed);
-    # everything after it is the offline run.
-    with get_blocking_engine().connect() as connection, offline_run("db.plan"):
+    # A refused connection or a blocked state (read from the database) is refused in its own
+    # line before anything runs; the offline run is what follows.
+    with get_blocking_engine().connect() as connection:
         current = require_movable_state(script, connection).current
     with offline_run("db.plan"):
         planned = plan_migration(script, current, revision)
@@ -70,12 +70,21 @@ def plan_on_copy(script: ScriptDirectory, live_file: Path, revision: str) -> Non
     from alembic_steward.inspection._captured_sql import copy_engine, private_copy
     from alembic_steward.inspection._database_state import require_movable_state
     from alembic_steward.inspection._migration_plan import plan_migration
+    from alembic_steward.runtime._offline_runs import offline_run
 
+    if not live_file.exists() and not live_file.parent.is_dir():
+        # A run could not create the file either: fail as its connection would, in the
+        # driver's words (a missing folder is all SQLite would touch, and it creates none).
+        from alembic_steward._wiring import get_blocking_engine
+
+        get_blocking_engine().connect().close()
     with private_copy(live_file) as copy:
         with copy_engine(copy) as engine, engine.connect() as connection:
             current = require_movable_state(script, connection).current
-        planned = plan_migration(script, current, revision)
-        if print_heading(planned, revision):
+        with offline_run("db.plan"):
+            planned = plan_migration(script, current, revision)
+            if not print_heading(planned, revision):
+                return
             target = planned.revision_range.rpartition(":")[2]
             print_captured(copy, planned.direction, target)
 

@@ -68,6 +68,7 @@ def describe_user_error(error: BaseException) -> str | None:
     from alembic_steward._wiring import get_settings
     from alembic_steward.runtime._connecting import DatabaseUnreachable
     from alembic_steward.runtime._driver_errors import error_reason, missing_driver_line
+    from alembic_steward.runtime._offline_runs import ran_offline
     from alembic_steward.runtime._protection import EmptyProtectedList
     from alembic_steward.runtime._server_databases import target_url
     from alembic_steward.settings import EnvFileError
@@ -86,7 +87,9 @@ def describe_user_error(error: BaseException) -> str | None:
         return str(error)
     if isinstance(error, (CommandError, RevisionError)):
         text = str(error)
-        if text.startswith(MISSING_REVISION):
+        # Offline, the revision is the -r given (the database's own was read before the run),
+        # and reading the database to tell them apart would create a missing SQLite file.
+        if text.startswith(MISSING_REVISION) and not ran_offline(error):
             return describe_missing_revision(text)
         hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
         return text + "".join(hints[:1])
