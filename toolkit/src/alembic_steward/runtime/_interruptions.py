@@ -115,7 +115,10 @@ def interrupted_line(error: BaseException, signal_name: str) -> str:
     """Say that a signal stopped the run and what state the database was left in; never raises."""
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
+        from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
 
+        if ran_offline(error):
+            return interrupted_offline_line(error, signal_name)
         frame = migration_frame(error)
         if frame is not None:
             return f"error: {signal_name} stopped migration {frame.revision}; {state_after(frame)}"

@@ -243,12 +243,13 @@ def current_revision_line(connection: Connection) -> str:
     """Where the database stands, read from it: `the database is at REV`."""
     from alembic.runtime.migration import MigrationContext
 
+    from alembic_steward.runtime._offline_runs import where_the_database_is
+
     try:
         current = MigrationContext.configure(connection).get_current_heads()
     except Exception:  # noqa: BLE001 - the refusal above is the line; its state is a bonus
         return "nothing was changed"
-    where = f"at {', '.join(current)}" if current else "at base (no migration applied)"
-    return f"nothing was changed: the database is {where}"
+    return f"nothing was changed: the database is {where_the_database_is(current)}"
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alembic_steward._wiring import shown_path
 from alembic_steward.runtime._migration_frames import migration_frame, state_after, versions_dir
+from alembic_steward.runtime._offline_runs import offline_state_line, ran_offline
 
 
 def exception_text(error: BaseException) -> str:
@@ -24,36 +25,40 @@ def describe_failed_migration(error: BaseException) -> str | None:
     """Two lines for an error raised in a revision file, or None when none was involved."""
     from alembic_steward.runtime._irreversible import IrreversibleMigration
 
+    def state(online: str) -> str:
+        """What the failure left: ``online`` after a run that wrote; offline, nothing changed."""
+        return offline_state_line(error) if ran_offline(error) else online
+
     if isinstance(error, SyntaxError) and error.filename:
         path = Path(error.filename)
         if path.parent == versions_dir():
             return (
                 f"revision file {shown_path(path)}:{error.lineno} cannot be loaded:"
-                f" SyntaxError: {error.msg}\nthe database was not changed; fix the file"
+                f" SyntaxError: {error.msg}\n{state('the database was not changed')}; fix the file"
             )
     frame = migration_frame(error)
     if frame is None:
-        return describe_missing_revision(error)
+        return describe_missing_revision(error, state("the database was not changed"))
     where = f"{shown_path(frame.path)}:{frame.line}"
     if frame.function == "<module>":
         return (
             f"revision file {where} cannot be loaded: {exception_text(error)}"
-            "\nthe database was not changed; fix the file"
+            f"\n{state('the database was not changed')}; fix the file"
         )
     title = f" ({frame.message})" if frame.message else ""
     if isinstance(error, IrreversibleMigration):
         # A deliberate refusal, raised before any operation: nothing ran, on any database.
         return (
             f"revision {frame.revision}{title} cannot be downgraded: {error.reason};"
-            f" nothing was changed, the database is still at {frame.revision}"
+            f" {state(f'nothing was changed, the database is still at {frame.revision}')}"
         )
     return (
         f"migration {frame.revision}{title} failed in {frame.function}() at {where}:"
-        f" {exception_text(error)}\n{state_after(frame)}"
+        f" {exception_text(error)}\n{state(state_after(frame))}"
     )
 
 
-def describe_missing_revision(error: BaseException) -> str | None:
+def describe_missing_revision(error: BaseException, state: str) -> str | None:
     """Explain Alembic's KeyError for a revision named as down_revision whose file is gone."""
     if not isinstance(error, KeyError) or not error.args:
         return None
@@ -65,7 +70,6 @@ def describe_missing_revision(error: BaseException) -> str | None:
                 return (
                     f"revision {missing} is missing from the history: {shown_path(path)} names it"
                     " as its down_revision, but no revision file has that id; restore the file"
-                    " (e.g. from git) or point down_revision at an existing revision;"
-                    " the database was not changed"
+                    f" (e.g. from git) or point down_revision at an existing revision; {state}"
                 )
     return None

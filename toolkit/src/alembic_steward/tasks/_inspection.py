@@ -159,26 +159,21 @@ def print_differences(heading: str, differences: list[str]) -> None:
 @exit_on_user_error
 def plan(c: Context, revision: str = "head") -> None:
     """Print the SQL that would take the database from its current revision to -r."""
-    from alembic import command
     from alembic.script import ScriptDirectory
 
-    from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._database_state import require_movable_state
-    from alembic_steward.inspection._migration_plan import plan_migration
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._offline_runs import live_sqlite_file
     from alembic_steward.runtime._revision_ids import check_revision_argument
+    from alembic_steward.tasks._offline_sql import plan_on_copy, plan_rendered
 
     check_revision_argument(revision)
     config = build_alembic_config()
     script = ScriptDirectory.from_config(config)
-    with get_blocking_engine().connect() as connection:
-        current = require_movable_state(script, connection).current
-    planned = plan_migration(script, current, revision)
-    if planned.direction == "none":
-        print(f"-- Nothing to run: the database is already at {revision}.")
+    live_file = live_sqlite_file()
+    if live_file is None:
+        plan_rendered(config, script, revision)
         return
-    print(f"-- Plan: {planned.direction} {planned.revision_range}")
-    getattr(command, planned.direction)(config, planned.revision_range, sql=True)
+    plan_on_copy(script, live_file, revision)
 
 
 @task

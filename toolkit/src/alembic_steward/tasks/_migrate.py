@@ -183,7 +183,10 @@ def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision, ranges=sql)
-    command.upgrade(build_alembic_config(), revision, sql=sql)
+    if sql:
+        print_offline(build_alembic_config(), "upgrade", revision)
+        return
+    command.upgrade(build_alembic_config(), revision)
 
 
 @task(
@@ -196,8 +199,6 @@ def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
 @exit_on_user_error
 def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = False) -> None:
     """Revert the last migration, or every migration after the revision given with -r."""
-    from alembic import command
-
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_argument
     from alembic_steward.tasks._announced_downgrade import RevertPlan, downgrade_announcing
@@ -205,12 +206,21 @@ def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = F
     check_revision_argument(revision, ranges=sql)
     config = build_alembic_config()
     if sql:
-        command.downgrade(config, revision, sql=True)
+        print_offline(config, "downgrade", revision)
         return
     # On a terminal the list comes first, then the question: confirm only what you have seen.
     plan = RevertPlan(config, revision, announce_reverts)
     confirm_destructive(c, "downgrade", yes, preview=plan.preview)
     downgrade_announcing(config, revision, plan.announce)
+
+
+def print_offline(config: Any, direction: str, revision: str) -> None:
+    """Print the SQL of ``direction`` over ``revision`` (a range), changing nothing."""
+    from alembic_steward.runtime._offline_runs import offline_run
+    from alembic_steward.tasks._offline_sql import print_range_sql
+
+    with offline_run(f"db.{direction} --sql"):
+        print_range_sql(config, direction, revision)
 
 
 def announce_reverts(scripts: list[Any]) -> None:

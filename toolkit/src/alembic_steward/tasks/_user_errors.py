@@ -68,6 +68,7 @@ def describe_user_error(error: BaseException) -> str | None:
     from alembic_steward._wiring import get_settings
     from alembic_steward.runtime._connecting import DatabaseUnreachable
     from alembic_steward.runtime._driver_errors import error_reason, missing_driver_line
+    from alembic_steward.runtime._offline_runs import ran_offline
     from alembic_steward.runtime._protection import EmptyProtectedList
     from alembic_steward.runtime._server_databases import target_url
     from alembic_steward.settings import EnvFileError
@@ -86,7 +87,9 @@ def describe_user_error(error: BaseException) -> str | None:
         return str(error)
     if isinstance(error, (CommandError, RevisionError)):
         text = str(error)
-        if text.startswith(MISSING_REVISION):
+        # Offline, the revision is the -r given (the database's own was read before the run),
+        # and reading the database to tell them apart would create a missing SQLite file.
+        if text.startswith(MISSING_REVISION) and not ran_offline(error):
             return describe_missing_revision(text)
         hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
         return text + "".join(hints[:1])
@@ -159,10 +162,21 @@ def without_password(text: str) -> str:
     return redact_password(text, url)
 
 
+def with_offline_state(error: BaseException, message: str) -> str:
+    """End the message of an error that stopped an offline run with its state line, once."""
+    from alembic_steward.runtime._offline_runs import offline_state_line, ran_offline
+
+    if not ran_offline(error):
+        return message
+    state = offline_state_line(error)
+    return message if state in message else f"{message}\n{state}"
+
+
 def error_line(error: BaseException) -> str:
     """The message for ``error``, password removed; never raises."""
     try:
         message = describe_user_error(error) or describe_unexpected(error)
+        message = with_offline_state(error, message)
         return "\n".join(f"error: {line}" for line in without_password(message).splitlines())
     except BaseException:  # noqa: BLE001 - the policy must end in one line, whatever failed
         # Only the type: its message could hold the password we just failed to remove.
