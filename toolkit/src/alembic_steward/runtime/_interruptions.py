@@ -123,7 +123,8 @@ def interrupted_line(error: BaseException, signal_name: str) -> str:
     except BaseException:  # noqa: BLE001, S110 - fall through to the general line below
         pass
     try:
-        from alembic_steward.runtime._state_after_failure import read_state_afresh, state_of
+        from alembic_steward.runtime._state_after_failure import read_state_afresh
+        from alembic_steward.runtime._state_lines import state_of
 
         # An async run's signal may arrive in the event loop, outside env.py's reading.
         state = state_of(error) or read_state_afresh()

@@ -60,7 +60,7 @@ def migration_frame(error: BaseException) -> MigrationFrame | None:
 
 def state_after(frame: MigrationFrame, error: BaseException) -> str:
     """Say what the failure ``error`` in ``frame`` left, as read after the run (never guessed)."""
-    from alembic_steward.runtime._state_after_failure import state_of
+    from alembic_steward.runtime._state_lines import state_of
 
     if frame.function not in ("upgrade", "downgrade"):
         return "the database was not changed"
