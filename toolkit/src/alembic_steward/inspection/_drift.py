@@ -98,5 +98,6 @@ def describe_difference(diff: Any) -> str:
     kind, subject = diff[0], diff[1]
     if kind in ("add_column", "remove_column"):
         return f"{kind} {diff[2]}.{diff[3].name}"
-    name = getattr(subject, "fullname", "") or str(subject)
+    # Tables have a full name (with schema); indexes and constraints a name; the rest a str().
+    name = getattr(subject, "fullname", "") or getattr(subject, "name", "") or str(subject)
     return f"{kind} {name}"

@@ -26,6 +26,9 @@ DATABASE_DIFFERS_ADVICE = (
 )
 # How each `compare_metadata` kind reads when the database, not the models, is the side compared.
 DATABASE_SIDE_WORDS = {"add": "missing", "remove": "unexpected", "modify": "different"}
+# Each index difference, and the table difference of the same kind that already covers it.
+INDEX_KINDS = {"add_index": "add_table", "remove_index": "remove_table"}
+TABLE_KINDS = ("add_table", "remove_table")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,22 @@ class DriftSides:
         )
 
 
+def leftovers(connection: Connection, revisions: list[str]) -> list[str] | None:
+    """How the live database differs from what ``revisions`` (its recorded heads) build.
+
+    Returns one description per difference (``unexpected table two``), ``[]`` when it is exactly
+    what they build, or None when no comparison could be made (no scratch database allowed,
+    or the migrations fail on an empty one). Used after a failed migration run, to say what a
+    migration that committed part of its work (or a MySQL/MariaDB one) left behind.
+    """
+    from sqlalchemy import MetaData
+
+    if not [revision for revision in revisions if revision != "base"]:
+        # At base the migrations build nothing: no scratch database is needed.
+        return database_differences(connection, MetaData())
+    return compare_drift_sides(connection, revisions).database
+
+
 def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSides:
     """Rebuild ``revisions`` (the live database's own) in a scratch database and compare."""
     from alembic.util import CommandError
@@ -69,13 +88,26 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
-        with scratch_database(connection.engine.url, "scratch") as url:
+        with scratch_database(blocking_url(connection), "scratch") as url:
             return compare_with_scratch(connection, url, revisions)
     except ScratchDatabaseRefused as refused:
         return DriftSides(None, None, skipped=f"cannot create a scratch database ({refused})")
     except (CommandError, SQLAlchemyError) as error:
         reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
         return DriftSides(None, None, skipped=reason)
+
+
+def blocking_url(connection: Connection) -> URL:
+    """The URL of ``connection``'s database, with a blocking driver (a scratch build's)."""
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward.urls import with_driver
+
+    url = connection.engine.url
+    if not connection.dialect.is_async:
+        return url
+    plain = url.set(drivername=url.get_backend_name()).render_as_string(hide_password=False)
+    return make_url(with_driver(plain, use_async=False))
 
 
 def compare_with_scratch(live: Connection, url: URL, revisions: list[str]) -> DriftSides:
@@ -126,12 +158,12 @@ def database_differences(live: Connection, built: MetaData) -> list[str]:
         live, opts={"compare_type": True, "include_name": include_name}
     )
     differences = compare_metadata(context, built)
-    # A missing table's indexes are missing with it: naming them too would only repeat it.
-    missing = {diff[1].name for diff in differences if diff[0] == "add_table"}
+    # A missing (or unexpected) table's indexes go with it: naming them too would only repeat it.
+    tables = {kind: {d[1].name for d in differences if d[0] == kind} for kind in TABLE_KINDS}
     return [
         database_side(describe_difference(diff))
         for diff in differences
-        if not (diff[0] == "add_index" and diff[1].table.name in missing)
+        if not (diff[0] in INDEX_KINDS and diff[1].table.name in tables[INDEX_KINDS[diff[0]]])
     ]
 
 

@@ -75,10 +75,13 @@ def failure_line(error: BaseException) -> str:
     line = safe_reason(error)
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
+        from alembic_steward.runtime._own_commits import MigrationEndedItsTransaction
 
         frame = migration_frame(error)
+        if isinstance(error, MigrationEndedItsTransaction):
+            line = error.reason  # its message names the revision, as the line below does
         if frame is not None:
-            line = f"migration {frame.revision} failed: {line}; {state_after(frame)}"
+            line = f"migration {frame.revision} failed: {line}; {state_after(frame, error)}"
     except Exception:  # noqa: BLE001, S110 - the reason alone is still the right line
         pass
     if is_disk_full(error):

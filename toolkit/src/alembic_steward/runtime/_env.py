@@ -73,8 +73,9 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
 
     Holds the migration lock for the whole block (raises MigrationLockTimeout, a CommandError,
     after MIGRATION_LOCK_TIMEOUT seconds), refuses raw `alembic downgrade`/`stamp` on a
-    protected database without ``-x confirm=ENV``, and lets Ctrl-C stop a migration but never
-    its bookkeeping.
+    protected database without ``-x confirm=ENV``, lets Ctrl-C stop a migration but never
+    its bookkeeping, refuses a migration's own ``commit()`` (MigrationEndedItsTransaction), and
+    gives the exception that stops a run the state read from the database afterwards.
     """
     from alembic import context
 
@@ -82,8 +83,10 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._half_applied_marks import run_is_stamp
     from alembic_steward.runtime._interruptions import interruptible_run
     from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
+    from alembic_steward.runtime._own_commits import watching_own_commits
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
     from alembic_steward.runtime._repointed_revisions import refuse_repointed_history
+    from alembic_steward.runtime._state_after_failure import state_read_after_failure
     from alembic_steward.runtime._version_callbacks import version_callbacks
 
     with ExitStack() as run:
@@ -96,6 +99,13 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
         # A revision re-pointed onto revisions that never ran here would hide them for ever.
         refuse_repointed_history(connection, context.script)
+        # A migration's own commit() would leave it unrecorded: refused as it happens.
+        own_commits = run.enter_context(
+            watching_own_commits(connection, active_steward().versions_dir)
+        )
+        # A failure is then reported with the state read from the database, still under the
+        # lock, once the MySQL/MariaDB mark (entered below, so left first) is settled.
+        run.enter_context(state_read_after_failure(connection, own_commits))
         # Foreign-key checks on SQLite, revision checksums, and where DDL cannot be rolled back
         # a mark that blocks the next run if this one stops half-way.
         yield context_options(

@@ -112,7 +112,7 @@ def bookkeeping_held(script: ScriptDirectory) -> Iterator[None]:
 
 
 def interrupted_line(error: BaseException, signal_name: str) -> str:
-    """Say that a signal stopped the run and what state the database was left in; never raises."""
+    """Say that a signal stopped the run and the state it left, as read; never raises."""
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
         from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
@@ -121,13 +121,22 @@ def interrupted_line(error: BaseException, signal_name: str) -> str:
             return interrupted_offline_line(error, signal_name)
         frame = migration_frame(error)
         if frame is not None:
-            return f"error: {signal_name} stopped migration {frame.revision}; {state_after(frame)}"
+            state = state_after(frame, error)
+            return f"error: {signal_name} stopped migration {frame.revision}; {state}"
     except BaseException:  # noqa: BLE001, S110 - fall through to the general line below
         pass
-    return (
-        f"error: {signal_name} stopped the task; each finished migration stays applied;"
-        " check the database with `inv db.status`"
-    )
+    try:
+        from alembic_steward.runtime._state_after_failure import read_state_afresh
+        from alembic_steward.runtime._state_lines import state_of
+
+        # An async run's signal may arrive in the event loop, outside env.py's reading.
+        state = state_of(error) or read_state_afresh()
+        return f"error: {signal_name} stopped the task; {state.after_run()}"
+    except BaseException:  # noqa: BLE001 - say that the state is unknown, and how to find it
+        return (
+            f"error: {signal_name} stopped the task; each finished migration stays applied;"
+            " check where the database stands with `inv db.status`"
+        )
 
 
 def exit_code_and_line(error: BaseException) -> tuple[int, str]:

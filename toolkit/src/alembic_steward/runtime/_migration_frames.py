@@ -6,12 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-# Where a failed migration leaves the database, by whether its DDL can be rolled back.
-ROLLED_BACK = "rolled back; the database is still at {at}"
-HALF_APPLIED = (
-    "{dialect} cannot roll DDL back; {revision} may be half-applied, and rows it changed before"
-    " a DDL statement were committed with it; if you finish it by hand, record that with"
-    " {stamp}; if you undo it, run `inv db.clear-migration-mark` and migrate again"
+# When no state was read after the failure (a caller's own transaction held the run).
+NOT_READ = (
+    "its state was not read after the failure; `inv db.status` shows where the database stands"
 )
 
 
@@ -61,21 +58,11 @@ def migration_frame(error: BaseException) -> MigrationFrame | None:
     return found
 
 
-def state_after(frame: MigrationFrame) -> str:
-    """Say what a failure in ``frame`` left behind, from what the database can roll back."""
-    from alembic_steward._wiring import get_settings
-    from alembic_steward.urls import parse_url
+def state_after(frame: MigrationFrame, error: BaseException) -> str:
+    """Say what the failure ``error`` in ``frame`` left, as read after the run (never guessed)."""
+    from alembic_steward.runtime._state_lines import state_of
 
-    parsed = parse_url(get_settings().blocking_database_url)
-    backend = parsed.get_backend_name() if parsed is not None else ""
     if frame.function not in ("upgrade", "downgrade"):
         return "the database was not changed"
-    at = frame.down_revision if frame.function == "upgrade" else frame.revision
-    if backend in ("mysql", "mariadb"):
-        from alembic_steward.runtime._half_applied_marks import stamp_command
-
-        # Finished by hand, an upgrade leaves the database at its revision, a downgrade below.
-        finished = frame.revision if frame.function == "upgrade" else frame.down_revision
-        stamp = stamp_command(finished.split(", "))
-        return HALF_APPLIED.format(dialect="MySQL/MariaDB", revision=frame.revision, stamp=stamp)
-    return ROLLED_BACK.format(at=at)
+    state = state_of(error)
+    return state.after_migration(frame) if state is not None else NOT_READ

@@ -16,6 +16,11 @@ from alembic_steward.runtime._offline_runs import offline_state_line, ran_offlin
 
 def exception_text(error: BaseException) -> str:
     """The exception's own message, its first line, naming its type (a DB error: the driver's)."""
+    from alembic_steward.runtime._own_commits import MigrationEndedItsTransaction
+
+    if isinstance(error, MigrationEndedItsTransaction):
+        # Its message repeats the revision for raw `alembic`; here the line names it already.
+        return f"{type(error).__name__}: {error.reason}"
     reason = getattr(error, "orig", None) or error
     first_line = (str(reason).strip().splitlines() or [""])[0]
     return f"{type(reason).__name__}: {first_line}" if first_line else type(reason).__name__
@@ -54,7 +59,7 @@ def describe_failed_migration(error: BaseException) -> str | None:
         )
     return (
         f"migration {frame.revision}{title} failed in {frame.function}() at {where}:"
-        f" {exception_text(error)}\n{state(state_after(frame))}"
+        f" {exception_text(error)}\n{state(state_after(frame, error))}"
     )
 
 

@@ -1,0 +1,211 @@
+"""Read where a failed or interrupted migration run left the database, before saying so.
+
+Every line about a run that stopped names the state the database is in, and that state is
+read, never inferred: once the run's transaction has been rolled back, the version table is
+read (on the run's connection, else on a new one; if neither works, the state is unknown and
+the line says how to find it out). Where something may remain despite the rollback (a
+migration that committed part of its work through ``autocommit_block()`` or a ``COMMIT``, or
+any migration on MySQL/MariaDB, whose DDL commits at once), the live schema is compared with
+what the recorded revision builds (inspection/_drift_sides.py ``leftovers``), and on
+PostgreSQL the INVALID indexes a failed ``CREATE INDEX CONCURRENTLY`` leaves are named.
+
+The reading happens in env.py's run (``migration_run``), so every entry point gets it: `inv`,
+raw `alembic`, `python -m app.migrations` and start-up code. It travels on the exception.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
+
+from alembic_steward.runtime._half_applied_marks import mark_table, records_half_applied_migrations
+from alembic_steward.runtime._state_lines import STATE_ATTRIBUTE, StateAfterFailure
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.runtime._own_commits import OwnCommits
+
+__all__ = ["StateAfterFailure", "read_state_afresh", "state_read_after_failure"]
+
+
+@contextmanager
+def state_read_after_failure(connection: Connection, own_commits: OwnCommits) -> Iterator[None]:
+    """On a failure inside the block, end its transaction, read the state, attach it.
+
+    A connection handed in already inside a transaction belongs to a caller who decides its
+    fate: nothing is rolled back or read on it then.
+    """
+    callers_transaction = connection.in_transaction()
+    try:
+        yield
+    except BaseException as error:
+        if not callers_transaction:
+            with quiet_alembic_log():
+                state = read_state(connection, error, own_commits)
+            setattr(error, STATE_ATTRIBUTE, state)
+            tell_state(error, state)
+        raise
+
+
+def tell_state(error: BaseException, state: StateAfterFailure) -> None:
+    """Put the state where raw `alembic` and start-up code show it: the message, or a note."""
+    from alembic_steward.runtime._migration_frames import migration_frame
+    from alembic_steward.runtime._own_commits import MigrationEndedItsTransaction
+
+    try:
+        frame = migration_frame(error)
+    except Exception:  # noqa: BLE001 - no wiring: the exception goes on as it is
+        return
+    if frame is None or frame.function not in ("upgrade", "downgrade"):
+        return
+    if isinstance(error, MigrationEndedItsTransaction):
+        # A CommandError: raw `alembic` prints its message as its one FAILED line.
+        error.add_state(state.after_migration(frame))
+    elif hasattr(error, "add_note"):  # Python 3.11+: a traceback shows it under the error
+        error.add_note(f"alembic-steward: {state.after_migration(frame)}")
+
+
+def read_state(
+    connection: Connection, error: BaseException, own_commits: OwnCommits
+) -> StateAfterFailure:
+    """Roll the run's transaction back, then read the version table and, if needed, the schema."""
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._migration_frames import migration_frame
+
+    end_transaction(connection)
+    transactional = not records_half_applied_migrations(connection)
+    committed = frozenset(own_commits.revisions)
+    try:
+        heads = read_heads(connection)
+    except BaseException as unreadable:  # noqa: BLE001 - a second Ctrl-C, or a server gone
+        reason = error_reason(unreadable) if isinstance(unreadable, Exception) else "interrupted"
+        return StateAfterFailure(None, unreadable=reason, transactional_ddl=transactional)
+    try:
+        frame = migration_frame(error)
+    except Exception:  # noqa: BLE001 - no wiring: nothing more to compare against
+        frame = None
+    in_migration = frame is not None and frame.function in ("upgrade", "downgrade")
+    marked = not transactional and mark_left(connection)
+    # Compared after every failed migration, not only where this run committed part of one:
+    # an earlier run's leftovers (or a hand change) also make "rolled back" untrue.
+    found, why = compared_schema(connection, list(heads)) if in_migration else (None, "")
+    return StateAfterFailure(heads, "", transactional, committed, found, why, marked)
+
+
+def end_transaction(connection: Connection) -> None:
+    """Roll back whatever the run left open, even where SQLAlchemy lost track of it."""
+    # A broken connection raises here: reading the version table says so next.
+    with suppress(Exception):
+        connection.rollback()
+    with suppress(Exception):
+        # A refused commit() leaves SQLAlchemy's transaction inactive, the driver's still open.
+        connection.connection.rollback()
+
+
+def read_heads(connection: Connection) -> tuple[str, ...]:
+    """The version table's rows: on the run's connection, else on a new one (it may be dead)."""
+    try:
+        heads = version_heads(connection)
+        end_transaction(connection)
+        return heads
+    except Exception:  # noqa: BLE001 - the run's connection may be what failed
+        with connection.engine.connect() as fresh:
+            return version_heads(fresh)
+
+
+def version_heads(connection: Connection) -> tuple[str, ...]:
+    from alembic.runtime.migration import MigrationContext
+
+    from alembic_steward._wiring import active_steward
+
+    named = ("version_table", "version_table_schema")
+    options = {k: v for k, v in active_steward().context_options.items() if k in named}
+    return tuple(MigrationContext.configure(connection, opts=options).get_current_heads())
+
+
+def mark_left(connection: Connection) -> bool:
+    """Tell whether a MySQL/MariaDB run's half-applied mark is there (read, not assumed)."""
+    from sqlalchemy import select
+
+    try:
+        with connection.engine.connect() as marks:
+            return marks.scalar(select(mark_table.c.after_revisions)) is not None
+    except Exception:  # noqa: BLE001 - unreadable: say what any half-applied run would
+        return True
+
+
+def compared_schema(connection: Connection, heads: list[str]) -> tuple[tuple[str, ...] | None, str]:
+    """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not."""
+    from alembic_steward.inspection._drift_sides import leftovers
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    try:
+        with outer_run_kept():
+            found = leftovers(connection, heads or ["base"])
+        invalid = invalid_indexes(connection)
+        end_transaction(connection)
+    except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true
+        return None, error_reason(error)
+    if found is None:
+        return None, "no scratch database could be built to compare with"
+    return tuple(found) + tuple(f"INVALID index {name}" for name in invalid), ""
+
+
+def invalid_indexes(connection: Connection) -> list[str]:
+    """PostgreSQL indexes a failed `CREATE INDEX CONCURRENTLY` left INVALID (pg_index)."""
+    if connection.dialect.name != "postgresql":
+        return []
+    rows = connection.exec_driver_sql(
+        "SELECT index_class.relname FROM pg_index"
+        " JOIN pg_class index_class ON index_class.oid = pg_index.indexrelid"
+        " JOIN pg_namespace ON pg_namespace.oid = index_class.relnamespace"
+        " WHERE NOT pg_index.indisvalid AND pg_namespace.nspname = current_schema()"
+        " ORDER BY 1"
+    )
+    return [row[0] for row in rows]
+
+
+@contextmanager
+def quiet_alembic_log() -> Iterator[None]:
+    """Keep Alembic's INFO lines out while the state is read: they would read as more steps."""
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
+def outer_run_kept() -> Iterator[None]:
+    """Let a scratch build run Alembic inside the failing run, and leave that run as it was.
+
+    Alembic's ``context`` and ``op`` are module globals: the nested run replaces them and
+    deletes them when it ends, which would break the failing run's own exit.
+    """
+    import alembic.context
+    import alembic.op
+
+    saved = [getattr(module, "_proxy", None) for module in (alembic.context, alembic.op)]
+    try:
+        yield
+    finally:
+        for proxy in saved:
+            if proxy is not None:
+                proxy._install_proxy()
+
+
+def read_state_afresh() -> StateAfterFailure:
+    """Read the version table on a new connection of the app's, once a run has ended."""
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    try:
+        with get_blocking_engine().connect() as connection:
+            return StateAfterFailure(version_heads(connection))
+    except Exception as error:  # noqa: BLE001 - the line then says the state is unknown
+        return StateAfterFailure(None, unreadable=error_reason(error))

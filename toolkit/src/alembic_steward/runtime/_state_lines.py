@@ -1,0 +1,121 @@
+"""Say where a stopped migration run left the database, from what was read afterwards.
+
+The reading is runtime/_state_after_failure.py's; this is its wording, one sentence per case:
+rolled back, or what remains (read from the schema), or, where nothing could be read, that the
+state is unknown and how to find it out. "Still at X" only when the version table says X.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from alembic_steward.runtime._half_applied_marks import CLEAR_TASK, describe_heads, stamp_command
+
+if TYPE_CHECKING:
+    from alembic_steward.runtime._migration_frames import MigrationFrame
+
+# The attribute a run's exception carries its StateAfterFailure in.
+STATE_ATTRIBUTE = "alembic_steward_state"
+UNKNOWN = (
+    "the state the database was left in is unknown: its version table could not be read"
+    " after the failure ({reason}); once the database can be reached, `inv db.status` shows"
+    " where it stands"
+)
+COMMITTED_PART = "{revision} had committed part of its work (autocommit_block() or COMMIT)"
+
+
+@dataclass(frozen=True)
+class StateAfterFailure:
+    """What a stopped run left, as read from the database once its transaction was over."""
+
+    # The version table's rows; None when it could not be read (``unreadable`` says why).
+    heads: tuple[str, ...] | None
+    unreadable: str = ""
+    # Whether the database rolls DDL back (not MySQL/MariaDB).
+    transactional_ddl: bool = True
+    # Revisions whose own code committed during the run (autocommit_block(), COMMIT).
+    committed_by: frozenset[str] = frozenset()
+    # How the schema differs from what ``heads`` build; None: not compared (``not_compared``).
+    leftovers: tuple[str, ...] | None = None
+    not_compared: str = ""
+    # MySQL/MariaDB: whether the run's half-applied mark is still there (it sent changes).
+    marked: bool = False
+
+    @property
+    def at(self) -> str:
+        return describe_heads(self.heads or ())
+
+    def where(self, before: str) -> str:
+        """`still at X` only when the version table says the revision the run started from."""
+        if sorted(before.split(", ")) == sorted(self.at.split(", ")):
+            return f"the database is still at {self.at}"
+        return f"the database is at {self.at} (its version table, read after the failure)"
+
+    def remains(self) -> str:
+        return ", ".join(self.leftovers or ())
+
+    def after_migration(self, frame: MigrationFrame) -> str:
+        """The state after ``frame``'s migration failed or was interrupted, and what to do."""
+        if self.heads is None:
+            return UNKNOWN.format(reason=self.unreadable)
+        upgrading = frame.function == "upgrade"
+        where = self.where(frame.down_revision if upgrading else frame.revision)
+        if not self.transactional_ddl:
+            return self.half_applied(frame, where)
+        if frame.revision not in self.committed_by:
+            if not self.leftovers:  # none, or not compared: the rollback undid all it did
+                return f"rolled back; {where}"
+            return (
+                f"rolled back, but {where} and differs from what {self.at} builds by:"
+                f" {self.remains()} (left by an earlier run or by hand); undo those by hand,"
+                " then migrate again"
+            )
+        committed = COMMITTED_PART.format(revision=frame.revision)
+        if self.leftovers is None:
+            return (
+                f"{committed}, so some of it may remain: {where}, but could not be compared"
+                f" with what {self.at} builds ({self.not_compared}); compare its schema with"
+                f" {frame.revision}'s {frame.function}(), undo what remains by hand, then"
+                " migrate again"
+            )
+        if not self.leftovers:
+            return f"{committed}, but none of it remains: {where}, as {self.at} builds it"
+        return (
+            f"{committed}, so not all of it was rolled back: {where}, and differs from what"
+            f" {self.at} builds by: {self.remains()}; undo those by hand, then migrate again"
+        )
+
+    def half_applied(self, frame: MigrationFrame, where: str) -> str:
+        """MySQL/MariaDB: what the migration left, read, and the two ways on."""
+        if not self.marked:
+            return f"{frame.revision} had changed nothing when it stopped; {where}"
+        finished = frame.revision if frame.function == "upgrade" else frame.down_revision
+        ways_on = (
+            "rows it changed before a DDL statement were committed with it; if you finish it"
+            f" by hand, record that with {stamp_command(finished.split(', '))}; if you undo it,"
+            f" run `{CLEAR_TASK}` and migrate again"
+        )
+        cannot = "MySQL/MariaDB cannot roll DDL back"
+        if self.leftovers is None:
+            return f"{cannot}; {frame.revision} may be half-applied ({where}); {ways_on}"
+        if not self.leftovers:
+            return (
+                f"{cannot}, but none of {frame.revision}'s schema changes remain: {where}, as"
+                f" {self.at} builds it; {ways_on}"
+            )
+        return (
+            f"{cannot}; {frame.revision} is half-applied: {where}, and differs from what"
+            f" {self.at} builds by: {self.remains()}; {ways_on}"
+        )
+
+    def after_run(self) -> str:
+        """The state after a run stopped outside any one migration's code."""
+        if self.heads is None:
+            return UNKNOWN.format(reason=self.unreadable)
+        return f"each finished migration stays applied: the database is at {self.at}"
+
+
+def state_of(error: BaseException) -> StateAfterFailure | None:
+    """The state read after the run ``error`` stopped, or None when none was read."""
+    return getattr(error, STATE_ATTRIBUTE, None)

@@ -1,0 +1,156 @@
+"""The state after a failed run is read, never inferred (docs/failures.md).
+
+A migration that calls commit() itself is refused as it happens, under every entry point; a
+failure after an autocommit_block() names what remains; "still at X" is said only when the
+version table, read after the failure, says X; when it cannot be read, the state is unknown.
+"""
+
+from __future__ import annotations
+
+import pytest
+from project import Project
+from safety_revisions import APP_STARTUP, upgrade, write_revision
+from servers import ServerDatabase
+
+ONE_TABLE = '    op.create_table("one", sa.Column("id", sa.Integer, primary_key=True))'
+# Commits half-way: SQLAlchemy 2 then begins a new transaction nothing commits, Alembic's
+# version-table update included; the run used to exit 0 with `second` unrecorded.
+COMMITS_ITSELF = """\
+    op.create_table("two", sa.Column("id", sa.Integer, primary_key=True))
+    op.get_bind().commit()
+    op.create_table("three", sa.Column("id", sa.Integer, primary_key=True))"""
+# Commits its table through the documented autocommit block, whose unique index then fails on
+# the rows (on PostgreSQL, CONCURRENTLY, leaving the index INVALID).
+FAILS_AFTER_AUTOCOMMIT_BLOCK = """\
+    op.create_table(
+        "two", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer)
+    )
+    op.execute("INSERT INTO two (id, v) VALUES (1, 7), (2, 7)")
+    with op.get_context().autocommit_block():
+        op.create_index("ix_two_v", "two", ["v"], unique=True, postgresql_concurrently=True)"""
+SUCCEEDS_WITH_AUTOCOMMIT_BLOCK = """\
+    op.create_table("two", sa.Column("id", sa.Integer, primary_key=True))
+    with op.get_context().autocommit_block():
+        op.create_index("ix_two_id", "two", ["id"], postgresql_concurrently=True)"""
+COMMANDS = {
+    "inv": ("inv", "db.upgrade"),
+    "alembic": ("alembic", "upgrade", "head"),
+    "deploy": ("python", "-m", "app.migrations", "upgrade"),
+    "app-startup": APP_STARTUP,
+}
+HALF_APPLIED = "MySQL/MariaDB cannot roll DDL back; second is half-applied: the database is"
+
+
+def state_line(stderr: str) -> str:
+    """The last `error:` line of a run's stderr: the state it left (no traceback allowed)."""
+    assert "Traceback" not in stderr, stderr
+    return [line for line in stderr.splitlines() if line.startswith("error: ")][-1]
+
+
+def first_then(project: Project, upgrade_body: str, downgrade_body: str = "    pass") -> None:
+    from project import revision_source
+
+    write_revision(project, "first", None, ONE_TABLE)
+    source = revision_source("second", "first", upgrade_body, downgrade_body)
+    project.write_revision("second_state.py", source)
+
+
+@pytest.mark.parametrize("runner", list(COMMANDS))
+def test_migration_calling_commit_fails_whole_naming_itself_and_the_state_read(
+    project: Project, database: ServerDatabase, runner: str
+) -> None:
+    first_then(project, COMMITS_ITSELF)
+    completed = upgrade(project, database, *COMMANDS[runner])
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0, output
+    assert "migration second" in output and "commit() on the migration's connection" in output
+    assert "autocommit_block()" in output
+    assert database.revisions() == {"first"}
+    if database.kind == "mysql":
+        # Its first table committed at once: said, and read, not assumed.
+        assert f"{HALF_APPLIED} still at first, and differs from what first builds by:" in output
+        assert "unexpected table two" in output
+        return
+    assert "rolled back; the database is still at first" in output
+    assert database.model_tables() == {"one"}
+
+
+def test_downgrade_calling_commit_fails_and_leaves_the_revision_recorded(
+    project: Project, database: ServerDatabase
+) -> None:
+    downgrade = '    op.drop_table("two")\n    op.get_bind().commit()'
+    first_then(project, '    op.create_table("two", sa.Column("id", sa.Integer))', downgrade)
+    assert upgrade(project, database).returncode == 0
+    failed = project.run("inv", "db.downgrade", env={"DATABASE_URL": database.url})
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "failed in downgrade()" in failed.stderr and "commit()" in failed.stderr
+    assert database.revisions() == {"second"}
+    if database.kind != "mysql":
+        assert "rolled back; the database is still at second" in failed.stderr
+        assert database.model_tables() == {"one", "two"}
+
+
+@pytest.mark.parametrize("runner", ["inv", "deploy"])
+def test_failure_after_an_autocommit_block_names_what_remains(
+    project: Project, database: ServerDatabase, runner: str
+) -> None:
+    first_then(project, FAILS_AFTER_AUTOCOMMIT_BLOCK)
+    failed = upgrade(project, database, *COMMANDS[runner])
+    assert failed.returncode == 1
+    assert database.revisions() == {"first"} and "two" in database.model_tables()
+    line = state_line(failed.stderr)
+    assert "still at first" in line and "unexpected table two" in line
+    if database.kind == "mysql":
+        assert HALF_APPLIED in line
+        return
+    assert "second had committed part of its work" in line and "rolled back;" not in line
+    if database.kind == "postgresql":
+        assert "INVALID index ix_two_v" in line
+
+
+def test_next_failure_over_leftovers_does_not_say_plainly_rolled_back(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind == "mysql":
+        pytest.skip("MySQL/MariaDB refuse the next run (half-applied mark): test_safety_*")
+    first_then(project, FAILS_AFTER_AUTOCOMMIT_BLOCK)
+    upgrade(project, database)
+    again = upgrade(project, database)
+    assert again.returncode == 1
+    state = state_line(again.stderr)
+    assert state.startswith("error: rolled back, but the database is still at first and differs")
+    assert "unexpected table two" in state
+
+
+def test_autocommit_block_that_succeeds_is_recorded(
+    project: Project, database: ServerDatabase
+) -> None:
+    first_then(project, SUCCEEDS_WITH_AUTOCOMMIT_BLOCK)
+    completed = upgrade(project, database)
+    assert completed.returncode == 0, completed.stderr
+    assert database.revisions() == {"second"}
+
+
+def test_state_is_unknown_when_the_version_table_cannot_be_read(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind != "postgresql":
+        pytest.skip("closing a database to new connections from inside a migration: PostgreSQL")
+    # The migration's own connection dies, and the database takes no new one to read it from.
+    first_then(
+        project,
+        """\
+    bind = op.get_bind()
+    name = bind.exec_driver_sql("SELECT current_database()").scalar()
+    maintenance_url = bind.engine.url.set(database="postgres")
+    server = sa.create_engine(maintenance_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as maintenance:
+        maintenance.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    server.dispose()
+    op.execute("SELECT pg_terminate_backend(pg_backend_pid())")""",
+    )
+    failed = upgrade(project, database)
+    assert failed.returncode == 1
+    state = state_line(failed.stderr)
+    assert state.startswith("error: the state the database was left in is unknown"), state
+    assert "still at" not in failed.stderr and "`inv db.status`" in state
