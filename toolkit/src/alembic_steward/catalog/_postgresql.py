@@ -60,6 +60,9 @@ SEQUENCES = (
     f" WHERE {IN_SCOPE} AND NOT EXISTS (SELECT FROM pg_depend p"
     "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'i')"
 )
+# nextval('paints_id_seq'::regclass): a serial column's own sequence, named after the table it
+# was made for (a renamed table keeps the old name); what it counts with is what matters.
+OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
 ENUMS = (
     "SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', '"
     " ORDER BY e.enumsortorder)"
@@ -135,14 +138,21 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
             "valid": None if valid else "no (a failed CREATE INDEX CONCURRENTLY left it)",
         }
         objects[("index", schema_of(schema), table, name)] = present(facts)
+    owned = {}
     for schema, name, type_, start, increment, low, high, cache, cycle, owner in rows(SEQUENCES):
-        facts = {
-            "type": type_,
-            "options": f"start {start} increment {increment} min {low} max {high} cache {cache}"
-            + (" cycle" if cycle else ""),
-            "owned by": owner,
-        }
-        objects[("sequence", schema_of(schema), "", name)] = present(facts)
+        options = f"{type_} start {start} increment {increment} min {low} max {high} cache {cache}"
+        options += " cycle" if cycle else ""
+        if owner:
+            owned[(schema_of(schema), name)] = options
+        else:
+            objects[("sequence", schema_of(schema), "", name)] = {"options": options}
+    for key, facts in objects.items():
+        serial = (
+            OWNED_SEQUENCE_DEFAULT.match(facts.get("default", "")) if key[0] == "column" else None
+        )
+        sequence = (key[1], serial.group("name").rsplit(".", 1)[-1]) if serial else None
+        if sequence in owned:
+            facts.update({"default": "nextval(its own sequence)", "serial": owned[sequence]})
     for schema, name, labels in rows(ENUMS):
         objects[("enum type", schema_of(schema), "", name)] = {"values": labels}
     return objects
