@@ -14,6 +14,7 @@ Facts = Mapping[str, str]
 
 # The order differences are listed in, and how each kind reads in a line.
 KINDS = (
+    "schema",
     "table",
     "view",
     "column",
@@ -26,7 +27,7 @@ KINDS = (
     "sequence",
     "enum type",
 )
-OWN_OBJECTS = ("table", "view", "sequence", "enum type")
+OWN_OBJECTS = ("schema", "table", "view", "sequence", "enum type")
 
 
 @dataclass(frozen=True)

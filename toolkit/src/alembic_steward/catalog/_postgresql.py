@@ -63,6 +63,7 @@ SEQUENCES = (
 # nextval('paints_id_seq'::regclass): a serial column's own sequence, named after the table it
 # was made for (a renamed table keeps the old name); what it counts with is what matters.
 OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
+SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
 ENUMS = (
     "SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', '"
     " ORDER BY e.enumsortorder)"
@@ -98,6 +99,9 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
         return None if name == default else name
 
     objects: dict[Key, Facts] = {}
+    for (schema,) in rows(SCHEMAS):
+        if schema != default:  # the default one is where the connection is: always there
+            objects[("schema", None, "", schema)] = {}
     for schema, name, kind, comment, definition in rows(RELATIONS):
         facts = {"comment": comment, "definition": normalized_view(definition)}
         objects[(RELATION_KINDS[kind], schema_of(schema), "", name)] = present(facts)

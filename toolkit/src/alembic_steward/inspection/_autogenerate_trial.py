@@ -8,24 +8,19 @@ Identity change, an operation SQLite needs in batch mode) fails here as it would
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
-class TrialFailed(Exception):
-    """Autogenerate's revision failed on the scratch database; the text is the reason."""
-
-
-def run_autogenerate(scratch: Connection) -> None:
-    """Apply autogenerate's upgrade for ``scratch`` (at head) to ``scratch`` itself.
-
-    Raises TrialFailed, with the database's or Python's one-line reason, when it fails.
-    """
+def run_autogenerate(scratch: Connection) -> list[str]:
+    """Apply autogenerate's upgrade for ``scratch`` (at head) to ``scratch`` itself, operation
+    by operation; return one line per operation that failed, with the database's reason."""
     from alembic.autogenerate import produce_migrations, render
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations import Operations
+    from alembic.operations.ops import UpgradeOps
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -42,7 +37,6 @@ def run_autogenerate(scratch: Connection) -> None:
         "include_name": include_name,
         "render_as_batch": sqlite,
         **steward.context_options,
-        "include_schemas": any(table.schema for table in metadata.tables.values()),
     }
     context = MigrationContext.configure(scratch, opts=options)
     with warnings.catch_warnings():
@@ -57,19 +51,37 @@ def run_autogenerate(scratch: Connection) -> None:
         "render_as_batch": sqlite,
         "render_item": options.get("render_item"),
     }
-    autogen = AutogenContext(context, metadata, opts=render_options)
-    code = render._render_cmd_body(script.upgrade_ops, autogen)
-    namespace = {"op": Operations(context)}
-    try:
-        # The lines a revision file starts with, then the imports rendering asked for.
-        exec("import sqlalchemy as sa\nfrom alembic import op as _op", namespace)
-        for line in sorted(autogen.imports):
-            exec(line, namespace)
-        if scratch.in_transaction():
-            scratch.commit()  # the comparison's reads; MySQL's DDL would end a savepoint
-        with scratch.begin():
-            exec(compile(code, "<autogenerate>", "exec"), namespace)
-    except SQLAlchemyError as error:
-        raise TrialFailed(error_reason(error)) from None
-    except Exception as error:  # noqa: BLE001 - the rendered code is autogenerate's, not ours
-        raise TrialFailed(f"{type(error).__name__}: {error}") from None
+    failures = []
+    for operation in script.upgrade_ops.ops:
+        # One operation at a time: one that fails (a table whose sequence nobody creates) must
+        # not hide what the others write.
+        autogen = AutogenContext(context, metadata, opts=render_options)
+        code = render._render_cmd_body(UpgradeOps([operation]), autogen)
+        try:
+            run_rendered(scratch, code, autogen.imports, Operations(context))
+        except SQLAlchemyError as error:
+            failures.append(f"{operation_name(operation)} fails ({error_reason(error)})")
+        except Exception as error:  # noqa: BLE001 - the rendered code is autogenerate's
+            failures.append(f"{operation_name(operation)} fails ({type(error).__name__}: {error})")
+    return failures
+
+
+def run_rendered(scratch: Connection, code: str, imports: set[str], operations: Any) -> None:
+    """Run rendered revision code with ``op`` bound to ``operations``, in one transaction."""
+    namespace: dict[str, Any] = {"op": operations}
+    # The lines a revision file starts with, then the imports rendering asked for.
+    exec("import sqlalchemy as sa", namespace)
+    for line in sorted(imports):
+        exec(line, namespace)
+    if scratch.in_transaction():
+        scratch.commit()  # the comparison's reads; MySQL's DDL would end a savepoint
+    with scratch.begin():
+        exec(compile(code, "<autogenerate>", "exec"), namespace)
+
+
+def operation_name(operation: Any) -> str:
+    """`create_table tickets`, `modify items`: what a revision's operation does, in short."""
+    name = getattr(operation, "table_name", None) or getattr(operation, "name", "")
+    kind = type(operation).__name__.removesuffix("Op")
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
+    return f"its {words.replace(' ', '_')} {name}".rstrip()

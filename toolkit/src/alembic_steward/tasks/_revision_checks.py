@@ -58,19 +58,20 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
             yield None
 
 
-def verify_written(scratch: RevisionScratch, written: Any) -> list[str]:
-    """Run the new revision on the scratch database; print and return what it leaves out."""
+def verify_written(scratch: RevisionScratch, written: Any | None) -> list[str]:
+    """Run the new revision (if one was ``written``) on the scratch database; print and return
+    what the models still have that the migrations do not build."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import shown_path
     from alembic_steward.runtime._driver_errors import error_reason
 
-    path = shown_path(Path(written.path))
     try:
         leftovers = scratch.unwritten_after_heads()
     except (CommandError, SQLAlchemyError) as error:
         reason = error_reason(error) if isinstance(error, SQLAlchemyError) else str(error)
+        path = shown_path(Path(written.path))
         raise Exit(
             f"error: revision {written.revision} was written to {path}, but it fails on a"
             f" scratch database at the revision before it ({reason}): fix the file before"
