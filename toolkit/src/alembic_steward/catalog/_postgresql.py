@@ -52,11 +52,14 @@ INDEXES = (
 SEQUENCES = (
     "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,"
     " s.seqmin, s.seqmax, s.seqcache, s.seqcycle,"
-    " (SELECT t.relname || '.' || a.attname FROM pg_depend p JOIN pg_class t ON t.oid = p.refobjid"
-    "  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = p.refobjsubid"
-    "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'a' LIMIT 1)"
+    " t.relname, a.attname"
     " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    # A serial column's sequence (OWNED BY) belongs to its table.
+    " LEFT JOIN pg_depend p ON p.objid = c.oid AND p.classid = 'pg_class'::regclass"
+    "  AND p.refclassid = 'pg_class'::regclass AND p.deptype = 'a'"
+    " LEFT JOIN pg_class t ON t.oid = p.refobjid"
+    " LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = p.refobjsubid"
     f" WHERE {IN_SCOPE} AND NOT EXISTS (SELECT FROM pg_depend p"
     "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'i')"
 )
@@ -135,14 +138,16 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
             "valid": None if valid else "no (a failed CREATE INDEX CONCURRENTLY left it)",
         }
         objects[("index", schema_of(schema), table, name)] = present(facts)
-    for schema, name, type_, start, increment, low, high, cache, cycle, owner in rows(SEQUENCES):
+    for schema, name, type_, start, increment, low, high, cache, cycle, table, column in rows(
+        SEQUENCES
+    ):
         facts = {
             "type": type_,
             "options": f"start {start} increment {increment} min {low} max {high} cache {cache}"
             + (" cycle" if cycle else ""),
-            "owned by": owner,
+            "owned by": f"{table}.{column}" if table else None,
         }
-        objects[("sequence", schema_of(schema), "", name)] = present(facts)
+        objects[("sequence", schema_of(schema), table or "", name)] = present(facts)
     for schema, name, labels in rows(ENUMS):
         objects[("enum type", schema_of(schema), "", name)] = {"values": labels}
     return objects
