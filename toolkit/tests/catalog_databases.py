@@ -10,7 +10,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from catalog_features import Rebuild
+from catalog_feature import Rebuild
 from servers import SERVER_URL_VARIABLES, connect_admin, with_database
 from sqlalchemy import Connection, Engine, MetaData, create_engine
 

@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pytest
 from catalog_databases import Scratch
-from catalog_features import DIALECTS, DOC, FEATURES, Feature, coverage_table
+from catalog_feature import DIALECTS, Feature
+from catalog_features import DOC, FEATURES, coverage_table
 from catalog_shop import Knobs, shop
 
 from alembic_steward.catalog import Catalog, compare_catalogs

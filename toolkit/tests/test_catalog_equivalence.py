@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import produce_migrations
 from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
-from catalog_features import DIALECTS
+from catalog_feature import DIALECTS
 from catalog_shop import OTHER_SCHEMA, shop, view_statement
 from sqlalchemy import (
     Boolean,
