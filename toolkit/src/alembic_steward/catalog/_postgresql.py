@@ -52,11 +52,14 @@ INDEXES = (
 SEQUENCES = (
     "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,"
     " s.seqmin, s.seqmax, s.seqcache, s.seqcycle,"
-    " (SELECT t.relname || '.' || a.attname FROM pg_depend p JOIN pg_class t ON t.oid = p.refobjid"
-    "  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = p.refobjsubid"
-    "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'a' LIMIT 1)"
+    " t.relname, a.attname"
     " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    # A serial column's sequence (OWNED BY) belongs to its table.
+    " LEFT JOIN pg_depend p ON p.objid = c.oid AND p.classid = 'pg_class'::regclass"
+    "  AND p.refclassid = 'pg_class'::regclass AND p.deptype = 'a'"
+    " LEFT JOIN pg_class t ON t.oid = p.refobjid"
+    " LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = p.refobjsubid"
     f" WHERE {IN_SCOPE} AND NOT EXISTS (SELECT FROM pg_depend p"
     "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'i')"
 )
@@ -143,7 +146,8 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
         }
         objects[("index", schema_of(schema), table, name)] = present(facts)
     owned = {}
-    for schema, name, type_, start, increment, low, high, cache, cycle, owner in rows(SEQUENCES):
+    rows_ = rows(SEQUENCES)
+    for schema, name, type_, start, increment, low, high, cache, cycle, owner, _column in rows_:
         options = f"{type_} start {start} increment {increment} min {low} max {high} cache {cache}"
         options += " cycle" if cycle else ""
         if owner:
@@ -156,7 +160,9 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
         )
         sequence = (key[1], serial.group("name").rsplit(".", 1)[-1]) if serial else None
         if sequence in owned:
-            facts.update({"default": "nextval(its own sequence)", "serial": owned[sequence]})
+            facts.update({"default": "nextval(its own sequence)", "serial": owned.pop(sequence)})
+    for (schema, name), options in owned.items():  # owned, yet no column's default: itself
+        objects[("sequence", schema, "", name)] = {"options": options}
     for schema, name, labels in rows(ENUMS):
         objects[("enum type", schema_of(schema), "", name)] = {"values": labels}
     return objects
