@@ -21,12 +21,14 @@ from conftest import install_default_bake
 
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
-# squawk-cli: `inv db.lint` runs it on PostgreSQL (a PostgreSQL bake lists it in its dev extra);
+# squawk-cli and pglast: `inv db.lint` runs them on PostgreSQL (a PostgreSQL bake lists them in
+# its dev extra);
 # alembic-postgresql-enum: a PostgreSQL bake's enum support.
 SERVER_DRIVERS = [
     "psycopg[binary]>=3.2",
     "pymysql>=1.1",
     "squawk-cli>=2.0",
+    "pglast>=7.0",
     "alembic-postgresql-enum>=1.11",
 ]
 # Tables the baked project keeps for itself beside the ones migrations create.

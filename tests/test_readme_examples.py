@@ -43,6 +43,10 @@ NOT_RUN = {
     "inv db.lint": (
         "shown for a risky revision the narrative lacks; toolkit/tests/test_migration_lint.py"
     ),
+    "inv db.lint --all": (
+        "shown for a revision that cannot run offline, which the narrative lacks;"
+        " toolkit/tests/test_lint_unlinted_revisions.py"
+    ),
     'python -c "import app; app.start_service()"': (
         "shown for a database behind head; toolkit/tests/test_startup_guard.py covers every case"
     ),

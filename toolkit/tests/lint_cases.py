@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+from invoke import Context, Exit
 from project import Project, revision_source
 
 ALL_DATABASES = ("sqlite", "postgresql", "mysql")
@@ -165,3 +167,34 @@ def line_of(project: Project, relative: Path, text: str) -> int:
     """Return the (last) line of ``relative`` that reads exactly ``text``."""
     lines = (project.path / relative).read_text().splitlines()
     return max(number for number, line in enumerate(lines, start=1) if line == text)
+
+
+# The lint reads only the dialect: offline, no server is reached and no driver connects.
+OFFLINE_URLS = {
+    "sqlite": "sqlite:///lint.db",
+    "postgresql": "postgresql://app@db.invalid/app",
+    "mysql": "mysql://app@db.invalid/app",
+}
+
+
+@dataclass
+class LintRun:
+    """What `inv db.lint --all` printed on stdout, its exit code and its last line on stderr."""
+
+    stdout: str
+    code: int
+    error: str
+
+
+def lint_in_process(project: Project, kind: str, capsys: pytest.CaptureFixture[str]) -> LintRun:
+    """Run the `db.lint` task with --all in this process, for the dialect of ``kind``."""
+    from alembic_steward.lint._task import lint as lint_task
+
+    capsys.readouterr()
+    code, error = 0, ""
+    with project.imported(DATABASE_URL=OFFLINE_URLS[kind]):
+        try:
+            lint_task(Context(), all=True)
+        except Exit as exit:
+            code, error = exit.code, str(exit.message)
+    return LintRun(capsys.readouterr().out, code, error)

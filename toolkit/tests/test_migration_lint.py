@@ -13,44 +13,20 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from invoke import Context, Exit
-from lint_cases import BASE_UPGRADE, CASES, LintCase, accepted, line_of, write_revision
+from lint_cases import (
+    BASE_UPGRADE,
+    CASES,
+    LintCase,
+    accepted,
+    line_of,
+    lint_in_process,
+    write_revision,
+)
 from project import BIN, Project, created_revision
 from servers import DATABASE_KINDS, ServerDatabase
-
-# The lint reads only the dialect: offline, no server is reached and no driver connects.
-OFFLINE_URLS = {
-    "sqlite": "sqlite:///lint.db",
-    "postgresql": "postgresql://app@db.invalid/app",
-    "mysql": "mysql://app@db.invalid/app",
-}
-
-
-@dataclass
-class LintRun:
-    """What `inv db.lint --all` printed on stdout, its exit code and its last line on stderr."""
-
-    stdout: str
-    code: int
-    error: str
-
-
-def lint_in_process(project: Project, kind: str, capsys: pytest.CaptureFixture[str]) -> LintRun:
-    """Run the `db.lint` task with --all in this process, for the dialect of ``kind``."""
-    from alembic_steward.lint._task import lint as lint_task
-
-    capsys.readouterr()
-    code, error = 0, ""
-    with project.imported(DATABASE_URL=OFFLINE_URLS[kind]):
-        try:
-            lint_task(Context(), all=True)
-        except Exit as exit:
-            code, error = exit.code, str(exit.message)
-    return LintRun(capsys.readouterr().out, code, error)
 
 
 def lint(project: Project, url: str, *arguments: str) -> subprocess.CompletedProcess[str]:

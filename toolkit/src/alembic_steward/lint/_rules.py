@@ -2,8 +2,9 @@
 
 On PostgreSQL squawk reads the offline SQL (lint/_squawk.py); the rules here cover the
 same risks on the other databases, from the operations a revision performs, under squawk's
-rule names so one marker means the same on every database. Two rules are ours alone: an
-empty downgrade, and `ALTER TYPE ... ADD VALUE` left inside the migration's transaction.
+rule names so one marker means the same on every database. Three rules are ours alone: an
+empty downgrade, `ALTER TYPE ... ADD VALUE` left inside the migration's transaction, and an
+operation SQLite cannot run outside batch mode (lint/_sqlite_batch.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from alembic_steward.lint import _sqlite_batch
 from alembic_steward.lint._findings import Finding, RevisionSource
 from alembic_steward.lint._trace import RevisionTrace
 from alembic_steward.runtime._irreversible import IRREVERSIBLE_IMPORT, IRREVERSIBLE_RAISE
@@ -29,6 +31,7 @@ OWN_RULES = {
     "renaming-table": NOT_POSTGRESQL,
     "add-enum-value-in-transaction": ("postgresql",),
     "empty-downgrade": ("sqlite", "mysql", "postgresql"),
+    _sqlite_batch.RULE: ("sqlite",),
 }
 
 DEPLOYED_CODE = "the code still deployed reads it until the new release is out, and fails when"

@@ -1,9 +1,15 @@
 """`inv db.lint`: review revisions for operations that lock, rewrite or lose data.
 
-The chosen revisions run once, offline, with every operation and SQL chunk traced to its line
-(lint/_trace.py). Our rules read the operations (lint/_rules.py); on
-PostgreSQL squawk reads the SQL (lint/_squawk.py). A `# lint: allow RULE` marker on the
-statement accepts a finding (lint/_findings.py).
+The chosen revisions run offline, with every operation and SQL chunk traced to its line
+(lint/_trace.py), resumed past any revision that cannot run offline (lint/_offline_runs.py).
+Our rules read the operations (lint/_rules.py, lint/_sqlite_batch.py); on PostgreSQL squawk
+reads the SQL, DO blocks and called function bodies included (lint/_squawk.py,
+lint/_procedural.py). A `# lint: allow RULE` marker on the statement accepts a finding
+(lint/_findings.py).
+
+Exit codes: 0 every revision linted and no finding; 1 findings (whether or not some revisions
+could not be linted), or the lint could not run; 2 no finding, but some revisions could not be
+linted to their end.
 """
 
 from __future__ import annotations
@@ -16,15 +22,25 @@ from invoke import Context, Exit, task
 
 from alembic_steward._wiring import shown_path
 from alembic_steward.lint._findings import Finding, RevisionSource, format_finding
+from alembic_steward.lint._offline_runs import Unlinted
+from alembic_steward.lint._selection import (
+    Selection,
+    load_revisions,
+    select_everything,
+    select_range,
+    select_unapplied,
+)
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
+UNLINTED_CODE = 2
 
-@dataclass(frozen=True)
-class Selection:
-    """The revisions to lint, oldest first, and the offline upgrade range that runs them."""
 
-    scripts: list[Any]
-    upgrade_range: str
+@dataclass
+class LintReport:
+    """The findings no marker accepts, in file order, and the revisions not linted to the end."""
+
+    findings: list[Finding]
+    unlinted: list[Unlinted]
 
 
 @task(
@@ -46,23 +62,41 @@ def lint(c: Context, all: bool = False, rev_range: str | None = None) -> None:
     if rev_range:
         selection = select_range(script, rev_range)
     elif all:
-        selection = Selection(list(reversed(list(script.walk_revisions()))), "heads")
+        selection = select_everything(script)
     else:
         selection = select_unapplied(script)
     if not selection.scripts:
         print("No revisions to lint: the database has every revision applied.")
         return
-    findings = lint_selection(config, selection)
-    for finding in findings:
+    report = lint_selection(config, script, selection)
+    for finding in report.findings:
         print(format_finding(finding, shown_path(finding.path)))
-    count = len(selection.scripts)
-    if findings:
+    for unlinted in report.unlinted:
+        print(format_unlinted(unlinted))
+    count, stopped = len(selection.scripts), len(report.unlinted)
+    not_linted = (
+        f"{stopped} of them could not be linted to their end (listed above, each with what to do)"
+    )
+    if report.findings:
         raise Exit(
-            f"error: {len(findings)} finding(s) in {count} revision(s) linted;"
-            " use the safe pattern, or accept a finding with its marker",
+            f"error: {len(report.findings)} finding(s) in {count} revision(s) linted;"
+            + (f" {not_linted};" if stopped else "")
+            + " use the safe pattern, or accept a finding with its marker",
             code=1,
         )
+    if stopped:
+        raise Exit(
+            f"error: no findings in {count} revision(s), but {not_linted}", code=UNLINTED_CODE
+        )
     print(f"No findings in {count} revision(s).")
+
+
+def format_unlinted(unlinted: Unlinted) -> str:
+    """One line: where the revision stopped, its id, why, and what to do."""
+    return (
+        f"{shown_path(unlinted.path)}:{unlinted.line}: not linted: revision {unlinted.revision}"
+        f" {unlinted.reason}; {unlinted.advice}"
+    )
 
 
 def review_written_revision(revision: str) -> None:
@@ -71,123 +105,63 @@ def review_written_revision(revision: str) -> None:
 
     config = build_alembic_config(quiet=True)
     try:
-        findings = lint_selection(config, select_range(load_revisions(config), revision))
+        script = load_revisions(config)
+        report = lint_selection(config, script, select_range(script, revision))
     except Exit as error:
         # The file is written either way; failing here would read as if it were not.
         print(f"warning: the revision was not linted: {str(error.message).removeprefix('error: ')}")
         return
-    for finding in findings:
+    for finding in report.findings:
         print("warning: " + format_finding(finding, shown_path(finding.path)))
-    if findings:
+    for unlinted in report.unlinted:
+        print("warning: " + format_unlinted(unlinted))
+    if report.findings or report.unlinted:
         print("Review the revision before applying it; `inv db.lint -r REV` checks it again.")
 
 
-def load_revisions(config: Any) -> Any:
-    """Load every revision file, turning one that does not import into one error line."""
-    from alembic.script import ScriptDirectory
-
-    from alembic_steward.lint._trace import failing_revision_line
-
-    script = ScriptDirectory.from_config(config)
-    try:
-        script.revision_map.get_revisions("heads")
-    except Exception as error:
-        origin = failing_revision_line(error, list(Path(script.versions).glob("*.py")))
-        if origin is None:
-            raise
-        path, line = origin
-        raise Exit(
-            f"error: {shown_path(path)}:{line}: the revision does not import"
-            f" ({type(error).__name__}: {error}); fix it, then lint again",
-            code=1,
-        ) from None
-    return script
-
-
-def select_range(script: Any, rev_range: str) -> Selection:
-    """Select ``LOWER:UPPER`` (the revisions after LOWER up to UPPER) or one revision."""
-    from alembic.util import CommandError
-
-    if ":" not in rev_range:
-        revision = revisions_below(script, rev_range) and script.get_revision(rev_range)
-        if not revision:
-            raise CommandError(f"{rev_range!r} is not a single revision; `inv db.heads` shows them")
-        parents = revision._versioned_down_revisions
-        start = f"{parents[0]}:" if parents else ""
-        return Selection([revision], start + revision.revision)
-    lower, upper = rev_range.split(":", 1)
-    upper = upper or "heads"
-    in_upper = revisions_below(script, upper)
-    in_lower = revisions_below(script, lower) if lower not in ("", "base") else set()
-    if not in_lower <= in_upper:
-        raise CommandError(f"{lower} is not below {upper}; a range runs from older to newer")
-    scripts = [s for s in oldest_first(script) if s.revision in in_upper - in_lower]
-    return Selection(scripts, f"{lower}:{upper}" if in_lower else upper)
-
-
-def select_unapplied(script: Any) -> Selection:
-    """Select the revisions the database has not applied yet."""
-    from alembic.util import CommandError
-
-    from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._database_state import (
-        read_database_state,
-        unknown_revision_message,
-    )
-    from alembic_steward.inspection._status_report import applied_revisions
-
-    with get_blocking_engine().connect() as connection:
-        state = read_database_state(script, connection)
-    if state.unknown:
-        raise CommandError(unknown_revision_message(state.unknown))
-    current = state.current
-    if len(current) > 1:
-        raise CommandError(
-            f"the database is at several heads ({', '.join(current)});"
-            " lint with --all or -r RANGE instead"
-        )
-    applied = applied_revisions(script, current)
-    scripts = [s for s in oldest_first(script) if s.revision not in applied]
-    return Selection(scripts, f"{current[0]}:heads" if current else "heads")
-
-
-def revisions_below(script: Any, revision: str) -> set[str]:
-    """Return ``revision`` and every revision below it; refuse a name the history lacks."""
-    from alembic.script.revision import RevisionError
-    from alembic.util import CommandError
-
-    try:
-        return {s.revision for s in script.iterate_revisions(revision, "base")}
-    except RevisionError:
-        raise CommandError(
-            f"no revision {revision!r} in the history; `inv db.history` lists them"
-        ) from None
-
-
-def oldest_first(script: Any) -> list[Any]:
-    return list(reversed(list(script.walk_revisions())))
-
-
-def lint_selection(config: Any, selection: Selection) -> list[Finding]:
-    """Lint the selected revisions; return the findings no marker accepts, in file order."""
+def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport:
+    """Lint the selected revisions: the findings no marker accepts, and what was not linted."""
     from sqlalchemy.engine import make_url
 
     from alembic_steward._wiring import get_settings
-    from alembic_steward.lint._rules import (
-        OWN_RULES,
-        downgrade_findings,
-        enum_value_findings,
-        lines_on_new_tables,
-        operation_findings,
-        project_rules,
-        rule_name,
-    )
-    from alembic_steward.lint._squawk import SQUAWK_RULES, SquawkMissing, squawk_findings
+    from alembic_steward.lint._offline_runs import trace_selection
+    from alembic_steward.lint._rules import downgrade_findings, operation_findings
 
     dialect = make_url(get_settings().database_url).get_backend_name()
     dialect = "mysql" if dialect == "mariadb" else dialect
     paths = [Path(s.path) for s in selection.scripts]
     sources = {path: RevisionSource.read(path) for path in paths}
+    refuse_unknown_markers(sources)
+    runs = trace_selection(config, script, selection, want_sql=dialect == "postgresql")
+    traces = runs.traces
+    unlinted = list(runs.unlinted)
+    findings = [finding for path in paths for finding in downgrade_findings(sources[path])]
+    for path in paths:
+        trace = traces.get(path)
+        if trace is not None:
+            findings += operation_findings(path, trace, dialect)
+    if dialect == "sqlite":
+        from alembic_steward.lint._sqlite_batch import sqlite_batch_findings
+
+        for path, trace in traces.items():
+            findings += sqlite_batch_findings(path, trace)
+    if dialect == "postgresql":
+        from alembic_steward.lint._postgresql import postgresql_findings
+
+        revisions = {Path(s.path): s.revision for s in selection.scripts}
+        found, unread = postgresql_findings(traces, revisions)
+        findings += found
+        unlinted += unread
+    order = {path: number for number, path in enumerate(paths)}
+    unlinted.sort(key=lambda stop: (order[stop.path], stop.line))
+    return LintReport(accepted_out(findings, sources, order), unlinted)
+
+
+def refuse_unknown_markers(sources: dict[Path, RevisionSource]) -> None:
+    """Stop at a marker naming no rule the lint knows: a typo must not accept nothing."""
+    from alembic_steward.lint._rules import OWN_RULES, project_rules, rule_name
+    from alembic_steward.lint._squawk import SQUAWK_RULES
+
     known_rules = set(OWN_RULES) | SQUAWK_RULES | {rule_name(rule) for rule in project_rules()}
     for path, source in sources.items():
         for line, rule in source.unknown_marker_rules(known_rules):
@@ -196,23 +170,13 @@ def lint_selection(config: Any, selection: Selection) -> list[Finding]:
                 f" {rule!r}; name a rule the lint reported (README.md lists them)",
                 code=1,
             )
-    traces = run_offline(config, selection, paths, want_sql=dialect == "postgresql")
-    findings = [finding for path in paths for finding in downgrade_findings(sources[path])]
-    for path in paths:
-        trace = traces.get(path)
-        if trace is not None:
-            findings += operation_findings(path, trace, dialect)
-            if dialect == "postgresql":
-                findings += enum_value_findings(path, trace)
-    if dialect == "postgresql":
-        try:
-            linted = squawk_findings({path: traces[path] for path in paths if path in traces})
-        except SquawkMissing as error:
-            raise Exit(f"error: {error}", code=1) from None
-        # squawk cannot tell a table created earlier in the same revision: it has no rows yet.
-        new_tables = {path: lines_on_new_tables(trace) for path, trace in traces.items()}
-        findings += [f for f in linted if f.line not in new_tables[f.path]]
-    order = {path: number for number, path in enumerate(paths)}
+
+
+def accepted_out(
+    findings: list[Finding], sources: dict[Path, RevisionSource], order: dict[Path, int]
+) -> list[Finding]:
+    """Drop the findings a marker accepts; place the rest at their statement's first line,
+    sorted by the revisions' ``order``."""
     kept = []
     for finding in findings:
         source = sources[finding.path]
@@ -220,21 +184,3 @@ def lint_selection(config: Any, selection: Selection) -> list[Finding]:
         if not source.accepts(finding.rule, lines):
             kept.append(replace(finding, line=lines[0]))
     return sorted(set(kept), key=lambda f: (order[f.path], f.line, f.rule))
-
-
-def run_offline(config: Any, selection: Selection, paths: list[Path], *, want_sql: bool) -> dict:
-    """Trace the selection's offline upgrade; a revision that fails gives one error line."""
-    from alembic_steward.lint._trace import failing_revision_line, trace_upgrade
-
-    try:
-        return trace_upgrade(config, selection.upgrade_range, paths, want_sql=want_sql)
-    except Exception as error:
-        origin = failing_revision_line(error, paths)
-        if origin is None:
-            raise
-        raise Exit(
-            f"error: {shown_path(origin[0])}:{origin[1]}: the revision failed when run offline"
-            f" for the lint ({type(error).__name__}: {error}); code that needs a live database"
-            " belongs under `if not context.is_offline_mode():`",
-            code=1,
-        ) from None

@@ -1,4 +1,4 @@
-"""Run revisions offline once, recording each Alembic operation and SQL chunk with its source line.
+"""Run revisions offline, recording each Alembic operation and SQL chunk with its source line.
 
 Alembic writes the offline SQL through the config's ``output_buffer`` and performs every
 `op.*` call through ``Operations.invoke``. Walking the call stack at those two points up to
@@ -23,6 +23,7 @@ from typing import Any
 class RecordedOperation:
     operation: Any  # an alembic.operations.ops.MigrateOperation
     line: int
+    in_batch: bool = False  # called on `batch_op` inside `op.batch_alter_table(...)`
 
 
 @dataclass
@@ -41,6 +42,8 @@ class RevisionTracer(io.StringIO):
         super().__init__()
         self.paths = {os.path.realpath(path): Path(path) for path in revision_paths}
         self.traces: dict[Path, RevisionTrace] = {}
+        # The revision ids the run planned, in order: after a failure, those before it ran.
+        self.planned: list[str] = []
         self._origin_of_code: dict[str, Path | None] = {}
 
     def origin(self) -> tuple[Path, int] | None:
@@ -65,10 +68,11 @@ class RevisionTracer(io.StringIO):
             self.trace(origin[0]).sql.append((origin[1], text))
         return super().write(text)
 
-    def record(self, operation: Any) -> None:
+    def record(self, operation: Any, *, in_batch: bool) -> None:
         origin = self.origin()
         if origin is not None:
-            self.trace(origin[0]).operations.append(RecordedOperation(operation, origin[1]))
+            recorded = RecordedOperation(operation, origin[1], in_batch)
+            self.trace(origin[0]).operations.append(recorded)
 
 
 @contextmanager
@@ -78,12 +82,12 @@ def recording_operations(tracer: RevisionTracer, *, perform: bool) -> Iterator[N
     Not performing keeps revisions runnable offline where Alembic could not run them, e.g.
     SQLite batch operations that must reflect the table they rebuild.
     """
-    from alembic.operations.base import AbstractOperations
+    from alembic.operations.base import AbstractOperations, BatchOperations
 
     invoke = AbstractOperations.invoke
 
     def recording_invoke(self: AbstractOperations, operation: Any) -> Any:
-        tracer.record(operation)
+        tracer.record(operation, in_batch=isinstance(self, BatchOperations))
         return invoke(self, operation) if perform else None
 
     AbstractOperations.invoke = recording_invoke  # type: ignore[method-assign]
@@ -94,22 +98,54 @@ def recording_operations(tracer: RevisionTracer, *, perform: bool) -> Iterator[N
 
 
 def trace_upgrade(
-    config: Any, revision_range: str, revision_paths: list[Path], *, want_sql: bool
-) -> dict[Path, RevisionTrace]:
-    """Run `upgrade REVISION_RANGE --sql` in-process and return each revision's trace."""
-    from alembic import command
+    config: Any,
+    script: Any,
+    applied_heads: tuple[str, ...],
+    destination: str,
+    tracer: RevisionTracer,
+    *,
+    want_sql: bool,
+) -> None:
+    """Run `upgrade HEADS:DESTINATION --sql` in-process, recording into ``tracer``.
 
-    tracer = RevisionTracer(revision_paths)
+    This is `alembic.command.upgrade` with ``sql=True``, except that the starting point may be
+    several heads (``applied_heads``, empty for base) and the planned steps are kept.
+    """
+    from alembic.runtime.environment import EnvironmentContext
+
+    def upgrade(current_heads: Any, context: Any) -> Any:
+        steps = script._upgrade_revs(destination, current_heads)
+        tracer.planned = [step.revision.revision for step in steps]
+        return steps
+
     config.output_buffer = tracer
-    # env.py configures logging from alembic.ini as it loads; Alembic's "Running upgrade"
-    # lines would bury the findings, so they are kept quiet for this run only.
+    with (
+        quiet_alembic_logging(),
+        recording_operations(tracer, perform=want_sql),
+        EnvironmentContext(
+            config,
+            script,
+            fn=upgrade,
+            as_sql=True,
+            starting_rev=applied_heads or None,
+            destination_rev=destination,
+        ),
+    ):
+        script.run_env()
+
+
+@contextmanager
+def quiet_alembic_logging() -> Iterator[None]:
+    """Keep Alembic's INFO lines ("Running upgrade", "Context impl") out of the lint's output.
+
+    env.py configures logging from alembic.ini as it loads, so levels set beforehand would not
+    hold: logging below WARNING is switched off for the block instead.
+    """
     logging.disable(logging.INFO)
     try:
-        with recording_operations(tracer, perform=want_sql):
-            command.upgrade(config, revision_range, sql=True)
+        yield
     finally:
         logging.disable(logging.NOTSET)
-    return tracer.traces
 
 
 def failing_revision_line(
