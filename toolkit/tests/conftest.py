@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from project import Project
 
-pytest_plugins = ["servers"]
+pytest_plugins = ["servers", "catalog_databases"]
 
 
 @pytest.fixture

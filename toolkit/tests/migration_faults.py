@@ -156,7 +156,11 @@ CLEAN = History(
     ITEMS_INDEXED
     + f"    {NOTE}\n"
     + "    qty: Mapped[int] = mapped_column(server_default=sa.text('0'))\n"
-    + PAINTS.replace('"paints"', '"pigments"'),
+    # A renamed table keeps its constraints' names: the models say so.
+    + PAINTS.replace('"paints"', '"pigments"').replace(
+        "    id: Mapped",
+        '    __table_args__ = (sa.PrimaryKeyConstraint("id", name="pk_paints"),)\n\n    id: Mapped',
+    ),
     (
         FIRST,
         second(ADD_NOTE, DROP_NOTE),

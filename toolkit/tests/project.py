@@ -112,6 +112,8 @@ class Project:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
         env["PYTHONPATH"] = str(self.path)
+        # The models' catalog descriptions are kept per copy, never in the user's cache.
+        env["ALEMBIC_STEWARD_CACHE"] = str(self.path.parent / "steward-cache")
         env.update(self.env)
         env.update(overrides)
         return env

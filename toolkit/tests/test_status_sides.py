@@ -73,9 +73,13 @@ def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_mode
     stamped = inv(project, database, "db.stamp", "-r", "head")
     assert stamped.returncode == 0, stamped.stderr
 
-    assert_database_blamed(project, database, "missing table users")
+    assert_database_blamed(
+        project, database, "table users is in what its revision builds but not in the database"
+    )
     document = status_json(project, database, DATABASE_DIFFERS)
-    assert document["database_differences"] == ["missing table users"]
+    assert document["database_differences"] == [
+        "table users is in what its revision builds but not in the database"
+    ]
     assert document["model_differences"] == []
 
 
@@ -86,7 +90,11 @@ def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
 
-    assert_database_blamed(project, database, "unexpected column users.nickname")
+    assert_database_blamed(
+        project,
+        database,
+        "column users.nickname is in the database but not in what its revision builds",
+    )
 
 
 def test_model_changed_without_a_revision_still_asks_for_a_revision(
@@ -97,9 +105,11 @@ def test_model_changed_without_a_revision_still_asks_for_a_revision(
     project.add_user_name_column()
 
     document = status_json(project, database, DRIFT)
-    assert document["drift"] == ["add_column users.name"]
+    assert document["drift"] == ["column users.name is in the models but not in the migrations"]
     assert document["database_differences"] == []
-    assert document["model_differences"] == ["add_column users.name"]
+    assert document["model_differences"] == [
+        "column users.name is in the models but not in the migrations"
+    ]
     status = inv(project, database, "db.status")
     assert "status:  the models changed without a revision: run `inv db.revision" in status.stdout
     check = inv(project, database, "db.check")
@@ -116,8 +126,12 @@ def test_both_sides_wrong_fixes_the_database_first_then_asks_for_a_revision(
     project.add_user_name_column()
 
     document = status_json(project, database, DATABASE_DIFFERS)
-    assert document["database_differences"] == ["unexpected column users.nickname"]
-    assert document["model_differences"] == ["add_column users.name"]
+    assert document["database_differences"] == [
+        "column users.nickname is in the database but not in what its revision builds"
+    ]
+    assert document["model_differences"] == [
+        "column users.name is in the models but not in the migrations"
+    ]
     verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
     assert "once the database matches, run `inv db.revision" in verdict
 

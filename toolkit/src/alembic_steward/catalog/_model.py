@@ -14,6 +14,7 @@ Facts = Mapping[str, str]
 
 # The order differences are listed in, and how each kind reads in a line.
 KINDS = (
+    "schema",
     "table",
     "view",
     "column",
@@ -26,7 +27,7 @@ KINDS = (
     "sequence",
     "enum type",
 )
-OWN_OBJECTS = ("table", "view", "sequence", "enum type")
+OWN_OBJECTS = ("schema", "table", "view", "sequence", "enum type")
 
 
 @dataclass(frozen=True)
@@ -110,34 +111,67 @@ def shown(value: str | None) -> str:
     return "none" if value is None else value
 
 
-def subject_of(key: Key) -> str:
+def is_unnamed(key: Key, facts: Facts) -> bool:
+    """Whether ``key`` is a constraint known by its definition, for want of a name of its own
+    (SQLite's unnamed ones, MariaDB's numbered ones)."""
+    return key[0] not in OWN_OBJECTS and key[3] == facts.get("definition")
+
+
+def subject_of(key: Key, facts: Facts | None = None) -> str:
     """`users.name`, `audit.users.ix_email`; an unnamed constraint by its table and definition."""
     _kind, schema, owner, name = key
-    if " " in name:  # keyed by its definition: SQLite's unnamed and MySQL's numbered ones
-        return f"{'.'.join(filter(None, (schema, owner)))} {name}"
-    return ".".join(part for part in (schema, owner, name) if part)
+    table = ".".join(part for part in (schema, owner) if part)
+    if facts is not None and is_unnamed(key, facts):
+        return f"{table} {name}"
+    return ".".join(part for part in (table, name) if part)
 
 
 def compare_catalogs(expected: Catalog, actual: Catalog) -> list[Difference]:
     """Every difference between two catalogs, in a stable order; what a missing or unexpected
-    table (or view) owns is not listed again under it."""
+    table (or view) owns is not listed again under it, and where a table lacks one unnamed
+    constraint of a kind and has one other instead, the two are one changed constraint."""
     want, have = expected.objects, actual.objects
     missing_owners = {(k[1], k[3]) for k in want.keys() - have.keys() if k[0] in OWN_OBJECTS}
     extra_owners = {(k[1], k[3]) for k in have.keys() - want.keys() if k[0] in OWN_OBJECTS}
+    gone_owners = missing_owners | extra_owners
+    replaced = replaced_unnamed(want, have)
     differences = []
     for key in sorted(want.keys() | have.keys(), key=lambda key: sort_key((key, {}))):
         kind, schema, owner, _name = key
-        if owner and (schema, owner) in missing_owners | extra_owners:
+        if (owner and (schema, owner) in gone_owners) or key in replaced.values():
             continue
-        if key not in have:
-            differences.append(Difference(kind, subject_of(key), "missing"))
+        if key in replaced:
+            table = ".".join(part for part in (schema, owner) if part)
+            facts = differing_facts(want[key], have[replaced[key]])
+            differences.append(Difference(kind, f"{table} (unnamed)", "different", facts))
+        elif key not in have:
+            differences.append(Difference(kind, subject_of(key, want[key]), "missing"))
         elif key not in want:
-            differences.append(Difference(kind, subject_of(key), "unexpected"))
+            differences.append(Difference(kind, subject_of(key, have[key]), "unexpected"))
         elif want[key] != have[key]:
-            facts = tuple(
-                (fact, want[key].get(fact), have[key].get(fact))
-                for fact in sorted(want[key].keys() | have[key].keys())
-                if want[key].get(fact) != have[key].get(fact)
-            )
+            facts = differing_facts(want[key], have[key])
             differences.append(Difference(kind, subject_of(key), "different", facts))
     return differences
+
+
+def replaced_unnamed(want: Mapping[Key, Facts], have: Mapping[Key, Facts]) -> dict[Key, Key]:
+    """The missing unnamed constraint -> the unexpected one, where a table has exactly one of
+    each of a kind: the same constraint, changed (its key is its definition)."""
+    sides: dict[tuple, tuple[list[Key], list[Key]]] = {}
+    for index, (mine, other) in enumerate(((want, have), (have, want))):
+        for key, facts in mine.items():
+            if key not in other and is_unnamed(key, facts):
+                sides.setdefault(key[:3], ([], []))[index].append(key)
+    return {
+        missing[0]: unexpected[0]
+        for missing, unexpected in sides.values()
+        if len(missing) == 1 and len(unexpected) == 1
+    }
+
+
+def differing_facts(want: Facts, have: Facts) -> tuple[tuple[str, str | None, str | None], ...]:
+    return tuple(
+        (fact, want.get(fact), have.get(fact))
+        for fact in sorted(want.keys() | have.keys())
+        if want.get(fact) != have.get(fact)
+    )

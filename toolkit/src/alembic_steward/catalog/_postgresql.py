@@ -52,14 +52,21 @@ INDEXES = (
 SEQUENCES = (
     "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement,"
     " s.seqmin, s.seqmax, s.seqcache, s.seqcycle,"
-    " (SELECT t.relname || '.' || a.attname FROM pg_depend p JOIN pg_class t ON t.oid = p.refobjid"
-    "  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = p.refobjsubid"
-    "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'a' LIMIT 1)"
+    " t.relname, a.attname"
     " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    # A serial column's sequence (OWNED BY) belongs to its table.
+    " LEFT JOIN pg_depend p ON p.objid = c.oid AND p.classid = 'pg_class'::regclass"
+    "  AND p.refclassid = 'pg_class'::regclass AND p.deptype = 'a'"
+    " LEFT JOIN pg_class t ON t.oid = p.refobjid"
+    " LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = p.refobjsubid"
     f" WHERE {IN_SCOPE} AND NOT EXISTS (SELECT FROM pg_depend p"
     "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'i')"
 )
+# nextval('paints_id_seq'::regclass): a serial column's own sequence, named after the table it
+# was made for (a renamed table keeps the old name); what it counts with is what matters.
+OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
+SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
 ENUMS = (
     "SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', '"
     " ORDER BY e.enumsortorder)"
@@ -95,6 +102,9 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
         return None if name == default else name
 
     objects: dict[Key, Facts] = {}
+    for (schema,) in rows(SCHEMAS):
+        if schema != default:  # the default one is where the connection is: always there
+            objects[("schema", None, "", schema)] = {}
     for schema, name, kind, comment, definition in rows(RELATIONS):
         facts = {"comment": comment, "definition": normalized_view(definition)}
         objects[(RELATION_KINDS[kind], schema_of(schema), "", name)] = present(facts)
@@ -135,14 +145,24 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
             "valid": None if valid else "no (a failed CREATE INDEX CONCURRENTLY left it)",
         }
         objects[("index", schema_of(schema), table, name)] = present(facts)
-    for schema, name, type_, start, increment, low, high, cache, cycle, owner in rows(SEQUENCES):
-        facts = {
-            "type": type_,
-            "options": f"start {start} increment {increment} min {low} max {high} cache {cache}"
-            + (" cycle" if cycle else ""),
-            "owned by": owner,
-        }
-        objects[("sequence", schema_of(schema), "", name)] = present(facts)
+    owned = {}
+    rows_ = rows(SEQUENCES)
+    for schema, name, type_, start, increment, low, high, cache, cycle, owner, _column in rows_:
+        options = f"{type_} start {start} increment {increment} min {low} max {high} cache {cache}"
+        options += " cycle" if cycle else ""
+        if owner:
+            owned[(schema_of(schema), name)] = options
+        else:
+            objects[("sequence", schema_of(schema), "", name)] = {"options": options}
+    for key, facts in objects.items():
+        serial = (
+            OWNED_SEQUENCE_DEFAULT.match(facts.get("default", "")) if key[0] == "column" else None
+        )
+        sequence = (key[1], serial.group("name").rsplit(".", 1)[-1]) if serial else None
+        if sequence in owned:
+            facts.update({"default": "nextval(its own sequence)", "serial": owned.pop(sequence)})
+    for (schema, name), options in owned.items():  # owned, yet no column's default: itself
+        objects[("sequence", schema, "", name)] = {"options": options}
     for schema, name, labels in rows(ENUMS):
         objects[("enum type", schema_of(schema), "", name)] = {"values": labels}
     return objects

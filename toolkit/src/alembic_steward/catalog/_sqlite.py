@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from alembic_steward.catalog._model import Facts, Key
 from alembic_steward.catalog._sqlite_statements import (
+    ForeignKeyClause,
+    TableClauses,
     expression,
     grouped,
     table_clauses,
@@ -17,19 +19,23 @@ from alembic_steward.catalog._sqlite_statements import (
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-OBJECTS = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+# SQLite's own tables (sqlite_sequence, sqlite_stat1) and automatic indexes are not the schema's.
+OWN = r"m.name NOT LIKE 'sqlite\_%' ESCAPE '\'"
+OBJECTS = f"SELECT type, name, tbl_name, sql FROM sqlite_master m WHERE {OWN}"
 COLUMNS = (
     "SELECT m.name, c.name, c.type, c.[notnull], c.dflt_value, c.pk, c.hidden"
     " FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type IN ('table', 'view')"
+    f" AND {OWN}"
     " ORDER BY m.name, c.pk"
 )
 INDEX_UNIQUENESS = (
     "SELECT m.name, i.name, i.[unique] FROM sqlite_master m JOIN pragma_index_list(m.name) i"
-    " WHERE m.type = 'table'"
+    f" WHERE m.type = 'table' AND {OWN}"
 )
 FOREIGN_KEYS = (
     "SELECT m.name, f.id, f.[table], f.[from], f.[to], f.on_update, f.on_delete"
-    " FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'"
+    " FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f"
+    f" WHERE m.type = 'table' AND {OWN}"
     " ORDER BY m.name, f.id, f.seq"
 )
 
@@ -43,7 +49,7 @@ def read(connection: Connection) -> dict[Key, Facts]:
             statements[name] = sql
             objects[("table", None, "", name)] = {}
         elif kind == "view":
-            objects[("view", None, "", name)] = {"definition": expression(sql)}
+            objects[("view", None, "", name)] = {"definition": view_query(sql)}
         elif kind == "index" and sql:  # an automatic index is its constraint's
             objects[("index", None, table, name)] = {"definition": index_definition(sql)}
     for table, name, unique in connection.exec_driver_sql(INDEX_UNIQUENESS):
@@ -54,67 +60,91 @@ def read(connection: Connection) -> dict[Key, Facts]:
     for table, column, type_, not_null, default, pk, hidden in connection.exec_driver_sql(COLUMNS):
         found = clauses[table].columns.get(column.lower()) if table in clauses else None
         facts = {
-            "type": type_ or None,
+            # Declared types are free text: `numeric(10,2)` typed by hand is NUMERIC(10, 2).
+            "type": expression(type_).upper() or None,
             "nullable": "no" if not_null else "yes",
             "default": expression(default) if default is not None else None,
             "collation": found.collation if found else None,
+            "identity": "autoincrement" if found and found.autoincrement else None,
             "generated": found.generated if found and hidden in (2, 3) else None,
         }
         objects[("column", None, table, column)] = {k: v for k, v in facts.items() if v}
         if pk and table in statements:
             primary_keys.setdefault(table, []).append(column)
     for table, columns in primary_keys.items():
+        first = objects[("column", None, table, columns[0])]
+        # An INTEGER PRIMARY KEY is the rowid: it holds no NULL, written NOT NULL or not.
+        if len(columns) == 1 and first.get("type") == "INTEGER":
+            first["nullable"] = "no"
         named = clauses[table].primary_key
         facts = {"definition": f"PRIMARY KEY ({', '.join(columns).lower()})"}
         if named and named[0]:
             facts["name"] = named[0]
         objects[("primary key", None, table, "")] = facts
     for table, found in clauses.items():
-        for kind, items in (
-            ("unique constraint", found.uniques),
-            ("check constraint", found.checks),
+        for kind, items, spelled in (
+            ("unique constraint", found.uniques, "UNIQUE {}"),
+            ("check constraint", found.checks, "CHECK ({})"),
         ):
-            for name, definition in items:
+            for name, clause in items:
+                definition = spelled.format(clause)
                 objects[(kind, None, table, name or definition)] = {"definition": definition}
-    objects.update(foreign_keys(connection, clauses))
+    objects.update(foreign_keys(connection, clauses, primary_keys))
     return objects
 
 
-def foreign_keys(connection: Connection, clauses: dict) -> dict[Key, Facts]:
+def foreign_keys(
+    connection: Connection, clauses: dict[str, TableClauses], primary_keys: dict[str, list[str]]
+) -> dict[Key, Facts]:
     """Each foreign key as the pragma reads it (the truth SQLite enforces), named from the
-    statement where it names one."""
+    statement where it names one; `REFERENCES t` reads as the columns of t's primary key."""
     keys: dict[tuple[str, int], list[tuple]] = {}
     for table, id_, target, source, referred, on_update, on_delete in connection.exec_driver_sql(
         FOREIGN_KEYS
     ):
         keys.setdefault((table, id_), []).append((source, target, referred, on_update, on_delete))
+    # The pragma numbers keys last declared first: matched in declaration order, two keys alike
+    # but for a name take the statement's clauses in its order.
+    unmatched = {table: list(found.foreign_keys) for table, found in clauses.items()}
     objects: dict[Key, Facts] = {}
-    for (table, _id), parts in keys.items():
-        sources = ", ".join(part[0].lower() for part in parts)
-        referred = ", ".join((part[2] or "").lower() for part in parts)
+    for (table, _id), parts in sorted(keys.items(), key=lambda item: (item[0][0], -item[0][1])):
+        sources = tuple(part[0].lower() for part in parts)
         target, on_update, on_delete = parts[0][1], parts[0][3], parts[0][4]
+        implied = [column.lower() for column in primary_keys.get(target, [])]
+        referred = tuple(
+            (part[2] or (implied[i] if i < len(implied) else "")).lower()
+            for i, part in enumerate(parts)
+        )
+        target = target.lower()
         definition = (
-            f"FOREIGN KEY ({sources}) REFERENCES {target.lower()}({referred})"
+            f"FOREIGN KEY ({', '.join(sources)}) REFERENCES {target}({', '.join(referred)})"
             f" ON UPDATE {on_update} ON DELETE {on_delete}"
         )
-        name = statement_name(clauses.get(table), sources, target.lower())
+        clause = matching_clause(unmatched.get(table, []), sources, target, referred)
+        name = clause.name if clause else None
         objects[("foreign key", None, table, name or definition)] = {"definition": definition}
     return objects
 
 
-def statement_name(found, sources: str, target: str) -> str | None:
-    """The name the CREATE statement gives the foreign key on ``sources`` to ``target``."""
-    if found is None:
-        return None
-    for name, definition in found.foreign_keys:
-        words = tokens(definition)
+def matching_clause(
+    clauses: list[ForeignKeyClause], sources: tuple, target: str, referred: tuple
+) -> ForeignKeyClause | None:
+    """Take the first of ``clauses`` that declares this key out of the list."""
+    for clause in clauses:
         if (
-            name
-            and words[: len(tokens(f"({sources})"))] == tokens(f"({sources})")
-            and target in words
+            clause.columns == sources
+            and clause.target == target
+            and clause.referred in (referred, ())
         ):
-            return name
+            clauses.remove(clause)
+            return clause
     return None
+
+
+def view_query(create_view: str) -> str:
+    """`CREATE VIEW v AS SELECT ...` -> `select ...`: the key holds the name."""
+    words = grouped(tokens(create_view))
+    return text(words[words.index("as") + 1 :]) if "as" in words else text(words)
 
 
 def index_definition(create_index: str) -> str:

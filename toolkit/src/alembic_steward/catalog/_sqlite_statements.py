@@ -41,6 +41,18 @@ TABLE_CONSTRAINT_WORDS = {"constraint", "primary", "unique", "check", "foreign"}
 class ColumnClauses:
     collation: str | None = None
     generated: str | None = None
+    autoincrement: bool = False
+
+
+@dataclass(frozen=True)
+class ForeignKeyClause:
+    """A FOREIGN KEY or REFERENCES clause; ``referred`` is empty when it names no columns (the
+    target's primary key)."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    target: str
+    referred: tuple[str, ...]
 
 
 @dataclass
@@ -51,7 +63,7 @@ class TableClauses:
     primary_key: tuple[str | None, str] | None = None
     uniques: list[tuple[str | None, str]] = field(default_factory=list)
     checks: list[tuple[str | None, str]] = field(default_factory=list)
-    foreign_keys: list[tuple[str | None, str]] = field(default_factory=list)
+    foreign_keys: list[ForeignKeyClause] = field(default_factory=list)
 
 
 def tokens(sql: str) -> list[str]:
@@ -156,7 +168,7 @@ def table_constraint(definition: list, clauses: TableClauses) -> None:
     elif keyword == "check":
         clauses.checks.append((name, text(definition[1])))
     elif keyword == "foreign":
-        clauses.foreign_keys.append((name, text([definition[2], *definition[3:]])))
+        clauses.foreign_keys.append(foreign_key(name, definition[2], definition[4:]))
 
 
 def column_definition(definition: list, clauses: TableClauses) -> None:
@@ -192,13 +204,26 @@ def column_definition(definition: list, clauses: TableClauses) -> None:
             stored = "stored" if kind == "stored" else "virtual"
             found.generated = f"{text(rest[index])} {stored}"
             index += 1
+        elif word == "autoincrement":
+            found.autoincrement = True
         elif word == "references":
             end = references_end(rest, index)
-            clauses.foreign_keys.append((name, text([[column], "references", *rest[index:end]])))
+            clauses.foreign_keys.append(foreign_key(name, [column], rest[index:end]))
             index = end
         else:
             continue  # NOT, NULL, DEFAULT's value (pragma reads defaults), conflict clauses
         name = None
+
+
+def foreign_key(name: str | None, columns: list, target: list) -> ForeignKeyClause:
+    """``columns`` and what follows REFERENCES (``target [(columns)] [actions]``)."""
+    referred = target[1] if len(target) > 1 and isinstance(target[1], list) else []
+    return ForeignKeyClause(
+        name,
+        tuple(str(part) for part in columns if part != ","),
+        str(target[0]) if target else "",
+        tuple(str(part) for part in referred if part != ","),
+    )
 
 
 def references_end(rest: list, index: int) -> int:

@@ -6,8 +6,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.inspection._drift import ModelDrift, read_model_drift
-from alembic_steward.inspection._drift_sides import DriftSides, compare_drift_sides
+from alembic_steward.inspection._catalog_drift import NOT_COMPARED, read_drift
+from alembic_steward.inspection._drift import ModelDrift
+from alembic_steward.inspection._drift_sides import DriftSides
 from alembic_steward.inspection._edits import EditedRevision, edits_advice
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ STATUS_ADVICE = {
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
     StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
 }
-NOT_COMPARED = DriftSides(database=None, models=None)
 # States that block every migration command; `problem` says which, and the way out.
 BLOCKED_STATES = (
     StatusExit.CANNOT_MIGRATE,
@@ -85,6 +85,8 @@ class MigrationStatus:
     sides: DriftSides = NOT_COMPARED
     # No migration can run here (a SQLite file in a read-only folder): before any advice.
     cannot_migrate: bool = False
+    # How the drift was read when it could not be read from the catalogs, and why.
+    drift_note: str | None = None
 
     @property
     def never_ran(self) -> set[str]:
@@ -143,6 +145,7 @@ class MigrationStatus:
             "database_differences": self.sides.database,
             "model_differences": None if self.sides.models is None else self.sides.models.lines,
             "comparison_skipped": self.sides.skipped,
+            "drift_note": self.drift_note,
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
@@ -182,20 +185,15 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         for rev in script.walk_revisions()
     ]
     checkable = problem is None and state.at_head
-    drift = read_model_drift(connection) if checkable else None
     # Re-pointed revisions are edited too (their down_revision): listed, under the rebase.
     edited = edited_revisions(connection, script) if problem is None or state.repointed else []
-    # Only drift pays for a scratch database: it decides which side the drift is on.
-    sides = (
-        compare_drift_sides(connection, state.current)
-        if drift and drift.lines and not edited
-        else None
-    )
+    # Only drift pays for rebuilding the revision: it decides which side the drift is on.
+    read = read_drift(connection, state.current, sides=not edited) if checkable else None
     return MigrationStatus(
         current=state.current,
         heads=state.heads,
         revisions=revisions,
-        drift=drift,
+        drift=read.models if read else None,
         unknown=state.unknown,
         half_applied_after=state.half_applied_after,
         problem=problem,
@@ -203,8 +201,9 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         edits=describe_edits(connection, script, edited),
         repointed=state.repointed,
         unverifiable=unverifiable_revisions(connection, edited),
-        sides=sides or NOT_COMPARED,
+        sides=read.sides if read else NOT_COMPARED,
         cannot_migrate=lock_problem is not None,
+        drift_note=read.note if read else None,
     )
 
 

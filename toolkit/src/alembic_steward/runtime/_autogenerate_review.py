@@ -6,6 +6,7 @@ db.check`, `inv db.status`, the baked tests), so a revision holds exactly the dr
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,8 @@ logger = logging.getLogger("alembic.env")
 # compare_server_default: a changed server default is drift, on every database.
 COMPARE_OPTIONS = {"compare_type": True, "compare_server_default": True}
 
+CHECK_CONSTRAINT_PLUGIN = "alembic.ext.checkconstraint_byname"
+
 # Spellings one database reflects for what a model wrote another way (MariaDB: `false` is `0`,
 # `now()` is `current_timestamp()`); seen as equal, they are no drift.
 SAME_DEFAULT = {
@@ -27,10 +30,19 @@ SAME_DEFAULT = {
 }
 
 
-def comparison_options(dialect_name: str) -> dict[str, bool]:
+def comparison_options(dialect_name: str) -> dict[str, Any]:
     """Prepare the comparison on ``dialect_name`` and return its `context.configure` options."""
+    from alembic_steward.runtime._bookkeeping import model_schemas
+
     prepare_comparison(dialect_name)
-    return COMPARE_OPTIONS
+    options: dict[str, Any] = dict(COMPARE_OPTIONS)
+    if importlib.util.find_spec("alembic.ext.checkconstraint_byname") is not None:
+        # Opt-in in Alembic: named CHECK constraints are written into revisions, not left out.
+        options["autogenerate_plugins"] = ["alembic.autogenerate.*", CHECK_CONSTRAINT_PLUGIN]
+    if model_schemas():
+        # Tables in other schemas are compared there (include_name keeps to the models' own).
+        options["include_schemas"] = True
+    return options
 
 
 def prepare_comparison(dialect_name: str) -> None:

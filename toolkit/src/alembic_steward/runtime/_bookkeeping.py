@@ -10,5 +10,16 @@ BOOKKEEPING_TABLES = frozenset({ENVIRONMENT_TABLE, MARK_TABLE_NAME, CHECKSUM_TAB
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    """Hide the bookkeeping tables from autogenerate (an ``include_name`` hook)."""
+    """Hide the bookkeeping tables, and schemas the models do not use, from autogenerate (an
+    ``include_name`` hook)."""
+    if type_ == "schema":
+        return name is None or name in model_schemas()
     return not (type_ == "table" and name in BOOKKEEPING_TABLES)
+
+
+def model_schemas() -> set[str]:
+    """The schemas the models' tables name besides the default one."""
+    from alembic_steward._wiring import active_steward
+
+    metadata = active_steward().get_metadata()
+    return {table.schema for table in metadata.tables.values() if table.schema}

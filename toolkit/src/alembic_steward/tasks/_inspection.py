@@ -99,9 +99,8 @@ def check(c: Context) -> None:
     from alembic.script import ScriptDirectory
 
     from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._catalog_drift import read_drift
     from alembic_steward.inspection._database_state import require_movable_state
-    from alembic_steward.inspection._drift import read_model_drift
-    from alembic_steward.inspection._drift_sides import compare_drift_sides
     from alembic_steward.inspection._edits import describe_edits, edits_advice
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_checksums import (
@@ -124,17 +123,18 @@ def check(c: Context) -> None:
         edited = edited_revisions(connection, script)
         edits = describe_edits(connection, script, edited)
         unverifiable = unverifiable_revisions(connection, edited)
-        drift = read_model_drift(connection)
-        if drift.lines and not edited:
-            # Drift may be the database's fault, not the models': rebuild its revision to see.
-            sides = compare_drift_sides(connection, state.current)
+        # Drift may be the database's fault, not the models': its revision is rebuilt to see.
+        read = read_drift(connection, state.current, sides=not edited)
+    drift, sides = read.models, read.sides
+    if read.note:
+        print(f"note: {read.note}", file=sys.stderr)
     if unverifiable:
         print(f"note: {unverifiable_line(unverifiable)}", file=sys.stderr)
     if edited:
         # The database is not what these files build: a new revision would be written against
         # the wrong schema, so this comes before the models.
         raise Exit(f"error: {edits_advice(edits)}", code=1)
-    if not drift.lines:
+    if not drift.lines and not sides.database:
         print("No changes: the models match the migrations.")
         return
     if sides.skipped:

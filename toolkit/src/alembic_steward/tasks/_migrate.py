@@ -5,6 +5,7 @@ Each task calls Alembic's Python API in-process with the config from runtime/_co
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,11 @@ def revision(
     from alembic_steward.lint._task import review_written_revision
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_id
+    from alembic_steward.tasks._revision_checks import (
+        checked_around_writing,
+        unwritten_error,
+        verify_written,
+    )
 
     # Alembic refuses several heads, but may first say the database is not up to date, which no
     # upgrade can fix: on a failure, several heads are named instead. Checking before every
@@ -114,21 +120,28 @@ def revision(
         # A blank revision runs no env.py, so its hook cannot check: the id is checked here.
         history = ScriptDirectory.from_config(config).walk_revisions()
         check_revision_id(rev_id, existing={script.revision for script in history})
-    try:
-        with collecting_unwritable_changes() as by_hand:
-            written = command.revision(
-                config, message=message, autogenerate=not empty, rev_id=rev_id
-            )
-    except CommandError as error:
-        if str(error).startswith("Target database is not up to date"):
-            refuse_several_heads(config)
-        raise
-    if written:
-        report_written(written)
-        report_skipped_formatting(config)
-    for advice in by_hand:
-        print(f"warning: {advice}")
-    if not written and by_hand:
+    with ExitStack() as checks:
+        # Autogenerate compares with the database: one that differs from its own revision is
+        # refused here, and what is written is then run on a copy of that revision.
+        scratch = None if empty else checks.enter_context(checked_around_writing(config))
+        try:
+            with collecting_unwritable_changes() as by_hand:
+                written = command.revision(
+                    config, message=message, autogenerate=not empty, rev_id=rev_id
+                )
+        except CommandError as error:
+            if str(error).startswith("Target database is not up to date"):
+                refuse_several_heads(config)
+            raise
+        if written:
+            report_written(written)
+            report_skipped_formatting(config)
+        # With nothing written, what differs is all autogenerate could not write.
+        unwritten = verify_written(scratch, written) if scratch else []
+    if scratch is None:  # the catalogs were not compared: Alembic's own warnings say it
+        for advice in by_hand:
+            print(f"warning: {advice}")
+    if not written and (by_hand or unwritten):
         raise Exit(
             "error: the models changed in ways autogenerate cannot write (above), so nothing was"
             f" written; write the revision by hand ({HAND_WRITTEN_REVISION})",
@@ -138,6 +151,8 @@ def revision(
         print("No changes detected in the models; no revision file written.")
         return
     review_written_revision(written.revision)
+    if unwritten:
+        raise unwritten_error(written)
 
 
 def refuse_several_heads(config: Any) -> None:

@@ -116,6 +116,8 @@ def print_table(state: MigrationStatus) -> None:
         print("drift:   not checked until the database is at head and can migrate")
     else:
         print(f"drift:   {'; '.join(state.drift.lines) or 'none'}")
+    if state.drift_note:
+        print(f"note:    {state.drift_note}")
     print_drift_sides(state.sides)
     print(f"status:  {state.verdict}")
 

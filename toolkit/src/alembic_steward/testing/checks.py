@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from alembic_steward.inspection._drift import model_drift
+from alembic_steward.inspection._catalog_drift import models_against_migrations
 from alembic_steward.testing._schema_snapshot import describe_changes, schema_snapshot
 from alembic_steward.testing._stairway import StairwayWalk
 
@@ -54,10 +54,13 @@ def test_upgrade_from_base_reaches_head(
 
 
 def test_models_match_migrations(migrated_connection: Connection) -> None:
-    # The comparison autogenerate makes (inspection/_drift.py, behind `inv db.check` too),
-    # with every module of app/ that declares tables imported first.
-    drift = model_drift(migrated_connection)
-    assert drift == [], f"the models changed without a revision: run `inv db.revision`: {drift}"
+    # The catalogs compared (inspection/_catalog_drift.py, behind `inv db.check` too): what
+    # `metadata.create_all` builds against what the migrations built, every module of app/
+    # that declares tables imported first.
+    drift = models_against_migrations(migrated_connection)
+    assert drift == [], "the models changed without a revision: run `inv db.revision`:\n" + (
+        "\n".join(drift)
+    )
 
 
 def test_each_revision_upgrades_downgrades_and_upgrades_again(stairway: StairwayWalk) -> None:

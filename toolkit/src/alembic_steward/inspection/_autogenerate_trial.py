@@ -1,0 +1,87 @@
+"""Run what `inv db.revision` would write, on a scratch database, without writing a file.
+
+Autogenerate's operations are rendered to the same Python a revision file would hold and that
+code is run with `op` bound to the scratch connection, so a rendering that cannot apply (an
+Identity change, an operation SQLite needs in batch mode) fails here as it would in the file.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+def run_autogenerate(scratch: Connection) -> list[str]:
+    """Apply autogenerate's upgrade for ``scratch`` (at head) to ``scratch`` itself, operation
+    by operation; return one line per operation that failed, with the database's reason."""
+    from alembic.autogenerate import produce_migrations, render
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.operations import Operations
+    from alembic.operations.ops import UpgradeOps
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._autogenerate_review import comparison_options, review_operations
+    from alembic_steward.runtime._bookkeeping import include_name
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    steward = active_steward()
+    metadata = steward.get_metadata()
+    sqlite = scratch.dialect.name == "sqlite"
+    options = {
+        **comparison_options(scratch.dialect.name),
+        "include_name": include_name,
+        "render_as_batch": sqlite,
+        **steward.context_options,
+    }
+    context = MigrationContext.configure(scratch, opts=options)
+    with warnings.catch_warnings():
+        # What autogenerate warns it cannot write shows as a difference left after the trial.
+        warnings.simplefilter("ignore")
+        script = produce_migrations(context, metadata)
+    review_operations(script, scratch.dialect)
+    render_options = {
+        "sqlalchemy_module_prefix": "sa.",
+        "alembic_module_prefix": "op.",
+        "user_module_prefix": None,
+        "render_as_batch": sqlite,
+        "render_item": options.get("render_item"),
+    }
+    failures = []
+    for operation in script.upgrade_ops.ops:
+        # One operation at a time: one that fails (a table whose sequence nobody creates) must
+        # not hide what the others write.
+        autogen = AutogenContext(context, metadata, opts=render_options)
+        code = render._render_cmd_body(UpgradeOps([operation]), autogen)
+        try:
+            run_rendered(scratch, code, autogen.imports, Operations(context))
+        except SQLAlchemyError as error:
+            failures.append(f"{operation_name(operation)} fails ({error_reason(error)})")
+        except Exception as error:  # noqa: BLE001 - the rendered code is autogenerate's
+            failures.append(f"{operation_name(operation)} fails ({type(error).__name__}: {error})")
+    return failures
+
+
+def run_rendered(scratch: Connection, code: str, imports: set[str], operations: Any) -> None:
+    """Run rendered revision code with ``op`` bound to ``operations``, in one transaction."""
+    namespace: dict[str, Any] = {"op": operations}
+    # The lines a revision file starts with, then the imports rendering asked for.
+    exec("import sqlalchemy as sa", namespace)
+    for line in sorted(imports):
+        exec(line, namespace)
+    if scratch.in_transaction():
+        scratch.commit()  # the comparison's reads; MySQL's DDL would end a savepoint
+    with scratch.begin():
+        exec(compile(code, "<autogenerate>", "exec"), namespace)
+
+
+def operation_name(operation: Any) -> str:
+    """`create_table tickets`, `modify items`: what a revision's operation does, in short."""
+    name = getattr(operation, "table_name", None) or getattr(operation, "name", "")
+    kind = type(operation).__name__.removesuffix("Op")
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
+    return f"its {words.replace(' ', '_')} {name}".rstrip()

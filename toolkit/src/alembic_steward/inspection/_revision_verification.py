@@ -1,0 +1,109 @@
+"""`inv db.revision` around autogenerate: refuse a difference that is the database's, and check
+the written revision by running it.
+
+Before writing, the database's own revision is built in a scratch database: a difference
+between that and the live database is a hand-made change or a stamp mistake, and a revision
+written from it would record the accident (exit 9 of `inv db.status`). After writing, the new
+revision runs on the same scratch database; whatever still differs from the models is what
+autogenerate did not write, named with what to add by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.catalog import Catalog
+
+
+class RevisionNotVerified(Exception):
+    """The scratch database could not be built; the text says why."""
+
+
+@dataclass
+class RevisionScratch:
+    """A scratch database at the live database's revision, and the descriptions around it."""
+
+    connection: Connection
+    models: Catalog
+    live: Catalog
+    built: Catalog
+    schemas: list[str]
+
+    def database_differences(self) -> list[str]:
+        """How the live database differs from what its revision builds (one line each)."""
+        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._catalog_drift import DATABASE, OWN_REVISION
+
+        return [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(self.built, self.live)]
+
+    def unwritten_after_heads(self) -> list[str]:
+        """Upgrade the scratch database to the heads (the new revision with them); return what
+        still differs from the models, each with what to write by hand.
+
+        Raises CommandError or SQLAlchemyError when the revision fails on it.
+        """
+        from alembic import command
+
+        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._catalog_drift import by_hand_line, live_catalog
+        from alembic_steward.inspection._scratch_database import alembic_config_on
+
+        command.upgrade(alembic_config_on(self.connection), "heads")
+        after = live_catalog(self.connection, self.schemas)
+        return [by_hand_line(d) for d in compare_catalogs(self.models, after)]
+
+
+@contextmanager
+def revision_scratch(connection: Connection, current: list[str]) -> Iterator[RevisionScratch]:
+    """Yield a RevisionScratch for ``connection`` (at ``current``), or raise RevisionNotVerified
+    when the models or the revision cannot be built in a scratch database."""
+    from alembic import command
+    from alembic.util import CommandError
+    from sqlalchemy import create_engine, pool
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.inspection._catalog_drift import ignored_tables, live_catalog
+    from alembic_steward.inspection._models_catalog import (
+        ModelsNotDescribable,
+        model_schemas,
+        models_catalog,
+    )
+    from alembic_steward.inspection._scratch_database import (
+        ScratchDatabaseRefused,
+        alembic_config_on,
+        scratch_database,
+    )
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._model_modules import import_model_modules
+    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+
+    import_model_modules()
+    metadata = active_steward().get_metadata()
+    schemas = model_schemas(metadata)
+    with ExitStack() as stack:
+        try:
+            models = models_catalog(connection, metadata, ignored_tables())
+            live = live_catalog(connection, schemas)
+            url = stack.enter_context(scratch_database(connection.engine.url, "scratch"))
+            engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
+            stack.callback(engine.dispose)
+            scratch = stack.enter_context(engine.connect())
+            for revision in current:
+                command.upgrade(alembic_config_on(scratch), revision)
+            built = live_catalog(scratch, schemas)
+        except ModelsNotDescribable as reason:
+            raise RevisionNotVerified(str(reason)) from None
+        except ScratchDatabaseRefused as refused:
+            raise RevisionNotVerified(f"cannot create a scratch database ({refused})") from None
+        except (CommandError, SQLAlchemyError) as error:
+            reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
+            raise RevisionNotVerified(reason) from None
+        # Outside the try: what the caller's block raises is the caller's.
+        yield RevisionScratch(scratch, models, live, built, schemas)
