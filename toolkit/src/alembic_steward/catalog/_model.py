@@ -94,6 +94,13 @@ class Difference:
     change: str
     facts: tuple[tuple[str, str | None, str | None], ...] = ()
 
+    def brief(self) -> str:
+        """`unexpected table two`, `missing column users.name`, `different index ix (valid)`:
+        the actual side described against the expected, in a few words."""
+        if self.change == "different":
+            return f"different {self.kind} {self.subject} ({', '.join(f[0] for f in self.facts)})"
+        return f"{self.change} {self.kind} {self.subject}"
+
     def line(self, expected: str = "the models", actual: str = "the database") -> str:
         """One readable line, naming the two sides (``expected`` and ``actual``) in words."""
         if self.change == "missing":

@@ -135,6 +135,7 @@ def sides_of(
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         scratch_database,
@@ -143,13 +144,35 @@ def sides_of(
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     try:
-        with scratch_database(connection.engine.url, "scratch") as url:
+        with scratch_database(blocking_url(connection), "scratch") as url:
             return compare_with_revision(url, current, models, live)
     except ScratchDatabaseRefused as refused:
         skipped = f"cannot create a scratch database ({refused})"
     except (CommandError, SQLAlchemyError) as error:
         skipped = f"the migrations fail on an empty scratch database ({error_reason(error)})"
     return Drift(as_drift, DriftSides(None, None, skipped=skipped))
+
+
+def revision_catalog(url, revisions: list[str], schemas: list[str]) -> Catalog:
+    """Build ``revisions`` in a scratch database beside ``url`` (blocking) and describe it.
+
+    Raises ScratchDatabaseRefused, or CommandError / SQLAlchemyError when the migrations fail.
+    """
+    from alembic import command
+    from sqlalchemy import create_engine, pool
+
+    from alembic_steward.inspection._scratch_database import alembic_config_on, scratch_database
+    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+
+    with scratch_database(url, "scratch") as scratch_url:
+        engine = make_sqlite_ddl_transactional(create_engine(scratch_url, poolclass=pool.NullPool))
+        try:
+            with engine.connect() as scratch:
+                for revision in revisions:
+                    command.upgrade(alembic_config_on(scratch), revision)
+                return live_catalog(scratch, schemas)
+        finally:
+            engine.dispose()
 
 
 def compare_with_revision(url, current: list[str], models: Catalog, live: Catalog) -> Drift:

@@ -65,15 +65,34 @@ def leftovers(connection: Connection, revisions: list[str]) -> list[str] | None:
 
     Returns one description per difference (``unexpected table two``), ``[]`` when it is exactly
     what they build, or None when no comparison could be made (no scratch database allowed,
-    or the migrations fail on an empty one). Used after a failed migration run, to say what a
-    migration that committed part of its work (or a MySQL/MariaDB one) left behind.
+    or the migrations fail on an empty one). Both sides are read from their catalogs
+    (catalog/). Used after a failed migration run, to say what a migration that committed part
+    of its work (or a MySQL/MariaDB one) left behind.
     """
-    from sqlalchemy import MetaData
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    if not [revision for revision in revisions if revision != "base"]:
-        # At base the migrations build nothing: no scratch database is needed.
-        return database_differences(connection, MetaData())
-    return compare_drift_sides(connection, revisions).database
+    from alembic_steward.catalog import Catalog, compare_catalogs
+    from alembic_steward.inspection._catalog_drift import live_catalog, revision_catalog
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+
+    schemas = described_schemas(connection)
+    try:
+        live = live_catalog(connection, schemas)
+        if [revision for revision in revisions if revision != "base"]:
+            built = revision_catalog(blocking_url(connection), revisions, schemas)
+        else:  # at base the migrations build nothing: no scratch database is needed
+            built = Catalog(live.dialect, {})
+    except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
+        return None
+    return [difference.brief() for difference in compare_catalogs(built, live)]
+
+
+def described_schemas(connection: Connection) -> list[str]:
+    """The models' other schemas, where a catalog can describe them (PostgreSQL)."""
+    from alembic_steward.runtime._bookkeeping import model_schemas
+
+    return sorted(model_schemas()) if connection.dialect.name == "postgresql" else []
 
 
 def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSides:

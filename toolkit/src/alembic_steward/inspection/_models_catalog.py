@@ -96,6 +96,7 @@ def build_models_catalog(
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import describe_catalog
+    from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         scratch_database,
@@ -103,7 +104,7 @@ def build_models_catalog(
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
-        with scratch_database(connection.engine.url, "models") as url:
+        with scratch_database(blocking_url(connection), "models") as url:
             engine = create_engine(url, poolclass=pool.NullPool)
             try:
                 with engine.begin() as scratch:

@@ -70,6 +70,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
 
     from alembic_steward._wiring import active_steward
     from alembic_steward.inspection._catalog_drift import ignored_tables, live_catalog
+    from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._models_catalog import (
         ModelsNotDescribable,
         model_schemas,
@@ -91,7 +92,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         try:
             models = models_catalog(connection, metadata, ignored_tables())
             live = live_catalog(connection, schemas)
-            url = stack.enter_context(scratch_database(connection.engine.url, "scratch"))
+            url = stack.enter_context(scratch_database(blocking_url(connection), "scratch"))
             engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
             stack.callback(engine.dispose)
             scratch = stack.enter_context(engine.connect())
