@@ -1,4 +1,8 @@
-"""Compare the models with a database the way autogenerate does: what a new revision would hold."""
+"""Compare the models with a database the way autogenerate does: what a new revision would hold.
+
+The checks read catalogs (inspection/_catalog_drift.py); this comparison is their fallback
+where no scratch database can be made, and ModelDrift the shape both report in.
+"""
 
 from __future__ import annotations
 
@@ -45,11 +49,6 @@ class ModelDrift:
             f"run {REVISION}, then add to that revision by hand what autogenerate cannot write"
             " (marked above)"
         )
-
-
-def model_drift(connection: Connection) -> list[str]:
-    """Describe each difference between the models and the database, as autogenerate sees it."""
-    return read_model_drift(connection).lines
 
 
 def read_model_drift(connection: Connection) -> ModelDrift:
