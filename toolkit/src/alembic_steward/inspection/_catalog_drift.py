@@ -76,11 +76,14 @@ def live_catalog(connection: Connection, schemas: list[str]) -> Catalog:
     return catalog
 
 
-def read_drift(connection: Connection, current: list[str], *, sides: bool = True) -> Drift:
+def read_drift(
+    connection: Connection, current: list[str], *, sides: bool = True, actual: str = DATABASE
+) -> Drift:
     """Compare the database (at ``current``, its revisions) with the models, side by side.
 
-    With ``sides`` false, only the models against the database: no scratch database for the
-    revision (when the history is edited, its rebuild would not be the database's).
+    With ``sides`` false, only the models against the database (called ``actual`` in the
+    lines): no scratch database for the revision (when the history is edited, its rebuild
+    would not be the database's).
     """
     from alembic_steward._wiring import active_steward
     from alembic_steward.catalog import compare_catalogs
@@ -100,15 +103,15 @@ def read_drift(connection: Connection, current: list[str], *, sides: bool = True
     live = live_catalog(connection, model_schemas(metadata))
     differences = compare_catalogs(models, live)
     if not differences or not sides:
-        lines = [difference.line(MODELS, DATABASE) for difference in differences]
+        lines = [difference.line(MODELS, actual) for difference in differences]
         return Drift(ModelDrift(lines, []), NOT_COMPARED)
     return sides_of(connection, current, models, live, differences)
 
 
 def models_against_migrations(connection: Connection) -> list[str]:
     """How the models differ from a database the migrations built (the baked test's check)."""
-    drift = read_drift(connection, [], sides=False)
-    lines = [line.replace(f"in {DATABASE}", f"in {MIGRATIONS}") for line in drift.models.lines]
+    drift = read_drift(connection, [], sides=False, actual=MIGRATIONS)
+    lines = drift.models.lines
     return lines + ([f"({drift.note})"] if lines and drift.note else [])
 
 
