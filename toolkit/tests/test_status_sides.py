@@ -16,7 +16,7 @@ import pytest
 from project import Project, one_error_line
 from servers import ServerDatabase
 
-DRIFT, DATABASE_DIFFERS = 3, 9
+PENDING, DRIFT, DATABASE_DIFFERS = 2, 3, 9
 SKIPPED = "not compared with what its revision builds: cannot create a scratch database"
 
 
@@ -95,6 +95,33 @@ def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
         database,
         "column users.nickname is in the database but not in what its revision builds",
     )
+
+
+def test_leftovers_behind_head_are_reported_instead_of_advising_an_upgrade_that_would_fail(
+    project: Project, database: ServerDatabase
+) -> None:
+    # What a failed autocommit_block() or a MySQL/MariaDB migration (mark cleared) leaves: part
+    # of the pending migration's work, on a database still at the revision before it.
+    write_initial_revision(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    project.add_user_name_column()
+    assert inv(project, database, "db.revision", "-m", "Add name").returncode == 0
+    assert status_json(project, database, PENDING)["database_differences"] is None
+    database.query("ALTER TABLE users ADD COLUMN name VARCHAR(100)")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    difference = "column users.name is in the database but not in what its revision builds"
+    assert f"database: against its revision rebuilt: {difference}" in status.stdout
+    verdict = status.stdout.splitlines()[-1]
+    assert "would run into them" in verdict and "Undo them by hand" in verdict
+    assert "pending migrations" not in verdict and "the models match" not in verdict
+    assert status_json(project, database, DATABASE_DIFFERS)["database_differences"] == [difference]
+    assert scratch_databases(database) == set()
+    # The advice holds: once undone by hand, the upgrade runs.
+    database.query("ALTER TABLE users DROP COLUMN name")
+    assert status_json(project, database, PENDING)["database_differences"] is None
+    assert inv(project, database, "db.upgrade").returncode == 0
 
 
 def test_model_changed_without_a_revision_still_asks_for_a_revision(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, MetaData
 
+    from alembic_steward.catalog import Difference
     from alembic_steward.inspection._drift import ModelDrift
 
 DATABASE_DIFFERS_ADVICE = (
@@ -23,6 +24,14 @@ DATABASE_DIFFERS_ADVICE = (
     " without running, or the schema was changed by hand. Bring the database back: stamp the"
     " last revision that really ran (`inv db.stamp -r REV`) and `inv db.upgrade`, or undo the"
     " hand change, or in development `inv db.reset`"
+)
+# Behind head, what differs stands in the way of the pending migrations themselves.
+PENDING_DATABASE_DIFFERS_ADVICE = (
+    "the database is not what its revision builds (differences above), so `inv db.upgrade`"
+    " would run into them: a migration that failed after committing part of its work (an"
+    " autocommit_block(), or DDL on MySQL/MariaDB) or a hand change left them. Undo them by"
+    " hand and then `inv db.upgrade`; if they are the next migration's work finished by hand,"
+    " record that with `inv db.stamp -r REV` instead; in development `inv db.reset` starts over"
 )
 # How each `compare_metadata` kind reads when the database, not the models, is the side compared.
 DATABASE_SIDE_WORDS = {"add": "missing", "remove": "unexpected", "modify": "different"}
@@ -41,10 +50,15 @@ class DriftSides:
     models: ModelDrift | None
     # Why no scratch database could be built, when it could not.
     skipped: str | None = None
+    # Compared behind head (migrations pending): the models were not compared, as drift then
+    # only repeats what is pending.
+    pending: bool = False
 
     @property
     def database_advice(self) -> str:
         """What to do when the database differs from its revision; the models' part too."""
+        if self.pending:
+            return PENDING_DATABASE_DIFFERS_ADVICE
         if self.models and self.models.lines:
             return (
                 f"{DATABASE_DIFFERS_ADVICE}; the models differ from the migrations too: once the"
@@ -69,6 +83,12 @@ def leftovers(connection: Connection, revisions: list[str]) -> list[str] | None:
     (catalog/). Used after a failed migration run, to say what a migration that committed part
     of its work (or a MySQL/MariaDB one) left behind.
     """
+    found = leftover_differences(connection, revisions)
+    return None if found is None else [difference.brief() for difference in found]
+
+
+def leftover_differences(connection: Connection, revisions: list[str]) -> list[Difference] | None:
+    """The differences ``leftovers`` describes, as catalog Differences (built side expected)."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -85,7 +105,23 @@ def leftovers(connection: Connection, revisions: list[str]) -> list[str] | None:
             built = Catalog(live.dialect, {})
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return None
-    return [difference.brief() for difference in compare_catalogs(built, live)]
+    return compare_catalogs(built, live)
+
+
+def pending_sides(connection: Connection, current: list[str]) -> DriftSides:
+    """Behind head: what the live database has that its revision does not build (or lacks).
+
+    Such a difference is what a failed run left (a committed autocommit_block(), a
+    MySQL/MariaDB migration whose mark was cleared) or a hand change, and the pending
+    migrations would fail on it, so "run `inv db.upgrade`" would be untrue advice.
+    """
+    from alembic_steward.inspection._catalog_drift import DATABASE, OWN_REVISION
+
+    found = leftover_differences(connection, current)
+    if not found:  # none, or no comparison could be made: the pending verdict stands
+        return DriftSides(database=None, models=None)
+    lines = [difference.line(OWN_REVISION, DATABASE) for difference in found]
+    return DriftSides(database=lines, models=None, pending=True)
 
 
 def described_schemas(connection: Connection) -> list[str]:

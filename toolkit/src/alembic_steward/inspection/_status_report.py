@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from alembic_steward.inspection._catalog_drift import NOT_COMPARED, read_drift
 from alembic_steward.inspection._drift import ModelDrift
-from alembic_steward.inspection._drift_sides import DriftSides
+from alembic_steward.inspection._drift_sides import DriftSides, pending_sides
 from alembic_steward.inspection._edits import EditedRevision, edits_advice
 
 if TYPE_CHECKING:
@@ -105,12 +105,13 @@ class MigrationStatus:
             return StatusExit.REPOINTED_REVISION
         if len(self.heads) > 1:
             return StatusExit.SEVERAL_HEADS
+        # Before "pending": behind head, a difference is what the pending migrations hit.
+        if self.sides.database:
+            return StatusExit.DATABASE_DIFFERS
         if set(self.current) != set(self.heads):
             return StatusExit.PENDING
         if self.edited:
             return StatusExit.EDITED_REVISION
-        if self.sides.database:
-            return StatusExit.DATABASE_DIFFERS
         if self.drift and self.drift.lines:
             return StatusExit.DRIFT
         return StatusExit.UP_TO_DATE
@@ -189,6 +190,9 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     edited = edited_revisions(connection, script) if problem is None or state.repointed else []
     # Only drift pays for rebuilding the revision: it decides which side the drift is on.
     read = read_drift(connection, state.current, sides=not edited) if checkable else None
+    # Behind head, so does advising `inv db.upgrade`: it must not run into leftovers.
+    behind = problem is None and not state.at_head and len(state.heads) <= 1 and not edited
+    sides = pending_sides(connection, state.current) if behind else NOT_COMPARED
     return MigrationStatus(
         current=state.current,
         heads=state.heads,
@@ -201,7 +205,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         edits=describe_edits(connection, script, edited),
         repointed=state.repointed,
         unverifiable=unverifiable_revisions(connection, edited),
-        sides=read.sides if read else NOT_COMPARED,
+        sides=read.sides if read else sides,
         cannot_migrate=lock_problem is not None,
         drift_note=read.note if read else None,
     )

@@ -98,18 +98,20 @@ def redo(c: Context, yes: bool = False) -> None:
 @task(help={"yes": YES_HELP})
 @exit_on_user_error
 def reset(c: Context, yes: bool = False) -> None:
-    """Drop every table and migrate to head again (development only)."""
+    """Drop everything the migrations made and migrate to head again (development only)."""
     from alembic import command
 
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.tasks._database_reset import drop_all_tables
+    from alembic_steward.tasks._database_reset import empty_database
 
     confirm_destructive(c, "reset", yes)
     # Held from the drop to head: a concurrent upgrade cannot interleave with either.
     with holding_migration_lock():
         with get_blocking_engine().begin() as connection:
-            dropped = drop_all_tables(connection)
+            dropped, others = empty_database(connection)
         print(f"Dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}.")
+        if others:
+            print(f"Dropped also: {', '.join(others)}.")
         command.upgrade(build_alembic_config(), "head")
     print("Migrated to head.")
