@@ -31,7 +31,7 @@ def test_postgres_scheme_is_read_as_postgresql(project: Project) -> None:
     # Without the PostgreSQL driver, the line names the package that installs it.
     project.hide_modules("psycopg")
     line = one_error_line(project, "inv", "db.current", DATABASE_URL=url)
-    assert "'psycopg'" in line and "pip install psycopg[binary]" in line
+    assert "'psycopg'" in line and "pip install 'psycopg[binary]'" in line
 
 
 def test_unknown_scheme_is_named_with_the_supported_ones(project: Project) -> None:

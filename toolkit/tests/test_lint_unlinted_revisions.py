@@ -48,7 +48,7 @@ def test_revisions_after_one_that_cannot_run_offline_are_still_linted(
             f" {revision} stopped here when run offline ({reason}"
         ), line
         assert line.endswith(
-            "); code that needs a live database belongs under `if not context.is_offline_mode():`"
+            "); code that needs a live database belongs under `if not op.get_context().as_sql:`"
         ), line
     # Below the failed lines, after them, and on both branches past the merge: all linted.
     assert f"{b1.as_posix()}:{line_of(project, b1, DROP_TEAMS)}: ban-drop-table\n" in linted.stdout

@@ -54,6 +54,7 @@ def assert_database_blamed(project: Project, database: ServerDatabase, differenc
     status = inv(project, database, "db.status")
     assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
     assert f"database: against its revision rebuilt: {difference}" in status.stdout
+    assert "drift:   none in the models\n" in status.stdout
     verdict = status.stdout.splitlines()[-1]
     assert verdict.startswith("status:  the database is not what its revision builds")
     assert "inv db.revision" not in verdict and "write no revision" in verdict

@@ -8,6 +8,8 @@ credentials and always dropped afterwards; on SQLite it is a file in a temporary
 
 from __future__ import annotations
 
+import logging
+import re
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -18,6 +20,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy import URL, Connection
+
+
+MYSQL_UNKNOWN_DATABASE = 1049
 
 
 class ScratchDatabaseRefused(Exception):
@@ -37,7 +42,7 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     )
 
     if server.get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory(prefix=f"{label}-") as directory:
+        with tempfile.TemporaryDirectory(prefix=f"{label}-") as directory, quiet_alembic():
             yield server.set(database=str(Path(directory) / f"{label}.db"))
         return
     # Short enough for PostgreSQL's 63 and MySQL's 64 characters, unique per use, and starting
@@ -46,6 +51,16 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     # Through the live database itself: its charset is the scratch one's, and a user who may
     # connect only there still gets a scratch database.
     admin = admin_engine(server)
+    try:
+        with admin.connect() as connection:
+            pass
+    except DBAPIError as error:
+        admin.dispose()
+        if not names_a_missing_database(error):
+            raise ScratchDatabaseRefused(first_line(error)) from None
+        # The named database does not exist yet (a test server's URL): the server's own
+        # maintenance database serves, as `inv db.create` does.
+        admin = admin_engine(maintenance_url(server))
     try:
         with admin.connect() as connection:
             create_database_on(connection, name)
@@ -57,12 +72,47 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         admin.dispose()
         raise ScratchDatabaseRefused(first_line(error)) from None
     try:
-        yield server.set(database=name)
+        with quiet_alembic():
+            yield server.set(database=name)
     finally:
         with admin.connect() as connection:
             # FORCE: sessions a failure left open must not keep the database alive.
             drop_database_on(connection, name, force=True)
         admin.dispose()
+
+
+@contextmanager
+def quiet_alembic() -> Iterator[None]:
+    """Keep Alembic's INFO lines about a scratch build out of the user's output: nothing the
+    user ran is running (alembic.ini's logging, once configured, would print each step)."""
+    logger = logging.getLogger("alembic")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def names_a_missing_database(error: Exception) -> bool:
+    """Whether a connection failed because its database does not exist (PostgreSQL, MySQL)."""
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlstate", None) == "3D000":  # PostgreSQL's invalid_catalog_name
+        return True
+    # psycopg gives a refused connection no SQLSTATE: the server's FATAL line says it.
+    if re.search(r'FATAL:\s+database "[^"]*" does not exist', str(orig)):
+        return True
+    return (getattr(orig, "args", None) or [None])[0] == MYSQL_UNKNOWN_DATABASE
+
+
+def maintenance_url(server: URL) -> URL:
+    from alembic_steward.runtime._server_databases import POSTGRESQL_MAINTENANCE_DATABASE
+
+    maintenance = (
+        POSTGRESQL_MAINTENANCE_DATABASE if server.get_backend_name() == "postgresql" else None
+    )
+    # _replace, not set(): URL.set ignores None.
+    return server._replace(database=maintenance)
 
 
 def alembic_config_on(connection: Connection) -> Config:

@@ -22,7 +22,8 @@ from alembic_steward.lint._trace import (
     trace_upgrade,
 )
 
-OFFLINE_ADVICE = "code that needs a live database belongs under `if not context.is_offline_mode():`"
+# `op.get_context()` needs no import in a revision file, where `context` would.
+OFFLINE_ADVICE = "code that needs a live database belongs under `if not op.get_context().as_sql:`"
 
 
 @dataclass(frozen=True)

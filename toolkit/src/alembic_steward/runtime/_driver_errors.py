@@ -106,6 +106,8 @@ DRIVER_PACKAGES = {
 def missing_driver_line(module: str, why: str = "", instead: str = "") -> str:
     """Say that the driver module DATABASE_URL needs is not installed, and what installs it."""
     package = DRIVER_PACKAGES.get(module, module)
+    # Quoted: zsh reads the brackets of an extra as a glob.
+    package = f"'{package}'" if "[" in package else package
     return (
         f"the database driver {module!r} named by DATABASE_URL is not installed{why};"
         f" install it with `python -m pip install {package}`{instead}"

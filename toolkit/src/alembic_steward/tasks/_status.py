@@ -115,7 +115,9 @@ def print_table(state: MigrationStatus) -> None:
     if state.drift is None:
         print("drift:   not checked until the database is at head and can migrate")
     else:
-        print(f"drift:   {'; '.join(state.drift.lines) or 'none'}")
+        # The database's own difference is the next line's: "none" alone would deny it.
+        none = "none in the models" if state.sides.database else "none"
+        print(f"drift:   {'; '.join(state.drift.lines) or none}")
     if state.drift_note:
         print(f"note:    {state.drift_note}")
     print_drift_sides(state.sides)
