@@ -25,6 +25,7 @@ def run_autogenerate(scratch: Connection) -> list[str]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import active_steward
+    from alembic_steward.inspection._scratch_database import quiet_alembic
     from alembic_steward.runtime._autogenerate_review import comparison_options, review_operations
     from alembic_steward.runtime._bookkeeping import include_name
     from alembic_steward.runtime._driver_errors import error_reason
@@ -39,7 +40,7 @@ def run_autogenerate(scratch: Connection) -> list[str]:
         **steward.context_options,
     }
     context = MigrationContext.configure(scratch, opts=options)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), quiet_alembic():
         # What autogenerate warns it cannot write shows as a difference left after the trial.
         warnings.simplefilter("ignore")
         script = produce_migrations(context, metadata)

@@ -161,10 +161,9 @@ def revision_catalog(url, revisions: list[str], schemas: list[str]) -> Catalog:
 
     Raises ScratchDatabaseRefused, or CommandError / SQLAlchemyError when the migrations fail.
     """
-    from alembic import command
     from sqlalchemy import create_engine, pool
 
-    from alembic_steward.inspection._scratch_database import alembic_config_on, scratch_database
+    from alembic_steward.inspection._scratch_database import scratch_database, upgrade_scratch
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     with scratch_database(url, "scratch") as scratch_url:
@@ -172,18 +171,17 @@ def revision_catalog(url, revisions: list[str], schemas: list[str]) -> Catalog:
         try:
             with engine.connect() as scratch:
                 for revision in revisions:
-                    command.upgrade(alembic_config_on(scratch), revision)
+                    upgrade_scratch(scratch, revision)
                 return live_catalog(scratch, schemas)
         finally:
             engine.dispose()
 
 
 def compare_with_revision(url, current: list[str], models: Catalog, live: Catalog) -> Drift:
-    from alembic import command
     from sqlalchemy import create_engine, event, pool
 
     from alembic_steward.catalog import compare_catalogs
-    from alembic_steward.inspection._scratch_database import alembic_config_on
+    from alembic_steward.inspection._scratch_database import upgrade_scratch
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
@@ -195,7 +193,7 @@ def compare_with_revision(url, current: list[str], models: Catalog, live: Catalo
         with engine.connect() as scratch:
             # Through the project's own env.py, exactly as `inv db.upgrade` would build it.
             for revision in current:
-                command.upgrade(alembic_config_on(scratch), revision)
+                upgrade_scratch(scratch, revision)
             built = live_catalog(scratch, schemas)
             database = [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(built, live)]
             needed = compare_catalogs(models, built)

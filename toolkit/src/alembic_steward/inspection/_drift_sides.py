@@ -166,11 +166,10 @@ def blocking_url(connection: Connection) -> URL:
 
 
 def compare_with_scratch(live: Connection, url: URL, revisions: list[str]) -> DriftSides:
-    from alembic import command
     from sqlalchemy import create_engine, event, pool
 
     from alembic_steward.inspection._drift import read_model_drift
-    from alembic_steward.inspection._scratch_database import alembic_config_on
+    from alembic_steward.inspection._scratch_database import upgrade_scratch
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
@@ -181,7 +180,7 @@ def compare_with_scratch(live: Connection, url: URL, revisions: list[str]) -> Dr
         with engine.connect() as scratch:
             # Through the project's own env.py, exactly as `inv db.upgrade` would build it.
             for revision in revisions:
-                command.upgrade(alembic_config_on(scratch), revision)
+                upgrade_scratch(scratch, revision)
             built = reflect_migrated_schema(scratch)
             models = read_model_drift(scratch)
     finally:

@@ -48,13 +48,12 @@ class RevisionScratch:
 
         Raises CommandError or SQLAlchemyError when the revision fails on it.
         """
-        from alembic import command
 
         from alembic_steward.catalog import compare_catalogs
         from alembic_steward.inspection._catalog_drift import by_hand_line, live_catalog
-        from alembic_steward.inspection._scratch_database import alembic_config_on
+        from alembic_steward.inspection._scratch_database import upgrade_scratch
 
-        command.upgrade(alembic_config_on(self.connection), "heads")
+        upgrade_scratch(self.connection, "heads")
         after = live_catalog(self.connection, self.schemas)
         return [by_hand_line(d) for d in compare_catalogs(self.models, after)]
 
@@ -63,7 +62,6 @@ class RevisionScratch:
 def revision_scratch(connection: Connection, current: list[str]) -> Iterator[RevisionScratch]:
     """Yield a RevisionScratch for ``connection`` (at ``current``), or raise RevisionNotVerified
     when the models or the revision cannot be built in a scratch database."""
-    from alembic import command
     from alembic.util import CommandError
     from sqlalchemy import create_engine, pool
     from sqlalchemy.exc import SQLAlchemyError
@@ -78,8 +76,8 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
     )
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
-        alembic_config_on,
         scratch_database,
+        upgrade_scratch,
     )
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._model_modules import import_model_modules
@@ -97,7 +95,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             stack.callback(engine.dispose)
             scratch = stack.enter_context(engine.connect())
             for revision in current:
-                command.upgrade(alembic_config_on(scratch), revision)
+                upgrade_scratch(scratch, revision)
             built = live_catalog(scratch, schemas)
         except ModelsNotDescribable as reason:
             raise RevisionNotVerified(str(reason)) from None

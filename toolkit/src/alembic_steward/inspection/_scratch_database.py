@@ -42,7 +42,7 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     )
 
     if server.get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory(prefix=f"{label}-") as directory, quiet_alembic():
+        with tempfile.TemporaryDirectory(prefix=f"{label}-") as directory:
             yield server.set(database=str(Path(directory) / f"{label}.db"))
         return
     # Short enough for PostgreSQL's 63 and MySQL's 64 characters, unique per use, and starting
@@ -72,8 +72,7 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         admin.dispose()
         raise ScratchDatabaseRefused(first_line(error)) from None
     try:
-        with quiet_alembic():
-            yield server.set(database=name)
+        yield server.set(database=name)
     finally:
         with admin.connect() as connection:
             # FORCE: sessions a failure left open must not keep the database alive.
@@ -84,7 +83,9 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
 @contextmanager
 def quiet_alembic() -> Iterator[None]:
     """Keep Alembic's INFO lines about a scratch build out of the user's output: nothing the
-    user ran is running (alembic.ini's logging, once configured, would print each step)."""
+    user ran is running (alembic.ini's logging, once configured, would print each step). Around
+    each step, not a scratch database's lifetime: an env.py run in between configures logging
+    again."""
     logger = logging.getLogger("alembic")
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
@@ -113,6 +114,15 @@ def maintenance_url(server: URL) -> URL:
     )
     # _replace, not set(): URL.set ignores None.
     return server._replace(database=maintenance)
+
+
+def upgrade_scratch(connection: Connection, revision: str) -> None:
+    """Migrate a scratch database on ``connection`` to ``revision`` through the project's
+    env.py, exactly as `inv db.upgrade` would, without printing Alembic's progress lines."""
+    from alembic import command
+
+    with quiet_alembic():
+        command.upgrade(alembic_config_on(connection), revision)
 
 
 def alembic_config_on(connection: Connection) -> Config:
