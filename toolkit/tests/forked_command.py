@@ -6,7 +6,10 @@ stdio flushed, modules torn down. This module does each step the same way, from 
 zygote left (libraries imported, nothing of the command's). The one shortcut is at the end: the
 command's own modules (the service's, the toolkit's, `__main__`) are torn down and their garbage
 collected, so their finalizers run and print as they would, but the preloaded libraries' are
-not: dismantling them again in every command costs a fifth of a second and shows nothing.
+not: dismantling them again in every command costs a fifth of a second and shows nothing. And
+while daemon threads still run (aiosqlite's), which the interpreter would freeze first and a
+fork cannot, only the garbage is collected: clearing modules under a running thread would
+break it where a real exit never does.
 """
 
 from __future__ import annotations
@@ -227,7 +230,9 @@ def shut_down(code: int, preloaded: set[str], killed_by: int | None) -> None:
         code = code or 120  # the interpreter's status for a stdout it could not flush
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.flush()
-    tear_down(name for name in reversed(list(sys.modules)) if name not in preloaded)
+    if threading.active_count() == 1:
+        tear_down(name for name in reversed(list(sys.modules)) if name not in preloaded)
+    gc.collect()  # finalizers of the garbage, as the interpreter's last collection runs them
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()  # what finalizers printed
@@ -239,7 +244,7 @@ def shut_down(code: int, preloaded: set[str], killed_by: int | None) -> None:
 
 def tear_down(names: object) -> None:
     """Drop the modules ``names`` newest first and clear what they hold, as the interpreter's
-    teardown does, then collect the garbage so that finalizers run."""
+    teardown does, so that what only they held is finalized."""
     modules = [sys.modules.pop(name) for name in list(names)]  # type: ignore[call-overload]
     for module in modules:
         if module is None:
@@ -251,4 +256,3 @@ def tear_down(names: object) -> None:
                 is_private = name.startswith("_") and not name.startswith("__")
                 if is_private == private and name != "__builtins__":
                     namespace[name] = None
-    gc.collect()

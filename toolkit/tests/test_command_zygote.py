@@ -42,6 +42,16 @@ if how == "interrupt":
     raise KeyboardInterrupt
 if how == "message":
     sys.exit("a message instead of a code")
+if how == "daemon-thread":  # still running at exit: the interpreter stops it first
+    import threading
+
+    def watch(settings=app.settings, write=os.write):
+        while True:
+            if vars(settings).get("get_settings") is None:
+                write(2, b"a module was cleared under a running thread\\n")
+                return
+
+    threading.Thread(target=watch, daemon=True).start()
 if how == "finalizer":
     class Noisy:
         def __del__(self):
@@ -54,7 +64,7 @@ HOW_IT_STARTS = {
     "module": ("python", "-m", "probe"),
     "code": ("python", "-c", "exec(open('probe.py').read())"),
 }
-HOW_IT_ENDS = ["0", "3", "raise", "interrupt", "message", "finalizer"]
+HOW_IT_ENDS = ["0", "3", "raise", "interrupt", "message", "finalizer", "daemon-thread"]
 # Sleeps until a signal ends it: handled (SIGINT raises KeyboardInterrupt) or not (SIGTERM).
 SLEEPER = """\
 import time
