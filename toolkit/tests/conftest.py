@@ -26,16 +26,3 @@ def async_project(tmp_path: Path) -> Project:
 def server_project(tmp_path: Path) -> Project:
     """A fresh copy of the fixture service as a server bake has it: no default DATABASE_URL."""
     return Project.copy_to(tmp_path / "service", FIXTURE_SERVER_PROJECT="1")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep a module's tests on one database kind on one pytest-xdist worker, unless they name
-    a group: its module-scoped fixtures are built once, and its kinds still share the workers.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            callspec = getattr(item, "callspec", None)
-            kind = callspec.params.get("database") if callspec else None
-            group = item.module.__name__ + (f"[{kind}]" if kind else "")
-            item.add_marker(pytest.mark.xdist_group(group))

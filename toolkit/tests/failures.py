@@ -3,6 +3,7 @@ reading of a failed run's one `error:` line."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from pathlib import Path
 
@@ -15,13 +16,17 @@ SECRET = "Sup3r-Secret"
 FAILING = """\
     op.create_table("made", sa.Column("id", sa.Integer, primary_key=True))
     op.execute("SELECT * FROM no_such_table")"""
-# Changes the schema, says so on stdout, then sleeps until a signal stops it.
+# Changes the schema, says so on stdout, then sleeps until a signal stops it: for an hour, which
+# no test waits for, so a run that ends at all was stopped by the signal.
 SLEEPING = """\
     import time
 
     op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
     print("started", flush=True)
-    time.sleep(60)"""
+    time.sleep(3600)"""
+# How long a signalled run may take to end before it counts as not stopped: far beyond what a
+# busy machine adds, far below the hour SLEEPING would sleep on.
+STOP_DEADLINE = 600
 
 
 def write_revision(
@@ -31,6 +36,24 @@ def write_revision(
     message = f"Safety test revision {revision}."
     source = revision_source(revision, down_revision, upgrade, message=message)
     return project.write_revision(f"{revision}_safety.py", source)
+
+
+def stopped_by(running: subprocess.Popen[str], signal_number: int) -> str:
+    """Send ``signal_number`` to a started run and wait for it to end; its stderr.
+
+    It waits for the run's end, not for a time: a busy machine makes the end late, never
+    wrong, and only a run the signal did not stop reaches STOP_DEADLINE (and is killed).
+    """
+    running.send_signal(signal_number)
+    try:
+        _, stderr = running.communicate(timeout=STOP_DEADLINE)
+    except subprocess.TimeoutExpired:
+        running.kill()
+        running.communicate()
+        name = signal.Signals(signal_number).name
+        message = f"{name} did not stop the run: still going {STOP_DEADLINE} s on"
+        raise AssertionError(message) from None
+    return stderr
 
 
 def error_lines(completed: subprocess.CompletedProcess[str], code: int = 1) -> list[str]:

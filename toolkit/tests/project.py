@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import commands
 
 FIXTURE_PROJECT = Path(__file__).resolve().parent / "fixture_project"
 BIN = Path(sys.executable).parent
@@ -107,10 +110,7 @@ class Project:
         return self.path / "app" / "migrations" / "versions"
 
     def environment(self, **overrides: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in LEAKY_VARIABLES}
-        # Cached bytecode, or every command compiles SQLAlchemy and Alembic anew: a second each.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+        env = commands_environment()
         env["PYTHONPATH"] = str(self.path)
         # The models' catalog descriptions are kept per copy, never in the user's cache.
         env["ALEMBIC_STEWARD_CACHE"] = str(self.path.parent / "steward-cache")
@@ -122,23 +122,32 @@ class Project:
         """The path of one of the project's commands (inv, alembic, pytest, python)."""
         return sys.executable if name == "python" else str(BIN / name)
 
+    def popen(self, *command: str, **options: Any) -> subprocess.Popen:
+        """subprocess.Popen of one of the project's commands (inv, alembic, pytest, python),
+        forked from the tests' zygote unless it must start plain (commands.py)."""
+        argv = [self.executable(command[0]), *command[1:]]
+        return commands.popen(argv, commands_environment(), **options)
+
     def run(
         self, *command: str, cwd: Path | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         """Run one of the project's commands (inv, alembic, pytest, python); capture output."""
-        return subprocess.run(
-            [self.executable(command[0]), *command[1:]],
+        with self.popen(
+            *command,
             cwd=cwd or self.path,
             env=self.environment(**(env or {})),
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             stdin=subprocess.DEVNULL,
-        )
+        ) as process:
+            stdout, stderr = process.communicate()
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     def start(self, *command: str, **env: str) -> subprocess.Popen[str]:
         """Start one of the project's commands without waiting for it; pipe its output."""
-        return subprocess.Popen(
-            [self.executable(command[0]), *command[1:]],
+        return self.popen(
+            *command,
             cwd=self.path,
             env=self.environment(**env),
             stdout=subprocess.PIPE,
@@ -211,6 +220,15 @@ class Project:
     def add_user_name_column(self) -> None:
         models = self.path / "app" / "models.py"
         models.write_text(models.read_text() + USER_NAME_COLUMN)
+
+
+def commands_environment() -> dict[str, str]:
+    """The environment every command of a copy starts from, before the copy's own settings."""
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY_VARIABLES}
+    # Cached bytecode, or every command compiles SQLAlchemy and Alembic anew: a second each.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
 
 
 def forget_service_modules() -> None:

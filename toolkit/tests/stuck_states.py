@@ -6,7 +6,6 @@ Hand-written revisions and helpers test_status_truth.py puts into the fixture se
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from project import Project, created_revision, revision_source
@@ -51,8 +50,9 @@ def start_lock_holder(project: Project, database_url: str) -> subprocess.Popen[s
     """Start a process that takes the migration lock and keeps it; return once it holds it."""
     script = project.path / "hold_migration_lock.py"
     script.write_text(LOCK_HOLDER)
-    holder = subprocess.Popen(
-        [sys.executable, script.name],
+    holder = project.popen(
+        "python",
+        script.name,
         cwd=project.path,
         env=project.environment(DATABASE_URL=database_url),
         stdout=subprocess.PIPE,

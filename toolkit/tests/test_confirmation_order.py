@@ -12,7 +12,7 @@ import select
 import subprocess
 
 import pytest
-from project import BIN, Project, revision_source
+from project import Project, revision_source
 from servers import ServerDatabase
 
 PRODUCTION = {"APP_ENV": "production"}
@@ -26,15 +26,18 @@ def on_a_terminal(
     controller, terminal = pty.openpty()
     try:
         os.write(controller, f"{answer}\n".encode())
-        return subprocess.run(
-            [str(BIN / "inv"), *arguments],
+        with project.popen(
+            "inv",
+            *arguments,
             cwd=project.path,
             env=project.environment(**env),
             stdin=terminal,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=120,
-        )
+        ) as asking:
+            stdout, stderr = asking.communicate(timeout=120)
+        return subprocess.CompletedProcess(asking.args, asking.returncode, stdout, stderr)
     finally:
         os.close(terminal)
         os.close(controller)
@@ -94,8 +97,11 @@ def test_a_database_moved_while_the_question_waited_is_not_downgraded(
     with_two_revisions(project, env)
     controller, terminal = pty.openpty()
     try:
-        asking = subprocess.Popen(
-            [str(BIN / "inv"), "db.downgrade", "-r", "base"],
+        asking = project.popen(
+            "inv",
+            "db.downgrade",
+            "-r",
+            "base",
             cwd=project.path,
             env=project.environment(**env),
             stdin=terminal,

@@ -4,11 +4,12 @@ and never turns a migration that ran to its end into a half-applied one (docs/fa
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 import time
 
 import pytest
-from failures import SLEEPING, write_revision
+from failures import SLEEPING, stopped_by, write_revision
 from project import Project
 from servers import ServerDatabase
 
@@ -54,21 +55,42 @@ def after_first(project: Project, revision: str, upgrade: str) -> None:
 
 
 def interrupted_promptly(
-    project: Project, database: ServerDatabase, runner: str, pause: float = 0.0
+    project: Project, database: ServerDatabase, runner: str, *, in_the_server: bool = False
 ) -> str:
-    """Start the run, send SIGINT once the migration says it started (plus ``pause`` seconds),
-    check that it ended within 10 s with exit 130 and no traceback; return its stderr."""
+    """Start the run, send SIGINT once the migration says it started (and, ``in_the_server``,
+    once the server shows its statement running), check that the signal ended the run with
+    exit 130 and no traceback; return its stderr."""
     running = project.start(*COMMANDS[runner], DATABASE_URL=plain_url(database))
-    assert running.stdout is not None
-    assert running.stdout.readline().strip() == "started"
-    time.sleep(pause)
-    interrupted = time.monotonic()
-    running.send_signal(signal.SIGINT)
-    _, stderr = running.communicate(timeout=60)
-    assert time.monotonic() - interrupted < 10
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline().strip() == "started"
+        if in_the_server:
+            wait_for_the_sleeping_statement(database, running)
+        stderr = stopped_by(running, signal.SIGINT)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
     assert running.returncode == 130, stderr
     assert "Traceback" not in stderr
     return stderr
+
+
+def wait_for_the_sleeping_statement(database: ServerDatabase, running: subprocess.Popen) -> None:
+    """Return once the server runs the migration's SLEEP, however long the run takes to send it."""
+    if database.kind == "postgresql":
+        sql = (
+            "SELECT 1 FROM pg_stat_activity WHERE state = 'active'"
+            " AND query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()"
+        )
+    else:
+        sql = (
+            "SELECT 1 FROM information_schema.processlist"
+            " WHERE info LIKE 'SELECT SLEEP%' AND id <> CONNECTION_ID()"
+        )
+    while not database.query(sql):
+        assert running.poll() is None, "the run ended before its statement reached the server"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("runner", list(COMMANDS))
@@ -116,7 +138,7 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     if database.kind == "sqlite":
         pytest.skip("SQLite runs statements in the process itself: the test above covers it")
     after_first(any_project, "slow", SLEEPING_IN_THE_SERVER)
-    stderr = interrupted_promptly(any_project, database, runner, pause=0.5)  # into the statement
+    stderr = interrupted_promptly(any_project, database, runner, in_the_server=True)
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert line.startswith("error: SIGINT stopped"), stderr
     assert "first" in database.revisions() or database.kind == "mysql"

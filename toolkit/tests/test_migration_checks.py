@@ -38,10 +38,7 @@ def test_migration_tests_pass_on_a_clean_history(
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
-# Each fault's runs share nothing with another's: a group each spreads them over the workers.
-@pytest.mark.parametrize(
-    "fault", [pytest.param(fault, marks=pytest.mark.xdist_group(fault)) for fault in sorted(FAULTS)]
-)
+@pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_migration_tests_fail_on_each_fault_where_it_is_one(
     project: Project, database: ServerDatabase, fault: str
 ) -> None:
