@@ -159,13 +159,15 @@ def revision_catalog(url, revisions: list[str], schemas: list[str]) -> Catalog:
     Raises ScratchDatabaseRefused, or CommandError / SQLAlchemyError when the migrations fail.
     """
     from alembic import command
-    from sqlalchemy import create_engine, pool
 
-    from alembic_steward.inspection._scratch_database import alembic_config_on, scratch_database
-    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+    from alembic_steward.inspection._scratch_database import (
+        alembic_config_on,
+        scratch_database,
+        scratch_engine,
+    )
 
     with scratch_database(url, "scratch") as scratch_url:
-        engine = make_sqlite_ddl_transactional(create_engine(scratch_url, poolclass=pool.NullPool))
+        engine = scratch_engine(scratch_url)
         try:
             with engine.connect() as scratch:
                 for revision in revisions:
@@ -177,16 +179,11 @@ def revision_catalog(url, revisions: list[str], schemas: list[str]) -> Catalog:
 
 def compare_with_revision(url, current: list[str], models: Catalog, live: Catalog) -> Drift:
     from alembic import command
-    from sqlalchemy import create_engine, event, pool
 
     from alembic_steward.catalog import compare_catalogs
-    from alembic_steward.inspection._scratch_database import alembic_config_on
-    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+    from alembic_steward.inspection._scratch_database import alembic_config_on, scratch_engine
 
-    engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
-    if engine.dialect.name == "sqlite":
-        # A throwaway file needs no fsync at each migration's commit.
-        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous = OFF"))
+    engine = scratch_engine(url)
     schemas = sorted({key[1] for key in models.objects if key[1]})
     try:
         with engine.connect() as scratch:

@@ -65,7 +65,6 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
     when the models or the revision cannot be built in a scratch database."""
     from alembic import command
     from alembic.util import CommandError
-    from sqlalchemy import create_engine, pool
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import active_steward
@@ -80,10 +79,10 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         ScratchDatabaseRefused,
         alembic_config_on,
         scratch_database,
+        scratch_engine,
     )
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._model_modules import import_model_modules
-    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     import_model_modules()
     metadata = active_steward().get_metadata()
@@ -93,7 +92,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             models = models_catalog(connection, metadata, ignored_tables())
             live = live_catalog(connection, schemas)
             url = stack.enter_context(scratch_database(blocking_url(connection), "scratch"))
-            engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
+            engine = scratch_engine(url)
             stack.callback(engine.dispose)
             scratch = stack.enter_context(engine.connect())
             for revision in current:
