@@ -15,7 +15,7 @@ from alembic_steward._cache import cache_dir, keep
 from alembic_steward.catalog import Catalog
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, MetaData
+    from sqlalchemy import Connection, Engine, MetaData
     from sqlalchemy.sql.base import Executable
 
 # Bump when the description's shape changes: older files then describe something else.
@@ -127,7 +127,7 @@ def build_models_catalog(
         raise ModelsNotDescribable(reason) from None
 
 
-def run_create_all(engine, statements: list[Executable], schemas: list[str]) -> None:
+def run_create_all(engine: Engine, statements: list[Executable], schemas: list[str]) -> None:
     """Create the models' schemas, then run ``statements``: in one transaction on SQLite,
     over several connections on a server (inspection/_parallel_ddl.py)."""
     from sqlalchemy.schema import CreateSchema
