@@ -64,7 +64,7 @@ def environment(project: BakedProject, overrides: dict[str, str]) -> dict[str, s
     for name in (*LEAKY_VARIABLES, "TEST_DATABASE_URL"):
         env.pop(name, None)
     # What the toolkit keeps between runs stays in the work folder, never the user's cache.
-    env["ALEMBIC_STEWARD_CACHE"] = str(project.path.parent / "steward-cache")
+    env["ALEMBIC_STEWARD_CACHE"] = str(project.path.parent / "steward-caches" / "default")
     env.update(overrides)
     return env
 

@@ -65,9 +65,9 @@ def quick_run(benchmark_folder: Path) -> tuple[subprocess.CompletedProcess[str],
 
 def baked_db_tasks(benchmark_folder: Path) -> set[str]:
     """The `db.*` tasks of the project the quick run baked, as its own `inv --list` shows them."""
-    (project,) = [
-        path for path in (benchmark_folder / "work" / "project").iterdir() if path.is_dir()
-    ]
+    folder = benchmark_folder / "work" / "project"
+    # Beside the bake: its database and what the toolkit keeps between runs (steward-caches).
+    (project,) = [path for path in folder.iterdir() if (path / "pyproject.toml").exists()]
     completed = subprocess.run(
         [venv_executable(project / ".venv", "inv"), "--list"],
         cwd=project,
