@@ -63,6 +63,8 @@ def environment(project: BakedProject, overrides: dict[str, str]) -> dict[str, s
     env = project.environment()
     for name in (*LEAKY_VARIABLES, "TEST_DATABASE_URL"):
         env.pop(name, None)
+    # What the toolkit keeps between runs stays in the work folder, never the user's cache.
+    env["ALEMBIC_STEWARD_CACHE"] = str(project.path.parent / "steward-caches" / "default")
     env.update(overrides)
     return env
 

@@ -10,6 +10,13 @@ from project import Project
 pytest_plugins = ["servers", "catalog_databases"]
 
 
+@pytest.fixture(autouse=True)
+def kept_results_in_a_folder_of_the_test(tmp_path: Path, monkeypatch) -> None:
+    """What the toolkit keeps between runs (models' descriptions, checksums) goes to the test's
+    own folder when a test calls it in-process, never to the user's cache nor to another test's."""
+    monkeypatch.setenv("ALEMBIC_STEWARD_CACHE", str(tmp_path / "steward-cache-in-process"))
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     """A fresh copy of the fixture service (blocking engine, SQLite by default)."""

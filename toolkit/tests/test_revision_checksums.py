@@ -301,3 +301,28 @@ def test_a_first_format_row_this_python_cannot_reproduce_is_reported_until_accep
     assert restamp_first_format(connection, script, trust_files=True) == ["a1"]
     assert recorded(connection, "a1").startswith(FORMAT_TAG)
     assert edited_revisions(connection, script) == []
+
+
+def test_a_kept_checksum_answers_only_for_the_very_text_it_was_computed_from(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from alembic_steward import _checksum_format
+    from alembic_steward.runtime._kept_checksums import KeptChecksums
+
+    source = (SAMPLES / "a1_create_users.py").read_text(encoding="utf-8")
+    edited = source.replace('op.drop_table("users")', 'op.drop_table("people")')
+    assert edited != source
+    first = KeptChecksums(tmp_path / "checksums.json")
+    value = first.checksum(source)
+    first.save()
+
+    def parsed(text: str) -> str:
+        raise AssertionError("a kept text was parsed again")
+
+    later = KeptChecksums(tmp_path / "checksums.json")
+    with monkeypatch.context() as patched:
+        patched.setattr(_checksum_format, "code_checksum", parsed)
+        assert later.checksum(source) == value
+    assert value == code_checksum(source)
+    # An edit is a text never seen: parsed, never answered with the old file's value.
+    assert later.checksum(edited) == code_checksum(edited) != value

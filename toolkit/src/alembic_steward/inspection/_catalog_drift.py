@@ -161,13 +161,14 @@ def revision_catalog(url, revisions: list[str], schemas: list[str]) -> Catalog:
 
     Raises ScratchDatabaseRefused, or CommandError / SQLAlchemyError when the migrations fail.
     """
-    from sqlalchemy import create_engine, pool
-
-    from alembic_steward.inspection._scratch_database import scratch_database, upgrade_scratch
-    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+    from alembic_steward.inspection._scratch_database import (
+        scratch_database,
+        scratch_engine,
+        upgrade_scratch,
+    )
 
     with scratch_database(url, "scratch") as scratch_url:
-        engine = make_sqlite_ddl_transactional(create_engine(scratch_url, poolclass=pool.NullPool))
+        engine = scratch_engine(scratch_url)
         try:
             with engine.connect() as scratch:
                 for revision in revisions:
@@ -178,16 +179,10 @@ def revision_catalog(url, revisions: list[str], schemas: list[str]) -> Catalog:
 
 
 def compare_with_revision(url, current: list[str], models: Catalog, live: Catalog) -> Drift:
-    from sqlalchemy import create_engine, event, pool
-
     from alembic_steward.catalog import compare_catalogs
-    from alembic_steward.inspection._scratch_database import upgrade_scratch
-    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+    from alembic_steward.inspection._scratch_database import scratch_engine, upgrade_scratch
 
-    engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
-    if engine.dialect.name == "sqlite":
-        # A throwaway file needs no fsync at each migration's commit.
-        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous = OFF"))
+    engine = scratch_engine(url)
     schemas = sorted({key[1] for key in models.objects if key[1]})
     try:
         with engine.connect() as scratch:

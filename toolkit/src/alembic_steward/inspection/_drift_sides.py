@@ -166,16 +166,11 @@ def blocking_url(connection: Connection) -> URL:
 
 
 def compare_with_scratch(live: Connection, url: URL, revisions: list[str]) -> DriftSides:
-    from sqlalchemy import create_engine, event, pool
 
     from alembic_steward.inspection._drift import read_model_drift
-    from alembic_steward.inspection._scratch_database import upgrade_scratch
-    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+    from alembic_steward.inspection._scratch_database import scratch_engine, upgrade_scratch
 
-    engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
-    if engine.dialect.name == "sqlite":
-        # A throwaway file needs no fsync at each migration's commit.
-        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous = OFF"))
+    engine = scratch_engine(url)
     try:
         with engine.connect() as scratch:
             # Through the project's own env.py, exactly as `inv db.upgrade` would build it.

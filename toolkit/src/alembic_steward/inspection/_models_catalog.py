@@ -9,16 +9,14 @@ unchanged since the last run reuse it.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alembic_steward._cache import cache_dir, keep
 from alembic_steward.catalog import Catalog
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, MetaData
+    from sqlalchemy import Connection, Engine, MetaData
+    from sqlalchemy.sql.base import Executable
 
 # Bump when the description's shape changes: older files then describe something else.
 CATALOG_FORMAT = "1"
@@ -27,15 +25,6 @@ KEPT_DESCRIPTIONS = 32
 
 class ModelsNotDescribable(Exception):
     """The models cannot be built in a scratch database here; the text says why."""
-
-
-def cache_dir() -> Path:
-    """Where descriptions are kept: $ALEMBIC_STEWARD_CACHE, else the user's cache folder."""
-    configured = os.environ.get("ALEMBIC_STEWARD_CACHE")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "alembic-steward"
 
 
 def model_schemas(metadata: MetaData) -> list[str]:
@@ -55,27 +44,45 @@ def models_catalog(connection: Connection, metadata: MetaData, ignored: set[str]
             f"the models use other schemas ({', '.join(schemas)}), which a scratch database"
             f" cannot hold on {connection.dialect.name}"
         )
-    path = cache_dir() / f"models-{fingerprint(connection, metadata, ignored)}.json"
+    statements = create_all_statements(connection, metadata)
+    path = cache_dir() / f"models-{fingerprint(connection, statements, ignored)}.json"
     try:
         return Catalog.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError):
         pass
-    catalog = build_models_catalog(connection, metadata, schemas, ignored)
-    keep(path, catalog.to_json())
+    catalog = build_models_catalog(connection, statements, schemas, ignored)
+    keep(path, catalog.to_json(), newest=KEPT_DESCRIPTIONS)
     return catalog
 
 
-def fingerprint(connection: Connection, metadata: MetaData, ignored: set[str]) -> str:
-    """A hash of the models' compiled DDL and of where and on what server it would be built."""
-    from sqlalchemy import create_mock_engine
+def create_all_statements(connection: Connection, metadata: MetaData) -> list[Executable]:
+    """The statements `metadata.create_all` runs on an empty database of ``connection``'s server.
 
-    statements: list[str] = []
+    Recorded, not run, with ``connection``'s own dialect: what it creates depends on the
+    server's version (MariaDB has sequences from 10.3), which a dialect made from the URL alone
+    does not know.
+    """
+    from sqlalchemy.engine.mock import MockConnection
+
+    statements: list[Executable] = []
+
+    def record(statement: Executable, *_args: object, **_kwargs: object) -> None:
+        statements.append(statement)
+
+    metadata.create_all(MockConnection(connection.dialect, record), checkfirst=False)
+    return statements
+
+
+def fingerprint(connection: Connection, statements: list[Executable], ignored: set[str]) -> str:
+    """A hash of the models' compiled DDL and of where and on what server it would be built.
+
+    Compiling 300 tables' CREATE statements takes about 0.03 s on SQLite and 0.05 s on
+    PostgreSQL: a few percent of a check, and the one key that changes whenever what would be
+    built changes.
+    """
+    import hashlib
+
     dialect = connection.dialect
-
-    def record(sql, *_args, **_kwargs) -> None:
-        statements.append(str(sql.compile(dialect=dialect)))
-
-    metadata.create_all(create_mock_engine(connection.engine.url, record), checkfirst=False)
     url = connection.engine.url
     # Never the password: the fingerprint is a file name.
     place = f"{url.get_backend_name()}|{url.host}|{url.port}|{url.database}"
@@ -84,15 +91,15 @@ def fingerprint(connection: Connection, metadata: MetaData, ignored: set[str]) -
         place,
         repr(dialect.server_version_info),
         *sorted(ignored),
-        *statements,
+        *(str(statement.compile(dialect=dialect)) for statement in statements),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
 def build_models_catalog(
-    connection: Connection, metadata: MetaData, schemas: list[str], ignored: set[str]
+    connection: Connection, statements: list[Executable], schemas: list[str], ignored: set[str]
 ) -> Catalog:
-    from sqlalchemy import create_engine, pool
+    """Run ``statements`` in a new scratch database beside ``connection``'s and describe it."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import describe_catalog
@@ -100,18 +107,15 @@ def build_models_catalog(
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         scratch_database,
+        scratch_engine,
     )
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
         with scratch_database(blocking_url(connection), "models") as url:
-            engine = create_engine(url, poolclass=pool.NullPool)
+            engine = scratch_engine(url)
             try:
-                with engine.begin() as scratch:
-                    for schema in schemas:
-                        quoted = scratch.dialect.identifier_preparer.quote_schema(schema)
-                        scratch.exec_driver_sql(f"CREATE SCHEMA {quoted}")
-                    metadata.create_all(scratch)
+                run_create_all(engine, statements, schemas)
                 with engine.connect() as scratch:
                     return describe_catalog(scratch, schemas=schemas, ignore_tables=ignored)
             finally:
@@ -123,15 +127,18 @@ def build_models_catalog(
         raise ModelsNotDescribable(reason) from None
 
 
-def keep(path: Path, text: str) -> None:
-    """Write ``text`` at ``path`` whole or not at all; keep the newest descriptions only."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
-            f.write(text)
-        os.replace(f.name, path)
-        kept = sorted(path.parent.glob("models-*.json"), key=lambda p: p.stat().st_mtime)
-        for old in kept[:-KEPT_DESCRIPTIONS]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only home: the next run builds it again
+def run_create_all(engine: Engine, statements: list[Executable], schemas: list[str]) -> None:
+    """Create the models' schemas, then run ``statements``: in one transaction on SQLite,
+    over several connections on a server (inspection/_parallel_ddl.py)."""
+    from sqlalchemy.schema import CreateSchema
+
+    from alembic_steward.inspection._parallel_ddl import create_all_prerequisites, run_in_parallel
+
+    statements = [*(CreateSchema(schema) for schema in schemas), *statements]
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as scratch:
+            for statement in statements:
+                scratch.execute(statement)
+        return
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    run_in_parallel(autocommit, statements, create_all_prerequisites(statements))

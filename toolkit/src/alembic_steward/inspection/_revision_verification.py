@@ -63,7 +63,6 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
     """Yield a RevisionScratch for ``connection`` (at ``current``), or raise RevisionNotVerified
     when the models or the revision cannot be built in a scratch database."""
     from alembic.util import CommandError
-    from sqlalchemy import create_engine, pool
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import active_steward
@@ -77,11 +76,11 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         scratch_database,
+        scratch_engine,
         upgrade_scratch,
     )
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._model_modules import import_model_modules
-    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     import_model_modules()
     metadata = active_steward().get_metadata()
@@ -91,7 +90,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             models = models_catalog(connection, metadata, ignored_tables())
             live = live_catalog(connection, schemas)
             url = stack.enter_context(scratch_database(blocking_url(connection), "scratch"))
-            engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
+            engine = scratch_engine(url)
             stack.callback(engine.dispose)
             scratch = stack.enter_context(engine.connect())
             for revision in current:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic.config import Config
-    from sqlalchemy import URL, Connection
+    from sqlalchemy import URL, Connection, Engine
 
 
 MYSQL_UNKNOWN_DATABASE = 1049
@@ -74,6 +74,8 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     try:
         yield server.set(database=name)
     finally:
+        if admin.dialect.name == "mysql":
+            empty_in_parallel(server.set(database=name))
         with admin.connect() as connection:
             # FORCE: sessions a failure left open must not keep the database alive.
             drop_database_on(connection, name, force=True)
@@ -123,6 +125,43 @@ def upgrade_scratch(connection: Connection, revision: str) -> None:
 
     with quiet_alembic():
         command.upgrade(alembic_config_on(connection), revision)
+
+
+def empty_in_parallel(url: URL) -> None:
+    """Drop a MySQL/MariaDB scratch database's tables over several connections, to drop it sooner.
+
+    The server drops a database's tables one by one, each waiting for the disk; four at once
+    take a quarter of the time (inspection/_parallel_ddl.py). Best effort: whatever is left,
+    DROP DATABASE drops after this.
+    """
+    from sqlalchemy import create_engine, pool
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._parallel_ddl import drop_tables_in_parallel
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    try:
+        drop_tables_in_parallel(engine)
+    except SQLAlchemyError:
+        pass
+    finally:
+        engine.dispose()
+
+
+def scratch_engine(url: URL) -> Engine:
+    """An engine on a scratch database that keeps no connection once disposed.
+
+    On SQLite its transactions cover DDL, and it never waits for the disk: a throwaway file
+    needs no fsync at each commit, and each would cost a table's worth of time.
+    """
+    from sqlalchemy import create_engine, event, pool
+
+    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+
+    engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous = OFF"))
+    return engine
 
 
 def alembic_config_on(connection: Connection) -> Config:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward._checksum_format import code_checksum, first_format_checksum, is_first_format
+from alembic_steward.runtime._kept_checksums import kept_checksums
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -50,7 +51,11 @@ def file_checksum(path: str | Path, algorithm: Callable[[str], str] = code_check
 def checksum_of_version(path: str, mtime_ns: int, size: int, algorithm: Callable) -> str:
     # Keyed by the file's modification time and size too, so an edited file is read again;
     # a run that applies a revision more than once (the baked tests' stairway) reads it once.
-    return algorithm(Path(path).read_text(encoding="utf-8"))
+    text = Path(path).read_text(encoding="utf-8")
+    if algorithm is code_checksum:
+        # Across runs too, by the text itself (runtime/_kept_checksums.py).
+        return kept_checksums().checksum(text)
+    return algorithm(text)
 
 
 def matches_file(checksum: str, path: str) -> bool:
@@ -64,11 +69,13 @@ def matches_file(checksum: str, path: str) -> bool:
 def edited_revisions(connection: Connection, script: ScriptDirectory) -> list[str]:
     """Return the applied revisions whose file differs from the text that was applied."""
     recorded = recorded_checksums(connection, script)
-    return sorted(
+    edited = sorted(
         revision
         for revision, (checksum, path) in recorded.items()
         if not matches_file(checksum, path)
     )
+    kept_checksums().save()
+    return edited
 
 
 def unverifiable_revisions(connection: Connection, edited: list[str]) -> list[str]:

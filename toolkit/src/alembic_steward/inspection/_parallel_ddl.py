@@ -1,0 +1,175 @@
+"""Run a scratch database's DDL over a few connections at once, each statement after those it needs.
+
+A server spends most of a CREATE or DROP TABLE waiting for its disk (MariaDB syncs each
+table's files and its DDL log), so statements about different tables overlap well. Measured
+with the 300 tables of the benchmark's models on this project's 2-core machine: MariaDB took
+9.8 s to create them one after another and 1.7 s over four connections (eight were no
+faster), PostgreSQL 2.1 s and 0.7 s; MariaDB dropped them in 5.3 s as one DROP DATABASE and
+1.2 s over four connections. Only scratch databases are built this way: nothing else can see
+them half made.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine, Table
+    from sqlalchemy.sql.base import Executable
+
+PARALLEL_CONNECTIONS = 4
+
+
+class _Skipped(Exception):
+    """A statement not run because an earlier one failed."""
+
+
+def run_in_parallel(
+    engine: Engine,
+    statements: Sequence[Executable],
+    prerequisites: Sequence[set[int]],
+    *,
+    prepare: Callable[[Connection], Any] | None = None,
+) -> None:
+    """Run ``statements`` over up to PARALLEL_CONNECTIONS connections of ``engine`` (autocommit).
+
+    Statement ``i`` starts once every statement in ``prerequisites[i]`` (all earlier ones) has
+    run; ``prepare`` runs on each connection first. After a failure nothing more starts, and
+    the first failure in statement order is raised, as running them one by one would.
+    """
+    local = threading.local()
+    opened: list[Connection] = []
+    opening = threading.Lock()
+    failed = threading.Event()
+    futures: list[Future[None]] = []
+
+    def connection() -> Connection:
+        if not hasattr(local, "connection"):
+            with opening:
+                local.connection = engine.connect()
+                opened.append(local.connection)
+            if prepare is not None:
+                prepare(local.connection)
+        return local.connection
+
+    def run(index: int) -> None:
+        # Every prerequisite was queued before this statement, so it is running or done: the
+        # pool takes statements in order, and this wait cannot deadlock.
+        for prerequisite in prerequisites[index]:
+            futures[prerequisite].result()
+        if failed.is_set():
+            raise _Skipped
+        try:
+            connection().execute(statements[index])
+        except BaseException:
+            failed.set()
+            raise
+
+    pool = ThreadPoolExecutor(PARALLEL_CONNECTIONS, thread_name_prefix="scratch-ddl")
+    try:
+        for index in range(len(statements)):
+            futures.append(pool.submit(run, index))
+        wait(futures)
+    except BaseException:
+        failed.set()  # an interrupt: let what runs finish, start nothing more
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for opened_connection in opened:
+            opened_connection.close()
+    for future in futures:
+        error = future.exception()
+        if error is not None and not isinstance(error, _Skipped):
+            raise error
+
+
+def create_all_prerequisites(statements: Sequence[Executable]) -> list[set[int]]:
+    """For each statement `metadata.create_all` runs, the earlier ones it must wait for.
+
+    A statement about tables (CREATE TABLE, CREATE INDEX, ADD CONSTRAINT, a comment) waits for
+    the last earlier statement about each table it names, the tables its foreign keys refer
+    to included, so each table's statements keep their order. Any other statement (a type, a
+    sequence, a schema, an event's own DDL) waits for everything before it, and everything
+    after it waits for it.
+    """
+    last_about: dict[Table, int] = {}
+    barrier: set[int] = set()
+    since_barrier: set[int] = set()
+    prerequisites = []
+    for index, statement in enumerate(statements):
+        tables = tables_named(statement)
+        if tables is None:
+            prerequisites.append(barrier | since_barrier)
+            barrier, since_barrier = {index}, set()
+            continue
+        prerequisites.append(barrier | {last_about[t] for t in tables if t in last_about})
+        since_barrier.add(index)
+        for table in tables:
+            last_about[table] = index
+    return prerequisites
+
+
+def tables_named(statement: Executable) -> set[Table] | None:
+    """The tables ``statement`` creates, changes or refers to; None when it is not about tables."""
+    from sqlalchemy import ForeignKeyConstraint
+    from sqlalchemy.schema import (
+        AddConstraint,
+        CreateIndex,
+        CreateTable,
+        SetColumnComment,
+        SetTableComment,
+    )
+
+    if isinstance(statement, CreateTable):
+        table = statement.element
+        return {table, *referred_tables(table.foreign_key_constraints)}
+    if isinstance(statement, CreateIndex):
+        return {statement.element.table}
+    if isinstance(statement, SetTableComment):
+        return {statement.element}
+    if isinstance(statement, SetColumnComment):
+        return {statement.element.table}
+    if isinstance(statement, AddConstraint) and statement.element.table is not None:
+        constraint = statement.element
+        if isinstance(constraint, ForeignKeyConstraint):
+            return {constraint.table, *referred_tables([constraint])}
+        return {constraint.table}
+    return None
+
+
+def referred_tables(constraints: Any) -> set[Table]:
+    tables = set()
+    for constraint in constraints:
+        try:
+            tables.add(constraint.referred_table)
+        except Exception:  # noqa: BLE001 - unresolvable: create_all reports it, not this
+            continue
+    return tables
+
+
+def drop_tables_in_parallel(engine: Engine) -> None:
+    """Drop every table of ``engine``'s MySQL/MariaDB database, over several connections.
+
+    For a scratch database about to be dropped whole: foreign keys are not checked, since every
+    table goes. Raises SQLAlchemy's DBAPIError when a drop fails.
+    """
+    from sqlalchemy import MetaData, Table, text
+    from sqlalchemy.schema import DropTable
+
+    with engine.connect() as connection:
+        names = connection.scalars(
+            text(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
+            )
+        ).all()
+    # Table constructs, not text: the dialect quotes any name, and no colon reads as a parameter.
+    statements = [DropTable(Table(name, MetaData()), if_exists=True) for name in names]
+
+    def without_key_checks(connection: Connection) -> None:
+        connection.exec_driver_sql("SET SESSION foreign_key_checks = 0")
+
+    run_in_parallel(engine, statements, [set()] * len(statements), prepare=without_key_checks)
