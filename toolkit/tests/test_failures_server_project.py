@@ -64,8 +64,10 @@ def test_failed_migration_states_what_each_database_can_roll_back(
     what, state = error_lines(completed)
     assert what.startswith("error: migration second (Safety test revision second.) failed")
     if database.kind == "mysql":
+        # What remains is read after the failure (the state line says what, not "may be").
         assert state.startswith(
-            "error: MySQL/MariaDB cannot roll DDL back; second may be half-applied, and rows"
+            "error: MySQL/MariaDB cannot roll DDL back; second is half-applied: the database is"
+            " still at first"
         )
         # Both repairs are named: finished by hand (a stamp, which clears the mark), or undone.
         assert "`inv db.stamp -r second`" in state
