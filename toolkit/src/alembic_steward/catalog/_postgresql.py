@@ -68,11 +68,24 @@ SEQUENCES = (
 OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
 SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
 ENUMS = (
-    "SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', '"
-    " ORDER BY e.enumsortorder)"
-    " FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid"
-    f" JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {IN_SCOPE} GROUP BY n.nspname, t.typname"
+    "SELECT n.nspname, t.typname, (SELECT string_agg(quote_literal(e.enumlabel), ', '"
+    " ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)"
+    " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+    f" WHERE {IN_SCOPE} AND t.typtype = 'e'"
 )
+# Each query's WHERE clause ends it, so a description of some owners appends the condition
+# that picks theirs: matched on an indexed name column, so a few owners cost a few rows.
+NAMED = "= ANY(%(owners)s::name[])"
+OWNED_BY = {
+    SCHEMAS: f"n.nspname {NAMED}",
+    RELATIONS: f"c.relname {NAMED}",
+    COLUMNS: f"c.relname {NAMED}",
+    CONSTRAINTS: f"c.relname {NAMED}",
+    INDEXES: f"t.relname {NAMED}",
+    # A sequence a table owns is that table's: asked for by either name, described with it.
+    SEQUENCES: f"(c.relname {NAMED} OR t.relname {NAMED})",
+    ENUMS: f"t.typname {NAMED}",
+}
 CONSTRAINT_KINDS = {
     "p": "primary key",
     "u": "unique constraint",
@@ -91,16 +104,25 @@ def default_schema(connection: Connection) -> str:
     return connection.exec_driver_sql("SELECT current_schema()").scalar_one()
 
 
-def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, Facts]:
-    """Every object in ``schemas``; ``default`` (the current schema) is keyed as None."""
-    parameters = {"schemas": schemas}
+def read(
+    connection: Connection, schemas: list[str], default: str, owners: list[str] | None = None
+) -> dict[Key, Facts]:
+    """Every object in ``schemas`` (only those of ``owners``, when given, and what they own);
+    ``default`` (the current schema) is keyed as None."""
+    parameters = {"schemas": schemas, "owners": owners}
 
     def rows(query: str) -> list:
+        if owners is not None:
+            query = f"{query} AND {OWNED_BY[query]}"
         return list(connection.exec_driver_sql(query, parameters))
 
     def schema_of(name: str) -> str | None:
         return None if name == default else name
 
+    sequences = rows(SEQUENCES)
+    if owners is not None and (tables := {row[9] for row in sequences if row[9]} - set(owners)):
+        # A table's own sequence was asked for by its name: it is described with its table.
+        return read(connection, schemas, default, [*owners, *sorted(tables)])
     objects: dict[Key, Facts] = {}
     for (schema,) in rows(SCHEMAS):
         if schema != default:  # the default one is where the connection is: always there
@@ -146,8 +168,7 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
         }
         objects[("index", schema_of(schema), table, name)] = present(facts)
     owned = {}
-    rows_ = rows(SEQUENCES)
-    for schema, name, type_, start, increment, low, high, cache, cycle, owner, _column in rows_:
+    for schema, name, type_, start, increment, low, high, cache, cycle, owner, _column in sequences:
         options = f"{type_} start {start} increment {increment} min {low} max {high} cache {cache}"
         options += " cycle" if cycle else ""
         if owner:
@@ -164,7 +185,7 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
     for (schema, name), options in owned.items():  # owned, yet no column's default: itself
         objects[("sequence", schema, "", name)] = {"options": options}
     for schema, name, labels in rows(ENUMS):
-        objects[("enum type", schema_of(schema), "", name)] = {"values": labels}
+        objects[("enum type", schema_of(schema), "", name)] = {"values": labels or ""}
     return objects
 
 
