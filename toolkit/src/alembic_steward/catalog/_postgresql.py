@@ -124,12 +124,16 @@ def read(
         # A table's own sequence was asked for by its name: it is described with its table.
         return read(connection, schemas, default, [*owners, *sorted(tables)])
     objects: dict[Key, Facts] = {}
-    for (schema,) in rows(SCHEMAS):
-        if schema != default:  # the default one is where the connection is: always there
+    # The default schema is where the connection is: always there, never described.
+    for (schema,) in rows(SCHEMAS) if len(schemas) > 1 else ():
+        if schema != default:
             objects[("schema", None, "", schema)] = {}
-    for schema, name, kind, comment, definition in rows(RELATIONS):
+    relations = rows(RELATIONS)
+    for schema, name, kind, comment, definition in relations:
         facts = {"comment": comment, "definition": normalized_view(definition)}
         objects[(RELATION_KINDS[kind], schema_of(schema), "", name)] = present(facts)
+    # Columns, constraints and indexes belong to relations: none of the owners is one, none.
+    owned_rows = owners is None or bool(relations)
     for (
         schema,
         table,
@@ -142,7 +146,7 @@ def read(
         collation,
         comment,
         sequence,
-    ) in rows(COLUMNS):
+    ) in rows(COLUMNS) if owned_rows else ():
         facts = {
             "type": type_,
             "nullable": "no" if not_null else "yes",
@@ -153,14 +157,14 @@ def read(
             "comment": comment,
         }
         objects[("column", schema_of(schema), table, column)] = present(facts)
-    for schema, table, name, kind, definition in rows(CONSTRAINTS):
+    for schema, table, name, kind, definition in rows(CONSTRAINTS) if owned_rows else ():
         facts = {"definition": definition}
         if kind == "p":
             # One primary key per table: its name is a fact, so a renamed one is a difference.
             objects[("primary key", schema_of(schema), table, "")] = {"name": name, **facts}
         else:
             objects[(CONSTRAINT_KINDS[kind], schema_of(schema), table, name)] = facts
-    for schema, table, name, definition, valid in rows(INDEXES):
+    for schema, table, name, definition, valid in rows(INDEXES) if owned_rows else ():
         facts = {
             "unique": "yes" if definition.startswith("CREATE UNIQUE") else "no",
             "definition": INDEX_HEAD.sub("", definition),
