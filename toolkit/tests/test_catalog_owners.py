@@ -60,3 +60,22 @@ def test_a_description_of_some_owners_is_what_the_full_one_says_of_them(
             assert described(["labels", "NOTES"]) == owned_by(full, {"Labels", "notes"})
         if kind == "postgresql":  # named by its sequence, a serial column's table is read
             assert described(["notes_id_seq"]) == owned_by(full, {"notes"})
+
+
+def test_a_description_leaves_the_transaction_and_its_plan_setting_as_they_were(
+    scratch_pairs,
+) -> None:
+    # PostgreSQL's reader runs its queries together with generic plans, in the caller's
+    # transaction: the setting it changes for them is put back.
+    scratch, _other = scratch_pairs("postgresql")
+    scratch.build(shop("postgresql"))
+    with scratch.engine.connect() as connection:
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        describe_catalog(connection, owners=["items"])
+        describe_catalog(connection)
+        mode = connection.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+        assert (mode, connection.in_transaction()) == ("force_custom_plan", True)
+        connection.rollback()
+        describe_catalog(connection, owners=["items"])
+        assert connection.in_transaction()  # begun, as any statement run through it would
+        connection.rollback()

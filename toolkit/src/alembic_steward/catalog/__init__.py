@@ -55,8 +55,7 @@ def describe_catalog(
     if dialect == "postgresql":
         from alembic_steward.catalog import _postgresql
 
-        default = _postgresql.default_schema(connection)
-        objects = _postgresql.read(connection, sorted({default, *schemas}), default, wanted)
+        objects = _postgresql.read(connection, sorted(set(schemas)), wanted)
     elif schemas:
         raise ValueError(f"other schemas are described on PostgreSQL only, not on {dialect}")
     elif dialect == "sqlite":
