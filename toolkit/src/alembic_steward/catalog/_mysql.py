@@ -195,9 +195,10 @@ def constraints(rows: Rows, database: str) -> dict[Key, Facts]:
         KEY_COLUMNS, order="1, 2, 7"
     ):
         columns[(table, name)].append((column, ref_schema, ref_table, ref_column))
+    has_foreign_keys = any(name != "PRIMARY" for _table, name in columns)
     rules = {
         (table, name): (RULES_SPELLED.get(update, update), RULES_SPELLED.get(delete, delete))
-        for table, name, update, delete in rows(RULES)
+        for table, name, update, delete in (rows(RULES) if has_foreign_keys else ())
     }
     objects: dict[Key, Facts] = {}
     for (table, name), parts in columns.items():
