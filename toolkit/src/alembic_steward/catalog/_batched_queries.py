@@ -3,12 +3,12 @@
 A description is a handful of catalog queries, each quick on the server; run one after another
 they cost a round trip each, which on a busy machine is most of the time a restricted read takes
 (the stairway reads again after each of its 3N steps). psycopg 3 sends them together and reads
-the results after one sync, each query prepared once per connection and run with a generic plan:
-planning these joins of the catalog takes longer than running them for a few tables, and a
-prepared statement's custom plan is made afresh at each run. The setting is the transaction's
-own (`set_config(..., true)`) and put back to what it was by the last statement sent, so the
-caller's transaction goes on as before. Another driver runs them one after another through
-SQLAlchemy.
+the results after one sync, each query (once prepared, as psycopg does for a query run often)
+with a generic plan: planning these joins of the catalog takes longer than running them for a
+few tables, and a prepared statement's custom plan is made afresh at each run. The setting is
+the transaction's own (`set_config(..., true)`) and put back to what it was by the last
+statement sent, so the caller's transaction goes on as before. Another driver runs them one
+after another through SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -48,9 +48,11 @@ def rows_of_each(
         connection.begin()  # what executing through SQLAlchemy would do (its autobegin)
     try:
         with driver.pipeline():
-            driver.execute(GENERIC_PLANS, prepare=True)
-            cursors = [driver.execute(query, parameters, prepare=True) for query in queries]
-            driver.execute(PLANS_AS_BEFORE, prepare=True)
+            # Prepared as the connection's prepare_threshold says (psycopg's default: from the
+            # fifth run on; none where a pooler such as PgBouncer made the service turn it off).
+            driver.execute(GENERIC_PLANS)
+            cursors = [driver.execute(query, parameters) for query in queries]
+            driver.execute(PLANS_AS_BEFORE)
         return [cursor.fetchall() for cursor in cursors]
     except psycopg.Error as error:
         raise DBAPIError.instance(queries[0], parameters, error, psycopg.Error) from error
