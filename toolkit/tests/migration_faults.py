@@ -29,6 +29,11 @@ CREATE_ITEMS = """    op.create_table(
     )"""
 DROP_ITEMS = '    op.drop_table("items")'
 IRREVERSIBLE_IMPORT = "from alembic_steward import IrreversibleMigration"
+# What revisions may use besides sa and op: a collation per database, an index's predicate.
+REVISION_CONSTANTS = (
+    'COLLATION = {"sqlite": "NOCASE", "postgresql": "C", "mysql": "utf8mb4_bin"}\n'
+    "NOT_EMPTY = sa.text(\"name <> ''\")"
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +49,7 @@ class Revision:
             self.down,
             self.upgrade,
             self.downgrade,
-            imports=f"{IRREVERSIBLE_IMPORT}\n\n"
-            'COLLATION = {"sqlite": "NOCASE", "postgresql": "C", "mysql": "utf8mb4_bin"}',
+            imports=f"{IRREVERSIBLE_IMPORT}\n\n{REVISION_CONSTANTS}",
         )
 
 
@@ -147,6 +151,28 @@ def on_postgresql(sql: str) -> str:
 
 ITEMS_INDEXED = ITEMS_MODEL.replace("String(50))", "String(50), index=True)")
 CREATE_NAME_INDEX = '    op.create_index(op.f("ix_items_name"), "items", ["name"])'
+DROP_NAME_INDEX = '    op.drop_index(op.f("ix_items_name"), table_name="items")'
+# Items whose name must not be empty, by a named CHECK (the naming convention adds ck_items_).
+ITEMS_CHECKED = ITEMS_MODEL.replace(
+    "    id: Mapped",
+    '    __table_args__ = (sa.CheckConstraint("length(name) > 0", name="name_filled"),)\n\n'
+    "    id: Mapped",
+)
+CREATE_CHECKED_ITEMS = CREATE_ITEMS.replace(
+    "    )",
+    '        sa.CheckConstraint("length(name) > 0", name=op.f("ck_items_name_filled")),\n    )',
+)
+
+
+def first_with(upgrade: str, downgrade: str = DROP_ITEMS) -> Revision:
+    """The history's first revision, making items its own way."""
+    return Revision("r1", None, upgrade, downgrade)
+
+
+def remade_name_index(columns: str = '["name"]') -> str:
+    """Drop ix_items_name and make it again, on ``columns`` (create_index's list)."""
+    return f'{DROP_NAME_INDEX}\n    op.create_index(op.f("ix_items_name"), "items", {columns})'
+
 
 # A history every check must pass: columns added and removed again, a server default and a
 # NOT NULL column given one (rows exist when it runs), an enum type dropped with its table,
@@ -320,6 +346,92 @@ FAULTS = {
         ),
         "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
         frozenset({"postgresql"}),
+    ),
+    # Each kind of object the catalog describes, left changed by a downgrade whose next upgrade
+    # still works, so only the comparison around the step shows it (SQLite too: the catalog
+    # reads constraint names, index order and predicates from its statements).
+    "c-constraint-rename-not-reverted": (
+        History(
+            ITEMS_CHECKED + f"    {NOTE}\n",
+            (
+                first_with(CREATE_CHECKED_ITEMS),
+                second(
+                    ADD_NOTE,
+                    batch(
+                        'drop_column("note")',
+                        'drop_constraint(op.f("ck_items_name_filled"), type_="check")',
+                        'create_check_constraint(op.f("ck_items_name_set"), "length(name) > 0")',
+                    ),
+                ),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-check-constraint-lost": (
+        History(
+            ITEMS_CHECKED + f"    {NOTE}\n",
+            (
+                first_with(CREATE_CHECKED_ITEMS),
+                second(
+                    ADD_NOTE,
+                    batch(
+                        'drop_column("note")',
+                        'drop_constraint(op.f("ck_items_name_filled"), type_="check")',
+                    ),
+                ),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-index-order-not-restored": (
+        History(
+            ITEMS_INDEXED,
+            (
+                first_with(
+                    f"{CREATE_ITEMS}\n"
+                    '    op.create_index(op.f("ix_items_name"), "items", [sa.text("name DESC")])'
+                ),
+                # The downgrade makes the index again, ascending: the upgrade's, not the first's.
+                second(remade_name_index(), remade_name_index()),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        ALL,
+    ),
+    "c-index-predicate-not-restored": (
+        History(
+            ITEMS_INDEXED,
+            (
+                first_with(
+                    f"{CREATE_ITEMS}\n{CREATE_NAME_INDEX[:-1]},"
+                    " sqlite_where=NOT_EMPTY, postgresql_where=NOT_EMPTY)"
+                ),
+                second(remade_name_index(), remade_name_index()),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        # MariaDB indexes every row: the predicate is not written there.
+        frozenset({"sqlite", "postgresql"}),
+    ),
+    "d-sequence-left-behind": (
+        History(
+            ITEMS_MODEL
+            + 'ticket_numbers = sa.Sequence("ticket_numbers", metadata=Base.metadata)\n',
+            (
+                FIRST,
+                # IF NOT EXISTS: the next upgrade meets the leftover without failing.
+                second(
+                    '    if op.get_bind().dialect.name != "sqlite":\n        op.execute('
+                    'sa.schema.CreateSequence(sa.Sequence("ticket_numbers"), if_not_exists=True))',
+                    "    pass",
+                ),
+            ),
+        ),
+        "test_each_downgrade_restores_the_schema_its_upgrade_started_from",
+        # SQLite has no sequences.
+        frozenset({"postgresql", "mysql"}),
     ),
     "e-not-null-column-without-default": (
         History(

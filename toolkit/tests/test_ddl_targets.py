@@ -29,8 +29,12 @@ EVERYTHING = None
         ),
         ("postgresql", ["CREATE INDEX ix_a ON items (name)", "DROP INDEX ix_a"], {"items"}),
         ("mysql", ["DROP INDEX ix_a ON items"], {"items"}),
-        ("postgresql", ["CREATE TYPE color AS ENUM ('red')"], {"type color"}),
-        ("postgresql", ["ALTER TYPE color ADD VALUE 'blue'"], {"type color"}),
+        ("postgresql", ["CREATE TYPE color AS ENUM ('red')"], {"color"}),
+        ("postgresql", ["ALTER TYPE color ADD VALUE 'blue'"], {"color"}),
+        # Comments are facts of what they describe.
+        ("postgresql", ["COMMENT ON TABLE items IS 'what we sell'"], {"items"}),
+        ("postgresql", ["COMMENT ON COLUMN public.items.name IS NULL"], {"items"}),
+        ("postgresql", ["COMMENT ON CONSTRAINT ck_a ON \"Items\" IS 'x'"], {"Items"}),
         (
             "postgresql",
             ["INSERT INTO items (name) VALUES (%(name)s)", "UPDATE items SET a = 1"],
@@ -51,6 +55,7 @@ EVERYTHING = None
         ("postgresql", ["SELECT create_hypertable('items', 'at')"], EVERYTHING),
         ("mysql", ["CALL rebuild_everything()"], EVERYTHING),
         ("postgresql", ["CREATE EXTENSION postgis"], EVERYTHING),
+        ("postgresql", ["COMMENT ON FUNCTION rewrite() IS 'x'"], EVERYTHING),
         ("postgresql", ["ALTER TABLE a ADD x int; ALTER TABLE b ADD y int"], EVERYTHING),
     ],
 )

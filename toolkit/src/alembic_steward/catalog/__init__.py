@@ -31,32 +31,41 @@ __all__ = ["Catalog", "Difference", "Facts", "Key", "compare_catalogs", "describ
 
 
 def describe_catalog(
-    connection: Connection, *, schemas: Collection[str] = (), ignore_tables: Collection[str] = ()
+    connection: Connection,
+    *,
+    schemas: Collection[str] = (),
+    ignore_tables: Collection[str] = (),
+    owners: Collection[str] | None = None,
 ) -> Catalog:
     """Describe every table, view, column, constraint, index, sequence and enum type.
 
     ``schemas`` names schemas besides the connection's default one to describe too (PostgreSQL;
     MySQL/MariaDB and SQLite describe their current database only, and a name there raises
-    ValueError). ``ignore_tables`` are left out with all they own (Alembic's version table is
-    always left out). Raises SQLAlchemy's DBAPIError when the catalog cannot be read. The
-    connection's transaction, if any, is left as it was.
+    ValueError). ``owners``, when given, restricts the description to the tables, views,
+    sequences and enum types (and schemas) of those names, in every schema described, with all
+    they own: what a caller that knows what changed reads again, in the same few queries
+    (matched regardless of case on SQLite; a sequence a table owns is described with its table
+    whichever of the two is named; a name nothing has describes nothing). ``ignore_tables`` are
+    left out with all they own (Alembic's version table is always left out). Raises
+    SQLAlchemy's DBAPIError when the catalog cannot be read. The connection's transaction, if
+    any, is left as it was.
     """
     dialect = connection.dialect.name
+    wanted = None if owners is None else sorted(set(owners))
     if dialect == "postgresql":
         from alembic_steward.catalog import _postgresql
 
-        default = _postgresql.default_schema(connection)
-        objects = _postgresql.read(connection, sorted({default, *schemas}), default)
+        objects = _postgresql.read(connection, sorted(set(schemas)), wanted)
     elif schemas:
         raise ValueError(f"other schemas are described on PostgreSQL only, not on {dialect}")
     elif dialect == "sqlite":
         from alembic_steward.catalog import _sqlite
 
-        objects = _sqlite.read(connection)
+        objects = _sqlite.read(connection, wanted)
     elif dialect in ("mysql", "mariadb"):
         from alembic_steward.catalog import _mysql
 
-        objects = _mysql.read(connection)
+        objects = _mysql.read(connection, wanted)
     else:
         raise ValueError(f"no catalog reader for {dialect}")
     catalog = Catalog(dialect, objects)

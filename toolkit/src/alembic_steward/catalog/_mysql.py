@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from typing import TYPE_CHECKING
+
+from sqlalchemy import text
 
 from alembic_steward.catalog._model import Facts, Key
 
@@ -26,14 +29,12 @@ COLUMNS = (
     " GENERATION_EXPRESSION, COLLATION_NAME, COLUMN_COMMENT"
     f" FROM information_schema.COLUMNS WHERE {HERE}"
 )
+# The primary key is always named PRIMARY, and only a foreign key refers to another table.
 KEY_COLUMNS = (
-    "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, c.CONSTRAINT_TYPE, k.COLUMN_NAME,"
-    " k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME"
-    " FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.TABLE_CONSTRAINTS c"
-    " ON c.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME"
-    " AND c.CONSTRAINT_NAME = k.CONSTRAINT_NAME"
-    " WHERE k.TABLE_SCHEMA = DATABASE() AND c.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'FOREIGN KEY')"
-    " ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION"
+    "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_SCHEMA,"
+    " REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME, ORDINAL_POSITION"
+    " FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = DATABASE()"
+    " AND (CONSTRAINT_NAME = 'PRIMARY' OR REFERENCED_TABLE_NAME IS NOT NULL)"
 )
 RULES = (
     "SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE"
@@ -55,8 +56,7 @@ MYSQL_CHECKS = (
 )
 INDEXES = (
     "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE,"
-    " {expression} FROM information_schema.STATISTICS WHERE {here}"
-    " ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+    " {expression}, SEQ_IN_INDEX FROM information_schema.STATISTICS WHERE {here}"
 )
 VIEWS = f"SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {HERE}"
 # The names the server gives a foreign key or CHECK nobody named: they follow the order the
@@ -68,13 +68,50 @@ AUTOMATIC_CHECK = re.compile(r"^CONSTRAINT_\d+$|_chk_\d+$")
 RULES_SPELLED = {"NO ACTION": "RESTRICT"}
 
 
-def read(connection: Connection) -> dict[Key, Facts]:
-    """Every table, view, column, constraint, index and (MariaDB) sequence of this database."""
+class Rows:
+    """Run the catalog's queries on ``connection``, for ``owners`` only when given."""
+
+    def __init__(self, connection: Connection, owners: Collection[str] | None) -> None:
+        self.connection = connection
+        self.owners = sorted(set(owners)) if owners is not None else None
+
+    def __call__(self, query: str, column: str = "TABLE_NAME", order: str = "") -> list:
+        """The rows of ``query`` (whose WHERE clause ends it), ordered by ``order``'s columns
+        (by their numbers)."""
+        ordered = f" ORDER BY {order}" if order else ""
+        if self.owners is None:
+            return list(self.connection.exec_driver_sql(query + ordered))
+        if not self.owners:
+            return []
+        # MariaDB reads information_schema for one table without opening every other table's
+        # definition only where the name is compared with `=`: one branch per owner.
+        branches = [f"{query} AND {column} = :owner_{i}" for i in range(len(self.owners))]
+        names = {f"owner_{i}": name for i, name in enumerate(self.owners)}
+        return list(self.connection.execute(text(" UNION ALL ".join(branches) + ordered), names))
+
+    def server_has(self, table: str, column: str) -> bool:
+        """Whether the server's information_schema ``table`` has ``column`` (asked once)."""
+        known = self.connection.info.setdefault("alembic_steward.information_schema", {})
+        if (table, column) not in known:
+            known[(table, column)] = bool(
+                self.connection.exec_driver_sql(
+                    "SELECT COUNT(*) FROM information_schema.COLUMNS"
+                    f" WHERE TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = '{table}'"
+                    f" AND COLUMN_NAME = '{column}'"
+                ).scalar_one()
+            )
+        return known[(table, column)]
+
+
+def read(connection: Connection, owners: Collection[str] | None = None) -> dict[Key, Facts]:
+    """Every table, view, column, constraint, index and (MariaDB) sequence of this database;
+    only those of ``owners`` (tables, views and sequences) when given."""
+    rows = Rows(connection, owners)
     database, database_collation = connection.exec_driver_sql(DATABASE).one()
     objects: dict[Key, Facts] = {}
     sequences = []
     table_collations = {}
-    for table, type_, comment, collation, engine in connection.exec_driver_sql(TABLES):
+    for table, type_, comment, collation, engine in rows(TABLES):
         if type_ == "SEQUENCE":
             sequences.append(table)
             continue
@@ -87,8 +124,11 @@ def read(connection: Connection) -> dict[Key, Facts]:
             "engine": engine,
         }
         objects[(kind, None, "", table)] = present(facts)
-    for table, definition in connection.exec_driver_sql(VIEWS):
-        objects[("view", None, "", table)] = {"definition": view_query(definition, database)}
+    if not objects and not sequences:
+        return objects  # none of the owners exists: nothing else to read
+    if any(key[0] == "view" for key in objects):
+        for table, definition in rows(VIEWS):
+            objects[("view", None, "", table)] = {"definition": view_query(definition, database)}
     for (
         table,
         column,
@@ -99,7 +139,7 @@ def read(connection: Connection) -> dict[Key, Facts]:
         generated,
         collation,
         comment,
-    ) in connection.exec_driver_sql(COLUMNS):
+    ) in rows(COLUMNS):
         if table in sequences:
             continue
         # A view's column shows its table column's default; the view itself has none.
@@ -109,8 +149,8 @@ def read(connection: Connection) -> dict[Key, Facts]:
         )
         if collation and collation != table_collations.get(table):
             objects[("column", None, table, column)]["collation"] = collation
-    objects.update(constraints(connection, database))
-    objects.update(indexes(connection))
+    objects.update(constraints(rows, database))
+    objects.update(indexes(rows))
     for name in sequences:
         row = connection.exec_driver_sql(f"SHOW CREATE SEQUENCE {quoted(name)}").one()
         options = row[1].split(name, 1)[-1].strip().strip("`").strip()
@@ -149,25 +189,23 @@ def view_query(definition: str, database: str) -> str:
     return " ".join(definition.replace(f"{quoted(database)}.", "").split())
 
 
-def constraints(connection: Connection, database: str) -> dict[Key, Facts]:
+def constraints(rows: Rows, database: str) -> dict[Key, Facts]:
     columns: dict[tuple[str, str], list[tuple]] = defaultdict(list)
-    kinds = {}
-    for table, name, kind, column, ref_schema, ref_table, ref_column in connection.exec_driver_sql(
-        KEY_COLUMNS
+    for table, name, column, ref_schema, ref_table, ref_column, _position in rows(
+        KEY_COLUMNS, order="1, 2, 7"
     ):
         columns[(table, name)].append((column, ref_schema, ref_table, ref_column))
-        kinds[(table, name)] = kind
+    has_foreign_keys = any(name != "PRIMARY" for _table, name in columns)
     rules = {
         (table, name): (RULES_SPELLED.get(update, update), RULES_SPELLED.get(delete, delete))
-        for table, name, update, delete in connection.exec_driver_sql(RULES)
+        for table, name, update, delete in (rows(RULES) if has_foreign_keys else ())
     }
     objects: dict[Key, Facts] = {}
     for (table, name), parts in columns.items():
         names = ", ".join(part[0] for part in parts)
-        kind = kinds[(table, name)]
-        if kind == "PRIMARY KEY":
+        if name == "PRIMARY":
             objects[("primary key", None, table, "")] = {"definition": f"PRIMARY KEY ({names})"}
-        elif kind == "FOREIGN KEY":
+        else:
             ref_schema, ref_table = parts[0][1], parts[0][2]
             target = ref_table if ref_schema == database else f"{ref_schema}.{ref_table}"
             update, delete = rules.get((table, name), ("RESTRICT", "RESTRICT"))
@@ -177,28 +215,20 @@ def constraints(connection: Connection, database: str) -> dict[Key, Facts]:
             )
             key_name = definition if AUTOMATIC_FOREIGN_KEY.search(name) else name
             objects[("foreign key", None, table, key_name)] = {"definition": definition}
-    for table, name, clause in connection.exec_driver_sql(checks_query(connection)):
+    # MariaDB says which table a CHECK is on; MySQL leaves that to TABLE_CONSTRAINTS.
+    on_mariadb = rows.server_has("CHECK_CONSTRAINTS", "TABLE_NAME")
+    checks = MARIADB_CHECKS if on_mariadb else MYSQL_CHECKS
+    for table, name, clause in rows(checks, "TABLE_NAME" if on_mariadb else "t.TABLE_NAME"):
         definition = f"CHECK ({' '.join(clause.split())})"
         key_name = definition if AUTOMATIC_CHECK.search(name) else name
         objects[("check constraint", None, table, key_name)] = {"definition": definition}
     return objects
 
 
-def checks_query(connection: Connection) -> str:
-    has_table = connection.exec_driver_sql(
-        "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'information_schema'"
-        " AND TABLE_NAME = 'CHECK_CONSTRAINTS' AND COLUMN_NAME = 'TABLE_NAME'"
-    ).scalar_one()
-    return MARIADB_CHECKS if has_table else MYSQL_CHECKS
-
-
-def indexes(connection: Connection) -> dict[Key, Facts]:
+def indexes(rows: Rows) -> dict[Key, Facts]:
     """Every index but the primary key's; a unique constraint is its unique index here (the
     server keeps no other kind, so `CREATE UNIQUE INDEX` and `UNIQUE (...)` are one thing)."""
-    has_expression = connection.exec_driver_sql(
-        "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'information_schema'"
-        " AND TABLE_NAME = 'STATISTICS' AND COLUMN_NAME = 'EXPRESSION'"
-    ).scalar_one()
+    has_expression = rows.server_has("STATISTICS", "EXPRESSION")
     query = INDEXES.format(expression="EXPRESSION" if has_expression else "NULL", here=HERE)
     parts: dict[tuple[str, str], list[str]] = defaultdict(list)
     shapes = {}
@@ -211,7 +241,8 @@ def indexes(connection: Connection) -> dict[Key, Facts]:
         order,
         type_,
         expression,
-    ) in connection.exec_driver_sql(query):
+        _position,
+    ) in rows(query, order="1, 2, 9"):
         if name == "PRIMARY":  # described with the primary key
             continue
         part = column if column is not None else f"({expression})"

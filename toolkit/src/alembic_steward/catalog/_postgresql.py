@@ -1,17 +1,21 @@
-"""PostgreSQL's catalog, read in one round trip per kind of object, in its own canonical text
-(format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef)."""
+"""PostgreSQL's catalog, read in one query per kind of object (sent together: see
+catalog/_batched_queries.py), in its own canonical text (format_type, pg_get_expr,
+pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef)."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
 
+from alembic_steward.catalog._batched_queries import rows_of_each
 from alembic_steward.catalog._model import Facts, Key
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-IN_SCOPE = "n.nspname = ANY(%(schemas)s::name[])"
+# The current schema (the connection's default one) and the other schemas asked for.
+IN_SCOPE = "(n.nspname = current_schema() OR n.nspname = ANY(%(schemas)s::name[]))"
+CURRENT_SCHEMA = "SELECT current_schema()"
 RELATIONS = (
     "SELECT n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class'),"
     " CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END"
@@ -28,8 +32,10 @@ COLUMNS = (
     " (SELECT format('start %%s increment %%s min %%s max %%s cache %%s%%s', s.seqstart,"
     "  s.seqincrement, s.seqmin, s.seqmax, s.seqcache, CASE WHEN s.seqcycle THEN ' cycle' END)"
     "  FROM pg_depend p JOIN pg_sequence s ON s.seqrelid = p.objid"
-    "  WHERE p.refobjid = c.oid AND p.refobjsubid = a.attnum AND p.deptype = 'i'"
-    "  AND p.classid = 'pg_class'::regclass LIMIT 1)"
+    # refclassid too: pg_depend's index on what is referred to leads with it.
+    "  WHERE p.refclassid = 'pg_class'::regclass AND p.refobjid = c.oid"
+    "  AND p.refobjsubid = a.attnum AND p.deptype = 'i' AND p.classid = 'pg_class'::regclass"
+    "  LIMIT 1)"
     " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid"
     " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
@@ -68,11 +74,27 @@ SEQUENCES = (
 OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
 SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
 ENUMS = (
-    "SELECT n.nspname, t.typname, string_agg(quote_literal(e.enumlabel), ', '"
-    " ORDER BY e.enumsortorder)"
-    " FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid"
-    f" JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {IN_SCOPE} GROUP BY n.nspname, t.typname"
+    "SELECT n.nspname, t.typname, (SELECT string_agg(quote_literal(e.enumlabel), ', '"
+    " ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)"
+    " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+    f" WHERE {IN_SCOPE} AND t.typtype = 'e'"
 )
+# Each query restricted to some owners: matched on an indexed name column, so that a few owners
+# cost a few rows whatever the schema's size.
+NAMED = "= ANY(%(owners)s::name[])"
+OWNED_BY = {
+    SCHEMAS: f"{SCHEMAS} AND n.nspname {NAMED}",
+    RELATIONS: f"{RELATIONS} AND c.relname {NAMED}",
+    COLUMNS: f"{COLUMNS} AND c.relname {NAMED}",
+    CONSTRAINTS: f"{CONSTRAINTS} AND c.relname {NAMED}",
+    INDEXES: f"{INDEXES} AND t.relname {NAMED}",
+    # A sequence a table owns is that table's: asked for by either name, described with it.
+    SEQUENCES: f"{SEQUENCES} AND c.oid IN (SELECT o.oid FROM pg_class o WHERE o.relname {NAMED}"
+    " UNION ALL SELECT d.objid FROM pg_class o JOIN pg_depend d"
+    " ON d.refclassid = 'pg_class'::regclass AND d.refobjid = o.oid"
+    f" AND d.classid = 'pg_class'::regclass AND d.deptype = 'a' WHERE o.relname {NAMED})",
+    ENUMS: f"{ENUMS} AND t.typname {NAMED}",
+}
 CONSTRAINT_KINDS = {
     "p": "primary key",
     "u": "unique constraint",
@@ -87,25 +109,28 @@ GENERATED = {"s": "stored"}
 INDEX_HEAD = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ")
 
 
-def default_schema(connection: Connection) -> str:
-    return connection.exec_driver_sql("SELECT current_schema()").scalar_one()
-
-
-def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, Facts]:
-    """Every object in ``schemas``; ``default`` (the current schema) is keyed as None."""
-    parameters = {"schemas": schemas}
-
-    def rows(query: str) -> list:
-        return list(connection.exec_driver_sql(query, parameters))
+def read(
+    connection: Connection, schemas: list[str], owners: list[str] | None = None
+) -> dict[Key, Facts]:
+    """Every object in the current schema and ``schemas`` (only those of ``owners``, when given,
+    and what they own); the current schema is keyed as None."""
+    kinds = [SEQUENCES, RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, ENUMS]
+    kinds += [SCHEMAS] if schemas else []
+    queries = [CURRENT_SCHEMA] + [query if owners is None else OWNED_BY[query] for query in kinds]
+    results = rows_of_each(connection, queries, {"schemas": schemas, "owners": owners})
+    [(default,)], sequences, relations, columns, constraints, indexes, enums, *extra = results
 
     def schema_of(name: str) -> str | None:
         return None if name == default else name
 
+    if owners is not None and (tables := {row[9] for row in sequences if row[9]} - set(owners)):
+        # A table's own sequence was asked for by its name: it is described with its table.
+        return read(connection, schemas, [*owners, *sorted(tables)])
     objects: dict[Key, Facts] = {}
-    for (schema,) in rows(SCHEMAS):
+    for (schema,) in extra[0] if extra else ():
         if schema != default:  # the default one is where the connection is: always there
             objects[("schema", None, "", schema)] = {}
-    for schema, name, kind, comment, definition in rows(RELATIONS):
+    for schema, name, kind, comment, definition in relations:
         facts = {"comment": comment, "definition": normalized_view(definition)}
         objects[(RELATION_KINDS[kind], schema_of(schema), "", name)] = present(facts)
     for (
@@ -120,7 +145,7 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
         collation,
         comment,
         sequence,
-    ) in rows(COLUMNS):
+    ) in columns:
         facts = {
             "type": type_,
             "nullable": "no" if not_null else "yes",
@@ -131,14 +156,14 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
             "comment": comment,
         }
         objects[("column", schema_of(schema), table, column)] = present(facts)
-    for schema, table, name, kind, definition in rows(CONSTRAINTS):
+    for schema, table, name, kind, definition in constraints:
         facts = {"definition": definition}
         if kind == "p":
             # One primary key per table: its name is a fact, so a renamed one is a difference.
             objects[("primary key", schema_of(schema), table, "")] = {"name": name, **facts}
         else:
             objects[(CONSTRAINT_KINDS[kind], schema_of(schema), table, name)] = facts
-    for schema, table, name, definition, valid in rows(INDEXES):
+    for schema, table, name, definition, valid in indexes:
         facts = {
             "unique": "yes" if definition.startswith("CREATE UNIQUE") else "no",
             "definition": INDEX_HEAD.sub("", definition),
@@ -146,8 +171,7 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
         }
         objects[("index", schema_of(schema), table, name)] = present(facts)
     owned = {}
-    rows_ = rows(SEQUENCES)
-    for schema, name, type_, start, increment, low, high, cache, cycle, owner, _column in rows_:
+    for schema, name, type_, start, increment, low, high, cache, cycle, owner, _column in sequences:
         options = f"{type_} start {start} increment {increment} min {low} max {high} cache {cache}"
         options += " cycle" if cycle else ""
         if owner:
@@ -163,8 +187,8 @@ def read(connection: Connection, schemas: list[str], default: str) -> dict[Key, 
             facts.update({"default": "nextval(its own sequence)", "serial": owned.pop(sequence)})
     for (schema, name), options in owned.items():  # owned, yet no column's default: itself
         objects[("sequence", schema, "", name)] = {"options": options}
-    for schema, name, labels in rows(ENUMS):
-        objects[("enum type", schema_of(schema), "", name)] = {"values": labels}
+    for schema, name, labels in enums:
+        objects[("enum type", schema_of(schema), "", name)] = {"values": labels or ""}
     return objects
 
 

@@ -3,6 +3,7 @@ hold (catalog/_sqlite_statements.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from alembic_steward.catalog._model import Facts, Key
@@ -26,7 +27,6 @@ COLUMNS = (
     "SELECT m.name, c.name, c.type, c.[notnull], c.dflt_value, c.pk, c.hidden"
     " FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type IN ('table', 'view')"
     f" AND {OWN}"
-    " ORDER BY m.name, c.pk"
 )
 INDEX_UNIQUENESS = (
     "SELECT m.name, i.name, i.[unique] FROM sqlite_master m JOIN pragma_index_list(m.name) i"
@@ -36,15 +36,31 @@ FOREIGN_KEYS = (
     "SELECT m.name, f.id, f.[table], f.[from], f.[to], f.on_update, f.on_delete"
     " FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f"
     f" WHERE m.type = 'table' AND {OWN}"
-    " ORDER BY m.name, f.id, f.seq"
 )
 
 
-def read(connection: Connection) -> dict[Key, Facts]:
-    """Every table, view, column, constraint and index of the main database."""
+# The primary key of a table a foreign key names without columns, when only the child is read.
+PRIMARY_KEY_COLUMNS = (
+    "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c"
+    " WHERE m.type = 'table' AND c.pk > 0 AND lower(m.name) IN ({})"
+    " ORDER BY m.name, c.pk"
+)
+
+
+def read(connection: Connection, owners: Collection[str] | None = None) -> dict[Key, Facts]:
+    """Every table, view, column, constraint and index of the main database; only those of
+    ``owners`` (tables and views, any case, with their indexes) when given."""
+
+    def rows(query: str, order: str = "", column: str = "m.name") -> list:
+        lowered = tuple(sorted({name.lower() for name in owners or ()}))
+        if owners is not None:  # each query's WHERE clause ends it: the owners' condition last
+            query += f" AND lower({column}) IN ({', '.join('?' * len(lowered))})"
+        query += f" ORDER BY {order}" if order else ""
+        return list(connection.exec_driver_sql(query, lowered))
+
     objects: dict[Key, Facts] = {}
     statements = {}
-    for kind, name, table, sql in connection.exec_driver_sql(OBJECTS):
+    for kind, name, table, sql in rows(OBJECTS, column="m.tbl_name"):
         if kind == "table":
             statements[name] = sql
             objects[("table", None, "", name)] = {}
@@ -52,12 +68,12 @@ def read(connection: Connection) -> dict[Key, Facts]:
             objects[("view", None, "", name)] = {"definition": view_query(sql)}
         elif kind == "index" and sql:  # an automatic index is its constraint's
             objects[("index", None, table, name)] = {"definition": index_definition(sql)}
-    for table, name, unique in connection.exec_driver_sql(INDEX_UNIQUENESS):
+    for table, name, unique in rows(INDEX_UNIQUENESS):
         if ("index", None, table, name) in objects:
             objects[("index", None, table, name)]["unique"] = "yes" if unique else "no"
     clauses = {table: table_clauses(sql) for table, sql in statements.items()}
     primary_keys: dict[str, list[str]] = {}
-    for table, column, type_, not_null, default, pk, hidden in connection.exec_driver_sql(COLUMNS):
+    for table, column, type_, not_null, default, pk, hidden in rows(COLUMNS, "m.name, c.pk"):
         found = clauses[table].columns.get(column.lower()) if table in clauses else None
         facts = {
             # Declared types are free text: `numeric(10,2)` typed by hand is NUMERIC(10, 2).
@@ -89,28 +105,36 @@ def read(connection: Connection) -> dict[Key, Facts]:
             for name, clause in items:
                 definition = spelled.format(clause)
                 objects[(kind, None, table, name or definition)] = {"definition": definition}
-    objects.update(foreign_keys(connection, clauses, primary_keys))
+    keys = rows(FOREIGN_KEYS, "m.name, f.id, f.seq")
+    # `REFERENCES t` without columns means t's primary key, which was read only if t was.
+    read_keys = {table.lower() for table in primary_keys}
+    elsewhere = tuple({row[2].lower() for row in keys if row[4] is None} - read_keys)
+    if elsewhere:
+        query = PRIMARY_KEY_COLUMNS.format(", ".join("?" * len(elsewhere)))
+        for table, column in connection.exec_driver_sql(query, elsewhere):
+            primary_keys.setdefault(table, []).append(column)
+    objects.update(foreign_keys(keys, clauses, primary_keys))
     return objects
 
 
 def foreign_keys(
-    connection: Connection, clauses: dict[str, TableClauses], primary_keys: dict[str, list[str]]
+    rows: list, clauses: dict[str, TableClauses], primary_keys: dict[str, list[str]]
 ) -> dict[Key, Facts]:
-    """Each foreign key as the pragma reads it (the truth SQLite enforces), named from the
-    statement where it names one; `REFERENCES t` reads as the columns of t's primary key."""
+    """Each foreign key as the pragma reads it (``rows`` of FOREIGN_KEYS: the truth SQLite
+    enforces), named from the statement where it names one; `REFERENCES t` reads as the columns
+    of t's primary key."""
     keys: dict[tuple[str, int], list[tuple]] = {}
-    for table, id_, target, source, referred, on_update, on_delete in connection.exec_driver_sql(
-        FOREIGN_KEYS
-    ):
+    for table, id_, target, source, referred, on_update, on_delete in rows:
         keys.setdefault((table, id_), []).append((source, target, referred, on_update, on_delete))
     # The pragma numbers keys last declared first: matched in declaration order, two keys alike
     # but for a name take the statement's clauses in its order.
     unmatched = {table: list(found.foreign_keys) for table, found in clauses.items()}
+    implied_keys = {table.lower(): columns for table, columns in primary_keys.items()}
     objects: dict[Key, Facts] = {}
     for (table, _id), parts in sorted(keys.items(), key=lambda item: (item[0][0], -item[0][1])):
         sources = tuple(part[0].lower() for part in parts)
         target, on_update, on_delete = parts[0][1], parts[0][3], parts[0][4]
-        implied = [column.lower() for column in primary_keys.get(target, [])]
+        implied = [column.lower() for column in implied_keys.get(target.lower(), [])]
         referred = tuple(
             (part[2] or (implied[i] if i < len(implied) else "")).lower()
             for i, part in enumerate(parts)

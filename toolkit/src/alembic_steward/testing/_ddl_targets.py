@@ -1,4 +1,4 @@
-"""Name the tables (and PostgreSQL types) that a migration step's SQL statements can change.
+"""Name the tables, views, sequences and types that a migration step's SQL statements can change.
 
 The stairway describes again only what a step may have changed, so that a step costs the same
 whatever the schema's size. A statement is attributed only when its form is known to change
@@ -20,7 +20,7 @@ OPTIONAL = r"(?:(?:IF\s+(?:NOT\s+)?EXISTS|ONLY|CONCURRENTLY|TEMP|TEMPORARY|UNLOG
 # Statements that read or change rows only (our bookkeeping's too): they change no schema.
 DATA_ONLY = re.compile(
     r"(SELECT|INSERT|UPDATE|DELETE|WITH|VALUES|SHOW|SET|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE"
-    r"|LOCK|TRUNCATE|EXPLAIN|PRAGMA|COMMENT|ANALYZE|START\s+TRANSACTION|XA)\b"
+    r"|LOCK|TRUNCATE|EXPLAIN|PRAGMA|ANALYZE|START\s+TRANSACTION|XA)\b"
 )
 TABLE_STATEMENT = re.compile(
     rf"(?:CREATE|ALTER|DROP)\s+(?:(?:OR\s+REPLACE|MATERIALIZED)\s+)*"
@@ -34,6 +34,12 @@ INDEX_BY_NAME = re.compile(
 )
 TYPE_STATEMENT = re.compile(rf"(?:CREATE|DROP|ALTER)\s+TYPE\s+{OPTIONAL}{QUALIFIED}")
 RENAME_TABLE = re.compile(r"RENAME\s+TABLES?\s")
+# PostgreSQL's comments are the catalog's facts of the table (or view, sequence, type) they name.
+COMMENT_ON_OWNER = re.compile(
+    rf"COMMENT\s+ON\s+(?:TABLE|(?:MATERIALIZED\s+)?VIEW|SEQUENCE|TYPE|FOREIGN\s+TABLE)\s+{QUALIFIED}"
+)
+COMMENT_ON_COLUMN = re.compile(rf"COMMENT\s+ON\s+COLUMN\s+((?:{NAME}\.)?{NAME})\.{NAME}\s")
+COMMENT_ON_CONSTRAINT = re.compile(rf"COMMENT\s+ON\s+CONSTRAINT\s+{NAME}\s+ON\s+{QUALIFIED}")
 KEYWORDS = {"TO", "AS", "COLUMN", "INDEX", "KEY", "CONSTRAINT", "RESTRICT", "IF", "EXISTS"}
 # Calls a PostgreSQL SELECT may make without changing the schema: the catalog's, the lock's.
 KNOWN_CALL = re.compile(
@@ -56,7 +62,8 @@ def unquote(name: str, dialect: str) -> str:
 def changed_by(
     statements: Iterable[str], dialect: str, index_table: Callable[[str], str | None]
 ) -> set[str] | None:
-    """The table names (and ``type NAME`` keys) ``statements`` may change, or None for all.
+    """The names of the tables, views, sequences and types ``statements`` may change (the
+    catalog's owners), or None for all.
 
     ``index_table`` names the table of an index that existed before the statements ran, so
     that a DROP INDEX naming only the index can be attributed.
@@ -94,8 +101,13 @@ def changed_by(
             if table is None:
                 return None
             changed.add(table)
-        elif match := TYPE_STATEMENT.match(upper):
-            changed.add("type " + unquote(text[match.start(1) : match.end(1)], dialect))
+        elif match := (
+            TYPE_STATEMENT.match(upper)
+            or COMMENT_ON_OWNER.match(upper)
+            or COMMENT_ON_COLUMN.match(upper)
+            or COMMENT_ON_CONSTRAINT.match(upper)
+        ):
+            changed.add(unquote(text[match.start(1) : match.end(1)], dialect))
         else:
             return None
     return changed

@@ -13,7 +13,6 @@ walk stays linear; values are the driver's own, compared within one database.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,16 +21,8 @@ from sqlalchemy import Connection, event, literal_column, select
 from sqlalchemy import table as sa_table
 
 from alembic_steward.testing._ddl_targets import rows_written_by
-from alembic_steward.testing._schema_descriptions import Description, index_tables
-from alembic_steward.testing._schema_snapshot import (
-    Snapshot,
-    is_model_object,
-    parents,
-    top_level_parts,
-)
-from alembic_steward.testing._table_shapes import is_base_table
-
-TABLE_PRIMARY_KEY = re.compile(r"PRIMARY KEY\s*\(([^)]*)\)", re.IGNORECASE)
+from alembic_steward.testing._described import Described
+from alembic_steward.testing._schema_snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -58,7 +49,7 @@ class RowWatch:
         self.statements: list[str] = []
         self.tables: dict[str, TableRows] = {}
         event.listen(connection, "before_cursor_execute", self.record)
-        self.read(snapshot, writable_tables(snapshot))
+        self.read(snapshot, snapshot.tables())
 
     def record(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if self.recording:
@@ -67,12 +58,10 @@ class RowWatch:
     def refresh(self, snapshot: Snapshot) -> dict[str, TableRows]:
         """Read again the tables the statements recorded since the last refresh may have written."""
         statements, self.statements = self.statements, []
-        tables = writable_tables(snapshot)
-        index_table = index_tables(snapshot.tables).get
-        written = rows_written_by(statements, snapshot.dialect, index_table)
-        if written is None:
-            written = set(tables)
-        written |= {name for name in tables if parents(snapshot.tables[name]) & written}
+        tables = snapshot.tables()
+        written = rows_written_by(statements, snapshot.dialect, snapshot.index_table)
+        written = set(tables) if written is None else snapshot.matching(written)
+        written |= snapshot.referrers(written)
         self.tables = kept = {name: rows for name, rows in self.tables.items() if name in tables}
         return self.read(snapshot, (written & tables) | (tables - kept.keys()))
 
@@ -80,7 +69,7 @@ class RowWatch:
         """Read ``names`` afresh (our own reads: no step is recording) and commit the reads."""
         tables = dict(self.tables)  # a new mapping: a caller may hold the old one to compare
         for name in sorted(names):
-            tables[name] = read_rows(self.connection, name, snapshot.tables.get(name, frozenset()))
+            tables[name] = read_rows(self.connection, name, snapshot.owners.get(name))
         if self.connection.in_transaction():
             self.connection.commit()
         self.tables = tables
@@ -93,35 +82,19 @@ class RowWatch:
         event.remove(self.connection, "before_cursor_execute", self.record)
 
 
-def writable_tables(snapshot: Snapshot) -> set[str]:
-    return {
-        name
-        for name in snapshot.table_names()
-        if is_model_object(name) and is_base_table(name, snapshot.tables[name])
-    }
-
-
-def read_rows(connection: Connection, name: str, description: Description) -> TableRows:
+def read_rows(connection: Connection, name: str, described: Described | None) -> TableRows:
     result = connection.execute(select(literal_column("*")).select_from(sa_table(name)))
     columns = tuple(result.keys())
     rows = tuple(dict(zip(columns, row, strict=True)) for row in result)
-    key = tuple(c for c in primary_key(description) if c in columns) or columns
-    return TableRows(columns, key, rows)
+    return TableRows(columns, row_key(described, columns) or columns, rows)
 
 
-def primary_key(description: Description) -> list[str]:
-    """The primary key's columns, read from the table's description (any of the three)."""
-    for row in description:
-        for field in row[1:]:
-            text = str(field)
-            if match := TABLE_PRIMARY_KEY.search(text):
-                return [name.strip().strip('`"[]') for name in match.group(1).split(",")]
-            if row[0] == "table" and "PRIMARY KEY" in text.upper():  # SQLite's inline form
-                body = text[text.index("(") + 1 : text.rindex(")")]
-                for part in top_level_parts(body):
-                    if "PRIMARY KEY" in part.upper():
-                        return [part.split()[0].strip('`"[]')]
-    return []
+def row_key(described: Described | None, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The primary key's columns as the rows name them (SQLite's catalog lowers names)."""
+    by_name = {column.lower(): column for column in columns}
+    key = described.primary_key if described is not None else ()
+    found = tuple(column if column in columns else by_name.get(column.lower()) for column in key)
+    return () if None in found else found
 
 
 def comparable(value: Any) -> Any:

@@ -28,8 +28,8 @@ from alembic_steward.testing._column_values import (
     write_type,
 )
 from alembic_steward.testing._row_checks import satisfy_checks
-from alembic_steward.testing._schema_descriptions import Description
-from alembic_steward.testing._table_shapes import Shape, is_base_table, table_shapes
+from alembic_steward.testing._schema_snapshot import Snapshot
+from alembic_steward.testing._table_shapes import Shape, table_shapes
 
 row_numbers = itertools.count(1)
 # SQLAlchemy's statement cache keys a type by its SQL, not by its Python side: an Enum of a
@@ -43,24 +43,19 @@ class SampleRowError(Exception):
     """A table the stairway cannot put a row into; the message says which column and why."""
 
 
-def seed_tables(
-    connection: Connection, names: Iterable[str], described: Mapping[str, Description]
-) -> list[str]:
+def seed_tables(connection: Connection, names: Iterable[str], snapshot: Snapshot) -> list[str]:
     """Insert one row into each table of ``names``, parents before children, and commit.
 
-    ``described`` (the stairway's snapshot) spares catalog queries where it suffices. Returns
-    a note for each nullable column left NULL because no value of its type is known.
+    ``snapshot`` (the stairway's, of the schema as it is) spares catalog queries where it
+    suffices. Returns a note for each nullable column left NULL because no value of its type is
+    known.
     """
     chosen = sample_values()
-    names = sorted(
-        name
-        for name in names
-        if chosen.get(name, {}) is not None
-        and is_base_table(name, described.get(name, frozenset()))
-    )
+    tables = snapshot.tables()
+    names = sorted(name for name in names if chosen.get(name, {}) is not None and name in tables)
     if not names:
         return []
-    shapes = table_shapes(connection, names, described)
+    shapes = table_shapes(connection, names, snapshot)
     foreign_keys = {name: shape.foreign_keys for name, shape in shapes.items()}
     notes: list[str] = []
     with foreign_keys_enforced(connection):

@@ -1,79 +1,100 @@
-"""Snapshots of a database's schema, table by table, to compare it between the stairway's steps.
+"""Snapshots of a database's schema, to compare it between the stairway's steps.
 
-A full snapshot describes every table (testing/_schema_descriptions.py). The stairway takes one
-before and after every step, so describing all tables each time would make the walk quadratic
-in the history's length. SchemaWatch instead records the SQL each step sends and describes
-again only the tables it names (testing/_ddl_targets.py), plus the tables whose foreign keys refer
-to those (a renamed parent or column shows in its children's descriptions); a statement it
-cannot attribute makes it describe everything. Alembic's and the bookkeeping tables are left out.
+A snapshot is the catalog describer's description (catalog/, the one behind `inv db.check`
+too), held owner by owner: each table, view, sequence and enum type with everything it owns
+(testing/_described.py). The stairway takes one before and after every step, so describing the
+whole schema each time would make the walk quadratic in the history's length. SchemaWatch
+instead records the SQL each step sends and describes again only the owners it names
+(testing/_ddl_targets.py), plus the tables whose foreign keys refer to those (a renamed parent
+or column shows in its children's keys), through `describe_catalog(owners=...)`; a statement it
+cannot attribute makes it describe everything. Two snapshots are compared on the owners whose
+descriptions differ only, so a step costs a few queries whatever the schema's size. Alembic's
+and the bookkeeping tables are left out.
 """
 
 from __future__ import annotations
 
-import functools
-import sqlite3
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, event
 
-from alembic_steward.runtime._bookkeeping import include_name
+from alembic_steward.catalog import Catalog, Difference, compare_catalogs, describe_catalog
+from alembic_steward.inspection._catalog_drift import ignored_tables
 from alembic_steward.testing._ddl_targets import changed_by
-from alembic_steward.testing._schema_descriptions import (
-    Description,
-    all_names,
-    describe,
-    index_tables,
-    referenced_tables,
-)
-
-SQLITE_DETAILS = {
-    # hidden: 2 or 3 marks a generated column (its expression lives only in the table's SQL).
-    "columns": "SELECT m.name, c.name, c.type, c.[notnull], c.dflt_value, c.pk, c.hidden"
-    " FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type = 'table'",
-    "indexes": "SELECT m.name, i.name, i.[unique], i.origin, i.partial, group_concat(x.name)"
-    " FROM sqlite_master m JOIN pragma_index_list(m.name) i JOIN pragma_index_info(i.name) x"
-    " WHERE m.type = 'table' GROUP BY m.name, i.name",
-    "foreign keys": "SELECT m.name, f.id, f.[table], f.[from], f.[to], f.on_update, f.on_delete"
-    " FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
-    "objects": "SELECT tbl_name, type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
-}
+from alembic_steward.testing._described import Described
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A schema as table (or ``type NAME``) -> description, on one kind of database."""
+    """A schema as owner name -> its description, on one kind of database."""
 
     dialect: str
-    tables: Mapping[str, Description]
+    owners: Mapping[str, Described]
 
-    def table_names(self) -> set[str]:
-        return {name for name in self.tables if not name.startswith("type ")}
+    def tables(self) -> set[str]:
+        """The tables rows can be written into (not views, sequences or enum types)."""
+        return {name for name, described in self.owners.items() if described.kind == "table"}
+
+    def index_table(self, index: str) -> str | None:
+        """The table an index of this name is on, if any."""
+        for name, described in self.owners.items():
+            if any(key[3] == index for key in described.of_kind("index")):
+                return name
+        return None
+
+    def matching(self, names: Iterable[str]) -> set[str]:
+        """``names`` and, on SQLite (whose names ignore case), the owners they name."""
+        found = set(names)
+        if self.dialect == "sqlite":
+            lowered = {name.lower() for name in found}
+            found |= {name for name in self.owners if name.lower() in lowered}
+        return found
+
+    def referrers(self, names: Collection[str]) -> set[str]:
+        """The owners whose foreign keys refer to one of ``names``."""
+        fold = str.lower if self.dialect == "sqlite" else str
+        wanted = {fold(name) for name in names}
+        return {
+            name
+            for name, described in self.owners.items()
+            if any(fold(parent) in wanted for parent in described.parents)
+        }
+
+    def catalog(self, names: Iterable[str]) -> Catalog:
+        """The catalog description of ``names`` (those this snapshot has)."""
+        objects = {}
+        for name in names:
+            if name in self.owners:
+                objects.update(self.owners[name].objects)
+        return Catalog(self.dialect, objects)
 
 
-def is_model_object(name: str) -> bool:
-    if name.startswith("type "):
-        return True
-    return name != "alembic_version" and include_name(name, "table", {})
-
-
-def described(connection: Connection, names: set[str]) -> dict[str, Description]:
-    """Describe ``names``, leaving out Alembic's and the bookkeeping tables; commit the reads."""
-    descriptions = describe(connection, {name for name in names if is_model_object(name)})
+def described(connection: Connection, owners: Collection[str] | None = None) -> Snapshot:
+    """Describe the schema (only ``owners``, when given) and commit the read."""
+    catalog = describe_catalog(connection, owners=owners, ignore_tables=ignored_tables())
     if connection.in_transaction():
         connection.commit()
-    return descriptions
+    grouped: dict[str, dict] = {}
+    for key, facts in catalog.objects.items():
+        grouped.setdefault(key[2] or key[3], {})[key] = facts
+    owned = {name: Described(name, objects) for name, objects in grouped.items()}
+    return Snapshot(catalog.dialect, owned)
 
 
 def schema_snapshot(connection: Connection) -> Snapshot:
-    """Every table, view, sequence and (PostgreSQL) enum type, described afresh."""
-    return Snapshot(connection.dialect.name, described(connection, all_names(connection)))
+    """Every table, view, sequence and enum type, described afresh."""
+    return described(connection)
 
 
-@functools.cache
-def parents(description: Description) -> frozenset[str]:
-    return referenced_tables(description)
+def schema_changes(before: Snapshot, after: Snapshot) -> list[Difference]:
+    """What differs between two snapshots, one Difference per object (catalog/'s order)."""
+    names = [
+        name
+        for name in before.owners.keys() | after.owners.keys()
+        if before.owners.get(name) is not after.owners.get(name)
+    ]
+    return compare_catalogs(before.catalog(names), after.catalog(names))
 
 
 class SchemaWatch:
@@ -93,116 +114,24 @@ class SchemaWatch:
     def refresh(self) -> Snapshot:
         """Describe again what the statements recorded since the last refresh may have changed."""
         statements, self.statements = self.statements, []
-        tables = self.snapshot.tables
-        dialect = self.connection.dialect.name
-        # Which table an index is on matters only for a DROP INDEX naming the index alone.
-        changed = changed_by(statements, dialect, lambda index: index_tables(tables).get(index))
+        snapshot = self.snapshot
+        changed = changed_by(statements, snapshot.dialect, snapshot.index_table)
         if changed is None:
             self.snapshot = schema_snapshot(self.connection)
             return self.snapshot
-        if dialect == "sqlite":  # SQLite's names ignore case
-            lowered = {name.lower() for name in changed}
-            changed |= {name for name in tables if name.lower() in lowered}
-        changed |= {name for name, description in tables.items() if parents(description) & changed}
-        current = {name: value for name, value in tables.items() if name not in changed}
-        current.update(described(self.connection, changed))
-        self.snapshot = Snapshot(dialect, current)
+        changed = snapshot.matching(changed)
+        changed |= snapshot.referrers(changed)
+        if not changed:
+            return snapshot
+        fresh = described(self.connection, changed)
+        # The reader may describe more than was asked (a sequence's table): that is current too.
+        kept = {
+            name: value
+            for name, value in snapshot.owners.items()
+            if name not in changed and name not in fresh.owners
+        }
+        self.snapshot = Snapshot(snapshot.dialect, {**kept, **fresh.owners})
         return self.snapshot
 
     def close(self) -> None:
         event.remove(self.connection, "before_cursor_execute", self.record)
-
-
-def describe_changes(before: Snapshot, after: Snapshot) -> list[str]:
-    """List, per table, what one snapshot has that the other lacks, in readable lines."""
-    old, new = before.tables, after.tables
-    names = sorted(
-        name
-        for name in old.keys() | new.keys()
-        if old.get(name) is not new.get(name) and old.get(name) != new.get(name)
-    )
-    if before.dialect == "sqlite":
-        return sqlite_changes(old, new, names)
-    changes = []
-    for name in names:
-        lost = old.get(name, frozenset()) - new.get(name, frozenset())
-        gained = new.get(name, frozenset()) - old.get(name, frozenset())
-        lines = [f"{row[0]} lost {row[1:]}" for row in sorted(lost, key=repr)]
-        lines += [f"{row[0]} gained {row[1:]}" for row in sorted(gained, key=repr)]
-        changes.append(f"{name}: {'; '.join(lines)}")
-    return changes
-
-
-def sqlite_changes(old: Mapping, new: Mapping, names: list[str]) -> list[str]:
-    """Compare SQLite's tables column by column: batch mode may rebuild a table in other words."""
-    if not names:
-        return []
-    before = sqlite_details([old[name] for name in names if name in old])
-    after = sqlite_details([new[name] for name in names if name in new])
-    changes: dict[str, list[str]] = defaultdict(list)
-    for kind in before:
-        for row in sorted(before[kind] - after[kind], key=repr):
-            changes[str(row[0])].append(f"{kind} lost {row[1:]}")
-        for row in sorted(after[kind] - before[kind], key=repr):
-            changes[str(row[0])].append(f"{kind} gained {row[1:]}")
-    return [f"{name}: {'; '.join(lines)}" for name, lines in sorted(changes.items())]
-
-
-def sqlite_details(descriptions: list[Description]) -> dict[str, frozenset[tuple]]:
-    """Describe tables column by column from their CREATE statements, as SQLite reads them."""
-    scratch = sqlite3.connect(":memory:")
-    try:
-        rows = [row for description in descriptions for row in description]
-        # Tables first: an index's statement needs its table.
-        for _kind, _name, sql in sorted(rows, key=lambda row: row[0] != "table"):
-            if sql:
-                scratch.execute(sql)
-        details = {
-            kind: frozenset(tuple(row) for row in scratch.execute(sql))
-            for kind, sql in SQLITE_DETAILS.items()
-        }
-    finally:
-        scratch.close()
-    # SQLite's pragmas say nothing of CHECK constraints or collations: read the statements.
-    details["checks and collations"] = frozenset(
-        (row[1], *clause)
-        for row in rows
-        if row[0] == "table" and row[2]
-        for clause in sqlite_clauses(row[2])
-    )
-    return details
-
-
-def sqlite_clauses(create_table: str) -> set[tuple[str, ...]]:
-    """The CHECK constraints and per-column collations of a CREATE TABLE statement."""
-    body = create_table[create_table.index("(") + 1 : create_table.rindex(")")]
-    clauses = set()
-    for part in top_level_parts(body):
-        words = " ".join(part.replace('"', "").replace("`", "").split())
-        upper = words.upper()
-        if "CHECK" in upper:
-            clauses.add(("check", words[upper.index("CHECK") :]))
-        first = upper.split(" ", 1)[0]
-        if " COLLATE " in upper and first not in ("CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN"):
-            collation = words[upper.index(" COLLATE ") + 9 :].split(" ", 1)[0]
-            clauses.add(("collation", words.split(" ", 1)[0], collation))
-    return clauses
-
-
-def top_level_parts(body: str) -> list[str]:
-    """Split a table's definition at the commas outside parentheses and quotes."""
-    parts, depth, quote, start = [], 0, "", 0
-    for index, character in enumerate(body):
-        if quote:
-            quote = "" if character == quote else quote
-        elif character in "'\"`":
-            quote = character
-        elif character == "(":
-            depth += 1
-        elif character == ")":
-            depth -= 1
-        elif character == "," and depth == 0:
-            parts.append(body[start:index])
-            start = index + 1
-    parts.append(body[start:])
-    return parts

@@ -2,14 +2,14 @@
 
 Each step is one migration in its own transaction, as in a real run. Before each upgrade and
 each downgrade every table without a row gets one (testing/_sample_rows.py), and around each
-step the schema is snapshotted (testing/_schema_snapshot.py) and the rows read
-(testing/_row_watch.py), so a downgrade must give back exactly the schema its upgrade started
-from, and every value its upgrade kept. The walk is one run of env.py (one lock, one
-connection) with the migration context's DDL memo emptied before each step: that memo is what
-lets a second CREATE TABLE skip an enum type it "already created", so without it a step sees
-the database as a fresh `inv db.upgrade` would. The snapshots describe again only the tables
-each step's statements name, so the cost per revision is a few queries whatever the history's
-length: the walk stays linear.
+step the schema is described by the catalog describer, the one behind `inv db.check`
+(testing/_schema_snapshot.py), and the rows read (testing/_row_watch.py), so a downgrade must
+give back exactly the schema its upgrade started from, and every value its upgrade kept. The
+walk is one run of env.py (one lock, one connection) with the migration context's DDL memo
+emptied before each step: that memo is what lets a second CREATE TABLE skip an enum type it
+"already created", so without it a step sees the database as a fresh `inv db.upgrade` would.
+The snapshots describe again only what each step's statements name, so the cost per revision
+is a few queries whatever the history's length: the walk stays linear.
 """
 
 from __future__ import annotations
@@ -33,9 +33,12 @@ from alembic_steward.testing._sample_rows import seed_tables
 from alembic_steward.testing._schema_snapshot import (
     SchemaWatch,
     Snapshot,
-    describe_changes,
+    schema_changes,
     schema_snapshot,
 )
+
+# How the two sides of a downgrade's comparison read in its lines.
+BEFORE_UPGRADE, AFTER_DOWNGRADE = "the schema before the upgrade", "the schema after the downgrade"
 
 
 @dataclass
@@ -78,8 +81,8 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
 
     def seed(snapshot: Snapshot, doing: str) -> None:
         walk.doing = doing
-        empty = rows.empty(snapshot.table_names())
-        notes = seed_tables(connection, empty, snapshot.tables)
+        empty = rows.empty(snapshot.tables())
+        notes = seed_tables(connection, empty, snapshot)
         walk.unwritten_columns += [n for n in notes if n not in walk.unwritten_columns]
         rows.read(snapshot, empty)
 
@@ -104,9 +107,10 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
                 yield from one_step(context, watches, walk, f"{name}: downgrade", down)
                 note_broken_foreign_keys(connection, walk, f"{name}'s downgrade")
                 downgraded = watch.refresh()
-                changes = describe_changes(before, downgraded)
-                if changes:
-                    walk.unrestored.append(f"{name}'s downgrade: {' | '.join(changes)}")
+                walk.unrestored += [
+                    f"{name}'s downgrade: {difference.line(BEFORE_UPGRADE, AFTER_DOWNGRADE)}"
+                    for difference in schema_changes(before, downgraded)
+                ]
                 lost = data_lost(rows_before, rows_upgraded, rows.refresh(downgraded))
                 walk.lost_data += [f"{name}'s downgrade: {line}" for line in lost]
                 yield from one_step(context, watches, walk, f"{name}: upgrade again", up)

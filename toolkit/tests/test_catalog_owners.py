@@ -1,0 +1,81 @@
+"""A description restricted to some owners (`describe_catalog(..., owners=...)`) holds exactly
+what the full description holds for them, on each database: what the stairway reads again after
+a step is what a full read would have said."""
+
+from __future__ import annotations
+
+import pytest
+from catalog_databases import SCHEMAS_IN_SCOPE
+from catalog_feature import DIALECTS
+from catalog_shop import shop
+
+from alembic_steward.catalog import Catalog, describe_catalog
+
+KINDS = [pytest.param(kind, marks=pytest.mark.xdist_group(f"catalog[{kind}]")) for kind in DIALECTS]
+# Beside the shop: a child whose key names its parent without columns (SQLite reads the
+# parent's primary key for it), a serial column's own sequence, and a table named in capitals.
+EXTRAS = {
+    "sqlite": [
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items)",
+        'CREATE TABLE "Labels" (id INTEGER PRIMARY KEY, note_id INTEGER REFERENCES notes)',
+    ],
+    "postgresql": [
+        "CREATE TABLE notes (id SERIAL PRIMARY KEY, item_id INTEGER REFERENCES items)",
+        'CREATE TABLE "Labels" (id INTEGER PRIMARY KEY, note_id INTEGER REFERENCES notes)',
+    ],
+    "mysql": [
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, item_id INTEGER REFERENCES items (id))",
+        "CREATE TABLE Labels (id INTEGER PRIMARY KEY, note_id INTEGER,"
+        " FOREIGN KEY (note_id) REFERENCES notes (id))",
+    ],
+}
+
+
+def owned_by(catalog: Catalog, names: set[str]) -> dict:
+    return catalog.of((schema, name) for schema, name in catalog.owners() if name in names)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_description_of_some_owners_is_what_the_full_one_says_of_them(
+    scratch_pairs, kind: str
+) -> None:
+    scratch, _other = scratch_pairs(kind)
+    full = scratch.build(shop(kind), EXTRAS[kind])
+    names = {name for _schema, name in full.owners()}
+    assert {"notes", "Labels", "items", "big_orders"} <= names
+    schemas = SCHEMAS_IN_SCOPE.get(kind, ())
+    with scratch.engine.connect() as connection:
+
+        def described(owners: list[str]) -> dict:
+            return dict(describe_catalog(connection, schemas=schemas, owners=owners).objects)
+
+        for name in sorted(names):
+            assert described([name]) == owned_by(full, {name}), name
+        assert described(["notes", "Labels", "customers"]) == owned_by(
+            full, {"notes", "Labels", "customers"}
+        )
+        assert described(sorted(names)) == dict(full.objects)
+        assert described(["no_such_table"]) == {}
+        if kind == "sqlite":  # SQLite's names ignore case
+            assert described(["labels", "NOTES"]) == owned_by(full, {"Labels", "notes"})
+        if kind == "postgresql":  # named by its sequence, a serial column's table is read
+            assert described(["notes_id_seq"]) == owned_by(full, {"notes"})
+
+
+def test_a_description_leaves_the_transaction_and_its_plan_setting_as_they_were(
+    scratch_pairs,
+) -> None:
+    # PostgreSQL's reader runs its queries together with generic plans, in the caller's
+    # transaction: the setting it changes for them is put back.
+    scratch, _other = scratch_pairs("postgresql")
+    scratch.build(shop("postgresql"))
+    with scratch.engine.connect() as connection:
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
+        describe_catalog(connection, owners=["items"])
+        describe_catalog(connection)
+        mode = connection.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+        assert (mode, connection.in_transaction()) == ("force_custom_plan", True)
+        connection.rollback()
+        describe_catalog(connection, owners=["items"])
+        assert connection.in_transaction()  # begun, as any statement run through it would
+        connection.rollback()
