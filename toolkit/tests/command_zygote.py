@@ -27,6 +27,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import select  # noqa: E402
 import socket  # noqa: E402
+import time  # noqa: E402
 
 from forked_command import Request, become, classify, path_zero, python_path, run_and_exit  # noqa: E402
 
@@ -134,6 +135,7 @@ class Zygote:
                 os.close(writing)
                 self.listener.close()
                 connection.close()
+                wait_for_new_parent(os.getppid())
                 return 0
             os.write(writing, str(command).encode())
             os._exit(0)
@@ -167,7 +169,9 @@ class Zygote:
         return None
 
     def read_at_startup(self, name: str) -> bool:
-        if name in EMULATED_VARIABLES:
+        # The toolkit's own settings (ALEMBIC_STEWARD_CACHE): the toolkit is never preloaded,
+        # so a command reads them afresh, though they share Alembic's prefix.
+        if name in EMULATED_VARIABLES or name.startswith("ALEMBIC_STEWARD_"):
             return False
         locale = name in ("LANG", "LANGUAGE") or name.startswith("LC_")
         return name.startswith("PYTHON") or locale or name.startswith(self.prefixes)
@@ -187,6 +191,14 @@ class Zygote:
             if entry.is_dir() if not dot else suffix in ("py", "pyc") or suffix.endswith("so"):
                 return entry.name
         return None
+
+
+def wait_for_new_parent(middle: int) -> None:
+    """Start the command only once the middle process is gone and the caller adopted it: a
+    command reading its parent's pid then sees the caller's, as a plain child would."""
+    deadline = time.monotonic() + 10
+    while os.getppid() == middle and time.monotonic() < deadline:
+        time.sleep(0.0002)
 
 
 def receive(connection: socket.socket) -> Request:
