@@ -126,6 +126,7 @@ class Zygote:
         reading, writing = os.pipe()
         middle = os.fork()
         if middle == 0:
+            middle_pid = os.getpid()
             try:
                 command = os.fork()
             except OSError:
@@ -135,7 +136,7 @@ class Zygote:
                 os.close(writing)
                 self.listener.close()
                 connection.close()
-                wait_for_new_parent(os.getppid())
+                wait_for_new_parent(middle_pid)
                 return 0
             os.write(writing, str(command).encode())
             os._exit(0)
