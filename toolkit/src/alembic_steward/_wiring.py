@@ -218,11 +218,13 @@ def get_settings() -> Settings:
 
 
 def get_blocking_engine() -> Engine:
+    from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import check_app_driver_installed
 
     # The tasks connect through a blocking twin of an asyncio driver; the service will not.
     check_app_driver_installed()
-    return active_steward().get_engine()
+    # The tasks' waits are bounded; the app's engine in the service's own process is not touched.
+    return bound_waits(active_steward().get_engine())
 
 
 def project_root() -> Path:

@@ -138,8 +138,9 @@ def empty_in_parallel(url: URL) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.inspection._parallel_ddl import drop_tables_in_parallel
+    from alembic_steward.runtime._bounded_waits import bound_waits
 
-    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    engine = bound_waits(create_engine(url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool))
     try:
         drop_tables_in_parallel(engine)
     except SQLAlchemyError:
@@ -156,9 +157,10 @@ def scratch_engine(url: URL) -> Engine:
     """
     from sqlalchemy import create_engine, event, pool
 
+    from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
-    engine = make_sqlite_ddl_transactional(create_engine(url, poolclass=pool.NullPool))
+    engine = make_sqlite_ddl_transactional(bound_waits(create_engine(url, poolclass=pool.NullPool)))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA synchronous = OFF"))
     return engine

@@ -162,17 +162,32 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
         return
     from sqlalchemy import create_engine, pool
 
+    from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import connected
     from alembic_steward.runtime._lock import lock_holder_name
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
-    make_sqlite_ddl_transactional(engine)
+    make_sqlite_ddl_transactional(bound_waits(engine))
     try:
         with connected(engine) as connection:
-            run_migrations(connection)
+            run_migrations_abandonable(run_migrations)(connection)
     finally:
         engine.dispose()
+
+
+def run_migrations_abandonable(
+    run_migrations: Callable[[Connection], None],
+) -> Callable[[Connection], None]:
+    """``run_migrations``, on a session the server ends if this client stops talking to it."""
+    from alembic_steward.runtime._session_timeouts import end_abandoned_migration_session
+    from alembic_steward.runtime._timeouts import read_timeouts
+
+    def run(connection: Connection) -> None:
+        end_abandoned_migration_session(connection, read_timeouts())
+        run_migrations(connection)
+
+    return run
 
 
 def run_in_event_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -205,12 +220,13 @@ async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> N
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import unreachable
     from alembic_steward.runtime._lock import lock_holder_name
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
-    make_sqlite_ddl_transactional(engine.sync_engine)
+    make_sqlite_ddl_transactional(bound_waits(engine))
     try:
         connection = engine.connect()
         try:
@@ -218,7 +234,7 @@ async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> N
         except DBAPIError as error:
             raise unreachable(error, url) from None
         try:
-            await connection.run_sync(run_migrations)
+            await connection.run_sync(run_migrations_abandonable(run_migrations))
         finally:
             await connection.close()
     finally:

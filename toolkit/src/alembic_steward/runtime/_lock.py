@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from alembic.util import CommandError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from alembic_steward._wiring import active_steward, read_setting
 from alembic_steward.runtime._file_lock import try_lock_file, unlock_file
+from alembic_steward.runtime._timeouts import read_timeouts
 
 logger = logging.getLogger(__name__)
 
@@ -121,11 +122,64 @@ def timed_out(holder: str, timeout: float) -> MigrationLockTimeout:
 
 @contextmanager
 def lock_connection(connection: Connection) -> Iterator[Connection]:
-    """Open a second, autocommit connection that carries only the lock."""
+    """Open a second, autocommit connection that carries only the lock.
+
+    The server ends its session once the client stops talking (runtime/_session_timeouts.py);
+    it is closed after use rather than pooled, as those settings are the lock's alone.
+    """
+    from alembic_steward.runtime._session_timeouts import end_abandoned_lock_session
+
     # A lock taken on the migration connection would start a transaction Alembic then treats
     # as the caller's, never committing it; a separate session keeps the two apart.
-    with connection.engine.connect() as locking:
-        yield locking.execution_options(isolation_level="AUTOCOMMIT")
+    with lock_engine(connection) as engine, engine.connect() as locking:
+        try:
+            locking = locking.execution_options(isolation_level="AUTOCOMMIT")
+            end_abandoned_lock_session(locking, read_timeouts())
+            yield locking
+        finally:
+            locking.invalidate()
+
+
+@contextmanager
+def lock_engine(connection: Connection) -> Iterator[Engine]:
+    """The engine of the lock's connection: ``connection``'s own, or a blocking twin of it.
+
+    Blocking, so that the heartbeat (a thread) can use it: an asyncio connection can only be
+    used from its event loop.
+    """
+    from sqlalchemy import create_engine, pool
+
+    from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.urls import with_driver
+
+    engine = connection.engine
+    if not engine.dialect.is_async:
+        yield bound_waits(engine)
+        return
+    url = with_driver(engine.url.render_as_string(hide_password=False), use_async=False)
+    twin = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
+    try:
+        yield bound_waits(twin)
+    finally:
+        twin.dispose()
+
+
+@contextmanager
+def released_by_server_if_lost(locking: Connection, release: str, name: object) -> Iterator[None]:
+    """Keep the lock's session alive for the block, then release; a lost session freed it."""
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.runtime._session_timeouts import kept_alive
+
+    try:
+        with kept_alive(locking, read_timeouts()):
+            yield
+    finally:
+        try:
+            locking.execute(text(release), {"name": name})
+        except DBAPIError as error:
+            # The session is gone, and the server freed its lock with it.
+            logger.warning("The migration lock's session was already lost: %s", error)
 
 
 @contextmanager
@@ -137,10 +191,10 @@ def hold_postgresql_lock(connection: Connection, timeout: float) -> Iterator[Non
             if time.monotonic() >= deadline:
                 raise timed_out(postgresql_lock_holder(locking), timeout)
             time.sleep(POLL_INTERVAL_SECONDS)
-        try:
+        with released_by_server_if_lost(
+            locking, "SELECT pg_advisory_unlock(:name)", POSTGRESQL_LOCK_KEY
+        ):
             yield
-        finally:
-            locking.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": POSTGRESQL_LOCK_KEY})
 
 
 def postgresql_lock_holder(locking: Connection) -> str:
@@ -173,15 +227,19 @@ def mysql_lock_name(connection: Connection) -> str:
 def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[None]:
     with lock_connection(connection) as locking:
         name = mysql_lock_name(locking)
-        acquired = locking.scalar(
-            text("SELECT GET_LOCK(:name, :timeout)"), {"name": name, "timeout": timeout}
-        )
-        if acquired != 1:
-            raise timed_out(mysql_lock_holder(locking, name), timeout)
-        try:
+        deadline = time.monotonic() + timeout
+        # In short waits, so that no single wait outlasts DATABASE_READ_TIMEOUT.
+        get_lock = text("SELECT GET_LOCK(:name, :timeout)")
+        while locking.scalar(get_lock, {"name": name, "timeout": lock_wait_slice(deadline)}) != 1:
+            if time.monotonic() >= deadline:
+                raise timed_out(mysql_lock_holder(locking, name), timeout)
+        with released_by_server_if_lost(locking, "SELECT RELEASE_LOCK(:name)", name):
             yield
-        finally:
-            locking.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": name})
+
+
+def lock_wait_slice(deadline: float) -> float:
+    """Seconds of GET_LOCK's next wait: what remains, at most one second."""
+    return round(min(max(deadline - time.monotonic(), 0.0), 1.0), 3)
 
 
 def mysql_lock_holder(locking: Connection, name: str) -> str:

@@ -42,10 +42,14 @@ def admin_engine(url: URL, **connect_args: object) -> Engine:
     """An autocommit engine on ``url`` that keeps no connection once disposed."""
     from sqlalchemy import create_engine, pool
 
+    from alembic_steward.runtime._bounded_waits import bound_waits
+
     # NullPool (and dispose in the callers' finally): a failed CREATE or DROP must not leave a
     # session behind, which would keep a database in use.
-    return create_engine(
-        url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool, connect_args=connect_args
+    return bound_waits(
+        create_engine(
+            url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool, connect_args=connect_args
+        )
     )
 
 
@@ -87,8 +91,14 @@ def database_exists(url: URL, **connect_args: object) -> bool:
         return connection.scalar(query, {"name": url.database}) is not None
 
 
-def create_database(url: URL) -> None:
-    """Create ``url``'s database (a SQLite file: its folder too); it must not exist yet."""
+def create_database(url: URL) -> bool:
+    """Create ``url``'s database (a SQLite file: its folder too); False if it exists already.
+
+    Another process may create it between a caller's check and this CREATE (replicas all
+    running `inv db.setup`): the server's refusal is then read as the database existing.
+    """
+    from sqlalchemy.exc import DBAPIError
+
     if url.get_backend_name() == "sqlite":
         import sqlite3
 
@@ -96,12 +106,20 @@ def create_database(url: URL) -> None:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             sqlite3.connect(path).close()
-        return
-    with (
-        maintenance_connection(url) as connection,
-        refused_without_privilege(connection, "create databases"),
-    ):
-        create_database_on(connection, url.database or "")
+        return True
+    try:
+        with (
+            maintenance_connection(url) as connection,
+            refused_without_privilege(connection, "create databases"),
+        ):
+            create_database_on(connection, url.database or "")
+    except DBAPIError:
+        # PostgreSQL says "already exists" or, racing, a duplicate key in pg_database; MySQL
+        # error 1007. Asking again covers every wording.
+        if database_exists(url):
+            return False
+        raise
+    return True
 
 
 def create_database_on(connection: Connection, name: str) -> None:

@@ -57,11 +57,12 @@ def database_revisions(database_url: str | None) -> tuple[str, ...]:
     from sqlalchemy import create_engine, pool
 
     from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._bounded_waits import bound_waits
 
     # A blocking engine of its own, closed at once: the check runs before the app's own engine
     # (possibly asyncio) exists, and must leave no connection behind.
     url = database_url or get_settings().blocking_database_url
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = bound_waits(create_engine(url, poolclass=pool.NullPool))
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_heads()

@@ -58,7 +58,10 @@ def create_if_missing() -> None:
         print(f"The database {describe(url)} already exists; nothing to create.")
         return
     with refusals_as_exit():
-        create_database(url)
+        created = create_database(url)
+    if not created:
+        print(f"The database {describe(url)} was created meanwhile by another run; using it.")
+        return
     print(f"Created the database {describe(url)}.")
 
 
@@ -86,9 +89,10 @@ def refuse_while_migrating(url: URL) -> None:
     """Refuse to drop while a migration run holds the migration lock, naming the holder."""
     from sqlalchemy import create_engine, pool
 
+    from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._lock import MigrationLockTimeout, hold_migration_lock
 
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = bound_waits(create_engine(url, poolclass=pool.NullPool))
     try:
         with engine.connect() as connection, hold_migration_lock(connection, 0):
             pass
@@ -162,13 +166,19 @@ def connection_problem(url: URL, within: float) -> str | None:
     from sqlalchemy import create_engine, pool
     from sqlalchemy.exc import DBAPIError
 
+    from alembic_steward.runtime._bounded_waits import bound_waits, connect_arguments
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._server_databases import database_exists
+    from alembic_steward.runtime._timeouts import Timeouts
     from alembic_steward.tasks._connection_refusals import refusal_line
 
-    # Each attempt gives up on its own, so a silent network cannot outlast the timeout.
-    connect_args = {"connect_timeout": max(int(min(within, 5.0)), 2)}
+    # Each attempt gives up on its own, so a silent network (or a server that accepts the
+    # connection but never greets, which PyMySQL's connect timeout does not cover) cannot
+    # outlast the timeout.
+    attempt = max(min(within, 5.0), 2.0)
+    connect_args = connect_arguments(url, Timeouts(connect=attempt, read=attempt))
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
+    bound_waits(engine, Timeouts(connect=attempt, read=attempt))
     try:
         with engine.connect():
             return None

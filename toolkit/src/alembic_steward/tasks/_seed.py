@@ -30,6 +30,15 @@ def run_seeds() -> None:
     An ``async def seed(session)`` runs on an AsyncSession of the app's asyncio engine, as the
     service's own code does; a plain ``def seed(session)`` on a blocking Session.
     """
+    from alembic_steward.tasks._protected import holding_migration_lock
+
+    # Under the migration lock, so that runs from several replicas take turns: each seed's
+    # "add the row unless it is there" then sees every row an earlier run added.
+    with holding_migration_lock():
+        seed_under_lock()
+
+
+def seed_under_lock() -> None:
     from alembic.util import CommandError
 
     from alembic_steward._wiring import active_steward, get_settings
@@ -94,11 +103,13 @@ async def seed_asynchronously(seed_rows: Callable[..., Any], counts: WrittenRows
 
     from alembic_steward._wiring import get_settings
     from alembic_steward.engines import sqlite_busy_timeout
+    from alembic_steward.runtime._bounded_waits import bound_waits
 
     url = get_settings().database_url
     engine = create_async_engine(
         url, poolclass=pool.NullPool, connect_args=sqlite_busy_timeout(url)
     )
+    bound_waits(engine)
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
             event.listen(session.sync_session, "after_flush", counts.count)

@@ -1,0 +1,164 @@
+"""Give every engine the toolkit connects through a bounded connect and a bounded wait to read.
+
+Applied to the engines the toolkit makes (migration runs, the start-up guard, `db.create` and
+the scratch databases) and to the app's blocking engine the tasks borrow through the wiring, as
+listeners: the app's own connect arguments win, and the app's engine in the service's own
+process is never touched. Per driver (runtime/_timeouts.py has the settings):
+
+- psycopg: libpq's ``connect_timeout`` (psycopg applies it to the whole connection, sign-in
+  included), TCP keepalives and ``tcp_user_timeout`` (a peer that vanished is noticed), and
+  the read deadline of runtime/_read_watchdog.py;
+- PyMySQL: ``connect_timeout`` covers the TCP connect only; the server's greeting is read under
+  ``read_timeout``, which (with ``write_timeout``) bounds every later wait too;
+- aiomysql: ``connect_timeout`` covers only the TCP connect, so the whole connect is bounded
+  here, and reads by the watchdog.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.runtime._timeouts import Timeouts, read_timeouts
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Engine
+
+__all__ = ["bound_waits", "connect_arguments"]
+
+# Seconds between TCP keepalive probes, and how many may go unanswered.
+KEEPALIVE_INTERVAL_SECONDS = 5
+KEEPALIVE_PROBES = 3
+# Dialect methods that wait for the server, by the position of what leads to the connection.
+WAITING_METHODS = {
+    "do_execute": "cursor",
+    "do_executemany": "cursor",
+    "do_execute_no_params": "cursor",
+    "do_commit": "connection",
+    "do_rollback": "connection",
+    "do_ping": "connection",
+    "initialize": "sqlalchemy connection",
+}
+BOUNDED = "_alembic_steward_bounded_waits"
+
+
+def connect_arguments(url: URL, timeouts: Timeouts) -> dict[str, Any]:
+    """The driver's connect arguments bounding ``url``'s connect and reads; {} for SQLite."""
+    driver = url.get_driver_name()
+    connect = max(int(round(timeouts.connect)), 1)
+    if driver.startswith("psycopg"):
+        idle = max(int(timeouts.idle // 2), 1)
+        # Linux lets tcp_user_timeout override the keepalive count, so it gets the same span.
+        keepalive_span = idle + KEEPALIVE_INTERVAL_SECONDS * KEEPALIVE_PROBES
+        return {
+            "connect_timeout": connect,  # whole seconds; libpq treats 1 as 2
+            "keepalives": 1,
+            "keepalives_idle": idle,
+            "keepalives_interval": KEEPALIVE_INTERVAL_SECONDS,
+            "keepalives_count": KEEPALIVE_PROBES,
+            "tcp_user_timeout": keepalive_span * 1000,
+        }
+    if driver == "pymysql":
+        read = max(int(round(timeouts.read)), 1)
+        return {"connect_timeout": connect, "read_timeout": read, "write_timeout": read}
+    if driver == "aiomysql":
+        return {"connect_timeout": connect}
+    return {}
+
+
+def bound_waits(engine: Engine, timeouts: Timeouts | None = None) -> Engine:
+    """Bound ``engine``'s connects and reads (the settings' timeouts by default); returns it.
+
+    Safe to call again on the same engine. An AsyncEngine is bounded through its
+    ``sync_engine``.
+    """
+    from sqlalchemy import event
+
+    engine = getattr(engine, "sync_engine", engine)
+    if getattr(engine, BOUNDED, False) or engine.dialect.name == "sqlite":
+        return engine
+    timeouts = timeouts or read_timeouts()
+    arguments = connect_arguments(engine.url, timeouts)
+
+    def add_timeouts(dialect, connection_record, cargs, cparams) -> None:
+        for name, value in arguments.items():
+            cparams.setdefault(name, value)
+        if dialect.driver == "aiomysql":
+            cparams.setdefault("async_creator_fn", whole_connect_bounded(dialect, timeouts))
+
+    event.listen(engine, "do_connect", add_timeouts)
+    if engine.dialect.driver != "pymysql":  # PyMySQL's own read_timeout does it
+        watch_reads(engine.dialect, timeouts.read)
+    setattr(engine, BOUNDED, True)
+    return engine
+
+
+def whole_connect_bounded(dialect: Any, timeouts: Timeouts) -> Any:
+    """aiomysql's connect, greeting and sign-in included, bounded by the connect timeout."""
+    import asyncio
+
+    connect = dialect.loaded_dbapi.aiomysql.connect
+
+    async def connect_within(*arguments: Any, **keywords: Any) -> Any:
+        try:
+            return await asyncio.wait_for(connect(*arguments, **keywords), timeouts.connect)
+        except asyncio.TimeoutError:
+            raise dialect.loaded_dbapi.OperationalError(
+                2003, f"no answer from the server within {timeouts.connect:g} s (timed out)"
+            ) from None
+
+    return connect_within
+
+
+def watch_reads(dialect: Any, seconds: float) -> None:
+    """Put every method of ``dialect`` (this engine's own instance) that waits under a deadline."""
+    for name, leads_to in WAITING_METHODS.items():
+        method = getattr(dialect, name)
+        setattr(dialect, name, deadline_for(method, leads_to, seconds, dialect))
+
+
+def deadline_for(method: Any, leads_to: str, seconds: float, dialect: Any) -> Any:
+    from alembic_steward.runtime._read_watchdog import watching
+
+    @wraps(method)
+    def bounded(*arguments: Any, **keywords: Any) -> Any:
+        fd = socket_of(arguments, keywords, leads_to)
+        if fd is None:
+            return method(*arguments, **keywords)
+        with watching(fd, seconds) as watch:
+            try:
+                return method(*arguments, **keywords)
+            except Exception as error:
+                if not watch.fired:
+                    raise
+                raise dialect.loaded_dbapi.OperationalError(
+                    f"no answer from the database server within {seconds:g} s"
+                    " (DATABASE_READ_TIMEOUT); the connection was closed"
+                ) from error
+
+    return bounded
+
+
+def socket_of(arguments: tuple, keywords: dict, leads_to: str) -> int | None:
+    """The socket descriptor of the connection a waiting dialect method was given, if any."""
+    if leads_to == "cursor":
+        context = keywords.get("context", arguments[-1] if len(arguments) > 2 else None)
+        holder = getattr(getattr(context, "root_connection", None), "connection", None)
+        if holder is None:
+            cursor = arguments[0]  # an asyncio adapter's, or the driver's own
+            holder = getattr(cursor, "_adapt_connection", None) or cursor.connection
+    elif leads_to == "sqlalchemy connection":
+        holder = getattr(arguments[0], "connection", None)
+    else:
+        holder = arguments[0]
+    driver = getattr(holder, "driver_connection", None) or holder
+    try:
+        pgconn = getattr(driver, "pgconn", None)
+        if pgconn is not None:
+            return int(pgconn.socket)
+        writer = getattr(driver, "_writer", None)  # aiomysql's stream
+        if writer is not None:
+            return writer.transport.get_extra_info("socket").fileno()
+    except Exception:  # noqa: BLE001 - a closed connection: the driver itself will say so
+        return None
+    return None
