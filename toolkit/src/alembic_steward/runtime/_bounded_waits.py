@@ -9,7 +9,8 @@ process is never touched. Per driver (runtime/_timeouts.py has the settings):
   included), TCP keepalives and ``tcp_user_timeout`` (a peer that vanished is noticed), and
   the read deadline of runtime/_read_watchdog.py;
 - PyMySQL: ``connect_timeout`` covers the TCP connect only; the server's greeting is read under
-  ``read_timeout``, which (with ``write_timeout``) bounds every later wait too;
+  ``read_timeout``, which (with ``write_timeout``) bounds every later wait too (PyMySQL's own
+  deadline; its error is reworded to name the setting);
 - aiomysql: ``connect_timeout`` covers only the TCP connect, so the whole connect is bounded
   here, and reads by the watchdog.
 """
@@ -40,6 +41,8 @@ WAITING_METHODS = {
     "initialize": "sqlalchemy connection",
 }
 BOUNDED = "_alembic_steward_bounded_waits"
+# MySQL's "Lost connection to MySQL server during query", which PyMySQL raises on a timeout.
+MYSQL_LOST_CONNECTION = 2013
 
 
 def connect_arguments(url: URL, timeouts: Timeouts) -> dict[str, Any]:
@@ -87,8 +90,7 @@ def bound_waits(engine: Engine, timeouts: Timeouts | None = None) -> Engine:
             cparams.setdefault("async_creator_fn", whole_connect_bounded(dialect, timeouts))
 
     event.listen(engine, "do_connect", add_timeouts)
-    if engine.dialect.driver != "pymysql":  # PyMySQL's own read_timeout does it
-        watch_reads(engine.dialect, timeouts.read)
+    watch_reads(engine.dialect, timeouts.read)
     setattr(engine, BOUNDED, True)
     return engine
 
@@ -111,10 +113,30 @@ def whole_connect_bounded(dialect: Any, timeouts: Timeouts) -> Any:
 
 
 def watch_reads(dialect: Any, seconds: float) -> None:
-    """Put every method of ``dialect`` (this engine's own instance) that waits under a deadline."""
+    """Put every method of ``dialect`` (this engine's own instance) that waits under a deadline.
+
+    PyMySQL keeps its own (``read_timeout``): only its error is reworded, to name the setting.
+    """
     for name, leads_to in WAITING_METHODS.items():
         method = getattr(dialect, name)
-        setattr(dialect, name, deadline_for(method, leads_to, seconds, dialect))
+        if dialect.driver == "pymysql":
+            setattr(dialect, name, timeout_named(method, seconds, dialect))
+        else:
+            setattr(dialect, name, deadline_for(method, leads_to, seconds, dialect))
+
+
+def no_answer(dialect: Any, seconds: float) -> Exception:
+    """The driver's OperationalError saying that the read deadline ended the connection."""
+    message = (
+        f"no answer from the database server within {seconds:g} s (DATABASE_READ_TIMEOUT);"
+        " the connection was closed"
+    )
+    error_class = dialect.loaded_dbapi.OperationalError
+    return (
+        error_class(MYSQL_LOST_CONNECTION, message)
+        if dialect.name == "mysql"
+        else error_class(message)
+    )
 
 
 def deadline_for(method: Any, leads_to: str, seconds: float, dialect: Any) -> Any:
@@ -131,12 +153,22 @@ def deadline_for(method: Any, leads_to: str, seconds: float, dialect: Any) -> An
             except Exception as error:
                 if not watch.fired:
                     raise
-                raise dialect.loaded_dbapi.OperationalError(
-                    f"no answer from the database server within {seconds:g} s"
-                    " (DATABASE_READ_TIMEOUT); the connection was closed"
-                ) from error
+                raise no_answer(dialect, seconds) from error
 
     return bounded
+
+
+def timeout_named(method: Any, seconds: float, dialect: Any) -> Any:
+    @wraps(method)
+    def named(*arguments: Any, **keywords: Any) -> Any:
+        try:
+            return method(*arguments, **keywords)
+        except dialect.loaded_dbapi.OperationalError as error:
+            if error.args[:1] != (MYSQL_LOST_CONNECTION,) or "timed out" not in str(error):
+                raise
+            raise no_answer(dialect, seconds) from error
+
+    return named
 
 
 def socket_of(arguments: tuple, keywords: dict, leads_to: str) -> int | None:

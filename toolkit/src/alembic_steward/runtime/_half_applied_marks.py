@@ -9,7 +9,7 @@ did not finish, and the schema must be checked by hand before Alembic touches it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
@@ -55,8 +55,16 @@ def describe_heads(heads: Iterable[str]) -> str:
 @contextmanager
 def marks_connection(engine: Engine) -> Iterator[Connection]:
     """Open a connection whose every statement commits at once, apart from the migrations."""
-    with engine.connect() as connection:
+    connection = engine.connect()
+    try:
         yield connection.execution_options(isolation_level="AUTOCOMMIT")
+    except BaseException:
+        # Its close talks to the server: when the run failed because the server stopped
+        # answering, that close fails too, and must not hide why the run stopped.
+        with suppress(Exception):
+            connection.close()
+        raise
+    connection.close()
 
 
 def run_is_stamp(config: Any) -> bool:

@@ -175,11 +175,13 @@ def released_by_server_if_lost(locking: Connection, release: str, name: object) 
         with kept_alive(locking, read_timeouts()):
             yield
     finally:
-        try:
-            locking.execute(text(release), {"name": name})
-        except DBAPIError as error:
-            # The session is gone, and the server freed its lock with it.
-            logger.warning("The migration lock's session was already lost: %s", error)
+        # A session that is gone (the heartbeat found it so, or the release does) took its
+        # lock with it: the server freed it.
+        if not locking.invalidated:
+            try:
+                locking.execute(text(release), {"name": name})
+            except DBAPIError as error:
+                logger.debug("The migration lock's session was already lost: %s", error)
 
 
 @contextmanager

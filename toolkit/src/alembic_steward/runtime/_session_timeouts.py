@@ -118,7 +118,7 @@ def kept_alive(locking: Connection, timeouts: Timeouts) -> Iterator[None]:
             try:
                 locking.exec_driver_sql("SELECT 1")
             except Exception as error:  # noqa: BLE001 - said in the log; the run fails itself
-                logger.warning("The migration lock's session was lost: %s", error)
+                logger.debug("The migration lock's session was lost: %s", error)
                 return
 
     heartbeat = threading.Thread(target=beat, name="alembic-steward lock heartbeat", daemon=True)
