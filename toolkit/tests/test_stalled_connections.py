@@ -46,6 +46,14 @@ def server_only(database: ServerDatabase) -> None:
         pytest.skip("a SQLite database has no connection to stall")
 
 
+def service_env(service: str, url: str) -> dict[str, str]:
+    """The settings of a blocking service, or of an asyncio one (its drivers chosen by default)."""
+    if service == "blocking":
+        return {"DATABASE_URL": url, **SMALL_TIMEOUTS}
+    plain = url.replace("+psycopg", "").replace("+pymysql", "")
+    return {"DATABASE_URL": plain, "FIXTURE_ASYNC": "1", **SMALL_TIMEOUTS}
+
+
 def finished(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
     """Wait for ``process``; fail (killing it) if it is still waiting after HANG_SECONDS."""
     try:
@@ -76,12 +84,13 @@ def lock_is_free(database: ServerDatabase) -> bool:
     return bool(taken)
 
 
+@pytest.mark.parametrize("service", ["blocking", "asyncio"])
 def test_a_stall_at_connect_time_ends_every_command_in_one_line(
-    project: Project, database: ServerDatabase
+    project: Project, database: ServerDatabase, service: str
 ) -> None:
     server_only(database)
     with StallingProxy.to(database.url, hold_new=True) as proxy:
-        env = {"DATABASE_URL": proxy.url_through(database.url), **SMALL_TIMEOUTS}
+        env = service_env(service, proxy.url_through(database.url))
         commands = {
             "status": ("inv", "db.status"),
             "upgrade": ("inv", "db.upgrade"),
@@ -104,9 +113,16 @@ def test_a_stall_at_connect_time_ends_every_command_in_one_line(
     assert results["wait"].stderr.startswith("error: gave up after 3 s waiting for ")
 
 
-@pytest.mark.parametrize("command", [("inv", "db.upgrade"), ("python", "-m", "app.migrations")])
+@pytest.mark.parametrize(
+    ("service", "command"),
+    [
+        ("blocking", ("inv", "db.upgrade")),
+        ("blocking", ("python", "-m", "app.migrations")),
+        ("asyncio", ("inv", "db.upgrade")),
+    ],
+)
 def test_a_stall_mid_migration_fails_it_in_two_lines_and_the_server_frees_the_lock(
-    project: Project, database: ServerDatabase, command: tuple[str, ...]
+    project: Project, database: ServerDatabase, service: str, command: tuple[str, ...]
 ) -> None:
     server_only(database)
     source = revision_source("bbbb00000001", None, PAUSING_MIGRATION, message="Pause.")
@@ -114,8 +130,7 @@ def test_a_stall_mid_migration_fails_it_in_two_lines_and_the_server_frees_the_lo
     ready, stalled = project.path / "migration-ready", project.path / "proxy-stalled"
     arguments = (*command, "upgrade") if command[0] == "python" else command
     with StallingProxy.to(database.url) as proxy:
-        env = {"DATABASE_URL": proxy.url_through(database.url), **SMALL_TIMEOUTS}
-        run = project.start(*arguments, **env)
+        run = project.start(*arguments, **service_env(service, proxy.url_through(database.url)))
         wait_for_file(ready, run)
         proxy.stall()
         stalled.touch()
@@ -160,3 +175,17 @@ def eventually(check, *, within: float) -> bool:
             return False
         time.sleep(0.5)
     return True
+
+
+@pytest.mark.parametrize("value", ["0", "soon", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused_in_one_line(
+    project: Project, database: ServerDatabase, value: str
+) -> None:
+    server_only(database)
+    env = {"DATABASE_URL": database.url, "DATABASE_READ_TIMEOUT": value}
+    completed = project.inv("db.upgrade", code=1, env=env)
+    assert completed.stderr == (
+        f"error: DATABASE_READ_TIMEOUT={value!r} (from environment) is not a positive finite"
+        " number of seconds; set it to e.g. 300\n"
+    )
+    assert database.revisions() == set()

@@ -184,7 +184,8 @@ def run_migrations_abandonable(
     from alembic_steward.runtime._timeouts import read_timeouts
 
     def run(connection: Connection) -> None:
-        end_abandoned_migration_session(connection, read_timeouts())
+        if connection.dialect.name != "sqlite":  # a file: no session to abandon
+            end_abandoned_migration_session(connection, read_timeouts())
         run_migrations(connection)
 
     return run
