@@ -8,8 +8,9 @@ process is never touched. Per driver (runtime/_timeouts.py has the settings):
 - psycopg: libpq's ``connect_timeout`` (psycopg applies it to the whole connection, sign-in
   included), TCP keepalives and ``tcp_user_timeout`` (a peer that vanished is noticed), and
   the read deadline of runtime/_read_watchdog.py;
-- PyMySQL: ``connect_timeout`` covers the TCP connect only; the server's greeting is read under
-  ``read_timeout``, which (with ``write_timeout``) bounds every later wait too (PyMySQL's own
+- PyMySQL: ``connect_timeout`` covers the TCP connect only and the server's greeting is read
+  under ``read_timeout``, so the connect runs with the connect timeout as its read timeout;
+  once signed in, ``read_timeout`` (with ``write_timeout``) bounds every wait (PyMySQL's own
   deadline; its error is reworded to name the setting);
 - aiomysql: ``connect_timeout`` covers only the TCP connect, so the whole connect is bounded
   here, and reads by the watchdog.
@@ -41,8 +42,10 @@ WAITING_METHODS = {
     "initialize": "sqlalchemy connection",
 }
 BOUNDED = "_alembic_steward_bounded_waits"
-# MySQL's "Lost connection to MySQL server during query", which PyMySQL raises on a timeout.
+# MySQL's "Lost connection to MySQL server during query", which PyMySQL raises on a timeout,
+# and "Can't connect to MySQL server".
 MYSQL_LOST_CONNECTION = 2013
+MYSQL_CANNOT_CONNECT = 2003
 
 
 def connect_arguments(url: URL, timeouts: Timeouts) -> dict[str, Any]:
@@ -83,16 +86,44 @@ def bound_waits(engine: Engine, timeouts: Timeouts | None = None) -> Engine:
     timeouts = timeouts or read_timeouts()
     arguments = connect_arguments(engine.url, timeouts)
 
-    def add_timeouts(dialect, connection_record, cargs, cparams) -> None:
+    def add_timeouts(dialect, connection_record, cargs, cparams) -> Any:
         for name, value in arguments.items():
             cparams.setdefault(name, value)
         if dialect.driver == "aiomysql":
             cparams.setdefault("async_creator_fn", whole_connect_bounded(dialect, timeouts))
+        if dialect.driver == "pymysql":
+            return pymysql_connected(dialect, cargs, cparams)
+        return None  # SQLAlchemy connects, with these arguments
 
     event.listen(engine, "do_connect", add_timeouts)
     watch_reads(engine.dialect, timeouts.read)
     setattr(engine, BOUNDED, True)
     return engine
+
+
+def pymysql_connected(dialect: Any, cargs: list, cparams: dict) -> Any:
+    """A PyMySQL connection whose greeting and sign-in wait at most its connect timeout.
+
+    PyMySQL reads the greeting under ``read_timeout``: the connect gets the connect timeout
+    there, and the connection its read timeout once signed in.
+    """
+    seconds = cparams["connect_timeout"]
+    try:
+        connection = dialect.loaded_dbapi.connect(*cargs, **{**cparams, "read_timeout": seconds})
+    except dialect.loaded_dbapi.OperationalError as error:
+        if "timed out" not in str(error):
+            raise
+        raise not_connected(dialect, seconds) from None
+    connection._read_timeout = cparams["read_timeout"]  # what PyMySQL reads each packet under
+    return connection
+
+
+def not_connected(dialect: Any, seconds: float) -> Exception:
+    """The driver's OperationalError saying that the connect timeout ended a connect."""
+    return dialect.loaded_dbapi.OperationalError(
+        MYSQL_CANNOT_CONNECT,
+        f"no answer from the server within {seconds:g} s of connecting (DATABASE_CONNECT_TIMEOUT)",
+    )
 
 
 def whole_connect_bounded(dialect: Any, timeouts: Timeouts) -> Any:
@@ -105,9 +136,7 @@ def whole_connect_bounded(dialect: Any, timeouts: Timeouts) -> Any:
         try:
             return await asyncio.wait_for(connect(*arguments, **keywords), timeouts.connect)
         except asyncio.TimeoutError:
-            raise dialect.loaded_dbapi.OperationalError(
-                2003, f"no answer from the server within {timeouts.connect:g} s (timed out)"
-            ) from None
+            raise not_connected(dialect, timeouts.connect) from None
 
     return connect_within
 

@@ -58,13 +58,15 @@ def database_revisions(database_url: str | None) -> tuple[str, ...]:
 
     from alembic_steward._wiring import get_settings
     from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.runtime._connecting import connected
 
     # A blocking engine of its own, closed at once: the check runs before the app's own engine
     # (possibly asyncio) exists, and must leave no connection behind.
     url = database_url or get_settings().blocking_database_url
     engine = bound_waits(create_engine(url, poolclass=pool.NullPool))
     try:
-        with engine.connect() as connection:
+        # A server that cannot be reached (or never answers) is one line: DatabaseUnreachable.
+        with connected(engine) as connection:
             return MigrationContext.configure(connection).get_current_heads()
     finally:
         engine.dispose()
