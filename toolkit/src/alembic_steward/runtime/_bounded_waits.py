@@ -157,8 +157,8 @@ def watch_reads(dialect: Any, seconds: float) -> None:
 def no_answer(dialect: Any, seconds: float) -> Exception:
     """The driver's OperationalError saying that the read deadline ended the connection."""
     message = (
-        f"no answer from the database server within {seconds:g} s (DATABASE_READ_TIMEOUT);"
-        " the connection was closed"
+        f"no answer from the database server within {seconds:g} s, so the connection was"
+        " closed (raise DATABASE_READ_TIMEOUT if a statement needs longer)"
     )
     error_class = dialect.loaded_dbapi.OperationalError
     return (
