@@ -43,13 +43,16 @@ class Watchdog:
         watch = Watch(fd, time.monotonic() + seconds)
         with self.condition:
             token = next(self.tokens)
+            # The watcher sleeps until the soonest deadline: wake it only for a sooner one.
+            sooner = all(watch.deadline < other.deadline for other in self.armed.values())
             self.armed[token] = watch
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(
                     target=self.run, name="alembic-steward read deadlines", daemon=True
                 )
                 self.thread.start()
-            self.condition.notify()
+            elif sooner:
+                self.condition.notify()
         return token, watch
 
     def disarm(self, token: int) -> None:
