@@ -46,6 +46,8 @@ BOUNDED = "_alembic_steward_bounded_waits"
 # and "Can't connect to MySQL server".
 MYSQL_LOST_CONNECTION = 2013
 MYSQL_CANNOT_CONNECT = 2003
+# libpq learned tcp_user_timeout in version 12.
+LIBPQ_TCP_USER_TIMEOUT = 120000
 
 
 def connect_arguments(url: URL, timeouts: Timeouts) -> dict[str, Any]:
@@ -56,20 +58,31 @@ def connect_arguments(url: URL, timeouts: Timeouts) -> dict[str, Any]:
         idle = max(int(timeouts.idle // 2), 1)
         # Linux lets tcp_user_timeout override the keepalive count, so it gets the same span.
         keepalive_span = idle + KEEPALIVE_INTERVAL_SECONDS * KEEPALIVE_PROBES
-        return {
+        arguments = {
             "connect_timeout": connect,  # whole seconds; libpq treats 1 as 2
             "keepalives": 1,
             "keepalives_idle": idle,
             "keepalives_interval": KEEPALIVE_INTERVAL_SECONDS,
             "keepalives_count": KEEPALIVE_PROBES,
-            "tcp_user_timeout": keepalive_span * 1000,
         }
+        if libpq_version() >= LIBPQ_TCP_USER_TIMEOUT:  # an older libpq refuses the option
+            arguments["tcp_user_timeout"] = keepalive_span * 1000
+        return arguments
     if driver == "pymysql":
         read = max(int(round(timeouts.read)), 1)
         return {"connect_timeout": connect, "read_timeout": read, "write_timeout": read}
     if driver == "aiomysql":
         return {"connect_timeout": connect}
     return {}
+
+
+def libpq_version() -> int:
+    """The version of the libpq psycopg runs on, as libpq numbers it (160004), or 0."""
+    try:
+        from psycopg import pq
+    except ImportError:
+        return 0
+    return pq.version()
 
 
 def bound_waits(engine: Engine, timeouts: Timeouts | None = None) -> Engine:
