@@ -114,3 +114,75 @@ def sqlite_tables(project: Project) -> set[str]:
     with sqlite3.connect(file) as connection:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {name for (name,) in rows}
+
+
+def phase_cases() -> list[tuple[str, object, str]]:
+    import sqlalchemy as sa
+    from alembic.operations import ops
+
+    def alter(**changes: object) -> object:
+        return ops.AlterColumnOp("users", "email", **changes)
+
+    return [
+        ("nullable column", ops.AddColumnOp("users", sa.Column("a", sa.String())), "expand"),
+        (
+            "NOT NULL column with a server default",
+            ops.AddColumnOp(
+                "users", sa.Column("a", sa.Integer, nullable=False, server_default="0")
+            ),
+            "expand",
+        ),
+        (
+            "NOT NULL column without a default",
+            ops.AddColumnOp("users", sa.Column("a", sa.Integer, nullable=False)),
+            "contract",
+        ),
+        ("NOT NULL without a default", alter(modify_nullable=False), "contract"),
+        (
+            "NOT NULL with a default",
+            alter(modify_nullable=False, existing_server_default="x"),
+            "expand",
+        ),
+        ("nullable again", alter(modify_nullable=True), "expand"),
+        ("longer string", alter(existing_type=sa.String(50), modify_type=sa.String(99)), "expand"),
+        (
+            "shorter string",
+            alter(existing_type=sa.String(99), modify_type=sa.String(5)),
+            "contract",
+        ),
+        ("wider integer", alter(existing_type=sa.Integer(), modify_type=sa.BigInteger()), "expand"),
+        (
+            "narrower integer",
+            alter(existing_type=sa.BigInteger(), modify_type=sa.Integer()),
+            "contract",
+        ),
+        ("other type", alter(existing_type=sa.String(9), modify_type=sa.Integer()), "contract"),
+        ("renamed column", alter(modify_name="mail"), "contract"),
+        ("new index", ops.CreateIndexOp("ix_a", "users", ["a"]), "expand"),
+        ("dropped index", ops.DropIndexOp("ix_a", "users"), "contract"),
+        ("dropped table", ops.DropTableOp("users"), "contract"),
+        ("raw SQL", ops.ExecuteSQLOp("UPDATE users SET a = 1"), "contract"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "operation", "phase"), phase_cases(), ids=lambda v: v)
+def test_each_operation_belongs_to_the_phase_the_rules_say(
+    name: str, operation: object, phase: str
+) -> None:
+    from alembic_steward.runtime._phase_rules import operation_phase
+
+    assert operation_phase(operation) == phase, name
+
+
+def test_an_index_redefined_under_its_name_stays_whole_in_the_contract_revision() -> None:
+    from alembic.operations import ops
+
+    from alembic_steward.runtime._phase_rules import split_by_phase
+
+    drop = ops.DropIndexOp("ix_a", "users")
+    create = ops.CreateIndexOp("ix_a", "users", ["a", "b"])
+    added = ops.CreateIndexOp("ix_c", "users", ["c"])
+    table = ops.ModifyTableOps("users", [drop, create, added])
+    expand, contract = split_by_phase(ops.UpgradeOps([table]))
+    assert [op.ops for op in expand] == [[added]]
+    assert [op.ops for op in contract] == [[drop, create]]
