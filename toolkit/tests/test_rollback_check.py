@@ -49,7 +49,7 @@ def releases(project: Project) -> list[str]:
 
 def check(project: Project, ref: str, url: str, command: str = "inv") -> tuple[int, str]:
     argv = (
-        ("inv", "db.rollback-check", ref)
+        ("inv", "db.rollback-check", "--ref", ref)
         if command == "inv"
         else ("python", "-m", "app.migrations", "rollback-check", ref)
     )
@@ -101,7 +101,7 @@ def test_an_installed_release_or_a_wheel_is_read_like_a_ref(
 def test_a_ref_that_does_not_exist_is_one_line_and_exit_2(
     project: Project, releases: list[str]
 ) -> None:
-    completed = project.run("inv", "db.rollback-check", "v9")
+    completed = project.run("inv", "db.rollback-check", "--ref", "v9")
     assert completed.returncode == 2
     line = one_error_line(completed.stderr)
     assert "'v9' is neither a path nor a commit, tag or branch" in line

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import YES_HELP
+from alembic_steward.tasks._migrate import YES_HELP, LongOnlyOptions
 from alembic_steward.tasks._protection import confirm_destructive
 from alembic_steward.tasks._user_errors import exit_on_user_error, without_password
 
@@ -120,10 +120,12 @@ def setup(c: Context, yes: bool = False) -> None:
 
 
 @task(
+    klass=LongOnlyOptions,
+    long_only=("head",),  # -h is --help in every task
     help={
         "timeout": f"Give up after this many seconds (default {DEFAULT_WAIT_SECONDS:g})",
         "head": "Wait until the migrations have brought the database to this code's head",
-    }
+    },
 )
 @exit_on_user_error
 def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS, head: bool = False) -> None:
