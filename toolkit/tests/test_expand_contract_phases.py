@@ -186,3 +186,28 @@ def test_an_index_redefined_under_its_name_stays_whole_in_the_contract_revision(
     expand, contract = split_by_phase(ops.UpgradeOps([table]))
     assert [op.ops for op in expand] == [[added]]
     assert [op.ops for op in contract] == [[drop, create]]
+
+
+def test_an_asyncio_service_runs_the_expand_phase_and_records_it(async_project: Project) -> None:
+    initial, expand, contract = (made.copy_to(async_project) for made in phased_revisions())
+    output = async_project.inv("db.upgrade", "--phase", "expand").stdout
+    assert f"Applied the expand phase up to {expand}; contract revision {contract}" in output
+    with async_project.imported():
+        from alembic_steward._wiring import get_blocking_engine
+        from alembic_steward.runtime._phase_records import recorded_phases
+
+        with get_blocking_engine().connect() as connection:
+            assert recorded_phases(connection) == {initial: "expand", expand: "expand"}
+
+
+def test_a_phase_with_a_target_revision_is_refused_before_anything_runs(project: Project) -> None:
+    phased_revisions()[0].copy_to(project)
+    completed = project.run("inv", "db.upgrade", "--phase", "expand", "-r", "head")
+    assert completed.returncode == 0  # -r head is the default: the phase decides
+    first = phased_revisions()[0].revision
+    completed = project.run("inv", "db.upgrade", "--phase", "expand", "-r", first)
+    assert completed.returncode == 1
+    assert "--phase chooses where the upgrade stops" in one_error_line(completed.stderr)
+    module = project.run("python", "-m", "app.migrations", "upgrade", first, "--phase", "expand")
+    assert module.returncode == 1
+    assert "--phase chooses where the upgrade stops" in one_error_line(module.stderr)
