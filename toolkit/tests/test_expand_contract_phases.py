@@ -211,3 +211,13 @@ def test_a_phase_with_a_target_revision_is_refused_before_anything_runs(project:
     module = project.run("python", "-m", "app.migrations", "upgrade", first, "--phase", "expand")
     assert module.returncode == 1
     assert "--phase chooses where the upgrade stops" in one_error_line(module.stderr)
+
+
+def test_a_merge_revision_is_labelled_expand(project: Project) -> None:
+    from made_revisions import branch_into_two_heads
+
+    branch_into_two_heads(project)
+    written = project.inv("db.merge", "-m", "Merge heads").stdout
+    (merge,) = [path for path in project.versions.glob("*merge_heads.py")]
+    assert merge.name in written
+    assert label_in_text(merge.read_text()) == "expand"

@@ -38,7 +38,8 @@ Read = TypeVar("Read")
 
 
 class DatabaseNotUpToDate(CommandError):
-    """The database is not at this code's single head; the message says what to run."""
+    """The database is neither at this code's single head nor ahead of it by expand revisions
+    only; the message says what to run, or names the contract revisions in the way."""
 
 
 # A service's traceback names the public path, not this private module.
