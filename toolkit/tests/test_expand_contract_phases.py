@@ -221,3 +221,23 @@ def test_a_merge_revision_is_labelled_expand(project: Project) -> None:
     (merge,) = [path for path in project.versions.glob("*merge_heads.py")]
     assert merge.name in written
     assert label_in_text(merge.read_text()) == "expand"
+
+
+def test_the_split_is_written_and_verified_against_each_database(
+    project: Project, database: ServerDatabase
+) -> None:
+    from made_revisions import replace_name_with_nickname
+    from project import created_revisions
+
+    env = {"DATABASE_URL": database.url}
+    project.add_user_model()
+    project.add_user_name_column()
+    phased_revisions()[0].copy_to(project)
+    project.inv("db.upgrade", env=env)
+    replace_name_with_nickname(project)
+    output = project.inv("db.revision", "-m", "Nickname", env=env).stdout
+    (expand, expand_path), (contract, contract_path) = created_revisions(output)
+    assert label_in_text((project.path / expand_path).read_text()) == "expand"
+    assert label_in_text((project.path / contract_path).read_text()) == "contract"
+    project.inv("db.upgrade", "--phase", "expand", env=env)
+    assert database.query("SELECT version_num FROM alembic_version") == [(expand,)]
