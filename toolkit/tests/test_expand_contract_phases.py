@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from made_revisions import phased_revisions
-from project import Project, one_error_line, revision_source
+from made_revisions import branch_into_two_heads, phased_revisions, replace_name_with_nickname
+from project import Project, created_revisions, one_error_line, revision_source
 from servers import ServerDatabase
 
 from alembic_steward.runtime._phase_labels import label_in_text
@@ -214,8 +214,6 @@ def test_a_phase_with_a_target_revision_is_refused_before_anything_runs(project:
 
 
 def test_a_merge_revision_is_labelled_expand(project: Project) -> None:
-    from made_revisions import branch_into_two_heads
-
     branch_into_two_heads(project)
     written = project.inv("db.merge", "-m", "Merge heads").stdout
     (merge,) = [path for path in project.versions.glob("*merge_heads.py")]
@@ -226,9 +224,6 @@ def test_a_merge_revision_is_labelled_expand(project: Project) -> None:
 def test_the_split_is_written_and_verified_against_each_database(
     project: Project, database: ServerDatabase
 ) -> None:
-    from made_revisions import replace_name_with_nickname
-    from project import created_revisions
-
     env = {"DATABASE_URL": database.url}
     project.add_user_model()
     project.add_user_name_column()
