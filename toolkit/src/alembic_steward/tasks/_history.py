@@ -64,6 +64,24 @@ def schema(c: Context, check: bool = False) -> None:
     print(f"Wrote {shown}: the schema at head {','.join(heads) or 'base'} ({count} objects).")
 
 
+def refresh_schema_file(catalog, config) -> None:
+    """Rewrite the schema file from ``catalog`` (what the migrations now build at head), if the
+    project keeps one for this kind of database: the new revision and its file commit together."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import shown_path
+    from alembic_steward.inspection._schema_file import render_schema
+
+    path = schema_path(catalog.dialect)
+    if not path.is_file():
+        return
+    heads = list(ScriptDirectory.from_config(config).get_heads())
+    text = render_schema(catalog, heads)
+    if path.read_text(encoding="utf-8") != text:
+        write_atomically(path, text)
+        print(f"Updated {shown_path(path)}: commit it with the revision.")
+
+
 def check_schema_file(path: Path, text: str, catalog, heads: list[str]) -> None:
     """Exit 1 unless ``path`` holds ``text``, listing each difference as the migrations see it."""
     from alembic_steward._wiring import shown_path

@@ -151,6 +151,10 @@ def revision(
         print("No changes detected in the models; no revision file written.")
         return
     review_written_revision(written.revision)
+    if scratch is not None and scratch.after is not None:
+        from alembic_steward.tasks._history import refresh_schema_file
+
+        refresh_schema_file(scratch.after, config)
     if unwritten:
         raise unwritten_error(written)
 
