@@ -47,11 +47,51 @@ class LintReport:
     help={
         "all": "Lint every revision, applied or not (CI and pre-commit use this)",
         "rev_range": "Lint a range, e.g. 4f8376af1811:head, or one revision, e.g. 4f8376af1811",
+        "released": "Also fail on revision files that exist at this git tag or commit (a"
+        " release) and were edited or deleted since",
     }
 )
 @exit_on_user_error
-def lint(c: Context, all: bool = False, rev_range: str | None = None) -> None:
+def lint(
+    c: Context, all: bool = False, rev_range: str | None = None, released: str | None = None
+) -> None:
     """Check revisions for operations that lock, rewrite or lose data (default: unapplied)."""
+    changed = released_lines(released) if released else []
+    try:
+        lint_revisions(all, rev_range)
+    except Exit as error:
+        if not changed:
+            raise
+        raise Exit(
+            f"{error.message}; and {len(changed)} released revision file(s) changed since"
+            f" {released} (listed above)",
+            code=1,
+        ) from None
+    if changed:
+        raise Exit(
+            f"error: {len(changed)} revision file(s) released in {released} changed since"
+            " (listed above); a released revision is immutable: restore each and make the change"
+            " in a new revision",
+            code=1,
+        )
+
+
+def released_lines(ref: str) -> list[str]:
+    """Print and return the released revision files edited or deleted since ``ref``."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.lint._released import ReleasedRefError, released_changes
+
+    try:
+        changed = released_changes(ref, active_steward().versions_dir)
+    except ReleasedRefError as error:
+        message = f"error: cannot check --released {ref}: {error}; nothing was linted"
+        raise Exit(message, code=1) from None
+    for line in changed:
+        print(line)
+    return changed
+
+
+def lint_revisions(all: bool, rev_range: str | None) -> None:
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_argument
 

@@ -74,7 +74,9 @@ def skip_empty_autogenerate(config: Config, directives: list[Any]) -> None:
         script = directives[0]
         if script.upgrade_ops.is_empty():
             directives[:] = []
-            logger.info("No changes in the models; no revision file written.")
+            # `inv db.revision` (quiet) says so itself, on stdout; raw `alembic` hears it here.
+            if not getattr(config.cmd_opts, "quiet", False):
+                logger.info("No changes in the models; no revision file written.")
 
 
 @contextmanager

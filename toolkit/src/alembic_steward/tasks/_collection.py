@@ -15,6 +15,7 @@ from alembic_steward.tasks import _checksums as checksums
 from alembic_steward.tasks import (
     _environment as environment,
 )
+from alembic_steward.tasks import _history as history
 from alembic_steward.tasks import (
     _inspection as inspection,
 )
@@ -80,6 +81,8 @@ def db_collection(steward: Steward) -> Collection:
         lifecycle.setup,
         lifecycle.wait,
         phases.rollback_check,
+        history.schema,
+        history.baseline,
         shell.shell,
         seed.seed,
         environment.set_environment,

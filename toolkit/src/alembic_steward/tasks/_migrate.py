@@ -156,6 +156,10 @@ def revision(
         return
     for script in written:
         review_written_revision(script.revision)
+    if scratch is not None and scratch.after is not None:
+        from alembic_steward.tasks._history import refresh_schema_file
+
+        refresh_schema_file(scratch.after, config)
     if unwritten:
         raise unwritten_error(written[-1])
 
