@@ -37,6 +37,7 @@ from alembic_steward.tasks import (
 from alembic_steward.tasks import (
     _shell as shell,
 )
+from alembic_steward.tasks import _squash as squash
 from alembic_steward.tasks import (
     _status as status,
 )
@@ -57,6 +58,7 @@ def db_collection(steward: Steward) -> Collection:
         "db",
         migrate.revision,
         migrate.merge,
+        squash.squash,
         migrate.upgrade,
         migrate.downgrade,
         inspection.current,

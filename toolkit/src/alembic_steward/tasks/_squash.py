@@ -1,0 +1,258 @@
+"""`inv db.squash --through REV`: replace the history from base to REV by one proven revision.
+
+The squashed revision keeps REV's id, so a database at REV or later runs nothing of it. Before
+anything is written, both histories are built afresh in scratch databases and their catalog
+descriptions and rows compared (inspection/_squash_build.py); any difference, any data step in
+the stretch, and a local database below REV stop it with nothing written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from invoke import Context, Exit, task
+
+from alembic_steward.tasks._user_errors import exit_on_user_error
+
+if TYPE_CHECKING:
+    from alembic.script import Script, ScriptDirectory
+
+NOTHING_WRITTEN = "nothing was written"
+
+
+@task(
+    help={
+        "through": "The last revision to squash, e.g. 4f8376af1811: base..REV become one revision",
+        "dry_run": "Build, compare and say what would be written, writing nothing",
+    }
+)
+@exit_on_user_error
+def squash(c: Context, through: str | None = None, dry_run: bool = False) -> None:
+    """Replace the revisions from base to --through REV by one revision with REV's id."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._head_file import write_head_file
+
+    if not through:
+        raise Exit(
+            "error: say up to which revision to squash, e.g. `inv db.squash --through REV`"
+            f" (ids: `inv db.history`); {NOTHING_WRITTEN}",
+            code=1,
+        )
+    config = build_alembic_config(quiet=True)
+    script = ScriptDirectory.from_config(config)
+    stretch = linear_stretch(script, through)
+    rev = stretch[-1]
+    refuse_local_database_below(script, stretch)
+    text = proven_squash(stretch)
+    ids = ", ".join(revision.revision for revision in stretch)
+    if dry_run:
+        print(
+            f"Would replace {len(stretch)} revisions ({ids}) by one revision {rev.revision} in"
+            f" {shown(rev.path)}; the squashed history builds the same schema and rows (checked)."
+            " Nothing was written (--dry-run)."
+        )
+        print(below_rev_note(rev.revision))
+        return
+    Path(rev.path).write_text(text, encoding="utf-8")
+    format_written(script, rev.path)
+    for revision in stretch[:-1]:
+        Path(revision.path).unlink()
+    write_head_file(Path(script.versions), list(script.get_heads()))
+    print(
+        f"Squashed {len(stretch)} revisions ({ids}) into {rev.revision}: {shown(rev.path)};"
+        " the squashed history builds the same schema and rows as the old one (checked)."
+    )
+    print(below_rev_note(rev.revision))
+
+
+def format_written(script: ScriptDirectory, path: str) -> None:
+    """Run the project's post-write hooks (ruff) on the written file, as a new revision gets."""
+    from alembic.script import write_hooks
+
+    if script.hooks:
+        write_hooks._run_hooks(path, script.hooks)
+
+
+def shown(path: str) -> str:
+    from alembic_steward._wiring import shown_path
+
+    return shown_path(Path(path))
+
+
+def below_rev_note(revision: str) -> str:
+    return (
+        f"note: a database below {revision} (staging, production, a teammate's) cannot run the"
+        f" squashed history: each must run `inv db.upgrade -r {revision}` with the old history"
+        " (before this change is deployed to it); a database at"
+        f" {revision} or later needs nothing"
+    )
+
+
+def linear_stretch(script: ScriptDirectory, through: str) -> list[Script]:
+    """The revisions base..``through``, base first; Exit unless they are one line of two or more."""
+    from alembic.util import CommandError
+
+    try:
+        rev = script.get_revision(through)
+    except CommandError as error:
+        rev, reason = None, str(error)
+    else:
+        reason = f"{through!r} names no revision"
+    if rev is None:
+        raise Exit(
+            f"error: {reason}; `inv db.history` lists the revisions; {NOTHING_WRITTEN}", code=1
+        )
+    stretch = [rev]
+    while stretch[-1].down_revision is not None:
+        below = stretch[-1]
+        if isinstance(below.down_revision, (tuple, list)):
+            raise Exit(
+                f"error: cannot squash through {rev.revision}: {below.revision} merges"
+                f" {', '.join(below.down_revision)}, and a squash replaces a straight line of"
+                f" revisions only; squash through a revision above the merge; {NOTHING_WRITTEN}",
+                code=1,
+            )
+        stretch.append(script.get_revision(below.down_revision))
+    stretch.reverse()
+    for revision in stretch[:-1]:
+        if len(revision.nextrev) > 1:
+            raise Exit(
+                f"error: cannot squash through {rev.revision}: {revision.revision} is a branch"
+                f" point ({', '.join(sorted(revision.nextrev))} follow it), and a revision"
+                f" outside the squash would lose its parent; {NOTHING_WRITTEN}",
+                code=1,
+            )
+    if any(revision.dependencies for revision in stretch):
+        raise Exit(
+            f"error: cannot squash through {rev.revision}: a revision in the stretch has"
+            f" depends_on, which a squash does not carry; {NOTHING_WRITTEN}",
+            code=1,
+        )
+    if len(stretch) < 2:
+        raise Exit(
+            f"error: {rev.revision} is the first revision: there is nothing to squash it with;"
+            f" {NOTHING_WRITTEN}",
+            code=1,
+        )
+    return stretch
+
+
+def refuse_local_database_below(script: ScriptDirectory, stretch: list[Script]) -> None:
+    """Stop when the local database is at a revision the squash removes (it could not upgrade)."""
+    removed = {revision.revision for revision in stretch[:-1]}
+    current = local_revisions()
+    below = sorted(set(current or ()) & removed)
+    if below:
+        rev = stretch[-1].revision
+        raise Exit(
+            f"error: the local database is at {', '.join(below)}, below {rev}, a revision the"
+            f" squash removes, so the squashed history could not upgrade it; run `inv db.upgrade"
+            f" -r {rev}` first, then squash; {NOTHING_WRITTEN}",
+            code=1,
+        )
+
+
+def local_revisions() -> tuple[str, ...] | None:
+    """The local database's revisions, None when it does not exist or cannot be read."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._up_to_date import database_revisions
+
+    url = make_url(get_settings().blocking_database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        return None  # connecting would create the file
+    try:
+        return database_revisions(url.render_as_string(hide_password=False))
+    except SQLAlchemyError:
+        return None
+
+
+def proven_squash(stretch: list[Script]) -> str:
+    """The squashed revision's text, once both histories were built and found equal; Exit
+    (one line) on a data step, a difference, or a row the file cannot hold."""
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._checksum_format import code_checksum, first_format_checksum
+    from alembic_steward._wiring import active_steward, get_settings
+    from alembic_steward.inspection._catalog_drift import ignored_tables
+    from alembic_steward.inspection._squash_build import build_new_history, build_old_history
+    from alembic_steward.inspection._squash_render import (
+        NotRenderable,
+        SquashedText,
+        render_squashed_revision,
+    )
+    from alembic_steward.runtime._bookkeeping import model_schemas
+
+    rev = stretch[-1]
+    old_text = Path(rev.path).read_text(encoding="utf-8")
+    squashed = SquashedText(
+        revision=rev.revision,
+        message=f"Squashed history through {rev.revision}: {(rev.doc or '').strip()}",
+        squashes=tuple(revision.revision for revision in stretch),
+        checksums=(code_checksum(old_text), first_format_checksum(old_text)),
+    )
+    active_steward().get_metadata()
+    schemas = sorted(model_schemas())
+    ignored = ignored_tables()
+    server = make_url(get_settings().blocking_database_url)
+
+    def render(connection: Any) -> str:
+        return render_squashed_revision(connection, squashed, schemas, ignored)
+
+    try:
+        old = build_old_history(server, list(squashed.squashes), ignored, schemas, render)
+    except NotRenderable as reason:
+        message = f"error: cannot squash through {rev.revision}: {reason}; {NOTHING_WRITTEN}"
+        raise Exit(message, code=1) from None
+    if old.data_steps:
+        raise Exit(
+            f"error: cannot squash through {rev.revision}: {'; '.join(old.data_steps)}, a data"
+            " step that acts on the rows a live database holds, which a squashed revision cannot"
+            " replay; squash through a revision below it instead; " + NOTHING_WRITTEN,
+            code=1,
+        )
+    with tempfile.TemporaryDirectory(prefix="squash-") as folder:
+        versions = Path(folder)
+        copy_squashed_versions(Path(rev.path).parent, stretch, versions, old.text)
+        new, left = build_new_history(server, versions, rev.revision, ignored, schemas)
+    refuse_differences(rev.revision, old, new, left)
+    return old.text
+
+
+def copy_squashed_versions(source: Path, stretch: list[Script], target: Path, text: str) -> None:
+    """Fill ``target`` with the versions folder as the squash would leave it."""
+    removed = {Path(revision.path).name for revision in stretch}
+    for path in source.glob("*.py"):
+        if path.name not in removed:
+            shutil.copy2(path, target / path.name)
+    (target / Path(stretch[-1].path).name).write_text(text, encoding="utf-8")
+
+
+def refuse_differences(revision: str, old: Any, new: Any, left: Any) -> None:
+    from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.inspection._squash_build import row_differences
+
+    lines = [
+        difference.line("the old history", "the squashed revision")
+        for difference in compare_catalogs(old.catalog, new.catalog)
+    ]
+    lines += row_differences(old.rows, new.rows)
+    lines += [
+        f"its downgrade leaves {kind} {name}"
+        for (kind, _schema, owner, name) in sorted(left.objects)
+        if not owner
+    ]
+    if lines:
+        raise Exit(
+            f"error: the squashed revision would not build what the old history builds through"
+            f" {revision}: {'; '.join(lines)}; write those by hand in a revision after the squash"
+            f" or squash through an earlier revision; {NOTHING_WRITTEN}",
+            code=1,
+        )

@@ -1,0 +1,164 @@
+"""`inv db.squash --through REV`: one revision in place of base..REV, proven equal before written.
+
+On each database: the squashed history builds the same catalog description and seed rows as the
+old one; a database that was at REV upgrades past it running none of the squashed DDL, and its
+checksums report no edited revision; a stretch holding a data step is refused by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from project import Project, one_error_line, revision_source
+from servers import BOOKKEEPING_TABLES, ServerDatabase
+
+R1 = revision_source(
+    "r1",
+    None,
+    """    items = op.create_table(
+        "items",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("name", sa.String(50), nullable=False, server_default="unnamed"),
+        sa.UniqueConstraint("name", name="uq_items_name"),
+    )
+    op.bulk_insert(items, [{"id": 1, "name": "first"}, {"id": 2, "name": "second"}])""",
+    '    op.drop_table("items")',
+)
+R2 = revision_source(
+    "r2",
+    "r1",
+    """    tags = op.create_table(
+        "tags",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("item_id", sa.Integer(), sa.ForeignKey("items.id", name="fk_tags_item"),
+                  nullable=False),
+        sa.Column("label", sa.String(20), nullable=False),
+        sa.CheckConstraint("length(label) > 0", name="ck_tags_label"),
+    )
+    op.create_index("ix_tags_label", "tags", ["label"])
+    op.bulk_insert(tags, [{"id": 1, "item_id": 2, "label": "blue"}])""",
+    '    op.drop_index("ix_tags_label", table_name="tags")\n    op.drop_table("tags")',
+)
+R3 = revision_source(
+    "r3",
+    "r2",
+    """    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("price", sa.Numeric(10, 2), nullable=True))""",
+    """    with op.batch_alter_table("items") as batch:
+        batch.drop_column("price")""",
+)
+UPDATING_R3 = revision_source(
+    "r3", "r2", """    op.execute("UPDATE items SET name = 'renamed' WHERE id = 2")"""
+)
+
+
+def described(url: str) -> tuple[object, dict[str, list]]:
+    """The catalog description and each table's sorted rows of the database at ``url``."""
+    from alembic_steward.catalog import describe_catalog
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            catalog = describe_catalog(connection, ignore_tables=BOOKKEEPING_TABLES)
+            tables = sorted(set(sa.inspect(connection).get_table_names()) - BOOKKEEPING_TABLES)
+            rows = {
+                name: sorted(
+                    repr(tuple(row))
+                    for row in connection.execute(
+                        sa.select(sa.Table(name, sa.MetaData(), autoload_with=connection))
+                    )
+                )
+                for name in tables
+            }
+    finally:
+        engine.dispose()
+    return catalog, rows
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """Every statement any engine in this process sends while the block runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+
+
+def test_squashed_history_builds_the_same_and_a_database_at_rev_runs_none_of_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    for name, source in (("r1.py", R1), ("r2.py", R2), ("r3.py", R3)):
+        project.write_revision(name, source)
+    project.inv("db.upgrade", env=env)
+    old = described(database.url)
+    project.inv("db.downgrade", "-r", "r2", env=env)
+
+    dry = project.inv("db.squash", "--through", "r2", "--dry-run", env=env)
+    assert "Would replace 2 revisions (r1, r2)" in dry.stdout
+    assert (project.versions / "r1.py").exists()
+    squashed = project.inv("db.squash", "--through", "r2", env=env)
+    assert "Squashed 2 revisions (r1, r2) into r2" in squashed.stdout
+    assert "inv db.upgrade -r r2" in squashed.stdout  # what a database below r2 must do first
+    assert not (project.versions / "r1.py").exists()
+    text = (project.versions / "r2.py").read_text()
+    assert "down_revision = None" in text and 'squashes = ("r1", "r2")' in text
+    assert "op.bulk_insert" in text
+
+    # The database was at r2 under the old history: only r3 runs, none of the squashed DDL.
+    with project.imported(**env):
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward._wiring import get_blocking_engine
+        from alembic_steward.runtime._config import build_alembic_config
+        from alembic_steward.runtime._revision_checksums import edited_revisions
+
+        with statements_run() as seen:
+            command.upgrade(build_alembic_config(quiet=True), "head")
+        config = build_alembic_config(quiet=True)
+        with get_blocking_engine().connect() as connection:
+            edited = edited_revisions(connection, ScriptDirectory.from_config(config))
+    changes = [s for s in seen if s.lstrip().upper().startswith(("CREATE", "INSERT INTO ITEMS"))]
+    assert not [s for s in changes if "items" in s.lower() and "alembic_tmp" not in s.lower()]
+    assert not [s for s in seen if "tags" in s.lower()]
+    assert edited == []
+
+    # Built afresh by the squashed history: the same description and rows as the old one.
+    project.inv("db.downgrade", "-r", "base", env=env)
+    assert database.model_tables() == set()
+    project.inv("db.upgrade", env=env)
+    new = described(database.url)
+    assert new[1] == old[1]
+    from alembic_steward.catalog import compare_catalogs
+
+    assert compare_catalogs(old[0], new[0]) == []
+
+
+def test_a_stretch_with_a_data_step_is_refused_by_name(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    for name, source in (("r1.py", R1), ("r2.py", R2), ("r3.py", UPDATING_R3)):
+        project.write_revision(name, source)
+    failed = project.inv("db.squash", "--through", "r3", code=1, env=env)
+    line = one_error_line(failed.stderr)
+    assert "r3 runs UPDATE on items" in line and "nothing was written" in line
+    assert {path.name for path in project.versions.glob("*.py")} == {"r1.py", "r2.py", "r3.py"}
+    assert "down_revision = 'r2'" in (project.versions / "r3.py").read_text()
+
+
+@pytest.mark.parametrize("through", ["r1", "nope"])
+def test_nothing_to_squash_or_an_unknown_revision_is_refused(project: Project, through) -> None:
+    project.write_revision("r1.py", R1)
+    failed = project.inv("db.squash", "--through", through, code=1)
+    assert "nothing was written" in one_error_line(failed.stderr)
