@@ -28,6 +28,7 @@ from alembic_steward.tasks import (
     _protected as protected,
 )
 from alembic_steward.tasks import _protection as protection
+from alembic_steward.tasks import _rebase as rebase
 from alembic_steward.tasks import (
     _recovery as recovery,
 )
@@ -59,6 +60,7 @@ def db_collection(steward: Steward) -> Collection:
         migrate.revision,
         migrate.merge,
         squash.squash,
+        rebase.rebase,
         migrate.upgrade,
         migrate.downgrade,
         inspection.current,

@@ -144,34 +144,25 @@ def linear_stretch(script: ScriptDirectory, through: str) -> list[Script]:
 
 def refuse_local_database_below(script: ScriptDirectory, stretch: list[Script]) -> None:
     """Stop when the local database is at a revision the squash removes (it could not upgrade)."""
-    removed = {revision.revision for revision in stretch[:-1]}
-    current = local_revisions()
-    below = sorted(set(current or ()) & removed)
+    from alembic_steward.tasks._local_database import LocalDatabaseUnreadable, local_revisions
+
+    rev = stretch[-1].revision
+    try:
+        current = local_revisions()
+    except LocalDatabaseUnreadable as reason:
+        print(
+            f"note: the local database could not be read ({reason}), so whether it is below"
+            f" {rev} was not checked"
+        )
+        return
+    below = sorted(set(current) & {revision.revision for revision in stretch[:-1]})
     if below:
-        rev = stretch[-1].revision
         raise Exit(
             f"error: the local database is at {', '.join(below)}, below {rev}, a revision the"
             f" squash removes, so the squashed history could not upgrade it; run `inv db.upgrade"
             f" -r {rev}` first, then squash; {NOTHING_WRITTEN}",
             code=1,
         )
-
-
-def local_revisions() -> tuple[str, ...] | None:
-    """The local database's revisions, None when it does not exist or cannot be read."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from alembic_steward._wiring import get_settings
-    from alembic_steward.runtime._up_to_date import database_revisions
-
-    url = make_url(get_settings().blocking_database_url)
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
-        return None  # connecting would create the file
-    try:
-        return database_revisions(url.render_as_string(hide_password=False))
-    except SQLAlchemyError:
-        return None
 
 
 def proven_squash(stretch: list[Script]) -> str:
