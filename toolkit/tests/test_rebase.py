@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from project import Project, one_error_line
+from project import Project, one_error_line, revision_source
 
 HEAD_FILE = "app/migrations/versions/HEAD"
 GIT_IDENTITY = {
@@ -154,3 +154,23 @@ def test_a_conflict_in_another_file_is_refused(project: Project, tmp_path: Path)
 
     refused = project.inv("db.rebase", code=1, env=env)
     assert "conflict in notes.txt" in one_error_line(refused.stderr)
+
+
+def test_lint_names_a_head_file_that_disagrees_with_the_history(project: Project) -> None:
+    project.inv("db.revision", "--empty", "-m", "first", "--rev-id", "a1")
+    assert "a1\n" in (project.path / HEAD_FILE).read_text()
+    project.write_revision("a2.py", revision_source("a2", "a1", "    pass"))  # by hand
+
+    stale = project.inv("db.lint", "--all", code=1)
+    line = one_error_line(stale.stderr)
+    assert "names a1 but the history's head is a2" in line
+
+
+def test_merge_names_the_merge_revision_in_the_head_file(project: Project) -> None:
+    project.inv("db.revision", "--empty", "-m", "first", "--rev-id", "a1")
+    project.write_revision("b1.py", revision_source("b1", "a1", "    pass"))
+    project.write_revision("b2.py", revision_source("b2", "a1", "    pass"))
+    merge = project.inv("db.merge", "-m", "Merge heads").stdout
+    merged = merge.split("Created revision ")[1].split(":")[0]
+    assert (project.path / HEAD_FILE).read_text().endswith(f"\n{merged}\n")
+    project.inv("db.lint", "--all")

@@ -157,6 +157,22 @@ def test_a_stretch_with_a_data_step_is_refused_by_name(
     assert "down_revision = 'r2'" in (project.versions / "r3.py").read_text()
 
 
+def test_a_local_database_below_rev_is_refused_with_the_upgrade_to_run_first(
+    project: Project, tmp_path
+) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{(tmp_path / 'local.db').as_posix()}"}
+    for name, source in (("r1.py", R1), ("r2.py", R2)):
+        project.write_revision(name, source)
+    project.inv("db.upgrade", "-r", "r1", env=env)
+    failed = project.inv("db.squash", "--through", "r2", code=1, env=env)
+    line = one_error_line(failed.stderr)
+    assert "the local database is at r1, below r2" in line
+    assert "`inv db.upgrade -r r2`" in line and "nothing was written" in line
+    assert (project.versions / "r1.py").exists()
+    project.inv("db.upgrade", "-r", "r2", env=env)  # the command the line names
+    project.inv("db.squash", "--through", "r2", env=env)
+
+
 @pytest.mark.parametrize("through", ["r1", "nope"])
 def test_nothing_to_squash_or_an_unknown_revision_is_refused(project: Project, through) -> None:
     project.write_revision("r1.py", R1)
