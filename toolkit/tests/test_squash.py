@@ -54,6 +54,34 @@ UPDATING_R3 = revision_source(
     "r3", "r2", """    op.execute("UPDATE items SET name = 'renamed' WHERE id = 2")"""
 )
 
+KINDS = revision_source(
+    "k1",
+    None,
+    """    kinds = op.create_table(
+        "kinds",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("status", sa.Enum("new", "old", name="kind_status"), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
+        sa.Column("created", sa.DateTime(), nullable=False, server_default=sa.func.now()),
+        sa.Column("note", sa.Text(), nullable=True, comment="free text"),
+    )
+    op.create_index("ix_kinds_status_note", "kinds", ["status", "active"], unique=True)
+    op.bulk_insert(
+        kinds,
+        [{"id": 1, "status": "new", "payload": {"a": [1, 2]}, "active": False,
+          "created": datetime.datetime(2020, 1, 2, 3, 4, 5)}],
+    )""",
+    '    op.drop_table("kinds")',
+    imports="import datetime",
+)
+KINDS_VIEW = revision_source(
+    "k2",
+    "k1",
+    '    op.execute("CREATE VIEW kind_notes AS SELECT note FROM kinds")',
+    '    op.execute("DROP VIEW kind_notes")',
+)
+
 
 def described(url: str) -> tuple[object, dict[str, list]]:
     """The catalog description and each table's sorted rows of the database at ``url``."""
@@ -171,6 +199,21 @@ def test_a_local_database_below_rev_is_refused_with_the_upgrade_to_run_first(
     assert (project.versions / "r1.py").exists()
     project.inv("db.upgrade", "-r", "r2", env=env)  # the command the line names
     project.inv("db.squash", "--through", "r2", env=env)
+
+
+def test_enum_json_defaults_and_comments_are_reproduced_and_a_view_is_refused_by_name(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    project.write_revision("k1.py", KINDS)
+    project.write_revision("k2.py", KINDS_VIEW)
+    refused = project.inv("db.squash", "--through", "k2", code=1, env=env)
+    line = one_error_line(refused.stderr)
+    assert "view kind_notes is in the old history but not in the squashed revision" in line
+    assert "check constraint" not in line  # MariaDB's JSON check comes back with the type
+
+    project.write_revision("k2.py", revision_source("k2", "k1", "    pass"))
+    project.inv("db.squash", "--through", "k2", env=env)  # proven equal, rows included
 
 
 @pytest.mark.parametrize("through", ["r1", "nope"])

@@ -33,6 +33,7 @@ VALUE_IMPORTS = {
     decimal.Decimal: "from decimal import Decimal",
     uuid.UUID: "from uuid import UUID",
 }
+MARIADB_JSON_CHECK = re.compile(r"json_valid\(`?\w+`?\)", re.IGNORECASE)
 PLAIN_VALUES = (type(None), bool, int, float, str, bytes, dict, list)
 
 FILE_TEMPLATE = '''"""{message}
@@ -148,7 +149,27 @@ def reflected_metadata(
         keep_names_as_read(table)
         if connection.dialect.name == "postgresql":
             drop_serial_defaults(table)
+        elif getattr(connection.dialect, "is_mariadb", False):
+            restore_mariadb_json(connection, table)
     return metadata
+
+
+def restore_mariadb_json(connection: Connection, table: Table) -> None:
+    """Give back the JSON type of MariaDB's JSON columns, reflected as LONGTEXT: MariaDB stores
+    JSON as LONGTEXT with a column CHECK (json_valid(column)) named after it (which SQLAlchemy
+    does not reflect), and a JSON column declared again recreates both."""
+    from sqlalchemy import JSON, text
+
+    checks = connection.execute(
+        text(
+            "SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS"
+            " WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = :table"
+        ),
+        {"table": table.name},
+    )
+    for name, clause in checks:
+        if name in table.columns and MARIADB_JSON_CHECK.fullmatch(str(clause).strip()):
+            table.columns[name].type = JSON()
 
 
 def keep_names_as_read(table: Table) -> None:
