@@ -221,3 +221,15 @@ def test_nothing_to_squash_or_an_unknown_revision_is_refused(project: Project, t
     project.write_revision("r1.py", R1)
     failed = project.inv("db.squash", "--through", through, code=1)
     assert "nothing was written" in one_error_line(failed.stderr)
+
+
+def test_a_merge_or_a_branch_point_in_the_stretch_is_refused(project: Project) -> None:
+    project.write_revision("r1.py", R1)
+    project.write_revision("b1.py", revision_source("b1", "r1", "    pass"))
+    project.write_revision("b2.py", revision_source("b2", "r1", "    pass"))
+    branch = one_error_line(project.inv("db.squash", "--through", "b1", code=1).stderr)
+    assert "r1 is a branch point (b1, b2 follow it)" in branch
+    project.write_revision("m1.py", revision_source("m1", ("b1", "b2"), "    pass"))
+    project.write_revision("m2.py", revision_source("m2", "m1", "    pass"))
+    merge = one_error_line(project.inv("db.squash", "--through", "m2", code=1).stderr)
+    assert "m1 merges b1, b2" in merge and "nothing was written" in merge
