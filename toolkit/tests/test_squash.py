@@ -50,9 +50,10 @@ R3 = revision_source(
     """    with op.batch_alter_table("items") as batch:
         batch.drop_column("price")""",
 )
-UPDATING_R3 = revision_source(
-    "r3", "r2", """    op.execute("UPDATE items SET name = 'renamed' WHERE id = 2")"""
+UPDATING_R2 = revision_source(
+    "r2", "r1", """    op.execute("UPDATE items SET name = 'renamed' WHERE id = 2")"""
 )
+
 
 KINDS = revision_source(
     "k1",
@@ -176,11 +177,13 @@ def test_a_stretch_with_a_data_step_is_refused_by_name(
     project: Project, database: ServerDatabase
 ) -> None:
     env = {"DATABASE_URL": database.url}
-    for name, source in (("r1.py", R1), ("r2.py", R2), ("r3.py", UPDATING_R3)):
+    plain_r3 = revision_source("r3", "r2", "    pass")
+    for name, source in (("r1.py", R1), ("r2.py", UPDATING_R2), ("r3.py", plain_r3)):
         project.write_revision(name, source)
     failed = project.inv("db.squash", "--through", "r3", code=1, env=env)
     line = one_error_line(failed.stderr)
-    assert "r3 runs UPDATE on items" in line and "nothing was written" in line
+    assert "r2 runs UPDATE on items" in line and "nothing was written" in line
+    assert "r3 runs" not in line and "r1 runs" not in line
     assert {path.name for path in project.versions.glob("*.py")} == {"r1.py", "r2.py", "r3.py"}
     assert "down_revision = 'r2'" in (project.versions / "r3.py").read_text()
 

@@ -1,6 +1,6 @@
 """Build a history in scratch databases for `inv db.squash`, and prove two histories equal.
 
-The old history is built revision by revision, each revision's statements watched: a data step
+The old history is built with each revision's statements watched: a data step
 (UPDATE, DELETE, ...) acts on the rows a live database holds, which a fresh build does not
 show, so a squash cannot carry it and names the revision instead. The squashed history is built
 afresh from a copy of the versions folder holding the written revision, and its catalog
@@ -43,14 +43,27 @@ class Build:
 
 
 class StatementWatch:
-    """Record, per revision, the statements that change existing rows (bookkeeping aside)."""
+    """Record the statements that change existing rows (bookkeeping aside), by revision.
 
-    def __init__(self, ignored: set[str]) -> None:
+    One upgrade runs the whole stretch: Alembic writes each revision's id into the version
+    table as a literal after that revision's statements, in the same transaction, so the
+    statements seen since the last such write belong to the id it writes.
+    """
+
+    def __init__(self, ignored: set[str], version_table: str) -> None:
         self.ignored = {name.lower() for name in ignored}
-        self.revision = ""
+        self.version_write = re.compile(
+            rf"^\s*(?:UPDATE|INSERT\s+INTO)\s+[`\"]?{re.escape(version_table)}\b[^']*'(\w+)'",
+            re.IGNORECASE,
+        )
+        self.pending: list[str] = []
         self.steps: list[str] = []
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        written = self.version_write.match(statement)
+        if written is not None:
+            self.close(written.group(1))
+            return
         match = DATA_STEP.match(statement)
         if match is None:
             return
@@ -59,9 +72,13 @@ class StatementWatch:
             return
         verb = " ".join(match.group(1).split()).upper()
         target = f" on {table}" if table and verb != "DO" else ""
-        step = f"{self.revision} runs {verb}{target}"
-        if step not in self.steps:
-            self.steps.append(step)
+        self.pending.append(f"runs {verb}{target}")
+
+    def close(self, revision: str) -> None:
+        """Give the statements seen since the last version write to ``revision``."""
+        for step in dict.fromkeys(self.pending):
+            self.steps.append(f"{revision} {step}")
+        self.pending.clear()
 
 
 @contextmanager
@@ -80,24 +97,24 @@ def scratch_connection(url: URL) -> Iterator[Connection]:
 
 def build_old_history(
     url: URL,
-    revisions: list[str],
+    revision: str,
     ignored: set[str],
+    version_table: str,
     schemas: list[str],
     render: Callable[[Connection], str],
 ) -> Build:
-    """Build ``revisions`` (base first) one by one, watching for data steps; describe the result,
-    read its rows and ``render`` the squashed revision from it."""
+    """Build the history up to ``revision``, watching for data steps; describe the result, read
+    its rows and ``render`` the squashed revision from it."""
     from sqlalchemy import event
 
     from alembic_steward.inspection._scratch_database import upgrade_scratch
 
-    watch = StatementWatch(ignored)
+    watch = StatementWatch(ignored, version_table)
     with scratch_connection(url) as connection:
         event.listen(connection, "before_cursor_execute", watch)
-        for revision in revisions:
-            watch.revision = revision
-            upgrade_scratch(connection, revision)
+        upgrade_scratch(connection, revision)
         event.remove(connection, "before_cursor_execute", watch)
+        watch.close(revision)
         build = describe(connection, ignored, schemas)
         build.data_steps = watch.steps
         if not watch.steps:

@@ -197,8 +197,9 @@ def proven_squash(stretch: list[Script]) -> str:
     def render(connection: Any) -> str:
         return render_squashed_revision(connection, squashed, schemas, ignored)
 
+    version_table = active_steward().context_options.get("version_table", "alembic_version")
     try:
-        old = build_old_history(server, list(squashed.squashes), ignored, schemas, render)
+        old = build_old_history(server, rev.revision, ignored, version_table, schemas, render)
     except NotRenderable as reason:
         message = f"error: cannot squash through {rev.revision}: {reason}; {NOTHING_WRITTEN}"
         raise Exit(message, code=1) from None
