@@ -163,7 +163,7 @@ def test_lint_names_a_head_file_that_disagrees_with_the_history(project: Project
 
     stale = project.inv("db.lint", "--all", code=1)
     line = one_error_line(stale.stderr)
-    assert "names a1 but the history's head is a2" in line
+    assert "app/migrations/versions/HEAD names a1 but the history's head is a2" in line
 
 
 def test_merge_names_the_merge_revision_in_the_head_file(project: Project) -> None:

@@ -48,14 +48,14 @@ later runs nothing of it. Its downgrade drops everything it creates (base).
 
 {imports}
 
-revision = {revision!r}
+revision = "{revision}"
 down_revision = None
 branch_labels = None
 depends_on = None
 # The revisions this one replaces, and the checksums the old {revision} file had: a database
 # that applied the old file keeps its recorded checksum and is not reported as edited.
-squashes = {squashes!r}
-squashed_checksums = {checksums!r}
+squashes = {squashes}
+squashed_checksums = {checksums}
 
 
 def upgrade() -> None:
@@ -113,11 +113,17 @@ def render_squashed_revision(
         count=len(text.squashes),
         first=text.squashes[0],
         imports="\n".join(sorted(imports, key=import_order)),
-        squashes=text.squashes,
-        checksums=text.checksums,
+        squashes=string_tuple(text.squashes),
+        checksums=string_tuple(text.checksums),
         upgrade=render._indent(upgrade),
         downgrade=render._indent(downgrade),
     )
+
+
+def string_tuple(values: tuple[str, ...]) -> str:
+    """A tuple literal of plain strings in double quotes, as the formatter would leave it."""
+    items = ", ".join(f'"{value}"' for value in values)
+    return f"({items},)" if len(values) == 1 else f"({items})"
 
 
 def rendered(container: Any, context: Any) -> str:

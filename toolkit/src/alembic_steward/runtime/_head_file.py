@@ -69,7 +69,9 @@ def head_file_disagreement(script: ScriptDirectory) -> str | None:
     heads = sorted(script.get_heads())
     if sorted(named) == heads:
         return None
-    shown = f"{versions_dir.parent.name}/{versions_dir.name}/{HEAD_FILE_NAME}"
+    from alembic_steward._wiring import shown_path
+
+    shown = shown_path(head_file(versions_dir))
     if any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in named):
         return (
             f"{shown} holds a git merge conflict (the history's heads are {', '.join(heads)}):"

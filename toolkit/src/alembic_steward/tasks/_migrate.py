@@ -190,6 +190,8 @@ def record_head(written: Any) -> None:
     """Name the revision just written (the new single head) in the history's head file."""
     from alembic_steward.runtime._head_file import write_head_file
 
+    if isinstance(written, list):  # several files, from a process_revision_directives hook
+        return
     write_head_file(Path(written.path).parent, [written.revision])
 
 
