@@ -138,6 +138,7 @@ def test_squashed_history_builds_the_same_and_a_database_at_rev_runs_none_of_it(
     squashed = project.inv("db.squash", "--through", "r2", env=env)
     assert "Squashed 2 revisions (r1, r2) into r2" in squashed.stdout
     assert "inv db.upgrade -r r2" in squashed.stdout  # what a database below r2 must do first
+    assert "The local database is at r2, not below r2: it needs nothing." in squashed.stdout
     assert not (project.versions / "r1.py").exists()
     text = (project.versions / "r2.py").read_text()
     assert "down_revision = None" in text and 'squashes = ("r1", "r2")' in text

@@ -47,7 +47,7 @@ def squash(c: Context, through: str | None = None, dry_run: bool = False) -> Non
     script = ScriptDirectory.from_config(config)
     stretch = linear_stretch(script, through)
     rev = stretch[-1]
-    refuse_local_database_below(script, stretch)
+    local = local_database_line(stretch)
     text = proven_squash(stretch)
     ids = ", ".join(revision.revision for revision in stretch)
     if dry_run:
@@ -56,6 +56,7 @@ def squash(c: Context, through: str | None = None, dry_run: bool = False) -> Non
             f" {shown(rev.path)}; the squashed history builds the same schema and rows (checked)."
             " Nothing was written (--dry-run)."
         )
+        print(local)
         print(below_rev_note(rev.revision))
         return
     Path(rev.path).write_text(text, encoding="utf-8")
@@ -67,6 +68,7 @@ def squash(c: Context, through: str | None = None, dry_run: bool = False) -> Non
         f"Squashed {len(stretch)} revisions ({ids}) into {rev.revision}: {shown(rev.path)};"
         " the squashed history builds the same schema and rows as the old one (checked)."
     )
+    print(local)
     print(below_rev_note(rev.revision))
 
 
@@ -142,19 +144,19 @@ def linear_stretch(script: ScriptDirectory, through: str) -> list[Script]:
     return stretch
 
 
-def refuse_local_database_below(script: ScriptDirectory, stretch: list[Script]) -> None:
-    """Stop when the local database is at a revision the squash removes (it could not upgrade)."""
+def local_database_line(stretch: list[Script]) -> str:
+    """Say where the local database stands against REV; Exit when it is below (at a revision the
+    squash removes, from which the squashed history could not upgrade it)."""
     from alembic_steward.tasks._local_database import LocalDatabaseUnreadable, local_revisions
 
     rev = stretch[-1].revision
     try:
         current = local_revisions()
     except LocalDatabaseUnreadable as reason:
-        print(
+        return (
             f"note: the local database could not be read ({reason}), so whether it is below"
             f" {rev} was not checked"
         )
-        return
     below = sorted(set(current) & {revision.revision for revision in stretch[:-1]})
     if below:
         raise Exit(
@@ -163,6 +165,9 @@ def refuse_local_database_below(script: ScriptDirectory, stretch: list[Script]) 
             f" -r {rev}` first, then squash; {NOTHING_WRITTEN}",
             code=1,
         )
+    if not current:
+        return "The local database has no revision applied: it builds from the squashed history."
+    return f"The local database is at {', '.join(current)}, not below {rev}: it needs nothing."
 
 
 def proven_squash(stretch: list[Script]) -> str:
