@@ -48,7 +48,7 @@ def squash(c: Context, through: str | None = None, dry_run: bool = False) -> Non
     stretch = linear_stretch(script, through)
     rev = stretch[-1]
     local = local_database_line(stretch)
-    text = proven_squash(stretch)
+    text = proven_squash(script, stretch)
     ids = ", ".join(revision.revision for revision in stretch)
     if dry_run:
         print(
@@ -60,7 +60,6 @@ def squash(c: Context, through: str | None = None, dry_run: bool = False) -> Non
         print(below_rev_note(rev.revision))
         return
     Path(rev.path).write_text(text, encoding="utf-8")
-    format_written(script, rev.path)
     for revision in stretch[:-1]:
         Path(revision.path).unlink()
     write_head_file(Path(script.versions), list(script.get_heads()))
@@ -72,12 +71,20 @@ def squash(c: Context, through: str | None = None, dry_run: bool = False) -> Non
     print(below_rev_note(rev.revision))
 
 
-def format_written(script: ScriptDirectory, path: str) -> None:
-    """Run the project's post-write hooks (ruff) on the written file, as a new revision gets."""
+def formatted(script: ScriptDirectory, rev: Script, text: str) -> str:
+    """``text`` as the project's post-write hooks (ruff) leave a new revision, formatted in a
+    file of its own beside the revisions (so the project's settings apply), then removed."""
     from alembic.script import write_hooks
 
-    if script.hooks:
-        write_hooks._run_hooks(path, script.hooks)
+    if not script.hooks:
+        return text
+    draft = Path(rev.path).with_name(f"_squash_draft_{rev.revision}.py")
+    draft.write_text(text, encoding="utf-8")
+    try:
+        write_hooks._run_hooks(str(draft), script.hooks)
+        return draft.read_text(encoding="utf-8")
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 def shown(path: str) -> str:
@@ -170,7 +177,7 @@ def local_database_line(stretch: list[Script]) -> str:
     return f"The local database is at {', '.join(current)}, not below {rev}: it needs nothing."
 
 
-def proven_squash(stretch: list[Script]) -> str:
+def proven_squash(script: ScriptDirectory, stretch: list[Script]) -> str:
     """The squashed revision's text, once both histories were built and found equal; Exit
     (one line) on a data step, a difference, or a row the file cannot hold."""
     from sqlalchemy.engine import make_url
@@ -215,12 +222,14 @@ def proven_squash(stretch: list[Script]) -> str:
             " replay; squash through a revision below it instead; " + NOTHING_WRITTEN,
             code=1,
         )
+    text = formatted(script, rev, old.text)
+    # The very text to be written is what is built and compared.
     with tempfile.TemporaryDirectory(prefix="squash-") as folder:
         versions = Path(folder)
-        copy_squashed_versions(Path(rev.path).parent, stretch, versions, old.text)
+        copy_squashed_versions(Path(rev.path).parent, stretch, versions, text)
         new, left = build_new_history(server, versions, rev.revision, ignored, schemas)
     refuse_differences(rev.revision, old, new, left)
-    return old.text
+    return text
 
 
 def copy_squashed_versions(source: Path, stretch: list[Script], target: Path, text: str) -> None:
