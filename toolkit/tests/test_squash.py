@@ -238,3 +238,14 @@ def test_a_merge_or_a_branch_point_in_the_stretch_is_refused(project: Project) -
     project.write_revision("m2.py", revision_source("m2", "m1", "    pass"))
     merge = one_error_line(project.inv("db.squash", "--through", "m2", code=1).stderr)
     assert "m1 merges b1, b2" in merge and "nothing was written" in merge
+
+
+def test_an_old_history_that_fails_on_an_empty_database_is_refused(project: Project) -> None:
+    project.write_revision("r1.py", R1)
+    project.write_revision(
+        "r2.py", revision_source("r2", "r1", '    raise RuntimeError("needs production rows")')
+    )
+    failed = project.inv("db.squash", "--through", "r2", code=1)
+    line = one_error_line(failed.stderr)
+    assert "cannot squash through r2: the old history fails on an empty database" in line
+    assert "needs production rows" in line and "nothing was written" in line

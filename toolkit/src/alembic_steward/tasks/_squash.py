@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from invoke import Context, Exit, task
 
@@ -185,6 +185,7 @@ def proven_squash(script: ScriptDirectory, stretch: list[Script]) -> str:
     from alembic_steward._checksum_format import code_checksum, first_format_checksum
     from alembic_steward._wiring import active_steward, get_settings
     from alembic_steward.inspection._catalog_drift import ignored_tables
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
     from alembic_steward.inspection._squash_build import build_new_history, build_old_history
     from alembic_steward.inspection._squash_render import (
         NotRenderable,
@@ -213,8 +214,11 @@ def proven_squash(script: ScriptDirectory, stretch: list[Script]) -> str:
     try:
         old = build_old_history(server, rev.revision, ignored, version_table, schemas, render)
     except NotRenderable as reason:
-        message = f"error: cannot squash through {rev.revision}: {reason}; {NOTHING_WRITTEN}"
-        raise Exit(message, code=1) from None
+        refuse(rev.revision, str(reason))
+    except ScratchDatabaseRefused as reason:
+        refuse(rev.revision, f"no scratch database could be created ({reason})")
+    except Exception as error:  # a revision's own failure, whatever it raises
+        refuse(rev.revision, f"the old history fails on an empty database ({build_failure(error)})")
     if old.data_steps:
         raise Exit(
             f"error: cannot squash through {rev.revision}: {'; '.join(old.data_steps)}, a data"
@@ -227,9 +231,27 @@ def proven_squash(script: ScriptDirectory, stretch: list[Script]) -> str:
     with tempfile.TemporaryDirectory(prefix="squash-") as folder:
         versions = Path(folder)
         copy_squashed_versions(Path(rev.path).parent, stretch, versions, text)
-        new, left = build_new_history(server, versions, rev.revision, ignored, schemas)
+        try:
+            new, left = build_new_history(server, versions, rev.revision, ignored, schemas)
+        except Exception as error:  # the generated code's own failure, whatever it is
+            refuse(rev.revision, f"the squashed revision fails to build ({build_failure(error)})")
     refuse_differences(rev.revision, old, new, left)
     return text
+
+
+def build_failure(error: Exception) -> str:
+    """What failed in a scratch build: the error's first line, and where in which revision."""
+    from alembic_steward._wiring import shown_path
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._migration_frames import migration_frame
+
+    frame = migration_frame(error)
+    where = f", in {frame.revision} at {shown_path(frame.path)}:{frame.line}" if frame else ""
+    return f"{type(error).__name__}: {error_reason(error)}{where}"
+
+
+def refuse(revision: str, reason: str) -> NoReturn:
+    raise Exit(f"error: cannot squash through {revision}: {reason}; {NOTHING_WRITTEN}", code=1)
 
 
 def copy_squashed_versions(source: Path, stretch: list[Script], target: Path, text: str) -> None:
