@@ -122,6 +122,36 @@ def statements_run() -> Iterator[list[str]]:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
 
 
+WRITES = ("CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "REPLACE", "TRUNCATE")
+
+
+def changes_outside_bookkeeping(statements: list[str]) -> list[str]:
+    """The statements that change a schema or rows, the bookkeeping tables' aside."""
+    return [
+        statement
+        for statement in statements
+        if statement.lstrip().upper().startswith(WRITES)
+        and not any(table in statement for table in BOOKKEEPING_TABLES)
+    ]
+
+
+def upgrade_watched(project: Project, env: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Upgrade to head in this process: the statements sent, then the revisions seen edited."""
+    with project.imported(**env):
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward._wiring import get_blocking_engine
+        from alembic_steward.runtime._config import build_alembic_config
+        from alembic_steward.runtime._revision_checksums import edited_revisions
+
+        with statements_run() as seen:
+            command.upgrade(build_alembic_config(quiet=True), "head")
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        with get_blocking_engine().connect() as connection:
+            return seen, edited_revisions(connection, script)
+
+
 def test_squashed_history_builds_the_same_and_a_database_at_rev_runs_none_of_it(
     project: Project, database: ServerDatabase
 ) -> None:
@@ -146,22 +176,18 @@ def test_squashed_history_builds_the_same_and_a_database_at_rev_runs_none_of_it(
     project.inv("db.lint", "--all", env=env)  # CI lints every revision: the squashed one passes
 
     # The database was at r2 under the old history: only r3 runs, none of the squashed DDL.
-    with project.imported(**env):
-        from alembic import command
-        from alembic.script import ScriptDirectory
-
-        from alembic_steward._wiring import get_blocking_engine
-        from alembic_steward.runtime._config import build_alembic_config
-        from alembic_steward.runtime._revision_checksums import edited_revisions
-
-        with statements_run() as seen:
-            command.upgrade(build_alembic_config(quiet=True), "head")
-        config = build_alembic_config(quiet=True)
-        with get_blocking_engine().connect() as connection:
-            edited = edited_revisions(connection, ScriptDirectory.from_config(config))
+    seen, edited = upgrade_watched(project, env)
+    assert changes_outside_bookkeeping(seen)  # r3's column
     changes = [s for s in seen if s.lstrip().upper().startswith(("CREATE", "INSERT INTO ITEMS"))]
     assert not [s for s in changes if "items" in s.lower() and "alembic_tmp" not in s.lower()]
     assert not [s for s in seen if "tags" in s.lower()]
+    assert edited == []
+
+    # Squashed again, through the head: a database at r3 runs nothing, and sees no edit.
+    project.inv("db.squash", "--through", "r3", env=env)
+    assert {path.name for path in project.versions.glob("*.py")} == {"r3.py"}
+    seen, edited = upgrade_watched(project, env)
+    assert changes_outside_bookkeeping(seen) == []
     assert edited == []
 
     # Built afresh by the squashed history: the same description and rows as the old one.
