@@ -275,3 +275,14 @@ def test_an_old_history_that_fails_on_an_empty_database_is_refused(project: Proj
     line = one_error_line(failed.stderr)
     assert "cannot squash through r2: the old history fails on an empty database" in line
     assert "needs production rows" in line and "nothing was written" in line
+
+
+def test_a_message_with_quotes_and_backslashes_stays_inside_the_docstring(
+    project: Project,
+) -> None:
+    project.write_revision("r1.py", R1)
+    message = 'Tag "blue" items \\\\ \\\\n'  # the file says \\ \\n: a backslash, then n
+    project.write_revision("r2.py", revision_source("r2", "r1", "    pass", message=message))
+    project.inv("db.squash", "--through", "r2")
+    assert "r2 (head)" in project.inv("db.heads", "--verbose").stdout
+    assert 'Tag "blue" items \\ \\n' in project.inv("db.history").stdout

@@ -107,7 +107,8 @@ def render_squashed_revision(
     upgrade += "".join(f"\n{lines}" for lines in seeds if lines)
     downgrade += enum_drops(connection)
     return FILE_TEMPLATE.format(
-        message=text.message,
+        # As script.py.mako writes a message: text inside the docstring, whatever it holds.
+        message=text.message.replace("\\", "\\\\").replace('"', '\\"'),
         revision=text.revision,
         created=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
         count=len(text.squashes),
