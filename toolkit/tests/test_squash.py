@@ -199,6 +199,9 @@ def test_squashed_history_builds_the_same_and_a_database_at_rev_runs_none_of_it(
     from alembic_steward.catalog import compare_catalogs
 
     assert compare_catalogs(old[0], new[0]) == []
+    # The replayed rows kept their ids; the next id is past them (PostgreSQL: its sequence moved).
+    database.query("INSERT INTO items (name) VALUES ('third')")
+    assert database.query("SELECT id FROM items WHERE name = 'third'") == [(3,)]
 
 
 def test_a_stretch_with_a_data_step_is_refused_by_name(
