@@ -174,3 +174,15 @@ def test_merge_names_the_merge_revision_in_the_head_file(project: Project) -> No
     merged = merge.split("Created revision ")[1].split(":")[0]
     assert (project.path / HEAD_FILE).read_text().endswith(f"\n{merged}\n")
     project.inv("db.lint", "--all")
+
+
+def test_an_unreachable_local_database_is_said_and_the_rebase_goes_on(
+    project: Project, tmp_path: Path
+) -> None:
+    two_branches(project, tmp_path, local_env(tmp_path))
+    merge_main(project)
+    unreachable = {"DATABASE_URL": "postgresql+psycopg://app:secret@127.0.0.1:9/app"}
+    moved = project.inv("db.rebase", env=unreachable)
+    assert "note: the local database could not be read" in moved.stdout
+    assert "secret" not in moved.stdout + moved.stderr
+    assert "Moved f1 onto m1" in moved.stdout
