@@ -99,6 +99,7 @@ def lint_revisions(all: bool, rev_range: str | None) -> None:
         check_revision_argument(rev_range, ranges=True)
     config = build_alembic_config(quiet=True)
     script = load_revisions(config)
+    refuse_stale_head_file(script)
     if rev_range:
         selection = select_range(script, rev_range)
     elif all:
@@ -129,6 +130,15 @@ def lint_revisions(all: bool, rev_range: str | None) -> None:
             f"error: no findings in {count} revision(s), but {not_linted}", code=UNLINTED_CODE
         )
     print(f"No findings in {count} revision(s).")
+
+
+def refuse_stale_head_file(script: Any) -> None:
+    """Fail when the committed head file disagrees with the history (runtime/_head_file.py)."""
+    from alembic_steward.runtime._head_file import head_file_disagreement
+
+    disagreement = head_file_disagreement(script)
+    if disagreement is not None:
+        raise Exit(f"error: {disagreement}; nothing was linted", code=1)
 
 
 def format_unlinted(unlinted: Unlinted) -> str:

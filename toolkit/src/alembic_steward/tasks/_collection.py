@@ -30,6 +30,7 @@ from alembic_steward.tasks import (
     _protected as protected,
 )
 from alembic_steward.tasks import _protection as protection
+from alembic_steward.tasks import _rebase as rebase
 from alembic_steward.tasks import (
     _recovery as recovery,
 )
@@ -39,6 +40,7 @@ from alembic_steward.tasks import (
 from alembic_steward.tasks import (
     _shell as shell,
 )
+from alembic_steward.tasks import _squash as squash
 from alembic_steward.tasks import (
     _status as status,
 )
@@ -59,6 +61,8 @@ def db_collection(steward: Steward) -> Collection:
         "db",
         migrate.revision,
         migrate.merge,
+        squash.squash,
+        rebase.rebase,
         migrate.upgrade,
         migrate.downgrade,
         inspection.current,

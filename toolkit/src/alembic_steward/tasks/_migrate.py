@@ -140,6 +140,7 @@ def revision(
             report_written(script)
         if written:
             report_skipped_formatting(config)
+            record_head(written)
         # With nothing written, what differs is all autogenerate could not write.
         unwritten = verify_written(scratch, written[-1] if written else None) if scratch else []
     if scratch is None:  # the catalogs were not compared: Alembic's own warnings say it
@@ -189,7 +190,18 @@ def merge(c: Context, message: str | None = None) -> None:
     config = build_alembic_config(quiet=True)
     if len(ScriptDirectory.from_config(config).get_heads()) < 2:
         raise Exit("error: the history has one head; there is nothing to merge", code=1)
-    report_written(command.merge(config, "heads", message=message))
+    written = command.merge(config, "heads", message=message)
+    report_written(written)
+    record_head(written)
+
+
+def record_head(written: Any) -> None:
+    """Name the revision just written (the new single head) in the history's head file."""
+    from alembic_steward.runtime._head_file import write_head_file
+
+    if isinstance(written, list):  # several files, from a process_revision_directives hook
+        return
+    write_head_file(Path(written.path).parent, [written.revision])
 
 
 @task(
