@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -71,6 +72,11 @@ def test_a_database_a_newer_deploy_migrated_is_reported_as_ahead(
     newer = two.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": url})
     (project.versions / two.name).unlink()  # this code is the older deploy
+    # The blank revision counts as contract, as every unlabelled one does.
+    message = refusal(start_service(project, url))
+    assert f"ahead of this code by contract revision(s) {newer}," in message
+    # A database that recorded no phase for it (migrated before phases were recorded).
+    sqlite3.connect(url.removeprefix("sqlite:///")).execute("DROP TABLE alembic_revision_phases")
     message = refusal(start_service(project, url))
     assert f"at revision {newer}, which this code's migrations do not contain" in message
     assert "ahead of this code (a newer deploy migrated it)" in message

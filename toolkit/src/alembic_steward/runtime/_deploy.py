@@ -1,6 +1,7 @@
 """Migrate from an installed service, where neither `inv` nor a project checkout is at hand.
 
     python -m app.migrations upgrade [REV]   # default: head
+    python -m app.migrations upgrade --phase expand   # stop before the first contract revision
     python -m app.migrations current
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
@@ -14,6 +15,8 @@ import argparse
 import logging
 import sys
 
+from alembic_steward.runtime._phase_labels import PHASES
+
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     from alembic_steward._wiring import active_steward
@@ -25,6 +28,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
     upgrade = commands.add_parser("upgrade", help="apply migrations up to REV (default: head)")
     upgrade.add_argument("revision", nargs="?", default="head", help="target revision")
+    upgrade.add_argument(
+        "--phase",
+        choices=PHASES,
+        help="expand: stop before the first pending contract revision; contract: to head",
+    )
     commands.add_parser("current", help="show the database's current revision")
     return parser.parse_args(argv)
 
@@ -56,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             logging.basicConfig(format="%(levelname)-5.5s [%(name)s] %(message)s")
             logging.getLogger("alembic").setLevel(logging.INFO)
         with refusing_duplicate_revision_ids():
-            if arguments.command == "upgrade":
+            if arguments.command == "upgrade" and arguments.phase is not None:
+                print(phase_upgrade(config, arguments))
+            elif arguments.command == "upgrade":
                 command.upgrade(config, arguments.revision)
             else:
                 command.current(config)
@@ -64,6 +74,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
         return 1
     return 0
+
+
+def phase_upgrade(config: object, arguments: argparse.Namespace) -> str:
+    """Upgrade through ``arguments.phase``; return the line saying where it stopped."""
+    from alembic.util import CommandError
+
+    from alembic_steward.runtime._phased_upgrade import upgrade_phase
+    from alembic_steward.runtime._up_to_date import database_revisions
+
+    if arguments.revision != "head":
+        raise CommandError("--phase chooses where the upgrade stops, so it takes no REV")
+    return upgrade_phase(config, arguments.phase, database_revisions(None))
 
 
 def failure_line(error: BaseException) -> str:

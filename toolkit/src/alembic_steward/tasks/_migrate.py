@@ -133,11 +133,14 @@ def revision(
             if str(error).startswith("Target database is not up to date"):
                 refuse_several_heads(config)
             raise
+        # Two revisions when the change needs an expand and a contract (runtime/_phase_rules.py).
+        written = written if isinstance(written, list) else [written] if written else []
+        for script in written:
+            report_written(script)
         if written:
-            report_written(written)
             report_skipped_formatting(config)
         # With nothing written, what differs is all autogenerate could not write.
-        unwritten = verify_written(scratch, written) if scratch else []
+        unwritten = verify_written(scratch, written[-1] if written else None) if scratch else []
     if scratch is None:  # the catalogs were not compared: Alembic's own warnings say it
         for advice in by_hand:
             print(f"warning: {advice}")
@@ -150,9 +153,10 @@ def revision(
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
-    review_written_revision(written.revision)
+    for script in written:
+        review_written_revision(script.revision)
     if unwritten:
-        raise unwritten_error(written)
+        raise unwritten_error(written[-1])
 
 
 def refuse_several_heads(config: Any) -> None:
@@ -187,10 +191,13 @@ def merge(c: Context, message: str | None = None) -> None:
     help={
         "revision": "Target revision, e.g. 4f8376af1811 or +1 (default: head)",
         "sql": SQL_HELP,
+        "phase": "expand: stop before the first pending contract revision; contract: to head",
     }
 )
 @exit_on_user_error
-def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
+def upgrade(
+    c: Context, revision: str = "head", sql: bool = False, phase: str | None = None
+) -> None:
     """Apply migrations up to head, or up to the revision given with -r."""
     from alembic import command
 
@@ -198,10 +205,28 @@ def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision, ranges=sql)
+    if phase is not None:
+        upgrade_through_phase(phase, revision, sql)
+        return
     if sql:
         print_offline(build_alembic_config(), "upgrade", revision)
         return
     command.upgrade(build_alembic_config(), revision)
+
+
+def upgrade_through_phase(phase: str, revision: str, sql: bool) -> None:
+    """Run `db.upgrade --phase PHASE`, which chooses its own target (runtime/_phased_upgrade.py)."""
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._phased_upgrade import upgrade_phase
+    from alembic_steward.runtime._up_to_date import database_revisions
+
+    if revision != "head" or sql:
+        raise Exit(
+            "error: --phase chooses where the upgrade stops, so it takes neither -r nor --sql;"
+            " nothing was run",
+            code=1,
+        )
+    print(upgrade_phase(build_alembic_config(), phase, database_revisions(None)))
 
 
 @task(

@@ -1,0 +1,86 @@
+"""A release's migration history read from its revision files' text, without importing them.
+
+The start-up guard reads this code's files; `rollback-check` reads another release's, at a
+git ref or in an installed copy. Alembic's ScriptDirectory imports every file (about 0.2 s at
+300 revisions), and cannot import files of another release at all; the lines that matter,
+`revision = ...`, `down_revision = ...` and `phase = ...`, are plain literals as
+script.py.mako writes them, so they are read as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from alembic_steward.runtime._phase_labels import phase_of_text
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+# `revision: str = "4f8376af1811"` and `down_revision: ... = None`, as script.py.mako writes them.
+IDENTIFIER_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.M)
+# A quoted id, or a tuple or list of them: what Alembic writes, and all the scan trusts.
+QUOTED_ID = re.compile(r"""["'](\w+)["']""")
+PLAIN_IDS = re.compile(r"""["']\w+["']|[(\[]\s*["']\w+["'](\s*,\s*["']\w+["'])*\s*,?\s*[)\]]""")
+
+
+@dataclass(frozen=True)
+class CodeHistory:
+    """One release's revisions: ``phases`` maps each id to its phase; ``heads`` are its heads."""
+
+    phases: dict[str, str]
+    heads: frozenset[str]
+
+    @property
+    def revisions(self) -> frozenset[str]:
+        return frozenset(self.phases)
+
+
+def history_from_texts(texts: Iterable[str]) -> CodeHistory | None:
+    """Read a history from the revision files' texts; None when one is not plainly written."""
+    phases: dict[str, str] = {}
+    parents: set[str] = set()
+    for text in texts:
+        assignments = dict(IDENTIFIER_LINE.findall(text))
+        revision = ids_in(assignments.get("revision", ""))
+        down_revision = ids_in(assignments.get("down_revision", ""))
+        if revision is None or len(revision) != 1 or down_revision is None:
+            return None  # computed or unusual: let Alembic itself read the history
+        phases[revision[0]] = phase_of_text(text)
+        parents.update(down_revision)
+    return CodeHistory(phases, frozenset(phases.keys() - parents))
+
+
+def revision_file_names(names: Iterable[str]) -> list[str]:
+    """The names among ``names`` that Alembic reads as revision files."""
+    return [
+        name
+        for name in names
+        if name.endswith(".py") and not Path(name).name.startswith(("__init__", ".#"))
+    ]
+
+
+def history_from_files(versions: Path) -> CodeHistory | None:
+    """Read the history of the revision files in ``versions`` (see history_from_texts)."""
+    paths = [versions / name for name in revision_file_names(p.name for p in versions.iterdir())]
+    return history_from_texts(path.read_text(encoding="utf-8") for path in paths)
+
+
+def history_from_script(script: ScriptDirectory) -> CodeHistory:
+    """The history as Alembic reads it (imports every file): the exact answer, and slower."""
+    from alembic_steward.runtime._phase_labels import phase_of_file
+
+    phases = {s.revision: phase_of_file(s.path) for s in script.walk_revisions()}
+    return CodeHistory(phases, frozenset(script.get_heads()))
+
+
+def ids_in(value: str) -> list[str] | None:
+    """The revision ids a literal names (`None`, `"a"`, `("a", "b")`), or None for anything else."""
+    if value == "None":
+        return []
+    if not PLAIN_IDS.fullmatch(value):
+        return None
+    return QUOTED_ID.findall(value)
