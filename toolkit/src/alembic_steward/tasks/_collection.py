@@ -25,6 +25,9 @@ from alembic_steward.tasks import (
     _migrate as migrate,
 )
 from alembic_steward.tasks import (
+    _previous_release as previous_release,
+)
+from alembic_steward.tasks import (
     _protected as protected,
 )
 from alembic_steward.tasks import _protection as protection
@@ -59,6 +62,7 @@ def db_collection(steward: Steward) -> Collection:
         migrate.merge,
         migrate.upgrade,
         migrate.downgrade,
+        previous_release.previous_release_check,
         inspection.current,
         inspection.heads,
         inspection.history,
