@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, one_error_line, revision_source
+from servers import ServerDatabase
 
 # Release v1's own test: its code writes and reads users.name.
 RELEASE_TEST = """from sqlalchemy import text
@@ -119,3 +120,30 @@ def test_a_shallow_checkout_is_refused_in_one_line(project: Project, tmp_path: P
     completed = shallow.inv("db.previous-release-check", code=1)
     line = one_error_line(completed.stderr)
     assert "shallow" in line and "fetch-depth: 0" in line
+
+
+def leftover_scratch_databases(database: ServerDatabase) -> list[tuple]:
+    name = database.url.rsplit("/", 1)[-1]
+    if database.kind == "postgresql":
+        return database.query(f"SELECT datname FROM pg_database WHERE datname LIKE '{name}_%'")
+    return database.query(f"SHOW DATABASES LIKE '{name}\\_%'")
+
+
+def test_on_each_database_the_check_uses_a_scratch_database_and_leaves_database_url_alone(
+    project: Project, database: ServerDatabase
+) -> None:
+    release_v1(project)
+    source = revision_source("bbbb00000002", "aaaa00000001", DROP_NAME)
+    project.write_revision("bbbb00000002_change.py", labelled(source, "expand"))
+    commit(project, "v2")
+
+    completed = project.inv("db.previous-release-check", code=1, env={"DATABASE_URL": database.url})
+
+    assert "FAILED tests/test_users.py::test_a_user_keeps_the_name_it_was_given" in (
+        completed.stdout
+    )
+    if database.kind == "sqlite":
+        assert not Path(database.url.removeprefix("sqlite:///")).exists()
+    else:
+        assert database.tables() == set()
+        assert leftover_scratch_databases(database) == []
