@@ -147,3 +147,8 @@ def test_on_each_database_the_check_uses_a_scratch_database_and_leaves_database_
     else:
         assert database.tables() == set()
         assert leftover_scratch_databases(database) == []
+
+
+def test_outside_a_git_checkout_the_check_says_so_in_one_line(project: Project) -> None:
+    completed = project.inv("db.previous-release-check", code=1)
+    assert "is not in a git checkout" in one_error_line(completed.stderr)
