@@ -114,3 +114,110 @@ def sqlite_tables(project: Project) -> set[str]:
     with sqlite3.connect(file) as connection:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {name for (name,) in rows}
+
+
+def phase_cases() -> list[tuple[str, object, str]]:
+    import sqlalchemy as sa
+    from alembic.operations import ops
+
+    def alter(**changes: object) -> object:
+        return ops.AlterColumnOp("users", "email", **changes)
+
+    return [
+        ("nullable column", ops.AddColumnOp("users", sa.Column("a", sa.String())), "expand"),
+        (
+            "NOT NULL column with a server default",
+            ops.AddColumnOp(
+                "users", sa.Column("a", sa.Integer, nullable=False, server_default="0")
+            ),
+            "expand",
+        ),
+        (
+            "NOT NULL column without a default",
+            ops.AddColumnOp("users", sa.Column("a", sa.Integer, nullable=False)),
+            "contract",
+        ),
+        ("NOT NULL without a default", alter(modify_nullable=False), "contract"),
+        (
+            "NOT NULL with a default",
+            alter(modify_nullable=False, existing_server_default="x"),
+            "expand",
+        ),
+        ("nullable again", alter(modify_nullable=True), "expand"),
+        ("longer string", alter(existing_type=sa.String(50), modify_type=sa.String(99)), "expand"),
+        (
+            "shorter string",
+            alter(existing_type=sa.String(99), modify_type=sa.String(5)),
+            "contract",
+        ),
+        ("wider integer", alter(existing_type=sa.Integer(), modify_type=sa.BigInteger()), "expand"),
+        (
+            "narrower integer",
+            alter(existing_type=sa.BigInteger(), modify_type=sa.Integer()),
+            "contract",
+        ),
+        ("other type", alter(existing_type=sa.String(9), modify_type=sa.Integer()), "contract"),
+        ("renamed column", alter(modify_name="mail"), "contract"),
+        ("new index", ops.CreateIndexOp("ix_a", "users", ["a"]), "expand"),
+        ("dropped index", ops.DropIndexOp("ix_a", "users"), "contract"),
+        ("dropped table", ops.DropTableOp("users"), "contract"),
+        ("raw SQL", ops.ExecuteSQLOp("UPDATE users SET a = 1"), "contract"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "operation", "phase"), phase_cases(), ids=lambda v: v)
+def test_each_operation_belongs_to_the_phase_the_rules_say(
+    name: str, operation: object, phase: str
+) -> None:
+    from alembic_steward.runtime._phase_rules import operation_phase
+
+    assert operation_phase(operation) == phase, name
+
+
+def test_an_index_redefined_under_its_name_stays_whole_in_the_contract_revision() -> None:
+    from alembic.operations import ops
+
+    from alembic_steward.runtime._phase_rules import split_by_phase
+
+    drop = ops.DropIndexOp("ix_a", "users")
+    create = ops.CreateIndexOp("ix_a", "users", ["a", "b"])
+    added = ops.CreateIndexOp("ix_c", "users", ["c"])
+    table = ops.ModifyTableOps("users", [drop, create, added])
+    expand, contract = split_by_phase(ops.UpgradeOps([table]))
+    assert [op.ops for op in expand] == [[added]]
+    assert [op.ops for op in contract] == [[drop, create]]
+
+
+def test_an_asyncio_service_runs_the_expand_phase_and_records_it(async_project: Project) -> None:
+    initial, expand, contract = (made.copy_to(async_project) for made in phased_revisions())
+    output = async_project.inv("db.upgrade", "--phase", "expand").stdout
+    assert f"Applied the expand phase up to {expand}; contract revision {contract}" in output
+    with async_project.imported():
+        from alembic_steward._wiring import get_blocking_engine
+        from alembic_steward.runtime._phase_records import recorded_phases
+
+        with get_blocking_engine().connect() as connection:
+            assert recorded_phases(connection) == {initial: "expand", expand: "expand"}
+
+
+def test_a_phase_with_a_target_revision_is_refused_before_anything_runs(project: Project) -> None:
+    phased_revisions()[0].copy_to(project)
+    completed = project.run("inv", "db.upgrade", "--phase", "expand", "-r", "head")
+    assert completed.returncode == 0  # -r head is the default: the phase decides
+    first = phased_revisions()[0].revision
+    completed = project.run("inv", "db.upgrade", "--phase", "expand", "-r", first)
+    assert completed.returncode == 1
+    assert "--phase chooses where the upgrade stops" in one_error_line(completed.stderr)
+    module = project.run("python", "-m", "app.migrations", "upgrade", first, "--phase", "expand")
+    assert module.returncode == 1
+    assert "--phase chooses where the upgrade stops" in one_error_line(module.stderr)
+
+
+def test_a_merge_revision_is_labelled_expand(project: Project) -> None:
+    from made_revisions import branch_into_two_heads
+
+    branch_into_two_heads(project)
+    written = project.inv("db.merge", "-m", "Merge heads").stdout
+    (merge,) = [path for path in project.versions.glob("*merge_heads.py")]
+    assert merge.name in written
+    assert label_in_text(merge.read_text()) == "expand"

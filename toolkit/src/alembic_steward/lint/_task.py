@@ -125,6 +125,7 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
 
     from alembic_steward._wiring import get_settings
     from alembic_steward.lint._offline_runs import trace_selection
+    from alembic_steward.lint._phase_labels import phase_findings
     from alembic_steward.lint._rules import downgrade_findings, operation_findings
 
     dialect = make_url(get_settings().database_url).get_backend_name()
@@ -140,6 +141,7 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
         trace = traces.get(path)
         if trace is not None:
             findings += operation_findings(path, trace, dialect)
+        findings += phase_findings(path, trace)
     if dialect == "sqlite":
         from alembic_steward.lint._sqlite_batch import sqlite_batch_findings
 
@@ -159,10 +161,12 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
 
 def refuse_unknown_markers(sources: dict[Path, RevisionSource]) -> None:
     """Stop at a marker naming no rule the lint knows: a typo must not accept nothing."""
+    from alembic_steward.lint._phase_labels import RULES as PHASE_RULES
     from alembic_steward.lint._rules import OWN_RULES, project_rules, rule_name
     from alembic_steward.lint._squawk import SQUAWK_RULES
 
-    known_rules = set(OWN_RULES) | SQUAWK_RULES | {rule_name(rule) for rule in project_rules()}
+    known_rules = set(OWN_RULES) | set(PHASE_RULES) | SQUAWK_RULES
+    known_rules |= {rule_name(rule) for rule in project_rules()}
     for path, source in sources.items():
         for line, rule in source.unknown_marker_rules(known_rules):
             raise Exit(

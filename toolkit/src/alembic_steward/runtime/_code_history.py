@@ -3,8 +3,9 @@
 The start-up guard reads this code's files; `rollback-check` reads another release's, at a
 git ref or in an installed copy. Alembic's ScriptDirectory imports every file (about 0.2 s at
 300 revisions), and cannot import files of another release at all; the lines that matter,
-`revision = ...`, `down_revision = ...` and `phase = ...`, are plain literals as
-script.py.mako writes them, so they are read as text.
+`revision = ...` and `down_revision = ...`, are plain literals as script.py.mako writes
+them, so they are read as text. (The phases of a release's own revisions are not needed: what
+the database is judged by are the phases it recorded, runtime/_schema_fit.py.)
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from alembic_steward.runtime._phase_labels import phase_of_text
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -29,19 +28,15 @@ PLAIN_IDS = re.compile(r"""["']\w+["']|[(\[]\s*["']\w+["'](\s*,\s*["']\w+["'])*\
 
 @dataclass(frozen=True)
 class CodeHistory:
-    """One release's revisions: ``phases`` maps each id to its phase; ``heads`` are its heads."""
+    """One release's revision ids, and its heads among them."""
 
-    phases: dict[str, str]
+    revisions: frozenset[str]
     heads: frozenset[str]
-
-    @property
-    def revisions(self) -> frozenset[str]:
-        return frozenset(self.phases)
 
 
 def history_from_texts(texts: Iterable[str]) -> CodeHistory | None:
     """Read a history from the revision files' texts; None when one is not plainly written."""
-    phases: dict[str, str] = {}
+    revisions: set[str] = set()
     parents: set[str] = set()
     for text in texts:
         assignments = dict(IDENTIFIER_LINE.findall(text))
@@ -49,9 +44,9 @@ def history_from_texts(texts: Iterable[str]) -> CodeHistory | None:
         down_revision = ids_in(assignments.get("down_revision", ""))
         if revision is None or len(revision) != 1 or down_revision is None:
             return None  # computed or unusual: let Alembic itself read the history
-        phases[revision[0]] = phase_of_text(text)
+        revisions.update(revision)
         parents.update(down_revision)
-    return CodeHistory(phases, frozenset(phases.keys() - parents))
+    return CodeHistory(frozenset(revisions), frozenset(revisions - parents))
 
 
 def revision_file_names(names: Iterable[str]) -> list[str]:
@@ -71,10 +66,8 @@ def history_from_files(versions: Path) -> CodeHistory | None:
 
 def history_from_script(script: ScriptDirectory) -> CodeHistory:
     """The history as Alembic reads it (imports every file): the exact answer, and slower."""
-    from alembic_steward.runtime._phase_labels import phase_of_file
-
-    phases = {s.revision: phase_of_file(s.path) for s in script.walk_revisions()}
-    return CodeHistory(phases, frozenset(script.get_heads()))
+    revisions = frozenset(s.revision for s in script.walk_revisions())
+    return CodeHistory(revisions, frozenset(script.get_heads()))
 
 
 def ids_in(value: str) -> list[str] | None:

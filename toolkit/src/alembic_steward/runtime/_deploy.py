@@ -3,6 +3,8 @@
     python -m app.migrations upgrade [REV]   # default: head
     python -m app.migrations upgrade --phase expand   # stop before the first contract revision
     python -m app.migrations current
+    python -m app.migrations rollback-check REF   # can the code of REF run on this database?
+    python -m app.migrations wait --timeout S      # until the migrations reach this code's head
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
 full disk) end in one line on stderr and exit code 1; the password in DATABASE_URL is never
@@ -16,6 +18,8 @@ import logging
 import sys
 
 from alembic_steward.runtime._phase_labels import PHASES
+
+DEFAULT_WAIT_SECONDS = 300.0
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -34,6 +38,19 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         help="expand: stop before the first pending contract revision; contract: to head",
     )
     commands.add_parser("current", help="show the database's current revision")
+    check = commands.add_parser(
+        "rollback-check",
+        help="say whether the code of REF can run against this database (exit 0: yes)",
+    )
+    check.add_argument(
+        "release", metavar="REF", help="a git ref, or a path to an installed release or a wheel"
+    )
+    wait = commands.add_parser(
+        "wait", help="wait until the migrations have brought the database to this code's head"
+    )
+    wait.add_argument(
+        "--timeout", type=float, default=DEFAULT_WAIT_SECONDS, help="give up after S seconds"
+    )
     return parser.parse_args(argv)
 
 
@@ -54,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     from alembic_steward.settings import EnvFileError
 
+    if arguments.command in ("rollback-check", "wait"):
+        return answer_without_migrating(arguments)
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")
@@ -74,6 +93,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
         return 1
     return 0
+
+
+def answer_without_migrating(arguments: argparse.Namespace) -> int:
+    """Run `rollback-check REF` or `wait`: print one line, return its exit code."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._migration_wait import wait_for_head
+    from alembic_steward.runtime._rollback_check import CANNOT_TELL, rollback_answer
+    from alembic_steward.settings import EnvFileError
+
+    try:
+        if arguments.command == "wait":
+            code, line = wait_for_head(arguments.timeout)
+        else:
+            code, line = rollback_answer(arguments.release)
+    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
+        print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
+        return CANNOT_TELL if arguments.command == "rollback-check" else 1
+    print(line, file=sys.stdout if code == 0 else sys.stderr)
+    return code
 
 
 def phase_upgrade(config: object, arguments: argparse.Namespace) -> str:

@@ -50,10 +50,11 @@ def alteration_phase(alter: Any) -> str:
     column, or a type change that is not a widening; expand otherwise."""
     if alter.modify_name is not None:
         return CONTRACT
+    # Alembic writes False for "not given" and None for "no default".
     default = alter.existing_server_default
     if alter.modify_server_default is not False:
         default = alter.modify_server_default
-    if alter.modify_nullable is False and default is None:
+    if alter.modify_nullable is False and default in (None, False):
         return CONTRACT
     not_null = alter.modify_nullable is False or (
         alter.modify_nullable is None and alter.existing_nullable is False

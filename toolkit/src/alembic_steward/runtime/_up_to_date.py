@@ -20,7 +20,13 @@ from alembic.util import CommandError
 
 from alembic_steward._wiring import active_steward
 from alembic_steward.runtime._code_history import history_from_files, history_from_script
-from alembic_steward.runtime._schema_fit import AHEAD_BY_CONTRACT, AHEAD_BY_EXPAND, schema_fit
+from alembic_steward.runtime._schema_fit import (
+    AHEAD_BY_CONTRACT,
+    AHEAD_BY_EXPAND,
+    AT_HEAD,
+    SchemaFit,
+    schema_fit,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -32,7 +38,8 @@ Read = TypeVar("Read")
 
 
 class DatabaseNotUpToDate(CommandError):
-    """The database is not at this code's single head; the message says what to run."""
+    """The database is neither at this code's single head nor ahead of it by expand revisions
+    only; the message says what to run, or names the contract revisions in the way."""
 
 
 # A service's traceback names the public path, not this private module.
@@ -60,23 +67,34 @@ def ensure_up_to_date(database_url: str | None = None) -> None:
 
 def schema_problem(database_url: str | None) -> str | None:
     """What stops this code from running against the database, or None when nothing does."""
-    history = history_from_files(active_steward().versions_dir)
-    current, recorded = read_database(database_url, lambda c: revisions_and_phases(c, history))
-    if history is not None and len(history.heads) <= 1 and current == history.heads:
-        return None  # the common case, decided without importing a revision file
-    if history is None:
-        from alembic.script import ScriptDirectory
-
-        from alembic_steward.runtime._config import build_alembic_config
-
-        history = history_from_script(ScriptDirectory.from_config(build_alembic_config()))
-    fit = schema_fit(history, current, recorded)
+    fit, current, _ = judge_database(database_url)
     if fit.verdict == AHEAD_BY_EXPAND:
         logger.warning(
             "the database is ahead of this code by expand revision(s) %s only, which leave this"
             " code working; starting",
             ", ".join(fit.revisions),
         )
+    return problem_line(fit, current)
+
+
+def judge_database(database_url: str | None) -> tuple[SchemaFit, set[str], CodeHistory]:
+    """(how the database stands to this code, its revisions, this code's history)."""
+    history = history_from_files(active_steward().versions_dir)
+    current, recorded = read_database(database_url, lambda c: revisions_and_phases(c, history))
+    if history is not None and len(history.heads) <= 1 and current == history.heads:
+        return SchemaFit(AT_HEAD), current, history  # decided without importing a revision
+    if history is None:
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward.runtime._config import build_alembic_config
+
+        history = history_from_script(ScriptDirectory.from_config(build_alembic_config()))
+    return schema_fit(history, current, recorded), current, history
+
+
+def problem_line(fit: SchemaFit, current: Collection[str]) -> str | None:
+    """The one line refusing a database that stands as ``fit`` says, or None if it runs."""
+    if fit.runs:
         return None
     if fit.verdict == AHEAD_BY_CONTRACT:
         return ahead_by_contract_line(fit.revisions)

@@ -24,6 +24,7 @@ from alembic_steward.tasks import (
 from alembic_steward.tasks import (
     _migrate as migrate,
 )
+from alembic_steward.tasks import _phases as phases
 from alembic_steward.tasks import (
     _previous_release as previous_release,
 )
@@ -82,6 +83,7 @@ def db_collection(steward: Steward) -> Collection:
         lifecycle.drop,
         lifecycle.setup,
         lifecycle.wait,
+        phases.rollback_check,
         shell.shell,
         seed.seed,
         environment.set_environment,

@@ -61,7 +61,8 @@ class LongOnlyOptions(Task):
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Any]:
         arguments = super().get_arguments(ignore_unknown_help)
         for argument in arguments:
-            if argument.attr_name in self.long_only:
+            # invoke sets attr_name only where it differs from the name (`rev_id`, not `ref`).
+            if (argument.attr_name or argument.name) in self.long_only:
                 argument.names = argument.names[:1]
         return arguments
 
