@@ -157,7 +157,7 @@ def test_migration_jobs_run_expand_before_and_contract_after_the_rollout(cookies
         for name, job in jobs.items()
     }
     assert commands["expand"] == ["python", "-m", "app.migrations", "upgrade", "--phase", "expand"]
-    assert commands["contract"] == ["python", "-m", "app.migrations", "upgrade"]
+    assert commands["contract"] == [*commands["expand"][:-1], "contract"]
     hooks = {name: job["metadata"]["annotations"]["helm.sh/hook"] for name, job in jobs.items()}
     assert hooks == {"expand": "pre-install,pre-upgrade", "contract": "post-install,post-upgrade"}
     for job in jobs.values():
