@@ -27,6 +27,9 @@ from alembic_steward.tasks import (
 )
 from alembic_steward.tasks import _phases as phases
 from alembic_steward.tasks import (
+    _previous_release as previous_release,
+)
+from alembic_steward.tasks import (
     _protected as protected,
 )
 from alembic_steward.tasks import _protection as protection
@@ -65,6 +68,7 @@ def db_collection(steward: Steward) -> Collection:
         rebase.rebase,
         migrate.upgrade,
         migrate.downgrade,
+        previous_release.previous_release_check,
         inspection.current,
         inspection.heads,
         inspection.history,
