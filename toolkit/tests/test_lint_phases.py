@@ -45,3 +45,17 @@ def test_a_label_that_is_neither_phase_is_flagged(
     linted = lint_in_process(project, "sqlite", capsys)
     line = line_of(project, relative, 'phase: str = "expnad"')
     assert f"{relative.as_posix()}:{line}: unknown-phase\n" in linted.stdout
+
+
+def test_a_revision_that_only_adds_but_is_labelled_contract_is_flagged(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_revision(project, "p0", None, BASE_UPGRADE)
+    adds = labelled(project, "p1", "p0", ADD_NICKNAME, "contract")
+    drops = labelled(project, "p2", "p1", '    op.drop_column("users", "nickname")', "contract")
+    blank = labelled(project, "p3", "p2", "    pass", "contract")
+    linted = lint_in_process(project, "sqlite", capsys)
+    line = line_of(project, adds, 'phase: str = "contract"')
+    assert f"{adds.as_posix()}:{line}: expand-only-in-contract\n" in linted.stdout
+    assert linted.stdout.count(": expand-only-in-contract\n") == 1
+    assert f"{blank.as_posix()}:" not in linted.stdout and drops != adds

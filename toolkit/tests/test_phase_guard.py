@@ -47,3 +47,17 @@ def test_a_database_behind_is_still_refused_when_only_expand_revisions_are_pendi
     _, expand = release(project, 2)
     message = refusal(start_service(project, f"sqlite:///{project.path / 'fixture_service.db'}"))
     assert "behind this code's head" in message and expand in message
+
+
+def test_the_new_release_starts_between_its_expand_and_its_contract_step(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    _, _expand, contract = release(project, 3)
+    project.inv("db.upgrade", "--phase", "expand", env=env)  # the migration job's first step
+    # The rollout comes before the contract step: v3's own pods must start now.
+    started = start_service(project, database.url)
+    assert started.returncode == 0, started.stderr
+    assert f"behind this code by contract revision(s) {contract} only" in started.stderr
+    project.inv("db.upgrade", "--phase", "contract", env=env)
+    assert start_service(project, database.url).stderr == ""

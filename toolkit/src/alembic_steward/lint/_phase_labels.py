@@ -15,11 +15,12 @@ from typing import Any
 
 from alembic_steward.lint._findings import Finding
 from alembic_steward.lint._trace import RevisionTrace
-from alembic_steward.runtime._phase_labels import EXPAND, PHASE_LINE, PHASES
+from alembic_steward.runtime._phase_labels import CONTRACT, EXPAND, PHASE_LINE, PHASES
 
 CONTRACT_IN_EXPAND = "contract-operation-in-expand"
+EXPAND_ONLY_IN_CONTRACT = "expand-only-in-contract"
 UNKNOWN_PHASE = "unknown-phase"
-RULES = (CONTRACT_IN_EXPAND, UNKNOWN_PHASE)
+RULES = (CONTRACT_IN_EXPAND, EXPAND_ONLY_IN_CONTRACT, UNKNOWN_PHASE)
 
 
 def phase_findings(path: Path, trace: RevisionTrace | None) -> Iterator[Finding]:
@@ -39,6 +40,17 @@ def phase_findings(path: Path, trace: RevisionTrace | None) -> Iterator[Finding]
             " contract",
             'write `phase: str = "expand"` if the previous release\'s code keeps working once'
             ' it has run, else `phase: str = "contract"`',
+        )
+    if label == CONTRACT and trace is not None and only_expand(trace):
+        # The new release's pods start before `upgrade --phase contract` runs (the guard
+        # accepts a database behind by contract revisions only): they would lack what this adds.
+        yield Finding(
+            path,
+            line,
+            EXPAND_ONLY_IN_CONTRACT,
+            "every operation here only adds, but the revision is labelled contract: the new"
+            " release starts before contract revisions run, so it would start without them",
+            'label the revision `phase: str = "expand"`',
         )
     if label != EXPAND or trace is None:
         return
@@ -60,6 +72,14 @@ def phase_findings(path: Path, trace: RevisionTrace | None) -> Iterator[Finding]
             )
         if type(operation).__name__ == "CreateTableOp":
             created.add(operation.table_name)
+
+
+def only_expand(trace: RevisionTrace) -> bool:
+    """Whether the revision runs operations and every one of them is expand."""
+    from alembic_steward.runtime._phase_rules import operation_phase
+
+    operations = [recorded.operation for recorded in trace.operations]
+    return bool(operations) and all(operation_phase(each) == EXPAND for each in operations)
 
 
 def surely_contract(operation: Any) -> bool:

@@ -12,11 +12,14 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from alembic_steward.runtime._code_history import CodeHistory
-from alembic_steward.runtime._phase_labels import EXPAND
+from alembic_steward.runtime._phase_labels import CONTRACT, EXPAND
 
 AT_HEAD = "at head"
 AHEAD_BY_EXPAND = "ahead by expand revisions"
 AHEAD_BY_CONTRACT = "ahead by contract revisions"
+# Behind the code's head by contract revisions only: a rolling deploy between its expand step
+# and its contract step, where this (new) code runs by the rule contract revisions follow.
+BEHIND_BY_CONTRACT = "behind by contract revisions"
 # Revisions the code lacks, with no recorded phase or not on top of the code's head.
 UNKNOWN = "unknown revisions"
 # Behind the code, or on a branch of it: said by runtime/_up_to_date.py's diagnose.
@@ -33,7 +36,7 @@ class SchemaFit:
     @property
     def runs(self) -> bool:
         """Whether that code can run against the database."""
-        return self.verdict in (AT_HEAD, AHEAD_BY_EXPAND)
+        return self.verdict in (AT_HEAD, AHEAD_BY_EXPAND, BEHIND_BY_CONTRACT)
 
 
 def schema_fit(
@@ -46,6 +49,20 @@ def schema_fit(
         return SchemaFit(AT_HEAD)
     unknown_current = current - history.revisions
     if not unknown_current:
+        pending = history.pending(current)
+        if (
+            history.parents
+            and len(history.heads) == 1
+            and current
+            and pending
+            and all(
+                # Labelled contract, not merely unlabelled: an unlabelled revision may add what
+                # this code needs.
+                history.labels.get(revision) == CONTRACT
+                for revision in pending
+            )
+        ):
+            return SchemaFit(BEHIND_BY_CONTRACT, sorted(pending))
         return SchemaFit(ELSE)
     ahead = set(recorded) - history.revisions
     unrecorded = sorted(unknown_current - ahead)

@@ -24,6 +24,7 @@ from alembic_steward.runtime._schema_fit import (
     AHEAD_BY_CONTRACT,
     AHEAD_BY_EXPAND,
     AT_HEAD,
+    BEHIND_BY_CONTRACT,
     SchemaFit,
     schema_fit,
 )
@@ -72,6 +73,12 @@ def schema_problem(database_url: str | None) -> str | None:
         logger.warning(
             "the database is ahead of this code by expand revision(s) %s only, which leave this"
             " code working; starting",
+            ", ".join(fit.revisions),
+        )
+    elif fit.verdict == BEHIND_BY_CONTRACT:
+        logger.warning(
+            "the database is behind this code by contract revision(s) %s only, which run after"
+            " the rollout (`upgrade --phase contract`); starting",
             ", ".join(fit.revisions),
         )
     return problem_line(fit, current)
