@@ -1,0 +1,156 @@
+"""Name the session a migration's statement waited for, as the server tells it.
+
+PostgreSQL says who blocks a session only while it waits (``pg_blocking_pids``), so a watch
+reads it from a second connection once a statement has waited half its lock timeout. MariaDB
+keeps each open transaction in ``information_schema.INNODB_TRX`` (and, with the plugin,
+metadata locks in ``METADATA_LOCK_INFO``), which can be read after the wait. SQLite has no
+sessions to name: another connection holds the file's write lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import bindparam, text
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+QUERY_SHOWN = 120
+POSTGRESQL_BLOCKERS = text(
+    "SELECT pid, usename AS user_name, application_name, state, query,"
+    " EXTRACT(EPOCH FROM now() - COALESCE(xact_start, query_start)) AS age"
+    " FROM pg_stat_activity WHERE pid = ANY(pg_blocking_pids(:waiting))"
+    " ORDER BY xact_start NULLS LAST"
+)
+MARIADB_METADATA_LOCKS = text(
+    "SELECT DISTINCT THREAD_ID FROM information_schema.METADATA_LOCK_INFO"
+    " WHERE TABLE_SCHEMA = DATABASE() AND THREAD_ID NOT IN (:waiting, CONNECTION_ID())"
+)
+MARIADB_OPEN_TRANSACTIONS = text(
+    "SELECT t.trx_mysql_thread_id AS id, p.USER AS user_name, p.HOST AS host,"
+    " COALESCE(t.trx_query, p.INFO) AS query, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS age"
+    " FROM information_schema.INNODB_TRX AS t"
+    " LEFT JOIN information_schema.PROCESSLIST AS p ON p.ID = t.trx_mysql_thread_id"
+    " WHERE t.trx_mysql_thread_id NOT IN (:waiting, CONNECTION_ID())"
+    " ORDER BY t.trx_started"
+)
+MARIADB_SESSIONS = text(
+    "SELECT ID AS id, USER AS user_name, HOST AS host, INFO AS query, TIME AS age"
+    " FROM information_schema.PROCESSLIST WHERE ID IN :ids ORDER BY TIME DESC"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def shown_query(query: str | None) -> str:
+    """A query on one line, cut to a readable length."""
+    if not query:
+        return "none running"
+    one_line = re.sub(r"\s+", " ", query).strip()
+    return one_line if len(one_line) <= QUERY_SHOWN else one_line[: QUERY_SHOWN - 3] + "..."
+
+
+def describe_postgresql_session(row: Any) -> str:
+    state = "idle in transaction" if row.state == "idle in transaction" else row.state
+    return (
+        f"PostgreSQL pid {row.pid} (user {row.user_name}, application"
+        f" {row.application_name!r}, {state} for {float(row.age or 0):.0f} s,"
+        f" query: {shown_query(row.query)})"
+    )
+
+
+def describe_mariadb_session(row: Any) -> str:
+    return (
+        f"MariaDB connection id {row.id} (user {row.user_name}, client {row.host}, in a"
+        f" transaction for {int(row.age or 0)} s, query: {shown_query(row.query)})"
+    )
+
+
+def session_id(connection: Connection) -> int | None:
+    """The server's id of ``connection``'s session (PostgreSQL pid, MariaDB connection id)."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return connection.scalar(text("SELECT pg_backend_pid()"))
+    if dialect in ("mysql", "mariadb"):
+        return connection.scalar(text("SELECT CONNECTION_ID()"))
+    return None
+
+
+def postgresql_blockers(reading: Connection, waiting: int) -> list[str]:
+    rows = reading.execute(POSTGRESQL_BLOCKERS, {"waiting": waiting})
+    return [describe_postgresql_session(row) for row in rows]
+
+
+def mariadb_blockers(reading: Connection, waiting: int) -> list[str]:
+    """Sessions holding metadata locks here (when the plugin is there), else open transactions."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        holders = [row[0] for row in reading.execute(MARIADB_METADATA_LOCKS, {"waiting": waiting})]
+    except DBAPIError:  # METADATA_LOCK_INFO is a plugin, installed on few servers
+        holders = []
+    if holders:
+        rows = reading.execute(MARIADB_SESSIONS, {"ids": holders})
+        return [describe_mariadb_session(row) for row in rows]
+    rows = reading.execute(MARIADB_OPEN_TRANSACTIONS, {"waiting": waiting})
+    return [describe_mariadb_session(row) for row in rows]
+
+
+def blocking_engine(connection: Connection) -> Engine:
+    """A blocking engine on ``connection``'s database, usable from a thread of its own."""
+    from sqlalchemy import create_engine, pool
+
+    from alembic_steward.urls import with_driver
+
+    url = connection.engine.url.render_as_string(hide_password=False)
+    return create_engine(with_driver(url, use_async=False), poolclass=pool.NullPool)
+
+
+def read_blockers(engine: Engine, dialect: str, waiting: int) -> list[str]:
+    with engine.connect() as reading:
+        if dialect == "postgresql":
+            return postgresql_blockers(reading, waiting)
+        return mariadb_blockers(reading, waiting)
+
+
+class BlockerWatch:
+    """Reads who blocks the migration's session while one of its statements waits.
+
+    ``arm`` when a statement starts, ``disarm`` when it ends; a statement still running after
+    ``delay`` seconds has its blockers read (PostgreSQL). ``blockers`` keeps the last
+    non-empty reading. MariaDB reads after the wait instead (``read_now``).
+    """
+
+    def __init__(self, connection: Connection, waiting: int) -> None:
+        self.dialect = connection.dialect.name
+        self.waiting = waiting
+        self.engine = blocking_engine(connection)
+        self.blockers: list[str] = []
+        self.delay = 1.0
+        self._timer: threading.Timer | None = None
+
+    def arm(self, *_: Any) -> None:
+        if self.dialect != "postgresql":
+            return
+        self.disarm()
+        self._timer = threading.Timer(self.delay, self.read_now)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def disarm(self, *_: Any) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def read_now(self) -> None:
+        try:
+            found = read_blockers(self.engine, self.dialect, self.waiting)
+        except Exception:  # noqa: BLE001 - the give-up line then says none could be read
+            return
+        if found:
+            self.blockers = found
+
+    def close(self) -> None:
+        self.disarm()
+        self.engine.dispose()
