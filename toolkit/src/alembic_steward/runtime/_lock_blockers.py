@@ -71,10 +71,17 @@ def session_id(connection: Connection) -> int | None:
     """The server's id of ``connection``'s session (PostgreSQL pid, MariaDB connection id)."""
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        return connection.scalar(text("SELECT pg_backend_pid()"))
-    if dialect in ("mysql", "mariadb"):
-        return connection.scalar(text("SELECT CONNECTION_ID()"))
-    return None
+        query = text("SELECT pg_backend_pid()")
+    elif dialect in ("mysql", "mariadb"):
+        query = text("SELECT CONNECTION_ID()")
+    else:
+        return None
+    began_reading = not connection.in_transaction()
+    found = connection.scalar(query)
+    if began_reading:
+        # End the read's implicit transaction: Alembic would take an open one as the caller's.
+        connection.rollback()
+    return found
 
 
 def postgresql_blockers(reading: Connection, waiting: int) -> list[str]:
