@@ -126,8 +126,13 @@ ALEMBIC_SAFE = {
         " none of them 0 or off), retried when it expires"
     ),
     "require-concurrent-index-creation": (
-        "op.create_index(..., postgresql_concurrently=True) inside"
-        " `with op.get_context().autocommit_block():`"
+        "build it with `create_index_online(name, table, columns)` from"
+        " `alembic_steward.migration` (CREATE INDEX CONCURRENTLY in an autocommit block; a"
+        " failed build's INVALID index is dropped when the revision runs again)"
+    ),
+    "require-concurrent-index-deletion": (
+        "drop it with `drop_index_online(name, table)` from `alembic_steward.migration`"
+        " (DROP INDEX CONCURRENTLY in an autocommit block)"
     ),
     "ban-concurrent-index-creation-in-transaction": (
         "put the operation inside `with op.get_context().autocommit_block():`"
