@@ -241,3 +241,29 @@ def test_a_lock_timeout_that_is_not_a_number_fails_in_one_line(project: Project)
     assert completed.returncode == 1
     line = one_error_line(completed.stderr)
     assert "DDL_LOCK_TIMEOUT='soon' (from environment) is not a number of seconds" in line
+
+
+def offline_lock_timeout(project: Project, **env: str) -> str:
+    """The lock timeout `inv db.upgrade --sql` on PostgreSQL sets for r1."""
+    env = {"DATABASE_URL": "postgresql://u@localhost/db", **env}
+    completed = project.run("inv", "db.upgrade", "--sql", "-r", "base:r1", env=env)
+    assert completed.returncode == 0, completed.stderr
+    found = re.search(r"SET LOCAL lock_timeout = '(\d+)ms';", completed.stdout)
+    return found.group(1) if found else "none"
+
+
+def test_the_wiring_sets_the_project_lock_timeout_and_invoke_yaml_and_the_environment_win(
+    project: Project,
+) -> None:
+    write_accounts_history(project)
+    assert offline_lock_timeout(project) == "2000"
+    wiring = project.path / "app" / "migrations" / "__init__.py"
+    source = wiring.read_text().replace(
+        "    __name__,\n", "    __name__,\n    ddl_lock_timeout=5,\n"
+    )
+    wiring.write_text(source)
+    assert offline_lock_timeout(project) == "5000"
+    (project.path / "invoke.yaml").write_text("db:\n  ddl_lock_timeout: 7\n")
+    assert offline_lock_timeout(project) == "7000"
+    assert offline_lock_timeout(project, DDL_LOCK_TIMEOUT="0.5") == "500"
+    assert offline_lock_timeout(project, DDL_LOCK_TIMEOUT="off") == "none"
