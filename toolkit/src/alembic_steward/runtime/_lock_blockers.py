@@ -125,23 +125,25 @@ class BlockerWatch:
     """Reads who blocks the migration's session while one of its statements waits.
 
     ``arm`` when a statement starts, ``disarm`` when it ends; a statement still running after
-    ``delay`` seconds has its blockers read (PostgreSQL). ``blockers`` keeps the last
-    non-empty reading. MariaDB reads after the wait instead (``read_now``).
+    ``delay`` seconds has its blockers read from a thread (PostgreSQL), through a blocking
+    engine made on first use. ``blockers`` keeps the last non-empty reading. MariaDB reads
+    after the wait instead, on the run's own engine (``read_on``).
     """
 
     def __init__(self, connection: Connection, waiting: int) -> None:
+        self.connection = connection
         self.dialect = connection.dialect.name
         self.waiting = waiting
-        self.engine = blocking_engine(connection)
         self.blockers: list[str] = []
         self.delay = 1.0
+        self._engine: Engine | None = None
         self._timer: threading.Timer | None = None
 
     def arm(self, *_: Any) -> None:
         if self.dialect != "postgresql":
             return
         self.disarm()
-        self._timer = threading.Timer(self.delay, self.read_now)
+        self._timer = threading.Timer(self.delay, self.read_from_thread)
         self._timer.daemon = True
         self._timer.start()
 
@@ -150,9 +152,18 @@ class BlockerWatch:
             self._timer.cancel()
             self._timer = None
 
-    def read_now(self) -> None:
+    def read_from_thread(self) -> None:
+        # The run's own engine may be asyncio, usable only from the run's event loop.
         try:
-            found = read_blockers(self.engine, self.dialect, self.waiting)
+            if self._engine is None:
+                self._engine = blocking_engine(self.connection)
+        except Exception:  # noqa: BLE001 - no blocking driver: the line says none was read
+            return
+        self.read_on(self._engine)
+
+    def read_on(self, engine: Engine) -> None:
+        try:
+            found = read_blockers(engine, self.dialect, self.waiting)
         except Exception:  # noqa: BLE001 - the give-up line then says none could be read
             return
         if found:
@@ -160,4 +171,5 @@ class BlockerWatch:
 
     def close(self) -> None:
         self.disarm()
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()

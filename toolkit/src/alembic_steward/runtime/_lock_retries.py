@@ -262,7 +262,8 @@ def watching_lock_waits(connection: Connection) -> Iterator[None]:
         watch.disarm()
         if is_lock_timeout(error):
             if connection.dialect.name != "postgresql":
-                watch.read_now()  # MariaDB keeps open transactions listed after the wait
+                # MariaDB keeps open transactions listed after the wait.
+                watch.read_on(connection.engine)
             setattr(error, BLOCKERS_ATTRIBUTE, list(watch.blockers))
         raise
     finally:
