@@ -275,3 +275,21 @@ def test_the_wiring_sets_the_project_lock_timeout_and_invoke_yaml_and_the_enviro
     assert offline_lock_timeout(project) == "7000"
     assert offline_lock_timeout(project, DDL_LOCK_TIMEOUT="0.5") == "500"
     assert offline_lock_timeout(project, DDL_LOCK_TIMEOUT="off") == "none"
+
+
+def test_the_optional_statement_timeout_stops_a_long_statement_without_retrying_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind == "sqlite":
+        pytest.skip("SQLite has no statement timeout")
+    sleep = {"postgresql": "SELECT pg_sleep(3)", "mysql": "SELECT SLEEP(3)"}[database.kind]
+    write_accounts_history(project, f'    op.execute("{sleep}")')
+    env = {"DATABASE_URL": database.url, "DDL_STATEMENT_TIMEOUT": "0.3"}
+    completed = project.run("inv", "db.upgrade", env=env)
+    assert completed.returncode == 1, completed.stderr
+    assert "migration r2 (Add a note to accounts) failed in upgrade()" in completed.stderr
+    assert ("statement timeout" if database.kind == "postgresql" else "max_statement_time") in (
+        completed.stderr
+    )
+    assert "A lock wait timed out" not in completed.stderr
+    assert database.revisions() == {"r1"}

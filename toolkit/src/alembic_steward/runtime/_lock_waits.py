@@ -222,8 +222,9 @@ def under_limits(migration_fn: Callable[..., Any], context: Any, limits: LockLim
 
     @functools.wraps(migration_fn)
     def run_under_limits(**kw: Any) -> Any:
-        code = migration_fn.__code__
-        token = settings_written_for.set((Path(code.co_filename), code.co_firstlineno))
+        code = getattr(migration_fn, "__code__", None)
+        origin = None if code is None else (Path(code.co_filename), code.co_firstlineno)
+        token = settings_written_for.set(origin)
         try:
             for statement in setting_statements(context.dialect.name, limits):
                 context.execute(statement)
