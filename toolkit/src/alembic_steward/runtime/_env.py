@@ -95,7 +95,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._half_applied_marks import run_is_stamp
     from alembic_steward.runtime._interruptions import interruptible_run
     from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
-    from alembic_steward.runtime._lock_retries import watching_lock_waits
+    from alembic_steward.runtime._lock_blockers import watching_lock_waits
     from alembic_steward.runtime._lock_waits import limits_before_run, restore_session_defaults
     from alembic_steward.runtime._own_commits import watching_own_commits
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command

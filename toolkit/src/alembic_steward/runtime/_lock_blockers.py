@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 QUERY_SHOWN = 120
+# The attribute a lock timeout's exception carries the blocking sessions in.
+BLOCKERS_ATTRIBUTE = "alembic_steward_blockers"
 POSTGRESQL_BLOCKERS = text(
     "SELECT pid, usename AS user_name, application_name, state, query,"
     " EXTRACT(EPOCH FROM now() - COALESCE(xact_start, query_start)) AS age"
@@ -173,3 +177,49 @@ class BlockerWatch:
         self.disarm()
         if self._engine is not None:
             self._engine.dispose()
+
+
+def blocker_text(error: BaseException, connection: Connection) -> str:
+    """Who the last attempt waited for, as read from the server, in a few words."""
+    if connection.dialect.name == "sqlite":
+        return (
+            f"another connection held the write lock on the SQLite file"
+            f" {connection.engine.url.database}"
+        )
+    blockers = getattr(error, BLOCKERS_ATTRIBUTE, None) or []
+    if not blockers:
+        return "the session holding the lock could not be read from the server"
+    more = f" and {len(blockers) - 1} more session(s)" if len(blockers) > 1 else ""
+    return f"it waited for {blockers[0]}{more}"
+
+
+@contextmanager
+def watching_lock_waits(connection: Connection) -> Iterator[None]:
+    """Note on a lock timeout raised in the block who held the lock, read from the server."""
+    from sqlalchemy import event
+
+    from alembic_steward.runtime._lock_retries import is_lock_timeout
+    from alembic_steward.runtime._lock_waits import current_scale, project_limits
+
+    if connection.dialect.name not in ("postgresql", "mysql", "mariadb"):
+        yield
+        return
+    watch = BlockerWatch(connection, session_id(connection))
+    timeout = project_limits().scaled(current_scale()).lock_timeout
+    watch.delay = timeout / 2 if timeout else 1.0
+    event.listen(connection, "before_cursor_execute", watch.arm)
+    event.listen(connection, "after_cursor_execute", watch.disarm)
+    try:
+        yield
+    except BaseException as error:
+        watch.disarm()
+        if is_lock_timeout(error):
+            if connection.dialect.name != "postgresql":
+                # MariaDB keeps open transactions listed after the wait.
+                watch.read_on(connection.engine)
+            setattr(error, BLOCKERS_ATTRIBUTE, list(watch.blockers))
+        raise
+    finally:
+        event.remove(connection, "before_cursor_execute", watch.arm)
+        event.remove(connection, "after_cursor_execute", watch.disarm)
+        watch.close()

@@ -21,7 +21,6 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from alembic.util import CommandError
@@ -35,7 +34,6 @@ logger = logging.getLogger("alembic.env")
 ATTEMPT_SCALES = (1, 1, 2, 2, 4)
 # sysexits.h's EX_TEMPFAIL: the same command may well succeed later.
 GAVE_UP_EXIT_CODE = 75
-BLOCKERS_ATTRIBUTE = "alembic_steward_blockers"
 POSTGRESQL_LOCK_NOT_AVAILABLE = "55P03"
 MYSQL_LOCK_WAIT_TIMEOUT = 1205
 
@@ -169,20 +167,6 @@ def announce_retry(base: float, connection: Connection) -> Callable[[Any], None]
     return announce
 
 
-def blocker_text(error: BaseException, connection: Connection) -> str:
-    """Who the last attempt waited for, as read from the server, in a few words."""
-    if connection.dialect.name == "sqlite":
-        return (
-            f"another connection held the write lock on the SQLite file"
-            f" {connection.engine.url.database}"
-        )
-    blockers = getattr(error, BLOCKERS_ATTRIBUTE, None) or []
-    if not blockers:
-        return "the session holding the lock could not be read from the server"
-    more = f" and {len(blockers) - 1} more session(s)" if len(blockers) > 1 else ""
-    return f"it waited for {blockers[0]}{more}"
-
-
 def timeouts_shown(base: float, dialect: str, module_globals: dict[str, Any] | None) -> str:
     """The lock timeouts the attempts used, as the database counted them."""
     from alembic_steward.runtime._lock_waits import (
@@ -207,6 +191,7 @@ def gave_up(
     error: BaseException, connection: Connection, base: float, elapsed: float
 ) -> LockWaitGaveUp:
     """The one line for a migration that hit its lock timeout on every attempt."""
+    from alembic_steward.runtime._lock_blockers import blocker_text
     from alembic_steward.runtime._migration_frames import NOT_READ, migration_frame
     from alembic_steward.runtime._state_after_failure import read_state_afresh
     from alembic_steward.runtime._state_lines import state_of
@@ -238,35 +223,3 @@ def gave_up(
         f" {elapsed:.0f} s in all): {blocker_text(error, connection)}; {where}; end that"
         f" session or let it finish, then run this again{longer}"
     )
-
-
-@contextmanager
-def watching_lock_waits(connection: Connection) -> Iterator[None]:
-    """Note on a lock timeout raised in the block who held the lock, read from the server."""
-    from sqlalchemy import event
-
-    from alembic_steward.runtime._lock_blockers import BlockerWatch, session_id
-    from alembic_steward.runtime._lock_waits import current_scale, project_limits
-
-    if connection.dialect.name not in ("postgresql", "mysql", "mariadb"):
-        yield
-        return
-    watch = BlockerWatch(connection, session_id(connection))
-    timeout = project_limits().scaled(current_scale()).lock_timeout
-    watch.delay = timeout / 2 if timeout else 1.0
-    event.listen(connection, "before_cursor_execute", watch.arm)
-    event.listen(connection, "after_cursor_execute", watch.disarm)
-    try:
-        yield
-    except BaseException as error:
-        watch.disarm()
-        if is_lock_timeout(error):
-            if connection.dialect.name != "postgresql":
-                # MariaDB keeps open transactions listed after the wait.
-                watch.read_on(connection.engine)
-            setattr(error, BLOCKERS_ATTRIBUTE, list(watch.blockers))
-        raise
-    finally:
-        event.remove(connection, "before_cursor_execute", watch.arm)
-        event.remove(connection, "after_cursor_execute", watch.disarm)
-        watch.close()
