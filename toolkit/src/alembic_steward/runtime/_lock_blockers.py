@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -128,10 +129,11 @@ def read_blockers(engine: Engine, dialect: str, waiting: int) -> list[str]:
 class BlockerWatch:
     """Reads who blocks the migration's session while one of its statements waits.
 
-    ``arm`` when a statement starts, ``disarm`` when it ends; a statement still running after
-    ``delay`` seconds has its blockers read from a thread (PostgreSQL), through a blocking
-    engine made on first use. ``blockers`` keeps the last non-empty reading. MariaDB reads
-    after the wait instead, on the run's own engine (``read_on``).
+    ``arm`` when a statement starts, ``disarm`` when it ends: one thread of the watch's own
+    reads the blockers of a statement still running ``delay`` seconds after it started
+    (PostgreSQL), through a blocking engine made on first use; arming costs a lock, not a
+    thread, so a migration of many small statements pays nearly nothing. ``blockers`` keeps
+    the last non-empty reading. MariaDB reads after the wait instead (``read_on``).
     """
 
     def __init__(self, connection: Connection, waiting: int) -> None:
@@ -141,20 +143,44 @@ class BlockerWatch:
         self.blockers: list[str] = []
         self.delay = 1.0
         self._engine: Engine | None = None
-        self._timer: threading.Timer | None = None
+        self._armed_at: float | None = None
+        self._closed = False
+        self._wakeup = threading.Condition()
+        self._thread: threading.Thread | None = None
 
     def arm(self, *_: Any) -> None:
         if self.dialect != "postgresql":
             return
-        self.disarm()
-        self._timer = threading.Timer(self.delay, self.read_from_thread)
-        self._timer.daemon = True
-        self._timer.start()
+        with self._wakeup:
+            self._armed_at = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, daemon=True)
+                self._thread.start()
+            self._wakeup.notify()
 
     def disarm(self, *_: Any) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        # The watching thread looks again before it reads: no need to wake it.
+        self._armed_at = None
+
+    def _due(self) -> bool:
+        """Wait until a statement has run ``delay`` seconds; False once the watch is closed."""
+        with self._wakeup:
+            while not self._closed:
+                armed_at = self._armed_at
+                if armed_at is None:
+                    self._wakeup.wait()
+                    continue
+                left = armed_at + self.delay - time.monotonic()
+                if left > 0:
+                    self._wakeup.wait(left)
+                    continue
+                self._armed_at = None  # one reading per statement
+                return True
+        return False
+
+    def _watch(self) -> None:
+        while self._due():
+            self.read_from_thread()
 
     def read_from_thread(self) -> None:
         # The run's own engine may be asyncio, usable only from the run's event loop.
@@ -174,7 +200,14 @@ class BlockerWatch:
             self.blockers = found
 
     def close(self) -> None:
-        self.disarm()
+        with self._wakeup:
+            self._closed = True
+            self._wakeup.notify()
+        if self._thread is not None:
+            # A reading under way takes a moment; one stuck on a stalled server is left behind.
+            self._thread.join(timeout=5)
+            if self._thread.is_alive():
+                return
         if self._engine is not None:
             self._engine.dispose()
 
