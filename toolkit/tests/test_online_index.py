@@ -122,6 +122,9 @@ def test_the_online_index_sql_does_not_block_writes(
     if kind == "postgresql":
         # Outside the migration's transaction: CONCURRENTLY cannot run inside one.
         assert up.stdout.index("COMMIT;") < up.stdout.index(create) < up.stdout.rindex("BEGIN;")
+        # What follows the build in the revision runs under the lock timeout again.
+        after_build = up.stdout.split(create)[1]
+        assert after_build.index("BEGIN;") < after_build.index("SET LOCAL lock_timeout")
     down = project.run("inv", "db.downgrade", "--sql", "-r", "i2:i1", env=env)
     assert down.returncode == 0, down.stderr
     assert drop in down.stdout

@@ -18,13 +18,17 @@ built. ``create_index_online`` builds it without blocking writes on each databas
 - SQLite: a plain ``CREATE INDEX`` (a single writer at a time anyway).
 
 What runs in the autocommit block is committed at once: the revision's other operations
-belong in revisions of their own, so that a failure leaves nothing else half-done.
+belong in revisions of their own, so that a failure leaves nothing else half-done. The build
+itself runs without the migration's lock timeout (its lock blocks neither reads nor writes, so
+nothing queues behind it); what follows it in the revision runs under it again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from alembic_steward.runtime._lock_waits import send_settings_again
 
 __all__ = ["create_index_online", "drop_index_online"]
 
@@ -67,6 +71,7 @@ def create_index_online(
                 if_not_exists=True,
                 **dialect_options,
             )
+        send_settings_again(context)
         return
     if dialect in ("mysql", "mariadb"):
         create = create_index_sql(
@@ -91,6 +96,7 @@ def drop_index_online(
     if dialect == "postgresql":
         with context.autocommit_block():
             op.drop_index(index_name, schema=schema, postgresql_concurrently=True, if_exists=True)
+        send_settings_again(context)
         return
     if dialect in ("mysql", "mariadb"):
         if table_name is None:

@@ -44,6 +44,9 @@ OFF = ("0", "off", "none", "")
 settings_written_for: ContextVar[tuple[Path, int] | None] = ContextVar(
     "settings_written_for", default=None
 )
+# The settings the running migration was given, to give again in a transaction of its own
+# after an autocommit block (alembic_steward.migration).
+settings_sent: ContextVar[tuple[str, ...]] = ContextVar("settings_sent", default=())
 # How much the retry in progress multiplies every lock timeout by (runtime/_lock_retries.py).
 attempt = threading.local()
 
@@ -224,15 +227,27 @@ def under_limits(migration_fn: Callable[..., Any], context: Any, limits: LockLim
     def run_under_limits(**kw: Any) -> Any:
         code = getattr(migration_fn, "__code__", None)
         origin = None if code is None else (Path(code.co_filename), code.co_firstlineno)
+        statements = tuple(setting_statements(context.dialect.name, limits))
         token = settings_written_for.set(origin)
         try:
-            for statement in setting_statements(context.dialect.name, limits):
+            for statement in statements:
                 context.execute(statement)
         finally:
             settings_written_for.reset(token)
-        return migration_fn(**kw)
+        sent = settings_sent.set(statements)
+        try:
+            return migration_fn(**kw)
+        finally:
+            settings_sent.reset(sent)
 
     return run_under_limits
+
+
+def send_settings_again(context: Any) -> None:
+    """Give the running migration's settings again: SET LOCAL ended with the transaction an
+    autocommit block committed, and what follows the block runs in a new one."""
+    for statement in settings_sent.get():
+        context.execute(statement)
 
 
 def limits_option(plan_steps: Callable[..., Any] | None) -> dict[str, Any]:
