@@ -192,7 +192,7 @@ def gave_up(
 ) -> LockWaitGaveUp:
     """The one line for a migration that hit its lock timeout on every attempt."""
     from alembic_steward.runtime._lock_blockers import blocker_text
-    from alembic_steward.runtime._migration_frames import NOT_READ, migration_frame
+    from alembic_steward.runtime._migration_frames import migration_frame
     from alembic_steward.runtime._state_after_failure import read_state_afresh
     from alembic_steward.runtime._state_lines import state_of
 
@@ -201,14 +201,9 @@ def gave_up(
     except Exception:  # noqa: BLE001 - no wiring: the line names no revision
         frame = None
     in_migration = frame is not None and frame.function in ("upgrade", "downgrade")
-    state = state_of(error)
-    if state is None:
-        # It stopped before any migration began: read now, on a connection of the app's.
-        state = read_state_afresh()
-    if state is None:
-        where = NOT_READ
-    else:
-        where = state.after_migration(frame) if in_migration else state.after_run()
+    # None: it stopped before any migration began; read now, on a connection of the app's.
+    state = state_of(error) or read_state_afresh()
+    where = state.after_migration(frame) if in_migration else state.after_run()
     if in_migration:
         title = f" ({frame.message})" if frame.message else ""
         who = f"migration {frame.revision}{title}"
