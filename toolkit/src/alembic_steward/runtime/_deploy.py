@@ -7,8 +7,8 @@
     python -m app.migrations wait --timeout S      # until the migrations reach this code's head
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
-full disk) end in one line on stderr and exit code 1; the password in DATABASE_URL is never
-shown.
+full disk) end in one line on stderr and exit code 1 (75 for a migration that gave up waiting
+for a lock: runtime/_lock_retries.py); the password in DATABASE_URL is never shown.
 """
 
 from __future__ import annotations
@@ -90,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 command.current(config)
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
+        from alembic_steward.runtime._lock_retries import LockWaitGaveUp
+
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
-        return 1
+        return LockWaitGaveUp.exit_code if isinstance(error, LockWaitGaveUp) else 1
     return 0
 
 

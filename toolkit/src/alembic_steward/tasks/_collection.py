@@ -58,7 +58,9 @@ def db_collection(steward: Steward) -> Collection:
     Defaults a project may override in `invoke.yaml` (or INVOKE_DB_* variables):
     ``db.protected_environments`` (comma-separated, from the wiring; None protects every
     environment but the development ones) and
-    ``db.migration_lock_timeout`` (seconds; None leaves MIGRATION_LOCK_TIMEOUT or the wiring's).
+    ``db.migration_lock_timeout`` (seconds; None leaves MIGRATION_LOCK_TIMEOUT or the wiring's),
+    ``db.ddl_lock_timeout`` and ``db.ddl_statement_timeout`` (seconds or off; None leaves
+    DDL_LOCK_TIMEOUT, DDL_STATEMENT_TIMEOUT or the wiring's).
     """
     ns = Collection(
         "db",
@@ -102,5 +104,10 @@ def db_collection(steward: Steward) -> Collection:
     protection.take_protected_list_from_environment()
     listed = steward.protected_environments
     protected_list = None if listed is None else ",".join(listed)
-    ns.configure({"db": {"protected_environments": protected_list, "migration_lock_timeout": None}})
+    timeouts = {
+        "migration_lock_timeout": None,
+        "ddl_lock_timeout": None,
+        "ddl_statement_timeout": None,
+    }
+    ns.configure({"db": {"protected_environments": protected_list, **timeouts}})
     return ns
