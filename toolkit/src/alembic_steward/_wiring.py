@@ -57,9 +57,12 @@ class Steward:
 
     Extension points: ``context_options`` are added to every ``context.configure`` call;
     ``lock_timeout`` (seconds) is the default wait for another migration run, under
-    ``MIGRATION_LOCK_TIMEOUT``; ``protected_environments`` lists the deployments (APP_ENV)
-    whose database the destructive tasks refuse without ``--yes``, under invoke.yaml (None:
-    every environment but development, dev, local, test, testing and ci);
+    ``MIGRATION_LOCK_TIMEOUT``; ``ddl_lock_timeout`` (seconds, None: off) bounds each wait of a
+    migration's statements for a lock another session holds, retried with longer ones, under
+    ``DDL_LOCK_TIMEOUT``; ``ddl_statement_timeout`` (seconds, None: off, the default) bounds
+    each statement, under ``DDL_STATEMENT_TIMEOUT``; ``protected_environments`` lists the
+    deployments (APP_ENV) whose database the destructive tasks refuse without ``--yes``, under
+    invoke.yaml (None: every environment but development, dev, local, test, testing and ci);
     ``lint_rules`` are extra lint rules, each ``rule(operation, dialect) -> message | None``.
     """
 
@@ -71,6 +74,8 @@ class Steward:
     sample_rows: str = "tests.migration_rows:SAMPLE_VALUES"
     context_options: Mapping[str, Any] = field(default_factory=dict)
     lock_timeout: float | None = None
+    ddl_lock_timeout: float | None = 2.0
+    ddl_statement_timeout: float | None = None
     protected_environments: Sequence[str] | None = None
     lint_rules: Sequence[Callable[..., str | None]] = ()
 

@@ -20,12 +20,10 @@ from alembic_steward.lint._findings import Finding
 from alembic_steward.lint._rules import SAFE
 from alembic_steward.lint._trace import RevisionTrace
 
-# Rules whose advice does not fit Alembic migrations: timeouts are the migration lock's job
-# (runtime/_lock.py), and the others judge column types and retry style, not risk.
+# Rules whose advice does not fit Alembic migrations: they judge column types and retry style,
+# not risk. squawk's timeout rules stay: each migration's lock timeout (runtime/_lock_waits.py)
+# is in the SQL squawk reads, so a project that turns it off is told.
 EXCLUDED_RULES = (
-    "require-lock-timeout",
-    "require-statement-timeout",
-    "require-timeout-settings",
     "prefer-robust-stmts",
     "prefer-text-field",
     "prefer-identity",
@@ -35,6 +33,10 @@ EXCLUDED_RULES = (
     # Where a new enum value sorts is a modelling choice, not a lock or a loss of data.
     "require-enum-value-ordering",
 )
+# Statement timeouts are off unless a project sets DDL_STATEMENT_TIMEOUT: a backfill may rightly
+# run long, and the lock timeout is what keeps the application's queries from queueing.
+# (require-timeout-settings names both timeout rules together: excluding it would drop both.)
+STATEMENT_TIMEOUT_RULES = ("require-statement-timeout",)
 # Every rule squawk 2.x knows, so a marker naming one is not an unknown rule.
 SQUAWK_RULES = frozenset(
     [
@@ -118,9 +120,19 @@ SQUAWK_RULES = frozenset(
 )
 # The safe pattern in Alembic's terms, where squawk's help speaks SQL or says nothing.
 ALEMBIC_SAFE = {
+    "require-lock-timeout": (
+        "keep the migrations' lock timeout on: each then runs under `SET LOCAL lock_timeout`"
+        " (DDL_LOCK_TIMEOUT, the wiring's ddl_lock_timeout, a revision's own ddl_lock_timeout;"
+        " none of them 0 or off), retried when it expires"
+    ),
     "require-concurrent-index-creation": (
-        "op.create_index(..., postgresql_concurrently=True) inside"
-        " `with op.get_context().autocommit_block():`"
+        "build it with `create_index_online(name, table, columns)` from"
+        " `alembic_steward.migration` (CREATE INDEX CONCURRENTLY in an autocommit block; a"
+        " failed build's INVALID index is dropped when the revision runs again)"
+    ),
+    "require-concurrent-index-deletion": (
+        "drop it with `drop_index_online(name, table)` from `alembic_steward.migration`"
+        " (DROP INDEX CONCURRENTLY in an autocommit block)"
     ),
     "ban-concurrent-index-creation-in-transaction": (
         "put the operation inside `with op.get_context().autocommit_block():`"
@@ -152,6 +164,15 @@ def squawk_executable() -> str:
     return found
 
 
+def excluded_rules() -> tuple[str, ...]:
+    """The rules squawk skips: those that do not fit, and statement timeouts when they are off."""
+    from alembic_steward.runtime._lock_waits import project_limits
+
+    if project_limits().statement_timeout is None:
+        return EXCLUDED_RULES + STATEMENT_TIMEOUT_RULES
+    return EXCLUDED_RULES
+
+
 def squawk_findings(traces: dict[Path, RevisionTrace]) -> list[Finding]:
     """Lint each revision's SQL with one squawk run; return its findings at revision lines."""
     with_sql = {path: trace for path, trace in traces.items() if trace.sql}
@@ -164,7 +185,7 @@ def squawk_findings(traces: dict[Path, RevisionTrace]) -> list[Finding]:
             sql_file = Path(folder) / f"{number:05d}.sql"
             line_maps[str(sql_file)] = (path, write_revision_sql(sql_file, trace))
         command = [executable, "--reporter", "json", "-c", "/dev/null"]
-        command += ["--exclude", ",".join(EXCLUDED_RULES), *line_maps]
+        command += ["--exclude", ",".join(excluded_rules()), *line_maps]
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode not in (0, 1):
         raise RuntimeError(f"squawk failed: {completed.stderr.strip()}")

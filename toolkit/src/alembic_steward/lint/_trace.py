@@ -62,8 +62,19 @@ class RevisionTracer(io.StringIO):
     def trace(self, path: Path) -> RevisionTrace:
         return self.traces.setdefault(path, RevisionTrace())
 
+    def settings_origin(self) -> tuple[Path, int] | None:
+        """The revision whose lock timeouts are being written (runtime/_lock_waits.py), if any."""
+        from alembic_steward.runtime._lock_waits import settings_written_for
+
+        written_for = settings_written_for.get()
+        if written_for is None:
+            return None
+        path = self.paths.get(os.path.realpath(written_for[0]))
+        return None if path is None else (path, written_for[1])
+
     def write(self, text: str) -> int:
-        origin = self.origin()
+        # The settings each revision runs under are SQL of that revision: squawk checks them.
+        origin = self.origin() or self.settings_origin()
         if origin is not None and text.strip():
             self.trace(origin[0]).sql.append((origin[1], text))
         return super().write(text)

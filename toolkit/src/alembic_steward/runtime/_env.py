@@ -27,6 +27,8 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     Returns a dict for ``context.configure(**...)``; ``target_metadata`` is left to env.py.
     """
     from alembic_steward.runtime import _autogenerate_review, _bookkeeping, _environment_record
+    from alembic_steward.runtime._lock_waits import limits_option
+    from alembic_steward.runtime._phase_rules import write_phases
     from alembic_steward.runtime._revision_ids import check_revision_id
     from alembic_steward.runtime._revision_loading import load_revisions_from_source
 
@@ -42,8 +44,15 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
             check_revision_id(script.rev_id, existing)
             _autogenerate_review.review_operations(script, migration_context.dialect)
         skip_empty_autogenerate(config, directives)
+        if autogenerating(config):
+            # Expand and contract go into separate revisions (runtime/_phase_rules.py).
+            write_phases(config, directives)
+            for script in directives[1:]:
+                check_revision_id(script.rev_id, existing)
 
     return {
+        # Each migration's statements wait for locks at most DDL_LOCK_TIMEOUT (_lock_waits.py).
+        **limits_option(planned_steps()),
         # The same comparison `db.check` makes.
         **_autogenerate_review.comparison_options(dialect_name),
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
@@ -57,14 +66,29 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     }
 
 
+def autogenerating(config: Config) -> bool:
+    """Whether this run writes a revision from the models (not a blank one)."""
+    return config.cmd_opts is not None and getattr(config.cmd_opts, "autogenerate", False)
+
+
+def planned_steps() -> Callable[..., Any] | None:
+    """The steps the running Alembic command planned (its ``fn``), or None outside a command."""
+    from alembic import context
+
+    # The EnvironmentContext behind Alembic's `context` proxy keeps the command's options.
+    environment = getattr(context, "_proxy", None)
+    return getattr(environment, "context_opts", {}).get("fn")
+
+
 def skip_empty_autogenerate(config: Config, directives: list[Any]) -> None:
     """Write no revision file when autogenerate finds no difference."""
-    cmd_opts = config.cmd_opts
-    if cmd_opts is not None and getattr(cmd_opts, "autogenerate", False):
+    if autogenerating(config):
         script = directives[0]
         if script.upgrade_ops.is_empty():
             directives[:] = []
-            logger.info("No changes in the models; no revision file written.")
+            # `inv db.revision` (quiet) says so itself, on stdout; raw `alembic` hears it here.
+            if not getattr(config.cmd_opts, "quiet", False):
+                logger.info("No changes in the models; no revision file written.")
 
 
 @contextmanager
@@ -83,6 +107,8 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._half_applied_marks import run_is_stamp
     from alembic_steward.runtime._interruptions import interruptible_run
     from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
+    from alembic_steward.runtime._lock_blockers import watching_lock_waits
+    from alembic_steward.runtime._lock_waits import limits_before_run, restore_session_defaults
     from alembic_steward.runtime._own_commits import watching_own_commits
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
     from alembic_steward.runtime._repointed_revisions import refuse_repointed_history
@@ -92,6 +118,9 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     with ExitStack() as run:
         # Raw `alembic` then prints inv's one line (runtime/_interruptions.py).
         run.enter_context(interruptible_run(config, context.script))
+        # SQLite waits for the app's writers at its first BEGIN: bounded from here on.
+        limits_before_run(connection)
+        run.callback(restore_session_defaults, connection)
         # `inv` tasks guard themselves; raw commands need `-x confirm=ENV`.
         refuse_unconfirmed_raw_command(config, connection, context.get_x_argument(True))
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
@@ -106,6 +135,8 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # A failure is then reported with the state read from the database, still under the
         # lock, once the MySQL/MariaDB mark (entered below, so left first) is settled.
         run.enter_context(state_read_after_failure(connection, own_commits))
+        # A lock timeout then carries the session that held the lock, read from the server.
+        run.enter_context(watching_lock_waits(connection))
         # Foreign-key checks on SQLite, revision checksums, and where DDL cannot be rolled back
         # a mark that blocks the next run if this one stops half-way.
         yield context_options(
@@ -127,10 +158,13 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
     does). A URL, driver or server a user got wrong ends in a CommandError (Alembic's one
     `FAILED:` line).
     """
+    from alembic_steward.runtime._lock_retries import retrying_lock_waits
     from alembic_steward.runtime._revision_loading import load_revisions_from_source
 
     # Raw `alembic` builds its own config: its run loads the revisions after this call.
     load_revisions_from_source()
+    # A migration that hit its lock timeout runs again, from the revision the database is at.
+    run_migrations = retrying_lock_waits(run_migrations)
     shared_connection = config.attributes.get("connection")
     if shared_connection is not None:
         run_migrations(shared_connection)

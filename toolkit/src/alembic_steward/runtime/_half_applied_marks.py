@@ -103,30 +103,47 @@ def mark_migration_run(
             changes.sent = 0
 
         event.listen(connection, "before_cursor_execute", changes.count)
+        event.listen(connection, "after_cursor_execute", changes.ran)
         try:
             yield move_mark
-        except BaseException:
+        except BaseException as error:
+            changes.forgive_lock_timeout(error)
             if not changes.sent and unfinished is None:
                 marks.execute(delete(mark_table))
             raise
         finally:
             event.remove(connection, "before_cursor_execute", changes.count)
+            event.remove(connection, "after_cursor_execute", changes.ran)
         marks.execute(delete(mark_table))
 
 
 class ChangeCounter:
     """Count the statements that may change the schema or data since the mark last moved."""
 
-    READ_ONLY = ("SELECT", "SHOW", "DESCRIBE", "EXPLAIN")
+    # SET changes only the session (the lock timeouts, runtime/_lock_waits.py).
+    READ_ONLY = ("SELECT", "SHOW", "DESCRIBE", "EXPLAIN", "SET")
 
     def __init__(self) -> None:
         self.sent = 0
+        self.unfinished = False  # the last statement counted has not returned
 
     def count(self, connection: Any, cursor: Any, statement: str, *_: Any) -> None:
         # Alembic's own reads, and its version table, change nothing a migration owns.
         words = statement.lstrip().upper()
         if not words.startswith(self.READ_ONLY) and "ALEMBIC_VERSION" not in words:
             self.sent += 1
+            self.unfinished = True
+
+    def ran(self, *_: Any) -> None:
+        self.unfinished = False
+
+    def forgive_lock_timeout(self, error: BaseException) -> None:
+        """Uncount a statement that never got its lock: it changed nothing, so may be retried."""
+        from alembic_steward.runtime._lock_retries import is_lock_timeout
+
+        if self.unfinished and is_lock_timeout(error):
+            self.sent -= 1
+            self.unfinished = False
 
 
 def down_revisions(down_revision: str | tuple[str, ...] | None) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from alembic_steward.tasks import _checksums as checksums
 from alembic_steward.tasks import (
     _environment as environment,
 )
+from alembic_steward.tasks import _history as history
 from alembic_steward.tasks import (
     _inspection as inspection,
 )
@@ -24,10 +25,15 @@ from alembic_steward.tasks import (
 from alembic_steward.tasks import (
     _migrate as migrate,
 )
+from alembic_steward.tasks import _phases as phases
+from alembic_steward.tasks import (
+    _previous_release as previous_release,
+)
 from alembic_steward.tasks import (
     _protected as protected,
 )
 from alembic_steward.tasks import _protection as protection
+from alembic_steward.tasks import _rebase as rebase
 from alembic_steward.tasks import (
     _recovery as recovery,
 )
@@ -37,6 +43,7 @@ from alembic_steward.tasks import (
 from alembic_steward.tasks import (
     _shell as shell,
 )
+from alembic_steward.tasks import _squash as squash
 from alembic_steward.tasks import (
     _status as status,
 )
@@ -51,14 +58,19 @@ def db_collection(steward: Steward) -> Collection:
     Defaults a project may override in `invoke.yaml` (or INVOKE_DB_* variables):
     ``db.protected_environments`` (comma-separated, from the wiring; None protects every
     environment but the development ones) and
-    ``db.migration_lock_timeout`` (seconds; None leaves MIGRATION_LOCK_TIMEOUT or the wiring's).
+    ``db.migration_lock_timeout`` (seconds; None leaves MIGRATION_LOCK_TIMEOUT or the wiring's),
+    ``db.ddl_lock_timeout`` and ``db.ddl_statement_timeout`` (seconds or off; None leaves
+    DDL_LOCK_TIMEOUT, DDL_STATEMENT_TIMEOUT or the wiring's).
     """
     ns = Collection(
         "db",
         migrate.revision,
         migrate.merge,
+        squash.squash,
+        rebase.rebase,
         migrate.upgrade,
         migrate.downgrade,
+        previous_release.previous_release_check,
         inspection.current,
         inspection.heads,
         inspection.history,
@@ -78,6 +90,9 @@ def db_collection(steward: Steward) -> Collection:
         lifecycle.drop,
         lifecycle.setup,
         lifecycle.wait,
+        phases.rollback_check,
+        history.schema,
+        history.baseline,
         shell.shell,
         seed.seed,
         environment.set_environment,
@@ -89,5 +104,10 @@ def db_collection(steward: Steward) -> Collection:
     protection.take_protected_list_from_environment()
     listed = steward.protected_environments
     protected_list = None if listed is None else ",".join(listed)
-    ns.configure({"db": {"protected_environments": protected_list, "migration_lock_timeout": None}})
+    timeouts = {
+        "migration_lock_timeout": None,
+        "ddl_lock_timeout": None,
+        "ddl_statement_timeout": None,
+    }
+    ns.configure({"db": {"protected_environments": protected_list, **timeouts}})
     return ns

@@ -19,10 +19,13 @@ def clear_migration_mark(c: Context) -> None:
     from sqlalchemy import create_engine, pool
 
     from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._half_applied_marks import clear_half_applied_mark
     from alembic_steward.runtime._lock import MigrationLockTimeout, hold_migration_lock
 
-    engine = create_engine(get_settings().blocking_database_url, poolclass=pool.NullPool)
+    engine = bound_waits(
+        create_engine(get_settings().blocking_database_url, poolclass=pool.NullPool)
+    )
     if engine.dialect.name not in ("mysql", "mariadb"):
         print(f"{engine.dialect.name} rolls failed migrations back; there is no mark to clear.")
         return

@@ -183,6 +183,13 @@ def error_line(error: BaseException) -> str:
         return f"error: the task failed with {type(error).__name__}; {TRACEBACK_HINT}"
 
 
+def exit_code_of(error: BaseException) -> int:
+    """1, or the documented code of an error that has one (75: a lock wait given up on)."""
+    from alembic_steward.runtime._lock_retries import LockWaitGaveUp
+
+    return LockWaitGaveUp.exit_code if isinstance(error, LockWaitGaveUp) else 1
+
+
 def end_quietly_on_closed_pipe() -> Exit:
     """Stop writing to a reader that has gone (`inv db.upgrade --sql | head`), without noise."""
     silence_closed_stdout()
@@ -229,6 +236,6 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as error:
             if os.environ.get(TRACEBACK_VARIABLE):
                 raise
-            raise Exit(error_line(error), code=1) from None
+            raise Exit(error_line(error), code=exit_code_of(error)) from None
 
     return run_task
