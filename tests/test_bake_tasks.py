@@ -7,8 +7,9 @@ bake adds around them: its README's table, and a tasks/__init__.py that loads th
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from baked_project import BakedProject
+from baked_project import BakedProject, created_revision
 
 
 def listed_tasks(project: BakedProject) -> list[str]:
@@ -31,3 +32,26 @@ def test_listing_tasks_imports_neither_sqlalchemy_nor_alembic(project: BakedProj
     packages = {name.split(".")[0] for name in imported}
     assert "alembic_steward" in packages  # the tasks come from the toolkit, lazily
     assert not packages & {"sqlalchemy", "alembic"}
+
+
+def test_previous_release_check_passes_the_tagged_bake_on_its_expanded_database(
+    project: BakedProject, tmp_path: Path
+) -> None:
+    # The bake as released (v1), then a model added: its revision is an expand one.
+    project.git("tag", "v1")
+    try:
+        project.add_user_model()
+        scratch = {"DATABASE_URL": f"sqlite:///{(tmp_path / 'scratch.db').as_posix()}"}
+        revision, _ = created_revision(
+            project.inv("db.revision", "-m", "Users", env=scratch).stdout
+        )
+        project.git("add", "--all")
+        project.git("commit", "--quiet", "--message", "Users")
+        # Named: the snapshot's own tag marks the same commit.
+        completed = project.inv("db.previous-release-check", "--tag", "v1")
+    finally:
+        project.git("tag", "--delete", "v1")
+    assert f"Applied the expand phase up to {revision}" in completed.stdout
+    # v1's own tests ran on it, the start-up guard's among them; its migration checks skipped.
+    assert "The tests of v1 pass" in completed.stdout
+    assert re.search(r"\b[1-9]\d* passed, \d+ skipped\b", completed.stdout), completed.stdout

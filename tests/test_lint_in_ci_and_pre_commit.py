@@ -51,3 +51,22 @@ def test_generated_ci_lints_the_revisions_for_the_chosen_database(cookies) -> No
         later_job = workflow.find("\n  test-", workflow.index(job) + 1)
         section = workflow[workflow.index(job) : later_job if later_job > 0 else None]
         assert "inv db.lint --all" in section
+
+
+def test_a_fresh_bake_ships_a_current_schema_file(project: BakedProject) -> None:
+    completed = project.inv("db.schema", "--check")
+    assert "app/migrations/schema.sqlite.txt is current" in completed.stdout
+    write_revision(project, "s0", None, CREATE_USERS)
+    stale = project.run("inv", "db.schema", "--check")
+    assert stale.returncode == 1 and "table users is in the migrations" in stale.stdout
+
+
+def test_generated_ci_and_pre_commit_check_the_schema_file(cookies) -> None:
+    for database in ("sqlite", "postgresql", "mysql"):
+        result = cookies.bake(extra_context={"database": database})
+        baked = Path(result.project_path)
+        workflow = (baked / ".github/workflows/ci.yml").read_text()
+        assert workflow.count("run: inv db.schema --check") == 1
+        assert "db.schema --check" in (baked / ".pre-commit-config.yaml").read_text()
+        header = (baked / f"app/migrations/schema.{database}.txt").read_text()
+        assert header.startswith(f"# The schema the migrations build at head base, on {database}:")

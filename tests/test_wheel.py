@@ -8,12 +8,14 @@ for migrating an installed service run from a folder outside the project: the st
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
-from baked_project import BakedProject, created_revision
+from baked_project import BakedProject, created_revision, revision_source
 from servers import ServerDatabase
 
 UV = [sys.executable, "-m", "uv"]
@@ -107,6 +109,36 @@ def test_installed_wheel_logs_each_migration_it_runs(
     ],
     ids=["unencoded-at", "unknown-scheme", "unknown-driver"],
 )
+def docker_build_context(project: Path, target: Path) -> Path:
+    """What the Dockerfile's build stage copies from ``project`` (its COPY lines), in ``target``."""
+    ignored = shutil.ignore_patterns("__pycache__")
+    target.mkdir()
+    for line in (project / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            for source in line.split()[1:-1]:
+                if (project / source).is_dir():
+                    shutil.copytree(project / source, target / source, ignore=ignored)
+                else:
+                    shutil.copy2(project / source, target / source)
+    return target
+
+
+def test_the_wheel_the_dockerfile_builds_ships_every_migration(
+    default_bake: Path, tmp_path: Path
+) -> None:
+    revision = revision_source(
+        "a1b2c3d4e5f6", None, "    op.create_table('t', sa.Column('id', sa.Integer))"
+    )
+    context = docker_build_context(default_bake, tmp_path / "context")
+    (context / "app/migrations/versions/a1b2c3d4e5f6_t.py").write_text(revision)
+    uv("build", "--quiet", "--wheel", "--out-dir", tmp_path / "dist", context, cwd=tmp_path)
+    (wheel,) = (tmp_path / "dist").glob("my_service-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    expected = {"env.py", "__main__.py", "script.py.mako", "versions/a1b2c3d4e5f6_t.py"}
+    assert {f"app/migrations/{name}" for name in expected} <= shipped
+    assert not {name for name in shipped if name.startswith(("tests/", "tasks/"))}
+
+
 def test_python_m_app_migrations_reports_a_bad_url_in_one_line_without_the_password(
     safety_project: BakedProject, url: str, expected: str
 ) -> None:

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from project import Project, created_revision
+from project import USER_NAME_COLUMN, Project, created_revision, created_revisions
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,33 @@ def branch_into_two_heads(project: Project) -> tuple[str, str]:
     source = project.versions / two.name
     source.write_text(source.read_text().replace(f'None = "{left}"', "None = None"))
     return left, right
+
+
+NICKNAME_COLUMN = "    nickname: Mapped[str | None] = mapped_column(String(40))\n"
+
+
+@functools.cache
+def phased_revisions() -> tuple[MadeRevision, MadeRevision, MadeRevision]:
+    """Users with a name column ("Initial migration"), then one model change that adds
+    users.nickname and drops users.name: written as an expand and a contract revision."""
+    with tempfile.TemporaryDirectory() as folder:
+        project = Project.copy_to(Path(folder) / "service")
+        project.add_user_model()
+        project.add_user_name_column()
+        first = made(project, "-m", "Initial migration")
+        project.inv("db.upgrade")
+        replace_name_with_nickname(project)
+        output = project.inv("db.revision", "-m", "Nickname instead of name").stdout
+        (expand_id, expand_path), (contract_id, contract_path) = created_revisions(output)
+        expand, contract = project.path / expand_path, project.path / contract_path
+        return (
+            first,
+            MadeRevision(expand_id, expand.name, expand.read_text()),
+            MadeRevision(contract_id, contract.name, contract.read_text()),
+        )
+
+
+def replace_name_with_nickname(project: Project) -> None:
+    """Change the model as phased_revisions did: users.nickname added, users.name dropped."""
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text().replace(USER_NAME_COLUMN, NICKNAME_COLUMN))

@@ -85,6 +85,11 @@ def created_revision(output: str) -> tuple[str, str]:
     return match.group(1), match.group(2)
 
 
+def created_revisions(output: str) -> list[tuple[str, str]]:
+    """Every (revision id, path) the output of `inv db.revision` names, in order."""
+    return CREATED_REVISION.findall(output)
+
+
 def one_error_line(stderr: str, prefix: str = "error: ") -> str:
     """The one line of ``stderr`` starting with ``prefix``, failing on a traceback or on more."""
     assert "Traceback" not in stderr, stderr

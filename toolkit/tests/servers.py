@@ -27,6 +27,7 @@ BOOKKEEPING_TABLES = frozenset(
         "alembic_migration_in_progress",
         "alembic_revision_checksums",
         "alembic_backfills",
+        "alembic_revision_phases",
     }
 )
 

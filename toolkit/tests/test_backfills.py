@@ -78,6 +78,8 @@ def test_a_backfill_runs_in_batches_each_with_its_cursor_and_then_is_finished(
     history_with_backfill(project, database)
     status = inv(project, database, "db.backfill", "status", "all")
     assert f"backfill users_lower (revision bf0001): not started, {ROWS} rows pending" in status
+    listed = f"backfill: users_lower (revision bf0001): not started, {ROWS} rows pending"
+    assert listed in inv(project, database, "db.status")
     ran = inv(project, database, "db.backfill", "run", "users_lower")
     assert f"backfill users_lower: {ROWS} rows in 3 batches" in ran and "finished." in ran
     assert lowered(database) == ROWS
@@ -87,6 +89,7 @@ def test_a_backfill_runs_in_batches_each_with_its_cursor_and_then_is_finished(
     assert "finished, 250 rows in 3 batches" in inv(
         project, database, "db.backfill", "status", "users_lower"
     )
+    assert "backfill:" not in inv(project, database, "db.status")
 
 
 def test_a_killed_run_resumes_after_its_last_committed_batch(
@@ -101,7 +104,8 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     # What the record says was done is exactly what was committed.
     assert state == "running" and lowered(database) == done == batches * BATCH
     assert cursor == str(batches * BATCH)
-    resumed = inv(project, database, "db.backfill", "run", "users_lower")
+    # A deploy runs it without `inv`: the same command behind `python -m app.migrations`.
+    resumed = run_deployed(project, database, "backfill", "run", "users_lower")
     assert f"{ROWS - done} rows in {3 - batches} batches" in resumed
     assert record(database) == ("finished", "250", ROWS, 3) and lowered(database) == ROWS
 
@@ -189,3 +193,11 @@ def wait_for(condition, timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the backfill's first batch")
         time.sleep(0.05)
+
+
+def run_deployed(project: Project, database: ServerDatabase, *arguments: str) -> str:
+    completed = project.run(
+        "python", "-m", "app.migrations", *arguments, env={"DATABASE_URL": database.url}
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout + completed.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def test_a_database_behind_head_names_the_upgrade_command(
     first = one.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": database.url})
     second = two.copy_to(project)
+    needed_by_the_code(project, two.name)
     message = refusal(start_service(project, database.url))
     assert (
         f"the database is at {first}, behind this code's head {second} (1 migration(s) pending)"
@@ -71,6 +73,11 @@ def test_a_database_a_newer_deploy_migrated_is_reported_as_ahead(
     newer = two.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": url})
     (project.versions / two.name).unlink()  # this code is the older deploy
+    # The blank revision counts as contract, as every unlabelled one does.
+    message = refusal(start_service(project, url))
+    assert f"ahead of this code by contract revision(s) {newer}," in message
+    # A database that recorded no phase for it (migrated before phases were recorded).
+    sqlite3.connect(url.removeprefix("sqlite:///")).execute("DROP TABLE alembic_revision_phases")
     message = refusal(start_service(project, url))
     assert f"at revision {newer}, which this code's migrations do not contain" in message
     assert "ahead of this code (a newer deploy migrated it)" in message
@@ -98,6 +105,7 @@ def test_a_revision_file_the_text_scan_cannot_read_still_gets_an_exact_answer(
     one.copy_to(project)
     project.inv("db.upgrade", env={"DATABASE_URL": url})
     two.copy_to(project)
+    needed_by_the_code(project, two.name)
     file = project.versions / two.name
     source = file.read_text()
     # A computed id: the scan gives up and Alembic reads the history itself.
@@ -127,3 +135,10 @@ def test_an_installed_service_names_the_module_command(project: Project, tmp_pat
     )
     assert migrated.returncode == 0, migrated.stderr
     assert start_service(project, url, **elsewhere).returncode == 0
+
+
+def needed_by_the_code(project: Project, name: str) -> None:
+    """Label a pending revision expand: the code may need what it adds, so a database without
+    it is refused (one behind by contract revisions only starts, test_phase_guard.py)."""
+    file = project.versions / name
+    file.write_text(file.read_text().replace('phase: str = "contract"', 'phase: str = "expand"'))

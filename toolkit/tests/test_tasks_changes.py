@@ -116,8 +116,10 @@ def test_reset_drops_every_table_and_migrates_again(project: Project) -> None:
         connection.execute("INSERT INTO users (email) VALUES ('a@example.com')")
         connection.execute("CREATE TABLE leftover (id INTEGER)")
     output = project.inv("db.reset").stdout
-    dropped = "alembic_revision_checksums, alembic_version, leftover, users"
-    assert f"Dropped 4 table(s): {dropped}." in output
+    dropped = (
+        "alembic_revision_checksums, alembic_revision_phases, alembic_version, leftover, users"
+    )
+    assert f"Dropped 5 table(s): {dropped}." in output
     assert applied(project) == {second} and "leftover" not in tables(project)
     with sqlite3.connect(database(project)) as connection:
         assert connection.execute("SELECT count(*) FROM users").fetchone() == (0,)

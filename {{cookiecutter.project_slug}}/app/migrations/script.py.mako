@@ -1,4 +1,6 @@
 <%!
+    from alembic_steward.runtime import phase_of_new_revision
+
     def docstring_text(text):
         """Escape a revision message so it can only ever be text inside the docstring."""
         # Backslashes and quotes are escaped, so a message cannot end the docstring or
@@ -24,6 +26,8 @@ revision: str = ${repr(up_revision)}
 down_revision: str | Sequence[str] | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
+# expand: the previous release's code keeps working once this has run; contract: it does not.
+phase: str = ${repr(phase_of_new_revision(config, up_revision, down_revision))}
 
 
 def upgrade() -> None:

@@ -34,6 +34,8 @@ class RevisionScratch:
     live: Catalog
     built: Catalog
     schemas: list[str]
+    # What the migrations build at the heads, once unwritten_after_heads has run them.
+    after: Catalog | None = None
 
     def database_differences(self) -> list[str]:
         """How the live database differs from what its revision builds (one line each)."""
@@ -54,8 +56,8 @@ class RevisionScratch:
         from alembic_steward.inspection._scratch_database import upgrade_scratch
 
         upgrade_scratch(self.connection, "heads")
-        after = live_catalog(self.connection, self.schemas)
-        return [by_hand_line(d) for d in compare_catalogs(self.models, after)]
+        self.after = live_catalog(self.connection, self.schemas)
+        return [by_hand_line(d) for d in compare_catalogs(self.models, self.after)]
 
 
 @contextmanager

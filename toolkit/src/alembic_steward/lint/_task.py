@@ -47,11 +47,51 @@ class LintReport:
     help={
         "all": "Lint every revision, applied or not (CI and pre-commit use this)",
         "rev_range": "Lint a range, e.g. 4f8376af1811:head, or one revision, e.g. 4f8376af1811",
+        "released": "Also fail on revision files that exist at this git tag or commit (a"
+        " release) and were edited or deleted since",
     }
 )
 @exit_on_user_error
-def lint(c: Context, all: bool = False, rev_range: str | None = None) -> None:
+def lint(
+    c: Context, all: bool = False, rev_range: str | None = None, released: str | None = None
+) -> None:
     """Check revisions for operations that lock, rewrite or lose data (default: unapplied)."""
+    changed = released_lines(released) if released else []
+    try:
+        lint_revisions(all, rev_range)
+    except Exit as error:
+        if not changed:
+            raise
+        raise Exit(
+            f"{error.message}; and {len(changed)} released revision file(s) changed since"
+            f" {released} (listed above)",
+            code=1,
+        ) from None
+    if changed:
+        raise Exit(
+            f"error: {len(changed)} revision file(s) released in {released} changed since"
+            " (listed above); a released revision is immutable: restore each and make the change"
+            " in a new revision",
+            code=1,
+        )
+
+
+def released_lines(ref: str) -> list[str]:
+    """Print and return the released revision files edited or deleted since ``ref``."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.lint._released import ReleasedRefError, released_changes
+
+    try:
+        changed = released_changes(ref, active_steward().versions_dir)
+    except ReleasedRefError as error:
+        message = f"error: cannot check --released {ref}: {error}; nothing was linted"
+        raise Exit(message, code=1) from None
+    for line in changed:
+        print(line)
+    return changed
+
+
+def lint_revisions(all: bool, rev_range: str | None) -> None:
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
@@ -59,6 +99,7 @@ def lint(c: Context, all: bool = False, rev_range: str | None = None) -> None:
         check_revision_argument(rev_range, ranges=True)
     config = build_alembic_config(quiet=True)
     script = load_revisions(config)
+    refuse_stale_head_file(script)
     if rev_range:
         selection = select_range(script, rev_range)
     elif all:
@@ -89,6 +130,15 @@ def lint(c: Context, all: bool = False, rev_range: str | None = None) -> None:
             f"error: no findings in {count} revision(s), but {not_linted}", code=UNLINTED_CODE
         )
     print(f"No findings in {count} revision(s).")
+
+
+def refuse_stale_head_file(script: Any) -> None:
+    """Fail when the committed head file disagrees with the history (runtime/_head_file.py)."""
+    from alembic_steward.runtime._head_file import head_file_disagreement
+
+    disagreement = head_file_disagreement(script)
+    if disagreement is not None:
+        raise Exit(f"error: {disagreement}; nothing was linted", code=1)
 
 
 def format_unlinted(unlinted: Unlinted) -> str:
@@ -125,6 +175,7 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
 
     from alembic_steward._wiring import get_settings
     from alembic_steward.lint._offline_runs import trace_selection
+    from alembic_steward.lint._phase_labels import phase_findings
     from alembic_steward.lint._rules import downgrade_findings, operation_findings
 
     dialect = make_url(get_settings().database_url).get_backend_name()
@@ -140,6 +191,7 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
         trace = traces.get(path)
         if trace is not None:
             findings += operation_findings(path, trace, dialect)
+        findings += phase_findings(path, trace)
     if dialect == "sqlite":
         from alembic_steward.lint._sqlite_batch import sqlite_batch_findings
 
@@ -159,10 +211,12 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
 
 def refuse_unknown_markers(sources: dict[Path, RevisionSource]) -> None:
     """Stop at a marker naming no rule the lint knows: a typo must not accept nothing."""
+    from alembic_steward.lint._phase_labels import RULES as PHASE_RULES
     from alembic_steward.lint._rules import OWN_RULES, project_rules, rule_name
     from alembic_steward.lint._squawk import SQUAWK_RULES
 
-    known_rules = set(OWN_RULES) | SQUAWK_RULES | {rule_name(rule) for rule in project_rules()}
+    known_rules = set(OWN_RULES) | set(PHASE_RULES) | SQUAWK_RULES
+    known_rules |= {rule_name(rule) for rule in project_rules()}
     for path, source in sources.items():
         for line, rule in source.unknown_marker_rules(known_rules):
             raise Exit(

@@ -7,6 +7,8 @@
 - :func:`migration_run`: around one online run, the migration lock, one transaction per
   migration (a half-applied mark on MySQL/MariaDB), revision checksums, the raw-command guard
   for protected databases, and Ctrl-C that never leaves bookkeeping half-done;
+- :func:`phase_of_new_revision`: the ``phase`` line script.py.mako writes (expand or
+  contract, runtime/_phase_labels.py);
 - :func:`run_online`: a connection handed in by a caller, else one of the app's engine,
   blocking or asyncio as its settings say.
 """
@@ -21,6 +23,7 @@ from alembic_steward.runtime._env import (
     run_online,
 )
 from alembic_steward.runtime._irreversible import IrreversibleMigration
+from alembic_steward.runtime._phase_labels import phase_of_new_revision
 from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 from alembic_steward.runtime._up_to_date import DatabaseNotUpToDate, ensure_up_to_date
 
@@ -33,5 +36,6 @@ __all__ = [
     "ensure_up_to_date",
     "make_sqlite_ddl_transactional",
     "migration_run",
+    "phase_of_new_revision",
     "run_online",
 ]

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from alembic_steward.runtime._backfill_declarations import Declared
     from alembic_steward.runtime._backfill_records import BackfillRecord
 
@@ -192,9 +194,6 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
     Raises BackfillCommandError for an unknown ``only``.
     """
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.runtime._backfill_declarations import applied_revisions
-    from alembic_steward.runtime._backfill_records import FINISHED, read_records
-    from alembic_steward.runtime._backfill_sql import pending_rows
 
     script, declared = load()
     if only is not None and only not in declared:
@@ -203,29 +202,56 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
             f"no revision declares a backfill named {only!r} (declared: {known})"
         )
     chosen = [declared[only]] if only else list(declared.values())
-    lines = []
     with get_blocking_engine().connect() as connection:
-        applied = applied_revisions(script, connection)
-        records = read_records(connection)
-        for each in chosen:
-            name, record = each.backfill.name, records.get(each.backfill.name)
-            if record is not None and record.state == FINISHED and unfinished_only:
-                continue
-            head = f"backfill {name} (revision {each.revision}): "
-            if each.revision not in applied:
-                if not unfinished_only:
-                    lines.append(head + "its revision is not applied yet")
-                continue
-            if record is not None:
-                lines.append(
-                    head + f"{record.state}, {record.rows_done} rows in {record.batches}"
-                    f" batches, last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
-                )
-                continue
-            pending = pending_rows(connection, each.backfill, COUNTED_PENDING + 1)
-            connection.rollback()
-            if pending == 0 and unfinished_only:
-                continue
-            count = f"more than {COUNTED_PENDING}" if pending > COUNTED_PENDING else str(pending)
-            lines.append(head + f"not started, {count} rows pending")
+        return backfill_lines(script, connection, chosen, unfinished_only=unfinished_only)
+
+
+def unfinished_backfills(script: object, connection: Connection) -> list[str]:
+    """The status lines of the backfills not finished on ``connection``'s database, whose
+    revisions it has applied (what `inv db.status` lists)."""
+    from alembic_steward.runtime._backfill_declarations import (
+        BackfillDeclarationError,
+        declared_backfills,
+    )
+
+    try:
+        declared = declared_backfills(script)
+    except BackfillDeclarationError as error:
+        return [f"cannot be read: {error}"]
+    if not declared:
+        return []
+    return backfill_lines(script, connection, list(declared.values()), unfinished_only=True)
+
+
+def backfill_lines(
+    script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
+) -> list[str]:
+    from alembic_steward.runtime._backfill_declarations import applied_revisions
+    from alembic_steward.runtime._backfill_records import FINISHED, read_records
+    from alembic_steward.runtime._backfill_sql import pending_rows
+
+    lines = []
+    applied = applied_revisions(script, connection)
+    records = read_records(connection)
+    for each in chosen:
+        name, record = each.backfill.name, records.get(each.backfill.name)
+        if record is not None and record.state == FINISHED and unfinished_only:
+            continue
+        head = f"backfill {name} (revision {each.revision}): "
+        if each.revision not in applied:
+            if not unfinished_only:
+                lines.append(head + "its revision is not applied yet")
+            continue
+        if record is not None:
+            lines.append(
+                head + f"{record.state}, {record.rows_done} rows in {record.batches}"
+                f" batches, last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+            continue
+        pending = pending_rows(connection, each.backfill, COUNTED_PENDING + 1)
+        connection.rollback()
+        if pending == 0 and unfinished_only:
+            continue
+        count = f"more than {COUNTED_PENDING}" if pending > COUNTED_PENDING else str(pending)
+        lines.append(head + f"not started, {count} rows pending")
     return lines

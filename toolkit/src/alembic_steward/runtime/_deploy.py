@@ -1,7 +1,11 @@
 """Migrate from an installed service, where neither `inv` nor a project checkout is at hand.
 
     python -m app.migrations upgrade [REV]   # default: head
+    python -m app.migrations upgrade --phase expand   # stop before the first contract revision
     python -m app.migrations current
+    python -m app.migrations rollback-check REF   # can the code of REF run on this database?
+    python -m app.migrations wait --timeout S      # until the migrations reach this code's head
+    python -m app.migrations backfill run NAME     # a revision's batched data migration
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
 full disk) end in one line on stderr and exit code 1; the password in DATABASE_URL is never
@@ -14,6 +18,10 @@ import argparse
 import logging
 import sys
 
+from alembic_steward.runtime._phase_labels import PHASES
+
+DEFAULT_WAIT_SECONDS = 300.0
+
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     from alembic_steward._wiring import active_steward
@@ -25,7 +33,33 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
     upgrade = commands.add_parser("upgrade", help="apply migrations up to REV (default: head)")
     upgrade.add_argument("revision", nargs="?", default="head", help="target revision")
+    upgrade.add_argument(
+        "--phase",
+        choices=PHASES,
+        help="expand: stop before the first pending contract revision; contract: to head",
+    )
     commands.add_parser("current", help="show the database's current revision")
+    check = commands.add_parser(
+        "rollback-check",
+        help="say whether the code of REF can run against this database (exit 0: yes)",
+    )
+    check.add_argument(
+        "release", metavar="REF", help="a git ref, or a path to an installed release or a wheel"
+    )
+    wait = commands.add_parser(
+        "wait", help="wait until the migrations have brought the database to this code's head"
+    )
+    wait.add_argument(
+        "--timeout", type=float, default=DEFAULT_WAIT_SECONDS, help="give up after S seconds"
+    )
+    backfill = commands.add_parser(
+        "backfill", help="run, pause, resume or show a revision's batched data migration"
+    )
+    backfill.add_argument("action", choices=("run", "pause", "resume", "status"))
+    backfill.add_argument("name", help="the backfill's name (status: or `all`)")
+    backfill.add_argument(
+        "--pause", type=float, default=None, help="seconds between batches (default: its own)"
+    )
     return parser.parse_args(argv)
 
 
@@ -46,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     from alembic_steward.settings import EnvFileError
 
+    if arguments.command in ("rollback-check", "wait"):
+        return answer_without_migrating(arguments)
+    if arguments.command == "backfill":
+        return run_backfill_command(arguments)
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")
@@ -56,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             logging.basicConfig(format="%(levelname)-5.5s [%(name)s] %(message)s")
             logging.getLogger("alembic").setLevel(logging.INFO)
         with refusing_duplicate_revision_ids():
-            if arguments.command == "upgrade":
+            if arguments.command == "upgrade" and arguments.phase is not None:
+                print(phase_upgrade(config, arguments))
+            elif arguments.command == "upgrade":
                 command.upgrade(config, arguments.revision)
             else:
                 command.current(config)
@@ -64,6 +104,54 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
         return 1
     return 0
+
+
+def answer_without_migrating(arguments: argparse.Namespace) -> int:
+    """Run `rollback-check REF` or `wait`: print one line, return its exit code."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._migration_wait import wait_for_head
+    from alembic_steward.runtime._rollback_check import CANNOT_TELL, rollback_answer
+    from alembic_steward.settings import EnvFileError
+
+    try:
+        if arguments.command == "wait":
+            code, line = wait_for_head(arguments.timeout)
+        else:
+            code, line = rollback_answer(arguments.release)
+    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
+        print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
+        return CANNOT_TELL if arguments.command == "rollback-check" else 1
+    print(line, file=sys.stdout if code == 0 else sys.stderr)
+    return code
+
+
+def run_backfill_command(arguments: argparse.Namespace) -> int:
+    """Run `backfill ACTION NAME`; its lines are printed by the command itself."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._backfill_commands import backfill_command
+    from alembic_steward.settings import EnvFileError
+
+    try:
+        return backfill_command(arguments.action, arguments.name, pause=arguments.pause)
+    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
+        print(f"error: backfill failed: {failure_line(error)}", file=sys.stderr)
+        return 1
+
+
+def phase_upgrade(config: object, arguments: argparse.Namespace) -> str:
+    """Upgrade through ``arguments.phase``; return the line saying where it stopped."""
+    from alembic.util import CommandError
+
+    from alembic_steward.runtime._phased_upgrade import upgrade_phase
+    from alembic_steward.runtime._up_to_date import database_revisions
+
+    if arguments.revision != "head":
+        raise CommandError("--phase chooses where the upgrade stops, so it takes no REV")
+    return upgrade_phase(config, arguments.phase, database_revisions(None))
 
 
 def failure_line(error: BaseException) -> str:

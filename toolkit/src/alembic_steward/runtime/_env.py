@@ -27,6 +27,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     Returns a dict for ``context.configure(**...)``; ``target_metadata`` is left to env.py.
     """
     from alembic_steward.runtime import _autogenerate_review, _bookkeeping, _environment_record
+    from alembic_steward.runtime._phase_rules import write_phases
     from alembic_steward.runtime._revision_ids import check_revision_id
     from alembic_steward.runtime._revision_loading import load_revisions_from_source
 
@@ -42,6 +43,11 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
             check_revision_id(script.rev_id, existing)
             _autogenerate_review.review_operations(script, migration_context.dialect)
         skip_empty_autogenerate(config, directives)
+        if autogenerating(config):
+            # Expand and contract go into separate revisions (runtime/_phase_rules.py).
+            write_phases(config, directives)
+            for script in directives[1:]:
+                check_revision_id(script.rev_id, existing)
 
     return {
         # The same comparison `db.check` makes.
@@ -57,14 +63,20 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     }
 
 
+def autogenerating(config: Config) -> bool:
+    """Whether this run writes a revision from the models (not a blank one)."""
+    return config.cmd_opts is not None and getattr(config.cmd_opts, "autogenerate", False)
+
+
 def skip_empty_autogenerate(config: Config, directives: list[Any]) -> None:
     """Write no revision file when autogenerate finds no difference."""
-    cmd_opts = config.cmd_opts
-    if cmd_opts is not None and getattr(cmd_opts, "autogenerate", False):
+    if autogenerating(config):
         script = directives[0]
         if script.upgrade_ops.is_empty():
             directives[:] = []
-            logger.info("No changes in the models; no revision file written.")
+            # `inv db.revision` (quiet) says so itself, on stdout; raw `alembic` hears it here.
+            if not getattr(config.cmd_opts, "quiet", False):
+                logger.info("No changes in the models; no revision file written.")
 
 
 @contextmanager

@@ -59,11 +59,34 @@ def checksum_of_version(path: str, mtime_ns: int, size: int, algorithm: Callable
 
 
 def matches_file(checksum: str, path: str) -> bool:
-    """Whether ``checksum``, in whichever format it was recorded, is that of the file now."""
+    """Whether ``checksum``, in whichever format it was recorded, is that of the file now.
+
+    A squashed revision (`inv db.squash`) also matches the checksums its file declares the old
+    file of its id had: a database that applied that file runs nothing of the squashed one.
+    """
     if is_first_format(checksum):
         # Reproducible only under a Python whose ast.dump writes what the recording one wrote.
-        return checksum == file_checksum(path, first_format_checksum)
-    return checksum == file_checksum(path)
+        same = checksum == file_checksum(path, first_format_checksum)
+    else:
+        same = checksum == file_checksum(path)
+    return same or checksum in squashed_checksums(path)
+
+
+def squashed_checksums(path: str) -> tuple[str, ...]:
+    """The checksums a squashed revision file declares in `squashed_checksums = (...)`."""
+    import ast
+
+    text = Path(path).read_text(encoding="utf-8")
+    if "squashed_checksums" not in text:
+        return ()
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "squashed_checksums"
+            for target in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            return tuple(item for item in value if isinstance(item, str))
+    return ()
 
 
 def edited_revisions(connection: Connection, script: ScriptDirectory) -> list[str]:

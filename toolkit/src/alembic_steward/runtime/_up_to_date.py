@@ -1,4 +1,8 @@
-"""Refuse to serve against a database whose schema is not the one this code's migrations end at.
+"""Refuse to serve against a database whose schema this code's migrations do not end at.
+
+A database ahead of the code by expand revisions only is accepted (a rolling deploy's old
+pods, a rollback): what the code uses is all still there. One ahead by a contract revision,
+or behind, is refused.
 
 The check a service runs at start-up, so it must be cheap: Alembic's ScriptDirectory imports
 every revision file (about 0.2 s at 300 revisions), so the common case, a database at head,
@@ -8,23 +12,35 @@ disagrees with the database, or cannot read a file, is the history loaded to say
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection
-from pathlib import Path
+import logging
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, TypeVar
 
 from alembic.util import CommandError
 
 from alembic_steward._wiring import active_steward
+from alembic_steward.runtime._code_history import history_from_files, history_from_script
+from alembic_steward.runtime._schema_fit import (
+    AHEAD_BY_CONTRACT,
+    AHEAD_BY_EXPAND,
+    AT_HEAD,
+    BEHIND_BY_CONTRACT,
+    SchemaFit,
+    schema_fit,
+)
 
-# `revision: str = "4f8376af1811"` and `down_revision: ... = None`, as script.py.mako writes them.
-IDENTIFIER_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.M)
-# A quoted id, or a tuple or list of them: what Alembic writes, and all the scan trusts.
-QUOTED_ID = re.compile(r"""["'](\w+)["']""")
-PLAIN_IDS = re.compile(r"""["']\w+["']|[(\[]\s*["']\w+["'](\s*,\s*["']\w+["'])*\s*,?\s*[)\]]""")
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.runtime._code_history import CodeHistory
+
+logger = logging.getLogger("alembic_steward")
+Read = TypeVar("Read")
 
 
 class DatabaseNotUpToDate(CommandError):
-    """The database is not at this code's single head; the message says what to run."""
+    """The database is neither at this code's single head nor ahead of it by expand revisions
+    only; the message says what to run, or names the contract revisions in the way."""
 
 
 # A service's traceback names the public path, not this private module.
@@ -32,28 +48,100 @@ DatabaseNotUpToDate.__module__ = "alembic_steward"
 
 
 def ensure_up_to_date(database_url: str | None = None) -> None:
-    """Raise DatabaseNotUpToDate, in one line naming the fix, unless the database is at head.
+    """Raise DatabaseNotUpToDate, in one line naming the fix, unless the database is at head
+    or ahead of it by expand revisions only (then log one line saying so).
 
-    Without ``database_url`` it checks the database the app's settings name, and first that
-    the app's own driver is installed (DatabaseUrlError otherwise): this check reads through
-    a blocking driver, while an asyncio service would fail on its first query.
+    A database ahead by a contract revision is refused, naming it; the phases of revisions
+    this code lacks are the ones the database recorded when they ran. Without
+    ``database_url`` it checks the database the app's settings name, and first that the app's
+    own driver is installed (DatabaseUrlError otherwise): this check reads through a blocking
+    driver, while an asyncio service would fail on its first query.
     """
     if database_url is None:
         from alembic_steward.runtime._connecting import check_app_driver_installed
 
         check_app_driver_installed()
-    current = set(database_revisions(database_url))
-    heads = heads_from_files(active_steward().versions_dir)
-    if heads is not None and len(heads) <= 1 and current == heads:
-        return
-    problem = diagnose(current)
+    problem = schema_problem(database_url)
     if problem is not None:
         raise DatabaseNotUpToDate(problem)
+
+
+def schema_problem(database_url: str | None) -> str | None:
+    """What stops this code from running against the database, or None when nothing does."""
+    fit, current, _ = judge_database(database_url)
+    if fit.verdict == AHEAD_BY_EXPAND:
+        logger.warning(
+            "the database is ahead of this code by expand revision(s) %s only, which leave this"
+            " code working; starting",
+            ", ".join(fit.revisions),
+        )
+    elif fit.verdict == BEHIND_BY_CONTRACT:
+        logger.warning(
+            "the database is behind this code by contract revision(s) %s only, which run after"
+            " the rollout (`upgrade --phase contract`); starting",
+            ", ".join(fit.revisions),
+        )
+    return problem_line(fit, current)
+
+
+def judge_database(database_url: str | None) -> tuple[SchemaFit, set[str], CodeHistory]:
+    """(how the database stands to this code, its revisions, this code's history)."""
+    history = history_from_files(active_steward().versions_dir)
+    current, recorded = read_database(database_url, lambda c: revisions_and_phases(c, history))
+    if history is not None and len(history.heads) <= 1 and current == history.heads:
+        return SchemaFit(AT_HEAD), current, history  # decided without importing a revision
+    if history is None:
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward.runtime._config import build_alembic_config
+
+        history = history_from_script(ScriptDirectory.from_config(build_alembic_config()))
+    return schema_fit(history, current, recorded), current, history
+
+
+def problem_line(fit: SchemaFit, current: Collection[str]) -> str | None:
+    """The one line refusing a database that stands as ``fit`` says, or None if it runs."""
+    if fit.runs:
+        return None
+    if fit.verdict == AHEAD_BY_CONTRACT:
+        return ahead_by_contract_line(fit.revisions)
+    return diagnose(current)
+
+
+def ahead_by_contract_line(contract: list[str]) -> str:
+    """Say that contract revisions this code lacks stop it, and what to do."""
+    return (
+        f"the database is ahead of this code by contract revision(s) {', '.join(contract)},"
+        " which a newer deploy applied and this code may not work with; deploy the code that"
+        " has them"
+    )
+
+
+def revisions_and_phases(
+    connection: Connection, history: CodeHistory | None
+) -> tuple[set[str], dict[str, str]]:
+    """The database's revisions, and the recorded phases when it has one ``history`` lacks
+    (or ``history`` is unknown): the common case costs one query."""
+    from alembic.runtime.migration import MigrationContext
+
+    from alembic_steward.runtime._phase_records import recorded_phases
+
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    if history is not None and current <= history.revisions:
+        return current, {}
+    return current, recorded_phases(connection)
 
 
 def database_revisions(database_url: str | None) -> tuple[str, ...]:
     """Read the revisions in the database's version table (none when it has no such table)."""
     from alembic.runtime.migration import MigrationContext
+
+    return read_database(database_url, lambda c: MigrationContext.configure(c).get_current_heads())
+
+
+def read_database(database_url: str | None, read: Callable[[Connection], Read]) -> Read:
+    """Return ``read(connection)`` on a connection of its own to the database (default: the
+    app's settings' URL), closed at once."""
     from sqlalchemy import create_engine, pool
 
     from alembic_steward._wiring import get_settings
@@ -64,35 +152,9 @@ def database_revisions(database_url: str | None) -> tuple[str, ...]:
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_heads()
+            return read(connection)
     finally:
         engine.dispose()
-
-
-def heads_from_files(versions: Path) -> set[str] | None:
-    """Read the heads from the revision files' text, or None when a file is not plainly written."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in versions.glob("*.py"):
-        if path.name.startswith(("__init__", ".#")):
-            continue  # Alembic skips these too.
-        assignments = dict(IDENTIFIER_LINE.findall(path.read_text(encoding="utf-8")))
-        revision = ids_in(assignments.get("revision", ""))
-        down_revision = ids_in(assignments.get("down_revision", ""))
-        if revision is None or len(revision) != 1 or down_revision is None:
-            return None  # computed or unusual: let Alembic itself read the history
-        revisions.update(revision)
-        parents.update(down_revision)
-    return revisions - parents
-
-
-def ids_in(value: str) -> list[str] | None:
-    """The revision ids a literal names (`None`, `"a"`, `("a", "b")`), or None for anything else."""
-    if value == "None":
-        return []
-    if not PLAIN_IDS.fullmatch(value):
-        return None
-    return QUOTED_ID.findall(value)
 
 
 def upgrade_command() -> str:

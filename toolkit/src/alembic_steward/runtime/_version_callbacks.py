@@ -9,6 +9,7 @@ from alembic_steward.runtime._half_applied_marks import (
     mark_migration_run,
     records_half_applied_migrations,
 )
+from alembic_steward.runtime._phase_records import PhaseRecorder
 from alembic_steward.runtime._revision_checksums import ChecksumRecorder
 from alembic_steward.runtime._transactions import fail_on_broken_foreign_keys
 
@@ -32,6 +33,8 @@ def version_callbacks(
         callbacks.append(fail_on_broken_foreign_keys)
     # Keep each applied revision's checksum, to report later edits (revision_checksums.py).
     callbacks.append(ChecksumRecorder(script))
+    # And its phase, which an older release's start-up guard reads (phase_records.py).
+    callbacks.append(PhaseRecorder(script))
     # Where DDL cannot be rolled back, an unfinished run blocks the next
     # (half_applied_marks.py); last, so the mark moves once all else is done.
     if records_half_applied_migrations(connection):

@@ -16,6 +16,7 @@ from alembic_steward.tasks import _checksums as checksums
 from alembic_steward.tasks import (
     _environment as environment,
 )
+from alembic_steward.tasks import _history as history
 from alembic_steward.tasks import (
     _inspection as inspection,
 )
@@ -25,10 +26,15 @@ from alembic_steward.tasks import (
 from alembic_steward.tasks import (
     _migrate as migrate,
 )
+from alembic_steward.tasks import _phases as phases
+from alembic_steward.tasks import (
+    _previous_release as previous_release,
+)
 from alembic_steward.tasks import (
     _protected as protected,
 )
 from alembic_steward.tasks import _protection as protection
+from alembic_steward.tasks import _rebase as rebase
 from alembic_steward.tasks import (
     _recovery as recovery,
 )
@@ -38,6 +44,7 @@ from alembic_steward.tasks import (
 from alembic_steward.tasks import (
     _shell as shell,
 )
+from alembic_steward.tasks import _squash as squash
 from alembic_steward.tasks import (
     _status as status,
 )
@@ -58,8 +65,11 @@ def db_collection(steward: Steward) -> Collection:
         "db",
         migrate.revision,
         migrate.merge,
+        squash.squash,
+        rebase.rebase,
         migrate.upgrade,
         migrate.downgrade,
+        previous_release.previous_release_check,
         inspection.current,
         inspection.heads,
         inspection.history,
@@ -80,6 +90,9 @@ def db_collection(steward: Steward) -> Collection:
         lifecycle.setup,
         lifecycle.wait,
         backfill.backfill,
+        phases.rollback_check,
+        history.schema,
+        history.baseline,
         shell.shell,
         seed.seed,
         environment.set_environment,

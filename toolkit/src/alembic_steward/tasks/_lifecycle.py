@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import YES_HELP
+from alembic_steward.tasks._migrate import YES_HELP, LongOnlyOptions
 from alembic_steward.tasks._protection import confirm_destructive
 from alembic_steward.tasks._user_errors import exit_on_user_error, without_password
 
@@ -119,10 +119,20 @@ def setup(c: Context, yes: bool = False) -> None:
     run_seeds()
 
 
-@task(help={"timeout": f"Give up after this many seconds (default {DEFAULT_WAIT_SECONDS:g})"})
+@task(
+    klass=LongOnlyOptions,
+    long_only=("head",),  # -h is --help in every task
+    help={
+        "timeout": f"Give up after this many seconds (default {DEFAULT_WAIT_SECONDS:g})",
+        "head": "Wait until the migrations have brought the database to this code's head",
+    },
+)
 @exit_on_user_error
-def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
+def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS, head: bool = False) -> None:
     """Wait until the database server accepts connections (for containers and CI)."""
+    if head:
+        wait_for_migrations(float(timeout))
+        return
     from alembic_steward.runtime._server_databases import target_url
     from alembic_steward.tasks._connection_refusals import creation_advice
     from alembic_steward.urls import hide_password
@@ -155,6 +165,16 @@ def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS) -> None:
             print(f"Still waiting for {shown} ({waited:.0f} s): {without_password(problem)}")
             next_progress += PROGRESS_EVERY_SECONDS
         time.sleep(min(RETRY_EVERY_SECONDS, max(started + float(timeout) - time.monotonic(), 0)))
+
+
+def wait_for_migrations(timeout: float) -> None:
+    """`db.wait --head`: wait for a migration job elsewhere (runtime/_migration_wait.py)."""
+    from alembic_steward.runtime._migration_wait import wait_for_head
+
+    code, line = wait_for_head(timeout)
+    if code != 0:
+        raise Exit(line, code=code)
+    print(line)
 
 
 def connection_problem(url: URL, within: float) -> str | None:

@@ -61,7 +61,8 @@ class LongOnlyOptions(Task):
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Any]:
         arguments = super().get_arguments(ignore_unknown_help)
         for argument in arguments:
-            if argument.attr_name in self.long_only:
+            # invoke sets attr_name only where it differs from the name (`rev_id`, not `ref`).
+            if (argument.attr_name or argument.name) in self.long_only:
                 argument.names = argument.names[:1]
         return arguments
 
@@ -133,11 +134,15 @@ def revision(
             if str(error).startswith("Target database is not up to date"):
                 refuse_several_heads(config)
             raise
+        # Two revisions when the change needs an expand and a contract (runtime/_phase_rules.py).
+        written = written if isinstance(written, list) else [written] if written else []
+        for script in written:
+            report_written(script)
         if written:
-            report_written(written)
             report_skipped_formatting(config)
+            record_head(written)
         # With nothing written, what differs is all autogenerate could not write.
-        unwritten = verify_written(scratch, written) if scratch else []
+        unwritten = verify_written(scratch, written[-1] if written else None) if scratch else []
     if scratch is None:  # the catalogs were not compared: Alembic's own warnings say it
         for advice in by_hand:
             print(f"warning: {advice}")
@@ -150,9 +155,14 @@ def revision(
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
-    review_written_revision(written.revision)
+    for script in written:
+        review_written_revision(script.revision)
+    if scratch is not None and scratch.after is not None:
+        from alembic_steward.tasks._history import refresh_schema_file
+
+        refresh_schema_file(scratch.after, config)
     if unwritten:
-        raise unwritten_error(written)
+        raise unwritten_error(written[-1])
 
 
 def refuse_several_heads(config: Any) -> None:
@@ -180,17 +190,31 @@ def merge(c: Context, message: str | None = None) -> None:
     config = build_alembic_config(quiet=True)
     if len(ScriptDirectory.from_config(config).get_heads()) < 2:
         raise Exit("error: the history has one head; there is nothing to merge", code=1)
-    report_written(command.merge(config, "heads", message=message))
+    written = command.merge(config, "heads", message=message)
+    report_written(written)
+    record_head(written)
+
+
+def record_head(written: Any) -> None:
+    """Name the revision just written (the new single head) in the history's head file."""
+    from alembic_steward.runtime._head_file import write_head_file
+
+    if isinstance(written, list):  # several files, from a process_revision_directives hook
+        return
+    write_head_file(Path(written.path).parent, [written.revision])
 
 
 @task(
     help={
         "revision": "Target revision, e.g. 4f8376af1811 or +1 (default: head)",
         "sql": SQL_HELP,
+        "phase": "expand: stop before the first pending contract revision; contract: to head",
     }
 )
 @exit_on_user_error
-def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
+def upgrade(
+    c: Context, revision: str = "head", sql: bool = False, phase: str | None = None
+) -> None:
     """Apply migrations up to head, or up to the revision given with -r."""
     from alembic import command
 
@@ -198,10 +222,28 @@ def upgrade(c: Context, revision: str = "head", sql: bool = False) -> None:
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision, ranges=sql)
+    if phase is not None:
+        upgrade_through_phase(phase, revision, sql)
+        return
     if sql:
         print_offline(build_alembic_config(), "upgrade", revision)
         return
     command.upgrade(build_alembic_config(), revision)
+
+
+def upgrade_through_phase(phase: str, revision: str, sql: bool) -> None:
+    """Run `db.upgrade --phase PHASE`, which chooses its own target (runtime/_phased_upgrade.py)."""
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._phased_upgrade import upgrade_phase
+    from alembic_steward.runtime._up_to_date import database_revisions
+
+    if revision != "head" or sql:
+        raise Exit(
+            "error: --phase chooses where the upgrade stops, so it takes neither -r nor --sql;"
+            " nothing was run",
+            code=1,
+        )
+    print(upgrade_phase(build_alembic_config(), phase, database_revisions(None)))
 
 
 @task(

@@ -1,0 +1,91 @@
+"""Which revision builds a database that was never migrated: found by building each revision in
+a scratch database and comparing descriptions, never by table names or a version given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import URL, Connection
+
+    from alembic_steward.catalog import Catalog, Difference
+
+
+@dataclass(frozen=True)
+class Match:
+    """The revision closest to the database: ``differences`` empty on an exact match, and the
+    later revisions whose schema is the same (data-only ones), in order."""
+
+    revision: str
+    differences: list[Difference]
+    identical_later: list[str]
+
+
+def existing_version_table(connection: Connection) -> str | None:
+    """Why ``connection``'s database cannot be baselined (it has a version table), or None."""
+    from sqlalchemy import inspect, text
+
+    from alembic_steward._wiring import active_steward
+
+    options = active_steward().context_options
+    table = options.get("version_table", "alembic_version")
+    schema = options.get("version_table_schema")
+    if not inspect(connection).has_table(table, schema=schema):
+        return None
+    query = f"SELECT version_num FROM {qualified(connection, table, schema)}"
+    rows = connection.execute(text(query))
+    revisions = sorted(row[0] for row in rows)
+    connection.rollback()
+    where = f"at {', '.join(revisions)}" if revisions else "empty"
+    return (
+        f"the database already has a version table ({table}, {where}), so it is migrated, not"
+        " one to adopt"
+    )
+
+
+def qualified(connection: Connection, table: str, schema: str | None) -> str:
+    quote = connection.dialect.identifier_preparer.quote
+    return f"{quote(schema)}.{quote(table)}" if schema else quote(table)
+
+
+def closest_revisions(
+    script: ScriptDirectory,
+    server: URL,
+    live: Catalog,
+    progress: Callable[[int, int], None],
+) -> Match:
+    """Build every revision in turn beside ``server`` and return the first that describes the
+    same as ``live``, else the one with the fewest differences (the latest of equals)."""
+    from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.inspection._schema_build import (
+        each_revision_built,
+        linear_revisions,
+        whole_prefixes,
+    )
+
+    revisions = linear_revisions(script)
+    comparable = whole_prefixes(script, revisions)
+    best: tuple[str, list[Difference]] | None = None
+    exact: str | None = None
+    same_after: list[str] = []
+    built = each_revision_built(server, revisions, lambda done: progress(done, len(revisions)))
+    for revision, catalog in built:
+        if revision not in comparable:
+            continue
+        differences = compare_catalogs(catalog, live)
+        if exact is not None:
+            if differences:
+                break
+            same_after.append(revision)
+        elif not differences:
+            exact = revision
+        elif best is None or len(differences) <= len(best[1]):
+            best = (revision, differences)
+    built.close()  # drops the scratch database now, not whenever the generator is collected
+    if exact is not None:
+        return Match(exact, [], same_after)
+    assert best is not None, "a history with no revision is refused before it is built"
+    return Match(best[0], best[1], [])

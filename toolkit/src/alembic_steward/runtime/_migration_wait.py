@@ -1,0 +1,59 @@
+"""`wait`: a replica waits, bounded, until the migration job has brought the database to its head.
+
+Polls with the start-up guard's own judgement (runtime/_up_to_date.py): done when the guard
+would let this code start (at head, or ahead by expand revisions only); waiting on while the
+database is behind, missing or unreachable; stopping at once when no migration job of this
+release can change the answer (ahead by a contract revision, several heads).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from alembic_steward.runtime._schema_fit import ELSE
+
+POLL_EVERY_SECONDS = 1.0
+PROGRESS_EVERY_SECONDS = 10.0
+READY = 0
+NOT_READY = 1  # timed out, or the database cannot reach this code's head by waiting
+
+
+def wait_for_head(
+    timeout: float,
+    database_url: str | None = None,
+    *,
+    progress: Callable[[str], None] = print,
+) -> tuple[int, str]:
+    """Poll the database until this code can run against it, for at most ``timeout`` seconds;
+    return (exit code, the line to print). ``progress`` gets a line every 10 s of waiting."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._up_to_date import judge_database, problem_line
+
+    started = time.monotonic()
+    next_progress = started + PROGRESS_EVERY_SECONDS
+    while True:
+        try:
+            fit, current, history = judge_database(database_url)
+        except SQLAlchemyError as error:
+            problem = f"the database cannot be read yet ({error_reason(error)})"
+        else:
+            problem = problem_line(fit, current)
+            waited = time.monotonic() - started
+            if problem is None:
+                head = ", ".join(sorted(history.heads)) or "base"
+                return READY, f"The database has reached this code's head {head} ({waited:.1f} s)."
+            if fit.verdict != ELSE or len(history.heads) > 1:
+                return NOT_READY, f"error: waiting cannot help: {problem}"
+        waited = time.monotonic() - started
+        if waited >= timeout:
+            return NOT_READY, (
+                f"error: gave up after {timeout:g} s waiting for the migrations to reach this"
+                f" code's head: {problem}"
+            )
+        if time.monotonic() >= next_progress:
+            progress(f"Still waiting for the migrations ({waited:.0f} s): {problem}")
+            next_progress += PROGRESS_EVERY_SECONDS
+        time.sleep(min(POLL_EVERY_SECONDS, max(timeout - waited, 0)))

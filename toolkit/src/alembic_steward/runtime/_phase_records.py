@@ -1,0 +1,83 @@
+"""Remember the phase of each applied revision, so code that lacks its file can still judge it.
+
+The start-up guard of an older release meets revisions it has no file for; their phases,
+kept here in the same transaction as the version row, tell it whether its code still works
+(all expand) or not (a contract revision, named).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.runtime._phase_labels import phase_of_file
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection, Table
+
+PHASE_TABLE = "alembic_revision_phases"
+
+
+def phase_table() -> Table:
+    from sqlalchemy import Column, MetaData, String, Table
+
+    return Table(
+        PHASE_TABLE,
+        MetaData(),
+        Column("revision", String(255), primary_key=True),
+        Column("phase", String(16), nullable=False),
+    )
+
+
+def recorded_phases(connection: Connection) -> dict[str, str]:
+    """Map each applied revision with a recorded phase to it; empty without the table."""
+    from sqlalchemy import inspect, select
+
+    if not inspect(connection).has_table(PHASE_TABLE):
+        return {}
+    table = phase_table()
+    rows = connection.execute(select(table.c.revision, table.c.phase)).all()
+    return dict(rows)
+
+
+class PhaseRecorder:
+    """On each applied (or stamped) revision record its phase; on a reverted one drop it.
+
+    The first run that creates the table records the revisions applied before it too, from
+    this code's files, which hold every one of them.
+    """
+
+    def __init__(self, script: ScriptDirectory) -> None:
+        self.script = script
+        self.table = phase_table()
+        self.table_ready = False
+
+    def __call__(self, *, ctx: Any, step: Any, heads: Any, **_: Any) -> None:
+        from sqlalchemy import inspect
+
+        if ctx.as_sql:
+            return
+        connection = ctx.connection
+        if not self.table_ready:
+            if not inspect(connection).has_table(PHASE_TABLE):
+                self.table.create(connection)
+                earlier = [r for r in self.applied(heads) if r not in step.up_revision_ids]
+                self.record(connection, earlier)
+            self.table_ready = True
+        revisions = list(step.up_revision_ids)
+        connection.execute(self.table.delete().where(self.table.c.revision.in_(revisions)))
+        if step.is_upgrade:
+            self.record(connection, revisions)
+
+    def applied(self, heads: Any) -> list[str]:
+        """Every revision at or below ``heads``."""
+        if not heads:
+            return []
+        return [s.revision for s in self.script.iterate_revisions(tuple(heads), "base")]
+
+    def record(self, connection: Connection, revisions: list[str]) -> None:
+        if not revisions:
+            return
+        scripts = [self.script.get_revision(revision) for revision in revisions]
+        rows = [{"revision": s.revision, "phase": phase_of_file(s.path)} for s in scripts]
+        connection.execute(self.table.insert(), rows)

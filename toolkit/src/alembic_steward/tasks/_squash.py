@@ -1,0 +1,159 @@
+"""`inv db.squash --through REV`: replace the history from base to REV by one proven revision.
+
+The squashed revision keeps REV's id, so a database at REV or later runs nothing of it. Before
+anything is written, both histories are built afresh in scratch databases and their catalog
+descriptions and rows compared (tasks/_squash_proof.py); any difference, any data step in the
+stretch, and a local database below REV stop it with nothing written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from invoke import Context, Exit, task
+
+from alembic_steward.tasks._squash_proof import NOTHING_WRITTEN
+from alembic_steward.tasks._user_errors import exit_on_user_error
+
+if TYPE_CHECKING:
+    from alembic.script import Script, ScriptDirectory
+
+
+@task(
+    help={
+        "through": "The last revision to squash, e.g. 4f8376af1811: base..REV become one revision",
+        "dry_run": "Build, compare and say what would be written, writing nothing",
+    }
+)
+@exit_on_user_error
+def squash(c: Context, through: str | None = None, dry_run: bool = False) -> None:
+    """Replace the revisions from base to --through REV by one revision with REV's id."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._head_file import write_head_file
+    from alembic_steward.tasks._squash_proof import proven_squash
+
+    if not through:
+        raise Exit(
+            "error: say up to which revision to squash, e.g. `inv db.squash --through REV`"
+            f" (ids: `inv db.history`); {NOTHING_WRITTEN}",
+            code=1,
+        )
+    config = build_alembic_config(quiet=True)
+    script = ScriptDirectory.from_config(config)
+    stretch = linear_stretch(script, through)
+    rev = stretch[-1]
+    local = local_database_line(stretch)
+    text = proven_squash(script, stretch)
+    ids = ", ".join(revision.revision for revision in stretch)
+    if dry_run:
+        print(
+            f"Would replace {len(stretch)} revisions ({ids}) by one revision {rev.revision} in"
+            f" {shown(rev.path)}; the squashed history builds the same schema and rows (checked)."
+            " Nothing was written (--dry-run)."
+        )
+        print(local)
+        print(below_rev_note(rev.revision))
+        return
+    Path(rev.path).write_text(text, encoding="utf-8")
+    for revision in stretch[:-1]:
+        Path(revision.path).unlink()
+    write_head_file(Path(script.versions), list(script.get_heads()))
+    print(
+        f"Squashed {len(stretch)} revisions ({ids}) into {rev.revision}: {shown(rev.path)};"
+        " the squashed history builds the same schema and rows as the old one (checked)."
+    )
+    print(local)
+    print(below_rev_note(rev.revision))
+
+
+def shown(path: str) -> str:
+    from alembic_steward._wiring import shown_path
+
+    return shown_path(Path(path))
+
+
+def below_rev_note(revision: str) -> str:
+    return (
+        f"note: a database below {revision} (staging, production, a teammate's) cannot run the"
+        f" squashed history: each must run `inv db.upgrade -r {revision}` with the old history"
+        " (before this change is deployed to it); a database at"
+        f" {revision} or later needs nothing"
+    )
+
+
+def linear_stretch(script: ScriptDirectory, through: str) -> list[Script]:
+    """The revisions base..``through``, base first; Exit unless they are one line of two or more."""
+    from alembic.util import CommandError
+
+    try:
+        rev = script.get_revision(through)
+    except CommandError as error:
+        rev, reason = None, str(error)
+    else:
+        reason = f"{through!r} names no revision"
+    if rev is None:
+        raise Exit(
+            f"error: {reason}; `inv db.history` lists the revisions; {NOTHING_WRITTEN}", code=1
+        )
+    stretch = [rev]
+    while stretch[-1].down_revision is not None:
+        below = stretch[-1]
+        if isinstance(below.down_revision, (tuple, list)):
+            raise Exit(
+                f"error: cannot squash through {rev.revision}: {below.revision} merges"
+                f" {', '.join(below.down_revision)}, and a squash replaces a straight line of"
+                f" revisions only; squash through a revision above the merge; {NOTHING_WRITTEN}",
+                code=1,
+            )
+        stretch.append(script.get_revision(below.down_revision))
+    stretch.reverse()
+    for revision in stretch[:-1]:
+        if len(revision.nextrev) > 1:
+            raise Exit(
+                f"error: cannot squash through {rev.revision}: {revision.revision} is a branch"
+                f" point ({', '.join(sorted(revision.nextrev))} follow it), and a revision"
+                f" outside the squash would lose its parent; {NOTHING_WRITTEN}",
+                code=1,
+            )
+    if any(revision.dependencies for revision in stretch):
+        raise Exit(
+            f"error: cannot squash through {rev.revision}: a revision in the stretch has"
+            f" depends_on, which a squash does not carry; {NOTHING_WRITTEN}",
+            code=1,
+        )
+    if len(stretch) < 2:
+        raise Exit(
+            f"error: {rev.revision} is the first revision: there is nothing to squash it with;"
+            f" {NOTHING_WRITTEN}",
+            code=1,
+        )
+    return stretch
+
+
+def local_database_line(stretch: list[Script]) -> str:
+    """Say where the local database stands against REV; Exit when it is below (at a revision the
+    squash removes, from which the squashed history could not upgrade it)."""
+    from alembic_steward.tasks._local_database import LocalDatabaseUnreadable, local_revisions
+
+    rev = stretch[-1].revision
+    try:
+        current = local_revisions()
+    except LocalDatabaseUnreadable as reason:
+        return (
+            f"note: the local database could not be read ({reason}), so whether it is below"
+            f" {rev} was not checked"
+        )
+    below = sorted(set(current) & {revision.revision for revision in stretch[:-1]})
+    if below:
+        raise Exit(
+            f"error: the local database is at {', '.join(below)}, below {rev}, a revision the"
+            f" squash removes, so the squashed history could not upgrade it; run `inv db.upgrade"
+            f" -r {rev}` first, then squash; {NOTHING_WRITTEN}",
+            code=1,
+        )
+    if not current:
+        return "The local database has no revision applied: it builds from the squashed history."
+    return f"The local database is at {', '.join(current)}, not below {rev}: it needs nothing."

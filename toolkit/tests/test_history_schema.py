@@ -1,0 +1,159 @@
+"""`inv db.schema` and `inv db.baseline` (issue 22): both build in a scratch database and compare
+catalog descriptions, on every database."""
+
+from __future__ import annotations
+
+import pytest
+from project import Project, created_revision, revision_source
+from servers import ServerDatabase
+from test_catalog_truth import ITEMS
+from test_drift_detection import KEPT, inv, set_models
+
+from alembic_steward.catalog import Catalog
+from alembic_steward.inspection._schema_file import SchemaFileError, parse_schema, render_schema
+
+QTY = '    qty: Mapped[int] = mapped_column(server_default=sa.text("0"))\n'
+NOTE = "    note: Mapped[str | None] = mapped_column(sa.String(40))\n"
+STATUS_PENDING = 2
+
+
+def schema_file(project: Project, database: ServerDatabase):
+    dialect = "mysql" if database.kind == "mysql" else database.kind
+    path = project.path / "app" / "migrations" / f"schema.{dialect}.txt"
+    return path
+
+
+def revision(project: Project, database: ServerDatabase, message: str) -> str:
+    return created_revision(inv(project, database, "db.revision", "-m", message))[0]
+
+
+def test_the_schema_file_is_byte_identical_across_runs_and_check_names_a_new_table(
+    project: Project, database: ServerDatabase
+) -> None:
+    set_models(project, KEPT)
+    revision(project, database, "kept")
+    inv(project, database, "db.upgrade")
+    # A leftover in the developer's database never reaches the file: it is built from scratch.
+    database.query("CREATE TABLE leftover (id INTEGER PRIMARY KEY)")
+    assert "Wrote" in inv(project, database, "db.schema")
+    path = schema_file(project, database)
+    first = path.read_bytes()
+    assert b"table kept\n" in first and b"leftover" not in first
+    assert "already current" in inv(project, database, "db.schema")
+    path.unlink()
+    inv(project, database, "db.schema")
+    assert path.read_bytes() == first
+    assert "is current" in inv(project, database, "db.schema", "--check")
+
+    database.query("DROP TABLE leftover")
+    set_models(project, KEPT, ITEMS)
+    # `db.revision` rewrites the file from the scratch build it verifies the revision on.
+    written = inv(project, database, "db.revision", "-m", "items")
+    assert "Updated app/migrations/schema." in written
+    assert "is current" in inv(project, database, "db.schema", "--check")
+    assert b"table items\n" in path.read_bytes()
+    after_items = path.read_bytes()
+
+    head = created_revision(written)[0]
+    upgrade = '    op.create_table("extra", sa.Column("id", sa.Integer(), primary_key=True))'
+    project.write_revision("by_hand.py", revision_source("byhand1", head, upgrade))
+    stale = inv(project, database, "db.schema", "--check", code=1)
+    assert "table extra is in the migrations at head but not in" in stale
+    assert "the head is now byhand1" in stale
+    assert path.read_bytes() == after_items  # --check writes nothing
+    inv(project, database, "db.schema")
+    assert "is current" in inv(project, database, "db.schema", "--check")
+
+
+def test_check_refuses_a_missing_or_hand_edited_schema_file(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind != "sqlite":
+        pytest.skip("the file handling is the same on every database")
+    set_models(project, KEPT)
+    revision(project, database, "kept")
+    missing = inv(project, database, "db.schema", "--check", code=1)
+    assert "does not exist; run `inv db.schema`" in missing
+    inv(project, database, "db.schema")
+    path = schema_file(project, database)
+    path.write_text(path.read_text().replace("table kept", "table kept_renamed"))
+    edited = inv(project, database, "db.schema", "--check", code=1)
+    assert "table kept is in the migrations at head but not in" in edited
+    assert "table kept_renamed is in" in edited
+    path.write_text("garbage\n")
+    assert "was not written by `inv db.schema`" in inv(
+        project, database, "db.schema", "--check", code=1
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["plain", "with space", "x in y", ' "quoted', "", "two\nlines", "trailing "],
+)
+def test_every_name_and_value_reads_back_as_it_was_written(name: str) -> None:
+    objects = {
+        ("table", None, "", name or "t"): {},
+        ("column", None, name or "t", name): {"type": name, "default": 'it\'s "x"'},
+        ("view", "audit", "", "v"): {"definition": f"SELECT 1\n  FROM t -- {name}"},
+        ("enum type", "audit", "", "mood"): {"labels": "a, b"},
+    }
+    catalog = Catalog("postgresql", objects)
+    text = render_schema(catalog, ["b2", "a1"])
+    assert parse_schema(text) == (catalog, ["a1", "b2"])
+    assert render_schema(parse_schema(text)[0], ["a1", "b2"]) == text
+
+
+def test_a_line_that_is_not_the_format_is_named() -> None:
+    text = render_schema(Catalog("sqlite", {("table", None, "", "t"): {}}), []) + "bogus\n"
+    with pytest.raises(SchemaFileError, match="line 3"):
+        parse_schema(text)
+
+
+def drop_migration_tables(database: ServerDatabase) -> None:
+    for table in ("alembic_version", "alembic_revision_checksums", "alembic_environment"):
+        database.query(f"DROP TABLE IF EXISTS {table}")
+
+
+def create_all_from_models(project: Project, database: ServerDatabase) -> None:
+    script = (
+        "from app.models import Base\n"
+        "from sqlalchemy import create_engine\n"
+        f"Base.metadata.create_all(create_engine({database.url!r}))\n"
+    )
+    completed = project.run("python", "-c", script, env={"DATABASE_URL": database.url})
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_baseline_stamps_the_revision_that_builds_the_database_and_refuses_a_dropped_column(
+    project: Project, database: ServerDatabase
+) -> None:
+    set_models(project, KEPT)
+    revision(project, database, "kept")
+    inv(project, database, "db.upgrade")
+    with_items = ITEMS.replace("    qty:", NOTE + "    qty:")
+    set_models(project, KEPT, with_items)
+    second = revision(project, database, "items")
+    inv(project, database, "db.upgrade")
+    set_models(project, KEPT, with_items.replace(QTY, ""))
+    revision(project, database, "drop qty")
+    # A database made by create_all from the models of the second revision, never migrated.
+    inv(project, database, "db.downgrade", "-r", "base")
+    drop_migration_tables(database)
+    assert "empty, so there is nothing to adopt" in inv(project, database, "db.baseline", code=1)
+    set_models(project, KEPT, with_items)
+    create_all_from_models(project, database)
+    database.query("ALTER TABLE items DROP COLUMN note")
+    refused = inv(project, database, "db.baseline", code=1)
+    assert f"column items.note is in revision {second} but not in the database" in refused
+    assert "nothing was stamped" in refused
+    assert "alembic_version" not in database.tables()
+
+    database.query("DROP TABLE items")
+    create_all_from_models(project, database)
+    stamped = inv(project, database, "db.baseline")
+    assert f"Stamped the database at {second}" in stamped
+    assert database.revisions() == {second}
+    inv(project, database, "db.status", code=STATUS_PENDING)
+    inv(project, database, "db.upgrade")
+    again = inv(project, database, "db.baseline", code=1)
+    assert "already has a version table" in again
