@@ -47,6 +47,8 @@ NOT_RUN = {
         "shown for a revision that cannot run offline, which the narrative lacks;"
         " toolkit/tests/test_lint_unlinted_revisions.py"
     ),
+    "inv db.backfill run users_email_lower": "needs the section's revisions: test_backfill_example",
+    "inv db.backfill status users_email_lower": "the same: tests/test_backfill_example.py",
     'python -c "import app; app.start_service()"': (
         "shown for a database behind head; toolkit/tests/test_startup_guard.py covers every case"
     ),

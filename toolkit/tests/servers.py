@@ -26,6 +26,7 @@ BOOKKEEPING_TABLES = frozenset(
         "alembic_environment",
         "alembic_migration_in_progress",
         "alembic_revision_checksums",
+        "alembic_backfills",
         "alembic_revision_phases",
     }
 )

@@ -87,6 +87,8 @@ class MigrationStatus:
     cannot_migrate: bool = False
     # How the drift was read when it could not be read from the catalogs, and why.
     drift_note: str | None = None
+    # The backfills of applied revisions that have not finished (runtime/_backfill_commands.py).
+    backfills: list[str] = field(default_factory=list)
 
     @property
     def never_ran(self) -> set[str]:
@@ -147,6 +149,7 @@ class MigrationStatus:
             "model_differences": None if self.sides.models is None else self.sides.models.lines,
             "comparison_skipped": self.sides.skipped,
             "drift_note": self.drift_note,
+            "unfinished_backfills": self.backfills,
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }

@@ -5,6 +5,7 @@
     python -m app.migrations current
     python -m app.migrations rollback-check REF   # can the code of REF run on this database?
     python -m app.migrations wait --timeout S      # until the migrations reach this code's head
+    python -m app.migrations backfill run NAME     # a revision's batched data migration
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
 full disk) end in one line on stderr and exit code 1 (75 for a migration that gave up waiting
@@ -51,6 +52,14 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     wait.add_argument(
         "--timeout", type=float, default=DEFAULT_WAIT_SECONDS, help="give up after S seconds"
     )
+    backfill = commands.add_parser(
+        "backfill", help="run, pause, resume or show a revision's batched data migration"
+    )
+    backfill.add_argument("action", choices=("run", "pause", "resume", "status"))
+    backfill.add_argument("name", help="the backfill's name (status: or `all`)")
+    backfill.add_argument(
+        "--pause", type=float, default=None, help="seconds between batches (default: its own)"
+    )
     return parser.parse_args(argv)
 
 
@@ -73,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if arguments.command in ("rollback-check", "wait"):
         return answer_without_migrating(arguments)
+    if arguments.command == "backfill":
+        return run_backfill_command(arguments)
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")
@@ -116,6 +127,21 @@ def answer_without_migrating(arguments: argparse.Namespace) -> int:
         return CANNOT_TELL if arguments.command == "rollback-check" else 1
     print(line, file=sys.stdout if code == 0 else sys.stderr)
     return code
+
+
+def run_backfill_command(arguments: argparse.Namespace) -> int:
+    """Run `backfill ACTION NAME`; its lines are printed by the command itself."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._backfill_commands import backfill_command
+    from alembic_steward.settings import EnvFileError
+
+    try:
+        return backfill_command(arguments.action, arguments.name, pause=arguments.pause)
+    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
+        print(f"error: backfill failed: {failure_line(error)}", file=sys.stderr)
+        return 1
 
 
 def phase_upgrade(config: object, arguments: argparse.Namespace) -> str:

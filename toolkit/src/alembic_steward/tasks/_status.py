@@ -63,6 +63,8 @@ def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
     try:
         with get_blocking_engine().connect() as connection:
             state = read_status(script, connection)
+        with get_blocking_engine().connect() as connection:
+            state = with_backfills(state, script, connection)
     except DBAPIError as error:
         refused = refusal_line(error, target_url())
         if refused is not None:
@@ -77,6 +79,17 @@ def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
     print_state(state)
     if state.exit_code:
         raise Exit(code=state.exit_code)
+
+
+def with_backfills(state: MigrationStatus, script: object, connection: object) -> MigrationStatus:
+    """``state`` with the unfinished backfills listed, when the database could be read."""
+    from dataclasses import replace
+
+    from alembic_steward.runtime._backfill_commands import unfinished_backfills
+
+    if state.unknown or state.problem:
+        return state  # where the history is not the database's, nothing is listed reliably
+    return replace(state, backfills=unfinished_backfills(script, connection))
 
 
 def print_json(state: MigrationStatus) -> None:
@@ -121,6 +134,8 @@ def print_table(state: MigrationStatus) -> None:
     if state.drift_note:
         print(f"note:    {state.drift_note}")
     print_drift_sides(state.sides)
+    for line in state.backfills:
+        print(f"backfill: {line.removeprefix('backfill ')}")
     print(f"status:  {state.verdict}")
 
 

@@ -1,0 +1,257 @@
+"""The backfill commands, shared by `inv db.backfill` and `python -m app.migrations backfill`:
+each prints its lines and returns an exit code, never a traceback for a user's mistake."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.runtime._backfill_declarations import Declared
+    from alembic_steward.runtime._backfill_records import BackfillRecord
+
+# Pending rows counted for `status`, at most: a bounded read on a table of any size.
+COUNTED_PENDING = 10_000
+STOP_CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}
+# A progress line at most this often (seconds), and after the last batch.
+REPORT_EVERY = 2.0
+
+
+class BackfillCommandError(Exception):
+    """A user's mistake (unknown name, revision not applied); the text is the `error:` line."""
+
+
+def backfill_command(action: str, name: str, *, pause: float | None = None) -> int:
+    """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code."""
+    from alembic_steward.runtime._backfill_runs import BackfillRefused
+
+    try:
+        if action == "status":
+            return show_status(name)
+        declared = declared_and_applied(name)
+        if action == "pause":
+            return pause_backfill(declared)
+        return run(declared, resume=action == "resume", pause=pause)
+    except (BackfillCommandError, BackfillRefused) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def load() -> tuple[object, dict[str, Declared]]:
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._backfill_declarations import (
+        BackfillDeclarationError,
+        declared_backfills,
+    )
+    from alembic_steward.runtime._config import build_alembic_config
+
+    script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+    try:
+        return script, declared_backfills(script)
+    except BackfillDeclarationError as error:
+        raise BackfillCommandError(str(error)) from None
+
+
+def declared_and_applied(name: str) -> Declared:
+    """The declaration of ``name``, once its revision is applied. Raises BackfillCommandError."""
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._backfill_declarations import applied_revisions
+
+    script, declared = load()
+    if name not in declared:
+        known = ", ".join(sorted(declared)) or "none"
+        raise BackfillCommandError(
+            f"no revision declares a backfill named {name!r} (declared: {known})"
+        )
+    with get_blocking_engine().connect() as connection:
+        applied = applied_revisions(script, connection)
+    revision = declared[name].revision
+    if revision not in applied:
+        raise BackfillCommandError(
+            f"backfill {name} belongs to revision {revision}, which this database has not"
+            f" applied; run `inv db.upgrade -r {revision}` first"
+        )
+    return declared[name]
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[list[int]]:
+    """Turn SIGTERM and SIGINT into a request to stop after the current batch; yield the list
+    the first signal's number is appended to. A second SIGINT interrupts at once."""
+    received: list[int] = []
+
+    def request_stop(number: int, _frame: object) -> None:
+        if received and number == signal.SIGINT:
+            raise KeyboardInterrupt
+        received.append(number)
+        print(
+            f"backfill: {signal.Signals(number).name} received; stopping after the current batch",
+            file=sys.stderr,
+        )
+
+    previous = {number: signal.signal(number, request_stop) for number in STOP_CODES}
+    try:
+        yield received
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def run(declared: Declared, *, resume: bool, pause: float | None) -> int:
+    import time
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._backfill_runs import Progress, run_backfill
+
+    last_report = [0.0]
+
+    def report(progress: Progress) -> None:
+        if time.monotonic() - last_report[0] >= REPORT_EVERY:
+            last_report[0] = time.monotonic()
+            print(progress.line(), file=sys.stderr)
+
+    with stop_on_signals() as received:
+        outcome = run_backfill(
+            get_blocking_engine(),
+            declared,
+            resume=resume,
+            report=report,
+            stop_requested=lambda: bool(received),
+            pause_seconds=pause,
+        )
+    progress, name = outcome.progress, declared.backfill.name
+    if outcome.ended == "finished":
+        print(f"{progress.line()}; finished.")
+        return 0
+    record = read_one(name)
+    where = f"{record.rows_done} rows in {record.batches} batches" if record else "?"
+    if outcome.ended == "paused":
+        print(
+            f"backfill {name} paused after {where} (read from the database);"
+            f" `inv db.backfill resume {name}` continues it"
+        )
+        return 0
+    print(
+        f"backfill {name} stopped after {where}, its cursor saved with its last batch (read"
+        f" from the database); `inv db.backfill run {name}` resumes it",
+        file=sys.stderr,
+    )
+    return STOP_CODES[received[0]]
+
+
+def read_one(name: str) -> BackfillRecord | None:
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._backfill_records import has_table, read_record
+
+    with get_blocking_engine().connect() as connection:
+        return read_record(connection, name) if has_table(connection) else None
+
+
+def pause_backfill(declared: Declared) -> int:
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._backfill_records import (
+        FINISHED,
+        PAUSED,
+        ensure_table,
+        read_record,
+        set_state,
+        start_record,
+    )
+
+    name = declared.backfill.name
+    with get_blocking_engine().begin() as connection:
+        ensure_table(connection)
+        record = read_record(connection, name, for_update=True)
+        if record is None:
+            # Paused before it started: `run` refuses it until `resume`.
+            start_record(connection, name, declared.revision)
+        elif record.state == FINISHED:
+            raise BackfillCommandError(f"backfill {name} has finished; there is nothing to pause")
+        set_state(connection, name, PAUSED)
+    print(
+        f"backfill {name} is paused: a running runner stops after its current batch;"
+        f" `inv db.backfill resume {name}` continues it"
+    )
+    return 0
+
+
+def show_status(name: str) -> int:
+    """Print one line per declared backfill (or only ``name``); exit 1 for an unknown name."""
+    for line in status_lines(None if name == "all" else name):
+        print(line)
+    return 0
+
+
+def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> list[str]:
+    """`backfill NAME (revision R): STATE ...`, read from the database, for each declared one.
+
+    Raises BackfillCommandError for an unknown ``only``.
+    """
+    from alembic_steward._wiring import get_blocking_engine
+
+    script, declared = load()
+    if only is not None and only not in declared:
+        known = ", ".join(sorted(declared)) or "none"
+        raise BackfillCommandError(
+            f"no revision declares a backfill named {only!r} (declared: {known})"
+        )
+    chosen = [declared[only]] if only else list(declared.values())
+    with get_blocking_engine().connect() as connection:
+        return backfill_lines(script, connection, chosen, unfinished_only=unfinished_only)
+
+
+def unfinished_backfills(script: object, connection: Connection) -> list[str]:
+    """The status lines of the backfills not finished on ``connection``'s database, whose
+    revisions it has applied (what `inv db.status` lists)."""
+    from alembic_steward.runtime._backfill_declarations import (
+        BackfillDeclarationError,
+        declared_backfills,
+    )
+
+    try:
+        declared = declared_backfills(script)
+    except BackfillDeclarationError as error:
+        return [f"cannot be read: {error}"]
+    if not declared:
+        return []
+    return backfill_lines(script, connection, list(declared.values()), unfinished_only=True)
+
+
+def backfill_lines(
+    script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
+) -> list[str]:
+    from alembic_steward.runtime._backfill_declarations import applied_revisions
+    from alembic_steward.runtime._backfill_records import FINISHED, read_records
+    from alembic_steward.runtime._backfill_sql import pending_rows
+
+    lines = []
+    applied = applied_revisions(script, connection)
+    records = read_records(connection)
+    for each in chosen:
+        name, record = each.backfill.name, records.get(each.backfill.name)
+        if record is not None and record.state == FINISHED and unfinished_only:
+            continue
+        head = f"backfill {name} (revision {each.revision}): "
+        if each.revision not in applied:
+            if not unfinished_only:
+                lines.append(head + "its revision is not applied yet")
+            continue
+        if record is not None:
+            lines.append(
+                head + f"{record.state}, {record.rows_done} rows in {record.batches}"
+                f" batches, last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+            continue
+        pending = pending_rows(connection, each.backfill, COUNTED_PENDING + 1)
+        connection.rollback()
+        if pending == 0 and unfinished_only:
+            continue
+        count = f"more than {COUNTED_PENDING}" if pending > COUNTED_PENDING else str(pending)
+        lines.append(head + f"not started, {count} rows pending")
+    return lines

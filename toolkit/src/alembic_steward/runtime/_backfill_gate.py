@@ -1,0 +1,63 @@
+"""`require_backfill` inside a migration: go on only once the backfill has finished.
+
+Read from the database, never assumed: a backfill recorded as finished passes; one with no
+pending rows left passes (a fresh database, where the declaring revision ran on empty tables);
+a few pending rows are updated here, in the migration's own transaction; more are refused.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+def check_required(connection: Connection, name: str, finish_inline_up_to: int) -> None:
+    """Raise BackfillNotFinished unless backfill ``name`` is done (or finished here)."""
+    from alembic_steward.backfills import BackfillNotFinished
+    from alembic_steward.runtime._backfill_records import (
+        FINISHED,
+        has_table,
+        read_record,
+        set_state,
+    )
+    from alembic_steward.runtime._backfill_sql import pending_rows, update_all
+
+    declared = find_declared(name)
+    record = read_record(connection, name) if has_table(connection) else None
+    if record is not None and record.state == FINISHED:
+        return
+    pending = pending_rows(connection, declared.backfill, finish_inline_up_to + 1)
+    if pending <= finish_inline_up_to:
+        update_all(connection, declared.backfill)
+        # No bookkeeping table is created here: on MySQL/MariaDB that DDL would commit the
+        # migration's work so far. With no rows pending, the next check passes on its own.
+        if record is not None:
+            set_state(connection, name, FINISHED)
+        return
+    progress = (
+        "it has not been started"
+        if record is None
+        else f"it is {record.state} after {record.rows_done} rows"
+    )
+    raise BackfillNotFinished(
+        f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
+        f" have finished, but {progress} and more than {finish_inline_up_to} rows are still"
+        f" pending; run `inv db.backfill run {name}` (in a deploy: `python -m app.migrations"
+        f" backfill run {name}`), then upgrade again"
+    )
+
+
+def find_declared(name: str):
+    """The declaration of backfill ``name`` in this history. Raises LookupError."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._backfill_declarations import declared_backfills
+    from alembic_steward.runtime._config import build_alembic_config
+
+    declared = declared_backfills(ScriptDirectory.from_config(build_alembic_config(quiet=True)))
+    if name not in declared:
+        known = ", ".join(sorted(declared)) or "none"
+        raise LookupError(f"no revision declares a backfill named {name} (declared: {known})")
+    return declared[name]

@@ -1,0 +1,176 @@
+"""Run one backfill: batch after batch, each in its own transaction with its cursor, under the
+backfill's own lock, stopping cleanly between batches when paused or signalled.
+
+What the loop guarantees, whatever stops it: every committed batch has its cursor committed with
+it, so the next run starts after the last batch that really happened, and a batch that was
+interrupted is rolled back whole.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.runtime._backfill_records import FINISHED, PAUSED, RUNNING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from alembic_steward.runtime._backfill_declarations import Declared
+
+
+class BackfillRefused(Exception):
+    """The backfill cannot run now; the text says why and what to do."""
+
+
+@dataclass
+class Progress:
+    """Where a run stands: rows and batches in this run, the cursor, and the key range."""
+
+    name: str
+    rows: int = 0
+    batches: int = 0
+    cursor: Any = None
+    low: Any = None
+    high: Any = None
+    started: float = 0.0
+    # The cursor when this run started (the low key on a first run): the rate and the time
+    # left are this run's, whatever earlier runs did.
+    start: Any = None
+
+    def fraction(self, since: Any = None) -> float | None:
+        """How far the cursor is through the key range, from ``since`` (default: the lowest
+        key); None unless the keys are numbers."""
+        since = self.low if since is None else since
+        numbers = (self.cursor, since, self.low, self.high)
+        if not all(isinstance(value, (int, float)) for value in numbers):
+            return None
+        if self.high == self.low:
+            return 1.0
+        return max(0.0, min(1.0, (self.cursor - since) / (self.high - self.low)))
+
+    def line(self) -> str:
+        """`backfill users_lower: 12000 rows in 12 batches, 5300 rows/s, 43% of the keys, about
+        1m12s left`."""
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = self.rows / elapsed
+        text = f"backfill {self.name}: {self.rows} rows in {self.batches} batches"
+        text += f", {rate:.0f} rows/s"
+        fraction, this_run = self.fraction(), self.fraction(self.start)
+        if fraction is not None and this_run is not None:
+            text += f", {fraction:.0%} of the keys"
+            if this_run > 0 and fraction < 1:
+                text += f", about {duration(elapsed * (1 - fraction) / this_run)} left"
+        return text
+
+
+def duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended: ``finished``, ``paused`` or ``stopped`` (a signal), with its progress."""
+
+    ended: str
+    progress: Progress
+
+
+def run_backfill(
+    engine: Engine,
+    declared: Declared,
+    *,
+    resume: bool,
+    report: Callable[[Progress], None],
+    stop_requested: Callable[[], bool],
+    pause_seconds: float | None = None,
+) -> Outcome:
+    """Run ``declared`` to its end, a pause, or a stop request, on ``engine`` (blocking).
+
+    ``resume`` lets a paused backfill run again. ``report`` is called after each batch;
+    ``stop_requested`` is asked between batches. Raises BackfillRefused (already finished,
+    paused without ``resume``, its revision not applied, another runner holds it).
+    """
+    from alembic_steward.runtime._backfill_records import ensure_table
+    from alembic_steward.runtime._named_locks import NamedLockHeld, holding_named_lock
+
+    backfill = declared.backfill
+    with engine.begin() as connection:
+        ensure_table(connection)
+    try:
+        with holding_named_lock(engine, f"backfill-{backfill.name}"):
+            record = claim(engine, declared, resume)
+            return batches(engine, declared, record, report, stop_requested, pause_seconds)
+    except NamedLockHeld:
+        raise BackfillRefused(
+            f"backfill {backfill.name} is already running (another runner holds its lock);"
+            f" `inv db.backfill status {backfill.name}` shows its progress"
+        ) from None
+
+
+def claim(engine: Engine, declared: Declared, resume: bool):
+    """Start or continue the record of ``declared``; return it. Raises BackfillRefused."""
+    from alembic_steward.runtime._backfill_records import read_record, set_state, start_record
+
+    name = declared.backfill.name
+    with engine.begin() as connection:
+        record = read_record(connection, name, for_update=True)
+        if record is None:
+            start_record(connection, name, declared.revision)
+            return read_record(connection, name)
+        if record.state == FINISHED:
+            raise BackfillRefused(
+                f"backfill {name} finished already ({record.rows_done} rows in"
+                f" {record.batches} batches); nothing to do"
+            )
+        if record.state == PAUSED and not resume:
+            raise BackfillRefused(
+                f"backfill {name} is paused after {record.rows_done} rows; `inv db.backfill"
+                f" resume {name}` continues it from where it stopped"
+            )
+        if record.state == PAUSED:
+            set_state(connection, name, RUNNING)
+        return record
+
+
+def batches(
+    engine: Engine,
+    declared: Declared,
+    record: Any,
+    report: Callable[[Progress], None],
+    stop_requested: Callable[[], bool],
+    pause_seconds: float | None,
+) -> Outcome:
+    from alembic_steward.runtime._backfill_records import read_record, save_batch, set_state
+    from alembic_steward.runtime._backfill_sql import key_range, next_upper, update_batch
+
+    backfill = declared.backfill
+    pause = backfill.pause_seconds if pause_seconds is None else pause_seconds
+    with engine.connect() as connection:
+        low, high = key_range(connection, backfill)
+        connection.rollback()
+    start = low if record.cursor is None else record.cursor
+    progress = Progress(backfill.name, cursor=record.cursor, low=low, high=high, start=start)
+    progress.started = time.monotonic()
+    while True:
+        with engine.begin() as connection:
+            # Read under the row's lock: a `pause` from another process lands between batches.
+            current = read_record(connection, backfill.name, for_update=True)
+            if current.state == PAUSED:
+                return Outcome(PAUSED, progress)
+            upper = next_upper(connection, backfill, current.cursor)
+            if upper is None:
+                set_state(connection, backfill.name, FINISHED)
+                return Outcome(FINISHED, progress)
+            rows = update_batch(connection, backfill, current.cursor, upper)
+            save_batch(connection, backfill.name, upper, rows)
+        progress.rows += rows
+        progress.batches += 1
+        progress.cursor = upper
+        report(progress)
+        if stop_requested():
+            return Outcome("stopped", progress)
+        time.sleep(pause)

@@ -1,0 +1,203 @@
+"""Backfills (issue 23): batched data migrations outside the migration transaction, each batch
+committed with its cursor, resumable after a kill, one runner at a time, required by name."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+from project import Project, created_revision, revision_source
+from servers import ServerDatabase
+from test_drift_detection import inv, set_models
+
+ROWS, BATCH = 250, 100
+USERS = """
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(60))
+    email_lower: Mapped[str | None] = mapped_column(sa.String(60))
+"""
+DECLARING = """from alembic_steward.backfills import Backfill
+
+backfills = [
+    Backfill(
+        name="users_lower",
+        table="users",
+        key="id",
+        set="email_lower = lower(email)",
+        pending="email_lower IS NULL",
+        batch_size={batch},
+        pause_seconds={pause},
+    )
+]
+"""
+REQUIRING = "from alembic_steward.backfills import require_backfill\n"
+
+
+def history_with_backfill(
+    project: Project, database: ServerDatabase, *, pause: float = 0.0, rows: int = ROWS
+) -> str:
+    """users (with ``rows`` rows, upper-case emails), then a revision declaring the backfill."""
+    set_models(project, USERS)
+    first = created_revision(inv(project, database, "db.revision", "-m", "users"))[0]
+    inv(project, database, "db.upgrade")
+    values = ", ".join(f"({n}, 'USER{n}@EXAMPLE.COM')" for n in range(1, rows + 1))
+    database.query(f"INSERT INTO users (id, email) VALUES {values}")
+    source = revision_source("bf0001", first, "    pass")
+    declaring = source.replace(
+        "from alembic import op\n",
+        "from alembic import op\n" + DECLARING.format(batch=BATCH, pause=pause),
+    )
+    project.write_revision("bf0001_backfill.py", declaring)
+    inv(project, database, "db.upgrade")
+    return "bf0001"
+
+
+def lowered(database: ServerDatabase) -> int:
+    return database.query("SELECT count(*) FROM users WHERE email_lower IS NOT NULL")[0][0]
+
+
+def record(database: ServerDatabase) -> tuple:
+    """(state, cursor, rows_done, batches), or () before the first run made the table."""
+    if "alembic_backfills" not in database.tables():
+        return ()
+    rows = database.query(
+        "SELECT state, last_key, rows_done, batches FROM alembic_backfills"
+        " WHERE name = 'users_lower'"
+    )
+    return rows[0] if rows else ()
+
+
+def test_a_backfill_runs_in_batches_each_with_its_cursor_and_then_is_finished(
+    project: Project, database: ServerDatabase
+) -> None:
+    history_with_backfill(project, database)
+    status = inv(project, database, "db.backfill", "status", "all")
+    assert f"backfill users_lower (revision bf0001): not started, {ROWS} rows pending" in status
+    listed = f"backfill: users_lower (revision bf0001): not started, {ROWS} rows pending"
+    assert listed in inv(project, database, "db.status")
+    ran = inv(project, database, "db.backfill", "run", "users_lower")
+    assert f"backfill users_lower: {ROWS} rows in 3 batches" in ran and "finished." in ran
+    assert lowered(database) == ROWS
+    assert record(database) == ("finished", "250", ROWS, 3)
+    again = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    assert "finished already (250 rows in 3 batches); nothing to do" in again
+    assert "finished, 250 rows in 3 batches" in inv(
+        project, database, "db.backfill", "status", "users_lower"
+    )
+    assert "backfill:" not in inv(project, database, "db.status")
+
+
+def test_a_killed_run_resumes_after_its_last_committed_batch(
+    project: Project, database: ServerDatabase
+) -> None:
+    history_with_backfill(project, database, pause=0.4)
+    running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
+    wait_for(lambda: record(database) and record(database)[3] >= 1)
+    running.kill()  # SIGKILL: no handler runs, the open batch is rolled back by the server
+    running.communicate()
+    state, cursor, done, batches = record(database)
+    # What the record says was done is exactly what was committed.
+    assert state == "running" and lowered(database) == done == batches * BATCH
+    assert cursor == str(batches * BATCH)
+    # A deploy runs it without `inv`: the same command behind `python -m app.migrations`.
+    resumed = run_deployed(project, database, "backfill", "run", "users_lower")
+    assert f"{ROWS - done} rows in {3 - batches} batches" in resumed
+    assert record(database) == ("finished", "250", ROWS, 3) and lowered(database) == ROWS
+
+
+def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
+    project: Project, database: ServerDatabase
+) -> None:
+    history_with_backfill(project, database, pause=0.6)
+    running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
+    wait_for(lambda: record(database) and record(database)[3] >= 1)
+    refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    assert "backfill users_lower is already running (another runner holds its lock)" in refused
+    running.send_signal(signal.SIGTERM)
+    _out, err = running.communicate(timeout=30)
+    assert running.returncode == 143, err
+    assert "stopped after" in err and "Traceback" not in err
+    state, _cursor, done, batches = record(database)
+    assert state == "running" and lowered(database) == done == min(batches * BATCH, ROWS)
+    inv(project, database, "db.backfill", "run", "users_lower")
+    assert lowered(database) == ROWS
+
+
+def test_pause_stops_a_runner_between_batches_and_resume_continues(
+    project: Project, database: ServerDatabase
+) -> None:
+    history_with_backfill(project, database, pause=0.5)
+    running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
+    wait_for(lambda: record(database) and record(database)[3] >= 1)
+    inv(project, database, "db.backfill", "pause", "users_lower")
+    out, err = running.communicate(timeout=30)
+    assert running.returncode == 0, err
+    assert "paused after" in out
+    assert record(database)[0] == "paused" and lowered(database) < ROWS
+    refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    assert "is paused after" in refused and "db.backfill resume users_lower" in refused
+    inv(project, database, "db.backfill", "resume", "users_lower", "--pause", "0")
+    assert record(database)[0] == "finished" and lowered(database) == ROWS
+
+
+def require_in_next_revision(project: Project, database: ServerDatabase, down: str) -> None:
+    upgrade = '    require_backfill("users_lower", finish_inline_up_to=10)'
+    source = revision_source("bf0002", down, upgrade).replace(
+        "from alembic import op\n", "from alembic import op\n" + REQUIRING
+    )
+    project.write_revision("bf0002_require.py", source)
+
+
+def test_a_revision_requiring_the_backfill_is_refused_by_name_until_it_finished(
+    project: Project, database: ServerDatabase
+) -> None:
+    declaring = history_with_backfill(project, database)
+    require_in_next_revision(project, database, declaring)
+    refused = inv(project, database, "db.upgrade", code=1)
+    assert "requires backfill users_lower (declared by revision bf0001)" in refused
+    assert "it has not been started" in refused and "db.backfill run users_lower" in refused
+    assert database.revisions() == {declaring}
+    inv(project, database, "db.backfill", "run", "users_lower")
+    inv(project, database, "db.upgrade")
+    assert database.revisions() == {"bf0002"}
+
+
+def test_a_fresh_database_passes_the_requirement_and_a_few_rows_are_finished_inline(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind != "sqlite":
+        pytest.skip("the gate's reads are the same SQL on every database")
+    declaring = history_with_backfill(project, database, rows=5)
+    require_in_next_revision(project, database, declaring)
+    inv(project, database, "db.upgrade")
+    assert lowered(database) == 5
+
+
+def test_unknown_names_and_unapplied_revisions_are_one_line(project: Project) -> None:
+    failed = project.inv("db.backfill", "run", "nope", code=1)
+    assert failed.stderr.strip() == (
+        "error: no revision declares a backfill named 'nope' (declared: none)"
+    )
+    wrong = project.inv("db.backfill", "start", "x", code=1)
+    assert "unknown backfill action 'start'; use one of run, pause, resume, status" in wrong.stderr
+
+
+def wait_for(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the backfill's first batch")
+        time.sleep(0.05)
+
+
+def run_deployed(project: Project, database: ServerDatabase, *arguments: str) -> str:
+    completed = project.run(
+        "python", "-m", "app.migrations", *arguments, env={"DATABASE_URL": database.url}
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout + completed.stderr
