@@ -28,7 +28,7 @@ class BackfillCommandError(Exception):
 
 def backfill_command(action: str, name: str, *, pause: float | None = None) -> int:
     """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code."""
-    from alembic_steward.runtime._backfill_runs import BackfillRefused
+    from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
 
     try:
         if action == "status":
@@ -37,6 +37,9 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
         if action == "pause":
             return pause_backfill(declared)
         return run(declared, resume=action == "resume", pause=pause)
+    except NothingPending as done:
+        print(done)  # a redeploy's rerun succeeds: the work is done
+        return 0
     except (BackfillCommandError, BackfillRefused) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -145,6 +148,17 @@ def run(declared: Declared, *, resume: bool, pause: float | None) -> int:
     return STOP_CODES[received[0]]
 
 
+def runner_active(connection: Connection, name: str) -> bool:
+    """Whether a runner holds backfill ``name``'s lock now (tried without waiting)."""
+    from alembic_steward.runtime._named_locks import NamedLockHeld, holding_named_lock
+
+    try:
+        with holding_named_lock(connection.engine, f"backfill-{name}"):
+            return False
+    except NamedLockHeld:
+        return True
+
+
 def read_one(name: str) -> BackfillRecord | None:
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._backfill_records import has_table, read_record
@@ -227,7 +241,7 @@ def backfill_lines(
     script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
 ) -> list[str]:
     from alembic_steward.runtime._backfill_declarations import applied_revisions
-    from alembic_steward.runtime._backfill_records import FINISHED, read_records
+    from alembic_steward.runtime._backfill_records import FINISHED, RUNNING, read_records
     from alembic_steward.runtime._backfill_sql import pending_rows
 
     lines = []
@@ -243,8 +257,11 @@ def backfill_lines(
                 lines.append(head + "its revision is not applied yet")
             continue
         if record is not None:
+            state = record.state
+            if state == RUNNING and not runner_active(connection, name):
+                state = f"stopped (no runner; `inv db.backfill run {name}` resumes it)"
             lines.append(
-                head + f"{record.state}, {record.rows_done} rows in {record.batches}"
+                head + f"{state}, {record.rows_done} rows in {record.batches}"
                 f" batches, last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
             )
             continue

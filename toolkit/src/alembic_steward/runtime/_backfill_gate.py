@@ -26,21 +26,23 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
 
     declared = find_declared(name)
     record = read_record(connection, name) if has_table(connection) else None
-    if record is not None and record.state == FINISHED:
-        return
+    # Counted even after it finished: the previous release may have written pending rows since.
     pending = pending_rows(connection, declared.backfill, finish_inline_up_to + 1)
     if pending <= finish_inline_up_to:
         update_all(connection, declared.backfill)
         # No bookkeeping table is created here: on MySQL/MariaDB that DDL would commit the
         # migration's work so far. With no rows pending, the next check passes on its own.
-        if record is not None:
+        if record is not None and record.state != FINISHED:
             set_state(connection, name, FINISHED)
         return
-    progress = (
-        "it has not been started"
-        if record is None
-        else f"it is {record.state} after {record.rows_done} rows"
-    )
+    if record is None:
+        progress = "it has not been started"
+    elif record.state == FINISHED:
+        progress = (
+            "it finished, but rows written since (by code that does not set them) are pending"
+        )
+    else:
+        progress = f"it has not finished ({record.rows_done} rows done so far)"
     raise BackfillNotFinished(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
         f" have finished, but {progress} and more than {finish_inline_up_to} rows are still"

@@ -135,6 +135,16 @@ def save_batch(connection: Connection, name: str, cursor: Any, rows: int) -> Non
     )
 
 
+def restart(connection: Connection, name: str) -> None:
+    """Walk the keys again from the first (rows became pending after it finished)."""
+    table = backfill_table()
+    connection.execute(
+        table.update()
+        .where(table.c.name == name)
+        .values(state=RUNNING, last_key=None, updated_at=now())
+    )
+
+
 def set_state(connection: Connection, name: str, state: str) -> None:
     table = backfill_table()
     connection.execute(

@@ -8,6 +8,7 @@ interrupted is rolled back whole.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
 
 class BackfillRefused(Exception):
     """The backfill cannot run now; the text says why and what to do."""
+
+
+class NothingPending(Exception):
+    """The backfill finished and no row is pending: a rerun (a redeploy) has nothing to do."""
 
 
 @dataclass
@@ -113,7 +118,13 @@ def run_backfill(
 
 def claim(engine: Engine, declared: Declared, resume: bool):
     """Start or continue the record of ``declared``; return it. Raises BackfillRefused."""
-    from alembic_steward.runtime._backfill_records import read_record, set_state, start_record
+    from alembic_steward.runtime._backfill_records import (
+        read_record,
+        restart,
+        set_state,
+        start_record,
+    )
+    from alembic_steward.runtime._backfill_sql import pending_rows
 
     name = declared.backfill.name
     with engine.begin() as connection:
@@ -122,10 +133,20 @@ def claim(engine: Engine, declared: Declared, resume: bool):
             start_record(connection, name, declared.revision)
             return read_record(connection, name)
         if record.state == FINISHED:
-            raise BackfillRefused(
-                f"backfill {name} finished already ({record.rows_done} rows in"
-                f" {record.batches} batches); nothing to do"
+            if not pending_rows(connection, declared.backfill, 1):
+                raise NothingPending(
+                    f"backfill {name} finished already ({record.rows_done} rows in"
+                    f" {record.batches} batches) and no row is pending; nothing to do"
+                )
+            # Code that does not set the column (the previous release, during the expand
+            # phase) wrote rows since: walk every key again; done rows are not pending.
+            print(
+                f"backfill {name} finished before, but rows written since are pending:"
+                " running it again from the first key",
+                file=sys.stderr,
             )
+            restart(connection, name)
+            return read_record(connection, name)
         if record.state == PAUSED and not resume:
             raise BackfillRefused(
                 f"backfill {name} is paused after {record.rows_done} rows; `inv db.backfill"

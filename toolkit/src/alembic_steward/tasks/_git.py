@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from alembic_steward.runtime._up_to_date import IDENTIFIER_LINE, ids_in
+from alembic_steward.runtime._code_history import IDENTIFIER_LINE, ids_in
 
 
 class GitError(Exception):

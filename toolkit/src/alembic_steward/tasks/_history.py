@@ -82,6 +82,32 @@ def refresh_schema_file(catalog, config) -> None:
         print(f"Updated {shown_path(path)}: commit it with the revision.")
 
 
+def refresh_schema_heads(config) -> None:
+    """After a blank revision, which builds nothing: the schema files name the new head."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import active_steward, shown_path
+    from alembic_steward.inspection._schema_file import (
+        SchemaFileError,
+        parse_schema,
+        render_schema,
+    )
+
+    heads = list(ScriptDirectory.from_config(config).get_heads())
+    for path in sorted(active_steward().migrations_dir.glob(SCHEMA_FILE.format(dialect="*"))):
+        try:
+            catalog, _old_heads = parse_schema(path.read_text(encoding="utf-8"))
+        except SchemaFileError:
+            continue  # `db.schema --check` says what is wrong with it
+        text = render_schema(catalog, heads)
+        if path.read_text(encoding="utf-8") != text:
+            write_atomically(path, text)
+            print(
+                f"Updated {shown_path(path)} to the new head (a blank revision builds nothing;"
+                " after you fill it in, `inv db.schema` rewrites it)."
+            )
+
+
 def check_schema_file(path: Path, text: str, catalog, heads: list[str]) -> None:
     """Exit 1 unless ``path`` holds ``text``, listing each difference as the migrations see it."""
     from alembic_steward._wiring import shown_path

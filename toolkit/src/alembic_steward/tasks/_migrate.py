@@ -161,6 +161,10 @@ def revision(
         from alembic_steward.tasks._history import refresh_schema_file
 
         refresh_schema_file(scratch.after, config)
+    elif empty:
+        from alembic_steward.tasks._history import refresh_schema_heads
+
+        refresh_schema_heads(config)
     if unwritten:
         raise unwritten_error(written[-1])
 
@@ -199,9 +203,10 @@ def record_head(written: Any) -> None:
     """Name the revision just written (the new single head) in the history's head file."""
     from alembic_steward.runtime._head_file import write_head_file
 
-    if isinstance(written, list):  # several files, from a process_revision_directives hook
-        return
-    write_head_file(Path(written.path).parent, [written.revision])
+    # Several files (an expand and a contract revision) are written as a chain: the last is
+    # the new head.
+    last = written[-1] if isinstance(written, list) else written
+    write_head_file(Path(last.path).parent, [last.revision])
 
 
 @task(

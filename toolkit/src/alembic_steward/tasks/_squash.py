@@ -124,6 +124,17 @@ def linear_stretch(script: ScriptDirectory, through: str) -> list[Script]:
             f" depends_on, which a squash does not carry; {NOTHING_WRITTEN}",
             code=1,
         )
+    declaring = [
+        revision.revision for revision in stretch if getattr(revision.module, "backfills", None)
+    ]
+    if declaring:
+        raise Exit(
+            f"error: cannot squash through {rev.revision}: revision(s) {', '.join(declaring)}"
+            " declare backfills, which a squashed revision would not carry (a later"
+            " `require_backfill` would find none); squash through a revision below them;"
+            f" {NOTHING_WRITTEN}",
+            code=1,
+        )
     if len(stretch) < 2:
         raise Exit(
             f"error: {rev.revision} is the first revision: there is nothing to squash it with;"
