@@ -236,3 +236,28 @@ def test_the_split_is_written_and_verified_against_each_database(
     assert label_in_text((project.path / contract_path).read_text()) == "contract"
     project.inv("db.upgrade", "--phase", "expand", env=env)
     assert database.query("SELECT version_num FROM alembic_version") == [(expand,)]
+
+
+def recorded(project: Project) -> dict[str, str]:
+    with project.imported():
+        from alembic_steward._wiring import get_blocking_engine
+        from alembic_steward.runtime._phase_records import recorded_phases
+
+        with get_blocking_engine().connect() as connection:
+            return recorded_phases(connection)
+
+
+def test_an_accepted_relabel_is_recorded_and_a_purged_stamp_forgets_phases(
+    project: Project,
+) -> None:
+    initial, expand, contract = (made.copy_to(project) for made in phased_revisions())
+    project.inv("db.upgrade")
+    # A revision applied as expand is relabelled contract, and the edit accepted: an older
+    # release's guard must now see contract.
+    (path,) = [p for p in project.versions.glob("*.py") if expand in p.name]
+    path.write_text(path.read_text().replace('phase: str = "expand"', 'phase: str = "contract"'))
+    project.inv("db.accept-edit", "-r", expand, "--yes")
+    assert recorded(project)[expand] == "contract"
+    project.inv("db.stamp", "--purge", "-r", initial, "--yes")
+    assert set(recorded(project)) == {initial}
+    assert contract not in recorded(project)

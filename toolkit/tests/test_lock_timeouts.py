@@ -293,3 +293,12 @@ def test_the_optional_statement_timeout_stops_a_long_statement_without_retrying_
     )
     assert "A lock wait timed out" not in completed.stderr
     assert database.revisions() == {"r1"}
+
+
+def test_a_lock_timeout_of_zero_is_refused_as_ambiguous(project: Project) -> None:
+    write_accounts_history(project)
+    completed = project.run("inv", "db.upgrade", env={"DDL_LOCK_TIMEOUT": "0"})
+    assert completed.returncode == 1
+    line = one_error_line(completed.stderr)
+    assert "DDL_LOCK_TIMEOUT='0' (from environment) is ambiguous" in line
+    assert "`off` to let migrations wait for locks without a limit" in line

@@ -153,3 +153,14 @@ def test_the_lint_points_a_blocking_index_build_to_the_helper_and_passes_the_hel
         flagged.stdout
     )
     assert "error: 1 finding(s)" in one_error_line(flagged.stderr)
+
+
+def test_an_asyncio_service_names_the_invalid_index_a_failed_build_left(
+    async_project: Project, database: ServerDatabase
+) -> None:
+    if database.kind != "postgresql":
+        pytest.skip("only PostgreSQL builds indexes concurrently, leaving INVALID ones")
+    write_history(async_project)
+    failed = upgrade(async_project, database)
+    assert failed.returncode == 1
+    assert "INVALID index ix_items_code" in failed.stderr, failed.stderr

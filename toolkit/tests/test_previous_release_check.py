@@ -106,6 +106,15 @@ def test_a_tag_on_the_commit_itself_is_the_release_under_test_not_the_previous(
     assert "Skipped: no release tag before this commit" in completed.stdout
 
 
+def test_uncommitted_revisions_are_checked_against_the_tag_on_head(project: Project) -> None:
+    release_v1(project)  # v1 is HEAD; the new revision is not committed yet
+    source = revision_source("bbbb00000002", "aaaa00000001", DROP_NAME)
+    project.write_revision("bbbb00000002_change.py", labelled(source, "expand"))
+    completed = project.inv("db.previous-release-check", code=1)
+    assert "changes git has not committed; they are the code under test" in completed.stderr
+    assert one_error_line(completed.stderr).startswith("error: the tests of v1 fail")
+
+
 def test_a_shallow_checkout_is_refused_in_one_line(project: Project, tmp_path: Path) -> None:
     release_v1(project)
     commit_two = project.path / "app" / "note.txt"

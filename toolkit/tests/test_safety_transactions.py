@@ -117,3 +117,21 @@ def test_mark_table_is_invisible_to_autogenerate(
     source = written.read_text()
     assert 'op.drop_table("first")' in source
     assert "alembic_migration_in_progress" not in source
+
+
+def test_the_guard_and_wait_name_a_half_applied_run_instead_of_advising_an_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    if ROLLS_BACK_DDL[database.kind]:
+        pytest.skip(f"{database.kind} rolls a failed migration back: no half-applied run")
+    write_revision(project, FIRST, None, FIRST_TABLE)
+    write_revision(project, SECOND, FIRST, FAILING_HALF_WAY)
+    upgrade(project, database)
+    env = {"DATABASE_URL": database.url}
+    started = project.run("python", "-c", "import app; app.start_service()", env=env)
+    assert started.returncode == 1
+    assert f"a migration run stopped half-way after revision {FIRST}" in started.stderr
+    assert "run `inv db.upgrade`" not in started.stderr
+    waited = project.run("python", "-m", "app.migrations", "wait", "--timeout", "60", env=env)
+    assert waited.returncode == 1
+    assert waited.stderr.startswith("error: waiting cannot help: a migration run stopped half-way")

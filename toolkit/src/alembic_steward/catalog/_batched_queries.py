@@ -59,8 +59,11 @@ def rows_of_each(
 
 
 def in_pipeline_mode_possible(driver: object) -> bool:
-    if type(driver).__module__.partition(".")[0] != "psycopg" or not hasattr(driver, "pipeline"):
+    """Whether ``driver`` is a blocking psycopg connection whose libpq has pipeline mode (an
+    asyncio one, psycopg.AsyncConnection, is read one query after another, through SQLAlchemy's
+    own bridge: its pipeline is an asynchronous context)."""
+    if type(driver).__module__.partition(".")[0] != "psycopg":
         return False
     import psycopg
 
-    return psycopg.Pipeline.is_supported()
+    return isinstance(driver, psycopg.Connection) and psycopg.Pipeline.is_supported()

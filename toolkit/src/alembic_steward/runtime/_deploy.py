@@ -23,6 +23,17 @@ from alembic_steward.runtime._phase_labels import PHASES
 DEFAULT_WAIT_SECONDS = 300.0
 
 
+def positive_seconds(text: str) -> float:
+    """A number of seconds above zero (argparse says what was wrong otherwise)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    return seconds
+
+
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     from alembic_steward._wiring import active_steward
 
@@ -50,7 +61,10 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         "wait", help="wait until the migrations have brought the database to this code's head"
     )
     wait.add_argument(
-        "--timeout", type=float, default=DEFAULT_WAIT_SECONDS, help="give up after S seconds"
+        "--timeout",
+        type=positive_seconds,
+        default=DEFAULT_WAIT_SECONDS,
+        help="give up after S seconds",
     )
     backfill = commands.add_parser(
         "backfill", help="run, pause, resume or show a revision's batched data migration"

@@ -10,8 +10,8 @@ runtime/_lock_retries.py retries a migration that hits the lock timeout.
 The values: the wiring's ``ddl_lock_timeout`` / ``ddl_statement_timeout``, under
 DDL_LOCK_TIMEOUT / DDL_STATEMENT_TIMEOUT (environment, then `.env`; invoke.yaml's
 ``db.ddl_lock_timeout`` / ``db.ddl_statement_timeout`` supply them under `inv`), under a
-revision's own module-level ``ddl_lock_timeout`` / ``ddl_statement_timeout``. 0 or ``off``
-turns one off.
+revision's own module-level ``ddl_lock_timeout`` / ``ddl_statement_timeout``. ``off`` (or
+None in a revision) turns one off; 0 is refused as ambiguous.
 
 Alembic has no hook before each migration, so the run's ``fn`` (the steps Alembic's command
 planned) is wrapped: each revision step first sends the settings, inside its own transaction,
@@ -37,7 +37,9 @@ STATEMENT_TIMEOUT_VARIABLE = "DDL_STATEMENT_TIMEOUT"
 # What a revision file sets to override the project's values for its own migration.
 REVISION_LOCK_TIMEOUT = "ddl_lock_timeout"
 REVISION_STATEMENT_TIMEOUT = "ddl_statement_timeout"
-OFF = ("0", "off", "none", "")
+# 0 is no such word: PostgreSQL reads lock_timeout = 0 as "wait for ever", another setting
+# (MIGRATION_LOCK_TIMEOUT) reads 0 as "do not wait"; a user meaning either must say which.
+OFF = ("off", "none", "")
 
 # The revision file whose settings are being written offline, for the lint's tracer, which
 # otherwise attributes SQL only to code in a revision file (lint/_trace.py).
@@ -66,7 +68,7 @@ class LockLimits:
 
 
 def parse_seconds(name: str, value: str, source: str) -> float | None:
-    """Read a timeout setting: seconds, or None for 0/off; a CommandError otherwise."""
+    """Read a timeout setting: seconds above 0, or None for off; a CommandError otherwise."""
     text = value.strip().lower()
     if text in OFF:
         return None
@@ -74,12 +76,17 @@ def parse_seconds(name: str, value: str, source: str) -> float | None:
         seconds = float(text)
     except ValueError:
         seconds = -1.0
-    if not 0 <= seconds < float("inf"):
+    if seconds == 0:
+        raise CommandError(
+            f"{name}={value!r} (from {source}) is ambiguous: set a number of seconds above 0"
+            " (e.g. 2), or `off` to let migrations wait for locks without a limit"
+        )
+    if not 0 < seconds < float("inf"):
         raise CommandError(
             f"{name}={value!r} (from {source}) is not a number of seconds; set it to e.g. 2,"
             " or to off"
         )
-    return seconds or None
+    return seconds
 
 
 def project_limits() -> LockLimits:

@@ -11,7 +11,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from alembic_steward.runtime._schema_fit import ELSE
+from alembic_steward.runtime._schema_fit import (
+    AHEAD_BY_EXPAND,
+    BEHIND_BY_CONTRACT,
+    ELSE,
+    SchemaFit,
+)
 
 POLL_EVERY_SECONDS = 1.0
 PROGRESS_EVERY_SECONDS = 10.0
@@ -30,7 +35,11 @@ def wait_for_head(
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.runtime._driver_errors import error_reason
-    from alembic_steward.runtime._up_to_date import judge_database, problem_line
+    from alembic_steward.runtime._up_to_date import (
+        half_applied_problem,
+        judge_database,
+        problem_line,
+    )
 
     started = time.monotonic()
     next_progress = started + PROGRESS_EVERY_SECONDS
@@ -40,11 +49,13 @@ def wait_for_head(
         except SQLAlchemyError as error:
             problem = f"the database cannot be read yet ({error_reason(error)})"
         else:
+            stuck = half_applied_problem(database_url, fit)
+            if stuck is not None:
+                return NOT_READY, f"error: waiting cannot help: {stuck}"
             problem = problem_line(fit, current)
             waited = time.monotonic() - started
             if problem is None:
-                head = ", ".join(sorted(history.heads)) or "base"
-                return READY, f"The database has reached this code's head {head} ({waited:.1f} s)."
+                return READY, ready_line(fit, history, waited)
             if fit.verdict != ELSE or len(history.heads) > 1:
                 return NOT_READY, f"error: waiting cannot help: {problem}"
         waited = time.monotonic() - started
@@ -57,3 +68,20 @@ def wait_for_head(
             progress(f"Still waiting for the migrations ({waited:.0f} s): {problem}")
             next_progress += PROGRESS_EVERY_SECONDS
         time.sleep(min(POLL_EVERY_SECONDS, max(timeout - waited, 0)))
+
+
+def ready_line(fit: SchemaFit, history: object, waited: float) -> str:
+    """Say truly how the database stands once this code can run against it."""
+    head = ", ".join(sorted(history.heads)) or "base"
+    if fit.verdict == BEHIND_BY_CONTRACT:
+        return (
+            f"The database has what this code needs ({waited:.1f} s): only contract revision(s)"
+            f" {', '.join(fit.revisions)} are pending, which run after the rollout"
+            " (`upgrade --phase contract`)."
+        )
+    if fit.verdict == AHEAD_BY_EXPAND:
+        return (
+            f"The database is past this code's head {head} by expand revision(s)"
+            f" {', '.join(fit.revisions)} only, which leave this code working ({waited:.1f} s)."
+        )
+    return f"The database has reached this code's head {head} ({waited:.1f} s)."

@@ -81,3 +81,28 @@ class PhaseRecorder:
         scripts = [self.script.get_revision(revision) for revision in revisions]
         rows = [{"revision": s.revision, "phase": phase_of_file(s.path)} for s in scripts]
         connection.execute(self.table.insert(), rows)
+
+
+def rerecord_phases(connection: Connection, script: ScriptDirectory, revisions: list[str]) -> None:
+    """Record ``revisions``' phases again from their files (an accepted edit may relabel one)."""
+    from sqlalchemy import inspect
+
+    if not inspect(connection).has_table(PHASE_TABLE):
+        return
+    recorder = PhaseRecorder(script)
+    connection.execute(recorder.table.delete().where(recorder.table.c.revision.in_(revisions)))
+    recorder.record(connection, revisions)
+
+
+def prune_phases(connection: Connection, script: ScriptDirectory) -> None:
+    """Forget the phases of revisions no longer applied (after `stamp --purge`, which removes
+    version rows without the steps that would drop their phases)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    if not inspect(connection).has_table(PHASE_TABLE):
+        return
+    heads = MigrationContext.configure(connection).get_current_heads()
+    applied = PhaseRecorder(script).applied(heads)
+    table = phase_table()
+    connection.execute(table.delete().where(table.c.revision.not_in(applied)))

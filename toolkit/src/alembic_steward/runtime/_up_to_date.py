@@ -94,7 +94,25 @@ def schema_problem(database_url: str | None) -> str | None:
             " the rollout (`upgrade --phase contract`); starting",
             ", ".join(fit.revisions),
         )
-    return problem_line(fit, current)
+    return half_applied_problem(database_url, fit) or problem_line(fit, current)
+
+
+def half_applied_problem(database_url: str | None, fit: SchemaFit) -> str | None:
+    """Where the database is not where this code runs (and only then, so a database at head
+    costs nothing more): a MySQL/MariaDB run that stopped half-way, which no upgrade can go past
+    until it is repaired, or None."""
+    from alembic_steward.inspection._database_state import half_applied_mark
+
+    if fit.runs:
+        return None
+    after = read_database(database_url, half_applied_mark)
+    if after is None:
+        return None
+    return (
+        f"a migration run stopped half-way after revision {after} (MySQL/MariaDB cannot roll"
+        " DDL back), so no upgrade can run until it is repaired; `inv db.status` (exit 7) says"
+        " how, from the project's checkout"
+    )
 
 
 def judge_database(database_url: str | None) -> tuple[SchemaFit, set[str], CodeHistory]:

@@ -58,6 +58,7 @@ def accept_edit(c: Context, revision: list[str] | None = None, yes: bool = False
 
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._phase_records import rerecord_phases
     from alembic_steward.runtime._revision_checksums import accept_edits
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
@@ -76,6 +77,8 @@ def accept_edit(c: Context, revision: list[str] | None = None, yes: bool = False
     confirm_destructive(c, "accept edited revision files on", yes)
     with get_blocking_engine().begin() as connection:
         accept_edits(connection, script, revisions)
+        # The edit may relabel the revision's phase: older code's guard reads the record.
+        rerecord_phases(connection, script, revisions)
     print(
         f"Accepted the edit of {', '.join(revisions)}: this database now counts the file(s) as"
         " they are as what ran here."

@@ -134,6 +134,12 @@ def setup(c: Context, yes: bool = False) -> None:
 @exit_on_user_error
 def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS, head: bool = False) -> None:
     """Wait until the database server accepts connections (for containers and CI)."""
+    try:
+        timeout = float(timeout)
+    except ValueError:
+        raise Exit(f"error: --timeout {timeout!r} is not a number of seconds", code=1) from None
+    if not 0 < timeout < float("inf"):
+        raise Exit(f"error: --timeout {timeout:g}: give a number of seconds above 0", code=1)
     if head:
         wait_for_migrations(float(timeout))
         return

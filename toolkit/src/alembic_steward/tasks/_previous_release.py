@@ -48,8 +48,10 @@ def git(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
 def previous_release_tag(root: Path) -> str | None:
     """The newest tag reachable from HEAD's parents, or None when there is none.
 
-    A tag on HEAD itself is the release under test, not the previous one. Raises Exit when the
-    project is not in a git checkout, or in a shallow one, whose tags cannot be told.
+    A tag on HEAD itself is the release under test, not the previous one, unless the working
+    tree has changes git has not committed: then the code under test is that working tree, and
+    HEAD (tagged or not) is what it follows. Raises Exit when the project is not in a git
+    checkout, or in a shallow one, whose tags cannot be told.
     """
     if git(root, "rev-parse", "--is-inside-work-tree").returncode != 0:
         raise Exit(f"error: {root} is not in a git checkout, so it has no release tags", code=1)
@@ -60,7 +62,9 @@ def previous_release_tag(root: Path) -> str | None:
             " Actions, actions/checkout with `fetch-depth: 0`)",
             code=1,
         )
-    described = git(root, "describe", "--tags", "--abbrev=0", "HEAD^")
+    uncommitted = git(root, "status", "--porcelain", "--untracked-files=normal").stdout.strip()
+    since = "HEAD" if uncommitted else "HEAD^"
+    described = git(root, "describe", "--tags", "--abbrev=0", since)
     return described.stdout.strip() if described.returncode == 0 else None
 
 
@@ -158,6 +162,12 @@ def previous_release_check(c: Context, tag: str = "") -> None:
     steward = active_steward()
     root = steward.project_root
     tag = tag or previous_release_tag(root) or ""
+    if git(root, "status", "--porcelain").stdout.strip():
+        print(
+            "note: this checkout has changes git has not committed; they are the code under"
+            f" test, checked against {tag or 'no release'}",
+            file=sys.stderr,
+        )
     if not tag:
         print("Skipped: no release tag before this commit, so no previous release to check.")
         return

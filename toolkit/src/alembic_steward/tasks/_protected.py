@@ -46,6 +46,13 @@ def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: boo
     # the half-applied mark (runtime/_half_applied_marks.py).
     config.attributes[STAMPING] = True
     command.stamp(config, revision, purge=purge)
+    if purge:
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward.runtime._phase_records import prune_phases
+
+        with get_blocking_engine().begin() as connection:
+            prune_phases(connection, ScriptDirectory.from_config(config))
     print(f"Stamped the database at {revision}.")
     if unfinished is not None:
         print(
