@@ -178,3 +178,10 @@ def test_every_flag_of_every_task_has_help_text(project: Project) -> None:
 def test_bash_completion_completes_db_task_names(project: Project) -> None:
     assert "complete" in project.inv("--print-completion-script", "bash").stdout
     assert "db.status" in project.inv("--complete", "--", "inv", "db.").stdout
+
+
+def test_alembic_says_which_migrations_run_without_its_context_chatter(project: Project) -> None:
+    add_users(project)
+    upgraded = project.inv("db.upgrade")
+    assert "Running upgrade" in upgraded.stderr
+    assert "Context impl" not in upgraded.stderr and "Will assume" not in upgraded.stderr

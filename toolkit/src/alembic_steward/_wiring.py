@@ -82,6 +82,9 @@ class Steward:
     def __post_init__(self) -> None:
         # One service per process: the last wiring built is the one env.py and the tasks use.
         _ACTIVE[:] = [self]
+        from alembic_steward import _quiet_logs
+
+        _quiet_logs.install()
         # Revisions and start-up code written before the toolkit existed import from the
         # service's own package (`from app.migrations.irreversible import ...`); those modules
         # now live here, and Python's import finds a submodule placed in sys.modules.
