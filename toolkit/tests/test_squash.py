@@ -289,3 +289,21 @@ def test_a_message_with_quotes_and_backslashes_stays_inside_the_docstring(
     project.inv("db.squash", "--through", "r2")
     assert "r2 (head)" in project.inv("db.heads", "--verbose").stdout
     assert 'Tag "blue" items \\ \\n' in project.inv("db.history").stdout
+
+
+def test_a_database_at_a_squashed_away_revision_is_told_to_upgrade_with_the_old_history(
+    project: Project, tmp_path
+) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{(tmp_path / 'local.db').as_posix()}"}
+    for name, source in (("r1.py", R1), ("r2.py", R2)):
+        project.write_revision(name, source)
+    project.inv("db.upgrade", "-r", "r2", env=env)
+    project.inv("db.squash", "--through", "r2", env=env)
+    # Another developer's database, still at r1, meets the squashed history.
+    other = {"DATABASE_URL": f"sqlite:///{(tmp_path / 'other.db').as_posix()}"}
+    project.write_revision("r1_old.py", R1)
+    project.inv("db.upgrade", "-r", "r1", env=other)
+    (project.versions / "r1_old.py").unlink()
+    status = project.run("inv", "db.status", env=other)
+    assert "which revision r2 squashed" in status.stdout + status.stderr
+    assert "`inv db.upgrade -r r2`" in status.stdout + status.stderr

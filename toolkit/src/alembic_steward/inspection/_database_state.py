@@ -42,14 +42,43 @@ class DatabaseState:
 
 
 def unknown_revision_message(unknown: list[str]) -> str:
-    """Say that this checkout lacks the database's revision, and the three ways out."""
+    """Say that this checkout lacks the database's revision, and the three ways out (or, for a
+    revision a squash replaced, the one way)."""
     named = ", ".join(unknown)
+    squashes = squashed_into(unknown)
+    if squashes:
+        into = ", ".join(sorted(set(squashes.values())))
+        return (
+            f"the database is at revision {named}, which revision {into} squashed (its file"
+            f" declares `squashes`): this database is below {into}, so upgrade it to {into} with"
+            f" the history from before the squash (check that commit out, `inv db.upgrade -r"
+            f" {into}`), then this checkout's history goes on from there"
+        )
     return (
         f"the database is at revision {named}, which this checkout's app/migrations/versions/"
         f" does not have (it was probably applied from another git branch); check out the"
         f" branch that has it and downgrade there, or record a revision this checkout has with"
         f" `inv db.stamp --purge -r REV`, or in development start over with `inv db.reset`"
     )
+
+
+def squashed_into(revisions: list[str]) -> dict[str, str]:
+    """Which of ``revisions`` a squash in this checkout replaced: revision -> the squash's id."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.lint._released import REVISION_LINE, squashed_ids
+
+    found: dict[str, str] = {}
+    try:
+        paths = sorted(active_steward().versions_dir.glob("*.py"))
+        for path in paths:
+            text = path.read_text(encoding="utf-8")
+            squashed = squashed_ids(text) & set(revisions)
+            own = REVISION_LINE.search(text)
+            if squashed and own:
+                found.update(dict.fromkeys(squashed, own[1]))
+    except OSError:
+        return {}
+    return found
 
 
 def several_heads_message(heads: list[str]) -> str:

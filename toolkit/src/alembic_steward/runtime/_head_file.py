@@ -84,7 +84,10 @@ def head_file_disagreement(script: ScriptDirectory) -> str | None:
             " onto the other head"
         )
     else:
-        advice = "a revision was added, removed or re-pointed by hand: write the head's id in it"
+        advice = (
+            "a revision was added, removed or re-pointed by hand: replace the id in it with"
+            f" {heads[0] if heads else 'nothing (no revision)'}"
+        )
     return (
         f"{shown} names {', '.join(named) or 'no revision'} but the history's head is"
         f" {', '.join(heads) or 'base (no revision)'}; {advice}"
