@@ -126,6 +126,15 @@ def side_of(operation: Any, dropped: set[tuple[Any, ...]]) -> str:
     return EXPAND
 
 
+def alembic_own(operation: Any) -> bool:
+    """Whether ``operation`` is one of Alembic's own schema operations (not raw SQL, not a
+    plugin's), whose dependencies on the others the split can tell."""
+    from alembic.operations import ops
+
+    kind = type(operation)
+    return kind.__module__ == ops.__name__ and kind is not ops.ExecuteSQLOp
+
+
 def flattened(operations: list[Any]) -> list[Any]:
     from alembic.operations import ops
 
@@ -180,6 +189,13 @@ def write_phases(config: Any, directives: list[Any]) -> None:
         if script.upgrade_ops.is_empty():
             continue  # nothing to infer from: the template's default (contract) stands
         expand, contract = split_by_phase(script.upgrade_ops)
+        if expand and contract and not all(
+            alembic_own(each) for each in flattened(script.upgrade_ops.ops)
+        ):
+            # An operation of a plugin's (a PostgreSQL enum type's) or raw SQL: its order
+            # against the others cannot be judged, so the change stays whole, as contract.
+            inferred[script.rev_id] = CONTRACT
+            continue
         if not (expand and contract):
             inferred[script.rev_id] = CONTRACT if contract else EXPAND
             continue

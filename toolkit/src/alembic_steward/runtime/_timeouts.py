@@ -6,7 +6,7 @@ Three settings, read like every other (the environment, then the project's `.env
   sign-in included;
 - ``DATABASE_READ_TIMEOUT`` (default 300 s): the longest wait for the server's answer to one
   statement, so it is also the longest a single migration statement may run;
-- ``MIGRATION_IDLE_TIMEOUT`` (default 60 s): how long the server keeps a migration's session,
+- ``MIGRATION_IDLE_TIMEOUT`` (default 300 s): how long the server keeps a migration's session,
   and the migration lock's, once the client has stopped talking to it; then it ends the
   session, rolling its transaction back and freeing its locks.
 
@@ -23,7 +23,7 @@ __all__ = ["Timeouts", "read_timeouts"]
 
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
 DEFAULT_READ_TIMEOUT_SECONDS = 300.0
-DEFAULT_IDLE_TIMEOUT_SECONDS = 60.0
+DEFAULT_IDLE_TIMEOUT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
