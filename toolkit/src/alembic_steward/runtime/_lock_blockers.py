@@ -34,14 +34,18 @@ MARIADB_METADATA_LOCKS = text(
     "SELECT DISTINCT THREAD_ID FROM information_schema.METADATA_LOCK_INFO"
     " WHERE TABLE_SCHEMA = DATABASE() AND THREAD_ID NOT IN (:waiting, CONNECTION_ID())"
 )
-MARIADB_OPEN_TRANSACTIONS = text(
+OPEN_TRANSACTIONS = (
     "SELECT t.trx_mysql_thread_id AS id, p.USER AS user_name, p.HOST AS host,"
     " COALESCE(t.trx_query, p.INFO) AS query, TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS age"
     " FROM information_schema.INNODB_TRX AS t"
     " LEFT JOIN information_schema.PROCESSLIST AS p ON p.ID = t.trx_mysql_thread_id"
-    " WHERE t.trx_mysql_thread_id NOT IN (:waiting, CONNECTION_ID())"
+    " WHERE t.trx_mysql_thread_id NOT IN (:waiting, CONNECTION_ID()){where}"
     " ORDER BY t.trx_started"
 )
+# Sessions on this database first: on a shared server, other databases' transactions are
+# rarely what holds this one's table (a query naming it from elsewhere still counts, below).
+MARIADB_OPEN_TRANSACTIONS_HERE = text(OPEN_TRANSACTIONS.format(where=" AND p.DB = DATABASE()"))
+MARIADB_OPEN_TRANSACTIONS = text(OPEN_TRANSACTIONS.format(where=""))
 MARIADB_SESSIONS = text(
     "SELECT ID AS id, USER AS user_name, HOST AS host, INFO AS query, TIME AS age"
     " FROM information_schema.PROCESSLIST WHERE ID IN :ids ORDER BY TIME DESC"
@@ -105,7 +109,10 @@ def mariadb_blockers(reading: Connection, waiting: int) -> list[str]:
     if holders:
         rows = reading.execute(MARIADB_SESSIONS, {"ids": holders})
         return [describe_mariadb_session(row) for row in rows]
-    rows = reading.execute(MARIADB_OPEN_TRANSACTIONS, {"waiting": waiting})
+    for query in (MARIADB_OPEN_TRANSACTIONS_HERE, MARIADB_OPEN_TRANSACTIONS):
+        rows = list(reading.execute(query, {"waiting": waiting}))
+        if rows:
+            break
     return [describe_mariadb_session(row) for row in rows]
 
 

@@ -189,8 +189,10 @@ def write_phases(config: Any, directives: list[Any]) -> None:
         if script.upgrade_ops.is_empty():
             continue  # nothing to infer from: the template's default (contract) stands
         expand, contract = split_by_phase(script.upgrade_ops)
-        if expand and contract and not all(
-            alembic_own(each) for each in flattened(script.upgrade_ops.ops)
+        if (
+            expand
+            and contract
+            and not all(alembic_own(each) for each in flattened(script.upgrade_ops.ops))
         ):
             # An operation of a plugin's (a PostgreSQL enum type's) or raw SQL: its order
             # against the others cannot be judged, so the change stays whole, as contract.

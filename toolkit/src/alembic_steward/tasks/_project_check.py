@@ -6,7 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from alembic_steward.tasks import _uncaught_errors
+from alembic_steward.tasks import _task_help, _uncaught_errors
 
 
 def prepare_invoke(tasks_file: str, app_package: str = "app") -> None:
@@ -20,6 +20,7 @@ def prepare_invoke(tasks_file: str, app_package: str = "app") -> None:
     # First, so that even the check below and invoke's own work (help, environment variables)
     # end in one line rather than a traceback.
     _uncaught_errors.install()
+    _task_help.let_help_skip_positional_arguments()
     spec = importlib.util.find_spec(app_package)
     checkout_app = Path(tasks_file).resolve().parent.parent / app_package
     if spec is None or Path(spec.origin or "").resolve().parent != checkout_app:
