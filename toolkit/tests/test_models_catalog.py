@@ -4,6 +4,7 @@ models (issue 19)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -128,3 +129,38 @@ def test_a_model_the_server_refuses_is_named_and_its_scratch_database_dropped(
     # password); what failed is still said.
     assert str(raised.value).startswith("the models' own CREATE statements fail on this server")
     assert models_scratch_databases(database) == set()
+
+
+def test_the_models_are_described_on_a_thread_of_their_own_while_the_caller_goes_on(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """`db.check` and `db.status` read the revisions while a scratch build waits for the
+    server: starting the description returns at once, and its result comes when it is done."""
+    from alembic_steward.inspection import _catalog_drift, _models_catalog
+
+    built = Catalog("sqlite", {("table", None, "", "tickets"): {}})
+    running, release = threading.Event(), threading.Event()
+    threads = []
+
+    def slow_build(connection: Connection, metadata: MetaData, ignored: set[str]) -> Catalog:
+        threads.append(threading.current_thread())
+        running.set()
+        # Built on the caller's thread, this would wait out its timeout and fail the test.
+        assert release.wait(timeout=5), "the caller was kept waiting for the models"
+        return built
+
+    monkeypatch.setattr(_models_catalog, "models_catalog", slow_build)
+    monkeypatch.setattr(_catalog_drift, "imported_metadata", MetaData)
+    monkeypatch.setattr(_catalog_drift, "ignored_tables", set)
+    engine = create_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    try:
+        with engine.connect() as connection:
+            pending = _catalog_drift.start_models_catalog(connection)
+            assert running.wait(timeout=5)
+            assert not pending.done()
+            release.set()
+            assert pending.result(timeout=5) is built
+    finally:
+        release.set()
+        engine.dispose()
+    assert threads[0] is not threading.main_thread()

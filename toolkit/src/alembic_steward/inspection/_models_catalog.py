@@ -55,6 +55,25 @@ def models_catalog(connection: Connection, metadata: MetaData, ignored: set[str]
     return catalog
 
 
+def import_build_modules(dialect: str) -> None:
+    """Import what `models_catalog` imports as it goes, for a caller about to run it on another
+    thread (``dialect``: the connection's dialect name)."""
+    import importlib
+
+    import sqlalchemy.engine.mock  # noqa: F401
+    import sqlalchemy.schema  # noqa: F401
+
+    import alembic_steward.inspection._drift_sides  # noqa: F401
+    import alembic_steward.inspection._parallel_ddl  # noqa: F401
+    import alembic_steward.inspection._scratch_database  # noqa: F401
+    import alembic_steward.runtime._driver_errors  # noqa: F401
+    import alembic_steward.runtime._server_databases  # noqa: F401
+    import alembic_steward.runtime._transactions  # noqa: F401
+
+    reader = {"postgresql": "_postgresql", "sqlite": "_sqlite"}.get(dialect, "_mysql")
+    importlib.import_module(f"alembic_steward.catalog.{reader}")
+
+
 def create_all_statements(connection: Connection, metadata: MetaData) -> list[Executable]:
     """The statements `metadata.create_all` runs on an empty database of ``connection``'s server.
 
