@@ -135,14 +135,14 @@ def test_the_models_are_described_on_a_thread_of_their_own_while_the_caller_goes
     monkeypatch, tmp_path: Path
 ) -> None:
     """`db.check` and `db.status` read the revisions while a scratch build waits for the
-    server: starting the description returns at once, and its result comes when it is done."""
+    server: the block runs at once, and the description comes when it is done."""
     from alembic_steward.inspection import _catalog_drift, _models_catalog
 
     built = Catalog("sqlite", {("table", None, "", "tickets"): {}})
     running, release = threading.Event(), threading.Event()
     threads = []
 
-    def slow_build(connection: Connection, metadata: MetaData, ignored: set[str]) -> Catalog:
+    def slow_build(connection: Connection, metadata: MetaData, ignored: set[str], stop) -> Catalog:
         threads.append(threading.current_thread())
         running.set()
         # Built on the caller's thread, this would wait out its timeout and fail the test.
@@ -154,8 +154,10 @@ def test_the_models_are_described_on_a_thread_of_their_own_while_the_caller_goes
     monkeypatch.setattr(_catalog_drift, "ignored_tables", set)
     engine = create_engine(f"sqlite:///{tmp_path / 'live.db'}")
     try:
-        with engine.connect() as connection:
-            pending = _catalog_drift.start_models_catalog(connection)
+        with (
+            engine.connect() as connection,
+            _catalog_drift.models_described_meanwhile(connection) as pending,
+        ):
             assert running.wait(timeout=5)
             assert not pending.done()
             release.set()
@@ -164,3 +166,51 @@ def test_the_models_are_described_on_a_thread_of_their_own_while_the_caller_goes
         release.set()
         engine.dispose()
     assert threads[0] is not threading.main_thread()
+
+
+def test_a_caller_that_gives_up_stops_the_build_it_started(monkeypatch, tmp_path: Path) -> None:
+    """Ctrl-C (or an error) while the revisions are read: the build is told to stop, so the
+    command does not wait at exit for hundreds of CREATE TABLEs nobody will read."""
+    from alembic_steward.inspection import _catalog_drift, _models_catalog
+
+    stops = []
+
+    def build(connection: Connection, metadata: MetaData, ignored: set[str], stop) -> Catalog:
+        stops.append(stop)
+        return Catalog("sqlite", {})
+
+    monkeypatch.setattr(_models_catalog, "models_catalog", build)
+    monkeypatch.setattr(_catalog_drift, "imported_metadata", MetaData)
+    monkeypatch.setattr(_catalog_drift, "ignored_tables", set)
+    engine = create_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    try:
+        with (
+            engine.connect() as connection,
+            pytest.raises(KeyboardInterrupt),
+            _catalog_drift.models_described_meanwhile(connection) as pending,
+        ):
+            pending.result(timeout=5)
+            raise KeyboardInterrupt
+    finally:
+        engine.dispose()
+    assert stops[0].is_set()
+
+
+def test_statements_stopped_before_they_ran_raise_rather_than_leave_half_a_build(
+    tmp_path: Path,
+) -> None:
+    """A stopped build never looks finished: describing half the models would keep a wrong
+    description under their fingerprint."""
+    from alembic_steward.inspection._parallel_ddl import BuildStopped, run_in_parallel
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+    stop = threading.Event()
+    stop.set()
+    try:
+        statements = [f"CREATE TABLE t{number} (id INTEGER)" for number in range(8)]
+        with pytest.raises(BuildStopped):
+            run_in_parallel(engine, statements, [set()] * len(statements), stop=stop)
+        with engine.connect() as connection:
+            assert describe_catalog(connection).objects == {}
+    finally:
+        engine.dispose()

@@ -15,6 +15,9 @@ Where no scratch database can be made, the comparison falls back to autogenerate
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -78,28 +81,36 @@ def live_catalog(connection: Connection, schemas: list[str]) -> Catalog:
     return catalog
 
 
-def start_models_catalog(connection: Connection) -> Future[Catalog]:
-    """Start describing the models beside ``connection``'s database on a thread of their own.
+@contextmanager
+def models_described_meanwhile(connection: Connection) -> Iterator[Future[Catalog]]:
+    """Describe the models beside ``connection``'s database on a thread of their own while the
+    block runs; yield the Future of that description, to pass to `read_drift`.
 
     A description not kept yet is built in a scratch database, which mostly waits for the
-    server; the caller meanwhile reads the revisions (their checksums, the edits), and passes
-    this to `read_drift`. The models are imported here, on the caller's thread. The Future's
-    result is `models_catalog`'s, or raises its ModelsNotDescribable. The thread owns nothing
-    of ``connection`` but its URL and dialect; the interpreter waits for it at exit, so a scratch
+    server; the block meanwhile reads the revisions (their checksums, the edits). The models
+    are imported here, on the caller's thread. The Future's result is `models_catalog`'s, or
+    raises its ModelsNotDescribable. The thread uses nothing of ``connection`` but its URL and
+    dialect. When the block raises (an interrupt, an error), the build starts no more
+    statements and keeps nothing; the interpreter waits for the thread at exit, so its scratch
     database is always dropped.
     """
     from concurrent.futures import ThreadPoolExecutor
 
     from alembic_steward.inspection._models_catalog import import_build_modules, models_catalog
 
-    arguments = (connection, imported_metadata(), ignored_tables())
+    metadata, ignored, stop = imported_metadata(), ignored_tables(), threading.Event()
     # Imported here, not by the thread: two threads importing one chain could deadlock.
     import_build_modules(connection.dialect.name)
     builder = ThreadPoolExecutor(1, thread_name_prefix="models-catalog")
     try:
-        return builder.submit(models_catalog, *arguments)
+        future = builder.submit(models_catalog, connection, metadata, ignored, stop=stop)
     finally:
         builder.shutdown(wait=False)
+    try:
+        yield future
+    except BaseException:
+        stop.set()
+        raise
 
 
 def describe_models(connection: Connection) -> Catalog:
@@ -130,8 +141,8 @@ def read_drift(
 
     With ``sides`` false, only the models against the database (called ``actual`` in the
     lines): no scratch database for the revision (when the history is edited, its rebuild
-    would not be the database's). ``models``: their description started by
-    `start_models_catalog`, or None to describe them now.
+    would not be the database's). ``models``: their description from
+    `models_described_meanwhile`, or None to describe them now.
     """
     from alembic_steward.catalog import compare_catalogs
     from alembic_steward.inspection._models_catalog import ModelsNotDescribable, model_schemas

@@ -9,6 +9,7 @@ unchanged since the last run reuse it.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 from alembic_steward._cache import cache_dir, keep
@@ -32,11 +33,19 @@ def model_schemas(metadata: MetaData) -> list[str]:
     return sorted({table.schema for table in metadata.tables.values() if table.schema})
 
 
-def models_catalog(connection: Connection, metadata: MetaData, ignored: set[str]) -> Catalog:
+def models_catalog(
+    connection: Connection,
+    metadata: MetaData,
+    ignored: set[str],
+    *,
+    stop: threading.Event | None = None,
+) -> Catalog:
     """Describe ``metadata`` as ``connection``'s server builds it; reuse a kept description.
 
     Raises ModelsNotDescribable when no scratch database can be made, or the models name other
-    schemas on a database where a schema is another database (MySQL) or file (SQLite).
+    schemas on a database where a schema is another database (MySQL) or file (SQLite); a build
+    whose ``stop`` is set (the caller gave up on it) starts no more statements and raises
+    BuildStopped, keeping nothing.
     """
     schemas = model_schemas(metadata)
     if schemas and connection.dialect.name != "postgresql":
@@ -50,7 +59,7 @@ def models_catalog(connection: Connection, metadata: MetaData, ignored: set[str]
         return Catalog.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError):
         pass
-    catalog = build_models_catalog(connection, statements, schemas, ignored)
+    catalog = build_models_catalog(connection, statements, schemas, ignored, stop=stop)
     keep(path, catalog.to_json(), newest=KEPT_DESCRIPTIONS)
     return catalog
 
@@ -116,7 +125,12 @@ def fingerprint(connection: Connection, statements: list[Executable], ignored: s
 
 
 def build_models_catalog(
-    connection: Connection, statements: list[Executable], schemas: list[str], ignored: set[str]
+    connection: Connection,
+    statements: list[Executable],
+    schemas: list[str],
+    ignored: set[str],
+    *,
+    stop: threading.Event | None = None,
 ) -> Catalog:
     """Run ``statements`` in a new scratch database beside ``connection``'s and describe it."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -134,7 +148,7 @@ def build_models_catalog(
         with scratch_database(blocking_url(connection), "models") as url:
             engine = scratch_engine(url)
             try:
-                run_create_all(engine, statements, schemas)
+                run_create_all(engine, statements, schemas, stop=stop)
                 with engine.connect() as scratch:
                     return describe_catalog(scratch, schemas=schemas, ignore_tables=ignored)
             finally:
@@ -146,7 +160,13 @@ def build_models_catalog(
         raise ModelsNotDescribable(reason) from None
 
 
-def run_create_all(engine: Engine, statements: list[Executable], schemas: list[str]) -> None:
+def run_create_all(
+    engine: Engine,
+    statements: list[Executable],
+    schemas: list[str],
+    *,
+    stop: threading.Event | None = None,
+) -> None:
     """Create the models' schemas, then run ``statements``: in one transaction on SQLite,
     over several connections on a server (inspection/_parallel_ddl.py)."""
     from sqlalchemy.schema import CreateSchema
@@ -160,4 +180,4 @@ def run_create_all(engine: Engine, statements: list[Executable], schemas: list[s
                 scratch.execute(statement)
         return
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-    run_in_parallel(autocommit, statements, create_all_prerequisites(statements))
+    run_in_parallel(autocommit, statements, create_all_prerequisites(statements), stop=stop)
