@@ -214,3 +214,22 @@ def test_statements_stopped_before_they_ran_raise_rather_than_leave_half_a_build
             assert describe_catalog(connection).objects == {}
     finally:
         engine.dispose()
+
+
+def test_a_stopped_build_keeps_nothing_and_drops_its_scratch_database(
+    database: ServerDatabase, connection: Connection
+) -> None:
+    from alembic_steward._cache import cache_dir
+    from alembic_steward.inspection._parallel_ddl import BuildStopped
+
+    if database.kind == "sqlite":
+        pytest.skip("SQLite builds the models in one transaction of a temporary file")
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(BuildStopped):
+        models_catalog(connection, web(database.kind), set(), stop=stop)
+    assert models_scratch_databases(database) == set()
+    assert list(cache_dir().glob("models-*.json")) == []
+    # Not stopped, the same models are built and kept as usual.
+    models_catalog(connection, web(database.kind), set())
+    assert len(list(cache_dir().glob("models-*.json"))) == 1

@@ -51,9 +51,8 @@ def test_a_server_that_refuses_the_connection_is_still_refused() -> None:
 def test_emptying_a_mariadb_scratch_database_drops_every_table_whatever_its_name(
     database: ServerDatabase,
 ) -> None:
-    """Each connection drops its share of the tables in one statement of the driver's own text:
-    names with a backtick, a percent sign or a colon are quoted, never read as parameters, and
-    tables referring to each other go regardless of order."""
+    """Names with a backtick, a percent sign or a colon are quoted, never read as parameters,
+    and tables referring to each other go regardless of order."""
     if database.kind != "mysql":
         pytest.skip("a scratch database is emptied before its DROP DATABASE on MySQL/MariaDB only")
     metadata = sa.MetaData()

@@ -9,13 +9,14 @@ unchanged since the last run reuse it.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 from alembic_steward._cache import cache_dir, keep
 from alembic_steward.catalog import Catalog
 
 if TYPE_CHECKING:
+    import threading
+
     from sqlalchemy import Connection, Engine, MetaData
     from sqlalchemy.sql.base import Executable
 

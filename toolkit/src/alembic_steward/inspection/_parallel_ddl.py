@@ -5,9 +5,8 @@ table's files and its DDL log), so statements about different tables overlap wel
 with the 300 tables of the benchmark's models on this project's 2-core machine: MariaDB took
 9.8 s to create them one after another and 1.7 s over four connections (eight were no
 faster), PostgreSQL 2.1 s and 0.7 s; MariaDB dropped them in 5.3 s as one DROP DATABASE and
-1.2 s over four connections, and faster again with each connection dropping its share in one
-statement (`drop_tables_in_parallel`). Only scratch databases are built this way: nothing else
-can see them half made.
+1.2 s over four connections. Only scratch databases are built this way: nothing else can see
+them half made.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ class BuildStopped(Exception):
 
 def run_in_parallel(
     engine: Engine,
-    statements: Sequence[Executable | str],
+    statements: Sequence[Executable],
     prerequisites: Sequence[set[int]],
     *,
     prepare: Callable[[Connection], Any] | None = None,
@@ -42,7 +41,6 @@ def run_in_parallel(
 ) -> None:
     """Run ``statements`` over up to PARALLEL_CONNECTIONS connections of ``engine`` (autocommit).
 
-    A statement given as text runs as the driver's own SQL (nothing in it is a parameter).
     Statement ``i`` starts once every statement in ``prerequisites[i]`` (all earlier ones) has
     run; ``prepare`` runs on each connection first. After a failure nothing more starts, and
     the first failure in statement order is raised, as running them one by one would. Once
@@ -72,11 +70,7 @@ def run_in_parallel(
         if failed.is_set() or (stop is not None and stop.is_set()):
             raise _Skipped
         try:
-            statement = statements[index]
-            if isinstance(statement, str):
-                connection().exec_driver_sql(statement)
-            else:
-                connection().execute(statement)
+            connection().execute(statements[index])
         except BaseException:
             failed.set()
             raise
@@ -169,13 +163,10 @@ def drop_tables_in_parallel(engine: Engine) -> None:
     """Drop every table of ``engine``'s MySQL/MariaDB database, over several connections.
 
     For a scratch database about to be dropped whole: foreign keys are not checked, since every
-    table goes. Each connection drops its share of the tables in one `DROP TABLE a, b, ...`:
-    MariaDB pays its per-statement cost (the DDL log's sync) once per statement, so 300
-    tables went in 0.3-1.1 s this way and 1.4-2.1 s as 300 statements over four connections,
-    measured alternately on this project's busy 2-core machine. Raises SQLAlchemy's
-    DBAPIError when a drop fails.
+    table goes. Raises SQLAlchemy's DBAPIError when a drop fails.
     """
-    from sqlalchemy import text
+    from sqlalchemy import MetaData, Table, text
+    from sqlalchemy.schema import DropTable
 
     with engine.connect() as connection:
         names = connection.scalars(
@@ -184,15 +175,8 @@ def drop_tables_in_parallel(engine: Engine) -> None:
                 " WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'"
             )
         ).all()
-    quote = engine.dialect.identifier_preparer.quote
-    shares = [names[i::PARALLEL_CONNECTIONS] for i in range(PARALLEL_CONNECTIONS)]
-    # The dialect quotes any name; run as the driver's own text, so nothing in a name is read
-    # as a parameter.
-    statements = [
-        f"DROP TABLE IF EXISTS {', '.join(quote(name) for name in share)}"
-        for share in shares
-        if share
-    ]
+    # Table constructs, not text: the dialect quotes any name, and no colon reads as a parameter.
+    statements = [DropTable(Table(name, MetaData()), if_exists=True) for name in names]
 
     def without_key_checks(connection: Connection) -> None:
         connection.exec_driver_sql("SET SESSION foreign_key_checks = 0")
