@@ -8,9 +8,8 @@ import secrets
 
 import pytest
 import sqlalchemy as sa
-from servers import SERVER_URL_VARIABLES, ServerDatabase, with_database
+from servers import SERVER_URL_VARIABLES, with_database
 
-from alembic_steward.inspection._parallel_ddl import drop_tables_in_parallel
 from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, scratch_database
 
 
@@ -46,27 +45,3 @@ def test_a_server_that_refuses_the_connection_is_still_refused() -> None:
     wrong_user = sa.make_url(server_url).set(username=f"nobody_{secrets.token_hex(3)}")
     with pytest.raises(ScratchDatabaseRefused), scratch_database(wrong_user, "scratch"):
         pass
-
-
-def test_emptying_a_mariadb_scratch_database_drops_every_table_whatever_its_name(
-    database: ServerDatabase,
-) -> None:
-    """Names with a backtick, a percent sign or a colon are quoted, never read as parameters,
-    and tables referring to each other go regardless of order."""
-    if database.kind != "mysql":
-        pytest.skip("a scratch database is emptied before its DROP DATABASE on MySQL/MariaDB only")
-    metadata = sa.MetaData()
-    names = ["plain", "back`tick", "100%", "a:colon", *(f"chain_{n}" for n in range(6))]
-    for index, name in enumerate(names):
-        columns = [sa.Column("id", sa.Integer, primary_key=True)]
-        if index:
-            columns.append(sa.Column("up_id", sa.ForeignKey(f"{names[index - 1]}.id")))
-        sa.Table(name, metadata, *columns)
-    engine = sa.create_engine(database.url, isolation_level="AUTOCOMMIT")
-    try:
-        metadata.create_all(engine)
-        assert database.tables() >= set(names)
-        drop_tables_in_parallel(engine)
-    finally:
-        engine.dispose()
-    assert database.tables() == set()
