@@ -4,6 +4,7 @@ models (issue 19)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -128,3 +129,107 @@ def test_a_model_the_server_refuses_is_named_and_its_scratch_database_dropped(
     # password); what failed is still said.
     assert str(raised.value).startswith("the models' own CREATE statements fail on this server")
     assert models_scratch_databases(database) == set()
+
+
+def test_the_models_are_described_on_a_thread_of_their_own_while_the_caller_goes_on(
+    monkeypatch, tmp_path: Path
+) -> None:
+    """`db.check` and `db.status` read the revisions while a scratch build waits for the
+    server: the block runs at once, and the description comes when it is done."""
+    from alembic_steward.inspection import _catalog_drift, _models_catalog
+
+    built = Catalog("sqlite", {("table", None, "", "tickets"): {}})
+    running, release = threading.Event(), threading.Event()
+    threads = []
+
+    def slow_build(connection: Connection, metadata: MetaData, ignored: set[str], stop) -> Catalog:
+        threads.append(threading.current_thread())
+        running.set()
+        # Built on the caller's thread, this would wait out its timeout and fail the test.
+        assert release.wait(timeout=5), "the caller was kept waiting for the models"
+        return built
+
+    monkeypatch.setattr(_models_catalog, "models_catalog", slow_build)
+    monkeypatch.setattr(_catalog_drift, "imported_metadata", MetaData)
+    monkeypatch.setattr(_catalog_drift, "ignored_tables", set)
+    engine = create_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    try:
+        with (
+            engine.connect() as connection,
+            _catalog_drift.models_described_meanwhile(connection) as pending,
+        ):
+            assert running.wait(timeout=5)
+            assert not pending.done()
+            release.set()
+            assert pending.result(timeout=5) is built
+    finally:
+        release.set()
+        engine.dispose()
+    assert threads[0] is not threading.main_thread()
+
+
+def test_a_caller_that_gives_up_stops_the_build_it_started(monkeypatch, tmp_path: Path) -> None:
+    """Ctrl-C (or an error) while the revisions are read: the build is told to stop, so the
+    command does not wait at exit for hundreds of CREATE TABLEs nobody will read."""
+    from alembic_steward.inspection import _catalog_drift, _models_catalog
+
+    stops = []
+
+    def build(connection: Connection, metadata: MetaData, ignored: set[str], stop) -> Catalog:
+        stops.append(stop)
+        return Catalog("sqlite", {})
+
+    monkeypatch.setattr(_models_catalog, "models_catalog", build)
+    monkeypatch.setattr(_catalog_drift, "imported_metadata", MetaData)
+    monkeypatch.setattr(_catalog_drift, "ignored_tables", set)
+    engine = create_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    try:
+        with (
+            engine.connect() as connection,
+            pytest.raises(KeyboardInterrupt),
+            _catalog_drift.models_described_meanwhile(connection) as pending,
+        ):
+            pending.result(timeout=5)
+            raise KeyboardInterrupt
+    finally:
+        engine.dispose()
+    assert stops[0].is_set()
+
+
+def test_statements_stopped_before_they_ran_raise_rather_than_leave_half_a_build(
+    tmp_path: Path,
+) -> None:
+    """A stopped build never looks finished: describing half the models would keep a wrong
+    description under their fingerprint."""
+    from alembic_steward.inspection._parallel_ddl import BuildStopped, run_in_parallel
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'scratch.db'}")
+    stop = threading.Event()
+    stop.set()
+    try:
+        statements = [f"CREATE TABLE t{number} (id INTEGER)" for number in range(8)]
+        with pytest.raises(BuildStopped):
+            run_in_parallel(engine, statements, [set()] * len(statements), stop=stop)
+        with engine.connect() as connection:
+            assert describe_catalog(connection).objects == {}
+    finally:
+        engine.dispose()
+
+
+def test_a_stopped_build_keeps_nothing_and_drops_its_scratch_database(
+    database: ServerDatabase, connection: Connection
+) -> None:
+    from alembic_steward._cache import cache_dir
+    from alembic_steward.inspection._parallel_ddl import BuildStopped
+
+    if database.kind == "sqlite":
+        pytest.skip("SQLite builds the models in one transaction of a temporary file")
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(BuildStopped):
+        models_catalog(connection, web(database.kind), set(), stop=stop)
+    assert models_scratch_databases(database) == set()
+    assert list(cache_dir().glob("models-*.json")) == []
+    # Not stopped, the same models are built and kept as usual.
+    models_catalog(connection, web(database.kind), set())
+    assert len(list(cache_dir().glob("models-*.json"))) == 1

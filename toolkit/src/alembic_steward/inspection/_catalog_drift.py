@@ -15,6 +15,9 @@ Where no scratch database can be made, the comparison falls back to autogenerate
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,7 +27,9 @@ from alembic_steward.inspection._drift_sides import DriftSides
 NOT_COMPARED = DriftSides(database=None, models=None)
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from concurrent.futures import Future
+
+    from sqlalchemy import Connection, MetaData
 
     from alembic_steward.catalog import Catalog, Difference
 
@@ -76,43 +81,98 @@ def live_catalog(connection: Connection, schemas: list[str]) -> Catalog:
     return catalog
 
 
+@contextmanager
+def models_described_meanwhile(connection: Connection) -> Iterator[Future[Catalog]]:
+    """Describe the models beside ``connection``'s database on a thread of their own while the
+    block runs; yield the Future of that description, to pass to `read_drift`.
+
+    A description not kept yet is built in a scratch database, which mostly waits for the
+    server; the block meanwhile reads the revisions (their checksums, the edits). The models
+    are imported here, on the caller's thread. The Future's result is `models_catalog`'s, or
+    raises its ModelsNotDescribable. The thread uses nothing of ``connection`` but its URL and
+    dialect. When the block raises (an interrupt, an error), the build starts no more
+    statements and keeps nothing; the interpreter waits for the thread at exit, so its scratch
+    database is always dropped.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from alembic_steward.inspection._models_catalog import import_build_modules, models_catalog
+
+    metadata, ignored, stop = imported_metadata(), ignored_tables(), threading.Event()
+    # Imported here, not by the thread: two threads importing one chain could deadlock.
+    import_build_modules(connection.dialect.name)
+    builder = ThreadPoolExecutor(1, thread_name_prefix="models-catalog")
+    try:
+        future = builder.submit(models_catalog, connection, metadata, ignored, stop=stop)
+    finally:
+        builder.shutdown(wait=False)
+    try:
+        yield future
+    except BaseException:
+        stop.set()
+        raise
+
+
+def describe_models(connection: Connection) -> Catalog:
+    """The models' description, on this thread (`models_catalog`)."""
+    from alembic_steward.inspection._models_catalog import models_catalog
+
+    return models_catalog(connection, imported_metadata(), ignored_tables())
+
+
+def imported_metadata() -> MetaData:
+    """The models' MetaData, their modules imported first."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._model_modules import import_model_modules
+
+    import_model_modules()
+    return active_steward().get_metadata()
+
+
 def read_drift(
-    connection: Connection, current: list[str], *, sides: bool = True, actual: str = DATABASE
+    connection: Connection,
+    current: list[str],
+    *,
+    sides: bool = True,
+    actual: str = DATABASE,
+    models: Future[Catalog] | None = None,
 ) -> Drift:
     """Compare the database (at ``current``, its revisions) with the models, side by side.
 
     With ``sides`` false, only the models against the database (called ``actual`` in the
     lines): no scratch database for the revision (when the history is edited, its rebuild
-    would not be the database's).
+    would not be the database's). ``models``: their description from
+    `models_described_meanwhile`, or None to describe them now.
     """
-    from alembic_steward._wiring import active_steward
     from alembic_steward.catalog import compare_catalogs
-    from alembic_steward.inspection._models_catalog import (
-        ModelsNotDescribable,
-        model_schemas,
-        models_catalog,
-    )
-    from alembic_steward.runtime._model_modules import import_model_modules
+    from alembic_steward.inspection._models_catalog import ModelsNotDescribable, model_schemas
 
-    import_model_modules()
-    metadata = active_steward().get_metadata()
+    schemas = model_schemas(imported_metadata())
+    # The live side first, read while the models' description may still be in the making
+    # (other schemas are described on PostgreSQL only: elsewhere the models' side says why).
+    describable = not schemas or connection.dialect.name == "postgresql"
+    live = live_catalog(connection, schemas) if describable else None
     try:
-        models = models_catalog(connection, metadata, ignored_tables())
+        described = describe_models(connection) if models is None else models.result()
     except ModelsNotDescribable as reason:
         return autogenerate_drift(connection, current, str(reason), sides=sides)
-    live = live_catalog(connection, model_schemas(metadata))
-    differences = compare_catalogs(models, live)
+    if live is None:
+        live = live_catalog(connection, schemas)
+    differences = compare_catalogs(described, live)
     if not differences or not sides:
         lines = [difference.line(MODELS, actual) for difference in differences]
         return Drift(ModelDrift(lines, []), NOT_COMPARED)
-    return sides_of(connection, current, models, live, differences)
+    return sides_of(connection, current, described, live, differences)
 
 
-def models_against_migrations(connection: Connection) -> list[str]:
-    """How the models differ from a database the migrations built (the baked test's check)."""
-    drift = read_drift(connection, [], sides=False, actual=MIGRATIONS)
-    lines = drift.models.lines
-    return lines + ([f"({drift.note})"] if lines and drift.note else [])
+def models_against_migrations(connection: Connection) -> Drift:
+    """How the models differ from a database the migrations built (the baked test's check).
+
+    The differences are ``models.lines`` (one line each, ``[]`` when they match); ``note`` says
+    how they were compared when only partly (autogenerate's comparison, and why); ``sides`` is
+    not compared.
+    """
+    return read_drift(connection, [], sides=False, actual=MIGRATIONS)
 
 
 def autogenerate_drift(
@@ -141,14 +201,14 @@ def sides_of(
     from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
-        scratch_database,
+        revision_built,
     )
     from alembic_steward.runtime._driver_errors import error_reason
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     try:
-        with scratch_database(blocking_url(connection), "scratch") as url:
-            return compare_with_revision(url, current, models, live)
+        with revision_built(blocking_url(connection), current) as scratch:
+            return compare_with_revision(scratch, models, live)
     except ScratchDatabaseRefused as refused:
         skipped = f"cannot create a scratch database ({refused})"
     except (CommandError, SQLAlchemyError) as error:
@@ -156,45 +216,15 @@ def sides_of(
     return Drift(as_drift, DriftSides(None, None, skipped=skipped))
 
 
-def revision_catalog(url, revisions: list[str], schemas: list[str]) -> Catalog:
-    """Build ``revisions`` in a scratch database beside ``url`` (blocking) and describe it.
-
-    Raises ScratchDatabaseRefused, or CommandError / SQLAlchemyError when the migrations fail.
-    """
-    from alembic_steward.inspection._scratch_database import (
-        scratch_database,
-        scratch_engine,
-        upgrade_scratch,
-    )
-
-    with scratch_database(url, "scratch") as scratch_url:
-        engine = scratch_engine(scratch_url)
-        try:
-            with engine.connect() as scratch:
-                for revision in revisions:
-                    upgrade_scratch(scratch, revision)
-                return live_catalog(scratch, schemas)
-        finally:
-            engine.dispose()
-
-
-def compare_with_revision(url, current: list[str], models: Catalog, live: Catalog) -> Drift:
+def compare_with_revision(scratch: Connection, models: Catalog, live: Catalog) -> Drift:
+    """Compare the live database and the models with ``scratch``, at the database's revision."""
     from alembic_steward.catalog import compare_catalogs
-    from alembic_steward.inspection._scratch_database import scratch_engine, upgrade_scratch
 
-    engine = scratch_engine(url)
     schemas = sorted({key[1] for key in models.objects if key[1]})
-    try:
-        with engine.connect() as scratch:
-            # Through the project's own env.py, exactly as `inv db.upgrade` would build it.
-            for revision in current:
-                upgrade_scratch(scratch, revision)
-            built = live_catalog(scratch, schemas)
-            database = [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(built, live)]
-            needed = compare_catalogs(models, built)
-            drift = split_by_autogenerate(scratch, models, schemas, needed) if needed else None
-    finally:
-        engine.dispose()
+    built = live_catalog(scratch, schemas)
+    database = [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(built, live)]
+    needed = compare_catalogs(models, built)
+    drift = split_by_autogenerate(scratch, models, schemas, needed) if needed else None
     drift = drift or ModelDrift([], [])
     return Drift(drift, DriftSides(database, drift))
 

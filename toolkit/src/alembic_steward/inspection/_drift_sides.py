@@ -93,14 +93,15 @@ def leftover_differences(connection: Connection, revisions: list[str]) -> list[D
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import Catalog, compare_catalogs
-    from alembic_steward.inspection._catalog_drift import live_catalog, revision_catalog
-    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+    from alembic_steward.inspection._catalog_drift import live_catalog
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
 
     schemas = described_schemas(connection)
     try:
         live = live_catalog(connection, schemas)
         if [revision for revision in revisions if revision != "base"]:
-            built = revision_catalog(blocking_url(connection), revisions, schemas)
+            with revision_built(blocking_url(connection), revisions) as scratch:
+                built = live_catalog(scratch, schemas)
         else:  # at base the migrations build nothing: no scratch database is needed
             built = Catalog(live.dialect, {})
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
@@ -136,15 +137,12 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.inspection._scratch_database import (
-        ScratchDatabaseRefused,
-        scratch_database,
-    )
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
-        with scratch_database(blocking_url(connection), "scratch") as url:
-            return compare_with_scratch(connection, url, revisions)
+        with revision_built(blocking_url(connection), revisions) as scratch:
+            return compare_with_scratch(connection, scratch)
     except ScratchDatabaseRefused as refused:
         return DriftSides(None, None, skipped=f"cannot create a scratch database ({refused})")
     except (CommandError, SQLAlchemyError) as error:
@@ -165,22 +163,12 @@ def blocking_url(connection: Connection) -> URL:
     return make_url(with_driver(plain, use_async=False))
 
 
-def compare_with_scratch(live: Connection, url: URL, revisions: list[str]) -> DriftSides:
-
+def compare_with_scratch(live: Connection, scratch: Connection) -> DriftSides:
+    """Compare the live database and the models with ``scratch``, at the database's revision."""
     from alembic_steward.inspection._drift import read_model_drift
-    from alembic_steward.inspection._scratch_database import scratch_engine, upgrade_scratch
 
-    engine = scratch_engine(url)
-    try:
-        with engine.connect() as scratch:
-            # Through the project's own env.py, exactly as `inv db.upgrade` would build it.
-            for revision in revisions:
-                upgrade_scratch(scratch, revision)
-            built = reflect_migrated_schema(scratch)
-            models = read_model_drift(scratch)
-    finally:
-        engine.dispose()
-    return DriftSides(database=database_differences(live, built), models=models)
+    built = reflect_migrated_schema(scratch)
+    return DriftSides(database=database_differences(live, built), models=read_model_drift(scratch))
 
 
 def reflect_migrated_schema(connection: Connection) -> MetaData:

@@ -15,6 +15,8 @@ from alembic_steward._cache import cache_dir, keep
 from alembic_steward.catalog import Catalog
 
 if TYPE_CHECKING:
+    import threading
+
     from sqlalchemy import Connection, Engine, MetaData
     from sqlalchemy.sql.base import Executable
 
@@ -32,11 +34,19 @@ def model_schemas(metadata: MetaData) -> list[str]:
     return sorted({table.schema for table in metadata.tables.values() if table.schema})
 
 
-def models_catalog(connection: Connection, metadata: MetaData, ignored: set[str]) -> Catalog:
+def models_catalog(
+    connection: Connection,
+    metadata: MetaData,
+    ignored: set[str],
+    *,
+    stop: threading.Event | None = None,
+) -> Catalog:
     """Describe ``metadata`` as ``connection``'s server builds it; reuse a kept description.
 
     Raises ModelsNotDescribable when no scratch database can be made, or the models name other
-    schemas on a database where a schema is another database (MySQL) or file (SQLite).
+    schemas on a database where a schema is another database (MySQL) or file (SQLite); a build
+    whose ``stop`` is set (the caller gave up on it) starts no more statements and raises
+    BuildStopped, keeping nothing.
     """
     schemas = model_schemas(metadata)
     if schemas and connection.dialect.name != "postgresql":
@@ -50,9 +60,28 @@ def models_catalog(connection: Connection, metadata: MetaData, ignored: set[str]
         return Catalog.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, KeyError):
         pass
-    catalog = build_models_catalog(connection, statements, schemas, ignored)
+    catalog = build_models_catalog(connection, statements, schemas, ignored, stop=stop)
     keep(path, catalog.to_json(), newest=KEPT_DESCRIPTIONS)
     return catalog
+
+
+def import_build_modules(dialect: str) -> None:
+    """Import what `models_catalog` imports as it goes, for a caller about to run it on another
+    thread (``dialect``: the connection's dialect name)."""
+    import importlib
+
+    import sqlalchemy.engine.mock  # noqa: F401
+    import sqlalchemy.schema  # noqa: F401
+
+    import alembic_steward.inspection._drift_sides  # noqa: F401
+    import alembic_steward.inspection._parallel_ddl  # noqa: F401
+    import alembic_steward.inspection._scratch_database  # noqa: F401
+    import alembic_steward.runtime._driver_errors  # noqa: F401
+    import alembic_steward.runtime._server_databases  # noqa: F401
+    import alembic_steward.runtime._transactions  # noqa: F401
+
+    reader = {"postgresql": "_postgresql", "sqlite": "_sqlite"}.get(dialect, "_mysql")
+    importlib.import_module(f"alembic_steward.catalog.{reader}")
 
 
 def create_all_statements(connection: Connection, metadata: MetaData) -> list[Executable]:
@@ -97,7 +126,12 @@ def fingerprint(connection: Connection, statements: list[Executable], ignored: s
 
 
 def build_models_catalog(
-    connection: Connection, statements: list[Executable], schemas: list[str], ignored: set[str]
+    connection: Connection,
+    statements: list[Executable],
+    schemas: list[str],
+    ignored: set[str],
+    *,
+    stop: threading.Event | None = None,
 ) -> Catalog:
     """Run ``statements`` in a new scratch database beside ``connection``'s and describe it."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -115,7 +149,7 @@ def build_models_catalog(
         with scratch_database(blocking_url(connection), "models") as url:
             engine = scratch_engine(url)
             try:
-                run_create_all(engine, statements, schemas)
+                run_create_all(engine, statements, schemas, stop=stop)
                 with engine.connect() as scratch:
                     return describe_catalog(scratch, schemas=schemas, ignore_tables=ignored)
             finally:
@@ -127,7 +161,13 @@ def build_models_catalog(
         raise ModelsNotDescribable(reason) from None
 
 
-def run_create_all(engine: Engine, statements: list[Executable], schemas: list[str]) -> None:
+def run_create_all(
+    engine: Engine,
+    statements: list[Executable],
+    schemas: list[str],
+    *,
+    stop: threading.Event | None = None,
+) -> None:
     """Create the models' schemas, then run ``statements``: in one transaction on SQLite,
     over several connections on a server (inspection/_parallel_ddl.py)."""
     from sqlalchemy.schema import CreateSchema
@@ -141,4 +181,4 @@ def run_create_all(engine: Engine, statements: list[Executable], schemas: list[s
                 scratch.execute(statement)
         return
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-    run_in_parallel(autocommit, statements, create_all_prerequisites(statements))
+    run_in_parallel(autocommit, statements, create_all_prerequisites(statements), stop=stop)

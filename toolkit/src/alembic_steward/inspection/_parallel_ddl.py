@@ -27,18 +27,25 @@ class _Skipped(Exception):
     """A statement not run because an earlier one failed."""
 
 
+class BuildStopped(Exception):
+    """The caller gave up on the statements (its ``stop`` was set) before they all ran."""
+
+
 def run_in_parallel(
     engine: Engine,
     statements: Sequence[Executable],
     prerequisites: Sequence[set[int]],
     *,
     prepare: Callable[[Connection], Any] | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
     """Run ``statements`` over up to PARALLEL_CONNECTIONS connections of ``engine`` (autocommit).
 
     Statement ``i`` starts once every statement in ``prerequisites[i]`` (all earlier ones) has
     run; ``prepare`` runs on each connection first. After a failure nothing more starts, and
-    the first failure in statement order is raised, as running them one by one would.
+    the first failure in statement order is raised, as running them one by one would. Once
+    ``stop`` is set nothing more starts either, and BuildStopped is raised (after what was
+    running has finished), even when every statement had started.
     """
     local = threading.local()
     opened: list[Connection] = []
@@ -60,7 +67,7 @@ def run_in_parallel(
         # pool takes statements in order, and this wait cannot deadlock.
         for prerequisite in prerequisites[index]:
             futures[prerequisite].result()
-        if failed.is_set():
+        if failed.is_set() or (stop is not None and stop.is_set()):
             raise _Skipped
         try:
             connection().execute(statements[index])
@@ -84,6 +91,8 @@ def run_in_parallel(
         error = future.exception()
         if error is not None and not isinstance(error, _Skipped):
             raise error
+    if stop is not None and stop.is_set():
+        raise BuildStopped
 
 
 def create_all_prerequisites(statements: Sequence[Executable]) -> list[set[int]]:

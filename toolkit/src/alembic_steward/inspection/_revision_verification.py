@@ -75,12 +75,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         model_schemas,
         models_catalog,
     )
-    from alembic_steward.inspection._scratch_database import (
-        ScratchDatabaseRefused,
-        scratch_database,
-        scratch_engine,
-        upgrade_scratch,
-    )
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._model_modules import import_model_modules
 
@@ -91,12 +86,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         try:
             models = models_catalog(connection, metadata, ignored_tables())
             live = live_catalog(connection, schemas)
-            url = stack.enter_context(scratch_database(blocking_url(connection), "scratch"))
-            engine = scratch_engine(url)
-            stack.callback(engine.dispose)
-            scratch = stack.enter_context(engine.connect())
-            for revision in current:
-                upgrade_scratch(scratch, revision)
+            scratch = stack.enter_context(revision_built(blocking_url(connection), current))
             built = live_catalog(scratch, schemas)
         except ModelsNotDescribable as reason:
             raise RevisionNotVerified(str(reason)) from None

@@ -9,7 +9,6 @@ credentials and always dropped afterwards; on SQLite it is a file in a temporary
 from __future__ import annotations
 
 import logging
-import re
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -22,9 +21,6 @@ if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
 
 
-MYSQL_UNKNOWN_DATABASE = 1049
-
-
 class ScratchDatabaseRefused(Exception):
     """The server would not create a database for these credentials (the reason is the text)."""
 
@@ -34,11 +30,12 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     """Create an empty database beside ``server``'s (a blocking URL); yield its URL; drop it."""
     from sqlalchemy.exc import DBAPIError
 
-    from alembic_steward.runtime._driver_errors import first_line
+    from alembic_steward.runtime._driver_errors import first_line, names_a_missing_database
     from alembic_steward.runtime._server_databases import (
         admin_engine,
         create_database_on,
         drop_database_on,
+        maintenance_url,
     )
 
     if server.get_backend_name() == "sqlite":
@@ -83,6 +80,26 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
 
 
 @contextmanager
+def revision_built(server: URL, revisions: list[str]) -> Iterator[Connection]:
+    """A connection to a new scratch database beside ``server``'s (a blocking URL), migrated
+    to each of ``revisions`` in turn through the project's own env.py, exactly as `inv
+    db.upgrade` would build it; the database is dropped after.
+
+    Raises ScratchDatabaseRefused when none can be made, or Alembic's CommandError /
+    SQLAlchemy's SQLAlchemyError when the migrations fail there.
+    """
+    with scratch_database(server, "scratch") as url:
+        engine = scratch_engine(url)
+        try:
+            with engine.connect() as scratch:
+                for revision in revisions:
+                    upgrade_scratch(scratch, revision)
+                yield scratch
+        finally:
+            engine.dispose()
+
+
+@contextmanager
 def quiet_alembic() -> Iterator[None]:
     """Keep Alembic's INFO lines about a scratch build out of the user's output: nothing the
     user ran is running (alembic.ini's logging, once configured, would print each step). Around
@@ -95,27 +112,6 @@ def quiet_alembic() -> Iterator[None]:
         yield
     finally:
         logger.setLevel(level)
-
-
-def names_a_missing_database(error: Exception) -> bool:
-    """Whether a connection failed because its database does not exist (PostgreSQL, MySQL)."""
-    orig = getattr(error, "orig", None)
-    if getattr(orig, "sqlstate", None) == "3D000":  # PostgreSQL's invalid_catalog_name
-        return True
-    # psycopg gives a refused connection no SQLSTATE: the server's FATAL line says it.
-    if re.search(r'FATAL:\s+database "[^"]*" does not exist', str(orig)):
-        return True
-    return (getattr(orig, "args", None) or [None])[0] == MYSQL_UNKNOWN_DATABASE
-
-
-def maintenance_url(server: URL) -> URL:
-    from alembic_steward.runtime._server_databases import POSTGRESQL_MAINTENANCE_DATABASE
-
-    maintenance = (
-        POSTGRESQL_MAINTENANCE_DATABASE if server.get_backend_name() == "postgresql" else None
-    )
-    # _replace, not set(): URL.set ignores None.
-    return server._replace(database=maintenance)
 
 
 def upgrade_scratch(connection: Connection, revision: str) -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import enum
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.inspection._catalog_drift import NOT_COMPARED, read_drift
+from alembic_steward.inspection._catalog_drift import (
+    NOT_COMPARED,
+    models_described_meanwhile,
+    read_drift,
+)
 from alembic_steward.inspection._drift import ModelDrift
 from alembic_steward.inspection._drift_sides import DriftSides, pending_sides
 from alembic_steward.inspection._edits import EditedRevision, edits_advice
@@ -176,23 +181,28 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     # What a migration run would stop on first: it cannot take the lock.
     lock_problem = migration_lock_problem(connection)
     problem = lock_problem or blocking_problem(state, script)
-    # Revisions this checkout lacks cannot be walked: nothing below them is known to be applied.
-    applied = applied_revisions(script, [] if state.unknown else state.current)
-    never_ran = {revision for item in state.repointed for revision in item.never_ran}
-    revisions = [
-        RevisionState(
-            revision=rev.revision,
-            message=(rev.doc or "").strip(),
-            applied=rev.revision in applied - never_ran,
-            is_head=rev.is_head,
-        )
-        for rev in script.walk_revisions()
-    ]
     checkable = problem is None and state.at_head
-    # Re-pointed revisions are edited too (their down_revision): listed, under the rebase.
-    edited = edited_revisions(connection, script) if problem is None or state.repointed else []
-    # Only drift pays for rebuilding the revision: it decides which side the drift is on.
-    read = read_drift(connection, state.current, sides=not edited) if checkable else None
+    with ExitStack() as stack:
+        # Built (when not kept) while the revisions are read: that mostly waits for the server.
+        models = stack.enter_context(models_described_meanwhile(connection)) if checkable else None
+        # Revisions this checkout lacks cannot be walked: nothing below them is known applied.
+        applied = applied_revisions(script, [] if state.unknown else state.current)
+        never_ran = {revision for item in state.repointed for revision in item.never_ran}
+        revisions = [
+            RevisionState(
+                revision=rev.revision,
+                message=(rev.doc or "").strip(),
+                applied=rev.revision in applied - never_ran,
+                is_head=rev.is_head,
+            )
+            for rev in script.walk_revisions()
+        ]
+        # Re-pointed revisions are edited too (their down_revision): listed, under the rebase.
+        edited = edited_revisions(connection, script) if problem is None or state.repointed else []
+        # Only drift pays for rebuilding the revision: it decides which side the drift is on.
+        read = None
+        if models is not None:
+            read = read_drift(connection, state.current, sides=not edited, models=models)
     # Behind head, so does advising `inv db.upgrade`: it must not run into leftovers.
     behind = problem is None and not state.at_head and len(state.heads) <= 1 and not edited
     sides = pending_sides(connection, state.current) if behind else NOT_COMPARED

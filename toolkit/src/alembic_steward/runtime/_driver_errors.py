@@ -69,6 +69,17 @@ def error_reason(error: BaseException) -> str:
         return f"{type(error).__name__} (its message is not shown: it could hold the password)"
 
 
+def names_a_missing_database(error: BaseException) -> bool:
+    """Whether a connection failed because its database does not exist (PostgreSQL, MySQL)."""
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) == "3D000":  # PostgreSQL's invalid_catalog_name
+        return True
+    # psycopg gives a refused connection no SQLSTATE: the server's FATAL line says it.
+    if re.search(r'FATAL:\s+database "[^"]*" does not exist', str(original)):
+        return True
+    return (getattr(original, "args", None) or [None])[0] == MYSQL_UNKNOWN_DATABASE
+
+
 def sign_in_refusal(error: BaseException) -> SignInRefusal | None:
     """Tell why the server refused this user or database, or None when it did not refuse."""
     original = getattr(error, "orig", None) or error

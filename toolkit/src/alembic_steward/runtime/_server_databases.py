@@ -61,13 +61,19 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(database)
 
 
-@contextmanager
-def maintenance_connection(url: URL, **connect_args: object) -> Iterator[Connection]:
-    """An autocommit connection to ``url``'s server that does not need its database to exist."""
+def maintenance_url(url: URL) -> URL:
+    """``url`` on its server's maintenance database (PostgreSQL) or on none (MySQL/MariaDB): a
+    URL to connect with when its own database may not exist."""
     backend = url.get_backend_name()
     database = POSTGRESQL_MAINTENANCE_DATABASE if backend == "postgresql" else None
     # _replace, not set(): URL.set ignores None, which would keep the (maybe missing) database.
-    engine = admin_engine(url._replace(database=database), **connect_args)
+    return url._replace(database=database)
+
+
+@contextmanager
+def maintenance_connection(url: URL, **connect_args: object) -> Iterator[Connection]:
+    """An autocommit connection to ``url``'s server that does not need its database to exist."""
+    engine = admin_engine(maintenance_url(url), **connect_args)
     try:
         with engine.connect() as connection:
             yield connection

@@ -99,7 +99,10 @@ def check(c: Context) -> None:
     from alembic.script import ScriptDirectory
 
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._catalog_drift import read_drift
+    from alembic_steward.inspection._catalog_drift import (
+        models_described_meanwhile,
+        read_drift,
+    )
     from alembic_steward.inspection._database_state import require_movable_state
     from alembic_steward.inspection._edits import describe_edits, edits_advice
     from alembic_steward.runtime._config import build_alembic_config
@@ -120,11 +123,13 @@ def check(c: Context) -> None:
                 " run `inv db.upgrade` first",
                 code=1,
             )
-        edited = edited_revisions(connection, script)
-        edits = describe_edits(connection, script, edited)
-        unverifiable = unverifiable_revisions(connection, edited)
-        # Drift may be the database's fault, not the models': its revision is rebuilt to see.
-        read = read_drift(connection, state.current, sides=not edited)
+        # Built (when not kept) while the revisions are read: that mostly waits for the server.
+        with models_described_meanwhile(connection) as models:
+            edited = edited_revisions(connection, script)
+            edits = describe_edits(connection, script, edited)
+            unverifiable = unverifiable_revisions(connection, edited)
+            # Drift may be the database's fault, not the models': its revision is rebuilt to see.
+            read = read_drift(connection, state.current, sides=not edited, models=models)
     drift, sides = read.models, read.sides
     if read.note:
         print(f"note: {read.note}", file=sys.stderr)
