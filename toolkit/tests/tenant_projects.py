@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from project import Project, revision_source
 
-TENANTS_MODULE = '''"""The service's tenants, as a real service would read them from its own table."""
+TENANTS_MODULE = '''"""The service's tenants (a real service reads them from its own table)."""
 
 import os
 
