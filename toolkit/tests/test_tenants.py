@@ -325,3 +325,18 @@ def test_sqlite_files_per_tenant(tmp_path: Path) -> None:
     assert ran.returncode == 76, ran.stderr
     assert "east" in ran.stderr and "tenant-create east" in ran.stdout
     assert not (tmp_path / "service_east.db").exists()
+
+
+def test_raw_alembic_migrates_the_tenant_named_with_x(tmp_path: Path, postgresql_url: str) -> None:
+    project = schema_project(tmp_path, postgresql_url, ["solo", "other"])
+    ran = project.run("alembic", "-x", "tenant=solo", "upgrade", "head")
+    assert ran.returncode == 0, ran.stderr
+    assert pg_query(postgresql_url, "SELECT version_num FROM solo.alembic_version") == [(HEAD,)]
+    assert pg_query(postgresql_url, "SELECT count(*) FROM pg_tables WHERE schemaname='other'") == [
+        (0,)
+    ]
+
+
+def test_a_fan_out_without_declared_tenants_is_refused(project: Project) -> None:
+    refused = project.inv("db.upgrade", "--all-tenants", code=1)
+    assert "the wiring declares no tenants" in one_error_line(refused.stderr)
