@@ -340,3 +340,17 @@ def test_raw_alembic_migrates_the_tenant_named_with_x(tmp_path: Path, postgresql
 def test_a_fan_out_without_declared_tenants_is_refused(project: Project) -> None:
     refused = project.inv("db.upgrade", "--all-tenants", code=1)
     assert "the wiring declares no tenants" in one_error_line(refused.stderr)
+
+
+def test_a_forked_worker_drops_the_pooled_connections_it_inherited(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from alembic_steward.runtime._tenant_runs import prepare_worker
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    with engine.connect():
+        pass  # back in the pool: a forked child would share its file handle or socket
+    inherited = engine.pool
+    prepare_worker("json")
+    assert engine.pool is not inherited
+    engine.dispose()

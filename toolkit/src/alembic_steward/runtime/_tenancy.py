@@ -208,6 +208,26 @@ def bind_engine_to_schema(engine: Engine) -> None:
     event.listen(engine, "connect", set_search_path)
 
 
+def bound_tenant_engine() -> Engine | None:
+    """A blocking engine on the bound tenant (its database, its schema), or None unbound.
+
+    For code that reads the database afresh after a run, where the app's own engine would
+    read the app's database instead of the tenant's. The caller disposes of it.
+    """
+    tenant = bound_tenant()
+    if tenant is None:
+        return None
+    from sqlalchemy import create_engine, pool
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_settings
+
+    url = tenant_url(make_url(get_settings().blocking_database_url), tenant)
+    engine = create_engine(url, poolclass=pool.NullPool)
+    bind_engine_to_schema(engine)
+    return engine
+
+
 def tenant_context_options() -> dict[str, Any]:
     """``context.configure`` options for the bound tenant: its schema's version table."""
     tenant = bound_tenant()

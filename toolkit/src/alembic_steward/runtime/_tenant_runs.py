@@ -53,10 +53,20 @@ def shown(revisions: tuple[str, ...] | None) -> str:
 
 
 def prepare_worker(package: str) -> None:
-    """A worker's start: import the service's wiring (already there in a forked worker)."""
+    """A worker's start: import the service's wiring (already there in a forked worker).
+
+    A forked worker also inherits the parent's engines, whose pooled connections (the
+    tenants callable may have used one) are the parent's sockets: SQLAlchemy's recipe for
+    fork drops them from the child's pools without closing them under the parent.
+    """
+    import gc
     import importlib
 
+    from sqlalchemy.engine import Engine
+
     importlib.import_module(package)
+    for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
+        engine.dispose(close=False)
 
 
 @cache
