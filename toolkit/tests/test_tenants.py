@@ -354,3 +354,32 @@ def test_a_forked_worker_drops_the_pooled_connections_it_inherited(tmp_path: Pat
     prepare_worker("json")
     assert engine.pool is not inherited
     engine.dispose()
+
+
+def test_sigterm_lets_running_tenants_end_and_starts_no_other(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    import signal
+
+    from failures import stopped_by
+
+    names = ["q0", "q1", "q2", "q3"]
+    project = schema_project(tmp_path, postgresql_url, names)
+    first = project.versions / "0001_step.py"
+    first.write_text(
+        first.read_text().replace(
+            "def upgrade() -> None:\n",
+            "def upgrade() -> None:\n    op.execute('SELECT pg_sleep(2)')\n",
+        )
+    )
+    running = project.start("inv", "db.upgrade", "--all-tenants", "--parallel", "1")
+    assert running.stderr is not None
+    while "tenants: 1/4 done" not in running.stderr.readline():
+        pass
+    stopped_by(running, signal.SIGTERM)
+    assert running.returncode == 143
+    (done,) = pg_query(postgresql_url, "SELECT version_num FROM q0.alembic_version")
+    assert done == (HEAD,)
+    assert pg_query(postgresql_url, "SELECT count(*) FROM pg_tables WHERE schemaname='q3'") == [
+        (0,)
+    ]

@@ -81,14 +81,20 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
         initializer=prepare_worker,
         initargs=(package,),
     ) as pool:
-        for group in groups:
-            if any(outcome.failed for outcome in outcomes.values()):
-                for tenant in group:
-                    outcomes[tenant.name] = TenantOutcome(
-                        tenant.name, "not run", detail="a canary tenant failed; fix it first"
-                    )
-                continue
-            run_group(pool, group, plan, outcomes, progress)
+        try:
+            for group in groups:
+                if any(outcome.failed for outcome in outcomes.values()):
+                    for tenant in group:
+                        outcomes[tenant.name] = TenantOutcome(
+                            tenant.name, "not run", detail="a canary tenant failed; fix it first"
+                        )
+                    continue
+                run_group(pool, group, plan, outcomes, progress)
+        except BaseException:
+            # Ctrl-C or SIGTERM (a pod stopped): the tenants running now finish or roll back
+            # in their workers; the ones still queued never start.
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return [outcomes[name] for name in plan.names]
 
 
