@@ -383,3 +383,10 @@ def test_sigterm_lets_running_tenants_end_and_starts_no_other(
     assert pg_query(postgresql_url, "SELECT count(*) FROM pg_tables WHERE schemaname='q3'") == [
         (0,)
     ]
+
+
+def test_a_service_without_tenants_yet_has_nothing_to_migrate(tmp_path: Path) -> None:
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/a.db")
+    make_tenant_project(project, "database", [])
+    ran = project.inv("db.upgrade", "--all-tenants")
+    assert "there are no tenants; nothing to do" in ran.stdout

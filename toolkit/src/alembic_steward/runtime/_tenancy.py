@@ -96,10 +96,11 @@ def checked_name(name: str, source: str) -> str:
     return name
 
 
-def parse_tenant_names(names: Iterable[str], source: str) -> list[str]:
-    """Check each name, drop repeats and blanks; return them sorted. Raises TenantError."""
+def parse_tenant_names(names: Iterable[str], source: str, *, allow_none: bool = False) -> list[str]:
+    """Check each name, drop repeats and blanks; return them sorted. Raises TenantError,
+    also for no name at all unless ``allow_none`` (a new service has no tenant yet)."""
     checked = {checked_name(name.strip(), source) for name in names if name.strip()}
-    if not checked:
+    if not checked and not allow_none:
         raise TenantError(f"{source} names no tenant; nothing was run")
     return sorted(checked)
 
@@ -115,7 +116,7 @@ def declared_tenants() -> list[str]:
             " Steward(...) in app/migrations/__init__.py, or name them with --tenants A,B;"
             " nothing was run"
         )
-    return parse_tenant_names(steward.load(steward.tenants)(), steward.tenants)
+    return parse_tenant_names(steward.load(steward.tenants)(), steward.tenants, allow_none=True)
 
 
 def parse_shard(shard: str) -> tuple[int, int]:

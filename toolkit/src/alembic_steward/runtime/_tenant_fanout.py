@@ -243,7 +243,8 @@ def fan_out_command(
     names = selected_names(tenants, shard)
     check_tenancy_fits_database(chosen_tenancy)
     if not names:
-        print(f"shard {shard} owns none of the tenants; nothing to do")
+        owner = f"shard {shard} owns none of the tenants" if shard else "there are no tenants"
+        print(f"{owner}; nothing to do")
         return 0
     plan = FanOut(action, revision, chosen_tenancy, names, parallel or default_parallel(), canary)
     outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
