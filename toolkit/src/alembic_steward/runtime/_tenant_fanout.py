@@ -69,33 +69,48 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
     """Run ``plan`` in a pool of worker processes; return one outcome per name, in order.
 
     ``package`` is the migrations package a spawned worker imports to build the wiring;
-    ``progress(done, total, failed)`` is called after each tenant.
+    ``progress(done, total, failed)`` is called after each tenant. Ctrl-C or SIGTERM (a pod
+    stopped) lets the tenants running then finish in their workers and starts no other:
+    raises :class:`FanOutStopped`, which carries the outcomes so far.
     """
+    from alembic_steward.runtime._interruptions import Terminated
+
     tenants = [Tenant(name, plan.tenancy) for name in plan.names]
     groups = [tenants[: plan.canary], tenants[plan.canary :]]
     outcomes: dict[str, TenantOutcome] = {}
     workers = max(1, min(plan.parallel, len(tenants)))
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=pool_context(),
-        initializer=prepare_worker,
-        initargs=(package,),
-    ) as pool:
-        try:
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=pool_context(),
+            initializer=prepare_worker,
+            initargs=(package,),
+        ) as pool:
             for group in groups:
                 if any(outcome.failed for outcome in outcomes.values()):
-                    for tenant in group:
-                        outcomes[tenant.name] = TenantOutcome(
-                            tenant.name, "not run", detail="a canary tenant failed; fix it first"
-                        )
+                    reason = "a canary tenant failed; fix it first"
+                    not_run(group, outcomes, reason)
                     continue
-                run_group(pool, group, plan, outcomes, progress)
-        except BaseException:
-            # Ctrl-C or SIGTERM (a pod stopped): the tenants running now finish or roll back
-            # in their workers; the ones still queued never start.
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+                run_group(pool, group, plan, outcomes, progress, workers)
+    except (KeyboardInterrupt, Terminated) as stop:
+        not_run(tenants, outcomes, "the run was stopped before this tenant started")
+        raise FanOutStopped(stop, [outcomes[name] for name in plan.names]) from None
     return [outcomes[name] for name in plan.names]
+
+
+class FanOutStopped(Exception):
+    """A signal stopped the fan-out; ``outcomes`` holds every tenant's, run or not."""
+
+    def __init__(self, signal_error: BaseException, outcomes: list[TenantOutcome]) -> None:
+        super().__init__("stopped")
+        self.signal_error = signal_error
+        self.outcomes = outcomes
+
+
+def not_run(tenants: list[Tenant], outcomes: dict[str, TenantOutcome], reason: str) -> None:
+    """Record ``reason`` for each of ``tenants`` without an outcome yet."""
+    for tenant in tenants:
+        outcomes.setdefault(tenant.name, TenantOutcome(tenant.name, "not run", detail=reason))
 
 
 def run_group(
@@ -104,27 +119,50 @@ def run_group(
     plan: FanOut,
     outcomes: dict[str, TenantOutcome],
     progress: Progress,
+    workers: int,
 ) -> None:
-    """Run every tenant of ``group`` in ``pool``, filling ``outcomes`` as each one ends."""
+    """Run every tenant of ``group`` in ``pool`` (``workers`` at a time), filling
+    ``outcomes`` as each one ends."""
     from concurrent.futures import FIRST_COMPLETED
     from concurrent.futures.process import BrokenProcessPool
 
     pending: dict[Future[TenantOutcome], Tenant] = {}
-    for tenant in group:
+    # Submitted only as workers free up: a stopped run leaves nothing queued in the pool, so
+    # every tenant not started is reported as such, and none starts after the signal.
+    queue = list(reversed(group))
+
+    def submit_next() -> None:
+        tenant = queue.pop()
         try:
             pending[pool.submit(run_tenant, tenant, plan.action, plan.revision)] = tenant
         except BrokenProcessPool:
             outcomes[tenant.name] = worker_died(tenant)
-    while pending:
-        done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            tenant = pending.pop(future)
-            try:
-                outcomes[tenant.name] = future.result()
-            except BrokenProcessPool:
-                outcomes[tenant.name] = worker_died(tenant)
-            failed = sum(outcome.failed for outcome in outcomes.values())
-            progress(len(outcomes), len(plan.names), failed)
+
+    def record(future: Future[TenantOutcome]) -> None:
+        tenant = pending.pop(future)
+        try:
+            outcomes[tenant.name] = future.result()
+        except BrokenProcessPool:
+            outcomes[tenant.name] = worker_died(tenant)
+
+    try:
+        while queue and len(pending) < workers:
+            submit_next()
+        while pending:
+            done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                record(future)
+                failed = sum(outcome.failed for outcome in outcomes.values())
+                progress(len(outcomes), len(plan.names), failed)
+                if queue:
+                    submit_next()
+    except BaseException:
+        # Stopped: the running tenants end in their workers and are reported.
+        pool.shutdown(wait=True)
+        for future in list(pending):
+            if future.exception() is None:
+                record(future)
+        raise
 
 
 def worker_died(tenant: Tenant) -> TenantOutcome:
@@ -247,8 +285,20 @@ def fan_out_command(
         print(f"{owner}; nothing to do")
         return 0
     plan = FanOut(action, revision, chosen_tenancy, names, parallel or default_parallel(), canary)
-    outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
-    code, line = summary_line(outcomes, action)
+    try:
+        outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
+        code, line = summary_line(outcomes, action)
+    except FanOutStopped as stopped:
+        from alembic_steward.runtime._interruptions import exit_code_and_line
+
+        outcomes = stopped.outcomes
+        code, _ = exit_code_and_line(stopped.signal_error)
+        finished = sum(not outcome.failed for outcome in outcomes)
+        line = (
+            f"error: {'SIGINT' if code == 130 else 'SIGTERM'} stopped the {action} of the"
+            f" tenants: {finished} of {len(outcomes)} ended (the report says how), the others"
+            f" did not start; run it again to go on: it runs only the tenants not at the target"
+        )
     if as_json:
         print(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
     else:
