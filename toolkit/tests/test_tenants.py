@@ -398,3 +398,26 @@ def test_a_service_without_tenants_yet_has_nothing_to_migrate(tmp_path: Path) ->
     make_tenant_project(project, "database", [])
     ran = project.inv("db.upgrade", "--all-tenants")
     assert "there are no tenants; nothing to do" in ran.stdout
+
+
+def test_a_worker_that_dies_fails_its_tenant_and_the_others_go_on(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    names = ["k0", "k1", "k2", "k3"]
+    project = schema_project(tmp_path, postgresql_url, names)
+    second = project.versions / "0002_step.py"
+    crash = (
+        "def upgrade() -> None:\n"
+        "    import os, signal\n"
+        "    if op.get_bind().exec_driver_sql('SELECT current_schema()').scalar() == 'k1':\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    second.write_text(second.read_text().replace("def upgrade() -> None:\n", crash))
+    rows = report(project.inv("db.upgrade", "--all-tenants", "--parallel", "1", "--json", code=76))
+    assert rows["k1"]["outcome"] == "failed" and "worker process died" in rows["k1"]["detail"]
+    assert {name for name, row in rows.items() if row["outcome"] == "upgraded"} == {
+        "k0",
+        "k2",
+        "k3",
+    }
+    assert pg_query(postgresql_url, "SELECT version_num FROM k1.alembic_version") == [("0001",)]

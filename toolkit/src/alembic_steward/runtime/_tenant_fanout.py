@@ -80,18 +80,20 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
     outcomes: dict[str, TenantOutcome] = {}
     workers = max(1, min(plan.parallel, len(tenants)))
     try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=pool_context(),
-            initializer=prepare_worker,
-            initargs=(package,),
-        ) as pool:
-            for group in groups:
-                if any(outcome.failed for outcome in outcomes.values()):
-                    reason = "a canary tenant failed; fix it first"
-                    not_run(group, outcomes, reason)
-                    continue
-                run_group(pool, group, plan, outcomes, progress, workers)
+        for group in groups:
+            if any(outcome.failed for outcome in outcomes.values()):
+                not_run(group, outcomes, "a canary tenant failed; fix it first")
+                continue
+            remaining = group
+            while remaining:
+                # A worker that dies breaks its pool: the tenants left go on in a new one.
+                with ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=pool_context(),
+                    initializer=prepare_worker,
+                    initargs=(package,),
+                ) as pool:
+                    remaining = run_group(pool, remaining, plan, outcomes, progress, workers)
     except (KeyboardInterrupt, Terminated) as stop:
         not_run(tenants, outcomes, "the run was stopped before this tenant started")
         raise FanOutStopped(stop, [outcomes[name] for name in plan.names]) from None
@@ -120,9 +122,9 @@ def run_group(
     outcomes: dict[str, TenantOutcome],
     progress: Progress,
     workers: int,
-) -> None:
-    """Run every tenant of ``group`` in ``pool`` (``workers`` at a time), filling
-    ``outcomes`` as each one ends."""
+) -> list[Tenant]:
+    """Run the tenants of ``group`` in ``pool`` (``workers`` at a time), filling ``outcomes``
+    as each one ends; return those not started when a worker died and broke the pool."""
     from concurrent.futures import FIRST_COMPLETED
     from concurrent.futures.process import BrokenProcessPool
 
@@ -131,31 +133,26 @@ def run_group(
     # every tenant not started is reported as such, and none starts after the signal.
     queue = list(reversed(group))
 
-    def submit_next() -> None:
-        tenant = queue.pop()
-        try:
-            pending[pool.submit(run_tenant, tenant, plan.action, plan.revision)] = tenant
-        except BrokenProcessPool:
-            outcomes[tenant.name] = worker_died(tenant)
-
     def record(future: Future[TenantOutcome]) -> None:
-        tenant = pending.pop(future)
-        try:
-            outcomes[tenant.name] = future.result()
-        except BrokenProcessPool:
-            outcomes[tenant.name] = worker_died(tenant)
+        outcome = future.result()  # raises BrokenProcessPool with the tenant still pending
+        outcomes[pending.pop(future).name] = outcome
+        failed = sum(outcome.failed for outcome in outcomes.values())
+        progress(len(outcomes), len(plan.names), failed)
 
     try:
-        while queue and len(pending) < workers:
-            submit_next()
-        while pending:
+        while queue or pending:
+            while queue and len(pending) < workers:
+                tenant = queue.pop()
+                pending[pool.submit(run_tenant, tenant, plan.action, plan.revision)] = tenant
             done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 record(future)
-                failed = sum(outcome.failed for outcome in outcomes.values())
-                progress(len(outcomes), len(plan.names), failed)
-                if queue:
-                    submit_next()
+    except BrokenProcessPool:
+        # The pool stops every worker when one dies: the tenants running then were cut off
+        # with their connections (PostgreSQL and SQLite roll back; MySQL keeps its mark).
+        for tenant in [*pending.values()]:
+            outcomes[tenant.name] = worker_died(tenant)
+        return list(reversed(queue))
     except BaseException:
         # Stopped: the running tenants end in their workers and are reported.
         pool.shutdown(wait=True)
@@ -163,6 +160,7 @@ def run_group(
             if future.exception() is None:
                 record(future)
         raise
+    return []
 
 
 def worker_died(tenant: Tenant) -> TenantOutcome:
@@ -171,8 +169,9 @@ def worker_died(tenant: Tenant) -> TenantOutcome:
         "failed",
         "?",
         "?",
-        detail="its worker process died (killed, or a crash in a driver); its lock was"
-        " released with its connection; run this again to retry it",
+        detail="a worker process died while this tenant ran (killed, out of memory, or a"
+        " crash in a driver; this tenant's or another's), cutting its connection; run this"
+        " again to retry it",
     )
 
 
