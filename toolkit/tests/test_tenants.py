@@ -301,9 +301,18 @@ def test_databases_per_tenant_on_mariadb(tmp_path: Path, mysql_tenants) -> None:
         cursor.execute("DELETE FROM applied WHERE revision <> '0001'")
         cursor.execute("INSERT INTO notes (body) VALUES ('same'), ('same')")
     admin.close()
+    missing = names[0].rsplit("_", 1)[0] + "_missing"
+    project.env["FIXTURE_TENANTS"] = ",".join([*names, missing])
     rows = report(project.inv("db.upgrade", "--all-tenants", "--json", code=76))
-    assert [name for name, row in rows.items() if row["outcome"] != "at head"] == [broken]
+    assert [name for name, row in rows.items() if row["outcome"] != "at head"] == [
+        broken,
+        missing,
+    ]
     assert rows[broken]["outcome"] == "failed" and rows[broken]["after"] == "0001"
+    assert rows[missing]["detail"] == (
+        f"the tenant {missing!r} has no database on this server; create it with"
+        f" tenant-create {missing}"
+    )
 
 
 def test_sqlite_files_per_tenant(tmp_path: Path) -> None:

@@ -243,7 +243,8 @@ def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, s
         return FAILED_TENANTS_EXIT_CODE, (
             f"error: {len(failed)} of {len(outcomes)} tenants failed or did not run ({named});"
             f" {tally}; the others are unaffected; fix what the report says and run the"
-            f" {action} again: it runs only the tenants not at the target"
+            f" {action} again"
+            + ("" if action == "status" else ": it runs only the tenants not at the target")
         )
     behind = [o.tenant for o in outcomes if o.outcome == "not at head"]
     if behind:

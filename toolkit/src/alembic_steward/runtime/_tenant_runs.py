@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -95,7 +96,7 @@ def tenant_revisions(tenant: Tenant) -> tuple[str, ...]:
         )
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
-        with engine.connect() as connection:
+        with connected_to_tenant(engine, tenant) as connection:
             if tenant.schema is not None:
                 exists = connection.scalar(
                     text("SELECT 1 FROM pg_namespace WHERE nspname = :name"),
@@ -110,6 +111,27 @@ def tenant_revisions(tenant: Tenant) -> tuple[str, ...]:
             return tuple(MigrationContext.configure(connection, opts=options).get_current_heads())
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
+    """``engine.connect()``; a tenant database that does not exist is said so (TenantError)."""
+    from sqlalchemy.exc import OperationalError
+
+    from alembic_steward.runtime._server_databases import database_exists
+
+    try:
+        connection = engine.connect()
+    except OperationalError:
+        # Asked only once connecting failed: the server's own reason stands otherwise.
+        if tenant.schema is None and not database_exists(engine.url):
+            raise TenantError(
+                f"the tenant {tenant.name!r} has no database on this server; create it with"
+                f" tenant-create {tenant.name}"
+            ) from None
+        raise
+    with connection:
+        yield connection
 
 
 def run_tenant(tenant: Tenant, action: str, revision: str) -> TenantOutcome:
