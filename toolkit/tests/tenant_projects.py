@@ -22,8 +22,8 @@ def list_tenants() -> list[str]:
 REVISIONS = {
     "0001": (
         None,
-        "    op.create_table('notes', sa.Column('id', sa.Integer, primary_key=True),"
-        " sa.Column('body', sa.String(50)))\n"
+        "    op.create_table('notes', sa.Column('id', sa.Integer),"
+        " sa.Column('body', sa.String(50)), sa.PrimaryKeyConstraint('id', name='pk_notes'))\n"
         "    op.create_table('applied', sa.Column('revision', sa.String(10)))\n"
         "    op.execute(\"INSERT INTO applied (revision) VALUES ('0001')\")",
     ),
@@ -47,6 +47,23 @@ DOWNGRADES = {
 }
 
 
+# The models the three revisions build, for `db.check --all-tenants`.
+MODELS = """
+
+from sqlalchemy import Column, Index, Integer, String, Table  # noqa: E402
+
+notes = Table(
+    "notes",
+    Base.metadata,
+    Column("id", Integer, primary_key=True),
+    Column("body", String(50)),
+    Column("title", String(50)),
+    Index("ix_notes_body", "body", unique=True),
+)
+applied = Table("applied", Base.metadata, Column("revision", String(10)))
+"""
+
+
 def make_tenant_project(project: Project, tenancy: str, names: list[str]) -> Project:
     """Wire ``project`` for tenants ``names`` of ``tenancy`` and give it the three revisions."""
     wiring = project.path / "app" / "migrations" / "__init__.py"
@@ -64,5 +81,7 @@ def make_tenant_project(project: Project, tenancy: str, names: list[str]) -> Pro
             f"{revision}_step.py",
             revision_source(revision, down, upgrade, DOWNGRADES[revision]),
         )
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text() + MODELS)
     project.env["FIXTURE_TENANTS"] = ",".join(names)
     return project

@@ -430,3 +430,15 @@ def test_a_worker_that_dies_fails_its_tenant_and_the_others_go_on(
         "k3",
     }
     assert pg_query(postgresql_url, "SELECT version_num FROM k1.alembic_version") == [("0001",)]
+
+
+def test_check_compares_each_tenant_with_the_models(tmp_path: Path, postgresql_url: str) -> None:
+    project = schema_project(tmp_path, postgresql_url, ["c1", "c2"])
+    project.inv("db.upgrade", "--all-tenants")
+    project.inv("db.check", "--all-tenants")
+    pg_query(postgresql_url, "ALTER TABLE c2.notes ADD COLUMN extra integer")
+    drifted = project.inv("db.check", "--all-tenants", "--json", code=76)
+    rows = report(drifted)
+    assert rows["c1"]["outcome"] == "no drift" and rows["c2"]["outcome"] == "drift"
+    assert "extra" in rows["c2"]["detail"]
+    assert "1 of 2 tenants differ from the models (c2" in one_error_line(drifted.stderr)

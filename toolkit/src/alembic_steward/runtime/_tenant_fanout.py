@@ -246,6 +246,13 @@ def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, s
             f" {action} again"
             + ("" if action == "status" else ": it runs only the tenants not at the target")
         )
+    drifted = [o.tenant for o in outcomes if o.outcome == "drift"]
+    if drifted:
+        return FAILED_TENANTS_EXIT_CODE, (
+            f"error: {len(drifted)} of {len(outcomes)} tenants differ from the models"
+            f" ({', '.join(drifted[:10])}; the report says how); write the revision they need"
+            " with `inv db.revision`, or fix those tenants by hand"
+        )
     behind = [o.tenant for o in outcomes if o.outcome == "not at head"]
     if behind:
         return FAILED_TENANTS_EXIT_CODE, (

@@ -19,7 +19,7 @@ from typing import Any
 
 from alembic_steward.runtime._tenancy import Tenant, TenantError, bind_tenant, tenant_url
 
-ACTIONS = ("upgrade", "downgrade", "status")
+ACTIONS = ("upgrade", "downgrade", "status", "check")
 
 
 @dataclass
@@ -171,7 +171,9 @@ def run_action(
 
     heads = code_heads(active_steward().versions_dir)
     at_head = tuple(sorted(before)) == heads
-    if action == "status" or (action == "upgrade" and revision == "head" and at_head):
+    if action == "check" and at_head:
+        return check_tenant(tenant, before)
+    if action in ("status", "check") or (action == "upgrade" and revision == "head" and at_head):
         outcome = "at head" if at_head else "not at head"
         return TenantOutcome(tenant.name, outcome, shown(before), shown(before))
     config = build_alembic_config(quiet=True)
@@ -182,3 +184,24 @@ def run_action(
     after = tenant_revisions(tenant)
     done = "upgraded" if action == "upgrade" else "downgraded"
     return TenantOutcome(tenant.name, done, shown(before), shown(after))
+
+
+def check_tenant(tenant: Tenant, current: tuple[str, ...]) -> TenantOutcome:
+    """Compare a tenant at head with the models, as `inv db.check` does the app's database."""
+    from alembic_steward.inspection._catalog_drift import read_drift
+    from alembic_steward.runtime._tenancy import bound_tenant_engine
+
+    engine = bound_tenant_engine()
+    if engine is None:
+        raise TenantError("no tenant is bound in this process")
+    try:
+        with engine.connect() as connection:
+            drift = read_drift(connection, list(current), sides=False).models
+    finally:
+        engine.dispose()
+    lines = [*drift.written, *drift.by_hand]
+    if not lines:
+        return TenantOutcome(tenant.name, "no drift", shown(current), shown(current))
+    return TenantOutcome(
+        tenant.name, "drift", shown(current), shown(current), detail="; ".join(lines)
+    )
