@@ -231,10 +231,21 @@ def main(argv: list[str] | None = None) -> int:
     cookiecutter = venv_executable(DEV_VENV, "cookiecutter")
     versions["cookiecutter (template tools)"] = cookiecutter_version(cookiecutter)
     command = " ".join(["python3 benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
-    args.output.write_text(results_markdown(table, args, versions, command))
+    kept = other_scripts_sections(args.output)
+    args.output.write_text(results_markdown(table, args, versions, command) + kept)
     progress(f"Wrote {args.output}")
     failed = [row for row in rows if row.verdict == "FAIL"]
     return 1 if args.check and failed else 0
+
+
+def other_scripts_sections(output: Path) -> str:
+    """The sections other benchmark scripts (tenants.py) wrote into ``output``, kept as they are."""
+    import re
+
+    if not output.exists():
+        return ""
+    marked = re.compile(r"<!-- (benchmarks/\S+): begin -->.*?<!-- \1: end -->", re.DOTALL)
+    return "".join(f"\n{match.group(0)}\n" for match in marked.finditer(output.read_text()))
 
 
 def cookiecutter_version(executable: Path) -> str:

@@ -125,7 +125,7 @@ def test_dockerignore_sends_only_what_the_wheel_is_built_from(default_bake: Path
 @pytest.mark.parametrize("database", SERVER_DATABASES)
 def test_kubernetes_manifests_validate_offline_and_strictly(cookies, database: str) -> None:
     manifests = manifest_files(baked(cookies, database))
-    assert len(manifests) == 4
+    assert len(manifests) == 5
     completed = kubernetes_validate(*manifests)
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
@@ -207,3 +207,13 @@ def test_kubernetes_names_are_dns_labels_short_enough_for_a_job_suffix(
     rendered = template.render(s=slug)
     assert rendered == name
     assert len(f"{rendered}-migrate-contract") <= 63
+
+
+def test_the_tenants_indexed_job_shards_as_many_ways_as_it_has_pods(cookies) -> None:
+    manifests = baked(cookies, "postgresql") / MANIFESTS
+    job = yaml.safe_load((manifests / "alternatives/migrate-tenants-indexed-job.yaml").read_text())
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    (shard,) = [part for part in container["command"] if part.startswith("--shard=")]
+    assert job["spec"]["completionMode"] == "Indexed"
+    assert shard == f"--shard=$(JOB_COMPLETION_INDEX)/{job['spec']['completions']}"
+    assert "--all-tenants" in container["command"]

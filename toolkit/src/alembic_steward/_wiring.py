@@ -63,7 +63,10 @@ class Steward:
     each statement, under ``DDL_STATEMENT_TIMEOUT``; ``protected_environments`` lists the
     deployments (APP_ENV) whose database the destructive tasks refuse without ``--yes``, under
     invoke.yaml (None: every environment but development, dev, local, test, testing and ci);
-    ``lint_rules`` are extra lint rules, each ``rule(operation, dialect) -> message | None``.
+    ``lint_rules`` are extra lint rules, each ``rule(operation, dialect) -> message | None``;
+    ``tenants`` is a "module:attribute" callable returning the tenants' names (a schema or a
+    database each, as ``tenancy`` says: "schema" or "database"), which `--all-tenants` migrates
+    one by one (runtime/_tenancy.py).
     """
 
     package: str
@@ -78,6 +81,8 @@ class Steward:
     ddl_statement_timeout: float | None = None
     protected_environments: Sequence[str] | None = None
     lint_rules: Sequence[Callable[..., str | None]] = ()
+    tenants: str | None = None
+    tenancy: str = "schema"
 
     def __post_init__(self) -> None:
         # One service per process: the last wiring built is the one env.py and the tasks use.

@@ -78,9 +78,11 @@ def database_url() -> str:
     """The app's DATABASE_URL for env.py; one that cannot work ends in Alembic's FAILED line."""
     from alembic.util import CommandError
 
+    from alembic_steward.runtime._tenancy import bound_url
     from alembic_steward.urls import DatabaseUrlError
 
     try:
-        return app_settings().database_url
+        # A tenant with a database of its own is migrated there (runtime/_tenancy.py).
+        return bound_url(app_settings().database_url)
     except DatabaseUrlError as error:
         raise CommandError(str(error)) from None

@@ -6,10 +6,13 @@
     python -m app.migrations rollback-check REF   # can the code of REF run on this database?
     python -m app.migrations wait --timeout S      # until the migrations reach this code's head
     python -m app.migrations backfill run NAME     # a revision's batched data migration
+    python -m app.migrations upgrade --all-tenants [--parallel N --canary K --shard I/N --json]
+    python -m app.migrations tenant-create NAME    # a tenant's schema or database, at head
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
 full disk) end in one line on stderr and exit code 1 (75 for a migration that gave up waiting
-for a lock: runtime/_lock_retries.py); the password in DATABASE_URL is never shown.
+for a lock: runtime/_lock_retries.py; 76 when some tenants of a fan-out failed:
+runtime/_tenant_fanout.py); the password in DATABASE_URL is never shown.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import logging
 import sys
 
 from alembic_steward.runtime._phase_labels import PHASES
+from alembic_steward.runtime._tenancy import TENANCIES
 
 DEFAULT_WAIT_SECONDS = 300.0
 
@@ -49,7 +53,13 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         choices=PHASES,
         help="expand: stop before the first pending contract revision; contract: to head",
     )
+    add_fan_out_arguments(upgrade)
     commands.add_parser("current", help="show the database's current revision")
+    create = commands.add_parser(
+        "tenant-create", help="create a tenant's schema or database and migrate it to head"
+    )
+    create.add_argument("name", help="the tenant's name")
+    create.add_argument("--tenancy", choices=TENANCIES, help="default: the wiring's")
     check = commands.add_parser(
         "rollback-check",
         help="say whether the code of REF can run against this database (exit 0: yes)",
@@ -77,6 +87,56 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def add_fan_out_arguments(parser: argparse.ArgumentParser) -> None:
+    """The per-tenant options (runtime/_tenant_fanout.py), as `inv db.upgrade` has them."""
+    from alembic_steward.runtime._tenant_fanout import default_parallel
+
+    tenants = parser.add_mutually_exclusive_group()
+    tenants.add_argument("--all-tenants", action="store_true", help="every tenant the wiring lists")
+    tenants.add_argument("--tenants", help="these tenants only, comma-separated")
+    parser.add_argument("--tenancy", choices=TENANCIES, help="default: the wiring's")
+    parser.add_argument(
+        "--parallel", type=int, help=f"worker processes (default: {default_parallel()})"
+    )
+    parser.add_argument(
+        "--canary", type=int, default=0, help="run K tenants first, stop on any failure"
+    )
+    parser.add_argument(
+        "--shard", help="run shard I of N only, e.g. $JOB_COMPLETION_INDEX/4 (Indexed Job)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def fan_out_or_create(arguments: argparse.Namespace) -> int:
+    """Run `upgrade --all-tenants`/`--tenants` or `tenant-create`; return the exit code."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._tenant_creation import create_tenant
+    from alembic_steward.runtime._tenant_fanout import fan_out_command
+    from alembic_steward.settings import EnvFileError
+
+    try:
+        if arguments.command == "tenant-create":
+            print(create_tenant(arguments.name, arguments.tenancy))
+            return 0
+        if arguments.phase is not None:
+            raise CommandError("--phase cannot be combined with --all-tenants or --tenants")
+        return fan_out_command(
+            "upgrade",
+            arguments.revision,
+            tenants=arguments.tenants,
+            tenancy=arguments.tenancy,
+            parallel=arguments.parallel,
+            canary=arguments.canary,
+            shard=arguments.shard,
+            as_json=arguments.json,
+        )
+    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
+        print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `python -m app.migrations upgrade [REV]` or `current`; return the exit code.
 
@@ -98,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
         return answer_without_migrating(arguments)
     if arguments.command == "backfill":
         return run_backfill_command(arguments)
+    if (
+        arguments.command == "tenant-create"
+        or getattr(arguments, "all_tenants", False)
+        or (getattr(arguments, "tenants", None) is not None)
+    ):
+        return fan_out_or_create(arguments)
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")

@@ -31,6 +31,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._phase_rules import write_phases
     from alembic_steward.runtime._revision_ids import check_revision_id
     from alembic_steward.runtime._revision_loading import load_revisions_from_source
+    from alembic_steward.runtime._tenancy import tenant_context_options
 
     # Raw `alembic` builds its own config; offline, revisions load once env.py asked for these.
     load_revisions_from_source()
@@ -62,6 +63,8 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
         "on_version_apply": [_environment_record.record_on_first_migration, *on_version_apply],
         # Our own bookkeeping tables are not models: keep them out of autogenerate.
         "include_name": _bookkeeping.include_name,
+        # A schema tenant keeps its version table in its own schema (runtime/_tenancy.py).
+        **tenant_context_options(),
         **active_steward().context_options,
     }
 
@@ -199,10 +202,12 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
     from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import connected
     from alembic_steward.runtime._lock import lock_holder_name
+    from alembic_steward.runtime._tenancy import bind_engine_to_schema
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
     make_sqlite_ddl_transactional(bound_waits(engine))
+    bind_engine_to_schema(engine)
     try:
         with connected(engine) as connection:
             run_migrations_abandonable(run_migrations)(connection)
@@ -258,10 +263,12 @@ async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> N
     from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import unreachable
     from alembic_steward.runtime._lock import lock_holder_name
+    from alembic_steward.runtime._tenancy import bind_engine_to_schema
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
     engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
     make_sqlite_ddl_transactional(bound_waits(engine))
+    bind_engine_to_schema(engine.sync_engine)
     try:
         connection = engine.connect()
         try:

@@ -1,4 +1,5 @@
-"""One migration lock per database, held for a whole Alembic run so concurrent upgrades queue.
+"""One migration lock per database (and per tenant schema in it), held for a whole Alembic run
+so concurrent upgrades queue.
 
 PostgreSQL uses a session-level advisory lock and MySQL/MariaDB ``GET_LOCK``, each on a
 connection of its own, so the server frees the lock when that connection dies; a SQLite file
@@ -31,6 +32,20 @@ DEFAULT_LOCK_TIMEOUT_SECONDS = "60"
 POLL_INTERVAL_SECONDS = 0.2
 # One fixed advisory-lock key: PostgreSQL scopes advisory locks to the current database.
 POSTGRESQL_LOCK_KEY = int.from_bytes(hashlib.sha256(b"alembic migrations").digest()[:8]) >> 1
+
+
+def postgresql_lock_key() -> int:
+    """The advisory-lock key of this run: the database's own, or its tenant schema's.
+
+    Schema tenants share one database; one key for all would make them take turns.
+    """
+    from alembic_steward.runtime._tenancy import bound_tenant
+
+    tenant = bound_tenant()
+    if tenant is None or tenant.schema is None:
+        return POSTGRESQL_LOCK_KEY
+    seed = f"alembic migrations/{tenant.schema}".encode()
+    return int.from_bytes(hashlib.sha256(seed).digest()[:8]) >> 1
 
 
 # The databases whose lock this thread already holds, by `lock_key`.
@@ -73,7 +88,8 @@ def lock_timeout_seconds() -> float:
 def lock_key(connection: Connection) -> str:
     """Name the database the lock guards, the same for its blocking and asyncio drivers."""
     url = connection.engine.url
-    return url.set(drivername=url.get_backend_name(), password=None).render_as_string()
+    key = url.set(drivername=url.get_backend_name(), password=None).render_as_string()
+    return f"{key}#{postgresql_lock_key()}" if connection.dialect.name == "postgresql" else key
 
 
 @contextmanager
@@ -188,18 +204,17 @@ def released_by_server_if_lost(locking: Connection, release: str, name: object) 
 def hold_postgresql_lock(connection: Connection, timeout: float) -> Iterator[None]:
     with lock_connection(connection) as locking:
         deadline = time.monotonic() + timeout
+        key = postgresql_lock_key()
         try_lock = text("SELECT pg_try_advisory_lock(:key)")
-        while not locking.scalar(try_lock, {"key": POSTGRESQL_LOCK_KEY}):
+        while not locking.scalar(try_lock, {"key": key}):
             if time.monotonic() >= deadline:
-                raise timed_out(postgresql_lock_holder(locking), timeout)
+                raise timed_out(postgresql_lock_holder(locking, key), timeout)
             time.sleep(POLL_INTERVAL_SECONDS)
-        with released_by_server_if_lost(
-            locking, "SELECT pg_advisory_unlock(:name)", POSTGRESQL_LOCK_KEY
-        ):
+        with released_by_server_if_lost(locking, "SELECT pg_advisory_unlock(:name)", key):
             yield
 
 
-def postgresql_lock_holder(locking: Connection) -> str:
+def postgresql_lock_holder(locking: Connection, key: int) -> str:
     """Describe the session holding the advisory lock, from pg_stat_activity."""
     # pg_locks shows a bigint advisory key as its high and low 32 bits.
     row = locking.execute(
@@ -210,7 +225,7 @@ def postgresql_lock_holder(locking: Connection) -> str:
             " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             " AND l.classid = :high AND l.objid = :low"
         ),
-        {"high": POSTGRESQL_LOCK_KEY >> 32, "low": POSTGRESQL_LOCK_KEY & 0xFFFFFFFF},
+        {"high": key >> 32, "low": key & 0xFFFFFFFF},
     ).first()
     if row is None:
         return "holder unknown"

@@ -120,9 +120,11 @@ def version_heads(connection: Connection) -> tuple[str, ...]:
     from alembic.runtime.migration import MigrationContext
 
     from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._tenancy import tenant_context_options
 
     named = ("version_table", "version_table_schema")
     options = {k: v for k, v in active_steward().context_options.items() if k in named}
+    options = {**tenant_context_options(), **options}
     return tuple(MigrationContext.configure(connection, opts=options).get_current_heads())
 
 
@@ -203,9 +205,15 @@ def read_state_afresh() -> StateAfterFailure:
     """Read the version table on a new connection of the app's, once a run has ended."""
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._tenancy import bound_tenant_engine
 
+    # A tenant's run reads the tenant's version table, not the app's database's.
+    tenant_engine = bound_tenant_engine()
     try:
-        with get_blocking_engine().connect() as connection:
+        with (tenant_engine or get_blocking_engine()).connect() as connection:
             return StateAfterFailure(version_heads(connection))
     except Exception as error:  # noqa: BLE001 - the line then says the state is unknown
         return StateAfterFailure(None, unreadable=error_reason(error))
+    finally:
+        if tenant_engine is not None:
+            tenant_engine.dispose()

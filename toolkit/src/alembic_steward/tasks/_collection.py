@@ -48,6 +48,7 @@ from alembic_steward.tasks import _squash as squash
 from alembic_steward.tasks import (
     _status as status,
 )
+from alembic_steward.tasks import _tenants as tenants
 
 if TYPE_CHECKING:
     from alembic_steward._wiring import Steward
@@ -98,6 +99,7 @@ def db_collection(steward: Steward) -> Collection:
         shell.shell,
         seed.seed,
         environment.set_environment,
+        tenants.tenant_create,
     )
     # A comma-separated string rather than a list: invoke can override a string from the
     # environment (INVOKE_DB_PROTECTED_ENVIRONMENTS=production,staging) but not a list.

@@ -6,6 +6,8 @@ import sys
 
 from invoke import Context, Exit, task
 
+from alembic_steward.tasks._migrate import LongOnlyOptions
+from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 VERBOSE_HELP = "Show each revision in full: path, parents, date and message"
@@ -92,10 +94,36 @@ def show(c: Context, revision: str = "head") -> None:
     command.show(build_alembic_config(), revision)
 
 
-@task
+@task(
+    klass=LongOnlyOptions,
+    long_only=(*FAN_OUT_OPTIONS, "json"),
+    help={**FAN_OUT_HELP, "json": "With --all-tenants or --tenants: the report as JSON"},
+)
 @exit_on_user_error
-def check(c: Context) -> None:
+def check(
+    c: Context,
+    all_tenants: bool = False,
+    tenants: str | None = None,
+    tenancy: str | None = None,
+    parallel: int = 0,
+    canary: int = 0,
+    shard: str | None = None,
+    json: bool = False,
+) -> None:
     """Exit with code 1 and list the differences when the models need a new revision."""
+    if fans_out(all_tenants, tenants):
+        # Per tenant at head: the models against its schema or database (76: some differ).
+        run_fan_out(
+            "check",
+            "head",
+            tenants=tenants,
+            tenancy=tenancy,
+            parallel=parallel,
+            canary=canary,
+            shard=shard,
+            as_json=json,
+        )
+        return
     from alembic.script import ScriptDirectory
 
     from alembic_steward._wiring import get_blocking_engine

@@ -12,6 +12,7 @@ from typing import Any
 from invoke import Context, Exit, Task, task
 
 from alembic_steward.tasks._protection import confirm_destructive
+from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 SQL_HELP = "Print the SQL instead of running it (offline; the database is not touched)"
@@ -210,15 +211,29 @@ def record_head(written: Any) -> None:
 
 
 @task(
+    klass=LongOnlyOptions,
+    long_only=(*FAN_OUT_OPTIONS, "json"),
     help={
         "revision": "Target revision, e.g. 4f8376af1811 or +1 (default: head)",
         "sql": SQL_HELP,
         "phase": "expand: stop before the first pending contract revision; contract: to head",
-    }
+        **FAN_OUT_HELP,
+        "json": "With --all-tenants or --tenants: print the per-tenant report as JSON",
+    },
 )
 @exit_on_user_error
 def upgrade(
-    c: Context, revision: str = "head", sql: bool = False, phase: str | None = None
+    c: Context,
+    revision: str = "head",
+    sql: bool = False,
+    phase: str | None = None,
+    all_tenants: bool = False,
+    tenants: str | None = None,
+    tenancy: str | None = None,
+    parallel: int = 0,
+    canary: int = 0,
+    shard: str | None = None,
+    json: bool = False,
 ) -> None:
     """Apply migrations up to head, or up to the revision given with -r."""
     from alembic import command
@@ -227,6 +242,19 @@ def upgrade(
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision, ranges=sql)
+    if fans_out(all_tenants, tenants):
+        refuse_with_tenants(sql=sql, phase=phase)
+        run_fan_out(
+            "upgrade",
+            revision,
+            tenants=tenants,
+            tenancy=tenancy,
+            parallel=parallel,
+            canary=canary,
+            shard=shard,
+            as_json=json,
+        )
+        return
     if phase is not None:
         upgrade_through_phase(phase, revision, sql)
         return
@@ -252,20 +280,58 @@ def upgrade_through_phase(phase: str, revision: str, sql: bool) -> None:
 
 
 @task(
+    klass=LongOnlyOptions,
+    long_only=(*FAN_OUT_OPTIONS, "json"),
     help={
         "revision": "Target revision, e.g. 4f8376af1811 or base (default: -1, one step)",
         "sql": SQL_HELP + "; needs a range, e.g. -r 4f8376af1811:base",
         "yes": YES_HELP,
-    }
+        **FAN_OUT_HELP,
+        "json": "With --all-tenants or --tenants: print the per-tenant report as JSON",
+    },
 )
 @exit_on_user_error
-def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = False) -> None:
+def downgrade(
+    c: Context,
+    revision: str = "-1",
+    sql: bool = False,
+    yes: bool = False,
+    all_tenants: bool = False,
+    tenants: str | None = None,
+    tenancy: str | None = None,
+    parallel: int = 0,
+    canary: int = 0,
+    shard: str | None = None,
+    json: bool = False,
+) -> None:
     """Revert the last migration, or every migration after the revision given with -r."""
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_argument
     from alembic_steward.tasks._announced_downgrade import RevertPlan, downgrade_announcing
 
     check_revision_argument(revision, ranges=sql)
+    if fans_out(all_tenants, tenants):
+        refuse_with_tenants(sql=sql, phase=None)
+        if revision.startswith(("-", "+")):
+            # Tenants may stand at different revisions: one step back means something else
+            # on each, so the target is named.
+            raise Exit(
+                "error: a downgrade of several tenants needs a target revision, not a step:"
+                " name it with -r REV (a revision id, or base); nothing was run",
+                code=1,
+            )
+        confirm_destructive(c, "downgrade", yes)
+        run_fan_out(
+            "downgrade",
+            revision,
+            tenants=tenants,
+            tenancy=tenancy,
+            parallel=parallel,
+            canary=canary,
+            shard=shard,
+            as_json=json,
+        )
+        return
     config = build_alembic_config()
     if sql:
         print_offline(config, "downgrade", revision)
@@ -274,6 +340,17 @@ def downgrade(c: Context, revision: str = "-1", sql: bool = False, yes: bool = F
     plan = RevertPlan(config, revision, announce_reverts)
     confirm_destructive(c, "downgrade", yes, preview=plan.preview)
     downgrade_announcing(config, revision, plan.announce)
+
+
+def refuse_with_tenants(*, sql: bool, phase: str | None) -> None:
+    """Refuse the options a per-tenant run does not take, before anything runs."""
+    if sql or phase is not None:
+        option = "--sql" if sql else "--phase"
+        raise Exit(
+            f"error: {option} cannot be combined with --all-tenants or --tenants (each"
+            f" tenant runs online, to the target); run it without them; nothing was run",
+            code=1,
+        )
 
 
 def print_offline(config: Any, direction: str, revision: str) -> None:

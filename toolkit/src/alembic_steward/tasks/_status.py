@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
+from alembic_steward.tasks._migrate import LongOnlyOptions
+from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
 from alembic_steward.tasks._user_errors import TRACEBACK_VARIABLE, error_line, exit_on_user_error
 
 if TYPE_CHECKING:
@@ -16,13 +18,43 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._status_report import MigrationStatus
 
 
-@task(help={"json": "Print a JSON object (current, heads, revisions, drift) instead of a table"})
+@task(
+    klass=LongOnlyOptions,
+    long_only=FAN_OUT_OPTIONS,
+    help={
+        "json": "Print a JSON object (current, heads, revisions, drift) instead of a table",
+        **FAN_OUT_HELP,
+    },
+)
 @exit_on_user_error
-def status(c: Context, json: bool = False) -> None:
+def status(
+    c: Context,
+    json: bool = False,
+    all_tenants: bool = False,
+    tenants: str | None = None,
+    tenancy: str | None = None,
+    parallel: int = 0,
+    canary: int = 0,
+    shard: str | None = None,
+) -> None:
     """Show every revision as applied or pending, the heads, and model drift, in one screen."""
     # Here, not at module level: `inv --list` must not pay for importing Alembic.
     from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
     from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
+
+    if fans_out(all_tenants, tenants):
+        # Per tenant: at head or not (76), read from each tenant's version table.
+        run_fan_out(
+            "status",
+            "head",
+            tenants=tenants,
+            tenancy=tenancy,
+            parallel=parallel,
+            canary=canary,
+            shard=shard,
+            as_json=json,
+        )
+        return
 
     if not json:
         report_status(print_table)

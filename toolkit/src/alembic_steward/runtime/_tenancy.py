@@ -1,0 +1,237 @@
+"""Tenants: which ones exist, which one this process migrates, and where its tables live.
+
+A tenant is a PostgreSQL schema in the database DATABASE_URL names (``schema`` tenancy) or a
+database on that server (``database`` tenancy; for SQLite a file beside DATABASE_URL's,
+``<stem>_<tenant><suffix>``). A process migrates one tenant at a time: the fan-out's workers
+bind it here (:func:`bind_tenant`), and raw ``alembic -x tenant=NAME upgrade head`` binds it
+through the ``-x`` argument; env.py's toolkit calls then read the binding (the URL, the version
+table's schema, the search_path, the lock key), so env.py itself needs no tenant code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic.util import CommandError
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Engine
+
+TENANCIES = ("schema", "database")
+# PostgreSQL and MariaDB both cap identifiers at 63/64 characters; the lower one fits both.
+TENANT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+class TenantError(CommandError):
+    """A tenant name, list or tenancy the run cannot use; its message is one line."""
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One tenant: its ``name`` (a schema or database name) and its ``tenancy``."""
+
+    name: str
+    tenancy: str
+
+    @property
+    def schema(self) -> str | None:
+        """The schema its tables live in, or None when it is a database of its own."""
+        return self.name if self.tenancy == "schema" else None
+
+
+# The tenant this process migrates now, set by a fan-out worker or `tenant-create`.
+_bound: list[Tenant] = []
+
+
+def bind_tenant(tenant: Tenant | None) -> None:
+    """Make ``tenant`` the one this process's migration runs work on (None: the app's own)."""
+    _bound[:] = [tenant] if tenant is not None else []
+
+
+def bound_tenant() -> Tenant | None:
+    """The tenant bound in this process, else one named by ``alembic -x tenant=NAME``."""
+    if _bound:
+        return _bound[0]
+    from alembic import context
+
+    # Only inside env.py does Alembic's `context` proxy have an environment to ask.
+    if getattr(context, "_proxy", None) is None:
+        return None
+    named = context.get_x_argument(as_dictionary=True)
+    if "tenant" not in named:
+        return None
+    tenancy = checked_tenancy(named.get("tenancy") or configured_tenancy())
+    return Tenant(checked_name(named["tenant"], "-x tenant="), tenancy)
+
+
+def configured_tenancy() -> str:
+    from alembic_steward._wiring import active_steward
+
+    return active_steward().tenancy
+
+
+def checked_tenancy(tenancy: str) -> str:
+    """Return ``tenancy`` if it is one of TENANCIES; else raise TenantError."""
+    if tenancy not in TENANCIES:
+        raise TenantError(
+            f"the tenancy {tenancy!r} is unknown; use --tenancy schema or --tenancy database;"
+            " nothing was run"
+        )
+    return tenancy
+
+
+def checked_name(name: str, source: str) -> str:
+    """Return ``name`` if it is a plain identifier; else raise TenantError naming ``source``."""
+    if not TENANT_NAME.fullmatch(name):
+        raise TenantError(
+            f"the tenant name {name!r} (from {source}) is not a plain identifier (letters,"
+            " digits and _, not starting with a digit, at most 63 characters); fix it there;"
+            " nothing was run"
+        )
+    return name
+
+
+def parse_tenant_names(names: Iterable[str], source: str, *, allow_none: bool = False) -> list[str]:
+    """Check each name, drop repeats and blanks; return them sorted. Raises TenantError,
+    also for no name at all unless ``allow_none`` (a new service has no tenant yet)."""
+    checked = {checked_name(name.strip(), source) for name in names if name.strip()}
+    if not checked and not allow_none:
+        raise TenantError(f"{source} names no tenant; nothing was run")
+    return sorted(checked)
+
+
+def declared_tenants() -> list[str]:
+    """Call the wiring's ``tenants`` callable; return its names, checked and sorted."""
+    from alembic_steward._wiring import active_steward
+
+    steward = active_steward()
+    if steward.tenants is None:
+        raise TenantError(
+            "the wiring declares no tenants: add tenants='app.tenants:list_tenants' to"
+            " Steward(...) in app/migrations/__init__.py, or name them with --tenants A,B;"
+            " nothing was run"
+        )
+    return parse_tenant_names(steward.load(steward.tenants)(), steward.tenants, allow_none=True)
+
+
+def parse_shard(shard: str) -> tuple[int, int]:
+    """Parse ``"i/n"`` (0 <= i < n) into ``(i, n)``; raise TenantError otherwise."""
+    index, _, count = shard.partition("/")
+    try:
+        parsed = int(index), int(count)
+    except ValueError:
+        parsed = (-1, 0)
+    if not 0 <= parsed[0] < parsed[1]:
+        raise TenantError(
+            f"--shard {shard!r} is not INDEX/COUNT with 0 <= INDEX < COUNT (e.g. 0/4, or"
+            " $JOB_COMPLETION_INDEX/4 in a Kubernetes Indexed Job); nothing was run"
+        )
+    return parsed
+
+
+def shard_of(name: str, count: int) -> int:
+    """The shard (0..count-1) that owns tenant ``name``, from a hash of the name alone.
+
+    A hash, not a position in the list, so a tenant added while an Indexed Job runs moves no
+    other tenant to another pod: every pod agrees whatever tenant list it read.
+    """
+    digest = hashlib.sha256(name.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
+def in_shard(names: Sequence[str], shard: tuple[int, int] | None) -> list[str]:
+    """The names shard ``(index, count)`` owns, in their order; all of them for None."""
+    if shard is None:
+        return list(names)
+    index, count = shard
+    return [name for name in names if shard_of(name, count) == index]
+
+
+def tenant_url(url: URL, tenant: Tenant) -> URL:
+    """The URL a migration of ``tenant`` connects to: ``url`` itself for a schema tenant."""
+    if tenant.tenancy == "schema":
+        if url.get_backend_name() != "postgresql":
+            raise TenantError(
+                f"schema tenancy needs PostgreSQL, and DATABASE_URL names a"
+                f" {url.get_backend_name()} database; use --tenancy database (a database per"
+                " tenant); nothing was run"
+            )
+        return url
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise TenantError(
+                "database tenancy on SQLite needs DATABASE_URL to name a file (tenants are"
+                " files beside it); nothing was run"
+            )
+        main = Path(url.database)
+        return url.set(database=str(main.with_name(f"{main.stem}_{tenant.name}{main.suffix}")))
+    return url.set(database=tenant.name)
+
+
+def bound_url(url: str) -> str:
+    """``url`` moved to the bound tenant's database, or unchanged with none bound."""
+    tenant = bound_tenant()
+    if tenant is None:
+        return url
+    from sqlalchemy.engine import make_url
+
+    return tenant_url(make_url(url), tenant).render_as_string(hide_password=False)
+
+
+def bind_engine_to_schema(engine: Engine) -> None:
+    """Make every connection of ``engine`` work in the bound tenant's schema, if any.
+
+    Alembic's multi-tenant cookbook recipe: the session's search_path is the tenant's schema
+    alone, so unqualified DDL, raw SQL and the bookkeeping tables all land there, and the
+    dialect reflects in that schema. The version table's schema is also set explicitly
+    (:func:`tenant_context_options`) so a migration that changes search_path cannot move it.
+    """
+    tenant = bound_tenant()
+    if tenant is None or tenant.schema is None:
+        return
+    from sqlalchemy import event
+
+    schema = tenant.schema
+
+    def set_search_path(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f'SET search_path TO "{schema}"')
+        cursor.close()
+        dbapi_connection.commit()
+        # The dialect read current_schema() once, before this handler ran.
+        engine.dialect.default_schema_name = schema
+
+    event.listen(engine, "connect", set_search_path)
+
+
+def bound_tenant_engine() -> Engine | None:
+    """A blocking engine on the bound tenant (its database, its schema), or None unbound.
+
+    For code that reads the database afresh after a run, where the app's own engine would
+    read the app's database instead of the tenant's. The caller disposes of it.
+    """
+    tenant = bound_tenant()
+    if tenant is None:
+        return None
+    from sqlalchemy import create_engine, pool
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_settings
+
+    url = tenant_url(make_url(get_settings().blocking_database_url), tenant)
+    engine = create_engine(url, poolclass=pool.NullPool)
+    bind_engine_to_schema(engine)
+    return engine
+
+
+def tenant_context_options() -> dict[str, Any]:
+    """``context.configure`` options for the bound tenant: its schema's version table."""
+    tenant = bound_tenant()
+    if tenant is None or tenant.schema is None:
+        return {}
+    return {"version_table_schema": tenant.schema}

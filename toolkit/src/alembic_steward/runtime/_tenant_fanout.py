@@ -1,0 +1,315 @@
+"""Fan a migration out over many tenants: a bounded pool of worker processes, canary, shard.
+
+`inv db.upgrade --all-tenants` and `python -m app.migrations upgrade --all-tenants` both land
+in :func:`fan_out_command`. Each tenant runs in a worker process of its own, so one tenant's
+failure (or a migration that crashes its interpreter) leaves the others' runs whole; each
+tenant's lock is its own (runtime/_lock.py), so two fan-outs at once take turns per tenant and
+never apply a migration twice. The run ends with a report, one row per tenant, and exit code
+:data:`FAILED_TENANTS_EXIT_CODE` when any tenant failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_for_futures
+from dataclasses import dataclass
+from typing import TextIO
+
+from alembic_steward.runtime._tenancy import (
+    Tenant,
+    TenantError,
+    checked_tenancy,
+    declared_tenants,
+    in_shard,
+    parse_shard,
+    parse_tenant_names,
+)
+from alembic_steward.runtime._tenant_runs import TenantOutcome, prepare_worker, run_tenant
+
+# 0-12 are db.status's codes, 75 a lock wait given up, 130/143 signals: 76 is free.
+FAILED_TENANTS_EXIT_CODE = 76
+
+Progress = Callable[[int, int, int], None]
+
+
+def default_parallel() -> int:
+    """Worker processes by default: the machine's cores, at most 4 (servers have limits too)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """One fan-out: ``action`` (upgrade, downgrade, status) to ``revision`` on ``names``.
+
+    ``parallel`` worker processes; the first ``canary`` names run first, and any failure among
+    them leaves the rest not run.
+    """
+
+    action: str
+    revision: str
+    tenancy: str
+    names: Sequence[str]
+    parallel: int
+    canary: int = 0
+
+
+def pool_context():  # noqa: ANN201 - a multiprocessing context
+    """Fork where it is safe (Linux): workers inherit the imported app, Alembic and SQLAlchemy,
+    and start in milliseconds; spawn elsewhere (macOS and Windows cannot fork safely)."""
+    import multiprocessing
+
+    return multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+
+
+def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcome]:
+    """Run ``plan`` in a pool of worker processes; return one outcome per name, in order.
+
+    ``package`` is the migrations package a spawned worker imports to build the wiring;
+    ``progress(done, total, failed)`` is called after each tenant. Ctrl-C or SIGTERM (a pod
+    stopped) lets the tenants running then finish in their workers and starts no other:
+    raises :class:`FanOutStopped`, which carries the outcomes so far.
+    """
+    from alembic_steward.runtime._interruptions import Terminated
+
+    tenants = [Tenant(name, plan.tenancy) for name in plan.names]
+    groups = [tenants[: plan.canary], tenants[plan.canary :]]
+    outcomes: dict[str, TenantOutcome] = {}
+    workers = max(1, min(plan.parallel, len(tenants)))
+    try:
+        for group in groups:
+            if any(outcome.failed for outcome in outcomes.values()):
+                not_run(group, outcomes, "a canary tenant failed; fix it first")
+                continue
+            remaining = group
+            while remaining:
+                # A worker that dies breaks its pool: the tenants left go on in a new one.
+                with ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=pool_context(),
+                    initializer=prepare_worker,
+                    initargs=(package,),
+                ) as pool:
+                    remaining = run_group(pool, remaining, plan, outcomes, progress, workers)
+    except (KeyboardInterrupt, Terminated) as stop:
+        not_run(tenants, outcomes, "the run was stopped before this tenant started")
+        raise FanOutStopped(stop, [outcomes[name] for name in plan.names]) from None
+    return [outcomes[name] for name in plan.names]
+
+
+class FanOutStopped(Exception):
+    """A signal stopped the fan-out; ``outcomes`` holds every tenant's, run or not."""
+
+    def __init__(self, signal_error: BaseException, outcomes: list[TenantOutcome]) -> None:
+        super().__init__("stopped")
+        self.signal_error = signal_error
+        self.outcomes = outcomes
+
+
+def not_run(tenants: list[Tenant], outcomes: dict[str, TenantOutcome], reason: str) -> None:
+    """Record ``reason`` for each of ``tenants`` without an outcome yet."""
+    for tenant in tenants:
+        outcomes.setdefault(tenant.name, TenantOutcome(tenant.name, "not run", detail=reason))
+
+
+def run_group(
+    pool: ProcessPoolExecutor,
+    group: list[Tenant],
+    plan: FanOut,
+    outcomes: dict[str, TenantOutcome],
+    progress: Progress,
+    workers: int,
+) -> list[Tenant]:
+    """Run the tenants of ``group`` in ``pool`` (``workers`` at a time), filling ``outcomes``
+    as each one ends; return those not started when a worker died and broke the pool."""
+    from concurrent.futures import FIRST_COMPLETED
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending: dict[Future[TenantOutcome], Tenant] = {}
+    # Submitted only as workers free up: a stopped run leaves nothing queued in the pool, so
+    # every tenant not started is reported as such, and none starts after the signal.
+    queue = list(reversed(group))
+
+    def record(future: Future[TenantOutcome]) -> None:
+        outcome = future.result()  # raises BrokenProcessPool with the tenant still pending
+        outcomes[pending.pop(future).name] = outcome
+        failed = sum(outcome.failed for outcome in outcomes.values())
+        progress(len(outcomes), len(plan.names), failed)
+
+    try:
+        while queue or pending:
+            while queue and len(pending) < workers:
+                tenant = queue.pop()
+                pending[pool.submit(run_tenant, tenant, plan.action, plan.revision)] = tenant
+            done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                record(future)
+    except BrokenProcessPool:
+        # The pool stops every worker when one dies: the tenants running then were cut off
+        # with their connections (PostgreSQL and SQLite roll back; MySQL keeps its mark).
+        for tenant in [*pending.values()]:
+            outcomes[tenant.name] = worker_died(tenant)
+        return list(reversed(queue))
+    except BaseException:
+        # Stopped: the running tenants end in their workers and are reported.
+        pool.shutdown(wait=True)
+        for future in list(pending):
+            if future.exception() is None:
+                record(future)
+        raise
+    return []
+
+
+def worker_died(tenant: Tenant) -> TenantOutcome:
+    return TenantOutcome(
+        tenant.name,
+        "failed",
+        "?",
+        "?",
+        detail="a worker process died while this tenant ran (killed, out of memory, or a"
+        " crash in a driver; this tenant's or another's), cutting its connection; run this"
+        " again to retry it",
+    )
+
+
+def selected_names(tenants: str | None, shard: str | None) -> list[str]:
+    """The tenants to run: ``--tenants A,B`` or the wiring's list, then ``--shard i/n``'s."""
+    names = (
+        parse_tenant_names(tenants.split(","), "--tenants")
+        if tenants is not None
+        else declared_tenants()
+    )
+    return in_shard(names, parse_shard(shard) if shard is not None else None)
+
+
+def check_tenancy_fits_database(tenancy: str) -> None:
+    """Refuse, before any run, a tenancy DATABASE_URL's database cannot have (TenantError)."""
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._tenancy import tenant_url
+
+    tenant_url(make_url(get_settings().blocking_database_url), Tenant("tenant", tenancy))
+
+
+def progress_printer(stream: TextIO) -> Progress:
+    """Print `tenants: DONE/TOTAL done, F failed`: rewritten in place on a terminal, else a
+    line at each tenth of the run (a deploy log keeps ten lines, not hundreds)."""
+    on_terminal = stream.isatty()
+    shown_tenths: set[int] = set()
+
+    def show(done: int, total: int, failed: int) -> None:
+        line = f"tenants: {done}/{total} done, {failed} failed"
+        if on_terminal:
+            stream.write(f"\r{line}" + ("\n" if done == total else ""))
+        else:
+            tenth = done * 10 // total
+            if tenth in shown_tenths:
+                return
+            shown_tenths.add(tenth)
+            stream.write(f"{line}\n")
+        stream.flush()
+
+    return show
+
+
+def report_table(outcomes: Sequence[TenantOutcome]) -> str:
+    """The per-tenant report: tenant, outcome, revisions before and after, seconds, detail."""
+    header = ("tenant", "outcome", "from", "to", "seconds", "detail")
+    rows = [header] + [
+        (o.tenant, o.outcome, o.before, o.after, f"{o.seconds:.2f}", o.detail) for o in outcomes
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, str]:
+    """The exit code and the closing line of a fan-out."""
+    failed = [o.tenant for o in outcomes if o.failed]
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+    tally = ", ".join(f"{count} {name}" for name, count in counts.items())
+    if failed:
+        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
+        named = ", ".join(failed[:10]) + more
+        return FAILED_TENANTS_EXIT_CODE, (
+            f"error: {len(failed)} of {len(outcomes)} tenants failed or did not run ({named});"
+            f" {tally}; the others are unaffected; fix what the report says and run the"
+            f" {action} again"
+            + ("" if action == "status" else ": it runs only the tenants not at the target")
+        )
+    drifted = [o.tenant for o in outcomes if o.outcome == "drift"]
+    if drifted:
+        return FAILED_TENANTS_EXIT_CODE, (
+            f"error: {len(drifted)} of {len(outcomes)} tenants differ from the models"
+            f" ({', '.join(drifted[:10])}; the report says how); write the revision they need"
+            " with `inv db.revision`, or fix those tenants by hand"
+        )
+    behind = [o.tenant for o in outcomes if o.outcome == "not at head"]
+    if behind:
+        return FAILED_TENANTS_EXIT_CODE, (
+            f"error: {len(behind)} of {len(outcomes)} tenants are not at head"
+            f" ({', '.join(behind[:10])}); run the upgrade with --all-tenants"
+        )
+    return 0, f"{len(outcomes)} tenants: {tally}"
+
+
+def fan_out_command(
+    action: str,
+    revision: str,
+    *,
+    tenants: str | None,
+    tenancy: str | None,
+    parallel: int | None,
+    canary: int,
+    shard: str | None,
+    as_json: bool,
+) -> int:
+    """Run a fan-out from command-line options; print the report; return the exit code.
+
+    Raises TenantError (one line) for options or tenant names it cannot use, before any run.
+    """
+    from alembic_steward._wiring import active_steward
+
+    steward = active_steward()
+    chosen_tenancy = checked_tenancy(tenancy or steward.tenancy)
+    if parallel is not None and parallel < 1:
+        raise TenantError(f"--parallel {parallel} is not a number of processes (1 or more)")
+    if canary < 0:
+        raise TenantError(f"--canary {canary} is not a number of tenants (0 or more)")
+    names = selected_names(tenants, shard)
+    check_tenancy_fits_database(chosen_tenancy)
+    if not names:
+        owner = f"shard {shard} owns none of the tenants" if shard else "there are no tenants"
+        print(f"{owner}; nothing to do")
+        return 0
+    plan = FanOut(action, revision, chosen_tenancy, names, parallel or default_parallel(), canary)
+    try:
+        outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
+        code, line = summary_line(outcomes, action)
+    except FanOutStopped as stopped:
+        from alembic_steward.runtime._interruptions import exit_code_and_line
+
+        outcomes = stopped.outcomes
+        code, _ = exit_code_and_line(stopped.signal_error)
+        finished = sum(not outcome.failed for outcome in outcomes)
+        line = (
+            f"error: {'SIGINT' if code == 130 else 'SIGTERM'} stopped the {action} of the"
+            f" tenants: {finished} of {len(outcomes)} ended (the report says how), the others"
+            f" did not start; run it again to go on: it runs only the tenants not at the target"
+        )
+    if as_json:
+        print(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
+    else:
+        print(report_table(outcomes))
+    # Under --json stdout is the document alone.
+    print(line, file=sys.stderr if code or as_json else sys.stdout)
+    return code

@@ -1,0 +1,68 @@
+"""The tenant options of `db.upgrade`, `db.downgrade` and `db.status`, and `db.tenant-create`.
+
+The fan-out itself lives in runtime/_tenant_fanout.py, shared with `python -m app.migrations`.
+"""
+
+from __future__ import annotations
+
+from invoke import Context, Exit, task
+
+from alembic_steward.tasks._user_errors import exit_on_user_error
+
+# The options every fan-out task adds, long only (`-t`, `-p` mean other things elsewhere).
+FAN_OUT_OPTIONS = ("all_tenants", "tenants", "tenancy", "parallel", "canary", "shard")
+FAN_OUT_HELP = {
+    "all_tenants": "Run on every tenant the wiring's `tenants` callable lists, one report",
+    "tenants": "Run on these tenants only, comma-separated, e.g. acme,globex",
+    "tenancy": "schema (PostgreSQL schemas) or database (a database each); default: wiring",
+    "parallel": "Worker processes for the tenants (default: cores, at most 4)",
+    "canary": "Run this many tenants first, and stop if any of them fails",
+    "shard": "Run only shard I of N (I/N, e.g. $JOB_COMPLETION_INDEX/4), split by name hash",
+}
+
+
+def fans_out(all_tenants: bool, tenants: str | None) -> bool:
+    """Whether the task runs per tenant (`--all-tenants` or `--tenants`)."""
+    return all_tenants or tenants is not None
+
+
+def run_fan_out(
+    action: str,
+    revision: str,
+    *,
+    tenants: str | None,
+    tenancy: str | None,
+    parallel: int,
+    canary: int,
+    shard: str | None,
+    as_json: bool,
+) -> None:
+    """Run the fan-out; end with Exit(76) after the report when a tenant failed."""
+    from alembic_steward.runtime._tenant_fanout import fan_out_command
+
+    code = fan_out_command(
+        action,
+        revision,
+        tenants=tenants,
+        tenancy=tenancy,
+        parallel=parallel or None,
+        canary=canary,
+        shard=shard,
+        as_json=as_json,
+    )
+    if code:
+        raise Exit(code=code)
+
+
+@task(
+    help={
+        "name": "The new tenant's name: a schema or a database, as the tenancy says",
+        "tenancy": FAN_OUT_HELP["tenancy"],
+    }
+)
+@exit_on_user_error
+def tenant_create(c: Context, name: str, tenancy: str | None = None) -> None:
+    """Create a tenant (its schema or database) and migrate it to head, in one call."""
+    from alembic_steward.runtime._tenant_creation import create_tenant
+
+    print(create_tenant(name, tenancy))

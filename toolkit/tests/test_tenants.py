@@ -1,0 +1,444 @@
+"""Tenants: schema and database tenancy, the fan-out's report, exit code, rerun, shard, lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from project import Project, one_error_line
+from servers import connect_admin, with_database
+from tenant_projects import make_tenant_project
+
+from alembic_steward.runtime._tenancy import (
+    Tenant,
+    TenantError,
+    bind_tenant,
+    checked_name,
+    in_shard,
+    parse_shard,
+)
+from alembic_steward.runtime._tenant_fanout import (
+    FAILED_TENANTS_EXIT_CODE,
+    report_table,
+    summary_line,
+)
+from alembic_steward.runtime._tenant_runs import TenantOutcome
+
+HEAD = "0003"
+
+
+def report(completed) -> dict[str, dict]:
+    """The JSON report of a fan-out run, by tenant."""
+    return {row["tenant"]: row for row in json.loads(completed.stdout)}
+
+
+# --- names, shards, report: no server needed ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a-b", "1abc", "x" * 64, 'a"; DROP SCHEMA public; --', ""])
+def test_a_tenant_name_that_is_no_plain_identifier_is_refused(name: str) -> None:
+    with pytest.raises(TenantError, match="is not a plain identifier"):
+        checked_name(name, "--tenants")
+
+
+def test_plain_tenant_names_pass() -> None:
+    assert checked_name("acme_1", "--tenants") == "acme_1"
+    assert checked_name("_x" * 31, "--tenants") == "_x" * 31
+
+
+def test_shards_split_the_tenants_disjointly_and_completely() -> None:
+    names = [f"tenant_{number:03}" for number in range(200)]
+    for count in (1, 2, 3, 7):
+        shards = [set(in_shard(names, (index, count))) for index in range(count)]
+        assert set().union(*shards) == set(names)
+        assert sum(len(shard) for shard in shards) == len(names)
+        assert all(shards), "every shard gets some of 200 tenants"
+
+
+def test_a_new_tenant_moves_no_other_tenant_to_another_shard() -> None:
+    names = [f"tenant_{number:03}" for number in range(50)]
+    before = {index: set(in_shard(names, (index, 4))) for index in range(4)}
+    after = {index: set(in_shard([*names, "newcomer"], (index, 4))) for index in range(4)}
+    assert all(before[index] <= after[index] for index in range(4))
+
+
+@pytest.mark.parametrize("shard", ["2/2", "-1/3", "a/b", "1", "0/0"])
+def test_a_shard_that_is_not_index_over_count_is_refused(shard: str) -> None:
+    with pytest.raises(TenantError, match="JOB_COMPLETION_INDEX"):
+        parse_shard(shard)
+
+
+def test_the_report_names_failed_tenants_and_exits_with_its_own_code() -> None:
+    outcomes = [
+        TenantOutcome("acme", "upgraded", "base", HEAD, 0.5),
+        TenantOutcome("globex", "failed", "0001", "0001", 0.2, "migration 0002 failed: boom"),
+    ]
+    code, line = summary_line(outcomes, "upgrade")
+    assert code == FAILED_TENANTS_EXIT_CODE == 76
+    assert "1 of 2 tenants failed" in line and "globex" in line
+    table = report_table(outcomes).splitlines()
+    assert table[0].split() == ["tenant", "outcome", "from", "to", "seconds", "detail"]
+    assert table[2].startswith("globex") and table[2].endswith("migration 0002 failed: boom")
+    assert summary_line(outcomes[:1], "upgrade") == (0, "1 tenants: 1 upgraded")
+
+
+def test_each_schema_tenant_has_a_lock_key_of_its_own() -> None:
+    from alembic_steward.runtime._lock import POSTGRESQL_LOCK_KEY, postgresql_lock_key
+
+    keys = set()
+    try:
+        for name in ("acme", "globex"):
+            bind_tenant(Tenant(name, "schema"))
+            keys.add(postgresql_lock_key())
+        bind_tenant(Tenant("acme", "database"))  # a database of its own: the database's key
+        assert postgresql_lock_key() == POSTGRESQL_LOCK_KEY
+    finally:
+        bind_tenant(None)
+    assert len(keys | {POSTGRESQL_LOCK_KEY}) == 3
+
+
+# --- PostgreSQL schemas ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for schema tenants; dropped afterwards."""
+    server_url = os.environ.get("TEST_POSTGRESQL_URL")
+    if not server_url:
+        pytest.skip("TEST_POSTGRESQL_URL is not set; no postgresql server to test on")
+    name = f"tenants_{secrets.token_hex(6)}"
+    admin = connect_admin("postgresql", server_url)
+    try:
+        admin.execute(f"CREATE DATABASE {name}")
+        yield with_database(server_url, name)
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def pg_query(url: str, sql: str) -> list[tuple]:
+    connection = connect_admin("postgresql", url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        connection.close()
+
+
+def schema_project(tmp_path: Path, url: str, names: list[str]) -> Project:
+    for name in names:
+        pg_query(url, f"CREATE SCHEMA {name}")
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=url)
+    return make_tenant_project(project, "schema", names)
+
+
+def test_one_broken_schema_fails_alone_and_a_rerun_touches_only_it(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    names = [f"t{number:02}" for number in range(20)]
+    project = schema_project(tmp_path, postgresql_url, names)
+    project.inv("db.upgrade", "--all-tenants", "-r", "0001", "--parallel", "2")
+    # Two equal bodies in t07 only: 0002's unique index fails there.
+    pg_query(postgresql_url, "INSERT INTO t07.notes (body) VALUES ('same'), ('same')")
+
+    failed = project.inv(
+        "db.upgrade", "--all-tenants", "--parallel", "2", "--json", code=FAILED_TENANTS_EXIT_CODE
+    )
+    rows = report(failed)
+    assert rows["t07"]["outcome"] == "failed"
+    assert "0002" in rows["t07"]["detail"] and rows["t07"]["after"] == "0001"
+    assert "1 of 20 tenants failed" in one_error_line(failed.stderr) and "t07" in failed.stderr
+    for name in names:
+        (version,) = pg_query(postgresql_url, f"SELECT version_num FROM {name}.alembic_version")
+        assert version == (("0001",) if name == "t07" else (HEAD,))
+    assert pg_query(postgresql_url, "SELECT count(*) FROM t07.applied") == [(1,)]
+    # Nothing landed in the database's own schema: each tenant kept its own bookkeeping.
+    assert (
+        pg_query(postgresql_url, "SELECT tablename FROM pg_tables WHERE schemaname='public'") == []
+    )
+
+    rerun = report(project.inv("db.upgrade", "--all-tenants", "--json", code=76))
+    assert {name for name, row in rerun.items() if row["outcome"] != "at head"} == {"t07"}
+
+    pg_query(postgresql_url, "DELETE FROM t07.notes")
+    fixed = report(project.inv("db.upgrade", "--all-tenants", "--json"))
+    assert fixed["t07"]["outcome"] == "upgraded" and fixed["t07"]["after"] == HEAD
+    project.inv("db.status", "--all-tenants")
+
+
+def test_two_fan_outs_at_once_apply_each_migration_once(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    names = [f"s{number}" for number in range(6)]
+    project = schema_project(tmp_path, postgresql_url, names)
+    runs = [project.start("inv", "db.upgrade", "--all-tenants", "--parallel", "2") for _ in "ab"]
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stdout + stderr
+    for name in names:
+        applied = pg_query(
+            postgresql_url, f"SELECT revision, count(*) FROM {name}.applied GROUP BY revision"
+        )
+        assert sorted(applied) == [("0001", 1), ("0002", 1), ("0003", 1)]
+
+
+def test_a_tenant_waits_only_for_its_own_lock(tmp_path: Path, postgresql_url: str) -> None:
+    from alembic_steward.runtime._lock import postgresql_lock_key
+
+    project = schema_project(tmp_path, postgresql_url, ["held", "free"])
+    bind_tenant(Tenant("held", "schema"))
+    try:
+        held_key = postgresql_lock_key()
+    finally:
+        bind_tenant(None)
+    holder = connect_admin("postgresql", postgresql_url)
+    try:
+        holder.execute(f"SELECT pg_advisory_lock({held_key})")
+        env = {"MIGRATION_LOCK_TIMEOUT": "1"}
+        project.inv("db.upgrade", "--tenants", "free", env=env)
+        blocked = project.inv("db.upgrade", "--tenants", "held", "--json", env=env, code=76)
+        assert "holds the migration lock" in report(blocked)["held"]["detail"]
+    finally:
+        holder.close()
+
+
+def test_shards_run_disjoint_parts_that_cover_every_tenant(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    names = [f"h{number}" for number in range(6)]
+    project = schema_project(tmp_path, postgresql_url, names)
+    upgraded = []
+    for index in range(2):
+        rows = report(project.inv("db.upgrade", "--all-tenants", f"--shard={index}/2", "--json"))
+        assert all(row["outcome"] == "upgraded" for row in rows.values())
+        upgraded.append(set(rows))
+    assert upgraded[0] | upgraded[1] == set(names) and not upgraded[0] & upgraded[1]
+
+
+def test_a_failed_canary_leaves_the_other_tenants_unrun(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    names = ["a1", "a2", "b1", "b2"]
+    project = schema_project(tmp_path, postgresql_url, names)
+    project.inv("db.upgrade", "--tenants", "a1", "-r", "0001")
+    pg_query(postgresql_url, "INSERT INTO a1.notes (body) VALUES ('same'), ('same')")
+    rows = report(project.inv("db.upgrade", "--all-tenants", "--canary", "2", "--json", code=76))
+    assert rows["a1"]["outcome"] == "failed" and rows["a2"]["outcome"] == "upgraded"
+    assert rows["b1"]["outcome"] == rows["b2"]["outcome"] == "not run"
+    assert pg_query(postgresql_url, "SELECT count(*) FROM pg_tables WHERE schemaname='b1'") == [
+        (0,)
+    ]
+
+
+def test_downgrade_and_status_run_per_tenant(tmp_path: Path, postgresql_url: str) -> None:
+    project = schema_project(tmp_path, postgresql_url, ["d1", "d2"])
+    project.inv("db.upgrade", "--all-tenants")
+    refused = project.inv("db.downgrade", "--all-tenants", code=1)
+    assert "-r REV" in one_error_line(refused.stderr)
+    rows = report(project.inv("db.downgrade", "--all-tenants", "-r", "0001", "--json"))
+    assert {row["after"] for row in rows.values()} == {"0001"}
+    behind = project.inv("db.status", "--all-tenants", code=76)
+    assert "2 of 2 tenants are not at head" in one_error_line(behind.stderr)
+
+
+def test_tenant_create_makes_a_schema_at_head(tmp_path: Path, postgresql_url: str) -> None:
+    project = schema_project(tmp_path, postgresql_url, [])
+    created = project.run("python", "-m", "app.migrations", "tenant-create", "newco")
+    assert created.returncode == 0, created.stderr
+    assert "schema newco created; it is at head (0003)" in created.stdout
+    assert pg_query(postgresql_url, "SELECT version_num FROM newco.alembic_version") == [(HEAD,)]
+    again = project.run("python", "-m", "app.migrations", "tenant-create", "newco")
+    assert "already existed" in again.stdout
+
+
+def test_a_bad_tenant_name_is_refused_in_one_line(tmp_path: Path, postgresql_url: str) -> None:
+    project = schema_project(tmp_path, postgresql_url, ["ok"])
+    refused = project.inv("db.upgrade", "--tenants", "ok,no-dash", code=1)
+    assert "'no-dash' (from --tenants) is not a plain identifier" in one_error_line(refused.stderr)
+
+
+# --- databases per tenant: MariaDB and SQLite files ------------------------------------------
+
+
+@pytest.fixture
+def mysql_tenants() -> Iterator[tuple[str, list[str]]]:
+    """A MariaDB URL and three tenant database names (created by the test); dropped after."""
+    server_url = os.environ.get("TEST_MYSQL_URL")
+    if not server_url:
+        pytest.skip("TEST_MYSQL_URL is not set; no mysql server to test on")
+    prefix = f"tenants_{secrets.token_hex(4)}"
+    names = [f"{prefix}_{letter}" for letter in "abc"]
+    admin = connect_admin("mysql", server_url)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {prefix}_main")
+        yield with_database(server_url, f"{prefix}_main"), names
+    finally:
+        with admin.cursor() as cursor:
+            for name in [*names, f"{prefix}_main"]:
+                cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.close()
+
+
+def test_databases_per_tenant_on_mariadb(tmp_path: Path, mysql_tenants) -> None:
+    url, names = mysql_tenants
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=url)
+    make_tenant_project(project, "database", names)
+    for name in names:
+        project.inv("db.tenant-create", name)
+    broken = names[1]
+    admin = connect_admin("mysql", with_database(url, broken))
+    with admin.cursor() as cursor:
+        cursor.execute("DELETE FROM alembic_version")
+        cursor.execute("INSERT INTO alembic_version VALUES ('0001')")
+        cursor.execute("DROP INDEX ix_notes_body ON notes")
+        cursor.execute("ALTER TABLE notes DROP COLUMN title")
+        cursor.execute("DELETE FROM applied WHERE revision <> '0001'")
+        cursor.execute("INSERT INTO notes (body) VALUES ('same'), ('same')")
+    admin.close()
+    missing = names[0].rsplit("_", 1)[0] + "_missing"
+    project.env["FIXTURE_TENANTS"] = ",".join([*names, missing])
+    rows = report(project.inv("db.upgrade", "--all-tenants", "--json", code=76))
+    assert [name for name, row in rows.items() if row["outcome"] != "at head"] == [
+        broken,
+        missing,
+    ]
+    assert rows[broken]["outcome"] == "failed" and rows[broken]["after"] == "0001"
+    assert rows[missing]["detail"] == (
+        f"the tenant {missing!r} has no database on this server; create it with"
+        f" tenant-create {missing}"
+    )
+
+
+def test_sqlite_files_per_tenant(tmp_path: Path) -> None:
+    main = tmp_path / "service.db"
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
+    make_tenant_project(project, "schema", ["north", "south", "east"])
+    for name in ("north", "south"):
+        created = project.run(
+            "python", "-m", "app.migrations", "tenant-create", name, "--tenancy", "database"
+        )
+        assert created.returncode == 0, created.stderr
+    assert (tmp_path / "service_north.db").is_file()
+    refused = project.run("python", "-m", "app.migrations", "upgrade", "--all-tenants")
+    assert refused.returncode == 1
+    assert "schema tenancy needs PostgreSQL" in one_error_line(refused.stderr)
+    ran = project.run(
+        "python", "-m", "app.migrations", "upgrade", "--all-tenants", "--tenancy", "database"
+    )
+    assert ran.returncode == 76, ran.stderr
+    assert "east" in ran.stderr and "tenant-create east" in ran.stdout
+    assert not (tmp_path / "service_east.db").exists()
+
+
+def test_raw_alembic_migrates_the_tenant_named_with_x(tmp_path: Path, postgresql_url: str) -> None:
+    project = schema_project(tmp_path, postgresql_url, ["solo", "other"])
+    ran = project.run("alembic", "-x", "tenant=solo", "upgrade", "head")
+    assert ran.returncode == 0, ran.stderr
+    assert pg_query(postgresql_url, "SELECT version_num FROM solo.alembic_version") == [(HEAD,)]
+    assert pg_query(postgresql_url, "SELECT count(*) FROM pg_tables WHERE schemaname='other'") == [
+        (0,)
+    ]
+
+
+def test_a_fan_out_without_declared_tenants_is_refused(project: Project) -> None:
+    refused = project.inv("db.upgrade", "--all-tenants", code=1)
+    assert "the wiring declares no tenants" in one_error_line(refused.stderr)
+
+
+def test_a_forked_worker_drops_the_pooled_connections_it_inherited(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from alembic_steward.runtime._tenant_runs import prepare_worker
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    with engine.connect():
+        pass  # back in the pool: a forked child would share its file handle or socket
+    inherited = engine.pool
+    prepare_worker("json")
+    assert engine.pool is not inherited
+    engine.dispose()
+
+
+def test_sigterm_lets_running_tenants_end_and_starts_no_other(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    import signal
+    import subprocess
+
+    from failures import STOP_DEADLINE
+
+    names = [f"q{number}" for number in range(6)]
+    project = schema_project(tmp_path, postgresql_url, names)
+    first = project.versions / "0001_step.py"
+    first.write_text(
+        first.read_text().replace(
+            "def upgrade() -> None:\n",
+            "def upgrade() -> None:\n    op.execute('SELECT pg_sleep(2)')\n",
+        )
+    )
+    running = project.start("inv", "db.upgrade", "--all-tenants", "--parallel", "1", "--json")
+    assert running.stderr is not None
+    while "tenants: 1/6 done" not in running.stderr.readline():
+        pass
+    running.send_signal(signal.SIGTERM)
+    stdout, stderr = running.communicate(timeout=STOP_DEADLINE)
+    assert running.returncode == 143, stderr
+    assert "error: SIGTERM stopped the upgrade of the tenants" in one_error_line(stderr)
+    rows = report(subprocess.CompletedProcess([], 143, stdout, stderr))
+    assert rows["q0"]["outcome"] == "upgraded" and rows["q5"]["outcome"] == "not run"
+    for name, row in rows.items():
+        # Each tenant ended whole, or never started: none is left half-way.
+        tables = pg_query(
+            postgresql_url, f"SELECT count(*) FROM pg_tables WHERE schemaname='{name}'"
+        )
+        assert row["outcome"] in ("upgraded", "not run") and (tables == [(0,)]) == (
+            row["outcome"] == "not run"
+        )
+
+
+def test_a_service_without_tenants_yet_has_nothing_to_migrate(tmp_path: Path) -> None:
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/a.db")
+    make_tenant_project(project, "database", [])
+    ran = project.inv("db.upgrade", "--all-tenants")
+    assert "there are no tenants; nothing to do" in ran.stdout
+
+
+def test_a_worker_that_dies_fails_its_tenant_and_the_others_go_on(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    names = ["k0", "k1", "k2", "k3"]
+    project = schema_project(tmp_path, postgresql_url, names)
+    second = project.versions / "0002_step.py"
+    crash = (
+        "def upgrade() -> None:\n"
+        "    import os, signal\n"
+        "    if op.get_bind().exec_driver_sql('SELECT current_schema()').scalar() == 'k1':\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    second.write_text(second.read_text().replace("def upgrade() -> None:\n", crash))
+    rows = report(project.inv("db.upgrade", "--all-tenants", "--parallel", "1", "--json", code=76))
+    assert rows["k1"]["outcome"] == "failed" and "worker process died" in rows["k1"]["detail"]
+    assert {name for name, row in rows.items() if row["outcome"] == "upgraded"} == {
+        "k0",
+        "k2",
+        "k3",
+    }
+    assert pg_query(postgresql_url, "SELECT version_num FROM k1.alembic_version") == [("0001",)]
+
+
+def test_check_compares_each_tenant_with_the_models(tmp_path: Path, postgresql_url: str) -> None:
+    project = schema_project(tmp_path, postgresql_url, ["c1", "c2"])
+    project.inv("db.upgrade", "--all-tenants")
+    project.inv("db.check", "--all-tenants")
+    pg_query(postgresql_url, "ALTER TABLE c2.notes ADD COLUMN extra integer")
+    drifted = project.inv("db.check", "--all-tenants", "--json", code=76)
+    rows = report(drifted)
+    assert rows["c1"]["outcome"] == "no drift" and rows["c2"]["outcome"] == "drift"
+    assert "extra" in rows["c2"]["detail"]
+    assert "1 of 2 tenants differ from the models (c2" in one_error_line(drifted.stderr)
