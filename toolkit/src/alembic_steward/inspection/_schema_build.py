@@ -4,7 +4,6 @@ whose leftovers (a table made by hand, an index from an abandoned branch) would 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,20 +20,6 @@ def schema_scope() -> list[str]:
     return sorted(model_schemas())
 
 
-@contextmanager
-def scratch_connection(server: URL) -> Iterator[Connection]:
-    """A connection to an empty scratch database beside ``server`` (blocking), dropped after."""
-    from alembic_steward.inspection._scratch_database import scratch_database, scratch_engine
-
-    with scratch_database(server, "schema") as url:
-        engine = scratch_engine(url)
-        try:
-            with engine.connect() as connection:
-                yield connection
-        finally:
-            engine.dispose()
-
-
 def describe_built(connection: Connection) -> Catalog:
     """The description of a scratch database, less Alembic's and the toolkit's own tables."""
     from alembic_steward.inspection._catalog_drift import live_catalog
@@ -47,10 +32,9 @@ def catalog_at_heads(server: URL) -> Catalog:
 
     Raises ScratchDatabaseRefused, or CommandError / SQLAlchemyError when a migration fails.
     """
-    from alembic_steward.inspection._scratch_database import upgrade_scratch
+    from alembic_steward.inspection._scratch_database import revision_built
 
-    with scratch_connection(server) as connection:
-        upgrade_scratch(connection, "heads")
+    with revision_built(server, ["heads"], label="schema") as connection:
         return describe_built(connection)
 
 
@@ -80,9 +64,9 @@ def each_revision_built(
 
     ``progress`` is called with the count done after each step. Raises as catalog_at_heads.
     """
-    from alembic_steward.inspection._scratch_database import upgrade_scratch
+    from alembic_steward.inspection._scratch_database import revision_built, upgrade_scratch
 
-    with scratch_connection(server) as connection:
+    with revision_built(server, [], label="schema") as connection:
         for done, revision in enumerate(revisions, start=1):
             upgrade_scratch(connection, revision)
             yield revision, describe_built(connection)

@@ -80,7 +80,9 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
 
 
 @contextmanager
-def revision_built(server: URL, revisions: list[str]) -> Iterator[Connection]:
+def revision_built(
+    server: URL, revisions: list[str], *, label: str = "scratch"
+) -> Iterator[Connection]:
     """A connection to a new scratch database beside ``server``'s (a blocking URL), migrated
     to each of ``revisions`` in turn through the project's own env.py, exactly as `inv
     db.upgrade` would build it; the database is dropped after.
@@ -88,7 +90,7 @@ def revision_built(server: URL, revisions: list[str]) -> Iterator[Connection]:
     Raises ScratchDatabaseRefused when none can be made, or Alembic's CommandError /
     SQLAlchemy's SQLAlchemyError when the migrations fail there.
     """
-    with scratch_database(server, "scratch") as url:
+    with scratch_database(server, label) as url:
         engine = scratch_engine(url)
         try:
             with engine.connect() as scratch:

@@ -12,8 +12,7 @@ compared.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,20 +80,6 @@ class StatementWatch:
         self.pending.clear()
 
 
-@contextmanager
-def scratch_connection(url: URL) -> Iterator[Connection]:
-    """A connection to a fresh scratch database beside ``url`` (blocking), dropped after."""
-    from alembic_steward.inspection._scratch_database import scratch_database, scratch_engine
-
-    with scratch_database(url, "squash") as scratch_url:
-        engine = scratch_engine(scratch_url)
-        try:
-            with engine.connect() as connection:
-                yield connection
-        finally:
-            engine.dispose()
-
-
 def build_old_history(
     url: URL,
     revision: str,
@@ -107,10 +92,10 @@ def build_old_history(
     its rows and ``render`` the squashed revision from it."""
     from sqlalchemy import event
 
-    from alembic_steward.inspection._scratch_database import upgrade_scratch
+    from alembic_steward.inspection._scratch_database import revision_built, upgrade_scratch
 
     watch = StatementWatch(ignored, version_table)
-    with scratch_connection(url) as connection:
+    with revision_built(url, [], label="squash") as connection:
         event.listen(connection, "before_cursor_execute", watch)
         upgrade_scratch(connection, revision)
         event.remove(connection, "before_cursor_execute", watch)
@@ -128,7 +113,9 @@ def build_new_history(
 ) -> tuple[Build, Catalog]:
     """Build the history whose files are in ``versions`` up to ``revision``, describe it, then
     run its downgrade to base and describe what is left (empty if the downgrade is complete)."""
-    with scratch_connection(url) as connection:
+    from alembic_steward.inspection._scratch_database import revision_built
+
+    with revision_built(url, [], label="squash") as connection:
         upgrade_from(connection, versions, revision)
         build = describe(connection, ignored, schemas)
         downgrade_from(connection, versions)
