@@ -35,7 +35,7 @@ def test_a_database_ahead_by_expand_revisions_only_is_ready(project: Project) ->
     project.inv("db.upgrade")
     release(project, 1)
     completed = project.inv("db.wait", "--head", "--timeout", "0")
-    assert "reached this code's head" in completed.stdout
+    assert "past this code's head" in completed.stdout
 
 
 def test_a_database_ahead_by_a_contract_revision_ends_the_wait_at_once(project: Project) -> None:
@@ -46,3 +46,10 @@ def test_a_database_ahead_by_a_contract_revision_ends_the_wait_at_once(project: 
     assert completed.returncode == 1
     line = one_error_line(completed.stderr)
     assert line.startswith("error: waiting cannot help:") and contract in line
+
+
+def test_a_negative_timeout_is_refused_in_one_line(project: Project) -> None:
+    module = project.run("python", "-m", "app.migrations", "wait", "--timeout", "-5")
+    assert module.returncode == 2 and "give a number of seconds, 0 or more" in module.stderr
+    task = project.inv("db.wait", "--head", "--timeout", "-5", code=1)
+    assert "error: --timeout -5: give a number of seconds, 0 or more" in task.stderr

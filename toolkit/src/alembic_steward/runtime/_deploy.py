@@ -28,13 +28,13 @@ DEFAULT_WAIT_SECONDS = 300.0
 
 
 def positive_seconds(text: str) -> float:
-    """A number of seconds above zero (argparse says what was wrong otherwise)."""
+    """A number of seconds, 0 or more: 0 checks once (argparse says what was wrong otherwise)."""
     try:
         seconds = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not seconds > 0 or seconds == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds, 0 or more")
     return seconds
 
 

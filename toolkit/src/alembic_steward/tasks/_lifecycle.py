@@ -138,8 +138,9 @@ def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS, head: bool = False) 
         timeout = float(timeout)
     except ValueError:
         raise Exit(f"error: --timeout {timeout!r} is not a number of seconds", code=1) from None
-    if not 0 < timeout < float("inf"):
-        raise Exit(f"error: --timeout {timeout:g}: give a number of seconds above 0", code=1)
+    if not 0 <= timeout < float("inf"):
+        # 0 checks once; a negative or endless wait is a mistake, not a way to wait for ever.
+        raise Exit(f"error: --timeout {timeout:g}: give a number of seconds, 0 or more", code=1)
     if head:
         wait_for_migrations(float(timeout))
         return
