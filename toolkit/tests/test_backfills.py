@@ -99,6 +99,9 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     history_with_backfill(project, database, pause=0.4)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
+    if database.kind == "mysql":  # its lock is GET_LOCK's: a second runner is refused
+        refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+        assert "is already running (another runner holds its lock)" in refused
     running.kill()  # SIGKILL: no handler runs, the open batch is rolled back by the server
     running.communicate()
     shown = inv(project, database, "db.backfill", "status", "users_lower")
@@ -116,6 +119,8 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
 def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
     project: Project, database: ServerDatabase
 ) -> None:
+    if database.kind == "mysql":
+        pytest.skip("signals are the same code everywhere; MariaDB's lock: the killed-run test")
     history_with_backfill(project, database, pause=0.6)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
@@ -134,6 +139,8 @@ def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
 def test_pause_stops_a_runner_between_batches_and_resume_continues(
     project: Project, database: ServerDatabase
 ) -> None:
+    if database.kind == "mysql":
+        pytest.skip("pause is a row the runner reads between batches: the same SQL everywhere")
     history_with_backfill(project, database, pause=0.5)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
