@@ -45,12 +45,15 @@ def table_rows(markdown: str) -> dict[str, list[str]]:
     return rows
 
 
-@pytest.fixture(scope="module")
+# Session-scoped, not module-scoped: xdist may hand this module's tests to its worker between
+# other modules' tests, and a module fixture would then be torn down and the quick run (minutes)
+# made again.
+@pytest.fixture(scope="session")
 def benchmark_folder(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("benchmark")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def quick_run(benchmark_folder: Path) -> tuple[subprocess.CompletedProcess[str], str]:
     """One `run.py --quick` into a temporary folder: the output and the results file."""
     output = benchmark_folder / "results.md"

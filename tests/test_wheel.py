@@ -100,15 +100,6 @@ def test_installed_wheel_logs_each_migration_it_runs(
     assert f"Running upgrade  -> {revision}" in output
 
 
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("postgresql://app:S3c@ret@localhost/app", "write @ as %40"),
-        ("mongodb://app:S3cret@localhost/app", "mongodb"),
-        ("postgresql+nosuchdriver://app:S3cret@localhost/app", "nosuchdriver"),
-    ],
-    ids=["unencoded-at", "unknown-scheme", "unknown-driver"],
-)
 def docker_build_context(project: Path, target: Path) -> Path:
     """What the Dockerfile's build stage copies from ``project`` (its COPY lines), in ``target``."""
     ignored = shutil.ignore_patterns("__pycache__")
@@ -139,6 +130,15 @@ def test_the_wheel_the_dockerfile_builds_ships_every_migration(
     assert not {name for name in shipped if name.startswith(("tests/", "tasks/"))}
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://app:S3c@ret@localhost/app", "write @ as %40"),
+        ("mongodb://app:S3cret@localhost/app", "mongodb"),
+        ("postgresql+nosuchdriver://app:S3cret@localhost/app", "nosuchdriver"),
+    ],
+    ids=["unencoded-at", "unknown-scheme", "unknown-driver"],
+)
 def test_python_m_app_migrations_reports_a_bad_url_in_one_line_without_the_password(
     safety_project: BakedProject, url: str, expected: str
 ) -> None:

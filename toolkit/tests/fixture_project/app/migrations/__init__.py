@@ -14,6 +14,10 @@ steward = Steward(
     engine="app.database:get_blocking_engine",
     seed="app.seeds:seed",
     sample_rows="tests.migration_rows:SAMPLE_VALUES",
+    # A schema or a database per tenant: name a callable listing them, and
+    # `inv db.upgrade --all-tenants` migrates each one (README, "Tenants").
+    # tenants="app.tenants:list_tenants",
+    # tenancy="schema",  # or "database"
 )
 
 
