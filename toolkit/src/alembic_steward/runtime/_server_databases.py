@@ -174,18 +174,30 @@ def drop_database_on(connection: Connection, name: str, *, force: bool = False) 
     connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}{forced}")
 
 
+ENDING_SESSIONS_SECONDS = 2.0
+
+
 def refuse_while_connected(connection: Connection, database: str) -> None:
     """Refuse to drop a PostgreSQL database other sessions use, naming them."""
+    import time
+
     from sqlalchemy import text
 
     # Without this check PostgreSQL waits five seconds, then fails with "is being accessed".
-    sessions = connection.execute(
-        text(
-            "SELECT pid, application_name FROM pg_stat_activity"
-            " WHERE datname = :name AND pid <> pg_backend_pid() ORDER BY pid"
-        ),
-        {"name": database},
-    ).all()
+    # A session whose client has just exited (the command before this one) is still listed
+    # until its server process ends: asked again for a moment, only live sessions remain.
+    deadline = time.monotonic() + ENDING_SESSIONS_SECONDS
+    while True:
+        sessions = connection.execute(
+            text(
+                "SELECT pid, application_name FROM pg_stat_activity"
+                " WHERE datname = :name AND pid <> pg_backend_pid() ORDER BY pid"
+            ),
+            {"name": database},
+        ).all()
+        if not sessions or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
     if sessions:
         shown = ", ".join(
             f"pid {row.pid} ({row.application_name or 'no name'})" for row in sessions
