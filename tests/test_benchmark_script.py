@@ -45,24 +45,41 @@ def table_rows(markdown: str) -> dict[str, list[str]]:
     return rows
 
 
-# Session-scoped, not module-scoped: xdist may hand this module's tests to its worker between
-# other modules' tests, and a module fixture would then be torn down and the quick run (minutes)
-# made again.
 @pytest.fixture(scope="session")
-def benchmark_folder(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("benchmark")
+def benchmark_folder(tmp_path_factory, worker_id: str) -> Path:
+    """A folder every xdist worker of this run shares (the quick run is made once in it)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    folder = shared / "benchmark-quick-run"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def quick_run(benchmark_folder: Path) -> tuple[subprocess.CompletedProcess[str], str]:
-    """One `run.py --quick` into a temporary folder: the output and the results file."""
+    """One `run.py --quick` into a temporary folder: the output and the results file.
+
+    Made once per test run, whichever worker asks first: it takes minutes, and xdist hands
+    this module's tests to both workers. The others wait on the lock and read what it kept.
+    """
+    import fcntl
+    import json
+
     output = benchmark_folder / "results.md"
-    work = benchmark_folder / "work"
-    completed = subprocess.run(
-        [sys.executable, RUN_SCRIPT, "--quick", "--work-dir", work, "--output", output],
-        capture_output=True,
-        text=True,
-    )
+    kept = benchmark_folder / "completed.json"
+    with (benchmark_folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not kept.exists():
+            work = benchmark_folder / "work"
+            completed = subprocess.run(
+                [sys.executable, RUN_SCRIPT, "--quick", "--work-dir", work, "--output", output],
+                capture_output=True,
+                text=True,
+            )
+            fields = [completed.args, completed.returncode, completed.stdout, completed.stderr]
+            kept.write_text(json.dumps([[str(a) for a in fields[0]], *fields[1:]]))
+    arguments, returncode, stdout, stderr = json.loads(kept.read_text())
+    completed = subprocess.CompletedProcess(arguments, returncode, stdout, stderr)
     return completed, output.read_text() if output.exists() else ""
 
 
