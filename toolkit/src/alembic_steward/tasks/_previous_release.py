@@ -45,7 +45,12 @@ def git(folder: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def previous_release_tag(root: Path) -> str | None:
+def has_uncommitted_changes(root: Path) -> bool:
+    """Whether the working tree holds changes git has not committed (untracked files too)."""
+    return bool(git(root, "status", "--porcelain", "--untracked-files=normal").stdout.strip())
+
+
+def previous_release_tag(root: Path, uncommitted: bool) -> str | None:
     """The newest tag reachable from HEAD's parents, or None when there is none.
 
     A tag on HEAD itself is the release under test, not the previous one, unless the working
@@ -62,7 +67,6 @@ def previous_release_tag(root: Path) -> str | None:
             " Actions, actions/checkout with `fetch-depth: 0`)",
             code=1,
         )
-    uncommitted = git(root, "status", "--porcelain", "--untracked-files=normal").stdout.strip()
     since = "HEAD" if uncommitted else "HEAD^"
     described = git(root, "describe", "--tags", "--abbrev=0", since)
     return described.stdout.strip() if described.returncode == 0 else None
@@ -161,8 +165,9 @@ def previous_release_check(c: Context, tag: str = "") -> None:
 
     steward = active_steward()
     root = steward.project_root
-    tag = tag or previous_release_tag(root) or ""
-    if git(root, "status", "--porcelain").stdout.strip():
+    uncommitted = has_uncommitted_changes(root)
+    tag = tag or previous_release_tag(root, uncommitted) or ""
+    if uncommitted:
         print(
             "note: this checkout has changes git has not committed; they are the code under"
             f" test, checked against {tag or 'no release'}",
