@@ -120,6 +120,9 @@ def pymysql_connected(dialect: Any, cargs: list, cparams: dict) -> Any:
     PyMySQL reads the greeting under ``read_timeout``: the connect gets the connect timeout
     there, and the connection its read timeout once signed in.
     """
+    from alembic_steward.runtime._pymysql_contexts import share_default_tls_context
+
+    share_default_tls_context(dialect.loaded_dbapi.connections.Connection)
     seconds = cparams["connect_timeout"]
     try:
         connection = dialect.loaded_dbapi.connect(*cargs, **{**cparams, "read_timeout": seconds})
