@@ -12,7 +12,9 @@
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
 full disk) end in one line on stderr and exit code 1 (75 for a migration that gave up waiting
 for a lock: runtime/_lock_retries.py; 76 when some tenants of a fan-out failed:
-runtime/_tenant_fanout.py); the password in DATABASE_URL is never shown.
+runtime/_tenant_fanout.py); SIGTERM (Kubernetes stopping the Job's pod) and Ctrl-C end in one
+line saying what they stopped and the state read from the database, with exit code 143 or 130
+(runtime/_interruptions.py); the password in DATABASE_URL is never shown.
 """
 
 from __future__ import annotations
@@ -140,9 +142,23 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run `python -m app.migrations upgrade [REV]` or `current`; return the exit code.
 
-    ``argv`` defaults to ``sys.argv[1:]``. Errors a user can cause print one line and return 1.
+    ``argv`` defaults to ``sys.argv[1:]``. Errors a user can cause print one line and return 1;
+    SIGTERM (a pod stopped) and Ctrl-C one line with the state read after it, and 143 or 130.
     """
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._interruptions import exit_on_signals
+
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+    program = active_steward().deploy_command
+    return exit_on_signals(
+        lambda: run_command(arguments),
+        stopped=f"`{program} {arguments.command}`",
+        status_command=f"{program} current",
+    )
+
+
+def run_command(arguments: argparse.Namespace) -> int:
+    """Run the parsed command; return its exit code."""
     from alembic import command
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
