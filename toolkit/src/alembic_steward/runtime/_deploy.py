@@ -183,6 +183,8 @@ def run_command(arguments: argparse.Namespace) -> int:
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")
+        elif arguments.command == "current" and missing_file_refused():
+            return 1
         config = build_alembic_config()
         if config.config_file_name is None:
             # An installed wheel has no alembic.ini to set up logging: say what runs, as the
@@ -202,6 +204,23 @@ def run_command(arguments: argparse.Namespace) -> int:
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
         return LockWaitGaveUp.exit_code if isinstance(error, LockWaitGaveUp) else 1
     return 0
+
+
+def missing_file_refused() -> bool:
+    """Say so, and return True, when DATABASE_URL names a SQLite file that does not exist:
+    reading it would create it."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._offline_runs import missing_sqlite_file, missing_sqlite_words
+
+    missing = missing_sqlite_file()
+    if missing is not None:
+        print(
+            f"error: current failed: {missing_sqlite_words(missing)}; fix DATABASE_URL if it"
+            f" should name another file, else `{active_steward().deploy_command} upgrade`"
+            " creates it and applies the migrations; nothing was created",
+            file=sys.stderr,
+        )
+    return missing is not None
 
 
 def answer_without_migrating(arguments: argparse.Namespace) -> int:

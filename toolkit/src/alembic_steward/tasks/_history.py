@@ -175,8 +175,13 @@ def baseline(c: Context) -> None:
     from alembic_steward.inspection._baseline import closest_revisions, existing_version_table
     from alembic_steward.inspection._schema_build import describe_built
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.tasks._local_database import refuse_a_missing_sqlite_file
     from alembic_steward.tasks._scratch_builds import stopped_scratch_build
 
+    refuse_a_missing_sqlite_file(
+        ", so there is nothing to adopt; fix DATABASE_URL (`inv db.url` shows where it is set);"
+        " nothing was stamped, and no file was created"
+    )
     config = build_alembic_config()
     script = ScriptDirectory.from_config(config)
     with get_blocking_engine().connect() as connection:
