@@ -7,6 +7,7 @@
     python -m app.migrations wait --timeout S      # until the migrations reach this code's head
     python -m app.migrations backfill run NAME     # a revision's batched data migration
     python -m app.migrations upgrade --all-tenants [--parallel N --canary K --shard I/N --json]
+    python -m app.migrations upgrade --phase expand --all-tenants   # each tenant through a phase
     python -m app.migrations tenant-create NAME    # a tenant's schema or database, at head
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
@@ -27,6 +28,7 @@ from alembic_steward.runtime._phase_labels import PHASES
 from alembic_steward.runtime._tenancy import TENANCIES
 
 DEFAULT_WAIT_SECONDS = 300.0
+PHASE_TAKES_NO_REVISION = "--phase chooses where the upgrade stops, so it takes no REV"
 
 
 def positive_seconds(text: str) -> float:
@@ -122,8 +124,8 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
         if arguments.command == "tenant-create":
             print(create_tenant(arguments.name, arguments.tenancy))
             return 0
-        if arguments.phase is not None:
-            raise CommandError("--phase cannot be combined with --all-tenants or --tenants")
+        if arguments.phase is not None and arguments.revision != "head":
+            raise CommandError(PHASE_TAKES_NO_REVISION)
         return fan_out_command(
             "upgrade",
             arguments.revision,
@@ -133,6 +135,7 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
             canary=arguments.canary,
             shard=arguments.shard,
             as_json=arguments.json,
+            phase=arguments.phase,
         )
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
@@ -267,7 +270,7 @@ def phase_upgrade(config: object, arguments: argparse.Namespace) -> str:
     from alembic_steward.runtime._up_to_date import database_revisions
 
     if arguments.revision != "head":
-        raise CommandError("--phase chooses where the upgrade stops, so it takes no REV")
+        raise CommandError(PHASE_TAKES_NO_REVISION)
     return upgrade_phase(config, arguments.phase, database_revisions(None))
 
 

@@ -61,6 +61,30 @@ def expand_phase_end(pending: list[Script]) -> tuple[str | None, Script | None]:
     return last_expand, first_contract
 
 
+def check_phase(phase: str) -> str:
+    """Return ``phase`` if it is one of PHASES; else raise CommandError."""
+    if phase not in PHASES:
+        raise CommandError(f"unknown phase {phase!r}; use {' or '.join(PHASES)}")
+    return phase
+
+
+def phase_target(
+    script: ScriptDirectory, phase: str, current: tuple[str, ...]
+) -> tuple[str | None, Script | None]:
+    """Where an upgrade through ``phase`` of a database at ``current`` stops: (the target
+    revision, or None when the phase has nothing to apply; the pending contract revision it
+    stops before, or None).
+
+    Raises CommandError for an unknown phase, several heads or PhaseOrderError.
+    """
+    check_phase(phase)
+    # Also where several heads are refused, whichever the phase.
+    pending = pending_revisions(script, current)
+    if phase != EXPAND:
+        return "head", None
+    return expand_phase_end(pending)
+
+
 def upgrade_phase(config: Config, phase: str, current: tuple[str, ...]) -> str:
     """Upgrade the database at ``current`` through ``phase`` (expand: up to the first pending
     contract revision; contract: to head); return the line saying where it stopped.
@@ -71,14 +95,10 @@ def upgrade_phase(config: Config, phase: str, current: tuple[str, ...]) -> str:
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    if phase not in PHASES:
-        raise CommandError(f"unknown phase {phase!r}; use {' or '.join(PHASES)}")
-    script = ScriptDirectory.from_config(config)
-    pending = pending_revisions(script, current)
+    target, contract = phase_target(ScriptDirectory.from_config(config), phase, current)
     if phase != EXPAND:
         command.upgrade(config, "head")
         return "Applied every pending revision (expand and contract): the database is at head."
-    target, contract = expand_phase_end(pending)
     if target is not None:
         command.upgrade(config, target)
     done = f"Applied the expand phase up to {target}" if target else "No expand revision pending"
