@@ -24,6 +24,8 @@ pytest_plugins = ["servers"]
 
 def pytest_configure(config: pytest.Config) -> None:
     """Build the toolkit's wheel once per run, before pytest-xdist starts its workers."""
+    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(GroupsReachTheScheduler(), "groups-reach-the-scheduler")
     if hasattr(config, "workerinput") or os.environ.get(CONFIG_VARIABLE):
         return  # a worker inherits the controller's variable
     folder = Path(tempfile.mkdtemp(prefix="template-tests-"))
@@ -84,6 +86,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+class GroupsReachTheScheduler:
+    """Stop the run when pytest-xdist's groups have no effect, instead of running slowly.
+
+    xdist tells its scheduler a test's group by appending "@group" to the node id, which
+    pytest 9.2 no longer lets a plugin change (pytest-dev/pytest-xdist#1386): every module would
+    then install its bake once per worker, minutes more, with nothing failing.
+    """
+
+    def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
+        if node.config.getvalue("dist") == "loadgroup" and ids and not any("@" in i for i in ids):
+            raise pytest.UsageError(
+                "pytest-xdist's --dist loadgroup has no effect with this pytest"
+                " (pytest-dev/pytest-xdist#1386); install the versions pyproject.toml pins"
+            )
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-import pymysql
 import pytest
+
+from alembic_steward.runtime._mysql_tls import SharedTlsConnection
 
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
 DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
@@ -96,7 +97,8 @@ def connect_admin(kind: str, url: str):
             dbname=database,
             autocommit=True,
         )
-    return pymysql.connect(
+    # PyMySQL's PREFERRED-mode TLS context, built once per process, not once per query.
+    return SharedTlsConnection(
         host=parts.hostname,
         port=parts.port or 3306,
         user=parts.username,

@@ -118,14 +118,14 @@ def pymysql_connected(dialect: Any, cargs: list, cparams: dict) -> Any:
     """A PyMySQL connection whose greeting and sign-in wait at most its connect timeout.
 
     PyMySQL reads the greeting under ``read_timeout``: the connect gets the connect timeout
-    there, and the connection its read timeout once signed in.
+    there, and the connection its read timeout once signed in. Its TLS context in PREFERRED
+    mode is built once per process (runtime/_mysql_tls.py).
     """
-    from alembic_steward.runtime._pymysql_contexts import share_default_tls_context
+    from alembic_steward.runtime._mysql_tls import SharedTlsConnection
 
-    share_default_tls_context(dialect.loaded_dbapi.connections.Connection)
     seconds = cparams["connect_timeout"]
     try:
-        connection = dialect.loaded_dbapi.connect(*cargs, **{**cparams, "read_timeout": seconds})
+        connection = SharedTlsConnection(*cargs, **{**cparams, "read_timeout": seconds})
     except dialect.loaded_dbapi.OperationalError as error:
         if "timed out" not in str(error):
             raise

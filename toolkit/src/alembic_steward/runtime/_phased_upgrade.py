@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from alembic.util import CommandError
 
-from alembic_steward.runtime._phase_labels import CONTRACT, EXPAND, PHASES, phase_of_file
+from alembic_steward.runtime._phase_labels import (
+    CONTRACT,
+    EXPAND,
+    PHASES,
+    label_in_text,
+    phase_of_file,
+)
 from alembic_steward.runtime._up_to_date import upgrade_command
 
 if TYPE_CHECKING:
@@ -101,4 +107,36 @@ def upgrade_phase(config: Config, phase: str, current: tuple[str, ...]) -> str:
     return (
         f"{done}; contract revision {contract.revision} is pending: apply it once no code of"
         f" the previous release is running (`{upgrade_command()} --phase contract`)"
+    )
+
+
+def contract_phase_pending(script: ScriptDirectory, current: list[str]) -> list[str]:
+    """The revisions between ``current`` and the single head, oldest first, when each is
+    labelled contract: the expand phase has run and the contract phase has not; else [].
+
+    Labelled, not merely unlabelled, as the start-up guard has it (runtime/_schema_fit.py): a
+    history written without phases is not a rolling deploy's.
+    """
+    from pathlib import Path
+
+    if not current or len(script.get_heads()) != 1:
+        return []
+    pending = pending_revisions(script, tuple(current))
+    labels = [
+        label_in_text(Path(revision.path).read_text(encoding="utf-8")) for revision in pending
+    ]
+    if pending and all(label == CONTRACT for label in labels):
+        return [revision.revision for revision in pending]
+    return []
+
+
+def contract_phase_advice(current: list[str], pending: list[str]) -> str:
+    """What `inv db.status` says between a rolling deploy's expand and contract phases."""
+    revisions = (
+        f"revision {pending[0]} is" if len(pending) == 1 else f"revisions {', '.join(pending)} are"
+    )
+    return (
+        f"the expand phase is applied (the database is at {', '.join(current)}) and contract"
+        f" {revisions} pending: once every replica runs the new code, run"
+        f" `{upgrade_command()} --phase contract`"
     )

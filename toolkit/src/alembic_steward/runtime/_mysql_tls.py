@@ -1,0 +1,36 @@
+"""PyMySQL connections that share one TLS context per process in PyMySQL's PREFERRED mode.
+
+With no TLS option given, PyMySQL (since 2.2) tries TLS and falls back to a plain connection,
+and builds a fresh ``ssl.create_default_context()`` for it on every connect. That context
+verifies nothing (PREFERRED mode sets CERT_NONE), yet building it loads the system's CA bundle:
+0.2-0.4 s of CPU per connection where SSL_CERT_FILE names a large bundle, which a command
+opening a dozen connections (lock, marks, scratch databases) pays a dozen times. The context is
+the same for every such connection, and an SSLContext is made to be shared, so it is built
+once. A connection given any TLS option gets PyMySQL's own context, as configured.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from typing import Any
+
+from pymysql.connections import Connection
+
+__all__ = ["SharedTlsConnection"]
+
+_built = threading.Lock()
+
+
+class SharedTlsConnection(Connection):
+    """``pymysql.connections.Connection`` whose PREFERRED-mode TLS context is built once."""
+
+    _preferred_context: ssl.SSLContext | None = None
+
+    def _create_ssl_ctx(self, sslp: Any) -> ssl.SSLContext:
+        if sslp != {}:  # TLS options given: PyMySQL builds the context they describe
+            return super()._create_ssl_ctx(sslp)
+        with _built:
+            if SharedTlsConnection._preferred_context is None:
+                SharedTlsConnection._preferred_context = super()._create_ssl_ctx({})
+            return SharedTlsConnection._preferred_context
