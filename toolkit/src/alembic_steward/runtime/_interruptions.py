@@ -56,6 +56,19 @@ def raise_held_signal() -> None:
 
 
 @contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (while ``raise_or_hold`` handles them) until the block is done,
+    then raise the one that came, so the block's few steps happen together or not at all."""
+    HeldSignal.holding = True
+    try:
+        yield
+    except BaseException:
+        HeldSignal.number, HeldSignal.holding = None, False
+        raise
+    raise_held_signal()
+
+
+@contextmanager
 def signals_raise() -> Iterator[None]:
     """Raise where the run is on SIGINT and SIGTERM, so a migration's transaction rolls back.
 

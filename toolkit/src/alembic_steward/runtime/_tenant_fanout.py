@@ -142,6 +142,8 @@ def run_group(
     from concurrent.futures import FIRST_COMPLETED
     from concurrent.futures.process import BrokenProcessPool
 
+    from alembic_steward.runtime._interruptions import signals_held
+
     pending: dict[Future[TenantOutcome], Tenant] = {}
     # Submitted only as workers free up: a stopped run leaves nothing queued in the pool, so
     # every tenant not started is reported as such, and none starts after the signal.
@@ -157,8 +159,11 @@ def run_group(
         while queue or pending:
             while queue and len(pending) < workers:
                 tenant = queue.pop()
-                run = pool.submit(run_tenant, tenant, plan.action, plan.revision, plan.phase)
-                pending[run] = tenant
+                # A signal between the submit and this record would lose a tenant that still
+                # runs (and then be reported as not run): it waits until the tenant is pending.
+                with signals_held():
+                    run = pool.submit(run_tenant, tenant, plan.action, plan.revision, plan.phase)
+                    pending[run] = tenant
             done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 record(future)

@@ -78,6 +78,10 @@ def prepare_worker(package: str) -> None:
 
     from sqlalchemy.engine import Engine
 
+    from alembic_steward.runtime._interruptions import HeldSignal
+
+    # Forked while the parent held signals for a moment (runtime/_tenant_fanout.py): not here.
+    HeldSignal.number, HeldSignal.holding = None, False
     importlib.import_module(package)
     for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
         engine.dispose(close=False)
