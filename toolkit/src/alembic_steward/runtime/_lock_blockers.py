@@ -155,8 +155,6 @@ class BlockerWatch:
         self._closed = False
         self._wakeup = threading.Condition()
         self._thread: threading.Thread | None = None
-        # Whether the thread waits for a statement to be armed, not for one's delay to pass.
-        self._idle = False
 
     def arm(self, *_: Any) -> None:
         if self.dialect != "postgresql":
@@ -166,10 +164,7 @@ class BlockerWatch:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, daemon=True)
                 self._thread.start()
-            if self._idle:
-                # A thread waiting out an earlier statement's delay looks again when it ends:
-                # waking it for each of a migration's statements would cost a switch each.
-                self._wakeup.notify()
+            self._wakeup.notify()
 
     def disarm(self, *_: Any) -> None:
         # The watching thread looks again before it reads: no need to wake it.
@@ -181,9 +176,7 @@ class BlockerWatch:
             while not self._closed:
                 armed_at = self._armed_at
                 if armed_at is None:
-                    self._idle = True
                     self._wakeup.wait()
-                    self._idle = False
                     continue
                 left = armed_at + self.delay - time.monotonic()
                 if left > 0:
