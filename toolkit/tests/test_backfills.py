@@ -7,7 +7,7 @@ import signal
 import time
 
 import pytest
-from project import Project, created_revision, revision_source
+from project import Project, created_revision, one_error_line, revision_source
 from servers import ServerDatabase
 from test_drift_detection import inv, set_models
 
@@ -29,7 +29,7 @@ backfills = [
         table="users",
         key="id",
         set="email_lower = lower(email)",
-        pending="email_lower IS NULL",
+        pending="{pending}",
         batch_size={batch},
         pause_seconds={pause},
     )
@@ -39,7 +39,12 @@ REQUIRING = "from alembic_steward.backfills import require_backfill\n"
 
 
 def history_with_backfill(
-    project: Project, database: ServerDatabase, *, pause: float = 0.0, rows: int = ROWS
+    project: Project,
+    database: ServerDatabase,
+    *,
+    pause: float = 0.0,
+    rows: int = ROWS,
+    pending: str = "email_lower IS NULL",
 ) -> str:
     """users (with ``rows`` rows, upper-case emails), then a revision declaring the backfill."""
     set_models(project, USERS)
@@ -50,7 +55,7 @@ def history_with_backfill(
     source = revision_source("bf0001", first, "    pass")
     declaring = source.replace(
         "from alembic import op\n",
-        "from alembic import op\n" + DECLARING.format(batch=BATCH, pause=pause),
+        "from alembic import op\n" + DECLARING.format(batch=BATCH, pause=pause, pending=pending),
     )
     project.write_revision("bf0001_backfill.py", declaring)
     inv(project, database, "db.upgrade")
@@ -230,3 +235,48 @@ def run_deployed(project: Project, database: ServerDatabase, *arguments: str) ->
     )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout + completed.stderr
+
+
+# True of every row before and after the update: it reads a column the update does not set.
+NEVER_DONE = "email = upper(email)"
+
+
+@pytest.mark.parametrize("command", ["inv", "module"])
+def test_a_pending_condition_the_update_leaves_true_stops_the_run_unfinished(
+    project: Project, database: ServerDatabase, command: str
+) -> None:
+    history_with_backfill(project, database, pending=NEVER_DONE)
+    argv = (
+        ["inv", "db.backfill", "run", "users_lower"]
+        if command == "inv"
+        else ["python", "-m", "app.migrations", "backfill", "run", "users_lower"]
+    )
+    completed = project.run(*argv, env={"DATABASE_URL": database.url})
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "finished" not in completed.stdout, completed.stdout
+    line = one_error_line(completed.stderr)
+    assert line.startswith(
+        "error: backfill users_lower: its batch of keys up to 100 updated 100 row(s) that are"
+        " still pending afterwards"
+    ), line
+    assert f"`pending` ({NEVER_DONE})" in line and "revision bf0001" in line, line
+    assert "the batch was rolled back and the backfill not marked finished" in line, line
+    # Nothing of the batch was kept, and the record is not finished.
+    assert lowered(database) == 0
+    assert record(database) == ("running", None, 0, 0)
+    status = inv(project, database, "db.backfill", "status", "users_lower")
+    assert "finished" not in status, status
+
+
+def test_a_pending_condition_the_update_leaves_true_fails_the_requirement_inline(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind != "sqlite":
+        pytest.skip("the gate's reads are the same SQL on every database")
+    declaring = history_with_backfill(project, database, rows=5, pending=NEVER_DONE)
+    require_in_next_revision(project, database, declaring)
+    refused = inv(project, database, "db.upgrade", code=1)
+    assert "BackfillNotFinished" in refused, refused
+    assert "updating its 5 pending row(s) here left 5 still pending" in refused, refused
+    assert database.revisions() == {declaring}
+    assert lowered(database) == 0

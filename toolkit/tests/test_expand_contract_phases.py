@@ -56,6 +56,38 @@ def test_the_expand_phase_applies_only_the_expand_revision_and_records_phases(
     assert phases[contract] == "contract"
 
 
+def test_status_after_the_expand_phase_advises_the_contract_phase_not_a_plain_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    _, expand, contract = (made.copy_to(project) for made in phased_revisions())
+    env = {"DATABASE_URL": database.url}
+    before = status_json(project, env)
+    assert before["expand_phase_applied"] is False
+    assert before["pending_contract_revisions"] == []
+    project.inv("db.upgrade", "--phase", "expand", env=env)
+    table = project.inv("db.status", code=2, env=env).stdout
+    (verdict,) = [line for line in table.splitlines() if line.startswith("status:")]
+    # A plain `inv db.upgrade` would run the contract revision under the old release's pods.
+    assert "run `inv db.upgrade`" not in verdict, verdict
+    assert f"the expand phase is applied (the database is at {expand})" in verdict, verdict
+    assert f"contract revision {contract} is pending" in verdict, verdict
+    assert (
+        "once every replica runs the new code, run `inv db.upgrade --phase contract`" in verdict
+    ), verdict
+    document = status_json(project, env)
+    assert document["expand_phase_applied"] is True
+    assert document["pending_contract_revisions"] == [contract]
+    assert document["exit_code"] == 2
+
+
+def status_json(project: Project, env: dict[str, str]) -> dict:
+    import json
+
+    completed = project.run("inv", "db.status", "--json", env=env)
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    return json.loads(completed.stdout)
+
+
 def test_a_downgrade_forgets_the_phase_of_what_it_reverts(project: Project) -> None:
     initial, expand, _ = (made.copy_to(project) for made in phased_revisions())
     project.inv("db.upgrade")

@@ -157,3 +157,95 @@ def test_baseline_stamps_the_revision_that_builds_the_database_and_refuses_a_dro
     inv(project, database, "db.upgrade")
     again = inv(project, database, "db.baseline", code=1)
     assert "already has a version table" in again
+
+
+def scratch_databases_left(database: ServerDatabase) -> list[str]:
+    """The databases beside ``database`` a scratch build names after it, still on the server."""
+    name = database.url.rpartition("/")[2]
+    if database.kind == "postgresql":
+        sql = f"SELECT datname FROM pg_database WHERE datname LIKE '{name}\\_%'"
+    else:
+        sql = f"SHOW DATABASES LIKE '{name}\\_%'"
+    return [row[0] for row in database.query(sql)]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("db.schema",), ("db.schema", "--check"), ("db.squash", "--through", "slow")],
+    ids=["schema", "schema-check", "squash"],
+)
+def test_ctrl_c_while_the_history_builds_leaves_the_files_and_removes_the_scratch_database(
+    project: Project, database: ServerDatabase, command: tuple[str, ...], tmp_path
+) -> None:
+    import signal
+
+    from failures import SLEEPING, stopped_by, write_revision
+
+    write_revision(project, "first", None, "    pass")
+    inv(project, database, "db.schema")
+    path = schema_file(project, database)
+    written = path.read_bytes()
+    write_revision(project, "slow", "first", SLEEPING)
+    revisions = {file.name: file.read_bytes() for file in project.versions.glob("*.py")}
+    temporary = tmp_path / "temporary"  # a SQLite scratch database's folder, squash's copy
+    temporary.mkdir()
+    running = project.start("inv", *command, DATABASE_URL=database.url, TMPDIR=str(temporary))
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline().strip() == "started"
+        stderr = stopped_by(running, signal.SIGINT)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert running.returncode == 130, stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert "Traceback" not in stderr
+    # The live database was never touched, so the line says nothing about its state.
+    assert "the database is" not in line and "rolled back" not in line, line
+    assert line.startswith(f"error: SIGINT stopped {' '.join(command)}"), line
+    if command[0] == "db.schema":
+        assert f"app/migrations/{path.name} was not changed" in line, line
+    else:
+        assert "no revision file was changed" in line, line
+    assert "the scratch database was removed" in line, line
+    assert path.read_bytes() == written
+    assert {file.name: file.read_bytes() for file in project.versions.glob("*.py")} == revisions
+    assert database.model_tables() == set() and database.revisions() == set()
+    assert list(temporary.iterdir()) == []
+    if database.kind != "sqlite":
+        assert scratch_databases_left(database) == []
+
+
+def test_ctrl_c_while_baseline_builds_the_revisions_stamps_nothing_and_says_so(
+    project: Project, database: ServerDatabase, tmp_path
+) -> None:
+    import signal
+
+    from failures import SLEEPING, stopped_by, write_revision
+
+    write_revision(project, "first", None, "    pass")
+    write_revision(project, "slow", "first", SLEEPING)
+    database.query("CREATE TABLE slow (id INTEGER PRIMARY KEY)")  # never migrated: to adopt
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    running = project.start("inv", "db.baseline", DATABASE_URL=database.url, TMPDIR=str(temporary))
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline().strip() == "started"
+        stderr = stopped_by(running, signal.SIGINT)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert running.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert line == (
+        "error: SIGINT stopped db.baseline; the scratch database was removed; nothing was"
+        " stamped: the database still has no version table (read after it)"
+    ), line
+    assert database.revisions() == set() and database.model_tables() == {"slow"}
+    assert list(temporary.iterdir()) == []
+    if database.kind != "sqlite":
+        assert scratch_databases_left(database) == []

@@ -33,7 +33,11 @@ SLEEPING_IN_THE_SERVER = """\
     print("started", flush=True)
     postgresql = op.get_bind().dialect.name == "postgresql"
     op.execute("SELECT pg_sleep(60)" if postgresql else "SELECT SLEEP(60)")"""
-COMMANDS = {"inv": ("inv", "db.upgrade"), "alembic": ("alembic", "upgrade", "head")}
+COMMANDS = {
+    "inv": ("inv", "db.upgrade"),
+    "alembic": ("alembic", "upgrade", "head"),
+    "deploy": ("python", "-m", "app.migrations", "upgrade"),
+}
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -55,23 +59,28 @@ def after_first(project: Project, revision: str, upgrade: str) -> None:
 
 
 def interrupted_promptly(
-    project: Project, database: ServerDatabase, runner: str, *, in_the_server: bool = False
+    project: Project,
+    database: ServerDatabase,
+    runner: str,
+    *,
+    in_the_server: bool = False,
+    signal_number: int = signal.SIGINT,
 ) -> str:
-    """Start the run, send SIGINT once the migration says it started (and, ``in_the_server``,
-    once the server shows its statement running), check that the signal ended the run with
-    exit 130 and no traceback; return its stderr."""
+    """Start the run, send ``signal_number`` once the migration says it started (and,
+    ``in_the_server``, once the server shows its statement running), check that the signal
+    ended the run with its exit code (130, 143) and no traceback; return its stderr."""
     running = project.start(*COMMANDS[runner], DATABASE_URL=plain_url(database))
     try:
         assert running.stdout is not None
         assert running.stdout.readline().strip() == "started"
         if in_the_server:
             wait_for_the_sleeping_statement(database, running)
-        stderr = stopped_by(running, signal.SIGINT)
+        stderr = stopped_by(running, signal_number)
     finally:
         if running.poll() is None:
             running.kill()
             running.communicate()
-    assert running.returncode == 130, stderr
+    assert running.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[signal_number], stderr
     assert "Traceback" not in stderr
     return stderr
 
@@ -111,6 +120,21 @@ def test_ctrl_c_stops_a_migration_promptly_and_says_what_it_left(
     assert database.revisions() == {"first"}
 
 
+def test_sigterm_stops_a_deploy_upgrade_in_one_line_saying_what_it_left(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Kubernetes stops a migration Job's pod with SIGTERM; the pod's log must say what it left.
+    after_first(project, "slow", SLEEPING)
+    stderr = interrupted_promptly(project, database, "deploy", signal_number=signal.SIGTERM)
+    if database.kind == "mysql":
+        state = "MySQL/MariaDB cannot roll DDL back; slow is half-applied"
+    else:
+        state = "rolled back; the database is still at first"
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(f"error: SIGTERM stopped migration slow; {state}"), stderr
+    assert database.revisions() == {"first"}
+
+
 @pytest.mark.parametrize("runner", list(COMMANDS))
 def test_migration_that_ran_to_its_end_is_never_reported_half_applied(
     any_project: Project, database: ServerDatabase, runner: str
@@ -120,9 +144,10 @@ def test_migration_that_ran_to_its_end_is_never_reported_half_applied(
     completed = any_project.run(*COMMANDS[runner], env={"DATABASE_URL": url})
     assert completed.returncode == 130, completed.stderr
     assert "Traceback" not in completed.stderr
+    stopped = "`python -m app.migrations upgrade`" if runner == "deploy" else "the task"
     assert (
-        "error: SIGINT stopped the task; each finished migration stays applied: the database is"
-        " at second"
+        f"error: SIGINT stopped {stopped}; each finished migration stays applied: the database"
+        " is at second"
     ) in completed.stderr
     assert database.revisions() == {"second"}
     status = any_project.run("inv", "db.status", env={"DATABASE_URL": url})

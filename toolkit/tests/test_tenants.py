@@ -21,7 +21,7 @@ from alembic_steward.runtime._tenancy import (
     in_shard,
     parse_shard,
 )
-from alembic_steward.runtime._tenant_fanout import (
+from alembic_steward.runtime._tenant_reports import (
     FAILED_TENANTS_EXIT_CODE,
     report_table,
     summary_line,

@@ -41,7 +41,8 @@ class Backfill:
     """One batched update of ``table``, walked in order of its single-column ``key``.
 
     ``set`` is the SQL of an UPDATE's SET clause and ``pending`` a SQL condition true for the
-    rows not yet done (it must turn false once ``set`` has run on a row, so a rerun skips it);
+    rows not yet done (it must turn false once ``set`` has run on a row, so a rerun skips it; a
+    batch that leaves its rows pending is rolled back and stops the run);
     both are trusted SQL written in the revision. ``batch_size`` is a count of keys per
     transaction; ``pause_seconds`` the wait between batches (the database's breathing room);
     ``schema`` the table's schema when not the default one. ``name`` is unique across the

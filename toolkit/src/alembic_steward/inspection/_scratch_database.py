@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,9 +25,19 @@ class ScratchDatabaseRefused(Exception):
     """The server would not create a database for these credentials (the reason is the text)."""
 
 
+# Set on a signal's exception (KeyboardInterrupt, Terminated) that stopped a scratch build:
+# True once the scratch database was removed, or the names of those that may remain.
+SCRATCH_REMOVED = "alembic_steward_scratch_removed"
+SCRATCH_LEFT = "alembic_steward_scratch_left"
+
+
 @contextmanager
 def scratch_database(server: URL, label: str) -> Iterator[URL]:
-    """Create an empty database beside ``server``'s (a blocking URL); yield its URL; drop it."""
+    """Create an empty database beside ``server``'s (a blocking URL); yield its URL; drop it.
+
+    A signal that stops the caller gets SCRATCH_REMOVED (or SCRATCH_LEFT) set, so the line
+    reporting it says what remains (scratch_line).
+    """
     from sqlalchemy.exc import DBAPIError
 
     from alembic_steward.runtime._driver_errors import first_line, names_a_missing_database
@@ -39,8 +49,9 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     )
 
     if server.get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory(prefix=f"{label}-") as directory:
-            yield server.set(database=str(Path(directory) / f"{label}.db"))
+        directory = tempfile.TemporaryDirectory(prefix=f"{label}-")
+        with removed_whatever_happens(directory.cleanup, directory.name):
+            yield server.set(database=str(Path(directory.name) / f"{label}.db"))
         return
     # Short enough for PostgreSQL's 63 and MySQL's 64 characters, unique per use, and starting
     # with the database's own name, so a grant on `app%` databases covers it.
@@ -58,6 +69,17 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         # The named database does not exist yet (a test server's URL): the server's own
         # maintenance database serves, as `inv db.create` does.
         admin = admin_engine(maintenance_url(server))
+
+    def drop() -> None:
+        try:
+            if admin.dialect.name == "mysql":
+                empty_in_parallel(server.set(database=name))
+            with admin.connect() as connection:
+                # FORCE: sessions a failure left open must not keep the database alive.
+                drop_database_on(connection, name, force=True)
+        finally:
+            admin.dispose()
+
     try:
         with admin.connect() as connection:
             create_database_on(connection, name)
@@ -68,15 +90,49 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     except DBAPIError as error:
         admin.dispose()
         raise ScratchDatabaseRefused(first_line(error)) from None
-    try:
+    except BaseException as error:  # a signal: the CREATE may have run
+        note_removal(error, drop, name)
+        raise
+    with removed_whatever_happens(drop, name):
         yield server.set(database=name)
-    finally:
-        if admin.dialect.name == "mysql":
-            empty_in_parallel(server.set(database=name))
-        with admin.connect() as connection:
-            # FORCE: sessions a failure left open must not keep the database alive.
-            drop_database_on(connection, name, force=True)
-        admin.dispose()
+
+
+@contextmanager
+def removed_whatever_happens(remove: Callable[[], None], name: str) -> Iterator[None]:
+    """Call ``remove`` after the block, however it ends; a signal's exception notes the outcome."""
+    try:
+        yield
+    except BaseException as error:
+        note_removal(error, remove, name)
+        raise
+    remove()
+
+
+def note_removal(error: BaseException, remove: Callable[[], None], name: str) -> None:
+    """Remove the scratch database after ``error``; when ``error`` is a signal's, note on it
+    whether that worked. An error's own removal failure replaces it, as a `finally` would."""
+    try:
+        remove()
+    except BaseException:
+        if isinstance(error, Exception):
+            raise
+        setattr(error, SCRATCH_LEFT, [*getattr(error, SCRATCH_LEFT, []), name])
+        return
+    if not isinstance(error, Exception):
+        setattr(error, SCRATCH_REMOVED, True)
+
+
+def scratch_line(error: BaseException) -> str:
+    """What a signal's ``error`` left of the scratch databases, as noted when it stopped."""
+    left = getattr(error, SCRATCH_LEFT, [])
+    if left:
+        return (
+            f"the scratch database {', '.join(left)} may remain, as its removal did not finish"
+            " (drop it by hand)"
+        )
+    if getattr(error, SCRATCH_REMOVED, False):
+        return "the scratch database was removed"
+    return "no scratch database remains"
 
 
 @contextmanager

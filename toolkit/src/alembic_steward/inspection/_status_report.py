@@ -94,6 +94,9 @@ class MigrationStatus:
     drift_note: str | None = None
     # The backfills of applied revisions that have not finished (runtime/_backfill_commands.py).
     backfills: list[str] = field(default_factory=list)
+    # Behind head by contract revisions only, oldest first: a rolling deploy's expand phase
+    # has run and its contract phase has not (runtime/_phased_upgrade.py).
+    pending_contract: list[str] = field(default_factory=list)
 
     @property
     def never_ran(self) -> set[str]:
@@ -136,6 +139,10 @@ class MigrationStatus:
             # The same advice as `inv db.check`: a change autogenerate cannot write is no
             # reason to run `inv db.revision`, which would write nothing.
             return f"the models changed without a revision: {self.drift.advice}"
+        if self.exit_code == StatusExit.PENDING and self.pending_contract:
+            from alembic_steward.runtime._phased_upgrade import contract_phase_advice
+
+            return contract_phase_advice(self.current, self.pending_contract)
         return STATUS_ADVICE[self.exit_code]
 
     def as_json(self) -> dict[str, Any]:
@@ -155,6 +162,8 @@ class MigrationStatus:
             "comparison_skipped": self.sides.skipped,
             "drift_note": self.drift_note,
             "unfinished_backfills": self.backfills,
+            "expand_phase_applied": bool(self.pending_contract),
+            "pending_contract_revisions": self.pending_contract,
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
@@ -172,6 +181,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.inspection._edits import describe_edits
     from alembic_steward.runtime._lock import migration_lock_problem
+    from alembic_steward.runtime._phased_upgrade import contract_phase_pending
     from alembic_steward.runtime._revision_checksums import (
         edited_revisions,
         unverifiable_revisions,
@@ -221,6 +231,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         sides=read.sides if read else sides,
         cannot_migrate=lock_problem is not None,
         drift_note=read.note if read else None,
+        pending_contract=contract_phase_pending(script, state.current) if behind else [],
     )
 
 

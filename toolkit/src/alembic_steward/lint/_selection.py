@@ -84,8 +84,10 @@ def select_unapplied(script: Any) -> Selection:
         unknown_revision_message,
     )
     from alembic_steward.inspection._status_report import applied_revisions
+    from alembic_steward.runtime._offline_runs import missing_sqlite_file_read_as_empty
 
-    with get_blocking_engine().connect() as connection:
+    # A SQLite file not made yet (a fresh clone's pre-commit) has nothing applied.
+    with missing_sqlite_file_read_as_empty(), get_blocking_engine().connect() as connection:
         state = read_database_state(script, connection)
     if state.unknown:
         raise CommandError(unknown_revision_message(state.unknown))

@@ -208,6 +208,7 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
     Raises BackfillCommandError for an unknown ``only``.
     """
     from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._offline_runs import missing_sqlite_file, missing_sqlite_words
 
     script, declared = load()
     if only is not None and only not in declared:
@@ -216,6 +217,11 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
             f"no revision declares a backfill named {only!r} (declared: {known})"
         )
     chosen = [declared[only]] if only else list(declared.values())
+    missing = missing_sqlite_file()
+    if missing is not None:  # connecting would create it
+        raise BackfillCommandError(
+            f"{missing_sqlite_words(missing)}, so no backfill has run there; nothing was created"
+        )
     with get_blocking_engine().connect() as connection:
         return backfill_lines(script, connection, chosen, unfinished_only=unfinished_only)
 

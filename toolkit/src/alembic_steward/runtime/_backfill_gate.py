@@ -30,6 +30,15 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
     pending = pending_rows(connection, declared.backfill, finish_inline_up_to + 1)
     if pending <= finish_inline_up_to:
         update_all(connection, declared.backfill)
+        still = pending_rows(connection, declared.backfill, pending + 1)
+        if still:
+            raise BackfillNotFinished(
+                f"backfill {name} (declared by revision {declared.revision}): updating its"
+                f" {pending} pending row(s) here left {still} still pending: its `pending`"
+                f" ({declared.backfill.pending}) stays true after its `set`"
+                f" ({declared.backfill.set}), so it could never finish; fix the declaration so"
+                " that `set` turns `pending` false, then upgrade again"
+            )
         # No bookkeeping table is created here: on MySQL/MariaDB that DDL would commit the
         # migration's work so far. With no rows pending, the next check passes on its own.
         if record is not None and record.state != FINISHED:

@@ -186,7 +186,9 @@ def batches(
             if upper is None:
                 set_state(connection, backfill.name, FINISHED)
                 return Outcome(FINISHED, progress)
-            rows = update_batch(connection, backfill, current.cursor, upper)
+            rows, still = update_batch(connection, backfill, current.cursor, upper)
+            if still:  # raised inside the transaction: the batch is rolled back
+                raise BackfillRefused(never_done_line(declared, current.cursor, upper, still))
             save_batch(connection, backfill.name, upper, rows)
         progress.rows += rows
         progress.batches += 1
@@ -195,3 +197,16 @@ def batches(
         if stop_requested():
             return Outcome("stopped", progress)
         time.sleep(pause)
+
+
+def never_done_line(declared: Declared, cursor: Any, upper: Any, still: int) -> str:
+    """Say that a batch left the rows it updated pending, so the backfill could never finish."""
+    backfill = declared.backfill
+    keys = f"up to {upper!r}" if cursor is None else f"after {cursor!r} up to {upper!r}"
+    return (
+        f"backfill {backfill.name}: its batch of keys {keys} updated {still} row(s) that are"
+        f" still pending afterwards: its `pending` ({backfill.pending}) stays true after its"
+        f" `set` ({backfill.set}), so it would never finish; the batch was rolled back and the"
+        f" backfill not marked finished; fix the declaration in revision {declared.revision}"
+        " so that `set` turns `pending` false, then run it again"
+    )

@@ -43,17 +43,33 @@ def next_upper(connection: Connection, backfill: Backfill, cursor: Any) -> Any:
     return upper
 
 
-def update_batch(connection: Connection, backfill: Backfill, cursor: Any, upper: Any) -> int:
-    """Update the pending rows with keys in (cursor, upper]; return how many."""
+def update_batch(
+    connection: Connection, backfill: Backfill, cursor: Any, upper: Any
+) -> tuple[int, int]:
+    """Update the pending rows with keys in (cursor, upper]; return how many, and how many of
+    them are pending still (a `pending` the update does not turn false: a wrong declaration)."""
     from sqlalchemy import text
 
     table, key = names(connection, backfill)
     lower = "" if cursor is None else f"{key} > :cursor AND "
-    statement = (
-        f"UPDATE {table} SET {backfill.set} WHERE {lower}{key} <= :upper AND ({backfill.pending})"
-    )
-    result = connection.execute(text(statement), {"cursor": cursor, "upper": upper})
-    return max(result.rowcount, 0)
+    where = f"{lower}{key} <= :upper AND ({backfill.pending})"
+    values = {"cursor": cursor, "upper": upper}
+    if connection.dialect.name == "postgresql":
+        # RETURNING reads each row as the update left it: exactly the updated rows, whatever
+        # another session commits meanwhile, in the update's own round trip.
+        statement = (
+            f"WITH updated AS (UPDATE {table} SET {backfill.set} WHERE {where}"
+            f" RETURNING ({backfill.pending}) AS still) SELECT count(*),"
+            " count(*) FILTER (WHERE still) FROM updated"
+        )
+        rows, still = connection.execute(text(statement), values).one()
+        return int(rows), int(still)
+    result = connection.execute(text(f"UPDATE {table} SET {backfill.set} WHERE {where}"), values)
+    # In the batch's transaction no other session's change shows: SQLite has one writer, and
+    # MySQL/MariaDB reads the transaction's snapshot plus its own update (the key index bounds
+    # the read to the batch's rows).
+    still = connection.execute(text(f"SELECT count(*) FROM {table} WHERE {where}"), values)
+    return max(result.rowcount, 0), int(still.scalar() or 0)
 
 
 def pending_rows(connection: Connection, backfill: Backfill, most: int) -> int:

@@ -7,12 +7,15 @@
     python -m app.migrations wait --timeout S      # until the migrations reach this code's head
     python -m app.migrations backfill run NAME     # a revision's batched data migration
     python -m app.migrations upgrade --all-tenants [--parallel N --canary K --shard I/N --json]
+    python -m app.migrations upgrade --phase expand --all-tenants   # each tenant through a phase
     python -m app.migrations tenant-create NAME    # a tenant's schema or database, at head
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
 full disk) end in one line on stderr and exit code 1 (75 for a migration that gave up waiting
 for a lock: runtime/_lock_retries.py; 76 when some tenants of a fan-out failed:
-runtime/_tenant_fanout.py); the password in DATABASE_URL is never shown.
+runtime/_tenant_fanout.py); SIGTERM (Kubernetes stopping the Job's pod) and Ctrl-C end in one
+line saying what they stopped and the state read from the database, with exit code 143 or 130
+(runtime/_interruptions.py); the password in DATABASE_URL is never shown.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from alembic_steward.runtime._phase_labels import PHASES
 from alembic_steward.runtime._tenancy import TENANCIES
 
 DEFAULT_WAIT_SECONDS = 300.0
+PHASE_TAKES_NO_REVISION = "--phase chooses where the upgrade stops, so it takes no REV"
 
 
 def positive_seconds(text: str) -> float:
@@ -120,8 +124,8 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
         if arguments.command == "tenant-create":
             print(create_tenant(arguments.name, arguments.tenancy))
             return 0
-        if arguments.phase is not None:
-            raise CommandError("--phase cannot be combined with --all-tenants or --tenants")
+        if arguments.phase is not None and arguments.revision != "head":
+            raise CommandError(PHASE_TAKES_NO_REVISION)
         return fan_out_command(
             "upgrade",
             arguments.revision,
@@ -131,6 +135,7 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
             canary=arguments.canary,
             shard=arguments.shard,
             as_json=arguments.json,
+            phase=arguments.phase,
         )
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
@@ -140,9 +145,23 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run `python -m app.migrations upgrade [REV]` or `current`; return the exit code.
 
-    ``argv`` defaults to ``sys.argv[1:]``. Errors a user can cause print one line and return 1.
+    ``argv`` defaults to ``sys.argv[1:]``. Errors a user can cause print one line and return 1;
+    SIGTERM (a pod stopped) and Ctrl-C one line with the state read after it, and 143 or 130.
     """
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._interruptions import exit_on_signals
+
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
+    program = active_steward().deploy_command
+    return exit_on_signals(
+        lambda: run_command(arguments),
+        stopped=f"`{program} {arguments.command}`",
+        status_command=f"{program} current",
+    )
+
+
+def run_command(arguments: argparse.Namespace) -> int:
+    """Run the parsed command; return its exit code."""
     from alembic import command
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
@@ -167,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")
+        elif arguments.command == "current" and missing_file_refused():
+            return 1
         config = build_alembic_config()
         if config.config_file_name is None:
             # An installed wheel has no alembic.ini to set up logging: say what runs, as the
@@ -186,6 +207,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
         return LockWaitGaveUp.exit_code if isinstance(error, LockWaitGaveUp) else 1
     return 0
+
+
+def missing_file_refused() -> bool:
+    """Say so, and return True, when DATABASE_URL names a SQLite file that does not exist:
+    reading it would create it."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._offline_runs import missing_sqlite_file, missing_sqlite_words
+
+    missing = missing_sqlite_file()
+    if missing is not None:
+        print(
+            f"error: current failed: {missing_sqlite_words(missing)}; fix DATABASE_URL if it"
+            f" should name another file, else `{active_steward().deploy_command} upgrade`"
+            " creates it and applies the migrations; nothing was created",
+            file=sys.stderr,
+        )
+    return missing is not None
 
 
 def answer_without_migrating(arguments: argparse.Namespace) -> int:
@@ -232,7 +270,7 @@ def phase_upgrade(config: object, arguments: argparse.Namespace) -> str:
     from alembic_steward.runtime._up_to_date import database_revisions
 
     if arguments.revision != "head":
-        raise CommandError("--phase chooses where the upgrade stops, so it takes no REV")
+        raise CommandError(PHASE_TAKES_NO_REVISION)
     return upgrade_phase(config, arguments.phase, database_revisions(None))
 
 

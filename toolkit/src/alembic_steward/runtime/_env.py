@@ -14,7 +14,7 @@ from alembic_steward.runtime._config import database_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
-    from sqlalchemy import URL, Connection
+    from sqlalchemy import URL, Connection, Engine
 
 __all__ = ["context_options", "database_url", "migration_run", "run_online"]
 
@@ -197,17 +197,9 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
         with reported_interruption(config):
             run_in_event_loop(lambda: run_async(run_migrations, url))
         return
-    from sqlalchemy import create_engine, pool
-
-    from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import connected
-    from alembic_steward.runtime._lock import lock_holder_name
-    from alembic_steward.runtime._tenancy import bind_engine_to_schema
-    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
-    engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
-    make_sqlite_ddl_transactional(bound_waits(engine))
-    bind_engine_to_schema(engine)
+    engine = migration_engine(url)
     try:
         with connected(engine) as connection:
             run_migrations_abandonable(run_migrations)(connection)
@@ -215,19 +207,44 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
         engine.dispose()
 
 
+def migration_engine(url: URL) -> Engine:
+    """The blocking engine a migration run on ``url`` connects through, one connection a run.
+
+    Its session names the run (lock waits say who holds the lock), bounds its waits, gives
+    SQLite's DDL a transaction, and works in the bound tenant's schema. The caller disposes.
+    """
+    from sqlalchemy import create_engine, pool
+
+    from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.runtime._lock import lock_holder_name
+    from alembic_steward.runtime._tenancy import bind_engine_to_schema
+    from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
+
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
+    make_sqlite_ddl_transactional(bound_waits(engine))
+    bind_engine_to_schema(engine)
+    return engine
+
+
 def run_migrations_abandonable(
     run_migrations: Callable[[Connection], None],
 ) -> Callable[[Connection], None]:
     """``run_migrations``, on a session the server ends if this client stops talking to it."""
-    from alembic_steward.runtime._session_timeouts import end_abandoned_migration_session
-    from alembic_steward.runtime._timeouts import read_timeouts
 
     def run(connection: Connection) -> None:
-        if connection.dialect.name != "sqlite":  # a file: no session to abandon
-            end_abandoned_migration_session(connection, read_timeouts())
+        make_session_abandonable(connection)
         run_migrations(connection)
 
     return run
+
+
+def make_session_abandonable(connection: Connection) -> None:
+    """Have the server end ``connection``'s session once this client stops talking to it."""
+    from alembic_steward.runtime._session_timeouts import end_abandoned_migration_session
+    from alembic_steward.runtime._timeouts import read_timeouts
+
+    if connection.dialect.name != "sqlite":  # a file: no session to abandon
+        end_abandoned_migration_session(connection, read_timeouts())
 
 
 def run_in_event_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:

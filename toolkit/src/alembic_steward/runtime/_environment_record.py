@@ -6,6 +6,7 @@ in `ar_internal_metadata`; destructive tasks check both `APP_ENV` and that recor
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,6 +25,9 @@ def record_on_first_migration(ctx: Any, step: Any, heads: Any, run_args: Any) ->
     record_environment(ctx.connection, get_settings().environment.value)
 
 
+# One Table for the process: SQLAlchemy keeps each statement's compiled form per Table, so
+# every run (each tenant of a fan-out) reuses what the first compiled.
+@functools.cache
 def environment_table() -> Any:
     """Describe the one-row table that holds the recorded environment."""
     from sqlalchemy import Column, MetaData, String, Table
@@ -33,9 +37,11 @@ def environment_table() -> Any:
 
 def record_environment(connection: Connection, environment: str) -> None:
     """Store ``environment`` unless the database already names one; the first record wins."""
+    from sqlalchemy import select
+
     table = environment_table()
     table.create(connection, checkfirst=True)
-    if recorded_environment(connection) is None:
+    if connection.execute(select(table.c.environment)).scalar() is None:
         connection.execute(table.insert().values(environment=environment))
 
 

@@ -56,6 +56,19 @@ def raise_held_signal() -> None:
 
 
 @contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (while ``raise_or_hold`` handles them) until the block is done,
+    then raise the one that came, so the block's few steps happen together or not at all."""
+    HeldSignal.holding = True
+    try:
+        yield
+    except BaseException:
+        HeldSignal.number, HeldSignal.holding = None, False
+        raise
+    raise_held_signal()
+
+
+@contextmanager
 def signals_raise() -> Iterator[None]:
     """Raise where the run is on SIGINT and SIGTERM, so a migration's transaction rolls back.
 
@@ -111,8 +124,16 @@ def bookkeeping_held(script: ScriptDirectory) -> Iterator[None]:
     raise_held_signal()
 
 
-def interrupted_line(error: BaseException, signal_name: str) -> str:
-    """Say that a signal stopped the run and the state it left, as read; never raises."""
+def interrupted_line(
+    error: BaseException,
+    signal_name: str,
+    stopped: str = "the task",
+    status_command: str = "inv db.status",
+) -> str:
+    """Say that a signal stopped ``stopped`` and the state it left, as read; never raises.
+
+    ``status_command`` is what shows the state where it could not be read.
+    """
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
         from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
@@ -131,18 +152,37 @@ def interrupted_line(error: BaseException, signal_name: str) -> str:
 
         # An async run's signal may arrive in the event loop, outside env.py's reading.
         state = state_of(error) or read_state_afresh()
-        return f"error: {signal_name} stopped the task; {state.after_run()}"
+        return f"error: {signal_name} stopped {stopped}; {state.after_run()}"
     except BaseException:  # noqa: BLE001 - say that the state is unknown, and how to find it
         return (
-            f"error: {signal_name} stopped the task; each finished migration stays applied;"
-            " check where the database stands with `inv db.status`"
+            f"error: {signal_name} stopped {stopped}; each finished migration stays applied;"
+            f" check where the database stands with `{status_command}`"
         )
 
 
-def exit_code_and_line(error: BaseException) -> tuple[int, str]:
-    """The exit code and the one line for a run that ``error`` (a signal's exception) stopped."""
+def exit_code_and_line(error: BaseException, **wording: str) -> tuple[int, str]:
+    """The exit code and the one line for a run that ``error`` (a signal's exception) stopped;
+    ``wording`` as interrupted_line takes it."""
     number = signal.SIGINT if isinstance(error, KeyboardInterrupt) else signal.SIGTERM
-    return SIGNAL_EXIT_CODES[number], interrupted_line(error, number.name)
+    return SIGNAL_EXIT_CODES[number], interrupted_line(error, number.name, **wording)
+
+
+def exit_on_signals(run: Callable[[], int], **wording: str) -> int:
+    """Call ``run`` with SIGINT and SIGTERM raising where it is; return its exit code, or end a
+    run a signal stopped in one line on stderr and 130 or 143, as `inv` does.
+
+    For `python -m app.migrations` (runtime/_deploy.py), which Kubernetes stops with SIGTERM;
+    ``wording`` as interrupted_line takes it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return run()  # signal handlers belong to the main thread
+    try:
+        with signals_raise():
+            return run()
+    except (KeyboardInterrupt, Terminated) as error:
+        code, line = exit_code_and_line(error, **wording)
+        print(line, file=sys.stderr)
+        return code
 
 
 @contextmanager

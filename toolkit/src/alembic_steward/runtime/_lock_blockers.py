@@ -155,6 +155,8 @@ class BlockerWatch:
         self._closed = False
         self._wakeup = threading.Condition()
         self._thread: threading.Thread | None = None
+        # Whether the thread waits for a statement to be armed, not for one's delay to pass.
+        self._idle = False
 
     def arm(self, *_: Any) -> None:
         if self.dialect != "postgresql":
@@ -164,7 +166,10 @@ class BlockerWatch:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, daemon=True)
                 self._thread.start()
-            self._wakeup.notify()
+            if self._idle:
+                # A thread waiting out an earlier statement's delay looks again when it ends:
+                # waking it for each of a migration's statements would cost a switch each.
+                self._wakeup.notify()
 
     def disarm(self, *_: Any) -> None:
         # The watching thread looks again before it reads: no need to wake it.
@@ -176,7 +181,9 @@ class BlockerWatch:
             while not self._closed:
                 armed_at = self._armed_at
                 if armed_at is None:
+                    self._idle = True
                     self._wakeup.wait()
+                    self._idle = False
                     continue
                 left = armed_at + self.delay - time.monotonic()
                 if left > 0:

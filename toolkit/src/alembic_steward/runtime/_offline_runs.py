@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
 # The task whose offline run is in progress (`db.plan`), for checks made during the run.
 _ACTIVE_RUN: ContextVar[str | None] = ContextVar("alembic_steward_offline_run", default=None)
@@ -111,6 +112,56 @@ def live_sqlite_file() -> Path | None:
     if url.get_backend_name() != "sqlite":
         return None
     return Path(url.database or "")
+
+
+def missing_sqlite_file(database_url: str | None = None) -> Path | None:
+    """The SQLite file ``database_url`` (default: DATABASE_URL's) names, when it does not exist
+    and its folder does: connecting would create it, empty. None for a server, an in-memory
+    database, a `file:` URI, a file that exists, or a missing folder (connecting fails)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from alembic_steward._wiring import get_settings
+
+    try:
+        url = make_url(database_url or get_settings().blocking_database_url)
+    except (ArgumentError, ValueError):
+        return None  # an unusable URL: connecting says why, as it always did
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.query.get("uri") == "true" or url.database.startswith("file:"):
+        return None
+    path = Path(url.database)
+    return path if not path.exists() and path.parent.is_dir() else None
+
+
+def missing_sqlite_words(path: Path) -> str:
+    return f"the SQLite database file {path} that DATABASE_URL names does not exist"
+
+
+@contextmanager
+def missing_sqlite_file_read_as_empty(database_url: str | None = None) -> Iterator[Path | None]:
+    """While the block runs, connecting to the SQLite file ``database_url`` names (default:
+    DATABASE_URL's), when it does not exist, opens an empty in-memory database instead: what
+    only reads the database reads one with nothing in it, and creates no file. Yields that
+    file, or None when it exists (or is no SQLite file)."""
+    from sqlalchemy import Engine, event
+
+    missing = missing_sqlite_file(database_url)
+    if missing is None:
+        yield None
+        return
+
+    def empty_instead(dialect: Any, _record: Any, cargs: list, _cparams: dict) -> None:
+        # Any engine's connection to that file: the app's, or one made from the URL.
+        if dialect.name == "sqlite" and cargs and Path(str(cargs[0])) == missing:
+            cargs[:] = [":memory:"]
+
+    event.listen(Engine, "do_connect", empty_instead)
+    try:
+        yield missing
+    finally:
+        event.remove(Engine, "do_connect", empty_instead)
 
 
 def read_only_sqlite_uri(path: Path) -> str:

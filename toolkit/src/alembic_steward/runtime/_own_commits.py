@@ -13,6 +13,7 @@ ran before them stays even if the migration then fails; so is a raw ``COMMIT`` s
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterator
@@ -73,10 +74,16 @@ def innermost_revision_frame(versions_dir: Path) -> FrameType | None:
     """The innermost frame on the current stack that runs a revision file's code."""
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
-        if Path(frame.f_code.co_filename).parent == versions_dir:
+        if is_in_folder(frame.f_code.co_filename, versions_dir):
             return frame
         frame = frame.f_back
     return None
+
+
+@functools.lru_cache(maxsize=1024)
+def is_in_folder(filename: str, folder: Path) -> bool:
+    # Asked for every frame of the stack at every commit: each file's answer is kept.
+    return Path(filename).parent == folder
 
 
 def in_autocommit_block() -> bool:

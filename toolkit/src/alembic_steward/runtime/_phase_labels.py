@@ -12,6 +12,7 @@ start against a schema it cannot use.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,14 @@ def phase_of_text(text: str) -> str:
 
 def phase_of_file(path: str | Path) -> str:
     """The phase that counts for the revision file at ``path`` (its label, or contract)."""
+    stat = Path(path).stat()
+    return phase_of_version(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def phase_of_version(path: str, mtime_ns: int, size: int) -> str:
+    # Keyed by modification time and size too, so an edited file is read again; a fan-out
+    # records each revision's phase in every tenant and reads each file once.
     return phase_of_text(Path(path).read_text(encoding="utf-8"))
 
 

@@ -7,6 +7,7 @@ kept here in the same transaction as the version row, tell it whether its code s
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward.runtime._phase_labels import phase_of_file
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 PHASE_TABLE = "alembic_revision_phases"
 
 
+# One Table for the process: SQLAlchemy keeps each statement's compiled form per Table, so
+# every run (each tenant of a fan-out) reuses what the first compiled.
+@functools.cache
 def phase_table() -> Table:
     from sqlalchemy import Column, MetaData, String, Table
 
@@ -50,24 +54,32 @@ class PhaseRecorder:
     def __init__(self, script: ScriptDirectory) -> None:
         self.script = script
         self.table = phase_table()
-        self.table_ready = False
+        # The revisions the table has a row for, read on the first step; None before it.
+        self.recorded: set[str] | None = None
 
     def __call__(self, *, ctx: Any, step: Any, heads: Any, **_: Any) -> None:
-        from sqlalchemy import inspect
+        from sqlalchemy import inspect, select
 
         if ctx.as_sql:
             return
         connection = ctx.connection
-        if not self.table_ready:
-            if not inspect(connection).has_table(PHASE_TABLE):
+        if self.recorded is None:
+            if inspect(connection).has_table(PHASE_TABLE):
+                self.recorded = set(connection.scalars(select(self.table.c.revision)))
+            else:
                 self.table.create(connection)
                 earlier = [r for r in self.applied(heads) if r not in step.up_revision_ids]
                 self.record(connection, earlier)
-            self.table_ready = True
+                self.recorded = set(earlier)
         revisions = list(step.up_revision_ids)
-        connection.execute(self.table.delete().where(self.table.c.revision.in_(revisions)))
+        # Under the migration lock only this run changes the rows: a step whose revisions
+        # have none (the usual upgrade) needs no DELETE, a round trip less per migration.
+        if self.recorded.intersection(revisions):
+            connection.execute(self.table.delete().where(self.table.c.revision.in_(revisions)))
+            self.recorded.difference_update(revisions)
         if step.is_upgrade:
             self.record(connection, revisions)
+            self.recorded.update(revisions)
 
     def applied(self, heads: Any) -> list[str]:
         """Every revision at or below ``heads``."""

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from alembic.util import CommandError
 
-from alembic_steward.runtime._phase_labels import CONTRACT, EXPAND, PHASES, phase_of_file
+from alembic_steward.runtime._phase_labels import (
+    CONTRACT,
+    EXPAND,
+    PHASES,
+    label_in_text,
+    phase_of_file,
+)
 from alembic_steward.runtime._up_to_date import upgrade_command
 
 if TYPE_CHECKING:
@@ -55,6 +61,30 @@ def expand_phase_end(pending: list[Script]) -> tuple[str | None, Script | None]:
     return last_expand, first_contract
 
 
+def check_phase(phase: str) -> str:
+    """Return ``phase`` if it is one of PHASES; else raise CommandError."""
+    if phase not in PHASES:
+        raise CommandError(f"unknown phase {phase!r}; use {' or '.join(PHASES)}")
+    return phase
+
+
+def phase_target(
+    script: ScriptDirectory, phase: str, current: tuple[str, ...]
+) -> tuple[str | None, Script | None]:
+    """Where an upgrade through ``phase`` of a database at ``current`` stops: (the target
+    revision, or None when the phase has nothing to apply; the pending contract revision it
+    stops before, or None).
+
+    Raises CommandError for an unknown phase, several heads or PhaseOrderError.
+    """
+    check_phase(phase)
+    # Also where several heads are refused, whichever the phase.
+    pending = pending_revisions(script, current)
+    if phase != EXPAND:
+        return "head", None
+    return expand_phase_end(pending)
+
+
 def upgrade_phase(config: Config, phase: str, current: tuple[str, ...]) -> str:
     """Upgrade the database at ``current`` through ``phase`` (expand: up to the first pending
     contract revision; contract: to head); return the line saying where it stopped.
@@ -65,14 +95,10 @@ def upgrade_phase(config: Config, phase: str, current: tuple[str, ...]) -> str:
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    if phase not in PHASES:
-        raise CommandError(f"unknown phase {phase!r}; use {' or '.join(PHASES)}")
-    script = ScriptDirectory.from_config(config)
-    pending = pending_revisions(script, current)
+    target, contract = phase_target(ScriptDirectory.from_config(config), phase, current)
     if phase != EXPAND:
         command.upgrade(config, "head")
         return "Applied every pending revision (expand and contract): the database is at head."
-    target, contract = expand_phase_end(pending)
     if target is not None:
         command.upgrade(config, target)
     done = f"Applied the expand phase up to {target}" if target else "No expand revision pending"
@@ -81,4 +107,36 @@ def upgrade_phase(config: Config, phase: str, current: tuple[str, ...]) -> str:
     return (
         f"{done}; contract revision {contract.revision} is pending: apply it once no code of"
         f" the previous release is running (`{upgrade_command()} --phase contract`)"
+    )
+
+
+def contract_phase_pending(script: ScriptDirectory, current: list[str]) -> list[str]:
+    """The revisions between ``current`` and the single head, oldest first, when each is
+    labelled contract: the expand phase has run and the contract phase has not; else [].
+
+    Labelled, not merely unlabelled, as the start-up guard has it (runtime/_schema_fit.py): a
+    history written without phases is not a rolling deploy's.
+    """
+    from pathlib import Path
+
+    if not current or len(script.get_heads()) != 1:
+        return []
+    pending = pending_revisions(script, tuple(current))
+    labels = [
+        label_in_text(Path(revision.path).read_text(encoding="utf-8")) for revision in pending
+    ]
+    if pending and all(label == CONTRACT for label in labels):
+        return [revision.revision for revision in pending]
+    return []
+
+
+def contract_phase_advice(current: list[str], pending: list[str]) -> str:
+    """What `inv db.status` says between a rolling deploy's expand and contract phases."""
+    revisions = (
+        f"revision {pending[0]} is" if len(pending) == 1 else f"revisions {', '.join(pending)} are"
+    )
+    return (
+        f"the expand phase is applied (the database is at {', '.join(current)}) and contract"
+        f" {revisions} pending: once every replica runs the new code, run"
+        f" `{upgrade_command()} --phase contract`"
     )

@@ -38,20 +38,22 @@ class Watchdog:
         self.condition = threading.Condition()
         self.tokens = itertools.count()
         self.thread: threading.Thread | None = None
+        # When the watcher wakes by itself (None: only when woken).
+        self.wakes_at: float | None = None
 
     def arm(self, fd: int, seconds: float) -> tuple[int, Watch]:
         watch = Watch(fd, time.monotonic() + seconds)
         with self.condition:
             token = next(self.tokens)
-            # The watcher sleeps until the soonest deadline: wake it only for a sooner one.
-            sooner = all(watch.deadline < other.deadline for other in self.armed.values())
             self.armed[token] = watch
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(
                     target=self.run, name="alembic-steward read deadlines", daemon=True
                 )
                 self.thread.start()
-            elif sooner:
+            elif self.wakes_at is None or watch.deadline < self.wakes_at:
+                # Woken only for a deadline sooner than its own: statement after statement
+                # comes later than the last one's, so the watcher sleeps through them.
                 self.condition.notify()
         return token, watch
 
@@ -70,6 +72,7 @@ class Watchdog:
                         watch.fired = True
                         shut_down(watch.fd)
                 soonest = min((watch.deadline for watch in self.armed.values()), default=None)
+                self.wakes_at = soonest
                 self.condition.wait(None if soonest is None else max(soonest - now, 0.01))
 
 

@@ -29,6 +29,9 @@ ACCEPT_TASK = "inv db.accept-checksums"
 ACCEPT_EDIT_TASK = "inv db.accept-edit"
 
 
+# One Table for the process: SQLAlchemy keeps each statement's compiled form per Table, so
+# every run (each tenant of a fan-out) reuses what the first compiled.
+@functools.cache
 def checksum_table() -> Table:
     from sqlalchemy import Column, MetaData, String, Table
 
@@ -119,10 +122,14 @@ def unverifiable_revisions(connection: Connection, edited: list[str]) -> list[st
 
 
 def recorded_checksums(
-    connection: Connection, script: ScriptDirectory
+    connection: Connection, script: ScriptDirectory, recorded: dict[str, str] | None = None
 ) -> dict[str, tuple[str, str]]:
-    """Map each revision with a recorded checksum and a file in ``script`` to (checksum, path)."""
-    recorded = recorded_values(connection)
+    """Map each revision with a recorded checksum and a file in ``script`` to (checksum, path).
+
+    ``recorded``: the table's rows (`recorded_values`) when the caller has read them already.
+    """
+    if recorded is None:
+        recorded = recorded_values(connection)
     if not recorded:
         return {}
     files = {revision.revision: revision.path for revision in script.walk_revisions()}
@@ -135,26 +142,39 @@ def recorded_checksums(
 
 def recorded_values(connection: Connection) -> dict[str, str]:
     """Map every revision the table has a row for to its checksum; empty without the table."""
-    from sqlalchemy import inspect, select
+    from sqlalchemy import inspect
 
     if not inspect(connection).has_table(CHECKSUM_TABLE):
         return {}
+    return table_values(connection)
+
+
+def table_values(connection: Connection) -> dict[str, str]:
+    """Map every revision the table, which must exist, has a row for to its checksum."""
+    from sqlalchemy import select
+
     table = checksum_table()
     rows = connection.execute(select(table.c.revision, table.c.sha256))
     return {revision: checksum for revision, checksum in rows}
 
 
 def restamp_first_format(
-    connection: Connection, script: ScriptDirectory, *, trust_files: bool = False
+    connection: Connection,
+    script: ScriptDirectory,
+    *,
+    trust_files: bool = False,
+    recorded: dict[str, str] | None = None,
 ) -> list[str]:
     """Rewrite first-format checksums in the current format; return the revisions rewritten.
 
     One is rewritten when this Python reproduces it from the file, which is then unchanged, or
     with ``trust_files`` in any case: the user has checked the files against their history.
+    ``recorded``: the table's rows, when the caller has read them already.
     """
     table = checksum_table()
     rewritten = []
-    for revision, (checksum, path) in sorted(recorded_checksums(connection, script).items()):
+    checksums = recorded_checksums(connection, script, recorded)
+    for revision, (checksum, path) in sorted(checksums.items()):
         if is_first_format(checksum) and (trust_files or matches_file(checksum, path)):
             # Guarded by the old value, so a concurrent rewrite of the same row is harmless.
             row = (table.c.revision == revision) & (table.c.sha256 == checksum)
@@ -193,22 +213,29 @@ class ChecksumRecorder:
     def __init__(self, script: ScriptDirectory) -> None:
         self.script = script
         self.table = checksum_table()
-        self.table_ready = False
+        # The revisions the table has a row for, read on the first step; None before it.
+        self.recorded: set[str] | None = None
 
     def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
         if ctx.as_sql:
             return
         connection = ctx.connection
-        if not self.table_ready:
+        if self.recorded is None:
             self.table.create(connection, checkfirst=True)
+            values = table_values(connection)
             # Here, not in `db.status`: a run may write (and holds the migration lock), while
             # reads may come from a read-only user and must not wait on a running migration.
-            restamp_first_format(connection, self.script)
-            self.table_ready = True
+            restamp_first_format(connection, self.script, recorded=values)
+            self.recorded = set(values)
         revisions = list(step.up_revision_ids)
-        connection.execute(self.table.delete().where(self.table.c.revision.in_(revisions)))
+        # Under the migration lock only this run changes the rows: a step whose revisions
+        # have none (the usual upgrade) needs no DELETE, a round trip less per migration.
+        if self.recorded.intersection(revisions):
+            connection.execute(self.table.delete().where(self.table.c.revision.in_(revisions)))
+            self.recorded.difference_update(revisions)
         # A stamp runs nothing, so there is no applied text to remember.
         if step.is_upgrade and not step.is_stamp:
             scripts = [self.script.get_revision(revision) for revision in revisions]
             rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
             connection.execute(self.table.insert(), rows)
+            self.recorded.update(revisions)

@@ -67,6 +67,10 @@ class SourceCheckedLoader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str) -> CodeType:
         source = self.get_data(self.path)
         source_hash = importlib.util.source_hash(source)
+        # env.py runs once per tenant of a fan-out: compiled once per process, by its text.
+        code = compiled.get((self.path, source_hash))
+        if code is not None:
+            return code
         cached = cache_path(self.path)
         code = checked_bytecode(cached, source_hash) if cached else None
         if code is None:
@@ -75,7 +79,12 @@ class SourceCheckedLoader(importlib.machinery.SourceFileLoader):
             # flag (-B, PYTHONDONTWRITEBYTECODE) is the user's choice, and is honoured.
             if cached and not sys.flags.dont_write_bytecode:
                 write_checked_bytecode(cached, code, source_hash)
+        compiled[(self.path, source_hash)] = code
         return code
+
+
+# The code of each file this process loaded, by its path and the hash of its source.
+compiled: dict[tuple[str, bytes], CodeType] = {}
 
 
 def cache_path(source_path: str) -> Path | None:

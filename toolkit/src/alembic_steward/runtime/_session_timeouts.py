@@ -38,18 +38,24 @@ POSTGRESQL_IDLE_SESSION_TIMEOUT = (14,)
 POSTGRESQL_TCP_USER_TIMEOUT = (12,)
 
 
-def postgresql_keepalives(connection: Connection, timeouts: Timeouts) -> list[str]:
+def postgresql_keepalives(connection: Connection, timeouts: Timeouts) -> dict[str, int]:
     """The server's own TCP keepalive settings: it notices a client machine that vanished."""
     idle = max(int(timeouts.idle // 2), 1)
-    settings = [
-        f"SET tcp_keepalives_idle = {idle}",
-        f"SET tcp_keepalives_interval = {KEEPALIVE_INTERVAL_SECONDS}",
-        f"SET tcp_keepalives_count = {KEEPALIVE_PROBES}",
-    ]
+    settings = {
+        "tcp_keepalives_idle": idle,
+        "tcp_keepalives_interval": KEEPALIVE_INTERVAL_SECONDS,
+        "tcp_keepalives_count": KEEPALIVE_PROBES,
+    }
     if server_version(connection) >= POSTGRESQL_TCP_USER_TIMEOUT:
         span = idle + KEEPALIVE_INTERVAL_SECONDS * KEEPALIVE_PROBES
-        settings.append(f"SET tcp_user_timeout = {span * 1000}")
+        settings["tcp_user_timeout"] = span * 1000
     return settings
+
+
+def postgresql_session_settings(settings: dict[str, int]) -> str:
+    """One statement that SETs each of ``settings`` for the session: one round trip for all."""
+    calls = ", ".join(f"set_config('{name}', '{value}', false)" for name, value in settings.items())
+    return f"SELECT {calls}"
 
 
 def server_version(connection: Connection) -> tuple[int, ...]:
@@ -71,10 +77,11 @@ def end_abandoned_migration_session(connection: Connection, timeouts: Timeouts) 
     """
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        statements = [
-            f"SET idle_in_transaction_session_timeout = {milliseconds(timeouts.idle)}",
-            *postgresql_keepalives(connection, timeouts),
-        ]
+        settings = {
+            "idle_in_transaction_session_timeout": milliseconds(timeouts.idle),
+            **postgresql_keepalives(connection, timeouts),
+        }
+        statements = [postgresql_session_settings(settings)]
     elif dialect in ("mysql", "mariadb"):
         idle = whole_seconds(timeouts.idle)
         statements = [
@@ -93,9 +100,10 @@ def end_abandoned_lock_session(locking: Connection, timeouts: Timeouts) -> None:
     """Make the server end the lock's autocommit session once its client (and heartbeat) stop."""
     dialect = locking.dialect.name
     if dialect == "postgresql":
-        statements = postgresql_keepalives(locking, timeouts)
+        settings = postgresql_keepalives(locking, timeouts)
         if server_version(locking) >= POSTGRESQL_IDLE_SESSION_TIMEOUT:
-            statements.append(f"SET idle_session_timeout = {milliseconds(timeouts.idle)}")
+            settings["idle_session_timeout"] = milliseconds(timeouts.idle)
+        statements = [postgresql_session_settings(settings)]
     elif dialect in ("mysql", "mariadb"):
         statements = [f"SET SESSION wait_timeout = {whole_seconds(timeouts.idle)}"]
     else:

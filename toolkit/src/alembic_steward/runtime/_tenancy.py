@@ -192,21 +192,28 @@ def bind_engine_to_schema(engine: Engine) -> None:
     (:func:`tenant_context_options`) so a migration that changes search_path cannot move it.
     """
     tenant = bound_tenant()
-    if tenant is None or tenant.schema is None:
+    if tenant is None or tenant.schema is None or getattr(engine, SCHEMA_BOUND, False):
         return
     from sqlalchemy import event
 
-    schema = tenant.schema
-
     def set_search_path(dbapi_connection: Any, _record: Any) -> None:
+        # The tenant bound when the connection is made: a fan-out worker reaches each schema
+        # of the database through one engine.
+        tenant = bound_tenant()
+        if tenant is None or tenant.schema is None:
+            return
         cursor = dbapi_connection.cursor()
-        cursor.execute(f'SET search_path TO "{schema}"')
+        cursor.execute(f'SET search_path TO "{tenant.schema}"')
         cursor.close()
         dbapi_connection.commit()
         # The dialect read current_schema() once, before this handler ran.
-        engine.dialect.default_schema_name = schema
+        engine.dialect.default_schema_name = tenant.schema
 
     event.listen(engine, "connect", set_search_path)
+    setattr(engine, SCHEMA_BOUND, True)
+
+
+SCHEMA_BOUND = "_alembic_steward_schema_bound"
 
 
 def bound_tenant_engine() -> Engine | None:

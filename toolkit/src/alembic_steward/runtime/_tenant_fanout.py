@@ -5,19 +5,19 @@ in :func:`fan_out_command`. Each tenant runs in a worker process of its own, so 
 failure (or a migration that crashes its interpreter) leaves the others' runs whole; each
 tenant's lock is its own (runtime/_lock.py), so two fan-outs at once take turns per tenant and
 never apply a migration twice. The run ends with a report, one row per tenant, and exit code
-:data:`FAILED_TENANTS_EXIT_CODE` when any tenant failed.
+76 when any tenant failed (runtime/_tenant_reports.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
-from typing import TextIO
 
 from alembic_steward.runtime._tenancy import (
     Tenant,
@@ -28,12 +28,19 @@ from alembic_steward.runtime._tenancy import (
     parse_shard,
     parse_tenant_names,
 )
-from alembic_steward.runtime._tenant_runs import TenantOutcome, prepare_worker, run_tenant
-
-# 0-12 are db.status's codes, 75 a lock wait given up, 130/143 signals: 76 is free.
-FAILED_TENANTS_EXIT_CODE = 76
-
-Progress = Callable[[int, int, int], None]
+from alembic_steward.runtime._tenant_reports import (
+    Progress,
+    contract_pending_note,
+    progress_printer,
+    report_table,
+    summary_line,
+)
+from alembic_steward.runtime._tenant_runs import (
+    TenantOutcome,
+    prepare_worker,
+    run_tenant,
+    tenant_history,
+)
 
 
 def default_parallel() -> int:
@@ -43,7 +50,8 @@ def default_parallel() -> int:
 
 @dataclass(frozen=True)
 class FanOut:
-    """One fan-out: ``action`` (upgrade, downgrade, status) to ``revision`` on ``names``.
+    """One fan-out: ``action`` (upgrade, downgrade, status, check) to ``revision`` on
+    ``names``, or an upgrade through ``phase`` (expand, contract) on each.
 
     ``parallel`` worker processes; the first ``canary`` names run first, and any failure among
     them leaves the rest not run.
@@ -55,6 +63,7 @@ class FanOut:
     names: Sequence[str]
     parallel: int
     canary: int = 0
+    phase: str | None = None
 
 
 def pool_context():  # noqa: ANN201 - a multiprocessing context
@@ -79,6 +88,11 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
     groups = [tenants[: plan.canary], tenants[plan.canary :]]
     outcomes: dict[str, TenantOutcome] = {}
     workers = max(1, min(plan.parallel, len(tenants)))
+    if pool_context().get_start_method() == "fork":
+        # Loaded once here, the revisions come to every forked worker with its memory; a
+        # history that does not load fails each tenant instead, in the report.
+        with contextlib.suppress(Exception):
+            tenant_history()
     try:
         for group in groups:
             if any(outcome.failed for outcome in outcomes.values()):
@@ -128,6 +142,8 @@ def run_group(
     from concurrent.futures import FIRST_COMPLETED
     from concurrent.futures.process import BrokenProcessPool
 
+    from alembic_steward.runtime._interruptions import signals_held
+
     pending: dict[Future[TenantOutcome], Tenant] = {}
     # Submitted only as workers free up: a stopped run leaves nothing queued in the pool, so
     # every tenant not started is reported as such, and none starts after the signal.
@@ -143,7 +159,11 @@ def run_group(
         while queue or pending:
             while queue and len(pending) < workers:
                 tenant = queue.pop()
-                pending[pool.submit(run_tenant, tenant, plan.action, plan.revision)] = tenant
+                # A signal between the submit and this record would lose a tenant that still
+                # runs (and then be reported as not run): it waits until the tenant is pending.
+                with signals_held():
+                    run = pool.submit(run_tenant, tenant, plan.action, plan.revision, plan.phase)
+                    pending[run] = tenant
             done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 record(future)
@@ -195,73 +215,6 @@ def check_tenancy_fits_database(tenancy: str) -> None:
     tenant_url(make_url(get_settings().blocking_database_url), Tenant("tenant", tenancy))
 
 
-def progress_printer(stream: TextIO) -> Progress:
-    """Print `tenants: DONE/TOTAL done, F failed`: rewritten in place on a terminal, else a
-    line at each tenth of the run (a deploy log keeps ten lines, not hundreds)."""
-    on_terminal = stream.isatty()
-    shown_tenths: set[int] = set()
-
-    def show(done: int, total: int, failed: int) -> None:
-        line = f"tenants: {done}/{total} done, {failed} failed"
-        if on_terminal:
-            stream.write(f"\r{line}" + ("\n" if done == total else ""))
-        else:
-            tenth = done * 10 // total
-            if tenth in shown_tenths:
-                return
-            shown_tenths.add(tenth)
-            stream.write(f"{line}\n")
-        stream.flush()
-
-    return show
-
-
-def report_table(outcomes: Sequence[TenantOutcome]) -> str:
-    """The per-tenant report: tenant, outcome, revisions before and after, seconds, detail."""
-    header = ("tenant", "outcome", "from", "to", "seconds", "detail")
-    rows = [header] + [
-        (o.tenant, o.outcome, o.before, o.after, f"{o.seconds:.2f}", o.detail) for o in outcomes
-    ]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
-    lines = []
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines)
-
-
-def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, str]:
-    """The exit code and the closing line of a fan-out."""
-    failed = [o.tenant for o in outcomes if o.failed]
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
-    tally = ", ".join(f"{count} {name}" for name, count in counts.items())
-    if failed:
-        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
-        named = ", ".join(failed[:10]) + more
-        return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(failed)} of {len(outcomes)} tenants failed or did not run ({named});"
-            f" {tally}; the others are unaffected; fix what the report says and run the"
-            f" {action} again"
-            + ("" if action == "status" else ": it runs only the tenants not at the target")
-        )
-    drifted = [o.tenant for o in outcomes if o.outcome == "drift"]
-    if drifted:
-        return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(drifted)} of {len(outcomes)} tenants differ from the models"
-            f" ({', '.join(drifted[:10])}; the report says how); write the revision they need"
-            " with `inv db.revision`, or fix those tenants by hand"
-        )
-    behind = [o.tenant for o in outcomes if o.outcome == "not at head"]
-    if behind:
-        return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(behind)} of {len(outcomes)} tenants are not at head"
-            f" ({', '.join(behind[:10])}); run the upgrade with --all-tenants"
-        )
-    return 0, f"{len(outcomes)} tenants: {tally}"
-
-
 def fan_out_command(
     action: str,
     revision: str,
@@ -272,15 +225,20 @@ def fan_out_command(
     canary: int,
     shard: str | None,
     as_json: bool,
+    phase: str | None = None,
 ) -> int:
     """Run a fan-out from command-line options; print the report; return the exit code.
 
-    Raises TenantError (one line) for options or tenant names it cannot use, before any run.
+    Raises TenantError (one line) for options or tenant names it cannot use, before any run;
+    CommandError for an unknown ``phase``.
     """
     from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._phased_upgrade import check_phase
 
     steward = active_steward()
     chosen_tenancy = checked_tenancy(tenancy or steward.tenancy)
+    if phase is not None:
+        check_phase(phase)
     if parallel is not None and parallel < 1:
         raise TenantError(f"--parallel {parallel} is not a number of processes (1 or more)")
     if canary < 0:
@@ -291,10 +249,13 @@ def fan_out_command(
         owner = f"shard {shard} owns none of the tenants" if shard else "there are no tenants"
         print(f"{owner}; nothing to do")
         return 0
-    plan = FanOut(action, revision, chosen_tenancy, names, parallel or default_parallel(), canary)
+    plan = FanOut(
+        action, revision, chosen_tenancy, names, parallel or default_parallel(), canary, phase
+    )
     try:
         outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
         code, line = summary_line(outcomes, action)
+        line += contract_pending_note(outcomes)
     except FanOutStopped as stopped:
         from alembic_steward.runtime._interruptions import exit_code_and_line
 

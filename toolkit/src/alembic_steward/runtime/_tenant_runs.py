@@ -10,14 +10,25 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic_steward.runtime._tenancy import Tenant, TenantError, bind_tenant, tenant_url
+from alembic_steward.runtime._tenancy import Tenant, TenantError, bind_tenant
+from alembic_steward.runtime._tenant_connections import (
+    read_revisions,
+    tenant_connection,
+    tenant_revisions,
+    tenants_engine,
+)
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
 
 ACTIONS = ("upgrade", "downgrade", "status", "check")
 
@@ -26,9 +37,11 @@ ACTIONS = ("upgrade", "downgrade", "status", "check")
 class TenantOutcome:
     """How one tenant's run ended.
 
-    ``outcome`` is one of: upgraded, downgraded, at head (nothing to do, not run), not at head
-    (status), failed, not run (a canary failed first). ``before``/``after`` are the revisions
-    read from the tenant's version table ("base" for none), ``seconds`` the run's wall time.
+    ``outcome`` is one of: upgraded, downgraded, at head (nothing to do, not run), expand done
+    (`--phase expand` with only contract revisions pending: not run), not at head (status),
+    no drift and drift (check), failed, not run (a canary failed first). ``before``/``after``
+    are the revisions read from the tenant's version table ("base" for none), ``seconds`` the
+    run's wall time, ``detail`` the failure's one line, or the contract revision pending.
     """
 
     tenant: str
@@ -65,79 +78,59 @@ def prepare_worker(package: str) -> None:
 
     from sqlalchemy.engine import Engine
 
+    from alembic_steward.runtime._interruptions import HeldSignal
+
+    # Forked while the parent held signals for a moment (runtime/_tenant_fanout.py): not here.
+    HeldSignal.number, HeldSignal.holding = None, False
     importlib.import_module(package)
     for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
         engine.dispose(close=False)
+    # Its sessions would carry the parent's process id as their name.
+    tenants_engine.cache_clear()
 
 
-@cache
-def code_heads(versions_dir: Path) -> tuple[str, ...]:
-    """The heads of the revision history, read once per worker process."""
+def tenant_history() -> ScriptDirectory:
+    """This code's revision history, loaded once per process while its files stay unchanged.
+
+    Every tenant runs the same files: loading (and, without cached bytecode, compiling) them
+    again for each tenant cost more than a small tenant's migrations.
+    """
+    from alembic_steward._wiring import active_steward
+
+    return history_of(files_fingerprint(active_steward().versions_dir))
+
+
+@lru_cache(maxsize=1)
+def history_of(fingerprint: tuple[object, ...]) -> ScriptDirectory:
+    """The history whose files ``fingerprint`` describes, its revisions loaded."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward.runtime._config import build_alembic_config
 
-    return tuple(sorted(ScriptDirectory.from_config(build_alembic_config()).get_heads()))
+    script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+    script.get_heads()  # loads every revision now: a forked worker inherits them
+    return script
 
 
-def tenant_revisions(tenant: Tenant) -> tuple[str, ...]:
-    """Read ``tenant``'s version table; raise TenantError when the tenant does not exist."""
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine, pool, text
-    from sqlalchemy.engine import make_url
-
-    from alembic_steward._wiring import get_settings
-
-    url = tenant_url(make_url(get_settings().blocking_database_url), tenant)
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
-        raise TenantError(
-            f"the tenant {tenant.name!r} has no database file ({url.database}); create it with"
-            f" tenant-create {tenant.name}"
+def files_fingerprint(folder: Path) -> tuple[object, ...]:
+    """``folder``'s files, each with its size and modification time: an edited, added or
+    removed revision file changes it (a service that lives on, calling `tenant-create`)."""
+    with os.scandir(folder) as entries:
+        files = sorted(
+            (entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+            for entry in entries
+            if entry.is_file()
         )
-    engine = create_engine(url, poolclass=pool.NullPool)
-    try:
-        with connected_to_tenant(engine, tenant) as connection:
-            if tenant.schema is not None:
-                exists = connection.scalar(
-                    text("SELECT 1 FROM pg_namespace WHERE nspname = :name"),
-                    {"name": tenant.schema},
-                )
-                if not exists:
-                    raise TenantError(
-                        f"the tenant {tenant.name!r} has no schema in this database; create it"
-                        f" with tenant-create {tenant.name}"
-                    )
-            options = {"version_table_schema": tenant.schema} if tenant.schema else {}
-            return tuple(MigrationContext.configure(connection, opts=options).get_current_heads())
-    finally:
-        engine.dispose()
+    return (str(folder), *files)
 
 
-@contextlib.contextmanager
-def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
-    """``engine.connect()``; a tenant database that does not exist is said so (TenantError)."""
-    from sqlalchemy.exc import OperationalError
+def run_tenant(
+    tenant: Tenant, action: str, revision: str, phase: str | None = None
+) -> TenantOutcome:
+    """Run ``action`` (upgrade, downgrade, status, check) to ``revision`` on ``tenant``, or
+    an upgrade through ``phase`` as `upgrade --phase` does; never raises.
 
-    from alembic_steward.runtime._server_databases import database_exists
-
-    try:
-        connection = engine.connect()
-    except OperationalError:
-        # Asked only once connecting failed: the server's own reason stands otherwise.
-        if tenant.schema is None and not database_exists(engine.url):
-            raise TenantError(
-                f"the tenant {tenant.name!r} has no database on this server; create it with"
-                f" tenant-create {tenant.name}"
-            ) from None
-        raise
-    with connection:
-        yield connection
-
-
-def run_tenant(tenant: Tenant, action: str, revision: str) -> TenantOutcome:
-    """Run ``action`` (upgrade, downgrade, status) to ``revision`` on ``tenant``; never raises.
-
-    An upgrade to head of a tenant already at head runs nothing (no env.py, no lock): a rerun
+    An upgrade of a tenant with nothing to apply runs nothing (no env.py, no lock): a rerun
     after a partial failure touches only the tenants still behind.
     """
     started = time.monotonic()
@@ -146,13 +139,18 @@ def run_tenant(tenant: Tenant, action: str, revision: str) -> TenantOutcome:
     captured = io.StringIO()
     bind_tenant(tenant)
     try:
-        with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            before = tenant_revisions(tenant)
-            outcome = run_action(tenant, action, revision, before)
+        with contextlib.ExitStack() as run:
+            run.enter_context(contextlib.redirect_stdout(captured))
+            run.enter_context(contextlib.redirect_stderr(captured))
+            # One connection for the tenant: the reads before and after, and the run between.
+            connection = run.enter_context(tenant_connection(tenant))
+            before = read_revisions(connection, tenant)
+            outcome = run_action(tenant, (action, revision, phase), before, connection)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
         from alembic_steward.runtime._deploy import failure_line
 
         outcome = TenantOutcome(tenant.name, "failed", shown(before), detail=failure_line(error))
+        # On a connection of its own: the run's may be what failed.
         with contextlib.suppress(Exception):
             outcome.after = shown(tenant_revisions(tenant))
     finally:
@@ -162,28 +160,55 @@ def run_tenant(tenant: Tenant, action: str, revision: str) -> TenantOutcome:
 
 
 def run_action(
-    tenant: Tenant, action: str, revision: str, before: tuple[str, ...]
+    tenant: Tenant,
+    request: tuple[str, str, str | None],
+    before: tuple[str, ...],
+    connection: Connection,
 ) -> TenantOutcome:
-    from alembic import command
-
-    from alembic_steward._wiring import active_steward
+    """Run ``request`` (action, revision, phase) on ``tenant``, at ``before``, on ``connection``."""
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._env import make_session_abandonable
+    from alembic_steward.runtime._phased_upgrade import phase_target
 
-    heads = code_heads(active_steward().versions_dir)
-    at_head = tuple(sorted(before)) == heads
+    action, revision, phase = request
+    script = tenant_history()
+    at_head = tuple(sorted(before)) == tuple(sorted(script.get_heads()))
     if action == "check" and at_head:
         return check_tenant(tenant, before)
-    if action in ("status", "check") or (action == "upgrade" and revision == "head" and at_head):
+    if action in ("status", "check"):
         outcome = "at head" if at_head else "not at head"
         return TenantOutcome(tenant.name, outcome, shown(before), shown(before))
+    target: str | None = revision
+    contract = None
+    if phase is not None:
+        # From this tenant's own revisions, as `upgrade --phase` does for one database.
+        target, contract = phase_target(script, phase, before)
+    detail = f"contract revision {contract.revision} pending" if contract is not None else ""
+    if action == "upgrade" and (target is None or (target == "head" and at_head)):
+        outcome = "at head" if at_head else "expand done"
+        return TenantOutcome(tenant.name, outcome, shown(before), shown(before), detail=detail)
     config = build_alembic_config(quiet=True)
-    if action == "upgrade":
-        command.upgrade(config, revision)
-    else:
-        command.downgrade(config, revision)
-    after = tenant_revisions(tenant)
+    # Alembic's recipe for sharing a connection: env.py migrates on this one.
+    config.attributes["connection"] = connection
+    make_session_abandonable(connection)
+    run_migrations(config, script, action, str(target))
+    after = read_revisions(connection, tenant)
     done = "upgraded" if action == "upgrade" else "downgraded"
-    return TenantOutcome(tenant.name, done, shown(before), shown(after))
+    return TenantOutcome(tenant.name, done, shown(before), shown(after), detail=detail)
+
+
+def run_migrations(config: Config, script: ScriptDirectory, action: str, revision: str) -> None:
+    """`alembic.command.upgrade` (or `downgrade`) to ``revision``, on the history ``script``
+    already loaded rather than a new one."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    def steps(current: Any, _context: Any) -> Any:
+        if action == "upgrade":
+            return script._upgrade_revs(revision, current)
+        return script._downgrade_revs(revision, current)
+
+    with EnvironmentContext(config, script, fn=steps, destination_rev=revision):
+        script.run_env()
 
 
 def check_tenant(tenant: Tenant, current: tuple[str, ...]) -> TenantOutcome:

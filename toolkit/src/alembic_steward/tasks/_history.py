@@ -46,22 +46,37 @@ def schema(c: Context, check: bool = False) -> None:
     from alembic_steward.inspection._schema_build import catalog_at_heads
     from alembic_steward.inspection._schema_file import render_schema
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.tasks._scratch_builds import never_touched, stopped_scratch_build
 
-    heads = list(ScriptDirectory.from_config(build_alembic_config()).get_heads())
-    catalog = catalog_at_heads(server_url())
-    text = render_schema(catalog, heads)
-    path = schema_path(catalog.dialect)
-    shown = shown_path(path)
-    if check:
-        check_schema_file(path, text, catalog, heads)
-        print(f"{shown} is current: it describes head {','.join(heads) or 'base'}.")
-        return
-    if path.is_file() and path.read_text(encoding="utf-8") == text:
-        print(f"{shown} is already current (head {','.join(heads) or 'base'}); nothing written.")
-        return
-    write_atomically(path, text)
-    count = len(catalog.owners())
-    print(f"Wrote {shown}: the schema at head {','.join(heads) or 'base'} ({count} objects).")
+    path = schema_path(server_url().get_backend_name())
+    before = path.read_bytes() if path.is_file() else None
+
+    def file_state() -> str:
+        now = path.read_bytes() if path.is_file() else None
+        if now == before:
+            return f"{shown_path(path)} was not changed; {never_touched('db.schema')}"
+        return (
+            f"{shown_path(path)} had been rewritten whole when it stopped;"
+            f" {never_touched('db.schema')}"
+        )
+
+    with stopped_scratch_build("db.schema --check" if check else "db.schema", file_state):
+        heads = list(ScriptDirectory.from_config(build_alembic_config()).get_heads())
+        catalog = catalog_at_heads(server_url())
+        text = render_schema(catalog, heads)
+        shown = shown_path(path)
+        if check:
+            check_schema_file(path, text, catalog, heads)
+            print(f"{shown} is current: it describes head {','.join(heads) or 'base'}.")
+            return
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            print(
+                f"{shown} is already current (head {','.join(heads) or 'base'}); nothing written."
+            )
+            return
+        write_atomically(path, text)
+        count = len(catalog.owners())
+        print(f"Wrote {shown}: the schema at head {','.join(heads) or 'base'} ({count} objects).")
 
 
 def refresh_schema_file(catalog, config) -> None:
@@ -142,8 +157,11 @@ def check_schema_file(path: Path, text: str, catalog, heads: list[str]) -> None:
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` whole or not at all: an interrupted write leaves the old file."""
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)  # a signal between the two: no half-written copy
 
 
 @task
@@ -157,7 +175,13 @@ def baseline(c: Context) -> None:
     from alembic_steward.inspection._baseline import closest_revisions, existing_version_table
     from alembic_steward.inspection._schema_build import describe_built
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.tasks._local_database import refuse_a_missing_sqlite_file
+    from alembic_steward.tasks._scratch_builds import stopped_scratch_build
 
+    refuse_a_missing_sqlite_file(
+        ", so there is nothing to adopt; fix DATABASE_URL (`inv db.url` shows where it is set);"
+        " nothing was stamped, and no file was created"
+    )
     config = build_alembic_config()
     script = ScriptDirectory.from_config(config)
     with get_blocking_engine().connect() as connection:
@@ -178,7 +202,8 @@ def baseline(c: Context) -> None:
             " nothing was stamped",
             code=1,
         )
-    match = closest_revisions(script, server_url(), live, progress_line)
+    with stopped_scratch_build("db.baseline", unstamped_line):
+        match = closest_revisions(script, server_url(), live, progress_line)
     if match.differences:
         print(f"The database against revision {match.revision}, the closest:")
         for difference in match.differences:
@@ -201,6 +226,24 @@ def baseline(c: Context) -> None:
             else ""
         )
     )
+
+
+def unstamped_line() -> str:
+    """What a baseline stopped before its stamp left: the version table, read again."""
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._baseline import existing_version_table
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    try:
+        with get_blocking_engine().connect() as connection:
+            version_table = existing_version_table(connection)
+    except Exception as error:  # noqa: BLE001 - the line says it could not be read
+        return (
+            f"nothing was stamped (the database could not be read after it: {error_reason(error)})"
+        )
+    if version_table is None:
+        return "nothing was stamped: the database still has no version table (read after it)"
+    return f"{version_table} (read after it)"
 
 
 def progress_line(done: int, total: int) -> None:

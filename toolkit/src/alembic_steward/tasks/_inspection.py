@@ -6,6 +6,7 @@ import sys
 
 from invoke import Context, Exit, task
 
+from alembic_steward.tasks._local_database import read_as_empty_if_missing
 from alembic_steward.tasks._migrate import LongOnlyOptions
 from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
 from alembic_steward.tasks._user_errors import exit_on_user_error
@@ -34,7 +35,7 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
     from alembic_steward.runtime._config import build_alembic_config
 
     script = ScriptDirectory.from_config(build_alembic_config())
-    with get_blocking_engine().connect() as connection:
+    with read_as_empty_if_missing(), get_blocking_engine().connect() as connection:
         state = read_database_state(script, connection)
     if state.unknown:
         raise CommandError(unknown_revision_message(state.unknown))
@@ -141,7 +142,7 @@ def check(
     )
 
     script = ScriptDirectory.from_config(build_alembic_config())
-    with get_blocking_engine().connect() as connection:
+    with read_as_empty_if_missing(), get_blocking_engine().connect() as connection:
         # A blocked state (unknown revision, half-applied run, several heads) fails here in one
         # line, so the advice below to upgrade is given only when an upgrade can work.
         state = require_movable_state(script, connection)

@@ -242,8 +242,10 @@ def upgrade(
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision, ranges=sql)
+    if phase is not None:
+        refuse_target_with_phase(revision, sql)
     if fans_out(all_tenants, tenants):
-        refuse_with_tenants(sql=sql, phase=phase)
+        refuse_sql_with_tenants(sql)
         run_fan_out(
             "upgrade",
             revision,
@@ -253,10 +255,11 @@ def upgrade(
             canary=canary,
             shard=shard,
             as_json=json,
+            phase=phase,
         )
         return
     if phase is not None:
-        upgrade_through_phase(phase, revision, sql)
+        upgrade_through_phase(phase)
         return
     if sql:
         print_offline(build_alembic_config(), "upgrade", revision)
@@ -264,18 +267,22 @@ def upgrade(
     command.upgrade(build_alembic_config(), revision)
 
 
-def upgrade_through_phase(phase: str, revision: str, sql: bool) -> None:
-    """Run `db.upgrade --phase PHASE`, which chooses its own target (runtime/_phased_upgrade.py)."""
-    from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._phased_upgrade import upgrade_phase
-    from alembic_steward.runtime._up_to_date import database_revisions
-
+def refuse_target_with_phase(revision: str, sql: bool) -> None:
+    """Refuse -r and --sql beside --phase, which chooses where the upgrade stops."""
     if revision != "head" or sql:
         raise Exit(
             "error: --phase chooses where the upgrade stops, so it takes neither -r nor --sql;"
             " nothing was run",
             code=1,
         )
+
+
+def upgrade_through_phase(phase: str) -> None:
+    """Run `db.upgrade --phase PHASE`, which chooses its own target (runtime/_phased_upgrade.py)."""
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._phased_upgrade import upgrade_phase
+    from alembic_steward.runtime._up_to_date import database_revisions
+
     print(upgrade_phase(build_alembic_config(), phase, database_revisions(None)))
 
 
@@ -311,7 +318,7 @@ def downgrade(
 
     check_revision_argument(revision, ranges=sql)
     if fans_out(all_tenants, tenants):
-        refuse_with_tenants(sql=sql, phase=None)
+        refuse_sql_with_tenants(sql)
         if revision.startswith(("-", "+")):
             # Tenants may stand at different revisions: one step back means something else
             # on each, so the target is named.
@@ -342,13 +349,12 @@ def downgrade(
     downgrade_announcing(config, revision, plan.announce)
 
 
-def refuse_with_tenants(*, sql: bool, phase: str | None) -> None:
-    """Refuse the options a per-tenant run does not take, before anything runs."""
-    if sql or phase is not None:
-        option = "--sql" if sql else "--phase"
+def refuse_sql_with_tenants(sql: bool) -> None:
+    """Refuse --sql beside --all-tenants or --tenants, before anything runs."""
+    if sql:
         raise Exit(
-            f"error: {option} cannot be combined with --all-tenants or --tenants (each"
-            f" tenant runs online, to the target); run it without them; nothing was run",
+            "error: --sql cannot be combined with --all-tenants or --tenants (each tenant runs"
+            " online, to the target); run it without them; nothing was run",
             code=1,
         )
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
+from alembic_steward.tasks._scratch_builds import changed_since, never_touched
 from alembic_steward.tasks._squash_proof import NOTHING_WRITTEN
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
@@ -32,7 +33,12 @@ def squash(c: Context, through: str | None = None, dry_run: bool = False) -> Non
     from alembic.script import ScriptDirectory
 
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._head_file import write_head_file
+    from alembic_steward.runtime._head_file import HEAD_FILE_NAME, write_head_file
+    from alembic_steward.tasks._scratch_builds import (
+        contents,
+        signals_deferred,
+        stopped_scratch_build,
+    )
     from alembic_steward.tasks._squash_proof import proven_squash
 
     if not through:
@@ -43,30 +49,47 @@ def squash(c: Context, through: str | None = None, dry_run: bool = False) -> Non
         )
     config = build_alembic_config(quiet=True)
     script = ScriptDirectory.from_config(config)
-    stretch = linear_stretch(script, through)
-    rev = stretch[-1]
-    local = local_database_line(stretch)
-    text = proven_squash(script, stretch)
-    ids = ", ".join(revision.revision for revision in stretch)
-    if dry_run:
-        print(
-            f"Would replace {len(stretch)} revisions ({ids}) by one revision {rev.revision} in"
-            f" {shown(rev.path)}; the squashed history builds the same schema and rows (checked)."
-            " Nothing was written (--dry-run)."
-        )
-        print(local)
-        print(below_rev_note(rev.revision))
-        return
-    Path(rev.path).write_text(text, encoding="utf-8")
-    for revision in stretch[:-1]:
-        Path(revision.path).unlink()
-    write_head_file(Path(script.versions), list(script.get_heads()))
+    versions = Path(script.versions)
+    before = contents([*versions.glob("*.py"), versions / HEAD_FILE_NAME])
+    command = f"db.squash --through {through}" + (" --dry-run" if dry_run else "")
+    with stopped_scratch_build(command, lambda: files_state(before)):
+        stretch = linear_stretch(script, through)
+        rev = stretch[-1]
+        local = local_database_line(stretch)
+        text = proven_squash(script, stretch)
+        ids = ", ".join(revision.revision for revision in stretch)
+        if dry_run:
+            print(
+                f"Would replace {len(stretch)} revisions ({ids}) by one revision {rev.revision}"
+                f" in {shown(rev.path)}; the squashed history builds the same schema and rows"
+                " (checked). Nothing was written (--dry-run)."
+            )
+            print(local)
+            print(below_rev_note(rev.revision))
+            return
+        with signals_deferred():  # the files change together or not at all
+            Path(rev.path).write_text(text, encoding="utf-8")
+            for revision in stretch[:-1]:
+                Path(revision.path).unlink()
+            write_head_file(versions, list(script.get_heads()))
     print(
         f"Squashed {len(stretch)} revisions ({ids}) into {rev.revision}: {shown(rev.path)};"
         " the squashed history builds the same schema and rows as the old one (checked)."
     )
     print(local)
     print(below_rev_note(rev.revision))
+
+
+def files_state(before: dict[Path, bytes | None]) -> str:
+    """What a signal left of the revision files: read from the disk, against ``before``."""
+    changed = changed_since(before)
+    if not changed:
+        return f"no revision file was changed; {never_touched('db.squash')}"
+    return (
+        f"the squash had been written whole when it stopped ({len(changed)} file(s) in"
+        f" app/migrations/versions/ changed, as a finished squash leaves them);"
+        f" {never_touched('db.squash')}"
+    )
 
 
 def shown(path: str) -> str:

@@ -89,14 +89,16 @@ def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._server_databases import target_url
     from alembic_steward.tasks._connection_refusals import refusal_line
+    from alembic_steward.tasks._local_database import read_as_empty_if_missing
     from alembic_steward.urls import hide_password
 
     script = ScriptDirectory.from_config(build_alembic_config())
     try:
-        with get_blocking_engine().connect() as connection:
-            state = read_status(script, connection)
-        with get_blocking_engine().connect() as connection:
-            state = with_backfills(state, script, connection)
+        with read_as_empty_if_missing(quiet=print_state is print_json):
+            with get_blocking_engine().connect() as connection:
+                state = read_status(script, connection)
+            with get_blocking_engine().connect() as connection:
+                state = with_backfills(state, script, connection)
     except DBAPIError as error:
         refused = refusal_line(error, target_url())
         if refused is not None:

@@ -36,6 +36,7 @@ def run_fan_out(
     canary: int,
     shard: str | None,
     as_json: bool,
+    phase: str | None = None,
 ) -> None:
     """Run the fan-out; end with Exit(76) after the report when a tenant failed."""
     from alembic_steward.runtime._tenant_fanout import fan_out_command
@@ -49,6 +50,7 @@ def run_fan_out(
         canary=canary,
         shard=shard,
         as_json=as_json,
+        phase=phase,
     )
     if code:
         raise Exit(code=code)

@@ -1,0 +1,98 @@
+"""A tenant's connection: made as env.py makes its own, in the tenant's schema or database.
+
+One connection serves a tenant's whole run in a fan-out worker: the version table read before,
+the migrations (Alembic's "sharing a connection" recipe), and the read after; the migration
+lock still has its own session (runtime/_lock.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.runtime._tenancy import Tenant, TenantError, tenant_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Connection, Engine
+
+
+@contextlib.contextmanager
+def tenant_connection(tenant: Tenant) -> Iterator[Connection]:
+    """One connection to ``tenant``; TenantError when it has no database (file) to connect to."""
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_settings
+
+    url = tenant_url(make_url(get_settings().blocking_database_url), tenant)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        raise TenantError(
+            f"the tenant {tenant.name!r} has no database file ({url.database}); create it with"
+            f" tenant-create {tenant.name}"
+        )
+    with connected_to_tenant(tenants_engine(url, tenant.tenancy), tenant) as connection:
+        yield connection
+
+
+@lru_cache(maxsize=1)
+def tenants_engine(url: URL, tenancy: str) -> Engine:
+    """The engine of the tenants at ``url``: one for all the schemas of a database, so its
+    dialect is set up once, not for each tenant (each run still has connections of its own,
+    made as env.py makes its own)."""
+    from alembic_steward.runtime._env import migration_engine
+
+    return migration_engine(url)
+
+
+def read_revisions(connection: Connection, tenant: Tenant) -> tuple[str, ...]:
+    """Read ``tenant``'s version table on ``connection``, leaving no transaction open; raise
+    TenantError when its schema does not exist."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import text
+
+    options = {"version_table_schema": tenant.schema} if tenant.schema else {}
+    try:
+        current = tuple(MigrationContext.configure(connection, opts=options).get_current_heads())
+        # A schema with a version table exists: only one without is looked for.
+        if not current and tenant.schema is not None:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": tenant.schema}
+            )
+            if not exists:
+                raise TenantError(
+                    f"the tenant {tenant.name!r} has no schema in this database; create it"
+                    f" with tenant-create {tenant.name}"
+                )
+    finally:
+        # Alembic must find the connection outside any transaction, as env.py's own would be.
+        connection.rollback()
+    return current
+
+
+def tenant_revisions(tenant: Tenant) -> tuple[str, ...]:
+    """Read ``tenant``'s version table on a connection of its own."""
+    with tenant_connection(tenant) as connection:
+        return read_revisions(connection, tenant)
+
+
+@contextlib.contextmanager
+def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
+    """``engine.connect()``; a tenant database that does not exist is said so (TenantError)."""
+    from sqlalchemy.exc import OperationalError
+
+    from alembic_steward.runtime._server_databases import database_exists
+
+    try:
+        connection = engine.connect()
+    except OperationalError:
+        # Asked only once connecting failed: the server's own reason stands otherwise.
+        if tenant.schema is None and not database_exists(engine.url):
+            raise TenantError(
+                f"the tenant {tenant.name!r} has no database on this server; create it with"
+                f" tenant-create {tenant.name}"
+            ) from None
+        raise
+    with connection:
+        yield connection
