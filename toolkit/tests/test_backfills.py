@@ -12,6 +12,12 @@ from servers import ServerDatabase
 from test_drift_detection import inv, set_models
 
 ROWS, BATCH = 250, 100
+# Seconds between batches where a test acts on a runner between two of them (starts a second
+# runner, kills it, sends SIGTERM): far longer than any test waits, so the runner cannot finish
+# first on a slow machine; a stop request cuts the pause short.
+LONG_PAUSE = 60.0
+# The pause test's rows: 20 batches half a second apart, so `pause` lands between two.
+PAUSED_ROWS = 2000
 USERS = """
 
 class User(Base):
@@ -101,7 +107,9 @@ def test_a_backfill_runs_in_batches_each_with_its_cursor_and_then_is_finished(
 def test_a_killed_run_resumes_after_its_last_committed_batch(
     project: Project, database: ServerDatabase
 ) -> None:
-    history_with_backfill(project, database, pause=0.4)
+    # A pause far longer than the test: the runner is still there, between its batches, when
+    # the second runner starts and when it is killed, however slow the machine.
+    history_with_backfill(project, database, pause=LONG_PAUSE)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
     if database.kind == "mysql":  # its lock is GET_LOCK's: a second runner is refused
@@ -116,7 +124,7 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     assert state == "running" and lowered(database) == done == batches * BATCH
     assert cursor == str(batches * BATCH)
     # A deploy runs it without `inv`: the same command behind `python -m app.migrations`.
-    resumed = run_deployed(project, database, "backfill", "run", "users_lower")
+    resumed = run_deployed(project, database, "backfill", "run", "users_lower", "--pause", "0")
     assert f"{ROWS - done} rows in {3 - batches} batches" in resumed
     assert record(database) == ("finished", "250", ROWS, 3) and lowered(database) == ROWS
 
@@ -126,18 +134,19 @@ def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
 ) -> None:
     if database.kind == "mysql":
         pytest.skip("signals are the same code everywhere; MariaDB's lock: the killed-run test")
-    history_with_backfill(project, database, pause=0.6)
+    history_with_backfill(project, database, pause=LONG_PAUSE)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
     refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
     assert "backfill users_lower is already running (another runner holds its lock)" in refused
     running.send_signal(signal.SIGTERM)
-    _out, err = running.communicate(timeout=30)
+    # The signal lands in the pause between batches, which it cuts short.
+    _out, err = running.communicate(timeout=LONG_PAUSE / 2)
     assert running.returncode == 143, err
     assert "stopped after" in err and "Traceback" not in err
     state, _cursor, done, batches = record(database)
     assert state == "running" and lowered(database) == done == min(batches * BATCH, ROWS)
-    inv(project, database, "db.backfill", "run", "users_lower")
+    inv(project, database, "db.backfill", "run", "users_lower", "--pause", "0")
     assert lowered(database) == ROWS
 
 
@@ -146,18 +155,19 @@ def test_pause_stops_a_runner_between_batches_and_resume_continues(
 ) -> None:
     if database.kind == "mysql":
         pytest.skip("pause is a row the runner reads between batches: the same SQL everywhere")
-    history_with_backfill(project, database, pause=0.5)
+    # Many short batches: the pause lands between two of them however slow the machine.
+    history_with_backfill(project, database, pause=0.5, rows=PAUSED_ROWS)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
     inv(project, database, "db.backfill", "pause", "users_lower")
     out, err = running.communicate(timeout=30)
     assert running.returncode == 0, err
     assert "paused after" in out
-    assert record(database)[0] == "paused" and lowered(database) < ROWS
+    assert record(database)[0] == "paused" and lowered(database) < PAUSED_ROWS
     refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
     assert "is paused after" in refused and "db.backfill resume users_lower" in refused
     inv(project, database, "db.backfill", "resume", "users_lower", "--pause", "0")
-    assert record(database)[0] == "finished" and lowered(database) == ROWS
+    assert record(database)[0] == "finished" and lowered(database) == PAUSED_ROWS
 
 
 def require_in_next_revision(project: Project, database: ServerDatabase, down: str) -> None:

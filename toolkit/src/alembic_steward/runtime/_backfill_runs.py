@@ -194,9 +194,23 @@ def batches(
         progress.batches += 1
         progress.cursor = upper
         report(progress)
-        if stop_requested():
+        if stop_requested() or stopped_during(pause, stop_requested):
             return Outcome("stopped", progress)
-        time.sleep(pause)
+
+
+# How often a pause between batches looks for a stop request: a SIGTERM during a long pause
+# ends the run within this, not after the whole pause (Kubernetes kills after its grace period).
+STOP_POLL_SECONDS = 0.1
+
+
+def stopped_during(pause: float, stop_requested: Callable[[], bool]) -> bool:
+    """Wait ``pause`` seconds, or less if a stop is requested meanwhile; say whether it was."""
+    deadline = time.monotonic() + pause
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, STOP_POLL_SECONDS))
+        if stop_requested():
+            return True
+    return False
 
 
 def never_done_line(declared: Declared, cursor: Any, upper: Any, still: int) -> str:

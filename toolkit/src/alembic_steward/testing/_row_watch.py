@@ -13,7 +13,8 @@ walk stays linear; values are the driver's own, compared within one database.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,10 +84,30 @@ class RowWatch:
 
 
 def read_rows(connection: Connection, name: str, described: Described | None) -> TableRows:
-    result = connection.execute(select(literal_column("*")).select_from(sa_table(name)))
-    columns = tuple(result.keys())
-    rows = tuple(dict(zip(columns, row, strict=True)) for row in result)
+    with never_prepared(connection):
+        result = connection.execute(select(literal_column("*")).select_from(sa_table(name)))
+        columns = tuple(result.keys())
+        rows = tuple(dict(zip(columns, row, strict=True)) for row in result)
     return TableRows(columns, row_key(described, columns) or columns, rows)
+
+
+@contextmanager
+def never_prepared(connection: Connection) -> Iterator[None]:
+    """Run without server-side prepared statements on psycopg (no-op on other drivers).
+
+    psycopg prepares a query from its fifth run on. The same `SELECT *` of a table whose columns
+    a step changed (an enum type dropped and made again) would then fail: "cached plan must not
+    change result type".
+    """
+    driver = connection.connection.driver_connection
+    if not hasattr(driver, "prepare_threshold"):
+        yield
+        return
+    threshold, driver.prepare_threshold = driver.prepare_threshold, None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold
 
 
 def row_key(described: Described | None, columns: tuple[str, ...]) -> tuple[str, ...]:
