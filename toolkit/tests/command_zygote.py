@@ -219,7 +219,7 @@ def receive(connection: socket.socket) -> Request:
         body += chunk
     connection.settimeout(None)
     fields = json.loads(body)
-    return Request(fields["argv"], fields["cwd"], fields["env"], fds)
+    return Request(fields["argv"], fields["cwd"], fields["env"], fds, ignored=fields["ignored"])
 
 
 def send(connection: socket.socket, line: str) -> None:

@@ -131,7 +131,12 @@ class Zygote:
             # Quietly plain, every command would be slow: fail the test instead.
             raise RuntimeError(f"the command zygote exited:\n{self.log.read_text()}")
         request = json.dumps(
-            {"argv": argv, "cwd": os.path.abspath(cwd or "."), "env": dict(env or os.environ)},
+            {
+                "argv": argv,
+                "cwd": os.path.abspath(cwd or "."),
+                "env": dict(env or os.environ),
+                "ignored": ignored_signals(),
+            },
         ).encode()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.connect(self.socket_path)
@@ -148,6 +153,16 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def ignored_signals() -> list[int]:
+    """The signals this process ignores now, as the kernel has it (SigIgn in /proc/self/status):
+    also those a C library set aside, which Python's signal.getsignal would not show."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            mask = int(line.split()[1], 16)
+            return [number for number in range(1, 65) if mask & (1 << (number - 1))]
+    return []
 
 
 running_zygote: Zygote | None = None

@@ -43,6 +43,8 @@ class Request:
     kind: str = ""  # "script", "module" or "code", once classified
     target: str = ""  # the script's path, the module's name or the code
     arguments: list[str] = field(default_factory=list)
+    # The signals the caller ignores when it asks: an exec'd child inherits exactly those.
+    ignored: list[int] = field(default_factory=list)
 
 
 def classify(request: Request) -> str | None:
@@ -105,6 +107,7 @@ def become(request: Request, base_path: list[str]) -> None:
         os.dup2(fd, target)
     for fd in set(request.fds) - {0, 1, 2}:
         os.close(fd)
+    start_with_signals_ignored(request.ignored)
     os.chdir(request.cwd)
     os.environ.clear()
     os.environ.update(request.env)
@@ -116,6 +119,29 @@ def become(request: Request, base_path: list[str]) -> None:
     sys.orig_argv = [sys.executable, *option, request.target, *request.arguments]
     new_standard_streams()
     importlib.invalidate_caches()
+
+
+# Python's own start-up ignores these; SIGINT raises KeyboardInterrupt unless inherited ignored.
+IGNORED_BY_PYTHON = frozenset({signal.SIGPIPE, signal.SIGXFSZ})
+
+
+def start_with_signals_ignored(ignored: list[int]) -> None:
+    """Give each signal the disposition an exec'd Python would start with, had the caller
+    started it now: ignored where the caller ignores it (inherited across exec), Python's
+    start-up defaults elsewhere. The zygote's own come from when it started, which a caller
+    that ignored SIGINT for a moment then (a shell's `cmd &`, `os.system`) would leave wrong.
+    """
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        if number in ignored or number in IGNORED_BY_PYTHON:
+            handler = signal.SIG_IGN
+        elif number == signal.SIGINT:
+            handler = signal.default_int_handler
+        else:
+            handler = signal.SIG_DFL
+        with contextlib.suppress(OSError, ValueError):  # real-time signals the libc reserves
+            signal.signal(number, handler)
 
 
 def new_standard_streams() -> None:

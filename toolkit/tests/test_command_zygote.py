@@ -67,8 +67,12 @@ HOW_IT_STARTS = {
 }
 HOW_IT_ENDS = ["0", "3", "raise", "interrupt", "message", "finalizer", "daemon-thread"]
 # Sleeps until a signal ends it: handled (SIGINT raises KeyboardInterrupt) or not (SIGTERM).
+# It sets SIGINT's handler itself: a test run started in the background by a shell without job
+# control (`cmd &` in a script) ignores SIGINT, and so does every process it starts, forked or
+# plain.
 SLEEPER = """\
-import time
+import signal, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 print("sleeping", flush=True)
 time.sleep(3600)
 """
@@ -143,8 +147,8 @@ def test_a_signal_reaches_a_forked_command_and_its_status_comes_back(
         try:
             _, stderr = running.communicate(timeout=SIGNALLED_EXIT_SECONDS)
         except subprocess.TimeoutExpired:
-            # Seen once in a CI run (a 600-s hang, not reproduced since): fail in a minute,
-            # with what the kernel says of the command's signals, to find why.
+            # Fail in a minute, not at the sleep's end, with what the kernel says of the
+            # command's signals (a SIGINT ignored since the test run's start was such a case).
             state = process_signal_state(running.pid)
             running.kill()
             running.communicate()
@@ -206,3 +210,25 @@ def test_what_a_fork_cannot_reproduce_runs_plain(
     assert other_startup.stdout == "False\n"
     (project.path / "yaml.py").write_text("")  # would shadow the preloaded PyYAML
     assert project.run("python", "-c", PRELOADED).stdout == "False\n"
+
+
+def test_a_command_ignores_the_signals_its_caller_ignores_when_it_starts_it(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An exec'd child inherits ignored signals; a forked one gets the caller's as of its
+    # request, not those of whoever started the zygote.
+    probe = "print(open('/proc/self/status').read().split('SigIgn:')[1].split()[0])"
+
+    def ignored_masks() -> tuple[str, str]:
+        previous = signal.signal(signal.SIGQUIT, signal.SIG_IGN)
+        try:
+            while_ignored = project.run("python", "-c", probe).stdout
+        finally:
+            signal.signal(signal.SIGQUIT, previous)
+        return while_ignored, project.run("python", "-c", probe).stdout
+
+    forked, plainly = forked_and_plain(monkeypatch, ignored_masks)
+    assert forked == plainly
+    while_ignored, after = (int(mask, 16) for mask in forked)
+    quit_bit = 1 << (signal.SIGQUIT - 1)
+    assert while_ignored & quit_bit and not after & quit_bit
