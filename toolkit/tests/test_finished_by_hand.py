@@ -106,3 +106,42 @@ def test_raw_alembic_stamp_clears_the_mark_too_but_a_failed_stamp_keeps_it(
     assert stamped.returncode == 0, stamped.stdout + stamped.stderr
     assert database.revisions() == {"r2"}
     assert "current: r2" in project.inv("db.status", code=3, env=env).stdout
+
+
+@pytest.mark.parametrize("repair", ["finished by hand", "undone by hand"])
+def test_an_installed_service_is_advised_its_own_commands_which_repair_it(
+    project: Project, database: ServerDatabase, repair: str
+) -> None:
+    # A pod runs the service from a wheel: app/ without the project's pyproject.toml, and no
+    # `inv`. The advice must name what runs there: `python -m app.migrations ...`.
+    if database.kind != "mysql":
+        pytest.skip("only MySQL/MariaDB leave a migration half-applied")
+    env = stopped_half_way(project, database)
+    (project.path / "pyproject.toml").unlink()
+    deploy = ("python", "-m", "app.migrations")
+    failed = project.run(*deploy, "upgrade", env=env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    line = failed.stderr.strip().splitlines()[-1]
+    assert "`python -m app.migrations stamp r2 --yes`" in line, line
+    assert "`python -m app.migrations clear-migration-mark`" in line, line
+    assert "inv " not in line, line
+    project.write_revision("r2.py", revision_source("r2", "r1", FIXED, UNDO, message="Tags"))
+    if repair == "finished by hand":
+        unconfirmed = project.run(*deploy, "stamp", "r2", env=env)
+        assert unconfirmed.returncode == 1 and "nothing was changed" in unconfirmed.stderr
+        assert database.revisions() == {"r1"}
+        database.query("ALTER TABLE notes ADD COLUMN body VARCHAR(20)")
+        stamped = project.run(*deploy, "stamp", "r2", "--yes", env=env)
+        assert stamped.returncode == 0, stamped.stderr
+        assert "cleared the mark of the run that stopped after revision r1" in stamped.stdout
+        assert database.revisions() == {"r2"}
+    else:
+        database.query("DROP TABLE tags")
+        database.query("UPDATE notes SET id = 1 WHERE id = 2")
+        cleared = project.run(*deploy, "clear-migration-mark", env=env)
+        assert cleared.returncode == 0, cleared.stderr
+        assert "`python -m app.migrations upgrade` runs r2 again" in cleared.stdout
+        upgraded = project.run(*deploy, "upgrade", env=env)
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert database.revisions() == {"r2"}
+    assert database.query("SELECT id FROM notes") == [(2,)]

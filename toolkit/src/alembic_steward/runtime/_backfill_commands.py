@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from alembic_steward.runtime._advice import advised
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
@@ -78,7 +80,7 @@ def declared_and_applied(name: str) -> Declared:
     if revision not in applied:
         raise BackfillCommandError(
             f"backfill {name} belongs to revision {revision}, which this database has not"
-            f" applied; run `inv db.upgrade -r {revision}` first"
+            f" applied; run {advised(f'db.upgrade -r {revision}', f'upgrade {revision}')} first"
         )
     return declared[name]
 
@@ -137,12 +139,13 @@ def run(declared: Declared, *, resume: bool, pause: float | None) -> int:
     if outcome.ended == "paused":
         print(
             f"backfill {name} paused after {where} (read from the database);"
-            f" `inv db.backfill resume {name}` continues it"
+            f" {advised(f'db.backfill resume {name}', f'backfill resume {name}')} continues it"
         )
         return 0
     print(
         f"backfill {name} stopped after {where}, its cursor saved with its last batch (read"
-        f" from the database); `inv db.backfill run {name}` resumes it",
+        f" from the database); {advised(f'db.backfill run {name}', f'backfill run {name}')}"
+        " resumes it",
         file=sys.stderr,
     )
     return STOP_CODES[received[0]]
@@ -190,7 +193,7 @@ def pause_backfill(declared: Declared) -> int:
         set_state(connection, name, PAUSED)
     print(
         f"backfill {name} is paused: a running runner stops after its current batch;"
-        f" `inv db.backfill resume {name}` continues it"
+        f" {advised(f'db.backfill resume {name}', f'backfill resume {name}')} continues it"
     )
     return 0
 
@@ -265,7 +268,8 @@ def backfill_lines(
         if record is not None:
             state = record.state
             if state == RUNNING and not runner_active(connection, name):
-                state = f"stopped (no runner; `inv db.backfill run {name}` resumes it)"
+                again = advised(f"db.backfill run {name}", f"backfill run {name}")
+                state = f"stopped (no runner; {again} resumes it)"
             lines.append(
                 head + f"{state}, {record.rows_done} rows in {record.batches}"
                 f" batches, last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alembic_steward.runtime._advice import advised
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
@@ -55,8 +57,8 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
     raise BackfillNotFinished(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
         f" have finished, but {progress} and more than {finish_inline_up_to} rows are still"
-        f" pending; run `inv db.backfill run {name}` (in a deploy: `python -m app.migrations"
-        f" backfill run {name}`), then upgrade again"
+        f" pending; run {advised(f'db.backfill run {name}', f'backfill run {name}')}, then"
+        " upgrade again"
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from alembic_steward.runtime._advice import advised
 from alembic_steward.runtime._backfill_records import FINISHED, PAUSED, RUNNING
 
 if TYPE_CHECKING:
@@ -112,7 +113,8 @@ def run_backfill(
     except NamedLockHeld:
         raise BackfillRefused(
             f"backfill {backfill.name} is already running (another runner holds its lock);"
-            f" `inv db.backfill status {backfill.name}` shows its progress"
+            f" {advised(f'db.backfill status {backfill.name}', f'backfill status {backfill.name}')}"
+            " shows its progress"
         ) from None
 
 
@@ -149,8 +151,9 @@ def claim(engine: Engine, declared: Declared, resume: bool):
             return read_record(connection, name)
         if record.state == PAUSED and not resume:
             raise BackfillRefused(
-                f"backfill {name} is paused after {record.rows_done} rows; `inv db.backfill"
-                f" resume {name}` continues it from where it stopped"
+                f"backfill {name} is paused after {record.rows_done} rows;"
+                f" {advised(f'db.backfill resume {name}', f'backfill resume {name}')} continues"
+                " it from where it stopped"
             )
         if record.state == PAUSED:
             set_state(connection, name, RUNNING)

@@ -9,6 +9,8 @@
     python -m app.migrations upgrade --all-tenants [--parallel N --canary K --shard I/N --json]
     python -m app.migrations upgrade --phase expand --all-tenants   # each tenant through a phase
     python -m app.migrations tenant-create NAME    # a tenant's schema or database, at head
+    python -m app.migrations stamp REV --yes      # after finishing a migration by hand
+    python -m app.migrations clear-migration-mark  # after undoing one by hand (MySQL/MariaDB)
 
 Errors a user can cause (bad URL, unreachable server, unknown revision, an unreadable `.env`, a
 full disk) end in one line on stderr and exit code 1 (75 for a migration that gave up waiting
@@ -79,6 +81,16 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         type=positive_seconds,
         default=DEFAULT_WAIT_SECONDS,
         help="give up after S seconds",
+    )
+    stamp = commands.add_parser(
+        "stamp",
+        help="record REV without running any migration (after finishing one by hand)",
+    )
+    stamp.add_argument("revision", metavar="REV", help="the revision to record, head or base")
+    stamp.add_argument("--yes", action="store_true", help="required: you checked the schema")
+    commands.add_parser(
+        "clear-migration-mark",
+        help="clear a half-applied MySQL/MariaDB migration's mark, once undone by hand",
     )
     backfill = commands.add_parser(
         "backfill", help="run, pause, resume or show a revision's batched data migration"
@@ -177,6 +189,10 @@ def run_command(arguments: argparse.Namespace) -> int:
         return answer_without_migrating(arguments)
     if arguments.command == "backfill":
         return run_backfill_command(arguments)
+    if arguments.command in ("stamp", "clear-migration-mark"):
+        from alembic_steward.runtime._deploy_repairs import run_repair
+
+        return run_repair(arguments)
     if (
         arguments.command == "tenant-create"
         or getattr(arguments, "all_tenants", False)

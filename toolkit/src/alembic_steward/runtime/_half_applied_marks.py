@@ -30,7 +30,6 @@ from sqlalchemy import (
 from sqlalchemy import update as sql_update
 
 MARK_TABLE_NAME = "alembic_migration_in_progress"
-CLEAR_TASK = "inv db.clear-migration-mark"
 # Set in a config's attributes by `inv db.stamp`; raw `alembic stamp` is known by its command.
 STAMPING = "alembic_steward.stamping"
 
@@ -162,10 +161,20 @@ def following_revisions(after_revisions: str, script: ScriptDirectory) -> list[s
 
 
 def stamp_command(revisions: list[str]) -> str:
-    """`inv db.stamp -r REV` for one revision; for none or several, say which to name."""
+    """`inv db.stamp -r REV` for one revision (`python -m app.migrations stamp REV` in an
+    installed service); for none or several, say which to name."""
+    from alembic_steward.runtime._advice import advised
+
     if len(revisions) == 1:
-        return f"`inv db.stamp -r {revisions[0]}`"
-    return "`inv db.stamp -r REV` (REV: the revision you finished)"
+        return advised(f"db.stamp -r {revisions[0]}", f"stamp {revisions[0]} --yes")
+    return f"{advised('db.stamp -r REV', 'stamp REV --yes')} (REV: the revision you finished)"
+
+
+def clear_command() -> str:
+    """The command that clears the mark, backquoted, as it runs where the advice is read."""
+    from alembic_steward.runtime._advice import advised
+
+    return advised("db.clear-migration-mark", "clear-migration-mark")
 
 
 def parent_of(revision: str, script: ScriptDirectory) -> list[str]:
@@ -194,7 +203,7 @@ def half_applied_message(after_revisions: str, script: ScriptDirectory) -> str:
         " DDL back, and each DDL statement also commits the rows the migration changed before"
         f" it; compare the schema and those rows with {upgrade}, then either finish it by hand"
         f" and record that with {stamp_command(following)} (which also clears this mark), or"
-        f" undo it by hand and run `{CLEAR_TASK}`, then migrate again{downgrading}"
+        f" undo it by hand and run {clear_command()}, then migrate again{downgrading}"
     )
 
 

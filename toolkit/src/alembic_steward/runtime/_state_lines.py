@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from alembic_steward.runtime._half_applied_marks import CLEAR_TASK, describe_heads, stamp_command
+from alembic_steward.runtime._half_applied_marks import (
+    clear_command,
+    describe_heads,
+    stamp_command,
+)
 
 if TYPE_CHECKING:
     from alembic_steward.runtime._migration_frames import MigrationFrame
@@ -94,7 +98,7 @@ class StateAfterFailure:
         ways_on = (
             "rows it changed before a DDL statement were committed with it; if you finish it"
             f" by hand, record that with {stamp_command(finished.split(', '))}; if you undo it,"
-            f" run `{CLEAR_TASK}` and migrate again"
+            f" run {clear_command()} and migrate again"
         )
         cannot = "MySQL/MariaDB cannot roll DDL back"
         if self.leftovers is None:

@@ -193,12 +193,9 @@ def read_database(database_url: str | None, read: Callable[[Connection], Read]) 
 
 def upgrade_command() -> str:
     """The command that migrates this database: `inv` in a checkout, the module in a wheel."""
-    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._advice import command_words
 
-    steward = active_steward()
-    return (
-        "inv db.upgrade" if steward.running_from_checkout else f"{steward.deploy_command} upgrade"
-    )
+    return command_words("db.upgrade", "upgrade")
 
 
 def diagnose(current: Collection[str]) -> str | None:

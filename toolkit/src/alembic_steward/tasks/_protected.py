@@ -29,36 +29,12 @@ def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: boo
             " (ids: `inv db.history`); nothing was changed",
             code=1,
         )
-    from alembic import command
-
-    from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._database_state import half_applied_mark
-    from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._half_applied_marks import STAMPING
+    from alembic_steward.runtime._repairs import stamp_database
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision)
     confirm_destructive(c, "stamp", yes)
-    with get_blocking_engine().connect() as connection:
-        unfinished = half_applied_mark(connection)
-    config = build_alembic_config()
-    # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
-    # the half-applied mark (runtime/_half_applied_marks.py).
-    config.attributes[STAMPING] = True
-    command.stamp(config, revision, purge=purge)
-    if purge:
-        from alembic.script import ScriptDirectory
-
-        from alembic_steward.runtime._phase_records import prune_phases
-
-        with get_blocking_engine().begin() as connection:
-            prune_phases(connection, ScriptDirectory.from_config(config))
-    print(f"Stamped the database at {revision}.")
-    if unfinished is not None:
-        print(
-            f"The stamp cleared the mark of the run that stopped after revision {unfinished}:"
-            " the database now records the schema as you left it."
-        )
+    print("\n".join(stamp_database(revision, purge=purge)))
 
 
 @contextmanager

@@ -1,0 +1,29 @@
+"""The command a line of advice names: the one that works where the advice is read.
+
+In a project checkout the tasks are there: `inv db.stamp -r REV`. A service installed from a
+wheel (a container image, a Kubernetes Job's pod) has neither invoke nor tasks.py, only its
+migrations package: `python -m app.migrations stamp REV`. Advice printed there must name the
+latter, or the operator following it gets "inv: command not found".
+"""
+
+from __future__ import annotations
+
+
+def advised(task: str, deploy: str) -> str:
+    """The command to name, backquoted: `inv TASK` in a checkout, `python -m PACKAGE DEPLOY`
+    in an installed service. ``task`` and ``deploy`` are the words after `inv` and after the
+    module, e.g. ("db.stamp -r abc123", "stamp abc123")."""
+    return f"`{command_words(task, deploy)}`"
+
+
+def command_words(task: str, deploy: str) -> str:
+    """As :func:`advised`, without the backquotes."""
+    from alembic_steward._wiring import WiringError, active_steward
+
+    try:
+        steward = active_steward()
+    except WiringError:  # no wiring to ask: the tasks of a checkout, the usual case
+        return f"inv {task}"
+    if steward.running_from_checkout:
+        return f"inv {task}"
+    return f"{steward.deploy_command} {deploy}"
