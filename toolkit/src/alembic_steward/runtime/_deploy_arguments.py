@@ -1,0 +1,101 @@
+"""The arguments of `python -m app.migrations` (runtime/_deploy.py): its commands and options."""
+
+from __future__ import annotations
+
+import argparse
+
+from alembic_steward.runtime._phase_labels import PHASES
+from alembic_steward.runtime._tenancy import TENANCIES
+
+DEFAULT_WAIT_SECONDS = 300.0
+PHASE_TAKES_NO_REVISION = "--phase chooses where the upgrade stops, so it takes no REV"
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds, 0 or more: 0 checks once (argparse says what was wrong otherwise)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds, 0 or more")
+    return seconds
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    from alembic_steward._wiring import active_steward
+
+    parser = argparse.ArgumentParser(
+        prog=active_steward().deploy_command,
+        description="Migrate the database that DATABASE_URL names.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    upgrade = commands.add_parser("upgrade", help="apply migrations up to REV (default: head)")
+    upgrade.add_argument("revision", nargs="?", default="head", help="target revision")
+    upgrade.add_argument(
+        "--phase",
+        choices=PHASES,
+        help="expand: stop before the first pending contract revision; contract: to head",
+    )
+    add_fan_out_arguments(upgrade)
+    commands.add_parser("current", help="show the database's current revision")
+    create = commands.add_parser(
+        "tenant-create", help="create a tenant's schema or database and migrate it to head"
+    )
+    create.add_argument("name", help="the tenant's name")
+    create.add_argument("--tenancy", choices=TENANCIES, help="default: the wiring's")
+    check = commands.add_parser(
+        "rollback-check",
+        help="say whether the code of REF can run against this database (exit 0: yes)",
+    )
+    check.add_argument(
+        "release", metavar="REF", help="a git ref, or a path to an installed release or a wheel"
+    )
+    wait = commands.add_parser(
+        "wait", help="wait until the migrations have brought the database to this code's head"
+    )
+    wait.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=DEFAULT_WAIT_SECONDS,
+        help="give up after S seconds",
+    )
+    stamp = commands.add_parser(
+        "stamp",
+        help="record REV without running any migration (after finishing one by hand)",
+    )
+    stamp.add_argument("revision", metavar="REV", help="the revision to record, head or base")
+    stamp.add_argument("--yes", action="store_true", help="required: you checked the schema")
+    commands.add_parser(
+        "clear-migration-mark",
+        help="clear a half-applied MySQL/MariaDB migration's mark, once undone by hand",
+    )
+    backfill = commands.add_parser(
+        "backfill", help="run, pause, resume or show a revision's batched data migration"
+    )
+    backfill.add_argument("action", choices=("run", "pause", "resume", "status"))
+    backfill.add_argument("name", help="the backfill's name (status: or `all`)")
+    backfill.add_argument(
+        "--pause", type=float, default=None, help="seconds between batches (default: its own)"
+    )
+    return parser.parse_args(argv)
+
+
+def add_fan_out_arguments(parser: argparse.ArgumentParser) -> None:
+    """The per-tenant options (runtime/_tenant_fanout.py), as `inv db.upgrade` has them."""
+    from alembic_steward.runtime._tenant_fanout import default_parallel
+
+    tenants = parser.add_mutually_exclusive_group()
+    tenants.add_argument("--all-tenants", action="store_true", help="every tenant the wiring lists")
+    tenants.add_argument("--tenants", help="these tenants only, comma-separated")
+    parser.add_argument("--tenancy", choices=TENANCIES, help="default: the wiring's")
+    parser.add_argument(
+        "--parallel", type=int, help=f"worker processes (default: {default_parallel()})"
+    )
+    parser.add_argument(
+        "--canary", type=int, default=0, help="run K tenants first, stop on any failure"
+    )
+    parser.add_argument(
+        "--shard", help="run shard I of N only, e.g. $JOB_COMPLETION_INDEX/4 (Indexed Job)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
