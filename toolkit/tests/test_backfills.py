@@ -114,7 +114,8 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     wait_for(lambda: record(database) and record(database)[3] >= 1)
     if database.kind == "mysql":  # its lock is GET_LOCK's: a second runner is refused
         refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
-        assert "is already running (another runner holds its lock)" in refused
+        # Named as the server knows the runner's session.
+        assert "is already running (another runner holds its lock: MySQL connection id" in refused
     running.kill()  # SIGKILL: no handler runs, the open batch is rolled back by the server
     running.communicate()
     shown = inv(project, database, "db.backfill", "status", "users_lower")
@@ -138,7 +139,9 @@ def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
     refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
-    assert "backfill users_lower is already running (another runner holds its lock)" in refused
+    assert "backfill users_lower is already running (another runner holds its lock:" in refused
+    # The holder is named by its process: the session's name, or the lock file's note.
+    assert f"pid {running.pid}" in refused, refused
     running.send_signal(signal.SIGTERM)
     # The signal lands in the pause between batches, which it cuts short.
     _out, err = running.communicate(timeout=LONG_PAUSE / 2)

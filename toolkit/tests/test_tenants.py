@@ -86,6 +86,14 @@ def test_the_report_names_failed_tenants_and_exits_with_its_own_code() -> None:
     assert summary_line(outcomes[:1], "upgrade") == (0, "1 tenants: 1 upgraded")
 
 
+@pytest.mark.parametrize("outcome", ["failed", "drift", "not at head"])
+def test_a_summary_names_ten_tenants_and_counts_the_rest(outcome: str) -> None:
+    outcomes = [TenantOutcome(f"t{n:02}", outcome, "0001", "0001") for n in range(12)]
+    code, line = summary_line(outcomes, "status")
+    assert code == FAILED_TENANTS_EXIT_CODE
+    assert "t09 and 2 more" in line and "t10" not in line, line
+
+
 def test_each_schema_tenant_has_a_lock_key_of_its_own() -> None:
     from alembic_steward.runtime._lock import POSTGRESQL_LOCK_KEY, postgresql_lock_key
 
@@ -176,10 +184,19 @@ def test_two_fan_outs_at_once_apply_each_migration_once(
 ) -> None:
     names = [f"s{number}" for number in range(6)]
     project = schema_project(tmp_path, postgresql_url, names)
-    runs = [project.start("inv", "db.upgrade", "--all-tenants", "--parallel", "2") for _ in "ab"]
+    runs = [
+        project.start("inv", "db.upgrade", "--all-tenants", "--parallel", "2", "--json")
+        for _ in "ab"
+    ]
+    reports = []
     for run in runs:
         stdout, stderr = run.communicate(timeout=300)
         assert run.returncode == 0, stdout + stderr
+        reports.append({row["tenant"]: row["outcome"] for row in json.loads(stdout)})
+    # Each tenant is reported upgraded by the run that upgraded it, and at head by the other
+    # (which may have waited for its lock, then found nothing to run).
+    for name in names:
+        assert sorted(report[name] for report in reports) == ["at head", "upgraded"], reports
     for name in names:
         applied = pg_query(
             postgresql_url, f"SELECT revision, count(*) FROM {name}.applied GROUP BY revision"

@@ -110,9 +110,10 @@ def run_backfill(
         with holding_named_lock(engine, f"backfill-{backfill.name}"):
             record = claim(engine, declared, resume)
             return batches(engine, declared, record, report, stop_requested, pause_seconds)
-    except NamedLockHeld:
+    except NamedLockHeld as held:
         raise BackfillRefused(
-            f"backfill {backfill.name} is already running (another runner holds its lock);"
+            f"backfill {backfill.name} is already running (another runner holds its lock:"
+            f" {held.holder});"
             f" {advised(f'db.backfill status {backfill.name}', f'backfill status {backfill.name}')}"
             " shows its progress"
         ) from None

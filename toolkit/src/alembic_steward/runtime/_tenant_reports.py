@@ -61,10 +61,9 @@ def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, s
         counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
     tally = ", ".join(f"{count} {name}" for name, count in counts.items())
     if failed:
-        more = f" and {len(failed) - 10} more" if len(failed) > 10 else ""
-        named = ", ".join(failed[:10]) + more
         return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(failed)} of {len(outcomes)} tenants failed or did not run ({named});"
+            f"error: {len(failed)} of {len(outcomes)} tenants failed or did not run"
+            f" ({first_named(failed)});"
             f" {tally}; the others are unaffected; fix what the report says and run the"
             f" {action} again"
             + ("" if action == "status" else ": it runs only the tenants not at the target")
@@ -73,16 +72,22 @@ def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, s
     if drifted:
         return FAILED_TENANTS_EXIT_CODE, (
             f"error: {len(drifted)} of {len(outcomes)} tenants differ from the models"
-            f" ({', '.join(drifted[:10])}; the report says how); write the revision they need"
+            f" ({first_named(drifted)}; the report says how); write the revision they need"
             " with `inv db.revision`, or fix those tenants by hand"
         )
     behind = [o.tenant for o in outcomes if o.outcome == "not at head"]
     if behind:
         return FAILED_TENANTS_EXIT_CODE, (
             f"error: {len(behind)} of {len(outcomes)} tenants are not at head"
-            f" ({', '.join(behind[:10])}); run the upgrade with --all-tenants"
+            f" ({first_named(behind)}); run the upgrade with --all-tenants"
         )
     return 0, f"{len(outcomes)} tenants: {tally}"
+
+
+def first_named(tenants: Sequence[str], most: int = 10) -> str:
+    """The first ``most`` tenants' names, and how many more: a line stays short at 500."""
+    more = f" and {len(tenants) - most} more" if len(tenants) > most else ""
+    return ", ".join(tenants[:most]) + more
 
 
 def contract_pending_note(outcomes: Sequence[TenantOutcome]) -> str:

@@ -37,8 +37,10 @@ ACTIONS = ("upgrade", "downgrade", "status", "check")
 class TenantOutcome:
     """How one tenant's run ended.
 
-    ``outcome`` is one of: upgraded, downgraded, at head (nothing to do, not run), expand done
-    (`--phase expand` with only contract revisions pending: not run), not at head (status),
+    ``outcome`` is one of: upgraded, downgraded, at head (nothing to do, not run, or a
+    concurrent run did it), at target (a concurrent run brought it to a target below head),
+    expand done (`--phase expand` with only contract revisions pending: not run), not at head
+    (status),
     no drift and drift (check), failed, not run (a canary failed first). ``before``/``after``
     are the revisions read from the tenant's version table ("base" for none), ``seconds`` the
     run's wall time, ``detail`` the failure's one line, or the contract revision pending.
@@ -191,24 +193,38 @@ def run_action(
     # Alembic's recipe for sharing a connection: env.py migrates on this one.
     config.attributes["connection"] = connection
     make_session_abandonable(connection)
-    run_migrations(config, script, action, str(target))
+    ran = run_migrations(config, script, action, str(target))
     after = read_revisions(connection, tenant)
+    if not ran:
+        # Another run (a second fan-out) got the lock first and did it: this one ran nothing.
+        at_head = tuple(sorted(after)) == tuple(sorted(script.get_heads()))
+        outcome = "at head" if at_head else "at target"
+        return TenantOutcome(tenant.name, outcome, shown(before), shown(after), detail=detail)
     done = "upgraded" if action == "upgrade" else "downgraded"
     return TenantOutcome(tenant.name, done, shown(before), shown(after), detail=detail)
 
 
-def run_migrations(config: Config, script: ScriptDirectory, action: str, revision: str) -> None:
+def run_migrations(config: Config, script: ScriptDirectory, action: str, revision: str) -> int:
     """`alembic.command.upgrade` (or `downgrade`) to ``revision``, on the history ``script``
-    already loaded rather than a new one."""
+    already loaded rather than a new one; return how many migrations it ran.
+
+    The count is of the steps Alembic planned from the revisions it read under the migration
+    lock: 0 when a concurrent run had already brought the tenant there.
+    """
     from alembic.runtime.environment import EnvironmentContext
+
+    planned: list[Any] = []
 
     def steps(current: Any, _context: Any) -> Any:
         if action == "upgrade":
-            return script._upgrade_revs(revision, current)
-        return script._downgrade_revs(revision, current)
+            planned[:] = script._upgrade_revs(revision, current)
+        else:
+            planned[:] = script._downgrade_revs(revision, current)
+        return planned
 
     with EnvironmentContext(config, script, fn=steps, destination_rev=revision):
         script.run_env()
+    return len(planned)
 
 
 def check_tenant(tenant: Tenant, current: tuple[str, ...]) -> TenantOutcome:
