@@ -190,6 +190,14 @@ def test_a_revision_requiring_the_backfill_is_refused_by_name_until_it_finished(
     assert "requires backfill users_lower (declared by revision bf0001)" in refused
     assert "it has not been started" in refused and "db.backfill run users_lower" in refused
     assert database.revisions() == {declaring}
+    # The deploy entry point says the same in one line (it printed the revision's traceback).
+    deployed = project.run(
+        "python", "-m", "app.migrations", "upgrade", env={"DATABASE_URL": database.url}
+    )
+    assert deployed.returncode == 1 and "Traceback" not in deployed.stderr, deployed.stderr
+    line = one_error_line(deployed.stderr)
+    assert line.startswith("error: upgrade failed:") and "requires backfill users_lower" in line
+    assert database.revisions() == {declaring}
     inv(project, database, "db.backfill", "run", "users_lower")
     inv(project, database, "db.upgrade")
     assert database.revisions() == {"bf0002"}

@@ -72,10 +72,25 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     program = active_steward().deploy_command
     return exit_on_signals(
-        lambda: run_command(arguments),
+        lambda: one_line_on_failure(arguments),
         stopped=f"`{program} {arguments.command}`",
         status_command=f"{program} current",
     )
+
+
+def one_line_on_failure(arguments: argparse.Namespace) -> int:
+    """Run the command; any failure the commands do not word themselves (a revision's own
+    exception, as `require_backfill` raises) ends in one line too, with the state read after
+    it. INV_TRACEBACK=1 shows the traceback instead, as it does for `inv`."""
+    import os
+
+    try:
+        return run_command(arguments)
+    except Exception as error:
+        if os.environ.get("INV_TRACEBACK"):
+            raise
+        print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
+        return 1
 
 
 def run_command(arguments: argparse.Namespace) -> int:
