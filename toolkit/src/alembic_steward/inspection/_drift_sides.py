@@ -196,12 +196,21 @@ def database_differences(live: Connection, built: MetaData) -> list[str]:
     )
     differences = compare_metadata(context, built)
     # A missing (or unexpected) table's indexes go with it: naming them too would only repeat it.
-    tables = {kind: {d[1].name for d in differences if d[0] == kind} for kind in TABLE_KINDS}
+    tables = {kind: {d[1].name for d in differences if kind_of(d) == kind} for kind in TABLE_KINDS}
     return [
         database_side(describe_difference(diff))
         for diff in differences
-        if not (diff[0] in INDEX_KINDS and diff[1].table.name in tables[INDEX_KINDS[diff[0]]])
+        if not (
+            kind_of(diff) in INDEX_KINDS
+            and diff[1].table.name in tables[INDEX_KINDS[kind_of(diff)]]
+        )
     ]
+
+
+def kind_of(diff: tuple | list) -> str:
+    """The kind of one of compare_metadata's differences: a tuple ("add_table", table, ...), or
+    for a column's changes a list of tuples ("modify_type", schema, table, column, ...)."""
+    return diff[0][0] if isinstance(diff, list) else diff[0]
 
 
 def database_side(description: str) -> str:
