@@ -83,11 +83,17 @@ def planned_steps() -> Callable[..., Any] | None:
     return getattr(environment, "context_opts", {}).get("fn")
 
 
+# Set in a config's attributes by `inv db.revision` when the models' catalog description is the
+# database's: whatever autogenerate's comparison still finds is its own blind spot (MariaDB's
+# DOUBLE for Float(53), an identity column, a descending index), not a change to write.
+CATALOGS_MATCH = "alembic_steward.catalogs_match"
+
+
 def skip_empty_autogenerate(config: Config, directives: list[Any]) -> None:
-    """Write no revision file when autogenerate finds no difference."""
+    """Write no revision file when autogenerate finds no difference, or the catalogs match."""
     if autogenerating(config):
         script = directives[0]
-        if script.upgrade_ops.is_empty():
+        if script.upgrade_ops.is_empty() or config.attributes.get(CATALOGS_MATCH):
             directives[:] = []
             # `inv db.revision` (quiet) says so itself, on stdout; raw `alembic` hears it here.
             if not getattr(config.cmd_opts, "quiet", False):

@@ -107,6 +107,7 @@ def revision(
     )
     from alembic_steward.lint._task import review_written_revision
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._env import CATALOGS_MATCH
     from alembic_steward.runtime._revision_ids import check_revision_id
     from alembic_steward.tasks._revision_checks import (
         checked_around_writing,
@@ -144,6 +145,8 @@ def revision(
             record_head(written)
         # With nothing written, what differs is all autogenerate could not write.
         unwritten = verify_written(scratch, written[-1] if written else None) if scratch else []
+    if config.attributes.get(CATALOGS_MATCH):
+        by_hand = []  # autogenerate's blind spots, on models that match the database
     if scratch is None:  # the catalogs were not compared: Alembic's own warnings say it
         for advice in by_hand:
             print(f"warning: {advice}")

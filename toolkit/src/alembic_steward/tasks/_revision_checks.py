@@ -30,6 +30,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
         RevisionNotVerified,
         revision_scratch,
     )
+    from alembic_steward.runtime._env import CATALOGS_MATCH
 
     script = ScriptDirectory.from_config(config)
     with get_blocking_engine().connect() as connection:
@@ -40,7 +41,9 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
         try:
             with revision_scratch(connection, state.current) as scratch:
                 if scratch.models == scratch.live:
-                    yield None  # nothing to write: autogenerate says so in its own words
+                    # Nothing to write, whatever autogenerate's own comparison finds.
+                    config.attributes[CATALOGS_MATCH] = True
+                    yield None
                     return
                 differences = scratch.database_differences()
                 if differences:
