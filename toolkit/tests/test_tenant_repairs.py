@@ -157,6 +157,8 @@ def test_a_repair_of_a_tenant_that_does_not_exist_is_one_line_and_changes_nothin
     deployed = project.run(*DEPLOY, "stamp", HEAD, "--yes", "--tenant", "ghost")
     assert deployed.returncode == 1 and said in one_error_line(deployed.stderr)
     assert not (tmp_path / "service_ghost.db").exists()
+    unnamed = project.inv("db.clear-migration-mark", "--tenancy", "database", code=1)
+    assert "name the tenant with --tenant" in one_error_line(unnamed.stderr)
     assert not main.exists()
 
 
