@@ -27,3 +27,22 @@ def command_words(task: str, deploy: str) -> str:
     if steward.running_from_checkout:
         return f"inv {task}"
     return f"{steward.deploy_command} {deploy}"
+
+
+def bound_tenant_options(option: str = "--tenant") -> str:
+    """`` --tenant NAME`` (and ``--tenancy T`` when not the wiring's) while a tenant is bound,
+    else "": advice printed for one tenant of a fan-out must name the command that acts on
+    that tenant, not on DATABASE_URL's own database. ``option`` is ``--tenants`` for a
+    fan-out command (`db.upgrade`)."""
+    from alembic_steward._wiring import WiringError
+    from alembic_steward.runtime._tenancy import bound_tenant, configured_tenancy
+
+    tenant = bound_tenant()
+    if tenant is None:
+        return ""
+    try:
+        tenancy_is_default = tenant.tenancy == configured_tenancy()
+    except WiringError:
+        tenancy_is_default = False
+    tenancy = "" if tenancy_is_default else f" --tenancy {tenant.tenancy}"
+    return f" {option} {tenant.name}{tenancy}"

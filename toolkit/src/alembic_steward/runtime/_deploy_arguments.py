@@ -66,10 +66,12 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     )
     stamp.add_argument("revision", metavar="REV", help="the revision to record, head or base")
     stamp.add_argument("--yes", action="store_true", help="required: you checked the schema")
-    commands.add_parser(
+    add_tenant_argument(stamp)
+    clear = commands.add_parser(
         "clear-migration-mark",
         help="clear a half-applied MySQL/MariaDB migration's mark, once undone by hand",
     )
+    add_tenant_argument(clear)
     backfill = commands.add_parser(
         "backfill", help="run, pause, resume or show a revision's batched data migration"
     )
@@ -79,6 +81,12 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         "--pause", type=float, default=None, help="seconds between batches (default: its own)"
     )
     return parser.parse_args(argv)
+
+
+def add_tenant_argument(parser: argparse.ArgumentParser) -> None:
+    """A repair's `--tenant NAME` (runtime/_tenant_repairs.py), as `inv db.stamp` has it."""
+    parser.add_argument("--tenant", help="repair this tenant alone (its schema or database)")
+    parser.add_argument("--tenancy", choices=TENANCIES, help="with --tenant; default: the wiring's")
 
 
 def add_fan_out_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,5 +1,6 @@
-"""`python -m app.migrations stamp REV --yes` and `clear-migration-mark`: the repairs the advice
-after a half-applied MySQL/MariaDB migration names in an installed service (runtime/_repairs.py).
+"""`python -m app.migrations stamp REV --yes` and `clear-migration-mark` (each with an optional
+`--tenant NAME`): the repairs the advice after a half-applied MySQL/MariaDB migration names in
+an installed service (runtime/_repairs.py, runtime/_tenant_repairs.py).
 
 A pod has no terminal to ask on, so a stamp, which records a revision no migration ran, needs
 `--yes`: the operator says they checked the schema against that revision.
@@ -18,22 +19,33 @@ def run_repair(arguments: argparse.Namespace) -> int:
 
     from alembic_steward._wiring import active_steward
     from alembic_steward.runtime._deploy import failure_line
-    from alembic_steward.runtime._repairs import RepairRefused, clear_mark, stamp_database
+    from alembic_steward.runtime._repairs import RepairRefused
+    from alembic_steward.runtime._tenancy import TenantError
     from alembic_steward.settings import EnvFileError
 
     command = arguments.command
+    tenant = f" --tenant {arguments.tenant}" if arguments.tenant else ""
+    if arguments.tenancy and not tenant:
+        print(
+            "error: --tenancy says what --tenant NAME is; name the tenant with --tenant;"
+            " nothing was changed",
+            file=sys.stderr,
+        )
+        return 1
+    if arguments.tenancy:
+        tenant += f" --tenancy {arguments.tenancy}"
     if command == "stamp" and not arguments.yes:
         program = active_steward().deploy_command
         print(
             f"error: stamp records {arguments.revision} without running any migration; once"
             " the schema matches it (a migration finished by hand), run"
-            f" `{program} stamp {arguments.revision} --yes`; nothing was changed",
+            f" `{program} stamp {arguments.revision} --yes{tenant}`; nothing was changed",
             file=sys.stderr,
         )
         return 1
     try:
-        lines = stamp_database(arguments.revision) if command == "stamp" else clear_mark()
-    except RepairRefused as refusal:
+        lines = repaired(arguments)
+    except (RepairRefused, TenantError) as refusal:
         print(f"error: {refusal}", file=sys.stderr)
         return 1
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
@@ -41,3 +53,16 @@ def run_repair(arguments: argparse.Namespace) -> int:
         return 1
     print("\n".join(lines))
     return 0
+
+
+def repaired(arguments: argparse.Namespace) -> list[str]:
+    """Make the repair ``arguments`` name, on its tenant if it names one; return its lines."""
+    from alembic_steward.runtime._repairs import clear_mark, stamp_database
+    from alembic_steward.runtime._tenant_repairs import repair_tenant
+
+    def repair() -> list[str]:
+        return stamp_database(arguments.revision) if arguments.command == "stamp" else clear_mark()
+
+    if arguments.tenant is None:
+        return repair()
+    return repair_tenant(arguments.tenant, arguments.tenancy, repair)

@@ -162,19 +162,24 @@ def following_revisions(after_revisions: str, script: ScriptDirectory) -> list[s
 
 def stamp_command(revisions: list[str]) -> str:
     """`inv db.stamp -r REV` for one revision (`python -m app.migrations stamp REV` in an
-    installed service); for none or several, say which to name."""
-    from alembic_steward.runtime._advice import advised
+    installed service, either with `--tenant NAME` for a bound tenant); for none or several,
+    say which to name."""
+    from alembic_steward.runtime._advice import advised, bound_tenant_options
 
+    # In a fan-out worker, the tenant's own: `--tenant NAME` (runtime/_tenant_repairs.py).
+    tenant = bound_tenant_options()
     if len(revisions) == 1:
-        return advised(f"db.stamp -r {revisions[0]}", f"stamp {revisions[0]} --yes")
-    return f"{advised('db.stamp -r REV', 'stamp REV --yes')} (REV: the revision you finished)"
+        return advised(f"db.stamp -r {revisions[0]}{tenant}", f"stamp {revisions[0]} --yes{tenant}")
+    stamp = advised(f"db.stamp -r REV{tenant}", f"stamp REV --yes{tenant}")
+    return f"{stamp} (REV: the revision you finished)"
 
 
 def clear_command() -> str:
     """The command that clears the mark, backquoted, as it runs where the advice is read."""
-    from alembic_steward.runtime._advice import advised
+    from alembic_steward.runtime._advice import advised, bound_tenant_options
 
-    return advised("db.clear-migration-mark", "clear-migration-mark")
+    tenant = bound_tenant_options()
+    return advised(f"db.clear-migration-mark{tenant}", f"clear-migration-mark{tenant}")
 
 
 def parent_of(revision: str, script: ScriptDirectory) -> list[str]:

@@ -3,12 +3,16 @@ migration finished by hand reached (stamp), or clear the mark once it was undone
 
 Shared by the tasks (`inv db.stamp`, `inv db.clear-migration-mark`) and the installed service's
 `python -m app.migrations stamp REV --yes` / `clear-migration-mark`, which the advice names
-where there is no `inv` (runtime/_advice.py). Each returns the lines to print; a refusal raises
-RepairRefused, whose message is the one line to print.
+where there is no `inv` (runtime/_advice.py). Each acts on the bound tenant when one is
+(runtime/_tenant_repairs.py binds it for `--tenant NAME`), else on DATABASE_URL's database.
+Each returns the lines to print; a refusal raises RepairRefused, whose message is the one line
+to print.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -28,27 +32,28 @@ def stamp_database(revision: str, *, purge: bool = False) -> list[str]:
     """
     from alembic import command
 
-    from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._database_state import half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._half_applied_marks import STAMPING
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision)
-    with get_blocking_engine().connect() as connection:
-        unfinished = half_applied_mark(connection)
-    config = build_alembic_config()
-    # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
-    # the half-applied mark (runtime/_half_applied_marks.py).
-    config.attributes[STAMPING] = True
-    command.stamp(config, revision, purge=purge)
-    if purge:
-        from alembic.script import ScriptDirectory
+    with repaired_engine() as engine:
+        with engine.connect() as connection:
+            unfinished = half_applied_mark(connection)
+        config = build_alembic_config()
+        # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
+        # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
+        # tenant, if any, as it migrates it.
+        config.attributes[STAMPING] = True
+        command.stamp(config, revision, purge=purge)
+        if purge:
+            from alembic.script import ScriptDirectory
 
-        from alembic_steward.runtime._phase_records import prune_phases
+            from alembic_steward.runtime._phase_records import prune_phases
 
-        with get_blocking_engine().begin() as connection:
-            prune_phases(connection, ScriptDirectory.from_config(config))
+            with engine.begin() as connection:
+                prune_phases(connection, ScriptDirectory.from_config(config))
     lines = [f"Stamped the database at {revision}."]
     if unfinished is not None:
         lines.append(
@@ -63,18 +68,11 @@ def clear_mark() -> list[str]:
 
     Raises RepairRefused while a migration run holds the migration lock (the mark is its own).
     """
-    from sqlalchemy import create_engine, pool
-
-    from alembic_steward._wiring import get_settings
     from alembic_steward.runtime._advice import advised
-    from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._half_applied_marks import clear_half_applied_mark
     from alembic_steward.runtime._lock import MigrationLockTimeout, hold_migration_lock
 
-    engine = bound_waits(
-        create_engine(get_settings().blocking_database_url, poolclass=pool.NullPool)
-    )
-    try:
+    with repaired_engine() as engine:
         if engine.dialect.name not in ("mysql", "mariadb"):
             return [
                 f"{engine.dialect.name} rolls failed migrations back; there is no mark to clear."
@@ -96,6 +94,23 @@ def clear_mark() -> list[str]:
             f"Cleared the mark of the run that stopped after revision {cleared}.",
             what_migrating_again_does(engine),
         ]
+
+
+@contextmanager
+def repaired_engine() -> Iterator[Engine]:
+    """An engine, of its own, on the database a repair acts on: the bound tenant's (its
+    database, or its schema) or DATABASE_URL's; its waits are bounded as the tasks' are."""
+    from sqlalchemy import create_engine, pool
+
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.runtime._tenancy import bound_tenant_engine
+
+    engine = bound_tenant_engine() or create_engine(
+        get_settings().blocking_database_url, poolclass=pool.NullPool
+    )
+    try:
+        yield bound_waits(engine)
     finally:
         engine.dispose()
 
@@ -105,7 +120,7 @@ def what_migrating_again_does(engine: Engine) -> str:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from alembic_steward.runtime._advice import advised
+    from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._half_applied_marks import (
         describe_heads,
@@ -118,8 +133,10 @@ def what_migrating_again_does(engine: Engine) -> str:
     following = following_revisions(at, ScriptDirectory.from_config(build_alembic_config()))
     if not following:
         return f"The database is still at {at}."
+    tenants = bound_tenant_options("--tenants")
+    upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
     return (
-        f"The database is still at {at}, so {advised('db.upgrade', 'upgrade')} runs"
+        f"The database is still at {at}, so {upgrade} runs"
         f" {', '.join(following)} again from its start: if you finished it by hand instead, run"
         f" {stamp_command(following)}."
     )

@@ -7,20 +7,31 @@ from contextlib import contextmanager
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import YES_HELP, announce_reverts
+from alembic_steward.tasks._migrate import YES_HELP, LongOnlyOptions, announce_reverts
 from alembic_steward.tasks._protection import confirm_destructive
+from alembic_steward.tasks._recovery import TENANT_REPAIR_HELP, for_tenant
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 
 @task(
+    klass=LongOnlyOptions,
+    long_only=("tenant", "tenancy"),
     help={
         "revision": "Revision to record, e.g. 4f8376af1811, head or base",
         "purge": "Empty the version table first, even of revisions this checkout does not have",
         "yes": YES_HELP,
-    }
+        **TENANT_REPAIR_HELP,
+    },
 )
 @exit_on_user_error
-def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: bool = False) -> None:
+def stamp(
+    c: Context,
+    revision: str | None = None,
+    purge: bool = False,
+    yes: bool = False,
+    tenant: str | None = None,
+    tenancy: str | None = None,
+) -> None:
     """Record a revision in the database without running any migration."""
     # An optional flag, not a positional argument: `inv db.stamp --help` must show help.
     if not revision:
@@ -33,8 +44,13 @@ def stamp(c: Context, revision: str | None = None, purge: bool = False, yes: boo
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     check_revision_argument(revision)
-    confirm_destructive(c, "stamp", yes)
-    print("\n".join(stamp_database(revision, purge=purge)))
+
+    def confirmed_stamp() -> list[str]:
+        # Asked once a tenant named is known to exist: none is asked about a mistyped one.
+        confirm_destructive(c, "stamp", yes)
+        return stamp_database(revision, purge=purge)
+
+    print("\n".join(for_tenant(tenant, tenancy, confirmed_stamp)))
 
 
 @contextmanager

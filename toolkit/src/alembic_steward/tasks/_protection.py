@@ -77,7 +77,14 @@ def protected_environment_of_database(c: Context) -> str | None:
         # No need to ask the database: APP_ENV alone is enough to refuse.
         return current
     from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._tenancy import bound_tenant_engine
 
-    with get_blocking_engine().connect() as connection:
-        recorded = recorded_environment(connection)
+    # A tenant's repair (`--tenant NAME`) asks the tenant's own record.
+    tenant_engine = bound_tenant_engine()
+    try:
+        with (tenant_engine or get_blocking_engine()).connect() as connection:
+            recorded = recorded_environment(connection)
+    finally:
+        if tenant_engine is not None:
+            tenant_engine.dispose()
     return protected_environment(current, recorded, protected)

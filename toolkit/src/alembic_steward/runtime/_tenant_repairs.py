@@ -1,0 +1,48 @@
+"""`stamp REV --tenant NAME` and `clear-migration-mark --tenant NAME`: a repair of one tenant.
+
+The advice a fan-out prints for a tenant whose MySQL/MariaDB migration stopped half-way names
+these (runtime/_half_applied_marks.py). The tenant is bound as a fan-out worker binds it
+(runtime/_tenancy.py), so the repair (runtime/_repairs.py) and the env.py run a stamp makes
+act on its version table, its half-applied mark and its migration lock alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from alembic_steward.runtime._tenancy import (
+    Tenant,
+    TenantError,
+    bind_tenant,
+    checked_name,
+    checked_tenancy,
+    configured_tenancy,
+)
+
+
+def repair_tenant(name: str, tenancy: str | None, repair: Callable[[], list[str]]) -> list[str]:
+    """Run ``repair`` with tenant ``name`` (of ``tenancy``, default the wiring's) bound; return
+    its lines, each naming the tenant.
+
+    Raises TenantError, before anything is changed, for a bad name or a tenant that does not
+    exist; whatever ``repair`` raises otherwise.
+    """
+    from alembic_steward.runtime._tenant_connections import tenant_revisions
+
+    tenant = Tenant(
+        checked_name(name, "--tenant"), checked_tenancy(tenancy or configured_tenancy())
+    )
+    try:
+        # Its version table read first: a tenant that does not exist is said so, as the
+        # fan-out says it, before a repair could create its mark table (or SQLite file).
+        tenant_revisions(tenant)
+    except TenantError as error:
+        said = str(error)  # some say already that nothing was run
+        changed = "" if "nothing was" in said else "; nothing was changed"
+        raise TenantError(f"{said}{changed}") from None
+    bind_tenant(tenant)
+    try:
+        lines = repair()
+    finally:
+        bind_tenant(None)
+    return [f"tenant {tenant.name}: {line}" for line in lines]

@@ -1,0 +1,189 @@
+"""A tenant whose MySQL/MariaDB migration stopped half-way is repaired with `--tenant NAME`.
+
+The fan-out's report used to advise `inv db.stamp -r REV` and `inv db.clear-migration-mark`,
+which act on DATABASE_URL's own database: following the advice left the tenant as it was, and
+the rerun failed the same way. The advice now names the tenant, and those commands (and the
+installed service's `python -m app.migrations stamp|clear-migration-mark`) take `--tenant`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from project import Project, one_error_line
+from servers import ServerDatabase, connect_admin, with_database
+from tenant_projects import make_tenant_project
+
+HEAD = "0003"
+DEPLOY = ("python", "-m", "app.migrations")
+# Databases these tests create start with this (a shared server's per-user prefix).
+PREFIX = os.environ.get("TEST_DATABASE_PREFIX", "")
+
+
+def report(completed) -> dict[str, dict]:
+    """The JSON report of a fan-out run, by tenant."""
+    return {row["tenant"]: row for row in json.loads(completed.stdout)}
+
+
+def server_url(variable: str) -> str:
+    url = os.environ.get(variable)
+    if not url:
+        pytest.skip(f"{variable} is not set; no server to test on")
+    return url
+
+
+@pytest.fixture
+def mariadb_tenants() -> Iterator[tuple[ServerDatabase, list[ServerDatabase]]]:
+    """DATABASE_URL's own MariaDB database and two tenant databases (made by the test)."""
+    url = server_url("TEST_MYSQL_URL")
+    prefix = f"{PREFIX}repairs_{secrets.token_hex(4)}"
+    admin = connect_admin("mysql", url)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {prefix}_main")
+        main = ServerDatabase("mysql", with_database(url, f"{prefix}_main"))
+        yield main, [ServerDatabase("mysql", with_database(url, f"{prefix}_{x}")) for x in "ab"]
+    finally:
+        with admin.cursor() as cursor:
+            for name in ("main", "a", "b"):
+                cursor.execute(f"DROP DATABASE IF EXISTS {prefix}_{name}")
+        admin.close()
+
+
+def name_of(database: ServerDatabase) -> str:
+    return database.url.rsplit("/", 1)[1]
+
+
+def run(project: Project, form: str, *arguments: str, code: int = 0):
+    """Run a command as a checkout runs it (`inv db.X`) or an installed service (`python -m`)."""
+    if form == "inv":
+        return project.inv(*arguments, code=code)
+    deploy = {
+        "db.upgrade": ("upgrade",),
+        "db.stamp": ("stamp",),
+        "db.clear-migration-mark": ("clear-migration-mark",),
+    }[arguments[0]]
+    rest = [argument for argument in arguments[1:] if argument != "-r"]
+    if deploy == ("stamp",):
+        rest.append("--yes")
+    completed = project.run(*DEPLOY, *deploy, *rest)
+    assert completed.returncode == code, completed.stdout + completed.stderr
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return completed
+
+
+@pytest.mark.parametrize(
+    ("repair", "form"), [("finished by hand", "inv"), ("undone by hand", "deploy")]
+)
+def test_the_advice_a_stopped_tenant_gets_repairs_that_tenant_alone(
+    tmp_path: Path, mariadb_tenants, repair: str, form: str
+) -> None:
+    main, (broken, other) = mariadb_tenants
+    names = [name_of(broken), name_of(other)]
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=main.url), "database", names
+    )
+    for name in names:
+        project.inv("db.tenant-create", name)
+    # Back at 0001 with two equal bodies: 0002's unique index stops there, its mark left.
+    broken.query("DELETE FROM alembic_version")
+    broken.query("INSERT INTO alembic_version VALUES ('0001')")
+    broken.query("DROP INDEX ix_notes_body ON notes")
+    broken.query("ALTER TABLE notes DROP COLUMN title")
+    broken.query("DELETE FROM applied WHERE revision <> '0001'")
+    broken.query("INSERT INTO notes (body) VALUES ('same'), ('same')")
+    if form == "deploy":
+        (project.path / "pyproject.toml").unlink()  # installed from a wheel: no `inv` there
+    tenant = names[0]
+    deploy = " ".join(DEPLOY)
+    stamp = "inv db.stamp -r 0002" if form == "inv" else f"{deploy} stamp 0002 --yes"
+    clear = "inv db.clear-migration-mark" if form == "inv" else f"{deploy} clear-migration-mark"
+
+    failed = report(run(project, form, "db.upgrade", "--all-tenants", "--json", code=76))
+    assert failed[names[1]]["outcome"] == "at head"
+    detail = failed[tenant]["detail"]
+    assert f"`{stamp} --tenant {tenant}`" in detail, detail
+    assert f"`{clear} --tenant {tenant}`" in detail, detail
+    # Rerun untouched: refused by the mark, with the same advice.
+    rerun = report(run(project, form, "db.upgrade", "--all-tenants", "--json", code=76))
+    assert f"`{clear} --tenant {tenant}`" in rerun[tenant]["detail"]
+
+    broken.query("DELETE FROM notes WHERE id = (SELECT MAX(id) FROM notes)")
+    if repair == "finished by hand":
+        broken.query("CREATE UNIQUE INDEX ix_notes_body ON notes (body)")
+        broken.query("INSERT INTO applied (revision) VALUES ('0002')")
+        stamped = run(project, form, "db.stamp", "-r", "0002", "--tenant", tenant).stdout
+        assert f"tenant {tenant}: Stamped the database at 0002." in stamped
+        assert "cleared the mark of the run that stopped after revision 0001" in stamped
+        assert broken.revisions() == {"0002"}
+    else:
+        cleared = run(project, form, "db.clear-migration-mark", "--tenant", tenant).stdout
+        assert f"tenant {tenant}: Cleared the mark of the run that stopped" in cleared
+        assert f"upgrade --tenants {tenant}` runs 0002 again" in cleared, cleared
+        assert broken.revisions() == {"0001"}
+
+    fixed = report(run(project, form, "db.upgrade", "--all-tenants", "--json"))
+    assert fixed[tenant]["outcome"] == "upgraded" and fixed[tenant]["after"] == HEAD
+    assert fixed[names[1]]["outcome"] == "at head"
+    for database in (broken, other):
+        assert sorted(database.query("SELECT revision FROM applied")) == [
+            ("0001",),
+            ("0002",),
+            ("0003",),
+        ]
+    # The repair touched no other database: DATABASE_URL's own got no version, no mark.
+    assert main.tables() == set()
+
+
+def test_a_repair_of_a_tenant_that_does_not_exist_is_one_line_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    main = tmp_path / "service.db"
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}"),
+        "database",
+        ["north"],
+    )
+    said = "the tenant 'ghost' has no database file"
+    cleared = project.inv("db.clear-migration-mark", "--tenant", "ghost", code=1)
+    assert said in one_error_line(cleared.stderr) and "nothing was changed" in cleared.stderr
+    stamped = project.inv("db.stamp", "-r", HEAD, "--tenant", "ghost", code=1)
+    assert said in one_error_line(stamped.stderr)
+    deployed = project.run(*DEPLOY, "stamp", HEAD, "--yes", "--tenant", "ghost")
+    assert deployed.returncode == 1 and said in one_error_line(deployed.stderr)
+    assert not (tmp_path / "service_ghost.db").exists()
+    unnamed = project.inv("db.clear-migration-mark", "--tenancy", "database", code=1)
+    assert "name the tenant with --tenant" in one_error_line(unnamed.stderr)
+    assert not main.exists()
+
+
+def test_a_stamp_of_a_schema_tenant_records_it_in_that_schema_alone(tmp_path: Path) -> None:
+    url = server_url("TEST_POSTGRESQL_URL")
+    name = f"{PREFIX}repairs_{secrets.token_hex(4)}"
+    admin = connect_admin("postgresql", url)
+    try:
+        admin.execute(f"CREATE DATABASE {name}")
+        database = ServerDatabase("postgresql", with_database(url, name))
+        for schema in ("north", "south"):
+            database.query(f"CREATE SCHEMA {schema}")
+        project = make_tenant_project(
+            Project.copy_to(tmp_path / "service", DATABASE_URL=database.url),
+            "schema",
+            ["north", "south"],
+        )
+        project.inv("db.upgrade", "--all-tenants")
+        stamped = project.inv("db.stamp", "-r", "0002", "--tenant", "north").stdout
+        assert "tenant north: Stamped the database at 0002." in stamped
+        assert database.query("SELECT version_num FROM north.alembic_version") == [("0002",)]
+        assert database.query("SELECT version_num FROM south.alembic_version") == [(HEAD,)]
+        assert database.tables() == set()  # public: no version table of its own
+        cleared = project.inv("db.clear-migration-mark", "--tenant", "north").stdout
+        assert "tenant north: postgresql rolls failed migrations back" in cleared
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
