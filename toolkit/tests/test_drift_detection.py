@@ -327,3 +327,20 @@ def test_a_revision_with_nothing_changed_writes_nothing_on_every_database(
     assert "No changes detected in the models; no revision file written." in output, output
     assert "warning" not in output, output
     assert sorted(path.name for path in project.versions.iterdir()) == before
+
+
+def test_a_real_change_is_written_without_the_false_ones_beside_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    test_a_revision_with_nothing_changed_writes_nothing_on_every_database(project, database)
+    with_note = BLIND_SPOTS.replace(
+        "    score:", "    note: Mapped[str | None] = mapped_column(sa.String(20))\n    score:"
+    )
+    set_models(project, with_note)
+    text = revise_and_upgrade(project, database, "note")
+    upgrade = text.split("def upgrade")[1].split("def downgrade")[0]
+    assert "add_column" in upgrade and "note" in upgrade, text
+    # Nothing on the identity column, the DOUBLE column or the descending index.
+    for false_change in ("alter_column", "drop_index", "create_index"):
+        assert false_change not in upgrade, text
+    inv(project, database, "db.check")

@@ -27,6 +27,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     Returns a dict for ``context.configure(**...)``; ``target_metadata`` is left to env.py.
     """
     from alembic_steward.runtime import _autogenerate_review, _bookkeeping, _environment_record
+    from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
     from alembic_steward.runtime._phase_rules import write_phases
     from alembic_steward.runtime._revision_ids import check_revision_id
@@ -43,7 +44,9 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
         existing = {script.revision for script in history.walk_revisions()} if history else set()
         for script in directives:
             check_revision_id(script.rev_id, existing)
-            _autogenerate_review.review_operations(script, migration_context.dialect)
+            _autogenerate_review.review_operations(
+                script, migration_context.dialect, config.attributes.get(EQUAL_OBJECTS, ())
+            )
         skip_empty_autogenerate(config, directives)
         if autogenerating(config):
             # Expand and contract go into separate revisions (runtime/_phase_rules.py).

@@ -31,6 +31,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
         revision_scratch,
     )
     from alembic_steward.runtime._env import CATALOGS_MATCH
+    from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS, equal_keys
 
     script = ScriptDirectory.from_config(config)
     with get_blocking_engine().connect() as connection:
@@ -55,6 +56,8 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                         " written now would record that difference in the history",
                         code=1,
                     )
+                # What autogenerate writes for objects found alike is its blind spot.
+                config.attributes[EQUAL_OBJECTS] = equal_keys(scratch.models, scratch.live)
                 yield scratch
         except RevisionNotVerified as reason:
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
