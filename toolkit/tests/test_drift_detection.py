@@ -337,6 +337,10 @@ def test_a_real_change_is_written_without_the_false_ones_beside_it(
         "    score:", "    note: Mapped[str | None] = mapped_column(sa.String(20))\n    score:"
     )
     set_models(project, with_note)
+    # The check names the new column alone: no "autogenerate writes ... fails" for the others.
+    checked = inv(project, database, "db.check", code=1)
+    assert "accounts.note" in checked and "fails (" not in checked, checked
+    assert "by hand" not in checked, checked
     text = revise_and_upgrade(project, database, "note")
     upgrade = text.split("def upgrade")[1].split("def downgrade")[0]
     assert "add_column" in upgrade and "note" in upgrade, text

@@ -224,20 +224,24 @@ def compare_with_revision(scratch: Connection, models: Catalog, live: Catalog) -
     built = live_catalog(scratch, schemas)
     database = [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(built, live)]
     needed = compare_catalogs(models, built)
-    drift = split_by_autogenerate(scratch, models, schemas, needed) if needed else None
+    drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
     return Drift(drift, DriftSides(database, drift))
 
 
 def split_by_autogenerate(
-    scratch: Connection, models: Catalog, schemas: list[str], needed: list[Difference]
+    scratch: Connection, models: Catalog, built: Catalog, needed: list[Difference]
 ) -> ModelDrift:
-    """Run what autogenerate would write on ``scratch`` (at the database's revision): what it
-    writes is one part, and what still differs from the models is to be written by hand."""
+    """Run what autogenerate would write on ``scratch`` (at the database's revision, described
+    as ``built``): what it writes is one part, and what still differs from the models is to be
+    written by hand. Its operations on objects both describe alike are left out, as `inv
+    db.revision` leaves them out (runtime/_equal_objects.py)."""
     from alembic_steward.catalog import compare_catalogs
     from alembic_steward.inspection._autogenerate_trial import run_autogenerate
+    from alembic_steward.runtime._equal_objects import equal_keys
 
-    failures = run_autogenerate(scratch)
+    schemas = sorted({key[1] for key in models.objects if key[1]})
+    failures = run_autogenerate(scratch, equal_keys(models, built))
     left = compare_catalogs(models, live_catalog(scratch, schemas))
     unwritten = {(difference.kind, difference.subject) for difference in left}
     written = [
