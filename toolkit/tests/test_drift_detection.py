@@ -348,3 +348,28 @@ def test_a_real_change_is_written_without_the_false_ones_beside_it(
     for false_change in ("alter_column", "drop_index", "create_index"):
         assert false_change not in upgrade, text
     inv(project, database, "db.check")
+
+
+# A column's named CHECK: SQLAlchemy writes `CONSTRAINT name CHECK (...)` inside the column,
+# which MariaDB refuses, and autogenerate leaves the CHECK out of what it writes.
+COLUMN_CHECK = """
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    age: Mapped[int | None] = mapped_column(sa.CheckConstraint("age >= 0", name="age_nonneg"))
+"""
+
+
+def test_a_revision_from_models_the_server_refuses_is_not_passed_as_checked(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind != "mysql":
+        pytest.skip("SQLite and PostgreSQL accept a column's named CHECK")
+    set_models(project, COLUMN_CHECK)
+    output = inv(project, database, "db.revision", "-m", "people", code=1)
+    line = output.strip().splitlines()[-1]
+    assert line.startswith("error: revision ") and "could not be checked" in line, output
+    assert "the models' own CREATE statements fail on this server" in line, line
+    assert "__table_args__" in line, line

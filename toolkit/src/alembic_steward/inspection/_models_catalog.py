@@ -26,7 +26,11 @@ KEPT_DESCRIPTIONS = 32
 
 
 class ModelsNotDescribable(Exception):
-    """The models cannot be built in a scratch database here; the text says why."""
+    """The models cannot be built in a scratch database here; the text says why.
+    ``server_refuses``: the server refused the models' own CREATE statements (not the scratch
+    database itself), so no database of this server can hold them as they stand."""
+
+    server_refuses = False
 
 
 def model_schemas(metadata: MetaData) -> list[str]:
@@ -158,7 +162,9 @@ def build_models_catalog(
         raise ModelsNotDescribable(f"cannot create a scratch database ({refused})") from None
     except SQLAlchemyError as error:
         reason = f"the models' own CREATE statements fail on this server ({error_reason(error)})"
-        raise ModelsNotDescribable(reason) from None
+        refused = ModelsNotDescribable(reason)
+        refused.server_refuses = True
+        raise refused from None
 
 
 def run_create_all(

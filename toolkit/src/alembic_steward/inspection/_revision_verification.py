@@ -22,7 +22,10 @@ if TYPE_CHECKING:
 
 
 class RevisionNotVerified(Exception):
-    """The scratch database could not be built; the text says why."""
+    """The scratch database could not be built; the text says why. ``models_refused``: it was
+    the models' own CREATE statements the server refused (ModelsNotDescribable)."""
+
+    models_refused = False
 
 
 @dataclass
@@ -89,7 +92,9 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             scratch = stack.enter_context(revision_built(blocking_url(connection), current))
             built = live_catalog(scratch, schemas)
         except ModelsNotDescribable as reason:
-            raise RevisionNotVerified(str(reason)) from None
+            not_verified = RevisionNotVerified(str(reason))
+            not_verified.models_refused = reason.server_refuses
+            raise not_verified from None
         except ScratchDatabaseRefused as refused:
             raise RevisionNotVerified(f"cannot create a scratch database ({refused})") from None
         except (CommandError, SQLAlchemyError) as error:

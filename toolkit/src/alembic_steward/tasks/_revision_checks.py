@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._revision_verification import RevisionScratch
 
 
+# Set in a config's attributes when this server refuses the models' own CREATE statements.
+MODELS_REFUSED = "alembic_steward.models_refused"
+
+
 @contextmanager
 def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
     """Refuse to write when the database differs from its own revision; yield a scratch
@@ -61,6 +65,8 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                 yield scratch
         except RevisionNotVerified as reason:
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
+            if reason.models_refused:  # what autogenerate writes from them may lack a part
+                config.attributes[MODELS_REFUSED] = str(reason)
             yield None
 
 
