@@ -73,3 +73,12 @@ def test_an_expression_index_sqlite_cannot_compare_is_drift_to_write_by_hand(
     assert "ix_people_lower_email" in inv(project, database, "db.check", code=1)
     for said in (verdict, advice):
         assert BY_HAND in said and AUTOGENERATE not in said.lower(), said
+
+
+def test_a_failing_operation_is_named_as_a_revision_file_would_call_it() -> None:
+    from alembic.operations import ops
+
+    from alembic_steward.inspection._autogenerate_trial import operation_name
+
+    assert operation_name(ops.ModifyTableOps("tickets", [])) == "its changes to table tickets"
+    assert operation_name(ops.CreateTableOp("tickets", [])) == "its create_table tickets"

@@ -83,8 +83,11 @@ def run_rendered(scratch: Connection, code: str, imports: set[str], operations: 
 
 
 def operation_name(operation: Any) -> str:
-    """`create_table tickets`, `modify items`: what a revision's operation does, in short."""
+    """`its create_table tickets`, `its changes to table items`: what a revision's operation
+    does, in the words of the `op.` call a revision file holds."""
     name = getattr(operation, "table_name", None) or getattr(operation, "name", "")
     kind = type(operation).__name__.removesuffix("Op")
+    if kind == "ModifyTableOps":  # a group of changes to one table, not an `op.` call
+        return f"its changes to table {name}"
     words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
     return f"its {words.replace(' ', '_')} {name}".rstrip()
