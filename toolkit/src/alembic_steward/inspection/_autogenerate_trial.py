@@ -8,17 +8,18 @@ Identity change, an operation SQLite needs in batch mode) fails here as it would
 from __future__ import annotations
 
 import warnings
-from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._equal_objects import Agreement
 
-def run_autogenerate(scratch: Connection, equal: Collection[tuple] = ()) -> list[str]:
+
+def run_autogenerate(scratch: Connection, agreed: Agreement | None = None) -> list[str]:
     """Apply autogenerate's upgrade for ``scratch`` (at head) to ``scratch`` itself, operation
     by operation; return one line per operation that failed, with the database's reason.
-    ``equal``: the catalog keys of objects known unchanged, whose operations are left out."""
+    ``agreed``: what the catalogs agree on, whose operations are left out."""
     from alembic.autogenerate import produce_migrations, render
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations import Operations
@@ -46,7 +47,7 @@ def run_autogenerate(scratch: Connection, equal: Collection[tuple] = ()) -> list
         # What autogenerate warns it cannot write shows as a difference left after the trial.
         warnings.simplefilter("ignore")
         script = produce_migrations(context, metadata)
-    review_operations(script, scratch.dialect, equal)
+    review_operations(script, scratch.dialect, agreed)
     render_options = {
         "sqlalchemy_module_prefix": "sa.",
         "alembic_module_prefix": "op.",

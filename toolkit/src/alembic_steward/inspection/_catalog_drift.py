@@ -238,10 +238,10 @@ def split_by_autogenerate(
     db.revision` leaves them out (runtime/_equal_objects.py)."""
     from alembic_steward.catalog import compare_catalogs
     from alembic_steward.inspection._autogenerate_trial import run_autogenerate
-    from alembic_steward.runtime._equal_objects import equal_keys
+    from alembic_steward.runtime._equal_objects import agreement
 
     schemas = sorted({key[1] for key in models.objects if key[1]})
-    failures = run_autogenerate(scratch, equal_keys(models, built))
+    failures = run_autogenerate(scratch, agreement(models, built))
     left = compare_catalogs(models, live_catalog(scratch, schemas))
     unwritten = {(difference.kind, difference.subject) for difference in left}
     written = [

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic_steward.runtime._model_modules import import_model_modules
+
+if TYPE_CHECKING:
+    from alembic_steward.runtime._equal_objects import Agreement
 
 logger = logging.getLogger("alembic.env")
 
@@ -60,14 +62,14 @@ def prepare_comparison(dialect_name: str) -> None:
             )
 
 
-def review_operations(script: Any, dialect: Any, equal: Collection[tuple] = ()) -> None:
-    """Drop server-default changes that are only spelling, and changes to objects ``equal``
-    says the catalogs describe alike (runtime/_equal_objects.py); order drops so they apply."""
+def review_operations(script: Any, dialect: Any, agreed: Agreement | None = None) -> None:
+    """Drop server-default changes that are only spelling, and changes to what ``agreed`` says
+    the catalogs describe alike (runtime/_equal_objects.py); order drops so they apply."""
     from alembic_steward.runtime._equal_objects import forget_operations_on_equal_objects
 
     upgrade_ops, downgrade_ops = script.upgrade_ops, script.downgrade_ops
     reordered = forget_equivalent_server_defaults(upgrade_ops, dialect)
-    reordered |= forget_operations_on_equal_objects(upgrade_ops, equal)
+    reordered |= forget_operations_on_equal_objects(upgrade_ops, agreed)
     reordered |= drop_tables_after_their_dependents(upgrade_ops)
     reordered |= drop_foreign_keys_before_their_indexes(upgrade_ops)
     if reordered:

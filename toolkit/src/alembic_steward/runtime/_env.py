@@ -45,7 +45,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
         for script in directives:
             check_revision_id(script.rev_id, existing)
             _autogenerate_review.review_operations(
-                script, migration_context.dialect, config.attributes.get(EQUAL_OBJECTS, ())
+                script, migration_context.dialect, config.attributes.get(EQUAL_OBJECTS)
             )
         skip_empty_autogenerate(config, directives)
         if autogenerating(config):

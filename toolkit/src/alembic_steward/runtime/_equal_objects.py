@@ -12,18 +12,36 @@ object found on both sides and equal is proof: an operation whose object is not 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-# Set in a config's attributes by `inv db.revision`: the catalog keys (kind, schema, owner,
-# name) of the objects the models and the database describe alike.
+# Set in a config's attributes by `inv db.revision`: what the models' and the database's
+# catalogs agree on (an Agreement), by key (kind, schema, owner, name).
 EQUAL_OBJECTS = "alembic_steward.equal_objects"
 
 
-def equal_keys(models: Any, live: Any) -> frozenset[tuple]:
-    """The keys, without schema case, of the objects both catalogs hold with equal facts."""
-    both = models.objects.keys() & live.objects.keys()
-    return frozenset(normal_key(key) for key in both if models.objects[key] == live.objects[key])
+@dataclass(frozen=True)
+class Agreement:
+    """What two catalogs agree on: ``equal``, the keys of the objects both hold with equal
+    facts; ``same_facts``, for a column both hold with some facts differing, the facts that
+    are equal (a real type change on an identity column keeps its identity)."""
+
+    equal: frozenset[tuple] = frozenset()
+    same_facts: Mapping[tuple, frozenset[str]] = field(default_factory=dict)
+
+
+def agreement(models: Any, live: Any) -> Agreement:
+    """Compare the catalogs' objects key by key (keys with an empty schema as None)."""
+    equal, same_facts = set(), {}
+    for key in models.objects.keys() & live.objects.keys():
+        want, have = models.objects[key], live.objects[key]
+        if want == have:
+            equal.add(normal_key(key))
+        elif key[0] == "column":
+            same = {fact for fact in want.keys() | have.keys() if want.get(fact) == have.get(fact)}
+            same_facts[normal_key(key)] = frozenset(same)
+    return Agreement(frozenset(equal), same_facts)
 
 
 def normal_key(key: tuple) -> tuple:
@@ -31,11 +49,14 @@ def normal_key(key: tuple) -> tuple:
     return (kind, schema or None, owner, name)
 
 
-def forget_operations_on_equal_objects(upgrade_ops: Any, equal: Collection[tuple]) -> bool:
+def forget_operations_on_equal_objects(upgrade_ops: Any, agreed: Agreement | None) -> bool:
     """Remove from ``upgrade_ops`` the column changes and index drop-and-create pairs whose
-    object is in ``equal``; return whether any was removed."""
+    object the catalogs hold alike, and from a column change that stays the identity change
+    it does not make; return whether anything was removed."""
     from alembic.operations import ops
 
+    if agreed is None:
+        return False
     removed = False
     for table_ops in list(upgrade_ops.ops):
         if not isinstance(table_ops, ops.ModifyTableOps):
@@ -47,10 +68,12 @@ def forget_operations_on_equal_objects(upgrade_ops: Any, equal: Collection[tuple
         kept = []
         for operation in table_ops.ops:
             if isinstance(operation, ops.AlterColumnOp):
-                same = ("column", schema, table, operation.column_name) in equal
+                key = ("column", schema, table, operation.column_name)
+                same = key in agreed.equal
+                removed |= forget_unchanged_identity(operation, agreed.same_facts.get(key))
             elif isinstance(operation, (ops.DropIndexOp, ops.CreateIndexOp)):
                 name = operation.index_name
-                same = name in recreated and ("index", schema, table, name) in equal
+                same = name in recreated and ("index", schema, table, name) in agreed.equal
             else:
                 same = False
             removed |= same
@@ -60,6 +83,20 @@ def forget_operations_on_equal_objects(upgrade_ops: Any, equal: Collection[tuple
         if not kept:
             upgrade_ops.ops.remove(table_ops)
     return removed
+
+
+def forget_unchanged_identity(operation: Any, same: frozenset[str] | None) -> bool:
+    """Drop the identity "change" autogenerate adds to a real column change (SQLite and MariaDB
+    read an identity column back as a changed default, and cannot alter one) when the
+    catalogs agree on the column's identity and default; return whether it did."""
+    from sqlalchemy import Identity
+
+    if same is None or not {"identity", "default"} <= same:
+        return False
+    if not isinstance(operation.modify_server_default, Identity):
+        return False
+    operation.modify_server_default = False  # Alembic's "not changed"
+    return True
 
 
 def index_names(table_ops: Any, kind: type) -> set[str]:

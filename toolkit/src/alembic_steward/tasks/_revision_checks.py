@@ -35,7 +35,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
         revision_scratch,
     )
     from alembic_steward.runtime._env import CATALOGS_MATCH
-    from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS, equal_keys
+    from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS, agreement
 
     script = ScriptDirectory.from_config(config)
     with get_blocking_engine().connect() as connection:
@@ -61,7 +61,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                         code=1,
                     )
                 # What autogenerate writes for objects found alike is its blind spot.
-                config.attributes[EQUAL_OBJECTS] = equal_keys(scratch.models, scratch.live)
+                config.attributes[EQUAL_OBJECTS] = agreement(scratch.models, scratch.live)
                 yield scratch
         except RevisionNotVerified as reason:
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
