@@ -69,7 +69,7 @@ def review_operations(script: Any, dialect: Any, agreed: Agreement | None = None
 
     upgrade_ops, downgrade_ops = script.upgrade_ops, script.downgrade_ops
     reordered = forget_equivalent_server_defaults(upgrade_ops, dialect)
-    reordered |= forget_operations_on_equal_objects(upgrade_ops, agreed)
+    reordered |= forget_operations_on_equal_objects(upgrade_ops, agreed, dialect.name)
     reordered |= drop_tables_after_their_dependents(upgrade_ops)
     reordered |= drop_foreign_keys_before_their_indexes(upgrade_ops)
     if reordered:

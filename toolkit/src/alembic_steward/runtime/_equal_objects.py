@@ -19,6 +19,8 @@ from typing import Any
 # Set in a config's attributes by `inv db.revision`: what the models' and the database's
 # catalogs agree on (an Agreement), by key (kind, schema, owner, name).
 EQUAL_OBJECTS = "alembic_steward.equal_objects"
+# The column facts that say whether an identity changed.
+IDENTITY_FACTS = frozenset({"identity", "default"})
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,9 @@ def agreement(models: Any, live: Any) -> Agreement:
         if want == have:
             equal.add(normal_key(key))
         elif key[0] == "column":
-            same = {fact for fact in want.keys() | have.keys() if want.get(fact) == have.get(fact)}
+            # A fact neither side has (no default) is one they agree on.
+            facts = want.keys() | have.keys() | IDENTITY_FACTS
+            same = {fact for fact in facts if want.get(fact) == have.get(fact)}
             same_facts[normal_key(key)] = frozenset(same)
     return Agreement(frozenset(equal), same_facts)
 
@@ -49,7 +53,9 @@ def normal_key(key: tuple) -> tuple:
     return (kind, schema or None, owner, name)
 
 
-def forget_operations_on_equal_objects(upgrade_ops: Any, agreed: Agreement | None) -> bool:
+def forget_operations_on_equal_objects(
+    upgrade_ops: Any, agreed: Agreement | None, dialect: str
+) -> bool:
     """Remove from ``upgrade_ops`` the column changes and index drop-and-create pairs whose
     object the catalogs hold alike, and from a column change that stays the identity change
     it does not make; return whether anything was removed."""
@@ -70,7 +76,8 @@ def forget_operations_on_equal_objects(upgrade_ops: Any, agreed: Agreement | Non
             if isinstance(operation, ops.AlterColumnOp):
                 key = ("column", schema, table, operation.column_name)
                 same = key in agreed.equal
-                removed |= forget_unchanged_identity(operation, agreed.same_facts.get(key))
+                same_facts = agreed.same_facts.get(key)
+                removed |= forget_unchanged_identity(operation, same_facts, dialect)
             elif isinstance(operation, (ops.DropIndexOp, ops.CreateIndexOp)):
                 name = operation.index_name
                 same = name in recreated and ("index", schema, table, name) in agreed.equal
@@ -85,15 +92,16 @@ def forget_operations_on_equal_objects(upgrade_ops: Any, agreed: Agreement | Non
     return removed
 
 
-def forget_unchanged_identity(operation: Any, same: frozenset[str] | None) -> bool:
+def forget_unchanged_identity(operation: Any, same: frozenset[str] | None, dialect: str) -> bool:
     """Drop the identity "change" autogenerate adds to a real column change (SQLite and MariaDB
     read an identity column back as a changed default, and cannot alter one) when the
-    catalogs agree on the column's identity and default; return whether it did."""
+    catalogs agree on the column's identity and default, or on SQLite, which has no identity to
+    alter (its batch rebuild refuses one); return whether it did."""
     from sqlalchemy import Identity
 
-    if same is None or not {"identity", "default"} <= same:
-        return False
     if not isinstance(operation.modify_server_default, Identity):
+        return False
+    if dialect != "sqlite" and (same is None or not same >= IDENTITY_FACTS):
         return False
     operation.modify_server_default = False  # Alembic's "not changed"
     return True
