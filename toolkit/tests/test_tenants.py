@@ -363,6 +363,33 @@ def test_raw_alembic_migrates_the_tenant_named_with_x(tmp_path: Path, postgresql
     ]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("inv", "db.upgrade", "--shard", "0/2"),
+        ("inv", "db.downgrade", "-r", "base", "--yes", "--canary", "2"),
+        ("inv", "db.status", "--parallel", "2"),
+        ("inv", "db.check", "--tenancy", "database"),
+        ("python", "-m", "app.migrations", "upgrade", "--shard", "1/4"),
+    ],
+    ids=["upgrade-shard", "downgrade-canary", "status-parallel", "check-tenancy", "module-shard"],
+)
+def test_a_fan_out_option_without_tenants_is_refused_and_runs_nothing(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # An Indexed Job whose command lost --all-tenants would otherwise migrate DATABASE_URL's own
+    # database from every pod.
+    main = tmp_path / "service.db"
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
+    make_tenant_project(project, "database", ["north"])
+    refused = project.run(*command)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    line = one_error_line(refused.stderr)
+    assert "only apply to a fan-out, with --all-tenants or --tenants" in line, line
+    assert "nothing was run" in line and "Traceback" not in refused.stderr
+    assert not main.exists()
+
+
 def test_a_fan_out_without_declared_tenants_is_refused(project: Project) -> None:
     refused = project.inv("db.upgrade", "--all-tenants", code=1)
     assert "the wiring declares no tenants" in one_error_line(refused.stderr)

@@ -120,6 +120,14 @@ def run_command(arguments: argparse.Namespace) -> int:
         or (getattr(arguments, "tenants", None) is not None)
     ):
         return fan_out_or_create(arguments)
+    if arguments.command == "upgrade":
+        from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
+
+        options = ("tenancy", "parallel", "canary", "shard", "json")
+        refusal = per_tenant_options_alone({name: getattr(arguments, name) for name in options})
+        if refusal is not None:
+            print(f"error: upgrade refused: {refusal}", file=sys.stderr)
+            return 1
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")

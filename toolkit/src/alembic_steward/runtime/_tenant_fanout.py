@@ -14,7 +14,7 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
@@ -274,3 +274,17 @@ def fan_out_command(
     # Under --json stdout is the document alone.
     print(line, file=sys.stderr if code or as_json else sys.stdout)
     return code
+
+
+def per_tenant_options_alone(options: Mapping[str, object]) -> str | None:
+    """Why the per-tenant ``options`` given (by name; a falsy value is not given) cannot run
+    without `--all-tenants` or `--tenants`, or None when none is given: on their own the
+    command would run on DATABASE_URL's own database, from every pod of an Indexed Job."""
+    given = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
+    if not given:
+        return None
+    return (
+        f"{', '.join(given)} only apply to a fan-out, with --all-tenants or --tenants NAME,...;"
+        " without either the command would run on DATABASE_URL's own database alone; nothing"
+        " was run"
+    )

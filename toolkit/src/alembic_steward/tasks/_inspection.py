@@ -112,7 +112,8 @@ def check(
     json: bool = False,
 ) -> None:
     """Exit with code 1 and list the differences when the models need a new revision."""
-    if fans_out(all_tenants, tenants):
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    if fans_out(all_tenants, tenants, **alone, json=json):
         # Per tenant at head: the models against its schema or database (76: some differ).
         run_fan_out(
             "check",

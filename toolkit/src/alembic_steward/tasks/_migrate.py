@@ -268,7 +268,8 @@ def upgrade(
     check_revision_argument(revision, ranges=sql)
     if phase is not None:
         refuse_target_with_phase(revision, sql)
-    if fans_out(all_tenants, tenants):
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         run_fan_out(
             "upgrade",
@@ -341,7 +342,8 @@ def downgrade(
     from alembic_steward.tasks._announced_downgrade import RevertPlan, downgrade_announcing
 
     check_revision_argument(revision, ranges=sql)
-    if fans_out(all_tenants, tenants):
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         if revision.startswith(("-", "+")):
             # Tenants may stand at different revisions: one step back means something else

@@ -42,7 +42,9 @@ def status(
     from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
     from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
 
-    if fans_out(all_tenants, tenants):
+    # --json is status's own too: only the fan-out's options are refused without a fan-out.
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    if fans_out(all_tenants, tenants, **alone):
         # Per tenant: at head or not (76), read from each tenant's version table.
         run_fan_out(
             "status",

@@ -21,9 +21,17 @@ FAN_OUT_HELP = {
 }
 
 
-def fans_out(all_tenants: bool, tenants: str | None) -> bool:
-    """Whether the task runs per tenant (`--all-tenants` or `--tenants`)."""
-    return all_tenants or tenants is not None
+def fans_out(all_tenants: bool, tenants: str | None, **per_tenant: object) -> bool:
+    """Whether the task runs per tenant (`--all-tenants` or `--tenants`); the options of a
+    fan-out given without either (``per_tenant``, by name) are refused in one line (Exit)."""
+    if all_tenants or tenants is not None:
+        return True
+    from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
+
+    refusal = per_tenant_options_alone(per_tenant)
+    if refusal is not None:
+        raise Exit(f"error: {refusal}", code=1)
+    return False
 
 
 def run_fan_out(
