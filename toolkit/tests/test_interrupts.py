@@ -171,3 +171,41 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
 
 if sys.platform == "win32":  # pragma: no cover - signals are POSIX here
     pytestmark = pytest.mark.skip("POSIX only")
+
+
+# SIGINT and SIGTERM as bits of /proc's signal masks.
+STOP_BITS = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+
+
+def helper_threads_blocking(pid: int) -> dict[str, bool]:
+    """Each thread of ``pid`` but the main one, by name: whether it blocks SIGINT and SIGTERM."""
+    from pathlib import Path
+
+    blocking = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        if int(task.name) == pid:
+            continue
+        status = dict(line.split(":\t", 1) for line in (task / "status").read_text().splitlines())
+        mask = int(status["SigBlk"], 16)
+        blocking[f"{status['Name'].strip()} {task.name}"] = mask & STOP_BITS == STOP_BITS
+    return blocking
+
+
+def test_only_the_main_thread_takes_a_stop_signal(project: Project, database: ServerDatabase):
+    # A helper thread taking the signal would leave the sleeping migration asleep: seen as a
+    # Ctrl-C test waiting its whole 600-s deadline.
+    if database.kind == "sqlite":
+        pytest.skip("no helper thread watches a SQLite run")
+    after_first(project, "slow", SLEEPING)
+    running = project.start(*COMMANDS["inv"], DATABASE_URL=plain_url(database))
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline().strip() == "started"
+        blocking = helper_threads_blocking(running.pid)
+        stderr = stopped_by(running, signal.SIGINT)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert blocking and all(blocking.values()), blocking
+    assert running.returncode == 130, stderr

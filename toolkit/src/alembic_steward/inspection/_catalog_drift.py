@@ -97,11 +97,16 @@ def models_described_meanwhile(connection: Connection) -> Iterator[Future[Catalo
     from concurrent.futures import ThreadPoolExecutor
 
     from alembic_steward.inspection._models_catalog import import_build_modules, models_catalog
+    from alembic_steward.runtime._helper_threads import leave_stop_signals_to_the_main_thread
 
     metadata, ignored, stop = imported_metadata(), ignored_tables(), threading.Event()
     # Imported here, not by the thread: two threads importing one chain could deadlock.
     import_build_modules(connection.dialect.name)
-    builder = ThreadPoolExecutor(1, thread_name_prefix="models-catalog")
+    builder = ThreadPoolExecutor(
+        1,
+        thread_name_prefix="models-catalog",
+        initializer=leave_stop_signals_to_the_main_thread,
+    )
     try:
         future = builder.submit(models_catalog, connection, metadata, ignored, stop=stop)
     finally:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
+from alembic_steward.runtime._helper_threads import leave_stop_signals_to_the_main_thread
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, Table
     from sqlalchemy.sql.base import Executable
@@ -75,7 +77,11 @@ def run_in_parallel(
             failed.set()
             raise
 
-    pool = ThreadPoolExecutor(PARALLEL_CONNECTIONS, thread_name_prefix="scratch-ddl")
+    pool = ThreadPoolExecutor(
+        PARALLEL_CONNECTIONS,
+        thread_name_prefix="scratch-ddl",
+        initializer=leave_stop_signals_to_the_main_thread,
+    )
     try:
         for index in range(len(statements)):
             futures.append(pool.submit(run, index))

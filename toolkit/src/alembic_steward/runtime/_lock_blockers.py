@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text
 
+from alembic_steward.runtime._helper_threads import helper_thread
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
@@ -164,7 +166,7 @@ class BlockerWatch:
         with self._wakeup:
             self._armed_at = time.monotonic()
             if self._thread is None:
-                self._thread = threading.Thread(target=self._watch, daemon=True)
+                self._thread = helper_thread(self._watch, "alembic-steward lock blockers")
                 self._thread.start()
             if self._idle:
                 # A thread waiting out an earlier statement's delay looks again when it ends:

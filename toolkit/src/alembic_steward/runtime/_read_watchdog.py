@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from alembic_steward.runtime._helper_threads import helper_thread
+
 __all__ = ["Watch", "watching"]
 
 
@@ -47,9 +49,7 @@ class Watchdog:
             token = next(self.tokens)
             self.armed[token] = watch
             if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(
-                    target=self.run, name="alembic-steward read deadlines", daemon=True
-                )
+                self.thread = helper_thread(self.run, "alembic-steward read deadlines")
                 self.thread.start()
             elif self.wakes_at is None or watch.deadline < self.wakes_at:
                 # Woken only for a deadline sooner than its own: statement after statement

@@ -129,7 +129,9 @@ def kept_alive(locking: Connection, timeouts: Timeouts) -> Iterator[None]:
                 logger.debug("The migration lock's session was lost: %s", error)
                 return
 
-    heartbeat = threading.Thread(target=beat, name="alembic-steward lock heartbeat", daemon=True)
+    from alembic_steward.runtime._helper_threads import helper_thread
+
+    heartbeat = helper_thread(beat, "alembic-steward lock heartbeat")
     heartbeat.start()
     try:
         yield
