@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from project import Project, revision_source
@@ -54,6 +55,30 @@ def stopped_by(running: subprocess.Popen[str], signal_number: int) -> str:
         message = f"{name} did not stop the run: still going {STOP_DEADLINE} s on"
         raise AssertionError(message) from None
     return stderr
+
+
+def stopped_once_started(
+    project: Project,
+    command: tuple[str, ...],
+    signal_number: int = signal.SIGINT,
+    *,
+    while_running: Callable[[subprocess.Popen[str]], object] = lambda running: None,
+    **env: str,
+) -> tuple[int, str]:
+    """Start ``command`` (whose migration prints "started", as SLEEPING does), call
+    ``while_running`` with it, then stop it with ``signal_number``; (exit code, stderr).
+    The run is killed if anything fails before it ended."""
+    running = project.start(*command, **env)
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline().strip() == "started"
+        while_running(running)
+        stderr = stopped_by(running, signal_number)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    return running.returncode, stderr
 
 
 def error_lines(completed: subprocess.CompletedProcess[str], code: int = 1) -> list[str]:

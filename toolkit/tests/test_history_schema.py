@@ -177,9 +177,8 @@ def scratch_databases_left(database: ServerDatabase) -> list[str]:
 def test_ctrl_c_while_the_history_builds_leaves_the_files_and_removes_the_scratch_database(
     project: Project, database: ServerDatabase, command: tuple[str, ...], tmp_path
 ) -> None:
-    import signal
 
-    from failures import SLEEPING, stopped_by, write_revision
+    from failures import SLEEPING, stopped_once_started, write_revision
 
     write_revision(project, "first", None, "    pass")
     inv(project, database, "db.schema")
@@ -189,16 +188,10 @@ def test_ctrl_c_while_the_history_builds_leaves_the_files_and_removes_the_scratc
     revisions = {file.name: file.read_bytes() for file in project.versions.glob("*.py")}
     temporary = tmp_path / "temporary"  # a SQLite scratch database's folder, squash's copy
     temporary.mkdir()
-    running = project.start("inv", *command, DATABASE_URL=database.url, TMPDIR=str(temporary))
-    try:
-        assert running.stdout is not None
-        assert running.stdout.readline().strip() == "started"
-        stderr = stopped_by(running, signal.SIGINT)
-    finally:
-        if running.poll() is None:
-            running.kill()
-            running.communicate()
-    assert running.returncode == 130, stderr
+    code, stderr = stopped_once_started(
+        project, ("inv", *command), DATABASE_URL=database.url, TMPDIR=str(temporary)
+    )
+    assert code == 130, stderr
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert "Traceback" not in stderr
     # The live database was never touched, so the line says nothing about its state.
@@ -220,25 +213,18 @@ def test_ctrl_c_while_the_history_builds_leaves_the_files_and_removes_the_scratc
 def test_ctrl_c_while_baseline_builds_the_revisions_stamps_nothing_and_says_so(
     project: Project, database: ServerDatabase, tmp_path
 ) -> None:
-    import signal
 
-    from failures import SLEEPING, stopped_by, write_revision
+    from failures import SLEEPING, stopped_once_started, write_revision
 
     write_revision(project, "first", None, "    pass")
     write_revision(project, "slow", "first", SLEEPING)
     database.query("CREATE TABLE slow (id INTEGER PRIMARY KEY)")  # never migrated: to adopt
     temporary = tmp_path / "temporary"
     temporary.mkdir()
-    running = project.start("inv", "db.baseline", DATABASE_URL=database.url, TMPDIR=str(temporary))
-    try:
-        assert running.stdout is not None
-        assert running.stdout.readline().strip() == "started"
-        stderr = stopped_by(running, signal.SIGINT)
-    finally:
-        if running.poll() is None:
-            running.kill()
-            running.communicate()
-    assert running.returncode == 130, stderr
+    code, stderr = stopped_once_started(
+        project, ("inv", "db.baseline"), DATABASE_URL=database.url, TMPDIR=str(temporary)
+    )
+    assert code == 130, stderr
     assert "Traceback" not in stderr
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert line == (

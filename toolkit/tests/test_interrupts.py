@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from failures import SLEEPING, stopped_by, write_revision
+from failures import SLEEPING, stopped_once_started, write_revision
 from project import Project
 from servers import ServerDatabase
 
@@ -69,18 +69,19 @@ def interrupted_promptly(
     """Start the run, send ``signal_number`` once the migration says it started (and,
     ``in_the_server``, once the server shows its statement running), check that the signal
     ended the run with its exit code (130, 143) and no traceback; return its stderr."""
-    running = project.start(*COMMANDS[runner], DATABASE_URL=plain_url(database))
-    try:
-        assert running.stdout is not None
-        assert running.stdout.readline().strip() == "started"
+
+    def waited(running: subprocess.Popen[str]) -> None:
         if in_the_server:
             wait_for_the_sleeping_statement(database, running)
-        stderr = stopped_by(running, signal_number)
-    finally:
-        if running.poll() is None:
-            running.kill()
-            running.communicate()
-    assert running.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[signal_number], stderr
+
+    code, stderr = stopped_once_started(
+        project,
+        COMMANDS[runner],
+        signal_number,
+        while_running=waited,
+        DATABASE_URL=plain_url(database),
+    )
+    assert code == {signal.SIGINT: 130, signal.SIGTERM: 143}[signal_number], stderr
     assert "Traceback" not in stderr
     return stderr
 
@@ -197,15 +198,12 @@ def test_only_the_main_thread_takes_a_stop_signal(project: Project, database: Se
     if database.kind == "sqlite":
         pytest.skip("no helper thread watches a SQLite run")
     after_first(project, "slow", SLEEPING)
-    running = project.start(*COMMANDS["inv"], DATABASE_URL=plain_url(database))
-    try:
-        assert running.stdout is not None
-        assert running.stdout.readline().strip() == "started"
-        blocking = helper_threads_blocking(running.pid)
-        stderr = stopped_by(running, signal.SIGINT)
-    finally:
-        if running.poll() is None:
-            running.kill()
-            running.communicate()
+    blocking: dict[str, bool] = {}
+    code, stderr = stopped_once_started(
+        project,
+        COMMANDS["inv"],
+        while_running=lambda running: blocking.update(helper_threads_blocking(running.pid)),
+        DATABASE_URL=plain_url(database),
+    )
     assert blocking and all(blocking.values()), blocking
-    assert running.returncode == 130, stderr
+    assert code == 130, stderr

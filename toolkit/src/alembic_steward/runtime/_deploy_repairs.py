@@ -14,14 +14,9 @@ import sys
 
 def run_repair(arguments: argparse.Namespace) -> int:
     """Run `stamp` or `clear-migration-mark`; print its lines; return the exit code."""
-    from alembic.util import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
     from alembic_steward._wiring import active_steward
-    from alembic_steward.runtime._deploy import failure_line
     from alembic_steward.runtime._repairs import RepairRefused
     from alembic_steward.runtime._tenancy import TenantError
-    from alembic_steward.settings import EnvFileError
 
     command = arguments.command
     tenant = f" --tenant {arguments.tenant}" if arguments.tenant else ""
@@ -48,9 +43,7 @@ def run_repair(arguments: argparse.Namespace) -> int:
     except (RepairRefused, TenantError) as refusal:
         print(f"error: {refusal}", file=sys.stderr)
         return 1
-    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
-        print(f"error: {command} failed: {failure_line(error)}", file=sys.stderr)
-        return 1
+    # Any other failure: `error: stamp failed: ...`, from the entry point (one_line_on_failure).
     print("\n".join(lines))
     return 0
 
