@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from database_pool import DatabasePool
 
 from alembic_steward.runtime._mysql_tls import SharedTlsConnection
 
@@ -113,6 +114,33 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def only_on(*kinds: str, why: str) -> pytest.MarkDecorator:
+    """Run a test that takes ``database`` on these kinds only; ``why`` says why not the others.
+
+    The other kinds are never set up (a skip inside the test would come after its fixtures:
+    a database made and a project copied, for nothing).
+    """
+    del why  # for the reader, at the test
+    return pytest.mark.parametrize("database", kinds, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgresql_databases() -> Iterator[DatabasePool]:
+    """This test process's PostgreSQL databases, made ahead and dropped behind its tests."""
+    server_url = os.environ[SERVER_URL_VARIABLES["postgresql"]]
+
+    def execute(sql: str) -> None:
+        admin = connect_admin("postgresql", server_url)
+        try:
+            admin.execute(sql)
+        finally:
+            admin.close()
+
+    pool = DatabasePool(execute)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture(params=DATABASE_KINDS)
 def database(request, tmp_path: Path) -> Iterator[ServerDatabase]:
     """A fresh, empty database of each kind whose server is configured; dropped afterwards."""
@@ -123,6 +151,15 @@ def database(request, tmp_path: Path) -> Iterator[ServerDatabase]:
     server_url = os.environ.get(SERVER_URL_VARIABLES[kind])
     if not server_url:
         pytest.skip(f"{SERVER_URL_VARIABLES[kind]} is not set; no {kind} server to test on")
+    if kind == "postgresql":
+        pool: DatabasePool = request.getfixturevalue("postgresql_databases")
+        name = pool.take()
+        try:
+            yield ServerDatabase(kind, with_database(server_url, name))
+        finally:
+            pool.give_back(name)
+        return
+    # MariaDB makes and drops a database in a few milliseconds: no need to do it ahead.
     name = f"safety_{secrets.token_hex(6)}"
     admin = connect_admin(kind, server_url)
     try:
@@ -131,8 +168,5 @@ def database(request, tmp_path: Path) -> Iterator[ServerDatabase]:
         yield ServerDatabase(kind, with_database(server_url, name))
     finally:
         with admin.cursor() as cursor:
-            if kind == "postgresql":
-                cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            else:
-                cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+            cursor.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.close()

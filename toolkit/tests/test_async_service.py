@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from sqlalchemy import make_url
 
 # The table Project.add_user_model() describes.
@@ -151,11 +151,10 @@ def test_an_asyncio_driver_not_installed_stops_tasks_and_start_up_in_one_line(
     assert raw.stdout.startswith("FAILED: ") and "Traceback" not in raw.stderr
 
 
+@only_on("sqlite", "mysql", why="psycopg serves the asyncio engine too")
 def test_a_blocking_driver_named_for_an_asyncio_service_is_refused_in_one_line(
     users_service: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "postgresql":
-        pytest.skip("psycopg serves the asyncio engine too")
     env = {"DATABASE_URL": database.url}  # sqlite:// (pysqlite) or mysql+pymysql://
     if database.kind == "sqlite":
         env["DATABASE_URL"] = database.url.replace("sqlite://", "sqlite+pysqlite://")

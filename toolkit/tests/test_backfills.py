@@ -8,7 +8,7 @@ import time
 
 import pytest
 from project import Project, created_revision, one_error_line, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from test_drift_detection import inv, set_models
 
 ROWS, BATCH = 250, 100
@@ -130,11 +130,14 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     assert record(database) == ("finished", "250", ROWS, 3) and lowered(database) == ROWS
 
 
+@only_on(
+    "sqlite",
+    "postgresql",
+    why="signals are the same code everywhere; MariaDB's lock: the killed-run test",
+)
 def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "mysql":
-        pytest.skip("signals are the same code everywhere; MariaDB's lock: the killed-run test")
     history_with_backfill(project, database, pause=LONG_PAUSE)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
@@ -153,11 +156,14 @@ def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
     assert lowered(database) == ROWS
 
 
+@only_on(
+    "sqlite",
+    "postgresql",
+    why="pause is a row the runner reads between batches: the same SQL everywhere",
+)
 def test_pause_stops_a_runner_between_batches_and_resume_continues(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "mysql":
-        pytest.skip("pause is a row the runner reads between batches: the same SQL everywhere")
     # Many short batches: the pause lands between two of them however slow the machine.
     history_with_backfill(project, database, pause=0.5, rows=PAUSED_ROWS)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
@@ -203,11 +209,10 @@ def test_a_revision_requiring_the_backfill_is_refused_by_name_until_it_finished(
     assert database.revisions() == {"bf0002"}
 
 
+@only_on("sqlite", "postgresql", why="the same reads and writes as on PostgreSQL; kept short")
 def test_rows_written_after_it_finished_are_backfilled_by_a_rerun_before_the_requirement(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "mysql":
-        pytest.skip("the same reads and writes as on PostgreSQL; kept short")
     declaring = history_with_backfill(project, database)
     inv(project, database, "db.backfill", "run", "users_lower")
     # The previous release, still serving during the expand phase, inserts rows it cannot set.
@@ -222,11 +227,10 @@ def test_rows_written_after_it_finished_are_backfilled_by_a_rerun_before_the_req
     assert lowered(database) == ROWS + 20
 
 
+@only_on("sqlite", why="the gate's reads are the same SQL on every database")
 def test_a_fresh_database_passes_the_requirement_and_a_few_rows_are_finished_inline(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "sqlite":
-        pytest.skip("the gate's reads are the same SQL on every database")
     declaring = history_with_backfill(project, database, rows=5)
     require_in_next_revision(project, database, declaring)
     inv(project, database, "db.upgrade")
@@ -289,11 +293,10 @@ def test_a_pending_condition_the_update_leaves_true_stops_the_run_unfinished(
     assert "finished" not in status, status
 
 
+@only_on("sqlite", why="the gate's reads are the same SQL on every database")
 def test_a_pending_condition_the_update_leaves_true_fails_the_requirement_inline(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "sqlite":
-        pytest.skip("the gate's reads are the same SQL on every database")
     declaring = history_with_backfill(project, database, rows=5, pending=NEVER_DONE)
     require_in_next_revision(project, database, declaring)
     refused = inv(project, database, "db.upgrade", code=1)

@@ -4,9 +4,8 @@ and `db.check` is clean right after, on every database where it applies."""
 
 from __future__ import annotations
 
-import pytest
 from project import Project, created_revision
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from test_drift_detection import KEPT, inv, models_match_test, models_path, set_models
 
 STATUS_DRIFT, STATUS_DATABASE_DIFFERS = 3, 9
@@ -90,11 +89,10 @@ def test_a_check_constraint_is_named_written_applied_and_then_clean(
     assert models_match_test(project, database).returncode == 0
 
 
+@only_on("postgresql", why="SQLite and MariaDB: SQLAlchemy creates no sequence there")
 def test_a_sequence_autogenerate_never_creates_is_named_and_written_by_hand(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "postgresql":
-        pytest.skip(f"{database.kind}: SQLAlchemy creates no sequence there")
     start_with(project, database, KEPT)
     set_models(project, KEPT, TICKETS)
     checked = inv(project, database, "db.check", code=1)
@@ -122,11 +120,10 @@ def test_a_sequence_autogenerate_never_creates_is_named_and_written_by_hand(
     assert "No changes" in inv(project, database, "db.check")
 
 
+@only_on("postgresql", why="elsewhere a schema is another database (or file)")
 def test_a_table_in_another_schema_is_written_once_and_then_clean(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "postgresql":
-        pytest.skip(f"{database.kind}: a schema is another database (or file) there")
     start_with(project, database, KEPT)
     (project.versions / "0001_audit_schema.py").write_text(
         created_schema_revision(project, database)
@@ -156,11 +153,10 @@ def created_schema_revision(project: Project, database: ServerDatabase) -> str:
     )
 
 
+@only_on("postgresql", "mysql", why="SQLite has no identity columns")
 def test_an_identity_change_is_never_left_unapplied_or_unreported(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("SQLite has no identity columns")
     start_with(project, database, COUNTERS.format(start=1))
     set_models(project, COUNTERS.format(start=100))
     if database.kind == "mysql":

@@ -3,9 +3,8 @@
 
 from __future__ import annotations
 
-import pytest
 from project import Project
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from test_drift_detection import GENERATED, KEPT, inv, models_path, revise_and_upgrade, set_models
 
 STATUS_DRIFT = 3
@@ -59,11 +58,10 @@ def test_drift_with_both_kinds_advises_db_revision_and_the_hand_written_rest(
         assert AUTOGENERATE in said.lower() and "by hand what autogenerate cannot write" in said
 
 
+@only_on("sqlite", why="the servers reflect expression indexes: autogenerate writes them")
 def test_an_expression_index_sqlite_cannot_compare_is_drift_to_write_by_hand(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "sqlite":
-        pytest.skip(f"{database.kind} reflects expression indexes: autogenerate writes them")
     set_models(project, EXPRESSION_INDEX)
     revise_and_upgrade(project, database, "people")
     path = models_path(project)

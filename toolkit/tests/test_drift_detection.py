@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from migration_faults import INVOICE_MODULE, MODELS_HEADER
 from project import Project, created_revision
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 STATUS_DRIFT = 3
 
@@ -134,11 +133,14 @@ def test_common_server_defaults_are_not_reported_as_drift(
     inv(project, database, "db.status")
 
 
+@only_on(
+    "postgresql",
+    "mysql",
+    why="SQLite stores an enum as VARCHAR: there is no type to create, alter or drop",
+)
 def test_enum_members_are_drift_and_revisions_alter_create_and_drop_the_type(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("SQLite stores an enum as VARCHAR: there is no type to create, alter or drop")
     set_models(project, KEPT, COLORS.format(members='"red", "green"'))
     first = revise_and_upgrade(project, database, "paints")
     set_models(project, KEPT, COLORS.format(members='"red", "green", "blue"'))
@@ -177,11 +179,10 @@ def test_a_change_autogenerate_cannot_write_fails_check_and_revision_saying_what
     assert "Created revision" not in revision
 
 
+@only_on("sqlite", why="which modules are imported does not depend on the database")
 def test_a_model_in_a_module_models_does_not_import_is_seen_by_autogenerate(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "sqlite":
-        pytest.skip("which modules are imported does not depend on the database")
     set_models(project, KEPT)
     revise_and_upgrade(project, database, "kept")
     (project.path / "app" / "billing.py").write_text(INVOICE_MODULE)
@@ -271,11 +272,10 @@ UNBUILDABLE_ON_MARIADB = SCORED_PARENT_AND_CHILD.replace(
 )
 
 
+@only_on("mysql", why="the models build on SQLite and PostgreSQL: no fallback to compare")
 def test_models_that_cannot_be_built_are_still_compared_in_lines(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "mysql":
-        pytest.skip("the models build on SQLite and PostgreSQL: no fallback to compare")
     set_models(project, SCORED_PARENT_AND_CHILD)
     revise_and_upgrade(project, database, "parent and child")
     # A column changed by hand too: the database's side is compared through autogenerate as well.
@@ -362,11 +362,10 @@ class Person(Base):
 """
 
 
+@only_on("mysql", why="SQLite and PostgreSQL accept a column's named CHECK")
 def test_a_revision_from_models_the_server_refuses_is_not_passed_as_checked(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "mysql":
-        pytest.skip("SQLite and PostgreSQL accept a column's named CHECK")
     set_models(project, COLUMN_CHECK)
     output = inv(project, database, "db.revision", "-m", "people", code=1)
     line = output.strip().splitlines()[-1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from project import Project, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 CREATE_NOTES = '    op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))'
 # Changes a row, creates a table (on MySQL/MariaDB that commits the row too), then fails
@@ -73,11 +73,10 @@ def test_the_advice_for_a_migration_finished_by_hand_is_a_stamp_that_clears_the_
     assert database.query("SELECT id FROM notes") == [(2,)]  # as the failed run committed it
 
 
+@only_on("mysql", why="only MySQL/MariaDB leave a migration half-applied")
 def test_clearing_the_mark_says_that_migrating_again_reruns_the_migration(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "mysql":
-        pytest.skip("only MySQL/MariaDB leave a migration half-applied")
     env = stopped_half_way(project, database)
     project.inv("db.upgrade", code=1, env=env)
     # Undone by hand this time: the table it made and the row it changed.
@@ -91,11 +90,10 @@ def test_clearing_the_mark_says_that_migrating_again_reruns_the_migration(
     assert database.query("SELECT id FROM notes") == [(2,)]
 
 
+@only_on("mysql", why="only MySQL/MariaDB leave a migration half-applied")
 def test_raw_alembic_stamp_clears_the_mark_too_but_a_failed_stamp_keeps_it(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "mysql":
-        pytest.skip("only MySQL/MariaDB leave a migration half-applied")
     env = stopped_half_way(project, database)
     project.inv("db.upgrade", code=1, env=env)
     mistyped = project.run("alembic", "stamp", "r9", env=env)
@@ -108,14 +106,13 @@ def test_raw_alembic_stamp_clears_the_mark_too_but_a_failed_stamp_keeps_it(
     assert "current: r2" in project.inv("db.status", code=3, env=env).stdout
 
 
+@only_on("mysql", why="only MySQL/MariaDB leave a migration half-applied")
 @pytest.mark.parametrize("repair", ["finished by hand", "undone by hand"])
 def test_an_installed_service_is_advised_its_own_commands_which_repair_it(
     project: Project, database: ServerDatabase, repair: str
 ) -> None:
     # A pod runs the service from a wheel: app/ without the project's pyproject.toml, and no
     # `inv`. The advice must name what runs there: `python -m app.migrations ...`.
-    if database.kind != "mysql":
-        pytest.skip("only MySQL/MariaDB leave a migration half-applied")
     env = stopped_half_way(project, database)
     (project.path / "pyproject.toml").unlink()
     deploy = ("python", "-m", "app.migrations")

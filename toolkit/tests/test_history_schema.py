@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from project import Project, created_revision, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from test_catalog_truth import ITEMS
 from test_drift_detection import KEPT, inv, set_models
 
@@ -65,11 +65,10 @@ def test_the_schema_file_is_byte_identical_across_runs_and_check_names_a_new_tab
     assert "is current" in inv(project, database, "db.schema", "--check")
 
 
+@only_on("sqlite", why="the file handling is the same on every database")
 def test_check_refuses_a_missing_or_hand_edited_schema_file(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "sqlite":
-        pytest.skip("the file handling is the same on every database")
     set_models(project, KEPT)
     revision(project, database, "kept")
     missing = inv(project, database, "db.schema", "--check", code=1)

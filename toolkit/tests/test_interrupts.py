@@ -11,7 +11,7 @@ import time
 import pytest
 from failures import SLEEPING, stopped_once_started, write_revision
 from project import Project
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 # Sends itself SIGINT as Alembic records the migration, after its last statement has run.
 INTERRUPTS_ITS_BOOKKEEPING = """\
@@ -156,13 +156,16 @@ def test_migration_that_ran_to_its_end_is_never_reported_half_applied(
     assert status.returncode != 7, status.stdout
 
 
+@only_on(
+    "postgresql",
+    "mysql",
+    why="SQLite runs statements in the process itself: the test above covers it",
+)
 @pytest.mark.parametrize("runner", list(COMMANDS))
 def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     any_project: Project, database: ServerDatabase, runner: str
 ) -> None:
     # In an async service the signal then arrives in the event loop, not in the migration's code.
-    if database.kind == "sqlite":
-        pytest.skip("SQLite runs statements in the process itself: the test above covers it")
     after_first(any_project, "slow", SLEEPING_IN_THE_SERVER)
     stderr = interrupted_promptly(any_project, database, runner, in_the_server=True)
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
@@ -192,11 +195,10 @@ def helper_threads_blocking(pid: int) -> dict[str, bool]:
     return blocking
 
 
+@only_on("postgresql", "mysql", why="no helper thread watches a SQLite run")
 def test_only_the_main_thread_takes_a_stop_signal(project: Project, database: ServerDatabase):
     # A helper thread taking the signal would leave the sleeping migration asleep: seen as a
     # Ctrl-C test waiting its whole 600-s deadline.
-    if database.kind == "sqlite":
-        pytest.skip("no helper thread watches a SQLite run")
     after_first(project, "slow", SLEEPING)
     blocking: dict[str, bool] = {}
     code, stderr = stopped_once_started(

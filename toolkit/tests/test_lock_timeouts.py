@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from project import Project, one_error_line, revision_source
-from servers import ServerDatabase, connect_admin
+from servers import ServerDatabase, connect_admin, only_on
 
 LOCK_TIMEOUT = 0.3
 # Each attempt's lock timeout (runtime/_lock_retries.py), as the database counts it.
@@ -198,11 +198,10 @@ def test_deploy_command_gives_up_with_exit_code_75(project: Project, tmp_path) -
     assert "the database is at r1" in line
 
 
+@only_on("mysql", why="only MySQL/MariaDB cannot roll a migration's DDL back")
 def test_a_mariadb_migration_that_ran_a_statement_is_not_retried(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "mysql":
-        pytest.skip("only MySQL/MariaDB cannot roll a migration's DDL back")
     first_then_blocked = '    op.create_table("audit", sa.Column("id", sa.Integer()))\n' + ADD_NOTE
     write_accounts_history(project, first_then_blocked)
     completed = project.run("inv", "db.upgrade", "-r", "r1", env={"DATABASE_URL": database.url})
@@ -277,11 +276,10 @@ def test_the_wiring_sets_the_project_lock_timeout_and_invoke_yaml_and_the_enviro
     assert offline_lock_timeout(project, DDL_LOCK_TIMEOUT="off") == "none"
 
 
+@only_on("postgresql", "mysql", why="SQLite has no statement timeout")
 def test_the_optional_statement_timeout_stops_a_long_statement_without_retrying_it(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("SQLite has no statement timeout")
     sleep = {"postgresql": "SELECT pg_sleep(3)", "mysql": "SELECT SLEEP(3)"}[database.kind]
     write_accounts_history(project, f'    op.execute("{sleep}")')
     env = {"DATABASE_URL": database.url, "DDL_STATEMENT_TIMEOUT": "0.3"}

@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from sqlalchemy import (
     DDL,
     Column,
@@ -216,14 +216,15 @@ def test_statements_stopped_before_they_ran_raise_rather_than_leave_half_a_build
         engine.dispose()
 
 
+@only_on(
+    "postgresql", "mysql", why="SQLite builds the models in one transaction of a temporary file"
+)
 def test_a_stopped_build_keeps_nothing_and_drops_its_scratch_database(
     database: ServerDatabase, connection: Connection
 ) -> None:
     from alembic_steward._cache import cache_dir
     from alembic_steward.inspection._parallel_ddl import BuildStopped
 
-    if database.kind == "sqlite":
-        pytest.skip("SQLite builds the models in one transaction of a temporary file")
     stop = threading.Event()
     stop.set()
     with pytest.raises(BuildStopped):

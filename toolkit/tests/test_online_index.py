@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from lint_cases import OFFLINE_URLS
 from project import Project, one_error_line, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 CREATE_ITEMS = """\
     op.create_table(
@@ -58,11 +58,10 @@ def indexes(database: ServerDatabase) -> set[str]:
     return {row[0] for row in database.query(sql)}
 
 
+@only_on("postgresql", why="only PostgreSQL builds indexes concurrently, leaving INVALID ones")
 def test_a_failed_concurrent_build_leaves_an_invalid_index_and_running_again_finishes_it(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "postgresql":
-        pytest.skip("only PostgreSQL builds indexes concurrently, leaving INVALID ones")
     write_history(project)
     failed = upgrade(project, database)
     assert failed.returncode == 1
@@ -155,11 +154,10 @@ def test_the_lint_points_a_blocking_index_build_to_the_helper_and_passes_the_hel
     assert "error: 1 finding(s)" in one_error_line(flagged.stderr)
 
 
+@only_on("postgresql", why="only PostgreSQL builds indexes concurrently, leaving INVALID ones")
 def test_an_asyncio_service_names_the_invalid_index_a_failed_build_left(
     async_project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "postgresql":
-        pytest.skip("only PostgreSQL builds indexes concurrently, leaving INVALID ones")
     write_history(async_project)
     failed = upgrade(async_project, database)
     assert failed.returncode == 1

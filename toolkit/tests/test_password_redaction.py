@@ -12,7 +12,7 @@ import secrets
 
 import pytest
 from project import Project
-from servers import ServerDatabase, with_database
+from servers import ServerDatabase, only_on, with_database
 
 from alembic_steward.urls import redact_password
 
@@ -80,11 +80,10 @@ def test_a_url_of_another_database_in_the_message_is_redacted_too() -> None:
     )
 
 
+@only_on("postgresql", "mysql", why="a SQLite URL has no password")
 def test_a_refused_connection_keeps_its_words_and_hides_the_password(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("a SQLite URL has no password")
     # A wrong password (MariaDB refuses it) or a database that does not exist (PostgreSQL
     # over trust authentication ignores the password): either answer has "the" in its words.
     url = with_database(database.url, f"missing_{secrets.token_hex(4)}")

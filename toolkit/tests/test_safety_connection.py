@@ -18,7 +18,7 @@ from safety_revisions import (
     upgrade,
     write_revision,
 )
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 PARENT, DROP_EXTRA = "dddd00000001", "dddd00000002"
 
@@ -77,9 +77,9 @@ def enforce_foreign_keys_in_the_app(project: Project) -> None:
     database_module.write_text(database_module.read_text() + FOREIGN_KEYS_ON_LISTENER)
 
 
-def sqlite_only(database: ServerDatabase) -> None:
-    if database.kind != "sqlite":
-        pytest.skip("only SQLite rebuilds tables for ALTER and has per-connection foreign keys")
+SQLITE_ONLY = only_on(
+    "sqlite", why="only SQLite rebuilds tables for ALTER and has per-connection foreign keys"
+)
 
 
 @pytest.mark.parametrize(
@@ -92,10 +92,10 @@ def sqlite_only(database: ServerDatabase) -> None:
     ],
     ids=["inv", "alembic", "app-startup", "inv-redo"],
 )
+@SQLITE_ONLY
 def test_sqlite_table_rebuild_keeps_child_rows_whatever_the_app_listens(
     project: Project, database: ServerDatabase, command: tuple[str, ...]
 ) -> None:
-    sqlite_only(database)
     enforce_foreign_keys_in_the_app(project)
     write(project, PARENT, None, PARENT_AND_CHILD, DROP_PARENT_TABLES)
     write(project, DROP_EXTRA, PARENT, DROP_EXTRA_COLUMN, ADD_EXTRA_COLUMN)
@@ -119,10 +119,10 @@ def test_sqlite_table_rebuild_keeps_child_rows_whatever_the_app_listens(
     [("inv", "db.upgrade"), ("alembic", "upgrade", "head"), APP_STARTUP],
     ids=["inv", "alembic", "app-startup"],
 )
+@SQLITE_ONLY
 def test_sqlite_migration_leaving_a_dangling_foreign_key_is_rolled_back(
     project: Project, database: ServerDatabase, command: tuple[str, ...]
 ) -> None:
-    sqlite_only(database)
     write(project, PARENT, None, PARENT_AND_CHILD, DROP_PARENT_TABLES)
     write(project, DROP_EXTRA, PARENT, ORPHAN_THE_CHILD, "    pass")
     assert upgrade(project, database, "inv", "db.upgrade", "-r", PARENT).returncode == 0
@@ -177,10 +177,10 @@ def test_reset_during_a_concurrent_upgrade_leaves_a_consistent_database(
     assert logged == ["first", "second"]
 
 
+@SQLITE_ONLY
 def test_app_sqlite_engine_waits_for_a_migration_as_long_as_migrations_wait_for_it(
     project: Project, database: ServerDatabase
 ) -> None:
-    sqlite_only(database)
     probe = (
         "from app.database import get_engine\n"
         "from alembic_steward.runtime._transactions import hand_transactions_to_sqlalchemy\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, revision_source
-from servers import ServerDatabase, connect_admin
+from servers import ServerDatabase, connect_admin, only_on
 from stalling_proxy import StallingProxy
 
 # Small timeouts keep the tests short; the defaults are minutes.
@@ -41,9 +41,7 @@ PAUSING_MIGRATION = """\
     op.execute("INSERT INTO paused (id) VALUES (1)")"""
 
 
-def server_only(database: ServerDatabase) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("a SQLite database has no connection to stall")
+SERVERS_ONLY = only_on("postgresql", "mysql", why="a SQLite database has no connection to stall")
 
 
 def service_env(service: str, url: str) -> dict[str, str]:
@@ -84,11 +82,11 @@ def lock_is_free(database: ServerDatabase) -> bool:
     return bool(taken)
 
 
+@SERVERS_ONLY
 @pytest.mark.parametrize("service", ["blocking", "asyncio"])
 def test_a_stall_at_connect_time_ends_every_command_in_one_line(
     project: Project, database: ServerDatabase, service: str
 ) -> None:
-    server_only(database)
     with StallingProxy.to(database.url, hold_new=True) as proxy:
         env = service_env(service, proxy.url_through(database.url))
         commands = {
@@ -122,10 +120,10 @@ def test_a_stall_at_connect_time_ends_every_command_in_one_line(
         ("asyncio", ("inv", "db.upgrade")),
     ],
 )
+@SERVERS_ONLY
 def test_a_stall_mid_migration_fails_it_in_two_lines_and_the_server_frees_the_lock(
     project: Project, database: ServerDatabase, service: str, command: tuple[str, ...]
 ) -> None:
-    server_only(database)
     source = revision_source("bbbb00000001", None, PAUSING_MIGRATION, message="Pause.")
     project.write_revision("bbbb00000001_pause.py", source)
     ready, stalled = project.path / "migration-ready", project.path / "proxy-stalled"
@@ -178,11 +176,11 @@ def eventually(check, *, within: float) -> bool:
     return True
 
 
+@SERVERS_ONLY
 @pytest.mark.parametrize("value", ["0", "soon", "inf"])
 def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused_in_one_line(
     project: Project, database: ServerDatabase, value: str
 ) -> None:
-    server_only(database)
     env = {"DATABASE_URL": database.url, "DATABASE_READ_TIMEOUT": value}
     completed = project.inv("db.upgrade", code=1, env=env)
     assert completed.stderr == (
@@ -192,10 +190,10 @@ def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused_in_one_li
     assert database.revisions() == set()
 
 
+@SERVERS_ONLY
 def test_a_statement_may_outlast_the_connect_timeout_but_not_the_read_timeout(
     project: Project, database: ServerDatabase
 ) -> None:
-    server_only(database)
     sleep = "SELECT pg_sleep(3)" if database.kind == "postgresql" else "SELECT SLEEP(3)"
     source = revision_source("dddd00000001", None, f"    op.execute({sleep!r})", message="Slow.")
     project.write_revision("dddd00000001_slow.py", source)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from project import Project
 from safety_revisions import APP_STARTUP, upgrade, write_revision
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 ONE_TABLE = '    op.create_table("one", sa.Column("id", sa.Integer, primary_key=True))'
 # Commits half-way: SQLAlchemy 2 then begins a new transaction nothing commits, Alembic's
@@ -108,11 +108,14 @@ def test_failure_after_an_autocommit_block_names_what_remains(
         assert "INVALID index ix_two_v" in line
 
 
+@only_on(
+    "sqlite",
+    "postgresql",
+    why="MySQL/MariaDB refuse the next run (half-applied mark): test_safety_*",
+)
 def test_next_failure_over_leftovers_does_not_say_plainly_rolled_back(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "mysql":
-        pytest.skip("MySQL/MariaDB refuse the next run (half-applied mark): test_safety_*")
     first_then(project, FAILS_AFTER_AUTOCOMMIT_BLOCK)
     upgrade(project, database)
     again = upgrade(project, database)
@@ -131,11 +134,12 @@ def test_autocommit_block_that_succeeds_is_recorded(
     assert database.revisions() == {"second"}
 
 
+@only_on(
+    "postgresql", why="closing a database to new connections from inside a migration: PostgreSQL"
+)
 def test_state_is_unknown_when_the_version_table_cannot_be_read(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "postgresql":
-        pytest.skip("closing a database to new connections from inside a migration: PostgreSQL")
     # The migration's own connection dies, and the database takes no new one to read it from.
     first_then(
         project,

@@ -6,9 +6,8 @@ import json
 import secrets
 from urllib.parse import urlsplit, urlunsplit
 
-import pytest
 from project import Project, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 # The documented exit codes this file checks besides the states a database reports.
 USER_ERROR, UNREACHABLE, REFUSED = 1, 5, 10
@@ -71,11 +70,10 @@ def test_unreachable_database_ends_in_a_json_document_with_exit_5(
     same_shape_as_a_readable_status(project, document)
 
 
+@only_on("postgresql", "mysql", why="SQLite has no server to refuse a user or database")
 def test_refused_sign_in_ends_in_a_json_document_with_exit_10(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("SQLite has no server to refuse a user or database")
     parts = urlsplit(database.url)
     missing = urlunsplit(parts._replace(path=f"/missing_{secrets.token_hex(4)}"))
     document = status_document(project, missing, REFUSED)
@@ -83,11 +81,10 @@ def test_refused_sign_in_ends_in_a_json_document_with_exit_10(
     same_shape_as_a_readable_status(project, document)
 
 
+@only_on("postgresql", "mysql", why="a SQLite URL has no password")
 def test_a_password_in_the_url_never_reaches_the_json_document(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind == "sqlite":
-        pytest.skip("a SQLite URL has no password")
     parts = urlsplit(with_port(database.url, 1))
     user = parts.username or "app"
     url = urlunsplit(parts._replace(netloc=f"{user}:Sup3r-Secret@{parts.hostname}:1"))

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 PENDING, DRIFT, DATABASE_DIFFERS = 2, 3, 9
 SKIPPED = "not compared with what its revision builds: cannot create a scratch database"
@@ -192,6 +192,7 @@ def user_who_cannot_create_databases(database: ServerDatabase) -> Iterator[str]:
             database.query(f"DROP USER '{user}'@'%'")
 
 
+@only_on("postgresql", "mysql", why="SQLite's scratch database is a file: no right to lack")
 def test_without_the_right_to_create_a_database_the_comparison_is_skipped_in_one_line(
     project: Project, database: ServerDatabase, user_who_cannot_create_databases: str
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from made_revisions import add_users, blank_revisions
 from project import Project
 from safety_revisions import start_lock_holder
-from servers import SERVER_URL_VARIABLES, ServerDatabase, connect_admin, with_database
+from servers import SERVER_URL_VARIABLES, ServerDatabase, connect_admin, only_on, with_database
 
 SEEDS_WITH_ONE_USER = """
 from app.models import User
@@ -155,11 +155,10 @@ def test_drop_refuses_while_a_migration_holds_the_lock(
     assert database_exists(database)
 
 
+@only_on("postgresql", why="only PostgreSQL refuses to drop a database in use")
 def test_drop_refuses_at_once_while_other_sessions_use_a_postgresql_database(
     project: Project, database: ServerDatabase
 ) -> None:
-    if database.kind != "postgresql":
-        pytest.skip("only PostgreSQL refuses to drop a database in use")
     session = connect_admin("postgresql", database.url)
     try:
         refused = inv(project, database, "db.drop", code=1)
