@@ -79,7 +79,9 @@ def mark_migration_run(
 ) -> Iterator[Callable[..., None]]:
     """Refuse if a run is marked unfinished, else mark this one until it ends without error.
 
-    Yields an ``on_version_apply`` callback that moves the mark past each finished migration.
+    Yields an ``on_version_apply`` callback that moves the mark past each finished migration,
+    in that migration's transaction (the mark's row is made and removed on a connection of its
+    own, whose statements commit at once).
     A migration that fails before sending any change leaves nothing half-applied, so its run
     takes the mark away again. A stamp clears an unfinished run's mark, once it has succeeded,
     instead of refusing: it records where someone who repaired that run by hand left the schema.
@@ -97,8 +99,10 @@ def mark_migration_run(
         # that fails (a mistyped revision) must not clear it.
 
         def move_mark(*, heads: set[str], **_: Any) -> None:
+            # In the migration's own transaction, with its version row: one commit a revision
+            # instead of two, and a run stopped at that commit cannot leave the two apart.
             after = describe_heads(heads)
-            marks.execute(sql_update(mark_table).values(after_revisions=after))
+            connection.execute(sql_update(mark_table).values(after_revisions=after))
             changes.sent = 0
 
         event.listen(connection, "before_cursor_execute", changes.count)
