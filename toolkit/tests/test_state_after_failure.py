@@ -1,8 +1,9 @@
 """The state after a failed run is read, never inferred (docs/failures.md).
 
 A migration that calls commit() itself is refused as it happens, under every entry point; a
-failure after an autocommit_block() names what remains; "still at X" is said only when the
-version table, read after the failure, says X; when it cannot be read, the state is unknown.
+failure after an autocommit_block() or a commit on the driver connection names what remains;
+"still at X" is said only when the version table, read after the failure, says X; when it
+cannot be read, the state is unknown.
 """
 
 from __future__ import annotations
@@ -32,6 +33,18 @@ SUCCEEDS_WITH_AUTOCOMMIT_BLOCK = """\
     op.create_table("two", sa.Column("id", sa.Integer, primary_key=True))
     with op.get_context().autocommit_block():
         op.create_index("ix_two_id", "two", ["id"], postgresql_concurrently=True)"""
+# The same commit on the pool's proxy of the driver connection, which no SQLAlchemy event sees.
+COMMITS_THROUGH_THE_PROXY = COMMITS_ITSELF.replace(".commit()", ".connection.commit()")
+# Commits on the driver connection itself, which nothing can refuse, then fails.
+DRIVER_COMMITS = {
+    "driver-commit": "op.get_bind().connection.driver_connection.commit()",
+    "driver-cursor-commit": 'op.get_bind().connection.dbapi_connection.cursor().execute("COMMIT")',
+}
+FAILS_AFTER_DRIVER_COMMIT = """\
+    op.create_table("two", sa.Column("id", sa.Integer, primary_key=True))
+    {commit}
+    op.create_table("three", sa.Column("id", sa.Integer, primary_key=True))
+    op.execute("SELECT * FROM no_such_table")"""
 COMMANDS = {
     "inv": ("inv", "db.upgrade"),
     "alembic": ("alembic", "upgrade", "head"),
@@ -88,6 +101,42 @@ def test_downgrade_calling_commit_fails_and_leaves_the_revision_recorded(
     if database.kind != "mysql":
         assert "rolled back; the database is still at second" in failed.stderr
         assert database.model_tables() == {"one", "two"}
+
+
+def test_migration_committing_through_the_driver_connections_proxy_is_refused(
+    project: Project, database: ServerDatabase
+) -> None:
+    first_then(project, COMMITS_THROUGH_THE_PROXY)
+    failed = upgrade(project, database)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "commit() on the migration's driver connection would commit" in failed.stderr
+    assert database.revisions() == {"first"}
+    line = state_line(failed.stderr)
+    # Refused before it reached the server: nothing of second's was committed by it.
+    assert "own commit" not in line and "committed part" not in line
+    if database.kind == "mysql":
+        assert HALF_APPLIED in line and "unexpected table two" in line
+        return
+    assert line == "error: rolled back; the database is still at first"
+    assert database.model_tables() == {"one"}
+
+
+@pytest.mark.parametrize("commit", list(DRIVER_COMMITS))
+def test_failure_after_a_commit_on_the_driver_connection_names_that_commit(
+    project: Project, database: ServerDatabase, commit: str
+) -> None:
+    first_then(project, FAILS_AFTER_DRIVER_COMMIT.format(commit=DRIVER_COMMITS[commit]))
+    failed = upgrade(project, database)
+    assert failed.returncode == 1
+    assert database.revisions() == {"first"} and "two" in database.model_tables()
+    line = state_line(failed.stderr)
+    assert "still at first" in line and "unexpected table two" in line
+    if database.kind == "mysql":
+        assert HALF_APPLIED in line and "before its own commit" in line
+        return
+    # Not "rolled back, but ... (left by an earlier run or by hand)": this run committed it.
+    assert line.startswith("error: second had committed part of its work itself"), line
+    assert "rolled back;" not in line and "by hand)" not in line
 
 
 @pytest.mark.parametrize("runner", ["inv", "deploy"])

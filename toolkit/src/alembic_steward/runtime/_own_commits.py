@@ -9,6 +9,11 @@ refused from the connection's ``commit``/``rollback`` events, before it takes ef
 migration fails whole instead. ``op.get_context().autocommit_block()`` is the documented way to
 run statements outside a transaction: its commits are let through and remembered, since what
 ran before them stays even if the migration then fails; so is a raw ``COMMIT`` statement.
+
+The same calls on the pool's proxy of the driver connection (``op.get_bind().connection``),
+which no event sees, are refused the same way. The driver connection itself
+(``.dbapi_connection``, ``.driver_connection``) cannot be guarded: runtime/_step_transactions.py
+asks the database afterwards whether the migration committed through it.
 """
 
 from __future__ import annotations
@@ -26,33 +31,47 @@ from typing import TYPE_CHECKING, Any
 from alembic.util import CommandError
 from sqlalchemy import event
 
+from alembic_steward.runtime._step_transactions import StepTransactions, step_transactions
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 # Transaction control sent as SQL: a COMMIT is let through (noted), a ROLLBACK refused.
 RAW_COMMIT = re.compile(r"\s*(COMMIT|END)\b(\s+(WORK|TRANSACTION))?\s*;?\s*$", re.IGNORECASE)
 RAW_ROLLBACK = re.compile(r"\s*(ROLLBACK|ABORT)\b(\s+(WORK|TRANSACTION))?\s*;?\s*$", re.IGNORECASE)
+DRIVER_COMMIT = "commit() on the migration's driver connection"
+DRIVER_ROLLBACK = "rollback() on the migration's driver connection"
 AUTOCOMMIT_ADVICE = (
     "run statements that cannot run in a transaction inside"
     " `with op.get_context().autocommit_block():` instead"
 )
+
+ENDS_ALEMBICS = (
+    "{call} on the migration's connection would end the transaction Alembic records the"
+    " revision in, "
+)
+# What each refused call would have done: SQLAlchemy's leaves the rest of the migration in a
+# transaction nothing commits; the driver's lets SQLAlchemy go on as if nothing happened.
+ENDINGS = {
+    "commit()": ENDS_ALEMBICS.format(call="commit()")
+    + "keeping what ran before it and leaving the revision unrecorded",
+    "rollback()": ENDS_ALEMBICS.format(call="rollback()")
+    + "undoing what ran before it and still recording the revision",
+    "ROLLBACK": ENDS_ALEMBICS.format(call="ROLLBACK")
+    + "undoing what ran before it and still recording the revision",
+    DRIVER_COMMIT: f"{DRIVER_COMMIT} would commit what ran before it for good, even if the"
+    " migration then failed",
+    DRIVER_ROLLBACK: f"{DRIVER_ROLLBACK} would undo what ran before it and still record the"
+    " revision",
+}
 
 
 class MigrationEndedItsTransaction(CommandError):
     """A migration called commit() or rollback() on the migration's connection (refused)."""
 
     def __init__(self, revision: str, call: str, where: str) -> None:
-        effect = (
-            "keeping what ran before it and leaving the revision unrecorded"
-            if call in ("commit()",)
-            else "undoing what ran before it and still recording the revision"
-        )
         # What `inv` and `python -m app.migrations` print after the revision and its place.
-        self.reason = (
-            f"{call} on the migration's connection would end the transaction Alembic records"
-            f" the revision in, {effect}; it was refused before it took effect;"
-            f" {AUTOCOMMIT_ADVICE}"
-        )
+        self.reason = f"{ENDINGS[call]}; it was refused before it took effect; {AUTOCOMMIT_ADVICE}"
         self.revision = revision
         self.where = where
         super().__init__(f"migration {revision} failed at {where}: {self.reason}")
@@ -67,6 +86,8 @@ class OwnCommits:
     """The revisions whose own code committed during this run (autocommit_block, COMMIT)."""
 
     versions_dir: Path
+    # How to ask the database, after a failure, whether the migration committed itself.
+    steps: StepTransactions = field(default_factory=StepTransactions)
     revisions: set[str] = field(default_factory=set)
 
 
@@ -115,10 +136,10 @@ def watching_own_commits(connection: Connection, versions_dir: Path) -> Iterator
 
     Raises MigrationEndedItsTransaction (a CommandError) from the offending call.
     """
-    seen = OwnCommits(versions_dir)
+    seen = OwnCommits(versions_dir, step_transactions(connection))
 
     def ending(call: str) -> Any:
-        def check(connection: Connection) -> None:
+        def check(*_: Any) -> None:
             frame = innermost_revision_frame(versions_dir)
             if frame is None:
                 return  # Alembic's own end of a migration's transaction
@@ -129,7 +150,18 @@ def watching_own_commits(connection: Connection, versions_dir: Path) -> Iterator
 
         return check
 
-    def raw_transaction_control(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    check_commit = ending("commit()")
+
+    def sqlalchemy_commit(connection: Connection) -> None:
+        check_commit()
+        seen.steps.sqlalchemy_committed()
+
+    def raw_transaction_control(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if seen.steps.statement_outside_transaction(conn):
+            # Ended through the driver connection: this statement commits at once.
+            frame = innermost_revision_frame(versions_dir)
+            if frame is not None and not in_autocommit_block():
+                seen.revisions.add(revision_of(frame))
         if not (RAW_COMMIT.match(statement) or RAW_ROLLBACK.match(statement)):
             return
         frame = innermost_revision_frame(versions_dir)
@@ -140,14 +172,37 @@ def watching_own_commits(connection: Connection, versions_dir: Path) -> Iterator
         seen.revisions.add(revision_of(frame))
 
     listeners = [
-        ("commit", ending("commit()")),
+        ("begin", seen.steps.began),
+        ("commit", sqlalchemy_commit),
         ("rollback", ending("rollback()")),
         ("before_cursor_execute", raw_transaction_control),
     ]
     for name, listener in listeners:
         event.listen(connection, name, listener)
+    # SQLAlchemy's own commits reach the driver through this proxy too: they pass the check.
+    proxy = guard_driver_proxy(connection, ending)
     try:
         yield seen
     finally:
+        for name in ("commit", "rollback"):
+            proxy.__dict__.pop(name, None)
         for name, listener in listeners:
             event.remove(connection, name, listener)
+
+
+def guard_driver_proxy(connection: Connection, ending: Any) -> Any:
+    """Check commit()/rollback() on the pool's proxy of the driver connection before they run.
+
+    The proxy forwards what it lacks to the driver connection (``__getattr__``), so names set on
+    the instance come first; the driver's own methods are looked up at each call.
+    """
+    proxy = connection.connection
+    for name, call in (("commit", DRIVER_COMMIT), ("rollback", DRIVER_ROLLBACK)):
+        check = ending(call)
+
+        def guarded(*args: Any, _check: Any = check, _name: str = name, **kwargs: Any) -> Any:
+            _check()
+            return getattr(proxy.dbapi_connection, _name)(*args, **kwargs)
+
+        setattr(proxy, name, guarded)
+    return proxy

@@ -4,8 +4,9 @@ Every line about a run that stopped names the state the database is in, and that
 read, never inferred: once the run's transaction has been rolled back, the version table is
 read (on the run's connection, else on a new one; if neither works, the state is unknown and
 the line says how to find it out). Where something may remain despite the rollback (a
-migration that committed part of its work through ``autocommit_block()`` or a ``COMMIT``, or
-any migration on MySQL/MariaDB, whose DDL commits at once), the live schema is compared with
+migration that committed part of its work through ``autocommit_block()``, a ``COMMIT`` or its
+driver connection, as the database tells (runtime/_step_transactions.py), or any migration on
+MySQL/MariaDB, whose DDL commits at once), the live schema is compared with
 what the recorded revision builds (inspection/_drift_sides.py ``leftovers``), and on
 PostgreSQL the INVALID indexes a failed ``CREATE INDEX CONCURRENTLY`` leaves are named.
 
@@ -75,24 +76,35 @@ def read_state(
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._migration_frames import migration_frame
 
-    end_transaction(connection)
-    transactional = not records_half_applied_migrations(connection)
-    committed = frozenset(own_commits.revisions)
-    try:
-        heads = read_heads(connection)
-    except BaseException as unreadable:  # noqa: BLE001 - a second Ctrl-C, or a server gone
-        reason = error_reason(unreadable) if isinstance(unreadable, Exception) else "interrupted"
-        return StateAfterFailure(None, unreadable=reason, transactional_ddl=transactional)
     try:
         frame = migration_frame(error)
     except Exception:  # noqa: BLE001 - no wiring: nothing more to compare against
         frame = None
     in_migration = frame is not None and frame.function in ("upgrade", "downgrade")
+    own_commits.steps.before_rollback(connection, error)
+    end_transaction(connection)
+    transactional = not records_half_applied_migrations(connection)
+    committed = frozenset(own_commits.revisions)
+    if in_migration and committed_through_driver(connection, own_commits):
+        committed |= {frame.revision}  # type: ignore[union-attr]
+    try:
+        heads = read_heads(connection)
+    except BaseException as unreadable:  # noqa: BLE001 - a second Ctrl-C, or a server gone
+        reason = error_reason(unreadable) if isinstance(unreadable, Exception) else "interrupted"
+        return StateAfterFailure(None, unreadable=reason, transactional_ddl=transactional)
     marked = not transactional and mark_left(connection)
     # Compared after every failed migration, not only where this run committed part of one:
     # an earlier run's leftovers (or a hand change) also make "rolled back" untrue.
     found, why = compared_schema(connection, list(heads)) if in_migration else (None, "")
     return StateAfterFailure(heads, "", transactional, committed, found, why, marked)
+
+
+def committed_through_driver(connection: Connection, own_commits: OwnCommits) -> bool:
+    """Ask the database whether the failed migration had committed its transaction itself."""
+    try:
+        return own_commits.steps.committed_itself(connection)
+    except Exception:  # noqa: BLE001 - unreadable: the schema comparison still says what remains
+        return False
 
 
 def end_transaction(connection: Connection) -> None:

@@ -26,7 +26,9 @@ UNKNOWN = (
     " after the failure ({reason}); once the database can be reached, `inv db.status` shows"
     " where it stands"
 )
-COMMITTED_PART = "{revision} had committed part of its work (autocommit_block() or COMMIT)"
+# The ways a migration commits itself: the events see the first two, the database the third.
+OWN_COMMITS = "autocommit_block(), a COMMIT, or commit() on its driver connection"
+COMMITTED_PART = "{revision} had committed part of its work itself (" + OWN_COMMITS + ")"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ class StateAfterFailure:
     unreadable: str = ""
     # Whether the database rolls DDL back (not MySQL/MariaDB).
     transactional_ddl: bool = True
-    # Revisions whose own code committed during the run (autocommit_block(), COMMIT).
+    # Revisions whose own code committed during the run (autocommit_block(), COMMIT, or the
+    # driver connection's commit(), as the database tells after the failure).
     committed_by: frozenset[str] = frozenset()
     # How the schema differs from what ``heads`` build; None: not compared (``not_compared``).
     leftovers: tuple[str, ...] | None = None
@@ -92,13 +95,20 @@ class StateAfterFailure:
 
     def half_applied(self, frame: MigrationFrame, where: str) -> str:
         """MySQL/MariaDB: what the migration left, read, and the two ways on."""
-        if not self.marked:
+        committed_itself = frame.revision in self.committed_by
+        if not self.marked and not committed_itself:
             return f"{frame.revision} had changed nothing when it stopped; {where}"
         finished = frame.revision if frame.function == "upgrade" else frame.down_revision
+        rows = "rows it changed before a DDL statement were committed with it"
+        if committed_itself:
+            rows = (
+                "rows it changed before a DDL statement or before its own commit"
+                f" ({OWN_COMMITS}) were committed"
+            )
         ways_on = (
-            "rows it changed before a DDL statement were committed with it; if you finish it"
-            f" by hand, record that with {stamp_command(finished.split(', '))}; if you undo it,"
-            f" run {clear_command()} and migrate again"
+            f"{rows}; if you finish it by hand, record that with"
+            f" {stamp_command(finished.split(', '))}; if you undo it, run {clear_command()} and"
+            " migrate again"
         )
         cannot = "MySQL/MariaDB cannot roll DDL back"
         if self.leftovers is None:
