@@ -300,3 +300,22 @@ def test_a_lock_timeout_of_zero_is_refused_as_ambiguous(project: Project) -> Non
     line = one_error_line(completed.stderr)
     assert "DDL_LOCK_TIMEOUT='0' (from environment) is ambiguous" in line
     assert "`off` to let migrations wait for locks without a limit" in line
+
+
+@only_on("mysql", why="only MySQL/MariaDB keep the settings on the session, across revisions")
+def test_a_revision_that_changes_a_timeout_itself_leaves_the_next_one_under_its_own(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Settings in force are not sent again before each revision; one a migration changes is.
+    own_setting = '\n    op.execute("SET SESSION max_statement_time = 0")'
+    project.write_revision(
+        "r1_accounts.py", revision_source("r1", None, CREATE_ACCOUNTS + own_setting)
+    )
+    project.write_revision(
+        "r2_sleep.py", revision_source("r2", "r1", '    op.execute("SELECT SLEEP(3)")')
+    )
+    env = {"DATABASE_URL": database.url, "DDL_STATEMENT_TIMEOUT": "0.3"}
+    completed = project.run("inv", "db.upgrade", env=env)
+    assert completed.returncode == 1, completed.stderr
+    assert "max_statement_time" in completed.stderr, completed.stderr
+    assert database.revisions() == {"r1"}

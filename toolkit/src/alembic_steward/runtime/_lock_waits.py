@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic.util import CommandError
+from sqlalchemy import event
 
 LOCK_TIMEOUT_VARIABLE = "DDL_LOCK_TIMEOUT"
 STATEMENT_TIMEOUT_VARIABLE = "DDL_STATEMENT_TIMEOUT"
@@ -49,6 +50,8 @@ settings_written_for: ContextVar[tuple[Path, int] | None] = ContextVar(
 # The settings the running migration was given, to give again in a transaction of its own
 # after an autocommit block (alembic_steward.migration).
 settings_sent: ContextVar[tuple[str, ...]] = ContextVar("settings_sent", default=())
+# The MySQL/MariaDB session settings in force on a driver connection (its ``info``).
+SESSION_SETTINGS = "alembic_steward.session_settings"
 # How much the retry in progress multiplies every lock timeout by (runtime/_lock_retries.py).
 attempt = threading.local()
 
@@ -194,6 +197,7 @@ def restore_session_defaults(connection: Any) -> None:
         if dialect == "sqlite":
             set_sqlite_busy_timeout(connection, None)
         elif dialect in ("mysql", "mariadb"):
+            connection.info.pop(SESSION_SETTINGS, None)
             send_to_driver(
                 connection,
                 "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT,"
@@ -237,7 +241,7 @@ def under_limits(migration_fn: Callable[..., Any], context: Any, limits: LockLim
         statements = tuple(setting_statements(context.dialect.name, limits))
         token = settings_written_for.set(origin)
         try:
-            for statement in statements:
+            for statement in not_in_force(context, statements):
                 context.execute(statement)
         finally:
             settings_written_for.reset(token)
@@ -248,6 +252,33 @@ def under_limits(migration_fn: Callable[..., Any], context: Any, limits: LockLim
             settings_sent.reset(sent)
 
     return run_under_limits
+
+
+def not_in_force(context: Any, statements: tuple[str, ...]) -> tuple[str, ...]:
+    """The settings to send before a migration: on MySQL/MariaDB, none that are in force.
+
+    Their SESSION settings stay on the connection, so a run of many revisions under the same
+    limits sent the same SET before each (a round trip a revision, a tenth of a tenant's in a
+    fan-out). What was sent is kept on the driver connection (a new one after a reconnect
+    starts empty), and forgotten when any other SET goes through it: a migration that sets a
+    timeout itself gets the next revision's settings again.
+    """
+    if context.as_sql or context.dialect.name not in ("mysql", "mariadb"):
+        return statements
+    connection = context.connection
+    if not event.contains(connection, "before_cursor_execute", forget_on_other_settings):
+        event.listen(connection, "before_cursor_execute", forget_on_other_settings)
+    if connection.info.get(SESSION_SETTINGS) == statements:
+        return ()
+    connection.info[SESSION_SETTINGS] = statements
+    return statements
+
+
+def forget_on_other_settings(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    if statement[:4].upper() == "SET " and statement not in connection.info.get(
+        SESSION_SETTINGS, ()
+    ):
+        connection.info.pop(SESSION_SETTINGS, None)
 
 
 def send_settings_again(context: Any) -> None:
