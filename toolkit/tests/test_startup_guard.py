@@ -39,6 +39,39 @@ def test_a_database_at_head_lets_the_service_start(
     assert completed.stdout == "started\n"
 
 
+def test_a_database_at_head_is_checked_without_importing_alembic(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Importing Alembic is most of what the check would cost a service's start-up (0.1 s).
+    one, two = blank_revisions()
+    one.copy_to(project)
+    project.inv("db.upgrade", env={"DATABASE_URL": database.url})
+    probe = (
+        "import sys, app.migrations; app.migrations.ensure_up_to_date();"
+        " print('alembic' in sys.modules)"
+    )
+    # A plain process: a command forked from the tests' zygote has Alembic imported already.
+    at_head = subprocess.run(
+        [project.executable("python"), "-c", probe],
+        cwd=project.path,
+        env=project.environment(DATABASE_URL=database.url),
+        capture_output=True,
+        text=True,
+    )
+    assert at_head.stdout == "False\n", at_head.stderr
+    # Behind head, the error it raises is Alembic's CommandError, the one services catch.
+    two.copy_to(project)
+    needed_by_the_code(project, two.name)
+    catching = (
+        "import app.migrations; from alembic.util import CommandError\n"
+        "try:\n    app.migrations.ensure_up_to_date()\n"
+        "except app.migrations.DatabaseNotUpToDate as error:\n"
+        "    print(isinstance(error, CommandError), type(error).__module__)"
+    )
+    behind = project.run("python", "-c", catching, env={"DATABASE_URL": database.url})
+    assert behind.stdout == "True alembic_steward\n", behind.stderr
+
+
 def test_a_database_behind_head_names_the_upgrade_command(
     project: Project, database: ServerDatabase
 ) -> None:

@@ -15,17 +15,33 @@
 
 from __future__ import annotations
 
-from alembic_steward.runtime._deploy import main as deploy_main
-from alembic_steward.runtime._env import (
-    context_options,
-    database_url,
-    migration_run,
-    run_online,
-)
-from alembic_steward.runtime._irreversible import IrreversibleMigration
-from alembic_steward.runtime._phase_labels import phase_of_new_revision
-from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
-from alembic_steward.runtime._up_to_date import DatabaseNotUpToDate, ensure_up_to_date
+# Loaded on first use: a service's start-up guard imports this package, and the deploy entry
+# and env.py's calls import all of Alembic, which a database at head never needs.
+_LAZY = {
+    "DatabaseNotUpToDate": ("alembic_steward.runtime._up_to_date", "DatabaseNotUpToDate"),
+    "IrreversibleMigration": ("alembic_steward.runtime._irreversible", "IrreversibleMigration"),
+    "context_options": ("alembic_steward.runtime._env", "context_options"),
+    "database_url": ("alembic_steward.runtime._env", "database_url"),
+    "deploy_main": ("alembic_steward.runtime._deploy", "main"),
+    "ensure_up_to_date": ("alembic_steward.runtime._up_to_date", "ensure_up_to_date"),
+    "make_sqlite_ddl_transactional": (
+        "alembic_steward.runtime._transactions",
+        "make_sqlite_ddl_transactional",
+    ),
+    "migration_run": ("alembic_steward.runtime._env", "migration_run"),
+    "phase_of_new_revision": ("alembic_steward.runtime._phase_labels", "phase_of_new_revision"),
+    "run_online": ("alembic_steward.runtime._env", "run_online"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
+    raise AttributeError(f"module 'alembic_steward.runtime' has no attribute {name!r}")
+
 
 __all__ = [
     "DatabaseNotUpToDate",

@@ -8,23 +8,45 @@ CommandError here, never showing the password.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
-
-from alembic.util import CommandError
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
     from sqlalchemy.exc import DBAPIError
 
 
-class DatabaseUnreachable(CommandError):
-    """The run's connection could not be opened; ``driver_error`` is what the driver said."""
+def __getattr__(name: str) -> object:
+    # A CommandError: made on first use, since importing Alembic is most of what a start-up
+    # guard at head would cost (runtime/_up_to_date.py).
+    if name == "DatabaseUnreachable":
+        return unreachable_error()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def __init__(self, message: str, driver_error: DBAPIError) -> None:
-        super().__init__(message)
-        self.driver_error = driver_error
+
+@functools.cache
+def unreachable_error() -> type[Exception]:
+    """DatabaseUnreachable, made once."""
+    from alembic.util import CommandError
+
+    class DatabaseUnreachable(CommandError):
+        """The run's connection could not be opened; ``driver_error`` is what the driver said."""
+
+        def __init__(self, message: str, driver_error: DBAPIError) -> None:
+            super().__init__(message)
+            self.driver_error = driver_error
+
+    DatabaseUnreachable.__module__ = __name__
+    return DatabaseUnreachable
+
+
+def command_error(message: str) -> Exception:
+    """Alembic's CommandError (imported only when there is one to raise)."""
+    from alembic.util import CommandError
+
+    return CommandError(message)
 
 
 def fix_url_advice() -> str:
@@ -45,7 +67,7 @@ def parsed_url(url: str) -> URL:
         authority = url.partition("://")[2].split("/", 1)[0]
         # Without an @ the text after the host's `:` may be what was meant as a password.
         port = f" {str(error).rpartition(': ')[2]}" if "@" in authority else ""
-        raise CommandError(
+        raise command_error(
             f"DATABASE_URL is not a usable SQLAlchemy URL (its port{port} is not a number);"
             f" {fix_url_advice()}"
         ) from None
@@ -94,15 +116,15 @@ def check_driver_installed(url: URL) -> None:
     except ModuleNotFoundError as error:
         from alembic_steward.runtime._driver_errors import missing_driver_line
 
-        raise CommandError(missing_driver_line(str(error.name))) from None
+        raise command_error(missing_driver_line(str(error.name))) from None
     except NoSuchModuleError as error:
         reason = str(error).splitlines()[0]
-        raise CommandError(
+        raise command_error(
             f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); {fix_url_advice()}"
         ) from None
 
 
-def unreachable(error: DBAPIError, url: URL) -> DatabaseUnreachable:
+def unreachable(error: DBAPIError, url: URL) -> Exception:
     """The one line for a connection that could not be opened, and what to check."""
     from alembic_steward.runtime._driver_errors import error_reason, sign_in_refusal
 
@@ -113,7 +135,7 @@ def unreachable(error: DBAPIError, url: URL) -> DatabaseUnreachable:
         advice = f"the server answered but refused the user or database; {fix_url_advice()}"
     else:
         advice = f"check that the server is running and reachable, or {fix_url_advice()}"
-    return DatabaseUnreachable(
+    return unreachable_error()(
         f"cannot reach the database at {where} ({error_reason(error)}); {advice};"
         " nothing was migrated",
         error,

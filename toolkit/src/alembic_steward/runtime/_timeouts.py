@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic.util import CommandError
-
 __all__ = ["Timeouts", "read_timeouts"]
 
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 10.0
@@ -63,6 +61,8 @@ def seconds_setting(name: str, default: float) -> float:
     except ValueError:
         seconds = -1.0
     if not 0 < seconds < float("inf"):
+        from alembic.util import CommandError  # here: a start-up at head never imports Alembic
+
         raise CommandError(
             f"{name}={setting.value!r} (from {setting.source}) is not a positive finite number"
             f" of seconds; set it to e.g. {default:g}"

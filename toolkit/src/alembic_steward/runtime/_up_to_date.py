@@ -12,11 +12,10 @@ disagrees with the database, or cannot read a file, is the history loaded to say
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, TypeVar
-
-from alembic.util import CommandError
 
 from alembic_steward._wiring import active_steward
 from alembic_steward.runtime._code_history import history_from_files, history_from_script
@@ -38,13 +37,28 @@ logger = logging.getLogger("alembic_steward")
 Read = TypeVar("Read")
 
 
-class DatabaseNotUpToDate(CommandError):
-    """The database is neither at this code's single head nor ahead of it by expand revisions
-    only; the message says what to run, or names the contract revisions in the way."""
+def __getattr__(name: str) -> object:
+    # DatabaseNotUpToDate is a CommandError, and importing Alembic costs a start-up at head
+    # most of what the whole check costs: the class is made the first time it is needed.
+    if name == "DatabaseNotUpToDate":
+        return not_up_to_date_error()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# A service's traceback names the public path, not this private module.
-DatabaseNotUpToDate.__module__ = "alembic_steward"
+@functools.cache
+def not_up_to_date_error() -> type[Exception]:
+    """DatabaseNotUpToDate, made once: a CommandError."""
+    from alembic.util import CommandError
+
+    class DatabaseNotUpToDate(CommandError):
+        """The database is neither at this code's single head nor ahead of it by expand
+        revisions only; the message says what to run, or names the contract revisions in the
+        way."""
+
+    # A service's traceback names the public path, not this private module.
+    DatabaseNotUpToDate.__module__ = "alembic_steward"
+    DatabaseNotUpToDate.__qualname__ = "DatabaseNotUpToDate"
+    return DatabaseNotUpToDate
 
 
 def ensure_up_to_date(database_url: str | None = None) -> None:
@@ -76,7 +90,7 @@ def ensure_up_to_date(database_url: str | None = None) -> None:
         url = make_url(database_url or get_settings().blocking_database_url)
         raise unreachable(error, url) from None
     if problem is not None:
-        raise DatabaseNotUpToDate(problem)
+        raise not_up_to_date_error()(problem)
 
 
 def schema_problem(database_url: str | None) -> str | None:
@@ -153,14 +167,30 @@ def revisions_and_phases(
 ) -> tuple[set[str], dict[str, str]]:
     """The database's revisions, and the recorded phases when it has one ``history`` lacks
     (or ``history`` is unknown): the common case costs one query."""
-    from alembic.runtime.migration import MigrationContext
-
     from alembic_steward.runtime._phase_records import recorded_phases
 
-    current = set(MigrationContext.configure(connection).get_current_heads())
+    current = version_rows(connection)
     if history is not None and current <= history.revisions:
         return current, {}
     return current, recorded_phases(connection)
+
+
+def version_rows(connection: Connection) -> set[str]:
+    """The revisions in the version table the wiring names (none when there is no such table).
+
+    Read with SQLAlchemy alone, as Alembic's MigrationContext reads it (the table's presence,
+    then its rows): MigrationContext would import all of Alembic, most of what a start-up at
+    head would otherwise cost.
+    """
+    from sqlalchemy import Column, MetaData, String, Table, inspect, select
+
+    options = active_steward().context_options
+    name = options.get("version_table", "alembic_version")
+    schema = options.get("version_table_schema")
+    if not inspect(connection).has_table(name, schema=schema):
+        return set()
+    table = Table(name, MetaData(), Column("version_num", String(32)), schema=schema)
+    return set(connection.scalars(select(table.c.version_num)))
 
 
 def database_revisions(database_url: str | None) -> tuple[str, ...]:
