@@ -283,6 +283,7 @@ def test_a_revision_s_trigger_and_schema_are_no_drift_and_hand_made_ones_are_the
     inv(project, database, "db.upgrade")
     # The models leave triggers (and schemas they do not use) to the revisions: no drift.
     assert "No changes" in inv(project, database, "db.check")
+    inv(project, database, "db.status")
     assert models_match_test(project, database).returncode == 0
     assert "No changes detected" in revision(project, database, "nothing")
     by_hand = [TRIGGERS[database.kind][-1].format(name="qty_floor_again")]

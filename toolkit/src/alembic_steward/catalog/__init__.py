@@ -6,8 +6,8 @@ Every check that asks "is this schema what it should be" reads it here: `inv db.
 against one its own revision built), the baked tests, and the state line after a failed run.
 Reading the catalog, rather than comparing through Alembic's autogenerate, sees what
 autogenerate does not look at (CHECK constraints, sequences, identity options, other schemas,
-operator classes, invalid indexes), and two spellings the server stores the same way (MariaDB's
-``DOUBLE`` for ``Float(53)``) describe the same.
+operator classes, invalid indexes, triggers), and two spellings the server stores the same way
+(MariaDB's ``DOUBLE`` for ``Float(53)``) describe the same.
 
     from alembic_steward.catalog import compare_catalogs, describe_catalog
 
