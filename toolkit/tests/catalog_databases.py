@@ -37,7 +37,7 @@ class Scratch:
         try:
             with admin.cursor() as cursor:
                 if self.kind == "postgresql":
-                    cursor.execute("DROP SCHEMA IF EXISTS public, audit CASCADE")
+                    cursor.execute("DROP SCHEMA IF EXISTS public, audit, reports CASCADE")
                     cursor.execute("CREATE SCHEMA public")
                 else:
                     cursor.execute(f"DROP DATABASE {name}")
@@ -68,7 +68,9 @@ class Scratch:
 
     def describe(self) -> Catalog:
         with self.engine.connect() as connection:
-            return describe_catalog(connection, schemas=SCHEMAS_IN_SCOPE.get(self.kind, ()))
+            return describe_catalog(
+                connection, schemas=SCHEMAS_IN_SCOPE.get(self.kind, ()), every_schema=True
+            )
 
 
 def rebuild_sqlite_table(connection: Connection, rebuild: Rebuild) -> None:

@@ -96,12 +96,19 @@ COLUMNS = (
     ),
     Feature(
         "identity options",
-        {"identity_start": 100},
-        {"postgresql": ("ALTER TABLE orders ALTER COLUMN id SET START WITH 100",)},
-        ("column orders.id: identity",),
+        {"identity_start": 1},
         {
-            "sqlite": "SQLite's AUTOINCREMENT has no options",
-            "mysql": "AUTO_INCREMENT has no options (the table's next value is data, not schema)",
+            "postgresql": ("ALTER TABLE orders ALTER COLUMN id SET START WITH 1",),
+            "mysql": ("ALTER TABLE orders AUTO_INCREMENT = 1",),
+        },
+        {
+            "postgresql": ("column orders.id: identity",),
+            "mysql": ("column orders.id: next id 100 in the models, 1 in the database",),
+        },
+        {"sqlite": "SQLite's AUTOINCREMENT has no options"},
+        notes={
+            "mysql": "the start as the table's AUTO_INCREMENT counter, a floor: a next id at or"
+            " above it, as inserts leave it, is no difference"
         },
     ),
     Feature(

@@ -13,6 +13,7 @@ from catalog_feature import (
     Feature,
     Rebuild,
 )
+from catalog_shop import REPORTS_SCHEMA, Knobs, trigger_statements
 
 OBJECTS = (
     Feature(
@@ -193,10 +194,59 @@ OBJECTS = (
         ("view big_orders: definition",),
     ),
     Feature(
+        "trigger",
+        {"second_trigger": True},
+        {
+            dialect: tuple(trigger_statements(dialect, name="items_floor_again")[-1:])
+            for dialect in DIALECTS
+        },
+        ("trigger items.items_floor_again is in the database but not in the models",),
+    ),
+    Feature(
+        "trigger timing",
+        {"trigger_event": "UPDATE"},
+        {
+            dialect: (
+                "DROP TRIGGER items_floor" + (" ON items" if dialect == "postgresql" else ""),
+                trigger_statements(dialect, Knobs(trigger_event="UPDATE"))[-1],
+            )
+            for dialect in DIALECTS
+        },
+        ("trigger items.items_floor: timing",),
+    ),
+    Feature(
+        "trigger body",
+        {"trigger_floor": 1},
+        {
+            "sqlite": (
+                "DROP TRIGGER items_floor",
+                *trigger_statements("sqlite", Knobs(trigger_floor=1)),
+            ),
+            "postgresql": (trigger_statements("postgresql", Knobs(trigger_floor=1))[0],),
+            "mysql": (
+                "DROP TRIGGER items_floor",
+                *trigger_statements("mysql", Knobs(trigger_floor=1)),
+            ),
+        },
+        {
+            "sqlite": ("trigger items.items_floor: definition",),
+            "postgresql": ("trigger items.items_floor: function",),
+            "mysql": ("trigger items.items_floor: definition",),
+        },
+        notes={"postgresql": "the function it runs is read with it"},
+    ),
+    Feature(
         "other schema",
         {"event_note_length": 200},
         {"postgresql": ("ALTER TABLE audit.events ALTER COLUMN note TYPE varchar(200)",)},
         ("column audit.events.note: type",),
+        {"sqlite": NO_SCHEMAS, "mysql": NO_SCHEMAS},
+    ),
+    Feature(
+        "schema nothing of the models uses",
+        {"reports_schema": True},
+        {"postgresql": (f"CREATE SCHEMA {REPORTS_SCHEMA}",)},
+        (f"schema {REPORTS_SCHEMA} is in the database but not in the models",),
         {"sqlite": NO_SCHEMAS, "mysql": NO_SCHEMAS},
     ),
 )

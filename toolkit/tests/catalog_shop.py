@@ -53,7 +53,8 @@ class Knobs:
     quantity_default: str = "0"
     other_code_collation: bool = False
     identity_always: bool = False
-    identity_start: int = 1
+    # Above 1, so that a start lowered is seen on MariaDB too, whose counter is a floor.
+    identity_start: int = 100
     autoincrement: bool = True
     total_expression: str = "price * quantity"
     total_stored: bool = True
@@ -86,6 +87,10 @@ class Knobs:
     event_note_length: int = 100
     discontinued_column: bool = False
     coupons_table: bool = False
+    trigger_event: str = "INSERT"
+    trigger_floor: int = 0
+    second_trigger: bool = False
+    reports_schema: bool = False
 
 
 def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (frozen)
@@ -108,7 +113,47 @@ def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (froze
             schema=OTHER_SCHEMA,
         )
     event.listen(metadata, "after_create", DDL(view_statement(knobs)))
+    for statement in trigger_statements(dialect, knobs):
+        event.listen(metadata, "after_create", DDL(statement))
+    if knobs.reports_schema:
+        event.listen(metadata, "after_create", DDL(f"CREATE SCHEMA {REPORTS_SCHEMA}"))
     return metadata
+
+
+REPORTS_SCHEMA = "reports"
+
+
+def trigger_statements(
+    dialect: str,
+    knobs: Knobs = Knobs(),  # noqa: B008 (frozen)
+    name: str = "items_floor",
+) -> list[str]:
+    """The shop's trigger (``name``: another one like it), as ``dialect`` writes it: a
+    quantity below the floor is raised to it on INSERT (or the event the knobs say)."""
+    triggers = [name] + (["items_floor_again"] if knobs.second_trigger else [])
+    floor, event_ = knobs.trigger_floor, knobs.trigger_event
+    if dialect == "postgresql":
+        body = f"BEGIN NEW.quantity := greatest(NEW.quantity, {floor}); RETURN NEW; END"
+        return [
+            f"CREATE OR REPLACE FUNCTION items_floor() RETURNS trigger LANGUAGE plpgsql"
+            f" AS $$ {body} $$",
+            *(
+                f"CREATE TRIGGER {trigger} BEFORE {event_} ON items"
+                " FOR EACH ROW EXECUTE FUNCTION items_floor()"
+                for trigger in triggers
+            ),
+        ]
+    if dialect == "mysql":
+        return [
+            f"CREATE TRIGGER {trigger} BEFORE {event_} ON items"
+            f" FOR EACH ROW SET NEW.quantity = GREATEST(NEW.quantity, {floor})"
+            for trigger in triggers
+        ]
+    return [
+        f"CREATE TRIGGER {trigger} AFTER {event_} ON items FOR EACH ROW"
+        f" BEGIN UPDATE items SET quantity = max(quantity, {floor}) WHERE id = NEW.id; END"
+        for trigger in triggers
+    ]
 
 
 def view_statement(knobs: Knobs = Knobs()) -> str:  # noqa: B008 (frozen)
@@ -192,6 +237,9 @@ def orders(metadata: MetaData, dialect: str, knobs: Knobs) -> None:
         # Also the index MariaDB's foreign key on customer_id needs, so it makes none of its own.
         UniqueConstraint("customer_id", "placed_at", name="uq_orders_customer_placed"),
         sqlite_autoincrement=knobs.autoincrement,
+        # MariaDB's form of the identity's start (inspection/_models_catalog.py writes the
+        # models' Identity(start=...) so): the table's counter, a floor its next id is read as.
+        **({"mysql_auto_increment": str(knobs.identity_start)} if dialect == "mysql" else {}),
     )
     Table(
         "order_lines",

@@ -9,7 +9,7 @@ from alembic.autogenerate import produce_migrations
 from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from catalog_feature import DIALECTS
-from catalog_shop import OTHER_SCHEMA, shop, view_statement
+from catalog_shop import OTHER_SCHEMA, shop, trigger_statements, view_statement
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -167,8 +167,11 @@ def build_by_operations(operations: Operations, kind: str) -> None:
             if not any(column.computed is not None for column in table.columns):
                 with operations.batch_alter_table(table.name, copy_from=table, recreate="always"):
                     pass
-    # Last: SQLite refuses to rename a table (batch's last step) that a view reads.
+    # Last: SQLite refuses to rename a table (batch's last step) that a view reads, and a
+    # rebuild drops the table's triggers.
     operations.execute(view_statement())
+    for statement in trigger_statements(kind):
+        operations.execute(statement)
 
 
 def held_back_column(step: ops.MigrateOperation) -> Column | None:

@@ -4,7 +4,7 @@ and `db.check` is clean right after, on every database where it applies."""
 
 from __future__ import annotations
 
-from project import Project, created_revision
+from project import Project, created_revision, revision_source
 from servers import ServerDatabase, only_on
 from test_drift_detection import KEPT, inv, models_match_test, models_path, set_models
 
@@ -160,8 +160,8 @@ def test_an_identity_change_is_never_left_unapplied_or_unreported(
     start_with(project, database, COUNTERS.format(start=1))
     set_models(project, COUNTERS.format(start=100))
     if database.kind == "mysql":
-        # MariaDB's identity is AUTO_INCREMENT, whose start is no part of the schema.
-        assert "No changes" in inv(project, database, "db.check")
+        # SQLAlchemy leaves the start out of AUTO_INCREMENT; the table's counter holds it.
+        identity_start_written_by_hand(project, database)
         return
     assert "column counters.id: identity" in inv(project, database, "db.check", code=1)
     # Autogenerate renders the change as ADD ... IDENTITY, which PostgreSQL refuses on an
@@ -176,6 +176,33 @@ def test_an_identity_change_is_never_left_unapplied_or_unreported(
     upgrade = upgrade[: upgrade.index("def upgrade() -> None:") + 23] + f"\n    {body}\n\n\n"
     path.write_text(f"{upgrade}def downgrade() -> None:\n    {undo}\n")
     inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+
+
+def identity_start_written_by_hand(project: Project, database: ServerDatabase) -> None:
+    """MariaDB: Identity(start=100) is named, written by hand as the table's counter, and no
+    difference once rows have moved the counter past it."""
+    line = "column counters.id: next id 100 in the models, 1 in what autogenerate writes"
+    checked = inv(project, database, "db.check", code=1)
+    hint = 'op.execute("ALTER TABLE counters AUTO_INCREMENT = 100")'
+    assert line in checked and hint in checked, checked
+    assert line in inv(project, database, "db.status", code=STATUS_DRIFT)
+    refused = revision(project, database, "identity start", code=1)
+    assert hint in refused and "write the revision by hand" in refused, refused
+    head = inv(project, database, "db.heads").split()[0]
+    project.write_revision(
+        "0001_start.py",
+        revision_source(
+            "0001start",
+            head,
+            f"    {hint}",
+            '    op.execute("ALTER TABLE counters AUTO_INCREMENT = 1")',
+        ),
+    )
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+    database.query("INSERT INTO counters () VALUES (), (), ()")
+    assert database.query("SELECT min(id) FROM counters") == [(100,)]
     assert "No changes" in inv(project, database, "db.check")
 
 
@@ -216,3 +243,55 @@ def test_equivalent_spellings_are_no_drift(project: Project, database: ServerDat
     models.write_text(models.read_text().replace("sa.Float(53)", "sa.Float(24)"))
     if database.kind != "sqlite":  # SQLite keeps FLOAT whatever the precision
         assert "column readings.value: type" in inv(project, database, "db.check", code=1)
+
+
+# A trigger each database runs on items, as a revision (op.execute) or a hand would make it.
+TRIGGERS = {
+    "sqlite": (
+        "CREATE TRIGGER {name} AFTER INSERT ON items FOR EACH ROW"
+        " BEGIN UPDATE items SET qty = max(qty, 0) WHERE id = NEW.id; END",
+    ),
+    "postgresql": (
+        "CREATE OR REPLACE FUNCTION qty_floor() RETURNS trigger LANGUAGE plpgsql"
+        " AS $$ BEGIN NEW.qty := greatest(NEW.qty, 0); RETURN NEW; END $$",
+        "CREATE TRIGGER {name} BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION qty_floor()",
+    ),
+    "mysql": (
+        "CREATE TRIGGER {name} BEFORE INSERT ON items FOR EACH ROW"
+        " SET NEW.qty = GREATEST(NEW.qty, 0)",
+    ),
+}
+
+
+def test_a_revision_s_trigger_and_schema_are_no_drift_and_hand_made_ones_are_the_database_s(
+    project: Project, database: ServerDatabase
+) -> None:
+    start_with(project, database, ITEMS)
+    made = [statement.format(name="qty_floor") for statement in TRIGGERS[database.kind]]
+    if database.kind == "postgresql":
+        made.append("CREATE SCHEMA archive")
+    head = inv(project, database, "db.heads").split()[0]
+    upgrade = "\n".join(f"    op.execute({statement!r})" for statement in made)
+    project.write_revision(
+        "0001_trigger.py",
+        revision_source("0001trigger", head, upgrade, '    op.execute("SELECT 1")'),
+    )
+    inv(project, database, "db.upgrade")
+    # The models leave triggers (and schemas they do not use) to the revisions: no drift.
+    assert "No changes" in inv(project, database, "db.check")
+    inv(project, database, "db.status")
+    assert models_match_test(project, database).returncode == 0
+    assert "No changes detected" in revision(project, database, "nothing")
+    by_hand = [TRIGGERS[database.kind][-1].format(name="qty_floor_again")]
+    if database.kind == "postgresql":
+        by_hand.append("CREATE SCHEMA scratchpad")
+    for statement in by_hand:
+        database.query(statement)
+    status = inv(project, database, "db.status", code=STATUS_DATABASE_DIFFERS)
+    built = "is in the database but not in what its revision builds"
+    assert f"trigger items.qty_floor_again {built}" in status, status
+    if database.kind == "postgresql":
+        assert f"schema scratchpad {built}" in status, status
+    assert f"trigger items.qty_floor_again {built}" in inv(project, database, "db.check", code=1)
+    refused = revision(project, database, "drop the trigger", code=1)
+    assert "no revision was written" in refused

@@ -6,8 +6,8 @@ Every check that asks "is this schema what it should be" reads it here: `inv db.
 against one its own revision built), the baked tests, and the state line after a failed run.
 Reading the catalog, rather than comparing through Alembic's autogenerate, sees what
 autogenerate does not look at (CHECK constraints, sequences, identity options, other schemas,
-operator classes, invalid indexes), and two spellings the server stores the same way (MariaDB's
-``DOUBLE`` for ``Float(53)``) describe the same.
+operator classes, invalid indexes, triggers), and two spellings the server stores the same way
+(MariaDB's ``DOUBLE`` for ``Float(53)``) describe the same.
 
     from alembic_steward.catalog import compare_catalogs, describe_catalog
 
@@ -22,12 +22,27 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
-from alembic_steward.catalog._model import Catalog, Difference, Facts, Key, compare_catalogs
+from alembic_steward.catalog._model import (
+    Catalog,
+    Difference,
+    Facts,
+    Key,
+    compare_catalogs,
+    compare_with_models,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-__all__ = ["Catalog", "Difference", "Facts", "Key", "compare_catalogs", "describe_catalog"]
+__all__ = [
+    "Catalog",
+    "Difference",
+    "Facts",
+    "Key",
+    "compare_catalogs",
+    "compare_with_models",
+    "describe_catalog",
+]
 
 
 def describe_catalog(
@@ -36,12 +51,15 @@ def describe_catalog(
     schemas: Collection[str] = (),
     ignore_tables: Collection[str] = (),
     owners: Collection[str] | None = None,
+    every_schema: bool = False,
 ) -> Catalog:
-    """Describe every table, view, column, constraint, index, sequence and enum type.
+    """Describe every table, view, column, constraint, index, trigger, sequence and enum type.
 
     ``schemas`` names schemas besides the connection's default one to describe too (PostgreSQL;
     MySQL/MariaDB and SQLite describe their current database only, and a name there raises
-    ValueError). ``owners``, when given, restricts the description to the tables, views,
+    ValueError). ``every_schema`` names every other schema the database holds as well (but the
+    server's and extensions' own), without describing what is in it (PostgreSQL; ignored
+    elsewhere). ``owners``, when given, restricts the description to the tables, views,
     sequences and enum types (and schemas) of those names, in every schema described, with all
     they own: what a caller that knows what changed reads again, in the same few queries
     (matched regardless of case on SQLite; a sequence a table owns is described with its table
@@ -55,7 +73,9 @@ def describe_catalog(
     if dialect == "postgresql":
         from alembic_steward.catalog import _postgresql
 
-        objects = _postgresql.read(connection, sorted(set(schemas)), wanted)
+        objects = _postgresql.read(
+            connection, sorted(set(schemas)), wanted, every_schema=every_schema
+        )
     elif schemas:
         raise ValueError(f"other schemas are described on PostgreSQL only, not on {dialect}")
     elif dialect == "sqlite":

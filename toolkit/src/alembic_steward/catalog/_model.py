@@ -24,10 +24,20 @@ KINDS = (
     "check constraint",
     "exclusion constraint",
     "index",
+    "trigger",
     "sequence",
     "enum type",
 )
 OWN_OBJECTS = ("schema", "table", "view", "sequence", "enum type")
+# Facts that hold a floor, not a value: MariaDB's AUTO_INCREMENT counter is the next id the
+# table hands out, which every insert raises, so a database whose next id is at or above the
+# expected one is no difference (the models' Identity(start=100) is kept by a counter >= 100).
+FLOOR_FACTS = frozenset({"next id"})
+# Kinds the models declare only through DDL of their own (a listener's CREATE VIEW or CREATE
+# TRIGGER, a schema no table of theirs names), and a revision through op.execute: one the
+# models do not declare is the revisions' business, judged against what the database's own
+# revision builds (inspection/_catalog_drift.py), never a revision the models need.
+DECLARED_BY_REVISIONS = frozenset({"schema", "view", "trigger"})
 
 
 @dataclass(frozen=True)
@@ -155,8 +165,7 @@ def compare_catalogs(expected: Catalog, actual: Catalog) -> list[Difference]:
             differences.append(Difference(kind, subject_of(key, want[key]), "missing"))
         elif key not in want:
             differences.append(Difference(kind, subject_of(key, have[key]), "unexpected"))
-        elif want[key] != have[key]:
-            facts = differing_facts(want[key], have[key])
+        elif facts := differing_facts(want[key], have[key]):
             differences.append(Difference(kind, subject_of(key), "different", facts))
     return differences
 
@@ -177,8 +186,33 @@ def replaced_unnamed(want: Mapping[Key, Facts], have: Mapping[Key, Facts]) -> di
 
 
 def differing_facts(want: Facts, have: Facts) -> tuple[tuple[str, str | None, str | None], ...]:
-    return tuple(
-        (fact, want.get(fact), have.get(fact))
-        for fact in sorted(want.keys() | have.keys())
-        if want.get(fact) != have.get(fact)
-    )
+    """(fact, expected, actual) for each fact the two sides do not agree on (a floor left out
+    reads as 1, where every counter starts)."""
+    differing = []
+    for fact in sorted(want.keys() | have.keys()):
+        expected, actual = want.get(fact), have.get(fact)
+        if fact_agrees(fact, expected, actual):
+            continue
+        if fact in FLOOR_FACTS:
+            expected, actual = expected or "1", actual or "1"
+        differing.append((fact, expected, actual))
+    return tuple(differing)
+
+
+def fact_agrees(fact: str, want: str | None, have: str | None) -> bool:
+    """Equal, or for a floor (FLOOR_FACTS, none read as 1) at or above the expected one."""
+    if fact in FLOOR_FACTS:
+        return int(have or 1) >= int(want or 1)
+    return want == have
+
+
+def declared_by_revisions(difference: Difference) -> bool:
+    """Whether ``difference`` (the models expected) is an object of a kind the models leave to
+    the revisions (DECLARED_BY_REVISIONS) that the other side has and the models do not."""
+    return difference.change == "unexpected" and difference.kind in DECLARED_BY_REVISIONS
+
+
+def compare_with_models(models: Catalog, actual: Catalog) -> list[Difference]:
+    """`compare_catalogs` with the models expected, less what the models leave to the
+    revisions (`declared_by_revisions`): what a new revision of the models would hold."""
+    return [d for d in compare_catalogs(models, actual) if not declared_by_revisions(d)]

@@ -21,7 +21,7 @@ DATABASE = (
     " WHERE SCHEMA_NAME = DATABASE()"
 )
 TABLES = (
-    "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_COLLATION, ENGINE"
+    "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_COLLATION, ENGINE, AUTO_INCREMENT"
     f" FROM information_schema.TABLES WHERE {HERE}"
 )
 COLUMNS = (
@@ -59,6 +59,12 @@ INDEXES = (
     " {expression}, SEQ_IN_INDEX FROM information_schema.STATISTICS WHERE {here}"
 )
 VIEWS = f"SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {HERE}"
+# Who made a trigger (DEFINER) and the session's sql_mode then are no part of the schema.
+TRIGGERS = (
+    "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION,"
+    " ACTION_ORIENTATION, ACTION_STATEMENT FROM information_schema.TRIGGERS"
+    " WHERE EVENT_OBJECT_SCHEMA = DATABASE()"
+)
 # The names the server gives a foreign key or CHECK nobody named: they follow the order the
 # constraints were made in, so the same schema built two ways numbers them differently; such a
 # constraint is known by what it does.
@@ -111,7 +117,8 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     objects: dict[Key, Facts] = {}
     sequences = []
     table_collations = {}
-    for table, type_, comment, collation, engine in rows(TABLES):
+    counters = {}
+    for table, type_, comment, collation, engine, counter in rows(TABLES):
         if type_ == "SEQUENCE":
             sequences.append(table)
             continue
@@ -124,6 +131,7 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
             "engine": engine,
         }
         objects[(kind, None, "", table)] = present(facts)
+        counters[table] = counter
     if not objects and not sequences:
         return objects  # none of the owners exists: nothing else to read
     if any(key[0] == "view" for key in objects):
@@ -149,7 +157,13 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
         )
         if collation and collation != table_collations.get(table):
             objects[("column", None, table, column)]["collation"] = collation
+        # The counter is the next id, a floor the models' Identity(start=...) sets (FLOOR_FACTS);
+        # 1 is where every table starts, and is left out.
+        counter = counters.get(table) or 1
+        if "identity" in objects[("column", None, table, column)] and counter > 1:
+            objects[("column", None, table, column)]["next id"] = str(counter)
     objects.update(constraints(rows, database))
+    objects.update(triggers(rows))
     objects.update(indexes(rows))
     for name in sequences:
         row = connection.exec_driver_sql(f"SHOW CREATE SEQUENCE {quoted(name)}").one()
@@ -223,6 +237,19 @@ def constraints(rows: Rows, database: str) -> dict[Key, Facts]:
         key_name = definition if AUTOMATIC_CHECK.search(name) else name
         objects[("check constraint", None, table, key_name)] = {"definition": definition}
     return objects
+
+
+def triggers(rows: Rows) -> dict[Key, Facts]:
+    """Each trigger: when it fires (``BEFORE INSERT``) and what it runs, one spacing."""
+    return {
+        ("trigger", None, table, name): {
+            "timing": f"{timing} {event}",
+            "definition": f"FOR EACH {orientation} {' '.join(statement.split())}",
+        }
+        for table, name, timing, event, orientation, statement in rows(
+            TRIGGERS, "EVENT_OBJECT_TABLE"
+        )
+    }
 
 
 def indexes(rows: Rows) -> dict[Key, Facts]:

@@ -73,6 +73,21 @@ SEQUENCES = (
 # was made for (a renamed table keeps the old name); what it counts with is what matters.
 OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
 SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
+# Every schema the database holds but the server's own and an extension's (a hand-made one is
+# named even when empty; what is in it is not described unless it was asked for).
+EVERY_SCHEMA = (
+    f"SELECT n.nspname FROM pg_namespace n WHERE ({IN_SCOPE} OR (left(n.nspname, 3) <> 'pg_'"
+    " AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT FROM pg_depend d"
+    " WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')))"
+)
+TRIGGERS = (
+    "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled,"
+    " pg_get_functiondef(t.tgfoid)"
+    " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    # A foreign key's own triggers are the server's: described as the key.
+    f" WHERE {IN_SCOPE} AND NOT t.tgisinternal"
+)
 ENUMS = (
     "SELECT n.nspname, t.typname, (SELECT string_agg(quote_literal(e.enumlabel), ', '"
     " ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)"
@@ -84,6 +99,8 @@ ENUMS = (
 NAMED = "= ANY(%(owners)s::name[])"
 OWNED_BY = {
     SCHEMAS: f"{SCHEMAS} AND n.nspname {NAMED}",
+    EVERY_SCHEMA: f"{EVERY_SCHEMA} AND n.nspname {NAMED}",
+    TRIGGERS: f"{TRIGGERS} AND c.relname {NAMED}",
     RELATIONS: f"{RELATIONS} AND c.relname {NAMED}",
     COLUMNS: f"{COLUMNS} AND c.relname {NAMED}",
     CONSTRAINTS: f"{CONSTRAINTS} AND c.relname {NAMED}",
@@ -107,25 +124,41 @@ IDENTITY = {"a": "always", "d": "by default"}
 GENERATED = {"s": "stored"}
 # "CREATE [UNIQUE] INDEX name ON [ONLY] schema.table": the key holds all of that already.
 INDEX_HEAD = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ")
+NAME = r'(?:"(?:[^"]|"")*"|[^\s".]+)'
+# "CREATE TRIGGER name BEFORE INSERT OR UPDATE ON schema.table FOR EACH ROW EXECUTE ...": the
+# key holds the name and the table; when and on what it fires is a fact, the rest another.
+TRIGGER_PARTS = re.compile(
+    rf"^CREATE (?:CONSTRAINT )?TRIGGER {NAME} (?P<timing>BEFORE|AFTER|INSTEAD OF)"
+    rf" (?P<events>.+?) ON {NAME}(?:\.{NAME})? (?P<rest>.*)$",
+    re.DOTALL,
+)
+TRIGGER_ENABLED = {"D": "no", "R": "on replicas only", "A": "always"}  # "O": as usual
 
 
 def read(
-    connection: Connection, schemas: list[str], owners: list[str] | None = None
+    connection: Connection,
+    schemas: list[str],
+    owners: list[str] | None = None,
+    *,
+    every_schema: bool = False,
 ) -> dict[Key, Facts]:
     """Every object in the current schema and ``schemas`` (only those of ``owners``, when given,
-    and what they own); the current schema is keyed as None."""
-    kinds = [SEQUENCES, RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, ENUMS]
-    kinds += [SCHEMAS] if schemas else []
+    and what they own); the current schema is keyed as None. ``every_schema``: name every
+    other schema too (EVERY_SCHEMA), without what it holds."""
+    kinds = [SEQUENCES, RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, ENUMS, TRIGGERS]
+    kinds += [EVERY_SCHEMA] if every_schema else [SCHEMAS] if schemas else []
     queries = [CURRENT_SCHEMA] + [query if owners is None else OWNED_BY[query] for query in kinds]
     results = rows_of_each(connection, queries, {"schemas": schemas, "owners": owners})
-    [(default,)], sequences, relations, columns, constraints, indexes, enums, *extra = results
+    [(default,)], sequences, relations, columns, constraints, indexes, enums, triggers, *extra = (
+        results
+    )
 
     def schema_of(name: str) -> str | None:
         return None if name == default else name
 
     if owners is not None and (tables := {row[9] for row in sequences if row[9]} - set(owners)):
         # A table's own sequence was asked for by its name: it is described with its table.
-        return read(connection, schemas, [*owners, *sorted(tables)])
+        return read(connection, schemas, [*owners, *sorted(tables)], every_schema=every_schema)
     objects: dict[Key, Facts] = {}
     for (schema,) in extra[0] if extra else ():
         if schema != default:  # the default one is where the connection is: always there
@@ -189,7 +222,24 @@ def read(
         objects[("sequence", schema, "", name)] = {"options": options}
     for schema, name, labels in enums:
         objects[("enum type", schema_of(schema), "", name)] = {"values": labels or ""}
+    for schema, table, name, definition, enabled, function in triggers:
+        objects[("trigger", schema_of(schema), table, name)] = trigger_facts(
+            definition, enabled, function
+        )
     return objects
+
+
+def trigger_facts(definition: str, enabled: str, function: str) -> dict[str, str]:
+    """A trigger's facts from pg_get_triggerdef (``definition``), pg_trigger.tgenabled and
+    pg_get_functiondef of the function it runs (whose body is the trigger's too)."""
+    parts = TRIGGER_PARTS.match(definition)
+    facts = {
+        "timing": f"{parts.group('timing')} {parts.group('events')}" if parts else None,
+        "definition": parts.group("rest") if parts else definition,
+        "function": " ".join(function.split()),
+        "enabled": TRIGGER_ENABLED.get(enabled),
+    }
+    return present(facts)
 
 
 def normalized_view(definition: str | None) -> str | None:

@@ -68,6 +68,8 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
             objects[("view", None, "", name)] = {"definition": view_query(sql)}
         elif kind == "index" and sql:  # an automatic index is its constraint's
             objects[("index", None, table, name)] = {"definition": index_definition(sql)}
+        elif kind == "trigger":
+            objects[("trigger", None, table, name)] = trigger_facts(sql)
     for table, name, unique in rows(INDEX_UNIQUENESS):
         if ("index", None, table, name) in objects:
             objects[("index", None, table, name)]["unique"] = "yes" if unique else "no"
@@ -169,6 +171,23 @@ def view_query(create_view: str) -> str:
     """`CREATE VIEW v AS SELECT ...` -> `select ...`: the key holds the name."""
     words = grouped(tokens(create_view))
     return text(words[words.index("as") + 1 :]) if "as" in words else text(words)
+
+
+# The words that say when a trigger fires, written upper case as the other databases say them.
+TRIGGER_WORDS = {"before", "after", "instead", "of", "insert", "update", "delete"}
+
+
+def trigger_facts(create_trigger: str) -> dict[str, str]:
+    """`CREATE TRIGGER [IF NOT EXISTS] t AFTER UPDATE OF a ON x FOR EACH ROW BEGIN ... END` ->
+    when it fires (`AFTER UPDATE OF a`; SQLite's default is BEFORE) and the rest, after its
+    table: the key holds the name and the table."""
+    words = grouped(tokens(create_trigger))
+    name = words.index("trigger") + (4 if words[words.index("trigger") + 1] == "if" else 1)
+    on = words.index("on", name)
+    timing = [word.upper() if word in TRIGGER_WORDS else word for word in words[name + 1 : on]]
+    if not timing or timing[0] not in ("BEFORE", "AFTER", "INSTEAD"):
+        timing.insert(0, "BEFORE")
+    return {"timing": text(timing), "definition": text(words[on + 2 :])}
 
 
 def index_definition(create_index: str) -> str:

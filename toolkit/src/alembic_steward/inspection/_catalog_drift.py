@@ -49,6 +49,7 @@ BY_HAND = {
     "check constraint": "op.create_check_constraint(...)",
     "exclusion constraint": 'op.execute("ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE ...")',
     "index": "op.create_index(...)",
+    "trigger": 'op.execute("CREATE TRIGGER ...")',
     "sequence": "op.execute(sa.schema.CreateSequence(sa.Sequence(...)))",
     "enum type": "op.execute(...) with CREATE TYPE / ALTER TYPE",
 }
@@ -72,10 +73,29 @@ def ignored_tables() -> set[str]:
     return {*BOOKKEEPING_TABLES, version_table}
 
 
+def every_schema_in_scope() -> bool:
+    """Whether every schema of a PostgreSQL database is the service's: not where its tenants
+    are schemas of one database (runtime/_tenancy.py), each other tenant's being another."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._tenancy import bound_tenant
+
+    steward = active_steward()
+    tenant = bound_tenant()
+    schema_tenants = steward.tenants is not None and steward.tenancy == "schema"
+    return not schema_tenants and (tenant is None or tenant.schema is None)
+
+
 def live_catalog(connection: Connection, schemas: list[str]) -> Catalog:
+    """``connection``'s description: the default schema and ``schemas`` in full, and (where
+    `every_schema_in_scope`) the name of every other schema, so a hand-made one is seen."""
     from alembic_steward.catalog import describe_catalog
 
-    catalog = describe_catalog(connection, schemas=schemas, ignore_tables=ignored_tables())
+    catalog = describe_catalog(
+        connection,
+        schemas=schemas,
+        ignore_tables=ignored_tables(),
+        every_schema=every_schema_in_scope(),
+    )
     if connection.in_transaction():
         connection.commit()  # a read: end it, so no lock is held past the description
     return catalog
@@ -149,7 +169,7 @@ def read_drift(
     would not be the database's). ``models``: their description from
     `models_described_meanwhile`, or None to describe them now.
     """
-    from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.catalog import compare_catalogs, compare_with_models
     from alembic_steward.inspection._models_catalog import ModelsNotDescribable, model_schemas
 
     schemas = model_schemas(imported_metadata())
@@ -165,7 +185,9 @@ def read_drift(
         live = live_catalog(connection, schemas)
     differences = compare_catalogs(described, live)
     if not differences or not sides:
-        lines = [difference.line(MODELS, actual) for difference in differences]
+        # Without the revision to judge them by, what the models leave to the revisions (a
+        # view, a trigger, a schema a revision made) is taken to be theirs.
+        lines = [d.line(MODELS, actual) for d in compare_with_models(described, live)]
         return Drift(ModelDrift(lines, []), NOT_COMPARED)
     return sides_of(connection, current, described, live, differences)
 
@@ -222,13 +244,17 @@ def sides_of(
 
 
 def compare_with_revision(scratch: Connection, models: Catalog, live: Catalog) -> Drift:
-    """Compare the live database and the models with ``scratch``, at the database's revision."""
-    from alembic_steward.catalog import compare_catalogs
+    """Compare the live database and the models with ``scratch``, at the database's revision.
+
+    What the models leave to the revisions (a view, a trigger, a schema) is judged here only:
+    the database's one its revision does not build is a hand-made change.
+    """
+    from alembic_steward.catalog import compare_catalogs, compare_with_models
 
     schemas = sorted({key[1] for key in models.objects if key[1]})
     built = live_catalog(scratch, schemas)
     database = [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(built, live)]
-    needed = compare_catalogs(models, built)
+    needed = compare_with_models(models, built)
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
     return Drift(drift, DriftSides(database, drift))
@@ -241,13 +267,13 @@ def split_by_autogenerate(
     as ``built``): what it writes is one part, and what still differs from the models is to be
     written by hand. Its operations on objects both describe alike are left out, as `inv
     db.revision` leaves them out (runtime/_equal_objects.py)."""
-    from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.catalog import compare_with_models
     from alembic_steward.inspection._autogenerate_trial import run_autogenerate
     from alembic_steward.runtime._equal_objects import agreement
 
     schemas = sorted({key[1] for key in models.objects if key[1]})
     failures = run_autogenerate(scratch, agreement(models, built))
-    left = compare_catalogs(models, live_catalog(scratch, schemas))
+    left = compare_with_models(models, live_catalog(scratch, schemas))
     unwritten = {(difference.kind, difference.subject) for difference in left}
     written = [
         difference.line(MODELS, MIGRATIONS)
@@ -265,4 +291,8 @@ def by_hand_line(difference: Difference) -> str:
     if difference.change == "unexpected":
         where = "drop it"
     hint = BY_HAND.get(difference.kind, "op.execute(...)")
+    if [fact[0] for fact in difference.facts] == ["next id"]:
+        # MariaDB's AUTO_INCREMENT keeps no start: SQLAlchemy leaves Identity(start=...) out.
+        table, _, _column = difference.subject.rpartition(".")
+        hint = f'op.execute("ALTER TABLE {table} AUTO_INCREMENT = {difference.facts[0][1]}")'
     return f"{difference.line(MODELS, AUTOGENERATED)}: {where} by hand ({hint})"

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.base import Executable
 
 # Bump when the description's shape changes: older files then describe something else.
-CATALOG_FORMAT = "1"
+CATALOG_FORMAT = "2"
 KEPT_DESCRIPTIONS = 32
 
 
@@ -103,7 +103,32 @@ def create_all_statements(connection: Connection, metadata: MetaData) -> list[Ex
         statements.append(statement)
 
     metadata.create_all(MockConnection(connection.dialect, record), checkfirst=False)
+    if connection.dialect.name in ("mysql", "mariadb"):
+        return with_identity_starts(statements)
     return statements
+
+
+def with_identity_starts(statements: list[Executable]) -> list[Executable]:
+    """On MySQL/MariaDB, each CREATE TABLE followed by the start its identity column's
+    `Identity(start=N)` asks for, which SQLAlchemy leaves out of AUTO_INCREMENT there: set as
+    the table's counter, so the models' description holds it (its "next id")."""
+    from sqlalchemy import Identity
+    from sqlalchemy.schema import CreateTable
+
+    from alembic_steward.inspection._parallel_ddl import TableDDL
+
+    started: list[Executable] = []
+    for statement in statements:
+        started.append(statement)
+        if not isinstance(statement, CreateTable):
+            continue
+        table = statement.element
+        column = table.autoincrement_column
+        identity = column.identity if column is not None else None
+        if isinstance(identity, Identity) and identity.start is not None and identity.start > 1:
+            ddl = f"ALTER TABLE %(fullname)s AUTO_INCREMENT = {int(identity.start)}"
+            started.append(TableDDL(ddl).against(table))
+    return started
 
 
 def fingerprint(connection: Connection, statements: list[Executable], ignored: set[str]) -> str:
@@ -155,7 +180,9 @@ def build_models_catalog(
             try:
                 run_create_all(engine, statements, schemas, stop=stop)
                 with engine.connect() as scratch:
-                    return describe_catalog(scratch, schemas=schemas, ignore_tables=ignored)
+                    return describe_catalog(
+                        scratch, schemas=schemas, ignore_tables=ignored, every_schema=True
+                    )
             finally:
                 engine.dispose()
     except ScratchDatabaseRefused as refused:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import DDL
+
 from alembic_steward.runtime._helper_threads import leave_stop_signals_to_the_main_thread
 
 if TYPE_CHECKING:
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.base import Executable
 
 PARALLEL_CONNECTIONS = 4
+
+
+class TableDDL(DDL):
+    """DDL of our own about its target table only (`.against(table)`), ordered with that
+    table's statements; a listener's DDL may name any table, and waits for all before it."""
 
 
 class _Skipped(Exception):
@@ -147,6 +154,8 @@ def tables_named(statement: Executable) -> set[Table] | None:
         return {statement.element}
     if isinstance(statement, SetColumnComment):
         return {statement.element.table}
+    if isinstance(statement, TableDDL):
+        return {statement.target}
     if isinstance(statement, AddConstraint) and statement.element.table is not None:
         constraint = statement.element
         if isinstance(constraint, ForeignKeyConstraint):

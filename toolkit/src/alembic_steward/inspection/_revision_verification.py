@@ -54,13 +54,20 @@ class RevisionScratch:
         Raises CommandError or SQLAlchemyError when the revision fails on it.
         """
 
-        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.catalog import compare_with_models
         from alembic_steward.inspection._catalog_drift import by_hand_line, live_catalog
         from alembic_steward.inspection._scratch_database import upgrade_scratch
 
         upgrade_scratch(self.connection, "heads")
         self.after = live_catalog(self.connection, self.schemas)
-        return [by_hand_line(d) for d in compare_catalogs(self.models, self.after)]
+        return [by_hand_line(d) for d in compare_with_models(self.models, self.after)]
+
+    def models_match(self) -> bool:
+        """Whether the live database holds what the models need (what the models leave to the
+        revisions aside: `database_differences` judges that)."""
+        from alembic_steward.catalog import compare_with_models
+
+        return not compare_with_models(self.models, self.live)
 
 
 @contextmanager

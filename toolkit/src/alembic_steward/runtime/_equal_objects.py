@@ -35,15 +35,17 @@ class Agreement:
 
 def agreement(models: Any, live: Any) -> Agreement:
     """Compare the catalogs' objects key by key (keys with an empty schema as None)."""
+    from alembic_steward.catalog._model import differing_facts, fact_agrees
+
     equal, same_facts = set(), {}
     for key in models.objects.keys() & live.objects.keys():
         want, have = models.objects[key], live.objects[key]
-        if want == have:
+        if not differing_facts(want, have):
             equal.add(normal_key(key))
         elif key[0] == "column":
             # A fact neither side has (no default) is one they agree on.
             facts = want.keys() | have.keys() | IDENTITY_FACTS
-            same = {fact for fact in facts if want.get(fact) == have.get(fact)}
+            same = {fact for fact in facts if fact_agrees(fact, want.get(fact), have.get(fact))}
             same_facts[normal_key(key)] = frozenset(same)
     return Agreement(frozenset(equal), same_facts)
 
@@ -75,9 +77,11 @@ def forget_operations_on_equal_objects(
         for operation in table_ops.ops:
             if isinstance(operation, ops.AlterColumnOp):
                 key = ("column", schema, table, operation.column_name)
-                same = key in agreed.equal
                 same_facts = agreed.same_facts.get(key)
                 removed |= forget_unchanged_identity(operation, same_facts, dialect)
+                # Its identity "change" forgotten, it may change nothing (MariaDB: a start,
+                # which AUTO_INCREMENT cannot say, is all that differs).
+                same = key in agreed.equal or not operation.has_changes()
             elif isinstance(operation, (ops.DropIndexOp, ops.CreateIndexOp)):
                 name = operation.index_name
                 same = name in recreated and ("index", schema, table, name) in agreed.equal
