@@ -98,23 +98,26 @@ def test_a_sequence_autogenerate_never_creates_is_named_and_written_by_hand(
     checked = inv(project, database, "db.check", code=1)
     assert "sequence ticket_numbers is in the models but not in" in checked
     assert "by hand" in checked and "CreateSequence" in checked
-    # Autogenerate writes the table but not the sequence it needs: the file is written, its
-    # trial fails on the missing sequence, and nothing claims the models match.
+    # Autogenerate writes the table but not the sequence it needs: its revision fails on the
+    # scratch database, so it is removed, and every change is named to write by hand.
+    before = sorted(project.versions.glob("*.py"))
     written = revision(project, database, "tickets", code=1)
-    assert "was written to" in written and "ticket_numbers" in written
-    path = written_path(project, written)
-    text = path.read_text()
-    path.write_text(
-        text.replace(
-            "    op.create_table(",
-            '    op.execute(sa.schema.CreateSequence(sa.Sequence("ticket_numbers", start=1000)))\n'
-            "    op.create_table(",
-            1,
-        ).replace(
-            '    op.drop_table("tickets")',
-            '    op.drop_table("tickets")\n'
-            '    op.execute(sa.schema.DropSequence(sa.Sequence("ticket_numbers")))',
-        )
+    assert "nothing was written" in written and "ticket_numbers" in written
+    assert "table tickets is in the models" in written
+    assert sorted(project.versions.glob("*.py")) == before
+    blank = written_path(project, inv(project, database, "db.revision", "--empty", "-m", "t"))
+    text = blank.read_text().partition("def upgrade() -> None:")[0]
+    blank.write_text(
+        f"{text}def upgrade() -> None:\n"
+        '    op.execute(sa.schema.CreateSequence(sa.Sequence("ticket_numbers", start=1000)))\n'
+        '    op.create_table(\n        "tickets",\n'
+        '        sa.Column("id", sa.Integer(), nullable=False),\n'
+        '        sa.Column("number", sa.Integer(), nullable=False,'
+        " server_default=sa.text(\"nextval('ticket_numbers')\")),\n"
+        '        sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),\n    )\n\n\n'
+        "def downgrade() -> None:\n"
+        '    op.drop_table("tickets")\n'
+        '    op.execute(sa.schema.DropSequence(sa.Sequence("ticket_numbers")))\n'
     )
     inv(project, database, "db.upgrade")
     assert "No changes" in inv(project, database, "db.check")
@@ -164,17 +167,9 @@ def test_an_identity_change_is_never_left_unapplied_or_unreported(
         identity_start_written_by_hand(project, database)
         return
     assert "column counters.id: identity" in inv(project, database, "db.check", code=1)
-    # Autogenerate renders the change as ADD ... IDENTITY, which PostgreSQL refuses on an
-    # identity column (sqlalchemy/alembic#730): the trial run says so before anyone upgrades.
-    written = revision(project, database, "identity", code=1)
-    assert "fails on a scratch database" in written and "already an identity column" in written
-    path = written_path(project, written)
-    body = 'op.execute("ALTER TABLE counters ALTER COLUMN id SET START WITH 100")'
-    undo = 'op.execute("ALTER TABLE counters ALTER COLUMN id SET START WITH 1")'
-    text = path.read_text()
-    upgrade, _, downgrade = text.partition("def downgrade")
-    upgrade = upgrade[: upgrade.index("def upgrade() -> None:") + 23] + f"\n    {body}\n\n\n"
-    path.write_text(f"{upgrade}def downgrade() -> None:\n    {undo}\n")
+    # Written with the identity it changes, so that it applies (sqlalchemy/alembic#730).
+    written = revision(project, database, "identity")
+    assert "existing_server_default=sa.Identity(" in written_path(project, written).read_text()
     inv(project, database, "db.upgrade")
     assert "No changes" in inv(project, database, "db.check")
 
@@ -222,19 +217,8 @@ def test_a_revision_is_refused_when_the_difference_is_the_database_s(
 def test_equivalent_spellings_are_no_drift(project: Project, database: ServerDatabase) -> None:
     # MariaDB stores Float(53) as DOUBLE and ignores DESC in older indexes; both sides alike.
     set_models(project, EQUIVALENTS)
-    if database.kind == "sqlite":
-        # Autogenerate leaves out an expression index on SQLite: the trial run names it, and
-        # the file is completed by hand.
-        written = revision(project, database, "readings", code=1)
-        assert "warning: index readings.ix_readings_taken_desc is in the models" in written
-        path = written_path(project, written)
-        create = (
-            '    op.create_index("ix_readings_taken_desc", "readings", [sa.text("taken DESC")])\n'
-        )
-        text = path.read_text().replace("    # ### end Alembic commands ###", create, 1)
-        path.write_text(text)
-    else:
-        revision(project, database, "readings")
+    # On SQLite autogenerate leaves the descending index out; the toolkit writes it.
+    revision(project, database, "readings")
     inv(project, database, "db.upgrade")
     assert "No changes" in inv(project, database, "db.check")
     inv(project, database, "db.status")

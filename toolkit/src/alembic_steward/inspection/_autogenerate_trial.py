@@ -32,6 +32,7 @@ def run_autogenerate(scratch: Connection, agreed: Agreement | None = None) -> li
     from alembic_steward.runtime._autogenerate_review import comparison_options, review_operations
     from alembic_steward.runtime._bookkeeping import include_name
     from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._rebuilt_indexes import restore_rebuilt_indexes
 
     steward = active_steward()
     metadata = steward.get_metadata()
@@ -48,6 +49,7 @@ def run_autogenerate(scratch: Connection, agreed: Agreement | None = None) -> li
         warnings.simplefilter("ignore")
         script = produce_migrations(context, metadata)
     review_operations(script, scratch.dialect, agreed)
+    restore_rebuilt_indexes(script, scratch.dialect.name, metadata, agreed)
     render_options = {
         "sqlalchemy_module_prefix": "sa.",
         "alembic_module_prefix": "op.",

@@ -53,6 +53,8 @@ class DriftSides:
     # Compared behind head (migrations pending): the models were not compared, as drift then
     # only repeats what is pending.
     pending: bool = False
+    # Behind head: how the first pending revision that fails on that scratch database fails.
+    pending_failure: str | None = None
 
     @property
     def database_advice(self) -> str:
@@ -89,6 +91,14 @@ def leftovers(connection: Connection, revisions: list[str]) -> list[str] | None:
 
 def leftover_differences(connection: Connection, revisions: list[str]) -> list[Difference] | None:
     """The differences ``leftovers`` describes, as catalog Differences (built side expected)."""
+    return leftovers_and_pending_failure(connection, revisions, [])[0]
+
+
+def leftovers_and_pending_failure(
+    connection: Connection, revisions: list[str], pending: list[str]
+) -> tuple[list[Difference] | None, str | None]:
+    """(``leftover_differences``; when there are none, how the first of ``pending`` that
+    fails on the same scratch database, upgraded one revision at a time, fails, or None)."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -97,30 +107,50 @@ def leftover_differences(connection: Connection, revisions: list[str]) -> list[D
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
 
     schemas = described_schemas(connection)
+    built_at = [revision for revision in revisions if revision != "base"]
     try:
         live = live_catalog(connection, schemas)
-        if [revision for revision in revisions if revision != "base"]:
-            with revision_built(blocking_url(connection), revisions) as scratch:
-                built = live_catalog(scratch, schemas)
-        else:  # at base the migrations build nothing: no scratch database is needed
-            built = Catalog(live.dialect, {})
+        if not built_at and not pending:  # at base the migrations build nothing
+            return compare_catalogs(Catalog(live.dialect, {}), live), None
+        with revision_built(blocking_url(connection), built_at) as scratch:
+            found = compare_catalogs(live_catalog(scratch, schemas), live)
+            failure = None if found else first_failing(scratch, pending)
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
-        return None
-    return compare_catalogs(built, live)
+        return None, None
+    return found, failure
 
 
-def pending_sides(connection: Connection, current: list[str]) -> DriftSides:
-    """Behind head: what the live database has that its revision does not build (or lacks).
+def first_failing(scratch: Connection, pending: list[str]) -> str | None:
+    """Upgrade ``scratch`` through ``pending``, one at a time; say how the first that fails
+    does (`revision X fails on a scratch database at its down revision (reason)`), or None."""
+    from alembic_steward.inspection._scratch_database import upgrade_scratch
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    for revision in pending:
+        try:
+            upgrade_scratch(scratch, revision)
+        except Exception as error:  # noqa: BLE001 - whatever the revision's own code raises
+            reason = f"{type(error).__name__}: {error_reason(error)}"
+            where = "a scratch database at the revision before it"
+            return f"revision {revision} fails on {where} ({reason})"
+    return None
+
+
+def pending_sides(connection: Connection, current: list[str], pending: list[str]) -> DriftSides:
+    """Behind head: what the live database has that its revision does not build (or lacks),
+    and, when nothing, whether the ``pending`` revisions (oldest first) run on that revision.
 
     Such a difference is what a failed run left (a committed autocommit_block(), a
     MySQL/MariaDB migration whose mark was cleared) or a hand change, and the pending
-    migrations would fail on it, so "run `inv db.upgrade`" would be untrue advice.
+    migrations would fail on it; a pending revision that fails on a scratch database (one
+    whose upgrade failed and was rolled back) would fail again: either way "run `inv
+    db.upgrade`" would be untrue advice.
     """
     from alembic_steward.inspection._catalog_drift import DATABASE, OWN_REVISION
 
-    found = leftover_differences(connection, current)
+    found, failure = leftovers_and_pending_failure(connection, current, pending)
     if not found:  # none, or no comparison could be made: the pending verdict stands
-        return DriftSides(database=None, models=None)
+        return DriftSides(database=None, models=None, pending_failure=failure)
     lines = [difference.line(OWN_REVISION, DATABASE) for difference in found]
     return DriftSides(database=lines, models=None, pending=True)
 

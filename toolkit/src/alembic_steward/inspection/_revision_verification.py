@@ -5,7 +5,8 @@ Before writing, the database's own revision is built in a scratch database: a di
 between that and the live database is a hand-made change or a stamp mistake, and a revision
 written from it would record the accident (exit 9 of `inv db.status`). After writing, the new
 revision runs on the same scratch database; whatever still differs from the models is what
-autogenerate did not write, named with what to add by hand.
+autogenerate did not write, and such a revision is removed again, every change the models need
+named with what to write by hand (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -47,15 +48,23 @@ class RevisionScratch:
 
         return [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(self.built, self.live)]
 
+    def needed_by_hand(self) -> list[str]:
+        """Every change the models need on top of the database's revision, each with what to
+        write by hand (when what autogenerate wrote was removed)."""
+        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._by_hand import by_hand_line
+
+        return [by_hand_line(d) for d in compare_catalogs(self.models, self.built)]
+
     def unwritten_after_heads(self) -> list[str]:
         """Upgrade the scratch database to the heads (the new revision with them); return what
         still differs from the models, each with what to write by hand.
 
         Raises CommandError or SQLAlchemyError when the revision fails on it.
         """
-
         from alembic_steward.catalog import compare_with_models
-        from alembic_steward.inspection._catalog_drift import by_hand_line, live_catalog
+        from alembic_steward.inspection._by_hand import by_hand_line
+        from alembic_steward.inspection._catalog_drift import live_catalog
         from alembic_steward.inspection._scratch_database import upgrade_scratch
 
         upgrade_scratch(self.connection, "heads")

@@ -139,6 +139,8 @@ class MigrationStatus:
             # The same advice as `inv db.check`: a change autogenerate cannot write is no
             # reason to run `inv db.revision`, which would write nothing.
             return f"the models changed without a revision: {self.drift.advice}"
+        if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
+            return pending_failure_advice(self.sides.pending_failure, bool(self.pending_contract))
         if self.exit_code == StatusExit.PENDING and self.pending_contract:
             from alembic_steward.runtime._phased_upgrade import contract_phase_advice
 
@@ -164,9 +166,22 @@ class MigrationStatus:
             "unfinished_backfills": self.backfills,
             "expand_phase_applied": bool(self.pending_contract),
             "pending_contract_revisions": self.pending_contract,
+            "pending_failure": self.sides.pending_failure,
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
+
+
+def pending_failure_advice(failure: str, contract: bool) -> str:
+    """Behind head, when a pending revision fails on a scratch database: advice that runs it
+    again would fail again (a failed run that rolled back leaves the database as it was)."""
+    from alembic_steward.runtime._up_to_date import upgrade_command
+
+    upgrade = f"{upgrade_command()} --phase contract" if contract else upgrade_command()
+    return (
+        f"pending migrations, but {failure}, so `{upgrade}` would fail the same way: fix that"
+        f" revision's file, then run `{upgrade}`"
+    )
 
 
 def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
@@ -181,7 +196,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.inspection._edits import describe_edits
     from alembic_steward.runtime._lock import migration_lock_problem
-    from alembic_steward.runtime._phased_upgrade import contract_phase_pending
+    from alembic_steward.runtime._phased_upgrade import contract_phase_pending, pending_revisions
     from alembic_steward.runtime._revision_checksums import (
         edited_revisions,
         unverifiable_revisions,
@@ -215,7 +230,10 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             read = read_drift(connection, state.current, sides=not edited, models=models)
     # Behind head, so does advising `inv db.upgrade`: it must not run into leftovers.
     behind = problem is None and not state.at_head and len(state.heads) <= 1 and not edited
-    sides = pending_sides(connection, state.current) if behind else NOT_COMPARED
+    sides = NOT_COMPARED
+    if behind:  # and whether the pending revisions run there: advice must not name a failure
+        pending = [rev.revision for rev in pending_revisions(script, tuple(state.current))]
+        sides = pending_sides(connection, state.current, pending)
     return MigrationStatus(
         current=state.current,
         heads=state.heads,

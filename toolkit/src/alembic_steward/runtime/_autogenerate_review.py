@@ -64,8 +64,10 @@ def prepare_comparison(dialect_name: str) -> None:
 
 def review_operations(script: Any, dialect: Any, agreed: Agreement | None = None) -> None:
     """Drop server-default changes that are only spelling, and changes to what ``agreed`` says
-    the catalogs describe alike (runtime/_equal_objects.py); order drops so they apply."""
+    the catalogs describe alike (runtime/_equal_objects.py); order drops so they apply; write
+    identity changes so they apply (runtime/_identity_changes.py)."""
     from alembic_steward.runtime._equal_objects import forget_operations_on_equal_objects
+    from alembic_steward.runtime._identity_changes import mark_identity_changes
 
     upgrade_ops, downgrade_ops = script.upgrade_ops, script.downgrade_ops
     reordered = forget_equivalent_server_defaults(upgrade_ops, dialect)
@@ -77,6 +79,8 @@ def review_operations(script: Any, dialect: Any, agreed: Agreement | None = None
         upgrade_ops.reverse_into(downgrade_ops)
     for operations in (upgrade_ops, downgrade_ops):
         leave_indexes_to_their_table_drop(operations)
+        # Rendered with the identity they change, so that they apply (sqlalchemy/alembic#730).
+        mark_identity_changes(operations, dialect.name)
 
 
 def drop_rank(operation: Any) -> int | None:

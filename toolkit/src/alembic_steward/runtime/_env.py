@@ -30,6 +30,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
     from alembic_steward.runtime._phase_rules import write_phases
+    from alembic_steward.runtime._rebuilt_indexes import restore_rebuilt_indexes
     from alembic_steward.runtime._revision_ids import check_revision_id
     from alembic_steward.runtime._revision_loading import load_revisions_from_source
     from alembic_steward.runtime._tenancy import tenant_context_options
@@ -53,6 +54,14 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
             write_phases(config, directives)
             for script in directives[1:]:
                 check_revision_id(script.rev_id, existing)
+        for script in directives:
+            # After the split: what a table's rebuild loses is restored in the same revision.
+            restore_rebuilt_indexes(
+                script,
+                migration_context.dialect.name,
+                active_steward().get_metadata(),
+                config.attributes.get(EQUAL_OBJECTS),
+            )
 
     return {
         # Each migration's statements wait for locks at most DDL_LOCK_TIMEOUT (_lock_waits.py).

@@ -131,7 +131,11 @@ def alembic_own(operation: Any) -> bool:
     plugin's), whose dependencies on the others the split can tell."""
     from alembic.operations import ops
 
+    from alembic_steward.runtime._identity_changes import IdentityAlterColumnOp
+
     kind = type(operation)
+    if kind is IdentityAlterColumnOp:  # Alembic's alter_column, rendered with more
+        return True
     return kind.__module__ == ops.__name__ and kind is not ops.ExecuteSQLOp
 
 

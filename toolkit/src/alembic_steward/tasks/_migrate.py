@@ -101,10 +101,7 @@ def revision(
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
-    from alembic_steward.inspection._unwritable_changes import (
-        HAND_WRITTEN_REVISION,
-        collecting_unwritable_changes,
-    )
+    from alembic_steward.inspection._unwritable_changes import collecting_unwritable_changes
     from alembic_steward.lint._task import review_written_revision
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._env import CATALOGS_MATCH
@@ -112,7 +109,7 @@ def revision(
     from alembic_steward.tasks._revision_checks import (
         MODELS_REFUSED,
         checked_around_writing,
-        unwritten_error,
+        nothing_written_error,
         verify_written,
     )
 
@@ -139,24 +136,22 @@ def revision(
             raise
         # Two revisions when the change needs an expand and a contract (runtime/_phase_rules.py).
         written = written if isinstance(written, list) else [written] if written else []
+        if written:
+            record_head(written)
+        # A revision that does not build the models is removed (docs/decisions.md); with
+        # nothing written, what differs is all autogenerate could not write.
+        unwritten = verify_written(scratch, written, config) if scratch else []
         for script in written:
             report_written(script)
         if written:
             report_skipped_formatting(config)
-            record_head(written)
-        # With nothing written, what differs is all autogenerate could not write.
-        unwritten = verify_written(scratch, written[-1] if written else None) if scratch else []
     if config.attributes.get(CATALOGS_MATCH):
         by_hand = []  # autogenerate's blind spots, on models that match the database
     if scratch is None:  # the catalogs were not compared: Alembic's own warnings say it
         for advice in by_hand:
             print(f"warning: {advice}")
     if not written and (by_hand or unwritten):
-        raise Exit(
-            "error: the models changed in ways autogenerate cannot write (above), so nothing was"
-            f" written; write the revision by hand ({HAND_WRITTEN_REVISION})",
-            code=1,
-        )
+        raise nothing_written_error("autogenerate cannot write the changes above")
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
@@ -173,8 +168,6 @@ def revision(
         from alembic_steward.tasks._history import refresh_schema_heads
 
         refresh_schema_heads(config)
-    if unwritten:
-        raise unwritten_error(written[-1])
 
 
 def models_refused_error(script: Any, reason: str) -> Exit:

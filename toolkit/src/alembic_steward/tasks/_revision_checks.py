@@ -75,37 +75,58 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
             yield None
 
 
-def verify_written(scratch: RevisionScratch, written: Any | None) -> list[str]:
-    """Run the new revision (if one was ``written``) on the scratch database; print and return
-    what the models still have that the migrations do not build."""
+def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) -> list[str]:
+    """Run the revisions just ``written`` (if any) on the scratch database; return what the
+    models still have that the migrations do not build, printed as warnings.
+
+    A written revision is kept only when the migrations then build the models: one that
+    fails there, or leaves a difference, is removed and Exit raised, the lines above it
+    naming every change to write by hand instead (docs/decisions.md).
+    """
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward._wiring import shown_path
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
         leftovers = scratch.unwritten_after_heads()
     except (CommandError, SQLAlchemyError) as error:
+        if not written:
+            raise
         reason = error_reason(error) if isinstance(error, SQLAlchemyError) else str(error)
-        path = shown_path(Path(written.path))
-        raise Exit(
-            f"error: revision {written.revision} was written to {path}, but it fails on a"
-            f" scratch database at the revision before it ({reason}): fix the file before"
-            " `inv db.upgrade`",
-            code=1,
-        ) from None
+        failure = f"fails on a scratch database at the revision before it ({reason})"
+        raise remove_written(scratch, written, config, failure) from None
+    if leftovers and written:
+        raise remove_written(scratch, written, config, "would leave the differences above")
     for line in leftovers:
         print(f"warning: {line}")
     return leftovers
 
 
-def unwritten_error(written: Any) -> Exit:
-    from alembic_steward._wiring import shown_path
+def remove_written(scratch: RevisionScratch, written: list[Any], config: Any, failure: str) -> Exit:
+    """Remove the ``written`` revision files (the head file follows), print every change the
+    models need as a line to write by hand, and return the Exit saying so."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._head_file import write_head_file_of
+
+    for script in written:
+        Path(script.path).unlink(missing_ok=True)
+    write_head_file_of(ScriptDirectory.from_config(config))
+    for line in scratch.needed_by_hand():
+        print(f"warning: {line}")
+    ids = " and ".join(script.revision for script in written)
+    return nothing_written_error(
+        f"the revision autogenerate wrote ({ids}) {failure}, so it was removed"
+    )
+
+
+def nothing_written_error(why: str) -> Exit:
+    """The one line of `inv db.revision` when no revision is left to apply."""
+    from alembic_steward.inspection._unwritable_changes import HAND_WRITTEN_REVISION
 
     return Exit(
-        f"error: revision {written.revision} was written to {shown_path(Path(written.path))},"
-        " but with it the migrations still do not build the models (warnings above): add what"
-        " they list to the file by hand before `inv db.upgrade`",
+        f"error: nothing was written: {why}; write the revision by hand"
+        f" ({HAND_WRITTEN_REVISION}) with what the lines above say, then `inv db.upgrade`",
         code=1,
     )

@@ -1,0 +1,174 @@
+"""`inv db.revision` leaves only a revision that builds the models (issue 19): what autogenerate
+gets wrong is written right (a SQLite rebuild's indexes, a PostgreSQL identity change), and
+what it cannot write leaves no file, only the lines to write by hand, which then end clean."""
+
+from __future__ import annotations
+
+import pytest
+from project import Project, one_error_line
+from servers import ServerDatabase
+from test_catalog_truth import ITEMS, QTY_CHECK, revision, start_with, written_path
+from test_drift_detection import KEPT, inv, set_models
+
+READINGS = """
+
+class Reading(Base):
+    __tablename__ = "readings"
+    __table_args__ = (
+        sa.Index("ix_readings_taken_desc", sa.desc("taken")),
+        sa.Index("ix_readings_taken_next", sa.text("(taken + 1)")),
+        sa.Index("ix_readings_taken_positive", "taken", sqlite_where=sa.text("taken > 0")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken: Mapped[int{optional}]
+"""
+COUNTER = """
+
+class Counter(Base):
+    __tablename__ = "counters"
+
+    id: Mapped[int] = mapped_column({identity}primary_key=True)
+"""
+IDENTITY_CHANGES = {
+    "started-elsewhere": ("sa.Identity(start=1), ", "sa.Identity(start=100), "),
+    "added": ("autoincrement=False, ", "sa.Identity(), "),
+    "removed": ("sa.Identity(), ", "autoincrement=False, "),
+}
+FAILING_BLANK_REVISION = '    op.execute("SELECT x FROM no_such_table")'
+
+
+def index_definitions(database: ServerDatabase) -> dict[str, str]:
+    rows = database.query(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'readings'"
+    )
+    return {name: sql for name, sql in rows if sql}
+
+
+def revision_files(project: Project) -> list[str]:
+    return sorted(path.name for path in project.versions.glob("*.py"))
+
+
+def blank_revision(project: Project, database: ServerDatabase, upgrade: str, downgrade: str):
+    """Write `inv db.revision --empty` and fill its upgrade and downgrade with the given lines."""
+    path = written_path(project, inv(project, database, "db.revision", "--empty", "-m", "hand"))
+    text = path.read_text()
+    head, _, _ = text.partition("def upgrade() -> None:")
+    path.write_text(
+        f"{head}def upgrade() -> None:\n{upgrade}\n\n\ndef downgrade() -> None:\n{downgrade}\n"
+    )
+    return path
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_a_sqlite_rebuild_keeps_descending_expression_and_partial_indexes(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Autogenerate leaves such indexes out of a new table, and a batch rebuild loses them.
+    start_with(project, database, READINGS.format(optional=""))
+    created = index_definitions(database)
+    assert "DESC" in created["ix_readings_taken_desc"]
+    set_models(project, READINGS.format(optional=" | None"))
+    text = written_path(project, revision(project, database, "taken optional")).read_text()
+    assert "batch_alter_table" in text and 'DROP INDEX IF EXISTS "ix_readings_taken_desc"' in text
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+    assert index_definitions(database) == created
+    inv(project, database, "db.downgrade", "--yes")
+    assert index_definitions(database) == created
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("change", sorted(IDENTITY_CHANGES))
+def test_a_postgresql_identity_change_is_written_so_that_it_applies_both_ways(
+    project: Project, database: ServerDatabase, change: str
+) -> None:
+    before, after = IDENTITY_CHANGES[change]
+    start_with(project, database, COUNTER.format(identity=before))
+    set_models(project, COUNTER.format(identity=after))
+    assert "Run `inv db.revision" in inv(project, database, "db.check", code=1)
+    revision(project, database, change)
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+    inv(project, database, "db.downgrade", "--yes")
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+
+
+def refused_revision(project: Project, database: ServerDatabase) -> str:
+    """`inv db.revision` refusing: its one line, after checking that it left no file."""
+    before = revision_files(project)
+    completed = project.inv(
+        "db.revision", "-m", "refused", code=1, env={"DATABASE_URL": database.url}
+    )
+    assert revision_files(project) == before
+    assert "Created revision" not in completed.stdout
+    return one_error_line(completed.stderr) + "\n" + completed.stdout
+
+
+def test_a_changed_check_constraint_writes_nothing_and_the_advice_ends_clean(
+    project: Project, database: ServerDatabase
+) -> None:
+    checked = ITEMS.replace("    id: Mapped", QTY_CHECK + "\n    id: Mapped")
+    start_with(project, database, checked)
+    set_models(project, checked.replace("qty >= 0", "qty > 0"))
+    said = refused_revision(project, database)
+    assert "error: nothing was written: autogenerate cannot write the changes above" in said
+    assert "drop it and create it again by hand" in said and 'type_="check"' in said
+    name = 'op.f("ck_items_qty_positive")'
+    drop = f'{name}, type_="check"'
+
+    def swap(old: str, new: str) -> str:
+        if database.kind == "sqlite":
+            return (
+                '    with op.batch_alter_table("items") as batch_op:\n'
+                f"        batch_op.drop_constraint({drop})\n"
+                f'        batch_op.create_check_constraint({name}, "{new}")'
+            )
+        return (
+            f'    op.drop_constraint({name}, "items", type_="check")\n'
+            f'    op.create_check_constraint({name}, "items", "{new}")'
+        )
+
+    blank_revision(project, database, swap("qty >= 0", "qty > 0"), swap("qty > 0", "qty >= 0"))
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+
+
+@pytest.mark.parametrize("database", ["mysql"], indirect=True)
+def test_a_mariadb_identity_autogenerate_cannot_apply_leaves_no_file_and_the_advice_ends_clean(
+    project: Project, database: ServerDatabase
+) -> None:
+    before, after = IDENTITY_CHANGES["added"]
+    start_with(project, database, COUNTER.format(identity=before))
+    set_models(project, COUNTER.format(identity=after))
+    said = refused_revision(project, database)
+    assert "error: nothing was written: the revision autogenerate wrote" in said
+    assert "fails on a scratch database" in said and "so it was removed" in said
+    assert "autoincrement=True" in said
+    column = '"counters", "id", existing_type=sa.Integer(), existing_nullable=False'
+    blank_revision(
+        project,
+        database,
+        f"    op.alter_column({column}, autoincrement=True)",
+        f"    op.alter_column({column}, autoincrement=False)",
+    )
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+
+
+def test_status_after_a_failed_contract_revision_names_no_command_that_fails_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    start_with(project, database, KEPT)
+    # A blank revision is labelled contract; this one fails when it runs.
+    path = blank_revision(project, database, FAILING_BLANK_REVISION, "    pass")
+    inv(project, database, "db.upgrade", code=1)
+    status = inv(project, database, "db.status", code=2)
+    assert "fails on a scratch database" in status and "no_such_table" in status
+    assert "would fail the same way: fix that revision's file, then run" in status
+    # What the advice then names works once the file is fixed.
+    path.write_text(path.read_text().replace(FAILING_BLANK_REVISION, "    pass"))
+    assert "`inv db.upgrade --phase contract`" in status
+    inv(project, database, "db.upgrade", "--phase", "contract")
+    assert "up to date" in inv(project, database, "db.status")
