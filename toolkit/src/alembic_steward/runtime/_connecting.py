@@ -102,8 +102,11 @@ def check_driver_installed(url: URL) -> None:
         ) from None
 
 
-def unreachable(error: DBAPIError, url: URL) -> DatabaseUnreachable:
-    """The one line for a connection that could not be opened, and what to check."""
+def unreachable(
+    error: DBAPIError, url: URL, *, outcome: str = "nothing was migrated"
+) -> DatabaseUnreachable:
+    """The one line for a connection that could not be opened, what to check, and ``outcome``
+    (what that means for the command: a repair says nothing was changed)."""
     from alembic_steward.runtime._driver_errors import error_reason, sign_in_refusal
 
     where = url.render_as_string(hide_password=True)
@@ -114,8 +117,7 @@ def unreachable(error: DBAPIError, url: URL) -> DatabaseUnreachable:
     else:
         advice = f"check that the server is running and reachable, or {fix_url_advice()}"
     return DatabaseUnreachable(
-        f"cannot reach the database at {where} ({error_reason(error)}); {advice};"
-        " nothing was migrated",
+        f"cannot reach the database at {where} ({error_reason(error)}); {advice}; {outcome}",
         error,
     )
 
