@@ -36,7 +36,8 @@ def wait_for_head(
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.runtime._driver_errors import error_reason
-    from alembic_steward.runtime._up_to_date import judge_database, problem_line, unfinished_run
+    from alembic_steward.runtime._unfinished_runs import unfinished_run
+    from alembic_steward.runtime._up_to_date import judge_database, problem_line
 
     started = time.monotonic()
     next_progress = started + PROGRESS_EVERY_SECONDS
