@@ -18,6 +18,19 @@ FAILING_HALF_WAY = """\
     with op.batch_alter_table("first") as batch:
         batch.add_column(sa.Column("extra", sa.String(20)))
     raise RuntimeError("this migration fails half-way")"""
+# Changes the schema, says so in a file, then waits (at most 60 s) for the test's go-ahead
+# before its second change: a run a test can look at while it is going on.
+STARTED, GO_ON = "migration-started", "migration-may-go-on"
+WAITING_FOR_THE_TEST = f"""\
+    import pathlib
+    import time
+
+    op.create_table("second", sa.Column("id", sa.Integer, primary_key=True))
+    pathlib.Path("{STARTED}").touch()
+    deadline = time.monotonic() + 60
+    while not pathlib.Path("{GO_ON}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    op.add_column("first", sa.Column("extra", sa.String(20)))"""
 FAILING_AT_ONCE = """\
     raise RuntimeError("this migration fails before it changes anything")"""
 # Holds the service's migration lock until killed; prints "locked" once it has it.

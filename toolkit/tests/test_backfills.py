@@ -116,6 +116,12 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
         refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
         # Named as the server knows the runner's session.
         assert "is already running (another runner holds its lock: MySQL connection id" in refused
+    # A revision requiring it meanwhile is told to wait for the runner, not to start another.
+    require_in_next_revision(project, database, "bf0001")
+    required = inv(project, database, "db.upgrade", code=1)
+    assert "requires backfill users_lower" in required and "it is running now (" in required
+    assert "wait for it to finish" in required and "db.backfill run" not in required, required
+    assert database.revisions() == {"bf0001"}
     running.kill()  # SIGKILL: no handler runs, the open batch is rolled back by the server
     running.communicate()
     shown = inv(project, database, "db.backfill", "status", "users_lower")

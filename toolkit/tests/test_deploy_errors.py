@@ -128,3 +128,52 @@ def test_deploy_ends_a_connection_error_in_one_line_with_advice(
     completed = project.run("python", "-m", "app.migrations", "upgrade", env={"DATABASE_URL": url})
     line = assert_one_error_line(completed)
     assert "cannot reach the database" in line and "DATABASE_URL" in line
+
+
+REPAIRS = {
+    "stamp": (("db.stamp", "-r", "head", "--yes"), ("stamp", "head", "--yes")),
+    "clear-migration-mark": (("db.clear-migration-mark",), ("clear-migration-mark",)),
+}
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mysql"])
+@pytest.mark.parametrize("repair", list(REPAIRS))
+def test_a_repair_on_an_unreachable_server_fails_in_the_same_line_from_either_command(
+    project: Project, kind: str, repair: str
+) -> None:
+    # PostgreSQL has no mark to clear, but whether the server is there is not known unasked.
+    env = {"DATABASE_URL": UNREACHABLE_URLS[kind]}
+    task, deploy = REPAIRS[repair]
+    lines = [
+        assert_one_error_line(project.run("inv", *task, env=env)),
+        assert_one_error_line(project.run("python", "-m", "app.migrations", *deploy, env=env)),
+    ]
+    assert lines[0].startswith("error: cannot reach the database at"), lines[0]
+    assert lines[0].endswith("; nothing was changed"), lines[0]
+    assert lines[1] == lines[0].replace("error: ", f"error: {repair} failed: ", 1)
+
+
+def test_a_stamp_names_full_ids_and_refuses_steps_and_unknown_ids_saying_where_it_is(
+    project: Project,
+) -> None:
+    project.write_revision("a1_first.py", revision_source("a1aaaa", None, "    pass"))
+    project.write_revision("b2_second.py", revision_source("b2bbbb", "a1aaaa", "    pass"))
+    project.inv("db.upgrade", "-r", "a1aaaa")
+    deploy = ("python", "-m", "app.migrations", "stamp")
+    for step in ("-1", "head-1"):
+        for completed in (
+            project.run("inv", "db.stamp", "-r", step, "--yes"),
+            project.run(*deploy, step, "--yes"),
+        ):
+            line = assert_one_error_line(completed)
+            assert f"{step} is a relative step; give a revision id, head or base" in line, line
+    for completed in (
+        project.run("inv", "db.stamp", "-r", "nosuch", "--yes"),
+        project.run(*deploy, "nosuch", "--yes"),
+    ):
+        line = assert_one_error_line(completed)
+        assert "'nosuch'; nothing was changed: the database is at a1aaaa;" in line, line
+        assert "`inv db.history` lists the revisions" in line, line
+    # A prefix (or head) is recorded as the revision it names, and said so.
+    assert "Stamped the database at b2bbbb." in project.inv("db.stamp", "-r", "b2", "--yes").stdout
+    assert "at a1aaaa." in project.run(*deploy, "a1", "--yes").stdout

@@ -9,7 +9,7 @@ case (a stamp also clears the mark), and says the rows the migration changed may
 from __future__ import annotations
 
 import pytest
-from project import Project, revision_source
+from project import Project, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 
 CREATE_NOTES = '    op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))'
@@ -79,6 +79,12 @@ def test_clearing_the_mark_says_that_migrating_again_reruns_the_migration(
 ) -> None:
     env = stopped_half_way(project, database)
     project.inv("db.upgrade", code=1, env=env)
+    # Not undone yet: clearing would let the upgrade rerun r2 into its own table and fail.
+    refused = one_error_line(project.inv("db.clear-migration-mark", code=1, env=env).stderr)
+    assert "differs from what r1 builds by: unexpected table tags" in refused, refused
+    assert "`inv db.upgrade` would run r2 into it and fail" in refused
+    assert "nothing was changed" in refused and "`inv db.stamp -r r2`" in refused
+    project.inv("db.status", code=7, env=env)  # the mark was kept
     # Undone by hand this time: the table it made and the row it changed.
     database.query("DROP TABLE tags")
     database.query("UPDATE notes SET id = 1 WHERE id = 2")
@@ -123,6 +129,11 @@ def test_an_installed_service_is_advised_its_own_commands_which_repair_it(
     assert "`python -m app.migrations clear-migration-mark`" in line, line
     assert "inv " not in line, line
     project.write_revision("r2.py", revision_source("r2", "r1", FIXED, UNDO, message="Tags"))
+    # A mistyped revision: the same line as `inv db.stamp`'s, in this service's own words.
+    mistyped = project.run(*deploy, "stamp", "nosuch", "--yes", env=env)
+    line = one_error_line(mistyped.stderr)
+    assert "'nosuch'; nothing was changed: the database is at r1;" in line, line
+    assert "this release's revisions are the files in" in line and "inv " not in line, line
     if repair == "finished by hand":
         unconfirmed = project.run(*deploy, "stamp", "r2", env=env)
         assert unconfirmed.returncode == 1 and "nothing was changed" in unconfirmed.stderr

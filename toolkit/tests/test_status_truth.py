@@ -6,18 +6,25 @@ history with several heads each end every task in one line that never advises a 
 
 from __future__ import annotations
 
+import json
+import time
+
 from project import Project, one_error_line
 from servers import ServerDatabase, only_on
 from stuck_states import (
     FAILING_AT_ONCE,
     FAILING_HALF_WAY,
     FIRST_TABLE,
+    GO_ON,
+    STARTED,
+    WAITING_FOR_THE_TEST,
     branch_into_two_heads,
     start_lock_holder,
     write_revision,
 )
 
 UP_TO_DATE, PENDING, UNKNOWN_REVISION, HALF_APPLIED, EDITED_REVISION = 0, 2, 6, 7, 8
+MIGRATION_RUNNING = 13
 FIRST, SECOND, ELSEWHERE = "cccc00000001", "cccc00000002", "eeee00000009"
 NOTHING = "    pass"
 # Every task that reads or moves the database's revision.
@@ -109,22 +116,81 @@ def test_migration_failing_before_any_statement_leaves_no_mark(
     assert database.revisions() == {SECOND}
 
 
+def test_status_during_a_run_says_a_migration_is_running_and_advises_no_repair(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_revision(project, FIRST, None, FIRST_TABLE)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    write_revision(project, SECOND, FIRST, WAITING_FOR_THE_TEST)
+    run = project.start("inv", "db.upgrade", DATABASE_URL=database.url)
+    try:
+        deadline = time.monotonic() + 60
+        while not (project.path / STARTED).exists() and run.poll() is None:
+            assert time.monotonic() < deadline, "the migration never started"
+            time.sleep(0.05)
+        # Mid-run: on MySQL/MariaDB its mark and its first table are there, as a stopped run's.
+        status = inv(project, database, "db.status")
+        as_json = json.loads(inv(project, database, "db.status", "--json").stdout)
+        checked = inv(project, database, "db.current", "--check")
+    finally:
+        (project.path / GO_ON).touch()
+        _, upgrade_errors = run.communicate(timeout=60)
+    assert run.returncode == 0, upgrade_errors
+    assert status.returncode == MIGRATION_RUNNING, status.stdout
+    verdict = status.stdout.strip().splitlines()[-1]
+    assert verdict.startswith("status:  a migration is running now ("), verdict
+    assert f"so far the database is at {FIRST}" in verdict
+    assert "half-applied" not in status.stdout and "clear-migration-mark" not in status.stdout
+    assert as_json["exit_code"] == MIGRATION_RUNNING and as_json["migration_running"]
+    assert as_json["problem"].startswith("a migration is running now (")
+    if database.kind == "mysql":  # elsewhere the run's first table is not committed yet
+        assert "a migration is running now (" in one_error_line(checked.stderr)
+    # Once it has ended, the status is what the run left.
+    assert inv(project, database, "db.status").returncode != MIGRATION_RUNNING
+    assert database.revisions() == {SECOND}
+
+
 @only_on("mysql", why="SQLite and PostgreSQL roll a failed migration back; it leaves no mark")
-def test_clearing_the_mark_is_refused_while_a_run_holds_the_lock(
+def test_a_mark_whose_run_holds_the_lock_is_running_not_half_applied_and_is_not_cleared(
     project: Project, database: ServerDatabase
 ) -> None:
     write_revision(project, FIRST, None, FIRST_TABLE)
     write_revision(project, SECOND, FIRST, FAILING_HALF_WAY)
     inv(project, database, "db.upgrade")
+    # From the database, what a run going on between two DDL statements looks like.
     holder = start_lock_holder(project, database.url)
     try:
         refused = inv(project, database, "db.clear-migration-mark")
+        status = inv(project, database, "db.status")
+        started = project.run(
+            "python", "-c", "import app; app.start_service()", env={"DATABASE_URL": database.url}
+        )
+        waited = project.run(
+            "python",
+            "-m",
+            "app.migrations",
+            "wait",
+            "--timeout",
+            "1",
+            env={"DATABASE_URL": database.url},
+        )
     finally:
         holder.kill()
         holder.wait()
     assert refused.returncode == 1
     assert "holds the migration lock" in one_error_line(refused.stderr)
+    assert status.returncode == MIGRATION_RUNNING, status.stdout
+    assert "a migration is running now (MySQL connection id" in status.stdout
+    assert "clear-migration-mark" not in status.stdout
+    # The start-up guard refuses in the same words; `wait` waits for the run, not giving up.
+    assert started.returncode == 1 and "a migration is running now (" in started.stderr
+    assert "stopped half-way" not in started.stderr
+    assert waited.returncode == 1
+    assert waited.stderr.startswith("error: gave up after 1 s waiting"), waited.stderr
+    assert "a migration is running now (" in waited.stderr
     assert inv(project, database, "db.status").returncode == HALF_APPLIED
+    database.query("DROP TABLE second")  # undone by hand: the run has ended, the mark is left
+    database.query("ALTER TABLE first DROP COLUMN extra")
     cleared = inv(project, database, "db.clear-migration-mark")
     assert cleared.returncode == 0 and f"after revision {FIRST}" in cleared.stdout
 

@@ -183,7 +183,7 @@ def test_a_stamp_of_a_schema_tenant_records_it_in_that_schema_alone(tmp_path: Pa
         assert database.query("SELECT version_num FROM south.alembic_version") == [(HEAD,)]
         assert database.tables() == set()  # public: no version table of its own
         cleared = project.inv("db.clear-migration-mark", "--tenant", "north").stdout
-        assert "tenant north: postgresql rolls failed migrations back" in cleared
+        assert "tenant north: PostgreSQL rolls failed migrations back" in cleared
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()

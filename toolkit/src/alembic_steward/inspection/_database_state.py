@@ -1,8 +1,9 @@
 """Read where the database stands, and refuse in one line the states no migration can move.
 
 Every task that reads the database's revision goes through `read_database_state`, so a revision
-this checkout lacks, a half-applied MySQL/MariaDB migration or a history with several heads is
-reported the same way, in one line that names a way out that works.
+this checkout lacks, a half-applied MySQL/MariaDB migration (or, when its run still holds the
+migration lock, one running now) or a history with several heads is reported the same way, in
+one line that names a way out that works.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class DatabaseState:
     half_applied_after: str | None
     # Applied revisions re-pointed since they ran, onto revisions that never ran here.
     repointed: list[RepointedRevision] = field(default_factory=list)
+    # With a mark: the run holding the migration lock now, whose own mark it is (not stopped).
+    running: str | None = None
 
     @property
     def several_heads(self) -> bool:
@@ -90,15 +93,19 @@ def read_database_state(script: ScriptDirectory, connection: Connection) -> Data
     from alembic.runtime.migration import MigrationContext
 
     from alembic_steward.runtime._repointed_revisions import repointed_revisions
+    from alembic_steward.runtime._running_migration import running_migration
 
     current = list(MigrationContext.configure(connection).get_current_heads())
     known = {revision.revision for revision in script.walk_revisions()}
+    mark = half_applied_mark(connection)
     return DatabaseState(
         current=current,
         heads=list(script.get_heads()),
         unknown=[revision for revision in current if revision not in known],
-        half_applied_after=half_applied_mark(connection),
+        half_applied_after=mark,
         repointed=repointed_revisions(connection, script, current),
+        # Asked after the mark was read: a run holds the lock for as long as its mark exists.
+        running=running_migration(connection) if mark is not None else None,
     )
 
 
@@ -123,6 +130,10 @@ def blocking_problem(state: DatabaseState, script: ScriptDirectory) -> str | Non
     """Describe what stops every migration command on this database, or None when nothing does."""
     from alembic_steward.runtime._half_applied_marks import half_applied_message
 
+    if state.running is not None:
+        from alembic_steward.runtime._running_migration import check_again, running_line
+
+        return running_line(state.running, state.current, check_again())
     if state.half_applied_after is not None:
         return half_applied_message(state.half_applied_after, script)
     if state.unknown:

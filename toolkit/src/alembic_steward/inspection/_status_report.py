@@ -38,6 +38,7 @@ class StatusExit(enum.IntEnum):
     DATABASE_DIFFERS = 9
     CANNOT_MIGRATE = 11
     REPOINTED_REVISION = 12
+    MIGRATION_RUNNING = 13
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -49,6 +50,7 @@ STATUS_ADVICE = {
 # States that block every migration command; `problem` says which, and the way out.
 BLOCKED_STATES = (
     StatusExit.CANNOT_MIGRATE,
+    StatusExit.MIGRATION_RUNNING,
     StatusExit.UNKNOWN_REVISION,
     StatusExit.HALF_APPLIED,
     StatusExit.REPOINTED_REVISION,
@@ -97,6 +99,9 @@ class MigrationStatus:
     # Behind head by contract revisions only, oldest first: a rolling deploy's expand phase
     # has run and its contract phase has not (runtime/_phased_upgrade.py).
     pending_contract: list[str] = field(default_factory=list)
+    # The migration run holding the migration lock as the status was read (runtime/_lock.py):
+    # a MySQL/MariaDB mark is then its own, not a run that stopped half-way.
+    running: str | None = None
 
     @property
     def never_ran(self) -> set[str]:
@@ -107,6 +112,8 @@ class MigrationStatus:
     def exit_code(self) -> StatusExit:
         if self.cannot_migrate:
             return StatusExit.CANNOT_MIGRATE
+        if self.running is not None:
+            return StatusExit.MIGRATION_RUNNING
         if self.half_applied_after is not None:
             return StatusExit.HALF_APPLIED
         if self.unknown:
@@ -155,6 +162,7 @@ class MigrationStatus:
             "drift": None if self.drift is None else self.drift.lines,
             "unknown_revisions": self.unknown,
             "half_applied_after": self.half_applied_after,
+            "migration_running": self.running,
             "edited_revisions": self.edited,
             "downgrade_only_edits": [edit.revision for edit in self.edits if edit.downgrade_only],
             "unverifiable_revisions": self.unverifiable,
@@ -201,11 +209,23 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         edited_revisions,
         unverifiable_revisions,
     )
+    from alembic_steward.runtime._running_migration import (
+        check_again,
+        running_line,
+        running_migration,
+    )
 
+    # Asked before the state is read too: a run that ends meanwhile removes its mark just
+    # before it frees the lock, so a mark read then must not pass for a stopped run's.
+    running = running_migration(connection)
     state = read_database_state(script, connection)
+    running = running or state.running
     # What a migration run would stop on first: it cannot take the lock.
     lock_problem = migration_lock_problem(connection)
-    problem = lock_problem or blocking_problem(state, script)
+    if running is not None and lock_problem is None:
+        problem = running_line(running, state.current, check_again())
+    else:
+        problem = lock_problem or blocking_problem(state, script)
     checkable = problem is None and state.at_head
     with ExitStack() as stack:
         # Built (when not kept) while the revisions are read: that mostly waits for the server.
@@ -250,6 +270,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         cannot_migrate=lock_problem is not None,
         drift_note=read.note if read else None,
         pending_contract=contract_phase_pending(script, state.current) if behind else [],
+        running=running if lock_problem is None else None,
     )
 
 

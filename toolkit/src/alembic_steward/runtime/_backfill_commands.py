@@ -153,13 +153,9 @@ def run(declared: Declared, *, resume: bool, pause: float | None) -> int:
 
 def runner_active(connection: Connection, name: str) -> bool:
     """Whether a runner holds backfill ``name``'s lock now (tried without waiting)."""
-    from alembic_steward.runtime._named_locks import NamedLockHeld, holding_named_lock
+    from alembic_steward.runtime._named_locks import named_lock_holder
 
-    try:
-        with holding_named_lock(connection.engine, f"backfill-{name}"):
-            return False
-    except NamedLockHeld:
-        return True
+    return named_lock_holder(connection.engine, f"backfill-{name}") is not None
 
 
 def read_one(name: str) -> BackfillRecord | None:

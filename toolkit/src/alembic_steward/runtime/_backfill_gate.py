@@ -14,6 +14,9 @@ from alembic_steward.runtime._advice import advised
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._backfill_declarations import Declared
+    from alembic_steward.runtime._backfill_records import BackfillRecord
+
 
 def check_required(connection: Connection, name: str, finish_inline_up_to: int) -> None:
     """Raise BackfillNotFinished unless backfill ``name`` is done (or finished here)."""
@@ -46,6 +49,7 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
         if record is not None and record.state != FINISHED:
             set_state(connection, name, FINISHED)
         return
+    refuse_while_running(connection, declared, record, finish_inline_up_to)
     if record is None:
         progress = "it has not been started"
     elif record.state == FINISHED:
@@ -59,6 +63,31 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
         f" have finished, but {progress} and more than {finish_inline_up_to} rows are still"
         f" pending; run {advised(f'db.backfill run {name}', f'backfill run {name}')}, then"
         " upgrade again"
+    )
+
+
+def refuse_while_running(
+    connection: Connection,
+    declared: Declared,
+    record: BackfillRecord | None,
+    finish_inline_up_to: int,
+) -> None:
+    """Raise BackfillNotFinished, advising to wait, while a runner works on the backfill:
+    the usual advice, to run it, would be refused as already running."""
+    from alembic_steward.backfills import BackfillNotFinished
+    from alembic_steward.runtime._named_locks import named_lock_holder
+
+    name = declared.backfill.name
+    runner = named_lock_holder(connection.engine, f"backfill-{name}")
+    if runner is None:
+        return
+    done = f"; {record.rows_done} rows done so far" if record is not None else ""
+    shows = advised(f"db.backfill status {name}", f"backfill status {name}")
+    raise BackfillNotFinished(
+        f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
+        f" have finished, but it is running now ({runner}{done}) and more than"
+        f" {finish_inline_up_to} rows are still pending; wait for it to finish ({shows} shows"
+        " its progress), then upgrade again"
     )
 
 

@@ -124,8 +124,9 @@ def check_driver_installed(url: URL) -> None:
         ) from None
 
 
-def unreachable(error: DBAPIError, url: URL) -> Exception:
-    """The one line for a connection that could not be opened, and what to check."""
+def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migrated") -> Exception:
+    """The one line for a connection that could not be opened, what to check, and ``outcome``
+    (what that means for the command: a repair says nothing was changed)."""
     from alembic_steward.runtime._driver_errors import error_reason, sign_in_refusal
 
     where = url.render_as_string(hide_password=True)
@@ -136,8 +137,7 @@ def unreachable(error: DBAPIError, url: URL) -> Exception:
     else:
         advice = f"check that the server is running and reachable, or {fix_url_advice()}"
     return unreachable_error()(
-        f"cannot reach the database at {where} ({error_reason(error)}); {advice};"
-        " nothing was migrated",
+        f"cannot reach the database at {where} ({error_reason(error)}); {advice}; {outcome}",
         error,
     )
 

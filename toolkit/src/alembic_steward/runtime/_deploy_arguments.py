@@ -64,7 +64,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         "stamp",
         help="record REV without running any migration (after finishing one by hand)",
     )
-    stamp.add_argument("revision", metavar="REV", help="the revision to record, head or base")
+    stamp.add_argument(
+        "revision", metavar="REV", help="the revision id to record, head or base (not a step)"
+    )
     stamp.add_argument("--yes", action="store_true", help="required: you checked the schema")
     add_tenant_argument(stamp)
     clear = commands.add_parser(

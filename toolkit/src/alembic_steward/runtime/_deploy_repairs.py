@@ -15,7 +15,7 @@ import sys
 def run_repair(arguments: argparse.Namespace) -> int:
     """Run `stamp` or `clear-migration-mark`; print its lines; return the exit code."""
     from alembic_steward._wiring import active_steward
-    from alembic_steward.runtime._repairs import RepairRefused
+    from alembic_steward.runtime._repairs import RepairRefused, check_stamp_target
     from alembic_steward.runtime._tenancy import TenantError
 
     command = arguments.command
@@ -29,16 +29,19 @@ def run_repair(arguments: argparse.Namespace) -> int:
         return 1
     if arguments.tenancy:
         tenant += f" --tenancy {arguments.tenancy}"
-    if command == "stamp" and not arguments.yes:
-        program = active_steward().deploy_command
-        print(
-            f"error: stamp records {arguments.revision} without running any migration; once"
-            " the schema matches it (a migration finished by hand), run"
-            f" `{program} stamp {arguments.revision} --yes{tenant}`; nothing was changed",
-            file=sys.stderr,
-        )
-        return 1
     try:
+        if command == "stamp":
+            # Before asking for --yes: advice to add it to a stamp that cannot run is no advice.
+            check_stamp_target(arguments.revision)
+        if command == "stamp" and not arguments.yes:
+            program = active_steward().deploy_command
+            print(
+                f"error: stamp records {arguments.revision} without running any migration; once"
+                " the schema matches it (a migration finished by hand), run"
+                f" `{program} stamp {arguments.revision} --yes{tenant}`; nothing was changed",
+                file=sys.stderr,
+            )
+            return 1
         lines = repaired(arguments)
     except (RepairRefused, TenantError) as refusal:
         print(f"error: {refusal}", file=sys.stderr)

@@ -216,6 +216,11 @@ def hold_postgresql_lock(connection: Connection, timeout: float) -> Iterator[Non
 
 def postgresql_lock_holder(locking: Connection, key: int) -> str:
     """Describe the session holding the advisory lock, from pg_stat_activity."""
+    return postgresql_lock_session(locking, key) or "holder unknown"
+
+
+def postgresql_lock_session(locking: Connection, key: int) -> str | None:
+    """Describe the session holding the advisory lock ``key`` now, or None when none does."""
     # pg_locks shows a bigint advisory key as its high and low 32 bits.
     row = locking.execute(
         text(
@@ -228,7 +233,7 @@ def postgresql_lock_holder(locking: Connection, key: int) -> str:
         {"high": key >> 32, "low": key & 0xFFFFFFFF},
     ).first()
     if row is None:
-        return "holder unknown"
+        return None
     client = row.client_addr or "local socket"
     return f"PostgreSQL pid {row.pid}, application {row.application_name!r}, client {client}"
 

@@ -2,8 +2,9 @@
 
 Polls with the start-up guard's own judgement (runtime/_up_to_date.py): done when the guard
 would let this code start (at head, or ahead by expand revisions only); waiting on while the
-database is behind, missing or unreachable; stopping at once when no migration job of this
-release can change the answer (ahead by a contract revision, several heads).
+database is behind, missing or unreachable, or a migration run holds the lock; stopping at once
+when no migration job of this release can change the answer (ahead by a contract revision,
+several heads, a MySQL/MariaDB run that stopped half-way).
 """
 
 from __future__ import annotations
@@ -35,11 +36,8 @@ def wait_for_head(
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.runtime._driver_errors import error_reason
-    from alembic_steward.runtime._up_to_date import (
-        half_applied_problem,
-        judge_database,
-        problem_line,
-    )
+    from alembic_steward.runtime._unfinished_runs import unfinished_run
+    from alembic_steward.runtime._up_to_date import judge_database, problem_line
 
     started = time.monotonic()
     next_progress = started + PROGRESS_EVERY_SECONDS
@@ -49,14 +47,15 @@ def wait_for_head(
         except SQLAlchemyError as error:
             problem = f"the database cannot be read yet ({error_reason(error)})"
         else:
-            stuck = half_applied_problem(database_url, fit)
-            if stuck is not None:
-                return NOT_READY, f"error: waiting cannot help: {stuck}"
-            problem = problem_line(fit, current)
+            unfinished = unfinished_run(database_url, fit)
+            if unfinished is not None and not unfinished.running:
+                return NOT_READY, f"error: waiting cannot help: {unfinished.line}"
+            problem = unfinished.line if unfinished else problem_line(fit, current)
             waited = time.monotonic() - started
             if problem is None:
                 return READY, ready_line(fit, history, waited)
-            if fit.verdict != ELSE or len(history.heads) > 1:
+            # A run going on now is what is waited for, whatever the database looks like so far.
+            if not unfinished and (fit.verdict != ELSE or len(history.heads) > 1):
                 return NOT_READY, f"error: waiting cannot help: {problem}"
         waited = time.monotonic() - started
         if waited >= timeout:

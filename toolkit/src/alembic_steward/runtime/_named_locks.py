@@ -84,6 +84,15 @@ def holding_named_lock(engine: Engine, name: str) -> Iterator[None]:
                     locking.commit()
 
 
+def named_lock_holder(engine: Engine, name: str) -> str | None:
+    """Who holds the lock ``name`` now, or None (tried without waiting, and let go at once)."""
+    try:
+        with holding_named_lock(engine, name):
+            return None
+    except NamedLockHeld as held:
+        return held.holder
+
+
 @contextmanager
 def holding_file_lock(engine: Engine, name: str) -> Iterator[None]:
     database = engine.url.database

@@ -3,10 +3,11 @@ migration finished by hand reached (stamp), or clear the mark once it was undone
 
 Shared by the tasks (`inv db.stamp`, `inv db.clear-migration-mark`) and the installed service's
 `python -m app.migrations stamp REV --yes` / `clear-migration-mark`, which the advice names
-where there is no `inv` (runtime/_advice.py). Each acts on the bound tenant when one is
-(runtime/_tenant_repairs.py binds it for `--tenant NAME`), else on DATABASE_URL's database.
-Each returns the lines to print; a refusal raises RepairRefused, whose message is the one line
-to print.
+where there is no `inv` (runtime/_advice.py), so both forms word every outcome the same. Each
+acts on the bound tenant when one is (runtime/_tenant_repairs.py binds it for `--tenant NAME`),
+else on DATABASE_URL's database. Each returns the lines to print; a refusal raises
+RepairRefused, whose message is the one line to print; a server that cannot be reached raises
+DatabaseUnreachable (a CommandError), saying that nothing was changed.
 """
 
 from __future__ import annotations
@@ -15,46 +16,53 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from alembic_steward.runtime._repair_targets import RepairRefused, check_stamp_target
+
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
-
-class RepairRefused(Exception):
-    """The repair was not made; the message says why and what to do."""
+__all__ = ["RepairRefused", "check_stamp_target", "clear_mark", "stamp_database"]
+# How a line names a database that rolls failed migrations back, at the start of a sentence.
+DIALECT_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 
 
 def stamp_database(revision: str, *, purge: bool = False) -> list[str]:
     """Record ``revision`` (an id, head or base) in the database without running a migration;
     the stamp also clears a half-applied mark. ``purge`` empties the version table first.
 
-    Raises alembic's CommandError for an unknown revision, SQLAlchemyError when the database
-    cannot be reached.
+    Raises RepairRefused for a relative step or a revision the history lacks (nothing changed),
+    DatabaseUnreachable when the database cannot be reached.
     """
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     from alembic_steward.inspection._database_state import half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._half_applied_marks import STAMPING
-    from alembic_steward.runtime._revision_ids import check_revision_argument
+    from alembic_steward.runtime._half_applied_marks import STAMPING, describe_heads
+    from alembic_steward.runtime._repair_targets import refuse_unknown_target
+    from alembic_steward.runtime._state_after_failure import version_heads
 
-    check_revision_argument(revision)
+    check_stamp_target(revision)
+    config = build_alembic_config()
+    script = ScriptDirectory.from_config(config)
     with repaired_engine() as engine:
-        with engine.connect() as connection:
+        with repair_connection(engine) as connection:
             unfinished = half_applied_mark(connection)
-        config = build_alembic_config()
+            refuse_unknown_target(script, revision, connection)
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
         # tenant, if any, as it migrates it.
         config.attributes[STAMPING] = True
         command.stamp(config, revision, purge=purge)
         if purge:
-            from alembic.script import ScriptDirectory
-
             from alembic_steward.runtime._phase_records import prune_phases
 
             with engine.begin() as connection:
-                prune_phases(connection, ScriptDirectory.from_config(config))
-    lines = [f"Stamped the database at {revision}."]
+                prune_phases(connection, script)
+        # Read back, so the line names the full ids a prefix or `head` stood for.
+        with engine.connect() as connection:
+            stamped = describe_heads(version_heads(connection))
+    lines = [f"Stamped the database at {stamped}."]
     if unfinished is not None:
         lines.append(
             f"The stamp cleared the mark of the run that stopped after revision {unfinished}:"
@@ -66,34 +74,47 @@ def stamp_database(revision: str, *, purge: bool = False) -> list[str]:
 def clear_mark() -> list[str]:
     """Remove the mark a half-applied MySQL/MariaDB migration left, once it was undone by hand.
 
-    Raises RepairRefused while a migration run holds the migration lock (the mark is its own).
+    Raises RepairRefused while a migration run holds the migration lock (the mark is its own),
+    or while what the stopped run left is still there (the next upgrade would fail on it);
+    DatabaseUnreachable when the database cannot be reached.
     """
     from alembic_steward.runtime._advice import advised
-    from alembic_steward.runtime._half_applied_marks import clear_half_applied_mark
+    from alembic_steward.runtime._half_applied_marks import records_half_applied_migrations
     from alembic_steward.runtime._lock import MigrationLockTimeout, hold_migration_lock
 
-    with repaired_engine() as engine:
-        if engine.dialect.name not in ("mysql", "mariadb"):
-            return [
-                f"{engine.dialect.name} rolls failed migrations back; there is no mark to clear."
-            ]
+    with repaired_engine() as engine, repair_connection(engine) as connection:
+        if not records_half_applied_migrations(connection):
+            name = DIALECT_NAMES.get(connection.dialect.name, connection.dialect.name)
+            return [f"{name} rolls failed migrations back; there is no mark to clear."]
         # A run holding the lock owns the mark right now: clearing it would hide its outcome.
-        with engine.connect() as connection:
-            try:
-                with hold_migration_lock(connection, timeout=0):
-                    cleared = clear_half_applied_mark(engine)
-            except MigrationLockTimeout:
-                raise RepairRefused(
-                    "a migration run is in progress (it holds the migration lock) and the mark"
-                    f" is its own; nothing was cleared. Wait for it to end, then check"
-                    f" {advised('db.status', 'current')}"
-                ) from None
-        if cleared is None:
-            return ["No unfinished migration run was marked; nothing to clear."]
-        return [
-            f"Cleared the mark of the run that stopped after revision {cleared}.",
-            what_migrating_again_does(engine),
-        ]
+        try:
+            with hold_migration_lock(connection, timeout=0):
+                return cleared_once_undone(engine, connection)
+        except MigrationLockTimeout as error:
+            raise RepairRefused(
+                f"a migration run is in progress ({error.holder}; it holds the migration lock)"
+                " and the mark is its own; nothing was cleared. Wait for it to end, then check"
+                f" {advised('db.status', 'current')}"
+            ) from None
+
+
+def cleared_once_undone(engine: Engine, connection: Connection) -> list[str]:
+    """Clear the mark, under the lock, unless what the stopped run left is still there."""
+    from alembic_steward.inspection._database_state import half_applied_mark
+    from alembic_steward.runtime._half_applied_marks import clear_half_applied_mark
+    from alembic_steward.runtime._repair_targets import refuse_leftovers
+
+    if half_applied_mark(connection) is None:
+        return ["No unfinished migration run was marked; nothing to clear."]
+    compared = refuse_leftovers(connection)
+    connection.rollback()  # the reads' transaction: the mark is cleared on a session of its own
+    cleared = clear_half_applied_mark(engine)
+    if cleared is None:  # cleared meanwhile by a stamp or another clear
+        return ["No unfinished migration run was marked; nothing to clear."]
+    return [
+        f"Cleared the mark of the run that stopped after revision {cleared}.",
+        what_migrating_again_does(connection, compared),
+    ]
 
 
 @contextmanager
@@ -115,9 +136,25 @@ def repaired_engine() -> Iterator[Engine]:
         engine.dispose()
 
 
-def what_migrating_again_does(engine: Engine) -> str:
-    """Say where the database stands now and that an upgrade reruns the next migration whole."""
-    from alembic.runtime.migration import MigrationContext
+@contextmanager
+def repair_connection(engine: Engine) -> Iterator[Connection]:
+    """Connect ``engine``; a server that refuses or never answers is one line saying so, and
+    that nothing was changed (before any answer, such as "no mark to clear", is given)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.runtime._connecting import unreachable
+
+    try:
+        connection = engine.connect()
+    except DBAPIError as error:
+        raise unreachable(error, engine.url, outcome="nothing was changed") from None
+    with connection:
+        yield connection
+
+
+def what_migrating_again_does(connection: Connection, compared: str) -> str:
+    """Say where the database stands now and that an upgrade reruns the next migration whole;
+    ``compared`` says how the schema was found (as its revision builds it, or not compared)."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward.runtime._advice import advised, bound_tenant_options
@@ -127,16 +164,16 @@ def what_migrating_again_does(engine: Engine) -> str:
         following_revisions,
         stamp_command,
     )
+    from alembic_steward.runtime._state_after_failure import version_heads
 
-    with engine.connect() as connection:
-        at = describe_heads(MigrationContext.configure(connection).get_current_heads())
+    at = describe_heads(version_heads(connection))
     following = following_revisions(at, ScriptDirectory.from_config(build_alembic_config()))
     if not following:
-        return f"The database is still at {at}."
+        return f"The database is still at {at} ({compared})."
     tenants = bound_tenant_options("--tenants")
     upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
     return (
-        f"The database is still at {at}, so {upgrade} runs"
+        f"The database is still at {at} ({compared}), so {upgrade} runs"
         f" {', '.join(following)} again from its start: if you finished it by hand instead, run"
         f" {stamp_command(following)}."
     )

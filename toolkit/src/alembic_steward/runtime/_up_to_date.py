@@ -18,6 +18,7 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, TypeVar
 
 from alembic_steward._wiring import active_steward
+from alembic_steward.runtime._advice import command_words
 from alembic_steward.runtime._code_history import history_from_files, history_from_script
 from alembic_steward.runtime._schema_fit import (
     AHEAD_BY_CONTRACT,
@@ -108,25 +109,10 @@ def schema_problem(database_url: str | None) -> str | None:
             " the rollout (`upgrade --phase contract`); starting",
             ", ".join(fit.revisions),
         )
-    return half_applied_problem(database_url, fit) or problem_line(fit, current)
+    from alembic_steward.runtime._unfinished_runs import unfinished_run
 
-
-def half_applied_problem(database_url: str | None, fit: SchemaFit) -> str | None:
-    """Where the database is not where this code runs (and only then, so a database at head
-    costs nothing more): a MySQL/MariaDB run that stopped half-way, which no upgrade can go past
-    until it is repaired, or None."""
-    from alembic_steward.inspection._database_state import half_applied_mark
-
-    if fit.runs:
-        return None
-    after = read_database(database_url, half_applied_mark)
-    if after is None:
-        return None
-    return (
-        f"a migration run stopped half-way after revision {after} (MySQL/MariaDB cannot roll"
-        " DDL back), so no upgrade can run until it is repaired; `inv db.status` (exit 7) says"
-        " how, from the project's checkout"
-    )
+    unfinished = unfinished_run(database_url, fit)
+    return unfinished.line if unfinished else problem_line(fit, current)
 
 
 def judge_database(database_url: str | None) -> tuple[SchemaFit, set[str], CodeHistory]:
@@ -223,8 +209,6 @@ def read_database(database_url: str | None, read: Callable[[Connection], Read]) 
 
 def upgrade_command() -> str:
     """The command that migrates this database: `inv` in a checkout, the module in a wheel."""
-    from alembic_steward.runtime._advice import command_words
-
     return command_words("db.upgrade", "upgrade")
 
 

@@ -17,7 +17,7 @@ from alembic_steward.tasks._user_errors import exit_on_user_error
     klass=LongOnlyOptions,
     long_only=("tenant", "tenancy"),
     help={
-        "revision": "Revision to record, e.g. 4f8376af1811, head or base",
+        "revision": "Revision to record: an id (e.g. 4f8376af1811), head or base; not a step",
         "purge": "Empty the version table first, even of revisions this checkout does not have",
         "yes": YES_HELP,
         **TENANT_REPAIR_HELP,
@@ -40,17 +40,19 @@ def stamp(
             " (ids: `inv db.history`); nothing was changed",
             code=1,
         )
-    from alembic_steward.runtime._repairs import stamp_database
-    from alembic_steward.runtime._revision_ids import check_revision_argument
-
-    check_revision_argument(revision)
+    from alembic_steward.runtime._repairs import RepairRefused, check_stamp_target, stamp_database
 
     def confirmed_stamp() -> list[str]:
         # Asked once a tenant named is known to exist: none is asked about a mistyped one.
         confirm_destructive(c, "stamp", yes)
         return stamp_database(revision, purge=purge)
 
-    print("\n".join(for_tenant(tenant, tenancy, confirmed_stamp)))
+    try:
+        check_stamp_target(revision)  # before the question: a relative step is never asked about
+        lines = for_tenant(tenant, tenancy, confirmed_stamp)
+    except RepairRefused as refusal:
+        raise Exit(f"error: {refusal}", code=1) from None
+    print("\n".join(lines))
 
 
 @contextmanager

@@ -37,7 +37,14 @@ def status(
     canary: int = 0,
     shard: str | None = None,
 ) -> None:
-    """Show every revision as applied or pending, the heads, and model drift, in one screen."""
+    """Show every revision as applied or pending, the heads, and model drift, in one screen.
+
+    Exit codes: 0 up to date, 2 pending, 3 models need a revision, 4 several heads,
+    5 unreachable, 6 at a revision this checkout lacks, 7 a MySQL/MariaDB run stopped
+    half-way, 8 an applied revision edited, 9 the database differs from what its revision
+    builds, 10 the server refused the user or database, 11 no migration can run there,
+    12 an applied revision re-pointed, 13 a migration is running now (wait, then check again).
+    """
     # Here, not at module level: `inv --list` must not pay for importing Alembic.
     from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
     from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids

@@ -1,0 +1,101 @@
+"""What the repairs (runtime/_repairs.py) refuse before changing anything, each in one line
+with the database's state and a way on: a stamp of a relative step or of a revision the history
+lacks, and clearing a mark while what the stopped run left is still in the schema.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+# `-1`, `+2`, `head-1`, `ID@-1`: counted from where the database is, which stamp never reads.
+RELATIVE_STEP = re.compile(r"[+-]\d+$")
+
+
+class RepairRefused(Exception):
+    """The repair was not made; the message says why and what to do."""
+
+
+def revisions_listed() -> str:
+    """Where the revision ids are listed, where the advice is read: `inv db.history` in a
+    checkout; an installed service has no such command, but has the files."""
+    from alembic_steward._wiring import WiringError, active_steward
+
+    try:
+        steward = active_steward()
+    except WiringError:
+        return "`inv db.history` lists the revisions"
+    if steward.running_from_checkout:
+        return "`inv db.history` lists the revisions this checkout has"
+    return f"this release's revisions are the files in {steward.versions_dir}"
+
+
+def check_stamp_target(revision: str) -> None:
+    """Refuse, before anything is read, a stamp target that is not a revision form, or that is
+    a relative step (stamp records a revision by name; it never counts from the database)."""
+    from alembic_steward._wiring import running_from_checkout
+    from alembic_steward.runtime._revision_ids import check_revision_argument
+
+    listed_by = "inv db.history" if running_from_checkout() else ""
+    check_revision_argument(revision, option="REV" if not listed_by else "-r", listed_by=listed_by)
+    if RELATIVE_STEP.search(revision):
+        raise RepairRefused(
+            f"stamp records a revision by name, and {revision} is a relative step; give a"
+            f" revision id, head or base ({revisions_listed()}); nothing was changed"
+        )
+
+
+def refuse_unknown_target(script: ScriptDirectory, revision: str, connection: Connection) -> None:
+    """Refuse a stamp of a revision the history lacks, saying where the database is."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    from alembic_steward.runtime._lock import current_revision_line
+
+    try:
+        script.get_revisions(revision)
+    except (CommandError, RevisionError) as error:
+        raise RepairRefused(
+            f"{error}; {current_revision_line(connection)}; {revisions_listed()}"
+        ) from None
+
+
+def refuse_leftovers(connection: Connection) -> str:
+    """Refuse to clear a mark while the schema differs from what its revision builds: the
+    next upgrade would rerun the stopped migration into what it left, and fail as the first
+    run did. Return how the schema was found, for the line that says the mark was cleared."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._drift_sides import leftovers
+    from alembic_steward.runtime._advice import advised, bound_tenant_options
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._half_applied_marks import (
+        clear_command,
+        describe_heads,
+        following_revisions,
+        stamp_command,
+    )
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    heads = list(version_heads(connection))
+    at = describe_heads(heads)
+    found = leftovers(connection, heads or ["base"])
+    if found is None:
+        return f"not compared with what {at} builds: no scratch database could be built"
+    if not found:
+        return f"as {at} builds it"
+    following = following_revisions(at, ScriptDirectory.from_config(build_alembic_config()))
+    named = ", ".join(following) or "the next migration"
+    tenants = bound_tenant_options("--tenants")
+    upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
+    raise RepairRefused(
+        f"what the stopped run left is still there: the database is at {at} but differs from"
+        f" what {at} builds by: {', '.join(found)}, so {upgrade} would run {named} into it"
+        f" and fail; the mark was kept and nothing was changed. Undo those differences by hand"
+        f" and run {clear_command()} again, or, if {named} did finish, record that with"
+        f" {stamp_command(following)}"
+    )

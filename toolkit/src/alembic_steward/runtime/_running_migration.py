@@ -1,0 +1,95 @@
+"""Tell whether a migration run holds the migration lock right now, without taking it.
+
+A MySQL/MariaDB run keeps its in-progress mark for as long as it runs, so a mark alone cannot
+tell a run that stopped half-way from one still going: only the lock can (runtime/_lock.py),
+which a live run holds from before its mark is made until after it is removed, and which the
+server or the OS frees when a run dies. Status, the checks, the start-up guard and `wait` ask
+here before calling a mark half-applied, and say that a migration is running instead.
+
+Asked, not taken: a status must not make a starting upgrade wait, nor create a SQLite lock file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+
+from alembic_steward.runtime._file_lock import try_lock_file, unlock_file
+from alembic_steward.runtime._lock import (
+    held_here,
+    holder_note,
+    lock_key,
+    mysql_lock_holder,
+    mysql_lock_name,
+    postgresql_lock_key,
+    postgresql_lock_session,
+    sqlite_file,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+
+def running_migration(connection: Connection) -> str | None:
+    """Describe the other migration run holding ``connection``'s database's lock, or None."""
+    if lock_key(connection) in held_here.__dict__.get("keys", ()):
+        return None  # this thread's own task holds it (`inv db.redo`): no other run
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql_lock_session(connection, postgresql_lock_key())
+    if dialect in ("mysql", "mariadb"):
+        return mysql_lock_session(connection)
+    if dialect == "sqlite":
+        return sqlite_lock_process(connection)
+    return None
+
+
+def mysql_lock_session(connection: Connection) -> str | None:
+    """The connection holding the named lock (GET_LOCK), or None."""
+    name = mysql_lock_name(connection)
+    holder_id = connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name})
+    if holder_id is None:
+        return None
+    holder = mysql_lock_holder(connection, name)
+    # Without the PROCESS privilege the process list shows only this user's own sessions.
+    return f"MySQL connection id {holder_id}" if holder == "holder unknown" else holder
+
+
+def sqlite_lock_process(connection: Connection) -> str | None:
+    """The process holding the SQLite file's lock, as its note says, or None."""
+    database = sqlite_file(connection)
+    if database is None:
+        return None
+    try:
+        lock_file = os.open(Path(f"{database}-migration-lock"), os.O_RDWR)
+    except OSError:
+        return None  # none made yet, or unusable: no run holds it (status says the latter)
+    try:
+        if try_lock_file(lock_file):
+            unlock_file(lock_file)
+            return None
+        return f"process {holder_note(lock_file) or '?'}"
+    finally:
+        os.close(lock_file)
+
+
+def running_line(holder: str, current: list[str], then: str) -> str:
+    """Say that a migration run is going on now and where it has brought the database so far;
+    nothing is to be repaired meanwhile: wait for it to end, ``then`` (what to do after)."""
+    from alembic_steward.runtime._half_applied_marks import describe_heads
+
+    return (
+        f"a migration is running now ({holder}, holding the migration lock); so far the"
+        f" database is at {describe_heads(current)}; nothing needs repair while it runs: wait"
+        f" for it to end, then {then}"
+    )
+
+
+def check_again() -> str:
+    """What to do once the run has ended, where status is asked: `inv db.status` again."""
+    from alembic_steward.runtime._advice import advised
+
+    return f"check again with {advised('db.status', 'current')}"
