@@ -230,15 +230,16 @@ def test_a_foreign_key_with_its_own_index_is_dropped_and_reverted_on_every_datab
 ) -> None:
     # Autogenerate drops the index first, which MariaDB refuses while a foreign key needs it:
     # the revisions drop the foreign key (or the table) first, and the migration tests pass.
-    set_models(project, AUTHORS_AND_POSTS)
-    revise_and_upgrade(project, database, "authors and posts")
-    set_models(
-        project,
-        AUTHORS_AND_POSTS.replace(
-            '    author_id: Mapped[int] = mapped_column(sa.ForeignKey("authors.id"), index=True)\n',
-            "",
-        ),
+    without_key = AUTHORS_AND_POSTS.replace(
+        '    author_id: Mapped[int] = mapped_column(sa.ForeignKey("authors.id"), index=True)\n',
+        "",
     )
+    set_models(project, without_key)
+    revise_and_upgrade(project, database, "authors and posts")
+    # A foreign key added to a table that exists (autogenerate's create_foreign_key).
+    set_models(project, AUTHORS_AND_POSTS)
+    assert "op.create_foreign_key(" in revise_and_upgrade(project, database, "add the key")
+    set_models(project, without_key)
     revise_and_upgrade(project, database, "drop the column")
     set_models(project)
     revise_and_upgrade(project, database, "drop the tables")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from made_revisions import branch_into_two_heads, phased_revisions, replace_name_with_nickname
 from project import Project, created_revisions, one_error_line, revision_source
 from servers import ServerDatabase
@@ -251,6 +252,38 @@ def test_a_merge_revision_is_labelled_expand(project: Project) -> None:
     (merge,) = [path for path in project.versions.glob("*merge_heads.py")]
     assert merge.name in written
     assert label_in_text(merge.read_text()) == "expand"
+
+
+def test_a_foreign_key_added_to_a_table_is_expand_beside_a_drop() -> None:
+    # A foreign key names its table as its source (no `schema`, no `table_name`): matching
+    # creates with drops of the same name crashed on it, for every revision that added one.
+    from alembic.operations import ops
+
+    from alembic_steward.runtime._phase_rules import split_by_phase
+
+    column = ops.AddColumnOp("posts", sa.Column("user_id", sa.Integer()))
+    key = ops.CreateForeignKeyOp("fk_posts_user_id", "posts", "users", ["user_id"], ["id"])
+    drop = ops.DropColumnOp("posts", "old")
+    expand, contract = split_by_phase(
+        ops.UpgradeOps([ops.ModifyTableOps("posts", [column, key, drop])])
+    )
+    assert [op.ops for op in expand] == [[column, key]]
+    assert [op.ops for op in contract] == [[drop]]
+
+
+def test_an_index_and_a_key_on_a_column_the_contract_side_adds_follow_it() -> None:
+    from alembic.operations import ops
+
+    from alembic_steward.runtime._phase_rules import split_by_phase
+
+    column = ops.AddColumnOp("posts", sa.Column("author_id", sa.Integer(), nullable=False))
+    index = ops.CreateIndexOp("ix_posts_author_id", "posts", ["author_id"])
+    key = ops.CreateForeignKeyOp("fk_posts_author", "posts", "authors", ["author_id"], ["id"])
+    other = ops.CreateIndexOp("ix_posts_title", "posts", ["title"])
+    table = ops.ModifyTableOps("posts", [column, index, key, other])
+    expand, contract = split_by_phase(ops.UpgradeOps([table]))
+    assert [op.ops for op in expand] == [[other]]
+    assert [op.ops for op in contract] == [[column, index, key]]
 
 
 def test_the_split_is_written_and_verified_against_each_database(

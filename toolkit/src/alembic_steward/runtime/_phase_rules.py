@@ -96,18 +96,29 @@ def split_by_phase(upgrade_ops: Any) -> tuple[list[Any], list[Any]]:
 
     A table's changes may land on both sides. What a contract operation drops and an expand
     one creates again under the same name (an index or column redefined) stays together on
-    the contract side: created first, it would collide with the object still there.
+    the contract side: created first, it would collide with the object still there. So does
+    an index or constraint on a column the contract side adds (NOT NULL without a default):
+    created first, it would name a column not there yet.
     """
     from alembic.operations import ops
 
-    dropped = {name for op in flattened(upgrade_ops.ops) if (name := dropped_name(op))}
+    # Created again under a name a drop frees, or on a column only the contract side adds:
+    # such an operation must run on the contract side too, after what it depends on.
+    held_back = {name for op in flattened(upgrade_ops.ops) if (name := dropped_name(op))}
+    held_back |= {
+        name
+        for op in upgrade_ops.ops
+        if isinstance(op, ops.ModifyTableOps)
+        for inner in op.ops
+        if (name := created_name(inner)) and needs_contract_column(inner, op, upgrade_ops.ops)
+    }
     expand: list[Any] = []
     contract: list[Any] = []
     for operation in upgrade_ops.ops:
         if isinstance(operation, ops.ModifyTableOps):
             sides: dict[str, list[Any]] = {EXPAND: [], CONTRACT: []}
             for inner in operation.ops:
-                sides[side_of(inner, dropped)].append(inner)
+                sides[side_of(inner, held_back)].append(inner)
             for phase, target in ((EXPAND, expand), (CONTRACT, contract)):
                 if sides[phase]:
                     target.append(
@@ -116,12 +127,63 @@ def split_by_phase(upgrade_ops: Any) -> tuple[list[Any], list[Any]]:
                         )
                     )
         else:
-            (expand if side_of(operation, dropped) == EXPAND else contract).append(operation)
+            (expand if side_of(operation, held_back) == EXPAND else contract).append(operation)
     return expand, contract
 
 
-def side_of(operation: Any, dropped: set[tuple[Any, ...]]) -> str:
-    if operation_phase(operation) == CONTRACT or created_name(operation) in dropped:
+def contract_columns(operations: list[Any]) -> set[tuple[Any, str, str]]:
+    """(schema, table, column) of each column a contract operation adds (NOT NULL, no
+    default): it exists only once the contract revision has run."""
+    from alembic.operations import ops
+
+    return {
+        (table_ops.schema, table_ops.table_name, inner.column.name)
+        for table_ops in operations
+        if isinstance(table_ops, ops.ModifyTableOps)
+        for inner in table_ops.ops
+        if isinstance(inner, ops.AddColumnOp) and operation_phase(inner) == CONTRACT
+    }
+
+
+def needs_contract_column(operation: Any, table_ops: Any, operations: list[Any]) -> bool:
+    """Whether ``operation`` (in ``table_ops``) names a column only the contract side adds:
+    its own table's, or the referred table's for a foreign key."""
+    from alembic.operations import ops
+
+    added = contract_columns(operations)
+    if not added or isinstance(operation, ops.AddColumnOp):
+        return False
+    names = {
+        column
+        for schema, table, column in added
+        if (schema, table) == (table_ops.schema, table_ops.table_name)
+    }
+    if isinstance(operation, ops.CreateForeignKeyOp):
+        referred = (operation.kw.get("referent_schema"), operation.referent_table)
+        names_there = {column for schema, table, column in added if (schema, table) == referred}
+        if names_there & set(operation.remote_cols):
+            return True
+    return any(
+        re.search(rf"\b{re.escape(name)}\b", text)
+        for name in names
+        for text in mentioned_text(operation)
+    )
+
+
+def mentioned_text(operation: Any) -> list[str]:
+    """The text of what an index, constraint or alteration names: its columns, expressions,
+    condition; matched by whole word against the columns the contract side adds."""
+    parts: list[Any] = []
+    for field in ("columns", "local_cols", "column_name", "condition"):
+        value = getattr(operation, field, None)
+        if value is None:
+            continue
+        parts += list(value) if isinstance(value, list | tuple) else [value]
+    return [str(part) for part in parts]
+
+
+def side_of(operation: Any, held_back: set[tuple[Any, ...]]) -> str:
+    if operation_phase(operation) == CONTRACT or created_name(operation) in held_back:
         return CONTRACT
     return EXPAND
 
@@ -173,6 +235,10 @@ def created_name(operation: Any) -> tuple[Any, ...] | None:
         return (operation.schema, operation.table_name, operation.column.name)
     if isinstance(operation, ops.CreateIndexOp):
         return (operation.schema, operation.table_name, operation.index_name)
+    if isinstance(operation, ops.CreateForeignKeyOp):
+        # A foreign key names its table as its source; its schema is a keyword (`source_schema`).
+        name = operation.constraint_name
+        return (operation.kw.get("source_schema"), operation.source_table, name)
     if isinstance(operation, ops.AddConstraintOp):
         return (operation.schema, getattr(operation, "table_name", None), operation.constraint_name)
     return None
