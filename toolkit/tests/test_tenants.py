@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -110,22 +107,6 @@ def test_each_schema_tenant_has_a_lock_key_of_its_own() -> None:
 
 
 # --- PostgreSQL schemas ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgresql_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for schema tenants; dropped afterwards."""
-    server_url = os.environ.get("TEST_POSTGRESQL_URL")
-    if not server_url:
-        pytest.skip("TEST_POSTGRESQL_URL is not set; no postgresql server to test on")
-    name = f"tenants_{secrets.token_hex(6)}"
-    admin = connect_admin("postgresql", server_url)
-    try:
-        admin.execute(f"CREATE DATABASE {name}")
-        yield with_database(server_url, name)
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 def pg_query(url: str, sql: str) -> list[tuple]:
@@ -280,26 +261,6 @@ def test_a_bad_tenant_name_is_refused_in_one_line(tmp_path: Path, postgresql_url
 
 
 # --- databases per tenant: MariaDB and SQLite files ------------------------------------------
-
-
-@pytest.fixture
-def mysql_tenants() -> Iterator[tuple[str, list[str]]]:
-    """A MariaDB URL and three tenant database names (created by the test); dropped after."""
-    server_url = os.environ.get("TEST_MYSQL_URL")
-    if not server_url:
-        pytest.skip("TEST_MYSQL_URL is not set; no mysql server to test on")
-    prefix = f"tenants_{secrets.token_hex(4)}"
-    names = [f"{prefix}_{letter}" for letter in "abc"]
-    admin = connect_admin("mysql", server_url)
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {prefix}_main")
-        yield with_database(server_url, f"{prefix}_main"), names
-    finally:
-        with admin.cursor() as cursor:
-            for name in [*names, f"{prefix}_main"]:
-                cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.close()
 
 
 def test_databases_per_tenant_on_mariadb(tmp_path: Path, mysql_tenants) -> None:

@@ -33,13 +33,14 @@ from alembic_steward.runtime._tenant_reports import (
     contract_pending_note,
     progress_printer,
     report_table,
+    stopped_summary,
     summary_line,
 )
-from alembic_steward.runtime._tenant_runs import (
-    TenantOutcome,
-    prepare_worker,
-    run_tenant,
-    tenant_history,
+from alembic_steward.runtime._tenant_runs import TenantOutcome, prepare_worker, tenant_history
+from alembic_steward.runtime._tenant_stops import (
+    NOT_STARTED,
+    run_in_worker,
+    state_read_afterwards,
 )
 
 
@@ -79,8 +80,10 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
 
     ``package`` is the migrations package a spawned worker imports to build the wiring;
     ``progress(done, total, failed)`` is called after each tenant. Ctrl-C or SIGTERM (a pod
-    stopped) lets the tenants running then finish in their workers and starts no other:
-    raises :class:`FanOutStopped`, which carries the outcomes so far.
+    stopped) starts no other tenant; the tenants running then finish in their workers, or
+    stop where they are when the signal reached the workers too (a terminal's Ctrl-C reaches
+    the whole process group), and are reported as their databases have them
+    (runtime/_tenant_stops.py): raises :class:`FanOutStopped`, which carries every outcome.
     """
     from alembic_steward.runtime._interruptions import Terminated
 
@@ -109,7 +112,7 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
                 ) as pool:
                     remaining = run_group(pool, remaining, plan, outcomes, progress, workers)
     except (KeyboardInterrupt, Terminated) as stop:
-        not_run(tenants, outcomes, "the run was stopped before this tenant started")
+        not_run(tenants, outcomes, NOT_STARTED)
         raise FanOutStopped(stop, [outcomes[name] for name in plan.names]) from None
     return [outcomes[name] for name in plan.names]
 
@@ -162,7 +165,7 @@ def run_group(
                 # A signal between the submit and this record would lose a tenant that still
                 # runs (and then be reported as not run): it waits until the tenant is pending.
                 with signals_held():
-                    run = pool.submit(run_tenant, tenant, plan.action, plan.revision, plan.phase)
+                    run = pool.submit(run_in_worker, tenant, plan.action, plan.revision, plan.phase)
                     pending[run] = tenant
             done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -174,11 +177,17 @@ def run_group(
             outcomes[tenant.name] = worker_died(tenant)
         return list(reversed(queue))
     except BaseException:
-        # Stopped: the running tenants end in their workers and are reported.
-        pool.shutdown(wait=True)
-        for future in list(pending):
-            if future.exception() is None:
+        # Stopped: the running tenants end in their workers and are reported, each as its
+        # worker saw it or, from a worker that sent no report, as its database has it now.
+        pool.shutdown(wait=True, cancel_futures=True)
+        for future, tenant in list(pending.items()):
+            if future.cancelled():
+                outcomes[tenant.name] = TenantOutcome(tenant.name, "not run", detail=NOT_STARTED)
+            elif future.exception() is None:
                 record(future)
+            else:
+                why = "its worker process ended without a report"
+                outcomes[tenant.name] = state_read_afterwards(tenant, why)
         raise
     return []
 
@@ -257,16 +266,15 @@ def fan_out_command(
         code, line = summary_line(outcomes, action)
         line += contract_pending_note(outcomes)
     except FanOutStopped as stopped:
-        from alembic_steward.runtime._interruptions import exit_code_and_line
+        import signal
+
+        from alembic_steward.runtime._interruptions import SIGNAL_EXIT_CODES
 
         outcomes = stopped.outcomes
-        code, _ = exit_code_and_line(stopped.signal_error)
-        finished = sum(not outcome.failed for outcome in outcomes)
-        line = (
-            f"error: {'SIGINT' if code == 130 else 'SIGTERM'} stopped the {action} of the"
-            f" tenants: {finished} of {len(outcomes)} ended (the report says how), the others"
-            f" did not start; run it again to go on: it runs only the tenants not at the target"
-        )
+        sigint = isinstance(stopped.signal_error, KeyboardInterrupt)
+        number = signal.SIGINT if sigint else signal.SIGTERM
+        code = SIGNAL_EXIT_CODES[number]
+        line = stopped_summary(outcomes, action, number.name)
     if as_json:
         print(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
     else:
