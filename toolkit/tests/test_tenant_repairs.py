@@ -118,7 +118,7 @@ def test_a_repair_of_a_tenant_that_does_not_exist_is_one_line_and_changes_nothin
     project = make_tenant_project(
         Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}"),
         "database",
-        ["north"],
+        ["north", "ghost"],
     )
     said = "the tenant 'ghost' has no database file"
     cleared = project.inv("db.clear-migration-mark", "--tenant", "ghost", code=1)

@@ -129,7 +129,8 @@ def declared_tenants() -> list[str]:
             " Steward(...) in app/migrations/__init__.py, or name them with --tenants A,B;"
             " nothing was run"
         )
-    return parse_tenant_names(steward.load(steward.tenants)(), steward.tenants, allow_none=True)
+    source = f"the tenants callable {steward.tenants}"
+    return parse_tenant_names(steward.load(steward.tenants)(), source, allow_none=True)
 
 
 def parse_shard(shard: str) -> tuple[int, int]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,6 +27,7 @@ from alembic_steward.runtime._tenancy import (
     parse_shard,
     parse_tenant_names,
 )
+from alembic_steward.runtime._tenant_pool import default_parallel
 from alembic_steward.runtime._tenant_reports import (
     Progress,
     contract_pending_note,
@@ -42,11 +42,6 @@ from alembic_steward.runtime._tenant_stops import (
     run_in_worker,
     state_read_afterwards,
 )
-
-
-def default_parallel() -> int:
-    """Worker processes by default: the machine's cores, at most 4 (servers have limits too)."""
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -117,6 +112,12 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
     return [outcomes[name] for name in plan.names]
 
 
+WORKER_DIED = (
+    "a worker process died while this tenant ran (killed, out of memory, or a crash in a"
+    " driver; this tenant's or another's), cutting its connection"
+)
+
+
 class FanOutStopped(Exception):
     """A signal stopped the fan-out; ``outcomes`` holds every tenant's, run or not."""
 
@@ -174,7 +175,7 @@ def run_group(
         # The pool stops every worker when one dies: the tenants running then were cut off
         # with their connections (PostgreSQL and SQLite roll back; MySQL keeps its mark).
         for tenant in [*pending.values()]:
-            outcomes[tenant.name] = worker_died(tenant)
+            outcomes[tenant.name] = state_read_afterwards(tenant, WORKER_DIED, "failed")
         return list(reversed(queue))
     except BaseException:
         # Stopped: the running tenants end in their workers and are reported, each as its
@@ -192,25 +193,20 @@ def run_group(
     return []
 
 
-def worker_died(tenant: Tenant) -> TenantOutcome:
-    return TenantOutcome(
-        tenant.name,
-        "failed",
-        "?",
-        "?",
-        detail="a worker process died while this tenant ran (killed, out of memory, or a"
-        " crash in a driver; this tenant's or another's), cutting its connection; run this"
-        " again to retry it",
-    )
+def selected_names(tenants: str | None, shard: str | None, tenancy: str) -> list[str]:
+    """The tenants to run: ``--tenants A,B`` (each one the wiring lists) or the wiring's
+    list, then ``--shard i/n``'s; TenantError for a name that is not a tenant."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._tenant_names import check_listed, check_never_a_tenant
 
-
-def selected_names(tenants: str | None, shard: str | None) -> list[str]:
-    """The tenants to run: ``--tenants A,B`` or the wiring's list, then ``--shard i/n``'s."""
-    names = (
-        parse_tenant_names(tenants.split(","), "--tenants")
-        if tenants is not None
-        else declared_tenants()
-    )
+    if tenants is not None:
+        source = "--tenants on the command line"
+        names = parse_tenant_names(tenants.split(","), source)
+        check_listed(names, "--tenants")
+    else:
+        source = f"the tenants callable {active_steward().tenants}"
+        names = declared_tenants()
+    check_never_a_tenant(names, tenancy, source)
     return in_shard(names, parse_shard(shard) if shard is not None else None)
 
 
@@ -249,14 +245,21 @@ def fan_out_command(
     if phase is not None:
         check_phase(phase)
     if parallel is not None and parallel < 1:
-        raise TenantError(f"--parallel {parallel} is not a number of processes (1 or more)")
+        raise TenantError(
+            f"--parallel {parallel} is not a number of worker processes (1 or more);"
+            " nothing was run"
+        )
     if canary < 0:
-        raise TenantError(f"--canary {canary} is not a number of tenants (0 or more)")
-    names = selected_names(tenants, shard)
+        raise TenantError(
+            f"--canary {canary} is not a number of tenants (0 or more); nothing was run"
+        )
+    names = selected_names(tenants, shard, chosen_tenancy)
     check_tenancy_fits_database(chosen_tenancy)
     if not names:
         owner = f"shard {shard} owns none of the tenants" if shard else "there are no tenants"
-        print(f"{owner}; nothing to do")
+        if as_json:
+            print("[]")  # the report, empty: stdout under --json is the document alone
+        print(f"{owner}; nothing to do", file=sys.stderr if as_json else sys.stdout)
         return 0
     plan = FanOut(
         action, revision, chosen_tenancy, names, parallel or default_parallel(), canary, phase
@@ -291,8 +294,9 @@ def per_tenant_options_alone(options: Mapping[str, object]) -> str | None:
     given = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
     if not given:
         return None
+    verb = "applies" if len(given) == 1 else "apply"
     return (
-        f"{', '.join(given)} only apply to a fan-out, with --all-tenants or --tenants NAME,...;"
+        f"{', '.join(given)} only {verb} to a fan-out, with --all-tenants or --tenants NAME,...;"
         " without either the command would run on DATABASE_URL's own database alone; nothing"
         " was run"
     )

@@ -152,9 +152,12 @@ def run_tenant(
             before = read_revisions(connection, tenant)
             outcome = run_action(tenant, (action, revision, phase), before, connection)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
+        from alembic_steward.runtime._connecting import DatabaseUnreachable
         from alembic_steward.runtime._deploy import failure_line
 
-        outcome = TenantOutcome(tenant.name, "failed", shown(before), detail=failure_line(error))
+        # Unreachable, nothing ran: when every tenant is, the summary says so of the server.
+        failed = "unreachable" if isinstance(error, DatabaseUnreachable) else "failed"
+        outcome = TenantOutcome(tenant.name, failed, shown(before), detail=failure_line(error))
         # On a connection of its own: the run's may be what failed.
         with contextlib.suppress(Exception):
             outcome.after = shown(tenant_revisions(tenant))

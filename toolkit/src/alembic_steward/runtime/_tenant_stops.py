@@ -87,9 +87,9 @@ def stopped_outcome(tenant: Tenant, stop: BaseException) -> TenantOutcome:
     return TenantOutcome(tenant.name, STOPPED, "?", after, detail=line.removeprefix("error: "))
 
 
-def state_read_afterwards(tenant: Tenant, why: str) -> TenantOutcome:
-    """The outcome of a tenant whose worker ended without a report: ``why``, and the state
-    read now from its database (a half-applied run's repair commands, or its revision)."""
+def state_read_afterwards(tenant: Tenant, why: str, outcome: str = STOPPED) -> TenantOutcome:
+    """The ``outcome`` of a tenant whose worker ended without a report: ``why``, and the
+    state read now from its database (a half-applied run's repair commands, or its revision)."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._tenancy import bound_tenant_engine
@@ -111,4 +111,4 @@ def state_read_afterwards(tenant: Tenant, why: str) -> TenantOutcome:
         if engine is not None:
             engine.dispose()
         bind_tenant(None)
-    return TenantOutcome(tenant.name, STOPPED, "?", after, detail=f"{why}; {said}")
+    return TenantOutcome(tenant.name, outcome, "?", after, detail=f"{why}; {said}")
