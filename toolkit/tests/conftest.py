@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from project import Project
 
-pytest_plugins = ["servers", "catalog_databases"]
+pytest_plugins = ["servers", "catalog_databases", "tenant_projects"]
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,16 @@ as two rows.
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
 from project import Project, revision_source
+from servers import ServerDatabase, connect_admin, with_database
+
+# Databases these tests create start with this (a shared server's per-user prefix).
+PREFIX = os.environ.get("TEST_DATABASE_PREFIX", "")
 
 TENANTS_MODULE = '''"""The service's tenants (a real service reads them from its own table)."""
 
@@ -85,3 +94,68 @@ def make_tenant_project(project: Project, tenancy: str, names: list[str]) -> Pro
     models.write_text(models.read_text() + MODELS)
     project.env["FIXTURE_TENANTS"] = ",".join(names)
     return project
+
+
+# --- the servers' databases tenant tests run on (a pytest plugin: conftest.py) -----------
+
+
+def server_url(variable: str) -> str:
+    """The server URL the environment ``variable`` names; the test is skipped without one."""
+    url = os.environ.get(variable)
+    if not url:
+        pytest.skip(f"{variable} is not set; no server to test on")
+    return url
+
+
+@pytest.fixture
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for schema tenants; dropped afterwards."""
+    server_url = os.environ.get("TEST_POSTGRESQL_URL")
+    if not server_url:
+        pytest.skip("TEST_POSTGRESQL_URL is not set; no postgresql server to test on")
+    name = f"tenants_{secrets.token_hex(6)}"
+    admin = connect_admin("postgresql", server_url)
+    try:
+        admin.execute(f"CREATE DATABASE {name}")
+        yield with_database(server_url, name)
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+@pytest.fixture
+def mysql_tenants() -> Iterator[tuple[str, list[str]]]:
+    """A MariaDB URL and three tenant database names (created by the test); dropped after."""
+    server_url = os.environ.get("TEST_MYSQL_URL")
+    if not server_url:
+        pytest.skip("TEST_MYSQL_URL is not set; no mysql server to test on")
+    prefix = f"tenants_{secrets.token_hex(4)}"
+    names = [f"{prefix}_{letter}" for letter in "abc"]
+    admin = connect_admin("mysql", server_url)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {prefix}_main")
+        yield with_database(server_url, f"{prefix}_main"), names
+    finally:
+        with admin.cursor() as cursor:
+            for name in [*names, f"{prefix}_main"]:
+                cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.close()
+
+
+@pytest.fixture
+def mariadb_tenants() -> Iterator[tuple[ServerDatabase, list[ServerDatabase]]]:
+    """DATABASE_URL's own MariaDB database and two tenant databases (made by the test)."""
+    url = server_url("TEST_MYSQL_URL")
+    prefix = f"{PREFIX}repairs_{secrets.token_hex(4)}"
+    admin = connect_admin("mysql", url)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE {prefix}_main")
+        main = ServerDatabase("mysql", with_database(url, f"{prefix}_main"))
+        yield main, [ServerDatabase("mysql", with_database(url, f"{prefix}_{x}")) for x in "ab"]
+    finally:
+        with admin.cursor() as cursor:
+            for name in ("main", "a", "b"):
+                cursor.execute(f"DROP DATABASE IF EXISTS {prefix}_{name}")
+        admin.close()

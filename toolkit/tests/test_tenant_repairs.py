@@ -9,50 +9,21 @@ installed service's `python -m app.migrations stamp|clear-migration-mark`) take 
 from __future__ import annotations
 
 import json
-import os
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from project import Project, one_error_line
 from servers import ServerDatabase, connect_admin, with_database
-from tenant_projects import make_tenant_project
+from tenant_projects import PREFIX, make_tenant_project, server_url
 
 HEAD = "0003"
 DEPLOY = ("python", "-m", "app.migrations")
-# Databases these tests create start with this (a shared server's per-user prefix).
-PREFIX = os.environ.get("TEST_DATABASE_PREFIX", "")
 
 
 def report(completed) -> dict[str, dict]:
     """The JSON report of a fan-out run, by tenant."""
     return {row["tenant"]: row for row in json.loads(completed.stdout)}
-
-
-def server_url(variable: str) -> str:
-    url = os.environ.get(variable)
-    if not url:
-        pytest.skip(f"{variable} is not set; no server to test on")
-    return url
-
-
-@pytest.fixture
-def mariadb_tenants() -> Iterator[tuple[ServerDatabase, list[ServerDatabase]]]:
-    """DATABASE_URL's own MariaDB database and two tenant databases (made by the test)."""
-    url = server_url("TEST_MYSQL_URL")
-    prefix = f"{PREFIX}repairs_{secrets.token_hex(4)}"
-    admin = connect_admin("mysql", url)
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {prefix}_main")
-        main = ServerDatabase("mysql", with_database(url, f"{prefix}_main"))
-        yield main, [ServerDatabase("mysql", with_database(url, f"{prefix}_{x}")) for x in "ab"]
-    finally:
-        with admin.cursor() as cursor:
-            for name in ("main", "a", "b"):
-                cursor.execute(f"DROP DATABASE IF EXISTS {prefix}_{name}")
-        admin.close()
 
 
 def name_of(database: ServerDatabase) -> str:
@@ -147,7 +118,7 @@ def test_a_repair_of_a_tenant_that_does_not_exist_is_one_line_and_changes_nothin
     project = make_tenant_project(
         Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}"),
         "database",
-        ["north"],
+        ["north", "ghost"],
     )
     said = "the tenant 'ghost' has no database file"
     cleared = project.inv("db.clear-migration-mark", "--tenant", "ghost", code=1)

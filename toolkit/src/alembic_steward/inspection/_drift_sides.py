@@ -19,20 +19,38 @@ if TYPE_CHECKING:
     from alembic_steward.catalog import Difference
     from alembic_steward.inspection._drift import ModelDrift
 
-DATABASE_DIFFERS_ADVICE = (
-    "the database is not what its revision builds (differences above): a revision was stamped"
-    " without running, or the schema was changed by hand. Bring the database back: stamp the"
-    " last revision that really ran (`inv db.stamp -r REV`) and `inv db.upgrade`, or undo the"
-    " hand change, or in development `inv db.reset`"
-)
-# Behind head, what differs stands in the way of the pending migrations themselves.
-PENDING_DATABASE_DIFFERS_ADVICE = (
-    "the database is not what its revision builds (differences above), so `inv db.upgrade`"
-    " would run into them: a migration that failed after committing part of its work (an"
-    " autocommit_block(), or DDL on MySQL/MariaDB) or a hand change left them. Undo them by"
-    " hand and then `inv db.upgrade`; if they are the next migration's work finished by hand,"
-    " record that with `inv db.stamp -r REV` instead; in development `inv db.reset` starts over"
-)
+
+def database_differs_advice() -> str:
+    """What to do when the database is not what its revision builds; for a tenant bound (a
+    fan-out's status), the commands that act on that tenant."""
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
+    reset = "" if tenant else ", or in development `inv db.reset`"
+    return (
+        "the database is not what its revision builds (differences above): a revision was"
+        " stamped without running, or the schema was changed by hand. Bring the database back:"
+        f" stamp the last revision that really ran (`inv db.stamp -r REV{tenant}`) and"
+        f" `inv db.upgrade{tenants}`, or undo the hand change{reset}"
+    )
+
+
+def pending_database_differs_advice() -> str:
+    """Behind head, what differs stands in the way of the pending migrations themselves."""
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
+    reset = "" if tenant else "; in development `inv db.reset` starts over"
+    return (
+        f"the database is not what its revision builds (differences above), so `inv db.upgrade"
+        f"{tenants}` would run into them: a migration that failed after committing part of its"
+        " work (an autocommit_block(), or DDL on MySQL/MariaDB) or a hand change left them."
+        f" Undo them by hand and then `inv db.upgrade{tenants}`; if they are the next"
+        " migration's work finished by hand, record that with"
+        f" `inv db.stamp -r REV{tenant}` instead{reset}"
+    )
+
+
 # How each `compare_metadata` kind reads when the database, not the models, is the side compared.
 DATABASE_SIDE_WORDS = {"add": "missing", "remove": "unexpected", "modify": "different"}
 # Each index difference, and the table difference of the same kind that already covers it.
@@ -60,13 +78,13 @@ class DriftSides:
     def database_advice(self) -> str:
         """What to do when the database differs from its revision; the models' part too."""
         if self.pending:
-            return PENDING_DATABASE_DIFFERS_ADVICE
+            return pending_database_differs_advice()
         if self.models and self.models.lines:
             return (
-                f"{DATABASE_DIFFERS_ADVICE}; the models differ from the migrations too: once the"
+                f"{database_differs_advice()}; the models differ from the migrations too: once the"
                 f" database matches, {self.models.advice}"
             )
-        return f"{DATABASE_DIFFERS_ADVICE}; the models match, so write no revision for this"
+        return f"{database_differs_advice()}; the models match, so write no revision for this"
 
     @property
     def skipped_line(self) -> str:

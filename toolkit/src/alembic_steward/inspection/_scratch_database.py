@@ -177,7 +177,9 @@ def upgrade_scratch(connection: Connection, revision: str) -> None:
     env.py, exactly as `inv db.upgrade` would, without printing Alembic's progress lines."""
     from alembic import command
 
-    with quiet_alembic():
+    from alembic_steward.runtime._tenancy import tenant_unbound
+
+    with quiet_alembic(), tenant_unbound():
         command.upgrade(alembic_config_on(connection), revision)
 
 

@@ -152,6 +152,10 @@ class MigrationStatus:
             from alembic_steward.runtime._phased_upgrade import contract_phase_advice
 
             return contract_phase_advice(self.current, self.pending_contract)
+        if self.exit_code == StatusExit.PENDING:
+            from alembic_steward.runtime._advice import bound_tenant_options
+
+            return f"pending migrations: run `inv db.upgrade{bound_tenant_options('--tenants')}`"
         return STATUS_ADVICE[self.exit_code]
 
     def as_json(self) -> dict[str, Any]:

@@ -93,14 +93,14 @@ def add_tenant_argument(parser: argparse.ArgumentParser) -> None:
 
 def add_fan_out_arguments(parser: argparse.ArgumentParser) -> None:
     """The per-tenant options (runtime/_tenant_fanout.py), as `inv db.upgrade` has them."""
-    from alembic_steward.runtime._tenant_fanout import default_parallel
+    from alembic_steward.runtime._tenant_pool import PARALLEL_DEFAULT
 
     tenants = parser.add_mutually_exclusive_group()
     tenants.add_argument("--all-tenants", action="store_true", help="every tenant the wiring lists")
     tenants.add_argument("--tenants", help="these tenants only, comma-separated")
     parser.add_argument("--tenancy", choices=TENANCIES, help="default: the wiring's")
     parser.add_argument(
-        "--parallel", type=int, help=f"worker processes (default: {default_parallel()})"
+        "--parallel", type=int, help=f"worker processes (default: {PARALLEL_DEFAULT})"
     )
     parser.add_argument(
         "--canary", type=int, default=0, help="run K tenants first, stop on any failure"

@@ -10,9 +10,10 @@ table's schema, the search_path, the lock key), so env.py itself needs no tenant
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,18 @@ _bound: list[Tenant] = []
 def bind_tenant(tenant: Tenant | None) -> None:
     """Make ``tenant`` the one this process's migration runs work on (None: the app's own)."""
     _bound[:] = [tenant] if tenant is not None else []
+
+
+@contextlib.contextmanager
+def tenant_unbound() -> Iterator[None]:
+    """Bind no tenant for the block, then the one bound before: a scratch database built to
+    compare a tenant with is nobody's tenant, and its env.py run must not look for one."""
+    before = list(_bound)
+    _bound[:] = []
+    try:
+        yield
+    finally:
+        _bound[:] = before
 
 
 def bound_tenant() -> Tenant | None:
@@ -116,7 +129,8 @@ def declared_tenants() -> list[str]:
             " Steward(...) in app/migrations/__init__.py, or name them with --tenants A,B;"
             " nothing was run"
         )
-    return parse_tenant_names(steward.load(steward.tenants)(), steward.tenants, allow_none=True)
+    source = f"the tenants callable {steward.tenants}"
+    return parse_tenant_names(steward.load(steward.tenants)(), source, allow_none=True)
 
 
 def parse_shard(shard: str) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.runtime._tenancy import Tenant, TenantError, tenant_url
+from alembic_steward.runtime._tenancy import Tenant, TenantError, configured_tenancy, tenant_url
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
@@ -30,7 +30,7 @@ def tenant_connection(tenant: Tenant) -> Iterator[Connection]:
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
         raise TenantError(
             f"the tenant {tenant.name!r} has no database file ({url.database}); create it with"
-            f" tenant-create {tenant.name}"
+            f" {create_command(tenant)}"
         )
     with connected_to_tenant(tenants_engine(url, tenant.tenancy), tenant) as connection:
         yield connection
@@ -63,7 +63,7 @@ def read_revisions(connection: Connection, tenant: Tenant) -> tuple[str, ...]:
             if not exists:
                 raise TenantError(
                     f"the tenant {tenant.name!r} has no schema in this database; create it"
-                    f" with tenant-create {tenant.name}"
+                    f" with {create_command(tenant)}"
                 )
     finally:
         # Alembic must find the connection outside any transaction, as env.py's own would be.
@@ -80,19 +80,33 @@ def tenant_revisions(tenant: Tenant) -> tuple[str, ...]:
 @contextlib.contextmanager
 def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
     """``engine.connect()``; a tenant database that does not exist is said so (TenantError)."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
+    from alembic_steward.runtime._connecting import unreachable
     from alembic_steward.runtime._server_databases import database_exists
 
     try:
         connection = engine.connect()
-    except OperationalError:
+    except OperationalError as error:
         # Asked only once connecting failed: the server's own reason stands otherwise.
-        if tenant.schema is None and not database_exists(engine.url):
+        try:
+            missing = tenant.schema is None and not database_exists(engine.url)
+        except DBAPIError:
+            missing = False  # the server itself cannot be reached
+        if missing:
             raise TenantError(
                 f"the tenant {tenant.name!r} has no database on this server; create it with"
-                f" tenant-create {tenant.name}"
+                f" {create_command(tenant)}"
             ) from None
-        raise
+        raise unreachable(error, engine.url) from None
     with connection:
         yield connection
+
+
+def create_command(tenant: Tenant) -> str:
+    """The command that creates ``tenant``, as it runs where the advice is read, backquoted."""
+    from alembic_steward.runtime._advice import advised
+
+    tenancy = f" --tenancy {tenant.tenancy}" if tenant.tenancy != configured_tenancy() else ""
+    words = f"tenant-create {tenant.name}{tenancy}"
+    return advised(f"db.{words}", words)

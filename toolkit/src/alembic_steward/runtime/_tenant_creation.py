@@ -12,20 +12,26 @@ from alembic_steward.runtime._tenancy import Tenant, TenantError, checked_name, 
 def create_tenant(name: str, tenancy: str | None = None) -> str:
     """Create tenant ``name`` if missing, migrate it to head; return the line saying so.
 
-    Raises TenantError for a bad name or tenancy, CommandError when the migration fails (the
-    tenant then exists, at the revision its version table shows).
+    Raises TenantError for a bad name or tenancy, or a name that can never be a tenant (a
+    system schema or database, DATABASE_URL's own), before anything is made; CommandError
+    when the migration fails (the tenant then exists, at the revision its version table
+    shows).
     """
     from alembic.util import CommandError
     from sqlalchemy.engine import make_url
 
     from alembic_steward._wiring import active_steward, get_settings
     from alembic_steward.runtime._tenancy import tenant_url
+    from alembic_steward.runtime._tenant_names import COMMAND_LINE, check_never_a_tenant
     from alembic_steward.runtime._tenant_runs import run_tenant
 
     tenant = Tenant(
-        checked_name(name, "the tenant name"), checked_tenancy(tenancy or active_steward().tenancy)
+        checked_name(name, COMMAND_LINE), checked_tenancy(tenancy or active_steward().tenancy)
     )
     url = tenant_url(make_url(get_settings().blocking_database_url), tenant)
+    # A new tenant need not be listed yet (a sign-up creates it), but it is never a system
+    # schema or database, nor DATABASE_URL's own.
+    check_never_a_tenant([tenant.name], tenant.tenancy, COMMAND_LINE)
     created = create_home(tenant, url)
     outcome = run_tenant(tenant, "upgrade", "head")
     what = f"{tenant.tenancy} {tenant.name}"

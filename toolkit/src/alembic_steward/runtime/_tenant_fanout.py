@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -28,24 +27,21 @@ from alembic_steward.runtime._tenancy import (
     parse_shard,
     parse_tenant_names,
 )
+from alembic_steward.runtime._tenant_pool import default_parallel
 from alembic_steward.runtime._tenant_reports import (
     Progress,
     contract_pending_note,
     progress_printer,
     report_table,
+    stopped_summary,
     summary_line,
 )
-from alembic_steward.runtime._tenant_runs import (
-    TenantOutcome,
-    prepare_worker,
-    run_tenant,
-    tenant_history,
+from alembic_steward.runtime._tenant_runs import TenantOutcome, prepare_worker, tenant_history
+from alembic_steward.runtime._tenant_stops import (
+    NOT_STARTED,
+    run_in_worker,
+    state_read_afterwards,
 )
-
-
-def default_parallel() -> int:
-    """Worker processes by default: the machine's cores, at most 4 (servers have limits too)."""
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
@@ -79,8 +75,10 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
 
     ``package`` is the migrations package a spawned worker imports to build the wiring;
     ``progress(done, total, failed)`` is called after each tenant. Ctrl-C or SIGTERM (a pod
-    stopped) lets the tenants running then finish in their workers and starts no other:
-    raises :class:`FanOutStopped`, which carries the outcomes so far.
+    stopped) starts no other tenant; the tenants running then finish in their workers, or
+    stop where they are when the signal reached the workers too (a terminal's Ctrl-C reaches
+    the whole process group), and are reported as their databases have them
+    (runtime/_tenant_stops.py): raises :class:`FanOutStopped`, which carries every outcome.
     """
     from alembic_steward.runtime._interruptions import Terminated
 
@@ -109,9 +107,15 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
                 ) as pool:
                     remaining = run_group(pool, remaining, plan, outcomes, progress, workers)
     except (KeyboardInterrupt, Terminated) as stop:
-        not_run(tenants, outcomes, "the run was stopped before this tenant started")
+        not_run(tenants, outcomes, NOT_STARTED)
         raise FanOutStopped(stop, [outcomes[name] for name in plan.names]) from None
     return [outcomes[name] for name in plan.names]
+
+
+WORKER_DIED = (
+    "a worker process died while this tenant ran (killed, out of memory, or a crash in a"
+    " driver; this tenant's or another's), cutting its connection"
+)
 
 
 class FanOutStopped(Exception):
@@ -162,7 +166,7 @@ def run_group(
                 # A signal between the submit and this record would lose a tenant that still
                 # runs (and then be reported as not run): it waits until the tenant is pending.
                 with signals_held():
-                    run = pool.submit(run_tenant, tenant, plan.action, plan.revision, plan.phase)
+                    run = pool.submit(run_in_worker, tenant, plan.action, plan.revision, plan.phase)
                     pending[run] = tenant
             done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -171,37 +175,39 @@ def run_group(
         # The pool stops every worker when one dies: the tenants running then were cut off
         # with their connections (PostgreSQL and SQLite roll back; MySQL keeps its mark).
         for tenant in [*pending.values()]:
-            outcomes[tenant.name] = worker_died(tenant)
+            outcomes[tenant.name] = state_read_afterwards(tenant, WORKER_DIED, "failed")
         return list(reversed(queue))
     except BaseException:
-        # Stopped: the running tenants end in their workers and are reported.
+        # Stopped: the running tenants end in their workers and are reported, each as its
+        # worker saw it or, from a worker that sent no report, as its database has it now.
+        # Nothing is queued beyond the running tenants, so nothing is cancelled (a shutdown
+        # with cancel_futures once hung this suite's SIGTERM test): a worker the signal
+        # reached too starts no tenant it still receives, and says so (_tenant_stops.py).
         pool.shutdown(wait=True)
-        for future in list(pending):
+        for future, tenant in list(pending.items()):
             if future.exception() is None:
                 record(future)
+            else:
+                why = "its worker process ended without a report"
+                outcomes[tenant.name] = state_read_afterwards(tenant, why)
         raise
     return []
 
 
-def worker_died(tenant: Tenant) -> TenantOutcome:
-    return TenantOutcome(
-        tenant.name,
-        "failed",
-        "?",
-        "?",
-        detail="a worker process died while this tenant ran (killed, out of memory, or a"
-        " crash in a driver; this tenant's or another's), cutting its connection; run this"
-        " again to retry it",
-    )
+def selected_names(tenants: str | None, shard: str | None, tenancy: str) -> list[str]:
+    """The tenants to run: ``--tenants A,B`` (each one the wiring lists) or the wiring's
+    list, then ``--shard i/n``'s; TenantError for a name that is not a tenant."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._tenant_names import check_listed, check_never_a_tenant
 
-
-def selected_names(tenants: str | None, shard: str | None) -> list[str]:
-    """The tenants to run: ``--tenants A,B`` or the wiring's list, then ``--shard i/n``'s."""
-    names = (
-        parse_tenant_names(tenants.split(","), "--tenants")
-        if tenants is not None
-        else declared_tenants()
-    )
+    if tenants is not None:
+        source = "--tenants on the command line"
+        names = parse_tenant_names(tenants.split(","), source)
+        check_listed(names, "--tenants")
+    else:
+        source = f"the tenants callable {active_steward().tenants}"
+        names = declared_tenants()
+    check_never_a_tenant(names, tenancy, source)
     return in_shard(names, parse_shard(shard) if shard is not None else None)
 
 
@@ -240,14 +246,21 @@ def fan_out_command(
     if phase is not None:
         check_phase(phase)
     if parallel is not None and parallel < 1:
-        raise TenantError(f"--parallel {parallel} is not a number of processes (1 or more)")
+        raise TenantError(
+            f"--parallel {parallel} is not a number of worker processes (1 or more);"
+            " nothing was run"
+        )
     if canary < 0:
-        raise TenantError(f"--canary {canary} is not a number of tenants (0 or more)")
-    names = selected_names(tenants, shard)
+        raise TenantError(
+            f"--canary {canary} is not a number of tenants (0 or more); nothing was run"
+        )
+    names = selected_names(tenants, shard, chosen_tenancy)
     check_tenancy_fits_database(chosen_tenancy)
     if not names:
         owner = f"shard {shard} owns none of the tenants" if shard else "there are no tenants"
-        print(f"{owner}; nothing to do")
+        if as_json:
+            print("[]")  # the report, empty: stdout under --json is the document alone
+        print(f"{owner}; nothing to do", file=sys.stderr if as_json else sys.stdout)
         return 0
     plan = FanOut(
         action, revision, chosen_tenancy, names, parallel or default_parallel(), canary, phase
@@ -257,16 +270,15 @@ def fan_out_command(
         code, line = summary_line(outcomes, action)
         line += contract_pending_note(outcomes)
     except FanOutStopped as stopped:
-        from alembic_steward.runtime._interruptions import exit_code_and_line
+        import signal
+
+        from alembic_steward.runtime._interruptions import SIGNAL_EXIT_CODES
 
         outcomes = stopped.outcomes
-        code, _ = exit_code_and_line(stopped.signal_error)
-        finished = sum(not outcome.failed for outcome in outcomes)
-        line = (
-            f"error: {'SIGINT' if code == 130 else 'SIGTERM'} stopped the {action} of the"
-            f" tenants: {finished} of {len(outcomes)} ended (the report says how), the others"
-            f" did not start; run it again to go on: it runs only the tenants not at the target"
-        )
+        sigint = isinstance(stopped.signal_error, KeyboardInterrupt)
+        number = signal.SIGINT if sigint else signal.SIGTERM
+        code = SIGNAL_EXIT_CODES[number]
+        line = stopped_summary(outcomes, action, number.name)
     if as_json:
         print(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
     else:
@@ -283,8 +295,9 @@ def per_tenant_options_alone(options: Mapping[str, object]) -> str | None:
     given = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
     if not given:
         return None
+    verb = "applies" if len(given) == 1 else "apply"
     return (
-        f"{', '.join(given)} only apply to a fan-out, with --all-tenants or --tenants NAME,...;"
+        f"{', '.join(given)} only {verb} to a fan-out, with --all-tenants or --tenants NAME,...;"
         " without either the command would run on DATABASE_URL's own database alone; nothing"
         " was run"
     )

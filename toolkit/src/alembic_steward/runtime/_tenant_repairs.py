@@ -28,13 +28,17 @@ def repair_tenant(name: str, tenancy: str | None, repair: Callable[[], list[str]
     exist; whatever ``repair`` raises otherwise.
     """
     from alembic_steward.runtime._tenant_connections import tenant_revisions
+    from alembic_steward.runtime._tenant_names import check_listed, check_never_a_tenant
 
-    tenant = Tenant(
-        checked_name(name, "--tenant"), checked_tenancy(tenancy or configured_tenancy())
-    )
+    source = "--tenant on the command line"
+    tenant = Tenant(checked_name(name, source), checked_tenancy(tenancy or configured_tenancy()))
     try:
-        # Its version table read first: a tenant that does not exist is said so, as the
-        # fan-out says it, before a repair could create its mark table (or SQLite file).
+        # A name the wiring does not list is no tenant (`--tenant public` would repair
+        # DATABASE_URL's own database); then its version table is read: a tenant that does
+        # not exist is said so, as the fan-out says it, before a repair could create its
+        # mark table (or SQLite file).
+        check_listed([tenant.name], "--tenant")
+        check_never_a_tenant([tenant.name], tenant.tenancy, source)
         tenant_revisions(tenant)
     except TenantError as error:
         said = str(error)  # some say already that nothing was run

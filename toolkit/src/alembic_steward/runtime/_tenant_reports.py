@@ -2,7 +2,7 @@
 
 The rows and the line say the same in `inv db.upgrade --all-tenants` and `python -m
 app.migrations upgrade --all-tenants`; the code is :data:`FAILED_TENANTS_EXIT_CODE` when any
-tenant failed, differs from the models, or (status) is not at head.
+tenant failed, differs from the models, or (status) is not up to date.
 """
 
 from __future__ import annotations
@@ -56,32 +56,104 @@ def report_table(outcomes: Sequence[TenantOutcome]) -> str:
 def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, str]:
     """The exit code and the closing line of a fan-out."""
     failed = [o.tenant for o in outcomes if o.failed]
+    if failed and all(o.outcome == "unreachable" for o in outcomes):
+        return unreachable_summary(outcomes, action)
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
     tally = ", ".join(f"{count} {name}" for name, count in counts.items())
     if failed:
+        unaffected = "" if action in ("status", "check") else " the others are unaffected;"
         return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(failed)} of {len(outcomes)} tenants failed or did not run"
-            f" ({first_named(failed)});"
-            f" {tally}; the others are unaffected; fix what the report says and run the"
-            f" {action} again"
-            + ("" if action == "status" else ": it runs only the tenants not at the target")
+            f"error: {len(failed)} of {tenants(len(outcomes))} failed or did not run"
+            f" ({first_named(failed)}); {tally};{unaffected} fix what the report says and"
+            f" {AGAIN.get(action, AGAIN['upgrade']).format(action=action)}"
         )
+    if action == "status":
+        return status_summary(outcomes, tally)
     drifted = [o.tenant for o in outcomes if o.outcome == "drift"]
     if drifted:
         return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(drifted)} of {len(outcomes)} tenants differ from the models"
+            f"error: {len(drifted)} of {tenants(len(outcomes))} differ from the models"
             f" ({first_named(drifted)}; the report says how); write the revision they need"
             " with `inv db.revision`, or fix those tenants by hand"
         )
     behind = [o.tenant for o in outcomes if o.outcome == "not at head"]
     if behind:
+        from alembic_steward.runtime._advice import advised
+
+        upgrade = advised("db.upgrade --all-tenants", "upgrade --all-tenants")
         return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(behind)} of {len(outcomes)} tenants are not at head"
-            f" ({first_named(behind)}); run the upgrade with --all-tenants"
+            f"error: {len(behind)} of {tenants(len(outcomes))} are not at head"
+            f" ({first_named(behind)}), so they were not compared with the models; run"
+            f" {upgrade} first"
         )
-    return 0, f"{len(outcomes)} tenants: {tally}"
+    return 0, f"{tenants(len(outcomes))}: {tally}"
+
+
+# How each command's closing line says what running it again does.
+AGAIN = {
+    "upgrade": "run the {action} again: it runs only the tenants not at the target",
+    "status": "read the status again: each tenant is read afresh",
+    "check": "run the check again: it compares each tenant afresh",
+}
+
+
+def tenants(count: int) -> str:
+    """``count`` tenants, in words: "1 tenant", "3 tenants"."""
+    return f"{count} tenant" if count == 1 else f"{count} tenants"
+
+
+def status_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, str]:
+    """`db.status --all-tenants`'s code and line: each tenant's state is its row's, with the
+    same exit code `inv db.status` gives that database alone (runtime/_tenant_status.py)."""
+    from alembic_steward.runtime._advice import advised
+
+    behind = [o for o in outcomes if o.exit_code]
+    if not behind:
+        return 0, f"{tenants(len(outcomes))}: {tally}"
+    named = first_named([f"{o.tenant}: {o.outcome}" for o in behind])
+    line = f"error: {len(behind)} of {tenants(len(outcomes))} are not up to date ({named});"
+    if all(o.outcome == "pending" for o in behind):
+        upgrade = advised("db.upgrade --all-tenants", "upgrade --all-tenants")
+        return FAILED_TENANTS_EXIT_CODE, f"{line} run {upgrade}: it runs only those"
+    return FAILED_TENANTS_EXIT_CODE, (
+        f"{line} each row says what to do for its tenant; repair the ones no upgrade can"
+        " move (half-applied, database differs, unknown revision) before upgrading them"
+    )
+
+
+def unreachable_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, str]:
+    """Every tenant's server was unreachable: the code and the line a single database's
+    command ends with then, not a per-tenant failure (nothing was run on any tenant)."""
+    from alembic_steward.inspection._status_report import StatusExit
+
+    code = StatusExit.UNREACHABLE if action == "status" else 1
+    return int(code), (
+        f"error: none of the {tenants(len(outcomes))} could be reached, so nothing was run:"
+        f" {outcomes[0].tenant}: {outcomes[0].detail}"
+    )
+
+
+def stopped_summary(outcomes: Sequence[TenantOutcome], action: str, signal_name: str) -> str:
+    """The closing line of a fan-out a signal stopped: how many tenants ended, stopped
+    part-way (each row says the state it was left in) and did not start."""
+    stopped = [o.tenant for o in outcomes if o.outcome == "stopped"]
+    unstarted = sum(o.outcome == "not run" for o in outcomes)
+    ended = len(outcomes) - len(stopped) - unstarted
+    parts = [f"{ended} of {tenants(len(outcomes))} ended (the report says how)"]
+    if stopped:
+        parts.append(
+            f"{len(stopped)} stopped part-way ({first_named(stopped)}: the report says the"
+            " state each was left in, read from its database, and how to repair it)"
+        )
+    parts.append(f"{unstarted} did not start")
+    again = AGAIN.get(action, AGAIN["upgrade"]).format(action=action)
+    first = "repair any tenant stopped part-way as its row says, then " if stopped else ""
+    return (
+        f"error: {signal_name} stopped the {action} of the tenants: {', '.join(parts)};"
+        f" {first}{again}"
+    )
 
 
 def first_named(tenants: Sequence[str], most: int = 10) -> str:

@@ -41,7 +41,9 @@ class TenantOutcome:
     concurrent run did it), at target (a concurrent run brought it to a target below head),
     expand done (`--phase expand` with only contract revisions pending: not run), not at head
     (status),
-    no drift and drift (check), failed, not run (a canary failed first). ``before``/``after``
+    no drift and drift (check), failed, unreachable (its server could not be reached), not run
+    (a canary failed first, or a signal came before it started), stopped (a signal stopped it
+    part-way: ``detail`` says the state it left). ``before``/``after``
     are the revisions read from the tenant's version table ("base" for none), ``seconds`` the
     run's wall time, ``detail`` the failure's one line, or the contract revision pending.
     """
@@ -52,10 +54,12 @@ class TenantOutcome:
     after: str = ""
     seconds: float = 0.0
     detail: str = ""
+    # Status only: the exit code `inv db.status` gives this tenant's database alone.
+    exit_code: int | None = None
 
     @property
     def failed(self) -> bool:
-        return self.outcome in ("failed", "not run")
+        return self.outcome in ("failed", "not run", "stopped", "unreachable")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,10 +84,9 @@ def prepare_worker(package: str) -> None:
 
     from sqlalchemy.engine import Engine
 
-    from alembic_steward.runtime._interruptions import HeldSignal
+    from alembic_steward.runtime._tenant_stops import install_worker_handlers
 
-    # Forked while the parent held signals for a moment (runtime/_tenant_fanout.py): not here.
-    HeldSignal.number, HeldSignal.holding = None, False
+    install_worker_handlers()
     importlib.import_module(package)
     for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
         engine.dispose(close=False)
@@ -149,9 +152,12 @@ def run_tenant(
             before = read_revisions(connection, tenant)
             outcome = run_action(tenant, (action, revision, phase), before, connection)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
+        from alembic_steward.runtime._connecting import DatabaseUnreachable
         from alembic_steward.runtime._deploy import failure_line
 
-        outcome = TenantOutcome(tenant.name, "failed", shown(before), detail=failure_line(error))
+        # Unreachable, nothing ran: when every tenant is, the summary says so of the server.
+        failed = "unreachable" if isinstance(error, DatabaseUnreachable) else "failed"
+        outcome = TenantOutcome(tenant.name, failed, shown(before), detail=failure_line(error))
         # On a connection of its own: the run's may be what failed.
         with contextlib.suppress(Exception):
             outcome.after = shown(tenant_revisions(tenant))
@@ -177,9 +183,12 @@ def run_action(
     at_head = tuple(sorted(before)) == tuple(sorted(script.get_heads()))
     if action == "check" and at_head:
         return check_tenant(tenant, before)
-    if action in ("status", "check"):
-        outcome = "at head" if at_head else "not at head"
-        return TenantOutcome(tenant.name, outcome, shown(before), shown(before))
+    if action == "status":
+        from alembic_steward.runtime._tenant_status import tenant_status
+
+        return tenant_status(tenant, before, connection)
+    if action == "check":
+        return TenantOutcome(tenant.name, "not at head", shown(before), shown(before))
     target: str | None = revision
     contract = None
     if phase is not None:

@@ -106,7 +106,7 @@ def check(
     all_tenants: bool = False,
     tenants: str | None = None,
     tenancy: str | None = None,
-    parallel: int = 0,
+    parallel: str | None = None,
     canary: int = 0,
     shard: str | None = None,
     json: bool = False,

@@ -29,7 +29,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
 
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._database_state import read_database_state
-    from alembic_steward.inspection._drift_sides import DATABASE_DIFFERS_ADVICE
+    from alembic_steward.inspection._drift_sides import database_differs_advice
     from alembic_steward.inspection._revision_verification import (
         RevisionNotVerified,
         revision_scratch,
@@ -61,7 +61,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                     for difference in differences:
                         print(f"  {difference}")
                     raise Exit(
-                        f"error: {DATABASE_DIFFERS_ADVICE}; no revision was written, as one"
+                        f"error: {database_differs_advice()}; no revision was written, as one"
                         " written now would record that difference in the history",
                         code=1,
                     )

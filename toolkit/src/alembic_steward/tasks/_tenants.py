@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from invoke import Context, Exit, task
 
+from alembic_steward.runtime._tenant_pool import PARALLEL_DEFAULT
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 # The options every fan-out task adds, long only (`-t`, `-p` mean other things elsewhere).
@@ -15,7 +16,7 @@ FAN_OUT_HELP = {
     "all_tenants": "Run on every tenant the wiring's `tenants` callable lists, one report",
     "tenants": "Run on these tenants only, comma-separated, e.g. acme,globex",
     "tenancy": "schema (PostgreSQL schemas) or database (a database each); default: wiring",
-    "parallel": "Worker processes for the tenants (default: cores, at most 4)",
+    "parallel": f"Worker processes for the tenants (default: {PARALLEL_DEFAULT})",
     "canary": "Run this many tenants first, and stop if any of them fails",
     "shard": "Run only shard I of N (I/N, e.g. $JOB_COMPLETION_INDEX/4), split by name hash",
 }
@@ -24,6 +25,13 @@ FAN_OUT_HELP = {
 def fans_out(all_tenants: bool, tenants: str | None, **per_tenant: object) -> bool:
     """Whether the task runs per tenant (`--all-tenants` or `--tenants`); the options of a
     fan-out given without either (``per_tenant``, by name) are refused in one line (Exit)."""
+    if all_tenants and tenants is not None:
+        # Which set was meant cannot be told: the `python -m` form refuses the pair too.
+        raise Exit(
+            "error: --all-tenants and --tenants name different sets of tenants; give one of"
+            " them; nothing was run",
+            code=1,
+        )
     if all_tenants or tenants is not None:
         return True
     from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
@@ -40,21 +48,25 @@ def run_fan_out(
     *,
     tenants: str | None,
     tenancy: str | None,
-    parallel: int,
+    parallel: str | None,
     canary: int,
     shard: str | None,
     as_json: bool,
     phase: str | None = None,
 ) -> None:
-    """Run the fan-out; end with Exit(76) after the report when a tenant failed."""
+    """Run the fan-out; end with Exit(76) after the report when a tenant failed.
+
+    ``parallel`` is the option's text, None when not given (invoke would read an int option's
+    0 as "not given", and `--parallel 0` must be refused, not taken for the default)."""
     from alembic_steward.runtime._tenant_fanout import fan_out_command
+    from alembic_steward.runtime._tenant_pool import parallel_count
 
     code = fan_out_command(
         action,
         revision,
         tenants=tenants,
         tenancy=tenancy,
-        parallel=parallel or None,
+        parallel=None if parallel is None else parallel_count(parallel),
         canary=canary,
         shard=shard,
         as_json=as_json,

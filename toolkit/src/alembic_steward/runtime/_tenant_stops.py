@@ -1,0 +1,114 @@
+"""Ctrl-C and SIGTERM in a fan-out: each tenant reported as its database has it afterwards.
+
+A terminal's Ctrl-C reaches the whole process group: the fan-out's parent and every worker.
+A worker then stops its tenant's migration where it is, as a single-database run does
+(runtime/_interruptions.py), and reports the state it left (on MySQL/MariaDB maybe half-applied,
+with the tenant's own repair commands); a worker that was between tenants starts no other and
+says so. A tenant whose worker sent no report (it died) has its state read by the parent.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from alembic_steward.runtime._interruptions import HeldSignal, Terminated, raise_or_hold
+from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+from alembic_steward.runtime._tenant_runs import TenantOutcome, run_tenant, shown
+
+NOT_STARTED = "the run was stopped before this tenant started"
+STOPPED = "stopped"
+
+
+class WorkerStop:
+    """In a fan-out worker: the signal that asked it to stop, and whether a tenant runs now."""
+
+    signum: int | None = None
+    running = False
+
+
+def stop_in_worker(signum: int, frame: Any) -> None:
+    """A worker's SIGINT/SIGTERM handler: stop the running tenant where it is (its migration's
+    bookkeeping still ends first), or, between tenants, start no other."""
+    if WorkerStop.signum is not None:
+        return  # stopping already: a second signal must not cut short the state's reading
+    WorkerStop.signum = signum
+    if WorkerStop.running:
+        raise_or_hold(signum, frame)
+
+
+def install_worker_handlers() -> None:
+    """Take SIGINT and SIGTERM in this worker; a signal held since the fork counts as asked."""
+    # Forked while the parent held signals for a moment (runtime/_tenant_fanout.py): a signal
+    # that came since was held here, in the parent's handler, and is a stop all the same.
+    WorkerStop.signum, WorkerStop.running = HeldSignal.number, False
+    HeldSignal.number, HeldSignal.holding = None, False
+    signal.signal(signal.SIGINT, stop_in_worker)
+    signal.signal(signal.SIGTERM, stop_in_worker)
+
+
+def run_in_worker(
+    tenant: Tenant, action: str, revision: str, phase: str | None = None
+) -> TenantOutcome:
+    """The pool's task: :func:`run_tenant`, unless a signal came first; a signal during the
+    run stops it and the outcome says the state it left, read from the tenant's database."""
+    if WorkerStop.signum is not None:
+        return TenantOutcome(tenant.name, "not run", detail=NOT_STARTED)
+    try:
+        WorkerStop.running = True
+        return run_tenant(tenant, action, revision, phase)
+    except (KeyboardInterrupt, Terminated) as stop:
+        WorkerStop.running = False
+        return stopped_outcome(tenant, stop)
+    finally:
+        WorkerStop.running = False
+
+
+def stopped_outcome(tenant: Tenant, stop: BaseException) -> TenantOutcome:
+    """The outcome of a tenant whose run ``stop`` (a signal's exception) ended part-way."""
+    from alembic_steward.runtime._advice import bound_tenant_options, command_words
+    from alembic_steward.runtime._interruptions import exit_code_and_line
+    from alembic_steward.runtime._tenant_connections import tenant_revisions
+
+    bind_tenant(tenant)
+    try:
+        tenants = bound_tenant_options("--tenants")
+        _, line = exit_code_and_line(
+            stop,
+            stopped=f"tenant {tenant.name}",
+            status_command=command_words(f"db.status{tenants}", f"current{tenants}"),
+        )
+        try:
+            after = shown(tenant_revisions(tenant))
+        except Exception:  # noqa: BLE001 - the line says what could be read
+            after = "?"
+    finally:
+        bind_tenant(None)
+    return TenantOutcome(tenant.name, STOPPED, "?", after, detail=line.removeprefix("error: "))
+
+
+def state_read_afterwards(tenant: Tenant, why: str, outcome: str = STOPPED) -> TenantOutcome:
+    """The ``outcome`` of a tenant whose worker ended without a report: ``why``, and the
+    state read now from its database (a half-applied run's repair commands, or its revision)."""
+    from alembic_steward.inspection._database_state import blocking_problem, read_database_state
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._tenancy import bound_tenant_engine
+    from alembic_steward.runtime._tenant_runs import tenant_history
+
+    bind_tenant(tenant)
+    engine = bound_tenant_engine()
+    try:
+        assert engine is not None  # noqa: S101 - a tenant is bound two lines up
+        script = tenant_history()
+        with engine.connect() as connection:
+            state = read_database_state(script, connection)
+        problem = blocking_problem(state, script)
+        after = shown(tuple(state.current))
+        said = problem or f"each finished migration stays applied: it is at {after}"
+    except Exception as error:  # noqa: BLE001 - say that the state could not be read
+        after, said = "?", f"its state could not be read ({error_reason(error)})"
+    finally:
+        if engine is not None:
+            engine.dispose()
+        bind_tenant(None)
+    return TenantOutcome(tenant.name, outcome, "?", after, detail=f"{why}; {said}")

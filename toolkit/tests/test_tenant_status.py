@@ -1,0 +1,74 @@
+"""`db.status --all-tenants` gives each tenant the verdict `inv db.status` gives its database.
+
+A half-applied MariaDB tenant and a tenant stamped at a revision its schema is not used to be
+shown as "not at head" with no detail, and the advice to upgrade them all failed on both.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from project import Project, one_error_line
+from servers import ServerDatabase, with_database
+from tenant_projects import make_tenant_project
+
+from alembic_steward.inspection._status_report import StatusExit
+
+
+def rows_of(completed) -> dict[str, dict]:
+    return {row["tenant"]: row for row in json.loads(completed.stdout)}
+
+
+def test_each_mariadb_tenant_row_says_what_inv_db_status_says_of_it(
+    tmp_path: Path, mysql_tenants
+) -> None:
+    url, names = mysql_tenants
+    half, stamped, fine = names
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=url), "database", names
+    )
+    for name in names:
+        project.inv("db.tenant-create", name)
+    # The mark a run that stopped in 0003 leaves (its table stays from the runs before).
+    ServerDatabase("mysql", with_database(url, half)).query(
+        "INSERT INTO alembic_migration_in_progress VALUES ('0002')"
+    )
+    # Stamped back a revision: the schema still has 0003's column.
+    ServerDatabase("mysql", with_database(url, stamped)).query(
+        "UPDATE alembic_version SET version_num = '0002'"
+    )
+
+    status = project.inv("db.status", "--all-tenants", "--json", code=76)
+    rows = rows_of(status)
+    assert rows[fine]["outcome"] == "at head" and rows[fine]["exit_code"] == 0
+    assert rows[half]["outcome"] == "half-applied", rows[half]
+    assert rows[half]["exit_code"] == StatusExit.HALF_APPLIED
+    assert f"`inv db.clear-migration-mark --tenant {half}`" in rows[half]["detail"]
+    assert rows[stamped]["outcome"] == "database differs", rows[stamped]
+    assert rows[stamped]["exit_code"] == StatusExit.DATABASE_DIFFERS
+    assert f"`inv db.stamp -r REV --tenant {stamped}`" in rows[stamped]["detail"]
+    line = one_error_line(status.stderr)
+    assert "2 of 3 tenants are not up to date" in line and "half-applied" in line, line
+    assert "run the upgrade with --all-tenants" not in line
+
+
+def test_a_schema_tenant_stamped_wrongly_is_said_to_differ_from_its_revision(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    database = ServerDatabase("postgresql", postgresql_url)
+    for name in ("behind", "wrong"):
+        database.query(f"CREATE SCHEMA {name}")
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=postgresql_url),
+        "schema",
+        ["behind", "wrong"],
+    )
+    project.inv("db.upgrade", "--tenants", "behind", "-r", "0002")
+    project.inv("db.upgrade", "--tenants", "wrong")
+    database.query("UPDATE wrong.alembic_version SET version_num = '0002'")
+
+    rows = rows_of(project.inv("db.status", "--all-tenants", "--json", code=76))
+    assert rows["behind"]["outcome"] == "pending" and rows["behind"]["exit_code"] == 2
+    assert "`inv db.upgrade --tenants behind`" in rows["behind"]["detail"]
+    assert rows["wrong"]["outcome"] == "database differs", rows["wrong"]

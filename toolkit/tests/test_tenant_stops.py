@@ -1,0 +1,133 @@
+"""Ctrl-C in a terminal reaches the fan-out's whole process group: its parent and its workers.
+
+Each tenant a worker had started is reported as its database has it afterwards (on MariaDB
+half-applied, with that tenant's repair commands; on PostgreSQL rolled back); only the tenants
+no worker began are reported as not started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from failures import STOP_DEADLINE
+from project import Project, one_error_line
+from servers import ServerDatabase, connect_admin, with_database
+from tenant_projects import make_tenant_project
+
+# Creates a table, says it started (a file named by its worker's pid), sleeps in the server
+# until a signal stops it, then adds a column: stopped, the table stays on MariaDB alone.
+SLEEPING_FIRST_STEP = (
+    "def upgrade() -> None:\n"
+    "    import pathlib\n"
+    "    op.create_table('early', sa.Column('id', sa.Integer))\n"
+    "    pathlib.Path(os.environ['STARTED_DIR'], str(os.getpid())).touch()\n"
+    "    op.execute({sleep!r})\n"
+    "    op.add_column('early', sa.Column('late', sa.Integer))\n"
+)
+
+
+def sleeping_project(project: Project, sleep: str) -> Project:
+    first = project.versions / "0001_step.py"
+    source = first.read_text().replace(
+        "import sqlalchemy as sa\n", "import os\n\nimport sqlalchemy as sa\n"
+    )
+    first.write_text(
+        source.replace("def upgrade() -> None:\n", SLEEPING_FIRST_STEP.format(sleep=sleep))
+    )
+    return project
+
+
+def stopped_as_a_group(project: Project, started: Path, signal_number: int):
+    """Run the fan-out (2 workers, 3 tenants) in a process group of its own, and signal the
+    whole group once two tenants started, as a terminal's Ctrl-C does; the completed run."""
+    started.mkdir()
+    command = ("inv", "db.upgrade", "--all-tenants", "--parallel", "2", "--json")
+    running = project.popen(
+        *command,
+        cwd=project.path,
+        env=project.environment(STARTED_DIR=str(started)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(started.iterdir())) < 2:
+            assert running.poll() is None, running.communicate()
+            assert time.monotonic() < deadline, "two tenants never started"
+            time.sleep(0.05)
+        os.killpg(running.pid, signal_number)
+        stdout, stderr = running.communicate(timeout=STOP_DEADLINE)
+    finally:
+        if running.poll() is None:
+            os.killpg(running.pid, signal.SIGKILL)
+            running.communicate()
+    return subprocess.CompletedProcess(command, running.returncode, stdout, stderr)
+
+
+def rows_of(completed) -> dict[str, dict]:
+    import json
+
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return {row["tenant"]: row for row in json.loads(completed.stdout)}
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
+def test_a_signal_to_the_group_reports_each_started_mariadb_tenant_half_applied(
+    tmp_path: Path, mysql_tenants, signal_number: int
+) -> None:
+    url, names = mysql_tenants
+    admin = connect_admin("mysql", url)
+    with admin.cursor() as cursor:
+        for name in names:
+            cursor.execute(f"CREATE DATABASE {name}")
+    admin.close()
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=url)
+    sleeping_project(make_tenant_project(project, "database", names), "SELECT SLEEP(60)")
+
+    stopped = stopped_as_a_group(project, tmp_path / "started", signal_number)
+    assert stopped.returncode == (130 if signal_number == signal.SIGINT else 143), stopped.stderr
+    rows = rows_of(stopped)
+    databases = {name: ServerDatabase("mysql", with_database(url, name)) for name in names}
+    begun = {name for name in names if "early" in databases[name].tables()}
+    assert len(begun) == 2, rows
+    for name in begun:
+        detail = rows[name]["detail"]
+        assert rows[name]["outcome"] == "stopped", rows[name]
+        assert "alembic_migration_in_progress" in databases[name].tables()
+        # The repair that acts on this tenant alone, as the rerun would refuse it until then.
+        assert f"inv db.clear-migration-mark --tenant {name}`" in detail, detail
+    (unstarted,) = set(names) - begun
+    assert rows[unstarted]["outcome"] == "not run"
+    assert "before this tenant started" in rows[unstarted]["detail"]
+    line = one_error_line(stopped.stderr)
+    assert "1 of 3 tenants ended" not in line and "0 of 3 tenants ended" in line, line
+    assert "2 stopped part-way" in line and "1 did not start" in line, line
+
+
+def test_ctrl_c_to_the_group_reports_started_postgresql_tenants_rolled_back(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    names = ["r1", "r2", "r3"]
+    database = ServerDatabase("postgresql", postgresql_url)
+    for name in names:
+        database.query(f"CREATE SCHEMA {name}")
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=postgresql_url)
+    sleeping_project(make_tenant_project(project, "schema", names), "SELECT pg_sleep(60)")
+
+    stopped = stopped_as_a_group(project, tmp_path / "started", signal.SIGINT)
+    assert stopped.returncode == 130, stopped.stderr
+    rows = rows_of(stopped)
+    assert [rows[name]["outcome"] for name in names] == ["stopped", "stopped", "not run"], rows
+    for name in names[:2]:
+        assert "rolled back" in rows[name]["detail"], rows[name]
+        assert "before this tenant started" not in rows[name]["detail"]
+    tables = database.query("SELECT count(*) FROM pg_tables WHERE schemaname LIKE 'r_'")
+    assert tables == [(0,)]
+    assert "2 stopped part-way" in one_error_line(stopped.stderr)
