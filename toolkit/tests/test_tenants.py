@@ -398,8 +398,17 @@ def test_sigterm_lets_running_tenants_end_and_starts_no_other(
     )
     running = project.start("inv", "db.upgrade", "--all-tenants", "--parallel", "1", "--json")
     assert running.stderr is not None
-    while "tenants: 1/6 done" not in running.stderr.readline():
-        pass
+    # Read up to the first tenant's end; a run that ended before it fails here, not spins.
+    read = []
+    for line in running.stderr:
+        read.append(line)
+        if "tenants: 1/6 done" in line:
+            break
+    else:
+        running.wait(timeout=STOP_DEADLINE)
+        pytest.fail(
+            f"the run ended (exit {running.returncode}) before its first tenant:\n{''.join(read)}"
+        )
     running.send_signal(signal.SIGTERM)
     stdout, stderr = running.communicate(timeout=STOP_DEADLINE)
     assert running.returncode == 143, stderr
