@@ -78,5 +78,17 @@ def test_a_failing_operation_is_named_as_a_revision_file_would_call_it() -> None
 
     from alembic_steward.inspection._autogenerate_trial import operation_name
 
-    assert operation_name(ops.ModifyTableOps("tickets", [])) == "its changes to table tickets"
-    assert operation_name(ops.CreateTableOp("tickets", [])) == "its create_table tickets"
+    changes = ops.ModifyTableOps("tickets", [])
+    assert operation_name(changes) == "what autogenerate writes for table tickets"
+    assert operation_name(ops.CreateTableOp("tickets", [])) == "autogenerate's create_table tickets"
+
+
+def test_a_by_hand_line_names_the_call_that_does_what_it_says() -> None:
+    from alembic_steward.catalog import Difference
+    from alembic_steward.inspection._by_hand import by_hand_line
+
+    extra = by_hand_line(Difference("column", "users.nickname", "unexpected"))
+    assert extra.endswith("drop it by hand (op.drop_column(...))"), extra
+    changed = by_hand_line(Difference("column", "users.name", "different", (("type", "a", "b"),)))
+    assert "change it by hand (op.alter_column(" in changed and "add_column" not in changed
+    assert "op.drop_table(...)" in by_hand_line(Difference("table", "old", "unexpected"))

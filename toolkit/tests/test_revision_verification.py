@@ -1,12 +1,13 @@
-"""`inv db.revision` leaves only a revision that builds the models (issue 19): what autogenerate
-gets wrong is written right (a SQLite rebuild's indexes, a PostgreSQL identity change), and
-what it cannot write leaves no file, only the lines to write by hand, which then end clean."""
+"""`inv db.revision` checks what autogenerate wrote by building it (issue 19): what autogenerate
+gets wrong is written right (a SQLite rebuild's indexes and generated columns, a PostgreSQL
+identity change, a type's CHECK), and a file that falls short or fails is kept, with only what
+is truly missing named, or the call that fails; following the lines then ends clean."""
 
 from __future__ import annotations
 
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from test_catalog_truth import ITEMS, QTY_CHECK, revision, start_with, written_path
 from test_drift_detection import KEPT, inv, set_models
 
@@ -95,26 +96,38 @@ def test_a_postgresql_identity_change_is_written_so_that_it_applies_both_ways(
     assert "No changes" in inv(project, database, "db.check")
 
 
-def refused_revision(project: Project, database: ServerDatabase) -> str:
-    """`inv db.revision` refusing: its one line, after checking that it left no file."""
-    before = revision_files(project)
-    completed = project.inv(
-        "db.revision", "-m", "refused", code=1, env={"DATABASE_URL": database.url}
+def kept_revision(project: Project, database: ServerDatabase) -> tuple[str, str]:
+    """`inv db.revision` keeping a file that does not build the models yet: its one line,
+    and what it printed above it."""
+    completed = project.inv("db.revision", "-m", "kept", code=1, env={"DATABASE_URL": database.url})
+    assert "Created revision" in completed.stdout
+    return one_error_line(completed.stderr), completed.stdout
+
+
+def upgrade_body(path, upgrade: str, downgrade: str) -> None:
+    """Replace the upgrade and downgrade bodies of the revision at ``path``."""
+    head = path.read_text().partition("def upgrade() -> None:")[0]
+    path.write_text(
+        f"{head}def upgrade() -> None:\n{upgrade}\n\n\ndef downgrade() -> None:\n{downgrade}\n"
     )
-    assert revision_files(project) == before
-    assert "Created revision" not in completed.stdout
-    return one_error_line(completed.stderr) + "\n" + completed.stdout
 
 
-def test_a_changed_check_constraint_writes_nothing_and_the_advice_ends_clean(
+def test_a_revision_that_leaves_a_change_out_is_kept_naming_only_that_change(
     project: Project, database: ServerDatabase
 ) -> None:
     checked = ITEMS.replace("    id: Mapped", QTY_CHECK + "\n    id: Mapped")
     start_with(project, database, checked)
-    set_models(project, checked.replace("qty >= 0", "qty > 0"))
-    said = refused_revision(project, database)
-    assert "error: nothing was written: autogenerate cannot write the changes above" in said
-    assert "drop it and create it again by hand" in said and 'type_="check"' in said
+    # Autogenerate writes the new column, not the CHECK constraint's new definition.
+    note = "    note: Mapped[str | None] = mapped_column(sa.String(20))\n"
+    set_models(project, checked.replace("qty >= 0", "qty > 0") + note)
+    said, above = kept_revision(project, database)
+    path = written_path(project, above)
+    assert said.startswith(f"error: written {path.relative_to(project.path)}, but it does not")
+    assert "add what the lines above name to it before `inv db.upgrade`" in said
+    assert "drop it and create it again by hand" in above and 'type_="check"' in above
+    assert "items.note" not in above  # written, so not to add by hand
+    text = path.read_text()
+    assert "add_column" in text
     name = 'op.f("ck_items_qty_positive")'
     drop = f'{name}, type_="check"'
 
@@ -130,26 +143,63 @@ def test_a_changed_check_constraint_writes_nothing_and_the_advice_ends_clean(
             f'    op.create_check_constraint({name}, "items", "{new}")'
         )
 
-    blank_revision(project, database, swap("qty >= 0", "qty > 0"), swap("qty > 0", "qty >= 0"))
+    upgrade, downgrade = text.split("def upgrade() -> None:")[1].split("def downgrade() -> None:")
+    upgrade_body(
+        path,
+        upgrade.rstrip() + "\n" + swap("qty >= 0", "qty > 0"),
+        swap("qty > 0", "qty >= 0") + "\n" + downgrade.rstrip(),
+    )
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+
+
+ORDERS = """
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    amount: Mapped[float] = mapped_column(sa.Numeric(10, 2))
+    code: Mapped[str] = mapped_column(sa.Text)
+"""
+
+
+@only_on("postgresql", why="the others cast text to integer by themselves")
+def test_a_revision_that_fails_is_kept_naming_the_call_and_the_cast_it_needs(
+    project: Project, database: ServerDatabase
+) -> None:
+    start_with(project, database, ORDERS)
+    changed = ORDERS.replace("Numeric(10, 2)", "Numeric(12, 4)")
+    set_models(project, changed.replace("[str] = mapped_column(sa.Text)", "[int]"))
+    said, above = kept_revision(project, database)
+    # Only the call that fails: the Numeric change, which autogenerate wrote, is no line.
+    assert "orders.amount" not in said + above and "by hand" not in above
+    assert '`op.alter_column("orders", "code", ...)` at app/migrations/versions/' in said
+    assert "DatatypeMismatch" in said and 'add postgresql_using="code::integer"' in said
+    failing = project.path / said.split("` at ")[1].split(":")[0]
+    text = failing.read_text()
+    failing.write_text(
+        text.replace(
+            "type_=sa.Integer(),", 'type_=sa.Integer(), postgresql_using="code::integer",', 1
+        )
+    )
     inv(project, database, "db.upgrade")
     assert "No changes" in inv(project, database, "db.check")
 
 
 @pytest.mark.parametrize("database", ["mysql"], indirect=True)
-def test_a_mariadb_identity_autogenerate_cannot_apply_leaves_no_file_and_the_advice_ends_clean(
+def test_a_mariadb_identity_change_that_fails_is_kept_and_the_advice_ends_clean(
     project: Project, database: ServerDatabase
 ) -> None:
     before, after = IDENTITY_CHANGES["added"]
     start_with(project, database, COUNTER.format(identity=before))
     set_models(project, COUNTER.format(identity=after))
-    said = refused_revision(project, database)
-    assert "error: nothing was written: the revision autogenerate wrote" in said
-    assert "fails on a scratch database" in said and "so it was removed" in said
-    assert "autoincrement=True" in said
+    said, _above = kept_revision(project, database)
+    assert '`op.alter_column("counters", "id", ...)` at' in said and "identity" in said
+    assert "write it as" in said and "autoincrement=True" in said
     column = '"counters", "id", existing_type=sa.Integer(), existing_nullable=False'
-    blank_revision(
-        project,
-        database,
+    upgrade_body(
+        written_path(project, _above),
         f"    op.alter_column({column}, autoincrement=True)",
         f"    op.alter_column({column}, autoincrement=False)",
     )

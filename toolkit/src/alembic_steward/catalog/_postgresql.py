@@ -71,6 +71,10 @@ SEQUENCES = (
 )
 # nextval('paints_id_seq'::regclass): a serial column's own sequence, named after the table it
 # was made for (a renamed table keeps the old name); what it counts with is what matters.
+# Spellings PostgreSQL keeps as written for one and the same value: now() and
+# transaction_timestamp() are CURRENT_TIMESTAMP (the transaction's start), so a model's
+# func.now() and a database's CURRENT_TIMESTAMP describe alike. A quoted literal is kept whole.
+SAME_VALUE = re.compile(r"'(?:[^']|'')*'|\b(?:now|transaction_timestamp)\(\)", re.IGNORECASE)
 OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
 SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
 # Every schema the database holds but the server's own and an extension's (a hand-made one is
@@ -182,7 +186,7 @@ def read(
         facts = {
             "type": type_,
             "nullable": "no" if not_null else "yes",
-            "default": None if generated else default_,
+            "default": None if generated else same_value(default_),
             "identity": f"{IDENTITY[identity]} ({sequence})" if identity else None,
             "generated": f"{default_} {GENERATED[generated]}" if generated else None,
             "collation": collation,
@@ -227,6 +231,16 @@ def read(
             definition, enabled, function
         )
     return objects
+
+
+def same_value(expression: str | None) -> str | None:
+    """``expression`` (pg_get_expr's text) with SAME_VALUE's spellings as CURRENT_TIMESTAMP."""
+    if expression is None:
+        return None
+    return SAME_VALUE.sub(
+        lambda found: found.group() if found.group().startswith("'") else "CURRENT_TIMESTAMP",
+        expression,
+    )
 
 
 def trigger_facts(definition: str, enabled: str, function: str) -> dict[str, str]:

@@ -16,10 +16,13 @@ if TYPE_CHECKING:
     from alembic_steward.runtime._equal_objects import Agreement
 
 
-def run_autogenerate(scratch: Connection, agreed: Agreement | None = None) -> list[str]:
+def run_autogenerate(
+    scratch: Connection, agreed: Agreement | None = None
+) -> list[tuple[str, tuple[str | None, str]]]:
     """Apply autogenerate's upgrade for ``scratch`` (at head) to ``scratch`` itself, operation
-    by operation; return one line per operation that failed, with the database's reason.
-    ``agreed``: what the catalogs agree on, whose operations are left out."""
+    by operation; return, for each operation that failed, one line with the database's reason
+    and the (schema, table) it writes to. ``agreed``: what the catalogs agree on, whose
+    operations are left out."""
     from alembic.autogenerate import produce_migrations, render
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations import Operations
@@ -31,6 +34,7 @@ def run_autogenerate(scratch: Connection, agreed: Agreement | None = None) -> li
     from alembic_steward.inspection._scratch_database import quiet_alembic
     from alembic_steward.runtime._autogenerate_review import comparison_options, review_operations
     from alembic_steward.runtime._bookkeeping import include_name
+    from alembic_steward.runtime._computed_columns import keep_generated_columns_through_rebuilds
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._rebuilt_indexes import restore_rebuilt_indexes
 
@@ -41,6 +45,8 @@ def run_autogenerate(scratch: Connection, agreed: Agreement | None = None) -> li
         **comparison_options(scratch.dialect.name),
         "include_name": include_name,
         "render_as_batch": sqlite,
+        # As env.py passes it: the operations name what they create by its naming convention.
+        "target_metadata": metadata,
         **steward.context_options,
     }
     context = MigrationContext.configure(scratch, opts=options)
@@ -48,8 +54,9 @@ def run_autogenerate(scratch: Connection, agreed: Agreement | None = None) -> li
         # What autogenerate warns it cannot write shows as a difference left after the trial.
         warnings.simplefilter("ignore")
         script = produce_migrations(context, metadata)
-    review_operations(script, scratch.dialect, agreed)
+    review_operations(script, scratch.dialect, agreed, context=context)
     restore_rebuilt_indexes(script, scratch.dialect.name, metadata, agreed)
+    keep_generated_columns_through_rebuilds(script, context, metadata)
     render_options = {
         "sqlalchemy_module_prefix": "sa.",
         "alembic_module_prefix": "op.",
@@ -63,12 +70,15 @@ def run_autogenerate(scratch: Connection, agreed: Agreement | None = None) -> li
         # not hide what the others write.
         autogen = AutogenContext(context, metadata, opts=render_options)
         code = render._render_cmd_body(UpgradeOps([operation]), autogen)
+        table = (getattr(operation, "schema", None), getattr(operation, "table_name", ""))
         try:
             run_rendered(scratch, code, autogen.imports, Operations(context))
         except SQLAlchemyError as error:
-            failures.append(f"{operation_name(operation)} fails ({error_reason(error)})")
+            reason = error_reason(error)
+            failures.append((f"{operation_name(operation)} fails ({reason})", table))
         except Exception as error:  # noqa: BLE001 - the rendered code is autogenerate's
-            failures.append(f"{operation_name(operation)} fails ({type(error).__name__}: {error})")
+            reason = f"{type(error).__name__}: {error}"
+            failures.append((f"{operation_name(operation)} fails ({reason})", table))
     return failures
 
 
@@ -86,11 +96,13 @@ def run_rendered(scratch: Connection, code: str, imports: set[str], operations: 
 
 
 def operation_name(operation: Any) -> str:
-    """`its create_table tickets`, `its changes to table items`: what a revision's operation
-    does, in the words of the `op.` call a revision file holds."""
+    """`autogenerate's create_table tickets`, `what autogenerate writes for table items`: the
+    subject of a line saying a revision's operation fails, in the words of its `op.` call."""
     name = getattr(operation, "table_name", None) or getattr(operation, "name", "")
+    if getattr(operation, "schema", None):
+        name = f"{operation.schema}.{name}"
     kind = type(operation).__name__.removesuffix("Op")
     if kind == "ModifyTableOps":  # a group of changes to one table, not an `op.` call
-        return f"its changes to table {name}"
+        return f"what autogenerate writes for table {name}"
     words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
-    return f"its {words.replace(' ', '_')} {name}".rstrip()
+    return f"autogenerate's {words.replace(' ', '_')} {name}".rstrip()

@@ -15,8 +15,7 @@ BY_HAND = {
     "schema": 'op.execute("CREATE SCHEMA ...")',
     "table": "op.create_table(...)",
     "view": 'op.execute("CREATE VIEW ...")',
-    "column": "op.add_column(...) / op.alter_column(...), or op.execute(...) for what they"
-    " cannot say",
+    "column": "op.add_column(...)",
     "primary key": "op.create_primary_key(...)",
     "unique constraint": "op.create_unique_constraint(...)",
     "foreign key": "op.create_foreign_key(...)",
@@ -27,6 +26,24 @@ BY_HAND = {
     "sequence": "op.execute(sa.schema.CreateSequence(sa.Sequence(...)))",
     "enum type": "op.execute(...) with CREATE TYPE / ALTER TYPE",
 }
+
+
+# What changes an object of a kind in place, where one can.
+CHANGE = {"column": "op.alter_column(...), or op.execute(...) for what it cannot say"}
+# What drops an object of each kind the models do not have.
+DROP = {
+    "schema": 'op.execute("DROP SCHEMA ...")',
+    "table": "op.drop_table(...)",
+    "view": 'op.execute("DROP VIEW ...")',
+    "column": "op.drop_column(...)",
+    "primary key": 'op.drop_constraint(..., type_="primary")',
+    "exclusion constraint": "op.drop_constraint(...)",
+    "trigger": 'op.execute("DROP TRIGGER ...")',
+    "sequence": "op.execute(sa.schema.DropSequence(sa.Sequence(...)))",
+    "enum type": 'op.execute("DROP TYPE ...")',
+}
+# Kinds autogenerate never writes, whatever else it writes: named even when its file fails.
+NEVER_WRITTEN = frozenset({"schema", "sequence"})
 
 
 # A changed constraint or index is dropped and created again: what drops each kind.
@@ -43,8 +60,10 @@ def by_hand_line(difference: Difference) -> str:
     if difference.change == "unexpected":
         where = "drop it"
     hint = BY_HAND.get(difference.kind, "op.execute(...)")
-    if difference.change == "unexpected" and difference.kind in DROP_FIRST:
-        hint = DROP_FIRST[difference.kind]
+    if difference.change == "unexpected":
+        hint = {**DROP, **DROP_FIRST}.get(difference.kind, "op.execute(...)")
+    elif difference.change == "different" and difference.kind in CHANGE:
+        hint = CHANGE[difference.kind]
     elif difference.change != "missing" and difference.kind in DROP_FIRST:
         where = "drop it and create it again"
         hint = f"{DROP_FIRST[difference.kind]}, then {hint}"

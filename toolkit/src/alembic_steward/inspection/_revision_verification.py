@@ -5,21 +5,22 @@ Before writing, the database's own revision is built in a scratch database: a di
 between that and the live database is a hand-made change or a stamp mistake, and a revision
 written from it would record the accident (exit 9 of `inv db.status`). After writing, the new
 revision runs on the same scratch database; whatever still differs from the models is what
-autogenerate did not write, and such a revision is removed again, every change the models need
-named with what to write by hand (docs/decisions.md).
+autogenerate did not write, named with what to add to the file by hand. A file that fails there
+is kept too, the failing call named (docs/decisions.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.catalog import Catalog
+    from alembic_steward.inspection._failing_operation import FailingOperation
 
 
 class RevisionNotVerified(Exception):
@@ -40,6 +41,8 @@ class RevisionScratch:
     schemas: list[str]
     # What the migrations build at the heads, once unwritten_after_heads has run them.
     after: Catalog | None = None
+    # What still differs from the models there, each with what to write by hand.
+    left: list[str] = field(default_factory=list)
 
     def database_differences(self) -> list[str]:
         """How the live database differs from what its revision builds (one line each)."""
@@ -48,13 +51,32 @@ class RevisionScratch:
 
         return [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(self.built, self.live)]
 
-    def needed_by_hand(self) -> list[str]:
-        """Every change the models need on top of the database's revision, each with what to
-        write by hand (when what autogenerate wrote was removed)."""
+    def never_written(self) -> list[str]:
+        """The changes the models need that autogenerate never writes (a schema, a sequence),
+        each with what to add by hand: true whatever the written file did on the scratch
+        database, as they are read from the build before it."""
         from alembic_steward.catalog import compare_catalogs
-        from alembic_steward.inspection._by_hand import by_hand_line
+        from alembic_steward.inspection._by_hand import NEVER_WRITTEN, by_hand_line
 
-        return [by_hand_line(d) for d in compare_catalogs(self.models, self.built)]
+        return [
+            by_hand_line(difference)
+            for difference in compare_catalogs(self.models, self.built)
+            if difference.kind in NEVER_WRITTEN and difference.change == "missing"
+        ]
+
+    def identity_change(self, operation: FailingOperation) -> str | None:
+        """How to write the identity change of the column a failing `alter_column` names,
+        read from the build before it (None when its column's identity is not what differs)."""
+        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._by_hand import identity_hint
+
+        if not operation.call.startswith("op.alter_column(") or len(operation.names) < 2:
+            return None
+        subject = ".".join(operation.names[:2])
+        for difference in compare_catalogs(self.models, self.built):
+            if difference.kind == "column" and difference.subject == subject:
+                return identity_hint(difference)
+        return None
 
     def unwritten_after_heads(self) -> list[str]:
         """Upgrade the scratch database to the heads (the new revision with them); return what
@@ -69,7 +91,8 @@ class RevisionScratch:
 
         upgrade_scratch(self.connection, "heads")
         self.after = live_catalog(self.connection, self.schemas)
-        return [by_hand_line(d) for d in compare_with_models(self.models, self.after)]
+        self.left = [by_hand_line(d) for d in compare_with_models(self.models, self.after)]
+        return self.left
 
     def models_match(self) -> bool:
         """Whether the live database holds what the models need (what the models leave to the

@@ -62,18 +62,23 @@ def prepare_comparison(dialect_name: str) -> None:
             )
 
 
-def review_operations(script: Any, dialect: Any, agreed: Agreement | None = None) -> None:
+def review_operations(
+    script: Any, dialect: Any, agreed: Agreement | None = None, context: Any = None
+) -> None:
     """Drop server-default changes that are only spelling, and changes to what ``agreed`` says
     the catalogs describe alike (runtime/_equal_objects.py); order drops so they apply; write
-    identity changes so they apply (runtime/_identity_changes.py)."""
+    identity changes and a type's CHECK so they apply (runtime/_identity_changes.py,
+    runtime/_type_checks.py; ``context``, the MigrationContext autogenerate compared in)."""
     from alembic_steward.runtime._equal_objects import forget_operations_on_equal_objects
     from alembic_steward.runtime._identity_changes import mark_identity_changes
+    from alembic_steward.runtime._type_checks import drop_checks_the_new_type_replaces
 
     upgrade_ops, downgrade_ops = script.upgrade_ops, script.downgrade_ops
     reordered = forget_equivalent_server_defaults(upgrade_ops, dialect)
     reordered |= forget_operations_on_equal_objects(upgrade_ops, agreed, dialect.name)
     reordered |= drop_tables_after_their_dependents(upgrade_ops)
     reordered |= drop_foreign_keys_before_their_indexes(upgrade_ops)
+    reordered |= drop_checks_the_new_type_replaces(upgrade_ops, context)
     if reordered:
         # The downgrade is the upgrade reversed, as autogenerate itself makes it.
         upgrade_ops.reverse_into(downgrade_ops)

@@ -27,6 +27,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     Returns a dict for ``context.configure(**...)``; ``target_metadata`` is left to env.py.
     """
     from alembic_steward.runtime import _autogenerate_review, _bookkeeping, _environment_record
+    from alembic_steward.runtime._computed_columns import keep_generated_columns_through_rebuilds
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
     from alembic_steward.runtime._phase_rules import write_phases
@@ -46,7 +47,10 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
         for script in directives:
             check_revision_id(script.rev_id, existing)
             _autogenerate_review.review_operations(
-                script, migration_context.dialect, config.attributes.get(EQUAL_OBJECTS)
+                script,
+                migration_context.dialect,
+                config.attributes.get(EQUAL_OBJECTS),
+                context=migration_context,
             )
         skip_empty_autogenerate(config, directives)
         if autogenerating(config):
@@ -61,6 +65,9 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
                 migration_context.dialect.name,
                 active_steward().get_metadata(),
                 config.attributes.get(EQUAL_OBJECTS),
+            )
+            keep_generated_columns_through_rebuilds(
+                script, migration_context, active_steward().get_metadata()
             )
 
     return {

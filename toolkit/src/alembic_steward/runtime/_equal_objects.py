@@ -31,6 +31,8 @@ class Agreement:
 
     equal: frozenset[tuple] = frozenset()
     same_facts: Mapping[tuple, frozenset[str]] = field(default_factory=dict)
+    # (schema, table) of each table both catalogs hold -> the names of what either has on it.
+    names_on_tables: Mapping[tuple, frozenset[str]] = field(default_factory=dict)
 
 
 def agreement(models: Any, live: Any) -> Agreement:
@@ -47,7 +49,23 @@ def agreement(models: Any, live: Any) -> Agreement:
             facts = want.keys() | have.keys() | IDENTITY_FACTS
             same = {fact for fact in facts if fact_agrees(fact, want.get(fact), have.get(fact))}
             same_facts[normal_key(key)] = frozenset(same)
-    return Agreement(frozenset(equal), same_facts)
+    return Agreement(frozenset(equal), same_facts, names_on_tables(models, live))
+
+
+def names_on_tables(models: Any, live: Any) -> dict[tuple, frozenset[str]]:
+    """For each table both catalogs hold, the names of every object either holds on it (a
+    primary key by its name fact), whatever its kind: an index may be a constraint elsewhere."""
+    tables = {
+        (key[1] or None, key[3]): set()
+        for key in models.objects.keys() & live.objects.keys()
+        if key[0] == "table"
+    }
+    for catalog in (models, live):
+        for (_kind, schema, owner, name), facts in catalog.objects.items():
+            names = tables.get((schema or None, owner))
+            if names is not None:
+                names.update(filter(None, (name, facts.get("name"))))
+    return {table: frozenset(names) for table, names in tables.items()}
 
 
 def normal_key(key: tuple) -> tuple:
@@ -73,9 +91,12 @@ def forget_operations_on_equal_objects(
         recreated = index_names(table_ops, ops.DropIndexOp) & index_names(
             table_ops, ops.CreateIndexOp
         )
+        known = agreed.names_on_tables.get((schema, table))
         kept = []
         for operation in table_ops.ops:
-            if isinstance(operation, ops.AlterColumnOp):
+            if known is not None and creates_what_neither_holds(operation, known):
+                same = True
+            elif isinstance(operation, ops.AlterColumnOp):
                 key = ("column", schema, table, operation.column_name)
                 same_facts = agreed.same_facts.get(key)
                 removed |= forget_unchanged_identity(operation, same_facts, dialect)
@@ -94,6 +115,20 @@ def forget_operations_on_equal_objects(
         if not kept:
             upgrade_ops.ops.remove(table_ops)
     return removed
+
+
+def creates_what_neither_holds(operation: Any, known: frozenset[str]) -> bool:
+    """Whether ``operation`` creates a named constraint or index that neither catalog holds
+    anything of that name for on its table (``known``, the names either holds there)."""
+    from alembic.operations import ops
+
+    if isinstance(operation, ops.CreateIndexOp):
+        name = operation.index_name
+    elif isinstance(operation, ops.AddConstraintOp):
+        name = getattr(operation, "constraint_name", None)
+    else:
+        return False
+    return bool(name) and str(name) not in known
 
 
 def forget_unchanged_identity(operation: Any, same: frozenset[str] | None, dialect: str) -> bool:

@@ -138,25 +138,28 @@ def revision(
         written = written if isinstance(written, list) else [written] if written else []
         if written:
             record_head(written)
-        # A revision that does not build the models is removed (docs/decisions.md); with
-        # nothing written, what differs is all autogenerate could not write.
-        unwritten = verify_written(scratch, written, config) if scratch else []
         for script in written:
             report_written(script)
         if written:
             report_skipped_formatting(config)
+        # The file is kept whatever it builds (docs/decisions.md); what it lacks, or the call
+        # that fails in it, is named. With nothing written, what differs is all autogenerate
+        # could not write.
+        incomplete = verify_written(scratch, written, config) if scratch else None
     if config.attributes.get(CATALOGS_MATCH):
         by_hand = []  # autogenerate's blind spots, on models that match the database
     if scratch is None:  # the catalogs were not compared: Alembic's own warnings say it
         for advice in by_hand:
             print(f"warning: {advice}")
-    if not written and (by_hand or unwritten):
+    if not written and (by_hand or scratch is not None and scratch.left):
         raise nothing_written_error("autogenerate cannot write the changes above")
     if not written:
         print("No changes detected in the models; no revision file written.")
         return
     for script in written:
         review_written_revision(script.revision)
+    if incomplete is not None:
+        raise incomplete
     refused = config.attributes.get(MODELS_REFUSED)
     if refused:
         raise models_refused_error(written[-1], refused)

@@ -1,5 +1,6 @@
 """The checks `inv db.revision` makes around autogenerate (inspection/_revision_verification.py):
-refuse a difference that is the database's, then run what was written and name what is missing.
+refuse a difference that is the database's, then run what was written and name what is missing
+or what fails in it, the file kept either way.
 """
 
 from __future__ import annotations
@@ -75,50 +76,72 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
             yield None
 
 
-def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) -> list[str]:
-    """Run the revisions just ``written`` (if any) on the scratch database; return what the
-    models still have that the migrations do not build, printed as warnings.
+def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) -> Exit | None:
+    """Run the revisions just ``written`` (if any) on the scratch database and print what the
+    models still have that they do not build, each with what to add by hand.
 
-    A written revision is kept only when the migrations then build the models: one that
-    fails there, or leaves a difference, is removed and Exit raised, the lines above it
-    naming every change to write by hand instead (docs/decisions.md).
+    A written file is kept whatever the outcome (docs/decisions.md): returned is the Exit to
+    raise once it has been reported, naming what to add to it (differences left) or the call
+    that fails (the file fails there), or None when it builds the models. With nothing
+    written, the lines are every change autogenerate cannot write.
     """
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
-
-    from alembic_steward.runtime._driver_errors import error_reason
 
     try:
         leftovers = scratch.unwritten_after_heads()
     except (CommandError, SQLAlchemyError) as error:
         if not written:
             raise
-        reason = error_reason(error) if isinstance(error, SQLAlchemyError) else str(error)
-        failure = f"fails on a scratch database at the revision before it ({reason})"
-        raise remove_written(scratch, written, config, failure) from None
-    if leftovers and written:
-        raise remove_written(scratch, written, config, "would leave the differences above")
+        return failing_written_error(scratch, written, error)
     for line in leftovers:
         print(f"warning: {line}")
-    return leftovers
+    if leftovers and written:
+        return Exit(
+            f"error: written {written_paths(written)}, but it does not build the models yet:"
+            " add what the lines above name to it before `inv db.upgrade` (the database was"
+            " not changed)",
+            code=1,
+        )
+    return None
 
 
-def remove_written(scratch: RevisionScratch, written: list[Any], config: Any, failure: str) -> Exit:
-    """Remove the ``written`` revision files (the head file follows), print every change the
-    models need as a line to write by hand, and return the Exit saying so."""
-    from alembic.script import ScriptDirectory
+def failing_written_error(scratch: RevisionScratch, written: list[Any], error: Exception) -> Exit:
+    """The Exit for a written file that fails on the scratch database: the call that fails, at
+    which line, why and (where the database says) how to fix it. Only the changes autogenerate
+    never writes are listed: a build that stopped part-way shows nothing else truly."""
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.runtime._head_file import write_head_file_of
+    from alembic_steward._wiring import shown_path
+    from alembic_steward.inspection._failing_operation import failing_operation, located
+    from alembic_steward.runtime._driver_errors import error_reason
 
-    for script in written:
-        Path(script.path).unlink(missing_ok=True)
-    write_head_file_of(ScriptDirectory.from_config(config))
-    for line in scratch.needed_by_hand():
+    never_written = scratch.never_written()
+    for line in never_written:
         print(f"warning: {line}")
-    ids = " and ".join(script.revision for script in written)
-    return nothing_written_error(
-        f"the revision autogenerate wrote ({ids}) {failure}, so it was removed"
+    operation = failing_operation(error, [Path(script.path) for script in written])
+    if operation is not None:
+        what = located(operation, shown_path)
+    else:
+        reason = error_reason(error) if isinstance(error, SQLAlchemyError) else str(error)
+        what = f"it fails on a scratch database at the database's revision ({reason})"
+    fixes = [operation.fix] if operation is not None and operation.fix else []
+    if operation is not None and not fixes and (identity := scratch.identity_change(operation)):
+        fixes.append(f"write it as {identity}")
+    if never_written:
+        fixes.append("add what the lines above name before that call")
+    fix = ", and ".join(fixes) or ("fix that call" if operation is not None else "fix it")
+    return Exit(
+        f"error: written {written_paths(written)}, but {what}; {fix}, then `inv db.upgrade`"
+        " (the database was not changed)",
+        code=1,
     )
+
+
+def written_paths(written: list[Any]) -> str:
+    from alembic_steward._wiring import shown_path
+
+    return " and ".join(str(shown_path(Path(script.path))) for script in written)
 
 
 def nothing_written_error(why: str) -> Exit:

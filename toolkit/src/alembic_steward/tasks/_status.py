@@ -176,17 +176,20 @@ def print_table(state: MigrationStatus) -> None:
         print(f"drift:   {'; '.join(state.drift.lines) or none}")
     if state.drift_note:
         print(f"note:    {state.drift_note}")
-    print_drift_sides(state.sides)
+    print_drift_sides(state.sides, state.drift.lines if state.drift else [])
     for line in state.backfills:
         print(f"backfill: {line.removeprefix('backfill ')}")
     print(f"status:  {state.verdict}")
 
 
-def print_drift_sides(sides: DriftSides) -> None:
-    """Say which side the drift is on: the database against its revision, the models too."""
+def print_drift_sides(sides: DriftSides, drift: list[str]) -> None:
+    """Say which side the drift is on: the database against its revision, the models too
+    (``drift``, the lines already printed, is not printed again)."""
     if sides.skipped:
         print(f"database: {sides.skipped_line}")
     if sides.database is not None:
         print(f"database: against its revision rebuilt: {'; '.join(sides.database) or 'same'}")
     if sides.models is not None:
-        print(f"models:  against the migrations: {'; '.join(sides.models.lines) or 'same'}")
+        lines = sides.models.lines
+        shown = "the drift above" if lines and lines == drift else "; ".join(lines) or "same"
+        print(f"models:  against the migrations: {shown}")
