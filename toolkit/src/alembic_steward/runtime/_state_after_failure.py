@@ -74,7 +74,8 @@ def remember_failed_upgrade(
         return
     named = getattr(error, "orig", None) or error  # a database error: the driver's, as its line
     reason = f"{type(named).__name__}: {error_reason(error)}"
-    record_failed_upgrade(connection.engine.url, frame.revision, reason, state.heads)
+    with suppress(Exception):  # never in place of the run's own error
+        record_failed_upgrade(connection.engine.url, frame.revision, reason, state.heads)
 
 
 def tell_state(error: BaseException, state: StateAfterFailure) -> None:
