@@ -202,3 +202,28 @@ def test_postgresql_without_squawk_installed_is_one_error_line(
             " install it with `python -m pip install squawk-cli`"
         )
     ]
+
+
+REQUIRE_EMAIL = """\
+    with op.batch_alter_table("users") as batch:
+        batch.alter_column("email", existing_type=sa.String(50), nullable=False)"""
+BACKFILL_EMAIL = "    op.execute(\"UPDATE users SET email = '' WHERE email IS NULL\")\n"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "mysql"])
+def test_not_null_on_an_existing_column_is_flagged_unless_the_revision_backfills_it_first(
+    project: Project, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The upgrade fails on the rows holding NULL (SQLite, strict MySQL/MariaDB) or turns them
+    # into 0 or '' (MySQL/MariaDB otherwise); an empty scratch database never shows either.
+    # On PostgreSQL squawk's rule of the same name flags SET NOT NULL, for its table scan.
+    write_revision(project, "l0", None, BASE_UPGRADE)
+    risky = write_revision(project, "l1", "l0", REQUIRE_EMAIL)
+    backfilled = write_revision(project, "l2", "l1", BACKFILL_EMAIL + REQUIRE_EMAIL)
+
+    linted = lint_in_process(project, kind, capsys)
+
+    line = line_of(project, risky, REQUIRE_EMAIL.splitlines()[-1])
+    assert f"{risky.as_posix()}:{line}: adding-not-nullable-field\n" in linted.stdout
+    assert "makes column users.email NOT NULL" in linted.stdout
+    assert backfilled.as_posix() not in linted.stdout

@@ -3,6 +3,7 @@ and on SQLite they print the SQL a real run executes, batch table rebuilds inclu
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import sqlite3
@@ -126,6 +127,45 @@ def test_sql_from_base_is_one_script_that_builds_the_whole_database(project: Pro
     run_script(by_hand, project.inv("db.upgrade", "--sql").stdout)
     project.inv("db.upgrade")
     assert schema_and_bookkeeping(by_hand) == schema_and_bookkeeping(database_file(project))
+
+
+GENERATED_COLUMNS = """\
+    op.create_table(
+        "items",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(20)),
+        sa.Column("shout", sa.String(20), sa.Computed("upper(name)")),
+    )
+    op.add_column("items", sa.Column("whisper", sa.String(20), sa.Computed("lower(name)")))"""
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_offline_sql_of_a_generated_column_applies_on_the_postgresql_server(
+    project: Project, database: ServerDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without `persisted`, SQLAlchemy writes a virtual column when it knows no server (offline):
+    # PostgreSQL before 18 refuses it; the online run writes STORED. No online run here yet.
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward.runtime._offline_server import version_path
+
+    project.write_revision("first_offline.py", revision_source("first", None, GENERATED_COLUMNS))
+    env = {"DATABASE_URL": database.url}
+    printed = project.inv("db.upgrade", "--sql", env=env)
+    assert "Computed column" not in printed.stderr  # SQLAlchemy's warning: the choice is ours
+    database.query(printed.stdout)  # the server refuses what it cannot run
+    assert database.revisions() == {"first"}
+    generated = "SELECT column_name FROM information_schema.columns WHERE is_generated = 'ALWAYS'"
+    assert sorted(database.query(generated)) == [("shout",), ("whisper",)]
+    # An online run keeps the server's version for the offline runs after it.
+    monkeypatch.setenv("ALEMBIC_STEWARD_CACHE", str(project.path.parent / "steward-cache"))
+    kept = version_path(make_url(database.url))
+    project.inv("db.upgrade", env=env)
+    major = int(database.query("SHOW server_version_num")[0][0]) // 10000
+    assert json.loads(kept.read_text())[0] == major
+    # A server that the last online run found to be 18 or later gets virtual columns, as online.
+    kept.write_text("[18, 0]")
+    assert "STORED" not in project.inv("db.upgrade", "--sql", env=env).stdout
 
 
 # Failures: each must say that nothing was changed and where the database is, read from it.

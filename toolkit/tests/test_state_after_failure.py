@@ -8,6 +8,8 @@ cannot be read, the state is unknown.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from project import Project
 from safety_revisions import APP_STARTUP, upgrade, write_revision
@@ -207,3 +209,50 @@ def test_state_is_unknown_when_the_version_table_cannot_be_read(
     state = state_line(failed.stderr)
     assert state.startswith("error: the state the database was left in is unknown"), state
     assert "still at" not in failed.stderr and "`inv db.status`" in state
+
+
+NULLABLE_COLUMN = """\
+    op.create_table(
+        "one", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Text)
+    )"""
+NOT_NULL_ON_NULL_ROWS = '    op.alter_column("one", "v", existing_type=sa.Text, nullable=False)'
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_status_after_a_failure_that_depends_on_the_data_names_it_instead_of_advising_it_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Rolled back whole, the run leaves nothing a scratch database (empty) would trip on: only
+    # the failed run knows that the contract phase fails on these rows.
+    from project import revision_source
+
+    write_revision(project, "first", None, NULLABLE_COLUMN)
+    assert upgrade(project, database).returncode == 0
+    database.query("INSERT INTO one (id, v) VALUES (1, NULL)")  # the app's rows, not a migration's
+    source = revision_source("second", "first", NOT_NULL_ON_NULL_ROWS)
+    project.write_revision(
+        "second_state.py", source.replace("depends_on", 'phase = "contract"\ndepends_on')
+    )
+    failed = upgrade(project, database)
+    assert failed.returncode == 1 and "NotNullViolation" in failed.stderr
+
+    status = project.run("inv", "db.status", "--json", env={"DATABASE_URL": database.url})
+    document = json.loads(status.stdout)
+    assert document["exit_code"] == 2 and document["current"] == ["first"]
+    assert document["last_failed_upgrade"]["revision"] == "second"
+    assert document["last_failed_upgrade"]["reason"].startswith("NotNullViolation: ")
+    verdict = project.run("inv", "db.status", env={"DATABASE_URL": database.url}).stdout
+    verdict = verdict.splitlines()[-1]
+    assert "the last upgrade from here failed at revision second (NotNullViolation" in verdict
+    assert "fix the data" in verdict and "the expand phase is applied" not in verdict
+    check = project.run("inv", "db.check", env={"DATABASE_URL": database.url})
+    assert "the last upgrade from here failed at revision second" in check.stderr
+
+    # Fixed and applied, the failure is forgotten: back where it failed, it is not reported.
+    database.query("UPDATE one SET v = 'set'")
+    assert upgrade(project, database).returncode == 0
+    downgrade = ("inv", "db.downgrade", "-r", "first", "--yes")
+    assert upgrade(project, database, *downgrade).returncode == 0
+    status = project.run("inv", "db.status", "--json", env={"DATABASE_URL": database.url})
+    document = json.loads(status.stdout)
+    assert document["current"] == ["first"] and document["last_failed_upgrade"] is None

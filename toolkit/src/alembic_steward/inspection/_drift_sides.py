@@ -10,13 +10,12 @@ need a new revision). Only drift pays for this: an up-to-date database builds no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, MetaData
 
-    from alembic_steward.catalog import Difference
     from alembic_steward.inspection._drift import ModelDrift
 
 
@@ -73,10 +72,18 @@ class DriftSides:
     pending: bool = False
     # Behind head: how the first pending revision that fails on that scratch database fails.
     pending_failure: str | None = None
+    # Behind head, differing: the later revisions whose build the database exactly is (it was
+    # stamped at the wrong revision; inspection/_later_builds.py).
+    built_by: list[str] = field(default_factory=list)
 
     @property
     def database_advice(self) -> str:
         """What to do when the database differs from its revision; the models' part too."""
+        if self.built_by:
+            from alembic_steward.inspection._later_builds import stamped_wrongly
+
+            differs = "the database is not what its revision builds (differences above)"
+            return f"{differs}; {stamped_wrongly(self.built_by)}"
         if self.pending:
             return pending_database_differs_advice()
         if self.models and self.models.lines:
@@ -94,66 +101,6 @@ class DriftSides:
         )
 
 
-def leftovers(connection: Connection, revisions: list[str]) -> list[str] | None:
-    """How the live database differs from what ``revisions`` (its recorded heads) build.
-
-    Returns one description per difference (``unexpected table two``), ``[]`` when it is exactly
-    what they build, or None when no comparison could be made (no scratch database allowed,
-    or the migrations fail on an empty one). Both sides are read from their catalogs
-    (catalog/). Used after a failed migration run, to say what a migration that committed part
-    of its work (or a MySQL/MariaDB one) left behind.
-    """
-    found = leftover_differences(connection, revisions)
-    return None if found is None else [difference.brief() for difference in found]
-
-
-def leftover_differences(connection: Connection, revisions: list[str]) -> list[Difference] | None:
-    """The differences ``leftovers`` describes, as catalog Differences (built side expected)."""
-    return leftovers_and_pending_failure(connection, revisions, [])[0]
-
-
-def leftovers_and_pending_failure(
-    connection: Connection, revisions: list[str], pending: list[str]
-) -> tuple[list[Difference] | None, str | None]:
-    """(``leftover_differences``; when there are none, how the first of ``pending`` that
-    fails on the same scratch database, upgraded one revision at a time, fails, or None)."""
-    from alembic.util import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from alembic_steward.catalog import Catalog, compare_catalogs
-    from alembic_steward.inspection._catalog_drift import live_catalog
-    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
-
-    schemas = described_schemas(connection)
-    built_at = [revision for revision in revisions if revision != "base"]
-    try:
-        live = live_catalog(connection, schemas)
-        if not built_at and not pending:  # at base the migrations build nothing
-            return compare_catalogs(Catalog(live.dialect, {}), live), None
-        with revision_built(blocking_url(connection), built_at) as scratch:
-            found = compare_catalogs(live_catalog(scratch, schemas), live)
-            failure = None if found else first_failing(scratch, pending)
-    except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
-        return None, None
-    return found, failure
-
-
-def first_failing(scratch: Connection, pending: list[str]) -> str | None:
-    """Upgrade ``scratch`` through ``pending``, one at a time; say how the first that fails
-    does (`revision X fails on a scratch database at its down revision (reason)`), or None."""
-    from alembic_steward.inspection._scratch_database import upgrade_scratch
-    from alembic_steward.runtime._driver_errors import error_reason
-
-    for revision in pending:
-        try:
-            upgrade_scratch(scratch, revision)
-        except Exception as error:  # noqa: BLE001 - whatever the revision's own code raises
-            reason = f"{type(error).__name__}: {error_reason(error)}"
-            where = "a scratch database at the revision before it"
-            return f"revision {revision} fails on {where} ({reason})"
-    return None
-
-
 def pending_sides(connection: Connection, current: list[str], pending: list[str]) -> DriftSides:
     """Behind head: what the live database has that its revision does not build (or lacks),
     and, when nothing, whether the ``pending`` revisions (oldest first) run on that revision.
@@ -165,12 +112,13 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
     db.upgrade`" would be untrue advice.
     """
     from alembic_steward.inspection._catalog_drift import DATABASE, OWN_REVISION
+    from alembic_steward.inspection._revision_comparison import compare_with_revision
 
-    found, failure = leftovers_and_pending_failure(connection, current, pending)
-    if not found:  # none, or no comparison could be made: the pending verdict stands
-        return DriftSides(database=None, models=None, pending_failure=failure)
-    lines = [difference.line(OWN_REVISION, DATABASE) for difference in found]
-    return DriftSides(database=lines, models=None, pending=True)
+    compared = compare_with_revision(connection, current, pending, try_pending=True)
+    if not compared.found:  # none, or no comparison could be made: the pending verdict stands
+        return DriftSides(database=None, models=None, pending_failure=compared.pending_failure)
+    lines = [difference.line(OWN_REVISION, DATABASE) for difference in compared.found]
+    return DriftSides(database=lines, models=None, pending=True, built_by=compared.built_by)
 
 
 def described_schemas(connection: Connection) -> list[str]:

@@ -225,9 +225,11 @@ def scratch_engine(url: URL) -> Engine:
 def alembic_config_on(connection: Connection) -> Config:
     """The project's Alembic config, running migrations quietly on ``connection``."""
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._failed_runs import SCRATCH_BUILD
 
     config = build_alembic_config(quiet=True)
     config.attributes["connection"] = connection
+    config.attributes[SCRATCH_BUILD] = True  # its failures are probes: not remembered
     # env.py sets up logging from alembic.ini when it has a file name: that would print each
     # step of a scratch build, and re-reading it at every step of a stairway dominates its cost.
     config.config_file_name = None

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._failed_runs import FailedRun
     from alembic_steward.runtime._repointed_revisions import RepointedRevision
 
 
@@ -102,6 +103,9 @@ class MigrationStatus:
     # The migration run holding the migration lock as the status was read (runtime/_lock.py):
     # a MySQL/MariaDB mark is then its own, not a run that stopped half-way.
     running: str | None = None
+    # Behind head: the last upgrade of this database, when it failed from where the database
+    # still is, at a pending revision (runtime/_failed_runs.py).
+    failed_upgrade: FailedRun | None = None
 
     @property
     def never_ran(self) -> set[str]:
@@ -148,6 +152,8 @@ class MigrationStatus:
             return f"the models changed without a revision: {self.drift.advice}"
         if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
             return pending_failure_advice(self.sides.pending_failure, bool(self.pending_contract))
+        if self.exit_code == StatusExit.PENDING and self.failed_upgrade:
+            return self.failed_upgrade.line(phase_upgrade_command(bool(self.pending_contract)))
         if self.exit_code == StatusExit.PENDING and self.pending_contract:
             from alembic_steward.runtime._phased_upgrade import contract_phase_advice
 
@@ -179,6 +185,9 @@ class MigrationStatus:
             "expand_phase_applied": bool(self.pending_contract),
             "pending_contract_revisions": self.pending_contract,
             "pending_failure": self.sides.pending_failure,
+            "last_failed_upgrade": None
+            if self.failed_upgrade is None
+            else vars(self.failed_upgrade),
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
@@ -187,13 +196,18 @@ class MigrationStatus:
 def pending_failure_advice(failure: str, contract: bool) -> str:
     """Behind head, when a pending revision fails on a scratch database: advice that runs it
     again would fail again (a failed run that rolled back leaves the database as it was)."""
-    from alembic_steward.runtime._up_to_date import upgrade_command
-
-    upgrade = f"{upgrade_command()} --phase contract" if contract else upgrade_command()
+    upgrade = phase_upgrade_command(contract)
     return (
         f"pending migrations, but {failure}, so `{upgrade}` would fail the same way: fix that"
         f" revision's file, then run `{upgrade}`"
     )
+
+
+def phase_upgrade_command(contract: bool) -> str:
+    """The upgrade to run next: the contract phase's, when only contract revisions are pending."""
+    from alembic_steward.runtime._up_to_date import upgrade_command
+
+    return f"{upgrade_command()} --phase contract" if contract else upgrade_command()
 
 
 def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
@@ -207,6 +221,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     """Read where the database stands, on one connection, against the history in ``script``."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.inspection._edits import describe_edits
+    from alembic_steward.runtime._failed_runs import failed_upgrade_here
     from alembic_steward.runtime._lock import migration_lock_problem
     from alembic_steward.runtime._phased_upgrade import contract_phase_pending, pending_revisions
     from alembic_steward.runtime._revision_checksums import (
@@ -255,9 +270,14 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     # Behind head, so does advising `inv db.upgrade`: it must not run into leftovers.
     behind = problem is None and not state.at_head and len(state.heads) <= 1 and not edited
     sides = NOT_COMPARED
+    failed = None
     if behind:  # and whether the pending revisions run there: advice must not name a failure
         pending = [rev.revision for rev in pending_revisions(script, tuple(state.current))]
         sides = pending_sides(connection, state.current, pending)
+        # Nor one that failed here on the data, which a scratch database lacks.
+        failed = failed_upgrade_here(connection.engine.url, state.current, pending)
+    elif problem is None and state.at_head and len(state.heads) == 1:
+        failed_upgrade_here(connection.engine.url, state.current, [])  # applied: forgotten
     return MigrationStatus(
         current=state.current,
         heads=state.heads,
@@ -275,6 +295,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         drift_note=read.note if read else None,
         pending_contract=contract_phase_pending(script, state.current) if behind else [],
         running=running if lock_problem is None else None,
+        failed_upgrade=failed,
     )
 
 

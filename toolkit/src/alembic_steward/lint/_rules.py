@@ -24,6 +24,7 @@ NOT_POSTGRESQL = ("sqlite", "mysql")
 # Rule name -> the databases it applies to.
 OWN_RULES = {
     "adding-required-field": NOT_POSTGRESQL,
+    "adding-not-nullable-field": NOT_POSTGRESQL,
     "changing-column-type": NOT_POSTGRESQL,
     "ban-drop-column": NOT_POSTGRESQL,
     "ban-drop-table": NOT_POSTGRESQL,
@@ -43,6 +44,14 @@ WHY = {
         "MySQL/MariaDB silently fill the existing rows with the type's implicit default"
         " (0, '' or a zero date), not the model's default"
     ),
+    ("adding-not-nullable-field", "sqlite"): (
+        "batch mode copies the rows into a table whose column is NOT NULL: the upgrade fails on"
+        " any row holding NULL, which a scratch database (empty) never shows"
+    ),
+    ("adding-not-nullable-field", "mysql"): (
+        "MySQL/MariaDB refuse it on any row holding NULL (strict mode), or silently turn the"
+        " NULLs into the type's implicit default (0, '') when not strict"
+    ),
     ("changing-column-type", "sqlite"): (
         "batch mode copies the whole table into a new one, holding SQLite's database lock"
         " throughout; values the new type cannot hold are changed or lost"
@@ -60,6 +69,11 @@ SAFE = {
     "adding-required-field": (
         "give the column a server_default (e.g. server_default=sa.text('0')), or add it"
         " nullable, backfill the rows, and make it NOT NULL in a later revision"
+    ),
+    "adding-not-nullable-field": (
+        "backfill the NULL rows first, in the same revision before it"
+        ' (`op.execute("UPDATE t SET c = ... WHERE c IS NULL")`), or make sure none exist'
+        " and mark it `# lint: allow adding-not-nullable-field`"
     ),
     "changing-column-type": (
         "add a new column of the new type, backfill it, switch the code to it,"
@@ -90,6 +104,7 @@ SAFE = {
         f" `{IRREVERSIBLE_RAISE}` its first statement, with `{IRREVERSIBLE_IMPORT}` at the top"
     ),
 }
+UPDATE_TABLE = re.compile(r"\s*UPDATE\s+[`\"]?(\w+)", re.IGNORECASE)
 ENUM_ADD_VALUE = re.compile(r"\bALTER\s+TYPE\b.*\bADD\s+VALUE\b", re.IGNORECASE | re.DOTALL)
 
 
@@ -98,8 +113,10 @@ def operation_findings(path: Path, trace: RevisionTrace, dialect: str) -> Iterat
     from alembic.operations import ops
 
     created: set[str] = set()
+    backfilled: set[str] = set()
     for recorded in trace.operations:
         operation = recorded.operation
+        backfilled.add(updated_table(operation) or "")
         # The service's own rules see every operation, on new tables too.
         for rule in project_rules():
             message = rule(operation, dialect)
@@ -111,6 +128,8 @@ def operation_findings(path: Path, trace: RevisionTrace, dialect: str) -> Iterat
         if getattr(operation, "table_name", None) in created:
             continue  # a table this revision created has no rows or readers yet
         for rule, subject in risks(operation):
+            if rule == "adding-not-nullable-field" and operation.table_name.lower() in backfilled:
+                continue  # the NULLs were updated just before
             if dialect in OWN_RULES[rule]:
                 why = WHY.get((rule, dialect)) or WHY[(rule, None)]
                 yield Finding(path, recorded.line, rule, f"{subject}: {why}", SAFE[rule])
@@ -143,6 +162,8 @@ def risks(operation: Any) -> Iterator[tuple[str, str]]:
             yield "changing-column-type", f"changes the type of {column} to {operation.modify_type}"
         if operation.modify_name is not None:
             yield "renaming-column", f"renames column {column} to {operation.modify_name}"
+        if operation.modify_nullable is False and operation.existing_nullable is not False:
+            yield "adding-not-nullable-field", f"makes column {column} NOT NULL"
     elif isinstance(operation, ops.DropColumnOp):
         yield "ban-drop-column", f"drops column {operation.table_name}.{operation.column_name}"
     elif isinstance(operation, ops.DropTableOp):
@@ -150,6 +171,16 @@ def risks(operation: Any) -> Iterator[tuple[str, str]]:
     elif isinstance(operation, ops.RenameTableOp):
         table = operation.table_name
         yield "renaming-table", f"renames table {table} to {operation.new_table_name}"
+
+
+def updated_table(operation: Any) -> str | None:
+    """The table an `op.execute("UPDATE t ...")` updates (a backfill), lower-cased, else None."""
+    from alembic.operations import ops
+
+    if not isinstance(operation, ops.ExecuteSQLOp):
+        return None
+    match = UPDATE_TABLE.match(str(operation.sqltext))
+    return match.group(1).lower() if match else None
 
 
 def lines_on_new_tables(trace: RevisionTrace) -> set[int]:

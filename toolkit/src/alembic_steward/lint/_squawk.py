@@ -137,6 +137,12 @@ ALEMBIC_SAFE = {
     "ban-concurrent-index-creation-in-transaction": (
         "put the operation inside `with op.get_context().autocommit_block():`"
     ),
+    "adding-not-nullable-field": (
+        "backfill the NULL rows first; then add a CHECK (c IS NOT NULL) constraint with"
+        " postgresql_not_valid=True, `op.execute('ALTER TABLE t VALIDATE CONSTRAINT name')` in a"
+        " later revision, and only then alter_column(nullable=False): PostgreSQL 12+ skips"
+        " the scan"
+    ),
     "constraint-missing-not-valid": (
         "add it with postgresql_not_valid=True (or `... NOT VALID` in op.execute), then"
         " `op.execute('ALTER TABLE t VALIDATE CONSTRAINT name')` in a later revision"

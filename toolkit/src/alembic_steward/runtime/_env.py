@@ -30,6 +30,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._computed_columns import keep_generated_columns_through_rebuilds
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
+    from alembic_steward.runtime._offline_server import steps_for_the_server
     from alembic_steward.runtime._phase_rules import write_phases
     from alembic_steward.runtime._rebuilt_indexes import restore_rebuilt_indexes
     from alembic_steward.runtime._revision_ids import check_revision_id
@@ -72,7 +73,8 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
 
     return {
         # Each migration's statements wait for locks at most DDL_LOCK_TIMEOUT (_lock_waits.py).
-        **limits_option(planned_steps()),
+        # Offline on PostgreSQL, DDL for the server's version (runtime/_offline_server.py).
+        **limits_option(steps_for_the_server(planned_steps())),
         # The same comparison `db.check` makes.
         **_autogenerate_review.comparison_options(dialect_name),
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
@@ -132,11 +134,13 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic import context
 
     from alembic_steward.runtime import _transactions
+    from alembic_steward.runtime._failed_runs import SCRATCH_BUILD
     from alembic_steward.runtime._half_applied_marks import run_is_stamp
     from alembic_steward.runtime._interruptions import interruptible_run
     from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
     from alembic_steward.runtime._lock_blockers import watching_lock_waits
     from alembic_steward.runtime._lock_waits import limits_before_run, restore_session_defaults
+    from alembic_steward.runtime._offline_server import remember_server_version
     from alembic_steward.runtime._own_commits import watching_own_commits
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
     from alembic_steward.runtime._repointed_revisions import refuse_repointed_history
@@ -154,6 +158,8 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once.
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
+        # What an offline run then renders for (runtime/_offline_server.py).
+        remember_server_version(connection)
         # A revision re-pointed onto revisions that never ran here would hide them for ever.
         refuse_repointed_history(connection, context.script)
         # A migration's own commit() would leave it unrecorded: refused as it happens.
@@ -162,7 +168,8 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         )
         # A failure is then reported with the state read from the database, still under the
         # lock, once the MySQL/MariaDB mark (entered below, so left first) is settled.
-        run.enter_context(state_read_after_failure(connection, own_commits))
+        remember = not config.attributes.get(SCRATCH_BUILD)  # a scratch build's is a probe
+        run.enter_context(state_read_after_failure(connection, own_commits, remember=remember))
         # A lock timeout then carries the session that held the lock, read from the server.
         run.enter_context(watching_lock_waits(connection))
         # Foreign-key checks on SQLite, revision checksums, and where DDL cannot be rolled back

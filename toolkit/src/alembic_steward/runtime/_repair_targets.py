@@ -70,7 +70,8 @@ def refuse_leftovers(connection: Connection) -> str:
     run did. Return how the schema was found, for the line that says the mark was cleared."""
     from alembic.script import ScriptDirectory
 
-    from alembic_steward.inspection._drift_sides import leftovers
+    from alembic_steward.inspection._later_builds import stamped_wrongly
+    from alembic_steward.inspection._revision_comparison import leftovers_and_later_build
     from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._half_applied_marks import (
@@ -83,13 +84,19 @@ def refuse_leftovers(connection: Connection) -> str:
 
     heads = list(version_heads(connection))
     at = describe_heads(heads)
-    found = leftovers(connection, heads or ["base"])
+    differences, built_by = leftovers_and_later_build(connection, heads or ["base"])
+    found = None if differences is None else [difference.brief() for difference in differences]
     if found is None:
         return f"not compared with what {at} builds: no scratch database could be built"
     if not found:
         return f"as {at} builds it"
     following = following_revisions(at, ScriptDirectory.from_config(build_alembic_config()))
     named = ", ".join(following) or "the next migration"
+    if built_by:
+        raise RepairRefused(
+            f"the database is at {at} but differs from what {at} builds by: {', '.join(found)};"
+            f" {stamped_wrongly(built_by)}; the mark was kept and nothing was changed"
+        )
     tenants = bound_tenant_options("--tenants")
     upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
     raise RepairRefused(

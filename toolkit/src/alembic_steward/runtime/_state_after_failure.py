@@ -33,8 +33,11 @@ __all__ = ["StateAfterFailure", "read_state_afresh", "state_read_after_failure"]
 
 
 @contextmanager
-def state_read_after_failure(connection: Connection, own_commits: OwnCommits) -> Iterator[None]:
-    """On a failure inside the block, end its transaction, read the state, attach it.
+def state_read_after_failure(
+    connection: Connection, own_commits: OwnCommits, *, remember: bool = True
+) -> Iterator[None]:
+    """On a failure inside the block, end its transaction, read the state, attach it; with
+    ``remember``, keep a failed upgrade for `inv db.status` (runtime/_failed_runs.py).
 
     A connection handed in already inside a transaction belongs to a caller who decides its
     fate: nothing is rolled back or read on it then.
@@ -48,7 +51,31 @@ def state_read_after_failure(connection: Connection, own_commits: OwnCommits) ->
                 state = read_state(connection, error, own_commits)
             setattr(error, STATE_ATTRIBUTE, state)
             tell_state(error, state)
+            if remember:
+                remember_failed_upgrade(connection, error, state)
         raise
+
+
+def remember_failed_upgrade(
+    connection: Connection, error: BaseException, state: StateAfterFailure
+) -> None:
+    """Keep an upgrade() that raised (not one a signal stopped) with where it left the database."""
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._failed_runs import record_failed_upgrade
+    from alembic_steward.runtime._migration_frames import migration_frame
+
+    if not isinstance(error, Exception) or state.heads is None:
+        return
+    try:
+        frame = migration_frame(error)
+    except Exception:  # noqa: BLE001 - no wiring: nothing to remember it by
+        return
+    if frame is None or frame.function != "upgrade":
+        return
+    named = getattr(error, "orig", None) or error  # a database error: the driver's, as its line
+    reason = f"{type(named).__name__}: {error_reason(error)}"
+    with suppress(Exception):  # never in place of the run's own error
+        record_failed_upgrade(connection.engine.url, frame.revision, reason, state.heads)
 
 
 def tell_state(error: BaseException, state: StateAfterFailure) -> None:
@@ -95,8 +122,10 @@ def read_state(
     marked = not transactional and mark_left(connection)
     # Compared after every failed migration, not only where this run committed part of one:
     # an earlier run's leftovers (or a hand change) also make "rolled back" untrue.
-    found, why = compared_schema(connection, list(heads)) if in_migration else (None, "")
-    return StateAfterFailure(heads, "", transactional, committed, found, why, marked)
+    found, why, built_by = (
+        compared_schema(connection, list(heads)) if in_migration else (None, "", ())
+    )
+    return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
 
 
 def committed_through_driver(connection: Connection, own_commits: OwnCommits) -> bool:
@@ -151,21 +180,25 @@ def mark_left(connection: Connection) -> bool:
         return True
 
 
-def compared_schema(connection: Connection, heads: list[str]) -> tuple[tuple[str, ...] | None, str]:
-    """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not."""
-    from alembic_steward.inspection._drift_sides import leftovers
+def compared_schema(
+    connection: Connection, heads: list[str]
+) -> tuple[tuple[str, ...] | None, str, tuple[str, ...]]:
+    """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not;
+    and the later revisions whose build the schema exactly is (inspection/_later_builds.py)."""
+    from alembic_steward.inspection._revision_comparison import leftovers_and_later_build
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
         with outer_run_kept():
-            found = leftovers(connection, heads or ["base"])
+            found, built_by = leftovers_and_later_build(connection, heads or ["base"])
         invalid = invalid_indexes(connection)
         end_transaction(connection)
     except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true
-        return None, error_reason(error)
+        return None, error_reason(error), ()
     if found is None:
-        return None, "no scratch database could be built to compare with"
-    return tuple(found) + tuple(f"INVALID index {name}" for name in invalid), ""
+        return None, "no scratch database could be built to compare with", ()
+    briefs = tuple(difference.brief() for difference in found)
+    return briefs + tuple(f"INVALID index {name}" for name in invalid), "", tuple(built_by)
 
 
 def invalid_indexes(connection: Connection) -> list[str]:

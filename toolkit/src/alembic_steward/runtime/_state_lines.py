@@ -48,6 +48,9 @@ class StateAfterFailure:
     not_compared: str = ""
     # MySQL/MariaDB: whether the run's half-applied mark is still there (it sent changes).
     marked: bool = False
+    # With leftovers: the later revisions whose build the schema exactly is (it was stamped at
+    # the wrong revision: inspection/_later_builds.py).
+    built_by: tuple[str, ...] = ()
 
     @property
     def at(self) -> str:
@@ -62,6 +65,12 @@ class StateAfterFailure:
     def remains(self) -> str:
         return ", ".join(self.leftovers or ())
 
+    def stamped(self) -> str:
+        """The differences, then that the schema is exactly what a later revision builds."""
+        from alembic_steward.inspection._later_builds import stamped_wrongly
+
+        return f"{self.remains()}; {stamped_wrongly(self.built_by)}"
+
     def after_migration(self, frame: MigrationFrame) -> str:
         """The state after ``frame``'s migration failed or was interrupted, and what to do."""
         if self.heads is None:
@@ -73,6 +82,9 @@ class StateAfterFailure:
         if frame.revision not in self.committed_by:
             if not self.leftovers:  # none, or not compared: the rollback undid all it did
                 return f"rolled back; {where}"
+            if self.built_by:
+                differs = f"differs from what {self.at} builds"
+                return f"rolled back, but {where} and {differs}: {self.stamped()}"
             return (
                 f"rolled back, but {where} and differs from what {self.at} builds by:"
                 f" {self.remains()} (left by an earlier run or by hand); undo those by hand,"
@@ -88,6 +100,8 @@ class StateAfterFailure:
             )
         if not self.leftovers:
             return f"{committed}, but none of it remains: {where}, as {self.at} builds it"
+        if self.built_by:
+            return f"{committed}: {where}, and differs from what {self.at} builds: {self.stamped()}"
         return (
             f"{committed}, so not all of it was rolled back: {where}, and differs from what"
             f" {self.at} builds by: {self.remains()}; undo those by hand, then migrate again"
@@ -118,6 +132,8 @@ class StateAfterFailure:
                 f"{cannot}, but none of {frame.revision}'s schema changes remain: {where}, as"
                 f" {self.at} builds it; {ways_on}"
             )
+        if self.built_by:
+            return f"{cannot}: {where}, and differs from what {self.at} builds: {self.stamped()}"
         return (
             f"{cannot}; {frame.revision} is half-applied: {where}, and differs from what"
             f" {self.at} builds by: {self.remains()}; {ways_on}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
+from alembic_steward.runtime._failed_runs import ForgottenOnceApplied
 from alembic_steward.runtime._half_applied_marks import (
     mark_migration_run,
     records_half_applied_migrations,
@@ -35,6 +36,8 @@ def version_callbacks(
     callbacks.append(ChecksumRecorder(script))
     # And its phase, which an older release's start-up guard reads (phase_records.py).
     callbacks.append(PhaseRecorder(script))
+    # A failure of its upgrade kept for `inv db.status` is then over (failed_runs.py).
+    callbacks.append(ForgottenOnceApplied(connection.engine.url))
     # Where DDL cannot be rolled back, an unfinished run blocks the next
     # (half_applied_marks.py); last, so the mark moves once all else is done.
     if records_half_applied_migrations(connection):

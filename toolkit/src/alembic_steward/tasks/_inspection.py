@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING, NoReturn
 
 from invoke import Context, Exit, task
 
@@ -10,6 +11,10 @@ from alembic_steward.tasks._local_database import read_as_empty_if_missing
 from alembic_steward.tasks._migrate import LongOnlyOptions
 from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
 from alembic_steward.tasks._user_errors import exit_on_user_error
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
 
 VERBOSE_HELP = "Show each revision in full: path, parents, date and message"
 
@@ -148,11 +153,7 @@ def check(
         # line, so the advice below to upgrade is given only when an upgrade can work.
         state = require_movable_state(script, connection)
         if not state.at_head:
-            raise Exit(
-                "error: the database is not at head, so it cannot be compared with the models;"
-                " run `inv db.upgrade` first",
-                code=1,
-            )
+            refuse_behind_head(script, connection)
         # Built (when not kept) while the revisions are read: that mostly waits for the server.
         with models_described_meanwhile(connection) as models:
             edited = edited_revisions(connection, script)
@@ -182,6 +183,24 @@ def check(
     print_differences("The models differ from the migrations:", drift.lines)
     # The same advice as `inv db.status`, from the same reading of the drift.
     raise Exit(f"{drift.advice[0].upper()}{drift.advice[1:]}.", code=1)
+
+
+def refuse_behind_head(script: ScriptDirectory, connection: Connection) -> NoReturn:
+    """Behind head the models cannot be compared: say `inv db.status`'s verdict, which runs no
+    pending migration into what the database already holds, nor one that failed here."""
+    from alembic_steward.inspection._status_report import StatusExit, read_status
+
+    status = read_status(script, connection)
+    if status.exit_code == StatusExit.DATABASE_DIFFERS:
+        print_differences(
+            "The database differs from what its revision builds:", status.sides.database or []
+        )
+        raise Exit(f"error: {status.verdict}", code=1)
+    raise Exit(
+        "error: the database is not at head, so it cannot be compared with the models;"
+        f" {status.verdict}",
+        code=1,
+    )
 
 
 def print_differences(heading: str, differences: list[str]) -> None:

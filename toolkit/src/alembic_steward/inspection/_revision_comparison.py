@@ -1,0 +1,94 @@
+"""The live database against what its recorded revision builds, on one scratch database.
+
+After a failed run (runtime/_state_after_failure.py), before a mark is cleared
+(runtime/_repair_targets.py) and behind head in `inv db.status` (inspection/_drift_sides.py
+``pending_sides``): what differs, and then, on the same scratch database, either the later
+revision whose build the database exactly is (inspection/_later_builds.py) or whether a pending
+revision fails there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.catalog import Difference
+
+
+def leftovers_and_later_build(
+    connection: Connection, revisions: list[str]
+) -> tuple[list[Difference] | None, list[str]]:
+    """(how the live database differs from what ``revisions``, its recorded heads, build, as
+    catalog Differences (built side expected), or None when no comparison could be made; when
+    it differs, the later revision whose build it exactly is, with the data-only ones right
+    after it (inspection/_later_builds.py), else [])."""
+    from alembic_steward.inspection._later_builds import revisions_after
+
+    compared = compare_with_revision(connection, revisions, revisions_after(revisions))
+    return compared.found, compared.built_by
+
+
+@dataclass(frozen=True)
+class RevisionComparison:
+    """The live database against what its recorded revision builds, on one scratch database."""
+
+    # How it differs (built side expected); None when no comparison could be made.
+    found: list[Difference] | None
+    # With no difference: how the first pending revision that fails there fails, or None.
+    pending_failure: str | None = None
+    # With differences: the later revisions whose build it exactly is (inspection/_later_builds.py).
+    built_by: list[str] = field(default_factory=list)
+
+
+def compare_with_revision(
+    connection: Connection, revisions: list[str], later: list[str], *, try_pending: bool = False
+) -> RevisionComparison:
+    """Compare the live database with what ``revisions`` build; then, on the same scratch
+    database, either (differences found) look through ``later`` (oldest first) for the
+    revision whose build it exactly is, or (none, with ``try_pending``) upgrade one revision
+    at a time through ``later`` to see whether one fails."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.catalog import Catalog, compare_catalogs
+    from alembic_steward.inspection._catalog_drift import live_catalog
+    from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
+    from alembic_steward.inspection._later_builds import later_builds
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
+
+    schemas = described_schemas(connection)
+    built_at = [revision for revision in revisions if revision != "base"]
+    try:
+        live = live_catalog(connection, schemas)
+        if not built_at:  # at base the migrations build nothing
+            found = compare_catalogs(Catalog(live.dialect, {}), live)
+            if not later or not (found or try_pending):
+                return RevisionComparison(found)
+        with revision_built(blocking_url(connection), built_at) as scratch:
+            found = compare_catalogs(live_catalog(scratch, schemas), live)
+            if found:
+                built_by = later_builds(scratch, live, schemas, built_at, later)
+                return RevisionComparison(found, built_by=built_by)
+            failure = first_failing(scratch, later) if try_pending else None
+    except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
+        return RevisionComparison(None)
+    return RevisionComparison(found, pending_failure=failure)
+
+
+def first_failing(scratch: Connection, pending: list[str]) -> str | None:
+    """Upgrade ``scratch`` through ``pending``, one at a time; say how the first that fails
+    does (`revision X fails on a scratch database at its down revision (reason)`), or None."""
+    from alembic_steward.inspection._scratch_database import upgrade_scratch
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    for revision in pending:
+        try:
+            upgrade_scratch(scratch, revision)
+        except Exception as error:  # noqa: BLE001 - whatever the revision's own code raises
+            reason = f"{type(error).__name__}: {error_reason(error)}"
+            where = "a scratch database at the revision before it"
+            return f"revision {revision} fails on {where} ({reason})"
+    return None

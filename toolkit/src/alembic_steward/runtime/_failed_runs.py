@@ -1,0 +1,106 @@
+"""Remember the last failed upgrade of each database, so `inv db.status` does not advise it again.
+
+A migration whose failure depends on the data (NOT NULL on a column that has NULL rows) is
+rolled back whole: the database is left exactly as before, and a scratch database, being empty,
+runs the same revision without complaint. Nothing in either database tells that the advice
+"run `inv db.upgrade`" would fail again; only the run that failed knows. So each failed upgrade
+is kept per database in the toolkit's cache folder (_cache.py): the revision, the one-line
+reason (password removed) and when; status reports it while the database is still where that
+run left it, and forgets it once the revision is applied. The key names the database without
+its password; nothing else of the URL is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward._cache import cache_dir, keep
+
+if TYPE_CHECKING:
+    from sqlalchemy import URL
+
+# Set in a scratch build's Alembic config (inspection/_scratch_database.py): its failures are
+# the toolkit's own probes, not runs on the user's database.
+SCRATCH_BUILD = "alembic_steward.scratch_build"
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """An upgrade that failed: at which revision, why, when, and where it left the database."""
+
+    revision: str
+    reason: str
+    at: str
+    # The version table's rows after the failure, read (runtime/_state_after_failure.py).
+    left_at: list[str]
+
+    def line(self, upgrade: str) -> str:
+        """Advice that does not send the user into the same failure."""
+        return (
+            f"pending migrations, but the last upgrade from here failed at revision"
+            f" {self.revision} ({self.reason}; {self.at}), and `{upgrade}` would fail the same"
+            f" way while the data and that revision are as they were: fix the data (or the"
+            f" revision), then run `{upgrade}`"
+        )
+
+
+def record_failed_upgrade(url: URL, revision: str, reason: str, left_at: tuple[str, ...]) -> None:
+    """Keep the failure of ``revision``'s upgrade on ``url``'s database; never raises."""
+    at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    record = FailedRun(revision, reason, at, sorted(left_at))
+    keep(record_path(url), json.dumps(asdict(record)))
+
+
+def failed_upgrade_here(url: URL, current: list[str], pending: list[str]) -> FailedRun | None:
+    """The last failed upgrade of ``url``'s database, while it is still where that run left it
+    (at ``current``) and its revision is pending; forgotten once that revision was applied."""
+    path = record_path(url)
+    try:
+        record = FailedRun(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    if record.revision in pending and record.left_at == sorted(current):
+        return record
+    if record.revision not in pending:  # applied since (or gone from the history)
+        path.unlink(missing_ok=True)
+    return None
+
+
+class ForgottenOnceApplied:
+    """An ``on_version_apply`` callback: the kept failure goes once its revision is applied, so
+    a later downgrade back to where it failed does not bring back a failure that was fixed."""
+
+    def __init__(self, url: URL) -> None:
+        try:
+            self.path: Path | None = record_path(url)
+        except Exception:  # noqa: BLE001 - no tenant to name: nothing kept to forget either
+            self.path = None
+
+    def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
+        if ctx.as_sql or not step.is_upgrade or self.path is None or not self.path.exists():
+            return
+        try:
+            revision = json.loads(self.path.read_text(encoding="utf-8"))["revision"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        if revision in step.up_revision_ids:
+            self.path.unlink(missing_ok=True)
+
+
+def record_path(url: URL) -> Path:
+    """The file of ``url``'s database (of the bound tenant, if any), named by a hash."""
+    from alembic_steward.runtime._tenancy import bound_tenant
+
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+        database = str(Path(database).resolve())
+    tenant = bound_tenant()
+    parts = [url.get_backend_name(), url.username, url.host, url.port, database]
+    parts.append(None if tenant is None else tenant.name)
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
+    return cache_dir() / "failed-upgrades" / f"{digest}.json"
