@@ -462,6 +462,16 @@ def test_check_compares_each_tenant_with_the_models(tmp_path: Path, postgresql_u
     pg_query(postgresql_url, "ALTER TABLE c2.notes ADD COLUMN extra integer")
     drifted = project.inv("db.check", "--all-tenants", "--json", code=76)
     rows = report(drifted)
-    assert rows["c1"]["outcome"] == "no drift" and rows["c2"]["outcome"] == "drift"
-    assert "extra" in rows["c2"]["detail"]
-    assert "1 of 2 tenants differ from the models (c2" in one_error_line(drifted.stderr)
+    # The models match the migrations: the hand change is the tenant's to undo, as
+    # `inv db.check` says of one database, not a revision to write.
+    assert rows["c1"]["outcome"] == "no drift", rows["c1"]
+    assert rows["c2"]["outcome"] == "database differs", rows["c2"]
+    assert any("extra" in line for line in rows["c2"]["differences"]), rows["c2"]
+    assert "write no revision" in rows["c2"]["detail"]
+    line = one_error_line(drifted.stderr)
+    assert "1 of 2 tenants is not what their revision builds (c2)" in line, line
+    assert "write the revision" not in line
+    # A tenant behind head is shown with its state and its repair, and counted.
+    pg_query(postgresql_url, "UPDATE c1.alembic_version SET version_num = '0002'")
+    rows = report(project.inv("db.check", "--all-tenants", "--json", code=76))
+    assert rows["c1"]["outcome"] == "database differs" and rows["c1"]["exit_code"] == 9
