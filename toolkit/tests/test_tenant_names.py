@@ -29,6 +29,23 @@ def test_the_known_tenants_a_refusal_lists_start_with_the_closest() -> None:
     known = known_tenants("acme_e", declared)
     assert known.startswith("known: acme_eu, acme, ") and known.endswith(" and 2 more"), known
     assert known_tenants("x", []) == "it lists none"
+    # Equally close names come by name, whatever order the callable returned them in.
+    assert known_tenants("q", ["globex", "acme"]) == known_tenants("q", ["acme", "globex"])
+    assert known_tenants("q", ["globex", "acme"]) == "known: acme, globex"
+
+
+def test_tenant_create_refuses_a_case_variant_and_says_to_list_a_new_name(
+    tmp_path: Path,
+) -> None:
+    project = sqlite_project(tmp_path, ["north"])
+    refused = project.inv("db.tenant-create", "North", code=1)
+    line = one_error_line(refused.stderr)
+    assert "'North' differs from the tenant 'north'" in line and "in case alone" in line, line
+    assert list(tmp_path.glob("*.db")) == []
+    # A sign-up creates its tenant before listing it: taken, with what to do next.
+    created = project.inv("db.tenant-create", "hooli")
+    assert "app.tenants:list_tenants does not list it yet: add it there" in created.stdout
+    assert "does not list" not in project.inv("db.tenant-create", "north").stdout
 
 
 @pytest.mark.parametrize(

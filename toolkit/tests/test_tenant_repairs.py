@@ -89,12 +89,12 @@ def test_the_advice_a_stopped_tenant_gets_repairs_that_tenant_alone(
         broken.query("CREATE UNIQUE INDEX ix_notes_body ON notes (body)")
         broken.query("INSERT INTO applied (revision) VALUES ('0002')")
         stamped = run(project, form, "db.stamp", "-r", "0002", "--tenant", tenant).stdout
-        assert f"tenant {tenant}: Stamped the database at 0002." in stamped
+        assert f"tenant {tenant}: stamped the database at 0002." in stamped
         assert "cleared the mark of the run that stopped after revision 0001" in stamped
         assert broken.revisions() == {"0002"}
     else:
         cleared = run(project, form, "db.clear-migration-mark", "--tenant", tenant).stdout
-        assert f"tenant {tenant}: Cleared the mark of the run that stopped" in cleared
+        assert f"tenant {tenant}: cleared the mark of the run that stopped" in cleared
         assert f"upgrade --tenants {tenant}` runs 0002 again" in cleared, cleared
         assert broken.revisions() == {"0001"}
 
@@ -149,7 +149,7 @@ def test_a_stamp_of_a_schema_tenant_records_it_in_that_schema_alone(tmp_path: Pa
         )
         project.inv("db.upgrade", "--all-tenants")
         stamped = project.inv("db.stamp", "-r", "0002", "--tenant", "north").stdout
-        assert "tenant north: Stamped the database at 0002." in stamped
+        assert "tenant north: stamped the database at 0002." in stamped
         assert database.query("SELECT version_num FROM north.alembic_version") == [("0002",)]
         assert database.query("SELECT version_num FROM south.alembic_version") == [(HEAD,)]
         assert database.tables() == set()  # public: no version table of its own
@@ -158,3 +158,30 @@ def test_a_stamp_of_a_schema_tenant_records_it_in_that_schema_alone(tmp_path: Pa
     finally:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
+
+
+def test_a_stamp_over_a_mark_is_refused_while_the_schema_is_not_what_rev_builds(
+    tmp_path: Path, mariadb_tenants
+) -> None:
+    """A stamp cleared the mark and recorded 0003 though 0003's column was not there (status
+    then said the database differs); clear-migration-mark refuses the matching case."""
+    main, (broken, _) = mariadb_tenants
+    tenant = name_of(broken)
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=main.url), "database", [tenant]
+    )
+    project.inv("db.tenant-create", tenant)
+    # A run stopped in 0003 before its column was made: at 0002, with its mark.
+    broken.query("ALTER TABLE notes DROP COLUMN title")
+    broken.query("UPDATE alembic_version SET version_num = '0002'")
+    broken.query("INSERT INTO alembic_migration_in_progress VALUES ('0002')")
+
+    refused = project.inv("db.stamp", "-r", HEAD, "--tenant", tenant, code=1)
+    line = one_error_line(refused.stderr)
+    assert "differs from what 0003 builds by:" in line and "title" in line, line
+    assert "--accept-differences" in line and "nothing was changed" in line
+    assert broken.revisions() == {"0002"}
+    assert broken.query("SELECT * FROM alembic_migration_in_progress") == [("0002",)]
+    accepted = project.inv("db.stamp", "-r", HEAD, "--tenant", tenant, "--accept-differences")
+    assert f"tenant {tenant}: stamped the database at 0003." in accepted.stdout
+    assert broken.revisions() == {HEAD}

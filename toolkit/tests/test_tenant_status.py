@@ -49,6 +49,10 @@ def test_each_mariadb_tenant_row_says_what_inv_db_status_says_of_it(
     assert rows[stamped]["exit_code"] == StatusExit.DATABASE_DIFFERS
     # Stamped back from 0003: the database holds exactly what 0003 builds, so it says that one.
     assert f"`inv db.stamp -r 0003 --tenant {stamped}`" in rows[stamped]["detail"]
+    # The differences the advice speaks of are in the row, not "above" it.
+    assert rows[stamped]["differences"], rows[stamped]
+    assert "(differences above)" not in rows[stamped]["detail"]
+    assert rows[stamped]["differences"][0] in rows[stamped]["detail"]
     line = one_error_line(status.stderr)
     assert "2 of 3 tenants are not up to date" in line and "half-applied" in line, line
     assert "run the upgrade with --all-tenants" not in line
@@ -68,8 +72,58 @@ def test_a_schema_tenant_stamped_wrongly_is_said_to_differ_from_its_revision(
     project.inv("db.upgrade", "--tenants", "behind", "-r", "0002")
     project.inv("db.upgrade", "--tenants", "wrong")
     database.query("UPDATE wrong.alembic_version SET version_num = '0002'")
+    project.env["FIXTURE_TENANTS"] = "behind,wrong,ghost"  # listed, never created
 
     rows = rows_of(project.inv("db.status", "--all-tenants", "--json", code=76))
+    # Not read: null, not "?" or "", and a code of status's own, as for a missing database.
+    assert rows["ghost"]["before"] is None and rows["ghost"]["after"] is None, rows["ghost"]
+    assert rows["ghost"]["exit_code"] == StatusExit.REFUSED, rows["ghost"]
     assert rows["behind"]["outcome"] == "pending" and rows["behind"]["exit_code"] == 2
     assert "`inv db.upgrade --tenants behind`" in rows["behind"]["detail"]
     assert rows["wrong"]["outcome"] == "database differs", rows["wrong"]
+
+
+def test_a_sqlite_tenant_being_migrated_is_said_so_at_once(tmp_path: Path) -> None:
+    """A tenant's status read waited for the running migration's write lock (~9 s), then
+    said "at head"; `inv db.status` says at once that a migration runs (exit 13)."""
+    import time
+
+    from project import revision_source
+
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/main.db"),
+        "database",
+        ["acme"],
+    )
+    project.inv("db.tenant-create", "acme")
+    started, gate = tmp_path / "started", tmp_path / "gate"
+    project.write_revision(
+        "0004_slow.py",
+        revision_source(
+            "0004",
+            "0003",
+            "    op.execute(\"INSERT INTO applied (revision) VALUES ('0004')\")\n"
+            f"    pathlib.Path({str(started)!r}).touch()\n"
+            "    deadline = time.monotonic() + 30\n"
+            f"    while not pathlib.Path({str(gate)!r}).exists() and time.monotonic() < deadline:\n"
+            "        time.sleep(0.05)",
+            imports="import pathlib\nimport time",
+        ),
+    )
+    running = project.start("inv", "db.upgrade", "--tenants", "acme")
+    try:
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the migration never started"
+        began = time.monotonic()
+        status = project.inv("db.status", "--tenants", "acme", "--json", code=13)
+        assert time.monotonic() - began < 6, "the status waited for the migration"
+        row = rows_of(status)["acme"]
+        assert row["outcome"] == "migration running" and row["exit_code"] == 13, row
+        assert "`inv db.status --tenants acme`" in row["detail"], row
+        assert "wait for them to end" in one_error_line(status.stderr)
+    finally:
+        gate.touch()
+        running.communicate(timeout=60)
+    assert running.returncode == 0

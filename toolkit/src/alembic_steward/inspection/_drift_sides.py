@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._drift import ModelDrift
 
 
+# Where `inv db.status` and `inv db.check` print the differences their advice speaks of; a
+# fan-out's row, one line, puts them in its place (runtime/_tenant_status.py).
+DIFFERENCES_ABOVE = "(differences above)"
+
+
 def database_differs_advice() -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant."""
@@ -27,7 +32,7 @@ def database_differs_advice() -> str:
     tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
     reset = "" if tenant else ", or in development `inv db.reset`"
     return (
-        "the database is not what its revision builds (differences above): a revision was"
+        f"the database is not what its revision builds {DIFFERENCES_ABOVE}: a revision was"
         " stamped without running, or the schema was changed by hand. Bring the database back:"
         f" stamp the last revision that really ran (`inv db.stamp -r REV{tenant}`) and"
         f" `inv db.upgrade{tenants}`, or undo the hand change{reset}"
@@ -41,7 +46,7 @@ def pending_database_differs_advice() -> str:
     tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
     reset = "" if tenant else "; in development `inv db.reset` starts over"
     return (
-        f"the database is not what its revision builds (differences above), so `inv db.upgrade"
+        f"the database is not what its revision builds {DIFFERENCES_ABOVE}, so `inv db.upgrade"
         f"{tenants}` would run into them: a migration that failed after committing part of its"
         " work (an autocommit_block(), or DDL on MySQL/MariaDB) or a hand change left them."
         f" Undo them by hand and then `inv db.upgrade{tenants}`; if they are the next"

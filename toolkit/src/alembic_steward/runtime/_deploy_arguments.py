@@ -68,6 +68,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         "revision", metavar="REV", help="the revision id to record, head or base (not a step)"
     )
     stamp.add_argument("--yes", action="store_true", help="required: you checked the schema")
+    stamp.add_argument(
+        "--accept-differences",
+        action="store_true",
+        help="over a half-applied mark: record REV although the schema is not what it builds",
+    )
     add_tenant_argument(stamp)
     clear = commands.add_parser(
         "clear-migration-mark",

@@ -57,7 +57,9 @@ def repaired(arguments: argparse.Namespace) -> list[str]:
     from alembic_steward.runtime._tenant_repairs import repair_tenant
 
     def repair() -> list[str]:
-        return stamp_database(arguments.revision) if arguments.command == "stamp" else clear_mark()
+        if arguments.command != "stamp":
+            return clear_mark()
+        return stamp_database(arguments.revision, accept_differences=arguments.accept_differences)
 
     if arguments.tenant is None:
         return repair()

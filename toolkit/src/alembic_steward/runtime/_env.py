@@ -258,6 +258,21 @@ def migration_engine(url: URL) -> Engine:
     return engine
 
 
+def reading_engine(url: URL) -> Engine:
+    """As :func:`migration_engine`, for a run that only reads (a fan-out's status or check):
+    its SQLite transactions begin deferred, so a running migration's write lock does not
+    hold it up."""
+    from sqlalchemy import create_engine, pool
+
+    from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.runtime._lock import lock_holder_name
+    from alembic_steward.runtime._tenancy import bind_engine_to_schema
+
+    engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
+    bind_engine_to_schema(bound_waits(engine))
+    return engine
+
+
 def run_migrations_abandonable(
     run_migrations: Callable[[Connection], None],
 ) -> Callable[[Connection], None]:

@@ -106,3 +106,31 @@ def refuse_leftovers(connection: Connection) -> str:
         f" and run {clear_command()} again, or, if {named} did finish, record that with"
         f" {stamp_command(following)}"
     )
+
+
+def refuse_stamp_over_differences(
+    script: ScriptDirectory, revision: str, connection: Connection
+) -> None:
+    """Refuse to stamp ``revision`` over a half-applied mark while the schema is not what
+    ``revision`` builds, as a mark is not cleared while the stopped run's leftovers are there
+    (:func:`refuse_leftovers`): the stamp would clear the mark and record a revision whose
+    changes are not all there, and status would then say the database differs from it."""
+    from alembic_steward.inspection._drift_sides import leftovers
+    from alembic_steward.runtime._half_applied_marks import clear_command, describe_heads
+    from alembic_steward.runtime._lock import current_revision_line
+
+    built = [rev.revision for rev in script.get_revisions(revision) if rev is not None]
+    found = leftovers(connection, built or ["base"])
+    if not found:
+        return  # as it builds it, or not comparable (no scratch database): the stamp is yours
+    raise RepairRefused(
+        f"the database differs from what {describe_heads(built)} builds by: {', '.join(found)};"
+        f" {current_revision_line(connection)}, with the mark of a run that stopped half-way;"
+        f" the mark was kept and nothing was changed. Finish {revision}'s changes by hand and"
+        " stamp again, or undo the stopped run's and run"
+        f" {clear_command()}; to record {revision} as the schema is, add {ACCEPT_OPTION}"
+    )
+
+
+# The escape from :func:`refuse_stamp_over_differences`, on both forms of the stamp.
+ACCEPT_OPTION = "--accept-differences"

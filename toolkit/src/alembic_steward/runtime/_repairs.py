@@ -26,12 +26,16 @@ __all__ = ["RepairRefused", "check_stamp_target", "clear_mark", "stamp_database"
 DIALECT_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 
 
-def stamp_database(revision: str, *, purge: bool = False) -> list[str]:
+def stamp_database(
+    revision: str, *, purge: bool = False, accept_differences: bool = False
+) -> list[str]:
     """Record ``revision`` (an id, head or base) in the database without running a migration;
     the stamp also clears a half-applied mark. ``purge`` empties the version table first.
 
-    Raises RepairRefused for a relative step or a revision the history lacks (nothing changed),
-    DatabaseUnreachable when the database cannot be reached.
+    Raises RepairRefused for a relative step or a revision the history lacks, or, over a
+    half-applied mark, a schema that is not what ``revision`` builds unless
+    ``accept_differences`` (nothing changed); DatabaseUnreachable when the database cannot be
+    reached.
     """
     from alembic import command
     from alembic.script import ScriptDirectory
@@ -39,7 +43,10 @@ def stamp_database(revision: str, *, purge: bool = False) -> list[str]:
     from alembic_steward.inspection._database_state import half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._half_applied_marks import STAMPING, describe_heads
-    from alembic_steward.runtime._repair_targets import refuse_unknown_target
+    from alembic_steward.runtime._repair_targets import (
+        refuse_stamp_over_differences,
+        refuse_unknown_target,
+    )
     from alembic_steward.runtime._state_after_failure import version_heads
 
     check_stamp_target(revision)
@@ -49,6 +56,8 @@ def stamp_database(revision: str, *, purge: bool = False) -> list[str]:
         with repair_connection(engine) as connection:
             unfinished = half_applied_mark(connection)
             refuse_unknown_target(script, revision, connection)
+            if unfinished is not None and not accept_differences:
+                refuse_stamp_over_differences(script, revision, connection)
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
         # tenant, if any, as it migrates it.

@@ -89,7 +89,9 @@ def running_line(holder: str, current: list[str], then: str) -> str:
 
 
 def check_again() -> str:
-    """What to do once the run has ended, where status is asked: `inv db.status` again."""
-    from alembic_steward.runtime._advice import advised
+    """What to do once the run has ended, where status is asked: `inv db.status` again (for
+    the tenant a fan-out's status reads, that tenant's)."""
+    from alembic_steward.runtime._advice import advised, bound_tenant_options
 
-    return f"check again with {advised('db.status', 'current')}"
+    status = f"db.status{bound_tenant_options('--tenants')}"
+    return f"check again with {advised(status, 'current')}"

@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def tenant_connection(tenant: Tenant) -> Iterator[Connection]:
-    """One connection to ``tenant``; TenantError when it has no database (file) to connect to."""
+def tenant_connection(tenant: Tenant, *, reading: bool = False) -> Iterator[Connection]:
+    """One connection to ``tenant``; TenantError when it has no database (file) to connect to.
+
+    ``reading``: for a status or a check, which only read. A migration's connection begins each
+    SQLite transaction with BEGIN IMMEDIATE, which waits for a running migration's write lock:
+    a reading one must see at once that a migration runs (runtime/_running_migration.py)."""
     from sqlalchemy.engine import make_url
 
     from alembic_steward._wiring import get_settings
@@ -32,18 +36,19 @@ def tenant_connection(tenant: Tenant) -> Iterator[Connection]:
             f"the tenant {tenant.name!r} has no database file ({url.database}); create it with"
             f" {create_command(tenant)}"
         )
-    with connected_to_tenant(tenants_engine(url, tenant.tenancy), tenant) as connection:
+    engine = tenants_engine(url, tenant.tenancy, reading=reading)
+    with connected_to_tenant(engine, tenant) as connection:
         yield connection
 
 
-@lru_cache(maxsize=1)
-def tenants_engine(url: URL, tenancy: str) -> Engine:
+@lru_cache(maxsize=2)
+def tenants_engine(url: URL, tenancy: str, *, reading: bool = False) -> Engine:
     """The engine of the tenants at ``url``: one for all the schemas of a database, so its
     dialect is set up once, not for each tenant (each run still has connections of its own,
-    made as env.py makes its own)."""
-    from alembic_steward.runtime._env import migration_engine
+    made as env.py makes its own); ``reading``, one whose SQLite transactions are plain."""
+    from alembic_steward.runtime._env import migration_engine, reading_engine
 
-    return migration_engine(url)
+    return reading_engine(url) if reading else migration_engine(url)
 
 
 def read_revisions(connection: Connection, tenant: Tenant) -> tuple[str, ...]:

@@ -10,10 +10,12 @@ from alembic_steward.runtime._tenancy import Tenant, TenantError, checked_name, 
 
 
 def create_tenant(name: str, tenancy: str | None = None) -> str:
-    """Create tenant ``name`` if missing, migrate it to head; return the line saying so.
+    """Create tenant ``name`` if missing, migrate it to head; return the line saying so (and,
+    for a name the tenants callable does not list yet, to list it).
 
-    Raises TenantError for a bad name or tenancy, or a name that can never be a tenant (a
-    system schema or database, DATABASE_URL's own), before anything is made; CommandError
+    Raises TenantError for a bad name or tenancy, a name that can never be a tenant (a system
+    schema or database, DATABASE_URL's own) or that differs from a listed one in case alone,
+    before anything is made; CommandError
     when the migration fails (the tenant then exists, at the revision its version table
     shows).
     """
@@ -22,7 +24,11 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
 
     from alembic_steward._wiring import active_steward, get_settings
     from alembic_steward.runtime._tenancy import tenant_url
-    from alembic_steward.runtime._tenant_names import COMMAND_LINE, check_never_a_tenant
+    from alembic_steward.runtime._tenant_names import (
+        COMMAND_LINE,
+        check_never_a_tenant,
+        unlisted_note,
+    )
     from alembic_steward.runtime._tenant_runs import run_tenant
 
     tenant = Tenant(
@@ -32,13 +38,14 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
     # A new tenant need not be listed yet (a sign-up creates it), but it is never a system
     # schema or database, nor DATABASE_URL's own.
     check_never_a_tenant([tenant.name], tenant.tenancy, COMMAND_LINE)
+    unlisted = unlisted_note(tenant.name)
     created = create_home(tenant, url)
     outcome = run_tenant(tenant, "upgrade", "head")
     what = f"{tenant.tenancy} {tenant.name}"
     said = "created" if created else "already existed"
     if outcome.failed:
         raise CommandError(f"tenant {what} {said}, but its upgrade failed: {outcome.detail}")
-    return f"tenant {what} {said}; it is at head ({outcome.after})"
+    return f"tenant {what} {said}; it is at head ({outcome.after}){unlisted}"
 
 
 def create_home(tenant: Tenant, url) -> bool:  # noqa: ANN001 - a sqlalchemy URL

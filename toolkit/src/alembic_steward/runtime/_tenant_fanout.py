@@ -75,9 +75,9 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
 
     ``package`` is the migrations package a spawned worker imports to build the wiring;
     ``progress(done, total, failed)`` is called after each tenant. Ctrl-C or SIGTERM (a pod
-    stopped) starts no other tenant; the tenants running then finish in their workers, or
-    stop where they are when the signal reached the workers too (a terminal's Ctrl-C reaches
-    the whole process group), and are reported as their databases have them
+    stopped) starts no other tenant; the tenants running then stop where they are (the
+    signal is passed on to the workers when only this process got it: `docker stop`), and
+    are reported as their databases have them
     (runtime/_tenant_stops.py): raises :class:`FanOutStopped`, which carries every outcome.
     """
     from alembic_steward.runtime._interruptions import Terminated
@@ -177,12 +177,13 @@ def run_group(
         for tenant in [*pending.values()]:
             outcomes[tenant.name] = state_read_afterwards(tenant, WORKER_DIED, "failed")
         return list(reversed(queue))
-    except BaseException:
-        # Stopped: the running tenants end in their workers and are reported, each as its
-        # worker saw it or, from a worker that sent no report, as its database has it now.
-        # Nothing is queued beyond the running tenants, so nothing is cancelled (a shutdown
-        # with cancel_futures once hung this suite's SIGTERM test): a worker the signal
-        # reached too starts no tenant it still receives, and says so (_tenant_stops.py).
+    except BaseException as stop:
+        # Stopped: the running tenants stop where they are in their workers and are reported,
+        # each as its worker saw it or, from a worker that sent no report, as its database
+        # has it now. Nothing is queued beyond the running tenants, so nothing is cancelled
+        # (a shutdown with cancel_futures once hung this suite's SIGTERM test): a worker the
+        # signal reached starts no tenant it still receives, and says so (_tenant_stops.py).
+        forward_stop(pool, stop)
         pool.shutdown(wait=True)
         for future, tenant in list(pending.items()):
             if future.exception() is None:
@@ -192,6 +193,31 @@ def run_group(
                 outcomes[tenant.name] = state_read_afterwards(tenant, why)
         raise
     return []
+
+
+def forward_stop(pool: ProcessPoolExecutor, stop: BaseException) -> None:
+    """Send the signal that ``stop`` stands for to ``pool``'s workers.
+
+    `docker stop` and Kubernetes signal the container's main process alone, not its group as
+    a terminal's Ctrl-C does: without this the workers would finish their migrations, however
+    long, and outlive the grace period. A worker the signal reached already takes it once
+    (runtime/_tenant_stops.py)."""
+    import os
+    import signal
+
+    from alembic_steward.runtime._interruptions import Terminated
+
+    if isinstance(stop, KeyboardInterrupt):
+        number = signal.SIGINT
+    elif isinstance(stop, Terminated):
+        number = signal.SIGTERM
+    else:
+        return  # not a signal: the workers end their tenants
+    # The executor keeps its worker processes in a private mapping; no public way lists them.
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(OSError):  # ended meanwhile
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, number)
 
 
 def selected_names(tenants: str | None, shard: str | None, tenancy: str) -> list[str]:

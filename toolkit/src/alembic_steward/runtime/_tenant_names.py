@@ -76,11 +76,44 @@ def check_listed(names: Sequence[str], option: str) -> None:
 
 
 def known_tenants(name: str, declared: Sequence[str], shown: int = 5) -> str:
-    """A few of ``declared``, the closest to ``name`` first, and how many more."""
+    """A few of ``declared``, the closest to ``name`` first (equally close: by name, so the
+    line is the same whatever order the callable returns them in), and how many more."""
     if not declared:
         return "it lists none"
     closest = sorted(
-        declared, key=lambda known: -difflib.SequenceMatcher(None, name, known).ratio()
+        declared,
+        key=lambda known: (-difflib.SequenceMatcher(None, name, known).ratio(), known),
     )
     more = f" and {len(declared) - shown} more" if len(declared) > shown else ""
     return f"known: {', '.join(closest[:shown])}{more}"
+
+
+def unlisted_note(name: str) -> str:
+    """For `tenant-create NAME`: "" when the tenants callable lists ``name`` (or none is
+    wired), else what to do so the new tenant is not left out of every fan-out.
+
+    A sign-up creates its tenant before listing it (the README's order), so a name not listed
+    yet is taken; one that differs from a listed tenant in case alone is a typo that would make
+    a second schema or database (PostgreSQL and MySQL on Linux tell them apart): refused
+    (TenantError) before anything is made."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._tenancy import declared_tenants
+
+    callable_name = active_steward().tenants
+    if callable_name is None:
+        return ""
+    declared = declared_tenants()
+    if name in declared:
+        return ""
+    same = [known for known in declared if known.lower() == name.lower()]
+    if same:
+        raise TenantError(
+            f"{name!r} differs from the tenant {same[0]!r} that {callable_name} lists in case"
+            f" alone, and would be a second tenant beside it; give {same[0]!r}, or list"
+            f" {name!r} in {callable_name} first; nothing was made"
+        )
+    return (
+        f"; {callable_name} does not list it yet: add it there (the tenants callable is the"
+        " list every --all-tenants run and every --tenant repair goes by), or no fan-out will"
+        " migrate it"
+    )

@@ -49,4 +49,13 @@ def repair_tenant(name: str, tenancy: str | None, repair: Callable[[], list[str]
         lines = repair()
     finally:
         bind_tenant(None)
-    return [f"tenant {tenant.name}: {line}" for line in lines]
+    return [f"tenant {tenant.name}: {mid_line(line)}" for line in lines]
+
+
+def mid_line(line: str) -> str:
+    """``line``, a sentence of its own, as it reads after "tenant NAME: ": its first word in
+    lower case, unless it is a name (PostgreSQL, SQLite: a capital after the first letter)."""
+    first = line.split(" ", 1)[0]
+    if not first[:1].isupper() or any(letter.isupper() for letter in first[1:]):
+        return line
+    return line[0].lower() + line[1:]

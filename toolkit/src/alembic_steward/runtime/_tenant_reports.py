@@ -63,7 +63,12 @@ def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, s
         counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
     tally = ", ".join(f"{count} {name}" for name, count in counts.items())
     if failed:
-        unaffected = "" if action in ("status", "check") else " the others are unaffected;"
+        # Said only where there are others, and a run of one could have touched them.
+        unaffected = (
+            " the others are unaffected;"
+            if action not in ("status", "check") and len(failed) < len(outcomes)
+            else ""
+        )
         return FAILED_TENANTS_EXIT_CODE, (
             f"error: {len(failed)} of {tenants(len(outcomes))} failed or did not run"
             f" ({first_named(failed)}); {tally};{unaffected} fix what the report says and"
@@ -71,23 +76,8 @@ def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, s
         )
     if action == "status":
         return status_summary(outcomes, tally)
-    drifted = [o.tenant for o in outcomes if o.outcome == "drift"]
-    if drifted:
-        return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(drifted)} of {tenants(len(outcomes))} differ from the models"
-            f" ({first_named(drifted)}; the report says how); write the revision they need"
-            " with `inv db.revision`, or fix those tenants by hand"
-        )
-    behind = [o.tenant for o in outcomes if o.outcome == "not at head"]
-    if behind:
-        from alembic_steward.runtime._advice import advised
-
-        upgrade = advised("db.upgrade --all-tenants", "upgrade --all-tenants")
-        return FAILED_TENANTS_EXIT_CODE, (
-            f"error: {len(behind)} of {tenants(len(outcomes))} are not at head"
-            f" ({first_named(behind)}), so they were not compared with the models; run"
-            f" {upgrade} first"
-        )
+    if action == "check":
+        return check_summary(outcomes, tally)
     return 0, f"{tenants(len(outcomes))}: {tally}"
 
 
@@ -107,20 +97,76 @@ def tenants(count: int) -> str:
 def status_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, str]:
     """`db.status --all-tenants`'s code and line: each tenant's state is its row's, with the
     same exit code `inv db.status` gives that database alone (runtime/_tenant_status.py)."""
+    from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._advice import advised
 
     behind = [o for o in outcomes if o.exit_code]
     if not behind:
         return 0, f"{tenants(len(outcomes))}: {tally}"
     named = first_named([f"{o.tenant}: {o.outcome}" for o in behind])
-    line = f"error: {len(behind)} of {tenants(len(outcomes))} are not up to date ({named});"
+    line = f"error: {are(len(behind), len(outcomes))} not up to date ({named});"
+    running = [o.tenant for o in behind if o.exit_code == StatusExit.MIGRATION_RUNNING]
+    if len(running) == len(behind):
+        # Nothing to repair: `inv db.status` gives one database its own code for this, 13.
+        again = advised("db.status --all-tenants", "current")
+        return StatusExit.MIGRATION_RUNNING, (
+            f"{line} a migration is running on each of them now: nothing needs repair; wait"
+            f" for them to end, then check again with {again}"
+        )
     if all(o.outcome == "pending" for o in behind):
         upgrade = advised("db.upgrade --all-tenants", "upgrade --all-tenants")
         return FAILED_TENANTS_EXIT_CODE, f"{line} run {upgrade}: it runs only those"
+    wait = (
+        f"; wait for the ones with a migration running ({first_named(running)}) to end: they"
+        " need no repair"
+        if running
+        else ""
+    )
     return FAILED_TENANTS_EXIT_CODE, (
         f"{line} each row says what to do for its tenant; repair the ones no upgrade can"
-        " move (half-applied, database differs, unknown revision) before upgrading them"
+        f" move (half-applied, database differs, unknown revision) before upgrading them{wait}"
     )
+
+
+def check_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, str]:
+    """`db.check --all-tenants`'s code and line: each tenant's verdict is `inv db.check`'s
+    for its database (runtime/_tenant_status.py), the summary names each kind apart."""
+    drifted = [o.tenant for o in outcomes if o.outcome == "drift"]
+    differs = [o.tenant for o in outcomes if o.outcome == "database differs"]
+    uncompared = [
+        f"{o.tenant}: {o.outcome}"
+        for o in outcomes
+        if o.outcome not in ("no drift", "drift", "database differs")
+    ]
+    if not (drifted or differs or uncompared):
+        return 0, f"{tenants(len(outcomes))}: {tally}"
+    total = len(outcomes)
+    parts = []
+    if drifted:
+        parts.append(
+            f"the models differ from the migrations on {are(len(drifted), total, verb=False)}"
+            f" ({first_named(drifted)}): write the revision they need with `inv db.revision`"
+        )
+    if differs:
+        parts.append(
+            f"{are(len(differs), total)} not what their revision builds"
+            f" ({first_named(differs)}): repair each as its row says and write no revision"
+            " for this"
+        )
+    if uncompared:
+        parts.append(
+            f"{are(len(uncompared), total)} not at head or cannot migrate, so they were not"
+            f" compared ({first_named(uncompared)}): each row says what to do"
+        )
+    return FAILED_TENANTS_EXIT_CODE, f"error: {'; '.join(parts)}"
+
+
+def are(count: int, total: int, *, verb: bool = True) -> str:
+    """ "1 of 3 tenants is", "2 of 3 tenants are" (without ``verb``: "1 of 3 tenants")."""
+    said = f"{count} of {tenants(total)}"
+    if not verb:
+        return said
+    return f"{said} {'is' if count == 1 else 'are'}"
 
 
 def unreachable_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, str]:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 ACTIONS = ("upgrade", "downgrade", "status", "check")
+# Actions that only read: they must not wait for a running migration's lock (they say it runs).
+READ_ONLY_ACTIONS = ("status", "check")
 
 
 @dataclass
@@ -39,10 +41,11 @@ class TenantOutcome:
 
     ``outcome`` is one of: upgraded, downgraded, at head (nothing to do, not run, or a
     concurrent run did it), at target (a concurrent run brought it to a target below head),
-    expand done (`--phase expand` with only contract revisions pending: not run), not at head
-    (status),
-    no drift and drift (check), failed, unreachable (its server could not be reached), not run
-    (a canary failed first, or a signal came before it started), stopped (a signal stopped it
+    expand done (`--phase expand` with only contract revisions pending: not run), a status
+    row's state (pending, half-applied, database differs, ...: runtime/_tenant_status.py), no
+    drift and drift (check; a tenant it cannot compare has its status row's), failed,
+    unreachable (its server could not be reached), not run (a canary failed first, or a signal
+    came before it started), stopped (a signal stopped it
     part-way: ``detail`` says the state it left). ``before``/``after``
     are the revisions read from the tenant's version table ("base" for none), ``seconds`` the
     run's wall time, ``detail`` the failure's one line, or the contract revision pending.
@@ -56,19 +59,30 @@ class TenantOutcome:
     detail: str = ""
     # Status only: the exit code `inv db.status` gives this tenant's database alone.
     exit_code: int | None = None
+    # Status and check, when the tenant is not what its revision builds: each difference,
+    # as `inv db.status` prints them for one database ("differences above" in its advice).
+    differences: list[str] | None = None
 
     @property
     def failed(self) -> bool:
         return self.outcome in ("failed", "not run", "stopped", "unreachable")
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON row: a revision not read (the table's "?" or blank) is null, not a word."""
+        row = asdict(self)
+        for key in ("before", "after"):
+            row[key] = row[key] if row[key] not in ("", UNREAD) else None
+        return row
+
+
+# The report's revision when it could not be read (JSON: null).
+UNREAD = "?"
 
 
 def shown(revisions: tuple[str, ...] | None) -> str:
     """Revisions as the report shows them: "base" for none, "?" when they could not be read."""
     if revisions is None:
-        return "?"
+        return UNREAD
     return ",".join(sorted(revisions)) or "base"
 
 
@@ -148,7 +162,8 @@ def run_tenant(
             run.enter_context(contextlib.redirect_stdout(captured))
             run.enter_context(contextlib.redirect_stderr(captured))
             # One connection for the tenant: the reads before and after, and the run between.
-            connection = run.enter_context(tenant_connection(tenant))
+            reading = action in READ_ONLY_ACTIONS
+            connection = run.enter_context(tenant_connection(tenant, reading=reading))
             before = read_revisions(connection, tenant)
             outcome = run_action(tenant, (action, revision, phase), before, connection)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
@@ -158,6 +173,8 @@ def run_tenant(
         # Unreachable, nothing ran: when every tenant is, the summary says so of the server.
         failed = "unreachable" if isinstance(error, DatabaseUnreachable) else "failed"
         outcome = TenantOutcome(tenant.name, failed, shown(before), detail=failure_line(error))
+        if action in READ_ONLY_ACTIONS:
+            outcome.exit_code = unread_exit_code(error)
         # On a connection of its own: the run's may be what failed.
         with contextlib.suppress(Exception):
             outcome.after = shown(tenant_revisions(tenant))
@@ -181,14 +198,11 @@ def run_action(
     action, revision, phase = request
     script = tenant_history()
     at_head = tuple(sorted(before)) == tuple(sorted(script.get_heads()))
-    if action == "check" and at_head:
-        return check_tenant(tenant, before)
-    if action == "status":
-        from alembic_steward.runtime._tenant_status import tenant_status
+    if action in READ_ONLY_ACTIONS:
+        from alembic_steward.runtime._tenant_status import tenant_check, tenant_status
 
-        return tenant_status(tenant, before, connection)
-    if action == "check":
-        return TenantOutcome(tenant.name, "not at head", shown(before), shown(before))
+        read = tenant_status if action == "status" else tenant_check
+        return read(tenant, before, connection)
     target: str | None = revision
     contract = None
     if phase is not None:
@@ -236,22 +250,14 @@ def run_migrations(config: Config, script: ScriptDirectory, action: str, revisio
     return len(planned)
 
 
-def check_tenant(tenant: Tenant, current: tuple[str, ...]) -> TenantOutcome:
-    """Compare a tenant at head with the models, as `inv db.check` does the app's database."""
-    from alembic_steward.inspection._catalog_drift import read_drift
-    from alembic_steward.runtime._tenancy import bound_tenant_engine
+def unread_exit_code(error: Exception) -> int:
+    """The code `inv db.status` gives a database it cannot read as ``error`` says: 5 for a
+    server it cannot reach, 10 for a tenant with no schema or database there, 1 otherwise."""
+    from alembic_steward.inspection._status_report import StatusExit
+    from alembic_steward.runtime._connecting import DatabaseUnreachable
 
-    engine = bound_tenant_engine()
-    if engine is None:
-        raise TenantError("no tenant is bound in this process")
-    try:
-        with engine.connect() as connection:
-            drift = read_drift(connection, list(current), sides=False).models
-    finally:
-        engine.dispose()
-    lines = [*drift.written, *drift.by_hand]
-    if not lines:
-        return TenantOutcome(tenant.name, "no drift", shown(current), shown(current))
-    return TenantOutcome(
-        tenant.name, "drift", shown(current), shown(current), detail="; ".join(lines)
-    )
+    if isinstance(error, DatabaseUnreachable):
+        return StatusExit.UNREACHABLE
+    if isinstance(error, TenantError):
+        return StatusExit.REFUSED
+    return 1

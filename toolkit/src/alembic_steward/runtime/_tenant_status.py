@@ -1,46 +1,92 @@
-"""`db.status --all-tenants`: each tenant's state read as `inv db.status` reads one database.
+"""`db.status` and `db.check --all-tenants`: each tenant read as `inv db.status` reads one database.
 
-A row carries the same verdict (half-applied, database differs, pending, drift, ...) and, in
-``exit_code``, the same code `inv db.status` gives that database alone, its advice naming the
-commands that act on that tenant (`--tenant NAME`, `--tenants NAME`).
+A status row carries the same verdict (half-applied, database differs, pending, drift, ...) and,
+in ``exit_code``, the same code `inv db.status` gives that database alone, its advice naming the
+commands that act on that tenant (`--tenant NAME`, `--tenants NAME`). A check row gives the
+verdict `inv db.check` gives: the models differ (write a revision), the database differs from
+what its revision builds (repair the tenant, write no revision), or the tenant is not at head
+and says its state and its repair, as its status row would.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alembic_steward.inspection._status_report import StatusExit
 from alembic_steward.runtime._tenancy import Tenant
 from alembic_steward.runtime._tenant_runs import TenantOutcome, shown, tenant_history
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from alembic_steward.inspection._status_report import MigrationStatus
+
 # A tenant row's outcome for each of `inv db.status`'s exit codes (inspection/_status_report.py).
 STATUS_OUTCOMES = {
-    0: "at head",
-    2: "pending",
-    3: "drift",
-    4: "several heads",
-    6: "unknown revision",
-    7: "half-applied",
-    8: "edited revision",
-    9: "database differs",
-    11: "cannot migrate",
-    12: "repointed revision",
+    StatusExit.UP_TO_DATE: "at head",
+    StatusExit.PENDING: "pending",
+    StatusExit.DRIFT: "drift",
+    StatusExit.SEVERAL_HEADS: "several heads",
+    StatusExit.UNREACHABLE: "unreachable",
+    StatusExit.UNKNOWN_REVISION: "unknown revision",
+    StatusExit.HALF_APPLIED: "half-applied",
+    StatusExit.EDITED_REVISION: "edited revision",
+    StatusExit.DATABASE_DIFFERS: "database differs",
+    StatusExit.REFUSED: "refused",
+    StatusExit.CANNOT_MIGRATE: "cannot migrate",
+    StatusExit.REPOINTED_REVISION: "repointed revision",
+    StatusExit.MIGRATION_RUNNING: "migration running",
 }
 
 
 def tenant_status(tenant: Tenant, before: tuple[str, ...], connection: Connection) -> TenantOutcome:
     """Read ``tenant``'s status on ``connection`` (the tenant bound); its row of the report."""
+    return status_outcome(tenant, before, read_tenant_status(connection))
+
+
+def tenant_check(tenant: Tenant, before: tuple[str, ...], connection: Connection) -> TenantOutcome:
+    """Compare ``tenant`` with the models as `inv db.check` compares one database; a tenant
+    that cannot be compared (not at head, half-applied, ...) is its status row."""
+    state = read_tenant_status(connection)
+    code = state.exit_code
+    if code == StatusExit.UP_TO_DATE:
+        return TenantOutcome(tenant.name, "no drift", shown(before), shown(before), exit_code=0)
+    if code == StatusExit.DRIFT and state.drift is not None:
+        # The models' side alone: the database is what its revision builds.
+        detail = f"{'; '.join(state.drift.lines)}; {state.drift.advice}"
+        return TenantOutcome(
+            tenant.name, "drift", shown(before), shown(before), detail=detail, exit_code=int(code)
+        )
+    return status_outcome(tenant, before, state)
+
+
+def read_tenant_status(connection: Connection) -> MigrationStatus:
     from alembic_steward.inspection._status_report import read_status
 
-    state = read_status(tenant_history(), connection)
-    code = int(state.exit_code)
+    return read_status(tenant_history(), connection)
+
+
+def status_outcome(
+    tenant: Tenant, before: tuple[str, ...], state: MigrationStatus
+) -> TenantOutcome:
+    """``state`` as ``tenant``'s row: its outcome in words, its verdict, its differences."""
+    code = state.exit_code
+    differences = state.sides.database or None
     return TenantOutcome(
         tenant.name,
-        STATUS_OUTCOMES.get(code, f"status {code}"),
+        STATUS_OUTCOMES.get(code, f"status {int(code)}"),
         shown(before),
         shown(before),
-        detail="" if code == 0 else state.verdict,
-        exit_code=code,
+        detail="" if code == StatusExit.UP_TO_DATE else listed(state.verdict, differences),
+        exit_code=int(code),
+        differences=differences,
     )
+
+
+def listed(verdict: str, differences: list[str] | None) -> str:
+    """``verdict`` with the differences it speaks of in it: a row has no lines above it."""
+    from alembic_steward.inspection._drift_sides import DIFFERENCES_ABOVE
+
+    if not differences:
+        return verdict
+    return verdict.replace(DIFFERENCES_ABOVE, f"({'; '.join(differences)})")

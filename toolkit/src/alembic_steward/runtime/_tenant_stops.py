@@ -1,6 +1,7 @@
 """Ctrl-C and SIGTERM in a fan-out: each tenant reported as its database has it afterwards.
 
-A terminal's Ctrl-C reaches the whole process group: the fan-out's parent and every worker.
+A terminal's Ctrl-C reaches the whole process group: the fan-out's parent and every worker;
+a signal sent to the parent alone (`docker stop`) it passes on to them (runtime/_tenant_fanout.py).
 A worker then stops its tenant's migration where it is, as a single-database run does
 (runtime/_interruptions.py), and reports the state it left (on MySQL/MariaDB maybe half-applied,
 with the tenant's own repair commands); a worker that was between tenants starts no other and

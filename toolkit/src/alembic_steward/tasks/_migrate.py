@@ -345,8 +345,8 @@ def downgrade(
             # Tenants may stand at different revisions: one step back means something else
             # on each, so the target is named.
             raise Exit(
-                "error: a downgrade of several tenants needs a target revision, not a step:"
-                " name it with -r REV (a revision id, or base); nothing was run",
+                "error: a downgrade with --all-tenants or --tenants needs a target revision,"
+                " not a step: name it with -r REV (a revision id, or base); nothing was run",
                 code=1,
             )
         confirm_destructive(c, "downgrade", yes)

@@ -15,9 +15,11 @@ from alembic_steward.tasks._user_errors import exit_on_user_error
 
 @task(
     klass=LongOnlyOptions,
-    long_only=("tenant", "tenancy"),
+    long_only=("tenant", "tenancy", "accept_differences"),
     help={
         "revision": "Revision to record: an id (e.g. 4f8376af1811), head or base; not a step",
+        "accept_differences": "Over a half-applied mark: record the revision although the"
+        " schema is not what it builds",
         "purge": "Empty the version table first, even of revisions this checkout does not have",
         "yes": YES_HELP,
         **TENANT_REPAIR_HELP,
@@ -31,6 +33,7 @@ def stamp(
     yes: bool = False,
     tenant: str | None = None,
     tenancy: str | None = None,
+    accept_differences: bool = False,
 ) -> None:
     """Record a revision in the database without running any migration."""
     # An optional flag, not a positional argument: `inv db.stamp --help` must show help.
@@ -45,7 +48,7 @@ def stamp(
     def confirmed_stamp() -> list[str]:
         # Asked once a tenant named is known to exist: none is asked about a mistyped one.
         confirm_destructive(c, "stamp", yes)
-        return stamp_database(revision, purge=purge)
+        return stamp_database(revision, purge=purge, accept_differences=accept_differences)
 
     try:
         check_stamp_target(revision)  # before the question: a relative step is never asked about

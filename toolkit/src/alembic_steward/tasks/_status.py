@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 
 @task(
     klass=LongOnlyOptions,
-    long_only=FAN_OUT_OPTIONS,
+    # No --canary: a status only reads, so there is no failure for a few tenants to stop.
+    long_only=tuple(option for option in FAN_OUT_OPTIONS if option != "canary"),
     help={
         "json": "Print a JSON object (current, heads, revisions, drift) instead of a table",
-        **FAN_OUT_HELP,
+        **{name: text for name, text in FAN_OUT_HELP.items() if name != "canary"},
     },
 )
 @exit_on_user_error
@@ -34,7 +35,6 @@ def status(
     tenants: str | None = None,
     tenancy: str | None = None,
     parallel: str | None = None,
-    canary: int = 0,
     shard: str | None = None,
 ) -> None:
     """Show every revision as applied or pending, the heads, and model drift, in one screen.
@@ -50,7 +50,7 @@ def status(
     from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
 
     # --json is status's own too: only the fan-out's options are refused without a fan-out.
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    alone = {"tenancy": tenancy, "parallel": parallel, "shard": shard}
     if fans_out(all_tenants, tenants, **alone):
         # Per tenant: at head or not (76), read from each tenant's version table.
         run_fan_out(
@@ -59,7 +59,7 @@ def status(
             tenants=tenants,
             tenancy=tenancy,
             parallel=parallel,
-            canary=canary,
+            canary=0,
             shard=shard,
             as_json=json,
         )
