@@ -115,12 +115,13 @@ def refuse_stamp_over_differences(
     ``revision`` builds, as a mark is not cleared while the stopped run's leftovers are there
     (:func:`refuse_leftovers`): the stamp would clear the mark and record a revision whose
     changes are not all there, and status would then say the database differs from it."""
-    from alembic_steward.inspection._drift_sides import leftovers
+    from alembic_steward.inspection._revision_comparison import compare_with_revision
     from alembic_steward.runtime._half_applied_marks import clear_command, describe_heads
     from alembic_steward.runtime._lock import current_revision_line
 
     built = [rev.revision for rev in script.get_revisions(revision) if rev is not None]
-    found = leftovers(connection, built or ["base"])
+    differences = compare_with_revision(connection, built or ["base"], []).found
+    found = [difference.brief() for difference in differences or []]
     if not found:
         return  # as it builds it, or not comparable (no scratch database): the stamp is yours
     raise RepairRefused(
