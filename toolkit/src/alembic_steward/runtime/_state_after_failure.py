@@ -123,7 +123,9 @@ def read_state(
     # Compared after every failed migration, not only where this run committed part of one:
     # an earlier run's leftovers (or a hand change) also make "rolled back" untrue.
     found, why, built_by = (
-        compared_schema(connection, list(heads)) if in_migration else (None, "", ())
+        compared_schema(connection, list(heads), search_later=isinstance(error, Exception))
+        if in_migration
+        else (None, "", ())
     )
     return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
 
@@ -181,16 +183,25 @@ def mark_left(connection: Connection) -> bool:
 
 
 def compared_schema(
-    connection: Connection, heads: list[str]
+    connection: Connection, heads: list[str], *, search_later: bool = True
 ) -> tuple[tuple[str, ...] | None, str, tuple[str, ...]]:
     """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not;
-    and the later revisions whose build the schema exactly is (inspection/_later_builds.py)."""
-    from alembic_steward.inspection._revision_comparison import leftovers_and_later_build
+    and, with ``search_later``, the later revisions whose build the schema exactly is
+    (inspection/_later_builds.py). Never after a signal: the search runs the later revisions
+    on the scratch database, the one a user just stopped among them (a sleep, a long data
+    migration), and a stop must end the command, not start that again."""
+    from alembic_steward.inspection._revision_comparison import (
+        compare_with_revision,
+        leftovers_and_later_build,
+    )
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
         with outer_run_kept():
-            found, built_by = leftovers_and_later_build(connection, heads or ["base"])
+            if search_later:
+                found, built_by = leftovers_and_later_build(connection, heads or ["base"])
+            else:
+                found, built_by = compare_with_revision(connection, heads or ["base"], []).found, []
         invalid = invalid_indexes(connection)
         end_transaction(connection)
     except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true

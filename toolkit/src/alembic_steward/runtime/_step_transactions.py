@@ -9,8 +9,11 @@ at the cost of at most one small query a migration:
 - SQLite: the driver tells whether a transaction is open (``in_transaction``, no query). Every
   migration's transaction begins with BEGIN IMMEDIATE, so a statement sent with none open
   commits at once, and none open at a failure that is no database error means it was ended.
-- PostgreSQL: each transaction's id is read as it begins; after the failure's rollback,
-  ``pg_xact_status`` says whether that transaction had been committed.
+- PostgreSQL: psycopg and asyncpg tell whether a transaction is open (no query). It opens at
+  the first statement after SQLAlchemy's begin, so a statement that finds none open after
+  another of the same migration ran was sent after the migration ended its transaction.
+  Another driver: each transaction's id is read as it begins (a query a migration); after
+  the failure's rollback, ``pg_xact_status`` says whether it had been committed.
 - MySQL/MariaDB: the session's count of COMMITs (``Com_commit``) is read before the run and
   after a failure; COMMITs beyond the ones SQLAlchemy sent are the migration's own.
 """
@@ -73,7 +76,54 @@ def driver_in_transaction(connection: Connection) -> bool:
     return bool(connection.connection.driver_connection.in_transaction)
 
 
+class PostgresqlDriverStepTransactions(StepTransactions):
+    """The driver's own transaction status, read between statements, at no round trip.
+
+    It cannot tell a commit from a rollback on the driver; a failed migration that ended its
+    transaction either way is reported as having committed part of its work, and the schema
+    comparison after it says what remains.
+    """
+
+    def __init__(self) -> None:
+        self.ran = False  # a statement ran in the current SQLAlchemy transaction
+        self.ended = False
+
+    def began(self, connection: Connection) -> None:
+        self.ran = False
+
+    def statement_outside_transaction(self, connection: Connection) -> bool:
+        ended = self.transaction_ended(connection)
+        self.ran = True  # this statement opens the driver's transaction if none is open
+        return ended
+
+    def transaction_ended(self, connection: Connection) -> bool:
+        if not self.ran or not connection.in_transaction() or autocommitting(connection):
+            return False
+        return postgresql_driver_idle(connection) is True
+
+    def before_rollback(self, connection: Connection, error: BaseException) -> None:
+        try:
+            self.ended = self.transaction_ended(connection)
+        except Exception:  # noqa: BLE001 - a closed connection: nothing to tell
+            self.ended = False
+
+    def committed_itself(self, connection: Connection) -> bool:
+        return self.ended
+
+
+def postgresql_driver_idle(connection: Connection) -> bool | None:
+    """Whether the driver has no transaction open; None for a driver that does not say."""
+    driver = connection.connection.driver_connection
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    if status is not None:  # psycopg (and psycopg2): libpq's PQTRANS_IDLE is 0
+        return int(status) == 0
+    in_transaction = getattr(driver, "is_in_transaction", None)  # asyncpg
+    return None if in_transaction is None else not in_transaction()
+
+
 class PostgresqlStepTransactions(StepTransactions):
+    """A transaction id read as each transaction begins, for a driver that does not say."""
+
     def __init__(self, connection: Connection) -> None:
         modern = (connection.dialect.server_version_info or (0,)) >= (13,)
         self.read_id = "SELECT pg_current_xact_id()" if modern else "SELECT txid_current()"
@@ -149,6 +199,8 @@ def step_transactions(connection: Connection) -> StepTransactions:
     if name == "sqlite" and event.contains(connection.engine, "begin", begin_immediately):
         return SqliteStepTransactions()
     if name == "postgresql":
+        if postgresql_driver_idle(connection) is not None:
+            return PostgresqlDriverStepTransactions()
         return PostgresqlStepTransactions(connection)
     if name in ("mysql", "mariadb"):
         return MysqlStepTransactions(connection)
