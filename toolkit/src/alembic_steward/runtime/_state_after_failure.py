@@ -17,6 +17,7 @@ raw `alembic`, `python -m app.migrations` and start-up code. It travels on the e
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
@@ -123,7 +124,7 @@ def read_state(
     # Compared after every failed migration, not only where this run committed part of one:
     # an earlier run's leftovers (or a hand change) also make "rolled back" untrue.
     found, why, built_by = (
-        compared_schema(connection, list(heads), search_later=isinstance(error, Exception))
+        compared_schema(connection, list(heads), search_later=creates_what_exists(error))
         if in_migration
         else (None, "", ())
     )
@@ -180,6 +181,20 @@ def mark_left(connection: Connection) -> bool:
             return marks.scalar(select(mark_table.c.after_revisions)) is not None
     except Exception:  # noqa: BLE001 - unreadable: say what any half-applied run would
         return True
+
+
+# How each database refuses to create what is already there (PostgreSQL 42P07/42701/42710,
+# MariaDB 1050/1060/1061, SQLite): the failure a database stamped back at an older revision
+# gives the upgrade that follows.
+ALREADY_THERE = re.compile(r"already exists|duplicate column|duplicate key name", re.IGNORECASE)
+
+
+def creates_what_exists(error: BaseException) -> bool:
+    """Whether a migration failed creating something already there: only then is it worth
+    looking for the later revision whose build the database is (a wrong stamp). That search
+    runs the later revisions on a scratch database, the failed one first; after any other
+    failure, or a signal (a sleeping or long migration stopped), it would only cost time."""
+    return isinstance(error, Exception) and bool(ALREADY_THERE.search(str(error)))
 
 
 def compared_schema(
