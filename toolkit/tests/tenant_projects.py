@@ -108,19 +108,16 @@ def server_url(variable: str) -> str:
 
 
 @pytest.fixture
-def postgresql_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for schema tenants; dropped afterwards."""
-    server_url = os.environ.get("TEST_POSTGRESQL_URL")
-    if not server_url:
-        pytest.skip("TEST_POSTGRESQL_URL is not set; no postgresql server to test on")
-    name = f"tenants_{secrets.token_hex(6)}"
-    admin = connect_admin("postgresql", server_url)
+def postgresql_url(request) -> Iterator[str]:
+    """A fresh PostgreSQL database for schema tenants (made ahead, tests/database_pool.py);
+    dropped afterwards."""
+    url = server_url("TEST_POSTGRESQL_URL")
+    pool = request.getfixturevalue("postgresql_databases")
+    name = pool.take()
     try:
-        admin.execute(f"CREATE DATABASE {name}")
-        yield with_database(server_url, name)
+        yield with_database(url, name)
     finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+        pool.give_back(name)
 
 
 @pytest.fixture

@@ -245,16 +245,10 @@ def migration_engine(url: URL) -> Engine:
     Its session names the run (lock waits say who holds the lock), bounds its waits, gives
     SQLite's DDL a transaction, and works in the bound tenant's schema. The caller disposes.
     """
-    from sqlalchemy import create_engine, pool
-
-    from alembic_steward.runtime._bounded_waits import bound_waits
-    from alembic_steward.runtime._lock import lock_holder_name
-    from alembic_steward.runtime._tenancy import bind_engine_to_schema
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
-    engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
-    make_sqlite_ddl_transactional(bound_waits(engine))
-    bind_engine_to_schema(engine)
+    engine = reading_engine(url)
+    make_sqlite_ddl_transactional(engine)
     return engine
 
 
