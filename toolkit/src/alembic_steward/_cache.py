@@ -3,11 +3,14 @@
 Two things are: the models' catalog description (inspection/_models_catalog.py), keyed by their
 compiled DDL, and each revision file's checksum (runtime/_revision_checksums.py), keyed by the
 file's bytes. Both are written whole or not at all, and a folder that cannot be written only
-costs the next run the work again.
+costs the next run the work again. Records kept per database or server (runtime/_failed_runs.py,
+runtime/_offline_server.py) are named by a hash of the URL parts that identify it (keyed_path).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -20,6 +23,17 @@ def cache_dir() -> Path:
         return Path(configured)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "alembic-steward"
+
+
+def keyed_path(folder: str, parts: list[object]) -> Path:
+    """The JSON file in the cache's ``folder`` named by a hash of ``parts``.
+
+    ``keyed_path("server-versions", ["postgresql", "db", 5432])`` is
+    ``<cache_dir>/server-versions/<24 hex digits>.json``; parts are any JSON values, anything
+    else (a ``Path``) taken as its ``str``, so equal parts always name the same file.
+    """
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
+    return cache_dir() / folder / f"{digest}.json"
 
 
 def keep(path: Path, text: str, *, newest: int | None = None) -> None:

@@ -12,14 +12,13 @@ its password; nothing else of the URL is kept.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward._cache import cache_dir, keep
+from alembic_steward._cache import keep, keyed_path
 
 if TYPE_CHECKING:
     from sqlalchemy import URL
@@ -102,5 +101,4 @@ def record_path(url: URL) -> Path:
     tenant = bound_tenant()
     parts = [url.get_backend_name(), url.username, url.host, url.port, database]
     parts.append(None if tenant is None else tenant.name)
-    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:24]
-    return cache_dir() / "failed-upgrades" / f"{digest}.json"
+    return keyed_path("failed-upgrades", parts)

@@ -10,14 +10,13 @@ the last online run on that server recorded, and without one assumes a server be
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward._cache import cache_dir, keep
+from alembic_steward._cache import keep, keyed_path
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection
@@ -74,6 +73,4 @@ def recorded_server_version(url: URL) -> tuple[int, ...] | None:
 
 def version_path(url: URL) -> Path:
     """The file keeping the version of ``url``'s server (its host and port, not the database)."""
-    server = [url.get_backend_name(), url.host, url.port]
-    digest = hashlib.sha256(json.dumps(server, default=str).encode()).hexdigest()[:24]
-    return cache_dir() / "server-versions" / f"{digest}.json"
+    return keyed_path("server-versions", [url.get_backend_name(), url.host, url.port])
