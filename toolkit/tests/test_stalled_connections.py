@@ -65,7 +65,7 @@ def finished(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]
 
 def lock_is_free(database: ServerDatabase) -> bool:
     """Take and release the migration lock from the test process: True if it was free."""
-    from alembic_steward.runtime._lock import POSTGRESQL_LOCK_KEY
+    from alembic_steward.runtime._migration_lock_postgresql import POSTGRESQL_LOCK_KEY
 
     connection = connect_admin(database.kind, database.url)
     try:

@@ -24,7 +24,10 @@ def test_the_wired_lock_timeout_is_the_default_the_environment_overrides(
     project: Project,
 ) -> None:
     wire(project, "lock_timeout=7.5")
-    read = "from alembic_steward.runtime._lock import lock_timeout_seconds as t; print(t())"
+    read = (
+        "from alembic_steward.runtime._migration_lock_timeout import lock_timeout_seconds as t;"
+        " print(t())"
+    )
     assert project.run("python", "-c", read).stdout.strip() == "7.5"
     overridden = project.run("python", "-c", read, env={"MIGRATION_LOCK_TIMEOUT": "3"})
     assert overridden.stdout.strip() == "3.0"

@@ -137,9 +137,10 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._failed_runs import SCRATCH_BUILD
     from alembic_steward.runtime._half_applied_marks import run_is_stamp
     from alembic_steward.runtime._interruptions import interruptible_run
-    from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
+    from alembic_steward.runtime._lock import hold_migration_lock
     from alembic_steward.runtime._lock_blockers import watching_lock_waits
     from alembic_steward.runtime._lock_waits import limits_before_run, restore_session_defaults
+    from alembic_steward.runtime._migration_lock_timeout import lock_timeout_seconds
     from alembic_steward.runtime._offline_server import remember_server_version
     from alembic_steward.runtime._own_commits import watching_own_commits
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
@@ -259,7 +260,7 @@ def reading_engine(url: URL) -> Engine:
     from sqlalchemy import create_engine, pool
 
     from alembic_steward.runtime._bounded_waits import bound_waits
-    from alembic_steward.runtime._lock import lock_holder_name
+    from alembic_steward.runtime._migration_lock_connection import lock_holder_name
     from alembic_steward.runtime._tenancy import bind_engine_to_schema
 
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
@@ -320,7 +321,7 @@ async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> N
 
     from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import unreachable
-    from alembic_steward.runtime._lock import lock_holder_name
+    from alembic_steward.runtime._migration_lock_connection import lock_holder_name
     from alembic_steward.runtime._tenancy import bind_engine_to_schema
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 

@@ -1,6 +1,7 @@
 """A non-blocking OS lock on an open file, the migration lock of a SQLite database.
 
-The OS frees it when the holding process dies, so a killed run never leaves it held.
+The OS frees it when the holding process dies, so a killed run never leaves it held; the
+holder writes its pid into the file for a run that waits.
 """
 
 from __future__ import annotations
@@ -32,3 +33,22 @@ else:
 
     def unlock_file(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def holder_note(lock_file: int) -> str:
+    """Read who holds the lock, as its holder wrote it."""
+    os.lseek(lock_file, 0, os.SEEK_SET)
+    return os.read(lock_file, 200).decode(errors="replace").strip()
+
+
+def write_holder_note(lock_file: int) -> None:
+    """Say in the lock file who holds it, for a run that waits; the lock holds without it."""
+    try:
+        os.ftruncate(lock_file, 0)
+        os.lseek(lock_file, 0, os.SEEK_SET)
+        os.write(lock_file, f"pid {os.getpid()} on this machine".encode())
+    except OSError:
+        pass  # a full disk: the migration itself will say so
+    finally:
+        # Windows locks and unlocks the byte at the file position: keep it at the start.
+        os.lseek(lock_file, 0, os.SEEK_SET)

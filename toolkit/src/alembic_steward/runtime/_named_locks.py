@@ -46,7 +46,8 @@ def holding_named_lock(engine: Engine, name: str) -> Iterator[None]:
         with holding_file_lock(engine, name):
             yield
         return
-    from alembic_steward.runtime._lock import mysql_lock_holder, postgresql_lock_holder
+    from alembic_steward.runtime._migration_lock_mysql import mysql_lock_holder
+    from alembic_steward.runtime._migration_lock_postgresql import postgresql_lock_holder
 
     with engine.connect() as locking:
         if dialect == "postgresql":
@@ -99,7 +100,7 @@ def holding_file_lock(engine: Engine, name: str) -> Iterator[None]:
     if not database or database == ":memory:":
         yield  # a private database has no other process to race with
         return
-    from alembic_steward.runtime._lock import holder_note, write_holder_note
+    from alembic_steward.runtime._file_lock import holder_note, write_holder_note
 
     path = Path(f"{database}-{name}-lock")
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

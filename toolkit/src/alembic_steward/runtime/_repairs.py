@@ -89,7 +89,8 @@ def clear_mark() -> list[str]:
     """
     from alembic_steward.runtime._advice import advised
     from alembic_steward.runtime._half_applied_marks import records_half_applied_migrations
-    from alembic_steward.runtime._lock import MigrationLockTimeout, hold_migration_lock
+    from alembic_steward.runtime._lock import hold_migration_lock
+    from alembic_steward.runtime._migration_lock_timeout import MigrationLockTimeout
 
     with repaired_engine() as engine, repair_connection(engine) as connection:
         if not records_half_applied_migrations(connection):

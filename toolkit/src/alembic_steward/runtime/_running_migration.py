@@ -17,17 +17,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
-from alembic_steward.runtime._file_lock import try_lock_file, unlock_file
-from alembic_steward.runtime._lock import (
-    held_here,
-    holder_note,
-    lock_key,
-    mysql_lock_holder,
-    mysql_lock_name,
+from alembic_steward.runtime._file_lock import holder_note, try_lock_file, unlock_file
+from alembic_steward.runtime._lock import held_here, lock_key
+from alembic_steward.runtime._migration_lock_mysql import mysql_lock_holder, mysql_lock_name
+from alembic_steward.runtime._migration_lock_postgresql import (
     postgresql_lock_key,
     postgresql_lock_session,
-    sqlite_file,
 )
+from alembic_steward.runtime._migration_lock_sqlite import sqlite_file
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection

@@ -90,7 +90,8 @@ def refuse_while_migrating(url: URL) -> None:
     from sqlalchemy import create_engine, pool
 
     from alembic_steward.runtime._bounded_waits import bound_waits
-    from alembic_steward.runtime._lock import MigrationLockTimeout, hold_migration_lock
+    from alembic_steward.runtime._lock import hold_migration_lock
+    from alembic_steward.runtime._migration_lock_timeout import MigrationLockTimeout
 
     engine = bound_waits(create_engine(url, poolclass=pool.NullPool))
     try:

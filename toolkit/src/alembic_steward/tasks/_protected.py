@@ -62,7 +62,8 @@ def stamp(
 def holding_migration_lock() -> Iterator[None]:
     """Hold the migration lock across a task's several Alembic runs (env.py's own is re-entrant)."""
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.runtime._lock import hold_migration_lock, lock_timeout_seconds
+    from alembic_steward.runtime._lock import hold_migration_lock
+    from alembic_steward.runtime._migration_lock_timeout import lock_timeout_seconds
 
     timeout = lock_timeout_seconds()
     with get_blocking_engine().connect() as connection, hold_migration_lock(connection, timeout):

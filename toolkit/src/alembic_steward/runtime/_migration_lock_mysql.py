@@ -1,0 +1,57 @@
+"""The migration lock on MySQL/MariaDB: ``GET_LOCK`` named after the database, taken in short
+waits, and who holds it, read from the process list."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, text
+
+from alembic_steward.runtime._migration_lock_connection import (
+    lock_connection,
+    released_by_server_if_lost,
+)
+from alembic_steward.runtime._migration_lock_timeout import timed_out
+
+
+def mysql_lock_name(connection: Connection) -> str:
+    """Name the lock after the database: GET_LOCK names are shared by the whole server."""
+    name = f"alembic_migrations.{connection.scalar(text('SELECT DATABASE()'))}"
+    # MySQL caps lock names at 64 characters.
+    return name if len(name) <= 64 else hashlib.sha256(name.encode()).hexdigest()
+
+
+@contextmanager
+def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[None]:
+    with lock_connection(connection) as locking:
+        name = mysql_lock_name(locking)
+        deadline = time.monotonic() + timeout
+        # In short waits, so that no single wait outlasts DATABASE_READ_TIMEOUT.
+        get_lock = text("SELECT GET_LOCK(:name, :timeout)")
+        while locking.scalar(get_lock, {"name": name, "timeout": lock_wait_slice(deadline)}) != 1:
+            if time.monotonic() >= deadline:
+                raise timed_out(mysql_lock_holder(locking, name), timeout)
+        with released_by_server_if_lost(locking, "SELECT RELEASE_LOCK(:name)", name):
+            yield
+
+
+def lock_wait_slice(deadline: float) -> float:
+    """Seconds of GET_LOCK's next wait: what remains, at most one second."""
+    return round(min(max(deadline - time.monotonic(), 0.0), 1.0), 3)
+
+
+def mysql_lock_holder(locking: Connection, name: str) -> str:
+    """Describe the connection holding the named lock, from the process list."""
+    holder = locking.execute(
+        text(
+            "SELECT ID AS id, USER AS user, HOST AS host FROM information_schema.PROCESSLIST"
+            " WHERE ID = IS_USED_LOCK(:name)"
+        ),
+        {"name": name},
+    ).first()
+    if holder is None:
+        return "holder unknown"
+    return f"MySQL connection id {holder.id}, user {holder.user!r}, client {holder.host}"
