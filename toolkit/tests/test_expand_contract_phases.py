@@ -210,7 +210,7 @@ def test_each_operation_belongs_to_the_phase_the_rules_say(
 def test_an_index_redefined_under_its_name_stays_whole_in_the_contract_revision() -> None:
     from alembic.operations import ops
 
-    from alembic_steward.runtime._phase_rules import split_by_phase
+    from alembic_steward.runtime._phase_split import split_by_phase
 
     drop = ops.DropIndexOp("ix_a", "users")
     create = ops.CreateIndexOp("ix_a", "users", ["a", "b"])
@@ -259,7 +259,7 @@ def test_a_foreign_key_added_to_a_table_is_expand_beside_a_drop() -> None:
     # creates with drops of the same name crashed on it, for every revision that added one.
     from alembic.operations import ops
 
-    from alembic_steward.runtime._phase_rules import split_by_phase
+    from alembic_steward.runtime._phase_split import split_by_phase
 
     column = ops.AddColumnOp("posts", sa.Column("user_id", sa.Integer()))
     key = ops.CreateForeignKeyOp("fk_posts_user_id", "posts", "users", ["user_id"], ["id"])
@@ -274,7 +274,7 @@ def test_a_foreign_key_added_to_a_table_is_expand_beside_a_drop() -> None:
 def test_an_index_and_a_key_on_a_column_the_contract_side_adds_follow_it() -> None:
     from alembic.operations import ops
 
-    from alembic_steward.runtime._phase_rules import split_by_phase
+    from alembic_steward.runtime._phase_split import split_by_phase
 
     column = ops.AddColumnOp("posts", sa.Column("author_id", sa.Integer(), nullable=False))
     index = ops.CreateIndexOp("ix_posts_author_id", "posts", ["author_id"])

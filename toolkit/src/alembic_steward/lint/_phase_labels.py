@@ -86,7 +86,7 @@ def surely_contract(operation: Any) -> bool:
     """Whether an operation of a known kind is contract (raw SQL and unknown kinds are not)."""
     from alembic.operations import ops
 
-    from alembic_steward.runtime._phase_rules import CONTRACT, operation_phase
+    from alembic_steward.runtime._phase_rules import operation_phase
 
     known = (
         ops.DropTableOp,

@@ -134,7 +134,8 @@ def revision(
             if str(error).startswith("Target database is not up to date"):
                 refuse_several_heads(config)
             raise
-        # Two revisions when the change needs an expand and a contract (runtime/_phase_rules.py).
+        # Two revisions when the change needs an expand and a contract
+        # (runtime/_phase_revisions.py).
         written = written if isinstance(written, list) else [written] if written else []
         if written:
             record_head(written)
