@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import YES_HELP
 from alembic_steward.tasks._protection import confirm_destructive
+from alembic_steward.tasks._task_options import YES_HELP
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 if TYPE_CHECKING:

@@ -26,6 +26,7 @@ from alembic_steward.tasks import (
 from alembic_steward.tasks import (
     _migrate as migrate,
 )
+from alembic_steward.tasks import _new_revisions as new_revisions
 from alembic_steward.tasks import _phases as phases
 from alembic_steward.tasks import (
     _previous_release as previous_release,
@@ -66,8 +67,8 @@ def db_collection(steward: Steward) -> Collection:
     """
     ns = Collection(
         "db",
-        migrate.revision,
-        migrate.merge,
+        new_revisions.revision,
+        new_revisions.merge,
         squash.squash,
         rebase.rebase,
         migrate.upgrade,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NoReturn
 from invoke import Context, Exit, task
 
 from alembic_steward.tasks._local_database import read_as_empty_if_missing
-from alembic_steward.tasks._migrate import LongOnlyOptions
+from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
 from alembic_steward.tasks._user_errors import exit_on_user_error
 

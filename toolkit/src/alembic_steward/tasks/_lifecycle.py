@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import YES_HELP, LongOnlyOptions
 from alembic_steward.tasks._protection import confirm_destructive
+from alembic_steward.tasks._task_options import YES_HELP, LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error, without_password
 
 if TYPE_CHECKING:

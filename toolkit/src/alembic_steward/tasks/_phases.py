@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import LongOnlyOptions
+from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 

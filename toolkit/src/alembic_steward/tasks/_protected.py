@@ -7,9 +7,10 @@ from contextlib import contextmanager
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import YES_HELP, LongOnlyOptions, announce_reverts
+from alembic_steward.tasks._migrate import announce_reverts
 from alembic_steward.tasks._protection import confirm_destructive
 from alembic_steward.tasks._recovery import TENANT_REPAIR_HELP, for_tenant
+from alembic_steward.tasks._task_options import YES_HELP, LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 

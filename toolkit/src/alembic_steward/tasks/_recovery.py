@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import LongOnlyOptions
+from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 # Long only, as the fan-out's: `-t` would be taken by whichever came first.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
-from alembic_steward.tasks._migrate import LongOnlyOptions
+from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
 from alembic_steward.tasks._user_errors import TRACEBACK_VARIABLE, error_line, exit_on_user_error
 
