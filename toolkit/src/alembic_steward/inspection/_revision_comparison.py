@@ -69,6 +69,7 @@ def compare_with_revision(
 
     schemas = described_schemas(connection)
     built_at = [revision for revision in revisions if revision != "base"]
+    built_by = None
     try:
         live = live_catalog(connection, schemas)
         if not built_at:  # at base the migrations build nothing, and nothing is before it
@@ -81,6 +82,7 @@ def compare_with_revision(
                 built_by = later_builds(scratch, live, schemas, built_at, later)
             failure = first_failing(scratch, later) if try_pending and not found else None
         if found:
+            # The second scratch database only once the first is gone: one at a time.
             if built_by is None and earlier:
                 built_by = earlier_builds(blocking_url(connection), live, schemas, built_at)
             return RevisionComparison(found, built_by=built_by)
