@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from project import Project, created_revision, one_error_line
+from project import Project, created_revision, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 
 PENDING, DRIFT, DATABASE_DIFFERS = 2, 3, 9
@@ -253,5 +253,43 @@ def test_a_database_stamped_back_is_told_to_stamp_the_revision_it_holds_not_to_u
         assert cleared.returncode == 1 and stamp in one_error_line(cleared.stderr)
     # The advice holds: stamped at the revision it holds, the database is up to date.
     assert inv(project, database, "db.stamp", "-r", head).returncode == 0
+    assert inv(project, database, "db.status").returncode == 0
+    assert scratch_databases(database) == set()
+
+
+def test_a_database_stamped_ahead_is_told_to_stamp_the_revision_it_holds_then_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    # `inv db.stamp -r head` (or raw `alembic stamp head`) on a database still at its first
+    # revision: the missing column is no hand change to undo, and the upgrade it invites fails.
+    project.add_user_model()
+    first = created_revision(inv(project, database, "db.revision", "-m", "Initial").stdout)[0]
+    assert inv(project, database, "db.upgrade").returncode == 0
+    project.add_user_name_column()
+    second = created_revision(inv(project, database, "db.revision", "-m", "Add name").stdout)[0]
+    fill = '    op.execute("UPDATE users SET name = email")'
+    project.write_revision("fill.py", revision_source("fill", second, fill))
+    holds = f"the database holds exactly what revision {first} builds, an earlier revision"
+    advice = f"record that with `inv db.stamp -r {first}`, then run `inv db.upgrade`"
+
+    assert inv(project, database, "db.stamp", "-r", "head").returncode == 0
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert holds in verdict and advice in verdict and "undo" not in verdict
+    check = inv(project, database, "db.check")
+    error = one_error_line(check.stderr)
+    assert check.returncode == 1 and holds in error and advice in error
+    # Behind head, the pending data migration runs into the missing column.
+    assert inv(project, database, "db.stamp", "-r", second).returncode == 0
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
+    assert holds in verdict and advice in verdict
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 1
+    state_line = upgrade.stderr.strip().splitlines()[-1]
+    assert holds in state_line and advice in state_line and "undo" not in state_line
+    # The advice holds: stamped at the revision it holds, the upgrade runs to head.
+    assert inv(project, database, "db.stamp", "-r", first).returncode == 0
+    assert inv(project, database, "db.upgrade").returncode == 0
     assert inv(project, database, "db.status").returncode == 0
     assert scratch_databases(database) == set()

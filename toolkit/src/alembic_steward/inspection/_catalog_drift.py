@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from alembic_steward.inspection._by_hand import MODELS, NEVER_WRITTEN, by_hand_line
@@ -209,6 +209,7 @@ def sides_of(
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._later_builds import earlier_builds
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         revision_built,
@@ -218,7 +219,11 @@ def sides_of(
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     try:
         with revision_built(blocking_url(connection), current) as scratch:
-            return compare_with_revision(scratch, models, live)
+            drift = compare_with_revision(scratch, models, live)
+        if drift.sides.database:  # stamped ahead of what ran? (inspection/_later_builds.py)
+            built_by = earlier_builds(blocking_url(connection), live, schemas_of(models), current)
+            return replace(drift, sides=replace(drift.sides, built_by=built_by))
+        return drift
     except ScratchDatabaseRefused as refused:
         skipped = f"cannot create a scratch database ({refused})"
     except (CommandError, SQLAlchemyError) as error:
@@ -234,13 +239,17 @@ def compare_with_revision(scratch: Connection, models: Catalog, live: Catalog) -
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
 
-    schemas = sorted({key[1] for key in models.objects if key[1]})
-    built = live_catalog(scratch, schemas)
+    built = live_catalog(scratch, schemas_of(models))
     database = [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(built, live)]
     needed = compare_with_models(models, built)
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
     return Drift(drift, DriftSides(database, drift))
+
+
+def schemas_of(models: Catalog) -> list[str]:
+    """The schemas besides the default one that the models' description names."""
+    return sorted({key[1] for key in models.objects if key[1]})
 
 
 def split_by_autogenerate(
@@ -254,7 +263,7 @@ def split_by_autogenerate(
     from alembic_steward.inspection._autogenerate_trial import run_autogenerate
     from alembic_steward.runtime._equal_objects import agreement
 
-    schemas = sorted({key[1] for key in models.objects if key[1]})
+    schemas = schemas_of(models)
     failures = run_autogenerate(scratch, agreement(models, built))
     left = compare_with_models(models, live_catalog(scratch, schemas))
     # What an operation that failed writes is written, not missing: the failure says so.

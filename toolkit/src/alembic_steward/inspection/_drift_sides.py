@@ -10,13 +10,14 @@ need a new revision). Only drift pays for this: an up-to-date database builds no
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, MetaData
 
     from alembic_steward.inspection._drift import ModelDrift
+    from alembic_steward.inspection._later_builds import MatchingBuild
 
 
 # Where `inv db.status` and `inv db.check` print the differences their advice speaks of; a
@@ -77,9 +78,9 @@ class DriftSides:
     pending: bool = False
     # Behind head: how the first pending revision that fails on that scratch database fails.
     pending_failure: str | None = None
-    # Behind head, differing: the later revisions whose build the database exactly is (it was
-    # stamped at the wrong revision; inspection/_later_builds.py).
-    built_by: list[str] = field(default_factory=list)
+    # Differing: the revision whose build the database exactly is, a later or an earlier one
+    # (it was stamped at the wrong revision; inspection/_later_builds.py).
+    built_by: MatchingBuild | None = None
 
     @property
     def database_advice(self) -> str:
@@ -119,7 +120,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
     from alembic_steward.inspection._catalog_drift import DATABASE, OWN_REVISION
     from alembic_steward.inspection._revision_comparison import compare_with_revision
 
-    compared = compare_with_revision(connection, current, pending, try_pending=True)
+    compared = compare_with_revision(connection, current, pending, try_pending=True, earlier=True)
     if not compared.found:  # none, or no comparison could be made: the pending verdict stands
         return DriftSides(database=None, models=None, pending_failure=compared.pending_failure)
     lines = [difference.line(OWN_REVISION, DATABASE) for difference in compared.found]

@@ -1,22 +1,38 @@
-"""Whether a database that differs from its recorded revision holds exactly what a later one builds.
+"""Whether a database that differs from its recorded revision holds exactly what another builds.
 
 `inv db.stamp -r PARENT` on a database at head records a revision that no longer describes it:
-the next upgrade runs into what is already there and fails (DuplicateColumn). Advice to undo
-the "leftovers" by hand, or to upgrade, is then wrong; recording the revision whose build the
-database is (`inv db.stamp -r X`) is the fix. Only a database found differing pays for this:
-the scratch database already built at its recorded revision is migrated on, one revision at a
-time, and described after each, so the search costs one scratch build.
+the next upgrade runs into what is already there and fails (DuplicateColumn). `inv db.stamp -r
+head` (or raw `alembic stamp head`) on a database still at an older revision X is the mirror:
+the next upgrade runs into what is not there ("does not exist"). Advice to undo "leftovers" by
+hand, or to upgrade, is then wrong; recording the revision whose build the database is (`inv
+db.stamp -r X`, then `inv db.upgrade`) is the fix. Only a database found differing pays for
+this. Later revisions: the scratch database already built at its recorded revision is migrated
+on, one revision at a time, and described after each. Earlier ones: a second scratch database
+is migrated from base through the recorded revision's ancestors the same way. Either costs one
+scratch build, and each stops at the first revision that fails there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import URL, Connection
 
     from alembic_steward.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class MatchingBuild:
+    """The revision whose build a database differing from its recorded one exactly is, with the
+    data-only revisions right after it (they build the same), oldest first."""
+
+    revisions: tuple[str, ...]
+    # An ancestor of the recorded revision: the database was stamped ahead of what ran, so
+    # after the stamp the upgrade is still to run.
+    earlier: bool = False
 
 
 def revisions_after(revisions: Sequence[str]) -> list[str]:
@@ -41,12 +57,77 @@ def later_builds(
     schemas: list[str],
     recorded: Sequence[str],
     later: Sequence[str],
-) -> list[str]:
+) -> MatchingBuild | None:
     """Migrate ``scratch`` (at ``recorded``, the live database's revisions) through ``later``,
-    oldest first, and return the first revision whose build describes the same as ``live``, followed
-    by the revisions right after it whose build is the same (data-only ones); [] when none is.
+    oldest first, and return the first revision whose build describes the same as ``live``, with
+    the revisions right after it whose build is the same (data-only ones); None when none is."""
+    found: list[str] = []
+    for revision, same in builds_compared(scratch, live, schemas, recorded, later):
+        if same:
+            found.append(revision)
+        elif found:
+            break
+    return MatchingBuild(tuple(found)) if found else None
 
-    A revision that fails on the scratch database ends the search: nothing after it can be
+
+def earlier_builds(
+    server: URL, live: Catalog, schemas: list[str], recorded: Sequence[str]
+) -> MatchingBuild | None:
+    """Migrate a new scratch database beside ``server`` (a blocking URL) from base through the
+    ancestors of ``recorded`` (the live database's revisions), and return the nearest one whose
+    build describes the same as ``live``, with the revisions right after it whose build is the
+    same; None when none is, or when no scratch database can be made (the differences found
+    stand without it). Base (an empty database) is not one: stamping it is no repair anyone
+    needs named."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+
+    try:
+        return nearest_earlier_build(server, live, schemas, recorded)
+    except (ScratchDatabaseRefused, CommandError, RevisionError, SQLAlchemyError):
+        return None
+
+
+def nearest_earlier_build(
+    server: URL, live: Catalog, schemas: list[str], recorded: Sequence[str]
+) -> MatchingBuild | None:
+    """`earlier_builds`, raising as inspection/_scratch_database.py ``revision_built`` does."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._scratch_database import revision_built
+    from alembic_steward.runtime._config import build_alembic_config
+
+    built = [revision for revision in recorded if revision != "base"]
+    script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+    # Newest first from Alembic: reversed, each revision comes after all it depends on.
+    walked = [each.revision for each in script.iterate_revisions(built, "base")] if built else []
+    ancestors = [revision for revision in reversed(walked) if revision not in built]
+    if not ancestors:  # the first revision: nothing before it to build
+        return None
+    with revision_built(server, []) as scratch:
+        nearest: list[str] = []
+        previous_same = False
+        for revision, same in builds_compared(scratch, live, schemas, [], ancestors):
+            if same:
+                nearest = [*nearest, revision] if previous_same else [revision]
+            previous_same = same
+    return MatchingBuild(tuple(nearest), earlier=True) if nearest else None
+
+
+def builds_compared(
+    scratch: Connection,
+    live: Catalog,
+    schemas: list[str],
+    recorded: Sequence[str],
+    steps: Sequence[str],
+) -> Iterator[tuple[str, bool]]:
+    """Migrate ``scratch`` (at ``recorded``) through ``steps`` one revision at a time, yielding
+    each revision and whether its build describes the same as ``live``.
+
+    A revision that fails on the scratch database ends the walk: nothing after it can be
     built. On a branched history only points where the scratch database holds exactly one
     revision and its ancestors are compared (inspection/_schema_build.py ``whole_prefixes``).
     """
@@ -59,35 +140,40 @@ def later_builds(
     script = ScriptDirectory.from_config(alembic_config_on(scratch))
     built = [revision for revision in recorded if revision != "base"]
     applied = {each.revision for each in script.iterate_revisions(built, "base")}
-    found: list[str] = []
-    for revision in later:
+    for revision in steps:
         try:
             upgrade_scratch(scratch, revision)
         except Exception:  # noqa: BLE001 - whatever the revision's own code raises
-            break
+            return
         applied.add(revision)
         ancestors = {each.revision for each in script.iterate_revisions(revision, "base")}
-        if ancestors != applied:
-            continue
-        same = not compare_catalogs(live_catalog(scratch, schemas), live)
-        if same:
-            found.append(revision)
-        elif found:
-            break
-    return found
+        if ancestors == applied:
+            yield revision, not compare_catalogs(live_catalog(scratch, schemas), live)
 
 
-def stamped_wrongly(built_by: Sequence[str]) -> str:
-    """The words for a database that holds exactly what ``built_by[0]`` builds (and what the
-    data-only revisions after it build): it was stamped at the wrong revision; stamp that."""
+def stamped_wrongly(build: MatchingBuild) -> str:
+    """The words for a database that holds exactly what ``build.revisions[0]`` builds (and what
+    the data-only revisions after it build): it was stamped at the wrong revision; stamp that,
+    and, when it is an earlier one, upgrade after."""
+    from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._half_applied_marks import stamp_command
 
-    revision, *same = built_by
-    line = (
-        f"the database holds exactly what revision {revision} builds: it was probably stamped"
-        f" wrongly (or {revision}'s changes were made outside a migration run); record that with"
-        f" {stamp_command([revision])}"
-    )
+    revision, *same = build.revisions
+    if build.earlier:
+        tenants = bound_tenant_options("--tenants")
+        upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
+        line = (
+            f"the database holds exactly what revision {revision} builds, an earlier revision than"
+            " the one recorded: it was probably stamped ahead of what ran (a stamp at head on an"
+            " older database, or a repair that undid later revisions' changes); record that with"
+            f" {stamp_command([revision])}, then run {upgrade}"
+        )
+    else:
+        line = (
+            f"the database holds exactly what revision {revision} builds: it was probably stamped"
+            f" wrongly (or {revision}'s changes were made outside a migration run); record that"
+            f" with {stamp_command([revision])}"
+        )
     if same:
         line += (
             f" (or with the last of {', '.join(same)} that ran: they build the same schema,"

@@ -3,31 +3,33 @@
 After a failed run (runtime/_state_after_failure.py), before a mark is cleared
 (runtime/_repair_targets.py) and behind head in `inv db.status` (inspection/_drift_sides.py
 ``pending_sides``): what differs, and then, on the same scratch database, either the later
-revision whose build the database exactly is (inspection/_later_builds.py) or whether a pending
-revision fails there.
+revision whose build the database exactly is (or, on a second one, the earlier:
+inspection/_later_builds.py) or whether a pending revision fails there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.catalog import Difference
+    from alembic_steward.inspection._later_builds import MatchingBuild
 
 
-def leftovers_and_later_build(
-    connection: Connection, revisions: list[str]
-) -> tuple[list[Difference] | None, list[str]]:
+def leftovers_and_matching_build(
+    connection: Connection, revisions: list[str], *, later: bool = True, earlier: bool = True
+) -> tuple[list[Difference] | None, MatchingBuild | None]:
     """(how the live database differs from what ``revisions``, its recorded heads, build, as
     catalog Differences (built side expected), or None when no comparison could be made; when
-    it differs, the later revision whose build it exactly is, with the data-only ones right
-    after it (inspection/_later_builds.py), else [])."""
+    it differs, the revision whose build it exactly is (inspection/_later_builds.py), looked
+    for among the ``later`` revisions, then the ``earlier`` ones, else None)."""
     from alembic_steward.inspection._later_builds import revisions_after
 
-    compared = compare_with_revision(connection, revisions, revisions_after(revisions))
+    after = revisions_after(revisions) if later else []
+    compared = compare_with_revision(connection, revisions, after, earlier=earlier)
     return compared.found, compared.built_by
 
 
@@ -39,31 +41,38 @@ class RevisionComparison:
     found: list[Difference] | None
     # With no difference: how the first pending revision that fails there fails, or None.
     pending_failure: str | None = None
-    # With differences: the later revisions whose build it exactly is (inspection/_later_builds.py).
-    built_by: list[str] = field(default_factory=list)
+    # With differences: the revision whose build it exactly is (inspection/_later_builds.py).
+    built_by: MatchingBuild | None = None
 
 
 def compare_with_revision(
-    connection: Connection, revisions: list[str], later: list[str], *, try_pending: bool = False
+    connection: Connection,
+    revisions: list[str],
+    later: list[str],
+    *,
+    try_pending: bool = False,
+    earlier: bool = False,
 ) -> RevisionComparison:
     """Compare the live database with what ``revisions`` build; then, on the same scratch
     database, either (differences found) look through ``later`` (oldest first) for the
-    revision whose build it exactly is, or (none, with ``try_pending``) upgrade one revision
-    at a time through ``later`` to see whether one fails."""
+    revision whose build it exactly is, and, with ``earlier`` and none found, through the
+    ancestors of ``revisions`` on a second one; or (none, with ``try_pending``) upgrade one
+    revision at a time through ``later`` to see whether one fails."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import Catalog, compare_catalogs
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
-    from alembic_steward.inspection._later_builds import later_builds
+    from alembic_steward.inspection._later_builds import earlier_builds, later_builds
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
 
     schemas = described_schemas(connection)
     built_at = [revision for revision in revisions if revision != "base"]
+    built_by = None
     try:
         live = live_catalog(connection, schemas)
-        if not built_at:  # at base the migrations build nothing
+        if not built_at:  # at base the migrations build nothing, and nothing is before it
             found = compare_catalogs(Catalog(live.dialect, {}), live)
             if not later or not (found or try_pending):
                 return RevisionComparison(found)
@@ -71,8 +80,12 @@ def compare_with_revision(
             found = compare_catalogs(live_catalog(scratch, schemas), live)
             if found:
                 built_by = later_builds(scratch, live, schemas, built_at, later)
-                return RevisionComparison(found, built_by=built_by)
-            failure = first_failing(scratch, later) if try_pending else None
+            failure = first_failing(scratch, later) if try_pending and not found else None
+        if found:
+            # The second scratch database only once the first is gone: one at a time.
+            if built_by is None and earlier:
+                built_by = earlier_builds(blocking_url(connection), live, schemas, built_at)
+            return RevisionComparison(found, built_by=built_by)
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)
     return RevisionComparison(found, pending_failure=failure)

@@ -71,7 +71,7 @@ def refuse_leftovers(connection: Connection) -> str:
     from alembic.script import ScriptDirectory
 
     from alembic_steward.inspection._later_builds import stamped_wrongly
-    from alembic_steward.inspection._revision_comparison import leftovers_and_later_build
+    from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._half_applied_marks import (
@@ -84,7 +84,7 @@ def refuse_leftovers(connection: Connection) -> str:
 
     heads = list(version_heads(connection))
     at = describe_heads(heads)
-    differences, built_by = leftovers_and_later_build(connection, heads or ["base"])
+    differences, built_by = leftovers_and_matching_build(connection, heads or ["base"])
     found = None if differences is None else [difference.brief() for difference in differences]
     if found is None:
         return f"not compared with what {at} builds: no scratch database could be built"

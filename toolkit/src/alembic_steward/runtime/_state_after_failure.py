@@ -17,7 +17,6 @@ raw `alembic`, `python -m app.migrations` and start-up code. It travels on the e
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
@@ -28,6 +27,7 @@ from alembic_steward.runtime._state_lines import STATE_ATTRIBUTE, StateAfterFail
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from alembic_steward.inspection._later_builds import MatchingBuild
     from alembic_steward.runtime._own_commits import OwnCommits
 
 __all__ = ["StateAfterFailure", "read_state_afresh", "state_read_after_failure"]
@@ -103,6 +103,10 @@ def read_state(
     """Roll the run's transaction back, then read the version table and, if needed, the schema."""
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._migration_frames import migration_frame
+    from alembic_steward.runtime._wrong_stamp_failures import (
+        creates_what_exists,
+        lacks_what_it_expects,
+    )
 
     try:
         frame = migration_frame(error)
@@ -124,9 +128,14 @@ def read_state(
     # Compared after every failed migration, not only where this run committed part of one:
     # an earlier run's leftovers (or a hand change) also make "rolled back" untrue.
     found, why, built_by = (
-        compared_schema(connection, list(heads), search_later=creates_what_exists(error))
+        compared_schema(
+            connection,
+            list(heads),
+            search_later=creates_what_exists(error),
+            search_earlier=lacks_what_it_expects(error),
+        )
         if in_migration
-        else (None, "", ())
+        else (None, "", None)
     )
     return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
 
@@ -183,48 +192,34 @@ def mark_left(connection: Connection) -> bool:
         return True
 
 
-# How each database refuses to create what is already there (PostgreSQL 42P07/42701/42710,
-# MariaDB 1050/1060/1061, SQLite): the failure a database stamped back at an older revision
-# gives the upgrade that follows.
-ALREADY_THERE = re.compile(r"already exists|duplicate column|duplicate key name", re.IGNORECASE)
-
-
-def creates_what_exists(error: BaseException) -> bool:
-    """Whether a migration failed creating something already there: only then is it worth
-    looking for the later revision whose build the database is (a wrong stamp). That search
-    runs the later revisions on a scratch database, the failed one first; after any other
-    failure, or a signal (a sleeping or long migration stopped), it would only cost time."""
-    return isinstance(error, Exception) and bool(ALREADY_THERE.search(str(error)))
-
-
 def compared_schema(
-    connection: Connection, heads: list[str], *, search_later: bool = True
-) -> tuple[tuple[str, ...] | None, str, tuple[str, ...]]:
+    connection: Connection,
+    heads: list[str],
+    *,
+    search_later: bool = True,
+    search_earlier: bool = False,
+) -> tuple[tuple[str, ...] | None, str, MatchingBuild | None]:
     """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not;
-    and, with ``search_later``, the later revisions whose build the schema exactly is
-    (inspection/_later_builds.py). Never after a signal: the search runs the later revisions
-    on the scratch database, the one a user just stopped among them (a sleep, a long data
-    migration), and a stop must end the command, not start that again."""
-    from alembic_steward.inspection._revision_comparison import (
-        compare_with_revision,
-        leftovers_and_later_build,
-    )
+    and, with ``search_later`` (``search_earlier``), the later (earlier) revision whose build
+    the schema exactly is (inspection/_later_builds.py). Never after a signal: the later search
+    runs the later revisions on the scratch database, the one a user just stopped among them (a
+    sleep, a long data migration), and a stop must end the command, not start that again."""
+    from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
         with outer_run_kept():
-            if search_later:
-                found, built_by = leftovers_and_later_build(connection, heads or ["base"])
-            else:
-                found, built_by = compare_with_revision(connection, heads or ["base"], []).found, []
+            found, built_by = leftovers_and_matching_build(
+                connection, heads or ["base"], later=search_later, earlier=search_earlier
+            )
         invalid = invalid_indexes(connection)
         end_transaction(connection)
     except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true
-        return None, error_reason(error), ()
+        return None, error_reason(error), None
     if found is None:
-        return None, "no scratch database could be built to compare with", ()
+        return None, "no scratch database could be built to compare with", None
     briefs = tuple(difference.brief() for difference in found)
-    return briefs + tuple(f"INVALID index {name}" for name in invalid), "", tuple(built_by)
+    return briefs + tuple(f"INVALID index {name}" for name in invalid), "", built_by
 
 
 def invalid_indexes(connection: Connection) -> list[str]:

@@ -17,6 +17,7 @@ from alembic_steward.runtime._half_applied_marks import (
 )
 
 if TYPE_CHECKING:
+    from alembic_steward.inspection._later_builds import MatchingBuild
     from alembic_steward.runtime._migration_frames import MigrationFrame
 
 # The attribute a run's exception carries its StateAfterFailure in.
@@ -48,9 +49,9 @@ class StateAfterFailure:
     not_compared: str = ""
     # MySQL/MariaDB: whether the run's half-applied mark is still there (it sent changes).
     marked: bool = False
-    # With leftovers: the later revisions whose build the schema exactly is (it was stamped at
-    # the wrong revision: inspection/_later_builds.py).
-    built_by: tuple[str, ...] = ()
+    # With leftovers: the later (or earlier) revision whose build the schema exactly is (it was
+    # stamped at the wrong revision: inspection/_later_builds.py).
+    built_by: MatchingBuild | None = None
 
     @property
     def at(self) -> str:
@@ -66,7 +67,7 @@ class StateAfterFailure:
         return ", ".join(self.leftovers or ())
 
     def stamped(self) -> str:
-        """The differences, then that the schema is exactly what a later revision builds."""
+        """The differences, then that the schema is exactly what another revision builds."""
         from alembic_steward.inspection._later_builds import stamped_wrongly
 
         return f"{self.remains()}; {stamped_wrongly(self.built_by)}"
