@@ -62,8 +62,12 @@ def require_it(project: Project) -> None:
     )
 
 
+# A fixture's service, its query, its tenancy and its two tenants' names.
+Tenants = tuple[Project, Query, str, list[str]]
+
+
 @pytest.fixture
-def sqlite_tenants(tmp_path: Path) -> tuple[Project, Query, str]:
+def sqlite_tenants(tmp_path: Path) -> Tenants:
     """Database tenants as SQLite files beside the service's own (which is never made)."""
     main = tmp_path / "service.db"
     project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
@@ -85,11 +89,11 @@ def sqlite_tenants(tmp_path: Path) -> tuple[Project, Query, str]:
         return found
 
     query.record_tables = record_tables  # type: ignore[attr-defined]
-    return with_backfill(make_tenant_project(project, "database", NAMES)), query, "database"
+    return with_backfill(make_tenant_project(project, "database", NAMES)), query, "database", NAMES
 
 
 @pytest.fixture
-def postgresql_tenants(tmp_path: Path, postgresql_url: str) -> tuple[Project, Query, str]:
+def postgresql_tenants(tmp_path: Path, postgresql_url: str) -> Tenants:
     """Schema tenants of a fresh PostgreSQL database."""
     database = ServerDatabase("postgresql", postgresql_url)
     for name in NAMES:
@@ -107,11 +111,35 @@ def postgresql_tenants(tmp_path: Path, postgresql_url: str) -> tuple[Project, Qu
 
     query.record_tables = record_tables  # type: ignore[attr-defined]
     project = Project.copy_to(tmp_path / "service", DATABASE_URL=postgresql_url)
-    return with_backfill(make_tenant_project(project, "schema", NAMES)), query, "schema"
+    return with_backfill(make_tenant_project(project, "schema", NAMES)), query, "schema", NAMES
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def tenants(request) -> tuple[Project, Query, str]:
+@pytest.fixture
+def mariadb_server_tenants(tmp_path: Path, mariadb_tenants) -> Tenants:
+    """Database tenants on the MariaDB server (names made unique by the fixture)."""
+    main, databases = mariadb_tenants
+    names = [database.url.rsplit("/", 1)[1] for database in databases]
+    by_name = dict(zip(names, databases, strict=True))
+    for name in names:
+        main.query(f"CREATE DATABASE {name}")
+
+    def query(tenant: str, sql: str) -> list[tuple]:
+        return by_name[tenant].query(sql)
+
+    def record_tables() -> set[str]:
+        rows = main.query(
+            "SELECT table_schema FROM information_schema.tables"
+            " WHERE table_name = 'alembic_backfills'"
+        )
+        return {row[0] for row in rows} & {*names, main.url.rsplit("/", 1)[1]}
+
+    query.record_tables = record_tables  # type: ignore[attr-defined]
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=main.url)
+    return with_backfill(make_tenant_project(project, "database", names)), query, "database", names
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb_server"])
+def tenants(request) -> Tenants:
     return request.getfixturevalue(f"{request.param}_tenants")
 
 
@@ -124,7 +152,7 @@ def titled(query: Query, tenant: str) -> int:
 
 
 def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
-    tenants: tuple[Project, Query, str], capsys: pytest.CaptureFixture[str]
+    tenants: Tenants, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from alembic_steward.runtime._backfill_commands import backfill_engine
     from alembic_steward.runtime._backfill_naming import backfill_lock_name
@@ -132,9 +160,9 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
     from alembic_steward.runtime._named_locks import holding_named_lock
     from alembic_steward.runtime._tenancy import Tenant, bind_tenant
 
-    project, query, tenancy = tenants
+    project, query, tenancy, (acme, globex) = tenants
     project.inv("db.upgrade", "--all-tenants")
-    for name in NAMES:
+    for name in (acme, globex):
         values = ", ".join(f"({n}, 'body{n}')" for n in range(1, ROWS + 1))
         query(name, f"INSERT INTO notes (id, body) VALUES {values}")
 
@@ -147,7 +175,7 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
 
     with project.imported():
         # A runner holds acme's lock: acme is refused naming it, globex runs all the same.
-        bind_tenant(Tenant("acme", tenancy))
+        bind_tenant(Tenant(acme, tenancy))
         try:
             with holding_named_lock(backfill_engine(), backfill_lock_name("notes_title")):
                 bind_tenant(None)
@@ -155,45 +183,50 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
         finally:
             bind_tenant(None)
         assert code == 76, err
-        assert rows["acme"]["outcome"] == "failed", rows["acme"]
-        held = "notes_title is already running in tenant acme (another runner holds its lock:"
-        assert held in rows["acme"]["detail"] and f"pid {os.getpid()}" in rows["acme"]["detail"]
-        assert rows["globex"]["outcome"] == "finished", rows["globex"]
-        assert "1 of 2 tenants failed or did not run (acme)" in one_error_line(err)
-        assert (titled(query, "acme"), titled(query, "globex")) == (0, ROWS)
+        assert rows[acme]["outcome"] == "failed", rows[acme]
+        held = f"notes_title is already running in tenant {acme} (another runner holds its lock:"
+        assert held in rows[acme]["detail"], rows[acme]
+        # Named by its process (MariaDB: by its connection id, as the server knows it).
+        holder = "MySQL connection id" if project.env["DATABASE_URL"].startswith("mysql") else "pid"
+        assert f"{holder} " in rows[acme]["detail"].split("holds its lock:")[1], rows[acme]
+        if holder == "pid":
+            assert f"pid {os.getpid()}" in rows[acme]["detail"], rows[acme]
+        assert rows[globex]["outcome"] == "finished", rows[globex]
+        assert f"1 of 2 tenants failed or did not run ({acme})" in one_error_line(err)
+        assert (titled(query, acme), titled(query, globex)) == (0, ROWS)
 
-        assert command("pause", tenants="acme")[1]["acme"]["outcome"] == "paused"
+        assert command("pause", tenants=acme)[1][acme]["outcome"] == "paused"
         code, rows, _ = command("status", tenants=None)
-        assert code == 0 and rows["acme"]["outcome"] == "paused", rows
-        assert rows["globex"]["outcome"] == "finished" and rows["globex"]["before"] == "0004"
-        assert f"finished, {ROWS} rows in 3 batches" in rows["globex"]["detail"]
-        code, rows, _ = command("run", tenants="acme")
-        assert code == 76 and "is paused after 0 rows" in rows["acme"]["detail"], rows
-        assert "`inv db.backfill resume notes_title --tenants acme`" in rows["acme"]["detail"]
+        assert code == 0 and rows[acme]["outcome"] == "paused", rows
+        assert rows[globex]["outcome"] == "finished" and rows[globex]["before"] == "0004"
+        assert f"finished, {ROWS} rows in 3 batches" in rows[globex]["detail"]
+        code, rows, _ = command("run", tenants=acme)
+        assert code == 76 and "is paused after 0 rows" in rows[acme]["detail"], rows
+        assert f"`inv db.backfill resume notes_title --tenants {acme}`" in rows[acme]["detail"]
 
     # The gate reads each tenant's own records: globex moves on, acme is refused alone.
     require_it(project)
     upgraded = rows_of(project.inv("db.upgrade", "--all-tenants", "--json", code=76).stdout)
-    assert upgraded["globex"]["after"] == "0005", upgraded["globex"]
-    refused = upgraded["acme"]["detail"]
-    assert upgraded["acme"]["after"] == "0004" and "requires backfill notes_title" in refused
-    assert "`inv db.backfill run notes_title --tenants acme`" in refused, refused
+    assert upgraded[globex]["after"] == "0005", upgraded[globex]
+    refused = upgraded[acme]["detail"]
+    assert upgraded[acme]["after"] == "0004" and "requires backfill notes_title" in refused
+    assert f"`inv db.backfill run notes_title --tenants {acme}`" in refused, refused
 
     deployed = project.run(
-        "python", "-m", "app.migrations", "backfill", "resume", "notes_title", "--tenants", "acme"
+        "python", "-m", "app.migrations", "backfill", "resume", "notes_title", "--tenants", acme
     )
     assert deployed.returncode == 0, deployed.stderr
     assert "1 tenant: 1 finished" in deployed.stdout, deployed.stdout
     project.inv("db.upgrade", "--all-tenants")
-    assert titled(query, "acme") == ROWS
+    assert titled(query, acme) == ROWS
     # The records are the tenants' own: none in DATABASE_URL's own schema or database.
-    assert query.record_tables() == set(NAMES)  # type: ignore[attr-defined]
+    assert query.record_tables() == {acme, globex}  # type: ignore[attr-defined]
 
 
 def test_sigterm_stops_the_current_tenant_after_its_batch_and_starts_no_other(
-    sqlite_tenants: tuple[Project, Query, str],
+    sqlite_tenants: Tenants,
 ) -> None:
-    project, query, _tenancy = sqlite_tenants
+    project, query, _tenancy, _names = sqlite_tenants
     project.inv("db.upgrade", "--all-tenants")
     for name in NAMES:
         query(name, "INSERT INTO notes (id, body) VALUES (1, 'a'), (2, 'b'), (3, 'c')")
