@@ -122,9 +122,14 @@ def acting(action: str, name: str, pause: float | None, received: list[int]) -> 
         return lambda: status_row(name)
     if action == "pause":
         return lambda: ("paused", pause_backfill(declared_and_applied(name)))
-    return lambda: run_until_ended(
-        declared_and_applied(name), resume=action == "resume", pause=pause, received=received
-    )
+
+    def run() -> tuple[str, str]:
+        declared = declared_and_applied(name)
+        if received:  # signalled while the tenant was being read: no batch of it starts
+            return "not run", NOT_STARTED
+        return run_until_ended(declared, resume=action == "resume", pause=pause, received=received)
+
+    return run
 
 
 def status_row(name: str) -> tuple[str, str]:
