@@ -97,6 +97,14 @@ def test_schemas_of_the_database_itself_are_never_tenants(
     assert "(known: acme)" in one_error_line(upgraded.stderr)
     created = project.inv("db.tenant-create", "pg_catalog", code=1)
     assert "'pg_catalog' is a schema of the database itself" in one_error_line(created.stderr)
+    # Raw Alembic too: `-x tenant=` is refused as --tenants is, in Alembic's one line.
+    for name in ("pg_catalog", "information_schema"):
+        raw = project.run("alembic", "-x", f"tenant={name}", "upgrade", "head")
+        assert raw.returncode == 255, raw.stdout + raw.stderr  # Alembic's CommandError exit
+        line = one_error_line(raw.stdout, "FAILED: ")
+        assert (
+            f"'{name}' is a schema of the database itself, not a tenant's (from -x tenant=" in line
+        )
     # Even listed by the tenants callable, `public` is DATABASE_URL's own schema.
     project.env["FIXTURE_TENANTS"] = "acme,public"
     listed = project.inv("db.upgrade", "--all-tenants", code=1)
@@ -126,4 +134,8 @@ def test_mariadb_system_databases_and_database_urls_own_are_never_tenants(
     assert "'mysql' is a system database of the mysql server" in one_error_line(created.stderr)
     created = project.run(*DEPLOY, "tenant-create", main)
     assert "DATABASE_URL's own database" in one_error_line(created.stderr)
+    for name, why in ((main, "is DATABASE_URL's own database"), ("mysql", "is a system database")):
+        raw = project.run("alembic", "-x", f"tenant={name}", "upgrade", "head")
+        assert raw.returncode == 255, raw.stdout + raw.stderr  # Alembic's CommandError exit
+        assert why in one_error_line(raw.stdout, "FAILED: "), raw.stdout
     assert ServerDatabase("mysql", url).tables() == set()

@@ -127,3 +127,29 @@ def test_a_sqlite_tenant_being_migrated_is_said_so_at_once(tmp_path: Path) -> No
         gate.touch()
         running.communicate(timeout=60)
     assert running.returncode == 0
+
+
+def test_a_tenant_rows_advice_names_commands_that_act_on_that_tenant(project: Project) -> None:
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.inspection._database_state import unknown_revision_message
+    from alembic_steward.inspection._drift_sides import DriftSides, differences_named
+    from alembic_steward.runtime._phased_upgrade import contract_phase_advice
+    from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+
+    with project.imported():
+        bind_tenant(Tenant("acme", active_steward().tenancy))
+        try:
+            contract = contract_phase_advice(["0002"], ["0003"])
+            unknown = unknown_revision_message(["f00d"])
+        finally:
+            bind_tenant(None)
+        alone = unknown_revision_message(["f00d"])
+    assert "`inv db.upgrade --tenants acme --phase contract`" in contract, contract
+    assert "`inv db.stamp --purge -r REV --tenant acme`" in unknown, unknown
+    assert "`inv db.downgrade -r REV --tenants acme`" in unknown and "db.reset" not in unknown
+    assert "`inv db.stamp --purge -r REV`, or in development start over" in alone, alone
+    # A row names the differences its advice speaks of; `inv db.status` prints them above.
+    sides = DriftSides(database=["missing column notes.title"], models=None)
+    named = sides.database_advice_pointing(differences_named(sides.database or []))
+    assert "builds (missing column notes.title):" in named and "above" not in named
+    assert "(differences above)" in sides.database_advice

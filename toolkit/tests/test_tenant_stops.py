@@ -128,6 +128,8 @@ def test_ctrl_c_to_the_group_reports_started_postgresql_tenants_rolled_back(
     for name in names[:2]:
         assert "rolled back" in rows[name]["detail"], rows[name]
         assert "before this tenant started" not in rows[name]["detail"]
+        # Read, not "?": the revision the worker read before its run (a fresh schema's none).
+        assert rows[name]["before"] == rows[name]["after"] == "base", rows[name]
     tables = database.query("SELECT count(*) FROM pg_tables WHERE schemaname LIKE 'r_'")
     assert tables == [(0,)]
     assert "2 stopped part-way" in one_error_line(stopped.stderr)

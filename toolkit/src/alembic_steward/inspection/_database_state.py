@@ -47,6 +47,10 @@ class DatabaseState:
 def unknown_revision_message(unknown: list[str]) -> str:
     """Say that this checkout lacks the database's revision, and the three ways out (or, for a
     revision a squash replaced, the one way)."""
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    # A tenant's row (a fan-out's status) names the commands that act on that tenant alone.
+    tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
     named = ", ".join(unknown)
     squashes = squashed_into(unknown)
     if squashes:
@@ -55,13 +59,15 @@ def unknown_revision_message(unknown: list[str]) -> str:
             f"the database is at revision {named}, which revision {into} squashed (its file"
             f" declares `squashes`): this database is below {into}, so upgrade it to {into} with"
             f" the history from before the squash (check that commit out, `inv db.upgrade -r"
-            f" {into}`), then this checkout's history goes on from there"
+            f" {into}{tenants}`), then this checkout's history goes on from there"
         )
+    downgrade = f" (`inv db.downgrade -r REV{tenants}`)" if tenant else ""
+    reset = "" if tenant else ", or in development start over with `inv db.reset`"
     return (
         f"the database is at revision {named}, which this checkout's app/migrations/versions/"
         f" does not have (it was probably applied from another git branch); check out the"
-        f" branch that has it and downgrade there, or record a revision this checkout has with"
-        f" `inv db.stamp --purge -r REV`, or in development start over with `inv db.reset`"
+        f" branch that has it and downgrade there{downgrade}, or record a revision this"
+        f" checkout has with `inv db.stamp --purge -r REV{tenant}`{reset}"
     )
 
 

@@ -21,33 +21,39 @@ if TYPE_CHECKING:
 
 
 # Where `inv db.status` and `inv db.check` print the differences their advice speaks of; a
-# fan-out's row, one line, puts them in its place (runtime/_tenant_status.py).
+# fan-out's row, one line, names them in its place (:func:`differences_named`).
 DIFFERENCES_ABOVE = "(differences above)"
 
 
-def database_differs_advice() -> str:
+def differences_named(differences: list[str]) -> str:
+    """The differences themselves, where advice has no lines above it (a fan-out's row)."""
+    return f"({'; '.join(differences)})"
+
+
+def database_differs_advice(where: str = DIFFERENCES_ABOVE) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
-    fan-out's status), the commands that act on that tenant."""
+    fan-out's status), the commands that act on that tenant. ``where`` points at the
+    differences: printed above, or named (:func:`differences_named`)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
     reset = "" if tenant else ", or in development `inv db.reset`"
     return (
-        f"the database is not what its revision builds {DIFFERENCES_ABOVE}: a revision was"
+        f"the database is not what its revision builds {where}: a revision was"
         " stamped without running, or the schema was changed by hand. Bring the database back:"
         f" stamp the last revision that really ran (`inv db.stamp -r REV{tenant}`) and"
         f" `inv db.upgrade{tenants}`, or undo the hand change{reset}"
     )
 
 
-def pending_database_differs_advice() -> str:
+def pending_database_differs_advice(where: str = DIFFERENCES_ABOVE) -> str:
     """Behind head, what differs stands in the way of the pending migrations themselves."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
     reset = "" if tenant else "; in development `inv db.reset` starts over"
     return (
-        f"the database is not what its revision builds {DIFFERENCES_ABOVE}, so `inv db.upgrade"
+        f"the database is not what its revision builds {where}, so `inv db.upgrade"
         f"{tenants}` would run into them: a migration that failed after committing part of its"
         " work (an autocommit_block(), or DDL on MySQL/MariaDB) or a hand change left them."
         f" Undo them by hand and then `inv db.upgrade{tenants}`; if they are the next"
@@ -84,20 +90,26 @@ class DriftSides:
 
     @property
     def database_advice(self) -> str:
-        """What to do when the database differs from its revision; the models' part too."""
+        """What to do when the database differs from its revision, its differences printed
+        above; the models' part too."""
+        return self.database_advice_pointing(DIFFERENCES_ABOVE)
+
+    def database_advice_pointing(self, where: str) -> str:
+        """:attr:`database_advice`, pointing at the differences with ``where``."""
         if self.built_by:
             from alembic_steward.inspection._later_builds import stamped_wrongly
 
-            differs = "the database is not what its revision builds (differences above)"
+            differs = f"the database is not what its revision builds {where}"
             return f"{differs}; {stamped_wrongly(self.built_by)}"
         if self.pending:
-            return pending_database_differs_advice()
+            return pending_database_differs_advice(where)
+        differs = database_differs_advice(where)
         if self.models and self.models.lines:
             return (
-                f"{database_differs_advice()}; the models differ from the migrations too: once the"
-                f" database matches, {self.models.advice}"
+                f"{differs}; the models differ from the migrations too: once the database"
+                f" matches, {self.models.advice}"
             )
-        return f"{database_differs_advice()}; the models match, so write no revision for this"
+        return f"{differs}; the models match, so write no revision for this"
 
     @property
     def skipped_line(self) -> str:

@@ -13,7 +13,7 @@ from alembic_steward.inspection._catalog_drift import (
     read_drift,
 )
 from alembic_steward.inspection._drift import ModelDrift
-from alembic_steward.inspection._drift_sides import DriftSides, pending_sides
+from alembic_steward.inspection._drift_sides import DIFFERENCES_ABOVE, DriftSides, pending_sides
 from alembic_steward.inspection._edits import EditedRevision, edits_advice
 
 if TYPE_CHECKING:
@@ -139,11 +139,17 @@ class MigrationStatus:
 
     @property
     def verdict(self) -> str:
-        """The status line: a blocked state's problem, or the advice for the state."""
+        """The status line: a blocked state's problem, or the advice for the state; advice
+        about differences points at them printed above it."""
+        return self.verdict_pointing(DIFFERENCES_ABOVE)
+
+    def verdict_pointing(self, where: str) -> str:
+        """:attr:`verdict`, pointing at the database's differences with ``where``: a
+        fan-out's row, one line, names them (inspection/_drift_sides.py)."""
         if self.exit_code in BLOCKED_STATES:
             return self.problem or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS:
-            return self.sides.database_advice
+            return self.sides.database_advice_pointing(where)
         if self.exit_code == StatusExit.EDITED_REVISION:
             return edits_advice(self.edits)
         if self.exit_code == StatusExit.DRIFT and self.drift is not None:

@@ -9,10 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from alembic_steward.runtime._advice import advised
+from alembic_steward.runtime._backfill_naming import (
+    backfill_advised,
+    backfill_lock_name,
+    upgrade_advised,
+)
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
     from alembic_steward.runtime._backfill_declarations import Declared
     from alembic_steward.runtime._backfill_records import BackfillRecord
@@ -37,7 +41,8 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
             return show_status(name)
         declared = declared_and_applied(name)
         if action == "pause":
-            return pause_backfill(declared)
+            print(pause_backfill(declared))
+            return 0
         return run(declared, resume=action == "resume", pause=pause)
     except NothingPending as done:
         print(done)  # a redeploy's rerun succeeds: the work is done
@@ -63,9 +68,26 @@ def load() -> tuple[object, dict[str, Declared]]:
         raise BackfillCommandError(str(error)) from None
 
 
+def backfill_engine() -> Engine:
+    """The engine a backfill command works on: the bound tenant's schema or database (its
+    records, cursor and lock are its own), else the app's database."""
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_blocking_engine, get_settings
+    from alembic_steward.runtime._tenancy import bound_tenant, tenant_url
+    from alembic_steward.runtime._tenant_connections import tenants_engine
+
+    tenant = bound_tenant()
+    if tenant is None:
+        return get_blocking_engine()
+    url = tenant_url(make_url(get_settings().blocking_database_url), tenant)
+    # Plain transactions: a batch must not wait behind a migration's SQLite write lock more
+    # than the app's own writes would.
+    return tenants_engine(url, tenant.tenancy, reading=True)
+
+
 def declared_and_applied(name: str) -> Declared:
     """The declaration of ``name``, once its revision is applied. Raises BackfillCommandError."""
-    from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._backfill_declarations import applied_revisions
 
     script, declared = load()
@@ -74,13 +96,13 @@ def declared_and_applied(name: str) -> Declared:
         raise BackfillCommandError(
             f"no revision declares a backfill named {name!r} (declared: {known})"
         )
-    with get_blocking_engine().connect() as connection:
+    with backfill_engine().connect() as connection:
         applied = applied_revisions(script, connection)
     revision = declared[name].revision
     if revision not in applied:
         raise BackfillCommandError(
             f"backfill {name} belongs to revision {revision}, which this database has not"
-            f" applied; run {advised(f'db.upgrade -r {revision}', f'upgrade {revision}')} first"
+            f" applied; run {upgrade_advised(revision)} first"
         )
     return declared[name]
 
@@ -109,65 +131,77 @@ def stop_on_signals() -> Iterator[list[int]]:
 
 
 def run(declared: Declared, *, resume: bool, pause: float | None) -> int:
+    with stop_on_signals() as received:
+        ended, line = run_until_ended(declared, resume=resume, pause=pause, received=received)
+    if ended == "stopped":
+        print(line, file=sys.stderr)
+        return STOP_CODES[received[0]]
+    print(line)
+    return 0
+
+
+def run_until_ended(
+    declared: Declared, *, resume: bool, pause: float | None, received: list[int]
+) -> tuple[str, str]:
+    """Run ``declared`` until it finishes, is paused, or a signal is ``received``; return how
+    it ended (finished, paused, stopped) and the line saying so, read from the database.
+
+    Raises BackfillRefused and NothingPending as :func:`run_backfill` does."""
     import time
 
-    from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._backfill_runs import Progress, run_backfill
+    from alembic_steward.runtime._tenancy import bound_tenant
 
     last_report = [0.0]
+    tenant = bound_tenant()
+    # Several tenants' progress lines follow each other in one log: each says whose it is.
+    where = "" if tenant is None else f"tenant {tenant.name}: "
 
     def report(progress: Progress) -> None:
         if time.monotonic() - last_report[0] >= REPORT_EVERY:
             last_report[0] = time.monotonic()
-            print(progress.line(), file=sys.stderr)
+            print(where + progress.line(), file=sys.stderr)
 
-    with stop_on_signals() as received:
-        outcome = run_backfill(
-            get_blocking_engine(),
-            declared,
-            resume=resume,
-            report=report,
-            stop_requested=lambda: bool(received),
-            pause_seconds=pause,
-        )
+    outcome = run_backfill(
+        backfill_engine(),
+        declared,
+        resume=resume,
+        report=report,
+        stop_requested=lambda: bool(received),
+        pause_seconds=pause,
+    )
     progress, name = outcome.progress, declared.backfill.name
     if outcome.ended == "finished":
-        print(f"{progress.line()}; finished.")
-        return 0
+        return "finished", f"{progress.line()}; finished."
     record = read_one(name)
-    where = f"{record.rows_done} rows in {record.batches} batches" if record else "?"
+    done = f"{record.rows_done} rows in {record.batches} batches" if record else "?"
     if outcome.ended == "paused":
-        print(
-            f"backfill {name} paused after {where} (read from the database);"
-            f" {advised(f'db.backfill resume {name}', f'backfill resume {name}')} continues it"
+        return "paused", (
+            f"backfill {name} paused after {done} (read from the database);"
+            f" {backfill_advised(f'resume {name}')} continues it"
         )
-        return 0
-    print(
-        f"backfill {name} stopped after {where}, its cursor saved with its last batch (read"
-        f" from the database); {advised(f'db.backfill run {name}', f'backfill run {name}')}"
-        " resumes it",
-        file=sys.stderr,
+    return "stopped", (
+        f"backfill {name} stopped after {done}, its cursor saved with its last batch (read"
+        f" from the database); {backfill_advised(f'run {name}')} resumes it"
     )
-    return STOP_CODES[received[0]]
 
 
 def runner_active(connection: Connection, name: str) -> bool:
     """Whether a runner holds backfill ``name``'s lock now (tried without waiting)."""
     from alembic_steward.runtime._named_locks import named_lock_holder
 
-    return named_lock_holder(connection.engine, f"backfill-{name}") is not None
+    return named_lock_holder(connection.engine, backfill_lock_name(name)) is not None
 
 
 def read_one(name: str) -> BackfillRecord | None:
-    from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._backfill_records import has_table, read_record
 
-    with get_blocking_engine().connect() as connection:
+    with backfill_engine().connect() as connection:
         return read_record(connection, name) if has_table(connection) else None
 
 
-def pause_backfill(declared: Declared) -> int:
-    from alembic_steward._wiring import get_blocking_engine
+def pause_backfill(declared: Declared) -> str:
+    """Pause ``declared`` (a runner stops after its current batch); return the line saying so."""
     from alembic_steward.runtime._backfill_records import (
         FINISHED,
         PAUSED,
@@ -178,7 +212,7 @@ def pause_backfill(declared: Declared) -> int:
     )
 
     name = declared.backfill.name
-    with get_blocking_engine().begin() as connection:
+    with backfill_engine().begin() as connection:
         ensure_table(connection)
         record = read_record(connection, name, for_update=True)
         if record is None:
@@ -187,11 +221,10 @@ def pause_backfill(declared: Declared) -> int:
         elif record.state == FINISHED:
             raise BackfillCommandError(f"backfill {name} has finished; there is nothing to pause")
         set_state(connection, name, PAUSED)
-    print(
+    return (
         f"backfill {name} is paused: a running runner stops after its current batch;"
-        f" {advised(f'db.backfill resume {name}', f'backfill resume {name}')} continues it"
+        f" {backfill_advised(f'resume {name}')} continues it"
     )
-    return 0
 
 
 def show_status(name: str) -> int:
@@ -206,8 +239,8 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
 
     Raises BackfillCommandError for an unknown ``only``.
     """
-    from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._offline_runs import missing_sqlite_file, missing_sqlite_words
+    from alembic_steward.runtime._tenancy import bound_tenant
 
     script, declared = load()
     if only is not None and only not in declared:
@@ -216,12 +249,13 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
             f"no revision declares a backfill named {only!r} (declared: {known})"
         )
     chosen = [declared[only]] if only else list(declared.values())
-    missing = missing_sqlite_file()
+    # A tenant's file was looked for before it was bound (runtime/_backfill_tenants.py).
+    missing = missing_sqlite_file() if bound_tenant() is None else None
     if missing is not None:  # connecting would create it
         raise BackfillCommandError(
             f"{missing_sqlite_words(missing)}, so no backfill has run there; nothing was created"
         )
-    with get_blocking_engine().connect() as connection:
+    with backfill_engine().connect() as connection:
         return backfill_lines(script, connection, chosen, unfinished_only=unfinished_only)
 
 
@@ -245,6 +279,15 @@ def unfinished_backfills(script: object, connection: Connection) -> list[str]:
 def backfill_lines(
     script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
 ) -> list[str]:
+    states = backfill_states(script, connection, chosen, unfinished_only=unfinished_only)
+    return [line for _state, line in states]
+
+
+def backfill_states(
+    script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
+) -> list[tuple[str, str]]:
+    """For each of ``chosen`` (but the finished ones with ``unfinished_only``): its state in a
+    word or two (not applied, not started, running, paused, stopped, finished) and its line."""
     from alembic_steward.runtime._backfill_declarations import applied_revisions
     from alembic_steward.runtime._backfill_records import FINISHED, RUNNING, read_records
     from alembic_steward.runtime._backfill_sql import pending_rows
@@ -259,22 +302,23 @@ def backfill_lines(
         head = f"backfill {name} (revision {each.revision}): "
         if each.revision not in applied:
             if not unfinished_only:
-                lines.append(head + "its revision is not applied yet")
+                lines.append(("not applied", head + "its revision is not applied yet"))
             continue
         if record is not None:
-            state = record.state
+            state = word = record.state
             if state == RUNNING and not runner_active(connection, name):
-                again = advised(f"db.backfill run {name}", f"backfill run {name}")
-                state = f"stopped (no runner; {again} resumes it)"
-            lines.append(
+                word = "stopped"
+                state = f"stopped (no runner; {backfill_advised(f'run {name}')} resumes it)"
+            line = (
                 head + f"{state}, {record.rows_done} rows in {record.batches}"
                 f" batches, last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
             )
+            lines.append((word, line))
             continue
         pending = pending_rows(connection, each.backfill, COUNTED_PENDING + 1)
         connection.rollback()
         if pending == 0 and unfinished_only:
             continue
         count = f"more than {COUNTED_PENDING}" if pending > COUNTED_PENDING else str(pending)
-        lines.append(head + f"not started, {count} rows pending")
+        lines.append(("not started", head + f"not started, {count} rows pending"))
     return lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from alembic_steward.runtime._advice import advised
+from alembic_steward.runtime._backfill_naming import backfill_advised, backfill_lock_name
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -61,7 +61,7 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
     raise BackfillNotFinished(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
         f" have finished, but {progress} and more than {finish_inline_up_to} rows are still"
-        f" pending; run {advised(f'db.backfill run {name}', f'backfill run {name}')}, then"
+        f" pending; run {backfill_advised(f'run {name}')}, then"
         " upgrade again"
     )
 
@@ -78,11 +78,11 @@ def refuse_while_running(
     from alembic_steward.runtime._named_locks import named_lock_holder
 
     name = declared.backfill.name
-    runner = named_lock_holder(connection.engine, f"backfill-{name}")
+    runner = named_lock_holder(connection.engine, backfill_lock_name(name))
     if runner is None:
         return
     done = f"; {record.rows_done} rows done so far" if record is not None else ""
-    shows = advised(f"db.backfill status {name}", f"backfill status {name}")
+    shows = backfill_advised(f"status {name}")
     raise BackfillNotFinished(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
         f" have finished, but it is running now ({runner}{done}) and more than"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.runtime._advice import advised
+from alembic_steward.runtime._backfill_naming import backfill_advised, backfill_lock_name
 from alembic_steward.runtime._backfill_records import FINISHED, PAUSED, RUNNING
 
 if TYPE_CHECKING:
@@ -107,16 +107,23 @@ def run_backfill(
     with engine.begin() as connection:
         ensure_table(connection)
     try:
-        with holding_named_lock(engine, f"backfill-{backfill.name}"):
+        with holding_named_lock(engine, backfill_lock_name(backfill.name)):
             record = claim(engine, declared, resume)
             return batches(engine, declared, record, report, stop_requested, pause_seconds)
     except NamedLockHeld as held:
         raise BackfillRefused(
-            f"backfill {backfill.name} is already running (another runner holds its lock:"
-            f" {held.holder});"
-            f" {advised(f'db.backfill status {backfill.name}', f'backfill status {backfill.name}')}"
-            " shows its progress"
+            f"backfill {backfill.name} is already running{in_tenant()} (another runner holds"
+            f" its lock: {held.holder}); {backfill_advised(f'status {backfill.name}')} shows"
+            " its progress"
         ) from None
+
+
+def in_tenant() -> str:
+    """`` in tenant NAME`` while a tenant is bound, else "": a refusal names where it ran."""
+    from alembic_steward.runtime._tenancy import bound_tenant
+
+    tenant = bound_tenant()
+    return "" if tenant is None else f" in tenant {tenant.name}"
 
 
 def claim(engine: Engine, declared: Declared, resume: bool):
@@ -153,7 +160,7 @@ def claim(engine: Engine, declared: Declared, resume: bool):
         if record.state == PAUSED and not resume:
             raise BackfillRefused(
                 f"backfill {name} is paused after {record.rows_done} rows;"
-                f" {advised(f'db.backfill resume {name}', f'backfill resume {name}')} continues"
+                f" {backfill_advised(f'resume {name}')} continues"
                 " it from where it stopped"
             )
         if record.state == PAUSED:

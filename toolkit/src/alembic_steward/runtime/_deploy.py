@@ -6,6 +6,7 @@
     python -m app.migrations rollback-check REF   # can the code of REF run on this database?
     python -m app.migrations wait --timeout S      # until the migrations reach this code's head
     python -m app.migrations backfill run NAME     # a revision's batched data migration
+    python -m app.migrations backfill run NAME --all-tenants   # in each tenant, in turn
     python -m app.migrations upgrade --all-tenants [--parallel N --canary K --shard I/N --json]
     python -m app.migrations upgrade --phase expand --all-tenants   # each tenant through a phase
     python -m app.migrations tenant-create NAME    # a tenant's schema or database, at head
@@ -198,9 +199,25 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.runtime._backfill_commands import backfill_command
+    from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
     from alembic_steward.settings import EnvFileError
 
     try:
+        if arguments.all_tenants or arguments.tenants is not None:
+            from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
+
+            return backfill_tenants_command(
+                arguments.action,
+                arguments.name,
+                tenants=arguments.tenants,
+                tenancy=arguments.tenancy,
+                pause=arguments.pause,
+                as_json=arguments.json,
+            )
+        refusal = per_tenant_options_alone({"tenancy": arguments.tenancy, "json": arguments.json})
+        if refusal is not None:
+            print(f"error: backfill refused: {refusal}", file=sys.stderr)
+            return 1
         return backfill_command(arguments.action, arguments.name, pause=arguments.pause)
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
         print(f"error: backfill failed: {failure_line(error)}", file=sys.stderr)

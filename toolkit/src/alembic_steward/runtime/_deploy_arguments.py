@@ -87,6 +87,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     backfill.add_argument(
         "--pause", type=float, default=None, help="seconds between batches (default: its own)"
     )
+    add_backfill_tenant_arguments(backfill)
     return parser.parse_args(argv)
 
 
@@ -94,6 +95,18 @@ def add_tenant_argument(parser: argparse.ArgumentParser) -> None:
     """A repair's `--tenant NAME` (runtime/_tenant_repairs.py), as `inv db.stamp` has it."""
     parser.add_argument("--tenant", help="repair this tenant alone (its schema or database)")
     parser.add_argument("--tenancy", choices=TENANCIES, help="with --tenant; default: the wiring's")
+
+
+def add_backfill_tenant_arguments(parser: argparse.ArgumentParser) -> None:
+    """`backfill`'s tenant options (runtime/_backfill_tenants.py), as `inv db.backfill` has
+    them: its tenants run one after another, so no --parallel, --canary or --shard."""
+    tenants = parser.add_mutually_exclusive_group()
+    tenants.add_argument(
+        "--all-tenants", action="store_true", help="every tenant the wiring lists, in turn"
+    )
+    tenants.add_argument("--tenants", help="these tenants only, comma-separated")
+    parser.add_argument("--tenancy", choices=TENANCIES, help="default: the wiring's")
+    parser.add_argument("--json", action="store_true", help="print the tenants' report as JSON")
 
 
 def add_fan_out_arguments(parser: argparse.ArgumentParser) -> None:

@@ -79,7 +79,12 @@ def bound_tenant() -> Tenant | None:
     if "tenant" not in named:
         return None
     tenancy = checked_tenancy(named.get("tenancy") or configured_tenancy())
-    return Tenant(checked_name(named["tenant"], "-x tenant="), tenancy)
+    name = checked_name(named["tenant"], "-x tenant=")
+    from alembic_steward.runtime._tenant_names import check_never_a_tenant
+
+    # As --tenants refuses them: `-x tenant=information_schema` would migrate the catalog.
+    check_never_a_tenant([name], tenancy, "-x tenant= on the command line")
+    return Tenant(name, tenancy)
 
 
 def configured_tenancy() -> str:

@@ -86,6 +86,11 @@ AGAIN = {
     "upgrade": "run the {action} again: it runs only the tenants not at the target",
     "status": "read the status again: each tenant is read afresh",
     "check": "run the check again: it compares each tenant afresh",
+    "backfill": (
+        "run the backfill again: each tenant resumes after its last committed batch, and a"
+        " finished one has nothing to do"
+    ),
+    "pause": "pause it again: a tenant paused already stays paused",
 }
 
 

@@ -26,6 +26,8 @@ from alembic_steward.runtime._tenant_connections import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from alembic.config import Config
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
@@ -144,10 +146,17 @@ def files_fingerprint(folder: Path) -> tuple[object, ...]:
 
 
 def run_tenant(
-    tenant: Tenant, action: str, revision: str, phase: str | None = None
+    tenant: Tenant,
+    action: str,
+    revision: str,
+    phase: str | None = None,
+    read_before: Callable[[tuple[str, ...]], None] | None = None,
 ) -> TenantOutcome:
     """Run ``action`` (upgrade, downgrade, status, check) to ``revision`` on ``tenant``, or
-    an upgrade through ``phase`` as `upgrade --phase` does; never raises.
+    an upgrade through ``phase`` as `upgrade --phase` does; never raises but for a signal.
+
+    ``read_before`` is given the revisions read before the run: a signal that stops the run
+    part-way leaves its worker to report them (runtime/_tenant_stops.py).
 
     An upgrade of a tenant with nothing to apply runs nothing (no env.py, no lock): a rerun
     after a partial failure touches only the tenants still behind.
@@ -165,6 +174,8 @@ def run_tenant(
             reading = action in READ_ONLY_ACTIONS
             connection = run.enter_context(tenant_connection(tenant, reading=reading))
             before = read_revisions(connection, tenant)
+            if read_before is not None:
+                read_before(before)
             outcome = run_action(tenant, (action, revision, phase), before, connection)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
         from alembic_steward.runtime._connecting import DatabaseUnreachable

@@ -70,23 +70,18 @@ def status_outcome(
     tenant: Tenant, before: tuple[str, ...], state: MigrationStatus
 ) -> TenantOutcome:
     """``state`` as ``tenant``'s row: its outcome in words, its verdict, its differences."""
+    from alembic_steward.inspection._drift_sides import DIFFERENCES_ABOVE, differences_named
+
     code = state.exit_code
     differences = state.sides.database or None
+    # A row has no lines above it: its verdict names the differences it speaks of.
+    where = differences_named(differences) if differences else DIFFERENCES_ABOVE
     return TenantOutcome(
         tenant.name,
         STATUS_OUTCOMES.get(code, f"status {int(code)}"),
         shown(before),
         shown(before),
-        detail="" if code == StatusExit.UP_TO_DATE else listed(state.verdict, differences),
+        detail="" if code == StatusExit.UP_TO_DATE else state.verdict_pointing(where),
         exit_code=int(code),
         differences=differences,
     )
-
-
-def listed(verdict: str, differences: list[str] | None) -> str:
-    """``verdict`` with the differences it speaks of in it: a row has no lines above it."""
-    from alembic_steward.inspection._drift_sides import DIFFERENCES_ABOVE
-
-    if not differences:
-        return verdict
-    return verdict.replace(DIFFERENCES_ABOVE, f"({'; '.join(differences)})")

@@ -55,18 +55,23 @@ def run_in_worker(
     run stops it and the outcome says the state it left, read from the tenant's database."""
     if WorkerStop.signum is not None:
         return TenantOutcome(tenant.name, "not run", detail=NOT_STARTED)
+    read: list[tuple[str, ...]] = []
     try:
         WorkerStop.running = True
-        return run_tenant(tenant, action, revision, phase)
+        return run_tenant(tenant, action, revision, phase, read_before=read.append)
     except (KeyboardInterrupt, Terminated) as stop:
         WorkerStop.running = False
-        return stopped_outcome(tenant, stop)
+        return stopped_outcome(tenant, stop, read[0] if read else None)
     finally:
         WorkerStop.running = False
 
 
-def stopped_outcome(tenant: Tenant, stop: BaseException) -> TenantOutcome:
-    """The outcome of a tenant whose run ``stop`` (a signal's exception) ended part-way."""
+def stopped_outcome(
+    tenant: Tenant, stop: BaseException, before: tuple[str, ...] | None
+) -> TenantOutcome:
+    """The outcome of a tenant whose run ``stop`` (a signal's exception) ended part-way;
+    ``before``: the revisions its run read first, None when the signal came before that read
+    (then nothing ran, and the tenant is still where its database says it is now)."""
     from alembic_steward.runtime._advice import bound_tenant_options, command_words
     from alembic_steward.runtime._interruptions import exit_code_and_line
     from alembic_steward.runtime._tenant_connections import tenant_revisions
@@ -85,7 +90,8 @@ def stopped_outcome(tenant: Tenant, stop: BaseException) -> TenantOutcome:
             after = "?"
     finally:
         bind_tenant(None)
-    return TenantOutcome(tenant.name, STOPPED, "?", after, detail=line.removeprefix("error: "))
+    started = after if before is None else shown(before)
+    return TenantOutcome(tenant.name, STOPPED, started, after, detail=line.removeprefix("error: "))
 
 
 def state_read_afterwards(tenant: Tenant, why: str, outcome: str = STOPPED) -> TenantOutcome:

@@ -208,8 +208,12 @@ def read_database(database_url: str | None, read: Callable[[Connection], Read]) 
 
 
 def upgrade_command() -> str:
-    """The command that migrates this database: `inv` in a checkout, the module in a wheel."""
-    return command_words("db.upgrade", "upgrade")
+    """The command that migrates this database: `inv` in a checkout, the module in a wheel;
+    with a tenant bound (a fan-out's row), the one that migrates that tenant."""
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    tenants = bound_tenant_options("--tenants")
+    return command_words(f"db.upgrade{tenants}", f"upgrade{tenants}")
 
 
 def diagnose(current: Collection[str]) -> str | None:

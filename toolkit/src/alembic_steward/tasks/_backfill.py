@@ -4,26 +4,49 @@ from __future__ import annotations
 
 from invoke import Context, Exit, task
 
+from alembic_steward.tasks._migrate import LongOnlyOptions
+from alembic_steward.tasks._tenants import FAN_OUT_HELP, fans_out
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 ACTIONS = ("run", "pause", "resume", "status")
+# A backfill's tenants run one after another (runtime/_backfill_tenants.py): no pool to size,
+# and no canary or shard to split a throttled, resumable run with.
+TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
 
 
 @task(
+    klass=LongOnlyOptions,
+    long_only=TENANT_OPTIONS,
     positional=["action", "name"],
     help={
         "action": "run, pause, resume or status",
         "name": "the backfill's name, as its revision declares it (status: or `all`)",
         "pause": "seconds to wait between batches (default: the backfill's pause_seconds)",
+        "all_tenants": "Act on every tenant the wiring's `tenants` callable lists, in turn,"
+        " one report",
+        "tenants": FAN_OUT_HELP["tenants"].replace("Run on", "Act on"),
+        "tenancy": FAN_OUT_HELP["tenancy"],
+        "json": "With tenants: print the report as JSON, a row per tenant",
     },
 )
 @exit_on_user_error
-def backfill(c: Context, action: str, name: str, pause: float | None = None) -> None:
+def backfill(
+    c: Context,
+    action: str,
+    name: str,
+    pause: float | None = None,
+    all_tenants: bool = False,
+    tenants: str | None = None,
+    tenancy: str | None = None,
+    json: bool = False,
+) -> None:
     """Run a revision's batched data migration outside the migration transaction.
 
     `run NAME` updates batch after batch, each committed with its cursor, and resumes where a
     killed run stopped; `pause NAME` stops a running one after its current batch; `resume NAME`
-    continues a paused one; `status NAME` (or `status all`) shows progress.
+    continues a paused one; `status NAME` (or `status all`) shows progress. With
+    `--all-tenants` or `--tenants A,B` each tenant's backfill, in its own schema or database,
+    one tenant after another; exit 76 when any tenant failed.
     """
     from alembic_steward.runtime._backfill_commands import backfill_command
 
@@ -32,6 +55,14 @@ def backfill(c: Context, action: str, name: str, pause: float | None = None) -> 
             f"error: unknown backfill action {action!r}; use one of {', '.join(ACTIONS)}",
             code=1,
         )
-    code = backfill_command(action, name, pause=None if pause is None else float(pause))
+    seconds = None if pause is None else float(pause)
+    if fans_out(all_tenants, tenants, tenancy=tenancy, json=json):
+        from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
+
+        code = backfill_tenants_command(
+            action, name, tenants=tenants, tenancy=tenancy, pause=seconds, as_json=json
+        )
+    else:
+        code = backfill_command(action, name, pause=seconds)
     if code:
         raise Exit(code=code)

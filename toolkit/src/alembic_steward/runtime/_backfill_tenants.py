@@ -1,0 +1,200 @@
+"""`db.backfill ACTION NAME --all-tenants|--tenants A,B`: a backfill in each tenant, one report.
+
+Each tenant's backfill works in the tenant's own schema or database: its records and cursor
+(the ``alembic_backfills`` table) are the tenant's, and its lock is keyed by the tenant
+(runtime/_backfill_naming.py), so runners on two tenants never block each other and a second
+runner on one tenant is refused, naming the holder. The tenants run one after another in this
+process: a backfill is throttled by its own batch size and pause, and one at a time keeps the
+load on a shared server what one backfill's is. SIGTERM or Ctrl-C finishes the current batch,
+saves its cursor, and starts no other tenant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+
+from alembic_steward.runtime._tenancy import Tenant, bind_tenant, checked_tenancy
+from alembic_steward.runtime._tenant_runs import TenantOutcome, shown
+
+NOT_STARTED = "the run was stopped before this tenant started"
+# The report's verb for each action, as summary_line words its closing advice.
+SUMMARY_ACTIONS = {"run": "backfill", "resume": "backfill", "pause": "pause", "status": "status"}
+
+
+def backfill_tenants_command(
+    action: str,
+    name: str,
+    *,
+    tenants: str | None,
+    tenancy: str | None,
+    pause: float | None = None,
+    as_json: bool = False,
+) -> int:
+    """Run ``action`` on backfill ``name`` in each tenant chosen; print the report; return the
+    exit code: 0, 76 when a tenant failed, 130/143 when a signal stopped the run, 1 (one
+    line) for options or names it cannot use, before any tenant is touched."""
+    from alembic_steward.runtime._backfill_commands import BackfillCommandError
+    from alembic_steward.runtime._tenancy import TenantError
+
+    try:
+        return fan_out_backfill(
+            action, name, tenants=tenants, tenancy=tenancy, pause=pause, as_json=as_json
+        )
+    except (BackfillCommandError, TenantError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def fan_out_backfill(
+    action: str,
+    name: str,
+    *,
+    tenants: str | None,
+    tenancy: str | None,
+    pause: float | None,
+    as_json: bool,
+) -> int:
+    """:func:`backfill_tenants_command`'s run; raises TenantError and BackfillCommandError."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._backfill_commands import (
+        STOP_CODES,
+        BackfillCommandError,
+        load,
+        stop_on_signals,
+    )
+    from alembic_steward.runtime._tenant_fanout import (
+        check_tenancy_fits_database,
+        selected_names,
+    )
+    from alembic_steward.runtime._tenant_reports import report_table, summary_line
+
+    chosen = checked_tenancy(tenancy or active_steward().tenancy)
+    names = selected_names(tenants, None, chosen)
+    check_tenancy_fits_database(chosen)
+    _script, declared = load()
+    if name not in declared and not (action == "status" and name == "all"):
+        known = ", ".join(sorted(declared)) or "none"
+        raise BackfillCommandError(
+            f"no revision declares a backfill named {name!r} (declared: {known}); no tenant"
+            " was touched"
+        )
+    if not names:
+        if as_json:
+            print("[]")
+        print("there are no tenants; nothing to do", file=sys.stderr if as_json else sys.stdout)
+        return 0
+    with stop_on_signals() as received:
+        outcomes = []
+        for each in names:
+            if received:
+                outcomes.append(TenantOutcome(each, "not run", detail=NOT_STARTED))
+                continue
+            act = acting(action, name, pause, received)
+            outcomes.append(in_tenant(Tenant(each, chosen), act))
+    if received:
+        code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0])
+    else:
+        code, line = summary_line(outcomes, SUMMARY_ACTIONS[action])
+    if as_json:
+        print(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
+    else:
+        print(report_table(outcomes))
+    print(line, file=sys.stderr if code or as_json else sys.stdout)
+    return code
+
+
+# One tenant's action, with the tenant bound: its outcome in a word and the row's detail.
+Act = Callable[[], tuple[str, str]]
+
+
+def acting(action: str, name: str, pause: float | None, received: list[int]) -> Act:
+    """The work ``action`` does in one tenant (bound when it is called)."""
+    from alembic_steward.runtime._backfill_commands import (
+        declared_and_applied,
+        pause_backfill,
+        run_until_ended,
+    )
+
+    if action == "status":
+        return lambda: status_row(name)
+    if action == "pause":
+        return lambda: ("paused", pause_backfill(declared_and_applied(name)))
+
+    def run() -> tuple[str, str]:
+        declared = declared_and_applied(name)
+        if received:  # signalled while the tenant was being read: no batch of it starts
+            return "not run", NOT_STARTED
+        return run_until_ended(declared, resume=action == "resume", pause=pause, received=received)
+
+    return run
+
+
+def status_row(name: str) -> tuple[str, str]:
+    """The tenant's row of `status NAME` (or `status all`): its states, and each line."""
+    from alembic_steward.runtime._backfill_commands import backfill_engine, backfill_states, load
+
+    script, declared = load()
+    chosen = list(declared.values()) if name == "all" else [declared[name]]
+    with backfill_engine().connect() as connection:
+        states = backfill_states(script, connection, chosen, unfinished_only=False)
+    if not states:
+        return "none declared", ""
+    words = ", ".join(dict.fromkeys(state for state, _line in states))
+    return words, "; ".join(line for _state, line in states)
+
+
+def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
+    """Run ``act`` with ``tenant`` bound; never raises: a failure is the tenant's row, in the
+    one line the command prints for a single database."""
+    from alembic_steward.runtime._backfill_commands import BackfillCommandError
+    from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
+    from alembic_steward.runtime._connecting import DatabaseUnreachable
+    from alembic_steward.runtime._deploy import failure_line
+    from alembic_steward.runtime._tenant_connections import read_revisions, tenant_connection
+
+    started = time.monotonic()
+    revisions: tuple[str, ...] | None = None
+    bind_tenant(tenant)
+    try:
+        # Refuses a tenant with no schema, database or file before anything is made there.
+        with tenant_connection(tenant, reading=True) as connection:
+            revisions = read_revisions(connection, tenant)
+        outcome, detail = act()
+    except NothingPending as done:  # a redeploy's rerun: the work is done
+        outcome, detail = "finished", str(done)
+    except (BackfillCommandError, BackfillRefused) as error:
+        outcome, detail = "failed", str(error)
+    except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
+        unreachable = isinstance(error, DatabaseUnreachable)
+        outcome, detail = "unreachable" if unreachable else "failed", failure_line(error)
+    finally:
+        bind_tenant(None)
+    at = shown(revisions)
+    seconds = round(time.monotonic() - started, 3)
+    return TenantOutcome(tenant.name, outcome, at, at, seconds, detail)
+
+
+def stopped_line(outcomes: list[TenantOutcome], number: int) -> str:
+    """The closing line of a run a signal stopped: what ended, what stopped, what never began."""
+    import signal
+
+    from alembic_steward.runtime._tenant_reports import first_named, tenants
+
+    stopped = [o.tenant for o in outcomes if o.outcome == "stopped"]
+    unstarted = sum(o.outcome == "not run" for o in outcomes)
+    ended = len(outcomes) - len(stopped) - unstarted
+    parts = [f"{ended} of {tenants(len(outcomes))} ended (the report says how)"]
+    if stopped:
+        parts.append(
+            f"{len(stopped)} stopped after its current batch, its cursor saved"
+            f" ({first_named(stopped)})"
+        )
+    parts.append(f"{unstarted} did not start")
+    return (
+        f"error: {signal.Signals(number).name} stopped the backfill of the tenants:"
+        f" {', '.join(parts)}; run it again: each tenant resumes after its last committed"
+        " batch, and a finished one has nothing to do"
+    )

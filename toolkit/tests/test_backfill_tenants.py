@@ -1,0 +1,249 @@
+"""`db.backfill --all-tenants|--tenants`: each tenant's backfill in its own schema or database.
+
+Its records and cursor live in the tenant, its lock is keyed by the tenant (a runner on one
+tenant never blocks another's), and `require_backfill` reads the tenant's own records during an
+`--all-tenants` upgrade. The backfill commands run in-process where they can: a subprocess each
+would cost a second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from project import Project, one_error_line, revision_source
+from servers import ServerDatabase
+from tenant_projects import make_tenant_project
+
+NAMES = ["acme", "globex"]
+ROWS = 5
+DECLARING = """from alembic_steward.backfills import Backfill
+
+backfills = [
+    Backfill(
+        name="notes_title",
+        table="notes",
+        key="id",
+        set="title = body",
+        pending="title IS NULL",
+        batch_size=2,
+        pause_seconds=0,
+    )
+]
+"""
+REQUIRING = "from alembic_steward.backfills import require_backfill\n"
+
+# Runs SQL in one tenant: (tenant, SQL) -> rows.
+Query = Callable[[str, str], list[tuple]]
+
+
+def with_backfill(project: Project) -> Project:
+    """The tenant fixture service, plus 0004 declaring a backfill of notes.title."""
+    source = revision_source("0004", "0003", "    pass")
+    project.write_revision(
+        "0004_backfill.py",
+        source.replace("from alembic import op\n", "from alembic import op\n" + DECLARING),
+    )
+    return project
+
+
+def require_it(project: Project) -> None:
+    upgrade = '    require_backfill("notes_title", finish_inline_up_to=0)'
+    source = revision_source("0005", "0004", upgrade)
+    project.write_revision(
+        "0005_require.py",
+        source.replace("from alembic import op\n", "from alembic import op\n" + REQUIRING),
+    )
+
+
+# A fixture's service, its query, its tenancy and its two tenants' names.
+Tenants = tuple[Project, Query, str, list[str]]
+
+
+@pytest.fixture
+def sqlite_tenants(tmp_path: Path) -> Tenants:
+    """Database tenants as SQLite files beside the service's own (which is never made)."""
+    main = tmp_path / "service.db"
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
+    for name in NAMES:
+        sqlite3.connect(tmp_path / f"service_{name}.db").close()
+
+    def query(tenant: str, sql: str) -> list[tuple]:
+        with sqlite3.connect(tmp_path / f"service_{tenant}.db") as connection:
+            return connection.execute(sql).fetchall()
+
+    def record_tables() -> set[str]:
+        files = [path.stem for path in tmp_path.glob("service*.db")]
+        found = set()
+        for stem in files:
+            with sqlite3.connect(tmp_path / f"{stem}.db") as connection:
+                sql = "SELECT 1 FROM sqlite_master WHERE name = 'alembic_backfills'"
+                if connection.execute(sql).fetchall():
+                    found.add(stem.removeprefix("service_"))
+        return found
+
+    query.record_tables = record_tables  # type: ignore[attr-defined]
+    return with_backfill(make_tenant_project(project, "database", NAMES)), query, "database", NAMES
+
+
+@pytest.fixture
+def postgresql_tenants(tmp_path: Path, postgresql_url: str) -> Tenants:
+    """Schema tenants of a fresh PostgreSQL database."""
+    database = ServerDatabase("postgresql", postgresql_url)
+    for name in NAMES:
+        database.query(f"CREATE SCHEMA {name}")
+
+    def query(tenant: str, sql: str) -> list[tuple]:
+        # The tests' SQL names one table, notes: qualified here with the tenant's schema.
+        return database.query(sql.replace(" notes", f" {tenant}.notes"))
+
+    def record_tables() -> set[str]:
+        rows = database.query(
+            "SELECT schemaname FROM pg_tables WHERE tablename = 'alembic_backfills'"
+        )
+        return {row[0] for row in rows}
+
+    query.record_tables = record_tables  # type: ignore[attr-defined]
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=postgresql_url)
+    return with_backfill(make_tenant_project(project, "schema", NAMES)), query, "schema", NAMES
+
+
+@pytest.fixture
+def mariadb_server_tenants(tmp_path: Path, mariadb_tenants) -> Tenants:
+    """Database tenants on the MariaDB server (names made unique by the fixture)."""
+    main, databases = mariadb_tenants
+    names = [database.url.rsplit("/", 1)[1] for database in databases]
+    by_name = dict(zip(names, databases, strict=True))
+    for name in names:
+        main.query(f"CREATE DATABASE {name}")
+
+    def query(tenant: str, sql: str) -> list[tuple]:
+        return by_name[tenant].query(sql)
+
+    def record_tables() -> set[str]:
+        rows = main.query(
+            "SELECT table_schema FROM information_schema.tables"
+            " WHERE table_name = 'alembic_backfills'"
+        )
+        return {row[0] for row in rows} & {*names, main.url.rsplit("/", 1)[1]}
+
+    query.record_tables = record_tables  # type: ignore[attr-defined]
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=main.url)
+    return with_backfill(make_tenant_project(project, "database", names)), query, "database", names
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb_server"])
+def tenants(request) -> Tenants:
+    return request.getfixturevalue(f"{request.param}_tenants")
+
+
+def rows_of(text: str) -> dict[str, dict]:
+    return {row["tenant"]: row for row in json.loads(text)}
+
+
+def titled(query: Query, tenant: str) -> int:
+    return query(tenant, "SELECT count(*) FROM notes WHERE title IS NOT NULL")[0][0]
+
+
+def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
+    tenants: Tenants, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alembic_steward.runtime._backfill_commands import backfill_engine
+    from alembic_steward.runtime._backfill_naming import backfill_lock_name
+    from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
+    from alembic_steward.runtime._named_locks import holding_named_lock
+    from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+
+    project, query, tenancy, (acme, globex) = tenants
+    project.inv("db.upgrade", "--all-tenants")
+    for name in (acme, globex):
+        values = ", ".join(f"({n}, 'body{n}')" for n in range(1, ROWS + 1))
+        query(name, f"INSERT INTO notes (id, body) VALUES {values}")
+
+    def command(action: str, **options: object) -> tuple[int, dict[str, dict], str]:
+        code = backfill_tenants_command(
+            action, "notes_title", tenancy=None, as_json=True, **options
+        )
+        out, err = capsys.readouterr()
+        return code, rows_of(out), err
+
+    with project.imported():
+        # A runner holds acme's lock: acme is refused naming it, globex runs all the same.
+        bind_tenant(Tenant(acme, tenancy))
+        try:
+            with holding_named_lock(backfill_engine(), backfill_lock_name("notes_title")):
+                bind_tenant(None)
+                code, rows, err = command("run", tenants=None)
+        finally:
+            bind_tenant(None)
+        assert code == 76, err
+        assert rows[acme]["outcome"] == "failed", rows[acme]
+        held = f"notes_title is already running in tenant {acme} (another runner holds its lock:"
+        assert held in rows[acme]["detail"], rows[acme]
+        # Named by its process (MariaDB: by its connection id, as the server knows it).
+        holder = "MySQL connection id" if project.env["DATABASE_URL"].startswith("mysql") else "pid"
+        assert f"{holder} " in rows[acme]["detail"].split("holds its lock:")[1], rows[acme]
+        if holder == "pid":
+            assert f"pid {os.getpid()}" in rows[acme]["detail"], rows[acme]
+        assert rows[globex]["outcome"] == "finished", rows[globex]
+        assert f"1 of 2 tenants failed or did not run ({acme})" in one_error_line(err)
+        assert (titled(query, acme), titled(query, globex)) == (0, ROWS)
+
+        assert command("pause", tenants=acme)[1][acme]["outcome"] == "paused"
+        code, rows, _ = command("status", tenants=None)
+        assert code == 0 and rows[acme]["outcome"] == "paused", rows
+        assert rows[globex]["outcome"] == "finished" and rows[globex]["before"] == "0004"
+        assert f"finished, {ROWS} rows in 3 batches" in rows[globex]["detail"]
+        code, rows, _ = command("run", tenants=acme)
+        assert code == 76 and "is paused after 0 rows" in rows[acme]["detail"], rows
+        assert f"`inv db.backfill resume notes_title --tenants {acme}`" in rows[acme]["detail"]
+
+    # The gate reads each tenant's own records: globex moves on, acme is refused alone.
+    require_it(project)
+    upgraded = rows_of(project.inv("db.upgrade", "--all-tenants", "--json", code=76).stdout)
+    assert upgraded[globex]["after"] == "0005", upgraded[globex]
+    refused = upgraded[acme]["detail"]
+    assert upgraded[acme]["after"] == "0004" and "requires backfill notes_title" in refused
+    assert f"`inv db.backfill run notes_title --tenants {acme}`" in refused, refused
+
+    deployed = project.run(
+        "python", "-m", "app.migrations", "backfill", "resume", "notes_title", "--tenants", acme
+    )
+    assert deployed.returncode == 0, deployed.stderr
+    assert "1 tenant: 1 finished" in deployed.stdout, deployed.stdout
+    project.inv("db.upgrade", "--all-tenants")
+    assert titled(query, acme) == ROWS
+    # The records are the tenants' own: none in DATABASE_URL's own schema or database.
+    assert query.record_tables() == {acme, globex}  # type: ignore[attr-defined]
+
+
+def test_sigterm_stops_the_current_tenant_after_its_batch_and_starts_no_other(
+    sqlite_tenants: Tenants,
+) -> None:
+    project, query, _tenancy, _names = sqlite_tenants
+    project.inv("db.upgrade", "--all-tenants")
+    for name in NAMES:
+        query(name, "INSERT INTO notes (id, body) VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+    running = project.start(
+        "inv", "db.backfill", "run", "notes_title", "--all-tenants", "--pause", "60"
+    )
+    deadline = time.monotonic() + 30
+    while titled(query, "acme") < 2:
+        assert time.monotonic() < deadline, "the first batch never came"
+        time.sleep(0.05)
+    running.send_signal(signal.SIGTERM)
+    out, err = running.communicate(timeout=30)
+    assert running.returncode == 143, out + err
+    assert "Traceback" not in err
+    table = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert " stopped " in table["acme"] and "its cursor saved" in table["acme"], out
+    assert " not run " in table["globex"], out
+    line = one_error_line(err)
+    assert line.startswith("error: SIGTERM stopped the backfill of the tenants:"), line
+    assert (titled(query, "acme"), titled(query, "globex")) == (2, 0)
