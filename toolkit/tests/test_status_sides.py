@@ -293,3 +293,40 @@ def test_a_database_stamped_ahead_is_told_to_stamp_the_revision_it_holds_then_up
     assert inv(project, database, "db.upgrade").returncode == 0
     assert inv(project, database, "db.status").returncode == 0
     assert scratch_databases(database) == set()
+
+
+def test_the_earlier_search_runs_only_for_a_database_lacking_something_and_near_its_revision(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Describing a build after each of hundreds of ancestors would make every hand-made change
+    # cost seconds to report: only a database that lacks what its revision builds is searched,
+    # and only among the revision's nearest ancestors.
+    project.add_user_model()
+    first = created_revision(project.inv("db.revision", "-m", "Initial").stdout)[0]
+    project.inv("db.upgrade")
+    project.add_user_name_column()
+    second = created_revision(project.inv("db.revision", "-m", "Add name").stdout)[0]
+    fill = '    op.execute("UPDATE users SET name = email")'
+    project.write_revision("fill.py", revision_source("fill", second, fill))
+    project.inv("db.stamp", "-r", "head")
+    with project.imported():
+        from alembic_steward import _wiring
+        from alembic_steward.catalog import Difference
+        from alembic_steward.inspection import _later_builds
+        from alembic_steward.inspection._catalog_drift import live_catalog
+
+        engine = _wiring.get_blocking_engine()
+        with engine.connect() as connection:
+            live = live_catalog(connection, [])
+        engine.dispose()
+        lacking = [Difference("column", "users.name", "missing")]
+        extra = [Difference("index", "ix_users_email", "unexpected")]
+
+        def search(differences: list[Difference]) -> tuple[str, ...] | None:
+            found = _later_builds.earlier_builds(engine.url, live, [], ["fill"], differences)
+            return found and found.revisions
+
+        assert search(lacking) == (first,)
+        assert search(extra) is None  # an addition alone is no stamp ahead
+        monkeypatch.setattr(_later_builds, "EARLIER_SEARCH_DEPTH", 1)
+        assert search(lacking) is None  # `first` is two revisions back: not searched

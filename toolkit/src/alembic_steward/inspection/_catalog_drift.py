@@ -219,9 +219,10 @@ def sides_of(
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     try:
         with revision_built(blocking_url(connection), current) as scratch:
-            drift = compare_with_revision(scratch, models, live)
-        if drift.sides.database:  # stamped ahead of what ran? (inspection/_later_builds.py)
-            built_by = earlier_builds(blocking_url(connection), live, schemas_of(models), current)
+            drift, own = compare_with_revision(scratch, models, live)
+        if own:  # stamped ahead of what ran? (inspection/_later_builds.py)
+            server = blocking_url(connection)
+            built_by = earlier_builds(server, live, schemas_of(models), current, own)
             return replace(drift, sides=replace(drift.sides, built_by=built_by))
         return drift
     except ScratchDatabaseRefused as refused:
@@ -231,8 +232,11 @@ def sides_of(
     return Drift(as_drift, DriftSides(None, None, skipped=skipped))
 
 
-def compare_with_revision(scratch: Connection, models: Catalog, live: Catalog) -> Drift:
-    """Compare the live database and the models with ``scratch``, at the database's revision.
+def compare_with_revision(
+    scratch: Connection, models: Catalog, live: Catalog
+) -> tuple[Drift, list[Difference]]:
+    """Compare the live database and the models with ``scratch``, at the database's revision;
+    also return how the live database differs from that build.
 
     What the models leave to the revisions (a view, a trigger, a schema) is judged here only:
     the database's one its revision does not build is a hand-made change.
@@ -240,11 +244,12 @@ def compare_with_revision(scratch: Connection, models: Catalog, live: Catalog) -
     from alembic_steward.catalog import compare_catalogs, compare_with_models
 
     built = live_catalog(scratch, schemas_of(models))
-    database = [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(built, live)]
+    own = compare_catalogs(built, live)
+    database = [d.line(OWN_REVISION, DATABASE) for d in own]
     needed = compare_with_models(models, built)
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
-    return Drift(drift, DriftSides(database, drift))
+    return Drift(drift, DriftSides(database, drift)), own
 
 
 def schemas_of(models: Catalog) -> list[str]:

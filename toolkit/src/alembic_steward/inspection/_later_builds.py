@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection
 
-    from alembic_steward.catalog import Catalog
+    from alembic_steward.catalog import Catalog, Difference
 
 
 @dataclass(frozen=True)
@@ -70,21 +70,40 @@ def later_builds(
     return MatchingBuild(tuple(found)) if found else None
 
 
+# How many of the recorded revision's nearest ancestors the earlier search compares: a stamp
+# ahead skips the last few revisions that did not run, and describing the database after each
+# of hundreds would make every hand-made change cost seconds to report.
+EARLIER_SEARCH_DEPTH = 25
+
+
 def earlier_builds(
-    server: URL, live: Catalog, schemas: list[str], recorded: Sequence[str]
+    server: URL,
+    live: Catalog,
+    schemas: list[str],
+    recorded: Sequence[str],
+    differences: Sequence[Difference],
 ) -> MatchingBuild | None:
     """Migrate a new scratch database beside ``server`` (a blocking URL) from base through the
     ancestors of ``recorded`` (the live database's revisions), and return the nearest one whose
     build describes the same as ``live``, with the revisions right after it whose build is the
     same; None when none is, or when no scratch database can be made (the differences found
     stand without it). Base (an empty database) is not one: stamping it is no repair anyone
-    needs named."""
+    needs named.
+
+    Searched only when the database lacks something its recorded revision builds (one of
+    ``differences``, the live database against that build, is missing): a database stamped
+    ahead lacks what the revisions that did not run made, and a hand-made addition alone
+    (an extra index) is no stamp mistake. Only the EARLIER_SEARCH_DEPTH nearest ancestors are
+    compared; the scratch database is built to the one before them in one upgrade.
+    """
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
+    if not any(difference.change == "missing" for difference in differences):
+        return None
     try:
         return nearest_earlier_build(server, live, schemas, recorded)
     except (ScratchDatabaseRefused, CommandError, RevisionError, SQLAlchemyError):
@@ -107,10 +126,13 @@ def nearest_earlier_build(
     ancestors = [revision for revision in reversed(walked) if revision not in built]
     if not ancestors:  # the first revision: nothing before it to build
         return None
-    with revision_built(server, []) as scratch:
+    # Built in one upgrade up to the searched ones; each of those is then built and described.
+    start = ancestors[:-EARLIER_SEARCH_DEPTH][-1:]
+    with revision_built(server, start) as scratch:
         nearest: list[str] = []
         previous_same = False
-        for revision, same in builds_compared(scratch, live, schemas, [], ancestors):
+        searched = ancestors[-EARLIER_SEARCH_DEPTH:]
+        for revision, same in builds_compared(scratch, live, schemas, start, searched):
             if same:
                 nearest = [*nearest, revision] if previous_same else [revision]
             previous_same = same

@@ -84,7 +84,7 @@ def compare_with_revision(
         if found:
             # The second scratch database only once the first is gone: one at a time.
             if built_by is None and earlier:
-                built_by = earlier_builds(blocking_url(connection), live, schemas, built_at)
+                built_by = earlier_builds(blocking_url(connection), live, schemas, built_at, found)
             return RevisionComparison(found, built_by=built_by)
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)
