@@ -64,6 +64,7 @@ def catalog_check_comparisons(
                 setup=at_head,
                 teardown=teardown,
                 note=f"{name}, warm: the models' description kept from the untimed first run",
+                needs_warm_up=True,
             )
             for task in TASKS
         ] + [

@@ -55,7 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: one chain of 2 revisions, one timed run each (overrides the above)",
+        help="a smoke run: one chain of 2 revisions, one timed run each and no untimed one"
+        " except where a row needs it (overrides the above)",
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a measured target fails")
     parser.add_argument(
@@ -124,9 +125,16 @@ def time_bake(work_dir: Path, repetitions: int) -> Row:
 
 
 def measure_size(
-    project: BakedProject, size: int, repetitions: int, tasks: set[str], only: list[str] | None
+    project: BakedProject,
+    size: int,
+    repetitions: int,
+    tasks: set[str],
+    only: list[str] | None,
+    *,
+    warm_up: bool = True,
 ) -> list[Row]:
-    """Write a chain of ``size`` revisions and run every comparison (``only`` those) on it."""
+    """Write a chain of ``size`` revisions and run every comparison (``only`` those) on it;
+    without ``warm_up``, no untimed first run except for rows that measure after one."""
     write_revision_chain(project.path, size)
     rows = []
     for comparison in comparisons(project, project.path.parent / "benchmark.db", size):
@@ -164,7 +172,10 @@ def measure_size(
             comparison.setup()
         try:
             timings = measure_alternating(
-                project, [comparison.subject, comparison.baseline], repetitions
+                project,
+                [comparison.subject, comparison.baseline],
+                repetitions,
+                warm_up=warm_up or comparison.needs_warm_up,
             )
         finally:
             if comparison.teardown:
@@ -175,6 +186,12 @@ def measure_size(
             )
         )
     return rows
+
+
+def warm_up_words(args: argparse.Namespace) -> str:
+    if args.quick:
+        return "a smoke run: only the warm rows' commands ran once untimed"
+    return "every command ran once untimed"
 
 
 def results_markdown(
@@ -188,7 +205,7 @@ def results_markdown(
 
 Measured {now} with `{command}`.
 
-Revision chains of N = {", ".join(map(str, args.sizes))}; every command ran once untimed, then
+Revision chains of N = {", ".join(map(str, args.sizes))}; {warm_up_words(args)}, then
 {args.repetitions} timed run(s) each, alternating with the command it is compared with; medians.
 
 - Machine: {os.cpu_count()} cores, {platform.platform()}
@@ -224,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     project.install(*(SERVER_PACKAGES if configured_servers() else ()))
     tasks = task_names(project)
     for size in args.sizes:
-        rows.extend(measure_size(project, size, args.repetitions, tasks, args.only))
+        rows.extend(
+            measure_size(project, size, args.repetitions, tasks, args.only, warm_up=not args.quick)
+        )
     table = render_table(rows)
     print(table)
     versions = package_versions(project, PACKAGES)

@@ -39,3 +39,6 @@ class Comparison:
     note: str = ""
     # Why the comparison is not measured here (a server whose URL is unset); shown, not timed.
     skipped: str = ""
+    # The untimed first run is what the row measures after (a cache it fills): --quick, which
+    # otherwise skips it, keeps it for this row.
+    needs_warm_up: bool = False

@@ -104,11 +104,12 @@ def run(project: BakedProject, command: Command) -> tuple[float, float]:
 
 
 def measure_alternating(
-    project: BakedProject, commands: list[Command], repetitions: int
+    project: BakedProject, commands: list[Command], repetitions: int, *, warm_up: bool = True
 ) -> list[Timing]:
-    """Run each command once untimed, then ``repetitions`` rounds of A, B, ...; keep times."""
+    """Run each command once untimed (unless not ``warm_up``), then ``repetitions`` rounds of
+    A, B, ...; keep times."""
     timings = [Timing() for _ in commands]
-    for round_number in range(repetitions + 1):
+    for round_number in range(0 if warm_up else 1, repetitions + 1):
         for command, timing in zip(commands, timings, strict=True):
             if timing.error:
                 continue

@@ -59,6 +59,19 @@ def combinations(database: str, *, makefile_options=(False, True)) -> list:
     return params
 
 
+def pairwise(database: str) -> list:
+    """Two combinations for ``database`` that between them drive sync and async engines, the
+    `make` targets and the plain `inv` tasks, alternating across the databases so that every
+    pair of option values (database and engine, database and Makefile, engine and Makefile)
+    is baked, migrated and tested at least once (docs/design_decisions.md, "Pairwise matrix")."""
+    makefile_first = DATABASES.index(database) % 2 == 0
+    pairs = ((False, makefile_first), (True, not makefile_first))
+    return [
+        pytest.param(combination, id=combination.id)
+        for combination in (Combination(database, *pair) for pair in pairs)
+    ]
+
+
 def files_of(project_dir: Path) -> dict[str, bytes]:
     return {
         path.relative_to(project_dir).as_posix(): path.read_bytes()
