@@ -12,6 +12,7 @@ from alembic_steward.runtime._half_applied_marks import (
 )
 from alembic_steward.runtime._phase_records import PhaseRecorder
 from alembic_steward.runtime._revision_checksums import ChecksumRecorder
+from alembic_steward.runtime._step_rows import StepRows
 from alembic_steward.runtime._transactions import fail_on_broken_foreign_keys
 
 if TYPE_CHECKING:
@@ -33,9 +34,12 @@ def version_callbacks(
     if connection.dialect.name == "sqlite":
         callbacks.append(fail_on_broken_foreign_keys)
     # Keep each applied revision's checksum, to report later edits (revision_checksums.py).
-    callbacks.append(ChecksumRecorder(script))
+    rows = StepRows()
+    callbacks.append(ChecksumRecorder(script, rows))
     # And its phase, which an older release's start-up guard reads (phase_records.py).
-    callbacks.append(PhaseRecorder(script))
+    callbacks.append(PhaseRecorder(script, rows))
+    # Both rows at once: one statement on PostgreSQL (step_rows.py).
+    callbacks.append(rows)
     # A failure of its upgrade kept for `inv db.status` is then over (failed_runs.py).
     callbacks.append(ForgottenOnceApplied(connection.engine.url))
     # Where DDL cannot be rolled back, an unfinished run blocks the next
