@@ -21,12 +21,18 @@ if TYPE_CHECKING:
 
 
 def version_callbacks(
-    run: ExitStack, connection: Connection, script: ScriptDirectory, *, stamping: bool = False
+    run: ExitStack,
+    connection: Connection,
+    script: ScriptDirectory,
+    *,
+    stamping: bool = False,
+    current: list[str] | None = None,
 ) -> list[Any]:
     """Return the callbacks a run on ``connection`` needs, in the order they must run.
 
     ``run`` holds what must outlive the callbacks' setup: the MySQL/MariaDB in-progress mark
-    (which a stamp, ``stamping``, replaces rather than refuses).
+    (which a stamp, ``stamping``, replaces rather than refuses), made at ``current``, the
+    revisions read under the migration lock (None: read them).
     """
     callbacks: list[Any] = []
     # SQLite migrations run with foreign keys off (a table rebuild must not cascade into child
@@ -45,6 +51,6 @@ def version_callbacks(
     # Where DDL cannot be rolled back, an unfinished run blocks the next
     # (half_applied_marks.py); last, so the mark moves once all else is done.
     if records_half_applied_migrations(connection):
-        mark = mark_migration_run(connection, script, stamping=stamping)
+        mark = mark_migration_run(connection, script, stamping=stamping, current=current)
         callbacks.append(run.enter_context(mark))
     return callbacks
