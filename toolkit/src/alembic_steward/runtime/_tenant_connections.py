@@ -36,8 +36,12 @@ def tenant_connection(tenant: Tenant, *, reading: bool = False) -> Iterator[Conn
             f"the tenant {tenant.name!r} has no database file ({url.database}); create it with"
             f" {create_command(tenant)}"
         )
+    from alembic_steward.runtime._lock_waits import SESSION_ENDS_AFTER_RUN
+
     engine = tenants_engine(url, tenant.tenancy, reading=reading)
     with connected_to_tenant(engine, tenant) as connection:
+        # Closed once the tenant's run and its read after are done (its engine keeps none).
+        connection.info[SESSION_ENDS_AFTER_RUN] = True
         yield connection
 
 
