@@ -195,13 +195,14 @@ def set_sqlite_busy_timeout(connection: Any, seconds: float | None) -> None:
 
 def restore_session_defaults(connection: Any) -> None:
     """Give a connection handed in back its own waits once a run is over."""
-    if connection.info.get(SESSION_ENDS_AFTER_RUN):
-        return
     dialect = connection.dialect.name
     try:
         if dialect == "sqlite":
             set_sqlite_busy_timeout(connection, None)
         elif dialect in ("mysql", "mariadb"):
+            # Asked here alone: ``info`` reconnects a connection whose session died.
+            if connection.info.get(SESSION_ENDS_AFTER_RUN):
+                return
             connection.info.pop(SESSION_SETTINGS, None)
             send_to_driver(
                 connection,
