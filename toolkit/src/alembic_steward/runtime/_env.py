@@ -162,7 +162,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # What an offline run then renders for (runtime/_offline_server.py).
         remember_server_version(connection)
         # A revision re-pointed onto revisions that never ran here would hide them for ever.
-        refuse_repointed_history(connection, context.script)
+        current = refuse_repointed_history(connection, context.script)
         # A migration's own commit() would leave it unrecorded: refused as it happens.
         own_commits = run.enter_context(
             watching_own_commits(connection, active_steward().versions_dir)
@@ -179,7 +179,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
             config,
             dialect_name=connection.dialect.name,
             on_version_apply=version_callbacks(
-                run, connection, context.script, stamping=run_is_stamp(config)
+                run, connection, context.script, stamping=run_is_stamp(config), current=current
             ),
         ) | _transactions.transaction_options(connection)
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     MetaData,
+    NullPool,
     String,
     Table,
     delete,
@@ -63,6 +64,10 @@ def marks_connection(engine: Engine) -> Iterator[Connection]:
         with suppress(Exception):
             connection.close()
         raise
+    if isinstance(engine.pool, NullPool):
+        # Closed, not kept: the reset a close sends first (a rollback, the isolation level
+        # back) would be four round trips a run for a session about to end.
+        connection.invalidate()
     connection.close()
 
 
@@ -75,7 +80,11 @@ def run_is_stamp(config: Any) -> bool:
 
 @contextmanager
 def mark_migration_run(
-    connection: Connection, script: ScriptDirectory, *, stamping: bool = False
+    connection: Connection,
+    script: ScriptDirectory,
+    *,
+    stamping: bool = False,
+    current: list[str] | None = None,
 ) -> Iterator[Callable[..., None]]:
     """Refuse if a run is marked unfinished, else mark this one until it ends without error.
 
@@ -83,8 +92,10 @@ def mark_migration_run(
     in that migration's transaction (the mark's row is made and removed on a connection of its
     own, whose statements commit at once).
     A migration that fails before sending any change leaves nothing half-applied, so its run
-    takes the mark away again. A stamp clears an unfinished run's mark, once it has succeeded,
-    instead of refusing: it records where someone who repaired that run by hand left the schema.
+    takes the mark away again. ``current``: the revisions the caller read under the same
+    lock (None: read here), which a new mark starts at. A stamp clears an unfinished run's
+    mark, once it has succeeded, instead of refusing: it records where someone who repaired
+    that run by hand left the schema.
     """
     changes = ChangeCounter()
     with marks_connection(connection.engine) as marks:
@@ -93,7 +104,8 @@ def mark_migration_run(
         if unfinished is not None and not stamping:
             raise MigrationHalfApplied(half_applied_message(unfinished, script))
         if unfinished is None:
-            heads = MigrationContext.configure(marks).get_current_heads()
+            # Read already under this lock, nothing changes them: a tenant's round trip less.
+            heads = current if current is not None else read_heads(marks)
             marks.execute(insert(mark_table).values(after_revisions=describe_heads(heads)))
         # A stamp keeps the unfinished run's mark until it has recorded the new state: a stamp
         # that fails (a mistyped revision) must not clear it.
@@ -118,6 +130,10 @@ def mark_migration_run(
             event.remove(connection, "before_cursor_execute", changes.count)
             event.remove(connection, "after_cursor_execute", changes.ran)
         marks.execute(delete(mark_table))
+
+
+def read_heads(marks: Connection) -> tuple[str, ...]:
+    return MigrationContext.configure(marks).get_current_heads()
 
 
 class ChangeCounter:

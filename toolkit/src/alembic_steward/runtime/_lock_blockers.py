@@ -80,6 +80,9 @@ def describe_mariadb_session(row: Any) -> str:
 
 def session_id(connection: Connection) -> int | None:
     """The server's id of ``connection``'s session (PostgreSQL pid, MariaDB connection id)."""
+    known = driver_session_id(connection)
+    if known is not None:
+        return known
     dialect = connection.dialect.name
     if dialect == "postgresql":
         query = text("SELECT pg_backend_pid()")
@@ -93,6 +96,20 @@ def session_id(connection: Connection) -> int | None:
         # End the read's implicit transaction: Alembic would take an open one as the caller's.
         connection.rollback()
     return found
+
+
+def driver_session_id(connection: Connection) -> int | None:
+    """The session id the driver learnt as it connected, or None for a driver that keeps none.
+
+    Asked of every migration run (a tenant's in a fan-out): reading it from the server cost a
+    transaction of its own, three round trips."""
+    driver = connection.connection.driver_connection
+    pid = getattr(getattr(driver, "info", None), "backend_pid", None)  # psycopg
+    if pid is None and callable(getattr(driver, "get_server_pid", None)):  # asyncpg
+        pid = driver.get_server_pid()
+    if pid is None and callable(getattr(driver, "thread_id", None)):  # PyMySQL: the handshake's
+        pid = driver.thread_id()
+    return pid if isinstance(pid, int) and pid > 0 else None
 
 
 def postgresql_blockers(reading: Connection, waiting: int) -> list[str]:

@@ -19,7 +19,11 @@ from alembic_steward.runtime._migration_lock_timeout import timed_out
 
 def mysql_lock_name(connection: Connection) -> str:
     """Name the lock after the database: GET_LOCK names are shared by the whole server."""
-    name = f"alembic_migrations.{connection.scalar(text('SELECT DATABASE()'))}"
+    # The database SQLAlchemy read as the engine's first connection began (no round trip).
+    database = connection.dialect.default_schema_name or connection.scalar(
+        text("SELECT DATABASE()")
+    )
+    name = f"alembic_migrations.{database}"
     # MySQL caps lock names at 64 characters.
     return name if len(name) <= 64 else hashlib.sha256(name.encode()).hexdigest()
 

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection, Table
 
+    from alembic_steward.runtime._step_rows import StepRows
+
 PHASE_TABLE = "alembic_revision_phases"
 
 
@@ -51,9 +53,11 @@ class PhaseRecorder:
     this code's files, which hold every one of them.
     """
 
-    def __init__(self, script: ScriptDirectory) -> None:
+    def __init__(self, script: ScriptDirectory, rows: StepRows | None = None) -> None:
         self.script = script
         self.table = phase_table()
+        # Where the step's new rows wait to be sent with the other bookkeeping's (None: now).
+        self.rows = rows
         # The revisions the table has a row for, read on the first step; None before it.
         self.recorded: set[str] | None = None
 
@@ -92,7 +96,10 @@ class PhaseRecorder:
             return
         scripts = [self.script.get_revision(revision) for revision in revisions]
         rows = [{"revision": s.revision, "phase": phase_of_file(s.path)} for s in scripts]
-        connection.execute(self.table.insert(), rows)
+        if self.rows is None:
+            connection.execute(self.table.insert(), rows)
+        else:
+            self.rows.add(self.table, rows)
 
 
 def rerecord_phases(connection: Connection, script: ScriptDirectory, revisions: list[str]) -> None:

@@ -137,8 +137,9 @@ def repointed_message(repointed: list[RepointedRevision], current: list[str]) ->
     )
 
 
-def refuse_repointed_history(connection: Connection, script: ScriptDirectory) -> None:
-    """Stop a migration run, in one line, on a database whose applied history was rewritten."""
+def refuse_repointed_history(connection: Connection, script: ScriptDirectory) -> list[str]:
+    """Stop a migration run, in one line, on a database whose applied history was rewritten;
+    return the revisions the database is at, read for it (under the migration lock)."""
     from alembic.runtime.migration import MigrationContext
 
     began_reading = not connection.in_transaction()
@@ -149,3 +150,4 @@ def refuse_repointed_history(connection: Connection, script: ScriptDirectory) ->
         connection.rollback()
     if repointed:
         raise RepointedHistory(f"{repointed_message(repointed, current)}; nothing was run")
+    return current

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection, Table
 
+    from alembic_steward.runtime._step_rows import StepRows
+
 CHECKSUM_TABLE = "alembic_revision_checksums"
 ACCEPT_TASK = "inv db.accept-checksums"
 # The one way to accept a deliberate edit of an applied revision (tasks/_checksums.py).
@@ -210,9 +212,11 @@ def unverifiable_line(revisions: list[str]) -> str:
 class ChecksumRecorder:
     """On each applied revision keep its file's checksum; on a reverted one drop it."""
 
-    def __init__(self, script: ScriptDirectory) -> None:
+    def __init__(self, script: ScriptDirectory, rows: StepRows | None = None) -> None:
         self.script = script
         self.table = checksum_table()
+        # Where the step's new rows wait to be sent with the other bookkeeping's (None: now).
+        self.rows = rows
         # The revisions the table has a row for, read on the first step; None before it.
         self.recorded: set[str] | None = None
 
@@ -237,5 +241,8 @@ class ChecksumRecorder:
         if step.is_upgrade and not step.is_stamp:
             scripts = [self.script.get_revision(revision) for revision in revisions]
             rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
-            connection.execute(self.table.insert(), rows)
+            if self.rows is None:
+                connection.execute(self.table.insert(), rows)
+            else:
+                self.rows.add(self.table, rows)
             self.recorded.update(revisions)

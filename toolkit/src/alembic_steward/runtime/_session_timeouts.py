@@ -90,6 +90,14 @@ def end_abandoned_migration_session(connection: Connection, timeouts: Timeouts) 
         ]
     else:
         return
+    from alembic_steward.runtime._session_statements import sent_alone, session_statement
+
+    driver = connection.connection.dbapi_connection
+    if not connection.in_transaction() and sent_alone(driver):
+        # On the driver, past SQLAlchemy: no transaction to begin and end around them.
+        for statement in statements:
+            session_statement(driver, statement)
+        return
     for statement in statements:
         connection.exec_driver_sql(statement)
     # SQLAlchemy began a transaction for these; Alembic must start from none.

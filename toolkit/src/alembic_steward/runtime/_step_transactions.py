@@ -178,7 +178,15 @@ class MysqlStepTransactions(StepTransactions):
 
 def commit_count(connection: Connection, query: str) -> int:
     # Read without leaving a transaction open: Alembic would take it for a caller's own.
+    from alembic_steward.runtime._session_statements import sent_alone, session_statement
+
     outside = not connection.in_transaction()
+    driver = connection.connection.dbapi_connection
+    if outside and sent_alone(driver):
+        # On the driver, past SQLAlchemy: a SHOW opens no transaction to roll back there (nor
+        # a COMMIT, which this count would take for the migration's own).
+        (row,) = session_statement(driver, query)
+        return int(row[1])
     count = int(connection.exec_driver_sql(query).one()[1])
     if outside:
         connection.rollback()

@@ -221,10 +221,9 @@ def bind_engine_to_schema(engine: Engine) -> None:
         tenant = bound_tenant()
         if tenant is None or tenant.schema is None:
             return
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f'SET search_path TO "{tenant.schema}"')
-        cursor.close()
-        dbapi_connection.commit()
+        from alembic_steward.runtime._session_statements import session_statement
+
+        session_statement(dbapi_connection, f'SET search_path TO "{tenant.schema}"')
         # The dialect read current_schema() once, before this handler ran.
         engine.dialect.default_schema_name = tenant.schema
 

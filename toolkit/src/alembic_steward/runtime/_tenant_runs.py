@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from alembic_steward.runtime._tenancy import Tenant, TenantError, bind_tenant
 from alembic_steward.runtime._tenant_connections import (
     read_revisions,
+    read_revisions_after_run,
     tenant_connection,
     tenant_revisions,
     tenants_engine,
@@ -228,7 +229,9 @@ def run_action(
     config.attributes["connection"] = connection
     make_session_abandonable(connection)
     ran = run_migrations(config, script, action, str(target))
-    after = read_revisions(connection, tenant)
+    after = (
+        read_revisions_after_run(connection, tenant) if ran else read_revisions(connection, tenant)
+    )
     if not ran:
         # Another run (a second fan-out) got the lock first and did it: this one ran nothing.
         at_head = tuple(sorted(after)) == tuple(sorted(script.get_heads()))

@@ -12,6 +12,7 @@ from alembic_steward.runtime._half_applied_marks import (
 )
 from alembic_steward.runtime._phase_records import PhaseRecorder
 from alembic_steward.runtime._revision_checksums import ChecksumRecorder
+from alembic_steward.runtime._step_rows import StepRows
 from alembic_steward.runtime._transactions import fail_on_broken_foreign_keys
 
 if TYPE_CHECKING:
@@ -20,12 +21,18 @@ if TYPE_CHECKING:
 
 
 def version_callbacks(
-    run: ExitStack, connection: Connection, script: ScriptDirectory, *, stamping: bool = False
+    run: ExitStack,
+    connection: Connection,
+    script: ScriptDirectory,
+    *,
+    stamping: bool = False,
+    current: list[str] | None = None,
 ) -> list[Any]:
     """Return the callbacks a run on ``connection`` needs, in the order they must run.
 
     ``run`` holds what must outlive the callbacks' setup: the MySQL/MariaDB in-progress mark
-    (which a stamp, ``stamping``, replaces rather than refuses).
+    (which a stamp, ``stamping``, replaces rather than refuses), made at ``current``, the
+    revisions read under the migration lock (None: read them).
     """
     callbacks: list[Any] = []
     # SQLite migrations run with foreign keys off (a table rebuild must not cascade into child
@@ -33,14 +40,17 @@ def version_callbacks(
     if connection.dialect.name == "sqlite":
         callbacks.append(fail_on_broken_foreign_keys)
     # Keep each applied revision's checksum, to report later edits (revision_checksums.py).
-    callbacks.append(ChecksumRecorder(script))
+    rows = StepRows()
+    callbacks.append(ChecksumRecorder(script, rows))
     # And its phase, which an older release's start-up guard reads (phase_records.py).
-    callbacks.append(PhaseRecorder(script))
+    callbacks.append(PhaseRecorder(script, rows))
+    # Both rows at once: one statement on PostgreSQL (step_rows.py).
+    callbacks.append(rows)
     # A failure of its upgrade kept for `inv db.status` is then over (failed_runs.py).
     callbacks.append(ForgottenOnceApplied(connection.engine.url))
     # Where DDL cannot be rolled back, an unfinished run blocks the next
     # (half_applied_marks.py); last, so the mark moves once all else is done.
     if records_half_applied_migrations(connection):
-        mark = mark_migration_run(connection, script, stamping=stamping)
+        mark = mark_migration_run(connection, script, stamping=stamping, current=current)
         callbacks.append(run.enter_context(mark))
     return callbacks
