@@ -71,13 +71,33 @@ def stamp_database(
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
             stamped = describe_heads(version_heads(connection))
-    lines = [f"Stamped the database at {stamped}."]
+    lines = [f"Stamped the database at {stamped}.", *status_hint()]
     if unfinished is not None:
         lines.append(
             f"The stamp cleared the mark of the run that stopped after revision {unfinished}:"
             " the database now records the schema as you left it."
         )
     return lines
+
+
+def status_hint() -> list[str]:
+    """A stamp runs nothing and checks nothing: one ahead of what ran (stamp head on an older
+    database) looks healthy to the next upgrade. `inv db.status` compares the schema with what
+    the revision builds; an installed service has no status command, so none is named there."""
+    from alembic_steward._wiring import WiringError, active_steward
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    try:
+        from_checkout = active_steward().running_from_checkout
+    except WiringError:
+        from_checkout = True
+    if not from_checkout:
+        return []
+    tenants = bound_tenant_options("--tenants")
+    return [
+        f"No migration ran: `inv db.status{tenants}` checks that the database is what that"
+        " revision builds."
+    ]
 
 
 def clear_mark() -> list[str]:

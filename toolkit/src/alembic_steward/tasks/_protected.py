@@ -40,8 +40,8 @@ def stamp(
     # An optional flag, not a positional argument: `inv db.stamp --help` must show help.
     if not revision:
         raise Exit(
-            "error: say which revision to record, e.g. `inv db.stamp -r head`"
-            " (ids: `inv db.history`); nothing was changed",
+            "error: say which revision to record, the last one whose work the database holds:"
+            " `inv db.stamp -r REV` (ids: `inv db.history`); nothing was changed",
             code=1,
         )
     from alembic_steward.runtime._repairs import RepairRefused, check_stamp_target, stamp_database
