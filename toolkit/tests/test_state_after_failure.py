@@ -256,3 +256,37 @@ def test_status_after_a_failure_that_depends_on_the_data_names_it_instead_of_adv
     status = project.run("inv", "db.status", "--json", env={"DATABASE_URL": database.url})
     document = json.loads(status.stdout)
     assert document["current"] == ["first"] and document["last_failed_upgrade"] is None
+
+
+# Fails only while table one has rows: a scratch database, empty, runs it without complaint.
+COPIES_ITS_OWN_KEYS = '    op.execute("INSERT INTO one (id) SELECT id FROM one")'
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_failed_upgrade_is_forgotten_once_its_revision_file_is_edited(
+    project: Project, database: ServerDatabase
+) -> None:
+    from project import revision_source
+
+    write_revision(project, "first", None, NULLABLE_COLUMN)
+    assert upgrade(project, database).returncode == 0
+    database.query("INSERT INTO one (id, v) VALUES (1, NULL)")
+    # Labelled contract, as autogenerate labels most data changes: not a phased deploy's hold.
+    source = revision_source("second", "first", COPIES_ITS_OWN_KEYS)
+    path = project.write_revision(
+        "second_state.py", source.replace("depends_on", 'phase = "contract"\ndepends_on')
+    )
+    assert upgrade(project, database).returncode == 1
+
+    verdict = project.run("inv", "db.status", env={"DATABASE_URL": database.url}).stdout
+    verdict = verdict.splitlines()[-1]
+    assert "the last upgrade from here failed at revision second" in verdict
+    # The run that failed was a plain upgrade; the advice names the command that runs it again.
+    assert "`inv db.upgrade`" in verdict and "--phase contract" not in verdict
+
+    path.write_text(path.read_text().replace(COPIES_ITS_OWN_KEYS, "    pass"))
+    status = project.run("inv", "db.status", "--json", env={"DATABASE_URL": database.url})
+    document = json.loads(status.stdout)
+    assert document["current"] == ["first"] and document["last_failed_upgrade"] is None
+    check = project.run("inv", "db.check", env={"DATABASE_URL": database.url})
+    assert "the last upgrade from here failed" not in check.stderr

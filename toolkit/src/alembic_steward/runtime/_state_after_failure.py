@@ -76,7 +76,9 @@ def remember_failed_upgrade(
     named = getattr(error, "orig", None) or error  # a database error: the driver's, as its line
     reason = f"{type(named).__name__}: {error_reason(error)}"
     with suppress(Exception):  # never in place of the run's own error
-        record_failed_upgrade(connection.engine.url, frame.revision, reason, state.heads)
+        record_failed_upgrade(
+            connection.engine.url, frame.revision, reason, state.heads, frame.path
+        )
 
 
 def tell_state(error: BaseException, state: StateAfterFailure) -> None:
