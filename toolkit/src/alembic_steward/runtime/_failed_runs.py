@@ -40,6 +40,9 @@ class FailedRun:
     left_at: list[str]
     # The checksum of the revision's file as it failed; "" in a record kept before it was.
     checksum: str = ""
+    # Whether the revision had committed part of its work itself (an autocommit_block(), a
+    # COMMIT): its schema may then be all there while its later steps never ran.
+    committed_part: bool = False
 
     def line(self, upgrade: str) -> str:
         """Advice that does not send the user into the same failure."""
@@ -52,13 +55,20 @@ class FailedRun:
 
 
 def record_failed_upgrade(
-    url: URL, revision: str, reason: str, left_at: tuple[str, ...], path: Path
+    url: URL,
+    revision: str,
+    reason: str,
+    left_at: tuple[str, ...],
+    path: Path,
+    *,
+    committed_part: bool = False,
 ) -> None:
     """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database."""
     from alembic_steward.runtime._revision_checksums import file_checksum
 
     at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    record = FailedRun(revision, reason, at, sorted(left_at), file_checksum(path))
+    checksum = file_checksum(path)
+    record = FailedRun(revision, reason, at, sorted(left_at), checksum, committed_part)
     keep(record_path(url), json.dumps(asdict(record)))
 
 

@@ -77,7 +77,12 @@ def remember_failed_upgrade(
     reason = f"{type(named).__name__}: {error_reason(error)}"
     with suppress(Exception):  # never in place of the run's own error
         record_failed_upgrade(
-            connection.engine.url, frame.revision, reason, state.heads, frame.path
+            connection.engine.url,
+            frame.revision,
+            reason,
+            state.heads,
+            frame.path,
+            committed_part=frame.revision in state.committed_by,
         )
 
 
@@ -139,6 +144,11 @@ def read_state(
         if in_migration
         else (None, "", None)
     )
+    if in_migration and frame.function == "upgrade" and frame.revision in committed:  # type: ignore[union-attr]
+        from alembic_steward.inspection._later_builds import without_failed_run
+
+        # What it committed may be its whole schema, not its work: never advise stamping it.
+        built_by = without_failed_run(built_by, frame.revision)  # type: ignore[union-attr]
     return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
 
 
