@@ -144,11 +144,11 @@ def read_state(
         if in_migration
         else (None, "", None)
     )
-    if in_migration and frame.function == "upgrade" and frame.revision in committed:  # type: ignore[union-attr]
+    if frame is not None and frame.function == "upgrade" and frame.revision in committed:
         from alembic_steward.inspection._later_builds import without_failed_run
 
         # What it committed may be its whole schema, not its work: never advise stamping it.
-        built_by = without_failed_run(built_by, frame.revision)  # type: ignore[union-attr]
+        built_by = without_failed_run(built_by, frame.revision)
     return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
 
 
