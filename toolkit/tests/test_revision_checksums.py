@@ -26,6 +26,7 @@ from alembic_steward.runtime._revision_checksums import (
     ChecksumRecorder,
     checksum_table,
     edited_revisions,
+    file_checksum,
     restamp_first_format,
     unverifiable_line,
     unverifiable_revisions,
@@ -326,3 +327,33 @@ def test_a_kept_checksum_answers_only_for_the_very_text_it_was_computed_from(
     assert value == code_checksum(source)
     # An edit is a text never seen: parsed, never answered with the old file's value.
     assert later.checksum(edited) == code_checksum(edited) != value
+
+
+def stamp(connection: Connection, script: ScriptDirectory, revision: str) -> None:
+    """Stamp ``revision`` as `inv db.stamp` does: Alembic's stamp steps, with the callbacks."""
+    from alembic.runtime.migration import MigrationContext
+
+    recorder = ChecksumRecorder(script)
+    opts = {"fn": lambda heads, _: script._stamp_revs(revision, heads), "script": script}
+    context = MigrationContext.configure(connection, opts={**opts, "on_version_apply": [recorder]})
+    context.run_migrations()
+
+
+def test_a_stamp_records_the_checksums_of_the_revisions_it_marks_applied(
+    script: ScriptDirectory, connection: Connection
+) -> None:
+    # A stamp says the database holds what those files build: a later edit to one of them is
+    # then an edit to an applied revision, as after an upgrade.
+    stamp(connection, script, "c3")
+    assert recorded(connection, "a1") == file_checksum(path_of(script, "a1"))
+    assert recorded(connection, "c3") == file_checksum(path_of(script, "c3"))
+    rewrite(path_of(script, "b2"), "LIMITS = (0,", "LIMITS = (0.0,")
+    assert edited_revisions(connection, script) == ["b2"]
+
+    # Stamped back, the revisions it no longer counts applied lose their rows; a row that was
+    # there before the stamp (what ran) is kept, not overwritten with the file as it is now.
+    stamp(connection, script, "a1")
+    assert recorded(connection, "b2") is None and recorded(connection, "c3") is None
+    rewrite(path_of(script, "a1"), 'op.drop_table("users")', 'op.drop_table("people")')
+    stamp(connection, script, "b2")
+    assert edited_revisions(connection, script) == ["a1"]

@@ -256,3 +256,70 @@ def test_status_after_a_failure_that_depends_on_the_data_names_it_instead_of_adv
     status = project.run("inv", "db.status", "--json", env={"DATABASE_URL": database.url})
     document = json.loads(status.stdout)
     assert document["current"] == ["first"] and document["last_failed_upgrade"] is None
+
+
+# Fails only while table one has rows: a scratch database, empty, runs it without complaint.
+COPIES_ITS_OWN_KEYS = '    op.execute("INSERT INTO one (id) SELECT id FROM one")'
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_failed_upgrade_is_forgotten_once_its_revision_file_is_edited(
+    project: Project, database: ServerDatabase
+) -> None:
+    from project import revision_source
+
+    write_revision(project, "first", None, NULLABLE_COLUMN)
+    assert upgrade(project, database).returncode == 0
+    database.query("INSERT INTO one (id, v) VALUES (1, NULL)")
+    # Labelled contract, as autogenerate labels most data changes: not a phased deploy's hold.
+    source = revision_source("second", "first", COPIES_ITS_OWN_KEYS)
+    path = project.write_revision(
+        "second_state.py", source.replace("depends_on", 'phase = "contract"\ndepends_on')
+    )
+    assert upgrade(project, database).returncode == 1
+
+    verdict = project.run("inv", "db.status", env={"DATABASE_URL": database.url}).stdout
+    verdict = verdict.splitlines()[-1]
+    assert "the last upgrade from here failed at revision second" in verdict
+    # The run that failed was a plain upgrade; the advice names the command that runs it again.
+    assert "`inv db.upgrade`" in verdict and "--phase contract" not in verdict
+
+    path.write_text(path.read_text().replace(COPIES_ITS_OWN_KEYS, "    pass"))
+    status = project.run("inv", "db.status", "--json", env={"DATABASE_URL": database.url})
+    document = json.loads(status.stdout)
+    assert document["current"] == ["first"] and document["last_failed_upgrade"] is None
+    check = project.run("inv", "db.check", env={"DATABASE_URL": database.url})
+    assert "the last upgrade from here failed" not in check.stderr
+
+
+# Commits its new column, then fails before the data step that fills it ever ran.
+COMMITS_COLUMN_THEN_FAILS = """\
+    with op.get_context().autocommit_block():
+        op.add_column("one", sa.Column("w", sa.Integer))
+    op.execute("UPDATE one SET w = 1 / (id - id)")"""
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_status_never_advises_stamping_the_revision_whose_run_failed_partway(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The schema is exactly what second builds, but second's UPDATE never ran: stamping it
+    # would record unrun work as done.
+    from project import revision_source
+
+    write_revision(project, "first", None, NULLABLE_COLUMN)
+    assert upgrade(project, database).returncode == 0
+    database.query("INSERT INTO one (id, v) VALUES (1, 'a')")
+    project.write_revision(
+        "second_state.py", revision_source("second", "first", COMMITS_COLUMN_THEN_FAILS)
+    )
+    failed = upgrade(project, database)
+    assert failed.returncode == 1 and "second had committed part of its work" in failed.stderr
+    assert "stamp -r second" not in failed.stderr
+
+    for task in ("db.status", "db.check"):
+        run = project.run("inv", task, env={"DATABASE_URL": database.url})
+        said = run.stdout + run.stderr
+        assert "unexpected column" in said or "one.w" in said, said
+        assert "stamp -r second" not in said and "stamped wrongly" not in said, said
+        assert "Undo them by hand" in said, said

@@ -202,3 +202,14 @@ def stamped_wrongly(build: MatchingBuild) -> str:
             " changing only data)"
         )
     return line
+
+
+def without_failed_run(build: MatchingBuild | None, failed: str | None) -> MatchingBuild | None:
+    """``build`` short of ``failed``, the revision whose last run here failed, and of those after
+    it; None when it started there. That run may have committed its schema changes and failed
+    before its data steps: the schema matches its build, but stamping it would mark unrun work
+    as done, so the failure's own advice (undo what remains, migrate again) stands."""
+    if build is None or failed not in build.revisions:
+        return build
+    kept = build.revisions[: build.revisions.index(failed)]
+    return MatchingBuild(kept, build.earlier) if kept else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward.inspection._catalog_drift import (
@@ -159,7 +159,11 @@ class MigrationStatus:
         if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
             return pending_failure_advice(self.sides.pending_failure, bool(self.pending_contract))
         if self.exit_code == StatusExit.PENDING and self.failed_upgrade:
-            return self.failed_upgrade.line(phase_upgrade_command(bool(self.pending_contract)))
+            from alembic_steward.runtime._up_to_date import upgrade_command
+
+            # The failed run reached that revision, so no phase held it back: running it again
+            # is the plain upgrade (a phased deploy's `--phase contract` runs the same, to head).
+            return self.failed_upgrade.line(upgrade_command())
         if self.exit_code == StatusExit.PENDING and self.pending_contract:
             from alembic_steward.runtime._phased_upgrade import contract_phase_advice
 
@@ -227,6 +231,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     """Read where the database stands, on one connection, against the history in ``script``."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.inspection._edits import describe_edits
+    from alembic_steward.inspection._later_builds import without_failed_run
     from alembic_steward.runtime._failed_runs import failed_upgrade_here
     from alembic_steward.runtime._lock import migration_lock_problem
     from alembic_steward.runtime._phased_upgrade import contract_phase_pending, pending_revisions
@@ -278,12 +283,15 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     sides = NOT_COMPARED
     failed = None
     if behind:  # and whether the pending revisions run there: advice must not name a failure
-        pending = [rev.revision for rev in pending_revisions(script, tuple(state.current))]
-        sides = pending_sides(connection, state.current, pending)
+        files = {rev.revision: rev.path for rev in pending_revisions(script, tuple(state.current))}
+        sides = pending_sides(connection, state.current, list(files))
         # Nor one that failed here on the data, which a scratch database lacks.
-        failed = failed_upgrade_here(connection.engine.url, state.current, pending)
+        failed = failed_upgrade_here(connection.engine.url, state.current, files)
+        if failed is not None and failed.committed_part:  # its schema is not its work done
+            built_by = without_failed_run(sides.built_by, failed.revision)
+            sides = replace(sides, built_by=built_by)
     elif problem is None and state.at_head and len(state.heads) == 1:
-        failed_upgrade_here(connection.engine.url, state.current, [])  # applied: forgotten
+        failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     return MigrationStatus(
         current=state.current,
         heads=state.heads,

@@ -4,10 +4,11 @@ A migration whose failure depends on the data (NOT NULL on a column that has NUL
 rolled back whole: the database is left exactly as before, and a scratch database, being empty,
 runs the same revision without complaint. Nothing in either database tells that the advice
 "run `inv db.upgrade`" would fail again; only the run that failed knows. So each failed upgrade
-is kept per database in the toolkit's cache folder (_cache.py): the revision, the one-line
-reason (password removed) and when; status reports it while the database is still where that
-run left it, and forgets it once the revision is applied. The key names the database without
-its password; nothing else of the URL is kept.
+is kept per database in the toolkit's cache folder (_cache.py): the revision, its file's
+checksum (runtime/_revision_checksums.py), the one-line reason (password removed) and when;
+status reports it while the database is still where that run left it and the file is as it ran,
+and forgets it once the revision is applied or its file edited (the fix may be there). The key
+names the database without its password; nothing else of the URL is kept.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ class FailedRun:
     at: str
     # The version table's rows after the failure, read (runtime/_state_after_failure.py).
     left_at: list[str]
+    # The checksum of the revision's file as it failed; "" in a record kept before it was.
+    checksum: str = ""
+    # Whether the revision had committed part of its work itself (an autocommit_block(), a
+    # COMMIT): its schema may then be all there while its later steps never ran.
+    committed_part: bool = False
 
     def line(self, upgrade: str) -> str:
         """Advice that does not send the user into the same failure."""
@@ -48,26 +54,50 @@ class FailedRun:
         )
 
 
-def record_failed_upgrade(url: URL, revision: str, reason: str, left_at: tuple[str, ...]) -> None:
-    """Keep the failure of ``revision``'s upgrade on ``url``'s database; never raises."""
+def record_failed_upgrade(
+    url: URL,
+    revision: str,
+    reason: str,
+    left_at: tuple[str, ...],
+    path: Path,
+    *,
+    committed_part: bool = False,
+) -> None:
+    """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database."""
+    from alembic_steward.runtime._revision_checksums import file_checksum
+
     at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    record = FailedRun(revision, reason, at, sorted(left_at))
+    checksum = file_checksum(path)
+    record = FailedRun(revision, reason, at, sorted(left_at), checksum, committed_part)
     keep(record_path(url), json.dumps(asdict(record)))
 
 
-def failed_upgrade_here(url: URL, current: list[str], pending: list[str]) -> FailedRun | None:
+def failed_upgrade_here(url: URL, current: list[str], pending: dict[str, str]) -> FailedRun | None:
     """The last failed upgrade of ``url``'s database, while it is still where that run left it
-    (at ``current``) and its revision is pending; forgotten once that revision was applied."""
+    (at ``current``) and its revision is pending (``pending`` maps each to its file) and unedited;
+    forgotten once that revision was applied or its file changed."""
     path = record_path(url)
     try:
         record = FailedRun(**json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    if record.revision in pending and record.left_at == sorted(current):
-        return record
-    if record.revision not in pending:  # applied since (or gone from the history)
+    # Applied since (or gone from the history), or edited: what failed is no longer what runs.
+    if record.revision not in pending or edited_since(record, pending[record.revision]):
         path.unlink(missing_ok=True)
-    return None
+        return None
+    return record if record.left_at == sorted(current) else None
+
+
+def edited_since(record: FailedRun, path: str) -> bool:
+    """Whether the failed revision's file is no longer the text that failed."""
+    from alembic_steward.runtime._revision_checksums import matches_file
+
+    if not record.checksum:  # kept by an older release: the edit cannot be told
+        return False
+    try:
+        return not matches_file(record.checksum, path)
+    except OSError:  # the file is gone: so is the failure it recorded
+        return True
 
 
 class ForgottenOnceApplied:

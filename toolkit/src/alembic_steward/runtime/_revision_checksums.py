@@ -12,7 +12,7 @@ the current format then; one it cannot reproduce is reported, with the way to ac
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -210,39 +210,85 @@ def unverifiable_line(revisions: list[str]) -> str:
 
 
 class ChecksumRecorder:
-    """On each applied revision keep its file's checksum; on a reverted one drop it."""
+    """On each applied revision keep its file's checksum; on a reverted one drop it.
+
+    A stamp does the same for the revisions it marks applied or no longer applied: it declares
+    that the database holds what those files build, so a later edit to one of them drifts from
+    it as after an upgrade. A row already there is what ran, and stays (only `inv
+    db.accept-edit` replaces it).
+    """
 
     def __init__(self, script: ScriptDirectory, rows: StepRows | None = None) -> None:
         self.script = script
         self.table = checksum_table()
         # Where the step's new rows wait to be sent with the other bookkeeping's (None: now).
         self.rows = rows
-        # The revisions the table has a row for, read on the first step; None before it.
-        self.recorded: set[str] | None = None
+        # The revisions the table has a row for, read on the first step (``read``).
+        self.recorded: set[str] = set()
+        self.read = False
 
-    def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
+    def __call__(self, *, ctx: Any, step: Any, heads: set[str] | None = None, **_: Any) -> None:
         if ctx.as_sql:
             return
         connection = ctx.connection
-        if self.recorded is None:
+        if not self.read:
             self.table.create(connection, checkfirst=True)
             values = table_values(connection)
             # Here, not in `db.status`: a run may write (and holds the migration lock), while
             # reads may come from a read-only user and must not wait on a running migration.
             restamp_first_format(connection, self.script, recorded=values)
-            self.recorded = set(values)
+            self.recorded, self.read = set(values), True
+        if step.is_stamp:
+            applied, reverted = self.stamped(step, heads)
+            self.drop(connection, reverted)
+            self.insert(connection, sorted(applied - self.recorded))
+            return
         revisions = list(step.up_revision_ids)
+        self.drop(connection, revisions)
+        if step.is_upgrade:
+            self.insert(connection, revisions)
+
+    def drop(self, connection: Connection, revisions: Iterable[str]) -> None:
         # Under the migration lock only this run changes the rows: a step whose revisions
         # have none (the usual upgrade) needs no DELETE, a round trip less per migration.
-        if self.recorded.intersection(revisions):
-            connection.execute(self.table.delete().where(self.table.c.revision.in_(revisions)))
-            self.recorded.difference_update(revisions)
-        # A stamp runs nothing, so there is no applied text to remember.
-        if step.is_upgrade and not step.is_stamp:
-            scripts = [self.script.get_revision(revision) for revision in revisions]
-            rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
-            if self.rows is None:
-                connection.execute(self.table.insert(), rows)
-            else:
-                self.rows.add(self.table, rows)
-            self.recorded.update(revisions)
+        rows = self.recorded.intersection(revisions)
+        if rows:
+            connection.execute(self.table.delete().where(self.table.c.revision.in_(rows)))
+            self.recorded.difference_update(rows)
+
+    def insert(self, connection: Connection, revisions: list[str]) -> None:
+        if not revisions:
+            return
+        scripts = [self.script.get_revision(revision) for revision in revisions]
+        rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
+        if self.rows is None:
+            connection.execute(self.table.insert(), rows)
+        else:
+            self.rows.add(self.table, rows)
+        self.recorded.update(revisions)
+
+    def stamped(self, step: Any, heads: set[str] | None) -> tuple[set[str], set[str]]:
+        """(the revisions ``step``, a stamp, marks applied; those it marks no longer applied),
+        from the version table's ``heads`` after it and before it."""
+        up, down = set(step.up_revision_ids), set(step.down_revision_ids)
+        after_step, left = (up, down) if step.is_upgrade else (down, up)
+        after = set(heads) if heads is not None else after_step
+        before = (after - after_step) | left
+        applied_after, applied_before = self.with_ancestors(after), self.with_ancestors(before)
+        return applied_after - applied_before, applied_before - applied_after
+
+    def with_ancestors(self, revisions: Iterable[str]) -> set[str]:
+        """``revisions`` and every revision below them (down_revision links)."""
+        found: set[str] = set()
+        waiting = [revision for revision in revisions if revision not in ("base", None)]
+        while waiting:
+            revision = waiting.pop()
+            if revision in found:
+                continue
+            try:
+                down = self.script.get_revision(revision).down_revision
+            except Exception:  # noqa: BLE001 - not in this checkout: nothing to record of it
+                continue
+            found.add(revision)
+            waiting.extend([down] if isinstance(down, str) else list(down or ()))
+        return found

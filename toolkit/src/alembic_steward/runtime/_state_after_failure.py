@@ -76,7 +76,14 @@ def remember_failed_upgrade(
     named = getattr(error, "orig", None) or error  # a database error: the driver's, as its line
     reason = f"{type(named).__name__}: {error_reason(error)}"
     with suppress(Exception):  # never in place of the run's own error
-        record_failed_upgrade(connection.engine.url, frame.revision, reason, state.heads)
+        record_failed_upgrade(
+            connection.engine.url,
+            frame.revision,
+            reason,
+            state.heads,
+            frame.path,
+            committed_part=frame.revision in state.committed_by,
+        )
 
 
 def tell_state(error: BaseException, state: StateAfterFailure) -> None:
@@ -137,6 +144,11 @@ def read_state(
         if in_migration
         else (None, "", None)
     )
+    if frame is not None and frame.function == "upgrade" and frame.revision in committed:
+        from alembic_steward.inspection._later_builds import without_failed_run
+
+        # What it committed may be its whole schema, not its work: never advise stamping it.
+        built_by = without_failed_run(built_by, frame.revision)
     return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
 
 

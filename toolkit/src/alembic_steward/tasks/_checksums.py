@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
-# A revision with no checksum row: not applied, or applied before checksums, stamped or offline.
+# A revision with no checksum row: not applied, or applied before checksums, stamped by an older
+# release, or offline.
 NOT_RECORDED = "no run of it is recorded here"
 
 
