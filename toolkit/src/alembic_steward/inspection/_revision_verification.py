@@ -86,12 +86,15 @@ class RevisionScratch:
         """
         from alembic_steward.catalog import compare_with_models
         from alembic_steward.inspection._by_hand import by_hand_line
-        from alembic_steward.inspection._catalog_drift import live_catalog
+        from alembic_steward.inspection._catalog_drift import imported_metadata, live_catalog
         from alembic_steward.inspection._scratch_database import upgrade_scratch
 
         upgrade_scratch(self.connection, "heads")
         self.after = live_catalog(self.connection, self.schemas)
-        self.left = [by_hand_line(d) for d in compare_with_models(self.models, self.after)]
+        metadata = imported_metadata()
+        self.left = [
+            by_hand_line(d, metadata) for d in compare_with_models(self.models, self.after)
+        ]
         return self.left
 
     def models_match(self) -> bool:
