@@ -14,7 +14,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy import CheckConstraint, MetaData
+    from sqlalchemy import CheckConstraint, MetaData, Table
 
     from alembic_steward.catalog import Difference
 
@@ -44,10 +44,10 @@ def check_constraint_calls(difference: Difference, metadata: MetaData | None) ->
     )
 
 
-def named_check(table: object, name: str) -> CheckConstraint | None:
+def named_check(table: Table, name: str) -> CheckConstraint | None:
     from sqlalchemy import CheckConstraint
 
-    for constraint in table.constraints:  # type: ignore[attr-defined]
+    for constraint in table.constraints:
         if isinstance(constraint, CheckConstraint) and constraint.name == name:
             return constraint
     return None

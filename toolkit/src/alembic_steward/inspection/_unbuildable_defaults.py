@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy import Column, Dialect
+    from sqlalchemy import Column, Dialect, Table
     from sqlalchemy.sql.base import Executable
 
 # What each database lacks, by the words of SQLAlchemy's error for it.
@@ -56,12 +56,12 @@ def unbuildable_models(statement: Executable, dialect: Dialect, error: Exception
     )
 
 
-def failing_column(table: object, dialect: Dialect) -> Column | None:
+def failing_column(table: Table, dialect: Dialect) -> Column | None:
     """The first column of ``table`` whose own DDL ``dialect`` cannot compile, if one is."""
     from sqlalchemy.exc import CompileError
     from sqlalchemy.schema import CreateColumn
 
-    for column in table.columns:  # type: ignore[attr-defined]
+    for column in table.columns:
         try:
             CreateColumn(column).compile(dialect=dialect)
         except (NotImplementedError, CompileError):
