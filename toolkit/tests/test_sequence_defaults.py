@@ -23,9 +23,12 @@ class Ticket(Base):
 def test_a_sequence_default_on_sqlite_names_the_column(project: Project) -> None:
     models = project.path / "app" / "models.py"
     models.write_text(models.read_text() + TICKETS)
-    for task in ("db.check", "db.status"):
+    for task in (("db.check",), ("db.status",), ("db.revision", "-m", "Tickets")):
         # 1: status's code for an error its `error:` line names (no state of the database).
-        error = one_error_line(project.inv(task, code=1).stderr)
+        completed = project.inv(*task, code=1)
+        assert "will not be checked" not in completed.stderr, completed.stderr
+        error = one_error_line(completed.stderr)
         assert "column tickets.number" in error, error
         assert "SQLite has no sequences" in error and "ticket_numbers" in error, error
         assert "NotImplementedError" not in error and "INV_TRACEBACK" not in error, error
+    assert not list(project.versions.glob("*.py"))  # db.revision wrote nothing

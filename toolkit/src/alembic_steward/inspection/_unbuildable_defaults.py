@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alembic.util import CommandError
+
 if TYPE_CHECKING:
     from sqlalchemy import Column, Dialect, Table
     from sqlalchemy.sql.base import Executable
@@ -20,8 +22,14 @@ LACKS = {"sequence": "sequences"}
 DISPLAY_NAMES = {"sqlite": "SQLite", "mysql": "MySQL", "mariadb": "MariaDB"}
 
 
+class UnbuildableModels(CommandError):
+    """The models hold something this database cannot build; the one line says what and why.
+    No check can go around it (a scratch database of this kind cannot hold the models either),
+    so every task stops on it."""
+
+
 def compiled_ddl(statement: Executable, dialect: Dialect) -> str:
-    """``statement`` compiled for ``dialect``; a CommandError naming the column it cannot build."""
+    """``statement`` compiled for ``dialect``, or UnbuildableModels naming what it cannot build."""
     from sqlalchemy.exc import CompileError
 
     try:
@@ -30,9 +38,10 @@ def compiled_ddl(statement: Executable, dialect: Dialect) -> str:
         raise unbuildable_models(statement, dialect, error) from None
 
 
-def unbuildable_models(statement: Executable, dialect: Dialect, error: Exception) -> Exception:
+def unbuildable_models(
+    statement: Executable, dialect: Dialect, error: Exception
+) -> UnbuildableModels:
     """The one-line error for a models' statement that ``dialect`` cannot compile."""
-    from alembic.util import CommandError
     from sqlalchemy import Table
 
     database = DISPLAY_NAMES.get(dialect.name, dialect.name)
@@ -43,11 +52,11 @@ def unbuildable_models(statement: Executable, dialect: Dialect, error: Exception
     column = failing_column(table, dialect) if isinstance(table, Table) else None
     if column is None:
         what = f"the models' {type(statement).__name__} for {getattr(table, 'fullname', table)}"
-        return CommandError(
+        return UnbuildableModels(
             f"this database cannot build {what} ({why}); change the models so that {database}"
             " can create them, or point DATABASE_URL at a database that has what they use"
         )
-    return CommandError(
+    return UnbuildableModels(
         f"the default of column {column.table.fullname}.{column.name} in the models cannot be"
         f" built on this database ({why}, and its server_default is {default_text(column)});"
         f" give the column a default {database} has (or none, and set the value"
