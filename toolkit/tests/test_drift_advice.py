@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from project import Project
 from servers import ServerDatabase, only_on
 from test_drift_detection import GENERATED, KEPT, inv, models_path, revise_and_upgrade, set_models
@@ -92,3 +93,59 @@ def test_a_by_hand_line_names_the_call_that_does_what_it_says() -> None:
     changed = by_hand_line(Difference("column", "users.name", "different", (("type", "a", "b"),)))
     assert "change it by hand (op.alter_column(" in changed and "add_column" not in changed
     assert "op.drop_table(...)" in by_hand_line(Difference("table", "old", "unexpected"))
+
+
+def test_a_changed_check_constraint_line_gives_calls_that_work_as_printed() -> None:
+    import re
+
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    from alembic_steward.catalog import Difference
+    from alembic_steward.inspection._by_hand import by_hand_line
+
+    convention = {"ck": "ck_%(table_name)s_%(constraint_name)s"}
+    old, models = (
+        sa.MetaData(naming_convention=convention),
+        sa.MetaData(naming_convention=convention),
+    )
+    for metadata, text in ((old, "qty >= 0"), (models, "qty > 0")):
+        sa.Table(
+            "orders",
+            metadata,
+            sa.Column("qty", sa.Integer),
+            sa.CheckConstraint(text, name="positive_qty"),
+        )
+    facts = (("definition", "qty > 0", "qty >= 0"),)
+    line = by_hand_line(
+        Difference("check constraint", "orders.ck_orders_positive_qty", "different", facts), models
+    )
+    drop = 'op.drop_constraint(op.f("ck_orders_positive_qty"), "orders", type_="check")'
+    assert (
+        drop in line and 'op.create_check_constraint("positive_qty", "orders", "qty > 0")' in line
+    )
+    assert 'with op.batch_alter_table("orders") as batch_op:' in line and "downgrade()" in line
+    # Followed literally on SQLite, the batch calls leave the models' constraint, named once.
+    batch_calls = re.findall(r"`(batch_op\.[^`]*)`", line)
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as connection:
+        old.create_all(connection)
+        context = MigrationContext.configure(connection, opts={"target_metadata": models})
+        with Operations(context).batch_alter_table("orders") as batch_op:
+            for call in batch_calls:
+                eval(call, {"op": Operations(context), "batch_op": batch_op})  # noqa: S307
+        checks = sa.inspect(connection).get_check_constraints("orders")
+    assert [(c["name"], c["sqltext"]) for c in checks] == [("ck_orders_positive_qty", "qty > 0")]
+
+
+def test_without_a_check_convention_the_create_takes_the_full_name_as_final() -> None:
+    from alembic_steward.catalog import Difference
+    from alembic_steward.inspection._by_hand import by_hand_line
+
+    models = sa.MetaData(naming_convention={"ix": "ix_%(column_0_label)s"})
+    sa.Table(
+        "orders", models, sa.Column("qty", sa.Integer), sa.CheckConstraint("qty > 0", name="ck_q")
+    )
+    facts = (("definition", "qty > 0", "qty >= 0"),)
+    line = by_hand_line(Difference("check constraint", "orders.ck_q", "different", facts), models)
+    assert 'op.create_check_constraint(op.f("ck_q"), "orders", "qty > 0")' in line, line

@@ -10,8 +10,11 @@ need a new revision). Only drift pays for this: an up-to-date database builds no
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, MetaData
@@ -208,7 +211,9 @@ def database_differences(live: Connection, built: MetaData) -> list[str]:
     context = MigrationContext.configure(
         live, opts={"compare_type": True, "include_name": include_name}
     )
-    differences = compare_metadata(context, built)
+    with warnings.catch_warnings():
+        ignore_skipped_expression_indexes()
+        differences = compare_metadata(context, built)
     # A missing (or unexpected) table's indexes go with it: naming them too would only repeat it.
     tables = {kind: {d[1].name for d in differences if kind_of(d) == kind} for kind in TABLE_KINDS}
     return [

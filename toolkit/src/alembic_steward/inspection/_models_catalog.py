@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from alembic_steward._cache import cache_dir, keep
 from alembic_steward.catalog import Catalog
+from alembic_steward.inspection._unbuildable_defaults import compiled_ddl
 
 if TYPE_CHECKING:
     import threading
@@ -149,7 +150,7 @@ def fingerprint(connection: Connection, statements: list[Executable], ignored: s
         place,
         repr(dialect.server_version_info),
         *sorted(ignored),
-        *(str(statement.compile(dialect=dialect)) for statement in statements),
+        *(compiled_ddl(statement, dialect) for statement in statements),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 

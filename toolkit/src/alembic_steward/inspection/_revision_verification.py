@@ -86,12 +86,15 @@ class RevisionScratch:
         """
         from alembic_steward.catalog import compare_with_models
         from alembic_steward.inspection._by_hand import by_hand_line
-        from alembic_steward.inspection._catalog_drift import live_catalog
+        from alembic_steward.inspection._catalog_drift import imported_metadata, live_catalog
         from alembic_steward.inspection._scratch_database import upgrade_scratch
 
         upgrade_scratch(self.connection, "heads")
         self.after = live_catalog(self.connection, self.schemas)
-        self.left = [by_hand_line(d) for d in compare_with_models(self.models, self.after)]
+        metadata = imported_metadata()
+        self.left = [
+            by_hand_line(d, metadata) for d in compare_with_models(self.models, self.after)
+        ]
         return self.left
 
     def models_match(self) -> bool:
@@ -118,6 +121,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         models_catalog,
     )
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
+    from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._model_modules import import_model_modules
 
@@ -136,6 +140,8 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             raise not_verified from None
         except ScratchDatabaseRefused as refused:
             raise RevisionNotVerified(f"cannot create a scratch database ({refused})") from None
+        except UnbuildableModels:
+            raise  # autogenerate could not render them either: its own line says why
         except (CommandError, SQLAlchemyError) as error:
             reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
             raise RevisionNotVerified(reason) from None

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
+
 # Where Alembic's comparison warns from (its util.warn names the caller).
 COMPARISON_MODULES = r"alembic\.(autogenerate|ddl)\b"
 HAND_WRITTEN_REVISION = '`inv db.revision --empty -m "..."`'
@@ -60,6 +62,7 @@ def collecting_unwritable_changes() -> Iterator[list[str]]:
     with warnings.catch_warnings(record=True) as caught:
         # "always": a second comparison in the same process must see the warning again.
         warnings.filterwarnings("always", category=UserWarning, module=COMPARISON_MODULES)
+        ignore_skipped_expression_indexes()
         yield found
     for warning in caught:
         if from_comparison(warning):

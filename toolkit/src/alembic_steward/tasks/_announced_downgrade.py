@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from alembic_steward.tasks._relative_steps import refuse_step_outside_history
+
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import Script, ScriptDirectory
@@ -36,6 +38,7 @@ def downgrade_steps(script: ScriptDirectory, revision: str, current: tuple[str, 
     if not current and (revision == "base" or revision.startswith("-")):
         return []
     refuse_relative_step_from_merge(script, revision, current)
+    refuse_step_outside_history(script, revision, current, "downgrade")
     return list(script._downgrade_revs(revision, current))
 
 

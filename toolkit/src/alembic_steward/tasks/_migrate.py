@@ -72,7 +72,25 @@ def upgrade(
     if sql:
         print_offline(build_alembic_config(), "upgrade", revision)
         return
-    command.upgrade(build_alembic_config(), revision)
+    config = build_alembic_config()
+    refuse_upward_step_outside_history(config, revision)
+    command.upgrade(config, revision)
+
+
+def refuse_upward_step_outside_history(config: Any, revision: str) -> None:
+    """Refuse `-r -1` or a `-r +N` past head, reading where the database is; only for a step."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._database_state import require_movable_state
+    from alembic_steward.tasks._relative_steps import is_relative_step, refuse_step_outside_history
+
+    if not is_relative_step(revision):
+        return
+    script = ScriptDirectory.from_config(config)
+    with get_blocking_engine().connect() as connection:
+        current = tuple(require_movable_state(script, connection).current)
+    refuse_step_outside_history(script, revision, current, "upgrade")
 
 
 def refuse_target_with_phase(revision: str, sql: bool) -> None:

@@ -1,0 +1,76 @@
+"""The exact `op.` calls that drop a CHECK constraint and create it again with the models' text.
+
+Autogenerate writes no operation for a CHECK constraint whose text changed, so the advice names
+the calls. Under a naming convention for "ck" that holds `%(constraint_name)s` (the bake's is
+`ck_%(table_name)s_%(constraint_name)s`), the two calls name it differently: the drop takes the
+full name as it is in the database, marked final with `op.f()`, and the create the models' own
+short name, which the convention prefixes again. The full name given to the create would come
+out prefixed twice (`ck_orders_ck_orders_positive_qty`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import CheckConstraint, MetaData, Table
+
+    from alembic_steward.catalog import Difference
+
+# Stands in for the constraint's own name when the convention is rendered, to find its place.
+PLACE = "\0"
+
+
+def check_constraint_calls(difference: Difference, metadata: MetaData | None) -> str | None:
+    """The drop and create calls for ``difference``, a changed CHECK constraint of the models
+    in ``metadata``; None when the models do not hold it by that name."""
+    table_path, _, full_name = difference.subject.rpartition(".")
+    table = metadata.tables.get(table_path) if metadata is not None else None
+    constraint = named_check(table, full_name) if table is not None else None
+    if table is None or constraint is None:
+        return None
+    text = json.dumps(str(constraint.sqltext))
+    dropped = f"op.f({json.dumps(full_name)})"
+    created = creation_name(metadata, table.name, full_name)
+    schema = f", schema={json.dumps(table.schema)}" if table.schema else ""
+    on = f"{json.dumps(table.name)}{schema}"
+    return (
+        f'`op.drop_constraint({dropped}, {on}, type_="check")`, then'
+        f" `op.create_check_constraint({created}, {on}, {text})`; on SQLite inside"
+        f" `with op.batch_alter_table({on}) as batch_op:` as"
+        f' `batch_op.drop_constraint({dropped}, type_="check")` and'
+        f" `batch_op.create_check_constraint({created}, {text})`; write the reverse in downgrade()"
+    )
+
+
+def named_check(table: Table, name: str) -> CheckConstraint | None:
+    from sqlalchemy import CheckConstraint
+
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint) and constraint.name == name:
+            return constraint
+    return None
+
+
+def creation_name(metadata: MetaData, table: str, full_name: str) -> str:
+    """What to give `create_check_constraint` so that the constraint comes out as
+    ``full_name``: the short name inside the metadata's "ck" convention, else ``full_name``
+    marked final (no convention, or one that names it by more than table and name)."""
+    from sqlalchemy import CheckConstraint
+
+    convention = metadata.naming_convention.get(
+        "ck", metadata.naming_convention.get(CheckConstraint)
+    )
+    final = f"op.f({json.dumps(full_name)})"
+    if not isinstance(convention, str) or "%(constraint_name)s" not in convention:
+        return final
+    try:
+        rendered = convention % {"table_name": table, "constraint_name": PLACE}
+    except (KeyError, TypeError, ValueError):  # it names the constraint by more than these
+        return final
+    prefix, _, suffix = rendered.partition(PLACE)
+    fits = full_name.startswith(prefix) and full_name.endswith(suffix) and PLACE not in suffix
+    if not fits or len(full_name) <= len(prefix) + len(suffix):
+        return final
+    return json.dumps(full_name[len(prefix) : len(full_name) - len(suffix)])
