@@ -30,7 +30,8 @@ NOTHING_COLLECTED = 5
 
 
 def start_suite(name: str, pytest_arguments: list[str], log: Path) -> subprocess.Popen:
-    """Start suite ``name``'s pytest with its output going to ``log``."""
+    """Make suite ``name``'s venv if needed, then start its pytest with its output going to
+    ``log``."""
     ensure_venv, folder = SUITES[name]
     python = ensure_venv()
     with log.open("w") as output:
@@ -52,17 +53,19 @@ def main() -> int:
         ensure_venv, folder = SUITES[chosen[0]]
         completed = subprocess.run([ensure_venv(), "-m", "pytest", *pytest_arguments], cwd=folder)
         return completed.returncode
-    # Both venvs first, one after the other: their installers would race for the same cache.
-    for name in chosen:
-        SUITES[name][0]()
+    # Each suite starts as soon as its venv is ready, the toolkit's (the longer suite) first;
+    # the venvs are made one after the other, as their installers would race for one cache.
     LOG_DIR.mkdir(exist_ok=True)
     started = time.monotonic()
-    running = {
-        name: start_suite(name, pytest_arguments, LOG_DIR / f"{name}.log") for name in chosen
-    }
-    print(f"running the {' and '.join(chosen)} tests side by side; logs in {LOG_DIR}", flush=True)
+    running: dict[str, subprocess.Popen] = {}
     codes = {}
     try:
+        for name in chosen:
+            running[name] = start_suite(name, pytest_arguments, LOG_DIR / f"{name}.log")
+        print(
+            f"running the {' and '.join(chosen)} tests side by side; logs in {LOG_DIR}",
+            flush=True,
+        )
         while running:
             for name, process in list(running.items()):
                 if process.poll() is None:
