@@ -149,3 +149,36 @@ def test_without_a_check_convention_the_create_takes_the_full_name_as_final() ->
     facts = (("definition", "qty > 0", "qty >= 0"),)
     line = by_hand_line(Difference("check constraint", "orders.ck_q", "different", facts), models)
     assert 'op.create_check_constraint(op.f("ck_q"), "orders", "qty > 0")' in line, line
+
+
+def test_a_missing_check_constraint_line_gives_the_create_call_that_works_as_printed() -> None:
+    import re
+
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    from alembic_steward.catalog import Difference
+    from alembic_steward.inspection._by_hand import by_hand_line
+
+    convention = {"ck": "ck_%(table_name)s_%(constraint_name)s"}
+    old, models = (
+        sa.MetaData(naming_convention=convention),
+        sa.MetaData(naming_convention=convention),
+    )
+    sa.Table("orders", old, sa.Column("qty", sa.Integer))
+    sa.Table(
+        "orders", models, sa.Column("qty", sa.Integer), sa.CheckConstraint("qty > 0", name="pos")
+    )
+    line = by_hand_line(Difference("check constraint", "orders.ck_orders_pos", "missing"), models)
+    assert 'op.create_check_constraint("pos", "orders", "qty > 0")' in line, line
+    assert 'op.drop_constraint(op.f("ck_orders_pos"), "orders", type_="check")' in line, line
+    # Followed literally on SQLite, the batch call adds the models' constraint, named once.
+    (call,) = re.findall(r"`(batch_op\.[^`]*)`", line)
+    engine = sa.create_engine("sqlite://")
+    with engine.begin() as connection:
+        old.create_all(connection)
+        context = MigrationContext.configure(connection, opts={"target_metadata": models})
+        with Operations(context).batch_alter_table("orders") as batch_op:
+            eval(call, {"batch_op": batch_op})  # noqa: S307
+        checks = sa.inspect(connection).get_check_constraints("orders")
+    assert [(c["name"], c["sqltext"]) for c in checks] == [("ck_orders_pos", "qty > 0")]

@@ -60,7 +60,10 @@ DROP_FIRST = {
 def by_hand_line(difference: Difference, metadata: MetaData | None = None) -> str:
     """What to write by hand for ``difference``; ``metadata`` (the models') lets a changed CHECK
     constraint's line give the exact calls, names as its naming convention wants them."""
-    from alembic_steward.inspection._check_constraint_calls import check_constraint_calls
+    from alembic_steward.inspection._check_constraint_calls import (
+        check_constraint_calls,
+        check_constraint_create_call,
+    )
 
     where = "add it" if difference.change == "missing" else "change it"
     if difference.change == "unexpected":
@@ -82,6 +85,8 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None) -> st
     exact = None
     if difference.kind == "check constraint" and difference.change == "different":
         exact = check_constraint_calls(difference, metadata)
+    elif difference.kind == "check constraint" and difference.change == "missing":
+        exact = check_constraint_create_call(difference, metadata)
     if exact is not None:
         hint = exact
     elif difference.kind.endswith(("constraint", "foreign key")):

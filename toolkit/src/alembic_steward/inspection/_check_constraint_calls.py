@@ -44,6 +44,27 @@ def check_constraint_calls(difference: Difference, metadata: MetaData | None) ->
     )
 
 
+def check_constraint_create_call(difference: Difference, metadata: MetaData | None) -> str | None:
+    """The create call for ``difference``, a CHECK constraint of the models in ``metadata`` that
+    the migrations lack, named as the convention wants it; None when the models do not hold it
+    by that name."""
+    table_path, _, full_name = difference.subject.rpartition(".")
+    table = metadata.tables.get(table_path) if metadata is not None else None
+    constraint = named_check(table, full_name) if table is not None else None
+    if table is None or constraint is None:
+        return None
+    text = json.dumps(str(constraint.sqltext))
+    created = creation_name(metadata, table.name, full_name)
+    schema = f", schema={json.dumps(table.schema)}" if table.schema else ""
+    on = f"{json.dumps(table.name)}{schema}"
+    return (
+        f"`op.create_check_constraint({created}, {on}, {text})`; on SQLite inside"
+        f" `with op.batch_alter_table({on}) as batch_op:` as"
+        f" `batch_op.create_check_constraint({created}, {text})`; in downgrade()"
+        f' `op.drop_constraint(op.f({json.dumps(full_name)}), {on}, type_="check")`'
+    )
+
+
 def named_check(table: Table, name: str) -> CheckConstraint | None:
     from sqlalchemy import CheckConstraint
 
