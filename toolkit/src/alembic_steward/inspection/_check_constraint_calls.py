@@ -25,16 +25,11 @@ PLACE = "\0"
 def check_constraint_calls(difference: Difference, metadata: MetaData | None) -> str | None:
     """The drop and create calls for ``difference``, a changed CHECK constraint of the models
     in ``metadata``; None when the models do not hold it by that name."""
-    table_path, _, full_name = difference.subject.rpartition(".")
-    table = metadata.tables.get(table_path) if metadata is not None else None
-    constraint = named_check(table, full_name) if table is not None else None
-    if table is None or constraint is None:
+    found = models_check(difference, metadata)
+    if found is None:
         return None
-    text = json.dumps(str(constraint.sqltext))
+    on, created, text, full_name = found
     dropped = f"op.f({json.dumps(full_name)})"
-    created = creation_name(metadata, table.name, full_name)
-    schema = f", schema={json.dumps(table.schema)}" if table.schema else ""
-    on = f"{json.dumps(table.name)}{schema}"
     return (
         f'`op.drop_constraint({dropped}, {on}, type_="check")`, then'
         f" `op.create_check_constraint({created}, {on}, {text})`; on SQLite inside"
@@ -48,21 +43,33 @@ def check_constraint_create_call(difference: Difference, metadata: MetaData | No
     """The create call for ``difference``, a CHECK constraint of the models in ``metadata`` that
     the migrations lack, named as the convention wants it; None when the models do not hold it
     by that name."""
-    table_path, _, full_name = difference.subject.rpartition(".")
-    table = metadata.tables.get(table_path) if metadata is not None else None
-    constraint = named_check(table, full_name) if table is not None else None
-    if table is None or constraint is None:
+    found = models_check(difference, metadata)
+    if found is None:
         return None
-    text = json.dumps(str(constraint.sqltext))
-    created = creation_name(metadata, table.name, full_name)
-    schema = f", schema={json.dumps(table.schema)}" if table.schema else ""
-    on = f"{json.dumps(table.name)}{schema}"
+    on, created, text, full_name = found
     return (
         f"`op.create_check_constraint({created}, {on}, {text})`; on SQLite inside"
         f" `with op.batch_alter_table({on}) as batch_op:` as"
         f" `batch_op.create_check_constraint({created}, {text})`; in downgrade()"
         f' `op.drop_constraint(op.f({json.dumps(full_name)}), {on}, type_="check")`'
     )
+
+
+def models_check(
+    difference: Difference, metadata: MetaData | None
+) -> tuple[str, str, str, str] | None:
+    """For ``difference``'s CHECK constraint in the models' ``metadata``, the call arguments as
+    written: (the table and its schema, the name to create it by, its SQL text, its full name);
+    None when the models do not hold it by that name."""
+    table_path, _, full_name = difference.subject.rpartition(".")
+    table = metadata.tables.get(table_path) if metadata is not None else None
+    constraint = named_check(table, full_name) if table is not None else None
+    if metadata is None or table is None or constraint is None:
+        return None
+    schema = f", schema={json.dumps(table.schema)}" if table.schema else ""
+    on = f"{json.dumps(table.name)}{schema}"
+    created = creation_name(metadata, table.name, full_name)
+    return on, created, json.dumps(str(constraint.sqltext)), full_name
 
 
 def named_check(table: Table, name: str) -> CheckConstraint | None:
