@@ -11,7 +11,6 @@ saves its cursor, and starts no other tenant.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -69,7 +68,7 @@ def fan_out_backfill(
         check_tenancy_fits_database,
         selected_names,
     )
-    from alembic_steward.runtime._tenant_reports import report_table, summary_line
+    from alembic_steward.runtime._tenant_reports import print_report, summary_line
 
     chosen = checked_tenancy(tenancy or active_steward().tenancy)
     names = selected_names(tenants, None, chosen)
@@ -98,11 +97,7 @@ def fan_out_backfill(
         code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0])
     else:
         code, line = summary_line(outcomes, SUMMARY_ACTIONS[action])
-    if as_json:
-        print(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
-    else:
-        print(report_table(outcomes))
-    print(line, file=sys.stderr if code or as_json else sys.stdout)
+    print_report(outcomes, code, line, as_json)
     return code
 
 
@@ -181,12 +176,10 @@ def stopped_line(outcomes: list[TenantOutcome], number: int) -> str:
     """The closing line of a run a signal stopped: what ended, what stopped, what never began."""
     import signal
 
-    from alembic_steward.runtime._tenant_reports import first_named, tenants
+    from alembic_steward.runtime._tenant_reports import first_named, stop_counts
 
-    stopped = [o.tenant for o in outcomes if o.outcome == "stopped"]
-    unstarted = sum(o.outcome == "not run" for o in outcomes)
-    ended = len(outcomes) - len(stopped) - unstarted
-    parts = [f"{ended} of {tenants(len(outcomes))} ended (the report says how)"]
+    stopped, unstarted, ended = stop_counts(outcomes)
+    parts = [ended]
     if stopped:
         parts.append(
             f"{len(stopped)} stopped after its current batch, its cursor saved"

@@ -11,7 +11,6 @@ never apply a migration twice. The run ends with a report, one row per tenant, a
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -31,8 +30,8 @@ from alembic_steward.runtime._tenant_pool import default_parallel
 from alembic_steward.runtime._tenant_reports import (
     Progress,
     contract_pending_note,
+    print_report,
     progress_printer,
-    report_table,
     stopped_summary,
     summary_line,
 )
@@ -305,12 +304,7 @@ def fan_out_command(
         number = signal.SIGINT if sigint else signal.SIGTERM
         code = SIGNAL_EXIT_CODES[number]
         line = stopped_summary(outcomes, action, number.name)
-    if as_json:
-        print(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
-    else:
-        print(report_table(outcomes))
-    # Under --json stdout is the document alone.
-    print(line, file=sys.stderr if code or as_json else sys.stdout)
+    print_report(outcomes, code, line, as_json)
     return code
 
 

@@ -186,13 +186,33 @@ def unreachable_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple
     )
 
 
-def stopped_summary(outcomes: Sequence[TenantOutcome], action: str, signal_name: str) -> str:
-    """The closing line of a fan-out a signal stopped: how many tenants ended, stopped
-    part-way (each row says the state it was left in) and did not start."""
+def print_report(outcomes: Sequence[TenantOutcome], code: int, line: str, as_json: bool) -> None:
+    """The report (a table, or the JSON rows), then its closing ``line``: on stderr when the
+    run failed or under --json, where stdout is the document alone."""
+    import json
+    import sys
+
+    if as_json:
+        print(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2))
+    else:
+        print(report_table(outcomes))
+    print(line, file=sys.stderr if code or as_json else sys.stdout)
+
+
+def stop_counts(outcomes: Sequence[TenantOutcome]) -> tuple[list[str], int, str]:
+    """For a run a signal stopped: the tenants it stopped part-way, how many never started, and
+    the words for how many ended."""
     stopped = [o.tenant for o in outcomes if o.outcome == "stopped"]
     unstarted = sum(o.outcome == "not run" for o in outcomes)
     ended = len(outcomes) - len(stopped) - unstarted
-    parts = [f"{ended} of {tenants(len(outcomes))} ended (the report says how)"]
+    return stopped, unstarted, f"{ended} of {tenants(len(outcomes))} ended (the report says how)"
+
+
+def stopped_summary(outcomes: Sequence[TenantOutcome], action: str, signal_name: str) -> str:
+    """The closing line of a fan-out a signal stopped: how many tenants ended, stopped
+    part-way (each row says the state it was left in) and did not start."""
+    stopped, unstarted, ended = stop_counts(outcomes)
+    parts = [ended]
     if stopped:
         parts.append(
             f"{len(stopped)} stopped part-way ({first_named(stopped)}: the report says the"
