@@ -31,7 +31,7 @@ def status_json(project: Project, database: ServerDatabase | str, code: int) -> 
     return json.loads(completed.stdout)
 
 
-def write_initial_revision(project: Project, database: ServerDatabase) -> None:
+def write_initial_revision(project: Project, database: ServerDatabase | str) -> None:
     project.add_user_model()
     written = inv(project, database, "db.revision", "-m", "Initial")
     assert written.returncode == 0, written.stderr
@@ -163,6 +163,64 @@ def test_both_sides_wrong_fixes_the_database_first_then_asks_for_a_revision(
     ]
     verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
     assert "once the database matches, run `inv db.revision" in verdict
+
+
+def test_a_column_added_by_hand_and_to_the_models_alike_is_still_the_database_side(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The models match the live database, yet no revision builds the column: every fresh
+    # database would lack it. db.revision must not write from the live database either (on
+    # PostgreSQL it wrote nothing and said the models match).
+    write_initial_revision(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    project.add_user_name_column()
+    database.query("ALTER TABLE users ADD COLUMN name VARCHAR(100)")
+
+    document = status_json(project, database, DATABASE_DIFFERS)
+    assert document["database_differences"] == [
+        "column users.name is in the database but not in what its revision builds"
+    ]
+    assert document["model_differences"] == [
+        "column users.name is in the models but not in the migrations"
+    ]
+    check = inv(project, database, "db.check")
+    assert check.returncode == 1 and "No changes" not in check.stdout
+    assert "the database is not what its revision builds" in one_error_line(check.stderr)
+    versions = sorted(project.versions.glob("*.py"))
+    refused = inv(project, database, "db.revision", "-m", "Add name")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "no revision was written" in one_error_line(refused.stderr)
+    assert sorted(project.versions.glob("*.py")) == versions
+    # Undone by hand, the column is the models' alone: a revision is written and runs.
+    database.query("ALTER TABLE users DROP COLUMN name")
+    assert inv(project, database, "db.revision", "-m", "Add name").returncode == 0
+    assert inv(project, database, "db.upgrade").returncode == 0
+    matched = inv(project, database, "db.check")
+    assert matched.returncode == 0 and "No changes" in matched.stdout, matched.stderr
+
+
+def test_the_build_db_revision_verified_is_kept_and_reused_until_a_revision_file_changes(
+    project: Project,
+) -> None:
+    # SQLite: what is kept and when is the same on every server; the key is what is tested.
+    database = project.path / "kept.db"
+    url = f"sqlite:///{database}"
+    write_initial_revision(project, url)
+    assert inv(project, url, "db.upgrade").returncode == 0
+    kept = project.path.parent / "steward-cache" / "revision-builds"
+    # db.revision's two: at the database's revision (base), and at the new head.
+    builds = {path: path.stat().st_mtime_ns for path in kept.glob("build-*.json")}
+    assert len(builds) == 2
+    assert inv(project, url, "db.check").returncode == 0
+    assert status_json(project, url, 0)["database_differences"] is None
+    after = {path: path.stat().st_mtime_ns for path in kept.glob("build-*.json")}
+    assert after == builds, "a kept build was built again"
+    # Any revision file's change is a new key (a comment too, though no edit of what ran): the
+    # next check builds and keeps its own.
+    (revision,) = project.versions.glob("*.py")
+    revision.write_text(revision.read_text() + "\n# reviewed\n")
+    assert inv(project, url, "db.check").returncode == 0
+    assert len(list(kept.glob("build-*.json"))) == 3
 
 
 @pytest.fixture

@@ -171,7 +171,13 @@ def read_drift(
         # Without the revision to judge them by, what the models leave to the revisions (a
         # view, a trigger, a schema a revision made) is taken to be theirs.
         lines = [d.line(MODELS, actual) for d in compare_with_models(described, live)]
-        return Drift(ModelDrift(lines, []), NOT_COMPARED)
+        plain = Drift(ModelDrift(lines, []), NOT_COMPARED)
+        if not sides:
+            return plain
+        # The models match the database; but a change made by hand and to the models alike
+        # matches too, while no revision builds it: only the revision's build can tell.
+        drift = sides_of(connection, current, described, live, differences)
+        return drift if drift.sides.database else plain
     return sides_of(connection, current, described, live, differences)
 
 
@@ -209,6 +215,7 @@ def sides_of(
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._kept_builds import keep_build
     from alembic_steward.inspection._later_builds import earlier_builds
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
@@ -217,12 +224,17 @@ def sides_of(
     from alembic_steward.runtime._driver_errors import error_reason
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
+    schemas = schemas_of(models)
+    if matches_kept_build(connection, current, models, live):
+        return Drift(ModelDrift([], []), DriftSides([], ModelDrift([], [])))
     try:
         with revision_built(blocking_url(connection), current) as scratch:
-            drift, own = compare_with_revision(scratch, models, live)
+            built = live_catalog(scratch, schemas)
+            keep_build(connection, current, schemas, built)
+            drift, own = compare_with_revision(scratch, models, live, built)
         if own:  # stamped ahead of what ran? (inspection/_later_builds.py)
             server = blocking_url(connection)
-            built_by = earlier_builds(server, live, schemas_of(models), current, own)
+            built_by = earlier_builds(server, live, schemas, current, own)
             return replace(drift, sides=replace(drift.sides, built_by=built_by))
         return drift
     except ScratchDatabaseRefused as refused:
@@ -233,23 +245,36 @@ def sides_of(
 
 
 def compare_with_revision(
-    scratch: Connection, models: Catalog, live: Catalog
+    scratch: Connection, models: Catalog, live: Catalog, built: Catalog
 ) -> tuple[Drift, list[Difference]]:
-    """Compare the live database and the models with ``scratch``, at the database's revision;
-    also return how the live database differs from that build.
+    """Compare the live database and the models with ``scratch``, at the database's revision
+    and described as ``built``; also return how the live database differs from that build.
 
     What the models leave to the revisions (a view, a trigger, a schema) is judged here only:
     the database's one its revision does not build is a hand-made change.
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
 
-    built = live_catalog(scratch, schemas_of(models))
     own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
     needed = compare_with_models(models, built)
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
     return Drift(drift, DriftSides(database, drift)), own
+
+
+def matches_kept_build(
+    connection: Connection, current: list[str], models: Catalog, live: Catalog
+) -> bool:
+    """Whether a kept build of ``current`` (inspection/_kept_builds.py) is the live database and
+    holds what the models need: then nothing differs on either side, and nothing is built."""
+    from alembic_steward.catalog import compare_catalogs, compare_with_models
+    from alembic_steward.inspection._kept_builds import kept_build
+
+    built = kept_build(connection, current, schemas_of(models))
+    if built is None:
+        return False
+    return not compare_catalogs(built, live) and not compare_with_models(models, built)
 
 
 def schemas_of(models: Catalog) -> list[str]:

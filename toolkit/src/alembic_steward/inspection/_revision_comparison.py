@@ -64,6 +64,7 @@ def compare_with_revision(
     from alembic_steward.catalog import Catalog, compare_catalogs
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
+    from alembic_steward.inspection._kept_builds import keep_build
     from alembic_steward.inspection._later_builds import earlier_builds, later_builds
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
 
@@ -77,7 +78,9 @@ def compare_with_revision(
             if not later or not (found or try_pending):
                 return RevisionComparison(found)
         with revision_built(blocking_url(connection), built_at) as scratch:
-            found = compare_catalogs(live_catalog(scratch, schemas), live)
+            built = live_catalog(scratch, schemas)
+            keep_build(connection, built_at, schemas, built)
+            found = compare_catalogs(built, live)
             if found:
                 built_by = later_builds(scratch, live, schemas, built_at, later)
             failure = first_failing(scratch, later) if try_pending and not found else None

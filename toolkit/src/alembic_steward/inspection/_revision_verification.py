@@ -34,7 +34,9 @@ class RevisionNotVerified(Exception):
 class RevisionScratch:
     """A scratch database at the live database's revision, and the descriptions around it."""
 
+    # The scratch database, and the live one (whose address keys what is kept).
     connection: Connection
+    live_connection: Connection
     models: Catalog
     live: Catalog
     built: Catalog
@@ -87,10 +89,13 @@ class RevisionScratch:
         from alembic_steward.catalog import compare_with_models
         from alembic_steward.inspection._by_hand import by_hand_line
         from alembic_steward.inspection._catalog_drift import imported_metadata, live_catalog
+        from alembic_steward.inspection._kept_builds import keep_build
         from alembic_steward.inspection._scratch_database import upgrade_scratch
 
         upgrade_scratch(self.connection, "heads")
         self.after = live_catalog(self.connection, self.schemas)
+        # What the database will be once upgraded: its first check reuses this.
+        keep_build(self.live_connection, heads(), self.schemas, self.after)
         metadata = imported_metadata()
         self.left = [
             by_hand_line(d, metadata) for d in compare_with_models(self.models, self.after)
@@ -105,6 +110,15 @@ class RevisionScratch:
         return not compare_with_models(self.models, self.live)
 
 
+def heads() -> list[str]:
+    """The history's heads, read from the revision files (the new one among them)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    return list(ScriptDirectory.from_config(build_alembic_config()).get_heads())
+
+
 @contextmanager
 def revision_scratch(connection: Connection, current: list[str]) -> Iterator[RevisionScratch]:
     """Yield a RevisionScratch for ``connection`` (at ``current``), or raise RevisionNotVerified
@@ -115,6 +129,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
     from alembic_steward._wiring import active_steward
     from alembic_steward.inspection._catalog_drift import ignored_tables, live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._kept_builds import keep_build
     from alembic_steward.inspection._models_catalog import (
         ModelsNotDescribable,
         model_schemas,
@@ -134,6 +149,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             live = live_catalog(connection, schemas)
             scratch = stack.enter_context(revision_built(blocking_url(connection), current))
             built = live_catalog(scratch, schemas)
+            keep_build(connection, current, schemas, built)
         except ModelsNotDescribable as reason:
             not_verified = RevisionNotVerified(str(reason))
             not_verified.models_refused = reason.server_refuses
@@ -146,4 +162,4 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
             raise RevisionNotVerified(reason) from None
         # Outside the try: what the caller's block raises is the caller's.
-        yield RevisionScratch(scratch, models, live, built, schemas)
+        yield RevisionScratch(scratch, connection, models, live, built, schemas)

@@ -46,14 +46,12 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
             return
         try:
             with revision_scratch(connection, state.current) as scratch:
-                if scratch.models == scratch.live:
-                    # Nothing to write, whatever autogenerate's own comparison finds.
-                    config.attributes[CATALOGS_MATCH] = True
-                    yield None
-                    return
+                # First: a change made by hand and to the models alike matches the models, yet
+                # a revision written from the live database would hold nothing of it.
                 differences = scratch.database_differences()
                 if not differences and scratch.models_match():
-                    # Only what the revisions made and the models leave to them (a trigger).
+                    # Nothing to write, whatever autogenerate's own comparison finds (what the
+                    # revisions made and the models leave to them, a trigger, aside).
                     config.attributes[CATALOGS_MATCH] = True
                     yield None
                     return
