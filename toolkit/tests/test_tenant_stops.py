@@ -133,3 +133,63 @@ def test_ctrl_c_to_the_group_reports_started_postgresql_tenants_rolled_back(
     tables = database.query("SELECT count(*) FROM pg_tables WHERE schemaname LIKE 'r_'")
     assert tables == [(0,)]
     assert "2 stopped part-way" in one_error_line(stopped.stderr)
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie no one reaped does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_workers_of_a_killed_fan_out_stop_their_tenant_and_exit(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    # SIGKILL to the parent alone: its workers used to finish their tenant and then wait on
+    # the pool's pipe for ever, ignoring SIGTERM.
+    names = ["k1", "k2", "k3"]
+    database = ServerDatabase("postgresql", postgresql_url)
+    for name in names:
+        database.query(f"CREATE SCHEMA {name}")
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=postgresql_url)
+    sleeping_project(make_tenant_project(project, "schema", names), "SELECT pg_sleep(60)")
+    started = tmp_path / "started"
+    started.mkdir()
+    running = project.popen(
+        "inv",
+        "db.upgrade",
+        "--all-tenants",
+        "--parallel",
+        "2",
+        cwd=project.path,
+        env=project.environment(STARTED_DIR=str(started)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(started.iterdir())) < 2:
+            assert running.poll() is None and time.monotonic() < deadline, "never started"
+            time.sleep(0.05)
+        workers = [int(path.name) for path in started.iterdir()]
+        os.kill(running.pid, signal.SIGKILL)
+        running.wait()
+        # A stop cancels pg_sleep at once; the rest is the rollback and the state's reading.
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in workers), "an orphaned worker is still running"
+    finally:
+        for pid in filter(alive, workers):
+            os.kill(pid, signal.SIGKILL)
+        if running.poll() is None:
+            running.kill()
+            running.wait()
+    # Each stopped where it was: its transaction rolled back, no table left.
+    tables = database.query("SELECT count(*) FROM pg_tables WHERE schemaname LIKE 'k_'")
+    assert tables == [(0,)]

@@ -14,6 +14,7 @@ import signal
 from typing import Any
 
 from alembic_steward.runtime._interruptions import HeldSignal, Terminated, raise_or_hold
+from alembic_steward.runtime._orphaned_workers import exit_if_orphaned, watch_parent
 from alembic_steward.runtime._tenancy import Tenant, bind_tenant
 from alembic_steward.runtime._tenant_runs import TenantOutcome, run_tenant, shown
 
@@ -30,7 +31,9 @@ class WorkerStop:
 
 def stop_in_worker(signum: int, frame: Any) -> None:
     """A worker's SIGINT/SIGTERM handler: stop the running tenant where it is (its migration's
-    bookkeeping still ends first), or, between tenants, start no other."""
+    bookkeeping still ends first), or, between tenants, start no other (and, orphaned, end)."""
+    if not WorkerStop.running:
+        exit_if_orphaned()
     if WorkerStop.signum is not None:
         return  # stopping already: a second signal must not cut short the state's reading
     WorkerStop.signum = signum
@@ -46,6 +49,7 @@ def install_worker_handlers() -> None:
     HeldSignal.number, HeldSignal.holding = None, False
     signal.signal(signal.SIGINT, stop_in_worker)
     signal.signal(signal.SIGTERM, stop_in_worker)
+    watch_parent()
 
 
 def run_in_worker(
@@ -64,6 +68,7 @@ def run_in_worker(
         return stopped_outcome(tenant, stop, read[0] if read else None)
     finally:
         WorkerStop.running = False
+        exit_if_orphaned()  # its parent died meanwhile: nothing would take this report
 
 
 def stopped_outcome(
