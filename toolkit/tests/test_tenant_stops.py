@@ -42,6 +42,18 @@ def sleeping_project(project: Project, sleep: str) -> Project:
     return project
 
 
+def sleeping_schema_tenants(
+    tmp_path: Path, postgresql_url: str, names: list[str]
+) -> tuple[ServerDatabase, Project]:
+    """A service whose PostgreSQL tenant schemas ``names`` sleep in their first migration."""
+    database = ServerDatabase("postgresql", postgresql_url)
+    for name in names:
+        database.query(f"CREATE SCHEMA {name}")
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=postgresql_url)
+    sleeping_project(make_tenant_project(project, "schema", names), "SELECT pg_sleep(60)")
+    return database, project
+
+
 def stopped_as_a_group(project: Project, started: Path, signal_number: int):
     """Run the fan-out (2 workers, 3 tenants) in a process group of its own, and signal the
     whole group once two tenants started, as a terminal's Ctrl-C does; the completed run."""
@@ -115,11 +127,7 @@ def test_ctrl_c_to_the_group_reports_started_postgresql_tenants_rolled_back(
     tmp_path: Path, postgresql_url: str
 ) -> None:
     names = ["r1", "r2", "r3"]
-    database = ServerDatabase("postgresql", postgresql_url)
-    for name in names:
-        database.query(f"CREATE SCHEMA {name}")
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=postgresql_url)
-    sleeping_project(make_tenant_project(project, "schema", names), "SELECT pg_sleep(60)")
+    database, project = sleeping_schema_tenants(tmp_path, postgresql_url, names)
 
     stopped = stopped_as_a_group(project, tmp_path / "started", signal.SIGINT)
     assert stopped.returncode == 130, stopped.stderr
@@ -150,12 +158,7 @@ def test_workers_of_a_killed_fan_out_stop_their_tenant_and_exit(
 ) -> None:
     # SIGKILL to the parent alone: its workers used to finish their tenant and then wait on
     # the pool's pipe for ever, ignoring SIGTERM.
-    names = ["k1", "k2", "k3"]
-    database = ServerDatabase("postgresql", postgresql_url)
-    for name in names:
-        database.query(f"CREATE SCHEMA {name}")
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=postgresql_url)
-    sleeping_project(make_tenant_project(project, "schema", names), "SELECT pg_sleep(60)")
+    database, project = sleeping_schema_tenants(tmp_path, postgresql_url, ["k1", "k2", "k3"])
     started = tmp_path / "started"
     started.mkdir()
     running = project.popen(
