@@ -56,6 +56,17 @@ def test_each_mariadb_tenant_row_says_what_inv_db_status_says_of_it(
     line = one_error_line(status.stderr)
     assert "2 of 3 tenants are not up to date" in line and "half-applied" in line, line
     assert "run the upgrade with --all-tenants" not in line
+    # A wrong password: the server answered and refused, as `inv db.status` says of one
+    # database (10: no wait or retry helps), not unreachable (5); the password never shown.
+    wrong = url.replace("root@", "root:Hunter2Secret@", 1)
+    assert wrong != url
+    refused = project.inv(
+        "db.status", "--all-tenants", "--json", code=StatusExit.REFUSED, env={"DATABASE_URL": wrong}
+    )
+    assert {row["outcome"] for row in rows_of(refused).values()} == {"refused"}
+    assert {row["exit_code"] for row in rows_of(refused).values()} == {StatusExit.REFUSED}
+    assert "Hunter2" not in refused.stdout + refused.stderr
+    assert "the server refused all 3 tenants" in one_error_line(refused.stderr)
 
 
 def test_a_schema_tenant_stamped_wrongly_is_said_to_differ_from_its_revision(

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 
 from alembic_steward.runtime._tenancy import Tenant, bind_tenant, checked_tenancy
-from alembic_steward.runtime._tenant_runs import TenantOutcome, shown
+from alembic_steward.runtime._tenant_runs import TenantOutcome, refused_sign_in, shown
 
 NOT_STARTED = "the run was stopped before this tenant started"
 # The report's verb for each action, as summary_line words its closing advice.
@@ -163,8 +163,9 @@ def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
     except (BackfillCommandError, BackfillRefused) as error:
         outcome, detail = "failed", str(error)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
-        unreachable = isinstance(error, DatabaseUnreachable)
-        outcome, detail = "unreachable" if unreachable else "failed", failure_line(error)
+        outcome, detail = "failed", failure_line(error)
+        if isinstance(error, DatabaseUnreachable):
+            outcome = "refused" if refused_sign_in(error) else "unreachable"
     finally:
         bind_tenant(None)
     at = shown(revisions)

@@ -58,6 +58,8 @@ def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, s
     failed = [o.tenant for o in outcomes if o.failed]
     if failed and all(o.outcome == "unreachable" for o in outcomes):
         return unreachable_summary(outcomes, action)
+    if failed and all(o.outcome == "refused" for o in outcomes):
+        return refused_summary(outcomes, action)
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
@@ -182,6 +184,18 @@ def unreachable_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple
     code = StatusExit.UNREACHABLE if action == "status" else 1
     return int(code), (
         f"error: none of the {tenants(len(outcomes))} could be reached, so nothing was run:"
+        f" {outcomes[0].tenant}: {outcomes[0].detail}"
+    )
+
+
+def refused_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, str]:
+    """The server refused every tenant's sign-in (one DATABASE_URL: a wrong password, no such
+    user): the code and line a single database's command gives, 10 for status."""
+    from alembic_steward.inspection._status_report import StatusExit
+
+    code = StatusExit.REFUSED if action == "status" else 1
+    return int(code), (
+        f"error: the server refused all {tenants(len(outcomes))}, so nothing was run:"
         f" {outcomes[0].tenant}: {outcomes[0].detail}"
     )
 

@@ -68,7 +68,7 @@ class TenantOutcome:
 
     @property
     def failed(self) -> bool:
-        return self.outcome in ("failed", "not run", "stopped", "unreachable")
+        return self.outcome in ("failed", "not run", "stopped", "unreachable", "refused")
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON row: a revision not read (the table's "?" or blank) is null, not a word."""
@@ -182,8 +182,11 @@ def run_tenant(
         from alembic_steward.runtime._connecting import DatabaseUnreachable
         from alembic_steward.runtime._deploy import failure_line
 
-        # Unreachable, nothing ran: when every tenant is, the summary says so of the server.
-        failed = "unreachable" if isinstance(error, DatabaseUnreachable) else "failed"
+        # Unreachable or refused, nothing ran: when every tenant is, the summary says so of
+        # the server.
+        failed = "failed"
+        if isinstance(error, DatabaseUnreachable):
+            failed = "refused" if refused_sign_in(error) else "unreachable"
         outcome = TenantOutcome(tenant.name, failed, shown(before), detail=failure_line(error))
         if action in READ_ONLY_ACTIONS:
             outcome.exit_code = unread_exit_code(error)
@@ -266,12 +269,22 @@ def run_migrations(config: Config, script: ScriptDirectory, action: str, revisio
 
 def unread_exit_code(error: Exception) -> int:
     """The code `inv db.status` gives a database it cannot read as ``error`` says: 5 for a
-    server it cannot reach, 10 for a tenant with no schema or database there, 1 otherwise."""
+    server it cannot reach, 10 for one that answered and refused the sign-in (a wrong
+    password, no such user or database: no wait or retry helps) or a tenant with no schema or
+    database there, 1 otherwise."""
     from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._connecting import DatabaseUnreachable
 
     if isinstance(error, DatabaseUnreachable):
-        return StatusExit.UNREACHABLE
+        return StatusExit.REFUSED if refused_sign_in(error) else StatusExit.UNREACHABLE
     if isinstance(error, TenantError):
         return StatusExit.REFUSED
     return 1
+
+
+def refused_sign_in(error: Exception) -> bool:
+    """Whether ``error`` (a DatabaseUnreachable) is the server refusing the sign-in: a wrong
+    password, no such user or database, rather than no answer at all."""
+    from alembic_steward.runtime._driver_errors import sign_in_refusal
+
+    return sign_in_refusal(getattr(error, "driver_error", error)) is not None
