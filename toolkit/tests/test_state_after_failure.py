@@ -176,6 +176,23 @@ def test_next_failure_over_leftovers_does_not_say_plainly_rolled_back(
     assert "unexpected table two" in state
 
 
+def test_a_migration_refused_at_its_first_change_leaves_nothing_half_applied(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The server refused the statement, so nothing of the migration ran: on MySQL/MariaDB too
+    # the database is still at first, with no mark to clear by hand first.
+    first_then(project, ONE_TABLE.replace('"one"', '"taken"'))
+    assert upgrade(project, database, "inv", "db.upgrade", "-r", "first").returncode == 0
+    database.query("CREATE TABLE taken (id INTEGER PRIMARY KEY)")
+    failed = upgrade(project, database)
+    assert failed.returncode == 1
+    assert "half-applied" not in failed.stderr, failed.stderr
+    assert "the database is still at first" in state_line(failed.stderr)
+    database.query("DROP TABLE taken")
+    assert upgrade(project, database).returncode == 0
+    assert database.revisions() == {"second"}
+
+
 def test_autocommit_block_that_succeeds_is_recorded(
     project: Project, database: ServerDatabase
 ) -> None:

@@ -119,7 +119,7 @@ def test_a_signal_to_the_group_reports_each_started_mariadb_tenant_half_applied(
     assert rows[unstarted]["outcome"] == "not run"
     assert "before this tenant started" in rows[unstarted]["detail"]
     line = one_error_line(stopped.stderr)
-    assert "1 of 3 tenants ended" not in line and "0 of 3 tenants ended" in line, line
+    assert "1 of 3 tenants ended" not in line and "none of the 3 tenants ended" in line, line
     assert "2 stopped part-way" in line and "1 did not start" in line, line
 
 

@@ -42,6 +42,14 @@ def test_a_tenant_name_that_is_no_plain_identifier_is_refused(name: str) -> None
         checked_name(name, "--tenants")
 
 
+def test_names_given_with_spaces_are_told_to_use_commas() -> None:
+    with pytest.raises(TenantError, match=r"separate names with commas \(`--tenants a,b`\)"):
+        checked_name("acme globex", "--tenants")
+    with pytest.raises(TenantError) as refused:
+        checked_name("a-b", "--tenants")
+    assert "commas" not in str(refused.value)
+
+
 def test_plain_tenant_names_pass() -> None:
     assert checked_name("acme_1", "--tenants") == "acme_1"
     assert checked_name("_x" * 31, "--tenants") == "_x" * 31
@@ -267,6 +275,14 @@ def test_a_bad_tenant_name_is_refused_in_one_line(tmp_path: Path, postgresql_url
     refused = project.inv("db.upgrade", "--tenants", "ok,no-dash", code=1)
     line = one_error_line(refused.stderr)
     assert "'no-dash' (from --tenants on the command line) is not a plain identifier" in line
+    # A --tenancy that is not the wiring's is more often a slip than a second kind of tenant:
+    # the advice says the way back before offering to create a database beside the schema.
+    slip = project.inv("db.upgrade", "--tenants", "ok", "--tenancy", "database", code=76)
+    assert (
+        "has no database on this server; the wiring's tenancy is schema: if 'ok' is a schema,"
+        " leave out `--tenancy database`; else create it with"
+        " `inv db.tenant-create ok --tenancy database`"
+    ) in slip.stdout, slip.stdout
 
 
 # --- databases per tenant: MariaDB and SQLite files ------------------------------------------
@@ -473,7 +489,7 @@ def test_check_compares_each_tenant_with_the_models(tmp_path: Path, postgresql_u
     assert any("extra" in line for line in rows["c2"]["differences"]), rows["c2"]
     assert "write no revision" in rows["c2"]["detail"]
     line = one_error_line(drifted.stderr)
-    assert "1 of 2 tenants is not what their revision builds (c2)" in line, line
+    assert "1 of 2 tenants is not what its revision builds (c2)" in line, line
     assert "write the revision" not in line
     # A tenant behind head is shown with its state and its repair, and counted.
     pg_query(postgresql_url, "UPDATE c1.alembic_version SET version_num = '0002'")

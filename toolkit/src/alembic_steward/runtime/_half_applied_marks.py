@@ -31,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy import update as sql_update
 
 MARK_TABLE_NAME = "alembic_migration_in_progress"
+# MySQL's client library numbers its own errors (CR_*: lost connection, gone away) from 2000.
+CLIENT_ERRORS_START = 2000
 # Set in a config's attributes by `inv db.stamp`; raw `alembic stamp` is known by its command.
 STAMPING = "alembic_steward.stamping"
 
@@ -122,7 +124,7 @@ def mark_migration_run(
         try:
             yield move_mark
         except BaseException as error:
-            changes.forgive_lock_timeout(error)
+            changes.forgive_refused_statement(error)
             if not changes.sent and unfinished is None:
                 marks.execute(delete(mark_table))
             raise
@@ -145,6 +147,7 @@ class ChangeCounter:
     def __init__(self) -> None:
         self.sent = 0
         self.unfinished = False  # the last statement counted has not returned
+        self.last = ""
 
     def count(self, connection: Any, cursor: Any, statement: str, *_: Any) -> None:
         # Alembic's own reads, and its version table, change nothing a migration owns.
@@ -152,17 +155,34 @@ class ChangeCounter:
         if not words.startswith(self.READ_ONLY) and "ALEMBIC_VERSION" not in words:
             self.sent += 1
             self.unfinished = True
+            self.last = words
 
     def ran(self, *_: Any) -> None:
         self.unfinished = False
 
-    def forgive_lock_timeout(self, error: BaseException) -> None:
-        """Uncount a statement that never got its lock: it changed nothing, so may be retried."""
-        from alembic_steward.runtime._lock_retries import is_lock_timeout
-
-        if self.unfinished and is_lock_timeout(error):
+    def forgive_refused_statement(self, error: BaseException) -> None:
+        """Uncount the last statement when the server refused it (an error it answered with:
+        a table that exists, a lock never granted, a bad column): a refused statement changes
+        nothing, so a migration that fails at its first change leaves nothing half-applied.
+        Not when the answer never came (a signal, a lost connection): it may have run."""
+        # `DROP TABLE a, b` drops a before it finds b missing: refused, yet not harmless.
+        several = self.last.startswith(("DROP TABLE", "DROP VIEW")) and "," in self.last
+        if self.unfinished and not several and refused_by_server(error):
             self.sent -= 1
             self.unfinished = False
+
+
+def refused_by_server(error: BaseException) -> bool:
+    """Whether ``error`` is the server's refusal of a statement it did not run: a DBAPIError
+    whose MySQL error number is the server's (below 2000; 2000 and up are the client's, a lost
+    connection among them), on a connection still valid."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(error, DBAPIError) or error.connection_invalidated:
+        return False
+    arguments = getattr(error.orig, "args", ())
+    number = arguments[0] if arguments else None
+    return isinstance(number, int) and 0 < number < CLIENT_ERRORS_START
 
 
 def down_revisions(down_revision: str | tuple[str, ...] | None) -> tuple[str, ...]:

@@ -106,10 +106,12 @@ def checked_tenancy(tenancy: str) -> str:
 def checked_name(name: str, source: str) -> str:
     """Return ``name`` if it is a plain identifier; else raise TenantError naming ``source``."""
     if not TENANT_NAME.fullmatch(name):
+        # "a b" is two names given the shell's way: the list takes commas.
+        commas = "; separate names with commas (`--tenants a,b`)" if " " in name.strip() else ""
         raise TenantError(
             f"the tenant name {name!r} (from {source}) is not a plain identifier (letters,"
-            " digits and _, not starting with a digit, at most 63 characters); fix it there;"
-            " nothing was run"
+            f" digits and _, not starting with a digit, at most 63 characters){commas}; fix it"
+            " there; nothing was run"
         )
     return name
 

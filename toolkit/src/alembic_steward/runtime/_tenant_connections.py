@@ -71,8 +71,8 @@ def read_revisions(connection: Connection, tenant: Tenant) -> tuple[str, ...]:
             )
             if not exists:
                 raise TenantError(
-                    f"the tenant {tenant.name!r} has no schema in this database; create it"
-                    f" with {create_command(tenant)}"
+                    f"the tenant {tenant.name!r} has no schema in this database;"
+                    f"{other_tenancy_hint(tenant)} create it with {create_command(tenant)}"
                 )
     finally:
         # Alembic must find the connection outside any transaction, as env.py's own would be.
@@ -121,12 +121,24 @@ def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
             missing = False  # the server itself cannot be reached
         if missing:
             raise TenantError(
-                f"the tenant {tenant.name!r} has no database on this server; create it with"
-                f" {create_command(tenant)}"
+                f"the tenant {tenant.name!r} has no database on this server;"
+                f"{other_tenancy_hint(tenant)} create it with {create_command(tenant)}"
             ) from None
         raise unreachable(error, engine.url) from None
     with connection:
         yield connection
+
+
+def other_tenancy_hint(tenant: Tenant) -> str:
+    """For a tenant looked for under a --tenancy other than the wiring's (a slip, more often
+    than a second kind of tenant): the way back, ending in "else"; "" otherwise."""
+    configured = configured_tenancy()
+    if tenant.tenancy == configured:
+        return ""
+    return (
+        f" the wiring's tenancy is {configured}: if {tenant.name!r} is a {configured}, leave out"
+        f" `--tenancy {tenant.tenancy}`; else"
+    )
 
 
 def create_command(tenant: Tenant) -> str:

@@ -156,7 +156,8 @@ def check_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, s
         )
     if differs:
         parts.append(
-            f"{are(len(differs), total)} not what their revision builds"
+            f"{are(len(differs), total)} not what {'its' if len(differs) == 1 else 'their'}"
+            " revision builds"
             f" ({first_named(differs)}): repair each as its row says and write no revision"
             " for this"
         )
@@ -219,6 +220,8 @@ def stop_counts(outcomes: Sequence[TenantOutcome]) -> tuple[list[str], int, str]
     stopped = [o.tenant for o in outcomes if o.outcome == "stopped"]
     unstarted = sum(o.outcome == "not run" for o in outcomes)
     ended = len(outcomes) - len(stopped) - unstarted
+    if not ended:
+        return stopped, unstarted, f"none of the {tenants(len(outcomes))} ended"
     return stopped, unstarted, f"{ended} of {tenants(len(outcomes))} ended (the report says how)"
 
 
