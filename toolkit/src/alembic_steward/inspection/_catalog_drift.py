@@ -254,13 +254,15 @@ def compare_with_revision(
     the database's one its revision does not build is a hand-made change.
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
+    from alembic_steward.inspection._drift_sides import additions_only
 
     own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
     needed = compare_with_models(models, built)
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
-    return Drift(drift, DriftSides(database, drift)), own
+    additions = tuple(additions_only(own))
+    return Drift(drift, DriftSides(database, drift, additions=additions)), own
 
 
 def matches_kept_build(
