@@ -118,6 +118,7 @@ def scratch_failure_reason(error: Exception, scratch: Connection) -> str:
     """Why a revision failed on ``scratch``, briefly: the driver's first line, or the refused
     call, never the state line read after the failure (it is about the scratch database, not
     the user's), nor the scratch database's name."""
+    from alembic_steward.inspection._scratch_database import unnamed_scratch
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._own_commits import MigrationEndedItsTransaction
 
@@ -125,9 +126,7 @@ def scratch_failure_reason(error: Exception, scratch: Connection) -> str:
     if isinstance(error, MigrationEndedItsTransaction):
         said = f"it calls {error.call} on the migration's connection, which is refused"
     else:
-        said = error_reason(error)
-        if scratch.engine.url.database:  # MySQL/MariaDB qualify a table with its database
-            said = said.replace(f"{scratch.engine.url.database}.", "")
+        said = unnamed_scratch(error_reason(error), scratch.engine.url)
     if len(said) > REASON_LIMIT:
         said = f"{said[: REASON_LIMIT - 3].rstrip()}..."
     return f"{type(named).__name__}: {said}"
