@@ -5,6 +5,8 @@ column calling a function it does not have."""
 
 from __future__ import annotations
 
+import json
+
 from project import Project, one_error_line
 from servers import ServerDatabase, only_on
 from test_drift_detection import set_models
@@ -46,6 +48,8 @@ def test_a_sequence_default_on_sqlite_names_the_column(project: Project) -> None
         assert "SQLite has no sequences" in error and "ticket_numbers" in error, error
         assert "NotImplementedError" not in error and "INV_TRACEBACK" not in error, error
     assert not list(project.versions.glob("*.py"))  # db.revision wrote nothing
+    document = json.loads(project.inv("db.status", "--json", code=UNBUILDABLE_MODELS).stdout)
+    assert document["exit_code"] == UNBUILDABLE_MODELS and "tickets.number" in document["problem"]
 
 
 @only_on("sqlite", "postgresql", why="MariaDB's refusal: test_drift_detection.py")
