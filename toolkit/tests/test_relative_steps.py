@@ -27,3 +27,27 @@ def test_a_step_outside_the_history_names_the_revision_and_what_to_run(
     assert "the database is at r1, 1 revision(s) below head and 1 above base" in error
     assert advice in error
     assert project.inv("db.current").stdout.split()[0] == "r1"
+
+
+@pytest.mark.parametrize(
+    ("task", "step", "said"),
+    [
+        (("db.upgrade",), "head-5", "-r head-5 steps past the end of the history"),
+        (("db.upgrade",), "r1+2", "-r r1+2 steps past the end of the history"),
+        (("db.downgrade", "--yes"), "r1-2", "-r r1-2 steps past the end of the history"),
+        (("db.downgrade", "--yes"), "heads-5", "-r heads-5 steps past the end of the history"),
+        (("db.upgrade",), "r1-1", "db.upgrade only goes up, and -r r1-1 is base"),
+        (("db.downgrade", "--yes"), "r1+1", "db.downgrade only goes down, and -r r1+1 is r2"),
+    ],
+)
+def test_a_step_counted_from_a_named_revision_is_refused_in_the_same_words(
+    project: Project, task: tuple[str, ...], step: str, said: str
+) -> None:
+    # Alembic fails these with a bare AssertionError, "Walked too far", or its own message,
+    # or (`db.upgrade -r r1-1` at r1) runs nothing and exits 0.
+    two_revisions(project)
+    project.inv("db.upgrade", "-r", "r1")
+    error = one_error_line(project.inv(*task, "-r", step, code=1).stderr)
+    assert said in error and "the database is at r1" in error and "nothing was run" in error
+    assert "AssertionError" not in error and "Walked" not in error and "Destination" not in error
+    assert project.inv("db.current").stdout.split()[0] == "r1"

@@ -37,6 +37,12 @@ IDENTITY_CHANGES = {
     "removed": ("sa.Identity(), ", "autoincrement=False, "),
 }
 FAILING_BLANK_REVISION = '    op.execute("SELECT x FROM no_such_table")'
+# On MariaDB the table stays (its DDL commits), and the refused commit() carries the state
+# read on that scratch database: a half-applied line about a database that is not the user's.
+COMMITTING_BLANK_REVISION = (
+    '    op.create_table("extras", sa.Column("id", sa.Integer, primary_key=True))\n'
+    "    op.get_bind().commit()"
+)
 
 
 def index_definitions(database: ServerDatabase) -> dict[str, str]:
@@ -223,3 +229,19 @@ def test_status_after_a_failed_contract_revision_names_no_command_that_fails_aga
     assert "`inv db.upgrade --phase contract`" in status
     inv(project, database, "db.upgrade", "--phase", "contract")
     assert "up to date" in inv(project, database, "db.status")
+
+
+def test_status_names_a_pending_revision_failing_on_a_scratch_database_briefly(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Never run on the user's database: what status says is the scratch database's failure,
+    # which must not read as a state of the user's database, nor name the scratch database.
+    start_with(project, database, KEPT)
+    path = blank_revision(project, database, COMMITTING_BLANK_REVISION, "    pass")
+    for reason in ("commit()", "no_such_table"):
+        status = inv(project, database, "db.status", code=2).split("status:  ")[1]
+        failure = status.split("pending migrations, but ")[1].split(", so `inv")[0]
+        assert "fails on a scratch database" in failure and reason in failure
+        assert len(failure) < 200 and "_scratch_" not in failure
+        assert not any(word in status for word in ("half-applied", "still at", "stamp"))
+        path.write_text(path.read_text().replace(COMMITTING_BLANK_REVISION, FAILING_BLANK_REVISION))

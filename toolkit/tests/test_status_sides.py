@@ -50,7 +50,11 @@ def scratch_databases(database: ServerDatabase) -> set[str]:
     return {row[0] for row in database.query(sql) if row[0].startswith(f"{name}_scratch_")}
 
 
-def assert_database_blamed(project: Project, database: ServerDatabase, difference: str):
+def assert_database_blamed(
+    project: Project, database: ServerDatabase, difference: str, advice: str, unadvised: str
+):
+    """Status and check blame the database for ``difference``, with ``advice`` and without
+    ``unadvised`` in their verdict."""
     status = inv(project, database, "db.status")
     assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
     assert f"database: against its revision rebuilt: {difference}" in status.stdout
@@ -58,12 +62,14 @@ def assert_database_blamed(project: Project, database: ServerDatabase, differenc
     verdict = status.stdout.splitlines()[-1]
     assert verdict.startswith("status:  the database is not what its revision builds")
     assert "inv db.revision" not in verdict and "write no revision" in verdict
+    assert advice in verdict and unadvised not in verdict
     check = inv(project, database, "db.check")
     assert check.returncode == 1
     assert f"  {difference}" in check.stdout
     error = one_error_line(check.stderr)
     assert "the database is not what its revision builds" in error
     assert "inv db.revision" not in error and "inv db.revision" not in check.stdout
+    assert advice in error and unadvised not in error
     assert scratch_databases(database) == set()
 
 
@@ -74,8 +80,13 @@ def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_mode
     stamped = inv(project, database, "db.stamp", "-r", "head")
     assert stamped.returncode == 0, stamped.stderr
 
+    # Something missing: a stamp mistake can explain it, so stamping is advised.
     assert_database_blamed(
-        project, database, "table users is in what its revision builds but not in the database"
+        project,
+        database,
+        "table users is in what its revision builds but not in the database",
+        "stamp the last revision that really ran (`inv db.stamp -r REV`)",
+        "Drop ",
     )
     document = status_json(project, database, DATABASE_DIFFERS)
     assert document["database_differences"] == [
@@ -91,11 +102,18 @@ def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
 
+    # Only an addition at head: no stamp explains it, so what to drop is named instead.
+    drop = "Drop column users.nickname by hand, or in development `inv db.reset`"
     assert_database_blamed(
         project,
         database,
         "column users.nickname is in the database but not in what its revision builds",
+        drop,
+        "db.stamp",
     )
+    refused = inv(project, database, "db.revision", "-m", "nothing")
+    assert refused.returncode == 1 and drop in one_error_line(refused.stderr)
+    assert "db.stamp" not in refused.stderr
 
 
 def test_leftovers_behind_head_are_reported_instead_of_advising_an_upgrade_that_would_fail(

@@ -95,11 +95,12 @@ def models_described_meanwhile(connection: Connection) -> Iterator[Future[Catalo
     raises its ModelsNotDescribable. The thread uses nothing of ``connection`` but its URL and
     dialect. When the block raises (an interrupt, an error), the build starts no more
     statements and keeps nothing; the interpreter waits for the thread at exit, so its scratch
-    database is always dropped.
+    database is always dropped. Models the server refuses raise UnbuildableModels instead of
+    ModelsNotDescribable: no comparison helps there, and a revision written for them fails.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from alembic_steward.inspection._models_catalog import import_build_modules, models_catalog
+    from alembic_steward.inspection._models_catalog import import_build_modules
     from alembic_steward.runtime._helper_threads import leave_stop_signals_to_the_main_thread
 
     metadata, ignored, stop = imported_metadata(), ignored_tables(), threading.Event()
@@ -111,13 +112,31 @@ def models_described_meanwhile(connection: Connection) -> Iterator[Future[Catalo
         initializer=leave_stop_signals_to_the_main_thread,
     )
     try:
-        future = builder.submit(models_catalog, connection, metadata, ignored, stop=stop)
+        future = builder.submit(buildable_models_catalog, connection, metadata, ignored, stop=stop)
     finally:
         builder.shutdown(wait=False)
     try:
         yield future
     except BaseException:
         stop.set()
+        raise
+
+
+def buildable_models_catalog(
+    connection: Connection, metadata: MetaData, ignored: set[str], *, stop: threading.Event
+) -> Catalog:
+    """`models_catalog`, with models the server refuses raised as UnbuildableModels (its one
+    line names the table and the server's reason)."""
+    from alembic_steward.inspection._models_catalog import ModelsNotDescribable, models_catalog
+    from alembic_steward.inspection._unbuildable_defaults import refused_models
+
+    try:
+        return models_catalog(connection, metadata, ignored, stop=stop)
+    except ModelsNotDescribable as reason:
+        if reason.server_refuses:
+            mariadb = getattr(connection.dialect, "is_mariadb", False)  # its name says mysql
+            dialect = "mariadb" if mariadb else connection.dialect.name
+            raise refused_models(reason.table, reason.server_said, dialect) from None
         raise
 
 
@@ -254,13 +273,15 @@ def compare_with_revision(
     the database's one its revision does not build is a hand-made change.
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
+    from alembic_steward.inspection._drift_sides import additions_only
 
     own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
     needed = compare_with_models(models, built)
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
-    return Drift(drift, DriftSides(database, drift)), own
+    additions = tuple(additions_only(own))
+    return Drift(drift, DriftSides(database, drift, additions=additions)), own
 
 
 def matches_kept_build(

@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING
 from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import URL, Connection, MetaData
 
+    from alembic_steward.catalog import Difference
     from alembic_steward.inspection._drift import ModelDrift
     from alembic_steward.inspection._later_builds import MatchingBuild
 
@@ -33,14 +36,24 @@ def differences_named(differences: list[str]) -> str:
     return f"({'; '.join(differences)})"
 
 
-def database_differs_advice(where: str = DIFFERENCES_ABOVE) -> str:
+def database_differs_advice(where: str = DIFFERENCES_ABOVE, additions: Sequence[str] = ()) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
-    differences: printed above, or named (:func:`differences_named`)."""
+    differences: printed above, or named (:func:`differences_named`). ``additions``: the
+    objects the database has in addition, when they are every difference
+    (:func:`additions_only`)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
     reset = "" if tenant else ", or in development `inv db.reset`"
+    if additions:
+        # No stamp explains an addition (a stamp at the revision that builds it is found
+        # first: inspection/_later_builds.py), so stamping is no advice here.
+        return (
+            f"the database is not what its revision builds {where}: it has them in addition,"
+            f" which no stamp explains, so they were added by hand. Drop"
+            f" {', '.join(additions)} by hand{reset}"
+        )
     return (
         f"the database is not what its revision builds {where}: a revision was"
         " stamped without running, or the schema was changed by hand. Bring the database back:"
@@ -63,6 +76,22 @@ def pending_database_differs_advice(where: str = DIFFERENCES_ABOVE) -> str:
         " migration's work finished by hand, record that with"
         f" `inv db.stamp -r REV{tenant}` instead{reset}"
     )
+
+
+def additions_only(differences: Sequence[Difference]) -> list[str]:
+    """The objects the database has that its revision does not build (`column users.nickname`),
+    when every difference is one: nothing missing, nothing different; else []."""
+    if differences and all(difference.change == "unexpected" for difference in differences):
+        return [f"{difference.kind} {difference.subject}" for difference in differences]
+    return []
+
+
+def additions_named(lines: Sequence[str]) -> list[str]:
+    """:func:`additions_only` for autogenerate's lines (`unexpected column users.nickname`)."""
+    unexpected = "unexpected "
+    if lines and all(line.startswith(unexpected) for line in lines):
+        return [line.removeprefix(unexpected) for line in lines]
+    return []
 
 
 # How each `compare_metadata` kind reads when the database, not the models, is the side compared.
@@ -90,6 +119,8 @@ class DriftSides:
     # Differing: the revision whose build the database exactly is, a later or an earlier one
     # (it was stamped at the wrong revision; inspection/_later_builds.py).
     built_by: MatchingBuild | None = None
+    # Differing only by what the database has in addition: those objects (`column users.x`).
+    additions: tuple[str, ...] = ()
 
     @property
     def database_advice(self) -> str:
@@ -106,7 +137,7 @@ class DriftSides:
             return f"{differs}; {stamped_wrongly(self.built_by)}"
         if self.pending:
             return pending_database_differs_advice(where)
-        differs = database_differs_advice(where)
+        differs = database_differs_advice(where, self.additions)
         if self.models and self.models.lines:
             return (
                 f"{differs}; the models differ from the migrations too: once the database"
@@ -185,7 +216,9 @@ def compare_with_scratch(live: Connection, scratch: Connection) -> DriftSides:
     from alembic_steward.inspection._drift import read_model_drift
 
     built = reflect_migrated_schema(scratch)
-    return DriftSides(database=database_differences(live, built), models=read_model_drift(scratch))
+    database = database_differences(live, built)
+    additions = tuple(additions_named(database))
+    return DriftSides(database=database, models=read_model_drift(scratch), additions=additions)
 
 
 def reflect_migrated_schema(connection: Connection) -> MetaData:

@@ -29,9 +29,13 @@ KEPT_DESCRIPTIONS = 32
 class ModelsNotDescribable(Exception):
     """The models cannot be built in a scratch database here; the text says why.
     ``server_refuses``: the server refused the models' own CREATE statements (not the scratch
-    database itself), so no database of this server can hold them as they stand."""
+    database itself), so no database of this server can hold them as they stand; then
+    ``server_said`` is the server's reason (its first line) and ``table`` the table of the
+    refused statement, when it has one."""
 
     server_refuses = False
+    server_said = ""
+    table: str | None = None
 
 
 def model_schemas(metadata: MetaData) -> list[str]:
@@ -168,13 +172,16 @@ def build_models_catalog(
 
     from alembic_steward.catalog import describe_catalog
     from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._parallel_ddl import failed_statement
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         scratch_database,
         scratch_engine,
+        unnamed_scratch,
     )
     from alembic_steward.runtime._driver_errors import error_reason
 
+    url = None
     try:
         with scratch_database(blocking_url(connection), "models") as url:
             engine = scratch_engine(url)
@@ -189,10 +196,24 @@ def build_models_catalog(
     except ScratchDatabaseRefused as refused:
         raise ModelsNotDescribable(f"cannot create a scratch database ({refused})") from None
     except SQLAlchemyError as error:
-        reason = f"the models' own CREATE statements fail on this server ({error_reason(error)})"
+        said = error_reason(error) if url is None else unnamed_scratch(error_reason(error), url)
+        reason = f"the models' own CREATE statements fail on this server ({said})"
         refused = ModelsNotDescribable(reason)
-        refused.server_refuses = True
+        refused.server_refuses, refused.server_said = True, said
+        refused.table = table_of(failed_statement(error))
         raise refused from None
+
+
+def table_of(statement: Executable | None) -> str | None:
+    """The name of the table a DDL statement is about (CREATE TABLE or INDEX, a constraint, a
+    listener's DDL on a table), or None."""
+    from sqlalchemy import Table
+
+    element = getattr(statement, "element", None)
+    if element is None:
+        element = getattr(statement, "target", None)  # a listener's DDL: the table it is on
+    table = element if isinstance(element, Table) else getattr(element, "table", None)
+    return table.fullname if isinstance(table, Table) else None
 
 
 def run_create_all(
@@ -206,13 +227,17 @@ def run_create_all(
     over several connections on a server (inspection/_parallel_ddl.py)."""
     from sqlalchemy.schema import CreateSchema
 
-    from alembic_steward.inspection._parallel_ddl import create_all_prerequisites, run_in_parallel
+    from alembic_steward.inspection._parallel_ddl import (
+        create_all_prerequisites,
+        execute_naming_failure,
+        run_in_parallel,
+    )
 
     statements = [*(CreateSchema(schema) for schema in schemas), *statements]
     if engine.dialect.name == "sqlite":
         with engine.begin() as scratch:
             for statement in statements:
-                scratch.execute(statement)
+                execute_naming_failure(scratch, statement)
         return
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
     run_in_parallel(autocommit, statements, create_all_prerequisites(statements), stop=stop)

@@ -40,6 +40,24 @@ class BuildStopped(Exception):
     """The caller gave up on the statements (its ``stop`` was set) before they all ran."""
 
 
+# The attribute a statement's failure carries the statement in, so its message can name it.
+FAILED_STATEMENT = "alembic_steward_failed_statement"
+
+
+def failed_statement(error: BaseException) -> Executable | None:
+    """The statement whose run raised ``error`` (see `run_in_parallel`), or None."""
+    return getattr(error, FAILED_STATEMENT, None)
+
+
+def execute_naming_failure(connection: Connection, statement: Executable) -> None:
+    """Run ``statement``; a failure carries it (`failed_statement`)."""
+    try:
+        connection.execute(statement)
+    except Exception as error:
+        setattr(error, FAILED_STATEMENT, statement)
+        raise
+
+
 def run_in_parallel(
     engine: Engine,
     statements: Sequence[Executable],
@@ -52,7 +70,8 @@ def run_in_parallel(
 
     Statement ``i`` starts once every statement in ``prerequisites[i]`` (all earlier ones) has
     run; ``prepare`` runs on each connection first. After a failure nothing more starts, and
-    the first failure in statement order is raised, as running them one by one would. Once
+    the first failure in statement order is raised, as running them one by one would,
+    carrying its statement (`failed_statement`). Once
     ``stop`` is set nothing more starts either, and BuildStopped is raised (after what was
     running has finished), even when every statement had started.
     """
@@ -79,7 +98,7 @@ def run_in_parallel(
         if failed.is_set() or (stop is not None and stop.is_set()):
             raise _Skipped
         try:
-            connection().execute(statements[index])
+            execute_naming_failure(connection(), statements[index])
         except BaseException:
             failed.set()
             raise

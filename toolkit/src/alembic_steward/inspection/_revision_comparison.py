@@ -96,15 +96,37 @@ def compare_with_revision(
 
 def first_failing(scratch: Connection, pending: list[str]) -> str | None:
     """Upgrade ``scratch`` through ``pending``, one at a time; say how the first that fails
-    does (`revision X fails on a scratch database at its down revision (reason)`), or None."""
+    does (`revision X fails on a scratch database at the revision before it (reason)`), or
+    None."""
     from alembic_steward.inspection._scratch_database import upgrade_scratch
-    from alembic_steward.runtime._driver_errors import error_reason
 
     for revision in pending:
         try:
             upgrade_scratch(scratch, revision)
         except Exception as error:  # noqa: BLE001 - whatever the revision's own code raises
-            reason = f"{type(error).__name__}: {error_reason(error)}"
             where = "a scratch database at the revision before it"
+            reason = scratch_failure_reason(error, scratch)
             return f"revision {revision} fails on {where} ({reason})"
     return None
+
+
+# Past this, a reason is cut: the line it stands in names the revision to read instead.
+REASON_LIMIT = 120
+
+
+def scratch_failure_reason(error: Exception, scratch: Connection) -> str:
+    """Why a revision failed on ``scratch``, briefly: the driver's first line, or the refused
+    call, never the state line read after the failure (it is about the scratch database, not
+    the user's), nor the scratch database's name."""
+    from alembic_steward.inspection._scratch_database import unnamed_scratch
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._own_commits import MigrationEndedItsTransaction
+
+    named = getattr(error, "orig", None) or error  # a database error: the driver's, as its name
+    if isinstance(error, MigrationEndedItsTransaction):
+        said = f"it calls {error.call} on the migration's connection, which is refused"
+    else:
+        said = unnamed_scratch(error_reason(error), scratch.engine.url)
+    if len(said) > REASON_LIMIT:
+        said = f"{said[: REASON_LIMIT - 3].rstrip()}..."
+    return f"{type(named).__name__}: {said}"

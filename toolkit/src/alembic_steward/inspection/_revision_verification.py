@@ -53,6 +53,14 @@ class RevisionScratch:
 
         return [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(self.built, self.live)]
 
+    def database_additions(self) -> list[str]:
+        """What the live database has in addition to its revision's build, when that is every
+        difference (inspection/_drift_sides.py ``additions_only``)."""
+        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._drift_sides import additions_only
+
+        return additions_only(compare_catalogs(self.built, self.live))
+
     def never_written(self) -> list[str]:
         """The changes the models need that autogenerate never writes (a schema, a sequence),
         each with what to add by hand: true whatever the written file did on the scratch

@@ -135,6 +135,15 @@ def scratch_line(error: BaseException) -> str:
     return "no scratch database remains"
 
 
+def unnamed_scratch(said: str, url: URL) -> str:
+    """A server's message about a scratch database's object without that database's name
+    (MySQL/MariaDB qualify a table with it: `db`.`t`, 'db.t'): a name the user never sees."""
+    name = url.database
+    if not name or url.get_backend_name() == "sqlite":
+        return said
+    return said.replace(f"`{name}`.", "").replace(f"{name}.", "")
+
+
 @contextmanager
 def revision_built(
     server: URL, revisions: list[str], *, label: str = "scratch"

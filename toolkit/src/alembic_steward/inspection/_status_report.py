@@ -40,6 +40,8 @@ class StatusExit(enum.IntEnum):
     CANNOT_MIGRATE = 11
     REPOINTED_REVISION = 12
     MIGRATION_RUNNING = 13
+    # Raised, not read: the models hold what this database cannot build (UnbuildableModels).
+    UNBUILDABLE_MODELS = 14
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.

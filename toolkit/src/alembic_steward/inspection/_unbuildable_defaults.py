@@ -1,4 +1,5 @@
-"""Name the column whose default this database cannot build, where SQLAlchemy raises bare.
+"""Name the column whose default this database cannot build, where SQLAlchemy raises bare;
+and the table whose CREATE statement the server refuses.
 
 A model column may declare a default only some databases have: `server_default=seq.next_value()`
 needs sequences, which SQLite (and MySQL) lack. Compiling the models' CREATE TABLE then raises
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 
 # What each database lacks, by the words of SQLAlchemy's error for it.
 LACKS = {"sequence": "sequences"}
-DISPLAY_NAMES = {"sqlite": "SQLite", "mysql": "MySQL", "mariadb": "MariaDB"}
+DISPLAY_NAMES = {
+    "sqlite": "SQLite",
+    "mysql": "MySQL",
+    "mariadb": "MariaDB",
+    "postgresql": "PostgreSQL",
+}
 
 
 class UnbuildableModels(CommandError):
@@ -62,6 +68,18 @@ def unbuildable_models(
         f" give the column a default {database} has (or none, and set the value"
         " in the application), or point DATABASE_URL at a database with"
         f" {lacking[0] if lacking else 'what it needs'}"
+    )
+
+
+def refused_models(table: str | None, said: str, dialect_name: str) -> UnbuildableModels:
+    """The one-line error for models whose CREATE statement on ``table`` (None: a statement on
+    no one table) the server refused, saying ``said``."""
+    database = DISPLAY_NAMES.get(dialect_name, dialect_name)
+    what = f"the models' table {table}" if table else "the models"
+    return UnbuildableModels(
+        f"this database cannot build {what} ({database} says: {said}); change the models so"
+        f" that {database} can create them, or point DATABASE_URL at a database that has what"
+        " they use"
     )
 
 

@@ -73,6 +73,7 @@ class MigrationEndedItsTransaction(CommandError):
         # What `inv` and `python -m app.migrations` print after the revision and its place.
         self.reason = f"{ENDINGS[call]}; it was refused before it took effect; {AUTOCOMMIT_ADVICE}"
         self.revision = revision
+        self.call = call
         self.where = where
         super().__init__(f"migration {revision} failed at {where}: {self.reason}")
 

@@ -78,7 +78,9 @@ def upgrade(
 
 
 def refuse_upward_step_outside_history(config: Any, revision: str) -> None:
-    """Refuse `-r -1` or a `-r +N` past head, reading where the database is; only for a step."""
+    """Refuse `-r -1`, a `-r +N` past head, or a step counted from a named revision (`head-1`,
+    `ID+2`) that goes down or leaves the history, reading where the database is; only for a
+    step."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward._wiring import get_blocking_engine

@@ -1,8 +1,13 @@
-"""Refuse a relative step (`-r +1`, `-r -2`) that leaves the history, in the toolkit's words.
+"""Refuse a relative step (`-r +1`, `-r -2`, `-r head-1`, `-r ID+2`) that leaves the history
+or goes the wrong way, in the toolkit's words.
 
-Alembic says only "Relative revision +1 didn't produce 1 migrations": not where the database
-is, nor that `db.downgrade` only goes down and `db.upgrade` only up. These errors name the
-revision the database is at and the command that does take the step, or the furthest one.
+Alembic says only "Relative revision +1 didn't produce 1 migrations", or for a step counted
+from a named revision a bare AssertionError or "Walked too far", or runs nothing and exits 0
+(`db.upgrade -r head-1` on a database at head): not where the database is, nor that
+`db.downgrade` only goes down and `db.upgrade` only up. These errors name the revision the
+database is at and the command that does take the step, or the furthest one. A step counted
+from a named revision is judged on a linear history only (one head, no merge): elsewhere
+Alembic's own walk decides.
 """
 
 from __future__ import annotations
@@ -15,10 +20,16 @@ if TYPE_CHECKING:
 
 # A step counted from the database's revision; `head-1` or `ae10+2` count from a named one.
 RELATIVE_STEP = re.compile(r"[+-]\d+")
+ANCHORED_STEP = re.compile(r"(?P<anchor>\w+)(?P<steps>[+-]\d+)", re.ASCII)
 
 
 def is_relative_step(revision: str) -> bool:
-    return RELATIVE_STEP.fullmatch(revision) is not None
+    """Whether ``revision`` is a step, counted from the database's revision or a named one."""
+    return RELATIVE_STEP.fullmatch(revision) is not None or is_anchored_step(revision)
+
+
+def is_anchored_step(revision: str) -> bool:
+    return ANCHORED_STEP.fullmatch(revision) is not None
 
 
 def refuse_step_outside_history(
@@ -28,6 +39,9 @@ def refuse_step_outside_history(
     (upgrade or downgrade) from ``current``, goes the other way or past either end."""
     from alembic.util import CommandError
 
+    if is_anchored_step(revision):
+        refuse_anchored_step(script, revision, current, direction)
+        return
     if not is_relative_step(revision):
         return
     steps = int(revision)
@@ -75,3 +89,71 @@ def steps_up(script: ScriptDirectory, current: tuple[str, ...]) -> int:
 def steps_down(script: ScriptDirectory, current: tuple[str, ...]) -> int:
     """How many applied revisions a downgrade from ``current`` can revert."""
     return len(list(script.revision_map.iterate_revisions(current, "base"))) if current else 0
+
+
+def refuse_anchored_step(
+    script: ScriptDirectory, revision: str, current: tuple[str, ...], direction: str
+) -> None:
+    """`refuse_step_outside_history` for a step counted from a named revision (`head-1`,
+    `heads-1`, `base+2`, `ae10+2`): past either end, or the other way than ``direction``."""
+    from alembic.util import CommandError
+
+    chain = linear_history(script)
+    matched = ANCHORED_STEP.fullmatch(revision)
+    if chain is None or matched is None or len(current) > 1:
+        return
+    anchor = anchor_position(script, chain, matched["anchor"])
+    if anchor is None:
+        return
+    at = f"the database is at {', '.join(current) or 'base (no revision applied)'}"
+    target = anchor + int(matched["steps"])
+    if not 0 <= target < len(chain):
+        # `head (r2)`, `ae10 (ae10f3c2)`: the revision the count starts from, by its id.
+        named = matched["anchor"]
+        named += "" if chain[anchor] == named else f" ({chain[anchor]})"
+        room = f"{anchor} revision(s) above base and {len(chain) - 1 - anchor} below head"
+        raise CommandError(
+            f"-r {revision} steps past the end of the history: {named} is {room}; {at};"
+            " name a revision within it (`inv db.history` lists them); nothing was run"
+        )
+    position = chain.index(current[0]) if current else 0
+    if direction == "upgrade" and target < position:
+        raise CommandError(
+            f"db.upgrade only goes up, and -r {revision} is {chain[target]}, below the"
+            f" database's revision; {at}; run `inv db.downgrade -r {revision}` to go down;"
+            " nothing was run"
+        )
+    if direction == "downgrade" and target > position:
+        raise CommandError(
+            f"db.downgrade only goes down, and -r {revision} is {chain[target]}, above the"
+            f" database's revision; {at}; run `inv db.upgrade -r {revision}` to go up;"
+            " nothing was run"
+        )
+
+
+def linear_history(script: ScriptDirectory) -> list[str] | None:
+    """`["base", first, ..., head]` when the history is one line (no branch, no merge), else
+    None."""
+    newest_first = list(script.walk_revisions())
+    for newer, older in zip(newest_first, newest_first[1:], strict=False):
+        if newer.down_revision != older.revision:
+            return None
+    if newest_first and newest_first[-1].down_revision is not None:
+        return None
+    return ["base", *(revision.revision for revision in reversed(newest_first))]
+
+
+def anchor_position(script: ScriptDirectory, chain: list[str], anchor: str) -> int | None:
+    """Where ``anchor`` (head, heads, base, an id or a unique prefix of one) stands in
+    ``chain``; None for what Alembic resolves itself (another keyword, an unknown id)."""
+    from alembic.util import CommandError
+
+    if anchor in ("head", "heads"):
+        return len(chain) - 1
+    if anchor == "base":
+        return 0
+    try:
+        found = script.get_revision(anchor)
+    except CommandError:
+        return None
+    return chain.index(found.revision) if found is not None and found.revision in chain else None

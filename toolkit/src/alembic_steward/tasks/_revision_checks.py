@@ -59,8 +59,9 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                     print("The database differs from what its revision builds:")
                     for difference in differences:
                         print(f"  {difference}")
+                    advice = database_differs_advice(additions=scratch.database_additions())
                     raise Exit(
-                        f"error: {database_differs_advice()}; no revision was written, as one"
+                        f"error: {advice}; no revision was written, as one"
                         " written now would record that difference in the history",
                         code=1,
                     )

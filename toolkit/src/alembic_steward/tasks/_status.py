@@ -39,12 +39,12 @@ def status(
 ) -> None:
     """Show every revision as applied or pending, the heads, and model drift, in one screen.
 
-    Exit codes: 0 up to date, 1 an error its `error:` line names (e.g. models this database
-    cannot build), 2 pending, 3 models need a revision, 4 several heads,
-    5 unreachable, 6 at a revision this checkout lacks, 7 a MySQL/MariaDB run stopped
-    half-way, 8 an applied revision edited, 9 the database differs from what its revision
-    builds, 10 the server refused the user or database, 11 no migration can run there,
-    12 an applied revision re-pointed, 13 a migration is running now (wait, then check again).
+    Exit codes: 0 up to date, 1 an error its `error:` line names, 2 pending, 3 models need a
+    revision, 4 several heads, 5 unreachable, 6 at a revision this checkout lacks, 7 a
+    MySQL/MariaDB run stopped half-way, 8 an applied revision edited, 9 the database differs
+    from what its revision builds, 10 the server refused the user or database, 11 no migration
+    can run there, 12 an applied revision re-pointed, 13 a migration is running now (wait,
+    then check again), 14 the models hold what this database cannot build.
     """
     # Here, not at module level: `inv --list` must not pay for importing Alembic.
     from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
@@ -95,6 +95,7 @@ def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
 
     from alembic_steward._wiring import get_blocking_engine, get_settings
     from alembic_steward.inspection._status_report import StatusExit, read_status
+    from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._server_databases import target_url
@@ -120,6 +121,9 @@ def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
             f"error: cannot reach the database at {where} ({reason}); check `inv db.url`",
             code=StatusExit.UNREACHABLE,
         ) from None
+    except UnbuildableModels as unbuildable:
+        # Not the database's state, nor drift: no revision can be written that builds them.
+        raise Exit(f"error: {unbuildable}", code=StatusExit.UNBUILDABLE_MODELS) from None
     print_state(state)
     if state.exit_code:
         raise Exit(code=state.exit_code)
