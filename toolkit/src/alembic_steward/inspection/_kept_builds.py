@@ -6,7 +6,8 @@ revision builds it, and every fresh database lacks it. Building 300 revisions ta
 each build's description is kept, keyed by everything that decides what the build is: the
 revision files' bytes (every file in versions/, so a new or edited one is a new key), the
 project's env.py, the wiring's Alembic options, the revisions built to, the schemas described,
-and the server (its address, database and version, as for the models' description). Every
+and the server (its address, database and version, as for the models' description, and on
+MySQL/MariaDB the database's character set, which a scratch database takes). Every
 scratch build of a revision keeps one: status and check, and `inv db.revision` (before and
 after its new file), so the first check after a new revision is applied usually reuses the
 build `inv db.revision` already made.
@@ -55,6 +56,8 @@ def build_path(connection: Connection, revisions: list[str], schemas: list[str])
             # Never the password: the key names a file.
             [url.get_backend_name(), url.host, url.port, url.database],
             repr(connection.dialect.server_version_info),
+            # MySQL/MariaDB build in the live database's character set and collation.
+            read_character_set(connection),
             sorted(revisions),
             sorted(schemas),
             sorted(ignored_tables()),
@@ -63,6 +66,20 @@ def build_path(connection: Connection, revisions: list[str], schemas: list[str])
     )
     # A common prefix, so `keep` can tell the oldest of them apart and remove them.
     return keyed.with_name(f"build-{keyed.name}")
+
+
+def read_character_set(connection: Connection) -> str:
+    """The CHARACTER SET clause a scratch database beside ``connection``'s takes ("" off
+    MySQL/MariaDB), read without leaving a transaction open that was not open before."""
+    from alembic_steward.runtime._server_databases import character_set
+
+    if connection.dialect.name != "mysql":
+        return ""
+    outside = not connection.in_transaction()
+    clause = character_set(connection)
+    if outside and connection.in_transaction():
+        connection.commit()
+    return clause
 
 
 def project_files_digest() -> str:
