@@ -49,7 +49,12 @@ def install_worker_handlers() -> None:
 
 
 def run_in_worker(
-    tenant: Tenant, action: str, revision: str, phase: str | None = None
+    tenant: Tenant,
+    action: str,
+    revision: str,
+    phase: str | None = None,
+    *,
+    confirmed: bool = False,
 ) -> TenantOutcome:
     """The pool's task: :func:`run_tenant`, unless a signal came first; a signal during the
     run stops it and the outcome says the state it left, read from the tenant's database."""
@@ -58,7 +63,9 @@ def run_in_worker(
     read: list[tuple[str, ...]] = []
     try:
         WorkerStop.running = True
-        return run_tenant(tenant, action, revision, phase, read_before=read.append)
+        return run_tenant(
+            tenant, action, revision, phase, read_before=read.append, confirmed=confirmed
+        )
     except (KeyboardInterrupt, Terminated) as stop:
         WorkerStop.running = False
         return stopped_outcome(tenant, stop, read[0] if read else None)

@@ -154,6 +154,8 @@ def downgrade(
                 " not a step: name it with -r REV (a revision id, or base); nothing was run",
                 code=1,
             )
+        # APP_ENV and DATABASE_URL's record first; then each tenant's own record, in its
+        # worker: only --yes lets a protected tenant go (a terminal's answer is for one name).
         confirm_destructive(c, "downgrade", yes)
         run_fan_out(
             "downgrade",
@@ -164,6 +166,7 @@ def downgrade(
             canary=canary,
             shard=shard,
             as_json=json,
+            confirmed=yes,
         )
         return
     config = build_alembic_config()
