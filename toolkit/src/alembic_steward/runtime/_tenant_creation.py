@@ -40,7 +40,13 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
     check_never_a_tenant([tenant.name], tenant.tenancy, COMMAND_LINE)
     unlisted = unlisted_note(tenant.name)
     created = create_home(tenant, url)
-    outcome = run_tenant(tenant, "upgrade", "head")
+    from alembic_steward.runtime._interruptions import Terminated
+    from alembic_steward.runtime._tenant_stops import keeping_tenant_line
+
+    try:
+        outcome = run_tenant(tenant, "upgrade", "head")
+    except (KeyboardInterrupt, Terminated) as stop:
+        raise keeping_tenant_line(tenant, stop)  # noqa: B904 - the same exception, re-raised
     what = f"{tenant.tenancy} {tenant.name}"
     said = "created" if created else "already existed"
     if outcome.failed:

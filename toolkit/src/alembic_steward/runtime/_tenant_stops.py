@@ -79,9 +79,22 @@ def stopped_outcome(
     """The outcome of a tenant whose run ``stop`` (a signal's exception) ended part-way;
     ``before``: the revisions its run read first, None when the signal came before that read
     (then nothing ran, and the tenant is still where its database says it is now)."""
+    from alembic_steward.runtime._tenant_connections import tenant_revisions
+
+    line = tenant_stopped_line(tenant, stop)
+    try:
+        after = shown(tenant_revisions(tenant))
+    except Exception:  # noqa: BLE001 - the line says what could be read
+        after = "?"
+    started = after if before is None else shown(before)
+    return TenantOutcome(tenant.name, STOPPED, started, after, detail=line.removeprefix("error: "))
+
+
+def tenant_stopped_line(tenant: Tenant, stop: BaseException) -> str:
+    """The line for ``tenant``'s run that ``stop`` (a signal's exception) ended, worded with
+    the tenant bound: the state read from its database, its repairs with `--tenant NAME`."""
     from alembic_steward.runtime._advice import bound_tenant_options, command_words
     from alembic_steward.runtime._interruptions import exit_code_and_line
-    from alembic_steward.runtime._tenant_connections import tenant_revisions
 
     bind_tenant(tenant)
     try:
@@ -91,14 +104,19 @@ def stopped_outcome(
             stopped=f"tenant {tenant.name}",
             status_command=command_words(f"db.status{tenants}", f"current{tenants}"),
         )
-        try:
-            after = shown(tenant_revisions(tenant))
-        except Exception:  # noqa: BLE001 - the line says what could be read
-            after = "?"
     finally:
         bind_tenant(None)
-    started = after if before is None else shown(before)
-    return TenantOutcome(tenant.name, STOPPED, started, after, detail=line.removeprefix("error: "))
+    return line
+
+
+def keeping_tenant_line(tenant: Tenant, stop: BaseException) -> BaseException:
+    """``stop``, carrying the line for ``tenant`` that `inv` and `python -m app.migrations`
+    print for it (runtime/_interruptions.py): without it, they would word it once the tenant
+    is unbound, with repairs of DATABASE_URL's own database."""
+    from alembic_steward.runtime._interruptions import TENANT_LINE
+
+    setattr(stop, TENANT_LINE, tenant_stopped_line(tenant, stop))
+    return stop
 
 
 def state_read_afterwards(tenant: Tenant, why: str, outcome: str = STOPPED) -> TenantOutcome:
