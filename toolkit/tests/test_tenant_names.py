@@ -72,6 +72,20 @@ def test_a_name_the_wiring_does_not_list_is_refused_and_nothing_is_touched(
     assert sorted(path.name for path in tmp_path.glob("*.db")) == []
 
 
+UNLISTED_BY_X = "'{name}' (from -x tenant= on the command line) is not one of the tenants"
+
+
+def test_raw_alembic_refuses_a_name_the_wiring_does_not_list_and_makes_no_file(
+    tmp_path: Path,
+) -> None:
+    project = sqlite_project(tmp_path, ["north"])
+    raw = project.run("alembic", "-x", "tenant=nort", "upgrade", "head")
+    assert raw.returncode == 255, raw.stdout + raw.stderr  # Alembic's CommandError exit
+    line = one_error_line(raw.stdout, "FAILED: ")
+    assert UNLISTED_BY_X.format(name="nort") in line and "(known: north)" in line, line
+    assert list(tmp_path.glob("*.db")) == []
+
+
 def test_a_bad_name_from_tenant_create_says_it_came_from_the_command_line(
     tmp_path: Path,
 ) -> None:
@@ -105,6 +119,12 @@ def test_schemas_of_the_database_itself_are_never_tenants(
         assert (
             f"'{name}' is a schema of the database itself, not a tenant's (from -x tenant=" in line
         )
+    for command in ("current", "upgrade"):  # a typo: no traceback, no empty answer
+        raw = project.run(
+            "alembic", "-x", "tenant=acm", command, *(("head",) * (command != "current"))
+        )
+        assert raw.returncode == 255, raw.stdout + raw.stderr
+        assert UNLISTED_BY_X.format(name="acm") in one_error_line(raw.stdout, "FAILED: ")
     # Even listed by the tenants callable, `public` is DATABASE_URL's own schema.
     project.env["FIXTURE_TENANTS"] = "acme,public"
     listed = project.inv("db.upgrade", "--all-tenants", code=1)
@@ -134,7 +154,12 @@ def test_mariadb_system_databases_and_database_urls_own_are_never_tenants(
     assert "'mysql' is a system database of the mysql server" in one_error_line(created.stderr)
     created = project.run(*DEPLOY, "tenant-create", main)
     assert "DATABASE_URL's own database" in one_error_line(created.stderr)
-    for name, why in ((main, "is DATABASE_URL's own database"), ("mysql", "is a system database")):
+    unlisted = UNLISTED_BY_X.format(name=f"{main}x")
+    for name, why in (
+        (main, "is DATABASE_URL's own database"),
+        ("mysql", "is a system database"),
+        (f"{main}x", unlisted),
+    ):
         raw = project.run("alembic", "-x", f"tenant={name}", "upgrade", "head")
         assert raw.returncode == 255, raw.stdout + raw.stderr  # Alembic's CommandError exit
         assert why in one_error_line(raw.stdout, "FAILED: "), raw.stdout
