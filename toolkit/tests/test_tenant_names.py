@@ -6,6 +6,7 @@ and DATABASE_URL's own database are refused in one line before anything is touch
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,12 @@ def test_tenant_create_refuses_a_case_variant_and_says_to_list_a_new_name(
     created = project.inv("db.tenant-create", "hooli")
     assert "app.tenants:list_tenants does not list it yet: add it there" in created.stdout
     assert "does not list" not in project.inv("db.tenant-create", "north").stdout
+    # A failed creation of a tenant not listed yet says to list it before any repair.
+    in_the_way = sqlite3.connect(tmp_path / "service_newco.db")  # `notes` exists already
+    in_the_way.execute("CREATE TABLE notes (id INTEGER)")
+    in_the_way.close()
+    failed = one_error_line(project.inv("db.tenant-create", "newco", code=1).stderr)
+    assert "does not list 'newco' yet: add it there first, since a --tenant repair" in failed
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,15 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
     what = f"{tenant.tenancy} {tenant.name}"
     said = "created" if created else "already existed"
     if outcome.failed:
-        raise CommandError(f"tenant {what} {said}, but its upgrade failed: {outcome.detail}")
+        # Repairs stay refused for a name the callable does not list (the guard that stops
+        # `--tenant public`), so listing it comes first; said before the repairs it unlocks.
+        first = (
+            f"{active_steward().tenants} does not list {tenant.name!r} yet: add it there first,"
+            " since a --tenant repair acts only on a listed tenant; then "
+            if unlisted
+            else ""
+        )
+        raise CommandError(f"tenant {what} {said}, but its upgrade failed: {first}{outcome.detail}")
     return f"tenant {what} {said}; it is at head ({outcome.after}){unlisted}"
 
 
