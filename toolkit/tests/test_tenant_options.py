@@ -74,6 +74,18 @@ def test_parallel_below_one_is_refused_in_one_line(tmp_path: Path, count: str, f
     assert not list(tmp_path.glob("*.db"))
 
 
+@pytest.mark.parametrize("revision", ["zzz", "000"], ids=["unknown", "ambiguous"])
+def test_a_revision_the_history_lacks_is_refused_once_before_any_tenant(
+    tmp_path: Path, revision: str
+) -> None:
+    project = sqlite_project(tmp_path, ["east"])
+    project.inv("db.tenant-create", "east")
+    alone = one_error_line(project.inv("db.upgrade", "-r", revision, code=1).stderr)
+    for action in ("upgrade", "downgrade"):
+        refused = project.inv(f"db.{action}", "-r", revision, "--all-tenants", code=1)
+        assert one_error_line(refused.stderr) == alone and "tenants:" not in refused.stderr
+
+
 def test_both_forms_say_the_same_true_parallel_default(tmp_path: Path) -> None:
     project = sqlite_project(tmp_path, [])
     assert "one per core, at most 4" in PARALLEL_DEFAULT

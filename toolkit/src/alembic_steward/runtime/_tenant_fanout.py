@@ -255,6 +255,20 @@ def check_tenancy_fits_database(tenancy: str) -> None:
     tenant_url(make_url(get_settings().blocking_database_url), Tenant("tenant", tenancy))
 
 
+def check_target_resolves(revision: str) -> None:
+    """Raise Alembic's own error (as the single-database command gets it) for a ``revision``
+    the history does not have or names ambiguously, once, before any tenant runs: otherwise
+    every tenant fails with it. A relative step is each tenant's own; a history that does not
+    load is left to each tenant's row, as before."""
+    if any(sign in revision for sign in "+-"):
+        return
+    try:
+        script = tenant_history()
+    except Exception:  # noqa: BLE001 - each tenant's row says why it does not load
+        return
+    script.get_revisions(revision)  # CommandError, worded as Alembic words it for one database
+
+
 def fan_out_command(
     action: str,
     revision: str,
@@ -289,6 +303,8 @@ def fan_out_command(
         raise TenantError(
             f"--canary {canary} is not a number of tenants (0 or more); nothing was run"
         )
+    if action in ("upgrade", "downgrade"):
+        check_target_resolves(revision)
     names = selected_names(tenants, shard, chosen_tenancy)
     check_tenancy_fits_database(chosen_tenancy)
     if not names:
