@@ -38,7 +38,7 @@ def upgrade(
     tenants: str | None = None,
     tenancy: str | None = None,
     parallel: str | None = None,
-    canary: int = 0,
+    canary: str | None = None,
     shard: str | None = None,
     json: bool = False,
 ) -> None:
@@ -51,7 +51,10 @@ def upgrade(
     check_revision_argument(revision, ranges=sql)
     if phase is not None:
         refuse_target_with_phase(revision, sql)
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    from alembic_steward.runtime._option_values import canary_count
+
+    count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         run_fan_out(
@@ -60,7 +63,7 @@ def upgrade(
             tenants=tenants,
             tenancy=tenancy,
             parallel=parallel,
-            canary=canary,
+            canary=count,
             shard=shard,
             as_json=json,
             phase=phase,
@@ -133,7 +136,7 @@ def downgrade(
     tenants: str | None = None,
     tenancy: str | None = None,
     parallel: str | None = None,
-    canary: int = 0,
+    canary: str | None = None,
     shard: str | None = None,
     json: bool = False,
 ) -> None:
@@ -143,7 +146,10 @@ def downgrade(
     from alembic_steward.tasks._announced_downgrade import RevertPlan, downgrade_announcing
 
     check_revision_argument(revision, ranges=sql)
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    from alembic_steward.runtime._option_values import canary_count
+
+    count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         if revision.startswith(("-", "+")):
@@ -163,7 +169,7 @@ def downgrade(
             tenants=tenants,
             tenancy=tenancy,
             parallel=parallel,
-            canary=canary,
+            canary=count,
             shard=shard,
             as_json=json,
             confirmed=yes,
