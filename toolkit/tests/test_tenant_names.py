@@ -6,6 +6,7 @@ and DATABASE_URL's own database are refused in one line before anything is touch
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,12 @@ def test_tenant_create_refuses_a_case_variant_and_says_to_list_a_new_name(
     created = project.inv("db.tenant-create", "hooli")
     assert "app.tenants:list_tenants does not list it yet: add it there" in created.stdout
     assert "does not list" not in project.inv("db.tenant-create", "north").stdout
+    # A failed creation of a tenant not listed yet says to list it before any repair.
+    in_the_way = sqlite3.connect(tmp_path / "service_newco.db")  # `notes` exists already
+    in_the_way.execute("CREATE TABLE notes (id INTEGER)")
+    in_the_way.close()
+    failed = one_error_line(project.inv("db.tenant-create", "newco", code=1).stderr)
+    assert "does not list 'newco' yet: add it there first, since a --tenant repair" in failed
 
 
 @pytest.mark.parametrize(
@@ -70,6 +77,20 @@ def test_a_name_the_wiring_does_not_list_is_refused_and_nothing_is_touched(
     assert "'nort' (from --tenant" in line and "on the command line) is not one of" in line
     assert "(known: north, south)" in line and "Traceback" not in refused.stderr
     assert sorted(path.name for path in tmp_path.glob("*.db")) == []
+
+
+UNLISTED_BY_X = "'{name}' (from -x tenant= on the command line) is not one of the tenants"
+
+
+def test_raw_alembic_refuses_a_name_the_wiring_does_not_list_and_makes_no_file(
+    tmp_path: Path,
+) -> None:
+    project = sqlite_project(tmp_path, ["north"])
+    raw = project.run("alembic", "-x", "tenant=nort", "upgrade", "head")
+    assert raw.returncode == 255, raw.stdout + raw.stderr  # Alembic's CommandError exit
+    line = one_error_line(raw.stdout, "FAILED: ")
+    assert UNLISTED_BY_X.format(name="nort") in line and "(known: north)" in line, line
+    assert list(tmp_path.glob("*.db")) == []
 
 
 def test_a_bad_name_from_tenant_create_says_it_came_from_the_command_line(
@@ -105,6 +126,12 @@ def test_schemas_of_the_database_itself_are_never_tenants(
         assert (
             f"'{name}' is a schema of the database itself, not a tenant's (from -x tenant=" in line
         )
+    for command in ("current", "upgrade"):  # a typo: no traceback, no empty answer
+        raw = project.run(
+            "alembic", "-x", "tenant=acm", command, *(("head",) * (command != "current"))
+        )
+        assert raw.returncode == 255, raw.stdout + raw.stderr
+        assert UNLISTED_BY_X.format(name="acm") in one_error_line(raw.stdout, "FAILED: ")
     # Even listed by the tenants callable, `public` is DATABASE_URL's own schema.
     project.env["FIXTURE_TENANTS"] = "acme,public"
     listed = project.inv("db.upgrade", "--all-tenants", code=1)
@@ -134,7 +161,12 @@ def test_mariadb_system_databases_and_database_urls_own_are_never_tenants(
     assert "'mysql' is a system database of the mysql server" in one_error_line(created.stderr)
     created = project.run(*DEPLOY, "tenant-create", main)
     assert "DATABASE_URL's own database" in one_error_line(created.stderr)
-    for name, why in ((main, "is DATABASE_URL's own database"), ("mysql", "is a system database")):
+    unlisted = UNLISTED_BY_X.format(name=f"{main}x")
+    for name, why in (
+        (main, "is DATABASE_URL's own database"),
+        ("mysql", "is a system database"),
+        (f"{main}x", unlisted),
+    ):
         raw = project.run("alembic", "-x", f"tenant={name}", "upgrade", "head")
         assert raw.returncode == 255, raw.stdout + raw.stderr  # Alembic's CommandError exit
         assert why in one_error_line(raw.stdout, "FAILED: "), raw.stdout

@@ -74,6 +74,42 @@ def test_parallel_below_one_is_refused_in_one_line(tmp_path: Path, count: str, f
     assert not list(tmp_path.glob("*.db"))
 
 
+@pytest.mark.parametrize("revision", ["zzz", "000"], ids=["unknown", "ambiguous"])
+def test_a_revision_the_history_lacks_is_refused_once_before_any_tenant(
+    tmp_path: Path, revision: str
+) -> None:
+    project = sqlite_project(tmp_path, ["east"])
+    project.inv("db.tenant-create", "east")
+    alone = one_error_line(project.inv("db.upgrade", "-r", revision, code=1).stderr)
+    for action in ("upgrade", "downgrade"):
+        refused = project.inv(f"db.{action}", "-r", revision, "--all-tenants", code=1)
+        assert one_error_line(refused.stderr) == alone and "tenants:" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (("inv", "db.upgrade", "--all-tenants", "--canary", "abc"), "--canary abc is not a number"),
+        (("inv", "db.check", "--canary=-1"), "--canary -1 is not a number of tenants (0 or more)"),
+        (("inv", "db.backfill", "run", "x", "--pause", "abc"), "--pause abc is not a number"),
+        (("inv", "db.backfill", "run", "x", "--pause=-1"), "--pause -1 is not a number of seconds"),
+        ((*DEPLOY, "backfill", "run", "x", "--pause=-1"), "--pause -1 is not a number of seconds"),
+    ],
+    ids=["canary-text", "canary-negative", "pause-text", "pause-negative", "deploy-pause"],
+)
+def test_a_bad_option_value_is_refused_in_one_line_before_anything_runs(
+    tmp_path: Path, command: tuple[str, ...], said: str
+) -> None:
+    project = sqlite_project(tmp_path, ["east"])
+    refused = project.run(*command)
+    assert refused.returncode in (1, 2) and "Traceback" not in refused.stderr, refused.stderr
+    # argparse's usage comes first in `python -m`'s (as for any of its options), then the line.
+    deploy = command[0] == "python"
+    line = refused.stderr.splitlines()[-1] if deploy else one_error_line(refused.stderr)
+    assert said in line and "ValueError" not in refused.stderr
+    assert not list(tmp_path.glob("*.db"))
+
+
 def test_both_forms_say_the_same_true_parallel_default(tmp_path: Path) -> None:
     project = sqlite_project(tmp_path, [])
     assert "one per core, at most 4" in PARALLEL_DEFAULT

@@ -54,11 +54,20 @@ def sleeping_schema_tenants(
     return database, project
 
 
-def stopped_as_a_group(project: Project, started: Path, signal_number: int):
-    """Run the fan-out (2 workers, 3 tenants) in a process group of its own, and signal the
-    whole group once two tenants started, as a terminal's Ctrl-C does; the completed run."""
+FAN_OUT = ("inv", "db.upgrade", "--all-tenants", "--parallel", "2", "--json")
+
+
+def stopped_as_a_group(
+    project: Project,
+    started: Path,
+    signal_number: int,
+    command: tuple[str, ...] = FAN_OUT,
+    starts: int = 2,
+):
+    """Run ``command`` (the fan-out: 2 workers, 3 tenants) in a process group of its own, and
+    signal the whole group once ``starts`` tenants started, as a terminal's Ctrl-C does; the
+    completed run."""
     started.mkdir()
-    command = ("inv", "db.upgrade", "--all-tenants", "--parallel", "2", "--json")
     running = project.popen(
         *command,
         cwd=project.path,
@@ -70,7 +79,7 @@ def stopped_as_a_group(project: Project, started: Path, signal_number: int):
     )
     try:
         deadline = time.monotonic() + 120
-        while len(list(started.iterdir())) < 2:
+        while len(list(started.iterdir())) < starts:
             assert running.poll() is None, running.communicate()
             assert time.monotonic() < deadline, "two tenants never started"
             time.sleep(0.05)
@@ -196,3 +205,18 @@ def test_workers_of_a_killed_fan_out_stop_their_tenant_and_exit(
     # Each stopped where it was: its transaction rolled back, no table left.
     tables = database.query("SELECT count(*) FROM pg_tables WHERE schemaname LIKE 'k_'")
     assert tables == [(0,)]
+
+
+def test_ctrl_c_in_a_mariadb_tenant_create_advises_repairs_of_that_tenant(
+    tmp_path: Path, mysql_tenants
+) -> None:
+    url, names = mysql_tenants
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=url)
+    sleeping_project(make_tenant_project(project, "database", names), "SELECT SLEEP(60)")
+    command = ("inv", "db.tenant-create", names[0])
+    stopped = stopped_as_a_group(project, tmp_path / "started", signal.SIGINT, command, 1)
+    assert stopped.returncode == 130 and "Traceback" not in stopped.stderr, stopped.stderr
+    line = one_error_line(stopped.stderr)
+    # Each repair acts on the tenant: without --tenant it would repair DATABASE_URL's own.
+    assert f"`inv db.clear-migration-mark --tenant {names[0]}`" in line, line
+    assert line.count("`inv db.") == line.count(f"--tenant {names[0]}`"), line

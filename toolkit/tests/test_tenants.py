@@ -260,6 +260,42 @@ def test_downgrade_and_status_run_per_tenant(tmp_path: Path, postgresql_url: str
     assert "2 of 2 tenants are not up to date (d1: pending" in one_error_line(behind.stderr)
 
 
+def protection_project(tmp_path: Path, backend: str, request) -> tuple[Project, list[str]]:
+    """A project of two tenants not created yet, on ``backend``: their names."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgresql_url")
+        return schema_project(tmp_path, url, []), ["p1", "p2"]
+    if backend == "mariadb":
+        url, names = request.getfixturevalue("mysql_tenants")
+        project = Project.copy_to(tmp_path / "service", DATABASE_URL=url)
+        return make_tenant_project(project, "database", []), names[:2]
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/s.db")
+    return make_tenant_project(project, "database", []), ["p1", "p2"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_a_downgrade_over_tenants_refuses_each_protected_one_and_skips_those_below(
+    tmp_path: Path, backend: str, request
+) -> None:
+    project, (kept, other) = protection_project(tmp_path, backend, request)
+    project.inv("db.tenant-create", kept, env={"APP_ENV": "production"})  # its record says so
+    project.inv("db.tenant-create", other)
+    project.env["FIXTURE_TENANTS"] = f"{kept},{other}"
+    for selection in (("--all-tenants",), ("--tenants", kept)):
+        down = project.inv("db.downgrade", "-r", "0002", *selection, "--json", code=76)
+        rows = report(down)
+        assert rows[kept]["outcome"] == "refused" and rows[kept]["after"] == HEAD, rows
+        assert "refusing to downgrade a production database" in rows[kept]["detail"]
+    assert rows == {kept: rows[kept]} and report(down)[kept]["before"] == HEAD
+    # The other tenant went; one not past the target has nothing to do (not a failure).
+    project.inv("db.downgrade", "-r", "0002", "--tenants", other)
+    rows = report(project.inv("db.downgrade", "-r", "0003", "--all-tenants", "--json"))
+    assert rows[other]["outcome"] == "below target" and rows[other]["after"] == "0002", rows
+    assert rows[kept]["outcome"] == "at target", rows
+    confirmed = project.inv("db.downgrade", "-r", "0002", "--tenants", kept, "--yes", "--json")
+    assert report(confirmed)[kept]["outcome"] == "downgraded"
+
+
 def test_tenant_create_makes_a_schema_at_head(tmp_path: Path, postgresql_url: str) -> None:
     project = schema_project(tmp_path, postgresql_url, [])
     created = project.run("python", "-m", "app.migrations", "tenant-create", "newco")

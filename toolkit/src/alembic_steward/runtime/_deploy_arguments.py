@@ -22,6 +22,16 @@ def positive_seconds(text: str) -> float:
     return seconds
 
 
+def pause_argument(text: str) -> float | None:
+    """`backfill --pause`'s value, refused by argparse in one line as `inv` refuses it."""
+    from alembic_steward.runtime._option_values import OptionValueError, pause_seconds
+
+    try:
+        return pause_seconds(text)
+    except OptionValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     from alembic_steward._wiring import active_steward
 
@@ -85,7 +95,10 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     backfill.add_argument("action", choices=("run", "pause", "resume", "status"))
     backfill.add_argument("name", help="the backfill's name (status: or `all`)")
     backfill.add_argument(
-        "--pause", type=float, default=None, help="seconds between batches (default: its own)"
+        "--pause",
+        type=pause_argument,
+        default=None,
+        help="seconds between batches (default: its own)",
     )
     add_backfill_tenant_arguments(backfill)
     return parser.parse_args(argv)

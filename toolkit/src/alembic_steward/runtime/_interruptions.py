@@ -124,6 +124,11 @@ def bookkeeping_held(script: ScriptDirectory) -> Iterator[None]:
     raise_held_signal()
 
 
+# Where a tenant's run stopped by a signal keeps the line worded for its tenant: its advice
+# names `--tenant NAME`, its state is the tenant's (runtime/_tenant_stops.py).
+TENANT_LINE = "_alembic_steward_tenant_line"
+
+
 def interrupted_line(
     error: BaseException,
     signal_name: str,
@@ -132,8 +137,12 @@ def interrupted_line(
 ) -> str:
     """Say that a signal stopped ``stopped`` and the state it left, as read; never raises.
 
-    ``status_command`` is what shows the state where it could not be read.
+    ``status_command`` is what shows the state where it could not be read. A line a tenant's
+    run worded while its tenant was still bound (:data:`TENANT_LINE`) is that line.
     """
+    tenant_line = getattr(error, TENANT_LINE, None)
+    if tenant_line is not None:
+        return tenant_line
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
         from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline

@@ -11,6 +11,7 @@ table's schema, the search_path, the lock key), so env.py itself needs no tenant
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -79,11 +80,20 @@ def bound_tenant() -> Tenant | None:
     if "tenant" not in named:
         return None
     tenancy = checked_tenancy(named.get("tenancy") or configured_tenancy())
-    name = checked_name(named["tenant"], "-x tenant=")
-    from alembic_steward.runtime._tenant_names import check_never_a_tenant
+    return x_argument_tenant(checked_name(named["tenant"], "-x tenant="), tenancy)
 
-    # As --tenants refuses them: `-x tenant=information_schema` would migrate the catalog.
+
+@functools.lru_cache(maxsize=4)
+def x_argument_tenant(name: str, tenancy: str) -> Tenant:
+    """The tenant ``alembic -x tenant=NAME`` names, checked once per process (every connection
+    of the run asks): TenantError for a name that is not a tenant, as --tenants refuses it.
+
+    `-x tenant=information_schema` would migrate the catalog; a typo would make (SQLite) or
+    miss (PostgreSQL, MariaDB) a database: a new tenant is made by `tenant-create` alone."""
+    from alembic_steward.runtime._tenant_names import check_listed, check_never_a_tenant
+
     check_never_a_tenant([name], tenancy, "-x tenant= on the command line")
+    check_listed([name], "-x tenant=")
     return Tenant(name, tenancy)
 
 

@@ -40,11 +40,25 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
     check_never_a_tenant([tenant.name], tenant.tenancy, COMMAND_LINE)
     unlisted = unlisted_note(tenant.name)
     created = create_home(tenant, url)
-    outcome = run_tenant(tenant, "upgrade", "head")
+    from alembic_steward.runtime._interruptions import Terminated
+    from alembic_steward.runtime._tenant_stops import keeping_tenant_line
+
+    try:
+        outcome = run_tenant(tenant, "upgrade", "head")
+    except (KeyboardInterrupt, Terminated) as stop:
+        raise keeping_tenant_line(tenant, stop)  # noqa: B904 - the same exception, re-raised
     what = f"{tenant.tenancy} {tenant.name}"
     said = "created" if created else "already existed"
     if outcome.failed:
-        raise CommandError(f"tenant {what} {said}, but its upgrade failed: {outcome.detail}")
+        # Repairs stay refused for a name the callable does not list (the guard that stops
+        # `--tenant public`), so listing it comes first; said before the repairs it unlocks.
+        first = (
+            f"{active_steward().tenants} does not list {tenant.name!r} yet: add it there first,"
+            " since a --tenant repair acts only on a listed tenant; then "
+            if unlisted
+            else ""
+        )
+        raise CommandError(f"tenant {what} {said}, but its upgrade failed: {first}{outcome.detail}")
     return f"tenant {what} {said}; it is at head ({outcome.after}){unlisted}"
 
 

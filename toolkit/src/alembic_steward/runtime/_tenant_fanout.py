@@ -49,7 +49,8 @@ class FanOut:
     ``names``, or an upgrade through ``phase`` (expand, contract) on each.
 
     ``parallel`` worker processes; the first ``canary`` names run first, and any failure among
-    them leaves the rest not run.
+    them leaves the rest not run. ``confirmed``: --yes was given (or a terminal agreed), so a
+    downgrade runs on tenants whose own record names a protected environment too.
     """
 
     action: str
@@ -59,6 +60,7 @@ class FanOut:
     parallel: int
     canary: int = 0
     phase: str | None = None
+    confirmed: bool = False
 
 
 def pool_context():  # noqa: ANN201 - a multiprocessing context
@@ -165,7 +167,14 @@ def run_group(
                 # A signal between the submit and this record would lose a tenant that still
                 # runs (and then be reported as not run): it waits until the tenant is pending.
                 with signals_held():
-                    run = pool.submit(run_in_worker, tenant, plan.action, plan.revision, plan.phase)
+                    run = pool.submit(
+                        run_in_worker,
+                        tenant,
+                        plan.action,
+                        plan.revision,
+                        plan.phase,
+                        confirmed=plan.confirmed,
+                    )
                     pending[run] = tenant
             done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -246,6 +255,20 @@ def check_tenancy_fits_database(tenancy: str) -> None:
     tenant_url(make_url(get_settings().blocking_database_url), Tenant("tenant", tenancy))
 
 
+def check_target_resolves(revision: str) -> None:
+    """Raise Alembic's own error (as the single-database command gets it) for a ``revision``
+    the history does not have or names ambiguously, once, before any tenant runs: otherwise
+    every tenant fails with it. A relative step is each tenant's own; a history that does not
+    load is left to each tenant's row, as before."""
+    if any(sign in revision for sign in "+-"):
+        return
+    try:
+        script = tenant_history()
+    except Exception:  # noqa: BLE001 - each tenant's row says why it does not load
+        return
+    script.get_revisions(revision)  # CommandError, worded as Alembic words it for one database
+
+
 def fan_out_command(
     action: str,
     revision: str,
@@ -257,6 +280,7 @@ def fan_out_command(
     shard: str | None,
     as_json: bool,
     phase: str | None = None,
+    confirmed: bool = False,
 ) -> int:
     """Run a fan-out from command-line options; print the report; return the exit code.
 
@@ -279,6 +303,8 @@ def fan_out_command(
         raise TenantError(
             f"--canary {canary} is not a number of tenants (0 or more); nothing was run"
         )
+    if action in ("upgrade", "downgrade"):
+        check_target_resolves(revision)
     names = selected_names(tenants, shard, chosen_tenancy)
     check_tenancy_fits_database(chosen_tenancy)
     if not names:
@@ -288,7 +314,14 @@ def fan_out_command(
         print(f"{owner}; nothing to do", file=sys.stderr if as_json else sys.stdout)
         return 0
     plan = FanOut(
-        action, revision, chosen_tenancy, names, parallel or default_parallel(), canary, phase
+        action,
+        revision,
+        chosen_tenancy,
+        names,
+        parallel or default_parallel(),
+        canary,
+        phase,
+        confirmed,
     )
     try:
         outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))

@@ -44,9 +44,14 @@ def repair_tenant(name: str, tenancy: str | None, repair: Callable[[], list[str]
         said = str(error)  # some say already that nothing was run
         changed = "" if "nothing was" in said else "; nothing was changed"
         raise TenantError(f"{said}{changed}") from None
+    from alembic_steward.runtime._interruptions import Terminated
+    from alembic_steward.runtime._tenant_stops import keeping_tenant_line
+
     bind_tenant(tenant)
     try:
         lines = repair()
+    except (KeyboardInterrupt, Terminated) as stop:
+        raise keeping_tenant_line(tenant, stop)  # noqa: B904 - the same exception, re-raised
     finally:
         bind_tenant(None)
     return [f"tenant {tenant.name}: {mid_line(line)}" for line in lines]

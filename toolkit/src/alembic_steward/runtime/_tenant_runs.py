@@ -49,7 +49,9 @@ class TenantOutcome:
     drift and drift (check; a tenant it cannot compare has its status row's), failed,
     unreachable (its server could not be reached), not run (a canary failed first, or a signal
     came before it started), stopped (a signal stopped it
-    part-way: ``detail`` says the state it left). ``before``/``after``
+    part-way: ``detail`` says the state it left), refused (a downgrade of a tenant whose own
+    record names a protected environment, without --yes: nothing ran), below target (a
+    downgrade to a revision the tenant is not past: nothing to do). ``before``/``after``
     are the revisions read from the tenant's version table ("base" for none), ``seconds`` the
     run's wall time, ``detail`` the failure's one line, or the contract revision pending.
     """
@@ -152,12 +154,16 @@ def run_tenant(
     revision: str,
     phase: str | None = None,
     read_before: Callable[[tuple[str, ...]], None] | None = None,
+    *,
+    confirmed: bool = False,
 ) -> TenantOutcome:
     """Run ``action`` (upgrade, downgrade, status, check) to ``revision`` on ``tenant``, or
     an upgrade through ``phase`` as `upgrade --phase` does; never raises but for a signal.
 
     ``read_before`` is given the revisions read before the run: a signal that stops the run
-    part-way leaves its worker to report them (runtime/_tenant_stops.py).
+    part-way leaves its worker to report them (runtime/_tenant_stops.py). ``confirmed``:
+    the operator passed --yes, so a downgrade runs even where the tenant's own record names a
+    protected environment (refused otherwise, as `inv db.downgrade` refuses one database).
 
     An upgrade of a tenant with nothing to apply runs nothing (no env.py, no lock): a rerun
     after a partial failure touches only the tenants still behind.
@@ -177,7 +183,8 @@ def run_tenant(
             before = read_revisions(connection, tenant)
             if read_before is not None:
                 read_before(before)
-            outcome = run_action(tenant, (action, revision, phase), before, connection)
+            request = (action, revision, phase)
+            outcome = run_action(tenant, request, before, connection, confirmed=confirmed)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
         from alembic_steward.runtime._connecting import DatabaseUnreachable
         from alembic_steward.runtime._deploy import failure_line
@@ -204,8 +211,11 @@ def run_action(
     request: tuple[str, str, str | None],
     before: tuple[str, ...],
     connection: Connection,
+    *,
+    confirmed: bool = False,
 ) -> TenantOutcome:
-    """Run ``request`` (action, revision, phase) on ``tenant``, at ``before``, on ``connection``."""
+    """Run ``request`` (action, revision, phase) on ``tenant``, at ``before``, on ``connection``;
+    a downgrade without ``confirmed`` is refused where the tenant's record is protected."""
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._env import make_session_abandonable
     from alembic_steward.runtime._phased_upgrade import phase_target
@@ -227,6 +237,10 @@ def run_action(
     if action == "upgrade" and (target is None or (target == "head" and at_head)):
         outcome = "at head" if at_head else "expand done"
         return TenantOutcome(tenant.name, outcome, shown(before), shown(before), detail=detail)
+    if action == "downgrade":
+        held = held_downgrade(tenant, script, str(target), before, connection, confirmed)
+        if held is not None:
+            return held
     config = build_alembic_config(quiet=True)
     # Alembic's recipe for sharing a connection: env.py migrates on this one.
     config.attributes["connection"] = connection
@@ -242,6 +256,71 @@ def run_action(
         return TenantOutcome(tenant.name, outcome, shown(before), shown(after), detail=detail)
     done = "upgraded" if action == "upgrade" else "downgraded"
     return TenantOutcome(tenant.name, done, shown(before), shown(after), detail=detail)
+
+
+def held_downgrade(
+    tenant: Tenant,
+    script: ScriptDirectory,
+    target: str,
+    before: tuple[str, ...],
+    connection: Connection,
+    confirmed: bool,
+) -> TenantOutcome | None:
+    """The outcome of a downgrade to ``target`` that must not run on ``tenant``, or None.
+
+    A tenant not past ``target`` has nothing to revert (Alembic would fail it with "not a valid
+    downgrade target"); one whose own record (or APP_ENV) names a protected environment is
+    refused without ``confirmed``, read from its database as `inv db.stamp --tenant` reads it.
+    """
+    standing = standing_at_or_below(script, target, before)
+    if standing is not None:
+        detail = "" if standing == "at target" else f"not past {target}: nothing to downgrade"
+        return TenantOutcome(tenant.name, standing, shown(before), shown(before), detail=detail)
+    if confirmed:
+        return None
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._environment_record import recorded_environment
+    from alembic_steward.runtime._protection import (
+        configured_protected_environments,
+        protected_environment,
+    )
+
+    try:
+        recorded = recorded_environment(connection)
+    finally:
+        connection.rollback()  # Alembic must find the connection outside any transaction
+    current = get_settings().environment.value
+    environment = protected_environment(current, recorded, configured_protected_environments())
+    if environment is None:
+        return None
+    detail = (
+        f"refusing to downgrade a {environment} database (protected environment); nothing was"
+        " changed; pass --yes if you mean it"
+    )
+    return TenantOutcome(tenant.name, "refused", shown(before), shown(before), detail=detail)
+
+
+def standing_at_or_below(
+    script: ScriptDirectory, target: str, before: tuple[str, ...]
+) -> str | None:
+    """ "at target" when ``before`` is ``target``, "below target" when every revision in it is
+    below ``target`` (a downgrade there has nothing to revert), else None: a target that does
+    not resolve (Alembic then says why), or a tenant past it or on a branch beside it."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    try:
+        below = [
+            revision.revision
+            for revision in script.iterate_revisions(target, "base")
+            if revision is not None
+        ]
+    except (CommandError, RevisionError):
+        return None
+    if not all(revision in below for revision in before):
+        return None
+    at = set(before) == set(below[:1]) or (not before and not below)
+    return "at target" if at else "below target"
 
 
 def run_migrations(config: Config, script: ScriptDirectory, action: str, revision: str) -> int:

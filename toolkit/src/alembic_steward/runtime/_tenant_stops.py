@@ -53,7 +53,12 @@ def install_worker_handlers() -> None:
 
 
 def run_in_worker(
-    tenant: Tenant, action: str, revision: str, phase: str | None = None
+    tenant: Tenant,
+    action: str,
+    revision: str,
+    phase: str | None = None,
+    *,
+    confirmed: bool = False,
 ) -> TenantOutcome:
     """The pool's task: :func:`run_tenant`, unless a signal came first; a signal during the
     run stops it and the outcome says the state it left, read from the tenant's database."""
@@ -62,7 +67,9 @@ def run_in_worker(
     read: list[tuple[str, ...]] = []
     try:
         WorkerStop.running = True
-        return run_tenant(tenant, action, revision, phase, read_before=read.append)
+        return run_tenant(
+            tenant, action, revision, phase, read_before=read.append, confirmed=confirmed
+        )
     except (KeyboardInterrupt, Terminated) as stop:
         WorkerStop.running = False
         return stopped_outcome(tenant, stop, read[0] if read else None)
@@ -77,9 +84,22 @@ def stopped_outcome(
     """The outcome of a tenant whose run ``stop`` (a signal's exception) ended part-way;
     ``before``: the revisions its run read first, None when the signal came before that read
     (then nothing ran, and the tenant is still where its database says it is now)."""
+    from alembic_steward.runtime._tenant_connections import tenant_revisions
+
+    line = tenant_stopped_line(tenant, stop)
+    try:
+        after = shown(tenant_revisions(tenant))
+    except Exception:  # noqa: BLE001 - the line says what could be read
+        after = "?"
+    started = after if before is None else shown(before)
+    return TenantOutcome(tenant.name, STOPPED, started, after, detail=line.removeprefix("error: "))
+
+
+def tenant_stopped_line(tenant: Tenant, stop: BaseException) -> str:
+    """The line for ``tenant``'s run that ``stop`` (a signal's exception) ended, worded with
+    the tenant bound: the state read from its database, its repairs with `--tenant NAME`."""
     from alembic_steward.runtime._advice import bound_tenant_options, command_words
     from alembic_steward.runtime._interruptions import exit_code_and_line
-    from alembic_steward.runtime._tenant_connections import tenant_revisions
 
     bind_tenant(tenant)
     try:
@@ -89,14 +109,19 @@ def stopped_outcome(
             stopped=f"tenant {tenant.name}",
             status_command=command_words(f"db.status{tenants}", f"current{tenants}"),
         )
-        try:
-            after = shown(tenant_revisions(tenant))
-        except Exception:  # noqa: BLE001 - the line says what could be read
-            after = "?"
     finally:
         bind_tenant(None)
-    started = after if before is None else shown(before)
-    return TenantOutcome(tenant.name, STOPPED, started, after, detail=line.removeprefix("error: "))
+    return line
+
+
+def keeping_tenant_line(tenant: Tenant, stop: BaseException) -> BaseException:
+    """``stop``, carrying the line for ``tenant`` that `inv` and `python -m app.migrations`
+    print for it (runtime/_interruptions.py): without it, they would word it once the tenant
+    is unbound, with repairs of DATABASE_URL's own database."""
+    from alembic_steward.runtime._interruptions import TENANT_LINE
+
+    setattr(stop, TENANT_LINE, tenant_stopped_line(tenant, stop))
+    return stop
 
 
 def state_read_afterwards(tenant: Tenant, why: str, outcome: str = STOPPED) -> TenantOutcome:

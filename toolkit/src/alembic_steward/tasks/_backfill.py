@@ -34,7 +34,7 @@ def backfill(
     c: Context,
     action: str,
     name: str,
-    pause: float | None = None,
+    pause: str | None = None,
     all_tenants: bool = False,
     tenants: str | None = None,
     tenancy: str | None = None,
@@ -55,7 +55,9 @@ def backfill(
             f"error: unknown backfill action {action!r}; use one of {', '.join(ACTIONS)}",
             code=1,
         )
-    seconds = None if pause is None else float(pause)
+    from alembic_steward.runtime._option_values import pause_seconds
+
+    seconds = pause_seconds(pause)
     if fans_out(all_tenants, tenants, tenancy=tenancy, json=json):
         from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
 

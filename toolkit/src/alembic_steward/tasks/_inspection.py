@@ -112,12 +112,15 @@ def check(
     tenants: str | None = None,
     tenancy: str | None = None,
     parallel: str | None = None,
-    canary: int = 0,
+    canary: str | None = None,
     shard: str | None = None,
     json: bool = False,
 ) -> None:
     """Exit with code 1 and list the differences when the models need a new revision."""
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    from alembic_steward.runtime._option_values import canary_count
+
+    count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         # Per tenant at head: the models against its schema or database (76: some differ).
         run_fan_out(
@@ -126,7 +129,7 @@ def check(
             tenants=tenants,
             tenancy=tenancy,
             parallel=parallel,
-            canary=canary,
+            canary=count,
             shard=shard,
             as_json=json,
         )

@@ -38,7 +38,7 @@ def upgrade(
     tenants: str | None = None,
     tenancy: str | None = None,
     parallel: str | None = None,
-    canary: int = 0,
+    canary: str | None = None,
     shard: str | None = None,
     json: bool = False,
 ) -> None:
@@ -51,7 +51,10 @@ def upgrade(
     check_revision_argument(revision, ranges=sql)
     if phase is not None:
         refuse_target_with_phase(revision, sql)
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    from alembic_steward.runtime._option_values import canary_count
+
+    count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         run_fan_out(
@@ -60,7 +63,7 @@ def upgrade(
             tenants=tenants,
             tenancy=tenancy,
             parallel=parallel,
-            canary=canary,
+            canary=count,
             shard=shard,
             as_json=json,
             phase=phase,
@@ -135,7 +138,7 @@ def downgrade(
     tenants: str | None = None,
     tenancy: str | None = None,
     parallel: str | None = None,
-    canary: int = 0,
+    canary: str | None = None,
     shard: str | None = None,
     json: bool = False,
 ) -> None:
@@ -145,7 +148,10 @@ def downgrade(
     from alembic_steward.tasks._announced_downgrade import RevertPlan, downgrade_announcing
 
     check_revision_argument(revision, ranges=sql)
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
+    from alembic_steward.runtime._option_values import canary_count
+
+    count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         if revision.startswith(("-", "+")):
@@ -156,6 +162,8 @@ def downgrade(
                 " not a step: name it with -r REV (a revision id, or base); nothing was run",
                 code=1,
             )
+        # APP_ENV and DATABASE_URL's record first; then each tenant's own record, in its
+        # worker: only --yes lets a protected tenant go (a terminal's answer is for one name).
         confirm_destructive(c, "downgrade", yes)
         run_fan_out(
             "downgrade",
@@ -163,9 +171,10 @@ def downgrade(
             tenants=tenants,
             tenancy=tenancy,
             parallel=parallel,
-            canary=canary,
+            canary=count,
             shard=shard,
             as_json=json,
+            confirmed=yes,
         )
         return
     config = build_alembic_config()

@@ -53,6 +53,7 @@ def run_fan_out(
     shard: str | None,
     as_json: bool,
     phase: str | None = None,
+    confirmed: bool = False,
 ) -> None:
     """Run the fan-out; end with Exit(76) after the report when a tenant failed.
 
@@ -71,6 +72,7 @@ def run_fan_out(
         shard=shard,
         as_json=as_json,
         phase=phase,
+        confirmed=confirmed,
     )
     if code:
         raise Exit(code=code)
