@@ -324,9 +324,9 @@ def test_a_database_stamped_back_is_told_to_stamp_the_revision_it_holds_not_to_u
     assert upgrade.returncode == 1
     state_line = upgrade.stderr.strip().splitlines()[-1]
     assert holds in state_line and stamp in state_line and "undo" not in state_line
-    if database.kind == "mysql":  # the failed run's mark: clearing it is refused the same way
+    if database.kind == "mysql":  # refused at its first change, the run left no mark
         cleared = inv(project, database, "db.clear-migration-mark")
-        assert cleared.returncode == 1 and stamp in one_error_line(cleared.stderr)
+        assert cleared.returncode == 0 and "nothing to clear" in cleared.stdout
     # The advice holds: stamped at the revision it holds, the database is up to date.
     assert inv(project, database, "db.stamp", "-r", head).returncode == 0
     assert inv(project, database, "db.status").returncode == 0

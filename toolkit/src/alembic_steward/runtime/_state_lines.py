@@ -108,11 +108,25 @@ class StateAfterFailure:
             f" {self.at} builds by: {self.remains()}; undo those by hand, then migrate again"
         )
 
+    def nothing_changed(self, frame: MigrationFrame, where: str) -> str:
+        """MySQL/MariaDB, a migration that changed nothing (it stopped before its first change,
+        or the server refused that): what differs is older than it, as after a rollback."""
+        nothing = f"{frame.revision} had changed nothing when it stopped"
+        if not self.leftovers:
+            return f"{nothing}; {where}"
+        differs = f"{where} and differs from what {self.at} builds"
+        if self.built_by:
+            return f"{nothing}, but {differs}: {self.stamped()}"
+        return (
+            f"{nothing}, but {differs} by: {self.remains()} (left by an earlier run or by hand);"
+            " undo those by hand, then migrate again"
+        )
+
     def half_applied(self, frame: MigrationFrame, where: str) -> str:
         """MySQL/MariaDB: what the migration left, read, and the two ways on."""
         committed_itself = frame.revision in self.committed_by
         if not self.marked and not committed_itself:
-            return f"{frame.revision} had changed nothing when it stopped; {where}"
+            return self.nothing_changed(frame, where)
         finished = frame.revision if frame.function == "upgrade" else frame.down_revision
         rows = "rows it changed before a DDL statement were committed with it"
         if committed_itself:
