@@ -284,7 +284,7 @@ def test_a_downgrade_over_tenants_refuses_each_protected_one_and_skips_those_bel
     for selection in (("--all-tenants",), ("--tenants", kept)):
         down = project.inv("db.downgrade", "-r", "0002", *selection, "--json", code=76)
         rows = report(down)
-        assert rows[kept]["outcome"] == "refused" and rows[kept]["after"] == HEAD, rows
+        assert rows[kept]["outcome"] == "protected" and rows[kept]["after"] == HEAD, rows
         assert "refusing to downgrade a production database" in rows[kept]["detail"]
     assert rows == {kept: rows[kept]} and report(down)[kept]["before"] == HEAD
     # The other tenant went; one not past the target has nothing to do (not a failure).

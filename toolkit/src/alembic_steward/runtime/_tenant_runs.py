@@ -70,7 +70,14 @@ class TenantOutcome:
 
     @property
     def failed(self) -> bool:
-        return self.outcome in ("failed", "not run", "stopped", "unreachable", "refused")
+        return self.outcome in (
+            "failed",
+            "not run",
+            "stopped",
+            "unreachable",
+            "refused",
+            "protected",
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON row: a revision not read (the table's "?" or blank) is null, not a word."""
@@ -297,7 +304,7 @@ def held_downgrade(
         f"refusing to downgrade a {environment} database (protected environment); nothing was"
         " changed; pass --yes if you mean it"
     )
-    return TenantOutcome(tenant.name, "refused", shown(before), shown(before), detail=detail)
+    return TenantOutcome(tenant.name, "protected", shown(before), shown(before), detail=detail)
 
 
 def standing_at_or_below(
