@@ -223,10 +223,9 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
 
         # The fan-out status lists a tenant's unfinished backfills as `db.status` does.
         listed = fan_out_status(Tenant(acme, tenancy))
-        assert listed.unfinished_backfills == [
-            f"backfill notes_title (revision 0004): paused, 0 rows in 0 batches, last at"
-            f" {listed.unfinished_backfills[0].rsplit('last at ', 1)[1]}"
-        ], listed
+        paused = "backfill notes_title (revision 0004): paused, 0 rows in 0 batches, last at"
+        assert listed.unfinished_backfills, listed
+        assert listed.unfinished_backfills[0].startswith(paused), listed
         assert "backfill: notes_title (revision 0004): paused" in listed.detail, listed
         assert fan_out_status(Tenant(globex, tenancy)).unfinished_backfills is None
 
