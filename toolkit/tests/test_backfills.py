@@ -130,6 +130,7 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     reverting = inv(project, database, "db.downgrade", code=1)
     assert "reverts revision bf0001, whose backfill users_lower is running now (" in reverting
     assert "nothing was reverted" in reverting and database.revisions() == {"bf0001"}
+    assert one_error_line(reverting).startswith("error: this downgrade reverts"), reverting
     running.kill()  # SIGKILL: no handler runs, the open batch is rolled back by the server
     running.communicate()
     shown = inv(project, database, "db.backfill", "status", "users_lower")

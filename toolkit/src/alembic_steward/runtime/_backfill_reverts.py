@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from alembic.util import CommandError
+
 from alembic_steward.runtime._backfill_naming import backfill_advised, backfill_lock_name
 
 if TYPE_CHECKING:
@@ -19,9 +21,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
-class BackfillStillRunning(RuntimeError):
+class BackfillStillRunning(CommandError):
     """A downgrade would revert a backfill's revision while a runner works on it; the text
-    names the backfill, the runner and what to do."""
+    names the backfill, the runner and what to do (Alembic's error: the tasks and the deploy
+    entry point print it as the one line it is)."""
 
 
 def declared_in(scripts: Iterable[Any]) -> list[tuple[str, str]]:
