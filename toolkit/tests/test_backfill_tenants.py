@@ -100,8 +100,10 @@ def postgresql_tenants(tmp_path: Path, postgresql_url: str) -> Tenants:
         database.query(f"CREATE SCHEMA {name}")
 
     def query(tenant: str, sql: str) -> list[tuple]:
-        # The tests' SQL names one table, notes: qualified here with the tenant's schema.
-        return database.query(sql.replace(" notes", f" {tenant}.notes"))
+        # The tests' SQL names the tenant's tables: qualified here with its schema.
+        for table in (" notes", " alembic_backfills"):
+            sql = sql.replace(table, f" {tenant}.{table[1:]}")
+        return database.query(sql)
 
     def record_tables() -> set[str]:
         rows = database.query(
@@ -246,6 +248,25 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
     assert titled(query, acme) == ROWS
     # The records are the tenants' own: none in DATABASE_URL's own schema or database.
     assert query.record_tables() == {acme, globex}  # type: ignore[attr-defined]
+    # Reverting the declaring revision drops a tenant's record with it; it is refused in a
+    # tenant whose runner holds the backfill (its next batch would write to what goes).
+    with project.imported():
+        bind_tenant(Tenant(acme, tenancy))
+        try:
+            with holding_named_lock(backfill_engine(), backfill_lock_name("notes_title")):
+                bind_tenant(None)
+                reverted = project.inv(
+                    "db.downgrade", "-r", "0003", "--all-tenants", "--json", code=76
+                )
+        finally:
+            bind_tenant(None)
+    rows = rows_of(reverted.stdout)
+    assert rows[globex]["after"] == "0003", rows[globex]
+    assert rows[acme]["after"] == "0005", rows[acme]
+    refusal = "reverts revision 0004, whose backfill notes_title is running now ("
+    assert refusal in rows[acme]["detail"], rows[acme]
+    assert query(globex, "SELECT count(*) FROM alembic_backfills") == [(0,)]
+    assert query(acme, "SELECT count(*) FROM alembic_backfills") == [(1,)]
 
 
 def fan_out_status(tenant) -> object:
