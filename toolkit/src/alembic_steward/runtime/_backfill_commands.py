@@ -311,6 +311,9 @@ def backfill_states(
             if not unfinished_only:
                 lines.append(("not applied", head + "its revision is not applied yet"))
             continue
+        if record is not None and record.state != FINISHED:
+            lines.append(recorded_state(connection, head, name, record))
+            continue
         # Counted even once finished: code that does not set the rows may have written some
         # since, and a revision requiring the backfill would be refused.
         pending = counted_pending(connection, each)
@@ -322,11 +325,12 @@ def backfill_states(
                     done = "finished, no row is pending (no run recorded)"
                     lines.append(("finished", head + done))
                 continue
-            lines.append(("not started", head + f"not started, {pending} rows pending"))
+            rows = "1 row" if pending == "1" else f"{pending} rows"
+            lines.append(("not started", head + f"not started, {rows} pending"))
             continue
-        if record.state == FINISHED and pending != "0":
+        if pending != "0":
             lines.append(("pending again", head + pending_again(name, record, pending)))
-        elif record.state != FINISHED or not unfinished_only:
+        elif not unfinished_only:
             lines.append(recorded_state(connection, head, name, record))
     return lines
 
