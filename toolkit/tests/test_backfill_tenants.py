@@ -100,8 +100,10 @@ def postgresql_tenants(tmp_path: Path, postgresql_url: str) -> Tenants:
         database.query(f"CREATE SCHEMA {name}")
 
     def query(tenant: str, sql: str) -> list[tuple]:
-        # The tests' SQL names one table, notes: qualified here with the tenant's schema.
-        return database.query(sql.replace(" notes", f" {tenant}.notes"))
+        # The tests' SQL names the tenant's tables: qualified here with its schema.
+        for table in (" notes", " alembic_backfills"):
+            sql = sql.replace(table, f" {tenant}.{table[1:]}")
+        return database.query(sql)
 
     def record_tables() -> set[str]:
         rows = database.query(
@@ -195,7 +197,11 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
         assert f"1 of 2 tenants failed or did not run ({acme})" in one_error_line(err)
         assert (titled(query, acme), titled(query, globex)) == (0, ROWS)
 
-        assert command("pause", tenants=acme)[1][acme]["outcome"] == "paused"
+        # A finished tenant has nothing to pause: not a failure.
+        code, rows, err = command("pause", tenants=None)
+        assert code == 0 and rows[acme]["outcome"] == "paused", (rows, err)
+        assert rows[globex]["outcome"] == "finished", rows[globex]
+        assert "has finished and no row is pending; nothing to pause" in rows[globex]["detail"]
         code, rows, _ = command("status", tenants=None)
         assert code == 0 and rows[acme]["outcome"] == "paused", rows
         assert rows[globex]["outcome"] == "finished" and rows[globex]["before"] == "0004"
@@ -203,6 +209,27 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
         code, rows, _ = command("run", tenants=acme)
         assert code == 76 and "is paused after 0 rows" in rows[acme]["detail"], rows
         assert f"`inv db.backfill resume notes_title --tenants {acme}`" in rows[acme]["detail"]
+
+        # Code that does not set the title writes a row after globex finished: the status
+        # says so, a pause holds, and a resume updates it.
+        query(globex, f"INSERT INTO notes (id, body) VALUES ({ROWS + 1}, 'late')")
+        code, rows, _ = command("status", tenants=globex)
+        assert rows[globex]["outcome"] == "pending again", rows[globex]
+        again = f"finished earlier ({ROWS} rows in 3 batches, last at "
+        assert again in rows[globex]["detail"], rows[globex]
+        assert "but 1 row is pending again" in rows[globex]["detail"], rows[globex]
+        assert command("pause", tenants=globex)[1][globex]["outcome"] == "paused"
+        assert "is paused after" in command("run", tenants=globex)[1][globex]["detail"]
+        code, rows, _ = command("resume", tenants=globex)
+        assert code == 0 and titled(query, globex) == ROWS + 1, rows
+
+        # The fan-out status lists a tenant's unfinished backfills as `db.status` does.
+        listed = fan_out_status(Tenant(acme, tenancy))
+        paused = "backfill notes_title (revision 0004): paused, 0 rows in 0 batches, last at"
+        assert listed.unfinished_backfills, listed
+        assert listed.unfinished_backfills[0].startswith(paused), listed
+        assert "backfill: notes_title (revision 0004): paused" in listed.detail, listed
+        assert fan_out_status(Tenant(globex, tenancy)).unfinished_backfills is None
 
     # The gate reads each tenant's own records: globex moves on, acme is refused alone.
     require_it(project)
@@ -221,6 +248,32 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
     assert titled(query, acme) == ROWS
     # The records are the tenants' own: none in DATABASE_URL's own schema or database.
     assert query.record_tables() == {acme, globex}  # type: ignore[attr-defined]
+    # Reverting the declaring revision drops a tenant's record with it; it is refused in a
+    # tenant whose runner holds the backfill (its next batch would write to what goes).
+    with project.imported():
+        bind_tenant(Tenant(acme, tenancy))
+        try:
+            with holding_named_lock(backfill_engine(), backfill_lock_name("notes_title")):
+                bind_tenant(None)
+                reverted = project.inv(
+                    "db.downgrade", "-r", "0003", "--all-tenants", "--json", code=76
+                )
+        finally:
+            bind_tenant(None)
+    rows = rows_of(reverted.stdout)
+    assert rows[globex]["after"] == "0003", rows[globex]
+    assert rows[acme]["after"] == "0005", rows[acme]
+    refusal = "reverts revision 0004, whose backfill notes_title is running now ("
+    assert refusal in rows[acme]["detail"], rows[acme]
+    assert query(globex, "SELECT count(*) FROM alembic_backfills") == [(0,)]
+    assert query(acme, "SELECT count(*) FROM alembic_backfills") == [(1,)]
+
+
+def fan_out_status(tenant) -> object:
+    """The tenant's row of `db.status --all-tenants`, read in this process."""
+    from alembic_steward.runtime._tenant_runs import run_tenant
+
+    return run_tenant(tenant, "status", "head")
 
 
 def test_sigterm_stops_the_current_tenant_after_its_batch_and_starts_no_other(

@@ -102,6 +102,10 @@ def test_a_backfill_runs_in_batches_each_with_its_cursor_and_then_is_finished(
         project, database, "db.backfill", "status", "users_lower"
     )
     assert "backfill:" not in inv(project, database, "db.status")
+    # Reverting its revision drops its record with it, in the downgrade's transaction: an
+    # upgrade back starts it afresh, neither "finished" nor resuming after a stale cursor.
+    inv(project, database, "db.downgrade")
+    assert record(database) == () and database.revisions() != {"bf0001"}
 
 
 def test_a_killed_run_resumes_after_its_last_committed_batch(
@@ -122,6 +126,11 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     assert "requires backfill users_lower" in required and "it is running now (" in required
     assert "wait for it to finish" in required and "db.backfill run" not in required, required
     assert database.revisions() == {"bf0001"}
+    # Nor may a downgrade revert its revision under it: refused, naming the runner.
+    reverting = inv(project, database, "db.downgrade", code=1)
+    assert "reverts revision bf0001, whose backfill users_lower is running now (" in reverting
+    assert "nothing was reverted" in reverting and database.revisions() == {"bf0001"}
+    assert one_error_line(reverting).startswith("error: this downgrade reverts"), reverting
     running.kill()  # SIGKILL: no handler runs, the open batch is rolled back by the server
     running.communicate()
     shown = inv(project, database, "db.backfill", "status", "users_lower")
@@ -224,9 +233,17 @@ def test_rows_written_after_it_finished_are_backfilled_by_a_rerun_before_the_req
     # The previous release, still serving during the expand phase, inserts rows it cannot set.
     values = ", ".join(f"({n}, 'LATE{n}@EXAMPLE.COM')" for n in range(1001, 1021))
     database.query(f"INSERT INTO users (id, email) VALUES {values}")
+    listed = inv(project, database, "db.status")
+    again = "backfill: users_lower (revision bf0001): finished earlier (250 rows in 3 batches,"
+    assert again in listed and "but 20 rows are pending again" in listed, listed
+    assert "`inv db.backfill run users_lower` updates them" in listed, listed
     require_in_next_revision(project, database, declaring)
     refused = inv(project, database, "db.upgrade", code=1)
-    assert "it finished, but rows written since (by code that does not set them)" in refused
+    assert (
+        "requires backfill users_lower (declared by revision bf0001) to have finished, but"
+        " more than 10 rows written since it finished (by code that does not set them) are"
+        " pending again; run `inv db.backfill run users_lower`, then upgrade again"
+    ) in refused, refused
     rerun = inv(project, database, "db.backfill", "run", "users_lower")
     assert "running it again from the first key" in rerun and "20 rows in" in rerun
     inv(project, database, "db.upgrade")
@@ -238,9 +255,82 @@ def test_a_fresh_database_passes_the_requirement_and_a_few_rows_are_finished_inl
     project: Project, database: ServerDatabase
 ) -> None:
     declaring = history_with_backfill(project, database, rows=5)
+    stopped = run_under_a_downgrade(project, database)
+    assert (
+        "backfill users_lower stopped: the database is at base (read from the database), below"
+        " its revision bf0001: a downgrade reverted it, and the backfill's record and cursor"
+        " with it; `inv db.upgrade -r bf0001`, then `inv db.backfill run users_lower` starts it"
+    ) in stopped, stopped
+    database.query(f"INSERT INTO alembic_version VALUES ('{declaring}')")
+    database.query("UPDATE users SET email_lower = NULL")
     require_in_next_revision(project, database, declaring)
     inv(project, database, "db.upgrade")
     assert lowered(database) == 5
+    # Finished inline: no run recorded, but nothing is pending.
+    status = inv(project, database, "db.backfill", "status", "users_lower")
+    assert "finished, no row is pending (no run recorded)" in status, status
+
+
+def run_under_a_downgrade(project: Project, database: ServerDatabase) -> str:
+    """Run the backfill in this process while, after its first batch, a downgrade (of a
+    release that did not refuse it) reverts its revision; return the line it stopped with."""
+    from sqlalchemy import create_engine
+
+    with project.imported():
+        from alembic_steward.runtime._backfill_commands import load
+        from alembic_steward.runtime._backfill_runs import BackfillRefused, run_backfill
+
+        def downgraded(_progress: object) -> None:
+            database.query("DELETE FROM alembic_backfills")
+            database.query("DELETE FROM alembic_version")
+
+        engine = create_engine(database.url)
+        try:
+            run_backfill(
+                engine,
+                load()[1]["users_lower"],
+                resume=False,
+                report=downgraded,
+                stop_requested=lambda: False,
+                pause_seconds=0,
+            )
+        except BackfillRefused as refused:
+            return str(refused)
+        finally:
+            engine.dispose()
+    raise AssertionError("the run went on below its revision")
+
+
+def test_progress_counts_the_pauses_to_come_and_one_batch_is_one() -> None:
+    from alembic_steward.runtime._backfill_runs import Progress
+
+    progress = Progress("users_lower", 1000, 1, cursor=1000, low=1, high=20000, start=1)
+    progress.pause = 0.3
+    progress.started = time.monotonic() - 0.01
+    line = progress.line()
+    # 19 batches to come, each followed by its 0.3 s pause: about 6 s, not 0 s.
+    assert (
+        line.startswith("backfill users_lower: 1000 rows in 1 batch,") and "about 6s left" in line
+    )
+
+
+@only_on("postgresql", why="only PostgreSQL names a lock's holder by its session's name")
+def test_a_long_lock_name_keeps_its_holders_pid(database: ServerDatabase) -> None:
+    import os
+
+    from sqlalchemy import create_engine
+
+    from alembic_steward.runtime._named_locks import holding_named_lock, named_lock_holder
+
+    # A tenant's backfill lock: `backfill-<tenant>-<name>`, longer than a session's name.
+    name = f"backfill-{'tenant' * 8}-users_lower"
+    engine = create_engine(database.url)
+    try:
+        with holding_named_lock(engine, name):
+            holder = named_lock_holder(engine, name)
+    finally:
+        engine.dispose()
+    assert f"pid {os.getpid()}" in str(holder), holder
 
 
 def test_unknown_names_and_unapplied_revisions_are_one_line(project: Project) -> None:

@@ -41,7 +41,7 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
             return show_status(name)
         declared = declared_and_applied(name)
         if action == "pause":
-            print(pause_backfill(declared))
+            print(pause_backfill(declared)[1])
             return 0
         return run(declared, resume=action == "resume", pause=pause)
     except NothingPending as done:
@@ -149,6 +149,7 @@ def run_until_ended(
     Raises BackfillRefused and NothingPending as :func:`run_backfill` does."""
     import time
 
+    from alembic_steward.runtime._backfill_records import rows_in_batches
     from alembic_steward.runtime._backfill_runs import Progress, run_backfill
     from alembic_steward.runtime._tenancy import bound_tenant
 
@@ -174,7 +175,7 @@ def run_until_ended(
     if outcome.ended == "finished":
         return "finished", f"{progress.line()}; finished."
     record = read_one(name)
-    done = f"{record.rows_done} rows in {record.batches} batches" if record else "?"
+    done = rows_in_batches(record.rows_done, record.batches) if record else "?"
     if outcome.ended == "paused":
         return "paused", (
             f"backfill {name} paused after {done} (read from the database);"
@@ -200,16 +201,19 @@ def read_one(name: str) -> BackfillRecord | None:
         return read_record(connection, name) if has_table(connection) else None
 
 
-def pause_backfill(declared: Declared) -> str:
-    """Pause ``declared`` (a runner stops after its current batch); return the line saying so."""
+def pause_backfill(declared: Declared) -> tuple[str, str]:
+    """Pause ``declared`` (a runner stops after its current batch); return the outcome in a
+    word (paused, finished: nothing to pause) and the line saying so."""
     from alembic_steward.runtime._backfill_records import (
         FINISHED,
         PAUSED,
         ensure_table,
         read_record,
+        restart,
         set_state,
         start_record,
     )
+    from alembic_steward.runtime._backfill_sql import pending_rows
 
     name = declared.backfill.name
     with backfill_engine().begin() as connection:
@@ -219,9 +223,14 @@ def pause_backfill(declared: Declared) -> str:
             # Paused before it started: `run` refuses it until `resume`.
             start_record(connection, name, declared.revision)
         elif record.state == FINISHED:
-            raise BackfillCommandError(f"backfill {name} has finished; there is nothing to pause")
+            if not pending_rows(connection, declared.backfill, 1):
+                done = f"backfill {name} has finished and no row is pending; nothing to pause"
+                return "finished", done
+            # Rows written since it finished are pending: a run would walk the keys again
+            # from the first, so the paused one does so once resumed.
+            restart(connection, name)
         set_state(connection, name, PAUSED)
-    return (
+    return "paused", (
         f"backfill {name} is paused: a running runner stops after its current batch;"
         f" {backfill_advised(f'resume {name}')} continues it"
     )
@@ -287,38 +296,79 @@ def backfill_states(
     script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
 ) -> list[tuple[str, str]]:
     """For each of ``chosen`` (but the finished ones with ``unfinished_only``): its state in a
-    word or two (not applied, not started, running, paused, stopped, finished) and its line."""
+    word or two (not applied, not started, running, paused, stopped, finished, pending again)
+    and its line."""
     from alembic_steward.runtime._backfill_declarations import applied_revisions
-    from alembic_steward.runtime._backfill_records import FINISHED, RUNNING, read_records
-    from alembic_steward.runtime._backfill_sql import pending_rows
+    from alembic_steward.runtime._backfill_records import FINISHED, read_records
 
     lines = []
     applied = applied_revisions(script, connection)
     records = read_records(connection)
     for each in chosen:
         name, record = each.backfill.name, records.get(each.backfill.name)
-        if record is not None and record.state == FINISHED and unfinished_only:
-            continue
         head = f"backfill {name} (revision {each.revision}): "
         if each.revision not in applied:
             if not unfinished_only:
                 lines.append(("not applied", head + "its revision is not applied yet"))
             continue
-        if record is not None:
-            state = word = record.state
-            if state == RUNNING and not runner_active(connection, name):
-                word = "stopped"
-                state = f"stopped (no runner; {backfill_advised(f'run {name}')} resumes it)"
-            line = (
-                head + f"{state}, {record.rows_done} rows in {record.batches}"
-                f" batches, last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
-            )
-            lines.append((word, line))
+        if record is not None and record.state != FINISHED:
+            lines.append(recorded_state(connection, head, name, record))
             continue
-        pending = pending_rows(connection, each.backfill, COUNTED_PENDING + 1)
-        connection.rollback()
-        if pending == 0 and unfinished_only:
+        # Counted even once finished: code that does not set the rows may have written some
+        # since, and a revision requiring the backfill would be refused.
+        pending = counted_pending(connection, each)
+        if record is None:
+            if pending == "0":
+                # Its rows were done when its revision ran (empty tables), or by a revision
+                # requiring it, which leaves no record where it could not create the table.
+                if not unfinished_only:
+                    done = "finished, no row is pending (no run recorded)"
+                    lines.append(("finished", head + done))
+                continue
+            rows = "1 row" if pending == "1" else f"{pending} rows"
+            lines.append(("not started", head + f"not started, {rows} pending"))
             continue
-        count = f"more than {COUNTED_PENDING}" if pending > COUNTED_PENDING else str(pending)
-        lines.append(("not started", head + f"not started, {count} rows pending"))
+        if pending != "0":
+            lines.append(("pending again", head + pending_again(name, record, pending)))
+        elif not unfinished_only:
+            lines.append(recorded_state(connection, head, name, record))
     return lines
+
+
+def counted_pending(connection: Connection, declared: Declared) -> str:
+    """How many rows of ``declared`` are pending, in words: `0`, `12`, `more than 10000`."""
+    from alembic_steward.runtime._backfill_sql import pending_rows
+
+    pending = pending_rows(connection, declared.backfill, COUNTED_PENDING + 1)
+    connection.rollback()
+    return f"more than {COUNTED_PENDING}" if pending > COUNTED_PENDING else str(pending)
+
+
+def pending_again(name: str, record: BackfillRecord, pending: str) -> str:
+    from alembic_steward.runtime._backfill_records import rows_in_batches
+
+    pending_words = "1 row is" if pending == "1" else f"{pending} rows are"
+    return (
+        f"finished earlier ({rows_in_batches(record.rows_done, record.batches)}, last at"
+        f" {record.updated_at:%Y-%m-%d %H:%M:%S} UTC), but {pending_words} pending again"
+        f" (written since by code that does not set them); {backfill_advised(f'run {name}')}"
+        " updates them"
+    )
+
+
+def recorded_state(
+    connection: Connection, head: str, name: str, record: BackfillRecord
+) -> tuple[str, str]:
+    """The state word and line of a backfill as its record says (a running one whose runner
+    is gone is stopped)."""
+    from alembic_steward.runtime._backfill_records import RUNNING, rows_in_batches
+
+    state = word = record.state
+    if state == RUNNING and not runner_active(connection, name):
+        word = "stopped"
+        state = f"stopped (no runner; {backfill_advised(f'run {name}')} resumes it)"
+    line = (
+        head + f"{state}, {rows_in_batches(record.rows_done, record.batches)},"
+        f" last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    return word, line

@@ -50,19 +50,22 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
             set_state(connection, name, FINISHED)
         return
     refuse_while_running(connection, declared, record, finish_inline_up_to)
+    more = f"more than {finish_inline_up_to} rows"
     if record is None:
-        progress = "it has not been started"
+        progress = f"it has not been started and {more} are pending"
     elif record.state == FINISHED:
         progress = (
-            "it finished, but rows written since (by code that does not set them) are pending"
+            f"{more} written since it finished (by code that does not set them) are pending again"
         )
     else:
-        progress = f"it has not finished ({record.rows_done} rows done so far)"
+        progress = (
+            f"it has not finished ({record.rows_done} rows done so far) and {more} are still"
+            " pending"
+        )
     raise BackfillNotFinished(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
-        f" have finished, but {progress} and more than {finish_inline_up_to} rows are still"
-        f" pending; run {backfill_advised(f'run {name}')}, then"
-        " upgrade again"
+        f" have finished, but {progress}; run {backfill_advised(f'run {name}')}, then upgrade"
+        " again"
     )
 
 

@@ -145,6 +145,22 @@ def restart(connection: Connection, name: str) -> None:
     )
 
 
+def forget(connection: Connection, names: list[str]) -> None:
+    """Drop the records of ``names`` (their revision is being reverted: its rows are gone or
+    changed, and a later upgrade starts them afresh), in ``connection``'s transaction."""
+    table = backfill_table()
+    connection.execute(table.delete().where(table.c.name.in_(names)))
+
+
+def rows_in_batches(rows: int, batches: int) -> str:
+    """`250 rows in 3 batches`, `1 row in 1 batch`."""
+    return f"{plural(rows, 'row', 'rows')} in {plural(batches, 'batch', 'batches')}"
+
+
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def set_state(connection: Connection, name: str, state: str) -> None:
     table = backfill_table()
     connection.execute(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward.runtime._backfill_naming import backfill_advised, backfill_lock_name
-from alembic_steward.runtime._backfill_records import FINISHED, PAUSED, RUNNING
+from alembic_steward.runtime._backfill_records import FINISHED, PAUSED, RUNNING, rows_in_batches
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -45,6 +45,8 @@ class Progress:
     # The cursor when this run started (the low key on a first run): the rate and the time
     # left are this run's, whatever earlier runs did.
     start: Any = None
+    # The wait after each batch: the time left counts the pauses still to come.
+    pause: float = 0.0
 
     def fraction(self, since: Any = None) -> float | None:
         """How far the cursor is through the key range, from ``since`` (default: the lowest
@@ -62,13 +64,16 @@ class Progress:
         1m12s left`."""
         elapsed = max(time.monotonic() - self.started, 1e-9)
         rate = self.rows / elapsed
-        text = f"backfill {self.name}: {self.rows} rows in {self.batches} batches"
+        text = f"backfill {self.name}: {rows_in_batches(self.rows, self.batches)}"
         text += f", {rate:.0f} rows/s"
         fraction, this_run = self.fraction(), self.fraction(self.start)
         if fraction is not None and this_run is not None:
             text += f", {fraction:.0%} of the keys"
             if this_run > 0 and fraction < 1:
-                text += f", about {duration(elapsed * (1 - fraction) / this_run)} left"
+                # A report follows a batch, before its pause: ``elapsed`` holds one pause
+                # fewer than batches; each batch still to come brings its own pause.
+                per_run = (elapsed + self.pause) / this_run
+                text += f", about {duration(per_run * (1 - fraction))} left"
         return text
 
 
@@ -145,8 +150,9 @@ def claim(engine: Engine, declared: Declared, resume: bool):
         if record.state == FINISHED:
             if not pending_rows(connection, declared.backfill, 1):
                 raise NothingPending(
-                    f"backfill {name} finished already ({record.rows_done} rows in"
-                    f" {record.batches} batches) and no row is pending; nothing to do"
+                    f"backfill {name} finished already"
+                    f" ({rows_in_batches(record.rows_done, record.batches)}) and no row is"
+                    " pending; nothing to do"
                 )
             # Code that does not set the column (the previous release, during the expand
             # phase) wrote rows since: walk every key again; done rows are not pending.
@@ -176,8 +182,9 @@ def batches(
     stop_requested: Callable[[], bool],
     pause_seconds: float | None,
 ) -> Outcome:
-    from alembic_steward.runtime._backfill_records import read_record, save_batch, set_state
-    from alembic_steward.runtime._backfill_sql import key_range, next_upper, update_batch
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._backfill_sql import key_range
 
     backfill = declared.backfill
     pause = backfill.pause_seconds if pause_seconds is None else pause_seconds
@@ -185,28 +192,104 @@ def batches(
         low, high = key_range(connection, backfill)
         connection.rollback()
     start = low if record.cursor is None else record.cursor
-    progress = Progress(backfill.name, cursor=record.cursor, low=low, high=high, start=start)
+    progress = Progress(
+        backfill.name, cursor=record.cursor, low=low, high=high, start=start, pause=pause
+    )
     progress.started = time.monotonic()
     while True:
-        with engine.begin() as connection:
-            # Read under the row's lock: a `pause` from another process lands between batches.
-            current = read_record(connection, backfill.name, for_update=True)
-            if current.state == PAUSED:
-                return Outcome(PAUSED, progress)
-            upper = next_upper(connection, backfill, current.cursor)
-            if upper is None:
-                set_state(connection, backfill.name, FINISHED)
-                return Outcome(FINISHED, progress)
-            rows, still = update_batch(connection, backfill, current.cursor, upper)
-            if still:  # raised inside the transaction: the batch is rolled back
-                raise BackfillRefused(never_done_line(declared, current.cursor, upper, still))
-            save_batch(connection, backfill.name, upper, rows)
-        progress.rows += rows
-        progress.batches += 1
-        progress.cursor = upper
+        try:
+            ended = one_batch(engine, declared, progress)
+        except RecordDropped:
+            refuse_if_reverted(engine, declared, None)
+            raise BackfillRefused(dropped_line(declared)) from None
+        except SQLAlchemyError as error:
+            # A downgrade below the revision may have removed what the batch writes to.
+            refuse_if_reverted(engine, declared, error)
+            raise
+        if ended is not None:
+            return Outcome(ended, progress)
         report(progress)
         if stop_requested() or stopped_during(pause, stop_requested):
             return Outcome("stopped", progress)
+
+
+def one_batch(engine: Engine, declared: Declared, progress: Progress) -> str | None:
+    """Run the next batch in its own transaction, with its cursor; return None, or how the
+    run ended (finished, paused). Raises BackfillRefused (a wrong declaration, or a record a
+    downgrade dropped)."""
+    from alembic_steward.runtime._backfill_records import read_record, save_batch, set_state
+    from alembic_steward.runtime._backfill_sql import next_upper, update_batch
+
+    backfill = declared.backfill
+    with engine.begin() as connection:
+        # Read under the row's lock: a `pause` from another process lands between batches.
+        current = read_record(connection, backfill.name, for_update=True)
+        if current is None:  # a downgrade reverted the revision, and the record with it
+            raise RecordDropped
+        if current.state == PAUSED:
+            return PAUSED
+        upper = next_upper(connection, backfill, current.cursor)
+        if upper is None:
+            set_state(connection, backfill.name, FINISHED)
+            return FINISHED
+        rows, still = update_batch(connection, backfill, current.cursor, upper)
+        if still:  # raised inside the transaction: the batch is rolled back
+            raise BackfillRefused(never_done_line(declared, current.cursor, upper, still))
+        save_batch(connection, backfill.name, upper, rows)
+    progress.rows += rows
+    progress.batches += 1
+    progress.cursor = upper
+    return None
+
+
+class RecordDropped(Exception):
+    """The backfill's record is gone between two batches: a downgrade reverted its revision."""
+
+
+def dropped_line(declared: Declared) -> str:
+    name = declared.backfill.name
+    return (
+        f"backfill {name} stopped{in_tenant()}: its record was dropped between two batches (a"
+        f" downgrade reverted its revision {declared.revision}, which is applied again now);"
+        f" {backfill_advised(f'run {name}')} starts it from the first key"
+    )
+
+
+def refuse_if_reverted(engine: Engine, declared: Declared, error: Exception | None) -> None:
+    """Raise BackfillRefused, from ``error``, when the database is no longer at the backfill's
+    revision (read on a connection of its own); return when it still is, or cannot be read."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as connection:
+            line = reverted_line(connection, declared)
+    except SQLAlchemyError:
+        return
+    if line:
+        raise BackfillRefused(line) from error
+
+
+def reverted_line(connection: Any, declared: Declared) -> str:
+    """Say that a downgrade moved the database below the backfill's revision ("" when it is
+    still applied there), with the revisions read on ``connection``."""
+    from alembic.runtime.migration import MigrationContext
+
+    from alembic_steward.runtime._backfill_commands import load
+    from alembic_steward.runtime._backfill_declarations import applied_revisions
+    from alembic_steward.runtime._backfill_naming import upgrade_advised
+
+    script, _declared = load()
+    if declared.revision in applied_revisions(script, connection):
+        return ""
+    heads = MigrationContext.configure(connection).get_current_heads()
+    at = ", ".join(sorted(heads)) or "base"
+    name = declared.backfill.name
+    return (
+        f"backfill {name} stopped{in_tenant()}: the database is at {at} (read from the"
+        f" database), below its revision {declared.revision}: a downgrade reverted it, and"
+        f" the backfill's record and cursor with it; {upgrade_advised(declared.revision)},"
+        f" then {backfill_advised(f'run {name}')} starts it from the first key"
+    )
 
 
 # How often a pause between batches looks for a stop request: a SIGTERM during a long pause

@@ -11,6 +11,7 @@ saves its cursor, and starts no other tenant.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -116,7 +117,7 @@ def acting(action: str, name: str, pause: float | None, received: list[int]) -> 
     if action == "status":
         return lambda: status_row(name)
     if action == "pause":
-        return lambda: ("paused", pause_backfill(declared_and_applied(name)))
+        return lambda: pause_backfill(declared_and_applied(name))
 
     def run() -> tuple[str, str]:
         declared = declared_and_applied(name)
@@ -148,7 +149,11 @@ def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
     from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
     from alembic_steward.runtime._connecting import DatabaseUnreachable
     from alembic_steward.runtime._deploy import failure_line
-    from alembic_steward.runtime._tenant_connections import read_revisions, tenant_connection
+    from alembic_steward.runtime._tenant_connections import (
+        read_revisions,
+        tenant_connection,
+        tenant_revisions,
+    )
 
     started = time.monotonic()
     revisions: tuple[str, ...] | None = None
@@ -168,9 +173,13 @@ def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
             outcome = "refused" if refused_sign_in(error) else "unreachable"
     finally:
         bind_tenant(None)
-    at = shown(revisions)
+    at = after = shown(revisions)
+    if outcome == "failed":
+        # Read again: a downgrade may have moved the tenant while its backfill ran.
+        with contextlib.suppress(Exception):
+            after = shown(tenant_revisions(tenant))
     seconds = round(time.monotonic() - started, 3)
-    return TenantOutcome(tenant.name, outcome, at, at, seconds, detail)
+    return TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
 
 
 def stopped_line(outcomes: list[TenantOutcome], number: int) -> str:

@@ -51,10 +51,12 @@ def holding_named_lock(engine: Engine, name: str) -> Iterator[None]:
 
     with engine.connect() as locking:
         if dialect == "postgresql":
-            # The session names its process, so a refused runner can say who holds the lock.
+            # The session names its process, so a refused runner can say who holds the lock;
+            # the pid first: PostgreSQL cuts the name at 63 bytes, a long tenant's lock name
+            # loses its tail, never the number that finds the process.
             locking.execute(
                 text("SELECT set_config('application_name', :name, false)"),
-                {"name": f"alembic-steward {name}, pid {os.getpid()}"[:63]},
+                {"name": f"alembic-steward pid {os.getpid()}: {name}"[:63]},
             )
             key = int.from_bytes(lock_digest(name)[:8]) >> 1
             taken = locking.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()

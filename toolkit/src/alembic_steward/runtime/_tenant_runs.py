@@ -67,6 +67,8 @@ class TenantOutcome:
     # Status and check, when the tenant is not what its revision builds: each difference,
     # as `inv db.status` prints them for one database ("differences above" in its advice).
     differences: list[str] | None = None
+    # Status only: each unfinished backfill's line, as `inv db.status` lists them.
+    unfinished_backfills: list[str] | None = None
 
     @property
     def failed(self) -> bool:
@@ -341,11 +343,14 @@ def run_migrations(config: Config, script: ScriptDirectory, action: str, revisio
 
     planned: list[Any] = []
 
-    def steps(current: Any, _context: Any) -> Any:
+    def steps(current: Any, context: Any) -> Any:
+        from alembic_steward.runtime._backfill_reverts import refuse_reverting_running_backfills
+
         if action == "upgrade":
             planned[:] = script._upgrade_revs(revision, current)
         else:
             planned[:] = script._downgrade_revs(revision, current)
+            refuse_reverting_running_backfills(context.connection, planned)
         return planned
 
     with EnvironmentContext(config, script, fn=steps, destination_rev=revision):

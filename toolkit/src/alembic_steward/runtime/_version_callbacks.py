@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
+from alembic_steward.runtime._backfill_reverts import ForgottenWhenReverted
 from alembic_steward.runtime._failed_runs import ForgottenOnceApplied
 from alembic_steward.runtime._half_applied_marks import (
     mark_migration_run,
@@ -48,6 +49,8 @@ def version_callbacks(
     callbacks.append(rows)
     # A failure of its upgrade kept for `inv db.status` is then over (failed_runs.py).
     callbacks.append(ForgottenOnceApplied(connection.engine.url))
+    # A reverted revision's backfill records go with it (runtime/_backfill_reverts.py).
+    callbacks.append(ForgottenWhenReverted())
     # Where DDL cannot be rolled back, an unfinished run blocks the next
     # (half_applied_marks.py); last, so the mark moves once all else is done.
     if records_half_applied_migrations(connection):

@@ -23,9 +23,12 @@ def downgrade_announcing(
 
     # The same steps alembic.command.downgrade computes, read on the same connection: no extra
     # round-trip to learn where the database stands.
-    def steps_announced(current: tuple[str, ...], context: object) -> list:
+    def steps_announced(current: tuple[str, ...], context: Any) -> list:
+        from alembic_steward.runtime._backfill_reverts import refuse_reverting_running_backfills
+
         steps = downgrade_steps(script, revision, current)
         announce([step.revision for step in steps])
+        refuse_reverting_running_backfills(context.connection, steps)
         return steps
 
     with EnvironmentContext(config, script, fn=steps_announced, destination_rev=revision):
