@@ -140,6 +140,41 @@ def test_a_sqlite_tenant_being_migrated_is_said_so_at_once(tmp_path: Path) -> No
     assert running.returncode == 0
 
 
+def test_a_tenant_rows_advice_in_an_installed_service_names_its_own_commands(
+    project: Project,
+) -> None:
+    """A pod runs the service from a wheel: no `inv` there. A row's repair and upgrade advice
+    must be `python -m app.migrations ...`, as the half-applied advice already was; it read
+    `inv db.stamp` and `inv db.upgrade`."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.inspection._drift_sides import DriftSides, differences_named
+    from alembic_steward.inspection._status_report import MigrationStatus, StatusExit
+    from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+
+    (project.path / "pyproject.toml").unlink()  # installed from a wheel
+    with project.imported():
+        bind_tenant(Tenant("acme", active_steward().tenancy))
+        try:
+            named = differences_named(["missing column notes.title"])
+            at_head = DriftSides(database=["missing column notes.title"], models=None)
+            behind = DriftSides(database=["missing column notes.title"], models=None, pending=True)
+            advice = [
+                at_head.database_advice_pointing(named),
+                behind.database_advice_pointing(named),
+            ]
+            pending = MigrationStatus(["0002"], ["0003"], [], None)
+            assert pending.exit_code == StatusExit.PENDING
+            advice.append(pending.verdict_pointing(named))
+        finally:
+            bind_tenant(None)
+    deploy = "python -m app.migrations"
+    for line in advice:
+        assert "inv " not in line, line
+        assert f"`{deploy} upgrade --tenants acme`" in line, line
+    for line in advice[:2]:
+        assert f"`{deploy} stamp REV --yes --tenant acme`" in line, line
+
+
 def test_a_tenant_rows_advice_names_commands_that_act_on_that_tenant(project: Project) -> None:
     from alembic_steward._wiring import active_steward
     from alembic_steward.inspection._database_state import unknown_revision_message

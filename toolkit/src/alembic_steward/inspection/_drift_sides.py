@@ -44,7 +44,8 @@ def database_differs_advice(where: str = DIFFERENCES_ABOVE, additions: Sequence[
     (:func:`additions_only`)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
-    tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
+    tenant = bound_tenant_options()
+    stamp, upgrade = stamp_and_upgrade_commands()
     reset = "" if tenant else ", or in development `inv db.reset`"
     if additions:
         # No stamp explains an addition (a stamp at the revision that builds it is found
@@ -57,24 +58,36 @@ def database_differs_advice(where: str = DIFFERENCES_ABOVE, additions: Sequence[
     return (
         f"the database is not what its revision builds {where}: a revision was"
         " stamped without running, or the schema was changed by hand. Bring the database back:"
-        f" stamp the last revision that really ran (`inv db.stamp -r REV{tenant}`) and"
-        f" `inv db.upgrade{tenants}`, or undo the hand change{reset}"
+        f" stamp the last revision that really ran ({stamp}) and"
+        f" {upgrade}, or undo the hand change{reset}"
     )
+
+
+def stamp_and_upgrade_commands() -> tuple[str, str]:
+    """The stamp (of a revision REV) and the upgrade, backquoted, as they run where the advice
+    is read (runtime/_advice.py): `inv` in a checkout, the service's module where installed;
+    for the bound tenant alone, if any."""
+    from alembic_steward.runtime._advice import advised, bound_tenant_options
+
+    tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
+    stamp = advised(f"db.stamp -r REV{tenant}", f"stamp REV --yes{tenant}")
+    return stamp, advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
 
 
 def pending_database_differs_advice(where: str = DIFFERENCES_ABOVE) -> str:
     """Behind head, what differs stands in the way of the pending migrations themselves."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
-    tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
+    tenant = bound_tenant_options()
+    stamp, upgrade = stamp_and_upgrade_commands()
     reset = "" if tenant else "; in development `inv db.reset` starts over"
     return (
-        f"the database is not what its revision builds {where}, so `inv db.upgrade"
-        f"{tenants}` would run into them: a migration that failed after committing part of its"
+        f"the database is not what its revision builds {where}, so {upgrade}"
+        " would run into them: a migration that failed after committing part of its"
         " work (an autocommit_block(), or DDL on MySQL/MariaDB) or a hand change left them."
-        f" Undo them by hand and then `inv db.upgrade{tenants}`; if they are the next"
+        f" Undo them by hand and then {upgrade}; if they are the next"
         " migration's work finished by hand, record that with"
-        f" `inv db.stamp -r REV{tenant}` instead{reset}"
+        f" {stamp} instead{reset}"
     )
 
 

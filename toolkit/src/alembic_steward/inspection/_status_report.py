@@ -171,9 +171,10 @@ class MigrationStatus:
 
             return contract_phase_advice(self.current, self.pending_contract)
         if self.exit_code == StatusExit.PENDING:
-            from alembic_steward.runtime._advice import bound_tenant_options
+            from alembic_steward.runtime._up_to_date import upgrade_command
 
-            return f"pending migrations: run `inv db.upgrade{bound_tenant_options('--tenants')}`"
+            # In an installed service's fan-out too: its own command, for this tenant if bound.
+            return f"pending migrations: run `{upgrade_command()}`"
         return STATUS_ADVICE[self.exit_code]
 
     def as_json(self) -> dict[str, Any]:
