@@ -503,6 +503,8 @@ def test_a_worker_that_dies_fails_its_tenant_and_the_others_go_on(
     second.write_text(second.read_text().replace("def upgrade() -> None:\n", crash))
     rows = report(project.inv("db.upgrade", "--all-tenants", "--parallel", "1", "--json", code=76))
     assert rows["k1"]["outcome"] == "failed" and "worker process died" in rows["k1"]["detail"]
+    # Where it began, as its worker read it before dying (it was "?"), and where it was left.
+    assert (rows["k1"]["before"], rows["k1"]["after"]) == ("base", "0001"), rows["k1"]
     assert {name for name, row in rows.items() if row["outcome"] == "upgraded"} == {
         "k0",
         "k2",

@@ -240,30 +240,35 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
         engine.dispose()
 
 
-def migration_engine(url: URL) -> Engine:
+def migration_engine(url: URL, connect_arguments: Callable[..., None] | None = None) -> Engine:
     """The blocking engine a migration run on ``url`` connects through, one connection a run.
 
     Its session names the run (lock waits say who holds the lock), bounds its waits, gives
     SQLite's DDL a transaction, and works in the bound tenant's schema. The caller disposes.
+    ``connect_arguments``: a ``do_connect`` listener that changes each connection's arguments
+    (runtime/_tenant_database_engines.py), run before the waits' own, which connects.
     """
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional
 
-    engine = reading_engine(url)
+    engine = reading_engine(url, connect_arguments)
     make_sqlite_ddl_transactional(engine)
     return engine
 
 
-def reading_engine(url: URL) -> Engine:
+def reading_engine(url: URL, connect_arguments: Callable[..., None] | None = None) -> Engine:
     """As :func:`migration_engine`, for a run that only reads (a fan-out's status or check):
     its SQLite transactions begin deferred, so a running migration's write lock does not
     hold it up."""
-    from sqlalchemy import create_engine, pool
+    from sqlalchemy import create_engine, event, pool
 
     from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._migration_lock_connection import lock_holder_name
     from alembic_steward.runtime._tenancy import bind_engine_to_schema
 
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=lock_holder_name(url))
+    if connect_arguments is not None:
+        # Listened to first: a dialect's do_connect listeners run in the order they came.
+        event.listen(engine, "do_connect", connect_arguments)
     bind_engine_to_schema(bound_waits(engine))
     return engine
 

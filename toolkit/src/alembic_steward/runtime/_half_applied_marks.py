@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -29,6 +29,9 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import update as sql_update
+
+if TYPE_CHECKING:
+    from alembic_steward.runtime._step_rows import StepRows
 
 MARK_TABLE_NAME = "alembic_migration_in_progress"
 # MySQL's client library numbers its own errors (CR_*: lost connection, gone away) from 2000.
@@ -87,12 +90,14 @@ def mark_migration_run(
     *,
     stamping: bool = False,
     current: list[str] | None = None,
+    rows: StepRows | None = None,
 ) -> Iterator[Callable[..., None]]:
     """Refuse if a run is marked unfinished, else mark this one until it ends without error.
 
     Yields an ``on_version_apply`` callback that moves the mark past each finished migration,
     in that migration's transaction (the mark's row is made and removed on a connection of its
-    own, whose statements commit at once).
+    own, whose statements commit at once): sent at once, or with ``rows``, the step's other
+    bookkeeping writes, as the last of them (one round trip on MariaDB, runtime/_step_rows.py).
     A migration that fails before sending any change leaves nothing half-applied, so its run
     takes the mark away again. ``current``: the revisions the caller read under the same
     lock (None: read here), which a new mark starts at. A stamp clears an unfinished run's
@@ -115,9 +120,13 @@ def mark_migration_run(
         def move_mark(*, heads: set[str], **_: Any) -> None:
             # In the migration's own transaction, with its version row: one commit a revision
             # instead of two, and a run stopped at that commit cannot leave the two apart.
-            after = describe_heads(heads)
-            connection.execute(sql_update(mark_table).values(after_revisions=after))
-            changes.sent = 0
+            moved = sql_update(mark_table).values(after_revisions=describe_heads(heads))
+            if rows is None:
+                connection.execute(moved)
+                changes.restart()
+            else:
+                # The step's writes so far are bookkeeping too: counted from once all are sent.
+                rows.add_statement(moved, then=changes.restart)
 
         event.listen(connection, "before_cursor_execute", changes.count)
         event.listen(connection, "after_cursor_execute", changes.ran)
@@ -159,6 +168,10 @@ class ChangeCounter:
 
     def ran(self, *_: Any) -> None:
         self.unfinished = False
+
+    def restart(self) -> None:
+        """Count from zero: the mark has just moved past what was sent."""
+        self.sent = 0
 
     def forgive_refused_statement(self, error: BaseException) -> None:
         """Uncount the last statement when the server refused it (an error it answered with:

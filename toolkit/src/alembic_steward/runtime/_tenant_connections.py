@@ -43,16 +43,42 @@ def tenant_connection(tenant: Tenant, *, reading: bool = False) -> Iterator[Conn
         # Closed once the tenant's run and its read after are done (its engine keeps none).
         connection.info[SESSION_ENDS_AFTER_RUN] = True
         yield connection
+        if connection.dialect.name != "sqlite":
+            # Its session ends with it: the reset a close sends first (a ROLLBACK of what
+            # nobody will use) would be a round trip a tenant, as for the marks' connection.
+            connection.invalidate()
+
+
+def tenants_engine(url: URL, tenancy: str, *, reading: bool = False) -> Engine:
+    """The engine of the tenant at ``url``: one for all the schemas of a database, and one
+    for all the MySQL/MariaDB databases of a server (runtime/_tenant_database_engines.py), so
+    its dialect is set up once, not for each tenant (each run still has connections of its
+    own, made as env.py makes its own); ``reading``, one whose SQLite transactions are plain."""
+    from alembic_steward.runtime._tenant_database_engines import (
+        shares_server_engine,
+        tenant_database_engine,
+    )
+
+    if shares_server_engine(url, tenancy):
+        return tenant_database_engine(url, reading=reading)
+    return engine_at(url, reading=reading)
 
 
 @lru_cache(maxsize=2)
-def tenants_engine(url: URL, tenancy: str, *, reading: bool = False) -> Engine:
-    """The engine of the tenants at ``url``: one for all the schemas of a database, so its
-    dialect is set up once, not for each tenant (each run still has connections of its own,
-    made as env.py makes its own); ``reading``, one whose SQLite transactions are plain."""
+def engine_at(url: URL, *, reading: bool = False) -> Engine:
+    """The engine of the tenants at ``url`` (its schemas; a SQLite file), made as env.py's."""
     from alembic_steward.runtime._env import migration_engine, reading_engine
 
     return reading_engine(url) if reading else migration_engine(url)
+
+
+def forget_tenant_engines() -> None:
+    """Drop every engine kept: a forked worker's would be its parent's, sockets and all, and
+    its sessions would carry the parent's process id as their name."""
+    from alembic_steward.runtime._tenant_database_engines import forget_server_engines
+
+    engine_at.cache_clear()
+    forget_server_engines()
 
 
 def read_revisions(connection: Connection, tenant: Tenant) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from alembic_steward.runtime._tenant_reports import (
     summary_line,
 )
 from alembic_steward.runtime._tenant_runs import TenantOutcome, prepare_worker, tenant_history
+from alembic_steward.runtime._tenant_starts import TenantStarts
 from alembic_steward.runtime._tenant_stops import (
     NOT_STARTED,
     run_in_worker,
@@ -92,6 +93,8 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
         # history that does not load fails each tenant instead, in the report.
         with contextlib.suppress(Exception):
             tenant_history()
+    # Where each tenant began, as its worker read it: a worker that dies sends no outcome.
+    starts = TenantStarts(pool_context())
     try:
         for group in groups:
             if any(outcome.failed for outcome in outcomes.values()):
@@ -104,13 +107,26 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
                     max_workers=workers,
                     mp_context=pool_context(),
                     initializer=prepare_worker,
-                    initargs=(package,),
+                    initargs=(package, starts.writer),
                 ) as pool:
-                    remaining = run_group(pool, remaining, plan, outcomes, progress, workers)
+                    running = Running(pool, workers, starts)
+                    remaining = run_group(running, remaining, plan, outcomes, progress)
     except (KeyboardInterrupt, Terminated) as stop:
         not_run(tenants, outcomes, NOT_STARTED)
         raise FanOutStopped(stop, [outcomes[name] for name in plan.names]) from None
+    finally:
+        starts.close()
     return [outcomes[name] for name in plan.names]
+
+
+@dataclass(frozen=True)
+class Running:
+    """A pool the tenants run in: ``workers`` at a time, each telling ``starts`` where its
+    tenant began."""
+
+    pool: ProcessPoolExecutor
+    workers: int
+    starts: TenantStarts
 
 
 WORKER_DIED = (
@@ -135,20 +151,20 @@ def not_run(tenants: list[Tenant], outcomes: dict[str, TenantOutcome], reason: s
 
 
 def run_group(
-    pool: ProcessPoolExecutor,
+    running: Running,
     group: list[Tenant],
     plan: FanOut,
     outcomes: dict[str, TenantOutcome],
     progress: Progress,
-    workers: int,
 ) -> list[Tenant]:
-    """Run the tenants of ``group`` in ``pool`` (``workers`` at a time), filling ``outcomes``
-    as each one ends; return those not started when a worker died and broke the pool."""
+    """Run the tenants of ``group`` in ``running``'s pool, filling ``outcomes`` as each one
+    ends; return those not started when a worker died and broke the pool."""
     from concurrent.futures import FIRST_COMPLETED
     from concurrent.futures.process import BrokenProcessPool
 
     from alembic_steward.runtime._interruptions import signals_held
 
+    pool, workers, starts = running.pool, running.workers, running.starts
     pending: dict[Future[TenantOutcome], Tenant] = {}
     # Submitted only as workers free up: a stopped run leaves nothing queued in the pool, so
     # every tenant not started is reported as such, and none starts after the signal.
@@ -177,13 +193,15 @@ def run_group(
                     )
                     pending[run] = tenant
             done, _ = wait_for_futures(pending, return_when=FIRST_COMPLETED)
+            starts.collect()  # read as they come: a full pipe would stop the workers
             for future in done:
                 record(future)
     except BrokenProcessPool:
         # The pool stops every worker when one dies: the tenants running then were cut off
         # with their connections (PostgreSQL and SQLite roll back; MySQL keeps its mark).
         for tenant in [*pending.values()]:
-            outcomes[tenant.name] = state_read_afterwards(tenant, WORKER_DIED, "failed")
+            before = starts.before(tenant.name)
+            outcomes[tenant.name] = state_read_afterwards(tenant, WORKER_DIED, "failed", before)
         return list(reversed(queue))
     except BaseException as stop:
         # Stopped: the running tenants stop where they are in their workers and are reported,
@@ -198,7 +216,8 @@ def run_group(
                 record(future)
             else:
                 why = "its worker process ended without a report"
-                outcomes[tenant.name] = state_read_afterwards(tenant, why)
+                before = starts.before(tenant.name)
+                outcomes[tenant.name] = state_read_afterwards(tenant, why, before=before)
         raise
     return []
 

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from alembic_steward.runtime._tenancy import Tenant, TenantError, bind_tenant
 from alembic_steward.runtime._tenant_connections import (
+    forget_tenant_engines,
     read_revisions,
     read_revisions_after_run,
     tenant_connection,
     tenant_revisions,
-    tenants_engine,
 )
 
 if TYPE_CHECKING:
@@ -100,8 +100,10 @@ def shown(revisions: tuple[str, ...] | None) -> str:
     return ",".join(sorted(revisions)) or "base"
 
 
-def prepare_worker(package: str) -> None:
-    """A worker's start: import the service's wiring (already there in a forked worker).
+def prepare_worker(package: str, starts: Any = None) -> None:
+    """A worker's start: import the service's wiring (already there in a forked worker), and
+    send each tenant's revisions read before its run on ``starts``, the writing end of the
+    parent's pipe (runtime/_tenant_starts.py).
 
     A forked worker also inherits the parent's engines, whose pooled connections (the
     tenants callable may have used one) are the parent's sockets: SQLAlchemy's recipe for
@@ -112,14 +114,15 @@ def prepare_worker(package: str) -> None:
 
     from sqlalchemy.engine import Engine
 
+    from alembic_steward.runtime._tenant_starts import tell_parent_through
     from alembic_steward.runtime._tenant_stops import install_worker_handlers
 
     install_worker_handlers()
+    tell_parent_through(starts)
     importlib.import_module(package)
     for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
         engine.dispose(close=False)
-    # Its sessions would carry the parent's process id as their name.
-    tenants_engine.cache_clear()
+    forget_tenant_engines()
 
 
 def tenant_history() -> ScriptDirectory:

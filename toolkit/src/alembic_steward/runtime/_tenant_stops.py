@@ -64,11 +64,19 @@ def run_in_worker(
     run stops it and the outcome says the state it left, read from the tenant's database."""
     if WorkerStop.signum is not None:
         return TenantOutcome(tenant.name, "not run", detail=NOT_STARTED)
+    from alembic_steward.runtime._tenant_starts import tell_parent
+
     read: list[tuple[str, ...]] = []
+
+    def read_before(before: tuple[str, ...]) -> None:
+        read.append(before)
+        # Before anything runs: a worker that dies later has told where its tenant began.
+        tell_parent(tenant.name, before)
+
     try:
         WorkerStop.running = True
         return run_tenant(
-            tenant, action, revision, phase, read_before=read.append, confirmed=confirmed
+            tenant, action, revision, phase, read_before=read_before, confirmed=confirmed
         )
     except (KeyboardInterrupt, Terminated) as stop:
         WorkerStop.running = False
@@ -124,9 +132,14 @@ def keeping_tenant_line(tenant: Tenant, stop: BaseException) -> BaseException:
     return stop
 
 
-def state_read_afterwards(tenant: Tenant, why: str, outcome: str = STOPPED) -> TenantOutcome:
+def state_read_afterwards(
+    tenant: Tenant, why: str, outcome: str = STOPPED, before: tuple[str, ...] | None = None
+) -> TenantOutcome:
     """The ``outcome`` of a tenant whose worker ended without a report: ``why``, and the
-    state read now from its database (a half-applied run's repair commands, or its revision)."""
+    state read now from its database (a half-applied run's repair commands, or its revision).
+
+    ``before``: the revisions its worker read before the run (runtime/_tenant_starts.py); None
+    when it sent none, having migrated nothing yet: it began where it is now."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._tenancy import bound_tenant_engine
@@ -148,4 +161,5 @@ def state_read_afterwards(tenant: Tenant, why: str, outcome: str = STOPPED) -> T
         if engine is not None:
             engine.dispose()
         bind_tenant(None)
-    return TenantOutcome(tenant.name, outcome, "?", after, detail=f"{why}; {said}")
+    started = after if before is None else shown(before)
+    return TenantOutcome(tenant.name, outcome, started, after, detail=f"{why}; {said}")

@@ -45,15 +45,15 @@ def version_callbacks(
     callbacks.append(ChecksumRecorder(script, rows))
     # And its phase, which an older release's start-up guard reads (phase_records.py).
     callbacks.append(PhaseRecorder(script, rows))
-    # Both rows at once: one statement on PostgreSQL (step_rows.py).
-    callbacks.append(rows)
     # A failure of its upgrade kept for `inv db.status` is then over (failed_runs.py).
     callbacks.append(ForgottenOnceApplied(connection.engine.url))
     # A reverted revision's backfill records go with it (runtime/_backfill_reverts.py).
     callbacks.append(ForgottenWhenReverted())
     # Where DDL cannot be rolled back, an unfinished run blocks the next
-    # (half_applied_marks.py); last, so the mark moves once all else is done.
+    # (half_applied_marks.py); its move is the last write, once all else is done.
     if records_half_applied_migrations(connection):
-        mark = mark_migration_run(connection, script, stamping=stamping, current=current)
+        mark = mark_migration_run(connection, script, stamping=stamping, current=current, rows=rows)
         callbacks.append(run.enter_context(mark))
+    # Every write at once: one statement on PostgreSQL and MariaDB (step_rows.py).
+    callbacks.append(rows)
     return callbacks
