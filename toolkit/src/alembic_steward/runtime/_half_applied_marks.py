@@ -120,13 +120,13 @@ def mark_migration_run(
         def move_mark(*, heads: set[str], **_: Any) -> None:
             # In the migration's own transaction, with its version row: one commit a revision
             # instead of two, and a run stopped at that commit cannot leave the two apart.
-            moved = sql_update(mark_table).values(after_revisions=describe_heads(heads))
+            after = {"after_revisions": describe_heads(heads)}
             if rows is None:
-                connection.execute(moved)
+                connection.execute(sql_update(mark_table).values(after))
                 changes.restart()
             else:
                 # The step's writes so far are bookkeeping too: counted from once all are sent.
-                rows.add_statement(moved, then=changes.restart)
+                rows.add_update(mark_table, after, then=changes.restart)
 
         event.listen(connection, "before_cursor_execute", changes.count)
         event.listen(connection, "after_cursor_execute", changes.ran)

@@ -13,23 +13,53 @@ tenant of a fan-out. Sent together instead:
   Without the MULTI_STATEMENTS flag, which a migration's own ``op.execute`` would then get too.
 - MySQL and SQLite have neither: each write is a statement of its own, as before.
 
-The writes are the same rows in the same tables either way, in the same order.
+The writes are the same rows in the same tables either way, in the same order. The compound
+statement's text is made once per shape (tables, columns, rows) and process, like SQLAlchemy's
+own compiled-statement cache: a tenant of 20 revisions sends one text 20 times.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Table
+    from sqlalchemy import Connection, Dialect, Table
     from sqlalchemy.sql.dml import Insert, Update
 
 # The first MariaDB with anonymous compound statements outside a stored program.
 COMPOUND_STATEMENTS_SINCE = (10, 1, 1)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One bookkeeping write: ``rows`` inserted into ``table``, or (``updates``) its every row
+    given the values of ``rows[0]`` (the in-progress mark's one row)."""
+
+    table: Table
+    rows: list[dict[str, Any]]
+    updates: bool = False
+
+    def statement(self) -> Insert | Update:
+        if self.updates:
+            return update(self.table).values(self.rows[0])
+        return insert(self.table).values(self.rows)
+
+    def send_alone(self, connection: Connection) -> None:
+        """Send it as a statement of its own; rows inserted as one executemany, as before
+        (SQLite caps a statement's parameters: a first run records every earlier revision)."""
+        if self.updates:
+            connection.execute(self.statement())
+        else:
+            connection.execute(insert(self.table), self.rows)
+
+    def shape(self) -> tuple[Any, ...]:
+        """What its SQL text depends on: not the values, which go as parameters."""
+        return (self.table, self.updates, tuple(self.rows[0]), len(self.rows))
 
 
 class StepRows:
@@ -37,18 +67,22 @@ class StepRows:
     callback itself, listed after them): then sent, in the step's transaction."""
 
     def __init__(self) -> None:
-        self.pending: list[Insert | Update] = []
+        self.pending: list[Write] = []
         # Called once the writes are sent: the mark's change counter starts again there.
         self.after_sent: list[Callable[[], None]] = []
 
     def add(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Insert ``rows`` into ``table`` with the step's other writes."""
+        """Insert ``rows`` (each with the same columns) into ``table`` with the step's other
+        writes."""
         if rows:
-            self.pending.append(insert(table).values(rows))
+            self.pending.append(Write(table, rows))
 
-    def add_statement(self, statement: Update, then: Callable[[], None] | None = None) -> None:
-        """Send ``statement`` last among the step's writes; call ``then`` once it is sent."""
-        self.pending.append(statement)
+    def add_update(
+        self, table: Table, values: dict[str, Any], then: Callable[[], None] | None = None
+    ) -> None:
+        """Set ``values`` on every row of ``table`` after the step's other writes; call
+        ``then`` once they are all sent."""
+        self.pending.append(Write(table, [values], updates=True))
         if then is not None:
             self.after_sent.append(then)
 
@@ -61,16 +95,18 @@ class StepRows:
         pending, self.pending = self.pending, []
         after_sent, self.after_sent = self.after_sent, []
         if len(pending) > 1 and connection.dialect.name == "postgresql":
-            first, *others = pending
+            first, *others = [write.statement() for write in pending]
             statement = first
             for number, other in enumerate(others):
                 statement = statement.add_cte(other.cte(f"rows_{number}"))
             connection.execute(statement)
         elif len(pending) > 1 and takes_compound_statements(connection):
-            send_compound(connection, pending)
+            shapes = tuple(write.shape() for write in pending)
+            text = compound_text(connection.dialect, shapes)
+            connection.exec_driver_sql(text, compound_parameters(pending))
         else:
-            for statement in pending:
-                connection.execute(statement)
+            for write in pending:
+                write.send_alone(connection)
         for then in after_sent:
             then()
 
@@ -86,28 +122,33 @@ def takes_compound_statements(connection: Connection) -> bool:
     return version >= COMPOUND_STATEMENTS_SINCE and "ORACLE" not in sql_mode
 
 
-def send_compound(connection: Connection, statements: list[Insert | Update]) -> None:
-    """Run ``statements`` on MariaDB in one compound statement, in order, values as parameters.
+@lru_cache(maxsize=32)
+def compound_text(dialect: Dialect, shapes: tuple[tuple[Any, ...], ...]) -> str:
+    """The compound statement running writes of ``shapes`` (:meth:`Write.shape`) in order.
 
-    Each is compiled as SQLAlchemy would send it alone, its named parameters (the driver's
-    ``%(name)s``, values escaped by the driver) renamed apart: two statements' ``revision_m0``
-    must not meet. Their values are strings, which the MySQL dialect passes as they are.
+    Each is compiled as SQLAlchemy would send it alone, its values named parameters (the
+    driver's ``%(name)s``, escaped by the driver) that :func:`compound_parameters` fills.
     """
-    parts: list[str] = []
-    values: dict[str, Any] = {}
-    for number, statement in enumerate(statements):
-        compiled = statement.compile(dialect=connection.dialect)
-        parameters = compiled.construct_params()
-
-        def renamed(match: re.Match[str], prefix: str = f"s{number}_") -> str:
-            if match.group(1) is None:
-                return match.group(0)  # a literal %, doubled for the driver: kept
-            return f"%({prefix}{match.group(1)})s"
-
-        parts.append(PLACEHOLDER.sub(renamed, compiled.string))
-        values.update({f"s{number}_{name}": value for name, value in parameters.items()})
-    connection.exec_driver_sql(f"BEGIN NOT ATOMIC {'; '.join(parts)}; END", values)
+    parts = []
+    for number, (table, updates, columns, count) in enumerate(shapes):
+        rows = [
+            {column: bindparam(parameter(number, row, column)) for column in columns}
+            for row in range(count)
+        ]
+        write = Write(table, rows, updates)
+        parts.append(write.statement().compile(dialect=dialect).string)
+    return f"BEGIN NOT ATOMIC {'; '.join(parts)}; END"
 
 
-# A doubled % (kept) or a named parameter, read left to right so "%%(x)s" is no parameter.
-PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
+def compound_parameters(writes: list[Write]) -> dict[str, Any]:
+    """The values of ``writes``, named as :func:`compound_text` names their parameters."""
+    return {
+        parameter(number, row, column): value
+        for number, write in enumerate(writes)
+        for row, values in enumerate(write.rows)
+        for column, value in values.items()
+    }
+
+
+def parameter(write: int, row: int, column: str) -> str:
+    return f"w{write}_{row}_{column}"

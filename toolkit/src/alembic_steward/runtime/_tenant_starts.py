@@ -13,6 +13,7 @@ read afterwards is then where it began too.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -27,7 +28,10 @@ def tell_parent_through(writer: Any) -> None:
 
 def tell_parent(tenant: str, before: tuple[str, ...]) -> None:
     """Send ``tenant``'s revisions read before its run, if a parent listens."""
-    if _to_parent:
+    if not _to_parent:
+        return
+    # A parent gone (its pipe closed) reads no report either: the tenant's run goes on.
+    with contextlib.suppress(OSError):
         _to_parent[0].send_bytes(json.dumps([tenant, list(before)]).encode())
 
 
