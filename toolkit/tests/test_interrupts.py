@@ -12,6 +12,7 @@ import pytest
 from failures import SLEEPING, stopped_once_started, write_revision
 from project import Project
 from servers import ServerDatabase, only_on
+from test_status_sides import scratch_databases
 
 # Sends itself SIGINT as Alembic records the migration, after its last statement has run.
 INTERRUPTS_ITS_BOOKKEEPING = """\
@@ -33,6 +34,15 @@ SLEEPING_IN_THE_SERVER = """\
     print("started", flush=True)
     postgresql = op.get_bind().dialect.name == "postgresql"
     op.execute("SELECT pg_sleep(60)" if postgresql else "SELECT SLEEP(60)")"""
+# Sleeps only where it is built in a scratch database (named so): the live upgrade is quick.
+SLEEPING_IN_A_SCRATCH_BUILD = """\
+    import os
+    import time
+
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    if "scratch" in os.path.basename(op.get_bind().engine.url.database):
+        print("started", flush=True)
+        time.sleep(3600)"""
 COMMANDS = {
     "inv": ("inv", "db.upgrade"),
     "alembic": ("alembic", "upgrade", "head"),
@@ -209,3 +219,25 @@ def test_only_the_main_thread_takes_a_stop_signal(project: Project, database: Se
     )
     assert blocking and all(blocking.values()), blocking
     assert code == 130, stderr
+
+
+def test_ctrl_c_during_a_scratch_build_says_the_database_is_untouched(
+    project: Project, database: ServerDatabase
+) -> None:
+    # db.status rebuilds the database's revision in a scratch database; a signal there used to
+    # report the scratch database's state as the database's (on MariaDB "half-applied", with
+    # a stamp to an older revision as its advice).
+    after_first(project, "slow", SLEEPING_IN_A_SCRATCH_BUILD)
+    upgraded = project.run("inv", "db.upgrade", env={"DATABASE_URL": database.url})
+    assert upgraded.returncode == 0, upgraded.stderr
+    database.query("ALTER TABLE slow ADD COLUMN nickname VARCHAR(20)")
+
+    code, stderr = stopped_once_started(project, ("inv", "db.status"), DATABASE_URL=database.url)
+    assert code == 130 and "Traceback" not in stderr, stderr
+    line = [line for line in stderr.splitlines() if line.startswith("error: ")][-1]
+    assert line == (
+        "error: SIGINT stopped the task while it built a scratch database; no migration ran on"
+        " the database: the database is at slow; the scratch database was removed"
+    ), line
+    assert scratch_databases(database) == set()
+    assert database.revisions() == {"slow"}

@@ -340,3 +340,24 @@ def test_status_never_advises_stamping_the_revision_whose_run_failed_partway(
         assert "unexpected column" in said or "one.w" in said, said
         assert "stamp -r second" not in said and "stamped wrongly" not in said, said
         assert "Undo them by hand" in said, said
+
+
+def test_a_history_failing_on_any_scratch_database_is_named_in_a_few_words(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Stamped at head, nothing built: status cannot rebuild the revision to compare, and its
+    # note used to carry the state line read on the scratch database (on MariaDB a
+    # "half-applied" with a stamp and a mark to clear, none of it about this database).
+    first_then(project, COMMITS_ITSELF)
+    stamped = project.run("inv", "db.stamp", "-r", "head", env={"DATABASE_URL": database.url})
+    assert stamped.returncode == 0, stamped.stderr
+    status = project.run("inv", "db.status", env={"DATABASE_URL": database.url})
+    lines = [line for line in status.stdout.splitlines() if line.startswith("database: ")]
+    assert len(lines) == 1, status.stdout + status.stderr
+    (line,) = lines
+    assert line == (
+        "database: not compared with what its revision builds: the migrations fail on an empty"
+        " scratch database (MigrationEndedItsTransaction: it calls commit() on the migration's"
+        " connection, which is refused); so the advice below assumes the database is exactly"
+        " what its migrations made"
+    ), line

@@ -196,6 +196,8 @@ def read_drift(
         # The models match the database; but a change made by hand and to the models alike
         # matches too, while no revision builds it: only the revision's build can tell.
         drift = sides_of(connection, current, described, live, differences)
+        if drift.sides.skipped:  # the match is the models' alone: said where it is printed
+            return replace(plain, sides=DriftSides(None, None, skipped=drift.sides.skipped))
         return drift if drift.sides.database else plain
     return sides_of(connection, current, described, live, differences)
 
@@ -236,11 +238,11 @@ def sides_of(
     from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._kept_builds import keep_build
     from alembic_steward.inspection._later_builds import earlier_builds
+    from alembic_steward.inspection._revision_comparison import failing_build
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         revision_built,
     )
-    from alembic_steward.runtime._driver_errors import error_reason
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     schemas = schemas_of(models)
@@ -259,7 +261,7 @@ def sides_of(
     except ScratchDatabaseRefused as refused:
         skipped = f"cannot create a scratch database ({refused})"
     except (CommandError, SQLAlchemyError) as error:
-        skipped = f"the migrations fail on an empty scratch database ({error_reason(error)})"
+        skipped = failing_build(error)
     return Drift(as_drift, DriftSides(None, None, skipped=skipped))
 
 

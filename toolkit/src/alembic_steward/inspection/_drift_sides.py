@@ -198,8 +198,8 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.inspection._revision_comparison import failing_build
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
-    from alembic_steward.runtime._driver_errors import error_reason
 
     try:
         with revision_built(blocking_url(connection), revisions) as scratch:
@@ -207,7 +207,7 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     except ScratchDatabaseRefused as refused:
         return DriftSides(None, None, skipped=f"cannot create a scratch database ({refused})")
     except (CommandError, SQLAlchemyError) as error:
-        reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
+        reason = failing_build(error)
         return DriftSides(None, None, skipped=reason)
 
 

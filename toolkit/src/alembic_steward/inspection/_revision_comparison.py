@@ -114,10 +114,16 @@ def first_failing(scratch: Connection, pending: list[str]) -> str | None:
 REASON_LIMIT = 120
 
 
-def scratch_failure_reason(error: Exception, scratch: Connection) -> str:
-    """Why a revision failed on ``scratch``, briefly: the driver's first line, or the refused
-    call, never the state line read after the failure (it is about the scratch database, not
-    the user's), nor the scratch database's name."""
+def failing_build(error: Exception) -> str:
+    """Why a scratch database could not be built to the database's revision, in a few words."""
+    return f"the migrations fail on an empty scratch database ({scratch_failure_reason(error)})"
+
+
+def scratch_failure_reason(error: Exception, scratch: Connection | None = None) -> str:
+    """Why a revision failed on ``scratch`` (a scratch database, or None once it is gone),
+    briefly: the driver's first line, or the refused call, never the state line read after the
+    failure (it is about the scratch database, not the user's), nor the scratch database's
+    name."""
     from alembic_steward.inspection._scratch_database import unnamed_scratch
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._own_commits import MigrationEndedItsTransaction
@@ -126,7 +132,7 @@ def scratch_failure_reason(error: Exception, scratch: Connection) -> str:
     if isinstance(error, MigrationEndedItsTransaction):
         said = f"it calls {error.call} on the migration's connection, which is refused"
     else:
-        said = unnamed_scratch(error_reason(error), scratch.engine.url)
+        said = unnamed_scratch(error_reason(error), scratch.engine.url if scratch else None)
     if len(said) > REASON_LIMIT:
         said = f"{said[: REASON_LIMIT - 3].rstrip()}..."
     return f"{type(named).__name__}: {said}"

@@ -143,9 +143,9 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         model_schemas,
         models_catalog,
     )
+    from alembic_steward.inspection._revision_comparison import failing_build
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
     from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels
-    from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._model_modules import import_model_modules
 
     import_model_modules()
@@ -167,7 +167,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         except UnbuildableModels:
             raise  # autogenerate could not render them either: its own line says why
         except (CommandError, SQLAlchemyError) as error:
-            reason = f"the migrations fail on an empty scratch database ({error_reason(error)})"
+            reason = failing_build(error)
             raise RevisionNotVerified(reason) from None
         # Outside the try: what the caller's block raises is the caller's.
         yield RevisionScratch(scratch, connection, models, live, built, schemas)

@@ -135,9 +135,14 @@ def scratch_line(error: BaseException) -> str:
     return "no scratch database remains"
 
 
-def unnamed_scratch(said: str, url: URL) -> str:
+def unnamed_scratch(said: str, url: URL | None) -> str:
     """A server's message about a scratch database's object without that database's name
-    (MySQL/MariaDB qualify a table with it: `db`.`t`, 'db.t'): a name the user never sees."""
+    (MySQL/MariaDB qualify a table with it: `db`.`t`, 'db.t'): a name the user never sees.
+    With no ``url`` (the database is gone), any name shaped as `scratch_database` makes them."""
+    import re
+
+    if url is None:
+        return re.sub(r"`?\w+_\w+_[0-9a-f]{12}`?\.", "", said)
     name = url.database
     if not name or url.get_backend_name() == "sqlite":
         return said

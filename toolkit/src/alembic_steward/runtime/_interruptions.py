@@ -129,6 +129,34 @@ def bookkeeping_held(script: ScriptDirectory) -> Iterator[None]:
 TENANT_LINE = "_alembic_steward_tenant_line"
 
 
+def stopped_a_scratch_build(error: BaseException) -> bool:
+    """Whether ``error`` stopped the task inside a scratch database (inspection/
+    _scratch_database.py notes on it whether that database was removed)."""
+    from alembic_steward.inspection._scratch_database import SCRATCH_LEFT, SCRATCH_REMOVED
+
+    return hasattr(error, SCRATCH_REMOVED) or hasattr(error, SCRATCH_LEFT)
+
+
+def scratch_build_line(
+    error: BaseException, signal_name: str, stopped: str, status_command: str
+) -> str:
+    """The line for a signal that stopped a scratch build: the migration it stopped ran there,
+    not on the database, whose state is read afresh (the scratch one's is no one's)."""
+    from alembic_steward.inspection._scratch_database import scratch_line
+    from alembic_steward.runtime._state_after_failure import read_state_afresh
+
+    try:
+        state = read_state_afresh()
+        where = f"the database is at {state.at}" if state.heads is not None else None
+    except BaseException:  # noqa: BLE001 - say how to find it instead
+        where = None
+    where = where or f"`{status_command}` shows where the database stands"
+    return (
+        f"error: {signal_name} stopped {stopped} while it built a scratch database; no"
+        f" migration ran on the database: {where}; {scratch_line(error)}"
+    )
+
+
 def interrupted_line(
     error: BaseException,
     signal_name: str,
@@ -143,6 +171,8 @@ def interrupted_line(
     tenant_line = getattr(error, TENANT_LINE, None)
     if tenant_line is not None:
         return tenant_line
+    if stopped_a_scratch_build(error):
+        return scratch_build_line(error, signal_name, stopped, status_command)
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
         from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline

@@ -47,7 +47,10 @@ def state_read_after_failure(
     try:
         yield
     except BaseException as error:
-        if not callers_transaction:
+        # A signal that stops a scratch build (``remember`` off) ends the whole task: that
+        # database is dropped unread, and comparing it would build yet another beside it.
+        probe_stopped = not remember and not isinstance(error, Exception)
+        if not callers_transaction and not probe_stopped:
             with quiet_alembic_log():
                 state = read_state(connection, error, own_commits)
             setattr(error, STATE_ATTRIBUTE, state)

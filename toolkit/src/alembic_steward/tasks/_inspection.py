@@ -173,11 +173,11 @@ def check(
         # The database is not what these files build: a new revision would be written against
         # the wrong schema, so this comes before the models.
         raise Exit(f"error: {edits_advice(edits)}", code=1)
+    if sides.skipped:
+        print(f"note: the database was {sides.skipped_line}", file=sys.stderr)
     if not drift.lines and not sides.database:
         print("No changes: the models match the migrations.")
         return
-    if sides.skipped:
-        print(f"note: the database was {sides.skipped_line}", file=sys.stderr)
     if sides.database:
         print_differences("The database differs from what its revision builds:", sides.database)
         if sides.models and sides.models.lines:
