@@ -354,12 +354,14 @@ class Person(Base):
 
 
 @only_on("mysql", why="SQLite and PostgreSQL accept a column's named CHECK")
-def test_a_revision_from_models_the_server_refuses_is_not_passed_as_checked(
+def test_a_revision_from_models_the_server_refuses_is_refused_before_writing(
     project: Project, database: ServerDatabase
 ) -> None:
     set_models(project, COLUMN_CHECK)
     output = inv(project, database, "db.revision", "-m", "people", code=1)
     line = output.strip().splitlines()[-1]
-    assert line.startswith("error: revision ") and "could not be checked" in line, output
-    assert "the models' own CREATE statements fail on this server" in line, line
-    assert "__table_args__" in line, line
+    # Refused before writing, with db.status's line: a file written from them would fail too.
+    assert line.startswith("error: this database cannot build the models' table people ("), line
+    assert "Created revision" not in output and not list(project.versions.glob("*.py")), output
+    status = inv(project, database, "db.status", code=UNBUILDABLE_MODELS)
+    assert status.strip().splitlines()[-1] == line, status

@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+import sqlalchemy as sa
 from project import Project, one_error_line
 from servers import ServerDatabase, only_on
-from test_drift_detection import set_models
+from sqlalchemy.dialects.mysql.base import MySQLDialect
+from sqlalchemy.schema import CreateTable
+from test_drift_detection import revise_and_upgrade, set_models
+
+from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels, compiled_ddl
 
 UNBUILDABLE_MODELS = 14
 REFUSED = """
@@ -34,6 +40,23 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(server_default=TICKET_NUMBERS.next_value())
 """
+
+NOTES = """
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+# A new column whose default calls a function the server lacks: PostgreSQL and MariaDB refuse
+# the CREATE TABLE. SQLite accepts it there (it fails only at INSERT), so no database of it
+# refuses these models and db.revision writes them, as autogenerate would.
+NOTE_WITH_UNKNOWN_DEFAULT = (
+    NOTES
+    + """
+    body: Mapped[str] = mapped_column(sa.String(40), server_default=sa.text("no_such_fn()"))
+"""
+)
 
 
 def test_a_sequence_default_on_sqlite_names_the_column(project: Project) -> None:
@@ -62,3 +85,32 @@ def test_models_the_server_refuses_are_named_by_status_and_check(
         error = one_error_line(completed.stderr)
         assert "cannot build the models' table twice" in error, error
         assert "no_such_function" in error and "db.revision" not in completed.stdout + error
+
+
+@only_on("postgresql", "mysql", why="SQLite's CREATE TABLE accepts an unknown function default")
+def test_a_revision_for_models_the_server_refuses_is_refused_before_writing(
+    project: Project, database: ServerDatabase
+) -> None:
+    set_models(project, NOTES)
+    revise_and_upgrade(project, database, "notes")
+    before = {path.name: path.read_bytes() for path in project.versions.iterdir() if path.is_file()}
+    set_models(project, NOTE_WITH_UNKNOWN_DEFAULT)
+    env = {"DATABASE_URL": database.url}
+    status = one_error_line(project.inv("db.status", code=UNBUILDABLE_MODELS, env=env).stderr)
+    assert "the models' table notes (" in status and "change the models" in status, status
+    refused = project.inv("db.revision", "-m", "bad", code=1, env=env)
+    # db.status's own line, and nothing written: no revision file, HEAD as it was.
+    assert one_error_line(refused.stderr) == status, refused.stdout + refused.stderr
+    assert "Created revision" not in refused.stdout, refused.stdout
+    assert {
+        path.name: path.read_bytes() for path in project.versions.iterdir() if path.is_file()
+    } == before
+    other = "PostgreSQL" if database.kind == "mysql" else "MariaDB"
+    assert other not in status and "__table_args__" not in status, status
+
+
+def test_what_mariadb_cannot_compile_is_said_of_mariadb_not_mysql() -> None:
+    notes = sa.Table("notes", sa.MetaData(), sa.Column("body", sa.String()))  # no length
+    with pytest.raises(UnbuildableModels) as raised:
+        compiled_ddl(CreateTable(notes), MySQLDialect(is_mariadb=True))
+    assert "MariaDB says" in str(raised.value) and "MySQL" not in str(raised.value), raised.value

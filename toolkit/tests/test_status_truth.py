@@ -237,6 +237,11 @@ def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
     status = inv(project, database, "db.status")
     assert status.returncode == EDITED_REVISION
     assert f"edited:  {FIRST}" in status.stdout and "db.revision" not in status.stdout
+    # The models match the live database, not what the edited files build: no "none" claimed.
+    not_compared = "not compared while applied revisions are edited (see edited)"
+    assert f"drift:   {not_compared}" in status.stdout, status.stdout
+    document = json.loads(inv(project, database, "db.status", "--json").stdout)
+    assert document["drift"] is None and document["drift_not_compared"] == not_compared
     check = inv(project, database, "db.check")
     assert check.returncode == 1
     error = one_error_line(check.stderr)

@@ -134,9 +134,7 @@ def buildable_models_catalog(
         return models_catalog(connection, metadata, ignored, stop=stop)
     except ModelsNotDescribable as reason:
         if reason.server_refuses:
-            mariadb = getattr(connection.dialect, "is_mariadb", False)  # its name says mysql
-            dialect = "mariadb" if mariadb else connection.dialect.name
-            raise refused_models(reason.table, reason.server_said, dialect) from None
+            raise refused_models(reason.table, reason.server_said, connection.dialect) from None
         raise
 
 

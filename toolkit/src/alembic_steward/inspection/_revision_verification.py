@@ -24,10 +24,8 @@ if TYPE_CHECKING:
 
 
 class RevisionNotVerified(Exception):
-    """The scratch database could not be built; the text says why. ``models_refused``: it was
-    the models' own CREATE statements the server refused (ModelsNotDescribable)."""
-
-    models_refused = False
+    """The scratch database could not be built; the text says why. Models the server itself
+    refuses are not this but UnbuildableModels: no revision written from them could apply."""
 
 
 @dataclass
@@ -130,7 +128,8 @@ def heads() -> list[str]:
 @contextmanager
 def revision_scratch(connection: Connection, current: list[str]) -> Iterator[RevisionScratch]:
     """Yield a RevisionScratch for ``connection`` (at ``current``), or raise RevisionNotVerified
-    when the models or the revision cannot be built in a scratch database."""
+    when the models or the revision cannot be built in a scratch database; UnbuildableModels
+    (`db.status`'s line, exit 14 there) when this server refuses the models' own statements."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -145,7 +144,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
     )
     from alembic_steward.inspection._revision_comparison import failing_build
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
-    from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels
+    from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels, refused_models
     from alembic_steward.runtime._model_modules import import_model_modules
 
     import_model_modules()
@@ -159,9 +158,10 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             built = live_catalog(scratch, schemas)
             keep_build(connection, current, schemas, built)
         except ModelsNotDescribable as reason:
-            not_verified = RevisionNotVerified(str(reason))
-            not_verified.models_refused = reason.server_refuses
-            raise not_verified from None
+            if reason.server_refuses:  # a revision written from them fails here too
+                dialect = connection.dialect
+                raise refused_models(reason.table, reason.server_said, dialect) from None
+            raise RevisionNotVerified(str(reason)) from None
         except ScratchDatabaseRefused as refused:
             raise RevisionNotVerified(f"cannot create a scratch database ({refused})") from None
         except UnbuildableModels:

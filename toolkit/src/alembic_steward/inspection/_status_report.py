@@ -76,7 +76,8 @@ class MigrationStatus:
     current: list[str]
     heads: list[str]
     revisions: list[RevisionState]
-    # None when the database is not at head: the comparison would only repeat what is pending.
+    # None when the database is not at head (the comparison would only repeat what is
+    # pending), or when applied revisions are edited (see `drift_not_compared`).
     drift: ModelDrift | None
     unknown: list[str] = field(default_factory=list)
     half_applied_after: str | None = None
@@ -108,6 +109,17 @@ class MigrationStatus:
     # Behind head: the last upgrade of this database, when it failed from where the database
     # still is, at a pending revision (runtime/_failed_runs.py).
     failed_upgrade: FailedRun | None = None
+
+    @property
+    def drift_not_compared(self) -> str | None:
+        """Why the models were not compared (``drift`` is None), in words; None when they were."""
+        if self.drift is not None:
+            return None
+        if self.edited:
+            # The live database was built by other files than these: the models compared with
+            # it say nothing of what the edited history builds, so no "none" is claimed.
+            return "not compared while applied revisions are edited (see edited)"
+        return "not checked until the database is at head and can migrate"
 
     @property
     def never_ran(self) -> set[str]:
@@ -183,6 +195,7 @@ class MigrationStatus:
             "heads": self.heads,
             "revisions": [vars(state) for state in self.revisions],
             "drift": None if self.drift is None else self.drift.lines,
+            "drift_not_compared": self.drift_not_compared,
             "unknown_revisions": self.unknown,
             "half_applied_after": self.half_applied_after,
             "migration_running": self.running,
@@ -299,7 +312,8 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         current=state.current,
         heads=state.heads,
         revisions=revisions,
-        drift=read.models if read else None,
+        # Edited: read all the same (models this server refuses are still named, exit 14).
+        drift=read.models if read and not edited else None,
         unknown=state.unknown,
         half_applied_after=state.half_applied_after,
         problem=problem,
@@ -309,7 +323,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         unverifiable=unverifiable_revisions(connection, edited),
         sides=read.sides if read else sides,
         cannot_migrate=lock_problem is not None,
-        drift_note=read.note if read else None,
+        drift_note=read.note if read and not edited else None,
         pending_contract=contract_phase_pending(script, state.current) if behind else [],
         running=running if lock_problem is None else None,
         failed_upgrade=failed,

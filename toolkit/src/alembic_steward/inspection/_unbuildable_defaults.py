@@ -50,7 +50,7 @@ def unbuildable_models(
     """The one-line error for a models' statement that ``dialect`` cannot compile."""
     from sqlalchemy import Table
 
-    database = DISPLAY_NAMES.get(dialect.name, dialect.name)
+    database = display_name(dialect)
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     lacking = [lack for word, lack in LACKS.items() if word in reason]
     why = f"{database} has no {lacking[0]}" if lacking else f"{database} says: {reason}"
@@ -71,16 +71,23 @@ def unbuildable_models(
     )
 
 
-def refused_models(table: str | None, said: str, dialect_name: str) -> UnbuildableModels:
+def refused_models(table: str | None, said: str, dialect: Dialect) -> UnbuildableModels:
     """The one-line error for models whose CREATE statement on ``table`` (None: a statement on
-    no one table) the server refused, saying ``said``."""
-    database = DISPLAY_NAMES.get(dialect_name, dialect_name)
+    no one table) the server of ``dialect`` refused, saying ``said``. The same line for every
+    task: `db.status`, `db.check`, and `db.revision` before it writes anything."""
+    database = display_name(dialect)
     what = f"the models' table {table}" if table else "the models"
     return UnbuildableModels(
         f"this database cannot build {what} ({database} says: {said}); change the models so"
         f" that {database} can create them, or point DATABASE_URL at a database that has what"
         " they use"
     )
+
+
+def display_name(dialect: Dialect) -> str:
+    """The name of ``dialect``'s database as the user knows it: MariaDB's dialect says mysql."""
+    name = "mariadb" if getattr(dialect, "is_mariadb", False) else dialect.name
+    return DISPLAY_NAMES.get(name, name)
 
 
 def failing_column(table: Table, dialect: Dialect) -> Column | None:

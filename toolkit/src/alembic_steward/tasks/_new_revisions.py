@@ -83,7 +83,6 @@ def revision(
     from alembic_steward.runtime._env import CATALOGS_MATCH
     from alembic_steward.runtime._revision_ids import check_revision_id
     from alembic_steward.tasks._revision_checks import (
-        MODELS_REFUSED,
         checked_around_writing,
         nothing_written_error,
         verify_written,
@@ -137,9 +136,6 @@ def revision(
         review_written_revision(script.revision)
     if incomplete is not None:
         raise incomplete
-    refused = config.attributes.get(MODELS_REFUSED)
-    if refused:
-        raise models_refused_error(written[-1], refused)
     if scratch is not None and scratch.after is not None:
         from alembic_steward.tasks._history import refresh_schema_file
 
@@ -148,23 +144,6 @@ def revision(
         from alembic_steward.tasks._history import refresh_schema_heads
 
         refresh_schema_heads(config)
-
-
-def models_refused_error(script: Any, reason: str) -> Exit:
-    """The written revision cannot be trusted: the server refuses the models it was written
-    from, and autogenerate leaves out what it cannot write (a column's named CHECK on
-    MariaDB), so the file may lack a part nothing else would name."""
-    from pathlib import Path
-
-    from alembic_steward._wiring import shown_path
-
-    return Exit(
-        f"error: revision {script.revision} was written to {shown_path(Path(script.path))},"
-        f" but it could not be checked: {reason}; the app cannot create those tables on this"
-        " server either. Fix the models so that it accepts them (a CHECK constraint on MariaDB:"
-        " in the table's __table_args__), then check the file with `inv db.check`",
-        code=1,
-    )
 
 
 def refuse_several_heads(config: Any) -> None:

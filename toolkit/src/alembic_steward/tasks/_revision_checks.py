@@ -17,15 +17,13 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._revision_verification import RevisionScratch
 
 
-# Set in a config's attributes when this server refuses the models' own CREATE statements.
-MODELS_REFUSED = "alembic_steward.models_refused"
-
-
 @contextmanager
 def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
-    """Refuse to write when the database differs from its own revision; yield a scratch
-    database at its revision to verify the new revision on (None when none could be built, or
-    the database is not at head, which autogenerate itself refuses)."""
+    """Refuse to write when the database differs from its own revision, or when this server
+    refuses the models themselves (UnbuildableModels, `db.status`'s line: a revision written
+    from them would fail the same way); yield a scratch database at its revision to verify the
+    new revision on (None when none could be built, or the database is not at head, which
+    autogenerate itself refuses)."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward._wiring import get_blocking_engine
@@ -70,8 +68,6 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                 yield scratch
         except RevisionNotVerified as reason:
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
-            if reason.models_refused:  # what autogenerate writes from them may lack a part
-                config.attributes[MODELS_REFUSED] = str(reason)
             yield None
 
 

@@ -174,7 +174,7 @@ def print_table(state: MigrationStatus) -> None:
 
         print(f"note:    {unverifiable_line(state.unverifiable)}")
     if state.drift is None:
-        print("drift:   not checked until the database is at head and can migrate")
+        print(f"drift:   {state.drift_not_compared}")
     else:
         # The database's own difference is the next line's: "none" alone would deny it.
         none = "none in the models" if state.sides.database else "none"
