@@ -186,3 +186,20 @@ def test_a_session_statement_on_psycopg_leaves_no_transaction_and_autocommit_off
         assert connection.autocommit is False
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize(("paramstyle", "compound"), [("pyformat", True), ("format", False)])
+def test_only_a_driver_with_named_parameters_gets_the_compound_statement(
+    paramstyle: str, compound: bool
+) -> None:
+    # Its text names its parameters: aiomysql's and mysqlclient's positional `%s` failed with
+    # "not enough arguments for format string" on an async MariaDB service's first upgrade.
+    from types import SimpleNamespace
+
+    from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
+
+    from alembic_steward.runtime._step_rows import takes_compound_statements
+
+    dialect = MySQLDialect_pymysql(paramstyle=paramstyle)
+    dialect.is_mariadb, dialect.server_version_info = True, (10, 11, 6)
+    assert takes_compound_statements(SimpleNamespace(dialect=dialect)) is compound

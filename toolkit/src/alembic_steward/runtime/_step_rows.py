@@ -11,6 +11,7 @@ tenant of a fan-out. Sent together instead:
   runs the same statements, in order, in one round trip and in the step's transaction (NOT
   ATOMIC: no transaction of its own, no implicit commit); the first that fails fails it.
   Without the MULTI_STATEMENTS flag, which a migration's own ``op.execute`` would then get too.
+  Only through a driver with named parameters (PyMySQL): the text names them.
 - MySQL and SQLite have neither: each write is a statement of its own, as before.
 
 The writes are the same rows in the same tables either way, in the same order. The compound
@@ -116,6 +117,10 @@ def takes_compound_statements(connection: Connection) -> bool:
     MariaDB from 10.1.1, outside its Oracle mode (whose blocks read differently)."""
     dialect: Any = connection.dialect
     if dialect.name != "mysql" or not getattr(dialect, "is_mariadb", False):
+        return False
+    # Its text names its parameters (`%(name)s`): a driver whose parameters are positional
+    # (`%s`: mysqlclient, aiomysql, asyncmy) sends each write alone.
+    if dialect.paramstyle not in ("pyformat", "named"):
         return False
     version = tuple(dialect.server_version_info or ())
     sql_mode = (getattr(dialect, "_sql_mode", None) or "").upper()
