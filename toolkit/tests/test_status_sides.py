@@ -183,6 +183,7 @@ def test_both_sides_wrong_fixes_the_database_first_then_asks_for_a_revision(
     assert "once the database matches, run `inv db.revision" in verdict
 
 
+@only_on("sqlite", "postgresql", why="CI time: MariaDB's db.revision already refused it")
 def test_a_column_added_by_hand_and_to_the_models_alike_is_still_the_database_side(
     project: Project, database: ServerDatabase
 ) -> None:

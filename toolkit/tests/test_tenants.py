@@ -273,7 +273,8 @@ def protection_project(tmp_path: Path, backend: str, request) -> tuple[Project, 
     return make_tenant_project(project, "database", []), ["p1", "p2"]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+# CI time: MariaDB's databases per tenant take the SQLite files' path (tenancy "database").
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_downgrade_over_tenants_refuses_each_protected_one_and_skips_those_below(
     tmp_path: Path, backend: str, request
 ) -> None:
