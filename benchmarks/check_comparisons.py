@@ -99,6 +99,7 @@ def catalog_check_comparisons(
                 setup=at_head,
                 teardown=teardown,
                 note=f"{name}, {FIRST_NOTE}",
+                in_smoke_run=False,
             )
         )
     return comparisons

@@ -135,15 +135,15 @@ def measure_size(
 ) -> list[Row]:
     """Write a chain of ``size`` revisions and run every comparison (``only`` those) on it;
     without ``warm_up`` (a smoke run), no untimed first run except for rows that measure after
-    one, and no row without a target."""
+    one, and no row kept out of smoke runs."""
     write_revision_chain(project.path, size)
     rows = []
     for comparison in comparisons(project, project.path.parent / "benchmark.db", size):
         subject, baseline = comparison.subject.label, comparison.baseline.label
         if only and not any(text in f"{subject} {comparison.note}" for text in only):
             continue
-        if not warm_up and comparison.target is None:
-            continue  # a smoke run checks the commands run; an untargeted row only informs
+        if not warm_up and not comparison.in_smoke_run:
+            continue  # a smoke run checks that the commands run, not what a row costs
         if comparison.task and comparison.task not in tasks:
             rows.append(
                 Row(

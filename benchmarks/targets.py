@@ -42,3 +42,5 @@ class Comparison:
     # The untimed first run is what the row measures after (a cache it fills): --quick, which
     # otherwise skips it, keeps it for this row.
     needs_warm_up: bool = False
+    # False for a row that only shows a cost (a first run's builds): --quick leaves it out.
+    in_smoke_run: bool = True
