@@ -17,9 +17,17 @@ import time
 from collections.abc import Callable
 
 from alembic_steward.runtime._tenancy import Tenant, bind_tenant, checked_tenancy
+from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_runs import TenantOutcome, refused_sign_in, shown
 
 NOT_STARTED = "the run was stopped before this tenant started"
+# What a tenant whose server cannot be reached was left without, as its row's line ends.
+UNREACHED = {
+    "status": "its backfills were not read",
+    "pause": "nothing was paused",
+    "run": "no batch ran",
+    "resume": "no batch ran",
+}
 # The report's verb for each action, as summary_line words its closing advice.
 SUMMARY_ACTIONS = {"run": "backfill", "resume": "backfill", "pause": "pause", "status": "status"}
 
@@ -90,10 +98,10 @@ def fan_out_backfill(
         outcomes = []
         for each in names:
             if received:
-                outcomes.append(TenantOutcome(each, "not run", detail=NOT_STARTED))
+                outcomes.append(TenantOutcome(each, TenantOutcomeName.NOT_RUN, detail=NOT_STARTED))
                 continue
             act = acting(action, name, pause, received)
-            outcomes.append(in_tenant(Tenant(each, chosen), act))
+            outcomes.append(in_tenant(Tenant(each, chosen), act, UNREACHED[action]))
     if received:
         code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0])
     else:
@@ -122,7 +130,7 @@ def acting(action: str, name: str, pause: float | None, received: list[int]) -> 
     def run() -> tuple[str, str]:
         declared = declared_and_applied(name)
         if received:  # signalled while the tenant was being read: no batch of it starts
-            return "not run", NOT_STARTED
+            return TenantOutcomeName.NOT_RUN, NOT_STARTED
         return run_until_ended(declared, resume=action == "resume", pause=pause, received=received)
 
     return run
@@ -137,14 +145,15 @@ def status_row(name: str) -> tuple[str, str]:
     with backfill_engine().connect() as connection:
         states = backfill_states(script, connection, chosen, unfinished_only=False)
     if not states:
-        return "none declared", ""
+        return TenantOutcomeName.NONE_DECLARED, ""
     words = ", ".join(dict.fromkeys(state for state, _line in states))
     return words, "; ".join(line for _state, line in states)
 
 
-def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
+def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
     """Run ``act`` with ``tenant`` bound; never raises: a failure is the tenant's row, in the
-    one line the command prints for a single database."""
+    one line the command prints for a single database (``unreached``: what a server that
+    cannot be reached leaves undone)."""
     from alembic_steward.runtime._backfill_commands import BackfillCommandError
     from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
     from alembic_steward.runtime._connecting import DatabaseUnreachable
@@ -160,21 +169,25 @@ def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
     bind_tenant(tenant)
     try:
         # Refuses a tenant with no schema, database or file before anything is made there.
-        with tenant_connection(tenant, reading=True) as connection:
+        with tenant_connection(tenant, reading=True, outcome=unreached) as connection:
             revisions = read_revisions(connection, tenant)
         outcome, detail = act()
     except NothingPending as done:  # a redeploy's rerun: the work is done
-        outcome, detail = "finished", str(done)
+        outcome, detail = TenantOutcomeName.FINISHED, str(done)
     except (BackfillCommandError, BackfillRefused) as error:
-        outcome, detail = "failed", str(error)
+        outcome, detail = TenantOutcomeName.FAILED, str(error)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
-        outcome, detail = "failed", failure_line(error)
+        outcome, detail = TenantOutcomeName.FAILED, failure_line(error)
         if isinstance(error, DatabaseUnreachable):
-            outcome = "refused" if refused_sign_in(error) else "unreachable"
+            outcome = (
+                TenantOutcomeName.REFUSED
+                if refused_sign_in(error)
+                else TenantOutcomeName.UNREACHABLE
+            )
     finally:
         bind_tenant(None)
     at = after = shown(revisions)
-    if outcome == "failed":
+    if outcome == TenantOutcomeName.FAILED:
         # Read again: a downgrade may have moved the tenant while its backfill ran.
         with contextlib.suppress(Exception):
             after = shown(tenant_revisions(tenant))

@@ -20,12 +20,16 @@ if TYPE_CHECKING:
 
 
 @contextlib.contextmanager
-def tenant_connection(tenant: Tenant, *, reading: bool = False) -> Iterator[Connection]:
+def tenant_connection(
+    tenant: Tenant, *, reading: bool = False, outcome: str = "nothing was migrated"
+) -> Iterator[Connection]:
     """One connection to ``tenant``; TenantError when it has no database (file) to connect to.
 
     ``reading``: for a status or a check, which only read. A migration's connection begins each
     SQLite transaction with BEGIN IMMEDIATE, which waits for a running migration's write lock:
-    a reading one must see at once that a migration runs (runtime/_running_migration.py)."""
+    a reading one must see at once that a migration runs (runtime/_running_migration.py).
+    ``outcome``: what a server that cannot be reached leaves undone, as the line ends it (a
+    status says what was not read: "nothing was migrated" would be news of no use)."""
     from sqlalchemy.engine import make_url
 
     from alembic_steward._wiring import get_settings
@@ -39,7 +43,7 @@ def tenant_connection(tenant: Tenant, *, reading: bool = False) -> Iterator[Conn
     from alembic_steward.runtime._lock_waits import SESSION_ENDS_AFTER_RUN
 
     engine = tenants_engine(url, tenant.tenancy, reading=reading)
-    with connected_to_tenant(engine, tenant) as connection:
+    with connected_to_tenant(engine, tenant, outcome) as connection:
         # Closed once the tenant's run and its read after are done (its engine keeps none).
         connection.info[SESSION_ENDS_AFTER_RUN] = True
         yield connection
@@ -130,8 +134,11 @@ def tenant_revisions(tenant: Tenant) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
-    """``engine.connect()``; a tenant database that does not exist is said so (TenantError)."""
+def connected_to_tenant(
+    engine: Any, tenant: Tenant, outcome: str = "nothing was migrated"
+) -> Iterator[Any]:
+    """``engine.connect()``; a tenant database that does not exist is said so (TenantError),
+    a server that cannot be reached with ``outcome`` (what was left undone) at the end."""
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     from alembic_steward.runtime._connecting import unreachable
@@ -150,7 +157,7 @@ def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
                 f"the tenant {tenant.name!r} has no database on this server;"
                 f"{other_tenancy_hint(tenant)} create it with {create_command(tenant)}"
             ) from None
-        raise unreachable(error, engine.url) from None
+        raise unreachable(error, engine.url, outcome=outcome) from None
     with connection:
         yield connection
 

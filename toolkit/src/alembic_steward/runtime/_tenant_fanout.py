@@ -26,12 +26,14 @@ from alembic_steward.runtime._tenancy import (
     parse_shard,
     parse_tenant_names,
 )
+from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_pool import default_parallel
 from alembic_steward.runtime._tenant_reports import (
     Progress,
     contract_pending_note,
     print_report,
     progress_printer,
+    selection_options,
     stopped_summary,
     summary_line,
 )
@@ -147,7 +149,9 @@ class FanOutStopped(Exception):
 def not_run(tenants: list[Tenant], outcomes: dict[str, TenantOutcome], reason: str) -> None:
     """Record ``reason`` for each of ``tenants`` without an outcome yet."""
     for tenant in tenants:
-        outcomes.setdefault(tenant.name, TenantOutcome(tenant.name, "not run", detail=reason))
+        outcomes.setdefault(
+            tenant.name, TenantOutcome(tenant.name, TenantOutcomeName.NOT_RUN, detail=reason)
+        )
 
 
 def run_group(
@@ -201,7 +205,9 @@ def run_group(
         # with their connections (PostgreSQL and SQLite roll back; MySQL keeps its mark).
         for tenant in [*pending.values()]:
             before = starts.before(tenant.name)
-            outcomes[tenant.name] = state_read_afterwards(tenant, WORKER_DIED, "failed", before)
+            outcomes[tenant.name] = state_read_afterwards(
+                tenant, WORKER_DIED, TenantOutcomeName.FAILED, before
+            )
         return list(reversed(queue))
     except BaseException as stop:
         # Stopped: the running tenants stop where they are in their workers and are reported,
@@ -344,8 +350,9 @@ def fan_out_command(
     )
     try:
         outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
-        code, line = summary_line(outcomes, action)
-        line += contract_pending_note(outcomes)
+        selection = selection_options(tenants, shard, tenancy)
+        code, line = summary_line(outcomes, action, selection)
+        line += contract_pending_note(outcomes, selection)
     except FanOutStopped as stopped:
         import signal
 

@@ -164,7 +164,15 @@ def downgrade(
             )
         # APP_ENV and DATABASE_URL's record first; then each tenant's own record, in its
         # worker: only --yes lets a protected tenant go (a terminal's answer is for one name).
-        confirm_destructive(c, "downgrade", yes)
+        import contextlib
+
+        from alembic_steward.runtime._connecting import DatabaseUnreachable
+
+        # Left to the fan-out: each tenant's row says its server cannot be reached, as the
+        # upgrade's do, and a tenant that can be reached is still refused when its own record
+        # names a protected environment.
+        with contextlib.suppress(DatabaseUnreachable):
+            confirm_destructive(c, "downgrade", yes)
         run_fan_out(
             "downgrade",
             revision,
