@@ -297,6 +297,11 @@ def test_sigterm_stops_the_current_tenant_after_its_batch_and_starts_no_other(
     table = {line.split()[0]: line for line in out.splitlines()[1:]}
     assert " stopped " in table["acme"] and "its cursor saved" in table["acme"], out
     assert " not run " in table["globex"], out
+    # It never started: no seconds (0.00 would say it ran), the one stopped its own.
+    assert "0.00" not in table["globex"] and "0.00" not in table["acme"], out
     line = one_error_line(err)
     assert line.startswith("error: SIGTERM stopped the backfill of the tenants:"), line
+    # What to run for exactly the tenants left, as a fan-out's rows name each tenant's own.
+    left = "`inv db.backfill run notes_title --tenants acme,globex` goes on with exactly"
+    assert left in line, line
     assert (titled(query, "acme"), titled(query, "globex")) == (2, 0)

@@ -1,4 +1,4 @@
-"""A tenant whose MySQL/MariaDB migration stopped half-way is repaired with `--tenant NAME`.
+"""A tenant whose MySQL/MariaDB migration stopped half-way is repaired with `--tenants NAME`.
 
 The fan-out's report used to advise `inv db.stamp -r REV` and `inv db.clear-migration-mark`,
 which act on DATABASE_URL's own database: following the advice left the tenant as it was, and
@@ -79,11 +79,11 @@ def test_the_advice_a_stopped_tenant_gets_repairs_that_tenant_alone(
     failed = report(run(project, form, "db.upgrade", "--all-tenants", "--json", code=76))
     assert failed[names[1]]["outcome"] == "at head"
     detail = failed[tenant]["detail"]
-    assert f"`{stamp} --tenant {tenant}`" in detail, detail
-    assert f"`{clear} --tenant {tenant}`" in detail, detail
+    assert f"`{stamp} --tenants {tenant}`" in detail, detail
+    assert f"`{clear} --tenants {tenant}`" in detail, detail
     # Rerun untouched: refused by the mark, with the same advice.
     rerun = report(run(project, form, "db.upgrade", "--all-tenants", "--json", code=76))
-    assert f"`{clear} --tenant {tenant}`" in rerun[tenant]["detail"]
+    assert f"`{clear} --tenants {tenant}`" in rerun[tenant]["detail"]
 
     broken.query("RENAME TABLE applied_away TO applied")
     if repair == "finished by hand":

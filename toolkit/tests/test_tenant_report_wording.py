@@ -118,6 +118,7 @@ def test_every_backfill_json_path_prints_json_errors_included(tmp_path: Path) ->
         ("inv", "db.backfill", "status", "notes_title", "--tenants", "nobody", "--json"),
         ("inv", "db.backfill", "status", "notes_title", "--json"),
         ("inv", "db.backfill", "jump", "notes_title", "--all-tenants", "--json"),
+        ("inv", "db.backfill", "run", "notes_title", "--pause=-1", "--all-tenants", "--json"),
         (*DEPLOY, "backfill", "status", "nosuch", "--all-tenants", "--json"),
         (*DEPLOY, "backfill", "status", "notes_title", "--json"),
     ):

@@ -52,8 +52,18 @@ def backfill_tenants_command(
             action, name, tenants=tenants, tenancy=tenancy, pause=pause, as_json=as_json
         )
     except (BackfillCommandError, TenantError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print_error(str(error), as_json)
         return 1
+
+
+def print_error(error: str, as_json: bool) -> None:
+    """Print ``error`` as the `error:` line on stderr and, under --json, as the document on
+    stdout too (``{"error": ...}``): a script reading stdout gets JSON on every path."""
+    import json
+
+    if as_json:
+        print(json.dumps({"error": error}, indent=2))
+    print(f"error: {error}", file=sys.stderr)
 
 
 def fan_out_backfill(
@@ -103,7 +113,8 @@ def fan_out_backfill(
             act = acting(action, name, pause, received)
             outcomes.append(in_tenant(Tenant(each, chosen), act, UNREACHED[action]))
     if received:
-        code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0])
+        rerun = left_command(outcomes, f"{action} {name}", tenancy)
+        code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0], rerun)
     else:
         code, line = summary_line(outcomes, SUMMARY_ACTIONS[action])
     print_report(outcomes, code, line, as_json)
@@ -195,8 +206,26 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
     return TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
 
 
-def stopped_line(outcomes: list[TenantOutcome], number: int) -> str:
-    """The closing line of a run a signal stopped: what ended, what stopped, what never began."""
+def left_command(outcomes: list[TenantOutcome], words: str, tenancy: str | None) -> str:
+    """The backquoted `db.backfill WORDS --tenants ...` that goes on with exactly the tenants a
+    signal stopped or left unstarted, as the rows of a stopped fan-out name each tenant's own
+    command; "" when none was left."""
+    from alembic_steward.runtime._advice import advised
+
+    left = [
+        o.tenant
+        for o in outcomes
+        if o.outcome in (TenantOutcomeName.STOPPED, TenantOutcomeName.NOT_RUN)
+    ]
+    if not left:
+        return ""
+    options = f" --tenants {','.join(left)}" + (f" --tenancy {tenancy}" if tenancy else "")
+    return advised(f"db.backfill {words}{options}", f"backfill {words}{options}")
+
+
+def stopped_line(outcomes: list[TenantOutcome], number: int, rerun: str = "") -> str:
+    """The closing line of a run a signal stopped: what ended, what stopped, what never began,
+    and ``rerun``, the command that goes on with the tenants left (:func:`left_command`)."""
     import signal
 
     from alembic_steward.runtime._tenant_reports import first_named, stop_counts
@@ -209,8 +238,13 @@ def stopped_line(outcomes: list[TenantOutcome], number: int) -> str:
             f" ({first_named(stopped)})"
         )
     parts.append(f"{unstarted} did not start")
+    again = (
+        f"{rerun} goes on with exactly the tenants left, each after its last committed batch"
+        if rerun
+        else "run it again: each tenant resumes after its last committed batch, and a"
+        " finished one has nothing to do"
+    )
     return (
         f"error: {signal.Signals(number).name} stopped the backfill of the tenants:"
-        f" {', '.join(parts)}; run it again: each tenant resumes after its last committed"
-        " batch, and a finished one has nothing to do"
+        f" {', '.join(parts)}; {again}"
     )

@@ -199,6 +199,7 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.runtime._backfill_commands import backfill_command
+    from alembic_steward.runtime._backfill_tenants import print_error
     from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
     from alembic_steward.settings import EnvFileError
 
@@ -216,11 +217,11 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
             )
         refusal = per_tenant_options_alone({"tenancy": arguments.tenancy, "json": arguments.json})
         if refusal is not None:
-            print(f"error: backfill refused: {refusal}", file=sys.stderr)
+            print_error(f"backfill refused: {refusal}", arguments.json)
             return 1
         return backfill_command(arguments.action, arguments.name, pause=arguments.pause)
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
-        print(f"error: backfill failed: {failure_line(error)}", file=sys.stderr)
+        print_error(f"backfill failed: {failure_line(error)}", arguments.json)
         return 1
 
 

@@ -57,7 +57,7 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
         # `--tenant public`), so listing it comes first; said before the repairs it unlocks.
         first = (
             f"{active_steward().tenants} does not list {tenant.name!r} yet: add it there first,"
-            " since a --tenant repair acts only on a listed tenant; then "
+            " since a --tenants repair acts only on a listed tenant; then "
             if unlisted
             else ""
         )

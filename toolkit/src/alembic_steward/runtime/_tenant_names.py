@@ -114,6 +114,6 @@ def unlisted_note(name: str) -> str:
         )
     return (
         f"; {callable_name} does not list it yet: add it there (the tenants callable is the"
-        " list every --all-tenants run and every --tenant repair goes by), or no fan-out will"
+        " list every --all-tenants run and every --tenants repair goes by), or no fan-out will"
         " migrate it"
     )

@@ -287,7 +287,7 @@ def held_downgrade(
 
     A tenant not past ``target`` has nothing to revert (Alembic would fail it with "not a valid
     downgrade target"); one whose own record (or APP_ENV) names a protected environment is
-    refused without ``confirmed``, read from its database as `inv db.stamp --tenant` reads it.
+    refused without ``confirmed``, read from its database as `inv db.stamp --tenants` reads it.
     """
     standing = standing_at_or_below(script, target, before)
     if standing is not None:

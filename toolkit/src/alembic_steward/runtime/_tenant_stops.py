@@ -111,7 +111,7 @@ def stopped_outcome(
 
 def tenant_stopped_line(tenant: Tenant, stop: BaseException) -> str:
     """The line for ``tenant``'s run that ``stop`` (a signal's exception) ended, worded with
-    the tenant bound: the state read from its database, its repairs with `--tenant NAME`."""
+    the tenant bound: the state read from its database, its repairs with `--tenants NAME`."""
     from alembic_steward.runtime._advice import bound_tenant_options, command_words
     from alembic_steward.runtime._interruptions import exit_code_and_line
 

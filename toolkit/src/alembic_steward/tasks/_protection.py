@@ -80,7 +80,7 @@ def protected_environment_of_database(c: Context) -> str | None:
     from alembic_steward.runtime._connecting import connected
     from alembic_steward.runtime._tenancy import bound_tenant_engine
 
-    # A tenant's repair (`--tenant NAME`) asks the tenant's own record.
+    # A tenant's repair (`--tenants NAME`) asks the tenant's own record.
     tenant_engine = bound_tenant_engine()
     try:
         # A server that cannot be reached is said so, as a fan-out's rows say it.
