@@ -12,11 +12,11 @@ import functools
 import os
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from invoke import Context, Exit
 
+from alembic_steward.runtime._project_lines import innermost_project_line
 from alembic_steward.tasks._invoke_defaults import export_invoke_defaults
 from alembic_steward.tasks._startup import import_migration_libraries
 from alembic_steward.tasks._uncaught_errors import silence_closed_stdout
@@ -121,20 +121,6 @@ def describe_unexpected(error: BaseException) -> str:
     where = innermost_project_line(error)
     at = f" (at {where})" if where else ""
     return f"{type(error).__name__}: {first_line}{at}; {TRACEBACK_HINT}"
-
-
-def innermost_project_line(error: BaseException) -> str | None:
-    """The last file:line of ``error``'s traceback inside the project (not a library)."""
-    from alembic_steward._wiring import project_root
-
-    found = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        path = Path(traceback.tb_frame.f_code.co_filename)
-        if path.is_relative_to(project_root()) and ".venv" not in path.parts:
-            found = f"{path.relative_to(project_root())}:{traceback.tb_lineno}"
-        traceback = traceback.tb_next
-    return found
 
 
 def raised_in(error: BaseException, function_name: str) -> bool:
