@@ -83,12 +83,12 @@ def one_line_on_failure(arguments: argparse.Namespace) -> int:
     """Run the command; any failure the commands do not word themselves (a revision's own
     exception, as `require_backfill` raises) ends in one line too, with the state read after
     it. INV_TRACEBACK=1 shows the traceback instead, as it does for `inv`."""
-    import os
+    from alembic_steward.runtime._traceback_switch import tracebacks_wanted
 
     try:
         return run_command(arguments)
     except Exception as error:
-        if os.environ.get("INV_TRACEBACK"):
+        if tracebacks_wanted():
             raise
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
         return 1

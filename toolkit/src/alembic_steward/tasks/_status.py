@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from json import dumps
 from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
+from alembic_steward.runtime._traceback_switch import tracebacks_wanted
 from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
-from alembic_steward.tasks._user_errors import TRACEBACK_VARIABLE, error_line, exit_on_user_error
+from alembic_steward.tasks._user_errors import error_line, exit_on_user_error
 
 if TYPE_CHECKING:
     from alembic_steward.inspection._drift_sides import DriftSides
@@ -78,7 +78,7 @@ def status(
             print_failure_json(stop.code, stop.message)
         raise
     except (Exception, KeyboardInterrupt, Terminated) as error:
-        if os.environ.get(TRACEBACK_VARIABLE):
+        if tracebacks_wanted():
             raise
         if isinstance(error, Exception):
             code, line = 1, error_line(error)

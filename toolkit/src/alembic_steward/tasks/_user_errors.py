@@ -9,7 +9,6 @@ line is printed instead. `INV_TRACEBACK=1` shows the full traceback (which may h
 from __future__ import annotations
 
 import functools
-import os
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -17,11 +16,11 @@ from typing import Any
 from invoke import Context, Exit
 
 from alembic_steward.runtime._project_lines import innermost_project_line
+from alembic_steward.runtime._traceback_switch import TRACEBACK_VARIABLE, tracebacks_wanted
 from alembic_steward.tasks._invoke_defaults import export_invoke_defaults
 from alembic_steward.tasks._startup import import_migration_libraries
 from alembic_steward.tasks._uncaught_errors import silence_closed_stdout
 
-TRACEBACK_VARIABLE = "INV_TRACEBACK"
 TRACEBACK_HINT = f"set {TRACEBACK_VARIABLE}=1 for the full traceback"
 # Alembic errors whose text says what happened but not what to do about it, by how they start.
 ALEMBIC_ERROR_HINTS = {
@@ -215,12 +214,12 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:
             raise end_quietly_on_closed_pipe() from None
         except (KeyboardInterrupt, Terminated) as error:
-            if os.environ.get(TRACEBACK_VARIABLE):
+            if tracebacks_wanted():
                 raise
             code, line = exit_code_and_line(error)
             raise Exit(line, code=code) from None
         except Exception as error:
-            if os.environ.get(TRACEBACK_VARIABLE):
+            if tracebacks_wanted():
                 raise
             raise Exit(error_line(error), code=exit_code_of(error)) from None
 
