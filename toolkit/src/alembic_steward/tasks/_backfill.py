@@ -16,12 +16,14 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
 
 @task(
     klass=LongOnlyOptions,
-    long_only=TENANT_OPTIONS,
+    # No -p: it is --phase in db.upgrade, and a short flag means one thing in every task.
+    long_only=(*TENANT_OPTIONS, "pause"),
     positional=["action", "name"],
     help={
         "action": "run, pause, resume or status",
         "name": "the backfill's name, as its revision declares it (status: or `all`)",
-        "pause": "seconds to wait between batches (default: the backfill's pause_seconds)",
+        "pause": "seconds to wait between batches (default: the backfill's pause_seconds);"
+        " long only: -p is db.upgrade's --phase",
         "all_tenants": "Act on every tenant the wiring's `tenants` callable lists, in turn,"
         " one report",
         "tenants": FAN_OUT_HELP["tenants"].replace("Run on", "Act on"),

@@ -16,7 +16,8 @@ from alembic_steward.tasks._user_errors import exit_on_user_error
 
 @task(
     klass=LongOnlyOptions,
-    long_only=(*TENANT_REPAIR_OPTIONS, "accept_differences"),
+    # No -p for --purge: -p is db.upgrade's --phase.
+    long_only=(*TENANT_REPAIR_OPTIONS, "accept_differences", "purge"),
     help={
         "revision": "Revision to record: an id (e.g. 4f8376af1811), head or base; not a step",
         "accept_differences": "Over a half-applied mark: record the revision although the"

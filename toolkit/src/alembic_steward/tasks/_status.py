@@ -10,7 +10,13 @@ from invoke import Context, Exit, task
 
 from alembic_steward.runtime._traceback_switch import tracebacks_wanted
 from alembic_steward.tasks._task_options import LongOnlyOptions
-from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
+from alembic_steward.tasks._tenants import (
+    FAN_OUT_HELP,
+    FAN_OUT_NICKNAMES,
+    FAN_OUT_OPTIONS,
+    fans_out,
+    run_fan_out,
+)
 from alembic_steward.tasks._user_errors import error_line, exit_on_user_error
 
 if TYPE_CHECKING:
@@ -22,6 +28,7 @@ if TYPE_CHECKING:
     klass=LongOnlyOptions,
     # No --canary: a status only reads, so there is no failure for a few tenants to stop.
     long_only=tuple(option for option in FAN_OUT_OPTIONS if option != "canary"),
+    nicknames=FAN_OUT_NICKNAMES,
     help={
         "json": "Print a JSON object (current, heads, revisions, drift) instead of a table",
         **{name: text for name, text in FAN_OUT_HELP.items() if name != "canary"},
