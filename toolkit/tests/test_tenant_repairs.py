@@ -180,7 +180,7 @@ def test_a_stamp_over_a_mark_is_refused_while_the_schema_is_not_what_rev_builds(
     refused = project.inv("db.stamp", "-r", HEAD, "--tenant", tenant, code=1)
     line = one_error_line(refused.stderr)
     assert "differs from what 0003 builds by:" in line and "title" in line, line
-    assert "--accept-differences" in line and "nothing was changed" in line
+    assert "--accept-differences" in line and line.count("nothing was changed") == 1, line
     assert broken.revisions() == {"0002"}
     assert broken.query("SELECT * FROM alembic_migration_in_progress") == [("0002",)]
     accepted = project.inv("db.stamp", "-r", HEAD, "--tenant", tenant, "--accept-differences")

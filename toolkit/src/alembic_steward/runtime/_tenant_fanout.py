@@ -338,6 +338,14 @@ def fan_out_command(
             print("[]")  # the report, empty: stdout under --json is the document alone
         print(f"{owner}; nothing to do", file=sys.stderr if as_json else sys.stdout)
         return 0
+    if canary and canary >= len(names):
+        # Said, or a user believes a few tenants went first and the rest waited on them.
+        print(
+            f"note: --canary {canary} covers all {len(names)} tenants, so the canary is the"
+            " whole fleet: they run as without --canary",
+            file=sys.stderr,
+        )
+        canary = 0
     plan = FanOut(
         action,
         revision,
