@@ -57,7 +57,11 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
             phase=arguments.phase,
         )
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
-        print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
+        from alembic_steward.runtime._backfill_tenants import print_error
+
+        # Under --json the refusal is the document too, as every other path's outcome is.
+        said = f"{arguments.command} failed: {failure_line(error)}"
+        print_error(said, getattr(arguments, "json", False))
         return 1
 
 

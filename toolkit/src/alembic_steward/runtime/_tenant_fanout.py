@@ -26,6 +26,7 @@ from alembic_steward.runtime._tenancy import (
     parse_shard,
     parse_tenant_names,
 )
+from alembic_steward.runtime._tenant_exit_codes import fill_exit_codes
 from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_pool import default_parallel
 from alembic_steward.runtime._tenant_reports import (
@@ -356,6 +357,7 @@ def fan_out_command(
         phase,
         confirmed,
     )
+    signal_code = None  # 130 or 143 when a signal stopped the run
     try:
         outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
         selection = selection_options(tenants, shard, tenancy)
@@ -369,8 +371,9 @@ def fan_out_command(
         outcomes = stopped.outcomes
         sigint = isinstance(stopped.signal_error, KeyboardInterrupt)
         number = signal.SIGINT if sigint else signal.SIGTERM
-        code = SIGNAL_EXIT_CODES[number]
+        code = signal_code = SIGNAL_EXIT_CODES[number]
         line = stopped_summary(outcomes, action, number.name)
+    fill_exit_codes(outcomes, signal_code)
     print_report(outcomes, code, line, as_json)
     return code
 

@@ -67,7 +67,8 @@ class TenantOutcome:
     # None for a tenant that never started, or whose run's time nobody measured.
     seconds: float | None = None
     detail: str = ""
-    # Status only: the exit code `inv db.status` gives this tenant's database alone.
+    # The code the command gives this tenant's database alone: `inv db.status`'s for a status
+    # row (runtime/_tenant_exit_codes.py); None for a tenant that never started.
     exit_code: int | None = None
     # Status and check, when the tenant is not what its revision builds: each difference,
     # as `inv db.status` prints them for one database ("differences above" in its advice).
@@ -214,6 +215,10 @@ def run_tenant(
         outcome = TenantOutcome(tenant.name, failed, shown(before), detail=failure_line(error))
         if action in READ_ONLY_ACTIONS:
             outcome.exit_code = unread_exit_code(error)
+        else:
+            from alembic_steward.runtime._tenant_exit_codes import failure_exit_code
+
+            outcome.exit_code = failure_exit_code(error)
         # On a connection of its own: the run's may be what failed.
         with contextlib.suppress(Exception):
             outcome.after = shown(tenant_revisions(tenant))

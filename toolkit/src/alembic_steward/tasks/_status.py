@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from invoke import Context, Exit, task
 
 from alembic_steward.runtime._traceback_switch import tracebacks_wanted
+from alembic_steward.tasks._json_errors import document_printed
 from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._tenants import (
     FAN_OUT_HELP,
@@ -83,7 +84,7 @@ def status(
     except Exit as stop:
         if stop.message:  # states print their document; a failure has only its line
             print_failure_json(stop.code, stop.message)
-        raise
+        raise document_printed(stop) from None
     except (Exception, KeyboardInterrupt, Terminated) as error:
         if tracebacks_wanted():
             raise
@@ -92,7 +93,7 @@ def status(
         else:
             code, line = exit_code_and_line(error)
         print_failure_json(code, line)
-        raise Exit(line, code=code) from None
+        raise document_printed(Exit(line, code=code)) from None
 
 
 def report_status(print_state: Callable[[MigrationStatus], None]) -> None:

@@ -18,6 +18,7 @@ from invoke import Context, Exit
 from alembic_steward.runtime._project_lines import innermost_project_line
 from alembic_steward.runtime._traceback_switch import TRACEBACK_VARIABLE, tracebacks_wanted
 from alembic_steward.tasks._invoke_defaults import export_invoke_defaults
+from alembic_steward.tasks._json_errors import print_json_error
 from alembic_steward.tasks._startup import import_migration_libraries
 from alembic_steward.tasks._uncaught_errors import silence_closed_stdout
 
@@ -209,7 +210,8 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
                 with refusing_duplicate_revision_ids():
                     export_invoke_defaults(c)
                     return task_body(c, *args, **kwargs)
-        except Exit:
+        except Exit as stop:
+            print_json_error(stop, kwargs)
             raise
         except BrokenPipeError:
             raise end_quietly_on_closed_pipe() from None
@@ -217,10 +219,14 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
             if tracebacks_wanted():
                 raise
             code, line = exit_code_and_line(error)
-            raise Exit(line, code=code) from None
+            stop = Exit(line, code=code)
+            print_json_error(stop, kwargs)
+            raise stop from None
         except Exception as error:
             if tracebacks_wanted():
                 raise
-            raise Exit(error_line(error), code=exit_code_of(error)) from None
+            stop = Exit(error_line(error), code=exit_code_of(error))
+            print_json_error(stop, kwargs)
+            raise stop from None
 
     return run_task
