@@ -86,9 +86,9 @@ def test_a_schema_tenant_stamped_wrongly_is_said_to_differ_from_its_revision(
     project.env["FIXTURE_TENANTS"] = "behind,wrong,ghost"  # listed, never created
 
     rows = rows_of(project.inv("db.status", "--all-tenants", "--json", code=76))
-    # Not read: null, not "?" or "", and a code of status's own, as for a missing database.
+    # Not read: null, not "?" or "", and a code of status's own for a tenant not there.
     assert rows["ghost"]["before"] is None and rows["ghost"]["after"] is None, rows["ghost"]
-    assert rows["ghost"]["exit_code"] == StatusExit.REFUSED, rows["ghost"]
+    assert rows["ghost"]["exit_code"] == StatusExit.TENANT_MISSING, rows["ghost"]
     assert rows["behind"]["outcome"] == "pending" and rows["behind"]["exit_code"] == 2
     assert "`inv db.upgrade --tenants behind`" in rows["behind"]["detail"]
     assert rows["wrong"]["outcome"] == "database differs", rows["wrong"]

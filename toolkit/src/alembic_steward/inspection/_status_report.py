@@ -42,6 +42,9 @@ class StatusExit(enum.IntEnum):
     MIGRATION_RUNNING = 13
     # Raised, not read: the models hold what this database cannot build (UnbuildableModels).
     UNBUILDABLE_MODELS = 14
+    # A tenant row's alone (`--all-tenants`, `--tenants`): the tenant has no schema or
+    # database (or file) yet; 10 would send the reader to the server's sign-in.
+    TENANT_MISSING = 15
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.

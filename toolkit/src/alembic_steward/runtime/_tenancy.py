@@ -33,6 +33,10 @@ class TenantError(CommandError):
     """A tenant name, list or tenancy the run cannot use; its message is one line."""
 
 
+class TenantMissing(TenantError):
+    """The tenant has no schema, database or file to migrate: `tenant-create` makes one."""
+
+
 @dataclass(frozen=True)
 class Tenant:
     """One tenant: its ``name`` (a schema or database name) and its ``tenancy``."""

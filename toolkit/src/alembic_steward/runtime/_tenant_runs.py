@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.runtime._tenancy import Tenant, TenantError, bind_tenant
+from alembic_steward.runtime._tenancy import Tenant, TenantError, TenantMissing, bind_tenant
 from alembic_steward.runtime._tenant_connections import (
     forget_tenant_engines,
     read_revisions,
@@ -380,13 +380,15 @@ def run_migrations(config: Config, script: ScriptDirectory, action: str, revisio
 def unread_exit_code(error: Exception) -> int:
     """The code `inv db.status` gives a database it cannot read as ``error`` says: 5 for a
     server it cannot reach, 10 for one that answered and refused the sign-in (a wrong
-    password, no such user or database: no wait or retry helps) or a tenant with no schema or
-    database there, 1 otherwise."""
+    password, no such user or database: no wait or retry helps), 15 for a tenant with no
+    schema or database (or file) to read, 1 otherwise."""
     from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._connecting import DatabaseUnreachable
 
     if isinstance(error, DatabaseUnreachable):
         return StatusExit.REFUSED if refused_sign_in(error) else StatusExit.UNREACHABLE
+    if isinstance(error, TenantMissing):
+        return StatusExit.TENANT_MISSING
     if isinstance(error, TenantError):
         return StatusExit.REFUSED
     return 1

@@ -52,7 +52,8 @@ def status(
     MySQL/MariaDB run stopped half-way, 8 an applied revision edited, 9 the database differs
     from what its revision builds, 10 the server refused the user or database, 11 no migration
     can run there, 12 an applied revision re-pointed, 13 a migration is running now (wait,
-    then check again), 14 the models hold what this database cannot build.
+    then check again), 14 the models hold what this database cannot build; over tenants, a
+    row's 15: the tenant has no schema or database yet.
     """
     # Here, not at module level: `inv --list` must not pay for importing Alembic.
     from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
