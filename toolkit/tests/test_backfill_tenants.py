@@ -227,7 +227,8 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
         listed = fan_out_status(Tenant(acme, tenancy))
         paused = "backfill notes_title (revision 0004): paused, 0 rows in 0 batches, last at"
         assert listed.unfinished_backfills, listed
-        assert listed.unfinished_backfills[0].startswith(paused), listed
+        assert listed.unfinished_backfills[0].text.startswith(paused), listed
+        assert listed.unfinished_backfills[0].state == "paused", listed
         assert "backfill: notes_title (revision 0004): paused" in listed.detail, listed
         assert fan_out_status(Tenant(globex, tenancy)).unfinished_backfills is None
 

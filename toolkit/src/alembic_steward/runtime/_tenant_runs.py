@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._backfill_summaries import BackfillSummary
+
 ACTIONS = ("upgrade", "downgrade", "status", "check")
 # Actions that only read: they must not wait for a running migration's lock (they say it runs).
 READ_ONLY_ACTIONS = ("status", "check")
@@ -73,8 +75,9 @@ class TenantOutcome:
     # Status and check, when the tenant is not what its revision builds: each difference,
     # as `inv db.status` prints them for one database ("differences above" in its advice).
     differences: list[str] | None = None
-    # Status only: each unfinished backfill's line, as `inv db.status` lists them.
-    unfinished_backfills: list[str] | None = None
+    # Status only: each unfinished backfill, its fields and its line (``text``), as `inv
+    # db.status` lists them (runtime/_backfill_summaries.py).
+    unfinished_backfills: list[BackfillSummary] | None = None
 
     @property
     def failed(self) -> bool:

@@ -43,16 +43,18 @@ STATUS_OUTCOMES = {
 def tenant_status(tenant: Tenant, before: tuple[str, ...], connection: Connection) -> TenantOutcome:
     """Read ``tenant``'s status on ``connection`` (the tenant bound); its row of the report,
     with its unfinished backfills as `inv db.status` lists them for one database."""
-    from alembic_steward.runtime._backfill_commands import unfinished_backfills
+    from alembic_steward.runtime._backfill_summaries import unfinished_backfill_summaries
 
     state = read_tenant_status(connection)
     outcome = status_outcome(tenant, before, state)
     if state.unknown or state.problem:
         return outcome  # where the history is not the tenant's, nothing is listed reliably
-    backfills = unfinished_backfills(tenant_history(), connection)
+    backfills = unfinished_backfill_summaries(tenant_history(), connection)
     if backfills:
         outcome.unfinished_backfills = backfills
-        listed = "; ".join(f"backfill: {line.removeprefix('backfill ')}" for line in backfills)
+        listed = "; ".join(
+            f"backfill: {backfill.text.removeprefix('backfill ')}" for backfill in backfills
+        )
         outcome.detail = f"{outcome.detail}; {listed}" if outcome.detail else listed
     return outcome
 

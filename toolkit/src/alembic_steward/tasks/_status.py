@@ -142,11 +142,11 @@ def with_backfills(state: MigrationStatus, script: object, connection: object) -
     """``state`` with the unfinished backfills listed, when the database could be read."""
     from dataclasses import replace
 
-    from alembic_steward.runtime._backfill_commands import unfinished_backfills
+    from alembic_steward.runtime._backfill_summaries import unfinished_backfill_summaries
 
     if state.unknown or state.problem:
         return state  # where the history is not the database's, nothing is listed reliably
-    return replace(state, backfills=unfinished_backfills(script, connection))
+    return replace(state, backfills=unfinished_backfill_summaries(script, connection))
 
 
 def print_json(state: MigrationStatus) -> None:
@@ -191,8 +191,8 @@ def print_table(state: MigrationStatus) -> None:
     if state.drift_note:
         print(f"note:    {state.drift_note}")
     print_drift_sides(state.sides, state.drift.lines if state.drift else [])
-    for line in state.backfills:
-        print(f"backfill: {line.removeprefix('backfill ')}")
+    for backfill in state.backfills:
+        print(f"backfill: {backfill.text.removeprefix('backfill ')}")
     print(f"status:  {state.verdict}")
 
 
