@@ -227,7 +227,8 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
         listed = fan_out_status(Tenant(acme, tenancy))
         paused = "backfill notes_title (revision 0004): paused, 0 rows in 0 batches, last at"
         assert listed.unfinished_backfills, listed
-        assert listed.unfinished_backfills[0].startswith(paused), listed
+        assert listed.unfinished_backfills[0].text.startswith(paused), listed
+        assert listed.unfinished_backfills[0].state == "paused", listed
         assert "backfill: notes_title (revision 0004): paused" in listed.detail, listed
         assert fan_out_status(Tenant(globex, tenancy)).unfinished_backfills is None
 
@@ -297,6 +298,11 @@ def test_sigterm_stops_the_current_tenant_after_its_batch_and_starts_no_other(
     table = {line.split()[0]: line for line in out.splitlines()[1:]}
     assert " stopped " in table["acme"] and "its cursor saved" in table["acme"], out
     assert " not run " in table["globex"], out
+    # It never started: no seconds (0.00 would say it ran), the one stopped its own.
+    assert "0.00" not in table["globex"] and "0.00" not in table["acme"], out
     line = one_error_line(err)
     assert line.startswith("error: SIGTERM stopped the backfill of the tenants:"), line
+    # What to run for exactly the tenants left, as a fan-out's rows name each tenant's own.
+    left = "`inv db.backfill run notes_title --tenants acme,globex` goes on with exactly"
+    assert left in line, line
     assert (titled(query, "acme"), titled(query, "globex")) == (2, 0)

@@ -1,7 +1,7 @@
 """Only a tenant is a tenant: names not in the wiring's list, system schemas and databases,
 and DATABASE_URL's own database are refused in one line before anything is touched.
 
-`inv db.stamp -r REV --tenant public` once stamped the main database's own version table.
+`inv db.stamp -r REV --tenants public` once stamped the main database's own version table.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_tenant_create_refuses_a_case_variant_and_says_to_list_a_new_name(
     in_the_way.execute("CREATE TABLE notes (id INTEGER)")
     in_the_way.close()
     failed = one_error_line(project.inv("db.tenant-create", "newco", code=1).stderr)
-    assert "does not list 'newco' yet: add it there first, since a --tenant repair" in failed
+    assert "does not list 'newco' yet: add it there first, since a --tenants repair" in failed
 
 
 @pytest.mark.parametrize(

@@ -146,3 +146,16 @@ def test_each_command_s_closing_line_says_what_running_it_again_does(
     code, line = summary_line(outcomes, action)
     assert code == 76 and line.endswith(again), line
     assert ("unaffected" in line) == (action == "upgrade")
+
+
+def test_a_canary_as_large_as_the_fleet_says_so_and_runs_them_all(tmp_path: Path) -> None:
+    project = sqlite_project(tmp_path, ["east", "west"])
+    for name in ("east", "west"):
+        project.inv("db.tenant-create", name)
+    ran = project.inv("db.upgrade", "--all-tenants", "--canary", "5", "--json")
+    said = [line for line in ran.stderr.splitlines() if "canary" in line]
+    assert said == [
+        "note: --canary 5 covers all 2 tenants, so the canary is the whole fleet: they run as"
+        " without --canary"
+    ], ran.stderr
+    assert [row["outcome"] for row in json.loads(ran.stdout)] == ["at head", "at head"]

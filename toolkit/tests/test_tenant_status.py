@@ -44,11 +44,11 @@ def test_each_mariadb_tenant_row_says_what_inv_db_status_says_of_it(
     assert rows[fine]["outcome"] == "at head" and rows[fine]["exit_code"] == 0
     assert rows[half]["outcome"] == "half-applied", rows[half]
     assert rows[half]["exit_code"] == StatusExit.HALF_APPLIED
-    assert f"`inv db.clear-migration-mark --tenant {half}`" in rows[half]["detail"]
+    assert f"`inv db.clear-migration-mark --tenants {half}`" in rows[half]["detail"]
     assert rows[stamped]["outcome"] == "database differs", rows[stamped]
     assert rows[stamped]["exit_code"] == StatusExit.DATABASE_DIFFERS
     # Stamped back from 0003: the database holds exactly what 0003 builds, so it says that one.
-    assert f"`inv db.stamp -r 0003 --tenant {stamped}`" in rows[stamped]["detail"]
+    assert f"`inv db.stamp -r 0003 --tenants {stamped}`" in rows[stamped]["detail"]
     # The differences the advice speaks of are in the row, not "above" it.
     assert rows[stamped]["differences"], rows[stamped]
     assert "(differences above)" not in rows[stamped]["detail"]
@@ -86,9 +86,9 @@ def test_a_schema_tenant_stamped_wrongly_is_said_to_differ_from_its_revision(
     project.env["FIXTURE_TENANTS"] = "behind,wrong,ghost"  # listed, never created
 
     rows = rows_of(project.inv("db.status", "--all-tenants", "--json", code=76))
-    # Not read: null, not "?" or "", and a code of status's own, as for a missing database.
+    # Not read: null, not "?" or "", and a code of status's own for a tenant not there.
     assert rows["ghost"]["before"] is None and rows["ghost"]["after"] is None, rows["ghost"]
-    assert rows["ghost"]["exit_code"] == StatusExit.REFUSED, rows["ghost"]
+    assert rows["ghost"]["exit_code"] == StatusExit.TENANT_MISSING, rows["ghost"]
     assert rows["behind"]["outcome"] == "pending" and rows["behind"]["exit_code"] == 2
     assert "`inv db.upgrade --tenants behind`" in rows["behind"]["detail"]
     assert rows["wrong"]["outcome"] == "database differs", rows["wrong"]
@@ -172,7 +172,7 @@ def test_a_tenant_rows_advice_in_an_installed_service_names_its_own_commands(
         assert "inv " not in line, line
         assert f"`{deploy} upgrade --tenants acme`" in line, line
     for line in advice[:2]:
-        assert f"`{deploy} stamp REV --yes --tenant acme`" in line, line
+        assert f"`{deploy} stamp REV --yes --tenants acme`" in line, line
 
 
 def test_a_tenant_rows_advice_names_commands_that_act_on_that_tenant(project: Project) -> None:
@@ -191,7 +191,7 @@ def test_a_tenant_rows_advice_names_commands_that_act_on_that_tenant(project: Pr
             bind_tenant(None)
         alone = unknown_revision_message(["f00d"])
     assert "`inv db.upgrade --tenants acme --phase contract`" in contract, contract
-    assert "`inv db.stamp --purge -r REV --tenant acme`" in unknown, unknown
+    assert "`inv db.stamp --purge -r REV --tenants acme`" in unknown, unknown
     assert "`inv db.downgrade -r REV --tenants acme`" in unknown and "db.reset" not in unknown
     assert "`inv db.stamp --purge -r REV`, or in development start over" in alone, alone
     # A row names the differences its advice speaks of; `inv db.status` prints them above.

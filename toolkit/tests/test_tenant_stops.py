@@ -123,7 +123,7 @@ def test_a_signal_to_the_group_reports_each_started_mariadb_tenant_half_applied(
         assert rows[name]["outcome"] == "stopped", rows[name]
         assert "alembic_migration_in_progress" in databases[name].tables()
         # The repair that acts on this tenant alone, as the rerun would refuse it until then.
-        assert f"inv db.clear-migration-mark --tenant {name}`" in detail, detail
+        assert f"inv db.clear-migration-mark --tenants {name}`" in detail, detail
     (unstarted,) = set(names) - begun
     assert rows[unstarted]["outcome"] == "not run"
     assert "before this tenant started" in rows[unstarted]["detail"]
@@ -217,6 +217,6 @@ def test_ctrl_c_in_a_mariadb_tenant_create_advises_repairs_of_that_tenant(
     stopped = stopped_as_a_group(project, tmp_path / "started", signal.SIGINT, command, 1)
     assert stopped.returncode == 130 and "Traceback" not in stopped.stderr, stopped.stderr
     line = one_error_line(stopped.stderr)
-    # Each repair acts on the tenant: without --tenant it would repair DATABASE_URL's own.
-    assert f"`inv db.clear-migration-mark --tenant {names[0]}`" in line, line
-    assert line.count("`inv db.") == line.count(f"--tenant {names[0]}`"), line
+    # Each repair acts on the tenant: without --tenants it would repair DATABASE_URL's own.
+    assert f"`inv db.clear-migration-mark --tenants {names[0]}`" in line, line
+    assert line.count("`inv db.") == line.count(f"--tenants {names[0]}`"), line

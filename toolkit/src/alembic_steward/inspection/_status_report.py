@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._backfill_summaries import BackfillSummary
     from alembic_steward.runtime._failed_runs import FailedRun
     from alembic_steward.runtime._repointed_revisions import RepointedRevision
 
@@ -42,6 +43,9 @@ class StatusExit(enum.IntEnum):
     MIGRATION_RUNNING = 13
     # Raised, not read: the models hold what this database cannot build (UnbuildableModels).
     UNBUILDABLE_MODELS = 14
+    # A tenant row's alone (`--all-tenants`, `--tenants`): the tenant has no schema or
+    # database (or file) yet; 10 would send the reader to the server's sign-in.
+    TENANT_MISSING = 15
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -98,8 +102,8 @@ class MigrationStatus:
     cannot_migrate: bool = False
     # How the drift was read when it could not be read from the catalogs, and why.
     drift_note: str | None = None
-    # The backfills of applied revisions that have not finished (runtime/_backfill_commands.py).
-    backfills: list[str] = field(default_factory=list)
+    # The backfills of applied revisions that have not finished (runtime/_backfill_summaries.py).
+    backfills: list[BackfillSummary] = field(default_factory=list)
     # Behind head by contract revisions only, oldest first: a rolling deploy's expand phase
     # has run and its contract phase has not (runtime/_phased_upgrade.py).
     pending_contract: list[str] = field(default_factory=list)
@@ -207,7 +211,7 @@ class MigrationStatus:
             "model_differences": None if self.sides.models is None else self.sides.models.lines,
             "comparison_skipped": self.sides.skipped,
             "drift_note": self.drift_note,
-            "unfinished_backfills": self.backfills,
+            "unfinished_backfills": [backfill.as_dict() for backfill in self.backfills],
             "expand_phase_applied": bool(self.pending_contract),
             "pending_contract_revisions": self.pending_contract,
             "pending_failure": self.sides.pending_failure,

@@ -29,8 +29,8 @@ def command_words(task: str, deploy: str) -> str:
     return f"{steward.deploy_command} {deploy}"
 
 
-def bound_tenant_options(option: str = "--tenant") -> str:
-    """`` --tenant NAME`` (and ``--tenancy T`` when not the wiring's) while a tenant is bound,
+def bound_tenant_options(option: str = "--tenants") -> str:
+    """`` --tenants NAME`` (and ``--tenancy T`` when not the wiring's) while a tenant is bound,
     else "": advice printed for one tenant of a fan-out must name the command that acts on
     that tenant, not on DATABASE_URL's own database. ``option`` is ``--tenants`` for a
     fan-out command (`db.upgrade`)."""

@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from alembic_steward.runtime._backfill_declarations import Declared
     from alembic_steward.runtime._backfill_records import BackfillRecord
 
-# Pending rows counted for `status`, at most: a bounded read on a table of any size.
-COUNTED_PENDING = 10_000
 STOP_CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}
 # A progress line at most this often (seconds), and after the last batch.
 REPORT_EVERY = 2.0
@@ -268,23 +266,6 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
         return backfill_lines(script, connection, chosen, unfinished_only=unfinished_only)
 
 
-def unfinished_backfills(script: object, connection: Connection) -> list[str]:
-    """The status lines of the backfills not finished on ``connection``'s database, whose
-    revisions it has applied (what `inv db.status` lists)."""
-    from alembic_steward.runtime._backfill_declarations import (
-        BackfillDeclarationError,
-        declared_backfills,
-    )
-
-    try:
-        declared = declared_backfills(script)
-    except BackfillDeclarationError as error:
-        return [f"cannot be read: {error}"]
-    if not declared:
-        return []
-    return backfill_lines(script, connection, list(declared.values()), unfinished_only=True)
-
-
 def backfill_lines(
     script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
 ) -> list[str]:
@@ -296,52 +277,11 @@ def backfill_states(
     script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
 ) -> list[tuple[str, str]]:
     """For each of ``chosen`` (but the finished ones with ``unfinished_only``): its state in a
-    word or two (not applied, not started, running, paused, stopped, finished, pending again)
-    and its line."""
-    from alembic_steward.runtime._backfill_declarations import applied_revisions
-    from alembic_steward.runtime._backfill_records import FINISHED, read_records
+    word or two and its line (runtime/_backfill_summaries.py has its fields too)."""
+    from alembic_steward.runtime._backfill_summaries import backfill_summaries
 
-    lines = []
-    applied = applied_revisions(script, connection)
-    records = read_records(connection)
-    for each in chosen:
-        name, record = each.backfill.name, records.get(each.backfill.name)
-        head = f"backfill {name} (revision {each.revision}): "
-        if each.revision not in applied:
-            if not unfinished_only:
-                lines.append(("not applied", head + "its revision is not applied yet"))
-            continue
-        if record is not None and record.state != FINISHED:
-            lines.append(recorded_state(connection, head, name, record))
-            continue
-        # Counted even once finished: code that does not set the rows may have written some
-        # since, and a revision requiring the backfill would be refused.
-        pending = counted_pending(connection, each)
-        if record is None:
-            if pending == "0":
-                # Its rows were done when its revision ran (empty tables), or by a revision
-                # requiring it, which leaves no record where it could not create the table.
-                if not unfinished_only:
-                    done = "finished, no row is pending (no run recorded)"
-                    lines.append(("finished", head + done))
-                continue
-            rows = "1 row" if pending == "1" else f"{pending} rows"
-            lines.append(("not started", head + f"not started, {rows} pending"))
-            continue
-        if pending != "0":
-            lines.append(("pending again", head + pending_again(name, record, pending)))
-        elif not unfinished_only:
-            lines.append(recorded_state(connection, head, name, record))
-    return lines
-
-
-def counted_pending(connection: Connection, declared: Declared) -> str:
-    """How many rows of ``declared`` are pending, in words: `0`, `12`, `more than 10000`."""
-    from alembic_steward.runtime._backfill_sql import pending_rows
-
-    pending = pending_rows(connection, declared.backfill, COUNTED_PENDING + 1)
-    connection.rollback()
-    return f"more than {COUNTED_PENDING}" if pending > COUNTED_PENDING else str(pending)
+    summaries = backfill_summaries(script, connection, chosen, unfinished_only=unfinished_only)
+    return [(summary.state, summary.text) for summary in summaries]
 
 
 def pending_again(name: str, record: BackfillRecord, pending: str) -> str:

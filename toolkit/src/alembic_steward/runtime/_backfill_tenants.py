@@ -17,9 +17,17 @@ import time
 from collections.abc import Callable
 
 from alembic_steward.runtime._tenancy import Tenant, bind_tenant, checked_tenancy
+from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_runs import TenantOutcome, refused_sign_in, shown
 
 NOT_STARTED = "the run was stopped before this tenant started"
+# What a tenant whose server cannot be reached was left without, as its row's line ends.
+UNREACHED = {
+    "status": "its backfills were not read",
+    "pause": "nothing was paused",
+    "run": "no batch ran",
+    "resume": "no batch ran",
+}
 # The report's verb for each action, as summary_line words its closing advice.
 SUMMARY_ACTIONS = {"run": "backfill", "resume": "backfill", "pause": "pause", "status": "status"}
 
@@ -44,8 +52,18 @@ def backfill_tenants_command(
             action, name, tenants=tenants, tenancy=tenancy, pause=pause, as_json=as_json
         )
     except (BackfillCommandError, TenantError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print_error(str(error), as_json)
         return 1
+
+
+def print_error(error: str, as_json: bool) -> None:
+    """Print ``error`` as the `error:` line on stderr and, under --json, as the document on
+    stdout too (``{"error": ...}``): a script reading stdout gets JSON on every path."""
+    import json
+
+    if as_json:
+        print(json.dumps({"error": error}, indent=2))
+    print(f"error: {error}", file=sys.stderr)
 
 
 def fan_out_backfill(
@@ -90,12 +108,13 @@ def fan_out_backfill(
         outcomes = []
         for each in names:
             if received:
-                outcomes.append(TenantOutcome(each, "not run", detail=NOT_STARTED))
+                outcomes.append(TenantOutcome(each, TenantOutcomeName.NOT_RUN, detail=NOT_STARTED))
                 continue
             act = acting(action, name, pause, received)
-            outcomes.append(in_tenant(Tenant(each, chosen), act))
+            outcomes.append(in_tenant(Tenant(each, chosen), act, UNREACHED[action]))
     if received:
-        code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0])
+        rerun = left_command(outcomes, f"{action} {name}", tenancy)
+        code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0], rerun)
     else:
         code, line = summary_line(outcomes, SUMMARY_ACTIONS[action])
     print_report(outcomes, code, line, as_json)
@@ -122,7 +141,7 @@ def acting(action: str, name: str, pause: float | None, received: list[int]) -> 
     def run() -> tuple[str, str]:
         declared = declared_and_applied(name)
         if received:  # signalled while the tenant was being read: no batch of it starts
-            return "not run", NOT_STARTED
+            return TenantOutcomeName.NOT_RUN, NOT_STARTED
         return run_until_ended(declared, resume=action == "resume", pause=pause, received=received)
 
     return run
@@ -137,14 +156,15 @@ def status_row(name: str) -> tuple[str, str]:
     with backfill_engine().connect() as connection:
         states = backfill_states(script, connection, chosen, unfinished_only=False)
     if not states:
-        return "none declared", ""
+        return TenantOutcomeName.NONE_DECLARED, ""
     words = ", ".join(dict.fromkeys(state for state, _line in states))
     return words, "; ".join(line for _state, line in states)
 
 
-def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
+def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
     """Run ``act`` with ``tenant`` bound; never raises: a failure is the tenant's row, in the
-    one line the command prints for a single database."""
+    one line the command prints for a single database (``unreached``: what a server that
+    cannot be reached leaves undone)."""
     from alembic_steward.runtime._backfill_commands import BackfillCommandError
     from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
     from alembic_steward.runtime._connecting import DatabaseUnreachable
@@ -160,21 +180,25 @@ def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
     bind_tenant(tenant)
     try:
         # Refuses a tenant with no schema, database or file before anything is made there.
-        with tenant_connection(tenant, reading=True) as connection:
+        with tenant_connection(tenant, reading=True, outcome=unreached) as connection:
             revisions = read_revisions(connection, tenant)
         outcome, detail = act()
     except NothingPending as done:  # a redeploy's rerun: the work is done
-        outcome, detail = "finished", str(done)
+        outcome, detail = TenantOutcomeName.FINISHED, str(done)
     except (BackfillCommandError, BackfillRefused) as error:
-        outcome, detail = "failed", str(error)
+        outcome, detail = TenantOutcomeName.FAILED, str(error)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
-        outcome, detail = "failed", failure_line(error)
+        outcome, detail = TenantOutcomeName.FAILED, failure_line(error)
         if isinstance(error, DatabaseUnreachable):
-            outcome = "refused" if refused_sign_in(error) else "unreachable"
+            outcome = (
+                TenantOutcomeName.REFUSED
+                if refused_sign_in(error)
+                else TenantOutcomeName.UNREACHABLE
+            )
     finally:
         bind_tenant(None)
     at = after = shown(revisions)
-    if outcome == "failed":
+    if outcome == TenantOutcomeName.FAILED:
         # Read again: a downgrade may have moved the tenant while its backfill ran.
         with contextlib.suppress(Exception):
             after = shown(tenant_revisions(tenant))
@@ -182,8 +206,26 @@ def in_tenant(tenant: Tenant, act: Act) -> TenantOutcome:
     return TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
 
 
-def stopped_line(outcomes: list[TenantOutcome], number: int) -> str:
-    """The closing line of a run a signal stopped: what ended, what stopped, what never began."""
+def left_command(outcomes: list[TenantOutcome], words: str, tenancy: str | None) -> str:
+    """The backquoted `db.backfill WORDS --tenants ...` that goes on with exactly the tenants a
+    signal stopped or left unstarted, as the rows of a stopped fan-out name each tenant's own
+    command; "" when none was left."""
+    from alembic_steward.runtime._advice import advised
+
+    left = [
+        o.tenant
+        for o in outcomes
+        if o.outcome in (TenantOutcomeName.STOPPED, TenantOutcomeName.NOT_RUN)
+    ]
+    if not left:
+        return ""
+    options = f" --tenants {','.join(left)}" + (f" --tenancy {tenancy}" if tenancy else "")
+    return advised(f"db.backfill {words}{options}", f"backfill {words}{options}")
+
+
+def stopped_line(outcomes: list[TenantOutcome], number: int, rerun: str = "") -> str:
+    """The closing line of a run a signal stopped: what ended, what stopped, what never began,
+    and ``rerun``, the command that goes on with the tenants left (:func:`left_command`)."""
     import signal
 
     from alembic_steward.runtime._tenant_reports import first_named, stop_counts
@@ -196,8 +238,13 @@ def stopped_line(outcomes: list[TenantOutcome], number: int) -> str:
             f" ({first_named(stopped)})"
         )
     parts.append(f"{unstarted} did not start")
+    again = (
+        f"{rerun} goes on with exactly the tenants left, each after its last committed batch"
+        if rerun
+        else "run it again: each tenant resumes after its last committed batch, and a"
+        " finished one has nothing to do"
+    )
     return (
         f"error: {signal.Signals(number).name} stopped the backfill of the tenants:"
-        f" {', '.join(parts)}; run it again: each tenant resumes after its last committed"
-        " batch, and a finished one has nothing to do"
+        f" {', '.join(parts)}; {again}"
     )

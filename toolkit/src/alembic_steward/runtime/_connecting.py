@@ -143,14 +143,15 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
 
 
 @contextmanager
-def connected(engine: Engine) -> Iterator[Connection]:
-    """Connect ``engine``; a connection the server refuses or never answers is a CommandError."""
+def connected(engine: Engine, *, outcome: str = "nothing was migrated") -> Iterator[Connection]:
+    """Connect ``engine``; a connection the server refuses or never answers is a CommandError
+    (DatabaseUnreachable) ending in ``outcome``, what the command left undone."""
     from sqlalchemy.exc import DBAPIError
 
     try:
         connection = engine.connect()
     except DBAPIError as error:
-        raise unreachable(error, engine.url) from None
+        raise unreachable(error, engine.url, outcome=outcome) from None
     with connection:
         yield connection
 

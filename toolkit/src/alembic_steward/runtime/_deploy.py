@@ -57,7 +57,11 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
             phase=arguments.phase,
         )
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
-        print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
+        from alembic_steward.runtime._backfill_tenants import print_error
+
+        # Under --json the refusal is the document too, as every other path's outcome is.
+        said = f"{arguments.command} failed: {failure_line(error)}"
+        print_error(said, getattr(arguments, "json", False))
         return 1
 
 
@@ -83,12 +87,12 @@ def one_line_on_failure(arguments: argparse.Namespace) -> int:
     """Run the command; any failure the commands do not word themselves (a revision's own
     exception, as `require_backfill` raises) ends in one line too, with the state read after
     it. INV_TRACEBACK=1 shows the traceback instead, as it does for `inv`."""
-    import os
+    from alembic_steward.runtime._traceback_switch import tracebacks_wanted
 
     try:
         return run_command(arguments)
     except Exception as error:
-        if os.environ.get("INV_TRACEBACK"):
+        if tracebacks_wanted():
             raise
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
         return 1
@@ -199,6 +203,7 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.runtime._backfill_commands import backfill_command
+    from alembic_steward.runtime._backfill_tenants import print_error
     from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
     from alembic_steward.settings import EnvFileError
 
@@ -216,11 +221,11 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
             )
         refusal = per_tenant_options_alone({"tenancy": arguments.tenancy, "json": arguments.json})
         if refusal is not None:
-            print(f"error: backfill refused: {refusal}", file=sys.stderr)
+            print_error(f"backfill refused: {refusal}", arguments.json)
             return 1
         return backfill_command(arguments.action, arguments.name, pause=arguments.pause)
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
-        print(f"error: backfill failed: {failure_line(error)}", file=sys.stderr)
+        print_error(f"backfill failed: {failure_line(error)}", arguments.json)
         return 1
 
 

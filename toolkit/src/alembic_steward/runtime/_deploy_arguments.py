@@ -105,9 +105,17 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
 
 
 def add_tenant_argument(parser: argparse.ArgumentParser) -> None:
-    """A repair's `--tenant NAME` (runtime/_tenant_repairs.py), as `inv db.stamp` has it."""
-    parser.add_argument("--tenant", help="repair this tenant alone (its schema or database)")
-    parser.add_argument("--tenancy", choices=TENANCIES, help="with --tenant; default: the wiring's")
+    """A repair's `--tenants NAME` (runtime/_tenant_repairs.py), as `inv db.stamp` has it;
+    `--tenant`, its older spelling, is the same option."""
+    parser.add_argument(
+        "--tenants",
+        "--tenant",
+        dest="tenant",
+        help="repair this one tenant alone (its schema or database); --tenant is the same",
+    )
+    parser.add_argument(
+        "--tenancy", choices=TENANCIES, help="with --tenants; default: the wiring's"
+    )
 
 
 def add_backfill_tenant_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,5 +1,5 @@
 """`python -m app.migrations stamp REV --yes` and `clear-migration-mark` (each with an optional
-`--tenant NAME`): the repairs the advice after a half-applied MySQL/MariaDB migration names in
+`--tenants NAME`): the repairs the advice after a half-applied MySQL/MariaDB migration names in
 an installed service (runtime/_repairs.py, runtime/_tenant_repairs.py).
 
 A pod has no terminal to ask on, so a stamp, which records a revision no migration ran, needs
@@ -19,10 +19,10 @@ def run_repair(arguments: argparse.Namespace) -> int:
     from alembic_steward.runtime._tenancy import TenantError
 
     command = arguments.command
-    tenant = f" --tenant {arguments.tenant}" if arguments.tenant else ""
+    tenant = f" --tenants {arguments.tenant}" if arguments.tenant else ""
     if arguments.tenancy and not tenant:
         print(
-            "error: --tenancy says what --tenant NAME is; name the tenant with --tenant;"
+            "error: --tenancy says what --tenants NAME is; name the tenant with --tenants;"
             " nothing was changed",
             file=sys.stderr,
         )

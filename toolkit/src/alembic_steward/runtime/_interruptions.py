@@ -125,7 +125,7 @@ def bookkeeping_held(script: ScriptDirectory) -> Iterator[None]:
 
 
 # Where a tenant's run stopped by a signal keeps the line worded for its tenant: its advice
-# names `--tenant NAME`, its state is the tenant's (runtime/_tenant_stops.py).
+# names `--tenants NAME`, its state is the tenant's (runtime/_tenant_stops.py).
 TENANT_LINE = "_alembic_steward_tenant_line"
 
 

@@ -84,13 +84,20 @@ def lock_for_dialect(connection: Connection, timeout: float) -> Iterator[None]:
 
 
 def current_revision_line(connection: Connection) -> str:
-    """Where the database stands, read from it: `the database is at REV`."""
+    """That nothing was changed, and where the database stands, read from it: `nothing was
+    changed: the database is at REV`."""
+    position = database_position(connection)
+    return "nothing was changed" + (f": {position}" if position else "")
+
+
+def database_position(connection: Connection) -> str | None:
+    """`the database is at REV`, read from it; None when it cannot be read."""
     from alembic.runtime.migration import MigrationContext
 
     from alembic_steward.runtime._offline_runs import where_the_database_is
 
     try:
         current = MigrationContext.configure(connection).get_current_heads()
-    except Exception:  # noqa: BLE001 - the refusal above is the line; its state is a bonus
-        return "nothing was changed"
-    return f"nothing was changed: the database is {where_the_database_is(current)}"
+    except Exception:  # noqa: BLE001 - the refusal is the line; its state is a bonus
+        return None
+    return f"the database is {where_the_database_is(current)}"

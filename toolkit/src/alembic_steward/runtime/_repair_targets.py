@@ -117,7 +117,7 @@ def refuse_stamp_over_differences(
     changes are not all there, and status would then say the database differs from it."""
     from alembic_steward.inspection._revision_comparison import compare_with_revision
     from alembic_steward.runtime._half_applied_marks import clear_command, describe_heads
-    from alembic_steward.runtime._lock import current_revision_line
+    from alembic_steward.runtime._lock import database_position
 
     built = [rev.revision for rev in script.get_revisions(revision) if rev is not None]
     differences = compare_with_revision(connection, built or ["base"], []).found
@@ -126,8 +126,9 @@ def refuse_stamp_over_differences(
         return  # as it builds it, or not comparable (no scratch database): the stamp is yours
     raise RepairRefused(
         f"the database differs from what {describe_heads(built)} builds by: {', '.join(found)};"
-        f" {current_revision_line(connection)}, with the mark of a run that stopped half-way;"
-        f" the mark was kept and nothing was changed. Finish {revision}'s changes by hand and"
+        f" {database_position(connection) or 'the database'}, with the mark of a run that"
+        " stopped half-way; the mark was kept and nothing was changed. Finish"
+        f" {revision}'s changes by hand and"
         " stamp again, or undo the stopped run's and run"
         f" {clear_command()}; to record {revision} as the schema is, add {ACCEPT_OPTION}"
     )

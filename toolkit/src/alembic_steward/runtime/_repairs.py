@@ -4,7 +4,7 @@ migration finished by hand reached (stamp), or clear the mark once it was undone
 Shared by the tasks (`inv db.stamp`, `inv db.clear-migration-mark`) and the installed service's
 `python -m app.migrations stamp REV --yes` / `clear-migration-mark`, which the advice names
 where there is no `inv` (runtime/_advice.py), so both forms word every outcome the same. Each
-acts on the bound tenant when one is (runtime/_tenant_repairs.py binds it for `--tenant NAME`),
+acts on the bound tenant when one is (runtime/_tenant_repairs.py binds it for `--tenants NAME`),
 else on DATABASE_URL's database. Each returns the lines to print; a refusal raises
 RepairRefused, whose message is the one line to print; a server that cannot be reached raises
 DatabaseUnreachable (a CommandError), saying that nothing was changed.

@@ -33,6 +33,10 @@ class TenantError(CommandError):
     """A tenant name, list or tenancy the run cannot use; its message is one line."""
 
 
+class TenantMissing(TenantError):
+    """The tenant has no schema, database or file to migrate: `tenant-create` makes one."""
+
+
 @dataclass(frozen=True)
 class Tenant:
     """One tenant: its ``name`` (a schema or database name) and its ``tenancy``."""
@@ -128,26 +132,23 @@ def checked_name(name: str, source: str) -> str:
 
 def parse_tenant_names(names: Iterable[str], source: str, *, allow_none: bool = False) -> list[str]:
     """Check each name, drop repeats and blanks; return them sorted. Raises TenantError,
-    also for no name at all unless ``allow_none`` (a new service has no tenant yet)."""
-    checked = {checked_name(name.strip(), source) for name in names if name.strip()}
+    also for two names equal but for case, and for no name at all unless ``allow_none`` (a
+    new service has no tenant yet)."""
+    from alembic_steward.runtime._tenant_lists import refuse_case_twins
+
+    checked = sorted({checked_name(name.strip(), source) for name in names if name.strip()})
     if not checked and not allow_none:
         raise TenantError(f"{source} names no tenant; nothing was run")
-    return sorted(checked)
+    refuse_case_twins(checked, source)
+    return checked
 
 
 def declared_tenants() -> list[str]:
-    """Call the wiring's ``tenants`` callable; return its names, checked and sorted."""
-    from alembic_steward._wiring import active_steward
+    """Call the wiring's ``tenants`` callable; return its names, checked and sorted
+    (runtime/_tenant_lists.py)."""
+    from alembic_steward.runtime._tenant_lists import listed_tenants
 
-    steward = active_steward()
-    if steward.tenants is None:
-        raise TenantError(
-            "the wiring declares no tenants: add tenants='app.tenants:list_tenants' to"
-            " Steward(...) in app/migrations/__init__.py, or name them with --tenants A,B;"
-            " nothing was run"
-        )
-    source = f"the tenants callable {steward.tenants}"
-    return parse_tenant_names(steward.load(steward.tenants)(), source, allow_none=True)
+    return listed_tenants()
 
 
 def parse_shard(shard: str) -> tuple[int, int]:

@@ -13,33 +13,42 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.runtime._tenancy import Tenant, TenantError, configured_tenancy, tenant_url
+from alembic_steward.runtime._tenancy import (
+    Tenant,
+    TenantMissing,
+    configured_tenancy,
+    tenant_url,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, Engine
 
 
 @contextlib.contextmanager
-def tenant_connection(tenant: Tenant, *, reading: bool = False) -> Iterator[Connection]:
+def tenant_connection(
+    tenant: Tenant, *, reading: bool = False, outcome: str = "nothing was migrated"
+) -> Iterator[Connection]:
     """One connection to ``tenant``; TenantError when it has no database (file) to connect to.
 
     ``reading``: for a status or a check, which only read. A migration's connection begins each
     SQLite transaction with BEGIN IMMEDIATE, which waits for a running migration's write lock:
-    a reading one must see at once that a migration runs (runtime/_running_migration.py)."""
+    a reading one must see at once that a migration runs (runtime/_running_migration.py).
+    ``outcome``: what a server that cannot be reached leaves undone, as the line ends it (a
+    status says what was not read: "nothing was migrated" would be news of no use)."""
     from sqlalchemy.engine import make_url
 
     from alembic_steward._wiring import get_settings
 
     url = tenant_url(make_url(get_settings().blocking_database_url), tenant)
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
-        raise TenantError(
+        raise TenantMissing(
             f"the tenant {tenant.name!r} has no database file ({url.database}); create it with"
             f" {create_command(tenant)}"
         )
     from alembic_steward.runtime._lock_waits import SESSION_ENDS_AFTER_RUN
 
     engine = tenants_engine(url, tenant.tenancy, reading=reading)
-    with connected_to_tenant(engine, tenant) as connection:
+    with connected_to_tenant(engine, tenant, outcome) as connection:
         # Closed once the tenant's run and its read after are done (its engine keeps none).
         connection.info[SESSION_ENDS_AFTER_RUN] = True
         yield connection
@@ -96,9 +105,9 @@ def read_revisions(connection: Connection, tenant: Tenant) -> tuple[str, ...]:
                 text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": tenant.schema}
             )
             if not exists:
-                raise TenantError(
+                raise TenantMissing(
                     f"the tenant {tenant.name!r} has no schema in this database;"
-                    f"{other_tenancy_hint(tenant)} create it with {create_command(tenant)}"
+                    f" {missing_schema_advice(connection, tenant)}"
                 )
     finally:
         # Alembic must find the connection outside any transaction, as env.py's own would be.
@@ -130,8 +139,11 @@ def tenant_revisions(tenant: Tenant) -> tuple[str, ...]:
 
 
 @contextlib.contextmanager
-def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
-    """``engine.connect()``; a tenant database that does not exist is said so (TenantError)."""
+def connected_to_tenant(
+    engine: Any, tenant: Tenant, outcome: str = "nothing was migrated"
+) -> Iterator[Any]:
+    """``engine.connect()``; a tenant database that does not exist is said so (TenantError),
+    a server that cannot be reached with ``outcome`` (what was left undone) at the end."""
     from sqlalchemy.exc import DBAPIError, OperationalError
 
     from alembic_steward.runtime._connecting import unreachable
@@ -146,13 +158,33 @@ def connected_to_tenant(engine: Any, tenant: Tenant) -> Iterator[Any]:
         except DBAPIError:
             missing = False  # the server itself cannot be reached
         if missing:
-            raise TenantError(
+            raise TenantMissing(
                 f"the tenant {tenant.name!r} has no database on this server;"
                 f"{other_tenancy_hint(tenant)} create it with {create_command(tenant)}"
             ) from None
-        raise unreachable(error, engine.url) from None
+        raise unreachable(error, engine.url, outcome=outcome) from None
     with connection:
         yield connection
+
+
+def missing_schema_advice(connection: Connection, tenant: Tenant) -> str:
+    """What to do about ``tenant``'s missing schema: where a database of its name is on the
+    server, `--tenancy database` was left out (tenant-create would make a second tenant, a
+    schema, beside it); else create it. Asked only of a tenant found missing."""
+    from sqlalchemy import text
+
+    is_database = connection.scalar(
+        text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": tenant.name}
+    )
+    if is_database:
+        # As other_tenancy_hint words the opposite slip: the way to the tenancy that fits.
+        fix = (
+            "add `--tenancy database`"
+            if configured_tenancy() == "schema"
+            else "leave out `--tenancy schema` (the wiring's tenancy is database)"
+        )
+        return f"it is a database on this server: {fix}"
+    return f"{other_tenancy_hint(tenant)} create it with {create_command(tenant)}".lstrip()
 
 
 def other_tenancy_hint(tenant: Tenant) -> str:

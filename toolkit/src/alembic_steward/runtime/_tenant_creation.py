@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from alembic_steward.runtime._tenancy import Tenant, TenantError, checked_name, checked_tenancy
 
+# What a tenant-create whose server cannot be reached left undone.
+NOT_MADE = "no tenant was made and nothing was migrated"
+
 
 def create_tenant(name: str, tenancy: str | None = None) -> str:
     """Create tenant ``name`` if missing, migrate it to head; return the line saying so (and,
@@ -54,7 +57,7 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
         # `--tenant public`), so listing it comes first; said before the repairs it unlocks.
         first = (
             f"{active_steward().tenants} does not list {tenant.name!r} yet: add it there first,"
-            " since a --tenant repair acts only on a listed tenant; then "
+            " since a --tenants repair acts only on a listed tenant; then "
             if unlisted
             else ""
         )
@@ -63,23 +66,31 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
 
 
 def create_home(tenant: Tenant, url) -> bool:  # noqa: ANN001 - a sqlalchemy URL
-    """Create the tenant's schema or database unless it exists; return whether it was made."""
+    """Create the tenant's schema or database unless it exists; return whether it was made; a
+    server that cannot be reached is said so as a fan-out's row says it (DatabaseUnreachable)."""
     from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
 
+    from alembic_steward.runtime._connecting import connected, unreachable
     from alembic_steward.runtime._server_databases import (
         admin_engine,
         create_database,
         database_exists,
+        maintenance_url,
     )
 
     if tenant.schema is None:
-        if database_exists(url):
+        try:
+            exists = database_exists(url)
+        except OperationalError as error:  # connecting: the one statement there only reads
+            raise unreachable(error, maintenance_url(url), outcome=NOT_MADE) from None
+        if exists:
             return False
         create_database(url)
         return True
     engine = admin_engine(url)
     try:
-        with engine.connect() as connection:
+        with connected(engine, outcome=NOT_MADE) as connection:
             exists = connection.scalar(
                 text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": tenant.schema}
             )

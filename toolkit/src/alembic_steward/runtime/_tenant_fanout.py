@@ -26,12 +26,15 @@ from alembic_steward.runtime._tenancy import (
     parse_shard,
     parse_tenant_names,
 )
+from alembic_steward.runtime._tenant_exit_codes import fill_exit_codes
+from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_pool import default_parallel
 from alembic_steward.runtime._tenant_reports import (
     Progress,
     contract_pending_note,
     print_report,
     progress_printer,
+    selection_options,
     stopped_summary,
     summary_line,
 )
@@ -147,7 +150,9 @@ class FanOutStopped(Exception):
 def not_run(tenants: list[Tenant], outcomes: dict[str, TenantOutcome], reason: str) -> None:
     """Record ``reason`` for each of ``tenants`` without an outcome yet."""
     for tenant in tenants:
-        outcomes.setdefault(tenant.name, TenantOutcome(tenant.name, "not run", detail=reason))
+        outcomes.setdefault(
+            tenant.name, TenantOutcome(tenant.name, TenantOutcomeName.NOT_RUN, detail=reason)
+        )
 
 
 def run_group(
@@ -201,7 +206,9 @@ def run_group(
         # with their connections (PostgreSQL and SQLite roll back; MySQL keeps its mark).
         for tenant in [*pending.values()]:
             before = starts.before(tenant.name)
-            outcomes[tenant.name] = state_read_afterwards(tenant, WORKER_DIED, "failed", before)
+            outcomes[tenant.name] = state_read_afterwards(
+                tenant, WORKER_DIED, TenantOutcomeName.FAILED, before
+            )
         return list(reversed(queue))
     except BaseException as stop:
         # Stopped: the running tenants stop where they are in their workers and are reported,
@@ -332,6 +339,14 @@ def fan_out_command(
             print("[]")  # the report, empty: stdout under --json is the document alone
         print(f"{owner}; nothing to do", file=sys.stderr if as_json else sys.stdout)
         return 0
+    if canary and canary >= len(names):
+        # Said, or a user believes a few tenants went first and the rest waited on them.
+        print(
+            f"note: --canary {canary} covers all {len(names)} tenants, so the canary is the"
+            " whole fleet: they run as without --canary",
+            file=sys.stderr,
+        )
+        canary = 0
     plan = FanOut(
         action,
         revision,
@@ -342,10 +357,12 @@ def fan_out_command(
         phase,
         confirmed,
     )
+    signal_code = None  # 130 or 143 when a signal stopped the run
     try:
         outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
-        code, line = summary_line(outcomes, action)
-        line += contract_pending_note(outcomes)
+        selection = selection_options(tenants, shard, tenancy)
+        code, line = summary_line(outcomes, action, selection)
+        line += contract_pending_note(outcomes, selection)
     except FanOutStopped as stopped:
         import signal
 
@@ -354,8 +371,9 @@ def fan_out_command(
         outcomes = stopped.outcomes
         sigint = isinstance(stopped.signal_error, KeyboardInterrupt)
         number = signal.SIGINT if sigint else signal.SIGTERM
-        code = SIGNAL_EXIT_CODES[number]
+        code = signal_code = SIGNAL_EXIT_CODES[number]
         line = stopped_summary(outcomes, action, number.name)
+    fill_exit_codes(outcomes, signal_code)
     print_report(outcomes, code, line, as_json)
     return code
 

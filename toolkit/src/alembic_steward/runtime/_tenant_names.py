@@ -95,7 +95,8 @@ def unlisted_note(name: str) -> str:
     A sign-up creates its tenant before listing it (the README's order), so a name not listed
     yet is taken; one that differs from a listed tenant in case alone is a typo that would make
     a second schema or database (PostgreSQL and MySQL on Linux tell them apart): refused
-    (TenantError) before anything is made."""
+    (TenantError) before anything is made. Listing it too is no way out: a list holding two
+    names equal but for case is refused (runtime/_tenant_lists.py)."""
     from alembic_steward._wiring import active_steward
     from alembic_steward.runtime._tenancy import declared_tenants
 
@@ -109,11 +110,11 @@ def unlisted_note(name: str) -> str:
     if same:
         raise TenantError(
             f"{name!r} differs from the tenant {same[0]!r} that {callable_name} lists in case"
-            f" alone, and would be a second tenant beside it; give {same[0]!r}, or list"
-            f" {name!r} in {callable_name} first; nothing was made"
+            f" alone, and would be a second tenant beside it; give {same[0]!r}; nothing was"
+            " made"
         )
     return (
         f"; {callable_name} does not list it yet: add it there (the tenants callable is the"
-        " list every --all-tenants run and every --tenant repair goes by), or no fan-out will"
+        " list every --all-tenants run and every --tenants repair goes by), or no fan-out will"
         " migrate it"
     )

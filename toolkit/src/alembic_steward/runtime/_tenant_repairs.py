@@ -1,4 +1,5 @@
-"""`stamp REV --tenant NAME` and `clear-migration-mark --tenant NAME`: a repair of one tenant.
+"""`stamp REV --tenants NAME` and `clear-migration-mark --tenants NAME`: a repair of one tenant
+(`--tenant NAME`, the older spelling, is the same option).
 
 The advice a fan-out prints for a tenant whose MySQL/MariaDB migration stopped half-way names
 these (runtime/_half_applied_marks.py). The tenant is bound as a fan-out worker binds it
@@ -30,14 +31,21 @@ def repair_tenant(name: str, tenancy: str | None, repair: Callable[[], list[str]
     from alembic_steward.runtime._tenant_connections import tenant_revisions
     from alembic_steward.runtime._tenant_names import check_listed, check_never_a_tenant
 
-    source = "--tenant on the command line"
+    source = "--tenants on the command line"
+    if "," in name:
+        # `--tenants` reads as the fan-out's list, but a repair is of one tenant's state.
+        raise TenantError(
+            f"a repair acts on one tenant at a time, and {name!r} names several; give one name"
+            " to --tenants (each row of a fan-out report names its own repair); nothing was"
+            " changed"
+        )
     tenant = Tenant(checked_name(name, source), checked_tenancy(tenancy or configured_tenancy()))
     try:
         # A name the wiring does not list is no tenant (`--tenant public` would repair
         # DATABASE_URL's own database); then its version table is read: a tenant that does
         # not exist is said so, as the fan-out says it, before a repair could create its
         # mark table (or SQLite file).
-        check_listed([tenant.name], "--tenant")
+        check_listed([tenant.name], "--tenants")
         check_never_a_tenant([tenant.name], tenant.tenancy, source)
         tenant_revisions(tenant)
     except TenantError as error:

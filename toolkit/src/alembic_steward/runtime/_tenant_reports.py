@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_runs import TenantOutcome
 
 # 0-12 are db.status's codes, 75 a lock wait given up, 130/143 signals: 76 is free.
@@ -43,7 +44,8 @@ def report_table(outcomes: Sequence[TenantOutcome]) -> str:
     """The per-tenant report: tenant, outcome, revisions before and after, seconds, detail."""
     header = ("tenant", "outcome", "from", "to", "seconds", "detail")
     rows = [header] + [
-        (o.tenant, o.outcome, o.before, o.after, f"{o.seconds:.2f}", o.detail) for o in outcomes
+        (o.tenant, o.outcome, o.before, o.after, seconds_cell(o.seconds), o.detail)
+        for o in outcomes
     ]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
     lines = []
@@ -53,12 +55,32 @@ def report_table(outcomes: Sequence[TenantOutcome]) -> str:
     return "\n".join(lines)
 
 
-def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, str]:
-    """The exit code and the closing line of a fan-out."""
+def seconds_cell(seconds: float | None) -> str:
+    """A run's seconds as its row shows them; blank for a tenant that never started (0.00
+    would say it ran, and fast)."""
+    return "" if seconds is None else f"{seconds:.2f}"
+
+
+def selection_options(tenants: str | None, shard: str | None, tenancy: str | None) -> str:
+    """The options that chose a fan-out's tenants, as its advice repeats them: the command it
+    names must act on the tenants the user named, not on every one."""
+    words = " --all-tenants" if tenants is None else f" --tenants {tenants}"
+    if shard is not None:
+        words += f" --shard {shard}"
+    if tenancy is not None:
+        words += f" --tenancy {tenancy}"
+    return words
+
+
+def summary_line(
+    outcomes: Sequence[TenantOutcome], action: str, selection: str = " --all-tenants"
+) -> tuple[int, str]:
+    """The exit code and the closing line of a fan-out; ``selection``: the options that chose
+    its tenants (:func:`selection_options`), for the commands its advice names."""
     failed = [o.tenant for o in outcomes if o.failed]
-    if failed and all(o.outcome == "unreachable" for o in outcomes):
+    if failed and all(o.outcome == TenantOutcomeName.UNREACHABLE for o in outcomes):
         return unreachable_summary(outcomes, action)
-    if failed and all(o.outcome == "refused" for o in outcomes):
+    if failed and all(o.outcome == TenantOutcomeName.REFUSED for o in outcomes):
         return refused_summary(outcomes, action)
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -77,7 +99,7 @@ def summary_line(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, s
             f" {AGAIN.get(action, AGAIN['upgrade']).format(action=action)}"
         )
     if action == "status":
-        return status_summary(outcomes, tally)
+        return status_summary(outcomes, tally, selection)
     if action == "check":
         return check_summary(outcomes, tally)
     return 0, f"{tenants(len(outcomes))}: {tally}"
@@ -101,7 +123,9 @@ def tenants(count: int) -> str:
     return f"{count} tenant" if count == 1 else f"{count} tenants"
 
 
-def status_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, str]:
+def status_summary(
+    outcomes: Sequence[TenantOutcome], tally: str, selection: str = " --all-tenants"
+) -> tuple[int, str]:
     """`db.status --all-tenants`'s code and line: each tenant's state is its row's, with the
     same exit code `inv db.status` gives that database alone (runtime/_tenant_status.py)."""
     from alembic_steward.inspection._status_report import StatusExit
@@ -115,13 +139,13 @@ def status_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, 
     running = [o.tenant for o in behind if o.exit_code == StatusExit.MIGRATION_RUNNING]
     if len(running) == len(behind):
         # Nothing to repair: `inv db.status` gives one database its own code for this, 13.
-        again = advised("db.status --all-tenants", "current")
+        again = advised(f"db.status{selection}", "current")
         return StatusExit.MIGRATION_RUNNING, (
             f"{line} a migration is running on each of them now: nothing needs repair; wait"
             f" for them to end, then check again with {again}"
         )
-    if all(o.outcome == "pending" for o in behind):
-        upgrade = advised("db.upgrade --all-tenants", "upgrade --all-tenants")
+    if all(o.outcome == TenantOutcomeName.PENDING for o in behind):
+        upgrade = advised(f"db.upgrade{selection}", f"upgrade{selection}")
         return FAILED_TENANTS_EXIT_CODE, f"{line} run {upgrade}: it runs only those"
     wait = (
         f"; wait for the ones with a migration running ({first_named(running)}) to end: they"
@@ -138,12 +162,17 @@ def status_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, 
 def check_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, str]:
     """`db.check --all-tenants`'s code and line: each tenant's verdict is `inv db.check`'s
     for its database (runtime/_tenant_status.py), the summary names each kind apart."""
-    drifted = [o.tenant for o in outcomes if o.outcome == "drift"]
-    differs = [o.tenant for o in outcomes if o.outcome == "database differs"]
+    drifted = [o.tenant for o in outcomes if o.outcome == TenantOutcomeName.DRIFT]
+    differs = [o.tenant for o in outcomes if o.outcome == TenantOutcomeName.DATABASE_DIFFERS]
     uncompared = [
         f"{o.tenant}: {o.outcome}"
         for o in outcomes
-        if o.outcome not in ("no drift", "drift", "database differs")
+        if o.outcome
+        not in (
+            TenantOutcomeName.NO_DRIFT,
+            TenantOutcomeName.DRIFT,
+            TenantOutcomeName.DATABASE_DIFFERS,
+        )
     ]
     if not (drifted or differs or uncompared):
         return 0, f"{tenants(len(outcomes))}: {tally}"
@@ -183,8 +212,10 @@ def unreachable_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple
     from alembic_steward.inspection._status_report import StatusExit
 
     code = StatusExit.UNREACHABLE if action == "status" else 1
+    # A status or a check only reads: "nothing was run" would answer a question not asked.
+    undone = "none was read" if action in ("status", "check") else "nothing was run"
     return int(code), (
-        f"error: none of the {tenants(len(outcomes))} could be reached, so nothing was run:"
+        f"error: none of the {tenants(len(outcomes))} could be reached, so {undone}:"
         f" {outcomes[0].tenant}: {outcomes[0].detail}"
     )
 
@@ -195,8 +226,9 @@ def refused_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int
     from alembic_steward.inspection._status_report import StatusExit
 
     code = StatusExit.REFUSED if action == "status" else 1
+    undone = "none was read" if action in ("status", "check") else "nothing was run"
     return int(code), (
-        f"error: the server refused all {tenants(len(outcomes))}, so nothing was run:"
+        f"error: the server refused all {tenants(len(outcomes))}, so {undone}:"
         f" {outcomes[0].tenant}: {outcomes[0].detail}"
     )
 
@@ -217,8 +249,8 @@ def print_report(outcomes: Sequence[TenantOutcome], code: int, line: str, as_jso
 def stop_counts(outcomes: Sequence[TenantOutcome]) -> tuple[list[str], int, str]:
     """For a run a signal stopped: the tenants it stopped part-way, how many never started, and
     the words for how many ended."""
-    stopped = [o.tenant for o in outcomes if o.outcome == "stopped"]
-    unstarted = sum(o.outcome == "not run" for o in outcomes)
+    stopped = [o.tenant for o in outcomes if o.outcome == TenantOutcomeName.STOPPED]
+    unstarted = sum(o.outcome == TenantOutcomeName.NOT_RUN for o in outcomes)
     ended = len(outcomes) - len(stopped) - unstarted
     if not ended:
         return stopped, unstarted, f"none of the {tenants(len(outcomes))} ended"
@@ -250,7 +282,9 @@ def first_named(tenants: Sequence[str], most: int = 10) -> str:
     return ", ".join(tenants[:most]) + more
 
 
-def contract_pending_note(outcomes: Sequence[TenantOutcome]) -> str:
+def contract_pending_note(
+    outcomes: Sequence[TenantOutcome], selection: str = " --all-tenants"
+) -> str:
     """What to run once the expand phase left contract revisions pending, or nothing."""
     from alembic_steward.runtime._up_to_date import upgrade_command
 
@@ -262,5 +296,5 @@ def contract_pending_note(outcomes: Sequence[TenantOutcome]) -> str:
         return ""
     return (
         f"; {waiting} tenants have a contract revision pending: apply it once no code of the"
-        f" previous release is running (`{upgrade_command()} --phase contract --all-tenants`)"
+        f" previous release is running (`{upgrade_command()} --phase contract{selection}`)"
     )

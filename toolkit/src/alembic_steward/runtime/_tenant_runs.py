@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.runtime._tenancy import Tenant, TenantError, bind_tenant
+from alembic_steward.runtime._tenancy import Tenant, TenantError, TenantMissing, bind_tenant
 from alembic_steward.runtime._tenant_connections import (
     forget_tenant_engines,
     read_revisions,
@@ -25,6 +25,7 @@ from alembic_steward.runtime._tenant_connections import (
     tenant_connection,
     tenant_revisions,
 )
+from alembic_steward.runtime._tenant_outcome_names import FAILED_OUTCOMES, TenantOutcomeName
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,9 +34,13 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._backfill_summaries import BackfillSummary
+
 ACTIONS = ("upgrade", "downgrade", "status", "check")
 # Actions that only read: they must not wait for a running migration's lock (they say it runs).
 READ_ONLY_ACTIONS = ("status", "check")
+# What a tenant whose server cannot be reached was left without, as its row's line ends.
+UNREACHED = {"status": "its status was not read", "check": "it was not read, so not compared"}
 
 
 @dataclass
@@ -53,33 +58,30 @@ class TenantOutcome:
     record names a protected environment, without --yes: nothing ran), below target (a
     downgrade to a revision the tenant is not past: nothing to do). ``before``/``after``
     are the revisions read from the tenant's version table ("base" for none), ``seconds`` the
-    run's wall time, ``detail`` the failure's one line, or the contract revision pending.
+    run's wall time (None: it never started), ``detail`` the failure's one line, or the
+    contract revision pending.
     """
 
     tenant: str
     outcome: str
     before: str = ""
     after: str = ""
-    seconds: float = 0.0
+    # None for a tenant that never started, or whose run's time nobody measured.
+    seconds: float | None = None
     detail: str = ""
-    # Status only: the exit code `inv db.status` gives this tenant's database alone.
+    # The code the command gives this tenant's database alone: `inv db.status`'s for a status
+    # row (runtime/_tenant_exit_codes.py); None for a tenant that never started.
     exit_code: int | None = None
     # Status and check, when the tenant is not what its revision builds: each difference,
     # as `inv db.status` prints them for one database ("differences above" in its advice).
     differences: list[str] | None = None
-    # Status only: each unfinished backfill's line, as `inv db.status` lists them.
-    unfinished_backfills: list[str] | None = None
+    # Status only: each unfinished backfill, its fields and its line (``text``), as `inv
+    # db.status` lists them (runtime/_backfill_summaries.py).
+    unfinished_backfills: list[BackfillSummary] | None = None
 
     @property
     def failed(self) -> bool:
-        return self.outcome in (
-            "failed",
-            "not run",
-            "stopped",
-            "unreachable",
-            "refused",
-            "protected",
-        )
+        return self.outcome in FAILED_OUTCOMES
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON row: a revision not read (the table's "?" or blank) is null, not a word."""
@@ -191,7 +193,10 @@ def run_tenant(
             run.enter_context(contextlib.redirect_stderr(captured))
             # One connection for the tenant: the reads before and after, and the run between.
             reading = action in READ_ONLY_ACTIONS
-            connection = run.enter_context(tenant_connection(tenant, reading=reading))
+            unreached = UNREACHED.get(action, "nothing was migrated")
+            connection = run.enter_context(
+                tenant_connection(tenant, reading=reading, outcome=unreached)
+            )
             before = read_revisions(connection, tenant)
             if read_before is not None:
                 read_before(before)
@@ -203,12 +208,20 @@ def run_tenant(
 
         # Unreachable or refused, nothing ran: when every tenant is, the summary says so of
         # the server.
-        failed = "failed"
+        failed = TenantOutcomeName.FAILED
         if isinstance(error, DatabaseUnreachable):
-            failed = "refused" if refused_sign_in(error) else "unreachable"
+            failed = (
+                TenantOutcomeName.REFUSED
+                if refused_sign_in(error)
+                else TenantOutcomeName.UNREACHABLE
+            )
         outcome = TenantOutcome(tenant.name, failed, shown(before), detail=failure_line(error))
         if action in READ_ONLY_ACTIONS:
             outcome.exit_code = unread_exit_code(error)
+        else:
+            from alembic_steward.runtime._tenant_exit_codes import failure_exit_code
+
+            outcome.exit_code = failure_exit_code(error)
         # On a connection of its own: the run's may be what failed.
         with contextlib.suppress(Exception):
             outcome.after = shown(tenant_revisions(tenant))
@@ -247,7 +260,7 @@ def run_action(
         target, contract = phase_target(script, phase, before)
     detail = f"contract revision {contract.revision} pending" if contract is not None else ""
     if action == "upgrade" and (target is None or (target == "head" and at_head)):
-        outcome = "at head" if at_head else "expand done"
+        outcome = TenantOutcomeName.AT_HEAD if at_head else TenantOutcomeName.EXPAND_DONE
         return TenantOutcome(tenant.name, outcome, shown(before), shown(before), detail=detail)
     if action == "downgrade":
         held = held_downgrade(tenant, script, str(target), before, connection, confirmed)
@@ -264,9 +277,9 @@ def run_action(
     if not ran:
         # Another run (a second fan-out) got the lock first and did it: this one ran nothing.
         at_head = tuple(sorted(after)) == tuple(sorted(script.get_heads()))
-        outcome = "at head" if at_head else "at target"
+        outcome = TenantOutcomeName.AT_HEAD if at_head else TenantOutcomeName.AT_TARGET
         return TenantOutcome(tenant.name, outcome, shown(before), shown(after), detail=detail)
-    done = "upgraded" if action == "upgrade" else "downgraded"
+    done = TenantOutcomeName.UPGRADED if action == "upgrade" else TenantOutcomeName.DOWNGRADED
     return TenantOutcome(tenant.name, done, shown(before), shown(after), detail=detail)
 
 
@@ -282,11 +295,15 @@ def held_downgrade(
 
     A tenant not past ``target`` has nothing to revert (Alembic would fail it with "not a valid
     downgrade target"); one whose own record (or APP_ENV) names a protected environment is
-    refused without ``confirmed``, read from its database as `inv db.stamp --tenant` reads it.
+    refused without ``confirmed``, read from its database as `inv db.stamp --tenants` reads it.
     """
     standing = standing_at_or_below(script, target, before)
     if standing is not None:
-        detail = "" if standing == "at target" else f"not past {target}: nothing to downgrade"
+        detail = (
+            ""
+            if standing == TenantOutcomeName.AT_TARGET
+            else f"not past {target}: nothing to downgrade"
+        )
         return TenantOutcome(tenant.name, standing, shown(before), shown(before), detail=detail)
     if confirmed:
         return None
@@ -309,7 +326,9 @@ def held_downgrade(
         f"refusing to downgrade a {environment} database (protected environment); nothing was"
         " changed; pass --yes if you mean it"
     )
-    return TenantOutcome(tenant.name, "protected", shown(before), shown(before), detail=detail)
+    return TenantOutcome(
+        tenant.name, TenantOutcomeName.PROTECTED, shown(before), shown(before), detail=detail
+    )
 
 
 def standing_at_or_below(
@@ -332,7 +351,7 @@ def standing_at_or_below(
     if not all(revision in below for revision in before):
         return None
     at = set(before) == set(below[:1]) or (not before and not below)
-    return "at target" if at else "below target"
+    return TenantOutcomeName.AT_TARGET if at else TenantOutcomeName.BELOW_TARGET
 
 
 def run_migrations(config: Config, script: ScriptDirectory, action: str, revision: str) -> int:
@@ -364,13 +383,15 @@ def run_migrations(config: Config, script: ScriptDirectory, action: str, revisio
 def unread_exit_code(error: Exception) -> int:
     """The code `inv db.status` gives a database it cannot read as ``error`` says: 5 for a
     server it cannot reach, 10 for one that answered and refused the sign-in (a wrong
-    password, no such user or database: no wait or retry helps) or a tenant with no schema or
-    database there, 1 otherwise."""
+    password, no such user or database: no wait or retry helps), 15 for a tenant with no
+    schema or database (or file) to read, 1 otherwise."""
     from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._connecting import DatabaseUnreachable
 
     if isinstance(error, DatabaseUnreachable):
         return StatusExit.REFUSED if refused_sign_in(error) else StatusExit.UNREACHABLE
+    if isinstance(error, TenantMissing):
+        return StatusExit.TENANT_MISSING
     if isinstance(error, TenantError):
         return StatusExit.REFUSED
     return 1

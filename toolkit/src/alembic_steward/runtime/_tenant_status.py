@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from alembic_steward.inspection._status_report import StatusExit
 from alembic_steward.runtime._tenancy import Tenant
+from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_runs import TenantOutcome, shown, tenant_history
 
 if TYPE_CHECKING:
@@ -23,35 +24,37 @@ if TYPE_CHECKING:
 
 # A tenant row's outcome for each of `inv db.status`'s exit codes (inspection/_status_report.py).
 STATUS_OUTCOMES = {
-    StatusExit.UP_TO_DATE: "at head",
-    StatusExit.PENDING: "pending",
-    StatusExit.DRIFT: "drift",
-    StatusExit.SEVERAL_HEADS: "several heads",
-    StatusExit.UNREACHABLE: "unreachable",
-    StatusExit.UNKNOWN_REVISION: "unknown revision",
-    StatusExit.HALF_APPLIED: "half-applied",
-    StatusExit.EDITED_REVISION: "edited revision",
-    StatusExit.DATABASE_DIFFERS: "database differs",
-    StatusExit.REFUSED: "refused",
-    StatusExit.CANNOT_MIGRATE: "cannot migrate",
-    StatusExit.REPOINTED_REVISION: "repointed revision",
-    StatusExit.MIGRATION_RUNNING: "migration running",
+    StatusExit.UP_TO_DATE: TenantOutcomeName.AT_HEAD,
+    StatusExit.PENDING: TenantOutcomeName.PENDING,
+    StatusExit.DRIFT: TenantOutcomeName.DRIFT,
+    StatusExit.SEVERAL_HEADS: TenantOutcomeName.SEVERAL_HEADS,
+    StatusExit.UNREACHABLE: TenantOutcomeName.UNREACHABLE,
+    StatusExit.UNKNOWN_REVISION: TenantOutcomeName.UNKNOWN_REVISION,
+    StatusExit.HALF_APPLIED: TenantOutcomeName.HALF_APPLIED,
+    StatusExit.EDITED_REVISION: TenantOutcomeName.EDITED_REVISION,
+    StatusExit.DATABASE_DIFFERS: TenantOutcomeName.DATABASE_DIFFERS,
+    StatusExit.REFUSED: TenantOutcomeName.REFUSED,
+    StatusExit.CANNOT_MIGRATE: TenantOutcomeName.CANNOT_MIGRATE,
+    StatusExit.REPOINTED_REVISION: TenantOutcomeName.REPOINTED_REVISION,
+    StatusExit.MIGRATION_RUNNING: TenantOutcomeName.MIGRATION_RUNNING,
 }
 
 
 def tenant_status(tenant: Tenant, before: tuple[str, ...], connection: Connection) -> TenantOutcome:
     """Read ``tenant``'s status on ``connection`` (the tenant bound); its row of the report,
     with its unfinished backfills as `inv db.status` lists them for one database."""
-    from alembic_steward.runtime._backfill_commands import unfinished_backfills
+    from alembic_steward.runtime._backfill_summaries import unfinished_backfill_summaries
 
     state = read_tenant_status(connection)
     outcome = status_outcome(tenant, before, state)
     if state.unknown or state.problem:
         return outcome  # where the history is not the tenant's, nothing is listed reliably
-    backfills = unfinished_backfills(tenant_history(), connection)
+    backfills = unfinished_backfill_summaries(tenant_history(), connection)
     if backfills:
         outcome.unfinished_backfills = backfills
-        listed = "; ".join(f"backfill: {line.removeprefix('backfill ')}" for line in backfills)
+        listed = "; ".join(
+            f"backfill: {backfill.text.removeprefix('backfill ')}" for backfill in backfills
+        )
         outcome.detail = f"{outcome.detail}; {listed}" if outcome.detail else listed
     return outcome
 
@@ -62,12 +65,19 @@ def tenant_check(tenant: Tenant, before: tuple[str, ...], connection: Connection
     state = read_tenant_status(connection)
     code = state.exit_code
     if code == StatusExit.UP_TO_DATE:
-        return TenantOutcome(tenant.name, "no drift", shown(before), shown(before), exit_code=0)
+        return TenantOutcome(
+            tenant.name, TenantOutcomeName.NO_DRIFT, shown(before), shown(before), exit_code=0
+        )
     if code == StatusExit.DRIFT and state.drift is not None:
         # The models' side alone: the database is what its revision builds.
         detail = f"{'; '.join(state.drift.lines)}; {state.drift.advice}"
         return TenantOutcome(
-            tenant.name, "drift", shown(before), shown(before), detail=detail, exit_code=int(code)
+            tenant.name,
+            TenantOutcomeName.DRIFT,
+            shown(before),
+            shown(before),
+            detail=detail,
+            exit_code=int(code),
         )
     return status_outcome(tenant, before, state)
 

@@ -11,15 +11,16 @@ says so. A tenant whose worker sent no report (it died) has its state read by th
 from __future__ import annotations
 
 import signal
+import time
 from typing import Any
 
 from alembic_steward.runtime._interruptions import HeldSignal, Terminated, raise_or_hold
 from alembic_steward.runtime._orphaned_workers import exit_if_orphaned, watch_parent
 from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_runs import TenantOutcome, run_tenant, shown
 
 NOT_STARTED = "the run was stopped before this tenant started"
-STOPPED = "stopped"
 
 
 class WorkerStop:
@@ -63,7 +64,7 @@ def run_in_worker(
     """The pool's task: :func:`run_tenant`, unless a signal came first; a signal during the
     run stops it and the outcome says the state it left, read from the tenant's database."""
     if WorkerStop.signum is not None:
-        return TenantOutcome(tenant.name, "not run", detail=NOT_STARTED)
+        return TenantOutcome(tenant.name, TenantOutcomeName.NOT_RUN, detail=NOT_STARTED)
     from alembic_steward.runtime._tenant_starts import tell_parent
 
     read: list[tuple[str, ...]] = []
@@ -73,6 +74,7 @@ def run_in_worker(
         # Before anything runs: a worker that dies later has told where its tenant began.
         tell_parent(tenant.name, before)
 
+    started = time.monotonic()
     try:
         WorkerStop.running = True
         return run_tenant(
@@ -80,7 +82,9 @@ def run_in_worker(
         )
     except (KeyboardInterrupt, Terminated) as stop:
         WorkerStop.running = False
-        return stopped_outcome(tenant, stop, read[0] if read else None)
+        outcome = stopped_outcome(tenant, stop, read[0] if read else None)
+        outcome.seconds = round(time.monotonic() - started, 3)  # until it stopped
+        return outcome
     finally:
         WorkerStop.running = False
         exit_if_orphaned()  # its parent died meanwhile: nothing would take this report
@@ -100,12 +104,14 @@ def stopped_outcome(
     except Exception:  # noqa: BLE001 - the line says what could be read
         after = "?"
     started = after if before is None else shown(before)
-    return TenantOutcome(tenant.name, STOPPED, started, after, detail=line.removeprefix("error: "))
+    return TenantOutcome(
+        tenant.name, TenantOutcomeName.STOPPED, started, after, detail=line.removeprefix("error: ")
+    )
 
 
 def tenant_stopped_line(tenant: Tenant, stop: BaseException) -> str:
     """The line for ``tenant``'s run that ``stop`` (a signal's exception) ended, worded with
-    the tenant bound: the state read from its database, its repairs with `--tenant NAME`."""
+    the tenant bound: the state read from its database, its repairs with `--tenants NAME`."""
     from alembic_steward.runtime._advice import bound_tenant_options, command_words
     from alembic_steward.runtime._interruptions import exit_code_and_line
 
@@ -133,7 +139,10 @@ def keeping_tenant_line(tenant: Tenant, stop: BaseException) -> BaseException:
 
 
 def state_read_afterwards(
-    tenant: Tenant, why: str, outcome: str = STOPPED, before: tuple[str, ...] | None = None
+    tenant: Tenant,
+    why: str,
+    outcome: str = TenantOutcomeName.STOPPED,
+    before: tuple[str, ...] | None = None,
 ) -> TenantOutcome:
     """The ``outcome`` of a tenant whose worker ended without a report: ``why``, and the
     state read now from its database (a half-applied run's repair commands, or its revision).

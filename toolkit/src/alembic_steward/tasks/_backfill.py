@@ -16,12 +16,14 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
 
 @task(
     klass=LongOnlyOptions,
-    long_only=TENANT_OPTIONS,
+    # No -p: it is --phase in db.upgrade, and a short flag means one thing in every task.
+    long_only=(*TENANT_OPTIONS, "pause"),
     positional=["action", "name"],
     help={
         "action": "run, pause, resume or status",
         "name": "the backfill's name, as its revision declares it (status: or `all`)",
-        "pause": "seconds to wait between batches (default: the backfill's pause_seconds)",
+        "pause": "seconds to wait between batches (default: the backfill's pause_seconds);"
+        " long only: -p is db.upgrade's --phase",
         "all_tenants": "Act on every tenant the wiring's `tenants` callable lists, in turn,"
         " one report",
         "tenants": FAN_OUT_HELP["tenants"].replace("Run on", "Act on"),
@@ -49,16 +51,23 @@ def backfill(
     one tenant after another; exit 76 when any tenant failed.
     """
     from alembic_steward.runtime._backfill_commands import backfill_command
+    from alembic_steward.runtime._backfill_tenants import print_error
 
     if action not in ACTIONS:
-        raise Exit(
-            f"error: unknown backfill action {action!r}; use one of {', '.join(ACTIONS)}",
-            code=1,
-        )
-    from alembic_steward.runtime._option_values import pause_seconds
+        print_error(f"unknown backfill action {action!r}; use one of {', '.join(ACTIONS)}", json)
+        raise Exit(code=1)
+    from alembic_steward.runtime._option_values import OptionValueError, pause_seconds
 
-    seconds = pause_seconds(pause)
-    if fans_out(all_tenants, tenants, tenancy=tenancy, json=json):
+    try:
+        seconds = pause_seconds(pause)
+        per_tenant = fans_out(all_tenants, tenants, tenancy=tenancy, json=json)
+    except (Exit, OptionValueError) as refused:  # under --json, the error is the document
+        if not json:
+            raise
+        said = refused.message if isinstance(refused, Exit) else str(refused)
+        print_error(str(said).removeprefix("error: "), json)
+        raise Exit(code=1) from None
+    if per_tenant:
         from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
 
         code = backfill_tenants_command(

@@ -9,7 +9,13 @@ from invoke import Context, Exit, task
 
 from alembic_steward.tasks._local_database import read_as_empty_if_missing
 from alembic_steward.tasks._task_options import LongOnlyOptions
-from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
+from alembic_steward.tasks._tenants import (
+    FAN_OUT_HELP,
+    FAN_OUT_NICKNAMES,
+    FAN_OUT_OPTIONS,
+    fans_out,
+    run_fan_out,
+)
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 if TYPE_CHECKING:
@@ -103,6 +109,7 @@ def show(c: Context, revision: str = "head") -> None:
 @task(
     klass=LongOnlyOptions,
     long_only=(*FAN_OUT_OPTIONS, "json"),
+    nicknames=FAN_OUT_NICKNAMES,
     help={**FAN_OUT_HELP, "json": "With --all-tenants or --tenants: the report as JSON"},
 )
 @exit_on_user_error

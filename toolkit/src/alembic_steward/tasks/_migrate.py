@@ -11,7 +11,13 @@ from invoke import Context, Exit, task
 
 from alembic_steward.tasks._protection import confirm_destructive
 from alembic_steward.tasks._task_options import YES_HELP, LongOnlyOptions
-from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
+from alembic_steward.tasks._tenants import (
+    FAN_OUT_HELP,
+    FAN_OUT_NICKNAMES,
+    FAN_OUT_OPTIONS,
+    fans_out,
+    run_fan_out,
+)
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 SQL_HELP = "Print the SQL instead of running it (offline; the database is not touched)"
@@ -20,6 +26,7 @@ SQL_HELP = "Print the SQL instead of running it (offline; the database is not to
 @task(
     klass=LongOnlyOptions,
     long_only=(*FAN_OUT_OPTIONS, "json"),
+    nicknames=FAN_OUT_NICKNAMES,
     help={
         "revision": "Target revision, e.g. 4f8376af1811 or +1 (default: head)",
         "sql": SQL_HELP,
@@ -120,6 +127,7 @@ def upgrade_through_phase(phase: str) -> None:
 @task(
     klass=LongOnlyOptions,
     long_only=(*FAN_OUT_OPTIONS, "json"),
+    nicknames=FAN_OUT_NICKNAMES,
     help={
         "revision": "Target revision, e.g. 4f8376af1811 or base (default: -1, one step)",
         "sql": SQL_HELP + "; needs a range, e.g. -r 4f8376af1811:base",
@@ -164,7 +172,15 @@ def downgrade(
             )
         # APP_ENV and DATABASE_URL's record first; then each tenant's own record, in its
         # worker: only --yes lets a protected tenant go (a terminal's answer is for one name).
-        confirm_destructive(c, "downgrade", yes)
+        import contextlib
+
+        from alembic_steward.runtime._connecting import DatabaseUnreachable
+
+        # Left to the fan-out: each tenant's row says its server cannot be reached, as the
+        # upgrade's do, and a tenant that can be reached is still refused when its own record
+        # names a protected environment.
+        with contextlib.suppress(DatabaseUnreachable):
+            confirm_destructive(c, "downgrade", yes)
         run_fan_out(
             "downgrade",
             revision,

@@ -9,14 +9,15 @@ from invoke import Context, Exit, task
 
 from alembic_steward.tasks._migrate import announce_reverts
 from alembic_steward.tasks._protection import confirm_destructive
-from alembic_steward.tasks._recovery import TENANT_REPAIR_HELP, for_tenant
+from alembic_steward.tasks._recovery import TENANT_REPAIR_HELP, TENANT_REPAIR_OPTIONS, for_tenant
 from alembic_steward.tasks._task_options import YES_HELP, LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 
 @task(
     klass=LongOnlyOptions,
-    long_only=("tenant", "tenancy", "accept_differences"),
+    # No -p for --purge: -p is db.upgrade's --phase.
+    long_only=(*TENANT_REPAIR_OPTIONS, "accept_differences", "purge"),
     help={
         "revision": "Revision to record: an id (e.g. 4f8376af1811), head or base; not a step",
         "accept_differences": "Over a half-applied mark: record the revision although the"
@@ -32,6 +33,7 @@ def stamp(
     revision: str | None = None,
     purge: bool = False,
     yes: bool = False,
+    tenants: str | None = None,
     tenant: str | None = None,
     tenancy: str | None = None,
     accept_differences: bool = False,
@@ -53,7 +55,7 @@ def stamp(
 
     try:
         check_stamp_target(revision)  # before the question: a relative step is never asked about
-        lines = for_tenant(tenant, tenancy, confirmed_stamp)
+        lines = for_tenant(tenant, tenancy, confirmed_stamp, tenants)
     except RepairRefused as refusal:
         raise Exit(f"error: {refusal}", code=1) from None
     print("\n".join(lines))

@@ -77,12 +77,15 @@ def protected_environment_of_database(c: Context) -> str | None:
         # No need to ask the database: APP_ENV alone is enough to refuse.
         return current
     from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._connecting import connected
     from alembic_steward.runtime._tenancy import bound_tenant_engine
 
-    # A tenant's repair (`--tenant NAME`) asks the tenant's own record.
+    # A tenant's repair (`--tenants NAME`) asks the tenant's own record.
     tenant_engine = bound_tenant_engine()
     try:
-        with (tenant_engine or get_blocking_engine()).connect() as connection:
+        # A server that cannot be reached is said so, as a fan-out's rows say it.
+        engine = tenant_engine or get_blocking_engine()
+        with connected(engine, outcome="nothing was changed") as connection:
             recorded = recorded_environment(connection)
     finally:
         if tenant_engine is not None:

@@ -10,20 +10,35 @@ from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 # Long only, as the fan-out's: `-t` would be taken by whichever came first.
+# `--tenants`, as every fan-out task names its tenants; `--tenant`, the older spelling, kept.
+TENANT_REPAIR_OPTIONS = ("tenants", "tenant", "tenancy")
 TENANT_REPAIR_HELP = {
-    "tenant": "Repair this tenant alone (its schema or database), as a fan-out report names it",
-    "tenancy": "With --tenant: schema (PostgreSQL schemas) or database; default: the wiring's",
+    "tenants": "Repair this one tenant alone (its schema or database), as a fan-out report"
+    " names it; --tenant is the same option",
+    "tenant": "The same as --tenants (its older name)",
+    "tenancy": "With --tenants: schema (PostgreSQL schemas) or database; default: the wiring's",
 }
 
 
 def for_tenant(
-    tenant: str | None, tenancy: str | None, repair: Callable[[], list[str]]
+    tenant: str | None,
+    tenancy: str | None,
+    repair: Callable[[], list[str]],
+    tenants: str | None = None,
 ) -> list[str]:
-    """Run ``repair`` on ``tenant`` (runtime/_tenant_repairs.py), or on DATABASE_URL's database."""
+    """Run ``repair`` on the tenant ``tenants`` (or ``tenant``, its older option) names
+    (runtime/_tenant_repairs.py), or on DATABASE_URL's database."""
+    if tenant is not None and tenants is not None and tenant != tenants:
+        raise Exit(
+            "error: --tenant and --tenants are one option, given two names; give the tenant to"
+            " repair once, with --tenants; nothing was changed",
+            code=1,
+        )
+    tenant = tenants if tenants is not None else tenant
     if tenant is None:
         if tenancy is not None:
             raise Exit(
-                "error: --tenancy says what --tenant NAME is; name the tenant with --tenant;"
+                "error: --tenancy says what --tenants NAME is; name the tenant with --tenants;"
                 " nothing was changed",
                 code=1,
             )
@@ -33,14 +48,16 @@ def for_tenant(
     return repair_tenant(tenant, tenancy, repair)
 
 
-@task(klass=LongOnlyOptions, long_only=("tenant", "tenancy"), help=TENANT_REPAIR_HELP)
+@task(klass=LongOnlyOptions, long_only=TENANT_REPAIR_OPTIONS, help=TENANT_REPAIR_HELP)
 @exit_on_user_error
-def clear_migration_mark(c: Context, tenant: str | None = None, tenancy: str | None = None) -> None:
+def clear_migration_mark(
+    c: Context, tenants: str | None = None, tenant: str | None = None, tenancy: str | None = None
+) -> None:
     """Clear the mark a half-applied MySQL/MariaDB migration left, once it is undone by hand."""
     from alembic_steward.runtime._repairs import RepairRefused, clear_mark
 
     try:
-        lines = for_tenant(tenant, tenancy, clear_mark)
+        lines = for_tenant(tenant, tenancy, clear_mark, tenants)
     except RepairRefused as refusal:
         raise Exit(f"error: {refusal}", code=1) from None
     print("\n".join(lines))

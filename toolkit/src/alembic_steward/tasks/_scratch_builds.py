@@ -5,7 +5,6 @@ of its scratch database, never a state of the live database, which such a task n
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from pathlib import Path
 
 from invoke import Exit
 
-from alembic_steward.tasks._user_errors import TRACEBACK_VARIABLE
+from alembic_steward.runtime._traceback_switch import tracebacks_wanted
 
 
 @contextmanager
@@ -27,7 +26,7 @@ def stopped_scratch_build(command: str, left: Callable[[], str]) -> Iterator[Non
     try:
         yield
     except (KeyboardInterrupt, Terminated) as error:
-        if os.environ.get(TRACEBACK_VARIABLE):
+        if tracebacks_wanted():
             raise
         number = signal.SIGINT if isinstance(error, KeyboardInterrupt) else signal.SIGTERM
         line = f"error: {number.name} stopped {command}; {scratch_line(error)}; {left()}"

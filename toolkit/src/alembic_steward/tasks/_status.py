@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from json import dumps
 from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
+from alembic_steward.runtime._traceback_switch import tracebacks_wanted
+from alembic_steward.tasks._json_errors import document_printed
 from alembic_steward.tasks._task_options import LongOnlyOptions
-from alembic_steward.tasks._tenants import FAN_OUT_HELP, FAN_OUT_OPTIONS, fans_out, run_fan_out
-from alembic_steward.tasks._user_errors import TRACEBACK_VARIABLE, error_line, exit_on_user_error
+from alembic_steward.tasks._tenants import (
+    FAN_OUT_HELP,
+    FAN_OUT_NICKNAMES,
+    FAN_OUT_OPTIONS,
+    fans_out,
+    run_fan_out,
+)
+from alembic_steward.tasks._user_errors import error_line, exit_on_user_error
 
 if TYPE_CHECKING:
     from alembic_steward.inspection._drift_sides import DriftSides
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
     klass=LongOnlyOptions,
     # No --canary: a status only reads, so there is no failure for a few tenants to stop.
     long_only=tuple(option for option in FAN_OUT_OPTIONS if option != "canary"),
+    nicknames=FAN_OUT_NICKNAMES,
     help={
         "json": "Print a JSON object (current, heads, revisions, drift) instead of a table",
         **{name: text for name, text in FAN_OUT_HELP.items() if name != "canary"},
@@ -44,7 +52,8 @@ def status(
     MySQL/MariaDB run stopped half-way, 8 an applied revision edited, 9 the database differs
     from what its revision builds, 10 the server refused the user or database, 11 no migration
     can run there, 12 an applied revision re-pointed, 13 a migration is running now (wait,
-    then check again), 14 the models hold what this database cannot build.
+    then check again), 14 the models hold what this database cannot build; over tenants, a
+    row's 15: the tenant has no schema or database yet.
     """
     # Here, not at module level: `inv --list` must not pay for importing Alembic.
     from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
@@ -76,16 +85,16 @@ def status(
     except Exit as stop:
         if stop.message:  # states print their document; a failure has only its line
             print_failure_json(stop.code, stop.message)
-        raise
+        raise document_printed(stop) from None
     except (Exception, KeyboardInterrupt, Terminated) as error:
-        if os.environ.get(TRACEBACK_VARIABLE):
+        if tracebacks_wanted():
             raise
         if isinstance(error, Exception):
             code, line = 1, error_line(error)
         else:
             code, line = exit_code_and_line(error)
         print_failure_json(code, line)
-        raise Exit(line, code=code) from None
+        raise document_printed(Exit(line, code=code)) from None
 
 
 def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
@@ -133,11 +142,11 @@ def with_backfills(state: MigrationStatus, script: object, connection: object) -
     """``state`` with the unfinished backfills listed, when the database could be read."""
     from dataclasses import replace
 
-    from alembic_steward.runtime._backfill_commands import unfinished_backfills
+    from alembic_steward.runtime._backfill_summaries import unfinished_backfill_summaries
 
     if state.unknown or state.problem:
         return state  # where the history is not the database's, nothing is listed reliably
-    return replace(state, backfills=unfinished_backfills(script, connection))
+    return replace(state, backfills=unfinished_backfill_summaries(script, connection))
 
 
 def print_json(state: MigrationStatus) -> None:
@@ -182,8 +191,8 @@ def print_table(state: MigrationStatus) -> None:
     if state.drift_note:
         print(f"note:    {state.drift_note}")
     print_drift_sides(state.sides, state.drift.lines if state.drift else [])
-    for line in state.backfills:
-        print(f"backfill: {line.removeprefix('backfill ')}")
+    for backfill in state.backfills:
+        print(f"backfill: {backfill.text.removeprefix('backfill ')}")
     print(f"status:  {state.verdict}")
 
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 from invoke import Context, Exit, task
 
 from alembic_steward.runtime._tenant_pool import PARALLEL_DEFAULT
+from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 # The options every fan-out task adds, long only (`-t`, `-p` mean other things elsewhere).
 FAN_OUT_OPTIONS = ("all_tenants", "tenants", "tenancy", "parallel", "canary", "shard")
+# `--tenant acme` is what a user types for one tenant, as `db.stamp` takes it: the same option.
+FAN_OUT_NICKNAMES = {"tenants": ("tenant",)}
 FAN_OUT_HELP = {
     "all_tenants": "Run on every tenant the wiring's `tenants` callable lists, one report",
-    "tenants": "Run on these tenants only, comma-separated, e.g. acme,globex",
+    "tenants": "Run on these tenants only, comma-separated, e.g. acme,globex (--tenant: the"
+    " same option)",
     "tenancy": "schema (PostgreSQL schemas) or database (a database each); default: wiring",
     "parallel": f"Worker processes for the tenants (default: {PARALLEL_DEFAULT})",
     "canary": "Run this many tenants first, and stop if any of them fails",
@@ -79,10 +83,12 @@ def run_fan_out(
 
 
 @task(
+    klass=LongOnlyOptions,
+    long_only=("tenancy",),  # as on every fan-out task: -t is --timeout, --tag elsewhere
     help={
         "name": "The new tenant's name: a schema or a database, as the tenancy says",
         "tenancy": FAN_OUT_HELP["tenancy"],
-    }
+    },
 )
 @exit_on_user_error
 def tenant_create(c: Context, name: str, tenancy: str | None = None) -> None:

@@ -45,9 +45,10 @@ def end_in_one_line(
         # The reader took what it wanted (`| head -1`): exit 0, as `inv db.upgrade --sql | head`
         # does, so a script under `set -o pipefail` does not fail on it.
         os._exit(0)
-    from alembic_steward.tasks._user_errors import TRACEBACK_VARIABLE, error_line
+    from alembic_steward.runtime._traceback_switch import tracebacks_wanted
+    from alembic_steward.tasks._user_errors import error_line
 
-    if os.environ.get(TRACEBACK_VARIABLE) or not isinstance(error, Exception):
+    if tracebacks_wanted() or not isinstance(error, Exception):
         sys.__excepthook__(kind, error, traceback)
         return
     print(environment_variable_line(error) or error_line(error), file=sys.stderr)

@@ -9,19 +9,19 @@ line is printed instead. `INV_TRACEBACK=1` shows the full traceback (which may h
 from __future__ import annotations
 
 import functools
-import os
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from invoke import Context, Exit
 
+from alembic_steward.runtime._project_lines import innermost_project_line
+from alembic_steward.runtime._traceback_switch import TRACEBACK_VARIABLE, tracebacks_wanted
 from alembic_steward.tasks._invoke_defaults import export_invoke_defaults
+from alembic_steward.tasks._json_errors import print_json_error
 from alembic_steward.tasks._startup import import_migration_libraries
 from alembic_steward.tasks._uncaught_errors import silence_closed_stdout
 
-TRACEBACK_VARIABLE = "INV_TRACEBACK"
 TRACEBACK_HINT = f"set {TRACEBACK_VARIABLE}=1 for the full traceback"
 # Alembic errors whose text says what happened but not what to do about it, by how they start.
 ALEMBIC_ERROR_HINTS = {
@@ -123,20 +123,6 @@ def describe_unexpected(error: BaseException) -> str:
     return f"{type(error).__name__}: {first_line}{at}; {TRACEBACK_HINT}"
 
 
-def innermost_project_line(error: BaseException) -> str | None:
-    """The last file:line of ``error``'s traceback inside the project (not a library)."""
-    from alembic_steward._wiring import project_root
-
-    found = None
-    traceback = error.__traceback__
-    while traceback is not None:
-        path = Path(traceback.tb_frame.f_code.co_filename)
-        if path.is_relative_to(project_root()) and ".venv" not in path.parts:
-            found = f"{path.relative_to(project_root())}:{traceback.tb_lineno}"
-        traceback = traceback.tb_next
-    return found
-
-
 def raised_in(error: BaseException, function_name: str) -> bool:
     """Tell whether ``error`` was raised by a function of that name (SQLAlchemy's, for us).
 
@@ -224,18 +210,23 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
                 with refusing_duplicate_revision_ids():
                     export_invoke_defaults(c)
                     return task_body(c, *args, **kwargs)
-        except Exit:
+        except Exit as stop:
+            print_json_error(stop, kwargs)
             raise
         except BrokenPipeError:
             raise end_quietly_on_closed_pipe() from None
         except (KeyboardInterrupt, Terminated) as error:
-            if os.environ.get(TRACEBACK_VARIABLE):
+            if tracebacks_wanted():
                 raise
             code, line = exit_code_and_line(error)
-            raise Exit(line, code=code) from None
+            stop = Exit(line, code=code)
+            print_json_error(stop, kwargs)
+            raise stop from None
         except Exception as error:
-            if os.environ.get(TRACEBACK_VARIABLE):
+            if tracebacks_wanted():
                 raise
-            raise Exit(error_line(error), code=exit_code_of(error)) from None
+            stop = Exit(error_line(error), code=exit_code_of(error))
+            print_json_error(stop, kwargs)
+            raise stop from None
 
     return run_task
