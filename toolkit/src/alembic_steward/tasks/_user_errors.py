@@ -17,6 +17,7 @@ from typing import Any
 
 from invoke import Context, Exit
 
+from alembic_steward.tasks._early_signals import TaskRuns
 from alembic_steward.tasks._invoke_defaults import export_invoke_defaults
 from alembic_steward.tasks._startup import import_migration_libraries
 from alembic_steward.tasks._uncaught_errors import silence_closed_stdout
@@ -196,15 +197,23 @@ def end_quietly_on_closed_pipe() -> Exit:
     return Exit(code=0)
 
 
-def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
+def exit_on_user_error(
+    task_body: Callable[..., Any] | None = None, *, reads_only: bool = False
+) -> Any:
     """Wrap a task so that any failure ends in one line on stderr and a non-zero exit code.
 
     Every `db` task passes through here, so this is also where invoke-config defaults are
-    exported and the migration libraries loaded (see tasks/_startup.py).
+    exported and the migration libraries loaded (see tasks/_startup.py). A task that runs no
+    migration is wrapped with ``@exit_on_user_error(reads_only=True)``: a signal's line then
+    says nothing ran on the database, where a migration's says what stays applied.
     """
+    if task_body is None:
+        return functools.partial(exit_on_user_error, reads_only=reads_only)
 
     @functools.wraps(task_body)
     def run_task(c: Context, *args: Any, **kwargs: Any) -> Any:
+        # Until signals_raise below, a signal ends `inv` at once (tasks/_early_signals.py).
+        outer_phase, TaskRuns.phase = TaskRuns.phase, "starting"
         import_migration_libraries()
         # Here, not at module level: `inv --list` must not pay for importing app.migrations.
         from alembic_steward.runtime._interruptions import (
@@ -215,6 +224,7 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
 
         try:
             with signals_raise(), warnings.catch_warnings():
+                TaskRuns.phase = "running"
                 # Alembic warns before its KeyError for a missing revision; we explain that.
                 warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
                 from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
@@ -231,11 +241,13 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
         except (KeyboardInterrupt, Terminated) as error:
             if os.environ.get(TRACEBACK_VARIABLE):
                 raise
-            code, line = exit_code_and_line(error)
+            code, line = exit_code_and_line(error, reads_only=reads_only)
             raise Exit(line, code=code) from None
         except Exception as error:
             if os.environ.get(TRACEBACK_VARIABLE):
                 raise
             raise Exit(error_line(error), code=exit_code_of(error)) from None
+        finally:
+            TaskRuns.phase = outer_phase  # a task another task called leaves the caller's
 
     return run_task
