@@ -19,6 +19,7 @@ from invoke import Context, Exit
 
 from alembic_steward.tasks._early_signals import TaskRuns
 from alembic_steward.tasks._invoke_defaults import export_invoke_defaults
+from alembic_steward.tasks._repeated_warnings import stored_computed_warning_once
 from alembic_steward.tasks._startup import import_migration_libraries
 from alembic_steward.tasks._uncaught_errors import silence_closed_stdout
 
@@ -223,7 +224,7 @@ def exit_on_user_error(
         )
 
         try:
-            with signals_raise(), warnings.catch_warnings():
+            with signals_raise(), warnings.catch_warnings(), stored_computed_warning_once():
                 TaskRuns.phase = "running"
                 # Alembic warns before its KeyError for a missing revision; we explain that.
                 warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
