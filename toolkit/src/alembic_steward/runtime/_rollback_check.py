@@ -47,8 +47,7 @@ def rollback_answer(release: str, database_url: str | None = None) -> tuple[int,
         )
     if fit.verdict == AHEAD_BY_CONTRACT:
         return DOES_NOT_RUN, (
-            f"no: {'contract ' if fit.phased else ''}revision(s) {names} ran here and are not"
-            f" in {release}, whose code"
+            f"no: contract revision(s) {names} ran here and are not in {release}, whose code"
             " may not work without what they removed or changed; revert them first from the"
             f" newer code (`inv db.downgrade -r {head}` in its checkout), or roll back less far"
         )
