@@ -265,19 +265,13 @@ def test_ctrl_c_before_the_task_starts_ends_inv_in_one_line(
     project.inv("db.upgrade")
     wiring = project.path / "app" / "migrations" / "__init__.py"
     wiring.write_text(wiring.read_text() + SLOW_WIRING)
-    disposition = SIGINT_AT_START[started]
-    running = project.popen(
-        "inv",
-        "db.check",
-        cwd=project.path,
-        env=project.environment(),
-        # Also starts it as a plain process, not a fork of the tests' zygote: its start-up is
-        # what is under test.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    # Exec'd afresh, not forked from the tests' zygote: its start-up is what is under test.
+    exec_inv = (
+        "import os, signal, sys;"
+        f" signal.signal(signal.SIGINT, signal.{SIGINT_AT_START[started].name});"
+        f" os.execv({project.executable('inv')!r}, ['inv', 'db.check'])"
     )
+    running = project.start("python", "-c", exec_inv)
     try:
         assert running.stdout is not None
         assert running.stdout.readline().strip() == "loading the wiring"
