@@ -32,8 +32,8 @@ class SchemaFit:
 
     verdict: str
     revisions: list[str] = field(default_factory=list)
-    # Whether either history labels its revisions with phases; a team that never does reads
-    # of revisions, not of contract ones (unlabelled revisions count as contract all the same).
+    # Whether the histories label revisions with phases at all: a team that never does is told
+    # of revisions, not of contract ones (its unlabelled revisions count as contract all the same).
     phased: bool = True
 
     @property
