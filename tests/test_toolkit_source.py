@@ -4,13 +4,17 @@ toolkit/ folder when no remote holds it (saying so in one line), or on the answe
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from baked_project import BakedProject, created_revision
-from dev_env import TEMPLATE_ROOT
+from dev_env import TEMPLATE_ROOT, TOOLKIT_DIR
 from jinja2 import Environment
 from matrix_checks import install_with_uv
 from template_checkouts import (
@@ -210,6 +214,33 @@ def test_a_stuck_git_ends_in_the_folder_and_a_note_within_the_timeout(
     source = toolkit_source.toolkit_source("", root)
     assert time.monotonic() - started < 5
     assert "(git did not answer within 0.5 s)" in source.note
+
+
+# Building the toolkit from its folder, as every bake without a git pin installs it.
+
+
+def test_building_the_toolkit_writes_nothing_into_its_folder(tmp_path: Path) -> None:
+    # Bakes installed side by side build this one folder at once: a backend writing build/ or
+    # *.egg-info into it made one install read another's half-written files.
+    toolkit = tmp_path / "toolkit"
+    # The source alone: not what this checkout's own venvs and builds left there.
+    made = ("build", "*.egg-info", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache")
+    shutil.copytree(TOOLKIT_DIR, toolkit, ignore=shutil.ignore_patterns(*made))
+    before = set(toolkit.rglob("*"))
+    # pip, as `pip install -e ".[dev]"` in a bake builds it (uv builds a copy of the folder).
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", "dist", toolkit],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    written = sorted(path.relative_to(toolkit) for path in set(toolkit.rglob("*")) ^ before)
+    assert written == [], written
+    (wheel,) = (tmp_path / "dist").glob("alembic_steward-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    assert {"alembic_steward/py.typed", "alembic_steward/_version.py"} <= shipped
+    assert not [name for name in shipped if name.startswith("tests/")]
 
 
 # Real bakes with the cookiecutter command, from checkouts and from served git URLs.

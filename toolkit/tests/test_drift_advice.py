@@ -88,11 +88,14 @@ def test_a_by_hand_line_names_the_call_that_does_what_it_says() -> None:
     from alembic_steward.catalog import Difference
     from alembic_steward.inspection._by_hand import by_hand_line
 
-    extra = by_hand_line(Difference("column", "users.nickname", "unexpected"))
+    extra = by_hand_line(Difference("column", "users.nickname", "unexpected"), dialect="sqlite")
     assert extra.endswith("drop it by hand (op.drop_column(...))"), extra
-    changed = by_hand_line(Difference("column", "users.name", "different", (("type", "a", "b"),)))
+    changed = by_hand_line(
+        Difference("column", "users.name", "different", (("type", "a", "b"),)), dialect="sqlite"
+    )
     assert "change it by hand (op.alter_column(" in changed and "add_column" not in changed
-    assert "op.drop_table(...)" in by_hand_line(Difference("table", "old", "unexpected"))
+    dropped = by_hand_line(Difference("table", "old", "unexpected"), dialect="sqlite")
+    assert "op.drop_table(...)" in dropped
 
 
 def test_a_changed_check_constraint_line_gives_calls_that_work_as_printed() -> None:
@@ -117,13 +120,15 @@ def test_a_changed_check_constraint_line_gives_calls_that_work_as_printed() -> N
             sa.CheckConstraint(text, name="positive_qty"),
         )
     facts = (("definition", "qty > 0", "qty >= 0"),)
-    line = by_hand_line(
-        Difference("check constraint", "orders.ck_orders_positive_qty", "different", facts), models
-    )
+    changed = Difference("check constraint", "orders.ck_orders_positive_qty", "different", facts)
+    server_line = by_hand_line(changed, models, dialect="postgresql")
     drop = 'op.drop_constraint(op.f("ck_orders_positive_qty"), "orders", type_="check")'
     assert (
-        drop in line and 'op.create_check_constraint("positive_qty", "orders", "qty > 0")' in line
+        drop in server_line
+        and 'op.create_check_constraint("positive_qty", "orders", "qty > 0")' in server_line
     )
+    assert "batch" not in server_line and "downgrade()" in server_line
+    line = by_hand_line(changed, models, dialect="sqlite")
     assert 'with op.batch_alter_table("orders") as batch_op:' in line and "downgrade()" in line
     # Followed literally on SQLite, the batch calls leave the models' constraint, named once.
     batch_calls = re.findall(r"`(batch_op\.[^`]*)`", line)
@@ -147,7 +152,8 @@ def test_without_a_check_convention_the_create_takes_the_full_name_as_final() ->
         "orders", models, sa.Column("qty", sa.Integer), sa.CheckConstraint("qty > 0", name="ck_q")
     )
     facts = (("definition", "qty > 0", "qty >= 0"),)
-    line = by_hand_line(Difference("check constraint", "orders.ck_q", "different", facts), models)
+    changed = Difference("check constraint", "orders.ck_q", "different", facts)
+    line = by_hand_line(changed, models, dialect="postgresql")
     assert 'op.create_check_constraint(op.f("ck_q"), "orders", "qty > 0")' in line, line
 
 
@@ -169,11 +175,15 @@ def test_a_missing_check_constraint_line_gives_the_create_call_that_works_as_pri
     sa.Table(
         "orders", models, sa.Column("qty", sa.Integer), sa.CheckConstraint("qty > 0", name="pos")
     )
-    line = by_hand_line(Difference("check constraint", "orders.ck_orders_pos", "missing"), models)
-    assert 'op.create_check_constraint("pos", "orders", "qty > 0")' in line, line
-    assert 'op.drop_constraint(op.f("ck_orders_pos"), "orders", type_="check")' in line, line
+    missing = Difference("check constraint", "orders.ck_orders_pos", "missing")
+    server_line = by_hand_line(missing, models, dialect="mysql")
+    assert 'op.create_check_constraint("pos", "orders", "qty > 0")' in server_line, server_line
+    drop = 'op.drop_constraint(op.f("ck_orders_pos"), "orders", type_="check")'
+    assert drop in server_line and "batch" not in server_line, server_line
+    line = by_hand_line(missing, models, dialect="sqlite")
+    assert 'batch_op.drop_constraint(op.f("ck_orders_pos"), type_="check")' in line, line
     # Followed literally on SQLite, the batch call adds the models' constraint, named once.
-    (call,) = re.findall(r"`(batch_op\.[^`]*)`", line)
+    call, _downgrade = re.findall(r"`(batch_op\.[^`]*)`", line)
     engine = sa.create_engine("sqlite://")
     with engine.begin() as connection:
         old.create_all(connection)
@@ -182,3 +192,30 @@ def test_a_missing_check_constraint_line_gives_the_create_call_that_works_as_pri
             eval(call, {"batch_op": batch_op})  # noqa: S307
         checks = sa.inspect(connection).get_check_constraints("orders")
     assert [(c["name"], c["sqltext"]) for c in checks] == [("ck_orders_pos", "qty > 0")]
+
+
+POSITIVE_QUANTITY = """
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quantity: Mapped[int]
+"""
+QUANTITY_CHECK = (
+    "    __table_args__ = (sa.CheckConstraint('quantity > 0', name='positive_quantity'),)\n"
+)
+
+
+@only_on("postgresql", "mysql", why="SQLite needs the batch the line names there")
+def test_a_server_s_by_hand_line_gives_no_sqlite_batch_advice(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Autogenerate writes no CHECK constraint: the line says what to write by hand, and told
+    # MariaDB and PostgreSQL users how to do it on SQLite too.
+    set_models(project, POSITIVE_QUANTITY + QUANTITY_CHECK)
+    revise_and_upgrade(project, database, "orders")
+    set_models(project, POSITIVE_QUANTITY + QUANTITY_CHECK.replace(" > 0", " >= 0"))
+    output = inv(project, database, "db.check", code=1)
+    assert "op.create_check_constraint(" in output, output
+    assert "batch" not in output and "SQLite" not in output, output

@@ -365,3 +365,27 @@ def test_a_revision_from_models_the_server_refuses_is_refused_before_writing(
     assert "Created revision" not in output and not list(project.versions.glob("*.py")), output
     status = inv(project, database, "db.status", code=UNBUILDABLE_MODELS)
     assert status.strip().splitlines()[-1] == line, status
+
+
+@only_on("postgresql", why="the enum type and the warning for an unspecified Computed are its own")
+def test_a_changed_enum_and_a_generated_column_are_said_once_each(
+    project: Project, database: ServerDatabase
+) -> None:
+    # GENERATED's Computed() has no persisted=: SQLAlchemy warns each time it compiles it for
+    # PostgreSQL before 18. check and status printed that two to four times, and a revision for
+    # the enum alembic-postgresql-enum's `Was:` and `Become:` on lines of their own.
+    set_models(project, GENERATED, COLORS.format(members='"red", "green"'))
+    revise_and_upgrade(project, database, "paints")
+    set_models(project, GENERATED, COLORS.format(members='"red", "green", "blue"'))
+    outputs = {
+        "check": inv(project, database, "db.check", code=1),
+        "status": inv(project, database, "db.status", code=STATUS_DRIFT),
+        "revision": inv(project, database, "db.revision", "-m", "blue"),
+    }
+    for command, output in outputs.items():
+        assert output.count("is being created as 'STORED'") <= 1, f"{command}: {output}"
+        assert "Was:" not in output and "Become:" not in output, f"{command}: {output}"
+    assert (
+        "Detected changed enum values in 'color': 'red', 'green' become 'red', 'green', 'blue'"
+        in outputs["revision"]
+    ), outputs["revision"]

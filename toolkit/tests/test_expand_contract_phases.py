@@ -326,3 +326,25 @@ def test_an_accepted_relabel_is_recorded_and_a_purged_stamp_forgets_phases(
     project.inv("db.stamp", "--purge", "-r", initial, "--yes")
     assert set(recorded(project)) == {initial}
     assert contract not in recorded(project)
+
+
+def test_a_project_whose_template_writes_no_phase_gets_one_revision_per_change(
+    project: Project,
+) -> None:
+    # Its team took the phase line out of script.py.mako: autogenerate split the change into
+    # "Nickname (expand)" and "Nickname (contract)", two revisions labelled by nobody.
+    template = project.path / "app" / "migrations" / "script.py.mako"
+    lines = template.read_text().splitlines(keepends=True)
+    template.write_text(
+        "".join(line for line in lines if "phase" not in line and "expand" not in line)
+    )
+    project.add_user_model()
+    project.add_user_name_column()
+    project.inv("db.revision", "-m", "Users")
+    project.inv("db.upgrade")
+    replace_name_with_nickname(project)
+    output = project.inv("db.revision", "-m", "Nickname").stdout
+    ((_, path),) = created_revisions(output)
+    source = (project.path / path).read_text()
+    assert "expand" not in source and "contract" not in source, source
+    assert "drop_column" in source and "nickname" in source, source

@@ -241,3 +241,74 @@ def test_ctrl_c_during_a_scratch_build_says_the_database_is_untouched(
     ), line
     assert scratch_databases(database) == set()
     assert database.revisions() == {"slow"}
+
+
+# Loaded as invoke loads the project's tasks, before any task runs: says so, then takes its time.
+SLOW_WIRING = """
+import time
+
+print("loading the wiring", flush=True)
+time.sleep(30)
+"""
+# How SIGINT comes to `inv`: from a terminal, and ignored, as to a shell script's background job.
+SIGINT_AT_START = {"terminal": signal.SIG_DFL, "background-job": signal.SIG_IGN}
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.1, 0.3])
+@pytest.mark.parametrize("started", list(SIGINT_AT_START))
+def test_ctrl_c_before_the_task_starts_ends_inv_in_one_line(
+    project: Project, started: str, delay: float
+) -> None:
+    # It was ignored by a background job until the task ran, which went on to its end, and
+    # ended in a silent exit 1 (or an import's traceback) from a terminal.
+    write_revision(project, "first", None, "    pass")
+    project.inv("db.upgrade")
+    wiring = project.path / "app" / "migrations" / "__init__.py"
+    wiring.write_text(wiring.read_text() + SLOW_WIRING)
+    # Exec'd afresh, not forked from the tests' zygote: its start-up is what is under test.
+    exec_inv = (
+        "import os, signal, sys;"
+        f" signal.signal(signal.SIGINT, signal.{SIGINT_AT_START[started].name});"
+        f" os.execv({project.executable('inv')!r}, ['inv', 'db.check'])"
+    )
+    running = project.start("python", "-c", exec_inv)
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline().strip() == "loading the wiring"
+        time.sleep(delay)
+        sent = time.monotonic()
+        running.send_signal(signal.SIGINT)
+        _, stderr = running.communicate(timeout=60)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert time.monotonic() - sent < 10, "it ran on after the signal"
+    assert running.returncode == 130, stderr
+    assert stderr.splitlines() == [
+        "error: SIGINT stopped inv before its task started; nothing ran on the database"
+    ], stderr
+
+
+# Imported by the task as it compares the models: says so, then takes its time.
+SLOW_MODELS = """
+import time
+
+print("started", flush=True)
+time.sleep(3600)
+"""
+
+
+@pytest.mark.parametrize("command", ["db.check", "db.status"])
+def test_ctrl_c_in_a_task_that_only_reads_says_nothing_ran(project: Project, command: str):
+    # The line said "each finished migration stays applied", as after an upgrade.
+    write_revision(project, "first", None, "    pass")
+    project.inv("db.upgrade")
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text() + SLOW_MODELS)
+    code, stderr = stopped_once_started(project, ("inv", command))
+    assert code == 130 and "Traceback" not in stderr, stderr
+    assert stderr.splitlines()[-1] == (
+        "error: SIGINT stopped the task, which only reads the database: no migration ran and"
+        " nothing changed; the database is at first"
+    ), stderr

@@ -131,7 +131,11 @@ def test_a_revision_that_leaves_a_change_out_is_kept_naming_only_that_change(
     assert said.startswith(f"error: written {path.relative_to(project.path)}, but it does not")
     assert "add what the lines above name to it before `inv db.upgrade`" in said
     assert "drop it and create it again by hand" in above and 'type_="check"' in above
-    assert 'op.create_check_constraint("qty_positive", "items", "qty > 0")' in above, above
+    if database.kind == "sqlite":  # only the batch form works there
+        assert 'batch_op.create_check_constraint("qty_positive", "qty > 0")' in above, above
+    else:
+        assert 'op.create_check_constraint("qty_positive", "items", "qty > 0")' in above, above
+        assert "batch" not in above, above
     assert "items.note" not in above  # written, so not to add by hand
     text = path.read_text()
     assert "add_column" in text

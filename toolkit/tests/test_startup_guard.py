@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from failures import write_revision
 from made_revisions import blank_revisions
 from project import Project
 from servers import ServerDatabase
@@ -175,3 +176,18 @@ def needed_by_the_code(project: Project, name: str) -> None:
     it is refused (one behind by contract revisions only starts, test_phase_guard.py)."""
     file = project.versions / name
     file.write_text(file.read_text().replace('phase: str = "contract"', 'phase: str = "expand"'))
+
+
+def test_a_history_without_phase_lines_hears_of_revisions_not_of_contract_ones(
+    project: Project, tmp_path: Path
+) -> None:
+    # Its team never labels a phase; the line named the newer deploy's revision a contract one.
+    write_revision(project, "first", None, "    pass")
+    write_revision(project, "second", "first", "    pass")
+    url = f"sqlite:///{tmp_path}/ahead.db"
+    project.inv("db.upgrade", env={"DATABASE_URL": url})
+    (second,) = project.versions.glob("*second*.py")
+    second.unlink()  # this code is the older deploy
+    message = refusal(start_service(project, url))
+    assert "the database is ahead of this code by revision(s) second," in message, message
+    assert "contract" not in message and "phase" not in message, message

@@ -326,7 +326,8 @@ def split_by_autogenerate(
         for difference in needed
         if (difference.kind, difference.subject) not in unwritten
     ]
-    by_hand = [by_hand_line(difference, imported_metadata()) for difference in left]
+    metadata, dialect = imported_metadata(), scratch.dialect.name
+    by_hand = [by_hand_line(difference, metadata, dialect=dialect) for difference in left]
     # What autogenerate writes but the database refuses: written, yet still to fix by hand.
     by_hand += [f"{line}: fix that by hand" for line, _table in failures]
     return ModelDrift(written, by_hand)

@@ -22,36 +22,51 @@ if TYPE_CHECKING:
 PLACE = "\0"
 
 
-def check_constraint_calls(difference: Difference, metadata: MetaData | None) -> str | None:
+def check_constraint_calls(
+    difference: Difference, metadata: MetaData | None, *, sqlite: bool
+) -> str | None:
     """The drop and create calls for ``difference``, a changed CHECK constraint of the models
-    in ``metadata``; None when the models do not hold it by that name."""
+    in ``metadata`` (``sqlite``: as SQLite needs them, in a batch); None when the models do not
+    hold it by that name."""
     found = models_check(difference, metadata)
     if found is None:
         return None
     on, created, text, full_name = found
     dropped = f"op.f({json.dumps(full_name)})"
+    if sqlite:
+        return (
+            f"`with op.batch_alter_table({on}) as batch_op:` then"
+            f' `batch_op.drop_constraint({dropped}, type_="check")` and'
+            f" `batch_op.create_check_constraint({created}, {text})`; write the reverse in"
+            " downgrade()"
+        )
     return (
         f'`op.drop_constraint({dropped}, {on}, type_="check")`, then'
-        f" `op.create_check_constraint({created}, {on}, {text})`; on SQLite inside"
-        f" `with op.batch_alter_table({on}) as batch_op:` as"
-        f' `batch_op.drop_constraint({dropped}, type_="check")` and'
-        f" `batch_op.create_check_constraint({created}, {text})`; write the reverse in downgrade()"
+        f" `op.create_check_constraint({created}, {on}, {text})`; write the reverse in"
+        " downgrade()"
     )
 
 
-def check_constraint_create_call(difference: Difference, metadata: MetaData | None) -> str | None:
+def check_constraint_create_call(
+    difference: Difference, metadata: MetaData | None, *, sqlite: bool
+) -> str | None:
     """The create call for ``difference``, a CHECK constraint of the models in ``metadata`` that
-    the migrations lack, named as the convention wants it; None when the models do not hold it
-    by that name."""
+    the migrations lack, named as the convention wants it (``sqlite``: in a batch, as SQLite
+    needs it); None when the models do not hold it by that name."""
     found = models_check(difference, metadata)
     if found is None:
         return None
     on, created, text, full_name = found
+    dropped = f"op.f({json.dumps(full_name)})"
+    if sqlite:
+        return (
+            f"`with op.batch_alter_table({on}) as batch_op:` then"
+            f" `batch_op.create_check_constraint({created}, {text})`; in downgrade() the same"
+            f' batch with `batch_op.drop_constraint({dropped}, type_="check")`'
+        )
     return (
-        f"`op.create_check_constraint({created}, {on}, {text})`; on SQLite inside"
-        f" `with op.batch_alter_table({on}) as batch_op:` as"
-        f" `batch_op.create_check_constraint({created}, {text})`; in downgrade()"
-        f' `op.drop_constraint(op.f({json.dumps(full_name)}), {on}, type_="check")`'
+        f"`op.create_check_constraint({created}, {on}, {text})`; in downgrade()"
+        f' `op.drop_constraint({dropped}, {on}, type_="check")`'
     )
 
 

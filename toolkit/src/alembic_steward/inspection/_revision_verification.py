@@ -67,7 +67,7 @@ class RevisionScratch:
         from alembic_steward.inspection._by_hand import NEVER_WRITTEN, by_hand_line
 
         return [
-            by_hand_line(difference)
+            by_hand_line(difference, dialect=self.connection.dialect.name)
             for difference in compare_catalogs(self.models, self.built)
             if difference.kind in NEVER_WRITTEN and difference.change == "missing"
         ]
@@ -103,8 +103,10 @@ class RevisionScratch:
         # What the database will be once upgraded: its first check reuses this.
         keep_build(self.live_connection, heads(), self.schemas, self.after)
         metadata = imported_metadata()
+        dialect = self.connection.dialect.name
         self.left = [
-            by_hand_line(d, metadata) for d in compare_with_models(self.models, self.after)
+            by_hand_line(d, metadata, dialect=dialect)
+            for d in compare_with_models(self.models, self.after)
         ]
         return self.left
 

@@ -51,7 +51,7 @@ class LintReport:
         " release) and were edited or deleted since",
     }
 )
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def lint(
     c: Context, all: bool = False, rev_range: str | None = None, released: str | None = None
 ) -> None:

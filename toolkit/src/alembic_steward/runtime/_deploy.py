@@ -29,6 +29,9 @@ import sys
 
 from alembic_steward.runtime._deploy_arguments import PHASE_TAKES_NO_REVISION, parse_arguments
 
+# The commands that run no migration: a signal's line says nothing ran (not what stays applied).
+READING_COMMANDS = frozenset({"current", "rollback-check", "wait"})
+
 
 def fan_out_or_create(arguments: argparse.Namespace) -> int:
     """Run `upgrade --all-tenants`/`--tenants` or `tenant-create`; return the exit code."""
@@ -80,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: one_line_on_failure(arguments),
         stopped=f"`{program} {arguments.command}`",
         status_command=f"{program} current",
+        reads_only=arguments.command in READING_COMMANDS,
     )
 
 

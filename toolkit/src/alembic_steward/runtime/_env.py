@@ -31,6 +31,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
     from alembic_steward.runtime._offline_server import steps_for_the_server
+    from alembic_steward.runtime._phase_labels import template_writes_phases
     from alembic_steward.runtime._phase_revisions import write_phases
     from alembic_steward.runtime._rebuilt_indexes import restore_rebuilt_indexes
     from alembic_steward.runtime._revision_ids import check_revision_id
@@ -54,7 +55,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
                 context=migration_context,
             )
         skip_empty_autogenerate(config, directives)
-        if autogenerating(config):
+        if autogenerating(config) and template_writes_phases(history.dir if history else None):
             # Expand and contract go into separate revisions (runtime/_phase_revisions.py).
             write_phases(config, directives)
             for script in directives[1:]:

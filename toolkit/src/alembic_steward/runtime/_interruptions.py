@@ -137,23 +137,39 @@ def stopped_a_scratch_build(error: BaseException) -> bool:
     return hasattr(error, SCRATCH_REMOVED) or hasattr(error, SCRATCH_LEFT)
 
 
+def where_the_database_stands(status_command: str) -> str:
+    """The database's revision, read afresh on a bounded connection, or how to find it."""
+    from alembic_steward.runtime._state_after_failure import read_state_afresh
+
+    try:
+        state = read_state_afresh()
+        if state.heads is not None:
+            return f"the database is at {state.at}"
+    except BaseException:  # noqa: BLE001, S110 - say how to find it instead
+        pass
+    return f"`{status_command}` shows where the database stands"
+
+
 def scratch_build_line(
     error: BaseException, signal_name: str, stopped: str, status_command: str
 ) -> str:
     """The line for a signal that stopped a scratch build: the migration it stopped ran there,
     not on the database, whose state is read afresh (the scratch one's is no one's)."""
     from alembic_steward.inspection._scratch_database import scratch_line
-    from alembic_steward.runtime._state_after_failure import read_state_afresh
 
-    try:
-        state = read_state_afresh()
-        where = f"the database is at {state.at}" if state.heads is not None else None
-    except BaseException:  # noqa: BLE001 - say how to find it instead
-        where = None
-    where = where or f"`{status_command}` shows where the database stands"
     return (
         f"error: {signal_name} stopped {stopped} while it built a scratch database; no"
-        f" migration ran on the database: {where}; {scratch_line(error)}"
+        f" migration ran on the database: {where_the_database_stands(status_command)};"
+        f" {scratch_line(error)}"
+    )
+
+
+def read_only_line(signal_name: str, stopped: str, status_command: str) -> str:
+    """The line for a signal that stopped a task that only reads the database (`db.check`,
+    `db.status`, `db.current`, ...): it ran no migration, so no migration "stays applied"."""
+    return (
+        f"error: {signal_name} stopped {stopped}, which only reads the database: no migration"
+        f" ran and nothing changed; {where_the_database_stands(status_command)}"
     )
 
 
@@ -162,17 +178,22 @@ def interrupted_line(
     signal_name: str,
     stopped: str = "the task",
     status_command: str = "inv db.status",
+    *,
+    reads_only: bool = False,
 ) -> str:
     """Say that a signal stopped ``stopped`` and the state it left, as read; never raises.
 
-    ``status_command`` is what shows the state where it could not be read. A line a tenant's
-    run worded while its tenant was still bound (:data:`TENANT_LINE`) is that line.
+    ``status_command`` is what shows the state where it could not be read; ``reads_only``: the
+    task runs no migration. A line a tenant's run worded while its tenant was still bound
+    (:data:`TENANT_LINE`) is that line.
     """
     tenant_line = getattr(error, TENANT_LINE, None)
     if tenant_line is not None:
         return tenant_line
     if stopped_a_scratch_build(error):
         return scratch_build_line(error, signal_name, stopped, status_command)
+    if reads_only:
+        return read_only_line(signal_name, stopped, status_command)
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
         from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
@@ -199,19 +220,22 @@ def interrupted_line(
         )
 
 
-def exit_code_and_line(error: BaseException, **wording: str) -> tuple[int, str]:
+def exit_code_and_line(
+    error: BaseException, *, reads_only: bool = False, **wording: str
+) -> tuple[int, str]:
     """The exit code and the one line for a run that ``error`` (a signal's exception) stopped;
-    ``wording`` as interrupted_line takes it."""
+    ``reads_only`` and ``wording`` as interrupted_line takes them."""
     number = signal.SIGINT if isinstance(error, KeyboardInterrupt) else signal.SIGTERM
-    return SIGNAL_EXIT_CODES[number], interrupted_line(error, number.name, **wording)
+    line = interrupted_line(error, number.name, reads_only=reads_only, **wording)
+    return SIGNAL_EXIT_CODES[number], line
 
 
-def exit_on_signals(run: Callable[[], int], **wording: str) -> int:
+def exit_on_signals(run: Callable[[], int], *, reads_only: bool = False, **wording: str) -> int:
     """Call ``run`` with SIGINT and SIGTERM raising where it is; return its exit code, or end a
     run a signal stopped in one line on stderr and 130 or 143, as `inv` does.
 
     For `python -m app.migrations` (runtime/_deploy.py), which Kubernetes stops with SIGTERM;
-    ``wording`` as interrupted_line takes it.
+    ``reads_only`` and ``wording`` as interrupted_line takes them.
     """
     if threading.current_thread() is not threading.main_thread():
         return run()  # signal handlers belong to the main thread
@@ -219,7 +243,7 @@ def exit_on_signals(run: Callable[[], int], **wording: str) -> int:
         with signals_raise():
             return run()
     except (KeyboardInterrupt, Terminated) as error:
-        code, line = exit_code_and_line(error, **wording)
+        code, line = exit_code_and_line(error, reads_only=reads_only, **wording)
         print(line, file=sys.stderr)
         return code
 

@@ -64,3 +64,16 @@ def phase_of_new_revision(config: Any, up_revision: str, down_revision: Any = No
     if isinstance(down_revision, tuple | list) and len(down_revision) > 1:
         return EXPAND
     return UNLABELLED_PHASE
+
+
+def template_writes_phases(script_dir: str | None) -> bool:
+    """Whether the project's script.py.mako (in ``script_dir``) writes a phase line into new
+    revisions. A team that took it out does not use phases: autogenerate then writes one change
+    as one revision, never split into an expand and a contract one nobody labels."""
+    if script_dir is None:
+        return True
+    try:
+        template = (Path(script_dir) / "script.py.mako").read_text(encoding="utf-8")
+    except OSError:
+        return True  # Alembic says that itself, when it writes
+    return "phase_of_new_revision" in template

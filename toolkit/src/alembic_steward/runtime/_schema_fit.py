@@ -32,6 +32,9 @@ class SchemaFit:
 
     verdict: str
     revisions: list[str] = field(default_factory=list)
+    # Whether the histories label revisions with phases at all: a team that never does is told
+    # of revisions, not of contract ones (its unlabelled revisions count as contract all the same).
+    phased: bool = True
 
     @property
     def runs(self) -> bool:
@@ -73,5 +76,11 @@ def schema_fit(
         return SchemaFit(UNKNOWN, sorted(unknown_current))
     contract = sorted(revision for revision in ahead if recorded[revision] != EXPAND)
     if contract:
-        return SchemaFit(AHEAD_BY_CONTRACT, contract)
+        return SchemaFit(AHEAD_BY_CONTRACT, contract, phased=uses_phases(history, recorded))
     return SchemaFit(AHEAD_BY_EXPAND, sorted(ahead))
+
+
+def uses_phases(history: CodeHistory, recorded: Mapping[str, str]) -> bool:
+    """Whether a revision of ``history`` has a phase line, or the database recorded an expand
+    revision (a newer release's, labelled): an unlabelled one is recorded as contract."""
+    return any(history.labels.values()) or EXPAND in recorded.values()

@@ -135,14 +135,16 @@ def problem_line(fit: SchemaFit, current: Collection[str]) -> str | None:
     if fit.runs:
         return None
     if fit.verdict == AHEAD_BY_CONTRACT:
-        return ahead_by_contract_line(fit.revisions)
+        return ahead_by_contract_line(fit.revisions, phased=fit.phased)
     return diagnose(current)
 
 
-def ahead_by_contract_line(contract: list[str]) -> str:
-    """Say that contract revisions this code lacks stop it, and what to do."""
+def ahead_by_contract_line(contract: list[str], *, phased: bool = True) -> str:
+    """Say that contract revisions this code lacks stop it, and what to do (``phased``: named
+    as contract ones, where the histories use phases at all)."""
+    kind = "contract revision(s)" if phased else "revision(s)"
     return (
-        f"the database is ahead of this code by contract revision(s) {', '.join(contract)},"
+        f"the database is ahead of this code by {kind} {', '.join(contract)},"
         " which a newer deploy applied and this code may not work with; deploy the code that"
         " has them"
     )

@@ -31,7 +31,7 @@ VERBOSE_HELP = "Show each revision in full: path, parents, date and message"
         "check": "Exit with code 1 when the database is not at head (for scripts and CI)",
     }
 )
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def current(c: Context, verbose: bool = False, check: bool = False) -> None:
     """Show the database's current revision(s)."""
     from alembic.script import ScriptDirectory
@@ -64,7 +64,7 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
 
 
 @task(help={"verbose": VERBOSE_HELP})
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def heads(c: Context, verbose: bool = False) -> None:
     """Show the head revision(s) of the history."""
     from alembic import command
@@ -80,7 +80,7 @@ def heads(c: Context, verbose: bool = False) -> None:
         "verbose": VERBOSE_HELP,
     }
 )
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def history(c: Context, rev_range: str | None = None, verbose: bool = False) -> None:
     """List the revisions, newest first."""
     from alembic import command
@@ -94,7 +94,7 @@ def history(c: Context, rev_range: str | None = None, verbose: bool = False) -> 
 
 
 @task(help={"revision": "Revision to show, e.g. 4f8376af1811 (default: head)"})
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def show(c: Context, revision: str = "head") -> None:
     """Show one revision in full."""
     from alembic import command
@@ -112,7 +112,7 @@ def show(c: Context, revision: str = "head") -> None:
     nicknames=FAN_OUT_NICKNAMES,
     help={**FAN_OUT_HELP, "json": "With --all-tenants or --tenants: the report as JSON"},
 )
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def check(
     c: Context,
     all_tenants: bool = False,
@@ -220,7 +220,7 @@ def print_differences(heading: str, differences: list[str]) -> None:
 
 
 @task(help={"revision": "Target revision: an id, head or base (default: head)"})
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def plan(c: Context, revision: str = "head") -> None:
     """Print the SQL that would take the database from its current revision to -r."""
     from alembic.script import ScriptDirectory
@@ -241,7 +241,7 @@ def plan(c: Context, revision: str = "head") -> None:
 
 
 @task
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def url(c: Context) -> None:
     """Show the database URL in effect (password hidden) and where it came from."""
     from alembic_steward._wiring import get_settings

@@ -132,7 +132,7 @@ def setup(c: Context, yes: bool = False) -> None:
         "head": "Wait until the migrations have brought the database to this code's head",
     },
 )
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS, head: bool = False) -> None:
     """Wait until the database server accepts connections (for containers and CI)."""
     try:

@@ -20,7 +20,7 @@ from alembic_steward.tasks._user_errors import exit_on_user_error
         " or a wheel (`--ref v1.4.0`)"
     },
 )
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def rollback_check(c: Context, ref: str | None = None) -> None:
     """Say whether the code at REF can run against this database (exit 0: yes)."""
     # A flag, not a positional argument: invoke would refuse `--help` without it.

@@ -157,7 +157,7 @@ def run_release_tests(project: Path, url: str) -> int:
 
 
 @task(help={"tag": "The release whose tests run (default: the newest tag before this commit)"})
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def previous_release_check(c: Context, tag: str = "") -> None:
     """Run the previous release's tests on a database upgraded with `--phase expand`."""
     from alembic_steward._wiring import active_steward

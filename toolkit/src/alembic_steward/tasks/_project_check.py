@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from pathlib import Path
 
-from alembic_steward.tasks import _task_help, _uncaught_errors
+from alembic_steward.tasks import _early_signals, _task_help, _uncaught_errors
 
 
 def prepare_invoke(tasks_file: str, app_package: str = "app") -> None:
@@ -20,6 +21,10 @@ def prepare_invoke(tasks_file: str, app_package: str = "app") -> None:
     # First, so that even the check below and invoke's own work (help, environment variables)
     # end in one line rather than a traceback.
     _uncaught_errors.install()
+    # Under the `inv` command only (its script imports invoke.main): a test suite importing
+    # the tasks keeps its own Ctrl-C.
+    if "invoke.main" in sys.modules and threading.current_thread() is threading.main_thread():
+        _early_signals.take_stop_signals()
     _task_help.let_help_skip_positional_arguments()
     spec = importlib.util.find_spec(app_package)
     checkout_app = Path(tasks_file).resolve().parent.parent / app_package

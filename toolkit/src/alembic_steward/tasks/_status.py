@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         **{name: text for name, text in FAN_OUT_HELP.items() if name != "canary"},
     },
 )
-@exit_on_user_error
+@exit_on_user_error(reads_only=True)
 def status(
     c: Context,
     json: bool = False,
@@ -92,7 +92,7 @@ def status(
         if isinstance(error, Exception):
             code, line = 1, error_line(error)
         else:
-            code, line = exit_code_and_line(error)
+            code, line = exit_code_and_line(error, reads_only=True)
         print_failure_json(code, line)
         raise document_printed(Exit(line, code=code)) from None
 

@@ -17,8 +17,10 @@ from invoke import Context, Exit
 
 from alembic_steward.runtime._project_lines import innermost_project_line
 from alembic_steward.runtime._traceback_switch import TRACEBACK_VARIABLE, tracebacks_wanted
+from alembic_steward.tasks._early_signals import TaskRuns
 from alembic_steward.tasks._invoke_defaults import export_invoke_defaults
 from alembic_steward.tasks._json_errors import print_json_error
+from alembic_steward.tasks._repeated_warnings import stored_computed_warning_once
 from alembic_steward.tasks._startup import import_migration_libraries
 from alembic_steward.tasks._uncaught_errors import silence_closed_stdout
 
@@ -182,15 +184,23 @@ def end_quietly_on_closed_pipe() -> Exit:
     return Exit(code=0)
 
 
-def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
+def exit_on_user_error(
+    task_body: Callable[..., Any] | None = None, *, reads_only: bool = False
+) -> Any:
     """Wrap a task so that any failure ends in one line on stderr and a non-zero exit code.
 
     Every `db` task passes through here, so this is also where invoke-config defaults are
-    exported and the migration libraries loaded (see tasks/_startup.py).
+    exported and the migration libraries loaded (see tasks/_startup.py). A task that runs no
+    migration is wrapped with ``@exit_on_user_error(reads_only=True)``: a signal's line then
+    says nothing ran on the database, where a migration's says what stays applied.
     """
+    if task_body is None:
+        return functools.partial(exit_on_user_error, reads_only=reads_only)
 
     @functools.wraps(task_body)
     def run_task(c: Context, *args: Any, **kwargs: Any) -> Any:
+        # Until signals_raise below, a signal ends `inv` at once (tasks/_early_signals.py).
+        outer_phase, TaskRuns.phase = TaskRuns.phase, "starting"
         import_migration_libraries()
         # Here, not at module level: `inv --list` must not pay for importing app.migrations.
         from alembic_steward.runtime._interruptions import (
@@ -200,7 +210,8 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
         )
 
         try:
-            with signals_raise(), warnings.catch_warnings():
+            with signals_raise(), warnings.catch_warnings(), stored_computed_warning_once():
+                TaskRuns.phase = "running"
                 # Alembic warns before its KeyError for a missing revision; we explain that.
                 warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
                 from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
@@ -218,7 +229,7 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
         except (KeyboardInterrupt, Terminated) as error:
             if tracebacks_wanted():
                 raise
-            code, line = exit_code_and_line(error)
+            code, line = exit_code_and_line(error, reads_only=reads_only)
             stop = Exit(line, code=code)
             print_json_error(stop, kwargs)
             raise stop from None
@@ -228,5 +239,7 @@ def exit_on_user_error(task_body: Callable[..., Any]) -> Callable[..., Any]:
             stop = Exit(error_line(error), code=exit_code_of(error))
             print_json_error(stop, kwargs)
             raise stop from None
+        finally:
+            TaskRuns.phase = outer_phase  # a task another task called leaves the caller's
 
     return run_task
