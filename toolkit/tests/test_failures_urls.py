@@ -97,3 +97,25 @@ def test_percent_that_is_not_an_escape_says_how_to_write_it(project: Project) ->
         project, "inv", "db.current", DATABASE_URL=f"postgresql://app:{SECRET}%zz@db/app"
     )
     assert "%25" in line
+
+
+# A URL option the driver refuses is the URL's fault, not an unreachable server's.
+
+
+@pytest.mark.parametrize("task", ["db.status", "db.upgrade", "db.check"])
+def test_a_url_option_the_driver_refuses_is_named_as_a_bad_url(project: Project, task: str) -> None:
+    url = f"postgresql://app:{SECRET}@127.0.0.1:1/app?sslmode=bogus"
+    line = one_error_line(project, "inv", task, DATABASE_URL=url)
+    assert "DATABASE_URL's option sslmode" in line, line
+    assert "cannot reach" not in line and "running and reachable" not in line, line
+
+
+def test_check_names_an_unreachable_server_as_status_does(project: Project) -> None:
+    url = f"postgresql://app:{SECRET}@127.0.0.1:1/app"
+    env = {"DATABASE_URL": url}
+    status_run = project.run("inv", "db.status", env=env)
+    check_run = project.run("inv", "db.check", env=env)
+    (status,) = error_lines(status_run, code=5)
+    (check,) = error_lines(check_run, code=5)
+    assert check == status and "cannot reach the database" in check, check
+    assert SECRET not in check_run.stdout + check_run.stderr

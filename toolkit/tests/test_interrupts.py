@@ -43,6 +43,16 @@ SLEEPING_IN_A_SCRATCH_BUILD = """\
     if "scratch" in os.path.basename(op.get_bind().engine.url.database):
         print("started", flush=True)
         time.sleep(3600)"""
+# Says it started, then runs one SQLite statement that never ends on its own: only an
+# interrupt of the statement itself stops it, as SQLite runs it inside the process.
+COUNTING_IN_SQLITE = """\
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    print("started", flush=True)
+    op.execute(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    )"""
+# Far beyond a busy machine's delay, far below what a run the signal did not stop takes.
+SQLITE_STOP_SECONDS = 30
 COMMANDS = {
     "inv": ("inv", "db.upgrade"),
     "alembic": ("alembic", "upgrade", "head"),
@@ -181,6 +191,32 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert line.startswith("error: SIGINT stopped"), stderr
     assert "first" in database.revisions() or database.kind == "mysql"
+
+
+@only_on("sqlite", why="SQLite runs the statement in the process: only an interrupt stops it")
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_interrupts_a_running_sqlite_statement_and_reads_the_state_after(
+    project: Project, database: ServerDatabase, signal_number: int
+) -> None:
+    after_first(project, "slow", COUNTING_IN_SQLITE)
+    running = project.start("inv", "db.upgrade", DATABASE_URL=plain_url(database))
+    try:
+        assert running.stdout is not None
+        assert running.stdout.readline().strip() == "started"
+        time.sleep(0.5)  # into the statement: it starts at once, and never ends
+        running.send_signal(signal_number)
+        _, stderr = running.communicate(timeout=SQLITE_STOP_SECONDS)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert running.returncode == {signal.SIGINT: 130, signal.SIGTERM: 143}[signal_number], stderr
+    name = signal.Signals(signal_number).name
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(
+        f"error: {name} stopped migration slow; rolled back; the database is still at first"
+    ), stderr
+    assert database.revisions() == {"first"}
 
 
 if sys.platform == "win32":  # pragma: no cover - signals are POSIX here

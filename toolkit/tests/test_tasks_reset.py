@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from made_revisions import add_users
 from project import Project, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 AUDIT_MODEL = """
 
@@ -59,3 +59,71 @@ def test_reset_drops_views_sequences_types_and_other_schemas_and_migrates_again(
         assert "Migrated to head." in output
     assert database.query("SELECT count(*) FROM user_emails") == [(0,)]
     assert database.revisions() == {"objects"}
+
+
+@only_on("postgresql", why="only PostgreSQL has schemas the checks read beside the default one")
+def test_reset_drops_a_hand_made_schema_the_checks_advise_it_for(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    add_users(project)
+    project.inv("db.upgrade", env=env)
+    database.query("CREATE SCHEMA other; CREATE TABLE other.t (id integer)")
+    status = project.inv("db.status", code=9, env=env)
+    advice = status.stdout + status.stderr
+    assert "schema other" in advice and "db.reset" in advice, advice
+
+    output = project.inv("db.reset", env=env).stdout
+    assert "schema other" in output, output
+    assert "other.t" in output, output
+    assert database.query("SELECT count(*) FROM pg_namespace WHERE nspname = 'other'") == [(0,)]
+    project.inv("db.status", env=env)
+
+
+@only_on("postgresql", why="only PostgreSQL has enum types a table elsewhere depends on")
+def test_reset_drops_an_enum_a_forgotten_schemas_table_uses_and_lists_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    first = add_users(project)
+    upgrade = (
+        '    op.execute("CREATE SCHEMA audit")\n'
+        "    op.execute(\"CREATE TYPE color AS ENUM ('red', 'blue')\")\n"
+        '    op.execute("CREATE TABLE audit.audit_log (id serial PRIMARY KEY, shade color)")\n'
+        '    op.execute("CREATE TABLE palette (id serial PRIMARY KEY, shade color)")'
+    )
+    source = revision_source("audit", first, upgrade)
+    project.write_revision("audit.py", source)
+    project.inv("db.upgrade", env=env)
+    project.write_revision("audit.py", source).unlink()
+    project.inv("db.status", code=6, env=env)
+
+    output = project.inv("db.reset", env=env).stdout
+    assert "enum type color" in output, output
+    assert "schema audit" in output and "audit.audit_log" in output, output
+    assert database.query("SELECT count(*) FROM pg_type WHERE typname = 'color'") == [(0,)]
+    assert database.revisions() == {first}
+
+
+@only_on("postgresql", why="one database shows the line; the drops are one transaction there")
+def test_a_reset_whose_drop_fails_says_what_the_database_holds_and_what_to_do(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    first = add_users(project)
+    project.inv("db.upgrade", env=env)
+    # A drop the server refuses, whatever reset cascades: an event trigger stops every one.
+    database.query(
+        "CREATE FUNCTION refuse() RETURNS event_trigger LANGUAGE plpgsql AS"
+        " $$BEGIN RAISE EXCEPTION 'drops refused here'; END$$;"
+        " CREATE EVENT TRIGGER refuse_drops ON ddl_command_start WHEN TAG IN ('DROP TABLE')"
+        " EXECUTE FUNCTION refuse()"
+    )
+    try:
+        line = project.inv("db.reset", code=1, env=env).stderr.strip()
+    finally:
+        database.query("DROP EVENT TRIGGER refuse_drops")
+    assert line.startswith("error: reset stopped, a drop failed (drops refused here"), line
+    assert f"at {first} (nothing was dropped)" in line, line
+    assert "`inv db.drop` then `inv db.setup`" in line, line
+    assert "users" in database.model_tables()

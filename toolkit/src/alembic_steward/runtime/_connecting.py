@@ -124,11 +124,31 @@ def check_driver_installed(url: URL) -> None:
         ) from None
 
 
+def refused_option_line(
+    error: BaseException, *, outcome: str = "nothing was changed"
+) -> str | None:
+    """The line for a DATABASE_URL option the driver refused (`?sslmode=bogus`), or None: the
+    URL is wrong, not the server unreachable. It names the option, never the password."""
+    from alembic_steward.runtime._driver_errors import error_reason, refused_url_option
+
+    option = refused_url_option(error)
+    if option is None:
+        return None
+    return (
+        f"DATABASE_URL's option {option} is not one the driver accepts ({error_reason(error)});"
+        f" {fix_url_advice()}; {outcome}"
+    )
+
+
 def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migrated") -> Exception:
     """The one line for a connection that could not be opened, what to check, and ``outcome``
-    (what that means for the command: a repair says nothing was changed)."""
+    (what that means for the command: a repair says nothing was changed); a CommandError
+    naming the option instead when the driver refused one of the URL's."""
     from alembic_steward.runtime._driver_errors import error_reason, sign_in_refusal
 
+    refused_option = refused_option_line(error, outcome=outcome)
+    if refused_option is not None:
+        return command_error(refused_option)
     where = url.render_as_string(hide_password=True)
     if url.get_backend_name() == "sqlite":
         advice = f"check that the file's folder exists and is readable, or {fix_url_advice()}"

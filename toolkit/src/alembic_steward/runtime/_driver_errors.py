@@ -43,6 +43,13 @@ MYSQL_TABLE_DENIED = {1142, 1143}
 # 1698 too: MariaDB answers some sign-ins of an unknown user with it (it pretends the user has
 # a randomly chosen authentication plugin, so that user names cannot be probed).
 MYSQL_ACCESS_DENIED = {1045, 1698}
+# libpq refusing a URL option before any connection is tried: `invalid sslmode value: "bogus"`
+# (after psycopg's "connection is bad: "), `invalid connection option "foo"`, `bad value for
+# connect_timeout: 'abc'`. Anchored at the start: a server's message never begins so.
+REFUSED_URL_OPTION = re.compile(
+    r'^(?:connection is bad: )?(?:invalid connection option "(?P<unknown>[^"]+)"'
+    r"|invalid (?P<invalid>\w+) value:|bad value for (?P<bad>\w+):)"
+)
 
 
 def first_line(error: BaseException) -> str:
@@ -67,6 +74,13 @@ def error_reason(error: BaseException) -> str:
         return redact_password(first_line(error), url)
     except Exception:  # noqa: BLE001 - the text may hold the password we failed to remove
         return f"{type(error).__name__} (its message is not shown: it could hold the password)"
+
+
+def refused_url_option(error: BaseException) -> str | None:
+    """The DATABASE_URL option the driver would not accept (``sslmode``), or None: a mistake in
+    the URL, which no server, wait or retry can fix."""
+    match = REFUSED_URL_OPTION.match(first_line(error))
+    return next((name for name in match.groups() if name), None) if match else None
 
 
 def names_a_missing_database(error: BaseException) -> bool:

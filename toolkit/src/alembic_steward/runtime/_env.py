@@ -280,8 +280,12 @@ def run_migrations_abandonable(
     """``run_migrations``, on a session the server ends if this client stops talking to it."""
 
     def run(connection: Connection) -> None:
+        from alembic_steward.runtime._sqlite_interrupts import sqlite_statements_interruptible
+
         make_session_abandonable(connection)
-        run_migrations(connection)
+        # SQLite runs a statement in the process: a signal must interrupt it, not wait for it.
+        with sqlite_statements_interruptible(connection):
+            run_migrations(connection)
 
     return run
 

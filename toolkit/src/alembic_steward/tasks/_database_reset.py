@@ -1,9 +1,16 @@
 """Empty a development database completely, whatever state its migration history is in.
 
 Completely means what the checks read (catalog/): views, tables, sequences and enum types in
-the connection's default schema and, on PostgreSQL, in the models' other schemas, which are
-dropped themselves. Anything left would make the first migration fail on it ("schema audit
-already exists") or be reported as a difference from what the revision builds.
+the connection's default schema and, on PostgreSQL, every other schema the checks describe as
+the database's (the models' ones and, where the whole database is the service's, any made by
+hand or by a revision since deleted; never the server's or an extension's), which are dropped
+themselves. Anything left would make the first migration fail on it ("schema audit already
+exists"), be reported as a difference from what the revision builds, or keep the checks
+advising a reset that cannot clear it.
+
+On PostgreSQL each drop cascades, where the whole database is the service's: an enum type a
+table elsewhere still uses, or a function that takes it, must not stop a start over. Every
+object dropped by name is listed; a cascade takes only what depends on those.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
 
 def empty_database(connection: Connection) -> tuple[list[str], list[str]]:
@@ -22,10 +29,9 @@ def empty_database(connection: Connection) -> tuple[list[str], list[str]]:
     """
     from sqlalchemy import MetaData
 
-    from alembic_steward.inspection._drift_sides import described_schemas
     from alembic_steward.runtime._environment_record import ENVIRONMENT_TABLE
 
-    other_schemas = described_schemas(connection)
+    other_schemas = schemas_to_drop(connection)
     schemas: list[str | None] = [None, *other_schemas]
     # Views first: on PostgreSQL one that reads a table would stop the table's drop.
     others = drop_views(connection, schemas)
@@ -37,13 +43,47 @@ def empty_database(connection: Connection) -> tuple[list[str], list[str]]:
         for table in metadata.tables.values()
         if not (table.schema is None and table.name == ENVIRONMENT_TABLE)
     ]
-    metadata.drop_all(connection, tables=tables)
+    if connection.dialect.name == "postgresql":
+        # One by one, not metadata.drop_all: that drops the tables' enum types unlisted, and
+        # without a cascade fails on one a table left elsewhere still uses.
+        for table in reversed(metadata.sorted_tables):  # dependents first, cascade or none
+            if table not in tables:
+                continue
+            target = qualified(connection, table.schema, table.name)
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {target}{cascade(connection)}")
+    else:
+        metadata.drop_all(connection, tables=tables)
     others += drop_sequences_and_enum_types(connection, schemas)
     for schema in other_schemas:
         # CASCADE: what the catalog does not read there (functions, ...) goes with it.
         connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted(connection, schema)} CASCADE")
         others.append(f"schema {schema}")
     return sorted(table.key for table in tables), sorted(others)
+
+
+def schemas_to_drop(connection: Connection) -> list[str]:
+    """The other schemas the checks describe as the database's (inspection/_catalog_drift.py):
+    the models' ones and, where every schema is the service's, every one but the server's own
+    and an extension's; none but on PostgreSQL."""
+    from alembic_steward.catalog._postgresql import EVERY_SCHEMA
+    from alembic_steward.inspection._catalog_drift import every_schema_in_scope
+    from alembic_steward.inspection._drift_sides import described_schemas
+
+    schemas = set(described_schemas(connection))
+    if connection.dialect.name == "postgresql" and every_schema_in_scope():
+        rows = connection.exec_driver_sql(EVERY_SCHEMA, {"schemas": sorted(schemas)})
+        default = connection.exec_driver_sql("SELECT current_schema()").scalar()
+        schemas.update(name for (name,) in rows if name != default)
+    return sorted(schemas)
+
+
+def cascade(connection: Connection) -> str:
+    """` CASCADE` where the whole PostgreSQL database is the service's: dropping its own
+    objects may take what depends on them; where other tenants' schemas share it, never."""
+    from alembic_steward.inspection._catalog_drift import every_schema_in_scope
+
+    postgresql = connection.dialect.name == "postgresql"
+    return " CASCADE" if postgresql and every_schema_in_scope() else ""
 
 
 def drop_views(connection: Connection, schemas: list[str | None]) -> list[str]:
@@ -81,7 +121,7 @@ def drop_sequences_and_enum_types(connection: Connection, schemas: list[str | No
         if connection.dialect.name == "postgresql":
             for enum in inspector.get_enums(schema=schema or inspector.default_schema_name):
                 target = qualified(connection, schema, enum["name"])
-                connection.exec_driver_sql(f"DROP TYPE IF EXISTS {target}")
+                connection.exec_driver_sql(f"DROP TYPE IF EXISTS {target}{cascade(connection)}")
                 dropped.append(f"enum type {qualified_name(schema, enum['name'])}")
     return dropped
 
@@ -97,3 +137,27 @@ def qualified(connection: Connection, schema: str | None, name: str) -> str:
 
 def qualified_name(schema: str | None, name: str) -> str:
     return f"{schema}.{name}" if schema else name
+
+
+def reset_failed_line(engine: Engine, error: Exception) -> str:
+    """The line for a drop that failed: what failed, what the database holds now (read on a
+    new connection: on PostgreSQL the drops ran in one transaction, so none took effect; on
+    MySQL/MariaDB each DDL commits at once), and what to do."""
+    from sqlalchemy import inspect
+
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    try:
+        with engine.connect() as connection:
+            tables = len(inspect(connection).get_table_names())
+            heads = ", ".join(version_heads(connection)) or "no revision"
+        undone = " (nothing was dropped)" if engine.dialect.name == "postgresql" else ""
+        state = f"the database holds {tables} table(s), at {heads}{undone}"
+    except Exception:  # noqa: BLE001 - the state could not be read: say so, never guess
+        state = "its state could not be read; see `inv db.status`"
+    return (
+        f"error: reset stopped, a drop failed ({reason}); {state}. Drop what the error names"
+        " by hand and run `inv db.reset` again, or drop and create the database:"
+        " `inv db.drop` then `inv db.setup`"
+    )

@@ -156,9 +156,11 @@ def check(
         unverifiable_line,
         unverifiable_revisions,
     )
+    from alembic_steward.tasks._status import connected_or_exit
 
     script = ScriptDirectory.from_config(build_alembic_config())
-    with read_as_empty_if_missing(), get_blocking_engine().connect() as connection:
+    # An unreachable server or a refused URL option ends as `inv db.status` ends (code 5, 1).
+    with read_as_empty_if_missing(), connected_or_exit(get_blocking_engine()) as connection:
         # A blocked state (unknown revision, half-applied run, several heads) fails here in one
         # line, so the advice below to upgrade is given only when an upgrade can work.
         state = require_movable_state(script, connection)

@@ -11,7 +11,7 @@ from alembic_steward.tasks._migrate import announce_reverts
 from alembic_steward.tasks._protection import confirm_destructive
 from alembic_steward.tasks._recovery import TENANT_REPAIR_HELP, TENANT_REPAIR_OPTIONS, for_tenant
 from alembic_steward.tasks._task_options import YES_HELP, LongOnlyOptions
-from alembic_steward.tasks._user_errors import exit_on_user_error
+from alembic_steward.tasks._user_errors import exit_on_user_error, without_password
 
 
 @task(
@@ -108,16 +108,21 @@ def redo(c: Context, yes: bool = False) -> None:
 def reset(c: Context, yes: bool = False) -> None:
     """Drop everything the migrations made and migrate to head again (development only)."""
     from alembic import command
+    from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.tasks._database_reset import empty_database
+    from alembic_steward.tasks._database_reset import empty_database, reset_failed_line
 
     confirm_destructive(c, "reset", yes)
     # Held from the drop to head: a concurrent upgrade cannot interleave with either.
     with holding_migration_lock():
-        with get_blocking_engine().begin() as connection:
-            dropped, others = empty_database(connection)
+        engine = get_blocking_engine()
+        try:
+            with engine.begin() as connection:
+                dropped, others = empty_database(connection)
+        except SQLAlchemyError as error:
+            raise Exit(without_password(reset_failed_line(engine, error)), code=1) from None
         print(f"Dropped {len(dropped)} table(s): {', '.join(dropped) or 'none'}.")
         if others:
             print(f"Dropped also: {', '.join(others)}.")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from json import dumps
 from typing import TYPE_CHECKING
 
@@ -18,9 +19,12 @@ from alembic_steward.tasks._tenants import (
     fans_out,
     run_fan_out,
 )
-from alembic_steward.tasks._user_errors import error_line, exit_on_user_error
+from alembic_steward.tasks._user_errors import error_line, exit_on_user_error, without_password
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.exc import DBAPIError
+
     from alembic_steward.inspection._drift_sides import DriftSides
     from alembic_steward.inspection._status_report import MigrationStatus
 
@@ -102,15 +106,11 @@ def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
     from alembic.script import ScriptDirectory
     from sqlalchemy.exc import DBAPIError
 
-    from alembic_steward._wiring import get_blocking_engine, get_settings
+    from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._status_report import StatusExit, read_status
     from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._driver_errors import error_reason
-    from alembic_steward.runtime._server_databases import target_url
-    from alembic_steward.tasks._connection_refusals import refusal_line
     from alembic_steward.tasks._local_database import read_as_empty_if_missing
-    from alembic_steward.urls import hide_password
 
     script = ScriptDirectory.from_config(build_alembic_config())
     try:
@@ -120,22 +120,57 @@ def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
             with get_blocking_engine().connect() as connection:
                 state = with_backfills(state, script, connection)
     except DBAPIError as error:
-        refused = refusal_line(error, target_url())
-        if refused is not None:
-            # The server answered: no wait or retry helps, so CI must not treat it as code 5.
-            raise Exit(f"error: {refused}", code=StatusExit.REFUSED) from None
-        where = hide_password(get_settings().database_url)
-        reason = error_reason(error)
-        raise Exit(
-            f"error: cannot reach the database at {where} ({reason}); check `inv db.url`",
-            code=StatusExit.UNREACHABLE,
-        ) from None
+        raise connection_failure_exit(error) from None
     except UnbuildableModels as unbuildable:
         # Not the database's state, nor drift: no revision can be written that builds them.
         raise Exit(f"error: {unbuildable}", code=StatusExit.UNBUILDABLE_MODELS) from None
     print_state(state)
     if state.exit_code:
         raise Exit(code=state.exit_code)
+
+
+def connection_failure_exit(error: DBAPIError) -> Exit:
+    """The Exit for a database `inv db.status` (and `inv db.check`, alike) could not read: a
+    refused sign-in (10: the server answered), an option of the URL the driver refused (1, as
+    every bad URL), else an unreachable server (5: CI may wait and retry)."""
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.inspection._status_report import StatusExit
+    from alembic_steward.runtime._connecting import refused_option_line
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._server_databases import target_url
+    from alembic_steward.tasks._connection_refusals import refusal_line
+    from alembic_steward.urls import hide_password
+
+    refused = refusal_line(error, target_url())
+    if refused is not None:
+        # The server answered: no wait or retry helps, so CI must not treat it as code 5.
+        return Exit(f"error: {refused}", code=StatusExit.REFUSED)
+    refused_option = refused_option_line(error)
+    if refused_option is not None:
+        return Exit(f"error: {without_password(refused_option)}", code=1)
+    where = hide_password(get_settings().database_url)
+    return Exit(
+        f"error: cannot reach the database at {where} ({error_reason(error)}); check `inv db.url`",
+        code=StatusExit.UNREACHABLE,
+    )
+
+
+@contextmanager
+def connected_or_exit(engine: Engine) -> Iterator[Connection]:
+    """``engine``'s connection; one that cannot be opened ends as `inv db.status` ends, but a
+    refused sign-in: that is raised on, the caller's exit code for it its own."""
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.runtime._driver_errors import sign_in_refusal
+
+    try:
+        connection = engine.connect()
+    except DBAPIError as error:
+        if sign_in_refusal(error) is not None:
+            raise
+        raise connection_failure_exit(error) from None
+    with connection:
+        yield connection
 
 
 def with_backfills(state: MigrationStatus, script: object, connection: object) -> MigrationStatus:

@@ -68,7 +68,7 @@ def describe_user_error(error: BaseException) -> str | None:
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
     from alembic_steward._wiring import get_settings
-    from alembic_steward.runtime._connecting import DatabaseUnreachable
+    from alembic_steward.runtime._connecting import DatabaseUnreachable, refused_option_line
     from alembic_steward.runtime._driver_errors import error_reason, missing_driver_line
     from alembic_steward.runtime._offline_runs import ran_offline
     from alembic_steward.runtime._protection import EmptyProtectedList
@@ -109,7 +109,7 @@ def describe_user_error(error: BaseException) -> str | None:
         reason = str(error).splitlines()[0]
         return f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); check it with `inv db.url`"
     if isinstance(error, DBAPIError):
-        refused = refusal_line(error, target_url())
+        refused = refusal_line(error, target_url()) or refused_option_line(error)
         if refused is not None:
             return refused
         url = hide_password(get_settings().database.value)

@@ -1,0 +1,102 @@
+"""Let SIGINT and SIGTERM stop a SQLite statement that is running, not only the Python around it.
+
+SQLite runs a statement inside the process, in C: Python's signal handlers (runtime/
+_interruptions.py) run only once it returns, so Ctrl-C in a long statement (a recursive CTE, a
+rebuild of a big table) waited for its end, minutes on. PostgreSQL and MySQL/MariaDB need
+nothing of this: the client waits on a socket there, which a signal wakes (psycopg then cancels
+the statement on the server; the server ends PyMySQL's with the session).
+
+Python's own signal handler writes each signal's number to the wakeup file descriptor at once,
+whatever the main thread is doing; a helper thread reads it and calls ``interrupt()`` on the
+run's sqlite3 connection (made for being called from another thread). The statement fails with
+"interrupted", its transaction rolls back, and the handler's KeyboardInterrupt (or Terminated)
+is raised as soon as the main thread runs Python again, so the run reports the signal. A signal
+that arrives while a finished migration's bookkeeping runs is held (runtime/_interruptions.py):
+the helper leaves that statement alone too.
+
+An asyncio service (aiosqlite) is not covered yet: its statement runs on aiosqlite's thread, the
+handler's exception is raised in the event loop at once, and the interrupt has not been seen to
+stop the statement there (the run still waits for it; toolkit/docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from sqlalchemy import Connection
+
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+# Written by the block's end to wake the helper: no signal has the number 0.
+DONE = b"\0"
+
+
+@contextmanager
+def sqlite_statements_interruptible(connection: Connection) -> Iterator[None]:
+    """While the block runs, SIGINT and SIGTERM also interrupt ``connection``'s running SQLite
+    statement. Nothing changes on other databases, off the main thread (signals go to the main
+    thread only), or where another wakeup descriptor is set (an event loop's own: kept)."""
+    raw = raw_sqlite_connection(connection)
+    if raw is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    reading, writing = os.pipe()
+    os.set_blocking(writing, False)  # the signal handler must never wait on a full pipe
+    previous = signal.set_wakeup_fd(writing, warn_on_full_buffer=False)
+    if previous != -1:
+        signal.set_wakeup_fd(previous)
+        os.close(reading)
+        os.close(writing)
+        yield
+        return
+    helper = threading.Thread(
+        target=interrupt_on_stop_signals,
+        args=(reading, raw),
+        name="sqlite-interrupts",
+        daemon=True,
+    )
+    helper.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(-1)
+        os.write(writing, DONE)
+        helper.join()
+        os.close(reading)
+        os.close(writing)
+
+
+def interrupt_on_stop_signals(reading: int, raw: sqlite3.Connection) -> None:
+    """Interrupt ``raw``'s running statement on each stop signal ``reading`` reports, until
+    the block's end writes DONE."""
+    from alembic_steward.runtime._interruptions import HeldSignal
+
+    while True:
+        numbers = os.read(reading, 64)
+        if not numbers or DONE in numbers:
+            return
+        if STOP_SIGNALS.intersection(numbers) and not HeldSignal.holding:
+            raw.interrupt()
+
+
+def raw_sqlite_connection(connection: Connection) -> sqlite3.Connection | None:
+    """The sqlite3 connection under ``connection`` (through aiosqlite's adapter in an asyncio
+    service), or None on another database."""
+    import sqlite3
+
+    if connection.dialect.name != "sqlite":
+        return None
+    candidate: Any = connection.connection.dbapi_connection
+    # SQLAlchemy's aiosqlite adapter holds aiosqlite's connection, which holds sqlite3's.
+    for attribute in ("_connection", "_conn"):
+        if isinstance(candidate, sqlite3.Connection):
+            break
+        candidate = getattr(candidate, attribute, None)
+    return candidate if isinstance(candidate, sqlite3.Connection) else None
