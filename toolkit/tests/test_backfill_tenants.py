@@ -69,6 +69,11 @@ Tenants = tuple[Project, Query, str, list[str]]
 @pytest.fixture
 def sqlite_tenants(tmp_path: Path) -> Tenants:
     """Database tenants as SQLite files beside the service's own (which is never made)."""
+    return make_sqlite_tenants(tmp_path)
+
+
+def make_sqlite_tenants(tmp_path: Path) -> Tenants:
+    """:func:`sqlite_tenants`' service, for other modules' fixtures."""
     main = tmp_path / "service.db"
     project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
     for name in NAMES:

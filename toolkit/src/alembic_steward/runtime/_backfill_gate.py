@@ -65,8 +65,23 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
     raise BackfillNotFinished(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
         f" have finished, but {progress}; run {backfill_advised(f'run {name}')}, then upgrade"
-        " again"
+        " again",
+        backfill=name,
+        finish_inline_up_to=finish_inline_up_to,
     )
+
+
+def passes_now(connection: Connection, declared: Declared, finish_inline_up_to: int) -> bool:
+    """Whether `require_backfill` would let its revision through now: at most
+    ``finish_inline_up_to`` rows of ``declared`` pending (a bounded read, rolled back)."""
+    from alembic_steward.runtime._backfill_sql import pending_rows
+
+    try:
+        return pending_rows(connection, declared.backfill, finish_inline_up_to + 1) <= (
+            finish_inline_up_to
+        )
+    finally:
+        connection.rollback()
 
 
 def refuse_while_running(
@@ -90,7 +105,9 @@ def refuse_while_running(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
         f" have finished, but it is running now ({runner}{done}) and more than"
         f" {finish_inline_up_to} rows are still pending; wait for it to finish ({shows} shows"
-        " its progress), then upgrade again"
+        " its progress), then upgrade again",
+        backfill=name,
+        finish_inline_up_to=finish_inline_up_to,
     )
 
 
