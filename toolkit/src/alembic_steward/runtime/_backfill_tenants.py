@@ -111,10 +111,15 @@ def fan_out_backfill(
                 outcomes.append(TenantOutcome(each, TenantOutcomeName.NOT_RUN, detail=NOT_STARTED))
                 continue
             act = acting(action, name, pause, received)
-            outcomes.append(in_tenant(Tenant(each, chosen), act, UNREACHED[action]))
+            reading = action == "status"
+            outcomes.append(
+                in_tenant(Tenant(each, chosen), act, UNREACHED[action], reading=reading)
+            )
     if received:
         rerun = left_command(outcomes, f"{action} {name}", tenancy)
         code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0], rerun)
+    elif action == "status":
+        code, line = read_summary(outcomes)
     else:
         code, line = summary_line(outcomes, SUMMARY_ACTIONS[action])
     print_report(outcomes, code, line, as_json)
@@ -161,10 +166,11 @@ def status_row(name: str) -> tuple[str, str]:
     return words, "; ".join(line for _state, line in states)
 
 
-def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
+def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False) -> TenantOutcome:
     """Run ``act`` with ``tenant`` bound; never raises: a failure is the tenant's row, in the
     one line the command prints for a single database (``unreached``: what a server that
-    cannot be reached leaves undone)."""
+    cannot be reached leaves undone). ``reading`` (status): the row's ``exit_code`` is the one
+    `db.backfill status` gives the tenant alone, 0 once read, whatever state it reports."""
     from alembic_steward.runtime._backfill_commands import BackfillCommandError
     from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
     from alembic_steward.runtime._connecting import DatabaseUnreachable
@@ -177,12 +183,14 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
 
     started = time.monotonic()
     revisions: tuple[str, ...] | None = None
+    read = False
     bind_tenant(tenant)
     try:
         # Refuses a tenant with no schema, database or file before anything is made there.
         with tenant_connection(tenant, reading=True, outcome=unreached) as connection:
             revisions = read_revisions(connection, tenant)
         outcome, detail = act()
+        read = True
     except NothingPending as done:  # a redeploy's rerun: the work is done
         outcome, detail = TenantOutcomeName.FINISHED, str(done)
     except (BackfillCommandError, BackfillRefused) as error:
@@ -203,7 +211,36 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
         with contextlib.suppress(Exception):
             after = shown(tenant_revisions(tenant))
     seconds = round(time.monotonic() - started, 3)
-    return TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
+    row = TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
+    if reading:
+        row.exit_code = 0 if read else 1
+    return row
+
+
+def read_summary(outcomes: list[TenantOutcome]) -> tuple[int, str]:
+    """`db.backfill status`'s code and closing line over tenants: 0 once every tenant was read,
+    whatever its backfills' states (stopped, paused, failed are states, not failures of the
+    read), as for one database; 76 naming the tenants that could not be read."""
+    from alembic_steward.runtime._tenant_reports import (
+        FAILED_TENANTS_EXIT_CODE,
+        first_named,
+        outcome_tally,
+        summary_line,
+        tenants,
+    )
+
+    unread = [o for o in outcomes if o.exit_code]
+    if not unread:
+        return 0, f"{tenants(len(outcomes))}: {outcome_tally(outcomes)}"
+    if len(unread) == len(outcomes) and all(
+        o.outcome in (TenantOutcomeName.UNREACHABLE, TenantOutcomeName.REFUSED) for o in unread
+    ):
+        return summary_line(outcomes, "status")  # the server's own line and code
+    return FAILED_TENANTS_EXIT_CODE, (
+        f"error: {len(unread)} of {tenants(len(outcomes))} could not be read"
+        f" ({first_named([o.tenant for o in unread])}); {outcome_tally(outcomes)}; fix what"
+        " their rows say and read the status again: each tenant is read afresh"
+    )
 
 
 def left_command(outcomes: list[TenantOutcome], words: str, tenancy: str | None) -> str:
