@@ -12,7 +12,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_backfill_tenants import ROWS, Tenants, make_sqlite_tenants, require_it
+from project import revision_source
+from test_backfill_tenants import ROWS, Tenants, make_sqlite_tenants, require_it, rows_of
+
+# Two backfills the database refuses: a column that does not exist in `set`, and in `key`.
+BROKEN = """from alembic_steward.backfills import Backfill
+
+PENDING = "title IS NULL"
+
+backfills = [
+    Backfill(name="typo_col", table="notes", key="id", set="nam = 'y'", pending=PENDING),
+    Backfill(name="typo_key", table="notes", key="idd", set="title = body", pending=PENDING),
+]
+"""
 
 
 @pytest.fixture
@@ -87,3 +99,66 @@ def test_status_forgets_a_require_backfill_refusal_once_the_backfill_has_finishe
     assert "failed at revision" not in after.detail, after.detail
     assert "would fail the same way" not in after.detail, after.detail
     assert f"pending migrations: run `inv db.upgrade --tenants {acme}`" in after.detail, after
+
+
+@pytest.fixture
+def broken_backfills(tmp_path: Path) -> Tenants:
+    """SQLite tenants at 0005, which declares BROKEN, with ROWS notes to backfill."""
+    tenants = make_sqlite_tenants(tmp_path)
+    project, query, _tenancy, names = tenants
+    source = revision_source("0005", "0004", "    pass")
+    project.write_revision(
+        "0005_broken.py",
+        source.replace("from alembic import op\n", "from alembic import op\n" + BROKEN),
+    )
+    project.inv("db.upgrade", "--all-tenants")
+    values = ", ".join(f"({n}, 'body{n}')" for n in range(1, ROWS + 1))
+    query(names[0], f"INSERT INTO notes (id, body) VALUES {values}")
+    return tenants
+
+
+@pytest.mark.parametrize(
+    ("name", "part"), [("typo_col", "its `set` (nam = 'y')"), ("typo_key", "its `key` (idd)")]
+)
+def test_a_backfill_whose_sql_the_database_refuses_is_failed_with_advice_to_fix_its_declaration(
+    broken_backfills: Tenants, capsys: pytest.CaptureFixture[str], name: str, part: str
+) -> None:
+    from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
+    from alembic_steward.runtime._tenancy import Tenant
+    from alembic_steward.runtime._tenant_runs import run_tenant
+
+    project, query, tenancy, (acme, _globex) = broken_backfills
+
+    def command(action: str) -> tuple[int, dict]:
+        code = backfill_tenants_command(action, name, tenants=acme, tenancy=None, as_json=True)
+        return code, rows_of(capsys.readouterr().out)[acme]
+
+    with project.imported():
+        code, ran = command("run")
+        assert code == 76 and ran["outcome"] == "failed", ran
+        line = ran["detail"]
+        # Named: the backfill, its revision, the part the database refused and why.
+        assert line.startswith(f"backfill {name} (revision 0005) failed in tenant {acme}:"), line
+        assert f"{part} was refused by the database: no such column:" in line, line
+        fix = f"fix the Backfill declaration in revision 0005, then `inv db.backfill run {name}"
+        assert fix in line, line
+        state = query(acme, f"SELECT state, error FROM alembic_backfills WHERE name = '{name}'")
+        assert state[0][0] == "failed" and part in state[0][1], state
+        _code, shown = command("status")
+        # A revision requiring it is refused with the same advice, not "run it".
+        requiring = revision_source(
+            "0006", "0005", f'    require_backfill("{name}", finish_inline_up_to=0)'
+        )
+        project.write_revision(
+            "0006_require.py",
+            requiring.replace(
+                "from alembic import op\n",
+                "from alembic import op\nfrom alembic_steward.backfills import require_backfill\n",
+            ),
+        )
+        refused = run_tenant(Tenant(acme, tenancy), "upgrade", "head").detail
+    assert shown["outcome"] == "failed", shown
+    assert f"backfill {name} (revision 0005): failed: {part} was refused" in shown["detail"]
+    assert fix in shown["detail"] and "resumes it" not in shown["detail"], shown
+    assert f"but it failed after 0 rows ({part} was refused by the database:" in refused, refused
+    assert fix in refused and refused.count("db.backfill run") == 1, refused

@@ -34,7 +34,7 @@ backfills = [
         name="users_lower",
         table="users",
         key="id",
-        set="email_lower = lower(email)",
+        set="{set}",
         pending="{pending}",
         batch_size={batch},
         pause_seconds={pause},
@@ -51,6 +51,7 @@ def history_with_backfill(
     pause: float = 0.0,
     rows: int = ROWS,
     pending: str = "email_lower IS NULL",
+    set_: str = "email_lower = lower(email)",
 ) -> str:
     """users (with ``rows`` rows, upper-case emails), then a revision declaring the backfill."""
     set_models(project, USERS)
@@ -61,7 +62,8 @@ def history_with_backfill(
     source = revision_source("bf0001", first, "    pass")
     declaring = source.replace(
         "from alembic import op\n",
-        "from alembic import op\n" + DECLARING.format(batch=BATCH, pause=pause, pending=pending),
+        "from alembic import op\n"
+        + DECLARING.format(batch=BATCH, pause=pause, pending=pending, set=set_),
     )
     project.write_revision("bf0001_backfill.py", declaring)
     inv(project, database, "db.upgrade")
@@ -386,12 +388,15 @@ def test_a_pending_condition_the_update_leaves_true_stops_the_run_unfinished(
         " still pending afterwards"
     ), line
     assert f"`pending` ({NEVER_DONE})" in line and "revision bf0001" in line, line
-    assert "the batch was rolled back and the backfill not marked finished" in line, line
-    # Nothing of the batch was kept, and the record is not finished.
+    assert "the batch was rolled back and the backfill marked failed, not finished" in line, line
+    # Nothing of the batch was kept, and the record says failed: running it again as declared
+    # would stop the same way, so no advice says it resumes.
     assert lowered(database) == 0
-    assert record(database) == ("running", None, 0, 0)
+    assert record(database) == ("failed", None, 0, 0)
     status = inv(project, database, "db.backfill", "status", "users_lower")
-    assert "finished" not in status, status
+    assert "(revision bf0001): failed: its batch of keys up to 100 updated" in status, status
+    assert "fix the Backfill declaration in revision bf0001, then" in status, status
+    assert "resumes it" not in status, status
 
 
 @only_on("sqlite", why="the gate's reads are the same SQL on every database")
@@ -405,3 +410,25 @@ def test_a_pending_condition_the_update_leaves_true_fails_the_requirement_inline
     assert "updating its 5 pending row(s) here left 5 still pending" in refused, refused
     assert database.revisions() == {declaring}
     assert lowered(database) == 0
+
+
+@only_on("mysql", why="MariaDB's unknown column is an OperationalError, like a lost connection")
+def test_a_set_the_database_refuses_fails_the_backfill_and_a_fixed_one_runs_on(
+    project: Project, database: ServerDatabase
+) -> None:
+    history_with_backfill(project, database, set_="nam = 'y'")
+    refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    line = one_error_line(refused)
+    assert line.startswith(
+        "error: backfill users_lower (revision bf0001) failed: its `set` (nam = 'y') was"
+        " refused by the database: Unknown column 'nam'"
+    ), line
+    assert "fix the Backfill declaration in revision bf0001, then `inv db.backfill run" in line
+    assert record(database)[0] == "failed"
+    status = inv(project, database, "db.backfill", "status", "users_lower")
+    assert "failed: its `set` (nam = 'y') was refused" in status and "resumes" not in status
+    # Fixed in its revision, the same command runs it from where it stopped.
+    fixed = project.versions / "bf0001_backfill.py"
+    fixed.write_text(fixed.read_text().replace("nam = 'y'", "email_lower = lower(email)"))
+    inv(project, database, "db.backfill", "run", "users_lower", "--pause", "0")
+    assert record(database)[0] == "finished" and lowered(database) == ROWS

@@ -312,7 +312,7 @@ def backfill_states(
                 lines.append(("not applied", head + "its revision is not applied yet"))
             continue
         if record is not None and record.state != FINISHED:
-            lines.append(recorded_state(connection, head, name, record))
+            lines.append(recorded_state(connection, head, each, record))
             continue
         # Counted even once finished: code that does not set the rows may have written some
         # since, and a revision requiring the backfill would be refused.
@@ -331,7 +331,7 @@ def backfill_states(
         if pending != "0":
             lines.append(("pending again", head + pending_again(name, record, pending)))
         elif not unfinished_only:
-            lines.append(recorded_state(connection, head, name, record))
+            lines.append(recorded_state(connection, head, each, record))
     return lines
 
 
@@ -357,18 +357,24 @@ def pending_again(name: str, record: BackfillRecord, pending: str) -> str:
 
 
 def recorded_state(
-    connection: Connection, head: str, name: str, record: BackfillRecord
+    connection: Connection, head: str, declared: Declared, record: BackfillRecord
 ) -> tuple[str, str]:
     """The state word and line of a backfill as its record says (a running one whose runner
-    is gone is stopped)."""
-    from alembic_steward.runtime._backfill_records import RUNNING, rows_in_batches
+    is gone is stopped; a failed one says why, and that its declaration needs fixing)."""
+    from alembic_steward.runtime._backfill_failures import fix_advice
+    from alembic_steward.runtime._backfill_records import FAILED, RUNNING, rows_in_batches
 
+    name = declared.backfill.name
     state = word = record.state
     if state == RUNNING and not runner_active(connection, name):
         word = "stopped"
         state = f"stopped (no runner; {backfill_advised(f'run {name}')} resumes it)"
+    elif state == FAILED:
+        state = f"failed: {record.error}"
     line = (
         head + f"{state}, {rows_in_batches(record.rows_done, record.batches)},"
         f" last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
     )
+    if word == FAILED:
+        line += f"; {fix_advice(declared)}"
     return word, line

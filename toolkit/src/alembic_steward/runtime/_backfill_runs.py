@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward.runtime._backfill_naming import backfill_advised, backfill_lock_name
-from alembic_steward.runtime._backfill_records import FINISHED, PAUSED, RUNNING, rows_in_batches
+from alembic_steward.runtime._backfill_records import (
+    FAILED,
+    FINISHED,
+    PAUSED,
+    RUNNING,
+    rows_in_batches,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -169,7 +175,7 @@ def claim(engine: Engine, declared: Declared, resume: bool):
                 f" {backfill_advised(f'resume {name}')} continues"
                 " it from where it stopped"
             )
-        if record.state == PAUSED:
+        if record.state in (PAUSED, FAILED):  # a failed one: its declaration fixed since
             set_state(connection, name, RUNNING)
         return record
 
@@ -184,13 +190,18 @@ def batches(
 ) -> Outcome:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.runtime._backfill_failures import StatementRefused, stopped_line
     from alembic_steward.runtime._backfill_sql import key_range
 
     backfill = declared.backfill
     pause = backfill.pause_seconds if pause_seconds is None else pause_seconds
-    with engine.connect() as connection:
-        low, high = key_range(connection, backfill)
-        connection.rollback()
+    try:
+        with engine.connect() as connection:
+            low, high = key_range(connection, backfill)
+            connection.rollback()
+    except SQLAlchemyError as error:
+        refused = StatementRefused(error, "keys")
+        raise BackfillRefused(stopped_line(engine, declared, refused, in_tenant())) from None
     start = low if record.cursor is None else record.cursor
     progress = Progress(
         backfill.name, cursor=record.cursor, low=low, high=high, start=start, pause=pause
@@ -202,6 +213,12 @@ def batches(
         except RecordDropped:
             refuse_if_reverted(engine, declared, None)
             raise BackfillRefused(dropped_line(declared)) from None
+        except NeverDone as stuck:
+            raise BackfillRefused(failed_never_done(engine, declared, stuck)) from None
+        except StatementRefused as refused:
+            # A downgrade below the revision may have removed what the batch writes to.
+            refuse_if_reverted(engine, declared, refused.error)
+            raise BackfillRefused(stopped_line(engine, declared, refused, in_tenant())) from None
         except SQLAlchemyError as error:
             # A downgrade below the revision may have removed what the batch writes to.
             refuse_if_reverted(engine, declared, error)
@@ -215,8 +232,11 @@ def batches(
 
 def one_batch(engine: Engine, declared: Declared, progress: Progress) -> str | None:
     """Run the next batch in its own transaction, with its cursor; return None, or how the
-    run ended (finished, paused). Raises BackfillRefused (a wrong declaration, or a record a
-    downgrade dropped)."""
+    run ended (finished, paused). Raises RecordDropped (a downgrade dropped the record), and,
+    for a wrong declaration, NeverDone and StatementRefused, the batch rolled back."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._backfill_failures import StatementRefused
     from alembic_steward.runtime._backfill_records import read_record, save_batch, set_state
     from alembic_steward.runtime._backfill_sql import next_upper, update_batch
 
@@ -228,18 +248,32 @@ def one_batch(engine: Engine, declared: Declared, progress: Progress) -> str | N
             raise RecordDropped
         if current.state == PAUSED:
             return PAUSED
-        upper = next_upper(connection, backfill, current.cursor)
+        try:
+            upper = next_upper(connection, backfill, current.cursor)
+        except SQLAlchemyError as error:
+            raise StatementRefused(error, "keys") from error
         if upper is None:
             set_state(connection, backfill.name, FINISHED)
             return FINISHED
-        rows, still = update_batch(connection, backfill, current.cursor, upper)
+        try:
+            rows, still = update_batch(connection, backfill, current.cursor, upper)
+        except SQLAlchemyError as error:
+            raise StatementRefused(error, "update") from error
         if still:  # raised inside the transaction: the batch is rolled back
-            raise BackfillRefused(never_done_line(declared, current.cursor, upper, still))
+            raise NeverDone(current.cursor, upper, still)
         save_batch(connection, backfill.name, upper, rows)
     progress.rows += rows
     progress.batches += 1
     progress.cursor = upper
     return None
+
+
+class NeverDone(Exception):
+    """A batch left ``still`` of the rows it updated, keys (``cursor``, ``upper``], pending."""
+
+    def __init__(self, cursor: Any, upper: Any, still: int) -> None:
+        super().__init__(f"{still} rows still pending")
+        self.cursor, self.upper, self.still = cursor, upper, still
 
 
 class RecordDropped(Exception):
@@ -307,14 +341,23 @@ def stopped_during(pause: float, stop_requested: Callable[[], bool]) -> bool:
     return False
 
 
-def never_done_line(declared: Declared, cursor: Any, upper: Any, still: int) -> str:
-    """Say that a batch left the rows it updated pending, so the backfill could never finish."""
+def failed_never_done(engine: Engine, declared: Declared, stuck: NeverDone) -> str:
+    """Mark ``declared`` failed for a batch that left the rows it updated pending (so it could
+    never finish) and say so: running it again as declared would stop the same way."""
+    from alembic_steward.runtime._backfill_failures import fix_advice, mark_failed
+
     backfill = declared.backfill
-    keys = f"up to {upper!r}" if cursor is None else f"after {cursor!r} up to {upper!r}"
+    keys = f"up to {stuck.upper!r}"
+    if stuck.cursor is not None:
+        keys = f"after {stuck.cursor!r} {keys}"
+    why = (
+        f"its batch of keys {keys} updated {stuck.still} row(s) that are still pending"
+        f" afterwards: its `pending` ({backfill.pending}) stays true after its `set`"
+        f" ({backfill.set}), so it would never finish"
+    )
+    mark_failed(engine, declared, why)
     return (
-        f"backfill {backfill.name}: its batch of keys {keys} updated {still} row(s) that are"
-        f" still pending afterwards: its `pending` ({backfill.pending}) stays true after its"
-        f" `set` ({backfill.set}), so it would never finish; the batch was rolled back and the"
-        f" backfill not marked finished; fix the declaration in revision {declared.revision}"
-        " so that `set` turns `pending` false, then run it again"
+        f"backfill {backfill.name}{in_tenant()}: {why}; the batch was rolled back and the"
+        f" backfill marked failed, not finished; {fix_advice(declared)} (its `set` must turn"
+        " `pending` false)"
     )
