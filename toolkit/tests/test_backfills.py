@@ -119,7 +119,7 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
     if database.kind == "mysql":  # its lock is GET_LOCK's: a second runner is refused
-        refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+        refused = inv(project, database, "db.backfill", "run", "users_lower", code=75)
         # Named as the server knows the runner's session.
         assert "is already running (another runner holds its lock: MySQL connection id" in refused
     # A revision requiring it meanwhile is told to wait for the runner, not to start another.
@@ -158,10 +158,14 @@ def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
     history_with_backfill(project, database, pause=LONG_PAUSE)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
-    refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    # Exit 75 (EX_TEMPFAIL): nothing to fix; wait for the holder, or stop it.
+    refused = inv(project, database, "db.backfill", "run", "users_lower", code=75)
     assert "backfill users_lower is already running (another runner holds its lock:" in refused
     # The holder is named by its process: the session's name, or the lock file's note.
     assert f"pid {running.pid}" in refused, refused
+    assert "wait for that runner to finish (`inv db.backfill status users_lower`" in refused
+    assert "`inv db.backfill pause users_lower` (it stops after its current batch)" in refused
+    assert f"or SIGTERM to its process (pid {running.pid})" in refused, refused
     running.send_signal(signal.SIGTERM)
     # The signal lands in the pause between batches, which it cuts short.
     _out, err = running.communicate(timeout=LONG_PAUSE / 2)

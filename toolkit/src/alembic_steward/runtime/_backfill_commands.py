@@ -34,7 +34,12 @@ class BackfillCommandError(Exception):
 
 def backfill_command(action: str, name: str, *, pause: float | None = None) -> int:
     """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code."""
-    from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
+    from alembic_steward.runtime._backfill_runs import (
+        HELD_EXIT_CODE,
+        BackfillHeld,
+        BackfillRefused,
+        NothingPending,
+    )
 
     try:
         if action == "status":
@@ -49,7 +54,7 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
         return 0
     except (BackfillCommandError, BackfillRefused) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return HELD_EXIT_CODE if isinstance(error, BackfillHeld) else 1
 
 
 def load() -> tuple[object, dict[str, Declared]]:

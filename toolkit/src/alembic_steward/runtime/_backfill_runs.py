@@ -33,6 +33,16 @@ class BackfillRefused(Exception):
     """The backfill cannot run now; the text says why and what to do."""
 
 
+class BackfillHeld(BackfillRefused):
+    """Another runner holds the backfill: nothing is wrong, and nothing to fix; the same command
+    may run once that runner has stopped (exit :data:`HELD_EXIT_CODE`)."""
+
+
+# sysexits.h's EX_TEMPFAIL, as for a migration lock wait given up: the same command may well
+# succeed later, once the holder is gone; a deploy script can tell it from a failure.
+HELD_EXIT_CODE = 75
+
+
 class NothingPending(Exception):
     """The backfill finished and no row is pending: a rerun (a redeploy) has nothing to do."""
 
@@ -122,11 +132,29 @@ def run_backfill(
             record = claim(engine, declared, resume)
             return batches(engine, declared, record, report, stop_requested, pause_seconds)
     except NamedLockHeld as held:
-        raise BackfillRefused(
-            f"backfill {backfill.name} is already running{in_tenant()} (another runner holds"
-            f" its lock: {held.holder}); {backfill_advised(f'status {backfill.name}')} shows"
-            " its progress"
-        ) from None
+        raise BackfillHeld(held_line(backfill.name, held.holder)) from None
+
+
+def held_line(name: str, holder: str) -> str:
+    """Say that another runner (``holder``, as the lock names it) holds backfill ``name``, and
+    the two ways on: wait for it, or stop it."""
+    pid = runner_pid(holder)
+    signal = f" or SIGTERM to its process (pid {pid})" if pid else ""
+    return (
+        f"backfill {name} is already running{in_tenant()} (another runner holds its lock:"
+        f" {holder}); nothing was run here; wait for that runner to finish"
+        f" ({backfill_advised(f'status {name}')} shows its progress), or stop it:"
+        f" {backfill_advised(f'pause {name}')} (it stops after its current batch){signal}"
+    )
+
+
+def runner_pid(holder: str) -> str | None:
+    """The runner's process id in ``holder``: its PostgreSQL session's name, its SQLite lock
+    file's note; None where the lock names only a connection (MySQL/MariaDB)."""
+    import re
+
+    found = re.search(r"(?:alembic-steward |^process )pid (\d+)", holder)
+    return found.group(1) if found else None
 
 
 def in_tenant() -> str:

@@ -42,8 +42,9 @@ def backfill_tenants_command(
     as_json: bool = False,
 ) -> int:
     """Run ``action`` on backfill ``name`` in each tenant chosen; print the report; return the
-    exit code: 0, 76 when a tenant failed, 130/143 when a signal stopped the run, 1 (one
-    line) for options or names it cannot use, before any tenant is touched."""
+    exit code: 0, 76 when a tenant failed, 75 when the only tenants not done are held by
+    another runner, 130/143 when a signal stopped the run, 1 (one line) for options or names
+    it cannot use, before any tenant is touched."""
     from alembic_steward.runtime._backfill_commands import BackfillCommandError
     from alembic_steward.runtime._tenancy import TenantError
 
@@ -121,7 +122,7 @@ def fan_out_backfill(
     elif action == "status":
         code, line = read_summary(outcomes)
     else:
-        code, line = summary_line(outcomes, SUMMARY_ACTIONS[action])
+        code, line = held_summary(outcomes) or summary_line(outcomes, SUMMARY_ACTIONS[action])
     print_report(outcomes, code, line, as_json)
     return code
 
@@ -172,7 +173,7 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
     cannot be reached leaves undone). ``reading`` (status): the row's ``exit_code`` is the one
     `db.backfill status` gives the tenant alone, 0 once read, whatever state it reports."""
     from alembic_steward.runtime._backfill_commands import BackfillCommandError
-    from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
+    from alembic_steward.runtime._backfill_runs import BackfillHeld, BackfillRefused, NothingPending
     from alembic_steward.runtime._connecting import DatabaseUnreachable
     from alembic_steward.runtime._deploy import failure_line
     from alembic_steward.runtime._tenant_connections import (
@@ -193,6 +194,8 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
         read = True
     except NothingPending as done:  # a redeploy's rerun: the work is done
         outcome, detail = TenantOutcomeName.FINISHED, str(done)
+    except BackfillHeld as held:  # not a failure: another runner is doing the work
+        outcome, detail = TenantOutcomeName.HELD, str(held)
     except (BackfillCommandError, BackfillRefused) as error:
         outcome, detail = TenantOutcomeName.FAILED, str(error)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
@@ -215,6 +218,24 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
     if reading:
         row.exit_code = 0 if read else 1
     return row
+
+
+def held_summary(outcomes: list[TenantOutcome]) -> tuple[int, str] | None:
+    """When the only tenants not done are those another runner holds: exit 75 and a line that
+    says to wait for (or stop) those runners, as for one database; None otherwise."""
+    from alembic_steward.runtime._backfill_runs import HELD_EXIT_CODE
+    from alembic_steward.runtime._tenant_reports import first_named, outcome_tally, tenants
+
+    undone = [o for o in outcomes if o.failed]
+    if not undone or any(o.outcome != TenantOutcomeName.HELD for o in undone):
+        return None
+    return HELD_EXIT_CODE, (
+        f"error: {len(undone)} of {tenants(len(outcomes))} held by another runner"
+        f" ({first_named([o.tenant for o in undone])}); {outcome_tally(outcomes)}; nothing was"
+        " run there and nothing needs fixing: wait for those runners to finish (each row names"
+        " its runner and how to stop it), then run the backfill again: each tenant resumes"
+        " after its last committed batch, and a finished one has nothing to do"
+    )
 
 
 def read_summary(outcomes: list[TenantOutcome]) -> tuple[int, str]:
