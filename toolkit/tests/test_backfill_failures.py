@@ -9,12 +9,16 @@ second.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 from project import revision_source
 from test_backfill_tenants import ROWS, Tenants, make_sqlite_tenants, require_it, rows_of
 
+# A wait between batches far longer than any test waits: a runner that ends sooner noticed.
+LONG_PAUSE = 40.0
 # Two backfills the database refuses: a column that does not exist in `set`, and in `key`.
 BROKEN = """from alembic_steward.backfills import Backfill
 
@@ -162,3 +166,49 @@ def test_a_backfill_whose_sql_the_database_refuses_is_failed_with_advice_to_fix_
     assert fix in shown["detail"] and "resumes it" not in shown["detail"], shown
     assert f"but it failed after 0 rows ({part} was refused by the database:" in refused, refused
     assert fix in refused and refused.count("db.backfill run") == 1, refused
+
+
+def test_a_paused_runner_lets_go_within_about_a_second_and_a_downgrade_says_it_is_paused(
+    tenants_at_0004: Tenants,
+) -> None:
+    from alembic_steward.runtime._backfill_commands import backfill_engine, load
+    from alembic_steward.runtime._backfill_naming import backfill_lock_name
+    from alembic_steward.runtime._backfill_runs import run_backfill
+    from alembic_steward.runtime._named_locks import holding_named_lock
+    from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+    from alembic_steward.runtime._tenant_runs import run_tenant
+
+    project, query, tenancy, (acme, _globex) = tenants_at_0004
+    (project.versions / "0005_require.py").unlink()
+    with project.imported():
+        tenant = Tenant(acme, tenancy)
+        bind_tenant(tenant)
+        try:
+            # A runner paused (by `pause`, from elsewhere) just after its first batch, in a
+            # long wait before the next: it notices within about a second, not after the wait.
+            engine = backfill_engine()
+
+            def paused_elsewhere(_progress: object) -> None:
+                query(acme, "UPDATE alembic_backfills SET state = 'paused'")
+
+            started = time.monotonic()
+            outcome = run_backfill(
+                engine,
+                load()[1]["notes_title"],
+                resume=False,
+                report=paused_elsewhere,
+                stop_requested=lambda: False,
+                pause_seconds=LONG_PAUSE,
+            )
+            took = time.monotonic() - started
+            assert outcome.ended == "paused" and took < LONG_PAUSE / 4, (outcome, took)
+            # A runner that still holds it (its batch running) is named, and the advice is
+            # the one that helps: pausing it again would not.
+            with holding_named_lock(engine, backfill_lock_name("notes_title")):
+                bind_tenant(None)
+                refused = run_tenant(tenant, "downgrade", "0003").detail
+        finally:
+            bind_tenant(None)
+    assert "whose backfill notes_title is paused, but its runner still holds it (" in refused
+    assert "wait for that runner to exit, or end it now with SIGTERM to its process" in refused
+    assert f"(pid {os.getpid()})" in refused and "pause it" not in refused, refused
