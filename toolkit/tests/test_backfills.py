@@ -308,7 +308,7 @@ def run_under_a_downgrade(project: Project, database: ServerDatabase) -> str:
 
 
 def test_progress_counts_the_pauses_to_come_and_one_batch_is_one() -> None:
-    from alembic_steward.runtime._backfill_runs import Progress
+    from alembic_steward.runtime._backfill_progress import Progress
 
     progress = Progress("users_lower", 1000, 1, cursor=1000, low=1, high=20000, start=1)
     progress.pause = 0.3

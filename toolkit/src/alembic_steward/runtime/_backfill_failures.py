@@ -145,3 +145,33 @@ def stopped_line(engine: Engine, declared: Declared, refused: StatementRefused, 
         f" the database: {reason}; no row of the failed statement was changed, and the backfill"
         f" is marked failed after {done} (read from the database); {fix_advice(declared)}"
     )
+
+
+class NeverDone(Exception):
+    """A batch left ``still`` of the rows it updated, keys (``cursor``, ``upper``], pending."""
+
+    def __init__(self, cursor: Any, upper: Any, still: int) -> None:
+        super().__init__(f"{still} rows still pending")
+        self.cursor, self.upper, self.still = cursor, upper, still
+
+
+def failed_never_done(engine: Engine, declared: Declared, stuck: NeverDone) -> str:
+    """Mark ``declared`` failed for a batch that left the rows it updated pending (so it could
+    never finish) and say so: running it again as declared would stop the same way."""
+    from alembic_steward.runtime._backfill_runs import in_tenant
+
+    backfill = declared.backfill
+    keys = f"up to {stuck.upper!r}"
+    if stuck.cursor is not None:
+        keys = f"after {stuck.cursor!r} {keys}"
+    why = (
+        f"its batch of keys {keys} updated {stuck.still} row(s) that are still pending"
+        f" afterwards: its `pending` ({backfill.pending}) stays true after its `set`"
+        f" ({backfill.set}), so it would never finish"
+    )
+    mark_failed(engine, declared, why)
+    return (
+        f"backfill {backfill.name}{in_tenant()}: {why}; the batch was rolled back and the"
+        f" backfill marked failed, not finished; {fix_advice(declared)} (its `set` must turn"
+        " `pending` false)"
+    )

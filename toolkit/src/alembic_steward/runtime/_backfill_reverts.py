@@ -79,7 +79,7 @@ def recorded_state(connection: Connection, name: str) -> str | None:
 def sigterm(holder: str) -> str:
     """``, or end it now with SIGTERM to its process (pid N)`` where the lock names the
     runner's pid (PostgreSQL, SQLite); "" where it names only a connection."""
-    from alembic_steward.runtime._backfill_runs import runner_pid
+    from alembic_steward.runtime._backfill_holders import runner_pid
 
     pid = runner_pid(holder)
     return f", or end it now with SIGTERM to its process (pid {pid})" if pid else ""

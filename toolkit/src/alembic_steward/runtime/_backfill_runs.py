@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward.runtime._backfill_naming import backfill_advised, backfill_lock_name
+from alembic_steward.runtime._backfill_progress import Progress
 from alembic_steward.runtime._backfill_records import (
     FAILED,
     FINISHED,
@@ -45,57 +46,6 @@ HELD_EXIT_CODE = 75
 
 class NothingPending(Exception):
     """The backfill finished and no row is pending: a rerun (a redeploy) has nothing to do."""
-
-
-@dataclass
-class Progress:
-    """Where a run stands: rows and batches in this run, the cursor, and the key range."""
-
-    name: str
-    rows: int = 0
-    batches: int = 0
-    cursor: Any = None
-    low: Any = None
-    high: Any = None
-    started: float = 0.0
-    # The cursor when this run started (the low key on a first run): the rate and the time
-    # left are this run's, whatever earlier runs did.
-    start: Any = None
-    # The wait after each batch: the time left counts the pauses still to come.
-    pause: float = 0.0
-
-    def fraction(self, since: Any = None) -> float | None:
-        """How far the cursor is through the key range, from ``since`` (default: the lowest
-        key); None unless the keys are numbers."""
-        since = self.low if since is None else since
-        numbers = (self.cursor, since, self.low, self.high)
-        if not all(isinstance(value, (int, float)) for value in numbers):
-            return None
-        if self.high == self.low:
-            return 1.0
-        return max(0.0, min(1.0, (self.cursor - since) / (self.high - self.low)))
-
-    def line(self) -> str:
-        """`backfill users_lower: 12000 rows in 12 batches, 5300 rows/s, 43% of the keys, about
-        1m12s left`."""
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = self.rows / elapsed
-        text = f"backfill {self.name}: {rows_in_batches(self.rows, self.batches)}"
-        text += f", {rate:.0f} rows/s"
-        fraction, this_run = self.fraction(), self.fraction(self.start)
-        if fraction is not None and this_run is not None:
-            text += f", {fraction:.0%} of the keys"
-            if this_run > 0 and fraction < 1:
-                # A report follows a batch, before its pause: ``elapsed`` holds one pause
-                # fewer than batches; each batch still to come brings its own pause.
-                per_run = (elapsed + self.pause) / this_run
-                text += f", about {duration(per_run * (1 - fraction))} left"
-        return text
-
-
-def duration(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 @dataclass(frozen=True)
@@ -132,29 +82,9 @@ def run_backfill(
             record = claim(engine, declared, resume)
             return batches(engine, declared, record, report, stop_requested, pause_seconds)
     except NamedLockHeld as held:
+        from alembic_steward.runtime._backfill_holders import held_line
+
         raise BackfillHeld(held_line(backfill.name, held.holder)) from None
-
-
-def held_line(name: str, holder: str) -> str:
-    """Say that another runner (``holder``, as the lock names it) holds backfill ``name``, and
-    the two ways on: wait for it, or stop it."""
-    pid = runner_pid(holder)
-    signal = f" or SIGTERM to its process (pid {pid})" if pid else ""
-    return (
-        f"backfill {name} is already running{in_tenant()} (another runner holds its lock:"
-        f" {holder}); nothing was run here; wait for that runner to finish"
-        f" ({backfill_advised(f'status {name}')} shows its progress), or stop it:"
-        f" {backfill_advised(f'pause {name}')} (it stops after its current batch){signal}"
-    )
-
-
-def runner_pid(holder: str) -> str | None:
-    """The runner's process id in ``holder``: its PostgreSQL session's name, its SQLite lock
-    file's note; None where the lock names only a connection (MySQL/MariaDB)."""
-    import re
-
-    found = re.search(r"(?:alembic-steward |^process )pid (\d+)", holder)
-    return found.group(1) if found else None
 
 
 def in_tenant() -> str:
@@ -218,8 +148,14 @@ def batches(
 ) -> Outcome:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.runtime._backfill_failures import StatementRefused, stopped_line
+    from alembic_steward.runtime._backfill_failures import (
+        NeverDone,
+        StatementRefused,
+        failed_never_done,
+        stopped_line,
+    )
     from alembic_steward.runtime._backfill_sql import key_range
+    from alembic_steward.runtime._backfill_waits import paused_meanwhile, stopped_during
 
     backfill = declared.backfill
     pause = backfill.pause_seconds if pause_seconds is None else pause_seconds
@@ -265,7 +201,7 @@ def one_batch(engine: Engine, declared: Declared, progress: Progress) -> str | N
     for a wrong declaration, NeverDone and StatementRefused, the batch rolled back."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.runtime._backfill_failures import StatementRefused
+    from alembic_steward.runtime._backfill_failures import NeverDone, StatementRefused
     from alembic_steward.runtime._backfill_records import read_record, save_batch, set_state
     from alembic_steward.runtime._backfill_sql import next_upper, update_batch
 
@@ -295,14 +231,6 @@ def one_batch(engine: Engine, declared: Declared, progress: Progress) -> str | N
     progress.batches += 1
     progress.cursor = upper
     return None
-
-
-class NeverDone(Exception):
-    """A batch left ``still`` of the rows it updated, keys (``cursor``, ``upper``], pending."""
-
-    def __init__(self, cursor: Any, upper: Any, still: int) -> None:
-        super().__init__(f"{still} rows still pending")
-        self.cursor, self.upper, self.still = cursor, upper, still
 
 
 class RecordDropped(Exception):
@@ -352,71 +280,4 @@ def reverted_line(connection: Any, declared: Declared) -> str:
         f" database), below its revision {declared.revision}: a downgrade reverted it, and"
         f" the backfill's record and cursor with it; {upgrade_advised(declared.revision)},"
         f" then {backfill_advised(f'run {name}')} starts it from the first key"
-    )
-
-
-# How often a pause between batches looks for a stop request: a SIGTERM during a long pause
-# ends the run within this, not after the whole pause (Kubernetes kills after its grace period).
-STOP_POLL_SECONDS = 0.1
-# How often it reads the record for a `pause` (a query, so less often): a paused runner lets
-# go of its lock within this, and a downgrade waiting for it need not wait out a long --pause.
-PAUSE_POLL_SECONDS = 1.0
-
-
-def stopped_during(
-    pause: float, stop_requested: Callable[[], bool], paused: Callable[[], bool] = bool
-) -> bool:
-    """Wait ``pause`` seconds, or less if a stop is requested meanwhile (say so: True) or the
-    backfill is ``paused`` meanwhile (False: the next batch's read of the record ends the run)."""
-    deadline = time.monotonic() + pause
-    next_read = time.monotonic() + PAUSE_POLL_SECONDS
-    while (left := deadline - time.monotonic()) > 0:
-        time.sleep(min(left, STOP_POLL_SECONDS))
-        if stop_requested():
-            return True
-        if time.monotonic() >= next_read:
-            next_read += PAUSE_POLL_SECONDS
-            if paused():
-                return False
-    return False
-
-
-def paused_meanwhile(engine: Engine, name: str) -> Callable[[], bool]:
-    """Ask whether backfill ``name`` was paused (or its record dropped) since its last batch,
-    read on a connection of its own; a read that fails says no (the next batch reads again)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from alembic_steward.runtime._backfill_records import read_record
-
-    def paused() -> bool:
-        try:
-            with engine.connect() as connection:
-                record = read_record(connection, name)
-                connection.rollback()
-        except SQLAlchemyError:
-            return False
-        return record is None or record.state == PAUSED
-
-    return paused
-
-
-def failed_never_done(engine: Engine, declared: Declared, stuck: NeverDone) -> str:
-    """Mark ``declared`` failed for a batch that left the rows it updated pending (so it could
-    never finish) and say so: running it again as declared would stop the same way."""
-    from alembic_steward.runtime._backfill_failures import fix_advice, mark_failed
-
-    backfill = declared.backfill
-    keys = f"up to {stuck.upper!r}"
-    if stuck.cursor is not None:
-        keys = f"after {stuck.cursor!r} {keys}"
-    why = (
-        f"its batch of keys {keys} updated {stuck.still} row(s) that are still pending"
-        f" afterwards: its `pending` ({backfill.pending}) stays true after its `set`"
-        f" ({backfill.set}), so it would never finish"
-    )
-    mark_failed(engine, declared, why)
-    return (
-        f"backfill {backfill.name}{in_tenant()}: {why}; the batch was rolled back and the"
-        f" backfill marked failed, not finished; {fix_advice(declared)} (its `set` must turn"
-        " `pending` false)"
     )
