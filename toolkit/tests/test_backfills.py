@@ -34,7 +34,7 @@ backfills = [
         name="users_lower",
         table="users",
         key="id",
-        set="email_lower = lower(email)",
+        set="{set}",
         pending="{pending}",
         batch_size={batch},
         pause_seconds={pause},
@@ -51,6 +51,7 @@ def history_with_backfill(
     pause: float = 0.0,
     rows: int = ROWS,
     pending: str = "email_lower IS NULL",
+    set_: str = "email_lower = lower(email)",
 ) -> str:
     """users (with ``rows`` rows, upper-case emails), then a revision declaring the backfill."""
     set_models(project, USERS)
@@ -61,7 +62,8 @@ def history_with_backfill(
     source = revision_source("bf0001", first, "    pass")
     declaring = source.replace(
         "from alembic import op\n",
-        "from alembic import op\n" + DECLARING.format(batch=BATCH, pause=pause, pending=pending),
+        "from alembic import op\n"
+        + DECLARING.format(batch=BATCH, pause=pause, pending=pending, set=set_),
     )
     project.write_revision("bf0001_backfill.py", declaring)
     inv(project, database, "db.upgrade")
@@ -117,7 +119,7 @@ def test_a_killed_run_resumes_after_its_last_committed_batch(
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
     if database.kind == "mysql":  # its lock is GET_LOCK's: a second runner is refused
-        refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+        refused = inv(project, database, "db.backfill", "run", "users_lower", code=75)
         # Named as the server knows the runner's session.
         assert "is already running (another runner holds its lock: MySQL connection id" in refused
     # A revision requiring it meanwhile is told to wait for the runner, not to start another.
@@ -156,10 +158,14 @@ def test_sigterm_finishes_the_current_batch_and_a_second_runner_is_refused(
     history_with_backfill(project, database, pause=LONG_PAUSE)
     running = project.start("inv", "db.backfill", "run", "users_lower", DATABASE_URL=database.url)
     wait_for(lambda: record(database) and record(database)[3] >= 1)
-    refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    # Exit 75 (EX_TEMPFAIL): nothing to fix; wait for the holder, or stop it.
+    refused = inv(project, database, "db.backfill", "run", "users_lower", code=75)
     assert "backfill users_lower is already running (another runner holds its lock:" in refused
     # The holder is named by its process: the session's name, or the lock file's note.
     assert f"pid {running.pid}" in refused, refused
+    assert "wait for that runner to finish (`inv db.backfill status users_lower`" in refused
+    assert "`inv db.backfill pause users_lower` (it stops after its current batch)" in refused
+    assert f"or SIGTERM to its process (pid {running.pid})" in refused, refused
     running.send_signal(signal.SIGTERM)
     # The signal lands in the pause between batches, which it cuts short.
     _out, err = running.communicate(timeout=LONG_PAUSE / 2)
@@ -302,7 +308,7 @@ def run_under_a_downgrade(project: Project, database: ServerDatabase) -> str:
 
 
 def test_progress_counts_the_pauses_to_come_and_one_batch_is_one() -> None:
-    from alembic_steward.runtime._backfill_runs import Progress
+    from alembic_steward.runtime._backfill_progress import Progress
 
     progress = Progress("users_lower", 1000, 1, cursor=1000, low=1, high=20000, start=1)
     progress.pause = 0.3
@@ -386,12 +392,15 @@ def test_a_pending_condition_the_update_leaves_true_stops_the_run_unfinished(
         " still pending afterwards"
     ), line
     assert f"`pending` ({NEVER_DONE})" in line and "revision bf0001" in line, line
-    assert "the batch was rolled back and the backfill not marked finished" in line, line
-    # Nothing of the batch was kept, and the record is not finished.
+    assert "the batch was rolled back and the backfill marked failed, not finished" in line, line
+    # Nothing of the batch was kept, and the record says failed: running it again as declared
+    # would stop the same way, so no advice says it resumes.
     assert lowered(database) == 0
-    assert record(database) == ("running", None, 0, 0)
+    assert record(database) == ("failed", None, 0, 0)
     status = inv(project, database, "db.backfill", "status", "users_lower")
-    assert "finished" not in status, status
+    assert "(revision bf0001): failed: its batch of keys up to 100 updated" in status, status
+    assert "fix the Backfill declaration in revision bf0001, then" in status, status
+    assert "resumes it" not in status, status
 
 
 @only_on("sqlite", why="the gate's reads are the same SQL on every database")
@@ -405,3 +414,25 @@ def test_a_pending_condition_the_update_leaves_true_fails_the_requirement_inline
     assert "updating its 5 pending row(s) here left 5 still pending" in refused, refused
     assert database.revisions() == {declaring}
     assert lowered(database) == 0
+
+
+@only_on("mysql", why="MariaDB's unknown column is an OperationalError, like a lost connection")
+def test_a_set_the_database_refuses_fails_the_backfill_and_a_fixed_one_runs_on(
+    project: Project, database: ServerDatabase
+) -> None:
+    history_with_backfill(project, database, set_="nam = 'y'")
+    refused = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    line = one_error_line(refused)
+    assert line.startswith(
+        "error: backfill users_lower (revision bf0001) failed: its `set` (nam = 'y') was"
+        " refused by the database: Unknown column 'nam'"
+    ), line
+    assert "fix the Backfill declaration in revision bf0001, then `inv db.backfill run" in line
+    assert record(database)[0] == "failed"
+    status = inv(project, database, "db.backfill", "status", "users_lower")
+    assert "failed: its `set` (nam = 'y') was refused" in status and "resumes" not in status
+    # Fixed in its revision, the same command runs it from where it stopped.
+    fixed = project.versions / "bf0001_backfill.py"
+    fixed.write_text(fixed.read_text().replace("nam = 'y'", "email_lower = lower(email)"))
+    inv(project, database, "db.backfill", "run", "users_lower", "--pause", "0")
+    assert record(database)[0] == "finished" and lowered(database) == ROWS

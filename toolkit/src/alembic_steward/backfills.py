@@ -70,7 +70,23 @@ class Backfill:
 
 
 class BackfillNotFinished(RuntimeError):
-    """A revision requires a backfill that has not finished; the text names it and what to run."""
+    """A revision requires a backfill that has not finished; the text names it and what to run.
+
+    ``backfill`` and ``finish_inline_up_to`` are the refused requirement's, when the refusal
+    lasts only until the backfill has run (`inv db.status` then forgets it); None when the
+    backfill's declaration is what is wrong.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        backfill: str | None = None,
+        finish_inline_up_to: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.backfill = backfill
+        self.finish_inline_up_to = finish_inline_up_to
 
 
 BackfillNotFinished.__module__ = "alembic_steward.backfills"

@@ -306,7 +306,9 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         files = {rev.revision: rev.path for rev in pending_revisions(script, tuple(state.current))}
         sides = pending_sides(connection, state.current, list(files))
         # Nor one that failed here on the data, which a scratch database lacks.
-        failed = failed_upgrade_here(connection.engine.url, state.current, files)
+        failed = failed_upgrade_here(
+            connection.engine.url, state.current, files, connection=connection, script=script
+        )
         if failed is not None and failed.committed_part:  # its schema is not its work done
             built_by = without_failed_run(sides.built_by, failed.revision)
             sides = replace(sides, built_by=built_by)

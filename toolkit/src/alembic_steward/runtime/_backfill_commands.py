@@ -32,7 +32,12 @@ class BackfillCommandError(Exception):
 
 def backfill_command(action: str, name: str, *, pause: float | None = None) -> int:
     """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code."""
-    from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
+    from alembic_steward.runtime._backfill_runs import (
+        HELD_EXIT_CODE,
+        BackfillHeld,
+        BackfillRefused,
+        NothingPending,
+    )
 
     try:
         if action == "status":
@@ -47,7 +52,7 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
         return 0
     except (BackfillCommandError, BackfillRefused) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return HELD_EXIT_CODE if isinstance(error, BackfillHeld) else 1
 
 
 def load() -> tuple[object, dict[str, Declared]]:
@@ -297,18 +302,24 @@ def pending_again(name: str, record: BackfillRecord, pending: str) -> str:
 
 
 def recorded_state(
-    connection: Connection, head: str, name: str, record: BackfillRecord
+    connection: Connection, head: str, declared: Declared, record: BackfillRecord
 ) -> tuple[str, str]:
     """The state word and line of a backfill as its record says (a running one whose runner
-    is gone is stopped)."""
-    from alembic_steward.runtime._backfill_records import RUNNING, rows_in_batches
+    is gone is stopped; a failed one says why, and that its declaration needs fixing)."""
+    from alembic_steward.runtime._backfill_failures import fix_advice
+    from alembic_steward.runtime._backfill_records import FAILED, RUNNING, rows_in_batches
 
+    name = declared.backfill.name
     state = word = record.state
     if state == RUNNING and not runner_active(connection, name):
         word = "stopped"
         state = f"stopped (no runner; {backfill_advised(f'run {name}')} resumes it)"
+    elif state == FAILED:
+        state = f"failed: {record.error}"
     line = (
         head + f"{state}, {rows_in_batches(record.rows_done, record.batches)},"
         f" last at {record.updated_at:%Y-%m-%d %H:%M:%S} UTC"
     )
+    if word == FAILED:
+        line += f"; {fix_advice(declared)}"
     return word, line

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 def check_required(connection: Connection, name: str, finish_inline_up_to: int) -> None:
     """Raise BackfillNotFinished unless backfill ``name`` is done (or finished here)."""
     from alembic_steward.backfills import BackfillNotFinished
+    from alembic_steward.runtime._backfill_failures import fix_advice
     from alembic_steward.runtime._backfill_records import (
+        FAILED,
         FINISHED,
         has_table,
         read_record,
@@ -51,12 +53,18 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
         return
     refuse_while_running(connection, declared, record, finish_inline_up_to)
     more = f"more than {finish_inline_up_to} rows"
+    then = f"run {backfill_advised(f'run {name}')}"
     if record is None:
         progress = f"it has not been started and {more} are pending"
     elif record.state == FINISHED:
         progress = (
             f"{more} written since it finished (by code that does not set them) are pending again"
         )
+    elif record.state == FAILED:  # running it as declared fails again: its declaration first
+        progress = (
+            f"it failed after {record.rows_done} rows ({record.error}) and {more} are still pending"
+        )
+        then = fix_advice(declared)
     else:
         progress = (
             f"it has not finished ({record.rows_done} rows done so far) and {more} are still"
@@ -64,9 +72,23 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
         )
     raise BackfillNotFinished(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
-        f" have finished, but {progress}; run {backfill_advised(f'run {name}')}, then upgrade"
-        " again"
+        f" have finished, but {progress}; {then}, then upgrade again",
+        backfill=name,
+        finish_inline_up_to=finish_inline_up_to,
     )
+
+
+def passes_now(connection: Connection, declared: Declared, finish_inline_up_to: int) -> bool:
+    """Whether `require_backfill` would let its revision through now: at most
+    ``finish_inline_up_to`` rows of ``declared`` pending (a bounded read, rolled back)."""
+    from alembic_steward.runtime._backfill_sql import pending_rows
+
+    try:
+        return pending_rows(connection, declared.backfill, finish_inline_up_to + 1) <= (
+            finish_inline_up_to
+        )
+    finally:
+        connection.rollback()
 
 
 def refuse_while_running(
@@ -90,7 +112,9 @@ def refuse_while_running(
         f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
         f" have finished, but it is running now ({runner}{done}) and more than"
         f" {finish_inline_up_to} rows are still pending; wait for it to finish ({shows} shows"
-        " its progress), then upgrade again"
+        " its progress), then upgrade again",
+        backfill=name,
+        finish_inline_up_to=finish_inline_up_to,
     )
 
 

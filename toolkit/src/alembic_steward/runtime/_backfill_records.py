@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 BACKFILL_TABLE = "alembic_backfills"
 # The cursor's column is `last_key`: CURSOR is a reserved word on MySQL/MariaDB.
 RUNNING, PAUSED, FINISHED = "running", "paused", "finished"
+# A batch the database refused, or one that left its rows pending: the declaration is wrong,
+# and running it again as it is fails the same way (``error`` says how).
+FAILED = "failed"
 
 
 def backfill_table() -> Table:
@@ -34,6 +37,7 @@ def backfill_table() -> Table:
         Column("batches", BigInteger, nullable=False),
         Column("started_at", DateTime, nullable=False),
         Column("updated_at", DateTime, nullable=False),
+        Column("error", Text, nullable=True),
     )
 
 
@@ -49,6 +53,8 @@ class BackfillRecord:
     batches: int
     started_at: datetime
     updated_at: datetime
+    # Why it failed, in one line (state failed); None otherwise.
+    error: str | None = None
 
 
 def now() -> datetime:
@@ -100,6 +106,7 @@ def to_record(row: Any) -> BackfillRecord:
         int(row["batches"]),
         row["started_at"],
         row["updated_at"],
+        row["error"],
     )
 
 
@@ -141,7 +148,7 @@ def restart(connection: Connection, name: str) -> None:
     connection.execute(
         table.update()
         .where(table.c.name == name)
-        .values(state=RUNNING, last_key=None, updated_at=now())
+        .values(state=RUNNING, last_key=None, updated_at=now(), error=None)
     )
 
 
@@ -161,8 +168,11 @@ def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
-def set_state(connection: Connection, name: str, state: str) -> None:
+def set_state(connection: Connection, name: str, state: str, error: str | None = None) -> None:
+    """Put ``name`` in ``state``; ``error`` is the failure's line (state failed), else cleared."""
     table = backfill_table()
     connection.execute(
-        table.update().where(table.c.name == name).values(state=state, updated_at=now())
+        table.update()
+        .where(table.c.name == name)
+        .values(state=state, updated_at=now(), error=error)
     )

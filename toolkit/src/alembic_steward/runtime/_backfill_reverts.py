@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from alembic.util import CommandError
 
 from alembic_steward.runtime._backfill_naming import backfill_advised, backfill_lock_name
+from alembic_steward.runtime._backfill_records import PAUSED
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -47,13 +48,41 @@ def refuse_reverting_running_backfills(connection: Connection, steps: list[Any])
     reverted = [step.revision for step in steps if not step.is_upgrade]
     for name, revision in declared_in(reverted):
         holder = named_lock_holder(connection.engine, backfill_lock_name(name))
-        if holder is not None:
+        if holder is None:
+            continue
+        reverts = f"this downgrade reverts revision {revision}, whose backfill {name}"
+        signal = sigterm(holder)
+        if recorded_state(connection, name) == PAUSED:
+            # Pausing it again would change nothing: its runner is what holds it.
             raise BackfillStillRunning(
-                f"this downgrade reverts revision {revision}, whose backfill {name} is running"
-                f" now ({holder}); nothing was reverted; pause it"
-                f" ({backfill_advised(f'pause {name}')}) or wait for it to finish, then"
-                " downgrade again"
+                f"{reverts} is paused, but its runner still holds it ({holder}) until it"
+                f" stops, after its current batch; nothing was reverted; wait for that runner"
+                f" to exit{signal}, then downgrade again"
             )
+        raise BackfillStillRunning(
+            f"{reverts} is running now ({holder}); nothing was reverted; pause it"
+            f" ({backfill_advised(f'pause {name}')}: its runner stops after its current"
+            f" batch){signal}, or wait for it to finish, then downgrade again"
+        )
+
+
+def recorded_state(connection: Connection, name: str) -> str | None:
+    """Backfill ``name``'s state as its record says, read on the downgrade's own connection
+    (SQLite's write lock, which the run holds, would keep another connection out); None when
+    there is no record."""
+    from alembic_steward.runtime._backfill_records import has_table, read_record
+
+    record = read_record(connection, name) if has_table(connection) else None
+    return None if record is None else record.state
+
+
+def sigterm(holder: str) -> str:
+    """``, or end it now with SIGTERM to its process (pid N)`` where the lock names the
+    runner's pid (PostgreSQL, SQLite); "" where it names only a connection."""
+    from alembic_steward.runtime._backfill_holders import runner_pid
+
+    pid = runner_pid(holder)
+    return f", or end it now with SIGTERM to its process (pid {pid})" if pid else ""
 
 
 class ForgottenWhenReverted:

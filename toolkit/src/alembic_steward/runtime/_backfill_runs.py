@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward.runtime._backfill_naming import backfill_advised, backfill_lock_name
-from alembic_steward.runtime._backfill_records import FINISHED, PAUSED, RUNNING, rows_in_batches
+from alembic_steward.runtime._backfill_progress import Progress
+from alembic_steward.runtime._backfill_records import (
+    FAILED,
+    FINISHED,
+    PAUSED,
+    RUNNING,
+    rows_in_batches,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -27,59 +34,18 @@ class BackfillRefused(Exception):
     """The backfill cannot run now; the text says why and what to do."""
 
 
+class BackfillHeld(BackfillRefused):
+    """Another runner holds the backfill: nothing is wrong, and nothing to fix; the same command
+    may run once that runner has stopped (exit :data:`HELD_EXIT_CODE`)."""
+
+
+# sysexits.h's EX_TEMPFAIL, as for a migration lock wait given up: the same command may well
+# succeed later, once the holder is gone; a deploy script can tell it from a failure.
+HELD_EXIT_CODE = 75
+
+
 class NothingPending(Exception):
     """The backfill finished and no row is pending: a rerun (a redeploy) has nothing to do."""
-
-
-@dataclass
-class Progress:
-    """Where a run stands: rows and batches in this run, the cursor, and the key range."""
-
-    name: str
-    rows: int = 0
-    batches: int = 0
-    cursor: Any = None
-    low: Any = None
-    high: Any = None
-    started: float = 0.0
-    # The cursor when this run started (the low key on a first run): the rate and the time
-    # left are this run's, whatever earlier runs did.
-    start: Any = None
-    # The wait after each batch: the time left counts the pauses still to come.
-    pause: float = 0.0
-
-    def fraction(self, since: Any = None) -> float | None:
-        """How far the cursor is through the key range, from ``since`` (default: the lowest
-        key); None unless the keys are numbers."""
-        since = self.low if since is None else since
-        numbers = (self.cursor, since, self.low, self.high)
-        if not all(isinstance(value, (int, float)) for value in numbers):
-            return None
-        if self.high == self.low:
-            return 1.0
-        return max(0.0, min(1.0, (self.cursor - since) / (self.high - self.low)))
-
-    def line(self) -> str:
-        """`backfill users_lower: 12000 rows in 12 batches, 5300 rows/s, 43% of the keys, about
-        1m12s left`."""
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = self.rows / elapsed
-        text = f"backfill {self.name}: {rows_in_batches(self.rows, self.batches)}"
-        text += f", {rate:.0f} rows/s"
-        fraction, this_run = self.fraction(), self.fraction(self.start)
-        if fraction is not None and this_run is not None:
-            text += f", {fraction:.0%} of the keys"
-            if this_run > 0 and fraction < 1:
-                # A report follows a batch, before its pause: ``elapsed`` holds one pause
-                # fewer than batches; each batch still to come brings its own pause.
-                per_run = (elapsed + self.pause) / this_run
-                text += f", about {duration(per_run * (1 - fraction))} left"
-        return text
-
-
-def duration(seconds: float) -> str:
-    minutes, seconds = divmod(round(seconds), 60)
-    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 @dataclass(frozen=True)
@@ -116,11 +82,9 @@ def run_backfill(
             record = claim(engine, declared, resume)
             return batches(engine, declared, record, report, stop_requested, pause_seconds)
     except NamedLockHeld as held:
-        raise BackfillRefused(
-            f"backfill {backfill.name} is already running{in_tenant()} (another runner holds"
-            f" its lock: {held.holder}); {backfill_advised(f'status {backfill.name}')} shows"
-            " its progress"
-        ) from None
+        from alembic_steward.runtime._backfill_holders import held_line
+
+        raise BackfillHeld(held_line(backfill.name, held.holder)) from None
 
 
 def in_tenant() -> str:
@@ -169,7 +133,7 @@ def claim(engine: Engine, declared: Declared, resume: bool):
                 f" {backfill_advised(f'resume {name}')} continues"
                 " it from where it stopped"
             )
-        if record.state == PAUSED:
+        if record.state in (PAUSED, FAILED):  # a failed one: its declaration fixed since
             set_state(connection, name, RUNNING)
         return record
 
@@ -184,13 +148,24 @@ def batches(
 ) -> Outcome:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.runtime._backfill_failures import (
+        NeverDone,
+        StatementRefused,
+        failed_never_done,
+        stopped_line,
+    )
     from alembic_steward.runtime._backfill_sql import key_range
+    from alembic_steward.runtime._backfill_waits import paused_meanwhile, stopped_during
 
     backfill = declared.backfill
     pause = backfill.pause_seconds if pause_seconds is None else pause_seconds
-    with engine.connect() as connection:
-        low, high = key_range(connection, backfill)
-        connection.rollback()
+    try:
+        with engine.connect() as connection:
+            low, high = key_range(connection, backfill)
+            connection.rollback()
+    except SQLAlchemyError as error:
+        refused = StatementRefused(error, "keys")
+        raise BackfillRefused(stopped_line(engine, declared, refused, in_tenant())) from None
     start = low if record.cursor is None else record.cursor
     progress = Progress(
         backfill.name, cursor=record.cursor, low=low, high=high, start=start, pause=pause
@@ -202,6 +177,12 @@ def batches(
         except RecordDropped:
             refuse_if_reverted(engine, declared, None)
             raise BackfillRefused(dropped_line(declared)) from None
+        except NeverDone as stuck:
+            raise BackfillRefused(failed_never_done(engine, declared, stuck)) from None
+        except StatementRefused as refused:
+            # A downgrade below the revision may have removed what the batch writes to.
+            refuse_if_reverted(engine, declared, refused.error)
+            raise BackfillRefused(stopped_line(engine, declared, refused, in_tenant())) from None
         except SQLAlchemyError as error:
             # A downgrade below the revision may have removed what the batch writes to.
             refuse_if_reverted(engine, declared, error)
@@ -209,14 +190,18 @@ def batches(
         if ended is not None:
             return Outcome(ended, progress)
         report(progress)
-        if stop_requested() or stopped_during(pause, stop_requested):
+        paused = paused_meanwhile(engine, backfill.name)
+        if stop_requested() or stopped_during(pause, stop_requested, paused):
             return Outcome("stopped", progress)
 
 
 def one_batch(engine: Engine, declared: Declared, progress: Progress) -> str | None:
     """Run the next batch in its own transaction, with its cursor; return None, or how the
-    run ended (finished, paused). Raises BackfillRefused (a wrong declaration, or a record a
-    downgrade dropped)."""
+    run ended (finished, paused). Raises RecordDropped (a downgrade dropped the record), and,
+    for a wrong declaration, NeverDone and StatementRefused, the batch rolled back."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._backfill_failures import NeverDone, StatementRefused
     from alembic_steward.runtime._backfill_records import read_record, save_batch, set_state
     from alembic_steward.runtime._backfill_sql import next_upper, update_batch
 
@@ -228,13 +213,19 @@ def one_batch(engine: Engine, declared: Declared, progress: Progress) -> str | N
             raise RecordDropped
         if current.state == PAUSED:
             return PAUSED
-        upper = next_upper(connection, backfill, current.cursor)
+        try:
+            upper = next_upper(connection, backfill, current.cursor)
+        except SQLAlchemyError as error:
+            raise StatementRefused(error, "keys") from error
         if upper is None:
             set_state(connection, backfill.name, FINISHED)
             return FINISHED
-        rows, still = update_batch(connection, backfill, current.cursor, upper)
+        try:
+            rows, still = update_batch(connection, backfill, current.cursor, upper)
+        except SQLAlchemyError as error:
+            raise StatementRefused(error, "update") from error
         if still:  # raised inside the transaction: the batch is rolled back
-            raise BackfillRefused(never_done_line(declared, current.cursor, upper, still))
+            raise NeverDone(current.cursor, upper, still)
         save_batch(connection, backfill.name, upper, rows)
     progress.rows += rows
     progress.batches += 1
@@ -289,32 +280,4 @@ def reverted_line(connection: Any, declared: Declared) -> str:
         f" database), below its revision {declared.revision}: a downgrade reverted it, and"
         f" the backfill's record and cursor with it; {upgrade_advised(declared.revision)},"
         f" then {backfill_advised(f'run {name}')} starts it from the first key"
-    )
-
-
-# How often a pause between batches looks for a stop request: a SIGTERM during a long pause
-# ends the run within this, not after the whole pause (Kubernetes kills after its grace period).
-STOP_POLL_SECONDS = 0.1
-
-
-def stopped_during(pause: float, stop_requested: Callable[[], bool]) -> bool:
-    """Wait ``pause`` seconds, or less if a stop is requested meanwhile; say whether it was."""
-    deadline = time.monotonic() + pause
-    while (left := deadline - time.monotonic()) > 0:
-        time.sleep(min(left, STOP_POLL_SECONDS))
-        if stop_requested():
-            return True
-    return False
-
-
-def never_done_line(declared: Declared, cursor: Any, upper: Any, still: int) -> str:
-    """Say that a batch left the rows it updated pending, so the backfill could never finish."""
-    backfill = declared.backfill
-    keys = f"up to {upper!r}" if cursor is None else f"after {cursor!r} up to {upper!r}"
-    return (
-        f"backfill {backfill.name}: its batch of keys {keys} updated {still} row(s) that are"
-        f" still pending afterwards: its `pending` ({backfill.pending}) stays true after its"
-        f" `set` ({backfill.set}), so it would never finish; the batch was rolled back and the"
-        f" backfill not marked finished; fix the declaration in revision {declared.revision}"
-        " so that `set` turns `pending` false, then run it again"
     )

@@ -76,7 +76,7 @@ def backfill_summaries(
                 summaries.append(summary("not applied", head + "its revision is not applied yet"))
             continue
         if record is not None and record.state != FINISHED:
-            summaries.append(summary(*recorded_state(connection, head, name, record)))
+            summaries.append(summary(*recorded_state(connection, head, each, record)))
             continue
         # Counted even once finished: code that does not set the rows may have written some
         # since, and a revision requiring the backfill would be refused.
@@ -97,7 +97,7 @@ def backfill_summaries(
             text = head + pending_again(name, record, words)
             summaries.append(summary("pending again", text, pending))
         elif not unfinished_only:
-            summaries.append(summary(*recorded_state(connection, head, name, record), pending))
+            summaries.append(summary(*recorded_state(connection, head, each, record), pending))
     return summaries
 
 

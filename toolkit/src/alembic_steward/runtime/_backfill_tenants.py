@@ -42,8 +42,9 @@ def backfill_tenants_command(
     as_json: bool = False,
 ) -> int:
     """Run ``action`` on backfill ``name`` in each tenant chosen; print the report; return the
-    exit code: 0, 76 when a tenant failed, 130/143 when a signal stopped the run, 1 (one
-    line) for options or names it cannot use, before any tenant is touched."""
+    exit code: 0, 76 when a tenant failed, 75 when the only tenants not done are held by
+    another runner, 130/143 when a signal stopped the run, 1 (one line) for options or names
+    it cannot use, before any tenant is touched."""
     from alembic_steward.runtime._backfill_commands import BackfillCommandError
     from alembic_steward.runtime._tenancy import TenantError
 
@@ -111,12 +112,17 @@ def fan_out_backfill(
                 outcomes.append(TenantOutcome(each, TenantOutcomeName.NOT_RUN, detail=NOT_STARTED))
                 continue
             act = acting(action, name, pause, received)
-            outcomes.append(in_tenant(Tenant(each, chosen), act, UNREACHED[action]))
+            reading = action == "status"
+            outcomes.append(
+                in_tenant(Tenant(each, chosen), act, UNREACHED[action], reading=reading)
+            )
     if received:
         rerun = left_command(outcomes, f"{action} {name}", tenancy)
         code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0], rerun)
+    elif action == "status":
+        code, line = read_summary(outcomes)
     else:
-        code, line = summary_line(outcomes, SUMMARY_ACTIONS[action])
+        code, line = held_summary(outcomes) or summary_line(outcomes, SUMMARY_ACTIONS[action])
     print_report(outcomes, code, line, as_json)
     return code
 
@@ -161,12 +167,13 @@ def status_row(name: str) -> tuple[str, str]:
     return words, "; ".join(line for _state, line in states)
 
 
-def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
+def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False) -> TenantOutcome:
     """Run ``act`` with ``tenant`` bound; never raises: a failure is the tenant's row, in the
     one line the command prints for a single database (``unreached``: what a server that
-    cannot be reached leaves undone)."""
+    cannot be reached leaves undone). ``reading`` (status): the row's ``exit_code`` is the one
+    `db.backfill status` gives the tenant alone, 0 once read, whatever state it reports."""
     from alembic_steward.runtime._backfill_commands import BackfillCommandError
-    from alembic_steward.runtime._backfill_runs import BackfillRefused, NothingPending
+    from alembic_steward.runtime._backfill_runs import BackfillHeld, BackfillRefused, NothingPending
     from alembic_steward.runtime._connecting import DatabaseUnreachable
     from alembic_steward.runtime._deploy import failure_line
     from alembic_steward.runtime._tenant_connections import (
@@ -177,14 +184,18 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
 
     started = time.monotonic()
     revisions: tuple[str, ...] | None = None
+    read = False
     bind_tenant(tenant)
     try:
         # Refuses a tenant with no schema, database or file before anything is made there.
         with tenant_connection(tenant, reading=True, outcome=unreached) as connection:
             revisions = read_revisions(connection, tenant)
         outcome, detail = act()
+        read = True
     except NothingPending as done:  # a redeploy's rerun: the work is done
         outcome, detail = TenantOutcomeName.FINISHED, str(done)
+    except BackfillHeld as held:  # not a failure: another runner is doing the work
+        outcome, detail = TenantOutcomeName.HELD, str(held)
     except (BackfillCommandError, BackfillRefused) as error:
         outcome, detail = TenantOutcomeName.FAILED, str(error)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
@@ -203,7 +214,54 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str) -> TenantOutcome:
         with contextlib.suppress(Exception):
             after = shown(tenant_revisions(tenant))
     seconds = round(time.monotonic() - started, 3)
-    return TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
+    row = TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
+    if reading:
+        row.exit_code = 0 if read else 1
+    return row
+
+
+def held_summary(outcomes: list[TenantOutcome]) -> tuple[int, str] | None:
+    """When the only tenants not done are those another runner holds: exit 75 and a line that
+    says to wait for (or stop) those runners, as for one database; None otherwise."""
+    from alembic_steward.runtime._backfill_runs import HELD_EXIT_CODE
+    from alembic_steward.runtime._tenant_reports import first_named, outcome_tally, tenants
+
+    undone = [o for o in outcomes if o.failed]
+    if not undone or any(o.outcome != TenantOutcomeName.HELD for o in undone):
+        return None
+    return HELD_EXIT_CODE, (
+        f"error: {len(undone)} of {tenants(len(outcomes))} held by another runner"
+        f" ({first_named([o.tenant for o in undone])}); {outcome_tally(outcomes)}; nothing was"
+        " run there and nothing needs fixing: wait for those runners to finish (each row names"
+        " its runner and how to stop it), then run the backfill again: each tenant resumes"
+        " after its last committed batch, and a finished one has nothing to do"
+    )
+
+
+def read_summary(outcomes: list[TenantOutcome]) -> tuple[int, str]:
+    """`db.backfill status`'s code and closing line over tenants: 0 once every tenant was read,
+    whatever its backfills' states (stopped, paused, failed are states, not failures of the
+    read), as for one database; 76 naming the tenants that could not be read."""
+    from alembic_steward.runtime._tenant_reports import (
+        FAILED_TENANTS_EXIT_CODE,
+        first_named,
+        outcome_tally,
+        summary_line,
+        tenants,
+    )
+
+    unread = [o for o in outcomes if o.exit_code]
+    if not unread:
+        return 0, f"{tenants(len(outcomes))}: {outcome_tally(outcomes)}"
+    if len(unread) == len(outcomes) and all(
+        o.outcome in (TenantOutcomeName.UNREACHABLE, TenantOutcomeName.REFUSED) for o in unread
+    ):
+        return summary_line(outcomes, "status")  # the server's own line and code
+    return FAILED_TENANTS_EXIT_CODE, (
+        f"error: {len(unread)} of {tenants(len(outcomes))} could not be read"
+        f" ({first_named([o.tenant for o in unread])}); {outcome_tally(outcomes)}; fix what"
+        " their rows say and read the status again: each tenant is read afresh"
+    )
 
 
 def left_command(outcomes: list[TenantOutcome], words: str, tenancy: str | None) -> str:

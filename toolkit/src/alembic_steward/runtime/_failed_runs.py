@@ -7,7 +7,9 @@ runs the same revision without complaint. Nothing in either database tells that 
 is kept per database in the toolkit's cache folder (_cache.py): the revision, its file's
 checksum (runtime/_revision_checksums.py), the one-line reason (password removed) and when;
 status reports it while the database is still where that run left it and the file is as it ran,
-and forgets it once the revision is applied or its file edited (the fix may be there). The key
+and forgets it once the revision is applied or its file edited (the fix may be there). A
+refusal by `require_backfill` lasts only until its backfill has run: status asks the backfill's
+rows again (a bounded read) and forgets the failure once the revision would pass. The key
 names the database without its password; nothing else of the URL is kept.
 """
 
@@ -22,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from alembic_steward._cache import keep, keyed_path
 
 if TYPE_CHECKING:
-    from sqlalchemy import URL
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import URL, Connection
 
 # Set in a scratch build's Alembic config (inspection/_scratch_database.py): its failures are
 # the toolkit's own probes, not runs on the user's database.
@@ -43,6 +46,10 @@ class FailedRun:
     # Whether the revision had committed part of its work itself (an autocommit_block(), a
     # COMMIT): its schema may then be all there while its later steps never ran.
     committed_part: bool = False
+    # A refusal by `require_backfill`: the backfill it waited for, and how many pending rows
+    # the revision finishes itself; "" when the failure was anything else.
+    backfill: str = ""
+    finish_inline_up_to: int = 0
 
     def line(self, upgrade: str) -> str:
         """Advice that does not send the user into the same failure."""
@@ -62,20 +69,40 @@ def record_failed_upgrade(
     path: Path,
     *,
     committed_part: bool = False,
+    backfill: str = "",
+    finish_inline_up_to: int = 0,
 ) -> None:
-    """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database."""
+    """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database;
+    ``backfill``: the backfill `require_backfill` refused it for."""
     from alembic_steward.runtime._revision_checksums import file_checksum
 
     at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     checksum = file_checksum(path)
-    record = FailedRun(revision, reason, at, sorted(left_at), checksum, committed_part)
+    record = FailedRun(
+        revision,
+        reason,
+        at,
+        sorted(left_at),
+        checksum,
+        committed_part,
+        backfill,
+        finish_inline_up_to,
+    )
     keep(record_path(url), json.dumps(asdict(record)))
 
 
-def failed_upgrade_here(url: URL, current: list[str], pending: dict[str, str]) -> FailedRun | None:
+def failed_upgrade_here(
+    url: URL,
+    current: list[str],
+    pending: dict[str, str],
+    *,
+    connection: Connection | None = None,
+    script: ScriptDirectory | None = None,
+) -> FailedRun | None:
     """The last failed upgrade of ``url``'s database, while it is still where that run left it
     (at ``current``) and its revision is pending (``pending`` maps each to its file) and unedited;
-    forgotten once that revision was applied or its file changed."""
+    forgotten once that revision was applied or its file changed, or (read on ``connection``,
+    against ``script``'s declarations) once the backfill that refused it has run."""
     path = record_path(url)
     try:
         record = FailedRun(**json.loads(path.read_text(encoding="utf-8")))
@@ -85,7 +112,36 @@ def failed_upgrade_here(url: URL, current: list[str], pending: dict[str, str]) -
     if record.revision not in pending or edited_since(record, pending[record.revision]):
         path.unlink(missing_ok=True)
         return None
-    return record if record.left_at == sorted(current) else None
+    if record.left_at != sorted(current):
+        return None
+    if (
+        connection is not None
+        and script is not None
+        and backfill_run_since(record, connection, script)
+    ):
+        path.unlink(missing_ok=True)
+        return None
+    return record
+
+
+def backfill_run_since(record: FailedRun, connection: Connection, script: ScriptDirectory) -> bool:
+    """Whether ``record`` is a `require_backfill` refusal whose backfill has run since, so that
+    the revision would pass now (its rows read on ``connection``)."""
+    from alembic_steward.runtime._backfill_declarations import (
+        BackfillDeclarationError,
+        declared_backfills,
+    )
+    from alembic_steward.runtime._backfill_gate import passes_now
+
+    if not record.backfill:
+        return False
+    try:
+        declared = declared_backfills(script).get(record.backfill)
+    except BackfillDeclarationError:
+        return False  # the history cannot run either: the failure still says what stops it
+    if declared is None:  # its declaration is gone: the revision no longer runs as it failed
+        return True
+    return passes_now(connection, declared, record.finish_inline_up_to)
 
 
 def edited_since(record: FailedRun, path: str) -> bool:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.inspection._later_builds import MatchingBuild
+    from alembic_steward.runtime._migration_frames import MigrationFrame
     from alembic_steward.runtime._own_commits import OwnCommits
 
 __all__ = ["StateAfterFailure", "read_state_afresh", "state_read_after_failure"]
@@ -64,6 +65,7 @@ def remember_failed_upgrade(
     connection: Connection, error: BaseException, state: StateAfterFailure
 ) -> None:
     """Keep an upgrade() that raised (not one a signal stopped) with where it left the database."""
+    from alembic_steward.backfills import BackfillNotFinished
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._failed_runs import record_failed_upgrade
     from alembic_steward.runtime._migration_frames import migration_frame
@@ -78,6 +80,7 @@ def remember_failed_upgrade(
         return
     named = getattr(error, "orig", None) or error  # a database error: the driver's, as its line
     reason = f"{type(named).__name__}: {error_reason(error)}"
+    backfill_refused = error if isinstance(error, BackfillNotFinished) else None
     with suppress(Exception):  # never in place of the run's own error
         record_failed_upgrade(
             connection.engine.url,
@@ -86,6 +89,11 @@ def remember_failed_upgrade(
             state.heads,
             frame.path,
             committed_part=frame.revision in state.committed_by,
+            # A refusal by `require_backfill` lasts until its backfill has run.
+            backfill=backfill_refused.backfill or "" if backfill_refused else "",
+            finish_inline_up_to=backfill_refused.finish_inline_up_to or 0
+            if backfill_refused
+            else 0,
         )
 
 
@@ -136,7 +144,10 @@ def read_state(
         return StateAfterFailure(None, unreadable=reason, transactional_ddl=transactional)
     marked = not transactional and mark_left(connection)
     # Compared after every failed migration, not only where this run committed part of one:
-    # an earlier run's leftovers (or a hand change) also make "rolled back" untrue.
+    # an earlier run's leftovers (or a hand change) also make "rolled back" untrue. But not
+    # after a refusal by `require_backfill` that nothing outlives: it is about rows, and the
+    # scratch database the comparison builds cost a refused tenant several times its run.
+    compared = in_migration and not (frame and refused_whole(error, frame, committed, marked))
     found, why, built_by = (
         compared_schema(
             connection,
@@ -144,7 +155,7 @@ def read_state(
             search_later=creates_what_exists(error),
             search_earlier=lacks_what_it_expects(error),
         )
-        if in_migration
+        if compared
         else (None, "", None)
     )
     if frame is not None and frame.function == "upgrade" and frame.revision in committed:
@@ -153,6 +164,17 @@ def read_state(
         # What it committed may be its whole schema, not its work: never advise stamping it.
         built_by = without_failed_run(built_by, frame.revision)
     return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
+
+
+def refused_whole(
+    error: BaseException, frame: MigrationFrame, committed: frozenset[str], marked: bool
+) -> bool:
+    """Whether ``error`` is `require_backfill` refusing ``frame``'s migration, with nothing of
+    it left after the rollback: it committed nothing itself, and (MySQL/MariaDB) no statement
+    of it changed the schema (no half-applied mark)."""
+    from alembic_steward.backfills import BackfillNotFinished
+
+    return isinstance(error, BackfillNotFinished) and frame.revision not in committed and not marked
 
 
 def committed_through_driver(connection: Connection, own_commits: OwnCommits) -> bool:

@@ -40,6 +40,8 @@ class TenantOutcomeName(str, enum.Enum):
     # A backfill's (runtime/_backfill_tenants.py); its status rows say the backfills' states.
     FINISHED = "finished"
     PAUSED = "paused"
+    # Another runner holds the tenant's backfill: nothing ran, nothing to fix.
+    HELD = "held"
     NONE_DECLARED = "none declared"
 
     def __str__(self) -> str:
@@ -58,5 +60,6 @@ FAILED_OUTCOMES = frozenset(
         TenantOutcomeName.UNREACHABLE,
         TenantOutcomeName.REFUSED,
         TenantOutcomeName.PROTECTED,
+        TenantOutcomeName.HELD,
     }
 )

@@ -82,10 +82,7 @@ def summary_line(
         return unreachable_summary(outcomes, action)
     if failed and all(o.outcome == TenantOutcomeName.REFUSED for o in outcomes):
         return refused_summary(outcomes, action)
-    counts: dict[str, int] = {}
-    for outcome in outcomes:
-        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
-    tally = ", ".join(f"{count} {name}" for name, count in counts.items())
+    tally = outcome_tally(outcomes)
     if failed:
         # Said only where there are others, and a run of one could have touched them.
         unaffected = (
@@ -103,6 +100,14 @@ def summary_line(
     if action == "check":
         return check_summary(outcomes, tally)
     return 0, f"{tenants(len(outcomes))}: {tally}"
+
+
+def outcome_tally(outcomes: Sequence[TenantOutcome]) -> str:
+    """How many tenants ended each way, in the order first seen: "3 upgraded, 1 failed"."""
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+    return ", ".join(f"{count} {name}" for name, count in counts.items())
 
 
 # How each command's closing line says what running it again does.

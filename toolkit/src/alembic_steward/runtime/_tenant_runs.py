@@ -56,7 +56,8 @@ class TenantOutcome:
     came before it started), stopped (a signal stopped it
     part-way: ``detail`` says the state it left), refused (a downgrade of a tenant whose own
     record names a protected environment, without --yes: nothing ran), below target (a
-    downgrade to a revision the tenant is not past: nothing to do). ``before``/``after``
+    downgrade to a revision the tenant is not past: nothing to do), held (a backfill another
+    runner holds: nothing ran, nothing to fix). ``before``/``after``
     are the revisions read from the tenant's version table ("base" for none), ``seconds`` the
     run's wall time (None: it never started), ``detail`` the failure's one line, or the
     contract revision pending.

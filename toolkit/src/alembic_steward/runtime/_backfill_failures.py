@@ -1,0 +1,177 @@
+"""A backfill statement that raised a database error: one that may pass (a lost connection, a
+lock, a timeout) stops the run resumable; any other means the declaration is wrong, so the
+record is marked failed with the error's line, naming the part of the declaration refused.
+
+Running a wrong declaration again fails the same way: the advice is to fix it in its revision,
+never "run it again to resume", which is what a record left `running` would have said.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.runtime._backfill_naming import backfill_advised
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from alembic_steward.backfills import Backfill
+    from alembic_steward.runtime._backfill_declarations import Declared
+
+# PostgreSQL SQLSTATE classes of the server's condition, not the statement's: connection (08),
+# transaction rollback (40: serialization, deadlock), resources (53), operator intervention
+# (57: statement timeout, shutdown), system (58).
+PASSING_SQLSTATE_CLASSES = ("08", "40", "53", "57", "58")
+# Lock not available, object in use, read-only transaction (a standby after a failover).
+PASSING_SQLSTATES = frozenset({"55P03", "55006", "25006"})
+# MySQL/MariaDB: lock wait, deadlock, too many connections, shutdown, out of memory, disk or
+# table full, network and connection errors, interrupted or timed-out statements, read-only.
+PASSING_MYSQL_CODES = frozenset(
+    {1021, 1037, 1038, 1040, 1041, 1053, 1114, 1152, 1158, 1159, 1160, 1161, 1180, 1181}
+    | {1205, 1213, 1290, 1317, 1836, 1927, 1969, 2002, 2003, 2006, 2013, 2055, 3024}
+)
+PASSING_SQLITE_WORDS = (
+    "database is locked",
+    "database table is locked",
+    "disk i/o error",
+    "database or disk is full",
+    "unable to open database file",
+    "readonly database",
+)
+
+
+class StatementRefused(Exception):
+    """A statement of the backfill raised ``error``; ``stage`` says which: `keys` (reading the
+    table's keys) or `update` (a batch's UPDATE)."""
+
+    def __init__(self, error: BaseException, stage: str) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.stage = stage
+
+
+def may_pass(error: BaseException) -> bool:
+    """Whether ``error`` is the database's condition at the time (a lost connection, a lock, a
+    deadlock, a timeout, a full disk), so the same batch may well run later."""
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.runtime._lock_retries import errors_in_chain
+
+    if not isinstance(error, DBAPIError) or error.connection_invalidated:
+        return True  # the pool's own errors, a disconnect: nothing the statement said
+    for found in errors_in_chain(error):
+        state = getattr(found, "sqlstate", None) or getattr(found, "pgcode", None)
+        if isinstance(state, str) and (
+            state[:2] in PASSING_SQLSTATE_CLASSES or state in PASSING_SQLSTATES
+        ):
+            return True
+        arguments = getattr(found, "args", ())
+        if arguments and isinstance(arguments[0], int) and arguments[0] in PASSING_MYSQL_CODES:
+            return True
+        if type(found).__module__ == "sqlite3" and any(
+            words in str(found).lower() for words in PASSING_SQLITE_WORDS
+        ):
+            return True
+    return False
+
+
+def refused_part(engine: Engine, backfill: Backfill, stage: str) -> str:
+    """The part of the declaration the database refused, in words (`` its `set` (...) ``): each
+    part is tried alone in a statement that reads no row, on a connection of its own."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._backfill_sql import names
+
+    with engine.connect() as connection:
+        table, key = names(connection, backfill)
+    where = f"{backfill.schema}.{backfill.table}" if backfill.schema else backfill.table
+    tries = [
+        (f"its `table` ({where})", f"SELECT 1 FROM {table} WHERE 1 = 0"),
+        (f"its `key` ({backfill.key})", f"SELECT {key} FROM {table} WHERE 1 = 0"),
+    ]
+    if stage == "update":
+        pending = f"SELECT 1 FROM {table} WHERE ({backfill.pending}) AND 1 = 0"
+        tries.append((f"its `pending` ({backfill.pending})", pending))
+    for words, statement in tries:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(statement))
+                connection.rollback()
+        except SQLAlchemyError:
+            return words
+    # Everything else reads fine: what is left is the UPDATE's SET.
+    return f"its `set` ({backfill.set})" if stage == "update" else tries[1][0]
+
+
+def mark_failed(engine: Engine, declared: Declared, error: str) -> Any:
+    """Record ``declared`` as failed with ``error`` (a line) in a transaction of its own;
+    return its record as read back."""
+    from alembic_steward.runtime._backfill_records import FAILED, read_record, set_state
+
+    with engine.begin() as connection:
+        set_state(connection, declared.backfill.name, FAILED, error)
+        return read_record(connection, declared.backfill.name)
+
+
+def fix_advice(declared: Declared) -> str:
+    """What to do about a failed backfill: its declaration, then the run that goes on."""
+    name = declared.backfill.name
+    return (
+        f"fix the Backfill declaration in revision {declared.revision}, then"
+        f" {backfill_advised(f'run {name}')} runs it again from its last committed batch"
+    )
+
+
+def stopped_line(engine: Engine, declared: Declared, refused: StatementRefused, where: str) -> str:
+    """The line a run ends with after ``refused``: resumable when the error may pass, else the
+    backfill is marked failed, naming the part of the declaration refused (read back from the
+    record). ``where``: `` in tenant NAME`` or ""."""
+    from alembic_steward.runtime._backfill_records import rows_in_batches
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    name, reason = declared.backfill.name, error_reason(refused.error)
+    if may_pass(refused.error):
+        return (
+            f"backfill {name} (revision {declared.revision}) stopped{where} on a database error"
+            f" that may pass ({reason}); its cursor is saved with its last committed batch;"
+            f" {backfill_advised(f'run {name}')} resumes it"
+        )
+    part = refused_part(engine, declared.backfill, refused.stage)
+    record = mark_failed(engine, declared, f"{part} was refused by the database: {reason}")
+    done = rows_in_batches(record.rows_done, record.batches) if record else "?"
+    return (
+        f"backfill {name} (revision {declared.revision}) failed{where}: {part} was refused by"
+        f" the database: {reason}; no row of the failed statement was changed, and the backfill"
+        f" is marked failed after {done} (read from the database); {fix_advice(declared)}"
+    )
+
+
+class NeverDone(Exception):
+    """A batch left ``still`` of the rows it updated, keys (``cursor``, ``upper``], pending."""
+
+    def __init__(self, cursor: Any, upper: Any, still: int) -> None:
+        super().__init__(f"{still} rows still pending")
+        self.cursor, self.upper, self.still = cursor, upper, still
+
+
+def failed_never_done(engine: Engine, declared: Declared, stuck: NeverDone) -> str:
+    """Mark ``declared`` failed for a batch that left the rows it updated pending (so it could
+    never finish) and say so: running it again as declared would stop the same way."""
+    from alembic_steward.runtime._backfill_runs import in_tenant
+
+    backfill = declared.backfill
+    keys = f"up to {stuck.upper!r}"
+    if stuck.cursor is not None:
+        keys = f"after {stuck.cursor!r} {keys}"
+    why = (
+        f"its batch of keys {keys} updated {stuck.still} row(s) that are still pending"
+        f" afterwards: its `pending` ({backfill.pending}) stays true after its `set`"
+        f" ({backfill.set}), so it would never finish"
+    )
+    mark_failed(engine, declared, why)
+    return (
+        f"backfill {backfill.name}{in_tenant()}: {why}; the batch was rolled back and the"
+        f" backfill marked failed, not finished; {fix_advice(declared)} (its `set` must turn"
+        " `pending` false)"
+    )
