@@ -70,7 +70,7 @@ def test_status_after_the_expand_phase_advises_the_contract_phase_not_a_plain_up
     (verdict,) = [line for line in table.splitlines() if line.startswith("status:")]
     # A plain `inv db.upgrade` would run the contract revision under the old release's pods.
     assert "run `inv db.upgrade`" not in verdict, verdict
-    assert f"the expand phase is applied (the database is at {expand})" in verdict, verdict
+    assert f"no expand revision is pending (the database is at {expand})" in verdict, verdict
     assert f"contract revision {contract} is pending" in verdict, verdict
     assert (
         "once every replica runs the new code, run `inv db.upgrade --phase contract`" in verdict

@@ -262,7 +262,7 @@ def test_status_after_a_failure_that_depends_on_the_data_names_it_instead_of_adv
     verdict = project.run("inv", "db.status", env={"DATABASE_URL": database.url}).stdout
     verdict = verdict.splitlines()[-1]
     assert "the last upgrade from here failed at revision second (NotNullViolation" in verdict
-    assert "fix the data" in verdict and "the expand phase is applied" not in verdict
+    assert "fix the data" in verdict and "no expand revision is pending" not in verdict
     check = project.run("inv", "db.check", env={"DATABASE_URL": database.url})
     assert "the last upgrade from here failed at revision second" in check.stderr
 

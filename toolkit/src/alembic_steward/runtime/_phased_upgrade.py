@@ -136,7 +136,9 @@ def contract_phase_advice(current: list[str], pending: list[str]) -> str:
         f"revision {pending[0]} is" if len(pending) == 1 else f"revisions {', '.join(pending)} are"
     )
     return (
-        f"the expand phase is applied (the database is at {', '.join(current)}) and contract"
+        # Not "the expand phase is applied": nothing says an expand phase ran (a new empty revision
+        # is contract), only that no expand revision is left.
+        f"no expand revision is pending (the database is at {', '.join(current)}) and contract"
         f" {revisions} pending: once every replica runs the new code, run"
         f" `{upgrade_command()} --phase contract`"
     )
