@@ -68,7 +68,7 @@ def test_an_accepted_edit_clears_the_edited_verdict_on_every_database(
 
     status = project.inv("db.status", code=EDITED_REVISION, env=env)
     assert f"inv db.accept-edit -r {revision}" in status_line(status)
-    check = one_error_line(project.inv("db.check", code=1, env=env).stderr)
+    check = one_error_line(project.inv("db.check", code=EDITED_REVISION, env=env).stderr)
     assert f"inv db.accept-edit -r {revision}" in check
 
     accepted = project.inv("db.accept-edit", "-r", revision, env=env)
@@ -89,7 +89,7 @@ def test_an_edit_to_downgrade_alone_is_named_as_one(project: Project) -> None:
         assert f"only the downgrade() of applied revision(s) {revision} changed" in line
         assert "the applied schema is unaffected" in line
         assert f"inv db.accept-edit -r {revision}" in line and "new revision" not in line
-        check = one_error_line(project.inv("db.check", code=1).stderr)
+        check = one_error_line(project.inv("db.check", code=EDITED_REVISION).stderr)
         assert "only the downgrade()" in check
         if not committed:
             git(project, "commit", "--quiet", "--all", "--message", "Fix the downgrade")

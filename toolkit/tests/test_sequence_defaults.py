@@ -80,7 +80,7 @@ def test_models_the_server_refuses_are_named_by_status_and_check(
     project: Project, database: ServerDatabase
 ) -> None:
     set_models(project, REFUSED)
-    for task, code in (("db.status", UNBUILDABLE_MODELS), ("db.check", 1)):
+    for task, code in (("db.status", UNBUILDABLE_MODELS), ("db.check", UNBUILDABLE_MODELS)):
         completed = project.inv(task, code=code, env={"DATABASE_URL": database.url})
         error = one_error_line(completed.stderr)
         assert "cannot build the models' table twice" in error, error

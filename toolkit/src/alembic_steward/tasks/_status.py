@@ -91,39 +91,19 @@ def status(
 def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
     """Read the status, print it with ``print_state`` and exit with its code."""
     from alembic.script import ScriptDirectory
-    from sqlalchemy.exc import DBAPIError
 
-    from alembic_steward._wiring import get_blocking_engine, get_settings
-    from alembic_steward.inspection._status_report import StatusExit, read_status
-    from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._status_report import read_status
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._driver_errors import error_reason
-    from alembic_steward.runtime._server_databases import target_url
-    from alembic_steward.tasks._connection_refusals import refusal_line
     from alembic_steward.tasks._local_database import read_as_empty_if_missing
-    from alembic_steward.urls import hide_password
+    from alembic_steward.tasks._status_failures import status_coded_failures
 
     script = ScriptDirectory.from_config(build_alembic_config())
-    try:
-        with read_as_empty_if_missing(quiet=print_state is print_json):
-            with get_blocking_engine().connect() as connection:
-                state = read_status(script, connection)
-            with get_blocking_engine().connect() as connection:
-                state = with_backfills(state, script, connection)
-    except DBAPIError as error:
-        refused = refusal_line(error, target_url())
-        if refused is not None:
-            # The server answered: no wait or retry helps, so CI must not treat it as code 5.
-            raise Exit(f"error: {refused}", code=StatusExit.REFUSED) from None
-        where = hide_password(get_settings().database_url)
-        reason = error_reason(error)
-        raise Exit(
-            f"error: cannot reach the database at {where} ({reason}); check `inv db.url`",
-            code=StatusExit.UNREACHABLE,
-        ) from None
-    except UnbuildableModels as unbuildable:
-        # Not the database's state, nor drift: no revision can be written that builds them.
-        raise Exit(f"error: {unbuildable}", code=StatusExit.UNBUILDABLE_MODELS) from None
+    with status_coded_failures(), read_as_empty_if_missing(quiet=print_state is print_json):
+        with get_blocking_engine().connect() as connection:
+            state = read_status(script, connection)
+        with get_blocking_engine().connect() as connection:
+            state = with_backfills(state, script, connection)
     print_state(state)
     if state.exit_code:
         raise Exit(code=state.exit_code)
