@@ -182,3 +182,29 @@ def test_a_missing_check_constraint_line_gives_the_create_call_that_works_as_pri
             eval(call, {"batch_op": batch_op})  # noqa: S307
         checks = sa.inspect(connection).get_check_constraints("orders")
     assert [(c["name"], c["sqltext"]) for c in checks] == [("ck_orders_pos", "qty > 0")]
+
+
+def test_what_a_hand_written_revision_added_is_not_called_a_change_of_the_models(
+    project: Project,
+) -> None:
+    """A table and a column a revision adds, that the models lack, may be meant to stay: the
+    advice names both ways, not only `inv db.revision`, which would write their drop."""
+    from project import created_revision, revision_source
+
+    project.add_user_model()
+    first, _ = created_revision(project.inv("db.revision", "-m", "users").stdout)
+    upgrade = (
+        '    op.create_table("half1", sa.Column("id", sa.Integer(), primary_key=True))\n'
+        '    op.add_column("users", sa.Column("email2", sa.String(length=50)))'
+    )
+    project.write_revision("0002_half.py", revision_source("0002half", first, upgrade))
+    project.inv("db.upgrade")
+
+    status = project.inv("db.status", code=STATUS_DRIFT).stdout
+    (verdict,) = [line for line in status.splitlines() if line.startswith("status:")]
+    advice = project.inv("db.check", code=STATUS_DRIFT).stderr.strip().splitlines()[-1]
+    test = project.run("pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py").stdout
+    for said in (verdict, advice, test):
+        assert "table half1" in said and "column users.email2" in said, said
+        assert "add them to the models if they should stay" in said, said
+        assert "to write their drop" in said and "models changed without a revision" not in said

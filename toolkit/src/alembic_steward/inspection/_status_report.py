@@ -186,7 +186,7 @@ class MigrationStatus:
         if self.exit_code == StatusExit.DRIFT and self.drift is not None:
             # The same advice as `inv db.check`: a change autogenerate cannot write is no
             # reason to run `inv db.revision`, which would write nothing.
-            return f"the models changed without a revision: {self.drift.advice}"
+            return f"{self.drift.summary}: {self.drift.advice}"
         if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
             return pending_failure_advice(self.sides.pending_failure, bool(self.pending_contract))
         if self.exit_code == StatusExit.PENDING and self.failed_upgrade:
