@@ -320,3 +320,44 @@ def test_one_revision_id_in_two_files_is_named_by_every_task_instead_of_merge_ad
     deployed = project.run("python", "-m", "app.migrations", "upgrade")
     assert deployed.returncode == 1
     assert f"revision id {FIRST} is declared by 2 files" in one_error_line(deployed.stderr)
+
+
+SLEEPING_IN_THE_SERVER = """\
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    op.execute("SELECT SLEEP(6)")"""
+
+
+@only_on("mysql", why="only MySQL/MariaDB keep a mark a killed run leaves behind")
+def test_a_killed_runs_statement_still_on_the_server_is_running_not_half_applied(
+    project: Project, database: ServerDatabase
+) -> None:
+    """kill -9 frees the lock's idle session at once, while the server goes on with the run's
+    statement: status must not advise repairing a run that is still changing the schema."""
+    import signal
+
+    write_revision(project, FIRST, None, FIRST_TABLE)
+    write_revision(project, SECOND, FIRST, SLEEPING_IN_THE_SERVER)
+    assert inv(project, database, "db.upgrade", "-r", FIRST).returncode == 0
+    run = project.start("inv", "db.upgrade", DATABASE_URL=database.url)
+    sleeping = (
+        "SELECT 1 FROM information_schema.processlist"
+        " WHERE info LIKE 'SELECT SLEEP%' AND id <> CONNECTION_ID()"
+    )
+    deadline = time.monotonic() + 60
+    while not database.query(sleeping):
+        assert run.poll() is None and time.monotonic() < deadline, "the SLEEP never started"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.communicate(timeout=30)
+    time.sleep(0.5)  # the lock's session is gone once the server has seen its socket close
+    status = inv(project, database, "db.status")
+    still_sleeping = bool(database.query(sleeping))
+    assert still_sleeping, "the statement ended before status was read: make it sleep longer"
+    assert status.returncode == MIGRATION_RUNNING, status.stdout + status.stderr
+    assert "clear-migration-mark" not in status.stdout
+    deadline = time.monotonic() + 30
+    while database.query(sleeping):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(0.5)
+    assert inv(project, database, "db.status").returncode == HALF_APPLIED

@@ -204,11 +204,16 @@ def restore_session_defaults(connection: Any) -> None:
             if connection.info.get(SESSION_ENDS_AFTER_RUN):
                 return
             connection.info.pop(SESSION_SETTINGS, None)
-            send_to_driver(
-                connection,
-                "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT,"
-                " max_statement_time = DEFAULT",
-            )
+            from alembic_steward.runtime._run_connection_lock import release_on_reset
+
+            # The run's own lock is given back in the same round trip.
+            defaults = [
+                "SESSION lock_wait_timeout = DEFAULT",
+                "innodb_lock_wait_timeout = DEFAULT",
+                "max_statement_time = DEFAULT",
+                *release_on_reset(connection),
+            ]
+            send_to_driver(connection, f"SET {', '.join(defaults)}")
     except Exception:  # noqa: BLE001, S110 - a broken connection: the run's own error says so
         pass
 

@@ -19,7 +19,11 @@ from sqlalchemy import text
 
 from alembic_steward.runtime._file_lock import holder_note, try_lock_file, unlock_file
 from alembic_steward.runtime._lock import held_here, lock_key
-from alembic_steward.runtime._migration_lock_mysql import mysql_lock_holder, mysql_lock_name
+from alembic_steward.runtime._migration_lock_mysql import (
+    mysql_lock_holder,
+    mysql_lock_name,
+    mysql_run_lock_name,
+)
 from alembic_steward.runtime._migration_lock_postgresql import (
     postgresql_lock_key,
     postgresql_lock_session,
@@ -49,10 +53,23 @@ def mysql_lock_session(connection: Connection) -> str | None:
     name = mysql_lock_name(connection)
     holder_id = connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name})
     if holder_id is None:
-        return None
+        return killed_run_statement(connection)
     holder = mysql_lock_holder(connection, name)
     # Without the PROCESS privilege the process list shows only this user's own sessions.
     return f"MySQL connection id {holder_id}" if holder == "holder unknown" else holder
+
+
+def killed_run_statement(connection: Connection) -> str | None:
+    """The run connection still running a statement its killed client sent, or None: it holds
+    the run's own lock (runtime/_run_connection_lock.py) after the migration lock was freed."""
+    name = mysql_run_lock_name(connection)
+    holder_id = connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name})
+    if holder_id is None:
+        return None
+    return (
+        f"MySQL connection id {holder_id}, still running a statement its run sent before the"
+        " run's process stopped"
+    )
 
 
 def sqlite_lock_process(connection: Connection) -> str | None:
