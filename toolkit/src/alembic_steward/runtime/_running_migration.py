@@ -40,7 +40,9 @@ def running_migration(connection: Connection) -> str | None:
         return None  # this thread's own task holds it (`inv db.redo`): no other run
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        return postgresql_lock_session(connection, postgresql_lock_key())
+        return postgresql_lock_session(connection, postgresql_lock_key()) or killed_postgresql_run(
+            connection
+        )
     if dialect in ("mysql", "mariadb"):
         return mysql_lock_session(connection)
     if dialect == "sqlite":
@@ -69,6 +71,34 @@ def killed_run_statement(connection: Connection) -> str | None:
     return (
         f"MySQL connection id {holder_id}, still running a statement its run sent before the"
         " run's process stopped"
+    )
+
+
+def killed_postgresql_run(connection: Connection) -> str | None:
+    """A migration session still running a statement after its run was killed, or None.
+
+    The advisory lock's session is idle while the migrations run, so the server ends it, and
+    frees the lock, as soon as the run's process dies; the run's own session goes on with its
+    statement until that ends, then rolls back. It is known by the name the toolkit's own
+    migration engines give their sessions (runtime/_migration_lock_connection.py), active in
+    this database; asked only once the lock is free, so no live run is taken for one."""
+    from alembic_steward.runtime._migration_lock_connection import LOCK_HOLDER_PREFIX
+
+    row = connection.execute(
+        text(
+            "SELECT pid, application_name FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state = 'active' AND application_name LIKE :named"
+            " AND query NOT LIKE 'SELECT pg_try_advisory_lock%'"
+            " ORDER BY backend_start LIMIT 1"
+        ),
+        {"named": f"{LOCK_HOLDER_PREFIX}%"},
+    ).first()
+    if row is None:
+        return None
+    return (
+        f"PostgreSQL pid {row.pid}, application {row.application_name!r}, still running a"
+        " statement its run sent before the run's process stopped"
     )
 
 
