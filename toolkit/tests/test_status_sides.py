@@ -203,7 +203,7 @@ def test_a_column_added_by_hand_and_to_the_models_alike_is_still_the_database_si
         "column users.name is in the models but not in the migrations"
     ]
     check = inv(project, database, "db.check")
-    assert check.returncode == DRIFT and "No changes" not in check.stdout
+    assert check.returncode == DATABASE_DIFFERS and "No changes" not in check.stdout
     assert "the database is not what its revision builds" in one_error_line(check.stderr)
     versions = sorted(project.versions.glob("*.py"))
     refused = inv(project, database, "db.revision", "-m", "Add name")
