@@ -214,3 +214,22 @@ def test_alembic_says_which_migrations_run_without_its_context_chatter(project: 
     upgraded = project.inv("db.upgrade")
     assert "Running upgrade" in upgraded.stderr
     assert "Context impl" not in upgraded.stderr and "Will assume" not in upgraded.stderr
+
+
+def test_status_lists_many_database_differences_one_a_line(project: Project) -> None:
+    add_users(project)
+    project.inv("db.upgrade")
+    added = [f"hand_{number}" for number in range(6)]
+    with sqlite3.connect(project.path / "fixture_service.db") as connection:
+        for column in added:
+            connection.execute(f"ALTER TABLE users ADD COLUMN {column} VARCHAR(10)")
+
+    shown = project.inv("db.status", code=DATABASE_DIFFERS).stdout.splitlines()
+    start = shown.index("database: against its revision rebuilt: 6 differences")
+    listed = shown[start + 1 : start + 7]
+    assert listed == [
+        f"  column users.{column} is in the database but not in what its revision builds"
+        for column in added
+    ]
+    document = status_json(project, DATABASE_DIFFERS)
+    assert len(document["database_differences"]) == len(added)

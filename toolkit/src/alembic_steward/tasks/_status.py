@@ -158,7 +158,7 @@ def print_table(state: MigrationStatus) -> None:
     else:
         # The database's own difference is the next line's: "none" alone would deny it.
         none = "none in the models" if state.sides.database else "none"
-        print(f"drift:   {'; '.join(state.drift.lines) or none}")
+        print_listed("drift:  ", state.drift.lines, none)
     if state.drift_note:
         print(f"note:    {state.drift_note}")
     print_drift_sides(state.sides, state.drift.lines if state.drift else [])
@@ -173,8 +173,21 @@ def print_drift_sides(sides: DriftSides, drift: list[str]) -> None:
     if sides.skipped:
         print(f"database: {sides.skipped_line}")
     if sides.database is not None:
-        print(f"database: against its revision rebuilt: {'; '.join(sides.database) or 'same'}")
+        print_listed("database: against its revision rebuilt:", sides.database)
     if sides.models is not None:
         lines = sides.models.lines
-        shown = "the drift above" if lines and lines == drift else "; ".join(lines) or "same"
-        print(f"models:  against the migrations: {shown}")
+        if lines and lines == drift:
+            print("models:  against the migrations: the drift above")
+        else:
+            print_listed("models:  against the migrations:", lines)
+
+
+def print_listed(heading: str, lines: list[str], none: str = "same") -> None:
+    """``heading`` and one difference on its line, or each below it, indented: many joined
+    on one line made a line of a thousand characters no one reads. --json lists them all."""
+    if len(lines) <= 1:
+        print(f"{heading} {lines[0] if lines else none}")
+        return
+    print(f"{heading} {len(lines)} differences")
+    for line in lines:
+        print(f"  {line}")
