@@ -407,3 +407,37 @@ def test_the_earlier_search_runs_only_for_a_database_lacking_something_and_near_
         assert search(extra) is None  # an addition alone is no stamp ahead
         monkeypatch.setattr(_later_builds, "EARLIER_SEARCH_DEPTH", 1)
         assert search(lacking) is None  # `first` is two revisions back: not searched
+
+
+MOOD_MODEL = """
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mood: Mapped[str] = mapped_column(sa.Enum("happy", "sad", name="mood"))
+"""
+
+
+@only_on("postgresql", why="only PostgreSQL keeps enum types of its own, without DROP VALUE")
+def test_an_enum_value_added_by_hand_gets_advice_that_works(
+    project: Project, database: ServerDatabase
+) -> None:
+    models = project.path / "app" / "models.py"
+    models.write_text(
+        "import sqlalchemy as sa\n"
+        + models.read_text().replace(
+            "from sqlalchemy.orm import DeclarativeBase\n",
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
+        )
+        + MOOD_MODEL
+    )
+    assert inv(project, database, "db.revision", "-m", "people").returncode == 0
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("ALTER TYPE mood ADD VALUE 'meh'")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert "PostgreSQL cannot drop an enum value (mood 'meh')" in verdict, verdict
+    assert "ADD VALUE IF NOT EXISTS" in verdict and "recreate the type" in verdict
