@@ -208,3 +208,14 @@ def test_what_a_hand_written_revision_added_is_not_called_a_change_of_the_models
         assert "table half1" in said and "column users.email2" in said, said
         assert "add them to the models if they should stay" in said, said
         assert "to write their drop" in said and "models changed without a revision" not in said
+
+
+@only_on("sqlite", why="Alembic refuses to alter a computed column on every database alike")
+def test_a_changed_generated_expression_is_advised_as_drop_and_add_not_alter(
+    project: Project, database: ServerDatabase
+) -> None:
+    change_a_generated_expression(project, database)
+    status = inv(project, database, "db.status", code=STATUS_DRIFT)
+    (line,) = [line for line in status.splitlines() if "column boxes." in line]
+    assert "drop it and add it again" in line and "op.drop_column(" in line, line
+    assert "sa.Computed(" in line and "alter_column" not in line, line
