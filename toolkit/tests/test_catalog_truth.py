@@ -273,7 +273,9 @@ def test_a_revision_s_trigger_and_schema_are_no_drift_and_hand_made_ones_are_the
     assert f"trigger items.qty_floor_again {built}" in status, status
     if database.kind == "postgresql":
         assert f"schema scratchpad {built}" in status, status
-    assert f"trigger items.qty_floor_again {built}" in inv(project, database, "db.check", code=3)
+    assert f"trigger items.qty_floor_again {built}" in inv(
+        project, database, "db.check", code=STATUS_DATABASE_DIFFERS
+    )
     refused = revision(project, database, "drop the trigger", code=1)
     assert "no revision was written" in refused
 
