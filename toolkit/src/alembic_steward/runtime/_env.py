@@ -145,7 +145,6 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._own_commits import watching_own_commits
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
     from alembic_steward.runtime._repointed_revisions import refuse_repointed_history
-    from alembic_steward.runtime._run_connection_lock import run_connection_locked
     from alembic_steward.runtime._state_after_failure import state_read_after_failure
     from alembic_steward.runtime._version_callbacks import version_callbacks
 
@@ -160,9 +159,6 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once.
         run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
-        # And on the run's own connection: a killed run's statement still in the server holds
-        # it (runtime/_run_connection_lock.py).
-        run.enter_context(run_connection_locked(connection))
         # What an offline run then renders for (runtime/_offline_server.py).
         remember_server_version(connection)
         # A revision re-pointed onto revisions that never ran here would hide them for ever.

@@ -9,42 +9,44 @@ repair. This lock, held by that very connection, stays taken for as long as the 
 runs its statement: status and the checks read it (runtime/_running_migration.py) and say a
 migration is running instead.
 
-Taken with one round trip when the run starts; given back in the session reset that ends the
-run (runtime/_lock_waits.py), or with the session itself.
+Taken in the round trip of the settings the run's first migration sends anyway
+(runtime/_lock_waits.py), so a run pays nothing for it; given back in the session reset that
+ends the run, or with the session itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 # Kept on the driver connection: the statement that gives the lock back at the run's end.
 RELEASE_ON_RESET = "alembic_steward_run_lock_release"
+# The session variable the lock's result is put in: how its statements are told apart.
+RUN_LOCK_VARIABLE = "@alembic_steward_run_lock"
 
 
 def quoted(name: str) -> str:
-    """``name`` as a MySQL string literal (sent past the driver's parameters: see below)."""
+    """``name`` as a MySQL string literal (it goes into a SET: no parameters there)."""
     return "'" + name.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-@contextmanager
-def run_connection_locked(connection: Any) -> Iterator[None]:
-    """Hold the run's own lock on ``connection`` (MySQL/MariaDB) for the block."""
-    if connection.dialect.name not in ("mysql", "mariadb"):
-        yield
-        return
-    from alembic_steward.runtime._lock_waits import send_to_driver
+def with_run_lock(context: Any, statements: tuple[str, ...]) -> tuple[str, ...]:
+    """``statements``, the settings a migration sends before it runs, taking the run's lock
+    too the first time in a run (MySQL/MariaDB, online): in the first SET, else in a SET of
+    its own. A wait of 0: the migration lock, held already, keeps every other live run out; a
+    killed run's statement may still hold it, and the run then stops on that run's mark."""
+    connection = context.connection
+    if context.as_sql or connection.dialect.name not in ("mysql", "mariadb"):
+        return statements
+    if RELEASE_ON_RESET in connection.info:
+        return statements  # taken by this run's first migration
     from alembic_steward.runtime._migration_lock_mysql import mysql_run_lock_name
 
     name = quoted(mysql_run_lock_name(connection))
-    # On the driver's connection: through SQLAlchemy it would begin a transaction that Alembic
-    # then takes for the caller's and never commits. A wait of 0: the migration lock, held
-    # already, keeps every other live run out; a killed run's statement may still hold it,
-    # and the run then stops on that run's mark.
-    send_to_driver(connection, f"DO GET_LOCK({name}, 0)")
-    connection.info[RELEASE_ON_RESET] = f"@alembic_steward_run_lock = RELEASE_LOCK({name})"
-    yield
+    connection.info[RELEASE_ON_RESET] = f"{RUN_LOCK_VARIABLE} = RELEASE_LOCK({name})"
+    take = f"{RUN_LOCK_VARIABLE} = GET_LOCK({name}, 0)"
+    if statements and statements[0].startswith("SET "):
+        return (f"{statements[0]}, {take}", *statements[1:])
+    return (f"SET {take}", *statements)
 
 
 def release_on_reset(connection: Any) -> list[str]:
