@@ -362,6 +362,7 @@ def test_a_killed_runs_statement_still_on_the_server_is_running_not_half_applied
     assert (
         "clear-migration-mark" not in status.stdout and "run `inv db.upgrade`" not in status.stdout
     )
+    assert "process stopped); so far the database is at" in status.stdout, status.stdout
     deadline = time.monotonic() + 30
     while database.query(sleeping):
         assert time.monotonic() < deadline

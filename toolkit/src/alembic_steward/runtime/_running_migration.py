@@ -34,6 +34,10 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
+# How a killed run's session still at work is described: it no longer holds the migration lock.
+KILLED_RUN = "still running a statement its run sent before the run's process stopped"
+
+
 def running_migration(connection: Connection) -> str | None:
     """Describe the other migration run holding ``connection``'s database's lock, or None."""
     if lock_key(connection) in held_here.__dict__.get("keys", ()):
@@ -68,10 +72,7 @@ def killed_run_statement(connection: Connection) -> str | None:
     holder_id = connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name})
     if holder_id is None:
         return None
-    return (
-        f"MySQL connection id {holder_id}, still running a statement its run sent before the"
-        " run's process stopped"
-    )
+    return f"MySQL connection id {holder_id}, {KILLED_RUN}"
 
 
 def killed_postgresql_run(connection: Connection) -> str | None:
@@ -96,10 +97,7 @@ def killed_postgresql_run(connection: Connection) -> str | None:
     ).first()
     if row is None:
         return None
-    return (
-        f"PostgreSQL pid {row.pid}, application {row.application_name!r}, still running a"
-        " statement its run sent before the run's process stopped"
-    )
+    return f"PostgreSQL pid {row.pid}, application {row.application_name!r}, {KILLED_RUN}"
 
 
 def sqlite_lock_process(connection: Connection) -> str | None:
@@ -125,8 +123,9 @@ def running_line(holder: str, current: list[str], then: str) -> str:
     nothing is to be repaired meanwhile: wait for it to end, ``then`` (what to do after)."""
     from alembic_steward.runtime._half_applied_marks import describe_heads
 
+    holding = "" if holder.endswith(KILLED_RUN) else ", holding the migration lock"
     return (
-        f"a migration is running now ({holder}, holding the migration lock); so far the"
+        f"a migration is running now ({holder}{holding}); so far the"
         f" database is at {describe_heads(current)}; nothing needs repair while it runs: wait"
         f" for it to end, then {then}"
     )
