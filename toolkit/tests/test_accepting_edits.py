@@ -68,7 +68,7 @@ def test_an_accepted_edit_clears_the_edited_verdict_on_every_database(
 
     status = project.inv("db.status", code=EDITED_REVISION, env=env)
     assert f"inv db.accept-edit -r {revision}" in status_line(status)
-    check = one_error_line(project.inv("db.check", code=1, env=env).stderr)
+    check = one_error_line(project.inv("db.check", code=EDITED_REVISION, env=env).stderr)
     assert f"inv db.accept-edit -r {revision}" in check
 
     accepted = project.inv("db.accept-edit", "-r", revision, env=env)
@@ -89,7 +89,7 @@ def test_an_edit_to_downgrade_alone_is_named_as_one(project: Project) -> None:
         assert f"only the downgrade() of applied revision(s) {revision} changed" in line
         assert "the applied schema is unaffected" in line
         assert f"inv db.accept-edit -r {revision}" in line and "new revision" not in line
-        check = one_error_line(project.inv("db.check", code=1).stderr)
+        check = one_error_line(project.inv("db.check", code=EDITED_REVISION).stderr)
         assert "only the downgrade()" in check
         if not committed:
             git(project, "commit", "--quiet", "--all", "--message", "Fix the downgrade")
@@ -149,3 +149,25 @@ def test_accepting_what_is_not_an_edit_changes_nothing(project: Project) -> None
     project.inv("db.downgrade")
     not_applied = one_error_line(project.inv("db.accept-edit", "-r", revision, code=1).stderr)
     assert "no run of it is recorded here" in not_applied
+
+
+def test_revision_refuses_an_edited_revision_as_status_does(project: Project) -> None:
+    """An applied revision's column widened in its file (and in the models to match) is the
+    file's change, not the database's: db.revision says what db.status says, accept-edit.
+    The refusal is no dialect's (seen on SQLite and PostgreSQL alike): SQLite's is enough."""
+    env: dict[str, str] = {}
+    revision, path = migrated_users_revision(project, env)
+    source = path.read_text(encoding="utf-8")
+    assert source.count("sa.String(length=255)") == 1
+    path.write_text(source.replace("sa.String(length=255)", "sa.String(length=300)"))
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text().replace("String(255)", "String(300)"))
+
+    status = status_line(project.inv("db.status", code=EDITED_REVISION, env=env))
+    refused = project.inv("db.revision", "-m", "x", code=EDITED_REVISION, env=env)
+    line = one_error_line(refused.stderr)
+    assert f"inv db.accept-edit -r {revision}" in line
+    assert "stamped without running" not in refused.stdout + line
+    assert "in the database" not in refused.stdout
+    assert line.removeprefix("error: ").startswith(status.removeprefix("status:").strip())
+    assert len(list(project.versions.glob("*.py"))) == 1  # nothing written

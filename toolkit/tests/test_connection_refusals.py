@@ -101,7 +101,7 @@ def test_a_missing_database_is_named_with_db_create_which_then_works(
     url = with_database(server.url, f"{urlsplit(server.url).path[1:]}_missing")
     error = refused(project, url, "db.status", code=REFUSED)
     assert "_missing does not exist" in error and "create it with `inv db.create`" in error
-    assert refused(project, url, "db.check") == error
+    assert refused(project, url, "db.check", code=REFUSED) == error
     try:
         project.inv("db.create", env={"DATABASE_URL": url})
         project.inv("db.status", env={"DATABASE_URL": url})

@@ -26,7 +26,7 @@ def status_and_check_advice(project: Project, database: ServerDatabase) -> tuple
     """The `status:` line of `inv db.status` (exit 3) and the last line of `inv db.check`."""
     status = inv(project, database, "db.status", code=STATUS_DRIFT)
     (verdict,) = [line for line in status.splitlines() if line.startswith("status:")]
-    check = inv(project, database, "db.check", code=1)
+    check = inv(project, database, "db.check", code=3)
     return verdict, check.strip().splitlines()[-1]
 
 
@@ -69,7 +69,7 @@ def test_an_expression_index_sqlite_cannot_compare_is_drift_to_write_by_hand(
     path.write_text(path.read_text() + LOWER_EMAIL_INDEX)
 
     verdict, advice = status_and_check_advice(project, database)
-    assert "ix_people_lower_email" in inv(project, database, "db.check", code=1)
+    assert "ix_people_lower_email" in inv(project, database, "db.check", code=3)
     for said in (verdict, advice):
         assert BY_HAND in said and AUTOGENERATE not in said.lower(), said
 
@@ -219,3 +219,40 @@ def test_a_server_s_by_hand_line_gives_no_sqlite_batch_advice(
     output = inv(project, database, "db.check", code=1)
     assert "op.create_check_constraint(" in output, output
     assert "batch" not in output and "SQLite" not in output, output
+
+
+def test_what_a_hand_written_revision_added_is_not_called_a_change_of_the_models(
+    project: Project,
+) -> None:
+    """A table and a column a revision adds, that the models lack, may be meant to stay: the
+    advice names both ways, not only `inv db.revision`, which would write their drop."""
+    from project import created_revision, revision_source
+
+    project.add_user_model()
+    first, _ = created_revision(project.inv("db.revision", "-m", "users").stdout)
+    upgrade = (
+        '    op.create_table("half1", sa.Column("id", sa.Integer(), primary_key=True))\n'
+        '    op.add_column("users", sa.Column("email2", sa.String(length=50)))'
+    )
+    project.write_revision("0002_half.py", revision_source("0002half", first, upgrade))
+    project.inv("db.upgrade")
+
+    status = project.inv("db.status", code=STATUS_DRIFT).stdout
+    (verdict,) = [line for line in status.splitlines() if line.startswith("status:")]
+    advice = project.inv("db.check", code=STATUS_DRIFT).stderr.strip().splitlines()[-1]
+    test = project.run("pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py").stdout
+    for said in (verdict, advice, test):
+        assert "table half1" in said and "column users.email2" in said, said
+        assert "add them to the models if they should stay" in said, said
+        assert "to write their drop" in said and "models changed without a revision" not in said
+
+
+@only_on("sqlite", why="Alembic refuses to alter a computed column on every database alike")
+def test_a_changed_generated_expression_is_advised_as_drop_and_add_not_alter(
+    project: Project, database: ServerDatabase
+) -> None:
+    change_a_generated_expression(project, database)
+    status = inv(project, database, "db.status", code=STATUS_DRIFT)
+    (line,) = [line for line in status.splitlines() if "column boxes." in line]
+    assert "drop it and add it again" in line and "op.drop_column(" in line, line
+    assert "sa.Computed(" in line and "alter_column" not in line, line

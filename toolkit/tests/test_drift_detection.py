@@ -115,7 +115,7 @@ def test_a_changed_server_default_is_drift_for_check_status_and_the_migration_te
     revise_and_upgrade(project, database, "kept")
     path = models_path(project)
     path.write_text(path.read_text().replace('server_default="a"', 'server_default="b"'))
-    assert "column kept.name: default" in inv(project, database, "db.check", code=1)
+    assert "column kept.name: default" in inv(project, database, "db.check", code=3)
     assert "column kept.name: default" in inv(project, database, "db.status", code=STATUS_DRIFT)
     completed = models_match_test(project, database)
     assert completed.returncode == 1 and "test_models_match_migrations" in completed.stdout
@@ -147,16 +147,16 @@ def test_enum_members_are_drift_and_revisions_alter_create_and_drop_the_type(
     set_models(project, KEPT, COLORS.format(members='"red", "green", "blue"'))
     if database.kind == "postgresql":
         assert ".drop(op.get_bind())" in first and ".create(op.get_bind())" in first
-        assert "color" in inv(project, database, "db.check", code=1)
+        assert "color" in inv(project, database, "db.check", code=3)
         added = revise_and_upgrade(project, database, "blue")
         assert "add_enum_value" in added
     else:
         # MariaDB's ENUM is the column's type: a changed member list is a changed type.
-        inv(project, database, "db.check", code=1)
+        inv(project, database, "db.check", code=3)
         revise_and_upgrade(project, database, "blue")
     assert "No changes" in inv(project, database, "db.check")
     set_models(project, KEPT, COLORS.format(members='"red", "blue"'))
-    inv(project, database, "db.check", code=1)
+    inv(project, database, "db.check", code=3)
     revise_and_upgrade(project, database, "no green")
     assert "No changes" in inv(project, database, "db.check")
     # Up, down to base and up again: the type goes with its table and comes back with it.
@@ -172,7 +172,7 @@ def test_a_change_autogenerate_cannot_write_fails_check_and_revision_saying_what
     revise_and_upgrade(project, database, "boxes")
     path = models_path(project)
     path.write_text(path.read_text().replace("width * 2", "width * 3"))
-    checked = inv(project, database, "db.check", code=1)
+    checked = inv(project, database, "db.check", code=3)
     assert "column boxes.double: generated" in checked and "change it by hand" in checked
     assert "boxes.double" in inv(project, database, "db.status", code=STATUS_DRIFT)
     revision = inv(project, database, "db.revision", "-m", "triple", code=1)
@@ -187,7 +187,7 @@ def test_a_model_in_a_module_models_does_not_import_is_seen_by_autogenerate(
     set_models(project, KEPT)
     revise_and_upgrade(project, database, "kept")
     (project.path / "app" / "billing.py").write_text(INVOICE_MODULE)
-    checked = inv(project, database, "db.check", code=1)
+    checked = inv(project, database, "db.check", code=3)
     assert "table invoices is in the models but not in the migrations" in checked
     assert 'op.create_table(\n        "invoices"' in revise_and_upgrade(
         project, database, "invoices"
@@ -283,7 +283,7 @@ def test_models_that_cannot_be_built_are_named_not_compared(
     # A column changed by hand too: no comparison is advised on, as no revision can build them.
     database.query("ALTER TABLE a_parent MODIFY score INTEGER")
     set_models(project, UNBUILDABLE_ON_MARIADB)
-    for task, code in (("db.check", 1), ("db.status", UNBUILDABLE_MODELS)):
+    for task, code in (("db.check", UNBUILDABLE_MODELS), ("db.status", UNBUILDABLE_MODELS)):
         output = inv(project, database, task, code=code)
         assert "the models' table b_child (MariaDB says: " in output, output
         assert "Foreign key constraint is incorrectly formed" in output, output
@@ -329,7 +329,7 @@ def test_a_real_change_is_written_without_the_false_ones_beside_it(
     )
     set_models(project, with_note)
     # The check names the new column alone: no "autogenerate writes ... fails" for the others.
-    checked = inv(project, database, "db.check", code=1)
+    checked = inv(project, database, "db.check", code=3)
     assert "accounts.note" in checked and "fails (" not in checked, checked
     assert "by hand" not in checked, checked
     text = revise_and_upgrade(project, database, "note")

@@ -47,7 +47,7 @@ def test_baseline_refuses_a_missing_file_by_name_and_creates_nothing(service: Pr
     ("task", "code", "said"),
     [
         (("db.status",), 2, "pending migrations: run `inv db.upgrade`"),
-        (("db.check",), 1, "the database is not at head"),
+        (("db.check",), 2, "the database is not at head"),
         (("db.current",), 0, "None: the database has no migration applied."),
         (("db.current", "--check"), 1, "the database is not at head; run `inv db.upgrade`"),
     ],

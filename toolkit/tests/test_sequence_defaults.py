@@ -63,7 +63,7 @@ def test_a_sequence_default_on_sqlite_names_the_column(project: Project) -> None
     models = project.path / "app" / "models.py"
     models.write_text(models.read_text() + TICKETS)
     for task in (("db.check",), ("db.status",), ("db.revision", "-m", "Tickets")):
-        code = UNBUILDABLE_MODELS if task == ("db.status",) else 1
+        code = 1 if task[0] == "db.revision" else UNBUILDABLE_MODELS
         completed = project.inv(*task, code=code)
         assert "will not be checked" not in completed.stderr, completed.stderr
         error = one_error_line(completed.stderr)
@@ -80,7 +80,7 @@ def test_models_the_server_refuses_are_named_by_status_and_check(
     project: Project, database: ServerDatabase
 ) -> None:
     set_models(project, REFUSED)
-    for task, code in (("db.status", UNBUILDABLE_MODELS), ("db.check", 1)):
+    for task, code in (("db.status", UNBUILDABLE_MODELS), ("db.check", UNBUILDABLE_MODELS)):
         completed = project.inv(task, code=code, env={"DATABASE_URL": database.url})
         error = one_error_line(completed.stderr)
         assert "cannot build the models' table twice" in error, error
@@ -114,3 +114,63 @@ def test_what_mariadb_cannot_compile_is_said_of_mariadb_not_mysql() -> None:
     with pytest.raises(UnbuildableModels) as raised:
         compiled_ddl(CreateTable(notes), MySQLDialect(is_mariadb=True))
     assert "MariaDB says" in str(raised.value) and "MySQL" not in str(raised.value), raised.value
+
+
+AUDIT_LOG = """
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = {"schema": "audit"}
+
+    id: Mapped[int] = mapped_column(
+        sa.Sequence("audit_seq", schema="audit"), primary_key=True
+    )
+"""
+
+
+@only_on("postgresql", why="only PostgreSQL has schemas and sequences the models name")
+def test_a_table_in_a_new_schema_with_its_own_sequence_gets_hints_that_build_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    """Following db.revision's hints to the letter builds what the models describe: the
+    schema, the sequence, and the column taking its values from it (not a SERIAL)."""
+    env = {"DATABASE_URL": database.url}
+    set_models(project, AUDIT_LOG)
+    written = project.inv("db.revision", "-m", "audit", code=1, env=env)
+    assert one_error_line(written.stderr).startswith("error: written ")
+    warnings = [line for line in written.stdout.splitlines() if line.startswith("warning: ")]
+    sequence = 'sa.Sequence("audit_seq", schema="audit")'
+    create_schema, create_sequence = (
+        'op.execute("CREATE SCHEMA audit")',
+        f"op.execute(sa.schema.CreateSequence({sequence}))",
+    )
+    drop_schema, drop_sequence = (
+        'op.execute("DROP SCHEMA audit")',
+        f"op.execute(sa.schema.DropSequence({sequence}))",
+    )
+    said = "\n".join(warnings)
+    for call in (create_schema, create_sequence, drop_schema, drop_sequence):
+        assert call in said, said
+    assert f'sa.Column("id", ..., {sequence}, ...)' in said, said
+
+    # What the hints say, done by hand.
+    (path,) = project.versions.glob("*.py")
+    source = path.read_text()
+    source = source.replace(
+        "    op.create_table(\n",
+        f"    {create_schema}\n    {create_sequence}\n    op.create_table(\n",
+    )
+    source = source.replace(
+        'sa.Column("id", sa.Integer(), nullable=False)',
+        f'sa.Column("id", sa.Integer(), {sequence}, nullable=False)',
+    )
+    dropped = '    op.drop_table("audit_log", schema="audit")\n'
+    assert dropped in source and "sa.Integer(), sa.Sequence" in source
+    source = source.replace(dropped, f"{dropped}    {drop_sequence}\n    {drop_schema}\n")
+    path.write_text(source)
+    project.inv("db.upgrade", env=env)
+    project.inv("db.status", env=env)  # up to date: the models are what it built
+    project.inv("db.downgrade", "-r", "base", env=env)

@@ -64,7 +64,7 @@ def assert_database_blamed(
     assert "inv db.revision" not in verdict and "write no revision" in verdict
     assert advice in verdict and unadvised not in verdict
     check = inv(project, database, "db.check")
-    assert check.returncode == 1
+    assert check.returncode == DATABASE_DIFFERS
     assert f"  {difference}" in check.stdout
     error = one_error_line(check.stderr)
     assert "the database is not what its revision builds" in error
@@ -160,7 +160,7 @@ def test_model_changed_without_a_revision_still_asks_for_a_revision(
     status = inv(project, database, "db.status")
     assert "status:  the models changed without a revision: run `inv db.revision" in status.stdout
     check = inv(project, database, "db.check")
-    assert check.returncode == 1 and "Run `inv db.revision" in check.stderr
+    assert check.returncode == DRIFT and "Run `inv db.revision" in check.stderr
     assert scratch_databases(database) == set()
 
 
@@ -203,7 +203,7 @@ def test_a_column_added_by_hand_and_to_the_models_alike_is_still_the_database_si
         "column users.name is in the models but not in the migrations"
     ]
     check = inv(project, database, "db.check")
-    assert check.returncode == 1 and "No changes" not in check.stdout
+    assert check.returncode == DATABASE_DIFFERS and "No changes" not in check.stdout
     assert "the database is not what its revision builds" in one_error_line(check.stderr)
     versions = sorted(project.versions.glob("*.py"))
     refused = inv(project, database, "db.revision", "-m", "Add name")
@@ -287,7 +287,7 @@ def test_without_the_right_to_create_a_database_the_comparison_is_skipped_in_one
     assert len(skipped) == 1 and skipped[0].startswith("database: ")
     assert "run `inv db.revision" in status.stdout.splitlines()[-1]
     check = inv(project, url, "db.check")
-    assert check.returncode == 1
+    assert check.returncode == DRIFT
     notes = [line for line in check.stderr.splitlines() if SKIPPED in line]
     assert len(notes) == 1 and notes[0].startswith("note: ")
     assert "Traceback" not in status.stderr + check.stderr
@@ -319,7 +319,7 @@ def test_a_database_stamped_back_is_told_to_stamp_the_revision_it_holds_not_to_u
     assert holds in verdict and stamp in verdict and "inv db.upgrade" not in verdict
     check = inv(project, database, "db.check")
     error = one_error_line(check.stderr)
-    assert check.returncode == 1 and holds in error and stamp in error
+    assert check.returncode == DATABASE_DIFFERS and holds in error and stamp in error
     assert "inv db.upgrade" not in error
     upgrade = inv(project, database, "db.upgrade")
     assert upgrade.returncode == 1
@@ -356,7 +356,7 @@ def test_a_database_stamped_ahead_is_told_to_stamp_the_revision_it_holds_then_up
     assert holds in verdict and advice in verdict and "undo" not in verdict
     check = inv(project, database, "db.check")
     error = one_error_line(check.stderr)
-    assert check.returncode == 1 and holds in error and advice in error
+    assert check.returncode == DATABASE_DIFFERS and holds in error and advice in error
     # Behind head, the pending data migration runs into the missing column.
     assert inv(project, database, "db.stamp", "-r", second).returncode == 0
     verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
@@ -407,3 +407,37 @@ def test_the_earlier_search_runs_only_for_a_database_lacking_something_and_near_
         assert search(extra) is None  # an addition alone is no stamp ahead
         monkeypatch.setattr(_later_builds, "EARLIER_SEARCH_DEPTH", 1)
         assert search(lacking) is None  # `first` is two revisions back: not searched
+
+
+MOOD_MODEL = """
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mood: Mapped[str] = mapped_column(sa.Enum("happy", "sad", name="mood"))
+"""
+
+
+@only_on("postgresql", why="only PostgreSQL keeps enum types of its own, without DROP VALUE")
+def test_an_enum_value_added_by_hand_gets_advice_that_works(
+    project: Project, database: ServerDatabase
+) -> None:
+    models = project.path / "app" / "models.py"
+    models.write_text(
+        "import sqlalchemy as sa\n"
+        + models.read_text().replace(
+            "from sqlalchemy.orm import DeclarativeBase\n",
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
+        )
+        + MOOD_MODEL
+    )
+    assert inv(project, database, "db.revision", "-m", "people").returncode == 0
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("ALTER TYPE mood ADD VALUE 'meh'")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert "PostgreSQL cannot drop an enum value (mood 'meh')" in verdict, verdict
+    assert "ADD VALUE IF NOT EXISTS" in verdict and "recreate the type" in verdict

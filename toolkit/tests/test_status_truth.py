@@ -24,7 +24,7 @@ from stuck_states import (
 )
 
 UP_TO_DATE, PENDING, UNKNOWN_REVISION, HALF_APPLIED, EDITED_REVISION = 0, 2, 6, 7, 8
-MIGRATION_RUNNING = 13
+MIGRATION_RUNNING, SEVERAL_HEADS = 13, 4
 FIRST, SECOND, ELSEWHERE = "cccc00000001", "cccc00000002", "eeee00000009"
 NOTHING = "    pass"
 # Every task that reads or moves the database's revision.
@@ -53,7 +53,8 @@ def test_database_at_a_revision_this_checkout_lacks_is_named_by_every_task(
 
     for task in REVISION_TASKS:
         completed = inv(project, database, *task)
-        assert completed.returncode == 1, (task, completed.stdout, completed.stderr)
+        code = UNKNOWN_REVISION if task == ("db.check",) else 1  # check: status's code
+        assert completed.returncode == code, (task, completed.stdout, completed.stderr)
         error = one_error_line(completed.stderr)
         assert f"at revision {ELSEWHERE}, which this checkout" in error, task
         assert "inv db.stamp --purge -r REV" in error and "inv db.reset" in error, task
@@ -93,7 +94,7 @@ def test_half_applied_mark_is_reported_with_its_own_code_never_as_pending(
     assert "inv db.upgrade" not in status.stdout
     for task in [("db.current", "--check"), ("db.check",), ("db.plan",)]:
         completed = inv(project, database, *task)
-        assert completed.returncode == 1, task
+        assert completed.returncode == (HALF_APPLIED if task == ("db.check",) else 1), task
         error = one_error_line(completed.stderr)
         assert f"stopped after revision {FIRST}" in error, task
         assert "inv db.clear-migration-mark" in error and "run `inv db.upgrade`" not in error
@@ -204,7 +205,8 @@ def test_with_several_heads_every_task_points_to_merge(project: Project) -> None
         ("db.plan",),
         ("db.revision", "-m", "Next"),
     ]:
-        error = one_error_line(project.inv(*task, code=1).stderr)
+        code = SEVERAL_HEADS if task == ("db.check",) else 1
+        error = one_error_line(project.inv(*task, code=code).stderr)
         assert "inv db.merge" in error, (task, error)
         assert "run `inv db.upgrade`" not in error, (task, error)
 
@@ -243,7 +245,7 @@ def test_applied_revision_edited_since_is_reported_apart_from_model_drift(
     document = json.loads(inv(project, database, "db.status", "--json").stdout)
     assert document["drift"] is None and document["drift_not_compared"] == not_compared
     check = inv(project, database, "db.check")
-    assert check.returncode == 1
+    assert check.returncode == EDITED_REVISION
     error = one_error_line(check.stderr)
     assert f"applied revision(s) {FIRST} were edited" in error and "db.revision" not in error
     assert "alembic_revision_checksums" in database.tables()
@@ -289,7 +291,7 @@ def test_an_older_format_checksum_this_python_cannot_reproduce_is_reported_until
     (note,) = [line for line in status.stdout.splitlines() if line.startswith("note:")]
     assert "older format" in note and "git log -p" in note and "inv db.accept-checksums" in note
     check = inv(project, database, "db.check")
-    assert check.returncode == 1
+    assert check.returncode == EDITED_REVISION
     assert f"applied revision(s) {FIRST} were edited" in one_error_line(check.stderr)
     assert "inv db.accept-checksums" in one_error_line(check.stderr, prefix="note: ")
 
@@ -318,3 +320,53 @@ def test_one_revision_id_in_two_files_is_named_by_every_task_instead_of_merge_ad
     deployed = project.run("python", "-m", "app.migrations", "upgrade")
     assert deployed.returncode == 1
     assert f"revision id {FIRST} is declared by 2 files" in one_error_line(deployed.stderr)
+
+
+SLEEPING_IN_THE_SERVER = """\
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    op.execute("SELECT pg_sleep(6)" if postgresql else "SELECT SLEEP(6)")"""
+STILL_SLEEPING = {
+    "postgresql": "SELECT 1 FROM pg_stat_activity WHERE state = 'active'"
+    " AND query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()",
+    "mysql": "SELECT 1 FROM information_schema.processlist"
+    " WHERE info LIKE 'SELECT SLEEP%' AND id <> CONNECTION_ID()",
+}
+
+
+@only_on("mysql", "postgresql", why="SQLite's statement ends with the process that sent it")
+def test_a_killed_runs_statement_still_on_the_server_is_running_not_half_applied(
+    project: Project, database: ServerDatabase
+) -> None:
+    """kill -9 frees the lock's idle session at once, while the server goes on with the run's
+    statement: status must not advise repairing (MySQL/MariaDB's mark) or upgrading (the
+    PostgreSQL run not rolled back yet) while it still changes the schema."""
+    import signal
+
+    write_revision(project, FIRST, None, FIRST_TABLE)
+    write_revision(project, SECOND, FIRST, SLEEPING_IN_THE_SERVER)
+    assert inv(project, database, "db.upgrade", "-r", FIRST).returncode == 0
+    run = project.start("inv", "db.upgrade", DATABASE_URL=database.url)
+    sleeping = STILL_SLEEPING[database.kind]
+    deadline = time.monotonic() + 60
+    while not database.query(sleeping):
+        assert run.poll() is None and time.monotonic() < deadline, "the SLEEP never started"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.communicate(timeout=30)
+    time.sleep(0.5)  # the lock's session is gone once the server has seen its socket close
+    status = inv(project, database, "db.status")
+    still_sleeping = bool(database.query(sleeping))
+    assert still_sleeping, "the statement ended before status was read: make it sleep longer"
+    assert status.returncode == MIGRATION_RUNNING, status.stdout + status.stderr
+    assert (
+        "clear-migration-mark" not in status.stdout and "run `inv db.upgrade`" not in status.stdout
+    )
+    assert "process stopped); so far the database is at" in status.stdout, status.stdout
+    deadline = time.monotonic() + 30
+    while database.query(sleeping):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(0.5)
+    after = HALF_APPLIED if database.kind == "mysql" else PENDING  # PostgreSQL rolled it back
+    assert inv(project, database, "db.status").returncode == after

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 
 import pytest
 from made_revisions import add_user_name, add_users, blank_revisions, branch_into_two_heads
@@ -11,6 +12,7 @@ from project import Project, created_revision
 
 # The documented `inv db.status` exit codes.
 UP_TO_DATE, PENDING, DRIFT, SEVERAL_HEADS, UNREACHABLE = 0, 2, 3, 4, 5
+EDITED_REVISION, DATABASE_DIFFERS = 8, 9
 
 
 def make_revision(project: Project, message: str, *flags: str) -> str:
@@ -86,8 +88,35 @@ def test_check_lists_differences_and_fails_only_when_the_models_changed(
     project.inv("db.upgrade")
     assert "No changes" in project.inv("db.check").stdout
     project.add_user_name_column()
-    checked = project.inv("db.check", code=1).stdout
+    checked = project.inv("db.check", code=DRIFT).stdout
     assert "column users.name is in the models but not in the migrations" in checked
+
+
+def test_check_exits_with_the_code_status_gives_the_same_finding(project: Project) -> None:
+    """CI branching on `db.check` tells the findings apart as on `db.status`, never a bare 1."""
+
+    def same_code(code: int, **env: str) -> None:
+        status = project.run("inv", "db.status", env=env).returncode
+        check = project.run("inv", "db.check", env=env)
+        assert (status, check.returncode) == (code, code), check.stdout + check.stderr
+        assert check.stderr.count("error: ") <= 1 and "Traceback" not in check.stderr
+
+    first = add_users(project)
+    same_code(PENDING)
+    project.inv("db.upgrade")
+    same_code(UP_TO_DATE)
+    project.add_user_name_column()
+    same_code(DRIFT)
+    same_code(UNREACHABLE, DATABASE_URL="sqlite:////nonexistent-folder/app.db")
+    (path,) = [path for path in project.versions.glob("*.py") if first in path.read_text()]
+    path.write_text(path.read_text().replace("sa.String(length=255)", "sa.String(length=256)"))
+    same_code(EDITED_REVISION)
+    project.inv("db.accept-edit", "-r", first)
+    with sqlite3.connect(project.path / "fixture_service.db") as connection:
+        connection.execute("CREATE TABLE by_hand (id INTEGER PRIMARY KEY)")
+    same_code(DATABASE_DIFFERS)
+    branch_into_two_heads(project)
+    same_code(SEVERAL_HEADS)
 
 
 def test_check_does_not_count_the_environment_record_as_drift(project: Project) -> None:
@@ -185,3 +214,22 @@ def test_alembic_says_which_migrations_run_without_its_context_chatter(project: 
     upgraded = project.inv("db.upgrade")
     assert "Running upgrade" in upgraded.stderr
     assert "Context impl" not in upgraded.stderr and "Will assume" not in upgraded.stderr
+
+
+def test_status_lists_many_database_differences_one_a_line(project: Project) -> None:
+    add_users(project)
+    project.inv("db.upgrade")
+    added = [f"hand_{number}" for number in range(6)]
+    with sqlite3.connect(project.path / "fixture_service.db") as connection:
+        for column in added:
+            connection.execute(f"ALTER TABLE users ADD COLUMN {column} VARCHAR(10)")
+
+    shown = project.inv("db.status", code=DATABASE_DIFFERS).stdout.splitlines()
+    start = shown.index("database: against its revision rebuilt: 6 differences")
+    listed = shown[start + 1 : start + 7]
+    assert listed == [
+        f"  column users.{column} is in the database but not in what its revision builds"
+        for column in added
+    ]
+    document = status_json(project, DATABASE_DIFFERS)
+    assert len(document["database_differences"]) == len(added)

@@ -273,7 +273,7 @@ def compare_with_revision(
     the database's one its revision does not build is a hand-made change.
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
-    from alembic_steward.inspection._drift_sides import additions_only
+    from alembic_steward.inspection._drift_sides import additions_only, enum_values_added
 
     own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
@@ -281,7 +281,9 @@ def compare_with_revision(
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
     additions = tuple(additions_only(own))
-    return Drift(drift, DriftSides(database, drift, additions=additions)), own
+    enums = tuple(enum_values_added(own))
+    sides = DriftSides(database, drift, additions=additions, enum_values=enums)
+    return Drift(drift, sides), own
 
 
 def matches_kept_build(

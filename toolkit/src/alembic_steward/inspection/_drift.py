@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 
 REVISION = '`inv db.revision -m "..."`'
+# How a line names what the migrations build and the models lack: the catalogs' comparison
+# (`table half1 is in the migrations but not in the models`), or autogenerate's (`remove_table`).
+LACKING_IN_MODELS = " but not in the models"
+AUTOGENERATE_DROPS = ("remove_table ", "remove_column ")
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,41 @@ class ModelDrift:
         return [*self.written, *self.by_hand]
 
     @property
+    def lacking(self) -> list[str]:
+        """What the migrations build and the models lack (`table half1`): not necessarily a
+        change the models made, as a hand-written revision may have added it."""
+        return [named for line in self.written if (named := lacking_named(line))]
+
+    @property
+    def summary(self) -> str:
+        """Which way the drift goes, in a few words, before :attr:`advice`."""
+        if self.written and len(self.lacking) == len(self.written) and not self.by_hand:
+            return "the models differ from the migrations"
+        return "the models changed without a revision"
+
+    @property
     def advice(self) -> str:
         """What to run for this drift: only commands that will do what is needed."""
+        lacking = self.lacking
+        if lacking:
+            # Only a drop is written for them: right if the models dropped them, wrong if a
+            # revision added them on purpose and the models were never told.
+            it, its, it_should = (
+                ("it", "its", "it should")
+                if len(lacking) == 1
+                else ("them", "their", "they should")
+            )
+            keep = (
+                f"the migrations build {', '.join(lacking)}, which the models lack: add {it}"
+                f" to the models if {it_should} stay"
+            )
+            if len(lacking) == len(self.written) and not self.by_hand:
+                return f"{keep}, or run {REVISION} to write {its} drop"
+            return f"{self.advice_for_all()}; {keep}, else that revision drops {it}"
+        return self.advice_for_all()
+
+    def advice_for_all(self) -> str:
+        """What to run to write every difference into a revision."""
         if not self.by_hand:
             return f"run {REVISION} to write a revision for them"
         if not self.written:
@@ -49,6 +86,16 @@ class ModelDrift:
             f"run {REVISION}, then add to that revision by hand what autogenerate cannot write"
             " (marked above)"
         )
+
+
+def lacking_named(line: str) -> str | None:
+    """`table half1` for a line saying the migrations build it and the models lack it."""
+    if line.endswith(LACKING_IN_MODELS):
+        return line.partition(" is in ")[0]
+    if line.startswith(AUTOGENERATE_DROPS):
+        kind, _, subject = line.partition(" ")
+        return f"{kind.removeprefix('remove_')} {subject}"
+    return None
 
 
 def read_model_drift(connection: Connection) -> ModelDrift:

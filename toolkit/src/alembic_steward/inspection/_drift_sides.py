@@ -36,12 +36,17 @@ def differences_named(differences: list[str]) -> str:
     return f"({'; '.join(differences)})"
 
 
-def database_differs_advice(where: str = DIFFERENCES_ABOVE, additions: Sequence[str] = ()) -> str:
+def database_differs_advice(
+    where: str = DIFFERENCES_ABOVE,
+    additions: Sequence[str] = (),
+    enum_values: Sequence[str] = (),
+) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
     differences: printed above, or named (:func:`differences_named`). ``additions``: the
     objects the database has in addition, when they are every difference
-    (:func:`additions_only`)."""
+    (:func:`additions_only`). ``enum_values``: the values the database's enum types have in
+    addition (:func:`enum_values_added`), which no hand change can undo on PostgreSQL."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant = bound_tenant_options()
@@ -55,12 +60,47 @@ def database_differs_advice(where: str = DIFFERENCES_ABOVE, additions: Sequence[
             f" which no stamp explains, so they were added by hand. Drop"
             f" {', '.join(additions)} by hand{reset}"
         )
+    undo = f"undo the hand change{reset}"
+    if enum_values:
+        undo = f"{undo}; {enum_values_advice(enum_values)}"
     return (
         f"the database is not what its revision builds {where}: a revision was"
         " stamped without running, or the schema was changed by hand. Bring the database back:"
         f" stamp the last revision that really ran ({stamp}) and"
-        f" {upgrade}, or undo the hand change{reset}"
+        f" {upgrade}, or {undo}"
     )
+
+
+def enum_values_advice(values: Sequence[str]) -> str:
+    """What works for enum values added by hand: PostgreSQL has no ALTER TYPE ... DROP VALUE."""
+    named = ", ".join(values)
+    return (
+        f"PostgreSQL cannot drop an enum value ({named}), so keep it: write a revision that"
+        " adds it (`op.execute(\"ALTER TYPE name ADD VALUE IF NOT EXISTS 'value'\")`)"
+        " and add it to the models, then upgrade; or, to be rid of it,"
+        " recreate the type without it in a revision (a new type, each column altered to it"
+        " USING column::text::new_type, the old type dropped, the new one renamed)"
+    )
+
+
+def enum_values_added(differences: Sequence[Difference]) -> list[str]:
+    """`mood 'meh'`: the values the database's enum types have that its revision does not
+    build, where that is how they differ (PostgreSQL's catalog names enum types)."""
+    added = []
+    for difference in differences:
+        if difference.kind != "enum type" or difference.change != "different":
+            continue
+        for fact, built, live in difference.facts:
+            built_values, live_values = labels(built), labels(live)
+            extra = [value for value in live_values if value not in built_values]
+            if fact == "values" and extra and set(built_values) <= set(live_values):
+                added += [f"{difference.subject} {value}" for value in extra]
+    return added
+
+
+def labels(values: str | None) -> list[str]:
+    """The quoted labels of an enum type's description: `'a', 'b'` -> ["'a'", "'b'"]."""
+    return [label for label in (values or "").split(", ") if label]
 
 
 def stamp_and_upgrade_commands() -> tuple[str, str]:
@@ -134,6 +174,8 @@ class DriftSides:
     built_by: MatchingBuild | None = None
     # Differing only by what the database has in addition: those objects (`column users.x`).
     additions: tuple[str, ...] = ()
+    # Enum values the database has in addition (`mood 'meh'`), which cannot be dropped.
+    enum_values: tuple[str, ...] = ()
 
     @property
     def database_advice(self) -> str:
@@ -150,7 +192,7 @@ class DriftSides:
             return f"{differs}; {stamped_wrongly(self.built_by)}"
         if self.pending:
             return pending_database_differs_advice(where)
-        differs = database_differs_advice(where, self.additions)
+        differs = database_differs_advice(where, self.additions, self.enum_values)
         if self.models and self.models.lines:
             return (
                 f"{differs}; the models differ from the migrations too: once the database"

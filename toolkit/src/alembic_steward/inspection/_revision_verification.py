@@ -65,9 +65,11 @@ class RevisionScratch:
         database, as they are read from the build before it."""
         from alembic_steward.catalog import compare_catalogs
         from alembic_steward.inspection._by_hand import NEVER_WRITTEN, by_hand_line
+        from alembic_steward.inspection._catalog_drift import imported_metadata
 
+        metadata = imported_metadata()
         return [
-            by_hand_line(difference, dialect=self.connection.dialect.name)
+            by_hand_line(difference, metadata, dialect=self.connection.dialect.name)
             for difference in compare_catalogs(self.models, self.built)
             if difference.kind in NEVER_WRITTEN and difference.change == "missing"
         ]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+    from alembic_steward.inspection._database_state import DatabaseState
     from alembic_steward.runtime._backfill_summaries import BackfillSummary
     from alembic_steward.runtime._failed_runs import FailedRun
     from alembic_steward.runtime._repointed_revisions import RepointedRevision
@@ -62,6 +63,22 @@ BLOCKED_STATES = (
     StatusExit.HALF_APPLIED,
     StatusExit.REPOINTED_REVISION,
 )
+
+
+def blocked_exit_code(state: DatabaseState) -> StatusExit | None:
+    """The exit code of the state that blocks every migration command (in
+    :attr:`MigrationStatus.exit_code`'s order), or None when nothing blocks."""
+    if state.running is not None:
+        return StatusExit.MIGRATION_RUNNING
+    if state.half_applied_after is not None:
+        return StatusExit.HALF_APPLIED
+    if state.unknown:
+        return StatusExit.UNKNOWN_REVISION
+    if state.repointed:
+        return StatusExit.REPOINTED_REVISION
+    if state.several_heads:
+        return StatusExit.SEVERAL_HEADS
+    return None
 
 
 @dataclass(frozen=True)
@@ -173,7 +190,7 @@ class MigrationStatus:
         if self.exit_code == StatusExit.DRIFT and self.drift is not None:
             # The same advice as `inv db.check`: a change autogenerate cannot write is no
             # reason to run `inv db.revision`, which would write nothing.
-            return f"the models changed without a revision: {self.drift.advice}"
+            return f"{self.drift.summary}: {self.drift.advice}"
         if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
             return pending_failure_advice(self.sides.pending_failure, bool(self.pending_contract))
         if self.exit_code == StatusExit.PENDING and self.failed_upgrade:

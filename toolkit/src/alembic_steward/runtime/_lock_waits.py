@@ -33,6 +33,8 @@ from typing import Any
 from alembic.util import CommandError
 from sqlalchemy import event
 
+from alembic_steward.runtime._run_connection_lock import RUN_LOCK_VARIABLE, with_run_lock
+
 LOCK_TIMEOUT_VARIABLE = "DDL_LOCK_TIMEOUT"
 STATEMENT_TIMEOUT_VARIABLE = "DDL_STATEMENT_TIMEOUT"
 # What a revision file sets to override the project's values for its own migration.
@@ -204,11 +206,16 @@ def restore_session_defaults(connection: Any) -> None:
             if connection.info.get(SESSION_ENDS_AFTER_RUN):
                 return
             connection.info.pop(SESSION_SETTINGS, None)
-            send_to_driver(
-                connection,
-                "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT,"
-                " max_statement_time = DEFAULT",
-            )
+            from alembic_steward.runtime._run_connection_lock import release_on_reset
+
+            # The run's own lock is given back in the same round trip.
+            defaults = [
+                "SESSION lock_wait_timeout = DEFAULT",
+                "innodb_lock_wait_timeout = DEFAULT",
+                "max_statement_time = DEFAULT",
+                *release_on_reset(connection),
+            ]
+            send_to_driver(connection, f"SET {', '.join(defaults)}")
     except Exception:  # noqa: BLE001, S110 - a broken connection: the run's own error says so
         pass
 
@@ -247,7 +254,8 @@ def under_limits(migration_fn: Callable[..., Any], context: Any, limits: LockLim
         statements = tuple(setting_statements(context.dialect.name, limits))
         token = settings_written_for.set(origin)
         try:
-            for statement in not_in_force(context, statements):
+            # The run's own lock rides on the first (runtime/_run_connection_lock.py).
+            for statement in with_run_lock(context, not_in_force(context, statements)):
                 context.execute(statement)
         finally:
             settings_written_for.reset(token)
@@ -281,6 +289,8 @@ def not_in_force(context: Any, statements: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def forget_on_other_settings(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    if RUN_LOCK_VARIABLE in statement:
+        return  # the settings sent, with the run's lock taken in the same round trip
     if statement[:4].upper() == "SET " and statement not in connection.info.get(
         SESSION_SETTINGS, ()
     ):

@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Engine, text
 from alembic_steward.runtime._timeouts import read_timeouts
 
 logger = logging.getLogger(__name__)
+# How the sessions of the toolkit's migration engines are named on PostgreSQL (then the pid).
+LOCK_HOLDER_PREFIX = "alembic migrations, pid "
 
 
 def lock_holder_name(url: str) -> dict[str, str]:
@@ -23,7 +25,7 @@ def lock_holder_name(url: str) -> dict[str, str]:
     from sqlalchemy.engine import make_url
 
     if make_url(url).get_backend_name() == "postgresql":
-        return {"application_name": f"alembic migrations, pid {os.getpid()}"}
+        return {"application_name": f"{LOCK_HOLDER_PREFIX}{os.getpid()}"}
     return {}
 
 

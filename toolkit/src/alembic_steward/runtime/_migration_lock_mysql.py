@@ -23,7 +23,15 @@ def mysql_lock_name(connection: Connection) -> str:
     database = connection.dialect.default_schema_name or connection.scalar(
         text("SELECT DATABASE()")
     )
-    name = f"alembic_migrations.{database}"
+    return within_name_limit(f"alembic_migrations.{database}")
+
+
+def mysql_run_lock_name(connection: Connection) -> str:
+    """The lock a run's own connection holds besides (runtime/_run_connection_lock.py)."""
+    return within_name_limit(f"{mysql_lock_name(connection)}.run")
+
+
+def within_name_limit(name: str) -> str:
     # MySQL caps lock names at 64 characters.
     return name if len(name) <= 64 else hashlib.sha256(name.encode()).hexdigest()
 

@@ -19,7 +19,11 @@ from sqlalchemy import text
 
 from alembic_steward.runtime._file_lock import holder_note, try_lock_file, unlock_file
 from alembic_steward.runtime._lock import held_here, lock_key
-from alembic_steward.runtime._migration_lock_mysql import mysql_lock_holder, mysql_lock_name
+from alembic_steward.runtime._migration_lock_mysql import (
+    mysql_lock_holder,
+    mysql_lock_name,
+    mysql_run_lock_name,
+)
 from alembic_steward.runtime._migration_lock_postgresql import (
     postgresql_lock_key,
     postgresql_lock_session,
@@ -30,13 +34,19 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
+# How a killed run's session still at work is described: it no longer holds the migration lock.
+KILLED_RUN = "still running a statement its run sent before the run's process stopped"
+
+
 def running_migration(connection: Connection) -> str | None:
     """Describe the other migration run holding ``connection``'s database's lock, or None."""
     if lock_key(connection) in held_here.__dict__.get("keys", ()):
         return None  # this thread's own task holds it (`inv db.redo`): no other run
     dialect = connection.dialect.name
     if dialect == "postgresql":
-        return postgresql_lock_session(connection, postgresql_lock_key())
+        return postgresql_lock_session(connection, postgresql_lock_key()) or killed_postgresql_run(
+            connection
+        )
     if dialect in ("mysql", "mariadb"):
         return mysql_lock_session(connection)
     if dialect == "sqlite":
@@ -49,10 +59,45 @@ def mysql_lock_session(connection: Connection) -> str | None:
     name = mysql_lock_name(connection)
     holder_id = connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name})
     if holder_id is None:
-        return None
+        return killed_run_statement(connection)
     holder = mysql_lock_holder(connection, name)
     # Without the PROCESS privilege the process list shows only this user's own sessions.
     return f"MySQL connection id {holder_id}" if holder == "holder unknown" else holder
+
+
+def killed_run_statement(connection: Connection) -> str | None:
+    """The run connection still running a statement its killed client sent, or None: it holds
+    the run's own lock (runtime/_run_connection_lock.py) after the migration lock was freed."""
+    name = mysql_run_lock_name(connection)
+    holder_id = connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name})
+    if holder_id is None:
+        return None
+    return f"MySQL connection id {holder_id}, {KILLED_RUN}"
+
+
+def killed_postgresql_run(connection: Connection) -> str | None:
+    """A migration session still running a statement after its run was killed, or None.
+
+    The advisory lock's session is idle while the migrations run, so the server ends it, and
+    frees the lock, as soon as the run's process dies; the run's own session goes on with its
+    statement until that ends, then rolls back. It is known by the name the toolkit's own
+    migration engines give their sessions (runtime/_migration_lock_connection.py), active in
+    this database; asked only once the lock is free, so no live run is taken for one."""
+    from alembic_steward.runtime._migration_lock_connection import LOCK_HOLDER_PREFIX
+
+    row = connection.execute(
+        text(
+            "SELECT pid, application_name FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND state = 'active' AND application_name LIKE :named"
+            " AND query NOT LIKE 'SELECT pg_try_advisory_lock%'"
+            " ORDER BY backend_start LIMIT 1"
+        ),
+        {"named": f"{LOCK_HOLDER_PREFIX}%"},
+    ).first()
+    if row is None:
+        return None
+    return f"PostgreSQL pid {row.pid}, application {row.application_name!r}, {KILLED_RUN}"
 
 
 def sqlite_lock_process(connection: Connection) -> str | None:
@@ -78,8 +123,9 @@ def running_line(holder: str, current: list[str], then: str) -> str:
     nothing is to be repaired meanwhile: wait for it to end, ``then`` (what to do after)."""
     from alembic_steward.runtime._half_applied_marks import describe_heads
 
+    holding = "" if holder.endswith(KILLED_RUN) else ", holding the migration lock"
     return (
-        f"a migration is running now ({holder}, holding the migration lock); so far the"
+        f"a migration is running now ({holder}{holding}); so far the"
         f" database is at {describe_heads(current)}; nothing needs repair while it runs: wait"
         f" for it to end, then {then}"
     )

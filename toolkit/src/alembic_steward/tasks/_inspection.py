@@ -123,7 +123,7 @@ def check(
     shard: str | None = None,
     json: bool = False,
 ) -> None:
-    """Exit with code 1 and list the differences when the models need a new revision."""
+    """List the differences, exiting with db.status's code, when the models need a revision."""
     from alembic_steward.runtime._option_values import canary_count
 
     count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
@@ -141,6 +141,15 @@ def check(
             as_json=json,
         )
         return
+    from alembic_steward.tasks._status_failures import status_coded_failures
+
+    # The same exit code as `inv db.status` for the same finding, so CI can branch on either.
+    with status_coded_failures():
+        check_one_database()
+
+
+def check_one_database() -> None:
+    """`inv db.check` on the database DATABASE_URL names: its verdict and status's exit code."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward._wiring import get_blocking_engine
@@ -148,22 +157,26 @@ def check(
         models_described_meanwhile,
         read_drift,
     )
-    from alembic_steward.inspection._database_state import require_movable_state
+    from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.inspection._edits import describe_edits, edits_advice
+    from alembic_steward.inspection._status_report import StatusExit, blocked_exit_code
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_checksums import (
         edited_revisions,
         unverifiable_line,
         unverifiable_revisions,
     )
-    from alembic_steward.tasks._status import connected_or_exit
 
     script = ScriptDirectory.from_config(build_alembic_config())
-    # An unreachable server or a refused URL option ends as `inv db.status` ends (code 5, 1).
-    with read_as_empty_if_missing(), connected_or_exit(get_blocking_engine()) as connection:
+    # An unreachable server or a refused URL option ends as `inv db.status` ends (code 5, 1):
+    # the caller's status_coded_failures.
+    with read_as_empty_if_missing(), get_blocking_engine().connect() as connection:
         # A blocked state (unknown revision, half-applied run, several heads) fails here in one
         # line, so the advice below to upgrade is given only when an upgrade can work.
-        state = require_movable_state(script, connection)
+        state = read_database_state(script, connection)
+        blocked = blocked_exit_code(state)
+        if blocked is not None:
+            raise Exit(f"error: {blocking_problem(state, script)}", code=blocked)
         if not state.at_head:
             refuse_behind_head(script, connection)
         # Built (when not kept) while the revisions are read: that mostly waits for the server.
@@ -181,7 +194,7 @@ def check(
     if edited:
         # The database is not what these files build: a new revision would be written against
         # the wrong schema, so this comes before the models.
-        raise Exit(f"error: {edits_advice(edits)}", code=1)
+        raise Exit(f"error: {edits_advice(edits)}", code=StatusExit.EDITED_REVISION)
     if sides.skipped:
         print(f"note: the database was {sides.skipped_line}", file=sys.stderr)
     if not drift.lines and not sides.database:
@@ -191,10 +204,10 @@ def check(
         print_differences("The database differs from what its revision builds:", sides.database)
         if sides.models and sides.models.lines:
             print_differences("The models differ from the migrations too:", sides.models.lines)
-        raise Exit(f"error: {sides.database_advice}", code=1)
+        raise Exit(f"error: {sides.database_advice}", code=StatusExit.DATABASE_DIFFERS)
     print_differences("The models differ from the migrations:", drift.lines)
     # The same advice as `inv db.status`, from the same reading of the drift.
-    raise Exit(f"{drift.advice[0].upper()}{drift.advice[1:]}.", code=1)
+    raise Exit(f"{drift.advice[0].upper()}{drift.advice[1:]}.", code=StatusExit.DRIFT)
 
 
 def refuse_behind_head(script: ScriptDirectory, connection: Connection) -> NoReturn:
@@ -207,11 +220,11 @@ def refuse_behind_head(script: ScriptDirectory, connection: Connection) -> NoRet
         print_differences(
             "The database differs from what its revision builds:", status.sides.database or []
         )
-        raise Exit(f"error: {status.verdict}", code=1)
+        raise Exit(f"error: {status.verdict}", code=StatusExit.DATABASE_DIFFERS)
     raise Exit(
         "error: the database is not at head, so it cannot be compared with the models;"
         f" {status.verdict}",
-        code=1,
+        code=status.exit_code or StatusExit.PENDING,
     )
 
 

@@ -42,6 +42,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
         if not state.at_head or state.unknown or state.half_applied_after:
             yield None
             return
+        refuse_edited_revisions(script, connection)
         try:
             with revision_scratch(connection, state.current) as scratch:
                 # First: a change made by hand and to the models alike matches the models, yet
@@ -69,6 +70,20 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
         except RevisionNotVerified as reason:
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
             yield None
+
+
+def refuse_edited_revisions(script: Any, connection: Any) -> None:
+    """Refuse with `db.status`'s line (exit 8) when an applied revision's file changed since it
+    ran: the database then differs from what the files build because the file moved, not the
+    database, so "stamped without running, or changed by hand" would blame the wrong side."""
+    from alembic_steward.inspection._edits import describe_edits, edits_advice
+    from alembic_steward.inspection._status_report import StatusExit
+    from alembic_steward.runtime._revision_checksums import edited_revisions
+
+    edited = edited_revisions(connection, script)
+    if edited:
+        advice = edits_advice(describe_edits(connection, script, edited))
+        raise Exit(f"error: {advice}; no revision was written", code=StatusExit.EDITED_REVISION)
 
 
 def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) -> Exit | None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from json import dumps
 from typing import TYPE_CHECKING
 
@@ -19,12 +18,9 @@ from alembic_steward.tasks._tenants import (
     fans_out,
     run_fan_out,
 )
-from alembic_steward.tasks._user_errors import error_line, exit_on_user_error, without_password
+from alembic_steward.tasks._user_errors import error_line, exit_on_user_error
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine
-    from sqlalchemy.exc import DBAPIError
-
     from alembic_steward.inspection._drift_sides import DriftSides
     from alembic_steward.inspection._status_report import MigrationStatus
 
@@ -104,73 +100,22 @@ def status(
 def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
     """Read the status, print it with ``print_state`` and exit with its code."""
     from alembic.script import ScriptDirectory
-    from sqlalchemy.exc import DBAPIError
 
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._status_report import StatusExit, read_status
-    from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels
+    from alembic_steward.inspection._status_report import read_status
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.tasks._local_database import read_as_empty_if_missing
+    from alembic_steward.tasks._status_failures import status_coded_failures
 
     script = ScriptDirectory.from_config(build_alembic_config())
-    try:
-        with read_as_empty_if_missing(quiet=print_state is print_json):
-            with get_blocking_engine().connect() as connection:
-                state = read_status(script, connection)
-            with get_blocking_engine().connect() as connection:
-                state = with_backfills(state, script, connection)
-    except DBAPIError as error:
-        raise connection_failure_exit(error) from None
-    except UnbuildableModels as unbuildable:
-        # Not the database's state, nor drift: no revision can be written that builds them.
-        raise Exit(f"error: {unbuildable}", code=StatusExit.UNBUILDABLE_MODELS) from None
+    with status_coded_failures(), read_as_empty_if_missing(quiet=print_state is print_json):
+        with get_blocking_engine().connect() as connection:
+            state = read_status(script, connection)
+        with get_blocking_engine().connect() as connection:
+            state = with_backfills(state, script, connection)
     print_state(state)
     if state.exit_code:
         raise Exit(code=state.exit_code)
-
-
-def connection_failure_exit(error: DBAPIError) -> Exit:
-    """The Exit for a database `inv db.status` (and `inv db.check`, alike) could not read: a
-    refused sign-in (10: the server answered), an option of the URL the driver refused (1, as
-    every bad URL), else an unreachable server (5: CI may wait and retry)."""
-    from alembic_steward._wiring import get_settings
-    from alembic_steward.inspection._status_report import StatusExit
-    from alembic_steward.runtime._connecting import refused_option_line
-    from alembic_steward.runtime._driver_errors import error_reason
-    from alembic_steward.runtime._server_databases import target_url
-    from alembic_steward.tasks._connection_refusals import refusal_line
-    from alembic_steward.urls import hide_password
-
-    refused = refusal_line(error, target_url())
-    if refused is not None:
-        # The server answered: no wait or retry helps, so CI must not treat it as code 5.
-        return Exit(f"error: {refused}", code=StatusExit.REFUSED)
-    refused_option = refused_option_line(error)
-    if refused_option is not None:
-        return Exit(f"error: {without_password(refused_option)}", code=1)
-    where = hide_password(get_settings().database_url)
-    return Exit(
-        f"error: cannot reach the database at {where} ({error_reason(error)}); check `inv db.url`",
-        code=StatusExit.UNREACHABLE,
-    )
-
-
-@contextmanager
-def connected_or_exit(engine: Engine) -> Iterator[Connection]:
-    """``engine``'s connection; one that cannot be opened ends as `inv db.status` ends, but a
-    refused sign-in: that is raised on, the caller's exit code for it its own."""
-    from sqlalchemy.exc import DBAPIError
-
-    from alembic_steward.runtime._driver_errors import sign_in_refusal
-
-    try:
-        connection = engine.connect()
-    except DBAPIError as error:
-        if sign_in_refusal(error) is not None:
-            raise
-        raise connection_failure_exit(error) from None
-    with connection:
-        yield connection
 
 
 def with_backfills(state: MigrationStatus, script: object, connection: object) -> MigrationStatus:
@@ -222,7 +167,7 @@ def print_table(state: MigrationStatus) -> None:
     else:
         # The database's own difference is the next line's: "none" alone would deny it.
         none = "none in the models" if state.sides.database else "none"
-        print(f"drift:   {'; '.join(state.drift.lines) or none}")
+        print_listed("drift:  ", state.drift.lines, none)
     if state.drift_note:
         print(f"note:    {state.drift_note}")
     print_drift_sides(state.sides, state.drift.lines if state.drift else [])
@@ -237,8 +182,21 @@ def print_drift_sides(sides: DriftSides, drift: list[str]) -> None:
     if sides.skipped:
         print(f"database: {sides.skipped_line}")
     if sides.database is not None:
-        print(f"database: against its revision rebuilt: {'; '.join(sides.database) or 'same'}")
+        print_listed("database: against its revision rebuilt:", sides.database)
     if sides.models is not None:
         lines = sides.models.lines
-        shown = "the drift above" if lines and lines == drift else "; ".join(lines) or "same"
-        print(f"models:  against the migrations: {shown}")
+        if lines and lines == drift:
+            print("models:  against the migrations: the drift above")
+        else:
+            print_listed("models:  against the migrations:", lines)
+
+
+def print_listed(heading: str, lines: list[str], none: str = "same") -> None:
+    """``heading`` and one difference on its line, or each below it, indented: many joined
+    on one line made a line of a thousand characters no one reads. --json lists them all."""
+    if len(lines) <= 1:
+        print(f"{heading} {lines[0] if lines else none}")
+        return
+    print(f"{heading} {len(lines)} differences")
+    for line in lines:
+        print(f"  {line}")

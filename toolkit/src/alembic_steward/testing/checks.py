@@ -61,9 +61,8 @@ def test_models_match_migrations(migrated_connection: Connection) -> None:
     lines = drift.models.lines
     # How they were compared goes below the differences: it is not one of them.
     note = [f"({drift.note})"] if drift.note else []
-    assert lines == [], "the models changed without a revision: run `inv db.revision`:\n" + (
-        "\n".join(lines + note)
-    )
+    advice = f"{drift.models.summary}: {drift.models.advice}"
+    assert lines == [], f"{advice}:\n" + "\n".join(lines + note)
 
 
 def test_each_revision_upgrades_downgrades_and_upgrades_again(stairway: StairwayWalk) -> None:
