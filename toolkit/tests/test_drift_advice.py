@@ -216,7 +216,7 @@ def test_a_server_s_by_hand_line_gives_no_sqlite_batch_advice(
     set_models(project, POSITIVE_QUANTITY + QUANTITY_CHECK)
     revise_and_upgrade(project, database, "orders")
     set_models(project, POSITIVE_QUANTITY + QUANTITY_CHECK.replace(" > 0", " >= 0"))
-    output = inv(project, database, "db.check", code=1)
+    output = inv(project, database, "db.check", code=STATUS_DRIFT)
     assert "op.create_check_constraint(" in output, output
     assert "batch" not in output and "SQLite" not in output, output
 

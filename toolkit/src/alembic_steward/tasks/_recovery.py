@@ -13,8 +13,7 @@ from alembic_steward.tasks._user_errors import exit_on_user_error
 # `--tenants`, as every fan-out task names its tenants; `--tenant`, the older spelling, kept.
 TENANT_REPAIR_OPTIONS = ("tenants", "tenant", "tenancy")
 TENANT_REPAIR_HELP = {
-    "tenants": "Repair this one tenant alone (its schema or database), as a fan-out report"
-    " names it; --tenant is the same option",
+    "tenants": "Repair this one tenant alone, as a fan-out report names it",
     "tenant": "The same as --tenants (its older name)",
     "tenancy": "With --tenants: schema (PostgreSQL schemas) or database; default: the wiring's",
 }
