@@ -85,6 +85,8 @@ def killed_postgresql_run(connection: Connection) -> str | None:
     this database; asked only once the lock is free, so no live run is taken for one."""
     from alembic_steward.runtime._migration_lock_connection import LOCK_HOLDER_PREFIX
 
+    if schema_tenants_share(connection):
+        return None
     row = connection.execute(
         text(
             "SELECT pid, application_name FROM pg_stat_activity"
@@ -98,6 +100,21 @@ def killed_postgresql_run(connection: Connection) -> str | None:
     if row is None:
         return None
     return f"PostgreSQL pid {row.pid}, application {row.application_name!r}, {KILLED_RUN}"
+
+
+def schema_tenants_share(connection: Connection) -> bool:
+    """Whether other runs may be at work in ``connection``'s database without being killed ones:
+    schema tenants' runs each hold their own schema's lock, and their sessions carry the same
+    name, so one tenant's live run would be taken for another's killed one (a fan-out's status
+    said "running" for tenants that were not)."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._tenancy import bound_tenant
+
+    tenant = bound_tenant()
+    if tenant is not None and tenant.schema is not None:
+        return True
+    steward = active_steward()
+    return steward.tenants is not None and steward.tenancy == "schema"
 
 
 def sqlite_lock_process(connection: Connection) -> str | None:
