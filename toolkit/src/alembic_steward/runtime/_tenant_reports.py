@@ -134,7 +134,7 @@ def status_summary(
     """`db.status --all-tenants`'s code and line: each tenant's state is its row's, with the
     same exit code `inv db.status` gives that database alone (runtime/_tenant_status.py)."""
     from alembic_steward.inspection._status_report import StatusExit
-    from alembic_steward.runtime._advice import advised
+    from alembic_steward.runtime._advice import advised, tenant_status_command
 
     behind = [o for o in outcomes if o.exit_code]
     if not behind:
@@ -144,7 +144,7 @@ def status_summary(
     running = [o.tenant for o in behind if o.exit_code == StatusExit.MIGRATION_RUNNING]
     if len(running) == len(behind):
         # Nothing to repair: `inv db.status` gives one database its own code for this, 13.
-        again = advised(f"db.status{selection}", "current")
+        again = f"`{tenant_status_command(selection)}`"
         return StatusExit.MIGRATION_RUNNING, (
             f"{line} a migration is running on each of them now: nothing needs repair; wait"
             f" for them to end, then check again with {again}"
@@ -262,9 +262,16 @@ def stop_counts(outcomes: Sequence[TenantOutcome]) -> tuple[list[str], int, str]
     return stopped, unstarted, f"{ended} of {tenants(len(outcomes))} ended (the report says how)"
 
 
-def stopped_summary(outcomes: Sequence[TenantOutcome], action: str, signal_name: str) -> str:
+def stopped_summary(
+    outcomes: Sequence[TenantOutcome], action: str, signal_name: str, rerun: str = ""
+) -> str:
     """The closing line of a fan-out a signal stopped: how many tenants ended, stopped
-    part-way (each row says the state it was left in) and did not start."""
+    part-way (each row says the state it was left in) and did not start; ``rerun``: what to
+    run for the tenants left (runtime/_tenant_reruns.py), else the action's own words."""
+    from alembic_steward.runtime._tenant_runs import READ_ONLY_ACTIONS
+
+    if action in READ_ONLY_ACTIONS:
+        return stopped_read_summary(outcomes, action, signal_name)
     stopped, unstarted, ended = stop_counts(outcomes)
     parts = [ended]
     if stopped:
@@ -273,11 +280,30 @@ def stopped_summary(outcomes: Sequence[TenantOutcome], action: str, signal_name:
             " state each was left in, read from its database, and how to repair it)"
         )
     parts.append(f"{unstarted} did not start")
-    again = AGAIN.get(action, AGAIN["upgrade"]).format(action=action)
+    again = rerun or AGAIN.get(action, AGAIN["upgrade"]).format(action=action)
     first = "repair any tenant stopped part-way as its row says, then " if stopped else ""
     return (
         f"error: {signal_name} stopped the {action} of the tenants: {', '.join(parts)};"
         f" {first}{again}"
+    )
+
+
+def stopped_read_summary(outcomes: Sequence[TenantOutcome], action: str, signal_name: str) -> str:
+    """The closing line of a status or a check a signal stopped: they only read, so it says
+    that nothing ran and nothing changed, as `inv db.status` stopped on one database says,
+    and there is nothing to repair."""
+    stopped, unstarted, ended = stop_counts(outcomes)
+    parts = [ended]
+    if stopped:
+        parts.append(
+            f"{len(stopped)} stopped part-way ({first_named(stopped)}: each row says where its"
+            " tenant is, read from its database)"
+        )
+    parts.append(f"{unstarted} did not start")
+    return (
+        f"error: {signal_name} stopped the {action} of the tenants, which only reads the"
+        f" databases: no migration ran and nothing changed; {', '.join(parts)};"
+        f" {AGAIN[action]}"
     )
 
 
