@@ -267,43 +267,35 @@ def stopped_summary(
 ) -> str:
     """The closing line of a fan-out a signal stopped: how many tenants ended, stopped
     part-way (each row says the state it was left in) and did not start; ``rerun``: what to
-    run for the tenants left (runtime/_tenant_reruns.py), else the action's own words."""
+    run for the tenants left (runtime/_tenant_reruns.py), else the action's own words.
+
+    A status or a check only reads: its line says that nothing ran and nothing changed, as
+    `inv db.status` stopped on one database says, and asks for no repair."""
     from alembic_steward.runtime._tenant_runs import READ_ONLY_ACTIONS
 
-    if action in READ_ONLY_ACTIONS:
-        return stopped_read_summary(outcomes, action, signal_name)
     stopped, unstarted, ended = stop_counts(outcomes)
+    reads_only = action in READ_ONLY_ACTIONS
     parts = [ended]
     if stopped:
-        parts.append(
-            f"{len(stopped)} stopped part-way ({first_named(stopped)}: the report says the"
-            " state each was left in, read from its database, and how to repair it)"
+        left_in = (
+            "each row says where its tenant is, read from its database"
+            if reads_only
+            else "the report says the state each was left in, read from its database, and how"
+            " to repair it"
         )
+        parts.append(f"{len(stopped)} stopped part-way ({first_named(stopped)}: {left_in})")
     parts.append(f"{unstarted} did not start")
+    if reads_only:
+        return (
+            f"error: {signal_name} stopped the {action} of the tenants, which only reads the"
+            f" databases: no migration ran and nothing changed; {', '.join(parts)};"
+            f" {AGAIN[action]}"
+        )
     again = rerun or AGAIN.get(action, AGAIN["upgrade"]).format(action=action)
     first = "repair any tenant stopped part-way as its row says, then " if stopped else ""
     return (
         f"error: {signal_name} stopped the {action} of the tenants: {', '.join(parts)};"
         f" {first}{again}"
-    )
-
-
-def stopped_read_summary(outcomes: Sequence[TenantOutcome], action: str, signal_name: str) -> str:
-    """The closing line of a status or a check a signal stopped: they only read, so it says
-    that nothing ran and nothing changed, as `inv db.status` stopped on one database says,
-    and there is nothing to repair."""
-    stopped, unstarted, ended = stop_counts(outcomes)
-    parts = [ended]
-    if stopped:
-        parts.append(
-            f"{len(stopped)} stopped part-way ({first_named(stopped)}: each row says where its"
-            " tenant is, read from its database)"
-        )
-    parts.append(f"{unstarted} did not start")
-    return (
-        f"error: {signal_name} stopped the {action} of the tenants, which only reads the"
-        f" databases: no migration ran and nothing changed; {', '.join(parts)};"
-        f" {AGAIN[action]}"
     )
 
 
