@@ -220,3 +220,32 @@ def test_ctrl_c_in_a_mariadb_tenant_create_advises_repairs_of_that_tenant(
     # Each repair acts on the tenant: without --tenants it would repair DATABASE_URL's own.
     assert f"`inv db.clear-migration-mark --tenants {names[0]}`" in line, line
     assert line.count("`inv db.") == line.count(f"--tenants {names[0]}`"), line
+
+
+# Says it started (a file named by its worker's pid), then sleeps in Python: a signal raises
+# there, and the SQLite tenant's transaction rolls back.
+SLEEPING_PYTHON_STEP = (
+    "    pathlib.Path(os.environ['STARTED_DIR'], str(os.getpid())).touch()\n    time.sleep(60)"
+)
+
+
+def test_a_stopped_sqlite_upgrade_names_the_tenants_it_left(tmp_path: Path) -> None:
+    from project import revision_source
+
+    names = ["s1", "s2", "s3"]
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/main.db")
+    make_tenant_project(project, "database", names)
+    for name in names:
+        (tmp_path / f"main_{name}.db").touch()  # an empty file is an empty SQLite database
+    project.write_revision(
+        "0004_sleep.py",
+        revision_source(
+            "0004", "0003", SLEEPING_PYTHON_STEP, imports="import os\nimport pathlib\nimport time"
+        ),
+    )
+    stopped = stopped_as_a_group(project, tmp_path / "started", signal.SIGTERM)
+    assert stopped.returncode == 143, stopped.stderr
+    rows = rows_of(stopped)
+    assert [rows[name]["outcome"] for name in names] == ["stopped", "stopped", "not run"], rows
+    line = one_error_line(stopped.stderr)
+    assert "then run `inv db.upgrade --tenants s1,s2,s3`: it goes on with exactly" in line, line

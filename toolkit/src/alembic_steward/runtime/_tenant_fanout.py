@@ -38,7 +38,13 @@ from alembic_steward.runtime._tenant_reports import (
     stopped_summary,
     summary_line,
 )
-from alembic_steward.runtime._tenant_runs import TenantOutcome, prepare_worker, tenant_history
+from alembic_steward.runtime._tenant_reruns import UpgradeRun, upgrade_rerun
+from alembic_steward.runtime._tenant_runs import (
+    READ_ONLY_ACTIONS,
+    TenantOutcome,
+    prepare_worker,
+    tenant_history,
+)
 from alembic_steward.runtime._tenant_starts import TenantStarts
 from alembic_steward.runtime._tenant_stops import (
     NOT_STARTED,
@@ -170,6 +176,7 @@ def run_group(
     from alembic_steward.runtime._interruptions import signals_held
 
     pool, workers, starts = running.pool, running.workers, running.starts
+    reads_only = plan.action in READ_ONLY_ACTIONS  # its rows say that no migration ran
     pending: dict[Future[TenantOutcome], Tenant] = {}
     # Submitted only as workers free up: a stopped run leaves nothing queued in the pool, so
     # every tenant not started is reported as such, and none starts after the signal.
@@ -207,7 +214,7 @@ def run_group(
         for tenant in [*pending.values()]:
             before = starts.before(tenant.name)
             outcomes[tenant.name] = state_read_afterwards(
-                tenant, WORKER_DIED, TenantOutcomeName.FAILED, before
+                tenant, WORKER_DIED, TenantOutcomeName.FAILED, before, reads_only=reads_only
             )
         return list(reversed(queue))
     except BaseException as stop:
@@ -224,7 +231,9 @@ def run_group(
             else:
                 why = "its worker process ended without a report"
                 before = starts.before(tenant.name)
-                outcomes[tenant.name] = state_read_afterwards(tenant, why, before=before)
+                outcomes[tenant.name] = state_read_afterwards(
+                    tenant, why, before=before, reads_only=reads_only
+                )
         raise
     return []
 
@@ -372,7 +381,9 @@ def fan_out_command(
         sigint = isinstance(stopped.signal_error, KeyboardInterrupt)
         number = signal.SIGINT if sigint else signal.SIGTERM
         code = signal_code = SIGNAL_EXIT_CODES[number]
-        line = stopped_summary(outcomes, action, number.name)
+        run = UpgradeRun(revision, phase, selection_options(tenants, shard, tenancy), tenancy)
+        rerun = upgrade_rerun(outcomes, run) if action == "upgrade" else ""
+        line = stopped_summary(outcomes, action, number.name, rerun)
     fill_exit_codes(outcomes, signal_code)
     print_report(outcomes, code, line, as_json)
     return code

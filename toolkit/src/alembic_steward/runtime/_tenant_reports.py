@@ -134,7 +134,7 @@ def status_summary(
     """`db.status --all-tenants`'s code and line: each tenant's state is its row's, with the
     same exit code `inv db.status` gives that database alone (runtime/_tenant_status.py)."""
     from alembic_steward.inspection._status_report import StatusExit
-    from alembic_steward.runtime._advice import advised
+    from alembic_steward.runtime._advice import advised, tenant_status_command
 
     behind = [o for o in outcomes if o.exit_code]
     if not behind:
@@ -144,7 +144,7 @@ def status_summary(
     running = [o.tenant for o in behind if o.exit_code == StatusExit.MIGRATION_RUNNING]
     if len(running) == len(behind):
         # Nothing to repair: `inv db.status` gives one database its own code for this, 13.
-        again = advised(f"db.status{selection}", "current")
+        again = f"`{tenant_status_command(selection)}`"
         return StatusExit.MIGRATION_RUNNING, (
             f"{line} a migration is running on each of them now: nothing needs repair; wait"
             f" for them to end, then check again with {again}"
@@ -262,18 +262,36 @@ def stop_counts(outcomes: Sequence[TenantOutcome]) -> tuple[list[str], int, str]
     return stopped, unstarted, f"{ended} of {tenants(len(outcomes))} ended (the report says how)"
 
 
-def stopped_summary(outcomes: Sequence[TenantOutcome], action: str, signal_name: str) -> str:
+def stopped_summary(
+    outcomes: Sequence[TenantOutcome], action: str, signal_name: str, rerun: str = ""
+) -> str:
     """The closing line of a fan-out a signal stopped: how many tenants ended, stopped
-    part-way (each row says the state it was left in) and did not start."""
+    part-way (each row says the state it was left in) and did not start; ``rerun``: what to
+    run for the tenants left (runtime/_tenant_reruns.py), else the action's own words.
+
+    A status or a check only reads: its line says that nothing ran and nothing changed, as
+    `inv db.status` stopped on one database says, and asks for no repair."""
+    from alembic_steward.runtime._tenant_runs import READ_ONLY_ACTIONS
+
     stopped, unstarted, ended = stop_counts(outcomes)
+    reads_only = action in READ_ONLY_ACTIONS
     parts = [ended]
     if stopped:
-        parts.append(
-            f"{len(stopped)} stopped part-way ({first_named(stopped)}: the report says the"
-            " state each was left in, read from its database, and how to repair it)"
+        left_in = (
+            "each row says where its tenant is, read from its database"
+            if reads_only
+            else "the report says the state each was left in, read from its database, and how"
+            " to repair it"
         )
+        parts.append(f"{len(stopped)} stopped part-way ({first_named(stopped)}: {left_in})")
     parts.append(f"{unstarted} did not start")
-    again = AGAIN.get(action, AGAIN["upgrade"]).format(action=action)
+    if reads_only:
+        return (
+            f"error: {signal_name} stopped the {action} of the tenants, which only reads the"
+            f" databases: no migration ran and nothing changed; {', '.join(parts)};"
+            f" {AGAIN[action]}"
+        )
+    again = rerun or AGAIN.get(action, AGAIN["upgrade"]).format(action=action)
     first = "repair any tenant stopped part-way as its row says, then " if stopped else ""
     return (
         f"error: {signal_name} stopped the {action} of the tenants: {', '.join(parts)};"

@@ -18,7 +18,12 @@ from alembic_steward.runtime._interruptions import HeldSignal, Terminated, raise
 from alembic_steward.runtime._orphaned_workers import exit_if_orphaned, watch_parent
 from alembic_steward.runtime._tenancy import Tenant, bind_tenant
 from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
-from alembic_steward.runtime._tenant_runs import TenantOutcome, run_tenant, shown
+from alembic_steward.runtime._tenant_runs import (
+    READ_ONLY_ACTIONS,
+    TenantOutcome,
+    run_tenant,
+    shown,
+)
 
 NOT_STARTED = "the run was stopped before this tenant started"
 
@@ -75,6 +80,7 @@ def run_in_worker(
         tell_parent(tenant.name, before)
 
     started = time.monotonic()
+    reads_only = action in READ_ONLY_ACTIONS
     try:
         WorkerStop.running = True
         return run_tenant(
@@ -82,7 +88,8 @@ def run_in_worker(
         )
     except (KeyboardInterrupt, Terminated) as stop:
         WorkerStop.running = False
-        outcome = stopped_outcome(tenant, stop, read[0] if read else None)
+        before = read[0] if read else None
+        outcome = stopped_outcome(tenant, stop, before, reads_only=reads_only)
         outcome.seconds = round(time.monotonic() - started, 3)  # until it stopped
         return outcome
     finally:
@@ -91,14 +98,19 @@ def run_in_worker(
 
 
 def stopped_outcome(
-    tenant: Tenant, stop: BaseException, before: tuple[str, ...] | None
+    tenant: Tenant,
+    stop: BaseException,
+    before: tuple[str, ...] | None,
+    *,
+    reads_only: bool = False,
 ) -> TenantOutcome:
     """The outcome of a tenant whose run ``stop`` (a signal's exception) ended part-way;
     ``before``: the revisions its run read first, None when the signal came before that read
-    (then nothing ran, and the tenant is still where its database says it is now)."""
+    (then nothing ran, and the tenant is still where its database says it is now);
+    ``reads_only``: the run was a status or a check, which runs no migration."""
     from alembic_steward.runtime._tenant_connections import tenant_revisions
 
-    line = tenant_stopped_line(tenant, stop)
+    line = tenant_stopped_line(tenant, stop, reads_only=reads_only)
     try:
         after = shown(tenant_revisions(tenant))
     except Exception:  # noqa: BLE001 - the line says what could be read
@@ -109,10 +121,12 @@ def stopped_outcome(
     )
 
 
-def tenant_stopped_line(tenant: Tenant, stop: BaseException) -> str:
+def tenant_stopped_line(tenant: Tenant, stop: BaseException, *, reads_only: bool = False) -> str:
     """The line for ``tenant``'s run that ``stop`` (a signal's exception) ended, worded with
-    the tenant bound: the state read from its database, its repairs with `--tenants NAME`."""
-    from alembic_steward.runtime._advice import bound_tenant_options, command_words
+    the tenant bound: the state read from its database, its repairs with `--tenants NAME`;
+    ``reads_only``: a status or a check, which says that no migration ran, as `inv db.status`
+    stopped on one database says it."""
+    from alembic_steward.runtime._advice import bound_tenant_options, tenant_status_command
     from alembic_steward.runtime._interruptions import exit_code_and_line
 
     bind_tenant(tenant)
@@ -120,8 +134,9 @@ def tenant_stopped_line(tenant: Tenant, stop: BaseException) -> str:
         tenants = bound_tenant_options("--tenants")
         _, line = exit_code_and_line(
             stop,
+            reads_only=reads_only,
             stopped=f"tenant {tenant.name}",
-            status_command=command_words(f"db.status{tenants}", f"current{tenants}"),
+            status_command=tenant_status_command(tenants),
         )
     finally:
         bind_tenant(None)
@@ -143,12 +158,15 @@ def state_read_afterwards(
     why: str,
     outcome: str = TenantOutcomeName.STOPPED,
     before: tuple[str, ...] | None = None,
+    *,
+    reads_only: bool = False,
 ) -> TenantOutcome:
     """The ``outcome`` of a tenant whose worker ended without a report: ``why``, and the
     state read now from its database (a half-applied run's repair commands, or its revision).
 
     ``before``: the revisions its worker read before the run (runtime/_tenant_starts.py); None
-    when it sent none, having migrated nothing yet: it began where it is now."""
+    when it sent none, having migrated nothing yet: it began where it is now. ``reads_only``:
+    the run was a status or a check, so no migration of it "stays applied"."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._tenancy import bound_tenant_engine
@@ -163,7 +181,12 @@ def state_read_afterwards(
             state = read_database_state(script, connection)
         problem = blocking_problem(state, script)
         after = shown(tuple(state.current))
-        said = problem or f"each finished migration stays applied: it is at {after}"
+        ran = (
+            "it only read the database: no migration ran and nothing changed"
+            if reads_only
+            else "each finished migration stays applied"
+        )
+        said = problem or f"{ran}: it is at {after}"
     except Exception as error:  # noqa: BLE001 - say that the state could not be read
         after, said = "?", f"its state could not be read ({error_reason(error)})"
     finally:
