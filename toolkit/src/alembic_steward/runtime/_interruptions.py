@@ -192,14 +192,19 @@ def interrupted_line(
         return tenant_line
     if stopped_a_scratch_build(error):
         return scratch_build_line(error, signal_name, stopped, status_command)
+    try:
+        from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
+
+        # Before the read-only line: an offline run's names its task (`db.plan only prints SQL`).
+        if ran_offline(error):
+            return interrupted_offline_line(error, signal_name)
+    except BaseException:  # noqa: BLE001, S110 - fall through to the lines below
+        pass
     if reads_only:
         return read_only_line(signal_name, stopped, status_command)
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
-        from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
 
-        if ran_offline(error):
-            return interrupted_offline_line(error, signal_name)
         frame = migration_frame(error)
         if frame is not None:
             state = state_after(frame, error)
