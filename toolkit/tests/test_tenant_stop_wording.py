@@ -19,7 +19,7 @@ from tenant_projects import make_tenant_project
 
 from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_reports import stopped_summary
-from alembic_steward.runtime._tenant_reruns import MOST_NAMED, UpgradeRun, upgrade_rerun
+from alembic_steward.runtime._tenant_reruns import MOST_NAMED, FanOutRun, upgrade_rerun
 from alembic_steward.runtime._tenant_runs import TenantOutcome
 
 NOTHING_RAN = "no migration ran and nothing changed"
@@ -108,12 +108,12 @@ def test_a_stopped_upgrade_names_the_tenants_it_left() -> None:
         TenantOutcome("done", TenantOutcomeName.UPGRADED),
         *stopped_run(["a", "b", "c"], 2),
     ]
-    run = UpgradeRun("head", None, " --all-tenants", None)
+    run = FanOutRun("head", None, " --all-tenants", None)
     line = stopped_summary(outcomes, "upgrade", "SIGTERM", upgrade_rerun(outcomes, run))
     assert "then run `inv db.upgrade --tenants a,b,c`: it goes on with exactly" in line, line
     assert "run the upgrade again" not in line, line
     # The target and the tenancy given come along; the selection is the names alone.
-    run = UpgradeRun("0002", None, " --all-tenants --shard 1/2 --tenancy database", "database")
+    run = FanOutRun("0002", None, " --all-tenants --shard 1/2 --tenancy database", "database")
     assert "`inv db.upgrade -r 0002 --tenants a,b,c --tenancy database`" in upgrade_rerun(
         outcomes, run
     )
@@ -121,7 +121,7 @@ def test_a_stopped_upgrade_names_the_tenants_it_left() -> None:
 
 def test_a_stopped_upgrade_of_many_tenants_reruns_its_own_selection() -> None:
     names = [f"t{index:02}" for index in range(MOST_NAMED + 2)]
-    run = UpgradeRun("head", "expand", " --all-tenants --shard 0/4", None)
+    run = FanOutRun("head", "expand", " --all-tenants --shard 0/4", None)
     rerun = upgrade_rerun(stopped_run(names, 2), run)
     assert rerun.startswith("run `inv db.upgrade --phase expand --all-tenants --shard 0/4`: it"), (
         rerun
@@ -146,7 +146,7 @@ def test_an_installed_services_tenant_advice_names_commands_it_has(project: Proj
 
         _, waiting = status_summary(running, "2 migration running", " --tenants a,b")
         one = tenant_status_command(" --tenants acme")
-        rerun = upgrade_rerun(outcomes, UpgradeRun("head", None, " --tenants a,b", None))
+        rerun = upgrade_rerun(outcomes, FanOutRun("head", None, " --tenants a,b", None))
     deploy = "python -m app.migrations"
     assert f"check again with `{deploy} upgrade --tenants a,b`" in waiting, waiting
     assert one == f"{deploy} upgrade --tenants acme", one

@@ -249,3 +249,34 @@ def test_a_stopped_sqlite_upgrade_names_the_tenants_it_left(tmp_path: Path) -> N
     assert [rows[name]["outcome"] for name in names] == ["stopped", "stopped", "not run"], rows
     line = one_error_line(stopped.stderr)
     assert "then run `inv db.upgrade --tenants s1,s2,s3`: it goes on with exactly" in line, line
+
+
+def test_a_stopped_sqlite_downgrade_names_the_tenants_it_left(tmp_path: Path) -> None:
+    """As the upgrade above: "run the downgrade again" left the operator to find the tenants."""
+    from project import revision_source
+
+    names = ["s1", "s2", "s3"]
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/main.db")
+    make_tenant_project(project, "database", names)
+    for name in names:
+        (tmp_path / f"main_{name}.db").touch()  # an empty file is an empty SQLite database
+    project.write_revision(
+        "0004_sleep.py",
+        revision_source(
+            "0004",
+            "0003",
+            "    pass",
+            SLEEPING_PYTHON_STEP,
+            imports="import os\nimport pathlib\nimport time",
+        ),
+    )
+    project.inv("db.upgrade", "--all-tenants")
+    downgrade = ("inv", "db.downgrade", "-r", "0003", "--all-tenants", "--parallel", "2")
+    stopped = stopped_as_a_group(
+        project, tmp_path / "started", signal.SIGTERM, (*downgrade, "--yes", "--json")
+    )
+    assert stopped.returncode == 143, stopped.stderr
+    line = one_error_line(stopped.stderr)
+    expected = "then run `inv db.downgrade -r 0003 --tenants s1,s2,s3 --yes`: it goes on with"
+    assert expected in line, line
+    assert "run the downgrade again" not in line, line

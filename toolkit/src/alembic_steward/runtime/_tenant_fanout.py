@@ -38,7 +38,7 @@ from alembic_steward.runtime._tenant_reports import (
     stopped_summary,
     summary_line,
 )
-from alembic_steward.runtime._tenant_reruns import UpgradeRun, upgrade_rerun
+from alembic_steward.runtime._tenant_reruns import FanOutRun, downgrade_rerun, upgrade_rerun
 from alembic_steward.runtime._tenant_runs import (
     READ_ONLY_ACTIONS,
     TenantOutcome,
@@ -381,8 +381,12 @@ def fan_out_command(
         sigint = isinstance(stopped.signal_error, KeyboardInterrupt)
         number = signal.SIGINT if sigint else signal.SIGTERM
         code = signal_code = SIGNAL_EXIT_CODES[number]
-        run = UpgradeRun(revision, phase, selection_options(tenants, shard, tenancy), tenancy)
-        rerun = upgrade_rerun(outcomes, run) if action == "upgrade" else ""
+        run = FanOutRun(revision, phase, selection_options(tenants, shard, tenancy), tenancy)
+        rerun = ""
+        if action == "upgrade":
+            rerun = upgrade_rerun(outcomes, run)
+        elif action == "downgrade":
+            rerun = downgrade_rerun(outcomes, run, confirmed=confirmed)
         line = stopped_summary(outcomes, action, number.name, rerun)
     fill_exit_codes(outcomes, signal_code)
     print_report(outcomes, code, line, as_json)
