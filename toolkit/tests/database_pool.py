@@ -72,6 +72,10 @@ class DatabasePool:
                 # Making comes first: a test may be waiting for it; drops can wait.
                 if not self._closing and len(self._ready) + len(self._failures) < self._ahead:
                     return ("CREATE", f"safety_{secrets.token_hex(6)}")
+                if self._closing and self._ready:
+                    # Made while the pool closed (its CREATE was under way): dropped too.
+                    self._to_drop.extend(self._ready)
+                    self._ready.clear()
                 if self._to_drop:
                     return ("DROP", self._to_drop.popleft())
                 if self._closing:
