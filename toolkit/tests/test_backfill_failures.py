@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 from project import revision_source
-from test_backfill_tenants import ROWS, Tenants, make_sqlite_tenants, require_it, rows_of
+from test_backfill_tenants import (
+    ROWS,
+    Tenants,
+    make_sqlite_tenants,
+    require_it,
+    rows_of,
+    upgrade_with_notes,
+)
 
 # A wait between batches far longer than any test waits: a runner that ends sooner noticed.
 LONG_PAUSE = 40.0
@@ -36,12 +43,8 @@ def tenants_at_0004(tmp_path: Path) -> Tenants:
     """SQLite database tenants, both at 0004 with ROWS notes to backfill; 0005, requiring the
     backfill, written but not applied."""
     tenants = make_sqlite_tenants(tmp_path)
-    project, query, _tenancy, names = tenants
-    project.inv("db.upgrade", "--all-tenants")
-    values = ", ".join(f"({n}, 'body{n}')" for n in range(1, ROWS + 1))
-    for name in names:
-        query(name, f"INSERT INTO notes (id, body) VALUES {values}")
-    require_it(project)
+    upgrade_with_notes(tenants)
+    require_it(tenants[0])
     return tenants
 
 

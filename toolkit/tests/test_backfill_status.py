@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_backfill_tenants import ROWS, Tenants, make_sqlite_tenants, rows_of
+from test_backfill_tenants import Tenants, make_sqlite_tenants, rows_of, upgrade_with_notes
 
 
 @pytest.fixture
@@ -15,10 +15,7 @@ def backfilled(tmp_path: Path) -> Tenants:
     no runner (a run Ctrl-C or a kill stopped), globex's finished."""
     tenants = make_sqlite_tenants(tmp_path)
     project, query, _tenancy, names = tenants
-    project.inv("db.upgrade", "--all-tenants")
-    values = ", ".join(f"({n}, 'body{n}')" for n in range(1, ROWS + 1))
-    for name in names:
-        query(name, f"INSERT INTO notes (id, body) VALUES {values}")
+    upgrade_with_notes(tenants)
     project.inv("db.backfill", "run", "notes_title", "--all-tenants")
     query(names[0], "UPDATE alembic_backfills SET state = 'running'")
     query(names[0], "UPDATE notes SET title = NULL WHERE id > 2")

@@ -97,6 +97,15 @@ def make_sqlite_tenants(tmp_path: Path) -> Tenants:
     return with_backfill(make_tenant_project(project, "database", NAMES)), query, "database", NAMES
 
 
+def upgrade_with_notes(tenants: Tenants) -> None:
+    """Upgrade every tenant of ``tenants`` and give each ROWS notes to backfill."""
+    project, query, _tenancy, names = tenants
+    project.inv("db.upgrade", "--all-tenants")
+    values = ", ".join(f"({n}, 'body{n}')" for n in range(1, ROWS + 1))
+    for name in names:
+        query(name, f"INSERT INTO notes (id, body) VALUES {values}")
+
+
 @pytest.fixture
 def postgresql_tenants(tmp_path: Path, postgresql_url: str) -> Tenants:
     """Schema tenants of a fresh PostgreSQL database."""
@@ -168,10 +177,7 @@ def test_each_tenant_backfills_in_its_own_records_under_its_own_lock_and_gate(
     from alembic_steward.runtime._tenancy import Tenant, bind_tenant
 
     project, query, tenancy, (acme, globex) = tenants
-    project.inv("db.upgrade", "--all-tenants")
-    for name in (acme, globex):
-        values = ", ".join(f"({n}, 'body{n}')" for n in range(1, ROWS + 1))
-        query(name, f"INSERT INTO notes (id, body) VALUES {values}")
+    upgrade_with_notes(tenants)
 
     def command(action: str, **options: object) -> tuple[int, dict[str, dict], str]:
         code = backfill_tenants_command(

@@ -228,21 +228,30 @@ SLEEPING_PYTHON_STEP = (
     "    pathlib.Path(os.environ['STARTED_DIR'], str(os.getpid())).touch()\n    time.sleep(60)"
 )
 
+SQLITE_TENANTS = ["s1", "s2", "s3"]
 
-def test_a_stopped_sqlite_upgrade_names_the_tenants_it_left(tmp_path: Path) -> None:
+
+def sqlite_tenants_with_a_sleeping_step(
+    tmp_path: Path, upgrade: str, downgrade: str = "    pass"
+) -> Project:
+    """A service of three SQLite file tenants (s1, s2, s3) at 0003, whose revision 0004 runs
+    ``upgrade`` and ``downgrade`` (one of them SLEEPING_PYTHON_STEP)."""
     from project import revision_source
 
-    names = ["s1", "s2", "s3"]
     project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/main.db")
-    make_tenant_project(project, "database", names)
-    for name in names:
+    make_tenant_project(project, "database", SQLITE_TENANTS)
+    for name in SQLITE_TENANTS:
         (tmp_path / f"main_{name}.db").touch()  # an empty file is an empty SQLite database
-    project.write_revision(
-        "0004_sleep.py",
-        revision_source(
-            "0004", "0003", SLEEPING_PYTHON_STEP, imports="import os\nimport pathlib\nimport time"
-        ),
+    source = revision_source(
+        "0004", "0003", upgrade, downgrade, imports="import os\nimport pathlib\nimport time"
     )
+    project.write_revision("0004_sleep.py", source)
+    return project
+
+
+def test_a_stopped_sqlite_upgrade_names_the_tenants_it_left(tmp_path: Path) -> None:
+    names = SQLITE_TENANTS
+    project = sqlite_tenants_with_a_sleeping_step(tmp_path, SLEEPING_PYTHON_STEP)
     stopped = stopped_as_a_group(project, tmp_path / "started", signal.SIGTERM)
     assert stopped.returncode == 143, stopped.stderr
     rows = rows_of(stopped)
@@ -253,23 +262,7 @@ def test_a_stopped_sqlite_upgrade_names_the_tenants_it_left(tmp_path: Path) -> N
 
 def test_a_stopped_sqlite_downgrade_names_the_tenants_it_left(tmp_path: Path) -> None:
     """As the upgrade above: "run the downgrade again" left the operator to find the tenants."""
-    from project import revision_source
-
-    names = ["s1", "s2", "s3"]
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/main.db")
-    make_tenant_project(project, "database", names)
-    for name in names:
-        (tmp_path / f"main_{name}.db").touch()  # an empty file is an empty SQLite database
-    project.write_revision(
-        "0004_sleep.py",
-        revision_source(
-            "0004",
-            "0003",
-            "    pass",
-            SLEEPING_PYTHON_STEP,
-            imports="import os\nimport pathlib\nimport time",
-        ),
-    )
+    project = sqlite_tenants_with_a_sleeping_step(tmp_path, "    pass", SLEEPING_PYTHON_STEP)
     project.inv("db.upgrade", "--all-tenants")
     downgrade = ("inv", "db.downgrade", "-r", "0003", "--all-tenants", "--parallel", "2")
     stopped = stopped_as_a_group(

@@ -65,9 +65,9 @@ BLOCKED_STATES = (
 )
 
 
-def blocked_exit_code(state: DatabaseState) -> StatusExit | None:
-    """The exit code of the state that blocks every migration command (in
-    :attr:`MigrationStatus.exit_code`'s order), or None when nothing blocks."""
+def blocked_exit_code(state: DatabaseState | MigrationStatus) -> StatusExit | None:
+    """The exit code of the state that blocks every migration command, in the order
+    :attr:`MigrationStatus.exit_code` uses (which asks here), or None when nothing blocks."""
     if state.running is not None:
         return StatusExit.MIGRATION_RUNNING
     if state.half_applied_after is not None:
@@ -143,6 +143,10 @@ class MigrationStatus:
         return "not checked until the database is at head and can migrate"
 
     @property
+    def several_heads(self) -> bool:
+        return len(self.heads) > 1
+
+    @property
     def never_ran(self) -> set[str]:
         """Revisions the version table counts as applied that never ran here (a rebase)."""
         return {revision for item in self.repointed for revision in item.never_ran}
@@ -151,16 +155,9 @@ class MigrationStatus:
     def exit_code(self) -> StatusExit:
         if self.cannot_migrate:
             return StatusExit.CANNOT_MIGRATE
-        if self.running is not None:
-            return StatusExit.MIGRATION_RUNNING
-        if self.half_applied_after is not None:
-            return StatusExit.HALF_APPLIED
-        if self.unknown:
-            return StatusExit.UNKNOWN_REVISION
-        if self.repointed:
-            return StatusExit.REPOINTED_REVISION
-        if len(self.heads) > 1:
-            return StatusExit.SEVERAL_HEADS
+        blocked = blocked_exit_code(self)
+        if blocked is not None:
+            return blocked
         # Before "pending": behind head, a difference is what the pending migrations hit.
         if self.sides.database:
             return StatusExit.DATABASE_DIFFERS
