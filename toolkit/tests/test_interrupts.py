@@ -319,7 +319,10 @@ def test_ctrl_c_before_the_task_starts_ends_inv_in_one_line(
         if running.poll() is None:
             running.kill()
             running.communicate()
-    assert time.monotonic() - sent < 10, "it ran on after the signal"
+    # The wiring sleeps 30 s: ending well before that is ending at the signal, even on a
+    # loaded machine (a 10 s bound failed once in CI with nothing else wrong).
+    waited = time.monotonic() - sent
+    assert waited < 20, f"it ran on for {waited:.1f} s after the signal"
     assert running.returncode == 130, stderr
     assert stderr.splitlines() == [
         "error: SIGINT stopped inv before its task started; nothing ran on the database"
