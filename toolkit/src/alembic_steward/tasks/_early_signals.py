@@ -17,8 +17,8 @@ import signal
 import sys
 from types import FrameType
 
-# Exit codes of a run ended by a signal, as a shell reports them (128 + signal number).
-EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# The run's own exit codes (130, 143); that module imports neither Alembic nor SQLAlchemy.
+from alembic_steward.runtime._interruptions import SIGNAL_EXIT_CODES as EXIT_CODES
 
 
 class TaskRuns:
