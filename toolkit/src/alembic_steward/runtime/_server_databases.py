@@ -111,6 +111,12 @@ def create_database(url: URL) -> bool:
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Made exclusively: of two creators racing, only one is told it made the file.
+            try:
+                with path.open("x"):
+                    pass
+            except FileExistsError:
+                return False
             sqlite3.connect(path).close()
         return True
     try:

@@ -10,6 +10,9 @@ from alembic_steward.runtime._tenancy import Tenant, TenantError, checked_name, 
 
 # What a tenant-create whose server cannot be reached left undone.
 NOT_MADE = "no tenant was made and nothing was migrated"
+# SQLSTATEs of a CREATE SCHEMA that met the schema another creator committed meanwhile: a
+# unique violation in pg_namespace while both ran, "duplicate schema" once it was committed.
+SCHEMA_EXISTS_STATES = frozenset({"23505", "42P06"})
 
 
 def create_tenant(name: str, tenancy: str | None = None) -> str:
@@ -84,10 +87,9 @@ def create_home(tenant: Tenant, url) -> bool:  # noqa: ANN001 - a sqlalchemy URL
             exists = database_exists(url)
         except OperationalError as error:  # connecting: the one statement there only reads
             raise unreachable(error, maintenance_url(url), outcome=NOT_MADE) from None
-        if exists:
-            return False
-        create_database(url)
-        return True
+        # Another `tenant-create` may make it between the look and the CREATE: its answer,
+        # not the look's, says whether this one made it.
+        return False if exists else create_database(url)
     engine = admin_engine(url)
     try:
         with connected(engine, outcome=NOT_MADE) as connection:
@@ -96,10 +98,23 @@ def create_home(tenant: Tenant, url) -> bool:  # noqa: ANN001 - a sqlalchemy URL
             )
             if exists:
                 return False
-            connection.exec_driver_sql(f'CREATE SCHEMA "{tenant.schema}"')
-            return True
+            return create_schema(connection, tenant.schema)
     finally:
         engine.dispose()
+
+
+def create_schema(connection, schema: str) -> bool:  # noqa: ANN001 - a sqlalchemy Connection
+    """Create ``schema``; False when another creator committed it first (PostgreSQL then
+    refuses with a duplicate key in pg_namespace, or "already exists": 42P06)."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    try:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except (IntegrityError, ProgrammingError) as error:
+        if getattr(error.orig, "sqlstate", None) not in SCHEMA_EXISTS_STATES:
+            raise
+        return False
+    return True
 
 
 __all__ = ["TenantError", "create_tenant"]
