@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from alembic_steward.runtime._tenancy import Tenant, bind_tenant, checked_tenancy
+from alembic_steward.runtime._tenancy import Tenant, TenantMissing, bind_tenant, checked_tenancy
 from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_runs import TenantOutcome, refused_sign_in, shown
 
@@ -185,6 +185,7 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
     started = time.monotonic()
     revisions: tuple[str, ...] | None = None
     read = False
+    unread_code = 1
     bind_tenant(tenant)
     try:
         # Refuses a tenant with no schema, database or file before anything is made there.
@@ -200,7 +201,12 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
         outcome, detail = TenantOutcomeName.FAILED, str(error)
     except Exception as error:  # noqa: BLE001 - one tenant's failure is a row of the report
         outcome, detail = TenantOutcomeName.FAILED, failure_line(error)
-        if isinstance(error, DatabaseUnreachable):
+        if reading and isinstance(error, TenantMissing):
+            # A state, not a failed read: `db.status --all-tenants` says it so (15).
+            from alembic_steward.runtime._tenant_status import unread_outcome
+
+            outcome, unread_code = unread_outcome(error)
+        elif isinstance(error, DatabaseUnreachable):
             outcome = (
                 TenantOutcomeName.REFUSED
                 if refused_sign_in(error)
@@ -216,7 +222,7 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
     seconds = round(time.monotonic() - started, 3)
     row = TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
     if reading:
-        row.exit_code = 0 if read else 1
+        row.exit_code = 0 if read else unread_code
     return row
 
 

@@ -83,6 +83,8 @@ def summary_line(
     if failed and all(o.outcome == TenantOutcomeName.REFUSED for o in outcomes):
         return refused_summary(outcomes, action)
     tally = outcome_tally(outcomes)
+    if failed and action in ("status", "check"):
+        return unread_summary(outcomes, action, tally)
     if failed:
         # Said only where there are others, and a run of one could have touched them.
         unaffected = (
@@ -100,6 +102,22 @@ def summary_line(
     if action == "check":
         return check_summary(outcomes, tally)
     return 0, f"{tenants(len(outcomes))}: {tally}"
+
+
+# What a status or a check finds a tenant in when all is well.
+WELL = {"status": TenantOutcomeName.AT_HEAD, "check": TenantOutcomeName.NO_DRIFT}
+
+
+def unread_summary(outcomes: Sequence[TenantOutcome], action: str, tally: str) -> tuple[int, str]:
+    """A status or check where some tenants could not be read: the line names them beside
+    every tenant read in a state that is not well (a row's outcome is its state: `edited
+    revision`, `missing`), not the failed reads alone."""
+    amiss = [f"{o.tenant}: {o.outcome}" for o in outcomes if o.outcome != WELL[action]]
+    well = "up to date" if action == "status" else "free of drift"
+    return FAILED_TENANTS_EXIT_CODE, (
+        f"error: {are(len(amiss), len(outcomes))} not {well} or could not be read"
+        f" ({first_named(amiss)}); {tally}; fix what each row says and {AGAIN[action]}"
+    )
 
 
 def outcome_tally(outcomes: Sequence[TenantOutcome]) -> str:

@@ -218,7 +218,9 @@ def run_tenant(
             )
         outcome = TenantOutcome(tenant.name, failed, shown(before), detail=failure_line(error))
         if action in READ_ONLY_ACTIONS:
-            outcome.exit_code = unread_exit_code(error)
+            from alembic_steward.runtime._tenant_status import unread_outcome
+
+            outcome.outcome, outcome.exit_code = unread_outcome(error)
         else:
             from alembic_steward.runtime._tenant_exit_codes import failure_exit_code
 

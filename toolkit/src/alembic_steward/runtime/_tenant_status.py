@@ -37,7 +37,17 @@ STATUS_OUTCOMES = {
     StatusExit.CANNOT_MIGRATE: TenantOutcomeName.CANNOT_MIGRATE,
     StatusExit.REPOINTED_REVISION: TenantOutcomeName.REPOINTED_REVISION,
     StatusExit.MIGRATION_RUNNING: TenantOutcomeName.MIGRATION_RUNNING,
+    StatusExit.TENANT_MISSING: TenantOutcomeName.MISSING,
 }
+
+
+def unread_outcome(error: Exception) -> tuple[str, int]:
+    """A status (or check) row's outcome and code for a tenant ``error`` kept from being read:
+    the state its code names (missing, unreachable, refused), as `inv db.status` says it."""
+    from alembic_steward.runtime._tenant_runs import unread_exit_code
+
+    code = unread_exit_code(error)
+    return STATUS_OUTCOMES.get(code, TenantOutcomeName.FAILED), code
 
 
 def tenant_status(tenant: Tenant, before: tuple[str, ...], connection: Connection) -> TenantOutcome:
