@@ -152,3 +152,21 @@ def test_an_installed_services_tenant_advice_names_commands_it_has(project: Proj
     assert one == f"{deploy} upgrade --tenants acme", one
     assert rerun.startswith(f"run `{deploy} upgrade --tenants a,b`:"), rerun
     assert "current" not in waiting + one + rerun
+
+
+def test_the_progress_line_counts_stopped_tenants_apart_from_failed_ones() -> None:
+    import io
+
+    from alembic_steward.runtime._tenant_reports import progress_printer
+    from alembic_steward.runtime._tenant_runs import TenantOutcome
+
+    written = io.StringIO()
+    show = progress_printer(written)
+    ended = [
+        TenantOutcome("q0", "upgraded"),
+        TenantOutcome("q1", "stopped"),
+        TenantOutcome("q2", "stopped"),
+        TenantOutcome("q3", "failed"),
+    ]
+    show(ended, 6)
+    assert written.getvalue() == "tenants: 4/6 done, 1 failed, 2 stopped\n"

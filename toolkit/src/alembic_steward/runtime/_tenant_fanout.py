@@ -85,7 +85,7 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
     """Run ``plan`` in a pool of worker processes; return one outcome per name, in order.
 
     ``package`` is the migrations package a spawned worker imports to build the wiring;
-    ``progress(done, total, failed)`` is called after each tenant. Ctrl-C or SIGTERM (a pod
+    ``progress(outcomes, total)`` is called after each tenant. Ctrl-C or SIGTERM (a pod
     stopped) starts no other tenant; the tenants running then stop where they are (the
     signal is passed on to the workers when only this process got it: `docker stop`), and
     are reported as their databases have them
@@ -185,8 +185,7 @@ def run_group(
     def record(future: Future[TenantOutcome]) -> None:
         outcome = future.result()  # raises BrokenProcessPool with the tenant still pending
         outcomes[pending.pop(future).name] = outcome
-        failed = sum(outcome.failed for outcome in outcomes.values())
-        progress(len(outcomes), len(plan.names), failed)
+        progress(list(outcomes.values()), len(plan.names))
 
     try:
         while queue or pending:

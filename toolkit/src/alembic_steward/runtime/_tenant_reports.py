@@ -16,17 +16,20 @@ from alembic_steward.runtime._tenant_runs import TenantOutcome
 # 0-12 are db.status's codes, 75 a lock wait given up, 130/143 signals: 76 is free.
 FAILED_TENANTS_EXIT_CODE = 76
 
-Progress = Callable[[int, int, int], None]
+# Called with the outcomes so far and how many tenants the run has.
+Progress = Callable[[Sequence[TenantOutcome], int], None]
 
 
 def progress_printer(stream: TextIO) -> Progress:
-    """Print `tenants: DONE/TOTAL done, F failed`: rewritten in place on a terminal, else a
-    line at each tenth of the run (a deploy log keeps ten lines, not hundreds)."""
+    """Print `tenants: DONE/TOTAL done, F failed[, S stopped]`: rewritten in place on a
+    terminal, else a line at each tenth of the run (a deploy log keeps ten lines, not
+    hundreds)."""
     on_terminal = stream.isatty()
     shown_tenths: set[int] = set()
 
-    def show(done: int, total: int, failed: int) -> None:
-        line = f"tenants: {done}/{total} done, {failed} failed"
+    def show(ended: Sequence[TenantOutcome], total: int) -> None:
+        done = len(ended)
+        line = f"tenants: {done}/{total} done, {progress_counts(ended)}"
         if on_terminal:
             stream.write(f"\r{line}" + ("\n" if done == total else ""))
         else:
@@ -38,6 +41,14 @@ def progress_printer(stream: TextIO) -> Progress:
         stream.flush()
 
     return show
+
+
+def progress_counts(ended: Sequence[TenantOutcome]) -> str:
+    """ "1 failed", or "0 failed, 2 stopped": a tenant a signal stopped did not fail, and one
+    never started is not counted as ended."""
+    stopped = sum(o.outcome == TenantOutcomeName.STOPPED for o in ended)
+    failed = sum(o.failed for o in ended) - stopped
+    return f"{failed} failed" + (f", {stopped} stopped" if stopped else "")
 
 
 def report_table(outcomes: Sequence[TenantOutcome]) -> str:
