@@ -75,11 +75,18 @@ def check_listed(names: Sequence[str], option: str) -> None:
             )
 
 
+# Up to this many tenants, a refusal lists them all: a line is short enough, and none hides.
+ALL_SHOWN_UP_TO = 12
+
+
 def known_tenants(name: str, declared: Sequence[str], shown: int = 5) -> str:
-    """A few of ``declared``, the closest to ``name`` first (equally close: by name, so the
-    line is the same whatever order the callable returns them in), and how many more."""
+    """``declared``: all of them by name when few (the same line whatever was typed and
+    whatever order the callable returns them in), else the ``shown`` closest to ``name``
+    first (equally close: by name) and how many more."""
     if not declared:
         return "it lists none"
+    if len(declared) <= ALL_SHOWN_UP_TO:
+        return f"known: {', '.join(sorted(declared))}"
     closest = sorted(
         declared,
         key=lambda known: (-difflib.SequenceMatcher(None, name, known).ratio(), known),
