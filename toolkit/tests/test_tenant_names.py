@@ -28,9 +28,7 @@ def sqlite_project(tmp_path: Path, names: list[str]) -> Project:
 def test_the_known_tenants_a_refusal_lists_are_all_of_a_few_by_name_else_the_closest() -> None:
     declared = ["alpha", "globex", "acme", "north", "acme_eu", "zeta"]
     # A few are all shown, by name: none hidden behind "and 1 more", the same line each time.
-    assert known_tenants("acme_e", declared) == (
-        "known: acme, acme_eu, alpha, globex, north, zeta"
-    )
+    assert known_tenants("acme_e", declared) == ("known: acme, acme_eu, alpha, globex, north, zeta")
     assert known_tenants("zz", list(reversed(declared))) == known_tenants("acme_e", declared)
     many = [*declared, *(f"tenant{number:02}" for number in range(20))]
     known = known_tenants("acme_e", many)
