@@ -144,11 +144,15 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
     """The one line for a connection that could not be opened, what to check, and ``outcome``
     (what that means for the command: a repair says nothing was changed); a CommandError
     naming the option instead when the driver refused one of the URL's."""
+    from alembic_steward.runtime._damaged_sqlite import damaged_sqlite_line
     from alembic_steward.runtime._driver_errors import error_reason, sign_in_refusal
 
     refused_option = refused_option_line(error, outcome=outcome)
     if refused_option is not None:
         return command_error(refused_option)
+    damaged = damaged_sqlite_line(error, url)
+    if damaged is not None:
+        return command_error(f"{damaged}; {outcome}")
     where = url.render_as_string(hide_password=True)
     if url.get_backend_name() == "sqlite":
         advice = f"check that the file's folder exists and is readable, or {fix_url_advice()}"

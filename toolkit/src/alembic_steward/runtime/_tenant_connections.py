@@ -48,7 +48,10 @@ def tenant_connection(
     from alembic_steward.runtime._lock_waits import SESSION_ENDS_AFTER_RUN
 
     engine = tenants_engine(url, tenant.tenancy, reading=reading)
-    with connected_to_tenant(engine, tenant, outcome) as connection:
+    with (
+        damaged_tenant_file_named(tenant, url),
+        connected_to_tenant(engine, tenant, outcome) as connection,
+    ):
         # Closed once the tenant's run and its read after are done (its engine keeps none).
         connection.info[SESSION_ENDS_AFTER_RUN] = True
         yield connection
@@ -56,6 +59,26 @@ def tenant_connection(
             # Its session ends with it: the reset a close sends first (a ROLLBACK of what
             # nobody will use) would be a round trip a tenant, as for the marks' connection.
             connection.invalidate()
+
+
+@contextlib.contextmanager
+def damaged_tenant_file_named(tenant: Tenant, url: URL) -> Iterator[None]:
+    """Turn SQLite's "file is not a database" in the tenant's run into a line naming its file,
+    what to do, and the command that makes the tenant afresh."""
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.runtime._connecting import command_error
+    from alembic_steward.runtime._damaged_sqlite import damaged_sqlite_line
+
+    try:
+        yield
+    except DBAPIError as error:
+        damaged = damaged_sqlite_line(error, url)
+        if damaged is None:
+            raise
+        raise command_error(
+            f"{damaged}; once it is moved aside, {create_command(tenant)} makes the tenant afresh"
+        ) from None
 
 
 def tenants_engine(url: URL, tenancy: str, *, reading: bool = False) -> Engine:

@@ -42,6 +42,7 @@ def connection_failure_exit(error: DBAPIError) -> Exit:
     from alembic_steward._wiring import get_settings
     from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._connecting import refused_option_line
+    from alembic_steward.runtime._damaged_sqlite import damaged_sqlite_line
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._server_databases import target_url
     from alembic_steward.tasks._connection_refusals import refusal_line
@@ -55,6 +56,9 @@ def connection_failure_exit(error: DBAPIError) -> Exit:
     refused_option = refused_option_line(error)
     if refused_option is not None:
         return Exit(f"error: {without_password(refused_option)}", code=1)
+    damaged = damaged_sqlite_line(error, target_url())
+    if damaged is not None:  # no wait or retry helps either
+        return Exit(f"error: {damaged}", code=1)
     where = hide_password(get_settings().database_url)
     return Exit(
         f"error: cannot reach the database at {where} ({error_reason(error)}); check `inv db.url`",

@@ -109,7 +109,13 @@ def describe_user_error(error: BaseException) -> str | None:
         reason = str(error).splitlines()[0]
         return f"DATABASE_URL is not a usable SQLAlchemy URL ({reason}); check it with `inv db.url`"
     if isinstance(error, DBAPIError):
-        refused = refusal_line(error, target_url()) or refused_option_line(error)
+        from alembic_steward.runtime._damaged_sqlite import damaged_sqlite_line
+
+        refused = (
+            refusal_line(error, target_url())
+            or refused_option_line(error)
+            or damaged_sqlite_line(error, target_url())
+        )
         if refused is not None:
             return refused
         url = hide_password(get_settings().database.value)
