@@ -57,3 +57,28 @@ def test_a_status_read_over_tenants_exits_0_whatever_states_it_reports(
     line = err.strip().splitlines()[-1]
     assert line.startswith(f"error: 1 of 2 tenants could not be read ({globex})"), line
     assert acme not in line.split(";")[0], line
+
+
+def test_status_json_on_one_database_is_a_row_per_backfill(tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from project import Project
+    from tenant_projects import make_tenant_project
+    from test_backfill_tenants import with_backfill
+
+    main = tmp_path / "service.db"
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
+    project = with_backfill(make_tenant_project(project, "database", []))
+    project.inv("db.upgrade")
+    ran = project.inv("db.backfill", "status", "notes_title", "--json")
+    rows = json.loads(ran.stdout)  # the document alone on stdout, as `inv db.status --json`
+    assert [(row["name"], row["revision"]) for row in rows] == [("notes_title", "0004")], rows
+    assert rows[0]["state"] and rows[0]["text"].startswith("backfill notes_title"), rows
+    assert json.loads(project.inv("db.backfill", "status", "all", "--json").stdout) == rows
+    installed = project.run("python", "-m", "app.migrations", "backfill", "status", "all", "--json")
+    assert json.loads(installed.stdout) == rows, installed.stderr
+    unknown = project.inv("db.backfill", "status", "nope", "--json", code=1)
+    assert "no revision declares a backfill named 'nope'" in json.loads(unknown.stdout)["error"]
+    # A run has no report on one database: --json stays a fan-out's option there.
+    refused = project.inv("db.backfill", "run", "notes_title", "--json", code=1)
+    assert "only applies to a fan-out" in json.loads(refused.stdout)["error"]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from alembic_steward.runtime._backfill_declarations import Declared
     from alembic_steward.runtime._backfill_records import BackfillRecord
+    from alembic_steward.runtime._backfill_summaries import BackfillSummary
 
 STOP_CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}
 # A progress line at most this often (seconds), and after the last batch.
@@ -30,8 +31,11 @@ class BackfillCommandError(Exception):
     """A user's mistake (unknown name, revision not applied); the text is the `error:` line."""
 
 
-def backfill_command(action: str, name: str, *, pause: float | None = None) -> int:
-    """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code."""
+def backfill_command(
+    action: str, name: str, *, pause: float | None = None, as_json: bool = False
+) -> int:
+    """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code
+    (``as_json``: status only, its rows and any error as the JSON document on stdout)."""
     from alembic_steward.runtime._backfill_runs import (
         HELD_EXIT_CODE,
         BackfillHeld,
@@ -41,7 +45,7 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
 
     try:
         if action == "status":
-            return show_status(name)
+            return show_status(name, as_json=as_json)
         declared = declared_and_applied(name)
         if action == "pause":
             print(pause_backfill(declared)[1])
@@ -51,7 +55,9 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
         print(done)  # a redeploy's rerun succeeds: the work is done
         return 0
     except (BackfillCommandError, BackfillRefused) as error:
-        print(f"error: {error}", file=sys.stderr)
+        from alembic_steward.runtime._backfill_tenants import print_error
+
+        print_error(str(error), as_json)
         return HELD_EXIT_CODE if isinstance(error, BackfillHeld) else 1
 
 
@@ -239,10 +245,17 @@ def pause_backfill(declared: Declared) -> tuple[str, str]:
     )
 
 
-def show_status(name: str) -> int:
-    """Print one line per declared backfill (or only ``name``); exit 1 for an unknown name."""
-    for line in status_lines(None if name == "all" else name):
-        print(line)
+def show_status(name: str, *, as_json: bool = False) -> int:
+    """Print one line per declared backfill (or only ``name``), or under ``as_json`` a JSON row
+    each, as `inv db.status --json` prints one database's; exit 1 for an unknown name."""
+    summaries = status_summaries(None if name == "all" else name)
+    if as_json:
+        import json
+
+        print(json.dumps([summary.as_dict() for summary in summaries], indent=2))
+        return 0
+    for summary in summaries:
+        print(summary.text)
     return 0
 
 
@@ -251,6 +264,15 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
 
     Raises BackfillCommandError for an unknown ``only``.
     """
+    summaries = status_summaries(only, unfinished_only=unfinished_only)
+    return [summary.text for summary in summaries]
+
+
+def status_summaries(
+    only: str | None = None, *, unfinished_only: bool = False
+) -> list[BackfillSummary]:
+    """:func:`status_lines`' backfills, each with its fields (`status --json`)."""
+    from alembic_steward.runtime._backfill_summaries import backfill_summaries
     from alembic_steward.runtime._offline_runs import missing_sqlite_file, missing_sqlite_words
     from alembic_steward.runtime._tenancy import bound_tenant
 
@@ -268,14 +290,7 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
             f"{missing_sqlite_words(missing)}, so no backfill has run there; nothing was created"
         )
     with backfill_engine().connect() as connection:
-        return backfill_lines(script, connection, chosen, unfinished_only=unfinished_only)
-
-
-def backfill_lines(
-    script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
-) -> list[str]:
-    states = backfill_states(script, connection, chosen, unfinished_only=unfinished_only)
-    return [line for _state, line in states]
+        return backfill_summaries(script, connection, chosen, unfinished_only=unfinished_only)
 
 
 def backfill_states(
