@@ -328,3 +328,22 @@ def test_sigterm_stops_the_current_tenant_after_its_batch_and_starts_no_other(
     left = "`inv db.backfill run notes_title --tenants acme,globex` goes on with exactly"
     assert left in line, line
     assert (titled(query, "acme"), titled(query, "globex")) == (2, 0)
+
+
+def test_a_backfill_command_without_tenant_options_in_a_tenant_service_names_them(
+    tmp_path: Path,
+) -> None:
+    main = tmp_path / "service.db"
+    sqlite3.connect(main).close()  # DATABASE_URL's own database, which no tenant run migrates
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
+    project = with_backfill(make_tenant_project(project, "database", ["acme"]))
+    project.inv("db.tenant-create", "acme")
+    ran = project.inv("db.backfill", "run", "notes_title", code=1)
+    line = one_error_line(ran.stderr)
+    assert "this service has tenants (app.tenants:list_tenants lists them)" in line, line
+    assert "`inv db.backfill run notes_title --all-tenants`" in line, line
+    status = project.inv("db.backfill", "status", "all")
+    assert "`inv db.backfill status all --all-tenants`" in status.stdout, status.stdout
+    main.unlink()  # no file at all: said so, and where the backfills are
+    missing = project.inv("db.backfill", "status", "all", code=1)
+    assert "`inv db.backfill status all --all-tenants`" in missing.stderr, missing.stderr

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from alembic_steward.runtime._backfill_naming import (
     backfill_advised,
     backfill_lock_name,
+    tenants_instead,
     upgrade_advised,
 )
 
@@ -46,7 +47,7 @@ def backfill_command(
     try:
         if action == "status":
             return show_status(name, as_json=as_json)
-        declared = declared_and_applied(name)
+        declared = declared_and_applied(name, action)
         if action == "pause":
             print(pause_backfill(declared)[1])
             return 0
@@ -95,8 +96,9 @@ def backfill_engine() -> Engine:
     return tenants_engine(url, tenant.tenancy, reading=True)
 
 
-def declared_and_applied(name: str) -> Declared:
-    """The declaration of ``name``, once its revision is applied. Raises BackfillCommandError."""
+def declared_and_applied(name: str, action: str = "run") -> Declared:
+    """The declaration of ``name``, once its revision is applied. Raises BackfillCommandError
+    (``action``: the command's, for the one its line names in a service with tenants)."""
     from alembic_steward.runtime._backfill_declarations import applied_revisions
 
     script, declared = load()
@@ -109,9 +111,11 @@ def declared_and_applied(name: str) -> Declared:
         applied = applied_revisions(script, connection)
     revision = declared[name].revision
     if revision not in applied:
+        tenants = tenants_instead(f"{action} {name}")
+        here = "; for this database itself, run" if tenants else "; run"
         raise BackfillCommandError(
             f"backfill {name} belongs to revision {revision}, which this database has not"
-            f" applied; run {upgrade_advised(revision)} first"
+            f" applied{tenants}{here} {upgrade_advised(revision)} first"
         )
     return declared[name]
 
@@ -245,10 +249,16 @@ def pause_backfill(declared: Declared) -> tuple[str, str]:
     )
 
 
+# `status all`: every declared backfill.
+ALL = "all"
+
+
 def show_status(name: str, *, as_json: bool = False) -> int:
     """Print one line per declared backfill (or only ``name``), or under ``as_json`` a JSON row
     each, as `inv db.status --json` prints one database's; exit 1 for an unknown name."""
-    summaries = status_summaries(None if name == "all" else name)
+    from alembic_steward.runtime._backfill_summaries import NOT_APPLIED
+
+    summaries = status_summaries(None if name == ALL else name)
     if as_json:
         import json
 
@@ -256,6 +266,11 @@ def show_status(name: str, *, as_json: bool = False) -> int:
         return 0
     for summary in summaries:
         print(summary.text)
+    if any(summary.state == NOT_APPLIED for summary in summaries):
+        # Not applied here is the rule in a service with tenants: say where they are.
+        hint = tenants_instead(f"status {name}").removeprefix("; ")
+        if hint:
+            print(hint[0].upper() + hint[1:])
     return 0
 
 
@@ -287,7 +302,8 @@ def status_summaries(
     missing = missing_sqlite_file() if bound_tenant() is None else None
     if missing is not None:  # connecting would create it
         raise BackfillCommandError(
-            f"{missing_sqlite_words(missing)}, so no backfill has run there; nothing was created"
+            f"{missing_sqlite_words(missing)}, so no backfill has run there; nothing was"
+            f" created{tenants_instead(f'status {only or ALL}')}"
         )
     with backfill_engine().connect() as connection:
         return backfill_summaries(script, connection, chosen, unfinished_only=unfinished_only)

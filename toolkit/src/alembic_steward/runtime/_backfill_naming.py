@@ -26,6 +26,23 @@ def backfill_advised(words: str) -> str:
     return advised(f"db.backfill {words}{tenants}", f"backfill {words}{tenants}")
 
 
+def tenants_instead(words: str) -> str:
+    """In a service with tenants, where none is bound: what says the backfills are the
+    tenants' and names `db.backfill WORDS --all-tenants` ("; this service has tenants ...");
+    else "". DATABASE_URL's own database is no tenant, and a tenant run never migrates it."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._tenancy import bound_tenant
+
+    callable_name = active_steward().tenants
+    if callable_name is None or bound_tenant() is not None:
+        return ""
+    command = advised(f"db.backfill {words} --all-tenants", f"backfill {words} --all-tenants")
+    return (
+        f"; this service has tenants ({callable_name} lists them), each with backfills of its"
+        f" own: {command} acts on theirs (or `--tenants NAME`)"
+    )
+
+
 def upgrade_advised(revision: str) -> str:
     """The backquoted upgrade to ``revision`` of the tenant bound (or the database)."""
     tenants = bound_tenant_options("--tenants")

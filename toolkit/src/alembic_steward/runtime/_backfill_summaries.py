@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from alembic_steward.runtime._backfill_declarations import Declared
 
 
+# The state of a backfill whose revision the database has not applied.
+NOT_APPLIED = "not applied"
+
+
 @dataclass(frozen=True)
 class BackfillSummary:
     """One backfill's state: ``state`` in a word or two (not applied, not started, running,
@@ -73,7 +77,7 @@ def backfill_summaries(
         summary = SummaryOf(name, each.revision, done)
         if each.revision not in applied:
             if not unfinished_only:
-                summaries.append(summary("not applied", head + "its revision is not applied yet"))
+                summaries.append(summary(NOT_APPLIED, head + "its revision is not applied yet"))
             continue
         if record is not None and record.state != FINISHED:
             summaries.append(summary(*recorded_state(connection, head, each, record)))
