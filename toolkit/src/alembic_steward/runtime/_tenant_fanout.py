@@ -51,6 +51,7 @@ from alembic_steward.runtime._tenant_stops import (
     run_in_worker,
     state_read_afterwards,
 )
+from alembic_steward.runtime._worker_deaths import died_and_cut_off
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,11 @@ class Running:
 
 
 WORKER_DIED = (
+    "its worker process died while this tenant ran (killed, out of memory, or a crash in a"
+    " driver), cutting its connection"
+)
+# When the pool's ends tell no worker's death apart from the others' (runtime/_worker_deaths.py).
+WORKER_DIED_UNTOLD = (
     "a worker process died while this tenant ran (killed, out of memory, or a crash in a"
     " driver; this tenant's or another's), cutting its connection"
 )
@@ -210,12 +216,15 @@ def run_group(
     except BrokenProcessPool:
         # The pool stops every worker when one dies: the tenants running then were cut off
         # with their connections (PostgreSQL and SQLite roll back; MySQL keeps its mark).
-        for tenant in [*pending.values()]:
+        # Only those whose own worker died fail; the others run again in the next pool.
+        died, cut_off = died_and_cut_off(pool, [*pending.values()], starts)
+        why = WORKER_DIED if cut_off else WORKER_DIED_UNTOLD
+        for tenant in died:
             before = starts.before(tenant.name)
             outcomes[tenant.name] = state_read_afterwards(
-                tenant, WORKER_DIED, TenantOutcomeName.FAILED, before, reads_only=reads_only
+                tenant, why, TenantOutcomeName.FAILED, before, reads_only=reads_only
             )
-        return list(reversed(queue))
+        return [*cut_off, *reversed(queue)]
     except BaseException as stop:
         # Stopped: the running tenants stop where they are in their workers and are reported,
         # each as its worker saw it or, from a worker that sent no report, as its database

@@ -27,28 +27,38 @@ def tell_parent_through(writer: Any) -> None:
 
 
 def tell_parent(tenant: str, before: tuple[str, ...]) -> None:
-    """Send ``tenant``'s revisions read before its run, if a parent listens."""
+    """Send ``tenant``'s revisions read before its run, and this worker's pid, if a parent
+    listens."""
+    import os
+
     if not _to_parent:
         return
     # A parent gone (its pipe closed) reads no report either: the tenant's run goes on.
     with contextlib.suppress(OSError):
-        _to_parent[0].send_bytes(json.dumps([tenant, list(before)]).encode())
+        _to_parent[0].send_bytes(json.dumps([tenant, list(before), os.getpid()]).encode())
 
 
 class TenantStarts:
     """The parent's side: the pipe's two ends, and each tenant's revisions as its worker read
-    them before running (by tenant name)."""
+    them before running, and that worker's pid (by tenant name)."""
 
     def __init__(self, context: Any) -> None:
         self.reader, self.writer = context.Pipe(duplex=False)
         self.read: dict[str, tuple[str, ...]] = {}
+        self.pids: dict[str, int] = {}
 
     def collect(self) -> dict[str, tuple[str, ...]]:
         """Take every message sent so far (a full pipe would stop the workers); return all."""
         while self.reader.poll():
-            tenant, before = json.loads(self.reader.recv_bytes())
+            tenant, before, pid = json.loads(self.reader.recv_bytes())
             self.read[tenant] = tuple(before)
+            self.pids[tenant] = pid
         return self.read
+
+    def worker_pid(self, tenant: str) -> int | None:
+        """The pid of the worker that last began ``tenant``'s run, None when it sent none."""
+        self.collect()
+        return self.pids.get(tenant)
 
     def before(self, tenant: str) -> tuple[str, ...] | None:
         """``tenant``'s revisions read before its run, None when its worker sent none."""
