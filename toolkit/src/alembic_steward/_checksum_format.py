@@ -21,6 +21,10 @@ import json
 FORMAT_TAG = "v2:"
 CHECKSUM_LENGTH = 64
 DOCUMENTED = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# The module-level list a revision declares its backfills in (alembic_steward.backfills): read
+# by `db.backfill`, never run by the migration. Fixing it is what a failed backfill's line
+# advises, and changes nothing the revision did to a database, so the checksum leaves it out.
+BACKFILLS = "backfills"
 
 
 def code_checksum(source: str) -> str:
@@ -29,6 +33,19 @@ def code_checksum(source: str) -> str:
     Comments, docstrings and formatting do not count. Raises SyntaxError if it does not parse.
     """
     # Type comments stay comments: ast.parse leaves them out unless given type_comments=True.
+    return checksum_of_text(canonical_text(migration_tree(source)))
+
+
+def migration_tree(source: str) -> ast.Module:
+    """``source``'s syntax tree without its top-level ``backfills`` declaration."""
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if not assigns(node, BACKFILLS)]
+    return tree
+
+
+def whole_file_checksum(source: str) -> str:
+    """The current format's checksum as recorded before the ``backfills`` declaration was left
+    out: of the whole file. Kept to recognise the values recorded so."""
     return checksum_of_text(canonical_text(ast.parse(source)))
 
 
@@ -49,7 +66,7 @@ def checksums_with_parent(source: str, parents: list[str | None]) -> dict[str | 
     it. Empty when the file assigns no plain `down_revision`. Raises SyntaxError like
     `code_checksum`.
     """
-    tree = ast.parse(source)
+    tree = migration_tree(source)
     # A value no revision id can be, serialised once; each parent's is put in its place.
     placeholder = ast.Constant("\0down_revision\0")
     assignments = [node for node in tree.body if assigns(node, "down_revision")]

@@ -16,7 +16,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward._checksum_format import code_checksum, first_format_checksum, is_first_format
+from alembic_steward._checksum_format import (
+    code_checksum,
+    first_format_checksum,
+    is_first_format,
+    whole_file_checksum,
+)
 from alembic_steward.runtime._kept_checksums import kept_checksums
 
 if TYPE_CHECKING:
@@ -73,7 +78,11 @@ def matches_file(checksum: str, path: str) -> bool:
         # Reproducible only under a Python whose ast.dump writes what the recording one wrote.
         same = checksum == file_checksum(path, first_format_checksum)
     else:
-        same = checksum == file_checksum(path)
+        # Recorded before the backfills declaration was left out, it is the whole file's (the
+        # same but for a revision that declares backfills: only those parse twice).
+        same = checksum == file_checksum(path) or checksum == file_checksum(
+            path, whole_file_checksum
+        )
     return same or checksum in squashed_checksums(path)
 
 
