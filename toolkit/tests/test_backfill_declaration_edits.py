@@ -49,3 +49,19 @@ def test_a_checksum_recorded_before_declarations_were_left_out_still_matches(
             (whole_file_checksum(revision.read_text()),),
         )
     project.inv("db.status", "--tenants", "acme")
+
+
+def test_an_edited_tenant_revision_s_advice_names_accept_edit_for_that_tenant(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    project, revision = tenant_service(tmp_path)
+    revision.write_text(revision.read_text().replace("    pass\n", "    op.execute('SELECT 1')\n"))
+    ran = project.inv("db.status", "--tenants", "acme", "--json", code=76)
+    detail = json.loads(ran.stdout)[0]["detail"]
+    assert "`inv db.accept-edit -r 0004 --tenants acme`" in detail, detail
+    # That command acts on the tenant, not on DATABASE_URL's own database.
+    accepted = project.inv("db.accept-edit", "-r", "0004", "--tenants", "acme")
+    assert "tenant acme: accepted the edit of 0004" in accepted.stdout, accepted.stdout
+    project.inv("db.status", "--tenants", "acme")

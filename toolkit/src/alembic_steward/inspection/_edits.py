@@ -122,7 +122,11 @@ def accept_flags(revisions: list[str]) -> str:
 def edits_advice(edits: list[EditedRevision]) -> str:
     """What to do about edited applied revisions: accept a downgrade-only edit, else restore."""
     named = ", ".join(edit.revision for edit in edits)
-    accept = f"`{ACCEPT_EDIT_TASK} {accept_flags([edit.revision for edit in edits])}`"
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    # In a tenant's row, the command that acts on that tenant (README: `--tenants NAME`).
+    flags = accept_flags([edit.revision for edit in edits]) + bound_tenant_options("--tenants")
+    accept = f"`{ACCEPT_EDIT_TASK} {flags}`"
     if all(edit.downgrade_only for edit in edits):
         return (
             f"only the downgrade() of applied revision(s) {named} changed since they ran here:"

@@ -126,7 +126,10 @@ def repointed_message(repointed: list[RepointedRevision], current: list[str]) ->
     listed = ", ".join(never_ran)
     count = "counts" if len(never_ran) == 1 else "count"
     old_parent = first.ran_on or "base"
+    from alembic_steward.runtime._advice import bound_tenant_options
+
     accepted = " ".join(f"-r {item.revision}" for item in repointed)
+    accepted += bound_tenant_options("--tenants")
     return (
         f"the database is at {', '.join(current)}, but revision {first.revision} was re-pointed"
         f" since it ran here (it ran on {old_parent}; its file now follows"

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from invoke import Context, Exit, task
 
 from alembic_steward.tasks._protection import confirm_destructive
-from alembic_steward.tasks._task_options import YES_HELP
+from alembic_steward.tasks._recovery import TENANT_REPAIR_HELP, TENANT_REPAIR_OPTIONS, for_tenant
+from alembic_steward.tasks._task_options import YES_HELP, LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 if TYPE_CHECKING:
@@ -46,21 +47,25 @@ def accept_checksums(c: Context, yes: bool = False) -> None:
 
 
 @task(
+    klass=LongOnlyOptions,
+    long_only=TENANT_REPAIR_OPTIONS,
     iterable=["revision"],
     help={
         "revision": "An applied revision whose edit to accept, e.g. 4f8376af1811; repeat for more",
         "yes": YES_HELP,
+        **TENANT_REPAIR_HELP,
     },
 )
 @exit_on_user_error
-def accept_edit(c: Context, revision: list[str] | None = None, yes: bool = False) -> None:
+def accept_edit(
+    c: Context,
+    revision: list[str] | None = None,
+    yes: bool = False,
+    tenants: str | None = None,
+    tenant: str | None = None,
+    tenancy: str | None = None,
+) -> None:
     """Accept a deliberate edit to applied revisions: record their files as what ran here."""
-    from alembic.script import ScriptDirectory
-
-    from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._phase_records import rerecord_phases
-    from alembic_steward.runtime._revision_checksums import accept_edits
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
     if not revision:
@@ -71,19 +76,40 @@ def accept_edit(c: Context, revision: list[str] | None = None, yes: bool = False
         )
     for value in revision:
         check_revision_argument(value)
+    # A tenant's edit is accepted in its own checksum table (its row's advice names it).
+    lines = for_tenant(tenant, tenancy, lambda: accept_edited(c, revision, yes), tenants)
+    print("\n".join(lines))
+
+
+def accept_edited(c: Context, revision: list[str], yes: bool) -> list[str]:
+    """Accept the edits of ``revision`` on the bound tenant, or DATABASE_URL's database."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._phase_records import rerecord_phases
+    from alembic_steward.runtime._revision_checksums import accept_edits
+    from alembic_steward.runtime._tenancy import bound_tenant_engine
+
     script = ScriptDirectory.from_config(build_alembic_config())
     revisions = list(dict.fromkeys(single_revision(script, value) for value in revision))
-    with get_blocking_engine().connect() as connection:
-        refuse_unedited(connection, script, revisions)
-    confirm_destructive(c, "accept edited revision files on", yes)
-    with get_blocking_engine().begin() as connection:
-        accept_edits(connection, script, revisions)
-        # The edit may relabel the revision's phase: older code's guard reads the record.
-        rerecord_phases(connection, script, revisions)
-    print(
+    tenant_engine = bound_tenant_engine()
+    engine = tenant_engine or get_blocking_engine()
+    try:
+        with engine.connect() as connection:
+            refuse_unedited(connection, script, revisions)
+        confirm_destructive(c, "accept edited revision files on", yes)
+        with engine.begin() as connection:
+            accept_edits(connection, script, revisions)
+            # The edit may relabel the revision's phase: older code's guard reads the record.
+            rerecord_phases(connection, script, revisions)
+    finally:
+        if tenant_engine is not None:
+            tenant_engine.dispose()
+    return [
         f"Accepted the edit of {', '.join(revisions)}: this database now counts the file(s) as"
         " they are as what ran here."
-    )
+    ]
 
 
 def single_revision(script: ScriptDirectory, value: str) -> str:
