@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from project import Project
 from tenant_projects import make_tenant_project
 from test_backfill_tenants import with_backfill
@@ -19,22 +20,35 @@ from test_backfill_tenants import with_backfill
 from alembic_steward._checksum_format import whole_file_checksum
 
 
-def tenant_service(tmp_path: Path) -> tuple[Project, Path]:
-    main = tmp_path / "service.db"
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
-    project = with_backfill(make_tenant_project(project, "database", ["acme"]))
-    project.inv("db.tenant-create", "acme")
+def tenant_service(tmp_path: Path, url: str = "", name: str = "acme") -> tuple[Project, Path]:
+    """A service with one database tenant ``name`` (SQLite files, or on ``url``'s server)."""
+    url = url or f"sqlite:///{tmp_path / 'service.db'}"
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=url)
+    project = with_backfill(make_tenant_project(project, "database", [name]))
+    project.inv("db.tenant-create", name)
     return project, project.versions / "0004_backfill.py"
 
 
-def test_a_fixed_backfill_declaration_is_not_an_edited_revision(tmp_path: Path) -> None:
-    project, revision = tenant_service(tmp_path)
+@pytest.fixture(params=["sqlite", "mysql"])
+def service(request, tmp_path: Path) -> tuple[Project, Path, str]:  # noqa: ANN001
+    """The tenant service on SQLite, or on MariaDB (its tenant dropped by the fixture)."""
+    if request.param == "sqlite":
+        return (*tenant_service(tmp_path), "acme")
+    main, databases = request.getfixturevalue("mariadb_tenants")
+    name = databases[0].url.rsplit("/", 1)[1]
+    return (*tenant_service(tmp_path, main.url, name), name)
+
+
+def test_a_fixed_backfill_declaration_is_not_an_edited_revision(
+    service: tuple[Project, Path, str],
+) -> None:
+    project, revision, name = service
     revision.write_text(revision.read_text().replace("batch_size=2", "batch_size=3"))
-    project.inv("db.status", "--tenants", "acme")  # exit 0: at head, nothing edited
-    project.inv("db.backfill", "run", "notes_title", "--tenants", "acme")
+    project.inv("db.status", "--tenants", name)  # exit 0: at head, nothing edited
+    project.inv("db.backfill", "run", "notes_title", "--tenants", name)
     # What the migration does still counts.
     revision.write_text(revision.read_text().replace("    pass\n", "    op.execute('SELECT 1')\n"))
-    edited = project.inv("db.status", "--tenants", "acme", "--json", code=76)
+    edited = project.inv("db.status", "--tenants", name, "--json", code=76)
     assert '"edited revision"' in edited.stdout, edited.stdout
 
 
@@ -52,16 +66,16 @@ def test_a_checksum_recorded_before_declarations_were_left_out_still_matches(
 
 
 def test_an_edited_tenant_revision_s_advice_names_accept_edit_for_that_tenant(
-    tmp_path: Path,
+    service: tuple[Project, Path, str],
 ) -> None:
     import json
 
-    project, revision = tenant_service(tmp_path)
+    project, revision, name = service
     revision.write_text(revision.read_text().replace("    pass\n", "    op.execute('SELECT 1')\n"))
-    ran = project.inv("db.status", "--tenants", "acme", "--json", code=76)
+    ran = project.inv("db.status", "--tenants", name, "--json", code=76)
     detail = json.loads(ran.stdout)[0]["detail"]
-    assert "`inv db.accept-edit -r 0004 --tenants acme`" in detail, detail
+    assert f"`inv db.accept-edit -r 0004 --tenants {name}`" in detail, detail
     # That command acts on the tenant, not on DATABASE_URL's own database.
-    accepted = project.inv("db.accept-edit", "-r", "0004", "--tenants", "acme")
-    assert "tenant acme: accepted the edit of 0004" in accepted.stdout, accepted.stdout
-    project.inv("db.status", "--tenants", "acme")
+    accepted = project.inv("db.accept-edit", "-r", "0004", "--tenants", name)
+    assert f"tenant {name}: accepted the edit of 0004" in accepted.stdout, accepted.stdout
+    project.inv("db.status", "--tenants", name)
