@@ -50,9 +50,6 @@ def bound_tenant_options(option: str = "--tenants") -> str:
 
 def tenant_status_command(options: str) -> str:
     """The command that shows where the tenants ``options`` selects stand (`` --tenants A,B``,
-    `` --all-tenants``), unquoted: `inv db.status OPTIONS` in a checkout. An installed
-    service's `python -m app.migrations` reads no tenant's status (its `current` takes no
-    tenant options and reads DATABASE_URL's own database): there it is the upgrade with the
-    same options, whose report's rows say where each tenant stands, after it ran what was
-    pending (a tenant at head runs nothing)."""
-    return command_words(f"db.status{options}", f"upgrade{options}")
+    `` --all-tenants``), unquoted: `inv db.status OPTIONS` in a checkout, `python -m
+    app.migrations status OPTIONS` in an installed service; both only read."""
+    return command_words(f"db.status{options}", f"status{options}")

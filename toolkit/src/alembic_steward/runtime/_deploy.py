@@ -9,6 +9,7 @@
     python -m app.migrations backfill run NAME --all-tenants   # in each tenant, in turn
     python -m app.migrations upgrade --all-tenants [--parallel N --canary K --shard I/N --json]
     python -m app.migrations upgrade --phase expand --all-tenants   # each tenant through a phase
+    python -m app.migrations status --all-tenants [--tenants A,B --json]   # reads, as db.status
     python -m app.migrations tenant-create NAME    # a tenant's schema or database, at head
     python -m app.migrations stamp REV --yes      # after finishing a migration by hand
     python -m app.migrations clear-migration-mark  # after undoing one by hand (MySQL/MariaDB)
@@ -30,11 +31,19 @@ import sys
 from alembic_steward.runtime._deploy_arguments import PHASE_TAKES_NO_REVISION, parse_arguments
 
 # The commands that run no migration: a signal's line says nothing ran (not what stays applied).
-READING_COMMANDS = frozenset({"current", "rollback-check", "wait"})
+READING_COMMANDS = frozenset({"current", "rollback-check", "wait", "status"})
+
+# `status` reads tenants alone: the single-database `inv db.status` lives in the tasks, which
+# an installed service does not have (its `current` reads DATABASE_URL's own database).
+STATUS_NEEDS_TENANTS = (
+    "status reads the tenants: give --all-tenants or --tenants NAME,...;"
+    " `{program} current` shows DATABASE_URL's own database's revision"
+)
 
 
 def fan_out_or_create(arguments: argparse.Namespace) -> int:
-    """Run `upgrade --all-tenants`/`--tenants` or `tenant-create`; return the exit code."""
+    """Run `upgrade` or `status` with `--all-tenants`/`--tenants`, or `tenant-create`; return
+    the exit code."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,6 +55,17 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
         if arguments.command == "tenant-create":
             print(create_tenant(arguments.name, arguments.tenancy))
             return 0
+        if arguments.command == "status":
+            return fan_out_command(
+                "status",
+                "head",
+                tenants=arguments.tenants,
+                tenancy=arguments.tenancy,
+                parallel=arguments.parallel,
+                canary=0,
+                shard=arguments.shard,
+                as_json=arguments.json,
+            )
         if arguments.phase is not None and arguments.revision != "head":
             raise CommandError(PHASE_TAKES_NO_REVISION)
         return fan_out_command(
@@ -129,13 +149,20 @@ def run_command(arguments: argparse.Namespace) -> int:
         or (getattr(arguments, "tenants", None) is not None)
     ):
         return fan_out_or_create(arguments)
-    if arguments.command == "upgrade":
+    if arguments.command in ("upgrade", "status"):
         from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
 
         options = ("tenancy", "parallel", "canary", "shard", "json")
-        refusal = per_tenant_options_alone({name: getattr(arguments, name) for name in options})
+        given = {name: getattr(arguments, name, None) for name in options}
+        refusal = per_tenant_options_alone(given)
+        if refusal is None and arguments.command == "status":
+            from alembic_steward._wiring import active_steward
+
+            refusal = STATUS_NEEDS_TENANTS.format(program=active_steward().deploy_command)
         if refusal is not None:
-            print(f"error: upgrade refused: {refusal}", file=sys.stderr)
+            from alembic_steward.runtime._backfill_tenants import print_error
+
+            print_error(f"{arguments.command} refused: {refusal}", bool(given["json"]))
             return 1
     try:
         if arguments.command == "upgrade":
