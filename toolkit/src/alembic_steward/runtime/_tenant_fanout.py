@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
 
+from alembic_steward.runtime._relative_targets import is_step_from_current
 from alembic_steward.runtime._tenancy import (
     Tenant,
     TenantError,
@@ -38,7 +39,7 @@ from alembic_steward.runtime._tenant_reports import (
     stopped_summary,
     summary_line,
 )
-from alembic_steward.runtime._tenant_reruns import FanOutRun, downgrade_rerun, upgrade_rerun
+from alembic_steward.runtime._tenant_reruns import FanOutRun, action_rerun
 from alembic_steward.runtime._tenant_runs import (
     READ_ONLY_ACTIONS,
     TenantOutcome,
@@ -367,10 +368,15 @@ def fan_out_command(
         confirmed,
     )
     signal_code = None  # 130 or 143 when a signal stopped the run
+    selection = selection_options(tenants, shard, tenancy)
+    run = FanOutRun(revision, phase, selection, tenancy)
     try:
         outcomes = fan_out(plan, steward.package, progress_printer(sys.stderr))
-        selection = selection_options(tenants, shard, tenancy)
-        code, line = summary_line(outcomes, action, selection)
+        # A relative step's "run it again" would take the tenants that moved further.
+        again = ""
+        if is_step_from_current(revision):
+            again = action_rerun(outcomes, action, run, confirmed=confirmed)
+        code, line = summary_line(outcomes, action, selection, again)
         line += contract_pending_note(outcomes, selection)
     except FanOutStopped as stopped:
         import signal
@@ -381,12 +387,7 @@ def fan_out_command(
         sigint = isinstance(stopped.signal_error, KeyboardInterrupt)
         number = signal.SIGINT if sigint else signal.SIGTERM
         code = signal_code = SIGNAL_EXIT_CODES[number]
-        run = FanOutRun(revision, phase, selection_options(tenants, shard, tenancy), tenancy)
-        rerun = ""
-        if action == "upgrade":
-            rerun = upgrade_rerun(outcomes, run)
-        elif action == "downgrade":
-            rerun = downgrade_rerun(outcomes, run, confirmed=confirmed)
+        rerun = action_rerun(outcomes, action, run, confirmed=confirmed)
         line = stopped_summary(outcomes, action, number.name, rerun)
     fill_exit_codes(outcomes, signal_code)
     print_report(outcomes, code, line, as_json)
