@@ -16,8 +16,9 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
 
 @task(
     klass=LongOnlyOptions,
-    # No -p: it is --phase in db.upgrade, and a short flag means one thing in every task.
-    long_only=(*TENANT_OPTIONS, "pause"),
+    # No -p: it is --phase in db.upgrade, and a short flag means one thing in every task;
+    # no -a for the positional ACTION: -a is db.lint's --all.
+    long_only=(*TENANT_OPTIONS, "pause", "action"),
     positional=["action", "name"],
     help={
         "action": "run, pause, resume or status",
