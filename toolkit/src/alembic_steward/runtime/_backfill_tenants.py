@@ -84,11 +84,11 @@ def fan_out_backfill(
         load,
         stop_on_signals,
     )
-    from alembic_steward.runtime._tenant_fanout import (
+    from alembic_steward.runtime._tenant_reports import print_report, summary_line
+    from alembic_steward.runtime._tenant_selection import (
         check_tenancy_fits_database,
         selected_names,
     )
-    from alembic_steward.runtime._tenant_reports import print_report, summary_line
 
     chosen = checked_tenancy(tenancy or active_steward().tenancy)
     names = selected_names(tenants, None, chosen)

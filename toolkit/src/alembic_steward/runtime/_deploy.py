@@ -150,7 +150,7 @@ def run_command(arguments: argparse.Namespace) -> int:
     ):
         return fan_out_or_create(arguments)
     if arguments.command in ("upgrade", "status"):
-        from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
+        from alembic_steward.runtime._tenant_selection import per_tenant_options_alone
 
         options = ("tenancy", "parallel", "canary", "shard", "json")
         given = {name: getattr(arguments, name, None) for name in options}
@@ -235,7 +235,7 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
 
     from alembic_steward.runtime._backfill_commands import backfill_command
     from alembic_steward.runtime._backfill_tenants import print_error
-    from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
+    from alembic_steward.runtime._tenant_selection import per_tenant_options_alone
     from alembic_steward.settings import EnvFileError
 
     try:
