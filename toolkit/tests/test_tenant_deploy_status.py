@@ -81,3 +81,27 @@ def test_the_installed_status_without_tenants_says_what_reads_the_own_database(
     assert refused.returncode == 1, refused.stdout + refused.stderr
     line = one_error_line(refused.stderr)
     assert "give --all-tenants or --tenants NAME" in line and "current`" in line, line
+
+
+def test_an_unknown_revision_in_an_installed_service_names_no_missing_command(
+    project: Project,
+) -> None:
+    """A tenant at a revision the installed release lacks (a newer release applied it): the
+    row named `inv db.stamp --purge` as if there were a checkout, and the deploy module has no
+    `--purge` (nor a downgrade)."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.inspection._database_state import unknown_revision_message
+    from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+
+    (project.path / "pyproject.toml").unlink()  # installed from a wheel
+    with project.imported():
+        bind_tenant(Tenant("acme", active_steward().tenancy))
+        try:
+            row = unknown_revision_message(["f00d"])
+        finally:
+            bind_tenant(None)
+        alone = unknown_revision_message(["f00d"])
+    for line in (row, alone):
+        assert "stamp --purge" not in line and "db.reset" not in line, line
+        assert "this installed release does not have" in line, line
+    assert "from a checkout that has it, `inv db.downgrade -r REV --tenants acme`" in row, row

@@ -18,15 +18,22 @@ def advised(task: str, deploy: str) -> str:
 
 def command_words(task: str, deploy: str) -> str:
     """As :func:`advised`, without the backquotes."""
+    from alembic_steward._wiring import active_steward
+
+    if not installed_service():
+        return f"inv {task}"
+    return f"{active_steward().deploy_command} {deploy}"
+
+
+def installed_service() -> bool:
+    """Whether this runs as a service installed from a wheel, where no `inv` task is at hand;
+    without a wiring to ask, a checkout's tasks, the usual case."""
     from alembic_steward._wiring import WiringError, active_steward
 
     try:
-        steward = active_steward()
-    except WiringError:  # no wiring to ask: the tasks of a checkout, the usual case
-        return f"inv {task}"
-    if steward.running_from_checkout:
-        return f"inv {task}"
-    return f"{steward.deploy_command} {deploy}"
+        return not active_steward().running_from_checkout
+    except WiringError:
+        return False
 
 
 def bound_tenant_options(option: str = "--tenants") -> str:
