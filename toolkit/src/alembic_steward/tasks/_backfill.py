@@ -21,7 +21,7 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
     long_only=(*TENANT_OPTIONS, "pause", "action"),
     positional=["action", "name"],
     help={
-        "action": "run, pause, resume or status",
+        "action": "run, pause, resume or status (long only: -a is db.lint's --all)",
         "name": "the backfill's name, as its revision declares it (status: or `all`)",
         "pause": "seconds to wait between batches (default: the backfill's pause_seconds);"
         " long only: -p is db.upgrade's --phase",

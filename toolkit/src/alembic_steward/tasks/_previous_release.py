@@ -160,7 +160,10 @@ def run_release_tests(project: Path, url: str) -> int:
 @task(
     klass=LongOnlyOptions,
     long_only=("tag",),  # -t is db.wait's --timeout: a short flag means one thing
-    help={"tag": "The release whose tests run (default: the newest tag before this commit)"},
+    help={
+        "tag": "The release whose tests run (default: the newest tag before this commit; long"
+        " only: -t is db.wait's --timeout)"
+    },
 )
 @exit_on_user_error(reads_only=True)
 def previous_release_check(c: Context, tag: str = "") -> None:

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     klass=LongOnlyOptions,
     long_only=("through",),  # -t is db.wait's --timeout: a short flag means one thing
     help={
-        "through": "The last revision to squash, e.g. 4f8376af1811: base..REV become one revision",
+        "through": "The last revision to squash, e.g. 4f8376af1811: base..REV become one revision"
+        " (long only: -t is db.wait's --timeout)",
         "dry_run": "Build, compare and say what would be written, writing nothing",
     },
 )
