@@ -29,63 +29,14 @@ import logging
 import sys
 
 from alembic_steward.runtime._deploy_arguments import PHASE_TAKES_NO_REVISION, parse_arguments
+from alembic_steward.runtime._deploy_tenants import (
+    fan_out_or_create,
+    fans_out,
+    refused_without_tenants,
+)
 
 # The commands that run no migration: a signal's line says nothing ran (not what stays applied).
 READING_COMMANDS = frozenset({"current", "rollback-check", "wait", "status"})
-
-# `status` reads tenants alone: the single-database `inv db.status` lives in the tasks, which
-# an installed service does not have (its `current` reads DATABASE_URL's own database).
-STATUS_NEEDS_TENANTS = (
-    "status reads the tenants: give --all-tenants or --tenants NAME,...;"
-    " `{program} current` shows DATABASE_URL's own database's revision"
-)
-
-
-def fan_out_or_create(arguments: argparse.Namespace) -> int:
-    """Run `upgrade` or `status` with `--all-tenants`/`--tenants`, or `tenant-create`; return
-    the exit code."""
-    from alembic.util import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from alembic_steward.runtime._tenant_creation import create_tenant
-    from alembic_steward.runtime._tenant_fanout import fan_out_command
-    from alembic_steward.settings import EnvFileError
-
-    try:
-        if arguments.command == "tenant-create":
-            print(create_tenant(arguments.name, arguments.tenancy))
-            return 0
-        if arguments.command == "status":
-            return fan_out_command(
-                "status",
-                "head",
-                tenants=arguments.tenants,
-                tenancy=arguments.tenancy,
-                parallel=arguments.parallel,
-                canary=0,
-                shard=arguments.shard,
-                as_json=arguments.json,
-            )
-        if arguments.phase is not None and arguments.revision != "head":
-            raise CommandError(PHASE_TAKES_NO_REVISION)
-        return fan_out_command(
-            "upgrade",
-            arguments.revision,
-            tenants=arguments.tenants,
-            tenancy=arguments.tenancy,
-            parallel=arguments.parallel,
-            canary=arguments.canary,
-            shard=arguments.shard,
-            as_json=arguments.json,
-            phase=arguments.phase,
-        )
-    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
-        from alembic_steward.runtime._backfill_tenants import print_error
-
-        # Under --json the refusal is the document too, as every other path's outcome is.
-        said = f"{arguments.command} failed: {failure_line(error)}"
-        print_error(said, getattr(arguments, "json", False))
-        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,27 +94,10 @@ def run_command(arguments: argparse.Namespace) -> int:
         from alembic_steward.runtime._deploy_repairs import run_repair
 
         return run_repair(arguments)
-    if (
-        arguments.command == "tenant-create"
-        or getattr(arguments, "all_tenants", False)
-        or (getattr(arguments, "tenants", None) is not None)
-    ):
+    if arguments.command == "tenant-create" or fans_out(arguments):
         return fan_out_or_create(arguments)
-    if arguments.command in ("upgrade", "status"):
-        from alembic_steward.runtime._tenant_selection import per_tenant_options_alone
-
-        options = ("tenancy", "parallel", "canary", "shard", "json")
-        given = {name: getattr(arguments, name, None) for name in options}
-        refusal = per_tenant_options_alone(given)
-        if refusal is None and arguments.command == "status":
-            from alembic_steward._wiring import active_steward
-
-            refusal = STATUS_NEEDS_TENANTS.format(program=active_steward().deploy_command)
-        if refusal is not None:
-            from alembic_steward.runtime._backfill_tenants import print_error
-
-            print_error(f"{arguments.command} refused: {refusal}", bool(given["json"]))
-            return 1
+    if arguments.command in ("upgrade", "status") and refused_without_tenants(arguments):
+        return 1
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")
