@@ -4,8 +4,9 @@ A signal's exception that SQLAlchemy sees in a statement (KeyboardInterrupt, or 
 cancellation of it) counts as a lost connection: it closes it without a rollback. A sqlite3
 connection closed while a cursor still holds its statement (the exception's traceback does)
 stays open until that cursor goes, with its transaction and its write lock, so the state read
-after the stop waited 30 s for the run's own lock and said "database is locked". On SQLite a
-signal never loses the connection: it is kept, and the run's transaction rolled back on it.
+after the stop waited 30 s for the run's own lock and said "database is locked". On SQLite
+neither loses the connection: it is kept, a cancelled statement interrupted, and the run's
+transaction rolled back on it.
 
 An asyncio service runs the statement on aiosqlite's thread while the event loop waits for it.
 A signal's exception raised in the loop ended it, and asyncio.run's clean-up cancelled the run,
@@ -18,10 +19,10 @@ the migration's own code, as in a blocking service.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.runtime._interruptions import HeldSignal, Terminated, stop
+from alembic_steward.runtime._interruptions import HeldSignal, stop
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -79,10 +80,24 @@ def raise_waiting_signal(*_: Any) -> None:
 
 
 def signal_keeps_the_connection(context: ExceptionContext) -> BaseException | None:
-    """A statement's error that a signal caused (or came with): keep the connection for the
+    """A statement's error that a signal caused (or came with), or a stop of the run in a
+    driver call (a signal's exception, asyncio's cancellation): keep the connection for the
     rollback, and raise the signal's exception, not "interrupted"."""
     waiting = waiting_signal()
-    stopped = isinstance(context.original_exception, (KeyboardInterrupt, Terminated))
+    stopped = not isinstance(context.original_exception, Exception)
+    if stopped and context.connection is not None:
+        # A cancelled statement goes on in aiosqlite's thread: end it, so the rollback need
+        # not wait for it (a no-op once it has ended).
+        interrupt_statement(context.connection)
     if waiting is not None or stopped:
         context.is_disconnect = False
     return waiting
+
+
+def interrupt_statement(connection: Connection) -> None:
+    from alembic_steward.runtime._sqlite_interrupts import raw_sqlite_connection
+
+    with suppress(Exception):  # a connection SQLAlchemy no longer holds has nothing running
+        raw = raw_sqlite_connection(connection)
+        if raw is not None:
+            raw.interrupt()
