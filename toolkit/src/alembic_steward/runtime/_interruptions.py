@@ -35,6 +35,9 @@ class HeldSignal:
 
     holding = False
     number: int | None = None
+    # The greenlet an async SQLite run's migration runs in (runtime/_async_sqlite_signals.py):
+    # a signal that comes while the event loop runs instead waits to be raised in it.
+    migration_greenlet: object | None = None
 
 
 def stop(signum: int) -> BaseException:
@@ -42,10 +45,19 @@ def stop(signum: int) -> BaseException:
 
 
 def raise_or_hold(signum: int, frame: Any) -> None:
-    if HeldSignal.holding:
+    if HeldSignal.holding or outside_the_migration_greenlet():
         HeldSignal.number = signum
         return
     raise stop(signum)
+
+
+def outside_the_migration_greenlet() -> bool:
+    """Whether an async SQLite run's event loop, not its migration, is running now."""
+    if HeldSignal.migration_greenlet is None:
+        return False
+    import greenlet
+
+    return greenlet.getcurrent() is not HeldSignal.migration_greenlet
 
 
 def raise_held_signal() -> None:
