@@ -4,9 +4,10 @@ Completely means what the checks read (catalog/): views, tables, sequences, enum
 stored functions and procedures (a trigger goes with its table) in the connection's default
 schema and, on PostgreSQL, every other schema the checks describe as the database's (the
 models' ones and, where the whole database is the service's, any made by hand or by a revision
-since deleted; never the server's or an extension's), which are dropped themselves. Anything left would make the first migration fail on it ("schema audit already
-exists"), be reported as a difference from what the revision builds, or keep the checks
-advising a reset that cannot clear it.
+since deleted; never the server's or an extension's), which are dropped themselves. Anything
+left would make the first migration fail on it ("schema audit already exists"), be reported as
+a difference from what the revision builds, or keep the checks advising a reset that cannot
+clear it.
 
 On PostgreSQL each drop cascades, where the whole database is the service's: an enum type a
 table elsewhere still uses, or a function that takes it, must not stop a start over. Every
