@@ -1,0 +1,55 @@
+"""`inv db.downgrade` reads what it left: what the target revision does not build (a table, an
+index the reverted upgrade made and its downgrade forgot) is named, with exit code 9, status's
+"the database differs from what its revision builds"; a downgrade that undoes all exits 0."""
+
+from __future__ import annotations
+
+from made_revisions import add_users
+from project import Project, one_error_line, revision_source
+from servers import ServerDatabase
+
+PENDING, DATABASE_DIFFERS = 2, 9
+NOTES_UP = (
+    '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))\n'
+    '    op.create_index("ix_users_email_notes", "users", ["email"])'
+)
+NOTES_DOWN = '    op.drop_index("ix_users_email_notes", "users")\n    op.drop_table("notes")'
+# Forgets the index: the downgrade of the revision that made it drops only the table.
+FORGETFUL_DOWN = '    op.drop_table("notes")'
+
+
+def test_a_downgrade_that_leaves_what_its_target_does_not_build_names_it_and_exits_9(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    first = add_users(project)
+    source = revision_source(
+        "notes", first, NOTES_UP, FORGETFUL_DOWN, imports="import sqlalchemy as sa"
+    )
+    project.write_revision("notes.py", source)
+    project.inv("db.upgrade", env=env)
+
+    completed = project.inv("db.downgrade", code=DATABASE_DIFFERS, env=env)
+    output = completed.stdout + completed.stderr
+    assert (
+        f"index users.ix_users_email_notes is in the database but not in what {first} builds"
+        in output
+    ), output
+    line = one_error_line(completed.stderr)
+    assert f"the downgrade to {first} left what {first} does not build" in line, line
+    assert "downgrade() of notes" in line and "`inv db.shell`" in line, line
+    assert database.revisions() == {first}  # the version row moved: only the schema is wrong
+    project.inv("db.status", code=DATABASE_DIFFERS, env=env)
+
+    # What the advice says works: drop it by hand, fix the downgrade, and all is clean again.
+    index_drop = "DROP INDEX ix_users_email_notes"
+    database.query(index_drop + (" ON users" if database.kind == "mysql" else ""))
+    project.inv("db.status", code=PENDING, env=env)
+    project.write_revision(
+        "notes.py",
+        revision_source("notes", first, NOTES_UP, NOTES_DOWN, imports="import sqlalchemy as sa"),
+    )
+    project.inv("db.upgrade", env=env)
+    clean = project.inv("db.downgrade", env=env)
+    assert "error" not in clean.stdout + clean.stderr, clean.stderr
+    assert database.revisions() == {first}
