@@ -53,3 +53,23 @@ def test_a_downgrade_that_leaves_what_its_target_does_not_build_names_it_and_exi
     clean = project.inv("db.downgrade", env=env)
     assert "error" not in clean.stdout + clean.stderr, clean.stderr
     assert database.revisions() == {first}
+
+
+def test_a_downgrade_back_past_the_revision_db_revision_wrote_builds_nothing(
+    project: Project,
+) -> None:
+    # SQLite: what is kept, and under which key, is the same on every server.
+    env = {"DATABASE_URL": f"sqlite:///{project.path / 'kept.db'}"}
+    project.add_user_model()
+    project.inv("db.revision", "-m", "Initial", env=env)
+    project.inv("db.upgrade", env=env)
+    project.add_user_name_column()
+    project.inv("db.revision", "-m", "Add name", env=env)
+    project.inv("db.upgrade", env=env)
+    kept = project.path.parent / "steward-cache" / "revision-builds"
+    builds = {path: path.stat().st_mtime_ns for path in kept.glob("build-*.json")}
+    # db.revision kept what its parent builds under the new file's key: the downgrade to the
+    # parent compares with that, building no scratch database (none is kept anew).
+    reverted = project.inv("db.downgrade", env=env)
+    assert "Reverting 1 revision(s)" in reverted.stdout, reverted.stdout
+    assert {path: path.stat().st_mtime_ns for path in kept.glob("build-*.json")} == builds
