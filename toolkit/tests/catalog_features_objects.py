@@ -15,7 +15,7 @@ from catalog_feature import (
     Feature,
     Rebuild,
 )
-from catalog_shop import REPORTS_SCHEMA, Knobs, function_statements, trigger_statements
+from catalog_shop import PROCEDURES, REPORTS_SCHEMA, Knobs, function_statements, trigger_statements
 
 OBJECTS = (
     Feature(
@@ -265,6 +265,16 @@ OBJECTS = (
         {
             "postgresql": ("function scaled(integer): definition",),
             "mysql": ("function scaled: definition",),
+        },
+        {"sqlite": NO_FUNCTIONS},
+    ),
+    Feature(
+        "procedure",
+        {"restock_procedure": True},
+        {dialect: (statement,) for dialect, statement in PROCEDURES.items()},
+        {
+            "postgresql": ("procedure restock(integer) is in the database but not in the models",),
+            "mysql": ("procedure restock is in the database but not in the models",),
         },
         {"sqlite": NO_FUNCTIONS},
     ),

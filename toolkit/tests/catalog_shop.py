@@ -93,6 +93,7 @@ class Knobs:
     reports_schema: bool = False
     function_factor: int = 2
     second_function: bool = False
+    restock_procedure: bool = False
 
 
 def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (frozen)
@@ -121,6 +122,8 @@ def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (froze
         event.listen(metadata, "after_create", DDL(f"CREATE SCHEMA {REPORTS_SCHEMA}"))
     for statement in function_statements(dialect, knobs):
         event.listen(metadata, "after_create", DDL(statement))
+    if knobs.restock_procedure and dialect in PROCEDURES:
+        event.listen(metadata, "after_create", DDL(PROCEDURES[dialect]))
     return metadata
 
 
@@ -181,6 +184,15 @@ def function_statements(
             for function in functions
         ]
     return []
+
+
+# A stored procedure each server keeps (SQLite keeps none).
+PROCEDURES = {
+    "postgresql": "CREATE PROCEDURE restock(amount integer) LANGUAGE sql"
+    " AS $$ UPDATE items SET quantity = quantity + amount $$",
+    "mysql": "CREATE PROCEDURE restock(IN amount INT)"
+    " UPDATE items SET quantity = quantity + amount",
+}
 
 
 def view_statement(knobs: Knobs = Knobs()) -> str:  # noqa: B008 (frozen)
