@@ -75,6 +75,12 @@ SEQUENCES = (
 # transaction_timestamp() are CURRENT_TIMESTAMP (the transaction's start), so a model's
 # func.now() and a database's CURRENT_TIMESTAMP describe alike. A quoted literal is kept whole.
 SAME_VALUE = re.compile(r"'(?:[^']|'')*'|\b(?:now|transaction_timestamp)\(\)", re.IGNORECASE)
+# `col IN ('a', 'b')` on a varchar column reads `= ANY ((ARRAY['a'::character varying, ...])
+# ::text[])` when made with the column, but `= ANY (ARRAY[('a'::character varying)::text, ...])`
+# once the column's type changed under it (a downgrade's ALTER COLUMN ... TYPE): one list.
+CAST_LITERAL = r"'(?:[^']|'')*'::[a-z ]+"
+ARRAY_OF_CAST_LITERALS = re.compile(rf"ARRAY\[((?:\({CAST_LITERAL}\)::text(?:, )?)+)\]")
+CAST_LITERAL_AS_TEXT = re.compile(rf"\(({CAST_LITERAL})\)::text")
 OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
 SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
 # Every schema the database holds but the server's own and an extension's (a hand-made one is
@@ -211,7 +217,7 @@ def read(
         }
         objects[("column", schema_of(schema), table, column)] = present(facts)
     for schema, table, name, kind, definition in constraints:
-        facts = {"definition": definition}
+        facts = {"definition": one_text_array(definition) if kind == "c" else definition}
         if kind == "p":
             # One primary key per table: its name is a fact, so a renamed one is a difference.
             objects[("primary key", schema_of(schema), table, "")] = {"name": name, **facts}
@@ -261,6 +267,16 @@ def same_value(expression: str | None) -> str | None:
         lambda found: found.group() if found.group().startswith("'") else "CURRENT_TIMESTAMP",
         expression,
     )
+
+
+def one_text_array(definition: str) -> str:
+    """``definition`` with ARRAY_OF_CAST_LITERALS's spelling of a text list as the other."""
+
+    def as_text_array(found: re.Match[str]) -> str:
+        literals = CAST_LITERAL_AS_TEXT.sub(lambda cast: cast.group(1), found.group(1))
+        return f"(ARRAY[{literals}])::text[]"
+
+    return ARRAY_OF_CAST_LITERALS.sub(as_text_array, definition)
 
 
 def trigger_facts(definition: str, enabled: str, function: str) -> dict[str, str]:
