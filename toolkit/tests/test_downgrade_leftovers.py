@@ -4,9 +4,14 @@ index the reverted upgrade made and its downgrade forgot) is named, with exit co
 
 from __future__ import annotations
 
+import signal
+
+from failures import stopped_by, write_revision
 from made_revisions import add_users
 from project import Project, one_error_line, revision_source
 from servers import ServerDatabase
+from test_interrupts import SLEEPING_IN_A_SCRATCH_BUILD
+from test_status_sides import scratch_databases
 
 PENDING, DATABASE_DIFFERS = 2, 9
 NOTES_UP = (
@@ -73,3 +78,34 @@ def test_a_downgrade_back_past_the_revision_db_revision_wrote_builds_nothing(
     reverted = project.inv("db.downgrade", env=env)
     assert "Reverting 1 revision(s)" in reverted.stdout, reverted.stdout
     assert {path: path.stat().st_mtime_ns for path in kept.glob("build-*.json")} == builds
+
+
+def test_ctrl_c_while_the_downgrade_s_result_is_compared_says_the_downgrade_finished(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The comparison builds the target in a scratch database, where this revision sleeps; a
+    # stop there must not say "no migration ran": the downgrade ran, and is recorded.
+    write_revision(project, "first", None, "    pass")
+    write_revision(project, "slow", "first", SLEEPING_IN_A_SCRATCH_BUILD)
+    write_revision(project, "third", "slow", "    pass")
+    upgraded = project.run("inv", "db.upgrade", env={"DATABASE_URL": database.url})
+    assert upgraded.returncode == 0, upgraded.stderr
+
+    running = project.start("inv", "db.downgrade", DATABASE_URL=database.url)
+    try:
+        said = [running.stdout.readline().strip() for _ in range(3)]  # what it reverts, first
+        assert said[-1] == "started", said
+        stderr = stopped_by(running, signal.SIGINT)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert running.returncode == 130 and "Traceback" not in stderr, stderr
+    line = [line for line in stderr.splitlines() if line.startswith("error: ")][-1]
+    assert line == (
+        "error: SIGINT stopped db.downgrade while it compared the database with what slow builds,"
+        " after the downgrade had finished: the database is at slow; the scratch database was"
+        " removed; `inv db.status` compares them"
+    ), line
+    assert scratch_databases(database) == set()
+    assert database.revisions() == {"slow"}

@@ -20,13 +20,19 @@ def check_downgrade_result(reverted: list[str]) -> None:
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.inspection._status_report import StatusExit
+    from alembic_steward.runtime._interruptions import Terminated
     from alembic_steward.runtime._state_after_failure import version_heads
 
-    with get_blocking_engine().connect() as connection:
-        heads = list(version_heads(connection))
-        found, _ = leftovers_and_matching_build(
-            connection, heads or ["base"], later=False, earlier=False
-        )
+    heads: list[str] = []
+    try:
+        with get_blocking_engine().connect() as connection:
+            heads = list(version_heads(connection))
+            found, _ = leftovers_and_matching_build(
+                connection, heads or ["base"], later=False, earlier=False
+            )
+    except (KeyboardInterrupt, Terminated) as stop:
+        word_the_stop(stop, ", ".join(heads) or "base")
+        raise
     if not found:
         return
     target = ", ".join(heads) or "base"
@@ -45,3 +51,24 @@ def check_downgrade_result(reverted: list[str]) -> None:
         f" is {builds}",
         code=StatusExit.DATABASE_DIFFERS,
     )
+
+
+def word_the_stop(stop: BaseException, target: str) -> None:
+    """Word the line of a signal that stopped the comparison in its scratch database: the
+    downgrade had finished, so "no migration ran on the database" would be untrue."""
+    from alembic_steward.inspection._scratch_database import scratch_line
+    from alembic_steward.runtime._interruptions import (
+        WORDED_LINE,
+        stopped_a_scratch_build,
+        where_the_database_stands,
+    )
+
+    if not stopped_a_scratch_build(stop):
+        return  # stopped reading the live database: the generic line is true
+    name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
+    line = (
+        f"error: {name} stopped db.downgrade while it compared the database with what {target}"
+        f" builds, after the downgrade had finished: {where_the_database_stands('inv db.status')};"
+        f" {scratch_line(stop)}; `inv db.status` compares them"
+    )
+    setattr(stop, WORDED_LINE, line)
