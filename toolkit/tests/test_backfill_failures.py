@@ -215,3 +215,61 @@ def test_a_paused_runner_lets_go_within_about_a_second_and_a_downgrade_says_it_i
     assert "whose backfill notes_title is paused, but its runner still holds it (" in refused
     assert "wait for that runner to exit, or end it now with SIGTERM to its process" in refused
     assert f"(pid {os.getpid()})" in refused and "pause it" not in refused, refused
+
+
+def test_a_failed_backfills_tenant_row_exits_as_its_status_alone_does(
+    broken_backfills: Tenants, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`failed` is a state the status read, as `stopped` or `paused` are: the row's
+    `exit_code` and the run's are the code `db.backfill status` gives that tenant alone."""
+    from alembic_steward.runtime._backfill_commands import backfill_command
+    from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
+    from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+
+    project, _query, tenancy, (acme, globex) = broken_backfills
+    with project.imported():
+        backfill_tenants_command("run", "typo_col", tenants=acme, tenancy=None, as_json=True)
+        capsys.readouterr()
+        bind_tenant(Tenant(acme, tenancy))
+        try:
+            alone = backfill_command("status", "typo_col")
+        finally:
+            bind_tenant(None)
+        assert "typo_col (revision 0005): failed:" in capsys.readouterr().out
+        code = backfill_tenants_command(
+            "status", "typo_col", tenants=None, tenancy=None, as_json=True
+        )
+        rows = rows_of(capsys.readouterr().out)
+    assert rows[acme]["outcome"] == "failed" and rows[globex]["outcome"] == "finished", rows
+    assert rows[acme]["exit_code"] == alone == code, (alone, code, rows)
+
+
+def test_each_backfill_run_row_carries_the_code_its_run_alone_gives(
+    broken_backfills: Tenants, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A tester's `db.backfill run NAME --all-tenants --json` rows had `exit_code: null`, the
+    failed tenant's too; the upgrade rows have the code `db.upgrade` gives that database."""
+    from alembic_steward.runtime._backfill_commands import backfill_command
+    from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
+    from alembic_steward.runtime._tenancy import Tenant, bind_tenant
+
+    project, _query, tenancy, (acme, globex) = broken_backfills
+    with project.imported():
+        code = backfill_tenants_command("run", "typo_col", tenants=None, tenancy=None, as_json=True)
+        rows = rows_of(capsys.readouterr().out)
+        alone = {}
+        for name in (acme, globex):
+            bind_tenant(Tenant(name, tenancy))
+            try:
+                alone[name] = backfill_command("run", "typo_col")
+            finally:
+                bind_tenant(None)
+        capsys.readouterr()
+        paused = backfill_tenants_command(
+            "pause", "typo_col", tenants=None, tenancy=None, as_json=True
+        )
+        pause_rows = rows_of(capsys.readouterr().out)
+    assert rows[acme]["outcome"] == "failed" and rows[globex]["outcome"] == "finished", rows
+    assert {name: row["exit_code"] for name, row in rows.items()} == alone == {acme: 1, globex: 0}
+    assert code == 76, code
+    assert paused == 0 and {row["exit_code"] for row in pause_rows.values()} == {0}, pause_rows

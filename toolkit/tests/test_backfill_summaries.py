@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 
+from backfill_histories import ROWS, history_with_backfill
 from project import Project
 from servers import ServerDatabase, only_on
-from test_backfills import ROWS, history_with_backfill
 from test_drift_detection import inv
 
 

@@ -67,3 +67,17 @@ def test_p_is_phase_in_every_task_that_has_it(db_tasks) -> None:
 
 def test_tenancy_is_long_only_wherever_it_is_given(db_tasks) -> None:
     assert "tenancy" not in set().union(*short_flags(db_tasks).values())
+
+
+def test_no_short_flag_stands_for_two_options_across_the_db_tasks(db_tasks) -> None:
+    """`-t` was --timeout in one task and --tag in another, `-r` --rev and --release, ...: a
+    hand that learnt one task's flag typed another option in the next."""
+    assert db_tasks, "no db tasks were read"
+    twice = {short: names for short, names in short_flags(db_tasks).items() if len(names) > 1}
+    assert not twice, twice
+
+
+@pytest.mark.parametrize("name", ["history", "lint"])
+def test_rev_range_is_still_the_revision_option_of_history_and_lint(db_tasks, name: str) -> None:
+    assert parsed(db_tasks[name], "--rev-range", "base:head")["revision"] == "base:head"
+    assert parsed(db_tasks[name], "-r", "base:head")["revision"] == "base:head"

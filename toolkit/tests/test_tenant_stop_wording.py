@@ -4,7 +4,8 @@ tenants it left, and an installed service's advice names commands it has (issue 
 `db.status --all-tenants` stopped by Ctrl-C said of each tenant "each finished migration
 stays applied", and of the run "repair any tenant stopped part-way"; a stopped upgrade said
 "run the upgrade again" without naming the tenants; `python -m app.migrations current`, which
-the installed form advised for a tenant, takes no tenant options.
+the installed form advised for a tenant, takes no tenant options; its replacement, the upgrade
+with the same tenants, migrated where only a look was asked for.
 """
 
 from __future__ import annotations
@@ -131,8 +132,8 @@ def test_a_stopped_upgrade_of_many_tenants_reruns_its_own_selection() -> None:
 
 
 def test_an_installed_services_tenant_advice_names_commands_it_has(project: Project) -> None:
-    """`python -m app.migrations current` has no tenant options, and no status that has:
-    the upgrade with the same selection is what reads each tenant there."""
+    """`python -m app.migrations current` has no tenant options: its `status` with the same
+    selection reads each tenant there, and only reads."""
     from alembic_steward.runtime._tenant_reports import status_summary
 
     (project.path / "pyproject.toml").unlink()  # installed from a wheel
@@ -148,8 +149,8 @@ def test_an_installed_services_tenant_advice_names_commands_it_has(project: Proj
         one = tenant_status_command(" --tenants acme")
         rerun = upgrade_rerun(outcomes, FanOutRun("head", None, " --tenants a,b", None))
     deploy = "python -m app.migrations"
-    assert f"check again with `{deploy} upgrade --tenants a,b`" in waiting, waiting
-    assert one == f"{deploy} upgrade --tenants acme", one
+    assert f"check again with `{deploy} status --tenants a,b`" in waiting, waiting
+    assert one == f"{deploy} status --tenants acme", one
     assert rerun.startswith(f"run `{deploy} upgrade --tenants a,b`:"), rerun
     assert "current" not in waiting + one + rerun
 

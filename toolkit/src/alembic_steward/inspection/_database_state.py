@@ -47,7 +47,7 @@ class DatabaseState:
 def unknown_revision_message(unknown: list[str]) -> str:
     """Say that this checkout lacks the database's revision, and the three ways out (or, for a
     revision a squash replaced, the one way)."""
-    from alembic_steward.runtime._advice import bound_tenant_options
+    from alembic_steward.runtime._advice import bound_tenant_options, installed_service
 
     # A tenant's row (a fan-out's status) names the commands that act on that tenant alone.
     tenant, tenants = bound_tenant_options(), bound_tenant_options("--tenants")
@@ -60,6 +60,14 @@ def unknown_revision_message(unknown: list[str]) -> str:
             f" declares `squashes`): this database is below {into}, so upgrade it to {into} with"
             f" the history from before the squash (check that commit out, `inv db.upgrade -r"
             f" {into}{tenants}`), then this checkout's history goes on from there"
+        )
+    if installed_service():
+        # No checkout here, so no stamp --purge or reset: a release that has the revision does.
+        return (
+            f"the database is at revision {named}, which this installed release does not have"
+            " (a newer release, or another branch's, applied it); run a release that has it, or"
+            f" from a checkout that has it, `inv db.downgrade -r REV{tenants}` to a revision"
+            " this release has"
         )
     downgrade = f" (`inv db.downgrade -r REV{tenants}`)" if tenant else ""
     reset = "" if tenant else ", or in development start over with `inv db.reset`"

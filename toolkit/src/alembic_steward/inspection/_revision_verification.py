@@ -39,6 +39,8 @@ class RevisionScratch:
     live: Catalog
     built: Catalog
     schemas: list[str]
+    # The live database's revision(s): what ``built`` is the build of.
+    current: list[str] = field(default_factory=list)
     # What the migrations build at the heads, once unwritten_after_heads has run them.
     after: Catalog | None = None
     # What still differs from the models there, each with what to write by hand.
@@ -104,6 +106,10 @@ class RevisionScratch:
         self.after = live_catalog(self.connection, self.schemas)
         # What the database will be once upgraded: its first check reuses this.
         keep_build(self.live_connection, heads(), self.schemas, self.after)
+        # And what it was before, kept again now that the new file is among the files that key
+        # it: a downgrade back to it is compared with this (tasks/_downgrade_result.py).
+        if self.current:
+            keep_build(self.live_connection, self.current, self.schemas, self.built)
         metadata = imported_metadata()
         dialect = self.connection.dialect.name
         self.left = [
@@ -174,4 +180,4 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             reason = failing_build(error)
             raise RevisionNotVerified(reason) from None
         # Outside the try: what the caller's block raises is the caller's.
-        yield RevisionScratch(scratch, connection, models, live, built, schemas)
+        yield RevisionScratch(scratch, connection, models, live, built, schemas, list(current))

@@ -30,6 +30,7 @@ from alembic_steward.lint._selection import (
     select_range,
     select_unapplied,
 )
+from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 UNLINTED_CODE = 2
@@ -44,21 +45,27 @@ class LintReport:
 
 
 @task(
+    klass=LongOnlyOptions,
+    # -e is db.revision's --empty, and -r --revision in every task (--rev-range: Alembic's
+    # name for it here, the same option): a short flag means one thing.
+    long_only=("released",),
+    nicknames={"revision": ("rev-range",)},
     help={
         "all": "Lint every revision, applied or not (CI and pre-commit use this)",
-        "rev_range": "Lint a range, e.g. 4f8376af1811:head, or one revision, e.g. 4f8376af1811",
+        "revision": "Lint a range, e.g. 4f8376af1811:head, or one revision, e.g. 4f8376af1811"
+        " (--rev-range is the same)",
         "released": "Also fail on revision files that exist at this git tag or commit (a"
-        " release) and were edited or deleted since",
-    }
+        " release) and were edited or deleted since (long only: -e is db.revision's --empty)",
+    },
 )
 @exit_on_user_error(reads_only=True)
 def lint(
-    c: Context, all: bool = False, rev_range: str | None = None, released: str | None = None
+    c: Context, all: bool = False, revision: str | None = None, released: str | None = None
 ) -> None:
     """Check revisions for operations that lock, rewrite or lose data (default: unapplied)."""
     changed = released_lines(released) if released else []
     try:
-        lint_revisions(all, rev_range)
+        lint_revisions(all, revision)
     except Exit as error:
         if not changed:
             raise

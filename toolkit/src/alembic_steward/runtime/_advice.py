@@ -18,15 +18,22 @@ def advised(task: str, deploy: str) -> str:
 
 def command_words(task: str, deploy: str) -> str:
     """As :func:`advised`, without the backquotes."""
+    from alembic_steward._wiring import active_steward
+
+    if not installed_service():
+        return f"inv {task}"
+    return f"{active_steward().deploy_command} {deploy}"
+
+
+def installed_service() -> bool:
+    """Whether this runs as a service installed from a wheel, where no `inv` task is at hand;
+    without a wiring to ask, a checkout's tasks, the usual case."""
     from alembic_steward._wiring import WiringError, active_steward
 
     try:
-        steward = active_steward()
-    except WiringError:  # no wiring to ask: the tasks of a checkout, the usual case
-        return f"inv {task}"
-    if steward.running_from_checkout:
-        return f"inv {task}"
-    return f"{steward.deploy_command} {deploy}"
+        return not active_steward().running_from_checkout
+    except WiringError:
+        return False
 
 
 def bound_tenant_options(option: str = "--tenants") -> str:
@@ -50,9 +57,6 @@ def bound_tenant_options(option: str = "--tenants") -> str:
 
 def tenant_status_command(options: str) -> str:
     """The command that shows where the tenants ``options`` selects stand (`` --tenants A,B``,
-    `` --all-tenants``), unquoted: `inv db.status OPTIONS` in a checkout. An installed
-    service's `python -m app.migrations` reads no tenant's status (its `current` takes no
-    tenant options and reads DATABASE_URL's own database): there it is the upgrade with the
-    same options, whose report's rows say where each tenant stands, after it ran what was
-    pending (a tenant at head runs nothing)."""
-    return command_words(f"db.status{options}", f"upgrade{options}")
+    `` --all-tenants``), unquoted: `inv db.status OPTIONS` in a checkout, `python -m
+    app.migrations status OPTIONS` in an installed service; both only read."""
+    return command_words(f"db.status{options}", f"status{options}")

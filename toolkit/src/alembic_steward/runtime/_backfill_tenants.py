@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 
 from alembic_steward.runtime._tenancy import Tenant, TenantMissing, bind_tenant, checked_tenancy
+from alembic_steward.runtime._tenant_exit_codes import fill_exit_codes
 from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_runs import TenantOutcome, refused_sign_in, shown
 
@@ -84,11 +85,11 @@ def fan_out_backfill(
         load,
         stop_on_signals,
     )
-    from alembic_steward.runtime._tenant_fanout import (
+    from alembic_steward.runtime._tenant_reports import print_report, summary_line
+    from alembic_steward.runtime._tenant_selection import (
         check_tenancy_fits_database,
         selected_names,
     )
-    from alembic_steward.runtime._tenant_reports import print_report, summary_line
 
     chosen = checked_tenancy(tenancy or active_steward().tenancy)
     names = selected_names(tenants, None, chosen)
@@ -116,6 +117,8 @@ def fan_out_backfill(
             outcomes.append(
                 in_tenant(Tenant(each, chosen), act, UNREACHED[action], reading=reading)
             )
+    # Each row's code is the one `db.backfill ACTION NAME` gives that tenant alone.
+    fill_exit_codes(outcomes, STOP_CODES[received[0]] if received else None)
     if received:
         rerun = left_command(outcomes, f"{action} {name}", tenancy)
         code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0], rerun)
@@ -173,7 +176,12 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
     cannot be reached leaves undone). ``reading`` (status): the row's ``exit_code`` is the one
     `db.backfill status` gives the tenant alone, 0 once read, whatever state it reports."""
     from alembic_steward.runtime._backfill_commands import BackfillCommandError
-    from alembic_steward.runtime._backfill_runs import BackfillHeld, BackfillRefused, NothingPending
+    from alembic_steward.runtime._backfill_runs import (
+        HELD_EXIT_CODE,
+        BackfillHeld,
+        BackfillRefused,
+        NothingPending,
+    )
     from alembic_steward.runtime._connecting import DatabaseUnreachable
     from alembic_steward.runtime._deploy import failure_line
     from alembic_steward.runtime._tenant_connections import (
@@ -223,6 +231,8 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
     row = TenantOutcome(tenant.name, outcome, at, after, seconds, detail)
     if reading:
         row.exit_code = 0 if read else unread_code
+    elif outcome == TenantOutcomeName.HELD:
+        row.exit_code = HELD_EXIT_CODE  # as for one database: wait, nothing to fix
     return row
 
 

@@ -9,6 +9,7 @@
     python -m app.migrations backfill run NAME --all-tenants   # in each tenant, in turn
     python -m app.migrations upgrade --all-tenants [--parallel N --canary K --shard I/N --json]
     python -m app.migrations upgrade --phase expand --all-tenants   # each tenant through a phase
+    python -m app.migrations status --all-tenants [--tenants A,B --json]   # reads, as db.status
     python -m app.migrations tenant-create NAME    # a tenant's schema or database, at head
     python -m app.migrations stamp REV --yes      # after finishing a migration by hand
     python -m app.migrations clear-migration-mark  # after undoing one by hand (MySQL/MariaDB)
@@ -28,44 +29,14 @@ import logging
 import sys
 
 from alembic_steward.runtime._deploy_arguments import PHASE_TAKES_NO_REVISION, parse_arguments
+from alembic_steward.runtime._deploy_tenants import (
+    fan_out_or_create,
+    fans_out,
+    refused_without_tenants,
+)
 
 # The commands that run no migration: a signal's line says nothing ran (not what stays applied).
-READING_COMMANDS = frozenset({"current", "rollback-check", "wait"})
-
-
-def fan_out_or_create(arguments: argparse.Namespace) -> int:
-    """Run `upgrade --all-tenants`/`--tenants` or `tenant-create`; return the exit code."""
-    from alembic.util import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from alembic_steward.runtime._tenant_creation import create_tenant
-    from alembic_steward.runtime._tenant_fanout import fan_out_command
-    from alembic_steward.settings import EnvFileError
-
-    try:
-        if arguments.command == "tenant-create":
-            print(create_tenant(arguments.name, arguments.tenancy))
-            return 0
-        if arguments.phase is not None and arguments.revision != "head":
-            raise CommandError(PHASE_TAKES_NO_REVISION)
-        return fan_out_command(
-            "upgrade",
-            arguments.revision,
-            tenants=arguments.tenants,
-            tenancy=arguments.tenancy,
-            parallel=arguments.parallel,
-            canary=arguments.canary,
-            shard=arguments.shard,
-            as_json=arguments.json,
-            phase=arguments.phase,
-        )
-    except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
-        from alembic_steward.runtime._backfill_tenants import print_error
-
-        # Under --json the refusal is the document too, as every other path's outcome is.
-        said = f"{arguments.command} failed: {failure_line(error)}"
-        print_error(said, getattr(arguments, "json", False))
-        return 1
+READING_COMMANDS = frozenset({"current", "rollback-check", "wait", "status"})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,20 +94,10 @@ def run_command(arguments: argparse.Namespace) -> int:
         from alembic_steward.runtime._deploy_repairs import run_repair
 
         return run_repair(arguments)
-    if (
-        arguments.command == "tenant-create"
-        or getattr(arguments, "all_tenants", False)
-        or (getattr(arguments, "tenants", None) is not None)
-    ):
+    if arguments.command == "tenant-create" or fans_out(arguments):
         return fan_out_or_create(arguments)
-    if arguments.command == "upgrade":
-        from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
-
-        options = ("tenancy", "parallel", "canary", "shard", "json")
-        refusal = per_tenant_options_alone({name: getattr(arguments, name) for name in options})
-        if refusal is not None:
-            print(f"error: upgrade refused: {refusal}", file=sys.stderr)
-            return 1
+    if arguments.command in ("upgrade", "status") and refused_without_tenants(arguments):
+        return 1
     try:
         if arguments.command == "upgrade":
             check_revision_argument(arguments.revision, option="REV", listed_by="")
@@ -208,7 +169,7 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
 
     from alembic_steward.runtime._backfill_commands import backfill_command
     from alembic_steward.runtime._backfill_tenants import print_error
-    from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
+    from alembic_steward.runtime._tenant_selection import per_tenant_options_alone
     from alembic_steward.settings import EnvFileError
 
     try:

@@ -49,6 +49,12 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     )
     add_fan_out_arguments(upgrade)
     commands.add_parser("current", help="show the database's current revision")
+    status = commands.add_parser(
+        "status",
+        help="read each tenant's state as `inv db.status --all-tenants` does (exit 0: all at head)",
+    )
+    # A status only reads: no failure for a few tenants to stop, so no --canary.
+    add_fan_out_arguments(status, canary=False)
     create = commands.add_parser(
         "tenant-create", help="create a tenant's schema or database and migrate it to head"
     )
@@ -130,8 +136,9 @@ def add_backfill_tenant_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the tenants' report as JSON")
 
 
-def add_fan_out_arguments(parser: argparse.ArgumentParser) -> None:
-    """The per-tenant options (runtime/_tenant_fanout.py), as `inv db.upgrade` has them."""
+def add_fan_out_arguments(parser: argparse.ArgumentParser, *, canary: bool = True) -> None:
+    """The per-tenant options (runtime/_tenant_fanout.py), as `inv db.upgrade` has them
+    (``canary``: and --canary, which a status has not)."""
     from alembic_steward.runtime._tenant_pool import PARALLEL_DEFAULT
 
     tenants = parser.add_mutually_exclusive_group()
@@ -141,9 +148,10 @@ def add_fan_out_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--parallel", type=int, help=f"worker processes (default: {PARALLEL_DEFAULT})"
     )
-    parser.add_argument(
-        "--canary", type=int, default=0, help="run K tenants first, stop on any failure"
-    )
+    if canary:
+        parser.add_argument(
+            "--canary", type=int, default=0, help="run K tenants first, stop on any failure"
+        )
     parser.add_argument(
         "--shard", help="run shard I of N only, e.g. $JOB_COMPLETION_INDEX/4 (Indexed Job)"
     )

@@ -84,10 +84,14 @@ def selection_options(tenants: str | None, shard: str | None, tenancy: str | Non
 
 
 def summary_line(
-    outcomes: Sequence[TenantOutcome], action: str, selection: str = " --all-tenants"
+    outcomes: Sequence[TenantOutcome],
+    action: str,
+    selection: str = " --all-tenants",
+    again: str = "",
 ) -> tuple[int, str]:
     """The exit code and the closing line of a fan-out; ``selection``: the options that chose
-    its tenants (:func:`selection_options`), for the commands its advice names."""
+    its tenants (:func:`selection_options`), for the commands its advice names; ``again``:
+    the rerun to advise after a failure (runtime/_tenant_reruns.py), else the action's words."""
     failed = [o.tenant for o in outcomes if o.failed]
     if failed and all(o.outcome == TenantOutcomeName.UNREACHABLE for o in outcomes):
         return unreachable_summary(outcomes, action)
@@ -106,7 +110,7 @@ def summary_line(
         return FAILED_TENANTS_EXIT_CODE, (
             f"error: {len(failed)} of {tenants(len(outcomes))} failed or did not run"
             f" ({first_named(failed)}); {tally};{unaffected} fix what the report says and"
-            f" {AGAIN.get(action, AGAIN['upgrade']).format(action=action)}"
+            f" {again or AGAIN.get(action, AGAIN['upgrade']).format(action=action)}"
         )
     if action == "status":
         return status_summary(outcomes, tally, selection)

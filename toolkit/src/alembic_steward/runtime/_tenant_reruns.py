@@ -7,13 +7,19 @@ A stopped `db.upgrade --all-tenants` (or `db.downgrade -r REV --all-tenants`) us
 fan-out backfill does, runtime/_backfill_tenants.py); past that, the command line would be a
 wall of names, and the run's own selection does the same work: a rerun touches only the tenants
 not at the target.
+
+A relative target (`-r +1`, `-r -1`) counts from where each tenant is: repeated, it would move
+the tenants that had already moved one step further. Its rerun names, for each tenant left,
+the absolute revision the run meant it to reach, one command per revision, and always names
+the tenants (the run's selection would take the others further).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from alembic_steward.runtime._relative_targets import is_step_from_current, step_target
 from alembic_steward.runtime._tenant_runs import TenantOutcome
 
 # Past this many tenants left, the rerun repeats the run's selection instead of naming them.
@@ -40,32 +46,85 @@ def left_tenants(outcomes: Sequence[TenantOutcome]) -> list[str]:
 
 
 def upgrade_rerun(outcomes: Sequence[TenantOutcome], run: FanOutRun) -> str:
-    """How to go on with the upgrade ``run`` a signal stopped: the backquoted command for the
-    tenants it left, and what that command does; "" when it left none."""
+    """How to go on with the upgrade ``run`` a signal stopped (or a failure ended): the
+    backquoted command for the tenants it left, and what that command does; "" when it left
+    none."""
     from alembic_steward.runtime._advice import advised
 
-    left = left_tenants(outcomes)
-    if not left:
-        return ""
-    options, does = rerun_selection(left, run)
-    target = f" --phase {run.phase}" if run.phase else ""
-    task_target, deploy_target = target, target
-    if run.revision != "head":
-        task_target, deploy_target = f" -r {run.revision}", f" {run.revision}"
-    command = advised(f"db.upgrade{task_target}{options}", f"upgrade{deploy_target}{options}")
-    return f"run {command}: {does}"
+    def command(target: str, options: str) -> str:
+        phase = f" --phase {run.phase}" if run.phase else ""
+        if target == "head":
+            return advised(f"db.upgrade{phase}{options}", f"upgrade{phase}{options}")
+        return advised(f"db.upgrade -r {target}{options}", f"upgrade {target}{options}")
+
+    return rerun_line(outcomes, run, "upgrade", command)
 
 
 def downgrade_rerun(outcomes: Sequence[TenantOutcome], run: FanOutRun, *, confirmed: bool) -> str:
     """As :func:`upgrade_rerun`, for a downgrade to ``run.revision``; ``confirmed``: the run
     had --yes, which the rerun repeats (without it, protected tenants are refused again).
     Always the `inv` form: an installed service has no downgrade command."""
+    yes = " --yes" if confirmed else ""
+
+    def command(target: str, options: str) -> str:
+        return f"`inv db.downgrade -r {target}{options}{yes}`"
+
+    return rerun_line(outcomes, run, "downgrade", command)
+
+
+def action_rerun(
+    outcomes: Sequence[TenantOutcome], action: str, run: FanOutRun, *, confirmed: bool
+) -> str:
+    """The rerun :func:`upgrade_rerun` or :func:`downgrade_rerun` names for ``action``; ""
+    for a status or a check, which read afresh each time."""
+    if action == "upgrade":
+        return upgrade_rerun(outcomes, run)
+    if action == "downgrade":
+        return downgrade_rerun(outcomes, run, confirmed=confirmed)
+    return ""
+
+
+def rerun_line(
+    outcomes: Sequence[TenantOutcome],
+    run: FanOutRun,
+    direction: str,
+    command: Callable[[str, str], str],
+) -> str:
+    """ "run COMMAND: what it does" for the tenants ``run`` left; ``command(target, options)``
+    is the backquoted command taking the tenants ``options`` selects to ``target``."""
     left = left_tenants(outcomes)
     if not left:
         return ""
+    if is_step_from_current(run.revision):
+        return stepped_rerun([o for o in outcomes if o.failed], run, direction, command)
     options, does = rerun_selection(left, run)
-    yes = " --yes" if confirmed else ""
-    return f"run `inv db.downgrade -r {run.revision}{options}{yes}`: {does}"
+    return f"run {command(run.revision, options)}: {does}"
+
+
+def stepped_rerun(
+    left: Sequence[TenantOutcome],
+    run: FanOutRun,
+    direction: str,
+    command: Callable[[str, str], str],
+) -> str:
+    """The rerun of a relative ``run`` (`-r +1`): one command per revision the tenants
+    ``left`` were meant to reach, counted from where each began. A tenant whose start is not
+    known never started, so has not moved: its step still counts from where it is."""
+    by_target: dict[str, list[str]] = {}
+    for outcome in left:
+        target = step_target(run.revision, outcome.before, direction) or run.revision
+        by_target.setdefault(target, []).append(outcome.tenant)
+    tenancy = f" --tenancy {run.tenancy}" if run.tenancy else ""
+    commands = [
+        command(target, f" --tenants {','.join(names)}{tenancy}")
+        for target, names in by_target.items()
+    ]
+    listed = ", ".join(commands[:-1]) + (" and " if len(commands) > 1 else "") + commands[-1]
+    return (
+        f"run {listed}: each takes its tenants to the revision the step {run.revision} meant"
+        " for them, counted from where each began (repeating the step would take the tenants"
+        " that had moved already further)"
+    )
 
 
 def rerun_selection(left: list[str], run: FanOutRun) -> tuple[str, str]:

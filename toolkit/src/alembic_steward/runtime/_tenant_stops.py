@@ -1,7 +1,7 @@
 """Ctrl-C and SIGTERM in a fan-out: each tenant reported as its database has it afterwards.
 
 A terminal's Ctrl-C reaches the whole process group: the fan-out's parent and every worker;
-a signal sent to the parent alone (`docker stop`) it passes on to them (runtime/_tenant_fanout.py).
+a signal sent to the parent alone (`docker stop`) it passes on to them (runtime/_tenant_workers.py).
 A worker then stops its tenant's migration where it is, as a single-database run does
 (runtime/_interruptions.py), and reports the state it left (on MySQL/MariaDB maybe half-applied,
 with the tenant's own repair commands); a worker that was between tenants starts no other and
@@ -49,7 +49,7 @@ def stop_in_worker(signum: int, frame: Any) -> None:
 
 def install_worker_handlers() -> None:
     """Take SIGINT and SIGTERM in this worker; a signal held since the fork counts as asked."""
-    # Forked while the parent held signals for a moment (runtime/_tenant_fanout.py): a signal
+    # Forked while the parent held signals for a moment (runtime/_tenant_workers.py): a signal
     # that came since was held here, in the parent's handler, and is a stop all the same.
     WorkerStop.signum, WorkerStop.running = HeldSignal.number, False
     HeldSignal.number, HeldSignal.holding = None, False
@@ -147,9 +147,9 @@ def keeping_tenant_line(tenant: Tenant, stop: BaseException) -> BaseException:
     """``stop``, carrying the line for ``tenant`` that `inv` and `python -m app.migrations`
     print for it (runtime/_interruptions.py): without it, they would word it once the tenant
     is unbound, with repairs of DATABASE_URL's own database."""
-    from alembic_steward.runtime._interruptions import TENANT_LINE
+    from alembic_steward.runtime._interruptions import WORDED_LINE
 
-    setattr(stop, TENANT_LINE, tenant_stopped_line(tenant, stop))
+    setattr(stop, WORDED_LINE, tenant_stopped_line(tenant, stop))
     return stop
 
 

@@ -16,11 +16,12 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
 
 @task(
     klass=LongOnlyOptions,
-    # No -p: it is --phase in db.upgrade, and a short flag means one thing in every task.
-    long_only=(*TENANT_OPTIONS, "pause"),
+    # No -p: it is --phase in db.upgrade, and a short flag means one thing in every task;
+    # no -a for the positional ACTION: -a is db.lint's --all.
+    long_only=(*TENANT_OPTIONS, "pause", "action"),
     positional=["action", "name"],
     help={
-        "action": "run, pause, resume or status",
+        "action": "run, pause, resume or status (long only: -a is db.lint's --all)",
         "name": "the backfill's name, as its revision declares it (status: or `all`)",
         "pause": "seconds to wait between batches (default: the backfill's pause_seconds);"
         " long only: -p is db.upgrade's --phase",

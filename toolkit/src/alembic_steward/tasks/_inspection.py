@@ -75,22 +75,26 @@ def heads(c: Context, verbose: bool = False) -> None:
 
 
 @task(
+    klass=LongOnlyOptions,
+    # -r is --revision in every task; --rev-range, Alembic's name, is the same option.
+    nicknames={"revision": ("rev-range",)},
     help={
-        "rev_range": "Range to show, e.g. base:head, -3:, 4f8376af1811:current (default: all)",
+        "revision": "Range to show, e.g. base:head, -3:, 4f8376af1811:current (default: all;"
+        " --rev-range is the same)",
         "verbose": VERBOSE_HELP,
-    }
+    },
 )
 @exit_on_user_error(reads_only=True)
-def history(c: Context, rev_range: str | None = None, verbose: bool = False) -> None:
+def history(c: Context, revision: str | None = None, verbose: bool = False) -> None:
     """List the revisions, newest first."""
     from alembic import command
 
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
-    if rev_range is not None:
-        check_revision_argument(rev_range, ranges=True)
-    command.history(build_alembic_config(), rev_range=rev_range, verbose=verbose)
+    if revision is not None:
+        check_revision_argument(revision, ranges=True)
+    command.history(build_alembic_config(), rev_range=revision, verbose=verbose)
 
 
 @task(help={"revision": "Revision to show, e.g. 4f8376af1811 (default: head)"})

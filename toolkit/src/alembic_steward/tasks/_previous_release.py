@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
+from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 if TYPE_CHECKING:
@@ -156,7 +157,14 @@ def run_release_tests(project: Path, url: str) -> int:
     return subprocess.run(command, cwd=project, env=environment, check=False).returncode
 
 
-@task(help={"tag": "The release whose tests run (default: the newest tag before this commit)"})
+@task(
+    klass=LongOnlyOptions,
+    long_only=("tag",),  # -t is db.wait's --timeout: a short flag means one thing
+    help={
+        "tag": "The release whose tests run (default: the newest tag before this commit; long"
+        " only: -t is db.wait's --timeout)"
+    },
+)
 @exit_on_user_error(reads_only=True)
 def previous_release_check(c: Context, tag: str = "") -> None:
     """Run the previous release's tests on a database upgraded with `--phase expand`."""

@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from alembic_steward.runtime._relative_targets import RELATIVE_STEP
+
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
-# A step counted from the database's revision; `head-1` or `ae10+2` count from a named one.
-RELATIVE_STEP = re.compile(r"[+-]\d+")
+# `head-1` or `ae10+2` count from a named revision (RELATIVE_STEP: from the database's).
 ANCHORED_STEP = re.compile(r"(?P<anchor>\w+)(?P<steps>[+-]\d+)", re.ASCII)
 
 

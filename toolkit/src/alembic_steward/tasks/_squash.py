@@ -15,6 +15,7 @@ from invoke import Context, Exit, task
 
 from alembic_steward.tasks._scratch_builds import changed_since, never_touched
 from alembic_steward.tasks._squash_proof import NOTHING_WRITTEN
+from alembic_steward.tasks._task_options import LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
 if TYPE_CHECKING:
@@ -22,10 +23,13 @@ if TYPE_CHECKING:
 
 
 @task(
+    klass=LongOnlyOptions,
+    long_only=("through",),  # -t is db.wait's --timeout: a short flag means one thing
     help={
-        "through": "The last revision to squash, e.g. 4f8376af1811: base..REV become one revision",
+        "through": "The last revision to squash, e.g. 4f8376af1811: base..REV become one revision"
+        " (long only: -t is db.wait's --timeout)",
         "dry_run": "Build, compare and say what would be written, writing nothing",
-    }
+    },
 )
 @exit_on_user_error
 def squash(c: Context, through: str | None = None, dry_run: bool = False) -> None:

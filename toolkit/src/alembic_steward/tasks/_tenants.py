@@ -38,7 +38,7 @@ def fans_out(all_tenants: bool, tenants: str | None, **per_tenant: object) -> bo
         )
     if all_tenants or tenants is not None:
         return True
-    from alembic_steward.runtime._tenant_fanout import per_tenant_options_alone
+    from alembic_steward.runtime._tenant_selection import per_tenant_options_alone
 
     refusal = per_tenant_options_alone(per_tenant)
     if refusal is not None:
