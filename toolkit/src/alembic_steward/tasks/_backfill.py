@@ -21,10 +21,9 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
     long_only=(*TENANT_OPTIONS, "pause", "action"),
     positional=["action", "name"],
     help={
-        "action": "run, pause, resume or status (long only: -a is db.lint's --all)",
+        "action": "run, pause, resume or status",
         "name": "the backfill's name, as its revision declares it (status: or `all`)",
-        "pause": "seconds to wait between batches (default: the backfill's pause_seconds);"
-        " long only: -p is db.upgrade's --phase",
+        "pause": "seconds to wait between batches (default: the backfill's pause_seconds)",
         "all_tenants": "Act on every tenant the wiring's `tenants` callable lists, in turn,"
         " one report",
         "tenants": FAN_OUT_HELP["tenants"].replace("Run on", "Act on"),
