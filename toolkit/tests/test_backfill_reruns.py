@@ -78,6 +78,10 @@ def test_status_of_one_database_reads_as_json(project: Project, database: Server
     )
     assert [(each["state"], each["done"]) for each in after] == [("finished", ROWS)], after
     assert after[0]["text"].startswith("backfill users_lower (revision bf0001): finished"), after
+    deployed = project.run(
+        "python", "-m", "app.migrations", "backfill", "status", "all", "--json", env=env
+    )
+    assert json.loads(deployed.stdout) == after, deployed.stdout + deployed.stderr
     # Only status reads: a run's report over one database is its lines.
     refused = project.inv("db.backfill", "run", "users_lower", "--json", code=1, env=env)
     assert "--json" in json.loads(refused.stdout)["error"], refused.stdout

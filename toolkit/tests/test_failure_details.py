@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from project import Project, created_revision, one_error_line, revision_source
 from servers import ServerDatabase
-from test_backfills import USERS
 from test_drift_detection import inv, set_models
 
-UNIQUE_LOWER = '    op.create_index("uq_users_email", "users", ["email"], unique=True)'
+USERS = """
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(60))
+"""
+UNIQUE_EMAIL = '    op.create_index("uq_users_email", "users", ["email"], unique=True)'
 
 
 def test_a_failed_migration_names_the_duplicate_key_that_refused_it(
@@ -18,7 +25,7 @@ def test_a_failed_migration_names_the_duplicate_key_that_refused_it(
     first = created_revision(inv(project, database, "db.revision", "-m", "users"))[0]
     inv(project, database, "db.upgrade")
     database.query("INSERT INTO users (id, email) VALUES (1, 'dup'), (2, 'dup')")
-    project.write_revision("ix0001_unique.py", revision_source("ix0001", first, UNIQUE_LOWER))
+    project.write_revision("ix0001_unique.py", revision_source("ix0001", first, UNIQUE_EMAIL))
     failed = inv(project, database, "db.upgrade", code=1)
     line = next((each for each in failed.splitlines() if "ix0001 failed:" in each), failed)
     # Each server's words for the key: the tester saw PostgreSQL's cut at its first line.
