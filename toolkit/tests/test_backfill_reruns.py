@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from backfill_histories import ROWS, history_with_backfill, lowered, record
 from project import Project
 from servers import ServerDatabase, only_on
 from test_backfill_status import backfilled  # noqa: F401 - the fixture, used by name
 from test_backfill_tenants import Tenants, rows_of
-from test_backfills import ROWS, history_with_backfill, lowered, record
 from test_drift_detection import inv
 
 
