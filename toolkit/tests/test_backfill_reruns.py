@@ -44,6 +44,7 @@ def test_a_paused_tenants_run_row_is_paused_not_failed(
         rows = rows_of(capsys.readouterr().out)
     assert code == 0, rows
     assert rows[acme]["outcome"] == "paused" and "nothing was run" in rows[acme]["detail"], rows
+    assert rows[acme]["exit_code"] == 0, rows  # the code `run` gives that tenant alone
     assert rows[globex]["outcome"] == "finished", rows
 
 
