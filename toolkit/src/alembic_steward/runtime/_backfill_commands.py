@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from alembic_steward.runtime._backfill_declarations import Declared
     from alembic_steward.runtime._backfill_records import BackfillRecord
+    from alembic_steward.runtime._backfill_summaries import BackfillSummary
 
 STOP_CODES = {signal.SIGTERM: 143, signal.SIGINT: 130}
 # A progress line at most this often (seconds), and after the last batch.
@@ -30,8 +31,11 @@ class BackfillCommandError(Exception):
     """A user's mistake (unknown name, revision not applied); the text is the `error:` line."""
 
 
-def backfill_command(action: str, name: str, *, pause: float | None = None) -> int:
-    """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code."""
+def backfill_command(
+    action: str, name: str, *, pause: float | None = None, as_json: bool = False
+) -> int:
+    """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code.
+    ``as_json`` (status): each backfill's fields as a JSON list, an error as ``{"error"}``."""
     from alembic_steward.runtime._backfill_runs import (
         HELD_EXIT_CODE,
         BackfillHeld,
@@ -41,7 +45,7 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
 
     try:
         if action == "status":
-            return show_status(name)
+            return show_status(name, as_json=as_json)
         declared = declared_and_applied(name)
         if action == "pause":
             print(pause_backfill(declared)[1])
@@ -51,7 +55,9 @@ def backfill_command(action: str, name: str, *, pause: float | None = None) -> i
         print(done)  # a redeploy's rerun succeeds: the work is done
         return 0
     except (BackfillCommandError, BackfillRefused) as error:
-        print(f"error: {error}", file=sys.stderr)
+        from alembic_steward.runtime._backfill_tenants import print_error
+
+        print_error(str(error), as_json)
         return HELD_EXIT_CODE if isinstance(error, BackfillHeld) else 1
 
 
@@ -147,13 +153,14 @@ def run_until_ended(
     declared: Declared, *, resume: bool, pause: float | None, received: list[int]
 ) -> tuple[str, str]:
     """Run ``declared`` until it finishes, is paused, or a signal is ``received``; return how
-    it ended (finished, paused, stopped) and the line saying so, read from the database.
+    it ended (finished, paused, stopped) and the line saying so, read from the database
+    (paused too when it was paused before this run: nothing ran).
 
     Raises BackfillRefused and NothingPending as :func:`run_backfill` does."""
     import time
 
     from alembic_steward.runtime._backfill_records import rows_in_batches
-    from alembic_steward.runtime._backfill_runs import Progress, run_backfill
+    from alembic_steward.runtime._backfill_runs import Progress, StillPaused, run_backfill
     from alembic_steward.runtime._tenancy import bound_tenant
 
     last_report = [0.0]
@@ -166,14 +173,17 @@ def run_until_ended(
             last_report[0] = time.monotonic()
             print(where + progress.line(), file=sys.stderr)
 
-    outcome = run_backfill(
-        backfill_engine(),
-        declared,
-        resume=resume,
-        report=report,
-        stop_requested=lambda: bool(received),
-        pause_seconds=pause,
-    )
+    try:
+        outcome = run_backfill(
+            backfill_engine(),
+            declared,
+            resume=resume,
+            report=report,
+            stop_requested=lambda: bool(received),
+            pause_seconds=pause,
+        )
+    except StillPaused as paused:  # paused on purpose: a state to report, not a failure
+        return "paused", str(paused)
     progress, name = outcome.progress, declared.backfill.name
     if outcome.ended == "finished":
         return "finished", f"{progress.line()}; finished."
@@ -231,7 +241,7 @@ def pause_backfill(declared: Declared) -> tuple[str, str]:
                 return "finished", done
             # Rows written since it finished are pending: a run would walk the keys again
             # from the first, so the paused one does so once resumed.
-            restart(connection, name)
+            restart(connection, declared.backfill, record)
         set_state(connection, name, PAUSED)
     return "paused", (
         f"backfill {name} is paused: a running runner stops after its current batch;"
@@ -239,10 +249,16 @@ def pause_backfill(declared: Declared) -> tuple[str, str]:
     )
 
 
-def show_status(name: str) -> int:
-    """Print one line per declared backfill (or only ``name``); exit 1 for an unknown name."""
-    for line in status_lines(None if name == "all" else name):
-        print(line)
+def show_status(name: str, *, as_json: bool = False) -> int:
+    """Print one line per declared backfill (or only ``name``), or with ``as_json`` the list of
+    their fields (runtime/_backfill_summaries.py), as `inv db.status --json` gives them; 0."""
+    import json
+
+    summaries = status_summaries(None if name == "all" else name)
+    if as_json:
+        print(json.dumps([summary.as_dict() for summary in summaries], indent=2, default=str))
+    for summary in [] if as_json else summaries:
+        print(summary.text)
     return 0
 
 
@@ -251,6 +267,17 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
 
     Raises BackfillCommandError for an unknown ``only``.
     """
+    return [summary.text for summary in status_summaries(only, unfinished_only=unfinished_only)]
+
+
+def status_summaries(
+    only: str | None = None, *, unfinished_only: bool = False
+) -> list[BackfillSummary]:
+    """Each declared backfill's (or only ``only``'s) state, read from the database.
+
+    Raises BackfillCommandError for an unknown ``only``.
+    """
+    from alembic_steward.runtime._backfill_summaries import backfill_summaries
     from alembic_steward.runtime._offline_runs import missing_sqlite_file, missing_sqlite_words
     from alembic_steward.runtime._tenancy import bound_tenant
 
@@ -268,14 +295,7 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
             f"{missing_sqlite_words(missing)}, so no backfill has run there; nothing was created"
         )
     with backfill_engine().connect() as connection:
-        return backfill_lines(script, connection, chosen, unfinished_only=unfinished_only)
-
-
-def backfill_lines(
-    script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
-) -> list[str]:
-    states = backfill_states(script, connection, chosen, unfinished_only=unfinished_only)
-    return [line for _state, line in states]
+        return backfill_summaries(script, connection, chosen, unfinished_only=unfinished_only)
 
 
 def backfill_states(

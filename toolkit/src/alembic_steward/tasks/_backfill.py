@@ -28,7 +28,8 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
         " one report",
         "tenants": FAN_OUT_HELP["tenants"].replace("Run on", "Act on"),
         "tenancy": FAN_OUT_HELP["tenancy"],
-        "json": "With tenants: print the report as JSON, a row per tenant",
+        "json": "Print JSON: with tenants the report, a row per tenant; `status` of one"
+        " database each backfill's fields",
     },
 )
 @exit_on_user_error
@@ -60,7 +61,10 @@ def backfill(
 
     try:
         seconds = pause_seconds(pause)
-        per_tenant = fans_out(all_tenants, tenants, tenancy=tenancy, json=json)
+        # `status` reads one database as JSON too; the others' reports are a fan-out's.
+        per_tenant = fans_out(
+            all_tenants, tenants, tenancy=tenancy, json=json and action != "status"
+        )
     except (Exit, OptionValueError) as refused:  # under --json, the error is the document
         if not json:
             raise
@@ -74,6 +78,6 @@ def backfill(
             action, name, tenants=tenants, tenancy=tenancy, pause=seconds, as_json=json
         )
     else:
-        code = backfill_command(action, name, pause=seconds)
+        code = backfill_command(action, name, pause=seconds, as_json=json)
     if code:
         raise Exit(code=code)
