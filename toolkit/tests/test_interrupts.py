@@ -193,6 +193,37 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     assert "first" in database.revisions() or database.kind == "mysql"
 
 
+@only_on("postgresql", "mysql", why="SQLite runs the statement in the process: tested below")
+@pytest.mark.parametrize("runner", ["inv", "deploy"])
+def test_ctrl_c_stops_the_statement_on_the_server_before_saying_what_it_left(
+    any_project: Project, database: ServerDatabase, runner: str
+) -> None:
+    # The signal ends the client; on MariaDB not the server's statement, which the run must stop
+    # too (KILL QUERY), else its line describes a schema the statement goes on changing.
+    # PostgreSQL's driver cancels the statement itself: checked here all the same.
+    after_first(any_project, "slow", SLEEPING_IN_THE_SERVER)
+    stderr = interrupted_promptly(any_project, database, runner, in_the_server=True)
+    if database.kind == "mysql":
+        sleeping = (
+            "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP%'"
+            " AND db = DATABASE() AND id <> CONNECTION_ID()"
+        )
+        state = (
+            "MySQL/MariaDB cannot roll DDL back; slow is half-applied: the database is still at"
+            " first, and differs from what first builds by: unexpected table slow"
+        )
+    else:
+        sleeping = (
+            "SELECT pid FROM pg_stat_activity WHERE state = 'active'"
+            " AND query LIKE 'SELECT pg_sleep%' AND datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        state = "rolled back; the database is still at first"
+    assert not database.query(sleeping), stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(f"error: SIGINT stopped migration slow; {state}"), stderr
+
+
 @only_on("sqlite", why="SQLite runs the statement in the process: only an interrupt stops it")
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_interrupts_a_running_sqlite_statement_and_reads_the_state_after(
