@@ -12,6 +12,7 @@ import pytest
 from failures import SLEEPING, stopped_once_started, write_revision
 from project import Project
 from servers import ServerDatabase, only_on
+from stalling_proxy import StallingProxy
 from test_status_sides import scratch_databases
 
 # Sends itself SIGINT as Alembic records the migration, after its last statement has run.
@@ -222,6 +223,38 @@ def test_ctrl_c_stops_the_statement_on_the_server_before_saying_what_it_left(
     assert not database.query(sleeping), stderr
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert line.startswith(f"error: SIGINT stopped migration slow; {state}"), stderr
+
+
+@only_on("mysql", why="only MySQL/MariaDB's server goes on with the statement of a stopped run")
+def test_a_statement_that_cannot_be_stopped_is_said_to_be_maybe_running_not_described(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The network to the server stalls before the Ctrl-C: nothing can stop the statement or read
+    # the schema it is changing, so the line says it may still run, and how to find out.
+    after_first(project, "slow", SLEEPING_IN_THE_SERVER)
+    with StallingProxy.to(database.url) as proxy:
+
+        def stall_then_stop(running: subprocess.Popen[str]) -> None:
+            wait_for_the_sleeping_statement(database, running)
+            proxy.stall()
+            proxy.hold_new = True
+
+        code, stderr = stopped_once_started(
+            project,
+            COMMANDS["inv"],
+            while_running=stall_then_stop,
+            DATABASE_URL=proxy.url_through(plain_url(database)),
+            DATABASE_CONNECT_TIMEOUT="2",
+            DATABASE_READ_TIMEOUT="20",
+        )
+    assert code == 130, stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(
+        "error: SIGINT stopped migration slow; slow's statement may still be running on the"
+        " server (it could not be stopped ("
+    ), line
+    assert line.endswith("wait for it to end, then check with `inv db.status`"), line
+    assert "half-applied" not in line and "differs" not in line, line
 
 
 @only_on("sqlite", why="SQLite runs the statement in the process: only an interrupt stops it")

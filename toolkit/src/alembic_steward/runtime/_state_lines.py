@@ -77,10 +77,10 @@ class StateAfterFailure:
 
     def after_migration(self, frame: MigrationFrame) -> str:
         """The state after ``frame``'s migration failed or was interrupted, and what to do."""
-        if self.heads is None:
-            return UNKNOWN.format(reason=self.unreadable)
         if self.statement_running:
             return self.still_running(frame.revision)
+        if self.heads is None:
+            return UNKNOWN.format(reason=self.unreadable)
         upgrading = frame.function == "upgrade"
         where = self.where(frame.down_revision if upgrading else frame.revision)
         if not self.transactional_ddl:
@@ -163,19 +163,19 @@ class StateAfterFailure:
         """The run's statement may still be changing the schema: say so, and wait (status's 13)."""
         from alembic_steward.runtime._advice import advised
 
+        so_far = f"so far the database is at {self.at}; " if self.heads is not None else ""
         return (
             f"{revision}'s statement may still be running on the server"
-            f" ({self.statement_running}), so what it leaves is not known yet; so far the"
-            f" database is at {self.at}; wait for it to end, then check with"
-            f" {advised('db.status', 'current')}"
+            f" ({self.statement_running}), so what it leaves is not known yet; {so_far}wait for"
+            f" it to end, then check with {advised('db.status', 'current')}"
         )
 
     def after_run(self) -> str:
         """The state after a run stopped outside any one migration's code."""
-        if self.heads is None:
-            return UNKNOWN.format(reason=self.unreadable)
         if self.statement_running:
             return self.still_running("the migration")
+        if self.heads is None:
+            return UNKNOWN.format(reason=self.unreadable)
         return f"each finished migration stays applied: the database is at {self.at}"
 
 
