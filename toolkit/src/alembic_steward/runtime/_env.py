@@ -315,11 +315,13 @@ def run_in_event_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     else:
         loop_running = True
     if not loop_running:
-        from alembic_steward.runtime._interruptions import (
-            Terminated,
+        from alembic_steward.runtime._cancelled_migrations import (
+            CancelledInTheLoop,
             signal_with_cancelled_migration,
         )
+        from alembic_steward.runtime._interruptions import Terminated
 
+        CancelledInTheLoop.error = None  # an earlier run's is not this one's
         try:
             asyncio.run(main())
         except (KeyboardInterrupt, Terminated) as stop:
@@ -340,8 +342,8 @@ async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> N
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.runtime._cancelled_migrations import CancelledInTheLoop
     from alembic_steward.runtime._connecting import unreachable
-    from alembic_steward.runtime._interruptions import CancelledInTheLoop
     from alembic_steward.runtime._migration_lock_connection import lock_holder_name
     from alembic_steward.runtime._tenancy import bind_engine_to_schema
     from alembic_steward.runtime._transactions import make_sqlite_ddl_transactional

@@ -124,25 +124,6 @@ def bookkeeping_held(script: ScriptDirectory) -> Iterator[None]:
     raise_held_signal()
 
 
-class CancelledInTheLoop:
-    """An async run's migration the event loop cancelled when a signal stopped the loop."""
-
-    error: BaseException | None = None
-
-
-def signal_with_cancelled_migration(stop: BaseException) -> BaseException:
-    """``stop`` (a signal's exception, raised in an async run's event loop) carrying the
-    traceback and state of the migration the loop then cancelled, so its line names that
-    migration and what it left, as a blocking run's does."""
-    from alembic_steward.runtime._state_lines import STATE_ATTRIBUTE
-
-    cancelled, CancelledInTheLoop.error = CancelledInTheLoop.error, None
-    if cancelled is None or not hasattr(cancelled, STATE_ATTRIBUTE):
-        return stop
-    setattr(stop, STATE_ATTRIBUTE, getattr(cancelled, STATE_ATTRIBUTE))
-    return stop.with_traceback(cancelled.__traceback__)
-
-
 # Where a tenant's run stopped by a signal keeps the line worded for its tenant: its advice
 # names `--tenants NAME`, its state is the tenant's (runtime/_tenant_stops.py).
 TENANT_LINE = "_alembic_steward_tenant_line"

@@ -74,10 +74,10 @@ def refuse_leftovers(connection: Connection) -> str:
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._half_applied_downgrades import downgrade_stopped_at
     from alembic_steward.runtime._half_applied_marks import (
         clear_command,
         describe_heads,
-        downgrade_stopped_at,
         following_revisions,
         stamp_command,
     )

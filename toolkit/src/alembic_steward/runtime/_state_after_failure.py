@@ -131,6 +131,8 @@ def read_state(
     except Exception:  # noqa: BLE001 - no wiring: nothing more to compare against
         frame = None
     in_migration = frame is not None and frame.function in ("upgrade", "downgrade")
+    from alembic_steward.runtime._statement_stops import heads_read_afresh, stopped_statement
+
     running = stopped_statement(connection, error)
     if running:
         heads = heads_read_afresh(connection)
@@ -169,30 +171,6 @@ def read_state(
         # What it committed may be its whole schema, not its work: never advise stamping it.
         built_by = without_failed_run(built_by, frame.revision)
     return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
-
-
-def stopped_statement(connection: Connection, error: BaseException) -> str:
-    """After a signal (MySQL/MariaDB): stop the statement the server still runs for the run, so
-    what is read next is what it left; return why it may still be running, or ""."""
-    from alembic_steward.runtime._statement_stops import stop_run_statement
-
-    if isinstance(error, Exception):
-        return ""  # a failed statement has ended; only a signal leaves one running
-    running = stop_run_statement(connection.engine)
-    if running is not None:
-        # The run's connection stopped mid-answer: what it would read next is that statement's.
-        with suppress(Exception):
-            connection.invalidate()
-    return running or ""
-
-
-def heads_read_afresh(connection: Connection) -> tuple[str, ...] | None:
-    """The version table, read on a new connection (None if unreadable)."""
-    try:
-        with connection.engine.connect() as fresh:
-            return version_heads(fresh)
-    except Exception:  # noqa: BLE001 - the line says the statement may run; status reads on
-        return None
 
 
 def refused_whole(

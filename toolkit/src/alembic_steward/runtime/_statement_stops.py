@@ -18,6 +18,7 @@ while it still holds that lock, so another run's statement is never the one stop
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
@@ -82,3 +83,27 @@ def still_running(probe: Connection, connection_id: int) -> bool:
         {"id": connection_id},
     ).first()
     return row is not None and row.command != "Sleep"
+
+
+def stopped_statement(connection: Connection, error: BaseException) -> str:
+    """After a signal (MySQL/MariaDB): stop the statement the server still runs for the run, so
+    what is read next is what it left; return why it may still be running, or ""."""
+    if isinstance(error, Exception):
+        return ""  # a failed statement has ended; only a signal leaves one running
+    running = stop_run_statement(connection.engine)
+    if running is not None:
+        # The run's connection stopped mid-answer: what it would read next is that statement's.
+        with suppress(Exception):
+            connection.invalidate()
+    return running or ""
+
+
+def heads_read_afresh(connection: Connection) -> tuple[str, ...] | None:
+    """The version table, read on a new connection (None if unreadable)."""
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    try:
+        with connection.engine.connect() as fresh:
+            return version_heads(fresh)
+    except Exception:  # noqa: BLE001 - the line says the statement may run; status reads on
+        return None
