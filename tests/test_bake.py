@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -143,6 +144,26 @@ def test_gitignore_keeps_secrets_and_local_databases_out_of_git(default_bake: Pa
     ignored = (default_bake / ".gitignore").read_text().splitlines()
     for pattern in (".env", "*.db", ".venv/"):
         assert pattern in ignored
+
+
+def test_gitignore_leaves_out_the_lock_files_beside_a_sqlite_database(
+    default_bake: Path, tmp_path: Path
+) -> None:
+    """A tester found the backfill runners' lock files (a tenant's too) listed by `git status`."""
+    repository = tmp_path / "bake"
+    shutil.copytree(default_bake, repository)
+    subprocess.run(["git", "init", "-q"], cwd=repository, check=True)
+    locks = [
+        "app.db-migration-lock",
+        "app.db-backfill-users_lower-lock",
+        "app_acme.db-backfill-acme-users_lower-lock",
+    ]
+    for name in locks:
+        (repository / name).touch()
+    checked = subprocess.run(
+        ["git", "check-ignore", *locks], cwd=repository, capture_output=True, text=True
+    )
+    assert checked.stdout.split() == locks, checked.stdout + checked.stderr
 
 
 @pytest.mark.parametrize("ruff_command", [["check"], ["format", "--check"]], ids=" ".join)

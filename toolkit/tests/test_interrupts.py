@@ -12,6 +12,7 @@ import pytest
 from failures import SLEEPING, stopped_once_started, write_revision
 from project import Project
 from servers import ServerDatabase, only_on
+from stalling_proxy import StallingProxy
 from test_status_sides import scratch_databases
 
 # Sends itself SIGINT as Alembic records the migration, after its last statement has run.
@@ -202,6 +203,69 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert line.startswith("error: SIGINT stopped"), stderr
     assert "first" in database.revisions() or database.kind == "mysql"
+
+
+@only_on("postgresql", "mysql", why="SQLite runs the statement in the process: tested below")
+@pytest.mark.parametrize("runner", ["inv", "deploy"])
+def test_ctrl_c_stops_the_statement_on_the_server_before_saying_what_it_left(
+    any_project: Project, database: ServerDatabase, runner: str
+) -> None:
+    # The signal ends the client; on MariaDB not the server's statement, which the run must stop
+    # too (KILL QUERY), else its line describes a schema the statement goes on changing.
+    # PostgreSQL's driver cancels the statement itself: checked here all the same.
+    after_first(any_project, "slow", SLEEPING_IN_THE_SERVER)
+    stderr = interrupted_promptly(any_project, database, runner, in_the_server=True)
+    if database.kind == "mysql":
+        sleeping = (
+            "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP%'"
+            " AND db = DATABASE() AND id <> CONNECTION_ID()"
+        )
+        state = (
+            "MySQL/MariaDB cannot roll DDL back; slow is half-applied: the database is still at"
+            " first, and differs from what first builds by: unexpected table slow"
+        )
+    else:
+        sleeping = (
+            "SELECT pid FROM pg_stat_activity WHERE state = 'active'"
+            " AND query LIKE 'SELECT pg_sleep%' AND datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        state = "rolled back; the database is still at first"
+    assert not database.query(sleeping), stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(f"error: SIGINT stopped migration slow; {state}"), stderr
+
+
+@only_on("mysql", why="only MySQL/MariaDB's server goes on with the statement of a stopped run")
+def test_a_statement_that_cannot_be_stopped_is_said_to_be_maybe_running_not_described(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The network to the server stalls before the Ctrl-C: nothing can stop the statement or read
+    # the schema it is changing, so the line says it may still run, and how to find out.
+    after_first(project, "slow", SLEEPING_IN_THE_SERVER)
+    with StallingProxy.to(database.url) as proxy:
+
+        def stall_then_stop(running: subprocess.Popen[str]) -> None:
+            wait_for_the_sleeping_statement(database, running)
+            proxy.stall()
+            proxy.hold_new = True
+
+        code, stderr = stopped_once_started(
+            project,
+            COMMANDS["inv"],
+            while_running=stall_then_stop,
+            DATABASE_URL=proxy.url_through(plain_url(database)),
+            DATABASE_CONNECT_TIMEOUT="2",
+            DATABASE_READ_TIMEOUT="20",
+        )
+    assert code == 130, stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert line.startswith(
+        "error: SIGINT stopped migration slow; slow's statement may still be running on the"
+        " server (it could not be stopped ("
+    ), line
+    assert line.endswith("wait for it to end, then check with `inv db.status`"), line
+    assert "half-applied" not in line and "differs" not in line, line
 
 
 @only_on("sqlite", why="SQLite runs the statement in the process: only an interrupt stops it")

@@ -3,14 +3,15 @@
 `inv db.status` and `inv db.check` migrate one to the live database's revision, to tell a
 database that differs from its revision apart from models that need a new one; the baked tests
 build theirs the same way. On a server it is created beside the named database with the same
-credentials and always dropped afterwards; on SQLite it is a file in a temporary folder.
+credentials and dropped afterwards, however the run ends, unless its process is killed; what a
+killed run left, the next one removes (inspection/_left_scratch_databases.py). On SQLite it is
+a file in a temporary folder.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,10 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     """
     from sqlalchemy.exc import DBAPIError
 
+    from alembic_steward.inspection._left_scratch_databases import (
+        remove_left_scratch_databases,
+        scratch_name,
+    )
     from alembic_steward.runtime._driver_errors import first_line, names_a_missing_database
     from alembic_steward.runtime._server_databases import (
         admin_engine,
@@ -53,9 +58,7 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         with removed_whatever_happens(directory.cleanup, directory.name):
             yield server.set(database=str(Path(directory.name) / f"{label}.db"))
         return
-    # Short enough for PostgreSQL's 63 and MySQL's 64 characters, unique per use, and starting
-    # with the database's own name, so a grant on `app%` databases covers it.
-    name = f"{(server.database or 'app')[:40]}_{label}_{uuid.uuid4().hex[:12]}"
+    name = scratch_name(server.database, label)
     # Through the live database itself: its charset is the scratch one's, and a user who may
     # connect only there still gets a scratch database.
     admin = admin_engine(server)
@@ -82,6 +85,8 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
 
     try:
         with admin.connect() as connection:
+            # What killed runs left (inspection/_left_scratch_databases.py), before adding one.
+            remove_left_scratch_databases(connection, server.database)
             create_database_on(connection, name)
             if admin.dialect.name == "postgresql":
                 # A throwaway database needs no wait for the disk at each of its many commits.

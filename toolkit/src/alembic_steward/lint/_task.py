@@ -55,7 +55,7 @@ class LintReport:
         "revision": "Lint a range, e.g. 4f8376af1811:head, or one revision, e.g. 4f8376af1811"
         " (--rev-range is the same)",
         "released": "Also fail on revision files that exist at this git tag or commit (a"
-        " release) and were edited or deleted since (long only: -e is db.revision's --empty)",
+        " release) and were edited or deleted since",
     },
 )
 @exit_on_user_error(reads_only=True)

@@ -35,8 +35,8 @@ class BackfillCommandError(Exception):
 def backfill_command(
     action: str, name: str, *, pause: float | None = None, as_json: bool = False
 ) -> int:
-    """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code
-    (``as_json``: status only, its rows and any error as the JSON document on stdout)."""
+    """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code.
+    ``as_json`` (status): each backfill's fields as a JSON list, an error as ``{"error"}``."""
     from alembic_steward.runtime._backfill_runs import (
         HELD_EXIT_CODE,
         BackfillHeld,
@@ -157,13 +157,14 @@ def run_until_ended(
     declared: Declared, *, resume: bool, pause: float | None, received: list[int]
 ) -> tuple[str, str]:
     """Run ``declared`` until it finishes, is paused, or a signal is ``received``; return how
-    it ended (finished, paused, stopped) and the line saying so, read from the database.
+    it ended (finished, paused, stopped) and the line saying so, read from the database
+    (paused too when it was paused before this run: nothing ran).
 
     Raises BackfillRefused and NothingPending as :func:`run_backfill` does."""
     import time
 
     from alembic_steward.runtime._backfill_records import rows_in_batches
-    from alembic_steward.runtime._backfill_runs import Progress, run_backfill
+    from alembic_steward.runtime._backfill_runs import Progress, StillPaused, run_backfill
     from alembic_steward.runtime._tenancy import bound_tenant
 
     last_report = [0.0]
@@ -176,14 +177,17 @@ def run_until_ended(
             last_report[0] = time.monotonic()
             print(where + progress.line(), file=sys.stderr)
 
-    outcome = run_backfill(
-        backfill_engine(),
-        declared,
-        resume=resume,
-        report=report,
-        stop_requested=lambda: bool(received),
-        pause_seconds=pause,
-    )
+    try:
+        outcome = run_backfill(
+            backfill_engine(),
+            declared,
+            resume=resume,
+            report=report,
+            stop_requested=lambda: bool(received),
+            pause_seconds=pause,
+        )
+    except StillPaused as paused:  # paused on purpose: a state to report, not a failure
+        return "paused", str(paused)
     progress, name = outcome.progress, declared.backfill.name
     if outcome.ended == "finished":
         return "finished", f"{progress.line()}; finished."
@@ -241,7 +245,7 @@ def pause_backfill(declared: Declared) -> tuple[str, str]:
                 return "finished", done
             # Rows written since it finished are pending: a run would walk the keys again
             # from the first, so the paused one does so once resumed.
-            restart(connection, name)
+            restart(connection, declared.backfill, record)
         set_state(connection, name, PAUSED)
     return "paused", (
         f"backfill {name} is paused: a running runner stops after its current batch;"
@@ -254,19 +258,18 @@ ALL = "all"
 
 
 def show_status(name: str, *, as_json: bool = False) -> int:
-    """Print one line per declared backfill (or only ``name``), or under ``as_json`` a JSON row
-    each, as `inv db.status --json` prints one database's; exit 1 for an unknown name."""
+    """Print one line per declared backfill (or only ``name``), or with ``as_json`` the list of
+    their fields (runtime/_backfill_summaries.py), as `inv db.status --json` gives them; 0."""
+    import json
+
     from alembic_steward.runtime._backfill_summaries import NOT_APPLIED
 
     summaries = status_summaries(None if name == ALL else name)
     if as_json:
-        import json
-
-        print(json.dumps([summary.as_dict() for summary in summaries], indent=2))
-        return 0
-    for summary in summaries:
+        print(json.dumps([summary.as_dict() for summary in summaries], indent=2, default=str))
+    for summary in [] if as_json else summaries:
         print(summary.text)
-    if any(summary.state == NOT_APPLIED for summary in summaries):
+    if not as_json and any(summary.state == NOT_APPLIED for summary in summaries):
         # Not applied here is the rule in a service with tenants: say where they are.
         hint = tenants_instead(f"status {name}").removeprefix("; ")
         if hint:
@@ -279,14 +282,16 @@ def status_lines(only: str | None = None, *, unfinished_only: bool = False) -> l
 
     Raises BackfillCommandError for an unknown ``only``.
     """
-    summaries = status_summaries(only, unfinished_only=unfinished_only)
-    return [summary.text for summary in summaries]
+    return [summary.text for summary in status_summaries(only, unfinished_only=unfinished_only)]
 
 
 def status_summaries(
     only: str | None = None, *, unfinished_only: bool = False
 ) -> list[BackfillSummary]:
-    """:func:`status_lines`' backfills, each with its fields (`status --json`)."""
+    """Each declared backfill's (or only ``only``'s) state, read from the database.
+
+    Raises BackfillCommandError for an unknown ``only``.
+    """
     from alembic_steward.runtime._backfill_summaries import backfill_summaries
     from alembic_steward.runtime._offline_runs import missing_sqlite_file, missing_sqlite_words
     from alembic_steward.runtime._tenancy import bound_tenant

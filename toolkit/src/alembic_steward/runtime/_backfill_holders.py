@@ -22,8 +22,9 @@ def held_line(name: str, holder: str) -> str:
 
 def runner_pid(holder: str) -> str | None:
     """The runner's process id in ``holder``: its PostgreSQL session's name, its SQLite lock
-    file's note; None where the lock names only a connection (MySQL/MariaDB)."""
+    file's note, its MySQL/MariaDB connection's local process; None where the lock names only
+    a connection (a MySQL/MariaDB client on another machine)."""
     import re
 
-    found = re.search(r"(?:alembic-steward |^process )pid (\d+)", holder)
+    found = re.search(r"(?:alembic-steward |^process |, process )pid (\d+)", holder)
     return found.group(1) if found else None

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Table
 
+    from alembic_steward.backfills import Backfill
+
 BACKFILL_TABLE = "alembic_backfills"
 # The cursor's column is `last_key`: CURSOR is a reserved word on MySQL/MariaDB.
 RUNNING, PAUSED, FINISHED = "running", "paused", "finished"
@@ -142,13 +144,26 @@ def save_batch(connection: Connection, name: str, cursor: Any, rows: int) -> Non
     )
 
 
-def restart(connection: Connection, name: str) -> None:
-    """Walk the keys again from the first (rows became pending after it finished)."""
+def restart(connection: Connection, backfill: Backfill, record: BackfillRecord) -> None:
+    """Walk the keys again from the first (rows became pending after it finished).
+
+    ``rows_done`` counts each key once: the rows pending again among the keys the last walk
+    passed were counted by it, and the new walk counts them as it updates them, so they come
+    off now (rows written since under new keys count once, by the new walk)."""
+    from alembic_steward.runtime._backfill_sql import pending_through
+
+    counted = 0 if record.cursor is None else pending_through(connection, backfill, record.cursor)
     table = backfill_table()
     connection.execute(
         table.update()
-        .where(table.c.name == name)
-        .values(state=RUNNING, last_key=None, updated_at=now(), error=None)
+        .where(table.c.name == backfill.name)
+        .values(
+            state=RUNNING,
+            last_key=None,
+            rows_done=max(record.rows_done - counted, 0),
+            updated_at=now(),
+            error=None,
+        )
     )
 
 

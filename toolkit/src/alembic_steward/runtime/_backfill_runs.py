@@ -21,6 +21,7 @@ from alembic_steward.runtime._backfill_records import (
     FINISHED,
     PAUSED,
     RUNNING,
+    plural,
     rows_in_batches,
 )
 
@@ -48,6 +49,11 @@ class NothingPending(Exception):
     """The backfill finished and no row is pending: a rerun (a redeploy) has nothing to do."""
 
 
+class StillPaused(Exception):
+    """`run` found the backfill paused: a pause is deliberate, so nothing ran and nothing
+    failed; the text says how far it got and that `resume` continues it."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     """How a run ended: ``finished``, ``paused`` or ``stopped`` (a signal), with its progress."""
@@ -68,8 +74,9 @@ def run_backfill(
     """Run ``declared`` to its end, a pause, or a stop request, on ``engine`` (blocking).
 
     ``resume`` lets a paused backfill run again. ``report`` is called after each batch;
-    ``stop_requested`` is asked between batches. Raises BackfillRefused (already finished,
-    paused without ``resume``, its revision not applied, another runner holds it).
+    ``stop_requested`` is asked between batches. Raises BackfillRefused (its revision not
+    applied, another runner holds it, its declaration failed), NothingPending (finished
+    already) and StillPaused (paused, without ``resume``).
     """
     from alembic_steward.runtime._backfill_records import ensure_table
     from alembic_steward.runtime._named_locks import NamedLockHeld, holding_named_lock
@@ -125,13 +132,13 @@ def claim(engine: Engine, declared: Declared, resume: bool):
                 " running it again from the first key",
                 file=sys.stderr,
             )
-            restart(connection, name)
+            restart(connection, declared.backfill, record)
             return read_record(connection, name)
         if record.state == PAUSED and not resume:
-            raise BackfillRefused(
-                f"backfill {name} is paused after {record.rows_done} rows;"
-                f" {backfill_advised(f'resume {name}')} continues"
-                " it from where it stopped"
+            raise StillPaused(
+                f"backfill {name} is paused after {plural(record.rows_done, 'row', 'rows')};"
+                f" nothing was run; {backfill_advised(f'resume {name}')} continues it from"
+                " where it stopped"
             )
         if record.state in (PAUSED, FAILED):  # a failed one: its declaration fixed since
             set_state(connection, name, RUNNING)

@@ -81,6 +81,16 @@ def pending_rows(connection: Connection, backfill: Backfill, most: int) -> int:
     return int(connection.execute(text(query), {"most": most}).scalar() or 0)
 
 
+def pending_through(connection: Connection, backfill: Backfill, last: Any) -> int:
+    """How many rows with keys up to ``last`` are pending (every one: this count is what a
+    rerun's row count takes off; read once, when a finished backfill starts a new walk)."""
+    from sqlalchemy import text
+
+    table, key = names(connection, backfill)
+    query = f"SELECT count(*) FROM {table} WHERE {key} <= :last AND ({backfill.pending})"
+    return int(connection.execute(text(query), {"last": last}).scalar() or 0)
+
+
 def update_all(connection: Connection, backfill: Backfill) -> int:
     """Update every pending row at once (for a few rows only); return how many."""
     from sqlalchemy import text

@@ -184,16 +184,17 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
                 pause=arguments.pause,
                 as_json=arguments.json,
             )
-        # `status --json` reads one database as `inv db.status --json` does.
-        as_json = arguments.json and arguments.action == "status"
-        refusal = per_tenant_options_alone(
-            {"tenancy": arguments.tenancy, "json": arguments.json and not as_json}
-        )
+        # `status` reads one database as JSON too; the others' reports are a fan-out's.
+        alone = {
+            "tenancy": arguments.tenancy,
+            "json": arguments.json and arguments.action != "status",
+        }
+        refusal = per_tenant_options_alone(alone)
         if refusal is not None:
             print_error(f"backfill refused: {refusal}", arguments.json)
             return 1
         return backfill_command(
-            arguments.action, arguments.name, pause=arguments.pause, as_json=as_json
+            arguments.action, arguments.name, pause=arguments.pause, as_json=arguments.json
         )
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
         print_error(f"backfill failed: {failure_line(error)}", arguments.json)

@@ -133,7 +133,9 @@ def add_backfill_tenant_arguments(parser: argparse.ArgumentParser) -> None:
     )
     tenants.add_argument("--tenants", help="these tenants only, comma-separated")
     parser.add_argument("--tenancy", choices=TENANCIES, help="default: the wiring's")
-    parser.add_argument("--json", action="store_true", help="print the tenants' report as JSON")
+    parser.add_argument(
+        "--json", action="store_true", help="print the tenants' report (or one's status) as JSON"
+    )
 
 
 def add_fan_out_arguments(parser: argparse.ArgumentParser, *, canary: bool = True) -> None:

@@ -61,8 +61,24 @@ def first_line(error: BaseException) -> str:
     return said[0] if said else type(error).__name__
 
 
+def server_detail(error: BaseException) -> str:
+    """PostgreSQL's DETAIL for ``error`` (the duplicate key, the missing parent row), first
+    line, or "": psycopg keeps it after the message's first line, where a one-line report
+    would cut it off (MySQL/MariaDB and SQLite name the key in their one line)."""
+    original = getattr(error, "orig", None) or error
+    detail = getattr(getattr(original, "diag", None), "message_detail", None)
+    lines = detail.strip().splitlines() if isinstance(detail, str) else []
+    return lines[0] if lines else ""
+
+
+def driver_words(error: BaseException) -> str:
+    """``first_line``, and the server's DETAIL after a colon where it gave one."""
+    detail = server_detail(error)
+    return f"{first_line(error)}: {detail}" if detail else first_line(error)
+
+
 def error_reason(error: BaseException) -> str:
-    """``first_line`` with the password of DATABASE_URL removed; never raises."""
+    """``driver_words`` with the password of DATABASE_URL removed; never raises."""
     try:
         from alembic_steward._wiring import get_settings
         from alembic_steward.settings import EnvFileError
@@ -71,8 +87,8 @@ def error_reason(error: BaseException) -> str:
         try:
             url = get_settings().database.value
         except EnvFileError:
-            return first_line(error)  # no setting was read, so no message can hold the password
-        return redact_password(first_line(error), url)
+            return driver_words(error)  # no setting was read: no message can hold the password
+        return redact_password(driver_words(error), url)
     except Exception:  # noqa: BLE001 - the text may hold the password we failed to remove
         return f"{type(error).__name__} (its message is not shown: it could hold the password)"
 

@@ -315,7 +315,17 @@ def run_in_event_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     else:
         loop_running = True
     if not loop_running:
-        asyncio.run(main())
+        from alembic_steward.runtime._cancelled_migrations import (
+            CancelledInTheLoop,
+            signal_with_cancelled_migration,
+        )
+        from alembic_steward.runtime._interruptions import Terminated
+
+        CancelledInTheLoop.error = None  # an earlier run's is not this one's
+        try:
+            asyncio.run(main())
+        except (KeyboardInterrupt, Terminated) as stop:
+            raise signal_with_cancelled_migration(stop) from None
         return
     from concurrent.futures import ThreadPoolExecutor
 
@@ -325,11 +335,14 @@ def run_in_event_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> None:
     """Run migrations on a connection of an asyncio engine (Alembic's async pattern)."""
+    import asyncio
+
     from sqlalchemy import pool
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.runtime._cancelled_migrations import CancelledInTheLoop
     from alembic_steward.runtime._connecting import unreachable
     from alembic_steward.runtime._migration_lock_connection import lock_holder_name
     from alembic_steward.runtime._tenancy import bind_engine_to_schema
@@ -346,6 +359,10 @@ async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> N
             raise unreachable(error, url) from None
         try:
             await connection.run_sync(run_migrations_abandonable(run_migrations))
+        except asyncio.CancelledError as cancelled:
+            # A signal stopped the loop, which cancels this: the signal's line tells its state.
+            CancelledInTheLoop.error = cancelled
+            raise
         finally:
             await connection.close()
     finally:

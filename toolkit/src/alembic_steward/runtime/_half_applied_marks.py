@@ -245,6 +245,14 @@ def parent_of(revision: str, script: ScriptDirectory) -> list[str]:
 
 def half_applied_message(after_revisions: str, script: ScriptDirectory) -> str:
     """Say which migration may be half-applied, what to check and both ways to go on."""
+    from alembic_steward.runtime._half_applied_downgrades import (
+        downgrade_stopped_at,
+        half_applied_downgrade_message,
+    )
+
+    parent = downgrade_stopped_at(after_revisions, script)
+    if parent:
+        return half_applied_downgrade_message(after_revisions, parent)
     following = following_revisions(after_revisions, script)
     suspect = ", ".join(following) or "none known"
     upgrade = f"{following[0]}'s upgrade()" if len(following) == 1 else "its upgrade()"

@@ -56,7 +56,8 @@ def lock_wait_slice(deadline: float) -> float:
 
 
 def mysql_lock_holder(locking: Connection, name: str) -> str:
-    """Describe the connection holding the named lock, from the process list."""
+    """Describe the connection holding the named lock, from the process list, and the pid of
+    its process when that runs on this machine (runtime/_local_clients.py)."""
     holder = locking.execute(
         text(
             "SELECT ID AS id, USER AS user, HOST AS host FROM information_schema.PROCESSLIST"
@@ -66,4 +67,10 @@ def mysql_lock_holder(locking: Connection, name: str) -> str:
     ).first()
     if holder is None:
         return "holder unknown"
-    return f"MySQL connection id {holder.id}, user {holder.user!r}, client {holder.host}"
+    said = f"MySQL connection id {holder.id}, user {holder.user!r}, client {holder.host}"
+    # The server knows no pid; a holder on this machine is found by its socket.
+    from alembic_steward.runtime._local_clients import local_client_pid
+
+    port = locking.execute(text("SELECT @@port")).scalar()
+    pid = local_client_pid(str(holder.host), int(port)) if port else None
+    return said + (f", process pid {pid}" if pid else "")

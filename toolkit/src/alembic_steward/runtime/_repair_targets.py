@@ -74,6 +74,7 @@ def refuse_leftovers(connection: Connection) -> str:
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._half_applied_downgrades import downgrade_stopped_at
     from alembic_steward.runtime._half_applied_marks import (
         clear_command,
         describe_heads,
@@ -90,7 +91,8 @@ def refuse_leftovers(connection: Connection) -> str:
         return f"not compared with what {at} builds: no scratch database could be built"
     if not found:
         return f"as {at} builds it"
-    following = following_revisions(at, ScriptDirectory.from_config(build_alembic_config()))
+    script = ScriptDirectory.from_config(build_alembic_config())
+    following = following_revisions(at, script)
     named = ", ".join(following) or "the next migration"
     if built_by:
         raise RepairRefused(
@@ -98,6 +100,19 @@ def refuse_leftovers(connection: Connection) -> str:
             f" {stamped_wrongly(built_by)}; the mark was kept and nothing was changed"
         )
     tenants = bound_tenant_options("--tenants")
+    parent = downgrade_stopped_at(at, script)
+    if parent:
+        # Nothing follows `at`: the stopped run was its downgrade, not an upgrade.
+        downgrade = advised(f"db.downgrade{tenants}", f"downgrade{tenants}")
+        raise RepairRefused(
+            f"what the stopped run left is still there: the database is at {at} but differs"
+            f" from what {at} builds by: {', '.join(found)}, left by {at}'s downgrade(), which"
+            f" {downgrade} would run again from its start into what it left, and fail; the"
+            " mark was kept and nothing was changed."
+            f" Undo those differences by hand (back to what {at} builds) and run"
+            f" {clear_command()} again, or, if that downgrade did finish, record that with"
+            f" {stamp_command(parent)}"
+        )
     upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
     raise RepairRefused(
         f"what the stopped run left is still there: the database is at {at} but differs from"

@@ -40,7 +40,9 @@ def with_run_lock(context: Any, statements: tuple[str, ...]) -> tuple[str, ...]:
     if RELEASE_ON_RESET in connection.info:
         return statements  # taken by this run's first migration
     from alembic_steward.runtime._migration_lock_mysql import mysql_run_lock_name
+    from alembic_steward.runtime._statement_stops import remember_run_connection
 
+    remember_run_connection(connection, mysql_run_lock_name(connection))
     name = quoted(mysql_run_lock_name(connection))
     connection.info[RELEASE_ON_RESET] = f"{RUN_LOCK_VARIABLE} = RELEASE_LOCK({name})"
     take = f"{RUN_LOCK_VARIABLE} = GET_LOCK({name}, 0)"

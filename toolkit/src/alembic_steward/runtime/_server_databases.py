@@ -25,6 +25,14 @@ MYSQL_ACCESS_DENIED = {1044, 1045, 1227}
 SQLITE_COMPANION_SUFFIXES = ("-journal", "-wal", "-shm", "-migration-lock")
 
 
+def backfill_lock_files(path: Path) -> list[Path]:
+    """The OS lock files backfill runners left beside the SQLite database ``path``, one per
+    backfill (runtime/_named_locks.py): `app.db-backfill-NAME-lock`."""
+    import glob
+
+    return list(path.parent.glob(f"{glob.escape(path.name)}-backfill-*-lock"))
+
+
 class ServerRefused(Exception):
     """The server refused a create or drop for a reason the user can act on; str is the line."""
 
@@ -164,6 +172,8 @@ def drop_database(url: URL) -> None:
             path.unlink(missing_ok=True)
             for suffix in SQLITE_COMPANION_SUFFIXES:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
+            for lock in backfill_lock_files(path):
+                lock.unlink(missing_ok=True)
         return
     with maintenance_connection(url) as connection:
         if url.get_backend_name() == "postgresql":

@@ -131,6 +131,13 @@ def read_state(
     except Exception:  # noqa: BLE001 - no wiring: nothing more to compare against
         frame = None
     in_migration = frame is not None and frame.function in ("upgrade", "downgrade")
+    from alembic_steward.runtime._statement_stops import heads_read_afresh, stopped_statement
+
+    running = stopped_statement(connection, error)
+    if running:
+        heads = heads_read_afresh(connection)
+        unread = "" if heads is not None else "the version table could not be read"
+        return StateAfterFailure(heads, unread, statement_running=running)
     own_commits.steps.before_rollback(connection, error)
     end_transaction(connection)
     transactional = not records_half_applied_migrations(connection)

@@ -52,6 +52,9 @@ class StateAfterFailure:
     # With leftovers: the later (or earlier) revision whose build the schema exactly is (it was
     # stamped at the wrong revision: inspection/_later_builds.py).
     built_by: MatchingBuild | None = None
+    # MySQL/MariaDB after a signal: why the run's statement may still be running on the server
+    # (runtime/_statement_stops.py); the schema is then not described, as it may still change.
+    statement_running: str = ""
 
     @property
     def at(self) -> str:
@@ -74,6 +77,8 @@ class StateAfterFailure:
 
     def after_migration(self, frame: MigrationFrame) -> str:
         """The state after ``frame``'s migration failed or was interrupted, and what to do."""
+        if self.statement_running:
+            return self.still_running(frame.revision)
         if self.heads is None:
             return UNKNOWN.format(reason=self.unreadable)
         upgrading = frame.function == "upgrade"
@@ -154,8 +159,21 @@ class StateAfterFailure:
             f" {self.at} builds by: {self.remains()}; {ways_on}"
         )
 
+    def still_running(self, revision: str) -> str:
+        """The run's statement may still be changing the schema: say so, and wait (status's 13)."""
+        from alembic_steward.runtime._advice import advised
+
+        so_far = f"so far the database is at {self.at}; " if self.heads is not None else ""
+        return (
+            f"{revision}'s statement may still be running on the server"
+            f" ({self.statement_running}), so what it leaves is not known yet; {so_far}wait for"
+            f" it to end, then check with {advised('db.status', 'current')}"
+        )
+
     def after_run(self) -> str:
         """The state after a run stopped outside any one migration's code."""
+        if self.statement_running:
+            return self.still_running("the migration")
         if self.heads is None:
             return UNKNOWN.format(reason=self.unreadable)
         return f"each finished migration stays applied: the database is at {self.at}"

@@ -21,15 +21,15 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
     long_only=(*TENANT_OPTIONS, "pause", "action"),
     positional=["action", "name"],
     help={
-        "action": "run, pause, resume or status (long only: -a is db.lint's --all)",
+        "action": "run, pause, resume or status",
         "name": "the backfill's name, as its revision declares it (status: or `all`)",
-        "pause": "seconds to wait between batches (default: the backfill's pause_seconds);"
-        " long only: -p is db.upgrade's --phase",
+        "pause": "seconds to wait between batches (default: the backfill's pause_seconds)",
         "all_tenants": "Act on every tenant the wiring's `tenants` callable lists, in turn,"
         " one report",
         "tenants": FAN_OUT_HELP["tenants"].replace("Run on", "Act on"),
         "tenancy": FAN_OUT_HELP["tenancy"],
-        "json": "Print the report as JSON: a row per tenant, or (status) per backfill",
+        "json": "Print JSON: with tenants the report, a row per tenant; `status` of one"
+        " database each backfill's fields",
     },
 )
 @exit_on_user_error
@@ -61,8 +61,7 @@ def backfill(
 
     try:
         seconds = pause_seconds(pause)
-        # `status --json` reads one database as `inv db.status --json` does; a run's report
-        # is a fan-out's alone.
+        # `status` reads one database as JSON too; the others' reports are a fan-out's.
         per_tenant = fans_out(
             all_tenants, tenants, tenancy=tenancy, json=json and action != "status"
         )

@@ -21,8 +21,12 @@ def exception_text(error: BaseException) -> str:
     if isinstance(error, MigrationEndedItsTransaction):
         # Its message repeats the revision for raw `alembic`; here the line names it already.
         return f"{type(error).__name__}: {error.reason}"
+    from alembic_steward.runtime._driver_errors import server_detail
+
     reason = getattr(error, "orig", None) or error
     first_line = (str(reason).strip().splitlines() or [""])[0]
+    detail = server_detail(error)  # PostgreSQL's duplicate key is on a line of its own
+    first_line += f": {detail}" if first_line and detail else ""
     return f"{type(reason).__name__}: {first_line}" if first_line else type(reason).__name__
 
 

@@ -26,8 +26,7 @@ if TYPE_CHECKING:
     klass=LongOnlyOptions,
     long_only=("through",),  # -t is db.wait's --timeout: a short flag means one thing
     help={
-        "through": "The last revision to squash, e.g. 4f8376af1811: base..REV become one revision"
-        " (long only: -t is db.wait's --timeout)",
+        "through": "The last revision to squash, e.g. 4f8376af1811: base..REV become one revision",
         "dry_run": "Build, compare and say what would be written, writing nothing",
     },
 )

@@ -1,0 +1,106 @@
+"""Find and remove the scratch databases a killed run left on a server.
+
+A run's scratch database is dropped however the run ends, except when nothing of it is left to
+drop it: kill -9, an OOM kill, a machine gone. Those databases stay on the server, named
+`<database>_<label>_<hex>` (inspection/_scratch_database.py), with nothing to remove or report
+them. So the next run that builds a scratch database beside the same database first removes the
+ones of the short builds (the checks', the schema file's, a squash's) that are old enough and
+that no session uses, and says so in one line.
+
+Never another run's live one: its name carries when it was made (the first 8 of its 12 hex
+digits, in seconds), and one younger than MINIMUM_AGE_SECONDS, or one any session is connected
+to, is left alone; a PostgreSQL one is dropped without FORCE, so a session that connects in
+between makes the drop fail, and it stays. The test database of a baked test session (`test`)
+and `db.previous-release-check`'s (`previous`) live as long as their tests, connected or not:
+they are never swept.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+# The labels of builds that keep a session on their scratch database for as long as they use it.
+SWEPT_LABELS = ("scratch", "models", "schema", "squash")
+# Far beyond the moment between a build's CREATE DATABASE and its first connection.
+MINIMUM_AGE_SECONDS = 600
+# How many characters of the database's own name start a scratch database's name: short enough
+# for PostgreSQL's 63 and MySQL's 64 characters with the label and the 12 hex digits.
+OWN_NAME_CHARACTERS = 40
+
+
+def scratch_name(database: str | None, label: str) -> str:
+    """A new scratch database's name: the database's own first, so a grant on `app%` databases
+    covers it; then the label; then when it was made (8 hex digits of seconds) and 4 random."""
+    made = f"{int(time.time()):08x}"[-8:]
+    return f"{(database or 'app')[:OWN_NAME_CHARACTERS]}_{label}_{made}{uuid.uuid4().hex[:4]}"
+
+
+def left_scratch_databases(connection: Connection, database: str | None) -> list[str]:
+    """The scratch databases beside ``database`` on ``connection``'s server that a stopped run
+    left: of a swept label, old enough, and with no session connected."""
+    own = re.escape((database or "app")[:OWN_NAME_CHARACTERS])
+    shaped = re.compile(rf"{own}_(?:{'|'.join(SWEPT_LABELS)})_([0-9a-f]{{8}})[0-9a-f]{{4}}")
+    now = time.time()
+    return [
+        name
+        for name in server_database_names(connection)
+        if (match := shaped.fullmatch(name))
+        and now - int(match.group(1), 16) >= MINIMUM_AGE_SECONDS
+        and not in_use(connection, name)
+    ]
+
+
+def server_database_names(connection: Connection) -> list[str]:
+    if connection.dialect.name == "postgresql":
+        return list(connection.exec_driver_sql("SELECT datname FROM pg_database").scalars())
+    return list(
+        connection.exec_driver_sql("SELECT schema_name FROM information_schema.schemata").scalars()
+    )
+
+
+def in_use(connection: Connection, name: str) -> bool:
+    """Whether any session is connected to the database ``name`` (MySQL/MariaDB: one whose
+    default database it is, as the toolkit's own sessions on a scratch database all are)."""
+    from sqlalchemy import text
+
+    sql = (
+        "SELECT 1 FROM pg_stat_activity WHERE datname = :name"
+        if connection.dialect.name == "postgresql"
+        else "SELECT 1 FROM information_schema.processlist WHERE db = :name"
+    )
+    return connection.execute(text(sql), {"name": name}).first() is not None
+
+
+def remove_left_scratch_databases(connection: Connection, database: str | None) -> list[str]:
+    """Drop the scratch databases stopped runs left beside ``database``; say so in one line on
+    stderr; return their names. Best effort: a failure leaves them, and the build goes on."""
+    from sqlalchemy.exc import DBAPIError
+
+    removed = []
+    try:
+        for name in left_scratch_databases(connection, database):
+            quoted = connection.dialect.identifier_preparer.quote(name)
+            try:
+                # No FORCE: a session that connected since the check makes it fail, and it stays.
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}")
+            except DBAPIError:
+                continue
+            removed.append(name)
+    except DBAPIError:
+        pass  # no right to list them or to read the sessions: leave them
+    if removed:
+        names = ", ".join(sorted(removed))
+        print(
+            f"note: removed {len(removed)} scratch database{'s' if len(removed) > 1 else ''}"
+            f" that stopped runs left on the server (made over {MINIMUM_AGE_SECONDS // 60}"
+            f" minutes ago, no session connected): {names}",
+            file=sys.stderr,
+        )
+    return removed

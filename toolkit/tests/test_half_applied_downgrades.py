@@ -1,0 +1,49 @@
+"""A MySQL/MariaDB downgrade stopped half-way is spoken of as that downgrade by every command that
+reads its mark (status, clear-migration-mark), as by the run's own line: the revision it was
+reverting, and the stamp of its parent once it is finished by hand (docs/failures.md)."""
+
+from __future__ import annotations
+
+from failures import write_revision
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+
+# Its downgrade drops one table, then fails: on MariaDB the drop stays, the revision recorded.
+HALF_REVERTIBLE = revision_source(
+    "second",
+    "first",
+    '    op.create_table("two", sa.Column("id", sa.Integer, primary_key=True))\n'
+    '    op.create_table("three", sa.Column("id", sa.Integer, primary_key=True))',
+    '    op.drop_table("two")\n'
+    '    op.execute("SELECT * FROM no_such_table")\n'
+    '    op.drop_table("three")',
+    message="Safety test revision second.",
+)
+
+
+@only_on("mysql", why="PostgreSQL and SQLite roll a failed downgrade back whole")
+def test_a_half_applied_downgrade_of_head_is_named_as_that_downgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_revision(project, "first", None, "    pass")
+    project.write_revision("second_safety.py", HALF_REVERTIBLE)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    downgrade = project.inv("db.downgrade", code=1, env=env)
+    assert "record that with `inv db.stamp -r first`" in downgrade.stderr, downgrade.stderr
+    assert database.revisions() == {"second"}
+
+    status = project.inv("db.status", code=7, env=env)
+    said = status.stdout + status.stderr
+    # Nothing follows second: no upgrade can have been stopped there.
+    assert "none known" not in said and "the next migration" not in said, said
+    assert "downgrading second" in said and "second's downgrade()" in said, said
+    assert "`inv db.stamp -r first`" in said, said
+
+    clear = project.inv("db.clear-migration-mark", code=1, env=env)
+    assert "inv db.upgrade" not in clear.stderr and "next migration" not in clear.stderr, (
+        clear.stderr
+    )
+    assert "second's downgrade()" in clear.stderr, clear.stderr
+    assert "`inv db.stamp -r first`" in clear.stderr, clear.stderr
+    assert "alembic_migration_in_progress" in database.tables()
