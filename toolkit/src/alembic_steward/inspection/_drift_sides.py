@@ -73,10 +73,12 @@ def database_differs_advice(
 
 def enum_values_advice(values: Sequence[str]) -> str:
     """What works for enum values added by hand: PostgreSQL has no ALTER TYPE ... DROP VALUE."""
+    from alembic_steward.inspection._enum_value_revision import add_values_code
+
     named = ", ".join(values)
     return (
         f"PostgreSQL cannot drop an enum value ({named}), so keep it: write a revision that"
-        " adds it (`op.execute(\"ALTER TYPE name ADD VALUE IF NOT EXISTS 'value'\")`)"
+        f" adds it (`{add_values_code(values)}`)"
         " and add it to the models, then upgrade; or, to be rid of it,"
         " recreate the type without it in a revision (a new type, each column altered to it"
         " USING column::text::new_type, the old type dropped, the new one renamed)"
@@ -190,6 +192,12 @@ class DriftSides:
 
             differs = f"the database is not what its revision builds {where}"
             return f"{differs}; {stamped_wrongly(self.built_by)}"
+        if self.pending and self.enum_values:  # behind head, set only when they are all
+            from alembic_steward.inspection._enum_value_revision import (
+                pending_enum_values_advice,
+            )
+
+            return pending_enum_values_advice(where, self.enum_values)
         if self.pending:
             return pending_database_differs_advice(where)
         differs = database_differs_advice(where, self.additions, self.enum_values)
@@ -225,7 +233,18 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
     if not compared.found:  # none, or no comparison could be made: the pending verdict stands
         return DriftSides(database=None, models=None, pending_failure=compared.pending_failure)
     lines = [difference.line(OWN_REVISION, DATABASE) for difference in compared.found]
-    return DriftSides(database=lines, models=None, pending=True, built_by=compared.built_by)
+    # Values added to enum types, when they are every difference: no undo exists for them.
+    values = enum_values_added(compared.found)
+    alone = len(values) >= len(compared.found) and all(
+        [fact for fact, _, _ in difference.facts] == ["values"] for difference in compared.found
+    )
+    return DriftSides(
+        database=lines,
+        models=None,
+        pending=True,
+        built_by=compared.built_by,
+        enum_values=tuple(values) if alone else (),
+    )
 
 
 def described_schemas(connection: Connection) -> list[str]:

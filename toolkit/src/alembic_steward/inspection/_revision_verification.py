@@ -59,6 +59,18 @@ class RevisionScratch:
 
         return additions_only(compare_catalogs(self.built, self.live))
 
+    def enum_values_alone(self) -> list[str]:
+        """The values the live database's enum types have in addition to its revision's build
+        (`mood 'meh'`), when they are every difference; else []."""
+        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._drift_sides import enum_values_added
+
+        differences = compare_catalogs(self.built, self.live)
+        values = enum_values_added(differences)
+        facts = [[fact for fact, _, _ in difference.facts] for difference in differences]
+        alone = all(kinds == ["values"] for kinds in facts)
+        return values if values and alone and len(values) >= len(differences) else []
+
     def never_written(self) -> list[str]:
         """The changes the models need that autogenerate never writes (a schema, a sequence),
         each with what to add by hand: true whatever the written file did on the scratch
