@@ -284,7 +284,8 @@ def compare_with_revision(
     drift = drift or ModelDrift([], [])
     additions = tuple(additions_only(own))
     enums = tuple(enum_values_added(own))
-    sides = DriftSides(database, drift, additions=additions, enum_values=enums)
+    lacking = any(difference.change == "missing" for difference in own)
+    sides = DriftSides(database, drift, additions=additions, enum_values=enums, lacking=lacking)
     return Drift(drift, sides), own
 
 

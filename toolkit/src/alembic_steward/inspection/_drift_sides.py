@@ -40,6 +40,7 @@ def database_differs_advice(
     where: str = DIFFERENCES_ABOVE,
     additions: Sequence[str] = (),
     enum_values: Sequence[str] = (),
+    lacking: bool = True,
 ) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
@@ -63,11 +64,16 @@ def database_differs_advice(
     undo = f"undo the hand change{reset}"
     if enum_values:
         undo = f"{undo}; {enum_values_advice(enum_values)}"
+    from alembic_steward.inspection._differing_causes import RESTORE, history_causes
+
+    # A stamp explains only something missing: at head it changes no column (``lacking``).
+    stamped = "a revision was stamped without running, or " if lacking else ""
+    remedy = (
+        f"stamp the last revision that really ran ({stamp}) and {upgrade}, or " if lacking else ""
+    )
     return (
-        f"the database is not what its revision builds {where}: a revision was"
-        " stamped without running, or the schema was changed by hand. Bring the database back:"
-        f" stamp the last revision that really ran ({stamp}) and"
-        f" {upgrade}, or {undo}"
+        f"the database is not what its revision builds {where}: {stamped}the schema was"
+        f" changed by hand{history_causes()}. Bring the database back: {remedy}{undo}; {RESTORE}"
     )
 
 
@@ -178,6 +184,8 @@ class DriftSides:
     additions: tuple[str, ...] = ()
     # Enum values the database has in addition (`mood 'meh'`), which cannot be dropped.
     enum_values: tuple[str, ...] = ()
+    # Whether the database lacks something its revision builds, which a stamp can explain.
+    lacking: bool = True
 
     @property
     def database_advice(self) -> str:
@@ -200,7 +208,9 @@ class DriftSides:
             return pending_enum_values_advice(where, self.enum_values)
         if self.pending:
             return pending_database_differs_advice(where)
-        differs = database_differs_advice(where, self.additions, self.enum_values)
+        differs = database_differs_advice(
+            where, self.additions, self.enum_values, lacking=self.lacking
+        )
         if self.models and self.models.lines:
             return (
                 f"{differs}; the models differ from the migrations too: once the database"

@@ -59,6 +59,13 @@ class RevisionScratch:
 
         return additions_only(compare_catalogs(self.built, self.live))
 
+    def database_lacks(self) -> bool:
+        """Whether the live database lacks something its revision builds (a stamp explains
+        only that)."""
+        from alembic_steward.catalog import compare_catalogs
+
+        return any(d.change == "missing" for d in compare_catalogs(self.built, self.live))
+
     def enum_values_alone(self) -> list[str]:
         """The values the live database's enum types have in addition to its revision's build
         (`mood 'meh'`), when they are every difference; else []."""

@@ -59,7 +59,9 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                     for difference in differences:
                         print(f"  {difference}")
                     refuse_enum_values_alone(scratch)
-                    advice = database_differs_advice(additions=scratch.database_additions())
+                    advice = database_differs_advice(
+                        additions=scratch.database_additions(), lacking=scratch.database_lacks()
+                    )
                     raise Exit(
                         f"error: {advice}; no revision was written, as one"
                         " written now would record that difference in the history",
