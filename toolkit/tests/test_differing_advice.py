@@ -94,3 +94,58 @@ def test_an_edited_helper_an_applied_revision_imports_is_named(
     helper.write_text(HELPER)  # restored, as advised
     final = inv(project, database, "db.status")
     assert final.returncode == 0, final.stdout
+
+
+TWO_TABLES = """    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))
+    op.create_table("items", sa.Column("id", sa.Integer, primary_key=True))"""
+ADD_C2 = '    op.add_column("items", sa.Column("c2", sa.Integer))'
+
+
+def test_a_hand_change_the_pending_migrations_leave_alone_is_not_said_to_stop_them(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_tables.py", revision_source(FIRST, None, TWO_TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    second = "dddd00000002"
+    project.write_revision(f"{second}_c2.py", revision_source(second, FIRST, ADD_C2))
+    database.query("ALTER TABLE users ADD COLUMN hand INTEGER")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    # The pending migration touches items only: it runs, and the column stays.
+    assert "would run into them" not in verdict, verdict
+    assert "column users.hand" in status.stdout and "`inv db.upgrade` runs" in verdict, verdict
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("ALTER TABLE users DROP COLUMN hand")  # the undo it advises
+    after = inv(project, database, "db.status")
+    assert "database: against its revision rebuilt: same" in after.stdout, after.stdout
+
+
+def test_a_hand_change_on_a_table_a_pending_migration_changes_still_stops_the_advice(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_tables.py", revision_source(FIRST, None, TWO_TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    second = "dddd00000002"
+    project.write_revision(f"{second}_c2.py", revision_source(second, FIRST, ADD_C2))
+    database.query("ALTER TABLE items ADD COLUMN c2 INTEGER")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    assert "`inv db.upgrade` runs" not in status.stdout.splitlines()[-1]
+
+
+@only_on("postgresql", why="only PostgreSQL has materialized views")
+def test_a_materialized_view_made_by_hand_is_named_so_its_drop_works(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_tables.py", revision_source(FIRST, None, TWO_TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("CREATE MATERIALIZED VIEW mv AS SELECT id FROM items")
+
+    verdict = verdict_of(project, database)[0]
+    assert "Drop materialized view mv by hand" in verdict, verdict
+    database.query("DROP MATERIALIZED VIEW mv")  # what the advice says, in SQL
+    after = inv(project, database, "db.status")
+    assert "database: against its revision rebuilt: same" in after.stdout, after.stdout

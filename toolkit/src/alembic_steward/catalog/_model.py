@@ -17,6 +17,7 @@ KINDS = (
     "schema",
     "table",
     "view",
+    "materialized view",
     "column",
     "primary key",
     "unique constraint",
@@ -28,7 +29,7 @@ KINDS = (
     "sequence",
     "enum type",
 )
-OWN_OBJECTS = ("schema", "table", "view", "sequence", "enum type")
+OWN_OBJECTS = ("schema", "table", "view", "materialized view", "sequence", "enum type")
 # Facts that hold a floor, not a value: MariaDB's AUTO_INCREMENT counter is the next id the
 # table hands out, which every insert raises, so a database whose next id is at or above the
 # expected one is no difference (the models' Identity(start=100) is kept by a counter >= 100).
@@ -37,7 +38,7 @@ FLOOR_FACTS = frozenset({"next id"})
 # TRIGGER, a schema no table of theirs names), and a revision through op.execute: one the
 # models do not declare is the revisions' business, judged against what the database's own
 # revision builds (inspection/_catalog_drift.py), never a revision the models need.
-DECLARED_BY_REVISIONS = frozenset({"schema", "view", "trigger"})
+DECLARED_BY_REVISIONS = frozenset({"schema", "view", "materialized view", "trigger"})
 
 
 @dataclass(frozen=True)

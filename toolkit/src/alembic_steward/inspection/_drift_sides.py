@@ -184,6 +184,8 @@ class DriftSides:
     additions: tuple[str, ...] = ()
     # Enum values the database has in addition (`mood 'meh'`), which cannot be dropped.
     enum_values: tuple[str, ...] = ()
+    # Behind head: whether the pending revisions change none of the objects that differ.
+    pending_leave_them: bool = False
     # Whether the database lacks something its revision builds, which a stamp can explain.
     lacking: bool = True
 
@@ -206,6 +208,10 @@ class DriftSides:
             )
 
             return pending_enum_values_advice(where, self.enum_values)
+        if self.pending and self.pending_leave_them:
+            from alembic_steward.inspection._pending_past_changes import pending_past_advice
+
+            return pending_past_advice(where)
         if self.pending:
             return pending_database_differs_advice(where)
         differs = database_differs_advice(
@@ -254,6 +260,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         pending=True,
         built_by=compared.built_by,
         enum_values=tuple(values) if alone else (),
+        pending_leave_them=compared.later_leave_them,
     )
 
 
