@@ -1,4 +1,5 @@
-"""Coverage rows for indexes, sequences, enums, views and schemas (see catalog_features.py)."""
+"""Coverage rows for indexes, sequences, enums, views, triggers, functions and schemas (see
+catalog_features.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from catalog_feature import (
     DIALECTS,
     NO_ENUMS,
     NO_EXPRESSIONS,
+    NO_FUNCTIONS,
     NO_OPCLASS,
     NO_PARTIAL,
     NO_SCHEMAS,
@@ -13,7 +15,7 @@ from catalog_feature import (
     Feature,
     Rebuild,
 )
-from catalog_shop import REPORTS_SCHEMA, Knobs, trigger_statements
+from catalog_shop import PROCEDURES, REPORTS_SCHEMA, Knobs, function_statements, trigger_statements
 
 OBJECTS = (
     Feature(
@@ -234,6 +236,47 @@ OBJECTS = (
             "mysql": ("trigger items.items_floor: definition",),
         },
         notes={"postgresql": "the function it runs is read with it"},
+    ),
+    Feature(
+        "function",
+        {"second_function": True},
+        {
+            dialect: tuple(function_statements(dialect, name="scaled_again"))
+            for dialect in ("postgresql", "mysql")
+        },
+        {
+            "postgresql": (
+                "function scaled_again(integer) is in the database but not in the models",
+            ),
+            "mysql": ("function scaled_again is in the database but not in the models",),
+        },
+        {"sqlite": NO_FUNCTIONS},
+    ),
+    Feature(
+        "function definition",
+        {"function_factor": 3},
+        {
+            "postgresql": tuple(function_statements("postgresql", Knobs(function_factor=3))),
+            "mysql": (
+                "DROP FUNCTION scaled",
+                *function_statements("mysql", Knobs(function_factor=3)),
+            ),
+        },
+        {
+            "postgresql": ("function scaled(integer): definition",),
+            "mysql": ("function scaled: definition",),
+        },
+        {"sqlite": NO_FUNCTIONS},
+    ),
+    Feature(
+        "procedure",
+        {"restock_procedure": True},
+        {dialect: (statement,) for dialect, statement in PROCEDURES.items()},
+        {
+            "postgresql": ("procedure restock(integer) is in the database but not in the models",),
+            "mysql": ("procedure restock is in the database but not in the models",),
+        },
+        {"sqlite": NO_FUNCTIONS},
     ),
     Feature(
         "other schema",

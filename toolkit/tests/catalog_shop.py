@@ -91,6 +91,9 @@ class Knobs:
     trigger_floor: int = 0
     second_trigger: bool = False
     reports_schema: bool = False
+    function_factor: int = 2
+    second_function: bool = False
+    restock_procedure: bool = False
 
 
 def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (frozen)
@@ -117,6 +120,10 @@ def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (froze
         event.listen(metadata, "after_create", DDL(statement))
     if knobs.reports_schema:
         event.listen(metadata, "after_create", DDL(f"CREATE SCHEMA {REPORTS_SCHEMA}"))
+    for statement in function_statements(dialect, knobs):
+        event.listen(metadata, "after_create", DDL(statement))
+    if knobs.restock_procedure and dialect in PROCEDURES:
+        event.listen(metadata, "after_create", DDL(PROCEDURES[dialect]))
     return metadata
 
 
@@ -154,6 +161,38 @@ def trigger_statements(
         f" BEGIN UPDATE items SET quantity = max(quantity, {floor}) WHERE id = NEW.id; END"
         for trigger in triggers
     ]
+
+
+def function_statements(
+    dialect: str,
+    knobs: Knobs = Knobs(),  # noqa: B008 (frozen)
+    name: str = "scaled",
+) -> list[str]:
+    """The shop's stored function (``name``: another one like it), as ``dialect`` writes it: a
+    quantity times the knobs' factor. SQLite keeps none (an application registers its own)."""
+    functions = [name] + (["scaled_again"] if knobs.second_function else [])
+    if dialect == "postgresql":
+        return [
+            f"CREATE OR REPLACE FUNCTION {function}(quantity integer) RETURNS integer"
+            f" LANGUAGE sql IMMUTABLE AS $$ SELECT quantity * {knobs.function_factor} $$"
+            for function in functions
+        ]
+    if dialect == "mysql":
+        return [
+            f"CREATE FUNCTION {function}(quantity INT) RETURNS INT DETERMINISTIC"
+            f" RETURN quantity * {knobs.function_factor}"
+            for function in functions
+        ]
+    return []
+
+
+# A stored procedure each server keeps (SQLite keeps none).
+PROCEDURES = {
+    "postgresql": "CREATE PROCEDURE restock(amount integer) LANGUAGE sql"
+    " AS $$ UPDATE items SET quantity = quantity + amount $$",
+    "mysql": "CREATE PROCEDURE restock(IN amount INT)"
+    " UPDATE items SET quantity = quantity + amount",
+}
 
 
 def view_statement(knobs: Knobs = Knobs()) -> str:  # noqa: B008 (frozen)

@@ -51,6 +51,17 @@ COUNTING_IN_SQLITE = """\
     op.execute(
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     )"""
+# Has the event loop cancel the run while SQLite runs its statement (for seconds): what a signal
+# raised in the loop did, as asyncio.run's clean-up cancelled the run.
+CANCELLED_IN_A_STATEMENT = """\
+    import asyncio
+
+    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
+    asyncio.get_running_loop().call_later(0.5, asyncio.current_task().cancel)
+    op.execute(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 50000000)"
+        " SELECT count(*) FROM c"
+    )"""
 # Far beyond a busy machine's delay, far below what a run the signal did not stop takes.
 SQLITE_STOP_SECONDS = 30
 COMMANDS = {
@@ -194,12 +205,14 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
 
 
 @only_on("sqlite", why="SQLite runs the statement in the process: only an interrupt stops it")
+@pytest.mark.parametrize("runner", list(COMMANDS))
 @pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_interrupts_a_running_sqlite_statement_and_reads_the_state_after(
-    project: Project, database: ServerDatabase, signal_number: int
+    any_project: Project, database: ServerDatabase, signal_number: int, runner: str
 ) -> None:
-    after_first(project, "slow", COUNTING_IN_SQLITE)
-    running = project.start("inv", "db.upgrade", DATABASE_URL=plain_url(database))
+    # In an async service the statement runs on aiosqlite's thread while the event loop waits.
+    after_first(any_project, "slow", COUNTING_IN_SQLITE)
+    running = any_project.start(*COMMANDS[runner], DATABASE_URL=plain_url(database))
     try:
         assert running.stdout is not None
         assert running.stdout.readline().strip() == "started"
@@ -216,6 +229,27 @@ def test_a_signal_interrupts_a_running_sqlite_statement_and_reads_the_state_afte
     assert line.startswith(
         f"error: {name} stopped migration slow; rolled back; the database is still at first"
     ), stderr
+    assert database.revisions() == {"first"}
+
+
+@only_on("sqlite", why="a SQLite connection closed with a statement held keeps its lock")
+@pytest.mark.parametrize("runner", list(COMMANDS))
+def test_a_cancelled_async_sqlite_run_is_rolled_back_on_its_own_connection_before_the_read(
+    async_project: Project, database: ServerDatabase, runner: str
+) -> None:
+    # SQLAlchemy used to close the cancelled run's connection without a rollback: its write lock
+    # outlived it, and the state read waited the 30 s busy timeout and said "database is locked".
+    after_first(async_project, "slow", CANCELLED_IN_A_STATEMENT)
+    running = async_project.start(*COMMANDS[runner], DATABASE_URL=plain_url(database))
+    try:
+        _, stderr = running.communicate(timeout=SQLITE_STOP_SECONDS)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert running.returncode != 0, stderr
+    assert "rolled back; the database is still at first" in stderr, stderr
+    assert "unknown" not in stderr, stderr
     assert database.revisions() == {"first"}
 
 

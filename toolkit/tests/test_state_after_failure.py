@@ -247,7 +247,9 @@ def test_status_after_a_failure_that_depends_on_the_data_names_it_instead_of_adv
     write_revision(project, "first", None, NULLABLE_COLUMN)
     assert upgrade(project, database).returncode == 0
     database.query("INSERT INTO one (id, v) VALUES (1, NULL)")  # the app's rows, not a migration's
-    source = revision_source("second", "first", NOT_NULL_ON_NULL_ROWS)
+    # Its downgrade undoes it: the downgrade below must leave what "first" builds.
+    undo = NOT_NULL_ON_NULL_ROWS.replace("nullable=False", "nullable=True")
+    source = revision_source("second", "first", NOT_NULL_ON_NULL_ROWS, undo)
     project.write_revision(
         "second_state.py", source.replace("depends_on", 'phase = "contract"\ndepends_on')
     )

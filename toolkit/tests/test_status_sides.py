@@ -441,3 +441,7 @@ def test_an_enum_value_added_by_hand_gets_advice_that_works(
     verdict = status.stdout.splitlines()[-1]
     assert "PostgreSQL cannot drop an enum value (mood 'meh')" in verdict, verdict
     assert "ADD VALUE IF NOT EXISTS" in verdict and "recreate the type" in verdict
+    # The enum's own advice is the whole line: no stamp or undo (a stamp explains no value
+    # added, nor can it be undone), and no "write no revision" where keeping it needs one.
+    for generic in ("stamp", "undo the hand change", "write no revision"):
+        assert generic not in verdict, verdict

@@ -6,8 +6,8 @@ Every check that asks "is this schema what it should be" reads it here: `inv db.
 against one its own revision built), the baked tests, and the state line after a failed run.
 Reading the catalog, rather than comparing through Alembic's autogenerate, sees what
 autogenerate does not look at (CHECK constraints, sequences, identity options, other schemas,
-operator classes, invalid indexes, triggers), and two spellings the server stores the same way
-(MariaDB's ``DOUBLE`` for ``Float(53)``) describe the same.
+operator classes, invalid indexes, triggers, functions), and two spellings the server stores
+the same way (MariaDB's ``DOUBLE`` for ``Float(53)``) describe the same.
 
     from alembic_steward.catalog import compare_catalogs, describe_catalog
 
@@ -53,15 +53,17 @@ def describe_catalog(
     owners: Collection[str] | None = None,
     every_schema: bool = False,
 ) -> Catalog:
-    """Describe every table, view, column, constraint, index, trigger, sequence and enum type.
+    """Describe every table, view, column, constraint, index, trigger, sequence, enum type,
+    function and procedure (but an extension's, and on PostgreSQL a trigger's own function,
+    described with its trigger).
 
     ``schemas`` names schemas besides the connection's default one to describe too (PostgreSQL;
     MySQL/MariaDB and SQLite describe their current database only, and a name there raises
     ValueError). ``every_schema`` names every other schema the database holds as well (but the
     server's and extensions' own), without describing what is in it (PostgreSQL; ignored
     elsewhere). ``owners``, when given, restricts the description to the tables, views,
-    sequences and enum types (and schemas) of those names, in every schema described, with all
-    they own: what a caller that knows what changed reads again, in the same few queries
+    sequences, enum types and routines (and schemas) of those names, in every schema described,
+    with all they own: what a caller that knows what changed reads again, in the same few queries
     (matched regardless of case on SQLite; a sequence a table owns is described with its table
     whichever of the two is named; a name nothing has describes nothing). ``ignore_tables`` are
     left out with all they own (Alembic's version table is always left out). Raises

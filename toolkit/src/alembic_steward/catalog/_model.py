@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 # (kind, schema, owner, name): schema is None for the connection's default schema; owner is the
-# table an object belongs to ("" for a table, view, sequence or enum type itself).
+# table an object belongs to ("" for a table, view, sequence, enum type or routine itself).
 Key = tuple[str, "str | None", str, str]
 Facts = Mapping[str, str]
 
@@ -28,17 +28,31 @@ KINDS = (
     "trigger",
     "sequence",
     "enum type",
+    "function",
+    "procedure",
 )
-OWN_OBJECTS = ("schema", "table", "view", "materialized view", "sequence", "enum type")
+OWN_OBJECTS = (
+    "schema",
+    "table",
+    "view",
+    "materialized view",
+    "sequence",
+    "enum type",
+    "function",
+    "procedure",
+)
 # Facts that hold a floor, not a value: MariaDB's AUTO_INCREMENT counter is the next id the
 # table hands out, which every insert raises, so a database whose next id is at or above the
 # expected one is no difference (the models' Identity(start=100) is kept by a counter >= 100).
 FLOOR_FACTS = frozenset({"next id"})
-# Kinds the models declare only through DDL of their own (a listener's CREATE VIEW or CREATE
-# TRIGGER, a schema no table of theirs names), and a revision through op.execute: one the
-# models do not declare is the revisions' business, judged against what the database's own
-# revision builds (inspection/_catalog_drift.py), never a revision the models need.
-DECLARED_BY_REVISIONS = frozenset({"schema", "view", "materialized view", "trigger"})
+# Kinds the models declare only through DDL of their own (a listener's CREATE VIEW, CREATE
+# TRIGGER or CREATE FUNCTION, a schema no table of theirs names), and a revision through
+# op.execute: one the models do not declare is the revisions' business, judged against what the
+# database's own revision builds (inspection/_catalog_drift.py), never a revision the models
+# need.
+DECLARED_BY_REVISIONS = frozenset(
+    {"schema", "view", "materialized view", "trigger", "function", "procedure"}
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,7 @@ class Catalog:
     objects: Mapping[Key, Facts] = field(default_factory=dict)
 
     def owners(self) -> set[tuple[str | None, str]]:
-        """The (schema, name) of every table, view, sequence and enum type."""
+        """The (schema, name) of every table, view, sequence, enum type, function and procedure."""
         return {
             (schema, name) for kind, schema, _owner, name in self.objects if kind in OWN_OBJECTS
         }

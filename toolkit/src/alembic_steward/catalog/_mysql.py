@@ -65,6 +65,16 @@ TRIGGERS = (
     " ACTION_ORIENTATION, ACTION_STATEMENT FROM information_schema.TRIGGERS"
     " WHERE EVENT_OBJECT_SCHEMA = DATABASE()"
 )
+# Stored functions and procedures; who made one (DEFINER) and the sql_mode then are no part of
+# the schema, as for a trigger. Position 0 of a function's parameters is what it returns.
+ROUTINES = (
+    "SELECT ROUTINE_NAME, ROUTINE_TYPE, IS_DETERMINISTIC, SQL_DATA_ACCESS, SECURITY_TYPE,"
+    " ROUTINE_DEFINITION FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"
+)
+PARAMETERS = (
+    "SELECT SPECIFIC_NAME, ROUTINE_TYPE, ORDINAL_POSITION, PARAMETER_MODE, PARAMETER_NAME,"
+    " DTD_IDENTIFIER FROM information_schema.PARAMETERS WHERE SPECIFIC_SCHEMA = DATABASE()"
+)
 # The names the server gives a foreign key or CHECK nobody named: they follow the order the
 # constraints were made in, so the same schema built two ways numbers them differently; such a
 # constraint is known by what it does.
@@ -110,14 +120,16 @@ class Rows:
 
 
 def read(connection: Connection, owners: Collection[str] | None = None) -> dict[Key, Facts]:
-    """Every table, view, column, constraint, index and (MariaDB) sequence of this database;
-    only those of ``owners`` (tables, views and sequences) when given."""
+    """Every table, view, column, constraint, index, trigger, stored routine and (MariaDB)
+    sequence of this database; only those of ``owners`` (tables, views, sequences and
+    routines) when given."""
     rows = Rows(connection, owners)
     database, database_collation = connection.exec_driver_sql(DATABASE).one()
     objects: dict[Key, Facts] = {}
     sequences = []
     table_collations = {}
     counters = {}
+    objects.update(routines(rows))
     for table, type_, comment, collation, engine, counter in rows(TABLES):
         if type_ == "SEQUENCE":
             sequences.append(table)
@@ -132,8 +144,8 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
         }
         objects[(kind, None, "", table)] = present(facts)
         counters[table] = counter
-    if not objects and not sequences:
-        return objects  # none of the owners exists: nothing else to read
+    if not table_collations and not sequences:
+        return objects  # none of the owners' tables exists: nothing else to read
     if any(key[0] == "view" for key in objects):
         for table, definition in rows(VIEWS):
             objects[("view", None, "", table)] = {"definition": view_query(definition, database)}
@@ -250,6 +262,33 @@ def triggers(rows: Rows) -> dict[Key, Facts]:
             TRIGGERS, "EVENT_OBJECT_TABLE"
         )
     }
+
+
+def routines(rows: Rows) -> dict[Key, Facts]:
+    """Each stored function and procedure, keyed by its name (the server allows no overloads):
+    its parameters, what it returns, its characteristics and its body, one spacing."""
+    found = rows(ROUTINES, "ROUTINE_NAME")
+    if not found:
+        return {}
+    parameters: dict[tuple[str, str], list[str]] = defaultdict(list)
+    returns = {}
+    for name, kind, position, mode, parameter, type_ in rows(
+        PARAMETERS, "SPECIFIC_NAME", order="1, 2, 3"
+    ):
+        if position == 0:
+            returns[(name, kind)] = type_
+        else:
+            shown = f"{parameter} {type_}" if kind == "FUNCTION" else f"{mode} {parameter} {type_}"
+            parameters[(name, kind)].append(shown)
+    objects: dict[Key, Facts] = {}
+    for name, kind, deterministic, access, security, body in found:
+        words = [f"({', '.join(parameters[(name, kind)])})"]
+        words += [f"RETURNS {returns[(name, kind)]}"] if (name, kind) in returns else []
+        words += ["DETERMINISTIC"] if deterministic == "YES" else []
+        words += [access] + ([f"SQL SECURITY {security}"] if security != "DEFINER" else [])
+        definition = " ".join([*words, *(body or "").split()])
+        objects[(kind.lower(), None, "", name)] = {"definition": definition}
+    return objects
 
 
 def indexes(rows: Rows) -> dict[Key, Facts]:

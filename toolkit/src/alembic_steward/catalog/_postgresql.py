@@ -75,6 +75,12 @@ SEQUENCES = (
 # transaction_timestamp() are CURRENT_TIMESTAMP (the transaction's start), so a model's
 # func.now() and a database's CURRENT_TIMESTAMP describe alike. A quoted literal is kept whole.
 SAME_VALUE = re.compile(r"'(?:[^']|'')*'|\b(?:now|transaction_timestamp)\(\)", re.IGNORECASE)
+# `col IN ('a', 'b')` on a varchar column reads `= ANY ((ARRAY['a'::character varying, ...])
+# ::text[])` when made with the column, but `= ANY (ARRAY[('a'::character varying)::text, ...])`
+# once the column's type changed under it (a downgrade's ALTER COLUMN ... TYPE): one list.
+CAST_LITERAL = r"'(?:[^']|'')*'::[a-z ]+"
+ARRAY_OF_CAST_LITERALS = re.compile(rf"ARRAY\[((?:\({CAST_LITERAL}\)::text(?:, )?)+)\]")
+CAST_LITERAL_AS_TEXT = re.compile(rf"\(({CAST_LITERAL})\)::text")
 OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
 SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
 # Every schema the database holds but the server's own and an extension's (a hand-made one is
@@ -91,6 +97,17 @@ TRIGGERS = (
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     # A foreign key's own triggers are the server's: described as the key.
     f" WHERE {IN_SCOPE} AND NOT t.tgisinternal"
+)
+# Functions and procedures, keyed by name and argument types (an overload is another one); an
+# extension's are its own, and a trigger's function is described with its trigger.
+ROUTINES = (
+    "SELECT n.nspname, p.proname || '(' || oidvectortypes(p.proargtypes) || ')', p.prokind,"
+    " pg_get_functiondef(p.oid)"
+    " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    f" WHERE {IN_SCOPE} AND p.prokind IN ('f', 'p')"
+    " AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass"
+    "  AND d.objid = p.oid AND d.deptype = 'e')"
+    " AND NOT EXISTS (SELECT FROM pg_trigger t WHERE t.tgfoid = p.oid AND NOT t.tgisinternal)"
 )
 ENUMS = (
     "SELECT n.nspname, t.typname, (SELECT string_agg(quote_literal(e.enumlabel), ', '"
@@ -115,6 +132,7 @@ OWNED_BY = {
     " ON d.refclassid = 'pg_class'::regclass AND d.refobjid = o.oid"
     f" AND d.classid = 'pg_class'::regclass AND d.deptype = 'a' WHERE o.relname {NAMED})",
     ENUMS: f"{ENUMS} AND t.typname {NAMED}",
+    ROUTINES: f"{ROUTINES} AND p.proname || '(' || oidvectortypes(p.proargtypes) || ')' {NAMED}",
 }
 CONSTRAINT_KINDS = {
     "p": "primary key",
@@ -137,6 +155,10 @@ TRIGGER_PARTS = re.compile(
     rf" (?P<events>.+?) ON {NAME}(?:\.{NAME})? (?P<rest>.*)$",
     re.DOTALL,
 )
+# "CREATE OR REPLACE FUNCTION schema.name(": the key holds the name; the schema it was made in
+# is no part of what it does.
+ROUTINE_HEAD = re.compile(rf"^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) {NAME}(?:\.{NAME})?")
+ROUTINE_KINDS = {"f": "function", "p": "procedure"}
 TRIGGER_ENABLED = {"D": "no", "R": "on replicas only", "A": "always"}  # "O": as usual
 
 
@@ -150,13 +172,14 @@ def read(
     """Every object in the current schema and ``schemas`` (only those of ``owners``, when given,
     and what they own); the current schema is keyed as None. ``every_schema``: name every
     other schema too (EVERY_SCHEMA), without what it holds."""
-    kinds = [SEQUENCES, RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, ENUMS, TRIGGERS]
+    kinds = [SEQUENCES, RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, ENUMS, TRIGGERS, ROUTINES]
     kinds += [EVERY_SCHEMA] if every_schema else [SCHEMAS] if schemas else []
     queries = [CURRENT_SCHEMA] + [query if owners is None else OWNED_BY[query] for query in kinds]
     results = rows_of_each(connection, queries, {"schemas": schemas, "owners": owners})
-    [(default,)], sequences, relations, columns, constraints, indexes, enums, triggers, *extra = (
+    [(default,)], sequences, relations, columns, constraints, indexes, enums, triggers, *rest = (
         results
     )
+    routines, *extra = rest
 
     def schema_of(name: str) -> str | None:
         return None if name == default else name
@@ -195,7 +218,7 @@ def read(
         }
         objects[("column", schema_of(schema), table, column)] = present(facts)
     for schema, table, name, kind, definition in constraints:
-        facts = {"definition": definition}
+        facts = {"definition": one_text_array(definition) if kind == "c" else definition}
         if kind == "p":
             # One primary key per table: its name is a fact, so a renamed one is a difference.
             objects[("primary key", schema_of(schema), table, "")] = {"name": name, **facts}
@@ -231,6 +254,9 @@ def read(
         objects[("trigger", schema_of(schema), table, name)] = trigger_facts(
             definition, enabled, function
         )
+    for schema, name, kind, definition in routines:
+        definition = " ".join(ROUTINE_HEAD.sub("", definition).split())
+        objects[(ROUTINE_KINDS[kind], schema_of(schema), "", name)] = {"definition": definition}
     return objects
 
 
@@ -242,6 +268,16 @@ def same_value(expression: str | None) -> str | None:
         lambda found: found.group() if found.group().startswith("'") else "CURRENT_TIMESTAMP",
         expression,
     )
+
+
+def one_text_array(definition: str) -> str:
+    """``definition`` with ARRAY_OF_CAST_LITERALS's spelling of a text list as the other."""
+
+    def as_text_array(found: re.Match[str]) -> str:
+        literals = CAST_LITERAL_AS_TEXT.sub(lambda cast: cast.group(1), found.group(1))
+        return f"(ARRAY[{literals}])::text[]"
+
+    return ARRAY_OF_CAST_LITERALS.sub(as_text_array, definition)
 
 
 def trigger_facts(definition: str, enabled: str, function: str) -> dict[str, str]:

@@ -26,6 +26,8 @@ BY_HAND = {
     "exclusion constraint": 'op.execute("ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE ...")',
     "index": "op.create_index(...)",
     "trigger": 'op.execute("CREATE TRIGGER ...")',
+    "function": 'op.execute("CREATE FUNCTION ...")',
+    "procedure": 'op.execute("CREATE PROCEDURE ...")',
     "sequence": "op.execute(sa.schema.CreateSequence(sa.Sequence(...)))",
     "enum type": "op.execute(...) with CREATE TYPE / ALTER TYPE",
 }
@@ -43,6 +45,8 @@ DROP = {
     "primary key": 'op.drop_constraint(..., type_="primary")',
     "exclusion constraint": "op.drop_constraint(...)",
     "trigger": 'op.execute("DROP TRIGGER ...")',
+    "function": 'op.execute("DROP FUNCTION ...")',
+    "procedure": 'op.execute("DROP PROCEDURE ...")',
     "sequence": "op.execute(sa.schema.DropSequence(sa.Sequence(...)))",
     "enum type": 'op.execute("DROP TYPE ...")',
 }

@@ -275,7 +275,8 @@ def compare_with_revision(
     the database's one its revision does not build is a hand-made change.
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
-    from alembic_steward.inspection._drift_sides import additions_only, enum_values_added
+    from alembic_steward.inspection._drift_sides import additions_only
+    from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
 
     own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
@@ -284,8 +285,14 @@ def compare_with_revision(
     drift = drift or ModelDrift([], [])
     additions = tuple(additions_only(own))
     enums = tuple(enum_values_added(own))
-    lacking = any(difference.change == "missing" for difference in own)
-    sides = DriftSides(database, drift, additions=additions, enum_values=enums, lacking=lacking)
+    sides = DriftSides(
+        database,
+        drift,
+        additions=additions,
+        enum_values=enums,
+        enum_values_alone=enum_values_only(own),
+        lacking=any(difference.change == "missing" for difference in own),
+    )
     return Drift(drift, sides), own
 
 

@@ -47,7 +47,7 @@ def database_differs_advice(
     differences: printed above, or named (:func:`differences_named`). ``additions``: the
     objects the database has in addition, when they are every difference
     (:func:`additions_only`). ``enum_values``: the values the database's enum types have in
-    addition (:func:`enum_values_added`), which no hand change can undo on PostgreSQL."""
+    addition (inspection/_enum_values.py), which no hand change can undo on PostgreSQL."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant = bound_tenant_options()
@@ -63,6 +63,8 @@ def database_differs_advice(
         )
     undo = f"undo the hand change{reset}"
     if enum_values:
+        from alembic_steward.inspection._enum_values import enum_values_advice
+
         undo = f"{undo}; {enum_values_advice(enum_values)}"
     from alembic_steward.inspection._differing_causes import RESTORE, history_causes
 
@@ -75,40 +77,6 @@ def database_differs_advice(
         f"the database is not what its revision builds {where}: {stamped}the schema was"
         f" changed by hand{history_causes()}. Bring the database back: {remedy}{undo}; {RESTORE}"
     )
-
-
-def enum_values_advice(values: Sequence[str]) -> str:
-    """What works for enum values added by hand: PostgreSQL has no ALTER TYPE ... DROP VALUE."""
-    from alembic_steward.inspection._enum_value_revision import add_values_code
-
-    named = ", ".join(values)
-    return (
-        f"PostgreSQL cannot drop an enum value ({named}), so keep it: write a revision that"
-        f" adds it (`{add_values_code(values)}`)"
-        " and add it to the models, then upgrade; or, to be rid of it,"
-        " recreate the type without it in a revision (a new type, each column altered to it"
-        " USING column::text::new_type, the old type dropped, the new one renamed)"
-    )
-
-
-def enum_values_added(differences: Sequence[Difference]) -> list[str]:
-    """`mood 'meh'`: the values the database's enum types have that its revision does not
-    build, where that is how they differ (PostgreSQL's catalog names enum types)."""
-    added = []
-    for difference in differences:
-        if difference.kind != "enum type" or difference.change != "different":
-            continue
-        for fact, built, live in difference.facts:
-            built_values, live_values = labels(built), labels(live)
-            extra = [value for value in live_values if value not in built_values]
-            if fact == "values" and extra and set(built_values) <= set(live_values):
-                added += [f"{difference.subject} {value}" for value in extra]
-    return added
-
-
-def labels(values: str | None) -> list[str]:
-    """The quoted labels of an enum type's description: `'a', 'b'` -> ["'a'", "'b'"]."""
-    return [label for label in (values or "").split(", ") if label]
 
 
 def stamp_and_upgrade_commands() -> tuple[str, str]:
@@ -184,6 +152,8 @@ class DriftSides:
     additions: tuple[str, ...] = ()
     # Enum values the database has in addition (`mood 'meh'`), which cannot be dropped.
     enum_values: tuple[str, ...] = ()
+    # Whether those values are every difference: their advice is then the whole advice.
+    enum_values_alone: bool = False
     # Behind head: whether the pending revisions change none of the objects that differ.
     pending_leave_them: bool = False
     # Whether the database lacks something its revision builds, which a stamp can explain.
@@ -214,6 +184,13 @@ class DriftSides:
             return pending_past_advice(where)
         if self.pending:
             return pending_database_differs_advice(where)
+        if self.enum_values_alone:
+            from alembic_steward.inspection._enum_values import enum_values_alone_advice
+
+            differs = enum_values_alone_advice(where, self.enum_values)
+            if self.models and self.models.lines:
+                return f"{differs}; the models differ from the migrations too: {self.models.advice}"
+            return differs
         differs = database_differs_advice(
             where, self.additions, self.enum_values, lacking=self.lacking
         )
@@ -250,16 +227,16 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         return DriftSides(database=None, models=None, pending_failure=compared.pending_failure)
     lines = [difference.line(OWN_REVISION, DATABASE) for difference in compared.found]
     # Values added to enum types, when they are every difference: no undo exists for them.
-    values = enum_values_added(compared.found)
-    alone = len(values) >= len(compared.found) and all(
-        [fact for fact, _, _ in difference.facts] == ["values"] for difference in compared.found
-    )
+    from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
+
+    alone = enum_values_only(compared.found)
+    values = enum_values_added(compared.found) if alone else []
     return DriftSides(
         database=lines,
         models=None,
         pending=True,
         built_by=compared.built_by,
-        enum_values=tuple(values) if alone else (),
+        enum_values=tuple(values),
         pending_leave_them=compared.later_leave_them,
     )
 

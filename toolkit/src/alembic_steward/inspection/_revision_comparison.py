@@ -60,14 +60,16 @@ def compare_with_revision(
     database, either (differences found) look through ``later`` (oldest first) for the
     revision whose build it exactly is, and, with ``earlier`` and none found, through the
     ancestors of ``revisions`` on a second one; or (none, with ``try_pending``) upgrade one
-    revision at a time through ``later`` to see whether one fails."""
+    revision at a time through ``later`` to see whether one fails. A kept description of what
+    ``revisions`` build (inspection/_kept_builds.py) stands in for the first scratch database
+    where nothing is to be run on it."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import Catalog, compare_catalogs
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
-    from alembic_steward.inspection._kept_builds import keep_build
+    from alembic_steward.inspection._kept_builds import keep_build, kept_build
     from alembic_steward.inspection._later_builds import earlier_builds, later_builds
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
 
@@ -80,6 +82,15 @@ def compare_with_revision(
             found = compare_catalogs(Catalog(live.dialect, {}), live)
             if not later or not (found or try_pending):
                 return RevisionComparison(found)
+        kept = kept_build(connection, built_at, schemas) if built_at else None
+        if kept is not None:  # the build's description is kept: no scratch database for it
+            found = compare_catalogs(kept, live)
+            if not found and not try_pending:
+                return RevisionComparison(found)
+            if found and not later:
+                url = blocking_url(connection)
+                built_by = earlier_builds(url, live, schemas, built_at, found) if earlier else None
+                return RevisionComparison(found, built_by=built_by)
         with revision_built(blocking_url(connection), built_at) as scratch:
             built = live_catalog(scratch, schemas)
             keep_build(connection, built_at, schemas, built)

@@ -39,6 +39,8 @@ class RevisionScratch:
     live: Catalog
     built: Catalog
     schemas: list[str]
+    # The live database's revision(s): what ``built`` is the build of.
+    current: list[str] = field(default_factory=list)
     # What the migrations build at the heads, once unwritten_after_heads has run them.
     after: Catalog | None = None
     # What still differs from the models there, each with what to write by hand.
@@ -70,13 +72,10 @@ class RevisionScratch:
         """The values the live database's enum types have in addition to its revision's build
         (`mood 'meh'`), when they are every difference; else []."""
         from alembic_steward.catalog import compare_catalogs
-        from alembic_steward.inspection._drift_sides import enum_values_added
+        from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
 
         differences = compare_catalogs(self.built, self.live)
-        values = enum_values_added(differences)
-        facts = [[fact for fact, _, _ in difference.facts] for difference in differences]
-        alone = all(kinds == ["values"] for kinds in facts)
-        return values if values and alone and len(values) >= len(differences) else []
+        return enum_values_added(differences) if enum_values_only(differences) else []
 
     def never_written(self) -> list[str]:
         """The changes the models need that autogenerate never writes (a schema, a sequence),
@@ -123,6 +122,10 @@ class RevisionScratch:
         self.after = live_catalog(self.connection, self.schemas)
         # What the database will be once upgraded: its first check reuses this.
         keep_build(self.live_connection, heads(), self.schemas, self.after)
+        # And what it was before, kept again now that the new file is among the files that key
+        # it: a downgrade back to it is compared with this (tasks/_downgrade_result.py).
+        if self.current:
+            keep_build(self.live_connection, self.current, self.schemas, self.built)
         metadata = imported_metadata()
         dialect = self.connection.dialect.name
         self.left = [
@@ -193,4 +196,4 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             reason = failing_build(error)
             raise RevisionNotVerified(reason) from None
         # Outside the try: what the caller's block raises is the caller's.
-        yield RevisionScratch(scratch, connection, models, live, built, schemas)
+        yield RevisionScratch(scratch, connection, models, live, built, schemas, list(current))

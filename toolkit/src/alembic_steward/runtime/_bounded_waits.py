@@ -46,6 +46,8 @@ BOUNDED = "_alembic_steward_bounded_waits"
 # and "Can't connect to MySQL server".
 MYSQL_LOST_CONNECTION = 2013
 MYSQL_CANNOT_CONNECT = 2003
+# The client error for a character set it cannot use (CR_CANT_READ_CHARSET).
+MYSQL_UNKNOWN_CHARACTER_SET = 2019
 # libpq learned tcp_user_timeout in version 12.
 LIBPQ_TCP_USER_TIMEOUT = 120000
 
@@ -123,6 +125,7 @@ def pymysql_connected(dialect: Any, cargs: list, cparams: dict) -> Any:
     """
     from alembic_steward.runtime._mysql_tls import SharedTlsConnection
 
+    refuse_unknown_character_set(dialect, cparams)
     seconds = cparams["connect_timeout"]
     try:
         connection = SharedTlsConnection(*cargs, **{**cparams, "read_timeout": seconds})
@@ -132,6 +135,20 @@ def pymysql_connected(dialect: Any, cargs: list, cparams: dict) -> Any:
         raise not_connected(dialect, seconds) from None
     connection._read_timeout = cparams["read_timeout"]  # what PyMySQL reads each packet under
     return connection
+
+
+def refuse_unknown_character_set(dialect: Any, cparams: dict) -> None:
+    """Raise the driver's OperationalError, worded as libpq words a refused option, for a
+    `?charset=` PyMySQL does not know: it would fail with an AttributeError of its own, which
+    reads as a bug, not as the URL's mistake it is (runtime/_driver_errors.py)."""
+    from pymysql.charset import charset_by_name
+
+    charset = cparams.get("charset")
+    if charset and charset_by_name(charset) is None:
+        raise dialect.loaded_dbapi.OperationalError(
+            MYSQL_UNKNOWN_CHARACTER_SET,
+            f'invalid charset value: "{charset}" (PyMySQL knows no such character set)',
+        )
 
 
 def not_connected(dialect: Any, seconds: float) -> Exception:

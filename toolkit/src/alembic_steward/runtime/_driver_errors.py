@@ -45,7 +45,8 @@ MYSQL_TABLE_DENIED = {1142, 1143}
 MYSQL_ACCESS_DENIED = {1045, 1698}
 # libpq refusing a URL option before any connection is tried: `invalid sslmode value: "bogus"`
 # (after psycopg's "connection is bad: "), `invalid connection option "foo"`, `bad value for
-# connect_timeout: 'abc'`. Anchored at the start: a server's message never begins so.
+# connect_timeout: 'abc'`; PyMySQL's unknown `?charset=`, worded so by runtime/_bounded_waits.py.
+# Anchored at the start: a server's message never begins so.
 REFUSED_URL_OPTION = re.compile(
     r'^(?:connection is bad: )?(?:invalid connection option "(?P<unknown>[^"]+)"'
     r"|invalid (?P<invalid>\w+) value:|bad value for (?P<bad>\w+):)"

@@ -35,6 +35,9 @@ class HeldSignal:
 
     holding = False
     number: int | None = None
+    # The greenlet an async SQLite run's migration runs in (runtime/_async_sqlite_signals.py):
+    # a signal that comes while the event loop runs instead waits to be raised in it.
+    migration_greenlet: object | None = None
 
 
 def stop(signum: int) -> BaseException:
@@ -42,10 +45,19 @@ def stop(signum: int) -> BaseException:
 
 
 def raise_or_hold(signum: int, frame: Any) -> None:
-    if HeldSignal.holding:
+    if HeldSignal.holding or outside_the_migration_greenlet():
         HeldSignal.number = signum
         return
     raise stop(signum)
+
+
+def outside_the_migration_greenlet() -> bool:
+    """Whether an async SQLite run's event loop, not its migration, is running now."""
+    if HeldSignal.migration_greenlet is None:
+        return False
+    import greenlet
+
+    return greenlet.getcurrent() is not HeldSignal.migration_greenlet
 
 
 def raise_held_signal() -> None:
@@ -124,9 +136,10 @@ def bookkeeping_held(script: ScriptDirectory) -> Iterator[None]:
     raise_held_signal()
 
 
-# Where a tenant's run stopped by a signal keeps the line worded for its tenant: its advice
-# names `--tenants NAME`, its state is the tenant's (runtime/_tenant_stops.py).
-TENANT_LINE = "_alembic_steward_tenant_line"
+# Where a part that knows better than the lines below worded a signal's line, kept on the
+# signal: a tenant's run (its advice names `--tenants NAME`, its state is the tenant's:
+# runtime/_tenant_stops.py), the comparison after a finished downgrade (tasks/_downgrade_result.py).
+WORDED_LINE = "_alembic_steward_worded_line"
 
 
 def stopped_a_scratch_build(error: BaseException) -> bool:
@@ -184,12 +197,12 @@ def interrupted_line(
     """Say that a signal stopped ``stopped`` and the state it left, as read; never raises.
 
     ``status_command`` is what shows the state where it could not be read; ``reads_only``: the
-    task runs no migration. A line a tenant's run worded while its tenant was still bound
-    (:data:`TENANT_LINE`) is that line.
+    task runs no migration. A line worded where the signal stopped (:data:`WORDED_LINE`: a
+    tenant's run, its tenant still bound) is that line.
     """
-    tenant_line = getattr(error, TENANT_LINE, None)
-    if tenant_line is not None:
-        return tenant_line
+    worded = getattr(error, WORDED_LINE, None)
+    if worded is not None:
+        return worded
     if stopped_a_scratch_build(error):
         return scratch_build_line(error, signal_name, stopped, status_command)
     try:

@@ -4,7 +4,8 @@ Polls with the start-up guard's own judgement (runtime/_up_to_date.py): done whe
 would let this code start (at head, or ahead by expand revisions only); waiting on while the
 database is behind, missing or unreachable, or a migration run holds the lock; stopping at once
 when no migration job of this release can change the answer (ahead by a contract revision,
-several heads, a MySQL/MariaDB run that stopped half-way).
+several heads, a MySQL/MariaDB run that stopped half-way) or the URL cannot work (an option the
+driver refuses).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def wait_for_head(
     return (exit code, the line to print). ``progress`` gets a line every 10 s of waiting."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.runtime._connecting import refused_option_line
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._unfinished_runs import unfinished_run
     from alembic_steward.runtime._up_to_date import judge_database, problem_line
@@ -45,6 +47,9 @@ def wait_for_head(
         try:
             fit, current, history = judge_database(database_url)
         except SQLAlchemyError as error:
+            refused_option = refused_option_line(error)
+            if refused_option is not None:  # the URL is wrong: no wait can fix it
+                return NOT_READY, f"error: {refused_option}"
             problem = f"the database cannot be read yet ({error_reason(error)})"
         else:
             unfinished = unfinished_run(database_url, fit)

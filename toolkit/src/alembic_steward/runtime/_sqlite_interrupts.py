@@ -14,9 +14,9 @@ is raised as soon as the main thread runs Python again, so the run reports the s
 that arrives while a finished migration's bookkeeping runs is held (runtime/_interruptions.py):
 the helper leaves that statement alone too.
 
-An asyncio service (aiosqlite) is not covered yet: its statement runs on aiosqlite's thread, the
-handler's exception is raised in the event loop at once, and the interrupt has not been seen to
-stop the statement there (the run still waits for it; toolkit/docs/decisions.md).
+In an asyncio service (aiosqlite) the statement runs on aiosqlite's thread: the interrupt ends
+it there the same way, and the signal's exception waits for it, to be raised in the migration
+(runtime/_sqlite_run_signals.py).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+from alembic_steward.runtime._sqlite_run_signals import signals_raised_in_the_migration
 
 if TYPE_CHECKING:
     import sqlite3
@@ -64,7 +66,9 @@ def sqlite_statements_interruptible(connection: Connection) -> Iterator[None]:
     )
     helper.start()
     try:
-        yield
+        # The signal's exception is then raised in the migration, its connection kept open.
+        with signals_raised_in_the_migration(connection):
+            yield
     finally:
         signal.set_wakeup_fd(-1)
         os.write(writing, DONE)

@@ -147,9 +147,9 @@ def keeping_tenant_line(tenant: Tenant, stop: BaseException) -> BaseException:
     """``stop``, carrying the line for ``tenant`` that `inv` and `python -m app.migrations`
     print for it (runtime/_interruptions.py): without it, they would word it once the tenant
     is unbound, with repairs of DATABASE_URL's own database."""
-    from alembic_steward.runtime._interruptions import TENANT_LINE
+    from alembic_steward.runtime._interruptions import WORDED_LINE
 
-    setattr(stop, TENANT_LINE, tenant_stopped_line(tenant, stop))
+    setattr(stop, WORDED_LINE, tenant_stopped_line(tenant, stop))
     return stop
 
 

@@ -52,6 +52,8 @@ class RevertPlan:
     def __init__(self, config: Config, revision: str, show: Callable[[list[Any]], None]) -> None:
         self.config, self.revision, self.show = config, revision, show
         self.confirmed: list[str] | None = None
+        # The revisions the run reverts, newest first, once it has started.
+        self.reverted: list[str] = []
 
     def preview(self) -> bool:
         """Show what the downgrade would revert now; tell whether there is anything."""
@@ -70,10 +72,11 @@ class RevertPlan:
 
     def announce(self, scripts: list[Script]) -> None:
         """Show the reverts as the run starts, or check they are still the ones confirmed."""
+        now = [revision.revision for revision in scripts]
         if self.confirmed is None:
             self.show(scripts)
+            self.reverted = now
             return
-        now = [revision.revision for revision in scripts]
         if now != self.confirmed:
             from alembic.util import CommandError
 
@@ -83,6 +86,7 @@ class RevertPlan:
                 f" {', '.join(now) or 'nothing'}, not what you confirmed; nothing was reverted;"
                 " run the command again to see and confirm what it reverts now"
             )
+        self.reverted = now
 
 
 def refuse_relative_step_from_merge(

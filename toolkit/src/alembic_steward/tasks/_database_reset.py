@@ -1,12 +1,13 @@
 """Empty a development database completely, whatever state its migration history is in.
 
-Completely means what the checks read (catalog/): views, tables, sequences and enum types in
-the connection's default schema and, on PostgreSQL, every other schema the checks describe as
-the database's (the models' ones and, where the whole database is the service's, any made by
-hand or by a revision since deleted; never the server's or an extension's), which are dropped
-themselves. Anything left would make the first migration fail on it ("schema audit already
-exists"), be reported as a difference from what the revision builds, or keep the checks
-advising a reset that cannot clear it.
+Completely means what the checks read (catalog/): views, tables, sequences, enum types and
+stored functions and procedures (a trigger goes with its table) in the connection's default
+schema and, on PostgreSQL, every other schema the checks describe as the database's (the
+models' ones and, where the whole database is the service's, any made by hand or by a revision
+since deleted; never the server's or an extension's), which are dropped themselves. Anything
+left would make the first migration fail on it ("schema audit already exists"), be reported as
+a difference from what the revision builds, or keep the checks advising a reset that cannot
+clear it.
 
 On PostgreSQL each drop cascades, where the whole database is the service's: an enum type a
 table elsewhere still uses, or a function that takes it, must not stop a start over. Every
@@ -54,6 +55,7 @@ def empty_database(connection: Connection) -> tuple[list[str], list[str]]:
     else:
         metadata.drop_all(connection, tables=tables)
     others += drop_sequences_and_enum_types(connection, schemas)
+    others += drop_routines(connection)
     for schema in other_schemas:
         # CASCADE: what the catalog does not read there (functions, ...) goes with it.
         connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted(connection, schema)} CASCADE")
@@ -123,6 +125,35 @@ def drop_sequences_and_enum_types(connection: Connection, schemas: list[str | No
                 target = qualified(connection, schema, enum["name"])
                 connection.exec_driver_sql(f"DROP TYPE IF EXISTS {target}{cascade(connection)}")
                 dropped.append(f"enum type {qualified_name(schema, enum['name'])}")
+    return dropped
+
+
+# The default schema's functions and procedures, but an extension's (its own to drop): each
+# as the catalog names it, and as DROP names it (PostgreSQL: by its argument types too).
+POSTGRESQL_ROUTINES = (
+    "SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,"
+    " p.proname || '(' || oidvectortypes(p.proargtypes) || ')',"
+    " quote_ident(p.proname) || '(' || oidvectortypes(p.proargtypes) || ')'"
+    " FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace"
+    " AND p.prokind IN ('f', 'p') AND NOT EXISTS (SELECT FROM pg_depend d"
+    " WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
+)
+MYSQL_ROUTINES = (
+    "SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, CONCAT('`', REPLACE(ROUTINE_NAME, '`', '``'), '`')"
+    " FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"
+)
+
+
+def drop_routines(connection: Connection) -> list[str]:
+    """The default schema's stored functions and procedures (another schema's go with it);
+    on PostgreSQL a trigger's function too, which stays when its table is dropped."""
+    query = {"postgresql": POSTGRESQL_ROUTINES, "mysql": MYSQL_ROUTINES}
+    if connection.dialect.name not in query:
+        return []  # SQLite stores none
+    dropped = []
+    for kind, name, target in connection.exec_driver_sql(query[connection.dialect.name]).all():
+        connection.exec_driver_sql(f"DROP {kind.upper()} IF EXISTS {target}{cascade(connection)}")
+        dropped.append(f"{kind} {name}")
     return dropped
 
 

@@ -195,6 +195,7 @@ def connection_problem(url: URL, within: float) -> str | None:
     from sqlalchemy.exc import DBAPIError
 
     from alembic_steward.runtime._bounded_waits import bound_waits, connect_arguments
+    from alembic_steward.runtime._connecting import refused_option_line
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._server_databases import database_exists
     from alembic_steward.runtime._timeouts import Timeouts
@@ -211,6 +212,10 @@ def connection_problem(url: URL, within: float) -> str | None:
         with engine.connect():
             return None
     except DBAPIError as error:
+        refused_option = refused_option_line(error)
+        if refused_option is not None:
+            # The URL is wrong, not the server away: no wait can fix it.
+            raise Exit(f"error: {without_password(refused_option)}", code=1) from None
         reason = error_reason(error)
     finally:
         engine.dispose()

@@ -201,6 +201,10 @@ def downgrade(
     plan = RevertPlan(config, revision, announce_reverts)
     confirm_destructive(c, "downgrade", yes, preview=plan.preview)
     downgrade_announcing(config, revision, plan.announce)
+    if plan.reverted:
+        from alembic_steward.tasks._downgrade_result import check_downgrade_result
+
+        check_downgrade_result(plan.reverted)
 
 
 def refuse_sql_with_tenants(sql: bool) -> None:

@@ -1,0 +1,39 @@
+"""`wait` (`inv db.wait`, `inv db.wait --head`, `python -m app.migrations wait`) ends at once on a
+URL option the driver refuses: no wait can fix the URL, so it says so in the line every other
+task gives a bad URL, instead of retrying until its timeout."""
+
+from __future__ import annotations
+
+import time
+
+from project import Project, one_error_line
+from servers import ServerDatabase, only_on
+
+# An option each driver refuses before it opens any connection.
+REFUSED_OPTIONS = {"postgresql": ("sslmode", "bogus"), "mysql": ("charset", "nonsense")}
+WAITS = (
+    ("python", "-m", "app.migrations", "wait", "--timeout", "60"),
+    ("inv", "db.wait", "--head", "--timeout", "60"),
+    ("inv", "db.wait", "--timeout", "60"),
+)
+
+
+@only_on("postgresql", "mysql", why="SQLite's URL has no driver options to refuse")
+def test_a_url_option_the_driver_refuses_ends_every_wait_at_once_as_a_bad_url(
+    project: Project, database: ServerDatabase
+) -> None:
+    option, value = REFUSED_OPTIONS[database.kind]
+    joined = "&" if "?" in database.url else "?"
+    env = {"DATABASE_URL": f"{database.url}{joined}{option}={value}"}
+    status = project.run("inv", "db.status", env=env)
+    assert status.returncode == 1, status.stderr
+    said = one_error_line(status.stderr)
+    assert f"DATABASE_URL's option {option} is not one the driver accepts" in said, said
+    for command in WAITS:
+        started = time.monotonic()
+        completed = project.run(*command, env=env)
+        waited = time.monotonic() - started
+        line = one_error_line(completed.stderr)
+        assert (completed.returncode, waited < 20) == (1, True), (command, waited, line)
+        assert f"DATABASE_URL's option {option} is not one the driver accepts" in line, line
+        assert "gave up" not in line and "cannot reach" not in line, line
