@@ -13,7 +13,7 @@ from project import Project, one_error_line
 from servers import ServerDatabase, only_on
 from sqlalchemy.dialects.mysql.base import MySQLDialect
 from sqlalchemy.schema import CreateTable
-from test_drift_detection import revise_and_upgrade, set_models
+from test_drift_detection import models_match_test, revise_and_upgrade, set_models
 
 from alembic_steward.inspection._unbuildable_defaults import UnbuildableModels, compiled_ddl
 
@@ -174,3 +174,19 @@ def test_a_table_in_a_new_schema_with_its_own_sequence_gets_hints_that_build_it(
     project.inv("db.upgrade", env=env)
     project.inv("db.status", env=env)  # up to date: the models are what it built
     project.inv("db.downgrade", "-r", "base", env=env)
+
+
+def test_the_baked_models_match_test_names_models_the_server_refuses(
+    project: Project, database: ServerDatabase
+) -> None:
+    set_models(project, REFUSED)
+    status = one_error_line(
+        project.inv("db.status", code=UNBUILDABLE_MODELS, env={"DATABASE_URL": database.url}).stderr
+    )
+    completed = models_match_test(project, database)
+    assert completed.returncode == 1, completed.stdout
+    # The status's line, not a drift advising the revision that would be refused, nor
+    # autogenerate's operation names in place of the difference lines.
+    assert status.removeprefix("error: ") in completed.stdout, completed.stdout
+    assert "db.revision" not in completed.stdout, completed.stdout
+    assert "add_table" not in completed.stdout, completed.stdout

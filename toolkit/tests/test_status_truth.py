@@ -370,3 +370,24 @@ def test_a_killed_runs_statement_still_on_the_server_is_running_not_half_applied
     time.sleep(0.5)
     after = HALF_APPLIED if database.kind == "mysql" else PENDING  # PostgreSQL rolled it back
     assert inv(project, database, "db.status").returncode == after
+
+
+def test_revisions_that_ran_are_listed_applied_when_the_database_is_at_an_unknown_revision(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_revision(project, FIRST, None, NOTHING)
+    write_revision(project, SECOND, FIRST, NOTHING)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(f"UPDATE alembic_version SET version_num = '{ELSEWHERE}'")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == UNKNOWN_REVISION, status.stdout
+    # Both ran here (their checksums are recorded): the version table's id alone is unknown.
+    assert f"[applied]  {SECOND} (head)" in status.stdout, status.stdout
+    assert f"[applied]  {FIRST}" in status.stdout, status.stdout
+    assert "[pending]" not in status.stdout
+    document = json.loads(inv(project, database, "db.status", "--json").stdout)
+    assert {row["revision"]: row["applied"] for row in document["revisions"]} == {
+        FIRST: True,
+        SECOND: True,
+    }

@@ -17,6 +17,7 @@ KINDS = (
     "schema",
     "table",
     "view",
+    "materialized view",
     "column",
     "primary key",
     "unique constraint",
@@ -30,7 +31,16 @@ KINDS = (
     "function",
     "procedure",
 )
-OWN_OBJECTS = ("schema", "table", "view", "sequence", "enum type", "function", "procedure")
+OWN_OBJECTS = (
+    "schema",
+    "table",
+    "view",
+    "materialized view",
+    "sequence",
+    "enum type",
+    "function",
+    "procedure",
+)
 # Facts that hold a floor, not a value: MariaDB's AUTO_INCREMENT counter is the next id the
 # table hands out, which every insert raises, so a database whose next id is at or above the
 # expected one is no difference (the models' Identity(start=100) is kept by a counter >= 100).
@@ -40,7 +50,9 @@ FLOOR_FACTS = frozenset({"next id"})
 # op.execute: one the models do not declare is the revisions' business, judged against what the
 # database's own revision builds (inspection/_catalog_drift.py), never a revision the models
 # need.
-DECLARED_BY_REVISIONS = frozenset({"schema", "view", "trigger", "function", "procedure"})
+DECLARED_BY_REVISIONS = frozenset(
+    {"schema", "view", "materialized view", "trigger", "function", "procedure"}
+)
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,8 @@ CONSTRAINT_KINDS = {
     "c": "check constraint",
     "x": "exclusion constraint",
 }
-RELATION_KINDS = {"r": "table", "p": "table", "f": "table", "v": "view", "m": "view"}
+# A materialized view is a kind of its own: DROP VIEW does not drop it.
+RELATION_KINDS = {"r": "table", "p": "table", "f": "table", "v": "view", "m": "materialized view"}
 IDENTITY = {"a": "always", "d": "by default"}
 GENERATED = {"s": "stored"}
 # "CREATE [UNIQUE] INDEX name ON [ONLY] schema.table": the key holds all of that already.

@@ -139,10 +139,12 @@ def buildable_models_catalog(
 
 
 def describe_models(connection: Connection) -> Catalog:
-    """The models' description, on this thread (`models_catalog`)."""
-    from alembic_steward.inspection._models_catalog import models_catalog
-
-    return models_catalog(connection, imported_metadata(), ignored_tables())
+    """The models' description, on this thread (`buildable_models_catalog`: models the server
+    refuses are its UnbuildableModels here too, not a comparison through autogenerate, whose
+    drift would advise the revision that refuses them)."""
+    return buildable_models_catalog(
+        connection, imported_metadata(), ignored_tables(), stop=threading.Event()
+    )
 
 
 def imported_metadata() -> MetaData:
@@ -289,6 +291,7 @@ def compare_with_revision(
         additions=additions,
         enum_values=enums,
         enum_values_alone=enum_values_only(own),
+        lacking=any(difference.change == "missing" for difference in own),
     )
     return Drift(drift, sides), own
 

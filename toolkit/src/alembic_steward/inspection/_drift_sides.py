@@ -40,6 +40,7 @@ def database_differs_advice(
     where: str = DIFFERENCES_ABOVE,
     additions: Sequence[str] = (),
     enum_values: Sequence[str] = (),
+    lacking: bool = True,
 ) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
@@ -65,11 +66,16 @@ def database_differs_advice(
         from alembic_steward.inspection._enum_values import enum_values_advice
 
         undo = f"{undo}; {enum_values_advice(enum_values)}"
+    from alembic_steward.inspection._differing_causes import RESTORE, history_causes
+
+    # A stamp explains only something missing: at head it changes no column (``lacking``).
+    stamped = "a revision was stamped without running, or " if lacking else ""
+    remedy = (
+        f"stamp the last revision that really ran ({stamp}) and {upgrade}, or " if lacking else ""
+    )
     return (
-        f"the database is not what its revision builds {where}: a revision was"
-        " stamped without running, or the schema was changed by hand. Bring the database back:"
-        f" stamp the last revision that really ran ({stamp}) and"
-        f" {upgrade}, or {undo}"
+        f"the database is not what its revision builds {where}: {stamped}the schema was"
+        f" changed by hand{history_causes()}. Bring the database back: {remedy}{undo}; {RESTORE}"
     )
 
 
@@ -148,6 +154,10 @@ class DriftSides:
     enum_values: tuple[str, ...] = ()
     # Whether those values are every difference: their advice is then the whole advice.
     enum_values_alone: bool = False
+    # Behind head: whether the pending revisions change none of the objects that differ.
+    pending_leave_them: bool = False
+    # Whether the database lacks something its revision builds, which a stamp can explain.
+    lacking: bool = True
 
     @property
     def database_advice(self) -> str:
@@ -162,6 +172,16 @@ class DriftSides:
 
             differs = f"the database is not what its revision builds {where}"
             return f"{differs}; {stamped_wrongly(self.built_by)}"
+        if self.pending and self.enum_values:  # behind head, set only when they are all
+            from alembic_steward.inspection._enum_value_revision import (
+                pending_enum_values_advice,
+            )
+
+            return pending_enum_values_advice(where, self.enum_values)
+        if self.pending and self.pending_leave_them:
+            from alembic_steward.inspection._pending_past_changes import pending_past_advice
+
+            return pending_past_advice(where)
         if self.pending:
             return pending_database_differs_advice(where)
         if self.enum_values_alone:
@@ -171,7 +191,9 @@ class DriftSides:
             if self.models and self.models.lines:
                 return f"{differs}; the models differ from the migrations too: {self.models.advice}"
             return differs
-        differs = database_differs_advice(where, self.additions, self.enum_values)
+        differs = database_differs_advice(
+            where, self.additions, self.enum_values, lacking=self.lacking
+        )
         if self.models and self.models.lines:
             return (
                 f"{differs}; the models differ from the migrations too: once the database"
@@ -204,7 +226,19 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
     if not compared.found:  # none, or no comparison could be made: the pending verdict stands
         return DriftSides(database=None, models=None, pending_failure=compared.pending_failure)
     lines = [difference.line(OWN_REVISION, DATABASE) for difference in compared.found]
-    return DriftSides(database=lines, models=None, pending=True, built_by=compared.built_by)
+    # Values added to enum types, when they are every difference: no undo exists for them.
+    from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
+
+    alone = enum_values_only(compared.found)
+    values = enum_values_added(compared.found) if alone else []
+    return DriftSides(
+        database=lines,
+        models=None,
+        pending=True,
+        built_by=compared.built_by,
+        enum_values=tuple(values),
+        pending_leave_them=compared.later_leave_them,
+    )
 
 
 def described_schemas(connection: Connection) -> list[str]:

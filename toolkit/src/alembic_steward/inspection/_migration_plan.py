@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
+
+# A relative step (`-1`, `+2`, `head-1`, `ae10+2`): its sign says which way it goes.
+RELATIVE_STEP = re.compile(r"(?:.*?)(?P<sign>[+-])\d+")
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ def plan_migration(script: ScriptDirectory, current: list[str], target: str) -> 
             " run `inv db.upgrade` to apply the merge revision first"
         )
     start = current[0] if current else None
+    target = step_reached(script, start, target)
     if target == "base":
         return MigrationPlan("downgrade", f"{start}:base") if start else MigrationPlan("none", "")
     destination = script.get_revision(target)
@@ -37,3 +42,27 @@ def plan_migration(script: ScriptDirectory, current: list[str], target: str) -> 
     below_start = {rev.revision for rev in script.iterate_revisions(start, "base")}
     direction = "downgrade" if destination.revision in below_start else "upgrade"
     return MigrationPlan(direction, f"{start}:{destination.revision}")
+
+
+def step_reached(script: ScriptDirectory, start: str | None, target: str) -> str:
+    """``target`` itself, or, for a relative step, the revision it reaches from ``start``, read
+    as `inv db.upgrade`/`db.downgrade` read it (`-1` is db.downgrade's default step): Alembic's
+    own reading, which no public function returns. A step it cannot take is its CommandError."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    step = RELATIVE_STEP.fullmatch(target)
+    if step is None:
+        return target
+    current = (start,) if start else ()
+    revisions = script.revision_map
+    try:
+        if step.group("sign") == "+":
+            reached = revisions._parse_upgrade_target(current, target, True)  # noqa: SLF001
+            if len(reached) != 1 or reached[0] is None:
+                raise CommandError(f"the step {target} does not reach one revision")
+            return reached[0].revision
+        _, below = revisions._parse_downgrade_target(current, target, True)  # noqa: SLF001
+    except RevisionError as error:
+        raise CommandError(str(error)) from None
+    return "base" if below is None else below.revision

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from alembic_steward.catalog import Difference
+    from alembic_steward.catalog import Catalog, Difference
     from alembic_steward.inspection._later_builds import MatchingBuild
 
 
@@ -43,6 +43,9 @@ class RevisionComparison:
     pending_failure: str | None = None
     # With differences: the revision whose build it exactly is (inspection/_later_builds.py).
     built_by: MatchingBuild | None = None
+    # With differences and none of ``later`` built them: whether ``later`` changes none of
+    # the tables (and other objects) they are on, so an upgrade runs past them.
+    later_leave_them: bool = False
 
 
 def compare_with_revision(
@@ -92,17 +95,37 @@ def compare_with_revision(
             built = live_catalog(scratch, schemas)
             keep_build(connection, built_at, schemas, built)
             found = compare_catalogs(built, live)
+            later_leave_them = False
             if found:
                 built_by = later_builds(scratch, live, schemas, built_at, later)
+                if built_by is None and later:  # the scratch database is at the last of them
+                    head = live_catalog(scratch, schemas)
+                    later_leave_them = owners_changed(built, live).isdisjoint(
+                        owners_changed(built, head)
+                    )
             failure = first_failing(scratch, later) if try_pending and not found else None
         if found:
             # The second scratch database only once the first is gone: one at a time.
             if built_by is None and earlier:
                 built_by = earlier_builds(blocking_url(connection), live, schemas, built_at, found)
-            return RevisionComparison(found, built_by=built_by)
+            return RevisionComparison(
+                found, built_by=built_by, later_leave_them=later_leave_them and built_by is None
+            )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)
     return RevisionComparison(found, pending_failure=failure)
+
+
+def owners_changed(before: Catalog, after: Catalog) -> set[tuple[str | None, str]]:
+    """The tables (and other objects of their own) whose description, or that of anything they
+    own, differs between ``before`` and ``after``: (schema, name)."""
+    keys = before.objects.keys() | after.objects.keys()
+    return {
+        (schema, owner or name)
+        for kind, schema, owner, name in keys
+        if before.objects.get((kind, schema, owner, name))
+        != after.objects.get((kind, schema, owner, name))
+    }
 
 
 def first_failing(scratch: Connection, pending: list[str]) -> str | None:

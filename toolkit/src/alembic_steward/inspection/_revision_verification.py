@@ -61,6 +61,22 @@ class RevisionScratch:
 
         return additions_only(compare_catalogs(self.built, self.live))
 
+    def database_lacks(self) -> bool:
+        """Whether the live database lacks something its revision builds (a stamp explains
+        only that)."""
+        from alembic_steward.catalog import compare_catalogs
+
+        return any(d.change == "missing" for d in compare_catalogs(self.built, self.live))
+
+    def enum_values_alone(self) -> list[str]:
+        """The values the live database's enum types have in addition to its revision's build
+        (`mood 'meh'`), when they are every difference; else []."""
+        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
+
+        differences = compare_catalogs(self.built, self.live)
+        return enum_values_added(differences) if enum_values_only(differences) else []
+
     def never_written(self) -> list[str]:
         """The changes the models need that autogenerate never writes (a schema, a sequence),
         each with what to add by hand: true whatever the written file did on the scratch

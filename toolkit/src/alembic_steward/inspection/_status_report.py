@@ -261,6 +261,17 @@ def applied_revisions(script: ScriptDirectory, current: list[str]) -> set[str]:
     return {rev.revision for rev in script.iterate_revisions(current, "base")}
 
 
+def applied_here(script: ScriptDirectory, connection: Connection, state: DatabaseState) -> set[str]:
+    """The revisions applied to this database: at or below its revision, or, at a revision
+    this checkout lacks (which cannot be walked), those whose run is recorded here: a
+    checksum row is kept per applied revision and dropped when it is reverted."""
+    if not state.unknown:
+        return applied_revisions(script, state.current)
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    return set(recorded_values(connection))
+
+
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
@@ -294,8 +305,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     with ExitStack() as stack:
         # Built (when not kept) while the revisions are read: that mostly waits for the server.
         models = stack.enter_context(models_described_meanwhile(connection)) if checkable else None
-        # Revisions this checkout lacks cannot be walked: nothing below them is known applied.
-        applied = applied_revisions(script, [] if state.unknown else state.current)
+        applied = applied_here(script, connection, state)
         never_ran = {revision for item in state.repointed for revision in item.never_ran}
         revisions = [
             RevisionState(

@@ -127,7 +127,7 @@ def operation_findings(path: Path, trace: RevisionTrace, dialect: str) -> Iterat
             created.add(operation.table_name)
         if getattr(operation, "table_name", None) in created:
             continue  # a table this revision created has no rows or readers yet
-        for rule, subject in risks(operation):
+        for rule, subject in risks(operation, dialect):
             if rule == "adding-not-nullable-field" and operation.table_name.lower() in backfilled:
                 continue  # the NULLs were updated just before
             if dialect in OWN_RULES[rule]:
@@ -147,8 +147,9 @@ def rule_name(rule: Callable[..., Any]) -> str:
     return getattr(rule, "__name__", type(rule).__name__).replace("_", "-")
 
 
-def risks(operation: Any) -> Iterator[tuple[str, str]]:
-    """Yield (rule, what the operation does) for each risk an operation carries."""
+def risks(operation: Any, dialect: str) -> Iterator[tuple[str, str]]:
+    """Yield (rule, what the operation does) for each risk an operation carries on
+    ``dialect``'s database (a type as its SQL writes it)."""
     from alembic.operations import ops
 
     if isinstance(operation, ops.AddColumnOp):
@@ -159,7 +160,8 @@ def risks(operation: Any) -> Iterator[tuple[str, str]]:
     elif isinstance(operation, ops.AlterColumnOp):
         column = f"{operation.table_name}.{operation.column_name}"
         if operation.modify_type is not None:
-            yield "changing-column-type", f"changes the type of {column} to {operation.modify_type}"
+            new_type = type_as_written(operation.modify_type, dialect)
+            yield "changing-column-type", f"changes the type of {column} to {new_type}"
         if operation.modify_name is not None:
             yield "renaming-column", f"renames column {column} to {operation.modify_name}"
         if operation.modify_nullable is False and operation.existing_nullable is not False:
@@ -171,6 +173,18 @@ def risks(operation: Any) -> Iterator[tuple[str, str]]:
     elif isinstance(operation, ops.RenameTableOp):
         table = operation.table_name
         yield "renaming-table", f"renames table {table} to {operation.new_table_name}"
+
+
+def type_as_written(type_: Any, dialect: str) -> str:
+    """``type_`` as ``dialect``'s DDL writes it: SQLAlchemy's own str() is its generic
+    rendering (an Enum as VARCHAR), which on MySQL/MariaDB read a widening as a narrowing."""
+    from sqlalchemy.dialects import registry
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return str(type_.compile(dialect=registry.load(dialect)()))
+    except (SQLAlchemyError, NotImplementedError):  # a type this dialect cannot write
+        return str(type_)
 
 
 def updated_table(operation: Any) -> str | None:

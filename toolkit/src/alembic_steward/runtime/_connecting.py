@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy import URL, Connection, Engine
     from sqlalchemy.exc import DBAPIError
 
@@ -155,7 +157,7 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
         return command_error(f"{damaged}; {outcome}")
     where = url.render_as_string(hide_password=True)
     if url.get_backend_name() == "sqlite":
-        advice = f"check that the file's folder exists and is readable, or {fix_url_advice()}"
+        advice = sqlite_file_advice(url)
     elif sign_in_refusal(error) is not None:
         advice = f"the server answered but refused the user or database; {fix_url_advice()}"
     else:
@@ -164,6 +166,32 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
         f"cannot reach the database at {where} ({error_reason(error)}); {advice}; {outcome}",
         error,
     )
+
+
+def sqlite_file_advice(url: URL) -> str:
+    """What to check when the SQLite file ``url`` names could not be opened: its folder by
+    name when it is missing (a fact, not a guess), else the folder's rights."""
+    folder = missing_sqlite_folder(url)
+    if folder is not None:
+        return (
+            f"the folder {folder} of the SQLite file does not exist: create it"
+            f" (`mkdir -p {folder}`), or {fix_url_advice()}"
+        )
+    return f"check that the file's folder exists and is readable, or {fix_url_advice()}"
+
+
+def missing_sqlite_folder(url: URL) -> Path | None:
+    """The folder of the SQLite file ``url`` names, when that folder does not exist; else None
+    (a server, an in-memory database, a `file:` URI, a folder that exists)."""
+    from pathlib import Path
+
+    database = url.database
+    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    if database.startswith("file:"):
+        return None
+    folder = Path(database).parent
+    return None if folder.is_dir() else folder
 
 
 @contextmanager

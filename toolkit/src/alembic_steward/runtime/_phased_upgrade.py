@@ -141,4 +141,6 @@ def contract_phase_advice(current: list[str], pending: list[str]) -> str:
         f"no expand revision is pending (the database is at {', '.join(current)}) and contract"
         f" {revisions} pending: once every replica runs the new code, run"
         f" `{upgrade_command()} --phase contract`"
+        # A blank revision is labelled contract too: no expand phase need have run.
+        f" (without a rolling deploy, `{upgrade_command()}`, which runs the same)"
     )

@@ -63,11 +63,14 @@ def stamp_database(
         # tenant, if any, as it migrates it.
         config.attributes[STAMPING] = True
         command.stamp(config, revision, purge=purge)
-        if purge:
-            from alembic_steward.runtime._phase_records import prune_phases
+        from alembic_steward.runtime._phase_records import prune_phases
+        from alembic_steward.runtime._revision_checksums import prune_checksums
 
-            with engine.begin() as connection:
-                prune_phases(connection, script)
+        # A stamp's own steps drop the rows of the revisions named in each step, not of all it
+        # steps over (nor any, with --purge): what is left applied keeps its rows, no other.
+        with engine.begin() as connection:
+            prune_phases(connection, script)
+            prune_checksums(connection, script)
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
             stamped = describe_heads(version_heads(connection))

@@ -169,6 +169,23 @@ def table_values(connection: Connection) -> dict[str, str]:
     return {revision: checksum for revision, checksum in rows}
 
 
+def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
+    """Forget the checksums of revisions no longer applied (after a stamp), when the version
+    table names revisions of this history (else what is applied cannot be told)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    if not inspect(connection).has_table(CHECKSUM_TABLE):
+        return
+    heads = MigrationContext.configure(connection).get_current_heads()
+    recorder = ChecksumRecorder(script)
+    applied = recorder.with_ancestors(heads)
+    if set(heads) - applied:  # a revision this checkout lacks: keep every row
+        return
+    table = checksum_table()
+    connection.execute(table.delete().where(table.c.revision.not_in(applied)))
+
+
 def restamp_first_format(
     connection: Connection,
     script: ScriptDirectory,

@@ -58,7 +58,10 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                     print("The database differs from what its revision builds:")
                     for difference in differences:
                         print(f"  {difference}")
-                    advice = database_differs_advice(additions=scratch.database_additions())
+                    refuse_enum_values_alone(scratch)
+                    advice = database_differs_advice(
+                        additions=scratch.database_additions(), lacking=scratch.database_lacks()
+                    )
                     raise Exit(
                         f"error: {advice}; no revision was written, as one"
                         " written now would record that difference in the history",
@@ -70,6 +73,25 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
         except RevisionNotVerified as reason:
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
             yield None
+
+
+def refuse_enum_values_alone(scratch: RevisionScratch) -> None:
+    """Refuse, naming the revision to write by hand, when the database differs from its
+    revision only by enum values added by hand (PostgreSQL): no undo exists for them, so the
+    revision that keeps them is the way out, not a difference to keep out of the history; but
+    autogenerate writes no enum value, so `--empty` it is, with the line to put in it."""
+    from alembic_steward.inspection._enum_value_revision import keeping_revision_advice
+
+    values = scratch.enum_values_alone()
+    if not values:
+        return
+    models = "" if scratch.models_match() else "add them to the models and "
+    raise Exit(
+        f"error: the database has enum value(s) {', '.join(values)} that its revision does"
+        f" not build, added by hand, and PostgreSQL cannot drop an enum value: keep them with"
+        f" a revision; {models}{keeping_revision_advice(values)}; nothing was written",
+        code=1,
+    )
 
 
 def refuse_edited_revisions(script: Any, connection: Any) -> None:

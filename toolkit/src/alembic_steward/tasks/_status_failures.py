@@ -60,7 +60,12 @@ def connection_failure_exit(error: DBAPIError) -> Exit:
     if damaged is not None:  # no wait or retry helps either
         return Exit(f"error: {damaged}", code=1)
     where = hide_password(get_settings().database_url)
+    advice = "check `inv db.url`"
+    if target_url().get_backend_name() == "sqlite":  # the file's folder, by name if missing
+        from alembic_steward.runtime._connecting import sqlite_file_advice
+
+        advice = sqlite_file_advice(target_url())
     return Exit(
-        f"error: cannot reach the database at {where} ({error_reason(error)}); check `inv db.url`",
+        f"error: cannot reach the database at {where} ({error_reason(error)}); {advice}",
         code=StatusExit.UNREACHABLE,
     )

@@ -119,7 +119,12 @@ def describe_user_error(error: BaseException) -> str | None:
         if refused is not None:
             return refused
         url = hide_password(get_settings().database.value)
-        return f"database error at {url}: {error_reason(error)}"
+        from alembic_steward.runtime._connecting import missing_sqlite_folder, sqlite_file_advice
+
+        # A SQLite file in a missing folder: "unable to open database file" alone hides that.
+        folder = missing_sqlite_folder(target_url())
+        advice = f"; {sqlite_file_advice(target_url())}" if folder is not None else ""
+        return f"database error at {url}: {error_reason(error)}{advice}"
     return None
 
 
@@ -225,6 +230,9 @@ def exit_on_user_error(
                 # Every task that reads the history reads it through here: one id in two files
                 # fails as that, before any advice built on the confused history.
                 with refusing_duplicate_revision_ids():
+                    from alembic_steward.tasks._core_flags import refuse_core_flags_after
+
+                    refuse_core_flags_after(task_body)
                     export_invoke_defaults(c)
                     return task_body(c, *args, **kwargs)
         except Exit as stop:

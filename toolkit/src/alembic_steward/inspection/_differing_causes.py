@@ -1,0 +1,69 @@
+"""What can make a database differ from what its revision builds, besides a hand change: the
+code its revisions import, which their checksums do not cover (a checksum is its file's alone,
+runtime/_revision_checksums.py), and an edit accepted with `inv db.accept-edit`.
+
+Named in the advice of `db.status`/`db.check` exit 9, so that "stamped without running, or
+changed by hand" does not blame what never happened when a shared helper module changed.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ACCEPTED_EDIT = "an edit accepted with `inv db.accept-edit` changed what its revision builds"
+RESTORE = (
+    "if a revision's file or code it imports changed since it ran, restore the text that ran"
+    " (`git log -p` on it) and make the change in a new revision"
+)
+
+
+def history_causes() -> str:
+    """The causes on the history's side, as a clause to follow the hand change: the revisions
+    that import the project's own code (each with its modules), and an accepted edit."""
+    importing = project_imports()
+    named = "; ".join(f"{revision} imports {', '.join(modules)}" for revision, modules in importing)
+    code = (
+        f", or code that revisions import changed since they ran, which their checksums do not"
+        f" cover ({named})"
+        if importing
+        else ""
+    )
+    return f"{code}, or {ACCEPTED_EDIT}"
+
+
+def project_imports() -> list[tuple[str, list[str]]]:
+    """(revision, the project's modules its file imports) for each revision of the history that
+    imports one, oldest last; [] when the history cannot be read (the advice goes on without)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import WiringError, active_steward
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        package = active_steward().package.rsplit(".", 1)[0]
+        script = ScriptDirectory.from_config(build_alembic_config())
+        revisions = list(script.walk_revisions())
+    except (WiringError, Exception):  # noqa: BLE001 - advice, not a check: said without it
+        return []
+    found = []
+    for revision in revisions:
+        modules = imported_modules(Path(revision.path), package)
+        if modules:
+            found.append((revision.revision, modules))
+    return found
+
+
+def imported_modules(path: Path, package: str) -> list[str]:
+    """The modules of ``package`` (and below) that the file at ``path`` imports, sorted."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return sorted(name for name in names if name == package or name.startswith(f"{package}."))

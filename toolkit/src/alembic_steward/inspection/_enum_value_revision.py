@@ -1,0 +1,52 @@
+"""The revision that keeps enum values added by hand on PostgreSQL, in the type's and the
+values' own names, and the advice that names how to write it.
+
+Autogenerate writes no change of an enum type's values, so `inv db.revision` cannot write
+this revision: it is written by hand from `inv db.revision --empty`. PostgreSQL has no
+ALTER TYPE ... DROP VALUE, so the value is kept; IF NOT EXISTS lets the revision run where the
+value was added by hand, and anywhere else it adds it. In an autocommit_block, as the lint asks
+(before PostgreSQL 12 ADD VALUE cannot run in a transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# What `inv db.revision --empty` is run with, when the user has not said.
+KEEP_MESSAGE = "Keep enum values added by hand"
+
+
+def add_values_code(values: Sequence[str]) -> str:
+    """One line of Python for upgrade() that adds ``values`` (`mood 'meh'`, as
+    `enum_values_added` names them) to their types: `with ...: op.execute(...)`."""
+    statements = "; ".join(
+        f'op.execute("ALTER TYPE {subject} ADD VALUE IF NOT EXISTS {label}")'
+        for subject, label in (value.split(" ", 1) for value in values)
+    )
+    return f"with op.get_context().autocommit_block(): {statements}"
+
+
+def keeping_revision_advice(values: Sequence[str]) -> str:
+    """How to write the revision that keeps ``values``: its command and its upgrade()'s line."""
+    from alembic_steward.runtime._advice import advised
+
+    upgrade = advised("db.upgrade", "upgrade")
+    return (
+        f"write it by hand, as autogenerate writes no enum value: `inv db.revision --empty -m"
+        f' "{KEEP_MESSAGE}"`, with `{add_values_code(values)}` as its upgrade(), then {upgrade}'
+    )
+
+
+def pending_enum_values_advice(where: str, values: Sequence[str]) -> str:
+    """Behind head, when values added by hand to enum types are every difference: the pending
+    revisions run through them if they add them with IF NOT EXISTS; no undo is possible."""
+    from alembic_steward.runtime._advice import advised
+
+    upgrade = advised("db.upgrade", "upgrade")
+    named = ", ".join(values)
+    return (
+        f"the database is not what its revision builds {where}: enum value(s) {named} were"
+        " added by hand, and PostgreSQL cannot drop an enum value; a pending revision that"
+        f" adds them with ADD VALUE IF NOT EXISTS runs through them: then run {upgrade};"
+        f" else add `{add_values_code(values)}` to its upgrade() first"
+    )

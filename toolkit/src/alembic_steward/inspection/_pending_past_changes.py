@@ -1,0 +1,24 @@
+"""Behind head, a database that differs from its revision where the pending revisions change
+nothing (a column added by hand to a table they leave alone): the upgrade runs past it, and
+the difference stays after it, so "the upgrade would run into them" is not said.
+
+Told by building the pending revisions on the scratch database that built the database's own
+(inspection/_revision_comparison.py): the objects that differ are not among those they change.
+"""
+
+from __future__ import annotations
+
+
+def pending_past_advice(where: str) -> str:
+    """The advice when the pending revisions change none of the objects that differ."""
+    from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    _, upgrade = stamp_and_upgrade_commands()
+    reset = "" if bound_tenant_options() else ", or in development `inv db.reset`"
+    return (
+        f"the database is not what its revision builds {where}: changed by hand, or left by a"
+        " migration that failed after committing part of its work; the pending migrations"
+        f" change none of those objects, so {upgrade} runs, and leaves them as they are:"
+        f" undo them by hand (before or after it){reset}"
+    )

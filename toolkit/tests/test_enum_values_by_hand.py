@@ -1,0 +1,114 @@
+"""An enum value added by hand on PostgreSQL, which cannot drop one: the advice names the type
+and the value, and following it (models, then a revision written by hand) ends up to date."""
+
+from __future__ import annotations
+
+import re
+
+from project import Project, created_revision, one_error_line
+from servers import ServerDatabase, only_on
+from test_status_sides import MOOD_MODEL, inv
+
+PENDING, DATABASE_DIFFERS = 2, 9
+ADD_MEH = "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh'"
+
+
+def with_mood_model(project: Project, model: str) -> None:
+    models = project.path / "app" / "models.py"
+    models.write_text(
+        "import sqlalchemy as sa\n"
+        + models.read_text().replace(
+            "from sqlalchemy.orm import DeclarativeBase\n",
+            "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
+        )
+        + model
+    )
+
+
+def advised_code(line: str) -> str:
+    """The Python the advice quotes for upgrade(): the backquoted text that holds the SQL."""
+    quoted = [part for part in re.findall(r"`([^`]+)`", line) if "ADD VALUE" in part]
+    assert len(quoted) == 1, line
+    return quoted[0]
+
+
+@only_on("postgresql", why="only PostgreSQL keeps enum types of its own, without DROP VALUE")
+def test_an_enum_value_added_by_hand_is_kept_by_the_revision_the_advice_names(
+    project: Project, database: ServerDatabase
+) -> None:
+    with_mood_model(project, MOOD_MODEL)
+    assert inv(project, database, "db.revision", "-m", "people").returncode == 0
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("ALTER TYPE mood ADD VALUE 'meh'")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    # The type and the value themselves, not placeholders.
+    assert ADD_MEH in verdict and "ALTER TYPE name" not in verdict, verdict
+
+    # The models brought in line: the revision that keeps the value is the way out, and
+    # db.revision (whose autogenerate writes no enum value) names how to write it.
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text().replace('"sad", name=', '"sad", "meh", name='))
+    refused = inv(project, database, "db.revision", "-m", "keep meh")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    error = one_error_line(refused.stderr)
+    assert 'inv db.revision --empty -m "' in error and ADD_MEH in error, error
+    assert "record that difference" not in error, error
+
+    written = inv(project, database, "db.revision", "--empty", "-m", "keep meh")
+    assert written.returncode == 0, written.stderr
+    _, path = created_revision(written.stdout)
+    revision = project.path / path
+    # Pasted as quoted: one line of Python (`with ...: op.execute(...)`).
+    blank = '    """Upgrade schema."""\n    pass'
+    assert blank in revision.read_text()
+    advised = f'    """Upgrade schema."""\n    {advised_code(error)}'
+    revision.write_text(revision.read_text().replace(blank, advised, 1))
+    # It builds exactly what the database holds: recording it is the stamp status names.
+    pending = inv(project, database, "db.status")
+    assert "Undo them by hand" not in pending.stdout, pending.stdout
+    stamp = re.search(r"`(inv db\.stamp -r \w+)`", pending.stdout.splitlines()[-1])
+    assert stamp is not None, pending.stdout
+    assert inv(project, database, *stamp.group(1).split()[1:]).returncode == 0
+    final = inv(project, database, "db.status")
+    assert final.returncode == 0, final.stdout + final.stderr
+
+
+NOTES_MODEL = """
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+
+
+@only_on("postgresql", why="only PostgreSQL keeps enum types of its own, without DROP VALUE")
+def test_a_pending_revision_is_told_how_to_run_through_an_enum_value_added_by_hand(
+    project: Project, database: ServerDatabase
+) -> None:
+    with_mood_model(project, MOOD_MODEL)
+    assert inv(project, database, "db.revision", "-m", "people").returncode == 0
+    assert inv(project, database, "db.upgrade").returncode == 0
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text() + NOTES_MODEL)
+    written = inv(project, database, "db.revision", "-m", "notes")
+    assert written.returncode == 0, written.stdout + written.stderr
+    database.query("ALTER TYPE mood ADD VALUE 'meh'")
+
+    pending = inv(project, database, "db.status")
+    assert pending.returncode == DATABASE_DIFFERS, pending.stdout + pending.stderr
+    verdict = pending.stdout.splitlines()[-1]
+    assert "Undo them by hand" not in verdict and ADD_MEH in verdict, verdict
+    # Followed: the line in the pending revision, the value in the models.
+    revision = project.path / created_revision(written.stdout)[1]
+    header = '    """Upgrade schema."""\n'
+    code = advised_code(verdict)
+    revision.write_text(revision.read_text().replace(header, f"{header}    {code}\n", 1))
+    models.write_text(models.read_text().replace('"sad", name=', '"sad", "meh", name='))
+    upgraded = inv(project, database, "db.upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    final = inv(project, database, "db.status")
+    assert final.returncode == 0, final.stdout + final.stderr

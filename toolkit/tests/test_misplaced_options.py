@@ -1,0 +1,16 @@
+"""Options a task does not take are refused, never dropped: `-r` after a task without one is
+invoke's own `--search-root`, which it would read and ignore once the tasks are loaded."""
+
+from __future__ import annotations
+
+import pytest
+from project import Project, one_error_line
+
+
+@pytest.mark.parametrize("task", ["db.status", "db.check", "db.current"])
+@pytest.mark.parametrize("flag", ["-r", "--search-root"])
+def test_a_revision_flag_a_task_lacks_is_refused(project: Project, task: str, flag: str) -> None:
+    completed = project.inv(task, flag, "foo", code=1)
+    error = one_error_line(completed.stderr)
+    assert f"{task} takes no {flag}" in error, error
+    assert "nothing was run" in error, error

@@ -1,0 +1,36 @@
+"""A stamp leaves the bookkeeping of exactly the revisions it leaves applied: each revision it
+un-applies loses its checksum and its phase, however many it steps over, `--purge` too."""
+
+from __future__ import annotations
+
+import pytest
+from project import Project
+from servers import ServerDatabase
+from stuck_states import write_revision
+
+REVISIONS = ["ffff00000001", "ffff00000002", "ffff00000003"]
+NOTHING = "    pass"
+
+
+def rows(database: ServerDatabase, table: str) -> set[str]:
+    return {revision for (revision,) in database.query(f"SELECT revision FROM {table}")}
+
+
+@pytest.mark.parametrize("purge", [False, True], ids=["stamp", "purge"])
+def test_stamping_back_forgets_every_revision_it_unapplies(
+    project: Project, database: ServerDatabase, purge: bool
+) -> None:
+    parent = None
+    for revision in REVISIONS:
+        write_revision(project, revision, parent, NOTHING)
+        parent = revision
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    assert rows(database, "alembic_revision_checksums") == set(REVISIONS)
+    assert rows(database, "alembic_revision_phases") == set(REVISIONS)
+
+    purging = ["--purge"] if purge else []
+    project.inv("db.stamp", *purging, "-r", REVISIONS[0], env=env)
+    assert database.revisions() == {REVISIONS[0]}
+    assert rows(database, "alembic_revision_checksums") == {REVISIONS[0]}
+    assert rows(database, "alembic_revision_phases") == {REVISIONS[0]}
