@@ -378,11 +378,16 @@ def test_ctrl_c_during_a_scratch_build_says_the_database_is_untouched(
 
 
 # Loaded as invoke loads the project's tasks, before any task runs: says so, then takes its time.
+# Slow in short sleeps: CPython runs a signal's handler between bytecodes, and a signal that
+# lands after the last check but before one long sleep's system call starts is handled only
+# when that sleep ends (time.sleep checks for signals on EINTR, not before it sleeps): with
+# the signal sent the moment the line is read, one sleep(30) ran its 30 s now and then in CI.
 SLOW_WIRING = """
 import time
 
 print("loading the wiring", flush=True)
-time.sleep(30)
+for _ in range(300):
+    time.sleep(0.1)
 """
 # How SIGINT comes to `inv`: from a terminal, and ignored, as to a shell script's background job.
 SIGINT_AT_START = {"terminal": signal.SIG_DFL, "background-job": signal.SIG_IGN}
@@ -417,8 +422,8 @@ def test_ctrl_c_before_the_task_starts_ends_inv_in_one_line(
         if running.poll() is None:
             running.kill()
             running.communicate()
-    # The wiring sleeps 30 s: ending well before that is ending at the signal, even on a
-    # loaded machine (a 10 s bound failed once in CI with nothing else wrong).
+    # The wiring takes 30 s: ending well before that is ending at the signal, even on a
+    # loaded machine.
     waited = time.monotonic() - sent
     assert waited < 20, f"it ran on for {waited:.1f} s after the signal"
     assert running.returncode == 130, stderr

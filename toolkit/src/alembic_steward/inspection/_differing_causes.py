@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ACCEPTED_EDIT = "an edit accepted with `inv db.accept-edit` changed what its revision builds"
+ACCEPTED_EDIT = "an accepted edit of an applied revision changed what that revision builds"
 RESTORE = (
     "if a revision's file or code it imports changed since it ran, restore the text that ran"
     " (`git log -p` on it) and make the change in a new revision"
