@@ -58,9 +58,10 @@ def sqlite_statements_interruptible(connection: Connection) -> Iterator[None]:
         os.close(writing)
         yield
         return
+    interrupted_for: list[int] = []
     helper = threading.Thread(
         target=interrupt_on_stop_signals,
-        args=(reading, raw),
+        args=(reading, raw, interrupted_for),
         name="sqlite-interrupts",
         daemon=True,
     )
@@ -69,6 +70,11 @@ def sqlite_statements_interruptible(connection: Connection) -> Iterator[None]:
         # The signal's exception is then raised in the migration, its connection kept open.
         with signals_raised_in_the_migration(connection):
             yield
+    except Exception as error:
+        signal_stop = stop_behind_an_interrupt(error, interrupted_for)
+        if signal_stop is None:
+            raise
+        raise signal_stop from None
     finally:
         signal.set_wakeup_fd(-1)
         os.write(writing, DONE)
@@ -77,17 +83,49 @@ def sqlite_statements_interruptible(connection: Connection) -> Iterator[None]:
         os.close(writing)
 
 
-def interrupt_on_stop_signals(reading: int, raw: sqlite3.Connection) -> None:
+def interrupt_on_stop_signals(
+    reading: int, raw: sqlite3.Connection, interrupted_for: list[int]
+) -> None:
     """Interrupt ``raw``'s running statement on each stop signal ``reading`` reports, until
-    the block's end writes DONE."""
+    the block's end writes DONE; each signal it interrupted for goes to ``interrupted_for``."""
     from alembic_steward.runtime._interruptions import HeldSignal
 
     while True:
         numbers = os.read(reading, 64)
         if not numbers or DONE in numbers:
             return
-        if STOP_SIGNALS.intersection(numbers) and not HeldSignal.holding:
+        stops = STOP_SIGNALS.intersection(numbers)
+        if stops and not HeldSignal.holding:
+            interrupted_for.extend(stops)
             raw.interrupt()
+
+
+def stop_behind_an_interrupt(error: Exception, interrupted_for: list[int]) -> BaseException | None:
+    """The signal's exception to raise instead of ``error``, a statement this module
+    interrupted for a signal, or None when ``error`` is something else.
+
+    The helper thread interrupts a moment after the signal: when the main thread was running
+    Python then (a migration's own code), the handler's exception came first, and the interrupt
+    may land on a statement of the clean-up it set off (the rollback), whose "interrupted"
+    error then replaced the signal's: the run said "upgrade failed: interrupted" (exit 1) for a
+    SIGTERM. The signal's own exception, kept as that error's context, is raised again, with
+    what the run wrote on it; failing that, a new one for the signal.
+    """
+    import sqlite3
+
+    from alembic_steward.runtime._interruptions import Terminated, stop
+
+    reason = getattr(error, "orig", error)
+    if not interrupted_for or not isinstance(reason, sqlite3.OperationalError):
+        return None
+    if str(reason) != "interrupted":
+        return None
+    context: BaseException | None = error
+    while context is not None:
+        if isinstance(context, (KeyboardInterrupt, Terminated)):
+            return context
+        context = context.__context__
+    return stop(interrupted_for[-1])
 
 
 def raw_sqlite_connection(connection: Connection) -> sqlite3.Connection | None:
