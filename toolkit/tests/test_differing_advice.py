@@ -5,6 +5,8 @@ does not cover, is named as a cause beside a hand change."""
 
 from __future__ import annotations
 
+from subprocess import CompletedProcess
+
 from project import Project, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 from test_status_sides import inv
@@ -101,17 +103,27 @@ TWO_TABLES = """    op.create_table("users", sa.Column("id", sa.Integer, primary
 ADD_C2 = '    op.add_column("items", sa.Column("c2", sa.Integer))'
 
 
-def test_a_hand_change_the_pending_migrations_leave_alone_is_not_said_to_stop_them(
-    project: Project, database: ServerDatabase
-) -> None:
+def status_after_a_hand_change_with_c2_pending(
+    project: Project, database: ServerDatabase, hand_change: str
+) -> CompletedProcess[str]:
+    """`inv db.status` of a database at FIRST (users, items) changed by ``hand_change``, with a
+    pending revision adding items.c2; checked to exit DATABASE_DIFFERS."""
     project.write_revision(f"{FIRST}_tables.py", revision_source(FIRST, None, TWO_TABLES))
     assert inv(project, database, "db.upgrade").returncode == 0
     second = "dddd00000002"
     project.write_revision(f"{second}_c2.py", revision_source(second, FIRST, ADD_C2))
-    database.query("ALTER TABLE users ADD COLUMN hand INTEGER")
-
+    database.query(hand_change)
     status = inv(project, database, "db.status")
     assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    return status
+
+
+def test_a_hand_change_the_pending_migrations_leave_alone_is_not_said_to_stop_them(
+    project: Project, database: ServerDatabase
+) -> None:
+    status = status_after_a_hand_change_with_c2_pending(
+        project, database, "ALTER TABLE users ADD COLUMN hand INTEGER"
+    )
     verdict = status.stdout.splitlines()[-1]
     # The pending migration touches items only: it runs, and the column stays.
     assert "would run into them" not in verdict, verdict
@@ -125,14 +137,9 @@ def test_a_hand_change_the_pending_migrations_leave_alone_is_not_said_to_stop_th
 def test_a_hand_change_on_a_table_a_pending_migration_changes_still_stops_the_advice(
     project: Project, database: ServerDatabase
 ) -> None:
-    project.write_revision(f"{FIRST}_tables.py", revision_source(FIRST, None, TWO_TABLES))
-    assert inv(project, database, "db.upgrade").returncode == 0
-    second = "dddd00000002"
-    project.write_revision(f"{second}_c2.py", revision_source(second, FIRST, ADD_C2))
-    database.query("ALTER TABLE items ADD COLUMN c2 INTEGER")
-
-    status = inv(project, database, "db.status")
-    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    status = status_after_a_hand_change_with_c2_pending(
+        project, database, "ALTER TABLE items ADD COLUMN c2 INTEGER"
+    )
     assert "`inv db.upgrade` runs" not in status.stdout.splitlines()[-1]
 
 

@@ -35,7 +35,7 @@ class HeldSignal:
 
     holding = False
     number: int | None = None
-    # The greenlet an async SQLite run's migration runs in (runtime/_async_sqlite_signals.py):
+    # The greenlet an async SQLite run's migration runs in (runtime/_sqlite_run_signals.py):
     # a signal that comes while the event loop runs instead waits to be raised in it.
     migration_greenlet: object | None = None
 
