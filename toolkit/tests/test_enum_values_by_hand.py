@@ -32,13 +32,18 @@ def advised_code(line: str) -> str:
     return quoted[0]
 
 
+def people_at_head(project: Project, database: ServerDatabase) -> None:
+    """The models with the mood enum (MOOD_MODEL), their revision written and applied."""
+    with_mood_model(project, MOOD_MODEL)
+    assert inv(project, database, "db.revision", "-m", "people").returncode == 0
+    assert inv(project, database, "db.upgrade").returncode == 0
+
+
 @only_on("postgresql", why="only PostgreSQL keeps enum types of its own, without DROP VALUE")
 def test_an_enum_value_added_by_hand_is_kept_by_the_revision_the_advice_names(
     project: Project, database: ServerDatabase
 ) -> None:
-    with_mood_model(project, MOOD_MODEL)
-    assert inv(project, database, "db.revision", "-m", "people").returncode == 0
-    assert inv(project, database, "db.upgrade").returncode == 0
+    people_at_head(project, database)
     database.query("ALTER TYPE mood ADD VALUE 'meh'")
 
     status = inv(project, database, "db.status")
@@ -89,9 +94,7 @@ class Note(Base):
 def test_a_pending_revision_is_told_how_to_run_through_an_enum_value_added_by_hand(
     project: Project, database: ServerDatabase
 ) -> None:
-    with_mood_model(project, MOOD_MODEL)
-    assert inv(project, database, "db.revision", "-m", "people").returncode == 0
-    assert inv(project, database, "db.upgrade").returncode == 0
+    people_at_head(project, database)
     models = project.path / "app" / "models.py"
     models.write_text(models.read_text() + NOTES_MODEL)
     written = inv(project, database, "db.revision", "-m", "notes")
