@@ -46,23 +46,20 @@ def plan_migration(script: ScriptDirectory, current: list[str], target: str) -> 
 
 def step_reached(script: ScriptDirectory, start: str | None, target: str) -> str:
     """``target`` itself, or, for a relative step, the revision it reaches from ``start``, read
-    as `inv db.upgrade`/`db.downgrade` read it (`-1` is db.downgrade's default step): Alembic's
-    own reading, which no public function returns. A step it cannot take is its CommandError."""
+    as `inv db.upgrade`/`db.downgrade` read it (`-1` is db.downgrade's default step). A step it
+    cannot take is its CommandError."""
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
+
+    from alembic_steward.runtime._relative_targets import StepMissesOneRevision, reached_by_step
 
     step = RELATIVE_STEP.fullmatch(target)
     if step is None:
         return target
-    current = (start,) if start else ()
-    revisions = script.revision_map
+    direction = "upgrade" if step.group("sign") == "+" else "downgrade"
     try:
-        if step.group("sign") == "+":
-            reached = revisions._parse_upgrade_target(current, target, True)  # noqa: SLF001
-            if len(reached) != 1 or reached[0] is None:
-                raise CommandError(f"the step {target} does not reach one revision")
-            return reached[0].revision
-        _, below = revisions._parse_downgrade_target(current, target, True)  # noqa: SLF001
+        return reached_by_step(script.revision_map, (start,) if start else (), target, direction)
+    except StepMissesOneRevision:
+        raise CommandError(f"the step {target} does not reach one revision") from None
     except RevisionError as error:
         raise CommandError(str(error)) from None
-    return "base" if below is None else below.revision

@@ -9,6 +9,7 @@ counted from a named revision (`head-1`, `ae10+2`) is the same for every tenant:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # A step counted from the database's own revision.
 RELATIVE_STEP = re.compile(r"[+-]\d+")
@@ -17,6 +18,26 @@ RELATIVE_STEP = re.compile(r"[+-]\d+")
 def is_step_from_current(revision: str) -> bool:
     """Whether ``revision`` counts from the database's revision, so differs per database."""
     return RELATIVE_STEP.fullmatch(revision) is not None
+
+
+class StepMissesOneRevision(Exception):
+    """The step does not land on exactly one revision (a merge or a branch point on its way)."""
+
+
+def reached_by_step(
+    revision_map: Any, current: tuple[str, ...], revision: str, direction: str
+) -> str:
+    """The revision that ``revision``, a step of ``direction`` (upgrade or downgrade), reaches
+    from ``current`` ("base" for none), read as Alembic's CLI reads it: no public function
+    returns it. Raises Alembic's RevisionError for a step it cannot take, and
+    StepMissesOneRevision."""
+    if direction == "upgrade":
+        reached = revision_map._parse_upgrade_target(current, revision, True)  # noqa: SLF001
+        if len(reached) != 1 or reached[0] is None:
+            raise StepMissesOneRevision(revision)
+        return reached[0].revision
+    _, target = revision_map._parse_downgrade_target(current, revision, True)  # noqa: SLF001
+    return "base" if target is None else target.revision
 
 
 def step_target(revision: str, before: str, direction: str) -> str | None:
@@ -29,12 +50,6 @@ def step_target(revision: str, before: str, direction: str) -> str | None:
         return None
     current = () if before == "base" else tuple(before.split(","))
     try:
-        # Alembic's own reading of the step (its CLI's); no public function returns it.
-        revisions = tenant_history().revision_map
-        if direction == "upgrade":
-            reached = revisions._parse_upgrade_target(current, revision, True)  # noqa: SLF001
-            return reached[0].revision if len(reached) == 1 and reached[0] else None
-        _, target = revisions._parse_downgrade_target(current, revision, True)  # noqa: SLF001
+        return reached_by_step(tenant_history().revision_map, current, revision, direction)
     except Exception:  # noqa: BLE001 - a step Alembic cannot take: the run's row says why
         return None
-    return "base" if target is None else target.revision
