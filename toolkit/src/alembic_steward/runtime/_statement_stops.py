@@ -10,9 +10,11 @@ line says the statement may still be running, not what it left. PostgreSQL cance
 itself when a signal stops the client (psycopg sends the cancel request), and SQLite runs it in
 the process: neither needs this.
 
-Only this process's run connection is stopped: it is known by the server connection id its
-driver was given, kept when its run lock was taken (runtime/_run_connection_lock.py), and only
-while it still holds that lock, so another run's statement is never the one stopped.
+Only this process's run connection is stopped: it is known by the id the server gives it
+(CONNECTION_ID(), asked on that connection when its run lock is taken:
+runtime/_run_connection_lock.py; every driver gets the same answer, where only some keep the
+handshake's id, each in its own way), and only while it still holds that lock, so another run's
+statement is never the one stopped.
 """
 
 from __future__ import annotations
@@ -30,14 +32,16 @@ if TYPE_CHECKING:
 RUN_CONNECTION_IDS: dict[str, int] = {}
 # How long a stopped statement may take to end (a killed ALTER ... COPY drops its copy first).
 STOP_WAIT_SECONDS = 15.0
+# ER_NO_SUCH_THREAD: KILL names a connection the server no longer has.
+UNKNOWN_THREAD_ID = 1094
 
 
 def remember_run_connection(connection: Connection, run_lock_name: str) -> None:
-    """Keep the server's id for ``connection``, the run's own, under its run lock's name."""
-    driver = getattr(connection.connection, "driver_connection", None)
-    thread_id = getattr(driver, "server_thread_id", None)
-    if isinstance(thread_id, (tuple, list)) and thread_id:
-        RUN_CONNECTION_IDS[run_lock_name] = int(thread_id[0])
+    """Keep the server's id for ``connection``, the run's own, under its run lock's name: asked
+    of the server, once a run, so that no driver's own attribute is needed."""
+    connection_id = connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+    if connection_id is not None:
+        RUN_CONNECTION_IDS[run_lock_name] = int(connection_id)
 
 
 def stop_run_statement(engine: Engine) -> str | None:
@@ -56,7 +60,8 @@ def stop_run_statement(engine: Engine) -> str | None:
             connection_id = RUN_CONNECTION_IDS.get(mysql_run_lock_name(probe))
             if connection_id is None or not still_running(probe, connection_id):
                 return None
-            probe.exec_driver_sql(f"KILL QUERY {int(connection_id)}")
+            if not killed_query(probe, connection_id):
+                return None  # the connection ended between the two: so did its statement
             deadline = time.monotonic() + STOP_WAIT_SECONDS
             while still_running(probe, connection_id):
                 if time.monotonic() > deadline:
@@ -68,6 +73,22 @@ def stop_run_statement(engine: Engine) -> str | None:
             return ""
     except Exception as error:  # noqa: BLE001 - say that it may be running, and why
         return f"it could not be stopped ({error_reason(error)})"
+
+
+def killed_query(probe: Connection, connection_id: int) -> bool:
+    """KILL QUERY the statement on ``connection_id``; False when the server no longer has that
+    connection (error 1094, "Unknown thread id": a cancelled asyncio run's connection may be
+    closing as it is stopped). Raises for any other refusal."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        probe.exec_driver_sql(f"KILL QUERY {int(connection_id)}")
+    except DBAPIError as error:
+        arguments = getattr(error.orig, "args", ())
+        if arguments and arguments[0] == UNKNOWN_THREAD_ID:
+            return False
+        raise
+    return True
 
 
 def still_running(probe: Connection, connection_id: int) -> bool:
