@@ -4,6 +4,10 @@ In an asyncio service the signal's exception is raised in the event loop, outsid
 migration's own frames; asyncio.run then cancels the migration, whose CancelledError passes
 through them and carries the state read afterwards (runtime/_state_after_failure.py). The
 signal's line must name that migration and what it left, as a blocking run's does.
+
+With no signal, a CancelledError out of the loop is the run's own code cancelling the task that
+runs it (``asyncio.current_task().cancel()`` in a migration): a failure like any other, whose
+line says so with the state read after it, not a BaseException's traceback.
 """
 
 from __future__ import annotations
@@ -26,3 +30,21 @@ def signal_with_cancelled_migration(stop: BaseException) -> BaseException:
         return stop
     setattr(stop, STATE_ATTRIBUTE, getattr(cancelled, STATE_ATTRIBUTE))
     return stop.with_traceback(cancelled.__traceback__)
+
+
+class MigrationTaskCancelled(Exception):
+    """The asyncio task that ran the migrations was cancelled by code it ran, not by a signal."""
+
+
+def failure_of_cancelled_task(cancelled: BaseException) -> MigrationTaskCancelled:
+    """``cancelled`` (a CancelledError no signal caused) as an ordinary failure: its traceback,
+    so the migration it stopped is found, and the state read after it."""
+    from alembic_steward.runtime._state_lines import STATE_ATTRIBUTE
+
+    failure = MigrationTaskCancelled(
+        "the asyncio task running the migrations was cancelled by code the migration ran"
+        " (asyncio.CancelledError), not by a signal: a migration must leave that task uncancelled"
+    )
+    if hasattr(cancelled, STATE_ATTRIBUTE):
+        setattr(failure, STATE_ATTRIBUTE, getattr(cancelled, STATE_ATTRIBUTE))
+    return failure.with_traceback(cancelled.__traceback__)

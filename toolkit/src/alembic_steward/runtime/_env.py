@@ -314,11 +314,13 @@ def run_in_event_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
         loop_running = False
     else:
         loop_running = True
+    from alembic_steward.runtime._cancelled_migrations import (
+        CancelledInTheLoop,
+        failure_of_cancelled_task,
+        signal_with_cancelled_migration,
+    )
+
     if not loop_running:
-        from alembic_steward.runtime._cancelled_migrations import (
-            CancelledInTheLoop,
-            signal_with_cancelled_migration,
-        )
         from alembic_steward.runtime._interruptions import Terminated
 
         CancelledInTheLoop.error = None  # an earlier run's is not this one's
@@ -326,11 +328,17 @@ def run_in_event_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
             asyncio.run(main())
         except (KeyboardInterrupt, Terminated) as stop:
             raise signal_with_cancelled_migration(stop) from None
+        except asyncio.CancelledError as cancelled:
+            CancelledInTheLoop.error = None
+            raise failure_of_cancelled_task(cancelled) from None
         return
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="migrations") as worker:
-        worker.submit(lambda: asyncio.run(main())).result()
+        try:
+            worker.submit(lambda: asyncio.run(main())).result()
+        except asyncio.CancelledError as cancelled:
+            raise failure_of_cancelled_task(cancelled) from None
 
 
 async def run_async(run_migrations: Callable[[Connection], None], url: URL) -> None:

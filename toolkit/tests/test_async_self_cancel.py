@@ -1,0 +1,44 @@
+"""An asyncio service's migration that cancels its own task fails in one line, as any failure
+does: not a CancelledError traceback, and with the state read from the database after it."""
+
+from __future__ import annotations
+
+import pytest
+from failures import write_revision
+from project import Project
+from servers import ServerDatabase
+from test_interrupts import COMMANDS, plain_url
+
+# The migration's own code cancels the task running it; its next statement's await is where
+# the CancelledError lands.
+CANCELS_ITS_TASK = (
+    "    import asyncio\n\n"
+    "    asyncio.current_task().cancel()\n"
+    "    op.execute('CREATE TABLE cancelled_here (id INTEGER)')"
+)
+
+
+@pytest.mark.parametrize("runner", ["deploy", "inv"])
+def test_a_migration_that_cancels_its_own_task_fails_in_one_line_with_the_state(
+    async_project: Project, database: ServerDatabase, runner: str
+) -> None:
+    write_revision(async_project, "first", None, "    pass")
+    write_revision(async_project, "cancels", "first", CANCELS_ITS_TASK)
+    done = async_project.run(*COMMANDS[runner], env={"DATABASE_URL": plain_url(database)})
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "CancelledError\n" not in done.stderr, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    said = " ".join(lines)
+    assert "migration cancels" in said, said
+    assert "cancelled by code the migration ran (asyncio.CancelledError), not by a signal" in said
+    # Read from the database: the version row, and what the cancelled statement left. The
+    # cancel stops the wait for the answer, not the statement: MariaDB ran it all the same.
+    assert "the database is still at first" in lines[-1], said
+    assert database.revisions() == {"first"}
+    if database.kind == "mysql":
+        assert "cancelled_here" in database.tables()
+        assert "cancels is half-applied" in lines[-1], said
+        assert "differs from what first builds by: unexpected table cancelled_here" in lines[-1]
+    else:
+        assert "cancelled_here" not in database.tables()
+        assert "rolled back" in lines[-1], said
