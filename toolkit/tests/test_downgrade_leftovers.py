@@ -60,6 +60,39 @@ def test_a_downgrade_that_leaves_what_its_target_does_not_build_names_it_and_exi
     assert database.revisions() == {first}
 
 
+def test_redo_reads_what_its_downgrade_left_and_does_not_apply_the_revision_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    first = add_users(project)
+    source = revision_source(
+        "notes", first, NOTES_UP, FORGETFUL_DOWN, imports="import sqlalchemy as sa"
+    )
+    project.write_revision("notes.py", source)
+    project.inv("db.upgrade", env=env)
+
+    # The upgrade half would fail on the index left (or, without it, hide the forgetful
+    # downgrade() that redo is there to test): it is not run.
+    completed = project.inv("db.redo", code=DATABASE_DIFFERS, env=env)
+    output = completed.stdout + completed.stderr
+    assert (
+        f"index users.ix_users_email_notes is in the database but not in what {first} builds"
+        in output
+    ), output
+    line = one_error_line(completed.stderr)
+    assert f"the downgrade to {first} left what {first} does not build" in line, line
+    assert "db.redo stopped there and did not apply notes again" in line, line
+    assert line.endswith("and `inv db.upgrade -r notes` applies it again"), line
+    assert "Applied notes again" not in output and "Traceback" not in output, output
+    assert database.revisions() == {first}
+
+    # What the advice says works: drop it by hand, and the upgrade applies notes again.
+    index_drop = "DROP INDEX ix_users_email_notes"
+    database.query(index_drop + (" ON users" if database.kind == "mysql" else ""))
+    project.inv("db.upgrade", "-r", "notes", env=env)
+    assert database.revisions() == {"notes"}
+
+
 def test_a_downgrade_back_past_the_revision_db_revision_wrote_builds_nothing(
     project: Project,
 ) -> None:

@@ -13,10 +13,13 @@ from __future__ import annotations
 from invoke import Exit
 
 
-def check_downgrade_result(reverted: list[str]) -> None:
+def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
     """Raise Exit (status's 9) naming each difference between the database, after a downgrade
     that reverted ``reverted`` (newest first), and what its target builds; return when there is
-    none, or when no comparison could be made (the downgrade itself went as Alembic says)."""
+    none, or when no comparison could be made (the downgrade itself went as Alembic says).
+
+    ``redo``: the downgrade is `db.redo`'s first half, whose upgrade is then not run: it would
+    run into what was left, or hide it."""
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.inspection._status_report import StatusExit
@@ -31,7 +34,7 @@ def check_downgrade_result(reverted: list[str]) -> None:
                 connection, heads or ["base"], later=False, earlier=False
             )
     except (KeyboardInterrupt, Terminated) as stop:
-        word_the_stop(stop, ", ".join(heads) or "base")
+        word_the_stop(stop, ", ".join(heads) or "base", "db.redo" if redo else "db.downgrade")
         raise
     if not found:
         return
@@ -44,16 +47,20 @@ def check_downgrade_result(reverted: list[str]) -> None:
         if all(difference.change != "missing" for difference in found)
         else f"after the downgrade to {target}, the database is not {builds} (listed above)"
     )
+    stopped, again = "", ""
+    if redo:
+        stopped = f"; db.redo stopped there and did not apply {', '.join(reverted)} again"
+        again = f", and `inv db.upgrade -r {reverted[0]}` applies it again"
     raise Exit(
         f"error: {undo}: the downgrade() of {', '.join(reverted)} did not undo all its upgrade()"
-        f" made, though the version table says {target}; undo those by hand (`inv db.shell`) and"
-        " make that downgrade() undo them too, then `inv db.status` says whether the database"
-        f" is {builds}",
+        f" made, though the version table says {target}{stopped}; undo those by hand"
+        " (`inv db.shell`) and make that downgrade() undo them too, then `inv db.status` says"
+        f" whether the database is {builds}{again}",
         code=StatusExit.DATABASE_DIFFERS,
     )
 
 
-def word_the_stop(stop: BaseException, target: str) -> None:
+def word_the_stop(stop: BaseException, target: str, task: str = "db.downgrade") -> None:
     """Word the line of a signal that stopped the comparison in its scratch database: the
     downgrade had finished, so "no migration ran on the database" would be untrue."""
     from alembic_steward.inspection._scratch_database import scratch_line
@@ -67,7 +74,7 @@ def word_the_stop(stop: BaseException, target: str) -> None:
         return  # stopped reading the live database: the generic line is true
     name = "SIGINT" if isinstance(stop, KeyboardInterrupt) else "SIGTERM"
     line = (
-        f"error: {name} stopped db.downgrade while it compared the database with what {target}"
+        f"error: {name} stopped {task} while it compared the database with what {target}"
         f" builds, after the downgrade had finished: {where_the_database_stands('inv db.status')};"
         f" {scratch_line(stop)}; `inv db.status` compares them"
     )

@@ -99,6 +99,11 @@ def redo(c: Context, yes: bool = False) -> None:
                 code=1,
             )
         downgrade_announcing(config, "-1", plan.announce)
+        if plan.reverted:
+            from alembic_steward.tasks._downgrade_result import check_downgrade_result
+
+            # The downgrade half is what redo tests: read it as `inv db.downgrade` does.
+            check_downgrade_result(plan.reverted, redo=True)
         command.upgrade(config, current[0])
     print(f"Applied {current[0]} again.")
 
