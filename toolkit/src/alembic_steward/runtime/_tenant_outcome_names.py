@@ -15,6 +15,8 @@ class TenantOutcomeName(str, enum.Enum):
 
     UPGRADED = "upgraded"
     DOWNGRADED = "downgraded"
+    # Downgraded, but holding what the target does not build (runtime/_tenant_downgrade_results.py).
+    LEFTOVERS = "leftovers"
     AT_HEAD = "at head"
     AT_TARGET = "at target"
     BELOW_TARGET = "below target"
@@ -63,5 +65,6 @@ FAILED_OUTCOMES = frozenset(
         TenantOutcomeName.REFUSED,
         TenantOutcomeName.PROTECTED,
         TenantOutcomeName.HELD,
+        TenantOutcomeName.LEFTOVERS,
     }
 )

@@ -47,20 +47,20 @@ UNREACHED = {"status": "its status was not read", "check": "it was not read, so 
 class TenantOutcome:
     """How one tenant's run ended.
 
-    ``outcome`` is one of: upgraded, downgraded, at head (nothing to do, not run, or a
-    concurrent run did it), at target (a concurrent run brought it to a target below head),
-    expand done (`--phase expand` with only contract revisions pending: not run), a status
-    row's state (pending, half-applied, database differs, ...: runtime/_tenant_status.py), no
-    drift and drift (check; a tenant it cannot compare has its status row's), failed,
-    unreachable (its server could not be reached), not run (a canary failed first, or a signal
-    came before it started), stopped (a signal stopped it
-    part-way: ``detail`` says the state it left), refused (a downgrade of a tenant whose own
-    record names a protected environment, without --yes: nothing ran), below target (a
-    downgrade to a revision the tenant is not past: nothing to do), held (a backfill another
-    runner holds: nothing ran, nothing to fix). ``before``/``after``
-    are the revisions read from the tenant's version table ("base" for none), ``seconds`` the
-    run's wall time (None: it never started), ``detail`` the failure's one line, or the
-    contract revision pending.
+    ``outcome`` is one of: upgraded, downgraded, leftovers (downgraded, but the tenant holds what
+    its target does not build: runtime/_tenant_downgrade_results.py), at head (nothing to do, not
+    run, or a concurrent run did it), at target (a concurrent run brought it to a target below
+    head), expand done (`--phase expand` with only contract revisions pending: not run), a status
+    row's state (pending, half-applied, database differs, ...: runtime/_tenant_status.py), no drift
+    and drift (check; a tenant it cannot compare has its status row's), failed, unreachable (its
+    server could not be reached), not run (a canary failed first, or a signal came before it
+    started), stopped (a signal stopped it part-way: ``detail`` says the state it left), refused (a
+    downgrade of a tenant whose own record names a protected environment, without --yes: nothing
+    ran), below target (a downgrade to a revision the tenant is not past: nothing to do), held (a
+    backfill another runner holds: nothing ran, nothing to fix). ``before``/``after`` are the
+    revisions read from the tenant's version table ("base" for none), ``seconds`` the run's wall
+    time (None: it never started), ``detail`` the failure's one line, or the contract revision
+    pending.
     """
 
     tenant: str
@@ -73,8 +73,9 @@ class TenantOutcome:
     # The code the command gives this tenant's database alone: `inv db.status`'s for a status
     # row (runtime/_tenant_exit_codes.py); None for a tenant that never started.
     exit_code: int | None = None
-    # Status and check, when the tenant is not what its revision builds: each difference,
-    # as `inv db.status` prints them for one database ("differences above" in its advice).
+    # Status and check, when the tenant is not what its revision builds, and a downgrade's
+    # leftovers: each difference, as `inv db.status` (`inv db.downgrade`) prints them for one
+    # database ("differences above" in its advice).
     differences: list[str] | None = None
     # Status only: each unfinished backfill, its fields and its line (``text``), as `inv
     # db.status` lists them (runtime/_backfill_summaries.py).
@@ -283,7 +284,13 @@ def run_action(
         outcome = TenantOutcomeName.AT_HEAD if at_head else TenantOutcomeName.AT_TARGET
         return TenantOutcome(tenant.name, outcome, shown(before), shown(after), detail=detail)
     done = TenantOutcomeName.UPGRADED if action == "upgrade" else TenantOutcomeName.DOWNGRADED
-    return TenantOutcome(tenant.name, done, shown(before), shown(after), detail=detail)
+    outcome = TenantOutcome(tenant.name, done, shown(before), shown(after), detail=detail)
+    if action == "downgrade":
+        from alembic_steward.runtime._tenant_downgrade_results import with_downgrade_result
+
+        # As `inv db.downgrade` reads one database: what the target does not build is named.
+        return with_downgrade_result(tenant, outcome, connection, ran, after)
+    return outcome
 
 
 def held_downgrade(
@@ -357,12 +364,14 @@ def standing_at_or_below(
     return TenantOutcomeName.AT_TARGET if at else TenantOutcomeName.BELOW_TARGET
 
 
-def run_migrations(config: Config, script: ScriptDirectory, action: str, revision: str) -> int:
+def run_migrations(
+    config: Config, script: ScriptDirectory, action: str, revision: str
+) -> list[str]:
     """`alembic.command.upgrade` (or `downgrade`) to ``revision``, on the history ``script``
-    already loaded rather than a new one; return how many migrations it ran.
+    already loaded rather than a new one; return the revisions it ran, in the order run.
 
-    The count is of the steps Alembic planned from the revisions it read under the migration
-    lock: 0 when a concurrent run had already brought the tenant there.
+    They are the steps Alembic planned from the revisions it read under the migration lock:
+    none when a concurrent run had already brought the tenant there.
     """
     from alembic.runtime.environment import EnvironmentContext
 
@@ -380,7 +389,7 @@ def run_migrations(config: Config, script: ScriptDirectory, action: str, revisio
 
     with EnvironmentContext(config, script, fn=steps, destination_rev=revision):
         script.run_env()
-    return len(planned)
+    return [step.revision.revision for step in planned]
 
 
 def unread_exit_code(error: Exception) -> int:
