@@ -42,3 +42,38 @@ def test_a_migration_that_cancels_its_own_task_fails_in_one_line_with_the_state(
     else:
         assert "cancelled_here" not in database.tables()
         assert "rolled back" in lines[-1], said
+
+
+# Start-up code inside a running loop (the README's form): the run goes on a worker thread's loop,
+# and what reaches the app is an ordinary exception, with the state in its note.
+START_UP_CATCHING_FAILURES = """\
+import asyncio
+
+from alembic import command
+
+from app.migrations import steward
+
+
+async def lifespan() -> None:
+    try:
+        command.upgrade(steward.alembic_config(), "head")
+    except Exception as error:
+        print(f"caught {type(error).__name__}: {error}")
+        print(*getattr(error, "__notes__", ()))
+
+
+asyncio.run(lifespan())
+"""
+
+
+def test_start_up_code_in_a_running_loop_catches_it_as_an_ordinary_failure(
+    async_project: Project, database: ServerDatabase
+) -> None:
+    write_revision(async_project, "first", None, "    pass")
+    write_revision(async_project, "cancels", "first", CANCELS_ITS_TASK)
+    (async_project.path / "lifespan.py").write_text(START_UP_CATCHING_FAILURES)
+    done = async_project.run("python", "lifespan.py", env={"DATABASE_URL": plain_url(database)})
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "caught MigrationTaskCancelled: the asyncio task running the migrations" in done.stdout
+    assert "alembic-steward: " in done.stdout and "the database is still at first" in done.stdout
+    assert database.revisions() == {"first"}

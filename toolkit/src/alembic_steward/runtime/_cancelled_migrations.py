@@ -47,4 +47,6 @@ def failure_of_cancelled_task(cancelled: BaseException) -> MigrationTaskCancelle
     )
     if hasattr(cancelled, STATE_ATTRIBUTE):
         setattr(failure, STATE_ATTRIBUTE, getattr(cancelled, STATE_ATTRIBUTE))
+    for note in getattr(cancelled, "__notes__", ()):  # the state, as start-up code reads it
+        failure.add_note(note)
     return failure.with_traceback(cancelled.__traceback__)
