@@ -4,7 +4,11 @@ recreating the table without it) is named as that upgrade's fault, by the stairw
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from project import Project, one_error_line, revision_source
+from test_tenant_json import sqlite_project
 
 LOSES_TEST = "test_no_upgrade_loses_a_trigger_or_index_it_does_not_drop"
 RESTORES_TEST = "test_each_downgrade_restores_the_schema_its_upgrade_started_from"
@@ -127,3 +131,32 @@ def test_a_service_baked_before_the_check_fails_its_restore_check_naming_the_upg
     assert completed.returncode == 1, output
     assert f"FAILED tests/test_migrations.py::{RESTORES_TEST}" in output, output
     assert "revision r3 (r3)'s upgrade drops trigger users.users_touch: SQLite's" in output, output
+
+
+def test_db_upgrade_warns_of_the_trigger_a_batch_operation_loses(project: Project) -> None:
+    write_history(project, TRIGGER, "drop trigger users_touch", ADD_EMAIL, DROP_EMAIL)
+    completed = project.inv("db.upgrade")
+    assert (
+        "warning: revision r3 (r3)'s upgrade drops trigger users.users_touch: SQLite's batch"
+        " mode recreates table users without it"
+    ) in completed.stderr, completed.stderr
+    # Once: a second run has nothing to apply, and a clean step warns of nothing.
+    assert completed.stderr.count("warning:") == 1, completed.stderr
+
+
+def test_a_tenant_s_row_carries_the_warning(tmp_path: Path) -> None:
+    project = sqlite_project(tmp_path, ["east"])
+    project.inv("db.tenant-create", "east")
+    trigger = TRIGGER.replace("users", "notes").replace("name", "body")
+    execute = f"    op.execute({trigger!r})"
+    project.write_revision("0004.py", revision_source("0004", "0003", execute))
+    add = ADD_EMAIL.replace('"users"', '"notes"').replace("uq_users_email", "uq_notes_email")
+    project.write_revision("0005.py", revision_source("0005", "0004", add))
+    completed = project.run("inv", "db.upgrade", "--tenants", "east", "--json")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    (row,) = json.loads(completed.stdout)
+    assert row["outcome"] == "upgraded", row
+    assert (
+        "warning: revision 0005 (0005)'s upgrade drops trigger notes.notes_touch: SQLite's"
+        " batch mode recreates table notes without it"
+    ) in row["detail"], row
