@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from project import Project, one_error_line, revision_source
+from servers import ServerDatabase, only_on
 from test_tenant_json import sqlite_project
 
 LOSES_TEST = "test_no_upgrade_loses_a_trigger_or_index_it_does_not_drop"
@@ -160,3 +162,41 @@ def test_a_tenant_s_row_carries_the_warning(tmp_path: Path) -> None:
         "warning: revision 0005 (0005)'s upgrade drops trigger notes.notes_touch: SQLite's"
         " batch mode recreates table notes without it"
     ) in row["detail"], row
+
+
+SERVER_TRIGGERS = {
+    "postgresql": (
+        "CREATE FUNCTION users_touch_fn() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RETURN NEW; END $$;"
+        " CREATE TRIGGER users_touch BEFORE UPDATE ON users"
+        " FOR EACH ROW EXECUTE FUNCTION users_touch_fn()",
+        "DROP TRIGGER users_touch ON users; DROP FUNCTION users_touch_fn()",
+    ),
+    "mysql": (
+        "CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW SET NEW.name = NEW.name",
+        "DROP TRIGGER users_touch",
+    ),
+}
+
+
+@only_on("postgresql", "mysql", why="the servers alter in place but for recreate='always'")
+@pytest.mark.parametrize("recreate", ["always", "auto"])
+def test_on_a_server_only_a_batch_that_recreates_its_table_loses_the_trigger(
+    project: Project, database: ServerDatabase, recreate: str
+) -> None:
+    create, drop = SERVER_TRIGGERS[database.kind]
+    batch = ADD_EMAIL.replace('("users")', f'("users", recreate="{recreate}")')
+    write_history(project, create, drop, batch, DROP_EMAIL)
+    completed = project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py",
+        "-k", f"{LOSES_TEST} or {RESTORES_TEST}", env={"TEST_DATABASE_URL": database.url},
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    if recreate == "auto":  # an ALTER TABLE in place keeps it
+        assert completed.returncode == 0, output
+        return
+    assert completed.returncode == 1, output
+    assert (
+        "revision r3 (r3)'s upgrade drops trigger users.users_touch: batch mode recreates table"
+        " users without it"
+    ) in output, output

@@ -42,14 +42,17 @@ class LostObject:
     subject: str
     table: str
     rebuilt_by_batch: bool
+    dialect: str = "sqlite"
 
     def line(self, revision: str) -> str:
         """`revision X's upgrade drops trigger users.users_touch: ...; recreate it ...`."""
         if self.rebuilt_by_batch:
+            # Elsewhere only `batch_alter_table(..., recreate="always")` copies a table.
+            batch = "SQLite's batch mode" if self.dialect == "sqlite" else "batch mode"
             return (
-                f"{revision}'s upgrade drops {self.kind} {self.subject}: SQLite's batch mode"
-                f" recreates table {self.table} without it; recreate it in the revision after"
-                " the batch operation"
+                f"{revision}'s upgrade drops {self.kind} {self.subject}: {batch} recreates"
+                f" table {self.table} without it; recreate it in the revision after the batch"
+                " operation"
             )
         return (
             f"{revision}'s upgrade drops {self.kind} {self.subject} without a statement that"
@@ -73,7 +76,8 @@ def lost_objects(before: Catalog, after: Catalog, statements: Iterable[str]) -> 
         if kind == "index" and mentions(facts, removed_columns(before, after, schema, table)):
             continue
         rebuilt = re.search(rf"\b_alembic_tmp_{re.escape(table)}\b", sql, re.IGNORECASE)
-        lost.append(LostObject(kind, subject_of(key, facts), table, rebuilt is not None))
+        subject = subject_of(key, facts)
+        lost.append(LostObject(kind, subject, table, rebuilt is not None, before.dialect))
     return lost
 
 
