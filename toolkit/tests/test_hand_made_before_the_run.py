@@ -4,9 +4,13 @@ stamp that records the revision finished by hand is not refused over it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from project import Project, one_error_line, revision_source
 from servers import ServerDatabase, only_on
+from tenant_projects import make_tenant_project, mariadb_tenants  # noqa: F401 - a fixture
 from test_finished_by_hand import FIXED, UNDO, stopped_half_way
+from test_tenant_repairs import name_of
 
 TRIGGER = "CREATE TRIGGER bump BEFORE UPDATE ON notes FOR EACH ROW SET NEW.id = NEW.id"
 
@@ -52,3 +56,34 @@ def test_the_run_s_own_leftovers_are_named_without_the_hand_made_trigger(
     stamped = project.inv("db.stamp", "-r", "r2", env=env).stdout
     assert "Stamped the database at r2." in stamped, stamped
     assert database.revisions() == {"r2"}
+
+
+def test_a_tenant_s_hand_made_trigger_does_not_block_clearing_its_mark(
+    tmp_path: Path,
+    mariadb_tenants,  # noqa: F811 - the fixture imported above
+) -> None:
+    main, (broken, other) = mariadb_tenants
+    names = [name_of(broken), name_of(other)]
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=main.url), "database", names
+    )
+    for name in names:
+        project.inv("db.tenant-create", name)
+    # As in test_tenant_repairs: back at 0001, so 0002 makes its index, then fails.
+    broken.query("DELETE FROM alembic_version")
+    broken.query("INSERT INTO alembic_version VALUES ('0001')")
+    broken.query("DROP INDEX ix_notes_body ON notes")
+    broken.query("ALTER TABLE notes DROP COLUMN title")
+    broken.query("DELETE FROM applied WHERE revision <> '0001'")
+    broken.query("RENAME TABLE applied TO applied_away")
+    broken.query("CREATE TRIGGER bump BEFORE UPDATE ON notes FOR EACH ROW SET NEW.id = NEW.id")
+    tenant = names[0]
+    project.run("inv", "db.upgrade", "--all-tenants", "--json")
+    broken.query("RENAME TABLE applied_away TO applied")
+    broken.query("DROP INDEX ix_notes_body ON notes")  # what 0002 left, undone
+    cleared = project.inv("db.clear-migration-mark", "--tenants", tenant).stdout
+    assert f"tenant {tenant}: cleared the mark of the run that stopped" in cleared, cleared
+    assert "unexpected trigger notes.bump, which 0002 does not touch" in cleared, cleared
+    fixed = project.run("inv", "db.upgrade", "--all-tenants", "--json")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert broken.revisions() == {"0003"}
