@@ -15,18 +15,21 @@ from test_tenant_repairs import name_of
 TRIGGER = "CREATE TRIGGER bump BEFORE UPDATE ON notes FOR EACH ROW SET NEW.id = NEW.id"
 
 
-def stopped_with_a_hand_made_trigger(project: Project, database: ServerDatabase) -> dict:
+def stopped_with_a_hand_made_trigger(
+    project: Project, database: ServerDatabase
+) -> tuple[dict, str]:
+    """(the environment, the failed upgrade's last line)."""
     env = stopped_half_way(project, database)
     database.query(TRIGGER)  # made by hand at r1, before the run that stops
-    project.inv("db.upgrade", code=1, env=env)
-    return env
+    failed = project.inv("db.upgrade", code=1, env=env)
+    return env, failed.stderr.strip().splitlines()[-1]
 
 
 @only_on("mysql", why="only MySQL/MariaDB leave a migration half-applied")
 def test_clearing_the_mark_names_a_hand_made_trigger_as_such_and_clears(
     project: Project, database: ServerDatabase
 ) -> None:
-    env = stopped_with_a_hand_made_trigger(project, database)
+    env, _failed = stopped_with_a_hand_made_trigger(project, database)
     # What r2 left, undone by hand: only the trigger, which r2 never touches, still differs.
     database.query("DROP TABLE tags")
     database.query("UPDATE notes SET id = 1 WHERE id = 2")
@@ -45,7 +48,11 @@ def test_clearing_the_mark_names_a_hand_made_trigger_as_such_and_clears(
 def test_the_run_s_own_leftovers_are_named_without_the_hand_made_trigger(
     project: Project, database: ServerDatabase
 ) -> None:
-    env = stopped_with_a_hand_made_trigger(project, database)
+    env, failed = stopped_with_a_hand_made_trigger(project, database)
+    # The failed run's own line already tells the two apart.
+    assert "r2 is half-applied: the database is still at r1" in failed, failed
+    assert "differs from what r1 builds by: unexpected table tags (" in failed, failed
+    assert "unexpected trigger notes.bump, which r2 does not touch: made by hand" in failed
     refused = one_error_line(project.inv("db.clear-migration-mark", code=1, env=env).stderr)
     assert "differs from what r1 builds by: unexpected table tags, so" in refused, refused
     assert "also differs by unexpected trigger notes.bump, which r2 does not touch" in refused

@@ -14,6 +14,7 @@ statement, and what it names in its file (a name in a later operation) counts as
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,16 @@ if TYPE_CHECKING:
 
 # A difference as compared: its kind and subject (`trigger`, `notes.bump`).
 Subject = tuple[str, str]
+# Set while the revisions run on the scratch database here: the stopped one usually fails
+# there again, and that failure's own state read (runtime/_state_after_failure.py) would
+# build another scratch database to split, and so on.
+_BUILDING: ContextVar[bool] = ContextVar("alembic_steward_run_leftovers", default=False)
+
+
+def building() -> bool:
+    """Whether a run here is building the revisions' scratch database (its failures are
+    probes: nothing to read of them)."""
+    return _BUILDING.get()
 
 
 def split_by_run(
@@ -60,11 +71,16 @@ def changed_between(
     from alembic_steward.inspection._drift_sides import described_schemas
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
+    if building():
+        return None
     schemas = described_schemas(connection)
+    token = _BUILDING.set(True)
     try:
         before, after, whole = builds(connection, real(older), real(newer), schemas)
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return None
+    finally:
+        _BUILDING.reset(token)
     return {(d.kind, d.subject) for d in compare_catalogs(before, after)}, whole
 
 
