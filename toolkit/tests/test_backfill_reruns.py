@@ -97,3 +97,32 @@ def test_drop_removes_the_backfill_lock_files_beside_the_database(
     assert (tmp_path / "safety.db-backfill-users_lower-lock").exists()
     inv(project, database, "db.drop", "--yes")
     assert [path.name for path in tmp_path.glob("safety.db*")] == []
+
+
+@only_on("postgresql", why="only PostgreSQL refuses to compare the old integer cursor with text")
+def test_a_finished_backfill_whose_key_changed_fails_with_the_full_line_and_is_failed(
+    project: Project, database: ServerDatabase
+) -> None:
+    history_with_backfill(project, database)
+    inv(project, database, "db.backfill", "run", "users_lower")
+    database.query("UPDATE users SET email_lower = NULL WHERE id <= 10")
+    path = project.versions / "bf0001_backfill.py"
+    path.write_text(path.read_text().replace('key="id"', 'key="email"'))
+    said = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    line = [each for each in said.splitlines() if each.startswith("error:")][-1]
+    assert line.startswith("error: backfill users_lower (revision bf0001) failed:"), line
+    assert "its `key` (email) was refused by the database: operator does not exist" in line, line
+    assert "fix the Backfill declaration in revision bf0001, then" in line, line
+    assert "runs it again from the first key" in line, line
+    assert record(database)[0] == "failed", record(database)
+    shown = project.run("inv", "db.backfill", "status", "users_lower", env=env_of(database))
+    status = shown.stdout + shown.stderr
+    assert "failed" in status and "pending again" not in status, status
+    # The advised way on: fixed, the run walks from the first key and lowers the ten rows.
+    path.write_text(path.read_text().replace('key="email"', 'key="id"'))
+    inv(project, database, "db.backfill", "run", "users_lower")
+    assert lowered(database) == ROWS and record(database)[0] == "finished", record(database)
+
+
+def env_of(database: ServerDatabase) -> dict[str, str]:
+    return {"DATABASE_URL": database.url}

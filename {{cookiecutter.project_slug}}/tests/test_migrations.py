@@ -12,6 +12,7 @@ from alembic_steward.testing.checks import (  # noqa: F401 - collected by pytest
     test_history_has_a_single_head,
     test_models_match_migrations,
     test_no_migration_leaves_a_row_with_a_broken_foreign_key,
+    test_no_upgrade_loses_a_trigger_or_index_it_does_not_drop,
     test_stairway_ends_with_the_schema_of_a_plain_upgrade,
     test_upgrade_from_base_reaches_head,
 )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from alembic_steward.catalog import Catalog
     from alembic_steward.inspection._failing_operation import FailingOperation
+    from alembic_steward.inspection._lost_objects import LostObject
 
 
 class RevisionNotVerified(Exception):
@@ -45,6 +46,8 @@ class RevisionScratch:
     after: Catalog | None = None
     # What still differs from the models there, each with what to write by hand.
     left: list[str] = field(default_factory=list)
+    # The triggers and indexes made by hand the new revision loses (SQLite's batch mode).
+    lost: list[LostObject] = field(default_factory=list)
 
     def database_differences(self) -> list[str]:
         """How the live database differs from what its revision builds (one line each)."""
@@ -116,10 +119,13 @@ class RevisionScratch:
         from alembic_steward.inspection._by_hand import by_hand_line
         from alembic_steward.inspection._catalog_drift import imported_metadata, live_catalog
         from alembic_steward.inspection._kept_builds import keep_build
+        from alembic_steward.inspection._lost_objects import lost_objects, statements_sent
         from alembic_steward.inspection._scratch_database import upgrade_scratch
 
-        upgrade_scratch(self.connection, "heads")
+        with statements_sent(self.connection) as statements:
+            upgrade_scratch(self.connection, "heads")
         self.after = live_catalog(self.connection, self.schemas)
+        self.lost = lost_objects(self.built, self.after, statements)
         # What the database will be once upgraded: its first check reuses this.
         keep_build(self.live_connection, heads(), self.schemas, self.after)
         # And what it was before, kept again now that the new file is among the files that key

@@ -40,9 +40,15 @@ PASSING_SQLITE_WORDS = (
 )
 
 
+# The stage of a finished backfill's restart: its rows pending again, read with its `pending`
+# and counted up to the last walk's cursor with its `key`. A failure there starts the fixed
+# backfill's next run from the first key: the rows pending again are behind that cursor.
+RESTART = "restart"
+
+
 class StatementRefused(Exception):
     """A statement of the backfill raised ``error``; ``stage`` says which: `keys` (reading the
-    table's keys) or `update` (a batch's UPDATE)."""
+    table's keys), `update` (a batch's UPDATE) or RESTART (a finished one walking again)."""
 
     def __init__(self, error: BaseException, stage: str) -> None:
         super().__init__(str(error))
@@ -90,7 +96,7 @@ def refused_part(engine: Engine, backfill: Backfill, stage: str) -> str:
         (f"its `table` ({where})", f"SELECT 1 FROM {table} WHERE 1 = 0"),
         (f"its `key` ({backfill.key})", f"SELECT {key} FROM {table} WHERE 1 = 0"),
     ]
-    if stage == "update":
+    if stage in ("update", RESTART):
         pending = f"SELECT 1 FROM {table} WHERE ({backfill.pending}) AND 1 = 0"
         tries.append((f"its `pending` ({backfill.pending})", pending))
     for words, statement in tries:
@@ -104,22 +110,32 @@ def refused_part(engine: Engine, backfill: Backfill, stage: str) -> str:
     return f"its `set` ({backfill.set})" if stage == "update" else tries[1][0]
 
 
-def mark_failed(engine: Engine, declared: Declared, error: str) -> Any:
-    """Record ``declared`` as failed with ``error`` (a line) in a transaction of its own;
-    return its record as read back."""
-    from alembic_steward.runtime._backfill_records import FAILED, read_record, set_state
+def mark_failed(
+    engine: Engine, declared: Declared, error: str, *, from_first_key: bool = False
+) -> Any:
+    """Record ``declared`` as failed with ``error`` (a line) in a transaction of its own, its
+    cursor cleared when ``from_first_key``; return its record as read back."""
+    from alembic_steward.runtime._backfill_records import (
+        FAILED,
+        clear_cursor,
+        read_record,
+        set_state,
+    )
 
     with engine.begin() as connection:
         set_state(connection, declared.backfill.name, FAILED, error)
+        if from_first_key:
+            clear_cursor(connection, declared.backfill.name)
         return read_record(connection, declared.backfill.name)
 
 
-def fix_advice(declared: Declared) -> str:
+def fix_advice(declared: Declared, *, from_first_key: bool = False) -> str:
     """What to do about a failed backfill: its declaration, then the run that goes on."""
     name = declared.backfill.name
+    where = "the first key" if from_first_key else "its last committed batch"
     return (
         f"fix the Backfill declaration in revision {declared.revision}, then"
-        f" {backfill_advised(f'run {name}')} runs it again from its last committed batch"
+        f" {backfill_advised(f'run {name}')} runs it again from {where}"
     )
 
 
@@ -138,12 +154,14 @@ def stopped_line(engine: Engine, declared: Declared, refused: StatementRefused, 
             f" {backfill_advised(f'run {name}')} resumes it"
         )
     part = refused_part(engine, declared.backfill, refused.stage)
-    record = mark_failed(engine, declared, f"{part} was refused by the database: {reason}")
+    again = refused.stage == RESTART
+    why = f"{part} was refused by the database: {reason}"
+    record = mark_failed(engine, declared, why, from_first_key=again)
     done = rows_in_batches(record.rows_done, record.batches) if record else "?"
     return (
-        f"backfill {name} (revision {declared.revision}) failed{where}: {part} was refused by"
-        f" the database: {reason}; no row of the failed statement was changed, and the backfill"
-        f" is marked failed after {done} (read from the database); {fix_advice(declared)}"
+        f"backfill {name} (revision {declared.revision}) failed{where}: {why}; no row of the"
+        f" failed statement was changed, and the backfill is marked failed after {done} (read"
+        f" from the database); {fix_advice(declared, from_first_key=again)}"
     )
 
 

@@ -183,6 +183,12 @@ def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def clear_cursor(connection: Connection, name: str) -> None:
+    """Make ``name``'s next run start from the first key."""
+    table = backfill_table()
+    connection.execute(table.update().where(table.c.name == name).values(last_key=None))
+
+
 def set_state(connection: Connection, name: str, state: str, error: str | None = None) -> None:
     """Put ``name`` in ``state``; ``error`` is the failure's line (state failed), else cleared."""
     table = backfill_table()

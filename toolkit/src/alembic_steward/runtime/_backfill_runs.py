@@ -84,9 +84,16 @@ def run_backfill(
     backfill = declared.backfill
     with engine.begin() as connection:
         ensure_table(connection)
+    from alembic_steward.runtime._backfill_failures import StatementRefused, stopped_line
+
     try:
         with holding_named_lock(engine, backfill_lock_name(backfill.name)):
-            record = claim(engine, declared, resume)
+            try:
+                record = claim(engine, declared, resume)
+            except StatementRefused as refused:  # a finished walk's restart, rolled back
+                raise BackfillRefused(
+                    stopped_line(engine, declared, refused, in_tenant())
+                ) from None
             return batches(engine, declared, record, report, stop_requested, pause_seconds)
     except NamedLockHeld as held:
         from alembic_steward.runtime._backfill_holders import held_line
@@ -103,14 +110,17 @@ def in_tenant() -> str:
 
 
 def claim(engine: Engine, declared: Declared, resume: bool):
-    """Start or continue the record of ``declared``; return it. Raises BackfillRefused."""
+    """Start or continue the record of ``declared``; return it. Raises BackfillRefused, and
+    StatementRefused when a finished one cannot walk again as declared now."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._backfill_failures import RESTART, StatementRefused
     from alembic_steward.runtime._backfill_records import (
         read_record,
         restart,
         set_state,
         start_record,
     )
-    from alembic_steward.runtime._backfill_sql import pending_rows
 
     name = declared.backfill.name
     with engine.begin() as connection:
@@ -119,7 +129,7 @@ def claim(engine: Engine, declared: Declared, resume: bool):
             start_record(connection, name, declared.revision)
             return read_record(connection, name)
         if record.state == FINISHED:
-            if not pending_rows(connection, declared.backfill, 1):
+            if not pending_again(connection, declared, record):
                 raise NothingPending(
                     f"backfill {name} finished already"
                     f" ({rows_in_batches(record.rows_done, record.batches)}) and no row is"
@@ -132,7 +142,10 @@ def claim(engine: Engine, declared: Declared, resume: bool):
                 " running it again from the first key",
                 file=sys.stderr,
             )
-            restart(connection, declared.backfill, record)
+            try:
+                restart(connection, declared.backfill, record)
+            except SQLAlchemyError as error:  # the last walk's cursor against the key read now
+                raise StatementRefused(error, RESTART) from error
             return read_record(connection, name)
         if record.state == PAUSED and not resume:
             raise StillPaused(
@@ -143,6 +156,20 @@ def claim(engine: Engine, declared: Declared, resume: bool):
         if record.state in (PAUSED, FAILED):  # a failed one: its declaration fixed since
             set_state(connection, name, RUNNING)
         return record
+
+
+def pending_again(connection: Any, declared: Declared, record: Any) -> bool:
+    """Whether a finished backfill has a row pending again. Raises StatementRefused when its
+    `pending` (or table) is refused: the declaration's fault, as in a batch."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.runtime._backfill_failures import RESTART, StatementRefused
+    from alembic_steward.runtime._backfill_sql import pending_rows
+
+    try:
+        return bool(pending_rows(connection, declared.backfill, 1))
+    except SQLAlchemyError as error:
+        raise StatementRefused(error, RESTART) from error
 
 
 def batches(

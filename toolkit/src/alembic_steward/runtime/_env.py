@@ -180,7 +180,12 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
             config,
             dialect_name=connection.dialect.name,
             on_version_apply=version_callbacks(
-                run, connection, context.script, stamping=run_is_stamp(config), current=current
+                run,
+                connection,
+                context.script,
+                stamping=run_is_stamp(config),
+                current=current,
+                watch_batches=remember,
             ),
         ) | _transactions.transaction_options(connection)
 

@@ -72,6 +72,7 @@ def refuse_leftovers(connection: Connection) -> str:
 
     from alembic_steward.inspection._later_builds import stamped_wrongly
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
+    from alembic_steward.inspection._run_leftovers import split_by_run
     from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._half_applied_downgrades import downgrade_stopped_at
@@ -101,14 +102,25 @@ def refuse_leftovers(connection: Connection) -> str:
         )
     tenants = bound_tenant_options("--tenants")
     parent = downgrade_stopped_at(at, script)
+    # Only what the stopped revision changes can be its leftover; the rest was made by hand.
+    older, newer = (parent, heads) if parent else (heads, following)
+    ran, by_hand = (
+        split_by_run(connection, differences, older, newer) if newer else (differences, [])
+    )
+    stopped = at if parent else named
+    hand_made = hand_made_words(by_hand, stopped)
+    if not ran:
+        return f"as {at} builds it but for {hand_made}"
+    found = [difference.brief() for difference in ran]
+    also = f" (it also differs by {hand_made}, which can stay)" if by_hand else ""
     if parent:
         # Nothing follows `at`: the stopped run was its downgrade, not an upgrade.
         downgrade = advised(f"db.downgrade{tenants}", f"downgrade{tenants}")
         raise RepairRefused(
             f"what the stopped run left is still there: the database is at {at} but differs"
             f" from what {at} builds by: {', '.join(found)}, left by {at}'s downgrade(), which"
-            f" {downgrade} would run again from its start into what it left, and fail; the"
-            " mark was kept and nothing was changed."
+            f" {downgrade} would run again from its start into what it left, and fail{also};"
+            " the mark was kept and nothing was changed."
             f" Undo those differences by hand (back to what {at} builds) and run"
             f" {clear_command()} again, or, if that downgrade did finish, record that with"
             f" {stamp_command(parent)}"
@@ -117,9 +129,21 @@ def refuse_leftovers(connection: Connection) -> str:
     raise RepairRefused(
         f"what the stopped run left is still there: the database is at {at} but differs from"
         f" what {at} builds by: {', '.join(found)}, so {upgrade} would run {named} into it"
-        f" and fail; the mark was kept and nothing was changed. Undo those differences by hand"
-        f" and run {clear_command()} again, or, if {named} did finish, record that with"
+        f" and fail{also}; the mark was kept and nothing was changed. Undo those differences"
+        f" by hand and run {clear_command()} again, or, if {named} did finish, record that with"
         f" {stamp_command(following)}"
+    )
+
+
+def hand_made_words(differences: list, revisions: str) -> str:
+    """`unexpected trigger notes.bump, which r2 does not touch: made by hand, not left by the
+    stopped run`."""
+    from alembic_steward.inspection._run_leftovers import briefs
+
+    touch = "does" if "," not in revisions else "do"
+    return (
+        f"{briefs(differences)}, which {revisions} {touch} not touch: made by hand, not left"
+        " by the stopped run"
     )
 
 
@@ -131,12 +155,17 @@ def refuse_stamp_over_differences(
     (:func:`refuse_leftovers`): the stamp would clear the mark and record a revision whose
     changes are not all there, and status would then say the database differs from it."""
     from alembic_steward.inspection._revision_comparison import compare_with_revision
+    from alembic_steward.inspection._run_leftovers import split_by_run
     from alembic_steward.runtime._half_applied_marks import clear_command, describe_heads
     from alembic_steward.runtime._lock import database_position
 
     built = [rev.revision for rev in script.get_revisions(revision) if rev is not None]
-    differences = compare_with_revision(connection, built or ["base"], []).found
-    found = [difference.brief() for difference in differences or []]
+    differences = compare_with_revision(connection, built or ["base"], []).found or []
+    if differences:
+        # What no revision between the database's and the stamp's changes was made by hand,
+        # not left by the stopped run: the stamp records the run, and leaves that to status.
+        differences, _ = split_by_run(connection, differences, *in_order(script, connection, built))
+    found = [difference.brief() for difference in differences]
     if not found:
         return  # as it builds it, or not comparable (no scratch database): the stamp is yours
     raise RepairRefused(
@@ -147,6 +176,17 @@ def refuse_stamp_over_differences(
         " stamp again, or undo the stopped run's and run"
         f" {clear_command()}; to record {revision} as the schema is, add {ACCEPT_OPTION}"
     )
+
+
+def in_order(
+    script: ScriptDirectory, connection: Connection, target: list[str]
+) -> tuple[list[str], list[str]]:
+    """(the older, the newer) of the database's recorded revisions and ``target``."""
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    heads = [head for head in version_heads(connection) if head != "base"]
+    below = {each.revision for each in script.iterate_revisions(heads, "base")} if heads else set()
+    return (target, heads) if set(target) <= below else (heads, target)
 
 
 # The escape from :func:`refuse_stamp_over_differences`, on both forms of the stamp.

@@ -44,6 +44,8 @@ def state_read_after_failure(
     A connection handed in already inside a transaction belongs to a caller who decides its
     fate: nothing is rolled back or read on it then.
     """
+    from alembic_steward.inspection._run_leftovers import building as splitting_leftovers
+
     callers_transaction = connection.in_transaction()
     try:
         yield
@@ -51,7 +53,7 @@ def state_read_after_failure(
         # A signal that stops a scratch build (``remember`` off) ends the whole task: that
         # database is dropped unread, and comparing it would build yet another beside it.
         probe_stopped = not remember and not isinstance(error, Exception)
-        if not callers_transaction and not probe_stopped:
+        if not callers_transaction and not probe_stopped and not splitting_leftovers():
             with quiet_alembic_log():
                 state = read_state(connection, error, own_commits)
             setattr(error, STATE_ATTRIBUTE, state)
@@ -155,22 +157,27 @@ def read_state(
     # after a refusal by `require_backfill` that nothing outlives: it is about rows, and the
     # scratch database the comparison builds cost a refused tenant several times its run.
     compared = in_migration and not (frame and refused_whole(error, frame, committed, marked))
-    found, why, built_by = (
+    # Where DDL cannot be rolled back, what the failed upgrade does not touch is told apart.
+    stopped = frame.revision if frame and frame.function == "upgrade" and marked else None
+    found, why, built_by, hand_made = (
         compared_schema(
             connection,
             list(heads),
             search_later=creates_what_exists(error),
             search_earlier=lacks_what_it_expects(error),
+            stopped=stopped,
         )
         if compared
-        else (None, "", None)
+        else (None, "", None, ())
     )
     if frame is not None and frame.function == "upgrade" and frame.revision in committed:
         from alembic_steward.inspection._later_builds import without_failed_run
 
         # What it committed may be its whole schema, not its work: never advise stamping it.
         built_by = without_failed_run(built_by, frame.revision)
-    return StateAfterFailure(heads, "", transactional, committed, found, why, marked, built_by)
+    return StateAfterFailure(
+        heads, "", transactional, committed, found, why, marked, built_by, hand_made=hand_made
+    )
 
 
 def refused_whole(
@@ -242,28 +249,36 @@ def compared_schema(
     *,
     search_later: bool = True,
     search_earlier: bool = False,
-) -> tuple[tuple[str, ...] | None, str, MatchingBuild | None]:
+    stopped: str | None = None,
+) -> tuple[tuple[str, ...] | None, str, MatchingBuild | None, tuple[str, ...]]:
     """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not;
-    and, with ``search_later`` (``search_earlier``), the later (earlier) revision whose build
-    the schema exactly is (inspection/_later_builds.py). Never after a signal: the later search
-    runs the later revisions on the scratch database, the one a user just stopped among them (a
-    sleep, a long data migration), and a stop must end the command, not start that again."""
+    with ``search_later`` (``search_earlier``), the later (earlier) revision whose build the
+    schema exactly is (inspection/_later_builds.py); and, given the ``stopped`` upgrade, the
+    differences it does not touch, left out of the first (inspection/_run_leftovers.py). Never
+    after a signal: the later search runs the later revisions on the scratch database, the one
+    a user just stopped among them (a sleep, a long data migration), and a stop must end the
+    command, not start that again."""
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
+    from alembic_steward.inspection._run_leftovers import split_by_run
     from alembic_steward.runtime._driver_errors import error_reason
 
+    hand_made: list = []
     try:
         with outer_run_kept():
             found, built_by = leftovers_and_matching_build(
                 connection, heads or ["base"], later=search_later, earlier=search_earlier
             )
+            if found and stopped and not built_by:
+                found, hand_made = split_by_run(connection, found, list(heads), [stopped])
         invalid = invalid_indexes(connection)
         end_transaction(connection)
     except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true
-        return None, error_reason(error), None
+        return None, error_reason(error), None, ()
     if found is None:
-        return None, "no scratch database could be built to compare with", None
+        return None, "no scratch database could be built to compare with", None, ()
     briefs = tuple(difference.brief() for difference in found)
-    return briefs + tuple(f"INVALID index {name}" for name in invalid), "", built_by
+    by_hand = tuple(difference.brief() for difference in hand_made)
+    return briefs + tuple(f"INVALID index {name}" for name in invalid), "", built_by, by_hand
 
 
 def invalid_indexes(connection: Connection) -> list[str]:

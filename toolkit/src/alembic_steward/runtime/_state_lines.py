@@ -55,6 +55,9 @@ class StateAfterFailure:
     # MySQL/MariaDB after a signal: why the run's statement may still be running on the server
     # (runtime/_statement_stops.py); the schema is then not described, as it may still change.
     statement_running: str = ""
+    # MySQL/MariaDB, beside ``leftovers``: the differences the failed upgrade does not touch
+    # (made by hand before it: inspection/_run_leftovers.py).
+    hand_made: tuple[str, ...] = ()
 
     @property
     def at(self) -> str:
@@ -147,16 +150,29 @@ class StateAfterFailure:
         cannot = "MySQL/MariaDB cannot roll DDL back"
         if self.leftovers is None:
             return f"{cannot}; {frame.revision} may be half-applied ({where}); {ways_on}"
+        by_hand = self.by_hand(frame.revision)
         if not self.leftovers:
+            as_built = f"as {self.at} builds it" + (f" but for {by_hand}" if by_hand else "")
             return (
-                f"{cannot}, but none of {frame.revision}'s schema changes remain: {where}, as"
-                f" {self.at} builds it; {ways_on}"
+                f"{cannot}, but none of {frame.revision}'s schema changes remain: {where},"
+                f" {as_built}; {ways_on}"
             )
         if self.built_by:
             return f"{cannot}: {where}, and differs from what {self.at} builds: {self.stamped()}"
+        also = f" (and by {by_hand}, which can stay)" if by_hand else ""
         return (
             f"{cannot}; {frame.revision} is half-applied: {where}, and differs from what"
-            f" {self.at} builds by: {self.remains()}; {ways_on}"
+            f" {self.at} builds by: {self.remains()}{also}; {ways_on}"
+        )
+
+    def by_hand(self, revision: str) -> str:
+        """`unexpected trigger notes.bump, which r2 does not touch: made by hand, not left by
+        the failed run`, or "" when every difference may be the run's."""
+        if not self.hand_made:
+            return ""
+        return (
+            f"{', '.join(self.hand_made)}, which {revision} does not touch: made by hand, not"
+            " left by the failed run"
         )
 
     def still_running(self, revision: str) -> str:

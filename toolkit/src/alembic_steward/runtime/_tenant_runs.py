@@ -245,6 +245,7 @@ def run_action(
 ) -> TenantOutcome:
     """Run ``request`` (action, revision, phase) on ``tenant``, at ``before``, on ``connection``;
     a downgrade without ``confirmed`` is refused where the tenant's record is protected."""
+    from alembic_steward.runtime._batch_losses import collect_warnings
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._env import make_session_abandonable
     from alembic_steward.runtime._phased_upgrade import phase_target
@@ -274,7 +275,11 @@ def run_action(
     # Alembic's recipe for sharing a connection: env.py migrates on this one.
     config.attributes["connection"] = connection
     make_session_abandonable(connection)
+    # What the run warns of goes in the row: its printed lines are not shown (run_tenant).
+    warned = collect_warnings()
     ran = run_migrations(config, script, action, str(target))
+    notes = [detail] if detail else []
+    detail = "; ".join(notes + [f"warning: {line}" for line in warned])
     after = (
         read_revisions_after_run(connection, tenant) if ran else read_revisions(connection, tenant)
     )

@@ -6,6 +6,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward.runtime._backfill_reverts import ForgottenWhenReverted
+from alembic_steward.runtime._batch_losses import BatchLossWatch
 from alembic_steward.runtime._failed_runs import ForgottenOnceApplied
 from alembic_steward.runtime._half_applied_marks import (
     mark_migration_run,
@@ -28,18 +29,24 @@ def version_callbacks(
     *,
     stamping: bool = False,
     current: list[str] | None = None,
+    watch_batches: bool = True,
 ) -> list[Any]:
     """Return the callbacks a run on ``connection`` needs, in the order they must run.
 
     ``run`` holds what must outlive the callbacks' setup: the MySQL/MariaDB in-progress mark
     (which a stamp, ``stamping``, replaces rather than refuses), made at ``current``, the
-    revisions read under the migration lock (None: read them).
+    revisions read under the migration lock (None: read them). ``watch_batches``: warn when a
+    SQLite batch operation recreates a table without a hand-made trigger or index.
     """
     callbacks: list[Any] = []
     # SQLite migrations run with foreign keys off (a table rebuild must not cascade into child
     # rows); each checks them itself before it commits (runtime/_transactions.py).
     if connection.dialect.name == "sqlite":
         callbacks.append(fail_on_broken_foreign_keys)
+        if watch_batches:  # runtime/_batch_losses.py
+            watch = BatchLossWatch(connection)
+            run.callback(watch.close)
+            callbacks.append(watch)
     # Keep each applied revision's checksum, to report later edits (revision_checksums.py).
     rows = StepRows()
     callbacks.append(ChecksumRecorder(script, rows))

@@ -128,6 +128,16 @@ def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) ->
         return failing_written_error(scratch, written, error)
     for line in leftovers:
         print(f"warning: {line}")
+    lost = [lost.line(revisions_named(written)) for lost in scratch.lost]
+    for line in lost:
+        print(f"warning: {line}")
+    if lost and written:
+        return Exit(
+            f"error: written {written_paths(written)}, but its upgrade loses what the lines above"
+            " name: recreate each in it after the operation that loses it, before"
+            " `inv db.upgrade` (the database was not changed)",
+            code=1,
+        )
     if leftovers and written:
         return Exit(
             f"error: written {written_paths(written)}, but it does not build the models yet:"
@@ -168,6 +178,12 @@ def failing_written_error(scratch: RevisionScratch, written: list[Any], error: E
         " (the database was not changed)",
         code=1,
     )
+
+
+def revisions_named(written: list[Any]) -> str:
+    """`revision 1a2b (add email)`, as the stairway names a revision; several joined by "and"."""
+    names = [f"{script.revision} ({(script.doc or '').strip()})" for script in written]
+    return f"revision {' and '.join(names)}" if names else "the history"
 
 
 def written_paths(written: list[Any]) -> str:

@@ -87,13 +87,18 @@ def schema_snapshot(connection: Connection) -> Snapshot:
     return described(connection)
 
 
-def schema_changes(before: Snapshot, after: Snapshot) -> list[Difference]:
-    """What differs between two snapshots, one Difference per object (catalog/'s order)."""
-    names = [
+def changed_owners(before: Snapshot, after: Snapshot) -> list[str]:
+    """The owners whose descriptions were read again between two snapshots."""
+    return [
         name
         for name in before.owners.keys() | after.owners.keys()
         if before.owners.get(name) is not after.owners.get(name)
     ]
+
+
+def schema_changes(before: Snapshot, after: Snapshot) -> list[Difference]:
+    """What differs between two snapshots, one Difference per object (catalog/'s order)."""
+    names = changed_owners(before, after)
     return compare_catalogs(before.catalog(names), after.catalog(names))
 
 
@@ -104,6 +109,8 @@ class SchemaWatch:
         self.connection = connection
         self.recording = False
         self.statements: list[str] = []
+        # The statements of the step last refreshed after: what it dropped by name.
+        self.last_statements: list[str] = []
         event.listen(connection, "before_cursor_execute", self.record)
         self.snapshot = schema_snapshot(connection)
 
@@ -114,6 +121,7 @@ class SchemaWatch:
     def refresh(self) -> Snapshot:
         """Describe again what the statements recorded since the last refresh may have changed."""
         statements, self.statements = self.statements, []
+        self.last_statements = statements
         snapshot = self.snapshot
         changed = changed_by(statements, snapshot.dialect, snapshot.index_table)
         if changed is None:

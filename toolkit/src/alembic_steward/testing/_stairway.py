@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext, MigrationStep
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Connection
 
+from alembic_steward.inspection._lost_objects import LostObject, lost_objects
 from alembic_steward.inspection._scratch_database import alembic_config_on
 from alembic_steward.runtime._irreversible import (
     IRREVERSIBLE_IMPORT,
@@ -33,6 +34,7 @@ from alembic_steward.testing._sample_rows import seed_tables
 from alembic_steward.testing._schema_snapshot import (
     SchemaWatch,
     Snapshot,
+    changed_owners,
     schema_changes,
     schema_snapshot,
 )
@@ -51,6 +53,7 @@ class StairwayWalk:
     unwritten_columns: list[str] = field(default_factory=list)
     broken_foreign_keys: list[str] = field(default_factory=list)
     irreversible: list[str] = field(default_factory=list)
+    lost_objects: list[str] = field(default_factory=list)
     reached: set[str] = field(default_factory=set)
     snapshot_at_end: Snapshot | None = None
     doing: str = ""
@@ -99,6 +102,8 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
             note_broken_foreign_keys(connection, walk, f"{name}'s upgrade")
             upgraded = watch.refresh()
             rows.refresh(upgraded)
+            lost = upgrade_losses(before, upgraded, watch.last_statements)
+            walk.lost_objects += [object_.line(name) for object_ in lost]
             if revision.revision in irreversible:
                 walk.irreversible.append(name)
             else:
@@ -107,9 +112,12 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
                 yield from one_step(context, watches, walk, f"{name}: downgrade", down)
                 note_broken_foreign_keys(connection, walk, f"{name}'s downgrade")
                 downgraded = watch.refresh()
+                # What the upgrade lost is its finding: the downgrade cannot give it back.
+                blamed = {(object_.kind, object_.subject) for object_ in lost}
                 walk.unrestored += [
                     f"{name}'s downgrade: {difference.line(BEFORE_UPGRADE, AFTER_DOWNGRADE)}"
                     for difference in schema_changes(before, downgraded)
+                    if (difference.kind, difference.subject) not in blamed
                 ]
                 lost = data_lost(rows_before, rows_upgraded, rows.refresh(downgraded))
                 walk.lost_data += [f"{name}'s downgrade: {line}" for line in lost]
@@ -138,6 +146,13 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
     walk.reached = set(MigrationContext.configure(connection).get_current_heads())
     walk.snapshot_at_end = schema_snapshot(connection)
     return walk
+
+
+def upgrade_losses(before: Snapshot, after: Snapshot, statements: list[str]) -> list[LostObject]:
+    """The triggers and indexes an upgrade lost without dropping them by name
+    (inspection/_lost_objects.py): SQLite's batch mode recreating their table."""
+    names = changed_owners(before, after)
+    return lost_objects(before.catalog(names), after.catalog(names), statements)
 
 
 def one_step(

@@ -80,11 +80,24 @@ def test_each_revision_upgrades_downgrades_and_upgrades_again(stairway: Stairway
 
 
 def test_each_downgrade_restores_the_schema_its_upgrade_started_from(
-    stairway: StairwayWalk,
+    stairway: StairwayWalk, request: pytest.FixtureRequest
 ) -> None:
     # Compared step by step, so a column left widened, a default or nullability not restored,
     # or an enum type left behind shows even when the next upgrade tolerates it.
-    assert stairway.unrestored == [], "\n".join(stairway.unrestored)
+    unrestored = stairway.unrestored
+    if not hasattr(
+        request.module, test_no_upgrade_loses_a_trigger_or_index_it_does_not_drop.__name__
+    ):
+        # A service baked before that check imports only this one: what an upgrade lost fails
+        # here then, named as the upgrade's, as the downgrade can never give it back.
+        unrestored = stairway.lost_objects + unrestored
+    assert unrestored == [], "\n".join(unrestored)
+
+
+def test_no_upgrade_loses_a_trigger_or_index_it_does_not_drop(stairway: StairwayWalk) -> None:
+    # SQLite's batch mode recreates a table without the triggers and expression indexes made
+    # with op.execute: nothing fails, and every later schema agrees, so only here is it seen.
+    assert stairway.lost_objects == [], "\n".join(stairway.lost_objects)
 
 
 def test_each_downgrade_gives_back_the_data_its_upgrade_kept(stairway: StairwayWalk) -> None:

@@ -1,0 +1,138 @@
+"""What a revision's upgrade loses without dropping it: a trigger or an index the models do not
+describe (made with `op.execute`), present before the upgrade and gone after it, on a table the
+upgrade keeps.
+
+SQLite's batch mode recreates a table (a copy `_alembic_tmp_<table>`, the old one dropped, the
+copy renamed) from what SQLAlchemy reflects: its columns, constraints and plain indexes, but no
+trigger and no index on an expression. Nothing fails and every later description agrees, the
+scratch build of the history included, so only a comparison around the one upgrade sees it;
+the stairway (testing/_stairway.py) and `inv db.revision`'s run of the file it wrote
+(inspection/_revision_verification.py) make it. The servers alter a table in place, so there
+this names only what a revision's own statements lose the same way.
+
+Not lost: what a statement drops by name (`DROP TRIGGER users_touch`, `op.drop_index`), an
+object the same table still has under another name with the same facts (renamed), an index on a
+column the upgrade removed (the column took it), anything of a table the upgrade dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from alembic_steward.catalog import Catalog, Key
+from alembic_steward.catalog._model import subject_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+# The kinds a table's rebuild can leave behind; constraints and columns are the table's own.
+LOSABLE = ("trigger", "index")
+WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class LostObject:
+    """One object an upgrade lost, and the table it was on."""
+
+    kind: str
+    subject: str
+    table: str
+    rebuilt_by_batch: bool
+    dialect: str = "sqlite"
+
+    def line(self, revision: str) -> str:
+        """`revision X's upgrade drops trigger users.users_touch: ...; recreate it ...`."""
+        if self.rebuilt_by_batch:
+            # Elsewhere only `batch_alter_table(..., recreate="always")` copies a table.
+            batch = "SQLite's batch mode" if self.dialect == "sqlite" else "batch mode"
+            return (
+                f"{revision}'s upgrade drops {self.kind} {self.subject}: {batch} recreates"
+                f" table {self.table} without it; recreate it in the revision after the batch"
+                " operation"
+            )
+        return (
+            f"{revision}'s upgrade drops {self.kind} {self.subject} without a statement that"
+            f" names it; recreate it in the revision after the statement that loses it, or drop"
+            " it by name if that is meant"
+        )
+
+
+def lost_objects(before: Catalog, after: Catalog, statements: Iterable[str]) -> list[LostObject]:
+    """The triggers and indexes ``before`` has and ``after`` lacks, on tables ``after`` still
+    has, that none of ``statements`` (the upgrade's SQL) drops by name."""
+    sql = "\n".join(statements)
+    kept_tables = {(key[1], key[3]) for key in after.objects if key[0] == "table"}
+    lost = []
+    for key, facts in before.objects.items():
+        kind, schema, table, name = key
+        if kind not in LOSABLE or key in after.objects or (schema, table) not in kept_tables:
+            continue
+        if dropped_by_name(sql, kind, name) or renamed(key, facts, after):
+            continue
+        if kind == "index" and mentions(facts, removed_columns(before, after, schema, table)):
+            continue
+        rebuilt = re.search(rf"\b_alembic_tmp_{re.escape(table)}\b", sql, re.IGNORECASE)
+        subject = subject_of(key, facts)
+        lost.append(LostObject(kind, subject, table, rebuilt is not None, before.dialect))
+    return lost
+
+
+def dropped_by_name(sql: str, kind: str, name: str) -> bool:
+    """Whether ``sql`` holds `DROP TRIGGER|INDEX|KEY [IF EXISTS] [schema.]name`, quoted or not."""
+    kinds = "TRIGGER" if kind == "trigger" else "INDEX|KEY"
+    quoted = r"[\"`\[]?"
+    pattern = (
+        rf"\bDROP\s+(?:{kinds})\s+(?:IF\s+EXISTS\s+)?(?:{quoted}\w+[\"`\]]?\.)?"
+        rf"{quoted}{re.escape(name)}(?![\w$])"
+    )
+    return re.search(pattern, sql, re.IGNORECASE) is not None
+
+
+def renamed(key: Key, facts: dict, after: Catalog) -> bool:
+    """Whether the same table has, after, an object of the kind with the same facts."""
+    kind, schema, table, _ = key
+    return any(
+        other[:3] == (kind, schema, table) and other_facts == facts
+        for other, other_facts in after.objects.items()
+        if other[3] != key[3]
+    )
+
+
+def removed_columns(before: Catalog, after: Catalog, schema: str | None, table: str) -> set[str]:
+    """The columns of ``table`` before that it lacks after, lower case."""
+
+    def columns(catalog: Catalog) -> set[str]:
+        return {
+            key[3].lower()
+            for key in catalog.objects
+            if key[0] == "column" and key[1:3] == (schema, table)
+        }
+
+    return columns(before) - columns(after)
+
+
+def mentions(facts: dict, columns: set[str]) -> bool:
+    """Whether an index's definition names one of ``columns``."""
+    words = {word.lower() for value in facts.values() for word in WORD.findall(str(value))}
+    return bool(words & columns)
+
+
+@contextmanager
+def statements_sent(connection: Connection) -> Iterator[list[str]]:
+    """The SQL sent on ``connection`` while the block runs, in a list filled as it goes."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", record)

@@ -1,0 +1,140 @@
+"""Which of a database's differences from its revision's build a stopped run could have left.
+
+A MySQL/MariaDB run that stopped half-way leaves its mark (runtime/_half_applied_marks.py), and
+the repairs (`db.clear-migration-mark`, a stamp over the mark: runtime/_repair_targets.py)
+refuse while what it left is still there. A run changes only what its revisions change, so a
+difference on an object those revisions build alike on both sides of the run (a trigger made
+by hand before it) is no leftover of it: it was there before, and no rerun trips on it. The
+objects the revisions change are read from their builds, two descriptions kept by earlier
+comparisons (inspection/_kept_builds.py) or one scratch database migrated from one to the other.
+The stopped revision often fails there too: MySQL/MariaDB keep what it made before its failing
+statement, and what it names in its file (a name in a later operation) counts as its own too.
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.catalog import Catalog, Difference
+
+# A difference as compared: its kind and subject (`trigger`, `notes.bump`).
+Subject = tuple[str, str]
+# Set while the revisions run on the scratch database here: the stopped one usually fails
+# there again, and that failure's own state read (runtime/_state_after_failure.py) would
+# build another scratch database to split, and so on.
+_BUILDING: ContextVar[bool] = ContextVar("alembic_steward_run_leftovers", default=False)
+
+
+def building() -> bool:
+    """Whether a run here is building the revisions' scratch database (its failures are
+    probes: nothing to read of them)."""
+    return _BUILDING.get()
+
+
+def split_by_run(
+    connection: Connection, differences: list[Difference], older: list[str], newer: list[str]
+) -> tuple[list[Difference], list[Difference]]:
+    """(the ``differences`` on objects the revisions from ``older`` to ``newer`` change, the
+    others: made by hand, not by a run of those revisions). When their builds cannot be read,
+    every difference is counted as the run's, as before this split was made."""
+    built = changed_between(connection, older, newer)
+    if built is None:
+        return differences, []
+    changed, whole = built
+    text = "" if whole else revisions_text(real(older), real(newer)).lower()
+
+    def the_run_s(difference: Difference) -> bool:
+        name = difference.subject.rsplit(".", 1)[-1].lower()
+        named = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) if text else None
+        return (difference.kind, difference.subject) in changed or named is not None
+
+    ran = [d for d in differences if the_run_s(d)]
+    return ran, [d for d in differences if not the_run_s(d)]
+
+
+def changed_between(
+    connection: Connection, older: list[str], newer: list[str]
+) -> tuple[set[Subject], bool] | None:
+    """(what differs between the builds of ``older`` and ``newer`` (a later revision), as
+    (kind, subject); whether ``newer`` was built whole, or only up to a revision failing on
+    the way); None when not even ``older`` can be built."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.inspection._drift_sides import described_schemas
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+
+    if building():
+        return None
+    schemas = described_schemas(connection)
+    token = _BUILDING.set(True)
+    try:
+        before, after, whole = builds(connection, real(older), real(newer), schemas)
+    except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
+        return None
+    finally:
+        _BUILDING.reset(token)
+    return {(d.kind, d.subject) for d in compare_catalogs(before, after)}, whole
+
+
+def real(revisions: list[str]) -> list[str]:
+    return [revision for revision in revisions if revision != "base"]
+
+
+def builds(
+    connection: Connection, older: list[str], newer: list[str], schemas: list[str]
+) -> tuple[Catalog, Catalog, bool]:
+    """The descriptions of what ``older`` and ``newer`` build, and whether ``newer``'s is
+    whole: kept ones where there are, else one scratch database built to ``older`` and
+    migrated on to ``newer``, described as it stands if a revision fails on the way."""
+    from alembic_steward.catalog import Catalog
+    from alembic_steward.inspection._catalog_drift import live_catalog
+    from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._kept_builds import keep_build, kept_build
+    from alembic_steward.inspection._scratch_database import revision_built, upgrade_scratch
+
+    empty = Catalog(connection.dialect.name, {})
+    before = kept_build(connection, older, schemas) if older else empty
+    after = kept_build(connection, newer, schemas) if newer else empty
+    if before is not None and after is not None:
+        return before, after, True
+    with revision_built(blocking_url(connection), older) as scratch:
+        before = live_catalog(scratch, schemas)
+        try:
+            for revision in newer:
+                upgrade_scratch(scratch, revision)
+        except Exception:  # noqa: BLE001 - whatever the revision's own code raises
+            if scratch.in_transaction():
+                scratch.rollback()
+            return before, live_catalog(scratch, schemas), False
+        after = live_catalog(scratch, schemas)
+    if older:
+        keep_build(connection, older, schemas, before)
+    if newer:
+        keep_build(connection, newer, schemas, after)
+    return before, after, True
+
+
+def revisions_text(older: list[str], newer: list[str]) -> str:
+    """The files of the revisions after ``older`` up to ``newer``, one text ("" unreadable)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        between = script.iterate_revisions(newer, older or "base")
+        return "\n".join(Path(each.path).read_text(encoding="utf-8") for each in between)
+    except Exception:  # noqa: BLE001 - no history to read: names count for nothing
+        return ""
+
+
+def briefs(differences: list[Difference]) -> str:
+    return ", ".join(difference.brief() for difference in differences)

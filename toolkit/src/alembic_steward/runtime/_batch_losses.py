@@ -1,0 +1,112 @@
+"""Warn, as a SQLite upgrade runs, when a revision's batch operation recreates a table without
+a trigger or an index made by hand (inspection/_lost_objects.py says why it is lost).
+
+Nothing fails when it happens and every later comparison agrees with it, so a run is where the
+user can still hear of it: `inv db.upgrade` prints the warning, a tenant's row carries it in its
+detail. The cost is one read of sqlite_master per batch-recreated table, when Alembic creates its
+`_alembic_tmp_<table>` copy and after the step; none for a step without a batch operation.
+Scratch builds stay quiet: the checks built on them (the stairway, `inv db.revision`) name the
+same loss themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from alembic_steward.inspection._lost_objects import LostObject, dropped_by_name
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+# `CREATE TABLE _alembic_tmp_users (`, the name quoted or not.
+BATCH_COPY = re.compile(r"^\s*CREATE\s+TABLE\s+[\"`\[]?_alembic_tmp_(\w+)", re.IGNORECASE)
+OWNED = (
+    "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index')"
+    " AND lower(tbl_name) = lower(?) AND sql IS NOT NULL"
+)
+WORD = re.compile(r"\w+")
+# The warnings of the run in progress, for a tenant's row (runtime/_tenant_runs.py).
+_WARNINGS: ContextVar[list[str] | None] = ContextVar("alembic_steward_batch_losses", default=None)
+
+
+def collect_warnings() -> list[str]:
+    """Start collecting this context's warnings; the list returned fills as the run goes."""
+    collected: list[str] = []
+    _WARNINGS.set(collected)
+    return collected
+
+
+class BatchLossWatch:
+    """An ``on_version_apply`` callback (and a statement listener) for a SQLite connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        from sqlalchemy import event
+
+        self.before: dict[str, tuple[dict[tuple[str, str], str], set[str]]] = {}
+        self.statements: list[str] = []
+        self.connection = connection
+        event.listen(connection, "before_cursor_execute", self.record)
+
+    def close(self) -> None:
+        """Stop listening: the connection may run more (a tenant's reads, another run)."""
+        from sqlalchemy import event
+
+        event.remove(self.connection, "before_cursor_execute", self.record)
+
+    def record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(statement)
+        copied = BATCH_COPY.match(statement)
+        if copied and copied.group(1) not in self.before:
+            table = copied.group(1)
+            self.before[table] = (owned(conn, table), columns(conn, table))
+
+    def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
+        before, statements = self.before, self.statements
+        self.before, self.statements = {}, []
+        if not before or not step.is_upgrade:
+            return
+        connection = ctx.connection
+        sql = "\n".join(statements)
+        revision = step.up_revision
+        name = f"revision {revision.revision} ({(revision.doc or '').strip()})"
+        for table, (objects, old_columns) in before.items():
+            kept = owned(connection, table)
+            removed = old_columns - columns(connection, table)
+            for (kind, object_name), definition in objects.items():
+                if (kind, object_name) in kept or dropped_by_name(sql, kind, object_name):
+                    continue
+                words = {word.lower() for word in WORD.findall(definition)}
+                if kind == "index" and words & removed:
+                    continue  # the column it was on went, and took it
+                lost = LostObject(kind, f"{table}.{object_name}", table, rebuilt_by_batch=True)
+                warn(lost.line(name))
+
+
+def owned(connection: Any, table: str) -> dict[tuple[str, str], str]:
+    """The triggers and hand-made indexes on ``table``: (kind, name) -> its CREATE statement."""
+    rows = raw(connection, OWNED, (table,))
+    return {(kind, name): sql for kind, name, sql in rows}
+
+
+def columns(connection: Any, table: str) -> set[str]:
+    return {row[1].lower() for row in raw(connection, f"PRAGMA table_info('{table}')", ())}
+
+
+def raw(connection: Any, query: str, parameters: tuple) -> list[tuple]:
+    """Rows read on the driver's own cursor: no statement event, no effect on the run's."""
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(query, parameters)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def warn(line: str) -> None:
+    collected = _WARNINGS.get()
+    if collected is not None:
+        collected.append(line)
+    print(f"warning: {line}", file=sys.stderr)

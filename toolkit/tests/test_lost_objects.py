@@ -1,0 +1,202 @@
+"""A revision whose upgrade loses a trigger or an index made by hand (SQLite's batch mode
+recreating the table without it) is named as that upgrade's fault, by the stairway and by
+`inv db.revision` when it writes one, never blamed on the downgrade."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from project import Project, one_error_line, revision_source
+from servers import ServerDatabase, only_on
+from test_tenant_json import sqlite_project
+
+LOSES_TEST = "test_no_upgrade_loses_a_trigger_or_index_it_does_not_drop"
+RESTORES_TEST = "test_each_downgrade_restores_the_schema_its_upgrade_started_from"
+USERS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(sa.String(50))
+"""
+EMAIL = "    email: Mapped[str | None] = mapped_column(sa.String(50), unique=True)\n"
+CREATE_USERS = """    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(50), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+    )"""
+TRIGGER = (
+    "create trigger users_touch after update on users"
+    " begin update users set name = trim(new.name) where id = new.id and 0; end"
+)
+LOWER_INDEX = "create index ix_users_lower_name on users (lower(name))"
+ADD_EMAIL = """    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("email", sa.String(50), nullable=True))
+        batch.create_unique_constraint(batch.f("uq_users_email"), ["email"])"""
+DROP_EMAIL = """    with op.batch_alter_table("users") as batch:
+        batch.drop_constraint(batch.f("uq_users_email"), type_="unique")
+        batch.drop_column("email")"""
+
+
+def write_history(project: Project, made_by_hand: str, drop: str, *third: str) -> None:
+    """users (r1), ``made_by_hand`` executed (r2) and, given ``third``, r3's upgrade and
+    downgrade bodies; the models with users.email when r3 is written."""
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text() + USERS + (EMAIL if third else ""))
+    project.write_revision(
+        "r1.py", revision_source("r1", None, CREATE_USERS, '    op.drop_table("users")')
+    )
+    execute = f"    op.execute({made_by_hand!r})"
+    project.write_revision(
+        "r2.py", revision_source("r2", "r1", execute, f"    op.execute({drop!r})")
+    )
+    if third:
+        project.write_revision("r3.py", revision_source("r3", "r2", *third))
+
+
+def run_stairway(project: Project):
+    return project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py",
+        "-k", f"{LOSES_TEST} or {RESTORES_TEST}",
+    )  # fmt: skip
+
+
+def test_the_stairway_names_the_upgrade_whose_batch_mode_loses_a_trigger(project: Project) -> None:
+    write_history(project, TRIGGER, "drop trigger users_touch", ADD_EMAIL, DROP_EMAIL)
+    completed = run_stairway(project)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert f"FAILED tests/test_migrations.py::{LOSES_TEST}" in output, output
+    assert (
+        "revision r3 (r3)'s upgrade drops trigger users.users_touch: SQLite's batch mode"
+        " recreates table users without it; recreate it in the revision after the batch"
+        " operation"
+    ) in output, output
+    # The downgrade is not blamed for what the upgrade lost.
+    assert RESTORES_TEST not in output.split("short test summary")[-1], output
+    assert "not in the schema after the downgrade" not in output, output
+
+
+def test_the_stairway_names_an_expression_index_lost_the_same_way(project: Project) -> None:
+    write_history(project, LOWER_INDEX, "drop index ix_users_lower_name", ADD_EMAIL, DROP_EMAIL)
+    completed = run_stairway(project)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert (
+        "revision r3 (r3)'s upgrade drops index users.ix_users_lower_name: SQLite's batch mode"
+        " recreates table users without it"
+    ) in output, output
+
+
+def test_a_revision_that_recreates_the_trigger_after_its_batch_passes(project: Project) -> None:
+    again = f"\n    op.execute({TRIGGER!r})"
+    write_history(
+        project, TRIGGER, "drop trigger users_touch", ADD_EMAIL + again, DROP_EMAIL + again
+    )
+    completed = run_stairway(project)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_db_revision_names_the_trigger_the_revision_it_wrote_loses(project: Project) -> None:
+    write_history(project, TRIGGER, "drop trigger users_touch")
+    project.inv("db.upgrade")
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text() + EMAIL)
+    completed = project.inv("db.revision", "-m", "email", code=1)
+    assert "SQLite's batch mode recreates table users without it" in completed.stdout, (
+        completed.stdout + completed.stderr
+    )
+    line = one_error_line(completed.stderr)
+    assert line.startswith("error: written app/migrations/versions/"), line
+    assert "'s upgrade drops trigger users.users_touch" in completed.stdout
+    assert "recreate each in it after the operation that loses it" in line, line
+    assert line.endswith("(the database was not changed)"), line
+
+
+def test_a_service_baked_before_the_check_fails_its_restore_check_naming_the_upgrade(
+    project: Project,
+) -> None:
+    # Its tests/test_migrations.py imports the checks by name, so not the new one.
+    tests = project.path / "tests" / "test_migrations.py"
+    check = f"    {LOSES_TEST},\n"
+    tests.write_text(tests.read_text().replace(check, ""))
+    write_history(project, TRIGGER, "drop trigger users_touch", ADD_EMAIL, DROP_EMAIL)
+    completed = run_stairway(project)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 1, output
+    assert f"FAILED tests/test_migrations.py::{RESTORES_TEST}" in output, output
+    assert "revision r3 (r3)'s upgrade drops trigger users.users_touch: SQLite's" in output, output
+
+
+def test_db_upgrade_warns_of_the_trigger_a_batch_operation_loses(project: Project) -> None:
+    write_history(project, TRIGGER, "drop trigger users_touch", ADD_EMAIL, DROP_EMAIL)
+    completed = project.inv("db.upgrade")
+    assert (
+        "warning: revision r3 (r3)'s upgrade drops trigger users.users_touch: SQLite's batch"
+        " mode recreates table users without it"
+    ) in completed.stderr, completed.stderr
+    # Once: a second run has nothing to apply, and a clean step warns of nothing.
+    assert completed.stderr.count("warning:") == 1, completed.stderr
+
+
+def test_a_tenant_s_row_carries_the_warning(tmp_path: Path) -> None:
+    project = sqlite_project(tmp_path, ["east"])
+    project.inv("db.tenant-create", "east")
+    trigger = TRIGGER.replace("users", "notes").replace("name", "body")
+    execute = f"    op.execute({trigger!r})"
+    project.write_revision("0004.py", revision_source("0004", "0003", execute))
+    add = ADD_EMAIL.replace('"users"', '"notes"').replace("uq_users_email", "uq_notes_email")
+    project.write_revision("0005.py", revision_source("0005", "0004", add))
+    completed = project.run("inv", "db.upgrade", "--tenants", "east", "--json")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    (row,) = json.loads(completed.stdout)
+    assert row["outcome"] == "upgraded", row
+    assert (
+        "warning: revision 0005 (0005)'s upgrade drops trigger notes.notes_touch: SQLite's"
+        " batch mode recreates table notes without it"
+    ) in row["detail"], row
+
+
+SERVER_TRIGGERS = {
+    "postgresql": (
+        "CREATE FUNCTION users_touch_fn() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RETURN NEW; END $$;"
+        " CREATE TRIGGER users_touch BEFORE UPDATE ON users"
+        " FOR EACH ROW EXECUTE FUNCTION users_touch_fn()",
+        "DROP TRIGGER users_touch ON users; DROP FUNCTION users_touch_fn()",
+    ),
+    "mysql": (
+        "CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW SET NEW.name = NEW.name",
+        "DROP TRIGGER users_touch",
+    ),
+}
+
+
+@only_on("postgresql", "mysql", why="the servers alter in place but for recreate='always'")
+@pytest.mark.parametrize("recreate", ["always", "auto"])
+def test_on_a_server_only_a_batch_that_recreates_its_table_loses_the_trigger(
+    project: Project, database: ServerDatabase, recreate: str
+) -> None:
+    create, drop = SERVER_TRIGGERS[database.kind]
+    batch = ADD_EMAIL.replace('("users")', f'("users", recreate="{recreate}")')
+    write_history(project, create, drop, batch, DROP_EMAIL)
+    completed = project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py",
+        "-k", f"{LOSES_TEST} or {RESTORES_TEST}", env={"TEST_DATABASE_URL": database.url},
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    if recreate == "auto":  # an ALTER TABLE in place keeps it
+        assert completed.returncode == 0, output
+        return
+    assert completed.returncode == 1, output
+    assert (
+        "revision r3 (r3)'s upgrade drops trigger users.users_touch: batch mode recreates table"
+        " users without it"
+    ) in output, output
