@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from alembic_steward._url_secrets import hide_query_secrets, hide_secret_arguments
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
@@ -47,8 +49,15 @@ def parse_url(url: str) -> URL | None:
         return None
 
 
-def hide_password(url: str) -> str:
-    """Return ``url`` with its password, if any, replaced by ``***``."""
+def hide_password(url: str | URL) -> str:
+    """Return ``url`` as any message shows it: its password and every secret query parameter
+    (``?password=``, ``sslpassword``, ``api_key``, ...) replaced by ``***``.
+
+    The one way a URL is rendered for people: a URL object too, since its own rendering
+    (``render_as_string(hide_password=True)``, ``str``, ``repr``) shows the query as written.
+    """
+    if not isinstance(url, str):
+        return hide_query_secrets(url.render_as_string(hide_password=True))
     try:
         check_database_url(url)
     except DatabaseUrlError:
@@ -57,23 +66,17 @@ def hide_password(url: str) -> str:
     parsed = parse_url(url)
     if parsed is None:
         return "<unparseable database URL>"
-    return parsed.render_as_string(hide_password=True)
+    return hide_query_secrets(parsed.render_as_string(hide_password=True))
 
 
 # The password field of any URL a message holds: after `scheme://user:`, up to the first @
 # (SQLAlchemy's reading; a URL it renders writes an @ inside the password as %40).
 URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*:)([^@\s'\"]*)(?=@)")
-# A password a driver echoes as a connection argument: `password=...` (libpq's conninfo, a
-# query string), `'password': '...'` (a dict's repr, bytes too), PGPASSWORD=..., MYSQL_PWD=...
-PASSWORD_ARGUMENT = re.compile(
-    r"""(\b(?:password|passwd|pgpassword|mysql_pwd)['"]?\s*(?:=|:(?=\s*b?['"]))\s*b?)"""
-    r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&,;)\]}'"]+)""",
-    re.IGNORECASE,
-)
 
 
 def redact_password(text: str, *urls: str) -> str:
-    """Replace the password field of every URL in ``text``, and every password argument.
+    """Replace the password field of every URL in ``text``, and every secret argument
+    (``password=...``, ``?sslpassword=...``, ``'api_key': '...'``).
 
     Only fields are replaced, never the password's text wherever it occurs: a password such as
     `the` must not turn "the server" into "*** server" and show itself by the gaps. ``urls``
@@ -84,7 +87,7 @@ def redact_password(text: str, *urls: str) -> str:
         for password in sorted(password_forms(url), key=len, reverse=True):
             text = text.replace(f":{password}@", ":***@")
     text = URL_PASSWORD.sub(r"\1***", text)
-    return PASSWORD_ARGUMENT.sub(hidden_argument, text)
+    return hide_secret_arguments(text)
 
 
 def password_forms(url: str) -> set[str]:
@@ -98,12 +101,6 @@ def password_forms(url: str) -> set[str]:
     decoded = unquote(written)
     forms = {written, decoded, quote(decoded, safe=" +"), quote(decoded, safe="")}
     return {form for form in forms if form}
-
-
-def hidden_argument(match: re.Match[str]) -> str:
-    key, value = match.groups()
-    quote_mark = value[0] if value[0] in "'\"" else ""
-    return f"{key}{quote_mark}***{quote_mark}"
 
 
 def check_database_url(url: str) -> str:

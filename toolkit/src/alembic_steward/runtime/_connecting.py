@@ -148,6 +148,7 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
     naming the option instead when the driver refused one of the URL's."""
     from alembic_steward.runtime._damaged_sqlite import damaged_sqlite_line
     from alembic_steward.runtime._driver_errors import error_reason, sign_in_refusal
+    from alembic_steward.urls import hide_password
 
     refused_option = refused_option_line(error, outcome=outcome)
     if refused_option is not None:
@@ -155,7 +156,7 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
     damaged = damaged_sqlite_line(error, url)
     if damaged is not None:
         return command_error(f"{damaged}; {outcome}")
-    where = url.render_as_string(hide_password=True)
+    where = hide_password(url)
     if url.get_backend_name() == "sqlite":
         advice = sqlite_file_advice(url)
     elif sign_in_refusal(error) is not None:
