@@ -110,6 +110,7 @@ def check_database_url(url: str) -> str:
     """
     if not url:
         raise DatabaseUrlError("DATABASE_URL is not set; `cp .env.example .env` and edit it")
+    check_no_surrounding_whitespace(url)
     scheme, separator, rest = url.partition("://")
     backend, plus, driver = scheme.partition("+")
     backend = SCHEME_ALIASES.get(backend.lower(), backend.lower())
@@ -122,6 +123,7 @@ def check_database_url(url: str) -> str:
             f" use {supported}"
         )
     if backend == "sqlite":
+        check_sqlite_path_not_in_host(rest)
         return f"{backend}{plus}{driver}://{rest}"  # a file path: no password to misread
     # The user:password part ends at the last @ before the path; SQLAlchemy splits at the first.
     authority = rest.split("?", 1)[0]
@@ -136,7 +138,50 @@ def check_database_url(url: str) -> str:
             "DATABASE_URL has a % in its user name or password that is not an escape like %40;"
             " write % itself as %25"
         )
+    check_port_is_a_number(url, authority)
     return f"{backend}{plus}{driver}://{rest}"
+
+
+def check_no_surrounding_whitespace(url: str) -> None:
+    """Refuse a URL with a space, tab or newline around it (a copied line, an `= value` in a
+    shell). Refused, not stripped: the service's own code may read DATABASE_URL unstripped,
+    and every reader must see the same URL."""
+    stripped = {"leading": url.lstrip(), "trailing": url.rstrip()}
+    sides = [side for side, text in stripped.items() if text != url]
+    if sides:
+        raise DatabaseUrlError(
+            f"DATABASE_URL has {' and '.join(sides)} whitespace (a space, tab or newline);"
+            " remove it where DATABASE_URL is set"
+        )
+
+
+def check_sqlite_path_not_in_host(rest: str) -> None:
+    """Refuse `sqlite://NAME`: with two slashes NAME is the URL's host part, which SQLite has
+    no use for, so no file is named and the database would be in memory (or, with a path
+    after the host, SQLAlchemy refuses the URL)."""
+    authority, _, path = rest.split("?", 1)[0].partition("/")
+    host = authority.rpartition("@")[2]  # never the user:password before it
+    if host:
+        written = f"sqlite://{host}/{path}" if path else f"sqlite://{host}"
+        raise DatabaseUrlError(
+            f"DATABASE_URL {written} puts {host} in the host part; write sqlite:///{path or host}"
+            " (three slashes: a path relative to the project; four for an absolute path)"
+        )
+
+
+def check_port_is_a_number(url: str, authority: str) -> None:
+    """Refuse a port SQLAlchemy cannot read as a number, naming it (when it cannot be part of
+    a password: text after the host's `:` in a URL without @ may be a misplaced password)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        make_url(url)
+    except ValueError as error:  # SQLAlchemy's parser lets int() fail on the port
+        port = f" {str(error).rpartition(': ')[2]}" if "@" in authority else ""
+        raise DatabaseUrlError(
+            f"DATABASE_URL is not a usable SQLAlchemy URL (its port{port} is not a number);"
+            " write the port as digits, e.g. postgresql://user@host:5432/my_service"
+        ) from None
 
 
 def lasting_database_url(url: str) -> str:
