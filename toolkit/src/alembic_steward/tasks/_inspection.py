@@ -270,6 +270,8 @@ def url(c: Context) -> None:
     try:
         check_database_url(database.value)  # an unusable URL is explained, not shown
     except DatabaseUrlError as refused:
+        if not database.value:
+            raise  # "not set" already says where to set it
         # The other commands' lines send users here: say where the URL is set, not `db.url`.
         raise DatabaseUrlError(f"{refused}; DATABASE_URL comes from {database.source}") from None
     print(f"{hide_password(database.value)}  (from {database.source})")
