@@ -85,6 +85,8 @@ def anchor_sqlite_path(url: str, project_root: Path) -> str:
     database = parsed.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return url
+    if parsed.host:
+        return url  # refused as written (`sqlite://NAME/...`), by the URL rules
     if Path(database).is_absolute():
         return url
     anchored = parsed.set(database=(project_root / database).as_posix())

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from alembic_steward._url_secrets import hide_query_secrets, hide_secret_arguments
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
@@ -47,8 +49,15 @@ def parse_url(url: str) -> URL | None:
         return None
 
 
-def hide_password(url: str) -> str:
-    """Return ``url`` with its password, if any, replaced by ``***``."""
+def hide_password(url: str | URL) -> str:
+    """Return ``url`` as any message shows it: its password and every secret query parameter
+    (``?password=``, ``sslpassword``, ``api_key``, ...) replaced by ``***``.
+
+    The one way a URL is rendered for people: a URL object too, since its own rendering
+    (``render_as_string(hide_password=True)``, ``str``, ``repr``) shows the query as written.
+    """
+    if not isinstance(url, str):
+        return hide_query_secrets(url.render_as_string(hide_password=True))
     try:
         check_database_url(url)
     except DatabaseUrlError:
@@ -57,23 +66,17 @@ def hide_password(url: str) -> str:
     parsed = parse_url(url)
     if parsed is None:
         return "<unparseable database URL>"
-    return parsed.render_as_string(hide_password=True)
+    return hide_query_secrets(parsed.render_as_string(hide_password=True))
 
 
 # The password field of any URL a message holds: after `scheme://user:`, up to the first @
 # (SQLAlchemy's reading; a URL it renders writes an @ inside the password as %40).
 URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s'\"]*:)([^@\s'\"]*)(?=@)")
-# A password a driver echoes as a connection argument: `password=...` (libpq's conninfo, a
-# query string), `'password': '...'` (a dict's repr, bytes too), PGPASSWORD=..., MYSQL_PWD=...
-PASSWORD_ARGUMENT = re.compile(
-    r"""(\b(?:password|passwd|pgpassword|mysql_pwd)['"]?\s*(?:=|:(?=\s*b?['"]))\s*b?)"""
-    r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&,;)\]}'"]+)""",
-    re.IGNORECASE,
-)
 
 
 def redact_password(text: str, *urls: str) -> str:
-    """Replace the password field of every URL in ``text``, and every password argument.
+    """Replace the password field of every URL in ``text``, and every secret argument
+    (``password=...``, ``?sslpassword=...``, ``'api_key': '...'``).
 
     Only fields are replaced, never the password's text wherever it occurs: a password such as
     `the` must not turn "the server" into "*** server" and show itself by the gaps. ``urls``
@@ -84,7 +87,7 @@ def redact_password(text: str, *urls: str) -> str:
         for password in sorted(password_forms(url), key=len, reverse=True):
             text = text.replace(f":{password}@", ":***@")
     text = URL_PASSWORD.sub(r"\1***", text)
-    return PASSWORD_ARGUMENT.sub(hidden_argument, text)
+    return hide_secret_arguments(text)
 
 
 def password_forms(url: str) -> set[str]:
@@ -100,12 +103,6 @@ def password_forms(url: str) -> set[str]:
     return {form for form in forms if form}
 
 
-def hidden_argument(match: re.Match[str]) -> str:
-    key, value = match.groups()
-    quote_mark = value[0] if value[0] in "'\"" else ""
-    return f"{key}{quote_mark}***{quote_mark}"
-
-
 def check_database_url(url: str) -> str:
     """Return ``url`` with ``postgres://`` read as ``postgresql://``; refuse one that cannot work.
 
@@ -113,6 +110,7 @@ def check_database_url(url: str) -> str:
     """
     if not url:
         raise DatabaseUrlError("DATABASE_URL is not set; `cp .env.example .env` and edit it")
+    check_no_surrounding_whitespace(url)
     scheme, separator, rest = url.partition("://")
     backend, plus, driver = scheme.partition("+")
     backend = SCHEME_ALIASES.get(backend.lower(), backend.lower())
@@ -125,6 +123,7 @@ def check_database_url(url: str) -> str:
             f" use {supported}"
         )
     if backend == "sqlite":
+        check_sqlite_path_not_in_host(rest)
         return f"{backend}{plus}{driver}://{rest}"  # a file path: no password to misread
     # The user:password part ends at the last @ before the path; SQLAlchemy splits at the first.
     authority = rest.split("?", 1)[0]
@@ -139,7 +138,50 @@ def check_database_url(url: str) -> str:
             "DATABASE_URL has a % in its user name or password that is not an escape like %40;"
             " write % itself as %25"
         )
+    check_port_is_a_number(url, authority)
     return f"{backend}{plus}{driver}://{rest}"
+
+
+def check_no_surrounding_whitespace(url: str) -> None:
+    """Refuse a URL with a space, tab or newline around it (a copied line, an `= value` in a
+    shell). Refused, not stripped: the service's own code may read DATABASE_URL unstripped,
+    and every reader must see the same URL."""
+    stripped = {"leading": url.lstrip(), "trailing": url.rstrip()}
+    sides = [side for side, text in stripped.items() if text != url]
+    if sides:
+        raise DatabaseUrlError(
+            f"DATABASE_URL has {' and '.join(sides)} whitespace (a space, tab or newline);"
+            " remove it where DATABASE_URL is set"
+        )
+
+
+def check_sqlite_path_not_in_host(rest: str) -> None:
+    """Refuse `sqlite://NAME`: with two slashes NAME is the URL's host part, which SQLite has
+    no use for, so no file is named and the database would be in memory (or, with a path
+    after the host, SQLAlchemy refuses the URL)."""
+    authority, _, path = rest.split("?", 1)[0].partition("/")
+    host = authority.rpartition("@")[2]  # never the user:password before it
+    if host:
+        written = f"sqlite://{host}/{path}" if path else f"sqlite://{host}"
+        raise DatabaseUrlError(
+            f"DATABASE_URL {written} puts {host} in the host part; write sqlite:///{path or host}"
+            " (three slashes: a path relative to the project; four for an absolute path)"
+        )
+
+
+def check_port_is_a_number(url: str, authority: str) -> None:
+    """Refuse a port SQLAlchemy cannot read as a number, naming it (when it cannot be part of
+    a password: text after the host's `:` in a URL without @ may be a misplaced password)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        make_url(url)
+    except ValueError as error:  # SQLAlchemy's parser lets int() fail on the port
+        port = f" {str(error).rpartition(': ')[2]}" if "@" in authority else ""
+        raise DatabaseUrlError(
+            f"DATABASE_URL is not a usable SQLAlchemy URL (its port{port} is not a number);"
+            " write the port as digits, e.g. postgresql://user@host:5432/my_service"
+        ) from None
 
 
 def lasting_database_url(url: str) -> str:

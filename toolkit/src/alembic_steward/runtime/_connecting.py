@@ -148,6 +148,7 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
     naming the option instead when the driver refused one of the URL's."""
     from alembic_steward.runtime._damaged_sqlite import damaged_sqlite_line
     from alembic_steward.runtime._driver_errors import error_reason, sign_in_refusal
+    from alembic_steward.urls import hide_password
 
     refused_option = refused_option_line(error, outcome=outcome)
     if refused_option is not None:
@@ -155,7 +156,7 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
     damaged = damaged_sqlite_line(error, url)
     if damaged is not None:
         return command_error(f"{damaged}; {outcome}")
-    where = url.render_as_string(hide_password=True)
+    where = hide_password(url)
     if url.get_backend_name() == "sqlite":
         advice = sqlite_file_advice(url)
     elif sign_in_refusal(error) is not None:
@@ -171,6 +172,12 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
 def sqlite_file_advice(url: URL) -> str:
     """What to check when the SQLite file ``url`` names could not be opened: its folder by
     name when it is missing (a fact, not a guess), else the folder's rights."""
+    named = sqlite_folder_named(url)
+    if named is not None:
+        return (
+            f"{named} is a folder, not a file: name a file in it, e.g."
+            f" sqlite:///{(named / 'app.db').as_posix()}, or {fix_url_advice()}"
+        )
     folder = missing_sqlite_folder(url)
     if folder is not None:
         return (
@@ -178,6 +185,18 @@ def sqlite_file_advice(url: URL) -> str:
             f" (`mkdir -p {folder}`), or {fix_url_advice()}"
         )
     return f"check that the file's folder exists and is readable, or {fix_url_advice()}"
+
+
+def sqlite_folder_named(url: URL) -> Path | None:
+    """The path of the SQLite file ``url`` names, when that path is a folder; else None."""
+    from pathlib import Path
+
+    database = url.database
+    if url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    if database.startswith("file:") or not Path(database).is_dir():
+        return None
+    return Path(database)
 
 
 def missing_sqlite_folder(url: URL) -> Path | None:

@@ -264,8 +264,14 @@ def plan(c: Context, revision: str = "head") -> None:
 def url(c: Context) -> None:
     """Show the database URL in effect (password hidden) and where it came from."""
     from alembic_steward._wiring import get_settings
-    from alembic_steward.urls import check_database_url, hide_password
+    from alembic_steward.urls import DatabaseUrlError, check_database_url, hide_password
 
     database = get_settings().database
-    check_database_url(database.value)  # an unusable URL is explained, not shown
+    try:
+        check_database_url(database.value)  # an unusable URL is explained, not shown
+    except DatabaseUrlError as refused:
+        if not database.value:
+            raise  # "not set" already says where to set it
+        # The other commands' lines send users here: say where the URL is set, not `db.url`.
+        raise DatabaseUrlError(f"{refused}; DATABASE_URL comes from {database.source}") from None
     print(f"{hide_password(database.value)}  (from {database.source})")

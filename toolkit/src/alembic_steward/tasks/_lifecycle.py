@@ -153,7 +153,7 @@ def wait(c: Context, timeout: float = DEFAULT_WAIT_SECONDS, head: bool = False) 
     if url.get_backend_name() == "sqlite":
         print("SQLite needs no server; ready.")
         return
-    shown = hide_password(url.render_as_string(hide_password=False))
+    shown = hide_password(url)
     started = time.monotonic()
     next_progress = started + PROGRESS_EVERY_SECONDS
     while True:

@@ -37,7 +37,7 @@ from alembic_steward.runtime._revision_ids import (
 from alembic_steward.testing._async_session import async_session_rolled_back_after
 from alembic_steward.testing._plain_upgrade import PlainUpgrade, running_upgrade
 from alembic_steward.testing._stairway import StairwayWalk, walk_stairway
-from alembic_steward.urls import DatabaseUrlError, redact_password, with_driver
+from alembic_steward.urls import DatabaseUrlError, hide_password, redact_password, with_driver
 
 try:
     import pytest_asyncio
@@ -78,7 +78,7 @@ def server_url() -> URL | None:
 def fail_without_password(reason: str, server: URL) -> NoReturn:
     """Fail the test in one line: a driver's traceback would show its connect arguments."""
     reason = redact_password(reason, server.render_as_string(hide_password=False))
-    shown = server.render_as_string(hide_password=True)
+    shown = hide_password(server)
     pytest.fail(f"cannot create a test database on {shown}: {reason}", pytrace=False)
 
 
