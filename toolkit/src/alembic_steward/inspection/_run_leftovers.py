@@ -16,15 +16,18 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy import Connection
 
     from alembic_steward.catalog import Catalog, Difference
 
 # A difference as compared: its kind and subject (`trigger`, `notes.bump`).
 Subject = tuple[str, str]
+T = TypeVar("T")
 # Set while the revisions run on the scratch database here: the stopped one usually fails
 # there again, and that failure's own state read (runtime/_state_after_failure.py) would
 # build another scratch database to split, and so on.
@@ -76,12 +79,32 @@ def changed_between(
     schemas = described_schemas(connection)
     token = _BUILDING.set(True)
     try:
-        before, after, whole = builds(connection, real(older), real(newer), schemas)
+        before, after, whole = off_the_event_loop(
+            builds, connection, real(older), real(newer), schemas
+        )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return None
     finally:
         _BUILDING.reset(token)
     return {(d.kind, d.subject) for d in compare_catalogs(before, after)}, whole
+
+
+def off_the_event_loop(function: Callable[..., T], *arguments: object) -> T:
+    """``function(*arguments)``, in a thread of its own when this one runs an asyncio event loop
+    (an asyncio service reading the state after its failed run): the revisions' code run on the
+    scratch database then reaches no task of the service's, where a revision calling
+    `asyncio.current_task().cancel()` would cancel the very run that reads the state."""
+    import asyncio
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*arguments)
+    context = contextvars.copy_context()  # with _BUILDING set, as here
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(context.run, function, *arguments).result()
 
 
 def real(revisions: list[str]) -> list[str]:
