@@ -159,7 +159,7 @@ def test_seed_raw_alembic_commands_work_verbatim_from_the_project_root(
 def test_baked_test_suite_passes_on_real_migrations(project: BakedProject) -> None:
     project.add_user_model()
     succeed(project, "inv", "db.revision", "-m", "Initial migration")
-    assert "12 passed" in succeed(project, "pytest", "-q")
+    assert "13 passed" in succeed(project, "pytest", "-q")
 
 
 def test_baked_test_suite_catches_a_model_changed_without_a_revision(
