@@ -319,3 +319,23 @@ def test_a_revision_that_changes_a_timeout_itself_leaves_the_next_one_under_its_
     assert completed.returncode == 1, completed.stderr
     assert "max_statement_time" in completed.stderr, completed.stderr
     assert database.revisions() == {"r1"}
+
+
+def test_a_lock_wait_given_up_is_not_remembered_as_a_failure_that_would_recur(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Status said "the last upgrade from here failed at revision r2 (LockNotAvailable...), and
+    # `inv db.upgrade` would fail the same way: fix the data", with the holder long gone.
+    migrated_to_r1(project, database)
+    holder = Holder(database).take()
+    env = {"DATABASE_URL": database.url, "DDL_LOCK_TIMEOUT": str(LOCK_TIMEOUT)}
+    try:
+        gave_up = project.run("inv", "db.upgrade", env=env)
+    finally:
+        holder.release()
+    assert gave_up.returncode == 75, gave_up.stderr
+    status = project.run("inv", "db.status", env=env)
+    assert status.returncode == 2, status.stdout + status.stderr
+    assert "would fail the same way" not in status.stdout
+    assert status.stdout.splitlines()[-1] == "status:  pending migrations: run `inv db.upgrade`"
+    assert project.run("inv", "db.upgrade", env=env).returncode == 0
