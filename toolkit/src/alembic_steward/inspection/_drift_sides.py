@@ -140,6 +140,12 @@ class DriftSides:
     models: ModelDrift | None
     # Why no scratch database could be built, when it could not.
     skipped: str | None = None
+    # Whether that is because the migrations fail on an empty database: no revision written
+    # for the models could be verified, nor could the database be built afresh from them.
+    history_fails: bool = False
+    # Whether the build stopped on the server's condition at the time (a lock, a lost
+    # connection: runtime/_transient_errors.py), not on the migrations: it may pass next time.
+    build_stopped: bool = False
     # Compared behind head (migrations pending): the models were not compared, as drift then
     # only repeats what is pending.
     pending: bool = False
@@ -202,6 +208,27 @@ class DriftSides:
         return f"{differs}; the models match, so write no revision for this"
 
     @property
+    def not_compared_advice(self) -> str:
+        """Why the models were not compared with what the migrations build (``skipped``), and
+        what to do: never "up to date" or "No changes" when that was not seen."""
+        if self.history_fails:
+            return (
+                f"the models could not be compared with what the migrations build: {self.skipped}"
+                ", so the history cannot build a new database; fix the revision whose upgrade()"
+                " fails there, then run `inv db.check` again"
+            )
+        if self.build_stopped:
+            return (
+                "the models match the database, but whether the migrations build it was not"
+                f" compared: {self.skipped}; run `inv db.check` again"
+            )
+        return (
+            "the models match the database, but whether the migrations build it was not"
+            f" compared: {self.skipped}; let this user create databases (a scratch one is made"
+            " and dropped beside this one), then run `inv db.check` again"
+        )
+
+    @property
     def skipped_line(self) -> str:
         return (
             f"not compared with what its revision builds: {self.skipped}; so the advice below"
@@ -253,17 +280,32 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.inspection._revision_comparison import failing_build
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
 
     try:
         with revision_built(blocking_url(connection), revisions) as scratch:
             return compare_with_scratch(connection, scratch)
-    except ScratchDatabaseRefused as refused:
-        return DriftSides(None, None, skipped=f"cannot create a scratch database ({refused})")
-    except (CommandError, SQLAlchemyError) as error:
-        reason = failing_build(error)
-        return DriftSides(None, None, skipped=reason)
+    except (ScratchDatabaseRefused, CommandError, SQLAlchemyError) as error:
+        return unbuilt(error)
+
+
+def unbuilt(error: Exception) -> DriftSides:
+    """Nothing compared, as a revision's scratch build ended in ``error``, said by its kind: no
+    scratch database allowed, the server's condition at the time, or the migrations failing."""
+    from alembic_steward.inspection._revision_comparison import (
+        failing_build,
+        scratch_failure_reason,
+    )
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+    from alembic_steward.runtime._transient_errors import says_a_passing_condition
+
+    if isinstance(error, ScratchDatabaseRefused):
+        return DriftSides(None, None, skipped=f"cannot create a scratch database ({error})")
+    if says_a_passing_condition(error):
+        reason = scratch_failure_reason(error)
+        skipped = f"the scratch build was stopped by the server's condition at the time ({reason})"
+        return DriftSides(None, None, skipped=skipped, build_stopped=True)
+    return DriftSides(None, None, skipped=failing_build(error), history_fails=True)
 
 
 def blocking_url(connection: Connection) -> URL:
