@@ -69,3 +69,20 @@ def test_a_build_stopped_by_a_lock_is_no_failing_history() -> None:
     assert sides.build_stopped and not sides.history_fails
     assert sides.not_compared_advice.endswith("; run `inv db.check` again")
     assert "LockNotAvailable" in (sides.skipped or "")
+
+
+def test_a_tenant_whose_history_fails_on_an_empty_database_is_not_compared(
+    tmp_path, postgresql_url: str
+) -> None:
+    # A check over tenants read each the same way: "no drift".
+    from test_tenants import pg_query, report, schema_project
+
+    project = schema_project(tmp_path, postgresql_url, ["u1"])
+    project.inv("db.upgrade", "--all-tenants")
+    broken = BROKEN.replace("nope", "nope_u1")
+    project.write_revision("0004_broken.py", revision_source("0004", "0003", broken))
+    pg_query(postgresql_url, "UPDATE u1.alembic_version SET version_num = '0004'")
+    checked = project.inv("db.check", "--all-tenants", "--json", code=76)
+    row = report(checked)["u1"]
+    assert row["outcome"] == "not compared", row
+    assert REASON in row["detail"] and row["exit_code"] == NOT_COMPARED, row
