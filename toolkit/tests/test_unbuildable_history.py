@@ -38,6 +38,8 @@ def test_a_history_that_fails_on_an_empty_database_fails_check_and_is_named_by_s
     assert "up to date" not in status.stdout
     verdict = status.stdout.splitlines()[-1]
     assert verdict.startswith("status:  ") and REASON in verdict, status.stdout
+    # Its verdict is that nothing was compared: no advice assumes the database is the build.
+    assert "assumes" not in status.stdout, status.stdout
 
 
 def test_a_revision_is_not_written_where_the_history_fails_on_an_empty_database(

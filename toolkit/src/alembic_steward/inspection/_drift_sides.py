@@ -231,9 +231,14 @@ class DriftSides:
     @property
     def skipped_line(self) -> str:
         return (
-            f"not compared with what its revision builds: {self.skipped}; so the advice below"
-            " assumes the database is exactly what its migrations made"
+            f"{self.not_compared_line}; so the advice below assumes the database is exactly what"
+            " its migrations made"
         )
+
+    @property
+    def not_compared_line(self) -> str:
+        """``skipped`` alone, where no advice rests on it (the verdict is that it was skipped)."""
+        return f"not compared with what its revision builds: {self.skipped}"
 
 
 def pending_sides(connection: Connection, current: list[str], pending: list[str]) -> DriftSides:
