@@ -64,7 +64,7 @@ def test_a_build_stopped_by_a_lock_is_no_failing_history() -> None:
     import psycopg
     from sqlalchemy.exc import OperationalError
 
-    from alembic_steward.inspection._drift_sides import unbuilt
+    from alembic_steward.inspection._unbuilt_revisions import unbuilt
 
     refused = psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
     sides = unbuilt(OperationalError("ALTER TABLE t ADD COLUMN c int", {}, refused))

@@ -235,13 +235,14 @@ def sides_of(
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.inspection._drift_sides import blocking_url, unbuilt
+    from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._kept_builds import keep_build
     from alembic_steward.inspection._later_builds import earlier_builds
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         revision_built,
     )
+    from alembic_steward.inspection._unbuilt_revisions import unbuilt
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     schemas = schemas_of(models)

@@ -207,26 +207,18 @@ class DriftSides:
             )
         return f"{differs}; the models match, so write no revision for this"
 
+    def not_compared_with(self, drift: list[str]) -> bool:
+        """Whether the verdict, the models differing by ``drift``, is the comparison not made:
+        with the models matching the database (nothing else was seen), or with a history that
+        fails on an empty database (a revision written for ``drift`` could not be checked)."""
+        return bool(self.skipped) and (self.history_fails or not drift)
+
     @property
     def not_compared_advice(self) -> str:
-        """Why the models were not compared with what the migrations build (``skipped``), and
-        what to do: never "up to date" or "No changes" when that was not seen."""
-        if self.history_fails:
-            return (
-                f"the models could not be compared with what the migrations build: {self.skipped}"
-                ", so the history cannot build a new database; fix the revision whose upgrade()"
-                " fails there, then run `inv db.check` again"
-            )
-        if self.build_stopped:
-            return (
-                "the models match the database, but whether the migrations build it was not"
-                f" compared: {self.skipped}; run `inv db.check` again"
-            )
-        return (
-            "the models match the database, but whether the migrations build it was not"
-            f" compared: {self.skipped}; let this user create databases (a scratch one is made"
-            " and dropped beside this one), then run `inv db.check` again"
-        )
+        """Why the models were not compared with what the migrations build, and what to do."""
+        from alembic_steward.inspection._unbuilt_revisions import not_compared_advice
+
+        return not_compared_advice(self)
 
     @property
     def skipped_line(self) -> str:
@@ -291,26 +283,9 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
         with revision_built(blocking_url(connection), revisions) as scratch:
             return compare_with_scratch(connection, scratch)
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError) as error:
+        from alembic_steward.inspection._unbuilt_revisions import unbuilt
+
         return unbuilt(error)
-
-
-def unbuilt(error: Exception) -> DriftSides:
-    """Nothing compared, as a revision's scratch build ended in ``error``, said by its kind: no
-    scratch database allowed, the server's condition at the time, or the migrations failing."""
-    from alembic_steward.inspection._revision_comparison import (
-        failing_build,
-        scratch_failure_reason,
-    )
-    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
-    from alembic_steward.runtime._transient_errors import says_a_passing_condition
-
-    if isinstance(error, ScratchDatabaseRefused):
-        return DriftSides(None, None, skipped=f"cannot create a scratch database ({error})")
-    if says_a_passing_condition(error):
-        reason = scratch_failure_reason(error)
-        skipped = f"the scratch build was stopped by the server's condition at the time ({reason})"
-        return DriftSides(None, None, skipped=skipped, build_stopped=True)
-    return DriftSides(None, None, skipped=failing_build(error), history_fails=True)
 
 
 def blocking_url(connection: Connection) -> URL:

@@ -199,7 +199,7 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         except UnbuildableModels:
             raise  # autogenerate could not render them either: its own line says why
         except (CommandError, SQLAlchemyError) as error:
-            from alembic_steward.inspection._drift_sides import unbuilt
+            from alembic_steward.inspection._unbuilt_revisions import unbuilt
 
             sides = unbuilt(error)
             reason = sides.skipped or failing_build(error)

@@ -168,9 +168,7 @@ class MigrationStatus:
             return StatusExit.PENDING
         if self.edited:
             return StatusExit.EDITED_REVISION
-        if self.sides.skipped and (
-            self.sides.history_fails or not (self.drift and self.drift.lines)
-        ):
+        if self.sides.not_compared_with(self.drift.lines if self.drift else []):
             return StatusExit.NOT_COMPARED
         if self.drift and self.drift.lines:
             return StatusExit.DRIFT

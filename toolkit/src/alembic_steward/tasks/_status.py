@@ -182,8 +182,8 @@ def print_drift_sides(sides: DriftSides, drift: list[str]) -> None:
     (``drift``, the lines already printed, is not printed again)."""
     if sides.skipped:
         # Where the verdict is the comparison not made, no advice assumes anything of it.
-        assumed = bool(drift) and not sides.history_fails
-        print(f"database: {sides.skipped_line if assumed else sides.not_compared_line}")
+        line = sides.not_compared_line if sides.not_compared_with(drift) else sides.skipped_line
+        print(f"database: {line}")
     if sides.database is not None:
         print_listed("database: against its revision rebuilt:", sides.database)
     if sides.models is not None:
