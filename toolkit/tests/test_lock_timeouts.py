@@ -319,3 +319,49 @@ def test_a_revision_that_changes_a_timeout_itself_leaves_the_next_one_under_its_
     assert completed.returncode == 1, completed.stderr
     assert "max_statement_time" in completed.stderr, completed.stderr
     assert database.revisions() == {"r1"}
+
+
+def test_a_lock_wait_given_up_is_not_remembered_as_a_failure_that_would_recur(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Status said "the last upgrade from here failed at revision r2 (LockNotAvailable...), and
+    # `inv db.upgrade` would fail the same way: fix the data", with the holder long gone.
+    migrated_to_r1(project, database)
+    holder = Holder(database).take()
+    env = {"DATABASE_URL": database.url, "DDL_LOCK_TIMEOUT": str(LOCK_TIMEOUT)}
+    try:
+        gave_up = project.run("inv", "db.upgrade", env=env)
+    finally:
+        holder.release()
+    assert gave_up.returncode == 75, gave_up.stderr
+    status = project.run("inv", "db.status", env=env)
+    assert status.returncode == 2, status.stdout + status.stderr
+    assert "would fail the same way" not in status.stdout
+    assert status.stdout.splitlines()[-1] == "status:  pending migrations: run `inv db.upgrade`"
+    assert project.run("inv", "db.upgrade", env=env).returncode == 0
+
+
+def test_deadlocks_timeouts_and_lost_connections_are_passing_conditions_and_data_is_not() -> None:
+    # What runtime/_state_after_failure.py keeps no failed upgrade for: the next run may pass.
+    import psycopg
+    import pymysql
+    from sqlalchemy.exc import OperationalError
+
+    from alembic_steward.runtime._transient_errors import says_a_passing_condition
+
+    def wrapped(error: Exception) -> OperationalError:
+        return OperationalError("ALTER TABLE accounts ADD COLUMN note text", {}, error)
+
+    passing = [
+        psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"),
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.SerializationFailure("could not serialize access"),
+        psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
+        pymysql.err.OperationalError(1213, "Deadlock found when trying to get lock"),
+        pymysql.err.OperationalError(2013, "Lost connection to server during query"),
+        sqlite3.OperationalError("database is locked"),
+    ]
+    assert all(says_a_passing_condition(wrapped(error)) for error in passing)
+    data = psycopg.errors.NotNullViolation('column "note" contains null values')
+    assert not says_a_passing_condition(wrapped(data))
+    assert not says_a_passing_condition(RuntimeError("a revision's own check"))

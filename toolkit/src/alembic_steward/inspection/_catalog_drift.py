@@ -197,7 +197,7 @@ def read_drift(
         # matches too, while no revision builds it: only the revision's build can tell.
         drift = sides_of(connection, current, described, live, differences)
         if drift.sides.skipped:  # the match is the models' alone: said where it is printed
-            return replace(plain, sides=DriftSides(None, None, skipped=drift.sides.skipped))
+            return replace(plain, sides=drift.sides)
         return drift if drift.sides.database else plain
     return sides_of(connection, current, described, live, differences)
 
@@ -238,11 +238,11 @@ def sides_of(
     from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._kept_builds import keep_build
     from alembic_steward.inspection._later_builds import earlier_builds
-    from alembic_steward.inspection._revision_comparison import failing_build
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         revision_built,
     )
+    from alembic_steward.inspection._unbuilt_revisions import unbuilt
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     schemas = schemas_of(models)
@@ -258,11 +258,8 @@ def sides_of(
             built_by = earlier_builds(server, live, schemas, current, own)
             return replace(drift, sides=replace(drift.sides, built_by=built_by))
         return drift
-    except ScratchDatabaseRefused as refused:
-        skipped = f"cannot create a scratch database ({refused})"
-    except (CommandError, SQLAlchemyError) as error:
-        skipped = failing_build(error)
-    return Drift(as_drift, DriftSides(None, None, skipped=skipped))
+    except (ScratchDatabaseRefused, CommandError, SQLAlchemyError) as error:
+        return Drift(as_drift, unbuilt(error))
 
 
 def compare_with_revision(

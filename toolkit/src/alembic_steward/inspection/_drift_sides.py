@@ -140,6 +140,12 @@ class DriftSides:
     models: ModelDrift | None
     # Why no scratch database could be built, when it could not.
     skipped: str | None = None
+    # Whether that is because the migrations fail on an empty database: no revision written
+    # for the models could be verified, nor could the database be built afresh from them.
+    history_fails: bool = False
+    # Whether the build stopped on the server's condition at the time (a lock, a lost
+    # connection: runtime/_transient_errors.py), not on the migrations: it may pass next time.
+    build_stopped: bool = False
     # Compared behind head (migrations pending): the models were not compared, as drift then
     # only repeats what is pending.
     pending: bool = False
@@ -201,12 +207,30 @@ class DriftSides:
             )
         return f"{differs}; the models match, so write no revision for this"
 
+    def not_compared_with(self, drift: list[str]) -> bool:
+        """Whether the verdict, the models differing by ``drift``, is the comparison not made:
+        with the models matching the database (nothing else was seen), or with a history that
+        fails on an empty database (a revision written for ``drift`` could not be checked)."""
+        return bool(self.skipped) and (self.history_fails or not drift)
+
+    @property
+    def not_compared_advice(self) -> str:
+        """Why the models were not compared with what the migrations build, and what to do."""
+        from alembic_steward.inspection._unbuilt_revisions import not_compared_advice
+
+        return not_compared_advice(self)
+
     @property
     def skipped_line(self) -> str:
         return (
-            f"not compared with what its revision builds: {self.skipped}; so the advice below"
-            " assumes the database is exactly what its migrations made"
+            f"{self.not_compared_line}; so the advice below assumes the database is exactly what"
+            " its migrations made"
         )
+
+    @property
+    def not_compared_line(self) -> str:
+        """``skipped`` alone, where no advice rests on it (the verdict is that it was skipped)."""
+        return f"not compared with what its revision builds: {self.skipped}"
 
 
 def pending_sides(connection: Connection, current: list[str], pending: list[str]) -> DriftSides:
@@ -253,17 +277,15 @@ def compare_drift_sides(connection: Connection, revisions: list[str]) -> DriftSi
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.inspection._revision_comparison import failing_build
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
 
     try:
         with revision_built(blocking_url(connection), revisions) as scratch:
             return compare_with_scratch(connection, scratch)
-    except ScratchDatabaseRefused as refused:
-        return DriftSides(None, None, skipped=f"cannot create a scratch database ({refused})")
-    except (CommandError, SQLAlchemyError) as error:
-        reason = failing_build(error)
-        return DriftSides(None, None, skipped=reason)
+    except (ScratchDatabaseRefused, CommandError, SQLAlchemyError) as error:
+        from alembic_steward.inspection._unbuilt_revisions import unbuilt
+
+        return unbuilt(error)
 
 
 def blocking_url(connection: Connection) -> URL:

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
 
 class RevisionNotVerified(Exception):
     """The scratch database could not be built; the text says why. Models the server itself
-    refuses are not this but UnbuildableModels: no revision written from them could apply."""
+    refuses are not this but UnbuildableModels: no revision written from them could apply.
+    ``history_fails``: the migrations themselves fail on an empty database, not the server's
+    condition at the time nor a refused scratch database."""
+
+    def __init__(self, reason: str, *, history_fails: bool = False) -> None:
+        super().__init__(reason)
+        self.history_fails = history_fails
 
 
 @dataclass
@@ -199,7 +205,10 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
         except UnbuildableModels:
             raise  # autogenerate could not render them either: its own line says why
         except (CommandError, SQLAlchemyError) as error:
-            reason = failing_build(error)
-            raise RevisionNotVerified(reason) from None
+            from alembic_steward.inspection._unbuilt_revisions import unbuilt
+
+            sides = unbuilt(error)
+            reason = sides.skipped or failing_build(error)
+            raise RevisionNotVerified(reason, history_fails=sides.history_fails) from None
         # Outside the try: what the caller's block raises is the caller's.
         yield RevisionScratch(scratch, connection, models, live, built, schemas, list(current))

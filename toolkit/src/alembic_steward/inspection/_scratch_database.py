@@ -110,7 +110,15 @@ def removed_whatever_happens(remove: Callable[[], None], name: str) -> Iterator[
     except BaseException as error:
         note_removal(error, remove, name)
         raise
-    remove()
+    try:
+        remove()
+    except BaseException as error:
+        if isinstance(error, Exception):
+            raise
+        # A signal that lands in the drop itself (a PostgreSQL driver cancels the DROP) would
+        # leave the database, and the line would not name it: dropped once more, or named.
+        note_removal(error, remove, name)
+        raise
 
 
 def note_removal(error: BaseException, remove: Callable[[], None], name: str) -> None:

@@ -30,6 +30,9 @@ class StatusExit(enum.IntEnum):
     """Exit codes of `inv db.status`, one per state, so CI can tell them apart."""
 
     UP_TO_DATE = 0
+    # At head, but the models could not be compared with what the migrations build: the
+    # history fails on an empty database, or no scratch database may be made (the line says).
+    NOT_COMPARED = 1
     PENDING = 2
     DRIFT = 3
     SEVERAL_HEADS = 4
@@ -165,6 +168,8 @@ class MigrationStatus:
             return StatusExit.PENDING
         if self.edited:
             return StatusExit.EDITED_REVISION
+        if self.sides.not_compared_with(self.drift.lines if self.drift else []):
+            return StatusExit.NOT_COMPARED
         if self.drift and self.drift.lines:
             return StatusExit.DRIFT
         return StatusExit.UP_TO_DATE
@@ -184,6 +189,8 @@ class MigrationStatus:
             return self.sides.database_advice_pointing(where)
         if self.exit_code == StatusExit.EDITED_REVISION:
             return edits_advice(self.edits)
+        if self.exit_code == StatusExit.NOT_COMPARED:
+            return f"at head; {self.sides.not_compared_advice}"
         if self.exit_code == StatusExit.DRIFT and self.drift is not None:
             # The same advice as `inv db.check`: a change autogenerate cannot write is no
             # reason to run `inv db.revision`, which would write nothing.

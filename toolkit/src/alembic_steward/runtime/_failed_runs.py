@@ -10,7 +10,9 @@ status reports it while the database is still where that run left it and the fil
 and forgets it once the revision is applied or its file edited (the fix may be there). A
 refusal by `require_backfill` lasts only until its backfill has run: status asks the backfill's
 rows again (a bounded read) and forgets the failure once the revision would pass. The key
-names the database without its password; nothing else of the URL is kept.
+names the database without its password; nothing else of the URL is kept. A failure that says
+the server's condition at the time (a lock another session held, a deadlock, a lost connection:
+runtime/_transient_errors.py) is not kept: the same upgrade may well pass once it is over.
 """
 
 from __future__ import annotations

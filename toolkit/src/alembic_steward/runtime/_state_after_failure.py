@@ -71,8 +71,13 @@ def remember_failed_upgrade(
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._failed_runs import record_failed_upgrade
     from alembic_steward.runtime._migration_frames import migration_frame
+    from alembic_steward.runtime._transient_errors import says_a_passing_condition
 
     if not isinstance(error, Exception) or state.heads is None:
+        return
+    # A lock held by another session, a deadlock, a lost connection: the next run may well
+    # pass, so it is no failure that "would fail the same way" (runtime/_failed_runs.py).
+    if says_a_passing_condition(error):
         return
     try:
         frame = migration_frame(error)

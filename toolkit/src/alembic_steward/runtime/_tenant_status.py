@@ -110,7 +110,10 @@ def status_outcome(
     where = differences_named(differences) if differences else DIFFERENCES_ABOVE
     return TenantOutcome(
         tenant.name,
-        STATUS_OUTCOMES.get(code, f"status {int(code)}"),
+        # Read, not unread: its 1 is a comparison not made, never an unread tenant's failure.
+        TenantOutcomeName.NOT_COMPARED
+        if code == StatusExit.NOT_COMPARED
+        else STATUS_OUTCOMES.get(code, f"status {int(code)}"),
         shown(before),
         shown(before),
         detail="" if code == StatusExit.UP_TO_DATE else state.verdict_pointing(where),

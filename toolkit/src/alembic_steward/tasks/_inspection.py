@@ -199,6 +199,11 @@ def check_one_database() -> None:
         # The database is not what these files build: a new revision would be written against
         # the wrong schema, so this comes before the models.
         raise Exit(f"error: {edits_advice(edits)}", code=StatusExit.EDITED_REVISION)
+    if sides.not_compared_with(drift.lines):
+        # Never "No changes" unseen: the models were compared with the database alone.
+        if drift.lines:
+            print_differences("The models differ from the database:", drift.lines)
+        raise Exit(f"error: {sides.not_compared_advice}", code=StatusExit.NOT_COMPARED)
     if sides.skipped:
         print(f"note: the database was {sides.skipped_line}", file=sys.stderr)
     if not drift.lines and not sides.database:

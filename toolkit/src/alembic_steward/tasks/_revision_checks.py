@@ -71,6 +71,15 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                 config.attributes[EQUAL_OBJECTS] = agreement(scratch.models, scratch.live)
                 yield scratch
         except RevisionNotVerified as reason:
+            if reason.history_fails:
+                # No revision written now could be checked, nor could the history build a new
+                # database with it: the failing revision is what to fix, not the models.
+                raise Exit(
+                    f"error: {reason}, so the history cannot build a new database and no revision"
+                    " written now could be checked: fix the revision whose upgrade() fails there"
+                    " (`inv db.revision --empty` still writes one by hand); nothing was written",
+                    code=1,
+                ) from None
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
             yield None
 

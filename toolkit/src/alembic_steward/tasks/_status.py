@@ -47,7 +47,8 @@ def status(
 ) -> None:
     """Show every revision as applied or pending, the heads, and model drift, in one screen.
 
-    Exit codes: 0 up to date, 1 an error its `error:` line names, 2 pending, 3 models need a
+    Exit codes: 0 up to date, 1 an error its `error:` line names, or at head the models not
+    compared with what the migrations build (the status line says why), 2 pending, 3 models need a
     revision, 4 several heads, 5 unreachable, 6 at a revision this checkout lacks, 7 a
     MySQL/MariaDB run stopped half-way, 8 an applied revision edited, 9 the database differs
     from what its revision builds, 10 the server refused the user or database, 11 no migration
@@ -180,7 +181,9 @@ def print_drift_sides(sides: DriftSides, drift: list[str]) -> None:
     """Say which side the drift is on: the database against its revision, the models too
     (``drift``, the lines already printed, is not printed again)."""
     if sides.skipped:
-        print(f"database: {sides.skipped_line}")
+        # Where the verdict is the comparison not made, no advice assumes anything of it.
+        line = sides.not_compared_line if sides.not_compared_with(drift) else sides.skipped_line
+        print(f"database: {line}")
     if sides.database is not None:
         print_listed("database: against its revision rebuilt:", sides.database)
     if sides.models is not None:

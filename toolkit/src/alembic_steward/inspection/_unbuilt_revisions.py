@@ -1,0 +1,51 @@
+"""A revision's scratch build that could not be made, said by why: what `db.check`, `db.status`
+and `db.revision` then say (inspection/_drift_sides.py ``not_compared_advice``).
+
+Three kinds, each its own advice: no scratch database allowed (give the user the right); the
+server's condition at the time, a lock or a lost connection (run it again); or the migrations
+themselves failing on an empty database (fix the revision), which no later run gets past.
+"""
+
+from __future__ import annotations
+
+from alembic_steward.inspection._drift_sides import DriftSides
+
+
+def unbuilt(error: Exception) -> DriftSides:
+    """Nothing compared, as a revision's scratch build ended in ``error``, said by its kind: no
+    scratch database allowed, the server's condition at the time, or the migrations failing."""
+    from alembic_steward.inspection._revision_comparison import (
+        failing_build,
+        scratch_failure_reason,
+    )
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+    from alembic_steward.runtime._transient_errors import says_a_passing_condition
+
+    if isinstance(error, ScratchDatabaseRefused):
+        return DriftSides(None, None, skipped=f"cannot create a scratch database ({error})")
+    if says_a_passing_condition(error):
+        reason = scratch_failure_reason(error)
+        skipped = f"the scratch build was stopped by the server's condition at the time ({reason})"
+        return DriftSides(None, None, skipped=skipped, build_stopped=True)
+    return DriftSides(None, None, skipped=failing_build(error), history_fails=True)
+
+
+def not_compared_advice(sides: DriftSides) -> str:
+    """Why the models were not compared with what the migrations build (``skipped``), and
+    what to do: never "up to date" or "No changes" when that was not seen."""
+    if sides.history_fails:
+        return (
+            f"the models could not be compared with what the migrations build: {sides.skipped}"
+            ", so the history cannot build a new database; fix the revision whose upgrade()"
+            " fails there, then run `inv db.check` again"
+        )
+    if sides.build_stopped:
+        return (
+            "the models match the database, but whether the migrations build it was not"
+            f" compared: {sides.skipped}; run `inv db.check` again"
+        )
+    return (
+        "the models match the database, but whether the migrations build it was not"
+        f" compared: {sides.skipped}; let this user create databases (a scratch one is made"
+        " and dropped beside this one), then run `inv db.check` again"
+    )

@@ -1,0 +1,90 @@
+"""A history that cannot build an empty database is never reported clean by check or status.
+
+Stamped at head with a revision that fails on an empty database, the live database matched the
+models, and `db.check` said "No changes" (exit 0) and `db.status` "up to date": the one hint
+was a note that the comparison with what the migrations build was never made.
+"""
+
+from __future__ import annotations
+
+import pytest
+from project import Project, one_error_line, revision_source
+from servers import ServerDatabase
+
+BROKEN = '    op.execute("INSERT INTO nope VALUES (1)")'
+NOT_COMPARED = 1
+REASON = "the migrations fail on an empty scratch database"
+
+
+@pytest.mark.parametrize("models", ["matching", "drifted"])
+def test_a_history_that_fails_on_an_empty_database_fails_check_and_is_named_by_status(
+    project: Project, database: ServerDatabase, models: str
+) -> None:
+    project.write_revision("r1_broken.py", revision_source("r1", None, BROKEN, message="broken"))
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.stamp", "-r", "head", env=env)
+    if models == "drifted":
+        project.add_user_model()
+
+    check = project.run("inv", "db.check", env=env)
+    assert check.returncode == NOT_COMPARED, check.stdout + check.stderr
+    assert "No changes" not in check.stdout + check.stderr
+    line = one_error_line(check.stderr)
+    assert REASON in line, line
+    assert "inv db.revision" not in line, line  # its verification would fail the same way
+
+    status = project.run("inv", "db.status", env=env)
+    assert status.returncode == NOT_COMPARED, status.stdout + status.stderr
+    assert "up to date" not in status.stdout
+    verdict = status.stdout.splitlines()[-1]
+    assert verdict.startswith("status:  ") and REASON in verdict, status.stdout
+    # Its verdict is that nothing was compared: no advice assumes the database is the build.
+    assert "assumes" not in status.stdout, status.stdout
+
+
+def test_a_revision_is_not_written_where_the_history_fails_on_an_empty_database(
+    project: Project, database: ServerDatabase
+) -> None:
+    # It was written, with a note that it "will not be checked", and exit 0.
+    project.write_revision("r1_broken.py", revision_source("r1", None, BROKEN, message="broken"))
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.stamp", "-r", "head", env=env)
+    project.add_user_model()
+    before = set(project.versions.iterdir())
+    written = project.run("inv", "db.revision", "-m", "users", env=env)
+    assert written.returncode == 1, written.stdout + written.stderr
+    line = one_error_line(written.stderr)
+    assert REASON in line and line.endswith("nothing was written"), line
+    assert set(project.versions.iterdir()) == before
+
+
+def test_a_build_stopped_by_a_lock_is_no_failing_history() -> None:
+    # Under load a scratch build hit another session's lock, and check said the history
+    # cannot build a new database: fix the revision.
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from alembic_steward.inspection._unbuilt_revisions import unbuilt
+
+    refused = psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
+    sides = unbuilt(OperationalError("ALTER TABLE t ADD COLUMN c int", {}, refused))
+    assert sides.build_stopped and not sides.history_fails
+    assert sides.not_compared_advice.endswith("; run `inv db.check` again")
+    assert "LockNotAvailable" in (sides.skipped or "")
+
+
+def test_a_tenant_whose_history_fails_on_an_empty_database_is_not_compared(
+    tmp_path, postgresql_url: str
+) -> None:
+    # A check over tenants read each the same way: "no drift".
+    from test_tenants import pg_query, report, schema_project
+
+    project = schema_project(tmp_path, postgresql_url, ["u1"])
+    project.inv("db.upgrade", "--all-tenants")
+    broken = BROKEN.replace("nope", "nope_u1")
+    project.write_revision("0004_broken.py", revision_source("0004", "0003", broken))
+    pg_query(postgresql_url, "UPDATE u1.alembic_version SET version_num = '0004'")
+    checked = project.inv("db.check", "--all-tenants", "--json", code=76)
+    row = report(checked)["u1"]
+    assert row["outcome"] == "not compared", row
+    assert REASON in row["detail"] and row["exit_code"] == NOT_COMPARED, row
