@@ -103,9 +103,9 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
     exact = None
     sqlite = dialect == "sqlite"
     if difference.kind == "check constraint" and difference.change == "different":
-        exact = check_constraint_calls(difference, metadata, sqlite=sqlite)
+        exact = check_constraint_calls(difference, metadata, dialect=dialect)
     elif difference.kind == "check constraint" and difference.change == "missing":
-        exact = check_constraint_create_call(difference, metadata, sqlite=sqlite)
+        exact = check_constraint_create_call(difference, metadata, dialect=dialect)
     if exact is not None:
         hint = exact
     elif sqlite and difference.kind.endswith(("constraint", "foreign key")):
