@@ -120,10 +120,16 @@ def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) ->
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.runtime._migration_frames import migration_frame
+
     try:
         leftovers = scratch.unwritten_after_heads()
     except (CommandError, SQLAlchemyError) as error:
         if not written:
+            raise
+        return failing_written_error(scratch, written, error)
+    except Exception as error:  # the written code's own (NameError, KeyError): on the scratch
+        if not written or migration_frame(error) is None:
             raise
         return failing_written_error(scratch, written, error)
     for line in leftovers:
