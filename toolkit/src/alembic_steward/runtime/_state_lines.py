@@ -55,6 +55,8 @@ class StateAfterFailure:
     # MySQL/MariaDB after a signal: why the run's statement may still be running on the server
     # (runtime/_statement_stops.py); the schema is then not described, as it may still change.
     statement_running: str = ""
+    # MySQL/MariaDB: the migration had changed rows only, and the rollback undid them.
+    rows_undone: bool = False
 
     @property
     def at(self) -> str:
@@ -117,6 +119,11 @@ class StateAfterFailure:
         """MySQL/MariaDB, a migration that changed nothing (it stopped before its first change,
         or the server refused that): what differs is older than it, as after a rollback."""
         nothing = f"{frame.revision} had changed nothing when it stopped"
+        if self.rows_undone:
+            nothing = (
+                f"rolled back: {frame.revision} had changed rows only, which the rollback undid"
+                " (it sent no DDL, which MySQL/MariaDB would have committed them with)"
+            )
         if not self.leftovers:
             return f"{nothing}; {where}"
         differs = f"{where} and differs from what {self.at} builds"
