@@ -292,6 +292,7 @@ def compare_with_revision(
         enum_values=enums,
         enum_values_alone=enum_values_only(own),
         lacking=any(difference.change == "missing" for difference in own),
+        models_hold_additions=bool(additions) and not compare_with_models(models, live),
     )
     return Drift(drift, sides), own
 
