@@ -136,6 +136,14 @@ def additions_only(differences: Sequence[Difference]) -> list[str]:
     return []
 
 
+def models_need_additions(own: Sequence[Difference], needed: Sequence[Difference]) -> bool:
+    """Whether the database's differences from its revision (``own``) are all objects it has
+    in addition that the models need too (``needed``, the models against that revision): not
+    a trigger or a view the models leave to the revisions, which no revision would add."""
+    wanted = {(d.kind, d.subject) for d in needed if d.change == "missing"}
+    return bool(additions_only(own)) and all((d.kind, d.subject) in wanted for d in own)
+
+
 def additions_named(lines: Sequence[str]) -> list[str]:
     """:func:`additions_only` for autogenerate's lines (`unexpected column users.nickname`)."""
     unexpected = "unexpected "
