@@ -203,7 +203,7 @@ def test_a_revision_is_refused_when_the_difference_is_the_database_s(
     status = inv(project, database, "db.status", code=STATUS_DATABASE_DIFFERS)
     assert "column items.nickname is in the database but not in what its revision builds" in status
     before = sorted(project.versions.glob("*.py"))
-    refused = revision(project, database, "drop nickname", code=1)
+    refused = revision(project, database, "drop nickname", code=STATUS_DATABASE_DIFFERS)
     assert "no revision was written" in refused and "Created revision" not in refused
     assert sorted(project.versions.glob("*.py")) == before
 
@@ -276,7 +276,7 @@ def test_a_revision_s_trigger_and_schema_are_no_drift_and_hand_made_ones_are_the
     assert f"trigger items.qty_floor_again {built}" in inv(
         project, database, "db.check", code=STATUS_DATABASE_DIFFERS
     )
-    refused = revision(project, database, "drop the trigger", code=1)
+    refused = revision(project, database, "drop the trigger", code=STATUS_DATABASE_DIFFERS)
     assert "no revision was written" in refused
 
 

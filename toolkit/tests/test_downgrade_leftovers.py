@@ -142,3 +142,25 @@ def test_ctrl_c_while_the_downgrade_s_result_is_compared_says_the_downgrade_fini
     ), line
     assert scratch_databases(database) == set()
     assert database.revisions() == {"slow"}
+
+
+TAGS_UP = '    op.create_table("tags", sa.Column("id", sa.Integer, primary_key=True))'
+TAGS_DOWN = '    op.drop_table("tags")'
+
+
+def test_a_downgrade_over_several_revisions_names_the_one_whose_upgrade_made_the_leftover(
+    project: Project,
+) -> None:
+    first = add_users(project)
+    imports = "import sqlalchemy as sa"
+    notes = revision_source("notes", first, NOTES_UP, FORGETFUL_DOWN, imports=imports)
+    project.write_revision("notes.py", notes)
+    project.write_revision(
+        "tags.py", revision_source("tags", "notes", TAGS_UP, TAGS_DOWN, imports=imports)
+    )
+    project.inv("db.upgrade")
+
+    completed = project.inv("db.downgrade", "-r", first, "--yes", code=DATABASE_DIFFERS)
+    line = one_error_line(completed.stderr)
+    assert "the downgrade() of notes did not undo" in line, line
+    assert "tags" not in line, line

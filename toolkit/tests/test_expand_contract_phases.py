@@ -61,7 +61,8 @@ def test_status_after_the_expand_phase_advises_the_contract_phase_not_a_plain_up
     project: Project, database: ServerDatabase
 ) -> None:
     _, expand, contract = (made.copy_to(project) for made in phased_revisions())
-    env = {"DATABASE_URL": database.url}
+    # A rolling deploy serves a protected environment; a development database has no replicas.
+    env = {"DATABASE_URL": database.url, "APP_ENV": "production"}
     before = status_json(project, env)
     assert before["expand_phase_applied"] is False
     assert before["pending_contract_revisions"] == []
@@ -79,6 +80,22 @@ def test_status_after_the_expand_phase_advises_the_contract_phase_not_a_plain_up
     assert document["expand_phase_applied"] is True
     assert document["pending_contract_revisions"] == [contract]
     assert document["exit_code"] == 2
+
+
+def test_on_a_development_database_pending_contract_revisions_are_advised_a_plain_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    # A blank revision is labelled contract: on a development database nothing waits between
+    # the phases, and the plain upgrade is what to run.
+    _, _, contract = (made.copy_to(project) for made in phased_revisions())
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", "--phase", "expand", env=env)
+    table = project.inv("db.status", code=2, env=env).stdout
+    (verdict,) = [line for line in table.splitlines() if line.startswith("status:")]
+    assert verdict == "status:  pending migrations: run `inv db.upgrade`", verdict
+    assert status_json(project, env)["pending_contract_revisions"] == [contract]
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT version_num FROM alembic_version") == [(contract,)]
 
 
 def status_json(project: Project, env: dict[str, str]) -> dict:

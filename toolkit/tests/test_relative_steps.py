@@ -51,3 +51,22 @@ def test_a_step_counted_from_a_named_revision_is_refused_in_the_same_words(
     assert said in error and "the database is at r1" in error and "nothing was run" in error
     assert "AssertionError" not in error and "Walked" not in error and "Destination" not in error
     assert project.inv("db.current").stdout.split()[0] == "r1"
+
+
+@pytest.mark.parametrize(
+    ("step", "room"),
+    [
+        ("head+5", "the history has only 0 revision(s) above head (r2)"),
+        ("r1+2", "the history has only 1 revision(s) above r1"),
+        ("head-5", "the history has only 2 revision(s) below head (r2)"),
+        ("base-1", "the history has only 0 revision(s) below base"),
+    ],
+)
+def test_a_step_past_the_end_says_how_far_the_history_goes_that_way(
+    project: Project, step: str, room: str
+) -> None:
+    two_revisions(project)
+    project.inv("db.upgrade", "-r", "r1")
+    error = one_error_line(project.inv("db.upgrade", "-r", step, code=1).stderr)
+    assert room in error, error
+    assert "above base and" not in error, error

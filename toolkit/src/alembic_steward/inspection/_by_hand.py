@@ -34,7 +34,10 @@ BY_HAND = {
 
 
 # What changes an object of a kind in place, where one can.
-CHANGE = {"column": "op.alter_column(...), or op.execute(...) for what it cannot say"}
+CHANGE = {
+    "column": "op.alter_column(...), or op.execute(...) for what it cannot say",
+    "sequence": 'op.execute("ALTER SEQUENCE ... ") with each option that changed',
+}
 # What drops an object of each kind the models do not have.
 DROP = {
     "schema": 'op.execute("DROP SCHEMA ...")',
@@ -71,6 +74,7 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         check_constraint_calls,
         check_constraint_create_call,
     )
+    from alembic_steward.inspection._sequence_changes import alter_sequence_calls
 
     where = "add it" if difference.change == "missing" else "change it"
     if difference.change == "unexpected":
@@ -86,6 +90,8 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
     identity = identity_hint(difference)
     hint = identity or hint
     exact_own = own_object_calls(difference, metadata)
+    if difference.kind == "sequence":
+        exact_own = exact_own or alter_sequence_calls(difference, dialect)
     if exact_own is not None:
         hint = exact_own
     if generated_change(difference):
@@ -103,9 +109,9 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
     exact = None
     sqlite = dialect == "sqlite"
     if difference.kind == "check constraint" and difference.change == "different":
-        exact = check_constraint_calls(difference, metadata, sqlite=sqlite)
+        exact = check_constraint_calls(difference, metadata, dialect=dialect)
     elif difference.kind == "check constraint" and difference.change == "missing":
-        exact = check_constraint_create_call(difference, metadata, sqlite=sqlite)
+        exact = check_constraint_create_call(difference, metadata, dialect=dialect)
     if exact is not None:
         hint = exact
     elif sqlite and difference.kind.endswith(("constraint", "foreign key")):

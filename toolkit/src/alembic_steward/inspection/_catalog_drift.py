@@ -272,7 +272,7 @@ def compare_with_revision(
     the database's one its revision does not build is a hand-made change.
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
-    from alembic_steward.inspection._drift_sides import additions_only
+    from alembic_steward.inspection._drift_sides import additions_only, models_need_additions
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
 
     own = compare_catalogs(built, live)
@@ -289,6 +289,7 @@ def compare_with_revision(
         enum_values=enums,
         enum_values_alone=enum_values_only(own),
         lacking=any(difference.change == "missing" for difference in own),
+        models_hold_additions=models_need_additions(own, needed),
     )
     return Drift(drift, sides), own
 

@@ -11,10 +11,10 @@ out prefixed twice (`ck_orders_ck_orders_positive_qty`).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlalchemy import CheckConstraint, MetaData, Table
+    from sqlalchemy import CheckConstraint, ColumnElement, MetaData, Table
 
     from alembic_steward.catalog import Difference
 
@@ -23,17 +23,17 @@ PLACE = "\0"
 
 
 def check_constraint_calls(
-    difference: Difference, metadata: MetaData | None, *, sqlite: bool
+    difference: Difference, metadata: MetaData | None, *, dialect: str
 ) -> str | None:
     """The drop and create calls for ``difference``, a changed CHECK constraint of the models
-    in ``metadata`` (``sqlite``: as SQLite needs them, in a batch); None when the models do not
-    hold it by that name."""
-    found = models_check(difference, metadata)
+    in ``metadata``, for ``dialect`` (SQLite's in a batch); None when the models do not hold
+    it by that name."""
+    found = models_check(difference, metadata, dialect)
     if found is None:
         return None
     on, created, text, full_name = found
     dropped = f"op.f({json.dumps(full_name)})"
-    if sqlite:
+    if dialect == "sqlite":
         return (
             f"`with op.batch_alter_table({on}) as batch_op:` then"
             f' `batch_op.drop_constraint({dropped}, type_="check")` and'
@@ -48,17 +48,17 @@ def check_constraint_calls(
 
 
 def check_constraint_create_call(
-    difference: Difference, metadata: MetaData | None, *, sqlite: bool
+    difference: Difference, metadata: MetaData | None, *, dialect: str
 ) -> str | None:
     """The create call for ``difference``, a CHECK constraint of the models in ``metadata`` that
-    the migrations lack, named as the convention wants it (``sqlite``: in a batch, as SQLite
-    needs it); None when the models do not hold it by that name."""
-    found = models_check(difference, metadata)
+    the migrations lack, named as the convention wants it, for ``dialect`` (SQLite's in a
+    batch); None when the models do not hold it by that name."""
+    found = models_check(difference, metadata, dialect)
     if found is None:
         return None
     on, created, text, full_name = found
     dropped = f"op.f({json.dumps(full_name)})"
-    if sqlite:
+    if dialect == "sqlite":
         return (
             f"`with op.batch_alter_table({on}) as batch_op:` then"
             f" `batch_op.create_check_constraint({created}, {text})`; in downgrade() the same"
@@ -71,11 +71,11 @@ def check_constraint_create_call(
 
 
 def models_check(
-    difference: Difference, metadata: MetaData | None
+    difference: Difference, metadata: MetaData | None, dialect: str
 ) -> tuple[str, str, str, str] | None:
     """For ``difference``'s CHECK constraint in the models' ``metadata``, the call arguments as
-    written: (the table and its schema, the name to create it by, its SQL text, its full name);
-    None when the models do not hold it by that name."""
+    written: (the table and its schema, the name to create it by, its SQL text on ``dialect``,
+    its full name); None when the models do not hold it by that name."""
     table_path, _, full_name = difference.subject.rpartition(".")
     table = metadata.tables.get(table_path) if metadata is not None else None
     constraint = named_check(table, full_name) if table is not None else None
@@ -84,7 +84,20 @@ def models_check(
     schema = f", schema={json.dumps(table.schema)}" if table.schema else ""
     on = f"{json.dumps(table.name)}{schema}"
     created = creation_name(metadata, table.name, full_name)
-    return on, created, json.dumps(str(constraint.sqltext)), full_name
+    return on, created, json.dumps(expression_sql(constraint.sqltext, dialect)), full_name
+
+
+def expression_sql(expression: ColumnElement[Any], dialect: str) -> str:
+    """``expression`` as the database's DDL writes it: values inline (a non-native Enum's IN
+    list would otherwise be a `__[POSTCOMPILE_param_1]` placeholder no database parses) and
+    columns without their table (a batch copies the table under another name)."""
+    from sqlalchemy.dialects import registry
+
+    compiled = expression.compile(
+        dialect=registry.load(dialect)(),
+        compile_kwargs={"literal_binds": True, "include_table": False},
+    )
+    return str(compiled)
 
 
 def named_check(table: Table, name: str) -> CheckConstraint | None:

@@ -79,6 +79,27 @@ def database_differs_advice(
     )
 
 
+# What `inv db.revision` says after writing a revision whose objects the database holds.
+KEEP_WITH_STAMP = "`inv db.stamp -r head`"
+
+
+def kept_additions_advice(where: str, additions: Sequence[str]) -> str:
+    """What to do when the database has objects in addition to its revision's build, added by
+    hand, that the models have too: keep them and their data with a revision that adds them,
+    written from the revision's build (`inv db.revision` does that here), and a stamp."""
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    reset = "" if bound_tenant_options() else ", or in development `inv db.reset`"
+    return (
+        f"the database is not what its revision builds {where}: it has them in addition,"
+        " added by hand, and the models have them too. To keep them and their data, run"
+        ' `inv db.revision -m "..."`, which writes the revision that adds them (from what'
+        f" the database's revision builds, not from the database), then {KEEP_WITH_STAMP} to"
+        f" record that the database holds them (no migration runs); else drop"
+        f" {', '.join(additions)} by hand{reset}"
+    )
+
+
 def stamp_and_upgrade_commands() -> tuple[str, str]:
     """The stamp (of a revision REV) and the upgrade, backquoted, as they run where the advice
     is read (runtime/_advice.py): `inv` in a checkout, the service's module where installed;
@@ -113,6 +134,14 @@ def additions_only(differences: Sequence[Difference]) -> list[str]:
     if differences and all(difference.change == "unexpected" for difference in differences):
         return [f"{difference.kind} {difference.subject}" for difference in differences]
     return []
+
+
+def models_need_additions(own: Sequence[Difference], needed: Sequence[Difference]) -> bool:
+    """Whether the database's differences from its revision (``own``) are all objects it has
+    in addition that the models need too (``needed``, the models against that revision): not
+    a trigger or a view the models leave to the revisions, which no revision would add."""
+    wanted = {(d.kind, d.subject) for d in needed if d.change == "missing"}
+    return bool(additions_only(own)) and all((d.kind, d.subject) in wanted for d in own)
 
 
 def additions_named(lines: Sequence[str]) -> list[str]:
@@ -164,6 +193,8 @@ class DriftSides:
     pending_leave_them: bool = False
     # Whether the database lacks something its revision builds, which a stamp can explain.
     lacking: bool = True
+    # With additions: whether the models hold them too (the database holds what they need).
+    models_hold_additions: bool = False
 
     @property
     def database_advice(self) -> str:
@@ -197,6 +228,8 @@ class DriftSides:
             if self.models and self.models.lines:
                 return f"{differs}; the models differ from the migrations too: {self.models.advice}"
             return differs
+        if self.additions and self.models_hold_additions:
+            return kept_additions_advice(where, self.additions)
         differs = database_differs_advice(
             where, self.additions, self.enum_values, lacking=self.lacking
         )

@@ -127,6 +127,10 @@ class MigrationStatus:
     # Behind head by contract revisions only, oldest first: a rolling deploy's expand phase
     # has run and its contract phase has not (runtime/_phased_upgrade.py).
     pending_contract: list[str] = field(default_factory=list)
+    # With ``pending_contract``: the database is a development one (neither APP_ENV nor its
+    # recorded environment is protected), where no replica of an older release runs, so no
+    # rolling deploy waits between the phases: the plain upgrade is the advice.
+    development: bool = False
     # The migration run holding the migration lock as the status was read (runtime/_lock.py):
     # a MySQL/MariaDB mark is then its own, not a run that stopped half-way.
     running: str | None = None
@@ -196,14 +200,15 @@ class MigrationStatus:
             # reason to run `inv db.revision`, which would write nothing.
             return f"{self.drift.summary}: {self.drift.advice}"
         if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
-            return pending_failure_advice(self.sides.pending_failure, bool(self.pending_contract))
+            contract = bool(self.pending_contract) and not self.development
+            return pending_failure_advice(self.sides.pending_failure, contract)
         if self.exit_code == StatusExit.PENDING and self.failed_upgrade:
             from alembic_steward.runtime._up_to_date import upgrade_command
 
             # The failed run reached that revision, so no phase held it back: running it again
             # is the plain upgrade (a phased deploy's `--phase contract` runs the same, to head).
             return self.failed_upgrade.line(upgrade_command())
-        if self.exit_code == StatusExit.PENDING and self.pending_contract:
+        if self.exit_code == StatusExit.PENDING and self.pending_contract and not self.development:
             from alembic_steward.runtime._phased_upgrade import contract_phase_advice
 
             return contract_phase_advice(self.current, self.pending_contract)
@@ -345,6 +350,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             sides = replace(sides, built_by=built_by)
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
+    contract = contract_phase_pending(script, state.current) if behind else []
     return MigrationStatus(
         current=state.current,
         heads=state.heads,
@@ -361,10 +367,29 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         sides=read.sides if read else sides,
         cannot_migrate=lock_problem is not None,
         drift_note=read.note if read and not edited else None,
-        pending_contract=contract_phase_pending(script, state.current) if behind else [],
+        pending_contract=contract,
+        development=bool(contract) and development_database(connection),
         running=running if lock_problem is None else None,
         failed_upgrade=failed,
     )
+
+
+def development_database(connection: Connection) -> bool:
+    """Whether neither APP_ENV nor the database's recorded environment is protected
+    (runtime/_protection.py): a development database, which no rolling deploy serves."""
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._environment_record import recorded_environment
+    from alembic_steward.runtime._protection import (
+        configured_protected_environments,
+        protected_environment,
+    )
+
+    try:
+        protected = configured_protected_environments()
+        recorded = recorded_environment(connection)
+    except Exception:  # noqa: BLE001 - unreadable: the rolling deploy's advice, the careful one
+        return False
+    return protected_environment(get_settings().environment.value, recorded, protected) is None
 
 
 def unread_status_json(exit_code: int, problem: str) -> dict[str, Any]:

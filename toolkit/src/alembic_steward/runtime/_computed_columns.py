@@ -50,9 +50,14 @@ def keep_generated_columns_through_rebuilds(script: Any, context: Any, metadata:
     from sqlalchemy import inspect
 
     from alembic_steward.runtime._rebuilt_indexes import rebuilds
+    from alembic_steward.runtime._sqlite_generated import (
+        fill_generated_expressions,
+        read_generated_expressions_whole,
+    )
 
     if context is None or context.dialect.name != "sqlite" or context.connection is None:
         return
+    read_generated_expressions_whole()  # the revision's trial rebuilds in this process
     inspector = inspect(context.connection)
     for operations, upgrade in ((script.upgrade_ops, True), (script.downgrade_ops, False)):
         for table_ops in operations.ops:
@@ -61,20 +66,31 @@ def keep_generated_columns_through_rebuilds(script: Any, context: Any, metadata:
             table = metadata.tables.get(table_ops.table_name)
             if table is None or table_ops.schema:
                 continue
-            live = {c["name"]: c for c in inspector.get_columns(table_ops.table_name)}
+            reflected = inspector.get_columns(table_ops.table_name)
+            fill_generated_expressions(context.connection, table_ops.table_name, reflected)
+            live = {c["name"]: c for c in reflected}
             carried = carried_columns(table, live, touched_columns(table_ops))
             for name, after in carried:
                 column = table.c[name] if upgrade else reflected_column(live[name])
                 table_ops.ops.insert(0, CarriedDropColumnOp(table_ops.table_name, name))
                 table_ops.ops.append(
-                    PlacedAddColumnOp(table_ops.table_name, column, insert_after=after)
+                    ops.AddColumnOp(table_ops.table_name, column)
+                    if after is None
+                    else PlacedAddColumnOp(table_ops.table_name, column, insert_after=after)
                 )
 
 
-def carried_columns(table: Any, live: dict[str, Any], touched: set[str]) -> list[tuple[str, str]]:
-    """(name, the column before it) of each generated column to carry, in the table's order:
-    generated on both sides, untouched, and with a column before it on both sides."""
-    carried, before = [], None
+def carried_columns(
+    table: Any, live: dict[str, Any], touched: set[str]
+) -> list[tuple[str, str | None]]:
+    """(name, the column to add it after) of each generated column to carry, in the table's
+    order: generated on both sides, untouched, and with a column before it on both sides.
+
+    A run of carried columns at the table's end is added there without a place: Alembic finds
+    a place after a column the batch itself added only when a kept column follows (else
+    KeyError), and appends unplaced columns in the order they are added."""
+    carried: list[tuple[str, str | None]] = []
+    before = None
     for column in table.c:
         reflected = live.get(column.name)
         if reflected is None:
@@ -83,7 +99,14 @@ def carried_columns(table: Any, live: dict[str, Any], touched: set[str]) -> list
         if generated and column.name not in touched and before is not None:
             carried.append((column.name, before))
         before = column.name
-    return carried
+    names = {name for name, _after in carried}
+    kept = [c.name for c in table.c if c.name in live and c.name not in names | touched]
+    last_kept = max((index for index, c in enumerate(table.c) if c.name in kept), default=-1)
+    order = {c.name: index for index, c in enumerate(table.c)}
+    return [
+        (name, None if after in names and order[name] > last_kept else after)
+        for name, after in carried
+    ]
 
 
 def touched_columns(table_ops: Any) -> set[str]:

@@ -27,6 +27,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     Returns a dict for ``context.configure(**...)``; ``target_metadata`` is left to env.py.
     """
     from alembic_steward.runtime import _autogenerate_review, _bookkeeping, _environment_record
+    from alembic_steward.runtime._batch_generated_copy import batch_copies_leave_generated_columns
     from alembic_steward.runtime._computed_columns import keep_generated_columns_through_rebuilds
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
@@ -36,10 +37,15 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._rebuilt_indexes import restore_rebuilt_indexes
     from alembic_steward.runtime._revision_ids import check_revision_id
     from alembic_steward.runtime._revision_loading import load_revisions_from_source
+    from alembic_steward.runtime._sqlite_generated import read_generated_expressions_whole
     from alembic_steward.runtime._tenancy import tenant_context_options
 
     # Raw `alembic` builds its own config; offline, revisions load once env.py asked for these.
     load_revisions_from_source()
+    # A batch rebuild reflects its table (SQLite's generated expressions, read whole) and
+    # copies its rows: not into generated columns, which the new table computes.
+    read_generated_expressions_whole()
+    batch_copies_leave_generated_columns()
 
     def review_revision_directives(migration_context, revision, directives) -> None:
         """Refuse an id no command can name, correct autogenerate's findings, skip empty ones."""

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 MARK_TABLE_NAME = "alembic_migration_in_progress"
 # MySQL's client library numbers its own errors (CR_*: lost connection, gone away) from 2000.
 CLIENT_ERRORS_START = 2000
+# Set on the error of a run that failed having sent row changes only since its mark last moved.
+ROWS_ONLY = "alembic_steward_rows_only"
 # Set in a config's attributes by `inv db.stamp`; raw `alembic stamp` is known by its command.
 STAMPING = "alembic_steward.stamping"
 
@@ -136,6 +138,11 @@ def mark_migration_run(
             changes.forgive_refused_statement(error)
             if not changes.sent and unfinished is None:
                 marks.execute(delete(mark_table))
+            elif not changes.schema_sent and unfinished is None:
+                # Rows only: the rollback undoes them unless the migration committed itself,
+                # which only the database can tell (read after the rollback, where the state
+                # is read: runtime/_state_after_failure.py, which then takes the mark away).
+                setattr(error, ROWS_ONLY, True)
             raise
         finally:
             event.remove(connection, "before_cursor_execute", changes.count)
@@ -152,9 +159,13 @@ class ChangeCounter:
 
     # SET changes only the session (the lock timeouts, runtime/_lock_waits.py).
     READ_ONLY = ("SELECT", "SHOW", "DESCRIBE", "EXPLAIN", "SET")
+    # Row changes stay in the migration's transaction (InnoDB) until a DDL statement or a
+    # COMMIT commits them: a rollback before either undoes them.
+    ROW_CHANGES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
     def __init__(self) -> None:
         self.sent = 0
+        self.schema_sent = 0  # of them, the statements that are no row change (DDL, COMMIT)
         self.unfinished = False  # the last statement counted has not returned
         self.last = ""
 
@@ -163,6 +174,7 @@ class ChangeCounter:
         words = statement.lstrip().upper()
         if not words.startswith(self.READ_ONLY) and "ALEMBIC_VERSION" not in words:
             self.sent += 1
+            self.schema_sent += not words.startswith(self.ROW_CHANGES)
             self.unfinished = True
             self.last = words
 
@@ -171,7 +183,7 @@ class ChangeCounter:
 
     def restart(self) -> None:
         """Count from zero: the mark has just moved past what was sent."""
-        self.sent = 0
+        self.sent = self.schema_sent = 0
 
     def forgive_refused_statement(self, error: BaseException) -> None:
         """Uncount the last statement when the server refused it (an error it answered with:
@@ -182,6 +194,7 @@ class ChangeCounter:
         several = self.last.startswith(("DROP TABLE", "DROP VIEW")) and "," in self.last
         if self.unfinished and not several and refused_by_server(error):
             self.sent -= 1
+            self.schema_sent -= not self.last.startswith(self.ROW_CHANGES)
             self.unfinished = False
 
 

@@ -157,6 +157,8 @@ def read_state(
         reason = error_reason(unreadable) if isinstance(unreadable, Exception) else "interrupted"
         return StateAfterFailure(None, unreadable=reason, transactional_ddl=transactional)
     marked = not transactional and mark_left(connection)
+    rows_undone = marked and rows_rolled_back(connection, error, frame, committed)
+    marked = marked and not rows_undone
     # Compared after every failed migration, not only where this run committed part of one:
     # an earlier run's leftovers (or a hand change) also make "rolled back" untrue. But not
     # after a refusal by `require_backfill` that nothing outlives: it is about rows, and the
@@ -181,7 +183,16 @@ def read_state(
         # What it committed may be its whole schema, not its work: never advise stamping it.
         built_by = without_failed_run(built_by, frame.revision)
     return StateAfterFailure(
-        heads, "", transactional, committed, found, why, marked, built_by, hand_made=hand_made
+        heads,
+        "",
+        transactional,
+        committed,
+        found,
+        why,
+        marked,
+        built_by,
+        hand_made=hand_made,
+        rows_undone=rows_undone,
     )
 
 
@@ -194,6 +205,26 @@ def refused_whole(
     from alembic_steward.backfills import BackfillNotFinished
 
     return isinstance(error, BackfillNotFinished) and frame.revision not in committed and not marked
+
+
+def rows_rolled_back(
+    connection: Connection,
+    error: BaseException,
+    frame: MigrationFrame | None,
+    committed: frozenset[str],
+) -> bool:
+    """MySQL/MariaDB: whether the failed migration had sent row changes only (no DDL, no
+    COMMIT) and had not committed them itself (read from the database): the rollback undid
+    them, and this run's half-applied mark, which would block the next run, is taken away."""
+    from alembic_steward.runtime._half_applied_marks import ROWS_ONLY, clear_half_applied_mark
+
+    if not getattr(error, ROWS_ONLY, False) or frame is None or frame.revision in committed:
+        return False
+    try:
+        clear_half_applied_mark(connection.engine)
+    except Exception:  # noqa: BLE001 - the mark stays, and says so
+        return False
+    return True
 
 
 def committed_through_driver(connection: Connection, own_commits: OwnCommits) -> bool:

@@ -58,6 +58,8 @@ class StateAfterFailure:
     # MySQL/MariaDB, beside ``leftovers``: the differences the failed upgrade does not touch
     # (made by hand before it: inspection/_run_leftovers.py).
     hand_made: tuple[str, ...] = ()
+    # MySQL/MariaDB: the migration had changed rows only, and the rollback undid them.
+    rows_undone: bool = False
 
     @property
     def at(self) -> str:
@@ -120,6 +122,11 @@ class StateAfterFailure:
         """MySQL/MariaDB, a migration that changed nothing (it stopped before its first change,
         or the server refused that): what differs is older than it, as after a rollback."""
         nothing = f"{frame.revision} had changed nothing when it stopped"
+        if self.rows_undone:
+            nothing = (
+                f"rolled back: {frame.revision} had changed rows only, which the rollback undid"
+                " (it sent no DDL, which MySQL/MariaDB would have committed them with)"
+            )
         if not self.leftovers:
             return f"{nothing}; {where}"
         differs = f"{where} and differs from what {self.at} builds"

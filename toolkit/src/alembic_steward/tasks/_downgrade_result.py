@@ -47,12 +47,15 @@ def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
         if all(difference.change != "missing" for difference in found)
         else f"after the downgrade to {target}, the database is not {builds} (listed above)"
     )
+    from alembic_steward.tasks._leftover_makers import leftover_makers
+
+    forgetful = ", ".join(leftover_makers(found, reverted))
     stopped, again = "", ""
     if redo:
         stopped = f"; db.redo stopped there and did not apply {', '.join(reverted)} again"
         again = f", and `inv db.upgrade -r {reverted[0]}` applies it again"
     raise Exit(
-        f"error: {undo}: the downgrade() of {', '.join(reverted)} did not undo all its upgrade()"
+        f"error: {undo}: the downgrade() of {forgetful} did not undo all its upgrade()"
         f" made, though the version table says {target}{stopped}; undo those by hand"
         " (`inv db.shell`) and make that downgrade() undo them too, then `inv db.status` says"
         f" whether the database is {builds}{again}",

@@ -83,6 +83,7 @@ def revision(
     from alembic_steward.runtime._env import CATALOGS_MATCH
     from alembic_steward.runtime._revision_ids import check_revision_id
     from alembic_steward.tasks._revision_checks import (
+        HAND_ADDITIONS,
         checked_around_writing,
         nothing_written_error,
         verify_written,
@@ -109,6 +110,10 @@ def revision(
             if str(error).startswith("Target database is not up to date"):
                 refuse_several_heads(config)
             raise
+        if config.attributes.get(HAND_ADDITIONS) and scratch.connection.in_transaction():
+            # Autogenerate ran on the scratch database (tasks/_revision_checks.py): what its
+            # run wrote there is ended, not left holding the rows the trial's run then writes.
+            scratch.connection.commit()
         # Two revisions when the change needs an expand and a contract
         # (runtime/_phase_revisions.py).
         written = written if isinstance(written, list) else [written] if written else []
@@ -140,6 +145,14 @@ def revision(
         from alembic_steward.tasks._history import refresh_schema_file
 
         refresh_schema_file(scratch.after, config)
+    if config.attributes.get(HAND_ADDITIONS):
+        from alembic_steward.inspection._drift_sides import KEEP_WITH_STAMP
+
+        print(
+            f"The database holds {', '.join(config.attributes[HAND_ADDITIONS])} already: record"
+            f" that with {KEEP_WITH_STAMP} (no migration runs), not `inv db.upgrade`, which"
+            " would fail on them."
+        )
     elif empty:
         from alembic_steward.tasks._history import refresh_schema_heads
 

@@ -112,9 +112,11 @@ def refuse_anchored_step(
         # `head (r2)`, `ae10 (ae10f3c2)`: the revision the count starts from, by its id.
         named = matched["anchor"]
         named += "" if chain[anchor] == named else f" ({chain[anchor]})"
-        room = f"{anchor} revision(s) above base and {len(chain) - 1 - anchor} below head"
+        # Only the way the step goes: "head is 0 below head" said nothing of a step up.
+        room, side = (len(chain) - 1 - anchor, "above") if target > anchor else (anchor, "below")
         raise CommandError(
-            f"-r {revision} steps past the end of the history: {named} is {room}; {at};"
+            f"-r {revision} steps past the end of the history: the history has only {room}"
+            f" revision(s) {side} {named}; {at};"
             " name a revision within it (`inv db.history` lists them); nothing was run"
         )
     position = chain.index(current[0]) if current else 0

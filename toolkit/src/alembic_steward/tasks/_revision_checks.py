@@ -33,6 +33,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
         RevisionNotVerified,
         revision_scratch,
     )
+    from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._env import CATALOGS_MATCH
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS, agreement
 
@@ -54,6 +55,9 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                     config.attributes[CATALOGS_MATCH] = True
                     yield None
                     return
+                if differences and keeps_hand_additions(scratch, config):
+                    yield scratch
+                    return
                 if differences:
                     print("The database differs from what its revision builds:")
                     for difference in differences:
@@ -65,7 +69,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                     raise Exit(
                         f"error: {advice}; no revision was written, as one"
                         " written now would record that difference in the history",
-                        code=1,
+                        code=StatusExit.DATABASE_DIFFERS,
                     )
                 # What autogenerate writes for objects found alike is its blind spot.
                 config.attributes[EQUAL_OBJECTS] = agreement(scratch.models, scratch.live)
@@ -84,12 +88,43 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
             yield None
 
 
+# Set in a config's attributes when the revision is written from the scratch database: the
+# objects (`column users.phone`) the live database holds already, added by hand.
+HAND_ADDITIONS = "alembic_steward.hand_additions"
+
+
+def keeps_hand_additions(scratch: RevisionScratch, config: Any) -> bool:
+    """When the live database differs from its revision only by objects added by hand that the
+    models have too, have autogenerate compare the models with ``scratch`` (the revision's
+    build) instead: the revision it writes adds them, where the live database would give it
+    nothing to write; the database is then stamped, keeping their data. False otherwise."""
+    from alembic_steward.catalog import compare_catalogs, compare_with_models
+    from alembic_steward.inspection._drift_sides import models_need_additions
+    from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS, agreement
+
+    own = compare_catalogs(scratch.built, scratch.live)
+    needed = compare_with_models(scratch.models, scratch.built)
+    if not models_need_additions(own, needed) or not scratch.models_match():
+        return False
+    additions = scratch.database_additions()
+    print(
+        f"note: the database has {', '.join(additions)} in addition to what its revision"
+        " builds, added by hand, as the models have; the revision is written from what its"
+        " revision builds (a scratch database), not from the database"
+    )
+    config.attributes["connection"] = scratch.connection
+    config.attributes[HAND_ADDITIONS] = additions
+    config.attributes[EQUAL_OBJECTS] = agreement(scratch.models, scratch.built)
+    return True
+
+
 def refuse_enum_values_alone(scratch: RevisionScratch) -> None:
     """Refuse, naming the revision to write by hand, when the database differs from its
     revision only by enum values added by hand (PostgreSQL): no undo exists for them, so the
     revision that keeps them is the way out, not a difference to keep out of the history; but
     autogenerate writes no enum value, so `--empty` it is, with the line to put in it."""
     from alembic_steward.inspection._enum_value_revision import keeping_revision_advice
+    from alembic_steward.inspection._status_report import StatusExit
 
     values = scratch.enum_values_alone()
     if not values:
@@ -99,7 +134,7 @@ def refuse_enum_values_alone(scratch: RevisionScratch) -> None:
         f"error: the database has enum value(s) {', '.join(values)} that its revision does"
         f" not build, added by hand, and PostgreSQL cannot drop an enum value: keep them with"
         f" a revision; {models}{keeping_revision_advice(values)}; nothing was written",
-        code=1,
+        code=StatusExit.DATABASE_DIFFERS,
     )
 
 
@@ -129,10 +164,16 @@ def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) ->
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.runtime._migration_frames import migration_frame
+
     try:
         leftovers = scratch.unwritten_after_heads()
     except (CommandError, SQLAlchemyError) as error:
         if not written:
+            raise
+        return failing_written_error(scratch, written, error)
+    except Exception as error:  # the written code's own (NameError, KeyError): on the scratch
+        if not written or migration_frame(error) is None:
             raise
         return failing_written_error(scratch, written, error)
     for line in leftovers:

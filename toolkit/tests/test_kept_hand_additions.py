@@ -1,0 +1,56 @@
+"""A column added by hand to the database and to the models alike: the advice keeps its data.
+`inv db.revision` writes the revision that adds it from what the database's revision builds (a
+scratch database), not from the database, which has it already; `inv db.stamp -r head` then
+records that the database holds it. Every command named is run here, in order."""
+
+from __future__ import annotations
+
+from project import Project
+from servers import ServerDatabase
+from test_drift_detection import inv, revise_and_upgrade, set_models
+
+DATABASE_DIFFERS = 9
+CUSTOMERS = """
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+PHONE = "    phone: Mapped[str | None] = mapped_column(sa.String(20))\n"
+WRITE = 'inv db.revision -m "'
+STAMP = "inv db.stamp -r head"
+
+
+def test_a_column_added_by_hand_and_to_the_models_is_kept_by_a_revision_and_a_stamp(
+    project: Project, database: ServerDatabase
+) -> None:
+    set_models(project, CUSTOMERS)
+    revise_and_upgrade(project, database, "customers")
+    database.query("INSERT INTO customers (id) VALUES (1)")
+    database.query("ALTER TABLE customers ADD COLUMN phone VARCHAR(20)")
+    database.query("UPDATE customers SET phone = '555'")
+    set_models(project, CUSTOMERS + PHONE)
+    status = inv(project, database, "db.status", code=DATABASE_DIFFERS)
+    assert WRITE in status and STAMP in status, status
+    assert status.index(WRITE) < status.index(STAMP), status
+    written = inv(project, database, "db.revision", "-m", "Keep customers.phone")
+    assert STAMP in written and "Created revision" in written, written
+    inv(project, database, "db.stamp", "-r", "head")
+    assert "up to date" in inv(project, database, "db.status")
+    assert database.query("SELECT id, phone FROM customers") == [(1, "555")]
+    inv(project, database, "db.downgrade", "-r", "-1")
+    assert "phone" not in database.columns("customers")
+    inv(project, database, "db.upgrade")
+    assert "No changes" in inv(project, database, "db.check")
+
+
+def test_a_revision_refused_over_a_hand_addition_exits_as_status_does(
+    project: Project, database: ServerDatabase
+) -> None:
+    set_models(project, CUSTOMERS)
+    revise_and_upgrade(project, database, "customers")
+    database.query("ALTER TABLE customers ADD COLUMN phone VARCHAR(20)")
+    inv(project, database, "db.status", code=DATABASE_DIFFERS)
+    refused = inv(project, database, "db.revision", "-m", "nothing", code=DATABASE_DIFFERS)
+    assert "Drop column customers.phone by hand" in refused and STAMP not in refused, refused
