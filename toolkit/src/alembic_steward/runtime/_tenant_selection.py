@@ -21,6 +21,7 @@ def selected_names(tenants: str | None, shard: str | None, tenancy: str) -> list
     """The tenants to run: ``--tenants A,B`` (each one the wiring lists) or the wiring's
     list, then ``--shard i/n``'s; TenantError for a name that is not a tenant."""
     from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._main_schema import refuse_names_on_main_search_path
     from alembic_steward.runtime._tenant_names import check_listed, check_never_a_tenant
 
     if tenants is not None:
@@ -31,6 +32,7 @@ def selected_names(tenants: str | None, shard: str | None, tenancy: str) -> list
         source = f"the tenants callable {active_steward().tenants}"
         names = declared_tenants()
     check_never_a_tenant(names, tenancy, source)
+    refuse_names_on_main_search_path(names, tenancy, source)
     return in_shard(names, parse_shard(shard) if shard is not None else None)
 
 
