@@ -76,13 +76,13 @@ def create_home(tenant: Tenant, url) -> bool:  # noqa: ANN001 - a sqlalchemy URL
 
     from alembic_steward.runtime._connecting import connected, unreachable
     from alembic_steward.runtime._main_schema import refuse_shadowing_schemas
-    from alembic_steward.runtime._tenant_names import COMMAND_LINE
     from alembic_steward.runtime._server_databases import (
         admin_engine,
         create_database,
         database_exists,
         maintenance_url,
     )
+    from alembic_steward.runtime._tenant_names import COMMAND_LINE
 
     if tenant.schema is None:
         try:

@@ -35,7 +35,7 @@ def never_a_tenant(name: str, tenancy: str, url: URL) -> str | None:
         if url.username and name.lower() == url.username.lower():
             # PostgreSQL's default search_path, `"$user", public`: runtime/_main_schema.py.
             return (
-                f"{name!r} is the user DATABASE_URL signs in as: the search_path's \"$user\""
+                f'{name!r} is the user DATABASE_URL signs in as: the search_path\'s "$user"'
                 " entry would put that schema ahead of the main one for every main-database"
                 " command and the app's sessions"
             )
