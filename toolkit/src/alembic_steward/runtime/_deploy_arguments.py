@@ -151,9 +151,7 @@ def add_fan_out_arguments(parser: argparse.ArgumentParser, *, canary: bool = Tru
         "--parallel", type=int, help=f"worker processes (default: {PARALLEL_DEFAULT})"
     )
     if canary:
-        parser.add_argument(
-            "--canary", type=int, default=0, help="run K tenants first, stop on any failure"
-        )
+        parser.add_argument("--canary", type=int, help="run K tenants first, stop on any failure")
     parser.add_argument(
         "--shard", help="run shard I of N only, e.g. $JOB_COMPLETION_INDEX/4 (Indexed Job)"
     )

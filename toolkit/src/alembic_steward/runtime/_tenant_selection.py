@@ -61,10 +61,15 @@ def check_target_resolves(revision: str) -> None:
 
 
 def per_tenant_options_alone(options: Mapping[str, object]) -> str | None:
-    """Why the per-tenant ``options`` given (by name; a falsy value is not given) cannot run
-    without `--all-tenants` or `--tenants`, or None when none is given: on their own the
-    command would run on DATABASE_URL's own database, from every pod of an Indexed Job."""
-    given = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
+    """Why the per-tenant ``options`` given (by name; None or False is not given, while 0 is:
+    `--canary 0` alone is as senseless as `--canary 2`) cannot run without `--all-tenants` or
+    `--tenants`, or None when none is given: on their own the command would run on
+    DATABASE_URL's own database, from every pod of an Indexed Job."""
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name, value in options.items()
+        if value is not None and value is not False
+    ]
     if not given:
         return None
     verb = "applies" if len(given) == 1 else "apply"

@@ -131,7 +131,7 @@ def check(
     from alembic_steward.runtime._option_values import canary_count
 
     count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         # Per tenant at head: the models against its schema or database (76: some differ).
         run_fan_out(

@@ -61,7 +61,7 @@ def upgrade(
     from alembic_steward.runtime._option_values import canary_count
 
     count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         run_fan_out(
@@ -162,7 +162,7 @@ def downgrade(
     from alembic_steward.runtime._option_values import canary_count
 
     count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         if revision.startswith(("-", "+")):
