@@ -233,7 +233,7 @@ def get_settings() -> Settings:
 def get_blocking_engine() -> Engine:
     from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import check_app_driver_installed
-    from alembic_steward.runtime._main_schema import guard_main_schema
+    from alembic_steward.runtime._main_schema_guard import guard_main_schema
 
     # The tasks connect through a blocking twin of an asyncio driver; the service will not.
     check_app_driver_installed()

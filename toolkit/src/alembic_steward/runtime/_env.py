@@ -263,7 +263,7 @@ def reading_engine(url: URL, connect_arguments: Callable[..., None] | None = Non
     from sqlalchemy import create_engine, event, pool
 
     from alembic_steward.runtime._bounded_waits import bound_waits
-    from alembic_steward.runtime._main_schema import guard_main_schema
+    from alembic_steward.runtime._main_schema_guard import guard_main_schema
     from alembic_steward.runtime._migration_lock_connection import lock_holder_name
     from alembic_steward.runtime._tenancy import bind_engine_to_schema
 

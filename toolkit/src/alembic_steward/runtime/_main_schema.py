@@ -127,28 +127,3 @@ def listed_tenants_or_none() -> list[str]:
         return declared_tenants()
     except CommandError:
         return []
-
-
-def guard_main_schema(engine: Any) -> None:
-    """Check each new connection of ``engine`` made with no tenant bound (the main database's)
-    with :func:`check_main_schema`, in a PostgreSQL service with schema tenants."""
-    from alembic_steward._wiring import active_steward
-
-    steward = active_steward()
-    if engine.dialect.name != "postgresql" or steward.tenants is None:
-        return
-    if steward.tenancy != "schema" or getattr(engine, GUARDED, False):
-        return
-    from sqlalchemy import event
-
-    from alembic_steward.runtime._tenancy import bound_tenant
-
-    def checked(dbapi_connection: Any, _record: Any) -> None:
-        if bound_tenant() is None:
-            check_main_schema(dbapi_connection)
-
-    event.listen(engine, "connect", checked)
-    setattr(engine, GUARDED, True)
-
-
-GUARDED = "_alembic_steward_main_schema_guarded"
