@@ -61,3 +61,8 @@ def test_repairs_of_one_tenant_say_why_they_take_no_all_tenants(tmp_path: Path) 
         line = one_error_line(refused.stderr)
         assert "acts on one tenant at a time" in line and "--tenants NAME" in line, line
         assert "No idea" not in refused.stderr
+    for command in (("stamp", "0003", "--yes"), ("clear-migration-mark",)):
+        refused = project.run("python", "-m", "app.migrations", *command, "--all-tenants")
+        assert refused.returncode == 1, refused.stderr
+        line = one_error_line(refused.stderr)
+        assert f"`python -m app.migrations {command[0]}` acts on one tenant at a time" in line

@@ -122,6 +122,8 @@ def add_tenant_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tenancy", choices=TENANCIES, help="with --tenants; default: the wiring's"
     )
+    # Refused with the reason (runtime/_tenant_repairs.py), not as an unknown argument.
+    parser.add_argument("--all-tenants", action="store_true", help="not taken: one at a time")
 
 
 def add_backfill_tenant_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,13 +25,9 @@ def one_tenant_at_a_time(command: str, all_tenants: bool) -> None:
     stamp, a cleared mark): only that tenant's row says what its schema holds, so the same
     answer for every tenant would claim what nobody checked."""
     if all_tenants:
-        raise Exit(
-            f"error: `inv {command}` acts on one tenant at a time, as a fan-out report's row"
-            " names it: it records what that tenant's schema holds, which differs from tenant"
-            " to tenant; run it with --tenants NAME for each tenant whose row says so; nothing"
-            " was changed",
-            code=1,
-        )
+        from alembic_steward.runtime._tenant_repairs import one_tenant_at_a_time as why_not
+
+        raise Exit(f"error: {why_not(f'`inv {command}`')}", code=1)
 
 
 def for_tenant(
