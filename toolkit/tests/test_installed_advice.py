@@ -33,3 +33,15 @@ def test_a_tenant_s_check_again_names_the_installed_status_of_that_tenant() -> N
         bind_tenant(None)
     assert said == "check again with `python -m app.migrations status --tenants acme`"
     assert _running_migration.check_again() == "check again with `python -m app.migrations current`"
+
+
+@pytest.mark.usefixtures("installed")
+def test_a_re_pointed_history_s_advice_names_the_installed_upgrade() -> None:
+    from alembic_steward.runtime._repointed_revisions import RepointedRevision, repointed_message
+
+    said = repointed_message([RepointedRevision("0003", "0001", ("0002",), ("0002",))], ["0003"])
+    assert "`python -m app.migrations upgrade` here" in said, said
+    # A checkout of the old history has `inv`; the accept-edit runs from a checkout too.
+    assert "`inv db.downgrade -r 0001` there" in said, said
+    assert "from a checkout, with DATABASE_URL naming this database, `inv db.accept-edit" in said
+    assert "`inv db.upgrade`" not in said, said
