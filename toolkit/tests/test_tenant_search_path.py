@@ -84,3 +84,30 @@ def test_main_database_commands_refuse_a_schema_that_captures_their_search_path(
     project.inv("db.upgrade")
     assert database.query("SELECT version_num FROM public.alembic_version") == [("0003",)]
     assert "0003" in project.inv("db.current").stdout
+
+
+def test_a_tenants_callable_that_reads_the_app_s_table_is_not_called_for_ever(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    # The main schema pinned to `service` (not public), and the tenants read from its table
+    # through the engine the tasks use: the check that asks the callable connects again.
+    database = ServerDatabase("postgresql", postgresql_url)
+    database.query("CREATE SCHEMA service")
+    database.query("CREATE TABLE service.tenant_names (name text)")
+    database.query("INSERT INTO service.tenant_names VALUES ('acme')")
+    url = with_query(postgresql_url, "options=-csearch_path%3Dservice")
+    project = schema_project(tmp_path, url, ["acme"])
+    (project.path / "app" / "tenants.py").write_text(
+        "from sqlalchemy import text\n\n\n"
+        "def list_tenants() -> list[str]:\n"
+        "    from app.migrations import steward\n\n"
+        "    from alembic_steward._wiring import get_blocking_engine\n\n"
+        "    with get_blocking_engine().connect() as connection:\n"
+        "        return list(connection.scalars(text('SELECT name FROM tenant_names')))\n"
+    )
+    project.inv("db.upgrade")
+    assert database.query("SELECT version_num FROM service.alembic_version") == [("0003",)]
+    project.inv("db.tenant-create", "acme")
+    # Its rows: the callable ran once per question, inside no connection's own check.
+    upgraded = project.inv("db.upgrade", "--all-tenants", "--json")
+    assert '"at head"' in upgraded.stdout, upgraded.stdout

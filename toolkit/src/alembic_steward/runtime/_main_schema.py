@@ -91,8 +91,13 @@ def refuse_names_on_main_search_path(names: list[str], tenancy: str, source: str
 
 
 def check_main_schema(dbapi_connection: Any) -> None:
-    """Raise WrongMainSchema when a main-database session's schema is one a tenant took or the
-    `"$user"` entry reaches ahead of the schemas the search_path goes on to name."""
+    """Raise WrongMainSchema when a main-database session's schema is the one the `"$user"`
+    entry reaches ahead of the schemas the search_path goes on to name.
+
+    Read from the session alone: the tenants callable is not asked here, inside SQLAlchemy's
+    connect event, since a callable that reads the app's table through the same engine would
+    wait for that event for ever. A tenant listed ahead of the main schema is refused before
+    it is made (:func:`refuse_shadowing_schemas`)."""
     from alembic_steward.runtime._session_statements import session_statement
 
     [(current, user, setting)] = session_statement(dbapi_connection, SEARCH_PATH_QUERY)
@@ -103,13 +108,10 @@ def check_main_schema(dbapi_connection: Any) -> None:
     if position is None:
         return
     later = [schema for schema, _ in entries[position + 1 :] if schema != current]
-    if entries[position][1] and later:
-        why = f'the schema named after the user {user} that "$user" reaches first'
-    elif current in listed_tenants_or_none():
-        why = "a tenant's schema"
-    else:
+    if not (entries[position][1] and later):
         return
-    main = later[0] if later else "public"
+    why = f'the schema named after the user {user} that "$user" reaches first'
+    main = later[0]
     raise WrongMainSchema(
         f"DATABASE_URL's sessions resolve to the schema {current!r} ({why}; search_path"
         f" {setting}), not the main schema {main!r}: main-database commands would read and"
@@ -117,13 +119,3 @@ def check_main_schema(dbapi_connection: Any) -> None:
         f" not the main database's, or pin the main schema in DATABASE_URL"
         f" (?options=-csearch_path%3D{main})"
     )
-
-
-def listed_tenants_or_none() -> list[str]:
-    """The tenants callable's names; none when it fails (its own check says why, elsewhere)."""
-    from alembic_steward.runtime._tenancy import declared_tenants
-
-    try:
-        return declared_tenants()
-    except CommandError:
-        return []
