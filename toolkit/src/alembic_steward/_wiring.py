@@ -233,11 +233,15 @@ def get_settings() -> Settings:
 def get_blocking_engine() -> Engine:
     from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import check_app_driver_installed
+    from alembic_steward.runtime._main_schema_guard import guard_main_schema
 
     # The tasks connect through a blocking twin of an asyncio driver; the service will not.
     check_app_driver_installed()
     # The tasks' waits are bounded; the app's engine in the service's own process is not touched.
-    return bound_waits(active_steward().get_engine())
+    engine = bound_waits(active_steward().get_engine())
+    # Never a schema that took the main database's search_path (runtime/_main_schema.py).
+    guard_main_schema(engine)
+    return engine
 
 
 def project_root() -> Path:

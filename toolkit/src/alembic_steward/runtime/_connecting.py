@@ -160,12 +160,30 @@ def unreachable(error: DBAPIError, url: URL, *, outcome: str = "nothing was migr
     if url.get_backend_name() == "sqlite":
         advice = sqlite_file_advice(url)
     elif sign_in_refusal(error) is not None:
-        advice = f"the server answered but refused the user or database; {fix_url_advice()}"
+        return unreachable_error()(refused_sign_in_line(error, url, outcome), error)
     else:
         advice = f"check that the server is running and reachable, or {fix_url_advice()}"
     return unreachable_error()(
         f"cannot reach the database at {where} ({error_reason(error)}); {advice}; {outcome}",
         error,
+    )
+
+
+def refused_sign_in_line(error: DBAPIError, url: URL, outcome: str) -> str:
+    """The line for a server that answered and refused ``url``'s sign-in (or has no such
+    database): no wait helps, the URL must change."""
+    from alembic_steward.runtime._driver_errors import SignInRefusal, error_reason, sign_in_refusal
+
+    where = url.render_as_string(hide_password=True)
+    reason = error_reason(error)
+    if sign_in_refusal(error) is SignInRefusal.DATABASE_MISSING:
+        return (
+            f"the server of {where} answered, but has no database {url.database} ({reason});"
+            f" {fix_url_advice()}, or create it; {outcome}"
+        )
+    return (
+        f"the server of {where} refused the sign-in ({reason}): check the user, password and"
+        f" database DATABASE_URL gives; {fix_url_advice()}; {outcome}"
     )
 
 

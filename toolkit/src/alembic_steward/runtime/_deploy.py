@@ -113,7 +113,10 @@ def run_command(arguments: argparse.Namespace) -> int:
             if arguments.command == "upgrade" and arguments.phase is not None:
                 print(phase_upgrade(config, arguments))
             elif arguments.command == "upgrade":
-                command.upgrade(config, arguments.revision)
+                from alembic_steward.runtime._tenants_left_out import noting_tenants_left_out
+
+                with noting_tenants_left_out("db.upgrade --all-tenants", "upgrade --all-tenants"):
+                    command.upgrade(config, arguments.revision)
             else:
                 command.current(config)
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:

@@ -122,6 +122,8 @@ def add_tenant_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tenancy", choices=TENANCIES, help="with --tenants; default: the wiring's"
     )
+    # Refused with the reason (runtime/_tenant_repairs.py), not as an unknown argument.
+    parser.add_argument("--all-tenants", action="store_true", help="not taken: one at a time")
 
 
 def add_backfill_tenant_arguments(parser: argparse.ArgumentParser) -> None:
@@ -151,9 +153,7 @@ def add_fan_out_arguments(parser: argparse.ArgumentParser, *, canary: bool = Tru
         "--parallel", type=int, help=f"worker processes (default: {PARALLEL_DEFAULT})"
     )
     if canary:
-        parser.add_argument(
-            "--canary", type=int, default=0, help="run K tenants first, stop on any failure"
-        )
+        parser.add_argument("--canary", type=int, help="run K tenants first, stop on any failure")
     parser.add_argument(
         "--shard", help="run shard I of N only, e.g. $JOB_COMPLETION_INDEX/4 (Indexed Job)"
     )

@@ -19,6 +19,12 @@ def run_repair(arguments: argparse.Namespace) -> int:
     from alembic_steward.runtime._tenancy import TenantError
 
     command = arguments.command
+    if arguments.all_tenants:
+        from alembic_steward.runtime._tenant_repairs import one_tenant_at_a_time
+
+        program = active_steward().deploy_command
+        print(f"error: {one_tenant_at_a_time(f'`{program} {command}`')}", file=sys.stderr)
+        return 1
     tenant = f" --tenants {arguments.tenant}" if arguments.tenant else ""
     if arguments.tenancy and not tenant:
         print(

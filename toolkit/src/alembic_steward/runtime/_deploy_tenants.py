@@ -75,7 +75,7 @@ def fan_out_or_create(arguments: argparse.Namespace) -> int:
             tenants=arguments.tenants,
             tenancy=arguments.tenancy,
             parallel=arguments.parallel,
-            canary=arguments.canary,
+            canary=arguments.canary or 0,
             shard=arguments.shard,
             as_json=arguments.json,
             phase=arguments.phase,

@@ -274,6 +274,7 @@ def reading_engine(url: URL, connect_arguments: Callable[..., None] | None = Non
     from sqlalchemy import create_engine, event, pool
 
     from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.runtime._main_schema_guard import guard_main_schema
     from alembic_steward.runtime._migration_lock_connection import lock_holder_name
     from alembic_steward.runtime._tenancy import bind_engine_to_schema
 
@@ -282,6 +283,8 @@ def reading_engine(url: URL, connect_arguments: Callable[..., None] | None = Non
         # Listened to first: a dialect's do_connect listeners run in the order they came.
         event.listen(engine, "do_connect", connect_arguments)
     bind_engine_to_schema(bound_waits(engine))
+    # Unbound, it is the main database's: never a schema that took its search_path.
+    guard_main_schema(engine)
     return engine
 
 

@@ -6,10 +6,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+
 # When no state was read after the failure (a caller's own transaction held the run).
-NOT_READ = (
-    "its state was not read after the failure; `inv db.status` shows where the database stands"
-)
+def not_read() -> str:
+    """What a failure whose state could not be read says: the command that reads it, as it
+    runs where the line is read (an installed service has no `inv`)."""
+    from alembic_steward.runtime._running_migration import status_command
+
+    return (
+        f"its state was not read after the failure; {status_command()} shows where the database"
+        " stands"
+    )
 
 
 @dataclass(frozen=True)
@@ -65,4 +72,4 @@ def state_after(frame: MigrationFrame, error: BaseException) -> str:
     if frame.function not in ("upgrade", "downgrade"):
         return "the database was not changed"
     state = state_of(error)
-    return state.after_migration(frame) if state is not None else NOT_READ
+    return state.after_migration(frame) if state is not None else not_read()

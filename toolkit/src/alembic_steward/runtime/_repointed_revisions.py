@@ -126,17 +126,23 @@ def repointed_message(repointed: list[RepointedRevision], current: list[str]) ->
     listed = ", ".join(never_ran)
     count = "counts" if len(never_ran) == 1 else "count"
     old_parent = first.ran_on or "base"
-    from alembic_steward.runtime._advice import bound_tenant_options
+    from alembic_steward.runtime._advice import advised, bound_tenant_options, installed_service
 
     accepted = " ".join(f"-r {item.revision}" for item in repointed)
-    accepted += bound_tenant_options("--tenants")
+    tenants = bound_tenant_options("--tenants")
+    accepted += tenants
+    upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
+    # An installed service has no accept-edit: a checkout of the same release does it.
+    where = (
+        "from a checkout, with DATABASE_URL naming this database, " if installed_service() else ""
+    )
     return (
         f"the database is at {', '.join(current)}, but revision {first.revision} was re-pointed"
         f" since it ran here (it ran on {old_parent}; its file now follows"
         f" {', '.join(first.now_on)}, as after a rebase), so {listed} {count} as applied but"
         " never ran on this database; check out the history from before the rebase, run"
-        f" `inv db.downgrade -r {old_parent}` there and `inv db.upgrade` here, or apply the"
-        f" upgrade() of {listed} by hand and then `{ACCEPT_EDIT_TASK} {accepted}`"
+        f" `inv db.downgrade -r {old_parent}` there and {upgrade} here, or apply the"
+        f" upgrade() of {listed} by hand and then {where}`{ACCEPT_EDIT_TASK} {accepted}`"
     )
 
 

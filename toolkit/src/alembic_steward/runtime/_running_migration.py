@@ -151,7 +151,14 @@ def running_line(holder: str, current: list[str], then: str) -> str:
 def check_again() -> str:
     """What to do once the run has ended, where status is asked: `inv db.status` again (for
     the tenant a fan-out's status reads, that tenant's)."""
+    return f"check again with {status_command()}"
+
+
+def status_command() -> str:
+    """The backquoted command that reads where the database (or the bound tenant) stands:
+    `inv db.status` in a checkout; in an installed service `current`, whose `status` reads
+    tenants alone (`status --tenants NAME` for a tenant)."""
     from alembic_steward.runtime._advice import advised, bound_tenant_options
 
-    status = f"db.status{bound_tenant_options('--tenants')}"
-    return f"check again with {advised(status, 'current')}"
+    tenants = bound_tenant_options("--tenants")
+    return advised(f"db.status{tenants}", f"status{tenants}" if tenants else "current")

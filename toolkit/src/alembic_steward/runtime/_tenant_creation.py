@@ -75,12 +75,14 @@ def create_home(tenant: Tenant, url) -> bool:  # noqa: ANN001 - a sqlalchemy URL
     from sqlalchemy.exc import OperationalError
 
     from alembic_steward.runtime._connecting import connected, unreachable
+    from alembic_steward.runtime._main_schema import refuse_shadowing_schemas
     from alembic_steward.runtime._server_databases import (
         admin_engine,
         create_database,
         database_exists,
         maintenance_url,
     )
+    from alembic_steward.runtime._tenant_names import COMMAND_LINE
 
     if tenant.schema is None:
         try:
@@ -93,6 +95,8 @@ def create_home(tenant: Tenant, url) -> bool:  # noqa: ANN001 - a sqlalchemy URL
     engine = admin_engine(url)
     try:
         with connected(engine, outcome=NOT_MADE) as connection:
+            # A name the search_path reaches before the main schema would capture it.
+            refuse_shadowing_schemas(connection, [tenant.schema], COMMAND_LINE)
             exists = connection.scalar(
                 text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": tenant.schema}
             )

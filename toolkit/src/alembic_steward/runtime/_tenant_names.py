@@ -32,6 +32,13 @@ def never_a_tenant(name: str, tenancy: str, url: URL) -> str | None:
     if tenancy == "schema":
         if name.lower() in SYSTEM_SCHEMAS or name.lower().startswith("pg_"):
             return f"{name!r} is a schema of the database itself, not a tenant's"
+        if url.username and name.lower() == url.username.lower():
+            # PostgreSQL's default search_path, `"$user", public`: runtime/_main_schema.py.
+            return (
+                f'{name!r} is the user DATABASE_URL signs in as: the search_path\'s "$user"'
+                " entry would put that schema ahead of the main one for every main-database"
+                " command and the app's sessions"
+            )
         return None
     backend = url.get_backend_name()
     if backend == "sqlite":

@@ -65,6 +65,17 @@ def repair_tenant(name: str, tenancy: str | None, repair: Callable[[], list[str]
     return [f"tenant {tenant.name}: {mid_line(line)}" for line in lines]
 
 
+def one_tenant_at_a_time(command: str) -> str:
+    """Why the repair ``command`` (backquoted, as it runs there) takes no `--all-tenants`: it
+    records what one tenant's schema holds (a stamp, a cleared mark), which only that tenant's
+    row says; the same answer for every tenant would claim what nobody checked."""
+    return (
+        f"{command} acts on one tenant at a time, as a fan-out report's row names it: it"
+        " records what that tenant's schema holds, which differs from tenant to tenant; run it"
+        " with --tenants NAME for each tenant whose row says so; nothing was changed"
+    )
+
+
 def mid_line(line: str) -> str:
     """``line``, a sentence of its own, as it reads after "tenant NAME: ": its first word in
     lower case, unless it is a name (PostgreSQL, SQLite: a capital after the first letter)."""

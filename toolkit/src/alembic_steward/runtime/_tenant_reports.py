@@ -253,7 +253,8 @@ def unreachable_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple
     # A status or a check only reads: "nothing was run" would answer a question not asked.
     undone = "none was read" if action in ("status", "check") else "nothing was run"
     return int(code), (
-        f"error: none of the {tenants(len(outcomes))} could be reached, so {undone}:"
+        f"error: {none_of_the(len(outcomes), 'could be reached', 'could not be reached')},"
+        f" so {undone}:"
         f" {outcomes[0].tenant}: {outcomes[0].detail}"
     )
 
@@ -266,9 +267,14 @@ def refused_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int
     code = StatusExit.REFUSED if action == "status" else 1
     undone = "none was read" if action in ("status", "check") else "nothing was run"
     return int(code), (
-        f"error: the server refused all {tenants(len(outcomes))}, so {undone}:"
+        f"error: the server refused the sign-in of {every(len(outcomes))}, so {undone}:"
         f" {outcomes[0].tenant}: {outcomes[0].detail}"
     )
+
+
+def every(count: int) -> str:
+    """ "all 3 tenants", "the 1 tenant"."""
+    return f"all {tenants(count)}" if count != 1 else "the 1 tenant"
 
 
 def print_report(outcomes: Sequence[TenantOutcome], code: int, line: str, as_json: bool) -> None:
@@ -284,14 +290,21 @@ def print_report(outcomes: Sequence[TenantOutcome], code: int, line: str, as_jso
     print(line, file=sys.stderr if code or as_json else sys.stdout)
 
 
+def none_of_the(count: int, verb: str, negated: str) -> str:
+    """ "none of the 3 tenants ``verb``" or, for one, "the 1 tenant ``negated``"."""
+    if count == 1:
+        return f"the 1 tenant {negated}"
+    return f"none of the {tenants(count)} {verb}"
+
+
 def stop_counts(outcomes: Sequence[TenantOutcome]) -> tuple[list[str], int, str]:
-    """For a run a signal stopped: the tenants it stopped part-way, how many never started, and
-    the words for how many ended."""
+    """For a run a signal stopped: the tenants it stopped, how many never started, and the
+    words for how many ended."""
     stopped = [o.tenant for o in outcomes if o.outcome == TenantOutcomeName.STOPPED]
     unstarted = sum(o.outcome == TenantOutcomeName.NOT_RUN for o in outcomes)
     ended = len(outcomes) - len(stopped) - unstarted
     if not ended:
-        return stopped, unstarted, f"none of the {tenants(len(outcomes))} ended"
+        return stopped, unstarted, none_of_the(len(outcomes), "ended", "did not end")
     return stopped, unstarted, f"{ended} of {tenants(len(outcomes))} ended (the report says how)"
 
 
@@ -309,14 +322,24 @@ def stopped_summary(
     stopped, unstarted, ended = stop_counts(outcomes)
     reads_only = action in READ_ONLY_ACTIONS
     parts = [ended]
-    if stopped:
-        left_in = (
-            "each row says where its tenant is, read from its database"
-            if reads_only
-            else "the report says the state each was left in, read from its database, and how"
-            " to repair it"
-        )
+    if stopped and reads_only:
+        left_in = "each row says where its tenant is, read from its database"
         parts.append(f"{len(stopped)} stopped part-way ({first_named(stopped)}: {left_in})")
+    # Counted from each tenant's database as read after the stop: a clean rollback (or a stop
+    # between migrations) leaves nothing to repair.
+    part_way = [o.tenant for o in outcomes if o.tenant in stopped and o.left_part_way]
+    clean = [name for name in stopped if name not in part_way]
+    if part_way and not reads_only:
+        left_in = (
+            "the report says the state each was left in, read from its database, and how to"
+            " repair it"
+        )
+        parts.append(f"{len(part_way)} stopped part-way ({first_named(part_way)}: {left_in})")
+    if clean and not reads_only:
+        parts.append(
+            f"{len(clean)} stopped with nothing left part-way ({first_named(clean)}: rolled"
+            " back, or stopped between migrations, as read from its database)"
+        )
     parts.append(f"{unstarted} did not start")
     if reads_only:
         return (
@@ -325,7 +348,7 @@ def stopped_summary(
             f" {AGAIN[action]}"
         )
     again = rerun or AGAIN.get(action, AGAIN["upgrade"]).format(action=action)
-    first = "repair any tenant stopped part-way as its row says, then " if stopped else ""
+    first = "repair any tenant stopped part-way as its row says, then " if part_way else ""
     return (
         f"error: {signal_name} stopped the {action} of the tenants: {', '.join(parts)};"
         f" {first}{again}"

@@ -80,6 +80,10 @@ class TenantOutcome:
     # Status only: each unfinished backfill, its fields and its line (``text``), as `inv
     # db.status` lists them (runtime/_backfill_summaries.py).
     unfinished_backfills: list[BackfillSummary] | None = None
+    # A stopped row: whether its database, read after the stop, shows work left part-way (a
+    # half-applied mark, a migration's own commit, leftovers) or could not be read; False for
+    # a clean rollback or a stop between migrations. Not in the JSON row: ``detail`` says it.
+    left_part_way: bool = True
 
     @property
     def failed(self) -> bool:
@@ -88,6 +92,7 @@ class TenantOutcome:
     def as_dict(self) -> dict[str, Any]:
         """The JSON row: a revision not read (the table's "?" or blank) is null, not a word."""
         row = asdict(self)
+        del row["left_part_way"]
         for key in ("before", "after"):
             row[key] = row[key] if row[key] not in ("", UNREAD) else None
         return row
@@ -287,6 +292,13 @@ def run_action(
         # Another run (a second fan-out) got the lock first and did it: this one ran nothing.
         at_head = tuple(sorted(after)) == tuple(sorted(script.get_heads()))
         outcome = TenantOutcomeName.AT_HEAD if at_head else TenantOutcomeName.AT_TARGET
+        if set(after) != set(before):
+            # Read before the lock, then under it: the row says why it ran nothing.
+            waited = (
+                f"another run migrated it while this one waited for its lock ({shown(before)}"
+                f" -> {shown(after)}); nothing ran here"
+            )
+            detail = f"{waited}; {detail}" if detail else waited
         return TenantOutcome(tenant.name, outcome, shown(before), shown(after), detail=detail)
     done = TenantOutcomeName.UPGRADED if action == "upgrade" else TenantOutcomeName.DOWNGRADED
     outcome = TenantOutcome(tenant.name, done, shown(before), shown(after), detail=detail)

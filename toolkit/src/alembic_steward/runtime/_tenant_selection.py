@@ -21,6 +21,7 @@ def selected_names(tenants: str | None, shard: str | None, tenancy: str) -> list
     """The tenants to run: ``--tenants A,B`` (each one the wiring lists) or the wiring's
     list, then ``--shard i/n``'s; TenantError for a name that is not a tenant."""
     from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._main_schema import refuse_names_on_main_search_path
     from alembic_steward.runtime._tenant_names import check_listed, check_never_a_tenant
 
     if tenants is not None:
@@ -31,6 +32,7 @@ def selected_names(tenants: str | None, shard: str | None, tenancy: str) -> list
         source = f"the tenants callable {active_steward().tenants}"
         names = declared_tenants()
     check_never_a_tenant(names, tenancy, source)
+    refuse_names_on_main_search_path(names, tenancy, source)
     return in_shard(names, parse_shard(shard) if shard is not None else None)
 
 
@@ -59,10 +61,15 @@ def check_target_resolves(revision: str) -> None:
 
 
 def per_tenant_options_alone(options: Mapping[str, object]) -> str | None:
-    """Why the per-tenant ``options`` given (by name; a falsy value is not given) cannot run
-    without `--all-tenants` or `--tenants`, or None when none is given: on their own the
-    command would run on DATABASE_URL's own database, from every pod of an Indexed Job."""
-    given = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
+    """Why the per-tenant ``options`` given (by name; None or False is not given, while 0 is:
+    `--canary 0` alone is as senseless as `--canary 2`) cannot run without `--all-tenants` or
+    `--tenants`, or None when none is given: on their own the command would run on
+    DATABASE_URL's own database, from every pod of an Indexed Job."""
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name, value in options.items()
+        if value is not None and value is not False
+    ]
     if not given:
         return None
     verb = "applies" if len(given) == 1 else "apply"

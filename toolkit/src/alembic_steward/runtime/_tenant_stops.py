@@ -117,8 +117,57 @@ def stopped_outcome(
         after = "?"
     started = after if before is None else shown(before)
     return TenantOutcome(
-        tenant.name, TenantOutcomeName.STOPPED, started, after, detail=line.removeprefix("error: ")
+        tenant.name,
+        TenantOutcomeName.STOPPED,
+        started,
+        after,
+        detail=line.removeprefix("error: "),
+        left_part_way=not reads_only and left_part_way(tenant, stop),
     )
+
+
+def left_part_way(tenant: Tenant, stop: BaseException) -> bool:
+    """Whether the run ``stop`` ended left ``tenant``'s work part-way, as its database says:
+    the state read after the stop (a migration's own commit, leftovers, a statement still
+    running, or nothing readable), or, read now, a half-applied mark; a clean rollback, or a
+    stop between two migrations, leaves nothing to repair."""
+    from alembic_steward.runtime._state_lines import state_of
+
+    state = state_of(stop)
+    if state is not None and (
+        state.heads is None
+        or state.marked
+        or state.committed_by
+        or state.leftovers
+        or state.statement_running
+    ):
+        return True
+    return blocking_state(tenant) != ""
+
+
+def blocking_state(tenant: Tenant) -> str:
+    """What, read now from ``tenant``'s database, stops the next run there ("" for nothing;
+    the reason it could not be read, when it could not)."""
+    from alembic_steward.inspection._database_state import blocking_problem, read_database_state
+    from alembic_steward.runtime._driver_errors import error_reason
+    from alembic_steward.runtime._tenancy import bound_tenant_engine
+    from alembic_steward.runtime._tenant_runs import tenant_history
+
+    bind_tenant(tenant)
+    engine = None
+    try:
+        engine = bound_tenant_engine()
+        assert engine is not None  # noqa: S101 - a tenant is bound two lines up
+        script = tenant_history()
+        with engine.connect() as connection:
+            state = read_database_state(script, connection)
+        return blocking_problem(state, script) or ""
+    except Exception as error:  # noqa: BLE001 - not read: it may be part-way
+        return f"its state could not be read ({error_reason(error)})"
+    finally:
+        if engine is not None:
+            engine.dispose()
+        bind_tenant(None)
 
 
 def tenant_stopped_line(tenant: Tenant, stop: BaseException, *, reads_only: bool = False) -> str:
@@ -187,11 +236,20 @@ def state_read_afterwards(
             else "each finished migration stays applied"
         )
         said = problem or f"{ran}: it is at {after}"
+        part_way = problem is not None
     except Exception as error:  # noqa: BLE001 - say that the state could not be read
         after, said = "?", f"its state could not be read ({error_reason(error)})"
+        part_way = True
     finally:
         if engine is not None:
             engine.dispose()
         bind_tenant(None)
     started = after if before is None else shown(before)
-    return TenantOutcome(tenant.name, outcome, started, after, detail=f"{why}; {said}")
+    return TenantOutcome(
+        tenant.name,
+        outcome,
+        started,
+        after,
+        detail=f"{why}; {said}",
+        left_part_way=part_way and not reads_only,
+    )

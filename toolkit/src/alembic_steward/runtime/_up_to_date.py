@@ -195,12 +195,14 @@ def read_database(database_url: str | None, read: Callable[[Connection], Read]) 
 
     from alembic_steward._wiring import get_settings
     from alembic_steward.runtime._bounded_waits import bound_waits
+    from alembic_steward.runtime._main_schema_guard import guard_main_schema
     from alembic_steward.runtime._offline_runs import missing_sqlite_file_read_as_empty
 
     # A blocking engine of its own, closed at once: the check runs before the app's own engine
     # (possibly asyncio) exists, and must leave no connection behind.
     url = database_url or get_settings().blocking_database_url
     engine = bound_waits(create_engine(url, poolclass=pool.NullPool))
+    guard_main_schema(engine)
     try:
         # A SQLite file not made yet reads as empty, and reading it does not make it.
         with missing_sqlite_file_read_as_empty(url), engine.connect() as connection:

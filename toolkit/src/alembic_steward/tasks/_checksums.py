@@ -54,6 +54,7 @@ def accept_checksums(c: Context, yes: bool = False) -> None:
         "revision": "An applied revision whose edit to accept, e.g. 4f8376af1811; repeat for more",
         "yes": YES_HELP,
         **TENANT_REPAIR_HELP,
+        "all_tenants": "Accept the edit in every tenant the tenants callable lists, in turn",
     },
 )
 @exit_on_user_error
@@ -61,6 +62,7 @@ def accept_edit(
     c: Context,
     revision: list[str] | None = None,
     yes: bool = False,
+    all_tenants: bool = False,
     tenants: str | None = None,
     tenant: str | None = None,
     tenancy: str | None = None,
@@ -76,9 +78,25 @@ def accept_edit(
         )
     for value in revision:
         check_revision_argument(value)
-    # A tenant's edit is accepted in its own checksum table (its row's advice names it).
-    lines = for_tenant(tenant, tenancy, lambda: accept_edited(c, revision, yes), tenants)
-    print("\n".join(lines))
+
+    def accept() -> list[str]:
+        return accept_edited(c, revision, yes)
+
+    if all_tenants:
+        if tenants is not None or tenant is not None:
+            raise Exit(
+                "error: give --all-tenants or --tenants NAME, not both; nothing was changed",
+                code=1,
+            )
+        from alembic_steward.tasks._every_tenant import repair_every_tenant
+
+        revisions = " ".join(f"-r {value}" for value in revision)
+        lines = repair_every_tenant(tenancy, accept, f"db.accept-edit {revisions}")
+    else:
+        # A tenant's edit is accepted in its own checksum table (its row's advice names it).
+        lines = for_tenant(tenant, tenancy, accept, tenants)
+    if lines:
+        print("\n".join(lines))
 
 
 def accept_edited(c: Context, revision: list[str], yes: bool) -> list[str]:
@@ -141,7 +159,9 @@ def refuse_unedited(connection: Connection, script: ScriptDirectory, revisions: 
         if revision not in edited
     ]
     if reasons:
-        raise CommandError(
+        from alembic_steward.tasks._every_tenant import NothingToDo
+
+        raise NothingToDo(
             f"there is no edit to accept in {', '.join(reasons)}; `inv db.status` lists the"
             " edited revisions; nothing was changed"
         )

@@ -131,7 +131,7 @@ def check(
     from alembic_steward.runtime._option_values import canary_count
 
     count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         # Per tenant at head: the models against its schema or database (76: some differ).
         run_fan_out(
@@ -145,10 +145,11 @@ def check(
             as_json=json,
         )
         return
+    from alembic_steward.runtime._tenants_left_out import noting_tenants_left_out
     from alembic_steward.tasks._status_failures import status_coded_failures
 
     # The same exit code as `inv db.status` for the same finding, so CI can branch on either.
-    with status_coded_failures():
+    with noting_tenants_left_out("db.check --all-tenants", None), status_coded_failures():
         check_one_database()
 
 

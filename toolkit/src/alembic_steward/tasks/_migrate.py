@@ -61,7 +61,7 @@ def upgrade(
     from alembic_steward.runtime._option_values import canary_count
 
     count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         run_fan_out(
@@ -76,15 +76,18 @@ def upgrade(
             phase=phase,
         )
         return
-    if phase is not None:
-        upgrade_through_phase(phase)
-        return
     if sql:
         print_offline(build_alembic_config(), "upgrade", revision)
         return
-    config = build_alembic_config()
-    refuse_upward_step_outside_history(config, revision)
-    command.upgrade(config, revision)
+    from alembic_steward.runtime._tenants_left_out import noting_tenants_left_out
+
+    with noting_tenants_left_out("db.upgrade --all-tenants", "upgrade --all-tenants"):
+        if phase is not None:
+            upgrade_through_phase(phase)
+            return
+        config = build_alembic_config()
+        refuse_upward_step_outside_history(config, revision)
+        command.upgrade(config, revision)
 
 
 def refuse_upward_step_outside_history(config: Any, revision: str) -> None:
@@ -159,7 +162,7 @@ def downgrade(
     from alembic_steward.runtime._option_values import canary_count
 
     count = canary_count(canary)  # text: invoke would turn `--canary abc` into a ValueError
-    alone = {"tenancy": tenancy, "parallel": parallel, "canary": count, "shard": shard}
+    alone = {"tenancy": tenancy, "parallel": parallel, "canary": canary, "shard": shard}
     if fans_out(all_tenants, tenants, **alone, json=json):
         refuse_sql_with_tenants(sql)
         if revision.startswith(("-", "+")):
@@ -197,14 +200,20 @@ def downgrade(
     if sql:
         print_offline(config, "downgrade", revision)
         return
-    # On a terminal the list comes first, then the question: confirm only what you have seen.
-    plan = RevertPlan(config, revision, announce_reverts)
-    confirm_destructive(c, "downgrade", yes, preview=plan.preview)
-    downgrade_announcing(config, revision, plan.announce)
-    if plan.reverted:
-        from alembic_steward.tasks._downgrade_result import check_downgrade_result
+    from alembic_steward.runtime._tenants_left_out import noting_tenants_left_out
 
-        check_downgrade_result(plan.reverted)
+    # A fan-out's downgrade takes a target, never a step (above).
+    target = "REV" if revision.startswith(("-", "+")) else revision
+    with noting_tenants_left_out(f"db.downgrade -r {target} --all-tenants", None):
+        # On a terminal the list comes first, then the question: confirm only what you have
+        # seen.
+        plan = RevertPlan(config, revision, announce_reverts)
+        confirm_destructive(c, "downgrade", yes, preview=plan.preview)
+        downgrade_announcing(config, revision, plan.announce)
+        if plan.reverted:
+            from alembic_steward.tasks._downgrade_result import check_downgrade_result
+
+            check_downgrade_result(plan.reverted)
 
 
 def refuse_sql_with_tenants(sql: bool) -> None:

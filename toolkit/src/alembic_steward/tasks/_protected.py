@@ -9,7 +9,12 @@ from invoke import Context, Exit, task
 
 from alembic_steward.tasks._migrate import announce_reverts
 from alembic_steward.tasks._protection import confirm_destructive
-from alembic_steward.tasks._recovery import TENANT_REPAIR_HELP, TENANT_REPAIR_OPTIONS, for_tenant
+from alembic_steward.tasks._recovery import (
+    TENANT_REPAIR_HELP,
+    TENANT_REPAIR_OPTIONS,
+    for_tenant,
+    one_tenant_at_a_time,
+)
 from alembic_steward.tasks._task_options import YES_HELP, LongOnlyOptions
 from alembic_steward.tasks._user_errors import exit_on_user_error, without_password
 
@@ -33,12 +38,14 @@ def stamp(
     revision: str | None = None,
     purge: bool = False,
     yes: bool = False,
+    all_tenants: bool = False,
     tenants: str | None = None,
     tenant: str | None = None,
     tenancy: str | None = None,
     accept_differences: bool = False,
 ) -> None:
     """Record a revision in the database without running any migration."""
+    one_tenant_at_a_time("db.stamp", all_tenants)
     # An optional flag, not a positional argument: `inv db.stamp --help` must show help.
     if not revision:
         raise Exit(

@@ -11,12 +11,23 @@ from alembic_steward.tasks._user_errors import exit_on_user_error
 
 # Long only, as the fan-out's: `-t` would be taken by whichever came first.
 # `--tenants`, as every fan-out task names its tenants; `--tenant`, the older spelling, kept.
-TENANT_REPAIR_OPTIONS = ("tenants", "tenant", "tenancy")
+TENANT_REPAIR_OPTIONS = ("all_tenants", "tenants", "tenant", "tenancy")
 TENANT_REPAIR_HELP = {
+    "all_tenants": "Not taken: a repair acts on one tenant at a time (--tenants NAME)",
     "tenants": "Repair this one tenant alone, as a fan-out report names it",
     "tenant": "The same as --tenants (its older name)",
     "tenancy": "With --tenants: schema (PostgreSQL schemas) or database; default: the wiring's",
 }
+
+
+def one_tenant_at_a_time(command: str, all_tenants: bool) -> None:
+    """Refuse ``--all-tenants`` for a repair that records what one tenant's schema holds (a
+    stamp, a cleared mark): only that tenant's row says what its schema holds, so the same
+    answer for every tenant would claim what nobody checked."""
+    if all_tenants:
+        from alembic_steward.runtime._tenant_repairs import one_tenant_at_a_time as why_not
+
+        raise Exit(f"error: {why_not(f'`inv {command}`')}", code=1)
 
 
 def for_tenant(
@@ -50,11 +61,16 @@ def for_tenant(
 @task(klass=LongOnlyOptions, long_only=TENANT_REPAIR_OPTIONS, help=TENANT_REPAIR_HELP)
 @exit_on_user_error
 def clear_migration_mark(
-    c: Context, tenants: str | None = None, tenant: str | None = None, tenancy: str | None = None
+    c: Context,
+    all_tenants: bool = False,
+    tenants: str | None = None,
+    tenant: str | None = None,
+    tenancy: str | None = None,
 ) -> None:
     """Clear the mark a half-applied MySQL/MariaDB migration left, once it is undone by hand."""
     from alembic_steward.runtime._repairs import RepairRefused, clear_mark
 
+    one_tenant_at_a_time("db.clear-migration-mark", all_tenants)
     try:
         lines = for_tenant(tenant, tenancy, clear_mark, tenants)
     except RepairRefused as refusal:

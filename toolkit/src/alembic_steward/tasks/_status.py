@@ -56,10 +56,6 @@ def status(
     then check again), 14 the models hold what this database cannot build; over tenants, a
     row's 15: the tenant has no schema or database yet.
     """
-    # Here, not at module level: `inv --list` must not pay for importing Alembic.
-    from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
-    from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
-
     # --json is status's own too: only the fan-out's options are refused without a fan-out.
     alone = {"tenancy": tenancy, "parallel": parallel, "shard": shard}
     if fans_out(all_tenants, tenants, **alone):
@@ -75,6 +71,18 @@ def status(
             as_json=json,
         )
         return
+
+    from alembic_steward.runtime._tenants_left_out import noting_tenants_left_out
+
+    with noting_tenants_left_out("db.status --all-tenants", "status --all-tenants"):
+        status_of_one_database(json)
+
+
+def status_of_one_database(json: bool) -> None:
+    """`inv db.status` on the database DATABASE_URL names, as a table or a JSON document."""
+    # Here, not at module level: `inv --list` must not pay for importing Alembic.
+    from alembic_steward.runtime._interruptions import Terminated, exit_code_and_line
+    from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
 
     if not json:
         report_status(print_table)
