@@ -26,9 +26,16 @@ def batch_copies_leave_generated_columns() -> None:
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
-        for column in self.table.c:
-            if column.computed is not None:
-                self.column_transfers[column.name].pop("expr", None)
+        # Alembic's private attributes: where a later Alembic names them otherwise, its own
+        # copy runs as it is (the database then refuses the generated column, as before).
+        transfers = getattr(self, "column_transfers", None)
+        table = getattr(self, "table", None)
+        if not isinstance(transfers, dict) or table is None:
+            return
+        for column in table.c:
+            transfer = transfers.get(column.name)
+            if getattr(column, "computed", None) is not None and isinstance(transfer, dict):
+                transfer.pop("expr", None)
 
     ApplyBatchImpl.__init__ = init
     setattr(ApplyBatchImpl, _PATCHED, True)
