@@ -35,6 +35,9 @@ class HeldSignal:
 
     holding = False
     number: int | None = None
+    # The last signal this process received: the state read after a stopped run then runs no
+    # migration code again (a scratch build would rerun what the user just stopped).
+    received: int | None = None
     # The greenlet an async SQLite run's migration runs in (runtime/_sqlite_run_signals.py):
     # a signal that comes while the event loop runs instead waits to be raised in it.
     migration_greenlet: object | None = None
@@ -45,6 +48,7 @@ def stop(signum: int) -> BaseException:
 
 
 def raise_or_hold(signum: int, frame: Any) -> None:
+    HeldSignal.received = signum
     if HeldSignal.holding or outside_the_migration_greenlet():
         HeldSignal.number = signum
         return
