@@ -24,7 +24,7 @@ def test_fixture_service_runs_the_migration_checks_the_plugin_carries(project: P
     project.inv("db.revision", "-m", "users")
     completed = project.run("pytest", "-q", "-p", "no:cacheprovider")
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "9 passed" in completed.stdout
+    assert "10 passed" in completed.stdout
 
 
 def test_async_fixture_service_migrates_through_its_asyncio_engine(async_project: Project) -> None:

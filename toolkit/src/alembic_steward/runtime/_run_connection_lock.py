@@ -10,9 +10,10 @@ runs its statement: status and the checks read it (runtime/_running_migration.py
 migration is running instead.
 
 Taken in the round trip of the settings the run's first migration sends anyway
-(runtime/_lock_waits.py); the one round trip a run pays asks the server for this connection's
-id, which a Ctrl-C's KILL QUERY names (runtime/_statement_stops.py). Given back in the session
-reset that ends the run, or with the session itself.
+(runtime/_lock_waits.py), so a run pays nothing for it (the connection's id, which a Ctrl-C's
+KILL QUERY names, comes from the driver, or one round trip where the driver keeps none:
+runtime/_statement_stops.py). Given back in the session reset that ends the run, or with the
+session itself.
 """
 
 from __future__ import annotations

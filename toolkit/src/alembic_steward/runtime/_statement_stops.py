@@ -37,11 +37,30 @@ UNKNOWN_THREAD_ID = 1094
 
 
 def remember_run_connection(connection: Connection, run_lock_name: str) -> None:
-    """Keep the server's id for ``connection``, the run's own, under its run lock's name: asked
-    of the server, once a run, so that no driver's own attribute is needed."""
-    connection_id = connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+    """Keep the server's id for ``connection``, the run's own, under its run lock's name: the
+    id the driver keeps from the server's handshake where it keeps one (PyMySQL, aiomysql,
+    mysqlclient: no round trip), else asked of the server, once a run (any other driver)."""
+    connection_id = driver_connection_id(connection)
+    if connection_id is None:
+        connection_id = connection.exec_driver_sql("SELECT CONNECTION_ID()").scalar()
     if connection_id is not None:
         RUN_CONNECTION_IDS[run_lock_name] = int(connection_id)
+
+
+def driver_connection_id(connection: Connection) -> int | None:
+    """The server's id for ``connection`` as its driver keeps it, or None where it keeps none."""
+    driver = getattr(connection.connection, "driver_connection", None)
+    thread_id = getattr(driver, "server_thread_id", None)  # PyMySQL, aiomysql: (id,)
+    if isinstance(thread_id, (tuple, list)) and thread_id and isinstance(thread_id[0], int):
+        return thread_id[0]
+    method = getattr(driver, "thread_id", None)  # mysqlclient
+    if callable(method):
+        try:
+            value = method()
+        except Exception:  # noqa: BLE001 - an id we cannot read is asked of the server
+            return None
+        return value if isinstance(value, int) else None
+    return None
 
 
 def stop_run_statement(engine: Engine) -> str | None:
