@@ -106,10 +106,11 @@ def test_a_row_that_waited_for_another_run_says_so(tmp_path: Path, postgresql_ur
     try:
         holder.execute(f"SELECT pg_advisory_lock({key})")
         run = project.start("inv", "db.upgrade", "--tenants", "held", "--json")
-        # It retries pg_try_advisory_lock: seen once it has asked for the lock.
+        # It retries pg_try_advisory_lock: seen once it has asked for the lock. In this test's
+        # database only: other tests' runs on the server ask for their own locks meanwhile.
         waiting = (
             "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
-            " AND query LIKE '%pg_try_advisory_lock%'"
+            " AND datname = current_database() AND query LIKE '%pg_try_advisory_lock%'"
         )
         deadline = time.monotonic() + 60
         while holder.execute(waiting).fetchone()[0] == 0 and time.monotonic() < deadline:
