@@ -29,7 +29,7 @@ LOG_DIR = TEMPLATE_ROOT / ".test-logs"
 # Side by side, the template's suite runs at a lower CPU priority: the toolkit's is the longer
 # one, so whatever the two contend for goes to it first, and the template's takes the cores
 # whenever the toolkit's tests wait (on a timeout, a lock, a server). Neither is starved.
-SIDE_SUITE_NICENESS = {"template": 3}
+SIDE_SUITE_NICENESS = {"template": 4}
 # pytest's exit code when nothing was collected, as when -k matches no test of a suite.
 NOTHING_COLLECTED = 5
 
