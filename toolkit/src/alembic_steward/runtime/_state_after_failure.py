@@ -243,23 +243,43 @@ def committed_through_driver(connection: Connection, own_commits: OwnCommits) ->
 
 def end_transaction(connection: Connection) -> None:
     """Roll back whatever the run left open, even where SQLAlchemy lost track of it."""
-    # A broken connection raises here: reading the version table says so next.
-    with suppress(Exception):
-        connection.rollback()
-    with suppress(Exception):
-        # A refused commit() leaves SQLAlchemy's transaction inactive, the driver's still open.
-        connection.connection.rollback()
+    # A broken connection raises here: reading the version table says so next. SQLite: the
+    # stop signal's interrupt (runtime/_sqlite_interrupts.py) comes from another thread and may
+    # land on this very rollback; the transaction is then still open, its lock held, and every
+    # other connection reads "database is locked": rolled back once more (it lands once).
+    for _ in range(3):
+        with suppress(Exception):
+            connection.rollback()
+        with suppress(Exception):
+            # A refused commit() leaves SQLAlchemy's transaction inactive, the driver's open.
+            connection.connection.rollback()
+        if not driver_in_transaction(connection):
+            return
+
+
+def driver_in_transaction(connection: Connection) -> bool:
+    """Whether the driver's own connection still has a transaction open (sqlite3 says; others
+    are taken as closed: their rollback is not interrupted from another thread)."""
+    try:
+        return getattr(connection.connection.dbapi_connection, "in_transaction", False) is True
+    except Exception:  # noqa: BLE001 - a closed or broken connection has none open
+        return False
 
 
 def read_heads(connection: Connection) -> tuple[str, ...]:
     """The version table's rows: on the run's connection, else on a new one (it may be dead)."""
-    try:
-        heads = version_heads(connection)
-        end_transaction(connection)
-        return heads
-    except Exception:  # noqa: BLE001 - the run's connection may be what failed
-        with connection.engine.connect() as fresh:
-            return version_heads(fresh)
+    for attempt in range(2):
+        try:
+            heads = version_heads(connection)
+            end_transaction(connection)
+            return heads
+        except Exception as error:  # noqa: BLE001 - the run's connection may be what failed
+            # SQLite: a stop signal's interrupt from another thread may land on this read once.
+            if attempt or "interrupted" not in str(error):
+                break
+            end_transaction(connection)
+    with connection.engine.connect() as fresh:
+        return version_heads(fresh)
 
 
 def version_heads(connection: Connection) -> tuple[str, ...]:
