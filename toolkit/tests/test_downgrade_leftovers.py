@@ -23,16 +23,22 @@ NOTES_DOWN = '    op.drop_index("ix_users_email_notes", "users")\n    op.drop_ta
 FORGETFUL_DOWN = '    op.drop_table("notes")'
 
 
-def test_a_downgrade_that_leaves_what_its_target_does_not_build_names_it_and_exits_9(
-    project: Project, database: ServerDatabase
-) -> None:
-    env = {"DATABASE_URL": database.url}
+def forgetful_notes_applied(project: Project, env: dict[str, str]) -> str:
+    """Apply users, then notes whose downgrade() forgets its index; the users revision's id."""
     first = add_users(project)
     source = revision_source(
         "notes", first, NOTES_UP, FORGETFUL_DOWN, imports="import sqlalchemy as sa"
     )
     project.write_revision("notes.py", source)
     project.inv("db.upgrade", env=env)
+    return first
+
+
+def test_a_downgrade_that_leaves_what_its_target_does_not_build_names_it_and_exits_9(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    first = forgetful_notes_applied(project, env)
 
     completed = project.inv("db.downgrade", code=DATABASE_DIFFERS, env=env)
     output = completed.stdout + completed.stderr
@@ -64,12 +70,7 @@ def test_redo_reads_what_its_downgrade_left_and_does_not_apply_the_revision_agai
     project: Project, database: ServerDatabase
 ) -> None:
     env = {"DATABASE_URL": database.url}
-    first = add_users(project)
-    source = revision_source(
-        "notes", first, NOTES_UP, FORGETFUL_DOWN, imports="import sqlalchemy as sa"
-    )
-    project.write_revision("notes.py", source)
-    project.inv("db.upgrade", env=env)
+    first = forgetful_notes_applied(project, env)
 
     # The upgrade half would fail on the index left (or, without it, hide the forgetful
     # downgrade() that redo is there to test): it is not run.
