@@ -10,7 +10,7 @@ from project import Project, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 from tenant_projects import make_tenant_project, mariadb_tenants  # noqa: F401 - a fixture
 from test_finished_by_hand import FIXED, UNDO, stopped_half_way
-from test_tenant_repairs import name_of
+from test_tenant_repairs import tenants_whose_first_will_stop_half_way
 
 TRIGGER = "CREATE TRIGGER bump BEFORE UPDATE ON notes FOR EACH ROW SET NEW.id = NEW.id"
 
@@ -69,20 +69,7 @@ def test_a_tenant_s_hand_made_trigger_does_not_block_clearing_its_mark(
     tmp_path: Path,
     mariadb_tenants,  # noqa: F811 - the fixture imported above
 ) -> None:
-    main, (broken, other) = mariadb_tenants
-    names = [name_of(broken), name_of(other)]
-    project = make_tenant_project(
-        Project.copy_to(tmp_path / "service", DATABASE_URL=main.url), "database", names
-    )
-    for name in names:
-        project.inv("db.tenant-create", name)
-    # As in test_tenant_repairs: back at 0001, so 0002 makes its index, then fails.
-    broken.query("DELETE FROM alembic_version")
-    broken.query("INSERT INTO alembic_version VALUES ('0001')")
-    broken.query("DROP INDEX ix_notes_body ON notes")
-    broken.query("ALTER TABLE notes DROP COLUMN title")
-    broken.query("DELETE FROM applied WHERE revision <> '0001'")
-    broken.query("RENAME TABLE applied TO applied_away")
+    project, broken, names = tenants_whose_first_will_stop_half_way(tmp_path, mariadb_tenants)
     broken.query("CREATE TRIGGER bump BEFORE UPDATE ON notes FOR EACH ROW SET NEW.id = NEW.id")
     tenant = names[0]
     project.run("inv", "db.upgrade", "--all-tenants", "--json")

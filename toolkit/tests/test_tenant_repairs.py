@@ -48,12 +48,12 @@ def run(project: Project, form: str, *arguments: str, code: int = 0):
     return completed
 
 
-@pytest.mark.parametrize(
-    ("repair", "form"), [("finished by hand", "inv"), ("undone by hand", "deploy")]
-)
-def test_the_advice_a_stopped_tenant_gets_repairs_that_tenant_alone(
-    tmp_path: Path, mariadb_tenants, repair: str, form: str
-) -> None:
+def tenants_whose_first_will_stop_half_way(
+    tmp_path: Path, mariadb_tenants
+) -> tuple[Project, ServerDatabase, list[str]]:
+    """Two MariaDB database tenants at head, the first put back at 0001 with `applied` out of
+    the way: its next upgrade makes 0002's index (DDL commits at once on MariaDB), then its
+    INSERT fails: half-applied, its mark left. (project, that tenant's database, the names)."""
     main, (broken, other) = mariadb_tenants
     names = [name_of(broken), name_of(other)]
     project = make_tenant_project(
@@ -61,14 +61,23 @@ def test_the_advice_a_stopped_tenant_gets_repairs_that_tenant_alone(
     )
     for name in names:
         project.inv("db.tenant-create", name)
-    # Back at 0001 with `applied` out of the way: 0002's index is made (DDL commits at once on
-    # MariaDB), then its INSERT fails: half-applied, its mark left.
     broken.query("DELETE FROM alembic_version")
     broken.query("INSERT INTO alembic_version VALUES ('0001')")
     broken.query("DROP INDEX ix_notes_body ON notes")
     broken.query("ALTER TABLE notes DROP COLUMN title")
     broken.query("DELETE FROM applied WHERE revision <> '0001'")
     broken.query("RENAME TABLE applied TO applied_away")
+    return project, broken, names
+
+
+@pytest.mark.parametrize(
+    ("repair", "form"), [("finished by hand", "inv"), ("undone by hand", "deploy")]
+)
+def test_the_advice_a_stopped_tenant_gets_repairs_that_tenant_alone(
+    tmp_path: Path, mariadb_tenants, repair: str, form: str
+) -> None:
+    main, (_, other) = mariadb_tenants
+    project, broken, names = tenants_whose_first_will_stop_half_way(tmp_path, mariadb_tenants)
     if form == "deploy":
         (project.path / "pyproject.toml").unlink()  # installed from a wheel: no `inv` there
     tenant = names[0]
