@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from project import Project, revision_source
@@ -97,6 +98,13 @@ def make_tenant_project(project: Project, tenancy: str, names: list[str]) -> Pro
 
 
 # --- the servers' databases tenant tests run on (a pytest plugin: conftest.py) -----------
+
+
+def sqlite_project(tmp_path: Path, names: list[str]) -> Project:
+    """A fresh fixture service on a SQLite file, with SQLite database tenants ``names``."""
+    main = tmp_path / "service.db"
+    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
+    return make_tenant_project(project, "database", names)
 
 
 def server_url(variable: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from project import Project, one_error_line
 from servers import connect_admin
-from tenant_projects import make_tenant_project
+from tenant_projects import make_tenant_project, sqlite_project
 
 from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
 from alembic_steward.runtime._tenant_reports import (
@@ -23,12 +23,6 @@ from alembic_steward.runtime._tenant_reports import (
 from alembic_steward.runtime._tenant_runs import TenantOutcome
 
 DEPLOY = ("python", "-m", "app.migrations")
-
-
-def sqlite_project(tmp_path: Path, names: list[str]) -> Project:
-    main = tmp_path / "service.db"
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
-    return make_tenant_project(project, "database", names)
 
 
 @pytest.mark.parametrize(

@@ -12,15 +12,9 @@ from pathlib import Path
 
 import pytest
 from project import Project, one_error_line
-from tenant_projects import make_tenant_project
+from tenant_projects import sqlite_project
 
 DEPLOY = ("python", "-m", "app.migrations")
-
-
-def sqlite_project(tmp_path: Path, names: list[str]) -> Project:
-    main = tmp_path / "service.db"
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
-    return make_tenant_project(project, "database", names)
 
 
 @pytest.mark.parametrize(

@@ -12,17 +12,11 @@ from pathlib import Path
 import pytest
 from project import Project, one_error_line
 from servers import ServerDatabase
-from tenant_projects import make_tenant_project
+from tenant_projects import make_tenant_project, sqlite_project
 
 from alembic_steward.runtime._tenant_names import known_tenants
 
 DEPLOY = ("python", "-m", "app.migrations")
-
-
-def sqlite_project(tmp_path: Path, names: list[str]) -> Project:
-    main = tmp_path / "service.db"
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
-    return make_tenant_project(project, "database", names)
 
 
 def test_the_known_tenants_a_refusal_lists_are_all_of_a_few_by_name_else_the_closest() -> None:

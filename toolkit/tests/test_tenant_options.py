@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, one_error_line
-from tenant_projects import make_tenant_project
+from tenant_projects import make_tenant_project, sqlite_project
 
 from alembic_steward.runtime._tenancy import shard_of
 from alembic_steward.runtime._tenant_pool import PARALLEL_DEFAULT
@@ -17,12 +17,6 @@ from alembic_steward.runtime._tenant_reports import summary_line
 from alembic_steward.runtime._tenant_runs import TenantOutcome
 
 DEPLOY = ("python", "-m", "app.migrations")
-
-
-def sqlite_project(tmp_path: Path, names: list[str]) -> Project:
-    main = tmp_path / "service.db"
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
-    return make_tenant_project(project, "database", names)
 
 
 def test_json_with_no_tenant_to_run_prints_an_empty_report(tmp_path: Path) -> None:

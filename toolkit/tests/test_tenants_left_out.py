@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 from project import Project
-from tenant_projects import make_tenant_project
+from tenant_projects import make_tenant_project, sqlite_project
 
 LEFT_OUT = "2 tenants (app.tenants:list_tenants lists them) are not included"
-
-
-def sqlite_project(tmp_path: Path, names: list[str]) -> Project:
-    main = tmp_path / "service.db"
-    project = Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{main}")
-    return make_tenant_project(project, "database", names)
 
 
 @pytest.mark.parametrize(
