@@ -73,8 +73,11 @@ def changed_between(
     from alembic_steward.catalog import compare_catalogs
     from alembic_steward.inspection._drift_sides import described_schemas
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+    from alembic_steward.runtime._interruptions import HeldSignal
 
-    if building():
+    # Never after a stop signal: the build runs the stopped revision again, the very code the
+    # user just stopped (a sleep, a long data migration).
+    if building() or HeldSignal.received is not None:
         return None
     schemas = described_schemas(connection)
     token = _BUILDING.set(True)

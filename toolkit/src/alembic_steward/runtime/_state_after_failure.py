@@ -165,13 +165,9 @@ def read_state(
     # scratch database the comparison builds cost a refused tenant several times its run.
     compared = in_migration and not (frame and refused_whole(error, frame, committed, marked))
     # Where DDL cannot be rolled back, what the failed upgrade does not touch is told apart.
-    # Told apart by building the stopped revision on a scratch database: never after a signal,
-    # which would run again what the user just stopped (a sleep, a long data migration).
-    from alembic_steward.runtime._interruptions import HeldSignal
-
-    by_a_signal = not isinstance(error, Exception) or HeldSignal.received is not None
-    upgrade_failed = frame and frame.function == "upgrade" and marked and not by_a_signal
-    stopped = frame.revision if upgrade_failed else None
+    # Told apart by building the stopped revision (never after a signal: _run_leftovers.py).
+    upgrade_failed = frame and frame.function == "upgrade" and marked
+    stopped = frame.revision if upgrade_failed and isinstance(error, Exception) else None
     found, why, built_by, hand_made = (
         compared_schema(
             connection,
