@@ -119,3 +119,46 @@ def test_check_names_an_unreachable_server_as_status_does(project: Project) -> N
     (check,) = error_lines(check_run, code=5)
     assert check == status and "cannot reach the database" in check, check
     assert SECRET not in check_run.stdout + check_run.stderr
+
+
+# A query parameter the driver's connect() takes no such name for (PyMySQL raised a TypeError
+# naming no option; SQLite's dialect dropped it with a warning), each with a secret-looking
+# value that must stay hidden.
+UNKNOWN_OPTIONS = {
+    "pymysql": f"mysql+pymysql://app:{SECRET}@127.0.0.1:1/app?api_key={SECRET}",
+    "psycopg": f"postgresql+psycopg://app:{SECRET}@127.0.0.1:1/app?api_key={SECRET}",
+    "pysqlite": f"sqlite:///app.db?api_key={SECRET}",
+}
+# A value the driver cannot read, for an option it takes.
+BADLY_TYPED_OPTIONS = {
+    "pymysql": ("mysql+pymysql://app@127.0.0.1:1/app?charset=utf8mb4&connect_timeout=abc", "abc"),
+    "pysqlite": ("sqlite:///app.db?timeout=abc", "abc"),
+}
+URL_COMMANDS = [
+    ("inv", "db.status"),
+    ("inv", "db.upgrade"),
+    ("python", "-m", "app.migrations", "upgrade"),
+]
+
+
+@pytest.mark.parametrize("driver", list(UNKNOWN_OPTIONS))
+def test_an_option_the_driver_takes_no_such_name_for_is_named_with_the_driver(
+    project: Project, driver: str
+) -> None:
+    for command in URL_COMMANDS:
+        line = one_error_line(project, *command, DATABASE_URL=UNKNOWN_OPTIONS[driver])
+        assert "DATABASE_URL's option api_key is not one the driver accepts" in line, line
+        assert driver in line and "TypeError" not in line, line
+
+
+@pytest.mark.parametrize("name", list(BADLY_TYPED_OPTIONS))
+def test_an_option_value_the_driver_cannot_read_is_named_not_a_bare_value_error(
+    project: Project, name: str
+) -> None:
+    url, shown = BADLY_TYPED_OPTIONS[name]
+    option = url.rpartition("?")[2].rpartition("&")[2].partition("=")[0]
+    for command in URL_COMMANDS:
+        completed = project.run(*command, env={"DATABASE_URL": url})
+        (line,) = error_lines(completed)
+        assert f"DATABASE_URL's option {option} is not one the driver accepts" in line, line
+        assert "ValueError" not in line and shown in line, line

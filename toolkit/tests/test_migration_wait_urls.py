@@ -37,3 +37,29 @@ def test_a_url_option_the_driver_refuses_ends_every_wait_at_once_as_a_bad_url(
         assert (completed.returncode, waited < 20) == (1, True), (command, waited, line)
         assert f"DATABASE_URL's option {option} is not one the driver accepts" in line, line
         assert "gave up" not in line and "cannot reach" not in line, line
+
+
+# A value each driver refuses for an option it takes: `inv db.wait` replaced the URL's own
+# connect_timeout with its attempt's, and said PostgreSQL "accepts connections" (SQLite: "needs
+# no server; ready") where every other task refused the URL.
+BADLY_TYPED_OPTIONS = {
+    "postgresql": ("connect_timeout", "abc"),
+    "mysql": ("connect_timeout", "abc"),
+    "sqlite": ("timeout", "abc"),
+}
+
+
+def test_a_value_the_driver_refuses_ends_every_wait_as_every_other_task_ends(
+    project: Project, database: ServerDatabase
+) -> None:
+    option, value = BADLY_TYPED_OPTIONS[database.kind]
+    joined = "&" if "?" in database.url else "?"
+    env = {"DATABASE_URL": f"{database.url}{joined}{option}={value}"}
+    refused = f"DATABASE_URL's option {option} is not one the driver accepts"
+    status = project.run("inv", "db.status", env=env)
+    assert status.returncode == 1 and refused in one_error_line(status.stderr), status.stderr
+    for command in WAITS:
+        completed = project.run(*command, env=env)
+        assert completed.returncode == 1, (command, completed.stdout + completed.stderr)
+        line = one_error_line(completed.stderr)
+        assert refused in line and "accepts connections" not in completed.stdout, line

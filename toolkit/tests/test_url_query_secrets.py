@@ -71,7 +71,7 @@ def with_port(url: str, port: int) -> str:
 
 def secret_urls(database: ServerDatabase, tmp_path: Path) -> list[str]:
     """DATABASE_URLs carrying SECRET in their query: one reaching ``database`` where the driver
-    accepts the parameter, one that cannot be reached."""
+    accepts the parameter (SQLite's refuses `api_key`, naming it), one that cannot be reached."""
     if database.kind == "sqlite":
         missing = (tmp_path / "missing" / "x.db").as_posix()
         return [f"{database.url}?api_key={SECRET}", f"sqlite:///{missing}?api_key={SECRET}"]

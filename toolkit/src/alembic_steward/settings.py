@@ -10,7 +10,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic_steward.urls import hide_password, lasting_database_url, parse_url, with_driver
+from alembic_steward._driver_options import refused_driver_option
+from alembic_steward.urls import (
+    DatabaseUrlError,
+    hide_password,
+    lasting_database_url,
+    parse_url,
+    with_driver,
+)
 
 __all__ = [
     "EnvFileError",
@@ -65,12 +72,19 @@ class Settings:
     @property
     def database_url(self) -> str:
         """The URL the app connects with, its driver picked for the app's (a)sync engine."""
+        # Checked through the blocking driver too: every tool connects with it, and the app and
+        # its tools must accept or refuse the same URL.
+        self.blocking_database_url  # noqa: B018 - raises DatabaseUrlError for an unusable URL
         return with_driver(lasting_database_url(self.database.value), use_async=self.use_async)
 
     @property
     def blocking_database_url(self) -> str:
         """The same database through a blocking driver, for tools that need one (tests)."""
-        return with_driver(lasting_database_url(self.database.value), use_async=False)
+        url = with_driver(lasting_database_url(self.database.value), use_async=False)
+        refused = refused_driver_option(url)
+        if refused is not None:
+            raise DatabaseUrlError(refused)
+        return url
 
     def __repr__(self) -> str:
         # A URL may carry a password; a repr ends up in logs and tracebacks.

@@ -136,9 +136,11 @@ def refused_option_line(
     option = refused_url_option(error)
     if option is None:
         return None
+    # The driver by its package (psycopg, pymysql): the error's own class says which refused.
+    driver = type(getattr(error, "orig", None) or error).__module__.partition(".")[0]
     return (
-        f"DATABASE_URL's option {option} is not one the driver accepts ({error_reason(error)});"
-        f" {fix_url_advice()}; {outcome}"
+        f"DATABASE_URL's option {option} is not one the driver accepts"
+        f" ({driver}: {error_reason(error)}); {fix_url_advice()}; {outcome}"
     )
 
 

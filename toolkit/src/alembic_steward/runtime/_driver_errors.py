@@ -45,11 +45,15 @@ MYSQL_TABLE_DENIED = {1142, 1143}
 MYSQL_ACCESS_DENIED = {1045, 1698}
 # libpq refusing a URL option before any connection is tried: `invalid sslmode value: "bogus"`
 # (after psycopg's "connection is bad: "), `invalid connection option "foo"`, `bad value for
-# connect_timeout: 'abc'`; PyMySQL's unknown `?charset=`, worded so by runtime/_bounded_waits.py.
-# Anchored at the start: a server's message never begins so.
+# connect_timeout: 'abc'`, and, as it opens the socket, `connection to server at "h", port 5432
+# failed: invalid integer value "abc" for connection option "keepalives_idle"`; PyMySQL's
+# unknown `?charset=`, worded so by runtime/_bounded_waits.py. Anchored at the start (or at
+# libpq's "failed: "): a server's message never begins so.
 REFUSED_URL_OPTION = re.compile(
     r'^(?:connection is bad: )?(?:invalid connection option "(?P<unknown>[^"]+)"'
-    r"|invalid (?P<invalid>\w+) value:|bad value for (?P<bad>\w+):)"
+    r"|invalid (?P<invalid>\w+) value:|bad value for (?P<bad>\w+):"
+    r'|connection to server at [^\n]*? failed: invalid \w+ value "[^"]*" for connection option'
+    r' "(?P<typed>[^"]+)")'
 )
 
 

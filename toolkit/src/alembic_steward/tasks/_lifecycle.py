@@ -205,7 +205,10 @@ def connection_problem(url: URL, within: float) -> str | None:
     # connection but never greets, which PyMySQL's connect timeout does not cover) cannot
     # outlast the timeout.
     attempt = max(min(within, 5.0), 2.0)
-    connect_args = connect_arguments(url, Timeouts(connect=attempt, read=attempt))
+    bounds = connect_arguments(url, Timeouts(connect=attempt, read=attempt))
+    # The URL's own options win, as in every other task (runtime/_bounded_waits.py): replaced,
+    # a `?connect_timeout=abc` the driver refuses everywhere else would pass here.
+    connect_args = {name: value for name, value in bounds.items() if name not in url.query}
     engine = create_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
     bound_waits(engine, Timeouts(connect=attempt, read=attempt))
     try:
