@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 MARK_TABLE_NAME = "alembic_migration_in_progress"
 # MySQL's client library numbers its own errors (CR_*: lost connection, gone away) from 2000.
 CLIENT_ERRORS_START = 2000
-# Set on the error of a run that failed having sent row changes only since its mark last moved.
+# Set on the error of a run that failed having sent row changes only since its mark last moved:
+# those statements, whose tables say whether the rollback undid them (runtime/_kept_rows.py).
 ROWS_ONLY = "alembic_steward_rows_only"
 # Set in a config's attributes by `inv db.stamp`; raw `alembic stamp` is known by its command.
 STAMPING = "alembic_steward.stamping"
@@ -142,7 +143,7 @@ def mark_migration_run(
                 # Rows only: the rollback undoes them unless the migration committed itself,
                 # which only the database can tell (read after the rollback, where the state
                 # is read: runtime/_state_after_failure.py, which then takes the mark away).
-                setattr(error, ROWS_ONLY, True)
+                setattr(error, ROWS_ONLY, tuple(changes.row_changes))
             raise
         finally:
             event.remove(connection, "before_cursor_execute", changes.count)
@@ -168,6 +169,7 @@ class ChangeCounter:
         self.schema_sent = 0  # of them, the statements that are no row change (DDL, COMMIT)
         self.unfinished = False  # the last statement counted has not returned
         self.last = ""
+        self.row_changes: list[str] = []  # the row changes' statements, as sent
 
     def count(self, connection: Any, cursor: Any, statement: str, *_: Any) -> None:
         # Alembic's own reads, and its version table, change nothing a migration owns.
@@ -175,6 +177,8 @@ class ChangeCounter:
         if not words.startswith(self.READ_ONLY) and "ALEMBIC_VERSION" not in words:
             self.sent += 1
             self.schema_sent += not words.startswith(self.ROW_CHANGES)
+            if words.startswith(self.ROW_CHANGES):
+                self.row_changes.append(statement)
             self.unfinished = True
             self.last = words
 
@@ -184,6 +188,7 @@ class ChangeCounter:
     def restart(self) -> None:
         """Count from zero: the mark has just moved past what was sent."""
         self.sent = self.schema_sent = 0
+        self.row_changes = []
 
     def forgive_refused_statement(self, error: BaseException) -> None:
         """Uncount the last statement when the server refused it (an error it answered with:
@@ -195,6 +200,8 @@ class ChangeCounter:
         if self.unfinished and not several and refused_by_server(error):
             self.sent -= 1
             self.schema_sent -= not self.last.startswith(self.ROW_CHANGES)
+            if self.last.startswith(self.ROW_CHANGES):
+                self.row_changes.pop()
             self.unfinished = False
 
 

@@ -157,7 +157,8 @@ def read_state(
         reason = error_reason(unreadable) if isinstance(unreadable, Exception) else "interrupted"
         return StateAfterFailure(None, unreadable=reason, transactional_ddl=transactional)
     marked = not transactional and mark_left(connection)
-    rows_undone = marked and rows_rolled_back(connection, error, frame, committed)
+    rows_kept = rows_not_rolled_back(connection, error) if marked else ()
+    rows_undone = marked and not rows_kept and rows_rolled_back(connection, error, frame, committed)
     marked = marked and not rows_undone
     # Compared after every failed migration, not only where this run committed part of one:
     # an earlier run's leftovers (or a hand change) also make "rolled back" untrue. But not
@@ -195,6 +196,7 @@ def read_state(
         built_by,
         hand_made=hand_made,
         rows_undone=rows_undone,
+        rows_kept=rows_kept,
     )
 
 
@@ -227,6 +229,21 @@ def rows_rolled_back(
     except Exception:  # noqa: BLE001 - the mark stays, and says so
         return False
     return True
+
+
+def rows_not_rolled_back(connection: Connection, error: BaseException) -> tuple[str, ...]:
+    """MySQL/MariaDB, a migration that had sent row changes only: the tables they name whose
+    engine does not roll back (MyISAM), or ("tables not read",) when that could not be read."""
+    from alembic_steward.runtime._half_applied_marks import ROWS_ONLY
+    from alembic_steward.runtime._kept_rows import ENGINES_UNREAD, tables_keeping_rows
+
+    statements = getattr(error, ROWS_ONLY, ())
+    if not statements:
+        return ()
+    try:
+        return tables_keeping_rows(connection, statements)
+    except Exception:  # noqa: BLE001 - unread: never said rolled back, the mark stays
+        return (ENGINES_UNREAD,)
 
 
 def committed_through_driver(connection: Connection, own_commits: OwnCommits) -> bool:

@@ -60,6 +60,9 @@ class StateAfterFailure:
     hand_made: tuple[str, ...] = ()
     # MySQL/MariaDB: the migration had changed rows only, and the rollback undid them.
     rows_undone: bool = False
+    # MySQL/MariaDB: the migration had changed rows only, with statements naming these tables,
+    # whose engine does not roll back (`counts (MyISAM)`: runtime/_kept_rows.py).
+    rows_kept: tuple[str, ...] = ()
 
     @property
     def at(self) -> str:
@@ -154,6 +157,8 @@ class StateAfterFailure:
             f" {stamp_command(finished.split(', '))}; if you undo it, run {clear_command()} and"
             " migrate again"
         )
+        if self.rows_kept:
+            return self.rows_not_undone(frame, where, ways_on.partition("; ")[2])
         cannot = "MySQL/MariaDB cannot roll DDL back"
         if self.leftovers is None:
             return f"{cannot}; {frame.revision} may be half-applied ({where}); {ways_on}"
@@ -170,6 +175,24 @@ class StateAfterFailure:
         return (
             f"{cannot}; {frame.revision} is half-applied: {where}, and differs from what"
             f" {self.at} builds by: {self.remains()}{also}; {ways_on}"
+        )
+
+    def rows_not_undone(self, frame: MigrationFrame, where: str, ways_on: str) -> str:
+        """MySQL/MariaDB, a migration that changed rows only, some in a table whose engine
+        (MyISAM) does not roll back: never "rolled back", and the run stays marked."""
+        from alembic_steward.runtime._kept_rows import ENGINES_UNREAD
+
+        kept = (
+            "whether the rollback undid them is not known: the engines of their tables could"
+            " not be read"
+            if self.rows_kept == (ENGINES_UNREAD,)
+            else f"its statements name table(s) {', '.join(self.rows_kept)}, whose engine does"
+            " not roll back, so what they changed there remains (the rest was rolled back)"
+        )
+        differs = f", and differs from what {self.at} builds by: {self.remains()}"
+        return (
+            f"not all rolled back: {frame.revision} had changed rows only (no DDL), and {kept}:"
+            f" {where}{differs if self.leftovers else ''}; {ways_on}"
         )
 
     def by_hand(self, revision: str) -> str:
