@@ -127,9 +127,11 @@ class MigrationStatus:
     # Behind head by contract revisions only, oldest first: a rolling deploy's expand phase
     # has run and its contract phase has not (runtime/_phased_upgrade.py).
     pending_contract: list[str] = field(default_factory=list)
-    # With ``pending_contract``: the database is a development one (neither APP_ENV nor its
-    # recorded environment is protected), where no replica of an older release runs, so no
-    # rolling deploy waits between the phases: the plain upgrade is the advice.
+    # With ``pending_contract``: the database is a development one, which no rolling deploy
+    # serves (no replica of an older release runs against it), so nothing waits between the
+    # expand and contract phases: the plain upgrade is the advice. Told by the environment
+    # protection's own rule (neither APP_ENV nor its recorded environment is protected): a
+    # deploy's environments are the protected ones.
     development: bool = False
     # The migration run holding the migration lock as the status was read (runtime/_lock.py):
     # a MySQL/MariaDB mark is then its own, not a run that stopped half-way.
@@ -208,9 +210,14 @@ class MigrationStatus:
             # The failed run reached that revision, so no phase held it back: running it again
             # is the plain upgrade (a phased deploy's `--phase contract` runs the same, to head).
             return self.failed_upgrade.line(upgrade_command())
-        if self.exit_code == StatusExit.PENDING and self.pending_contract and not self.development:
-            from alembic_steward.runtime._phased_upgrade import contract_phase_advice
+        if self.exit_code == StatusExit.PENDING and self.pending_contract:
+            from alembic_steward.runtime._phased_upgrade import (
+                contract_phase_advice,
+                development_contract_advice,
+            )
 
+            if self.development:
+                return development_contract_advice(self.pending_contract)
             return contract_phase_advice(self.current, self.pending_contract)
         if self.exit_code == StatusExit.PENDING:
             from alembic_steward.runtime._up_to_date import upgrade_command

@@ -130,6 +130,18 @@ def contract_phase_pending(script: ScriptDirectory, current: list[str]) -> list[
     return []
 
 
+def development_contract_advice(pending: list[str]) -> str:
+    """What `inv db.status` says on a development database with contract revisions pending:
+    the plain upgrade, and why a rolling deploy's contract phase has nothing to wait for here."""
+    one = len(pending) == 1
+    revisions = f"revision {pending[0]} is" if one else f"revisions {', '.join(pending)} are"
+    return (
+        f"pending migrations: run `{upgrade_command()}` (only contract {revisions} pending: a"
+        f" rolling deploy applies {'it' if one else 'them'} with `--phase contract` once every"
+        " replica runs the new code, but no rolling deploy serves a development database)"
+    )
+
+
 def contract_phase_advice(current: list[str], pending: list[str]) -> str:
     """What `inv db.status` says between a rolling deploy's expand and contract phases."""
     revisions = (
