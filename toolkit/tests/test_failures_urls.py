@@ -162,3 +162,14 @@ def test_an_option_value_the_driver_cannot_read_is_named_not_a_bare_value_error(
         (line,) = error_lines(completed)
         assert f"DATABASE_URL's option {option} is not one the driver accepts" in line, line
         assert "ValueError" not in line and shown in line, line
+
+
+def test_a_refused_value_of_an_option_named_as_a_secret_is_not_shown() -> None:
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._driver_options import option_line
+
+    url = make_url(f"mysql+pymysql://app@127.0.0.1:1/app?ssl_key={SECRET}")
+    line = option_line(url, "ssl_key", ValueError(f"cannot read {SECRET!r}"))
+    assert "DATABASE_URL's option ssl_key is not one the driver accepts" in line, line
+    assert SECRET not in line and "ssl_key=***" in line, line
