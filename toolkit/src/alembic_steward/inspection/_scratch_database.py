@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 
 
 class ScratchDatabaseRefused(Exception):
-    """The server would not create a database for these credentials (the reason is the text)."""
+    """The server would not create a database for these credentials (the reason is the text);
+    ``grant``: what to have granted, when the user lacks the right (inspection/_scratch_grants.py).
+    """
+
+    grant = ""
 
 
 # Set on a signal's exception (KeyboardInterrupt, Terminated) that stopped a scratch build:
@@ -94,7 +98,9 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
                 connection.exec_driver_sql(f"ALTER DATABASE {quoted} SET synchronous_commit = off")
     except DBAPIError as error:
         admin.dispose()
-        raise ScratchDatabaseRefused(first_line(error)) from None
+        from alembic_steward.inspection._scratch_grants import refusal
+
+        raise refusal(error, server) from None
     except BaseException as error:  # a signal: the CREATE may have run
         note_removal(error, drop, name)
         raise

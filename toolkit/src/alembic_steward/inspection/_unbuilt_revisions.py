@@ -22,7 +22,8 @@ def unbuilt(error: Exception) -> DriftSides:
     from alembic_steward.runtime._transient_errors import says_a_passing_condition
 
     if isinstance(error, ScratchDatabaseRefused):
-        return DriftSides(None, None, skipped=f"cannot create a scratch database ({error})")
+        skipped = f"cannot create a scratch database ({error})"
+        return DriftSides(None, None, skipped=skipped, grant=error.grant)
     if says_a_passing_condition(error):
         reason = scratch_failure_reason(error)
         skipped = f"the scratch build was stopped by the server's condition at the time ({reason})"
@@ -44,8 +45,15 @@ def not_compared_advice(sides: DriftSides) -> str:
             "the models match the database, but whether the migrations build it was not"
             f" compared: {sides.skipped}; run `inv db.check` again"
         )
+    grant = sides.grant or "let this user create databases"
+    if sides.autogenerate_only:
+        return (
+            f"{sides.skipped}, so only autogenerate compared the models with the database (it"
+            " misses some kinds of change) and nothing with what its revision builds;"
+            f" {grant}, then run `inv db.check` again"
+        )
     return (
         "the models match the database, but whether the migrations build it was not"
-        f" compared: {sides.skipped}; let this user create databases (a scratch one is made"
-        " and dropped beside this one), then run `inv db.check` again"
+        f" compared: {sides.skipped}; {grant}, as a scratch database is made and dropped"
+        " beside this one, then run `inv db.check` again"
     )
