@@ -34,6 +34,8 @@ class ScratchDatabaseRefused(Exception):
 # True once the scratch database was removed, or the names of those that may remain.
 SCRATCH_REMOVED = "alembic_steward_scratch_removed"
 SCRATCH_LEFT = "alembic_steward_scratch_left"
+# Set too when the signal landed in the drop that ends the build, not in the build itself.
+SCRATCH_DROPPING = "alembic_steward_scratch_dropping"
 
 
 @contextmanager
@@ -123,6 +125,7 @@ def removed_whatever_happens(remove: Callable[[], None], name: str) -> Iterator[
             raise
         # A signal that lands in the drop itself (a PostgreSQL driver cancels the DROP) would
         # leave the database, and the line would not name it: dropped once more, or named.
+        setattr(error, SCRATCH_DROPPING, True)
         note_removal(error, remove, name)
         raise
 
@@ -139,6 +142,11 @@ def note_removal(error: BaseException, remove: Callable[[], None], name: str) ->
         return
     if not isinstance(error, Exception):
         setattr(error, SCRATCH_REMOVED, True)
+
+
+def scratch_activity(error: BaseException) -> str:
+    """What the task was doing with its scratch database when the signal ``error`` came."""
+    return "dropped" if getattr(error, SCRATCH_DROPPING, False) else "built"
 
 
 def scratch_line(error: BaseException) -> str:
