@@ -51,6 +51,7 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         remove_left_scratch_databases,
         scratch_name,
     )
+    from alembic_steward.inspection._scratch_schemas import create_schemas, search_path_schemas
     from alembic_steward.runtime._driver_errors import first_line, names_a_missing_database
     from alembic_steward.runtime._server_databases import (
         admin_engine,
@@ -93,6 +94,7 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         with admin.connect() as connection:
             # What killed runs left (inspection/_left_scratch_databases.py), before adding one.
             remove_left_scratch_databases(connection, server.database)
+            schemas = search_path_schemas(connection)
             create_database_on(connection, name)
             if admin.dialect.name == "postgresql":
                 # A throwaway database needs no wait for the disk at each of its many commits.
@@ -107,6 +109,8 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         note_removal(error, drop, name)
         raise
     with removed_whatever_happens(drop, name):
+        if schemas:  # the main schema pinned in DATABASE_URL (inspection/_scratch_schemas.py)
+            create_schemas(server.set(database=name), schemas)
         yield server.set(database=name)
 
 
