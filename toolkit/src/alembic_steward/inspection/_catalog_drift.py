@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, MetaData
 
     from alembic_steward.catalog import Catalog, Difference
-    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
 DATABASE = "the database"
 MIGRATIONS, OWN_REVISION = "the migrations", "what its revision builds"
@@ -185,6 +184,8 @@ def read_drift(
     except ModelsNotDescribable as reason:
         refused = reason.scratch_refused if sides else None
         if refused is not None:  # the revision's build would be refused the same way
+            from alembic_steward.inspection._unbuilt_revisions import refused_drift
+
             return refused_drift(connection, refused)
         return autogenerate_drift(connection, current, str(reason), sides=sides)
     if live is None:
@@ -226,20 +227,6 @@ def autogenerate_drift(
     compared = compare_drift_sides(connection, current) if drift.lines and sides else NOT_COMPARED
     note = f"compared through autogenerate, which misses some kinds of change: {reason}"
     return Drift(drift, compared, note=note)
-
-
-def refused_drift(connection: Connection, refused: ScratchDatabaseRefused) -> Drift:
-    """The models compared through autogenerate alone, no scratch database being allowed:
-    never a clean verdict, as neither catalog comparison ran (said where it is printed)."""
-    from alembic_steward.inspection._drift import read_model_drift
-    from alembic_steward.inspection._unbuilt_revisions import unbuilt
-
-    drift = read_model_drift(connection)
-    sides = replace(unbuilt(refused), autogenerate_only=True)
-    if drift.lines:  # the lines are autogenerate's: the note says so beside them
-        note = f"compared through autogenerate, which misses some kinds of change: {sides.skipped}"
-        return Drift(drift, sides, note=note)
-    return Drift(drift, sides)
 
 
 def sides_of(

@@ -8,7 +8,16 @@ themselves failing on an empty database (fix the revision), which no later run g
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from alembic_steward.inspection._drift_sides import DriftSides
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.inspection._catalog_drift import Drift
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
 
 def unbuilt(error: Exception) -> DriftSides:
@@ -29,6 +38,20 @@ def unbuilt(error: Exception) -> DriftSides:
         skipped = f"the scratch build was stopped by the server's condition at the time ({reason})"
         return DriftSides(None, None, skipped=skipped, build_stopped=True)
     return DriftSides(None, None, skipped=failing_build(error), history_fails=True)
+
+
+def refused_drift(connection: Connection, refused: ScratchDatabaseRefused) -> Drift:
+    """The models compared through autogenerate alone, no scratch database being allowed:
+    never a clean verdict, as neither catalog comparison ran (said where it is printed)."""
+    from alembic_steward.inspection._catalog_drift import Drift
+    from alembic_steward.inspection._drift import read_model_drift
+
+    drift = read_model_drift(connection)
+    sides = replace(unbuilt(refused), autogenerate_only=True)
+    if drift.lines:  # the lines are autogenerate's: the note says so beside them
+        note = f"compared through autogenerate, which misses some kinds of change: {sides.skipped}"
+        return Drift(drift, sides, note=note)
+    return Drift(drift, sides)
 
 
 def not_compared_advice(sides: DriftSides) -> str:
