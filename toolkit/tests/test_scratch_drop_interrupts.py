@@ -81,3 +81,5 @@ def test_ctrl_c_while_the_scratch_database_is_dropped_still_drops_it(
     line = stderr.splitlines()[-1]
     assert left == set(), line
     assert "the scratch database was removed" in line, line
+    # Worded by what it was doing: it said "while it built a scratch database".
+    assert "while it dropped a scratch database" in line, line

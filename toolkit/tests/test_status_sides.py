@@ -16,7 +16,7 @@ import pytest
 from project import Project, created_revision, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 
-PENDING, DRIFT, DATABASE_DIFFERS = 2, 3, 9
+PENDING, DRIFT, DATABASE_DIFFERS, NOT_COMPARED = 2, 3, 9, 1
 SKIPPED = "not compared with what its revision builds: cannot create a scratch database"
 
 
@@ -442,3 +442,28 @@ def test_an_enum_value_added_by_hand_gets_advice_that_works(
     # added, nor can it be undone), and no "write no revision" where keeping it needs one.
     for generic in ("stamp", "undo the hand change", "write no revision"):
         assert generic not in verdict, verdict
+
+
+@only_on("postgresql", "mysql", why="SQLite's scratch database is a file: no right to lack")
+def test_without_the_right_to_create_a_database_a_matching_database_is_never_called_clean(
+    project: Project, database: ServerDatabase, user_who_cannot_create_databases: str
+) -> None:
+    # Autogenerate alone found nothing, and check said "No changes" (exit 0), status "up to
+    # date", with a note that the catalogs were never compared.
+    url = user_who_cannot_create_databases
+    user = urlsplit(url).username
+    grant = f"ALTER ROLE {user} CREATEDB" if database.kind == "postgresql" else "GRANT ALL ON"
+    write_initial_revision(project, url)
+    assert inv(project, url, "db.upgrade").returncode == 0
+
+    check = inv(project, url, "db.check")
+    assert check.returncode == NOT_COMPARED, check.stdout + check.stderr
+    assert "No changes" not in check.stdout
+    line = one_error_line(check.stderr)
+    assert line.startswith("error: cannot create a scratch database (") and grant in line, line
+    status = inv(project, url, "db.status")
+    assert status.returncode == NOT_COMPARED, status.stdout + status.stderr
+    assert "current: " in status.stdout  # the state is read all the same
+    verdict = status.stdout.splitlines()[-1]
+    assert verdict.startswith("status:  at head; cannot create a scratch database"), verdict
+    assert grant in verdict, verdict

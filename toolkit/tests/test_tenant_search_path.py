@@ -111,3 +111,27 @@ def test_a_tenants_callable_that_reads_the_app_s_table_is_not_called_for_ever(
     # Its rows: the callable ran once per question, inside no connection's own check.
     upgraded = project.inv("db.upgrade", "--all-tenants", "--json")
     assert '"at head"' in upgraded.stdout, upgraded.stdout
+
+
+def test_a_hand_made_schema_ahead_of_the_main_one_is_refused_once_it_is_a_tenant(
+    tmp_path: Path, postgresql_url: str
+) -> None:
+    # Made by hand, then listed by the tenants callable: only `tenant-create` refused it, and
+    # every main-database command went on to read and migrate `audit` as the main database.
+    database = ServerDatabase("postgresql", postgresql_url)
+    url = with_query(postgresql_url, "options=-csearch_path%3Daudit,public")
+    project = schema_project(tmp_path, url, ["acme"])
+    project.inv("db.upgrade")  # `audit` not made yet: public is the main schema
+    database.query("CREATE SCHEMA audit")
+    project.env["FIXTURE_TENANTS"] = "acme,audit"
+    for command in (("db.current",), ("db.upgrade",), ("db.status",), ("db.check",)):
+        completed = project.run("inv", *command)
+        assert completed.returncode != 0, completed.stdout + completed.stderr
+        line = one_error_line(completed.stderr)
+        assert "resolve to the schema 'audit'" in line, line
+        assert "the tenants callable lists it" in line, line
+        assert "?options=-csearch_path%3Dpublic" in line, line
+    assert database.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'audit'") == [(0,)]
+    # Off the list, it is the main schema the URL names first, as before.
+    project.env["FIXTURE_TENANTS"] = "acme"
+    assert project.run("inv", "db.current").returncode == 0

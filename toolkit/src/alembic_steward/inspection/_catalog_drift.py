@@ -182,6 +182,11 @@ def read_drift(
     try:
         described = describe_models(connection) if models is None else models.result()
     except ModelsNotDescribable as reason:
+        refused = reason.scratch_refused if sides else None
+        if refused is not None:  # the revision's build would be refused the same way
+            from alembic_steward.inspection._unbuilt_revisions import refused_drift
+
+            return refused_drift(connection, refused)
         return autogenerate_drift(connection, current, str(reason), sides=sides)
     if live is None:
         live = live_catalog(connection, schemas)

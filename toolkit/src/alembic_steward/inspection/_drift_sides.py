@@ -169,6 +169,11 @@ class DriftSides:
     models: ModelDrift | None
     # Why no scratch database could be built, when it could not.
     skipped: str | None = None
+    # What to grant the user when the server refused it a scratch database for want of a right.
+    grant: str = ""
+    # Whether the models were compared with the database by autogenerate alone (no scratch
+    # database for their catalog either): "no difference" is then autogenerate's word only.
+    autogenerate_only: bool = False
     # Whether that is because the migrations fail on an empty database: no revision written
     # for the models could be verified, nor could the database be built afresh from them.
     history_fails: bool = False

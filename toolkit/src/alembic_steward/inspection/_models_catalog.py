@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, MetaData
     from sqlalchemy.sql.base import Executable
 
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+
 # Bump when the description's shape changes: older files then describe something else.
 CATALOG_FORMAT = "4"
 KEPT_DESCRIPTIONS = 32
@@ -31,9 +33,11 @@ class ModelsNotDescribable(Exception):
     ``server_refuses``: the server refused the models' own CREATE statements (not the scratch
     database itself), so no database of this server can hold them as they stand; then
     ``server_said`` is the server's reason (its first line) and ``table`` the table of the
-    refused statement, when it has one."""
+    refused statement, when it has one. ``scratch_refused``: the scratch database's own refusal,
+    when that is why."""
 
     server_refuses = False
+    scratch_refused: ScratchDatabaseRefused | None = None
     server_said = ""
     table: str | None = None
 
@@ -194,7 +198,9 @@ def build_models_catalog(
             finally:
                 engine.dispose()
     except ScratchDatabaseRefused as refused:
-        raise ModelsNotDescribable(f"cannot create a scratch database ({refused})") from None
+        not_describable = ModelsNotDescribable(f"cannot create a scratch database ({refused})")
+        not_describable.scratch_refused = refused
+        raise not_describable from None
     except SQLAlchemyError as error:
         said = error_reason(error) if url is None else unnamed_scratch(error_reason(error), url)
         reason = f"the models' own CREATE statements fail on this server ({said})"

@@ -23,13 +23,19 @@ if TYPE_CHECKING:
 
 
 class ScratchDatabaseRefused(Exception):
-    """The server would not create a database for these credentials (the reason is the text)."""
+    """The server would not create a database for these credentials (the reason is the text);
+    ``grant``: what to have granted, when the user lacks the right (inspection/_scratch_grants.py).
+    """
+
+    grant = ""
 
 
 # Set on a signal's exception (KeyboardInterrupt, Terminated) that stopped a scratch build:
 # True once the scratch database was removed, or the names of those that may remain.
 SCRATCH_REMOVED = "alembic_steward_scratch_removed"
 SCRATCH_LEFT = "alembic_steward_scratch_left"
+# Set too when the signal landed in the drop that ends the build, not in the build itself.
+SCRATCH_DROPPING = "alembic_steward_scratch_dropping"
 
 
 @contextmanager
@@ -45,6 +51,7 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         remove_left_scratch_databases,
         scratch_name,
     )
+    from alembic_steward.inspection._scratch_schemas import create_schemas, search_path_schemas
     from alembic_steward.runtime._driver_errors import first_line, names_a_missing_database
     from alembic_steward.runtime._server_databases import (
         admin_engine,
@@ -87,6 +94,7 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         with admin.connect() as connection:
             # What killed runs left (inspection/_left_scratch_databases.py), before adding one.
             remove_left_scratch_databases(connection, server.database)
+            schemas = search_path_schemas(connection)
             create_database_on(connection, name)
             if admin.dialect.name == "postgresql":
                 # A throwaway database needs no wait for the disk at each of its many commits.
@@ -94,11 +102,15 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
                 connection.exec_driver_sql(f"ALTER DATABASE {quoted} SET synchronous_commit = off")
     except DBAPIError as error:
         admin.dispose()
-        raise ScratchDatabaseRefused(first_line(error)) from None
+        from alembic_steward.inspection._scratch_grants import refusal
+
+        raise refusal(error, server) from None
     except BaseException as error:  # a signal: the CREATE may have run
         note_removal(error, drop, name)
         raise
     with removed_whatever_happens(drop, name):
+        if schemas:  # the main schema pinned in DATABASE_URL (inspection/_scratch_schemas.py)
+            create_schemas(server.set(database=name), schemas)
         yield server.set(database=name)
 
 
@@ -117,6 +129,7 @@ def removed_whatever_happens(remove: Callable[[], None], name: str) -> Iterator[
             raise
         # A signal that lands in the drop itself (a PostgreSQL driver cancels the DROP) would
         # leave the database, and the line would not name it: dropped once more, or named.
+        setattr(error, SCRATCH_DROPPING, True)
         note_removal(error, remove, name)
         raise
 
@@ -133,6 +146,11 @@ def note_removal(error: BaseException, remove: Callable[[], None], name: str) ->
         return
     if not isinstance(error, Exception):
         setattr(error, SCRATCH_REMOVED, True)
+
+
+def scratch_activity(error: BaseException) -> str:
+    """What the task was doing with its scratch database when the signal ``error`` came."""
+    return "dropped" if getattr(error, SCRATCH_DROPPING, False) else "built"
 
 
 def scratch_line(error: BaseException) -> str:

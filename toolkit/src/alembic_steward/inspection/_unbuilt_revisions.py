@@ -8,7 +8,16 @@ themselves failing on an empty database (fix the revision), which no later run g
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 from alembic_steward.inspection._drift_sides import DriftSides
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.inspection._catalog_drift import Drift
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
 
 def unbuilt(error: Exception) -> DriftSides:
@@ -22,12 +31,27 @@ def unbuilt(error: Exception) -> DriftSides:
     from alembic_steward.runtime._transient_errors import says_a_passing_condition
 
     if isinstance(error, ScratchDatabaseRefused):
-        return DriftSides(None, None, skipped=f"cannot create a scratch database ({error})")
+        skipped = f"cannot create a scratch database ({error})"
+        return DriftSides(None, None, skipped=skipped, grant=error.grant)
     if says_a_passing_condition(error):
         reason = scratch_failure_reason(error)
         skipped = f"the scratch build was stopped by the server's condition at the time ({reason})"
         return DriftSides(None, None, skipped=skipped, build_stopped=True)
     return DriftSides(None, None, skipped=failing_build(error), history_fails=True)
+
+
+def refused_drift(connection: Connection, refused: ScratchDatabaseRefused) -> Drift:
+    """The models compared through autogenerate alone, no scratch database being allowed:
+    never a clean verdict, as neither catalog comparison ran (said where it is printed)."""
+    from alembic_steward.inspection._catalog_drift import Drift
+    from alembic_steward.inspection._drift import read_model_drift
+
+    drift = read_model_drift(connection)
+    sides = replace(unbuilt(refused), autogenerate_only=True)
+    if drift.lines:  # the lines are autogenerate's: the note says so beside them
+        note = f"compared through autogenerate, which misses some kinds of change: {sides.skipped}"
+        return Drift(drift, sides, note=note)
+    return Drift(drift, sides)
 
 
 def not_compared_advice(sides: DriftSides) -> str:
@@ -44,8 +68,15 @@ def not_compared_advice(sides: DriftSides) -> str:
             "the models match the database, but whether the migrations build it was not"
             f" compared: {sides.skipped}; run `inv db.check` again"
         )
+    grant = sides.grant or "let this user create databases"
+    if sides.autogenerate_only:
+        return (
+            f"{sides.skipped}, so only autogenerate compared the models with the database (it"
+            " misses some kinds of change) and nothing with what its revision builds;"
+            f" {grant}, then run `inv db.check` again"
+        )
     return (
         "the models match the database, but whether the migrations build it was not"
-        f" compared: {sides.skipped}; let this user create databases (a scratch one is made"
-        " and dropped beside this one), then run `inv db.check` again"
+        f" compared: {sides.skipped}; {grant}, as a scratch database is made and dropped"
+        " beside this one, then run `inv db.check` again"
     )

@@ -172,11 +172,11 @@ def scratch_build_line(
 ) -> str:
     """The line for a signal that stopped a scratch build: the migration it stopped ran there,
     not on the database, whose state is read afresh (the scratch one's is no one's)."""
-    from alembic_steward.inspection._scratch_database import scratch_line
+    from alembic_steward.inspection._scratch_database import scratch_activity, scratch_line
 
     return (
-        f"error: {signal_name} stopped {stopped} while it built a scratch database; no"
-        f" migration ran on the database: {where_the_database_stands(status_command)};"
+        f"error: {signal_name} stopped {stopped} while it {scratch_activity(error)} a scratch"
+        f" database; no migration ran on the database: {where_the_database_stands(status_command)};"
         f" {scratch_line(error)}"
     )
 

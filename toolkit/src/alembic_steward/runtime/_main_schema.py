@@ -17,6 +17,8 @@ from alembic.util import CommandError
 from alembic_steward.runtime._tenancy import TenantError
 
 USER_ENTRY = "$user"
+# Where a connection's record keeps what `check_main_schema` read, for `refuse_listed_main_schema`.
+SEARCH_PATH_READ = "alembic_steward_search_path"
 # The query a main-database connection answers: where it resolves, who it is, and why.
 SEARCH_PATH_QUERY = "SELECT current_schema(), current_user, current_setting('search_path')"
 
@@ -90,7 +92,7 @@ def refuse_names_on_main_search_path(names: list[str], tenancy: str, source: str
         engine.dispose()
 
 
-def check_main_schema(dbapi_connection: Any) -> None:
+def check_main_schema(dbapi_connection: Any, noted: dict[str, Any] | None = None) -> None:
     """Raise WrongMainSchema when a main-database session's schema is the one the `"$user"`
     entry reaches ahead of the schemas the search_path goes on to name.
 
@@ -101,6 +103,8 @@ def check_main_schema(dbapi_connection: Any) -> None:
     from alembic_steward.runtime._session_statements import session_statement
 
     [(current, user, setting)] = session_statement(dbapi_connection, SEARCH_PATH_QUERY)
+    if noted is not None:  # for the check against the tenants list (refuse_listed_main_schema)
+        noted[SEARCH_PATH_READ] = (current, user, setting)
     if current is None or current == "public":
         return
     entries = search_path_entries(setting, user)
@@ -118,4 +122,31 @@ def check_main_schema(dbapi_connection: Any) -> None:
         f" migrate {current}.alembic_version; nothing was done; rename that schema if it is"
         f" not the main database's, or pin the main schema in DATABASE_URL"
         f" (?options=-csearch_path%3D{main})"
+    )
+
+
+def refuse_listed_main_schema(read: tuple[str | None, str, str]) -> None:
+    """Raise WrongMainSchema when a main-database session's schema (``read``: what
+    SEARCH_PATH_QUERY answered) is one the tenants callable lists: named ahead of the main one
+    in the search_path, it takes the main's place once made, by hand or not (its creation by
+    `tenant-create` is refused, :func:`refuse_shadowing_schemas`). A callable that fails is
+    left to the fan-outs, which say why."""
+    from alembic_steward.runtime._tenancy import declared_tenants
+
+    current, user, setting = read
+    if current is None or current == "public":
+        return
+    try:
+        names = declared_tenants()
+    except CommandError:
+        return
+    if current not in names:
+        return
+    main, _ahead = schemas_ahead_of_main(names, user, setting)
+    raise WrongMainSchema(
+        f"DATABASE_URL's sessions resolve to the schema {current!r} (search_path {setting}),"
+        f" but the tenants callable lists it as a tenant: main-database commands would read"
+        f" and migrate the tenant's tables as the main database's; nothing was done; pin the"
+        f" main schema in DATABASE_URL (?options=-csearch_path%3D{main}), or take {current}"
+        " off the tenants list if it is the main database's"
     )
