@@ -103,7 +103,7 @@ def sqlite_connection_built(dialect: object, cargs: list, cparams: dict) -> None
 
 
 def option_line(url: URL, name: str | None, refused: Exception) -> str:
-    """``DATABASE_URL's option NAME is not one the driver accepts (why)``, and what to do."""
+    """``DATABASE_URL's option NAME is refused by the driver (why)``, and what to do."""
     driver = url.get_dialect().driver
     from alembic_steward.runtime._driver_errors import first_line
 
@@ -117,12 +117,12 @@ def option_line(url: URL, name: str | None, refused: Exception) -> str:
     unknown = isinstance(refused, NotAccepted) or "unexpected keyword argument" in words
     if unknown:
         return (
-            f"DATABASE_URL's option {name} is not one the driver accepts ({driver} takes no"
+            f"DATABASE_URL's option {name} is refused by the driver ({driver} takes no"
             f" option {name}); {advice}"
         )
     if is_secret_name(name):
         # The driver's words may quote the value, and the name says it is a secret.
-        why = f"{driver} refuses its value ({name}={HIDDEN})"
+        why = f"{driver}: {name}={HIDDEN}"
     else:
-        why = f"{driver} refuses its value: {hide_secret_arguments(words)}"
-    return f"DATABASE_URL's option {name} is not one the driver accepts ({why}); {advice}"
+        why = f"{driver}: {hide_secret_arguments(words)}"
+    return f"DATABASE_URL's option {name} is refused by the driver ({why}); {advice}"

@@ -139,7 +139,7 @@ def refused_option_line(
     # The driver by its package (psycopg, pymysql): the error's own class says which refused.
     driver = type(getattr(error, "orig", None) or error).__module__.partition(".")[0]
     return (
-        f"DATABASE_URL's option {option} is not one the driver accepts"
+        f"DATABASE_URL's option {option} is refused by the driver"
         f" ({driver}: {error_reason(error)}); {fix_url_advice()}; {outcome}"
     )
 
