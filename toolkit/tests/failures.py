@@ -18,13 +18,16 @@ FAILING = """\
     op.create_table("made", sa.Column("id", sa.Integer, primary_key=True))
     op.execute("SELECT * FROM no_such_table")"""
 # Changes the schema, says so on stdout, then sleeps until a signal stops it: for an hour, which
-# no test waits for, so a run that ends at all was stopped by the signal.
+# no test waits for, so a run that ends at all was stopped by the signal. In 0.1 s steps: Python
+# runs a signal's handler between steps of Python code, so a signal that comes just before a
+# sleep begins (the tests send theirs on reading "started") waits for that sleep to end.
 SLEEPING = """\
     import time
 
     op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
     print("started", flush=True)
-    time.sleep(3600)"""
+    for _ in range(36000):
+        time.sleep(0.1)"""
 # How long a signalled run may take to end before it counts as not stopped: far beyond what a
 # busy machine adds, far below the hour SLEEPING would sleep on.
 STOP_DEADLINE = 600

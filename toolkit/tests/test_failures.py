@@ -16,6 +16,7 @@ import pytest
 from failures import (
     FAILING,
     SLEEPING,
+    STOP_DEADLINE,
     error_lines,
     one_error_line,
     recorded_revisions,
@@ -92,6 +93,43 @@ def test_interrupted_migration_says_it_rolled_back_and_exits_by_signal(
         stderr.splitlines()
     )
     assert recorded_revisions(project) == {"first"}
+
+
+# A thread of the run takes SIGTERM while the migration sleeps: Python notes the signal there and
+# runs its handler only once the main thread runs Python code again. The same happens to a
+# signal that comes after SLEEPING's print but before its sleep has begun, as a test's signal,
+# sent on reading that print, may (a deploy run slept on in CI).
+TAKEN_WHILE_ASLEEP = """\
+    import signal
+    import threading
+
+    def take_sigterm_here():
+        time.sleep(0.5)
+        signal.pthread_kill(threading.get_ident(), signal.SIGTERM)
+
+    threading.Thread(target=take_sigterm_here, daemon=True).start()
+"""
+
+
+def test_sleeping_migration_stops_on_a_signal_python_handles_only_after_its_sleep_began(
+    project: Project,
+) -> None:
+    write_revision(project, "first", None, "    pass")
+    write_revision(
+        project,
+        "slow",
+        "first",
+        SLEEPING.replace("    print(", TAKEN_WHILE_ASLEEP + "    print(", 1),
+    )
+    running = project.start("inv", "db.upgrade")
+    try:
+        _, stderr = running.communicate(timeout=STOP_DEADLINE)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    assert running.returncode == 143, stderr
+    assert "error: SIGTERM stopped migration slow; rolled back" in stderr
 
 
 # Arguments.

@@ -41,6 +41,10 @@ class HeldSignal:
     # The greenlet an async SQLite run's migration runs in (runtime/_sqlite_run_signals.py):
     # a signal that comes while the event loop runs instead waits to be raised in it.
     migration_greenlet: object | None = None
+    # How often the handler raised a signal's exception where the run was, since the current
+    # SQLite run began: the run has stopped, and its helper thread (runtime/_sqlite_interrupts.py)
+    # must not interrupt the clean-up's statements for it.
+    raised = 0
 
 
 def stop(signum: int) -> BaseException:
@@ -52,6 +56,7 @@ def raise_or_hold(signum: int, frame: Any) -> None:
     if HeldSignal.holding or outside_the_migration_greenlet():
         HeldSignal.number = signum
         return
+    HeldSignal.raised += 1
     raise stop(signum)
 
 

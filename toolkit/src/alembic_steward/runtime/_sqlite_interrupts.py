@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from alembic_steward.runtime._interruptions import HeldSignal
 from alembic_steward.runtime._sqlite_run_signals import signals_raised_in_the_migration
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ def sqlite_statements_interruptible(connection: Connection) -> Iterator[None]:
         yield
         return
     interrupted_for: list[int] = []
+    HeldSignal.raised = 0
     helper = threading.Thread(
         target=interrupt_on_stop_signals,
         args=(reading, raw, interrupted_for),
@@ -87,15 +89,23 @@ def interrupt_on_stop_signals(
     reading: int, raw: sqlite3.Connection, interrupted_for: list[int]
 ) -> None:
     """Interrupt ``raw``'s running statement on each stop signal ``reading`` reports, until
-    the block's end writes DONE; each signal it interrupted for goes to ``interrupted_for``."""
-    from alembic_steward.runtime._interruptions import HeldSignal
+    the block's end writes DONE; each signal it interrupted for goes to ``interrupted_for``.
 
+    Not for a signal whose exception the handler has already raised in the run: that stopped
+    it. On a busy machine this thread may get to run only after that, as the main thread's next
+    SQLite call lets go of the GIL, and interrupted that clean-up statement instead (the state
+    read, which then said "database is locked"). The handler may still raise between the check
+    and the interrupt (a few bytecodes): the clean-up copes with an interrupt that lands there
+    (stop_behind_an_interrupt, runtime/_state_after_failure.py's read made again).
+    """
+    received = 0
     while True:
         numbers = os.read(reading, 64)
         if not numbers or DONE in numbers:
             return
         stops = STOP_SIGNALS.intersection(numbers)
-        if stops and not HeldSignal.holding:
+        received += sum(number in STOP_SIGNALS for number in numbers)
+        if stops and not HeldSignal.holding and HeldSignal.raised < received:
             interrupted_for.extend(stops)
             raw.interrupt()
 
