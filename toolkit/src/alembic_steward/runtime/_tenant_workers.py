@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from alembic_steward.runtime._tenant_runs import (
     tenant_history,
 )
 from alembic_steward.runtime._tenant_starts import TenantStarts
+from alembic_steward.runtime._tenant_stop_grace import killed_line, wait_then_kill
 from alembic_steward.runtime._tenant_stops import (
     NOT_STARTED,
     run_in_worker,
@@ -212,13 +213,13 @@ def run_group(
         # has it now. Nothing is queued beyond the running tenants, so nothing is cancelled
         # (a shutdown with cancel_futures once hung this suite's SIGTERM test): a worker the
         # signal reached starts no tenant it still receives, and says so (_tenant_stops.py).
-        forward_stop(pool, stop)
+        killed = stop_workers(pool, pending, stop)
         pool.shutdown(wait=True)
         for future, tenant in list(pending.items()):
             if future.exception() is None:
                 record(future)
             else:
-                why = "its worker process ended without a report"
+                why = killed_line(stop) if future in killed else ENDED_WITHOUT_A_REPORT
                 before = starts.before(tenant.name)
                 outcomes[tenant.name] = state_read_afterwards(
                     tenant, why, before=before, reads_only=reads_only
@@ -227,13 +228,26 @@ def run_group(
     return []
 
 
-def forward_stop(pool: ProcessPoolExecutor, stop: BaseException) -> None:
+ENDED_WITHOUT_A_REPORT = "its worker process ended without a report"
+
+
+def stop_workers(
+    pool: ProcessPoolExecutor, pending: Collection[Future], stop: BaseException
+) -> set[Future]:
+    """Pass ``stop`` on to ``pool``'s workers and give them a bounded time to stop; return
+    the ``pending`` runs whose workers were killed then (runtime/_tenant_stop_grace.py)."""
+    if not forward_stop(pool, stop):
+        return set()  # not a signal: the workers end their tenants, as before
+    return wait_then_kill(pool, pending)
+
+
+def forward_stop(pool: ProcessPoolExecutor, stop: BaseException) -> bool:
     """Send the signal that ``stop`` stands for to ``pool``'s workers.
 
     `docker stop` and Kubernetes signal the container's main process alone, not its group as
     a terminal's Ctrl-C does: without this the workers would finish their migrations, however
     long, and outlive the grace period. A worker the signal reached already takes it once
-    (runtime/_tenant_stops.py)."""
+    (runtime/_tenant_stops.py); return whether ``stop`` was a signal."""
     import os
     import signal
 
@@ -244,9 +258,10 @@ def forward_stop(pool: ProcessPoolExecutor, stop: BaseException) -> None:
     elif isinstance(stop, Terminated):
         number = signal.SIGTERM
     else:
-        return  # not a signal: the workers end their tenants
+        return False  # not a signal: the workers end their tenants
     # The executor keeps its worker processes in a private mapping; no public way lists them.
     for process in list(getattr(pool, "_processes", {}).values()):
         with contextlib.suppress(OSError):  # ended meanwhile
             if process.pid is not None and process.is_alive():
                 os.kill(process.pid, number)
+    return True
