@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
@@ -75,11 +75,10 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
     (runtime/_tenant_stops.py): raises :class:`FanOutStopped`, which carries every outcome.
     """
     from alembic_steward.runtime._interruptions import Terminated
+    from alembic_steward.runtime._tenant_canaries import canary_groups, not_run_after_canary
 
     tenants = [Tenant(name, plan.tenancy) for name in plan.names]
-    groups = [tenants[: plan.canary], tenants[plan.canary :]]
     outcomes: dict[str, TenantOutcome] = {}
-    workers = max(1, min(plan.parallel, len(tenants)))
     if pool_context().get_start_method() == "fork":
         # Loaded once here, the revisions come to every forked worker with its memory; a
         # history that does not load fails each tenant instead, in the report.
@@ -87,28 +86,51 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
             tenant_history()
     # Where each tenant began, as its worker read it: a worker that dies sends no outcome.
     starts = TenantStarts(pool_context())
+    pools = Pools(plan, package, starts)
     try:
+        groups, read = canary_groups(pools, tenants, outcomes)
         for group in groups:
             if any(outcome.failed for outcome in outcomes.values()):
-                not_run(group, outcomes, "a canary tenant failed; fix it first")
+                not_run_after_canary(group, outcomes, read)
                 continue
-            remaining = group
-            while remaining:
-                # A worker that dies breaks its pool: the tenants left go on in a new one.
-                with ProcessPoolExecutor(
-                    max_workers=workers,
-                    mp_context=pool_context(),
-                    initializer=prepare_worker,
-                    initargs=(package, starts.writer),
-                ) as pool:
-                    running = Running(pool, workers, starts)
-                    remaining = run_group(running, remaining, plan, outcomes, progress)
+            pools.run(group, outcomes, progress)
     except (KeyboardInterrupt, Terminated) as stop:
         not_run(tenants, outcomes, NOT_STARTED)
         raise FanOutStopped(stop, [outcomes[name] for name in plan.names]) from None
     finally:
         starts.close()
     return [outcomes[name] for name in plan.names]
+
+
+@dataclass(frozen=True)
+class Pools:
+    """Where ``plan``'s tenants run: pools of worker processes that import ``package`` (when
+    spawned) and tell ``starts`` where each tenant began."""
+
+    plan: FanOut
+    package: str
+    starts: TenantStarts
+
+    def run(
+        self,
+        tenants: list[Tenant],
+        outcomes: dict[str, TenantOutcome],
+        progress: Progress,
+        task: Callable[..., TenantOutcome] = run_in_worker,
+    ) -> None:
+        """Run ``task`` on each of ``tenants`` (the run itself, by default), filling
+        ``outcomes``; a worker that dies breaks its pool: the tenants left go on in a new one."""
+        workers = max(1, min(self.plan.parallel, len(tenants)))
+        remaining = tenants
+        while remaining:
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=pool_context(),
+                initializer=prepare_worker,
+                initargs=(self.package, self.starts.writer),
+            ) as pool:
+                running = Running(pool, workers, self.starts, task)
+                remaining = run_group(running, remaining, self.plan, outcomes, progress)
 
 
 @dataclass(frozen=True)
@@ -119,6 +141,7 @@ class Running:
     pool: ProcessPoolExecutor
     workers: int
     starts: TenantStarts
+    task: Callable[..., TenantOutcome] = run_in_worker
 
 
 WORKER_DIED = (
@@ -183,7 +206,7 @@ def run_group(
                 # runs (and then be reported as not run): it waits until the tenant is pending.
                 with signals_held():
                     run = pool.submit(
-                        run_in_worker,
+                        running.task,
                         tenant,
                         plan.action,
                         plan.revision,
