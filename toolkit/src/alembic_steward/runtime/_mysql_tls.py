@@ -17,9 +17,20 @@ from typing import Any
 
 from pymysql.connections import Connection
 
+from alembic_steward.runtime._fork_resets import reset_in_forked_children
+
 __all__ = ["SharedTlsConnection"]
 
 _built = threading.Lock()
+
+
+def unlock_in_a_forked_child() -> None:
+    """A lock another thread held when this process forked stays held in the child."""
+    global _built  # noqa: PLW0603 - the module's one lock, replaced whole
+    _built = threading.Lock()
+
+
+reset_in_forked_children(unlock_in_a_forked_child)
 
 
 class SharedTlsConnection(Connection):

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from alembic_steward.runtime._fork_resets import reset_in_forked_children
 from alembic_steward.runtime._helper_threads import helper_thread
 
 __all__ = ["Watch", "watching"]
@@ -36,6 +37,12 @@ class Watchdog:
     """The process's one watcher thread, started on first use."""
 
     def __init__(self) -> None:
+        self.start_afresh()
+
+    def start_afresh(self) -> None:
+        """Forget every armed wait, the lock and the thread: a forked child's start, whose
+        parent's watcher thread may have held the lock at the fork (and who must never shut
+        down the parent's sockets, which it shares)."""
         self.armed: dict[int, Watch] = {}
         self.condition = threading.Condition()
         self.tokens = itertools.count()
@@ -87,6 +94,7 @@ def shut_down(fd: int) -> None:
 
 
 WATCHDOG = Watchdog()
+reset_in_forked_children(WATCHDOG.start_afresh)
 
 
 @contextmanager

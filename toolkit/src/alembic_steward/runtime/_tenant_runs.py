@@ -253,27 +253,24 @@ def run_action(
     from alembic_steward.runtime._batch_losses import collect_warnings
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._env import make_session_abandonable
-    from alembic_steward.runtime._phased_upgrade import phase_target
+    from alembic_steward.runtime._tenant_settled import settled_outcome, upgrade_target
 
     action, revision, phase = request
     script = tenant_history()
-    at_head = tuple(sorted(before)) == tuple(sorted(script.get_heads()))
     if action in READ_ONLY_ACTIONS:
         from alembic_steward.runtime._tenant_status import tenant_check, tenant_status
 
         read = tenant_status if action == "status" else tenant_check
         return read(tenant, before, connection)
+    settled = settled_outcome(tenant, script, request, before)
+    if settled is not None:
+        return settled
     target: str | None = revision
-    contract = None
-    if phase is not None:
-        # From this tenant's own revisions, as `upgrade --phase` does for one database.
-        target, contract = phase_target(script, phase, before)
-    detail = f"contract revision {contract.revision} pending" if contract is not None else ""
-    if action == "upgrade" and (target is None or (target == "head" and at_head)):
-        outcome = TenantOutcomeName.AT_HEAD if at_head else TenantOutcomeName.EXPAND_DONE
-        return TenantOutcome(tenant.name, outcome, shown(before), shown(before), detail=detail)
+    detail = ""
+    if action == "upgrade":
+        target, detail = upgrade_target(script, revision, phase, before)
     if action == "downgrade":
-        held = held_downgrade(tenant, script, str(target), before, connection, confirmed)
+        held = held_downgrade(tenant, str(target), before, connection, confirmed)
         if held is not None:
             return held
     config = build_alembic_config(quiet=True)
@@ -312,26 +309,14 @@ def run_action(
 
 def held_downgrade(
     tenant: Tenant,
-    script: ScriptDirectory,
     target: str,
     before: tuple[str, ...],
     connection: Connection,
     confirmed: bool,
 ) -> TenantOutcome | None:
-    """The outcome of a downgrade to ``target`` that must not run on ``tenant``, or None.
-
-    A tenant not past ``target`` has nothing to revert (Alembic would fail it with "not a valid
-    downgrade target"); one whose own record (or APP_ENV) names a protected environment is
-    refused without ``confirmed``, read from its database as `inv db.stamp --tenants` reads it.
-    """
-    standing = standing_at_or_below(script, target, before)
-    if standing is not None:
-        detail = (
-            ""
-            if standing == TenantOutcomeName.AT_TARGET
-            else f"not past {target}: nothing to downgrade"
-        )
-        return TenantOutcome(tenant.name, standing, shown(before), shown(before), detail=detail)
+    """The outcome of a downgrade to ``target`` that must not run on ``tenant``, or None: one
+    whose own record (or APP_ENV) names a protected environment is refused without
+    ``confirmed``, read from its database as `inv db.stamp --tenants` reads it."""
     if confirmed:
         return None
     from alembic_steward._wiring import get_settings
@@ -356,29 +341,6 @@ def held_downgrade(
     return TenantOutcome(
         tenant.name, TenantOutcomeName.PROTECTED, shown(before), shown(before), detail=detail
     )
-
-
-def standing_at_or_below(
-    script: ScriptDirectory, target: str, before: tuple[str, ...]
-) -> str | None:
-    """ "at target" when ``before`` is ``target``, "below target" when every revision in it is
-    below ``target`` (a downgrade there has nothing to revert), else None: a target that does
-    not resolve (Alembic then says why), or a tenant past it or on a branch beside it."""
-    from alembic.script.revision import RevisionError
-    from alembic.util import CommandError
-
-    try:
-        below = [
-            revision.revision
-            for revision in script.iterate_revisions(target, "base")
-            if revision is not None
-        ]
-    except (CommandError, RevisionError):
-        return None
-    if not all(revision in below for revision in before):
-        return None
-    at = set(before) == set(below[:1]) or (not before and not below)
-    return TenantOutcomeName.AT_TARGET if at else TenantOutcomeName.BELOW_TARGET
 
 
 def run_migrations(

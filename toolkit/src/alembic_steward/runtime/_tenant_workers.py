@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from alembic_steward.runtime._tenant_runs import (
     tenant_history,
 )
 from alembic_steward.runtime._tenant_starts import TenantStarts
+from alembic_steward.runtime._tenant_stop_grace import killed_line, wait_then_kill
 from alembic_steward.runtime._tenant_stops import (
     NOT_STARTED,
     run_in_worker,
@@ -74,11 +75,10 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
     (runtime/_tenant_stops.py): raises :class:`FanOutStopped`, which carries every outcome.
     """
     from alembic_steward.runtime._interruptions import Terminated
+    from alembic_steward.runtime._tenant_canaries import canary_groups, not_run_after_canary
 
     tenants = [Tenant(name, plan.tenancy) for name in plan.names]
-    groups = [tenants[: plan.canary], tenants[plan.canary :]]
     outcomes: dict[str, TenantOutcome] = {}
-    workers = max(1, min(plan.parallel, len(tenants)))
     if pool_context().get_start_method() == "fork":
         # Loaded once here, the revisions come to every forked worker with its memory; a
         # history that does not load fails each tenant instead, in the report.
@@ -86,28 +86,51 @@ def fan_out(plan: FanOut, package: str, progress: Progress) -> list[TenantOutcom
             tenant_history()
     # Where each tenant began, as its worker read it: a worker that dies sends no outcome.
     starts = TenantStarts(pool_context())
+    pools = Pools(plan, package, starts)
     try:
+        groups, read = canary_groups(pools, tenants, outcomes)
         for group in groups:
             if any(outcome.failed for outcome in outcomes.values()):
-                not_run(group, outcomes, "a canary tenant failed; fix it first")
+                not_run_after_canary(group, outcomes, read)
                 continue
-            remaining = group
-            while remaining:
-                # A worker that dies breaks its pool: the tenants left go on in a new one.
-                with ProcessPoolExecutor(
-                    max_workers=workers,
-                    mp_context=pool_context(),
-                    initializer=prepare_worker,
-                    initargs=(package, starts.writer),
-                ) as pool:
-                    running = Running(pool, workers, starts)
-                    remaining = run_group(running, remaining, plan, outcomes, progress)
+            pools.run(group, outcomes, progress)
     except (KeyboardInterrupt, Terminated) as stop:
         not_run(tenants, outcomes, NOT_STARTED)
         raise FanOutStopped(stop, [outcomes[name] for name in plan.names]) from None
     finally:
         starts.close()
     return [outcomes[name] for name in plan.names]
+
+
+@dataclass(frozen=True)
+class Pools:
+    """Where ``plan``'s tenants run: pools of worker processes that import ``package`` (when
+    spawned) and tell ``starts`` where each tenant began."""
+
+    plan: FanOut
+    package: str
+    starts: TenantStarts
+
+    def run(
+        self,
+        tenants: list[Tenant],
+        outcomes: dict[str, TenantOutcome],
+        progress: Progress,
+        task: Callable[..., TenantOutcome] = run_in_worker,
+    ) -> None:
+        """Run ``task`` on each of ``tenants`` (the run itself, by default), filling
+        ``outcomes``; a worker that dies breaks its pool: the tenants left go on in a new one."""
+        workers = max(1, min(self.plan.parallel, len(tenants)))
+        remaining = tenants
+        while remaining:
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=pool_context(),
+                initializer=prepare_worker,
+                initargs=(self.package, self.starts.writer),
+            ) as pool:
+                running = Running(pool, workers, self.starts, task)
+                remaining = run_group(running, remaining, self.plan, outcomes, progress)
 
 
 @dataclass(frozen=True)
@@ -118,6 +141,7 @@ class Running:
     pool: ProcessPoolExecutor
     workers: int
     starts: TenantStarts
+    task: Callable[..., TenantOutcome] = run_in_worker
 
 
 WORKER_DIED = (
@@ -182,7 +206,7 @@ def run_group(
                 # runs (and then be reported as not run): it waits until the tenant is pending.
                 with signals_held():
                     run = pool.submit(
-                        run_in_worker,
+                        running.task,
                         tenant,
                         plan.action,
                         plan.revision,
@@ -212,13 +236,13 @@ def run_group(
         # has it now. Nothing is queued beyond the running tenants, so nothing is cancelled
         # (a shutdown with cancel_futures once hung this suite's SIGTERM test): a worker the
         # signal reached starts no tenant it still receives, and says so (_tenant_stops.py).
-        forward_stop(pool, stop)
+        killed = stop_workers(pool, pending, stop)
         pool.shutdown(wait=True)
         for future, tenant in list(pending.items()):
             if future.exception() is None:
                 record(future)
             else:
-                why = "its worker process ended without a report"
+                why = killed_line(stop) if future in killed else ENDED_WITHOUT_A_REPORT
                 before = starts.before(tenant.name)
                 outcomes[tenant.name] = state_read_afterwards(
                     tenant, why, before=before, reads_only=reads_only
@@ -227,13 +251,26 @@ def run_group(
     return []
 
 
-def forward_stop(pool: ProcessPoolExecutor, stop: BaseException) -> None:
+ENDED_WITHOUT_A_REPORT = "its worker process ended without a report"
+
+
+def stop_workers(
+    pool: ProcessPoolExecutor, pending: Collection[Future], stop: BaseException
+) -> set[Future]:
+    """Pass ``stop`` on to ``pool``'s workers and give them a bounded time to stop; return
+    the ``pending`` runs whose workers were killed then (runtime/_tenant_stop_grace.py)."""
+    if not forward_stop(pool, stop):
+        return set()  # not a signal: the workers end their tenants, as before
+    return wait_then_kill(pool, pending)
+
+
+def forward_stop(pool: ProcessPoolExecutor, stop: BaseException) -> bool:
     """Send the signal that ``stop`` stands for to ``pool``'s workers.
 
     `docker stop` and Kubernetes signal the container's main process alone, not its group as
     a terminal's Ctrl-C does: without this the workers would finish their migrations, however
     long, and outlive the grace period. A worker the signal reached already takes it once
-    (runtime/_tenant_stops.py)."""
+    (runtime/_tenant_stops.py); return whether ``stop`` was a signal."""
     import os
     import signal
 
@@ -244,9 +281,10 @@ def forward_stop(pool: ProcessPoolExecutor, stop: BaseException) -> None:
     elif isinstance(stop, Terminated):
         number = signal.SIGTERM
     else:
-        return  # not a signal: the workers end their tenants
+        return False  # not a signal: the workers end their tenants
     # The executor keeps its worker processes in a private mapping; no public way lists them.
     for process in list(getattr(pool, "_processes", {}).values()):
         with contextlib.suppress(OSError):  # ended meanwhile
             if process.pid is not None and process.is_alive():
                 os.kill(process.pid, number)
+    return True
