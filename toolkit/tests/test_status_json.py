@@ -44,6 +44,7 @@ def with_port(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{host}:{port}"))
 
 
+@only_on("sqlite", why="the history is refused as it loads, the same whatever the database")
 def test_duplicate_revision_ids_end_in_a_json_document_with_exit_1(
     project: Project, database: ServerDatabase
 ) -> None:
