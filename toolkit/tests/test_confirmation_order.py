@@ -54,7 +54,7 @@ def with_two_revisions(project: Project, env: dict[str, str]) -> None:
 
 @only_on(
     "sqlite",
-    "postgresql",
+    "mysql",
     why="the order of the list and the question is the same on every database",
 )
 @pytest.mark.parametrize("answer", ["no", "production"])
@@ -78,7 +78,7 @@ def test_a_protected_downgrade_lists_its_reverts_before_it_asks(
 
 @only_on(
     "sqlite",
-    "postgresql",
+    "mysql",
     why="the order of the list and the question is the same on every database",
 )
 def test_a_protected_redo_lists_what_it_reverts_before_it_asks(

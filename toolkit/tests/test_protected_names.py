@@ -38,7 +38,7 @@ def wire_protected_list(project: Project, names: tuple[str, ...]) -> None:
 
 @only_on(
     "sqlite",
-    "postgresql",
+    "mysql",
     why="the refusal reads APP_ENV alike everywhere; test_tasks_reset resets each database",
 )
 def test_reset_refuses_a_database_whose_app_env_means_production(
@@ -55,7 +55,7 @@ def test_reset_refuses_a_database_whose_app_env_means_production(
 
 @only_on(
     "sqlite",
-    "postgresql",
+    "mysql",
     why="the recorded environment is read by the same SQLAlchemy query on every database",
 )
 def test_raw_alembic_refuses_to_downgrade_a_database_recorded_as_live(
