@@ -84,7 +84,7 @@ def test_format_exits_1_only_for_what_ruff_still_finds_after_fixing_and_formatti
 @only_on(
     "sqlite",
     "postgresql",
-    why="SQLite renders in batch mode, PostgreSQL with its enum plugin; MariaDB renders as neither",
+    why="MariaDB's rendering is PostgreSQL's without its enum plugin; SQLite's is batch mode",
 )
 def test_a_revision_with_a_long_foreign_key_line_is_written_without_lint_noise(
     project: Project, database: ServerDatabase
