@@ -3,9 +3,13 @@ backfill tests read of it: the rows it lowered, its record, a revision requiring
 
 from __future__ import annotations
 
+import functools
+import tempfile
 import time
+from pathlib import Path
 
-from project import Project, created_revision, revision_source
+from made_revisions import MadeRevision, made
+from project import Project, revision_source
 from servers import ServerDatabase
 from test_drift_detection import inv, set_models
 
@@ -42,6 +46,17 @@ backfills = [
 REQUIRING = "from alembic_steward.backfills import require_backfill\n"
 
 
+@functools.cache
+def users_revision() -> MadeRevision:
+    """USERS's revision as `inv db.revision` writes it, made once per test process on SQLite:
+    autogenerating it is no subject of the backfill tests, and its check against a scratch
+    database cost each of them a second or more on a server."""
+    with tempfile.TemporaryDirectory() as folder:
+        project = Project.copy_to(Path(folder) / "service")
+        set_models(project, USERS)
+        return made(project, "-m", "users")
+
+
 def history_with_backfill(
     project: Project,
     database: ServerDatabase,
@@ -53,7 +68,7 @@ def history_with_backfill(
 ) -> str:
     """users (with ``rows`` rows, upper-case emails), then a revision declaring the backfill."""
     set_models(project, USERS)
-    first = created_revision(inv(project, database, "db.revision", "-m", "users"))[0]
+    first = users_revision().copy_to(project)
     inv(project, database, "db.upgrade")
     values = ", ".join(f"({n}, 'USER{n}@EXAMPLE.COM')" for n in range(1, rows + 1))
     database.query(f"INSERT INTO users (id, email) VALUES {values}")

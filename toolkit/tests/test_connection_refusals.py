@@ -12,7 +12,7 @@ import pymysql
 import pytest
 from failures import write_revision
 from project import Project
-from servers import ServerDatabase, connect_admin, with_database
+from servers import ServerDatabase, connect_admin, only_on, with_database
 
 REFUSED, UNREACHABLE = 10, 5
 PASSWORD = "Refusal-Pw-7d1c"
@@ -26,8 +26,7 @@ def with_user(url: str, user: str, password: str | None) -> str:
 
 @pytest.fixture
 def server(database: ServerDatabase) -> ServerDatabase:
-    if database.kind == "sqlite":
-        pytest.skip("SQLite has no server to refuse a user or a database")
+    """``database``, on one of the servers each test names with only_on."""
     return database
 
 
@@ -73,6 +72,7 @@ def refused(project: Project, url: str, *task: str, code: int = 1) -> str:
     return error
 
 
+@only_on("postgresql", "mysql", why="SQLite has no server to refuse a user or a database")
 def test_a_wrong_password_is_named_by_status_and_every_task(
     project: Project, server: ServerDatabase, unprivileged_user: str
 ) -> None:
@@ -85,6 +85,7 @@ def test_a_wrong_password_is_named_by_status_and_every_task(
         assert refused(project, url, *task) == error, task
 
 
+@only_on("postgresql", "mysql", why="SQLite has no server to refuse a user or a database")
 def test_an_unknown_user_is_named_by_status_and_every_task(
     project: Project, server: ServerDatabase
 ) -> None:
@@ -95,6 +96,7 @@ def test_an_unknown_user_is_named_by_status_and_every_task(
     assert refused(project, url, "db.upgrade") == error
 
 
+@only_on("postgresql", "mysql", why="SQLite has no server to refuse a user or a database")
 def test_a_missing_database_is_named_with_db_create_which_then_works(
     project: Project, server: ServerDatabase
 ) -> None:
@@ -109,6 +111,7 @@ def test_a_missing_database_is_named_with_db_create_which_then_works(
         project.inv("db.drop", "--yes", env={"DATABASE_URL": url})
 
 
+@only_on("postgresql", "mysql", why="SQLite has no server to refuse a user or a database")
 def test_a_user_without_rights_is_not_sent_to_db_create(
     project: Project, server: ServerDatabase, unprivileged_user: str
 ) -> None:
@@ -122,11 +125,10 @@ def test_a_user_without_rights_is_not_sent_to_db_create(
     refused(project, url, "db.create")
 
 
+@only_on("postgresql", why="MySQL/MariaDB refuse such a user the database itself (the test above)")
 def test_a_user_who_may_not_read_the_tables_is_told_so_not_that_the_server_is_unreachable(
     project: Project, server: ServerDatabase, unprivileged_user: str
 ) -> None:
-    if server.kind != "postgresql":
-        pytest.skip("MySQL/MariaDB refuse such a user the database itself (the test above)")
     write_revision(project, "first", None, "    pass")
     project.inv("db.upgrade", env={"DATABASE_URL": server.url})
     # PostgreSQL lets every user connect; alembic_version, the postgres user's, is then refused.

@@ -49,7 +49,8 @@ def assert_alembic_failed_line(completed: subprocess.CompletedProcess[str]) -> s
     return line
 
 
-@pytest.mark.parametrize("scheme", ["postgresql", "mysql"])
+# One scheme: the URL is refused as it is parsed, before any dialect is chosen.
+@pytest.mark.parametrize("scheme", ["postgresql"])
 @pytest.mark.parametrize("command", ["upgrade", "current"])
 def test_deploy_with_a_port_that_is_not_a_number_ends_in_one_error_line(
     project: Project, scheme: str, command: str

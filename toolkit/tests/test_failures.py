@@ -8,6 +8,7 @@ database URLs: test_failures_urls.py; protected environments: test_failures_prot
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -151,7 +152,9 @@ def test_revision_without_ruff_is_written_unformatted_with_a_note(project: Proje
     assert f"Created revision {written.name.split('_')[2]}" in completed.stdout
 
 
-def test_help_after_any_task_name_shows_its_help(project: Project) -> None:
+def test_help_after_any_task_name_shows_its_help_with_text_for_every_flag(
+    project: Project,
+) -> None:
     # Each task's line starts with its name; its summary may name other tasks (`db.status's`).
     listing = [
         line.split()[0] for line in project.inv("--list").stdout.splitlines() if line[:2] == "  "
@@ -161,6 +164,10 @@ def test_help_after_any_task_name_shows_its_help(project: Project) -> None:
     for task in tasks:
         completed = project.inv(task, "--help")
         assert completed.stdout.startswith(f"Usage: inv[oke] [--core-opts] {task}"), task
+        # The same help as `inv --help TASK`: one command per task checks both.
+        for line in completed.stdout.partition("Options:")[2].splitlines():
+            if line.strip().startswith("-"):
+                assert re.match(r"\s+-\S.*?\S\s{2,}\S", line), f"{task}: {line}"
     assert not list(project.path.glob("*.db"))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from project import Project, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 CREATE_NOTES = '    op.create_table("notes", sa.Column("id", sa.Integer(), primary_key=True))'
 DROP_NOTES = '    op.drop_table("notes")'
@@ -36,6 +36,11 @@ def wire_protected_list(project: Project, names: tuple[str, ...]) -> None:
     wiring.write_text(wired)
 
 
+@only_on(
+    "sqlite",
+    "mysql",
+    why="the refusal reads APP_ENV alike everywhere; test_tasks_reset resets each database",
+)
 def test_reset_refuses_a_database_whose_app_env_means_production(
     project: Project, database: ServerDatabase
 ) -> None:
@@ -48,6 +53,11 @@ def test_reset_refuses_a_database_whose_app_env_means_production(
     project.inv("db.reset", "--yes", env={**env, "APP_ENV": "prod"})
 
 
+@only_on(
+    "sqlite",
+    "mysql",
+    why="the recorded environment is read by the same SQLAlchemy query on every database",
+)
 def test_raw_alembic_refuses_to_downgrade_a_database_recorded_as_live(
     project: Project, database: ServerDatabase
 ) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 CREATE_FIRST = '    op.create_table("first", sa.Column("id", sa.Integer(), primary_key=True))'
 CREATE_SECOND = '    op.create_table("second", sa.Column("id", sa.Integer(), primary_key=True))'
@@ -148,6 +148,7 @@ def test_every_task_refuses_an_r_that_is_not_wholly_a_revision(
     assert not (project.path / "fixture_service.db").exists()
 
 
+@only_on("sqlite", why="-r is refused before anything connects, whatever the database")
 def test_a_hostile_r_changes_nothing_on_the_database(
     project: Project, database: ServerDatabase
 ) -> None:

@@ -21,7 +21,7 @@ from safety_revisions import (
     upgrade,
     write_revision,
 )
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 FIRST, SECOND = "bbbb00000001", "bbbb00000002"
 ROLLS_BACK_DDL = {"sqlite": True, "postgresql": True, "mysql": False}
@@ -58,6 +58,7 @@ def test_migration_failing_half_way_leaves_the_previous_revision_or_is_refused(
     assert_refused_naming(project, database)
 
 
+@only_on("sqlite", "mysql", why="SQLite and PostgreSQL alike leave no mark to clear")
 def test_half_applied_mysql_migration_can_be_repaired_and_cleared(
     project: Project, database: ServerDatabase
 ) -> None:
@@ -103,6 +104,7 @@ def test_run_killed_half_way_is_rolled_back_or_refused(
     assert database.revisions() == {SECOND}
 
 
+@only_on("mysql", why="only MySQL/MariaDB keep a mark table")
 def test_mark_table_is_invisible_to_autogenerate(
     project: Project, database: ServerDatabase
 ) -> None:
@@ -119,11 +121,10 @@ def test_mark_table_is_invisible_to_autogenerate(
     assert "alembic_migration_in_progress" not in source
 
 
+@only_on("mysql", why="SQLite and PostgreSQL roll a failed migration back: no half-applied run")
 def test_the_guard_and_wait_name_a_half_applied_run_instead_of_advising_an_upgrade(
     project: Project, database: ServerDatabase
 ) -> None:
-    if ROLLS_BACK_DDL[database.kind]:
-        pytest.skip(f"{database.kind} rolls a failed migration back: no half-applied run")
     write_revision(project, FIRST, None, FIRST_TABLE)
     write_revision(project, SECOND, FIRST, FAILING_HALF_WAY)
     upgrade(project, database)

@@ -191,19 +191,6 @@ def test_a_failing_task_never_prints_the_password(project: Project, task: str) -
     assert "Sup3r-Secret" not in completed.stdout + completed.stderr
 
 
-def listed_tasks(project: Project) -> list[str]:
-    listing = project.inv("--list").stdout
-    return re.findall(r"^\s+(db\.[\w-]+)\s", listing, re.MULTILINE)
-
-
-def test_every_flag_of_every_task_has_help_text(project: Project) -> None:
-    for task in listed_tasks(project):
-        options = project.inv("--help", task).stdout.partition("Options:")[2]
-        for line in options.splitlines():
-            if line.strip().startswith("-"):
-                assert re.match(r"\s+-\S.*?\S\s{2,}\S", line), f"{task}: {line}"
-
-
 def test_bash_completion_completes_db_task_names(project: Project) -> None:
     assert "complete" in project.inv("--print-completion-script", "bash").stdout
     assert "db.status" in project.inv("--complete", "--", "inv", "db.").stdout
