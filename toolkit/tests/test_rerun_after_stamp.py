@@ -1,0 +1,86 @@
+"""A version table moved back behind the toolkit's back (raw `alembic stamp` one revision too
+low) never makes an upgrade run again a revision whose upgrade() already ran here: every way
+of upgrading refuses before running anything, in one line naming the stamp that mends it."""
+
+from __future__ import annotations
+
+import pytest
+from project import Project, one_error_line
+from servers import ServerDatabase
+from stuck_states import write_revision
+
+CREATE = (
+    '    op.create_table("customers", sa.Column("id", sa.Integer, primary_key=True),'
+    ' sa.Column("price", sa.Integer))\n'
+    '    op.execute("INSERT INTO customers (id, price) VALUES (1, 150)")'
+)
+# A data step: running it twice multiplies the prices twice.
+IN_CENTS = '    op.execute("UPDATE customers SET price = price * 100")'
+TABLE = '    op.create_table("invoices", sa.Column("id", sa.Integer, primary_key=True))'
+UPGRADES = {
+    "ffff00000001": (None, CREATE),
+    "ffff00000002": ("ffff00000001", IN_CENTS),
+    "ffff00000003": ("ffff00000002", TABLE),
+}
+WAYS = {
+    "inv": (["inv", "db.upgrade"], 1, "error: "),
+    "deploy": (["python", "-m", "app.migrations", "upgrade"], 1, "error: "),
+    "alembic": (["alembic", "upgrade", "head"], 255, "FAILED: "),
+}
+
+
+def stamped_one_too_low(project: Project, database: ServerDatabase) -> dict[str, str]:
+    for revision, (parent, upgrade) in UPGRADES.items():
+        write_revision(project, revision, parent, upgrade)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    stamped = project.run("alembic", "stamp", "ffff00000001", env=env)
+    assert stamped.returncode == 0, stamped.stderr
+    return env
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_an_upgrade_after_a_stamp_too_low_refuses_before_running_anything(
+    project: Project, database: ServerDatabase, way: str
+) -> None:
+    env = stamped_one_too_low(project, database)
+    command, code, prefix = WAYS[way]
+
+    refused = project.run(*command, env=env)
+
+    assert refused.returncode == code, refused.stdout + refused.stderr
+    # Raw `alembic` prints its FAILED line on stdout.
+    line = one_error_line(refused.stdout + refused.stderr, prefix)
+    assert "the version table says the database is at ffff00000001" in line, line
+    assert "the upgrade() of ffff00000002, ffff00000003 already ran here" in line, line
+    assert "`inv db.stamp -r ffff00000003`" in line, line
+    assert "nothing was run" in line, line
+    assert database.query("SELECT price FROM customers") == [(15000,)]
+    assert database.revisions() == {"ffff00000001"}
+
+
+def test_the_stamp_the_refusal_names_lets_the_upgrade_run_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+
+    project.inv("db.stamp", "-r", "ffff00000003", env=env)
+
+    assert "No pending" not in project.inv("db.upgrade", env=env).stderr
+    assert database.query("SELECT price FROM customers") == [(15000,)]
+    assert database.revisions() == {"ffff00000003"}
+
+
+def test_a_stamp_too_low_through_inv_warns_and_keeps_the_upgrade_refused(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+
+    stamped = project.inv("db.stamp", "-r", "ffff00000002", env=env).stdout
+
+    assert "warning: the database differs from what ffff00000002 builds by: " in stamped
+    assert "holds exactly what revision ffff00000003 builds" in stamped
+    assert "`inv db.stamp -r ffff00000003`" in stamped
+    refused = project.inv("db.upgrade", code=1, env=env)
+    assert "the upgrade() of ffff00000003 already ran here" in one_error_line(refused.stderr)
+    assert database.revisions() == {"ffff00000002"}
