@@ -84,3 +84,16 @@ def test_a_stamp_too_low_through_inv_warns_and_keeps_the_upgrade_refused(
     refused = project.inv("db.upgrade", code=1, env=env)
     assert "the upgrade() of ffff00000003 already ran here" in one_error_line(refused.stderr)
     assert database.revisions() == {"ffff00000002"}
+
+
+def test_a_new_revision_after_a_stamp_too_low_advises_the_stamp_not_an_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+
+    refused = project.inv("db.revision", "-m", "Next", code=1, env=env)
+
+    line = one_error_line(refused.stderr)
+    assert "holds exactly what revision ffff00000003 builds" in line, line
+    assert "`inv db.stamp -r ffff00000003`" in line, line
+    assert "inv db.upgrade" not in line, line
