@@ -4,10 +4,14 @@ of upgrading refuses before running anything, in one line naming the stamp that 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from project import Project, one_error_line
 from servers import ServerDatabase
 from stuck_states import write_revision
+from tenant_projects import make_tenant_project
 
 CREATE = (
     '    op.create_table("customers", sa.Column("id", sa.Integer, primary_key=True),'
@@ -97,3 +101,27 @@ def test_a_new_revision_after_a_stamp_too_low_advises_the_stamp_not_an_upgrade(
     assert "holds exactly what revision ffff00000003 builds" in line, line
     assert "`inv db.stamp -r ffff00000003`" in line, line
     assert "inv db.upgrade" not in line, line
+
+
+def test_a_fan_out_refuses_the_tenant_stamped_too_low_and_upgrades_the_others(
+    tmp_path: Path,
+) -> None:
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/main.db"),
+        "database",
+        ["east", "west"],
+    )
+    for name in ("east", "west"):
+        project.inv("db.tenant-create", name)
+    project.inv("db.downgrade", "-r", "0002", "--tenants", "east", "--yes")
+    stamped = project.run("alembic", "-x", "tenant=west", "stamp", "0002")
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr
+
+    refused = project.run("inv", "db.upgrade", "--all-tenants", "--json")
+
+    assert refused.returncode == 76, refused.stdout + refused.stderr
+    rows = {row["tenant"]: row for row in json.loads(refused.stdout)}
+    assert rows["east"]["after"] == "0003", rows
+    assert rows["west"]["after"] == "0002", rows
+    assert "the upgrade() of 0003 already ran here" in json.dumps(rows["west"]), rows
+    assert "`inv db.stamp -r 0003 --tenants west`" in json.dumps(rows["west"]), rows
