@@ -29,8 +29,7 @@ def stamp_mismatch(script: ScriptDirectory, revision: str, connection: Connectio
     if differences == []:
         return None
     kept = (
-        "the checksums of the revisions it unmarks were kept, so an upgrade will not run them"
-        " again"
+        "the checksums of the revisions it unmarks were kept, so an upgrade will not run them again"
     )
     if differences is None:
         return (
