@@ -3,10 +3,11 @@
 The version table is the only thing Alembic reads to decide what to run, so one moved back
 behind the toolkit's back (raw `alembic stamp` one revision too low, an UPDATE by hand) makes
 the next upgrade run revisions a second time: a data step doubles its work, and on MySQL/MariaDB
-committed DDL is run again before something fails. The checksum table says what ran: a row is
-written when a revision's upgrade() runs and dropped only when its downgrade() runs or when `inv
-db.stamp` has compared the schema with what it records (runtime/_revision_checksums.py). So a
-revision the upgrade plans to run that already has a row is refused before anything runs. The
+committed DDL is run again before something fails. The checksum table says what is applied: a
+row is written when a revision's upgrade() runs (or a stamp marks it applied) and dropped only
+when its downgrade() runs or when `inv db.stamp` has compared the schema with what it records
+(runtime/_stamp_comparison.py). So a revision the upgrade plans to run that already has a row
+is refused before anything runs. The
 plan is read, not the schema: an upgrade with nothing to run costs nothing more.
 """
 
@@ -63,12 +64,14 @@ def already_applied_line(heads: list[str], ran: list[str]) -> str:
 
     at = describe_heads(heads)
     listed = ", ".join(ran)
+    one = len(ran) == 1
     return (
-        f"the version table says the database is at {at}, but the upgrade() of {listed}"
-        f" already ran here ({'its' if len(ran) == 1 else 'their'} run is recorded in"
-        " alembic_revision_checksums): the version table was moved back without running a"
+        f"the version table says the database is at {at}, but {listed}"
+        f" {'is' if one else 'are'} recorded as applied here (alembic_revision_checksums keeps"
+        f" the row written when {'its' if one else 'their'} upgrade() ran, or a stamp marked"
+        f" {'it' if one else 'them'} applied): the version table was moved back without a"
         " downgrade (a raw `alembic stamp`?), and this upgrade would run"
-        f" {'it' if len(ran) == 1 else 'them'} a second time; nothing was run. If the database"
+        f" {'it' if one else 'them'} a second time; nothing was run. If the database"
         f" holds what {ran[-1]} builds ({status_command()} compares), record that with"
         f" {stamp_command([ran[-1]])}; if that work was undone by hand, record {at} with"
         f" {stamp_command(heads or ['base'])}"

@@ -47,7 +47,7 @@ def stamp_database(
         refuse_stamp_over_differences,
         refuse_unknown_target,
     )
-    from alembic_steward.runtime._stamp_comparison import stamp_mismatch
+    from alembic_steward.runtime._stamp_comparison import StampComparison, compare_stamp_target
     from alembic_steward.runtime._state_after_failure import version_heads
 
     check_stamp_target(revision)
@@ -60,10 +60,10 @@ def stamp_database(
             if unfinished is not None and not accept_differences:
                 refuse_stamp_over_differences(script, revision, connection)
             # Over a mark the refusal above compared already, or its differences are accepted.
-            mismatch = (
-                None
+            compared = (
+                StampComparison()
                 if unfinished is not None or accept_differences
-                else stamp_mismatch(script, revision, connection)
+                else compare_stamp_target(script, revision, connection)
             )
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
@@ -77,12 +77,15 @@ def stamp_database(
         # keeps its rows, and the others go once the database is known to be what it records.
         with engine.begin() as connection:
             prune_phases(connection, script)
-            if mismatch is None:
+            if not compared.keep_rows:
                 prune_checksums(connection, script)
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
             stamped = describe_heads(version_heads(connection))
-    lines = [f"Stamped the database at {stamped}.", *([mismatch] if mismatch else status_hint())]
+    lines = [
+        f"Stamped the database at {stamped}.",
+        *([compared.warning] if compared.warning else status_hint()),
+    ]
     if unfinished is not None:
         lines.append(
             f"The stamp cleared the mark of the run that stopped after revision {unfinished}:"

@@ -3,22 +3,36 @@
 A stamp runs nothing and used to check nothing, so a mistyped or off-by-one target went
 unnoticed until the next upgrade ran a revision a second time or failed on its work. The
 comparison is status's (inspection/_revision_comparison.py): a scratch build, a cost a repair
-can pay. Its result also decides the checksum rows of the revisions the stamp unmarks: dropped
-only when the database is what the target builds (or the user accepts the differences), since
-a kept row is what stops an upgrade from running their upgrade() again (_already_applied.py).
+can pay. Its result also decides the checksum rows of the revisions the stamp unmarks, which
+stop an upgrade from running them again (_already_applied.py): they are dropped unless the
+database has something the target does not build, the sign that their work is still there.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+KEPT = "the checksums of the revisions it unmarks were kept, so an upgrade will not run them again"
 
-def stamp_mismatch(script: ScriptDirectory, revision: str, connection: Connection) -> str | None:
-    """The warning for a database that is not what ``revision`` builds, or None when it is."""
+
+@dataclass(frozen=True)
+class StampComparison:
+    """The `warning:` line for a database that is not what the target builds (None when it is);
+    whether the rows of the revisions the stamp unmarks must stay."""
+
+    warning: str | None = None
+    keep_rows: bool = False
+
+
+def compare_stamp_target(
+    script: ScriptDirectory, revision: str, connection: Connection
+) -> StampComparison:
+    """Compare the database with what ``revision`` builds, for the stamp about to record it."""
     from alembic_steward.inspection._later_builds import stamped_wrongly
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.runtime._half_applied_marks import describe_heads
@@ -27,15 +41,19 @@ def stamp_mismatch(script: ScriptDirectory, revision: str, connection: Connectio
     target = describe_heads(built)
     differences, built_by = leftovers_and_matching_build(connection, built or ["base"])
     if differences == []:
-        return None
-    kept = (
-        "the checksums of the revisions it unmarks were kept, so an upgrade will not run them again"
-    )
+        return StampComparison()
     if differences is None:
-        return (
+        return StampComparison(
             f"warning: the database could not be compared with what {target} builds (no"
-            f" scratch database could be built); {kept}"
+            f" scratch database could be built); {KEPT}",
+            keep_rows=True,
         )
+    # Only lacking what the target builds (a stamp ahead undone): nothing of later work is here.
+    keep_rows = any(difference.change != "missing" for difference in differences)
     found = ", ".join(difference.brief() for difference in differences)
     why = f"; {stamped_wrongly(built_by)}" if built_by else ""
-    return f"warning: the database differs from what {target} builds by: {found}{why}; {kept}"
+    kept = f"; {KEPT}" if keep_rows else ""
+    return StampComparison(
+        f"warning: the database differs from what {target} builds by: {found}{why}{kept}",
+        keep_rows,
+    )
