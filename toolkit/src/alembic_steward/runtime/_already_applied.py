@@ -59,12 +59,15 @@ def refuse_planned_reruns(connection: Any, planned: list[Any], heads: tuple[str,
 def already_applied_line(heads: list[str], ran: list[str]) -> str:
     """What the version table says, which pending revisions ran already, and the two stamps
     that record the truth, whichever it is."""
+    from alembic_steward.runtime._advice import installed_service
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
     from alembic_steward.runtime._running_migration import status_command
 
     at = describe_heads(heads)
     listed = ", ".join(ran)
     one = len(ran) == 1
+    # An installed service's `current` compares nothing; its stamp compares and warns.
+    compares = "" if installed_service() else f" ({status_command()} compares)"
     return (
         f"the version table says the database is at {at}, but {listed}"
         f" {'is' if one else 'are'} recorded as applied here (alembic_revision_checksums keeps"
@@ -72,7 +75,7 @@ def already_applied_line(heads: list[str], ran: list[str]) -> str:
         f" {'it' if one else 'them'} applied): the version table was moved back without a"
         " downgrade (a raw `alembic stamp`?), and this upgrade would run"
         f" {'it' if one else 'them'} a second time; nothing was run. If the database"
-        f" holds what {ran[-1]} builds ({status_command()} compares), record that with"
+        f" holds what {ran[-1]} builds{compares}, record that with"
         f" {stamp_command([ran[-1]])}; if that work was undone by hand, record {at} with"
         f" {stamp_command(heads or ['base'])}"
     )
