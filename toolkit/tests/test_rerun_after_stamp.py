@@ -125,3 +125,18 @@ def test_a_fan_out_refuses_the_tenant_stamped_too_low_and_upgrades_the_others(
     assert rows["west"]["after"] == "0002", rows
     assert "0003 is recorded as applied here" in json.dumps(rows["west"]), rows
     assert "`inv db.stamp -r 0003 --tenants west`" in json.dumps(rows["west"]), rows
+
+
+def test_once_the_work_is_undone_by_hand_the_recorded_revision_s_stamp_lets_it_run_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+    database.query("UPDATE customers SET price = 150")
+    database.query("DROP TABLE invoices")
+
+    stamped = project.inv("db.stamp", "-r", "ffff00000001", env=env).stdout
+    assert "warning" not in stamped, stamped
+    project.inv("db.upgrade", env=env)
+
+    assert database.query("SELECT price FROM customers") == [(15000,)]
+    assert database.revisions() == {"ffff00000003"}
