@@ -165,3 +165,24 @@ def test_a_downgrade_over_several_revisions_names_the_one_whose_upgrade_made_the
     line = one_error_line(completed.stderr)
     assert "the downgrade() of notes did not undo" in line, line
     assert "tags" not in line, line
+
+
+def test_a_second_downgrade_does_not_blame_its_revision_for_what_the_first_one_left(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    first = add_users(project)
+    notes = '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))'
+    source = revision_source("notes", first, notes, imports="import sqlalchemy as sa")
+    project.write_revision("notes.py", source)  # its downgrade() forgets the table
+    project.inv("db.upgrade", env=env)
+    project.inv("db.downgrade", code=DATABASE_DIFFERS, env=env)
+
+    completed = project.inv("db.downgrade", code=DATABASE_DIFFERS, env=env)
+
+    line = one_error_line(completed.stderr)
+    assert "did not undo" not in line, line
+    assert f"the downgrade() of {first} undid what its upgrade() made" in line, line
+    assert "table notes" in line and "was there before this downgrade" in line, line
+    assert f"which {first} does not touch" in line, line
+    assert database.revisions() == set()

@@ -87,7 +87,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     stamp.add_argument(
         "--accept-differences",
         action="store_true",
-        help="over a half-applied mark: record REV although the schema is not what it builds",
+        help="record REV as the schema is, although it is not what REV builds",
     )
     add_tenant_argument(stamp)
     clear = commands.add_parser(

@@ -27,6 +27,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     Returns a dict for ``context.configure(**...)``; ``target_metadata`` is left to env.py.
     """
     from alembic_steward.runtime import _autogenerate_review, _bookkeeping, _environment_record
+    from alembic_steward.runtime._already_applied import refusing_reruns
     from alembic_steward.runtime._batch_generated_copy import batch_copies_leave_generated_columns
     from alembic_steward.runtime._computed_columns import keep_generated_columns_through_rebuilds
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
@@ -81,7 +82,8 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     return {
         # Each migration's statements wait for locks at most DDL_LOCK_TIMEOUT (_lock_waits.py).
         # Offline on PostgreSQL, DDL for the server's version (runtime/_offline_server.py).
-        **limits_option(steps_for_the_server(planned_steps())),
+        # Online, never an upgrade() that already ran here (runtime/_already_applied.py).
+        **limits_option(refusing_reruns(steps_for_the_server(planned_steps()))),
         # The same comparison `db.check` makes.
         **_autogenerate_review.comparison_options(dialect_name),
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.

@@ -47,6 +47,7 @@ def stamp_database(
         refuse_stamp_over_differences,
         refuse_unknown_target,
     )
+    from alembic_steward.runtime._stamp_comparison import StampComparison, compare_stamp_target
     from alembic_steward.runtime._state_after_failure import version_heads
 
     check_stamp_target(revision)
@@ -58,6 +59,12 @@ def stamp_database(
             refuse_unknown_target(script, revision, connection)
             if unfinished is not None and not accept_differences:
                 refuse_stamp_over_differences(script, revision, connection)
+            # Over a mark the refusal above compared already, or its differences are accepted.
+            compared = (
+                StampComparison()
+                if unfinished is not None or accept_differences
+                else compare_stamp_target(script, revision, connection)
+            )
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
         # tenant, if any, as it migrates it.
@@ -66,15 +73,19 @@ def stamp_database(
         from alembic_steward.runtime._phase_records import prune_phases
         from alembic_steward.runtime._revision_checksums import prune_checksums
 
-        # A stamp's own steps drop the rows of the revisions named in each step, not of all it
-        # steps over (nor any, with --purge): what is left applied keeps its rows, no other.
+        # A stamp's own steps keep the rows of the revisions they unmark: what is left applied
+        # keeps its rows, and the others go once the database is known to be what it records.
         with engine.begin() as connection:
             prune_phases(connection, script)
-            prune_checksums(connection, script)
+            if not compared.keep_rows:
+                prune_checksums(connection, script)
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
             stamped = describe_heads(version_heads(connection))
-    lines = [f"Stamped the database at {stamped}.", *status_hint()]
+    lines = [
+        f"Stamped the database at {stamped}.",
+        *([compared.warning] if compared.warning else status_hint()),
+    ]
     if unfinished is not None:
         lines.append(
             f"The stamp cleared the mark of the run that stopped after revision {unfinished}:"

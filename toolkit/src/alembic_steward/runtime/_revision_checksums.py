@@ -238,10 +238,10 @@ def unverifiable_line(revisions: list[str]) -> str:
 class ChecksumRecorder:
     """On each applied revision keep its file's checksum; on a reverted one drop it.
 
-    A stamp does the same for the revisions it marks applied or no longer applied: it declares
-    that the database holds what those files build, so a later edit to one of them drifts from
-    it as after an upgrade. A row already there is what ran, and stays (only `inv
-    db.accept-edit` replaces it).
+    A stamp does the same for the revisions it marks applied: it declares that the database
+    holds what those files build, so a later edit to one of them drifts from it as after an
+    upgrade. A row already there is what ran, and stays (only `inv db.accept-edit` replaces it),
+    as do the rows of the revisions a stamp marks no longer applied.
     """
 
     def __init__(self, script: ScriptDirectory, rows: StepRows | None = None) -> None:
@@ -265,8 +265,10 @@ class ChecksumRecorder:
             restamp_first_format(connection, self.script, recorded=values)
             self.recorded, self.read = set(values), True
         if step.is_stamp:
-            applied, reverted = self.stamped(step, heads)
-            self.drop(connection, reverted)
+            # The rows of the revisions a stamp unmarks stay: no downgrade() ran, so their work
+            # may well be here, and an upgrade must not run it again (_already_applied.py).
+            # `inv db.stamp` drops them once it has compared the schema (prune_checksums).
+            applied, _ = self.stamped(step, heads)
             self.insert(connection, sorted(applied - self.recorded))
             return
         revisions = list(step.up_revision_ids)

@@ -45,6 +45,7 @@ def state_read_after_failure(
     fate: nothing is rolled back or read on it then.
     """
     from alembic_steward.inspection._run_leftovers import building as splitting_leftovers
+    from alembic_steward.runtime._already_applied import AlreadyApplied
 
     callers_transaction = connection.in_transaction()
     try:
@@ -53,7 +54,9 @@ def state_read_after_failure(
         # A signal that stops a scratch build (``remember`` off) ends the whole task: that
         # database is dropped unread, and comparing it would build yet another beside it.
         probe_stopped = not remember and not isinstance(error, Exception)
-        if not callers_transaction and not probe_stopped and not splitting_leftovers():
+        # Refused before its first step, the run changed nothing: its line says where it is.
+        refused = isinstance(error, AlreadyApplied)
+        if not (callers_transaction or probe_stopped or refused or splitting_leftovers()):
             with quiet_alembic_log():
                 state = read_state(connection, error, own_commits)
             setattr(error, STATE_ATTRIBUTE, state)

@@ -80,6 +80,7 @@ def upgrade(
         print_offline(build_alembic_config(), "upgrade", revision)
         return
     from alembic_steward.runtime._tenants_left_out import noting_tenants_left_out
+    from alembic_steward.tasks._upgrade_targets import below_database_line
 
     with noting_tenants_left_out("db.upgrade --all-tenants", "upgrade --all-tenants"):
         if phase is not None:
@@ -87,6 +88,10 @@ def upgrade(
             return
         config = build_alembic_config()
         refuse_upward_step_outside_history(config, revision)
+        below = below_database_line(config, revision)
+        if below is not None:
+            print(below)
+            return
         command.upgrade(config, revision)
 
 

@@ -109,6 +109,7 @@ def revision(
         except CommandError as error:
             if str(error).startswith("Target database is not up to date"):
                 refuse_several_heads(config)
+                refuse_wrong_stamp()
             raise
         if config.attributes.get(HAND_ADDITIONS) and scratch.connection.in_transaction():
             # Autogenerate ran on the scratch database (tasks/_revision_checks.py): what its
@@ -169,6 +170,32 @@ def refuse_several_heads(config: Any) -> None:
     heads = ScriptDirectory.from_config(config).get_heads()
     if len(heads) > 1:
         raise CommandError(several_heads_message(heads))
+
+
+def refuse_wrong_stamp() -> None:
+    """Give `db.status`'s advice when the database, not at head, holds exactly what another
+    revision builds: it was stamped wrongly, and upgrading it would run that work again."""
+    from alembic.util import CommandError
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._later_builds import stamped_wrongly
+    from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
+    from alembic_steward.runtime._half_applied_marks import describe_heads
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    # Only on the way to an error: a database merely behind pays one scratch build here.
+    with get_blocking_engine().connect() as connection:
+        heads = list(version_heads(connection))
+        differences, built_by = leftovers_and_matching_build(connection, heads or ["base"])
+    if not differences or built_by is None:
+        return
+    at = describe_heads(heads)
+    found = ", ".join(difference.brief() for difference in differences)
+    raise CommandError(
+        f"autogenerate compares the models with a database at head, and the database is at {at}"
+        f" but differs from what {at} builds by: {found}; {stamped_wrongly(built_by)};"
+        " nothing was written"
+    )
 
 
 @task(help={"message": "What the merge joins, e.g. 'Merge heads' (becomes part of the file name)"})

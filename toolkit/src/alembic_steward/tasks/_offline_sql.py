@@ -27,7 +27,9 @@ def print_range_sql(config: Config, direction: str, revision_range: str) -> None
 
     from alembic_steward.inspection._captured_sql import build_to, private_copy
     from alembic_steward.runtime._offline_runs import live_sqlite_file
+    from alembic_steward.tasks._upgrade_targets import require_known_range
 
+    require_known_range(config, revision_range)
     start, colon, target = revision_range.rpartition(":")
     # A downgrade with no FROM is Alembic's to refuse, in its own words.
     if live_sqlite_file() is None or (direction == "downgrade" and not colon):

@@ -25,8 +25,8 @@ from alembic_steward.tasks._user_errors import exit_on_user_error, without_passw
     long_only=(*TENANT_REPAIR_OPTIONS, "accept_differences", "purge"),
     help={
         "revision": "Revision to record: an id (e.g. 4f8376af1811), head or base; not a step",
-        "accept_differences": "Over a half-applied mark: record the revision although the"
-        " schema is not what it builds",
+        "accept_differences": "Record the revision as the schema is, although it is not what"
+        " the revision builds (refused over a half-applied mark without it)",
         "purge": "Empty the version table first, even of revisions this checkout does not have",
         "yes": YES_HELP,
         **TENANT_REPAIR_HELP,

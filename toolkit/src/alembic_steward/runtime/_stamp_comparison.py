@@ -1,0 +1,59 @@
+"""Compare the schema with what a stamp's target builds, before the stamp records it.
+
+A stamp runs nothing and used to check nothing, so a mistyped or off-by-one target went
+unnoticed until the next upgrade ran a revision a second time or failed on its work. The
+comparison is status's (inspection/_revision_comparison.py): a scratch build, a cost a repair
+can pay. Its result also decides the checksum rows of the revisions the stamp unmarks, which
+stop an upgrade from running them again (_already_applied.py): they are dropped unless the
+database has something the target does not build, the sign that their work is still there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+KEPT = "the checksums of the revisions it unmarks were kept, so an upgrade will not run them again"
+
+
+@dataclass(frozen=True)
+class StampComparison:
+    """The `warning:` line for a database that is not what the target builds (None when it is);
+    whether the rows of the revisions the stamp unmarks must stay."""
+
+    warning: str | None = None
+    keep_rows: bool = False
+
+
+def compare_stamp_target(
+    script: ScriptDirectory, revision: str, connection: Connection
+) -> StampComparison:
+    """Compare the database with what ``revision`` builds, for the stamp about to record it."""
+    from alembic_steward.inspection._later_builds import stamped_wrongly
+    from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
+    from alembic_steward.runtime._half_applied_marks import describe_heads
+
+    built = [rev.revision for rev in script.get_revisions(revision) if rev is not None]
+    target = describe_heads(built)
+    differences, built_by = leftovers_and_matching_build(connection, built or ["base"])
+    if differences == []:
+        return StampComparison()
+    if differences is None:
+        return StampComparison(
+            f"warning: the database could not be compared with what {target} builds (no"
+            f" scratch database could be built); {KEPT}",
+            keep_rows=True,
+        )
+    # Only lacking what the target builds (a stamp ahead undone): nothing of later work is here.
+    keep_rows = any(difference.change != "missing" for difference in differences)
+    found = ", ".join(difference.brief() for difference in differences)
+    why = f"; {stamped_wrongly(built_by)}" if built_by else ""
+    kept = f"; {KEPT}" if keep_rows else ""
+    return StampComparison(
+        f"warning: the database differs from what {target} builds by: {found}{why}{kept}",
+        keep_rows,
+    )

@@ -1,0 +1,142 @@
+"""A version table moved back behind the toolkit's back (raw `alembic stamp` one revision too
+low) never makes an upgrade run again a revision whose upgrade() already ran here: every way
+of upgrading refuses before running anything, in one line naming the stamp that mends it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from project import Project, one_error_line
+from servers import ServerDatabase
+from stuck_states import write_revision
+from tenant_projects import make_tenant_project
+
+CREATE = (
+    '    op.create_table("customers", sa.Column("id", sa.Integer, primary_key=True),'
+    ' sa.Column("price", sa.Integer))\n'
+    '    op.execute("INSERT INTO customers (id, price) VALUES (1, 150)")'
+)
+# A data step: running it twice multiplies the prices twice.
+IN_CENTS = '    op.execute("UPDATE customers SET price = price * 100")'
+TABLE = '    op.create_table("invoices", sa.Column("id", sa.Integer, primary_key=True))'
+UPGRADES = {
+    "ffff00000001": (None, CREATE),
+    "ffff00000002": ("ffff00000001", IN_CENTS),
+    "ffff00000003": ("ffff00000002", TABLE),
+}
+WAYS = {
+    "inv": (["inv", "db.upgrade"], 1, "error: "),
+    "deploy": (["python", "-m", "app.migrations", "upgrade"], 1, "error: "),
+    "alembic": (["alembic", "upgrade", "head"], 255, "FAILED: "),
+}
+
+
+def stamped_one_too_low(project: Project, database: ServerDatabase) -> dict[str, str]:
+    for revision, (parent, upgrade) in UPGRADES.items():
+        write_revision(project, revision, parent, upgrade)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    stamped = project.run("alembic", "stamp", "ffff00000001", env=env)
+    assert stamped.returncode == 0, stamped.stderr
+    return env
+
+
+@pytest.mark.parametrize("way", sorted(WAYS))
+def test_an_upgrade_after_a_stamp_too_low_refuses_before_running_anything(
+    project: Project, database: ServerDatabase, way: str
+) -> None:
+    env = stamped_one_too_low(project, database)
+    command, code, prefix = WAYS[way]
+
+    refused = project.run(*command, env=env)
+
+    assert refused.returncode == code, refused.stdout + refused.stderr
+    # Raw `alembic` prints its FAILED line on stdout.
+    line = one_error_line(refused.stdout + refused.stderr, prefix)
+    assert "the version table says the database is at ffff00000001" in line, line
+    assert "ffff00000002, ffff00000003 are recorded as applied here" in line, line
+    assert "`inv db.stamp -r ffff00000003`" in line, line
+    assert "nothing was run" in line, line
+    assert database.query("SELECT price FROM customers") == [(15000,)]
+    assert database.revisions() == {"ffff00000001"}
+
+
+def test_the_stamp_the_refusal_names_lets_the_upgrade_run_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+
+    project.inv("db.stamp", "-r", "ffff00000003", env=env)
+
+    assert "No pending" not in project.inv("db.upgrade", env=env).stderr
+    assert database.query("SELECT price FROM customers") == [(15000,)]
+    assert database.revisions() == {"ffff00000003"}
+
+
+def test_a_stamp_too_low_through_inv_warns_and_keeps_the_upgrade_refused(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+
+    stamped = project.inv("db.stamp", "-r", "ffff00000002", env=env).stdout
+
+    assert "warning: the database differs from what ffff00000002 builds by: " in stamped
+    assert "holds exactly what revision ffff00000003 builds" in stamped
+    assert "`inv db.stamp -r ffff00000003`" in stamped
+    refused = project.inv("db.upgrade", code=1, env=env)
+    assert "ffff00000003 is recorded as applied here" in one_error_line(refused.stderr)
+    assert database.revisions() == {"ffff00000002"}
+
+
+def test_a_new_revision_after_a_stamp_too_low_advises_the_stamp_not_an_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+
+    refused = project.inv("db.revision", "-m", "Next", code=1, env=env)
+
+    line = one_error_line(refused.stderr)
+    assert "holds exactly what revision ffff00000003 builds" in line, line
+    assert "`inv db.stamp -r ffff00000003`" in line, line
+    assert "inv db.upgrade" not in line, line
+
+
+def test_a_fan_out_refuses_the_tenant_stamped_too_low_and_upgrades_the_others(
+    tmp_path: Path,
+) -> None:
+    project = make_tenant_project(
+        Project.copy_to(tmp_path / "service", DATABASE_URL=f"sqlite:///{tmp_path}/main.db"),
+        "database",
+        ["east", "west"],
+    )
+    for name in ("east", "west"):
+        project.inv("db.tenant-create", name)
+    project.inv("db.downgrade", "-r", "0002", "--tenants", "east", "--yes")
+    stamped = project.run("alembic", "-x", "tenant=west", "stamp", "0002")
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr
+
+    refused = project.run("inv", "db.upgrade", "--all-tenants", "--json")
+
+    assert refused.returncode == 76, refused.stdout + refused.stderr
+    rows = {row["tenant"]: row for row in json.loads(refused.stdout)}
+    assert rows["east"]["after"] == "0003", rows
+    assert rows["west"]["after"] == "0002", rows
+    assert "0003 is recorded as applied here" in json.dumps(rows["west"]), rows
+    assert "`inv db.stamp -r 0003 --tenants west`" in json.dumps(rows["west"]), rows
+
+
+def test_once_the_work_is_undone_by_hand_the_recorded_revision_s_stamp_lets_it_run_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+    database.query("UPDATE customers SET price = 150")
+    database.query("DROP TABLE invoices")
+
+    stamped = project.inv("db.stamp", "-r", "ffff00000001", env=env).stdout
+    assert "warning" not in stamped, stamped
+    project.inv("db.upgrade", env=env)
+
+    assert database.query("SELECT price FROM customers") == [(15000,)]
+    assert database.revisions() == {"ffff00000003"}
