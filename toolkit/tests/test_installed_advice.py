@@ -5,11 +5,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from project import Project
 
 from alembic_steward import _wiring
 from alembic_steward.runtime import _migration_frames, _running_migration
 from alembic_steward.runtime._tenancy import Tenant, bind_tenant
-from project import Project
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ def revisions_listed() -> str:
     """Where the revision ids are listed, where the advice is read: `inv db.history` in a
     checkout; an installed service has no such command, but has the files."""
     from alembic_steward._wiring import WiringError, active_steward
-
     from alembic_steward.runtime._advice import installed_service
 
     try:
