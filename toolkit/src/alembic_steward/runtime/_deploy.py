@@ -188,6 +188,7 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
                 tenancy=arguments.tenancy,
                 pause=arguments.pause,
                 as_json=arguments.json,
+                accept_changed=arguments.accept_changed,
             )
         # `status` reads one database as JSON too; the others' reports are a fan-out's.
         alone = {
@@ -199,7 +200,11 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
             print_error(f"backfill refused: {refusal}", arguments.json)
             return 1
         return backfill_command(
-            arguments.action, arguments.name, pause=arguments.pause, as_json=arguments.json
+            arguments.action,
+            arguments.name,
+            pause=arguments.pause,
+            as_json=arguments.json,
+            accept_changed=arguments.accept_changed,
         )
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
         print_error(f"backfill failed: {failure_line(error)}", arguments.json)
