@@ -87,3 +87,25 @@ def test_under_the_deploy_entry_point_no_inv_only_command_is_named(
         said = [fix_url_advice(), revisions_listed(), *status_hint()]
     assert not any("inv " in each for each in said), said
     assert "inv db.url" in fix_url_advice()
+
+
+def test_an_unreadable_state_and_several_heads_name_the_deploy_commands_under_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from alembic.util import CommandError
+
+    from alembic_steward.inspection._migration_plan import plan_migration
+    from alembic_steward.runtime._advice import advising_deploy_commands
+    from alembic_steward.runtime._state_lines import StateAfterFailure
+
+    checkout = SimpleNamespace(
+        running_from_checkout=True, deploy_command="python -m app.migrations", tenancy="schema"
+    )
+    monkeypatch.setattr(_wiring, "active_steward", lambda: checkout)
+    state = StateAfterFailure(heads=None, unreadable="connection lost")
+    with advising_deploy_commands():
+        unknown = state.after_run()
+        with pytest.raises(CommandError) as several:
+            plan_migration(SimpleNamespace(), ["a", "b"], "head")  # type: ignore[arg-type]
+    assert "`python -m app.migrations current` shows where it stands" in unknown, unknown
+    assert "run `python -m app.migrations upgrade` to apply the merge" in str(several.value)
