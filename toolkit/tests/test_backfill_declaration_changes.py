@@ -13,7 +13,10 @@ from pathlib import Path
 from backfill_histories import BATCH, LONG_PAUSE, ROWS, history_with_backfill, record, wait_for
 from project import Project
 from servers import ServerDatabase
+from test_backfill_tenants import Tenants, rows_of, sqlite_tenants, upgrade_with_notes
 from test_drift_detection import inv
+
+__all__ = ["sqlite_tenants"]  # the fixture
 
 LOWER, UPPER = "email_lower = lower(email)", "email_lower = upper(email)"
 
@@ -79,3 +82,20 @@ def test_a_new_batch_size_goes_on_and_a_record_from_before_fingerprints_is_kept(
     edit(project, LOWER, UPPER)
     ran = inv(project, database, "db.backfill", "run", "users_lower")
     assert "finished." in ran and record(database)[0] == "finished", ran
+
+
+def test_a_tenant_s_row_names_the_accept_for_that_tenant(sqlite_tenants: Tenants) -> None:
+    project, query, _tenancy, (acme, _globex) = sqlite_tenants
+    upgrade_with_notes(sqlite_tenants)
+    project.inv("db.backfill", "run", "notes_title", "--tenants", acme)
+    query(acme, "INSERT INTO notes (id, body) VALUES (99, 'late')")  # pending again
+    revision = project.versions / "0004_backfill.py"
+    revision.write_text(revision.read_text().replace("title = body", "title = upper(body)"))
+    ran = project.run("inv", "db.backfill", "run", "notes_title", "--all-tenants", "--json")
+    assert ran.returncode == 76, ran.stderr
+    row = rows_of(ran.stdout)[acme]
+    assert "set `title = body` → `title = upper(body)`" in row["detail"], row
+    accepted = f"run notes_title --accept-changed --tenants {acme}".split()
+    assert f"`inv db.backfill {' '.join(accepted)}`" in row["detail"], row
+    project.inv("db.backfill", *accepted)
+    assert query(acme, "SELECT title FROM notes WHERE id = 99") == [("LATE",)]

@@ -14,6 +14,7 @@ the walk: changing them is safe and not recorded.
 from __future__ import annotations
 
 import json
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -121,3 +122,38 @@ def status_note(declared: Declared, changes: list[str]) -> str:
         f" refused until it is put back or accepted with"
         f" {backfill_advised(f'run {name} {ACCEPT_OPTION}')}"
     )
+
+
+def declaration_checked(
+    connection: Connection,
+    declared: Declared,
+    record: BackfillRecord,
+    resume: bool,
+    accept_changed: bool,
+) -> bool:
+    """Check ``declared`` against the declaration its committed batches ran; return True when
+    it changed and ``accept_changed`` accepts it (recorded: the walk starts again). Raises
+    BackfillRefused when it changed and is not accepted."""
+    from alembic_steward.runtime._backfill_records import FAILED
+    from alembic_steward.runtime._backfill_runs import BackfillRefused
+
+    name = declared.backfill.name
+    changes = changed_parts(recorded_declarations(connection).get(name), declared.backfill, record)
+    if changes and record.state == FAILED:
+        # Its failure line asked for this fix; the rows before the failure are the ones
+        # its fix keeps, as that line says: go on from the last committed batch.
+        record_declaration(connection, declared.backfill)
+        print(f"backfill {name}: its declaration was fixed since it failed", file=sys.stderr)
+        return False
+    if changes and not accept_changed:
+        words = f"{'resume' if resume else 'run'} {name}"
+        raise BackfillRefused(changed_line(declared, record, changes, words))
+    # Recorded whenever it may differ: a record an older toolkit wrote has none yet.
+    record_declaration(connection, declared.backfill)
+    if changes:
+        print(
+            f"backfill {name}: its changed declaration is accepted; walking every key again"
+            " under it",
+            file=sys.stderr,
+        )
+    return bool(changes)

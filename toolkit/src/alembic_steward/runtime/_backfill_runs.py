@@ -119,7 +119,7 @@ def claim(engine: Engine, declared: Declared, resume: bool, accept_changed: bool
     StatementRefused when a finished one cannot walk again as declared now."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.runtime._backfill_changes import record_declaration
+    from alembic_steward.runtime._backfill_changes import declaration_checked, record_declaration
     from alembic_steward.runtime._backfill_failures import RESTART, StatementRefused
     from alembic_steward.runtime._backfill_records import (
         read_record,
@@ -166,41 +166,6 @@ def claim(engine: Engine, declared: Declared, resume: bool, accept_changed: bool
         if record.state in (PAUSED, FAILED):  # a failed one: its declaration fixed since
             set_state(connection, name, RUNNING)
         return record
-
-
-def declaration_checked(
-    connection: Any, declared: Declared, record: Any, resume: bool, accept_changed: bool
-) -> bool:
-    """Check ``declared`` against the declaration its committed batches ran; return True when
-    it changed and ``accept_changed`` accepts it (recorded: the walk starts again). Raises
-    BackfillRefused when it changed and is not accepted."""
-    from alembic_steward.runtime._backfill_changes import (
-        changed_line,
-        changed_parts,
-        record_declaration,
-        recorded_declarations,
-    )
-
-    name = declared.backfill.name
-    changes = changed_parts(recorded_declarations(connection).get(name), declared.backfill, record)
-    if changes and record.state == FAILED:
-        # Its failure line asked for this fix; the rows before the failure are the ones
-        # its fix keeps, as that line says: go on from the last committed batch.
-        record_declaration(connection, declared.backfill)
-        print(f"backfill {name}: its declaration was fixed since it failed", file=sys.stderr)
-        return False
-    if changes and not accept_changed:
-        words = f"{'resume' if resume else 'run'} {name}"
-        raise BackfillRefused(changed_line(declared, record, changes, words))
-    # Recorded whenever it may differ: a record an older toolkit wrote has none yet.
-    record_declaration(connection, declared.backfill)
-    if changes:
-        print(
-            f"backfill {name}: its changed declaration is accepted; walking every key again"
-            " under it",
-            file=sys.stderr,
-        )
-    return bool(changes)
 
 
 def pending_again(connection: Any, declared: Declared, record: Any) -> bool:
