@@ -29,6 +29,7 @@ BOOKKEEPING_TABLES = frozenset(
         "alembic_migration_in_progress",
         "alembic_revision_checksums",
         "alembic_backfills",
+        "alembic_backfill_declarations",
         "alembic_revision_phases",
     }
 )

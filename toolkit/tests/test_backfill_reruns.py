@@ -118,7 +118,12 @@ def test_a_finished_backfill_whose_key_changed_fails_with_the_full_line_and_is_f
     database.query("UPDATE users SET email_lower = NULL WHERE id <= 10")
     path = project.versions / "bf0001_backfill.py"
     path.write_text(path.read_text().replace('key="id"', 'key="email"'))
-    said = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    # The batches ran under key id: refused as a changed declaration, nothing run.
+    changed = inv(project, database, "db.backfill", "run", "users_lower", code=1)
+    assert "changed (key `id` → `email`) after 250 rows in 3 batches" in changed, changed
+    assert record(database)[0] == "finished", record(database)
+    # Accepted, its walk from the first key is refused by the database.
+    said = inv(project, database, "db.backfill", "run", "users_lower", "--accept-changed", code=1)
     line = [each for each in said.splitlines() if each.startswith("error:")][-1]
     assert line.startswith("error: backfill users_lower (revision bf0001) failed:"), line
     assert "its `key` (email) was refused by the database: operator does not exist" in line, line

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from project import Project
 
 from alembic_steward import _wiring
 from alembic_steward.runtime import _migration_frames, _running_migration
@@ -45,3 +46,66 @@ def test_a_re_pointed_history_s_advice_names_the_installed_upgrade() -> None:
     assert "`inv db.downgrade -r 0001` there" in said, said
     assert "from a checkout, with DATABASE_URL naming this database, `inv db.accept-edit" in said
     assert "`inv db.upgrade`" not in said, said
+
+
+def test_advice_printed_by_the_deploy_entry_point_in_a_checkout_names_its_own_commands(
+    project: Project,
+) -> None:
+    """`python -m app.migrations` run from a checkout (an image built from the source tree has
+    no invoke) advised `inv db.upgrade -r ...`; what it advises must run where it was typed."""
+    from backfill_histories import history_with_backfill
+    from servers import ServerDatabase
+
+    database = ServerDatabase("sqlite", f"sqlite:///{project.path / 'deploy.db'}")
+    history_with_backfill(project, database)
+    project.inv("db.downgrade", env={"DATABASE_URL": database.url})
+    ran = project.run(
+        "python", "-m", "app.migrations", "backfill", "run", "users_lower",
+        env={"DATABASE_URL": database.url},
+    )  # fmt: skip
+    assert ran.returncode == 1, ran.stderr
+    assert "run `python -m app.migrations upgrade bf0001` first" in ran.stderr, ran.stderr
+    assert "inv " not in ran.stderr, ran.stderr
+
+
+def test_under_the_deploy_entry_point_no_inv_only_command_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checkout = SimpleNamespace(
+        running_from_checkout=True,
+        deploy_command="python -m app.migrations",
+        tenancy="schema",
+        versions_dir="app/migrations/versions",
+    )
+    monkeypatch.setattr(_wiring, "active_steward", lambda: checkout)
+    from alembic_steward.runtime._advice import advising_deploy_commands
+    from alembic_steward.runtime._connecting import fix_url_advice
+    from alembic_steward.runtime._repair_targets import revisions_listed
+    from alembic_steward.runtime._repairs import status_hint
+
+    with advising_deploy_commands():
+        said = [fix_url_advice(), revisions_listed(), *status_hint()]
+    assert not any("inv " in each for each in said), said
+    assert "inv db.url" in fix_url_advice()
+
+
+def test_an_unreadable_state_and_several_heads_name_the_deploy_commands_under_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from alembic.util import CommandError
+
+    from alembic_steward.inspection._migration_plan import plan_migration
+    from alembic_steward.runtime._advice import advising_deploy_commands
+    from alembic_steward.runtime._state_lines import StateAfterFailure
+
+    checkout = SimpleNamespace(
+        running_from_checkout=True, deploy_command="python -m app.migrations", tenancy="schema"
+    )
+    monkeypatch.setattr(_wiring, "active_steward", lambda: checkout)
+    state = StateAfterFailure(heads=None, unreadable="connection lost")
+    with advising_deploy_commands():
+        unknown = state.after_run()
+        with pytest.raises(CommandError) as several:
+            plan_migration(SimpleNamespace(), ["a", "b"], "head")  # type: ignore[arg-type]
+    assert "`python -m app.migrations current` shows where it stands" in unknown, unknown
+    assert "run `python -m app.migrations upgrade` to apply the merge" in str(several.value)

@@ -42,9 +42,9 @@ def test_the_installed_status_of_the_tenants_is_inv_db_status_s(tmp_path: Path) 
         task = project.run("inv", "db.status", *selection, "--json")
         installed = project.run(*DEPLOY, "status", *selection, "--json")
         assert installed.returncode == task.returncode != 0, installed.stderr
-        assert without_timing(json.loads(installed.stdout)) == without_timing(
-            json.loads(task.stdout)
-        )
+        # The same rows, each advising its own command form.
+        own_form = installed.stdout.replace("`python -m app.migrations ", "`inv db.")
+        assert without_timing(json.loads(own_form)) == without_timing(json.loads(task.stdout))
         table = project.run(*DEPLOY, "status", *selection)
         assert table.returncode == task.returncode, table.stderr
         assert "globex" in table.stdout and "pending" in table.stdout, table.stdout

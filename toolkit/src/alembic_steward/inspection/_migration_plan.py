@@ -26,9 +26,11 @@ def plan_migration(script: ScriptDirectory, current: list[str], target: str) -> 
     from alembic.util import CommandError
 
     if len(current) > 1:
+        from alembic_steward.runtime._up_to_date import upgrade_command
+
         raise CommandError(
             f"the database is at several heads ({', '.join(current)});"
-            " run `inv db.upgrade` to apply the merge revision first"
+            f" run `{upgrade_command()}` to apply the merge revision first"
         )
     start = current[0] if current else None
     target = step_reached(script, start, target)

@@ -139,6 +139,9 @@ class MigrationStatus:
     # Behind head: the last upgrade of this database, when it failed from where the database
     # still is, at a pending revision (runtime/_failed_runs.py).
     failed_upgrade: FailedRun | None = None
+    # Behind head: a pending revision's `require_backfill` would refuse the upgrade; the line
+    # names the backfill to finish first (runtime/_backfill_prerequisites.py).
+    backfill_first: str | None = None
 
     @property
     def drift_not_compared(self) -> str | None:
@@ -210,11 +213,18 @@ class MigrationStatus:
             # The failed run reached that revision, so no phase held it back: running it again
             # is the plain upgrade (a phased deploy's `--phase contract` runs the same, to head).
             return self.failed_upgrade.line(upgrade_command())
+<<<<<<< HEAD
         if self.exit_code == StatusExit.PENDING and self.pending_contract:
             from alembic_steward.runtime._phased_upgrade import (
                 contract_phase_advice,
                 development_contract_advice,
             )
+=======
+        if self.exit_code == StatusExit.PENDING and self.backfill_first:
+            return self.backfill_first
+        if self.exit_code == StatusExit.PENDING and self.pending_contract and not self.development:
+            from alembic_steward.runtime._phased_upgrade import contract_phase_advice
+>>>>>>> backfill23e
 
             if self.development:
                 return development_contract_advice(self.pending_contract)
@@ -248,6 +258,7 @@ class MigrationStatus:
             "expand_phase_applied": bool(self.pending_contract),
             "pending_contract_revisions": self.pending_contract,
             "pending_failure": self.sides.pending_failure,
+            "backfill_first": self.backfill_first,
             "last_failed_upgrade": None
             if self.failed_upgrade is None
             else vars(self.failed_upgrade),
@@ -358,6 +369,13 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     contract = contract_phase_pending(script, state.current) if behind else []
+    development = bool(contract) and development_database(connection)
+    backfill_first = None
+    if behind and not sides.pending_failure and failed is None:
+        from alembic_steward.runtime._backfill_prerequisites import backfill_first_line
+
+        upgrade = phase_upgrade_command(bool(contract) and not development)
+        backfill_first = backfill_first_line(script, connection, state.current, upgrade)
     return MigrationStatus(
         current=state.current,
         heads=state.heads,
@@ -375,9 +393,10 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         cannot_migrate=lock_problem is not None,
         drift_note=read.note if read and not edited else None,
         pending_contract=contract,
-        development=bool(contract) and development_database(connection),
+        development=development,
         running=running if lock_problem is None else None,
         failed_upgrade=failed,
+        backfill_first=backfill_first,
     )
 
 

@@ -3,10 +3,30 @@
 In a project checkout the tasks are there: `inv db.stamp -r REV`. A service installed from a
 wheel (a container image, a Kubernetes Job's pod) has neither invoke nor tasks.py, only its
 migrations package: `python -m app.migrations stamp REV`. Advice printed there must name the
-latter, or the operator following it gets "inv: command not found".
+latter, or the operator following it gets "inv: command not found". So must advice printed
+by `python -m app.migrations` itself, wherever it runs: an image built from the checkout has the
+project's files but not invoke, and whoever typed the `python -m` form runs that form.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Set while `python -m app.migrations` runs a command (runtime/_deploy.py); a forked tenant
+# worker inherits it with the process's memory.
+_UNDER_DEPLOY_COMMAND = [False]
+
+
+@contextmanager
+def advising_deploy_commands() -> Iterator[None]:
+    """While this holds, advice names `python -m app.migrations` forms, checkout or not."""
+    before = _UNDER_DEPLOY_COMMAND[0]
+    _UNDER_DEPLOY_COMMAND[0] = True
+    try:
+        yield
+    finally:
+        _UNDER_DEPLOY_COMMAND[0] = before
 
 
 def advised(task: str, deploy: str) -> str:
@@ -26,10 +46,13 @@ def command_words(task: str, deploy: str) -> str:
 
 
 def installed_service() -> bool:
-    """Whether this runs as a service installed from a wheel, where no `inv` task is at hand;
+    """Whether advice must name `python -m app.migrations` forms: this runs as a service
+    installed from a wheel, where no `inv` task is at hand, or under that entry point itself;
     without a wiring to ask, a checkout's tasks, the usual case."""
     from alembic_steward._wiring import WiringError, active_steward
 
+    if _UNDER_DEPLOY_COMMAND[0]:
+        return True
     try:
         return not active_steward().running_from_checkout
     except WiringError:

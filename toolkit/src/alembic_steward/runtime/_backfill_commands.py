@@ -33,10 +33,16 @@ class BackfillCommandError(Exception):
 
 
 def backfill_command(
-    action: str, name: str, *, pause: float | None = None, as_json: bool = False
+    action: str,
+    name: str,
+    *,
+    pause: float | None = None,
+    as_json: bool = False,
+    accept_changed: bool = False,
 ) -> int:
     """Run ``action`` (run, pause, resume, status) on backfill ``name``; return the exit code.
-    ``as_json`` (status): each backfill's fields as a JSON list, an error as ``{"error"}``."""
+    ``as_json`` (status): each backfill's fields as a JSON list, an error as ``{"error"}``;
+    ``accept_changed`` (run, resume): go on under a declaration changed since its batches."""
     from alembic_steward.runtime._backfill_runs import (
         HELD_EXIT_CODE,
         BackfillHeld,
@@ -51,7 +57,8 @@ def backfill_command(
         if action == "pause":
             print(pause_backfill(declared)[1])
             return 0
-        return run(declared, resume=action == "resume", pause=pause)
+        resume = action == "resume"
+        return run(declared, resume=resume, pause=pause, accept_changed=accept_changed)
     except NothingPending as done:
         print(done)  # a redeploy's rerun succeeds: the work is done
         return 0
@@ -143,9 +150,11 @@ def stop_on_signals() -> Iterator[list[int]]:
             signal.signal(number, handler)
 
 
-def run(declared: Declared, *, resume: bool, pause: float | None) -> int:
+def run(declared: Declared, *, resume: bool, pause: float | None, accept_changed: bool) -> int:
     with stop_on_signals() as received:
-        ended, line = run_until_ended(declared, resume=resume, pause=pause, received=received)
+        ended, line = run_until_ended(
+            declared, resume=resume, pause=pause, received=received, accept_changed=accept_changed
+        )
     if ended == "stopped":
         print(line, file=sys.stderr)
         return STOP_CODES[received[0]]
@@ -154,7 +163,12 @@ def run(declared: Declared, *, resume: bool, pause: float | None) -> int:
 
 
 def run_until_ended(
-    declared: Declared, *, resume: bool, pause: float | None, received: list[int]
+    declared: Declared,
+    *,
+    resume: bool,
+    pause: float | None,
+    received: list[int],
+    accept_changed: bool = False,
 ) -> tuple[str, str]:
     """Run ``declared`` until it finishes, is paused, or a signal is ``received``; return how
     it ended (finished, paused, stopped) and the line saying so, read from the database
@@ -185,6 +199,7 @@ def run_until_ended(
             report=report,
             stop_requested=lambda: bool(received),
             pause_seconds=pause,
+            accept_changed=accept_changed,
         )
     except StillPaused as paused:  # paused on purpose: a state to report, not a failure
         return "paused", str(paused)

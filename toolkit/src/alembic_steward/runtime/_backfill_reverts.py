@@ -90,6 +90,7 @@ class ForgottenWhenReverted:
     of the backfills it declares, in the step's transaction."""
 
     def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
+        from alembic_steward.runtime._backfill_changes import forget_declarations
         from alembic_steward.runtime._backfill_records import forget, has_table
 
         if ctx.as_sql or step.is_upgrade or step.is_stamp:
@@ -98,3 +99,4 @@ class ForgottenWhenReverted:
         names = [name for name, _revision in declared_in(scripts)]
         if names and has_table(ctx.connection):
             forget(ctx.connection, names)
+            forget_declarations(ctx.connection, names)

@@ -70,26 +70,30 @@ def run_backfill(
     report: Callable[[Progress], None],
     stop_requested: Callable[[], bool],
     pause_seconds: float | None = None,
+    accept_changed: bool = False,
 ) -> Outcome:
     """Run ``declared`` to its end, a pause, or a stop request, on ``engine`` (blocking).
 
     ``resume`` lets a paused backfill run again. ``report`` is called after each batch;
     ``stop_requested`` is asked between batches. Raises BackfillRefused (its revision not
-    applied, another runner holds it, its declaration failed), NothingPending (finished
-    already) and StillPaused (paused, without ``resume``).
+    applied, another runner holds it, its declaration failed, or changed under committed
+    batches without ``accept_changed``), NothingPending (finished already) and StillPaused
+    (paused, without ``resume``).
     """
+    from alembic_steward.runtime._backfill_changes import ensure_declaration_table
     from alembic_steward.runtime._backfill_records import ensure_table
     from alembic_steward.runtime._named_locks import NamedLockHeld, holding_named_lock
 
     backfill = declared.backfill
     with engine.begin() as connection:
         ensure_table(connection)
+        ensure_declaration_table(connection)
     from alembic_steward.runtime._backfill_failures import StatementRefused, stopped_line
 
     try:
         with holding_named_lock(engine, backfill_lock_name(backfill.name)):
             try:
-                record = claim(engine, declared, resume)
+                record = claim(engine, declared, resume, accept_changed)
             except StatementRefused as refused:  # a finished walk's restart, rolled back
                 raise BackfillRefused(
                     stopped_line(engine, declared, refused, in_tenant())
@@ -109,11 +113,13 @@ def in_tenant() -> str:
     return "" if tenant is None else f" in tenant {tenant.name}"
 
 
-def claim(engine: Engine, declared: Declared, resume: bool):
-    """Start or continue the record of ``declared``; return it. Raises BackfillRefused, and
+def claim(engine: Engine, declared: Declared, resume: bool, accept_changed: bool = False):
+    """Start or continue the record of ``declared``; return it. Raises BackfillRefused (its
+    declaration changed under committed batches, without ``accept_changed``), and
     StatementRefused when a finished one cannot walk again as declared now."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.runtime._backfill_changes import declaration_checked, record_declaration
     from alembic_steward.runtime._backfill_failures import RESTART, StatementRefused
     from alembic_steward.runtime._backfill_records import (
         read_record,
@@ -127,32 +133,36 @@ def claim(engine: Engine, declared: Declared, resume: bool):
         record = read_record(connection, name, for_update=True)
         if record is None:
             start_record(connection, name, declared.revision)
+            record_declaration(connection, declared.backfill)
             return read_record(connection, name)
-        if record.state == FINISHED:
-            if not pending_again(connection, declared, record):
-                raise NothingPending(
-                    f"backfill {name} finished already"
-                    f" ({rows_in_batches(record.rows_done, record.batches)}) and no row is"
-                    " pending; nothing to do"
-                )
-            # Code that does not set the column (the previous release, during the expand
-            # phase) wrote rows since: walk every key again; done rows are not pending.
-            print(
-                f"backfill {name} finished before, but rows written since are pending:"
-                " running it again from the first key",
-                file=sys.stderr,
+        finished = record.state == FINISHED
+        if finished and not pending_again(connection, declared, record):
+            raise NothingPending(
+                f"backfill {name} finished already"
+                f" ({rows_in_batches(record.rows_done, record.batches)}) and no row is"
+                " pending; nothing to do"
             )
-            try:
-                restart(connection, declared.backfill, record)
-            except SQLAlchemyError as error:  # the last walk's cursor against the key read now
-                raise StatementRefused(error, RESTART) from error
-            return read_record(connection, name)
         if record.state == PAUSED and not resume:
             raise StillPaused(
                 f"backfill {name} is paused after {plural(record.rows_done, 'row', 'rows')};"
                 f" nothing was run; {backfill_advised(f'resume {name}')} continues it from"
                 " where it stopped"
             )
+        accepted = declaration_checked(connection, declared, record, resume, accept_changed)
+        if finished or accepted:
+            if finished:
+                # Code that does not set the column (the previous release, during the expand
+                # phase) wrote rows since: walk every key again; done rows are not pending.
+                print(
+                    f"backfill {name} finished before, but rows written since are pending:"
+                    " running it again from the first key",
+                    file=sys.stderr,
+                )
+            try:
+                restart(connection, declared.backfill, record)
+            except SQLAlchemyError as error:  # the last walk's cursor against the key read now
+                raise StatementRefused(error, RESTART) from error
+            return read_record(connection, name)
         if record.state in (PAUSED, FAILED):  # a failed one: its declaration fixed since
             set_state(connection, name, RUNNING)
         return record

@@ -62,6 +62,7 @@ def backfill_summaries(
     script: object, connection: Connection, chosen: list[Declared], *, unfinished_only: bool
 ) -> list[BackfillSummary]:
     """For each of ``chosen`` (but the finished ones with ``unfinished_only``): its summary."""
+    from alembic_steward.runtime._backfill_changes import recorded_declarations
     from alembic_steward.runtime._backfill_commands import pending_again, recorded_state
     from alembic_steward.runtime._backfill_declarations import applied_revisions
     from alembic_steward.runtime._backfill_records import FINISHED, read_records
@@ -69,6 +70,7 @@ def backfill_summaries(
     summaries = []
     applied = applied_revisions(script, connection)
     records = read_records(connection)
+    declarations = recorded_declarations(connection)
     for each in chosen:
         name, record = each.backfill.name, records.get(each.backfill.name)
         head = f"backfill {name} (revision {each.revision}): "
@@ -80,7 +82,8 @@ def backfill_summaries(
                 summaries.append(summary(NOT_APPLIED, head + "its revision is not applied yet"))
             continue
         if record is not None and record.state != FINISHED:
-            summaries.append(summary(*recorded_state(connection, head, each, record)))
+            word, text = recorded_state(connection, head, each, record)
+            summaries.append(summary(word, text + changed_note(each, record, declarations)))
             continue
         # Counted even once finished: code that does not set the rows may have written some
         # since, and a revision requiring the backfill would be refused.
@@ -99,10 +102,23 @@ def backfill_summaries(
             continue
         if pending:
             text = head + pending_again(name, record, words)
+            text += changed_note(each, record, declarations)
             summaries.append(summary("pending again", text, pending))
         elif not unfinished_only:
             summaries.append(summary(*recorded_state(connection, head, each, record), pending))
     return summaries
+
+
+def changed_note(declared: Declared, record: Any, declarations: dict[str, Any]) -> str:
+    """What a run would refuse: the declaration changed under committed batches ("": not)."""
+    from alembic_steward.runtime._backfill_changes import changed_parts, status_note
+    from alembic_steward.runtime._backfill_records import FAILED
+
+    if record.state == FAILED:  # a fix is what its failure asked for (runtime/_backfill_runs.py)
+        return ""
+    recorded = declarations.get(declared.backfill.name)
+    changes = changed_parts(recorded, declared.backfill, record)
+    return status_note(declared, changes) if changes else ""
 
 
 @dataclass(frozen=True)

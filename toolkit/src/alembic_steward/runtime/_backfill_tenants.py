@@ -41,6 +41,7 @@ def backfill_tenants_command(
     tenancy: str | None,
     pause: float | None = None,
     as_json: bool = False,
+    accept_changed: bool = False,
 ) -> int:
     """Run ``action`` on backfill ``name`` in each tenant chosen; print the report; return the
     exit code: 0, 76 when a tenant failed, 75 when the only tenants not done are held by
@@ -51,7 +52,13 @@ def backfill_tenants_command(
 
     try:
         return fan_out_backfill(
-            action, name, tenants=tenants, tenancy=tenancy, pause=pause, as_json=as_json
+            action,
+            name,
+            tenants=tenants,
+            tenancy=tenancy,
+            pause=pause,
+            as_json=as_json,
+            accept_changed=accept_changed,
         )
     except (BackfillCommandError, TenantError) as error:
         print_error(str(error), as_json)
@@ -76,9 +83,11 @@ def fan_out_backfill(
     tenancy: str | None,
     pause: float | None,
     as_json: bool,
+    accept_changed: bool = False,
 ) -> int:
     """:func:`backfill_tenants_command`'s run; raises TenantError and BackfillCommandError."""
     from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._backfill_changes import ACCEPT_OPTION
     from alembic_steward.runtime._backfill_commands import (
         STOP_CODES,
         BackfillCommandError,
@@ -112,7 +121,7 @@ def fan_out_backfill(
             if received:
                 outcomes.append(TenantOutcome(each, TenantOutcomeName.NOT_RUN, detail=NOT_STARTED))
                 continue
-            act = acting(action, name, pause, received)
+            act = acting(action, name, pause, received, accept_changed)
             reading = action == "status"
             outcomes.append(
                 in_tenant(Tenant(each, chosen), act, UNREACHED[action], reading=reading)
@@ -120,7 +129,8 @@ def fan_out_backfill(
     # Each row's code is the one `db.backfill ACTION NAME` gives that tenant alone.
     fill_exit_codes(outcomes, STOP_CODES[received[0]] if received else None)
     if received:
-        rerun = left_command(outcomes, f"{action} {name}", tenancy)
+        accepting = f" {ACCEPT_OPTION}" if accept_changed else ""
+        rerun = left_command(outcomes, f"{action} {name}{accepting}", tenancy)
         code, line = STOP_CODES[received[0]], stopped_line(outcomes, received[0], rerun)
     elif action == "status":
         code, line = read_summary(outcomes)
@@ -134,7 +144,9 @@ def fan_out_backfill(
 Act = Callable[[], tuple[str, str]]
 
 
-def acting(action: str, name: str, pause: float | None, received: list[int]) -> Act:
+def acting(
+    action: str, name: str, pause: float | None, received: list[int], accept_changed: bool = False
+) -> Act:
     """The work ``action`` does in one tenant (bound when it is called)."""
     from alembic_steward.runtime._backfill_commands import (
         declared_and_applied,
@@ -151,7 +163,13 @@ def acting(action: str, name: str, pause: float | None, received: list[int]) -> 
         declared = declared_and_applied(name)
         if received:  # signalled while the tenant was being read: no batch of it starts
             return TenantOutcomeName.NOT_RUN, NOT_STARTED
-        return run_until_ended(declared, resume=action == "resume", pause=pause, received=received)
+        return run_until_ended(
+            declared,
+            resume=action == "resume",
+            pause=pause,
+            received=received,
+            accept_changed=accept_changed,
+        )
 
     return run
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from alembic_steward.runtime._backfill_changes import DECLARATION_TABLE
 from alembic_steward.runtime._backfill_records import BACKFILL_TABLE
 from alembic_steward.runtime._environment_record import ENVIRONMENT_TABLE
 from alembic_steward.runtime._half_applied_marks import MARK_TABLE_NAME
@@ -9,7 +10,14 @@ from alembic_steward.runtime._phase_records import PHASE_TABLE
 from alembic_steward.runtime._revision_checksums import CHECKSUM_TABLE
 
 BOOKKEEPING_TABLES = frozenset(
-    {ENVIRONMENT_TABLE, MARK_TABLE_NAME, CHECKSUM_TABLE, PHASE_TABLE, BACKFILL_TABLE}
+    {
+        ENVIRONMENT_TABLE,
+        MARK_TABLE_NAME,
+        CHECKSUM_TABLE,
+        PHASE_TABLE,
+        BACKFILL_TABLE,
+        DECLARATION_TABLE,
+    }
 )
 
 

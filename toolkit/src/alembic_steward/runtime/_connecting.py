@@ -53,9 +53,9 @@ def command_error(message: str) -> Exception:
 
 def fix_url_advice() -> str:
     """Where to fix DATABASE_URL: `inv db.url` shows it in a checkout; a wheel has no inv."""
-    from alembic_steward._wiring import running_from_checkout
+    from alembic_steward.runtime._advice import installed_service
 
-    shown = " (`inv db.url` shows where it is set)" if running_from_checkout() else ""
+    shown = "" if installed_service() else " (`inv db.url` shows where it is set)"
     return f"fix DATABASE_URL{shown}"
 
 

@@ -46,16 +46,18 @@ def main(argv: list[str] | None = None) -> int:
     SIGTERM (a pod stopped) and Ctrl-C one line with the state read after it, and 143 or 130.
     """
     from alembic_steward._wiring import active_steward
+    from alembic_steward.runtime._advice import advising_deploy_commands
     from alembic_steward.runtime._interruptions import exit_on_signals
 
     arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     program = active_steward().deploy_command
-    return exit_on_signals(
-        lambda: one_line_on_failure(arguments),
-        stopped=f"`{program} {arguments.command}`",
-        status_command=f"{program} current",
-        reads_only=arguments.command in READING_COMMANDS,
-    )
+    with advising_deploy_commands():
+        return exit_on_signals(
+            lambda: one_line_on_failure(arguments),
+            stopped=f"`{program} {arguments.command}`",
+            status_command=f"{program} current",
+            reads_only=arguments.command in READING_COMMANDS,
+        )
 
 
 def one_line_on_failure(arguments: argparse.Namespace) -> int:
@@ -186,6 +188,7 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
                 tenancy=arguments.tenancy,
                 pause=arguments.pause,
                 as_json=arguments.json,
+                accept_changed=arguments.accept_changed,
             )
         # `status` reads one database as JSON too; the others' reports are a fan-out's.
         alone = {
@@ -197,7 +200,11 @@ def run_backfill_command(arguments: argparse.Namespace) -> int:
             print_error(f"backfill refused: {refusal}", arguments.json)
             return 1
         return backfill_command(
-            arguments.action, arguments.name, pause=arguments.pause, as_json=arguments.json
+            arguments.action,
+            arguments.name,
+            pause=arguments.pause,
+            as_json=arguments.json,
+            accept_changed=arguments.accept_changed,
         )
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
         print_error(f"backfill failed: {failure_line(error)}", arguments.json)

@@ -106,6 +106,12 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         default=None,
         help="seconds between batches (default: its own)",
     )
+    backfill.add_argument(
+        "--accept-changed",
+        action="store_true",
+        help="run/resume: go on under a declaration changed since batches were committed"
+        " under the old one, walking every key again",
+    )
     add_backfill_tenant_arguments(backfill)
     return parser.parse_args(argv)
 

@@ -24,12 +24,13 @@ def revisions_listed() -> str:
     """Where the revision ids are listed, where the advice is read: `inv db.history` in a
     checkout; an installed service has no such command, but has the files."""
     from alembic_steward._wiring import WiringError, active_steward
+    from alembic_steward.runtime._advice import installed_service
 
     try:
         steward = active_steward()
     except WiringError:
         return "`inv db.history` lists the revisions"
-    if steward.running_from_checkout:
+    if not installed_service():
         return "`inv db.history` lists the revisions this checkout has"
     return f"this release's revisions are the files in {steward.versions_dir}"
 
@@ -37,10 +38,10 @@ def revisions_listed() -> str:
 def check_stamp_target(revision: str) -> None:
     """Refuse, before anything is read, a stamp target that is not a revision form, or that is
     a relative step (stamp records a revision by name; it never counts from the database)."""
-    from alembic_steward._wiring import running_from_checkout
+    from alembic_steward.runtime._advice import installed_service
     from alembic_steward.runtime._revision_ids import check_revision_argument
 
-    listed_by = "inv db.history" if running_from_checkout() else ""
+    listed_by = "" if installed_service() else "inv db.history"
     check_revision_argument(revision, option="REV" if not listed_by else "-r", listed_by=listed_by)
     if RELATIVE_STEP.search(revision):
         raise RepairRefused(

@@ -97,20 +97,20 @@ def stamp_database(
 def status_hint() -> list[str]:
     """A stamp runs nothing and checks nothing: one ahead of what ran (stamp head on an older
     database) looks healthy to the next upgrade. `inv db.status` compares the schema with what
-    the revision builds; an installed service has no status command, so none is named there."""
-    from alembic_steward._wiring import WiringError, active_steward
-    from alembic_steward.runtime._advice import bound_tenant_options
+    the revision builds; `python -m app.migrations status` does so for tenants only, so for
+    DATABASE_URL's own database none is named there."""
+    from alembic_steward.runtime._advice import (
+        bound_tenant_options,
+        installed_service,
+        tenant_status_command,
+    )
 
-    try:
-        from_checkout = active_steward().running_from_checkout
-    except WiringError:
-        from_checkout = True
-    if not from_checkout:
-        return []
     tenants = bound_tenant_options("--tenants")
+    if installed_service() and not tenants:
+        return []
     return [
-        f"No migration ran: `inv db.status{tenants}` checks that the database is what that"
-        " revision builds."
+        f"No migration ran: `{tenant_status_command(tenants)}` checks that the database is what"
+        " that revision builds."
     ]
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 STATE_ATTRIBUTE = "alembic_steward_state"
 UNKNOWN = (
     "the state the database was left in is unknown: its version table could not be read"
-    " after the failure ({reason}); once the database can be reached, `inv db.status` shows"
+    " after the failure ({reason}); once the database can be reached, {status} shows"
     " where it stands"
 )
 # The ways a migration commits itself: the events see the first two, the database the third.
@@ -88,7 +88,7 @@ class StateAfterFailure:
         if self.statement_running:
             return self.still_running(frame.revision)
         if self.heads is None:
-            return UNKNOWN.format(reason=self.unreadable)
+            return unknown_line(self.unreadable)
         upgrading = frame.function == "upgrade"
         where = self.where(frame.down_revision if upgrading else frame.revision)
         if not self.transactional_ddl:
@@ -221,8 +221,15 @@ class StateAfterFailure:
         if self.statement_running:
             return self.still_running("the migration")
         if self.heads is None:
-            return UNKNOWN.format(reason=self.unreadable)
+            return unknown_line(self.unreadable)
         return f"each finished migration stays applied: the database is at {self.at}"
+
+
+def unknown_line(reason: str) -> str:
+    """:data:`UNKNOWN`, naming the status command that runs where it is read."""
+    from alembic_steward.runtime._running_migration import status_command
+
+    return UNKNOWN.format(reason=reason, status=status_command())
 
 
 def state_of(error: BaseException) -> StateAfterFailure | None:

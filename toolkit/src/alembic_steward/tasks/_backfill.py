@@ -18,12 +18,14 @@ TENANT_OPTIONS = ("all_tenants", "tenants", "tenancy", "json")
     klass=LongOnlyOptions,
     # No -p: it is --phase in db.upgrade, and a short flag means one thing in every task;
     # no -a for the positional ACTION: -a is db.lint's --all.
-    long_only=(*TENANT_OPTIONS, "pause", "action"),
+    long_only=(*TENANT_OPTIONS, "pause", "action", "accept_changed"),
     positional=["action", "name"],
     help={
         "action": "run, pause, resume or status",
         "name": "the backfill's name, as its revision declares it (status: or `all`)",
         "pause": "seconds to wait between batches (default: the backfill's pause_seconds)",
+        "accept_changed": "run/resume: go on under a declaration (table, key, set, pending)"
+        " changed since batches were committed under the old one, walking every key again",
         "all_tenants": "Act on every tenant the wiring's `tenants` callable lists, in turn,"
         " one report",
         "tenants": FAN_OUT_HELP["tenants"].replace("Run on", "Act on"),
@@ -42,6 +44,7 @@ def backfill(
     tenants: str | None = None,
     tenancy: str | None = None,
     json: bool = False,
+    accept_changed: bool = False,
 ) -> None:
     """Run a revision's batched data migration outside the migration transaction.
 
@@ -75,9 +78,17 @@ def backfill(
         from alembic_steward.runtime._backfill_tenants import backfill_tenants_command
 
         code = backfill_tenants_command(
-            action, name, tenants=tenants, tenancy=tenancy, pause=seconds, as_json=json
+            action,
+            name,
+            tenants=tenants,
+            tenancy=tenancy,
+            pause=seconds,
+            as_json=json,
+            accept_changed=accept_changed,
         )
     else:
-        code = backfill_command(action, name, pause=seconds, as_json=json)
+        code = backfill_command(
+            action, name, pause=seconds, as_json=json, accept_changed=accept_changed
+        )
     if code:
         raise Exit(code=code)

@@ -1,0 +1,58 @@
+"""`db.status` behind a revision whose `require_backfill` would refuse the upgrade names the
+backfill to finish first (and the tenant), not the upgrade.
+
+A README-only tester was told "run `inv db.upgrade`" for a database whose next revision
+requires an unfinished backfill: that upgrade was refused.
+"""
+
+from __future__ import annotations
+
+from backfill_histories import history_with_backfill, require_in_next_revision
+from project import Project
+from servers import ServerDatabase
+from test_backfill_tenants import (
+    Tenants,
+    mariadb_server_tenants,
+    postgresql_tenants,
+    require_it,
+    rows_of,
+    sqlite_tenants,
+    tenants,
+    upgrade_with_notes,
+)
+from test_drift_detection import inv
+
+# The fixture, parametrized over the servers, and the ones it asks for.
+__all__ = ["mariadb_server_tenants", "postgresql_tenants", "sqlite_tenants", "tenants"]
+
+
+def test_status_names_the_backfill_a_pending_revision_requires_before_the_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    history_with_backfill(project, database)
+    require_in_next_revision(project, database, "bf0001")
+    status = inv(project, database, "db.status", code=2)
+    first = (
+        "revision bf0002 requires backfill users_lower (declared by revision bf0001) to have"
+        " finished, and more than 10 of its rows are pending here, so `inv db.upgrade` would be"
+        " refused: `inv db.backfill run users_lower` finishes it first, then run `inv db.upgrade`"
+    )
+    assert first in status, status
+    assert '"backfill_first": "pending migrations, but revision bf0002' in inv(
+        project, database, "db.status", "--json", code=2
+    )
+    inv(project, database, "db.backfill", "run", "users_lower")
+    assert "pending migrations: run `inv db.upgrade`" in inv(project, database, "db.status", code=2)
+
+
+def test_a_tenant_s_status_row_names_its_own_backfill_run(tenants: Tenants) -> None:
+    project, _query, _tenancy, (acme, globex) = tenants
+    upgrade_with_notes(tenants)
+    project.inv("db.backfill", "run", "notes_title", "--tenants", globex)
+    require_it(project)
+    ran = project.run("inv", "db.status", "--all-tenants", "--json")
+    rows = rows_of(ran.stdout)
+    detail = rows[acme]["detail"]
+    assert f"`inv db.backfill run notes_title --tenants {acme}` finishes it first" in detail
+    assert f"then run `inv db.upgrade --tenants {acme}`" in detail, detail
+    assert "requires backfill" not in rows[globex]["detail"], rows[globex]
