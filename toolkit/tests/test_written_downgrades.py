@@ -66,14 +66,13 @@ def test_a_narrowed_enum_revision_downgrades_to_what_it_started_from(
     assert "No changes" in inv(project, database, "db.check")
 
 
-
 @only_on("sqlite", why="elsewhere the index is reflected with its order, and written so")
 def test_a_downgrade_that_loses_what_its_upgrade_started_from_is_named_by_the_revision(
     project: Project, database: ServerDatabase
 ) -> None:
     start_with(project, database, customers(database, '"s", "m"'))
     # SQLite reflects `name DESC` as `name`: the downgrade creates the index again ascending.
-    set_models(project, customers(database, '"s", "m"').replace(".desc())", ".desc(), \"email\")"))
+    set_models(project, customers(database, '"s", "m"').replace(".desc())", '.desc(), "email")'))
     written = revision(project, database, "index email too", code=1)
     index = "index customers.ix_customers_name_desc: definition (name desc) in what"
     assert index in written, written
