@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from alembic_steward.runtime._equal_objects import Agreement
 
 
+# Said in the revision, beside what would otherwise look like a column left as it is.
+KEPT_COMMENT = "# SQLite's reflection reads no collation: reflect_args keeps them in the copy"
+
+
 class CollationKeepingTableOps(ops.ModifyTableOps):
     """A batch block rendered with ``kept`` (the columns whose collation the copy keeps) as
     its `reflect_args`."""
@@ -37,7 +41,7 @@ def render_collation_keeping(autogen_context: Any, operation: CollationKeepingTa
     columns = ", ".join(render._render_column(c, autogen_context) for c in operation.kept)
     # The reflected column lacks its collation: this one replaces it in the copy.
     lines[0] = lines[0].replace(") as batch_op:", f", reflect_args=[{columns}]) as batch_op:")
-    return lines
+    return [KEPT_COMMENT, *lines]
 
 
 def keep_collations_through_rebuilds(
