@@ -71,6 +71,14 @@ def test_an_enum_value_added_by_hand_is_kept_by_the_revision_the_advice_names(
     assert blank in revision.read_text()
     advised = f'    """Upgrade schema."""\n    {advised_code(error)}'
     revision.write_text(revision.read_text().replace(blank, advised, 1))
+    # Its downgrade as advised too: an empty one fails the stairway, the value staying.
+    raised, imported = advised_downgrade(error)
+    blank_down = '    """Downgrade schema."""\n    pass'
+    assert blank_down in revision.read_text()
+    source = revision.read_text().replace(blank_down, f"    {raised}", 1)
+    revision.write_text(
+        source.replace("from alembic import op\n", f"from alembic import op\n{imported}\n")
+    )
     # It builds exactly what the database holds: recording it is the stamp status names.
     pending = inv(project, database, "db.status")
     assert "Undo them by hand" not in pending.stdout, pending.stdout
@@ -79,6 +87,21 @@ def test_an_enum_value_added_by_hand_is_kept_by_the_revision_the_advice_names(
     assert inv(project, database, *stamp.group(1).split()[1:]).returncode == 0
     final = inv(project, database, "db.status")
     assert final.returncode == 0, final.stdout + final.stderr
+    # The service's own migration tests pass with it, the stairway's downgrades included.
+    env = {"TEST_DATABASE_URL": database.url}
+    tests = project.run(
+        "pytest", "-q", "-p", "no:cacheprovider", "tests/test_migrations.py", env=env
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def advised_downgrade(line: str) -> tuple[str, str]:
+    """The downgrade() the advice quotes (`raise ...`) and the import it needs at the top."""
+    quoted = re.findall(r"`([^`]+)`", line)
+    raised = [part for part in quoted if part.startswith("raise ")]
+    imported = [part for part in quoted if part.startswith("from ")]
+    assert len(raised) == 1 and len(imported) == 1, line
+    return raised[0], imported[0]
 
 
 NOTES_MODEL = """

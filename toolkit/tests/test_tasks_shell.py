@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from project import BIN, Project
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 
 PASSWORD = "Sup3r-Secret"
 # Arguments after `--` that make each client run one query and exit.
@@ -110,3 +110,37 @@ def test_shell_never_puts_the_password_on_the_command_line(
         assert shown["mode"] == "600"
         assert f'password="{PASSWORD}"' in completed.stdout
         assert not Path(shown["file"]).exists(), "the option file outlived the client"
+
+
+@pytest.mark.parametrize(
+    ("client", "query"),
+    [("psql", "password"), ("mariadb", "password"), ("mariadb", "passwd")],
+)
+def test_shell_gives_the_client_a_password_from_the_query_as_the_driver_reads_it(
+    project: Project, tmp_path: Path, client: str, query: str
+) -> None:
+    fake = tmp_path / client
+    fake.write_text(FAKE_CLIENT)
+    fake.chmod(0o755)
+    scheme = "postgresql" if client == "psql" else "mysql"
+    url = f"{scheme}://app@db.example:1234/app?sslmode=require&{query}={PASSWORD}"
+    completed = shell(project, url, path=f"{tmp_path}:{BIN}:/usr/bin:/bin")
+    assert completed.returncode == 0, completed.stderr
+    shown = dict(line.split(": ", 1) for line in completed.stdout.splitlines() if ": " in line)
+    assert PASSWORD not in shown["argv"], shown["argv"]
+    if client == "psql":
+        assert shown["PGPASSWORD"] == PASSWORD
+        assert shown["argv"] == "postgresql://app@db.example:1234/app?sslmode=require"
+    else:
+        assert f'password="{PASSWORD}"' in completed.stdout
+
+
+@only_on("mysql", why="the test servers of the others let any password in")
+def test_shell_is_refused_a_wrong_password_in_the_query_as_the_other_tasks_are(
+    project: Project, database: ServerDatabase
+) -> None:
+    url = f"{database.url}?password=wrong"
+    refused = project.inv("db.status", code=10, env={"DATABASE_URL": url})
+    assert "refused user root with the password DATABASE_URL gives" in refused.stderr
+    completed = shell(project, url, stdin="select 1;\n")
+    assert completed.returncode != 0 and "Access denied" in completed.stderr, completed

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 # What `inv db.revision --empty` is run with, when the user has not said.
 KEEP_MESSAGE = "Keep enum values added by hand"
+# The downgrade() of that revision (runtime/_irreversible.py).
+CANNOT_DROP_RAISE = 'raise IrreversibleMigration("PostgreSQL cannot drop an enum value")'
 
 
 def add_values_code(values: Sequence[str]) -> str:
@@ -33,20 +35,40 @@ def keeping_revision_advice(values: Sequence[str]) -> str:
     upgrade = advised("db.upgrade", "upgrade")
     return (
         f"write it by hand, as autogenerate writes no enum value: `inv db.revision --empty -m"
-        f' "{KEEP_MESSAGE}"`, with `{add_values_code(values)}` as its upgrade(), then {upgrade}'
+        f' "{KEEP_MESSAGE}"`, with `{add_values_code(values)}` as its upgrade() and'
+        f" {irreversible_downgrade()}, then {upgrade}"
+    )
+
+
+def irreversible_downgrade() -> str:
+    """The downgrade() of a revision that adds enum values: the one way to say it cannot be
+    undone, which the stairway test accepts (an empty one fails it: the values stay)."""
+    from alembic_steward.runtime._irreversible import IRREVERSIBLE_IMPORT
+
+    return (
+        f"`{CANNOT_DROP_RAISE}` as its downgrade() (with `{IRREVERSIBLE_IMPORT}` at the top),"
+        " as PostgreSQL cannot drop them again"
     )
 
 
 def pending_enum_values_advice(where: str, values: Sequence[str]) -> str:
     """Behind head, when values added by hand to enum types are every difference: the pending
     revisions run through them if they add them with IF NOT EXISTS; no undo is possible."""
-    from alembic_steward.runtime._advice import advised
-
-    upgrade = advised("db.upgrade", "upgrade")
     named = ", ".join(values)
     return (
         f"the database is not what its revision builds {where}: enum value(s) {named} were"
-        " added by hand, and PostgreSQL cannot drop an enum value; a pending revision that"
-        f" adds them with ADD VALUE IF NOT EXISTS runs through them: then run {upgrade};"
-        f" else add `{add_values_code(values)}` to its upgrade() first"
+        f" added by hand, and {run_through_advice(values)}"
+    )
+
+
+def run_through_advice(values: Sequence[str]) -> str:
+    """How a pending revision gets past ``values`` the database holds already (added by hand,
+    or committed by a failed run's autocommit_block()), PostgreSQL having no DROP VALUE."""
+    from alembic_steward.runtime._advice import advised
+
+    upgrade = advised("db.upgrade", "upgrade")
+    return (
+        "PostgreSQL cannot drop an enum value; a pending revision that adds them with ADD VALUE"
+        f" IF NOT EXISTS runs through them: then run {upgrade}; else add"
+        f" `{add_values_code(values)}` to its upgrade() first"
     )

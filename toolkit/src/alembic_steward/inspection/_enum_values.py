@@ -25,12 +25,15 @@ def enum_values_alone_advice(where: str, values: Sequence[str]) -> str:
 
 def enum_values_advice(values: Sequence[str]) -> str:
     """What works for enum values added by hand: PostgreSQL has no ALTER TYPE ... DROP VALUE."""
-    from alembic_steward.inspection._enum_value_revision import add_values_code
+    from alembic_steward.inspection._enum_value_revision import (
+        add_values_code,
+        irreversible_downgrade,
+    )
 
     named = ", ".join(values)
     return (
         f"PostgreSQL cannot drop an enum value ({named}), so keep it: write a revision that"
-        f" adds it (`{add_values_code(values)}`)"
+        f" adds it (`{add_values_code(values)}` as its upgrade(), {irreversible_downgrade()})"
         " and add it to the models, then upgrade; or, to be rid of it,"
         " recreate the type without it in a revision (a new type, each column altered to it"
         " USING column::text::new_type, the old type dropped, the new one renamed)"

@@ -146,6 +146,19 @@ class RevisionScratch:
         ]
         return self.left
 
+    def downgrade_check(self, names: str) -> str | None:
+        """Run the new revision's downgrade back to ``current`` and print what it leaves or
+        loses of ``built``, one warning each; return what is wrong with it, or None
+        (inspection/_written_downgrades.py). Once unwritten_after_heads has run."""
+        from alembic_steward.inspection._written_downgrades import written_downgrade_check
+
+        lines, wrong = written_downgrade_check(
+            self.connection, self.current, self.built, self.schemas, names
+        )
+        for line in lines:
+            print(f"warning: {line}")
+        return wrong
+
     def models_match(self) -> bool:
         """Whether the live database holds what the models need (what the models leave to the
         revisions aside: `database_differences` judges that)."""

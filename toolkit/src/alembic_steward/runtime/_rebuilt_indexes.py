@@ -27,8 +27,9 @@ def restore_rebuilt_indexes(
     script: Any, dialect_name: str, metadata: MetaData, agreed: Agreement | None = None
 ) -> None:
     """After each batch block of ``script`` that rebuilds a SQLite table, recreate the
-    models' indexes on it that the rebuild loses. In the downgrade only those the catalogs do
-    not show changed (``agreed``), whose definition before the revision is the models' too."""
+    models' indexes on it that the rebuild loses, and keep its columns' collations
+    (runtime/_batch_collations.py). In the downgrade only those the catalogs do not show
+    changed (``agreed``), whose definition before the revision is the models' too."""
     if dialect_name != "sqlite":
         return
     touched = touched_indexes(script.upgrade_ops) | touched_indexes(script.downgrade_ops)
@@ -39,6 +40,10 @@ def restore_rebuilt_indexes(
         return agreed is None or key in agreed.equal
 
     restore_after_rebuilds(script.downgrade_ops, metadata, touched, unchanged)
+    # A rebuild loses its columns' collations too, kept the same way.
+    from alembic_steward.runtime._batch_collations import keep_collations_through_rebuilds
+
+    keep_collations_through_rebuilds(script, dialect_name, metadata, agreed)
 
 
 def restore_after_rebuilds(

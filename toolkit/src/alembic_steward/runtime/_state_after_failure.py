@@ -172,7 +172,7 @@ def read_state(
     # Told apart by building the stopped revision (never after a signal: _run_leftovers.py).
     upgrade_failed = frame and frame.function == "upgrade" and marked
     stopped = frame.revision if upgrade_failed and isinstance(error, Exception) else None
-    found, why, built_by, hand_made = (
+    found, why, built_by, hand_made, enum_values = (
         compared_schema(
             connection,
             list(heads),
@@ -181,7 +181,7 @@ def read_state(
             stopped=stopped,
         )
         if compared
-        else (None, "", None, ())
+        else (None, "", None, (), ())
     )
     if frame is not None and frame.function == "upgrade" and frame.revision in committed:
         from alembic_steward.inspection._later_builds import without_failed_run
@@ -199,7 +199,11 @@ def read_state(
         built_by,
         hand_made=hand_made,
         rows_undone=rows_undone,
+<<<<<<< HEAD
         rows_kept=rows_kept,
+=======
+        enum_values=enum_values,
+>>>>>>> down19
     )
 
 
@@ -328,14 +332,16 @@ def compared_schema(
     search_later: bool = True,
     search_earlier: bool = False,
     stopped: str | None = None,
-) -> tuple[tuple[str, ...] | None, str, MatchingBuild | None, tuple[str, ...]]:
+) -> tuple[tuple[str, ...] | None, str, MatchingBuild | None, tuple[str, ...], tuple[str, ...]]:
     """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not;
     with ``search_later`` (``search_earlier``), the later (earlier) revision whose build the
     schema exactly is (inspection/_later_builds.py); and, given the ``stopped`` upgrade, the
-    differences it does not touch, left out of the first (inspection/_run_leftovers.py). Never
+    differences it does not touch, left out of the first (inspection/_run_leftovers.py); and
+    the enum values among what remains (inspection/_enum_values.py). Never
     after a signal: the later search runs the later revisions on the scratch database, the one
     a user just stopped among them (a sleep, a long data migration), and a stop must end the
     command, not start that again."""
+    from alembic_steward.inspection._enum_values import enum_values_added
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.inspection._run_leftovers import split_by_run
     from alembic_steward.runtime._driver_errors import error_reason
@@ -351,12 +357,14 @@ def compared_schema(
         invalid = invalid_indexes(connection)
         end_transaction(connection)
     except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true
-        return None, error_reason(error), None, ()
+        return None, error_reason(error), None, (), ()
     if found is None:
-        return None, "no scratch database could be built to compare with", None, ()
+        return None, "no scratch database could be built to compare with", None, (), ()
     briefs = tuple(difference.brief() for difference in found)
     by_hand = tuple(difference.brief() for difference in hand_made)
-    return briefs + tuple(f"INVALID index {name}" for name in invalid), "", built_by, by_hand
+    invalid_briefs = tuple(f"INVALID index {name}" for name in invalid)
+    values = tuple(enum_values_added(found))
+    return briefs + invalid_briefs, "", built_by, by_hand, values
 
 
 def invalid_indexes(connection: Connection) -> list[str]:

@@ -30,6 +30,8 @@ UNKNOWN = (
 # The ways a migration commits itself: the events see the first two, the database the third.
 OWN_COMMITS = "autocommit_block(), a COMMIT, or commit() on its driver connection"
 COMMITTED_PART = "{revision} had committed part of its work itself (" + OWN_COMMITS + ")"
+# How a difference in an enum type's values is told (Difference.brief).
+ENUM_VALUES = "different enum type "
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,14 @@ class StateAfterFailure:
     hand_made: tuple[str, ...] = ()
     # MySQL/MariaDB: the migration had changed rows only, and the rollback undid them.
     rows_undone: bool = False
+<<<<<<< HEAD
     # MySQL/MariaDB: the migration had changed rows only, with statements naming these tables,
     # whose engine does not roll back (`counts (MyISAM)`: runtime/_kept_rows.py).
     rows_kept: tuple[str, ...] = ()
+=======
+    # PostgreSQL, among ``leftovers``: enum values (`mood 'meh'`) no hand change can undo.
+    enum_values: tuple[str, ...] = ()
+>>>>>>> down19
 
     @property
     def at(self) -> str:
@@ -76,6 +83,18 @@ class StateAfterFailure:
 
     def remains(self) -> str:
         return ", ".join(self.leftovers or ())
+
+    def undo_remains(self) -> str:
+        """What to do with what remains: undo it by hand, but for enum values, which
+        PostgreSQL cannot drop: those a revision runs through (`db.status`'s advice)."""
+        if not self.enum_values:
+            return "undo those by hand, then migrate again"
+        from alembic_steward.inspection._enum_value_revision import run_through_advice
+
+        others = [line for line in self.leftovers or () if not line.startswith(ENUM_VALUES)]
+        undo = "undo the others by hand; " if others else ""
+        named = ", ".join(self.enum_values)
+        return f"{undo}enum value(s) {named} stay: {run_through_advice(self.enum_values)}"
 
     def stamped(self) -> str:
         """The differences, then that the schema is exactly what another revision builds."""
@@ -101,8 +120,7 @@ class StateAfterFailure:
                 return f"rolled back, but {where} and {differs}: {self.stamped()}"
             return (
                 f"rolled back, but {where} and differs from what {self.at} builds by:"
-                f" {self.remains()} (left by an earlier run or by hand); undo those by hand,"
-                " then migrate again"
+                f" {self.remains()} (left by an earlier run or by hand); {self.undo_remains()}"
             )
         committed = COMMITTED_PART.format(revision=frame.revision)
         if self.leftovers is None:
@@ -118,7 +136,7 @@ class StateAfterFailure:
             return f"{committed}: {where}, and differs from what {self.at} builds: {self.stamped()}"
         return (
             f"{committed}, so not all of it was rolled back: {where}, and differs from what"
-            f" {self.at} builds by: {self.remains()}; undo those by hand, then migrate again"
+            f" {self.at} builds by: {self.remains()}; {self.undo_remains()}"
         )
 
     def nothing_changed(self, frame: MigrationFrame, where: str) -> str:

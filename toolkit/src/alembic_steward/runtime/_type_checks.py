@@ -6,7 +6,9 @@ VARCHAR, so its `alter_column` to the new Enum drops no constraint and then adds
 CHECK under the name the old one still holds: PostgreSQL and MariaDB refuse the duplicate,
 and the revision fails. So that `alter_column` drops the old CHECK, read from the database,
 first, and its downgrade creates it again with the database's own text. SQLite's batch
-rebuild replaces the table with its constraints, and needs nothing.
+rebuild replaces the table with its constraints in the upgrade; but in the downgrade, the
+`alter_column` back to the reflected VARCHAR drops the Enum's CHECK with the Enum, and nothing
+made it again: there too the downgrade creates it again, in the same batch.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ class TypeCheckAlterColumnOp(ops.AlterColumnOp):
     replaced: tuple[str, str] = ("", "")
     downgrade = False
     drop_own = False
+    # SQLite: the batch copy replaces the CHECK in the upgrade; only the downgrade needs it.
+    drop_replaced = True
 
     def reverse(self) -> TypeCheckAlterColumnOp:
         reversed_ = super().reverse()
         reversed_.replaced, reversed_.drop_own = self.replaced, self.drop_own
+        reversed_.drop_replaced = self.drop_replaced
         reversed_.downgrade = not self.downgrade
         return reversed_
 
@@ -44,7 +49,7 @@ def render_type_check_change(autogen_context: Any, operation: TypeCheckAlterColu
     lines = lines if isinstance(lines, list) else [lines]
     table, schema = operation.table_name, operation.schema
     name, condition = conv(operation.replaced[0]), operation.replaced[1]
-    if not operation.downgrade or operation.drop_own:
+    if not operation.downgrade and operation.drop_replaced or operation.drop_own:
         drop = ops.DropConstraintOp(name, table, "check", schema=schema)
         lines = [*render.render_op(autogen_context, drop), *lines]
     if operation.downgrade:
@@ -57,7 +62,7 @@ def drop_checks_the_new_type_replaces(upgrade_ops: Any, context: Any) -> bool:
     """Mark each `alter_column` whose new type adds a CHECK that the table already has by
     that name, so that it drops that CHECK first (and its downgrade creates it again);
     return whether any was."""
-    if context is None or context.connection is None or context.dialect.name == "sqlite":
+    if context is None or context.connection is None:
         return False
     marked = False
     for table_ops in upgrade_ops.ops:
@@ -73,6 +78,7 @@ def drop_checks_the_new_type_replaces(upgrade_ops: Any, context: Any) -> bool:
                 operation.__class__ = TypeCheckAlterColumnOp
                 operation.replaced = (replaced[0], existing[replaced[0]])
                 operation.drop_own = context.dialect.name == "mysql"
+                operation.drop_replaced = context.dialect.name != "sqlite"
                 marked = True
     return marked
 

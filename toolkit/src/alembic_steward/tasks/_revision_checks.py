@@ -178,6 +178,7 @@ def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) ->
         return failing_written_error(scratch, written, error)
     for line in leftovers:
         print(f"warning: {line}")
+    downgrade_wrong = scratch.downgrade_check(revisions_named(written)) if written else None
     lost = [lost.line(revisions_named(written)) for lost in scratch.lost]
     for line in lost:
         print(f"warning: {line}")
@@ -193,6 +194,12 @@ def verify_written(scratch: RevisionScratch, written: list[Any], config: Any) ->
             f"error: written {written_paths(written)}, but it does not build the models yet:"
             " add what the lines above name to it before `inv db.upgrade` (the database was"
             " not changed)",
+            code=1,
+        )
+    if downgrade_wrong:
+        return Exit(
+            f"error: written {written_paths(written)}, but {downgrade_wrong}, before"
+            " `inv db.upgrade` (the database was not changed)",
             code=1,
         )
     return None

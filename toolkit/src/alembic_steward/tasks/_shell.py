@@ -25,6 +25,9 @@ from alembic_steward.tasks._user_errors import exit_on_user_error
 if TYPE_CHECKING:
     from sqlalchemy import URL
 
+# The query parameters each driver reads the password from, as the other tasks connect
+# (`?password=` beside or instead of `user:password@`): PyMySQL takes both names, libpq one.
+PASSWORD_PARAMETERS = {"postgresql": ("password",), "mysql": ("password", "passwd")}
 # The client of each database, and the Debian/Ubuntu package that installs it.
 CLIENTS = {
     "postgresql": (("psql",), "postgresql-client"),
@@ -73,24 +76,39 @@ def client_command(client: str, url: URL, extra: list[str]) -> Iterator[tuple[li
     backend = url.get_backend_name()
     if backend == "sqlite":
         yield [client, url.database or ":memory:", *extra], env
-    elif backend == "postgresql":
-        if url.password is not None:
-            env["PGPASSWORD"] = str(url.password)
+        return
+    url, password = password_apart(url)
+    if backend == "postgresql":
+        if password is not None:
+            env["PGPASSWORD"] = password
         # A libpq URI without the password: host, port, user, database and options like sslmode.
-        # _replace, not set(): URL.set ignores None and would keep the password.
-        conninfo = url._replace(drivername="postgresql", password=None)
+        conninfo = url._replace(drivername="postgresql")
         yield [client, conninfo.render_as_string(hide_password=False), *extra], env
     else:
-        with mysql_option_file(url) as option_file:
+        with mysql_option_file(url, password) as option_file:
             argv = [client, f"--defaults-extra-file={option_file}"]
             yield [*argv, *([url.database] if url.database else []), *extra], env
 
 
+def password_apart(url: URL) -> tuple[URL, str | None]:
+    """``url`` without its password, wherever it is (`user:password@`, or the query where the
+    driver reads it, which wins there), and that password: the client gets it apart."""
+    names = PASSWORD_PARAMETERS.get(url.get_backend_name(), ())
+    given = [url.query[name] for name in names if name in url.query]
+    password = given[0] if given else url.password
+    if isinstance(password, tuple):  # given twice: the driver takes the last
+        password = password[-1]
+    query = {name: value for name, value in url.query.items() if name not in names}
+    # _replace, not set(): URL.set ignores None and would keep the password.
+    bare = url._replace(password=None).set(query=query)
+    return bare, None if password is None else str(password)
+
+
 @contextmanager
-def mysql_option_file(url: URL) -> Iterator[str]:
+def mysql_option_file(url: URL, password: str | None) -> Iterator[str]:
     """Write the connection settings to a file only this user can read; delete it afterwards."""
     settings = {"host": url.host, "port": url.port, "user": url.username}
-    settings["password"] = url.password
+    settings["password"] = password
     settings["socket"] = url.query.get("unix_socket")
     # mkstemp creates the file readable and writable by its owner only (0600).
     descriptor, path = tempfile.mkstemp(prefix="db-shell-", suffix=".cnf")
