@@ -213,18 +213,13 @@ class MigrationStatus:
             # The failed run reached that revision, so no phase held it back: running it again
             # is the plain upgrade (a phased deploy's `--phase contract` runs the same, to head).
             return self.failed_upgrade.line(upgrade_command())
-<<<<<<< HEAD
+        if self.exit_code == StatusExit.PENDING and self.backfill_first:
+            return self.backfill_first
         if self.exit_code == StatusExit.PENDING and self.pending_contract:
             from alembic_steward.runtime._phased_upgrade import (
                 contract_phase_advice,
                 development_contract_advice,
             )
-=======
-        if self.exit_code == StatusExit.PENDING and self.backfill_first:
-            return self.backfill_first
-        if self.exit_code == StatusExit.PENDING and self.pending_contract and not self.development:
-            from alembic_steward.runtime._phased_upgrade import contract_phase_advice
->>>>>>> backfill23e
 
             if self.development:
                 return development_contract_advice(self.pending_contract)

@@ -199,11 +199,8 @@ def read_state(
         built_by,
         hand_made=hand_made,
         rows_undone=rows_undone,
-<<<<<<< HEAD
         rows_kept=rows_kept,
-=======
         enum_values=enum_values,
->>>>>>> down19
     )
 
 

@@ -62,14 +62,11 @@ class StateAfterFailure:
     hand_made: tuple[str, ...] = ()
     # MySQL/MariaDB: the migration had changed rows only, and the rollback undid them.
     rows_undone: bool = False
-<<<<<<< HEAD
     # MySQL/MariaDB: the migration had changed rows only, with statements naming these tables,
     # whose engine does not roll back (`counts (MyISAM)`: runtime/_kept_rows.py).
     rows_kept: tuple[str, ...] = ()
-=======
     # PostgreSQL, among ``leftovers``: enum values (`mood 'meh'`) no hand change can undo.
     enum_values: tuple[str, ...] = ()
->>>>>>> down19
 
     @property
     def at(self) -> str:
