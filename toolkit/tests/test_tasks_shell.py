@@ -123,7 +123,9 @@ def test_shell_gives_the_client_a_password_from_the_query_as_the_driver_reads_it
     fake.write_text(FAKE_CLIENT)
     fake.chmod(0o755)
     scheme = "postgresql" if client == "psql" else "mysql"
-    url = f"{scheme}://app@db.example:1234/app?sslmode=require&{query}={PASSWORD}"
+    # An option beside the password, of each driver's own (PyMySQL takes no sslmode).
+    other = "sslmode=require" if client == "psql" else "charset=utf8mb4"
+    url = f"{scheme}://app@db.example:1234/app?{other}&{query}={PASSWORD}"
     completed = shell(project, url, path=f"{tmp_path}:{BIN}:/usr/bin:/bin")
     assert completed.returncode == 0, completed.stderr
     shown = dict(line.split(": ", 1) for line in completed.stdout.splitlines() if ": " in line)
