@@ -34,3 +34,33 @@ def test_an_answer_within_the_deadline_leaves_the_connection_usable() -> None:
         assert not watch.fired
         server.sendall(b"again")
         assert client.recv(10) == b"again"
+
+
+class InterruptedOnEntry:
+    """A lock whose taking is interrupted, as a signal's exception can be at that bytecode."""
+
+    def __enter__(self) -> None:
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def test_a_signal_while_disarming_still_disarms_so_the_deadline_never_cuts_a_reused_socket(
+    monkeypatch,
+) -> None:
+    from alembic_steward.runtime._read_watchdog import WATCHDOG
+
+    left, right = socket.socketpair()
+    with left, right:
+        token, _ = WATCHDOG.arm(left.fileno(), 3600)
+        real = WATCHDOG.condition
+        monkeypatch.setattr(WATCHDOG, "condition", InterruptedOnEntry())
+        try:
+            WATCHDOG.disarm(token)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            monkeypatch.setattr(WATCHDOG, "condition", real)
+        # Still armed, the descriptor's next owner would be shut down at the deadline.
+        assert token not in WATCHDOG.armed

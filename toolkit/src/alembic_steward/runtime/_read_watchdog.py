@@ -65,17 +65,24 @@ class Watchdog:
         return token, watch
 
     def disarm(self, token: int) -> None:
-        with self.condition:
+        try:
+            with self.condition:
+                self.armed.pop(token, None)
+        except BaseException:
+            # A signal's exception raised as the lock was taken: forget the wait all the same
+            # (one dict pop is atomic), or its deadline would later shut down whatever socket
+            # reuses the descriptor, such as the connection that reads the state after a stop.
             self.armed.pop(token, None)
+            raise
 
     def run(self) -> None:
         with self.condition:
             while True:
                 now = time.monotonic()
                 for token, watch in list(self.armed.items()):
-                    if watch.deadline <= now:
-                        # Under the lock: a wait disarmed in time is never cut.
-                        del self.armed[token]
+                    # Under the lock: a wait disarmed in time is never cut (popped: a disarm
+                    # ended by a signal may have forgotten it without the lock).
+                    if watch.deadline <= now and self.armed.pop(token, None) is not None:
                         watch.fired = True
                         shut_down(watch.fd)
                 soonest = min((watch.deadline for watch in self.armed.values()), default=None)
