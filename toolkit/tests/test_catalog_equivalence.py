@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations, ops
 from catalog_feature import DIALECTS
 from catalog_shop import OTHER_SCHEMA, function_statements, shop, trigger_statements, view_statement
+from catalog_shop_behaviour import behaviour_statements
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -175,7 +176,11 @@ def build_by_operations(operations: Operations, kind: str) -> None:
     # Last: SQLite refuses to rename a table (batch's last step) that a view reads, and a
     # rebuild drops the table's triggers.
     operations.execute(view_statement())
-    for statement in [*trigger_statements(kind), *function_statements(kind)]:
+    for statement in [
+        *trigger_statements(kind),
+        *function_statements(kind),
+        *behaviour_statements(kind),
+    ]:
         operations.execute(statement)
 
 

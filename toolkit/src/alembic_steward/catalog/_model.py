@@ -26,6 +26,8 @@ KINDS = (
     "exclusion constraint",
     "index",
     "trigger",
+    "policy",
+    "rule",
     "sequence",
     "enum type",
     "function",
@@ -51,8 +53,23 @@ FLOOR_FACTS = frozenset({"next id"})
 # database's own revision builds (inspection/_catalog_drift.py), never a revision the models
 # need.
 DECLARED_BY_REVISIONS = frozenset(
-    {"schema", "view", "materialized view", "trigger", "function", "procedure"}
+    {"schema", "view", "materialized view", "trigger", "policy", "rule", "function", "procedure"}
 )
+# Facts of the same kind: a table's row level security (ALTER TABLE ... ENABLE ROW LEVEL
+# SECURITY) and its persistence (SET UNLOGGED, or the models' prefixes=["UNLOGGED"]). One the
+# models say nothing of (it reads as absent there) is left to the revisions likewise.
+FACTS_DECLARED_BY_REVISIONS = frozenset({("table", "row level security"), ("table", "persistence")})
+# How a fact left out of a description reads in a line, where "none" would say something else:
+# a collation left out is the default one (the database's, for a table), which the models may
+# well have named.
+ABSENT = {
+    ("table", "collation"): "the database's default",
+    ("column", "collation"): "the default",
+    ("table", "row level security"): "off",
+    ("table", "persistence"): "logged",
+    ("table", "strict"): "no",
+    ("table", "without rowid"): "no",
+}
 
 
 @dataclass(frozen=True)
@@ -133,14 +150,16 @@ class Difference:
         if self.change == "unexpected":
             return f"{self.kind} {self.subject} is in {actual} but not in {expected}"
         details = "; ".join(
-            f"{fact} {shown(want)} in {expected}, {shown(have)} in {actual}"
+            f"{fact} {shown(want, self.kind, fact)} in {expected},"
+            f" {shown(have, self.kind, fact)} in {actual}"
             for fact, want, have in self.facts
         )
         return f"{self.kind} {self.subject}: {details}"
 
 
-def shown(value: str | None) -> str:
-    return "none" if value is None else value
+def shown(value: str | None, kind: str = "", fact: str = "") -> str:
+    """``value`` as a line shows it: a fact left out reads as what that means (ABSENT)."""
+    return ABSENT.get((kind, fact), "none") if value is None else value
 
 
 def is_unnamed(key: Key, facts: Facts) -> bool:
@@ -229,5 +248,16 @@ def declared_by_revisions(difference: Difference) -> bool:
 
 def compare_with_models(models: Catalog, actual: Catalog) -> list[Difference]:
     """`compare_catalogs` with the models expected, less what the models leave to the
-    revisions (`declared_by_revisions`): what a new revision of the models would hold."""
-    return [d for d in compare_catalogs(models, actual) if not declared_by_revisions(d)]
+    revisions (`declared_by_revisions`, and FACTS_DECLARED_BY_REVISIONS the models leave out):
+    what a new revision of the models would hold."""
+    needed = []
+    for difference in compare_catalogs(models, actual):
+        facts = tuple(
+            (fact, want, have)
+            for fact, want, have in difference.facts
+            if want is not None or (difference.kind, fact) not in FACTS_DECLARED_BY_REVISIONS
+        )
+        if declared_by_revisions(difference) or (difference.facts and not facts):
+            continue
+        needed.append(Difference(difference.kind, difference.subject, difference.change, facts))
+    return needed

@@ -63,7 +63,7 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     for kind, name, table, sql in rows(OBJECTS, column="m.tbl_name"):
         if kind == "table":
             statements[name] = sql
-            objects[("table", None, "", name)] = {}
+            objects[("table", None, "", name)] = table_options(sql)
         elif kind == "view":
             objects[("view", None, "", name)] = {"definition": view_query(sql)}
         elif kind == "index" and sql:  # an automatic index is its constraint's
@@ -165,6 +165,19 @@ def matching_clause(
             clauses.remove(clause)
             return clause
     return None
+
+
+def table_options(create_table: str) -> dict[str, str]:
+    """`CREATE TABLE t (...) WITHOUT ROWID, STRICT` -> those options as facts: a STRICT table
+    refuses a value of another type, and one WITHOUT ROWID is stored by its primary key."""
+    parts = grouped(tokens(create_table))
+    body = next((i for i, part in enumerate(parts) if isinstance(part, list)), None)
+    if body is None or "as" in parts[:body]:  # CREATE TABLE ... AS SELECT: no options
+        return {}
+    options = {part for part in parts[body + 1 :] if isinstance(part, str)}
+    facts = {"strict": "yes" if "strict" in options else None}
+    facts["without rowid"] = "yes" if "rowid" in options else None
+    return {fact: value for fact, value in facts.items() if value}
 
 
 def view_query(create_view: str) -> str:

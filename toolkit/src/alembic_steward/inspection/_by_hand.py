@@ -26,6 +26,8 @@ BY_HAND = {
     "exclusion constraint": 'op.execute("ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE ...")',
     "index": "op.create_index(...)",
     "trigger": 'op.execute("CREATE TRIGGER ...")',
+    "policy": 'op.execute("CREATE POLICY {name} ON {table} ...")',
+    "rule": 'op.execute("CREATE OR REPLACE RULE {name} AS ON ... TO {table} DO ...")',
     "function": 'op.execute("CREATE FUNCTION ...")',
     "procedure": 'op.execute("CREATE PROCEDURE ...")',
     "sequence": "op.execute(sa.schema.CreateSequence(sa.Sequence(...)))",
@@ -37,6 +39,9 @@ BY_HAND = {
 CHANGE = {
     "column": "op.alter_column(...), or op.execute(...) for what it cannot say",
     "sequence": 'op.execute("ALTER SEQUENCE ... ") with each option that changed',
+    "policy": 'op.execute("ALTER POLICY {name} ON {table} ..."), or DROP POLICY and CREATE'
+    " POLICY for its command or kind",
+    "rule": BY_HAND["rule"],
 }
 # What drops an object of each kind the models do not have.
 DROP = {
@@ -48,6 +53,8 @@ DROP = {
     "primary key": 'op.drop_constraint(..., type_="primary")',
     "exclusion constraint": "op.drop_constraint(...)",
     "trigger": 'op.execute("DROP TRIGGER ...")',
+    "policy": 'op.execute("DROP POLICY {name} ON {table}")',
+    "rule": 'op.execute("DROP RULE {name} ON {table}")',
     "function": 'op.execute("DROP FUNCTION ...")',
     "procedure": 'op.execute("DROP PROCEDURE ...")',
     "sequence": "op.execute(sa.schema.DropSequence(sa.Sequence(...)))",
@@ -75,6 +82,7 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         check_constraint_create_call,
     )
     from alembic_steward.inspection._sequence_changes import alter_sequence_calls
+    from alembic_steward.inspection._table_behaviour_calls import table_behaviour_calls
 
     where = "add it" if difference.change == "missing" else "change it"
     if difference.change == "unexpected":
@@ -89,6 +97,11 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         hint = f"{DROP_FIRST[difference.kind]}, then {hint}"
     identity = identity_hint(difference)
     hint = identity or hint
+    if difference.kind == "table" and difference.change == "different":
+        hint = table_behaviour_calls(difference) or hint
+    if difference.kind in ("policy", "rule"):  # named on their table
+        table, _, name = difference.subject.rpartition(".")
+        hint = hint.format(name=name, table=table)
     exact_own = own_object_calls(difference, metadata)
     if difference.kind == "sequence":
         exact_own = exact_own or alter_sequence_calls(difference, dialect)
