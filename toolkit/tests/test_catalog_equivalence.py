@@ -43,6 +43,7 @@ FAMILY_BY_HAND = {
         " score float, active boolean, price numeric(10,2) check(price>0),"
         " constraint uq_parents_name unique (name))",
         "CREATE INDEX ix_parents_score ON parents (score desc)",
+        "CREATE INDEX ix_parents_name_active ON parents (name ASC, active asc)",
         "CREATE TABLE children (id INTEGER NOT NULL, parent_id INTEGER REFERENCES parents,"
         " guardian_id INTEGER, price NUMERIC(10, 2) CHECK (price < 100), PRIMARY KEY (id),"
         " FOREIGN KEY (guardian_id) REFERENCES parents(id))",
@@ -52,6 +53,7 @@ FAMILY_BY_HAND = {
         " CONSTRAINT uq_parents_name UNIQUE, score float8, active bool,"
         " price numeric(10,2) CHECK (price>0))",
         "CREATE INDEX ix_parents_score ON parents (score DESC)",
+        "CREATE INDEX ix_parents_name_active ON parents (name ASC, active asc)",
         "CREATE TABLE children (id serial primary key, guardian_id int4,"
         " parent_id int REFERENCES parents, price numeric(10, 2) check (price < 100))",
         "ALTER TABLE children ADD FOREIGN KEY (guardian_id) REFERENCES parents(id)",
@@ -60,7 +62,7 @@ FAMILY_BY_HAND = {
         "CREATE TABLE parents (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
         " name VARCHAR(50) NOT NULL, score DOUBLE, active BOOL,"
         " price DECIMAL(10,2) CHECK (price>0), UNIQUE KEY uq_parents_name (name),"
-        " KEY ix_parents_score (score DESC))",
+        " KEY ix_parents_score (score DESC), KEY ix_parents_name_active (name ASC, active asc))",
         "CREATE TABLE children (id INTEGER AUTO_INCREMENT, parent_id INT, guardian_id INT,"
         " price DECIMAL(10, 2) CHECK (price<100), PRIMARY KEY (id))",
         # Unnamed keys made in the other order: MariaDB numbers them the other way round.
@@ -85,6 +87,8 @@ def family() -> MetaData:
         UniqueConstraint("name", name="uq_parents_name"),
     )
     Index("ix_parents_score", parents.c.score.desc())
+    # Written with ASC by hand: the order every index has unless told.
+    Index("ix_parents_name_active", parents.c.name, parents.c.active)
     Table(
         "children",
         metadata,

@@ -12,6 +12,7 @@ from alembic_steward.catalog._sqlite_statements import (
     TableClauses,
     expression,
     grouped,
+    split_commas,
     table_clauses,
     text,
     tokens,
@@ -204,7 +205,12 @@ def trigger_facts(create_trigger: str) -> dict[str, str]:
 
 
 def index_definition(create_index: str) -> str:
-    """`CREATE INDEX ix ON t (a DESC) WHERE b` -> `(a desc) where b`: the key holds the rest."""
+    """`CREATE INDEX ix ON t (a DESC, b ASC) WHERE b` -> `(a desc, b) where b`: the key holds
+    the rest; ASC is every column's order unless told, so it is left out."""
     words = grouped(tokens(create_index))
     on = words.index("on")
-    return text(words[on + 2 :])
+    rest = words[on + 2 :]
+    if rest and isinstance(rest[0], list):
+        columns = [piece[:-1] if piece[-1] == "asc" else piece for piece in split_commas(rest[0])]
+        rest[0] = [word for piece in columns for word in [*piece, ","]][:-1]
+    return text(rest)
