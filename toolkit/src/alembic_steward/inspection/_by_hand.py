@@ -102,7 +102,7 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
     if difference.kind in ("policy", "rule"):  # named on their table
         table, _, name = difference.subject.rpartition(".")
         hint = hint.format(name=name, table=table)
-    exact_own = own_object_calls(difference, metadata)
+    exact_own = own_object_calls(difference, metadata, dialect)
     if difference.kind == "sequence":
         exact_own = exact_own or alter_sequence_calls(difference, dialect)
     if exact_own is not None:
@@ -141,11 +141,20 @@ def generated_change(difference: Difference) -> bool:
     )
 
 
-def own_object_calls(difference: Difference, metadata: MetaData | None) -> str | None:
+# What a column becomes when autogenerate's create_table leaves its sequence out, per database.
+WITHOUT_ITS_SEQUENCE = {
+    "postgresql": "PostgreSQL would make it a SERIAL of its own",
+    "mysql": "MariaDB would number it by an AUTO_INCREMENT of its own, or not at all",
+}
+
+
+def own_object_calls(
+    difference: Difference, metadata: MetaData | None, dialect: str = "postgresql"
+) -> str | None:
     """The exact calls, upgrade and downgrade, for a schema or sequence the models add, which
     autogenerate never writes; for a sequence, also the columns that take their values from it,
-    which autogenerate's create_table leaves without it (PostgreSQL then makes each a SERIAL
-    with a sequence of its own, and the table is not what the models describe)."""
+    which autogenerate's create_table leaves without it (on PostgreSQL each then becomes a
+    SERIAL with a sequence of its own: the table is not what the models describe)."""
     if difference.change != "missing" or difference.kind not in ("schema", "sequence"):
         return None
     if difference.kind == "schema":
@@ -160,11 +169,12 @@ def own_object_calls(difference: Difference, metadata: MetaData | None) -> str |
         f"op.execute(sa.schema.CreateSequence({sequence})) before the tables that use it, and"
         f" op.execute(sa.schema.DropSequence({sequence})) after them in the downgrade"
     )
+    without_its_sequence = WITHOUT_ITS_SEQUENCE.get(dialect, "it would not take its values")
     for column in sequence_columns(metadata, schema or None, name):
         calls += (
             f"; and in the op.create_table of {column.table.fullname}, give column"
             f' {column.name} its sequence: sa.Column("{column.name}", ..., {sequence}, ...),'
-            " which autogenerate leaves out (PostgreSQL would make it a SERIAL of its own)"
+            f" which autogenerate leaves out ({without_its_sequence})"
         )
     return calls
 
