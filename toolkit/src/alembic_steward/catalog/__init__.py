@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from alembic_steward.catalog._declared_by_revisions import compare_with_models
 from alembic_steward.catalog._model import (
     Catalog,
     Difference,
     Facts,
     Key,
     compare_catalogs,
-    compare_with_models,
 )
 
 if TYPE_CHECKING:
