@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.base import Executable
 
 # Bump when the description's shape changes: older files then describe something else.
-CATALOG_FORMAT = "4"
+CATALOG_FORMAT = "5"
 KEPT_DESCRIPTIONS = 32
 
 
