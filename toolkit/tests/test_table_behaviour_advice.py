@@ -36,6 +36,12 @@ from alembic_steward.inspection._by_hand import by_hand_line
             ' table_kwargs={"sqlite_with_rowid": False}): pass',
         ),
         ("engine", "MyISAM", "mysql", 'op.execute("ALTER TABLE items ENGINE = MyISAM")'),
+        (
+            "collation",
+            "latin1_bin",
+            "mysql",
+            'op.execute("ALTER TABLE items CONVERT TO CHARACTER SET latin1 COLLATE latin1_bin")',
+        ),
     ],
 )
 def test_a_table_s_changed_behaviour_is_written_as_the_statement_that_changes_it(
@@ -45,6 +51,12 @@ def test_a_table_s_changed_behaviour_is_written_as_the_statement_that_changes_it
     line = by_hand_line(difference, dialect=dialect)
     assert line.endswith(f"change it by hand ({call})"), line
     assert "create_table" not in line
+
+
+def test_any_other_change_of_a_table_is_an_alter_table_not_a_create_table() -> None:
+    difference = Difference("table", "items", "different", (("something", "a", "b"),))
+    line = by_hand_line(difference, dialect="postgresql")
+    assert line.endswith('change it by hand (op.execute("ALTER TABLE ..."))'), line
 
 
 def test_a_policy_or_rule_is_written_with_its_own_statement() -> None:

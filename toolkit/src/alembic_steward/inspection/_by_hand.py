@@ -39,6 +39,7 @@ BY_HAND = {
 CHANGE = {
     "column": "op.alter_column(...), or op.execute(...) for what it cannot say",
     "sequence": 'op.execute("ALTER SEQUENCE ... ") with each option that changed',
+    "table": 'op.execute("ALTER TABLE ...")',
     "policy": 'op.execute("ALTER POLICY {name} ON {table} ..."), or DROP POLICY and CREATE'
     " POLICY for its command or kind",
     "rule": BY_HAND["rule"],

@@ -1,6 +1,6 @@
 """What to write for a table whose behaviour differs (row level security, UNLOGGED, STRICT,
-WITHOUT ROWID, a MariaDB engine): the statement that changes it in place, or on SQLite the
-batch rebuild that makes the table anew with it. Autogenerate writes none of them."""
+WITHOUT ROWID, a MariaDB engine or collation): the statement that changes it in place, or on
+SQLite the batch rebuild that makes the table anew with it. Autogenerate writes none of them."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def table_behaviour_calls(difference: Difference) -> str | None:
             calls.append(f'op.execute("ALTER TABLE {table} SET {persistence}")')
         elif fact == "engine" and want:
             calls.append(f'op.execute("ALTER TABLE {table} ENGINE = {want}")')
+        elif fact == "collation" and want:
+            # CONVERT: the columns that follow the table's collation take the new one too.
+            charset = want.partition("_")[0]
+            convert = f"CONVERT TO CHARACTER SET {charset} COLLATE {want}"
+            calls.append(f'op.execute("ALTER TABLE {table} {convert}")')
         elif (fact, want) in SQLITE_OPTIONS:
             calls.append(
                 f'with op.batch_alter_table("{table}", recreate="always",'
