@@ -10,6 +10,7 @@ from catalog_shop_behaviour import BehaviourKnobs, policy_statement, rule_statem
 NO_ROW_SECURITY = "MariaDB has no row level security"
 NO_RULES = "MariaDB has no rewrite rules"
 SQLITE_ONLY = "SQLite's only"
+SQLITE_NO_INHERITANCE = "SQLite has no table inheritance"
 POSTGRESQL_ONLY = {"sqlite": "SQLite has no users to keep rows from", "mysql": NO_ROW_SECURITY}
 DROP_POLICY = "DROP POLICY orders_by_customer ON orders"
 
@@ -114,6 +115,13 @@ BEHAVIOUR = (
             "sqlite": "SQLite journals every table of a database alike",
             "mysql": "MariaDB's nearest, a table's engine, is its own row",
         },
+    ),
+    Feature(
+        "table inheritance",
+        behaviour(tags_inherit=True),
+        {"postgresql": ("ALTER TABLE tags INHERIT tag_roots",)},
+        ("table tags: inherits",),
+        {"sqlite": SQLITE_NO_INHERITANCE, "mysql": "MariaDB has no table inheritance"},
     ),
     Feature(
         "table engine",

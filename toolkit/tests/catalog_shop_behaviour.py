@@ -27,6 +27,7 @@ class BehaviourKnobs:
     tags_strict: bool = False
     tags_without_rowid: bool = False
     tags_engine: str | None = None
+    tags_inherit: bool = False
 
 
 def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs()) -> list[str]:  # noqa: B008 (frozen)
@@ -43,6 +44,8 @@ def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs())
     statements.append(policy_statement(knobs, kind))
     if knobs.second_policy:
         statements.append(policy_statement(knobs, kind, "orders_again"))
+    if knobs.tags_inherit:
+        statements.append("ALTER TABLE tags INHERIT tag_roots")
     statements.append(rule_statement(knobs.rule_action))
     if knobs.second_rule:
         statements.append(rule_statement(knobs.rule_action, "order_lines_kept_again"))
@@ -73,6 +76,8 @@ def tags(metadata: MetaData, dialect: str, knobs: BehaviourKnobs) -> None:
         options["sqlite_with_rowid"] = False
     if knobs.tags_engine and dialect == "mysql":
         options["mysql_engine"] = knobs.tags_engine
+    # A table tags could inherit from (PostgreSQL), its columns alike.
+    Table("tag_roots", metadata, Column("id", Integer, nullable=False), Column("label", Text))
     Table(
         "tags",
         metadata,

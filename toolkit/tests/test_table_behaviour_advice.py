@@ -36,6 +36,7 @@ from alembic_steward.inspection._by_hand import by_hand_line
             ' table_kwargs={"sqlite_with_rowid": False}): pass',
         ),
         ("engine", "MyISAM", "mysql", 'op.execute("ALTER TABLE items ENGINE = MyISAM")'),
+        ("inherits", "things", "postgresql", 'op.execute("ALTER TABLE items INHERIT things")'),
         (
             "collation",
             "latin1_bin",

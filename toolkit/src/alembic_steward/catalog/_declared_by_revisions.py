@@ -19,9 +19,12 @@ DECLARED_BY_REVISIONS = frozenset(
     {"schema", "view", "materialized view", "trigger", "policy", "rule", "function", "procedure"}
 )
 # Facts of the same kind: a table's row level security (ALTER TABLE ... ENABLE ROW LEVEL
-# SECURITY) and its persistence (SET UNLOGGED, or the models' prefixes=["UNLOGGED"]). One the
-# models say nothing of (it reads as absent there) is left to the revisions likewise.
-FACTS_DECLARED_BY_REVISIONS = frozenset({("table", "row level security"), ("table", "persistence")})
+# SECURITY), its persistence (SET UNLOGGED, or the models' prefixes=["UNLOGGED"]) and its
+# parents (INHERIT, or postgresql_inherits). One the models say nothing of (it reads as absent
+# there) is left to the revisions likewise.
+FACTS_DECLARED_BY_REVISIONS = frozenset(
+    {("table", "row level security"), ("table", "persistence"), ("table", "inherits")}
+)
 
 
 def declared_by_revisions(difference: Difference) -> bool:

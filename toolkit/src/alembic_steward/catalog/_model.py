@@ -55,6 +55,7 @@ ABSENT = {
     ("column", "collation"): "the default",
     ("table", "row level security"): "off",
     ("table", "persistence"): "logged",
+    ("table", "inherits"): "no table",
     ("table", "strict"): "no",
     ("table", "without rowid"): "no",
 }

@@ -1,8 +1,9 @@
 """What a PostgreSQL table does beyond its columns and keys, read with the rest of the catalog
-(catalog/_postgresql.py): row level security and its policies, rewrite rules, and whether the
-table is unlogged. Each changes what a query returns or what survives a crash, so a hand-made
-one is a difference like a column; `SET STORAGE` and other storage settings are not read (they
-change where a value is kept, never what a query returns)."""
+(catalog/_postgresql.py): row level security and its policies, rewrite rules, whether the
+table is unlogged, and the tables it inherits from. Each changes what a query returns or what
+survives a crash, so a hand-made one is a difference like a column; `SET STORAGE` and other
+storage settings are not read (they change where a value is kept, never what a query
+returns)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,18 @@ if TYPE_CHECKING:
 IN_SCOPE = "(n.nspname = current_schema() OR n.nspname = ANY(%(schemas)s::name[]))"
 NAMED = "c.relname = ANY(%(owners)s::name[])"
 # Only a table that differs from CREATE TABLE's defaults: the rest read as they are.
+# A table's parents (INHERIT: a query of a parent reads its children's rows too), but a
+# partition's, which is no inheritance a team typed.
+PARENTS = (
+    "(SELECT string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno)"
+    " FROM pg_inherits i WHERE i.inhrelid = c.oid AND NOT c.relispartition)"
+)
 TABLE_BEHAVIOUR = (
-    "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relpersistence"
-    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relpersistence,"
+    f" {PARENTS} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE {IN_SCOPE} AND c.relkind IN ('r', 'p')"
-    " AND (c.relrowsecurity OR c.relforcerowsecurity OR c.relpersistence = 'u')"
+    " AND (c.relrowsecurity OR c.relforcerowsecurity OR c.relpersistence = 'u'"
+    "  OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid))"
 )
 POLICIES = (
     "SELECT n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive,"
@@ -68,11 +76,12 @@ def add_behaviour(
     """Add to ``objects`` (tables already read) each table's behaviour, its policies and its
     rules, from the ``rows`` of QUERIES."""
     tables, policies, rules = rows
-    for schema, table, enabled, forced, persistence in tables:
+    for schema, table, enabled, forced, persistence, parents in tables:
         facts = dict(objects.get(("table", schema_of(schema), "", table), {}))
         security = row_security(enabled, forced)
         facts.update({"row level security": security} if security else {})
         facts.update({"persistence": "unlogged"} if persistence == "u" else {})
+        facts.update({"inherits": parents} if parents else {})
         objects[("table", schema_of(schema), "", table)] = facts
     for schema, table, name, command, permissive, roles, using, check in policies:
         facts = {

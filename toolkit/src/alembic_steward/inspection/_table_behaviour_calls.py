@@ -1,6 +1,7 @@
 """What to write for a table whose behaviour differs (row level security, UNLOGGED, STRICT,
-WITHOUT ROWID, a MariaDB engine or collation): the statement that changes it in place, or on
-SQLite the batch rebuild that makes the table anew with it. Autogenerate writes none of them."""
+WITHOUT ROWID, inheritance, a MariaDB engine or collation): the statement that changes it in
+place, or on SQLite the batch rebuild that makes the table anew with it. Autogenerate writes
+none of them."""
 
 from __future__ import annotations
 
@@ -23,12 +24,15 @@ def table_behaviour_calls(difference: Difference) -> str | None:
     when something else of the table differs too."""
     table = difference.subject
     calls = []
-    for fact, want, _have in difference.facts:
+    for fact, want, have in difference.facts:
         if fact == "row level security":
             calls.append(f'op.execute("ALTER TABLE {table} {row_security_clauses(want)}")')
         elif fact == "persistence":
             persistence = "UNLOGGED" if want == "unlogged" else "LOGGED"
             calls.append(f'op.execute("ALTER TABLE {table} SET {persistence}")')
+        elif fact == "inherits":
+            clause = f"INHERIT {want}" if want else f"NO INHERIT {have}"
+            calls.append(f'op.execute("ALTER TABLE {table} {clause}")')
         elif fact == "engine" and want:
             calls.append(f'op.execute("ALTER TABLE {table} ENGINE = {want}")')
         elif fact == "collation" and want:
