@@ -124,6 +124,22 @@ BEHAVIOUR = (
         {"sqlite": SQLITE_NO_INHERITANCE, "mysql": "MariaDB has no table inheritance"},
     ),
     Feature(
+        "partition key",
+        behaviour(tags_partitioned=True),
+        {
+            "postgresql": (
+                "DROP TABLE tags",
+                "CREATE TABLE tags (id serial, label text, PRIMARY KEY (id))"
+                " PARTITION BY RANGE (id)",
+            )
+        },
+        ("table tags: partitioned by",),
+        {
+            "sqlite": "SQLite has no partitioned tables",
+            "mysql": "not yet described: MariaDB's PARTITION BY",
+        },
+    ),
+    Feature(
         "table engine",
         behaviour(tags_engine="MyISAM"),
         {"mysql": ("ALTER TABLE tags ENGINE = MyISAM",)},

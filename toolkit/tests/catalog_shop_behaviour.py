@@ -28,6 +28,7 @@ class BehaviourKnobs:
     tags_without_rowid: bool = False
     tags_engine: str | None = None
     tags_inherit: bool = False
+    tags_partitioned: bool = False
 
 
 def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs()) -> list[str]:  # noqa: B008 (frozen)
@@ -74,6 +75,8 @@ def tags(metadata: MetaData, dialect: str, knobs: BehaviourKnobs) -> None:
     options: dict[str, object] = {"sqlite_strict": True} if knobs.tags_strict else {}
     if knobs.tags_without_rowid:
         options["sqlite_with_rowid"] = False
+    if knobs.tags_partitioned and dialect == "postgresql":
+        options["postgresql_partition_by"] = "RANGE (id)"
     if knobs.tags_engine and dialect == "mysql":
         options["mysql_engine"] = knobs.tags_engine
     # A table tags could inherit from (PostgreSQL), its columns alike.

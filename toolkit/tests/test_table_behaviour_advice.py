@@ -38,6 +38,13 @@ from alembic_steward.inspection._by_hand import by_hand_line
         ("engine", "MyISAM", "mysql", 'op.execute("ALTER TABLE items ENGINE = MyISAM")'),
         ("inherits", "things", "postgresql", 'op.execute("ALTER TABLE items INHERIT things")'),
         (
+            "partitioned by",
+            "RANGE (id)",
+            "postgresql",
+            "a new table made as items PARTITION BY RANGE (id) with its partitions, the rows"
+            " copied into it, the old table dropped and the new renamed",
+        ),
+        (
             "collation",
             "latin1_bin",
             "mysql",

@@ -19,11 +19,17 @@ DECLARED_BY_REVISIONS = frozenset(
     {"schema", "view", "materialized view", "trigger", "policy", "rule", "function", "procedure"}
 )
 # Facts of the same kind: a table's row level security (ALTER TABLE ... ENABLE ROW LEVEL
-# SECURITY), its persistence (SET UNLOGGED, or the models' prefixes=["UNLOGGED"]) and its
-# parents (INHERIT, or postgresql_inherits). One the models say nothing of (it reads as absent
-# there) is left to the revisions likewise.
+# SECURITY), its persistence (SET UNLOGGED, or the models' prefixes=["UNLOGGED"]), its parents
+# (INHERIT, or postgresql_inherits) and its partition key (a CREATE TABLE ... PARTITION BY, or
+# postgresql_partition_by). One the models say nothing of (it reads as absent there) is left to
+# the revisions likewise.
 FACTS_DECLARED_BY_REVISIONS = frozenset(
-    {("table", "row level security"), ("table", "persistence"), ("table", "inherits")}
+    {
+        ("table", "row level security"),
+        ("table", "persistence"),
+        ("table", "inherits"),
+        ("table", "partitioned by"),
+    }
 )
 
 

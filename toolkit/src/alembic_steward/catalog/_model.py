@@ -56,6 +56,7 @@ ABSENT = {
     ("table", "row level security"): "off",
     ("table", "persistence"): "logged",
     ("table", "inherits"): "no table",
+    ("table", "partitioned by"): "nothing",
     ("table", "strict"): "no",
     ("table", "without rowid"): "no",
 }

@@ -1,9 +1,9 @@
 """What a PostgreSQL table does beyond its columns and keys, read with the rest of the catalog
 (catalog/_postgresql.py): row level security and its policies, rewrite rules, whether the
-table is unlogged, and the tables it inherits from. Each changes what a query returns or what
-survives a crash, so a hand-made one is a difference like a column; `SET STORAGE` and other
-storage settings are not read (they change where a value is kept, never what a query
-returns)."""
+table is unlogged, the tables it inherits from and its partition key. Each changes what a query
+returns or what survives a crash, so a hand-made one is a difference like a column; `SET
+STORAGE` and other storage settings are not read (they change where a value is kept, never
+what a query returns)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ PARENTS = (
 )
 TABLE_BEHAVIOUR = (
     "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relpersistence,"
-    f" {PARENTS} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    f" {PARENTS}, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE {IN_SCOPE} AND c.relkind IN ('r', 'p')"
-    " AND (c.relrowsecurity OR c.relforcerowsecurity OR c.relpersistence = 'u'"
+    " AND (c.relrowsecurity OR c.relforcerowsecurity OR c.relpersistence = 'u' OR c.relkind = 'p'"
     "  OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid))"
 )
 POLICIES = (
@@ -76,12 +77,13 @@ def add_behaviour(
     """Add to ``objects`` (tables already read) each table's behaviour, its policies and its
     rules, from the ``rows`` of QUERIES."""
     tables, policies, rules = rows
-    for schema, table, enabled, forced, persistence, parents in tables:
+    for schema, table, enabled, forced, persistence, parents, partition_key in tables:
         facts = dict(objects.get(("table", schema_of(schema), "", table), {}))
         security = row_security(enabled, forced)
         facts.update({"row level security": security} if security else {})
         facts.update({"persistence": "unlogged"} if persistence == "u" else {})
         facts.update({"inherits": parents} if parents else {})
+        facts.update({"partitioned by": partition_key} if partition_key else {})
         objects[("table", schema_of(schema), "", table)] = facts
     for schema, table, name, command, permissive, roles, using, check in policies:
         facts = {

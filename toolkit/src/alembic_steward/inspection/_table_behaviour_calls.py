@@ -33,6 +33,12 @@ def table_behaviour_calls(difference: Difference) -> str | None:
         elif fact == "inherits":
             clause = f"INHERIT {want}" if want else f"NO INHERIT {have}"
             calls.append(f'op.execute("ALTER TABLE {table} {clause}")')
+        elif fact == "partitioned by":
+            # PostgreSQL partitions no table in place: a new one, the rows copied over.
+            calls.append(
+                f"a new table made as {table} PARTITION BY {want or '(none)'} with its"
+                " partitions, the rows copied into it, the old table dropped and the new renamed"
+            )
         elif fact == "engine" and want:
             calls.append(f'op.execute("ALTER TABLE {table} ENGINE = {want}")')
         elif fact == "collation" and want:
