@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from catalog_shop_behaviour import BehaviourKnobs, behaviour_statements, tags
 from sqlalchemy import (
     DDL,
     CheckConstraint,
@@ -94,6 +95,7 @@ class Knobs:
     function_factor: int = 2
     second_function: bool = False
     restock_procedure: bool = False
+    behaviour: BehaviourKnobs = BehaviourKnobs()
 
 
 def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (frozen)
@@ -124,6 +126,9 @@ def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (froze
         event.listen(metadata, "after_create", DDL(statement))
     if knobs.restock_procedure and dialect in PROCEDURES:
         event.listen(metadata, "after_create", DDL(PROCEDURES[dialect]))
+    tags(metadata, dialect, knobs.behaviour)
+    for statement in behaviour_statements(dialect, knobs.behaviour):
+        event.listen(metadata, "after_create", DDL(statement))
     return metadata
 
 
@@ -295,4 +300,5 @@ def orders(metadata: MetaData, dialect: str, knobs: Knobs) -> None:
         ForeignKeyConstraint(["substitute_id"], ["items.id"]),
         Index("ix_order_lines_item", "item_id"),
         Index("ix_order_lines_substitute", "substitute_id"),
+        prefixes=["UNLOGGED"] if knobs.behaviour.unlogged_lines else [],
     )

@@ -6,8 +6,9 @@ Every check that asks "is this schema what it should be" reads it here: `inv db.
 against one its own revision built), the baked tests, and the state line after a failed run.
 Reading the catalog, rather than comparing through Alembic's autogenerate, sees what
 autogenerate does not look at (CHECK constraints, sequences, identity options, other schemas,
-operator classes, invalid indexes, triggers, functions), and two spellings the server stores
-the same way (MariaDB's ``DOUBLE`` for ``Float(53)``) describe the same.
+operator classes, invalid indexes, triggers, functions, row level security and policies), and
+two spellings the server stores the same way (MariaDB's ``DOUBLE`` for ``Float(53)``) describe
+the same.
 
     from alembic_steward.catalog import compare_catalogs, describe_catalog
 
@@ -22,13 +23,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from alembic_steward.catalog._declared_by_revisions import compare_with_models
 from alembic_steward.catalog._model import (
     Catalog,
     Difference,
     Facts,
     Key,
     compare_catalogs,
-    compare_with_models,
 )
 
 if TYPE_CHECKING:
@@ -53,9 +54,10 @@ def describe_catalog(
     owners: Collection[str] | None = None,
     every_schema: bool = False,
 ) -> Catalog:
-    """Describe every table, view, column, constraint, index, trigger, sequence, enum type,
-    function and procedure (but an extension's, and on PostgreSQL a trigger's own function,
-    described with its trigger).
+    """Describe every table (with how it behaves: row level security, UNLOGGED, STRICT...),
+    view, column, constraint, index, trigger, policy, rule, sequence, enum type, function and
+    procedure (but an extension's, and on PostgreSQL a trigger's own function, described with
+    its trigger).
 
     ``schemas`` names schemas besides the connection's default one to describe too (PostgreSQL;
     MySQL/MariaDB and SQLite describe their current database only, and a name there raises

@@ -26,6 +26,8 @@ KINDS = (
     "exclusion constraint",
     "index",
     "trigger",
+    "policy",
+    "rule",
     "sequence",
     "enum type",
     "function",
@@ -45,14 +47,19 @@ OWN_OBJECTS = (
 # table hands out, which every insert raises, so a database whose next id is at or above the
 # expected one is no difference (the models' Identity(start=100) is kept by a counter >= 100).
 FLOOR_FACTS = frozenset({"next id"})
-# Kinds the models declare only through DDL of their own (a listener's CREATE VIEW, CREATE
-# TRIGGER or CREATE FUNCTION, a schema no table of theirs names), and a revision through
-# op.execute: one the models do not declare is the revisions' business, judged against what the
-# database's own revision builds (inspection/_catalog_drift.py), never a revision the models
-# need.
-DECLARED_BY_REVISIONS = frozenset(
-    {"schema", "view", "materialized view", "trigger", "function", "procedure"}
-)
+# How a fact left out of a description reads in a line, where "none" would say something else:
+# a collation left out is the default one (the database's, for a table), which the models may
+# well have named.
+ABSENT = {
+    ("table", "collation"): "the database's default",
+    ("column", "collation"): "the default",
+    ("table", "row level security"): "off",
+    ("table", "persistence"): "logged",
+    ("table", "inherits"): "no table",
+    ("table", "partitioned by"): "nothing",
+    ("table", "strict"): "no",
+    ("table", "without rowid"): "no",
+}
 
 
 @dataclass(frozen=True)
@@ -133,14 +140,16 @@ class Difference:
         if self.change == "unexpected":
             return f"{self.kind} {self.subject} is in {actual} but not in {expected}"
         details = "; ".join(
-            f"{fact} {shown(want)} in {expected}, {shown(have)} in {actual}"
+            f"{fact} {shown(want, self.kind, fact)} in {expected},"
+            f" {shown(have, self.kind, fact)} in {actual}"
             for fact, want, have in self.facts
         )
         return f"{self.kind} {self.subject}: {details}"
 
 
-def shown(value: str | None) -> str:
-    return "none" if value is None else value
+def shown(value: str | None, kind: str = "", fact: str = "") -> str:
+    """``value`` as a line shows it: a fact left out reads as what that means (ABSENT)."""
+    return ABSENT.get((kind, fact), "none") if value is None else value
 
 
 def is_unnamed(key: Key, facts: Facts) -> bool:
@@ -219,15 +228,3 @@ def fact_agrees(fact: str, want: str | None, have: str | None) -> bool:
     if fact in FLOOR_FACTS:
         return int(have or 1) >= int(want or 1)
     return want == have
-
-
-def declared_by_revisions(difference: Difference) -> bool:
-    """Whether ``difference`` (the models expected) is an object of a kind the models leave to
-    the revisions (DECLARED_BY_REVISIONS) that the other side has and the models do not."""
-    return difference.change == "unexpected" and difference.kind in DECLARED_BY_REVISIONS
-
-
-def compare_with_models(models: Catalog, actual: Catalog) -> list[Difference]:
-    """`compare_catalogs` with the models expected, less what the models leave to the
-    revisions (`declared_by_revisions`): what a new revision of the models would hold."""
-    return [d for d in compare_catalogs(models, actual) if not declared_by_revisions(d)]

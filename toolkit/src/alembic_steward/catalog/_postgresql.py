@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from alembic_steward.catalog import _postgresql_behaviour as behaviour
 from alembic_steward.catalog._batched_queries import rows_of_each
 from alembic_steward.catalog._model import Facts, Key
 
@@ -133,6 +134,7 @@ OWNED_BY = {
     f" AND d.classid = 'pg_class'::regclass AND d.deptype = 'a' WHERE o.relname {NAMED})",
     ENUMS: f"{ENUMS} AND t.typname {NAMED}",
     ROUTINES: f"{ROUTINES} AND p.proname || '(' || oidvectortypes(p.proargtypes) || ')' {NAMED}",
+    **behaviour.OWNED_BY,
 }
 CONSTRAINT_KINDS = {
     "p": "primary key",
@@ -173,13 +175,14 @@ def read(
     and what they own); the current schema is keyed as None. ``every_schema``: name every
     other schema too (EVERY_SCHEMA), without what it holds."""
     kinds = [SEQUENCES, RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, ENUMS, TRIGGERS, ROUTINES]
+    kinds += behaviour.QUERIES
     kinds += [EVERY_SCHEMA] if every_schema else [SCHEMAS] if schemas else []
     queries = [CURRENT_SCHEMA] + [query if owners is None else OWNED_BY[query] for query in kinds]
     results = rows_of_each(connection, queries, {"schemas": schemas, "owners": owners})
     [(default,)], sequences, relations, columns, constraints, indexes, enums, triggers, *rest = (
         results
     )
-    routines, *extra = rest
+    routines, tables_behaviour, policies, rules, *extra = rest
 
     def schema_of(name: str) -> str | None:
         return None if name == default else name
@@ -257,6 +260,7 @@ def read(
     for schema, name, kind, definition in routines:
         definition = " ".join(ROUTINE_HEAD.sub("", definition).split())
         objects[(ROUTINE_KINDS[kind], schema_of(schema), "", name)] = {"definition": definition}
+    behaviour.add_behaviour(objects, (tables_behaviour, policies, rules), schema_of)
     return objects
 
 

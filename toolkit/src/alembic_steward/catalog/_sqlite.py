@@ -12,6 +12,7 @@ from alembic_steward.catalog._sqlite_statements import (
     TableClauses,
     expression,
     grouped,
+    split_commas,
     table_clauses,
     text,
     tokens,
@@ -63,7 +64,7 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     for kind, name, table, sql in rows(OBJECTS, column="m.tbl_name"):
         if kind == "table":
             statements[name] = sql
-            objects[("table", None, "", name)] = {}
+            objects[("table", None, "", name)] = table_options(sql)
         elif kind == "view":
             objects[("view", None, "", name)] = {"definition": view_query(sql)}
         elif kind == "index" and sql:  # an automatic index is its constraint's
@@ -167,6 +168,19 @@ def matching_clause(
     return None
 
 
+def table_options(create_table: str) -> dict[str, str]:
+    """`CREATE TABLE t (...) WITHOUT ROWID, STRICT` -> those options as facts: a STRICT table
+    refuses a value of another type, and one WITHOUT ROWID is stored by its primary key."""
+    parts = grouped(tokens(create_table))
+    body = next((i for i, part in enumerate(parts) if isinstance(part, list)), None)
+    if body is None or "as" in parts[:body]:  # CREATE TABLE ... AS SELECT: no options
+        return {}
+    options = {part for part in parts[body + 1 :] if isinstance(part, str)}
+    facts = {"strict": "yes" if "strict" in options else None}
+    facts["without rowid"] = "yes" if "rowid" in options else None
+    return {fact: value for fact, value in facts.items() if value}
+
+
 def view_query(create_view: str) -> str:
     """`CREATE VIEW v AS SELECT ...` -> `select ...`: the key holds the name."""
     words = grouped(tokens(create_view))
@@ -191,7 +205,12 @@ def trigger_facts(create_trigger: str) -> dict[str, str]:
 
 
 def index_definition(create_index: str) -> str:
-    """`CREATE INDEX ix ON t (a DESC) WHERE b` -> `(a desc) where b`: the key holds the rest."""
+    """`CREATE INDEX ix ON t (a DESC, b ASC) WHERE b` -> `(a desc, b) where b`: the key holds
+    the rest; ASC is every column's order unless told, so it is left out."""
     words = grouped(tokens(create_index))
     on = words.index("on")
-    return text(words[on + 2 :])
+    rest = words[on + 2 :]
+    if rest and isinstance(rest[0], list):
+        columns = [piece[:-1] if piece[-1] == "asc" else piece for piece in split_commas(rest[0])]
+        rest[0] = [word for piece in columns for word in [*piece, ","]][:-1]
+    return text(rest)

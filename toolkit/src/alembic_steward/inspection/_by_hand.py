@@ -26,6 +26,8 @@ BY_HAND = {
     "exclusion constraint": 'op.execute("ALTER TABLE ... ADD CONSTRAINT ... EXCLUDE ...")',
     "index": "op.create_index(...)",
     "trigger": 'op.execute("CREATE TRIGGER ...")',
+    "policy": 'op.execute("CREATE POLICY {name} ON {table} ...")',
+    "rule": 'op.execute("CREATE OR REPLACE RULE {name} AS ON ... TO {table} DO ...")',
     "function": 'op.execute("CREATE FUNCTION ...")',
     "procedure": 'op.execute("CREATE PROCEDURE ...")',
     "sequence": "op.execute(sa.schema.CreateSequence(sa.Sequence(...)))",
@@ -37,6 +39,10 @@ BY_HAND = {
 CHANGE = {
     "column": "op.alter_column(...), or op.execute(...) for what it cannot say",
     "sequence": 'op.execute("ALTER SEQUENCE ... ") with each option that changed',
+    "table": 'op.execute("ALTER TABLE ...")',
+    "policy": 'op.execute("ALTER POLICY {name} ON {table} ..."), or DROP POLICY and CREATE'
+    " POLICY for its command or kind",
+    "rule": BY_HAND["rule"],
 }
 # What drops an object of each kind the models do not have.
 DROP = {
@@ -48,6 +54,8 @@ DROP = {
     "primary key": 'op.drop_constraint(..., type_="primary")',
     "exclusion constraint": "op.drop_constraint(...)",
     "trigger": 'op.execute("DROP TRIGGER ...")',
+    "policy": 'op.execute("DROP POLICY {name} ON {table}")',
+    "rule": 'op.execute("DROP RULE {name} ON {table}")',
     "function": 'op.execute("DROP FUNCTION ...")',
     "procedure": 'op.execute("DROP PROCEDURE ...")',
     "sequence": "op.execute(sa.schema.DropSequence(sa.Sequence(...)))",
@@ -75,6 +83,7 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         check_constraint_create_call,
     )
     from alembic_steward.inspection._sequence_changes import alter_sequence_calls
+    from alembic_steward.inspection._table_behaviour_calls import table_behaviour_calls
 
     where = "add it" if difference.change == "missing" else "change it"
     if difference.change == "unexpected":
@@ -89,7 +98,12 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         hint = f"{DROP_FIRST[difference.kind]}, then {hint}"
     identity = identity_hint(difference)
     hint = identity or hint
-    exact_own = own_object_calls(difference, metadata)
+    if difference.kind == "table" and difference.change == "different":
+        hint = table_behaviour_calls(difference) or hint
+    if difference.kind in ("policy", "rule"):  # named on their table
+        table, _, name = difference.subject.rpartition(".")
+        hint = hint.format(name=name, table=table)
+    exact_own = own_object_calls(difference, metadata, dialect)
     if difference.kind == "sequence":
         exact_own = exact_own or alter_sequence_calls(difference, dialect)
     if exact_own is not None:
@@ -128,11 +142,20 @@ def generated_change(difference: Difference) -> bool:
     )
 
 
-def own_object_calls(difference: Difference, metadata: MetaData | None) -> str | None:
+# What a column becomes when autogenerate's create_table leaves its sequence out, per database.
+WITHOUT_ITS_SEQUENCE = {
+    "postgresql": "PostgreSQL would make it a SERIAL of its own",
+    "mysql": "MariaDB would number it by an AUTO_INCREMENT of its own, or not at all",
+}
+
+
+def own_object_calls(
+    difference: Difference, metadata: MetaData | None, dialect: str = "postgresql"
+) -> str | None:
     """The exact calls, upgrade and downgrade, for a schema or sequence the models add, which
     autogenerate never writes; for a sequence, also the columns that take their values from it,
-    which autogenerate's create_table leaves without it (PostgreSQL then makes each a SERIAL
-    with a sequence of its own, and the table is not what the models describe)."""
+    which autogenerate's create_table leaves without it (on PostgreSQL each then becomes a
+    SERIAL with a sequence of its own: the table is not what the models describe)."""
     if difference.change != "missing" or difference.kind not in ("schema", "sequence"):
         return None
     if difference.kind == "schema":
@@ -147,11 +170,12 @@ def own_object_calls(difference: Difference, metadata: MetaData | None) -> str |
         f"op.execute(sa.schema.CreateSequence({sequence})) before the tables that use it, and"
         f" op.execute(sa.schema.DropSequence({sequence})) after them in the downgrade"
     )
+    without_its_sequence = WITHOUT_ITS_SEQUENCE.get(dialect, "it would not take its values")
     for column in sequence_columns(metadata, schema or None, name):
         calls += (
             f"; and in the op.create_table of {column.table.fullname}, give column"
             f' {column.name} its sequence: sa.Column("{column.name}", ..., {sequence}, ...),'
-            " which autogenerate leaves out (PostgreSQL would make it a SERIAL of its own)"
+            f" which autogenerate leaves out ({without_its_sequence})"
         )
     return calls
 

@@ -327,6 +327,7 @@ def split_by_autogenerate(
     db.revision` leaves them out (runtime/_equal_objects.py)."""
     from alembic_steward.catalog import compare_with_models
     from alembic_steward.inspection._autogenerate_trial import run_autogenerate
+    from alembic_steward.inspection._written_part import written_part
     from alembic_steward.runtime._equal_objects import agreement
 
     schemas = schemas_of(models)
@@ -335,12 +336,7 @@ def split_by_autogenerate(
     # What an operation that failed writes is written, not missing: the failure says so.
     failed = [".".join(part for part in table if part) for _line, table in failures]
     left = [d for d in left if d.kind in NEVER_WRITTEN or not on_any(d.subject, failed)]
-    unwritten = {(difference.kind, difference.subject) for difference in left}
-    written = [
-        difference.line(MODELS, MIGRATIONS)
-        for difference in needed
-        if (difference.kind, difference.subject) not in unwritten
-    ]
+    written = [difference.line(MODELS, MIGRATIONS) for difference in written_part(needed, left)]
     metadata, dialect = imported_metadata(), scratch.dialect.name
     by_hand = [by_hand_line(difference, metadata, dialect=dialect) for difference in left]
     # What autogenerate writes but the database refuses: written, yet still to fix by hand.

@@ -1,0 +1,56 @@
+"""What the models leave to the revisions: objects and facts they declare only through DDL of
+their own, so that one a revision made is never a revision the models need."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from alembic_steward.catalog._model import Difference, compare_catalogs
+
+if TYPE_CHECKING:
+    from alembic_steward.catalog._model import Catalog
+
+# Kinds the models declare only through DDL of their own (a listener's CREATE VIEW, CREATE
+# TRIGGER or CREATE FUNCTION, a schema no table of theirs names), and a revision through
+# op.execute: one the models do not declare is the revisions' business, judged against what the
+# database's own revision builds (inspection/_catalog_drift.py), never a revision the models
+# need.
+DECLARED_BY_REVISIONS = frozenset(
+    {"schema", "view", "materialized view", "trigger", "policy", "rule", "function", "procedure"}
+)
+# Facts of the same kind: a table's row level security (ALTER TABLE ... ENABLE ROW LEVEL
+# SECURITY), its persistence (SET UNLOGGED, or the models' prefixes=["UNLOGGED"]), its parents
+# (INHERIT, or postgresql_inherits) and its partition key (a CREATE TABLE ... PARTITION BY, or
+# postgresql_partition_by). One the models say nothing of (it reads as absent there) is left to
+# the revisions likewise.
+FACTS_DECLARED_BY_REVISIONS = frozenset(
+    {
+        ("table", "row level security"),
+        ("table", "persistence"),
+        ("table", "inherits"),
+        ("table", "partitioned by"),
+    }
+)
+
+
+def declared_by_revisions(difference: Difference) -> bool:
+    """Whether ``difference`` (the models expected) is an object of a kind the models leave to
+    the revisions (DECLARED_BY_REVISIONS) that the other side has and the models do not."""
+    return difference.change == "unexpected" and difference.kind in DECLARED_BY_REVISIONS
+
+
+def compare_with_models(models: Catalog, actual: Catalog) -> list[Difference]:
+    """`compare_catalogs` with the models expected, less what the models leave to the
+    revisions (`declared_by_revisions`, and FACTS_DECLARED_BY_REVISIONS the models leave out):
+    what a new revision of the models would hold."""
+    needed = []
+    for difference in compare_catalogs(models, actual):
+        facts = tuple(
+            (fact, want, have)
+            for fact, want, have in difference.facts
+            if want is not None or (difference.kind, fact) not in FACTS_DECLARED_BY_REVISIONS
+        )
+        if declared_by_revisions(difference) or (difference.facts and not facts):
+            continue
+        needed.append(Difference(difference.kind, difference.subject, difference.change, facts))
+    return needed

@@ -1,0 +1,90 @@
+"""What the shop's tables do beyond their columns and keys: on PostgreSQL row level security,
+policies, a rule and an unlogged table; on SQLite a STRICT or WITHOUT ROWID table. The coverage
+rows of catalog_features_behaviour.py turn these knobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Integer, MetaData, Table, Text
+
+
+@dataclass(frozen=True)
+class BehaviourKnobs:
+    """Each field is one fact of how the shop's tables behave, at its base value."""
+
+    row_security_tables: tuple[str, ...] = ("orders",)
+    row_security_forced: bool = False
+    policy_using: str = "customer_id > 0"
+    policy_check: str = "customer_id < 1000"
+    policy_command: str = "ALL"
+    policy_roles: str = "PUBLIC"
+    policy_permissive: bool = True
+    second_policy: bool = False
+    rule_action: str = "NOTHING"
+    second_rule: bool = False
+    unlogged_lines: bool = False
+    tags_strict: bool = False
+    tags_without_rowid: bool = False
+    tags_engine: str | None = None
+    tags_inherit: bool = False
+    tags_partitioned: bool = False
+
+
+def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs()) -> list[str]:  # noqa: B008 (frozen)
+    """The statements that give the shop's tables their behaviour (a revision's op.execute, or
+    a models' DDL listener): PostgreSQL's alone."""
+    if dialect != "postgresql":
+        return []
+    statements = [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY" for table in knobs.row_security_tables
+    ]
+    if knobs.row_security_forced:
+        statements.append("ALTER TABLE orders FORCE ROW LEVEL SECURITY")
+    kind = "PERMISSIVE" if knobs.policy_permissive else "RESTRICTIVE"
+    statements.append(policy_statement(knobs, kind))
+    if knobs.second_policy:
+        statements.append(policy_statement(knobs, kind, "orders_again"))
+    if knobs.tags_inherit:
+        statements.append("ALTER TABLE tags INHERIT tag_roots")
+    statements.append(rule_statement(knobs.rule_action))
+    if knobs.second_rule:
+        statements.append(rule_statement(knobs.rule_action, "order_lines_kept_again"))
+    return statements
+
+
+def policy_statement(
+    knobs: BehaviourKnobs = BehaviourKnobs(),  # noqa: B008 (frozen)
+    kind: str = "PERMISSIVE",
+    name: str = "orders_by_customer",
+) -> str:
+    check = f" WITH CHECK ({knobs.policy_check})" if knobs.policy_command != "SELECT" else ""
+    return (
+        f"CREATE POLICY {name} ON orders AS {kind} FOR {knobs.policy_command}"
+        f" TO {knobs.policy_roles} USING ({knobs.policy_using}){check}"
+    )
+
+
+def rule_statement(action: str = "NOTHING", name: str = "order_lines_kept") -> str:
+    return f"CREATE RULE {name} AS ON DELETE TO order_lines DO INSTEAD {action}"
+
+
+def tags(metadata: MetaData, dialect: str, knobs: BehaviourKnobs) -> None:
+    """A table whose types SQLite's STRICT accepts, to make it STRICT or WITHOUT ROWID (or, on
+    MariaDB, of another ENGINE)."""
+    options: dict[str, object] = {"sqlite_strict": True} if knobs.tags_strict else {}
+    if knobs.tags_without_rowid:
+        options["sqlite_with_rowid"] = False
+    if knobs.tags_partitioned and dialect == "postgresql":
+        options["postgresql_partition_by"] = "RANGE (id)"
+    if knobs.tags_engine and dialect == "mysql":
+        options["mysql_engine"] = knobs.tags_engine
+    # A table tags could inherit from (PostgreSQL), its columns alike.
+    Table("tag_roots", metadata, Column("id", Integer, nullable=False), Column("label", Text))
+    Table(
+        "tags",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("label", Text),
+        **options,
+    )
