@@ -21,6 +21,7 @@ TEMPLATE_README = TEMPLATE_ROOT / "README.md"
 NOT_RUN = {
     "python -m venv .venv && . .venv/bin/activate": "the fixture installs the project so",
     'python -m pip install -e ".[dev]"': "the fixture installs the project so",
+    "python -m pip install -U pip": "network; the fixture's virtualenvs have a recent pip",
     'inv db.revision -m "Drop legacy column"': "needs a model with a legacy column",
     'inv db.merge -m "Merge heads"': "needs a second branch of revisions",
     # Shown for a database at head whose models changed; the narrative's is one step behind.
