@@ -13,7 +13,7 @@ plan is read, not the schema: an upgrade with nothing to run costs nothing more.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from alembic.util import CommandError
@@ -29,11 +29,13 @@ def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any]
     if plan_steps is None:
         return None
 
-    def steps(heads: Any, migration_context: Any) -> Iterator[Any]:
-        planned = list(plan_steps(heads, migration_context))
-        if not migration_context.as_sql:
+    def steps(heads: Any, migration_context: Any) -> Iterable[Any]:
+        planned = plan_steps(heads, migration_context)
+        # Alembic's commands plan a list. A generator (the baked stairway's) does its own work
+        # between the steps it yields, so it is never drained ahead of them: it plans itself.
+        if isinstance(planned, list) and not migration_context.as_sql:
             refuse_planned_reruns(migration_context.connection, planned, heads)
-        yield from planned
+        return planned
 
     return steps
 

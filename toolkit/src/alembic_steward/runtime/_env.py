@@ -83,7 +83,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
         # Each migration's statements wait for locks at most DDL_LOCK_TIMEOUT (_lock_waits.py).
         # Offline on PostgreSQL, DDL for the server's version (runtime/_offline_server.py).
         # Online, never an upgrade() that already ran here (runtime/_already_applied.py).
-        **limits_option(refusing_reruns(steps_for_the_server(planned_steps()))),
+        **limits_option(steps_for_the_server(refusing_reruns(planned_steps()))),
         # The same comparison `db.check` makes.
         **_autogenerate_review.comparison_options(dialect_name),
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
