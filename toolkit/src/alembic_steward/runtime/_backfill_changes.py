@@ -125,7 +125,7 @@ def status_note(declared: Declared, changes: list[str]) -> str:
 
 
 def continues_it(connection: Connection, declared: Declared, record: BackfillRecord) -> str:
-    """"`resume NAME` continues it", unless its declaration changed under committed batches:
+    """ "`resume NAME` continues it", unless its declaration changed under committed batches:
     then that resume would be refused, so the advice names the change and the two ways on
     (as :func:`changed_line` and `status` do)."""
     from alembic_steward.runtime._backfill_naming import backfill_advised

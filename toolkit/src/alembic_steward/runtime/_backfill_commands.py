@@ -265,8 +265,7 @@ def pause_backfill(declared: Declared) -> tuple[str, str]:
         set_state(connection, name, PAUSED)
         continuing = continues_it(connection, declared, read_record(connection, name))
     return "paused", (
-        f"backfill {name} is paused: a running runner stops after its current batch;"
-        f" {continuing}"
+        f"backfill {name} is paused: a running runner stops after its current batch; {continuing}"
     )
 
 

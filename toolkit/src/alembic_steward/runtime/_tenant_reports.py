@@ -167,7 +167,7 @@ def status_summary(
     """`db.status --all-tenants`'s code and line: each tenant's state is its row's, with the
     same exit code `inv db.status` gives that database alone (runtime/_tenant_status.py)."""
     from alembic_steward.inspection._status_report import StatusExit
-    from alembic_steward.runtime._advice import advised, tenant_status_command
+    from alembic_steward.runtime._advice import tenant_status_command
 
     behind = [o for o in outcomes if o.exit_code]
     if not behind:
