@@ -74,3 +74,17 @@ def test_the_closing_line_sends_a_tenant_needing_a_backfill_to_its_row_not_the_u
     assert f"for {acme} the upgrade would be refused or fail" in closing, closing
     assert f"for the rest run `inv db.upgrade --tenants {globex}" in closing, closing
     project.inv("db.upgrade", "--tenants", globex)
+
+
+def test_when_every_behind_tenant_is_blocked_the_closing_line_names_no_upgrade() -> None:
+    from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
+    from alembic_steward.runtime._tenant_reports import pending_advice
+    from alembic_steward.runtime._tenant_runs import TenantOutcome
+
+    blocked = [
+        TenantOutcome(name, TenantOutcomeName.PENDING, exit_code=2, upgrade_blocked=True)
+        for name in ("a", "b")
+    ]
+    advice = pending_advice(blocked, " --all-tenants")
+    assert advice.startswith("for a, b the upgrade would be refused or fail"), advice
+    assert "db.upgrade" not in advice and "for the rest" not in advice, advice
