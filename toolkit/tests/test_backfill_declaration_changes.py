@@ -99,3 +99,23 @@ def test_a_tenant_s_row_names_the_accept_for_that_tenant(sqlite_tenants: Tenants
     assert f"`inv db.backfill {' '.join(accepted)}`" in row["detail"], row
     project.inv("db.backfill", *accepted)
     assert query(acme, "SELECT title FROM notes WHERE id = 99") == [("LATE",)]
+
+
+def test_a_paused_backfill_s_advice_names_the_change_its_resume_would_be_refused_for(
+    project: Project, tmp_path: Path
+) -> None:
+    """`run` on a paused backfill whose declaration changed said "`resume NAME` continues
+    it", and that resume was refused: the advice names the change and `--accept-changed`."""
+    database = ServerDatabase("sqlite", f"sqlite:///{tmp_path / 'paused.db'}")
+    killed_after_a_batch(project, database)
+    inv(project, database, "db.backfill", "pause", "users_lower")
+    edit(project, LOWER, UPPER)
+    told = inv(project, database, "db.backfill", "run", "users_lower")
+    accept = "`inv db.backfill resume users_lower --accept-changed`"
+    assert f"set `{LOWER}` → `{UPPER}`" in told and accept in told, told
+    assert "`inv db.backfill resume users_lower` continues it" not in told, told
+    paused = inv(project, database, "db.backfill", "pause", "users_lower")
+    assert accept in paused, paused
+    ran = inv(project, database, "db.backfill", "resume", "users_lower", "--accept-changed",
+              "--pause", "0")  # fmt: skip
+    assert "finished." in ran, ran

@@ -56,3 +56,35 @@ def test_a_tenant_s_status_row_names_its_own_backfill_run(tenants: Tenants) -> N
     assert f"`inv db.backfill run notes_title --tenants {acme}` finishes it first" in detail
     assert f"then run `inv db.upgrade --tenants {acme}`" in detail, detail
     assert "requires backfill" not in rows[globex]["detail"], rows[globex]
+
+
+def test_the_closing_line_sends_a_tenant_needing_a_backfill_to_its_row_not_the_upgrade(
+    tenants: Tenants,
+) -> None:
+    """The closing line advised `inv db.upgrade --all-tenants`, which the backfill's tenant
+    then refused (exit 76): it names that tenant's row, and the upgrade for the others."""
+    project, _query, _tenancy, (acme, globex) = tenants
+    upgrade_with_notes(tenants)
+    project.inv("db.backfill", "run", "notes_title", "--tenants", globex)
+    require_it(project)
+    ran = project.run("inv", "db.status", "--all-tenants")
+    assert ran.returncode == 76, ran.stderr
+    closing = (ran.stdout + ran.stderr).strip().splitlines()[-1]
+    assert "db.upgrade --all-tenants" not in closing, closing
+    assert f"for {acme} the upgrade would be refused or fail" in closing, closing
+    assert f"for the rest run `inv db.upgrade --tenants {globex}" in closing, closing
+    project.inv("db.upgrade", "--tenants", globex)
+
+
+def test_when_every_behind_tenant_is_blocked_the_closing_line_names_no_upgrade() -> None:
+    from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
+    from alembic_steward.runtime._tenant_reports import pending_advice
+    from alembic_steward.runtime._tenant_runs import TenantOutcome
+
+    blocked = [
+        TenantOutcome(name, TenantOutcomeName.PENDING, exit_code=2, upgrade_blocked=True)
+        for name in ("a", "b")
+    ]
+    advice = pending_advice(blocked, " --all-tenants")
+    assert advice.startswith("for a, b the upgrade would be refused or fail"), advice
+    assert "db.upgrade" not in advice and "for the rest" not in advice, advice

@@ -225,7 +225,9 @@ def test_ctrl_c_in_a_mariadb_tenant_create_advises_repairs_of_that_tenant(
     line = one_error_line(stopped.stderr)
     # Each repair acts on the tenant: without --tenants it would repair DATABASE_URL's own.
     assert f"`inv db.clear-migration-mark --tenants {names[0]}`" in line, line
-    assert line.count("`inv db.") == line.count(f"--tenants {names[0]}`"), line
+    carry_on = f"`inv db.tenant-create {names[0]}`"
+    assert f"once that is done, {carry_on} again carries it on to head" in line, line
+    assert line.count("`inv db.") - 1 == line.count(f"--tenants {names[0]}`"), line
 
 
 # Says it started (a file named by its worker's pid), then sleeps in Python: a signal raises
@@ -281,3 +283,24 @@ def test_a_stopped_sqlite_downgrade_names_the_tenants_it_left(tmp_path: Path) ->
     expected = "; run `inv db.downgrade -r 0003 --tenants s1,s2,s3 --yes`: it goes on with"
     assert expected in line, line
     assert "run the downgrade again" not in line, line
+
+
+def test_ctrl_c_in_a_tenant_create_says_the_tenant_was_made_and_how_to_carry_on(
+    tmp_path: Path,
+) -> None:
+    """The line was a bare "SIGINT stopped migration 0004; rolled back; ...": no tenant named,
+    not said that its database was made, nor how to carry on."""
+    from project import revision_source
+
+    project = sqlite_tenants_with_a_sleeping_step(tmp_path, SLEEPING_PYTHON_STEP)
+    (tmp_path / "main_s1.db").unlink()
+    command = ("inv", "db.tenant-create", "s1")
+    stopped = stopped_as_a_group(project, tmp_path / "started", signal.SIGINT, command, 1)
+    assert stopped.returncode == 130 and "Traceback" not in stopped.stderr, stopped.stderr
+    line = one_error_line(stopped.stderr)
+    assert line.startswith("error: tenant database s1 created, but its upgrade was stopped:")
+    assert "SIGINT stopped migration 0004" in line, line
+    assert line.endswith("`inv db.tenant-create s1` again carries it on to head"), line
+    project.write_revision("0004_sleep.py", revision_source("0004", "0003", "    pass", "    pass"))
+    carried = project.inv(*command[1:]).stdout
+    assert "tenant database s1 already existed; it is at head (0004)" in carried, carried

@@ -124,6 +124,25 @@ def status_note(declared: Declared, changes: list[str]) -> str:
     )
 
 
+def continues_it(connection: Connection, declared: Declared, record: BackfillRecord) -> str:
+    """ "`resume NAME` continues it", unless its declaration changed under committed batches:
+    then that resume would be refused, so the advice names the change and the two ways on
+    (as :func:`changed_line` and `status` do)."""
+    from alembic_steward.runtime._backfill_naming import backfill_advised
+    from alembic_steward.runtime._backfill_records import FAILED
+
+    name = declared.backfill.name
+    changes = changed_parts(recorded_declarations(connection).get(name), declared.backfill, record)
+    if not changes or record.state == FAILED:  # a failed one's fix is taken without the option
+        return f"{backfill_advised(f'resume {name}')} continues it"
+    return (
+        f"its declaration changed since those batches ({'; '.join(changes)}), so"
+        f" {backfill_advised(f'resume {name}')} would be refused: put the declaration back, or,"
+        f" if the change is deliberate, {backfill_advised(f'resume {name} {ACCEPT_OPTION}')}"
+        " records the new one and walks every key again under it"
+    )
+
+
 def declaration_checked(
     connection: Connection,
     declared: Declared,

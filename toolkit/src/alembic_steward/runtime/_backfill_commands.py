@@ -236,6 +236,7 @@ def read_one(name: str) -> BackfillRecord | None:
 def pause_backfill(declared: Declared) -> tuple[str, str]:
     """Pause ``declared`` (a runner stops after its current batch); return the outcome in a
     word (paused, finished: nothing to pause) and the line saying so."""
+    from alembic_steward.runtime._backfill_changes import continues_it
     from alembic_steward.runtime._backfill_records import (
         FINISHED,
         PAUSED,
@@ -262,9 +263,9 @@ def pause_backfill(declared: Declared) -> tuple[str, str]:
             # from the first, so the paused one does so once resumed.
             restart(connection, declared.backfill, record)
         set_state(connection, name, PAUSED)
+        continuing = continues_it(connection, declared, read_record(connection, name))
     return "paused", (
-        f"backfill {name} is paused: a running runner stops after its current batch;"
-        f" {backfill_advised(f'resume {name}')} continues it"
+        f"backfill {name} is paused: a running runner stops after its current batch; {continuing}"
     )
 
 

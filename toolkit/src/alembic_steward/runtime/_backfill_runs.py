@@ -143,10 +143,11 @@ def claim(engine: Engine, declared: Declared, resume: bool, accept_changed: bool
                 " pending; nothing to do"
             )
         if record.state == PAUSED and not resume:
+            from alembic_steward.runtime._backfill_changes import continues_it
+
             raise StillPaused(
                 f"backfill {name} is paused after {plural(record.rows_done, 'row', 'rows')};"
-                f" nothing was run; {backfill_advised(f'resume {name}')} continues it from"
-                " where it stopped"
+                f" nothing was run; {continues_it(connection, declared, record)}"
             )
         accepted = declaration_checked(connection, declared, record, resume, accept_changed)
         if finished or accepted:

@@ -240,6 +240,10 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
             )
     finally:
         bind_tenant(None)
+    if outcome == TenantOutcomeName.FAILED and revisions is not None:
+        # Found when it began, so a failure may be the tenant dropped under the run: the
+        # driver's "table doesn't exist" alone named neither that nor the way back.
+        detail = gone_meanwhile(tenant) or detail
     at = after = shown(revisions)
     if outcome == TenantOutcomeName.FAILED:
         # Read again: a downgrade may have moved the tenant while its backfill ran.
@@ -252,6 +256,24 @@ def in_tenant(tenant: Tenant, act: Act, unreached: str, *, reading: bool = False
     elif outcome == TenantOutcomeName.HELD:
         row.exit_code = HELD_EXIT_CODE  # as for one database: wait, nothing to fix
     return row
+
+
+def gone_meanwhile(tenant: Tenant) -> str:
+    """The row's line when ``tenant``'s schema or database no longer exists (one catalog
+    read, asked only of a failed tenant that existed when its run began), else ""."""
+    from alembic_steward.runtime._tenant_connections import create_command, tenant_exists
+
+    try:
+        if tenant_exists(tenant):
+            return ""
+    except Exception:  # noqa: BLE001 - unread: the failure's own line stands
+        return ""
+    home = "schema" if tenant.schema else "database"
+    # The failure's own line is left out: read in a tenant gone, it may advise an upgrade.
+    return (
+        f"the tenant {tenant.name}'s {home} was dropped while the backfill ran, which ended"
+        f" it there; if the tenant should exist, create it again with {create_command(tenant)}"
+    )
 
 
 def held_summary(outcomes: list[TenantOutcome]) -> tuple[int, str] | None:

@@ -190,6 +190,27 @@ def connected_to_tenant(
         yield connection
 
 
+def tenant_exists(tenant: Tenant) -> bool:
+    """Whether ``tenant``'s schema or database exists now (read on a connection of its own
+    to DATABASE_URL's server; raises when that cannot be read)."""
+    from sqlalchemy import create_engine, pool, text
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._server_databases import database_exists
+
+    url = make_url(get_settings().blocking_database_url)
+    if tenant.schema is None:
+        return database_exists(tenant_url(url, tenant))
+    engine = create_engine(url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT 1 FROM pg_namespace WHERE nspname = :name")
+            return connection.scalar(query, {"name": tenant.schema}) is not None
+    finally:
+        engine.dispose()
+
+
 def missing_schema_advice(connection: Connection, tenant: Tenant) -> str:
     """What to do about ``tenant``'s missing schema: where a database of its name is on the
     server, `--tenancy database` was left out (tenant-create would make a second tenant, a

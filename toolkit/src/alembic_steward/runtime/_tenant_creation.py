@@ -47,14 +47,13 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
     unlisted = unlisted_note(tenant.name)
     created = create_home(tenant, url)
     from alembic_steward.runtime._interruptions import Terminated
-    from alembic_steward.runtime._tenant_stops import keeping_tenant_line
 
+    what = f"{tenant.tenancy} {tenant.name}"
+    said = "created" if created else "already existed"
     try:
         outcome = run_tenant(tenant, "upgrade", "head")
     except (KeyboardInterrupt, Terminated) as stop:
-        raise keeping_tenant_line(tenant, stop)  # noqa: B904 - the same exception, re-raised
-    what = f"{tenant.tenancy} {tenant.name}"
-    said = "created" if created else "already existed"
+        raise creation_stopped(tenant, f"tenant {what} {said}", stop)  # noqa: B904 - the same exception
     if outcome.failed:
         # Repairs stay refused for a name the callable does not list (the guard that stops
         # `--tenant public`), so listing it comes first; said before the repairs it unlocks.
@@ -66,6 +65,26 @@ def create_tenant(name: str, tenancy: str | None = None) -> str:
         )
         raise CommandError(f"tenant {what} {said}, but its upgrade failed: {first}{outcome.detail}")
     return f"tenant {what} {said}; it is at head ({outcome.after}){unlisted}"
+
+
+def creation_stopped(tenant: Tenant, made: str, stop: BaseException) -> BaseException:
+    """``stop``, carrying its line for ``tenant``'s creation: a stopped upgrade's line alone
+    named no tenant, nor that its schema or database was made (``made``), nor the way on: the
+    same `tenant-create`, which upgrades a tenant that exists from where it stands."""
+    from alembic_steward.runtime._interruptions import WORDED_LINE
+    from alembic_steward.runtime._tenant_connections import create_command
+    from alembic_steward.runtime._tenant_stops import tenant_stopped_line
+
+    line = tenant_stopped_line(tenant, stop).removeprefix("error: ")
+    # A line naming repairs (a half-applied mark) asks for them before any rerun.
+    then = "once that is done, " if "`" in line else ""
+    setattr(
+        stop,
+        WORDED_LINE,
+        f"error: {made}, but its upgrade was stopped: {line}; {then}{create_command(tenant)}"
+        " again carries it on to head",
+    )
+    return stop
 
 
 def create_home(tenant: Tenant, url) -> bool:  # noqa: ANN001 - a sqlalchemy URL

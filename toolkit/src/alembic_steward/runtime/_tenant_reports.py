@@ -167,7 +167,7 @@ def status_summary(
     """`db.status --all-tenants`'s code and line: each tenant's state is its row's, with the
     same exit code `inv db.status` gives that database alone (runtime/_tenant_status.py)."""
     from alembic_steward.inspection._status_report import StatusExit
-    from alembic_steward.runtime._advice import advised, tenant_status_command
+    from alembic_steward.runtime._advice import tenant_status_command
 
     behind = [o for o in outcomes if o.exit_code]
     if not behind:
@@ -183,8 +183,7 @@ def status_summary(
             f" for them to end, then check again with {again}"
         )
     if all(o.outcome == TenantOutcomeName.PENDING for o in behind):
-        upgrade = advised(f"db.upgrade{selection}", f"upgrade{selection}")
-        return FAILED_TENANTS_EXIT_CODE, f"{line} run {upgrade}: it runs only those"
+        return FAILED_TENANTS_EXIT_CODE, f"{line} {pending_advice(behind, selection)}"
     wait = (
         f"; wait for the ones with a migration running ({first_named(running)}) to end: they"
         " need no repair"
@@ -195,6 +194,29 @@ def status_summary(
         f"{line} each row says what to do for its tenant; repair the ones no upgrade can"
         f" move (half-applied, database differs, unknown revision) before upgrading them{wait}"
     )
+
+
+def pending_advice(behind: Sequence[TenantOutcome], selection: str) -> str:
+    """What to run for tenants that are only behind: the upgrade, except for those whose row
+    says it would be refused or fail (a backfill first, a failing revision), which are sent to
+    their rows' own first step; the upgrade then names only the rest."""
+    from alembic_steward.runtime._advice import advised
+
+    blocked = [o.tenant for o in behind if o.upgrade_blocked]
+    if not blocked:
+        upgrade = advised(f"db.upgrade{selection}", f"upgrade{selection}")
+        return f"run {upgrade}: it runs only those"
+    first = (
+        f"for {first_named(blocked)} the upgrade would be refused or fail as things stand: do"
+        " first what the tenant's row says, then the upgrade the row names"
+    )
+    rest = [o.tenant for o in behind if not o.upgrade_blocked]
+    if not rest:
+        return first
+    tenancy = selection.partition(" --tenancy")[1:]
+    options = f" --tenants {','.join(rest)}{''.join(tenancy)}"
+    upgrade = advised(f"db.upgrade{options}", f"upgrade{options}")
+    return f"{first}; for the rest run {upgrade}"
 
 
 def check_summary(outcomes: Sequence[TenantOutcome], tally: str) -> tuple[int, str]:

@@ -84,6 +84,10 @@ class TenantOutcome:
     # half-applied mark, a migration's own commit, leftovers) or could not be read; False for
     # a clean rollback or a stop between migrations. Not in the JSON row: ``detail`` says it.
     left_part_way: bool = True
+    # A pending status row whose own upgrade would be refused or fail (a backfill to finish
+    # first, a revision that fails on a scratch database, the last upgrade's failure): the
+    # closing line must not advise that upgrade. Not in the JSON row: ``detail`` says it.
+    upgrade_blocked: bool = False
 
     @property
     def failed(self) -> bool:
@@ -93,6 +97,7 @@ class TenantOutcome:
         """The JSON row: a revision not read (the table's "?" or blank) is null, not a word."""
         row = asdict(self)
         del row["left_part_way"]
+        del row["upgrade_blocked"]
         for key in ("before", "after"):
             row[key] = row[key] if row[key] not in ("", UNREAD) else None
         return row

@@ -119,4 +119,6 @@ def status_outcome(
         detail="" if code == StatusExit.UP_TO_DATE else state.verdict_pointing(where),
         exit_code=int(code),
         differences=differences,
+        upgrade_blocked=code == StatusExit.PENDING
+        and bool(state.sides.pending_failure or state.failed_upgrade or state.backfill_first),
     )

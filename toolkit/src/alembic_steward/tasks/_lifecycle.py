@@ -71,6 +71,7 @@ def drop(c: Context, yes: bool = False) -> None:
     """Drop the database DATABASE_URL names, with every table and row in it."""
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._server_databases import database_exists, drop_database, target_url
+    from alembic_steward.tasks._tenants_beside import after_drop, tenants_beside
 
     url = target_url()
     if not database_exists(url):
@@ -78,11 +79,14 @@ def drop(c: Context, yes: bool = False) -> None:
         return
     confirm_destructive(c, "drop", yes)
     refuse_while_migrating(url)
+    beside = tenants_beside(url)  # counted before: a dropped schema cannot be counted after
     # The protection check may have left a pooled session, which would keep the database in use.
     get_blocking_engine().dispose()
     with refusals_as_exit():
         drop_database(url)
     print(f"Dropped the database {describe(url)}.")
+    if note := after_drop(beside):
+        print(note)
 
 
 def refuse_while_migrating(url: URL) -> None:

@@ -125,6 +125,7 @@ def reset(c: Context, yes: bool = False) -> None:
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.tasks._database_reset import empty_database, reset_failed_line
+    from alembic_steward.tasks._tenants_beside import after_reset, tenants_beside
 
     confirm_destructive(c, "reset", yes)
     # Held from the drop to head: a concurrent upgrade cannot interleave with either.
@@ -140,3 +141,5 @@ def reset(c: Context, yes: bool = False) -> None:
             print(f"Dropped also: {', '.join(others)}.")
         command.upgrade(build_alembic_config(), "head")
     print("Migrated to head.")
+    if note := after_reset(tenants_beside(engine.url)):
+        print(note)
