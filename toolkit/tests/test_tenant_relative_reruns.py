@@ -83,3 +83,22 @@ def test_a_failed_relative_upgrade_advises_the_absolute_target(tmp_path: Path) -
     line = one_error_line(failed.stderr)
     assert "`inv db.upgrade -r 0003 --tenants west`" in line, line
     assert "-r +2" not in line, line
+
+
+def test_a_relative_downgrade_s_rerun_leaves_out_the_tenants_with_leftovers(
+    project: Project,
+) -> None:
+    from alembic_steward.runtime._tenant_reruns import FanOutRun, downgrade_rerun
+
+    make_tenant_project(project, "schema", ["a", "b"])
+    outcomes = [
+        TenantOutcome("a", TenantOutcomeName.STOPPED, "0003", "0003"),
+        # At its target already: a rerun changes nothing there (its row says what does).
+        TenantOutcome("b", TenantOutcomeName.LEFTOVERS, "0003", "0002"),
+    ]
+    with project.imported():
+        rerun = downgrade_rerun(
+            outcomes, FanOutRun("-1", None, " --all-tenants", None), confirmed=False
+        )
+    assert "`inv db.downgrade -r 0002 --tenants a`" in rerun, rerun
+    assert "--tenants b" not in rerun and "a,b" not in rerun, rerun

@@ -109,14 +109,33 @@ def summary_line(
         )
         return FAILED_TENANTS_EXIT_CODE, (
             f"error: {len(failed)} of {tenants(len(outcomes))} failed or did not run"
-            f" ({first_named(failed)}); {tally};{unaffected} fix what the report says and"
-            f" {again or AGAIN.get(action, AGAIN['upgrade']).format(action=action)}"
+            f" ({first_named(failed)}); {tally};{unaffected}"
+            f" {failed_advice(outcomes, action, selection, again)}"
         )
     if action == "status":
         return status_summary(outcomes, tally, selection)
     if action == "check":
         return check_summary(outcomes, tally)
     return 0, f"{tenants(len(outcomes))}: {tally}"
+
+
+def failed_advice(
+    outcomes: Sequence[TenantOutcome], action: str, selection: str, again: str
+) -> str:
+    """What to do about a run's failed tenants: run it again for those not at the target, and
+    undo by hand what the ``leftovers`` ones hold (a rerun leaves them as they are)."""
+    from alembic_steward.runtime._tenant_leftovers_advice import leftovers_advice
+
+    leftovers = leftovers_advice(outcomes, selection) if action == "downgrade" else ""
+    rerun = (
+        f"fix what the report says and"
+        f" {again or AGAIN.get(action, AGAIN['upgrade']).format(action=action)}"
+    )
+    if not leftovers:
+        return rerun
+    if all(o.outcome == TenantOutcomeName.LEFTOVERS for o in outcomes if o.failed):
+        return leftovers
+    return f"{rerun}; {leftovers}"
 
 
 # What a status or a check finds a tenant in when all is well.

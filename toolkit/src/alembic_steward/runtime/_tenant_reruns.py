@@ -41,8 +41,15 @@ class FanOutRun:
 
 def left_tenants(outcomes: Sequence[TenantOutcome]) -> list[str]:
     """The tenants a stopped upgrade did not bring to its target: stopped part-way, never
-    started, or failed before the signal."""
-    return [outcome.tenant for outcome in outcomes if outcome.failed]
+    started, or failed before the signal. A ``leftovers`` tenant is at its target: a rerun
+    leaves it as it is (runtime/_tenant_leftovers_advice.py says what does not)."""
+    return [outcome.tenant for outcome in outcomes if outcome.failed and not at_target(outcome)]
+
+
+def at_target(outcome: TenantOutcome) -> bool:
+    from alembic_steward.runtime._tenant_outcome_names import TenantOutcomeName
+
+    return outcome.outcome == TenantOutcomeName.LEFTOVERS
 
 
 def upgrade_rerun(outcomes: Sequence[TenantOutcome], run: FanOutRun) -> str:
@@ -96,7 +103,7 @@ def rerun_line(
     if not left:
         return ""
     if is_step_from_current(run.revision):
-        return stepped_rerun([o for o in outcomes if o.failed], run, direction, command)
+        return stepped_rerun([o for o in outcomes if o.tenant in left], run, direction, command)
     options, does = rerun_selection(left, run)
     return f"run {command(run.revision, options)}: {does}"
 
