@@ -32,13 +32,17 @@ def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any]
     def steps(heads: Any, migration_context: Any) -> Iterator[Any]:
         planned = list(plan_steps(heads, migration_context))
         if not migration_context.as_sql:
-            refuse_planned_reruns(migration_context.connection, planned, heads)
+            # Alembic names `upgrade`'s planning function after its command (`do_stamp` for stamp).
+            upgrading = getattr(plan_steps, "__name__", None) == "upgrade"
+            refuse_planned_reruns(migration_context.connection, planned, heads, upgrading)
         yield from planned
 
     return steps
 
 
-def refuse_planned_reruns(connection: Any, planned: list[Any], heads: tuple[str, ...]) -> None:
+def refuse_planned_reruns(
+    connection: Any, planned: list[Any], heads: tuple[str, ...], upgrading: bool = False
+) -> None:
     from alembic.runtime.migration import RevisionStep
 
     from alembic_steward.runtime._revision_checksums import recorded_values
@@ -49,6 +53,13 @@ def refuse_planned_reruns(connection: Any, planned: list[Any], heads: tuple[str,
         if isinstance(step, RevisionStep) and step.is_upgrade
     ]
     if not upgrades:
+        # Nothing to run: a stamp that found differences says so (one query, only here).
+        if upgrading:
+            from alembic_steward.runtime._stamp_differences import (
+                refuse_upgrade_over_differing_stamp,
+            )
+
+            refuse_upgrade_over_differing_stamp(connection, tuple(heads))
         return
     recorded = recorded_values(connection)
     ran = [revision for revision in upgrades if revision in recorded]
