@@ -124,6 +124,43 @@ BEHAVIOUR = (
         {"sqlite": SQLITE_NO_INHERITANCE, "mysql": "MariaDB has no table inheritance"},
     ),
     Feature(
+        "table storage parameters",
+        behaviour(tags_fillfactor=70),
+        {"postgresql": ("ALTER TABLE tags SET (fillfactor=70)",)},
+        ("table tags: storage parameters",),
+        {
+            "sqlite": "SQLite has no storage parameters",
+            "mysql": "MariaDB's table options are its engine and row format, rows of their own",
+        },
+    ),
+    Feature(
+        "row format",
+        behaviour(tags_row_format="REDUNDANT"),
+        {"mysql": ("ALTER TABLE tags ROW_FORMAT=REDUNDANT",)},
+        ("table tags: row format",),
+        {"sqlite": "SQLite has one row format", "postgresql": "PostgreSQL has one row format"},
+    ),
+    Feature(
+        "invisible column",
+        behaviour(tags_label_invisible=True),
+        {"mysql": ("ALTER TABLE tags MODIFY label TEXT INVISIBLE",)},
+        ("column tags.label: invisible",),
+        {
+            "sqlite": "SQLite's hidden columns are a virtual table's only",
+            "postgresql": "PostgreSQL has no invisible columns",
+        },
+    ),
+    Feature(
+        "ignored index",
+        behaviour(price_index_ignored=True),
+        {"mysql": ("ALTER TABLE items ALTER INDEX ix_items_price IGNORED",)},
+        ("index items.ix_items_price: ignored by the optimizer",),
+        {
+            "sqlite": "SQLite's planner uses every index",
+            "postgresql": "PostgreSQL's planner uses every valid index",
+        },
+    ),
+    Feature(
         "partition key",
         behaviour(tags_partitioned=True),
         {

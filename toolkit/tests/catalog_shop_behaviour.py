@@ -29,11 +29,17 @@ class BehaviourKnobs:
     tags_engine: str | None = None
     tags_inherit: bool = False
     tags_partitioned: bool = False
+    tags_fillfactor: int | None = None
+    tags_row_format: str | None = None
+    tags_label_invisible: bool = False
+    price_index_ignored: bool = False
 
 
 def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs()) -> list[str]:  # noqa: B008 (frozen)
     """The statements that give the shop's tables their behaviour (a revision's op.execute, or
-    a models' DDL listener): PostgreSQL's alone."""
+    a models' DDL listener): PostgreSQL's, and MariaDB's invisible column and ignored index."""
+    if dialect == "mysql":
+        return mariadb_statements(knobs)
     if dialect != "postgresql":
         return []
     statements = [
@@ -50,6 +56,16 @@ def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs())
     statements.append(rule_statement(knobs.rule_action))
     if knobs.second_rule:
         statements.append(rule_statement(knobs.rule_action, "order_lines_kept_again"))
+    return statements
+
+
+def mariadb_statements(knobs: BehaviourKnobs) -> list[str]:
+    """What only a statement of its own makes on MariaDB (SQLAlchemy declares neither)."""
+    statements = (
+        ["ALTER TABLE tags MODIFY label TEXT INVISIBLE"] if knobs.tags_label_invisible else []
+    )
+    if knobs.price_index_ignored:
+        statements.append("ALTER TABLE items ALTER INDEX ix_items_price IGNORED")
     return statements
 
 
@@ -79,6 +95,10 @@ def tags(metadata: MetaData, dialect: str, knobs: BehaviourKnobs) -> None:
         options["postgresql_partition_by"] = "RANGE (id)"
     if knobs.tags_engine and dialect == "mysql":
         options["mysql_engine"] = knobs.tags_engine
+    if knobs.tags_row_format and dialect == "mysql":
+        options["mysql_row_format"] = knobs.tags_row_format
+    if knobs.tags_fillfactor and dialect == "postgresql":
+        options["postgresql_with"] = {"fillfactor": knobs.tags_fillfactor}
     # A table tags could inherit from (PostgreSQL), its columns alike.
     Table("tag_roots", metadata, Column("id", Integer, nullable=False), Column("label", Text))
     Table(

@@ -31,6 +31,7 @@ BOOKKEEPING_TABLES = frozenset(
         "alembic_backfills",
         "alembic_backfill_declarations",
         "alembic_revision_phases",
+        "alembic_stamp_differences",
     }
 )
 

@@ -26,16 +26,17 @@ UPGRADES = {
     "ffff00000002": ("ffff00000001", IN_CENTS),
     "ffff00000003": ("ffff00000002", TABLE),
 }
-# Each way's command, exit code, line prefix and the stamp its advice names (its own form).
+INV_STAMP = "`inv db.stamp -r ffff00000003`"
+# The deploy command advises its own forms, even from a checkout.
 WAYS = {
-    "inv": (["inv", "db.upgrade"], 1, "error: ", "`inv db.stamp -r ffff00000003`"),
+    "inv": (["inv", "db.upgrade"], 1, "error: ", INV_STAMP),
     "deploy": (
         ["python", "-m", "app.migrations", "upgrade"],
         1,
         "error: ",
         "`python -m app.migrations stamp ffff00000003 --yes`",
     ),
-    "alembic": (["alembic", "upgrade", "head"], 255, "FAILED: ", "`inv db.stamp -r ffff00000003`"),
+    "alembic": (["alembic", "upgrade", "head"], 255, "FAILED: ", INV_STAMP),
 }
 
 

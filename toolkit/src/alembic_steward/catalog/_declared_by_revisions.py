@@ -29,6 +29,14 @@ FACTS_DECLARED_BY_REVISIONS = frozenset(
         ("table", "persistence"),
         ("table", "inherits"),
         ("table", "partitioned by"),
+        # PostgreSQL's storage parameters (SET (fillfactor=70), or postgresql_with) and
+        # MariaDB's row format (ROW_FORMAT=..., or mysql_row_format).
+        ("table", "storage parameters"),
+        ("table", "row format"),
+        # MariaDB's INVISIBLE column and IGNORED index (MySQL's INVISIBLE index), which
+        # SQLAlchemy cannot declare: only a revision's op.execute makes them.
+        ("column", "invisible"),
+        ("index", "ignored by the optimizer"),
     }
 )
 

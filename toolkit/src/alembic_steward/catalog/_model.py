@@ -59,6 +59,10 @@ ABSENT = {
     ("table", "partitioned by"): "nothing",
     ("table", "strict"): "no",
     ("table", "without rowid"): "no",
+    ("table", "storage parameters"): "the defaults",
+    ("table", "row format"): "the server's default",
+    ("column", "invisible"): "no",
+    ("index", "ignored by the optimizer"): "no",
 }
 
 

@@ -21,9 +21,13 @@ DATABASE = (
     " WHERE SCHEMA_NAME = DATABASE()"
 )
 TABLES = (
-    "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_COLLATION, ENGINE, AUTO_INCREMENT"
-    f" FROM information_schema.TABLES WHERE {HERE}"
+    "SELECT TABLE_NAME, TABLE_TYPE, TABLE_COMMENT, TABLE_COLLATION, ENGINE, AUTO_INCREMENT,"
+    f" CREATE_OPTIONS FROM information_schema.TABLES WHERE {HERE}"
 )
+# A ROW_FORMAT the table was made or altered with (CREATE_OPTIONS names only one typed): it
+# decides how long an index prefix and a row may be, and COMPRESSED whether pages are
+# compressed. STATS_PERSISTENT and the other options there tune statistics, not behaviour.
+ROW_FORMAT = re.compile(r"\brow_format=(\w+)", re.IGNORECASE)
 COLUMNS = (
     "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,"
     " GENERATION_EXPRESSION, COLLATION_NAME, COLUMN_COMMENT"
@@ -56,8 +60,10 @@ MYSQL_CHECKS = (
 )
 INDEXES = (
     "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE,"
-    " {expression}, SEQ_IN_INDEX FROM information_schema.STATISTICS WHERE {here}"
+    " {expression}, SEQ_IN_INDEX, {ignored} FROM information_schema.STATISTICS WHERE {here}"
 )
+# An index the optimizer may not use: MariaDB's IGNORED, MySQL's INVISIBLE (IS_VISIBLE = 'NO').
+IGNORED_INDEX = {"IGNORED": "IGNORED = 'YES'", "IS_VISIBLE": "IS_VISIBLE = 'NO'"}
 VIEWS = f"SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {HERE}"
 # Who made a trigger (DEFINER) and the session's sql_mode then are no part of the schema.
 TRIGGERS = (
@@ -130,17 +136,19 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     table_collations = {}
     counters = {}
     objects.update(routines(rows))
-    for table, type_, comment, collation, engine, counter in rows(TABLES):
+    for table, type_, comment, collation, engine, counter, options in rows(TABLES):
         if type_ == "SEQUENCE":
             sequences.append(table)
             continue
         kind = "view" if type_ == "VIEW" else "table"
         table_collations[table] = collation
         # Only a collation other than the database's own is a choice the schema made.
+        row_format = ROW_FORMAT.search(options or "")
         facts = {
             "comment": comment or None,
             "collation": collation if collation != database_collation else None,
             "engine": engine,
+            "row format": row_format.group(1).upper() if row_format else None,
         }
         objects[(kind, None, "", table)] = present(facts)
         counters[table] = counter
@@ -205,6 +213,8 @@ def column_facts(
         "generated": f"{generated} {kind}" if generated else None,
         "on update": on_update.group(1) if on_update else None,
         "comment": comment or None,
+        # SELECT * leaves it out, and an INSERT without a column list does not fill it.
+        "invisible": "yes" if re.search(r"\binvisible\b", extra) else None,
     }
     return present(facts)
 
@@ -295,7 +305,13 @@ def indexes(rows: Rows) -> dict[Key, Facts]:
     """Every index but the primary key's; a unique constraint is its unique index here (the
     server keeps no other kind, so `CREATE UNIQUE INDEX` and `UNIQUE (...)` are one thing)."""
     has_expression = rows.server_has("STATISTICS", "EXPRESSION")
-    query = INDEXES.format(expression="EXPRESSION" if has_expression else "NULL", here=HERE)
+    ignored = next(
+        (test for column, test in IGNORED_INDEX.items() if rows.server_has("STATISTICS", column)),
+        "FALSE",
+    )
+    query = INDEXES.format(
+        expression="EXPRESSION" if has_expression else "NULL", ignored=ignored, here=HERE
+    )
     parts: dict[tuple[str, str], list[str]] = defaultdict(list)
     shapes = {}
     for (
@@ -308,6 +324,7 @@ def indexes(rows: Rows) -> dict[Key, Facts]:
         type_,
         expression,
         _position,
+        ignored,
     ) in rows(query, order="1, 2, 9"):
         if name == "PRIMARY":  # described with the primary key
             continue
@@ -315,12 +332,15 @@ def indexes(rows: Rows) -> dict[Key, Facts]:
         part += f"({sub_part})" if sub_part else ""
         part += " DESC" if order == "D" else ""
         parts[(table, name)].append(part)
-        shapes[(table, name)] = ("no" if non_unique else "yes", type_)
+        shapes[(table, name)] = ("no" if non_unique else "yes", type_, ignored)
     return {
-        ("index", None, table, name): {
-            "unique": shapes[(table, name)][0],
-            "definition": f"USING {shapes[(table, name)][1]} ({', '.join(columns)})",
-        }
+        ("index", None, table, name): present(
+            {
+                "unique": shapes[(table, name)][0],
+                "definition": f"USING {shapes[(table, name)][1]} ({', '.join(columns)})",
+                "ignored by the optimizer": "yes" if shapes[(table, name)][2] else None,
+            }
+        )
         for (table, name), columns in parts.items()
     }
 

@@ -1,9 +1,9 @@
 """What a PostgreSQL table does beyond its columns and keys, read with the rest of the catalog
 (catalog/_postgresql.py): row level security and its policies, rewrite rules, whether the
-table is unlogged, the tables it inherits from and its partition key. Each changes what a query
-returns or what survives a crash, so a hand-made one is a difference like a column; `SET
-STORAGE` and other storage settings are not read (they change where a value is kept, never
-what a query returns)."""
+table is unlogged, the tables it inherits from, its partition key and its storage parameters.
+Each changes what a query returns, what survives a crash or how the table is kept (fillfactor,
+autovacuum, as an index's WITH does), so a hand-made one is a difference like a column; `SET
+STORAGE` and `SET STATISTICS` are not read (where a value is kept, what the planner samples)."""
 
 from __future__ import annotations
 
@@ -24,13 +24,17 @@ PARENTS = (
     "(SELECT string_agg(i.inhparent::regclass::text, ', ' ORDER BY i.inhseqno)"
     " FROM pg_inherits i WHERE i.inhrelid = c.oid AND NOT c.relispartition)"
 )
+# A table's storage parameters (`WITH (fillfactor=70)`, `SET (autovacuum_enabled=false)`), in
+# one order, as an index's are in its definition: how full a page is kept, whether autovacuum
+# runs. Its TOAST table's (`toast.`) are left out with SET STORAGE's.
+STORAGE = "(SELECT string_agg(o, ', ' ORDER BY o) FROM unnest(c.reloptions) AS o)"
 TABLE_BEHAVIOUR = (
     "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relpersistence,"
-    f" {PARENTS}, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END"
+    f" {PARENTS}, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, {STORAGE}"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE {IN_SCOPE} AND c.relkind IN ('r', 'p')"
     " AND (c.relrowsecurity OR c.relforcerowsecurity OR c.relpersistence = 'u' OR c.relkind = 'p'"
-    "  OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid))"
+    "  OR c.reloptions IS NOT NULL OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid))"
 )
 POLICIES = (
     "SELECT n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive,"
@@ -77,13 +81,14 @@ def add_behaviour(
     """Add to ``objects`` (tables already read) each table's behaviour, its policies and its
     rules, from the ``rows`` of QUERIES."""
     tables, policies, rules = rows
-    for schema, table, enabled, forced, persistence, parents, partition_key in tables:
+    for schema, table, enabled, forced, persistence, parents, partition_key, storage in tables:
         facts = dict(objects.get(("table", schema_of(schema), "", table), {}))
         security = row_security(enabled, forced)
         facts.update({"row level security": security} if security else {})
         facts.update({"persistence": "unlogged"} if persistence == "u" else {})
         facts.update({"inherits": parents} if parents else {})
         facts.update({"partitioned by": partition_key} if partition_key else {})
+        facts.update({"storage parameters": storage} if storage else {})
         objects[("table", schema_of(schema), "", table)] = facts
     for schema, table, name, command, permissive, roles, using, check in policies:
         facts = {

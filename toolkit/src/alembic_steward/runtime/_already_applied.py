@@ -13,6 +13,7 @@ plan is read, not the schema: an upgrade with nothing to run costs nothing more.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -29,18 +30,23 @@ def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any]
     if plan_steps is None:
         return None
 
+    @functools.wraps(plan_steps)  # keeps the command's name (`upgrade`) for later wrappers
     def steps(heads: Any, migration_context: Any) -> Iterable[Any]:
         planned = plan_steps(heads, migration_context)
         # Alembic's commands plan a list. A generator (the baked stairway's) does its own work
         # between the steps it yields, so it is never drained ahead of them: it plans itself.
         if isinstance(planned, list) and not migration_context.as_sql:
-            refuse_planned_reruns(migration_context.connection, planned, heads)
+            # Alembic names `upgrade`'s planning function after its command (`do_stamp` for stamp).
+            upgrading = getattr(plan_steps, "__name__", None) == "upgrade"
+            refuse_planned_reruns(migration_context.connection, planned, heads, upgrading)
         return planned
 
     return steps
 
 
-def refuse_planned_reruns(connection: Any, planned: list[Any], heads: tuple[str, ...]) -> None:
+def refuse_planned_reruns(
+    connection: Any, planned: list[Any], heads: tuple[str, ...], upgrading: bool = False
+) -> None:
     from alembic.runtime.migration import RevisionStep
 
     from alembic_steward.runtime._revision_checksums import recorded_values
@@ -51,6 +57,13 @@ def refuse_planned_reruns(connection: Any, planned: list[Any], heads: tuple[str,
         if isinstance(step, RevisionStep) and step.is_upgrade
     ]
     if not upgrades:
+        # Nothing to run: a stamp that found differences says so (one query, only here).
+        if upgrading:
+            from alembic_steward.runtime._stamp_differences import (
+                refuse_upgrade_over_differing_stamp,
+            )
+
+            refuse_upgrade_over_differing_stamp(connection, tuple(heads))
         return
     recorded = recorded_values(connection)
     ran = [revision for revision in upgrades if revision in recorded]

@@ -8,6 +8,7 @@ from alembic_steward.runtime._environment_record import ENVIRONMENT_TABLE
 from alembic_steward.runtime._half_applied_marks import MARK_TABLE_NAME
 from alembic_steward.runtime._phase_records import PHASE_TABLE
 from alembic_steward.runtime._revision_checksums import CHECKSUM_TABLE
+from alembic_steward.runtime._stamp_differences import STAMP_DIFFERENCES_TABLE
 
 BOOKKEEPING_TABLES = frozenset(
     {
@@ -17,6 +18,7 @@ BOOKKEEPING_TABLES = frozenset(
         PHASE_TABLE,
         BACKFILL_TABLE,
         DECLARATION_TABLE,
+        STAMP_DIFFERENCES_TABLE,
     }
 )
 

@@ -123,9 +123,10 @@ def run_command(arguments: argparse.Namespace) -> int:
                 command.current(config)
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
         from alembic_steward.runtime._lock_retries import LockWaitGaveUp
+        from alembic_steward.runtime._stamp_differences import StampedAhead
 
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
-        return LockWaitGaveUp.exit_code if isinstance(error, LockWaitGaveUp) else 1
+        return error.exit_code if isinstance(error, (LockWaitGaveUp, StampedAhead)) else 1
     return 0
 
 

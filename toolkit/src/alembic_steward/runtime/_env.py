@@ -157,6 +157,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._state_after_failure import state_read_after_failure
     from alembic_steward.runtime._version_callbacks import version_callbacks
 
+    callers_transaction = connection.in_transaction()
     with ExitStack() as run:
         # Raw `alembic` then prints inv's one line (runtime/_interruptions.py).
         run.enter_context(interruptible_run(config, context.script))
@@ -196,6 +197,26 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
                 watch_batches=remember,
             ),
         ) | _transactions.transaction_options(connection)
+        # Raw `alembic stamp` compares as `inv db.stamp` does (runtime/_stamp_differences.py).
+        if run_is_raw_stamp(config) and not callers_transaction:
+            from alembic_steward.runtime._stamp_differences import compare_raw_stamp
+
+            environment = context._proxy  # type: ignore[attr-defined]
+            try:
+                warning = compare_raw_stamp(connection, context.script)
+            finally:
+                # The scratch build's own EnvironmentContext removed `alembic.context`'s proxy.
+                environment._install_proxy()
+            if warning:
+                print(warning)
+
+
+def run_is_raw_stamp(config: Config) -> bool:
+    """Whether this run is `alembic stamp` itself (not `inv db.stamp`, which compares first)."""
+    from alembic_steward.runtime._half_applied_marks import STAMPING
+    from alembic_steward.runtime._protection import raw_alembic_command
+
+    return raw_alembic_command(config) == "stamp" and not config.attributes.get(STAMPING)
 
 
 def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> None:

@@ -10,6 +10,7 @@ the last online run on that server recorded, and without one assumes a server be
 
 from __future__ import annotations
 
+import functools
 import json
 import warnings
 from collections.abc import Callable, Iterator
@@ -31,6 +32,8 @@ def steps_for_the_server(plan_steps: Callable[..., Any] | None) -> Callable[...,
     if plan_steps is None:
         return None
 
+    # Keeps Alembic's name for the command's planning function (runtime/_already_applied.py).
+    @functools.wraps(plan_steps)
     def steps(heads: Any, migration_context: Any) -> Iterator[Any]:
         if migration_context.as_sql:
             assume_server_version(migration_context.dialect)

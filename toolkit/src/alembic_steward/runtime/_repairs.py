@@ -75,10 +75,14 @@ def stamp_database(
 
         # A stamp's own steps keep the rows of the revisions they unmark: what is left applied
         # keeps its rows, and the others go once the database is known to be what it records.
+        from alembic_steward.runtime._stamp_differences import keep_stamp_comparison
+
         with engine.begin() as connection:
             prune_phases(connection, script)
             if not compared.keep_rows:
                 prune_checksums(connection, script)
+            # An upgrade with nothing to run then says the stamp found differences.
+            keep_stamp_comparison(connection, version_heads(connection), compared)
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
             stamped = describe_heads(version_heads(connection))

@@ -23,10 +23,12 @@ KEPT = "the checksums of the revisions it unmarks were kept, so an upgrade will 
 @dataclass(frozen=True)
 class StampComparison:
     """The `warning:` line for a database that is not what the target builds (None when it is);
-    whether the rows of the revisions the stamp unmarks must stay."""
+    whether the rows of the revisions the stamp unmarks must stay; whether the database was
+    found differing (runtime/_stamp_differences.py keeps that for the upgrade)."""
 
     warning: str | None = None
     keep_rows: bool = False
+    differs: bool = False
 
 
 def compare_stamp_target(
@@ -56,4 +58,5 @@ def compare_stamp_target(
     return StampComparison(
         f"warning: the database differs from what {target} builds by: {found}{why}{kept}",
         keep_rows,
+        differs=True,
     )

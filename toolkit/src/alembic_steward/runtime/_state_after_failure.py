@@ -46,6 +46,7 @@ def state_read_after_failure(
     """
     from alembic_steward.inspection._run_leftovers import building as splitting_leftovers
     from alembic_steward.runtime._already_applied import AlreadyApplied
+    from alembic_steward.runtime._stamp_differences import StampedAhead
 
     callers_transaction = connection.in_transaction()
     try:
@@ -55,7 +56,7 @@ def state_read_after_failure(
         # database is dropped unread, and comparing it would build yet another beside it.
         probe_stopped = not remember and not isinstance(error, Exception)
         # Refused before its first step, the run changed nothing: its line says where it is.
-        refused = isinstance(error, AlreadyApplied)
+        refused = isinstance(error, (AlreadyApplied, StampedAhead))
         if not (callers_transaction or probe_stopped or refused or splitting_leftovers()):
             with quiet_alembic_log():
                 state = read_state(connection, error, own_commits)

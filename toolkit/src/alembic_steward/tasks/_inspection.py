@@ -28,7 +28,8 @@ VERBOSE_HELP = "Show each revision in full: path, parents, date and message"
 @task(
     help={
         "verbose": VERBOSE_HELP,
-        "check": "Exit with code 1 when the database is not at head (for scripts and CI)",
+        "check": "Exit with code 1 when the database is not at head, 9 when a stamp recorded it"
+        " at head over a schema that differs (for scripts and CI)",
     }
 )
 @exit_on_user_error(reads_only=True)
@@ -44,10 +45,14 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
         unknown_revision_message,
     )
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._stamp_differences import StampedAhead, stamp_differences_line
 
     script = ScriptDirectory.from_config(build_alembic_config())
     with read_as_empty_if_missing(), get_blocking_engine().connect() as connection:
         state = read_database_state(script, connection)
+        stamped_ahead = check and stamp_differences_line(
+            connection, tuple(state.current), "the database is recorded at head"
+        )
     if state.unknown:
         raise CommandError(unknown_revision_message(state.unknown))
     for revision in state.current:
@@ -61,6 +66,8 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
         raise CommandError(problem)
     if not state.at_head:
         raise Exit("error: the database is not at head; run `inv db.upgrade`", code=1)
+    if stamped_ahead:
+        raise StampedAhead(stamped_ahead)
 
 
 @task(help={"verbose": VERBOSE_HELP})

@@ -183,10 +183,12 @@ def error_line(error: BaseException) -> str:
 
 
 def exit_code_of(error: BaseException) -> int:
-    """1, or the documented code of an error that has one (75: a lock wait given up on)."""
+    """1, or the documented code of an error that has one (75: a lock wait given up on, 9: an
+    upgrade with nothing to run over a stamp that found differences)."""
     from alembic_steward.runtime._lock_retries import LockWaitGaveUp
+    from alembic_steward.runtime._stamp_differences import StampedAhead
 
-    return LockWaitGaveUp.exit_code if isinstance(error, LockWaitGaveUp) else 1
+    return error.exit_code if isinstance(error, (LockWaitGaveUp, StampedAhead)) else 1
 
 
 def end_quietly_on_closed_pipe() -> Exit:

@@ -1,0 +1,121 @@
+"""Remember a stamp that recorded a revision the database is not, so the upgrade says so.
+
+`alembic stamp head` over a database still missing a revision's work leaves nothing to run: the
+next upgrade used to print nothing and exit 0, and only `inv db.status` (a scratch build) told.
+A stamp is rare, so it pays for the comparison (runtime/_stamp_comparison.py) and, when the
+database differs from what the target builds, keeps the warning in a table of its own; an
+upgrade that finds nothing to run reads it (one query, only then) and stops with exit 9, the
+code of a database that differs from its revision, until a stamp the schema agrees with, or
+one with --accept-differences, clears it. A table of its own, because existing bookkeeping
+tables never change their columns.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from alembic.util import CommandError
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection, Table
+
+STAMP_DIFFERENCES_TABLE = "alembic_stamp_differences"
+# The exit code of a database that differs from what its revision builds (docs/decisions.md).
+DIFFERS_EXIT_CODE = 9
+
+
+class StampedAhead(CommandError):
+    """An upgrade with nothing to run over a database a stamp recorded as what it is not."""
+
+    exit_code = DIFFERS_EXIT_CODE
+
+
+@functools.cache
+def stamp_differences_table() -> Table:
+    from sqlalchemy import Column, MetaData, String, Table, Text
+
+    return Table(
+        STAMP_DIFFERENCES_TABLE,
+        MetaData(),
+        Column("stamped_revisions", String(255), nullable=False),
+        Column("warning", Text, nullable=False),
+    )
+
+
+def record_stamp_differences(connection: Connection, heads: tuple[str, ...], warning: str) -> None:
+    """Keep the warning of the stamp that recorded ``heads``, replacing an older one."""
+    table = stamp_differences_table()
+    table.create(connection, checkfirst=True)
+    connection.execute(table.delete())
+    connection.execute(table.insert().values(stamped_revisions=" ".join(heads), warning=warning))
+
+
+def clear_stamp_differences(connection: Connection) -> None:
+    """Forget a stamp's differences: a later stamp found the database what it records, or its
+    differences were accepted."""
+    from sqlalchemy import inspect
+
+    if inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
+        connection.execute(stamp_differences_table().delete())
+
+
+def stamp_differences_line(
+    connection: Connection, heads: tuple[str, ...], opening: str = "nothing to run"
+) -> str | None:
+    """The refusal of an upgrade with nothing to run at ``heads`` (or of what ``opening``
+    says), when a stamp kept its differences there; None otherwise."""
+    from sqlalchemy import inspect, select
+
+    if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
+        return None
+    table = stamp_differences_table()
+    row = connection.execute(select(table.c.stamped_revisions, table.c.warning)).first()
+    if row is None or set(row.stamped_revisions.split()) != set(heads):
+        return None
+    from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
+    from alembic_steward.runtime._repair_targets import ACCEPT_OPTION
+
+    at = describe_heads(heads)
+    warning = row.warning.removeprefix("warning: ")
+    # The comparison names the revision the database is, when one build matches it.
+    advice = (
+        ""
+        if "record that with" in warning
+        else f"; stamp the revision it is with {stamp_command(['REV'])}"
+    )
+    return (
+        f"{opening}, but the stamp that recorded {at} found that {warning}{advice};"
+        f" if the database is right as it is, record that with {stamp_command(list(heads))}"
+        f" and {ACCEPT_OPTION}"
+    )
+
+
+def refuse_upgrade_over_differing_stamp(connection: Connection, heads: tuple[str, ...]) -> None:
+    line = stamp_differences_line(connection, heads)
+    if line is not None:
+        raise StampedAhead(line)
+
+
+def compare_raw_stamp(connection: Connection, script: ScriptDirectory) -> str | None:
+    """After raw `alembic stamp` (env.py's run), compare and keep or clear the mark as
+    `inv db.stamp` does; return the warning to print, if any."""
+    from alembic_steward.runtime._stamp_comparison import compare_stamp_target
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    heads = version_heads(connection)
+    if connection.in_transaction():
+        connection.commit()
+    compared = compare_stamp_target(script, heads or "base", connection)  # type: ignore[arg-type]
+    with connection.begin():
+        keep_stamp_comparison(connection, heads, compared)
+    return compared.warning
+
+
+def keep_stamp_comparison(connection: Connection, heads: tuple[str, ...], compared: Any) -> None:
+    """Record the comparison's differences for the upgrade to refuse on, or clear older ones."""
+    if compared.differs:
+        record_stamp_differences(connection, heads, compared.warning)
+    else:
+        clear_stamp_differences(connection)

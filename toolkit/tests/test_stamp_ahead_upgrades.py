@@ -1,0 +1,74 @@
+"""A stamp that records a revision the database is not (stamp head over a revision that never
+ran) makes the upgrade that then finds nothing to run say so and exit 9, not pass in silence,
+until a stamp the schema agrees with, or one that accepts the differences."""
+
+from __future__ import annotations
+
+import pytest
+from project import Project, one_error_line
+from servers import ServerDatabase
+from stuck_states import write_revision
+
+CREATE = (
+    '    op.create_table("posts", sa.Column("id", sa.Integer, primary_key=True),'
+    ' sa.Column("title", sa.String(50)))'
+)
+BODY = '    op.add_column("posts", sa.Column("body", sa.Text))'
+STAMPS = {
+    "alembic": ("alembic", "stamp", "head"),
+    "inv": ("inv", "db.stamp", "-r", "head"),
+}
+
+
+def stamped_over_a_missing_column(
+    project: Project, database: ServerDatabase, way: str
+) -> dict[str, str]:
+    write_revision(project, "eeee00000001", None, CREATE)
+    write_revision(project, "eeee00000002", "eeee00000001", BODY)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", "-r", "eeee00000001", env=env)
+    stamped = project.run(*STAMPS[way], env=env)
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr
+    assert "warning: the database differs from what eeee00000002 builds" in stamped.stdout
+    return env
+
+
+@pytest.mark.parametrize("way", sorted(STAMPS))
+def test_an_upgrade_with_nothing_to_run_after_a_stamp_ahead_exits_9_naming_it(
+    project: Project, database: ServerDatabase, way: str
+) -> None:
+    env = stamped_over_a_missing_column(project, database, way)
+
+    refused = project.run("inv", "db.upgrade", env=env)
+
+    assert refused.returncode == 9, refused.stdout + refused.stderr
+    line = one_error_line(refused.stderr)
+    assert "the stamp that recorded eeee00000002 found that" in line, line
+    assert "--accept-differences" in line, line
+    deployed = project.run("python", "-m", "app.migrations", "upgrade", env=env)
+    assert deployed.returncode == 9, deployed.stdout + deployed.stderr
+    checked = project.run("inv", "db.current", "--check", env=env)
+    assert checked.returncode == 9, checked.stdout + checked.stderr
+    assert "recorded at head, but the stamp" in one_error_line(checked.stderr)
+
+
+def test_the_stamp_of_the_revision_the_database_is_clears_it_and_the_upgrade_runs(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_over_a_missing_column(project, database, "alembic")
+
+    assert "warning" not in project.inv("db.stamp", "-r", "eeee00000001", env=env).stdout
+    project.inv("db.upgrade", env=env)
+
+    assert database.revisions() == {"eeee00000002"}
+    assert database.query("SELECT body FROM posts") == []
+
+
+def test_a_stamp_that_accepts_the_differences_lets_the_upgrade_pass(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_over_a_missing_column(project, database, "inv")
+
+    project.inv("db.stamp", "-r", "head", "--accept-differences", env=env)
+
+    assert project.run("inv", "db.upgrade", env=env).returncode == 0
