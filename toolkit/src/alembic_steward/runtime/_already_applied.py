@@ -30,7 +30,14 @@ def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any]
         return None
 
     def steps(heads: Any, migration_context: Any) -> Iterator[Any]:
-        planned = list(plan_steps(heads, migration_context))
+        plan = plan_steps(heads, migration_context)
+        if isinstance(plan, Iterator):
+            # A plan made as the run goes, not a command's list: the stairway's walk describes
+            # the schema and writes rows between its steps, so drawing its steps ahead would do
+            # all of that before anything ran. It works on a fresh database of its own.
+            yield from plan
+            return
+        planned = list(plan)
         if not migration_context.as_sql:
             refuse_planned_reruns(migration_context.connection, planned, heads)
         yield from planned
