@@ -26,3 +26,11 @@ def test_a_revision_given_without_its_flag_is_refused_naming_the_flag(
         f"error: {task} takes a revision as -r, as in `inv {task} -r nosuch`; 'nosuch' is no task"
     )
     assert "No idea" not in completed.stderr
+
+
+def test_an_unknown_flag_after_a_task_that_takes_a_revision_is_not_called_one(
+    project: Project,
+) -> None:
+    completed = project.inv("db.show", "--nosuch", code=1)
+    assert "takes a revision" not in completed.stderr
+    assert "--nosuch" in completed.stderr

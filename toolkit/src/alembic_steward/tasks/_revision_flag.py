@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-UNKNOWN_WORD = re.compile(r"No idea what '(.*)' is!$")
+# A bare word only: an unknown flag (`--nosuch`) is no revision, and keeps invoke's line.
+UNKNOWN_WORD = re.compile(r"No idea what '([^-].*)' is!$")
 
 
 def name_the_revision_flag() -> None:
