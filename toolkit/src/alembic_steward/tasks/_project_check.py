@@ -7,7 +7,7 @@ import sys
 import threading
 from pathlib import Path
 
-from alembic_steward.tasks import _early_signals, _task_help, _uncaught_errors
+from alembic_steward.tasks import _early_signals, _revision_flag, _task_help, _uncaught_errors
 
 
 def prepare_invoke(tasks_file: str, app_package: str = "app") -> None:
@@ -26,6 +26,7 @@ def prepare_invoke(tasks_file: str, app_package: str = "app") -> None:
     if "invoke.main" in sys.modules and threading.current_thread() is threading.main_thread():
         _early_signals.take_stop_signals()
     _task_help.let_help_skip_positional_arguments()
+    _revision_flag.name_the_revision_flag()
     spec = importlib.util.find_spec(app_package)
     checkout_app = Path(tasks_file).resolve().parent.parent / app_package
     if spec is None or Path(spec.origin or "").resolve().parent != checkout_app:

@@ -9,7 +9,10 @@ walk is one run of env.py (one lock, one connection) with the migration context'
 emptied before each step: that memo is what lets a second CREATE TABLE skip an enum type it
 "already created", so without it a step sees the database as a fresh `inv db.upgrade` would.
 The snapshots describe again only what each step's statements name, so the cost per revision
-is a few queries whatever the history's length: the walk stays linear.
+is a few queries whatever the history's length: the walk stays linear. Its steps must be drawn
+one at a time, as Alembic runs them: the runtime's wrappers of a plan pass a generator through
+untouched (runtime/_already_applied.py), since drawing it ahead would describe and seed an
+empty database before anything ran.
 """
 
 from __future__ import annotations
