@@ -1,11 +1,14 @@
 """The benchmark runs end to end and reports every comparison; timings themselves are not tested.
 
 Speed targets are the benchmark's job (benchmarks/results.md); a timed assertion here would
-fail on a busy machine without anything being wrong.
+fail on a busy machine without anything being wrong. One `--quick` run times a row of each
+kind the script measures (SMOKE_ROWS) for real; every row's command, baseline, target and
+verdict are checked in-process, on the script's own row-making code with the timing faked.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -18,12 +21,31 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 RUN_SCRIPT = TEMPLATE_ROOT / "benchmarks" / "run.py"
 sys.path.insert(0, str(TEMPLATE_ROOT / "benchmarks"))
 
+import run as benchmark  # noqa: E402
+from baked_project import BakedProject  # noqa: E402
 from comparisons import Target  # noqa: E402
-from dev_env import venv_executable  # noqa: E402
-from report import Row  # noqa: E402
+from report import Row, render_table  # noqa: E402
+from timing import Timing  # noqa: E402
 
 NUMBER = r"\d+\.\d+"
 VERDICTS = {"PASS", "FAIL"}
+# What the quick run times for real (`--only`): one row of each kind of measurement the script
+# makes, the rest being the same commands with other arguments or on another database.
+SMOKE_ROWS = {
+    # The bake, timed after an untimed warm-up bake.
+    "cookiecutter --no-input": "— cookiecutter --no-input",
+    # A fresh database before each timed run.
+    "inv db.upgrade": "2 inv db.upgrade",
+    # A setup and a teardown, and the file each run writes deleted after it.
+    "inv db.revision": "2 inv db.revision -m x",
+    # A row measured after the untimed first run its quick run keeps.
+    "inv db.check SQLite, warm": "2 inv db.check (SQLite, warm",
+    # A database of its own on a server, made and dropped; the models' description removed
+    # before each run.
+    "inv db.status PostgreSQL, cold": "2 inv db.status (PostgreSQL, cold",
+    # The baked project's own tests on the generated chain of revisions.
+    "the baked project's whole test suite": "2 pytest -q -p no:cacheprovider",
+}
 
 
 def all_rows(markdown: str) -> list[list[str]]:
@@ -57,7 +79,8 @@ def benchmark_folder(tmp_path_factory, worker_id: str) -> Path:
 
 @pytest.fixture(scope="session")
 def quick_run(benchmark_folder: Path) -> tuple[subprocess.CompletedProcess[str], str]:
-    """One `run.py --quick` into a temporary folder: the output and the results file.
+    """One `run.py --quick --only ...` (SMOKE_ROWS) into a temporary folder: the output and the
+    results file.
 
     Made once per test run, whichever worker asks first: it takes minutes, and xdist hands
     this module's tests to both workers. The others wait on the lock and read what it kept.
@@ -72,7 +95,18 @@ def quick_run(benchmark_folder: Path) -> tuple[subprocess.CompletedProcess[str],
         if not kept.exists():
             work = benchmark_folder / "work"
             completed = subprocess.run(
-                [sys.executable, RUN_SCRIPT, "--quick", "--work-dir", work, "--output", output],
+                [
+                    *(
+                        sys.executable,
+                        RUN_SCRIPT,
+                        "--quick",
+                        "--work-dir",
+                        work,
+                        "--output",
+                        output,
+                    ),
+                    *(argument for row in SMOKE_ROWS for argument in ("--only", row)),
+                ],
                 capture_output=True,
                 text=True,
             )
@@ -81,21 +115,6 @@ def quick_run(benchmark_folder: Path) -> tuple[subprocess.CompletedProcess[str],
     arguments, returncode, stdout, stderr = json.loads(kept.read_text())
     completed = subprocess.CompletedProcess(arguments, returncode, stdout, stderr)
     return completed, output.read_text() if output.exists() else ""
-
-
-def baked_db_tasks(benchmark_folder: Path) -> set[str]:
-    """The `db.*` tasks of the project the quick run baked, as its own `inv --list` shows them."""
-    folder = benchmark_folder / "work" / "project"
-    # Beside the bake: its database and what the toolkit keeps between runs (steward-caches).
-    (project,) = [path for path in folder.iterdir() if (path / "pyproject.toml").exists()]
-    completed = subprocess.run(
-        [venv_executable(project / ".venv", "inv"), "--list"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return set(re.findall(r"^\s+db\.([\w-]+)", completed.stdout, re.MULTILINE))
 
 
 def test_quick_run_exits_zero_and_writes_the_table_it_prints(quick_run) -> None:
@@ -116,9 +135,71 @@ def test_results_name_the_date_machine_versions_and_command(quick_run) -> None:
     assert re.search(r"invoke \d+\.\d+", results)
 
 
-def test_every_task_of_the_default_bake_is_compared_with_raw_alembic(quick_run) -> None:
+def test_each_smoke_row_is_timed_once_and_judged(quick_run) -> None:
+    _, results = quick_run
+    rows = all_rows(results)
+    for text, prefix in SMOKE_ROWS.items():
+        matching = [
+            cells for cells in rows if f"{cells[0]} {cells[1]}".replace("`", "").startswith(prefix)
+        ]
+        assert len(matching) == 1, (text, rows)
+        (cells,) = matching
+        if cells[8] == "skipped":
+            assert "TEST_POSTGRESQL_URL is not set" in cells[1], cells
+            assert not os.environ.get("TEST_POSTGRESQL_URL"), cells
+            continue
+        assert re.fullmatch(NUMBER, cells[2]), cells
+        if cells[3]:
+            assert re.fullmatch(NUMBER, cells[4]) and re.fullmatch(NUMBER, cells[6]), cells
+        assert cells[8] in VERDICTS | {"—"}, cells
+    assert len(rows) == len(SMOKE_ROWS), rows
+
+
+def test_the_quick_run_judges_the_bake_and_the_wrapper_on_their_targets(quick_run) -> None:
     _, results = quick_run
     rows = table_rows(results)
+    assert rows["— cookiecutter --no-input"][7] == "< 1 s"
+    assert rows["— cookiecutter --no-input"][8] in VERDICTS
+    assert rows["2 inv db.upgrade"][7] == "≤ 1.05"
+    assert rows["2 inv db.upgrade"][8] in VERDICTS
+
+
+ALL_TASKS = {"db.upgrade", "db.revision", "db.current", "db.check", "db.status", "db.lint"}
+
+
+def quick_rows_of_every_comparison(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tasks: set[str] = ALL_TASKS
+) -> tuple[str, list[tuple[str, bool]]]:
+    """The table a quick run (one chain of 2 revisions) makes of every comparison, made by the
+    script's own code with each command's timing faked (1.0 s against 2.0 s): what it ran
+    stays out, what it reports is real. Also which commands were timed, and with a warm-up."""
+    timed: list[tuple[str, bool]] = []
+
+    def timing(project, commands, repetitions, *, warm_up=True) -> list[Timing]:
+        timed.append((commands[0].label, warm_up))
+        return [Timing([1.0], [1.0]), Timing([2.0], [2.0])]
+
+    every_comparison = benchmark.comparisons
+
+    def without_setup(*arguments):
+        return [
+            dataclasses.replace(comparison, setup=None, teardown=None)
+            for comparison in every_comparison(*arguments)
+        ]
+
+    monkeypatch.setattr(benchmark, "write_revision_chain", lambda path, size: None)
+    monkeypatch.setattr(benchmark, "measure_alternating", timing)
+    monkeypatch.setattr(benchmark, "comparisons", without_setup)
+    project = BakedProject(tmp_path / "project")
+    rows = benchmark.measure_size(project, 2, 1, tasks, None, warm_up=False)
+    return render_table(rows), timed
+
+
+def test_every_task_of_the_default_bake_is_compared_with_raw_alembic(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    table, _ = quick_rows_of_every_comparison(monkeypatch, tmp_path)
+    rows = table_rows(table)
     expected = {
         "2 inv db.upgrade": "`alembic upgrade head`",
         "2 inv db.revision -m x": "`alembic revision --autogenerate -m x`",
@@ -135,11 +216,11 @@ def test_every_task_of_the_default_bake_is_compared_with_raw_alembic(quick_run) 
         assert re.fullmatch(NUMBER, cells[6]), f"no ratio: {cells}"
 
 
-def test_targets_get_a_verdict_and_untargeted_rows_a_dash(quick_run) -> None:
-    _, results = quick_run
-    rows = table_rows(results)
-    assert rows["— cookiecutter --no-input"][8] in VERDICTS
-    assert rows["— cookiecutter --no-input"][7] == "< 1 s"
+def test_targets_get_a_verdict_and_untargeted_rows_a_dash(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    table, _ = quick_rows_of_every_comparison(monkeypatch, tmp_path)
+    rows = table_rows(table)
     assert rows["2 inv db.upgrade"][7] == "≤ 1.05"
     assert rows["2 inv db.upgrade"][8] in VERDICTS
     assert rows["2 inv --list"][7] == "< 0.5"
@@ -153,42 +234,60 @@ def test_targets_get_a_verdict_and_untargeted_rows_a_dash(quick_run) -> None:
     assert rows["2 pytest -q -p no:cacheprovider"][8] == "—"
 
 
-def test_tasks_the_bake_lacks_are_reported_as_not_available(quick_run, benchmark_folder) -> None:
-    _, results = quick_run
-    rows = table_rows(results)
-    tasks = baked_db_tasks(benchmark_folder)
-    assert {"upgrade", "revision"} <= tasks, tasks
+@pytest.mark.parametrize("tasks", [ALL_TASKS, {"db.upgrade", "db.revision"}], ids=["all", "few"])
+def test_tasks_the_bake_lacks_are_reported_as_not_available(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tasks: set[str]
+) -> None:
+    table, timed = quick_rows_of_every_comparison(monkeypatch, tmp_path, tasks)
+    rows = table_rows(table)
     for task in ("current", "check", "status"):
         cells = rows[f"2 inv db.{task}"]
-        if task in tasks:
+        if f"db.{task}" in tasks:
             assert cells[8] in VERDICTS, cells
         else:
             assert cells[8] == "n/a" and "no such task" in cells[1], cells
+            assert not [label for label, _ in timed if label.startswith(f"inv db.{task}")]
 
 
 @pytest.mark.parametrize(
     ("database", "variable"),
     [("SQLite", None), ("PostgreSQL", "TEST_POSTGRESQL_URL"), ("MariaDB", "TEST_MYSQL_URL")],
 )
+@pytest.mark.parametrize("configured", [True, False], ids=["server-set", "server-unset"])
 def test_check_and_status_are_timed_warm_and_cold_on_each_database(
-    quick_run, database: str, variable: str | None
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database: str,
+    variable: str | None,
+    configured: bool,
 ) -> None:
-    _, results = quick_run
+    for name in ("TEST_POSTGRESQL_URL", "TEST_MYSQL_URL"):
+        if configured:
+            monkeypatch.setenv(name, "postgresql+psycopg://nobody@127.0.0.1:1/unused")
+        else:
+            monkeypatch.delenv(name, raising=False)
+    table, timed = quick_rows_of_every_comparison(monkeypatch, tmp_path)
     for task in ("check", "status"):
         for state, target in (("warm", "≤ 1"), ("cold", "≤ 2")):
             prefix = f"`inv db.{task}` ({database}, {state}"
-            (cells,) = [row for row in all_rows(results) if row[1].startswith(prefix)]
+            (cells,) = [row for row in all_rows(table) if row[1].startswith(prefix)]
             assert cells[3] == "`alembic check`" and cells[7] == target, cells
-            if variable is None or os.environ.get(variable):
+            if variable is None or configured:
                 assert cells[8] in VERDICTS, cells
                 assert re.fullmatch(NUMBER, cells[2]) and re.fullmatch(NUMBER, cells[4]), cells
             else:
                 assert cells[8] == "skipped" and f"{variable} is not set" in cells[1], cells
+    # Warm rows are timed after their untimed first run, even in a quick run; cold ones not.
+    assert {warm for label, warm in timed if label.startswith("inv db.check")} == {True, False}
+    # The first run's rows show a cost, not a target: a quick run leaves them out.
+    assert "first run:" not in table
 
 
-def test_the_revision_row_says_it_also_runs_what_it_wrote(quick_run) -> None:
-    _, results = quick_run
-    cells = table_rows(results)["2 inv db.revision -m x"]
+def test_the_revision_row_says_it_also_runs_what_it_wrote(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    table, _ = quick_rows_of_every_comparison(monkeypatch, tmp_path)
+    cells = table_rows(table)["2 inv db.revision -m x"]
     assert "scratch database" in cells[1] and "correctness over speed" in cells[1]
     assert cells[7] == "≤ 2.5" and cells[8] in VERDICTS
 

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -56,20 +57,43 @@ def run_installed(python: Path, cwd: Path, url: str, *arguments: str) -> str:
     return completed.stdout + completed.stderr
 
 
-def test_installed_wheel_migrates_with_the_startup_code_and_python_m_app_migrations(
-    safety_project: BakedProject, database: ServerDatabase, tmp_path: Path
-) -> None:
-    scratch = {"DATABASE_URL": f"sqlite:///{(tmp_path / 'scratch.db').as_posix()}"}
-    safety_project.add_user_model()
-    add_users = safety_project.inv("db.revision", "-m", "Add users", env=scratch)
-    first, _ = created_revision(add_users.stdout)
-    safety_project.inv("db.upgrade", env=scratch)
-    safety_project.add_user_name_column()
-    second, _ = created_revision(
-        safety_project.inv("db.revision", "-m", "Name", env=scratch).stdout
-    )
+@dataclass
+class InstalledWheel:
+    """The service's wheel, with two revisions, installed into a venv of its own."""
 
-    python = install_wheel(safety_project, tmp_path)
+    python: Path
+    first: str
+    second: str
+    startup: str
+
+
+@pytest.fixture(scope="module")
+def installed_wheel(
+    safety_installed_project: BakedProject, tmp_path_factory: pytest.TempPathFactory
+) -> InstalledWheel:
+    """Built and installed once for the module: each database's test, and the log's, runs the
+    same installed service from a folder of its own (the wheel is what differs, never them)."""
+    project, target = safety_installed_project, tmp_path_factory.mktemp("wheel")
+    scratch = {"DATABASE_URL": f"sqlite:///{(target / 'scratch.db').as_posix()}"}
+    try:
+        project.add_user_model()
+        first, _ = created_revision(
+            project.inv("db.revision", "-m", "Add users", env=scratch).stdout
+        )
+        project.inv("db.upgrade", env=scratch)
+        project.add_user_name_column()
+        second, _ = created_revision(project.inv("db.revision", "-m", "Name", env=scratch).stdout)
+        python = install_wheel(project, target)
+        startup = startup_code_from_readme(project)
+    finally:
+        project.restore_snapshot()
+    return InstalledWheel(python, first, second, startup)
+
+
+def test_installed_wheel_migrates_with_the_startup_code_and_python_m_app_migrations(
+    installed_wheel: InstalledWheel, database: ServerDatabase, tmp_path: Path
+) -> None:
+    python, first, second = installed_wheel.python, installed_wheel.first, installed_wheel.second
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
 
@@ -77,8 +101,7 @@ def test_installed_wheel_migrates_with_the_startup_code_and_python_m_app_migrati
     assert database.revisions() == {first}
     assert database.columns("users") == {"id", "email"}
 
-    startup = startup_code_from_readme(safety_project)
-    run_installed(python, elsewhere, database.url, "-c", startup)
+    run_installed(python, elsewhere, database.url, "-c", installed_wheel.startup)
     assert database.revisions() == {second}
     assert database.columns("users") == {"id", "email", "name"}
 
@@ -87,17 +110,12 @@ def test_installed_wheel_migrates_with_the_startup_code_and_python_m_app_migrati
 
 
 def test_installed_wheel_logs_each_migration_it_runs(
-    safety_project: BakedProject, tmp_path: Path
+    installed_wheel: InstalledWheel, tmp_path: Path
 ) -> None:
-    safety_project.add_user_model()
-    scratch = {"DATABASE_URL": f"sqlite:///{(tmp_path / 'scratch.db').as_posix()}"}
-    revision, _ = created_revision(
-        safety_project.inv("db.revision", "-m", "Users", env=scratch).stdout
-    )
-    python = install_wheel(safety_project, tmp_path)
     url = f"sqlite:///{(tmp_path / 'deployed.db').as_posix()}"
-    output = run_installed(python, tmp_path, url, "-m", "app.migrations", "upgrade")
-    assert f"Running upgrade  -> {revision}" in output
+    output = run_installed(installed_wheel.python, tmp_path, url, "-m", "app.migrations", "upgrade")
+    assert f"Running upgrade  -> {installed_wheel.first}" in output
+    assert f"Running upgrade {installed_wheel.first} -> {installed_wheel.second}" in output
 
 
 def docker_build_context(project: Path, target: Path) -> Path:

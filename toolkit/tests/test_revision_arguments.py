@@ -38,6 +38,22 @@ def revision_files(project: Project) -> list[Path]:
     return sorted(project.versions.glob("*.py"))
 
 
+def all_paths(project: Project) -> set[Path]:
+    """Every file and folder beside and inside the copy (what an escaping path would write)."""
+    return set(project.path.parent.rglob("*"))
+
+
+def cache_paths(project: Project) -> set[Path]:
+    """What running a command may leave: bytecode, the models' cache, the database and its lock."""
+    database = project.path / "fixture_service.db"
+    cached = {
+        path
+        for path in project.path.parent.rglob("*")
+        if "__pycache__" in path.parts or "steward-cache" in path.parts
+    }
+    return cached | {database, Path(f"{database}-migration-lock")}
+
+
 def test_db_revision_refuses_r_and_names_rev_id_instead(project: Project) -> None:
     project.add_user_model()
     completed = project.inv("db.revision", "-m", "Add users", "-r", "head", code=1)
@@ -89,6 +105,41 @@ def test_a_new_revision_id_alembic_would_read_as_something_else_writes_nothing(
         line = error_line(completed.stderr + completed.stdout)
         assert repr(rev_id) in line and "nothing was written" in line
         assert revision_files(project) == before
+
+
+# Alembic makes the folders an id names and writes the file there: each would escape versions/.
+NOT_A_PLAIN_NAME = {
+    "parent folders": "../../escaped",
+    "down and up": "x/../../../escaped",
+    "sub-folder": "sub/dir",
+    "absolute": "{outside}/absolute",
+    "shell": "a b; touch PWNED",
+}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["inv", "db.revision", "--empty", "-m", "first", "--rev-id"],
+        ["inv", "db.revision", "-m", "first", "--rev-id"],
+        ["alembic", "revision", "--autogenerate", "-m", "first", "--rev-id"],
+    ],
+    ids=["inv-empty", "inv-autogenerate", "alembic-autogenerate"],
+)
+def test_a_revision_id_that_is_not_a_plain_name_writes_nothing(
+    project: Project, command: list[str]
+) -> None:
+    project.add_user_model()  # something for autogenerate to write
+    before = all_paths(project)
+    for rev_id in NOT_A_PLAIN_NAME.values():
+        rev_id = rev_id.format(outside=project.path.parent)
+        completed = project.run(*command, rev_id)
+        assert completed.returncode != 0, rev_id
+        line = error_line(completed.stderr + completed.stdout)
+        assert f"revision id {rev_id!r} may hold only letters, digits and underscores" in line
+        assert "nothing was written" in line
+        assert all_paths(project) - before <= cache_paths(project), rev_id
+    assert not [path for path in project.path.parent.rglob("PWNED")]
 
 
 @pytest.mark.parametrize("keyword", ["head", "base"])
@@ -171,6 +222,24 @@ def test_python_m_migrations_refuses_an_upgrade_target_that_is_not_a_revision(
     line = error_line(completed.stderr)
     assert "REV '+1; DROP' is not a revision" in line and "inv " not in line
     assert not (project.path / "fixture_service.db").exists()
+
+
+# Values a user might pass as a path or shell text: refused by the tasks that move the database,
+# nothing written anywhere (an escaping path would write beside the copy).
+PATH_OR_SHELL = ["../../../etc/passwd", "/tmp/x", "..", "a b; rm -rf /"]
+
+
+@pytest.mark.parametrize("task", ["db.upgrade", "db.downgrade"])
+def test_an_r_that_looks_like_a_path_or_shell_text_writes_nothing(
+    project: Project, task: str
+) -> None:
+    project.inv("db.revision", "--empty", "-m", "first")
+    before = all_paths(project)
+    for value in PATH_OR_SHELL:
+        completed = project.inv(task, "-r", value, code=1)
+        line = error_line(completed.stderr)
+        assert line.startswith(f"error: -r {value!r} is not a revision"), value
+        assert all_paths(project) - before <= cache_paths(project), value
 
 
 ACCEPTED = [
