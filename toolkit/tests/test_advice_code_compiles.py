@@ -50,9 +50,8 @@ def test_the_calls_advised_for_a_check_constraint_compile(
 
     table = f"{schema}.misc" if schema else "misc"
     facts = (("definition", "lvl2 IN ('low', 'mid', 'high')", "lvl2 IN ('low', 'high')"),)
-    difference = Difference(
-        "check constraint", f"{table}.ck_misc_level2_t", change, facts if change == "different" else ()
-    )
+    facts = facts if change == "different" else ()
+    difference = Difference("check constraint", f"{table}.ck_misc_level2_t", change, facts)
     line = by_hand_line(difference, levels(schema), dialect=dialect)
     calls = code_in(line)
     assert any("create_check_constraint" in call for call in calls), line

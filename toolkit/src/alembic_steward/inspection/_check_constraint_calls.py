@@ -87,7 +87,8 @@ def models_check(
         return None
     schema = f", schema={json.dumps(table.schema)}" if table.schema else ""
     created = creation_name(metadata, table.name, full_name)
-    return json.dumps(table.name), schema, created, json.dumps(expression_sql(constraint.sqltext, dialect)), full_name
+    text = json.dumps(expression_sql(constraint.sqltext, dialect))
+    return json.dumps(table.name), schema, created, text, full_name
 
 
 def expression_sql(expression: ColumnElement[Any], dialect: str) -> str:
