@@ -8,6 +8,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from servers import ServerDatabase, only_on
 
 CONVENTION = {"ck": "ck_%(table_name)s_%(constraint_name)s"}
 DIALECTS = ("postgresql", "sqlite", "mysql")
@@ -73,3 +74,24 @@ def test_the_revision_advised_for_enum_values_added_by_hand_compiles(schema: str
     line = keeping_revision_advice(values)
     for code in [add_values_code(values), *code_in(line)]:
         assert_compiles(code, line)
+
+
+@only_on("postgresql", why="only PostgreSQL keeps enum types of its own, in an order of theirs")
+def test_enum_values_added_by_hand_are_advised_in_their_places(database: ServerDatabase) -> None:
+    # `ADD VALUE 'mid' BEFORE 'high'` by hand was advised as `ADD VALUE IF NOT EXISTS 'mid'`,
+    # which appends it: the order still differed, and the check stayed exit 9 for ever.
+    from alembic_steward.catalog import Difference
+    from alembic_steward.inspection._enum_value_revision import add_values_code
+    from alembic_steward.inspection._enum_values import enum_values_added
+
+    facts = (("values", "'low', 'high'", "'min', 'low', 'mid', 'high', 'top'"),)
+    added = enum_values_added([Difference("enum type", "level_t", "different", facts)])
+    code = add_values_code(added)
+    assert_compiles(code, code)
+    database.query("CREATE TYPE level_t AS ENUM ('low', 'high')")
+    for statement in re.findall(r'op\.execute\("([^"]*)"\)', code):
+        database.query(statement)
+    order = (
+        "SELECT enumlabel FROM pg_enum WHERE enumtypid = 'level_t'::regtype ORDER BY enumsortorder"
+    )
+    assert [row[0] for row in database.query(order)] == ["min", "low", "mid", "high", "top"], code
