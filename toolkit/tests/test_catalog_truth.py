@@ -171,7 +171,10 @@ def test_an_identity_change_is_never_left_unapplied_or_unreported(
 def identity_start_written_by_hand(project: Project, database: ServerDatabase) -> None:
     """MariaDB: Identity(start=100) is named, written by hand as the table's counter, and no
     difference once rows have moved the counter past it."""
-    line = "column counters.id: next id 100 in the models, 1 in what autogenerate writes"
+    line = (
+        "column counters.id: next id 100 in the models,"
+        " 1 in what the migrations build with autogenerate's revision"
+    )
     checked = inv(project, database, "db.check", code=3)
     hint = 'op.execute("ALTER TABLE counters AUTO_INCREMENT = 100")'
     assert line in checked and hint in checked, checked

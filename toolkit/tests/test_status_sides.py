@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -268,30 +269,67 @@ def user_who_cannot_create_databases(database: ServerDatabase) -> Iterator[str]:
 
 
 @only_on("postgresql", "mysql", why="SQLite's scratch database is a file: no right to lack")
-def test_without_the_right_to_create_a_database_the_comparison_is_skipped_in_one_line(
+def test_without_the_right_to_create_a_database_no_verdict_nor_revision_comes_from_autogenerate(
     project: Project, database: ServerDatabase, user_who_cannot_create_databases: str
 ) -> None:
+    # Autogenerate's comparison was the verdict (exit 3, "run `inv db.revision`"), and
+    # db.revision wrote what autogenerate found, with a note that it would not be checked.
     url = user_who_cannot_create_databases
-    password = urlsplit(url).password
+    user, password = urlsplit(url).username, urlsplit(url).password
+    grant = f"ALTER ROLE {user} CREATEDB" if database.kind == "postgresql" else "GRANT ALL ON"
     project.add_user_model()
-    assert inv(project, url, "db.revision", "-m", "Initial").returncode == 0
+    versions = project.path / "app" / "migrations" / "versions"
+    before = set(versions.glob("*.py"))
+    refused = inv(project, url, "db.revision", "-m", "Initial")
+    assert refused.returncode == NOT_COMPARED, refused.stdout + refused.stderr
+    line = one_error_line(refused.stderr)
+    assert line.startswith("error: cannot create a scratch database (") and grant in line, line
+    assert "nothing was written" in line and set(versions.glob("*.py")) == before
+    written = inv(project, database, "db.revision", "-m", "Initial")  # by a user who may
+    assert written.returncode == 0, written.stderr
     assert inv(project, url, "db.upgrade").returncode == 0
     project.add_user_name_column()
 
     status = inv(project, url, "db.status")
-    assert status.returncode == DRIFT, status.stdout + status.stderr
-    skipped = [line for line in status.stdout.splitlines() if SKIPPED in line]
-    assert len(skipped) == 1 and skipped[0].startswith("database: ")
-    assert "run `inv db.revision" in status.stdout.splitlines()[-1]
+    assert status.returncode == NOT_COMPARED, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert verdict.startswith("status:  at head; cannot create a scratch database"), verdict
+    assert grant in verdict and "inv db.revision" not in verdict, verdict
     check = inv(project, url, "db.check")
-    assert check.returncode == DRIFT
-    notes = [line for line in check.stderr.splitlines() if SKIPPED in line]
-    assert len(notes) == 1 and notes[0].startswith("note: ")
+    assert check.returncode == NOT_COMPARED, check.stdout + check.stderr
+    line = one_error_line(check.stderr)
+    assert line.startswith("error: cannot create a scratch database (") and grant in line, line
     assert "Traceback" not in status.stderr + check.stderr
     assert password not in status.stdout + status.stderr + check.stdout + check.stderr
-    assert status_json(project, url, DRIFT)["comparison_skipped"].startswith(
+    assert status_json(project, url, NOT_COMPARED)["comparison_skipped"].startswith(
         "cannot create a scratch database"
     )
+
+
+@only_on("postgresql", why="REAL read back as Float(24)'s change is autogenerate's on PostgreSQL")
+def test_without_the_right_to_create_a_database_autogenerate_false_change_is_no_verdict(
+    project: Project, database: ServerDatabase, user_who_cannot_create_databases: str
+) -> None:
+    # Up to date, yet check said "modify_type users.ratio" (exit 3): autogenerate compares
+    # Float(24) with the REAL it reflects, which the catalogs describe alike.
+    url = user_who_cannot_create_databases
+    project.add_user_model()
+    models = project.path / "app" / "models.py"
+    source = models.read_text().replace("MetaData, String", "Float, MetaData, String")
+    ratio = "    ratio: Mapped[float | None] = mapped_column(Float(24))\n"
+    models.write_text(source + ratio)
+    written = inv(project, database, "db.revision", "-m", "Initial")
+    assert written.returncode == 0, written.stderr
+    assert inv(project, url, "db.upgrade").returncode == 0
+    shutil.rmtree(project.path.parent / "steward-cache")  # the models' kept description
+
+    check = inv(project, url, "db.check")
+    assert check.returncode == NOT_COMPARED, check.stdout + check.stderr
+    assert "modify_type" not in check.stdout + check.stderr
+    assert one_error_line(check.stderr).startswith("error: cannot create a scratch database (")
+    status = inv(project, url, "db.status")
+    assert status.returncode == NOT_COMPARED, status.stdout + status.stderr
+    assert "modify_type" not in status.stdout + status.stderr
 
 
 def test_a_database_stamped_back_is_told_to_stamp_the_revision_it_holds_not_to_upgrade(
@@ -455,8 +493,9 @@ def test_without_the_right_to_create_a_database_a_matching_database_is_never_cal
     url = user_who_cannot_create_databases
     user = urlsplit(url).username
     grant = f"ALTER ROLE {user} CREATEDB" if database.kind == "postgresql" else "GRANT ALL ON"
-    write_initial_revision(project, url)
+    write_initial_revision(project, database)  # by a user who may
     assert inv(project, url, "db.upgrade").returncode == 0
+    shutil.rmtree(project.path.parent / "steward-cache")  # the models' kept description
 
     check = inv(project, url, "db.check")
     assert check.returncode == NOT_COMPARED, check.stdout + check.stderr

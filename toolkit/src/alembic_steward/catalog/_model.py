@@ -63,6 +63,7 @@ ABSENT = {
     ("table", "row format"): "the server's default",
     ("column", "invisible"): "no",
     ("index", "ignored by the optimizer"): "no",
+    ("index", "valid"): "yes",
 }
 
 

@@ -186,7 +186,7 @@ def read_drift(
         if refused is not None:  # the revision's build would be refused the same way
             from alembic_steward.inspection._unbuilt_revisions import refused_drift
 
-            return refused_drift(connection, refused)
+            return refused_drift(refused)
         return autogenerate_drift(connection, current, str(reason), sides=sides)
     if live is None:
         live = live_catalog(connection, schemas)

@@ -31,7 +31,8 @@ def check_constraint_calls(
     found = models_check(difference, metadata, dialect)
     if found is None:
         return None
-    on, created, text, full_name = found
+    name, schema, created, text, full_name = found
+    on = f"{name}{schema}"  # the schema a keyword: create_check_constraint's is after the text
     dropped = f"op.f({json.dumps(full_name)})"
     if dialect == "sqlite":
         return (
@@ -42,7 +43,8 @@ def check_constraint_calls(
         )
     return (
         f'`op.drop_constraint({dropped}, {on}, type_="check")`, then'
-        f" `op.create_check_constraint({created}, {on}, {text})`; write the reverse in"
+        f" `op.create_check_constraint({created}, {name}, {text}{schema})`; write"
+        " the reverse in"
         " downgrade()"
     )
 
@@ -56,7 +58,8 @@ def check_constraint_create_call(
     found = models_check(difference, metadata, dialect)
     if found is None:
         return None
-    on, created, text, full_name = found
+    name, schema, created, text, full_name = found
+    on = f"{name}{schema}"  # the schema a keyword: create_check_constraint's is after the text
     dropped = f"op.f({json.dumps(full_name)})"
     if dialect == "sqlite":
         return (
@@ -65,26 +68,27 @@ def check_constraint_create_call(
             f' batch with `batch_op.drop_constraint({dropped}, type_="check")`'
         )
     return (
-        f"`op.create_check_constraint({created}, {on}, {text})`; in downgrade()"
+        f"`op.create_check_constraint({created}, {name}, {text}{schema})`; in"
+        " downgrade()"
         f' `op.drop_constraint({dropped}, {on}, type_="check")`'
     )
 
 
 def models_check(
     difference: Difference, metadata: MetaData | None, dialect: str
-) -> tuple[str, str, str, str] | None:
+) -> tuple[str, str, str, str, str] | None:
     """For ``difference``'s CHECK constraint in the models' ``metadata``, the call arguments as
-    written: (the table and its schema, the name to create it by, its SQL text on ``dialect``,
-    its full name); None when the models do not hold it by that name."""
+    written: (the table's name, `, schema="..."` or nothing, the name to create it by, its SQL
+    text on ``dialect``, its full name); None when the models do not hold it by that name."""
     table_path, _, full_name = difference.subject.rpartition(".")
     table = metadata.tables.get(table_path) if metadata is not None else None
     constraint = named_check(table, full_name) if table is not None else None
     if metadata is None or table is None or constraint is None:
         return None
     schema = f", schema={json.dumps(table.schema)}" if table.schema else ""
-    on = f"{json.dumps(table.name)}{schema}"
     created = creation_name(metadata, table.name, full_name)
-    return on, created, json.dumps(expression_sql(constraint.sqltext, dialect)), full_name
+    text = json.dumps(expression_sql(constraint.sqltext, dialect))
+    return json.dumps(table.name), schema, created, text, full_name
 
 
 def expression_sql(expression: ColumnElement[Any], dialect: str) -> str:

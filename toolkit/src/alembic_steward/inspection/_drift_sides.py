@@ -171,9 +171,9 @@ class DriftSides:
     skipped: str | None = None
     # What to grant the user when the server refused it a scratch database for want of a right.
     grant: str = ""
-    # Whether the models were compared with the database by autogenerate alone (no scratch
-    # database for their catalog either): "no difference" is then autogenerate's word only.
-    autogenerate_only: bool = False
+    # Whether the models were not described either (no scratch database for them): nothing
+    # was compared, not even the models with the database (autogenerate's word is no verdict).
+    models_unread: bool = False
     # Whether that is because the migrations fail on an empty database: no revision written
     # for the models could be verified, nor could the database be built afresh from them.
     history_fails: bool = False
@@ -247,9 +247,10 @@ class DriftSides:
 
     def not_compared_with(self, drift: list[str]) -> bool:
         """Whether the verdict, the models differing by ``drift``, is the comparison not made:
-        with the models matching the database (nothing else was seen), or with a history that
-        fails on an empty database (a revision written for ``drift`` could not be checked)."""
-        return bool(self.skipped) and (self.history_fails or not drift)
+        with the models matching the database (nothing else was seen), with the models not
+        described at all (no scratch database allowed), or with a history that fails on an empty
+        database (a revision written for ``drift`` could not be checked)."""
+        return bool(self.skipped) and (self.history_fails or self.models_unread or not drift)
 
     @property
     def not_compared_advice(self) -> str:

@@ -19,8 +19,9 @@ CANNOT_DROP_RAISE = 'raise IrreversibleMigration("PostgreSQL cannot drop an enum
 
 
 def add_values_code(values: Sequence[str]) -> str:
-    """One line of Python for upgrade() that adds ``values`` (`mood 'meh'`, as
-    `enum_values_added` names them) to their types: `with ...: op.execute(...)`."""
+    """One line of Python for upgrade() that adds ``values`` (`mood 'meh'`, or `level 'mid'
+    BEFORE 'high'`, as `enum_values_added` names them) to their types, each in its place:
+    `with ...: op.execute(...)`."""
     statements = "; ".join(
         f'op.execute("ALTER TYPE {subject} ADD VALUE IF NOT EXISTS {label}")'
         for subject, label in (value.split(" ", 1) for value in values)

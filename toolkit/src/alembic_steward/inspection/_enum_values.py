@@ -52,7 +52,9 @@ def enum_values_only(differences: Sequence[Difference]) -> bool:
 
 def enum_values_added(differences: Sequence[Difference]) -> list[str]:
     """`mood 'meh'`: the values the database's enum types have that its revision does not
-    build, where that is how they differ (PostgreSQL's catalog names enum types)."""
+    build, where that is how they differ (PostgreSQL's catalog names enum types); one added
+    before a value the revision builds says so (`level 'mid' BEFORE 'high'`), as ADD VALUE
+    without it appends, and the order would still differ."""
     added = []
     for difference in differences:
         if difference.kind != "enum type" or difference.change != "different":
@@ -61,8 +63,20 @@ def enum_values_added(differences: Sequence[Difference]) -> list[str]:
             built_values, live_values = labels(built), labels(live)
             extra = [value for value in live_values if value not in built_values]
             if fact == "values" and extra and set(built_values) <= set(live_values):
-                added += [f"{difference.subject} {value}" for value in extra]
+                added += [
+                    f"{difference.subject} {value}{place(value, live_values, built_values)}"
+                    for value in extra
+                ]
     return added
+
+
+def place(value: str, live: list[str], built: list[str]) -> str:
+    """Where ``value`` goes among the ``built`` values to stand where the ``live`` type has it:
+    ` BEFORE 'next'`, the first built value after it, or nothing at the end. Added in the live
+    order, values added side by side each go before the same one, and keep their order."""
+    after = live[live.index(value) + 1 :]
+    following = next((label for label in after if label in built), None)
+    return f" BEFORE {following}" if following else ""
 
 
 def labels(values: str | None) -> list[str]:

@@ -22,17 +22,23 @@ if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog
     from alembic_steward.inspection._failing_operation import FailingOperation
     from alembic_steward.inspection._lost_objects import LostObject
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
 
 class RevisionNotVerified(Exception):
     """The scratch database could not be built; the text says why. Models the server itself
     refuses are not this but UnbuildableModels: no revision written from them could apply.
     ``history_fails``: the migrations themselves fail on an empty database, not the server's
-    condition at the time nor a refused scratch database."""
+    condition at the time nor a refused scratch database. ``refused``: the server refused the
+    scratch database itself (no right to create one); ``grant`` then says what to grant, when
+    that is why (inspection/_scratch_grants.py)."""
 
-    def __init__(self, reason: str, *, history_fails: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, history_fails: bool = False, refused: bool = False, grant: str = ""
+    ) -> None:
         super().__init__(reason)
         self.history_fails = history_fails
+        self.refused, self.grant = refused, grant
 
 
 @dataclass
@@ -176,6 +182,12 @@ def heads() -> list[str]:
     return list(ScriptDirectory.from_config(build_alembic_config()).get_heads())
 
 
+def scratch_refused(refused: ScratchDatabaseRefused) -> RevisionNotVerified:
+    """The scratch database's refusal, as `inv db.revision` refuses to write for it."""
+    reason = f"cannot create a scratch database ({refused})"
+    return RevisionNotVerified(reason, refused=True, grant=refused.grant)
+
+
 @contextmanager
 def revision_scratch(connection: Connection, current: list[str]) -> Iterator[RevisionScratch]:
     """Yield a RevisionScratch for ``connection`` (at ``current``), or raise RevisionNotVerified
@@ -212,9 +224,11 @@ def revision_scratch(connection: Connection, current: list[str]) -> Iterator[Rev
             if reason.server_refuses:  # a revision written from them fails here too
                 dialect = connection.dialect
                 raise refused_models(reason.table, reason.server_said, dialect) from None
+            if reason.scratch_refused is not None:
+                raise scratch_refused(reason.scratch_refused) from None
             raise RevisionNotVerified(str(reason)) from None
         except ScratchDatabaseRefused as refused:
-            raise RevisionNotVerified(f"cannot create a scratch database ({refused})") from None
+            raise scratch_refused(refused) from None
         except UnbuildableModels:
             raise  # autogenerate could not render them either: its own line says why
         except (CommandError, SQLAlchemyError) as error:

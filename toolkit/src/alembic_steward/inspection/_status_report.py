@@ -152,6 +152,8 @@ class MigrationStatus:
             # The live database was built by other files than these: the models compared with
             # it say nothing of what the edited history builds, so no "none" is claimed.
             return "not compared while applied revisions are edited (see edited)"
+        if self.sides.models_unread:
+            return f"not compared: {self.sides.skipped}"
         return "not checked until the database is at head and can migrate"
 
     @property
@@ -376,7 +378,8 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         heads=state.heads,
         revisions=revisions,
         # Edited: read all the same (models this server refuses are still named, exit 14).
-        drift=read.models if read and not edited else None,
+        # No scratch database even for the models: no drift was read, not "none".
+        drift=read.models if read and not edited and not read.sides.models_unread else None,
         unknown=state.unknown,
         half_applied_after=state.half_applied_after,
         problem=problem,

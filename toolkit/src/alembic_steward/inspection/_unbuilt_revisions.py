@@ -14,8 +14,6 @@ from typing import TYPE_CHECKING
 from alembic_steward.inspection._drift_sides import DriftSides
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from alembic_steward.inspection._catalog_drift import Drift
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
@@ -40,18 +38,18 @@ def unbuilt(error: Exception) -> DriftSides:
     return DriftSides(None, None, skipped=failing_build(error), history_fails=True)
 
 
-def refused_drift(connection: Connection, refused: ScratchDatabaseRefused) -> Drift:
-    """The models compared through autogenerate alone, no scratch database being allowed:
-    never a clean verdict, as neither catalog comparison ran (said where it is printed)."""
-    from alembic_steward.inspection._catalog_drift import Drift
-    from alembic_steward.inspection._drift import read_model_drift
+def refused_drift(refused: ScratchDatabaseRefused) -> Drift:
+    """No scratch database allowed, for the models' description nor the revision's build:
+    nothing was compared, which is the verdict (exit 1, said where it is printed).
 
-    drift = read_model_drift(connection)
-    sides = replace(unbuilt(refused), autogenerate_only=True)
-    if drift.lines:  # the lines are autogenerate's: the note says so beside them
-        note = f"compared through autogenerate, which misses some kinds of change: {sides.skipped}"
-        return Drift(drift, sides, note=note)
-    return Drift(drift, sides)
+    Autogenerate's own comparison is not run in their place: what it finds is no verdict (it
+    misses some kinds of change, and reports some that are none, such as REAL for Float(24)
+    on PostgreSQL), and a verdict made of it had `inv db.revision` write a revision the
+    catalogs would not need."""
+    from alembic_steward.inspection._catalog_drift import Drift
+    from alembic_steward.inspection._drift import ModelDrift
+
+    return Drift(ModelDrift([], []), replace(unbuilt(refused), models_unread=True))
 
 
 def not_compared_advice(sides: DriftSides) -> str:
@@ -69,11 +67,12 @@ def not_compared_advice(sides: DriftSides) -> str:
             f" compared: {sides.skipped}; run `inv db.check` again"
         )
     grant = sides.grant or "let this user create databases"
-    if sides.autogenerate_only:
+    if sides.models_unread:
         return (
-            f"{sides.skipped}, so only autogenerate compared the models with the database (it"
-            " misses some kinds of change) and nothing with what its revision builds;"
-            f" {grant}, then run `inv db.check` again"
+            f"{sides.skipped}, so the models were compared with neither the database nor what"
+            " its revision builds (autogenerate's comparison alone is no verdict: it misses some"
+            f" kinds of change and reports some that are none); {grant}, then run `inv db.check`"
+            " again"
         )
     return (
         "the models match the database, but whether the migrations build it was not"

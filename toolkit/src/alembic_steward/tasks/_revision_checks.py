@@ -84,6 +84,16 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                     " (`inv db.revision --empty` still writes one by hand); nothing was written",
                     code=1,
                 ) from None
+            if reason.refused:
+                # Autogenerate alone writes what the catalogs would not need (PostgreSQL's
+                # REAL for Float(24)) and misses what they would: no revision from it alone.
+                grant = reason.grant or "let this user create databases"
+                raise Exit(
+                    f"error: {reason}, so no revision written now could be checked against what"
+                    f" the migrations build; {grant}, then run `inv db.revision` again"
+                    " (`inv db.revision --empty` still writes one by hand); nothing was written",
+                    code=1,
+                ) from None
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
             yield None
 
