@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from stuck_states import write_revision
 from tenant_projects import make_tenant_project
 
@@ -27,6 +27,7 @@ UPGRADES = {
     "ffff00000003": ("ffff00000002", TABLE),
 }
 INV_STAMP = "`inv db.stamp -r ffff00000003`"
+START_SERVICE = "import app; app.start_service(); print('started')"
 # The deploy command advises its own forms, even from a checkout.
 WAYS = {
     "inv": (["inv", "db.upgrade"], 1, "error: ", INV_STAMP),
@@ -108,6 +109,27 @@ def test_a_new_revision_after_a_stamp_too_low_advises_the_stamp_not_an_upgrade(
     assert "holds exactly what revision ffff00000003 builds" in line, line
     assert "`inv db.stamp -r ffff00000003`" in line, line
     assert "inv db.upgrade" not in line, line
+
+
+@only_on("sqlite", why="the checksum rows are read by the same query on every database")
+def test_current_check_and_start_up_after_a_stamp_too_low_advise_the_stamp_not_the_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_one_too_low(project, database)
+
+    checked = project.inv("db.current", "--check", code=1, env=env)
+
+    line = one_error_line(checked.stderr)
+    assert line.startswith("error: the database is not at head, and the version table"), line
+    assert "ffff00000002, ffff00000003 are recorded as applied here" in line, line
+    assert INV_STAMP in line and "inv db.upgrade" not in line, line
+    started = project.run("python", "-c", START_SERVICE, env=env)
+    assert started.returncode == 1 and "started" not in started.stdout, started.stderr
+    refused = started.stderr.strip().splitlines()[-1]
+    assert refused.startswith("alembic_steward.DatabaseNotUpToDate: the database is at"), refused
+    assert INV_STAMP in refused and "inv db.upgrade" not in refused, refused
+    project.inv("db.stamp", "-r", "ffff00000003", env=env)
+    assert project.inv("db.current", "--check", env=env).stdout.startswith("ffff00000003")
 
 
 def test_a_fan_out_refuses_the_tenant_stamped_too_low_and_upgrades_the_others(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import time
+from pathlib import Path
 
 from project import Project
 from safety_revisions import (
@@ -15,6 +19,40 @@ from safety_revisions import (
 from servers import ServerDatabase
 
 CONCURRENT_RUNS = 6
+# Takes the migration lock, then upgrades (the lock is re-entrant per thread) once told to.
+HOLD_THEN_UPGRADE = """\
+import sys
+
+from alembic import command
+from sqlalchemy import create_engine, pool
+
+from alembic_steward.runtime._lock import hold_migration_lock
+from app.migrations import steward
+from app.settings import get_settings
+
+engine = create_engine(get_settings().database_url, poolclass=pool.NullPool)
+with engine.connect() as connection, hold_migration_lock(connection, timeout=30):
+    print("locked", flush=True)
+    sys.stdin.readline()
+    command.upgrade(steward.alembic_config(), "head")
+"""
+
+
+def waiting_for_the_lock(database: ServerDatabase, waiter: subprocess.Popen[str]) -> bool:
+    """Whether ``waiter`` has reached its wait for the migration lock, as its database shows."""
+    from alembic_steward.runtime._migration_lock_connection import LOCK_HOLDER_PREFIX
+
+    if database.kind == "sqlite":  # the lock file beside the database, open in the waiter
+        opened = [os.readlink(fd) for fd in Path(f"/proc/{waiter.pid}/fd").iterdir()]
+        return any(path.endswith("-migration-lock") for path in opened)
+    if database.kind == "postgresql":  # its lock connection, beside its migration connection
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity"
+            f" WHERE application_name = '{LOCK_HOLDER_PREFIX}{waiter.pid}'"
+        )
+        return database.query(sql)[0][0] >= 2
+    sql = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE STATE = 'User lock'"
+    return database.query(f"{sql} AND DB = DATABASE()")[0][0] >= 1
 
 
 def test_concurrent_upgrades_all_succeed_and_run_each_migration_once(
@@ -31,6 +69,36 @@ def test_concurrent_upgrades_all_succeed_and_run_each_migration_once(
     logged = sorted(row[0] for row in database.query("SELECT revision FROM migration_log"))
     assert logged == ["first", "second"]
     assert database.revisions() == {"aaaa00000002"}
+
+
+def test_an_upgrade_that_waited_for_another_says_what_that_run_left(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_revision(project, "aaaa00000001", None, "    pass")
+    (project.path / "hold_then_upgrade.py").write_text(HOLD_THEN_UPGRADE)
+    env = project.environment(DATABASE_URL=database.url)
+    options = {"cwd": project.path, "env": env, "text": True, "stdout": subprocess.PIPE}
+    holder = project.popen("python", "hold_then_upgrade.py", stdin=subprocess.PIPE, **options)
+    waiter = project.popen("inv", "db.upgrade", stderr=subprocess.PIPE, **options)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        deadline = time.monotonic() + 120
+        while not waiting_for_the_lock(database, waiter) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # from reaching the lock to its first try: microseconds
+        holder.communicate("go\n", timeout=120)
+        said, stderr = waiter.communicate(timeout=120)
+    finally:
+        for process in (holder, waiter):
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert holder.returncode == 0 and waiter.returncode == 0, stderr
+    assert said == (
+        "Nothing to run: this upgrade waited for the migration lock another run held, and that"
+        " run left the database at aaaa00000001 (read once the lock was free)\n"
+    ), said + stderr
+    assert database.revisions() == {"aaaa00000001"}
 
 
 def test_lock_timeout_fails_in_one_line_naming_the_holder(

@@ -164,7 +164,7 @@ def scratch_failure_reason(error: Exception, scratch: Connection | None = None) 
 
     named = getattr(error, "orig", None) or error  # a database error: the driver's, as its name
     if isinstance(error, MigrationEndedItsTransaction):
-        said = f"it calls {error.call} on the migration's connection, which is refused"
+        said = f"it calls {error.refused_call}, which is refused"
     else:
         said = unnamed_scratch(error_reason(error), scratch.engine.url if scratch else None)
     if len(said) > REASON_LIMIT:

@@ -71,9 +71,9 @@ def refuse_planned_reruns(
         raise AlreadyApplied(already_applied_line(list(heads), ran))
 
 
-def already_applied_line(heads: list[str], ran: list[str]) -> str:
+def already_applied_line(heads: list[str], ran: list[str], *, refusing: bool = True) -> str:
     """What the version table says, which pending revisions ran already, and the two stamps
-    that record the truth, whichever it is."""
+    that record the truth, whichever it is; ``refusing``: said by the refused upgrade itself."""
     from alembic_steward.runtime._advice import installed_service
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
     from alembic_steward.runtime._running_migration import status_command
@@ -83,14 +83,35 @@ def already_applied_line(heads: list[str], ran: list[str]) -> str:
     one = len(ran) == 1
     # An installed service's `current` compares nothing; its stamp compares and warns.
     compares = "" if installed_service() else f" ({status_command()} compares)"
+    them = "it" if one else "them"
+    if refusing:
+        outcome = f"this upgrade would run {them} a second time; nothing was run"
+    else:
+        outcome = f"an upgrade would refuse to run {them} a second time"
     return (
         f"the version table says the database is at {at}, but {listed}"
         f" {'is' if one else 'are'} recorded as applied here (alembic_revision_checksums keeps"
         f" the row written when {'its' if one else 'their'} upgrade() ran, or a stamp marked"
         f" {'it' if one else 'them'} applied): the version table was moved back without a"
-        " downgrade (a raw `alembic stamp`?), and this upgrade would run"
-        f" {'it' if one else 'them'} a second time; nothing was run. If the database"
+        f" downgrade (a raw `alembic stamp`?), and {outcome}. If the database"
         f" holds what {ran[-1]} builds{compares}, record that with"
         f" {stamp_command([ran[-1]])}; if that work was undone by hand, record {at} with"
         f" {stamp_command(heads or ['base'])}"
     )
+
+
+def upgrade_refusal(connection: Any, script: Any, current: tuple[str, ...]) -> str | None:
+    """The line an upgrade to head would be refused with here, or None when it would run.
+
+    For advice that must not name `db.upgrade` when the upgrade would refuse (`db.current
+    --check` after a stamp moved the version table back).
+    """
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    recorded = recorded_values(connection)
+    if not recorded:
+        return None
+    pending = script.iterate_revisions("heads", current or "base")
+    ran = [revision.revision for revision in reversed(list(pending))]
+    ran = [revision for revision in ran if revision in recorded]
+    return already_applied_line(list(current), ran, refusing=False) if ran else None

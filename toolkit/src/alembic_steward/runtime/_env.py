@@ -155,7 +155,9 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._protection import refuse_unconfirmed_raw_command
     from alembic_steward.runtime._repointed_revisions import refuse_repointed_history
     from alembic_steward.runtime._state_after_failure import state_read_after_failure
+    from alembic_steward.runtime._tenancy import bound_tenant
     from alembic_steward.runtime._version_callbacks import version_callbacks
+    from alembic_steward.runtime._waited_runs import counting_applied, found_after_waiting
 
     callers_transaction = connection.in_transaction()
     with ExitStack() as run:
@@ -168,7 +170,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         refuse_unconfirmed_raw_command(config, connection, context.get_x_argument(True))
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
         # CI jobs) take turns and each migration runs once.
-        run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
+        waited = run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
         # What an offline run then renders for (runtime/_offline_server.py).
         remember_server_version(connection)
         # A revision re-pointed onto revisions that never ran here would hide them for ever.
@@ -180,6 +182,8 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # A failure is then reported with the state read from the database, still under the
         # lock, once the MySQL/MariaDB mark (entered below, so left first) is settled.
         remember = not config.attributes.get(SCRATCH_BUILD)  # a scratch build's is a probe
+        applied: list[str] = []
+        command = getattr(planned_steps(), "__name__", None)
         run.enter_context(state_read_after_failure(connection, own_commits, remember=remember))
         # A lock timeout then carries the session that held the lock, read from the server.
         run.enter_context(watching_lock_waits(connection))
@@ -188,15 +192,24 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         yield context_options(
             config,
             dialect_name=connection.dialect.name,
-            on_version_apply=version_callbacks(
-                run,
-                connection,
-                context.script,
-                stamping=run_is_stamp(config),
-                current=current,
-                watch_batches=remember,
-            ),
+            on_version_apply=[
+                *version_callbacks(
+                    run,
+                    connection,
+                    context.script,
+                    stamping=run_is_stamp(config),
+                    current=current,
+                    watch_batches=remember,
+                ),
+                counting_applied(applied),
+            ],
         ) | _transactions.transaction_options(connection)
+        # A run that waited for another and found nothing left says so (runtime/_waited_runs.py);
+        # a fan-out's report row says it for a tenant.
+        if waited and not applied and bound_tenant() is None:
+            found = found_after_waiting(command, current)
+            if found:
+                print(found)
         # Raw `alembic stamp` compares as `inv db.stamp` does (runtime/_stamp_differences.py).
         if run_is_raw_stamp(config) and not callers_transaction:
             from alembic_steward.runtime._stamp_differences import compare_raw_stamp

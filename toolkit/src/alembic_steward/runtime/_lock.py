@@ -49,24 +49,25 @@ def lock_key(connection: Connection) -> str:
 
 
 @contextmanager
-def hold_migration_lock(connection: Connection, timeout: float) -> Iterator[None]:
-    """Hold the migration lock of ``connection``'s database, waiting at most ``timeout`` s."""
+def hold_migration_lock(connection: Connection, timeout: float) -> Iterator[bool]:
+    """Hold the migration lock of ``connection``'s database, waiting at most ``timeout`` s;
+    yield whether another run held it first (this one waited for it)."""
     held = held_here.__dict__.setdefault("keys", set())
     key = lock_key(connection)
     if key in held:
         # Taken already by this thread's caller (a task spanning several Alembic runs).
-        yield
+        yield False
         return
-    with lock_for_dialect(connection, timeout):
+    with lock_for_dialect(connection, timeout) as waited:
         held.add(key)
         try:
-            yield
+            yield bool(waited)
         finally:
             held.discard(key)
 
 
 @contextmanager
-def lock_for_dialect(connection: Connection, timeout: float) -> Iterator[None]:
+def lock_for_dialect(connection: Connection, timeout: float) -> Iterator[bool]:
     dialect = connection.dialect.name
     if dialect == "postgresql":
         lock = hold_postgresql_lock
@@ -77,10 +78,10 @@ def lock_for_dialect(connection: Connection, timeout: float) -> Iterator[None]:
     else:
         # Only the databases the template supports have a lock; others run unguarded.
         logger.warning("No migration lock for %s: concurrent runs are not serialised.", dialect)
-        yield
+        yield False
         return
-    with lock(connection, timeout):
-        yield
+    with lock(connection, timeout) as waited:
+        yield waited
 
 
 def current_revision_line(connection: Connection) -> str:

@@ -21,6 +21,7 @@ and offline they are written into the SQL, so a printed script carries them too.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -249,7 +250,8 @@ def under_limits(migration_fn: Callable[..., Any], context: Any, limits: LockLim
 
     @functools.wraps(migration_fn)
     def run_under_limits(**kw: Any) -> Any:
-        code = getattr(migration_fn, "__code__", None)
+        # The revision's own function, under the wrappers that run it (signals, SystemExit).
+        code = getattr(inspect.unwrap(migration_fn), "__code__", None)
         origin = None if code is None else (Path(code.co_filename), code.co_firstlineno)
         statements = tuple(setting_statements(context.dialect.name, limits))
         token = settings_written_for.set(origin)

@@ -37,17 +37,21 @@ def within_name_limit(name: str) -> str:
 
 
 @contextmanager
-def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[None]:
+def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[bool]:
     with lock_connection(connection) as locking:
         name = mysql_lock_name(locking)
         deadline = time.monotonic() + timeout
         # In short waits, so that no single wait outlasts DATABASE_READ_TIMEOUT.
         get_lock = text("SELECT GET_LOCK(:name, :timeout)")
-        while locking.scalar(get_lock, {"name": name, "timeout": lock_wait_slice(deadline)}) != 1:
+        # Tried without waiting first: a run that waited says what it found (runtime/_lock.py).
+        waited = locking.scalar(get_lock, {"name": name, "timeout": 0}) != 1
+        while waited and (
+            locking.scalar(get_lock, {"name": name, "timeout": lock_wait_slice(deadline)}) != 1
+        ):
             if time.monotonic() >= deadline:
                 raise timed_out(mysql_lock_holder(locking, name), timeout)
         with released_by_server_if_lost(locking, "SELECT RELEASE_LOCK(:name)", name):
-            yield
+            yield waited
 
 
 def lock_wait_slice(deadline: float) -> float:

@@ -35,17 +35,19 @@ def postgresql_lock_key() -> int:
 
 
 @contextmanager
-def hold_postgresql_lock(connection: Connection, timeout: float) -> Iterator[None]:
+def hold_postgresql_lock(connection: Connection, timeout: float) -> Iterator[bool]:
     with lock_connection(connection) as locking:
         deadline = time.monotonic() + timeout
         key = postgresql_lock_key()
         try_lock = text("SELECT pg_try_advisory_lock(:key)")
+        waited = False
         while not locking.scalar(try_lock, {"key": key}):
+            waited = True
             if time.monotonic() >= deadline:
                 raise timed_out(postgresql_lock_holder(locking, key), timeout)
             time.sleep(POLL_INTERVAL_SECONDS)
         with released_by_server_if_lost(locking, "SELECT pg_advisory_unlock(:name)", key):
-            yield
+            yield waited
 
 
 def postgresql_lock_holder(locking: Connection, key: int) -> str:

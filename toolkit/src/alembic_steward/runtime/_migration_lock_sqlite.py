@@ -63,11 +63,11 @@ def migration_lock_problem(connection: Connection) -> str | None:
 
 
 @contextmanager
-def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[None]:
+def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[bool]:
     database = sqlite_file(connection)
     if database is None:
         # A private database has no other process to race with.
-        yield
+        yield False
         return
     lock_path = Path(f"{database}-migration-lock")
     problem = migration_lock_problem(connection)
@@ -83,13 +83,15 @@ def hold_sqlite_lock(connection: Connection, timeout: float) -> Iterator[None]:
         raise CommandError(f"{problem}; {current_revision_line(connection)}")
     try:
         deadline = time.monotonic() + timeout
+        waited = False
         while not try_lock_file(lock_file):
+            waited = True
             if time.monotonic() >= deadline:
                 raise timed_out(f"process {holder_note(lock_file) or '?'}", timeout)
             time.sleep(POLL_INTERVAL_SECONDS)
         write_holder_note(lock_file)
         try:
-            yield
+            yield waited
         finally:
             unlock_file(lock_file)
     finally:

@@ -55,7 +55,7 @@ def wait_for_head(
             unfinished = unfinished_run(database_url, fit)
             if unfinished is not None and not unfinished.running:
                 return NOT_READY, f"error: waiting cannot help: {unfinished.line}"
-            problem = unfinished.line if unfinished else problem_line(fit, current)
+            problem = unfinished.line if unfinished else problem_line(fit, current, database_url)
             waited = time.monotonic() - started
             if problem is None:
                 return READY, ready_line(fit, history, waited)

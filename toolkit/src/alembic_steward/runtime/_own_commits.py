@@ -77,6 +77,13 @@ class MigrationEndedItsTransaction(CommandError):
         self.where = where
         super().__init__(f"migration {revision} failed at {where}: {self.reason}")
 
+    @property
+    def refused_call(self) -> str:
+        """The refused call and the connection it was made on."""
+        if self.call in (DRIVER_COMMIT, DRIVER_ROLLBACK):
+            return self.call  # names its connection already
+        return f"{self.call} on the migration's connection"
+
     def add_state(self, state: str) -> None:
         """Complete the message raw `alembic` and start-up code show with the state read."""
         self.args = (f"{self.args[0]}; {state}",)

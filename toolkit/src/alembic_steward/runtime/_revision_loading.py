@@ -37,6 +37,7 @@ def load_revisions_from_source() -> None:
 
 def load_from_source(module_id: str, path: str | os.PathLike[str]) -> ModuleType:
     """Alembic's `load_module_py`, compiling from the source unless a checked pyc matches it."""
+    from alembic_steward.runtime._revision_exits import loading_without_exits, without_exits
     from alembic_steward.runtime._revision_ids import check_loaded_revision_id
 
     path = Path(path)
@@ -56,7 +57,12 @@ def load_from_source(module_id: str, path: str | os.PathLike[str]) -> ModuleType
     if spec is None:  # pragma: no cover - a .py path with a loader always has a spec
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
+    if path.name == "env.py":  # the project's own, whose run ends with the toolkit's exit codes
+        loader.exec_module(module)
+        return module
+    # A revision's code ending the process fails the revision (runtime/_revision_exits.py).
+    loading_without_exits(lambda: loader.exec_module(module))
+    without_exits(module)
     check_loaded_revision_id(module, path)
     return module
 

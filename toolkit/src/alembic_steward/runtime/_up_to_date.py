@@ -112,7 +112,7 @@ def schema_problem(database_url: str | None) -> str | None:
     from alembic_steward.runtime._unfinished_runs import unfinished_run
 
     unfinished = unfinished_run(database_url, fit)
-    return unfinished.line if unfinished else problem_line(fit, current)
+    return unfinished.line if unfinished else problem_line(fit, current, database_url)
 
 
 def judge_database(database_url: str | None) -> tuple[SchemaFit, set[str], CodeHistory]:
@@ -130,13 +130,16 @@ def judge_database(database_url: str | None) -> tuple[SchemaFit, set[str], CodeH
     return schema_fit(history, current, recorded), current, history
 
 
-def problem_line(fit: SchemaFit, current: Collection[str]) -> str | None:
-    """The one line refusing a database that stands as ``fit`` says, or None if it runs."""
+def problem_line(
+    fit: SchemaFit, current: Collection[str], database_url: str | None = None
+) -> str | None:
+    """The one line refusing a database that stands as ``fit`` says, or None if it runs;
+    ``database_url``: the database judged (default: the app's settings' URL)."""
     if fit.runs:
         return None
     if fit.verdict == AHEAD_BY_CONTRACT:
         return ahead_by_contract_line(fit.revisions, phased=fit.phased)
-    return diagnose(current)
+    return diagnose(current, database_url)
 
 
 def ahead_by_contract_line(contract: list[str], *, phased: bool = True) -> str:
@@ -220,7 +223,7 @@ def upgrade_command() -> str:
     return command_words(f"db.upgrade{tenants}", f"upgrade{tenants}")
 
 
-def diagnose(current: Collection[str]) -> str | None:
+def diagnose(current: Collection[str], database_url: str | None = None) -> str | None:
     """Say how the database differs from head and what to run, or None when it is at head."""
     from alembic.script import ScriptDirectory
 
@@ -248,6 +251,12 @@ def diagnose(current: Collection[str]) -> str | None:
         return None
     pending = len(list(script.iterate_revisions(head, tuple(current) or "base")))
     where = f"is at {', '.join(sorted(current))}" if current else "has no migration applied"
+    from alembic_steward.runtime._already_applied import upgrade_refusal
+
+    # Behind after a stamp moved it back: the upgrade would refuse, so its stamp is the advice.
+    refused = read_database(database_url, lambda c: upgrade_refusal(c, script, tuple(current)))
+    if refused:
+        return f"the database {where}, behind this code's head {head}, and {refused}"
     return (
         f"the database {where}, behind this code's head {head} ({pending} migration(s)"
         f" pending); run `{upgrade_command()}` before starting the service"

@@ -44,6 +44,7 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
         read_database_state,
         unknown_revision_message,
     )
+    from alembic_steward.runtime._already_applied import upgrade_refusal
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._stamp_differences import StampedAhead, stamp_differences_line
 
@@ -52,6 +53,13 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
         state = read_database_state(script, connection)
         stamped_ahead = check and stamp_differences_line(
             connection, tuple(state.current), "the database is recorded at head"
+        )
+        # Not at head after a stamp moved it back: `db.upgrade` would refuse, so not advised.
+        refused = (
+            check
+            and not state.at_head
+            and not state.unknown
+            and upgrade_refusal(connection, script, tuple(state.current))
         )
     if state.unknown:
         raise CommandError(unknown_revision_message(state.unknown))
@@ -64,6 +72,8 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
     problem = blocking_problem(state, script)
     if problem is not None:
         raise CommandError(problem)
+    if refused:
+        raise Exit(f"error: the database is not at head, and {refused}", code=1)
     if not state.at_head:
         raise Exit("error: the database is not at head; run `inv db.upgrade`", code=1)
     if stamped_ahead:

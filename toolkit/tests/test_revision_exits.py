@@ -1,0 +1,141 @@
+"""A revision whose code ends the process (sys.exit, raise SystemExit) fails that revision.
+
+A README-only tester's migration called `sys.exit(0)`: `inv db.upgrade`, raw `alembic`,
+`db.status` and `db.check` all exited 0 in silence, the migration rolled back and unrecorded;
+`raise SystemExit("stop here")` printed only "stop here". Every entry point that runs revision
+code now reports it as any failing migration is reported (runtime/_revision_exits.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from failures import error_lines, recorded_revisions, write_revision
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+from tenant_projects import sqlite_project
+
+from alembic_steward.inspection._revision_comparison import scratch_failure_reason
+from alembic_steward.runtime._own_commits import DRIVER_COMMIT, MigrationEndedItsTransaction
+
+CREATE_THEN = '    op.execute("CREATE TABLE t_exit (a int)")\n'
+EXITS = {
+    "exit-0": CREATE_THEN + "    import sys\n\n    sys.exit(0)",
+    "exit-none": CREATE_THEN + "    import sys\n\n    sys.exit()",
+    "raise-message": CREATE_THEN + '    raise SystemExit("stop here")',
+}
+ONE_TABLE = '    op.create_table("one", sa.Column("id", sa.Integer, primary_key=True))'
+
+
+def first_then_exiting(project: Project, body: str = EXITS["exit-0"]) -> Path:
+    write_revision(project, "first", None, ONE_TABLE)
+    return write_revision(project, "second", "first", body)
+
+
+@only_on("sqlite", "mysql", why="MariaDB commits the DDL before the exit: its state differs")
+def test_a_migration_calling_sys_exit_0_fails_the_upgrade_with_the_state_read(
+    project: Project, database: ServerDatabase
+) -> None:
+    first_then_exiting(project)
+    completed = project.run("inv", "db.upgrade", env={"DATABASE_URL": database.url})
+    what, state = error_lines(completed)
+    assert what.startswith("error: migration second (Safety test revision second.) failed in")
+    assert "upgrade() raised SystemExit(0) (sys.exit)" in what, what
+    assert "as a success; fail it by raising an exception" in what, what
+    assert database.revisions() == {"first"}
+    assert "the database is still at first" in state, state
+    if database.kind == "sqlite":
+        assert state == "error: rolled back; the database is still at first"
+        assert database.model_tables() == {"one"}
+
+
+@pytest.mark.parametrize("body", ["exit-none", "raise-message"])
+def test_raw_alembic_python_m_and_offline_sql_fail_on_any_exit_code(
+    project: Project, body: str
+) -> None:
+    first_then_exiting(project, EXITS[body])
+    code = "None" if body == "exit-none" else "'stop here'"
+    raw = project.run("alembic", "upgrade", "head")
+    assert raw.returncode == 1, raw.stderr
+    assert f"RevisionEndedTheProcess: upgrade() raised SystemExit({code})" in raw.stderr
+    assert "alembic-steward: rolled back; the database is still at first" in raw.stderr
+    deployed = project.run("python", "-m", "app.migrations", "upgrade")
+    (line,) = error_lines(deployed)
+    assert line.startswith("error: upgrade failed: migration second failed: upgrade() raised")
+    assert line.endswith("rolled back; the database is still at first"), line
+    offline = project.run("inv", "db.upgrade", "--sql")
+    what, state = error_lines(offline)
+    assert f"SystemExit({code})" in what and "nothing was changed" in state
+    assert recorded_revisions(project) == {"first"}
+
+
+def test_status_and_check_never_end_0_on_a_pending_revision_that_exits(project: Project) -> None:
+    first_then_exiting(project)
+    status = project.run("inv", "db.status")
+    assert status.returncode == 2, status.stdout + status.stderr
+    assert "revision second fails on a scratch database" in status.stdout
+    assert "SystemExit(0)" in status.stdout
+    check = project.run("inv", "db.check")
+    (line,) = error_lines(check, code=2)
+    assert "revision second fails on a scratch database" in line and "SystemExit(0)" in line
+
+
+def test_a_revision_file_ending_the_process_as_it_loads_cannot_be_loaded(
+    project: Project,
+) -> None:
+    path = first_then_exiting(project, "    pass")
+    path.write_text(path.read_text().replace("\nrevision =", "\nraise SystemExit(0)\nrevision ="))
+    what, state = error_lines(project.run("inv", "db.upgrade"))
+    assert f"revision file {path.relative_to(project.path)}:" in what
+    assert "loading it raised SystemExit(0)" in what, what
+    assert state == "error: the database was not changed; fix the file"
+
+
+def test_a_downgrade_calling_sys_exit_fails_and_leaves_the_revision_recorded(
+    project: Project,
+) -> None:
+    write_revision(project, "first", None, ONE_TABLE)
+    source = revision_source("second", "first", "    pass", EXITS["exit-0"])
+    project.write_revision("second_exit.py", source)
+    project.inv("db.upgrade")
+    what, state = error_lines(project.run("inv", "db.downgrade"))
+    assert "failed in downgrade()" in what and "SystemExit(0)" in what, what
+    assert state == "error: rolled back; the database is still at second"
+    assert recorded_revisions(project) == {"second"}
+
+
+def test_a_tenant_whose_migration_exits_is_a_failed_tenant(tmp_path: Path) -> None:
+    project = sqlite_project(tmp_path, ["north"])
+    last = project.versions / "0003_step.py"
+    last.write_text(last.read_text().replace("    op.add_column", "    raise SystemExit(0)\n#"))
+    created = project.run("inv", "db.tenant-create", "north")
+    (line,) = error_lines(created)
+    assert "but its upgrade failed: migration 0003 failed: upgrade() raised SystemExit(0)" in line
+    fanned = project.run("inv", "db.upgrade", "--all-tenants")
+    assert fanned.returncode == 76, fanned.stdout + fanned.stderr
+    (row,) = [line for line in fanned.stdout.splitlines() if line.startswith("north")]
+    assert " failed " in row and "upgrade() raised SystemExit(0)" in row, row
+
+
+def test_the_stairway_fails_on_a_revision_that_exits(project: Project) -> None:
+    drop = '    op.drop_table("one")'
+    project.write_revision("first_one.py", revision_source("first", None, ONE_TABLE, drop))
+    project.write_revision(
+        "second_exit.py", revision_source("second", "first", EXITS["exit-0"], "    pass")
+    )
+    stairway = "tests/test_migrations.py::test_each_revision_upgrades_downgrades_and_upgrades_again"
+    tested = project.run("pytest", "-q", "-p", "no:cacheprovider", stairway)
+    assert tested.returncode == 1, tested.stdout + tested.stderr
+    assert "revision second (second): upgrade failed: RevisionEndedTheProcess:" in tested.stdout
+
+
+def test_a_refused_commit_on_the_driver_connection_names_its_connection_once() -> None:
+    error = MigrationEndedItsTransaction("second", DRIVER_COMMIT, "second.py:3")
+    said = scratch_failure_reason(error)
+    assert said == (
+        "MigrationEndedItsTransaction: it calls commit() on the migration's driver connection,"
+        " which is refused"
+    )
+    plain = scratch_failure_reason(MigrationEndedItsTransaction("second", "commit()", "x.py:3"))
+    assert "it calls commit() on the migration's connection, which is refused" in plain
