@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from made_revisions import add_user_name, add_users
 from project import Project, created_revision, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 
@@ -76,7 +77,7 @@ def assert_database_blamed(
 def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_models(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(project, database)
+    add_users(project)
     stamped = inv(project, database, "db.stamp", "-r", "head")
     assert stamped.returncode == 0, stamped.stderr
 
@@ -98,7 +99,7 @@ def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_mode
 def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
 
@@ -121,10 +122,9 @@ def test_leftovers_behind_head_are_reported_instead_of_advising_an_upgrade_that_
 ) -> None:
     # What a failed autocommit_block() or a MySQL/MariaDB migration (mark cleared) leaves: part
     # of the pending migration's work, on a database still at the revision before it.
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
-    project.add_user_name_column()
-    assert inv(project, database, "db.revision", "-m", "Add name").returncode == 0
+    add_user_name(project)
     assert status_json(project, database, PENDING)["database_differences"] is None
     # Not what the pending revision builds (VARCHAR(100)): it would fail on it.
     database.query("ALTER TABLE users ADD COLUMN name VARCHAR(50)")
@@ -147,7 +147,7 @@ def test_leftovers_behind_head_are_reported_instead_of_advising_an_upgrade_that_
 def test_model_changed_without_a_revision_still_asks_for_a_revision(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     project.add_user_name_column()
 
@@ -167,7 +167,7 @@ def test_model_changed_without_a_revision_still_asks_for_a_revision(
 def test_both_sides_wrong_fixes_the_database_first_then_asks_for_a_revision(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
     project.add_user_name_column()
@@ -191,7 +191,7 @@ def test_a_column_added_by_hand_and_to_the_models_alike_is_still_the_database_si
     # database would lack it. db.revision must not write from the live database either (on
     # PostgreSQL it wrote nothing and said the models match): it writes from the revision's
     # build, and the stamp it names records that the database holds the column, data kept.
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     project.add_user_name_column()
     database.query("ALTER TABLE users ADD COLUMN name VARCHAR(100)")
@@ -273,8 +273,7 @@ def test_without_the_right_to_create_a_database_the_comparison_is_skipped_in_one
 ) -> None:
     url = user_who_cannot_create_databases
     password = urlsplit(url).password
-    project.add_user_model()
-    assert inv(project, url, "db.revision", "-m", "Initial").returncode == 0
+    add_users(project)
     assert inv(project, url, "db.upgrade").returncode == 0
     project.add_user_name_column()
 
@@ -299,12 +298,9 @@ def test_a_database_stamped_back_is_told_to_stamp_the_revision_it_holds_not_to_u
 ) -> None:
     # `inv db.stamp -r PARENT` on a database at head: the upgrade it invites fails
     # (DuplicateColumn), and undoing "leftovers" by hand would throw the work away.
-    project.add_user_model()
-    parent = created_revision(inv(project, database, "db.revision", "-m", "Initial").stdout)[0]
+    parent = add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
-    project.add_user_name_column()
-    written = inv(project, database, "db.revision", "-m", "Add name")
-    head = created_revision(written.stdout)[0]
+    head = add_user_name(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     assert inv(project, database, "db.stamp", "-r", parent).returncode == 0
     stamp = f"record that with `inv db.stamp -r {head}`"
@@ -338,11 +334,9 @@ def test_a_database_stamped_ahead_is_told_to_stamp_the_revision_it_holds_then_up
 ) -> None:
     # `inv db.stamp -r head` (or raw `alembic stamp head`) on a database still at its first
     # revision: the missing column is no hand change to undo, and the upgrade it invites fails.
-    project.add_user_model()
-    first = created_revision(inv(project, database, "db.revision", "-m", "Initial").stdout)[0]
+    first = add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
-    project.add_user_name_column()
-    second = created_revision(inv(project, database, "db.revision", "-m", "Add name").stdout)[0]
+    second = add_user_name(project)
     fill = '    op.execute("UPDATE users SET name = email")'
     project.write_revision("fill.py", revision_source("fill", second, fill))
     holds = f"the database holds exactly what revision {first} builds, an earlier revision"
@@ -377,11 +371,9 @@ def test_the_earlier_search_runs_only_for_a_database_lacking_something_and_near_
     # Describing a build after each of hundreds of ancestors would make every hand-made change
     # cost seconds to report: only a database that lacks what its revision builds is searched,
     # and only among the revision's nearest ancestors.
-    project.add_user_model()
-    first = created_revision(project.inv("db.revision", "-m", "Initial").stdout)[0]
+    first = add_users(project)
     project.inv("db.upgrade")
-    project.add_user_name_column()
-    second = created_revision(project.inv("db.revision", "-m", "Add name").stdout)[0]
+    second = add_user_name(project)
     fill = '    op.execute("UPDATE users SET name = email")'
     project.write_revision("fill.py", revision_source("fill", second, fill))
     project.inv("db.stamp", "-r", "head")
@@ -455,7 +447,7 @@ def test_without_the_right_to_create_a_database_a_matching_database_is_never_cal
     url = user_who_cannot_create_databases
     user = urlsplit(url).username
     grant = f"ALTER ROLE {user} CREATEDB" if database.kind == "postgresql" else "GRANT ALL ON"
-    write_initial_revision(project, url)
+    add_users(project)
     assert inv(project, url, "db.upgrade").returncode == 0
 
     check = inv(project, url, "db.check")
