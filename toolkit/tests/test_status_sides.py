@@ -96,7 +96,7 @@ def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_mode
     assert document["model_differences"] == []
 
 
-def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
+def test_column_added_by_hand_is_blamed_on_the_database_not_the_models_and_fixed_first(
     project: Project, database: ServerDatabase
 ) -> None:
     add_users(project)
@@ -115,6 +115,18 @@ def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
     refused = inv(project, database, "db.revision", "-m", "nothing")
     assert refused.returncode == DATABASE_DIFFERS and drop in one_error_line(refused.stderr)
     assert "db.stamp" not in refused.stderr
+
+    # Both sides wrong (the models changed too): the database is fixed first, then a revision.
+    project.add_user_name_column()
+    document = status_json(project, database, DATABASE_DIFFERS)
+    assert document["database_differences"] == [
+        "column users.nickname is in the database but not in what its revision builds"
+    ]
+    assert document["model_differences"] == [
+        "column users.name is in the models but not in the migrations"
+    ]
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
+    assert "once the database matches, run `inv db.revision" in verdict
 
 
 def test_leftovers_behind_head_are_reported_instead_of_advising_an_upgrade_that_would_fail(
@@ -162,25 +174,6 @@ def test_model_changed_without_a_revision_still_asks_for_a_revision(
     check = inv(project, database, "db.check")
     assert check.returncode == DRIFT and "Run `inv db.revision" in check.stderr
     assert scratch_databases(database) == set()
-
-
-def test_both_sides_wrong_fixes_the_database_first_then_asks_for_a_revision(
-    project: Project, database: ServerDatabase
-) -> None:
-    add_users(project)
-    assert inv(project, database, "db.upgrade").returncode == 0
-    database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
-    project.add_user_name_column()
-
-    document = status_json(project, database, DATABASE_DIFFERS)
-    assert document["database_differences"] == [
-        "column users.nickname is in the database but not in what its revision builds"
-    ]
-    assert document["model_differences"] == [
-        "column users.name is in the models but not in the migrations"
-    ]
-    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
-    assert "once the database matches, run `inv db.revision" in verdict
 
 
 @only_on("sqlite", "postgresql", why="CI time: MariaDB's db.revision already refused it")
