@@ -11,7 +11,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from project import Project, created_revision
+from made_revisions import add_users, user_revisions
+from project import Project
 from servers import ServerDatabase
 
 EDITED_REVISION = 8
@@ -19,10 +20,9 @@ FIRST_UPGRADE_LINE = re.compile(r"(def upgrade\(\) -> None:\n(?:    \"\"\".*\"\"
 
 
 def migrated_users_revision(project: Project, env: dict[str, str]) -> tuple[str, Path]:
-    project.add_user_model()
-    revision, path = created_revision(project.inv("db.revision", "-m", "users", env=env).stdout)
+    revision = add_users(project)
     project.inv("db.upgrade", env=env)
-    return revision, project.path / path
+    return revision, project.versions / user_revisions()[0].name
 
 
 def add_to_upgrade(path: Path, statement: str) -> None:

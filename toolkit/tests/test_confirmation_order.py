@@ -100,6 +100,12 @@ def test_a_protected_downgrade_with_nothing_to_revert_asks_nothing(project: Proj
     assert "Nothing to revert" in completed.stdout and QUESTION not in completed.stdout
 
 
+@only_on(
+    "sqlite",
+    "mysql",
+    why="what the run would revert is compared in Python with what was confirmed, alike on"
+    " every database; on MariaDB, whose DDL commits, nothing may have been reverted either",
+)
 def test_a_database_moved_while_the_question_waited_is_not_downgraded(
     project: Project, database: ServerDatabase
 ) -> None:

@@ -226,10 +226,10 @@ def test_what_a_hand_written_revision_added_is_not_called_a_change_of_the_models
 ) -> None:
     """A table and a column a revision adds, that the models lack, may be meant to stay: the
     advice names both ways, not only `inv db.revision`, which would write their drop."""
-    from project import created_revision, revision_source
+    from made_revisions import add_users
+    from project import revision_source
 
-    project.add_user_model()
-    first, _ = created_revision(project.inv("db.revision", "-m", "users").stdout)
+    first = add_users(project)
     upgrade = (
         '    op.create_table("half1", sa.Column("id", sa.Integer(), primary_key=True))\n'
         '    op.add_column("users", sa.Column("email2", sa.String(length=50)))'

@@ -257,8 +257,8 @@ def test_a_statement_that_cannot_be_stopped_is_said_to_be_maybe_running_not_desc
             DATABASE_URL=proxy.url_through(plain_url(database)),
             # Each read through the stalled network waits this long: long enough for the
             # statement to be seen running before the stall, short enough not to wait minutes.
-            DATABASE_CONNECT_TIMEOUT="2",
-            DATABASE_READ_TIMEOUT="8",
+            DATABASE_CONNECT_TIMEOUT="1",
+            DATABASE_READ_TIMEOUT="4",
         )
     assert code == 130, stderr
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]

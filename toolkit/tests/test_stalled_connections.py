@@ -176,7 +176,11 @@ def eventually(check, *, within: float) -> bool:
     return True
 
 
-@SERVERS_ONLY
+@only_on(
+    "mysql",
+    why="read as a server's engine is bounded, before it connects: the same code on PostgreSQL;"
+    " SQLite reads no timeout",
+)
 @pytest.mark.parametrize("value", ["0", "soon", "inf"])
 def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused_in_one_line(
     project: Project, database: ServerDatabase, value: str
@@ -194,7 +198,7 @@ def test_a_timeout_that_is_not_a_positive_number_of_seconds_is_refused_in_one_li
 def test_a_statement_may_outlast_the_connect_timeout_but_not_the_read_timeout(
     project: Project, database: ServerDatabase
 ) -> None:
-    sleep = "SELECT pg_sleep(3)" if database.kind == "postgresql" else "SELECT SLEEP(3)"
+    sleep = "SELECT pg_sleep(2)" if database.kind == "postgresql" else "SELECT SLEEP(2)"
     source = revision_source("dddd00000001", None, f"    op.execute({sleep!r})", message="Slow.")
     project.write_revision("dddd00000001_slow.py", source)
     env = {"DATABASE_URL": database.url, "DATABASE_CONNECT_TIMEOUT": "1"}

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from made_revisions import add_user_name, add_users
 from project import Project, created_revision, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 
@@ -77,7 +78,7 @@ def assert_database_blamed(
 def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_models(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(project, database)
+    add_users(project)
     stamped = inv(project, database, "db.stamp", "-r", "head")
     assert stamped.returncode == 0, stamped.stderr
 
@@ -96,10 +97,10 @@ def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_mode
     assert document["model_differences"] == []
 
 
-def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
+def test_column_added_by_hand_is_blamed_on_the_database_not_the_models_and_fixed_first(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
 
@@ -116,16 +117,27 @@ def test_column_added_by_hand_is_blamed_on_the_database_not_the_models(
     assert refused.returncode == DATABASE_DIFFERS and drop in one_error_line(refused.stderr)
     assert "db.stamp" not in refused.stderr
 
+    # Both sides wrong (the models changed too): the database is fixed first, then a revision.
+    project.add_user_name_column()
+    document = status_json(project, database, DATABASE_DIFFERS)
+    assert document["database_differences"] == [
+        "column users.nickname is in the database but not in what its revision builds"
+    ]
+    assert document["model_differences"] == [
+        "column users.name is in the models but not in the migrations"
+    ]
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
+    assert "once the database matches, run `inv db.revision" in verdict
+
 
 def test_leftovers_behind_head_are_reported_instead_of_advising_an_upgrade_that_would_fail(
     project: Project, database: ServerDatabase
 ) -> None:
     # What a failed autocommit_block() or a MySQL/MariaDB migration (mark cleared) leaves: part
     # of the pending migration's work, on a database still at the revision before it.
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
-    project.add_user_name_column()
-    assert inv(project, database, "db.revision", "-m", "Add name").returncode == 0
+    add_user_name(project)
     assert status_json(project, database, PENDING)["database_differences"] is None
     # Not what the pending revision builds (VARCHAR(100)): it would fail on it.
     database.query("ALTER TABLE users ADD COLUMN name VARCHAR(50)")
@@ -148,7 +160,7 @@ def test_leftovers_behind_head_are_reported_instead_of_advising_an_upgrade_that_
 def test_model_changed_without_a_revision_still_asks_for_a_revision(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     project.add_user_name_column()
 
@@ -165,25 +177,6 @@ def test_model_changed_without_a_revision_still_asks_for_a_revision(
     assert scratch_databases(database) == set()
 
 
-def test_both_sides_wrong_fixes_the_database_first_then_asks_for_a_revision(
-    project: Project, database: ServerDatabase
-) -> None:
-    write_initial_revision(project, database)
-    assert inv(project, database, "db.upgrade").returncode == 0
-    database.query("ALTER TABLE users ADD COLUMN nickname VARCHAR(20)")
-    project.add_user_name_column()
-
-    document = status_json(project, database, DATABASE_DIFFERS)
-    assert document["database_differences"] == [
-        "column users.nickname is in the database but not in what its revision builds"
-    ]
-    assert document["model_differences"] == [
-        "column users.name is in the models but not in the migrations"
-    ]
-    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
-    assert "once the database matches, run `inv db.revision" in verdict
-
-
 @only_on("sqlite", "postgresql", why="CI time: MariaDB's db.revision already refused it")
 def test_a_column_added_by_hand_and_to_the_models_alike_is_still_the_database_side(
     project: Project, database: ServerDatabase
@@ -192,7 +185,7 @@ def test_a_column_added_by_hand_and_to_the_models_alike_is_still_the_database_si
     # database would lack it. db.revision must not write from the live database either (on
     # PostgreSQL it wrote nothing and said the models match): it writes from the revision's
     # build, and the stamp it names records that the database holds the column, data kept.
-    write_initial_revision(project, database)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     project.add_user_name_column()
     database.query("ALTER TABLE users ADD COLUMN name VARCHAR(100)")
@@ -337,12 +330,9 @@ def test_a_database_stamped_back_is_told_to_stamp_the_revision_it_holds_not_to_u
 ) -> None:
     # `inv db.stamp -r PARENT` on a database at head: the upgrade it invites fails
     # (DuplicateColumn), and undoing "leftovers" by hand would throw the work away.
-    project.add_user_model()
-    parent = created_revision(inv(project, database, "db.revision", "-m", "Initial").stdout)[0]
+    parent = add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
-    project.add_user_name_column()
-    written = inv(project, database, "db.revision", "-m", "Add name")
-    head = created_revision(written.stdout)[0]
+    head = add_user_name(project)
     assert inv(project, database, "db.upgrade").returncode == 0
     assert inv(project, database, "db.stamp", "-r", parent).returncode == 0
     stamp = f"record that with `inv db.stamp -r {head}`"
@@ -376,11 +366,9 @@ def test_a_database_stamped_ahead_is_told_to_stamp_the_revision_it_holds_then_up
 ) -> None:
     # `inv db.stamp -r head` (or raw `alembic stamp head`) on a database still at its first
     # revision: the missing column is no hand change to undo, and the upgrade it invites fails.
-    project.add_user_model()
-    first = created_revision(inv(project, database, "db.revision", "-m", "Initial").stdout)[0]
+    first = add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
-    project.add_user_name_column()
-    second = created_revision(inv(project, database, "db.revision", "-m", "Add name").stdout)[0]
+    second = add_user_name(project)
     fill = '    op.execute("UPDATE users SET name = email")'
     project.write_revision("fill.py", revision_source("fill", second, fill))
     holds = f"the database holds exactly what revision {first} builds, an earlier revision"
@@ -415,11 +403,9 @@ def test_the_earlier_search_runs_only_for_a_database_lacking_something_and_near_
     # Describing a build after each of hundreds of ancestors would make every hand-made change
     # cost seconds to report: only a database that lacks what its revision builds is searched,
     # and only among the revision's nearest ancestors.
-    project.add_user_model()
-    first = created_revision(project.inv("db.revision", "-m", "Initial").stdout)[0]
+    first = add_users(project)
     project.inv("db.upgrade")
-    project.add_user_name_column()
-    second = created_revision(project.inv("db.revision", "-m", "Add name").stdout)[0]
+    second = add_user_name(project)
     fill = '    op.execute("UPDATE users SET name = email")'
     project.write_revision("fill.py", revision_source("fill", second, fill))
     project.inv("db.stamp", "-r", "head")

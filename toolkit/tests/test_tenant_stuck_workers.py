@@ -20,7 +20,13 @@ from servers import connect_admin
 from tenant_projects import make_tenant_project
 from test_tenants import pg_query, schema_project
 
-from alembic_steward.runtime._tenant_stop_grace import WORKER_STOP_GRACE
+# The grace period the fan-outs here wait: the product's 10 s, cut to 1 s in each copy
+# (swallowing), since the waiting, not its length, is what the tests prove.
+WORKER_STOP_GRACE = 1.0
+SHORTENED_GRACE = (
+    "import alembic_steward.runtime._tenant_stop_grace as grace\n"
+    f"grace.WORKER_STOP_GRACE = {WORKER_STOP_GRACE!r}\n"
+)
 
 # Says it started (a file named by its worker's pid), then takes no stop: each signal's
 # exception is swallowed, as a migration with a bare `except:` in a retry loop would.
@@ -81,8 +87,11 @@ def stopped_with_a_stuck_worker(project: Project, started: Path) -> tuple[dict, 
 
 
 def swallowing(project: Project) -> Project:
+    """The project's first step swallows stop signals; its fan-outs wait WORKER_STOP_GRACE."""
     first = project.versions / "0001_step.py"
     first.write_text(first.read_text().replace("def upgrade() -> None:\n", SWALLOWING_STEP))
+    # On PYTHONPATH ahead of the standard library: the command starts plain, and runs this.
+    (project.path / "sitecustomize.py").write_text(SHORTENED_GRACE)
     return project
 
 
