@@ -2,8 +2,9 @@
 object: a server default, a comment, a CHECK's expression, an index made unique, a foreign
 key's ON DELETE, an enum's CHECK, a column's nullability. Each upgrade below can run again over
 its own result, so only the comparison around the downgrade shows the fault, and all share one
-history, each on tables of its own; its failure names the object and the fact. (The plan was once drawn ahead by the rerun refusal, which made the
-walk describe an empty database at every step: runtime/_already_applied.py.)"""
+history, each on tables of its own; its failure names the object and the fact. (The plan was
+once drawn ahead by the rerun refusal, which made the walk describe an empty database at every
+step: runtime/_already_applied.py.)"""
 
 from __future__ import annotations
 
