@@ -9,11 +9,18 @@ Each is the file `inv db.revision` wrote in a copy of the fixture service, byte 
 from __future__ import annotations
 
 import functools
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from project import USER_NAME_COLUMN, Project, created_revision, created_revisions
+from project import (
+    USER_NAME_COLUMN,
+    Project,
+    created_revision,
+    created_revisions,
+    revision_source,
+)
 
 
 @dataclass(frozen=True)
@@ -104,3 +111,87 @@ def replace_name_with_nickname(project: Project) -> None:
     """Change the model as phased_revisions did: users.nickname added, users.name dropped."""
     models = project.path / "app" / "models.py"
     models.write_text(models.read_text().replace(USER_NAME_COLUMN, NICKNAME_COLUMN))
+
+
+# The commands `inv db.revision -m start` writes (autogenerate's, byte for byte) for models of
+# the tables tests start from, by a name for them: written in as a revision they cost no command.
+# The tests' `inv db.check` after the upgrade still sees any difference from their models.
+STARTING_TABLES = {
+    "items": """    op.create_table(
+        "items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("qty", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
+    )""",
+    "kept": """    op.create_table(
+        "kept",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kept")),
+    )""",
+    "kept with a named default": """    op.create_table(
+        "kept",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=9), server_default="a", nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kept")),
+    )""",
+    "boxes": """    op.create_table(
+        "boxes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=True),
+        sa.Column(
+            "double",
+            sa.Integer(),
+            sa.Computed(
+                "width * 2",
+            ),
+            nullable=True,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_boxes")),
+    )""",
+    "a parent, a child and kept referring to it": """    op.create_table(
+        "a_parent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_a_parent")),
+    )
+    op.create_table(
+        "b_child",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["a_parent.id"], name=op.f("fk_b_child_parent_id_a_parent")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_b_child")),
+    )
+    op.create_table(
+        "kept",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["a_parent.id"], name=op.f("fk_kept_parent_id_a_parent")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_kept")),
+    )""",
+    "authors and posts": """    op.create_table(
+        "authors",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_authors")),
+    )
+    op.create_table(
+        "posts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
+    )""",
+}
+
+
+def write_start(project: Project, tables: str, message: str = "start") -> str:
+    """Write the first revision `inv db.revision -m start` would for STARTING_TABLES[tables]
+    (their models already set); return its id."""
+    upgrade = STARTING_TABLES[tables]
+    # Autogenerate's downgrade: each table dropped, the last made first.
+    names = re.findall(r'op\.create_table\(\n\s+"(\w+)"', upgrade)
+    downgrade = "\n".join(f'    op.drop_table("{name}")' for name in reversed(names))
+    project.write_revision(
+        "0000_start.py", revision_source("0000start", None, upgrade, downgrade, message=message)
+    )
+    return "0000start"

@@ -42,6 +42,7 @@ class Revision:
     down: str | tuple[str, ...] | None
     upgrade: str
     downgrade: str
+    message: str | None = None  # the docstring; the id when None
 
     def source(self) -> str:
         return revision_source(
@@ -49,6 +50,7 @@ class Revision:
             self.down,
             self.upgrade,
             self.downgrade,
+            message=self.message,
             imports=f"{IRREVERSIBLE_IMPORT}\n\n{REVISION_CONSTANTS}",
         )
 
@@ -495,3 +497,67 @@ FAULTS = {
         ALL,
     ),
 }
+
+
+# Faults of one step that the step's next upgrade still applies over (nothing it makes is left
+# behind to collide with): each is walked in one history, on a table of its own, so a single
+# stairway names every one by its revision. The others stop the walk at that upgrade again,
+# and keep a history each.
+FAULTS_OF_ONE_HISTORY = (
+    "c-widened-column-not-narrowed",
+    "c-server-default-not-restored",
+    "c-nullability-not-restored",
+    "c-collation-not-restored",
+    "c-constraint-rename-not-reverted",
+    "c-check-constraint-lost",
+    "c-index-order-not-restored",
+    "c-index-predicate-not-restored",
+    "d-sequence-left-behind",
+)
+
+
+def renamed(text: str, number: int) -> str:
+    """``text`` with the tables a fault's history makes given the fault's number."""
+    for table in ("items", "owners", "pets"):
+        text = text.replace(table, f"{table}{number}")
+    return text
+
+
+def one_history_of(histories: dict[str, History]) -> tuple[History, dict[str, str]]:
+    """The histories in one, each a fault's: a first revision making every fault's tables as
+    its own first revision does (fault k's items, owners and pets renamed itemsk, ownersk and
+    petsk, see renamed), then each fault's later revisions (rN renamed fkrN, with the fault's
+    name as message), one after another; and each fault's last revision, the one whose
+    downgrade is at fault."""
+    firsts: list[Revision] = []
+    revisions: list[Revision] = []
+    at_fault: dict[str, str] = {}
+    for number, (fault, history) in enumerate(histories.items(), start=1):
+        first, *later = history.revisions
+        assert not history.files and first.down is None and later, fault
+        upgrade, downgrade = renamed(first.upgrade, number), renamed(first.downgrade, number)
+        firsts.append(Revision("r1", None, upgrade, downgrade))
+        for revision in later:
+            if revision.down != first.revision:
+                down = f"f{number}{revision.down}"
+            else:  # after the fault before it, or the first revision
+                down = revisions[-1].revision if revisions else "r1"
+            revisions.append(
+                Revision(
+                    f"f{number}{revision.revision}",
+                    down,
+                    renamed(revision.upgrade, number),
+                    renamed(revision.downgrade, number),
+                    fault,
+                )
+            )
+        at_fault[fault] = revisions[-1].revision
+    first = Revision(
+        "r1",
+        None,
+        "\n".join(r.upgrade for r in firsts),
+        "\n".join(r.downgrade for r in reversed(firsts)),
+        "every fault's tables",
+    )
+    # The models are no subject here: only the stairway's checks run on this history.
+    return History("", (first, *revisions)), at_fault

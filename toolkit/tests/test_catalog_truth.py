@@ -4,6 +4,7 @@ and `db.check` is clean right after, on every database where it applies."""
 
 from __future__ import annotations
 
+from made_revisions import write_start
 from project import Project, created_revision, revision_source
 from servers import ServerDatabase, only_on
 from test_drift_detection import KEPT, inv, models_match_test, models_path, set_models
@@ -65,11 +66,19 @@ def written_path(project: Project, output: str):
     return project.path / created_revision(output)[1]
 
 
-def start_with(project: Project, database: ServerDatabase, *models: str) -> None:
+def start_with(project: Project, database: ServerDatabase, *models: str) -> str:
+    """Set ``models``, write their revision and apply it; return its id (the head)."""
     set_models(project, *models)
-    revision(project, database, "start")
+    # A set-up, not the subject: models of one known table get autogenerate's revision
+    # written in; the check below sees any difference from the models all the same.
+    tables = {(ITEMS,): "items", (KEPT,): "kept"}.get(models)
+    if tables is None:
+        head = created_revision(revision(project, database, "start"))[0]
+    else:
+        head = write_start(project, tables)
     inv(project, database, "db.upgrade")
     assert "No changes" in inv(project, database, "db.check")
+    return head
 
 
 def test_a_check_constraint_is_named_written_applied_and_then_clean(
@@ -250,11 +259,10 @@ TRIGGERS = {
 def test_a_revision_s_trigger_and_schema_are_no_drift_and_hand_made_ones_are_the_database_s(
     project: Project, database: ServerDatabase
 ) -> None:
-    start_with(project, database, ITEMS)
+    head = start_with(project, database, ITEMS)
     made = [statement.format(name="qty_floor") for statement in TRIGGERS[database.kind]]
     if database.kind == "postgresql":
         made.append("CREATE SCHEMA archive")
-    head = inv(project, database, "db.heads").split()[0]
     upgrade = "\n".join(f"    op.execute({statement!r})" for statement in made)
     project.write_revision(
         "0001_trigger.py",

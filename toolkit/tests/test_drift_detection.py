@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from made_revisions import write_start
 from migration_faults import INVOICE_MODULE, MODELS_HEADER
 from project import Project, created_revision
 from servers import ServerDatabase, only_on
@@ -93,6 +94,14 @@ def revise_and_upgrade(project: Project, database: ServerDatabase, message: str)
     return (project.path / path).read_text()
 
 
+def start_from(project: Project, database: ServerDatabase, tables: str, *models: str) -> None:
+    """Set ``models`` and apply the revision autogenerate writes for them, written in (a set-up,
+    not the subject: made_revisions.STARTING_TABLES)."""
+    set_models(project, *models)
+    write_start(project, tables)
+    inv(project, database, "db.upgrade")
+
+
 def models_match_test(project: Project, database: ServerDatabase):
     """Run the service's own test that its models match its migrations."""
     env = {} if database.kind == "sqlite" else {"TEST_DATABASE_URL": database.url}
@@ -111,8 +120,7 @@ def models_match_test(project: Project, database: ServerDatabase):
 def test_a_changed_server_default_is_drift_for_check_status_and_the_migration_tests(
     project: Project, database: ServerDatabase
 ) -> None:
-    set_models(project, KEPT + NAME_WITH_DEFAULT)
-    revise_and_upgrade(project, database, "kept")
+    start_from(project, database, "kept with a named default", KEPT + NAME_WITH_DEFAULT)
     path = models_path(project)
     path.write_text(path.read_text().replace('server_default="a"', 'server_default="b"'))
     assert "column kept.name: default" in inv(project, database, "db.check", code=3)
@@ -168,8 +176,7 @@ def test_enum_members_are_drift_and_revisions_alter_create_and_drop_the_type(
 def test_a_change_autogenerate_cannot_write_fails_check_and_revision_saying_what_to_do(
     project: Project, database: ServerDatabase
 ) -> None:
-    set_models(project, GENERATED)
-    revise_and_upgrade(project, database, "boxes")
+    start_from(project, database, "boxes", GENERATED)
     path = models_path(project)
     path.write_text(path.read_text().replace("width * 2", "width * 3"))
     checked = inv(project, database, "db.check", code=3)
@@ -184,8 +191,7 @@ def test_a_change_autogenerate_cannot_write_fails_check_and_revision_saying_what
 def test_a_model_in_a_module_models_does_not_import_is_seen_by_autogenerate(
     project: Project, database: ServerDatabase
 ) -> None:
-    set_models(project, KEPT)
-    revise_and_upgrade(project, database, "kept")
+    start_from(project, database, "kept", KEPT)
     (project.path / "app" / "billing.py").write_text(INVOICE_MODULE)
     checked = inv(project, database, "db.check", code=3)
     assert "table invoices is in the models but not in the migrations" in checked
@@ -199,8 +205,13 @@ def test_a_generated_revision_drops_a_parent_after_everything_that_refers_to_it(
 ) -> None:
     # Autogenerate drops removed tables first, in no set order, then changes the others: here
     # it would drop a_parent before kept's foreign key to it, which PostgreSQL and MariaDB refuse.
-    set_models(project, KEPT + KEPT_REFERS_TO_PARENT, PARENT_AND_CHILD)
-    revise_and_upgrade(project, database, "parent and child")
+    start_from(
+        project,
+        database,
+        "a parent, a child and kept referring to it",
+        KEPT + KEPT_REFERS_TO_PARENT,
+        PARENT_AND_CHILD,
+    )
     set_models(project, KEPT)
     upgrade = revise_and_upgrade(project, database, "drop both").partition("def downgrade")[0]
     parent_dropped = upgrade.index('drop_table("a_parent")')
@@ -235,8 +246,7 @@ def test_a_foreign_key_with_its_own_index_is_dropped_and_reverted_on_every_datab
         '    author_id: Mapped[int] = mapped_column(sa.ForeignKey("authors.id"), index=True)\n',
         "",
     )
-    set_models(project, without_key)
-    revise_and_upgrade(project, database, "authors and posts")
+    start_from(project, database, "authors and posts", without_key)
     # A foreign key added to a table that exists (autogenerate's create_foreign_key).
     set_models(project, AUTHORS_AND_POSTS)
     assert "op.create_foreign_key(" in revise_and_upgrade(project, database, "add the key")

@@ -4,6 +4,7 @@ catalog descriptions, on every database."""
 from __future__ import annotations
 
 import pytest
+from made_revisions import write_start
 from project import Project, created_revision, revision_source
 from servers import ServerDatabase, only_on
 from test_catalog_truth import ITEMS
@@ -31,7 +32,7 @@ def test_the_schema_file_is_byte_identical_across_runs_and_check_names_a_new_tab
     project: Project, database: ServerDatabase
 ) -> None:
     set_models(project, KEPT)
-    revision(project, database, "kept")
+    write_start(project, "kept", "kept")  # autogenerate's revision, written in: a set-up
     inv(project, database, "db.upgrade")
     # A leftover in the developer's database never reaches the file: it is built from scratch.
     database.query("CREATE TABLE leftover (id INTEGER PRIMARY KEY)")
@@ -127,7 +128,7 @@ def test_baseline_stamps_the_revision_that_builds_the_database_and_refuses_a_dro
     project: Project, database: ServerDatabase
 ) -> None:
     set_models(project, KEPT)
-    revision(project, database, "kept")
+    write_start(project, "kept", "kept")  # autogenerate's revision, written in: a set-up
     inv(project, database, "db.upgrade")
     with_items = ITEMS.replace("    qty:", NOTE + "    qty:")
     set_models(project, KEPT, with_items)

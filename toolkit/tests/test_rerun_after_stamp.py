@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase, only_on
+from servers import DATABASE_KINDS, ServerDatabase, only_on
 from stuck_states import write_revision
 from tenant_projects import make_tenant_project
 
@@ -51,7 +51,17 @@ def stamped_one_too_low(project: Project, database: ServerDatabase) -> dict[str,
     return env
 
 
-@pytest.mark.parametrize("way", sorted(WAYS))
+# Every way reads the database through the same refusal: `inv` shows it on each database; the
+# others, whose difference is their wording and advice, on SQLite and MariaDB (whose DDL commits
+# mid-run, so its state read is the one that differs).
+WAY_RUNS = [
+    pytest.param(kind, way, id=f"{kind}-{way}")
+    for way in sorted(WAYS)
+    for kind in (DATABASE_KINDS if way == "inv" else ("sqlite", "mysql"))
+]
+
+
+@pytest.mark.parametrize(("database", "way"), WAY_RUNS, indirect=["database"])
 def test_an_upgrade_after_a_stamp_too_low_refuses_before_running_anything(
     project: Project, database: ServerDatabase, way: str
 ) -> None:
