@@ -134,6 +134,16 @@ BEHAVIOUR = (
         },
     ),
     Feature(
+        "replica identity",
+        behaviour(tags_replica_full=True),
+        {"postgresql": ("ALTER TABLE tags REPLICA IDENTITY FULL",)},
+        ("table tags: replica identity",),
+        {
+            "sqlite": "SQLite has no logical replication",
+            "mysql": "MariaDB's binary log has no per-table row identity setting",
+        },
+    ),
+    Feature(
         "row format",
         behaviour(tags_row_format="REDUNDANT"),
         {"mysql": ("ALTER TABLE tags ROW_FORMAT=REDUNDANT",)},

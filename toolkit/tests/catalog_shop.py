@@ -10,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalog_shop_behaviour import BehaviourKnobs, behaviour_statements, tags
+from catalog_shop_types import (
+    MARIADB_AGGREGATE,
+    NOTES_SEARCH,
+    TypeKnobs,
+    score_domain,
+    type_statements,
+)
 from sqlalchemy import (
     DDL,
     CheckConstraint,
@@ -96,6 +103,7 @@ class Knobs:
     second_function: bool = False
     restock_procedure: bool = False
     behaviour: BehaviourKnobs = BehaviourKnobs()
+    types: TypeKnobs = TypeKnobs()
 
 
 def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (frozen)
@@ -117,7 +125,14 @@ def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (froze
             Column("note", String(knobs.event_note_length)),
             schema=OTHER_SCHEMA,
         )
-    event.listen(metadata, "after_create", DDL(view_statement(knobs)))
+    event.listen(metadata, "after_create", DDL(view_statement(knobs, dialect)))
+    if dialect == "postgresql":
+        for statement in type_statements(knobs.types):
+            event.listen(metadata, "after_create", DDL(statement))
+    elif dialect == "mysql" and knobs.types.second_aggregate:
+        event.listen(metadata, "after_create", DDL(MARIADB_AGGREGATE))
+    elif dialect == "sqlite" and knobs.types.notes_search:
+        event.listen(metadata, "after_create", DDL(NOTES_SEARCH))
     for statement in trigger_statements(dialect, knobs):
         event.listen(metadata, "after_create", DDL(statement))
     if knobs.reports_schema:
@@ -200,8 +215,15 @@ PROCEDURES = {
 }
 
 
-def view_statement(knobs: Knobs = Knobs()) -> str:  # noqa: B008 (frozen)
-    return f"CREATE VIEW big_orders AS SELECT id, customer_id FROM orders WHERE {knobs.view_filter}"
+def view_statement(knobs: Knobs = Knobs(), dialect: str = "sqlite") -> str:  # noqa: B008 (frozen)
+    """The shop's view, with the options the knobs give it as ``dialect`` writes them
+    (PostgreSQL's WITH (security_invoker), MariaDB's SQL SECURITY INVOKER)."""
+    invoker = knobs.types.view_invoker
+    head = "CREATE SQL SECURITY INVOKER VIEW" if invoker and dialect == "mysql" else "CREATE VIEW"
+    options = " WITH (security_invoker=true)" if invoker and dialect == "postgresql" else ""
+    check = " WITH LOCAL CHECK OPTION" if knobs.types.view_check_option else ""
+    query = f"SELECT id, customer_id FROM orders WHERE {knobs.view_filter}"
+    return f"{head} big_orders{options} AS {query}{check}"
 
 
 def customers(metadata: MetaData, dialect: str, knobs: Knobs) -> None:
@@ -254,6 +276,7 @@ def items(metadata: MetaData, dialect: str, knobs: Knobs) -> None:
     if dialect == "postgresql":
         opclass = {"name": knobs.name_opclass}
         Index("ix_items_name_pattern", table.c.name, postgresql_ops=opclass)
+        table.append_column(Column("score", score_domain(knobs.types)))
 
 
 def orders(metadata: MetaData, dialect: str, knobs: Knobs) -> None:

@@ -30,6 +30,7 @@ class BehaviourKnobs:
     tags_inherit: bool = False
     tags_partitioned: bool = False
     tags_fillfactor: int | None = None
+    tags_replica_full: bool = False
     tags_row_format: str | None = None
     tags_label_invisible: bool = False
     price_index_ignored: bool = False
@@ -53,6 +54,8 @@ def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs())
         statements.append(policy_statement(knobs, kind, "orders_again"))
     if knobs.tags_inherit:
         statements.append("ALTER TABLE tags INHERIT tag_roots")
+    if knobs.tags_replica_full:
+        statements.append("ALTER TABLE tags REPLICA IDENTITY FULL")
     statements.append(rule_statement(knobs.rule_action))
     if knobs.second_rule:
         statements.append(rule_statement(knobs.rule_action, "order_lines_kept_again"))

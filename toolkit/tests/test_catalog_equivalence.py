@@ -11,6 +11,7 @@ from alembic.operations import Operations, ops
 from catalog_feature import DIALECTS
 from catalog_shop import OTHER_SCHEMA, function_statements, shop, trigger_statements, view_statement
 from catalog_shop_behaviour import behaviour_statements
+from catalog_shop_types import type_statements
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -184,6 +185,7 @@ def build_by_operations(operations: Operations, kind: str) -> None:
         *trigger_statements(kind),
         *function_statements(kind),
         *behaviour_statements(kind),
+        *(type_statements() if kind == "postgresql" else []),
     ]:
         operations.execute(statement)
 

@@ -127,3 +127,48 @@ def test_a_reset_whose_drop_fails_says_what_the_database_holds_and_what_to_do(
     assert f"at {first} (nothing was dropped)" in line, line
     assert "`inv db.drop` then `inv db.setup`" in line, line
     assert "users" in database.model_tables()
+
+
+# Each PostgreSQL object kind the checks describe beyond tables, views, sequences, enum types and
+# routines, made by a revision: reset must drop them all, or the next upgrade fails on the first.
+TYPE_OBJECTS = (
+    '    op.execute("CREATE DOMAIN score_t AS integer CHECK (VALUE >= 0)")\n'
+    '    op.execute("CREATE TYPE address AS (street text, city text)")\n'
+    '    op.execute("CREATE TYPE floatrange AS RANGE (subtype = float8)")\n'
+    "    op.execute(\"CREATE COLLATION shop_c (locale = 'C')\")\n"
+    '    op.execute("CREATE FUNCTION plus(a integer, b integer) RETURNS integer'
+    " LANGUAGE sql IMMUTABLE AS 'SELECT a + b'\")\n"
+    '    op.execute("CREATE AGGREGATE total(integer) (sfunc = plus, stype = integer,'
+    " initcond = '0')\")\n"
+    '    op.execute("CREATE OPERATOR &&& (leftarg = integer, rightarg = integer,'
+    ' function = plus)")\n'
+    '    op.execute("CREATE TABLE scores (id serial PRIMARY KEY, score score_t,'
+    ' home address)")'
+)
+
+
+@only_on("postgresql", why="only PostgreSQL has domains, composite and range types, operators")
+def test_reset_drops_domains_types_collations_aggregates_and_operators_and_migrates_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    first = add_users(project)
+    project.write_revision("types.py", revision_source("types", first, TYPE_OBJECTS))
+    project.inv("db.upgrade", env=env)
+
+    for _ in range(2):  # and again, on what the first reset migrated
+        output = project.inv("db.reset", env=env).stdout
+        for dropped in (
+            "aggregate total(integer)",
+            "collation shop_c",
+            "composite type address",
+            "domain score_t",
+            "function plus(integer, integer)",
+            "operator &&&(integer, integer)",
+            "range type floatrange",
+        ):
+            assert dropped in output, output
+        # The range type's constructor functions went with it, unnamed.
+        assert "function floatrange" not in output, output
+        assert "Migrated to head." in output
+    assert database.revisions() == {"types"}

@@ -11,12 +11,28 @@ if TYPE_CHECKING:
     from alembic_steward.catalog._model import Catalog
 
 # Kinds the models declare only through DDL of their own (a listener's CREATE VIEW, CREATE
-# TRIGGER or CREATE FUNCTION, a schema no table of theirs names), and a revision through
+# TRIGGER or CREATE FUNCTION, a schema no table of theirs names; a composite or range type, a
+# collation, an aggregate or an operator, which SQLAlchemy has no construct for), and a
+# revision through
 # op.execute: one the models do not declare is the revisions' business, judged against what the
 # database's own revision builds (inspection/_catalog_drift.py), never a revision the models
 # need.
 DECLARED_BY_REVISIONS = frozenset(
-    {"schema", "view", "materialized view", "trigger", "policy", "rule", "function", "procedure"}
+    {
+        "schema",
+        "view",
+        "materialized view",
+        "trigger",
+        "policy",
+        "rule",
+        "function",
+        "procedure",
+        "composite type",
+        "range type",
+        "collation",
+        "aggregate",
+        "operator",
+    }
 )
 # Facts of the same kind: a table's row level security (ALTER TABLE ... ENABLE ROW LEVEL
 # SECURITY), its persistence (SET UNLOGGED, or the models' prefixes=["UNLOGGED"]), its parents
@@ -37,6 +53,8 @@ FACTS_DECLARED_BY_REVISIONS = frozenset(
         # SQLAlchemy cannot declare: only a revision's op.execute makes them.
         ("column", "invisible"),
         ("index", "ignored by the optimizer"),
+        # PostgreSQL's ALTER TABLE ... REPLICA IDENTITY, which SQLAlchemy cannot declare.
+        ("table", "replica identity"),
     }
 )
 

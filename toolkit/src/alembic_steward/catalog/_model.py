@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 # (kind, schema, owner, name): schema is None for the connection's default schema; owner is the
-# table an object belongs to ("" for a table, view, sequence, enum type or routine itself).
+# table an object belongs to ("" for an object of its own: a table, view, sequence, type,
+# collation, routine or operator: OWN_OBJECTS).
 Key = tuple[str, "str | None", str, str]
 Facts = Mapping[str, str]
 
@@ -30,8 +31,14 @@ KINDS = (
     "rule",
     "sequence",
     "enum type",
+    "domain",
+    "composite type",
+    "range type",
+    "collation",
     "function",
     "procedure",
+    "aggregate",
+    "operator",
 )
 OWN_OBJECTS = (
     "schema",
@@ -40,8 +47,14 @@ OWN_OBJECTS = (
     "materialized view",
     "sequence",
     "enum type",
+    "domain",
+    "composite type",
+    "range type",
+    "collation",
     "function",
     "procedure",
+    "aggregate",
+    "operator",
 )
 # Facts that hold a floor, not a value: MariaDB's AUTO_INCREMENT counter is the next id the
 # table hands out, which every insert raises, so a database whose next id is at or above the
@@ -64,6 +77,10 @@ ABSENT = {
     ("column", "invisible"): "no",
     ("index", "ignored by the optimizer"): "no",
     ("index", "valid"): "yes",
+    ("table", "replica identity"): "the primary key (default)",
+    ("view", "options"): "none",
+    ("domain", "nullable"): "yes",
+    ("domain", "collation"): "its base type's",
 }
 
 
@@ -79,7 +96,8 @@ class Catalog:
     objects: Mapping[Key, Facts] = field(default_factory=dict)
 
     def owners(self) -> set[tuple[str | None, str]]:
-        """The (schema, name) of every table, view, sequence, enum type, function and procedure."""
+        """The (schema, name) of every object of its own (OWN_OBJECTS): table, view, sequence,
+        type, collation, function, procedure, aggregate, operator."""
         return {
             (schema, name) for kind, schema, _owner, name in self.objects if kind in OWN_OBJECTS
         }

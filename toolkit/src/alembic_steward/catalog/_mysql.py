@@ -64,7 +64,14 @@ INDEXES = (
 )
 # An index the optimizer may not use: MariaDB's IGNORED, MySQL's INVISIBLE (IS_VISIBLE = 'NO').
 IGNORED_INDEX = {"IGNORED": "IGNORED = 'YES'", "IS_VISIBLE": "IS_VISIBLE = 'NO'"}
-VIEWS = f"SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE {HERE}"
+# A view's CHECK OPTION, SQL SECURITY and (MariaDB's column) ALGORITHM: which rows an insert
+# through it may write, whose rights it reads with, and whether it is merged or materialized.
+VIEWS = (
+    "SELECT TABLE_NAME, VIEW_DEFINITION, CHECK_OPTION, SECURITY_TYPE, {algorithm}"
+    " FROM information_schema.VIEWS WHERE {here}"
+)
+# What CREATE VIEW makes when it names none: read as absent.
+VIEW_DEFAULTS = {"check option": "NONE", "sql security": "DEFINER", "algorithm": "UNDEFINED"}
 # Who made a trigger (DEFINER) and the session's sql_mode then are no part of the schema.
 TRIGGERS = (
     "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION,"
@@ -155,8 +162,19 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     if not table_collations and not sequences:
         return objects  # none of the owners' tables exists: nothing else to read
     if any(key[0] == "view" for key in objects):
-        for table, definition in rows(VIEWS):
-            objects[("view", None, "", table)] = {"definition": view_query(definition, database)}
+        algorithm = "ALGORITHM" if rows.server_has("VIEWS", "ALGORITHM") else "NULL"
+        for table, definition, check, security, merge in rows(
+            VIEWS.format(algorithm=algorithm, here=HERE)
+        ):
+            facts = {"check option": check, "sql security": security, "algorithm": merge}
+            objects[("view", None, "", table)] = {
+                "definition": view_query(definition, database),
+                **{
+                    fact: value.upper()
+                    for fact, value in facts.items()
+                    if value and value.upper() != VIEW_DEFAULTS[fact]
+                },
+            }
     for (
         table,
         column,

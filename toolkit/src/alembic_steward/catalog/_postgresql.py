@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING
 
 from alembic_steward.catalog import _postgresql_behaviour as behaviour
+from alembic_steward.catalog import _postgresql_types as types
 from alembic_steward.catalog._batched_queries import rows_of_each
 from alembic_steward.catalog._model import Facts, Key
 
@@ -19,7 +20,11 @@ IN_SCOPE = "(n.nspname = current_schema() OR n.nspname = ANY(%(schemas)s::name[]
 CURRENT_SCHEMA = "SELECT current_schema()"
 RELATIONS = (
     "SELECT n.nspname, c.relname, c.relkind, obj_description(c.oid, 'pg_class'),"
-    " CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END"
+    " CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END,"
+    # A view's options (check_option, security_barrier, security_invoker) and a materialized
+    # view's storage parameters, in one order (a table's are read with its behaviour).
+    " CASE WHEN c.relkind IN ('v', 'm') THEN (SELECT string_agg(o, ', ' ORDER BY o)"
+    "  FROM unnest(c.reloptions) AS o) END"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE {IN_SCOPE} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
 )
@@ -107,7 +112,8 @@ ROUTINES = (
     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
     f" WHERE {IN_SCOPE} AND p.prokind IN ('f', 'p')"
     " AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass"
-    "  AND d.objid = p.oid AND d.deptype = 'e')"
+    # An extension's, or a range type's constructors ('i': made and dropped with their type).
+    "  AND d.objid = p.oid AND d.deptype IN ('e', 'i'))"
     " AND NOT EXISTS (SELECT FROM pg_trigger t WHERE t.tgfoid = p.oid AND NOT t.tgisinternal)"
 )
 ENUMS = (
@@ -135,6 +141,7 @@ OWNED_BY = {
     ENUMS: f"{ENUMS} AND t.typname {NAMED}",
     ROUTINES: f"{ROUTINES} AND p.proname || '(' || oidvectortypes(p.proargtypes) || ')' {NAMED}",
     **behaviour.OWNED_BY,
+    **types.OWNED_BY,
 }
 CONSTRAINT_KINDS = {
     "p": "primary key",
@@ -176,13 +183,15 @@ def read(
     other schema too (EVERY_SCHEMA), without what it holds."""
     kinds = [SEQUENCES, RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, ENUMS, TRIGGERS, ROUTINES]
     kinds += behaviour.QUERIES
+    kinds += types.QUERIES
     kinds += [EVERY_SCHEMA] if every_schema else [SCHEMAS] if schemas else []
     queries = [CURRENT_SCHEMA] + [query if owners is None else OWNED_BY[query] for query in kinds]
     results = rows_of_each(connection, queries, {"schemas": schemas, "owners": owners})
     [(default,)], sequences, relations, columns, constraints, indexes, enums, triggers, *rest = (
         results
     )
-    routines, tables_behaviour, policies, rules, *extra = rest
+    routines, tables_behaviour, policies, rules, *rest = rest
+    type_rows, extra = rest[: len(types.QUERIES)], rest[len(types.QUERIES) :]
 
     def schema_of(name: str) -> str | None:
         return None if name == default else name
@@ -194,8 +203,8 @@ def read(
     for (schema,) in extra[0] if extra else ():
         if schema != default:  # the default one is where the connection is: always there
             objects[("schema", None, "", schema)] = {}
-    for schema, name, kind, comment, definition in relations:
-        facts = {"comment": comment, "definition": normalized_view(definition)}
+    for schema, name, kind, comment, definition, options in relations:
+        facts = {"comment": comment, "definition": normalized_view(definition), "options": options}
         objects[(RELATION_KINDS[kind], schema_of(schema), "", name)] = present(facts)
     for (
         schema,
@@ -261,6 +270,7 @@ def read(
         definition = " ".join(ROUTINE_HEAD.sub("", definition).split())
         objects[(ROUTINE_KINDS[kind], schema_of(schema), "", name)] = {"definition": definition}
     behaviour.add_behaviour(objects, (tables_behaviour, policies, rules), schema_of)
+    types.add_types(objects, type_rows, schema_of, same_value)
     return objects
 
 

@@ -1,7 +1,8 @@
 """What a PostgreSQL table does beyond its columns and keys, read with the rest of the catalog
 (catalog/_postgresql.py): row level security and its policies, rewrite rules, whether the
-table is unlogged, the tables it inherits from, its partition key and its storage parameters.
-Each changes what a query returns, what survives a crash or how the table is kept (fillfactor,
+table is unlogged, the tables it inherits from, its partition key, its storage parameters and
+its replica identity. Each changes what a query returns, what survives a crash, what a logical
+replica receives (REPLICA IDENTITY FULL) or how the table is kept (fillfactor,
 autovacuum, as an index's WITH does), so a hand-made one is a difference like a column; `SET
 STORAGE` and `SET STATISTICS` are not read (where a value is kept, what the planner samples)."""
 
@@ -28,13 +29,20 @@ PARENTS = (
 # one order, as an index's are in its definition: how full a page is kept, whether autovacuum
 # runs. Its TOAST table's (`toast.`) are left out with SET STORAGE's.
 STORAGE = "(SELECT string_agg(o, ', ' ORDER BY o) FROM unnest(c.reloptions) AS o)"
+# REPLICA IDENTITY USING INDEX: the index whose columns a logical replica matches rows by.
+REPLICA_INDEX = (
+    "(SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+    " WHERE x.indrelid = c.oid AND x.indisreplident)"
+)
 TABLE_BEHAVIOUR = (
     "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, c.relpersistence,"
-    f" {PARENTS}, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, {STORAGE}"
+    f" {PARENTS}, CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, {STORAGE},"
+    f" c.relreplident, {REPLICA_INDEX}"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     f" WHERE {IN_SCOPE} AND c.relkind IN ('r', 'p')"
     " AND (c.relrowsecurity OR c.relforcerowsecurity OR c.relpersistence = 'u' OR c.relkind = 'p'"
-    "  OR c.reloptions IS NOT NULL OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid))"
+    "  OR c.reloptions IS NOT NULL OR c.relreplident <> 'd'"
+    "  OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = c.oid))"
 )
 POLICIES = (
     "SELECT n.nspname, c.relname, p.polname, p.polcmd, p.polpermissive,"
@@ -57,6 +65,8 @@ RULES = (
 QUERIES = (TABLE_BEHAVIOUR, POLICIES, RULES)
 OWNED_BY = {query: f"{query} AND {NAMED}" for query in QUERIES}
 COMMANDS = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
+# What a logical replica matches an UPDATE's or DELETE's row by ("d": the primary key).
+REPLICA_IDENTITY = {"f": "full (every column)", "n": "nothing"}  # "i": an index
 RULE_ENABLED = {"D": "no", "R": "on replicas only", "A": "always"}  # "O": as usual
 NAME = r'(?:"(?:[^"]|"")*"|[^\s".]+)'
 # "CREATE RULE name AS ON DELETE TO schema.table DO ...": the key holds the name and the table.
@@ -81,7 +91,18 @@ def add_behaviour(
     """Add to ``objects`` (tables already read) each table's behaviour, its policies and its
     rules, from the ``rows`` of QUERIES."""
     tables, policies, rules = rows
-    for schema, table, enabled, forced, persistence, parents, partition_key, storage in tables:
+    for (
+        schema,
+        table,
+        enabled,
+        forced,
+        persistence,
+        parents,
+        partition_key,
+        storage,
+        identity,
+        identity_index,
+    ) in tables:
         facts = dict(objects.get(("table", schema_of(schema), "", table), {}))
         security = row_security(enabled, forced)
         facts.update({"row level security": security} if security else {})
@@ -89,6 +110,8 @@ def add_behaviour(
         facts.update({"inherits": parents} if parents else {})
         facts.update({"partitioned by": partition_key} if partition_key else {})
         facts.update({"storage parameters": storage} if storage else {})
+        replica = REPLICA_IDENTITY.get(identity) or f"using index {identity_index}"
+        facts.update({"replica identity": replica} if identity != "d" else {})
         objects[("table", schema_of(schema), "", table)] = facts
     for schema, table, name, command, permissive, roles, using, check in policies:
         facts = {

@@ -3,6 +3,7 @@ hold (catalog/_sqlite_statements.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,13 @@ FOREIGN_KEYS = (
     f" WHERE m.type = 'table' AND {OWN}"
 )
 
+# The tables a virtual table keeps its data in (an fts5 table's `docs_data`, `docs_idx`...):
+# its module makes and drops them, so they are described through it (SQLite 3.37 names them;
+# an older one describes them as tables).
+SHADOW_TABLES = "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'"
+# `CREATE VIRTUAL TABLE docs USING fts5(body, tokenize = porter)`: its module and arguments.
+VIRTUAL_TABLE = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\s.*?\sUSING\s+(.*)$", re.I | re.S)
+
 
 # The primary key of a table a foreign key names without columns, when only the child is read.
 PRIMARY_KEY_COLUMNS = (
@@ -62,7 +70,10 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     objects: dict[Key, Facts] = {}
     statements = {}
     for kind, name, table, sql in rows(OBJECTS, column="m.tbl_name"):
-        if kind == "table":
+        if kind == "table" and (virtual := VIRTUAL_TABLE.match(sql or "")):
+            module = " ".join(virtual.group(1).split())
+            objects[("table", None, "", name)] = {"virtual table module": module}
+        elif kind == "table":
             statements[name] = sql
             objects[("table", None, "", name)] = table_options(sql)
         elif kind == "view":
@@ -117,7 +128,18 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
         for table, column in connection.exec_driver_sql(query, elsewhere):
             primary_keys.setdefault(table, []).append(column)
     objects.update(foreign_keys(keys, clauses, primary_keys))
-    return objects
+    shadows = shadow_tables(connection)
+    return {key: facts for key, facts in objects.items() if (key[2] or key[3]) not in shadows}
+
+
+def shadow_tables(connection: Connection) -> set[str]:
+    """The virtual tables' shadow tables (SHADOW_TABLES); none on SQLite before 3.37."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        return {name for (name,) in connection.exec_driver_sql(SHADOW_TABLES)}
+    except OperationalError:  # no pragma_table_list before 3.37
+        return set()
 
 
 def foreign_keys(

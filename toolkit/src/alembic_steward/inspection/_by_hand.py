@@ -34,6 +34,12 @@ BY_HAND = {
     "procedure": 'op.execute("CREATE PROCEDURE ...")',
     "sequence": "op.execute(sa.schema.CreateSequence(sa.Sequence(...)))",
     "enum type": "op.execute(...) with CREATE TYPE / ALTER TYPE",
+    "domain": 'op.execute("CREATE DOMAIN ...")',
+    "composite type": 'op.execute("CREATE TYPE ... AS (...)")',
+    "range type": 'op.execute("CREATE TYPE ... AS RANGE (...)")',
+    "collation": 'op.execute("CREATE COLLATION ...")',
+    "aggregate": 'op.execute("CREATE AGGREGATE ...")',
+    "operator": 'op.execute("CREATE OPERATOR ...")',
 }
 
 
@@ -45,6 +51,10 @@ CHANGE = {
     "policy": 'op.execute("ALTER POLICY {name} ON {table} ..."), or DROP POLICY and CREATE'
     " POLICY for its command or kind",
     "rule": BY_HAND["rule"],
+    "domain": 'op.execute("ALTER DOMAIN ...") with SET/DROP NOT NULL, SET DEFAULT, or DROP'
+    " CONSTRAINT and ADD CONSTRAINT for a CHECK",
+    "composite type": 'op.execute("ALTER TYPE ... ADD/DROP/ALTER ATTRIBUTE ...")',
+    "operator": 'op.execute("ALTER OPERATOR ... SET (...)"), or DROP OPERATOR and CREATE OPERATOR',
 }
 # What drops an object of each kind the models do not have.
 DROP = {
@@ -62,6 +72,13 @@ DROP = {
     "procedure": 'op.execute("DROP PROCEDURE ...")',
     "sequence": "op.execute(sa.schema.DropSequence(sa.Sequence(...)))",
     "enum type": 'op.execute("DROP TYPE ...")',
+    "domain": 'op.execute("DROP DOMAIN ...")',
+    # A range type's constructor functions go with it.
+    "composite type": 'op.execute("DROP TYPE ...")',
+    "range type": 'op.execute("DROP TYPE ...")',
+    "collation": 'op.execute("DROP COLLATION ...")',
+    "aggregate": 'op.execute("DROP AGGREGATE ...")',
+    "operator": 'op.execute("DROP OPERATOR ...")',
 }
 # Kinds autogenerate never writes, whatever else it writes: named even when its file fails.
 NEVER_WRITTEN = frozenset({"schema", "sequence"})

@@ -30,6 +30,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._already_applied import refusing_reruns
     from alembic_steward.runtime._batch_generated_copy import batch_copies_leave_generated_columns
     from alembic_steward.runtime._computed_columns import keep_generated_columns_through_rebuilds
+    from alembic_steward.runtime._domain_drops import drop_created_domains
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
     from alembic_steward.runtime._offline_server import steps_for_the_server
@@ -61,6 +62,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
                 config.attributes.get(EQUAL_OBJECTS),
                 context=migration_context,
             )
+            drop_created_domains(script, migration_context)
         skip_empty_autogenerate(config, directives)
         if autogenerating(config) and template_writes_phases(history.dir if history else None):
             # Expand and contract go into separate revisions (runtime/_phase_revisions.py).

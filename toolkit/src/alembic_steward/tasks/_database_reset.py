@@ -1,6 +1,7 @@
 """Empty a development database completely, whatever state its migration history is in.
 
-Completely means what the checks read (catalog/): views, tables, sequences, enum types and
+Completely means what the checks read (catalog/): views, tables, sequences, enum types, on
+PostgreSQL domains, composite and range types, collations, aggregates and operators, and
 stored functions and procedures (a trigger goes with its table) in the connection's default
 schema and, on PostgreSQL, every other schema the checks describe as the database's (the
 models' ones and, where the whole database is the service's, any made by hand or by a revision
@@ -16,6 +17,7 @@ object dropped by name is listed; a cascade takes only what depends on those.
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ def empty_database(connection: Connection) -> tuple[list[str], list[str]]:
     other objects (``view v``, ``sequence s``, ``enum type t``, ``schema audit``), each sorted.
     """
     from sqlalchemy import MetaData
+    from sqlalchemy.exc import SAWarning
 
     from alembic_steward.runtime._environment_record import ENVIRONMENT_TABLE
 
@@ -37,8 +40,11 @@ def empty_database(connection: Connection) -> tuple[list[str], list[str]]:
     # Views first: on PostgreSQL one that reads a table would stop the table's drop.
     others = drop_views(connection, schemas)
     metadata = MetaData()
-    for schema in schemas:
-        metadata.reflect(connection, schema=schema)
+    with warnings.catch_warnings():
+        # A column of a composite type or domain reflects as NullType: only its name is used.
+        warnings.filterwarnings("ignore", "Did not recognize type", SAWarning)
+        for schema in schemas:
+            metadata.reflect(connection, schema=schema)
     tables = [
         table
         for table in metadata.tables.values()
@@ -55,6 +61,7 @@ def empty_database(connection: Connection) -> tuple[list[str], list[str]]:
     else:
         metadata.drop_all(connection, tables=tables)
     others += drop_sequences_and_enum_types(connection, schemas)
+    others += drop_postgresql_objects(connection)
     others += drop_routines(connection)
     for schema in other_schemas:
         # CASCADE: what the catalog does not read there (functions, ...) goes with it.
@@ -128,15 +135,64 @@ def drop_sequences_and_enum_types(connection: Connection, schemas: list[str | No
     return dropped
 
 
-# The default schema's functions and procedures, but an extension's (its own to drop): each
-# as the catalog names it, and as DROP names it (PostgreSQL: by its argument types too).
+# The default schema's PostgreSQL objects the catalog describes beyond tables, views, sequences,
+# enum types and routines (catalog/_postgresql_types.py), but an extension's: each as the catalog
+# names it and as DROP names it, in an order where what uses another goes first (an operator or
+# aggregate its function, a composite type a domain of its attributes).
+IN_DEFAULT = "= current_schema()::regnamespace"
+NOT_AN_EXTENSIONS = (
+    " AND NOT EXISTS (SELECT FROM pg_depend e WHERE e.classid = '{catalog}'::regclass"
+    " AND e.objid = {oid} AND e.deptype = 'e')"
+)
+POSTGRESQL_OBJECTS = (
+    "SELECT 'operator', o.oprname || '(' || CASE WHEN o.oprleft = 0 THEN 'NONE'"
+    " ELSE format_type(o.oprleft, NULL) END || ', ' || format_type(o.oprright, NULL) || ')',"
+    " o.oid::regoperator::text, 1 FROM pg_operator o"
+    f" WHERE o.oprnamespace {IN_DEFAULT}"
+    + NOT_AN_EXTENSIONS.format(catalog="pg_operator", oid="o.oid")
+    + " UNION ALL SELECT 'aggregate', p.proname || '(' || oidvectortypes(p.proargtypes) || ')',"
+    " p.oid::regprocedure::text, 2 FROM pg_proc p"
+    f" WHERE p.prokind = 'a' AND p.pronamespace {IN_DEFAULT}"
+    + NOT_AN_EXTENSIONS.format(catalog="pg_proc", oid="p.oid")
+    + " UNION ALL SELECT CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'r' THEN 'range type'"
+    " ELSE 'domain' END, t.typname, quote_ident(t.typname),"
+    " CASE t.typtype WHEN 'c' THEN 3 WHEN 'r' THEN 4 ELSE 5 END"
+    " FROM pg_type t LEFT JOIN pg_class c ON c.oid = t.typrelid"
+    f" WHERE t.typnamespace {IN_DEFAULT}"
+    " AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))"
+    + NOT_AN_EXTENSIONS.format(catalog="pg_type", oid="t.oid")
+    + " UNION ALL SELECT 'collation', c.collname, quote_ident(c.collname), 6 FROM pg_collation c"
+    f" WHERE c.collnamespace {IN_DEFAULT}"
+    + NOT_AN_EXTENSIONS.format(catalog="pg_collation", oid="c.oid")
+    + " ORDER BY 4, 2"
+)
+# How DROP names each kind: a composite or range type is a TYPE.
+DROP_KIND = {"composite type": "TYPE", "range type": "TYPE"}
+
+
+def drop_postgresql_objects(connection: Connection) -> list[str]:
+    """The default schema's domains, composite and range types, collations, aggregates and
+    operators (another schema's go with it; a range type takes its constructor functions)."""
+    if connection.dialect.name != "postgresql":
+        return []
+    dropped = []
+    for kind, name, target, _order in connection.exec_driver_sql(POSTGRESQL_OBJECTS).all():
+        drop = DROP_KIND.get(kind, kind.upper())
+        connection.exec_driver_sql(f"DROP {drop} IF EXISTS {target}{cascade(connection)}")
+        dropped.append(f"{kind} {name}")
+    return dropped
+
+
+# The default schema's functions and procedures, but an extension's (its own to drop) and a
+# range type's constructors (dropped with it): each as the catalog names it, and as DROP names
+# it (PostgreSQL: by its argument types too).
 POSTGRESQL_ROUTINES = (
     "SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,"
     " p.proname || '(' || oidvectortypes(p.proargtypes) || ')',"
     " quote_ident(p.proname) || '(' || oidvectortypes(p.proargtypes) || ')'"
     " FROM pg_proc p WHERE p.pronamespace = current_schema()::regnamespace"
     " AND p.prokind IN ('f', 'p') AND NOT EXISTS (SELECT FROM pg_depend d"
-    " WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')"
+    " WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype IN ('e', 'i'))"
 )
 MYSQL_ROUTINES = (
     "SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, CONCAT('`', REPLACE(ROUTINE_NAME, '`', '``'), '`')"
