@@ -487,6 +487,30 @@ def test_an_enum_value_added_by_hand_gets_advice_that_works(
         assert generic not in verdict, verdict
 
 
+@only_on("postgresql", why="only PostgreSQL keeps enum types of its own, without DROP VALUE")
+def test_an_enum_value_a_downgrade_left_is_blamed_on_that_downgrade_not_a_hand(
+    project: Project, database: ServerDatabase
+) -> None:
+    mood = '    sa.Enum("happy", "sad", name="mood").create(op.get_bind())'
+    # Its column the downgrade drops; its value PostgreSQL cannot drop.
+    meh = """\
+    op.create_table("feelings", sa.Column("id", sa.Integer, primary_key=True))
+    with op.get_context().autocommit_block():
+        op.execute("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh'")"""
+    project.write_revision("mood.py", revision_source("mood", None, mood))
+    drop = '    op.drop_table("feelings")'
+    project.write_revision("meh.py", revision_source("meh", "mood", meh, drop))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    # Said by the downgrade itself (exit 9), and forgotten by the status after it.
+    downgrade = inv(project, database, "db.downgrade")
+    assert downgrade.returncode == DATABASE_DIFFERS, downgrade.stdout + downgrade.stderr
+
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert "left by the downgrade of revision meh" in verdict, verdict
+    assert "by hand" not in verdict and "ADD VALUE IF NOT EXISTS" in verdict, verdict
+
+
 @only_on("postgresql", "mysql", why="SQLite's scratch database is a file: no right to lack")
 def test_without_the_right_to_create_a_database_a_matching_database_is_never_called_clean(
     project: Project, database: ServerDatabase, user_who_cannot_create_databases: str
