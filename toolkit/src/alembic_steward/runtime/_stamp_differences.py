@@ -68,9 +68,14 @@ def stamped_over_differences(connection: Connection, heads: Sequence[str]) -> bo
     (its warning is kept): what differs may be what the stamp skipped, not a hand change."""
     from sqlalchemy import inspect, select
 
-    if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
-        return False
-    row = connection.execute(select(stamp_differences_table().c.stamped_revisions)).first()
+    began = not connection.in_transaction()
+    try:
+        if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
+            return False
+        row = connection.execute(select(stamp_differences_table().c.stamped_revisions)).first()
+    finally:
+        if began and connection.in_transaction():
+            connection.commit()  # a read: the caller's connection is left as it was handed in
     built = {revision for revision in heads if revision != "base"}
     return row is not None and set(row.stamped_revisions.split()) == built
 
