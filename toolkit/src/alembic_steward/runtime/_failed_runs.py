@@ -52,6 +52,9 @@ class FailedRun:
     # the revision finishes itself; "" when the failure was anything else.
     backfill: str = ""
     finish_inline_up_to: int = 0
+    # Stopped by a signal, not failed (kept only with ``committed_part``): running it again
+    # need not fail, so it is never "would fail the same way" (runtime/_state_after_failure.py).
+    stopped: bool = False
 
     def line(self, upgrade: str) -> str:
         """Advice that does not send the user into the same failure."""
@@ -73,6 +76,7 @@ def record_failed_upgrade(
     committed_part: bool = False,
     backfill: str = "",
     finish_inline_up_to: int = 0,
+    stopped: bool = False,
 ) -> None:
     """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database;
     ``backfill``: the backfill `require_backfill` refused it for."""
@@ -89,6 +93,7 @@ def record_failed_upgrade(
         committed_part,
         backfill,
         finish_inline_up_to,
+        stopped,
     )
     keep(record_path(url), json.dumps(asdict(record)))
 

@@ -116,6 +116,7 @@ def remember_failed_upgrade(
             finish_inline_up_to=backfill_refused.finish_inline_up_to or 0
             if backfill_refused
             else 0,
+            stopped=stopped,
         )
 
 
