@@ -12,7 +12,10 @@ refusal by `require_backfill` lasts only until its backfill has run: status asks
 rows again (a bounded read) and forgets the failure once the revision would pass. The key
 names the database without its password; nothing else of the URL is kept. A failure that says
 the server's condition at the time (a lock another session held, a deadlock, a lost connection:
-runtime/_transient_errors.py) is not kept: the same upgrade may well pass once it is over.
+runtime/_transient_errors.py) is not kept: the same upgrade may well pass once it is over. A
+run a signal stopped is kept only when its migration had committed part of its work itself: its
+schema may be all its build while its later steps never ran, and status must not advise
+stamping it; it is never said to fail again.
 """
 
 from __future__ import annotations
