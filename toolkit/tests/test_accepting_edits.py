@@ -171,3 +171,20 @@ def test_revision_refuses_an_edited_revision_as_status_does(project: Project) ->
     assert "in the database" not in refused.stdout
     assert line.removeprefix("error: ").startswith(status.removeprefix("status:").strip())
     assert len(list(project.versions.glob("*.py"))) == 1  # nothing written
+
+
+def test_an_edit_to_downgrade_alone_after_a_stamp_is_named_as_one(project: Project) -> None:
+    # A stamp records the same checksum of the whole file as an upgrade does (one per applied
+    # revision, runtime/_revision_checksums.py): the text it stamped, found in git, tells a
+    # downgrade-only edit from one to what the revision applied, as after an upgrade.
+    revision, path = migrated_users_revision(project, {})
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "users")
+    # Unmarked, its row kept (the table is still there), then marked again: the row stays.
+    project.inv("db.stamp", "-r", "base")
+    project.inv("db.stamp", "-r", revision)
+    change_downgrade(path)
+
+    line = status_line(project.inv("db.status", code=EDITED_REVISION))
+    assert f"only the downgrade() of applied revision(s) {revision} changed" in line

@@ -30,6 +30,7 @@ INTERRUPTS_ITS_BOOKKEEPING = """\
     interrupt_bookkeeping.sent = False
     sa.event.listen(op.get_bind(), "before_cursor_execute", interrupt_bookkeeping)"""
 # Says it started, then waits in the server, in a statement of its own.
+ONE_TABLE = '    op.create_table("one", sa.Column("id", sa.Integer, primary_key=True))'
 SLEEPING_IN_THE_SERVER = """\
     op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
     print("started", flush=True)
@@ -234,6 +235,40 @@ def test_ctrl_c_stops_the_statement_on_the_server_before_saying_what_it_left(
     assert not database.query(sleeping), stderr
     (line,) = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert line.startswith(f"error: SIGINT stopped migration slow; {state}"), stderr
+
+
+# Commits its new column itself, then waits in the server (not in a scratch build, which
+# status runs it in); its UPDATE never runs if stopped.
+COMMITS_THEN_SLEEPS = """\
+    op.add_column("one", sa.Column("half", sa.Integer))
+    op.execute("COMMIT")
+    if "scratch" not in op.get_bind().engine.url.database:
+        print("started", flush=True)
+        op.execute("SELECT pg_sleep(60)")
+    op.execute("UPDATE one SET half = 2")"""
+
+
+@only_on("postgresql", why="MySQL/MariaDB's stopped run leaves its mark; SQLite has no COMMIT path")
+def test_status_after_ctrl_c_stopped_a_run_that_committed_part_never_advises_its_stamp(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The schema is exactly what `half` builds, but its UPDATE never ran: stamping it would
+    # record unrun work as done. The stopped run is remembered as a failed one is.
+    write_revision(project, "first", None, ONE_TABLE)
+    write_revision(project, "half", "first", COMMITS_THEN_SLEEPS)
+    stderr = interrupted_promptly(project, database, "inv", in_the_server=True)
+    assert "half had committed part of its work" in stderr, stderr
+    for task in ("db.status", "db.check"):
+        run = project.run("inv", task, env={"DATABASE_URL": database.url})
+        said = run.stdout + run.stderr
+        assert "one.half" in said, said
+        assert "stamp -r half" not in said and "stamped wrongly" not in said, said
+        assert "Undo them by hand" in said, said
+    # Undone by hand, it is plainly pending: a stopped run need not fail again.
+    database.query("ALTER TABLE one DROP COLUMN half")
+    status = project.run("inv", "db.status", env={"DATABASE_URL": database.url})
+    assert status.returncode == 2, status.stdout + status.stderr
+    assert "would fail the same way" not in status.stdout, status.stdout
 
 
 @only_on("mysql", why="only MySQL/MariaDB's server goes on with the statement of a stopped run")

@@ -397,12 +397,49 @@ def test_a_database_stamped_ahead_is_told_to_stamp_the_revision_it_holds_then_up
     assert scratch_databases(database) == set()
 
 
-def test_the_earlier_search_runs_only_for_a_database_lacking_something_and_near_its_revision(
+@only_on("sqlite", "postgresql", why="the search is the same code; PostgreSQL's enum types own")
+def test_a_stamp_ahead_over_a_revision_that_drops_things_is_told_to_stamp_back_then_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    # `inv db.stamp -r head` over a revision that drops a table (and on PostgreSQL an enum
+    # type): the database has them in addition, which no hand added; dropping them by hand
+    # would skip the revision's own steps (data moved before the drop would be lost).
+    project.add_user_model()
+    initial = created_revision(inv(project, database, "db.revision", "-m", "Initial").stdout)[0]
+    enum = database.kind == "postgresql"
+    make = '    op.create_table("misc", sa.Column("id", sa.Integer, primary_key=True))'
+    drop = '    op.drop_table("misc")'
+    if enum:
+        make += '\n    sa.Enum("low", "high", name="level_t").create(op.get_bind())'
+        drop += '\n    op.execute("DROP TYPE level_t")'
+    project.write_revision("mk.py", revision_source("mk", initial, make))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    project.write_revision("dr.py", revision_source("dr", "mk", drop))
+    holds = "the database holds exactly what revision mk builds, an earlier revision"
+    advice = "record that with `inv db.stamp -r mk`, then run `inv db.upgrade`"
+
+    assert inv(project, database, "db.stamp", "-r", "dr").returncode == 0
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert holds in verdict and advice in verdict and "by hand" not in verdict
+    check = inv(project, database, "db.check")
+    error = one_error_line(check.stderr)
+    assert check.returncode == DATABASE_DIFFERS and holds in error and "by hand" not in error
+    # The advice holds: stamped back, the upgrade runs the drop itself.
+    assert inv(project, database, "db.stamp", "-r", "mk").returncode == 0
+    assert inv(project, database, "db.upgrade").returncode == 0
+    assert inv(project, database, "db.status").returncode == 0
+    assert scratch_databases(database) == set()
+
+
+def test_the_earlier_search_runs_only_for_a_database_a_stamp_may_explain_near_its_revision(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Describing a build after each of hundreds of ancestors would make every hand-made change
-    # cost seconds to report: only a database that lacks what its revision builds is searched,
-    # and only among the revision's nearest ancestors.
+    # cost seconds to report: only a database that lacks what its revision builds, or has what
+    # a stamp or a revision explains, is searched, and only among the revision's nearest
+    # ancestors.
     first = add_users(project)
     project.inv("db.upgrade")
     second = add_user_name(project)
@@ -422,12 +459,16 @@ def test_the_earlier_search_runs_only_for_a_database_lacking_something_and_near_
         lacking = [Difference("column", "users.name", "missing")]
         extra = [Difference("index", "ix_users_email", "unexpected")]
 
-        def search(differences: list[Difference]) -> tuple[str, ...] | None:
-            found = _later_builds.earlier_builds(engine.url, live, [], ["fill"], differences)
+        def search(differences: list[Difference], stamped: bool = False) -> tuple[str, ...] | None:
+            found = _later_builds.earlier_builds(
+                engine.url, live, [], ["fill"], differences, stamped=stamped
+            )
             return found and found.revisions
 
         assert search(lacking) == (first,)
-        assert search(extra) is None  # an addition alone is no stamp ahead
+        assert search(extra) is None  # an addition alone, which no revision names
+        # Unless a stamp recorded the revision over differences (a stamp ahead over a drop).
+        assert search(extra, stamped=True) == (first,)
         monkeypatch.setattr(_later_builds, "EARLIER_SEARCH_DEPTH", 1)
         assert search(lacking) is None  # `first` is two revisions back: not searched
 
@@ -468,6 +509,30 @@ def test_an_enum_value_added_by_hand_gets_advice_that_works(
     # added, nor can it be undone), and no "write no revision" where keeping it needs one.
     for generic in ("stamp", "undo the hand change", "write no revision"):
         assert generic not in verdict, verdict
+
+
+@only_on("postgresql", why="only PostgreSQL keeps enum types of its own, without DROP VALUE")
+def test_an_enum_value_a_downgrade_left_is_blamed_on_that_downgrade_not_a_hand(
+    project: Project, database: ServerDatabase
+) -> None:
+    mood = '    sa.Enum("happy", "sad", name="mood").create(op.get_bind())'
+    # Its column the downgrade drops; its value PostgreSQL cannot drop.
+    meh = """\
+    op.create_table("feelings", sa.Column("id", sa.Integer, primary_key=True))
+    with op.get_context().autocommit_block():
+        op.execute("ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh'")"""
+    project.write_revision("mood.py", revision_source("mood", None, mood))
+    drop = '    op.drop_table("feelings")'
+    project.write_revision("meh.py", revision_source("meh", "mood", meh, drop))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    # Said by the downgrade itself (exit 9), and forgotten by the status after it.
+    downgrade = inv(project, database, "db.downgrade")
+    assert downgrade.returncode == DATABASE_DIFFERS, downgrade.stdout + downgrade.stderr
+
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert "left by the downgrade of revision meh" in verdict, verdict
+    assert "by hand" not in verdict and "ADD VALUE IF NOT EXISTS" in verdict, verdict
 
 
 @only_on("postgresql", "mysql", why="SQLite's scratch database is a file: no right to lack")

@@ -248,6 +248,7 @@ def sides_of(
         revision_built,
     )
     from alembic_steward.inspection._unbuilt_revisions import unbuilt
+    from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     schemas = schemas_of(models)
@@ -260,7 +261,8 @@ def sides_of(
             drift, own = compare_with_revision(scratch, models, live, built)
         if own:  # stamped ahead of what ran? (inspection/_later_builds.py)
             server = blocking_url(connection)
-            built_by = earlier_builds(server, live, schemas, current, own)
+            stamped = stamped_over_differences(connection, current)
+            built_by = earlier_builds(server, live, schemas, current, own, stamped=stamped)
             return replace(drift, sides=replace(drift.sides, built_by=built_by))
         return drift
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError) as error:

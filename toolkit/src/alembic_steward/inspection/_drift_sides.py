@@ -192,6 +192,9 @@ class DriftSides:
     additions: tuple[str, ...] = ()
     # Enum values the database has in addition (`mood 'meh'`), which cannot be dropped.
     enum_values: tuple[str, ...] = ()
+    # Behind head, with ``enum_values``: the pending revision whose file adds them, whose
+    # downgrade (or a stopped run of it) left them, PostgreSQL having no DROP VALUE.
+    enum_values_revision: str | None = None
     # Whether those values are every difference: their advice is then the whole advice.
     enum_values_alone: bool = False
     # Behind head: whether the pending revisions change none of the objects that differ.
@@ -219,7 +222,7 @@ class DriftSides:
                 pending_enum_values_advice,
             )
 
-            return pending_enum_values_advice(where, self.enum_values)
+            return pending_enum_values_advice(where, self.enum_values, self.enum_values_revision)
         if self.pending and self.pending_leave_them:
             from alembic_steward.inspection._pending_past_changes import pending_past_advice
 
@@ -294,12 +297,15 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
 
     alone = enum_values_only(compared.found)
     values = enum_values_added(compared.found) if alone else []
+    from alembic_steward.inspection._enum_value_revision import revision_adding
+
     return DriftSides(
         database=lines,
         models=None,
         pending=True,
         built_by=compared.built_by,
         enum_values=tuple(values),
+        enum_values_revision=revision_adding(values, pending) if values else None,
         pending_leave_them=compared.later_leave_them,
     )
 

@@ -11,6 +11,7 @@ value was added by hand, and anywhere else it adds it. In an autocommit_block, a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 # What `inv db.revision --empty` is run with, when the user has not said.
 KEEP_MESSAGE = "Keep enum values added by hand"
@@ -52,14 +53,44 @@ def irreversible_downgrade() -> str:
     )
 
 
-def pending_enum_values_advice(where: str, values: Sequence[str]) -> str:
-    """Behind head, when values added by hand to enum types are every difference: the pending
-    revisions run through them if they add them with IF NOT EXISTS; no undo is possible."""
+def pending_enum_values_advice(where: str, values: Sequence[str], added_by: str | None) -> str:
+    """Behind head, when values added to enum types are every difference: the pending
+    revisions run through them if they add them with IF NOT EXISTS; no undo is possible.
+    ``added_by``: the pending revision that adds them (:func:`revision_adding`), whose
+    downgrade left them, or a run of it stopped after their commit; else added by hand."""
     named = ", ".join(values)
+    how = (
+        f"left by the downgrade of revision {added_by}, which adds them (or by a run of it"
+        " that stopped after adding them)"
+        if added_by
+        else "added by hand"
+    )
     return (
         f"the database is not what its revision builds {where}: enum value(s) {named} were"
-        f" added by hand, and {run_through_advice(values)}"
+        f" {how}, and {run_through_advice(values)}"
     )
+
+
+def revision_adding(values: Sequence[str], pending: Sequence[str]) -> str | None:
+    """The first of the ``pending`` revisions (oldest first) whose file names every one of
+    ``values`` (`mood 'meh'`) as a quoted label; None when none does, or none can be read.
+    A downgrade cannot drop a PostgreSQL enum value, so a value a pending revision adds was
+    left by its downgrade (a text search: the value is a literal in the file)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    labels = [value.split(" ", 1)[1].strip("'").replace("''", "'") for value in values]
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        for revision in pending:
+            found = script.get_revision(revision)
+            text = Path(found.path).read_text(encoding="utf-8") if found else ""
+            if all(f"'{label}'" in text or f'"{label}"' in text for label in labels):
+                return revision
+    except Exception:  # noqa: BLE001 - no history or file to read: "by hand" stands
+        return None
+    return None
 
 
 def run_through_advice(values: Sequence[str]) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ def earlier_builds(
     schemas: list[str],
     recorded: Sequence[str],
     differences: Sequence[Difference],
+    *,
+    stamped: bool = False,
 ) -> MatchingBuild | None:
     """Migrate a new scratch database beside ``server`` (a blocking URL) from base through the
     ancestors of ``recorded`` (the live database's revisions), and return the nearest one whose
@@ -90,11 +93,15 @@ def earlier_builds(
     stand without it). Base (an empty database) is not one: stamping it is no repair anyone
     needs named.
 
-    Searched only when the database lacks something its recorded revision builds (one of
+    Searched when the database lacks something its recorded revision builds (one of
     ``differences``, the live database against that build, is missing): a database stamped
-    ahead lacks what the revisions that did not run made, and a hand-made addition alone
-    (an extra index) is no stamp mistake. Only the EARLIER_SEARCH_DEPTH nearest ancestors are
-    compared; the scratch database is built to the one before them in one upgrade.
+    ahead lacks what the revisions that did not run made. Searched too when it has things
+    that build lacks and either a stamp recorded its revision over differences (``stamped``:
+    runtime/_stamp_differences.py) or one of those things is named in the text of a searched
+    revision or a recorded one: a stamp ahead over a revision that drops them (a table, an
+    enum type) leaves them. A hand-made addition alone (an extra index no revision names) is
+    no stamp mistake, and costs no second scratch build. Only the EARLIER_SEARCH_DEPTH nearest
+    ancestors are compared; the scratch database is built to the one before them in one upgrade.
     """
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
@@ -102,12 +109,49 @@ def earlier_builds(
 
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
-    if not any(difference.change == "missing" for difference in differences):
-        return None
     try:
+        if not worth_searching(differences, recorded, stamped=stamped):
+            return None
         return nearest_earlier_build(server, live, schemas, recorded)
     except (ScratchDatabaseRefused, CommandError, RevisionError, SQLAlchemyError):
         return None
+
+
+def worth_searching(
+    differences: Sequence[Difference], recorded: Sequence[str], *, stamped: bool
+) -> bool:
+    """Whether ``differences`` may be a stamp ahead's (see :func:`earlier_builds`)."""
+    if any(difference.change == "missing" for difference in differences):
+        return True
+    extras = [difference for difference in differences if difference.change != "missing"]
+    if not extras:
+        return False
+    if stamped:
+        return True
+    texts = [text for text in searched_texts(recorded) if text]
+    names = {difference.subject.rsplit(".", 1)[-1] for difference in extras}
+    return any(
+        f"{quote}{name}{quote}" in text for text in texts for name in names for quote in "'\""
+    )
+
+
+def searched_texts(recorded: Sequence[str]) -> Iterator[str]:
+    """The text of the files of ``recorded`` and of their EARLIER_SEARCH_DEPTH nearest
+    ancestors, the revisions a stamp ahead may have skipped; "" for one that cannot be read."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    built = [revision for revision in recorded if revision != "base"]
+    if not built:
+        return
+    script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+    walked = list(script.iterate_revisions(built, "base"))
+    for each in walked[: EARLIER_SEARCH_DEPTH + len(built)]:
+        try:
+            yield Path(each.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            yield ""
 
 
 def nearest_earlier_build(

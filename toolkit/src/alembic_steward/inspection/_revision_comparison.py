@@ -72,12 +72,14 @@ def compare_with_revision(
     from alembic_steward.inspection._kept_builds import keep_build, kept_build
     from alembic_steward.inspection._later_builds import earlier_builds, later_builds
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
+    from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
     schemas = described_schemas(connection)
     built_at = [revision for revision in revisions if revision != "base"]
     built_by = None
     try:
         live = live_catalog(connection, schemas)
+        stamped = earlier and stamped_over_differences(connection, built_at)
         if not built_at:  # at base the migrations build nothing, and nothing is before it
             found = compare_catalogs(Catalog(live.dialect, {}), live)
             if not later or not (found or try_pending):
@@ -89,7 +91,11 @@ def compare_with_revision(
                 return RevisionComparison(found)
             if found and not later:
                 url = blocking_url(connection)
-                built_by = earlier_builds(url, live, schemas, built_at, found) if earlier else None
+                built_by = (
+                    earlier_builds(url, live, schemas, built_at, found, stamped=stamped)
+                    if earlier
+                    else None
+                )
                 return RevisionComparison(found, built_by=built_by)
         with revision_built(blocking_url(connection), built_at) as scratch:
             built = live_catalog(scratch, schemas)
@@ -107,7 +113,8 @@ def compare_with_revision(
         if found:
             # The second scratch database only once the first is gone: one at a time.
             if built_by is None and earlier:
-                built_by = earlier_builds(blocking_url(connection), live, schemas, built_at, found)
+                url = blocking_url(connection)
+                built_by = earlier_builds(url, live, schemas, built_at, found, stamped=stamped)
             return RevisionComparison(
                 found, built_by=built_by, later_leave_them=later_leave_them and built_by is None
             )

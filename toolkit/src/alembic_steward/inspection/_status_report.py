@@ -363,6 +363,8 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         if failed is not None and failed.committed_part:  # its schema is not its work done
             built_by = without_failed_run(sides.built_by, failed.revision)
             sides = replace(sides, built_by=built_by)
+        if failed is not None and failed.stopped:  # a signal's stop: running again need not fail
+            failed = None
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     contract = contract_phase_pending(script, state.current) if behind else []

@@ -12,7 +12,10 @@ refusal by `require_backfill` lasts only until its backfill has run: status asks
 rows again (a bounded read) and forgets the failure once the revision would pass. The key
 names the database without its password; nothing else of the URL is kept. A failure that says
 the server's condition at the time (a lock another session held, a deadlock, a lost connection:
-runtime/_transient_errors.py) is not kept: the same upgrade may well pass once it is over.
+runtime/_transient_errors.py) is not kept: the same upgrade may well pass once it is over. A
+run a signal stopped is kept only when its migration had committed part of its work itself: its
+schema may be all its build while its later steps never ran, and status must not advise
+stamping it; it is never said to fail again.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ class FailedRun:
     # the revision finishes itself; "" when the failure was anything else.
     backfill: str = ""
     finish_inline_up_to: int = 0
+    # Stopped by a signal, not failed (kept only with ``committed_part``): running it again
+    # need not fail, so it is never "would fail the same way" (runtime/_state_after_failure.py).
+    stopped: bool = False
 
     def line(self, upgrade: str) -> str:
         """Advice that does not send the user into the same failure."""
@@ -73,6 +79,7 @@ def record_failed_upgrade(
     committed_part: bool = False,
     backfill: str = "",
     finish_inline_up_to: int = 0,
+    stopped: bool = False,
 ) -> None:
     """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database;
     ``backfill``: the backfill `require_backfill` refused it for."""
@@ -89,6 +96,7 @@ def record_failed_upgrade(
         committed_part,
         backfill,
         finish_inline_up_to,
+        stopped,
     )
     keep(record_path(url), json.dumps(asdict(record)))
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from alembic.util import CommandError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection, Table
 
@@ -59,6 +61,23 @@ def clear_stamp_differences(connection: Connection) -> None:
 
     if inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
         connection.execute(stamp_differences_table().delete())
+
+
+def stamped_over_differences(connection: Connection, heads: Sequence[str]) -> bool:
+    """Whether the stamp that recorded ``heads`` found the database differing from their build
+    (its warning is kept): what differs may be what the stamp skipped, not a hand change."""
+    from sqlalchemy import inspect, select
+
+    began = not connection.in_transaction()
+    try:
+        if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
+            return False
+        row = connection.execute(select(stamp_differences_table().c.stamped_revisions)).first()
+    finally:
+        if began and connection.in_transaction():
+            connection.commit()  # a read: the caller's connection is left as it was handed in
+    built = {revision for revision in heads if revision != "base"}
+    return row is not None and set(row.stamped_revisions.split()) == built
 
 
 def stamp_differences_line(

@@ -70,15 +70,20 @@ def state_read_after_failure(
 def remember_failed_upgrade(
     connection: Connection, error: BaseException, state: StateAfterFailure
 ) -> None:
-    """Keep an upgrade() that raised (not one a signal stopped) with where it left the database."""
+    """Keep an upgrade() that raised with where it left the database; one a signal stopped
+    only when it had committed part of its work itself: its schema may then be all its build
+    while its later steps never ran, and only this record keeps status from advising to stamp
+    it (inspection/_later_builds.py ``without_failed_run``). Stopped with nothing committed,
+    it was rolled back whole: running it again is the advice, and it need not fail again."""
     from alembic_steward.backfills import BackfillNotFinished
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._failed_runs import record_failed_upgrade
     from alembic_steward.runtime._migration_frames import migration_frame
     from alembic_steward.runtime._transient_errors import says_a_passing_condition
 
-    if not isinstance(error, Exception) or state.heads is None:
+    if state.heads is None:
         return
+    stopped = not isinstance(error, Exception)
     # A lock held by another session, a deadlock, a lost connection: the next run may well
     # pass, so it is no failure that "would fail the same way" (runtime/_failed_runs.py).
     if says_a_passing_condition(error):
@@ -89,8 +94,14 @@ def remember_failed_upgrade(
         return
     if frame is None or frame.function != "upgrade":
         return
+    if stopped and frame.revision not in state.committed_by:
+        return
     named = getattr(error, "orig", None) or error  # a database error: the driver's, as its line
-    reason = f"{type(named).__name__}: {error_reason(error)}"
+    reason = (
+        f"stopped by {'SIGINT' if isinstance(error, KeyboardInterrupt) else 'a signal'}"
+        if stopped
+        else f"{type(named).__name__}: {error_reason(error)}"
+    )
     backfill_refused = error if isinstance(error, BackfillNotFinished) else None
     with suppress(Exception):  # never in place of the run's own error
         record_failed_upgrade(
@@ -105,6 +116,7 @@ def remember_failed_upgrade(
             finish_inline_up_to=backfill_refused.finish_inline_up_to or 0
             if backfill_refused
             else 0,
+            stopped=stopped,
         )
 
 
