@@ -39,6 +39,8 @@ def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any]
             # Alembic names `upgrade`'s planning function after its command (`do_stamp` for stamp).
             upgrading = getattr(plan_steps, "__name__", None) == "upgrade"
             refuse_planned_reruns(migration_context.connection, planned, heads, upgrading)
+            if upgrading and not any(getattr(step, "is_upgrade", False) for step in planned):
+                refuse_upgrade_ahead(migration_context, tuple(heads))
         return planned
 
     return steps
@@ -69,6 +71,15 @@ def refuse_planned_reruns(
     ran = [revision for revision in upgrades if revision in recorded]
     if ran:
         raise AlreadyApplied(already_applied_line(list(heads), ran))
+
+
+def refuse_upgrade_ahead(migration_context: Any, heads: tuple[str, ...]) -> None:
+    """Nothing to run: stop when the version table names a revision that never ran here
+    (runtime/_unran_heads.py), e.g. moved ahead by an UPDATE by hand after a downgrade."""
+    from alembic_steward.runtime._unran_heads import refuse_upgrade_ahead_of_runs
+
+    if migration_context.script is not None:
+        refuse_upgrade_ahead_of_runs(migration_context.connection, migration_context.script, heads)
 
 
 def already_applied_line(heads: list[str], ran: list[str]) -> str:

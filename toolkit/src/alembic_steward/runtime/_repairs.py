@@ -83,6 +83,10 @@ def stamp_database(
                 prune_checksums(connection, script)
             # An upgrade with nothing to run then says the stamp found differences.
             keep_stamp_comparison(connection, version_heads(connection), compared)
+            if not compared.differs:  # a head that never ran, found what it builds: it ran
+                from alembic_steward.runtime._unran_heads import record_stamped_heads
+
+                record_stamped_heads(connection, script)
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
             stamped = describe_heads(version_heads(connection))

@@ -53,6 +53,8 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
         stamped_ahead = check and stamp_differences_line(
             connection, tuple(state.current), "the database is recorded at head"
         )
+        if check and not stamped_ahead and state.at_head and not state.unknown:
+            stamped_ahead = moved_ahead_line(connection, script, tuple(state.current))
     if state.unknown:
         raise CommandError(unknown_revision_message(state.unknown))
     for revision in state.current:
@@ -68,6 +70,16 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
         raise Exit("error: the database is not at head; run `inv db.upgrade`", code=1)
     if stamped_ahead:
         raise StampedAhead(stamped_ahead)
+
+
+def moved_ahead_line(
+    connection: Connection, script: ScriptDirectory, current: tuple[str, ...]
+) -> str | None:
+    """At head by the version table, whose head never ran here (runtime/_unran_heads.py)."""
+    from alembic_steward.runtime._unran_heads import unran_heads, unran_heads_line
+
+    unran = unran_heads(connection, script, current)
+    return unran_heads_line(current, unran, "the database is recorded at head") if unran else None
 
 
 @task(help={"verbose": VERBOSE_HELP})
