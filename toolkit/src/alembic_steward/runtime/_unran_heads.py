@@ -11,9 +11,10 @@ rows, never ran here while the toolkit recorded what ran: the version table is a
 
 No false alarm on a database whose rows predate the tables: without either table, or without a
 checksum row for every parent of the head (rows only for older revisions, or none), nothing is
-claimed; a head stamped by a toolkit that wrote no checksum row on a stamp (0.1.0) still has
-its phase row. Read with the version row's heads: one query for the table names, one for the
-rows (docs/decisions.md, "A version table moved ahead by hand is read from the rows").
+claimed; a head stamped by a toolkit that wrote no checksum row on a stamp still has its
+phase row (without the phase table, from before it, nothing is claimed either). Read only when
+nothing is to run: one query for the table names, one for the rows (docs/decisions.md, "A
+version table moved ahead by hand is read from the rows").
 """
 
 from __future__ import annotations
@@ -42,9 +43,13 @@ class UnranHead:
 
 
 def unran_heads(
-    connection: Connection, script: ScriptDirectory, heads: tuple[str, ...] | list[str]
+    connection: Connection,
+    script: ScriptDirectory,
+    heads: tuple[str, ...] | list[str],
+    tables: set[str] | None = None,
 ) -> list[UnranHead]:
-    """The ``heads`` (the version table's) whose upgrade() never ran here, by the rows."""
+    """The ``heads`` (the version table's) whose upgrade() never ran here, by the rows;
+    ``tables``: the database's table names, when the caller has read them already."""
     from sqlalchemy import inspect, literal, select, union_all
 
     from alembic_steward.runtime._phase_records import PHASE_TABLE, phase_table
@@ -54,7 +59,8 @@ def unran_heads(
     parents = {head: each for head, each in parents.items() if each}
     if not parents:
         return []
-    tables = set(inspect(connection).get_table_names())
+    if tables is None:
+        tables = set(inspect(connection).get_table_names())
     if not {CHECKSUM_TABLE, PHASE_TABLE} <= tables:
         return []
     checksums, phases = checksum_table(), phase_table()
@@ -124,10 +130,13 @@ def unran_heads_line(
 
 
 def refuse_upgrade_ahead_of_runs(
-    connection: Connection, script: ScriptDirectory, heads: tuple[str, ...]
+    connection: Connection,
+    script: ScriptDirectory,
+    heads: tuple[str, ...],
+    tables: set[str] | None = None,
 ) -> None:
     """Stop an upgrade with nothing to run over a version table ahead of what ran."""
-    unran = unran_heads(connection, script, heads)
+    unran = unran_heads(connection, script, heads, tables)
     if unran:
         raise AheadOfRuns(unran_heads_line(heads, unran))
 

@@ -61,9 +61,12 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
         print(script.get_revision(revision).cmd_format(verbose))
     if not state.current:
         print("None: the database has no migration applied.")
-    if not check:
-        return
     problem = blocking_problem(state, script)
+    if not check:
+        if state.half_applied_after is not None and problem is not None:
+            # A view exits 0, but the revision alone hides a run that stopped half-way.
+            print(f"note: {problem}", file=sys.stderr)
+        return
     if problem is not None:
         raise CommandError(problem)
     if not state.at_head:
