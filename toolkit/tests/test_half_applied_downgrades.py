@@ -47,3 +47,12 @@ def test_a_half_applied_downgrade_of_head_is_named_as_that_downgrade(
     assert "second's downgrade()" in clear.stderr, clear.stderr
     assert "`inv db.stamp -r first`" in clear.stderr, clear.stderr
     assert "alembic_migration_in_progress" in database.tables()
+
+    # The plain view exits 0, but names the mark; the stamp that finishes it says "downgrading".
+    current = project.inv("db.current", env=env)
+    assert current.stdout.startswith("second"), current.stdout
+    note = [line for line in current.stderr.splitlines() if line.startswith("note: ")]
+    assert len(note) == 1 and "second's downgrade() may be half-applied" in note[0], current.stderr
+    database.query("DROP TABLE three")
+    stamped = project.inv("db.stamp", "-r", "first", env=env).stdout
+    assert "the run that stopped at revision second, downgrading it" in stamped, stamped

@@ -142,6 +142,9 @@ class MigrationStatus:
     # Behind head: a pending revision's `require_backfill` would refuse the upgrade; the line
     # names the backfill to finish first (runtime/_backfill_prerequisites.py).
     backfill_first: str | None = None
+    # The version table moved by hand, read from the bookkeeping rows: the upgrade's refusal
+    # (inspection/_moved_version_table.py), when no scratch build told the database differs.
+    moved: str | None = None
 
     @property
     def drift_not_compared(self) -> str | None:
@@ -173,7 +176,7 @@ class MigrationStatus:
         if blocked is not None:
             return blocked
         # Before "pending": behind head, a difference is what the pending migrations hit.
-        if self.sides.database:
+        if self.sides.database or self.moved:
             return StatusExit.DATABASE_DIFFERS
         if set(self.current) != set(self.heads):
             return StatusExit.PENDING
@@ -196,6 +199,8 @@ class MigrationStatus:
         fan-out's row, one line, names them (inspection/_drift_sides.py)."""
         if self.exit_code in BLOCKED_STATES:
             return self.problem or ""
+        if self.exit_code == StatusExit.DATABASE_DIFFERS and not self.sides.database:
+            return self.moved or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS:
             return self.sides.database_advice_pointing(where)
         if self.exit_code == StatusExit.EDITED_REVISION:
@@ -259,6 +264,7 @@ class MigrationStatus:
             "last_failed_upgrade": None
             if self.failed_upgrade is None
             else vars(self.failed_upgrade),
+            "version_table_moved": self.moved,
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
@@ -375,6 +381,11 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
 
         upgrade = phase_upgrade_command(bool(contract) and not development)
         backfill_first = backfill_first_line(script, connection, state.current, upgrade)
+    moved = None
+    if problem is None and not edited:
+        from alembic_steward.inspection._moved_version_table import moved_version_table_line
+
+        moved = moved_version_table_line(connection, script, state)
     return MigrationStatus(
         current=state.current,
         heads=state.heads,
@@ -397,6 +408,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         running=running if lock_problem is None else None,
         failed_upgrade=failed,
         backfill_first=backfill_first,
+        moved=moved,
     )
 
 

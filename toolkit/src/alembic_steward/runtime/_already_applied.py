@@ -38,7 +38,9 @@ def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any]
         if isinstance(planned, list) and not migration_context.as_sql:
             # Alembic names `upgrade`'s planning function after its command (`do_stamp` for stamp).
             upgrading = getattr(plan_steps, "__name__", None) == "upgrade"
-            refuse_planned_reruns(migration_context.connection, planned, heads, upgrading)
+            tables = refuse_planned_reruns(migration_context.connection, planned, heads, upgrading)
+            if tables is not None:  # an upgrade with nothing to run
+                refuse_upgrade_ahead(migration_context, tuple(heads), tables)
         return planned
 
     return steps
@@ -46,7 +48,9 @@ def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any]
 
 def refuse_planned_reruns(
     connection: Any, planned: list[Any], heads: tuple[str, ...], upgrading: bool = False
-) -> None:
+) -> set[str] | None:
+    """Refuse a plan that runs again a revision with a checksum row; for an upgrade with
+    nothing to run, return the database's table names, read for the stamp's differences."""
     from alembic.runtime.migration import RevisionStep
 
     from alembic_steward.runtime._revision_checksums import recorded_values
@@ -57,18 +61,36 @@ def refuse_planned_reruns(
         if isinstance(step, RevisionStep) and step.is_upgrade
     ]
     if not upgrades:
-        # Nothing to run: a stamp that found differences says so (one query, only here).
+        # Nothing to run: a stamp that found differences says so (only here). The table names
+        # are read once for it and for the rows of a head that never ran (refuse_upgrade_ahead).
         if upgrading:
+            from sqlalchemy import inspect
+
             from alembic_steward.runtime._stamp_differences import (
+                STAMP_DIFFERENCES_TABLE,
                 refuse_upgrade_over_differing_stamp,
             )
 
-            refuse_upgrade_over_differing_stamp(connection, tuple(heads))
-        return
+            tables = set(inspect(connection).get_table_names())
+            if STAMP_DIFFERENCES_TABLE in tables:
+                refuse_upgrade_over_differing_stamp(connection, tuple(heads))
+            return tables
+        return None
     recorded = recorded_values(connection)
     ran = [revision for revision in upgrades if revision in recorded]
     if ran:
         raise AlreadyApplied(already_applied_line(list(heads), ran))
+    return None
+
+
+def refuse_upgrade_ahead(migration_context: Any, heads: tuple[str, ...], tables: set[str]) -> None:
+    """Nothing to run: stop when the version table names a revision that never ran here
+    (runtime/_unran_heads.py), e.g. moved ahead by an UPDATE by hand after a downgrade."""
+    from alembic_steward.runtime._unran_heads import refuse_upgrade_ahead_of_runs
+
+    if migration_context.script is not None:
+        connection, script = migration_context.connection, migration_context.script
+        refuse_upgrade_ahead_of_runs(connection, script, heads, tables)
 
 
 def already_applied_line(heads: list[str], ran: list[str], *, refusing: bool = True) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from alembic_steward.runtime._repair_targets import RepairRefused, check_stamp_target
 
 if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
     from sqlalchemy import Connection, Engine
 
 __all__ = ["RepairRefused", "check_stamp_target", "clear_mark", "stamp_database"]
@@ -83,19 +84,40 @@ def stamp_database(
                 prune_checksums(connection, script)
             # An upgrade with nothing to run then says the stamp found differences.
             keep_stamp_comparison(connection, version_heads(connection), compared)
+            if not compared.differs:  # a head that never ran, found what it builds: it ran
+                from alembic_steward.runtime._unran_heads import record_stamped_heads
+
+                record_stamped_heads(connection, script)
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
-            stamped = describe_heads(version_heads(connection))
+            heads = version_heads(connection)
+            stamped = describe_heads(heads)
     lines = [
         f"Stamped the database at {stamped}.",
         *([compared.warning] if compared.warning else status_hint()),
     ]
     if unfinished is not None:
         lines.append(
-            f"The stamp cleared the mark of the run that stopped after revision {unfinished}:"
+            f"The stamp cleared the mark of {stopped_run(unfinished, heads, script)}:"
             " the database now records the schema as you left it."
         )
     return lines
+
+
+def stopped_run(
+    unfinished: str, stamped: tuple[str, ...] | list[str], script: ScriptDirectory
+) -> str:
+    """The run whose mark (``unfinished``: the revision it stopped at) a stamp cleared, by its
+    direction: one stamped below the mark finished a downgrade of it, else an upgrade after it."""
+    below: set[str] = set()
+    if unfinished != "base":
+        try:
+            below = {each.revision for each in script.iterate_revisions(unfinished, "base")}
+        except Exception:  # noqa: BLE001 - a revision this checkout lacks: said as before
+            below = set()
+    if below and unfinished not in stamped and set(stamped) <= below:
+        return f"the run that stopped at revision {unfinished}, downgrading it"
+    return f"the run that stopped after revision {unfinished}"
 
 
 def status_hint() -> list[str]:

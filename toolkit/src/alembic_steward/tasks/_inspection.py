@@ -61,15 +61,20 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
             and not state.unknown
             and upgrade_refusal(connection, script, tuple(state.current))
         )
+        if check and not stamped_ahead and state.at_head and not state.unknown:
+            stamped_ahead = moved_ahead_line(connection, script, tuple(state.current))
     if state.unknown:
         raise CommandError(unknown_revision_message(state.unknown))
     for revision in state.current:
         print(script.get_revision(revision).cmd_format(verbose))
     if not state.current:
         print("None: the database has no migration applied.")
-    if not check:
-        return
     problem = blocking_problem(state, script)
+    if not check:
+        if state.half_applied_after is not None and problem is not None:
+            # A view exits 0, but the revision alone hides a run that stopped half-way.
+            print(f"note: {problem}", file=sys.stderr)
+        return
     if problem is not None:
         raise CommandError(problem)
     if refused:
@@ -78,6 +83,16 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
         raise Exit("error: the database is not at head; run `inv db.upgrade`", code=1)
     if stamped_ahead:
         raise StampedAhead(stamped_ahead)
+
+
+def moved_ahead_line(
+    connection: Connection, script: ScriptDirectory, current: tuple[str, ...]
+) -> str | None:
+    """At head by the version table, whose head never ran here (runtime/_unran_heads.py)."""
+    from alembic_steward.runtime._unran_heads import unran_heads, unran_heads_line
+
+    unran = unran_heads(connection, script, current)
+    return unran_heads_line(current, unran, "the database is recorded at head") if unran else None
 
 
 @task(help={"verbose": VERBOSE_HELP})
