@@ -33,6 +33,11 @@ class BehaviourKnobs:
     tags_row_format: str | None = None
     tags_label_invisible: bool = False
     price_index_ignored: bool = False
+    event_every: str = "1 DAY"
+    event_enabled: bool = True
+    event_preserve: bool = False
+    event_cutoff: str = "2000-01-01"
+    second_event: bool = False
 
 
 def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs()) -> list[str]:  # noqa: B008 (frozen)
@@ -66,7 +71,24 @@ def mariadb_statements(knobs: BehaviourKnobs) -> list[str]:
     )
     if knobs.price_index_ignored:
         statements.append("ALTER TABLE items ALTER INDEX ix_items_price IGNORED")
+    statements.append(event_statement(knobs))
+    if knobs.second_event:
+        statements.append(event_statement(knobs, "orders_purge_again"))
     return statements
+
+
+def event_statement(
+    knobs: BehaviourKnobs = BehaviourKnobs(),  # noqa: B008 (frozen)
+    name: str = "orders_purge",
+) -> str:
+    """MariaDB's scheduled event: old orders deleted on a schedule."""
+    completion = "PRESERVE" if knobs.event_preserve else "NOT PRESERVE"
+    status = "ENABLE" if knobs.event_enabled else "DISABLE"
+    return (
+        f"CREATE EVENT {name} ON SCHEDULE EVERY {knobs.event_every}"
+        f" ON COMPLETION {completion} {status}"
+        f" DO DELETE FROM orders WHERE placed_at < '{knobs.event_cutoff}'"
+    )
 
 
 def policy_statement(

@@ -16,7 +16,17 @@ if TYPE_CHECKING:
 # database's own revision builds (inspection/_catalog_drift.py), never a revision the models
 # need.
 DECLARED_BY_REVISIONS = frozenset(
-    {"schema", "view", "materialized view", "trigger", "policy", "rule", "function", "procedure"}
+    {
+        "schema",
+        "view",
+        "materialized view",
+        "trigger",
+        "policy",
+        "rule",
+        "function",
+        "procedure",
+        "event",
+    }
 )
 # Facts of the same kind: a table's row level security (ALTER TABLE ... ENABLE ROW LEVEL
 # SECURITY), its persistence (SET UNLOGGED, or the models' prefixes=["UNLOGGED"]), its parents

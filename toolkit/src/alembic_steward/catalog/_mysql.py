@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
+from alembic_steward.catalog._column_order import add_column_order
 from alembic_steward.catalog._model import Facts, Key
+from alembic_steward.catalog._mysql_events import events
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -30,7 +32,7 @@ TABLES = (
 ROW_FORMAT = re.compile(r"\brow_format=(\w+)", re.IGNORECASE)
 COLUMNS = (
     "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,"
-    " GENERATION_EXPRESSION, COLLATION_NAME, COLUMN_COMMENT"
+    " GENERATION_EXPRESSION, COLLATION_NAME, COLUMN_COMMENT, ORDINAL_POSITION"
     f" FROM information_schema.COLUMNS WHERE {HERE}"
 )
 # The primary key is always named PRIMARY, and only a foreign key refers to another table.
@@ -135,7 +137,9 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     sequences = []
     table_collations = {}
     counters = {}
+    positions: list[tuple[Key, int, str]] = []
     objects.update(routines(rows))
+    objects.update(events(rows))
     for table, type_, comment, collation, engine, counter, options in rows(TABLES):
         if type_ == "SEQUENCE":
             sequences.append(table)
@@ -167,9 +171,11 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
         generated,
         collation,
         comment,
+        position,
     ) in rows(COLUMNS):
         if table in sequences:
             continue
+        positions.append((("table", None, "", table), position, column))
         # A view's column shows its table column's default; the view itself has none.
         default = None if ("view", None, "", table) in objects else default
         objects[("column", None, table, column)] = column_facts(
@@ -182,6 +188,7 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
         counter = counters.get(table) or 1
         if "identity" in objects[("column", None, table, column)] and counter > 1:
             objects[("column", None, table, column)]["next id"] = str(counter)
+    add_column_order(objects, positions)
     objects.update(constraints(rows, database))
     objects.update(triggers(rows))
     objects.update(indexes(rows))

@@ -30,6 +30,7 @@ BY_HAND = {
     "rule": 'op.execute("CREATE OR REPLACE RULE {name} AS ON ... TO {table} DO ...")',
     "function": 'op.execute("CREATE FUNCTION ...")',
     "procedure": 'op.execute("CREATE PROCEDURE ...")',
+    "event": 'op.execute("CREATE EVENT ...")',
     "sequence": "op.execute(sa.schema.CreateSequence(sa.Sequence(...)))",
     "enum type": "op.execute(...) with CREATE TYPE / ALTER TYPE",
 }
@@ -40,6 +41,7 @@ CHANGE = {
     "column": "op.alter_column(...), or op.execute(...) for what it cannot say",
     "sequence": 'op.execute("ALTER SEQUENCE ... ") with each option that changed',
     "table": 'op.execute("ALTER TABLE ...")',
+    "event": 'op.execute("ALTER EVENT ...")',
     "policy": 'op.execute("ALTER POLICY {name} ON {table} ..."), or DROP POLICY and CREATE'
     " POLICY for its command or kind",
     "rule": BY_HAND["rule"],
@@ -58,6 +60,7 @@ DROP = {
     "rule": 'op.execute("DROP RULE {name} ON {table}")',
     "function": 'op.execute("DROP FUNCTION ...")',
     "procedure": 'op.execute("DROP PROCEDURE ...")',
+    "event": 'op.execute("DROP EVENT ...")',
     "sequence": "op.execute(sa.schema.DropSequence(sa.Sequence(...)))",
     "enum type": 'op.execute("DROP TYPE ...")',
 }
