@@ -1,9 +1,10 @@
-"""Coverage rows for MariaDB's scheduled events (see catalog_features.py)."""
+"""Coverage rows for MariaDB's scheduled events, system versioning, page compression and index
+comments (see catalog_features.py)."""
 
 from __future__ import annotations
 
 from catalog_feature import Feature
-from catalog_shop_behaviour import BehaviourKnobs, event_statement
+from catalog_shop_behaviour import BehaviourKnobs, code_index_statement, event_statement
 
 NO_EVENTS = {
     "sqlite": "SQLite runs nothing by itself",
@@ -54,5 +55,35 @@ EVENTS = (
         },
         ("event orders_purge: definition",),
         NO_EVENTS,
+    ),
+    Feature(
+        "system versioning",
+        events(tags_versioned=True),
+        {"mysql": ("ALTER TABLE tags ADD SYSTEM VERSIONING",)},
+        ("table tags: system versioning",),
+        {
+            "sqlite": "SQLite keeps no history of rows",
+            "postgresql": "PostgreSQL has no system-versioned tables",
+        },
+    ),
+    Feature(
+        "page compression",
+        events(tags_page_compressed=True),
+        {"mysql": ("ALTER TABLE tags PAGE_COMPRESSED=1",)},
+        ("table tags: page compressed",),
+        {
+            "sqlite": "SQLite has no page compression",
+            "postgresql": "PostgreSQL compresses values (TOAST), not pages, by itself",
+        },
+    ),
+    Feature(
+        "index comment",
+        events(code_index_comment="by code"),
+        {"mysql": (code_index_statement("by code"),)},
+        ("index customers.ix_customers_code: comment",),
+        {
+            "sqlite": "SQLite keeps no comments",
+            "postgresql": "not yet described: PostgreSQL's COMMENT ON INDEX",
+        },
     ),
 )

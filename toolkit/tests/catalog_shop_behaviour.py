@@ -38,6 +38,9 @@ class BehaviourKnobs:
     event_preserve: bool = False
     event_cutoff: str = "2000-01-01"
     second_event: bool = False
+    tags_versioned: bool = False
+    tags_page_compressed: bool = False
+    code_index_comment: str | None = None
 
 
 def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs()) -> list[str]:  # noqa: B008 (frozen)
@@ -71,10 +74,24 @@ def mariadb_statements(knobs: BehaviourKnobs) -> list[str]:
     )
     if knobs.price_index_ignored:
         statements.append("ALTER TABLE items ALTER INDEX ix_items_price IGNORED")
+    if knobs.tags_versioned:
+        statements.append("ALTER TABLE tags ADD SYSTEM VERSIONING")
+    if knobs.tags_page_compressed:
+        statements.append("ALTER TABLE tags PAGE_COMPRESSED=1")
+    if knobs.code_index_comment:
+        statements.append(code_index_statement(knobs.code_index_comment))
     statements.append(event_statement(knobs))
     if knobs.second_event:
         statements.append(event_statement(knobs, "orders_purge_again"))
     return statements
+
+
+def code_index_statement(comment: str) -> str:
+    """MariaDB's index comment, which SQLAlchemy cannot declare: the index made again with it."""
+    return (
+        "ALTER TABLE customers DROP INDEX ix_customers_code,"
+        f" ADD UNIQUE INDEX ix_customers_code (code) COMMENT '{comment}'"
+    )
 
 
 def event_statement(

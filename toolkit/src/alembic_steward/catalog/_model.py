@@ -68,6 +68,8 @@ ABSENT = {
     ("table", "row format"): "the server's default",
     ("column", "invisible"): "no",
     ("index", "ignored by the optimizer"): "no",
+    ("table", "system versioning"): "no",
+    ("table", "page compressed"): "no",
 }
 
 

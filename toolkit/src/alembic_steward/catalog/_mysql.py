@@ -13,6 +13,7 @@ from sqlalchemy import text
 from alembic_steward.catalog._column_order import add_column_order
 from alembic_steward.catalog._model import Facts, Key
 from alembic_steward.catalog._mysql_events import events
+from alembic_steward.catalog._mysql_table_options import table_option_facts, without_period_columns
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -62,7 +63,8 @@ MYSQL_CHECKS = (
 )
 INDEXES = (
     "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE,"
-    " {expression}, SEQ_IN_INDEX, {ignored} FROM information_schema.STATISTICS WHERE {here}"
+    " {expression}, SEQ_IN_INDEX, {ignored}, INDEX_COMMENT FROM information_schema.STATISTICS"
+    " WHERE {here}"
 )
 # An index the optimizer may not use: MariaDB's IGNORED, MySQL's INVISIBLE (IS_VISIBLE = 'NO').
 IGNORED_INDEX = {"IGNORED": "IGNORED = 'YES'", "IS_VISIBLE": "IS_VISIBLE = 'NO'"}
@@ -153,6 +155,7 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
             "collation": collation if collation != database_collation else None,
             "engine": engine,
             "row format": row_format.group(1).upper() if row_format else None,
+            **table_option_facts(type_, options),
         }
         objects[(kind, None, "", table)] = present(facts)
         counters[table] = counter
@@ -190,6 +193,7 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
             objects[("column", None, table, column)]["next id"] = str(counter)
     add_column_order(objects, positions)
     objects.update(constraints(rows, database))
+    without_period_columns(objects)
     objects.update(triggers(rows))
     objects.update(indexes(rows))
     for name in sequences:
@@ -332,6 +336,7 @@ def indexes(rows: Rows) -> dict[Key, Facts]:
         expression,
         _position,
         ignored,
+        comment,
     ) in rows(query, order="1, 2, 9"):
         if name == "PRIMARY":  # described with the primary key
             continue
@@ -339,13 +344,14 @@ def indexes(rows: Rows) -> dict[Key, Facts]:
         part += f"({sub_part})" if sub_part else ""
         part += " DESC" if order == "D" else ""
         parts[(table, name)].append(part)
-        shapes[(table, name)] = ("no" if non_unique else "yes", type_, ignored)
+        shapes[(table, name)] = ("no" if non_unique else "yes", type_, ignored, comment)
     return {
         ("index", None, table, name): present(
             {
                 "unique": shapes[(table, name)][0],
                 "definition": f"USING {shapes[(table, name)][1]} ({', '.join(columns)})",
                 "ignored by the optimizer": "yes" if shapes[(table, name)][2] else None,
+                "comment": shapes[(table, name)][3] or None,
             }
         )
         for (table, name), columns in parts.items()

@@ -129,6 +129,10 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         exact = check_constraint_calls(difference, metadata, dialect=dialect)
     elif difference.kind == "check constraint" and difference.change == "missing":
         exact = check_constraint_create_call(difference, metadata, dialect=dialect)
+    if exact is None:
+        from alembic_steward.inspection._column_level_checks import column_check_drop_call
+
+        exact = column_check_drop_call(difference, metadata, dialect)
     if exact is not None:
         hint = exact
     elif sqlite and difference.kind.endswith(("constraint", "foreign key")):
