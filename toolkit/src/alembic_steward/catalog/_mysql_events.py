@@ -29,9 +29,8 @@ def events(rows: Rows) -> dict[Key, Facts]:
     and comment."""
     objects: dict[Key, Facts] = {}
     for name, type_, every, field, status, completion, body, comment in rows(EVENTS, "EVENT_NAME"):
-        schedule = (
-            f"EVERY {every.strip(chr(39))} {field}" if type_ == "RECURRING" else "AT a set time"
-        )
+        interval = (every or "").strip("'")  # a compound one (`'1:30' HOUR_MINUTE`) is quoted
+        schedule = f"EVERY {interval} {field}" if type_ == "RECURRING" else "AT a set time"
         facts = {
             "schedule": schedule,
             "status": STATUS.get(status, status),
