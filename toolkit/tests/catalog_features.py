@@ -11,11 +11,12 @@ from pathlib import Path
 from catalog_feature import DIALECT_TITLES, DIALECTS
 from catalog_features_behaviour import BEHAVIOUR
 from catalog_features_columns import COLUMNS
+from catalog_features_events import EVENTS
 from catalog_features_keys import KEYS
 from catalog_features_objects import OBJECTS
 from catalog_features_types import TYPES
 
-FEATURES = (*COLUMNS, *KEYS, *OBJECTS, *TYPES, *BEHAVIOUR)
+FEATURES = (*COLUMNS, *KEYS, *OBJECTS, *TYPES, *BEHAVIOUR, *EVENTS)
 DOC = Path(__file__).resolve().parents[1] / "docs" / "catalog.md"
 TABLE_START = "<!-- coverage table: rendered by tests/catalog_features.py -->\n"
 TABLE_END = "<!-- end of coverage table -->\n"

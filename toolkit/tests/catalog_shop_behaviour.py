@@ -34,6 +34,14 @@ class BehaviourKnobs:
     tags_row_format: str | None = None
     tags_label_invisible: bool = False
     price_index_ignored: bool = False
+    event_every: str = "1 DAY"
+    event_enabled: bool = True
+    event_preserve: bool = False
+    event_cutoff: str = "2000-01-01"
+    second_event: bool = False
+    tags_versioned: bool = False
+    tags_page_compressed: bool = False
+    code_index_comment: str | None = None
 
 
 def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs()) -> list[str]:  # noqa: B008 (frozen)
@@ -69,7 +77,38 @@ def mariadb_statements(knobs: BehaviourKnobs) -> list[str]:
     )
     if knobs.price_index_ignored:
         statements.append("ALTER TABLE items ALTER INDEX ix_items_price IGNORED")
+    if knobs.tags_versioned:
+        statements.append("ALTER TABLE tags ADD SYSTEM VERSIONING")
+    if knobs.tags_page_compressed:
+        statements.append("ALTER TABLE tags PAGE_COMPRESSED=1")
+    if knobs.code_index_comment:
+        statements.append(code_index_statement(knobs.code_index_comment))
+    statements.append(event_statement(knobs))
+    if knobs.second_event:
+        statements.append(event_statement(knobs, "orders_purge_again"))
     return statements
+
+
+def code_index_statement(comment: str) -> str:
+    """MariaDB's index comment, which SQLAlchemy cannot declare: the index made again with it."""
+    return (
+        "ALTER TABLE customers DROP INDEX ix_customers_code,"
+        f" ADD UNIQUE INDEX ix_customers_code (code) COMMENT '{comment}'"
+    )
+
+
+def event_statement(
+    knobs: BehaviourKnobs = BehaviourKnobs(),  # noqa: B008 (frozen)
+    name: str = "orders_purge",
+) -> str:
+    """MariaDB's scheduled event: old orders deleted on a schedule."""
+    completion = "PRESERVE" if knobs.event_preserve else "NOT PRESERVE"
+    status = "ENABLE" if knobs.event_enabled else "DISABLE"
+    return (
+        f"CREATE EVENT {name} ON SCHEDULE EVERY {knobs.event_every}"
+        f" ON COMPLETION {completion} {status}"
+        f" DO DELETE FROM orders WHERE placed_at < '{knobs.event_cutoff}'"
+    )
 
 
 def policy_statement(

@@ -55,9 +55,9 @@ def describe_catalog(
     every_schema: bool = False,
 ) -> Catalog:
     """Describe every table (with how it behaves: row level security, UNLOGGED, STRICT...),
-    view, column, constraint, index, trigger, policy, rule, sequence, enum type, function and
-    procedure (but an extension's, and on PostgreSQL a trigger's own function, described with
-    its trigger).
+    view, column, constraint, index, trigger, policy, rule, sequence, enum type, function,
+    procedure and MariaDB event (but an extension's, and on PostgreSQL a trigger's own
+    function, described with its trigger).
 
     ``schemas`` names schemas besides the connection's default one to describe too (PostgreSQL;
     MySQL/MariaDB and SQLite describe their current database only, and a name there raises

@@ -32,6 +32,7 @@ DECLARED_BY_REVISIONS = frozenset(
         "collation",
         "aggregate",
         "operator",
+        "event",
     }
 )
 # Facts of the same kind: a table's row level security (ALTER TABLE ... ENABLE ROW LEVEL
@@ -55,6 +56,11 @@ FACTS_DECLARED_BY_REVISIONS = frozenset(
         ("index", "ignored by the optimizer"),
         # PostgreSQL's ALTER TABLE ... REPLICA IDENTITY, which SQLAlchemy cannot declare.
         ("table", "replica identity"),
+        # MariaDB's system versioning, page compression and index comment, which SQLAlchemy
+        # declares none of.
+        ("table", "system versioning"),
+        ("table", "page compressed"),
+        ("index", "comment"),
     }
 )
 

@@ -39,6 +39,7 @@ KINDS = (
     "procedure",
     "aggregate",
     "operator",
+    "event",
 )
 OWN_OBJECTS = (
     "schema",
@@ -55,11 +56,15 @@ OWN_OBJECTS = (
     "procedure",
     "aggregate",
     "operator",
+    "event",
 )
 # Facts that hold a floor, not a value: MariaDB's AUTO_INCREMENT counter is the next id the
 # table hands out, which every insert raises, so a database whose next id is at or above the
 # expected one is no difference (the models' Identity(start=100) is kept by a counter >= 100).
 FLOOR_FACTS = frozenset({"next id"})
+# Facts compared only when asked (compare_catalogs' column_order): a table's column order, which
+# the models cannot be held to (catalog/_column_order.py).
+ORDER_FACTS = frozenset({"column order"})
 # How a fact left out of a description reads in a line, where "none" would say something else:
 # a collation left out is the default one (the database's, for a table), which the models may
 # well have named.
@@ -81,6 +86,8 @@ ABSENT = {
     ("view", "options"): "none",
     ("domain", "nullable"): "yes",
     ("domain", "collation"): "its base type's",
+    ("table", "system versioning"): "no",
+    ("table", "page compressed"): "no",
 }
 
 
@@ -190,10 +197,14 @@ def subject_of(key: Key, facts: Facts | None = None) -> str:
     return ".".join(part for part in (table, name) if part)
 
 
-def compare_catalogs(expected: Catalog, actual: Catalog) -> list[Difference]:
+def compare_catalogs(
+    expected: Catalog, actual: Catalog, *, column_order: bool = False
+) -> list[Difference]:
     """Every difference between two catalogs, in a stable order; what a missing or unexpected
     table (or view) owns is not listed again under it, and where a table lacks one unnamed
-    constraint of a kind and has one other instead, the two are one changed constraint."""
+    constraint of a kind and has one other instead, the two are one changed constraint.
+    ``column_order``: compare the order of a table's columns too (ORDER_FACTS), where both sides
+    are built by the same revisions."""
     want, have = expected.objects, actual.objects
     missing_owners = {(k[1], k[3]) for k in want.keys() - have.keys() if k[0] in OWN_OBJECTS}
     extra_owners = {(k[1], k[3]) for k in have.keys() - want.keys() if k[0] in OWN_OBJECTS}
@@ -206,13 +217,13 @@ def compare_catalogs(expected: Catalog, actual: Catalog) -> list[Difference]:
             continue
         if key in replaced:
             table = ".".join(part for part in (schema, owner) if part)
-            facts = differing_facts(want[key], have[replaced[key]])
+            facts = differing_facts(want[key], have[replaced[key]], column_order)
             differences.append(Difference(kind, f"{table} (unnamed)", "different", facts))
         elif key not in have:
             differences.append(Difference(kind, subject_of(key, want[key]), "missing"))
         elif key not in want:
             differences.append(Difference(kind, subject_of(key, have[key]), "unexpected"))
-        elif facts := differing_facts(want[key], have[key]):
+        elif facts := differing_facts(want[key], have[key], column_order):
             differences.append(Difference(kind, subject_of(key), "different", facts))
     return differences
 
@@ -232,12 +243,16 @@ def replaced_unnamed(want: Mapping[Key, Facts], have: Mapping[Key, Facts]) -> di
     }
 
 
-def differing_facts(want: Facts, have: Facts) -> tuple[tuple[str, str | None, str | None], ...]:
+def differing_facts(
+    want: Facts, have: Facts, column_order: bool = False
+) -> tuple[tuple[str, str | None, str | None], ...]:
     """(fact, expected, actual) for each fact the two sides do not agree on (a floor left out
-    reads as 1, where every counter starts)."""
+    reads as 1, where every counter starts); ORDER_FACTS only with ``column_order``."""
     differing = []
     for fact in sorted(want.keys() | have.keys()):
         expected, actual = want.get(fact), have.get(fact)
+        if fact in ORDER_FACTS and not column_order:
+            continue
         if fact_agrees(fact, expected, actual):
             continue
         if fact in FLOOR_FACTS:
@@ -250,4 +265,8 @@ def fact_agrees(fact: str, want: str | None, have: str | None) -> bool:
     """Equal, or for a floor (FLOOR_FACTS, none read as 1) at or above the expected one."""
     if fact in FLOOR_FACTS:
         return int(have or 1) >= int(want or 1)
+    if fact in ORDER_FACTS:
+        from alembic_steward.catalog._column_order import same_order
+
+        return same_order(want, have)
     return want == have

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
+from alembic_steward.catalog._column_order import add_column_order
 from alembic_steward.catalog._model import Facts, Key
+from alembic_steward.catalog._mysql_events import events
+from alembic_steward.catalog._mysql_table_options import table_option_facts, without_period_columns
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -30,7 +33,7 @@ TABLES = (
 ROW_FORMAT = re.compile(r"\brow_format=(\w+)", re.IGNORECASE)
 COLUMNS = (
     "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,"
-    " GENERATION_EXPRESSION, COLLATION_NAME, COLUMN_COMMENT"
+    " GENERATION_EXPRESSION, COLLATION_NAME, COLUMN_COMMENT, ORDINAL_POSITION"
     f" FROM information_schema.COLUMNS WHERE {HERE}"
 )
 # The primary key is always named PRIMARY, and only a foreign key refers to another table.
@@ -60,7 +63,8 @@ MYSQL_CHECKS = (
 )
 INDEXES = (
     "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE,"
-    " {expression}, SEQ_IN_INDEX, {ignored} FROM information_schema.STATISTICS WHERE {here}"
+    " {expression}, SEQ_IN_INDEX, {ignored}, INDEX_COMMENT FROM information_schema.STATISTICS"
+    " WHERE {here}"
 )
 # An index the optimizer may not use: MariaDB's IGNORED, MySQL's INVISIBLE (IS_VISIBLE = 'NO').
 IGNORED_INDEX = {"IGNORED": "IGNORED = 'YES'", "IS_VISIBLE": "IS_VISIBLE = 'NO'"}
@@ -142,7 +146,9 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     sequences = []
     table_collations = {}
     counters = {}
+    positions: list[tuple[Key, int, str]] = []
     objects.update(routines(rows))
+    objects.update(events(rows))
     for table, type_, comment, collation, engine, counter, options in rows(TABLES):
         if type_ == "SEQUENCE":
             sequences.append(table)
@@ -156,6 +162,7 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
             "collation": collation if collation != database_collation else None,
             "engine": engine,
             "row format": row_format.group(1).upper() if row_format else None,
+            **table_option_facts(type_, options),
         }
         objects[(kind, None, "", table)] = present(facts)
         counters[table] = counter
@@ -185,9 +192,11 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
         generated,
         collation,
         comment,
+        position,
     ) in rows(COLUMNS):
         if table in sequences:
             continue
+        positions.append((("table", None, "", table), position, column))
         # A view's column shows its table column's default; the view itself has none.
         default = None if ("view", None, "", table) in objects else default
         objects[("column", None, table, column)] = column_facts(
@@ -200,7 +209,9 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
         counter = counters.get(table) or 1
         if "identity" in objects[("column", None, table, column)] and counter > 1:
             objects[("column", None, table, column)]["next id"] = str(counter)
+    add_column_order(objects, positions)
     objects.update(constraints(rows, database))
+    without_period_columns(objects)
     objects.update(triggers(rows))
     objects.update(indexes(rows))
     for name in sequences:
@@ -343,6 +354,7 @@ def indexes(rows: Rows) -> dict[Key, Facts]:
         expression,
         _position,
         ignored,
+        comment,
     ) in rows(query, order="1, 2, 9"):
         if name == "PRIMARY":  # described with the primary key
             continue
@@ -350,13 +362,14 @@ def indexes(rows: Rows) -> dict[Key, Facts]:
         part += f"({sub_part})" if sub_part else ""
         part += " DESC" if order == "D" else ""
         parts[(table, name)].append(part)
-        shapes[(table, name)] = ("no" if non_unique else "yes", type_, ignored)
+        shapes[(table, name)] = ("no" if non_unique else "yes", type_, ignored, comment)
     return {
         ("index", None, table, name): present(
             {
                 "unique": shapes[(table, name)][0],
                 "definition": f"USING {shapes[(table, name)][1]} ({', '.join(columns)})",
                 "ignored by the optimizer": "yes" if shapes[(table, name)][2] else None,
+                "comment": shapes[(table, name)][3] or None,
             }
         )
         for (table, name), columns in parts.items()

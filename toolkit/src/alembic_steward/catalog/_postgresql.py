@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from alembic_steward.catalog import _postgresql_behaviour as behaviour
 from alembic_steward.catalog import _postgresql_types as types
 from alembic_steward.catalog._batched_queries import rows_of_each
+from alembic_steward.catalog._column_order import add_column_order
 from alembic_steward.catalog._model import Facts, Key
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ COLUMNS = (
     # refclassid too: pg_depend's index on what is referred to leads with it.
     "  WHERE p.refclassid = 'pg_class'::regclass AND p.refobjid = c.oid"
     "  AND p.refobjsubid = a.attnum AND p.deptype = 'i' AND p.classid = 'pg_class'::regclass"
-    "  LIMIT 1)"
+    "  LIMIT 1), a.attnum"
     " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid"
     " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
@@ -218,6 +219,7 @@ def read(
         collation,
         comment,
         sequence,
+        _position,
     ) in columns:
         facts = {
             "type": type_,
@@ -229,6 +231,8 @@ def read(
             "comment": comment,
         }
         objects[("column", schema_of(schema), table, column)] = present(facts)
+    positions = ((("table", schema_of(row[0]), "", row[1]), row[-1], row[2]) for row in columns)
+    add_column_order(objects, positions)
     for schema, table, name, kind, definition in constraints:
         facts = {"definition": one_text_array(definition) if kind == "c" else definition}
         if kind == "p":

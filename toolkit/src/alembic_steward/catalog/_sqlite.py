@@ -7,6 +7,7 @@ import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
+from alembic_steward.catalog._column_order import add_column_order
 from alembic_steward.catalog._model import Facts, Key
 from alembic_steward.catalog._sqlite_statements import (
     ForeignKeyClause,
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 OWN = r"m.name NOT LIKE 'sqlite\_%' ESCAPE '\'"
 OBJECTS = f"SELECT type, name, tbl_name, sql FROM sqlite_master m WHERE {OWN}"
 COLUMNS = (
-    "SELECT m.name, c.name, c.type, c.[notnull], c.dflt_value, c.pk, c.hidden"
+    "SELECT m.name, c.name, c.type, c.[notnull], c.dflt_value, c.pk, c.hidden, c.cid"
     " FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type IN ('table', 'view')"
     f" AND {OWN}"
 )
@@ -87,7 +88,9 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
             objects[("index", None, table, name)]["unique"] = "yes" if unique else "no"
     clauses = {table: table_clauses(sql) for table, sql in statements.items()}
     primary_keys: dict[str, list[str]] = {}
-    for table, column, type_, not_null, default, pk, hidden in rows(COLUMNS, "m.name, c.pk"):
+    columns = rows(COLUMNS, "m.name, c.pk")
+    add_column_order(objects, ((("table", None, "", row[0]), row[7], row[1]) for row in columns))
+    for table, column, type_, not_null, default, pk, hidden, _cid in columns:
         found = clauses[table].columns.get(column.lower()) if table in clauses else None
         facts = {
             # Declared types are free text: `numeric(10,2)` typed by hand is NUMERIC(10, 2).

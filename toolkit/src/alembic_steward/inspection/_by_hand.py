@@ -32,6 +32,7 @@ BY_HAND = {
     "rule": 'op.execute("CREATE OR REPLACE RULE {name} AS ON ... TO {table} DO ...")',
     "function": 'op.execute("CREATE FUNCTION ...")',
     "procedure": 'op.execute("CREATE PROCEDURE ...")',
+    "event": 'op.execute("CREATE EVENT ...")',
     "sequence": "op.execute(sa.schema.CreateSequence(sa.Sequence(...)))",
     "enum type": "op.execute(...) with CREATE TYPE / ALTER TYPE",
     "domain": 'op.execute("CREATE DOMAIN ...")',
@@ -48,6 +49,7 @@ CHANGE = {
     "column": "op.alter_column(...), or op.execute(...) for what it cannot say",
     "sequence": 'op.execute("ALTER SEQUENCE ... ") with each option that changed',
     "table": 'op.execute("ALTER TABLE ...")',
+    "event": 'op.execute("ALTER EVENT ...")',
     "policy": 'op.execute("ALTER POLICY {name} ON {table} ..."), or DROP POLICY and CREATE'
     " POLICY for its command or kind",
     "rule": BY_HAND["rule"],
@@ -70,6 +72,7 @@ DROP = {
     "rule": 'op.execute("DROP RULE {name} ON {table}")',
     "function": 'op.execute("DROP FUNCTION ...")',
     "procedure": 'op.execute("DROP PROCEDURE ...")',
+    "event": 'op.execute("DROP EVENT ...")',
     "sequence": "op.execute(sa.schema.DropSequence(sa.Sequence(...)))",
     "enum type": 'op.execute("DROP TYPE ...")',
     "domain": 'op.execute("DROP DOMAIN ...")',
@@ -145,6 +148,10 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         exact = check_constraint_calls(difference, metadata, dialect=dialect)
     elif difference.kind == "check constraint" and difference.change == "missing":
         exact = check_constraint_create_call(difference, metadata, dialect=dialect)
+    if exact is None:
+        from alembic_steward.inspection._column_level_checks import column_check_drop_call
+
+        exact = column_check_drop_call(difference, metadata, dialect)
     if exact is not None:
         hint = exact
     elif sqlite and difference.kind.endswith(("constraint", "foreign key")):

@@ -1,14 +1,13 @@
 """Empty a development database completely, whatever state its migration history is in.
 
 Completely means what the checks read (catalog/): views, tables, sequences, enum types, on
-PostgreSQL domains, composite and range types, collations, aggregates and operators, and
-stored functions and procedures (a trigger goes with its table) in the connection's default
-schema and, on PostgreSQL, every other schema the checks describe as the database's (the
+PostgreSQL domains, composite and range types, collations, aggregates and operators, stored
+functions and procedures and MariaDB's events (a trigger goes with its table) in the connection's
+default schema and, on PostgreSQL, every other schema the checks describe as the database's (the
 models' ones and, where the whole database is the service's, any made by hand or by a revision
-since deleted; never the server's or an extension's), which are dropped themselves. Anything
-left would make the first migration fail on it ("schema audit already exists"), be reported as
-a difference from what the revision builds, or keep the checks advising a reset that cannot
-clear it.
+since deleted; never the server's or an extension's), which are dropped themselves. Anything left
+would make the first migration fail on it ("schema audit already exists"), be reported as a
+difference from what the revision builds, or keep the checks advising a reset that cannot clear it.
 
 On PostgreSQL each drop cascades, where the whole database is the service's: an enum type a
 table elsewhere still uses, or a function that takes it, must not stop a start over. Every
@@ -197,12 +196,16 @@ POSTGRESQL_ROUTINES = (
 MYSQL_ROUTINES = (
     "SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME, CONCAT('`', REPLACE(ROUTINE_NAME, '`', '``'), '`')"
     " FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()"
+    # Scheduled events too: the server runs them by itself, on tables the reset drops.
+    " UNION ALL SELECT 'event', EVENT_NAME, CONCAT('`', REPLACE(EVENT_NAME, '`', '``'), '`')"
+    " FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()"
 )
 
 
 def drop_routines(connection: Connection) -> list[str]:
-    """The default schema's stored functions and procedures (another schema's go with it);
-    on PostgreSQL a trigger's function too, which stays when its table is dropped."""
+    """The default schema's stored functions and procedures (another schema's go with it) and
+    MariaDB's events; on PostgreSQL a trigger's function too, which stays when its table is
+    dropped."""
     query = {"postgresql": POSTGRESQL_ROUTINES, "mysql": MYSQL_ROUTINES}
     if connection.dialect.name not in query:
         return []  # SQLite stores none
