@@ -43,8 +43,7 @@ def waiting_for_the_lock(database: ServerDatabase, waiter: subprocess.Popen[str]
     from alembic_steward.runtime._migration_lock_connection import LOCK_HOLDER_PREFIX
 
     if database.kind == "sqlite":  # the lock file beside the database, open in the waiter
-        opened = [os.readlink(fd) for fd in Path(f"/proc/{waiter.pid}/fd").iterdir()]
-        return any(path.endswith("-migration-lock") for path in opened)
+        return any(path.endswith("-migration-lock") for path in open_files(waiter.pid))
     if database.kind == "postgresql":  # its lock connection, beside its migration connection
         sql = (
             "SELECT count(*) FROM pg_stat_activity"
@@ -53,6 +52,17 @@ def waiting_for_the_lock(database: ServerDatabase, waiter: subprocess.Popen[str]
         return database.query(sql)[0][0] >= 2
     sql = "SELECT count(*) FROM information_schema.PROCESSLIST WHERE STATE = 'User lock'"
     return database.query(f"{sql} AND DB = DATABASE()")[0][0] >= 1
+
+
+def open_files(pid: int) -> list[str]:
+    """The paths the process ``pid`` has open; one closed while they are listed is left out."""
+    paths = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            paths.append(os.readlink(fd))
+        except FileNotFoundError:  # closed between the listing and the read: open no more
+            continue
+    return paths
 
 
 def test_concurrent_upgrades_all_succeed_and_run_each_migration_once(

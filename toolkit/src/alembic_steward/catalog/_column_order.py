@@ -1,7 +1,7 @@
 """A table's column order: what `SELECT *` and an `INSERT ... VALUES` without a column list
-follow. It is compared only where both sides are built by the same revisions (the live database
-against what its own revision builds), never against the models: autogenerate's add_column
-appends where the models may list a column first (docs/decisions.md, "Column order")."""
+follow. Described, compared only by a caller asking (compare_catalogs' column_order), never by a
+verdict: it is the history's, not the schema's (a downgrade brings a dropped column back last;
+docs/decisions.md, "Column order is described, not compared")."""
 
 from __future__ import annotations
 

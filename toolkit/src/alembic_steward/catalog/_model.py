@@ -203,8 +203,8 @@ def compare_catalogs(
     """Every difference between two catalogs, in a stable order; what a missing or unexpected
     table (or view) owns is not listed again under it, and where a table lacks one unnamed
     constraint of a kind and has one other instead, the two are one changed constraint.
-    ``column_order``: compare the order of a table's columns too (ORDER_FACTS), where both sides
-    are built by the same revisions."""
+    ``column_order``: compare the order of a table's columns too (ORDER_FACTS); no verdict of
+    the toolkit asks, the order being the history's (catalog/_column_order.py)."""
     want, have = expected.objects, actual.objects
     missing_owners = {(k[1], k[3]) for k in want.keys() - have.keys() if k[0] in OWN_OBJECTS}
     extra_owners = {(k[1], k[3]) for k in have.keys() - want.keys() if k[0] in OWN_OBJECTS}

@@ -282,7 +282,7 @@ def compare_with_revision(
     from alembic_steward.inspection._drift_sides import additions_only, models_need_additions
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
 
-    own = compare_catalogs(built, live, column_order=True)
+    own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
     needed = compare_with_models(models, built)
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
@@ -312,9 +312,7 @@ def matches_kept_build(
     built = kept_build(connection, current, schemas_of(models))
     if built is None:
         return False
-    return not compare_catalogs(built, live, column_order=True) and not compare_with_models(
-        models, built
-    )
+    return not compare_catalogs(built, live) and not compare_with_models(models, built)
 
 
 def schemas_of(models: Catalog) -> list[str]:

@@ -86,7 +86,7 @@ def compare_with_revision(
                 return RevisionComparison(found)
         kept = kept_build(connection, built_at, schemas) if built_at else None
         if kept is not None:  # the build's description is kept: no scratch database for it
-            found = compare_catalogs(kept, live, column_order=True)
+            found = compare_catalogs(kept, live)
             if not found and not try_pending:
                 return RevisionComparison(found)
             if found and not later:
@@ -100,7 +100,7 @@ def compare_with_revision(
         with revision_built(blocking_url(connection), built_at) as scratch:
             built = live_catalog(scratch, schemas)
             keep_build(connection, built_at, schemas, built)
-            found = compare_catalogs(built, live, column_order=True)
+            found = compare_catalogs(built, live)
             later_leave_them = False
             if found:
                 built_by = later_builds(scratch, live, schemas, built_at, later)

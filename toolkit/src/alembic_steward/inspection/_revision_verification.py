@@ -66,10 +66,7 @@ class RevisionScratch:
         from alembic_steward.catalog import compare_catalogs
         from alembic_steward.inspection._catalog_drift import DATABASE, OWN_REVISION
 
-        return [
-            d.line(OWN_REVISION, DATABASE)
-            for d in compare_catalogs(self.built, self.live, column_order=True)
-        ]
+        return [d.line(OWN_REVISION, DATABASE) for d in compare_catalogs(self.built, self.live)]
 
     def database_additions(self) -> list[str]:
         """What the live database has in addition to its revision's build, when that is every
@@ -77,17 +74,14 @@ class RevisionScratch:
         from alembic_steward.catalog import compare_catalogs
         from alembic_steward.inspection._drift_sides import additions_only
 
-        return additions_only(compare_catalogs(self.built, self.live, column_order=True))
+        return additions_only(compare_catalogs(self.built, self.live))
 
     def database_lacks(self) -> bool:
         """Whether the live database lacks something its revision builds (a stamp explains
         only that)."""
         from alembic_steward.catalog import compare_catalogs
 
-        return any(
-            d.change == "missing"
-            for d in compare_catalogs(self.built, self.live, column_order=True)
-        )
+        return any(d.change == "missing" for d in compare_catalogs(self.built, self.live))
 
     def enum_values_alone(self) -> list[str]:
         """The values the live database's enum types have in addition to its revision's build
@@ -95,7 +89,7 @@ class RevisionScratch:
         from alembic_steward.catalog import compare_catalogs
         from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
 
-        differences = compare_catalogs(self.built, self.live, column_order=True)
+        differences = compare_catalogs(self.built, self.live)
         return enum_values_added(differences) if enum_values_only(differences) else []
 
     def never_written(self) -> list[str]:

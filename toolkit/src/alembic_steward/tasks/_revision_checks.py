@@ -112,7 +112,7 @@ def keeps_hand_additions(scratch: RevisionScratch, config: Any) -> bool:
     from alembic_steward.inspection._drift_sides import models_need_additions
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS, agreement
 
-    own = compare_catalogs(scratch.built, scratch.live, column_order=True)
+    own = compare_catalogs(scratch.built, scratch.live)
     needed = compare_with_models(scratch.models, scratch.built)
     if not models_need_additions(own, needed) or not scratch.models_match():
         return False
