@@ -20,6 +20,10 @@ from baked_project import BakedProject
 from conftest import install_default_bake
 
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
+# The tests' PostgreSQL sessions, and the commands' they start, commit without waiting for the
+# disk (libpq reads PGOPTIONS): every database here is thrown away, and no test crashes the server
+# (toolkit/docs/decisions.md, "Test sessions on PostgreSQL commit without waiting for the disk").
+os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
 # squawk-cli and pglast: `inv db.lint` runs them on PostgreSQL (a PostgreSQL bake lists them in
 # its dev extra);

@@ -20,6 +20,10 @@ from database_pool import DatabasePool
 from alembic_steward.runtime._mysql_tls import SharedTlsConnection
 
 SERVER_URL_VARIABLES = {"postgresql": "TEST_POSTGRESQL_URL", "mysql": "TEST_MYSQL_URL"}
+# The tests' PostgreSQL sessions, and the commands' they start, commit without waiting for the
+# disk (libpq reads PGOPTIONS): every database here is thrown away, and no test crashes the server
+# (docs/decisions.md, "Test sessions on PostgreSQL commit without waiting for the disk").
+os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
 DATABASE_KINDS = ["sqlite", "postgresql", "mysql"]
 # Tables the baked project keeps for itself beside the ones migrations create.
 BOOKKEEPING_TABLES = frozenset(
