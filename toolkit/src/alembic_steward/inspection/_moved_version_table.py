@@ -23,9 +23,7 @@ def moved_version_table_line(
     connection: Connection, script: ScriptDirectory, state: DatabaseState
 ) -> str | None:
     """The line of the upgrade's refusal for a version table moved by hand, or None."""
-    from alembic_steward.runtime._already_applied import already_applied_line
-    from alembic_steward.runtime._phased_upgrade import pending_revisions
-    from alembic_steward.runtime._revision_checksums import recorded_values
+    from alembic_steward.runtime._already_applied import upgrade_refusal
     from alembic_steward.runtime._unran_heads import unran_heads, unran_heads_line
 
     if len(state.heads) > 1 or state.unknown:
@@ -34,7 +32,4 @@ def moved_version_table_line(
     if state.at_head:
         unran = unran_heads(connection, script, current)
         return unran_heads_line(current, unran, opening="") if unran else None
-    recorded = recorded_values(connection)
-    pending = [each.revision for each in pending_revisions(script, current)]
-    ran = [revision for revision in pending if revision in recorded]
-    return already_applied_line(list(current), ran) if ran else None
+    return upgrade_refusal(connection, script, current, refusing=True)

@@ -122,11 +122,15 @@ def already_applied_line(heads: list[str], ran: list[str], *, refusing: bool = T
     )
 
 
-def upgrade_refusal(connection: Any, script: Any, current: tuple[str, ...]) -> str | None:
-    """The line an upgrade to head would be refused with here, or None when it would run.
+def upgrade_refusal(
+    connection: Any, script: Any, current: tuple[str, ...], *, refusing: bool = False
+) -> str | None:
+    """The line an upgrade to head would be refused with here, or None when it would run;
+    ``refusing``: worded as the upgrade's own refusal (already_applied_line).
 
     For advice that must not name `db.upgrade` when the upgrade would refuse (`db.current
-    --check` after a stamp moved the version table back).
+    --check` after a stamp moved the version table back), and for status's reading of a
+    version table moved back (inspection/_moved_version_table.py).
     """
     from alembic_steward.runtime._revision_checksums import recorded_values
 
@@ -136,4 +140,4 @@ def upgrade_refusal(connection: Any, script: Any, current: tuple[str, ...]) -> s
     pending = script.iterate_revisions("heads", current or "base")
     ran = [revision.revision for revision in reversed(list(pending))]
     ran = [revision for revision in ran if revision in recorded]
-    return already_applied_line(list(current), ran, refusing=False) if ran else None
+    return already_applied_line(list(current), ran, refusing=refusing) if ran else None
