@@ -17,12 +17,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward._checksum_format import (
+    checksum_without_downgrade,
     code_checksum,
     first_format_checksum,
     is_first_format,
     whole_file_checksum,
 )
 from alembic_steward.runtime._kept_checksums import kept_checksums
+from alembic_steward.runtime._upgrade_checksums import (
+    forget_upgrade_rows,
+    replace_upgrade_rows,
+    upgrade_checksum_table,
+    upgrade_rows,
+)
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -62,9 +69,9 @@ def checksum_of_version(path: str, mtime_ns: int, size: int, algorithm: Callable
     # Keyed by the file's modification time and size too, so an edited file is read again;
     # a run that applies a revision more than once (the baked tests' stairway) reads it once.
     text = Path(path).read_text(encoding="utf-8")
-    if algorithm is code_checksum:
+    if algorithm in (code_checksum, checksum_without_downgrade):
         # Across runs too, by the text itself (runtime/_kept_checksums.py).
-        return kept_checksums().checksum(text)
+        return kept_checksums().checksum(text, algorithm)
     return algorithm(text)
 
 
@@ -184,6 +191,7 @@ def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
         return
     table = checksum_table()
     connection.execute(table.delete().where(table.c.revision.not_in(applied)))
+    forget_upgrade_rows(connection, keep=applied)
 
 
 def restamp_first_format(
@@ -223,6 +231,7 @@ def accept_edits(connection: Connection, script: ScriptDirectory, revisions: lis
         # Guarded by the old value, so a concurrent acceptance of the same row is harmless.
         row = (table.c.revision == revision) & (table.c.sha256 == checksum)
         connection.execute(table.update().where(row).values(sha256=file_checksum(path)))
+    replace_upgrade_rows(connection, [script.get_revision(revision) for revision in revisions])
 
 
 def unverifiable_line(revisions: list[str]) -> str:
@@ -247,6 +256,7 @@ class ChecksumRecorder:
     def __init__(self, script: ScriptDirectory, rows: StepRows | None = None) -> None:
         self.script = script
         self.table = checksum_table()
+        self.upgrade_table = upgrade_checksum_table()
         # Where the step's new rows wait to be sent with the other bookkeeping's (None: now).
         self.rows = rows
         # The revisions the table has a row for, read on the first step (``read``).
@@ -254,11 +264,17 @@ class ChecksumRecorder:
         self.read = False
 
     def __call__(self, *, ctx: Any, step: Any, heads: set[str] | None = None, **_: Any) -> None:
+        from sqlalchemy import inspect
+
         if ctx.as_sql:
             return
         connection = ctx.connection
         if not self.read:
-            self.table.create(connection, checkfirst=True)
+            # Both tables' presence in one read, the round trip a has_table() took alone.
+            tables = set(inspect(connection).get_table_names())
+            for table in (self.table, self.upgrade_table):
+                if table.name not in tables:
+                    table.create(connection)
             values = table_values(connection)
             # Here, not in `db.status`: a run may write (and holds the migration lock), while
             # reads may come from a read-only user and must not wait on a running migration.
@@ -282,6 +298,8 @@ class ChecksumRecorder:
         rows = self.recorded.intersection(revisions)
         if rows:
             connection.execute(self.table.delete().where(self.table.c.revision.in_(rows)))
+            upgrade_rows = self.upgrade_table.c.revision.in_(rows)
+            connection.execute(self.upgrade_table.delete().where(upgrade_rows))
             self.recorded.difference_update(rows)
 
     def insert(self, connection: Connection, revisions: list[str]) -> None:
@@ -291,8 +309,10 @@ class ChecksumRecorder:
         rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
         if self.rows is None:
             connection.execute(self.table.insert(), rows)
+            connection.execute(self.upgrade_table.insert(), upgrade_rows(scripts))
         else:
             self.rows.add(self.table, rows)
+            self.rows.add(self.upgrade_table, upgrade_rows(scripts))
         self.recorded.update(revisions)
 
     def stamped(self, step: Any, heads: set[str] | None) -> tuple[set[str], set[str]]:
