@@ -50,7 +50,8 @@ def describe_edits(
     edits = []
     for revision in edited:
         checksum, path = recorded[revision]
-        if revision in upgrades:
+        # A first-format value may differ from the file with no edit at all (another Python).
+        if revision in upgrades and not is_first_format(checksum):
             only_downgrade = upgrade_unchanged(path, upgrades[revision])
         else:
             only_downgrade = only_downgrade_changed(Path(path), checksum)

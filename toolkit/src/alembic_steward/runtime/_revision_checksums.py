@@ -176,6 +176,28 @@ def table_values(connection: Connection) -> dict[str, str]:
     return {revision: checksum for revision, checksum in rows}
 
 
+def both_tables_values(connection: Connection) -> tuple[dict[str, str], set[str]]:
+    """The checksum table's rows (as `table_values`) and the revisions the second checksum's
+    table has rows for, in one read; both tables must exist."""
+    from sqlalchemy import literal, select, union_all
+
+    table, upgrades = checksum_table(), upgrade_checksum_table()
+    rows = connection.execute(
+        union_all(
+            select(table.c.revision, table.c.sha256, literal("c").label("kind")),
+            select(upgrades.c.revision, upgrades.c.sha256, literal("u").label("kind")),
+        )
+    )
+    values: dict[str, str] = {}
+    upgrade_recorded: set[str] = set()
+    for revision, checksum, kind in rows:
+        if kind == "c":
+            values[revision] = checksum
+        else:
+            upgrade_recorded.add(revision)
+    return values, upgrade_recorded
+
+
 def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
     """Forget the checksums of revisions no longer applied (after a stamp), when the version
     table names revisions of this history (else what is applied cannot be told)."""
@@ -261,6 +283,9 @@ class ChecksumRecorder:
         self.rows = rows
         # The revisions the table has a row for, read on the first step (``read``).
         self.recorded: set[str] = set()
+        # Those the second checksum's table has a row for: the same, unless rows of the first
+        # were deleted by hand (runtime/_upgrade_checksums.py).
+        self.upgrade_recorded: set[str] = set()
         self.read = False
 
     def __call__(self, *, ctx: Any, step: Any, heads: set[str] | None = None, **_: Any) -> None:
@@ -275,7 +300,7 @@ class ChecksumRecorder:
             for table in (self.table, self.upgrade_table):
                 if table.name not in tables:
                     table.create(connection)
-            values = table_values(connection)
+            values, self.upgrade_recorded = both_tables_values(connection)
             # Here, not in `db.status`: a run may write (and holds the migration lock), while
             # reads may come from a read-only user and must not wait on a running migration.
             restamp_first_format(connection, self.script, recorded=values)
@@ -298,13 +323,20 @@ class ChecksumRecorder:
         rows = self.recorded.intersection(revisions)
         if rows:
             connection.execute(self.table.delete().where(self.table.c.revision.in_(rows)))
-            upgrade_rows = self.upgrade_table.c.revision.in_(rows)
-            connection.execute(self.upgrade_table.delete().where(upgrade_rows))
             self.recorded.difference_update(rows)
+        self.drop_upgrade_rows(connection, revisions)
+
+    def drop_upgrade_rows(self, connection: Connection, revisions: Iterable[str]) -> None:
+        rows = self.upgrade_recorded.intersection(revisions)
+        if rows:
+            where = self.upgrade_table.c.revision.in_(rows)
+            connection.execute(self.upgrade_table.delete().where(where))
+            self.upgrade_recorded.difference_update(rows)
 
     def insert(self, connection: Connection, revisions: list[str]) -> None:
         if not revisions:
             return
+        self.drop_upgrade_rows(connection, revisions)  # left by a hand-deleted checksum row
         scripts = [self.script.get_revision(revision) for revision in revisions]
         rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
         if self.rows is None:
@@ -314,6 +346,7 @@ class ChecksumRecorder:
             self.rows.add(self.table, rows)
             self.rows.add(self.upgrade_table, upgrade_rows(scripts))
         self.recorded.update(revisions)
+        self.upgrade_recorded.update(revisions)
 
     def stamped(self, step: Any, heads: set[str] | None) -> tuple[set[str], set[str]]:
         """(the revisions ``step``, a stamp, marks applied; those it marks no longer applied),
