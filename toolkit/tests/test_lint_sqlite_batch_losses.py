@@ -86,3 +86,14 @@ def test_a_trigger_made_below_the_linted_range_is_seen(
 
     out = capsys.readouterr().out
     assert f"{RULE}" in out and "drops trigger users_touch (revision file l1.py" in out
+
+
+def test_an_object_dropped_by_name_before_the_batch_is_not_called_lost(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_revision(project, "l0", None, BASE_UPGRADE)
+    write_revision(project, "l1", "l0", MAKE_TRIGGER + "\n" + MAKE_INDEX)
+    drops = '    op.execute("DROP TRIGGER users_touch")\n    op.drop_index("ix_users_lower")\n'
+    write_revision(project, "l2", "l1", drops + BATCH + ALTER)
+
+    assert RULE not in lint_in_process(project, "sqlite", capsys).stdout

@@ -72,15 +72,20 @@ def history_traces(
     config: Any, script: Any, selection: Selection, traces: dict[Path, RevisionTrace]
 ) -> list[tuple[Path, RevisionTrace]]:
     """``traces`` and those of the revisions below the selection, in upgrade order; those are
-    traced only when a selected revision has a batch operation, the one case that reads them."""
+    traced only when a selected revision has a batch that recreates its table, the one case
+    that reads them (autogenerate's batch of a plain `add_column` does not)."""
     below: dict[Path, RevisionTrace] = {}
-    batches = any(r.batch is not None for trace in traces.values() for r in trace.operations)
-    if selection.applied and batches:
+    if selection.applied and any(map(has_rebuild, traces.values())):
         below = traces_below(config, script, selection.applied)
     every = below | traces
     return [
         (Path(s.path), every[Path(s.path)]) for s in oldest_first(script) if Path(s.path) in every
     ]
+
+
+def has_rebuild(trace: RevisionTrace) -> bool:
+    steps = in_steps(trace.operations)
+    return any(step[0].batch is not None and recreates(step[0].batch, step) for step in steps)
 
 
 def traces_below(config: Any, script: Any, applied: frozenset[str]) -> dict[Path, RevisionTrace]:
