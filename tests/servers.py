@@ -42,6 +42,7 @@ BOOKKEEPING_TABLES = frozenset(
         "alembic_environment",
         "alembic_migration_in_progress",
         "alembic_revision_checksums",
+        "alembic_revision_upgrade_checksums",
         "alembic_revision_phases",
         "alembic_stamp_differences",
     }

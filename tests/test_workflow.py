@@ -44,6 +44,7 @@ def schema(database: Path) -> tuple[set[str], dict[str, set[str]]]:
     # Bookkeeping of the protected-environment guard and of applied checksums, not the app's.
     columns.pop("alembic_environment", None)
     columns.pop("alembic_revision_checksums", None)
+    columns.pop("alembic_revision_upgrade_checksums", None)
     columns.pop("alembic_revision_phases", None)
     return versions, columns
 

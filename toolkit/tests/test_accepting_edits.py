@@ -1,13 +1,14 @@
 """A deliberate edit to an applied revision has one documented, guarded way to be accepted.
 
 `db.status` (exit 8) and `db.check` name it, `inv db.accept-edit -r REV`; an edit to
-`downgrade()` alone, which leaves the applied schema as it was, is said to be one, when git still
-has the text that ran.
+`downgrade()` alone, which leaves the applied schema as it was, is said to be one, from the second
+checksum a run records, or when git still has the text that ran.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -112,9 +113,29 @@ def test_an_edit_to_upgrade_is_not_called_harmless(project: Project) -> None:
     assert f"inv db.accept-edit -r {revision}" in line
 
 
+def test_an_edit_to_downgrade_alone_of_a_file_git_never_had_is_named_as_one(
+    project: Project,
+) -> None:
+    # Applied, then stamped away and back, before any commit: the second checksum the run
+    # recorded (runtime/_upgrade_checksums.py) tells the edit, not git.
+    revision, path = migrated_users_revision(project, {})
+    project.inv("db.stamp", "-r", "base")
+    project.inv("db.stamp", "-r", revision)
+    change_downgrade(path)
+
+    line = status_line(project.inv("db.status", code=EDITED_REVISION))
+    assert f"only the downgrade() of applied revision(s) {revision} changed" in line
+    add_to_upgrade(path, 'op.execute("SELECT 1")')
+    assert "only the downgrade()" not in status_line(project.inv("db.status", code=EDITED_REVISION))
+
+
 def test_without_the_text_that_ran_an_edit_is_not_called_harmless(project: Project) -> None:
     revision, path = migrated_users_revision(project, {})
-    change_downgrade(path)  # no git history: the text that ran is nowhere to be read
+    # Applied by a release before the second checksum, and no git history: the text that ran
+    # is nowhere to be read.
+    with sqlite3.connect(project.path / "fixture_service.db") as connection:
+        connection.execute("DROP TABLE alembic_revision_upgrade_checksums")
+    change_downgrade(path)
 
     line = status_line(project.inv("db.status", code=EDITED_REVISION))
     assert "only the downgrade()" not in line

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backfill_histories import BATCH, LONG_PAUSE, ROWS, history_with_backfill, record, wait_for
-from project import Project
-from servers import ServerDatabase
+from backfill_histories import (
+    BATCH,
+    LONG_PAUSE,
+    REQUIRING,
+    ROWS,
+    history_with_backfill,
+    record,
+    wait_for,
+)
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
 from test_backfill_tenants import Tenants, rows_of, sqlite_tenants, upgrade_with_notes
 from test_drift_detection import inv
 
@@ -119,3 +127,25 @@ def test_a_paused_backfill_s_advice_names_the_change_its_resume_would_be_refused
     ran = inv(project, database, "db.backfill", "resume", "users_lower", "--accept-changed",
               "--pause", "0")  # fmt: skip
     assert "finished." in ran, ran
+
+
+@only_on("sqlite", why="the gate reads the declaration records alike on every database")
+def test_a_required_backfill_is_not_finished_inline_under_a_changed_declaration(
+    project: Project, database: ServerDatabase
+) -> None:
+    killed_after_a_batch(project, database)
+    edit(project, LOWER, UPPER)
+    upgrade = '    require_backfill("users_lower", finish_inline_up_to=1000)'
+    source = revision_source("bf0002", "bf0001", upgrade)
+    project.write_revision(
+        "bf0002_require.py",
+        source.replace("from alembic import op\n", "from alembic import op\n" + REQUIRING),
+    )
+    before = record(database)
+
+    status = inv(project, database, "db.status", code=2)
+    assert "not finished inline under a declaration changed since batches ran" in status, status
+    assert "`inv db.backfill run users_lower --accept-changed`" in status, status
+    refused = inv(project, database, "db.upgrade", code=1)
+    assert f"its declaration changed (set `{LOWER}` → `{UPPER}`)" in refused, refused
+    assert "rows done under both" in refused and record(database) == before

@@ -76,7 +76,7 @@ def test_the_stairway_names_the_upgrade_whose_batch_mode_loses_a_trigger(project
     assert f"FAILED tests/test_migrations.py::{LOSES_TEST}" in output, output
     assert (
         "revision r3 (r3)'s upgrade drops trigger users.users_touch: SQLite's batch mode"
-        " recreates table users without it; recreate it in the revision after the batch"
+        " recreates table users without it; recreate it in the same revision, after the batch"
         " operation"
     ) in output, output
     # The downgrade is not blamed for what the upgrade lost.

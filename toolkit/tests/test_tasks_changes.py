@@ -117,9 +117,10 @@ def test_reset_drops_every_table_and_migrates_again(project: Project) -> None:
         connection.execute("CREATE TABLE leftover (id INTEGER)")
     output = project.inv("db.reset").stdout
     dropped = (
-        "alembic_revision_checksums, alembic_revision_phases, alembic_version, leftover, users"
+        "alembic_revision_checksums, alembic_revision_phases,"
+        " alembic_revision_upgrade_checksums, alembic_version, leftover, users"
     )
-    assert f"Dropped 5 table(s): {dropped}." in output
+    assert f"Dropped 6 table(s): {dropped}." in output
     assert applied(project) == {second} and "leftover" not in tables(project)
     with sqlite3.connect(database(project)) as connection:
         assert connection.execute("SELECT count(*) FROM users").fetchone() == (0,)

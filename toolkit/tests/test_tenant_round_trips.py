@@ -76,8 +76,9 @@ def test_a_schema_tenant_commits_once_a_revision_with_its_rows_in_one_statement(
 # It was 43 with each bookkeeping write a statement of its own; it is 37 with a revision's
 # three in one compound statement. A change that sends more must say why, here: 38 since each
 # upgrade first reads which planned revisions are recorded as applied (runtime/_already_applied.py:
-# a version table moved back must not run one twice), one DESCRIBE on a fresh tenant.
-MARIADB_STATEMENTS = 38
+# a version table moved back must not run one twice), one DESCRIBE on a fresh tenant; 39 with
+# the CREATE of the second checksum's table (runtime/_upgrade_checksums.py), on a fresh tenant.
+MARIADB_STATEMENTS = 39
 
 
 def test_a_database_tenant_on_mariadb_sends_its_bookkeeping_in_one_statement_a_revision(
@@ -119,9 +120,10 @@ def test_a_database_tenant_on_mariadb_sends_its_bookkeeping_in_one_statement_a_r
 # ROLLBACK, the SETs a connection starts with). It was 3 and 69 for every tenant: an engine of
 # its own per tenant database set its dialect up again (6 queries), three bookkeeping writes
 # a revision, a ROLLBACK before closing a session about to end. One engine for the server's
-# databases sets it up once per worker. 57 with the read of the revisions recorded as applied.
+# databases sets it up once per worker. 57 with the read of the revisions recorded as applied;
+# 58 with the CREATE of the second checksum's table on a fresh tenant.
 MARIADB_CONNECTIONS = 3
-MARIADB_COMMANDS = 57
+MARIADB_COMMANDS = 58
 DIALECT_SETUP = 6  # the first tenant of a worker only
 
 

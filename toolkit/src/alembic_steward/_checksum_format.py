@@ -85,6 +85,14 @@ def checksums_with_parent(source: str, parents: list[str | None]) -> dict[str | 
     }
 
 
+def checksum_without_downgrade(source: str) -> str:
+    """The current format's checksum of ``source`` without its top-level `downgrade()` (nor its
+    ``backfills``): what the revision does to a database it upgrades. Raises SyntaxError."""
+    tree = migration_tree(source)
+    tree.body = [node for node in tree.body if not defines(node, "downgrade")]
+    return checksum_of_text(canonical_text(tree))
+
+
 def code_without_downgrade(source: str) -> str:
     """The current format's serialisation of ``source`` without its top-level `downgrade()`.
 

@@ -23,6 +23,7 @@ from alembic_steward._checksum_format import (
     is_first_format,
 )
 from alembic_steward.runtime._revision_checksums import ACCEPT_EDIT_TASK, recorded_checksums
+from alembic_steward.runtime._upgrade_checksums import recorded_upgrade_checksums
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -45,11 +46,28 @@ def describe_edits(
 ) -> list[EditedRevision]:
     """Describe each of the ``edited`` revisions: was only its downgrade() changed?"""
     recorded = recorded_checksums(connection, script) if edited else {}
+    upgrades = recorded_upgrade_checksums(connection, edited)
     edits = []
     for revision in edited:
         checksum, path = recorded[revision]
-        edits.append(EditedRevision(revision, only_downgrade_changed(Path(path), checksum)))
+        # A first-format value may differ from the file with no edit at all (another Python).
+        if revision in upgrades and not is_first_format(checksum):
+            only_downgrade = upgrade_unchanged(path, upgrades[revision])
+        else:
+            only_downgrade = only_downgrade_changed(Path(path), checksum)
+        edits.append(EditedRevision(revision, only_downgrade))
     return edits
+
+
+def upgrade_unchanged(path: str, upgrade_checksum: str) -> bool:
+    """Whether the file without its downgrade() is what ran (runtime/_upgrade_checksums.py)."""
+    from alembic_steward._checksum_format import checksum_without_downgrade
+    from alembic_steward.runtime._revision_checksums import file_checksum
+
+    try:
+        return file_checksum(path, checksum_without_downgrade) == upgrade_checksum
+    except (SyntaxError, ValueError, OSError):
+        return False
 
 
 def only_downgrade_changed(path: Path, checksum: str) -> bool:

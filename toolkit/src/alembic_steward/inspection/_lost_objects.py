@@ -51,7 +51,7 @@ class LostObject:
             batch = "SQLite's batch mode" if self.dialect == "sqlite" else "batch mode"
             return (
                 f"{revision}'s upgrade drops {self.kind} {self.subject}: {batch} recreates"
-                f" table {self.table} without it; recreate it in the revision after the batch"
+                f" table {self.table} without it; recreate it in the same revision, after the batch"
                 " operation"
             )
         return (

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from alembic_steward.lint import _sqlite_batch
+from alembic_steward.lint import _sqlite_batch, _sqlite_rebuilds
 from alembic_steward.lint._findings import Finding, RevisionSource
 from alembic_steward.lint._trace import RevisionTrace
 from alembic_steward.runtime._irreversible import IRREVERSIBLE_IMPORT, IRREVERSIBLE_RAISE
@@ -33,6 +33,7 @@ OWN_RULES = {
     "add-enum-value-in-transaction": ("postgresql",),
     "empty-downgrade": ("sqlite", "mysql", "postgresql"),
     _sqlite_batch.RULE: ("sqlite",),
+    _sqlite_rebuilds.RULE: ("sqlite",),
 }
 
 DEPLOYED_CODE = "the code still deployed reads it until the new release is out, and fails when"

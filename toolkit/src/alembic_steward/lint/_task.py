@@ -201,9 +201,12 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
         findings += phase_findings(path, trace)
     if dialect == "sqlite":
         from alembic_steward.lint._sqlite_batch import sqlite_batch_findings
+        from alembic_steward.lint._sqlite_rebuilds import batch_loss_findings, history_traces
 
         for path, trace in traces.items():
             findings += sqlite_batch_findings(path, trace)
+        history = history_traces(config, script, selection, traces)
+        findings += batch_loss_findings(history, set(paths))
     if dialect == "postgresql":
         from alembic_steward.lint._postgresql import postgresql_findings
 

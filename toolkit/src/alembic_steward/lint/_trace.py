@@ -24,6 +24,8 @@ class RecordedOperation:
     operation: Any  # an alembic.operations.ops.MigrateOperation
     line: int
     in_batch: bool = False  # called on `batch_op` inside `op.batch_alter_table(...)`
+    # The `op.batch_alter_table(...)` it was called in (its table_name, recreate), if any.
+    batch: Any = None
 
 
 @dataclass
@@ -79,10 +81,10 @@ class RevisionTracer(io.StringIO):
             self.trace(origin[0]).sql.append((origin[1], text))
         return super().write(text)
 
-    def record(self, operation: Any, *, in_batch: bool) -> None:
+    def record(self, operation: Any, *, batch: Any = None) -> None:
         origin = self.origin()
         if origin is not None:
-            recorded = RecordedOperation(operation, origin[1], in_batch)
+            recorded = RecordedOperation(operation, origin[1], batch is not None, batch)
             self.trace(origin[0]).operations.append(recorded)
 
 
@@ -98,7 +100,7 @@ def recording_operations(tracer: RevisionTracer, *, perform: bool) -> Iterator[N
     invoke = AbstractOperations.invoke
 
     def recording_invoke(self: AbstractOperations, operation: Any) -> Any:
-        tracer.record(operation, in_batch=isinstance(self, BatchOperations))
+        tracer.record(operation, batch=self.impl if isinstance(self, BatchOperations) else None)
         return invoke(self, operation) if perform else None
 
     AbstractOperations.invoke = recording_invoke  # type: ignore[method-assign]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 def check_required(connection: Connection, name: str, finish_inline_up_to: int) -> None:
     """Raise BackfillNotFinished unless backfill ``name`` is done (or finished here)."""
     from alembic_steward.backfills import BackfillNotFinished
+    from alembic_steward.runtime._backfill_changes import record_declaration
     from alembic_steward.runtime._backfill_failures import fix_advice
     from alembic_steward.runtime._backfill_records import (
         FAILED,
@@ -36,6 +37,15 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
     # Counted even after it finished: the previous release may have written pending rows since.
     pending = pending_rows(connection, declared.backfill, finish_inline_up_to + 1)
     if pending <= finish_inline_up_to:
+        changes = declaration_changes(connection, declared, record) if pending else []
+        if changes and record is not None and record.state != FAILED:
+            raise BackfillNotFinished(
+                changed_refusal(declared, record, changes, pending),
+                backfill=name,
+                finish_inline_up_to=finish_inline_up_to,
+            )
+        if changes:  # a failed one's changed declaration is its fix, as a run takes it
+            record_declaration(connection, declared.backfill)
         update_all(connection, declared.backfill)
         still = pending_rows(connection, declared.backfill, pending + 1)
         if still:
@@ -79,16 +89,68 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
 
 
 def passes_now(connection: Connection, declared: Declared, finish_inline_up_to: int) -> bool:
-    """Whether `require_backfill` would let its revision through now: at most
-    ``finish_inline_up_to`` rows of ``declared`` pending (a bounded read, rolled back)."""
+    """Whether `require_backfill` would let its revision through now (a bounded read, rolled
+    back): see :func:`refusal_now`."""
+    return refusal_now(connection, declared, finish_inline_up_to) is None
+
+
+def refusal_now(connection: Connection, declared: Declared, finish_inline_up_to: int) -> str | None:
+    """Why `require_backfill` would refuse its revision now, or None when it would let it
+    through: at most ``finish_inline_up_to`` rows of ``declared`` pending, not to be finished
+    under a declaration changed since batches ran (a bounded read, rolled back)."""
+    from alembic_steward.runtime._backfill_records import FAILED, has_table, read_record
     from alembic_steward.runtime._backfill_sql import pending_rows
 
     try:
-        return pending_rows(connection, declared.backfill, finish_inline_up_to + 1) <= (
-            finish_inline_up_to
-        )
+        pending = pending_rows(connection, declared.backfill, finish_inline_up_to + 1)
+        if pending > finish_inline_up_to:
+            return f"more than {finish_inline_up_to} of its rows are pending here"
+        if not pending:
+            return None
+        name = declared.backfill.name
+        record = read_record(connection, name) if has_table(connection) else None
+        if record is None or record.state == FAILED:
+            return None
+        if declaration_changes(connection, declared, record):
+            return (
+                f"its {pending} pending row(s) here are not finished inline under a declaration"
+                " changed since batches ran"
+            )
+        return None
     finally:
         connection.rollback()
+
+
+def declaration_changes(
+    connection: Connection, declared: Declared, record: BackfillRecord | None
+) -> list[str]:
+    """The parts of ``declared`` changed since ``record``'s committed batches ran under the
+    recorded ones (runtime/_backfill_changes.py): finishing inline would mix the two."""
+    from alembic_steward.runtime._backfill_changes import changed_parts, recorded_declarations
+
+    if record is None:
+        return []
+    recorded = recorded_declarations(connection).get(declared.backfill.name)
+    return changed_parts(recorded, declared.backfill, record)
+
+
+def changed_refusal(
+    declared: Declared, record: BackfillRecord, changes: list[str], pending: int
+) -> str:
+    """Why a few pending rows are not finished here: the declaration changed under batches."""
+    from alembic_steward.runtime._backfill_changes import ACCEPT_OPTION
+    from alembic_steward.runtime._backfill_records import rows_in_batches
+
+    name = declared.backfill.name
+    return (
+        f"this revision requires backfill {name} (declared by revision {declared.revision}) to"
+        f" have finished; {pending} row(s) are pending, few enough to finish here, but its"
+        f" declaration changed ({'; '.join(changes)}) after"
+        f" {rows_in_batches(record.rows_done, record.batches)} were done under the old one, and"
+        " finishing here would leave rows done under both: put the declaration back, or, if"
+        f" the change is deliberate, {backfill_advised(f'run {name} {ACCEPT_OPTION}')} walks"
+        " every key again under it; then upgrade again"
+    )
 
 
 def refuse_while_running(

@@ -9,12 +9,14 @@ from alembic_steward.runtime._half_applied_marks import MARK_TABLE_NAME
 from alembic_steward.runtime._phase_records import PHASE_TABLE
 from alembic_steward.runtime._revision_checksums import CHECKSUM_TABLE
 from alembic_steward.runtime._stamp_differences import STAMP_DIFFERENCES_TABLE
+from alembic_steward.runtime._upgrade_checksums import UPGRADE_CHECKSUM_TABLE
 
 BOOKKEEPING_TABLES = frozenset(
     {
         ENVIRONMENT_TABLE,
         MARK_TABLE_NAME,
         CHECKSUM_TABLE,
+        UPGRADE_CHECKSUM_TABLE,
         PHASE_TABLE,
         BACKFILL_TABLE,
         DECLARATION_TABLE,

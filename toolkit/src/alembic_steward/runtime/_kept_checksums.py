@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -32,14 +33,19 @@ class KeptChecksums:
         self.used: dict[str, str] = {}
         self.computed = False
 
-    def checksum(self, text: str) -> str:
-        """The current-format checksum of ``text`` (`_checksum_format.code_checksum`)."""
+    def checksum(
+        self, text: str, algorithm: Callable[[str], str] = _checksum_format.code_checksum
+    ) -> str:
+        """The current-format checksum of ``text`` (`_checksum_format.code_checksum`, or
+        ``algorithm``: another function of that module, kept under a key of its own)."""
         if self.values is None:
             self.values = self.read()
         key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if algorithm is not _checksum_format.code_checksum:
+            key = f"{key}:{algorithm.__name__}"
         value = self.values.get(key)
         if value is None:
-            value = self.values[key] = _checksum_format.code_checksum(text)
+            value = self.values[key] = algorithm(text)
             self.computed = True
         self.used[key] = value
         return value

@@ -17,12 +17,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward._checksum_format import (
+    checksum_without_downgrade,
     code_checksum,
     first_format_checksum,
     is_first_format,
     whole_file_checksum,
 )
 from alembic_steward.runtime._kept_checksums import kept_checksums
+from alembic_steward.runtime._upgrade_checksums import (
+    forget_upgrade_rows,
+    replace_upgrade_rows,
+    upgrade_checksum_table,
+    upgrade_rows,
+)
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -62,9 +69,9 @@ def checksum_of_version(path: str, mtime_ns: int, size: int, algorithm: Callable
     # Keyed by the file's modification time and size too, so an edited file is read again;
     # a run that applies a revision more than once (the baked tests' stairway) reads it once.
     text = Path(path).read_text(encoding="utf-8")
-    if algorithm is code_checksum:
+    if algorithm in (code_checksum, checksum_without_downgrade):
         # Across runs too, by the text itself (runtime/_kept_checksums.py).
-        return kept_checksums().checksum(text)
+        return kept_checksums().checksum(text, algorithm)
     return algorithm(text)
 
 
@@ -169,6 +176,28 @@ def table_values(connection: Connection) -> dict[str, str]:
     return {revision: checksum for revision, checksum in rows}
 
 
+def both_tables_values(connection: Connection) -> tuple[dict[str, str], set[str]]:
+    """The checksum table's rows (as `table_values`) and the revisions the second checksum's
+    table has rows for, in one read; both tables must exist."""
+    from sqlalchemy import literal, select, union_all
+
+    table, upgrades = checksum_table(), upgrade_checksum_table()
+    rows = connection.execute(
+        union_all(
+            select(table.c.revision, table.c.sha256, literal("c").label("kind")),
+            select(upgrades.c.revision, upgrades.c.sha256, literal("u").label("kind")),
+        )
+    )
+    values: dict[str, str] = {}
+    upgrade_recorded: set[str] = set()
+    for revision, checksum, kind in rows:
+        if kind == "c":
+            values[revision] = checksum
+        else:
+            upgrade_recorded.add(revision)
+    return values, upgrade_recorded
+
+
 def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
     """Forget the checksums of revisions no longer applied (after a stamp), when the version
     table names revisions of this history (else what is applied cannot be told)."""
@@ -184,6 +213,7 @@ def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
         return
     table = checksum_table()
     connection.execute(table.delete().where(table.c.revision.not_in(applied)))
+    forget_upgrade_rows(connection, keep=applied)
 
 
 def restamp_first_format(
@@ -223,6 +253,7 @@ def accept_edits(connection: Connection, script: ScriptDirectory, revisions: lis
         # Guarded by the old value, so a concurrent acceptance of the same row is harmless.
         row = (table.c.revision == revision) & (table.c.sha256 == checksum)
         connection.execute(table.update().where(row).values(sha256=file_checksum(path)))
+    replace_upgrade_rows(connection, [script.get_revision(revision) for revision in revisions])
 
 
 def unverifiable_line(revisions: list[str]) -> str:
@@ -247,19 +278,29 @@ class ChecksumRecorder:
     def __init__(self, script: ScriptDirectory, rows: StepRows | None = None) -> None:
         self.script = script
         self.table = checksum_table()
+        self.upgrade_table = upgrade_checksum_table()
         # Where the step's new rows wait to be sent with the other bookkeeping's (None: now).
         self.rows = rows
         # The revisions the table has a row for, read on the first step (``read``).
         self.recorded: set[str] = set()
+        # Those the second checksum's table has a row for: the same, unless rows of the first
+        # were deleted by hand (runtime/_upgrade_checksums.py).
+        self.upgrade_recorded: set[str] = set()
         self.read = False
 
     def __call__(self, *, ctx: Any, step: Any, heads: set[str] | None = None, **_: Any) -> None:
+        from sqlalchemy import inspect
+
         if ctx.as_sql:
             return
         connection = ctx.connection
         if not self.read:
-            self.table.create(connection, checkfirst=True)
-            values = table_values(connection)
+            # Both tables' presence in one read, the round trip a has_table() took alone.
+            tables = set(inspect(connection).get_table_names())
+            for table in (self.table, self.upgrade_table):
+                if table.name not in tables:
+                    table.create(connection)
+            values, self.upgrade_recorded = both_tables_values(connection)
             # Here, not in `db.status`: a run may write (and holds the migration lock), while
             # reads may come from a read-only user and must not wait on a running migration.
             restamp_first_format(connection, self.script, recorded=values)
@@ -283,17 +324,29 @@ class ChecksumRecorder:
         if rows:
             connection.execute(self.table.delete().where(self.table.c.revision.in_(rows)))
             self.recorded.difference_update(rows)
+        self.drop_upgrade_rows(connection, revisions)
+
+    def drop_upgrade_rows(self, connection: Connection, revisions: Iterable[str]) -> None:
+        rows = self.upgrade_recorded.intersection(revisions)
+        if rows:
+            where = self.upgrade_table.c.revision.in_(rows)
+            connection.execute(self.upgrade_table.delete().where(where))
+            self.upgrade_recorded.difference_update(rows)
 
     def insert(self, connection: Connection, revisions: list[str]) -> None:
         if not revisions:
             return
+        self.drop_upgrade_rows(connection, revisions)  # left by a hand-deleted checksum row
         scripts = [self.script.get_revision(revision) for revision in revisions]
         rows = [{"revision": s.revision, "sha256": file_checksum(s.path)} for s in scripts]
         if self.rows is None:
             connection.execute(self.table.insert(), rows)
+            connection.execute(self.upgrade_table.insert(), upgrade_rows(scripts))
         else:
             self.rows.add(self.table, rows)
+            self.rows.add(self.upgrade_table, upgrade_rows(scripts))
         self.recorded.update(revisions)
+        self.upgrade_recorded.update(revisions)
 
     def stamped(self, step: Any, heads: set[str] | None) -> tuple[set[str], set[str]]:
         """(the revisions ``step``, a stamp, marks applied; those it marks no longer applied),

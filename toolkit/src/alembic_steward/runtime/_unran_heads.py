@@ -149,12 +149,14 @@ def record_stamped_heads(connection: Connection, script: ScriptDirectory) -> Non
     from alembic_steward.runtime._phase_records import phase_table
     from alembic_steward.runtime._revision_checksums import checksum_table, file_checksum
     from alembic_steward.runtime._state_after_failure import version_heads
+    from alembic_steward.runtime._upgrade_checksums import replace_upgrade_rows
 
     for each in unran_heads(connection, script, version_heads(connection)):
         path = script.get_revision(each.revision).path
         connection.execute(
             checksum_table().insert().values(revision=each.revision, sha256=file_checksum(path))
         )
+        replace_upgrade_rows(connection, [script.get_revision(each.revision)])
         connection.execute(
             phase_table().insert().values(revision=each.revision, phase=phase_of_file(path))
         )

@@ -1,0 +1,240 @@
+"""The rule `sqlite-batch-loses-object`: a batch operation whose table rebuild drops a trigger.
+
+SQLite's batch mode recreates a table (a copy, the old one dropped, the copy renamed) from what
+SQLAlchemy reflects, so a trigger on the table and an index on an expression are gone after it,
+silently: the upgrade succeeds and every later description agrees (inspection/_lost_objects.py).
+A view or another table's trigger that reads the table is not lost: SQLite refuses the rename
+and the upgrade fails loudly. The lint runs offline, with no database built, so the rule follows
+what the history's operations make: each trigger or expression index a revision creates
+(`op.execute` of its CREATE statement, or `op.create_index` on an expression), drops or moves,
+and each batch that recreates a table. One the batch loses and its revision does not create
+again after it is a finding at the batch. The revisions below the selection are traced too
+(offline, their operations only), so `inv db.lint` of the unapplied ones sees an old trigger.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic_steward.lint._findings import Finding
+from alembic_steward.lint._selection import (
+    Selection,
+    heads_of,
+    oldest_first,
+    revisions_below,
+)
+from alembic_steward.lint._trace import RecordedOperation, RevisionTrace
+
+RULE = "sqlite-batch-loses-object"
+NAME = r"[\"`\[]?(\w+)[\"`\]]?"
+QUALIFIED = rf"(?:[\"`\[]?\w+[\"`\]]?\.)?{NAME}"
+CREATE_TRIGGER = re.compile(
+    rf"\bCREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?{QUALIFIED}"
+    rf".*?\bON\s+{QUALIFIED}",
+    re.IGNORECASE | re.DOTALL,
+)
+CREATE_INDEX = re.compile(
+    rf"\bCREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?{QUALIFIED}\s+ON\s+{QUALIFIED}"
+    r"\s*\((.*)\)",
+    re.IGNORECASE | re.DOTALL,
+)
+DROP = re.compile(
+    rf"\bDROP\s+(TRIGGER|INDEX|TABLE)\s+(?:IF\s+EXISTS\s+)?{QUALIFIED}", re.IGNORECASE
+)
+RENAME = re.compile(rf"\bALTER\s+TABLE\s+{QUALIFIED}\s+RENAME\s+TO\s+{NAME}", re.IGNORECASE)
+
+
+@dataclass
+class Made:
+    """A trigger or expression index some revision made, on ``table``."""
+
+    kind: str
+    table: str
+    path: Path
+    line: int
+
+
+@dataclass
+class Loss:
+    """What a batch in the revision being followed lost, until the revision makes it again."""
+
+    made: Made
+    name: str
+    batch_line: int
+    operation: str
+
+
+def history_traces(
+    config: Any, script: Any, selection: Selection, traces: dict[Path, RevisionTrace]
+) -> list[tuple[Path, RevisionTrace]]:
+    """``traces`` and those of the revisions below the selection, in upgrade order; those are
+    traced only when a selected revision has a batch that recreates its table, the one case
+    that reads them (autogenerate's batch of a plain `add_column` does not)."""
+    below: dict[Path, RevisionTrace] = {}
+    if selection.applied and any(map(has_rebuild, traces.values())):
+        below = traces_below(config, script, selection.applied)
+    every = below | traces
+    return [
+        (Path(s.path), every[Path(s.path)]) for s in oldest_first(script) if Path(s.path) in every
+    ]
+
+
+def has_rebuild(trace: RevisionTrace) -> bool:
+    steps = in_steps(trace.operations)
+    return any(step[0].batch is not None and recreates(step[0].batch, step) for step in steps)
+
+
+def traces_below(config: Any, script: Any, applied: frozenset[str]) -> dict[Path, RevisionTrace]:
+    """The operations of the ``applied`` revisions, run offline up to each of their heads."""
+    from alembic_steward.lint._offline_runs import trace_selection
+
+    scripts = [s for s in oldest_first(script) if s.revision in applied]
+    traced: dict[Path, RevisionTrace] = {}
+    done: frozenset[str] = frozenset()
+    for head in heads_of(script, applied):
+        runs = trace_selection(config, script, Selection(scripts, done, head), want_sql=False)
+        traced |= runs.traces
+        done |= revisions_below(script, head)
+    return traced
+
+
+def batch_loss_findings(
+    traces: Iterable[tuple[Path, RevisionTrace]], linted: set[Path]
+) -> Iterator[Finding]:
+    """Yield a finding for each object a batch in a ``linted`` revision loses for good;
+    ``traces`` are every traced revision, in upgrade order."""
+    made: dict[str, Made] = {}
+    for path, trace in traces:
+        losses: dict[str, Loss] = {}
+        for operations in in_steps(trace.operations):
+            first = operations[0]
+            if first.batch is not None:
+                table = first.batch.table_name.lower()
+                if not recreates(first.batch, operations):
+                    continue
+                for name, object_made in list(made.items()):
+                    if object_made.table == table:
+                        del made[name]
+                        losses[name] = Loss(object_made, name, first.line, method(first))
+            else:
+                follow(first, path, made, losses)
+        if path in linted:
+            yield from (finding(path, loss) for loss in losses.values())
+
+
+def in_steps(operations: list[RecordedOperation]) -> Iterator[list[RecordedOperation]]:
+    """Each operation alone, except one batch's operations together (its table is recreated
+    once, when the block ends)."""
+    step: list[RecordedOperation] = []
+    for recorded in operations:
+        if step and (recorded.batch is None or recorded.batch is not step[0].batch):
+            yield step
+            step = []
+        step.append(recorded)
+        if recorded.batch is None:
+            yield step
+            step = []
+    if step:
+        yield step
+
+
+def recreates(batch: Any, operations: list[RecordedOperation]) -> bool:
+    """Whether the batch recreates its table: Alembic's SQLite rule (`recreate="auto"`
+    recreates for anything but indexes and a plain `add_column`)."""
+    from alembic.operations import ops
+    from sqlalchemy import Computed
+    from sqlalchemy.sql import ClauseElement
+
+    if batch.recreate != "auto":
+        return batch.recreate == "always"
+    for recorded in operations:
+        operation = recorded.operation
+        if isinstance(operation, ops.AddColumnOp):
+            default = operation.column.server_default
+            if isinstance(getattr(default, "arg", None), ClauseElement) or (
+                isinstance(default, Computed) and default.persisted
+            ):
+                return True
+        elif not isinstance(operation, ops.CreateIndexOp | ops.DropIndexOp):
+            return True
+    return False
+
+
+def follow(recorded: RecordedOperation, path: Path, made: dict, losses: dict) -> None:
+    """Update ``made`` (and ``losses``) by one operation outside a batch."""
+    from alembic.operations import ops
+
+    operation = recorded.operation
+    if isinstance(operation, ops.ExecuteSQLOp):
+        follow_sql(str(operation.sqltext), path, recorded.line, made, losses)
+    elif isinstance(operation, ops.CreateIndexOp):
+        if any(not isinstance(column, str) for column in operation.columns):
+            name = str(operation.index_name).lower()
+            made[name] = Made("index", operation.table_name.lower(), path, recorded.line)
+            losses.pop(name, None)
+    elif isinstance(operation, ops.DropIndexOp):
+        made.pop(str(operation.index_name).lower(), None)
+    elif isinstance(operation, ops.DropTableOp):
+        drop_table(operation.table_name.lower(), made)
+    elif isinstance(operation, ops.RenameTableOp):
+        rename_table(operation.table_name.lower(), operation.new_table_name.lower(), made)
+
+
+def follow_sql(sql: str, path: Path, line: int, made: dict, losses: dict) -> None:
+    for statement in sql.split(";"):
+        if created := CREATE_TRIGGER.search(statement):
+            name = created.group(1).lower()
+            made[name] = Made("trigger", created.group(2).lower(), path, line)
+            losses.pop(name, None)
+        elif (created := CREATE_INDEX.search(statement)) and "(" in created.group(3):
+            name = created.group(1).lower()
+            made[name] = Made("index", created.group(2).lower(), path, line)
+            losses.pop(name, None)
+        elif dropped := DROP.search(statement):
+            kind, name = dropped.group(1).lower(), dropped.group(2).lower()
+            if kind == "table":
+                drop_table(name, made)
+            else:
+                made.pop(name, None)
+                losses.pop(name, None)
+        elif renamed := RENAME.search(statement):
+            rename_table(renamed.group(1).lower(), renamed.group(2).lower(), made)
+
+
+def drop_table(table: str, made: dict[str, Made]) -> None:
+    for name in [name for name, object_made in made.items() if object_made.table == table]:
+        del made[name]
+
+
+def rename_table(old: str, new: str, made: dict[str, Made]) -> None:
+    for object_made in made.values():
+        if object_made.table == old:
+            object_made.table = new
+
+
+def method(recorded: RecordedOperation) -> str:
+    names = [n for n in dir(type(recorded.operation)) if n.startswith("batch_")]
+    return names[0] if names else "batch_op"
+
+
+def finding(path: Path, loss: Loss) -> Finding:
+    made = loss.made
+    origin = "this revision" if made.path == path else f"revision file {made.path.name}"
+    call = "`op.execute` its CREATE statement" + (
+        "" if made.kind == "trigger" else ", or `op.create_index` it,"
+    )
+    why = (
+        f"{loss.operation.replace('batch_', 'batch_op.')} makes SQLite's batch mode recreate"
+        f" table {made.table}, which drops {made.kind} {loss.name} ({origin}, line"
+        f" {made.line}) without a word: the upgrade succeeds and the database then matches"
+        " what the revisions build, without it"
+    )
+    safe = (
+        f"make {made.kind} {loss.name} again in this revision, after the"
+        f" `with op.batch_alter_table(...)` block ({call} again)"
+    )
+    return Finding(path, loss.batch_line, RULE, why, safe)
