@@ -16,7 +16,7 @@ from safety_revisions import (
     start_lock_holder,
     write_revision,
 )
-from servers import ServerDatabase, only_on
+from servers import ServerDatabase
 
 CONCURRENT_RUNS = 6
 # Takes the migration lock, then upgrades (the lock is re-entrant per thread) once told to.
