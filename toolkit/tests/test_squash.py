@@ -83,8 +83,8 @@ KINDS_VIEW = revision_source(
     '    op.execute("DROP VIEW kind_notes")',
 )
 
-# PostgreSQL's types a table's columns take, one over another: the squashed upgrade makes them
-# with its tables, and its downgrade must drop them all, the outer ones first.
+# PostgreSQL's types and collation a table's columns take, one over another: the squashed upgrade
+# makes them before its tables, and its downgrade must drop them all, the outer ones first.
 TYPED = revision_source(
     "k2",
     "k1",
@@ -92,7 +92,10 @@ TYPED = revision_source(
     op.execute("CREATE DOMAIN positive_t AS integer CHECK (VALUE > 0)")
     op.execute("CREATE DOMAIN small_t AS positive_t CHECK (VALUE < 100)")
     op.execute("CREATE DOMAIN mood_t AS mood NOT NULL")
-    op.execute("CREATE TABLE moods (id integer PRIMARY KEY, size small_t, mood mood_t)")""",
+    op.execute("CREATE COLLATION shop_c (locale = 'C')")
+    op.execute("CREATE DOMAIN code_t AS text COLLATE shop_c")
+    op.execute("CREATE TABLE moods (id integer PRIMARY KEY, size small_t, mood mood_t,"
+               " code code_t, label text COLLATE shop_c)")""",
     '    op.execute("DROP TABLE moods")',
 )
 
@@ -268,8 +271,10 @@ def test_enum_json_defaults_and_comments_are_reproduced_and_a_view_is_refused_by
             'op.execute("DROP DOMAIN small_t")',
             'op.execute("DROP DOMAIN mood_t")',
             'op.execute("DROP DOMAIN positive_t")',
+            'op.execute("DROP DOMAIN code_t")',
             'op.execute("DROP TYPE mood")',
             'op.execute("DROP TYPE kind_status")',
+            'op.execute("DROP COLLATION shop_c")',
         ], downgrade
 
 

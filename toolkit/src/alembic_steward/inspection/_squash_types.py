@@ -1,5 +1,5 @@
-"""The PostgreSQL enum types and domains a squashed revision makes before its tables, and drops
-after them.
+"""The PostgreSQL collations, enum types and domains a squashed revision makes before its
+tables, and drops after them.
 
 Alembic's `op.create_table` makes an enum type with its table but never a reflected domain
 (rendered `create_type=False`), and its `op.drop_table` drops neither: the squashed upgrade
@@ -8,7 +8,8 @@ type is written here from the catalog instead (a domain with its NOT NULL, defau
 and every named CHECK, which reflection reduces to the first), created enums first and each
 domain after the type it is over, and dropped in the reverse order; the tables' columns then
 name them without making them (`create_type=False`), each with its own NOT NULL and
-default (reflection gives it its domain's).
+default (reflection gives it its domain's). A collation a column or domain takes is made
+first: the upgrade failed on it likewise.
 """
 
 from __future__ import annotations
@@ -46,6 +47,22 @@ NAMED_TYPES = (
     + " ORDER BY t.typtype DESC, 3"
 )
 
+# Each collation in scope, as NAMED_TYPES' rows: made before the types and columns that take it.
+# The locale's column is another in each version (catalog/_postgresql_types.py's COLLATIONS).
+COLLATIONS = (
+    "SELECT c.oid, 0, c.oid::regcollation::text, 'CREATE COLLATION ' || c.oid::regcollation::text"
+    " || ' (provider = ' || CASE c.collprovider WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin'"
+    "  ELSE 'libc' END || CASE WHEN c.collprovider = 'c' THEN ', lc_collate = '"
+    "  || quote_literal(c.collcollate) || ', lc_ctype = ' || quote_literal(c.collctype)"
+    "  ELSE ', locale = ' || quote_literal(coalesce(to_jsonb(c) ->> 'colllocale',"
+    "  to_jsonb(c) ->> 'colliculocale')) END"
+    " || CASE WHEN c.collisdeterministic THEN '' ELSE ', deterministic = false' END"
+    " || coalesce(', rules = ' || quote_literal(to_jsonb(c) ->> 'collicurules'), '') || ')'"
+    " FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace"
+    f" WHERE {IN_SCOPE}"
+    + NOT_AN_EXTENSIONS.format(catalog="pg_collation", oid="c.oid")
+    + " ORDER BY 3"
+)
 # Each column taking a domain: its table and whether it has its own NOT NULL and default.
 DOMAIN_COLUMNS = (
     "SELECT n.nspname = current_schema(), n.nspname, c.relname, a.attname, a.attnotnull,"
@@ -65,13 +82,16 @@ class NamedTypes:
 
 
 def named_types(connection: Connection, schemas: Collection[str]) -> NamedTypes:
-    """The enum types and domains of the database on ``connection`` (default schema and
-    ``schemas``): each made after the type it is over, dropped before it. None off PostgreSQL."""
+    """The collations, enum types and domains of the database on ``connection`` (default schema
+    and ``schemas``): collations first, each domain after the type it is over, dropped in the
+    reverse order. None off PostgreSQL."""
     if connection.dialect.name != "postgresql":
         return NamedTypes()
-    rows = connection.exec_driver_sql(NAMED_TYPES, {"schemas": sorted(schemas)}).all()
+    parameters = {"schemas": sorted(schemas)}
+    rows = connection.exec_driver_sql(NAMED_TYPES, parameters).all()
+    collations = connection.exec_driver_sql(COLLATIONS, parameters).all()
     made: set[int] = set()
-    ordered: list[tuple[str, str]] = []
+    ordered = [(name, create) for _oid, _base, name, create in collations]
     waiting = list(rows)  # enums first, then domains, each by name
     while waiting:
         ready = [row for row in waiting if row[1] == 0 or row[1] in made or not known(row, rows)]
@@ -82,10 +102,8 @@ def named_types(connection: Connection, schemas: Collection[str]) -> NamedTypes:
             ordered.append((name, create))
         waiting = [row for row in waiting if row[0] not in made]
     creates = tuple(create for _name, create in ordered)
-    drops = tuple(
-        f"DROP {'DOMAIN' if create.startswith('CREATE DOMAIN') else 'TYPE'} {name}"
-        for name, create in reversed(ordered)
-    )
+    # "CREATE TYPE", "CREATE DOMAIN", "CREATE COLLATION": dropped by the same word.
+    drops = tuple(f"DROP {create.split()[1]} {name}" for name, create in reversed(ordered))
     return NamedTypes(creates, drops)
 
 
