@@ -1,5 +1,5 @@
-"""Coverage rows for MariaDB's scheduled events, system versioning, page compression and index
-comments (see catalog_features.py)."""
+"""Coverage rows for MariaDB's scheduled events, system versioning and page compression, and for
+index comments (see catalog_features.py)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,37 @@ EVENTS = (
         NO_EVENTS,
     ),
     Feature(
+        "event start (STARTS)",
+        events(event_starts="'2031-01-01 03:00:00'"),
+        {
+            "mysql": (
+                "ALTER EVENT orders_purge ON SCHEDULE EVERY 1 DAY STARTS '2031-01-01 03:00:00'",
+            )
+        },
+        ("event orders_purge: starts",),
+        NO_EVENTS,
+    ),
+    Feature(
+        "event end (ENDS)",
+        events(event_ends="CURRENT_TIMESTAMP + INTERVAL 1 WEEK"),
+        {
+            "mysql": (
+                "ALTER EVENT orders_purge ON SCHEDULE EVERY 1 DAY"
+                " STARTS CURRENT_TIMESTAMP + INTERVAL 1 HOUR ENDS '2031-01-01 03:00:00'",
+            )
+        },
+        ("event orders_purge: ends",),
+        NO_EVENTS,
+    ),
+    Feature(
+        # Two facts: the schedule (EVERY, now AT) and the time.
+        "event time (AT)",
+        events(event_at="CURRENT_TIMESTAMP + INTERVAL 1 DAY"),
+        {"mysql": ("ALTER EVENT orders_purge ON SCHEDULE AT '2031-01-01 03:00:00'",)},
+        ("event orders_purge: at",),
+        NO_EVENTS,
+    ),
+    Feature(
         "event body",
         events(event_cutoff="2001-01-01"),
         {
@@ -79,11 +110,11 @@ EVENTS = (
     Feature(
         "index comment",
         events(code_index_comment="by code"),
-        {"mysql": (code_index_statement("by code"),)},
-        ("index customers.ix_customers_code: comment",),
         {
-            "sqlite": "SQLite keeps no comments",
-            "postgresql": "not yet described: PostgreSQL's COMMENT ON INDEX",
+            "postgresql": ("COMMENT ON INDEX ix_customers_code IS 'by code'",),
+            "mysql": (code_index_statement("by code"),),
         },
+        ("index customers.ix_customers_code: comment",),
+        {"sqlite": "SQLite keeps no comments"},
     ),
 )

@@ -38,6 +38,10 @@ class BehaviourKnobs:
     event_enabled: bool = True
     event_preserve: bool = False
     event_cutoff: str = "2000-01-01"
+    # Written relative to now, as a revision would: two builds made at other moments agree.
+    event_starts: str = "CURRENT_TIMESTAMP + INTERVAL 1 HOUR"
+    event_ends: str | None = None
+    event_at: str | None = None  # a one-time event, instead of EVERY event_every
     second_event: bool = False
     tags_versioned: bool = False
     tags_page_compressed: bool = False
@@ -46,7 +50,8 @@ class BehaviourKnobs:
 
 def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs()) -> list[str]:  # noqa: B008 (frozen)
     """The statements that give the shop's tables their behaviour (a revision's op.execute, or
-    a models' DDL listener): PostgreSQL's, and MariaDB's invisible column and ignored index."""
+    a models' DDL listener): PostgreSQL's (an index comment too), and MariaDB's invisible column
+    and ignored index."""
     if dialect == "mysql":
         return mariadb_statements(knobs)
     if dialect != "postgresql":
@@ -64,6 +69,8 @@ def behaviour_statements(dialect: str, knobs: BehaviourKnobs = BehaviourKnobs())
         statements.append("ALTER TABLE tags INHERIT tag_roots")
     if knobs.tags_replica_full:
         statements.append("ALTER TABLE tags REPLICA IDENTITY FULL")
+    if knobs.code_index_comment:
+        statements.append(f"COMMENT ON INDEX ix_customers_code IS '{knobs.code_index_comment}'")
     statements.append(rule_statement(knobs.rule_action))
     if knobs.second_rule:
         statements.append(rule_statement(knobs.rule_action, "order_lines_kept_again"))
@@ -104,8 +111,10 @@ def event_statement(
     """MariaDB's scheduled event: old orders deleted on a schedule."""
     completion = "PRESERVE" if knobs.event_preserve else "NOT PRESERVE"
     status = "ENABLE" if knobs.event_enabled else "DISABLE"
+    ends = f" ENDS {knobs.event_ends}" if knobs.event_ends else ""
+    schedule = f"EVERY {knobs.event_every} STARTS {knobs.event_starts}{ends}"
     return (
-        f"CREATE EVENT {name} ON SCHEDULE EVERY {knobs.event_every}"
+        f"CREATE EVENT {name} ON SCHEDULE {f'AT {knobs.event_at}' if knobs.event_at else schedule}"
         f" ON COMPLETION {completion} {status}"
         f" DO DELETE FROM orders WHERE placed_at < '{knobs.event_cutoff}'"
     )

@@ -255,28 +255,37 @@ TRIGGERS = {
     ),
 }
 
+# PostgreSQL's types a revision makes with op.execute and no model takes: the revisions' own.
+REVISIONS_TYPES = (
+    "CREATE DOMAIN positive_t AS integer CHECK (VALUE > 0)",
+    "CREATE TYPE pair AS (a integer, b integer)",
+    "CREATE TYPE floatrange AS RANGE (subtype = float8)",
+    "CREATE COLLATION shop_c (locale = 'C')",
+)
 
-def test_a_revision_s_trigger_and_schema_are_no_drift_and_hand_made_ones_are_the_database_s(
+
+def test_a_revision_s_trigger_schema_and_types_are_no_drift_and_hand_made_ones_the_database_s(
     project: Project, database: ServerDatabase
 ) -> None:
     head = start_with(project, database, ITEMS)
     made = [statement.format(name="qty_floor") for statement in TRIGGERS[database.kind]]
     if database.kind == "postgresql":
         made.append("CREATE SCHEMA archive")
+        made.extend(REVISIONS_TYPES)
     upgrade = "\n".join(f"    op.execute({statement!r})" for statement in made)
     project.write_revision(
         "0001_trigger.py",
         revision_source("0001trigger", head, upgrade, '    op.execute("SELECT 1")'),
     )
     inv(project, database, "db.upgrade")
-    # The models leave triggers (and schemas they do not use) to the revisions: no drift.
+    # The models leave triggers (and schemas and types they do not use) to the revisions.
     assert "No changes" in inv(project, database, "db.check")
     inv(project, database, "db.status")
     assert models_match_test(project, database).returncode == 0
     assert "No changes detected" in revision(project, database, "nothing")
     by_hand = [TRIGGERS[database.kind][-1].format(name="qty_floor_again")]
     if database.kind == "postgresql":
-        by_hand.append("CREATE SCHEMA scratchpad")
+        by_hand.extend(("CREATE SCHEMA scratchpad", "CREATE DOMAIN note_t AS text"))
     for statement in by_hand:
         database.query(statement)
     status = inv(project, database, "db.status", code=STATUS_DATABASE_DIFFERS)
@@ -284,6 +293,7 @@ def test_a_revision_s_trigger_and_schema_are_no_drift_and_hand_made_ones_are_the
     assert f"trigger items.qty_floor_again {built}" in status, status
     if database.kind == "postgresql":
         assert f"schema scratchpad {built}" in status, status
+        assert f"domain note_t {built}" in status, status
     assert f"trigger items.qty_floor_again {built}" in inv(
         project, database, "db.check", code=STATUS_DATABASE_DIFFERS
     )

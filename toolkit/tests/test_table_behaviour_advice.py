@@ -72,3 +72,19 @@ def test_a_policy_or_rule_is_written_with_its_own_statement() -> None:
     assert policy.endswith('add it by hand (op.execute("CREATE POLICY mine ON items ..."))')
     rule = by_hand_line(Difference("rule", "items.kept", "different"), dialect="postgresql")
     assert 'op.execute("CREATE OR REPLACE RULE kept AS ON ... TO items DO ...")' in rule, rule
+
+
+@pytest.mark.parametrize(
+    ("want", "call"),
+    [
+        ("by code", "op.execute(\"COMMENT ON INDEX audit.ix_code IS 'by code'\")"),
+        ("it's", "op.execute(\"COMMENT ON INDEX audit.ix_code IS 'it''s'\")"),
+        (None, 'op.execute("COMMENT ON INDEX audit.ix_code IS NULL")'),
+    ],
+)
+def test_a_postgresql_index_s_changed_comment_is_written_as_comment_on_index(
+    want: str | None, call: str
+) -> None:
+    difference = Difference("index", "audit.codes.ix_code", "different", (("comment", want, "x"),))
+    line = by_hand_line(difference, dialect="postgresql")
+    assert line.endswith(f"change it by hand ({call})"), line

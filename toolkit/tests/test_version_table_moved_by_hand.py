@@ -77,7 +77,8 @@ def test_status_reads_a_data_only_head_moved_ahead_by_hand_and_the_stamp_mends_i
     env = moved_ahead_by_hand(project, database, IN_CENTS)
 
     status = project.inv("db.status", code=9, env=env)
-    assert "never ran here" in status.stdout + status.stderr
+    verdict = status.stdout + status.stderr
+    assert "never ran here" in verdict and "nothing was run" not in verdict, verdict
     project.inv("db.stamp", "-r", "eeee00000001", env=env)
     project.inv("db.upgrade", env=env)
 
@@ -134,4 +135,9 @@ def test_status_after_a_stamp_back_over_revisions_that_change_no_schema_says_sta
     assert "moved back without a downgrade" in verdict, verdict
     assert "`inv db.stamp -r eeee00000003`" in verdict, verdict
     assert "run `inv db.upgrade`" not in verdict, verdict
-    assert "moved back without a downgrade" in one_error_line(refused.stderr)
+    # Status ran nothing: it says what an upgrade would do, not what this one did.
+    assert "an upgrade would refuse to run them a second time" in verdict, verdict
+    assert "nothing was run" not in verdict and "this upgrade" not in verdict, verdict
+    assert "`inv db.status` compares" not in verdict, verdict  # it is the status
+    line = one_error_line(refused.stderr)
+    assert "moved back without a downgrade" in line and "nothing was run" in line, line

@@ -12,11 +12,11 @@ if TYPE_CHECKING:
 
 # Kinds the models declare only through DDL of their own (a listener's CREATE VIEW, CREATE
 # TRIGGER or CREATE FUNCTION, a schema no table of theirs names; a composite or range type, a
-# collation, an aggregate or an operator, which SQLAlchemy has no construct for), and a
-# revision through
+# collation, an aggregate or an operator, which SQLAlchemy has no construct for; a domain no
+# column of theirs takes, as SQLAlchemy's DOMAIN is made with its table), and a revision through
 # op.execute: one the models do not declare is the revisions' business, judged against what the
 # database's own revision builds (inspection/_catalog_drift.py), never a revision the models
-# need.
+# need. One a column of the models takes is theirs: missing or changed, it is named.
 DECLARED_BY_REVISIONS = frozenset(
     {
         "schema",
@@ -27,6 +27,7 @@ DECLARED_BY_REVISIONS = frozenset(
         "rule",
         "function",
         "procedure",
+        "domain",
         "composite type",
         "range type",
         "collation",

@@ -65,6 +65,9 @@ FLOOR_FACTS = frozenset({"next id"})
 # Facts compared only when asked (compare_catalogs' column_order): a table's column order, which
 # the models cannot be held to (catalog/_column_order.py).
 ORDER_FACTS = frozenset({"column order"})
+# An event's times, read with how long after the event was made they fall: the same time or
+# the same span agrees (catalog/_mysql_events.py), as a revision may write either.
+MOMENT_FACTS = frozenset({"starts", "ends", "at"})
 # How a fact left out of a description reads in a line, where "none" would say something else:
 # a collation left out is the default one (the database's, for a table), which the models may
 # well have named.
@@ -88,6 +91,8 @@ ABSENT = {
     ("domain", "collation"): "its base type's",
     ("table", "system versioning"): "no",
     ("table", "page compressed"): "no",
+    ("event", "starts"): "when it was made",
+    ("event", "ends"): "never",
 }
 
 
@@ -262,11 +267,16 @@ def differing_facts(
 
 
 def fact_agrees(fact: str, want: str | None, have: str | None) -> bool:
-    """Equal, or for a floor (FLOOR_FACTS, none read as 1) at or above the expected one."""
+    """Equal, or for a floor (FLOOR_FACTS, none read as 1) at or above the expected one, or
+    for an event's time (MOMENT_FACTS) the same time or span after it was made."""
     if fact in FLOOR_FACTS:
         return int(have or 1) >= int(want or 1)
     if fact in ORDER_FACTS:
         from alembic_steward.catalog._column_order import same_order
 
         return same_order(want, have)
+    if fact in MOMENT_FACTS:
+        from alembic_steward.catalog._mysql_events import same_moment
+
+        return same_moment(want, have)
     return want == have

@@ -56,7 +56,8 @@ CONSTRAINTS = (
     f" WHERE {IN_SCOPE} AND k.contype IN ('p', 'u', 'f', 'c', 'x')"
 )
 INDEXES = (
-    "SELECT n.nspname, t.relname, i.relname, pg_get_indexdef(x.indexrelid), x.indisvalid"
+    "SELECT n.nspname, t.relname, i.relname, pg_get_indexdef(x.indexrelid), x.indisvalid,"
+    " obj_description(x.indexrelid, 'pg_class')"
     " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
     " JOIN pg_namespace n ON n.oid = t.relnamespace"
     f" WHERE {IN_SCOPE} AND NOT EXISTS (SELECT FROM pg_constraint k"
@@ -240,11 +241,12 @@ def read(
             objects[("primary key", schema_of(schema), table, "")] = {"name": name, **facts}
         else:
             objects[(CONSTRAINT_KINDS[kind], schema_of(schema), table, name)] = facts
-    for schema, table, name, definition, valid in indexes:
+    for schema, table, name, definition, valid, comment in indexes:
         facts = {
             "unique": "yes" if definition.startswith("CREATE UNIQUE") else "no",
             "definition": INDEX_HEAD.sub("", definition),
             "valid": None if valid else "no (a failed CREATE INDEX CONCURRENTLY left it)",
+            "comment": comment,  # COMMENT ON INDEX: SQLAlchemy declares none
         }
         objects[("index", schema_of(schema), table, name)] = present(facts)
     owned = {}

@@ -105,7 +105,10 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         check_constraint_create_call,
     )
     from alembic_steward.inspection._sequence_changes import alter_sequence_calls
-    from alembic_steward.inspection._table_behaviour_calls import table_behaviour_calls
+    from alembic_steward.inspection._table_behaviour_calls import (
+        index_comment_call,
+        table_behaviour_calls,
+    )
 
     where = "add it" if difference.change == "missing" else "change it"
     if difference.change == "unexpected":
@@ -142,6 +145,8 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         # MariaDB's AUTO_INCREMENT keeps no start: SQLAlchemy leaves Identity(start=...) out.
         table, _, _column = difference.subject.rpartition(".")
         hint = f'op.execute("ALTER TABLE {table} AUTO_INCREMENT = {difference.facts[0][1]}")'
+    if (comment := index_comment_call(difference, dialect)) is not None:
+        where, hint = "change it", comment
     exact = None
     sqlite = dialect == "sqlite"
     if difference.kind == "check constraint" and difference.change == "different":

@@ -3,9 +3,10 @@
 Status builds scratch databases to tell a database that differs from its revision, and finds
 nothing when the revisions a raw stamp or an UPDATE skipped change no schema (empty, merge or
 data-only ones): it said "up to date", or "pending: run `inv db.upgrade`", and the upgrade then
-refused. So it reads the same rows the upgrade's refusals read, and says what they say: behind
-head, pending revisions whose checksum row is kept (runtime/_already_applied.py: stamped back);
-at head, a head whose upgrade() never ran here (runtime/_unran_heads.py: moved ahead).
+refused. So it reads the same rows the upgrade's refusals read, and says what they say, as what
+an upgrade would do (status runs nothing): behind head, pending revisions whose checksum row is
+kept (runtime/_already_applied.py: stamped back); at head, a head whose upgrade() never ran here
+(runtime/_unran_heads.py: moved ahead).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 def moved_version_table_line(
     connection: Connection, script: ScriptDirectory, state: DatabaseState
 ) -> str | None:
-    """The line of the upgrade's refusal for a version table moved by hand, or None."""
+    """The upgrade's refusal for a version table moved by hand, worded for status (which runs
+    nothing), or None."""
     from alembic_steward.runtime._already_applied import upgrade_refusal
     from alembic_steward.runtime._unran_heads import unran_heads, unran_heads_line
 
@@ -31,5 +33,5 @@ def moved_version_table_line(
     current = tuple(state.current)
     if state.at_head:
         unran = unran_heads(connection, script, current)
-        return unran_heads_line(current, unran, opening="") if unran else None
-    return upgrade_refusal(connection, script, current, refusing=True)
+        return unran_heads_line(current, unran, opening="", said_by="status") if unran else None
+    return upgrade_refusal(connection, script, current, said_by="status")

@@ -92,20 +92,26 @@ def render_squashed_revision(
     from alembic.autogenerate import render
     from alembic.operations import ops
 
+    from alembic_steward.inspection._squash_types import made_beforehand, named_types
+
     metadata = reflected_metadata(connection, schemas, ignore)
+    made_beforehand(connection, metadata, schemas)
+    types = named_types(connection, schemas)
     context = autogen_context(connection)
     tables = list(metadata.sorted_tables)
-    creates: list[ops.MigrateOperation] = []
+    creates: list[ops.MigrateOperation] = [ops.ExecuteSQLOp(sql) for sql in types.creates]
     for table in tables:
         creates.append(ops.CreateTableOp.from_table(table))
         creates.extend(ops.CreateIndexOp.from_index(index) for index in sorted_indexes(table))
-    drops = [ops.DropTableOp.from_table(table) for table in reversed(tables)]
+    drops: list[ops.MigrateOperation] = [
+        ops.DropTableOp.from_table(table) for table in reversed(tables)
+    ]
+    drops += [ops.ExecuteSQLOp(sql) for sql in types.drops]
     upgrade = rendered(ops.UpgradeOps(ops=creates), context)
     downgrade = rendered(ops.DowngradeOps(ops=drops), context)
     imports = {"import sqlalchemy as sa", "from alembic import op", *context.imports}
     seeds = [seed_lines(connection, table, context, imports) for table in tables]
     upgrade += "".join(f"\n{lines}" for lines in seeds if lines)
-    downgrade += enum_drops(connection)
     return FILE_TEMPLATE.format(
         # As script.py.mako writes a message: text inside the docstring, whatever it holds.
         message=text.message.replace("\\", "\\\\").replace('"', '\\"'),
@@ -268,15 +274,3 @@ def serial_reset(connection: Connection, table: Table) -> str:
             )
             lines += f"op.execute({sql!r})\n"
     return lines
-
-
-def enum_drops(connection: Connection) -> str:
-    """On PostgreSQL, drop the enum types the tables' creation made (dropping a table leaves
-    its enum types behind)."""
-    if connection.dialect.name != "postgresql":
-        return ""
-    from sqlalchemy import inspect
-
-    names = [enum["name"] for enum in inspect(connection).get_enums()]  # type: ignore[attr-defined]
-    quote = connection.dialect.identifier_preparer.quote
-    return "".join(f'\nop.execute("DROP TYPE {quote(name)}")' for name in sorted(names))

@@ -1,10 +1,11 @@
 """What to write for a table whose behaviour differs (row level security, UNLOGGED, STRICT,
-WITHOUT ROWID, inheritance, a MariaDB engine or collation): the statement that changes it in
-place, or on SQLite the batch rebuild that makes the table anew with it. Autogenerate writes
-none of them."""
+WITHOUT ROWID, inheritance, a MariaDB engine or collation) or a PostgreSQL index whose comment
+does: the statement that changes it in place, or on SQLite the batch rebuild that makes the
+table anew with it. Autogenerate writes none of them."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -62,3 +63,20 @@ def row_security_clauses(wanted: str | None) -> str:
     enable = "ENABLE" if wanted and wanted.startswith("enabled") else "DISABLE"
     force = "FORCE" if wanted and "forced" in wanted else "NO FORCE"
     return f"{enable} ROW LEVEL SECURITY, {force} ROW LEVEL SECURITY"
+
+
+def index_comment_call(difference: Difference, dialect: str) -> str | None:
+    """On PostgreSQL, the COMMENT ON INDEX that gives index ``difference.subject`` the comment
+    the models want, when that is all that differs (MariaDB makes the index again instead)."""
+    if dialect != "postgresql" or difference.kind != "index" or difference.change != "different":
+        return None
+    if [fact for fact, _want, _have in difference.facts] != ["comment"]:
+        return None
+    parts = difference.subject.split(".")  # an index is in its table's schema, named without it
+    target = ".".join(parts[:-2] + parts[-1:])
+    want = difference.facts[0][1]
+    literal = "NULL" if want is None else "'" + want.replace("'", "''") + "'"
+    # A JSON string is a Python literal in double quotes, as the other calls are written.
+    return (
+        f"op.execute({json.dumps(f'COMMENT ON INDEX {target} IS {literal}', ensure_ascii=False)})"
+    )

@@ -93,9 +93,11 @@ def refuse_upgrade_ahead(migration_context: Any, heads: tuple[str, ...], tables:
         refuse_upgrade_ahead_of_runs(connection, script, heads, tables)
 
 
-def already_applied_line(heads: list[str], ran: list[str], *, refusing: bool = True) -> str:
+def already_applied_line(heads: list[str], ran: list[str], *, said_by: str = "upgrade") -> str:
     """What the version table says, which pending revisions ran already, and the two stamps
-    that record the truth, whichever it is; ``refusing``: said by the refused upgrade itself."""
+    that record the truth, whichever it is; ``said_by``: "upgrade" (the refused upgrade
+    itself), "status" (which runs nothing, and is the comparison the others advise) or "advice"
+    (anything else)."""
     from alembic_steward.runtime._advice import installed_service
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
     from alembic_steward.runtime._running_migration import status_command
@@ -104,9 +106,11 @@ def already_applied_line(heads: list[str], ran: list[str], *, refusing: bool = T
     listed = ", ".join(ran)
     one = len(ran) == 1
     # An installed service's `current` compares nothing; its stamp compares and warns.
-    compares = "" if installed_service() else f" ({status_command()} compares)"
+    compares = (
+        "" if installed_service() or said_by == "status" else f" ({status_command()} compares)"
+    )
     them = "it" if one else "them"
-    if refusing:
+    if said_by == "upgrade":
         outcome = f"this upgrade would run {them} a second time; nothing was run"
     else:
         outcome = f"an upgrade would refuse to run {them} a second time"
@@ -123,10 +127,10 @@ def already_applied_line(heads: list[str], ran: list[str], *, refusing: bool = T
 
 
 def upgrade_refusal(
-    connection: Any, script: Any, current: tuple[str, ...], *, refusing: bool = False
+    connection: Any, script: Any, current: tuple[str, ...], *, said_by: str = "advice"
 ) -> str | None:
     """The line an upgrade to head would be refused with here, or None when it would run;
-    ``refusing``: worded as the upgrade's own refusal (already_applied_line).
+    ``said_by``: who says it (already_applied_line).
 
     For advice that must not name `db.upgrade` when the upgrade would refuse (`db.current
     --check` after a stamp moved the version table back), and for status's reading of a
@@ -140,4 +144,4 @@ def upgrade_refusal(
     pending = script.iterate_revisions("heads", current or "base")
     ran = [revision.revision for revision in reversed(list(pending))]
     ran = [revision for revision in ran if revision in recorded]
-    return already_applied_line(list(current), ran, refusing=refusing) if ran else None
+    return already_applied_line(list(current), ran, said_by=said_by) if ran else None

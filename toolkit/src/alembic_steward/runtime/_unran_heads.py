@@ -97,10 +97,15 @@ def parents_of(script: ScriptDirectory, revision: str) -> tuple[str, ...]:
 
 
 def unran_heads_line(
-    heads: tuple[str, ...] | list[str], unran: list[UnranHead], opening: str = "nothing to run"
+    heads: tuple[str, ...] | list[str],
+    unran: list[UnranHead],
+    opening: str = "nothing to run",
+    *,
+    said_by: str = "upgrade",
 ) -> str:
     """Say that the version table is ahead of what ran, and the stamps that record the truth;
-    after ``opening`` (what the command found), if any."""
+    after ``opening`` (what the command found), if any; ``said_by`` as already_applied_line's
+    (only the upgrade says it ran nothing; status does not advise itself)."""
     from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
     from alembic_steward.runtime._running_migration import status_command
@@ -118,13 +123,15 @@ def unran_heads_line(
     )
     held = "it holds what its parent builds" if parent else "its work is missing"
     opened = f"{opening}, but the" if opening else "the"
+    ran = "; nothing was run" if said_by == "upgrade" else ""
+    compares = "" if said_by == "status" else f" ({status_command()} compares)"
     return (
         f"{opened} version table says the database is at {describe_heads(heads)}"
         f" while the upgrade() of {names} never ran here (alembic_revision_checksums keeps a"
         f" row for {'its parent' if one else 'their parents'}, none for {names}, as after a"
         " downgrade): the version table was moved ahead without an upgrade (an UPDATE by"
-        f" hand?), so {'its' if one else 'their'} work is likely missing; nothing was run."
-        f" If {held} ({status_command()} compares), {back}; if the database holds what"
+        f" hand?), so {'its' if one else 'their'} work is likely missing{ran}."
+        f" If {held}{compares}, {back}; if the database holds what"
         f" {first.revision} builds, record that with {stamp_command([first.revision])}"
     )
 

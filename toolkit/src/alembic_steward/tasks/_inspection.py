@@ -92,7 +92,8 @@ def moved_ahead_line(
     from alembic_steward.runtime._unran_heads import unran_heads, unran_heads_line
 
     unran = unran_heads(connection, script, current)
-    return unran_heads_line(current, unran, "the database is recorded at head") if unran else None
+    opening = "the database is recorded at head"
+    return unran_heads_line(current, unran, opening, said_by="advice") if unran else None
 
 
 @task(help={"verbose": VERBOSE_HELP})
