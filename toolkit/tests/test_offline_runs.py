@@ -139,6 +139,26 @@ def test_sql_from_base_is_one_script_that_builds_the_whole_database_and_says_so(
     ), printed.stderr
 
 
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_server_script_applied_by_hand_writes_the_bookkeeping_rows_an_online_run_writes(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Alembic renders a server's script; a SQLite one is a real run's, rows included (above).
+    write_history(project, downgrade_of_second=UNDO_REBUILD)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", "-r", "first", env=env)
+    rows = "SELECT * FROM alembic_revision_checksums NATURAL JOIN alembic_revision_phases"
+
+    database.query(project.inv("db.upgrade", "--sql", "-r", "first:second", env=env).stdout)
+    project.inv("db.current", "--check", env=env)  # not a version table moved ahead by hand
+    by_hand = sorted(database.query(rows))
+    database.query(project.inv("db.downgrade", "--sql", "-r", "second:first", env=env).stdout)
+    project.inv("db.upgrade", env=env)  # second's rows went with its downgrade: not refused
+
+    assert [row[0] for row in by_hand] == ["first", "second"]
+    assert sorted(database.query(rows)) == by_hand
+
+
 GENERATED_COLUMNS = """\
     op.create_table(
         "items",

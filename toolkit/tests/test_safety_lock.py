@@ -91,18 +91,23 @@ WAITED = (
 # Each command waits while another run moves the database from aaaa00000001 (expand) to head
 # (aaaa00000002, contract); what it says first, and where it leaves the database.
 WAITING_COMMANDS = {
-    "upgrade": (("db.upgrade",), f"Nothing to run: this upgrade {WAITED}", "aaaa00000002"),
+    "upgrade": (("inv", "db.upgrade"), f"Nothing to run: this upgrade {WAITED}", "aaaa00000002"),
     "downgrade": (
-        ("db.downgrade",),
+        ("inv", "db.downgrade"),
         f"This downgrade {WAITED}; it steps back from there",
         "aaaa00000001",
     ),
     "expand phase": (
-        ("db.upgrade", "--phase", "expand"),
+        ("inv", "db.upgrade", "--phase", "expand"),
         f"This upgrade --phase expand {WAITED}",
         "aaaa00000002",
     ),
-    "redo": (("db.redo",), f"This redo {WAITED}", "aaaa00000002"),
+    "deploy's expand phase": (
+        ("python", "-m", "app.migrations", "upgrade", "--phase", "expand"),
+        f"This upgrade --phase expand {WAITED}",
+        "aaaa00000002",
+    ),
+    "redo": (("inv", "db.redo"), f"This redo {WAITED}", "aaaa00000002"),
 }
 
 
@@ -130,7 +135,7 @@ def test_a_command_that_waited_for_another_says_what_that_run_left(
     options = {"cwd": project.path, "env": env, "text": True, "stdout": subprocess.PIPE}
     holder = project.popen("python", "hold_then_upgrade.py", stdin=subprocess.PIPE, **options)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-    waiter = project.popen("inv", *arguments, stderr=subprocess.PIPE, **options)
+    waiter = project.popen(*arguments, stderr=subprocess.PIPE, **options)
     try:
         deadline = time.monotonic() + 120
         while not waiting_for_the_lock(database, waiter) and time.monotonic() < deadline:

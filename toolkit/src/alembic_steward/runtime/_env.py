@@ -33,6 +33,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._domain_drops import drop_created_domains
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
+    from alembic_steward.runtime._offline_bookkeeping import OfflineBookkeeping
     from alembic_steward.runtime._offline_server import steps_for_the_server
     from alembic_steward.runtime._phase_labels import template_writes_phases
     from alembic_steward.runtime._phase_revisions import write_phases
@@ -91,8 +92,13 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         "render_as_batch": dialect_name == "sqlite",
         "process_revision_directives": review_revision_directives,
-        # APP_ENV is recorded on a first migration (runtime/_environment_record.py).
-        "on_version_apply": [_environment_record.record_on_first_migration, *on_version_apply],
+        # APP_ENV is recorded on a first migration (runtime/_environment_record.py); an offline
+        # script writes the checksum and phase rows an online run does (_offline_bookkeeping.py).
+        "on_version_apply": [
+            _environment_record.record_on_first_migration,
+            OfflineBookkeeping(),
+            *on_version_apply,
+        ],
         # Our own bookkeeping tables are not models: keep them out of autogenerate.
         "include_name": _bookkeeping.include_name,
         # A schema tenant keeps its version table in its own schema (runtime/_tenancy.py).

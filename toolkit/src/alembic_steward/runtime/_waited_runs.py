@@ -52,13 +52,10 @@ def before_running(
     goes down from, read once it had the lock; None for other commands."""
     if command != "downgrade":
         return None
-    if destination is None or destination.startswith("-"):
-        steps = destination[1:] if destination and destination != "-1" else ""
-        then = (
-            f"; it steps back {steps} revisions from there"
-            if steps
-            else "; it steps back from there"
-        )
+    if destination in (None, "-1"):
+        then = "; it steps back from there"
+    elif destination.startswith("-"):
+        then = f"; it steps back {destination[1:]} revisions from there"
     else:
         then = f"; it goes down to {destination} from there"
     return moved_while_waiting("downgrade", current, then)

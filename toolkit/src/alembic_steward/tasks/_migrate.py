@@ -141,14 +141,9 @@ def refuse_target_with_phase(revision: str, sql: bool) -> None:
 def upgrade_through_phase(phase: str) -> None:
     """Run `db.upgrade --phase PHASE`, which chooses its own target (runtime/_phased_upgrade.py)."""
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._phased_upgrade import check_phase, upgrade_phase
-    from alembic_steward.runtime._up_to_date import database_revisions
-    from alembic_steward.runtime._waited_runs import holding_migration_lock
+    from alembic_steward.runtime._phased_upgrade import upgrade_phase_under_lock
 
-    check_phase(phase)  # before any wait for the lock
-    # Where the phase stops is read under the lock: another run may move the database first.
-    with holding_migration_lock(f"upgrade --phase {phase}"):
-        print(upgrade_phase(build_alembic_config(), phase, database_revisions(None)))
+    print(upgrade_phase_under_lock(build_alembic_config(), phase))
 
 
 @task(
