@@ -121,12 +121,42 @@ def test_sql_scripts_of_sqlite_rebuilds_apply_by_hand_as_the_real_runs_do(
     assert schema_and_bookkeeping(by_hand) == schema_and_bookkeeping(live)
 
 
-def test_sql_from_base_is_one_script_that_builds_the_whole_database(project: Project) -> None:
+def test_sql_from_base_is_one_script_that_builds_the_whole_database_and_says_so(
+    project: Project,
+) -> None:
     write_history(project)
     by_hand = project.path / "by_hand.db"
-    run_script(by_hand, project.inv("db.upgrade", "--sql").stdout)
+    printed = project.inv("db.upgrade", "--sql")
+    run_script(by_hand, printed.stdout)
     project.inv("db.upgrade")
     assert schema_and_bookkeeping(by_hand) == schema_and_bookkeeping(database_file(project))
+    # Said, on stderr, with the commands that print only what a database lacks (both work:
+    # test_plan_of_a_sqlite_table_rebuild..., test_sql_scripts_of_sqlite_rebuilds...).
+    assert printed.stderr.splitlines()[-1] == (
+        "note: that SQL runs every revision from base up to head, as an empty database needs;"
+        " for only what a database lacks, run `inv db.plan` against it, or give the range from"
+        " its revision (`inv db.current`): `inv db.upgrade --sql -r FROM:head`"
+    ), printed.stderr
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_a_server_script_applied_by_hand_writes_the_bookkeeping_rows_an_online_run_writes(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Alembic renders a server's script; a SQLite one is a real run's, rows included (above).
+    write_history(project, downgrade_of_second=UNDO_REBUILD)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", "-r", "first", env=env)
+    rows = "SELECT * FROM alembic_revision_checksums NATURAL JOIN alembic_revision_phases"
+
+    database.query(project.inv("db.upgrade", "--sql", "-r", "first:second", env=env).stdout)
+    project.inv("db.current", "--check", env=env)  # not a version table moved ahead by hand
+    by_hand = sorted(database.query(rows))
+    database.query(project.inv("db.downgrade", "--sql", "-r", "second:first", env=env).stdout)
+    project.inv("db.upgrade", env=env)  # second's rows went with its downgrade: not refused
+
+    assert [row[0] for row in by_hand] == ["first", "second"]
+    assert sorted(database.query(rows)) == by_hand
 
 
 GENERATED_COLUMNS = """\

@@ -8,6 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from project import Project
 from safety_revisions import (
     LOGGING_FIRST,
@@ -19,7 +20,8 @@ from safety_revisions import (
 from servers import ServerDatabase
 
 CONCURRENT_RUNS = 6
-# Takes the migration lock, then upgrades (the lock is re-entrant per thread) once told to.
+# Upgrades to aaaa00000001, takes the migration lock, then upgrades to head (the lock is
+# re-entrant per thread) once told to.
 HOLD_THEN_UPGRADE = """\
 import sys
 
@@ -31,6 +33,7 @@ from app.migrations import steward
 from app.settings import get_settings
 
 engine = create_engine(get_settings().database_url, poolclass=pool.NullPool)
+command.upgrade(steward.alembic_config(), "aaaa00000001")
 with engine.connect() as connection, hold_migration_lock(connection, timeout=30):
     print("locked", flush=True)
     sys.stdin.readline()
@@ -81,10 +84,51 @@ def test_concurrent_upgrades_all_succeed_and_run_each_migration_once(
     assert database.revisions() == {"aaaa00000002"}
 
 
-def test_an_upgrade_that_waited_for_another_says_what_that_run_left(
-    project: Project, database: ServerDatabase
+WAITED = (
+    "waited for the migration lock another run held, and that run left the database at"
+    " aaaa00000002 (read once the lock was free)"
+)
+# Each command waits while another run moves the database from aaaa00000001 (expand) to head
+# (aaaa00000002, contract); what it says first, and where it leaves the database.
+WAITING_COMMANDS = {
+    "upgrade": (("inv", "db.upgrade"), f"Nothing to run: this upgrade {WAITED}", "aaaa00000002"),
+    "downgrade": (
+        ("inv", "db.downgrade"),
+        f"This downgrade {WAITED}; it steps back from there",
+        "aaaa00000001",
+    ),
+    "expand phase": (
+        ("inv", "db.upgrade", "--phase", "expand"),
+        f"This upgrade --phase expand {WAITED}",
+        "aaaa00000002",
+    ),
+    "deploy's expand phase": (
+        ("python", "-m", "app.migrations", "upgrade", "--phase", "expand"),
+        f"This upgrade --phase expand {WAITED}",
+        "aaaa00000002",
+    ),
+    "redo": (("inv", "db.redo"), f"This redo {WAITED}", "aaaa00000002"),
+}
+
+
+@pytest.mark.parametrize(
+    ("database", "waiting"),
+    [
+        # The lock's wait is each database's own; what a command says after it is not.
+        ("sqlite", "upgrade"),
+        ("postgresql", "upgrade"),
+        ("mysql", "upgrade"),
+        *(("sqlite", name) for name in WAITING_COMMANDS if name != "upgrade"),
+    ],
+    indirect=["database"],
+)
+def test_a_command_that_waited_for_another_says_what_that_run_left(
+    project: Project, database: ServerDatabase, waiting: str
 ) -> None:
-    write_revision(project, "aaaa00000001", None, "    pass")
+    arguments, first_line, left_at = WAITING_COMMANDS[waiting]
+    expand = write_revision(project, "aaaa00000001", None, "    pass")
+    expand.write_text(expand.read_text() + '\nphase = "expand"\n')
+    write_revision(project, "aaaa00000002", "aaaa00000001", "    pass")
     (project.path / "hold_then_upgrade.py").write_text(HOLD_THEN_UPGRADE)
     env = project.environment(DATABASE_URL=database.url)
     options = {"cwd": project.path, "env": env, "text": True, "stdout": subprocess.PIPE}
@@ -94,11 +138,11 @@ def test_an_upgrade_that_waited_for_another_says_what_that_run_left(
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         # Only now: a waiter started beside the holder could take the lock first (its command
         # forks from a pre-imported Python, the holder's imports everything) and never wait.
-        waiter = project.popen("inv", "db.upgrade", stderr=subprocess.PIPE, **options)
+        waiter = project.popen(*arguments, stderr=subprocess.PIPE, **options)
         deadline = time.monotonic() + 120
         while not waiting_for_the_lock(database, waiter):
-            assert waiter.poll() is None, "the upgrade ended without waiting for the lock"
-            assert time.monotonic() < deadline, "the upgrade never reached its wait for the lock"
+            assert waiter.poll() is None, "the command ended without waiting for the lock"
+            assert time.monotonic() < deadline, "the command never reached its wait for the lock"
             time.sleep(0.1)
         time.sleep(0.5)  # from reaching the lock to its first try: microseconds
         holder.communicate("go\n", timeout=120)
@@ -108,12 +152,9 @@ def test_an_upgrade_that_waited_for_another_says_what_that_run_left(
             if process is not None and process.poll() is None:
                 process.kill()
                 process.communicate()
-    assert holder.returncode == 0 and waiter.returncode == 0, stderr
-    assert said == (
-        "Nothing to run: this upgrade waited for the migration lock another run held, and that"
-        " run left the database at aaaa00000001 (read once the lock was free)\n"
-    ), said + stderr
-    assert database.revisions() == {"aaaa00000001"}
+    assert holder.returncode == 0 and waiter.returncode == 0, said + stderr
+    assert said.splitlines()[0] == first_line, said + stderr
+    assert database.revisions() == {left_at}
 
 
 def test_lock_timeout_fails_in_one_line_naming_the_holder(

@@ -51,7 +51,7 @@ def moved_ahead_by_hand(project: Project, database: ServerDatabase, head: str) -
 
 
 @only_on("sqlite", "mysql", why=WHY)
-def test_an_upgrade_over_a_version_table_moved_ahead_by_hand_refuses(
+def test_an_upgrade_and_the_start_up_guard_over_a_version_table_moved_ahead_by_hand_refuse(
     project: Project, database: ServerDatabase
 ) -> None:
     env = moved_ahead_by_hand(project, database, ADD_COLUMN)
@@ -59,6 +59,7 @@ def test_an_upgrade_over_a_version_table_moved_ahead_by_hand_refuses(
     refused = project.inv("db.upgrade", code=9, env=env)
     raw = project.run("alembic", "upgrade", "head", env=env)
     check = project.inv("db.current", "--check", code=9, env=env)
+    started = project.run("python", "-c", "import app; app.start_service()", env=env)
 
     line = one_error_line(refused.stderr)
     assert "the version table says the database is at eeee00000002" in line, line
@@ -67,6 +68,10 @@ def test_an_upgrade_over_a_version_table_moved_ahead_by_hand_refuses(
     assert raw.returncode == 255, raw.stdout + raw.stderr
     assert "never ran here" in one_error_line(raw.stdout + raw.stderr, "FAILED: ")
     assert "never ran here" in one_error_line(check.stderr)
+    # The service's guard reads it as `db.current --check` does, in its words.
+    assert started.returncode == 1, started.stdout + started.stderr
+    guard = started.stderr.strip().splitlines()[-1]
+    assert guard == f"alembic_steward.DatabaseNotUpToDate: {one_error_line(check.stderr)[7:]}"
     assert "note" not in database.columns("customers")
 
 

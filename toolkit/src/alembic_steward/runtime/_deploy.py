@@ -216,12 +216,11 @@ def phase_upgrade(config: object, arguments: argparse.Namespace) -> str:
     """Upgrade through ``arguments.phase``; return the line saying where it stopped."""
     from alembic.util import CommandError
 
-    from alembic_steward.runtime._phased_upgrade import upgrade_phase
-    from alembic_steward.runtime._up_to_date import database_revisions
+    from alembic_steward.runtime._phased_upgrade import upgrade_phase_under_lock
 
     if arguments.revision != "head":
         raise CommandError(PHASE_TAKES_NO_REVISION)
-    return upgrade_phase(config, arguments.phase, database_revisions(None))
+    return upgrade_phase_under_lock(config, arguments.phase)
 
 
 def failure_line(error: BaseException) -> str:

@@ -33,6 +33,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._domain_drops import drop_created_domains
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
     from alembic_steward.runtime._lock_waits import limits_option
+    from alembic_steward.runtime._offline_bookkeeping import OfflineBookkeeping
     from alembic_steward.runtime._offline_server import steps_for_the_server
     from alembic_steward.runtime._phase_labels import template_writes_phases
     from alembic_steward.runtime._phase_revisions import write_phases
@@ -91,8 +92,13 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         "render_as_batch": dialect_name == "sqlite",
         "process_revision_directives": review_revision_directives,
-        # APP_ENV is recorded on a first migration (runtime/_environment_record.py).
-        "on_version_apply": [_environment_record.record_on_first_migration, *on_version_apply],
+        # APP_ENV is recorded on a first migration (runtime/_environment_record.py); an offline
+        # script writes the checksum and phase rows an online run does (_offline_bookkeeping.py).
+        "on_version_apply": [
+            _environment_record.record_on_first_migration,
+            OfflineBookkeeping(),
+            *on_version_apply,
+        ],
         # Our own bookkeeping tables are not models: keep them out of autogenerate.
         "include_name": _bookkeeping.include_name,
         # A schema tenant keeps its version table in its own schema (runtime/_tenancy.py).
@@ -108,11 +114,21 @@ def autogenerating(config: Config) -> bool:
 
 def planned_steps() -> Callable[..., Any] | None:
     """The steps the running Alembic command planned (its ``fn``), or None outside a command."""
+    return command_options().get("fn")
+
+
+def destination() -> str | None:
+    """The revision the running Alembic command goes to (`-1`, `base`), or None."""
+    return command_options().get("destination_rev")
+
+
+def command_options() -> dict[str, Any]:
+    """The running Alembic command's options (its ``fn``, its destination), or none."""
     from alembic import context
 
     # The EnvironmentContext behind Alembic's `context` proxy keeps the command's options.
     environment = getattr(context, "_proxy", None)
-    return getattr(environment, "context_opts", {}).get("fn")
+    return getattr(environment, "context_opts", {})
 
 
 # Set in a config's attributes by `inv db.revision` when the models' catalog description is the
@@ -159,7 +175,11 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._state_after_failure import state_read_after_failure
     from alembic_steward.runtime._tenancy import bound_tenant
     from alembic_steward.runtime._version_callbacks import version_callbacks
-    from alembic_steward.runtime._waited_runs import counting_applied, found_after_waiting
+    from alembic_steward.runtime._waited_runs import (
+        before_running,
+        counting_applied,
+        found_after_waiting,
+    )
 
     callers_transaction = connection.in_transaction()
     with ExitStack() as run:
@@ -189,6 +209,10 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         run.enter_context(state_read_after_failure(connection, own_commits, remember=remember))
         # A lock timeout then carries the session that held the lock, read from the server.
         run.enter_context(watching_lock_waits(connection))
+        # A downgrade that waited says where it goes down from before it plans its steps.
+        said = waited and bound_tenant() is None and before_running(command, destination(), current)
+        if said:
+            print(said)
         # Foreign-key checks on SQLite, revision checksums, and where DDL cannot be rolled back
         # a mark that blocks the next run if this one stops half-way.
         yield context_options(

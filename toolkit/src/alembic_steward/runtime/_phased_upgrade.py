@@ -110,6 +110,17 @@ def upgrade_phase(config: Config, phase: str, current: tuple[str, ...]) -> str:
     )
 
 
+def upgrade_phase_under_lock(config: Config, phase: str) -> str:
+    """:func:`upgrade_phase` from where the database is once this run holds the migration lock:
+    another run may move it while this one waits, and one that did is said (first)."""
+    from alembic_steward.runtime._up_to_date import database_revisions
+    from alembic_steward.runtime._waited_runs import holding_migration_lock
+
+    check_phase(phase)  # before any wait for the lock
+    with holding_migration_lock(f"upgrade --phase {phase}"):
+        return upgrade_phase(config, phase, database_revisions(None))
+
+
 def contract_phase_pending(script: ScriptDirectory, current: list[str]) -> list[str]:
     """The revisions between ``current`` and the single head, oldest first, when each is
     labelled contract: the expand phase has run and the contract phase has not; else [].

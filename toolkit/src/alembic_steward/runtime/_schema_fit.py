@@ -20,6 +20,9 @@ AHEAD_BY_CONTRACT = "ahead by contract revisions"
 # Behind the code's head by contract revisions only: a rolling deploy between its expand step
 # and its contract step, where this (new) code runs by the rule contract revisions follow.
 BEHIND_BY_CONTRACT = "behind by contract revisions"
+# At this code's head by the version table, whose head's upgrade() never ran here (moved ahead
+# by hand, runtime/_unran_heads.py): its work is likely missing.
+AHEAD_OF_RUNS = "recorded at head ahead of what ran"
 # Revisions the code lacks, with no recorded phase or not on top of the code's head.
 UNKNOWN = "unknown revisions"
 # Behind the code, or on a branch of it: said by runtime/_up_to_date.py's diagnose.

@@ -19,10 +19,11 @@ version table moved ahead by hand is read from the rows").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from alembic_steward.runtime._stamp_differences import StampedAhead
+from alembic_steward.runtime._unran_head_rows import UnranHead, unran_among
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -34,14 +35,6 @@ class AheadOfRuns(StampedAhead):
     that found differences."""
 
 
-@dataclass(frozen=True)
-class UnranHead:
-    """A head of the version table with no row, and its parents, which have checksum rows."""
-
-    revision: str
-    parents: tuple[str, ...]
-
-
 def unran_heads(
     connection: Connection,
     script: ScriptDirectory,
@@ -50,38 +43,8 @@ def unran_heads(
 ) -> list[UnranHead]:
     """The ``heads`` (the version table's) whose upgrade() never ran here, by the rows;
     ``tables``: the database's table names, when the caller has read them already."""
-    from sqlalchemy import inspect, literal, select, union_all
-
-    from alembic_steward.runtime._phase_records import PHASE_TABLE, phase_table
-    from alembic_steward.runtime._revision_checksums import CHECKSUM_TABLE, checksum_table
-
     parents = {head: parents_of(script, head) for head in heads if head not in ("base", None)}
-    parents = {head: each for head, each in parents.items() if each}
-    if not parents:
-        return []
-    if tables is None:
-        tables = set(inspect(connection).get_table_names())
-    if not {CHECKSUM_TABLE, PHASE_TABLE} <= tables:
-        return []
-    checksums, phases = checksum_table(), phase_table()
-    wanted = sorted(set(parents).union(*parents.values()))
-    rows = connection.execute(
-        union_all(
-            select(checksums.c.revision, literal("c").label("kind")).where(
-                checksums.c.revision.in_(wanted)
-            ),
-            select(phases.c.revision, literal("p").label("kind")).where(
-                phases.c.revision.in_(sorted(parents))
-            ),
-        )
-    ).all()
-    recorded = {revision for revision, _ in rows}
-    checksummed = {revision for revision, kind in rows if kind == "c"}
-    return [
-        UnranHead(head, each)
-        for head, each in sorted(parents.items())
-        if head not in recorded and set(each) <= checksummed
-    ]
+    return unran_among(connection, parents, tables)
 
 
 def parents_of(script: ScriptDirectory, revision: str) -> tuple[str, ...]:
@@ -94,6 +57,18 @@ def parents_of(script: ScriptDirectory, revision: str) -> tuple[str, ...]:
         return ()
     down = found.down_revision
     return (down,) if isinstance(down, str) else tuple(down or ())
+
+
+def recorded_at_head_line(current: Collection[str], unran: list[str]) -> str:
+    """The start-up guard's refusal of a version table at head whose head never ran here
+    (``unran``): what `db.current --check` says of it (exit 9)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    heads = [UnranHead(revision, parents_of(script, revision)) for revision in unran]
+    return unran_heads_line(sorted(current), heads, "the database is recorded at head")
 
 
 def unran_heads_line(

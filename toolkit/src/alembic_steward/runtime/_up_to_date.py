@@ -23,6 +23,7 @@ from alembic_steward.runtime._code_history import history_from_files, history_fr
 from alembic_steward.runtime._schema_fit import (
     AHEAD_BY_CONTRACT,
     AHEAD_BY_EXPAND,
+    AHEAD_OF_RUNS,
     AT_HEAD,
     BEHIND_BY_CONTRACT,
     SchemaFit,
@@ -118,16 +119,47 @@ def schema_problem(database_url: str | None) -> str | None:
 def judge_database(database_url: str | None) -> tuple[SchemaFit, set[str], CodeHistory]:
     """(how the database stands to this code, its revisions, this code's history)."""
     history = history_from_files(active_steward().versions_dir)
-    current, recorded = read_database(database_url, lambda c: revisions_and_phases(c, history))
+    current, recorded, unran = read_database(database_url, lambda c: guard_reading(c, history))
     if history is not None and len(history.heads) <= 1 and current == history.heads:
-        return SchemaFit(AT_HEAD), current, history  # decided without importing a revision
+        return at_head(unran), current, history  # decided without importing a revision
     if history is None:
         from alembic.script import ScriptDirectory
 
         from alembic_steward.runtime._config import build_alembic_config
 
         history = history_from_script(ScriptDirectory.from_config(build_alembic_config()))
-    return schema_fit(history, current, recorded), current, history
+    fit = schema_fit(history, current, recorded)
+    if fit.verdict == AT_HEAD:  # a history the text scan could not read: its rows read now
+        from alembic_steward.runtime._unran_head_rows import unran_at_head
+
+        known = history
+        unran = read_database(database_url, lambda c: unran_at_head(c, known, current, None))
+        fit = at_head(unran)
+    return fit, current, history
+
+
+def guard_reading(
+    connection: Connection, history: CodeHistory | None
+) -> tuple[set[str], dict[str, str], list[str]]:
+    """(the database's revisions, the recorded phases where :func:`revisions_and_phases` reads
+    them, the heads that never ran here by the rows): at head, three queries, one more than
+    the version table alone (docs/decisions.md, "A version table moved ahead by hand is read
+    from the rows")."""
+    from sqlalchemy import inspect
+
+    from alembic_steward.runtime._unran_head_rows import unran_at_head
+
+    # The table names once, for the version table and the bookkeeping tables both, where the
+    # version table is in the default schema (the wiring may name another).
+    in_default_schema = active_steward().context_options.get("version_table_schema") is None
+    tables = set(inspect(connection).get_table_names()) if in_default_schema else None
+    current, recorded = revisions_and_phases(connection, history, tables)
+    return current, recorded, unran_at_head(connection, history, current, tables)
+
+
+def at_head(unran: list[str]) -> SchemaFit:
+    """At head by the version table: the code runs, unless the head never ran here."""
+    return SchemaFit(AHEAD_OF_RUNS, unran) if unran else SchemaFit(AT_HEAD)
 
 
 def problem_line(
@@ -139,6 +171,10 @@ def problem_line(
         return None
     if fit.verdict == AHEAD_BY_CONTRACT:
         return ahead_by_contract_line(fit.revisions, phased=fit.phased)
+    if fit.verdict == AHEAD_OF_RUNS:
+        from alembic_steward.runtime._unran_heads import recorded_at_head_line
+
+        return recorded_at_head_line(current, fit.revisions)
     return diagnose(current, database_url)
 
 
@@ -154,20 +190,22 @@ def ahead_by_contract_line(contract: list[str], *, phased: bool = True) -> str:
 
 
 def revisions_and_phases(
-    connection: Connection, history: CodeHistory | None
+    connection: Connection, history: CodeHistory | None, tables: set[str] | None = None
 ) -> tuple[set[str], dict[str, str]]:
     """The database's revisions, and the recorded phases when it has one ``history`` lacks
-    (or ``history`` is unknown): the common case costs one query."""
+    (or ``history`` is unknown): the common case costs two queries, one with ``tables`` (the
+    default schema's table names, read already)."""
     from alembic_steward.runtime._phase_records import recorded_phases
 
-    current = version_rows(connection)
+    current = version_rows(connection, tables)
     if history is not None and current <= history.revisions:
         return current, {}
     return current, recorded_phases(connection)
 
 
-def version_rows(connection: Connection) -> set[str]:
-    """The revisions in the version table the wiring names (none when there is no such table).
+def version_rows(connection: Connection, tables: set[str] | None = None) -> set[str]:
+    """The revisions in the version table the wiring names (none when there is no such table);
+    ``tables``: the default schema's table names, when the caller has read them already.
 
     Read with SQLAlchemy alone, as Alembic's MigrationContext reads it (the table's presence,
     then its rows): MigrationContext would import all of Alembic, most of what a start-up at
@@ -178,7 +216,10 @@ def version_rows(connection: Connection) -> set[str]:
     options = active_steward().context_options
     name = options.get("version_table", "alembic_version")
     schema = options.get("version_table_schema")
-    if not inspect(connection).has_table(name, schema=schema):
+    if schema is None and tables is not None:
+        if name not in tables:
+            return set()
+    elif not inspect(connection).has_table(name, schema=schema):
         return set()
     table = Table(name, MetaData(), Column("version_num", String(32)), schema=schema)
     return set(connection.scalars(select(table.c.version_num)))

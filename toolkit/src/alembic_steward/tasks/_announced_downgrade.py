@@ -22,8 +22,9 @@ def downgrade_announcing(
     script = ScriptDirectory.from_config(config)
 
     # The same steps alembic.command.downgrade computes, read on the same connection: no extra
-    # round-trip to learn where the database stands.
-    def steps_announced(current: tuple[str, ...], context: Any) -> list:
+    # round-trip to learn where the database stands. Named as Alembic names its own: env.py's
+    # run reads the name (a downgrade that waited for the lock says so, runtime/_waited_runs.py).
+    def downgrade(current: tuple[str, ...], context: Any) -> list:
         from alembic_steward.runtime._backfill_reverts import refuse_reverting_running_backfills
 
         steps = downgrade_steps(script, revision, current)
@@ -31,7 +32,7 @@ def downgrade_announcing(
         refuse_reverting_running_backfills(context.connection, steps)
         return steps
 
-    with EnvironmentContext(config, script, fn=steps_announced, destination_rev=revision):
+    with EnvironmentContext(config, script, fn=downgrade, destination_rev=revision):
         script.run_env()
 
 

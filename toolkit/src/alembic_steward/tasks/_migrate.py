@@ -5,6 +5,7 @@ Each task calls Alembic's Python API in-process with the config from runtime/_co
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from invoke import Context, Exit, task
@@ -29,7 +30,8 @@ SQL_HELP = "Print the SQL instead of running it (offline; the database is not to
     nicknames=FAN_OUT_NICKNAMES,
     help={
         "revision": "Target revision, e.g. 4f8376af1811 or +1 (default: head)",
-        "sql": SQL_HELP,
+        "sql": SQL_HELP + "; with no range (-r FROM:TO) the SQL runs the whole history from"
+        " base, as an empty database needs (`inv db.plan` prints only what the database lacks)",
         "phase": "expand: stop before the first pending contract revision; contract: to head",
         **FAN_OUT_HELP,
         "json": "With --all-tenants or --tenants: print the per-tenant report as JSON",
@@ -78,6 +80,8 @@ def upgrade(
         return
     if sql:
         print_offline(build_alembic_config(), "upgrade", revision)
+        if ":" not in revision:
+            print(from_base_note(revision), file=sys.stderr)
         return
     from alembic_steward.runtime._tenants_left_out import noting_tenants_left_out
     from alembic_steward.tasks._upgrade_targets import below_database_line
@@ -93,6 +97,17 @@ def upgrade(
             print(below)
             return
         command.upgrade(config, revision)
+
+
+def from_base_note(target: str) -> str:
+    """Say that `db.upgrade --sql` without a range printed the whole history, and how to print
+    only what a database lacks: a script from base fails on, or repeats, what it already has."""
+    plan = "inv db.plan" if target == "head" else f"inv db.plan -r {target}"
+    return (
+        f"note: that SQL runs every revision from base up to {target}, as an empty database"
+        f" needs; for only what a database lacks, run `{plan}` against it, or give the range"
+        f" from its revision (`inv db.current`): `inv db.upgrade --sql -r FROM:{target}`"
+    )
 
 
 def refuse_upward_step_outside_history(config: Any, revision: str) -> None:
@@ -126,10 +141,9 @@ def refuse_target_with_phase(revision: str, sql: bool) -> None:
 def upgrade_through_phase(phase: str) -> None:
     """Run `db.upgrade --phase PHASE`, which chooses its own target (runtime/_phased_upgrade.py)."""
     from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._phased_upgrade import upgrade_phase
-    from alembic_steward.runtime._up_to_date import database_revisions
+    from alembic_steward.runtime._phased_upgrade import upgrade_phase_under_lock
 
-    print(upgrade_phase(build_alembic_config(), phase, database_revisions(None)))
+    print(upgrade_phase_under_lock(build_alembic_config(), phase))
 
 
 @task(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from invoke import Context, Exit, task
 
+from alembic_steward.runtime._waited_runs import holding_migration_lock
 from alembic_steward.tasks._migrate import announce_reverts
 from alembic_steward.tasks._protection import confirm_destructive
 from alembic_steward.tasks._recovery import (
@@ -68,18 +66,6 @@ def stamp(
     print("\n".join(lines))
 
 
-@contextmanager
-def holding_migration_lock() -> Iterator[None]:
-    """Hold the migration lock across a task's several Alembic runs (env.py's own is re-entrant)."""
-    from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.runtime._lock import hold_migration_lock
-    from alembic_steward.runtime._migration_lock_timeout import lock_timeout_seconds
-
-    timeout = lock_timeout_seconds()
-    with get_blocking_engine().connect() as connection, hold_migration_lock(connection, timeout):
-        yield
-
-
 @task(help={"yes": YES_HELP})
 @exit_on_user_error
 def redo(c: Context, yes: bool = False) -> None:
@@ -95,8 +81,9 @@ def redo(c: Context, yes: bool = False) -> None:
     config = build_alembic_config()
     plan = RevertPlan(config, "-1", announce_reverts)
     confirm_destructive(c, "redo", yes, preview=plan.preview)
-    # One lock for both runs: no other run can slip in between the downgrade and the upgrade.
-    with holding_migration_lock():
+    # One lock for both runs: no other run can slip in between the downgrade and the upgrade;
+    # one that moved the database while this waited is said, and redo reads where it left it.
+    with holding_migration_lock("redo"):
         with get_blocking_engine().connect() as connection:
             current = require_movable_state(ScriptDirectory.from_config(config), connection).current
         if len(current) != 1:

@@ -30,7 +30,7 @@ def run_seeds() -> None:
     An ``async def seed(session)`` runs on an AsyncSession of the app's asyncio engine, as the
     service's own code does; a plain ``def seed(session)`` on a blocking Session.
     """
-    from alembic_steward.tasks._protected import holding_migration_lock
+    from alembic_steward.runtime._waited_runs import holding_migration_lock
 
     # Under the migration lock, so that runs from several replicas take turns: each seed's
     # "add the row unless it is there" then sees every row an earlier run added.
