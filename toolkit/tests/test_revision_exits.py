@@ -4,18 +4,25 @@ A README-only tester's migration called `sys.exit(0)`: `inv db.upgrade`, raw `al
 `db.status` and `db.check` all exited 0 in silence, the migration rolled back and unrecorded;
 `raise SystemExit("stop here")` printed only "stop here". Every entry point that runs revision
 code now reports it as any failing migration is reported (runtime/_revision_exits.py).
+The same tester's `os._exit(0)` skipped even that: db.status, db.check and db.upgrade printed
+nothing and exited 0, and on PostgreSQL db.status left its scratch database on the server.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from failures import error_lines, recorded_revisions, write_revision
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
 from tenant_projects import sqlite_project
+from test_left_scratch_databases import server_databases
 
+from alembic_steward.inspection._left_scratch_databases import OWN_NAME_CHARACTERS
 from alembic_steward.inspection._revision_comparison import scratch_failure_reason
 from alembic_steward.runtime._own_commits import DRIVER_COMMIT, MigrationEndedItsTransaction
 
@@ -25,7 +32,22 @@ EXITS = {
     "exit-none": CREATE_THEN + "    import sys\n\n    sys.exit()",
     "raise-message": CREATE_THEN + '    raise SystemExit("stop here")',
 }
+# How a revision can end the process, and what its failure then says it did.
+ENDS = {
+    "sys-exit-0": ("    import sys\n\n    sys.exit(0)", "raised SystemExit(0) (sys.exit)"),
+    "os-exit-0": ("    import os\n\n    os._exit(0)", "called os._exit(0), which would end"),
+    "os-exit-3": ("    import os\n\n    os._exit(3)", "called os._exit(3), which would end"),
+    "os-abort": ("    import os\n\n    os.abort()", "called os.abort(), which would end"),
+}
 ONE_TABLE = '    op.create_table("one", sa.Column("id", sa.Integer, primary_key=True))'
+
+
+def scratch_databases(database: ServerDatabase) -> set[str]:
+    """The server's databases named as this database's scratch ones; none for SQLite."""
+    if database.kind == "sqlite":
+        return set()
+    own = urlsplit(database.url).path.lstrip("/")[:OWN_NAME_CHARACTERS]
+    return {name for name in server_databases(database) if name.startswith(f"{own}_")}
 
 
 def first_then_exiting(project: Project, body: str = EXITS["exit-0"]) -> Path:
@@ -48,6 +70,34 @@ def test_a_migration_calling_sys_exit_0_fails_the_upgrade_with_the_state_read(
     if database.kind == "sqlite":
         assert state == "error: rolled back; the database is still at first"
         assert database.model_tables() == {"one"}
+
+
+@only_on("sqlite", "postgresql", why="the scratch databases are PostgreSQL's; MySQL's as SQLite")
+@pytest.mark.parametrize("end", ENDS)
+def test_every_command_fails_on_a_revision_ending_the_process_however_it_ends(
+    project: Project, database: ServerDatabase, end: str
+) -> None:
+    body, said = ENDS[end]
+    first_then_exiting(project, CREATE_THEN + body)
+    env = {"DATABASE_URL": database.url}
+    scratch_databases_before = scratch_databases(database)
+    status = project.run("inv", "db.status", env=env)
+    assert status.returncode == 2, status.stdout + status.stderr
+    assert "revision second fails on a scratch database" in status.stdout, status.stdout
+    assert said in status.stdout, status.stdout
+    (line,) = error_lines(project.run("inv", "db.check", env=env), code=2)
+    assert "revision second fails on a scratch database" in line and said in line, line
+    assert scratch_databases(database) == scratch_databases_before
+    what, state = error_lines(project.run("inv", "db.upgrade", env=env))
+    assert what.startswith("error: migration second (Safety test revision second.) failed in")
+    assert f"upgrade() {said}" in what, what
+    assert state == "error: rolled back; the database is still at first"
+    raw = project.run("alembic", "upgrade", "head", env=env)
+    assert raw.returncode == 1, raw.stdout + raw.stderr
+    assert f"RevisionEndedTheProcess: upgrade() {said}" in raw.stderr, raw.stderr
+    assert "alembic-steward: rolled back; the database is still at first" in raw.stderr
+    assert database.revisions() == {"first"}
+    assert database.model_tables() == {"one"}
 
 
 @pytest.mark.parametrize("body", ["exit-none", "raise-message"])
@@ -139,3 +189,30 @@ def test_a_refused_commit_on_the_driver_connection_names_its_connection_once() -
     )
     plain = scratch_failure_reason(MigrationEndedItsTransaction("second", "commit()", "x.py:3"))
     assert "it calls commit() on the migration's connection, which is refused" in plain
+
+
+def test_a_child_the_revision_forks_still_ends_with_os_exit_and_it_is_restored() -> None:
+    from alembic_steward.runtime._revision_exits import failing_on_exit
+
+    process_exit = os._exit
+
+    def forks() -> int:
+        child = os.fork()
+        if child == 0:  # as multiprocessing's fork children end when their work is done
+            os._exit(5)
+        return os.waitpid(child, 0)[1]
+
+    status = failing_on_exit(forks, "upgrade()")()
+    assert os.waitstatus_to_exitcode(status) == 5
+    assert os._exit is process_exit
+
+
+def test_os_exit_caught_by_the_revision_itself_still_fails_it() -> None:
+    from alembic_steward.runtime._revision_exits import RevisionEndedTheProcess, failing_on_exit
+
+    def swallows() -> None:
+        with contextlib.suppress(BaseException):  # what a careless revision does
+            os._exit(0)
+
+    with pytest.raises(RevisionEndedTheProcess, match=r"upgrade\(\) called os._exit\(0\)"):
+        failing_on_exit(swallows, "upgrade()")()
