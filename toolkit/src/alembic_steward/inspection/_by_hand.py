@@ -196,7 +196,7 @@ def own_object_calls(
             f' op.execute("DROP SCHEMA {name}") last in the downgrade'
         )
     schema, _, name = difference.subject.rpartition(".")
-    sequence = f'sa.Sequence("{name}"' + (f', schema="{schema}")' if schema else ")")
+    sequence = sequence_constructor(metadata, schema or None, name)
     calls = (
         f"op.execute(sa.schema.CreateSequence({sequence})) before the tables that use it, and"
         f" op.execute(sa.schema.DropSequence({sequence})) after them in the downgrade"
@@ -209,6 +209,39 @@ def own_object_calls(
             f" which autogenerate leaves out ({without_its_sequence})"
         )
     return calls
+
+
+# The Sequence arguments that make what the catalog compares (type, start, increment, bounds,
+# cache, cycle), in the order Sequence takes them.
+SEQUENCE_ARGUMENTS = (
+    "start",
+    "increment",
+    "minvalue",
+    "maxvalue",
+    "nominvalue",
+    "nomaxvalue",
+    "cycle",
+    "cache",
+    "order",
+)
+
+
+def sequence_constructor(metadata: MetaData | None, schema: str | None, name: str) -> str:
+    """`sa.Sequence("name", schema=..., start=100, ...)` with every argument the models'
+    sequence ``schema.name`` is given: one left out is a difference `db.check` then finds."""
+    from sqlalchemy.schema import _get_table_key
+
+    arguments = [f'"{name}"'] + ([f'schema="{schema}"'] if schema else [])
+    model = metadata._sequences.get(_get_table_key(name, schema)) if metadata else None
+    if model is not None:
+        if model.data_type is not None:
+            arguments.append(f"data_type=sa.{model.data_type!r}")
+        arguments += [
+            f"{argument}={value!r}"
+            for argument in SEQUENCE_ARGUMENTS
+            if (value := getattr(model, argument, None)) not in (None, False)
+        ]
+    return f"sa.Sequence({', '.join(arguments)})"
 
 
 def sequence_columns(metadata: MetaData | None, schema: str | None, name: str) -> list[Any]:

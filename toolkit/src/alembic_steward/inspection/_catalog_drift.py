@@ -329,17 +329,29 @@ def split_by_autogenerate(
     db.revision` leaves them out (runtime/_equal_objects.py)."""
     from alembic_steward.catalog import compare_with_models
     from alembic_steward.inspection._autogenerate_trial import run_autogenerate
+    from alembic_steward.inspection._comparison_failures import (
+        comparison_failure,
+        raised_in_comparison,
+    )
     from alembic_steward.inspection._written_part import written_part
     from alembic_steward.runtime._equal_objects import agreement
 
     schemas = schemas_of(models)
-    failures = run_autogenerate(scratch, agreement(models, built))
+    metadata, dialect = imported_metadata(), scratch.dialect.name
+    try:
+        failures = run_autogenerate(scratch, agreement(models, built))
+    except Exception as error:
+        if not raised_in_comparison(error):
+            raise  # a revision's own failure, or a bug: said by its caller
+        # The catalogs' verdict stands; only the writing of it is left to the user.
+        scratch.rollback()
+        by_hand = [by_hand_line(difference, metadata, dialect=dialect) for difference in needed]
+        return ModelDrift([], by_hand, autogenerate_fails=comparison_failure(error))
     left = compare_with_models(models, live_catalog(scratch, schemas))
     # What an operation that failed writes is written, not missing: the failure says so.
     failed = [".".join(part for part in table if part) for _line, table in failures]
     left = [d for d in left if d.kind in NEVER_WRITTEN or not on_any(d.subject, failed)]
     written = [difference.line(MODELS, MIGRATIONS) for difference in written_part(needed, left)]
-    metadata, dialect = imported_metadata(), scratch.dialect.name
     by_hand = [by_hand_line(difference, metadata, dialect=dialect) for difference in left]
     # What autogenerate writes but the database refuses: written, yet still to fix by hand.
     by_hand += [f"{line}: fix that by hand" for line, _table in failures]

@@ -33,6 +33,8 @@ class ModelDrift:
     written: list[str]
     # One line per change autogenerate detects but cannot write, saying what to write by hand.
     by_hand: list[str]
+    # Why autogenerate could not run at all (its comparison failed): then every line is by hand.
+    autogenerate_fails: str | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -78,8 +80,9 @@ class ModelDrift:
             return f"run {REVISION} to write a revision for them"
         if not self.written:
             # `inv db.revision` would write nothing and fail: the revision is the user's to write.
+            why = f"{self.autogenerate_fails}, so " if self.autogenerate_fails else ""
             return (
-                "autogenerate cannot write these: write the revision by hand"
+                f"{why}autogenerate cannot write these: write the revision by hand"
                 f" ({HAND_WRITTEN_REVISION})"
             )
         return (

@@ -1,8 +1,9 @@
 """A revision's scratch build that could not be made, said by why: what `db.check`, `db.status`
 and `db.revision` then say (inspection/_drift_sides.py ``not_compared_advice``).
 
-Three kinds, each its own advice: no scratch database allowed (give the user the right); the
-server's condition at the time, a lock or a lost connection (run it again); or the migrations
+Four kinds, each its own advice: no scratch database allowed (give the user the right); the
+server's condition at the time, a lock or a lost connection (run it again); autogenerate's own
+comparison failing there (write the revision by hand: the migrations build); or the migrations
 themselves failing on an empty database (fix the revision), which no later run gets past.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from alembic_steward.inspection._drift_sides import DriftSides
+from alembic_steward.inspection._unwritable_changes import HAND_WRITTEN_REVISION
 
 if TYPE_CHECKING:
     from alembic_steward.inspection._catalog_drift import Drift
@@ -20,7 +22,12 @@ if TYPE_CHECKING:
 
 def unbuilt(error: Exception) -> DriftSides:
     """Nothing compared, as a revision's scratch build ended in ``error``, said by its kind: no
-    scratch database allowed, the server's condition at the time, or the migrations failing."""
+    scratch database allowed, the server's condition at the time, autogenerate's comparison
+    failing on it, or the migrations failing."""
+    from alembic_steward.inspection._comparison_failures import (
+        comparison_failure,
+        raised_in_comparison,
+    )
     from alembic_steward.inspection._revision_comparison import (
         failing_build,
         scratch_failure_reason,
@@ -35,6 +42,8 @@ def unbuilt(error: Exception) -> DriftSides:
         reason = scratch_failure_reason(error)
         skipped = f"the scratch build was stopped by the server's condition at the time ({reason})"
         return DriftSides(None, None, skipped=skipped, build_stopped=True)
+    if raised_in_comparison(error):
+        return DriftSides(None, None, skipped=comparison_failure(error), comparison_fails=True)
     return DriftSides(None, None, skipped=failing_build(error), history_fails=True)
 
 
@@ -60,6 +69,12 @@ def not_compared_advice(sides: DriftSides) -> str:
             f"the models could not be compared with what the migrations build: {sides.skipped}"
             ", so the history cannot build a new database; fix the revision whose upgrade()"
             " fails there, then run `inv db.check` again"
+        )
+    if sides.comparison_fails:
+        return (
+            f"the models could not be compared with what the migrations build: {sides.skipped}"
+            " (the migrations build; Alembic's query fails); write the revision by hand"
+            f" ({HAND_WRITTEN_REVISION}), then run `inv db.check` again"
         )
     if sides.build_stopped:
         return (

@@ -49,9 +49,15 @@ def comparison_options(dialect_name: str) -> dict[str, Any]:
 
 
 def prepare_comparison(dialect_name: str) -> None:
-    """Register every model and, on PostgreSQL, the comparison of enum types."""
+    """Register every model and, on PostgreSQL, the comparison of enum types and the reading of
+    sequence defaults in other schemas (runtime/_sequence_default_schemas.py)."""
     import_model_modules()
     if dialect_name == "postgresql":
+        from alembic_steward.runtime._sequence_default_schemas import (
+            read_sequence_defaults_as_the_server_has_them,
+        )
+
+        read_sequence_defaults_as_the_server_has_them()
         try:
             # Importing it registers its comparators and operations (create/alter/drop TYPE).
             import alembic_postgresql_enum  # noqa: F401

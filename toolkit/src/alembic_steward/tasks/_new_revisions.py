@@ -77,6 +77,10 @@ def revision(
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
+    from alembic_steward.inspection._comparison_failures import (
+        comparison_failure,
+        raised_in_comparison,
+    )
     from alembic_steward.inspection._unwritable_changes import collecting_unwritable_changes
     from alembic_steward.lint._task import review_written_revision
     from alembic_steward.runtime._config import build_alembic_config
@@ -111,6 +115,14 @@ def revision(
                 refuse_several_heads(config)
                 refuse_wrong_stamp()
             raise
+        except Exception as error:
+            if not raised_in_comparison(error):
+                raise
+            # Not the database's fault nor the history's: what the catalogs find is to be
+            # written by hand, each line above saying how.
+            if scratch is not None:
+                verify_written(scratch, [], config)
+            raise nothing_written_error(comparison_failure(error)) from None
         if config.attributes.get(HAND_ADDITIONS) and scratch.connection.in_transaction():
             # Autogenerate ran on the scratch database (tasks/_revision_checks.py): what its
             # run wrote there is ended, not left holding the rows the trial's run then writes.
