@@ -265,6 +265,9 @@ def test_status_after_a_failure_that_depends_on_the_data_names_it_instead_of_adv
     verdict = verdict.splitlines()[-1]
     assert "the last upgrade from here failed at revision second (NotNullViolation" in verdict
     assert "fix the data" in verdict and "no expand revision is pending" not in verdict
+    # Its schema read as it was after the failure, its rows not: likely, not certain.
+    assert "the schema is described as it was after that failure" in verdict, verdict
+    assert "(the rows were not read), so `inv db.upgrade` would likely fail the same way" in verdict
     check = project.run("inv", "db.check", env={"DATABASE_URL": database.url})
     assert "the last upgrade from here failed at revision second" in check.stderr
 
@@ -364,3 +367,56 @@ def test_a_history_failing_on_any_scratch_database_is_named_in_a_few_words(
         " scratch database (MigrationEndedItsTransaction: it calls commit() on the migration's"
         " connection, which is refused)"
     ), line
+
+
+# Commits a row itself, then fails: the rows are data, which the schema comparison never reads.
+COMMITTED_ROWS = {
+    "autocommit-block": """\
+    with op.get_context().autocommit_block():
+        op.execute("INSERT INTO one (id) VALUES (1)")
+    raise RuntimeError("after its own commit")""",
+    # pysqlite runs the statements after a COMMIT outside any transaction: row 2 stays too.
+    "commit-statement": """\
+    op.execute("INSERT INTO one (id) VALUES (1)")
+    op.execute("COMMIT")
+    op.execute("INSERT INTO one (id) VALUES (2)")
+    raise RuntimeError("after its own commit")""",
+}
+
+
+@pytest.mark.parametrize("body", list(COMMITTED_ROWS))
+def test_failure_after_committing_rows_never_says_none_of_it_remains(
+    project: Project, database: ServerDatabase, body: str
+) -> None:
+    first_then(project, COMMITTED_ROWS[body])
+    failed = upgrade(project, database)
+    assert failed.returncode == 1, failed.stderr
+    assert database.revisions() == {"first"}
+    assert database.query("SELECT COUNT(*) FROM one")[0][0] >= 1  # the committed row stays
+    line = state_line(failed.stderr)
+    assert "none of it remains" not in line and "rolled back" not in line, line
+    assert "still at first" in line, line
+    if database.kind != "mysql":  # MariaDB's own line says its commit committed the rows
+        assert "the rows its statements changed were not read: they may remain" in line, line
+
+
+ADDS_C3 = '    op.add_column("one", sa.Column("c3", sa.Integer))'
+
+
+@pytest.mark.parametrize("database", ["sqlite", "mysql"], indirect=True)
+def test_failure_on_a_hand_made_column_is_not_predicted_once_the_schema_changed(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The upgrade failed on the schema (a column added by hand): once that column is dropped,
+    # the schema is no longer the one it failed on, and `inv db.upgrade` passes.
+    first_then(project, ADDS_C3)
+    env = {"DATABASE_URL": database.url}
+    assert upgrade(project, database, "inv", "db.upgrade", "-r", "first").returncode == 0
+    database.query("ALTER TABLE one ADD COLUMN c3 INTEGER")
+    assert upgrade(project, database).returncode == 1
+    database.query("ALTER TABLE one DROP COLUMN c3")
+    for command in ("db.status", "db.check"):
+        ran = project.run("inv", command, env=env)
+        output = ran.stdout + ran.stderr
+        assert "fail the same way" not in output and "failed at revision" not in output, output
+    assert upgrade(project, database).returncode == 0

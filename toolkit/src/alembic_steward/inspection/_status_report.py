@@ -371,6 +371,9 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             sides = replace(sides, built_by=built_by)
         if failed is not None and failed.stopped:  # a signal's stop: running again need not fail
             failed = None
+        # The schema it failed on is gone (a hand-made column dropped): `sides` says what runs.
+        if failed is not None and failed.schema_changed:
+            failed = None
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     contract = contract_phase_pending(script, state.current) if behind else []

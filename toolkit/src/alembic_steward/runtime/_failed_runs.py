@@ -5,9 +5,15 @@ rolled back whole: the database is left exactly as before, and a scratch databas
 runs the same revision without complaint. Nothing in either database tells that the advice
 "run `inv db.upgrade`" would fail again; only the run that failed knows. So each failed upgrade
 is kept per database in the toolkit's cache folder (_cache.py): the revision, its file's
-checksum (runtime/_revision_checksums.py), the one-line reason (password removed) and when;
-status reports it while the database is still where that run left it and the file is as it ran,
-and forgets it once the revision is applied or its file edited (the fix may be there). A
+checksum (runtime/_revision_checksums.py), the one-line reason (password removed), when, and
+a fingerprint of the schema's description as the failure left it (`schema_fingerprint`);
+status reports it while the database is still where that run left it, its schema described
+the same and the file is as it ran, and forgets it once the revision is applied or its file
+edited (the fix may be there). A schema described otherwise since (the hand-made column the
+upgrade tripped on dropped again) is no longer what it failed on: status then predicts nothing
+from the record (its scratch run of the pending revisions says whether they pass), and says
+again that they would fail if the schema comes back as it was. The rows are not read: a
+failure on them is said to be likely, not certain, to recur (decisions.md). A
 refusal by `require_backfill` lasts only until its backfill has run: status asks the backfill's
 rows again (a bounded read) and forgets the failure once the revision would pass. The key
 names the database without its password; nothing else of the URL is kept. A failure that says
@@ -20,8 +26,9 @@ stamping it; it is never said to fail again.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,14 +65,29 @@ class FailedRun:
     # Stopped by a signal, not failed (kept only with ``committed_part``): running it again
     # need not fail, so it is never "would fail the same way" (runtime/_state_after_failure.py).
     stopped: bool = False
+    # A fingerprint of the schema's description after the failure (`schema_fingerprint`); ""
+    # when it could not be read, or in a record kept before it was.
+    schema: str = ""
+    # Set when read, never kept: the schema is described otherwise now than after the failure.
+    schema_changed: bool = False
 
     def line(self, upgrade: str) -> str:
-        """Advice that does not send the user into the same failure."""
+        """Advice that does not send the user into the same failure, claiming no more than was
+        read: a `require_backfill` refusal's rows are read again, other rows are not."""
+        failed = f"the last upgrade from here failed at revision {self.revision} ({self.reason};"
+        if self.backfill:
+            return (
+                f"pending migrations, but {failed} {self.at}), and `{upgrade}` would fail the"
+                f" same way while the data and that revision are as they were: fix the data"
+                f" (or the revision), then run `{upgrade}`"
+            )
+        unchanged = "that revision's file is as it ran"
+        if self.schema:
+            unchanged = f"the schema is described as it was after that failure and {unchanged}"
         return (
-            f"pending migrations, but the last upgrade from here failed at revision"
-            f" {self.revision} ({self.reason}; {self.at}), and `{upgrade}` would fail the same"
-            f" way while the data and that revision are as they were: fix the data (or the"
-            f" revision), then run `{upgrade}`"
+            f"pending migrations, but {failed} {self.at}); {unchanged} (the rows were not"
+            f" read), so `{upgrade}` would likely fail the same way unless the data changed"
+            f" since: fix the data (or the revision), then run `{upgrade}`"
         )
 
 
@@ -80,9 +102,11 @@ def record_failed_upgrade(
     backfill: str = "",
     finish_inline_up_to: int = 0,
     stopped: bool = False,
+    schema: str = "",
 ) -> None:
     """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database;
-    ``backfill``: the backfill `require_backfill` refused it for."""
+    ``backfill``: the backfill `require_backfill` refused it for; ``schema``: the fingerprint
+    of the schema it left."""
     from alembic_steward.runtime._revision_checksums import file_checksum
 
     at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -97,6 +121,7 @@ def record_failed_upgrade(
         backfill,
         finish_inline_up_to,
         stopped,
+        schema,
     )
     keep(record_path(url), json.dumps(asdict(record)))
 
@@ -112,7 +137,8 @@ def failed_upgrade_here(
     """The last failed upgrade of ``url``'s database, while it is still where that run left it
     (at ``current``) and its revision is pending (``pending`` maps each to its file) and unedited;
     forgotten once that revision was applied or its file changed, or (read on ``connection``,
-    against ``script``'s declarations) once the backfill that refused it has run."""
+    against ``script``'s declarations) once the backfill that refused it has run; marked
+    ``schema_changed`` while the schema (read on ``connection``) is described otherwise."""
     path = record_path(url)
     try:
         record = FailedRun(**json.loads(path.read_text(encoding="utf-8")))
@@ -131,7 +157,25 @@ def failed_upgrade_here(
     ):
         path.unlink(missing_ok=True)
         return None
+    if connection is not None and record.schema and not record.backfill:
+        try:
+            changed = schema_fingerprint(connection) != record.schema
+        except Exception:  # noqa: BLE001 - unread: the record says what it read, no more
+            changed = False
+        # Kept: a schema that comes back as it was would fail again, and a committed part
+        # still keeps status from advising to stamp the revision (_status_report.py).
+        return replace(record, schema_changed=changed)
     return record
+
+
+def schema_fingerprint(connection: Connection) -> str:
+    """A hash of ``connection``'s schema, as the drift check describes it (its catalog less
+    the version and bookkeeping tables): equal exactly when the descriptions are."""
+    from alembic_steward.inspection._catalog_drift import live_catalog
+    from alembic_steward.inspection._drift_sides import described_schemas
+
+    catalog = live_catalog(connection, described_schemas(connection))
+    return hashlib.sha256(catalog.to_json().encode()).hexdigest()
 
 
 def backfill_run_since(record: FailedRun, connection: Connection, script: ScriptDirectory) -> bool:

@@ -104,6 +104,8 @@ def remember_failed_upgrade(
     )
     backfill_refused = error if isinstance(error, BackfillNotFinished) else None
     with suppress(Exception):  # never in place of the run's own error
+        # Neither a refusal (its rows are read again) nor a stop is predicted from the schema.
+        schema = "" if backfill_refused or stopped else failed_schema(connection)
         record_failed_upgrade(
             connection.engine.url,
             frame.revision,
@@ -117,7 +119,21 @@ def remember_failed_upgrade(
             if backfill_refused
             else 0,
             stopped=stopped,
+            schema=schema,
         )
+
+
+def failed_schema(connection: Connection) -> str:
+    """The fingerprint of the schema the failed run left (runtime/_failed_runs.py), read on its
+    connection once its transaction is over; "" when it cannot be read."""
+    from alembic_steward.runtime._failed_runs import schema_fingerprint
+
+    try:
+        return schema_fingerprint(connection)
+    except Exception:  # noqa: BLE001 - unread: status then cannot tell a changed schema
+        return ""
+    finally:
+        end_transaction(connection)
 
 
 def tell_state(error: BaseException, state: StateAfterFailure) -> None:

@@ -30,6 +30,10 @@ UNKNOWN = (
 # The ways a migration commits itself: the events see the first two, the database the third.
 OWN_COMMITS = "autocommit_block(), a COMMIT, or commit() on its driver connection"
 COMMITTED_PART = "{revision} had committed part of its work itself (" + OWN_COMMITS + ")"
+# What a migration that committed itself may have left beside its schema: rows are data, which
+# the comparison never reads (after a COMMIT, pysqlite runs the next statements outside any
+# transaction, so even rows changed after it stay).
+ROWS_UNREAD = "the rows its statements changed were not read: they may remain"
 # How a difference in an enum type's values is told (Difference.brief).
 ENUM_VALUES = "different enum type "
 
@@ -123,17 +127,24 @@ class StateAfterFailure:
         if self.leftovers is None:
             return (
                 f"{committed}, so some of it may remain: {where}, but could not be compared"
-                f" with what {self.at} builds ({self.not_compared}); compare its schema with"
-                f" {frame.revision}'s {frame.function}(), undo what remains by hand, then"
-                " migrate again"
+                f" with what {self.at} builds ({self.not_compared}), and {ROWS_UNREAD};"
+                f" compare its schema and rows with {frame.revision}'s {frame.function}(),"
+                " undo what remains by hand, then migrate again"
             )
         if not self.leftovers:
-            return f"{committed}, but none of it remains: {where}, as {self.at} builds it"
+            return (
+                f"{committed}: no schema change of it remains ({where}, as {self.at} builds"
+                f" it), but {ROWS_UNREAD}; check them against {frame.revision}'s"
+                f" {frame.function}() and undo what remains by hand, then migrate again"
+            )
         if self.built_by:
-            return f"{committed}: {where}, and differs from what {self.at} builds: {self.stamped()}"
+            return (
+                f"{committed}: {where}, and differs from what {self.at} builds:"
+                f" {self.stamped()}; {ROWS_UNREAD}"
+            )
         return (
             f"{committed}, so not all of it was rolled back: {where}, and differs from what"
-            f" {self.at} builds by: {self.remains()}; {self.undo_remains()}"
+            f" {self.at} builds by: {self.remains()}, and {ROWS_UNREAD}; {self.undo_remains()}"
         )
 
     def nothing_changed(self, frame: MigrationFrame, where: str) -> str:
