@@ -151,6 +151,23 @@ BEHAVIOUR = (
         {"sqlite": "SQLite has one row format", "postgresql": "PostgreSQL has one row format"},
     ),
     Feature(
+        "key block size (compressed pages)",
+        behaviour(tags_key_block_size=4),
+        {"mysql": ("ALTER TABLE tags KEY_BLOCK_SIZE=4",)},
+        ("table tags: key block size",),
+        {"sqlite": "SQLite has one page size", "postgresql": "PostgreSQL has one page size"},
+    ),
+    Feature(
+        "max rows",
+        behaviour(tags_max_rows=1000),
+        {"mysql": ("ALTER TABLE tags MAX_ROWS=1000",)},
+        ("table tags: max rows",),
+        {
+            "sqlite": "SQLite sizes no row pointers by a table option",
+            "postgresql": "PostgreSQL sizes no row pointers by a table option",
+        },
+    ),
+    Feature(
         "invisible column",
         behaviour(tags_label_invisible=True),
         {"mysql": ("ALTER TABLE tags MODIFY label TEXT INVISIBLE",)},

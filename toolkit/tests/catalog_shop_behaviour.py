@@ -32,6 +32,8 @@ class BehaviourKnobs:
     tags_fillfactor: int | None = None
     tags_replica_full: bool = False
     tags_row_format: str | None = None
+    tags_key_block_size: int | None = None
+    tags_max_rows: int | None = None
     tags_label_invisible: bool = False
     price_index_ignored: bool = False
     event_every: str = "1 DAY"
@@ -148,6 +150,10 @@ def tags(metadata: MetaData, dialect: str, knobs: BehaviourKnobs) -> None:
         options["mysql_engine"] = knobs.tags_engine
     if knobs.tags_row_format and dialect == "mysql":
         options["mysql_row_format"] = knobs.tags_row_format
+    if knobs.tags_key_block_size and dialect == "mysql":
+        options["mysql_key_block_size"] = str(knobs.tags_key_block_size)
+    if knobs.tags_max_rows and dialect == "mysql":
+        options["mysql_max_rows"] = str(knobs.tags_max_rows)
     if knobs.tags_fillfactor and dialect == "postgresql":
         options["postgresql_with"] = {"fillfactor": knobs.tags_fillfactor}
     # A table tags could inherit from (PostgreSQL), its columns alike.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from project import Project
 from servers import ServerDatabase, only_on
-from test_catalog_truth import revision, start_with
+from test_catalog_truth import ITEMS, revision, start_with, written_path
 from test_drift_detection import inv, set_models
 
 CUSTOMERS = """
@@ -91,3 +91,20 @@ def test_a_downgrade_that_loses_what_its_upgrade_started_from_is_named_by_the_re
     assert index in written, written
     assert "leaves: drop it and create it again as" in written, written
     assert "its downgrade() does not restore what" in written, written
+
+
+def test_rows_a_data_revision_wrote_are_no_schema_to_restore_or_record(
+    project: Project, database: ServerDatabase
+) -> None:
+    start_with(project, database, ITEMS)
+    inv(project, database, "db.schema")
+    # A data revision as a team writes one: blank, then filled in by hand.
+    path = written_path(project, inv(project, database, "db.revision", "-m", "rows", "--empty"))
+    source = path.read_text()
+    filled = source.replace("    pass", '    op.execute("INSERT INTO items (qty) VALUES (1)")', 1)
+    path.write_text(filled)
+    inv(project, database, "db.upgrade")
+    # The counter the row moved (MariaDB's AUTO_INCREMENT) is the rows', not the schema's.
+    inv(project, database, "db.schema", "--check")
+    set_models(project, "")
+    revision(project, database, "drop items")

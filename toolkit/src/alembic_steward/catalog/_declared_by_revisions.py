@@ -48,9 +48,12 @@ FACTS_DECLARED_BY_REVISIONS = frozenset(
         ("table", "inherits"),
         ("table", "partitioned by"),
         # PostgreSQL's storage parameters (SET (fillfactor=70), or postgresql_with) and
-        # MariaDB's row format (ROW_FORMAT=..., or mysql_row_format).
+        # MariaDB's row format, key block size and max rows (ROW_FORMAT=..., or
+        # mysql_row_format, mysql_key_block_size, mysql_max_rows).
         ("table", "storage parameters"),
         ("table", "row format"),
+        ("table", "key block size"),
+        ("table", "max rows"),
         # MariaDB's INVISIBLE column and IGNORED index (MySQL's INVISIBLE index), which
         # SQLAlchemy cannot declare: only a revision's op.execute makes them.
         ("column", "invisible"),
@@ -75,9 +78,10 @@ def declared_by_revisions(difference: Difference) -> bool:
 def compare_with_models(models: Catalog, actual: Catalog) -> list[Difference]:
     """`compare_catalogs` with the models expected, less what the models leave to the
     revisions (`declared_by_revisions`, and FACTS_DECLARED_BY_REVISIONS the models leave out):
-    what a new revision of the models would hold."""
+    what a new revision of the models would hold; a counter below the start they declare too
+    (FLOOR_FACTS)."""
     needed = []
-    for difference in compare_catalogs(models, actual):
+    for difference in compare_catalogs(models, actual, floors=True):
         facts = tuple(
             (fact, want, have)
             for fact, want, have in difference.facts

@@ -59,8 +59,10 @@ OWN_OBJECTS = (
     "event",
 )
 # Facts that hold a floor, not a value: MariaDB's AUTO_INCREMENT counter is the next id the
-# table hands out, which every insert raises, so a database whose next id is at or above the
-# expected one is no difference (the models' Identity(start=100) is kept by a counter >= 100).
+# table hands out, which every insert raises. A database's counter says only that its floor is
+# at or below it, so a floor is compared with the models' (which declare it, in a build holding
+# no rows) and only when asked (compare_catalogs' floors): at or above the models' agrees.
+# Between two databases it would compare the rows each was given, not their schemas.
 FLOOR_FACTS = frozenset({"next id"})
 # Facts compared only when asked (compare_catalogs' column_order): a table's column order, which
 # the models cannot be held to (catalog/_column_order.py).
@@ -93,6 +95,8 @@ ABSENT = {
     ("table", "page compressed"): "no",
     ("event", "starts"): "when it was made",
     ("event", "ends"): "never",
+    ("table", "key block size"): "none (pages not compressed by it)",
+    ("table", "max rows"): "none set",
 }
 
 
@@ -203,13 +207,14 @@ def subject_of(key: Key, facts: Facts | None = None) -> str:
 
 
 def compare_catalogs(
-    expected: Catalog, actual: Catalog, *, column_order: bool = False
+    expected: Catalog, actual: Catalog, *, column_order: bool = False, floors: bool = False
 ) -> list[Difference]:
     """Every difference between two catalogs, in a stable order; what a missing or unexpected
     table (or view) owns is not listed again under it, and where a table lacks one unnamed
     constraint of a kind and has one other instead, the two are one changed constraint.
     ``column_order``: compare the order of a table's columns too (ORDER_FACTS); no verdict of
-    the toolkit asks, the order being the history's (catalog/_column_order.py)."""
+    the toolkit asks, the order being the history's (catalog/_column_order.py). ``floors``:
+    compare FLOOR_FACTS too, for ``expected`` the models' description (FLOOR_FACTS)."""
     want, have = expected.objects, actual.objects
     missing_owners = {(k[1], k[3]) for k in want.keys() - have.keys() if k[0] in OWN_OBJECTS}
     extra_owners = {(k[1], k[3]) for k in have.keys() - want.keys() if k[0] in OWN_OBJECTS}
@@ -222,13 +227,13 @@ def compare_catalogs(
             continue
         if key in replaced:
             table = ".".join(part for part in (schema, owner) if part)
-            facts = differing_facts(want[key], have[replaced[key]], column_order)
+            facts = differing_facts(want[key], have[replaced[key]], column_order, floors)
             differences.append(Difference(kind, f"{table} (unnamed)", "different", facts))
         elif key not in have:
             differences.append(Difference(kind, subject_of(key, want[key]), "missing"))
         elif key not in want:
             differences.append(Difference(kind, subject_of(key, have[key]), "unexpected"))
-        elif facts := differing_facts(want[key], have[key], column_order):
+        elif facts := differing_facts(want[key], have[key], column_order, floors):
             differences.append(Difference(kind, subject_of(key), "different", facts))
     return differences
 
@@ -249,14 +254,15 @@ def replaced_unnamed(want: Mapping[Key, Facts], have: Mapping[Key, Facts]) -> di
 
 
 def differing_facts(
-    want: Facts, have: Facts, column_order: bool = False
+    want: Facts, have: Facts, column_order: bool = False, floors: bool = False
 ) -> tuple[tuple[str, str | None, str | None], ...]:
     """(fact, expected, actual) for each fact the two sides do not agree on (a floor left out
-    reads as 1, where every counter starts); ORDER_FACTS only with ``column_order``."""
+    reads as 1, where every counter starts); ORDER_FACTS only with ``column_order``,
+    FLOOR_FACTS only with ``floors``."""
     differing = []
     for fact in sorted(want.keys() | have.keys()):
         expected, actual = want.get(fact), have.get(fact)
-        if fact in ORDER_FACTS and not column_order:
+        if (fact in ORDER_FACTS and not column_order) or (fact in FLOOR_FACTS and not floors):
             continue
         if fact_agrees(fact, expected, actual):
             continue

@@ -29,7 +29,7 @@ TABLES = (
 )
 # A ROW_FORMAT the table was made or altered with (CREATE_OPTIONS names only one typed): it
 # decides how long an index prefix and a row may be, and COMPRESSED whether pages are
-# compressed. STATS_PERSISTENT and the other options there tune statistics, not behaviour.
+# compressed. The other options there: catalog/_mysql_table_options.py.
 ROW_FORMAT = re.compile(r"\brow_format=(\w+)", re.IGNORECASE)
 COLUMNS = (
     "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,"

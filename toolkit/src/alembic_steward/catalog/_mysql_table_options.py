@@ -1,6 +1,11 @@
 """MariaDB's table options that change what a table keeps or returns, beyond its engine and row
 format: system versioning (every change kept as history, in hidden row_start and row_end
-columns, the primary key widened by row_end) and page compression."""
+columns, the primary key widened by row_end), page compression, KEY_BLOCK_SIZE (compressed
+pages of that size, whatever ROW_FORMAT says: how long a row and an index key may be) and
+MAX_ROWS (what MyISAM and Aria size a table's row pointers by: past it, `table is full`).
+STATS_PERSISTENT, STATS_AUTO_RECALC, STATS_SAMPLE_PAGES, MIN_ROWS, AVG_ROW_LENGTH, PACK_KEYS
+and the checksums tune statistics, sizing or checking, never what a statement does: left out
+(docs/catalog.md)."""
 
 from __future__ import annotations
 
@@ -9,14 +14,19 @@ import re
 from alembic_steward.catalog._model import Facts, Key
 
 PAGE_COMPRESSED = re.compile(r"\bpage_compressed`?='?(\w+)", re.IGNORECASE)
+KEY_BLOCK_SIZE = re.compile(r"\bkey_block_size=(\d+)", re.IGNORECASE)
+MAX_ROWS = re.compile(r"\bmax_rows=(\d+)", re.IGNORECASE)
 # The hidden columns MariaDB adds for WITH SYSTEM VERSIONING when none is named for them.
 PERIOD_COLUMNS = ("row_start", "row_end")
 
 
 def table_option_facts(table_type: str, options: str | None) -> dict[str, str | None]:
-    """A table's system versioning (`WITH SYSTEM VERSIONING (hidden row_start, row_end)`) and
-    page compression (`yes`), read from information_schema.TABLES."""
+    """A table's system versioning (`WITH SYSTEM VERSIONING (hidden row_start, row_end)`),
+    page compression (`yes`), key block size and max rows (`4`, as typed), read from
+    information_schema.TABLES."""
     compressed = PAGE_COMPRESSED.search(options or "")
+    key_block_size = KEY_BLOCK_SIZE.search(options or "")
+    max_rows = MAX_ROWS.search(options or "")
     versioned = table_type == "SYSTEM VERSIONED"
     return {
         "system versioning": (
@@ -25,6 +35,8 @@ def table_option_facts(table_type: str, options: str | None) -> dict[str, str | 
         "page compressed": (
             "yes" if compressed and compressed.group(1).upper() in ("1", "ON", "YES") else None
         ),
+        "key block size": key_block_size.group(1) if key_block_size else None,
+        "max rows": max_rows.group(1) if max_rows else None,
     }
 
 

@@ -190,7 +190,7 @@ def read_drift(
         return autogenerate_drift(connection, current, str(reason), sides=sides)
     if live is None:
         live = live_catalog(connection, schemas)
-    differences = compare_catalogs(described, live)
+    differences = compare_catalogs(described, live, floors=True)
     if not differences or not sides:
         # Without the revision to judge them by, what the models leave to the revisions (a
         # view, a trigger, a schema a revision made) is taken to be theirs.

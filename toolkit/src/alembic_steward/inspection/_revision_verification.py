@@ -103,7 +103,7 @@ class RevisionScratch:
         metadata = imported_metadata()
         return [
             by_hand_line(difference, metadata, dialect=self.connection.dialect.name)
-            for difference in compare_catalogs(self.models, self.built)
+            for difference in compare_catalogs(self.models, self.built, floors=True)
             if difference.kind in NEVER_WRITTEN and difference.change == "missing"
         ]
 
@@ -116,7 +116,7 @@ class RevisionScratch:
         if not operation.call.startswith("op.alter_column(") or len(operation.names) < 2:
             return None
         subject = ".".join(operation.names[:2])
-        for difference in compare_catalogs(self.models, self.built):
+        for difference in compare_catalogs(self.models, self.built, floors=True):
             if difference.kind == "column" and difference.subject == subject:
                 return identity_hint(difference)
         return None

@@ -21,7 +21,7 @@ import json
 import re
 
 from alembic_steward.catalog import Catalog, Key
-from alembic_steward.catalog._model import KINDS, sort_key
+from alembic_steward.catalog._model import FLOOR_FACTS, KINDS, sort_key
 
 HEADER = (
     "# The schema the migrations build at head {heads}, on {dialect}: written by"
@@ -40,7 +40,8 @@ class SchemaFileError(ValueError):
 
 
 def render_schema(catalog: Catalog, heads: list[str]) -> str:
-    """The schema file's text for ``catalog``, built at ``heads`` (sorted, comma-joined)."""
+    """The schema file's text for ``catalog``, built at ``heads`` (sorted, comma-joined); without
+    its counters (FLOOR_FACTS), which say what rows the build's data revisions wrote."""
     lines = [HEADER.format(heads=",".join(sorted(heads)) or "base", dialect=catalog.dialect)]
     current_owner: tuple[str | None, str] | None = None
     for key, facts in sorted(catalog.objects.items(), key=sort_key):
@@ -53,7 +54,11 @@ def render_schema(catalog: Catalog, heads: list[str]) -> str:
                 current_owner = (schema, owner)
                 lines.append(f"{OWNER_ONLY} {token(owner)}{schema_suffix(schema)}")
             lines.append(f"{OWNER_INDENT}{kind} {token(name)}")
-        lines.extend(f"{FACT_INDENT}{fact}: {token(facts[fact])}" for fact in sorted(facts))
+        lines.extend(
+            f"{FACT_INDENT}{fact}: {token(facts[fact])}"
+            for fact in sorted(facts)
+            if fact not in FLOOR_FACTS
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -42,7 +42,7 @@ def agreement(models: Any, live: Any) -> Agreement:
     equal, same_facts = set(), {}
     for key in models.objects.keys() & live.objects.keys():
         want, have = models.objects[key], live.objects[key]
-        if not differing_facts(want, have):
+        if not differing_facts(want, have, floors=True):
             equal.add(normal_key(key))
         elif key[0] == "column":
             # A fact neither side has (no default) is one they agree on.

@@ -31,13 +31,26 @@ ALEMBIC_ERROR_HINTS = {
         " Autogenerate compares the models with a database at head:"
         " run `inv db.upgrade` first, then `inv db.revision` again."
     ),
-    "Multiple head": '; run `inv db.merge -m "Merge heads"` to join them into one',
     "downgrade with --sql requires": "; or use `inv db.plan -r REV` to plan from the database",
     "Can't locate revision": "; list the revisions with `inv db.history`",
     "No such revision": "; list the revisions with `inv db.history`",
 }
+# How Alembic refuses `head` when the history has several: said in the toolkit's words instead.
+MULTIPLE_HEADS = "Multiple head"
 # How Alembic says a revision is not in versions/: a typo in -r, or the database's own revision.
 MISSING_REVISION = "Can't locate revision identified by "
+
+
+def several_heads_line() -> str | None:
+    """The line every task (and `db.status`'s blocked state) gives for several heads, naming
+    them; None where the history, read again, has one."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._database_state import several_heads_message
+    from alembic_steward.runtime._config import build_alembic_config
+
+    heads = list(ScriptDirectory.from_config(build_alembic_config()).get_heads())
+    return several_heads_message(heads) if len(heads) > 1 else None
 
 
 def describe_missing_revision(text: str) -> str:
@@ -93,6 +106,8 @@ def describe_user_error(error: BaseException) -> str | None:
         # and reading the database to tell them apart would create a missing SQLite file.
         if text.startswith(MISSING_REVISION) and not ran_offline(error):
             return describe_missing_revision(text)
+        if text.startswith(MULTIPLE_HEADS):
+            return several_heads_line() or text
         hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
         return text + "".join(hints[:1])
     if isinstance(error, ValueError) and raised_in(error, "_parse_url"):
