@@ -34,22 +34,10 @@ class MatchingBuild:
     # An ancestor of the recorded revision: the database was stamped ahead of what ran, so
     # after the stamp the upgrade is still to run.
     earlier: bool = False
-    # Those of ``revisions`` the checksum rows record as run here (:func:`with_recorded_runs`):
+    # Those of ``revisions`` the checksum rows record as run here (inspection/_recorded_runs.py):
     # the last is the one to stamp, as stamping an earlier one would run the data-only ones
     # after it a second time. Empty when no row says (a history run by raw alembic).
     ran: tuple[str, ...] = ()
-
-
-def with_recorded_runs(build: MatchingBuild | None, connection: Connection) -> MatchingBuild | None:
-    """``build`` with the revisions of it the live database's checksum rows record as run."""
-    from dataclasses import replace
-
-    from alembic_steward.runtime._already_applied import recorded_runs
-    from alembic_steward.runtime._revision_checksums import recorded_values
-
-    if build is None or len(build.revisions) < 2:
-        return build
-    return replace(build, ran=tuple(recorded_runs(build.revisions, recorded_values(connection))))
 
 
 def revisions_after(revisions: Sequence[str]) -> list[str]:
@@ -144,6 +132,7 @@ def earlier_build_here(
     ``recorded`` revisions build, with the runs its checksum rows record: status's search at
     head, and `inv db.revision`'s, whose refusal gives status's advice."""
     from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._recorded_runs import with_recorded_runs
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
     stamped = stamped_over_differences(connection, list(recorded))
@@ -256,6 +245,7 @@ def stamped_wrongly(build: MatchingBuild) -> str:
     """The words for a database that holds exactly what ``build.revisions`` build: it was
     stamped at the wrong revision; stamp the last of them that ran (:func:`stamped_revision`)
     and, when that is an earlier one than the recorded, upgrade after."""
+    from alembic_steward.inspection._recorded_runs import runs_untold, stamped_revision
     from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._half_applied_marks import stamp_command
 
@@ -286,38 +276,6 @@ def stamped_wrongly(build: MatchingBuild) -> str:
             " stamping an earlier one would run the data migrations after it a second time)"
         )
     return line
-
-
-def stamped_revision(build: MatchingBuild) -> str | None:
-    """The revision of ``build`` to stamp: the last the checksum rows record as run, the one
-    revision when it is alone; None when several build alike and no row tells which ran."""
-    if len(build.revisions) == 1:
-        return build.revisions[0]
-    return build.ran[-1] if build.ran else None
-
-
-def runs_untold(build: MatchingBuild, then: str) -> str:
-    """The words for a database that holds what several revisions build alike, none of them
-    with a checksum row: which of their data migrations ran is for the reader to tell."""
-    from alembic_steward.runtime._half_applied_marks import stamp_command
-
-    first, *rest = build.revisions
-    last = f"{stamp_command([rest[-1]])} if it did"
-    if len(rest) == 1:
-        choice = f"{stamp_command([first])} if {rest[0]} did not run, {last}"
-    else:
-        choice = (
-            f"{stamp_command([first])} if none of {', '.join(rest)} ran, else the stamp of the"
-            f" last of them that did ({last})"
-        )
-    earlier = ", earlier revisions than the one recorded," if build.earlier else ""
-    return (
-        f"the database holds exactly what revisions {', '.join(build.revisions)} build{earlier}"
-        " (they build the same schema, changing only data), and no row of"
-        " alembic_revision_checksums says which of them ran (a history run by raw alembic or"
-        f" another tool leaves none): look for their data changes, then record the last that"
-        f" ran: {choice}{then}"
-    )
 
 
 def without_failed_run(build: MatchingBuild | None, failed: str | None) -> MatchingBuild | None:

@@ -70,11 +70,8 @@ def compare_with_revision(
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
     from alembic_steward.inspection._kept_builds import keep_build, kept_build
-    from alembic_steward.inspection._later_builds import (
-        earlier_builds,
-        later_builds,
-        with_recorded_runs,
-    )
+    from alembic_steward.inspection._later_builds import earlier_builds, later_builds
+    from alembic_steward.inspection._recorded_runs import with_recorded_runs
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
 

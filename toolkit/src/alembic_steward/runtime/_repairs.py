@@ -98,11 +98,10 @@ def stamp_database(
             heads = version_heads(connection)
             stamped = describe_heads(heads)
             # Said from the rows left, not from the decision above: true whatever kept them.
-            kept = kept_rows_claim(connection, script, tuple(before), tuple(heads))
-    lines = [
-        f"Stamped the database at {stamped}.",
-        *([f"{compared.warning}{kept}"] if compared.warning else status_hint()),
-    ]
+            warning = compared.warning
+            if warning:
+                warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
+    lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
     if unfinished is not None:
         lines.append(
             f"The stamp cleared the mark of {stopped_run(unfinished, heads, script)}:"
