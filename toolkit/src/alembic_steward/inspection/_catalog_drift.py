@@ -242,13 +242,12 @@ def sides_of(
 
     from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._kept_builds import keep_build
-    from alembic_steward.inspection._later_builds import earlier_builds
+    from alembic_steward.inspection._later_builds import earlier_build_here
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         revision_built,
     )
     from alembic_steward.inspection._unbuilt_revisions import unbuilt
-    from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     schemas = schemas_of(models)
@@ -260,9 +259,7 @@ def sides_of(
             keep_build(connection, current, schemas, built)
             drift, own = compare_with_revision(scratch, models, live, built)
         if own:  # stamped ahead of what ran? (inspection/_later_builds.py)
-            server = blocking_url(connection)
-            stamped = stamped_over_differences(connection, current)
-            built_by = earlier_builds(server, live, schemas, current, own, stamped=stamped)
+            built_by = earlier_build_here(connection, live, schemas, current, own)
             return replace(drift, sides=replace(drift.sides, built_by=built_by))
         return drift
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError) as error:

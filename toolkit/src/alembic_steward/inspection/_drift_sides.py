@@ -79,6 +79,14 @@ def database_differs_advice(
     )
 
 
+def stamped_wrongly_advice(where: str, built_by: MatchingBuild) -> str:
+    """What to do when the database differs from its revision and holds exactly what
+    ``built_by`` builds: status's advice, and `inv db.revision`'s refusal's."""
+    from alembic_steward.inspection._later_builds import stamped_wrongly
+
+    return f"the database is not what its revision builds {where}; {stamped_wrongly(built_by)}"
+
+
 # What `inv db.revision` says after writing a revision whose objects the database holds.
 KEEP_WITH_STAMP = "`inv db.stamp -r head`"
 
@@ -216,10 +224,7 @@ class DriftSides:
     def database_advice_pointing(self, where: str) -> str:
         """:attr:`database_advice`, pointing at the differences with ``where``."""
         if self.built_by:
-            from alembic_steward.inspection._later_builds import stamped_wrongly
-
-            differs = f"the database is not what its revision builds {where}"
-            return f"{differs}; {stamped_wrongly(self.built_by)}"
+            return stamped_wrongly_advice(where, self.built_by)
         if self.pending and self.enum_values:  # behind head, set only when they are all
             from alembic_steward.inspection._enum_value_revision import (
                 pending_enum_values_advice,

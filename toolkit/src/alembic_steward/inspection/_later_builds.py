@@ -34,6 +34,10 @@ class MatchingBuild:
     # An ancestor of the recorded revision: the database was stamped ahead of what ran, so
     # after the stamp the upgrade is still to run.
     earlier: bool = False
+    # Those of ``revisions`` the checksum rows record as run here (inspection/_recorded_runs.py):
+    # the last is the one to stamp, as stamping an earlier one would run the data-only ones
+    # after it a second time. Empty when no row says (a history run by raw alembic).
+    ran: tuple[str, ...] = ()
 
 
 def revisions_after(revisions: Sequence[str]) -> list[str]:
@@ -115,6 +119,26 @@ def earlier_builds(
         return nearest_earlier_build(server, live, schemas, recorded)
     except (ScratchDatabaseRefused, CommandError, RevisionError, SQLAlchemyError):
         return None
+
+
+def earlier_build_here(
+    connection: Connection,
+    live: Catalog,
+    schemas: list[str],
+    recorded: Sequence[str],
+    differences: Sequence[Difference],
+) -> MatchingBuild | None:
+    """:func:`earlier_builds` for the database on ``connection``, found differing from what its
+    ``recorded`` revisions build, with the runs its checksum rows record: status's search at
+    head, and `inv db.revision`'s, whose refusal gives status's advice."""
+    from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._recorded_runs import with_recorded_runs
+    from alembic_steward.runtime._stamp_differences import stamped_over_differences
+
+    stamped = stamped_over_differences(connection, list(recorded))
+    server = blocking_url(connection)
+    built_by = earlier_builds(server, live, schemas, recorded, differences, stamped=stamped)
+    return with_recorded_runs(built_by, connection)
 
 
 def worth_searching(
@@ -218,21 +242,26 @@ def builds_compared(
 
 
 def stamped_wrongly(build: MatchingBuild) -> str:
-    """The words for a database that holds exactly what ``build.revisions[0]`` builds (and what
-    the data-only revisions after it build): it was stamped at the wrong revision; stamp that,
-    and, when it is an earlier one, upgrade after."""
+    """The words for a database that holds exactly what ``build.revisions`` build: it was
+    stamped at the wrong revision; stamp the last of them that ran (:func:`stamped_revision`)
+    and, when that is an earlier one than the recorded, upgrade after."""
+    from alembic_steward.inspection._recorded_runs import runs_untold, stamped_revision
     from alembic_steward.runtime._advice import advised, bound_tenant_options
     from alembic_steward.runtime._half_applied_marks import stamp_command
 
-    revision, *same = build.revisions
+    revision = stamped_revision(build)
+    then = ""
     if build.earlier:
         tenants = bound_tenant_options("--tenants")
-        upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
+        then = f", then run {advised(f'db.upgrade{tenants}', f'upgrade{tenants}')}"
+    if revision is None:
+        return runs_untold(build, then)
+    if build.earlier:
         line = (
             f"the database holds exactly what revision {revision} builds, an earlier revision than"
             " the one recorded: it was probably stamped ahead of what ran (a stamp at head on an"
             " older database, or a repair that undid later revisions' changes); record that with"
-            f" {stamp_command([revision])}, then run {upgrade}"
+            f" {stamp_command([revision])}{then}"
         )
     else:
         line = (
@@ -240,10 +269,11 @@ def stamped_wrongly(build: MatchingBuild) -> str:
             f" wrongly (or {revision}'s changes were made outside a migration run); record that"
             f" with {stamp_command([revision])}"
         )
-    if same:
+    if len(build.revisions) > 1:
         line += (
-            f" (or with the last of {', '.join(same)} that ran: they build the same schema,"
-            " changing only data)"
+            f" ({revision} is the last of {', '.join(build.revisions)}, which build the same"
+            " schema, changing only data, that alembic_revision_checksums records as run here:"
+            " stamping an earlier one would run the data migrations after it a second time)"
         )
     return line
 
@@ -256,4 +286,5 @@ def without_failed_run(build: MatchingBuild | None, failed: str | None) -> Match
     if build is None or failed not in build.revisions:
         return build
     kept = build.revisions[: build.revisions.index(failed)]
-    return MatchingBuild(kept, build.earlier) if kept else None
+    ran = tuple(revision for revision in build.ran if revision in kept)
+    return MatchingBuild(kept, build.earlier, ran) if kept else None

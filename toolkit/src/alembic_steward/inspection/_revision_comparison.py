@@ -71,6 +71,7 @@ def compare_with_revision(
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
     from alembic_steward.inspection._kept_builds import keep_build, kept_build
     from alembic_steward.inspection._later_builds import earlier_builds, later_builds
+    from alembic_steward.inspection._recorded_runs import with_recorded_runs
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
@@ -96,6 +97,7 @@ def compare_with_revision(
                     if earlier
                     else None
                 )
+                built_by = with_recorded_runs(built_by, connection)
                 return RevisionComparison(found, built_by=built_by)
         with revision_built(blocking_url(connection), built_at) as scratch:
             built = live_catalog(scratch, schemas)
@@ -116,7 +118,9 @@ def compare_with_revision(
                 url = blocking_url(connection)
                 built_by = earlier_builds(url, live, schemas, built_at, found, stamped=stamped)
             return RevisionComparison(
-                found, built_by=built_by, later_leave_them=later_leave_them and built_by is None
+                found,
+                built_by=with_recorded_runs(built_by, connection),
+                later_leave_them=later_leave_them and built_by is None,
             )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)

@@ -14,7 +14,7 @@ plan is read, not the schema: an upgrade with nothing to run costs nothing more.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from typing import Any
 
 from alembic.util import CommandError
@@ -53,8 +53,6 @@ def refuse_planned_reruns(
     nothing to run, return the database's table names, read for the stamp's differences."""
     from alembic.runtime.migration import RevisionStep
 
-    from alembic_steward.runtime._revision_checksums import recorded_values
-
     upgrades = [
         step.revision.revision
         for step in planned
@@ -76,8 +74,9 @@ def refuse_planned_reruns(
                 refuse_upgrade_over_differing_stamp(connection, tuple(heads))
             return tables
         return None
-    recorded = recorded_values(connection)
-    ran = [revision for revision in upgrades if revision in recorded]
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    ran = recorded_runs(upgrades, recorded_values(connection))
     if ran:
         raise AlreadyApplied(already_applied_line(list(heads), ran))
     return None
@@ -142,6 +141,13 @@ def upgrade_refusal(
     if not recorded:
         return None
     pending = script.iterate_revisions("heads", current or "base")
-    ran = [revision.revision for revision in reversed(list(pending))]
-    ran = [revision for revision in ran if revision in recorded]
+    ran = recorded_runs([revision.revision for revision in reversed(list(pending))], recorded)
     return already_applied_line(list(current), ran, said_by=said_by) if ran else None
+
+
+def recorded_runs(revisions: Iterable[str], recorded: Container[str]) -> list[str]:
+    """Those of ``revisions`` with a checksum row (``recorded``: runtime/_revision_checksums.py
+    ``recorded_values``), in their order. The last is the stamp advised, by the upgrade's
+    refusal and by status's reading of a database that holds what several revisions build
+    alike (inspection/_later_builds.py ``stamped_revision``): both name the same one."""
+    return [revision for revision in revisions if revision in recorded]

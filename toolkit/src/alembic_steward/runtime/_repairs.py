@@ -48,7 +48,11 @@ def stamp_database(
         refuse_stamp_over_differences,
         refuse_unknown_target,
     )
-    from alembic_steward.runtime._stamp_comparison import StampComparison, compare_stamp_target
+    from alembic_steward.runtime._stamp_comparison import (
+        StampComparison,
+        compare_stamp_target,
+        kept_rows_claim,
+    )
     from alembic_steward.runtime._state_after_failure import version_heads
 
     check_stamp_target(revision)
@@ -57,6 +61,7 @@ def stamp_database(
     with repaired_engine() as engine:
         with repair_connection(engine) as connection:
             unfinished = half_applied_mark(connection)
+            before = version_heads(connection)
             refuse_unknown_target(script, revision, connection)
             if unfinished is not None and not accept_differences:
                 refuse_stamp_over_differences(script, revision, connection)
@@ -92,10 +97,11 @@ def stamp_database(
         with engine.connect() as connection:
             heads = version_heads(connection)
             stamped = describe_heads(heads)
-    lines = [
-        f"Stamped the database at {stamped}.",
-        *([compared.warning] if compared.warning else status_hint()),
-    ]
+            # Said from the rows left, not from the decision above: true whatever kept them.
+            warning = compared.warning
+            if warning:
+                warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
+    lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
     if unfinished is not None:
         lines.append(
             f"The stamp cleared the mark of {stopped_run(unfinished, heads, script)}:"

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
-KEPT = "the checksums of the revisions it unmarks were kept, so an upgrade will not run them again"
-
 
 @dataclass(frozen=True)
 class StampComparison:
@@ -47,16 +45,52 @@ def compare_stamp_target(
     if differences is None:
         return StampComparison(
             f"warning: the database could not be compared with what {target} builds (no"
-            f" scratch database could be built); {KEPT}",
+            " scratch database could be built)",
             keep_rows=True,
         )
     # Only lacking what the target builds (a stamp ahead undone): nothing of later work is here.
     keep_rows = any(difference.change != "missing" for difference in differences)
     found = ", ".join(difference.brief() for difference in differences)
     why = f"; {stamped_wrongly(built_by)}" if built_by else ""
-    kept = f"; {KEPT}" if keep_rows else ""
     return StampComparison(
-        f"warning: the database differs from what {target} builds by: {found}{why}{kept}",
+        f"warning: the database differs from what {target} builds by: {found}{why}",
         keep_rows,
         differs=True,
+    )
+
+
+def kept_rows_claim(
+    connection: Connection,
+    script: ScriptDirectory,
+    before: tuple[str, ...],
+    after: tuple[str, ...],
+) -> str:
+    """For the warning of a stamp from ``before`` to ``after``: the revisions it unmarked whose
+    checksum row is still there once it ran, which an upgrade refuses to run again; "" when
+    none is. Read from the rows themselves: a revision that never ran has none to keep, and
+    an upgrade runs it (a claim about all of them was wrong there)."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    from alembic_steward.runtime._already_applied import recorded_runs
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    def applied(heads: tuple[str, ...]) -> list[str]:
+        built = [head for head in heads if head != "base"]
+        walked = script.iterate_revisions(built, "base") if built else []
+        return [each.revision for each in reversed(list(walked))]
+
+    try:
+        left = set(applied(after))
+        unmarked = [revision for revision in applied(before) if revision not in left]
+    except (CommandError, RevisionError):  # a revision this checkout lacks: nothing claimed
+        return ""
+    kept = recorded_runs(unmarked, recorded_values(connection))
+    if not kept:
+        return ""
+    one = len(kept) == 1
+    return (
+        f"; the checksum row{'' if one else 's'} of {', '.join(kept)}, recorded as applied here,"
+        f" {'was' if one else 'were'} kept, so an upgrade will refuse to run"
+        f" {'it' if one else 'them'} again"
     )

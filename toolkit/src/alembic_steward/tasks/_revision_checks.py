@@ -28,7 +28,6 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
 
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._database_state import read_database_state
-    from alembic_steward.inspection._drift_sides import database_differs_advice
     from alembic_steward.inspection._revision_verification import (
         RevisionNotVerified,
         revision_scratch,
@@ -58,22 +57,22 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                 if differences and keeps_hand_additions(scratch, config):
                     yield scratch
                     return
-                if differences:
-                    print("The database differs from what its revision builds:")
-                    for difference in differences:
-                        print(f"  {difference}")
-                    refuse_enum_values_alone(scratch)
-                    advice = database_differs_advice(
-                        additions=scratch.database_additions(), lacking=scratch.database_lacks()
-                    )
-                    raise Exit(
-                        f"error: {advice}; no revision was written, as one"
-                        " written now would record that difference in the history",
-                        code=StatusExit.DATABASE_DIFFERS,
-                    )
-                # What autogenerate writes for objects found alike is its blind spot.
-                config.attributes[EQUAL_OBJECTS] = agreement(scratch.models, scratch.live)
-                yield scratch
+                if not differences:
+                    # What autogenerate writes for objects found alike is its blind spot.
+                    config.attributes[EQUAL_OBJECTS] = agreement(scratch.models, scratch.live)
+                    yield scratch
+                    return
+                print("The database differs from what its revision builds:")
+                for difference in differences:
+                    print(f"  {difference}")
+                refuse_enum_values_alone(scratch)
+                refused = scratch
+            # Once the scratch database is gone (one at a time): status's search and advice.
+            raise Exit(
+                f"error: {differing_advice(refused)}; no revision was written, as one"
+                " written now would record that difference in the history",
+                code=StatusExit.DATABASE_DIFFERS,
+            )
         except RevisionNotVerified as reason:
             if reason.history_fails:
                 # No revision written now could be checked, nor could the history build a new
@@ -96,6 +95,27 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                 ) from None
             print(f"note: the new revision will not be checked: {reason}", file=sys.stderr)
             yield None
+
+
+def differing_advice(scratch: RevisionScratch) -> str:
+    """Status's advice for the live database found differing from ``scratch``, its revision's
+    build (now gone): the stamp of the earlier revision whose build it is, if one is."""
+    from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.inspection._drift_sides import (
+        DIFFERENCES_ABOVE,
+        database_differs_advice,
+        stamped_wrongly_advice,
+    )
+    from alembic_steward.inspection._later_builds import earlier_build_here
+
+    own = compare_catalogs(scratch.built, scratch.live)
+    connection, live, schemas = scratch.live_connection, scratch.live, scratch.schemas
+    built_by = earlier_build_here(connection, live, schemas, scratch.current, own)
+    if built_by is not None:
+        return stamped_wrongly_advice(DIFFERENCES_ABOVE, built_by)
+    return database_differs_advice(
+        additions=scratch.database_additions(), lacking=scratch.database_lacks()
+    )
 
 
 # Set in a config's attributes when the revision is written from the scratch database: the

@@ -1,0 +1,59 @@
+"""Which of the revisions that build the same schema a database holds (data-only revisions after
+a schema change: inspection/_later_builds.py) ran here, by the checksum rows.
+
+No description tells them apart: the advice stamps the last with a row, as the upgrade's refusal
+does (runtime/_already_applied.py ``recorded_runs``), and names the choice when none has one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.inspection._later_builds import MatchingBuild
+
+
+def with_recorded_runs(build: MatchingBuild | None, connection: Connection) -> MatchingBuild | None:
+    """``build`` with the revisions of it the live database's checksum rows record as run."""
+    from dataclasses import replace
+
+    from alembic_steward.runtime._already_applied import recorded_runs
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    if build is None or len(build.revisions) < 2:
+        return build
+    return replace(build, ran=tuple(recorded_runs(build.revisions, recorded_values(connection))))
+
+
+def stamped_revision(build: MatchingBuild) -> str | None:
+    """The revision of ``build`` to stamp: the last the checksum rows record as run, the one
+    revision when it is alone; None when several build alike and no row tells which ran."""
+    if len(build.revisions) == 1:
+        return build.revisions[0]
+    return build.ran[-1] if build.ran else None
+
+
+def runs_untold(build: MatchingBuild, then: str) -> str:
+    """The words for a database that holds what several revisions build alike, none of them
+    with a checksum row: which of their data migrations ran is for the reader to tell."""
+    from alembic_steward.runtime._half_applied_marks import stamp_command
+
+    first, *rest = build.revisions
+    last = f"{stamp_command([rest[-1]])} if it did"
+    if len(rest) == 1:
+        choice = f"{stamp_command([first])} if {rest[0]} did not run, {last}"
+    else:
+        choice = (
+            f"{stamp_command([first])} if none of {', '.join(rest)} ran, else the stamp of the"
+            f" last of them that did ({last})"
+        )
+    earlier = ", earlier revisions than the one recorded," if build.earlier else ""
+    return (
+        f"the database holds exactly what revisions {', '.join(build.revisions)} build{earlier}"
+        " (they build the same schema, changing only data), and no row of"
+        " alembic_revision_checksums says which of them ran (a history run by raw alembic or"
+        f" another tool leaves none): look for their data changes, then record the last that"
+        f" ran: {choice}{then}"
+    )
