@@ -68,7 +68,9 @@ def recorded_at_head_line(current: Collection[str], unran: list[str]) -> str:
 
     script = ScriptDirectory.from_config(build_alembic_config())
     heads = [UnranHead(revision, parents_of(script, revision)) for revision in unran]
-    return unran_heads_line(sorted(current), heads, "the database is recorded at head")
+    return unran_heads_line(
+        sorted(current), heads, "the database is recorded at head", said_by="advice"
+    )
 
 
 def unran_heads_line(
