@@ -348,7 +348,7 @@ def test_a_database_stamped_back_is_told_to_stamp_the_revision_it_holds_not_to_u
     assert "inv db.upgrade" not in error
     # The stamp kept the head's checksum row: the upgrade refuses before running it again.
     upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == 1
+    assert upgrade.returncode == DATABASE_DIFFERS
     refused = one_error_line(upgrade.stderr)
     assert f"{head} is recorded as applied here" in refused and "nothing was run" in refused
     assert f"`inv db.stamp -r {head}`" in refused

@@ -32,4 +32,4 @@ def moved_version_table_line(
     if state.at_head:
         unran = unran_heads(connection, script, current)
         return unran_heads_line(current, unran, opening="") if unran else None
-    return upgrade_refusal(connection, script, current, refusing=True)
+    return upgrade_refusal(connection, script, current)

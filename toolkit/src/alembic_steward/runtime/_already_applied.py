@@ -5,9 +5,10 @@ behind the toolkit's back (raw `alembic stamp` one revision too low, an UPDATE b
 the next upgrade run revisions a second time: a data step doubles its work, and on MySQL/MariaDB
 committed DDL is run again before something fails. The checksum table says what is applied: a
 row is written when a revision's upgrade() runs (or a stamp marks it applied) and dropped only
-when its downgrade() runs or when `inv db.stamp` has compared the schema with what it records
-(runtime/_stamp_comparison.py). So a revision the upgrade plans to run that already has a row
-is refused before anything runs. The
+when its downgrade() runs, or by a stamp at the revision already recorded that finds the schema
+what it builds (runtime/_repairs.py: a stamp back keeps them). So a revision the upgrade plans
+to run that already has a row is refused before anything runs, as is any upgrade over a stamp
+that found the database differing from what it records (runtime/_stamp_differences.py). The
 plan is read, not the schema: an upgrade with nothing to run costs nothing more.
 """
 
@@ -17,11 +18,12 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from alembic.util import CommandError
+from alembic_steward.runtime._stamp_differences import StampedAhead
 
 
-class AlreadyApplied(CommandError):
-    """An upgrade refused before its first step: the version table is behind what ran here."""
+class AlreadyApplied(StampedAhead):
+    """An upgrade refused before its first step: the version table is behind what ran here
+    (exit 9, as every database the bookkeeping says is not what its version table records)."""
 
 
 def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any] | None:
@@ -53,8 +55,6 @@ def refuse_planned_reruns(
     nothing to run, return the database's table names, read for the stamp's differences."""
     from alembic.runtime.migration import RevisionStep
 
-    from alembic_steward.runtime._revision_checksums import recorded_values
-
     upgrades = [
         step.revision.revision
         for step in planned
@@ -76,10 +76,9 @@ def refuse_planned_reruns(
                 refuse_upgrade_over_differing_stamp(connection, tuple(heads))
             return tables
         return None
-    recorded = recorded_values(connection)
-    ran = [revision for revision in upgrades if revision in recorded]
-    if ran:
-        raise AlreadyApplied(already_applied_line(list(heads), ran))
+    refused = upgrade_refusal(connection, None, heads, refusing=True, planned=upgrades)
+    if refused is not None:
+        raise AlreadyApplied(refused)
     return None
 
 
@@ -93,9 +92,18 @@ def refuse_upgrade_ahead(migration_context: Any, heads: tuple[str, ...], tables:
         refuse_upgrade_ahead_of_runs(connection, script, heads, tables)
 
 
-def already_applied_line(heads: list[str], ran: list[str], *, refusing: bool = True) -> str:
+def already_applied_line(
+    heads: list[str],
+    ran: list[str],
+    *,
+    refusing: bool = True,
+    stamped: bool = False,
+    differing: bool = False,
+) -> str:
     """What the version table says, which pending revisions ran already, and the two stamps
-    that record the truth, whichever it is; ``refusing``: said by the refused upgrade itself."""
+    that record the truth, whichever it is; ``refusing``: said by the refused upgrade itself;
+    ``stamped``: a stamp recorded the version table's revision (the bookkeeping says so),
+    ``differing``: and found the database differing from it."""
     from alembic_steward.runtime._advice import installed_service
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
     from alembic_steward.runtime._running_migration import status_command
@@ -110,34 +118,68 @@ def already_applied_line(heads: list[str], ran: list[str], *, refusing: bool = T
         outcome = f"this upgrade would run {them} a second time; nothing was run"
     else:
         outcome = f"an upgrade would refuse to run {them} a second time"
+    if stamped:
+        # A stamp back keeps these rows (runtime/_repairs.py); the same stamp again drops them.
+        found = f" found the database differing from what {at} builds, and" if differing else ""
+        moved = (
+            f"the stamp that recorded {at}{found} moved the version table back without running"
+            f" {'its' if one else 'their'} downgrade() (a stamp keeps the rows of what ran)"
+        )
+        again = "again "
+    else:
+        moved = "the version table was moved back without a downgrade or a stamp (by hand?)"
+        again = ""
     return (
         f"the version table says the database is at {at}, but {listed}"
         f" {'is' if one else 'are'} recorded as applied here (alembic_revision_checksums keeps"
         f" the row written when {'its' if one else 'their'} upgrade() ran, or a stamp marked"
-        f" {'it' if one else 'them'} applied): the version table was moved back without a"
-        f" downgrade (a raw `alembic stamp`?), and {outcome}. If the database"
+        f" {'it' if one else 'them'} applied): {moved}, and {outcome}. If the database"
         f" holds what {ran[-1]} builds{compares}, record that with"
-        f" {stamp_command([ran[-1]])}; if that work was undone by hand, record {at} with"
-        f" {stamp_command(heads or ['base'])}"
+        f" {stamp_command([ran[-1]])}; if that work was undone by hand, record {at} {again}with"
+        f" {stamp_command(heads or ['base'])}, which drops those rows once the schema is what"
+        f" {at} builds"
     )
 
 
 def upgrade_refusal(
-    connection: Any, script: Any, current: tuple[str, ...], *, refusing: bool = False
+    connection: Any,
+    script: Any,
+    current: tuple[str, ...],
+    *,
+    refusing: bool = False,
+    planned: list[str] | None = None,
 ) -> str | None:
-    """The line an upgrade to head would be refused with here, or None when it would run;
-    ``refusing``: worded as the upgrade's own refusal (already_applied_line).
+    """The line an upgrade to head would be refused with here (exit 9), or None when it would
+    run; ``refusing``: worded as the upgrade's own refusal; ``planned``: the revisions it runs
+    (else every pending one, read from ``script``).
 
-    For advice that must not name `db.upgrade` when the upgrade would refuse (`db.current
-    --check` after a stamp moved the version table back), and for status's reading of a
-    version table moved back (inspection/_moved_version_table.py).
+    The one reading of a database behind head that an upgrade must not run on: the upgrade's
+    own refusal, `db.current --check` (which must not advise the upgrade then), status
+    (inspection/_moved_version_table.py) and the start-up guard read it here.
     """
     from alembic_steward.runtime._revision_checksums import recorded_values
+    from alembic_steward.runtime._stamp_differences import (
+        stamp_differences_line,
+        stamp_recorded,
+        stamped_over_differences,
+    )
 
-    recorded = recorded_values(connection)
-    if not recorded:
+    if planned is None:
+        pending = script.iterate_revisions("heads", current or "base")
+        planned = [revision.revision for revision in reversed(list(pending))]
+    if not planned:
         return None
-    pending = script.iterate_revisions("heads", current or "base")
-    ran = [revision.revision for revision in reversed(list(pending))]
-    ran = [revision for revision in ran if revision in recorded]
-    return already_applied_line(list(current), ran, refusing=refusing) if ran else None
+    listed = ", ".join(planned)
+    if refusing:
+        opening = f"nothing was run: this upgrade would run {listed}"
+    else:
+        opening = f"an upgrade would run {listed}"
+    recorded = recorded_values(connection)
+    ran = [revision for revision in planned if revision in recorded]
+    if not ran:
+        return stamp_differences_line(connection, tuple(current), opening)
+    stamped = stamp_recorded(connection, current)
+    differing = stamped and stamped_over_differences(connection, current)
+    return already_applied_line(
+        list(current), ran, refusing=refusing, stamped=stamped, differing=differing
+    )

@@ -169,9 +169,12 @@ def table_values(connection: Connection) -> dict[str, str]:
     return {revision: checksum for revision, checksum in rows}
 
 
-def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
-    """Forget the checksums of revisions no longer applied (after a stamp), when the version
-    table names revisions of this history (else what is applied cannot be told)."""
+def prune_checksums(
+    connection: Connection, script: ScriptDirectory, keep: Iterable[str] = ()
+) -> None:
+    """Forget the checksums of revisions no longer applied (after a stamp), but those of
+    ``keep``, when the version table names revisions of this history (else what is applied
+    cannot be told)."""
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import inspect
 
@@ -183,7 +186,7 @@ def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
     if set(heads) - applied:  # a revision this checkout lacks: keep every row
         return
     table = checksum_table()
-    connection.execute(table.delete().where(table.c.revision.not_in(applied)))
+    connection.execute(table.delete().where(table.c.revision.not_in(applied | set(keep))))
 
 
 def restamp_first_format(
