@@ -34,6 +34,8 @@ class MatchingBuild:
     # An ancestor of the recorded revision: the database was stamped ahead of what ran, so
     # after the stamp the upgrade is still to run.
     earlier: bool = False
+    # A later revision whose downgrade() ran here, by the bookkeeping (downgraded_here).
+    downgraded: bool = False
 
 
 def revisions_after(revisions: Sequence[str]) -> list[str]:
@@ -234,6 +236,13 @@ def stamped_wrongly(build: MatchingBuild) -> str:
             " older database, or a repair that undid later revisions' changes); record that with"
             f" {stamp_command([revision])}, then run {upgrade}"
         )
+    elif build.downgraded:
+        line = (
+            f"the database holds exactly what revision {revision} builds, and the downgrade() of"
+            f" {revision} ran here (alembic_revision_checksums dropped its row; a stamp keeps"
+            f" it): that downgrade() probably left them; if it undoes nothing, record that with"
+            f" {stamp_command([revision])}, else undo what it left by hand and fix it"
+        )
     else:
         line = (
             f"the database holds exactly what revision {revision} builds: it was probably stamped"
@@ -257,3 +266,13 @@ def without_failed_run(build: MatchingBuild | None, failed: str | None) -> Match
         return build
     kept = build.revisions[: build.revisions.index(failed)]
     return MatchingBuild(kept, build.earlier) if kept else None
+
+
+def downgraded_here(connection: Connection, recorded: list[str], build: MatchingBuild) -> bool:
+    """Whether the bookkeeping says a downgrade() took the database from ``build``'s revision,
+    a later one, back to ``recorded``: the recorded revisions have checksum rows and it has
+    none. A stamp back keeps that row (runtime/_repairs.py), a downgrade() drops it."""
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    rows = recorded_values(connection)
+    return bool(recorded) and set(recorded) <= rows.keys() and build.revisions[0] not in rows
