@@ -157,8 +157,11 @@ def upgrade_refusal(
     own refusal, `db.current --check` (which must not advise the upgrade then), status
     (inspection/_moved_version_table.py) and the start-up guard read it here.
     """
-    from alembic_steward.runtime._revision_checksums import recorded_values
+    from sqlalchemy import inspect
+
+    from alembic_steward.runtime._revision_checksums import CHECKSUM_TABLE, table_values
     from alembic_steward.runtime._stamp_differences import (
+        STAMP_DIFFERENCES_TABLE,
         stamp_differences_line,
         stamp_recorded,
         stamped_over_differences,
@@ -174,9 +177,13 @@ def upgrade_refusal(
         opening = f"nothing was run: this upgrade would run {listed}"
     else:
         opening = f"an upgrade would run {listed}"
-    recorded = recorded_values(connection)
+    # One round trip for both tables' presence: a tenant's upgrade pays it per tenant.
+    tables = set(inspect(connection).get_table_names())
+    recorded = table_values(connection) if CHECKSUM_TABLE in tables else {}
     ran = [revision for revision in planned if revision in recorded]
     if not ran:
+        if STAMP_DIFFERENCES_TABLE not in tables:
+            return None
         return stamp_differences_line(connection, tuple(current), opening)
     stamped = stamp_recorded(connection, current)
     differing = stamped and stamped_over_differences(connection, current)
