@@ -274,5 +274,10 @@ def downgraded_here(connection: Connection, recorded: list[str], build: Matching
     none. A stamp back keeps that row (runtime/_repairs.py), a downgrade() drops it."""
     from alembic_steward.runtime._revision_checksums import recorded_values
 
-    rows = recorded_values(connection)
+    began = not connection.in_transaction()
+    try:
+        rows = recorded_values(connection)
+    finally:
+        if began and connection.in_transaction():
+            connection.commit()  # a read: the caller's connection is left as it was handed in
     return bool(recorded) and set(recorded) <= rows.keys() and build.revisions[0] not in rows

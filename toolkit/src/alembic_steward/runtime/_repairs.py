@@ -70,7 +70,6 @@ def stamp_database(
                 connection,
                 script,
                 repairs_a_run=unfinished is not None or accept_differences,
-                found_as_recorded=not compared.differs,
             )
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
@@ -111,7 +110,7 @@ def stamp_database(
 
 
 def rows_a_stamp_back_keeps(
-    connection: Connection, script: ScriptDirectory, *, repairs_a_run: bool, found_as_recorded: bool
+    connection: Connection, script: ScriptDirectory, *, repairs_a_run: bool
 ) -> set[str]:
     """The revisions applied now whose bookkeeping rows a stamp keeps if it unmarks them.
 
@@ -121,16 +120,15 @@ def rows_a_stamp_back_keeps(
     already recorded, finding the schema what it builds, drops the rows above it: the refusal's
     way out once that work was undone by hand. None are kept when the stamp repairs a run that
     stopped (``repairs_a_run``: over a half-applied mark, or one told to accept the database as
-    it is), nor when the revisions were marked by a stamp that found the database differing
-    from them and this stamp finds it what it records (``found_as_recorded``: a stamp ahead,
-    now undone): those never ran here.
+    it is), nor when the version table's revisions were recorded by a stamp that found the
+    database differing from them (a stamp ahead, now undone): those never ran here.
     """
     from alembic_steward.runtime._revision_checksums import ChecksumRecorder
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
     from alembic_steward.runtime._state_after_failure import version_heads
 
     heads = version_heads(connection)
-    if repairs_a_run or (found_as_recorded and stamped_over_differences(connection, heads)):
+    if repairs_a_run or stamped_over_differences(connection, heads):
         return set()
     return ChecksumRecorder(script).with_ancestors(heads)
 
