@@ -209,3 +209,28 @@ def test_an_edit_to_downgrade_alone_after_a_stamp_is_named_as_one(project: Proje
 
     line = status_line(project.inv("db.status", code=EDITED_REVISION))
     assert f"only the downgrade() of applied revision(s) {revision} changed" in line
+
+
+def test_an_accepted_edit_undone_in_the_file_is_not_said_to_be_kept_by_the_database(
+    project: Project,
+) -> None:
+    # The database ran the text git has; an edit was accepted (the row now that edit's), then
+    # `git checkout` restored the file: the database keeps nothing of the accepted text.
+    revision, path = migrated_users_revision(project, {})
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "users")
+    source = path.read_text(encoding="utf-8")
+    assert source.count("length=255") == 1, source
+    path.write_text(source.replace("length=255", "length=300"))
+    project.inv("db.accept-edit", "-r", revision)
+    git(project, "checkout", "--", str(path))
+
+    line = status_line(project.inv("db.status", code=EDITED_REVISION))
+
+    assert "keeps what the old text did" not in line, line
+    assert "restore the files" not in line, line
+    assert "the database's schema is what the files build now" in line, line
+    assert f"record them again with `inv db.accept-edit -r {revision}`" in line, line
+    project.inv("db.accept-edit", "-r", revision)
+    assert "up to date" in status_line(project.inv("db.status"))

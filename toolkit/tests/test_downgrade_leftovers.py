@@ -186,3 +186,20 @@ def test_a_second_downgrade_does_not_blame_its_revision_for_what_the_first_one_l
     assert "table notes" in line and "was there before this downgrade" in line, line
     assert f"which {first} does not touch" in line, line
     assert database.revisions() == set()
+
+
+def test_status_after_a_downgrade_that_left_a_table_blames_the_downgrade_not_a_stamp(
+    project: Project,
+) -> None:
+    first = add_users(project)
+    notes = '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))'
+    source = revision_source("notes", first, notes, imports="import sqlalchemy as sa")
+    project.write_revision("notes.py", source)  # its downgrade() forgets the table
+    project.inv("db.upgrade")
+    project.inv("db.downgrade", code=DATABASE_DIFFERS)
+
+    verdict = project.inv("db.status", code=DATABASE_DIFFERS).stdout.splitlines()[-1]
+
+    assert "stamped wrongly" not in verdict, verdict
+    assert "the downgrade() of notes ran here" in verdict, verdict
+    assert "`inv db.stamp -r notes`" in verdict, verdict

@@ -30,10 +30,10 @@ INV_STAMP = "`inv db.stamp -r ffff00000003`"
 START_SERVICE = "import app; app.start_service(); print('started')"
 # The deploy command advises its own forms, even from a checkout.
 WAYS = {
-    "inv": (["inv", "db.upgrade"], 1, "error: ", INV_STAMP),
+    "inv": (["inv", "db.upgrade"], 9, "error: ", INV_STAMP),
     "deploy": (
         ["python", "-m", "app.migrations", "upgrade"],
-        1,
+        9,
         "error: ",
         "`python -m app.migrations stamp ffff00000003 --yes`",
     ),
@@ -103,7 +103,7 @@ def test_a_stamp_too_low_through_inv_warns_and_keeps_the_upgrade_refused(
     assert "warning: the database differs from what ffff00000002 builds by: " in stamped
     assert "holds exactly what revision ffff00000003 builds" in stamped
     assert "`inv db.stamp -r ffff00000003`" in stamped
-    refused = project.inv("db.upgrade", code=1, env=env)
+    refused = project.inv("db.upgrade", code=9, env=env)
     assert "ffff00000003 is recorded as applied here" in one_error_line(refused.stderr)
     assert database.revisions() == {"ffff00000002"}
 
@@ -127,7 +127,7 @@ def test_current_check_and_start_up_after_a_stamp_too_low_advise_the_stamp_not_t
 ) -> None:
     env = stamped_one_too_low(project, database)
 
-    checked = project.inv("db.current", "--check", code=1, env=env)
+    checked = project.inv("db.current", "--check", code=9, env=env)
 
     line = one_error_line(checked.stderr)
     assert line.startswith("error: the database is not at head, and the version table"), line

@@ -348,7 +348,7 @@ def test_a_database_stamped_back_is_told_to_stamp_the_revision_it_holds_not_to_u
     assert "inv db.upgrade" not in error
     # The stamp kept the head's checksum row: the upgrade refuses before running it again.
     upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == 1
+    assert upgrade.returncode == DATABASE_DIFFERS
     refused = one_error_line(upgrade.stderr)
     assert f"{head} is recorded as applied here" in refused and "nothing was run" in refused
     assert f"`inv db.stamp -r {head}`" in refused
@@ -382,13 +382,15 @@ def test_a_database_stamped_ahead_is_told_to_stamp_the_revision_it_holds_then_up
     check = inv(project, database, "db.check")
     error = one_error_line(check.stderr)
     assert check.returncode == DATABASE_DIFFERS and holds in error and advice in error
-    # Behind head, the pending data migration runs into the missing column.
+    # Behind head, the pending data migration would run into the missing column: the stamp
+    # found it missing, so the upgrade refuses before running it.
     assert inv(project, database, "db.stamp", "-r", second).returncode == 0
     verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
     assert holds in verdict and advice in verdict
     upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == 1
-    state_line = upgrade.stderr.strip().splitlines()[-1]
+    assert upgrade.returncode == DATABASE_DIFFERS
+    state_line = one_error_line(upgrade.stderr)
+    assert state_line.startswith("error: nothing was run: this upgrade would run fill"), state_line
     assert holds in state_line and advice in state_line and "undo" not in state_line
     # The advice holds: stamped at the revision it holds, the upgrade runs to head.
     assert inv(project, database, "db.stamp", "-r", first).returncode == 0

@@ -5,7 +5,9 @@ tells that the file changed, not where. git usually still has the text that ran 
 edit is uncommitted, an older commit once it is not): the version whose checksum is the
 recorded one. Compared with the file now, it tells an edit to `downgrade()` alone, which leaves
 the applied schema as it was, from one to what the revision applied. Without git, or without
-that version in its history, the edit is described as an edit, as before.
+that version in its history, the edit is described as an edit, as before, unless the file is
+one git has and the database's schema is what it builds: an accepted edit undone by
+`git checkout` (`restored`), whose old text is not what this database keeps.
 """
 
 from __future__ import annotations
@@ -39,24 +41,48 @@ class EditedRevision:
     revision: str
     # True when the text that ran was found and only its downgrade() differs from the file.
     downgrade_only: bool
+    # The recorded text is nowhere in git, the file is a version git has, and the database's
+    # schema is what the files build: an edit accepted here, then undone in the file.
+    restored: bool = False
 
 
 def describe_edits(
-    connection: Connection, script: ScriptDirectory, edited: list[str]
+    connection: Connection,
+    script: ScriptDirectory,
+    edited: list[str],
+    current: tuple[str, ...] | list[str] = (),
 ) -> list[EditedRevision]:
-    """Describe each of the ``edited`` revisions: was only its downgrade() changed?"""
+    """Describe each of the ``edited`` revisions: was only its downgrade() changed, or, with
+    ``current`` (the version table's heads), was the file restored to a version git has?"""
     recorded = recorded_checksums(connection, script) if edited else {}
     upgrades = recorded_upgrade_checksums(connection, edited)
-    edits = []
+    edits, candidates = [], []
     for revision in edited:
         checksum, path = recorded[revision]
+        found, downgrade_only, committed = read_in_git(Path(path), checksum)
         # A first-format value may differ from the file with no edit at all (another Python).
         if revision in upgrades and not is_first_format(checksum):
-            only_downgrade = upgrade_unchanged(path, upgrades[revision])
-        else:
-            only_downgrade = only_downgrade_changed(Path(path), checksum)
-        edits.append(EditedRevision(revision, only_downgrade))
+            downgrade_only = upgrade_unchanged(path, upgrades[revision])
+        edits.append(EditedRevision(revision, downgrade_only))
+        candidates.append(not found and committed)
+    if current and any(candidates) and schema_is_what_files_build(connection, current):
+        edits = [
+            EditedRevision(edit.revision, edit.downgrade_only, restored=candidate)
+            for edit, candidate in zip(edits, candidates, strict=True)
+        ]
     return edits
+
+
+def schema_is_what_files_build(
+    connection: Connection, current: tuple[str, ...] | list[str]
+) -> bool:
+    """Whether the database's schema is what ``current`` builds from the files as they are."""
+    from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
+
+    differences, _ = leftovers_and_matching_build(
+        connection, list(current), later=False, earlier=False
+    )
+    return differences == []
 
 
 def upgrade_unchanged(path: str, upgrade_checksum: str) -> bool:
@@ -72,14 +98,23 @@ def upgrade_unchanged(path: str, upgrade_checksum: str) -> bool:
 
 def only_downgrade_changed(path: Path, checksum: str) -> bool:
     """Whether git has the text of ``path`` that ``checksum`` was taken of, differing only there."""
+    return read_in_git(path, checksum)[1]
+
+
+def read_in_git(path: Path, checksum: str) -> tuple[bool, bool, bool]:
+    """(whether git has the text ``checksum`` was taken of; whether only its downgrade() differs
+    from the file; whether the file as it is is a version git has)."""
+    committed = False
     try:
-        now = code_without_downgrade(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        now = code_without_downgrade(text)
         for source in sources_in_git(path):
             if has_checksum(source, checksum):
-                return code_without_downgrade(source) == now
+                return True, code_without_downgrade(source) == now, committed
+            committed = committed or source == text
     except (SyntaxError, ValueError, OSError):
         pass
-    return False
+    return False, False, committed
 
 
 def has_checksum(source: str, checksum: str) -> bool:
@@ -149,6 +184,14 @@ def edits_advice(edits: list[EditedRevision]) -> str:
         return (
             f"only the downgrade() of applied revision(s) {named} changed since they ran here:"
             f" the applied schema is unaffected; accept the edit with {accept}"
+        )
+    if all(edit.restored for edit in edits):
+        return (
+            f"the file(s) of applied revision(s) {named} are as git has them, but not the text"
+            " recorded for them here, which git does not have (an edit accepted with"
+            f" `{ACCEPT_EDIT_TASK}`, then undone in the file?), and the database's schema is"
+            " what the files build now: if they are the text that ran here, record them again"
+            f" with {accept}"
         )
     return (
         f"applied revision(s) {named} were edited since they ran here, and this database keeps"

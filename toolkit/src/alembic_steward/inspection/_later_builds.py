@@ -38,6 +38,8 @@ class MatchingBuild:
     # the last is the one to stamp, as stamping an earlier one would run the data-only ones
     # after it a second time. Empty when no row says (a history run by raw alembic).
     ran: tuple[str, ...] = ()
+    # A later revision whose downgrade() ran here, by the bookkeeping (downgraded_here).
+    downgraded: bool = False
 
 
 def revisions_after(revisions: Sequence[str]) -> list[str]:
@@ -263,6 +265,13 @@ def stamped_wrongly(build: MatchingBuild) -> str:
             " older database, or a repair that undid later revisions' changes); record that with"
             f" {stamp_command([revision])}{then}"
         )
+    elif build.downgraded:
+        line = (
+            f"the database holds exactly what revision {revision} builds, and the downgrade() of"
+            f" {revision} ran here (alembic_revision_checksums dropped its row; a stamp keeps"
+            f" it): that downgrade() probably left them; if it undoes nothing, record that with"
+            f" {stamp_command([revision])}, else undo what it left by hand and fix it"
+        )
     else:
         line = (
             f"the database holds exactly what revision {revision} builds: it was probably stamped"
@@ -287,4 +296,19 @@ def without_failed_run(build: MatchingBuild | None, failed: str | None) -> Match
         return build
     kept = build.revisions[: build.revisions.index(failed)]
     ran = tuple(revision for revision in build.ran if revision in kept)
-    return MatchingBuild(kept, build.earlier, ran) if kept else None
+    return MatchingBuild(kept, build.earlier, ran, build.downgraded) if kept else None
+
+
+def downgraded_here(connection: Connection, recorded: list[str], build: MatchingBuild) -> bool:
+    """Whether the bookkeeping says a downgrade() took the database from ``build``'s revision,
+    a later one, back to ``recorded``: the recorded revisions have checksum rows and it has
+    none. A stamp back keeps that row (runtime/_repairs.py), a downgrade() drops it."""
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    began = not connection.in_transaction()
+    try:
+        rows = recorded_values(connection)
+    finally:
+        if began and connection.in_transaction():
+            connection.commit()  # a read: the caller's connection is left as it was handed in
+    return bool(recorded) and set(recorded) <= rows.keys() and build.revisions[0] not in rows

@@ -9,7 +9,7 @@ inspection/_later_builds.py) or whether a pending revision fails there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -70,7 +70,11 @@ def compare_with_revision(
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
     from alembic_steward.inspection._kept_builds import keep_build, kept_build
-    from alembic_steward.inspection._later_builds import earlier_builds, later_builds
+    from alembic_steward.inspection._later_builds import (
+        downgraded_here,
+        earlier_builds,
+        later_builds,
+    )
     from alembic_steward.inspection._recorded_runs import with_recorded_runs
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
@@ -106,6 +110,8 @@ def compare_with_revision(
             later_leave_them = False
             if found:
                 built_by = later_builds(scratch, live, schemas, built_at, later)
+                if built_by is not None and downgraded_here(connection, built_at, built_by):
+                    built_by = replace(built_by, downgraded=True)
                 if built_by is None and later:  # the scratch database is at the last of them
                     head = live_catalog(scratch, schemas)
                     later_leave_them = owners_changed(built, live).isdisjoint(

@@ -400,7 +400,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         half_applied_after=state.half_applied_after,
         problem=problem,
         edited=edited,
-        edits=describe_edits(connection, script, edited),
+        edits=describe_edits(connection, script, edited, state.current),
         repointed=state.repointed,
         unverifiable=unverifiable_revisions(connection, edited),
         sides=read.sides if read else sides,

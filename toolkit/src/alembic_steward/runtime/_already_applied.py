@@ -5,9 +5,10 @@ behind the toolkit's back (raw `alembic stamp` one revision too low, an UPDATE b
 the next upgrade run revisions a second time: a data step doubles its work, and on MySQL/MariaDB
 committed DDL is run again before something fails. The checksum table says what is applied: a
 row is written when a revision's upgrade() runs (or a stamp marks it applied) and dropped only
-when its downgrade() runs or when `inv db.stamp` has compared the schema with what it records
-(runtime/_stamp_comparison.py). So a revision the upgrade plans to run that already has a row
-is refused before anything runs. The
+when its downgrade() runs, or by a stamp at the revision already recorded that finds the schema
+what it builds (runtime/_repairs.py: a stamp back keeps them). So a revision the upgrade plans
+to run that already has a row is refused before anything runs, as is any upgrade over a stamp
+that found the database differing from what it records (runtime/_stamp_differences.py). The
 plan is read, not the schema: an upgrade with nothing to run costs nothing more.
 """
 
@@ -17,11 +18,12 @@ import functools
 from collections.abc import Callable, Container, Iterable
 from typing import Any
 
-from alembic.util import CommandError
+from alembic_steward.runtime._stamp_differences import StampedAhead
 
 
-class AlreadyApplied(CommandError):
-    """An upgrade refused before its first step: the version table is behind what ran here."""
+class AlreadyApplied(StampedAhead):
+    """An upgrade refused before its first step: the version table is behind what ran here
+    (exit 9, as every database the bookkeeping says is not what its version table records)."""
 
 
 def refusing_reruns(plan_steps: Callable[..., Any] | None) -> Callable[..., Any] | None:
@@ -74,11 +76,9 @@ def refuse_planned_reruns(
                 refuse_upgrade_over_differing_stamp(connection, tuple(heads))
             return tables
         return None
-    from alembic_steward.runtime._revision_checksums import recorded_values
-
-    ran = recorded_runs(upgrades, recorded_values(connection))
-    if ran:
-        raise AlreadyApplied(already_applied_line(list(heads), ran))
+    refused = upgrade_refusal(connection, None, heads, said_by="upgrade", planned=upgrades)
+    if refused is not None:
+        raise AlreadyApplied(refused)
     return None
 
 
@@ -92,11 +92,19 @@ def refuse_upgrade_ahead(migration_context: Any, heads: tuple[str, ...], tables:
         refuse_upgrade_ahead_of_runs(connection, script, heads, tables)
 
 
-def already_applied_line(heads: list[str], ran: list[str], *, said_by: str = "upgrade") -> str:
+def already_applied_line(
+    heads: list[str],
+    ran: list[str],
+    *,
+    said_by: str = "upgrade",
+    stamped: bool = False,
+    differing: bool = False,
+) -> str:
     """What the version table says, which pending revisions ran already, and the two stamps
     that record the truth, whichever it is; ``said_by``: "upgrade" (the refused upgrade
     itself), "status" (which runs nothing, and is the comparison the others advise) or "advice"
-    (anything else)."""
+    (anything else); ``stamped``: a stamp recorded the version table's revision (the
+    bookkeeping says so), ``differing``: and found the database differing from it."""
     from alembic_steward.runtime._advice import installed_service
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
     from alembic_steward.runtime._running_migration import status_command
@@ -113,36 +121,78 @@ def already_applied_line(heads: list[str], ran: list[str], *, said_by: str = "up
         outcome = f"this upgrade would run {them} a second time; nothing was run"
     else:
         outcome = f"an upgrade would refuse to run {them} a second time"
+    if stamped:
+        # A stamp back keeps these rows (runtime/_repairs.py); the same stamp again drops them.
+        found = f" found the database differing from what {at} builds, and" if differing else ""
+        moved = (
+            f"the stamp that recorded {at}{found} moved the version table back without running"
+            f" {'its' if one else 'their'} downgrade() (a stamp keeps the rows of what ran)"
+        )
+        again = "again "
+    else:
+        moved = "the version table was moved back without a downgrade or a stamp (by hand?)"
+        again = ""
     return (
         f"the version table says the database is at {at}, but {listed}"
         f" {'is' if one else 'are'} recorded as applied here (alembic_revision_checksums keeps"
         f" the row written when {'its' if one else 'their'} upgrade() ran, or a stamp marked"
-        f" {'it' if one else 'them'} applied): the version table was moved back without a"
-        f" downgrade (a raw `alembic stamp`?), and {outcome}. If the database"
+        f" {'it' if one else 'them'} applied): {moved}, and {outcome}. If the database"
         f" holds what {ran[-1]} builds{compares}, record that with"
-        f" {stamp_command([ran[-1]])}; if that work was undone by hand, record {at} with"
-        f" {stamp_command(heads or ['base'])}"
+        f" {stamp_command([ran[-1]])}; if that work was undone by hand, record {at} {again}with"
+        f" {stamp_command(heads or ['base'])}, which drops those rows once the schema is what"
+        f" {at} builds"
     )
 
 
 def upgrade_refusal(
-    connection: Any, script: Any, current: tuple[str, ...], *, said_by: str = "advice"
+    connection: Any,
+    script: Any,
+    current: tuple[str, ...],
+    *,
+    said_by: str = "advice",
+    planned: list[str] | None = None,
 ) -> str | None:
-    """The line an upgrade to head would be refused with here, or None when it would run;
-    ``said_by``: who says it (already_applied_line).
+    """The line an upgrade to head would be refused with here (exit 9), or None when it would
+    run; ``said_by``: who says it (already_applied_line); ``planned``: the revisions it runs
+    (else every pending one, read from ``script``).
 
-    For advice that must not name `db.upgrade` when the upgrade would refuse (`db.current
-    --check` after a stamp moved the version table back), and for status's reading of a
-    version table moved back (inspection/_moved_version_table.py).
+    The one reading of a database behind head that an upgrade must not run on: the upgrade's
+    own refusal, `db.current --check` (which must not advise the upgrade then), status
+    (inspection/_moved_version_table.py) and the start-up guard read it here.
     """
-    from alembic_steward.runtime._revision_checksums import recorded_values
+    from sqlalchemy import inspect
 
-    recorded = recorded_values(connection)
-    if not recorded:
+    from alembic_steward.runtime._revision_checksums import CHECKSUM_TABLE, table_values
+    from alembic_steward.runtime._stamp_differences import (
+        STAMP_DIFFERENCES_TABLE,
+        stamp_differences_line,
+        stamp_recorded,
+        stamped_over_differences,
+    )
+
+    if planned is None:
+        pending = script.iterate_revisions("heads", current or "base")
+        planned = [revision.revision for revision in reversed(list(pending))]
+    if not planned:
         return None
-    pending = script.iterate_revisions("heads", current or "base")
-    ran = recorded_runs([revision.revision for revision in reversed(list(pending))], recorded)
-    return already_applied_line(list(current), ran, said_by=said_by) if ran else None
+    listed = ", ".join(planned)
+    if said_by == "upgrade":
+        opening = f"nothing was run: this upgrade would run {listed}"
+    else:
+        opening = f"an upgrade would run {listed}"
+    # One round trip for both tables' presence: a tenant's upgrade pays it per tenant.
+    tables = set(inspect(connection).get_table_names())
+    recorded = table_values(connection) if CHECKSUM_TABLE in tables else {}
+    ran = recorded_runs(planned, recorded)
+    if not ran:
+        if STAMP_DIFFERENCES_TABLE not in tables:
+            return None
+        return stamp_differences_line(connection, tuple(current), opening)
+    stamped = stamp_recorded(connection, current)
+    differing = stamped and stamped_over_differences(connection, current)
+    return already_applied_line(
+        list(current), ran, said_by=said_by, stamped=stamped, differing=differing
+    )
 
 
 def recorded_runs(revisions: Iterable[str], recorded: Container[str]) -> list[str]:

@@ -71,6 +71,11 @@ def stamp_database(
                 if unfinished is not None or accept_differences
                 else compare_stamp_target(script, revision, connection)
             )
+            unmarked_rows = rows_a_stamp_back_keeps(
+                connection,
+                script,
+                repairs_a_run=unfinished is not None or accept_differences,
+            )
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
         # tenant, if any, as it migrates it.
@@ -86,7 +91,7 @@ def stamp_database(
         with engine.begin() as connection:
             prune_phases(connection, script)
             if not compared.keep_rows:
-                prune_checksums(connection, script)
+                prune_checksums(connection, script, keep=unmarked_rows)
             # An upgrade with nothing to run then says the stamp found differences.
             keep_stamp_comparison(connection, version_heads(connection), compared)
             if not compared.differs:  # a head that never ran, found what it builds: it ran
@@ -108,6 +113,30 @@ def stamp_database(
             " the database now records the schema as you left it."
         )
     return lines
+
+
+def rows_a_stamp_back_keeps(
+    connection: Connection, script: ScriptDirectory, *, repairs_a_run: bool
+) -> set[str]:
+    """The revisions applied now whose bookkeeping rows a stamp keeps if it unmarks them.
+
+    A stamp moves the version table and runs nothing: moved back, the revisions it unmarks
+    still did their work here (a data-only one leaves no trace a comparison could find), so
+    their rows stay and an upgrade refuses to run them again. Only a stamp at the revision
+    already recorded, finding the schema what it builds, drops the rows above it: the refusal's
+    way out once that work was undone by hand. None are kept when the stamp repairs a run that
+    stopped (``repairs_a_run``: over a half-applied mark, or one told to accept the database as
+    it is), nor when the version table's revisions were recorded by a stamp that found the
+    database differing from them (a stamp ahead, now undone): those never ran here.
+    """
+    from alembic_steward.runtime._revision_checksums import ChecksumRecorder
+    from alembic_steward.runtime._stamp_differences import stamped_over_differences
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    heads = version_heads(connection)
+    if repairs_a_run or stamped_over_differences(connection, heads):
+        return set()
+    return ChecksumRecorder(script).with_ancestors(heads)
 
 
 def stopped_run(

@@ -198,9 +198,12 @@ def both_tables_values(connection: Connection) -> tuple[dict[str, str], set[str]
     return values, upgrade_recorded
 
 
-def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
-    """Forget the checksums of revisions no longer applied (after a stamp), when the version
-    table names revisions of this history (else what is applied cannot be told)."""
+def prune_checksums(
+    connection: Connection, script: ScriptDirectory, keep: Iterable[str] = ()
+) -> None:
+    """Forget the checksums of revisions no longer applied (after a stamp), but those of
+    ``keep``, when the version table names revisions of this history (else what is applied
+    cannot be told)."""
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import inspect
 
@@ -212,8 +215,9 @@ def prune_checksums(connection: Connection, script: ScriptDirectory) -> None:
     if set(heads) - applied:  # a revision this checkout lacks: keep every row
         return
     table = checksum_table()
-    connection.execute(table.delete().where(table.c.revision.not_in(applied)))
-    forget_upgrade_rows(connection, keep=applied)
+    kept = applied | set(keep)
+    connection.execute(table.delete().where(table.c.revision.not_in(kept)))
+    forget_upgrade_rows(connection, keep=kept)
 
 
 def restamp_first_format(

@@ -6,8 +6,12 @@ A stamp is rare, so it pays for the comparison (runtime/_stamp_comparison.py) an
 database differs from what the target builds, keeps the warning in a table of its own; an
 upgrade that finds nothing to run reads it (one query, only then) and stops with exit 9, the
 code of a database that differs from its revision, until a stamp the schema agrees with, or
-one with --accept-differences, clears it. A table of its own, because existing bookkeeping
-tables never change their columns.
+one with --accept-differences, clears it; an upgrade with revisions to run reads it too, since
+running them over a database that is not what they start from fails half-way (a drop of what
+is gone) or runs again what a stamp back skipped. A stamp that found the database what it
+records keeps its row too, with an empty warning: the bookkeeping then tells a version table a
+stamp moved from one moved by hand. A table of its own, because existing bookkeeping tables
+never change their columns.
 """
 
 from __future__ import annotations
@@ -47,20 +51,12 @@ def stamp_differences_table() -> Table:
 
 
 def record_stamp_differences(connection: Connection, heads: tuple[str, ...], warning: str) -> None:
-    """Keep the warning of the stamp that recorded ``heads``, replacing an older one."""
+    """Keep the warning of the stamp that recorded ``heads`` (empty: it found no difference),
+    replacing an older one."""
     table = stamp_differences_table()
     table.create(connection, checkfirst=True)
     connection.execute(table.delete())
     connection.execute(table.insert().values(stamped_revisions=" ".join(heads), warning=warning))
-
-
-def clear_stamp_differences(connection: Connection) -> None:
-    """Forget a stamp's differences: a later stamp found the database what it records, or its
-    differences were accepted."""
-    from sqlalchemy import inspect
-
-    if inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
-        connection.execute(stamp_differences_table().delete())
 
 
 def stamped_over_differences(connection: Connection, heads: Sequence[str]) -> bool:
@@ -72,10 +68,23 @@ def stamped_over_differences(connection: Connection, heads: Sequence[str]) -> bo
     try:
         if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
             return False
-        row = connection.execute(select(stamp_differences_table().c.stamped_revisions)).first()
+        table = stamp_differences_table()
+        row = connection.execute(select(table.c.stamped_revisions, table.c.warning)).first()
     finally:
         if began and connection.in_transaction():
             connection.commit()  # a read: the caller's connection is left as it was handed in
+    built = {revision for revision in heads if revision != "base"}
+    return row is not None and row.warning != "" and set(row.stamped_revisions.split()) == built
+
+
+def stamp_recorded(connection: Connection, heads: Sequence[str]) -> bool:
+    """Whether a stamp (`inv db.stamp`, the deploy `stamp`, raw `alembic stamp`) recorded
+    ``heads``, the version table's, with or without differences."""
+    from sqlalchemy import inspect, select
+
+    if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
+        return False
+    row = connection.execute(select(stamp_differences_table().c.stamped_revisions)).first()
     built = {revision for revision in heads if revision != "base"}
     return row is not None and set(row.stamped_revisions.split()) == built
 
@@ -91,7 +100,7 @@ def stamp_differences_line(
         return None
     table = stamp_differences_table()
     row = connection.execute(select(table.c.stamped_revisions, table.c.warning)).first()
-    if row is None or set(row.stamped_revisions.split()) != set(heads):
+    if row is None or row.warning == "" or set(row.stamped_revisions.split()) != set(heads):
         return None
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
     from alembic_steward.runtime._repair_targets import ACCEPT_OPTION
@@ -133,8 +142,5 @@ def compare_raw_stamp(connection: Connection, script: ScriptDirectory) -> str | 
 
 
 def keep_stamp_comparison(connection: Connection, heads: tuple[str, ...], compared: Any) -> None:
-    """Record the comparison's differences for the upgrade to refuse on, or clear older ones."""
-    if compared.differs:
-        record_stamp_differences(connection, heads, compared.warning)
-    else:
-        clear_stamp_differences(connection)
+    """Record the stamp, with the comparison's differences for the upgrade to refuse on."""
+    record_stamp_differences(connection, heads, compared.warning if compared.differs else "")

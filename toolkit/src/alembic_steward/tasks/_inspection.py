@@ -28,8 +28,9 @@ VERBOSE_HELP = "Show each revision in full: path, parents, date and message"
 @task(
     help={
         "verbose": VERBOSE_HELP,
-        "check": "Exit with code 1 when the database is not at head, 9 when a stamp recorded it"
-        " at head over a schema that differs (for scripts and CI)",
+        "check": "Exit with code 1 when the database is not at head, 9 when its bookkeeping says"
+        " an upgrade would refuse (a stamp that found differences, revisions recorded as applied"
+        " above it) or it is at head by a stamp over a schema that differs (for scripts and CI)",
     }
 )
 @exit_on_user_error(reads_only=True)
@@ -51,7 +52,7 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
     script = ScriptDirectory.from_config(build_alembic_config())
     with read_as_empty_if_missing(), get_blocking_engine().connect() as connection:
         state = read_database_state(script, connection)
-        stamped_ahead = check and stamp_differences_line(
+        stamped_ahead = (check and state.at_head) and stamp_differences_line(
             connection, tuple(state.current), "the database is recorded at head"
         )
         # Not at head after a stamp moved it back: `db.upgrade` would refuse, so not advised.
@@ -78,7 +79,7 @@ def current(c: Context, verbose: bool = False, check: bool = False) -> None:
     if problem is not None:
         raise CommandError(problem)
     if refused:
-        raise Exit(f"error: the database is not at head, and {refused}", code=1)
+        raise StampedAhead(f"the database is not at head, and {refused}")
     if not state.at_head:
         raise Exit("error: the database is not at head; run `inv db.upgrade`", code=1)
     if stamped_ahead:
@@ -220,7 +221,7 @@ def check_one_database() -> None:
         # Built (when not kept) while the revisions are read: that mostly waits for the server.
         with models_described_meanwhile(connection) as models:
             edited = edited_revisions(connection, script)
-            edits = describe_edits(connection, script, edited)
+            edits = describe_edits(connection, script, edited, state.current)
             unverifiable = unverifiable_revisions(connection, edited)
             # Drift may be the database's fault, not the models': its revision is rebuilt to see.
             read = read_drift(connection, state.current, sides=not edited, models=models)
