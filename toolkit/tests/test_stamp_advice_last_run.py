@@ -80,7 +80,7 @@ def test_status_and_upgrade_advise_the_same_stamp_after_the_version_table_is_emp
     database.query("DELETE FROM alembic_version")
 
     verdict = status_verdict(project, env)
-    refused = one_error_line(project.inv("db.upgrade", code=1, env=env).stderr)
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
 
     assert f"`inv db.stamp -r {R2}`" in verdict, verdict
     assert f"`inv db.stamp -r {R1}`" not in verdict, verdict
@@ -120,6 +120,6 @@ def test_a_stamp_back_names_the_checksum_rows_it_kept_and_no_revision_without_on
     warning = one_error_line(stamped, "warning: ")
     assert f"the checksum row of {R2}, recorded as applied here, was kept" in warning, warning
     assert R3 not in warning, warning
-    refused = one_error_line(project.inv("db.upgrade", code=1, env=env).stderr)
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
     assert f"{R2} is recorded as applied here" in refused, refused
     assert database.query("SELECT name FROM items") == [("seed",)]
