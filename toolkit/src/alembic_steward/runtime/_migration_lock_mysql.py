@@ -14,7 +14,7 @@ from alembic_steward.runtime._migration_lock_connection import (
     lock_connection,
     released_by_server_if_lost,
 )
-from alembic_steward.runtime._migration_lock_timeout import timed_out
+from alembic_steward.runtime._migration_lock_timeout import POLL_INTERVAL_SECONDS, timed_out
 
 
 def mysql_lock_name(connection: Connection) -> str:
@@ -50,8 +50,31 @@ def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[bool]:
         ):
             if time.monotonic() >= deadline:
                 raise timed_out(mysql_lock_holder(locking, name), timeout)
-        with released_by_server_if_lost(locking, "SELECT RELEASE_LOCK(:name)", name):
+        release = "SELECT RELEASE_LOCK(:name)"
+        try:
+            waited = after_killed_run_statement(locking, deadline, timeout) or waited
+        except BaseException:
+            locking.execute(text(release), {"name": name})
+            raise
+        with released_by_server_if_lost(locking, release, name):
             yield waited
+
+
+def after_killed_run_statement(locking: Connection, deadline: float, timeout: float) -> bool:
+    """Wait, within the lock's ``deadline``, for a killed run's statement still running on the
+    server (it holds the run's own lock: runtime/_run_connection_lock.py) to end, as for a run
+    holding the migration lock: a repair or a run started meanwhile would read its mark, or
+    the schema, while the statement goes on changing it. Return whether it waited."""
+    from alembic_steward.runtime._running_migration import killed_run_statement
+
+    holder = killed_run_statement(locking)
+    if holder is None:
+        return False
+    while time.monotonic() < deadline:
+        time.sleep(min(lock_wait_slice(deadline), POLL_INTERVAL_SECONDS))
+        if killed_run_statement(locking) is None:
+            return True
+    raise timed_out(holder, timeout)
 
 
 def lock_wait_slice(deadline: float) -> float:
