@@ -41,18 +41,22 @@ def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[bool]:
     with lock_connection(connection) as locking:
         name = mysql_lock_name(locking)
         deadline = time.monotonic() + timeout
-        # In short waits, so that no single wait outlasts DATABASE_READ_TIMEOUT.
-        get_lock = text("SELECT GET_LOCK(:name, :timeout)")
+        # In short waits, so that no single wait outlasts DATABASE_READ_TIMEOUT; who holds the
+        # run's own lock comes in the same round trip (after_killed_run_statement).
+        get_lock = text("SELECT GET_LOCK(:name, :timeout), IS_USED_LOCK(:run)")
+        names = {"name": name, "run": mysql_run_lock_name(locking)}
         # Tried without waiting first: a run that waited says what it found (runtime/_lock.py).
-        waited = locking.scalar(get_lock, {"name": name, "timeout": 0}) != 1
-        while waited and (
-            locking.scalar(get_lock, {"name": name, "timeout": lock_wait_slice(deadline)}) != 1
-        ):
-            if time.monotonic() >= deadline:
+        taken, run_holder = locking.execute(get_lock, {**names, "timeout": 0}).one()
+        waited = taken != 1
+        while taken != 1:
+            slice_ = lock_wait_slice(deadline)
+            taken, run_holder = locking.execute(get_lock, {**names, "timeout": slice_}).one()
+            if taken != 1 and time.monotonic() >= deadline:
                 raise timed_out(mysql_lock_holder(locking, name), timeout)
         release = "SELECT RELEASE_LOCK(:name)"
         try:
-            waited = after_killed_run_statement(locking, deadline, timeout) or waited
+            if run_holder is not None:
+                waited = after_killed_run_statement(locking, deadline, timeout) or waited
         except BaseException:
             locking.execute(text(release), {"name": name})
             raise
