@@ -7,8 +7,9 @@ difference on an object those revisions build alike on both sides of the run (a 
 by hand before it) is no leftover of it: it was there before, and no rerun trips on it. The
 objects the revisions change are read from their builds, two descriptions kept by earlier
 comparisons (inspection/_kept_builds.py) or one scratch database migrated from one to the other.
-The stopped revision often fails there too: MySQL/MariaDB keep what it made before its failing
-statement, and what it names in its file (a name in a later operation) counts as its own too.
+A run stops anywhere inside its revision, and MySQL/MariaDB keep what it made up to there, so
+what the revisions name in their files counts as theirs too: a column a revision adds and drops
+again (no build has it), a table made before the statement that fails on the scratch database.
 """
 
 from __future__ import annotations
@@ -49,13 +50,13 @@ def split_by_run(
     built = changed_between(connection, older, newer)
     if built is None:
         return differences, []
-    changed, whole = built
-    text = "" if whole else revisions_text(real(older), real(newer)).lower()
+    changed, _whole = built
+    # A run stops anywhere inside its revision, so what it touches on the way counts too (a
+    # column added, then dropped: its build lacks it before and after alike).
+    text = revisions_text(real(older), real(newer))
 
     def the_run_s(difference: Difference) -> bool:
-        name = difference.subject.rsplit(".", 1)[-1].lower()
-        named = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) if text else None
-        return (difference.kind, difference.subject) in changed or named is not None
+        return (difference.kind, difference.subject) in changed or named_in(difference, text)
 
     ran = [d for d in differences if the_run_s(d)]
     return ran, [d for d in differences if not the_run_s(d)]
@@ -160,6 +161,12 @@ def revisions_text(older: list[str], newer: list[str]) -> str:
         return "\n".join(Path(each.path).read_text(encoding="utf-8") for each in between)
     except Exception:  # noqa: BLE001 - no history to read: names count for nothing
         return ""
+
+
+def named_in(difference: Difference, text: str) -> bool:
+    """Whether revision source ``text`` names ``difference``'s object (its last name part)."""
+    name = difference.subject.rsplit(".", 1)[-1]
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def briefs(differences: list[Difference]) -> str:

@@ -14,7 +14,7 @@ from alembic_steward.runtime._migration_lock_connection import (
     lock_connection,
     released_by_server_if_lost,
 )
-from alembic_steward.runtime._migration_lock_timeout import timed_out
+from alembic_steward.runtime._migration_lock_timeout import POLL_INTERVAL_SECONDS, timed_out
 
 
 def mysql_lock_name(connection: Connection) -> str:
@@ -41,17 +41,44 @@ def hold_mysql_lock(connection: Connection, timeout: float) -> Iterator[bool]:
     with lock_connection(connection) as locking:
         name = mysql_lock_name(locking)
         deadline = time.monotonic() + timeout
-        # In short waits, so that no single wait outlasts DATABASE_READ_TIMEOUT.
-        get_lock = text("SELECT GET_LOCK(:name, :timeout)")
+        # In short waits, so that no single wait outlasts DATABASE_READ_TIMEOUT; who holds the
+        # run's own lock comes in the same round trip (after_killed_run_statement).
+        get_lock = text("SELECT GET_LOCK(:name, :timeout), IS_USED_LOCK(:run)")
+        names = {"name": name, "run": mysql_run_lock_name(locking)}
         # Tried without waiting first: a run that waited says what it found (runtime/_lock.py).
-        waited = locking.scalar(get_lock, {"name": name, "timeout": 0}) != 1
-        while waited and (
-            locking.scalar(get_lock, {"name": name, "timeout": lock_wait_slice(deadline)}) != 1
-        ):
-            if time.monotonic() >= deadline:
+        taken, run_holder = locking.execute(get_lock, {**names, "timeout": 0}).one()
+        waited = taken != 1
+        while taken != 1:
+            slice_ = lock_wait_slice(deadline)
+            taken, run_holder = locking.execute(get_lock, {**names, "timeout": slice_}).one()
+            if taken != 1 and time.monotonic() >= deadline:
                 raise timed_out(mysql_lock_holder(locking, name), timeout)
-        with released_by_server_if_lost(locking, "SELECT RELEASE_LOCK(:name)", name):
+        release = "SELECT RELEASE_LOCK(:name)"
+        try:
+            if run_holder is not None:
+                waited = after_killed_run_statement(locking, deadline, timeout) or waited
+        except BaseException:
+            locking.execute(text(release), {"name": name})
+            raise
+        with released_by_server_if_lost(locking, release, name):
             yield waited
+
+
+def after_killed_run_statement(locking: Connection, deadline: float, timeout: float) -> bool:
+    """Wait, within the lock's ``deadline``, for a killed run's statement still running on the
+    server (it holds the run's own lock: runtime/_run_connection_lock.py) to end, as for a run
+    holding the migration lock: a repair or a run started meanwhile would read its mark, or
+    the schema, while the statement goes on changing it. Return whether it waited."""
+    from alembic_steward.runtime._running_migration import killed_run_statement
+
+    holder = killed_run_statement(locking)
+    if holder is None:
+        return False
+    while time.monotonic() < deadline:
+        time.sleep(min(lock_wait_slice(deadline), POLL_INTERVAL_SECONDS))
+        if killed_run_statement(locking) is None:
+            return True
+    raise timed_out(holder, timeout)
 
 
 def lock_wait_slice(deadline: float) -> float:

@@ -36,8 +36,12 @@ def lock_timeout_seconds() -> float:
 
 
 def timed_out(holder: str, timeout: float) -> MigrationLockTimeout:
+    from alembic_steward.runtime._running_migration import KILLED_RUN
+
+    # A killed run's statement (runtime/_run_connection_lock.py) holds the run's own lock only.
+    holds = "is still running" if holder.endswith(KILLED_RUN) else "still holds the migration lock"
     error = MigrationLockTimeout(
-        f"another migration run ({holder}) still holds the migration lock after {timeout:g} s;"
+        f"another migration run ({holder}) {holds} after {timeout:g} s;"
         " wait for it to finish and retry, or raise MIGRATION_LOCK_TIMEOUT"
     )
     error.holder = holder

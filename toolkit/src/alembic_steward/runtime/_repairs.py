@@ -196,8 +196,11 @@ def clear_mark() -> list[str]:
             with hold_migration_lock(connection, timeout=0):
                 return cleared_once_undone(engine, connection)
         except MigrationLockTimeout as error:
+            from alembic_steward.runtime._running_migration import KILLED_RUN
+
+            holding = "" if error.holder.endswith(KILLED_RUN) else "; it holds the migration lock"
             raise RepairRefused(
-                f"a migration run is in progress ({error.holder}; it holds the migration lock)"
+                f"a migration run is in progress ({error.holder}{holding})"
                 " and the mark is its own; nothing was cleared. Wait for it to end, then check"
                 f" {advised('db.status', 'current')}"
             ) from None

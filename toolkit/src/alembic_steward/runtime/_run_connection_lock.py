@@ -7,7 +7,7 @@ ALTER, a backfill's UPDATE) goes on in the server until it ends, changing the sc
 status that, finding the mark and the lock free, would call the run half-applied and advise a
 repair. This lock, held by that very connection, stays taken for as long as the server still
 runs its statement: status and the checks read it (runtime/_running_migration.py) and say a
-migration is running instead.
+migration is running instead, and taking the migration lock waits for it as for a live run.
 
 Taken in the round trip of the settings the run's first migration sends anyway
 (runtime/_lock_waits.py), so a run pays nothing for it (the connection's id, which a Ctrl-C's
@@ -34,8 +34,8 @@ def quoted(name: str) -> str:
 def with_run_lock(context: Any, statements: tuple[str, ...]) -> tuple[str, ...]:
     """``statements``, the settings a migration sends before it runs, taking the run's lock
     too the first time in a run (MySQL/MariaDB, online): in the first SET, else in a SET of
-    its own. A wait of 0: the migration lock, held already, keeps every other live run out; a
-    killed run's statement may still hold it, and the run then stops on that run's mark."""
+    its own. A wait of 0: the migration lock, held already, keeps every other live run out, and
+    was taken once no killed run's statement held this one (runtime/_migration_lock_mysql.py)."""
     connection = context.connection
     if context.as_sql or connection.dialect.name not in ("mysql", "mariadb"):
         return statements

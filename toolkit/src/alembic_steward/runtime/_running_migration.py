@@ -68,9 +68,12 @@ def mysql_lock_session(connection: Connection) -> str | None:
 def killed_run_statement(connection: Connection) -> str | None:
     """The run connection still running a statement its killed client sent, or None: it holds
     the run's own lock (runtime/_run_connection_lock.py) after the migration lock was freed."""
+    from alembic_steward.runtime._statement_stops import RUN_CONNECTION_IDS
+
     name = mysql_run_lock_name(connection)
     holder_id = connection.scalar(text("SELECT IS_USED_LOCK(:name)"), {"name": name})
-    if holder_id is None:
+    # This process's own run connection, between its run's end and the lock's release, is none.
+    if holder_id is None or RUN_CONNECTION_IDS.get(name) == int(holder_id):
         return None
     return f"MySQL connection id {holder_id}, {KILLED_RUN}"
 
