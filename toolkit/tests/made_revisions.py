@@ -181,6 +181,54 @@ STARTING_TABLES = {
         sa.Column("id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
     )""",
+    "a scored parent and its child": """    op.create_table(
+        "a_parent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Float(precision=53), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_a_parent")),
+    )
+    op.create_table(
+        "b_child",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["parent_id"], ["a_parent.id"], name=op.f("fk_b_child_parent_id_a_parent")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_b_child")),
+    )""",
+    "boxes and paints of an enum type (PostgreSQL)": """\
+    sa.Enum("red", "green", name="color").create(op.get_bind())
+    op.create_table(
+        "boxes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=True),
+        sa.Column(
+            "double",
+            sa.Integer(),
+            sa.Computed(
+                "width * 2",
+            ),
+            nullable=True,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_boxes")),
+    )
+    op.create_table(
+        "paints",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "color",
+            postgresql.ENUM("red", "green", name="color", create_type=False),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_paints")),
+    )""",
+    # As on PostgreSQL; SQLite's autogenerate writes its default as sa.text("(1/0)").
+    "measures with a default failing when evaluated": """    op.create_table(
+        "measures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("broken", sa.Integer(), server_default=sa.text("1/0"), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_measures")),
+    )""",
 }
 
 
@@ -188,10 +236,16 @@ def write_start(project: Project, tables: str, message: str = "start") -> str:
     """Write the first revision `inv db.revision -m start` would for STARTING_TABLES[tables]
     (their models already set); return its id."""
     upgrade = STARTING_TABLES[tables]
-    # Autogenerate's downgrade: each table dropped, the last made first.
+    # Autogenerate's downgrade: each table dropped, the last made first, then the enum types.
     names = re.findall(r'op\.create_table\(\n\s+"(\w+)"', upgrade)
-    downgrade = "\n".join(f'    op.drop_table("{name}")' for name in reversed(names))
+    types = re.findall(r"^    (sa\.Enum\(.*\))\.create\(op\.get_bind\(\)\)$", upgrade, re.M)
+    downgrade = "\n".join(
+        [f'    op.drop_table("{name}")' for name in reversed(names)]
+        + [f"    {enum}.drop(op.get_bind())" for enum in types]
+    )
+    imports = "from sqlalchemy.dialects import postgresql" if "postgresql." in upgrade else ""
     project.write_revision(
-        "0000_start.py", revision_source("0000start", None, upgrade, downgrade, message=message)
+        "0000_start.py",
+        revision_source("0000start", None, upgrade, downgrade, message=message, imports=imports),
     )
     return "0000start"

@@ -288,8 +288,7 @@ UNBUILDABLE_ON_MARIADB = SCORED_PARENT_AND_CHILD.replace(
 def test_models_that_cannot_be_built_are_named_not_compared(
     project: Project, database: ServerDatabase
 ) -> None:
-    set_models(project, SCORED_PARENT_AND_CHILD)
-    revise_and_upgrade(project, database, "parent and child")
+    start_from(project, database, "a scored parent and its child", SCORED_PARENT_AND_CHILD)
     # A column changed by hand too: no comparison is advised on, as no revision can build them.
     database.query("ALTER TABLE a_parent MODIFY score INTEGER")
     set_models(project, UNBUILDABLE_ON_MARIADB)
@@ -316,7 +315,7 @@ class Account(Base):
 """
 
 
-def test_a_revision_with_nothing_changed_writes_nothing_on_every_database(
+def test_nothing_changed_writes_nothing_and_a_real_change_is_written_without_the_false_ones(
     project: Project, database: ServerDatabase
 ) -> None:
     set_models(project, BLIND_SPOTS)
@@ -329,11 +328,7 @@ def test_a_revision_with_nothing_changed_writes_nothing_on_every_database(
     assert "warning" not in output, output
     assert sorted(path.name for path in project.versions.iterdir()) == before
 
-
-def test_a_real_change_is_written_without_the_false_ones_beside_it(
-    project: Project, database: ServerDatabase
-) -> None:
-    test_a_revision_with_nothing_changed_writes_nothing_on_every_database(project, database)
+    # A real change beside the same blind spots: written alone.
     with_note = BLIND_SPOTS.replace(
         "    score:", "    note: Mapped[str | None] = mapped_column(sa.String(20))\n    score:"
     )
@@ -384,8 +379,13 @@ def test_a_changed_enum_and_a_generated_column_are_said_once_each(
     # GENERATED's Computed() has no persisted=: SQLAlchemy warns each time it compiles it for
     # PostgreSQL before 18. check and status printed that two to four times, and a revision for
     # the enum alembic-postgresql-enum's `Was:` and `Become:` on lines of their own.
-    set_models(project, GENERATED, COLORS.format(members='"red", "green"'))
-    revise_and_upgrade(project, database, "paints")
+    start_from(
+        project,
+        database,
+        "boxes and paints of an enum type (PostgreSQL)",
+        GENERATED,
+        COLORS.format(members='"red", "green"'),
+    )
     set_models(project, GENERATED, COLORS.format(members='"red", "green", "blue"'))
     outputs = {
         "check": inv(project, database, "db.check", code=STATUS_DRIFT),

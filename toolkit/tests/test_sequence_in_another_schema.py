@@ -5,6 +5,7 @@ for what autogenerate's own comparison trips on."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from made_revisions import write_start
 from project import Project, one_error_line
 from servers import ServerDatabase, only_on
 from test_drift_detection import set_models
@@ -33,6 +34,9 @@ class Note(Base):
 """
 
 
+STARTED_AT_100 = ", start=100, increment=5"
+
+
 def orders(options: str = "") -> str:
     return ORDERS.format(options=options)
 
@@ -58,36 +62,34 @@ def write_initial_revision(project: Project, env: dict[str, str], options: str =
 
 
 @only_on("postgresql", why="only PostgreSQL has schemas and sequences the models name")
-def test_a_new_model_beside_a_sequence_of_another_schema_is_drift_and_gets_its_revision(
+def test_a_changed_sequence_of_another_schema_and_a_new_model_beside_it_are_drift_as_any(
     project: Project, database: ServerDatabase
 ) -> None:
+    """One history walked through (its set-up made once): the first revision, written with what
+    to add by hand; the sequence changed, which is drift advised as its ALTER SEQUENCE and
+    written by no revision; then a new model beside it, which is drift and gets its revision."""
     env = {"DATABASE_URL": database.url}
-    write_initial_revision(project, env, ", start=100, increment=5")
-    set_models(project, orders(", start=100, increment=5"), NOTES)
+    write_initial_revision(project, env, STARTED_AT_100)
+
+    set_models(project, orders(", start=200, increment=5"))
+    completed = project.inv("db.check", code=DRIFT, env=env)
+    said = completed.stdout + completed.stderr
+    assert "order_no_seq" in said and "empty scratch database" not in said, f"changed: {said}"
+    refused = project.inv("db.revision", "-m", "start", code=1, env=env)
+    error = one_error_line(refused.stderr)
+    assert "database error" not in error and "does not exist" not in error, f"changed: {error}"
+    assert "ALTER SEQUENCE" in refused.stdout + error, f"changed: {refused.stdout}{error}"
+    assert len(list(project.versions.glob("*.py"))) == 1, "changed: a revision was written"
+
+    set_models(project, orders(STARTED_AT_100), NOTES)
     for task in ("db.check", "db.status"):
         completed = project.inv(task, code=DRIFT, env=env)
         said = completed.stdout + completed.stderr
-        assert "notes" in said and "empty scratch database" not in said, said
+        assert "notes" in said and "empty scratch database" not in said, f"new model: {said}"
     written = project.inv("db.revision", "-m", "notes", env=env)
-    assert "Created revision" in written.stdout, written.stdout + written.stderr
+    assert "Created revision" in written.stdout, f"new model: {written.stdout}{written.stderr}"
     project.inv("db.upgrade", env=env)
     project.inv("db.check", env=env)
-
-
-@only_on("postgresql", why="only PostgreSQL has schemas and sequences the models name")
-def test_a_changed_sequence_of_another_schema_is_drift_with_its_alter_sequence(
-    project: Project, database: ServerDatabase
-) -> None:
-    env = {"DATABASE_URL": database.url}
-    write_initial_revision(project, env)
-    set_models(project, orders(", start=100"))
-    completed = project.inv("db.check", code=DRIFT, env=env)
-    said = completed.stdout + completed.stderr
-    assert "order_no_seq" in said and "empty scratch database" not in said, said
-    refused = project.inv("db.revision", "-m", "start", code=1, env=env)
-    error = one_error_line(refused.stderr)
-    assert "database error" not in error and "does not exist" not in error, error
-    assert "ALTER SEQUENCE" in refused.stdout + error, refused.stdout + error
 
 
 # A default the server stores and never evaluates until an INSERT: autogenerate's comparison
@@ -110,7 +112,7 @@ def test_autogenerate_failing_to_compare_is_not_blamed_on_the_history(
     autogenerate cannot run here, each change above it with what to write by hand."""
     env = {"DATABASE_URL": database.url}
     set_models(project, MEASURES)
-    project.inv("db.revision", "-m", "measures", env=env)
+    write_start(project, "measures with a default failing when evaluated")
     project.inv("db.upgrade", env=env)
     set_models(project, MEASURES, NOTES)
     for task in ("db.check", "db.status"):

@@ -70,7 +70,15 @@ def first_then(project: Project, upgrade_body: str, downgrade_body: str = "    p
     project.write_revision("second_state.py", source)
 
 
-@pytest.mark.parametrize("runner", list(COMMANDS))
+# Every entry point on SQLite: each prints what env.py read, the same code on every database.
+# The state itself is read on each database, through `inv`.
+RUNNERS_ON = [("sqlite", runner) for runner in COMMANDS] + [
+    ("postgresql", "inv"),
+    ("mysql", "inv"),
+]
+
+
+@pytest.mark.parametrize(("database", "runner"), RUNNERS_ON, indirect=["database"])
 def test_migration_calling_commit_fails_whole_naming_itself_and_the_state_read(
     project: Project, database: ServerDatabase, runner: str
 ) -> None:
@@ -141,7 +149,11 @@ def test_failure_after_a_commit_on_the_driver_connection_names_that_commit(
     assert "rolled back;" not in line and "by hand)" not in line
 
 
-@pytest.mark.parametrize("runner", ["inv", "deploy"])
+@pytest.mark.parametrize(
+    ("database", "runner"),
+    [("sqlite", "inv"), ("sqlite", "deploy"), ("postgresql", "inv"), ("mysql", "inv")],
+    indirect=["database"],
+)
 def test_failure_after_an_autocommit_block_names_what_remains(
     project: Project, database: ServerDatabase, runner: str
 ) -> None:
