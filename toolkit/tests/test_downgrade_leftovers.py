@@ -9,7 +9,7 @@ import signal
 from failures import stopped_by, write_revision
 from made_revisions import add_users
 from project import Project, one_error_line, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from test_interrupts import SLEEPING_IN_A_SCRATCH_BUILD
 from test_status_sides import scratch_databases
 
@@ -201,5 +201,24 @@ def test_status_after_a_downgrade_that_left_a_table_blames_the_downgrade_not_a_s
     verdict = project.inv("db.status", code=DATABASE_DIFFERS).stdout.splitlines()[-1]
 
     assert "stamped wrongly" not in verdict, verdict
-    assert "the downgrade() of notes ran here" in verdict, verdict
+    assert "left by a downgrade() of notes that did not undo them" in verdict, verdict
     assert "`inv db.stamp -r notes`" in verdict, verdict
+
+
+@only_on("sqlite", why="the bookkeeping rows read are the same on every database (shared code)")
+def test_status_never_says_a_downgrade_ran_of_a_revision_that_never_ran(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    first = add_users(project)
+    notes = '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))'
+    source = revision_source("notes", first, notes, imports="import sqlalchemy as sa")
+    project.write_revision("notes.py", source)
+    project.inv("db.upgrade", "-r", first, env=env)
+    database.query("CREATE TABLE notes (id INTEGER NOT NULL, CONSTRAINT pk_notes PRIMARY KEY (id))")
+
+    verdict = project.inv("db.status", code=DATABASE_DIFFERS, env=env).stdout.splitlines()[-1]
+
+    assert "holds exactly what revision notes builds" in verdict, verdict
+    assert "ran here" not in verdict, verdict  # notes never ran, up or down
+    assert "notes is not recorded as run here" in verdict, verdict

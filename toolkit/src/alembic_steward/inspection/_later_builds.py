@@ -266,11 +266,15 @@ def stamped_wrongly(build: MatchingBuild) -> str:
             f" {stamp_command([revision])}{then}"
         )
     elif build.downgraded:
+        # No row for it: its downgrade() dropped it, or it never ran at all (a pending revision
+        # whose changes were made by hand); the bookkeeping cannot tell which, so both are said.
         line = (
-            f"the database holds exactly what revision {revision} builds, and the downgrade() of"
-            f" {revision} ran here (alembic_revision_checksums dropped its row; a stamp keeps"
-            f" it): that downgrade() probably left them; if it undoes nothing, record that with"
-            f" {stamp_command([revision])}, else undo what it left by hand and fix it"
+            f"the database holds exactly what revision {revision} builds, though {revision} is"
+            " not recorded as run here (alembic_revision_checksums has no row for it, which a"
+            f" stamp would have kept): its changes were made outside a migration run, by hand or"
+            f" left by a downgrade() of {revision} that did not undo them; if the database should"
+            f" hold them, record that with {stamp_command([revision])}, else undo them by hand"
+            " (and fix that downgrade() if it left them)"
         )
     else:
         line = (
