@@ -23,6 +23,15 @@ NOTES_DOWN = '    op.drop_index("ix_users_email_notes", "users")\n    op.drop_ta
 FORGETFUL_DOWN = '    op.drop_table("notes")'
 
 
+def notes_without_its_drop(project: Project) -> str:
+    """Write users, then notes, whose downgrade() forgets the table it makes; users' id."""
+    first = add_users(project)
+    notes = '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))'
+    source = revision_source("notes", first, notes, imports="import sqlalchemy as sa")
+    project.write_revision("notes.py", source)
+    return first
+
+
 def forgetful_notes_applied(project: Project, env: dict[str, str]) -> str:
     """Apply users, then notes whose downgrade() forgets its index; the users revision's id."""
     first = add_users(project)
@@ -171,10 +180,7 @@ def test_a_second_downgrade_does_not_blame_its_revision_for_what_the_first_one_l
     project: Project, database: ServerDatabase
 ) -> None:
     env = {"DATABASE_URL": database.url}
-    first = add_users(project)
-    notes = '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))'
-    source = revision_source("notes", first, notes, imports="import sqlalchemy as sa")
-    project.write_revision("notes.py", source)  # its downgrade() forgets the table
+    first = notes_without_its_drop(project)
     project.inv("db.upgrade", env=env)
     project.inv("db.downgrade", code=DATABASE_DIFFERS, env=env)
 
@@ -191,10 +197,7 @@ def test_a_second_downgrade_does_not_blame_its_revision_for_what_the_first_one_l
 def test_status_after_a_downgrade_that_left_a_table_blames_the_downgrade_not_a_stamp(
     project: Project,
 ) -> None:
-    first = add_users(project)
-    notes = '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))'
-    source = revision_source("notes", first, notes, imports="import sqlalchemy as sa")
-    project.write_revision("notes.py", source)  # its downgrade() forgets the table
+    notes_without_its_drop(project)
     project.inv("db.upgrade")
     project.inv("db.downgrade", code=DATABASE_DIFFERS)
 
@@ -210,10 +213,7 @@ def test_status_never_says_a_downgrade_ran_of_a_revision_that_never_ran(
     project: Project, database: ServerDatabase
 ) -> None:
     env = {"DATABASE_URL": database.url}
-    first = add_users(project)
-    notes = '    op.create_table("notes", sa.Column("id", sa.Integer, primary_key=True))'
-    source = revision_source("notes", first, notes, imports="import sqlalchemy as sa")
-    project.write_revision("notes.py", source)
+    first = notes_without_its_drop(project)
     project.inv("db.upgrade", "-r", first, env=env)
     database.query("CREATE TABLE notes (id INTEGER NOT NULL, CONSTRAINT pk_notes PRIMARY KEY (id))")
 
