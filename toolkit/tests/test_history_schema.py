@@ -235,3 +235,49 @@ def test_ctrl_c_while_baseline_builds_the_revisions_stamps_nothing_and_says_so(
     assert list(temporary.iterdir()) == []
     if database.kind != "sqlite":
         assert scratch_databases_left(database) == []
+
+
+ROWS = """    op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True))
+    op.execute("INSERT INTO t (id) VALUES (1), (2)")"""
+UNIQUE_OVER_ROWS = """    op.add_column("t", sa.Column("c1", sa.Integer()))
+    op.execute("UPDATE t SET c1 = 1")
+    op.create_index("ix_t_c1", "t", ["c1"], unique=True)"""
+
+
+def test_a_revision_failing_on_the_scratch_build_is_never_said_of_the_live_database(
+    project: Project, database: ServerDatabase
+) -> None:
+    """A pending revision that fails on the rows the earlier revisions wrote fails on every
+    scratch build: the line is the build's, never a state of the live database (still at r1),
+    whose advice (a stamp) would mark r2 applied there without its column."""
+    from failures import write_revision
+
+    write_revision(project, "r1", None, ROWS)
+    inv(project, database, "db.upgrade")
+    write_revision(project, "r2", "r1", UNIQUE_OVER_ROWS)
+    for command in (("db.schema",), ("db.schema", "--check")):
+        said = inv(project, database, *command, code=1)
+        assert "Traceback" not in said
+        lines = [line for line in said.splitlines() if line.startswith("error:")]
+        assert "failed in upgrade() at app/migrations/versions/r2_safety.py" in lines[0], said
+        assert "on a scratch database built from the revisions" in lines[0], said
+        assert lines[1:] == [
+            "error: the database DATABASE_URL names was not changed: this build runs in a"
+            " scratch database only; a database built from the revisions (a new one, CI's)"
+            " fails the same way: fix the revision"
+        ], said
+        for wrong in ("stamp", "half-applied", "still at", "rolled back"):
+            assert wrong not in said, (wrong, said)
+        assert database.revisions() == {"r1"}
+        if database.kind != "sqlite":
+            assert scratch_databases_left(database) == []
+    if database.kind == "sqlite":  # db.baseline builds each revision the same way (shared code)
+        import sqlite3
+
+        adopted = project.path / "adopted.db"
+        with sqlite3.connect(adopted) as made:
+            made.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, c1 INTEGER)")
+        environment = {"DATABASE_URL": f"sqlite:///{adopted}"}
+        said = project.inv("db.baseline", code=1, env=environment).stderr
+        assert "on a scratch database built from the revisions" in said, said
+        assert "stamp" not in said.replace("stamped", ""), said

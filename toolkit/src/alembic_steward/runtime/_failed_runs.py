@@ -42,6 +42,14 @@ if TYPE_CHECKING:
 # Set in a scratch build's Alembic config (inspection/_scratch_database.py): its failures are
 # the toolkit's own probes, not runs on the user's database.
 SCRATCH_BUILD = "alembic_steward.scratch_build"
+# Set on an error a scratch build's migration raised: a task that lets it out (`db.schema`,
+# `db.squash`) reports the build's failure, never a state of the database DATABASE_URL names.
+FAILED_ON_SCRATCH = "alembic_steward_failed_on_scratch"
+
+
+def failed_on_scratch(error: BaseException) -> bool:
+    """Whether ``error`` was raised by a migration running on a scratch database."""
+    return bool(getattr(error, FAILED_ON_SCRATCH, False))
 
 
 @dataclass(frozen=True)

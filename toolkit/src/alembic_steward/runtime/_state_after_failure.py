@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
+from alembic_steward.runtime._failed_runs import FAILED_ON_SCRATCH
 from alembic_steward.runtime._half_applied_marks import mark_table, records_half_applied_migrations
 from alembic_steward.runtime._state_lines import STATE_ATTRIBUTE, StateAfterFailure
 
@@ -39,7 +40,8 @@ def state_read_after_failure(
     connection: Connection, own_commits: OwnCommits, *, remember: bool = True
 ) -> Iterator[None]:
     """On a failure inside the block, end its transaction, read the state, attach it; with
-    ``remember``, keep a failed upgrade for `inv db.status` (runtime/_failed_runs.py).
+    ``remember``, keep a failed upgrade for `inv db.status` (runtime/_failed_runs.py); without
+    it (a scratch build), mark the error as the build's (FAILED_ON_SCRATCH).
 
     A connection handed in already inside a transaction belongs to a caller who decides its
     fate: nothing is rolled back or read on it then.
@@ -52,6 +54,8 @@ def state_read_after_failure(
     try:
         yield
     except BaseException as error:
+        if not remember:
+            setattr(error, FAILED_ON_SCRATCH, True)
         # A signal that stops a scratch build (``remember`` off) ends the whole task: that
         # database is dropped unread, and comparing it would build yet another beside it.
         probe_stopped = not remember and not isinstance(error, Exception)

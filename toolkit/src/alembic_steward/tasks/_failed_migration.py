@@ -10,7 +10,13 @@ import re
 from pathlib import Path
 
 from alembic_steward._wiring import shown_path
-from alembic_steward.runtime._migration_frames import migration_frame, state_after, versions_dir
+from alembic_steward.runtime._failed_runs import failed_on_scratch
+from alembic_steward.runtime._migration_frames import (
+    MigrationFrame,
+    migration_frame,
+    state_after,
+    versions_dir,
+)
 from alembic_steward.runtime._offline_runs import offline_state_line, ran_offline
 
 
@@ -55,6 +61,8 @@ def describe_failed_migration(error: BaseException) -> str | None:
             f"\n{state('the database was not changed')}; fix the file"
         )
     title = f" ({frame.message})" if frame.message else ""
+    if failed_on_scratch(error):
+        return scratch_build_failure(error, frame, title, where)
     if isinstance(error, IrreversibleMigration):
         # A deliberate refusal, raised before any operation: nothing ran, on any database.
         return (
@@ -64,6 +72,28 @@ def describe_failed_migration(error: BaseException) -> str | None:
     return (
         f"migration {frame.revision}{title} failed in {frame.function}() at {where}:"
         f" {exception_text(error)}\n{state(state_after(frame, error))}"
+    )
+
+
+# A failure of a task's scratch build (`db.schema`, `db.squash`) is no run on the user's database.
+SCRATCH_BUILD_STATE = (
+    "the database DATABASE_URL names was not changed: this build runs in a scratch database only;"
+    " a database built from the revisions (a new one, CI's) fails the same way: fix the revision"
+)
+
+
+def scratch_build_failure(
+    error: BaseException, frame: MigrationFrame, title: str, where: str
+) -> str:
+    """Two lines for a revision that failed on a task's scratch database: where and why, without
+    the scratch database's name, and that the user's own database was not part of it (the state
+    read on the scratch database after the failure is that database's, not theirs)."""
+    from alembic_steward.inspection._scratch_database import unnamed_scratch
+
+    reason = unnamed_scratch(exception_text(error), None)
+    return (
+        f"migration {frame.revision}{title} failed in {frame.function}() at {where} on a scratch"
+        f" database built from the revisions: {reason}\n{SCRATCH_BUILD_STATE}"
     )
 
 
