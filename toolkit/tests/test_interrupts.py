@@ -125,11 +125,12 @@ def wait_for_the_sleeping_statement(database: ServerDatabase, running: subproces
         sql = (
             "SELECT 1 FROM pg_stat_activity WHERE state = 'active'"
             " AND query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()"
+            " AND datname = current_database()"  # another run on the server may sleep too
         )
     else:
         sql = (
             "SELECT 1 FROM information_schema.processlist"
-            " WHERE info LIKE 'SELECT SLEEP%' AND id <> CONNECTION_ID()"
+            " WHERE info LIKE 'SELECT SLEEP%' AND id <> CONNECTION_ID() AND db = DATABASE()"
         )
     while not database.query(sql):
         assert running.poll() is None, "the run ended before its statement reached the server"

@@ -24,7 +24,7 @@ ADDS_THEN_WAITS = """\
     op.execute("UPDATE gate SET id = 1 WHERE id = 1")"""
 WAITING = (
     "SELECT 1 FROM information_schema.processlist"
-    " WHERE info LIKE 'UPDATE gate%' AND id <> CONNECTION_ID()"
+    " WHERE info LIKE 'UPDATE gate%' AND id <> CONNECTION_ID() AND db = DATABASE()"
 )
 
 

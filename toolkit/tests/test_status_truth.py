@@ -353,11 +353,13 @@ SLEEPING_IN_THE_SERVER = """\
     op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))
     postgresql = op.get_bind().dialect.name == "postgresql"
     op.execute("SELECT pg_sleep(6)" if postgresql else "SELECT SLEEP(6)")"""
+# In this test's database only: another run on the shared server may sleep too.
 STILL_SLEEPING = {
     "postgresql": "SELECT 1 FROM pg_stat_activity WHERE state = 'active'"
-    " AND query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()",
+    " AND query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()"
+    " AND datname = current_database()",
     "mysql": "SELECT 1 FROM information_schema.processlist"
-    " WHERE info LIKE 'SELECT SLEEP%' AND id <> CONNECTION_ID()",
+    " WHERE info LIKE 'SELECT SLEEP%' AND id <> CONNECTION_ID() AND db = DATABASE()",
 }
 
 
