@@ -271,6 +271,14 @@ def test_a_revision_failing_on_the_scratch_build_is_never_said_of_the_live_datab
         assert database.revisions() == {"r1"}
         if database.kind != "sqlite":
             assert scratch_databases_left(database) == []
+    # The live rows differ from the build's (one deleted): r2 runs here, and status, which reads
+    # no rows, says so much: it may fail, every database built from the revisions does.
+    database.query("DELETE FROM t WHERE id = 2")
+    status = inv(project, database, "db.status", code=2)
+    assert "r2 fails on a scratch database" in status, status
+    assert "would fail the same way" not in status, status
+    assert "may fail here too (this database's rows were not read)" in status, status
+    inv(project, database, "db.upgrade")
     if database.kind == "sqlite":  # db.baseline builds each revision the same way (shared code)
         import sqlite3
 

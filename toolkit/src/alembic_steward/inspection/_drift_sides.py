@@ -194,8 +194,10 @@ class DriftSides:
     # Compared behind head (migrations pending): the models were not compared, as drift then
     # only repeats what is pending.
     pending: bool = False
-    # Behind head: how the first pending revision that fails on that scratch database fails.
+    # Behind head: how the first pending revision that fails on that scratch database fails,
+    # and whether on the rows (RevisionComparison.pending_failure_on_rows).
     pending_failure: str | None = None
+    pending_failure_on_rows: bool = False
     # Differing: the revision whose build the database exactly is, a later or an earlier one
     # (it was stamped at the wrong revision; inspection/_later_builds.py).
     built_by: MatchingBuild | None = None
@@ -300,7 +302,12 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
 
     compared = compare_with_revision(connection, current, pending, try_pending=True, earlier=True)
     if not compared.found:  # none, or no comparison could be made: the pending verdict stands
-        return DriftSides(database=None, models=None, pending_failure=compared.pending_failure)
+        return DriftSides(
+            database=None,
+            models=None,
+            pending_failure=compared.pending_failure,
+            pending_failure_on_rows=compared.pending_failure_on_rows,
+        )
     lines = [difference.line(OWN_REVISION, DATABASE) for difference in compared.found]
     # Values added to enum types, when they are every difference: no undo exists for them.
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only

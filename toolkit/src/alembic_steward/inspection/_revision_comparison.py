@@ -41,6 +41,9 @@ class RevisionComparison:
     found: list[Difference] | None
     # With no difference: how the first pending revision that fails there fails, or None.
     pending_failure: str | None = None
+    # Whether that failure is one of the rows (a constraint, a value), which differ between the
+    # scratch database and the live one: the live upgrade may then pass.
+    pending_failure_on_rows: bool = False
     # With differences: the revision whose build it exactly is (inspection/_later_builds.py).
     built_by: MatchingBuild | None = None
     # With differences and none of ``later`` built them: whether ``later`` changes none of
@@ -117,7 +120,9 @@ def compare_with_revision(
                     later_leave_them = owners_changed(built, live).isdisjoint(
                         owners_changed(built, head)
                     ) and not touched_by(found, built_at, later)
-            failure = first_failing(scratch, later) if try_pending and not found else None
+            failure, on_rows = (
+                first_failing(scratch, later) if try_pending and not found else (None, False)
+            )
         if found:
             # The second scratch database only once the first is gone: one at a time.
             if built_by is None and earlier:
@@ -130,7 +135,7 @@ def compare_with_revision(
             )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)
-    return RevisionComparison(found, pending_failure=failure)
+    return RevisionComparison(found, pending_failure=failure, pending_failure_on_rows=on_rows)
 
 
 def owners_changed(before: Catalog, after: Catalog) -> set[tuple[str | None, str]]:
@@ -154,10 +159,10 @@ def touched_by(differences: list[Difference], older: list[str], later: list[str]
     return any(named_in(difference, text) for difference in differences)
 
 
-def first_failing(scratch: Connection, pending: list[str]) -> str | None:
+def first_failing(scratch: Connection, pending: list[str]) -> tuple[str | None, bool]:
     """Upgrade ``scratch`` through ``pending``, one at a time; say how the first that fails
     does (`revision X fails on a scratch database at the revision before it (reason)`), or
-    None."""
+    None; and whether the server refused it for the rows (failed_on_rows)."""
     from alembic_steward.inspection._scratch_database import upgrade_scratch
 
     for revision in pending:
@@ -166,8 +171,18 @@ def first_failing(scratch: Connection, pending: list[str]) -> str | None:
         except Exception as error:  # noqa: BLE001 - whatever the revision's own code raises
             where = "a scratch database at the revision before it"
             reason = scratch_failure_reason(error, scratch)
-            return f"revision {revision} fails on {where} ({reason})"
-    return None
+            return f"revision {revision} fails on {where} ({reason})", failed_on_rows(error)
+    return None, False
+
+
+def failed_on_rows(error: Exception) -> bool:
+    """Whether the server refused a statement for the rows it met (a duplicate, a NULL, a value
+    out of range: DB-API's IntegrityError and DataError), not for the schema: the scratch
+    database holds the rows the revisions wrote, the live one its own, so the live upgrade
+    may pass where the build failed."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    return isinstance(error, (IntegrityError, DataError))
 
 
 # Past this, a reason is cut: the line it stands in names the revision to read instead.

@@ -213,7 +213,8 @@ class MigrationStatus:
             return f"{self.drift.summary}: {self.drift.advice}"
         if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
             contract = bool(self.pending_contract) and not self.development
-            return pending_failure_advice(self.sides.pending_failure, contract)
+            on_rows = self.sides.pending_failure_on_rows
+            return pending_failure_advice(self.sides.pending_failure, contract, on_rows=on_rows)
         if self.exit_code == StatusExit.PENDING and self.failed_upgrade:
             from alembic_steward.runtime._up_to_date import upgrade_command
 
@@ -270,10 +271,18 @@ class MigrationStatus:
         }
 
 
-def pending_failure_advice(failure: str, contract: bool) -> str:
+def pending_failure_advice(failure: str, contract: bool, *, on_rows: bool = False) -> str:
     """Behind head, when a pending revision fails on a scratch database: advice that runs it
-    again would fail again (a failed run that rolled back leaves the database as it was)."""
+    again would fail again (a failed run that rolled back leaves the database as it was). A
+    failure ``on_rows`` is certain only of databases built from the revisions: this one's rows
+    were not read."""
     upgrade = phase_upgrade_command(contract)
+    if on_rows:
+        return (
+            f"pending migrations, but {failure}: every database built from the revisions (a new"
+            f" one, CI's) fails there, and `{upgrade}` may fail here too (this database's rows"
+            f" were not read): fix that revision's file, then run `{upgrade}`"
+        )
     return (
         f"pending migrations, but {failure}, so `{upgrade}` would fail the same way: fix that"
         f" revision's file, then run `{upgrade}`"
