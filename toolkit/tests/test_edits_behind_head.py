@@ -63,7 +63,7 @@ def test_status_puts_an_unrun_edit_before_the_pending_upgrade(
 
     line = status_line(project.inv("db.status", code=EDITED_REVISION, env=env))
     assert "pending migrations: run" not in line, line
-    assert "lacks what the edit builds, which never ran here: missing table u" in line, line
+    assert "what the edit builds never ran on this database: missing table u" in line, line
     assert "apply that change by hand, then run `inv db.accept-edit -r r1`" in line, line
     assert "make the change in a new revision" in line, line
     check = one_error_line(project.inv("db.check", code=EDITED_REVISION, env=env).stderr)

@@ -69,10 +69,10 @@ class UnrunEdit:
 
         upgrade = f"`{upgrade_command()}`"
         return (
-            f"applied revision(s) {self.named} were edited since they ran here, and this"
-            " database lacks what the edit builds, which never ran here:"
-            f" {', '.join(self.differences)}; pending revisions may need it, so {upgrade} is"
-            f" not the next step: {self.ways_on(f'run {upgrade}')}"
+            f"applied revision(s) {self.named} were edited since they ran here, and what the"
+            f" edit builds never ran on this database: {', '.join(self.differences)}; pending"
+            f" revisions may need it, so {upgrade} is not the next step:"
+            f" {self.ways_on(f'run {upgrade}')}"
         )
 
 
@@ -84,7 +84,7 @@ def unrun_edit(
 ) -> UnrunEdit | None:
     """The edits of applied revisions (at or below ``heads``) that account for every one of
     ``differences`` (the database against what ``heads`` build), or None when some are not."""
-    from alembic_steward.inspection._edits import sources_in_git, upgrade_unchanged
+    from alembic_steward.inspection._edits import upgrade_unchanged
     from alembic_steward.runtime._revision_checksums import (
         edited_revisions,
         recorded_checksums,
@@ -104,7 +104,7 @@ def unrun_edit(
         checksum, path = recorded[revision]
         if revision in upgrades and upgrade_unchanged(path, upgrades[revision]):
             continue  # only its downgrade() was edited: what it builds is what ran
-        changes[revision] = EditedNames.read(Path(path), ran_text(path, checksum, sources_in_git))
+        changes[revision] = EditedNames.read(Path(path), ran_text(path, checksum))
     accounting = {
         revision
         for difference in differences
@@ -135,11 +135,11 @@ def failed_run_edit(
     return unrun_edit(connection, script, heads or ["base"], found)
 
 
-def ran_text(path: str, checksum: str, sources) -> str | None:
+def ran_text(path: str, checksum: str) -> str | None:
     """The text of ``path`` that ``checksum`` was taken of, as git has it; None when it has not."""
-    from alembic_steward.inspection._edits import has_checksum
+    from alembic_steward.inspection._edits import has_checksum, sources_in_git
 
-    for source in sources(Path(path)):
+    for source in sources_in_git(Path(path)):
         if has_checksum(source, checksum):
             return source
     return None

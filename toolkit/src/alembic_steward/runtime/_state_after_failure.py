@@ -384,7 +384,6 @@ def compared_schema(
     from alembic_steward.inspection._enum_values import enum_values_added
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.inspection._run_leftovers import split_by_run
-    from alembic_steward.inspection._unrun_edits import failed_run_edit
     from alembic_steward.runtime._driver_errors import error_reason
 
     hand_made: list = []
@@ -397,7 +396,7 @@ def compared_schema(
             if found and stopped and not built_by:
                 found, hand_made = split_by_run(connection, found, list(heads), [stopped])
             if found and not built_by:
-                edit = failed_run_edit(connection, list(heads), found)
+                edit = edit_of(connection, list(heads), found)
         invalid = invalid_indexes(connection)
         end_transaction(connection)
     except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true
@@ -411,6 +410,17 @@ def compared_schema(
     # An INVALID index is a failed run's, never an edit's.
     edit = edit if not invalid else None
     return briefs + invalid_briefs, "", built_by, by_hand, values, edit
+
+
+def edit_of(connection: Connection, heads: list[str], found: list) -> UnrunEdit | None:
+    """The applied revision's edit ``found`` all are (inspection/_unrun_edits.py), or None."""
+    from alembic_steward.inspection._unrun_edits import failed_run_edit
+
+    try:
+        return failed_run_edit(connection, heads, found)
+    except Exception:  # noqa: BLE001 - unread: the differences are still told, as before
+        end_transaction(connection)  # a failed read must not leave PostgreSQL's aborted
+        return None
 
 
 def invalid_indexes(connection: Connection) -> list[str]:
