@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.inspection._database_state import DatabaseState
+    from alembic_steward.inspection._unrun_edits import UnrunEdit
     from alembic_steward.runtime._backfill_summaries import BackfillSummary
     from alembic_steward.runtime._failed_runs import FailedRun
     from alembic_steward.runtime._repointed_revisions import RepointedRevision
@@ -145,6 +146,9 @@ class MigrationStatus:
     # The version table moved by hand, read from the bookkeeping rows: the upgrade's refusal
     # (inspection/_moved_version_table.py), when no scratch build told the database differs.
     moved: str | None = None
+    # Behind head: what an applied revision's edit builds that this database lacks (it never
+    # ran here), which pending revisions may need (inspection/_unrun_edits.py).
+    unrun_edit: UnrunEdit | None = None
 
     @property
     def drift_not_compared(self) -> str | None:
@@ -175,6 +179,9 @@ class MigrationStatus:
         blocked = blocked_exit_code(self)
         if blocked is not None:
             return blocked
+        # Before "pending": the upgrade would run revisions written against the edit.
+        if self.unrun_edit:
+            return StatusExit.EDITED_REVISION
         # Before "pending": behind head, a difference is what the pending migrations hit.
         if self.sides.database or self.moved:
             return StatusExit.DATABASE_DIFFERS
@@ -203,6 +210,8 @@ class MigrationStatus:
             return self.moved or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS:
             return self.sides.database_advice_pointing(where)
+        if self.exit_code == StatusExit.EDITED_REVISION and self.unrun_edit:
+            return self.unrun_edit.advice()
         if self.exit_code == StatusExit.EDITED_REVISION:
             return edits_advice(self.edits)
         if self.exit_code == StatusExit.NOT_COMPARED:
@@ -266,6 +275,7 @@ class MigrationStatus:
             if self.failed_upgrade is None
             else vars(self.failed_upgrade),
             "version_table_moved": self.moved,
+            "unrun_edit": None if self.unrun_edit is None else list(self.unrun_edit.differences),
             "problem": self.problem,
             "exit_code": int(self.exit_code),
         }
@@ -364,6 +374,12 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         read = None
         if models is not None:
             read = read_drift(connection, state.current, sides=not edited, models=models)
+    unrun = None
+    if problem is None and not state.at_head and len(state.heads) <= 1 and edited:
+        from alembic_steward.inspection._unrun_edits import unrun_edit_here
+
+        # Advising the upgrade must not run pending revisions into what an edit never built.
+        unrun = unrun_edit_here(connection, script, state.current)
     # Behind head, so does advising `inv db.upgrade`: it must not run into leftovers.
     behind = problem is None and not state.at_head and len(state.heads) <= 1 and not edited
     sides = NOT_COMPARED
@@ -421,6 +437,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         failed_upgrade=failed,
         backfill_first=backfill_first,
         moved=moved,
+        unrun_edit=unrun,
     )
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.inspection._later_builds import MatchingBuild
+    from alembic_steward.inspection._unrun_edits import UnrunEdit
     from alembic_steward.runtime._migration_frames import MigrationFrame
     from alembic_steward.runtime._own_commits import OwnCommits
 
@@ -205,7 +206,7 @@ def read_state(
     # Told apart by building the stopped revision (never after a signal: _run_leftovers.py).
     upgrade_failed = frame and frame.function == "upgrade" and marked
     stopped = frame.revision if upgrade_failed and isinstance(error, Exception) else None
-    found, why, built_by, hand_made, enum_values = (
+    found, why, built_by, hand_made, enum_values, unrun_edit = (
         compared_schema(
             connection,
             list(heads),
@@ -214,7 +215,7 @@ def read_state(
             stopped=stopped,
         )
         if compared
-        else (None, "", None, (), ())
+        else (None, "", None, (), (), None)
     )
     if frame is not None and frame.function == "upgrade" and frame.revision in committed:
         from alembic_steward.inspection._later_builds import without_failed_run
@@ -234,6 +235,7 @@ def read_state(
         rows_undone=rows_undone,
         rows_kept=rows_kept,
         enum_values=enum_values,
+        unrun_edit=unrun_edit,
     )
 
 
@@ -362,12 +364,20 @@ def compared_schema(
     search_later: bool = True,
     search_earlier: bool = False,
     stopped: str | None = None,
-) -> tuple[tuple[str, ...] | None, str, MatchingBuild | None, tuple[str, ...], tuple[str, ...]]:
+) -> tuple[
+    tuple[str, ...] | None,
+    str,
+    MatchingBuild | None,
+    tuple[str, ...],
+    tuple[str, ...],
+    UnrunEdit | None,
+]:
     """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not;
     with ``search_later`` (``search_earlier``), the later (earlier) revision whose build the
     schema exactly is (inspection/_later_builds.py); and, given the ``stopped`` upgrade, the
     differences it does not touch, left out of the first (inspection/_run_leftovers.py); and
-    the enum values among what remains (inspection/_enum_values.py). Never
+    the enum values among what remains (inspection/_enum_values.py); and the edit of an
+    applied revision they all are (inspection/_unrun_edits.py), if they are. Never
     after a signal: the later search runs the later revisions on the scratch database, the one
     a user just stopped among them (a sleep, a long data migration), and a stop must end the
     command, not start that again."""
@@ -377,6 +387,7 @@ def compared_schema(
     from alembic_steward.runtime._driver_errors import error_reason
 
     hand_made: list = []
+    edit = None
     try:
         with outer_run_kept():
             found, built_by = leftovers_and_matching_build(
@@ -384,17 +395,32 @@ def compared_schema(
             )
             if found and stopped and not built_by:
                 found, hand_made = split_by_run(connection, found, list(heads), [stopped])
+            if found and not built_by:
+                edit = edit_of(connection, list(heads), found)
         invalid = invalid_indexes(connection)
         end_transaction(connection)
     except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true
-        return None, error_reason(error), None, (), ()
+        return None, error_reason(error), None, (), (), None
     if found is None:
-        return None, "no scratch database could be built to compare with", None, (), ()
+        return None, "no scratch database could be built to compare with", None, (), (), None
     briefs = tuple(difference.brief() for difference in found)
     by_hand = tuple(difference.brief() for difference in hand_made)
     invalid_briefs = tuple(f"INVALID index {name}" for name in invalid)
     values = tuple(enum_values_added(found))
-    return briefs + invalid_briefs, "", built_by, by_hand, values
+    # An INVALID index is a failed run's, never an edit's.
+    edit = edit if not invalid else None
+    return briefs + invalid_briefs, "", built_by, by_hand, values, edit
+
+
+def edit_of(connection: Connection, heads: list[str], found: list) -> UnrunEdit | None:
+    """The applied revision's edit ``found`` all are (inspection/_unrun_edits.py), or None."""
+    from alembic_steward.inspection._unrun_edits import failed_run_edit
+
+    try:
+        return failed_run_edit(connection, heads, found)
+    except Exception:  # noqa: BLE001 - unread: the differences are still told, as before
+        end_transaction(connection)  # a failed read must not leave PostgreSQL's aborted
+        return None
 
 
 def invalid_indexes(connection: Connection) -> list[str]:

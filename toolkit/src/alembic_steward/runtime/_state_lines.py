@@ -18,6 +18,7 @@ from alembic_steward.runtime._half_applied_marks import (
 
 if TYPE_CHECKING:
     from alembic_steward.inspection._later_builds import MatchingBuild
+    from alembic_steward.inspection._unrun_edits import UnrunEdit
     from alembic_steward.runtime._migration_frames import MigrationFrame
 
 # The attribute a run's exception carries its StateAfterFailure in.
@@ -71,6 +72,9 @@ class StateAfterFailure:
     rows_kept: tuple[str, ...] = ()
     # PostgreSQL, among ``leftovers``: enum values (`mood 'meh'`) no hand change can undo.
     enum_values: tuple[str, ...] = ()
+    # With leftovers: the edit of an applied revision they all are, which never ran here
+    # (inspection/_unrun_edits.py), not something an earlier run or a hand left.
+    unrun_edit: UnrunEdit | None = None
 
     @property
     def at(self) -> str:
@@ -97,6 +101,15 @@ class StateAfterFailure:
         named = ", ".join(self.enum_values)
         return f"{undo}enum value(s) {named} stay: {run_through_advice(self.enum_values)}"
 
+    def left_by(self) -> str:
+        """What remains, where it came from, and what to do about it."""
+        if self.unrun_edit:
+            return (
+                f"{self.remains()} ({self.unrun_edit.cause()});"
+                f" {self.unrun_edit.ways_on('migrate again')}"
+            )
+        return f"{self.remains()} (left by an earlier run or by hand); {self.undo_remains()}"
+
     def stamped(self) -> str:
         """The differences, then that the schema is exactly what another revision builds."""
         from alembic_steward.inspection._later_builds import stamped_wrongly
@@ -121,7 +134,7 @@ class StateAfterFailure:
                 return f"rolled back, but {where} and {differs}: {self.stamped()}"
             return (
                 f"rolled back, but {where} and differs from what {self.at} builds by:"
-                f" {self.remains()} (left by an earlier run or by hand); {self.undo_remains()}"
+                f" {self.left_by()}"
             )
         committed = COMMITTED_PART.format(revision=frame.revision)
         if self.leftovers is None:
@@ -161,6 +174,8 @@ class StateAfterFailure:
         differs = f"{where} and differs from what {self.at} builds"
         if self.built_by:
             return f"{nothing}, but {differs}: {self.stamped()}"
+        if self.unrun_edit:
+            return f"{nothing}, but {differs} by: {self.left_by()}"
         return (
             f"{nothing}, but {differs} by: {self.remains()} (left by an earlier run or by hand);"
             " undo those by hand, then migrate again"

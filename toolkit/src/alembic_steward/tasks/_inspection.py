@@ -265,6 +265,9 @@ def refuse_behind_head(script: ScriptDirectory, connection: Connection) -> NoRet
             "The database differs from what its revision builds:", status.sides.database or []
         )
         raise Exit(f"error: {status.verdict}", code=StatusExit.DATABASE_DIFFERS)
+    if status.exit_code == StatusExit.EDITED_REVISION:
+        # An edit that never ran here comes before the models, as at head.
+        raise Exit(f"error: {status.verdict}", code=StatusExit.EDITED_REVISION)
     raise Exit(
         "error: the database is not at head, so it cannot be compared with the models;"
         f" {status.verdict}",

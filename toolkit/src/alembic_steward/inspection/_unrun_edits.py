@@ -1,0 +1,204 @@
+"""Tell a database's differences that are an applied revision's edit, which never ran there.
+
+An applied revision never runs again, so what an edit to its upgrade() adds (a table, a
+column) is missing from every database that ran the old text, while fresh databases get it,
+and pending revisions may be written against it. Read against the files, such a database
+"differs from what its revision builds" exactly as if someone had dropped the table by hand;
+only the revision's history tells the two apart. A difference is the edit's when the object it
+names is one the edited upgrade() names and the text that ran (kept by git: inspection/
+_edits.py) did not, or, for a different object, when upgrade() changed around it. Without the
+text that ran (no git), the first half alone decides: the checksum rows still tell the edit.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+    from alembic_steward.catalog import Difference
+
+
+@dataclass(frozen=True)
+class UnrunEdit:
+    """Edited applied revisions, and the differences their edits account for, every one."""
+
+    revisions: tuple[str, ...]
+    differences: tuple[str, ...]
+    # False when git lacks a text that ran: the edit named what is missing, but whether the
+    # old text built it too (and a hand dropped it) cannot be read.
+    certain: bool = True
+
+    @property
+    def named(self) -> str:
+        return ", ".join(self.revisions)
+
+    def cause(self) -> str:
+        """What a failed run's state line says instead of "left by an earlier run or by hand"."""
+        unsure = (
+            ""
+            if self.certain
+            else ", most likely (git lacks the text that ran, so a hand change is not ruled out)"
+        )
+        return (
+            f"what the edit of applied revision(s) {self.named} builds, which never ran here:"
+            f" an applied revision does not run again{unsure}"
+        )
+
+    def ways_on(self, then: str) -> str:
+        """The two ways to give the database what the edit builds, then ``then``."""
+        from alembic_steward.inspection._edits import accept_flags
+        from alembic_steward.runtime._advice import bound_tenant_options
+        from alembic_steward.runtime._revision_checksums import ACCEPT_EDIT_TASK
+
+        flags = accept_flags(list(self.revisions)) + bound_tenant_options("--tenants")
+        return (
+            f"apply that change by hand, then run `{ACCEPT_EDIT_TASK} {flags}`, or restore the"
+            " file(s) (see `git log -p` on them) and make the change in a new revision; then"
+            f" {then}"
+        )
+
+    def advice(self) -> str:
+        """The status verdict: the edit first, then the upgrade it makes possible."""
+        from alembic_steward.runtime._up_to_date import upgrade_command
+
+        upgrade = f"`{upgrade_command()}`"
+        return (
+            f"applied revision(s) {self.named} were edited since they ran here, and what the"
+            f" edit builds never ran on this database: {', '.join(self.differences)}; pending"
+            f" revisions may need it, so {upgrade} is not the next step:"
+            f" {self.ways_on(f'run {upgrade}')}"
+        )
+
+
+def unrun_edit(
+    connection: Connection,
+    script: ScriptDirectory,
+    heads: list[str] | tuple[str, ...],
+    differences: list[Difference] | None,
+) -> UnrunEdit | None:
+    """The edits of applied revisions (at or below ``heads``) that account for every one of
+    ``differences`` (the database against what ``heads`` build), or None when some are not."""
+    from alembic_steward.inspection._edits import upgrade_unchanged
+    from alembic_steward.runtime._revision_checksums import (
+        edited_revisions,
+        recorded_checksums,
+    )
+    from alembic_steward.runtime._upgrade_checksums import recorded_upgrade_checksums
+
+    if not differences:
+        return None
+    applied = {rev.revision for rev in script.iterate_revisions(list(heads), "base")}
+    edited = [revision for revision in edited_revisions(connection, script) if revision in applied]
+    if not edited:
+        return None
+    recorded = recorded_checksums(connection, script)
+    upgrades = recorded_upgrade_checksums(connection, edited)
+    changes = {}
+    for revision in edited:
+        checksum, path = recorded[revision]
+        if revision in upgrades and upgrade_unchanged(path, upgrades[revision]):
+            continue  # only its downgrade() was edited: what it builds is what ran
+        changes[revision] = EditedNames.read(Path(path), ran_text(path, checksum))
+    accounting = {
+        revision
+        for difference in differences
+        for revision, names in changes.items()
+        if names.account_for(difference)
+    }
+    if not all(
+        any(names.account_for(difference) for names in changes.values())
+        for difference in differences
+    ):
+        return None
+    return UnrunEdit(
+        tuple(sorted(accounting)),
+        tuple(difference.brief() for difference in differences),
+        certain=all(changes[revision].ran is not None for revision in accounting),
+    )
+
+
+def failed_run_edit(
+    connection: Connection, heads: list[str], found: list[Difference]
+) -> UnrunEdit | None:
+    """The edit a failed run's differences (``found``, against ``heads``) all are, or None."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    return unrun_edit(connection, script, heads or ["base"], found)
+
+
+def ran_text(path: str, checksum: str) -> str | None:
+    """The text of ``path`` that ``checksum`` was taken of, as git has it; None when it has not."""
+    from alembic_steward.inspection._edits import has_checksum, sources_in_git
+
+    for source in sources_in_git(Path(path)):
+        if has_checksum(source, checksum):
+            return source
+    return None
+
+
+@dataclass(frozen=True)
+class EditedNames:
+    """The names an edited upgrade() uses, against the text that ran (None: not known)."""
+
+    now: frozenset[str]
+    ran: frozenset[str] | None
+    upgrade_changed: bool
+
+    @classmethod
+    def read(cls, path: Path, ran: str | None) -> EditedNames:
+        try:
+            now_code, now = upgrade_names(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            return cls(frozenset(), frozenset(), False)
+        if ran is None:
+            return cls(now, None, True)
+        try:
+            ran_code, ran_names = upgrade_names(ran)
+        except (SyntaxError, ValueError):
+            return cls(now, None, True)
+        return cls(now, ran_names, ran_code != now_code)
+
+    def account_for(self, difference: Difference) -> bool:
+        """Whether ``difference`` is this edit's: the object it names is new in upgrade() (or
+        gone from it), or, changed, one upgrade() names while upgrade() itself changed."""
+        name = difference.subject.rsplit(".", 1)[-1]
+        if not self.upgrade_changed:
+            return False
+        if self.ran is None:
+            return name in self.now and difference.change != "unexpected"
+        if difference.change == "different":
+            return name in self.now
+        return name in self.now ^ self.ran
+
+
+def upgrade_names(text: str) -> tuple[str, frozenset[str]]:
+    """(upgrade()'s code, as ast dumps it; the strings it holds: the names it builds)."""
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.FunctionDef) and node.name == "upgrade":
+            strings = {
+                item.value
+                for item in ast.walk(node)
+                if isinstance(item, ast.Constant) and isinstance(item.value, str)
+            }
+            return ast.dump(node), frozenset(strings)
+    return "", frozenset()
+
+
+def unrun_edit_here(
+    connection: Connection, script: ScriptDirectory, current: list[str]
+) -> UnrunEdit | None:
+    """Behind head, with applied revisions edited: the edit the database lacks, if its
+    differences from what ``current`` builds (one scratch build) are all that edit's."""
+    from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
+
+    differences, _ = leftovers_and_matching_build(connection, current, later=False, earlier=False)
+    return unrun_edit(connection, script, current, differences)
