@@ -28,6 +28,11 @@ class IrreversibleMigration(CommandError):
         super().__init__(f"this revision cannot be downgraded: {reason}")
         self.reason = reason
 
+    def add_state(self, state: str) -> None:
+        """Complete the message raw `alembic` shows with the state read after the run stopped
+        (runtime/_state_after_failure.py): steps before it in the run may have committed."""
+        self.args = (f"{self.args[0]}; {state}",)
+
 
 # A service's traceback names the public path, not this private module.
 IrreversibleMigration.__module__ = "alembic_steward"
