@@ -109,12 +109,14 @@ def refuse_irreversible_steps(
     """Raise IrreversibleDowngrade when a downgrade step in ``steps`` (newest first, planned
     from ``current``) reverts a revision that declares itself irreversible; ``stop_command``
     names the command that stops at a revision (`inv db.downgrade -r REV`)."""
+    from alembic.runtime.migration import RevisionStep
+
     from alembic_steward.runtime._half_applied_marks import describe_heads
 
     reverted: list[str] = []
     for step in steps:
-        if getattr(step, "is_upgrade", True) or not hasattr(step, "revision"):
-            continue
+        if not isinstance(step, RevisionStep) or step.is_upgrade:
+            continue  # a stamp's step runs no downgrade()
         script = step.revision
         declaration = revision_declaration(script.path)
         if declaration is None:
