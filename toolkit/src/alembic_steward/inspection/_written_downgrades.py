@@ -45,13 +45,14 @@ def downgrade_differences(
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.runtime._driver_errors import error_reason
     from alembic_steward.runtime._irreversible import IrreversibleMigration
+    from alembic_steward.runtime._irreversible_plans import IrreversibleDowngrade
     from alembic_steward.runtime._migration_frames import migration_frame
 
     if len(current) > 1:
         return None
     try:
         downgrade_scratch(connection, current[0] if current else "base")
-    except IrreversibleMigration:
+    except (IrreversibleMigration, IrreversibleDowngrade):  # refused as it is read, or raised
         return None
     except SQLAlchemyError as error:
         raise DowngradeFails(error_reason(error)) from None

@@ -32,6 +32,7 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     from alembic_steward.runtime._computed_columns import keep_generated_columns_through_rebuilds
     from alembic_steward.runtime._domain_drops import drop_created_domains
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS
+    from alembic_steward.runtime._irreversible_plans import refusing_irreversible_downgrades
     from alembic_steward.runtime._lock_waits import limits_option
     from alembic_steward.runtime._offline_bookkeeping import OfflineBookkeeping
     from alembic_steward.runtime._offline_server import steps_for_the_server
@@ -85,8 +86,11 @@ def context_options(config: Config, *, dialect_name: str, on_version_apply=()) -
     return {
         # Each migration's statements wait for locks at most DDL_LOCK_TIMEOUT (_lock_waits.py).
         # Offline on PostgreSQL, DDL for the server's version (runtime/_offline_server.py).
-        # Online, never an upgrade() that already ran here (runtime/_already_applied.py).
-        **limits_option(steps_for_the_server(refusing_reruns(planned_steps()))),
+        # Online, never an upgrade() that already ran here (runtime/_already_applied.py), nor
+        # a downgrade over a revision that cannot be undone (runtime/_irreversible_plans.py).
+        **limits_option(
+            steps_for_the_server(refusing_reruns(refusing_irreversible_downgrades(planned_steps())))
+        ),
         # The same comparison `db.check` makes.
         **_autogenerate_review.comparison_options(dialect_name),
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
@@ -206,7 +210,9 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         remember = not config.attributes.get(SCRATCH_BUILD)  # a scratch build's is a probe
         applied: list[str] = []
         command = getattr(planned_steps(), "__name__", None)
-        run.enter_context(state_read_after_failure(connection, own_commits, remember=remember))
+        run.enter_context(
+            state_read_after_failure(connection, own_commits, remember=remember, finished=applied)
+        )
         # A lock timeout then carries the session that held the lock, read from the server.
         run.enter_context(watching_lock_waits(connection))
         # A downgrade that waited says where it goes down from before it plans its steps.

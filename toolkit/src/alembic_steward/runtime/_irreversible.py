@@ -19,14 +19,20 @@ class IrreversibleMigration(CommandError):
         def downgrade() -> None:
             raise IrreversibleMigration("the dropped users.legacy_id values are gone")
 
-    `inv db.downgrade` then stops with this message before touching the database, and the
-    baked stairway test (testing/_stairway.py) does not try to revert the revision. Raise it
-    before any operation: on MySQL/MariaDB a statement already sent cannot be rolled back.
+    A downgrade whose path crosses the revision reads that raise in its source and stops
+    before its first step (runtime/_irreversible_plans.py), and the baked stairway test
+    (testing/_stairway.py) does not try to revert the revision. Raise it before any operation:
+    on MySQL/MariaDB a statement already sent cannot be rolled back.
     """
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"this revision cannot be downgraded: {reason}")
         self.reason = reason
+
+    def add_state(self, state: str) -> None:
+        """Complete the message raw `alembic` shows with the state read after the run stopped
+        (runtime/_state_after_failure.py): steps before it in the run may have committed."""
+        self.args = (f"{self.args[0]}; {state}",)
 
 
 # A service's traceback names the public path, not this private module.

@@ -17,8 +17,9 @@ raw `alembic`, `python -m app.migrations` and start-up code. It travels on the e
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from alembic_steward.runtime._failed_runs import FAILED_ON_SCRATCH
@@ -38,17 +39,23 @@ __all__ = ["StateAfterFailure", "read_state_afresh", "state_read_after_failure"]
 
 @contextmanager
 def state_read_after_failure(
-    connection: Connection, own_commits: OwnCommits, *, remember: bool = True
+    connection: Connection,
+    own_commits: OwnCommits,
+    *,
+    remember: bool = True,
+    finished: Sequence[str] = (),
 ) -> Iterator[None]:
     """On a failure inside the block, end its transaction, read the state, attach it; with
     ``remember``, keep a failed upgrade for `inv db.status` (runtime/_failed_runs.py); without
-    it (a scratch build), mark the error as the build's (FAILED_ON_SCRATCH).
+    it (a scratch build), mark the error as the build's (FAILED_ON_SCRATCH). ``finished``: the
+    revisions the run migrates, as it goes (read at the failure).
 
     A connection handed in already inside a transaction belongs to a caller who decides its
     fate: nothing is rolled back or read on it then.
     """
     from alembic_steward.inspection._run_leftovers import building as splitting_leftovers
     from alembic_steward.runtime._already_applied import AlreadyApplied
+    from alembic_steward.runtime._irreversible_plans import IrreversibleDowngrade
     from alembic_steward.runtime._stamp_differences import StampedAhead
 
     callers_transaction = connection.in_transaction()
@@ -61,10 +68,11 @@ def state_read_after_failure(
         # database is dropped unread, and comparing it would build yet another beside it.
         probe_stopped = not remember and not isinstance(error, Exception)
         # Refused before its first step, the run changed nothing: its line says where it is.
-        refused = isinstance(error, (AlreadyApplied, StampedAhead))
+        refused = isinstance(error, (AlreadyApplied, StampedAhead, IrreversibleDowngrade))
         if not (callers_transaction or probe_stopped or refused or splitting_leftovers()):
             with quiet_alembic_log():
                 state = read_state(connection, error, own_commits)
+            state = replace(state, finished=tuple(finished))
             setattr(error, STATE_ATTRIBUTE, state)
             tell_state(error, state)
             if remember:
@@ -143,12 +151,18 @@ def failed_schema(connection: Connection) -> str:
 
 def tell_state(error: BaseException, state: StateAfterFailure) -> None:
     """Put the state where raw `alembic` and start-up code show it: the message, or a note."""
+    from alembic_steward.runtime._irreversible import IrreversibleMigration
+    from alembic_steward.runtime._irreversible_plans import state_after_irreversible
     from alembic_steward.runtime._migration_frames import migration_frame
     from alembic_steward.runtime._own_commits import MigrationEndedItsTransaction
 
     try:
         frame = migration_frame(error)
     except Exception:  # noqa: BLE001 - no wiring: the exception goes on as it is
+        return
+    if frame is not None and isinstance(error, IrreversibleMigration):
+        # A CommandError too: raw `alembic` prints its message as its one FAILED line.
+        error.add_state(state_after_irreversible(state, frame))
         return
     if frame is None or frame.function not in ("upgrade", "downgrade"):
         return

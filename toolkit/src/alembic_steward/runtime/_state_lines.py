@@ -75,14 +75,17 @@ class StateAfterFailure:
     # With leftovers: the edit of an applied revision they all are, which never ran here
     # (inspection/_unrun_edits.py), not something an earlier run or a hand left.
     unrun_edit: UnrunEdit | None = None
+    # The revisions the run had migrated before the failure, in order (each its own commit).
+    finished: tuple[str, ...] = ()
 
     @property
     def at(self) -> str:
         return describe_heads(self.heads or ())
 
-    def where(self, before: str) -> str:
-        """`still at X` only when the version table says the revision the run started from."""
-        if sorted(before.split(", ")) == sorted(self.at.split(", ")):
+    def where(self, before: str, *, moved: bool = False) -> str:
+        """`still at X` only when the version table says the revision the run started from
+        (``before``; ``moved``: the run had finished earlier steps, so it is not "still")."""
+        if not moved and sorted(before.split(", ")) == sorted(self.at.split(", ")):
             return f"the database is still at {self.at}"
         return f"the database is at {self.at} (its version table, read after the failure)"
 
@@ -116,14 +119,15 @@ class StateAfterFailure:
 
         return f"{self.remains()}; {stamped_wrongly(self.built_by)}"
 
-    def after_migration(self, frame: MigrationFrame) -> str:
-        """The state after ``frame``'s migration failed or was interrupted, and what to do."""
+    def after_migration(self, frame: MigrationFrame, *, moved: bool = False) -> str:
+        """The state after ``frame``'s migration failed or was interrupted, and what to do
+        (``moved``: the run had finished steps before it)."""
         if self.statement_running:
             return self.still_running(frame.revision)
         if self.heads is None:
             return unknown_line(self.unreadable)
         upgrading = frame.function == "upgrade"
-        where = self.where(frame.down_revision if upgrading else frame.revision)
+        where = self.where(frame.down_revision if upgrading else frame.revision, moved=moved)
         if not self.transactional_ddl:
             return self.half_applied(frame, where)
         if frame.revision not in self.committed_by:

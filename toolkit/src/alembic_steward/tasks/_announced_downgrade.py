@@ -41,9 +41,17 @@ def downgrade_steps(script: ScriptDirectory, revision: str, current: tuple[str, 
     # At base a relative step (`-1`) has nothing to revert, as `base` has not: not an error.
     if not current and (revision == "base" or revision.startswith("-")):
         return []
+    from alembic_steward.runtime._irreversible_plans import (
+        inv_stop_command,
+        refuse_irreversible_steps,
+    )
+
     refuse_relative_step_from_merge(script, revision, current)
     refuse_step_outside_history(script, revision, current, "downgrade")
-    return list(script._downgrade_revs(revision, current))
+    steps = list(script._downgrade_revs(revision, current))
+    # Before the list is shown or the question asked: a run over it would stop half-way.
+    refuse_irreversible_steps(steps, current, inv_stop_command)
+    return steps
 
 
 class RevertPlan:

@@ -64,15 +64,26 @@ def describe_failed_migration(error: BaseException) -> str | None:
     if failed_on_scratch(error):
         return scratch_build_failure(error, frame, title, where)
     if isinstance(error, IrreversibleMigration):
-        # A deliberate refusal, raised before any operation: nothing ran, on any database.
+        # Raised where no reading of the plan foresaw it (runtime/_irreversible_plans.py): the
+        # steps before it in the run committed, so the state is the one read after it.
         return (
             f"revision {frame.revision}{title} cannot be downgraded: {error.reason};"
-            f" {state(f'nothing was changed, the database is still at {frame.revision}')}"
+            f" {state(irreversible_state(frame, error))}"
         )
     return (
         f"migration {frame.revision}{title} failed in {frame.function}() at {where}:"
         f" {exception_text(error)}\n{state(state_after(frame, error))}"
     )
+
+
+def irreversible_state(frame: MigrationFrame, error: BaseException) -> str:
+    """What a downgrade stopped by IrreversibleMigration left, as read after it."""
+    from alembic_steward.runtime._irreversible_plans import state_after_irreversible
+    from alembic_steward.runtime._migration_frames import not_read
+    from alembic_steward.runtime._state_lines import state_of
+
+    state = state_of(error)
+    return state_after_irreversible(state, frame) if state is not None else not_read()
 
 
 # A failure of a task's scratch build (`db.schema`, `db.squash`) is no run on the user's database.

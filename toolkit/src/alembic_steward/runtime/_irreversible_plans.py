@@ -1,0 +1,209 @@
+"""Refuse a downgrade whose path crosses a revision that cannot be undone, before its first step.
+
+A revision says so by raising IrreversibleMigration in its downgrade() (runtime/_irreversible.py).
+Reached only as the run gets there, that raise came after every step above it had committed:
+a downgrade over six revisions reverted five, then stopped. So each revision a downgrade plans
+to revert is read first, from its source: a downgrade() whose body raises IrreversibleMigration
+as one of its own statements, with no `return` before it, always raises, and the run is refused
+before anything runs, naming the revision to stop at instead. The source is read, never run:
+the plan is drawn inside the run, where `op` is live and a call would run its operations. A
+raise the reading cannot be sure of (inside an `if`, in a function downgrade() calls) is left to
+the run, whose line then says the state read after it (tasks/_failed_migration.py).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic.util import CommandError
+
+if TYPE_CHECKING:
+    from alembic_steward.runtime._migration_frames import MigrationFrame
+    from alembic_steward.runtime._state_lines import StateAfterFailure
+
+EXCEPTION_NAME = "IrreversibleMigration"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Where a downgrade() raises IrreversibleMigration, and the reason it gives (a plain
+    string), or None when the reason is computed."""
+
+    line: int
+    reason: str | None
+
+
+class IrreversibleDowngrade(CommandError):
+    """A downgrade refused before its first step: a revision on its path cannot be undone."""
+
+
+def declared_irreversible(module: ast.Module) -> Declaration | None:
+    """The unconditional raise of IrreversibleMigration in the module's downgrade(), or None."""
+    downgrade = next(
+        (
+            node
+            for node in module.body
+            if isinstance(node, ast.FunctionDef) and node.name == "downgrade"
+        ),
+        None,
+    )
+    if downgrade is None:
+        return None
+    for statement in downgrade.body:
+        if isinstance(statement, ast.Raise) and raises_irreversible(statement):
+            return Declaration(statement.lineno, constant_reason(statement))
+        if may_return(statement):
+            return None  # what follows may never be reached
+    return None
+
+
+def raises_irreversible(statement: ast.Raise) -> bool:
+    """`raise IrreversibleMigration(...)`, also as a module's (`steward.IrreversibleMigration`)."""
+    raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+    if isinstance(raised, ast.Attribute):
+        return raised.attr == EXCEPTION_NAME
+    return isinstance(raised, ast.Name) and raised.id == EXCEPTION_NAME
+
+
+def constant_reason(statement: ast.Raise) -> str | None:
+    """The reason written as a plain string, or None: a computed one is not guessed."""
+    call = statement.exc
+    if isinstance(call, ast.Call) and call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return first.value
+    return None
+
+
+def may_return(statement: ast.stmt) -> bool:
+    """Whether ``statement`` holds a `return` of downgrade() itself (not of a nested function)."""
+    pending: list[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Return):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def revision_declaration(path: str | Path | None) -> Declaration | None:
+    """The declaration in the revision file at ``path``; None when it has none or cannot be read
+    (a file that cannot be parsed fails as the run loads it, with its own line)."""
+    if path is None:
+        return None
+    try:
+        return declared_irreversible(ast.parse(Path(path).read_bytes()))
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+def refuse_irreversible_steps(
+    steps: Iterable[Any], current: Iterable[str], stop_command: Callable[[str], str]
+) -> None:
+    """Raise IrreversibleDowngrade when a downgrade step in ``steps`` (newest first, planned
+    from ``current``) reverts a revision that declares itself irreversible; ``stop_command``
+    names the command that stops at a revision (`inv db.downgrade -r REV`)."""
+    from alembic.runtime.migration import RevisionStep
+
+    from alembic_steward.runtime._half_applied_marks import describe_heads
+
+    reverted: list[str] = []
+    for step in steps:
+        if not isinstance(step, RevisionStep) or step.is_upgrade:
+            continue  # a stamp's step runs no downgrade()
+        script = step.revision
+        declaration = revision_declaration(script.path)
+        if declaration is None:
+            reverted.append(script.revision)
+            continue
+        title = (script.doc or "").strip().splitlines()
+        named = f"revision {script.revision}" + (f" ({title[0]})" if title else "")
+        reason = declaration.reason or (
+            f"its downgrade() raises {EXCEPTION_NAME} at {shown(script.path)}:{declaration.line}"
+        )
+        at = describe_heads(current)
+        if not reverted:
+            raise IrreversibleDowngrade(
+                f"{named} cannot be downgraded: {reason}; nothing was changed, the database is"
+                f" still at {at}"
+            )
+        raise IrreversibleDowngrade(
+            f"{named} cannot be downgraded: {reason}; this downgrade would revert"
+            f" {', '.join(reverted)} before it, so it was refused before its first step: nothing"
+            f" was changed, the database is still at {at}; stop at {script.revision} instead:"
+            f" {stop_command(script.revision)}"
+        )
+
+
+def shown(path: str) -> str:
+    """The revision file's path as the other lines show it (relative to the project)."""
+    from alembic_steward._wiring import shown_path
+
+    try:
+        return shown_path(Path(path))
+    except Exception:  # noqa: BLE001 - no wiring: the path as Alembic has it
+        return str(path)
+
+
+def inv_stop_command(revision: str) -> str:
+    """`inv db.downgrade -r REV`, for the tenant a fan-out's worker runs for."""
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    return f"`inv db.downgrade -r {revision}{bound_tenant_options()}`"
+
+
+def refusing_irreversible_downgrades(
+    plan_steps: Callable[..., Any] | None,
+) -> Callable[..., Any] | None:
+    """Wrap Alembic's ``fn`` (the command's planned steps) so that an online downgrade whose
+    plan crosses an irreversible revision stops before its first step; None stays None."""
+    if plan_steps is None:
+        return None
+
+    @functools.wraps(plan_steps)  # keeps the command's name (`downgrade`) for later wrappers
+    def steps(heads: Any, migration_context: Any) -> Any:
+        planned = plan_steps(heads, migration_context)
+        # A generator (the baked stairway's) plans itself, one step at a time; an offline
+        # script changes nothing, and says so if it reaches the raise.
+        if isinstance(planned, list) and not migration_context.as_sql:
+            refuse_irreversible_steps(planned, heads, stop_command_for(migration_context))
+        return planned
+
+    return steps
+
+
+def stop_command_for(migration_context: Any) -> Callable[[str], str]:
+    """Raw `alembic downgrade REV` under the `alembic` command, else the inv task."""
+    from alembic_steward.runtime._protection import raw_alembic_command
+
+    config = migration_context.config
+    if config is not None and raw_alembic_command(config) == "downgrade":
+        return lambda revision: f"`alembic downgrade {revision}`"
+    return inv_stop_command
+
+
+def raised_in_downgrade(frame: MigrationFrame) -> MigrationFrame:
+    """IrreversibleMigration belongs to downgrade(): raised in a helper of the revision file,
+    the frame stands for its downgrade(), whose state the line says."""
+    from dataclasses import replace
+
+    return frame if frame.function == "downgrade" else replace(frame, function="downgrade")
+
+
+def state_after_irreversible(state: StateAfterFailure, frame: MigrationFrame) -> str:
+    """The state after IrreversibleMigration stopped a downgrade as it reached ``frame``'s
+    revision, read: the steps the run had finished before it stay (the version table says so),
+    then what the revision's own downgrade() left."""
+    frame = raised_in_downgrade(frame)
+    if state.heads is None or frame.revision not in state.heads or not state.finished:
+        return state.after_migration(frame)
+    return (
+        f"this run had reverted {', '.join(state.finished)} before it, which stay reverted;"
+        f" {frame.revision}'s downgrade(): {state.after_migration(frame, moved=True)}"
+    )
