@@ -4,15 +4,19 @@ A run's scratch database is dropped however the run ends, except when nothing of
 drop it: kill -9, an OOM kill, a machine gone. Those databases stay on the server, named
 `<database>_<label>_<hex>` (inspection/_scratch_database.py), with nothing to remove or report
 them. So the next run that builds a scratch database beside the same database first removes the
-ones of the short builds (the checks', the schema file's, a squash's) that are old enough and
-that no session uses, and says so in one line.
+ones of the short builds (the checks', the schema file's, a squash's) whose run is gone, and says
+so in one line.
 
-Never another run's live one: its name carries when it was made (the first 8 of its 12 hex
-digits, in seconds), and one younger than MINIMUM_AGE_SECONDS, or one any session is connected
-to, is left alone; a PostgreSQL one is dropped without FORCE, so a session that connects in
-between makes the drop fail, and it stays. The test database of a baked test session (`test`)
-and `db.previous-release-check`'s (`previous`) live as long as their tests, connected or not:
-they are never swept.
+Never another run's live one. A run holds its scratch database's lock from before creating it
+until after dropping it (inspection/_scratch_locks.py), and the server frees it with the run's
+session: one whose lock is free and that no session is connected to is removed at once, whatever
+its age. Names made by older toolkit versions, which hold no lock, have 4 random hex digits
+instead of 5: one of those is removed only once older than MINIMUM_AGE_SECONDS (its name carries
+when it was made), as nothing tells a live run's between its CREATE DATABASE and its first
+connection. A PostgreSQL one is dropped without FORCE, so a session that connects in between
+makes the drop fail, and it stays. The test database of a baked test session (`test`) and
+`db.previous-release-check`'s (`previous`) live as long as their tests, connected or not: they
+are never swept.
 """
 
 from __future__ import annotations
@@ -28,33 +32,45 @@ if TYPE_CHECKING:
 
 # The labels of builds that keep a session on their scratch database for as long as they use it.
 SWEPT_LABELS = ("scratch", "models", "schema", "squash")
-# Far beyond the moment between a build's CREATE DATABASE and its first connection.
+# For older toolkit versions' names (no lock): far beyond the moment between a build's CREATE
+# DATABASE and its first connection.
 MINIMUM_AGE_SECONDS = 600
 # How many characters of the database's own name start a scratch database's name: short enough
-# for PostgreSQL's 63 and MySQL's 64 characters with the label and the 12 hex digits.
+# for PostgreSQL's 63 and MySQL's 64 characters with the longest label and the 13 hex digits.
 OWN_NAME_CHARACTERS = 40
 
 
 def scratch_name(database: str | None, label: str) -> str:
     """A new scratch database's name: the database's own first, so a grant on `app%` databases
-    covers it; then the label; then when it was made (8 hex digits of seconds) and 4 random."""
+    covers it; then the label; then when it was made (8 hex digits of seconds) and 5 random, one
+    more than older toolkit versions gave, which says its run holds its lock (63 characters at
+    most: PostgreSQL's limit)."""
     made = f"{int(time.time()):08x}"[-8:]
-    return f"{(database or 'app')[:OWN_NAME_CHARACTERS]}_{label}_{made}{uuid.uuid4().hex[:4]}"
+    return f"{(database or 'app')[:OWN_NAME_CHARACTERS]}_{label}_{made}{uuid.uuid4().hex[:5]}"
 
 
 def left_scratch_databases(connection: Connection, database: str | None) -> list[str]:
     """The scratch databases beside ``database`` on ``connection``'s server that a stopped run
-    left: of a swept label, old enough, and with no session connected."""
+    left: of a swept label, with no session connected, and either no session holding its lock
+    or, made by an older toolkit version (no lock), old enough."""
+    from alembic_steward.inspection._scratch_locks import kept_by_its_run
+
     own = re.escape((database or "app")[:OWN_NAME_CHARACTERS])
-    shaped = re.compile(rf"{own}_(?:{'|'.join(SWEPT_LABELS)})_([0-9a-f]{{8}})[0-9a-f]{{4}}")
+    shaped = re.compile(
+        rf"{own}_(?:{'|'.join(SWEPT_LABELS)})_([0-9a-f]{{8}})[0-9a-f]{{4}}(?P<locked>[0-9a-f]?)"
+    )
     now = time.time()
-    return [
-        name
-        for name in server_database_names(connection)
-        if (match := shaped.fullmatch(name))
-        and now - int(match.group(1), 16) >= MINIMUM_AGE_SECONDS
-        and not in_use(connection, name)
-    ]
+    left = []
+    for name in server_database_names(connection):
+        match = shaped.fullmatch(name)
+        if match is None:
+            continue
+        if match["locked"]:
+            if not kept_by_its_run(connection, name):
+                left.append(name)
+        elif now - int(match.group(1), 16) >= MINIMUM_AGE_SECONDS and not in_use(connection, name):
+            left.append(name)
+    return left
 
 
 def server_database_names(connection: Connection) -> list[str]:
@@ -99,8 +115,9 @@ def remove_left_scratch_databases(connection: Connection, database: str | None) 
         names = ", ".join(sorted(removed))
         print(
             f"note: removed {len(removed)} scratch database{'s' if len(removed) > 1 else ''}"
-            f" that stopped runs left on the server (made over {MINIMUM_AGE_SECONDS // 60}"
-            f" minutes ago, no session connected): {names}",
+            " that stopped runs left on the server (their run gone: no session connected or"
+            " holding their lock, or, made by an older toolkit, over"
+            f" {MINIMUM_AGE_SECONDS // 60} minutes old): {names}",
             file=sys.stderr,
         )
     return removed

@@ -48,15 +48,16 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     from sqlalchemy.exc import DBAPIError
 
     from alembic_steward.inspection._left_scratch_databases import (
+        SWEPT_LABELS,
         remove_left_scratch_databases,
         scratch_name,
     )
+    from alembic_steward.inspection._scratch_locks import hold_scratch_lock
     from alembic_steward.inspection._scratch_schemas import create_schemas, search_path_schemas
     from alembic_steward.runtime._driver_errors import first_line, names_a_missing_database
     from alembic_steward.runtime._server_databases import (
         admin_engine,
         create_database_on,
-        drop_database_on,
         maintenance_url,
     )
 
@@ -67,11 +68,12 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         return
     name = scratch_name(server.database, label)
     # Through the live database itself: its charset is the scratch one's, and a user who may
-    # connect only there still gets a scratch database.
+    # connect only there still gets a scratch database. One session creates the database, holds
+    # its lock meanwhile (inspection/_scratch_locks.py) and drops it.
     admin = admin_engine(server)
+    held: Connection | None = None
     try:
-        with admin.connect() as connection:
-            pass
+        held = admin.connect()
     except DBAPIError as error:
         admin.dispose()
         if not names_a_missing_database(error):
@@ -84,34 +86,61 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
         try:
             if admin.dialect.name == "mysql":
                 empty_in_parallel(server.set(database=name))
-            with admin.connect() as connection:
-                # FORCE: sessions a failure left open must not keep the database alive.
-                drop_database_on(connection, name, force=True)
+            dropped_on(held, admin, name)
         finally:
+            if held is not None:
+                held.close()  # frees the lock: the database is gone
             admin.dispose()
 
     try:
-        with admin.connect() as connection:
-            # What killed runs left (inspection/_left_scratch_databases.py), before adding one.
-            remove_left_scratch_databases(connection, server.database)
-            schemas = search_path_schemas(connection)
-            create_database_on(connection, name)
-            if admin.dialect.name == "postgresql":
-                # A throwaway database needs no wait for the disk at each of its many commits.
-                quoted = admin.dialect.identifier_preparer.quote(name)
-                connection.exec_driver_sql(f"ALTER DATABASE {quoted} SET synchronous_commit = off")
+        if held is None:
+            held = admin.connect()
+        # What killed runs left (inspection/_left_scratch_databases.py), before adding one.
+        remove_left_scratch_databases(held, server.database)
+        schemas = search_path_schemas(held)
+        hold_scratch_lock(held, name)  # before the CREATE: no moment when it is unlocked
+        create_database_on(held, name)
+        if admin.dialect.name == "postgresql":
+            # A throwaway database needs no wait for the disk at each of its many commits.
+            quoted = admin.dialect.identifier_preparer.quote(name)
+            held.exec_driver_sql(f"ALTER DATABASE {quoted} SET synchronous_commit = off")
+        if label not in SWEPT_LABELS:
+            # Never swept, so its lock guards nothing; and a baked test session's would keep a
+            # session on the named database (often the developer's own) for the whole session.
+            held.close()
     except DBAPIError as error:
+        if held is not None:
+            held.close()
         admin.dispose()
         from alembic_steward.inspection._scratch_grants import refusal
 
         raise refusal(error, server) from None
     except BaseException as error:  # a signal: the CREATE may have run
+        if held is not None:
+            # Maybe cut short mid-statement, its reply unread: the drop takes a new session.
+            held.invalidate()
         note_removal(error, drop, name)
         raise
     with removed_whatever_happens(drop, name):
         if schemas:  # the main schema pinned in DATABASE_URL (inspection/_scratch_schemas.py)
             create_schemas(server.set(database=name), schemas)
         yield server.set(database=name)
+
+
+def dropped_on(held: Connection | None, admin: Engine, name: str) -> None:
+    """Drop the scratch database ``name`` on the session that created it; on a new one when that
+    session is closed, lost or unusable (the server ended it, a signal cut a statement short)."""
+    from alembic_steward.runtime._server_databases import drop_database_on
+
+    if held is not None and not held.closed:
+        try:
+            # FORCE: sessions a failure left open must not keep the database alive.
+            drop_database_on(held, name, force=True)
+            return
+        except Exception:  # noqa: BLE001 - a new session's drop says what is wrong, if anything
+            pass
+    with admin.connect() as connection:
+        drop_database_on(connection, name, force=True)
 
 
 @contextmanager
@@ -173,7 +202,7 @@ def unnamed_scratch(said: str, url: URL | None) -> str:
     import re
 
     if url is None:
-        return re.sub(r"`?\w+_\w+_[0-9a-f]{12}`?\.", "", said)
+        return re.sub(r"`?\w+_\w+_[0-9a-f]{12,13}`?\.", "", said)  # 12: older toolkits' names
     name = url.database
     if not name or url.get_backend_name() == "sqlite":
         return said
