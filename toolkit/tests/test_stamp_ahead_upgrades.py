@@ -81,3 +81,25 @@ def test_a_stamp_that_accepts_the_differences_lets_the_upgrade_pass(
     project.inv("db.stamp", "-r", "head", "--accept-differences", env=env)
 
     assert project.run("inv", "db.upgrade", env=env).returncode == 0
+
+
+@pytest.mark.parametrize("database", ["sqlite", "mysql"], indirect=True)
+def test_raw_stamp_ahead_over_several_revisions_after_a_raw_upgrade_says_what_differs(
+    project: Project, database: ServerDatabase
+) -> None:
+    """Raw `alembic upgrade` then raw `alembic stamp head` over revisions that never ran, one of
+    them data only: the stamp's comparison ends in its warning, never a traceback."""
+    write_revision(project, "eeee00000001", None, CREATE)
+    write_revision(
+        project,
+        "eeee00000002",
+        "eeee00000001",
+        '    op.execute("INSERT INTO posts (id) VALUES (1)")',
+    )
+    write_revision(project, "eeee00000003", "eeee00000002", BODY)
+    env = {"DATABASE_URL": database.url}
+    assert project.run("alembic", "upgrade", "eeee00000001", env=env).returncode == 0
+    stamped = project.run("alembic", "stamp", "head", env=env)
+    assert "Traceback" not in stamped.stderr, stamped.stderr
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr
+    assert "warning: the database differs from what eeee00000003 builds" in stamped.stdout

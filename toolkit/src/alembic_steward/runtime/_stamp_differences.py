@@ -136,6 +136,10 @@ def compare_raw_stamp(connection: Connection, script: ScriptDirectory) -> str | 
     if connection.in_transaction():
         connection.commit()
     compared = compare_stamp_target(script, heads or "base", connection)  # type: ignore[arg-type]
+    if connection.in_transaction():
+        # The comparison's reads (the checksum rows it names runs by) began one: ended, as
+        # the record below is its own transaction.
+        connection.commit()
     with connection.begin():
         keep_stamp_comparison(connection, heads, compared)
     return compared.warning
