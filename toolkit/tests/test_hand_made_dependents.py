@@ -113,3 +113,26 @@ def test_a_function_reading_a_dropped_column_is_named(
     assert inv(project, database, "db.upgrade").returncode != 0  # as the advice says
     database.query("DROP FUNCTION fhand")
     assert inv(project, database, "db.upgrade").returncode == 0
+
+
+def test_objects_in_other_schemas_and_foreign_keys_are_read_too() -> None:
+    from alembic_steward.catalog import Catalog
+    from alembic_steward.inspection._hand_made_dependents import hand_made_dependents
+
+    built = {
+        ("table", None, "", "t"): {},
+        ("column", None, "t", "id"): {"type": "integer"},
+        ("column", None, "t", "c6"): {"type": "integer"},
+        ("table", "audit", "", "log"): {},
+    }
+    head = {key: facts for key, facts in built.items() if key[3] != "c6"}
+    live = {
+        **built,
+        # A schema is None (the default) or a name: the two must not be compared to sort.
+        ("view", "audit", "", "recent"): {"definition": "SELECT id FROM t"},
+        ("foreign key", None, "u", "fk_u_t"): {"definition": "FOREIGN KEY(a) REFERENCES t (c6)"},
+    }
+    found = hand_made_dependents(
+        Catalog("postgresql", built), Catalog("postgresql", live), Catalog("postgresql", head)
+    )
+    assert found == ("foreign key u.fk_u_t references t.c6, which the pending migrations drop",)

@@ -35,11 +35,12 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
     """`view vhand reads t.c6, which the pending migrations drop`: one line for each object
     ``live`` has, and ``built`` (what its revision builds) does not have as it is, that names a
     column or table that differs or is gone in ``head``; () when none does."""
-    from alembic_steward.catalog._model import subject_of
+    from alembic_steward.catalog._model import sort_key, subject_of
 
     changed = changed_names(built, head)
     lines = []
-    for key, facts in sorted(live.objects.items(), key=lambda item: item[0]):
+    # sort_key, not the keys themselves: a schema is None or a name, which do not compare.
+    for key, facts in sorted(live.objects.items(), key=sort_key):
         if built.objects.get(key) == facts:
             continue
         read = changed_read(key, facts, changed)
@@ -56,8 +57,8 @@ def changed_names(built: Catalog, head: Catalog) -> dict[tuple[str, str], str]:
     """(table, column) -> `drop` or `change`, for each column of ``built`` that ``head`` lacks
     or has otherwise; (table, "") -> `drop` for each table ``head`` lacks. Names lower case."""
     changed = {}
-    for (kind, _schema, owner, name), facts in built.objects.items():
-        after = head.objects.get((kind, _schema, owner, name))
+    for (kind, schema, owner, name), facts in built.objects.items():
+        after = head.objects.get((kind, schema, owner, name))
         if kind == "column" and after != facts:
             changed[(owner.lower(), name.lower())] = "change" if after else "drop"
         elif kind == "table" and after is None:
@@ -77,7 +78,8 @@ def changed_read(
         for (table, column), verb in sorted(changed.items())
         if (table in words or table == owner)
         and (not column or column in words)
-        # A view's own columns carry its name as their owner; they are the view's, not a read.
+        # A column made by hand on a table they drop goes with it: it reads nothing (and its
+        # table being theirs already keeps "runs" from being said).
         and not (key[0] == "column" and not column)
     ]
 
