@@ -212,6 +212,12 @@ class DriftSides:
     enum_values_alone: bool = False
     # Behind head: whether the pending revisions change none of the objects that differ.
     pending_leave_them: bool = False
+    # Behind head: the hand-made objects that read what the pending revisions change or drop
+    # (`view vhand reads t.c6, which the pending migrations drop`), which they do not run past.
+    pending_dependents: tuple[str, ...] = ()
+    # Behind head: the last upgrade from here, recorded as failed while the database is as it
+    # left it (runtime/_failed_runs.py), in words; "" when none is. It did not run past them.
+    failed_run: str = ""
     # Whether the database lacks something its revision builds, which a stamp can explain.
     lacking: bool = True
     # With additions: whether the models hold them too (the database holds what they need).
@@ -233,6 +239,14 @@ class DriftSides:
             )
 
             return pending_enum_values_advice(where, self.enum_values, self.enum_values_revision)
+        if self.pending and self.pending_dependents:
+            from alembic_steward.inspection._hand_made_dependents import dependents_advice
+
+            return dependents_advice(where, self.pending_dependents)
+        if self.pending and self.pending_leave_them and self.failed_run:
+            from alembic_steward.inspection._pending_past_changes import failed_past_advice
+
+            return failed_past_advice(where, self.failed_run)
         if self.pending and self.pending_leave_them:
             from alembic_steward.inspection._pending_past_changes import pending_past_advice
 
@@ -324,6 +338,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         enum_values=tuple(values),
         enum_values_revision=revision_adding(values, pending) if values else None,
         pending_leave_them=compared.later_leave_them,
+        pending_dependents=compared.dependents,
     )
 
 

@@ -1,6 +1,8 @@
 """Behind head, a database that differs from its revision where the pending revisions change
 nothing (a column added by hand to a table they leave alone): the upgrade runs past it, and
-the difference stays after it, so "the upgrade would run into them" is not said.
+the difference stays after it, so "the upgrade would run into them" is not said. Unless an
+upgrade from here is recorded as failed (runtime/_failed_runs.py): whatever the comparison
+says, it did not run past them, and "runs" would send the user into the same failure.
 
 Told by building the pending revisions on the scratch database that built the database's own
 (inspection/_revision_comparison.py): the objects that differ are not among those they change.
@@ -21,4 +23,22 @@ def pending_past_advice(where: str) -> str:
         " migration that failed after committing part of its work; the pending migrations"
         f" change none of those objects, so {upgrade} runs, and leaves them as they are:"
         f" undo them by hand (before or after it){reset}"
+    )
+
+
+def failed_past_advice(where: str, failed: str) -> str:
+    """The advice when the pending revisions change none of the objects that differ, yet the
+    last upgrade from here failed (``failed``: how, in words): on them, on the data, or on the
+    revision; the failure's reason tells which, the comparison cannot."""
+    from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    _, upgrade = stamp_and_upgrade_commands()
+    reset = "" if bound_tenant_options() else ", or in development `inv db.reset`"
+    return (
+        f"the database is not what its revision builds {where}: changed by hand, or left by a"
+        f" migration that failed after committing part of its work; {failed} with them in"
+        f" place, so {upgrade} would likely fail the same way: fix what that failure names"
+        " (one of those objects: undo it by hand; the data; or the revision), then run"
+        f" {upgrade}{reset}"
     )

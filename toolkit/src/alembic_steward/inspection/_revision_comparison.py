@@ -49,6 +49,9 @@ class RevisionComparison:
     # With differences and none of ``later`` built them: whether ``later`` changes none of
     # the tables (and other objects) they are on, so an upgrade runs past them.
     later_leave_them: bool = False
+    # With differences and none of ``later`` built them: the hand-made objects that read what
+    # ``later`` change or drop (inspection/_hand_made_dependents.py), one line each.
+    dependents: tuple[str, ...] = ()
 
 
 def compare_with_revision(
@@ -72,6 +75,7 @@ def compare_with_revision(
     from alembic_steward.catalog import Catalog, compare_catalogs
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
+    from alembic_steward.inspection._hand_made_dependents import hand_made_dependents
     from alembic_steward.inspection._kept_builds import keep_build, kept_build
     from alembic_steward.inspection._later_builds import (
         downgraded_here,
@@ -110,16 +114,19 @@ def compare_with_revision(
             built = live_catalog(scratch, schemas)
             keep_build(connection, built_at, schemas, built)
             found = compare_catalogs(built, live)
-            later_leave_them = False
+            later_leave_them, dependents = False, ()
             if found:
                 built_by = later_builds(scratch, live, schemas, built_at, later)
                 if built_by is not None and downgraded_here(connection, built_at, built_by):
                     built_by = replace(built_by, downgraded=True)
                 if built_by is None and later:  # the scratch database is at the last of them
                     head = live_catalog(scratch, schemas)
-                    later_leave_them = owners_changed(built, live).isdisjoint(
-                        owners_changed(built, head)
-                    ) and not touched_by(found, built_at, later)
+                    dependents = hand_made_dependents(built, live, head)
+                    later_leave_them = (
+                        owners_changed(built, live).isdisjoint(owners_changed(built, head))
+                        and not touched_by(found, built_at, later)
+                        and not dependents
+                    )
             failure, on_rows = (
                 first_failing(scratch, later) if try_pending and not found else (None, False)
             )
@@ -132,6 +139,7 @@ def compare_with_revision(
                 found,
                 built_by=with_recorded_runs(built_by, connection),
                 later_leave_them=later_leave_them and built_by is None,
+                dependents=dependents if built_by is None else (),
             )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)

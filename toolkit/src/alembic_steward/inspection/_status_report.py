@@ -399,6 +399,8 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         # The schema it failed on is gone (a hand-made column dropped): `sides` says what runs.
         if failed is not None and failed.schema_changed:
             failed = None
+        if failed is not None:  # it did not run past the differences, whatever they are
+            sides = replace(sides, failed_run=failed.failed_words)
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     contract = contract_phase_pending(script, state.current) if behind else []

@@ -79,6 +79,12 @@ class FailedRun:
     # Set when read, never kept: the schema is described otherwise now than after the failure.
     schema_changed: bool = False
 
+    @property
+    def failed_words(self) -> str:
+        """`the last upgrade from here failed at revision X (reason; when)`."""
+        failed = f"the last upgrade from here failed at revision {self.revision}"
+        return f"{failed} ({self.reason}; {self.at})"
+
     def line(self, upgrade: str) -> str:
         """Advice that does not send the user into the same failure, claiming no more than was
         read: a `require_backfill` refusal's rows are read again, other rows are not."""

@@ -1,0 +1,99 @@
+"""Behind head, the hand-made objects that read what the pending revisions change or drop: a
+view over a column they drop, a foreign key to it, a trigger or a function naming it.
+
+"The pending migrations change none of those objects" is true of the objects themselves and
+still no reason to say the upgrade runs past them: PostgreSQL refuses to drop a column a view
+reads (DependentObjectsStillExist), SQLite's ALTER TABLE stops on the view ("error in view"),
+and MariaDB drops it and leaves the view unreadable. So each object the live database has that
+its revision does not build (or has otherwise) is read against what changes between the builds
+at its revision and at head (inspection/_revision_comparison.py has both): the table it belongs
+to, and the words of its facts (a view's or function's definition, a foreign key's, a
+trigger's), naming a changed table and one of its changed columns, or a dropped table.
+
+Names are matched as words of the definition text, which every database keeps as it would run
+it: no parser of three SQL dialects, and a column of the same name on another table named in
+the same text counts too. That errs towards naming one dependency too many, never towards
+saying the upgrade runs when it does not.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic_steward.catalog import Catalog
+    from alembic_steward.catalog._model import Facts, Key
+
+# An identifier as a definition writes it, quoted or not (the quotes are not part of it).
+WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+# How each kind reads what it depends on.
+READS = {"view": "reads", "materialized view": "reads", "foreign key": "references"}
+
+
+def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[str, ...]:
+    """`view vhand reads t.c6, which the pending migrations drop`: one line for each object
+    ``live`` has, and ``built`` (what its revision builds) does not have as it is, that names a
+    column or table that differs or is gone in ``head``; () when none does."""
+    from alembic_steward.catalog._model import sort_key, subject_of
+
+    changed = changed_names(built, head)
+    lines = []
+    # sort_key, not the keys themselves: a schema is None or a name, which do not compare.
+    for key, facts in sorted(live.objects.items(), key=sort_key):
+        if built.objects.get(key) == facts:
+            continue
+        read = changed_read(key, facts, changed)
+        if read:
+            reads = READS.get(key[0], "depends on")
+            named = " and ".join(
+                f"{name}, which the pending migrations {verb}" for name, verb in read
+            )
+            lines.append(f"{key[0]} {subject_of(key, facts)} {reads} {named}")
+    return tuple(lines)
+
+
+def changed_names(built: Catalog, head: Catalog) -> dict[tuple[str, str], str]:
+    """(table, column) -> `drop` or `change`, for each column of ``built`` that ``head`` lacks
+    or has otherwise; (table, "") -> `drop` for each table ``head`` lacks. Names lower case."""
+    changed = {}
+    for (kind, schema, owner, name), facts in built.objects.items():
+        after = head.objects.get((kind, schema, owner, name))
+        if kind == "column" and after != facts:
+            changed[(owner.lower(), name.lower())] = "change" if after else "drop"
+        elif kind == "table" and after is None:
+            changed[(name.lower(), "")] = "drop"
+    return changed
+
+
+def changed_read(
+    key: Key, facts: Facts, changed: dict[tuple[str, str], str]
+) -> list[tuple[str, str]]:
+    """(`t.c6`, verb) for each changed column, (`table t`, `drop`) for each dropped table, that
+    the object at ``key`` names in its facts (or belongs to, for its table)."""
+    words = {word.lower() for value in facts.values() if value for word in WORD.findall(str(value))}
+    owner = key[2].lower()
+    return [
+        (f"{table}.{column}" if column else f"table {table}", verb)
+        for (table, column), verb in sorted(changed.items())
+        if (table in words or table == owner)
+        and (not column or column in words)
+        # A column made by hand on a table they drop goes with it: it reads nothing (and its
+        # table being theirs already keeps "runs" from being said).
+        and not (key[0] == "column" and not column)
+    ]
+
+
+def dependents_advice(where: str, dependents: tuple[str, ...]) -> str:
+    """Behind head, what to do about hand-made objects that read what the pending revisions
+    change or drop: drop them first, and make them again after, if they are still wanted."""
+    from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    _, upgrade = stamp_and_upgrade_commands()
+    reset = "" if bound_tenant_options() else "; in development `inv db.reset` starts over"
+    them = "it" if len(dependents) == 1 else "them"
+    return (
+        f"the database is not what its revision builds {where}: {'; '.join(dependents)}: drop"
+        f" {them} by hand before {upgrade}, then make {them} again if still wanted{reset}"
+    )

@@ -1,0 +1,138 @@
+"""Behind head, a hand-made object that reads what the pending revisions change (a view over a
+column they drop) is named, not said to be left alone by an upgrade that runs; and an upgrade
+that failed here is never followed by the advice that it runs."""
+
+from __future__ import annotations
+
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+from test_status_sides import inv, status_json
+
+DATABASE_DIFFERS = 9
+FIRST, SECOND = "eeee00000001", "eeee00000002"
+# No AUTO_INCREMENT on t: rows inserted would move MariaDB's counter, a fact of the table.
+T_WITH_C6 = """    op.create_table(
+        "t",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("c6", sa.Integer),
+    )
+    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))"""
+RUNS = "`inv db.upgrade` runs"
+
+
+def at_first_with(project: Project, database: ServerDatabase, second_upgrade: str) -> None:
+    """The database at FIRST (t with c6, users), with SECOND pending."""
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, T_WITH_C6))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    project.write_revision(f"{SECOND}_next.py", revision_source(SECOND, FIRST, second_upgrade))
+
+
+def test_a_view_made_by_hand_over_a_column_a_pending_migration_drops_is_named(
+    project: Project, database: ServerDatabase
+) -> None:
+    at_first_with(project, database, '    op.drop_column("t", "c6")')
+    database.query("CREATE VIEW vhand AS SELECT id, c6 FROM t")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert RUNS not in verdict, verdict
+    assert "view vhand reads t.c6, which the pending migrations drop" in verdict, verdict
+    assert "drop it by hand before `inv db.upgrade`" in verdict, verdict
+
+    database.query("DROP VIEW vhand")  # what the advice says
+    assert inv(project, database, "db.upgrade").returncode == 0
+
+
+def test_a_view_made_by_hand_over_columns_the_pending_migrations_keep_still_lets_it_run(
+    project: Project, database: ServerDatabase
+) -> None:
+    at_first_with(project, database, '    op.add_column("t", sa.Column("c7", sa.Integer))')
+    database.query("CREATE VIEW vhand AS SELECT id, c6 FROM t")
+
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
+    assert RUNS in verdict, verdict
+    assert inv(project, database, "db.upgrade").returncode == 0
+
+
+def test_a_failed_upgrade_is_not_followed_by_the_advice_that_it_runs(
+    project: Project, database: ServerDatabase
+) -> None:
+    # The pending index fails on the rows alone, which a scratch database lacks.
+    unique = '    op.create_index("ix_t_c6", "t", ["c6"], unique=True)'
+    at_first_with(project, database, unique)
+    database.query("INSERT INTO t (id, c6) VALUES (1, 5)")
+    database.query("INSERT INTO t (id, c6) VALUES (2, 5)")
+    database.query("ALTER TABLE users ADD COLUMN hand INTEGER")
+    assert RUNS in inv(project, database, "db.status").stdout.splitlines()[-1]
+
+    assert inv(project, database, "db.upgrade").returncode != 0
+    assert status_json(project, database, DATABASE_DIFFERS)["last_failed_upgrade"]["revision"] == (
+        SECOND
+    )
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
+    assert RUNS not in verdict, verdict
+    assert f"failed at revision {SECOND}" in verdict, verdict
+
+
+def verdict_with_c6_pending_drop(project: Project, database: ServerDatabase, *made: str) -> str:
+    """The status line of the database at FIRST given the hand-made objects ``made``, with
+    SECOND dropping t.c6 pending; checked to exit DATABASE_DIFFERS."""
+    at_first_with(project, database, '    op.drop_column("t", "c6")')
+    for statement in made:
+        database.query(statement)
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    return status.stdout.splitlines()[-1]
+
+
+@only_on("sqlite", why="a trigger's body is written in each database's own language")
+def test_a_trigger_on_another_table_writing_a_dropped_column_is_named(
+    project: Project, database: ServerDatabase
+) -> None:
+    trigger = "CREATE TRIGGER thand AFTER INSERT ON users BEGIN UPDATE t SET c6 = 0; END"
+    verdict = verdict_with_c6_pending_drop(project, database, trigger)
+    assert RUNS not in verdict, verdict
+    assert "trigger users.thand depends on t.c6, which the pending migrations drop" in verdict
+    # SQLite would drop the column all the same, and every insert into users would then fail.
+    database.query("DROP TRIGGER thand")
+    assert inv(project, database, "db.upgrade").returncode == 0
+
+
+@only_on("postgresql", why="only PostgreSQL records what a function's SQL body reads")
+def test_a_function_reading_a_dropped_column_is_named(
+    project: Project, database: ServerDatabase
+) -> None:
+    function = (
+        "CREATE FUNCTION fhand() RETURNS integer LANGUAGE sql"
+        " BEGIN ATOMIC SELECT c6 FROM t LIMIT 1; END"
+    )
+    verdict = verdict_with_c6_pending_drop(project, database, function)
+    assert RUNS not in verdict, verdict
+    assert "function fhand" in verdict and "t.c6, which the pending migrations drop" in verdict
+    assert inv(project, database, "db.upgrade").returncode != 0  # as the advice says
+    database.query("DROP FUNCTION fhand")
+    assert inv(project, database, "db.upgrade").returncode == 0
+
+
+def test_objects_in_other_schemas_and_foreign_keys_are_read_too() -> None:
+    from alembic_steward.catalog import Catalog
+    from alembic_steward.inspection._hand_made_dependents import hand_made_dependents
+
+    built = {
+        ("table", None, "", "t"): {},
+        ("column", None, "t", "id"): {"type": "integer"},
+        ("column", None, "t", "c6"): {"type": "integer"},
+        ("table", "audit", "", "log"): {},
+    }
+    head = {key: facts for key, facts in built.items() if key[3] != "c6"}
+    live = {
+        **built,
+        # A schema is None (the default) or a name: the two must not be compared to sort.
+        ("view", "audit", "", "recent"): {"definition": "SELECT id FROM t"},
+        ("foreign key", None, "u", "fk_u_t"): {"definition": "FOREIGN KEY(a) REFERENCES t (c6)"},
+    }
+    found = hand_made_dependents(
+        Catalog("postgresql", built), Catalog("postgresql", live), Catalog("postgresql", head)
+    )
+    assert found == ("foreign key u.fk_u_t references t.c6, which the pending migrations drop",)
