@@ -20,8 +20,10 @@ def restoring_statements(differences: Sequence[Difference], built: Catalog) -> l
         if difference.kind == "sequence" and difference.change == "different":
             owners = [want for fact, want, _have in difference.facts if fact == "owned by"]
             if owners:
-                owner = owners[0] or "NONE"
-                statements.append(f"ALTER SEQUENCE {difference.subject} OWNED BY {owner}")
+                # The owning table is in the sequence's schema (PostgreSQL requires it).
+                schema = difference.subject.rpartition(".")[0]
+                owner = f"{schema}.{owners[0]}" if schema and owners[0] else owners[0]
+                statements.append(f"ALTER SEQUENCE {difference.subject} OWNED BY {owner or 'NONE'}")
         elif difference.kind == "extension" and difference.change == "missing":
             facts = built.objects.get(("extension", None, "", difference.subject), {})
             schema = f" SCHEMA {facts['schema']}" if "schema" in facts else ""
