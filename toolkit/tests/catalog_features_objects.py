@@ -134,6 +134,23 @@ OBJECTS = (
         {"sqlite": NO_SEQUENCES},
     ),
     Feature(
+        "sequence owner (OWNED BY)",
+        {"invoice_numbers_owner": "items.id"},
+        {"postgresql": ("ALTER SEQUENCE invoice_numbers OWNED BY items.id",)},
+        ("sequence invoice_numbers: owned by none in the models, items.id in the database",),
+        {"sqlite": NO_SEQUENCES, "mysql": "MariaDB's sequences belong to no column"},
+    ),
+    Feature(
+        "extension",
+        {"extension": "hstore"},
+        {"postgresql": ("CREATE EXTENSION hstore",)},
+        ("extension hstore is in the database but not in the models",),
+        {
+            "sqlite": "SQLite's extensions are loaded by the application on each connection",
+            "mysql": "MariaDB's plugins are the server's, none installed in a database",
+        },
+    ),
+    Feature(
         "native enum labels",
         {"colors": ("red", "green", "blue")},
         {

@@ -89,6 +89,10 @@ class Knobs:
     price_descending: bool = True
     code_index_unique: bool = True
     sequence_increment: int = 1
+    # PostgreSQL: the column that owns invoice_numbers (ALTER SEQUENCE ... OWNED BY), and an
+    # extension made (CREATE EXTENSION) beside the shop's objects.
+    invoice_numbers_owner: str | None = None
+    extension: str | None = None
     colors: tuple[str, ...] = ("red", "green")
     sizes: tuple[str, ...] = ("s", "m", "l")
     view_filter: str = "customer_id > 0"
@@ -118,6 +122,8 @@ def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (froze
         Sequence("invoice_numbers", increment=knobs.sequence_increment, metadata=metadata)
     if dialect == "postgresql":
         event.listen(metadata, "before_create", DDL(f"CREATE SCHEMA {OTHER_SCHEMA}"))
+        for statement in postgresql_statements(knobs):
+            event.listen(metadata, "after_create", DDL(statement))
         Table(
             "events",
             metadata,
@@ -145,6 +151,16 @@ def shop(dialect: str, knobs: Knobs = Knobs()) -> MetaData:  # noqa: B008 (froze
     for statement in behaviour_statements(dialect, knobs.behaviour):
         event.listen(metadata, "after_create", DDL(statement))
     return metadata
+
+
+def postgresql_statements(knobs: Knobs) -> list[str]:
+    """The sequence owner and the extension ``knobs`` ask for."""
+    statements = []
+    if knobs.invoice_numbers_owner:
+        statements.append(f"ALTER SEQUENCE invoice_numbers OWNED BY {knobs.invoice_numbers_owner}")
+    if knobs.extension:
+        statements.append(f"CREATE EXTENSION {knobs.extension}")
+    return statements
 
 
 REPORTS_SCHEMA = "reports"

@@ -242,3 +242,26 @@ def test_a_check_kept_through_its_column_s_new_type_compares_equal_to_one_made_w
     )
     statement = "ALTER TABLE events ALTER COLUMN kind TYPE VARCHAR(1)"
     assert lines(expected, changed.build(wider, [statement])) == []
+
+
+@pytest.mark.xdist_group("catalog[postgresql]")
+def test_a_serial_keeps_comparing_equal_when_its_table_was_renamed(scratch_pairs) -> None:
+    """A serial's sequence keeps the name of the table it was made for: owned by the same
+    column, it is the same sequence, and the column's default naming it agrees."""
+    models, by_hand = scratch_pairs("postgresql")
+    metadata = MetaData()
+    Table("orders", metadata, Column("id", Integer, primary_key=True))
+    expected = models.build(metadata)
+    renamed = (
+        "CREATE TABLE old_orders (id serial PRIMARY KEY)",
+        "ALTER TABLE old_orders RENAME TO orders",
+        "ALTER TABLE orders RENAME CONSTRAINT old_orders_pkey TO orders_pkey",
+    )
+    assert lines(expected, by_hand.build(MetaData(), renamed)) == []
+    freed = by_hand.build(MetaData(), (*renamed, "ALTER SEQUENCE old_orders_id_seq OWNED BY NONE"))
+    assert lines(expected, freed) == [  # no longer its own: another sequence it counts with
+        "sequence old_orders_id_seq is in the database but not in the models",
+        "column orders.id: default nextval('orders_id_seq'::regclass) in the models,"
+        " nextval('old_orders_id_seq'::regclass) in the database",
+        "sequence orders_id_seq is in the models but not in the database",
+    ]

@@ -8,6 +8,7 @@ import pytest
 from catalog_databases import SCHEMAS_IN_SCOPE
 from catalog_feature import DIALECTS
 from catalog_shop import shop
+from sqlalchemy import MetaData
 
 from alembic_steward.catalog import Catalog, describe_catalog
 
@@ -79,3 +80,32 @@ def test_a_description_leaves_the_transaction_and_its_plan_setting_as_they_were(
         describe_catalog(connection, owners=["items"])
         assert connection.in_transaction()  # begun, as any statement run through it would
         connection.rollback()
+
+
+@pytest.mark.xdist_group("catalog[postgresql]")
+def test_the_stairway_s_snapshot_follows_a_sequence_given_or_taken_from_its_table(
+    scratch_pairs, monkeypatch
+) -> None:
+    """A sequence a column owns is described with its table: a step that frees it (or gives it
+    to a column) leaves the snapshot what a full description says, not the sequence twice."""
+    from alembic_steward.testing import _schema_snapshot
+    from alembic_steward.testing._schema_snapshot import SchemaWatch, schema_snapshot
+
+    # No service here: nothing of the bookkeeping's to leave out.
+    monkeypatch.setattr(_schema_snapshot, "ignored_tables", lambda: set())
+
+    scratch, _other = scratch_pairs("postgresql")
+    scratch.build(MetaData(), ["CREATE TABLE notes (id SERIAL PRIMARY KEY)"])
+    with scratch.engine.connect() as connection:
+        watch = SchemaWatch(connection)
+        for statement in (
+            "ALTER SEQUENCE notes_id_seq OWNED BY NONE",
+            "ALTER SEQUENCE notes_id_seq OWNED BY notes.id",
+        ):
+            watch.recording = True
+            connection.exec_driver_sql(statement)
+            connection.commit()
+            stepped = {name: dict(d.objects) for name, d in watch.refresh().owners.items()}
+            full = {name: dict(d.objects) for name, d in schema_snapshot(connection).owners.items()}
+            assert stepped == full, statement
+        watch.close()

@@ -62,15 +62,15 @@ def describe_catalog(
     ``schemas`` names schemas besides the connection's default one to describe too (PostgreSQL;
     MySQL/MariaDB and SQLite describe their current database only, and a name there raises
     ValueError). ``every_schema`` names every other schema the database holds as well (but the
-    server's and extensions' own), without describing what is in it (PostgreSQL; ignored
-    elsewhere). ``owners``, when given, restricts the description to the tables, views,
-    sequences, enum types and routines (and schemas) of those names, in every schema described,
-    with all they own: what a caller that knows what changed reads again, in the same few queries
-    (matched regardless of case on SQLite; a sequence a table owns is described with its table
-    whichever of the two is named; a name nothing has describes nothing). ``ignore_tables`` are
-    left out with all they own (Alembic's version table is always left out). Raises
-    SQLAlchemy's DBAPIError when the catalog cannot be read. The connection's transaction, if
-    any, is left as it was.
+    server's and extensions' own), without describing what is in it, and the extensions
+    themselves, by name and schema (PostgreSQL; ignored elsewhere). ``owners``, when given,
+    restricts the description to the tables, views, sequences, enum types and routines (and
+    schemas) of those names, in every schema described, with all they own: what a caller that
+    knows what changed reads again, in the same few queries (matched regardless of case on
+    SQLite; a sequence a table owns is described with its table whichever of the two is named; a
+    name nothing has describes nothing). ``ignore_tables`` are left out with all they own
+    (Alembic's version table is always left out). Raises SQLAlchemy's DBAPIError when the
+    catalog cannot be read. The connection's transaction, if any, is left as it was.
     """
     dialect = connection.dialect.name
     wanted = None if owners is None else sorted(set(owners))

@@ -34,6 +34,8 @@ DECLARED_BY_REVISIONS = frozenset(
         "aggregate",
         "operator",
         "event",
+        # PostgreSQL's CREATE EXTENSION, which SQLAlchemy has no construct for.
+        "extension",
     }
 )
 # Facts of the same kind: a table's row level security (ALTER TABLE ... ENABLE ROW LEVEL

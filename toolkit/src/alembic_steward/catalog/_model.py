@@ -9,13 +9,16 @@ from dataclasses import dataclass, field
 
 # (kind, schema, owner, name): schema is None for the connection's default schema; owner is the
 # table an object belongs to ("" for an object of its own: a table, view, sequence, type,
-# collation, routine or operator: OWN_OBJECTS).
+# collation, routine or operator: OWN_OBJECTS; a PostgreSQL sequence a column owns is its
+# table's, catalog/_sequence_owners.py). An extension is the database's: schema None, its own
+# schema a fact; not an owner (OWN_OBJECTS), as it holds none of the objects described.
 Key = tuple[str, "str | None", str, str]
 Facts = Mapping[str, str]
 
 # The order differences are listed in, and how each kind reads in a line.
 KINDS = (
     "schema",
+    "extension",
     "table",
     "view",
     "materialized view",
@@ -89,6 +92,7 @@ ABSENT = {
     ("index", "valid"): "yes",
     ("table", "replica identity"): "the primary key (default)",
     ("view", "options"): "none",
+    ("sequence", "owned by"): "none",
     ("domain", "nullable"): "yes",
     ("domain", "collation"): "its base type's",
     ("table", "system versioning"): "no",
@@ -114,9 +118,7 @@ class Catalog:
     def owners(self) -> set[tuple[str | None, str]]:
         """The (schema, name) of every object of its own (OWN_OBJECTS): table, view, sequence,
         type, collation, function, procedure, aggregate, operator."""
-        return {
-            (schema, name) for kind, schema, _owner, name in self.objects if kind in OWN_OBJECTS
-        }
+        return {(key[1], key[3]) for key in self.objects if is_owner(key)}
 
     def of(self, owners: Iterable[tuple[str | None, str]]) -> dict[Key, Facts]:
         """The objects of ``owners`` (their own rows and everything they own)."""
@@ -199,7 +201,9 @@ def is_unnamed(key: Key, facts: Facts) -> bool:
 
 def subject_of(key: Key, facts: Facts | None = None) -> str:
     """`users.name`, `audit.users.ix_email`; an unnamed constraint by its table and definition."""
-    _kind, schema, owner, name = key
+    kind, schema, owner, name = key
+    # A sequence a column owns is named by its own name: its table is a fact.
+    owner = "" if kind in OWN_OBJECTS else owner
     table = ".".join(part for part in (schema, owner) if part)
     if facts is not None and is_unnamed(key, facts):
         return f"{table} {name}"
@@ -215,17 +219,31 @@ def compare_catalogs(
     ``column_order``: compare the order of a table's columns too (ORDER_FACTS); no verdict of
     the toolkit asks, the order being the history's (catalog/_column_order.py). ``floors``:
     compare FLOOR_FACTS too, for ``expected`` the models' description (FLOOR_FACTS)."""
+    from alembic_steward.catalog._sequence_owners import (
+        renamed,
+        same_sequences,
+        with_expected_names,
+    )
+
     want, have = expected.objects, actual.objects
-    missing_owners = {(k[1], k[3]) for k in want.keys() - have.keys() if k[0] in OWN_OBJECTS}
-    extra_owners = {(k[1], k[3]) for k in have.keys() - want.keys() if k[0] in OWN_OBJECTS}
-    gone_owners = missing_owners | extra_owners
+    sequences = same_sequences(want, have)
+    names = renamed(sequences)
+    missing_owners = {(k[1], k[3]) for k in want.keys() - have.keys() if is_owner(k)}
+    extra_owners = {(k[1], k[3]) for k in have.keys() - want.keys() if is_owner(k)}
+    gone_owners = (missing_owners | extra_owners) - {(k[1], k[3]) for k in sequences}
     replaced = replaced_unnamed(want, have)
     differences = []
     for key in sorted(want.keys() | have.keys(), key=lambda key: sort_key((key, {}))):
         kind, schema, owner, _name = key
         if (owner and (schema, owner) in gone_owners) or key in replaced.values():
             continue
-        if key in replaced:
+        if key in sequences.values():
+            continue
+        if key in sequences:
+            facts = differing_facts(want[key], have[sequences[key]], column_order, floors)
+            if facts:
+                differences.append(Difference(kind, subject_of(key), "different", facts))
+        elif key in replaced:
             table = ".".join(part for part in (schema, owner) if part)
             facts = differing_facts(want[key], have[replaced[key]], column_order, floors)
             differences.append(Difference(kind, f"{table} (unnamed)", "different", facts))
@@ -233,7 +251,9 @@ def compare_catalogs(
             differences.append(Difference(kind, subject_of(key, want[key]), "missing"))
         elif key not in want:
             differences.append(Difference(kind, subject_of(key, have[key]), "unexpected"))
-        elif facts := differing_facts(want[key], have[key], column_order, floors):
+        elif facts := differing_facts(
+            want[key], with_expected_names(have[key], schema, names), column_order, floors
+        ):
             differences.append(Difference(kind, subject_of(key), "different", facts))
     return differences
 
@@ -286,3 +306,8 @@ def fact_agrees(fact: str, want: str | None, have: str | None) -> bool:
 
         return same_moment(want, have)
     return want == have
+
+
+def is_owner(key: Key) -> bool:
+    """Whether ``key`` is an object of its own (OWN_OBJECTS) that no table owns."""
+    return key[0] in OWN_OBJECTS and not key[2]

@@ -69,7 +69,7 @@ SEQUENCES = (
     " t.relname, a.attname"
     " FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
-    # A serial column's sequence (OWNED BY) belongs to its table.
+    # The column that owns it (OWNED BY: a serial's own), whose table it is kept with.
     " LEFT JOIN pg_depend p ON p.objid = c.oid AND p.classid = 'pg_class'::regclass"
     "  AND p.refclassid = 'pg_class'::regclass AND p.deptype = 'a'"
     " LEFT JOIN pg_class t ON t.oid = p.refobjid"
@@ -77,8 +77,6 @@ SEQUENCES = (
     f" WHERE {IN_SCOPE} AND NOT EXISTS (SELECT FROM pg_depend p"
     "  WHERE p.objid = c.oid AND p.classid = 'pg_class'::regclass AND p.deptype = 'i')"
 )
-# nextval('paints_id_seq'::regclass): a serial column's own sequence, named after the table it
-# was made for (a renamed table keeps the old name); what it counts with is what matters.
 # Spellings PostgreSQL keeps as written for one and the same value: now() and
 # transaction_timestamp() are CURRENT_TIMESTAMP (the transaction's start), so a model's
 # func.now() and a database's CURRENT_TIMESTAMP describe alike. A quoted literal is kept whole.
@@ -89,7 +87,6 @@ SAME_VALUE = re.compile(r"'(?:[^']|'')*'|\b(?:now|transaction_timestamp)\(\)", r
 CAST_LITERAL = r"'(?:[^']|'')*'::[a-z ]+"
 ARRAY_OF_CAST_LITERALS = re.compile(rf"ARRAY\[((?:\({CAST_LITERAL}\)::text(?:, )?)+)\]")
 CAST_LITERAL_AS_TEXT = re.compile(rf"\(({CAST_LITERAL})\)::text")
-OWNED_SEQUENCE_DEFAULT = re.compile(r"^nextval\('(?P<name>[^']+)'::regclass\)$")
 SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
 # Every schema the database holds but the server's own and an extension's (a hand-made one is
 # named even when empty; what is in it is not described unless it was asked for).
@@ -118,6 +115,14 @@ ROUTINES = (
     "  AND d.objid = p.oid AND d.deptype IN ('e', 'i'))"
     " AND NOT EXISTS (SELECT FROM pg_trigger t WHERE t.tgfoid = p.oid AND NOT t.tgisinternal)"
 )
+# Extensions, database-wide, with the schema each is in; not their version, which is the
+# server's package's (an upgraded server's new database gets the new one) and no schema's:
+# docs/catalog.md. Not those initdb made (plpgsql, below FirstNormalObjectId), the server's own
+# in every database, which a revision cannot make nor a reset drop.
+EXTENSIONS = (
+    "SELECT e.extname, n.nspname FROM pg_extension e"
+    " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.oid >= 16384"
+)
 ENUMS = (
     "SELECT n.nspname, t.typname, (SELECT string_agg(quote_literal(e.enumlabel), ', '"
     " ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)"
@@ -141,6 +146,7 @@ OWNED_BY = {
     " ON d.refclassid = 'pg_class'::regclass AND d.refobjid = o.oid"
     f" AND d.classid = 'pg_class'::regclass AND d.deptype = 'a' WHERE o.relname {NAMED})",
     ENUMS: f"{ENUMS} AND t.typname {NAMED}",
+    EXTENSIONS: f"{EXTENSIONS} AND e.extname {NAMED}",
     ROUTINES: f"{ROUTINES} AND p.proname || '(' || oidvectortypes(p.proargtypes) || ')' {NAMED}",
     **behaviour.OWNED_BY,
     **types.OWNED_BY,
@@ -182,11 +188,12 @@ def read(
 ) -> dict[Key, Facts]:
     """Every object in the current schema and ``schemas`` (only those of ``owners``, when given,
     and what they own); the current schema is keyed as None. ``every_schema``: name every
-    other schema too (EVERY_SCHEMA), without what it holds."""
+    other schema too (EVERY_SCHEMA), without what it holds, and describe the extensions
+    (EXTENSIONS): where the database is not the service's alone, they are not its own."""
     kinds = [SEQUENCES, RELATIONS, COLUMNS, CONSTRAINTS, INDEXES, ENUMS, TRIGGERS, ROUTINES]
     kinds += behaviour.QUERIES
     kinds += types.QUERIES
-    kinds += [EVERY_SCHEMA] if every_schema else [SCHEMAS] if schemas else []
+    kinds += [EVERY_SCHEMA, EXTENSIONS] if every_schema else [SCHEMAS] if schemas else []
     queries = [CURRENT_SCHEMA] + [query if owners is None else OWNED_BY[query] for query in kinds]
     results = rows_of_each(connection, queries, {"schemas": schemas, "owners": owners})
     [(default,)], sequences, relations, columns, constraints, indexes, enums, triggers, *rest = (
@@ -205,6 +212,8 @@ def read(
     for (schema,) in extra[0] if extra else ():
         if schema != default:  # the default one is where the connection is: always there
             objects[("schema", None, "", schema)] = {}
+    for name, schema in extra[1] if every_schema else ():
+        objects[("extension", None, "", name)] = {"schema": schema}
     for schema, name, kind, comment, definition, options in relations:
         facts = {"comment": comment, "definition": normalized_view(definition), "options": options}
         objects[(RELATION_KINDS[kind], schema_of(schema), "", name)] = present(facts)
@@ -249,23 +258,15 @@ def read(
             "comment": comment,  # COMMENT ON INDEX: SQLAlchemy declares none
         }
         objects[("index", schema_of(schema), table, name)] = present(facts)
-    owned = {}
-    for schema, name, type_, start, increment, low, high, cache, cycle, owner, _column in sequences:
+    for schema, name, type_, start, increment, low, high, cache, cycle, table, column in sequences:
         options = f"{type_} start {start} increment {increment} min {low} max {high} cache {cache}"
         options += " cycle" if cycle else ""
-        if owner:
-            owned[(schema_of(schema), name)] = options
-        else:
-            objects[("sequence", schema_of(schema), "", name)] = {"options": options}
-    for key, facts in objects.items():
-        serial = (
-            OWNED_SEQUENCE_DEFAULT.match(facts.get("default", "")) if key[0] == "column" else None
-        )
-        sequence = (key[1], serial.group("name").rsplit(".", 1)[-1]) if serial else None
-        if sequence in owned:
-            facts.update({"default": "nextval(its own sequence)", "serial": owned.pop(sequence)})
-    for (schema, name), options in owned.items():  # owned, yet no column's default: itself
-        objects[("sequence", schema, "", name)] = {"options": options}
+        # One a column owns is kept with its table (its owner in the key), so that what a table
+        # drop or a description of the table reads holds it; compared by its name whoever owns
+        # it (catalog/_sequence_owners.py), the owner a fact of its own.
+        owned_by = f"{table}.{column}" if table else None
+        facts = present({"options": options, "owned by": owned_by})
+        objects[("sequence", schema_of(schema), table or "", name)] = facts
     for schema, name, labels in enums:
         objects[("enum type", schema_of(schema), "", name)] = {"values": labels or ""}
     for schema, table, name, definition, enabled, function in triggers:

@@ -278,6 +278,7 @@ def compare_with_revision(
     from alembic_steward.catalog import compare_catalogs, compare_with_models
     from alembic_steward.inspection._drift_sides import additions_only, models_need_additions
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
+    from alembic_steward.inspection._restoring_statements import restoring_statements
 
     own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
@@ -294,6 +295,7 @@ def compare_with_revision(
         enum_values_alone=enum_values_only(own),
         lacking=any(difference.change == "missing" for difference in own),
         models_hold_additions=models_need_additions(own, needed),
+        restoring=tuple(restoring_statements(own, built)),
     )
     return Drift(drift, sides), own
 

@@ -41,13 +41,16 @@ def database_differs_advice(
     additions: Sequence[str] = (),
     enum_values: Sequence[str] = (),
     lacking: bool = True,
+    restoring: Sequence[str] = (),
 ) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
     differences: printed above, or named (:func:`differences_named`). ``additions``: the
     objects the database has in addition, when they are every difference
     (:func:`additions_only`). ``enum_values``: the values the database's enum types have in
-    addition (inspection/_enum_values.py), which no hand change can undo on PostgreSQL."""
+    addition (inspection/_enum_values.py), which no hand change can undo on PostgreSQL.
+    ``restoring``: statements that undo some of the differences
+    (inspection/_restoring_statements.py)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant = bound_tenant_options()
@@ -61,7 +64,9 @@ def database_differs_advice(
             f" which no stamp explains, so they were added by hand. Drop"
             f" {', '.join(additions)} by hand{reset}"
         )
-    undo = f"undo the hand change{reset}"
+    from alembic_steward.inspection._restoring_statements import restoring_advice
+
+    undo = f"undo the hand change{restoring_advice(restoring)}{reset}"
     if enum_values:
         from alembic_steward.inspection._enum_values import enum_values_advice
 
@@ -222,6 +227,8 @@ class DriftSides:
     lacking: bool = True
     # With additions: whether the models hold them too (the database holds what they need).
     models_hold_additions: bool = False
+    # Statements that undo some of the differences (`ALTER SEQUENCE s OWNED BY NONE`).
+    restoring: tuple[str, ...] = ()
 
     @property
     def database_advice(self) -> str:
@@ -263,7 +270,7 @@ class DriftSides:
         if self.additions and self.models_hold_additions:
             return kept_additions_advice(where, self.additions)
         differs = database_differs_advice(
-            where, self.additions, self.enum_values, lacking=self.lacking
+            where, self.additions, self.enum_values, lacking=self.lacking, restoring=self.restoring
         )
         if self.models and self.models.lines:
             return (

@@ -1,13 +1,14 @@
 """Empty a development database completely, whatever state its migration history is in.
 
 Completely means what the checks read (catalog/): views, tables, sequences, enum types, on
-PostgreSQL domains, composite and range types, collations, aggregates and operators, stored
-functions and procedures and MariaDB's events (a trigger goes with its table) in the connection's
-default schema and, on PostgreSQL, every other schema the checks describe as the database's (the
-models' ones and, where the whole database is the service's, any made by hand or by a revision
-since deleted; never the server's or an extension's), which are dropped themselves. Anything left
-would make the first migration fail on it ("schema audit already exists"), be reported as a
-difference from what the revision builds, or keep the checks advising a reset that cannot clear it.
+PostgreSQL domains, composite and range types, collations, aggregates, operators and extensions
+(but the server's template's), stored functions and procedures and MariaDB's events (a trigger goes
+with its table) in the connection's default schema and, on PostgreSQL, every other schema the
+checks describe as the database's (the models' ones and, where the whole database is the service's,
+any made by hand or by a revision since deleted; never the server's or an extension's), which are
+dropped themselves. Anything left would make the first migration fail on it ("schema audit already
+exists"), be reported as a difference from what the revision builds, or keep the checks advising a
+reset that cannot clear it.
 
 On PostgreSQL each drop cascades, where the whole database is the service's: an enum type a
 table elsewhere still uses, or a function that takes it, must not stop a start over. Every
@@ -62,6 +63,7 @@ def empty_database(connection: Connection) -> tuple[list[str], list[str]]:
     others += drop_sequences_and_enum_types(connection, schemas)
     others += drop_postgresql_objects(connection)
     others += drop_routines(connection)
+    others += drop_extensions(connection)
     for schema in other_schemas:
         # CASCADE: what the catalog does not read there (functions, ...) goes with it.
         connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted(connection, schema)} CASCADE")
@@ -214,6 +216,47 @@ def drop_routines(connection: Connection) -> list[str]:
         connection.exec_driver_sql(f"DROP {kind.upper()} IF EXISTS {target}{cascade(connection)}")
         dropped.append(f"{kind} {name}")
     return dropped
+
+
+def drop_extensions(connection: Connection) -> list[str]:
+    """PostgreSQL's extensions the checks describe (catalog/_postgresql.py's EXTENSIONS), where
+    the whole database is the service's, but those its server's template (template1) holds:
+    those every new database has, which no revision made and the next upgrade would not make
+    again."""
+    from alembic_steward.catalog._postgresql import EXTENSIONS
+    from alembic_steward.inspection._catalog_drift import every_schema_in_scope
+
+    if connection.dialect.name != "postgresql" or not every_schema_in_scope():
+        return []
+    kept = template_extensions(connection)
+    dropped = []
+    for name, _schema in connection.exec_driver_sql(EXTENSIONS).all():
+        if name not in kept:
+            target = quoted(connection, name)
+            connection.exec_driver_sql(f"DROP EXTENSION IF EXISTS {target}{cascade(connection)}")
+            dropped.append(f"extension {name}")
+    return dropped
+
+
+def template_extensions(connection: Connection) -> set[str]:
+    """The extensions of template1, the database CREATE DATABASE copies, read on a connection
+    of its own; none when it cannot be read (then only initdb's are kept: EXTENSIONS leaves
+    them out)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
+    from alembic_steward.inspection._drift_sides import blocking_url
+
+    engine = create_engine(blocking_url(connection).set(database="template1"), poolclass=NullPool)
+    try:
+        with engine.connect() as template:
+            rows = template.exec_driver_sql("SELECT extname FROM pg_extension").all()
+        return {name for (name,) in rows}
+    except SQLAlchemyError:
+        return set()
+    finally:
+        engine.dispose()
 
 
 def quoted(connection: Connection, name: str) -> str:

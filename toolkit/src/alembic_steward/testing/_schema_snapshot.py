@@ -61,6 +61,15 @@ class Snapshot:
             if any(fold(parent) in wanted for parent in described.parents)
         }
 
+    def sequence_owners(self, names: Collection[str]) -> set[str]:
+        """The tables that own a sequence of one of ``names`` (described with them): an
+        `ALTER SEQUENCE ... OWNED BY NONE` takes it from its table, which is read again too."""
+        return {
+            owner
+            for owner, described in self.owners.items()
+            if any(key[3] in names and key[2] for key in described.of_kind("sequence"))
+        }
+
     def catalog(self, names: Iterable[str]) -> Catalog:
         """The catalog description of ``names`` (those this snapshot has)."""
         objects = {}
@@ -128,7 +137,7 @@ class SchemaWatch:
             self.snapshot = schema_snapshot(self.connection)
             return self.snapshot
         changed = snapshot.matching(changed)
-        changed |= snapshot.referrers(changed)
+        changed |= snapshot.referrers(changed) | snapshot.sequence_owners(changed)
         if not changed:
             return snapshot
         fresh = described(self.connection, changed)
