@@ -60,7 +60,7 @@ def test_every_stamp_back_over_revisions_that_ran_refuses_the_upgrade_naming_the
     assert database.query("SELECT count(*) FROM tags") == [(1,)]
     for line in (upgrade, current, status):
         assert f"{DATA} is recorded as applied here" in line, line
-        assert f"the stamp that recorded {DROP} moved the version table back" in line, line
+        assert f"the stamp that recorded {DROP} left the version table behind it" in line, line
         assert f"`inv db.stamp -r {DATA}`" in line and "inv db.upgrade`" not in line, line
         assert "raw `alembic stamp`" not in line, line
     assert "nothing was run" in upgrade and "nothing was run" not in status + current

@@ -137,7 +137,7 @@ def test_status_after_a_stamp_back_over_revisions_that_change_no_schema_says_sta
     refused = project.inv("db.upgrade", code=9, env=env)
 
     verdict = status.stdout + status.stderr
-    moved = "the stamp that recorded eeee00000001 moved the version table back without running"
+    moved = "the stamp that recorded eeee00000001 left the version table behind them without"
     assert moved in verdict, verdict
     assert "`inv db.stamp -r eeee00000003`" in verdict, verdict
     assert "run `inv db.upgrade`" not in verdict, verdict

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class MatchingBuild:
-    """The revision whose build a database differing from its recorded one exactly is, with the
-    data-only revisions right after it (they build the same), oldest first."""
+    """The revisions whose build a database differing from its recorded one exactly is, oldest
+    first: every one compared whose build is the same, not only one stretch of data-only ones (a
+    column added and dropped again between two of them leaves their builds alike)."""
 
     revisions: tuple[str, ...]
     # An ancestor of the recorded revision: the database was stamped ahead of what ran, so
@@ -66,14 +67,15 @@ def later_builds(
     later: Sequence[str],
 ) -> MatchingBuild | None:
     """Migrate ``scratch`` (at ``recorded``, the live database's revisions) through ``later``,
-    oldest first, and return the first revision whose build describes the same as ``live``, with
-    the revisions right after it whose build is the same (data-only ones); None when none is."""
-    found: list[str] = []
-    for revision, same in builds_compared(scratch, live, schemas, recorded, later):
-        if same:
-            found.append(revision)
-        elif found:
-            break
+    oldest first, and return every revision whose build describes the same as ``live``; None when
+    none is. The walk goes on past a revision whose build differs: a later one may build the same
+    again (a column added, then dropped), and the stamp advised is the last that ran of them all
+    (inspection/_recorded_runs.py), which stamping an earlier one would leave pending."""
+    found = [
+        revision
+        for revision, same in builds_compared(scratch, live, schemas, recorded, later)
+        if same
+    ]
     return MatchingBuild(tuple(found)) if found else None
 
 
@@ -93,11 +95,10 @@ def earlier_builds(
     stamped: bool = False,
 ) -> MatchingBuild | None:
     """Migrate a new scratch database beside ``server`` (a blocking URL) from base through the
-    ancestors of ``recorded`` (the live database's revisions), and return the nearest one whose
-    build describes the same as ``live``, with the revisions right after it whose build is the
-    same; None when none is, or when no scratch database can be made (the differences found
-    stand without it). Base (an empty database) is not one: stamping it is no repair anyone
-    needs named.
+    ancestors of ``recorded`` (the live database's revisions), and return those whose build
+    describes the same as ``live`` (as :func:`later_builds`); None when none is, or when no
+    scratch database can be made (the differences found stand without it). Base (an empty
+    database) is not one: stamping it is no repair anyone needs named.
 
     Searched when the database lacks something its recorded revision builds (one of
     ``differences``, the live database against that build, is missing): a database stamped
@@ -199,14 +200,10 @@ def nearest_earlier_build(
     # Built in one upgrade up to the searched ones; each of those is then built and described.
     start = ancestors[:-EARLIER_SEARCH_DEPTH][-1:]
     with revision_built(server, start) as scratch:
-        nearest: list[str] = []
-        previous_same = False
         searched = ancestors[-EARLIER_SEARCH_DEPTH:]
-        for revision, same in builds_compared(scratch, live, schemas, start, searched):
-            if same:
-                nearest = [*nearest, revision] if previous_same else [revision]
-            previous_same = same
-    return MatchingBuild(tuple(nearest), earlier=True) if nearest else None
+        compared = builds_compared(scratch, live, schemas, start, searched)
+        alike = [revision for revision, same in compared if same]
+    return MatchingBuild(tuple(alike), earlier=True) if alike else None
 
 
 def builds_compared(
@@ -283,10 +280,12 @@ def stamped_wrongly(build: MatchingBuild) -> str:
             f" with {stamp_command([revision])}"
         )
     if len(build.revisions) > 1:
+        # Not "a stretch of data-only revisions": others may lie between them, changing the
+        # schema and back, so only what was compared is claimed.
         line += (
-            f" ({revision} is the last of {', '.join(build.revisions)}, which build the same"
-            " schema, changing only data, that alembic_revision_checksums records as run here:"
-            " stamping an earlier one would run the data migrations after it a second time)"
+            f" ({revision} is the last of {', '.join(build.revisions)}, each of which builds"
+            " this same schema, that alembic_revision_checksums records as run here: stamping an"
+            " earlier one would leave the migrations after it that ran here pending)"
         )
     return line
 

@@ -1,5 +1,6 @@
 """Which of the revisions that build the same schema a database holds (data-only revisions after
-a schema change: inspection/_later_builds.py) ran here, by the checksum rows.
+a schema change, or one that undoes the changes of those before it: inspection/_later_builds.py)
+ran here, by the checksum rows.
 
 No description tells them apart: the advice stamps the last with a row, as the upgrade's refusal
 does (runtime/_already_applied.py ``recorded_runs``), and names the choice when none has one.
@@ -52,7 +53,7 @@ def runs_untold(build: MatchingBuild, then: str) -> str:
     earlier = ", earlier revisions than the one recorded," if build.earlier else ""
     return (
         f"the database holds exactly what revisions {', '.join(build.revisions)} build{earlier}"
-        " (they build the same schema, changing only data), and no row of"
+        " (each builds this same schema), and no row of"
         " alembic_revision_checksums says which of them ran (a history run by raw alembic or"
         f" another tool leaves none): look for their data changes, then record the last that"
         f" ran: {choice}{then}"

@@ -49,8 +49,12 @@ class StatementWatch:
     statements seen since the last such write belong to the id it writes.
     """
 
-    def __init__(self, ignored: set[str], version_table: str) -> None:
+    def __init__(
+        self, ignored: set[str], version_table: str, watched: re.Pattern[str] = DATA_STEP
+    ) -> None:
         self.ignored = {name.lower() for name in ignored}
+        # The statements recorded: the verb first, the table second (DATA_STEP's groups).
+        self.watched = watched
         self.version_write = re.compile(
             rf"^\s*(?:UPDATE|INSERT\s+INTO)\s+[`\"]?{re.escape(version_table)}\b[^']*'(\w+)'",
             re.IGNORECASE,
@@ -63,7 +67,7 @@ class StatementWatch:
         if written is not None:
             self.close(written.group(1))
             return
-        match = DATA_STEP.match(statement)
+        match = self.watched.match(statement)
         if match is None:
             return
         table = match.group(2).rsplit(".", 1)[-1].strip('`"').lower()

@@ -123,10 +123,13 @@ def already_applied_line(
         outcome = f"an upgrade would refuse to run {them} a second time"
     if stamped:
         # A stamp back keeps these rows (runtime/_repairs.py); the same stamp again drops them.
+        # "Left behind", not "moved back": a stamp forward to below rows an earlier stamp back
+        # kept records the version table too, and the bookkeeping keeps no direction.
         found = f" found the database differing from what {at} builds, and" if differing else ""
         moved = (
-            f"the stamp that recorded {at}{found} moved the version table back without running"
-            f" {'its' if one else 'their'} downgrade() (a stamp keeps the rows of what ran)"
+            f"the stamp that recorded {at}{found} left the version table behind"
+            f" {'it' if one else 'them'} without running {'its' if one else 'their'} downgrade()"
+            " (a stamp keeps the rows of what ran)"
         )
         again = "again "
     else:

@@ -48,6 +48,7 @@ def stamp_database(
         refuse_stamp_over_differences,
         refuse_unknown_target,
     )
+    from alembic_steward.runtime._revision_checksums import recorded_values
     from alembic_steward.runtime._stamp_comparison import (
         StampComparison,
         compare_stamp_target,
@@ -65,17 +66,17 @@ def stamp_database(
             refuse_unknown_target(script, revision, connection)
             if unfinished is not None and not accept_differences:
                 refuse_stamp_over_differences(script, revision, connection)
+            repairs = unfinished is not None or accept_differences
             # Over a mark the refusal above compared already, or its differences are accepted.
             compared = (
-                StampComparison()
-                if unfinished is not None or accept_differences
-                else compare_stamp_target(script, revision, connection)
+                StampComparison() if repairs else compare_stamp_target(script, revision, connection)
             )
-            unmarked_rows = rows_a_stamp_back_keeps(
-                connection,
-                script,
-                repairs_a_run=unfinished is not None or accept_differences,
-            )
+            unmarked_rows = rows_a_stamp_back_keeps(connection, script, repairs_a_run=repairs)
+            # Read before the stamp writes the rows of what it marks: which of those never ran.
+            # Only where the schema was found what the target builds (not in a repair, whose
+            # user finished the work by hand, nor over differences, whose advice stands).
+            clean = not repairs and compared.warning is None
+            ran_before = set(recorded_values(connection)) if clean else None
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
         # tenant, if any, as it migrates it.
@@ -91,7 +92,8 @@ def stamp_database(
         with engine.begin() as connection:
             prune_phases(connection, script)
             if not compared.keep_rows:
-                prune_checksums(connection, script, keep=unmarked_rows)
+                kept = unmarked_rows | rows_above_both(connection, script, before)
+                prune_checksums(connection, script, keep=kept)
             # An upgrade with nothing to run then says the stamp found differences.
             keep_stamp_comparison(connection, version_heads(connection), compared)
             if not compared.differs:  # a head that never ran, found what it builds: it ran
@@ -102,9 +104,13 @@ def stamp_database(
         with engine.connect() as connection:
             heads = version_heads(connection)
             stamped = describe_heads(heads)
-            # Said from the rows left, not from the decision above: true whatever kept them.
             warning = compared.warning
-            if warning:
+            if ran_before is not None:  # the schema is what it records: its data may not be
+                from alembic_steward.inspection._stamped_data_steps import unrun_data_steps_line
+
+                warning = unrun_data_steps_line(connection, script, before, heads, ran_before)
+            if warning:  # said from the rows left, not from the decision above: true whatever
+                # kept them
                 warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
     lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
     if unfinished is not None:
@@ -137,6 +143,29 @@ def rows_a_stamp_back_keeps(
     if repairs_a_run or stamped_over_differences(connection, heads):
         return set()
     return ChecksumRecorder(script).with_ancestors(heads)
+
+
+def rows_above_both(
+    connection: Connection, script: ScriptDirectory, before: tuple[str, ...]
+) -> set[str]:
+    """The revisions with a checksum row that the version table applied neither before the stamp
+    (``before``) nor after it: rows an earlier stamp back kept, of work that ran here. A stamp
+    that moved the version table keeps them, so the upgrade after it still refuses to run that
+    work again, whichever way it moved (a stamp forward to a revision below them used to drop
+    them, and the upgrade then ran their data steps a second time). Only a stamp at the
+    revisions already recorded drops them: the refusal's way out once that work was undone."""
+    from alembic_steward.runtime._revision_checksums import ChecksumRecorder, recorded_values
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    after = version_heads(connection)
+    if set(after) == set(before):
+        return set()
+    applied = ChecksumRecorder(script)
+    return (
+        set(recorded_values(connection))
+        - applied.with_ancestors(before)
+        - applied.with_ancestors(after)
+    )
 
 
 def stopped_run(

@@ -65,10 +65,12 @@ def kept_rows_claim(
     before: tuple[str, ...],
     after: tuple[str, ...],
 ) -> str:
-    """For the warning of a stamp from ``before`` to ``after``: the revisions it unmarked whose
-    checksum row is still there once it ran, which an upgrade refuses to run again; "" when
-    none is. Read from the rows themselves: a revision that never ran has none to keep, and
-    an upgrade runs it (a claim about all of them was wrong there)."""
+    """For the warning of a stamp from ``before`` to ``after``: the revisions left unapplied
+    (those it unmarked, and any an earlier stamp back left so) whose checksum row is still there
+    once it ran, which an upgrade refuses to run again; "" when none is. Read from the rows
+    themselves, as the refusal reads them (runtime/_already_applied.py ``upgrade_refusal``):
+    a revision that never ran has none to keep, and an upgrade runs it (a claim about all of
+    them was wrong there)."""
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
@@ -81,11 +83,14 @@ def kept_rows_claim(
         return [each.revision for each in reversed(list(walked))]
 
     try:
+        applied(before)  # a revision this checkout lacks before the stamp: nothing claimed
         left = set(applied(after))
-        unmarked = [revision for revision in applied(before) if revision not in left]
+        # What an upgrade to head plans: every revision of the history the stamp left unapplied.
+        history = [each.revision for each in reversed(list(script.walk_revisions()))]
+        pending = [revision for revision in history if revision not in left]
     except (CommandError, RevisionError):  # a revision this checkout lacks: nothing claimed
         return ""
-    kept = recorded_runs(unmarked, recorded_values(connection))
+    kept = recorded_runs(pending, recorded_values(connection))
     if not kept:
         return ""
     one = len(kept) == 1

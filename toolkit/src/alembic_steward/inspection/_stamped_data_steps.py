@@ -1,0 +1,121 @@
+"""The revisions a stamp ahead recorded as run whose upgrade() changes rows and never ran here.
+
+`inv db.stamp -r head` over a pending data migration (an UPDATE, a seed INSERT) finds the schema
+what head builds, since a data step changes no schema: the stamp warned of nothing, and the data
+change was never made. Only a forward stamp over revisions without a checksum row (none ran
+here) pays for this, and only when one of their files may run SQL of its own (``MAY_CHANGE_ROWS``:
+a revision of `op.add_column` calls alone cannot change a row): they are built on a scratch
+database from the revision recorded before the stamp, their statements watched as `inv
+db.squash` watches a stretch (inspection/_squash_build.py ``StatementWatch``), an INSERT counted
+too, as its rows are missing here as well.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
+
+# What a revision file calls to run SQL of its own, or to reach a connection that can.
+MAY_CHANGE_ROWS = re.compile(r"\b(execute|exec_driver_sql|bulk_insert|get_bind|Session)\b")
+# A statement that writes rows: the squash's data steps, and INSERT; the verb alone is kept.
+WRITES_ROWS = re.compile(
+    r"^\s*(?:/\*.*?\*/\s*)*"
+    r"(INSERT|UPDATE|DELETE|TRUNCATE|MERGE|REPLACE|DO)\b(?:\s+IGNORE\b)?"
+    r"(?:\s+(?:INTO|FROM|TABLE)\b)?\s*(?:ONLY\s+)?([\w.`\"]*)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def stamped_over_unrun(
+    script: ScriptDirectory,
+    before: Sequence[str],
+    after: Sequence[str],
+    recorded: Collection[str],
+) -> list[str]:
+    """The revisions a stamp from ``before`` to ``after`` marked applied that have no checksum
+    row (``recorded``: the rows before the stamp), oldest first: none of them ran here."""
+    from alembic_steward.runtime._revision_checksums import ChecksumRecorder
+
+    applied = ChecksumRecorder(script)
+    earlier = applied.with_ancestors(before)
+    marked = applied.with_ancestors(after) - earlier
+    history = [each.revision for each in reversed(list(script.walk_revisions()))]
+    return [revision for revision in history if revision in marked and revision not in recorded]
+
+
+def unrun_data_steps_line(
+    connection: Connection,
+    script: ScriptDirectory,
+    before: Sequence[str],
+    after: Sequence[str],
+    recorded: Collection[str],
+) -> str | None:
+    """The `warning:` naming the revisions a stamp from ``before`` to ``after`` recorded as run
+    whose upgrade() changes rows and never ran here (no row in ``recorded``), with what each
+    runs; None when there is none, or when no scratch database could show it."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
+
+    try:
+        unrun = stamped_over_unrun(script, before, after, recorded)
+        suspects = [revision for revision in unrun if may_change_rows(script, revision)]
+        # Built only when a file may run SQL of its own: a stamp over schema calls costs nothing.
+        steps = watched_steps(connection, before, after) if suspects else []
+    except (ScratchDatabaseRefused, CommandError, RevisionError, SQLAlchemyError):
+        return None  # a revision this checkout lacks, or no scratch database: nothing claimed
+    named = [step for step in steps if step.split(" ", 1)[0] in suspects]
+    if not named:
+        return None
+    revisions = list(dict.fromkeys(step.split(" ", 1)[0] for step in named))
+    one = len(revisions) == 1
+    listed = ", ".join(revisions)
+    return (
+        f"warning: {listed} {'was' if one else 'were'} recorded without running, and"
+        f" {'its' if one else 'their'} upgrade() changes rows ({'; '.join(named)}), which"
+        f" {'it' if one else 'they'} never did here (no row of alembic_revision_checksums says"
+        f" {'it' if one else 'they'} ran): those changes are not in the database; make them by"
+        " hand if it needs them"
+    )
+
+
+def may_change_rows(script: ScriptDirectory, revision: str) -> bool:
+    """Whether ``revision``'s file calls anything that can run SQL of its own."""
+    try:
+        text = Path(script.get_revision(revision).path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return True  # unread: the scratch build tells
+    return MAY_CHANGE_ROWS.search(text) is not None
+
+
+def watched_steps(connection: Connection, before: Sequence[str], after: Sequence[str]) -> list[str]:
+    """Build a scratch database at ``before``, then upgrade it to ``after`` watching what each
+    revision sends: `REV runs VERB on TABLE` for each statement that writes rows."""
+    from sqlalchemy import event
+
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.inspection._catalog_drift import ignored_tables
+    from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._scratch_database import revision_built, upgrade_scratch
+    from alembic_steward.inspection._squash_build import StatementWatch
+
+    built = [revision for revision in before if revision != "base"]
+    version_table = active_steward().context_options.get("version_table", "alembic_version")
+    watch = StatementWatch(ignored_tables(), version_table, WRITES_ROWS)
+    with revision_built(blocking_url(connection), built, label="stamp") as scratch:
+        event.listen(scratch, "before_cursor_execute", watch)
+        try:
+            for head in after:
+                upgrade_scratch(scratch, head)
+        finally:
+            event.remove(scratch, "before_cursor_execute", watch)
+    return watch.steps

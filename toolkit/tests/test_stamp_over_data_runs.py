@@ -1,0 +1,113 @@
+"""A database whose schema several revisions build, not all in one stretch (a data migration,
+then a column added and dropped again around another), is advised the stamp of the last of them
+the checksum rows record as run; the rows a stamp back kept keep refusing the upgrade after any
+later stamp below them; a stamp ahead over a data migration that never ran says so.
+
+One history for the first two: R1 a table and two rows, R2 a column, R3 data only, R4 a column
+and a data step, R5 the drop of that column: R2, R3 and R5 build the same schema.
+"""
+
+from __future__ import annotations
+
+from project import Project, one_error_line
+from servers import ServerDatabase, only_on
+from stuck_states import write_revision
+
+R1, R2, R3, R4, R5 = (f"dddd0000000{n}" for n in range(1, 6))
+UPGRADES = {
+    R1: (
+        None,
+        '    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True),'
+        ' sa.Column("n", sa.Integer))\n'
+        '    op.execute("INSERT INTO t (id, n) VALUES (1, 0), (2, 0)")',
+    ),
+    R2: (R1, '    op.add_column("t", sa.Column("a", sa.Integer))'),
+    # Data only: run twice, n counts it twice.
+    R3: (R2, '    op.execute("UPDATE t SET n = n + 1")'),
+    R4: (
+        R3,
+        '    op.add_column("t", sa.Column("tmp", sa.Integer))\n'
+        '    op.execute("UPDATE t SET n = n + 10")',
+    ),
+    R5: (R4, '    op.drop_column("t", "tmp")'),
+}
+# What every row's n is once each revision ran once.
+RAN_ONCE = [(11,), (11,)]
+
+
+def upgraded(project: Project, database: ServerDatabase) -> dict[str, str]:
+    for revision, (parent, upgrade) in UPGRADES.items():
+        write_revision(project, revision, parent, upgrade)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    return env
+
+
+@only_on("sqlite", "postgresql", "mysql", why="scratch builds compared with a live database")
+def test_a_stamp_back_advises_the_last_alike_build_that_ran_past_a_schema_change(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = upgraded(project, database)
+
+    stamped = project.inv("db.stamp", "-r", R1, env=env).stdout
+
+    warning = one_error_line(stamped, "warning: ")
+    assert f"holds exactly what revision {R5} builds" in warning, warning
+    assert f"record that with `inv db.stamp -r {R5}`" in warning, warning
+    assert f"{R5} is the last of {R2}, {R3}, {R5}, each of which builds" in warning, warning
+    assert "changing only data" not in warning, warning
+    assert f"`inv db.stamp -r {R3}`" not in warning, warning
+    status = project.inv("db.status", code=9, env=env).stdout.splitlines()[-1]
+    assert f"`inv db.stamp -r {R5}`" in status, status
+    project.inv("db.stamp", "-r", R5, env=env)
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT n FROM t ORDER BY id") == RAN_ONCE
+    assert database.revisions() == {R5}
+
+
+@only_on("sqlite", "postgresql", why="the rows are kept and read by the same queries")
+def test_the_rows_a_stamp_back_kept_refuse_the_upgrade_after_a_stamp_forward_below_them(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = upgraded(project, database)
+    claimed = project.inv("db.stamp", "-r", R1, env=env).stdout
+    assert f"{R4}, {R5}, recorded as applied here, were kept" in claimed, claimed
+
+    # The stamp the advice used to name: forward, below the revisions that ran after it.
+    project.inv("db.stamp", "-r", R3, env=env)
+
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
+    assert f"{R4}, {R5} are recorded as applied here" in refused, refused
+    # The stamp that recorded R3 moved the version table forward, not back.
+    assert f"the stamp that recorded {R3} left the version table behind them" in refused, refused
+    assert f"record that with `inv db.stamp -r {R5}`" in refused, refused
+    assert database.query("SELECT n FROM t ORDER BY id") == RAN_ONCE
+    assert database.revisions() == {R3}
+    # The way out the refusal names when the work was undone by hand drops them: R3 again.
+    database.query("UPDATE t SET n = 1")
+    project.inv("db.stamp", "-r", R3, env=env)
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT n FROM t ORDER BY id") == RAN_ONCE
+
+
+@only_on("sqlite", "mysql", why="the statements are watched as each server's driver sends them")
+def test_a_stamp_ahead_over_a_data_migration_that_never_ran_names_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    for revision in (R1, R2):
+        write_revision(project, revision, *UPGRADES[revision])
+    project.inv("db.upgrade", env=env)
+    write_revision(project, R3, *UPGRADES[R3])
+
+    stamped = project.inv("db.stamp", "-r", "head", env=env).stdout
+
+    warning = one_error_line(stamped, "warning: ")
+    assert f"{R3} was recorded without running" in warning, warning
+    assert f"{R3} runs UPDATE on t" in warning, warning
+    assert R1 not in warning and R2 not in warning, warning
+    # A stamp ahead over a schema-only revision that never ran says nothing of data.
+    write_revision(project, R4, R3, '    op.add_column("t", sa.Column("tmp", sa.Integer))')
+    database.query("ALTER TABLE t ADD COLUMN tmp INTEGER")
+    stamped = project.inv("db.stamp", "-r", "head", env=env).stdout
+    assert "warning" not in stamped, stamped
