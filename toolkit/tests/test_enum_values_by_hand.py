@@ -79,14 +79,25 @@ def test_an_enum_value_added_by_hand_is_kept_by_the_revision_the_advice_names(
     revision.write_text(
         source.replace("from alembic import op\n", f"from alembic import op\n{imported}\n")
     )
-    # It builds exactly what the database holds: recording it is the stamp status names.
+    # Without IF NOT EXISTS the upgrade would fail on the value: no upgrade is advised.
+    plain = revision.read_text()
+    revision.write_text(plain.replace("ADD VALUE IF NOT EXISTS", "ADD VALUE"))
+    failing = inv(project, database, "db.status")
+    assert "`inv db.upgrade`" not in failing.stdout.splitlines()[-1], failing.stdout
+    revision.write_text(plain)
+    # It adds exactly what the database holds, IF NOT EXISTS running through them: status
+    # names the upgrade (no stamp, no undo by hand: PostgreSQL cannot drop an enum value).
     pending = inv(project, database, "db.status")
-    assert "Undo them by hand" not in pending.stdout, pending.stdout
-    stamp = re.search(r"`(inv db\.stamp -r \w+)`", pending.stdout.splitlines()[-1])
-    assert stamp is not None, pending.stdout
-    assert inv(project, database, *stamp.group(1).split()[1:]).returncode == 0
+    assert pending.returncode == DATABASE_DIFFERS, pending.stdout + pending.stderr
+    verdict = pending.stdout.splitlines()[-1]
+    assert "`inv db.upgrade`" in verdict and "by hand" not in verdict, verdict
+    assert "db.stamp" not in verdict, verdict
+    upgraded = inv(project, database, "db.upgrade")
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
     final = inv(project, database, "db.status")
     assert final.returncode == 0, final.stdout + final.stderr
+    checked = inv(project, database, "db.check")
+    assert checked.returncode == 0 and "No changes" in checked.stdout, checked.stdout
     # The service's own migration tests pass with it, the stairway's downgrades included.
     env = {"TEST_DATABASE_URL": database.url}
     tests = project.run(

@@ -58,3 +58,36 @@ def test_a_revision_refused_over_a_hand_addition_exits_as_status_does(
     inv(project, database, "db.status", code=DATABASE_DIFFERS)
     refused = inv(project, database, "db.revision", "-m", "nothing", code=DATABASE_DIFFERS)
     assert "Drop column customers.phone by hand" in refused and STAMP not in refused, refused
+
+
+# A hand column that differs from the models' declaration, and the SQL that drops it again.
+UNLIKE_THE_MODELS = [
+    ("its length", "ALTER TABLE customers ADD COLUMN phone VARCHAR(20)"),
+    ("its default", "ALTER TABLE customers ADD COLUMN phone VARCHAR(40) DEFAULT 'none'"),
+]
+PHONE_40 = "    phone: Mapped[str | None] = mapped_column(sa.String(40))\n"
+
+
+@only_on(
+    "sqlite",
+    "postgresql",
+    why="status's and db.revision's reading of the hand column is one code on every database;"
+    " PostgreSQL is the server the column's length was found on (MariaDB alike, by hand)",
+)
+def test_a_hand_column_unlike_the_models_gets_the_advice_db_revision_gives(
+    project: Project, database: ServerDatabase
+) -> None:
+    set_models(project, CUSTOMERS)
+    revise_and_upgrade(project, database, "customers")
+    set_models(project, CUSTOMERS + PHONE_40)
+    for unlike, added in UNLIKE_THE_MODELS:
+        database.query(added)
+        status = inv(project, database, "db.status", code=DATABASE_DIFFERS)
+        # Kept by a revision and a stamp only when it is what the models declare: a stamp
+        # would record a column the revision does not build. Dropped, the revision follows.
+        assert STAMP not in status, (unlike, status)
+        assert "Drop column customers.phone by hand" in status, (unlike, status)
+        assert status.index("Drop column") < status.index(WRITE), (unlike, status)
+        refused = inv(project, database, "db.revision", "-m", "phone", code=DATABASE_DIFFERS)
+        assert "Drop column customers.phone by hand" in refused, (unlike, refused)
+        database.query("ALTER TABLE customers DROP COLUMN phone")

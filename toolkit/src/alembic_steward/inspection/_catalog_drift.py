@@ -276,7 +276,7 @@ def compare_with_revision(
     the database's one its revision does not build is a hand-made change.
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
-    from alembic_steward.inspection._drift_sides import additions_only, models_need_additions
+    from alembic_steward.inspection._drift_sides import additions_kept_by_models, additions_only
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
     from alembic_steward.inspection._restoring_statements import restoring_statements
 
@@ -294,7 +294,7 @@ def compare_with_revision(
         enum_values=enums,
         enum_values_alone=enum_values_only(own),
         lacking=any(difference.change == "missing" for difference in own),
-        models_hold_additions=models_need_additions(own, needed),
+        models_hold_additions=additions_kept_by_models(built, live, models),
         restoring=tuple(restoring_statements(own, built)),
     )
     return Drift(drift, sides), own

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy import URL, Connection, MetaData
 
-    from alembic_steward.catalog import Difference
+    from alembic_steward.catalog import Catalog, Difference
     from alembic_steward.inspection._drift import ModelDrift
     from alembic_steward.inspection._later_builds import MatchingBuild
 
@@ -157,6 +157,20 @@ def models_need_additions(own: Sequence[Difference], needed: Sequence[Difference
     return bool(additions_only(own)) and all((d.kind, d.subject) in wanted for d in own)
 
 
+def additions_kept_by_models(built: Catalog, live: Catalog, models: Catalog) -> bool:
+    """Whether the live database differs from its revision's build (``built``) only by objects
+    added by hand that the models declare exactly as the database has them (type, length,
+    nullability, default...): then a revision written from the build adds them, and a stamp
+    records that the database holds them. One reading for `inv db.status` (its kept-additions
+    advice) and `inv db.revision` (which writes that revision): a hand column unlike the
+    models' would be recorded by the stamp as what the revision builds, which it is not."""
+    from alembic_steward.catalog import compare_catalogs, compare_with_models
+
+    own = compare_catalogs(built, live)
+    needed = compare_with_models(models, built)
+    return models_need_additions(own, needed) and not compare_with_models(models, live)
+
+
 def additions_named(lines: Sequence[str]) -> list[str]:
     """:func:`additions_only` for autogenerate's lines (`unexpected column users.nickname`)."""
     unexpected = "unexpected "
@@ -213,6 +227,10 @@ class DriftSides:
     # Behind head, with ``enum_values``: the pending revision whose file adds them, whose
     # downgrade (or a stopped run of it) left them, PostgreSQL having no DROP VALUE.
     enum_values_revision: str | None = None
+    # Behind head, with ``enum_values`` and ``built_by`` a pending revision: whether the
+    # pending revisions run on the database's revision holding those values (their ADD VALUE
+    # IF NOT EXISTS): the upgrade is then the advice, leaving the values as the revision's.
+    enum_values_upgrade: bool = False
     # Whether those values are every difference: their advice is then the whole advice.
     enum_values_alone: bool = False
     # Behind head: whether the pending revisions change none of the objects that differ.
@@ -238,6 +256,11 @@ class DriftSides:
 
     def database_advice_pointing(self, where: str) -> str:
         """:attr:`database_advice`, pointing at the differences with ``where``."""
+        if self.pending and self.enum_values and self.built_by and self.enum_values_upgrade:
+            from alembic_steward.inspection._enum_value_revision import upgrade_keeps_them_advice
+
+            revision = self.built_by.revisions[0]
+            return upgrade_keeps_them_advice(where, self.enum_values, revision)
         if self.built_by:
             return stamped_wrongly_advice(where, self.built_by)
         if self.pending and self.enum_values:  # behind head, set only when they are all
@@ -335,15 +358,28 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
 
     alone = enum_values_only(compared.found)
     values = enum_values_added(compared.found) if alone else []
-    from alembic_steward.inspection._enum_value_revision import revision_adding
+    from alembic_steward.inspection._enum_value_revision import (
+        revision_adding,
+        upgrade_runs_through,
+    )
 
+    built_by = compared.built_by
+    # A pending revision builds exactly the database, values and all: when the upgrade runs
+    # through them, it is the advice (a stamp's "else undo them by hand" cannot be done).
+    kept_by_upgrade = (
+        bool(values)
+        and built_by is not None
+        and not built_by.earlier
+        and upgrade_runs_through(connection, current, pending, values)
+    )
     return DriftSides(
         database=lines,
         models=None,
         pending=True,
-        built_by=compared.built_by,
+        built_by=built_by,
         enum_values=tuple(values),
         enum_values_revision=revision_adding(values, pending) if values else None,
+        enum_values_upgrade=kept_by_upgrade,
         pending_leave_them=compared.later_leave_them,
         pending_dependents=compared.dependents,
     )

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 # What `inv db.revision --empty` is run with, when the user has not said.
 KEEP_MESSAGE = "Keep enum values added by hand"
@@ -103,4 +107,50 @@ def run_through_advice(values: Sequence[str]) -> str:
         "PostgreSQL cannot drop an enum value; a pending revision that adds them with ADD VALUE"
         f" IF NOT EXISTS runs through them: then run {upgrade}; else add"
         f" `{add_values_code(values)}` to its upgrade() first"
+    )
+
+
+def upgrade_runs_through(
+    connection: Connection, current: list[str], pending: list[str], values: Sequence[str]
+) -> bool:
+    """Whether the ``pending`` revisions (oldest first) run on a build of ``current`` that holds
+    ``values`` already, as the live database does: a scratch database, the values added there
+    as the hand did, then each revision upgraded in turn. A revision's ADD VALUE IF NOT EXISTS
+    runs through them; a plain ADD VALUE fails. False when no scratch database can be made or
+    the values cannot be added there (ADD VALUE in a transaction, before PostgreSQL 12)."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._revision_comparison import first_failing
+    from alembic_steward.inspection._scratch_database import (
+        ScratchDatabaseRefused,
+        revision_built,
+    )
+
+    built_at = [revision for revision in current if revision != "base"]
+    try:
+        with revision_built(blocking_url(connection), built_at) as scratch:
+            for subject, label in (value.split(" ", 1) for value in values):
+                scratch.exec_driver_sql(f"ALTER TYPE {subject} ADD VALUE {label}")
+                scratch.commit()  # a new value is usable only once committed
+            failure, _on_rows = first_failing(scratch, pending)
+    except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
+        return False
+    return failure is None
+
+
+def upgrade_keeps_them_advice(where: str, values: Sequence[str], revision: str) -> str:
+    """Behind head, when the database is exactly what pending ``revision`` builds, by enum
+    values alone, and the pending revisions run through them (:func:`upgrade_runs_through`):
+    the upgrade, which leaves them as the revision's. Not a stamp: that would skip the
+    revisions' run (and its bookkeeping) for nothing; nor an undo, which PostgreSQL lacks."""
+    from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+
+    _stamp, upgrade = stamp_and_upgrade_commands()
+    return (
+        f"the database is not what its revision builds {where}: it holds enum value(s)"
+        f" {', '.join(values)} already, exactly as pending revision {revision} adds them, and"
+        f" the pending revisions run through them (tried on a scratch database holding them):"
+        f" run {upgrade}, which keeps them as {revision}'s"
     )

@@ -128,13 +128,11 @@ def keeps_hand_additions(scratch: RevisionScratch, config: Any) -> bool:
     models have too, have autogenerate compare the models with ``scratch`` (the revision's
     build) instead: the revision it writes adds them, where the live database would give it
     nothing to write; the database is then stamped, keeping their data. False otherwise."""
-    from alembic_steward.catalog import compare_catalogs, compare_with_models
-    from alembic_steward.inspection._drift_sides import models_need_additions
+    from alembic_steward.inspection._drift_sides import additions_kept_by_models
     from alembic_steward.runtime._equal_objects import EQUAL_OBJECTS, agreement
 
-    own = compare_catalogs(scratch.built, scratch.live)
-    needed = compare_with_models(scratch.models, scratch.built)
-    if not models_need_additions(own, needed) or not scratch.models_match():
+    # `inv db.status`'s reading too: its advice names this revision only where it is written.
+    if not additions_kept_by_models(scratch.built, scratch.live, scratch.models):
         return False
     additions = scratch.database_additions()
     print(
