@@ -216,6 +216,9 @@ class DriftSides:
     lacking: bool = True
     # With additions: whether the models hold them too (the database holds what they need).
     models_hold_additions: bool = False
+    # Whether the database has no version table at all (made by hand, or by create_all): one
+    # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
+    never_migrated: bool = False
 
     @property
     def database_advice(self) -> str:
@@ -225,6 +228,10 @@ class DriftSides:
 
     def database_advice_pointing(self, where: str) -> str:
         """:attr:`database_advice`, pointing at the differences with ``where``."""
+        if self.never_migrated:
+            from alembic_steward.inspection._baseline import adopt_advice
+
+            return adopt_advice(where)
         if self.built_by:
             return stamped_wrongly_advice(where, self.built_by)
         if self.pending and self.enum_values:  # behind head, set only when they are all
@@ -314,12 +321,14 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
 
     alone = enum_values_only(compared.found)
     values = enum_values_added(compared.found) if alone else []
+    from alembic_steward.inspection._baseline import adoptable
     from alembic_steward.inspection._enum_value_revision import revision_adding
 
     return DriftSides(
         database=lines,
         models=None,
         pending=True,
+        never_migrated=not current and adoptable(connection),
         built_by=compared.built_by,
         enum_values=tuple(values),
         enum_values_revision=revision_adding(values, pending) if values else None,
