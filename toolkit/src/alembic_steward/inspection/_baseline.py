@@ -24,15 +24,60 @@ class Match:
     identical_later: list[str]
 
 
+def version_table_name() -> tuple[str, str | None]:
+    """The version table the migrations record their revision in, and its schema."""
+    from alembic_steward._wiring import active_steward
+
+    options = active_steward().context_options
+    return options.get("version_table", "alembic_version"), options.get("version_table_schema")
+
+
+def never_migrated(connection: Connection) -> bool:
+    """Whether ``connection``'s database has no version table at all, as one made by hand (or by
+    create_all) has: one to adopt with `inv db.baseline`, not one whose migrations left things.
+    A read: a transaction it began is ended, leaving the connection as it was handed in."""
+    from sqlalchemy import inspect
+
+    table, schema = version_table_name()
+    began = not connection.in_transaction()
+    try:
+        return not inspect(connection).has_table(table, schema=schema)
+    finally:
+        if began and connection.in_transaction():
+            connection.rollback()
+
+
+def adoptable(connection: Connection) -> bool:
+    """Whether `inv db.baseline` is the advice for ``connection``'s database, found differing
+    from base: it has no version table, and no tenant is bound (baseline adopts the database
+    DATABASE_URL names, never one tenant of it)."""
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    return not bound_tenant_options() and never_migrated(connection)
+
+
+def adopt_advice(where: str) -> str:
+    """What to do with a database that was never migrated but holds things (``where``): adopt
+    it, rather than undo them as a failed run's leftovers, which would drop its data."""
+    from alembic_steward.runtime._advice import advised, installed_service
+
+    baseline, upgrade = "`inv db.baseline`", advised("db.upgrade", "upgrade")
+    if installed_service():  # no deploy command adopts: baseline builds every revision
+        baseline = f"{baseline} (from a checkout of the service, DATABASE_URL naming it)"
+    return (
+        f"the database has no version table, but has tables {where}: it was never migrated"
+        f" (made by hand, by create_all or by another tool), so {upgrade} would run into"
+        f" them. To adopt it, run {baseline}: it stamps the revision that builds it exactly (no"
+        " migration runs), and names what differs when none does; if it is no database to"
+        " keep, drop its tables by hand"
+    )
+
+
 def existing_version_table(connection: Connection) -> str | None:
     """Why ``connection``'s database cannot be baselined (it has a version table), or None."""
     from sqlalchemy import inspect, text
 
-    from alembic_steward._wiring import active_steward
-
-    options = active_steward().context_options
-    table = options.get("version_table", "alembic_version")
-    schema = options.get("version_table_schema")
+    table, schema = version_table_name()
     if not inspect(connection).has_table(table, schema=schema):
         return None
     query = f"SELECT version_num FROM {qualified(connection, table, schema)}"

@@ -247,6 +247,9 @@ class DriftSides:
     models_hold_additions: bool = False
     # Statements that undo some of the differences (`ALTER SEQUENCE s OWNED BY NONE`).
     restoring: tuple[str, ...] = ()
+    # Whether the database has no version table at all (made by hand, or by create_all): one
+    # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
+    never_migrated: bool = False
 
     @property
     def database_advice(self) -> str:
@@ -256,6 +259,10 @@ class DriftSides:
 
     def database_advice_pointing(self, where: str) -> str:
         """:attr:`database_advice`, pointing at the differences with ``where``."""
+        if self.never_migrated:
+            from alembic_steward.inspection._baseline import adopt_advice
+
+            return adopt_advice(where)
         if self.pending and self.enum_values and self.built_by and self.enum_values_upgrade:
             from alembic_steward.inspection._enum_value_revision import upgrade_keeps_them_advice
 
@@ -358,6 +365,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
 
     alone = enum_values_only(compared.found)
     values = enum_values_added(compared.found) if alone else []
+    from alembic_steward.inspection._baseline import adoptable
     from alembic_steward.inspection._enum_value_revision import (
         revision_adding,
         upgrade_runs_through,
@@ -376,6 +384,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         database=lines,
         models=None,
         pending=True,
+        never_migrated=not current and adoptable(connection),
         built_by=built_by,
         enum_values=tuple(values),
         enum_values_revision=revision_adding(values, pending) if values else None,

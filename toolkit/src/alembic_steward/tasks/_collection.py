@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from invoke import Collection
 
 from alembic_steward.lint import _task as lint
+from alembic_steward.tasks import _adoption as adoption
 from alembic_steward.tasks import _backfill as backfill
 from alembic_steward.tasks import _checksums as checksums
 from alembic_steward.tasks import (
@@ -96,7 +97,7 @@ def db_collection(steward: Steward) -> Collection:
         backfill.backfill,
         phases.rollback_check,
         history.schema,
-        history.baseline,
+        adoption.baseline,
         shell.shell,
         seed.seed,
         environment.set_environment,

@@ -1,20 +1,24 @@
-"""Tasks for a history kept for years: the committed schema file and adopting a database.
+"""The committed schema file of a history kept for years: `db.schema` writes and checks it, and
+the tasks that add a revision keep its heads line current.
 
-Both build in a scratch database and compare catalog descriptions: `db.schema` never reads the
-developer's database, and `db.baseline` stamps only on an exact match.
+It is built in a scratch database, never read from the developer's database; adopting a
+database (`db.baseline`) is tasks/_adoption.py.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
 
 from alembic_steward.tasks._user_errors import exit_on_user_error
 
+if TYPE_CHECKING:
+    from alembic_steward.catalog import Catalog
+
 SCHEMA_FILE = "schema.{dialect}.txt"
-PROGRESS_EVERY = 25
 
 
 def schema_path(dialect: str) -> Path:
@@ -101,26 +105,60 @@ def refresh_schema_heads(config) -> None:
     """After a blank revision, which builds nothing: the schema files name the new head."""
     from alembic.script import ScriptDirectory
 
-    from alembic_steward._wiring import active_steward, shown_path
-    from alembic_steward.inspection._schema_file import (
-        SchemaFileError,
-        parse_schema,
-        render_schema,
-    )
+    heads = list(ScriptDirectory.from_config(config).get_heads())
+    for path, catalog, _old_heads in written_schema_files():
+        rewrite_heads(
+            path,
+            catalog,
+            heads,
+            "a blank revision builds nothing; after you fill it in, `inv db.schema` rewrites it",
+        )
+
+
+def refresh_merged_schema_heads(config, joined: Sequence[str]) -> None:
+    """After a merge revision, which builds nothing new (what the ``joined`` heads built
+    together): the schema files written at exactly those heads name the merge. One written at
+    other heads was stale before; what the merged history builds only a build can tell."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import shown_path
 
     heads = list(ScriptDirectory.from_config(config).get_heads())
+    for path, catalog, old_heads in written_schema_files():
+        if sorted(old_heads) == sorted(joined):
+            rewrite_heads(path, catalog, heads, "a merge revision builds nothing new")
+            continue
+        was = ",".join(old_heads) or "base"
+        print(
+            f"warning: {shown_path(path)} was written at head {was}, not at the heads the merge"
+            f" joins ({','.join(joined)}): run `inv db.schema`, which builds the merged history,"
+            " and commit the file with the merge revision"
+        )
+
+
+def written_schema_files() -> Iterator[tuple[Path, Catalog, list[str]]]:
+    """Each schema file `inv db.schema` wrote, with what it describes and the heads it names;
+    one it did not write is left alone (`db.schema --check` says what is wrong with it)."""
+    from alembic_steward._wiring import active_steward
+    from alembic_steward.inspection._schema_file import SchemaFileError, parse_schema
+
     for path in sorted(active_steward().migrations_dir.glob(SCHEMA_FILE.format(dialect="*"))):
         try:
-            catalog, _old_heads = parse_schema(path.read_text(encoding="utf-8"))
+            catalog, old_heads = parse_schema(path.read_text(encoding="utf-8"))
         except SchemaFileError:
-            continue  # `db.schema --check` says what is wrong with it
-        text = render_schema(catalog, heads)
-        if path.read_text(encoding="utf-8") != text:
-            write_atomically(path, text)
-            print(
-                f"Updated {shown_path(path)} to the new head (a blank revision builds nothing;"
-                " after you fill it in, `inv db.schema` rewrites it)."
-            )
+            continue
+        yield path, catalog, old_heads
+
+
+def rewrite_heads(path: Path, catalog: Catalog, heads: list[str], why: str) -> None:
+    """Write ``path`` again naming ``heads``, its description kept; ``why`` that is right."""
+    from alembic_steward._wiring import shown_path
+    from alembic_steward.inspection._schema_file import render_schema
+
+    text = render_schema(catalog, heads)
+    if path.read_text(encoding="utf-8") != text:
+        write_atomically(path, text)
+        print(f"Updated {shown_path(path)} to the new head ({why}).")
 
 
 def check_schema_file(path: Path, text: str, catalog, heads: list[str]) -> None:
@@ -162,90 +200,3 @@ def write_atomically(path: Path, text: str) -> None:
         temporary.replace(path)
     finally:
         temporary.unlink(missing_ok=True)  # a signal between the two: no half-written copy
-
-
-@task
-@exit_on_user_error
-def baseline(c: Context) -> None:
-    """Adopt a database that was never migrated: stamp the revision that builds it exactly."""
-    from alembic import command
-    from alembic.script import ScriptDirectory
-
-    from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._baseline import closest_revisions, existing_version_table
-    from alembic_steward.inspection._schema_build import describe_built
-    from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.tasks._local_database import refuse_a_missing_sqlite_file
-    from alembic_steward.tasks._scratch_builds import stopped_scratch_build
-
-    refuse_a_missing_sqlite_file(
-        ", so there is nothing to adopt; fix DATABASE_URL (`inv db.url` shows where it is set);"
-        " nothing was stamped, and no file was created"
-    )
-    config = build_alembic_config()
-    script = ScriptDirectory.from_config(config)
-    with get_blocking_engine().connect() as connection:
-        version_table = existing_version_table(connection)
-        if version_table is not None:
-            raise Exit(f"error: {version_table}; `inv db.status` says where it stands", code=1)
-        live = describe_built(connection)
-    if not live.owners():
-        raise Exit(
-            "error: the database is empty, so there is nothing to adopt; run `inv db.upgrade`"
-            " to build it; nothing was stamped",
-            code=1,
-        )
-    if not script.get_heads():
-        raise Exit(
-            "error: the history has no revision yet, so none can build this database; write an"
-            " initial revision that builds this schema, then run `inv db.baseline` again;"
-            " nothing was stamped",
-            code=1,
-        )
-    with stopped_scratch_build("db.baseline", unstamped_line):
-        match = closest_revisions(script, server_url(), live, progress_line)
-    if match.differences:
-        print(f"The database against revision {match.revision}, the closest:")
-        for difference in match.differences:
-            print(f"  {difference.line(f'revision {match.revision}', 'the database')}")
-        raise Exit(
-            f"error: no revision builds this database exactly; the closest, {match.revision},"
-            f" differs in {len(match.differences)} object(s) listed above; make the database"
-            " match one (or write a revision that builds it) and run `inv db.baseline` again;"
-            " nothing was stamped",
-            code=1,
-        )
-    command.stamp(config, match.revision)
-    also = match.identical_later
-    print(
-        f"Stamped the database at {match.revision}: its schema is exactly what that revision"
-        " builds."
-        + (
-            f" Later revision(s) {', '.join(also)} change no schema; `inv db.upgrade` runs them."
-            if also
-            else ""
-        )
-    )
-
-
-def unstamped_line() -> str:
-    """What a baseline stopped before its stamp left: the version table, read again."""
-    from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._baseline import existing_version_table
-    from alembic_steward.runtime._driver_errors import error_reason
-
-    try:
-        with get_blocking_engine().connect() as connection:
-            version_table = existing_version_table(connection)
-    except Exception as error:  # noqa: BLE001 - the line says it could not be read
-        return (
-            f"nothing was stamped (the database could not be read after it: {error_reason(error)})"
-        )
-    if version_table is None:
-        return "nothing was stamped: the database still has no version table (read after it)"
-    return f"{version_table} (read after it)"
-
-
-def progress_line(done: int, total: int) -> None:
-    if total > PROGRESS_EVERY and (done % PROGRESS_EVERY == 0 or done == total):
-        print(f"baseline: built and compared {done}/{total} revisions", file=sys.stderr)

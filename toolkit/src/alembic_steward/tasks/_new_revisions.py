@@ -226,6 +226,9 @@ def merge(c: Context, message: str | None = None) -> None:
     written = command.merge(config, "heads", message=message)
     report_written(written)
     record_head(written)
+    from alembic_steward.tasks._history import refresh_merged_schema_heads
+
+    refresh_merged_schema_heads(config, written.down_revision)
 
 
 def record_head(written: Any) -> None:
