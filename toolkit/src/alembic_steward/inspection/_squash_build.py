@@ -169,13 +169,16 @@ def table_rows(connection: Connection, ignored: set[str], schemas: list[str]) ->
     """Each table's rows, as sorted reprs (compared as a multiset, whatever the order read)."""
     from sqlalchemy import MetaData, Table, inspect, select
 
+    from alembic_steward.inspection._squash_indexes import expression_indexes_unwarned
+
     rows: dict[str, list[str]] = {}
     inspector = inspect(connection)
     for schema in [None, *schemas]:
         for name in inspector.get_table_names(schema):
             if name in ignored:
                 continue
-            table = Table(name, MetaData(), autoload_with=connection, schema=schema)
+            with expression_indexes_unwarned():
+                table = Table(name, MetaData(), autoload_with=connection, schema=schema)
             shown = f"{schema}.{name}" if schema else name
             rows[shown] = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
     return rows
