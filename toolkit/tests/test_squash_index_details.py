@@ -53,9 +53,7 @@ DETAILS = {
 }
 
 
-def test_a_descending_index_survives_the_squash(
-    project: Project, database: ServerDatabase
-) -> None:
+def test_a_descending_index_survives_the_squash(project: Project, database: ServerDatabase) -> None:
     env = {"DATABASE_URL": database.url}
     project.write_revision("r1.py", DESCENDING)
     project.write_revision("r2.py", LATER)
@@ -74,5 +72,3 @@ def test_expressions_collations_predicates_and_operator_classes_survive_the_squa
     assert "SAWarning" not in squashed.stderr  # SQLite's expression index is read, not skipped
     project.inv("db.downgrade", "-r", "base", env=env)  # the written file runs both ways
     project.inv("db.upgrade", env=env)
-
-

@@ -44,8 +44,10 @@ def index_operations(connection: Connection, table: Table) -> list[Any]:
     dialect = connection.dialect.name
     if dialect == "sqlite":
         return sqlite_index_operations(connection, table)
-    keys = postgresql_keys(connection, table) if dialect == "postgresql" else mysql_keys(
-        connection, table
+    keys = (
+        postgresql_keys(connection, table)
+        if dialect == "postgresql"
+        else mysql_keys(connection, table)
     )
     operations = []
     for index in sorted(table.indexes, key=lambda index: index.name or ""):
