@@ -65,6 +65,7 @@ def sqlite_index_operations(connection: Connection, table: Table) -> list[Any]:
     """SQLite's indexes from their CREATE INDEX statements, expression indexes included."""
     from alembic.operations import ops
     from sqlalchemy import text
+    from sqlalchemy.sql.elements import conv
 
     rows = connection.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
@@ -77,7 +78,7 @@ def sqlite_index_operations(connection: Connection, table: Table) -> list[Any]:
         where = WHERE.match(rest)
         options = {"sqlite_where": text(where.group(1))} if where else {}
         operation = ops.CreateIndexOp(
-            name,
+            conv(name),  # final, as every reflected name is (rendered op.f(...))
             table.name,
             [element(table, item) for item in raw],
             unique=bool(UNIQUE.match(sql)),
