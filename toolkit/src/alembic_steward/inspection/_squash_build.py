@@ -173,13 +173,16 @@ def table_rows(connection: Connection, ignored: set[str], schemas: list[str]) ->
     """Each table's rows, as sorted reprs (compared as a multiset, whatever the order read)."""
     from sqlalchemy import MetaData, Table, inspect, select
 
+    from alembic_steward.inspection._squash_indexes import expression_indexes_unwarned
+
     rows: dict[str, list[str]] = {}
     inspector = inspect(connection)
     for schema in [None, *schemas]:
         for name in inspector.get_table_names(schema):
             if name in ignored:
                 continue
-            table = Table(name, MetaData(), autoload_with=connection, schema=schema)
+            with expression_indexes_unwarned():
+                table = Table(name, MetaData(), autoload_with=connection, schema=schema)
             shown = f"{schema}.{name}" if schema else name
             rows[shown] = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
     return rows
@@ -195,3 +198,23 @@ def row_differences(old: dict[str, list[str]], new: dict[str, list[str]]) -> lis
             extra = len([row for row in after if row not in before])
             lines.append(f"table {table}: {missing} row(s) missing, {extra} unexpected")
     return lines
+
+
+def first_makers(
+    url: URL, revisions: list[str], keys: set[tuple], ignored: set[str], schemas: list[str]
+) -> dict[tuple, str]:
+    """Which of ``revisions`` (base first) first builds each of the catalog ``keys``: the old
+    history built again one revision at a time, described after each, until all are found."""
+    from alembic_steward.catalog import describe_catalog
+    from alembic_steward.inspection._scratch_database import revision_built, upgrade_scratch
+
+    makers: dict[tuple, str] = {}
+    with revision_built(url, [], label="squash") as connection:
+        for revision in revisions:
+            upgrade_scratch(connection, revision)
+            objects = describe_catalog(connection, schemas=schemas, ignore_tables=ignored).objects
+            end_read(connection)
+            makers.update({key: revision for key in keys - makers.keys() if key in objects})
+            if makers.keys() >= keys:
+                break
+    return makers

@@ -92,6 +92,7 @@ def render_squashed_revision(
     from alembic.autogenerate import render
     from alembic.operations import ops
 
+    from alembic_steward.inspection._squash_indexes import index_operations
     from alembic_steward.inspection._squash_types import made_beforehand, named_types
 
     metadata = reflected_metadata(connection, schemas, ignore)
@@ -102,7 +103,7 @@ def render_squashed_revision(
     creates: list[ops.MigrateOperation] = [ops.ExecuteSQLOp(sql) for sql in types.creates]
     for table in tables:
         creates.append(ops.CreateTableOp.from_table(table))
-        creates.extend(ops.CreateIndexOp.from_index(index) for index in sorted_indexes(table))
+        creates.extend(index_operations(connection, table))
     drops: list[ops.MigrateOperation] = [
         ops.DropTableOp.from_table(table) for table in reversed(tables)
     ]
@@ -153,18 +154,38 @@ def reflected_metadata(
 ) -> MetaData:
     from sqlalchemy import MetaData, inspect
 
+    from alembic_steward.inspection._squash_indexes import expression_indexes_unwarned
+
     metadata = MetaData()
     inspector = inspect(connection)
     for schema in [None, *sorted(schemas)]:
         names = [name for name in inspector.get_table_names(schema) if name not in ignore]
-        metadata.reflect(connection, schema=schema, only=names)
+        with expression_indexes_unwarned():
+            metadata.reflect(connection, schema=schema, only=names)
     for table in metadata.tables.values():
         keep_names_as_read(table)
-        if connection.dialect.name == "postgresql":
+        if connection.dialect.name == "sqlite":
+            restore_sqlite_collations(connection, table)
+        elif connection.dialect.name == "postgresql":
             drop_serial_defaults(table)
         elif getattr(connection.dialect, "is_mariadb", False):
             restore_mariadb_json(connection, table)
     return metadata
+
+
+def restore_sqlite_collations(connection: Connection, table: Table) -> None:
+    """Give back each column's COLLATE clause, which SQLAlchemy does not reflect on SQLite
+    (read from the table's CREATE statement, as the catalog description reads it)."""
+    from alembic_steward.catalog._sqlite_statements import table_clauses
+
+    sql = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table.name,)
+    ).scalar()
+    clauses = table_clauses(sql or "").columns
+    for column in table.columns:
+        found = clauses.get(column.name.lower())
+        if found and found.collation and hasattr(column.type, "collation"):
+            column.type.collation = found.collation
 
 
 def restore_mariadb_json(connection: Connection, table: Table) -> None:
@@ -204,10 +225,6 @@ def drop_serial_defaults(table: Table) -> None:
         if match and (match.group(1), match.group(2)) == (table.name, column.name):
             column.server_default = None
             column.autoincrement = True
-
-
-def sorted_indexes(table: Table) -> list[Any]:
-    return sorted(table.indexes, key=lambda index: index.name or "")
 
 
 def autogen_context(connection: Connection) -> Any:

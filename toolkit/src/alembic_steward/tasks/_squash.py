@@ -124,50 +124,87 @@ def linear_stretch(script: ScriptDirectory, through: str) -> list[Script]:
         raise Exit(
             f"error: {reason}; `inv db.history` lists the revisions; {NOTHING_WRITTEN}", code=1
         )
+    stretch, refusal = stretch_below(script, rev)
+    if refusal is not None:
+        raise Exit(f"error: {refusal}; {NOTHING_WRITTEN}", code=1)
+    return stretch
+
+
+def stretch_below(
+    script: ScriptDirectory, rev: Script, advise: bool = True
+) -> tuple[list[Script], str | None]:
+    """The revisions base..``rev``, base first, and why a squash through ``rev`` is refused
+    (None when it is not); ``advise`` adds to a merge's refusal which revision can be squashed."""
     stretch = [rev]
     while stretch[-1].down_revision is not None:
         below = stretch[-1]
         if isinstance(below.down_revision, (tuple, list)):
-            raise Exit(
-                f"error: cannot squash through {rev.revision}: {below.revision} merges"
-                f" {', '.join(below.down_revision)}, and a squash replaces a straight line of"
-                f" revisions only; squash through a revision above the merge; {NOTHING_WRITTEN}",
-                code=1,
-            )
+            return stretch, merge_refusal(script, rev, below, advise)
         stretch.append(script.get_revision(below.down_revision))
     stretch.reverse()
     for revision in stretch[:-1]:
         if len(revision.nextrev) > 1:
-            raise Exit(
-                f"error: cannot squash through {rev.revision}: {revision.revision} is a branch"
+            return stretch, (
+                f"cannot squash through {rev.revision}: {revision.revision} is a branch"
                 f" point ({', '.join(sorted(revision.nextrev))} follow it), and a revision"
-                f" outside the squash would lose its parent; {NOTHING_WRITTEN}",
-                code=1,
+                " outside the squash would lose its parent"
             )
     if any(revision.dependencies for revision in stretch):
-        raise Exit(
-            f"error: cannot squash through {rev.revision}: a revision in the stretch has"
-            f" depends_on, which a squash does not carry; {NOTHING_WRITTEN}",
-            code=1,
+        return stretch, (
+            f"cannot squash through {rev.revision}: a revision in the stretch has"
+            " depends_on, which a squash does not carry"
         )
     declaring = [
         revision.revision for revision in stretch if getattr(revision.module, "backfills", None)
     ]
     if declaring:
-        raise Exit(
-            f"error: cannot squash through {rev.revision}: revision(s) {', '.join(declaring)}"
+        return stretch, (
+            f"cannot squash through {rev.revision}: revision(s) {', '.join(declaring)}"
             " declare backfills, which a squashed revision would not carry (a later"
-            " `require_backfill` would find none); squash through a revision below them;"
-            f" {NOTHING_WRITTEN}",
-            code=1,
+            " `require_backfill` would find none); squash through a revision below them"
         )
     if len(stretch) < 2:
-        raise Exit(
-            f"error: {rev.revision} is the first revision: there is nothing to squash it with;"
-            f" {NOTHING_WRITTEN}",
-            code=1,
+        return stretch, (
+            f"{rev.revision} is the first revision: there is nothing to squash it with"
         )
-    return stretch
+    return stretch, None
+
+
+def merge_refusal(script: ScriptDirectory, rev: Script, merge: Script, advise: bool) -> str:
+    """A squash takes the straight line from base to REV, so every revision at or above a merge
+    is refused: the advice names the highest revision below the merge that is accepted (where
+    the branches part, when the line from base reaches it), or says that none is, and why."""
+    refusal = (
+        f"cannot squash through {rev.revision}: {merge.revision} merges"
+        f" {', '.join(merge.down_revision)}, and a squash replaces the straight line of"
+        " revisions from base only, so no revision from the merge up can be squashed"
+    )
+    if not advise:
+        return refusal
+    part = branches_part(script, merge)
+    if part is None:
+        return f"{refusal}, nor any below it: its branches start from different bases"
+    _stretch, why_not = stretch_below(script, part, advise=False)
+    if why_not is None:
+        return f"{refusal}; squash through {part.revision}, where its branches part"
+    if why_not.startswith(f"{part.revision} is the first revision"):
+        why_not = f"{part.revision}, where its branches part, is the first revision"
+    return (
+        f"{refusal}, nor any below it: {why_not}, and a squash through a revision on one"
+        " branch would leave the other without its parent; this history cannot be squashed"
+    )
+
+
+def branches_part(script: ScriptDirectory, merge: Script) -> Script | None:
+    """The highest revision below ``merge`` that every one of its parents descends from (where
+    the branches part); None when they share none (two bases)."""
+    lines = [
+        [revision.revision for revision in script.iterate_revisions(parent, "base")]
+        for parent in merge.down_revision
+    ]
+    shared = set(lines[0]).intersection(*lines[1:])
+    first = next((revision for revision in lines[0] if revision in shared), None)
+    return script.get_revision(first) if first is not None else None
 
 
 def local_database_line(stretch: list[Script]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -80,7 +81,18 @@ def proven_squash(script: ScriptDirectory, stretch: list[Script]) -> str:
             new, left = build_new_history(server, versions, rev.revision, ignored, schemas)
         except Exception as error:  # the generated code's own failure, whatever it is
             refuse(rev.revision, f"the squashed revision fails to build ({build_failure(error)})")
-    refuse_differences(rev.revision, old, new, left)
+
+    order = [revision.revision for revision in stretch]
+
+    def remake(keys: set[tuple]) -> dict[tuple, str]:
+        from alembic_steward.inspection._squash_build import first_makers
+
+        try:
+            return first_makers(server, order, keys, ignored, schemas)
+        except Exception:  # for the advice only: built once already, it says nothing if not
+            return {}
+
+    refuse_differences(rev.revision, old, new, left, remake, order)
     return text
 
 
@@ -108,27 +120,66 @@ def copy_squashed_versions(source: Path, stretch: list[Script], target: Path, te
     (target / Path(stretch[-1].path).name).write_text(text, encoding="utf-8")
 
 
-def refuse_differences(revision: str, old: Any, new: Any, left: Any) -> None:
+def refuse_differences(
+    revision: str,
+    old: Any,
+    new: Any,
+    left: Any,
+    remake: Callable[[set[tuple]], dict],
+    order: list[str],
+) -> None:
     from alembic_steward.catalog import compare_catalogs
     from alembic_steward.inspection._squash_build import row_differences
 
+    differences = compare_catalogs(old.catalog, new.catalog)
     lines = [
-        difference.line("the old history", "the squashed revision")
-        for difference in compare_catalogs(old.catalog, new.catalog)
+        difference.line("the old history", "the squashed revision") for difference in differences
     ]
     lines += row_differences(old.rows, new.rows)
-    lines += [
-        f"its downgrade leaves {kind} {name}"
-        for (kind, _schema, owner, name) in sorted(left.objects)
-        if not owner
-    ]
+    leftovers = sorted(key for key in left.objects if not key[2])
+    lines += [f"its downgrade leaves {kind} {name}" for (kind, _schema, _owner, name) in leftovers]
     if lines:
+        keys = old_keys(old.catalog, differences) if len(lines) == len(differences) else None
+        advice = what_can_work(keys, remake, order)
         raise Exit(
             f"error: the squashed revision would not build what the old history builds through"
-            f" {revision}: {'; '.join(lines)}; write those by hand in a revision after the squash"
-            f" or squash through an earlier revision; {NOTHING_WRITTEN}",
+            f" {revision}: {'; '.join(lines)}; {advice}{NOTHING_WRITTEN}",
             code=1,
         )
+
+
+def old_keys(catalog: Any, differences: list[Any]) -> set[tuple] | None:
+    """The old history's keys of the objects ``differences`` name; None when one is not among
+    them (only in the squashed revision, or unnamed)."""
+    from alembic_steward.catalog._model import subject_of
+
+    by_subject = {(key[0], subject_of(key, facts)): key for key, facts in catalog.objects.items()}
+    keys = {by_subject.get((difference.kind, difference.subject)) for difference in differences}
+    return None if None in keys else keys  # type: ignore[return-value]
+
+
+def what_can_work(
+    keys: set[tuple] | None, remake: Callable[[set[tuple]], dict], order: list[str]
+) -> str:
+    """The advice that can work: squash through a revision below the first one making what the
+    squashed revision cannot write, unless that is one of the first two (squash through the
+    first is refused: nothing to squash it with), when no squash this high can be proven. A
+    squash that was refused wrote nothing, so no revision "after the squash" can add to it."""
+    makers = remake(keys) if keys else {}
+    if not keys or makers.keys() < keys:
+        return ""
+    first = min(makers.values(), key=order.index)
+    made = order.index(first)
+    if made >= 2:
+        return (
+            f"{first} makes the first of them: squash through {order[made - 1]}, below it,"
+            " and keep the revisions from it on as they are; "
+        )
+    return (
+        f"{first} makes the first of them, and a squash starts at base and takes at least two"
+        f" revisions, so it takes {first}: no revision of this history can be squashed while"
+        " they stand; "
+    )
 
 
 def formatted(script: ScriptDirectory, rev: Script, text: str) -> str:
