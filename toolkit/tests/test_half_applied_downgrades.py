@@ -56,3 +56,42 @@ def test_a_half_applied_downgrade_of_head_is_named_as_that_downgrade(
     database.query("DROP TABLE three")
     stamped = project.inv("db.stamp", "-r", "first", env=env).stdout
     assert "the run that stopped at revision second, downgrading it" in stamped, stamped
+
+
+# Creates a table, then fails: on MariaDB the table stays, the mark after second.
+HALF_UPGRADING = """\
+    op.create_table("four", sa.Column("id", sa.Integer, primary_key=True))
+    raise RuntimeError("this migration fails half-way")"""
+
+
+@only_on("mysql", why="PostgreSQL and SQLite roll a failed migration back whole")
+def test_a_half_applied_mark_is_said_for_the_direction_its_run_went(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Status said "if you were downgrading, ..." after a stopped upgrade, and took a stopped
+    # downgrade of a revision something follows for the next revision's upgrade.
+    write_revision(project, "first", None, "    pass")
+    project.write_revision("second_safety.py", HALF_REVERTIBLE)
+    write_revision(project, "third", "second", HALF_UPGRADING)
+    env = {"DATABASE_URL": database.url}
+
+    project.inv("db.upgrade", code=1, env=env)
+    said = project.inv("db.status", code=7, env=env).stdout
+    assert "the next migration (third) may be half-applied" in said, said
+    assert "downgrad" not in said, said
+    assert "record that with `inv db.stamp -r third`" in said, said
+
+    database.query("DROP TABLE four")
+    project.inv("db.clear-migration-mark", env=env)
+    project.inv("db.downgrade", "-r", "first", code=1, env=env)
+    said = project.inv("db.status", code=7, env=env).stdout
+    assert "stopped at revision second, downgrading second (as its mark records)" in said, said
+    assert "second's downgrade() may be half-applied" in said, said
+    assert "`inv db.stamp -r first`" in said, said
+    assert "third" not in said.split("status:")[-1] and "upgrade()" not in said, said
+
+    # An older release's mark says no direction: both ways are named.
+    database.query("UPDATE alembic_migration_in_progress SET after_revisions = 'second'")
+    said = project.inv("db.status", code=7, env=env).stdout
+    assert "the next migration (third) may be half-applied" in said, said
+    assert "if you were downgrading, compare with second's downgrade()" in said, said
