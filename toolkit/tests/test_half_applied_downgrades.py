@@ -5,7 +5,7 @@ reverting, and the stamp of its parent once it is finished by hand (docs/failure
 from __future__ import annotations
 
 from failures import write_revision
-from project import Project, revision_source
+from project import Project, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 
 # Its downgrade drops one table, then fails: on MariaDB the drop stays, the revision recorded.
@@ -56,3 +56,51 @@ def test_a_half_applied_downgrade_of_head_is_named_as_that_downgrade(
     database.query("DROP TABLE three")
     stamped = project.inv("db.stamp", "-r", "first", env=env).stdout
     assert "the run that stopped at revision second, downgrading it" in stamped, stamped
+
+
+# Creates a table, then fails: on MariaDB the table stays, the mark after second.
+HALF_UPGRADING = """\
+    op.create_table("four", sa.Column("id", sa.Integer, primary_key=True))
+    raise RuntimeError("this migration fails half-way")"""
+
+
+@only_on("mysql", why="PostgreSQL and SQLite roll a failed migration back whole")
+def test_a_half_applied_mark_is_said_for_the_direction_its_run_went(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Status said "if you were downgrading, ..." after a stopped upgrade, and took a stopped
+    # downgrade of a revision something follows for the next revision's upgrade.
+    write_revision(project, "first", None, "    pass")
+    project.write_revision("second_safety.py", HALF_REVERTIBLE)
+    write_revision(project, "third", "second", HALF_UPGRADING)
+    env = {"DATABASE_URL": database.url}
+
+    project.inv("db.upgrade", code=1, env=env)
+    said = project.inv("db.status", code=7, env=env).stdout
+    assert "the next migration (third) may be half-applied" in said, said
+    assert "downgrad" not in said, said
+    assert "record that with `inv db.stamp -r third`" in said, said
+
+    database.query("DROP TABLE four")
+    project.inv("db.clear-migration-mark", env=env)
+    project.inv("db.downgrade", "-r", "first", code=1, env=env)
+    said = project.inv("db.status", code=7, env=env).stdout
+    assert "stopped at revision second, downgrading second (as its mark records)" in said, said
+    assert "second's downgrade() may be half-applied" in said, said
+    assert "`inv db.stamp -r first`" in said, said
+    assert "third" not in said.split("status:")[-1] and "upgrade()" not in said, said
+    # Clearing while table two is still gone names that downgrade too, not third's upgrade.
+    cleared = one_error_line(project.inv("db.clear-migration-mark", code=1, env=env).stderr)
+    assert "left by second's downgrade()" in cleared and "third" not in cleared, cleared
+
+    # Undone by hand, back to what second builds: cleared, and no upgrade of third "again".
+    database.query("CREATE TABLE two (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY)")
+    cleared = project.inv("db.clear-migration-mark", env=env).stdout
+    assert "The database is still at second (as second builds it)." in cleared, cleared
+    assert "third" not in cleared, cleared
+
+    # An older release's mark says no direction: both ways are named.
+    database.query("INSERT INTO alembic_migration_in_progress VALUES ('second')")
+    said = project.inv("db.status", code=7, env=env).stdout
+    assert "the next migration (third) may be half-applied" in said, said
+    assert "if you were downgrading, compare with second's downgrade()" in said, said

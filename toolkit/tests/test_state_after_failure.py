@@ -375,9 +375,9 @@ def test_a_history_failing_on_any_scratch_database_is_named_in_a_few_words(
     assert len(lines) == 1, status.stdout + status.stderr
     (line,) = lines
     assert line == (
-        "database: not compared with what its revision builds: the migrations fail on an empty"
-        " scratch database (MigrationEndedItsTransaction: it calls commit() on the migration's"
-        " connection, which is refused)"
+        "database: not compared with what its revision builds: the migrations fail on a"
+        " scratch database built from the revisions (MigrationEndedItsTransaction: it calls"
+        " commit() on the migration's connection, which is refused)"
     ), line
 
 

@@ -206,8 +206,14 @@ def test_a_mark_whose_run_holds_the_lock_is_running_not_half_applied_and_is_not_
     assert cleared.returncode == 0 and f"after revision {FIRST}" in cleared.stdout
 
 
-def test_with_several_heads_every_task_points_to_merge(project: Project) -> None:
+def test_with_several_heads_every_task_gives_the_same_advice(project: Project) -> None:
+    # `db.lint` said run `inv db.rebase`, `db.status` and `db.check` run `inv db.merge`.
     branch_into_two_heads(project)
+    verdict = project.inv("db.status", code=SEVERAL_HEADS).stdout.splitlines()[-1]
+    advice = verdict.partition("several heads: ")[2]
+    assert "`inv db.rebase`" in advice and '`inv db.merge -m "Merge heads"`' in advice, verdict
+    lint = one_error_line(project.inv("db.lint", "--all", code=1).stderr)
+    assert advice in lint, lint
     for task in [
         ("db.upgrade",),
         ("db.check",),
@@ -219,7 +225,7 @@ def test_with_several_heads_every_task_points_to_merge(project: Project) -> None
         error = one_error_line(project.inv(*task, code=code).stderr)
         # One line, the toolkit's (shared with db.status), not Alembic's text with advice after.
         assert "the history has several heads (" in error, (task, error)
-        assert "inv db.merge" in error and "Multiple head" not in error, (task, error)
+        assert advice in error and "Multiple head" not in error, (task, error)
         assert "run `inv db.upgrade`" not in error, (task, error)
 
 

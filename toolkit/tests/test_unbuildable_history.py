@@ -13,7 +13,8 @@ from servers import ServerDatabase
 
 BROKEN = '    op.execute("INSERT INTO nope VALUES (1)")'
 NOT_COMPARED = 1
-REASON = "the migrations fail on an empty scratch database"
+# The scratch database starts empty, but the revisions write rows into it as they build it.
+REASON = "the migrations fail on a scratch database built from the revisions"
 
 
 @pytest.mark.parametrize("models", ["matching", "drifted"])
@@ -40,6 +41,25 @@ def test_a_history_that_fails_on_an_empty_database_fails_check_and_is_named_by_s
     assert verdict.startswith("status:  ") and REASON in verdict, status.stdout
     # Its verdict is that nothing was compared: no advice assumes the database is the build.
     assert "assumes" not in status.stdout, status.stdout
+
+
+def test_a_build_failing_on_rows_an_earlier_revision_wrote_is_not_said_to_fail_empty(
+    project: Project, database: ServerDatabase
+) -> None:
+    # r2's build failed on the row r1 inserts, and status said the migrations "fail on an
+    # empty scratch database": the scratch database held r1's row.
+    create = '    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))'
+    insert = '    op.execute("INSERT INTO t (id) VALUES (1)")'
+    project.write_revision("r1_rows.py", revision_source("r1", None, f"{create}\n{insert}"))
+    project.write_revision("r2_again.py", revision_source("r2", "r1", insert))
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", "-r", "r1", env=env)
+    project.inv("db.stamp", "-r", "r2", env=env)
+
+    status = project.run("inv", "db.status", env=env)
+    said = status.stdout + status.stderr
+    assert status.returncode == NOT_COMPARED, said
+    assert REASON in said and "IntegrityError" in said and "empty" not in said, said
 
 
 def test_a_revision_is_not_written_where_the_history_fails_on_an_empty_database(

@@ -147,3 +147,19 @@ def test_status_after_a_stamp_back_over_revisions_that_change_no_schema_says_sta
     assert "`inv db.status` compares" not in verdict, verdict  # it is the status
     line = one_error_line(refused.stderr)
     assert moved in line and "nothing was run" in line, line
+
+
+def test_check_after_inv_stamp_back_over_a_data_only_revision_prints_no_empty_heading(
+    project: Project, database: ServerDatabase
+) -> None:
+    # `inv db.check` printed "The database differs from what its revision builds:" with
+    # nothing under it: the schema is what eeee00000001 builds, only the stamp moved back.
+    env = written(project, database, CREATE, IN_CENTS)
+    project.inv("db.stamp", "-r", "eeee00000001", env=env)
+
+    check = project.inv("db.check", code=9, env=env)
+    assert "differs from what its revision builds" not in check.stdout, check.stdout
+    assert check.stdout == "", check.stdout
+    line = one_error_line(check.stderr)
+    moved = "the stamp that recorded eeee00000001 moved the version table back without running"
+    assert moved in line and "`inv db.stamp -r eeee00000002`" in line, line

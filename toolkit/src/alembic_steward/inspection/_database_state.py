@@ -15,9 +15,16 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._mark_directions import Mark
     from alembic_steward.runtime._repointed_revisions import RepointedRevision
 
-MERGE_ADVICE = 'run `inv db.merge -m "Merge heads"` to join them into one'
+# The one advice for several heads, in every task's line (db.lint's head file, db.status,
+# db.check, the refusals): both ways out, as both work while this branch's revisions ran nowhere.
+HEADS_ADVICE = (
+    "run `inv db.rebase` to move this branch's revisions onto the other head (while none of"
+    ' them is applied or published), or `inv db.merge -m "Merge heads"` to join the heads'
+    " into one"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,9 @@ class DatabaseState:
     repointed: list[RepointedRevision] = field(default_factory=list)
     # With a mark: the run holding the migration lock now, whose own mark it is (not stopped).
     running: str | None = None
+    # With a mark: which way its run went, "upgrade" or "downgrade"; None: an older release's
+    # mark, which does not say (runtime/_mark_directions.py).
+    half_applied_direction: str | None = None
 
     @property
     def several_heads(self) -> bool:
@@ -99,7 +109,7 @@ def squashed_into(revisions: list[str]) -> dict[str, str]:
 
 
 def several_heads_message(heads: list[str]) -> str:
-    return f"the history has several heads ({', '.join(heads)}); {MERGE_ADVICE}"
+    return f"the history has several heads ({', '.join(heads)}); {HEADS_ADVICE}"
 
 
 def read_database_state(script: ScriptDirectory, connection: Connection) -> DatabaseState:
@@ -111,12 +121,13 @@ def read_database_state(script: ScriptDirectory, connection: Connection) -> Data
 
     current = list(MigrationContext.configure(connection).get_current_heads())
     known = {revision.revision for revision in script.walk_revisions()}
-    mark = half_applied_mark(connection)
+    mark = read_half_applied_mark(connection)
     return DatabaseState(
         current=current,
         heads=list(script.get_heads()),
         unknown=[revision for revision in current if revision not in known],
-        half_applied_after=mark,
+        half_applied_after=None if mark is None else mark.after_revisions,
+        half_applied_direction=None if mark is None else mark.direction,
         repointed=repointed_revisions(connection, script, current),
         # Asked after the mark was read: a run holds the lock for as long as its mark exists.
         running=running_migration(connection) if mark is not None else None,
@@ -125,6 +136,12 @@ def read_database_state(script: ScriptDirectory, connection: Connection) -> Data
 
 def half_applied_mark(connection: Connection) -> str | None:
     """Return the revision an unfinished MySQL/MariaDB run stopped after, or None."""
+    mark = read_half_applied_mark(connection)
+    return None if mark is None else mark.after_revisions
+
+
+def read_half_applied_mark(connection: Connection) -> Mark | None:
+    """The mark an unfinished MySQL/MariaDB run left (where it stopped, which way), or None."""
     from sqlalchemy import inspect, select
 
     from alembic_steward.runtime._half_applied_marks import (
@@ -132,12 +149,13 @@ def half_applied_mark(connection: Connection) -> str | None:
         mark_table,
         records_half_applied_migrations,
     )
+    from alembic_steward.runtime._mark_directions import read_mark
 
     if not records_half_applied_migrations(connection):
         return None
     if not inspect(connection).has_table(MARK_TABLE_NAME):
         return None
-    return connection.scalar(select(mark_table.c.after_revisions))
+    return read_mark(connection.scalar(select(mark_table.c.after_revisions)))
 
 
 def blocking_problem(state: DatabaseState, script: ScriptDirectory) -> str | None:
@@ -149,7 +167,7 @@ def blocking_problem(state: DatabaseState, script: ScriptDirectory) -> str | Non
 
         return running_line(state.running, state.current, check_again())
     if state.half_applied_after is not None:
-        return half_applied_message(state.half_applied_after, script)
+        return half_applied_message(state.half_applied_after, script, state.half_applied_direction)
     if state.unknown:
         return unknown_revision_message(state.unknown)
     if state.repointed:

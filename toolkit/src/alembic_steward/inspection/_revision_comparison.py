@@ -198,8 +198,10 @@ REASON_LIMIT = 120
 
 
 def failing_build(error: Exception) -> str:
-    """Why a scratch database could not be built to the database's revision, in a few words."""
-    return f"the migrations fail on an empty scratch database ({scratch_failure_reason(error)})"
+    """Why a scratch database could not be built to the database's revision, in a few words.
+    Not "an empty" one: it starts empty, but a revision may fail on rows an earlier one wrote."""
+    reason = scratch_failure_reason(error)
+    return f"the migrations fail on a scratch database built from the revisions ({reason})"
 
 
 def scratch_failure_reason(error: Exception, scratch: Connection | None = None) -> str:

@@ -12,6 +12,7 @@ from alembic_steward.inspection._catalog_drift import (
     models_described_meanwhile,
     read_drift,
 )
+from alembic_steward.inspection._database_state import HEADS_ADVICE
 from alembic_steward.inspection._drift import ModelDrift
 from alembic_steward.inspection._drift_sides import DIFFERENCES_ABOVE, DriftSides, pending_sides
 from alembic_steward.inspection._edits import EditedRevision, edits_advice
@@ -57,7 +58,7 @@ class StatusExit(enum.IntEnum):
 STATUS_ADVICE = {
     StatusExit.UP_TO_DATE: "up to date",
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
-    StatusExit.SEVERAL_HEADS: 'several heads: run `inv db.merge -m "Merge heads"`',
+    StatusExit.SEVERAL_HEADS: f"several heads: {HEADS_ADVICE}",
 }
 # States that block every migration command; `problem` says which, and the way out.
 BLOCKED_STATES = (

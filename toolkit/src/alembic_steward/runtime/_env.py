@@ -171,6 +171,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._lock import hold_migration_lock
     from alembic_steward.runtime._lock_blockers import watching_lock_waits
     from alembic_steward.runtime._lock_waits import limits_before_run, restore_session_defaults
+    from alembic_steward.runtime._mark_directions import run_direction
     from alembic_steward.runtime._migration_lock_timeout import lock_timeout_seconds
     from alembic_steward.runtime._offline_server import remember_server_version
     from alembic_steward.runtime._own_commits import watching_own_commits
@@ -232,6 +233,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
                     stamping=run_is_stamp(config),
                     current=current,
                     watch_batches=remember,
+                    direction=run_direction(command),
                 ),
                 counting_applied(applied),
             ],

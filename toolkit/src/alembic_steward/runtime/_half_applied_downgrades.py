@@ -1,8 +1,9 @@
 """A MySQL/MariaDB mark left at a revision that nothing follows: a downgrade stopped half-way.
 
-The mark (runtime/_half_applied_marks.py) records only where the stopped run started. When no
-revision of this checkout follows that revision, no upgrade from it can have run here: the run
-was that revision's downgrade, and status and clear-migration-mark speak of it as the run's own
+The mark (runtime/_half_applied_marks.py) records where the stopped run stood, and which way it
+went (runtime/_mark_directions.py). An older release's mark has no direction: when no revision
+of this checkout follows that revision, no upgrade from it can have run here: the run was that
+revision's downgrade, and status and clear-migration-mark speak of it as the run's own
 line did (its downgrade(), the stamp of its parent), not of a next migration that does not exist.
 """
 
@@ -16,27 +17,39 @@ from alembic_steward.runtime._half_applied_marks import (
     parent_of,
     stamp_command,
 )
+from alembic_steward.runtime._mark_directions import UPGRADE
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
 
-def downgrade_stopped_at(after_revisions: str, script: ScriptDirectory) -> list[str]:
-    """Where finishing the stopped run leaves the database, when it can only have been a
-    downgrade of ``after_revisions``: no revision of this checkout follows it (so no upgrade
-    from it ran here), and it has a parent to go down to. Else []."""
-    if following_revisions(after_revisions, script):
+def downgrade_stopped_at(
+    after_revisions: str, script: ScriptDirectory, direction: str | None = None
+) -> list[str]:
+    """Where finishing the stopped run leaves the database, when it was a downgrade of
+    ``after_revisions``: its parent, when the mark says the run was downgrading, or, the
+    ``direction`` not recorded, when no revision of this checkout follows it (so no upgrade
+    from it ran here). Else []."""
+    if direction == UPGRADE:
+        return []
+    if direction is None and following_revisions(after_revisions, script):
         return []
     return parent_of(after_revisions, script)
 
 
-def half_applied_downgrade_message(after_revisions: str, parent: list[str]) -> str:
+def half_applied_downgrade_message(
+    after_revisions: str, parent: list[str], direction: str | None = None
+) -> str:
     """The mark of a stopped downgrade of ``after_revisions``: check it against its
     downgrade(), and stamp ``parent`` once it is finished, as the run's own line said."""
+    why = (
+        f"which no revision of this checkout follows, so it was downgrading {after_revisions}"
+        " (or upgrading to a revision this checkout lacks: pull it first)"
+        if direction is None
+        else f"downgrading {after_revisions} (as its mark records)"
+    )
     return (
-        f"the last migration run on this database stopped at revision {after_revisions}, which"
-        " no revision of this checkout follows, so it was downgrading"
-        f" {after_revisions} (or upgrading to a revision this checkout lacks: pull it first),"
+        f"the last migration run on this database stopped at revision {after_revisions}, {why},"
         f" and {after_revisions}'s downgrade() may be half-applied: MySQL/MariaDB cannot roll"
         " DDL back, and each DDL statement also commits the rows the migration changed before"
         f" it; compare the schema and those rows with {after_revisions}'s downgrade(), then"

@@ -94,6 +94,7 @@ def mark_migration_run(
     stamping: bool = False,
     current: list[str] | None = None,
     rows: StepRows | None = None,
+    direction: str | None = None,
 ) -> Iterator[Callable[..., None]]:
     """Refuse if a run is marked unfinished, else mark this one until it ends without error.
 
@@ -105,25 +106,31 @@ def mark_migration_run(
     takes the mark away again. ``current``: the revisions the caller read under the same
     lock (None: read here), which a new mark starts at. A stamp clears an unfinished run's
     mark, once it has succeeded, instead of refusing: it records where someone who repaired
-    that run by hand left the schema.
+    that run by hand left the schema. ``direction``: which way this run goes, recorded with
+    the mark (runtime/_mark_directions.py), so that its repair is said for that way alone.
     """
+    from alembic_steward.runtime._mark_directions import mark_value, read_mark
+
     changes = ChangeCounter()
     with marks_connection(connection.engine) as marks:
         mark_table.create(marks, checkfirst=True)
         unfinished = marks.scalar(select(mark_table.c.after_revisions))
-        if unfinished is not None and not stamping:
-            raise MigrationHalfApplied(half_applied_message(unfinished, script))
+        stopped = read_mark(unfinished)
+        if stopped is not None and not stamping:
+            message = half_applied_message(stopped.after_revisions, script, stopped.direction)
+            raise MigrationHalfApplied(message)
         if unfinished is None:
             # Read already under this lock, nothing changes them: a tenant's round trip less.
             heads = current if current is not None else read_heads(marks)
-            marks.execute(insert(mark_table).values(after_revisions=describe_heads(heads)))
+            value = mark_value(describe_heads(heads), direction)
+            marks.execute(insert(mark_table).values(after_revisions=value))
         # A stamp keeps the unfinished run's mark until it has recorded the new state: a stamp
         # that fails (a mistyped revision) must not clear it.
 
         def move_mark(*, heads: set[str], **_: Any) -> None:
             # In the migration's own transaction, with its version row: one commit a revision
             # instead of two, and a run stopped at that commit cannot leave the two apart.
-            after = {"after_revisions": describe_heads(heads)}
+            after = {"after_revisions": mark_value(describe_heads(heads), direction)}
             if rows is None:
                 connection.execute(sql_update(mark_table).values(after))
                 changes.restart()
@@ -263,21 +270,26 @@ def parent_of(revision: str, script: ScriptDirectory) -> list[str]:
     return list(down_revisions(found.down_revision)) or ["base"]
 
 
-def half_applied_message(after_revisions: str, script: ScriptDirectory) -> str:
-    """Say which migration may be half-applied, what to check and both ways to go on."""
+def half_applied_message(
+    after_revisions: str, script: ScriptDirectory, direction: str | None = None
+) -> str:
+    """Say which migration may be half-applied, what to check and both ways to go on: for the
+    ``direction`` the run went, or, not recorded (an older release's mark), for both."""
     from alembic_steward.runtime._half_applied_downgrades import (
         downgrade_stopped_at,
         half_applied_downgrade_message,
     )
+    from alembic_steward.runtime._mark_directions import UPGRADE
 
-    parent = downgrade_stopped_at(after_revisions, script)
+    parent = downgrade_stopped_at(after_revisions, script, direction)
     if parent:
-        return half_applied_downgrade_message(after_revisions, parent)
+        return half_applied_downgrade_message(after_revisions, parent, direction)
     following = following_revisions(after_revisions, script)
-    suspect = ", ".join(following) or "none known"
+    lacking = "none in this checkout: pull the revision that run applied"
+    suspect = ", ".join(following) or (lacking if direction == UPGRADE else "none known")
     upgrade = f"{following[0]}'s upgrade()" if len(following) == 1 else "its upgrade()"
     downgrading = ""
-    if after_revisions != "base":
+    if after_revisions != "base" and direction != UPGRADE:
         finished = stamp_command(parent_of(after_revisions, script))
         downgrading = (
             f"; if you were downgrading, compare with {after_revisions}'s downgrade() instead,"
@@ -299,4 +311,7 @@ def clear_half_applied_mark(engine: Engine) -> str | None:
         mark_table.create(marks, checkfirst=True)
         unfinished = marks.scalar(select(mark_table.c.after_revisions))
         marks.execute(delete(mark_table))
-    return unfinished
+    from alembic_steward.runtime._mark_directions import read_mark
+
+    stopped = read_mark(unfinished)
+    return None if stopped is None else stopped.after_revisions

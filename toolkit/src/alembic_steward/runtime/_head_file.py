@@ -70,19 +70,17 @@ def head_file_disagreement(script: ScriptDirectory) -> str | None:
     if sorted(named) == heads:
         return None
     from alembic_steward._wiring import shown_path
+    from alembic_steward.inspection._database_state import HEADS_ADVICE
 
     shown = shown_path(head_file(versions_dir))
     if any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in named):
         return (
             f"{shown} holds a git merge conflict (the history's heads are {', '.join(heads)}):"
-            " two branches each added a revision; run `inv db.rebase` to move this branch's"
-            " revisions onto the other head"
+            f" two branches each added a revision; {HEADS_ADVICE}"
         )
     if len(heads) > 1:
-        advice = (
-            "the history has two heads: run `inv db.rebase` to move this branch's revisions"
-            " onto the other head"
-        )
+        # Every task's advice for several heads (db.status, db.check), word for word.
+        advice = f"the history has several heads: {HEADS_ADVICE}"
     else:
         advice = (
             "a revision was added, removed or re-pointed by hand: replace the id in it with"

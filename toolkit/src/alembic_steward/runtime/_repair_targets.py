@@ -65,10 +65,11 @@ def refuse_unknown_target(script: ScriptDirectory, revision: str, connection: Co
         ) from None
 
 
-def refuse_leftovers(connection: Connection) -> str:
+def refuse_leftovers(connection: Connection, direction: str | None = None) -> str:
     """Refuse to clear a mark while the schema differs from what its revision builds: the
     next upgrade would rerun the stopped migration into what it left, and fail as the first
-    run did. Return how the schema was found, for the line that says the mark was cleared."""
+    run did. Return how the schema was found, for the line that says the mark was cleared.
+    ``direction``: the way the stopped run went, as its mark records (None: not recorded)."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward.inspection._later_builds import stamped_wrongly
@@ -102,7 +103,7 @@ def refuse_leftovers(connection: Connection) -> str:
             f" {stamped_wrongly(built_by)}; the mark was kept and nothing was changed"
         )
     tenants = bound_tenant_options("--tenants")
-    parent = downgrade_stopped_at(at, script)
+    parent = downgrade_stopped_at(at, script, direction)
     # Only what the stopped revision changes can be its leftover; the rest was made by hand.
     older, newer = (parent, heads) if parent else (heads, following)
     ran, by_hand = (

@@ -237,20 +237,21 @@ def clear_mark() -> list[str]:
 
 def cleared_once_undone(engine: Engine, connection: Connection) -> list[str]:
     """Clear the mark, under the lock, unless what the stopped run left is still there."""
-    from alembic_steward.inspection._database_state import half_applied_mark
+    from alembic_steward.inspection._database_state import read_half_applied_mark
     from alembic_steward.runtime._half_applied_marks import clear_half_applied_mark
     from alembic_steward.runtime._repair_targets import refuse_leftovers
 
-    if half_applied_mark(connection) is None:
+    mark = read_half_applied_mark(connection)
+    if mark is None:
         return ["No unfinished migration run was marked; nothing to clear."]
-    compared = refuse_leftovers(connection)
+    compared = refuse_leftovers(connection, mark.direction)
     connection.rollback()  # the reads' transaction: the mark is cleared on a session of its own
     cleared = clear_half_applied_mark(engine)
     if cleared is None:  # cleared meanwhile by a stamp or another clear
         return ["No unfinished migration run was marked; nothing to clear."]
     return [
         f"Cleared the mark of the run that stopped after revision {cleared}.",
-        what_migrating_again_does(connection, compared),
+        what_migrating_again_does(connection, compared, mark.direction),
     ]
 
 
@@ -289,9 +290,13 @@ def repair_connection(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def what_migrating_again_does(connection: Connection, compared: str) -> str:
+def what_migrating_again_does(
+    connection: Connection, compared: str, direction: str | None = None
+) -> str:
     """Say where the database stands now and that an upgrade reruns the next migration whole;
-    ``compared`` says how the schema was found (as its revision builds it, or not compared)."""
+    ``compared`` says how the schema was found (as its revision builds it, or not compared).
+    After a downgrade (``direction``, as the mark recorded it) no next migration ran: where
+    the database stands, alone."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward.runtime._advice import advised, bound_tenant_options
@@ -301,11 +306,12 @@ def what_migrating_again_does(connection: Connection, compared: str) -> str:
         following_revisions,
         stamp_command,
     )
+    from alembic_steward.runtime._mark_directions import DOWNGRADE
     from alembic_steward.runtime._state_after_failure import version_heads
 
     at = describe_heads(version_heads(connection))
     following = following_revisions(at, ScriptDirectory.from_config(build_alembic_config()))
-    if not following:
+    if not following or direction == DOWNGRADE:
         return f"The database is still at {at} ({compared})."
     tenants = bound_tenant_options("--tenants")
     upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")

@@ -371,6 +371,9 @@ def run_migrations(
             refuse_reverting_running_backfills(context.connection, planned)
         return planned
 
+    # Named as Alembic names its own: env.py's run reads the name (the mark's direction,
+    # runtime/_mark_directions.py).
+    steps.__name__ = action
     with EnvironmentContext(config, script, fn=steps, destination_rev=revision):
         script.run_env()
     return [step.revision.revision for step in planned]

@@ -30,6 +30,7 @@ def version_callbacks(
     stamping: bool = False,
     current: list[str] | None = None,
     watch_batches: bool = True,
+    direction: str | None = None,
 ) -> list[Any]:
     """Return the callbacks a run on ``connection`` needs, in the order they must run.
 
@@ -37,6 +38,7 @@ def version_callbacks(
     (which a stamp, ``stamping``, replaces rather than refuses), made at ``current``, the
     revisions read under the migration lock (None: read them). ``watch_batches``: warn when a
     SQLite batch operation recreates a table without a hand-made trigger or index.
+    ``direction``: which way the run goes ("upgrade", "downgrade", or None), for the mark.
     """
     callbacks: list[Any] = []
     # SQLite migrations run with foreign keys off (a table rebuild must not cascade into child
@@ -59,7 +61,9 @@ def version_callbacks(
     # Where DDL cannot be rolled back, an unfinished run blocks the next
     # (half_applied_marks.py); its move is the last write, once all else is done.
     if records_half_applied_migrations(connection):
-        mark = mark_migration_run(connection, script, stamping=stamping, current=current, rows=rows)
+        mark = mark_migration_run(
+            connection, script, stamping=stamping, current=current, rows=rows, direction=direction
+        )
         callbacks.append(run.enter_context(mark))
     # Every write at once: one statement on PostgreSQL and MariaDB (step_rows.py).
     callbacks.append(rows)

@@ -150,7 +150,8 @@ def refuse_unedited(connection: Connection, script: ScriptDirectory, revisions: 
 
     state = read_database_state(script, connection)
     if state.half_applied_after is not None:
-        raise CommandError(half_applied_message(state.half_applied_after, script))
+        after, direction = state.half_applied_after, state.half_applied_direction
+        raise CommandError(half_applied_message(after, script, direction))
     edited = edited_revisions(connection, script)
     recorded = recorded_checksums(connection, script)
     reasons = [

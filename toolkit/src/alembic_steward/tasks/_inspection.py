@@ -276,6 +276,10 @@ def refuse_behind_head(script: ScriptDirectory, connection: Connection) -> NoRet
 
 
 def print_differences(heading: str, differences: list[str]) -> None:
+    """Print ``heading`` and the ``differences`` under it; nothing when there are none (a
+    version table moved by hand differs from what its revision builds by no schema line)."""
+    if not differences:
+        return
     print(heading)
     for difference in differences:
         print(f"  {difference}")

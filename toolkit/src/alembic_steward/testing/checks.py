@@ -41,8 +41,10 @@ def test_every_down_revision_names_a_revision_that_exists(script: ScriptDirector
 
 
 def test_history_has_a_single_head(script: ScriptDirectory) -> None:
-    heads = script.get_heads()
-    assert len(heads) <= 1, f'several heads {heads}: run `inv db.merge -m "Merge heads"`'
+    from alembic_steward.inspection._database_state import several_heads_message
+
+    heads = list(script.get_heads())
+    assert len(heads) <= 1, several_heads_message(heads)
 
 
 # migrated_connection (conftest.py): a fresh database upgraded from base to head in one go.
