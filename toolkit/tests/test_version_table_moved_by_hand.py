@@ -161,5 +161,5 @@ def test_check_after_inv_stamp_back_over_a_data_only_revision_prints_no_empty_he
     assert "differs from what its revision builds" not in check.stdout, check.stdout
     assert check.stdout == "", check.stdout
     line = one_error_line(check.stderr)
-    moved = "the stamp that recorded eeee00000001 moved the version table back without running"
+    moved = "the stamp that recorded eeee00000001 left the version table behind it without running"
     assert moved in line and "`inv db.stamp -r eeee00000002`" in line, line
