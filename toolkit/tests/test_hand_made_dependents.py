@@ -136,3 +136,24 @@ def test_objects_in_other_schemas_and_foreign_keys_are_read_too() -> None:
         Catalog("postgresql", built), Catalog("postgresql", live), Catalog("postgresql", head)
     )
     assert found == ("foreign key u.fk_u_t references t.c6, which the pending migrations drop",)
+
+
+def test_a_dropped_table_is_named_once_not_again_with_its_columns() -> None:
+    from alembic_steward.catalog import Catalog
+    from alembic_steward.inspection._hand_made_dependents import hand_made_dependents
+
+    built = {
+        ("table", None, "", "z"): {},
+        ("column", None, "z", "id"): {"type": "integer"},
+        ("table", None, "", "u"): {},
+        ("column", None, "u", "a"): {"type": "integer"},
+    }
+    head = {key: facts for key, facts in built.items() if "z" not in (key[2], key[3])}
+    live = {
+        **built,
+        ("foreign key", None, "u", "fk_u_z"): {"definition": "FOREIGN KEY(a) REFERENCES z (id)"},
+    }
+    found = hand_made_dependents(
+        Catalog("sqlite", built), Catalog("sqlite", live), Catalog("sqlite", head)
+    )
+    assert found == ("foreign key u.fk_u_z references table z, which the pending migrations drop",)

@@ -47,10 +47,23 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
         if read:
             reads = READS.get(key[0], "depends on")
             named = " and ".join(
-                f"{name}, which the pending migrations {verb}" for name, verb in read
+                f"{' and '.join(names)}, which the pending migrations {verb}"
+                for verb, names in by_verb(read).items()
             )
             lines.append(f"{key[0]} {subject_of(key, facts)} {reads} {named}")
     return tuple(lines)
+
+
+def by_verb(read: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """The names read, grouped by what the pending migrations do to them (`drop` first, as
+    read), a dropped table's columns left out: `table z` says them."""
+    dropped = {name.removeprefix("table ") for name, verb in read if name.startswith("table ")}
+    grouped: dict[str, list[str]] = {}
+    for name, verb in read:
+        if not name.startswith("table ") and name.split(".")[0] in dropped:
+            continue
+        grouped.setdefault(verb, []).append(name)
+    return grouped
 
 
 def changed_names(built: Catalog, head: Catalog) -> dict[tuple[str, str], str]:
