@@ -83,8 +83,9 @@ def unrun_data_steps_line(
         f"warning: {listed} {'was' if one else 'were'} recorded without running, and"
         f" {'its' if one else 'their'} upgrade() changes rows ({'; '.join(named)}), which"
         f" {'it' if one else 'they'} never did here (no row of alembic_revision_checksums says"
-        f" {'it' if one else 'they'} ran): those changes are not in the database; make them by"
-        " hand if it needs them"
+        f" {'it' if one else 'they'} ran; the rows were not read): unless they were made"
+        " another way (by hand, or a copy of data that had them), make them by hand if the"
+        " database needs them"
     )
 
 
