@@ -240,14 +240,14 @@ def following_revisions(after_revisions: str, script: ScriptDirectory) -> list[s
     ]
 
 
-def stamp_command(revisions: list[str]) -> str:
+def stamp_command(revisions: list[str], options: str = "") -> str:
     """`inv db.stamp -r REV` for one revision (`python -m app.migrations stamp REV` in an
-    installed service, either with `--tenants NAME` for a bound tenant); for none or several,
-    say which to name."""
+    installed service, either with `--tenants NAME` for a bound tenant, and ``options`` such as
+    ` --accept-differences`); for none or several, say which to name."""
     from alembic_steward.runtime._advice import advised, bound_tenant_options
 
     # In a fan-out worker, the tenant's own: `--tenants NAME` (runtime/_tenant_repairs.py).
-    tenant = bound_tenant_options()
+    tenant = options + bound_tenant_options()
     if len(revisions) == 1:
         return advised(f"db.stamp -r {revisions[0]}{tenant}", f"stamp {revisions[0]} --yes{tenant}")
     stamp = advised(f"db.stamp -r REV{tenant}", f"stamp REV --yes{tenant}")

@@ -115,8 +115,8 @@ def stamp_differences_line(
     )
     return (
         f"{opening}, but the stamp that recorded {at} found that {warning}{advice};"
-        f" if the database is right as it is, record that with {stamp_command(list(heads))}"
-        f" and {ACCEPT_OPTION}"
+        " if the database is right as it is, record that with"
+        f" {stamp_command(list(heads), f' {ACCEPT_OPTION}')}"
     )
 
 
