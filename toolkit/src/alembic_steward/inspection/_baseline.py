@@ -16,12 +16,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Match:
-    """The revision closest to the database: ``differences`` empty on an exact match, and the
-    later revisions whose schema is the same (data-only ones), in order."""
+    """The revisions that build the database exactly, oldest first (every one in the history, not
+    only those right after the first: a later one builds it again after a change undone), or the
+    closest alone with its ``differences``; ``history`` is the order they were built in."""
 
-    revision: str
+    revisions: list[str]
     differences: list[Difference]
-    identical_later: list[str]
+    history: list[str]
 
 
 def version_table_name() -> tuple[str, str | None]:
@@ -101,9 +102,14 @@ def closest_revisions(
     server: URL,
     live: Catalog,
     progress: Callable[[int, int], None],
+    chosen: str | None = None,
 ) -> Match:
-    """Build every revision in turn beside ``server`` and return the first that describes the
-    same as ``live``, else the one with the fewest differences (the latest of equals)."""
+    """Build every revision in turn beside ``server`` and return all that describe the same as
+    ``live``, else the one with the fewest differences (the latest of equals).
+
+    The walk never stops at a match: a revision after a schema change and its undo builds the
+    same again, and baseline runs once per database. ``chosen`` (`-r`) is judged by its own
+    build: one the walk cannot compare (a branched history's) is built alone."""
     from alembic_steward.catalog import compare_catalogs
     from alembic_steward.inspection._schema_build import (
         each_revision_built,
@@ -114,23 +120,30 @@ def closest_revisions(
     revisions = linear_revisions(script)
     comparable = whole_prefixes(script, revisions)
     best: tuple[str, list[Difference]] | None = None
-    exact: str | None = None
-    same_after: list[str] = []
+    exact: list[str] = []
     built = each_revision_built(server, revisions, lambda done: progress(done, len(revisions)))
     for revision, catalog in built:
         if revision not in comparable:
             continue
         differences = compare_catalogs(catalog, live)
-        if exact is not None:
-            if differences:
-                break
-            same_after.append(revision)
-        elif not differences:
-            exact = revision
+        if not differences:
+            exact.append(revision)
         elif best is None or len(differences) <= len(best[1]):
             best = (revision, differences)
     built.close()  # drops the scratch database now, not whenever the generator is collected
-    if exact is not None:
-        return Match(exact, [], same_after)
+    if chosen is not None and chosen not in comparable and builds_alone(server, chosen, live):
+        exact = sorted([*exact, chosen], key=revisions.index)
+    if exact:
+        return Match(exact, [], revisions)
     assert best is not None, "a history with no revision is refused before it is built"
-    return Match(best[0], best[1], [])
+    return Match([best[0]], best[1], revisions)
+
+
+def builds_alone(server: URL, revision: str, live: Catalog) -> bool:
+    """Whether ``revision``, built alone on a scratch database from base, describes as ``live``."""
+    from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.inspection._schema_build import describe_built
+    from alembic_steward.inspection._scratch_database import revision_built
+
+    with revision_built(server, [revision], label="schema") as connection:
+        return not compare_catalogs(describe_built(connection), live)

@@ -2,13 +2,14 @@
 
 Each revision is built in a scratch database and compared with it (inspection/_baseline.py); it
 stamps only on an exact match, and never guesses between revisions that build the same schema
-(data-only ones after a schema change): which of their data changes the database holds is for
-its owner to say, with `-r`.
+(data-only ones after a schema change, or one that undoes the changes before it): which of their
+data changes the database holds is for its owner to say, with `-r`.
 """
 
 from __future__ import annotations
 
 import sys
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from invoke import Context, Exit, task
@@ -68,32 +69,35 @@ def baseline(c: Context, revision: str | None = None) -> None:
             code=1,
         )
     with stopped_scratch_build("db.baseline", unstamped_line):
-        match = closest_revisions(script, server_url(), live, progress_line)
+        match = closest_revisions(script, server_url(), live, progress_line, chosen)
     if match.differences:
-        print(f"The database against revision {match.revision}, the closest:")
+        closest = match.revisions[0]
+        print(f"The database against revision {closest}, the closest:")
         for difference in match.differences:
-            print(f"  {difference.line(f'revision {match.revision}', 'the database')}")
+            print(f"  {difference.line(f'revision {closest}', 'the database')}")
         raise Exit(
-            f"error: no revision builds this database exactly; the closest, {match.revision},"
+            f"error: no revision builds this database exactly; the closest, {closest},"
             f" differs in {len(match.differences)} object(s) listed above; make the database"
             " match one (or write a revision that builds it) and run `inv db.baseline` again;"
             f" {NOTHING_STAMPED}",
             code=1,
         )
-    candidates = [match.revision, *match.identical_later]
+    candidates, history = match.revisions, match.history
     if chosen is not None and chosen not in candidates:
-        raise Exit(f"error: {not_a_match(chosen, candidates)}; {NOTHING_STAMPED}", code=1)
+        raise Exit(f"error: {not_a_match(chosen, candidates, history)}; {NOTHING_STAMPED}", code=1)
     if chosen is None and len(candidates) > 1:
-        print_choices(candidates)
-        raise Exit(f"error: {several_match(candidates)}; {NOTHING_STAMPED}", code=1)
-    stamped = chosen or match.revision
+        print_choices(candidates, history)
+        raise Exit(f"error: {several_match(candidates, history)}; {NOTHING_STAMPED}", code=1)
+    stamped = chosen or candidates[0]
     command.stamp(config, stamped)
-    after = candidates[candidates.index(stamped) + 1 :]
+    alike_after = candidates[candidates.index(stamped) :]
     print(
         f"Stamped the database at {stamped}: its schema is exactly what that revision builds."
         + (
-            f" Later revision(s) {', '.join(after)} change only data; `inv db.upgrade` runs them."
-            if after
+            f" Later revision(s) {', '.join(alike_after[1:])} build it too"
+            f" ({how_alike(alike_after, history)}); `inv db.upgrade` runs"
+            f" {', '.join(between(stamped, candidates[-1], history))}."
+            if len(alike_after) > 1
             else ""
         )
     )
@@ -133,24 +137,51 @@ def only_data(revisions: list[str]) -> str:
     return f"{', '.join(revisions)} {verb} only data"
 
 
-def several_match(candidates: list[str]) -> str:
+def between(first: str, last: str, history: list[str]) -> list[str]:
+    """The revisions of ``history`` after ``first``, up to ``last`` included."""
+    return history[history.index(first) + 1 : history.index(last) + 1]
+
+
+def how_alike(candidates: list[str], history: list[str]) -> str:
+    """How each of ``candidates`` (oldest first) after the first builds the same schema as the
+    one before it: "r3 changes only data; r5 builds it again after r4 changed it"."""
+    parts: list[str] = []
+    stretch: list[str] = []  # the run of data-only revisions not yet put in words
+    for previous, revision in pairwise(candidates):
+        changed = between(previous, revision, history)[:-1]
+        if not changed:
+            stretch.append(revision)
+            continue
+        if stretch:
+            parts.append(only_data(stretch))
+            stretch = []
+        parts.append(f"{revision} builds it again after {', '.join(changed)} changed it")
+    if stretch:
+        parts.append(only_data(stretch))
+    return "; ".join(parts)
+
+
+def several_match(candidates: list[str], history: list[str]) -> str:
     """Why baseline does not stamp when ``candidates`` (oldest first) all build the database."""
     return (
         f"revisions {', '.join(candidates)} each build exactly this database's schema"
-        f" ({only_data(candidates[1:])}), and no description tells which of those data"
+        f" ({how_alike(candidates, history)}), and no description tells which of those data"
         " changes it holds; look for them in its rows, then run"
         f" {choice_commands(candidates)} (the choices above)"
     )
 
 
-def print_choices(candidates: list[str]) -> None:
-    """Each revision that could be stamped, and what the next upgrade would then run."""
+def print_choices(candidates: list[str], history: list[str]) -> None:
+    """Each revision that could be stamped, and what the next upgrade would then run: every
+    revision between the matches, a schema change undone among them too (its data change is
+    one the database may hold or not)."""
     print(
         f"Revisions {', '.join(candidates)} each build exactly this database's schema;"
-        f" {only_data(candidates[1:])}. Stamp:"
+        f" {how_alike(candidates, history)}. Stamp:"
     )
-    for index, revision in enumerate(candidates):
-        held, left = candidates[1 : index + 1], candidates[index + 1 :]
+    first, last = candidates[0], candidates[-1]
+    for revision in candidates:
+        held, left = between(first, revision, history), between(revision, last, history)
         if not held:
             when = f"if the database lacks the data changes of {', '.join(left)}"
         elif not left:
@@ -168,7 +199,7 @@ def print_choices(candidates: list[str]) -> None:
         print(f"  {revision}: {when}{then}")
 
 
-def not_a_match(chosen: str, candidates: list[str]) -> str:
+def not_a_match(chosen: str, candidates: list[str], history: list[str]) -> str:
     """Why ``chosen`` cannot be stamped: only ``candidates`` build the database exactly."""
     if len(candidates) == 1:
         return (
@@ -177,7 +208,7 @@ def not_a_match(chosen: str, candidates: list[str]) -> str:
         )
     return (
         f"revision {chosen} does not build this database exactly; only"
-        f" {', '.join(candidates)} do ({only_data(candidates[1:])}): run"
+        f" {', '.join(candidates)} do ({how_alike(candidates, history)}): run"
         f" {choice_commands(candidates)}, the last of them whose data changes the database holds"
     )
 
