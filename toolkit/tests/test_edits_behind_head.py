@@ -2,7 +2,9 @@
 
 The edit never ran here (an applied revision does not run again), so the upgrade would fail:
 `db.status` and `db.check` put the edit first (exit 8, as at head) with the two ways on, and a
-failed upgrade's state line names the edit, not "an earlier run or a hand", as the cause.
+failed upgrade's state line names the edit, not "an earlier run or a hand", as the cause,
+even where the database happens to equal an earlier revision's build; after a stamp back over
+the edit, status reads the refusal the upgrade reads.
 """
 
 from __future__ import annotations
@@ -144,3 +146,49 @@ def test_a_difference_the_edit_did_not_make_is_not_blamed_on_it(project: Project
     assert "edit builds" not in status_line(project.run("inv", "db.status"))
     failed = state_line(project.inv("db.upgrade", code=1).stderr)
     assert f"missing table t ({HAND_CAUSE})" in failed, failed
+
+
+CREATE_V = '    op.create_table("v", sa.Column("id", sa.Integer, primary_key=True))'
+DROP_V = '    op.drop_table("v")'
+DATABASE_DIFFERS = 9
+
+
+def edited_where_an_earlier_build_matches(project: Project) -> None:
+    """r1 (t), r2 (v), r3 (drops v) applied: the database is exactly what r1 builds. Then r3
+    is edited to create u too, and r4, pending, fills u."""
+    project.write_revision("r1_t.py", revision_source("r1", None, CREATE_T))
+    project.write_revision("r2_v.py", revision_source("r2", "r1", CREATE_V))
+    r3 = project.write_revision("r3_drop_v.py", revision_source("r3", "r2", DROP_V))
+    project.inv("db.upgrade")
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "t")
+    r3.write_text(revision_source("r3", "r2", DROP_V + "\n" + CREATE_U))
+    project.write_revision("r4_fill_u.py", revision_source("r4", "r3", FILL_U))
+
+
+def test_an_unrun_edit_comes_before_an_earlier_build_it_happens_to_equal(
+    project: Project,
+) -> None:
+    # SQLite alone: which explanation comes first is shared code, read from git and files.
+    edited_where_an_earlier_build_matches(project)
+    project.inv("db.status", code=EDITED_REVISION)
+
+    line = state_line(project.inv("db.upgrade", code=1).stderr)
+    assert "missing table u (what the edit of applied revision(s) r3 builds" in line, line
+    assert "then run `inv db.accept-edit -r r3`" in line, line
+    assert "stamp" not in line and "exactly what revision r1 builds" not in line, line
+
+
+def test_status_after_a_stamp_back_over_an_edit_reads_the_upgrades_refusal(
+    project: Project,
+) -> None:
+    # SQLite alone: the refusal is read from the bookkeeping rows alike on every database.
+    edited_where_an_earlier_build_matches(project)
+    project.inv("db.stamp", "-r", "r1")
+
+    refusal = one_error_line(project.inv("db.upgrade", code=DATABASE_DIFFERS).stderr)
+    assert "r2, r3 are recorded as applied here" in refusal, refusal
+    line = status_line(project.inv("db.status", code=DATABASE_DIFFERS))
+    assert "pending migrations: run" not in line, line
+    assert "r2, r3 are recorded as applied here" in line, line

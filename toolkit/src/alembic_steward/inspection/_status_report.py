@@ -413,7 +413,9 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         upgrade = phase_upgrade_command(bool(contract) and not development)
         backfill_first = backfill_first_line(script, connection, state.current, upgrade)
     moved = None
-    if problem is None and not edited:
+    # Edited or not: the upgrade reads its refusal from the bookkeeping rows alone, and a stamp
+    # back over an edited revision keeps its row like any other (status said "pending").
+    if problem is None and unrun is None:
         from alembic_steward.inspection._moved_version_table import moved_version_table_line
 
         moved = moved_version_table_line(connection, script, state)

@@ -85,16 +85,12 @@ def unrun_edit(
     """The edits of applied revisions (at or below ``heads``) that account for every one of
     ``differences`` (the database against what ``heads`` build), or None when some are not."""
     from alembic_steward.inspection._edits import upgrade_unchanged
-    from alembic_steward.runtime._revision_checksums import (
-        edited_revisions,
-        recorded_checksums,
-    )
+    from alembic_steward.runtime._revision_checksums import recorded_checksums
     from alembic_steward.runtime._upgrade_checksums import recorded_upgrade_checksums
 
     if not differences:
         return None
-    applied = {rev.revision for rev in script.iterate_revisions(list(heads), "base")}
-    edited = [revision for revision in edited_revisions(connection, script) if revision in applied]
+    edited = applied_edits(connection, script, heads)
     if not edited:
         return None
     recorded = recorded_checksums(connection, script)
@@ -123,16 +119,34 @@ def unrun_edit(
     )
 
 
+def applied_edits(
+    connection: Connection, script: ScriptDirectory, heads: list[str] | tuple[str, ...]
+) -> list[str]:
+    """The revisions at or below ``heads`` whose file differs from the text that ran here."""
+    from alembic_steward.runtime._revision_checksums import edited_revisions
+
+    applied = {rev.revision for rev in script.iterate_revisions(list(heads), "base")}
+    return [revision for revision in edited_revisions(connection, script) if revision in applied]
+
+
 def failed_run_edit(
     connection: Connection, heads: list[str], found: list[Difference]
 ) -> UnrunEdit | None:
     """The edit a failed run's differences (``found``, against ``heads``) all are, or None."""
+    return unrun_edit(connection, app_script(), heads or ["base"], found)
+
+
+def failed_run_edits(connection: Connection, heads: list[str]) -> list[str]:
+    """The applied revisions (at or below a failed run's ``heads``) edited since they ran."""
+    return applied_edits(connection, app_script(), heads or ["base"])
+
+
+def app_script() -> ScriptDirectory:
     from alembic.script import ScriptDirectory
 
     from alembic_steward.runtime._config import build_alembic_config
 
-    script = ScriptDirectory.from_config(build_alembic_config())
-    return unrun_edit(connection, script, heads or ["base"], found)
+    return ScriptDirectory.from_config(build_alembic_config())
 
 
 def ran_text(path: str, checksum: str) -> str | None:

@@ -396,7 +396,6 @@ def compared_schema(
     a user just stopped among them (a sleep, a long data migration), and a stop must end the
     command, not start that again."""
     from alembic_steward.inspection._enum_values import enum_values_added
-    from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.inspection._run_leftovers import split_by_run
     from alembic_steward.runtime._driver_errors import error_reason
 
@@ -404,12 +403,12 @@ def compared_schema(
     edit = None
     try:
         with outer_run_kept():
-            found, built_by = leftovers_and_matching_build(
-                connection, heads or ["base"], later=search_later, earlier=search_earlier
+            found, built_by, edit = edit_before_search(
+                connection, list(heads), later=search_later, earlier=search_earlier
             )
-            if found and stopped and not built_by:
+            if found and stopped and not built_by and not edit:
                 found, hand_made = split_by_run(connection, found, list(heads), [stopped])
-            if found and not built_by:
+            if found and not built_by and not edit:
                 edit = edit_of(connection, list(heads), found)
         invalid = invalid_indexes(connection)
         end_transaction(connection)
@@ -424,6 +423,41 @@ def compared_schema(
     # An INVALID index is a failed run's, never an edit's.
     edit = edit if not invalid else None
     return briefs + invalid_briefs, "", built_by, by_hand, values, edit
+
+
+def edit_before_search(
+    connection: Connection, heads: list[str], *, later: bool, earlier: bool
+) -> tuple[list | None, MatchingBuild | None, UnrunEdit | None]:
+    """(the differences from what ``heads`` build, the later or earlier revision whose build
+    the database exactly is, the applied revision's edit they all are), the edit first.
+
+    A database lacking only what an edit adds may equal another revision's build exactly (r2
+    adds a table, r3, edited to build u too, drops it: it holds what r1 builds). Searched
+    first, that build would advise a stamp the edit does not need, whose rows (kept by a stamp
+    back) the upgrade then refuses; status puts the edit first, and so does this. Where an
+    applied revision is edited, the differences are read without a search, once, and searched
+    (a second scratch build) only when the edit is not all of them."""
+    from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
+
+    built = heads or ["base"]
+    if (later or earlier) and applied_edits_of(connection, heads):
+        found, _ = leftovers_and_matching_build(connection, built, later=False, earlier=False)
+        edit = edit_of(connection, heads, found) if found else None
+        if edit or not found:
+            return found, None, edit
+    found, built_by = leftovers_and_matching_build(connection, built, later=later, earlier=earlier)
+    return found, built_by, None
+
+
+def applied_edits_of(connection: Connection, heads: list[str]) -> bool:
+    """Whether an applied revision's file was edited since it ran here (unread: no)."""
+    from alembic_steward.inspection._unrun_edits import failed_run_edits
+
+    try:
+        return bool(failed_run_edits(connection, heads))
+    except Exception:  # noqa: BLE001 - unread: the search runs, as before
+        end_transaction(connection)  # a failed read must not leave PostgreSQL's aborted
+        return False
 
 
 def edit_of(connection: Connection, heads: list[str], found: list) -> UnrunEdit | None:
