@@ -102,8 +102,9 @@ def stamp_database(
                 kept = unmarked_rows | rows_above_both(connection, script, before)
                 prune_checksums(connection, script, keep=kept)
             # An upgrade with nothing to run then says the stamp found differences; the rows
-            # this stamp wrote are named, so a stamp back that undoes it does not keep them.
-            wrote = set(recorded_values(connection)) - rows_before
+            # this stamp wrote are named, so a stamp back that undoes it does not keep them; not
+            # a repair's, whose user finished that work by hand: it is here, as if it had run.
+            wrote = set() if repairs else set(recorded_values(connection)) - rows_before
             keep_stamp_comparison(connection, version_heads(connection), compared, sorted(wrote))
             if not compared.differs:  # a head that never ran, found what it builds: it ran
                 from alembic_steward.runtime._unran_heads import record_stamped_heads
