@@ -9,7 +9,7 @@ by hand), the other revision's only step.
 
 from __future__ import annotations
 
-from project import Project
+from project import Project, one_error_line
 from servers import ServerDatabase, only_on
 from stuck_states import write_revision
 
@@ -56,3 +56,34 @@ def test_the_stamp_status_advises_after_schema_work_undone_by_hand_lets_the_upgr
     assert database.query(made) == [(1,)]
     project.inv("db.current", "--check", env=env)
     assert database.query("SELECT count(*) FROM t") == [(1,)]
+
+
+@only_on("sqlite", why="the rows and the note are the same on every database")
+def test_a_stamp_back_over_undone_schema_work_with_a_data_step_says_why_the_row_stays(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_revision(project, R10, None, BASE)
+    write_revision(
+        project,
+        R11,
+        R10,
+        '    op.create_table("extra", sa.Column("id", sa.Integer, primary_key=True))\n'
+        '    op.execute("INSERT INTO t (id) VALUES (2)")',
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    database.query("DROP TABLE extra")
+
+    stamped = project.inv("db.stamp", "-r", R10, env=env).stdout
+
+    note = one_error_line(stamped, "note: ")
+    assert f"{R11} runs INSERT on t" in note, note
+    assert f"run `inv db.stamp -r {R10}` again" in note, note
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
+    assert f"{R11} is recorded as applied here" in refused, refused
+    assert database.query("SELECT count(*) FROM t") == [(2,)]
+    # Its data change undone too: the same stamp again, and the upgrade runs it.
+    database.query("DELETE FROM t WHERE id = 2")
+    project.inv("db.stamp", "-r", R10, env=env)
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT count(*) FROM t") == [(2,)]

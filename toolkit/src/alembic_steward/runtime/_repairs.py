@@ -78,12 +78,14 @@ def stamp_database(
             clean = not repairs and compared.warning is None
             rows_before = set(recorded_values(connection))
             ran_before = rows_before if clean else None
+            undone = None
             if clean:  # exactly the target's schema: unmarked schema work undone by hand goes
                 from alembic_steward.runtime._undone_schema_rows import rows_of_undone_schema_work
 
-                unmarked_rows -= rows_of_undone_schema_work(
+                undone = rows_of_undone_schema_work(
                     connection, script, before, revision, rows_before
                 )
+                unmarked_rows -= undone.dropped
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
         # tenant, if any, as it migrates it.
@@ -123,6 +125,9 @@ def stamp_database(
                 # kept them
                 warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
     lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
+    note = undone.note(stamped) if undone is not None else None
+    if note:  # rows kept over schema work undone: why the upgrade will refuse, and the way on
+        lines.append(note)
     if unfinished is not None:
         lines.append(
             f"The stamp cleared the mark of {stopped_run(unfinished, heads, script)}:"

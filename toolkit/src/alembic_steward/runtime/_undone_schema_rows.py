@@ -14,6 +14,7 @@ from and can double nothing: their rows go, and status's advice works when follo
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,16 +24,45 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
 
+@dataclass(frozen=True)
+class UndoneSchemaWork:
+    """The rows the stamp drops (``dropped``), or, when some of the unmarked revisions write
+    rows, those it keeps (``kept``) and what they write (``data_steps``: `REV runs VERB on T`)."""
+
+    dropped: set[str] = field(default_factory=set)
+    kept: list[str] = field(default_factory=list)
+    data_steps: list[str] = field(default_factory=list)
+
+    def note(self, target: str) -> str | None:
+        """The stamp's `note:` when it kept rows over schema work undone; None otherwise."""
+        if not self.kept:
+            return None
+        from alembic_steward.runtime._half_applied_marks import stamp_command
+
+        one = len(self.kept) == 1
+        listed = ", ".join(self.kept)
+        return (
+            f"note: the database holds what {target} builds, not the schema work of {listed}"
+            f" (undone), but {'its' if one else 'their'} upgrade() changes rows"
+            f" ({'; '.join(self.data_steps)}), so {'its' if one else 'their'} checksum"
+            f" {'row was' if one else 'rows were'} kept and an upgrade refuses to run"
+            f" {'it' if one else 'them'} again: once those row changes are undone too, run"
+            f" {stamp_command([target])} again, which drops the rows; to keep them, redo the"
+            f" schema work by hand and record it with {stamp_command([self.kept[-1]])}"
+        )
+
+
 def rows_of_undone_schema_work(
     connection: Connection,
     script: ScriptDirectory,
     before: Sequence[str],
     target: str,
     recorded: Collection[str],
-) -> set[str]:
+) -> UndoneSchemaWork:
     """The revisions with a row (``recorded``) that a stamp from ``before`` (the version table's
     revisions) to ``target`` unmarks, when their work is undone and none writes rows; the
-    caller found the schema exactly what ``target`` builds. Empty when anything is unsure."""
+    caller found the schema exactly what ``target`` builds; when some write rows, all stay and
+    the stamp says why. Nothing dropped when anything is unsure."""
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
@@ -47,16 +77,19 @@ def rows_of_undone_schema_work(
         applied = ChecksumRecorder(script)
         unmarked = (applied.with_ancestors(before) - applied.with_ancestors(built)) & set(recorded)
         if not unmarked:
-            return set()
+            return UndoneSchemaWork()
         # Their work still here (no difference), or no comparison: the rows stay.
         differences, _ = leftovers_and_matching_build(connection, list(before), later=False)
         if not differences:
-            return set()
+            return UndoneSchemaWork()
         # A scratch build only when a file may run SQL of its own (`op.execute`).
         if any(may_change_rows(script, revision) for revision in unmarked):
             steps = watched_steps(connection, built or ["base"], list(before))
-            if any(step.split(" ", 1)[0] in unmarked for step in steps):
-                return set()
+            named = [step for step in steps if step.split(" ", 1)[0] in unmarked]
+            if named:
+                history = [each.revision for each in reversed(list(script.walk_revisions()))]
+                kept = [revision for revision in history if revision in unmarked]
+                return UndoneSchemaWork(kept=kept, data_steps=named)
     except (ScratchDatabaseRefused, CommandError, RevisionError, SQLAlchemyError):
-        return set()
-    return unmarked
+        return UndoneSchemaWork()
+    return UndoneSchemaWork(dropped=unmarked)
