@@ -113,3 +113,50 @@ def test_a_stamp_ahead_over_a_data_migration_that_never_ran_names_it(
     database.query("ALTER TABLE t ADD COLUMN tmp INTEGER")
     stamped = project.inv("db.stamp", "-r", "head", env=env).stdout
     assert "warning" not in stamped, stamped
+
+
+@only_on("sqlite", "postgresql", why="the rows and the stamp's record are read by the same queries")
+def test_a_stamp_back_over_a_stamp_ahead_lets_the_upgrade_run_what_never_ran(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    for revision in (R1, R2):
+        write_revision(project, revision, *UPGRADES[revision])
+    project.inv("db.upgrade", env=env)
+    write_revision(project, R3, *UPGRADES[R3])
+    ahead = project.inv("db.stamp", "-r", R3, env=env).stdout
+    assert f"{R3} was recorded without running" in ahead, ahead
+
+    # The stamp ahead undone: R3's row was the stamp's, not a run's.
+    back = project.inv("db.stamp", "-r", R2, env=env).stdout
+    assert "warning" not in back, back
+
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT n FROM t ORDER BY id") == [(1,), (1,)]
+    assert database.revisions() == {R3}
+    # A stamp back over R3 now that it ran keeps its row: the upgrade refuses to run it again.
+    project.inv("db.stamp", "-r", R2, env=env)
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
+    assert f"{R3} is recorded as applied here" in refused, refused
+    assert database.query("SELECT n FROM t ORDER BY id") == [(1,), (1,)]
+
+
+@only_on("sqlite", why="the stamp's list of rows is read by the queries the test above runs")
+def test_a_downgrade_forgets_the_rows_a_stamp_ahead_wrote_so_a_later_run_s_row_is_kept(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    for revision in (R1, R2, R3):
+        write_revision(project, revision, *UPGRADES[revision])
+    project.inv("db.upgrade", "-r", R2, env=env)
+    project.inv("db.stamp", "-r", R3, env=env)
+    # R3's downgrade() runs (it changes nothing), then its upgrade(): R3 has now run here.
+    project.inv("db.downgrade", "-r", R2, env=env)
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT n FROM t ORDER BY id") == [(1,), (1,)]
+
+    project.inv("db.stamp", "-r", R2, env=env)
+
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
+    assert f"{R3} is recorded as applied here" in refused, refused
+    assert database.query("SELECT n FROM t ORDER BY id") == [(1,), (1,)]

@@ -6,10 +6,12 @@ the next upgrade run revisions a second time: a data step doubles its work, and 
 committed DDL is run again before something fails. The checksum table says what is applied: a
 row is written when a revision's upgrade() runs (or a stamp marks it applied) and dropped only
 when its downgrade() runs, or by a stamp at the revision already recorded that finds the schema
-what it builds (runtime/_repairs.py: a stamp back keeps them). So a revision the upgrade plans
-to run that already has a row is refused before anything runs, as is any upgrade over a stamp
-that found the database differing from what it records (runtime/_stamp_differences.py). The
-plan is read, not the schema: an upgrade with nothing to run costs nothing more.
+what it builds (runtime/_repairs.py: a stamp back keeps them, but the rows the stamp it undoes
+wrote, and those of schema-only work it finds undone: runtime/_undone_schema_rows.py). So a
+revision the upgrade plans to run that already has a row is refused before anything runs, as is
+any upgrade over a stamp that found the database differing from what it records
+(runtime/_stamp_differences.py). The plan is read, not the schema: an upgrade with nothing to
+run costs nothing more.
 """
 
 from __future__ import annotations

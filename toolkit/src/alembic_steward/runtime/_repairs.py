@@ -76,7 +76,16 @@ def stamp_database(
             # Only where the schema was found what the target builds (not in a repair, whose
             # user finished the work by hand, nor over differences, whose advice stands).
             clean = not repairs and compared.warning is None
-            ran_before = set(recorded_values(connection)) if clean else None
+            rows_before = set(recorded_values(connection))
+            ran_before = rows_before if clean else None
+            undone = None
+            if clean:  # exactly the target's schema: unmarked schema work undone by hand goes
+                from alembic_steward.runtime._undone_schema_rows import rows_of_undone_schema_work
+
+                undone = rows_of_undone_schema_work(
+                    connection, script, before, revision, rows_before
+                )
+                unmarked_rows -= undone.dropped
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
         # the half-applied mark (runtime/_half_applied_marks.py). env.py stamps the bound
         # tenant, if any, as it migrates it.
@@ -94,8 +103,11 @@ def stamp_database(
             if not compared.keep_rows:
                 kept = unmarked_rows | rows_above_both(connection, script, before)
                 prune_checksums(connection, script, keep=kept)
-            # An upgrade with nothing to run then says the stamp found differences.
-            keep_stamp_comparison(connection, version_heads(connection), compared)
+            # An upgrade with nothing to run then says the stamp found differences; the rows
+            # this stamp wrote are named, so a stamp back that undoes it does not keep them; not
+            # a repair's, whose user finished that work by hand: it is here, as if it had run.
+            wrote = set() if repairs else set(recorded_values(connection)) - rows_before
+            keep_stamp_comparison(connection, version_heads(connection), compared, sorted(wrote))
             if not compared.differs:  # a head that never ran, found what it builds: it ran
                 from alembic_steward.runtime._unran_heads import record_stamped_heads
 
@@ -113,6 +125,9 @@ def stamp_database(
                 # kept them
                 warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
     lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
+    note = undone.note(stamped) if undone is not None else None
+    if note:  # rows kept over schema work undone: why the upgrade will refuse, and the way on
+        lines.append(note)
     if unfinished is not None:
         lines.append(
             f"The stamp cleared the mark of {stopped_run(unfinished, heads, script)}:"
@@ -133,16 +148,21 @@ def rows_a_stamp_back_keeps(
     way out once that work was undone by hand. None are kept when the stamp repairs a run that
     stopped (``repairs_a_run``: over a half-applied mark, or one told to accept the database as
     it is), nor when the version table's revisions were recorded by a stamp that found the
-    database differing from them (a stamp ahead, now undone): those never ran here.
+    database differing from them (a stamp ahead, now undone): those never ran here. Nor are
+    the rows the stamp that recorded them wrote itself (a stamp ahead over work that never ran,
+    runtime/_stamp_differences.py ``rows_the_stamp_wrote``): a row no run wrote says nothing ran.
     """
     from alembic_steward.runtime._revision_checksums import ChecksumRecorder
-    from alembic_steward.runtime._stamp_differences import stamped_over_differences
+    from alembic_steward.runtime._stamp_differences import (
+        rows_the_stamp_wrote,
+        stamped_over_differences,
+    )
     from alembic_steward.runtime._state_after_failure import version_heads
 
     heads = version_heads(connection)
     if repairs_a_run or stamped_over_differences(connection, heads):
         return set()
-    return ChecksumRecorder(script).with_ancestors(heads)
+    return ChecksumRecorder(script).with_ancestors(heads) - rows_the_stamp_wrote(connection, heads)
 
 
 def rows_above_both(

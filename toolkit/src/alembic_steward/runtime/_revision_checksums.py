@@ -24,6 +24,10 @@ from alembic_steward._checksum_format import (
     whole_file_checksum,
 )
 from alembic_steward.runtime._kept_checksums import kept_checksums
+from alembic_steward.runtime._stamp_differences import (
+    STAMP_DIFFERENCES_TABLE,
+    forget_rows_written,
+)
 from alembic_steward.runtime._upgrade_checksums import (
     forget_upgrade_rows,
     replace_upgrade_rows,
@@ -291,6 +295,7 @@ class ChecksumRecorder:
         # were deleted by hand (runtime/_upgrade_checksums.py).
         self.upgrade_recorded: set[str] = set()
         self.read = False
+        self.stamp_record = False
 
     def __call__(self, *, ctx: Any, step: Any, heads: set[str] | None = None, **_: Any) -> None:
         from sqlalchemy import inspect
@@ -304,6 +309,8 @@ class ChecksumRecorder:
             for table in (self.table, self.upgrade_table):
                 if table.name not in tables:
                     table.create(connection)
+            # A stamp's list of the rows it wrote is forgotten when a run drops rows (drop).
+            self.stamp_record = STAMP_DIFFERENCES_TABLE in tables
             values, self.upgrade_recorded = both_tables_values(connection)
             # Here, not in `db.status`: a run may write (and holds the migration lock), while
             # reads may come from a read-only user and must not wait on a running migration.
@@ -328,6 +335,8 @@ class ChecksumRecorder:
         if rows:
             connection.execute(self.table.delete().where(self.table.c.revision.in_(rows)))
             self.recorded.difference_update(rows)
+            if self.stamp_record:
+                forget_rows_written(connection)
         self.drop_upgrade_rows(connection, revisions)
 
     def drop_upgrade_rows(self, connection: Connection, revisions: Iterable[str]) -> None:

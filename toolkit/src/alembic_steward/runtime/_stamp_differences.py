@@ -12,6 +12,11 @@ is gone) or runs again what a stamp back skipped. A stamp that found the databas
 records keeps its row too, with an empty warning: the bookkeeping then tells a version table a
 stamp moved from one moved by hand. A table of its own, because existing bookkeeping tables
 never change their columns.
+
+A stamp ahead also keeps, in a second row of the same columns (``WROTE_ROWS`` and the revisions),
+the revisions it wrote checksum rows for without running them: a stamp back that undoes it
+drops those rows instead of keeping them as work that ran (runtime/_repairs.py). A run that
+drops a checksum row (a downgrade) forgets that list: what it runs again writes a run's row.
 """
 
 from __future__ import annotations
@@ -30,6 +35,9 @@ if TYPE_CHECKING:
 STAMP_DIFFERENCES_TABLE = "alembic_stamp_differences"
 # The exit code of a database that differs from what its revision builds (docs/decisions.md).
 DIFFERS_EXIT_CODE = 9
+# Opens ``stamped_revisions`` in the row listing the revisions the stamp wrote checksum rows for
+# without running them: never a revision id (ids hold no spaces), so no stamp's row reads as it.
+WROTE_ROWS = "wrote rows: "
 
 
 class StampedAhead(CommandError):
@@ -50,26 +58,61 @@ def stamp_differences_table() -> Table:
     )
 
 
-def record_stamp_differences(connection: Connection, heads: tuple[str, ...], warning: str) -> None:
+def record_stamp_differences(
+    connection: Connection, heads: tuple[str, ...], warning: str, wrote: Sequence[str] = ()
+) -> None:
     """Keep the warning of the stamp that recorded ``heads`` (empty: it found no difference),
-    replacing an older one."""
+    replacing an older one, and the revisions it wrote checksum rows for (``wrote``)."""
     table = stamp_differences_table()
     table.create(connection, checkfirst=True)
     connection.execute(table.delete())
     connection.execute(table.insert().values(stamped_revisions=" ".join(heads), warning=warning))
+    if wrote:
+        listed = WROTE_ROWS + " ".join(sorted(wrote))
+        connection.execute(table.insert().values(stamped_revisions=listed, warning=""))
+
+
+def stamp_row(connection: Connection) -> Any:
+    """The row of the stamp itself (stamped_revisions, warning), not its list of rows written."""
+    from sqlalchemy import select
+
+    table = stamp_differences_table()
+    query = select(table.c.stamped_revisions, table.c.warning)
+    return connection.execute(
+        query.where(~table.c.stamped_revisions.startswith(WROTE_ROWS))
+    ).first()
+
+
+def rows_the_stamp_wrote(connection: Connection, heads: Sequence[str]) -> set[str]:
+    """The revisions the stamp that recorded ``heads`` (the version table's) wrote checksum rows
+    for without running them; none when another stamp, or no stamp, recorded them."""
+    from sqlalchemy import select
+
+    if not stamp_recorded(connection, heads):
+        return set()
+    table = stamp_differences_table()
+    listed = table.c.stamped_revisions.startswith(WROTE_ROWS)
+    row = connection.execute(select(table.c.stamped_revisions).where(listed)).first()
+    return set() if row is None else set(row.stamped_revisions.removeprefix(WROTE_ROWS).split())
+
+
+def forget_rows_written(connection: Connection) -> None:
+    """A run dropped checksum rows (a downgrade): the revisions a stamp wrote rows for may run
+    now, and write a run's row, so the stamp's list no longer tells which rows are its own."""
+    table = stamp_differences_table()
+    connection.execute(table.delete().where(table.c.stamped_revisions.startswith(WROTE_ROWS)))
 
 
 def stamped_over_differences(connection: Connection, heads: Sequence[str]) -> bool:
     """Whether the stamp that recorded ``heads`` found the database differing from their build
     (its warning is kept): what differs may be what the stamp skipped, not a hand change."""
-    from sqlalchemy import inspect, select
+    from sqlalchemy import inspect
 
     began = not connection.in_transaction()
     try:
         if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
             return False
-        table = stamp_differences_table()
-        row = connection.execute(select(table.c.stamped_revisions, table.c.warning)).first()
+        row = stamp_row(connection)
     finally:
         if began and connection.in_transaction():
             connection.commit()  # a read: the caller's connection is left as it was handed in
@@ -80,11 +123,11 @@ def stamped_over_differences(connection: Connection, heads: Sequence[str]) -> bo
 def stamp_recorded(connection: Connection, heads: Sequence[str]) -> bool:
     """Whether a stamp (`inv db.stamp`, the deploy `stamp`, raw `alembic stamp`) recorded
     ``heads``, the version table's, with or without differences."""
-    from sqlalchemy import inspect, select
+    from sqlalchemy import inspect
 
     if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
         return False
-    row = connection.execute(select(stamp_differences_table().c.stamped_revisions)).first()
+    row = stamp_row(connection)
     built = {revision for revision in heads if revision != "base"}
     return row is not None and set(row.stamped_revisions.split()) == built
 
@@ -94,12 +137,11 @@ def stamp_differences_line(
 ) -> str | None:
     """The refusal of an upgrade with nothing to run at ``heads`` (or of what ``opening``
     says), when a stamp kept its differences there; None otherwise."""
-    from sqlalchemy import inspect, select
+    from sqlalchemy import inspect
 
     if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
         return None
-    table = stamp_differences_table()
-    row = connection.execute(select(table.c.stamped_revisions, table.c.warning)).first()
+    row = stamp_row(connection)
     if row is None or row.warning == "" or set(row.stamped_revisions.split()) != set(heads):
         return None
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
@@ -145,6 +187,10 @@ def compare_raw_stamp(connection: Connection, script: ScriptDirectory) -> str | 
     return compared.warning
 
 
-def keep_stamp_comparison(connection: Connection, heads: tuple[str, ...], compared: Any) -> None:
-    """Record the stamp, with the comparison's differences for the upgrade to refuse on."""
-    record_stamp_differences(connection, heads, compared.warning if compared.differs else "")
+def keep_stamp_comparison(
+    connection: Connection, heads: tuple[str, ...], compared: Any, wrote: Sequence[str] = ()
+) -> None:
+    """Record the stamp, with the comparison's differences for the upgrade to refuse on, and
+    the revisions it wrote checksum rows for without running them (``wrote``)."""
+    warning = compared.warning if compared.differs else ""
+    record_stamp_differences(connection, heads, warning, wrote)
