@@ -153,11 +153,13 @@ DROP_V = '    op.drop_table("v")'
 DATABASE_DIFFERS = 9
 
 
-def edited_where_an_earlier_build_matches(project: Project) -> None:
-    """r1 (t), r2 (v), r3 (drops v) applied: the database is exactly what r1 builds. Then r3
-    is edited to create u too, and r4, pending, fills u."""
+def edited_where_an_earlier_build_matches(project: Project, *, fill_v: bool = False) -> None:
+    """r1 (t), r2 (v; with ``fill_v`` a row in it too, a data step), r3 (drops v) applied: the
+    database is exactly what r1 builds. Then r3 is edited to create u too, and r4, pending,
+    fills u."""
     project.write_revision("r1_t.py", revision_source("r1", None, CREATE_T))
-    project.write_revision("r2_v.py", revision_source("r2", "r1", CREATE_V))
+    fill = '\n    op.execute("INSERT INTO v (id) VALUES (1)")' if fill_v else ""
+    project.write_revision("r2_v.py", revision_source("r2", "r1", CREATE_V + fill))
     r3 = project.write_revision("r3_drop_v.py", revision_source("r3", "r2", DROP_V))
     project.inv("db.upgrade")
     git(project, "init", "--quiet")
@@ -184,7 +186,8 @@ def test_status_after_a_stamp_back_over_an_edit_reads_the_upgrades_refusal(
     project: Project,
 ) -> None:
     # SQLite alone: the refusal is read from the bookkeeping rows alike on every database.
-    edited_where_an_earlier_build_matches(project)
+    # r2's row keeps the stamp back from dropping the rows (a data step may not run twice).
+    edited_where_an_earlier_build_matches(project, fill_v=True)
     project.inv("db.stamp", "-r", "r1")
 
     refusal = one_error_line(project.inv("db.upgrade", code=DATABASE_DIFFERS).stderr)
