@@ -24,10 +24,6 @@ from alembic_steward._checksum_format import (
     whole_file_checksum,
 )
 from alembic_steward.runtime._kept_checksums import kept_checksums
-from alembic_steward.runtime._stamp_differences import (
-    STAMP_DIFFERENCES_TABLE,
-    forget_rows_written,
-)
 from alembic_steward.runtime._upgrade_checksums import (
     forget_upgrade_rows,
     replace_upgrade_rows,
@@ -300,6 +296,10 @@ class ChecksumRecorder:
     def __call__(self, *, ctx: Any, step: Any, heads: set[str] | None = None, **_: Any) -> None:
         from sqlalchemy import inspect
 
+        # Here, not at module level: the start-up guard imports this module and must not
+        # import Alembic, which the stamp record's module does.
+        from alembic_steward.runtime._stamp_differences import STAMP_DIFFERENCES_TABLE
+
         if ctx.as_sql:
             return
         connection = ctx.connection
@@ -336,6 +336,8 @@ class ChecksumRecorder:
             connection.execute(self.table.delete().where(self.table.c.revision.in_(rows)))
             self.recorded.difference_update(rows)
             if self.stamp_record:
+                from alembic_steward.runtime._stamp_differences import forget_rows_written
+
                 forget_rows_written(connection)
         self.drop_upgrade_rows(connection, revisions)
 
