@@ -90,6 +90,16 @@ def created_revisions(output: str) -> list[tuple[str, str]]:
     return CREATED_REVISION.findall(output)
 
 
+def git(project: Project, *arguments: str) -> None:
+    """Run git in ``project`` with a committer identity of its own, failing on an error."""
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *arguments],
+        cwd=project.path,
+        check=True,
+        capture_output=True,
+    )
+
+
 def one_error_line(stderr: str, prefix: str = "error: ") -> str:
     """The one line of ``stderr`` starting with ``prefix``, failing on a traceback or on more."""
     assert "Traceback" not in stderr, stderr

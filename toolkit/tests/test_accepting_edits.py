@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 from made_revisions import add_users, user_revisions
-from project import Project
+from project import Project, git
 from servers import ServerDatabase
 
 EDITED_REVISION = 8
@@ -37,15 +37,6 @@ def change_downgrade(path: Path) -> None:
     assert source.count('op.drop_table("users")') == 1
     path.write_text(
         source.replace('op.drop_table("users")', 'op.drop_table("users", if_exists=True)')
-    )
-
-
-def git(project: Project, *arguments: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *arguments],
-        cwd=project.path,
-        check=True,
-        capture_output=True,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 
 import sqlalchemy as sa
-from project import Project, one_error_line, revision_source
+from project import Project, git, one_error_line, revision_source
 from servers import ServerDatabase
 
 EDITED_REVISION = 8
@@ -22,15 +22,6 @@ CREATE_U = '    op.create_table("u", sa.Column("id", sa.Integer, primary_key=Tru
 FILL_U = '    op.execute("INSERT INTO u (id) VALUES (1)")'
 EDIT_CAUSE = "what the edit of applied revision(s) r1 builds, which never ran here"
 HAND_CAUSE = "left by an earlier run or by hand"
-
-
-def git(project: Project, *arguments: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *arguments],
-        cwd=project.path,
-        check=True,
-        capture_output=True,
-    )
 
 
 def edited_after_it_ran(project: Project, env: dict[str, str], *, committed: bool = True) -> None:

@@ -44,6 +44,16 @@ def upgraded(project: Project, database: ServerDatabase) -> dict[str, str]:
 
 
 @only_on("sqlite", "postgresql", "mysql", why="scratch builds compared with a live database")
+def at_r2_with_r3_pending(project: Project, database: ServerDatabase) -> dict[str, str]:
+    """R1 and R2 upgraded, R3 (data only) written and pending; the environment for `inv`."""
+    env = {"DATABASE_URL": database.url}
+    for revision in (R1, R2):
+        write_revision(project, revision, *UPGRADES[revision])
+    project.inv("db.upgrade", env=env)
+    write_revision(project, R3, *UPGRADES[R3])
+    return env
+
+
 def test_a_stamp_back_advises_the_last_alike_build_that_ran_past_a_schema_change(
     project: Project, database: ServerDatabase
 ) -> None:
@@ -94,11 +104,7 @@ def test_the_rows_a_stamp_back_kept_refuse_the_upgrade_after_a_stamp_forward_bel
 def test_a_stamp_ahead_over_a_data_migration_that_never_ran_names_it(
     project: Project, database: ServerDatabase
 ) -> None:
-    env = {"DATABASE_URL": database.url}
-    for revision in (R1, R2):
-        write_revision(project, revision, *UPGRADES[revision])
-    project.inv("db.upgrade", env=env)
-    write_revision(project, R3, *UPGRADES[R3])
+    env = at_r2_with_r3_pending(project, database)
 
     stamped = project.inv("db.stamp", "-r", "head", env=env).stdout
 
@@ -119,11 +125,7 @@ def test_a_stamp_ahead_over_a_data_migration_that_never_ran_names_it(
 def test_a_stamp_back_over_a_stamp_ahead_lets_the_upgrade_run_what_never_ran(
     project: Project, database: ServerDatabase
 ) -> None:
-    env = {"DATABASE_URL": database.url}
-    for revision in (R1, R2):
-        write_revision(project, revision, *UPGRADES[revision])
-    project.inv("db.upgrade", env=env)
-    write_revision(project, R3, *UPGRADES[R3])
+    env = at_r2_with_r3_pending(project, database)
     ahead = project.inv("db.stamp", "-r", R3, env=env).stdout
     assert f"{R3} was recorded without running" in ahead, ahead
 
