@@ -16,6 +16,8 @@ import ast
 import hashlib
 import json
 
+from alembic_steward._revision_functions import defines
+
 # The value lives in a String(64) column that databases already have: the tag and the first 61
 # hex digits of the sha256 (244 bits) fit it; a first-format value is 64 plain hex digits.
 FORMAT_TAG = "v2:"
@@ -111,10 +113,6 @@ def assigns(node: ast.stmt, name: str) -> bool:
         and isinstance(node.target, ast.Name)
         and (node.target.id == name and node.value is not None)
     )
-
-
-def defines(node: ast.stmt, name: str) -> bool:
-    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
 
 
 def is_first_format(checksum: str) -> bool:

@@ -195,16 +195,24 @@ class EditedNames:
 
 
 def upgrade_names(text: str) -> tuple[str, frozenset[str]]:
-    """(upgrade()'s code, as ast dumps it; the strings it holds: the names it builds)."""
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.FunctionDef) and node.name == "upgrade":
-            strings = {
-                item.value
-                for item in ast.walk(node)
-                if isinstance(item, ast.Constant) and isinstance(item.value, str)
-            }
-            return ast.dump(node), frozenset(strings)
-    return "", frozenset()
+    """(upgrade()'s code, as the checksums serialise it; the strings it holds: the names it
+    builds)."""
+    from alembic_steward._checksum_format import canonical_text
+    from alembic_steward._revision_functions import migration_function
+
+    upgrade = migration_function(ast.parse(text), "upgrade")
+    if upgrade is None:
+        return "", frozenset()
+    # The string constants, not the words of the code (as inspection/_names_in_text.py reads a
+    # file): the names are compared between two texts of upgrade(), and a word of the Python
+    # around them (a variable renamed, a helper called) would count as a name built or dropped.
+    strings = {
+        item.value
+        for item in ast.walk(upgrade)
+        if isinstance(item, ast.Constant) and isinstance(item.value, str)
+    }
+    # Serialised as the checksums are: a docstring or a comment reworded is no change.
+    return canonical_text(upgrade), frozenset(strings)
 
 
 def unrun_edit_here(

@@ -24,6 +24,7 @@ def required_in(path: str) -> list[tuple[str, int]]:
     ([] when the file cannot be read). A name or a limit is read where it is written plainly:
     a literal, a name assigned one (at module level or in `upgrade()`), or `x.name` of a
     module-level `x = Backfill(name=...)`; a call whose name is computed otherwise is missed."""
+    from alembic_steward._revision_functions import migration_function
     from alembic_steward.backfills import DEFAULT_FINISH_INLINE_UP_TO
 
     try:
@@ -31,12 +32,12 @@ def required_in(path: str) -> list[tuple[str, int]]:
             tree = ast.parse(source.read())
     except (OSError, SyntaxError, ValueError):
         return []
-    upgrades = [
-        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "upgrade"
-    ]
-    values = plain_values([*tree.body, *(node for each in upgrades for node in each.body)])
+    upgrade = migration_function(tree, "upgrade")
+    if upgrade is None:
+        return []
+    values = plain_values([*tree.body, *upgrade.body])
     found = []
-    for node in (each for upgrade in upgrades for each in ast.walk(upgrade)):
+    for node in ast.walk(upgrade):
         if not isinstance(node, ast.Call) or called_name(node.func) != "require_backfill":
             continue
         name = value_of(node.args[0], values) if node.args else keyword_value(node, "name", values)
