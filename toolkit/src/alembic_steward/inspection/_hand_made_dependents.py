@@ -10,23 +10,22 @@ at its revision and at head (inspection/_revision_comparison.py has both): the t
 to, and the words of its facts (a view's or function's definition, a foreign key's, a
 trigger's), naming a changed table and one of its changed columns, or a dropped table.
 
-Names are matched as words of the definition text, which every database keeps as it would run
-it: no parser of three SQL dialects, and a column of the same name on another table named in
-the same text counts too. That errs towards naming one dependency too many, never towards
+Names are matched as whole words of the definition text, which every database keeps as it
+would run it (inspection/_names_in_text.py): a column of the same name on another table named
+in the same text counts too. That errs towards naming one dependency too many, never towards
 saying the upgrade runs when it does not.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
+
+from alembic_steward.inspection._names_in_text import names
 
 if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog
     from alembic_steward.catalog._model import Facts, Key
 
-# An identifier as a definition writes it, quoted or not (the quotes are not part of it).
-WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 # How each kind reads what it depends on.
 READS = {"view": "reads", "materialized view": "reads", "foreign key": "references"}
 
@@ -84,13 +83,13 @@ def changed_read(
 ) -> list[tuple[str, str]]:
     """(`t.c6`, verb) for each changed column, (`table t`, `drop`) for each dropped table, that
     the object at ``key`` names in its facts (or belongs to, for its table)."""
-    words = {word.lower() for value in facts.values() if value for word in WORD.findall(str(value))}
+    text = "\n".join(str(value) for value in facts.values() if value)
     owner = key[2].lower()
     return [
         (f"{table}.{column}" if column else f"table {table}", verb)
         for (table, column), verb in sorted(changed.items())
-        if (table in words or table == owner)
-        and (not column or column in words)
+        if (names(text, table) or table == owner)
+        and (not column or names(text, column))
         # A column made by hand on a table they drop goes with it: it reads nothing (and its
         # table being theirs already keeps "runs" from being said).
         and not (key[0] == "column" and not column)

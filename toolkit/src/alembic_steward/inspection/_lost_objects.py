@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 # The kinds a table's rebuild can leave behind; constraints and columns are the table's own.
 LOSABLE = ("trigger", "index")
-WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -117,8 +116,10 @@ def removed_columns(before: Catalog, after: Catalog, schema: str | None, table: 
 
 def mentions(facts: dict, columns: set[str]) -> bool:
     """Whether an index's definition names one of ``columns``."""
-    words = {word.lower() for value in facts.values() for word in WORD.findall(str(value))}
-    return bool(words & columns)
+    from alembic_steward.inspection._names_in_text import names
+
+    text = "\n".join(str(value) for value in facts.values())
+    return any(names(text, column) for column in columns)
 
 
 @contextmanager

@@ -14,7 +14,6 @@ again (no build has it), a table made before the statement that fails on the scr
 
 from __future__ import annotations
 
-import re
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -165,8 +164,9 @@ def revisions_text(older: list[str], newer: list[str]) -> str:
 
 def named_in(difference: Difference, text: str) -> bool:
     """Whether revision source ``text`` names ``difference``'s object (its last name part)."""
-    name = difference.subject.rsplit(".", 1)[-1]
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+    from alembic_steward.inspection._names_in_text import names
+
+    return names(text, difference.subject.rsplit(".", 1)[-1])
 
 
 def briefs(differences: list[Difference]) -> str:

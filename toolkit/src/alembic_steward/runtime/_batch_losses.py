@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from alembic_steward.inspection._lost_objects import LostObject, dropped_by_name
+from alembic_steward.inspection._names_in_text import names
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -27,7 +28,6 @@ OWNED = (
     "SELECT type, name, sql FROM sqlite_master WHERE type IN ('trigger', 'index')"
     " AND lower(tbl_name) = lower(?) AND sql IS NOT NULL"
 )
-WORD = re.compile(r"\w+")
 # The warnings of the run in progress, for a tenant's row (runtime/_tenant_runs.py).
 _WARNINGS: ContextVar[list[str] | None] = ContextVar("alembic_steward_batch_losses", default=None)
 
@@ -78,8 +78,7 @@ class BatchLossWatch:
             for (kind, object_name), definition in objects.items():
                 if (kind, object_name) in kept or dropped_by_name(sql, kind, object_name):
                     continue
-                words = {word.lower() for word in WORD.findall(definition)}
-                if kind == "index" and words & removed:
+                if kind == "index" and any(names(definition, column) for column in removed):
                     continue  # the column it was on went, and took it
                 lost = LostObject(kind, f"{table}.{object_name}", table, rebuilt_by_batch=True)
                 warn(lost.line(name))

@@ -1,0 +1,50 @@
+"""Whether a text names an object is one reading, for a revision file and a definition alike.
+
+The run's leftovers read the revision files, the hand-made dependents and the lost indexes a
+definition: each had its own idea of a word, and a name beyond ASCII, or beside a `$`, read as
+named in one and not in another.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+# (text, name, whether the text names it)
+CASES = [
+    ("SELECT t.c6 FROM t", "c6", True),
+    ('SELECT "Note" FROM t', "note", True),  # quoted, in another case
+    ("SELECT prénom FROM clients", "prénom", True),  # a name beyond ASCII
+    ("SELECT notes_id FROM t", "notes", False),  # part of another name
+    ("SELECT c$1 FROM t", "c", False),  # `$` goes on a name in PostgreSQL and MySQL/MariaDB
+]
+
+
+@pytest.mark.parametrize(("text", "name", "named"), CASES)
+def test_a_revision_file_names_an_object_as_a_definition_does(
+    text: str, name: str, named: bool
+) -> None:
+    from alembic_steward.inspection._run_leftovers import named_in
+
+    assert named_in(SimpleNamespace(subject=f"t.{name}"), text) is named
+
+
+@pytest.mark.parametrize(("text", "name", "named"), CASES)
+def test_a_hand_made_view_reads_a_column_its_definition_names(
+    text: str, name: str, named: bool
+) -> None:
+    from alembic_steward.inspection._hand_made_dependents import changed_read
+
+    key = ("view", None, "", "v")
+    read = changed_read(key, {"definition": f"{text} JOIN t"}, {("t", name): "drop"})
+    assert read == ([(f"t.{name}", "drop")] if named else [])
+
+
+@pytest.mark.parametrize(("text", "name", "named"), CASES)
+def test_an_index_goes_with_a_column_its_definition_names(
+    text: str, name: str, named: bool
+) -> None:
+    from alembic_steward.inspection._lost_objects import mentions
+
+    assert mentions({"definition": text}, {name}) is named
