@@ -126,6 +126,67 @@ def test_an_irreversible_migration_raised_after_earlier_steps_says_the_state_rea
     assert "the database is at r2 (its version table, read after the failure)" in failed
 
 
+# The stairway asks the same question of each revision, with the same reading: a revision the
+# refusal stops at is one the stairway does not revert, and the other way round.
+AFTER_AN_OPERATION = f"{DROP_NOTE}\n{ALWAYS}"
+# Raised on a flag of the file's own: whether it is set is for the run to find out.
+ON_A_FLAG = f"    if GONE:\n    {ALWAYS}\n{DROP_NOTE}"
+STAIRWAY_TEST = "test_each_revision_upgrades_downgrades_and_upgrades_again"
+
+
+def write_note_history(project: Project, note_downgrade: str) -> None:
+    """r1 items, r2 its note column, downgraded by ``note_downgrade``."""
+    imports = f"{IRREVERSIBLE_IMPORT}\n\nGONE = True"
+    for revision, down, upgrade, downgrade in [
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", ADD_NOTE, note_downgrade),
+    ]:
+        source = revision_source(revision, down, upgrade, downgrade, imports=imports)
+        project.write_revision(f"{revision}.py", source)
+
+
+def walk_the_stairway(project: Project, env: dict[str, str]) -> tuple[int, str]:
+    """(the exit code, the output) of the project's own stairway test."""
+    walked = project.run("pytest", "-q", "-p", "no:cacheprovider", "-k", STAIRWAY_TEST, env=env)
+    return walked.returncode, walked.stdout + walked.stderr
+
+
+def test_the_stairway_does_not_revert_a_revision_whose_downgrade_is_refused(
+    project: Project, database: ServerDatabase
+) -> None:
+    # An operation before the raise: the stairway once ran the downgrade to find out, and failed.
+    write_note_history(project, AFTER_AN_OPERATION)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    refused = project.inv("db.downgrade", "-r", "r1", "--yes", code=1, env=env)
+    assert one_error_line(refused.stderr) == (
+        "error: revision r2 (r2) cannot be downgraded: gone; nothing was changed, the database"
+        " is still at r2"
+    )
+
+    code, output = walk_the_stairway(project, env)
+    assert code == 0, output
+
+
+def test_a_conditional_irreversible_migration_fails_the_stairway_as_it_fails_a_downgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    # A raise under a condition: the downgrade is run to find out, by both.
+    write_note_history(project, ON_A_FLAG)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    ran = project.inv("db.downgrade", "-r", "r1", "--yes", code=1, env=env)
+    line = one_error_line(ran.stderr)
+    assert line.startswith("error: revision r2 (r2) cannot be downgraded: gone;"), line
+    assert "refused before its first step" not in line
+
+    code, output = walk_the_stairway(project, env)
+    assert code == 1, output
+    # Its own reason, not the state of the walk's database, then how to declare it.
+    assert "revision r2 (r2): downgrade failed: IrreversibleMigration: gone; reading" in output
+    assert "make `raise IrreversibleMigration(" in output
+
+
 # The static reading, on the revision file's text alone.
 def declared(downgrade_body: str) -> tuple[bool, str | None]:
     from alembic_steward.runtime._irreversible_plans import declared_irreversible

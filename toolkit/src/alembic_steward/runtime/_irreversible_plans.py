@@ -8,7 +8,9 @@ as one of its own statements, with no `return` before it, always raises, and the
 before anything runs, naming the revision to stop at instead. The source is read, never run:
 the plan is drawn inside the run, where `op` is live and a call would run its operations. A
 raise the reading cannot be sure of (inside an `if`, in a function downgrade() calls) is left to
-the run, whose line then says the state read after it (tasks/_failed_migration.py).
+the run, whose line then says the state read after it (tasks/_failed_migration.py). The baked
+stairway asks this same reading which revisions not to revert (testing/_stairway.py), so the
+two never disagree about one.
 """
 
 from __future__ import annotations
@@ -44,14 +46,9 @@ class IrreversibleDowngrade(CommandError):
 
 def declared_irreversible(module: ast.Module) -> Declaration | None:
     """The unconditional raise of IrreversibleMigration in the module's downgrade(), or None."""
-    downgrade = next(
-        (
-            node
-            for node in module.body
-            if isinstance(node, ast.FunctionDef) and node.name == "downgrade"
-        ),
-        None,
-    )
+    from alembic_steward._revision_functions import migration_function
+
+    downgrade = migration_function(module, "downgrade")
     if downgrade is None:
         return None
     for statement in downgrade.body:

@@ -32,6 +32,7 @@ from alembic_steward.runtime._irreversible import (
     IRREVERSIBLE_RAISE,
     IrreversibleMigration,
 )
+from alembic_steward.runtime._irreversible_plans import revision_declaration
 from alembic_steward.testing._row_watch import RowWatch, data_lost
 from alembic_steward.testing._sample_rows import seed_tables
 from alembic_steward.testing._schema_snapshot import (
@@ -63,16 +64,11 @@ class StairwayWalk:
 
 
 def declares_itself_irreversible(revision: Script) -> bool:
-    """Whether the revision's downgrade() raises IrreversibleMigration before any operation."""
-    try:
-        # Outside a migration run `op` is not set up, so the first operation raises at once:
-        # only a downgrade that raises IrreversibleMigration first gets further than that.
-        revision.module.downgrade()
-    except IrreversibleMigration:
-        return True
-    except Exception:
-        return False
-    return False
+    """Whether the revision's downgrade() always raises IrreversibleMigration, read from its
+    source as a downgrade reads it before its first step (runtime/_irreversible_plans.py): the
+    revision the walk does not revert is the one `inv db.downgrade` refuses to, no other. A
+    raise the reading cannot be sure of is found by running the downgrade, by both."""
+    return revision_declaration(revision.path) is not None
 
 
 def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWalk:
@@ -134,13 +130,7 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
         try:
             script.run_env()
         except Exception as error:  # A failed step ends the walk: every later step needs it.
-            reason = (str(error).strip().splitlines() or [""])[0]
-            walk.failure = f"{walk.doing} failed: {type(error).__name__}: {reason}"
-            if isinstance(error, NotImplementedError) and walk.doing.endswith(": downgrade"):
-                walk.failure += (
-                    f"; to declare a downgrade that cannot be written, make `{IRREVERSIBLE_RAISE}`"
-                    f" its first statement, with `{IRREVERSIBLE_IMPORT}` at the top"
-                )
+            walk.failure = failure_line(walk.doing, error)
             if connection.in_transaction():
                 connection.rollback()
         finally:
@@ -149,6 +139,29 @@ def walk_stairway(connection: Connection, script: ScriptDirectory) -> StairwayWa
     walk.reached = set(MigrationContext.configure(connection).get_current_heads())
     walk.snapshot_at_end = schema_snapshot(connection)
     return walk
+
+
+def failure_line(doing: str, error: Exception) -> str:
+    """What the walk says of the step ``doing`` that raised ``error``, and what to do about
+    a downgrade that cannot be written."""
+    reason = (str(error).strip().splitlines() or [""])[0]
+    if isinstance(error, IrreversibleMigration):
+        # Its reason alone: the state a run's line adds is that of the walk's own database.
+        reason = error.reason
+    line = f"{doing} failed: {type(error).__name__}: {reason}"
+    if isinstance(error, NotImplementedError) and doing.endswith(": downgrade"):
+        return (
+            f"{line}; to declare a downgrade that cannot be written, make `{IRREVERSIBLE_RAISE}`"
+            f" its first statement, with `{IRREVERSIBLE_IMPORT}` at the top"
+        )
+    if isinstance(error, IrreversibleMigration):
+        return (
+            f"{line}; reading downgrade() cannot tell that it always raises (the raise is under"
+            " a condition, or in a function it calls), so the walk ran it, as `inv db.downgrade`"
+            f" would; if it can never be undone, make `{IRREVERSIBLE_RAISE}` a statement of"
+            " downgrade() itself, with no condition or `return` before it"
+        )
+    return line
 
 
 def upgrade_losses(before: Snapshot, after: Snapshot, statements: list[str]) -> list[LostObject]:
