@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from project import Project, one_error_line, revision_source
+from project import Project, git, one_error_line, revision_source
 from servers import ServerDatabase
 
 # Release v1's own test: its code writes and reads users.name.
@@ -31,13 +31,6 @@ ADD_NICKNAME = '    op.add_column("users", sa.Column("nickname", sa.String(100),
 def labelled(source: str, phase: str) -> str:
     """A revision's text with the phase line script.py.mako writes."""
     return source.replace("depends_on = None\n", f'depends_on = None\nphase = "{phase}"\n')
-
-
-def git(project: Project, *arguments: str) -> None:
-    identity = ["-c", "user.name=tests", "-c", "user.email=tests@example.invalid"]
-    subprocess.run(
-        ["git", *identity, *arguments], cwd=project.path, check=True, capture_output=True
-    )
 
 
 def commit(project: Project, message: str) -> None:

@@ -3,25 +3,10 @@ deleted afterwards, a squash aside."""
 
 from __future__ import annotations
 
-import subprocess
-
-from project import Project, created_revision
+from project import Project, created_revision, git
 from test_drift_detection import KEPT, set_models
 
 from alembic_steward.lint._released import squashed_ids
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-}
-
-
-def git(project: Project, *arguments: str) -> None:
-    subprocess.run(
-        ["git", *arguments], cwd=project.path, check=True, capture_output=True, env=GIT_ENV
-    )
 
 
 def released_project(project: Project) -> tuple[str, str]:

@@ -7,31 +7,13 @@ A git fixture with three tagged releases of one service: v1 (users with a name c
 from __future__ import annotations
 
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 from made_revisions import phased_revisions
-from project import Project, one_error_line
+from project import Project, git, one_error_line
 from servers import ServerDatabase, only_on
-
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
-
-
-def git(project: Project, *arguments: str) -> None:
-    subprocess.run(
-        ["git", *arguments],
-        cwd=project.path,
-        env={**GIT_IDENTITY, "PATH": "/usr/bin:/bin"},
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture
