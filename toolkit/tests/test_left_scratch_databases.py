@@ -70,18 +70,18 @@ def test_a_cold_check_removes_an_older_toolkits_left_scratch_databases_once_old_
         user = connect_admin(database.kind, with_database(database.url, in_use))
         try:
             check = project.run("inv", "db.check", env={"DATABASE_URL": database.url})
+            assert check.returncode == 0, check.stdout + check.stderr
+            remaining = server_databases(database)
+            assert left not in remaining and left_models not in remaining, check.stderr
+            assert young in remaining and in_use in remaining, check.stderr
+            (note,) = [line for line in check.stderr.splitlines() if "scratch database" in line]
+            assert note.startswith("note: removed 2 scratch databases that stopped runs left"), note
+            assert left in note and left_models in note and young not in note, note
+            # Said once: the next run finds none to remove (in_use is still connected to).
+            again = project.run("inv", "db.check", env={"DATABASE_URL": database.url})
+            assert "removed" not in again.stderr, again.stderr
         finally:
             user.close()
-        assert check.returncode == 0, check.stdout + check.stderr
-        remaining = server_databases(database)
-        assert left not in remaining and left_models not in remaining, check.stderr
-        assert young in remaining and in_use in remaining, check.stderr
-        (note,) = [line for line in check.stderr.splitlines() if "scratch database" in line]
-        assert note.startswith("note: removed 2 scratch databases that stopped runs left"), note
-        assert left in note and left_models in note and young not in note, note
-        # Said once: the next run finds none to remove.
-        again = project.run("inv", "db.check", env={"DATABASE_URL": database.url})
-        assert "removed" not in again.stderr, again.stderr
     finally:
         with admin.cursor() as cursor:
             for name in created:

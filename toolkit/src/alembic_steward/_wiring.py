@@ -231,6 +231,7 @@ def get_settings() -> Settings:
 
 
 def get_blocking_engine() -> Engine:
+    from alembic_steward.inspection._scratch_sweep import sweep_at_first_connection
     from alembic_steward.runtime._bounded_waits import bound_waits
     from alembic_steward.runtime._connecting import check_app_driver_installed
     from alembic_steward.runtime._main_schema_guard import guard_main_schema
@@ -241,6 +242,9 @@ def get_blocking_engine() -> Engine:
     engine = bound_waits(active_steward().get_engine())
     # Never a schema that took the main database's search_path (runtime/_main_schema.py).
     guard_main_schema(engine)
+    # What killed runs left beside it goes with the command's first connection, whatever the
+    # command: most build no scratch database, whose sweep would otherwise be the only one.
+    sweep_at_first_connection(engine)
     return engine
 
 

@@ -3,9 +3,9 @@
 A run's scratch database is dropped however the run ends, except when nothing of it is left to
 drop it: kill -9, an OOM kill, a machine gone. Those databases stay on the server, named
 `<database>_<label>_<hex>` (inspection/_scratch_database.py), with nothing to remove or report
-them. So the next run that builds a scratch database beside the same database first removes the
-ones of the short builds (the checks', the schema file's, a squash's) whose run is gone, and says
-so in one line.
+them. So every command that connects to the database (inspection/_scratch_sweep.py), and every
+build before it makes its own, removes the ones of the short builds (the checks', the schema
+file's, a squash's) whose run is gone, and says so in one line.
 
 Never another run's live one. A run holds its scratch database's lock from before creating it
 until after dropping it (inspection/_scratch_locks.py), and the server frees it with the run's
@@ -55,13 +55,10 @@ def left_scratch_databases(connection: Connection, database: str | None) -> list
     or, made by an older toolkit version (no lock), old enough."""
     from alembic_steward.inspection._scratch_locks import kept_by_its_run
 
-    own = re.escape((database or "app")[:OWN_NAME_CHARACTERS])
-    shaped = re.compile(
-        rf"{own}_(?:{'|'.join(SWEPT_LABELS)})_([0-9a-f]{{8}})[0-9a-f]{{4}}(?P<locked>[0-9a-f]?)"
-    )
+    shaped = scratch_shape(database)
     now = time.time()
     left = []
-    for name in server_database_names(connection):
+    for name in server_database_names(connection, database):
         match = shaped.fullmatch(name)
         if match is None:
             continue
@@ -73,12 +70,34 @@ def left_scratch_databases(connection: Connection, database: str | None) -> list
     return left
 
 
-def server_database_names(connection: Connection) -> list[str]:
-    if connection.dialect.name == "postgresql":
-        return list(connection.exec_driver_sql("SELECT datname FROM pg_database").scalars())
-    return list(
-        connection.exec_driver_sql("SELECT schema_name FROM information_schema.schemata").scalars()
+def scratch_shape(database: str | None) -> re.Pattern[str]:
+    """The names of swept scratch databases beside ``database``; group 1 is when one was made,
+    ``locked`` its fifth random digit (its run holds its lock)."""
+    own = re.escape((database or "app")[:OWN_NAME_CHARACTERS])
+    return re.compile(
+        rf"{own}_(?:{'|'.join(SWEPT_LABELS)})_([0-9a-f]{{8}})[0-9a-f]{{4}}(?P<locked>[0-9a-f]?)"
     )
+
+
+def candidates_statement(dialect: str, database: str | None) -> str:
+    """One statement listing the server's databases whose name may be a scratch one beside
+    ``database`` (a few more: scratch_shape tells). A literal, not a parameter, so it runs on a
+    driver's connection as it is; the name is cut at its first character a literal would have to
+    escape, as LIKE then matches more, never fewer."""
+    own = (database or "app")[:OWN_NAME_CHARACTERS]
+    prefix = re.match(r"[A-Za-z0-9_$]*", own).group()  # type: ignore[union-attr]
+    if dialect == "postgresql":
+        return f"SELECT datname FROM pg_database WHERE datname LIKE '{prefix}%'"
+    return f"SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{prefix}%'"
+
+
+def server_database_names(connection: Connection, database: str | None) -> list[str]:
+    """The names of the server's databases that may be scratch ones beside ``database``."""
+    from sqlalchemy import text
+
+    # Through text(), which escapes the LIKE's % for a driver that formats parameters with it.
+    statement = candidates_statement(connection.dialect.name, database)
+    return list(connection.execute(text(statement)).scalars())
 
 
 def in_use(connection: Connection, name: str) -> bool:

@@ -4,7 +4,7 @@
 database that differs from its revision apart from models that need a new one; the baked tests
 build theirs the same way. On a server it is created beside the named database with the same
 credentials and dropped afterwards, however the run ends, unless its process is killed; what a
-killed run left, the next one removes (inspection/_left_scratch_databases.py). On SQLite it is
+killed run left, the next command removes (inspection/_scratch_sweep.py). On SQLite it is
 a file in a temporary folder.
 """
 
