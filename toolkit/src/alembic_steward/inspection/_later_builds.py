@@ -305,13 +305,14 @@ def without_failed_run(build: MatchingBuild | None, failed: str | None) -> Match
 def downgraded_here(connection: Connection, recorded: list[str], build: MatchingBuild) -> bool:
     """Whether the bookkeeping says a downgrade() took the database from ``build``'s revision,
     a later one, back to ``recorded``: the recorded revisions have checksum rows and it has
-    none. A stamp back keeps that row (runtime/_repairs.py), a downgrade() drops it."""
-    from alembic_steward.runtime._revision_checksums import recorded_values
+    none. A stamp back keeps that row (runtime/_repairs.py), a downgrade() drops it; the rows
+    a stamp wrote for the recorded revisions say no run brought the database there."""
+    from alembic_steward.runtime._stamp_differences import rows_of_runs
 
     began = not connection.in_transaction()
     try:
-        rows = recorded_values(connection)
+        rows = rows_of_runs(connection)
     finally:
         if began and connection.in_transaction():
             connection.commit()  # a read: the caller's connection is left as it was handed in
-    return bool(recorded) and set(recorded) <= rows.keys() and build.revisions[0] not in rows
+    return bool(recorded) and set(recorded) <= rows and build.revisions[0] not in rows

@@ -1,6 +1,6 @@
 """Which of the revisions that build the same schema a database holds (data-only revisions after
 a schema change, or one that undoes the changes of those before it: inspection/_later_builds.py)
-ran here, by the checksum rows.
+ran here, by the checksum rows a run wrote (a stamp's rows say applied, not ran).
 
 No description tells them apart: the advice stamps the last with a row, as the upgrade's refusal
 does (runtime/_already_applied.py ``recorded_runs``), and names the choice when none has one.
@@ -17,15 +17,17 @@ if TYPE_CHECKING:
 
 
 def with_recorded_runs(build: MatchingBuild | None, connection: Connection) -> MatchingBuild | None:
-    """``build`` with the revisions of it the live database's checksum rows record as run."""
+    """``build`` with the revisions of it the live database's checksum rows record as run: not
+    those a stamp wrote for work it skipped (a stamp ahead over a data migration would have the
+    advice stamp that one, and the upgrade after never run it)."""
     from dataclasses import replace
 
     from alembic_steward.runtime._already_applied import recorded_runs
-    from alembic_steward.runtime._revision_checksums import recorded_values
+    from alembic_steward.runtime._stamp_differences import rows_of_runs
 
     if build is None or len(build.revisions) < 2:
         return build
-    return replace(build, ran=tuple(recorded_runs(build.revisions, recorded_values(connection))))
+    return replace(build, ran=tuple(recorded_runs(build.revisions, rows_of_runs(connection))))
 
 
 def stamped_revision(build: MatchingBuild) -> str | None:
@@ -55,6 +57,6 @@ def runs_untold(build: MatchingBuild, then: str) -> str:
         f"the database holds exactly what revisions {', '.join(build.revisions)} build{earlier}"
         " (each builds this same schema), and no row of"
         " alembic_revision_checksums says which of them ran (a history run by raw alembic or"
-        f" another tool leaves none): look for their data changes, then record the last that"
-        f" ran: {choice}{then}"
+        " another tool leaves none, and a stamp's rows say nothing ran): look for their data"
+        f" changes, then record the last that ran: {choice}{then}"
     )

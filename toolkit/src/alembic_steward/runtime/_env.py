@@ -202,6 +202,14 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         remember_server_version(connection)
         # A revision re-pointed onto revisions that never ran here would hide them for ever.
         current = refuse_repointed_history(connection, context.script)
+        # Raw `alembic stamp` lists the checksum rows it writes, read against these afterwards.
+        raw_stamp = run_is_raw_stamp(config) and not callers_transaction
+        if raw_stamp:
+            from alembic_steward.runtime._stamp_differences import rows_before_stamp
+
+            rows_before = rows_before_stamp(connection, current)
+        else:
+            rows_before = None
         # A migration's own commit() would leave it unrecorded: refused as it happens.
         own_commits = run.enter_context(
             watching_own_commits(connection, active_steward().versions_dir)
@@ -245,12 +253,12 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
             if found:
                 print(found)
         # Raw `alembic stamp` compares as `inv db.stamp` does (runtime/_stamp_differences.py).
-        if run_is_raw_stamp(config) and not callers_transaction:
+        if rows_before is not None:
             from alembic_steward.runtime._stamp_differences import compare_raw_stamp
 
             environment = context._proxy  # type: ignore[attr-defined]
             try:
-                warning = compare_raw_stamp(connection, context.script)
+                warning = compare_raw_stamp(connection, context.script, current, rows_before)
             finally:
                 # The scratch build's own EnvironmentContext removed `alembic.context`'s proxy.
                 environment._install_proxy()

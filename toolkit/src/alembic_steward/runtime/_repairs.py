@@ -48,12 +48,12 @@ def stamp_database(
         refuse_stamp_over_differences,
         refuse_unknown_target,
     )
-    from alembic_steward.runtime._revision_checksums import recorded_values
     from alembic_steward.runtime._stamp_comparison import (
         StampComparison,
         compare_stamp_target,
         kept_rows_claim,
     )
+    from alembic_steward.runtime._stamp_differences import rows_a_stamp_wrote, rows_before_stamp
     from alembic_steward.runtime._state_after_failure import version_heads
 
     check_stamp_target(revision)
@@ -76,14 +76,16 @@ def stamp_database(
             # Only where the schema was found what the target builds (not in a repair, whose
             # user finished the work by hand, nor over differences, whose advice stands).
             clean = not repairs and compared.warning is None
-            rows_before = set(recorded_values(connection))
-            ran_before = rows_before if clean else None
+            rows_before = rows_before_stamp(connection, before)
+            # Not runs: the rows the stamp that recorded ``before`` wrote for work it skipped.
+            runs_before = rows_before[0] - rows_before[1]
+            ran_before = runs_before if clean else None
             undone = None
             if clean:  # exactly the target's schema: unmarked schema work undone by hand goes
                 from alembic_steward.runtime._undone_schema_rows import rows_of_undone_schema_work
 
                 undone = rows_of_undone_schema_work(
-                    connection, script, before, revision, rows_before
+                    connection, script, before, revision, runs_before
                 )
                 unmarked_rows -= undone.dropped
         # After a MySQL/MariaDB migration was finished by hand, the stamp records it and clears
@@ -106,7 +108,8 @@ def stamp_database(
             # An upgrade with nothing to run then says the stamp found differences; the rows
             # this stamp wrote are named, so a stamp back that undoes it does not keep them; not
             # a repair's, whose user finished that work by hand: it is here, as if it had run.
-            wrote = set() if repairs else set(recorded_values(connection)) - rows_before
+            # Those an earlier stamp wrote and this one left stay listed: no run wrote them.
+            wrote = set() if repairs else rows_a_stamp_wrote(connection, rows_before)
             keep_stamp_comparison(connection, version_heads(connection), compared, sorted(wrote))
             if not compared.differs:  # a head that never ran, found what it builds: it ran
                 from alembic_steward.runtime._unran_heads import record_stamped_heads

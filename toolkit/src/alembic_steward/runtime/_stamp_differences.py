@@ -14,9 +14,12 @@ stamp moved from one moved by hand. A table of its own, because existing bookkee
 never change their columns.
 
 A stamp ahead also keeps, in a second row of the same columns (``WROTE_ROWS`` and the revisions),
-the revisions it wrote checksum rows for without running them: a stamp back that undoes it
-drops those rows instead of keeping them as work that ran (runtime/_repairs.py). A run that
-drops a checksum row (a downgrade) forgets that list: what it runs again writes a run's row.
+the revisions it wrote checksum rows for without running them, raw `alembic stamp`'s as
+`inv db.stamp`'s, with those an earlier stamp wrote that are still there: a stamp back that
+undoes it drops those rows instead of keeping them as work that ran (runtime/_repairs.py), and
+status's advice, which stamps the last revision that ran, never picks one (``rows_of_runs``).
+A run that drops a checksum row (a downgrade) forgets that list: what it runs again writes a
+run's row.
 """
 
 from __future__ import annotations
@@ -96,6 +99,43 @@ def rows_the_stamp_wrote(connection: Connection, heads: Sequence[str]) -> set[st
     return set() if row is None else set(row.stamped_revisions.removeprefix(WROTE_ROWS).split())
 
 
+def rows_of_runs(connection: Connection) -> set[str]:
+    """The revisions whose checksum row a run wrote: every row but those the stamp that recorded
+    the version table's revisions wrote for work it did not run (a stamp's row says applied, not
+    ran: advice that stamps the last revision that ran must not pick one of those)."""
+    from alembic_steward.runtime._revision_checksums import recorded_values
+    from alembic_steward.runtime._state_after_failure import version_heads
+
+    rows = set(recorded_values(connection))
+    if not rows:
+        return rows
+    return rows - rows_the_stamp_wrote(connection, version_heads(connection))
+
+
+def rows_before_stamp(connection: Connection, heads: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Read before a stamp from ``heads``: the revisions with a checksum row, and those of them
+    the stamp that recorded ``heads`` wrote (still not runs: the next stamp lists them too).
+    A read that began a transaction ends it: Alembic would take an open one as the caller's."""
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    began = not connection.in_transaction()
+    try:
+        return set(recorded_values(connection)), rows_the_stamp_wrote(connection, heads)
+    finally:
+        if began and connection.in_transaction():
+            connection.rollback()
+
+
+def rows_a_stamp_wrote(connection: Connection, before: tuple[set[str], set[str]]) -> set[str]:
+    """The rows no run wrote once a stamp ran (``before``: :func:`rows_before_stamp`): those it
+    wrote, and those an earlier stamp wrote that are still there."""
+    from alembic_steward.runtime._revision_checksums import recorded_values
+
+    rows, stamps = before
+    after = set(recorded_values(connection))
+    return (after - rows) | (stamps & after)
+
+
 def forget_rows_written(connection: Connection) -> None:
     """A run dropped checksum rows (a downgrade): the revisions a stamp wrote rows for may run
     now, and write a run's row, so the stamp's list no longer tells which rows are its own."""
@@ -168,23 +208,44 @@ def refuse_upgrade_over_differing_stamp(connection: Connection, heads: tuple[str
         raise StampedAhead(line)
 
 
-def compare_raw_stamp(connection: Connection, script: ScriptDirectory) -> str | None:
-    """After raw `alembic stamp` (env.py's run), compare and keep or clear the mark as
-    `inv db.stamp` does; return the warning to print, if any."""
-    from alembic_steward.runtime._stamp_comparison import compare_stamp_target
+def compare_raw_stamp(
+    connection: Connection,
+    script: ScriptDirectory,
+    before: Sequence[str],
+    rows: tuple[set[str], set[str]],
+) -> str | None:
+    """After raw `alembic stamp` (env.py's run) from ``before`` (``rows``: read then, by
+    :func:`rows_before_stamp`), compare and keep or clear the mark as `inv db.stamp` does, with
+    the rows the stamp wrote; return the warning to print, if any."""
+    from alembic_steward.runtime._stamp_comparison import StampComparison, compare_stamp_target
     from alembic_steward.runtime._state_after_failure import version_heads
 
     heads = version_heads(connection)
+    wrote = sorted(rows_a_stamp_wrote(connection, rows))
     if connection.in_transaction():
         connection.commit()
+    # Listed before the comparison, which names the last revision that ran by the rows: those
+    # this stamp just wrote are not runs (inspection/_recorded_runs.py).
+    with connection.begin():
+        keep_stamp_comparison(connection, heads, StampComparison(), wrote)
     compared = compare_stamp_target(script, heads or "base", connection)  # type: ignore[arg-type]
     if connection.in_transaction():
         # The comparison's reads (the checksum rows it names runs by) began one: ended, as
         # the record below is its own transaction.
         connection.commit()
     with connection.begin():
-        keep_stamp_comparison(connection, heads, compared)
-    return compared.warning
+        keep_stamp_comparison(connection, heads, compared, wrote)
+    if compared.warning is not None:
+        return compared.warning
+    # The schema is what the stamp records: its data may not be, as `inv db.stamp` says.
+    from alembic_steward.inspection._stamped_data_steps import unrun_data_steps_line
+
+    ran_before = rows[0] - rows[1]
+    try:
+        return unrun_data_steps_line(connection, script, list(before), list(heads), ran_before)
+    finally:
+        if connection.in_transaction():
+            connection.commit()  # a read: the run's connection is left as the stamp left it
 
 
 def keep_stamp_comparison(
