@@ -72,4 +72,4 @@ def state_after(frame: MigrationFrame, error: BaseException) -> str:
     if frame.function not in ("upgrade", "downgrade"):
         return "the database was not changed"
     state = state_of(error)
-    return state.after_migration(frame) if state is not None else not_read()
+    return state.after_step(frame) if state is not None else not_read()
