@@ -127,3 +127,25 @@ def test_a_pending_revision_edited_since_it_ran_is_not_listed_as_edited(
     accepted = project.run("inv", "db.accept-edit", "-r", "r2", "--yes")
     said = accepted.stdout + accepted.stderr
     assert "r2 (pending here: an edit counts once it is applied)" in said, said
+
+
+def test_a_downgrade_failing_in_a_helper_of_its_file_says_what_the_run_reverted(
+    project: Project,
+) -> None:
+    # The innermost frame was the helper's: "the database was not changed", after r3 was reverted.
+    helper = '    undo_note()\n\n\ndef undo_note() -> None:\n    raise NotImplementedError("later")'
+    revisions = [
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", ADD_NOTE, helper),
+        ("r3", "r2", ADD_EXTRA, DROP_EXTRA),
+    ]
+    for revision, down, upgrade, downgrade in revisions:
+        project.write_revision(
+            f"{revision}.py", revision_source(revision, down, upgrade, downgrade)
+        )
+    project.inv("db.upgrade")
+
+    failed = project.inv("db.downgrade", "-r", "r1", "--yes", code=1).stderr
+    state = [line for line in failed.splitlines() if line.startswith("error: ")][-1]
+    assert "was not changed" not in state, state
+    assert "this run had reverted r3 before it, which stays reverted; r2's downgrade():" in state
