@@ -97,6 +97,7 @@ def test_a_half_applied_mark_is_said_for_the_direction_its_run_went(
     database.query("CREATE TABLE two (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY)")
     cleared = project.inv("db.clear-migration-mark", env=env).stdout
     assert "The database is still at second (as second builds it)." in cleared, cleared
+    assert "the run that stopped at revision second, downgrading it" in cleared, cleared
     assert "third" not in cleared, cleared
 
     # An older release's mark says no direction: both ways are named.

@@ -113,7 +113,9 @@ def test_an_irreversible_migration_raised_after_earlier_steps_says_the_state_rea
     assert line.startswith("error: revision r2 (r2) cannot be downgraded: gone;"), line
     assert "nothing was changed" not in line
     assert "still at" not in line
-    assert "this run had reverted r4, r3 before it, which stay reverted; r2's downgrade():" in line
+    assert "this run had reverted r4 and r3 before it, which stay reverted; r2's downgrade():" in (
+        line
+    )
     assert "the database is at r2 (its version table, read after the failure)" in line
 
     # Raw `alembic` says the same in its one FAILED line.
@@ -122,7 +124,7 @@ def test_an_irreversible_migration_raised_after_earlier_steps_says_the_state_rea
     assert raw.returncode == 255, raw.stdout + raw.stderr
     (failed,) = raw.stdout.strip().splitlines()
     assert failed.startswith("FAILED: this revision cannot be downgraded: gone;"), failed
-    assert "this run had reverted r4, r3 before it, which stay reverted" in failed
+    assert "this run had reverted r4 and r3 before it, which stay reverted" in failed
     assert "the database is at r2 (its version table, read after the failure)" in failed
 
 

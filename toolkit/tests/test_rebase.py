@@ -88,6 +88,8 @@ def test_two_branches_conflict_on_the_head_file_and_rebase_leaves_one_head(
 
     stale = project.inv("db.lint", "--all", code=1, env=env)
     assert "merge conflict" in one_error_line(stale.stderr)
+    # In a git checkout with a remote branch to move onto, the rebase is advised: it runs.
+    assert "run `inv db.rebase`" in one_error_line(stale.stderr)
 
     moved = project.inv("db.rebase", env=env)
     assert "Moved f1 onto m1 (the head of origin/main)" in moved.stdout

@@ -77,6 +77,7 @@ def test_an_upgrade_after_a_stamp_too_low_refuses_before_running_anything(
     assert "ffff00000002, ffff00000003 are recorded as applied here" in line, line
     assert stamp in line, line
     assert "nothing was run" in line, line
+    assert "which drops those checksum rows (bookkeeping, none of your data)" in line, line
     assert database.query("SELECT price FROM customers") == [(15000,)]
     assert database.revisions() == {"ffff00000001"}
 

@@ -79,6 +79,8 @@ def test_a_stamp_back_over_undone_schema_work_with_a_data_step_says_why_the_row_
     note = one_error_line(stamped, "note: ")
     assert f"{R11} runs INSERT on t" in note, note
     assert f"run `inv db.stamp -r {R10}` again" in note, note
+    # Those rows are the toolkit's bookkeeping: dropping them loses no data of the user's.
+    assert "which drops those checksum rows (bookkeeping, none of your data)" in note, note
     refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
     assert f"{R11} is recorded as applied here" in refused, refused
     assert database.query("SELECT count(*) FROM t") == [(2,)]

@@ -211,7 +211,8 @@ def test_with_several_heads_every_task_gives_the_same_advice(project: Project) -
     branch_into_two_heads(project)
     verdict = project.inv("db.status", code=SEVERAL_HEADS).stdout.splitlines()[-1]
     advice = verdict.partition("several heads: ")[2]
-    assert "`inv db.rebase`" in advice and '`inv db.merge -m "Merge heads"`' in advice, verdict
+    # Outside a git checkout `inv db.rebase` cannot run: the merge alone is advised.
+    assert "db.rebase" not in advice and '`inv db.merge -m "Merge heads"`' in advice, verdict
     lint = one_error_line(project.inv("db.lint", "--all", code=1).stderr)
     assert advice in lint, lint
     for task in [

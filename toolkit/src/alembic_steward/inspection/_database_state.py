@@ -8,7 +8,9 @@ one line that names a way out that works.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,12 +21,13 @@ if TYPE_CHECKING:
     from alembic_steward.runtime._repointed_revisions import RepointedRevision
 
 # The one advice for several heads, in every task's line (db.lint's head file, db.status,
-# db.check, the refusals): both ways out, as both work while this branch's revisions ran nowhere.
-HEADS_ADVICE = (
+# db.check, the refusals): both ways out, as both work while this branch's revisions ran nowhere;
+# the rebase only where it can run (heads_advice).
+REBASE_ADVICE = (
     "run `inv db.rebase` to move this branch's revisions onto the other head (while none of"
-    ' them is applied or published), or `inv db.merge -m "Merge heads"` to join the heads'
-    " into one"
+    " them is applied or published), or "
 )
+MERGE_ADVICE = '`inv db.merge -m "Merge heads"` to join the heads into one'
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,36 @@ def squashed_into(revisions: list[str]) -> dict[str, str]:
 
 
 def several_heads_message(heads: list[str]) -> str:
-    return f"the history has several heads ({', '.join(heads)}); {HEADS_ADVICE}"
+    return f"the history has several heads ({', '.join(heads)}); {heads_advice()}"
+
+
+def heads_advice(versions: Path | None = None) -> str:
+    """The way out of several heads: `inv db.rebase` or `inv db.merge`, the rebase only where it
+    runs: in a git checkout whose remote has a default branch to move onto (tasks/_rebase.py
+    refuses elsewhere); `inv db.merge` alone otherwise. ``versions``: the history's folder
+    (default: the wiring's)."""
+    if versions is None:
+        from alembic_steward._wiring import WiringError, active_steward
+
+        try:
+            versions = active_steward().versions_dir
+        except WiringError:
+            return f"run {MERGE_ADVICE}"
+    if rebase_can_run(Path(versions).resolve()):
+        return REBASE_ADVICE + MERGE_ADVICE
+    return f"run {MERGE_ADVICE}"
+
+
+@functools.cache
+def rebase_can_run(versions: Path) -> bool:
+    """Whether `inv db.rebase` finds what it needs: a git checkout holding ``versions`` and a
+    branch to move onto by default (origin/HEAD, origin/main or origin/master)."""
+    from alembic_steward.tasks._git import GitError, checkout_root, default_remote_branch
+
+    try:
+        return default_remote_branch(checkout_root(versions)) is not None
+    except (GitError, OSError):
+        return False
 
 
 def read_database_state(script: ScriptDirectory, connection: Connection) -> DatabaseState:

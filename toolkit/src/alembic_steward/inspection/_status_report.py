@@ -12,7 +12,7 @@ from alembic_steward.inspection._catalog_drift import (
     models_described_meanwhile,
     read_drift,
 )
-from alembic_steward.inspection._database_state import HEADS_ADVICE
+from alembic_steward.inspection._database_state import heads_advice
 from alembic_steward.inspection._drift import ModelDrift
 from alembic_steward.inspection._drift_sides import DIFFERENCES_ABOVE, DriftSides, pending_sides
 from alembic_steward.inspection._edits import EditedRevision, edits_advice
@@ -58,7 +58,7 @@ class StatusExit(enum.IntEnum):
 STATUS_ADVICE = {
     StatusExit.UP_TO_DATE: "up to date",
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
-    StatusExit.SEVERAL_HEADS: f"several heads: {HEADS_ADVICE}",
+    # StatusExit.SEVERAL_HEADS: `several heads: ` and heads_advice(), read when it is said.
 }
 # States that block every migration command; `problem` says which, and the way out.
 BLOCKED_STATES = (
@@ -247,6 +247,8 @@ class MigrationStatus:
 
             # In an installed service's fan-out too: its own command, for this tenant if bound.
             return f"pending migrations: run `{upgrade_command()}`"
+        if self.exit_code == StatusExit.SEVERAL_HEADS:
+            return f"several heads: {heads_advice()}"
         return STATUS_ADVICE[self.exit_code]
 
     def as_json(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 from alembic_steward.lint import _sqlite_batch, _sqlite_rebuilds
 from alembic_steward.lint._findings import Finding, RevisionSource
 from alembic_steward.lint._trace import RevisionTrace
+from alembic_steward.runtime._empty_downgrades import does_nothing
 from alembic_steward.runtime._irreversible import IRREVERSIBLE_IMPORT, IRREVERSIBLE_RAISE
 
 NOT_POSTGRESQL = ("sqlite", "mysql")
@@ -244,14 +245,3 @@ def downgrade_findings(source: RevisionSource) -> Iterator[Finding]:
         # At the body's last line: a marker there reads `pass  # lint: allow empty-downgrade`.
         line = downgrade.body[-1].end_lineno or downgrade.lineno
         yield Finding(source.path, line, "empty-downgrade", why, SAFE["empty-downgrade"])
-
-
-def does_nothing(function: ast.FunctionDef) -> bool:
-    """Tell whether a function's body is only a docstring, `pass` or `...`."""
-    for statement in function.body:
-        if isinstance(statement, ast.Pass):
-            continue
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-            continue
-        return False
-    return True

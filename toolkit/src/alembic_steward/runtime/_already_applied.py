@@ -131,7 +131,7 @@ def already_applied_line(
         moved = (
             f"the stamp that recorded {at}{found} left the version table behind"
             f" {'it' if one else 'them'} without running {'its' if one else 'their'} downgrade()"
-            " (a stamp keeps the rows of what ran)"
+            " (a stamp keeps the checksum rows of what ran)"
         )
         again = "again "
     else:
@@ -144,8 +144,8 @@ def already_applied_line(
         f" {'it' if one else 'them'} applied): {moved}, and {outcome}. If the database"
         f" holds what {ran[-1]} builds{compares}, record that with"
         f" {stamp_command([ran[-1]])}; if that work was undone by hand, record {at} {again}with"
-        f" {stamp_command(heads or ['base'])}, which drops those rows once the schema is what"
-        f" {at} builds"
+        f" {stamp_command(heads or ['base'])}, which drops those checksum rows (bookkeeping, none"
+        f" of your data) once the schema is what {at} builds"
     )
 
 

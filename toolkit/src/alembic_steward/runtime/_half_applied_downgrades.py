@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from alembic_steward.runtime._half_applied_marks import (
     clear_command,
+    downgrade_again,
     following_revisions,
     parent_of,
     stamp_command,
@@ -55,5 +56,6 @@ def half_applied_downgrade_message(
         f" it; compare the schema and those rows with {after_revisions}'s downgrade(), then"
         " either finish it by hand and record that with"
         f" {stamp_command(parent)} (which also clears this mark), or undo it by hand (back to"
-        f" what {after_revisions} builds) and run {clear_command()}, then downgrade again"
+        f" what {after_revisions} builds) and run {clear_command()}, then"
+        f" {downgrade_again(', '.join(parent))}"
     )

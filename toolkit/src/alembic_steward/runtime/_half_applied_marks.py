@@ -262,6 +262,20 @@ def clear_command() -> str:
     return advised(f"db.clear-migration-mark{tenant}", f"clear-migration-mark{tenant}")
 
 
+def downgrade_again(parents: str) -> str:
+    """How to run a downgrade again once its half-run part was undone by hand: to the reverted
+    revision's parent (``parents``, `a, b` below a merge), by a command that runs: an installed
+    service has no downgrade (a checkout of its release does), and `-r a, b` is no revision."""
+    from alembic_steward.runtime._advice import bound_tenant_options, installed_service
+
+    if installed_service():
+        return "downgrade again from a checkout of this release"
+    tenant = bound_tenant_options()
+    if "," in parents:
+        return f"downgrade again: `inv db.downgrade -r REV{tenant}` (REV: where you were going)"
+    return f"downgrade again: `inv db.downgrade -r {parents}{tenant}`"
+
+
 def parent_of(revision: str, script: ScriptDirectory) -> list[str]:
     """Where a finished downgrade of ``revision`` leaves the database: its parent, or base."""
     found = script.get_revision(revision) if "," not in revision else None

@@ -69,24 +69,25 @@ def head_file_disagreement(script: ScriptDirectory) -> str | None:
     heads = sorted(script.get_heads())
     if sorted(named) == heads:
         return None
+    from alembic_steward._listing import listed
     from alembic_steward._wiring import shown_path
-    from alembic_steward.inspection._database_state import HEADS_ADVICE
+    from alembic_steward.inspection._database_state import heads_advice
 
     shown = shown_path(head_file(versions_dir))
     if any(line.startswith(("<<<<<<<", "=======", ">>>>>>>")) for line in named):
         return (
-            f"{shown} holds a git merge conflict (the history's heads are {', '.join(heads)}):"
-            f" two branches each added a revision; {HEADS_ADVICE}"
+            f"{shown} holds a git merge conflict (the history's heads are {listed(heads)}):"
+            f" two branches each added a revision; {heads_advice(versions_dir)}"
         )
     if len(heads) > 1:
         # Every task's advice for several heads (db.status, db.check), word for word.
-        advice = f"the history has several heads: {HEADS_ADVICE}"
+        advice = f"the history has several heads: {heads_advice(versions_dir)}"
     else:
         advice = (
             "a revision was added, removed or re-pointed by hand: replace the id in it with"
             f" {heads[0] if heads else 'nothing (no revision)'}"
         )
-    return (
-        f"{shown} names {', '.join(named) or 'no revision'} but the history's head is"
-        f" {', '.join(heads) or 'base (no revision)'}; {advice}"
-    )
+    from alembic_steward._listing import agreeing
+
+    history = agreeing(heads, "head is", "heads are") if heads else "head is base (no revision)"
+    return f"{shown} names {listed(named) or 'no revision'} but the history's {history}; {advice}"

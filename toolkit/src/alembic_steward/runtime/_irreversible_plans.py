@@ -197,10 +197,4 @@ def state_after_irreversible(state: StateAfterFailure, frame: MigrationFrame) ->
     """The state after IrreversibleMigration stopped a downgrade as it reached ``frame``'s
     revision, read: the steps the run had finished before it stay (the version table says so),
     then what the revision's own downgrade() left."""
-    frame = raised_in_downgrade(frame)
-    if state.heads is None or frame.revision not in state.heads or not state.finished:
-        return state.after_migration(frame)
-    return (
-        f"this run had reverted {', '.join(state.finished)} before it, which stay reverted;"
-        f" {frame.revision}'s downgrade(): {state.after_migration(frame, moved=True)}"
-    )
+    return state.after_step(raised_in_downgrade(frame))

@@ -203,7 +203,7 @@ def gave_up(
     in_migration = frame is not None and frame.function in ("upgrade", "downgrade")
     # None: it stopped before any migration began; read now, on a connection of the app's.
     state = state_of(error) or read_state_afresh()
-    where = state.after_migration(frame) if in_migration else state.after_run()
+    where = state.after_step(frame) if in_migration else state.after_run()
     if in_migration:
         title = f" ({frame.message})" if frame.message else ""
         who = f"migration {frame.revision}{title}"

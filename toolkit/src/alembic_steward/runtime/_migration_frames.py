@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+MIGRATION_FUNCTIONS = ("upgrade", "downgrade")
+
 
 # When no state was read after the failure (a caller's own transaction held the run).
 def not_read() -> str:
@@ -52,16 +54,27 @@ def versions_dir() -> Path:
 
 
 def migration_frame(error: BaseException) -> MigrationFrame | None:
-    """Find the innermost frame of ``error``'s traceback that runs a revision file."""
+    """Find the innermost frame of ``error``'s traceback that runs a revision file.
+
+    Raised in a helper of the file that its upgrade() or downgrade() called, the frame stands
+    for that function (the line stays the helper's): the run had begun, so "not changed" would
+    be untrue, and the state read after it is that migration's."""
+    from dataclasses import replace
+
     folder = versions_dir()
     found = None
+    migrating = None  # the innermost upgrade()/downgrade() of a revision file
     traceback = error.__traceback__
     while traceback is not None:
         frame: FrameType = traceback.tb_frame
         path = Path(frame.f_code.co_filename)
         if path.parent == folder:
             found = MigrationFrame(path, traceback.tb_lineno, frame.f_code.co_name, frame.f_globals)
+            if found.function in MIGRATION_FUNCTIONS:
+                migrating = found
         traceback = traceback.tb_next
+    if found is not None and migrating is not None and found.function not in MIGRATION_FUNCTIONS:
+        return replace(found, function=migrating.function, module_globals=migrating.module_globals)
     return found
 
 
@@ -72,4 +85,4 @@ def state_after(frame: MigrationFrame, error: BaseException) -> str:
     if frame.function not in ("upgrade", "downgrade"):
         return "the database was not changed"
     state = state_of(error)
-    return state.after_migration(frame) if state is not None else not_read()
+    return state.after_step(frame) if state is not None else not_read()

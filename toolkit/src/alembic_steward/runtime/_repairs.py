@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection, Engine
 
+    from alembic_steward.runtime._mark_directions import Mark
+
 __all__ = ["RepairRefused", "check_stamp_target", "clear_mark", "stamp_database"]
 # How a line names a database that rolls failed migrations back, at the start of a sentence.
 DIALECT_NAMES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
@@ -41,7 +43,7 @@ def stamp_database(
     from alembic import command
     from alembic.script import ScriptDirectory
 
-    from alembic_steward.inspection._database_state import half_applied_mark
+    from alembic_steward.inspection._database_state import read_half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._half_applied_marks import STAMPING, describe_heads
     from alembic_steward.runtime._repair_targets import (
@@ -61,7 +63,8 @@ def stamp_database(
     script = ScriptDirectory.from_config(config)
     with repaired_engine() as engine:
         with repair_connection(engine) as connection:
-            unfinished = half_applied_mark(connection)
+            mark = read_half_applied_mark(connection)
+            unfinished = None if mark is None else mark.after_revisions
             before = version_heads(connection)
             refuse_unknown_target(script, revision, connection)
             if unfinished is not None and not accept_differences:
@@ -133,7 +136,7 @@ def stamp_database(
         lines.append(note)
     if unfinished is not None:
         lines.append(
-            f"The stamp cleared the mark of {stopped_run(unfinished, heads, script)}:"
+            f"The stamp cleared the mark of {stopped_run(mark, script, heads)}:"
             " the database now records the schema as you left it."
         )
     return lines
@@ -192,18 +195,33 @@ def rows_above_both(
 
 
 def stopped_run(
-    unfinished: str, stamped: tuple[str, ...] | list[str], script: ScriptDirectory
+    mark: Mark, script: ScriptDirectory, stamped: tuple[str, ...] | list[str] | None = None
 ) -> str:
-    """The run whose mark (``unfinished``: the revision it stopped at) a stamp cleared, by its
-    direction: one stamped below the mark finished a downgrade of it, else an upgrade after it."""
+    """The run whose ``mark`` a repair cleared, said for the way it went: the direction the mark
+    records, else (an older release's mark) a guess: a stamp (``stamped``) below the mark
+    finished a downgrade of it, and a mark no revision of this checkout follows was one
+    (runtime/_half_applied_downgrades.py); else an upgrade after it."""
+    from alembic_steward.runtime._half_applied_downgrades import downgrade_stopped_at
+    from alembic_steward.runtime._mark_directions import DOWNGRADE
+
+    unfinished = mark.after_revisions
+    downgrading = f"the run that stopped at revision {unfinished}, downgrading it"
+    if mark.direction is not None:
+        return downgrading if mark.direction == DOWNGRADE else upgrading_run(unfinished)
     below: set[str] = set()
     if unfinished != "base":
         try:
             below = {each.revision for each in script.iterate_revisions(unfinished, "base")}
         except Exception:  # noqa: BLE001 - a revision this checkout lacks: said as before
             below = set()
-    if below and unfinished not in stamped and set(stamped) <= below:
-        return f"the run that stopped at revision {unfinished}, downgrading it"
+    if stamped is not None and below and unfinished not in stamped and set(stamped) <= below:
+        return downgrading
+    if stamped is None and downgrade_stopped_at(unfinished, script):
+        return downgrading
+    return upgrading_run(unfinished)
+
+
+def upgrading_run(unfinished: str) -> str:
     return f"the run that stopped after revision {unfinished}"
 
 
@@ -272,8 +290,13 @@ def cleared_once_undone(engine: Engine, connection: Connection) -> list[str]:
     cleared = clear_half_applied_mark(engine)
     if cleared is None:  # cleared meanwhile by a stamp or another clear
         return ["No unfinished migration run was marked; nothing to clear."]
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    script = ScriptDirectory.from_config(build_alembic_config())
     return [
-        f"Cleared the mark of the run that stopped after revision {cleared}.",
+        f"Cleared the mark of {stopped_run(mark, script)}.",
         what_migrating_again_does(connection, compared, mark.direction),
     ]
 

@@ -111,12 +111,22 @@ def squashed_checksums(path: str) -> tuple[str, ...]:
 
 
 def edited_revisions(connection: Connection, script: ScriptDirectory) -> list[str]:
-    """Return the applied revisions whose file differs from the text that was applied."""
+    """Return the applied revisions whose file differs from the text that was applied.
+
+    Applied: at or below the version table's revisions. A pending revision with a row (a stamp
+    back keeps the rows of what ran: runtime/_repairs.py) runs nothing of its file until it is
+    applied again, and the upgrade refuses it on that row alone (runtime/_already_applied.py):
+    its edit is no edit of this database, so it is not listed."""
+    from alembic_steward.runtime._state_after_failure import version_heads
+
     recorded = recorded_checksums(connection, script)
+    if not recorded:
+        return []
+    applied = ChecksumRecorder(script).with_ancestors(version_heads(connection))
     edited = sorted(
         revision
         for revision, (checksum, path) in recorded.items()
-        if not matches_file(checksum, path)
+        if revision in applied and not matches_file(checksum, path)
     )
     kept_checksums().save()
     return edited

@@ -168,9 +168,9 @@ def tell_state(error: BaseException, state: StateAfterFailure) -> None:
         return
     if isinstance(error, MigrationEndedItsTransaction):
         # A CommandError: raw `alembic` prints its message as its one FAILED line.
-        error.add_state(state.after_migration(frame))
+        error.add_state(state.after_step(frame))
     elif hasattr(error, "add_note"):  # Python 3.11+: a traceback shows it under the error
-        error.add_note(f"alembic-steward: {state.after_migration(frame)}")
+        error.add_note(f"alembic-steward: {state.after_step(frame)}")
 
 
 def read_state(

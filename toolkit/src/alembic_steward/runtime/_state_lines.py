@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from alembic_steward.runtime._half_applied_marks import (
     clear_command,
     describe_heads,
+    downgrade_again,
     stamp_command,
 )
 
@@ -119,6 +120,23 @@ class StateAfterFailure:
 
         return f"{self.remains()}; {stamped_wrongly(self.built_by)}"
 
+    def after_step(self, frame: MigrationFrame) -> str:
+        """The state after ``frame``'s migration stopped, first naming what the run had reverted
+        before a downgrade() that failed: those steps committed one by one and stay reverted,
+        as the version table, read at that revision, says (an upgrade's line says where the
+        database is, which is where its earlier steps left it)."""
+        finished = self.finished
+        reverting = frame.function == "downgrade" and bool(finished)
+        if not reverting or self.heads is None or frame.revision not in self.heads:
+            return self.after_migration(frame)
+        from alembic_steward._listing import listed
+
+        stay = "stays" if len(finished) == 1 else "stay"
+        return (
+            f"this run had reverted {listed(finished)} before it, which {stay} reverted;"
+            f" {frame.revision}'s downgrade(): {self.after_migration(frame, moved=True)}"
+        )
+
     def after_migration(self, frame: MigrationFrame, *, moved: bool = False) -> str:
         """The state after ``frame``'s migration failed or was interrupted, and what to do
         (``moved``: the run had finished steps before it)."""
@@ -190,23 +208,35 @@ class StateAfterFailure:
         committed_itself = frame.revision in self.committed_by
         if not self.marked and not committed_itself:
             return self.nothing_changed(frame, where)
-        finished = frame.revision if frame.function == "upgrade" else frame.down_revision
+        upgrading = frame.function == "upgrade"
+        finished = frame.revision if upgrading else frame.down_revision
         rows = "rows it changed before a DDL statement were committed with it"
         if committed_itself:
             rows = (
                 "rows it changed before a DDL statement or before its own commit"
                 f" ({OWN_COMMITS}) were committed"
             )
+        # A downgrade undone by hand is back at what its revision builds: the way on is that
+        # downgrade again, never "migrate", which reads as the upgrade.
+        undone = (
+            f"if you undo it, run {clear_command()} and migrate again"
+            if upgrading
+            else f"if you undo it (back to what {frame.revision} builds), run {clear_command()},"
+            f" then {downgrade_again(frame.down_revision)}"
+        )
         ways_on = (
             f"{rows}; if you finish it by hand, record that with"
-            f" {stamp_command(finished.split(', '))}; if you undo it, run {clear_command()} and"
-            " migrate again"
+            f" {stamp_command(finished.split(', '))}; {undone}"
         )
         if self.rows_kept:
             return self.rows_not_undone(frame, where, ways_on.partition("; ")[2])
         cannot = "MySQL/MariaDB cannot roll DDL back"
+        # Whose half ran: the revision's upgrade, or its downgrade (the revision stays applied).
+        half = f"{frame.revision}" if upgrading else f"{frame.revision}'s downgrade()"
         if self.leftovers is None:
-            return f"{cannot}; {frame.revision} may be half-applied ({where}); {ways_on}"
+            if not upgrading:
+                return f"{cannot}; {half} may have half run ({where}); {ways_on}"
+            return f"{cannot}; {half} may be half-applied ({where}); {ways_on}"
         by_hand = self.by_hand(frame.revision)
         if not self.leftovers:
             as_built = f"as {self.at} builds it" + (f" but for {by_hand}" if by_hand else "")
@@ -217,8 +247,9 @@ class StateAfterFailure:
         if self.built_by:
             return f"{cannot}: {where}, and differs from what {self.at} builds: {self.stamped()}"
         also = f" (and by {by_hand}, which can stay)" if by_hand else ""
+        halfway = f"{half} is half-applied" if upgrading else f"{half} half ran"
         return (
-            f"{cannot}; {frame.revision} is half-applied: {where}, and differs from what"
+            f"{cannot}; {halfway}: {where}, and differs from what"
             f" {self.at} builds by: {self.remains()}{also}; {ways_on}"
         )
 

@@ -47,7 +47,8 @@ class UndoneSchemaWork:
             f" ({'; '.join(self.data_steps)}), so {'its' if one else 'their'} checksum"
             f" {'row was' if one else 'rows were'} kept and an upgrade refuses to run"
             f" {'it' if one else 'them'} again: once those row changes are undone too, run"
-            f" {stamp_command([target])} again, which drops the rows; to keep them, redo the"
+            f" {stamp_command([target])} again, which drops those checksum rows (bookkeeping, none"
+            " of your data); to keep them, redo the"
             f" schema work by hand and record it with {stamp_command([self.kept[-1]])}"
         )
 

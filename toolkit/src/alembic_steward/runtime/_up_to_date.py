@@ -268,6 +268,7 @@ def diagnose(current: Collection[str], database_url: str | None = None) -> str |
     """Say how the database differs from head and what to run, or None when it is at head."""
     from alembic.script import ScriptDirectory
 
+    from alembic_steward._listing import listed
     from alembic_steward.runtime._config import build_alembic_config
 
     script = ScriptDirectory.from_config(build_alembic_config())
@@ -283,7 +284,8 @@ def diagnose(current: Collection[str], database_url: str | None = None) -> str |
     unknown = sorted(set(current) - known)
     if unknown:
         return (
-            f"the database is at revision {', '.join(unknown)}, which this code's migrations do"
+            f"the database is at {'revision' if len(unknown) == 1 else 'revisions'}"
+            f" {listed(unknown)}, which this code's migrations do"
             " not contain: it is ahead of this code (a newer deploy migrated it) or from a branch"
             " this code lacks; deploy the code that has that revision, or run"
             f" `inv db.downgrade -r {head}` from that code to bring the database back"

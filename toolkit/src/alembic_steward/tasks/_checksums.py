@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # A revision with no checksum row: not applied, or applied before checksums, stamped by an older
 # release, or offline.
 NOT_RECORDED = "no run of it is recorded here"
+PENDING_HERE = "pending here: an edit counts once it is applied"
 
 
 @task(help={"yes": YES_HELP})
@@ -152,12 +153,20 @@ def refuse_unedited(connection: Connection, script: ScriptDirectory, revisions: 
     if state.half_applied_after is not None:
         after, direction = state.half_applied_after, state.half_applied_direction
         raise CommandError(half_applied_message(after, script, direction))
+    from alembic_steward.runtime._revision_checksums import ChecksumRecorder
+
     edited = edited_revisions(connection, script)
     recorded = recorded_checksums(connection, script)
+    applied = ChecksumRecorder(script).with_ancestors(state.current)
+
+    def reason(revision: str) -> str:
+        if revision not in recorded:
+            return NOT_RECORDED
+        # Its row is kept from a run, but the version table is below it: nothing of it is here.
+        return "its file is what ran here" if revision in applied else PENDING_HERE
+
     reasons = [
-        f"{revision} ({'its file is what ran here' if revision in recorded else NOT_RECORDED})"
-        for revision in revisions
-        if revision not in edited
+        f"{revision} ({reason(revision)})" for revision in revisions if revision not in edited
     ]
     if reasons:
         from alembic_steward.tasks._every_tenant import NothingToDo

@@ -30,6 +30,7 @@ def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
     from alembic_steward.runtime._interruptions import Terminated
     from alembic_steward.runtime._state_after_failure import version_heads
 
+    warn_empty_downgrades(reverted)
     heads: list[str] = []
     try:
         with get_blocking_engine().connect() as connection:
@@ -49,6 +50,20 @@ def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
             again=f", and `inv db.upgrade -r {reverted[0]}` applies it again",
         )
     raise Exit(f"error: {blame_line(left, place)}", code=StatusExit.DATABASE_DIFFERS)
+
+
+def warn_empty_downgrades(reverted: list[str]) -> None:
+    """Print a warning for each reverted revision whose downgrade() did nothing."""
+    import sys
+
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._empty_downgrades import empty_downgrade_warnings
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    for line in empty_downgrade_warnings(script, reverted):
+        print(line, file=sys.stderr)
 
 
 def word_the_stop(stop: BaseException, target: str, task: str = "db.downgrade") -> None:

@@ -38,8 +38,11 @@ def report_skipped_formatting(config: Any) -> None:
     """Say in one line that the revision was left unformatted, when its formatter is missing."""
     missing = getattr(config, "skipped_hook_modules", ())
     if missing:
+        from alembic_steward._listing import listed
+
+        verb = "is" if len(missing) == 1 else "are"
         print(
-            f"note: {', '.join(missing)} is not installed (the dev extra), so the revision was"
+            f"note: {listed(missing)} {verb} not installed (the dev extra), so the revision was"
             " not formatted; `python -m pip install -e '.[dev]'`, then `inv format`"
         )
 

@@ -94,6 +94,8 @@ def release_heads(release_migrations: Path, migrations: Path, tag: str) -> tuple
     checkout's history at ``migrations`` (the history was rewritten since)."""
     from alembic.script import ScriptDirectory
 
+    from alembic_steward._listing import named
+
     if not (release_migrations / "versions").is_dir():
         raise Exit(
             f"error: {tag} has no migrations folder {release_migrations.name}/versions", code=1
@@ -103,7 +105,9 @@ def release_heads(release_migrations: Path, migrations: Path, tag: str) -> tuple
     missing = [head for head in heads if head not in known]
     if missing:
         raise Exit(
-            f"error: {tag}'s head {', '.join(missing)} is not in this checkout's history, so"
+            f"error: {tag}'s {named(missing, 'head', 'heads')}"
+            f" {'is' if len(missing) == 1 else 'are'} not in this checkout's"
+            " history, so"
             " no upgrade from that release can be checked; was the history rewritten?",
             code=1,
         )

@@ -175,10 +175,14 @@ def refuse_published(
         return  # the target's revisions are not ours by definition
     published = sorted(set(revisions_at(root, default, relative)) & {r.revision for r in ours})
     if published:
+        from alembic_steward._listing import named
+
+        it = "it" if len(published) == 1 else "them"
         raise Exit(
-            f"error: revision {', '.join(published)} is already on {default} (published), so"
-            " databases deployed from it may have run it, and moving it would corrupt their"
-            " history; write a new revision on top of the head instead;"
+            f"error: {named(published, 'revision', 'revisions')} {'is' if it == 'it' else 'are'}"
+            f" already on {default}"
+            f" (published), so databases deployed from it may have run {it}, and moving {it}"
+            " would corrupt their history; write a new revision on top of the head instead;"
             f" {NOTHING_REWRITTEN}",
             code=1,
         )
@@ -223,10 +227,15 @@ def refuse_applied(moved: list[RevisionFile]) -> None:
         return
     applied = moved[: max(reached) + 1]
     below = moved[0].parents[0] if moved[0].parents else "base"
+    from alembic_steward._listing import named
+
+    ids = [r.revision for r in applied]
+    it = "it" if len(ids) == 1 else "them"
     raise Exit(
-        f"error: revision {', '.join(r.revision for r in applied)} is applied to the local"
-        f" database (at {', '.join(sorted(current))}), and moving it would leave that database's"
-        f" history wrong; undo it first with `inv db.downgrade -r {below}`, then run"
+        f"error: {named(ids, 'revision', 'revisions')} {'is' if it == 'it' else 'are'} applied"
+        " to the local"
+        f" database (at {', '.join(sorted(current))}), and moving {it} would leave that"
+        f" database's history wrong; undo {it} first with `inv db.downgrade -r {below}`, then run"
         f" `inv db.rebase` again; {NOTHING_REWRITTEN}",
         code=1,
     )

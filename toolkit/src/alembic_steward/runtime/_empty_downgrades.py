@@ -1,0 +1,67 @@
+"""Say when a downgrade reverted a revision whose downgrade() does nothing.
+
+Alembic runs an empty downgrade() (`pass`) without a word and moves the version table below the
+revision: the schema and rows its upgrade() changed are all still there, and nothing said so.
+`inv db.lint` flags such a file (empty-downgrade); the downgrade that runs it says it too, read
+from each reverted revision's source, as the lint reads it. A file whose marker accepts the
+empty downgrade (`# lint: allow empty-downgrade`) was written so on purpose: it is not said.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
+RULE = "empty-downgrade"
+
+
+def does_nothing(function: ast.FunctionDef) -> bool:
+    """Tell whether a function's body is only a docstring, `pass` or `...`."""
+    for statement in function.body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue
+        return False
+    return True
+
+
+def empty_downgrade(path: str | Path | None) -> bool:
+    """Whether the revision file at ``path`` has an upgrade() that does something and a
+    downgrade() that does nothing, not accepted by a lint marker; False when unreadable."""
+    from alembic_steward.lint._findings import MARKER
+
+    if path is None:
+        return False
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        tree = ast.parse(text)
+    except (OSError, SyntaxError, ValueError):
+        return False
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    upgrade, downgrade = functions.get("upgrade"), functions.get("downgrade")
+    if upgrade is None or downgrade is None or does_nothing(upgrade):
+        return False  # a merge or a blank revision has nothing to revert
+    if not does_nothing(downgrade):
+        return False
+    lines = text.splitlines()[downgrade.lineno - 1 : downgrade.end_lineno]
+    return not any(RULE in marker[1] for line in lines for marker in MARKER.finditer(line))
+
+
+def empty_downgrade_warnings(script: ScriptDirectory, reverted: list[str]) -> list[str]:
+    """One `warning:` line for each of ``reverted`` whose downgrade() does nothing."""
+    lines = []
+    for revision in reverted:
+        found = script.get_revision(revision)
+        if found is not None and empty_downgrade(found.path):
+            lines.append(
+                f"warning: revision {revision}'s downgrade() is empty, so reverting it changed"
+                " nothing: the schema and the rows its upgrade() changed are as they were (only"
+                f" the version table moved below {revision}); write its downgrade(), or undo that"
+                " work by hand (`inv db.lint` flags it as empty-downgrade)"
+            )
+    return lines
