@@ -1,12 +1,12 @@
 """A pre-imported Python that forks one process per command the tests run (commands.py starts it).
 
 Each `inv`, `alembic` or `python` a test runs spends most of its half second importing
-SQLAlchemy, Alembic, invoke and the drivers, and tearing them down again. This server imports
-them once, then waits on a Unix socket. For each request (the command's argv, folder,
-environment and its three standard file descriptors) it forks a process that becomes that
-command as a fresh interpreter would start it (forked_command.py): stdio on those descriptors,
-its folder, environment, sys.path, sys.argv and a new `__main__`, the project's own modules and
-the toolkit imported anew, Python's own handling of its end. The command is handed to the test
+SQLAlchemy, Alembic, invoke, the drivers and the toolkit, and tearing them down again. This
+server imports them once, then waits on a Unix socket. For each request (the command's argv,
+folder, environment and its three standard file descriptors) it forks a process that becomes
+that command as a fresh interpreter would start it (forked_command.py): stdio on those
+descriptors, its folder, environment, sys.path, sys.argv and a new `__main__`, the project's own
+modules imported anew, Python's own handling of its end. The command is handed to the test
 process as its own child (see fork_for_caller), so its pid, signals and exit status are real.
 
 A command a fork cannot reproduce exactly is refused with a reason, and the test process starts
@@ -22,17 +22,20 @@ import sys
 # What the interpreter imported before this file ran: a plain command imports the same.
 AT_STARTUP = frozenset(sys.modules)
 
-import importlib  # noqa: E402 - after the snapshot above
+import gc  # noqa: E402 - after the snapshot above
+import importlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import pkgutil  # noqa: E402
 import select  # noqa: E402
 import socket  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 
 from forked_command import Request, become, classify, path_zero, python_path, run_and_exit  # noqa: E402
 
-# The third-party libraries the fixture service's commands import. Not the toolkit, which is
-# under test, and not the service's own modules: those are imported fresh in each command.
+# The third-party libraries the fixture service's commands import. Not the service's own
+# modules: those are imported fresh in each command.
 PRELOADED = (
     "sqlalchemy",
     "sqlalchemy.orm",
@@ -55,7 +58,16 @@ PRELOADED = (
     "importlib.metadata",
     "sqlite3",
     "asyncio",
+    "tenacity",
+    "concurrent.futures.thread",
+    "concurrent.futures.process",  # multiprocessing too, for the tenant fan-out's workers
 )
+# The toolkit too, every module of it, the ones a command imports only when it needs them
+# included: a `db` task imported about 150 of them, a fifth of a second of its CPU time. It reads
+# its settings and variables when called, never at import (test_command_zygote.py checks), so a
+# command finds it as a fresh import would leave it. Not its pytest plugin, which imports pytest.
+TOOLKIT = "alembic_steward"
+NOT_PRELOADED = frozenset({"alembic_steward.testing"})
 # Variables read while the interpreter starts, on top of the PYTHON* ones and the locale's.
 EMULATED_VARIABLES = frozenset({"PYTHONPATH", "PYTHONDONTWRITEBYTECODE"})
 # Names that would run code at start-up if a folder on PYTHONPATH held them.
@@ -70,11 +82,25 @@ class Zygote:
         self.base_path = sys.path[1:]  # without this file's folder, as sys.path[0]
         for name in PRELOADED:
             importlib.import_module(name)
-        # A service's `from app...`, the toolkit's modules: never in the parent's memory.
-        leaked = [name for name in sys.modules if name.split(".")[0] in ("alembic_steward", "app")]
+        read = import_package_watched(TOOLKIT)
+        if read:
+            # It would keep what it read here, not what each command's environment says.
+            raise RuntimeError(f"importing {TOOLKIT} read {read}; read them when called instead")
+        # A service's `from app...`, the toolkit's pytest plugin: never in the parent's memory.
+        kept_out = ("app", *NOT_PRELOADED)
+        leaked = [
+            name
+            for name in sys.modules
+            if name.startswith(tuple(f"{out}." for out in kept_out)) or name in kept_out
+        ]
         if leaked:
             raise RuntimeError(f"preloading imported {leaked}; commands must import them afresh")
         self.preloaded = {name.split(".")[0] for name in set(sys.modules) - AT_STARTUP}
+        # What preloading built lives until each command's end: frozen, the collector of a
+        # command never walks it (at exit, the one collection a plain command's end runs too,
+        # that walk alone cost a tenth of a second of CPU, mostly copying the pages it touched).
+        # A `db` task freezes the same objects itself (alembic_steward.tasks._startup).
+        gc.freeze()
         self.prefixes = tuple(
             f"{name.upper()}_" for name in self.preloaded if name not in sys.stdlib_module_names
         )
@@ -170,8 +196,8 @@ class Zygote:
         return None
 
     def read_at_startup(self, name: str) -> bool:
-        # The toolkit's own settings (ALEMBIC_STEWARD_CACHE): the toolkit is never preloaded,
-        # so a command reads them afresh, though they share Alembic's prefix.
+        # The toolkit's own settings (ALEMBIC_STEWARD_CACHE): it reads them when called, never
+        # at import, so a command reads them afresh, though the toolkit is preloaded.
         if name in EMULATED_VARIABLES or name.startswith("ALEMBIC_STEWARD_"):
             return False
         locale = name in ("LANG", "LANGUAGE") or name.startswith("LC_")
@@ -192,6 +218,53 @@ class Zygote:
             if entry.is_dir() if not dot else suffix in ("py", "pyc") or suffix.endswith("so"):
                 return entry.name
         return None
+
+
+def import_package_watched(name: str) -> list[str]:
+    """Import the package ``name`` as import_package does; return what of the process it read
+    meanwhile: the environment's variables, or its folder (os.getcwd, Path.cwd)."""
+    read: list[str] = []
+    environment, getcwd = os.environ, os.getcwd
+
+    class WatchedEnvironment(type(environment)):  # type: ignore[misc]
+        def __getitem__(self, key: str) -> str:
+            read.append(key)
+            return super().__getitem__(key)
+
+        def __iter__(self) -> Iterator[str]:
+            read.append("every variable")
+            return super().__iter__()
+
+    def watched_getcwd() -> str:
+        read.append("the working folder")
+        return getcwd()
+
+    # os.getenv and `from os import environ` after this read the watched one too.
+    os.environ = WatchedEnvironment(  # noqa: B003 - the same variables, watched; put back below
+        environment._data,  # type: ignore[attr-defined]
+        environment.encodekey,  # type: ignore[attr-defined]
+        environment.decodekey,  # type: ignore[attr-defined]
+        environment.encodevalue,  # type: ignore[attr-defined]
+        environment.decodevalue,  # type: ignore[attr-defined]
+    )
+    os.getcwd = watched_getcwd
+    try:
+        import_package(name)
+    finally:
+        os.environ, os.getcwd = environment, getcwd
+    return sorted(set(read))
+
+
+def import_package(name: str) -> None:
+    """Import the package ``name`` and every module under it but those in NOT_PRELOADED."""
+    package = importlib.import_module(name)
+    for module in pkgutil.iter_modules(package.__path__, f"{name}."):
+        if module.name in NOT_PRELOADED:
+            continue
+        if module.ispkg:
+            import_package(module.name)
+        else:
+            importlib.import_module(module.name)
 
 
 def wait_for_new_parent(middle: int) -> None:

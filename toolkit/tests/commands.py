@@ -1,9 +1,9 @@
 """How the tests start the fixture service's commands: forked from a pre-imported zygote.
 
-Most of a command's half second is importing SQLAlchemy, Alembic and invoke, and tearing them
-down at exit. Each test process starts one zygote (command_zygote.py) that imports them once and
-forks each command from there: its argv, folder, environment and stdio as given, the project's
-own modules and the toolkit imported fresh. The forked command becomes a child of the test
+Most of a command's half second is importing SQLAlchemy, Alembic, invoke and the toolkit, and
+tearing them down at exit. Each test process starts one zygote (command_zygote.py) that imports
+them once and forks each command from there: its argv, folder, environment and stdio as given,
+the project's own modules imported fresh. The forked command becomes a child of the test
 process (which is made a child subreaper for that), so `CommandPopen` waits for it, signals it
 and reads its exit status as subprocess.Popen does for a process it started: the pid, signals
 and status a test sees are the command's own. What a fork cannot reproduce exactly (a terminal,

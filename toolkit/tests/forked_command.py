@@ -3,8 +3,8 @@
 A fresh `python ARGS` sets up its stdio, sys.path, sys.argv and `__main__`, runs the program,
 prints an uncaught exception, then shuts down: non-daemon threads joined, atexit callbacks,
 stdio flushed, modules torn down. This module does each step the same way, from the state the
-zygote left (libraries imported, nothing of the command's). The one shortcut is at the end: the
-command's own modules (the service's, the toolkit's, `__main__`) are torn down and their garbage
+zygote left (libraries and the toolkit imported, nothing of the command's). The one shortcut is
+at the end: the command's own modules (the service's, `__main__`) are torn down and their garbage
 collected, so their finalizers run and print as they would, but the preloaded libraries' are
 not: dismantling them again in every command costs a fifth of a second and shows nothing. And
 while daemon threads still run (aiosqlite's), which the interpreter would freeze first and a
@@ -113,6 +113,11 @@ def become(request: Request, base_path: list[str]) -> None:
     os.environ.update(request.env)
     time.tzset()
     tempfile.tempdir = None
+    if "multiprocessing.process" in sys.modules:
+        # What multiprocessing takes from the process when imported: its folder, a new key.
+        process = sys.modules["multiprocessing.process"]
+        process.ORIGINAL_DIR = os.path.abspath(request.cwd)  # type: ignore[attr-defined]
+        process.current_process().authkey = os.urandom(32)  # type: ignore[attr-defined]
     sys.dont_write_bytecode = bool(request.env.get("PYTHONDONTWRITEBYTECODE"))
     sys.path[:] = [path_zero(request), *without_duplicates(python_path(request) + base_path)]
     option = {"script": [], "code": ["-c"], "module": ["-m"]}[request.kind]
@@ -181,6 +186,9 @@ def run_and_exit(request: Request) -> None:
     main.__annotations__ = {}
     main.__loader__ = BuiltinImporter
     sys.modules["__main__"] = main
+    if "__mp_main__" in sys.modules:
+        # multiprocessing names the main module so when imported: the command's, had it been.
+        sys.modules["__mp_main__"] = main
     killed_by = None
     try:
         run(request, main)

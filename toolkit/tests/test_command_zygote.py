@@ -7,6 +7,7 @@ of its interpreter (argv, sys.path, `__main__`, folder, environment, stdio).
 
 from __future__ import annotations
 
+import functools
 import os
 import pty
 import re
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from command_zygote import import_package_watched
 from project import Project
 
 # Prints what a program can see of how it was started, then exits as its arguments say.
@@ -78,6 +80,8 @@ time.sleep(3600)
 """
 # Says whether SQLAlchemy was imported before the program asked: only in a forked command.
 PRELOADED = "import sys; print('sqlalchemy' in sys.modules)"
+# The same of a toolkit module a `db` task imports only when it compares schemas.
+TOOLKIT_PRELOADED = "import sys; print('alembic_steward.inspection._drift' in sys.modules)"
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 T = TypeVar("T")
 
@@ -128,8 +132,24 @@ def test_a_forked_command_starts_and_ends_as_a_plain_one(
 def test_commands_are_forked_from_the_preloaded_zygote_unless_plain_is_asked(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    forked, plainly = forked_and_plain(monkeypatch, lambda: project.run("python", "-c", PRELOADED))
-    assert (forked.stdout, plainly.stdout) == ("True\n", "False\n")
+    for probe in (PRELOADED, TOOLKIT_PRELOADED):
+        run = functools.partial(project.run, "python", "-c", probe)
+        forked, plainly = forked_and_plain(monkeypatch, run)
+        assert (forked.stdout, plainly.stdout) == ("True\n", "False\n"), probe
+
+
+def test_a_package_that_reads_its_process_while_imported_is_caught_before_preloading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Preloaded, it would keep the zygote's values: every command would see those.
+    package = tmp_path / "reads_at_import"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "settings.py").write_text("import os\nURL = os.environ.get('SOME_URL')\n")
+    (package / "folders.py").write_text("from pathlib import Path\nHERE = Path.cwd()\n")
+    (package / "calls.py").write_text("import os\ndef url():\n    return os.getenv('SOME_URL')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert import_package_watched("reads_at_import") == ["SOME_URL", "the working folder"]
 
 
 @pytest.mark.parametrize(

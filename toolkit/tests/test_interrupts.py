@@ -3,6 +3,7 @@ and never turns a migration that ran to its end into a half-applied one (docs/fa
 
 from __future__ import annotations
 
+import itertools
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import time
 import pytest
 from failures import SLEEPING, stopped_once_started, write_revision
 from project import Project
-from servers import ServerDatabase, only_on
+from servers import DATABASE_KINDS, ServerDatabase, only_on
 from stalling_proxy import StallingProxy
 from test_status_sides import scratch_databases
 
@@ -79,6 +80,52 @@ def any_project(request) -> Project:
     return request.getfixturevalue("project" if request.param == "sync" else "async_project")
 
 
+# The grids below cover every pair of their values, not every combination (half of those):
+# each runner on each database, each service on each database and under each runner. A runner
+# and a service meet the database through the same code whatever the third value is.
+ON_EVERY_DATABASE = [
+    ("sqlite", "sync", "inv"),
+    ("sqlite", "async", "alembic"),
+    ("sqlite", "sync", "deploy"),
+    ("postgresql", "async", "inv"),
+    ("postgresql", "sync", "alembic"),
+    ("postgresql", "async", "deploy"),
+    ("mysql", "sync", "inv"),
+    ("mysql", "async", "alembic"),
+    ("mysql", "async", "deploy"),
+]
+ON_EVERY_SERVER = [
+    ("postgresql", "sync", "inv"),
+    ("postgresql", "async", "alembic"),
+    ("postgresql", "sync", "deploy"),
+    ("mysql", "async", "inv"),
+    ("mysql", "sync", "alembic"),
+    ("mysql", "async", "deploy"),
+]
+ON_EVERY_SERVER_INV_AND_DEPLOY = [
+    ("postgresql", "sync", "inv"),
+    ("postgresql", "async", "deploy"),
+    ("mysql", "async", "inv"),
+    ("mysql", "sync", "deploy"),
+]
+# On SQLite alone: each signal under each runner, each in both services.
+EVERY_SIGNAL = [
+    ("sync", "inv", signal.SIGINT),
+    ("async", "inv", signal.SIGTERM),
+    ("async", "alembic", signal.SIGINT),
+    ("sync", "alembic", signal.SIGTERM),
+    ("sync", "deploy", signal.SIGINT),
+    ("async", "deploy", signal.SIGTERM),
+]
+
+
+def pairwise(cases: list[tuple]) -> pytest.MarkDecorator:
+    """Parametrise a test taking ``database``, ``any_project`` and ``runner`` with ``cases``."""
+    return pytest.mark.parametrize(
+        ("database", "any_project", "runner"), cases, indirect=["database", "any_project"]
+    )
+
+
 def plain_url(database: ServerDatabase) -> str:
     """The database's URL without a driver, so each service picks its own (blocking, asyncio)."""
     scheme, rest = database.url.split("://", 1)
@@ -137,7 +184,7 @@ def wait_for_the_sleeping_statement(database: ServerDatabase, running: subproces
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("runner", list(COMMANDS))
+@pairwise(ON_EVERY_DATABASE)
 def test_ctrl_c_stops_a_migration_promptly_and_says_what_it_left(
     any_project: Project, database: ServerDatabase, runner: str
 ) -> None:
@@ -170,7 +217,7 @@ def test_sigterm_stops_a_deploy_upgrade_in_one_line_saying_what_it_left(
     assert database.revisions() == {"first"}
 
 
-@pytest.mark.parametrize("runner", list(COMMANDS))
+@pairwise(ON_EVERY_DATABASE)
 def test_migration_that_ran_to_its_end_is_never_reported_half_applied(
     any_project: Project, database: ServerDatabase, runner: str
 ) -> None:
@@ -190,12 +237,8 @@ def test_migration_that_ran_to_its_end_is_never_reported_half_applied(
     assert status.returncode != 7, status.stdout
 
 
-@only_on(
-    "postgresql",
-    "mysql",
-    why="SQLite runs statements in the process itself: the test above covers it",
-)
-@pytest.mark.parametrize("runner", list(COMMANDS))
+# SQLite runs statements in the process itself: the test above covers it.
+@pairwise(ON_EVERY_SERVER)
 def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     any_project: Project, database: ServerDatabase, runner: str
 ) -> None:
@@ -207,8 +250,8 @@ def test_ctrl_c_while_the_server_runs_a_statement_ends_in_one_line(
     assert "first" in database.revisions() or database.kind == "mysql"
 
 
-@only_on("postgresql", "mysql", why="SQLite runs the statement in the process: tested below")
-@pytest.mark.parametrize("runner", ["inv", "deploy"])
+# SQLite runs the statement in the process: tested below.
+@pairwise(ON_EVERY_SERVER_INV_AND_DEPLOY)
 def test_ctrl_c_stops_the_statement_on_the_server_before_saying_what_it_left(
     any_project: Project, database: ServerDatabase, runner: str
 ) -> None:
@@ -307,8 +350,12 @@ def test_a_statement_that_cannot_be_stopped_is_said_to_be_maybe_running_not_desc
 
 
 @only_on("sqlite", why="SQLite runs the statement in the process: only an interrupt stops it")
-@pytest.mark.parametrize("runner", list(COMMANDS))
-@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize(
+    ("any_project", "runner", "signal_number"),
+    EVERY_SIGNAL,
+    indirect=["any_project"],
+    ids=[f"{service}-{runner}-{number.name}" for service, runner, number in EVERY_SIGNAL],
+)
 def test_a_signal_interrupts_a_running_sqlite_statement_and_reads_the_state_after(
     any_project: Project, database: ServerDatabase, signal_number: int, runner: str
 ) -> None:
@@ -353,6 +400,26 @@ def test_a_cancelled_async_sqlite_run_is_rolled_back_on_its_own_connection_befor
     assert "rolled back; the database is still at first" in stderr, stderr
     assert "unknown" not in stderr, stderr
     assert database.revisions() == {"first"}
+
+
+@pytest.mark.parametrize(
+    ("cases", "values"),
+    [
+        (ON_EVERY_DATABASE, [DATABASE_KINDS, ["sync", "async"], list(COMMANDS)]),
+        (ON_EVERY_SERVER, [["postgresql", "mysql"], ["sync", "async"], list(COMMANDS)]),
+        (
+            ON_EVERY_SERVER_INV_AND_DEPLOY,
+            [["postgresql", "mysql"], ["sync", "async"], ["inv", "deploy"]],
+        ),
+        (EVERY_SIGNAL, [["sync", "async"], list(COMMANDS), [signal.SIGINT, signal.SIGTERM]]),
+    ],
+    ids=["every-database", "every-server", "servers-inv-deploy", "every-signal"],
+)
+def test_each_grid_runs_every_pair_of_its_values(cases: list[tuple], values: list[list]) -> None:
+    for first, second in itertools.combinations(range(len(values)), 2):
+        run = {(case[first], case[second]) for case in cases}
+        missing = set(itertools.product(values[first], values[second])) - run
+        assert not missing, missing
 
 
 if sys.platform == "win32":  # pragma: no cover - signals are POSIX here

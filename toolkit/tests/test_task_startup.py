@@ -4,6 +4,7 @@ with the collector itself left on for the task's own work (alembic_steward.tasks
 from __future__ import annotations
 
 import json
+import subprocess
 
 from project import Project
 
@@ -35,7 +36,15 @@ except ImportError:
 def test_db_task_freezes_the_libraries_it_loads_and_keeps_the_collector_on(
     project: Project,
 ) -> None:
-    completed = project.run("python", "-c", RUN_TASK_THEN_REPORT)
+    # A plain process: a command forked from the tests' zygote starts with its preloaded
+    # libraries frozen already, and would pass without the task's freeze.
+    completed = subprocess.run(
+        [project.executable("python"), "-c", RUN_TASK_THEN_REPORT],
+        cwd=project.path,
+        env=project.environment(),
+        capture_output=True,
+        text=True,
+    )
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout.splitlines()[-1])
     assert report["collector_enabled"] is True
