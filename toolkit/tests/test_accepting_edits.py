@@ -111,6 +111,11 @@ def test_an_accepted_edit_dropping_what_the_database_has_names_it_and_the_edit(
     warning = accepted.stdout.splitlines()[-1]
     assert warning.startswith("warning: the database has what the revisions no longer"), warning
     assert "table kept" in warning and f"the accepted edit of {revision} is why" in warning
+    # And status's exit-9 line names that edit, not a hand change alone.
+    status = status_line(project.inv("db.status", code=9))
+    assert f"or the edit of {revision} accepted here (`inv db.accept-edit -r {revision}`)" in (
+        status
+    ), status
 
 
 def test_an_edit_to_downgrade_alone_is_named_as_one(project: Project) -> None:

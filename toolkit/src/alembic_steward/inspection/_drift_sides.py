@@ -60,9 +60,15 @@ def database_differs_advice(
     if additions:
         # No stamp explains an addition (a stamp at the revision that builds it is found
         # first: inspection/_later_builds.py), so stamping is no advice here.
+        from alembic_steward.inspection._differing_causes import accepted_edits_named
+
+        accepted = accepted_edits_named()
+        # An accepted edit that took them out of its revision leaves them too: named, not
+        # blamed on a hand that never added them.
+        edit = f", or {accepted} no longer builds them" if accepted else ""
         return (
             f"the database is not what its revision builds {where}: it has them in addition,"
-            f" which no stamp explains, so they were added by hand. Drop"
+            f" which no stamp explains, so they were added by hand{edit}. Drop"
             f" {', '.join(additions)} by hand{reset}"
         )
     from alembic_steward.inspection._restoring_statements import restoring_advice

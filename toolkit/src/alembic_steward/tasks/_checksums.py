@@ -122,6 +122,9 @@ def accept_edited(c: Context, revision: list[str], yes: bool) -> list[str]:
             accept_edits(connection, script, revisions)
             # The edit may relabel the revision's phase: older code's guard reads the record.
             rerecord_phases(connection, script, revisions)
+        from alembic_steward.runtime._accepted_edits import record_accepted
+
+        record_accepted(script, revisions)
     finally:
         if tenant_engine is not None:
             tenant_engine.dispose()
