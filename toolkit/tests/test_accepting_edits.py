@@ -69,6 +69,55 @@ def test_an_accepted_edit_clears_the_edited_verdict_on_every_database(
     project.inv("db.check", env=env)
 
 
+def test_an_edit_adding_what_the_database_lacks_is_refused_naming_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    revision, path = migrated_users_revision(project, env)
+    add_to_upgrade(path, 'op.create_table("extra", sa.Column("id", sa.Integer, primary_key=True))')
+
+    refused = project.inv("db.accept-edit", "-r", revision, code=1, env=env)
+    line = one_error_line(refused.stderr)
+    assert f"the database lacks what revision(s) {revision} build as edited" in line, line
+    assert "table extra is in what its revision builds but not in the database" in line, line
+    assert "nothing was changed" in line, line
+    # Nothing was recorded: the edit is still one.
+    project.inv("db.status", code=EDITED_REVISION, env=env)
+
+    key = {"postgresql": "SERIAL", "mysql": "INTEGER AUTO_INCREMENT"}.get(database.kind, "INTEGER")
+    database.query(f"CREATE TABLE extra (id {key} NOT NULL, CONSTRAINT pk_extra PRIMARY KEY (id))")
+    accepted = project.inv("db.accept-edit", "-r", revision, env=env)
+    assert f"Accepted the edit of {revision}" in accepted.stdout, accepted.stdout
+    # No edit left, and the database is what its revision builds (the models lack extra: 3).
+    status = project.run("inv", "db.status", env=env)
+    assert status.returncode == 3, status.stdout + status.stderr
+    assert "database: against its revision rebuilt: same" in status.stdout, status.stdout
+
+
+def test_an_accepted_edit_dropping_what_the_database_has_names_it_and_the_edit(
+    project: Project,
+) -> None:
+    revision, path = migrated_users_revision(project, {})
+    with sqlite3.connect(project.path / "fixture_service.db") as connection:
+        connection.execute(
+            "CREATE TABLE kept (id INTEGER NOT NULL, CONSTRAINT pk_kept PRIMARY KEY (id))"
+        )
+    source = path.read_text(encoding="utf-8")
+    add_to_upgrade(path, 'op.create_table("kept", sa.Column("id", sa.Integer, primary_key=True))')
+    project.inv("db.accept-edit", "-r", revision)  # the database has kept: accepted
+
+    path.write_text(source)  # the edit taken back out, and accepted again
+    accepted = project.inv("db.accept-edit", "-r", revision)
+    warning = accepted.stdout.splitlines()[-1]
+    assert warning.startswith("warning: the database has what the revisions no longer"), warning
+    assert "table kept" in warning and f"the accepted edit of {revision} is why" in warning
+    # And status's exit-9 line names that edit, not a hand change alone.
+    status = status_line(project.inv("db.status", code=9))
+    assert f"or the edit of {revision} accepted here (`inv db.accept-edit -r {revision}`)" in (
+        status
+    ), status
+
+
 def test_an_edit_to_downgrade_alone_is_named_as_one(project: Project) -> None:
     revision, path = migrated_users_revision(project, {})
     git(project, "init", "--quiet")
@@ -211,9 +260,7 @@ def test_an_accepted_edit_undone_in_the_file_is_not_said_to_be_kept_by_the_datab
     git(project, "init", "--quiet")
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "--message", "users")
-    source = path.read_text(encoding="utf-8")
-    assert source.count("length=255") == 1, source
-    path.write_text(source.replace("length=255", "length=300"))
+    add_to_upgrade(path, 'op.execute("SELECT 1")')
     project.inv("db.accept-edit", "-r", revision)
     git(project, "checkout", "--", str(path))
 

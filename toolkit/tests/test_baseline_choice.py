@@ -150,3 +150,21 @@ def test_baseline_judges_the_chosen_revision_by_its_own_build_on_a_branched_hist
         database.query("DROP TABLE alembic_version")
         database.query(f"DROP TABLE {branch}")
         assert other not in database.tables()
+
+
+@only_on("mysql", why="MariaDB's CREATE TABLE is not rolled back: a failed first upgrade")
+def test_baseline_adopts_a_database_whose_version_table_a_failed_upgrade_left_empty(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_revision(project, "r1", None, CREATE_T)
+    write_revision(project, "r2", "r1", SEED_ROWS)
+    database.query(HAND_MADE.replace("NOT NULL", "NOT NULL AUTO_INCREMENT"))
+    database.query("INSERT INTO t (id, name) VALUES (1, 'a'), (2, 'b')")
+    inv(project, database, "db.upgrade", code=1)  # r1's CREATE TABLE t meets the hand-made t
+    assert database.query("SELECT version_num FROM alembic_version") == []
+
+    stamped = inv(project, database, "db.baseline", "-r", "r2")
+    assert "found an empty version table (alembic_version)" in stamped, stamped
+    assert "already has a version table" not in stamped, stamped
+    assert "Stamped the database at r2" in stamped, stamped
+    assert database.revisions() == {"r2"}

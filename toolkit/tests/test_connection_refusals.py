@@ -63,7 +63,7 @@ def accepts(kind: str, url: str) -> bool:
     return True
 
 
-def refused(project: Project, url: str, *task: str, code: int = 1) -> str:
+def refused(project: Project, url: str, *task: str, code: int = REFUSED) -> str:
     """Run ``task`` on ``url``; return its one error line, checked free of the password."""
     completed = project.inv(*task, code=code, env={"DATABASE_URL": url})
     (error,) = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
@@ -81,7 +81,8 @@ def test_a_wrong_password_is_named_by_status_and_every_task(
         pytest.skip(f"this {server.kind} server takes any password from here (pg_hba.conf: trust)")
     error = refused(project, url, "db.status", code=REFUSED)
     assert f"refused user {unprivileged_user} with the password" in error
-    for task in [("db.upgrade",), ("db.create",), ("db.wait", "--timeout", "5")]:
+    # One failure, one exit code: every task exits as db.status does.
+    for task in [("db.upgrade",), ("db.create",), ("db.wait", "--timeout", "5"), ("db.check",)]:
         assert refused(project, url, *task) == error, task
 
 
@@ -121,8 +122,8 @@ def test_a_user_without_rights_is_not_sent_to_db_create(
     assert "inv db.create" not in error and "administrator" in error
     waited = project.inv("db.wait", env={"DATABASE_URL": url}).stdout
     assert "inv db.create" not in waited and "administrator" in waited
-    # The advice was right: this user may not create it.
-    refused(project, url, "db.create")
+    # The advice was right: this user may not create it (signed in: no refusal of the sign-in).
+    refused(project, url, "db.create", code=1)
 
 
 @only_on("postgresql", why="MySQL/MariaDB refuse such a user the database itself (the test above)")

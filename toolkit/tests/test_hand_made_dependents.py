@@ -38,9 +38,47 @@ def test_a_view_made_by_hand_over_a_column_a_pending_migration_drops_is_named(
     verdict = status.stdout.splitlines()[-1]
     assert RUNS not in verdict, verdict
     assert "view vhand reads t.c6, which the pending migrations drop" in verdict, verdict
-    assert "drop it by hand before `inv db.upgrade`" in verdict, verdict
+    assert "drop it by hand before `inv db.upgrade` (`DROP VIEW vhand`)" in verdict, verdict
+    # Made again as it was, it would read the dropped column: the advice says without it.
+    assert "if still wanted" not in verdict, verdict
+    assert "make it again after the upgrade written without t.c6, or add it to a revision" in (
+        verdict
+    )
 
     database.query("DROP VIEW vhand")  # what the advice says
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("CREATE VIEW vhand AS SELECT id FROM t")
+
+
+@only_on("postgresql", "mysql", why="their foreign keys and triggers are dropped alone")
+def test_each_hand_made_dependent_is_given_the_statement_that_drops_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    if database.kind == "postgresql":
+        trigger = [
+            "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS"
+            " 'BEGIN NEW.c6 = 0; RETURN NEW; END'",
+            "CREATE TRIGGER thand BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION touch()",
+        ]
+        drop_trigger, drop_key = "DROP TRIGGER thand ON t", "DROP CONSTRAINT fk_hand"
+    else:
+        trigger = ["CREATE TRIGGER thand BEFORE INSERT ON t FOR EACH ROW SET NEW.c6 = 0"]
+        drop_trigger, drop_key = "DROP TRIGGER thand", "DROP FOREIGN KEY fk_hand"
+    verdict = verdict_with_c6_pending_drop(
+        project,
+        database,
+        "ALTER TABLE users ADD COLUMN c6 INTEGER",
+        "CREATE UNIQUE INDEX ix_hand ON t (c6)",
+        "ALTER TABLE users ADD CONSTRAINT fk_hand FOREIGN KEY (c6) REFERENCES t (c6)",
+        *trigger,
+    )
+    assert f"`{drop_trigger}`" in verdict, verdict
+    assert f"`ALTER TABLE users {drop_key}`" in verdict, verdict
+    drop_index = "DROP INDEX ix_hand" + (" ON t" if database.kind == "mysql" else "")
+    assert f"`{drop_index}`" in verdict, verdict
+    database.query(drop_trigger)
+    database.query(f"ALTER TABLE users {drop_key}")
+    database.query(drop_index)
     assert inv(project, database, "db.upgrade").returncode == 0
 
 
@@ -135,7 +173,10 @@ def test_objects_in_other_schemas_and_foreign_keys_are_read_too() -> None:
     found = hand_made_dependents(
         Catalog("postgresql", built), Catalog("postgresql", live), Catalog("postgresql", head)
     )
-    assert found == ("foreign key u.fk_u_t references t.c6, which the pending migrations drop",)
+    assert [dependent.line for dependent in found] == [
+        "foreign key u.fk_u_t references t.c6, which the pending migrations drop"
+    ]
+    assert found[0].drop == "ALTER TABLE u DROP CONSTRAINT fk_u_t"
 
 
 def test_a_dropped_table_is_named_once_not_again_with_its_columns() -> None:
@@ -156,4 +197,26 @@ def test_a_dropped_table_is_named_once_not_again_with_its_columns() -> None:
     found = hand_made_dependents(
         Catalog("sqlite", built), Catalog("sqlite", live), Catalog("sqlite", head)
     )
-    assert found == ("foreign key u.fk_u_z references table z, which the pending migrations drop",)
+    assert [dependent.line for dependent in found] == [
+        "foreign key u.fk_u_z references table z, which the pending migrations drop"
+    ]
+    # SQLite drops a foreign key only by rebuilding its table: no statement is given.
+    assert found[0].drop == ""
+
+
+@only_on("mysql", why="only MariaDB drops a column a view reads, and keeps the view")
+def test_an_upgrade_that_leaves_a_view_unreadable_names_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    view = '\n    op.execute("CREATE VIEW vrev AS SELECT id, c6 FROM t")'
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, T_WITH_C6 + view))
+    project.write_revision(
+        f"{SECOND}_next.py", revision_source(SECOND, FIRST, '    op.drop_column("t", "c6")')
+    )
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    assert "can no longer be read: view vrev (" in upgrade.stderr, upgrade.stderr
+    assert "`DROP VIEW vrev`" in upgrade.stderr, upgrade.stderr
+    database.query("DROP VIEW vrev")  # what the warning says
+    again = inv(project, database, "db.upgrade")
+    assert "can no longer be read" not in again.stderr, again.stderr

@@ -69,7 +69,7 @@ def test_the_stairway_catches_a_downgrade_losing_data_in_a_column_of_each_type(
     assert completed.returncode == 1, output
     assert f"FAILED tests/test_migrations.py::{DATA_TEST}" in output, output
     for kind in kinds(database.kind):
-        assert f"revision r2 (r2)'s downgrade: t_{kind} row id=1: value was " in output, kind
+        assert f"revision r2 (r2)'s downgrade: t_{kind} row id=9000" in output, kind
 
 
 def test_team_values_written_once_work_on_every_database(
@@ -84,7 +84,20 @@ def test_team_values_written_once_work_on_every_database(
     completed = run_service_tests(project, database)
     output = completed.stdout + completed.stderr
     for kind in kinds(database.kind):
-        assert f"t_{kind} row id=1: value was " in output, kind
+        assert f"t_{kind} row id=9000" in output and ": value was " in output, kind
+
+
+def test_a_seed_revision_writing_id_1_meets_no_sample_row_holding_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    create = '    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))'
+    project.write_revision("r1.py", revision_source("r1", None, create, '    op.drop_table("t")'))
+    seed = '    op.execute("INSERT INTO t (id) VALUES (1)")'
+    project.write_revision(
+        "r2.py", revision_source("r2", "r1", seed, '    op.execute("DELETE FROM t WHERE id = 1")')
+    )
+    completed = run_service_tests(project, database)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
 def test_a_row_that_cannot_be_written_names_its_table_column_and_why(

@@ -67,6 +67,11 @@ def test_each_mariadb_tenant_row_says_what_inv_db_status_says_of_it(
     assert {row["exit_code"] for row in rows_of(refused).values()} == {StatusExit.REFUSED}
     assert "Hunter2" not in refused.stdout + refused.stderr
     assert "the server refused the sign-in of all 3 tenants" in one_error_line(refused.stderr)
+    # The upgrade over them exits as status does: one failure, one code.
+    upgrade = project.inv(
+        "db.upgrade", "--all-tenants", code=StatusExit.REFUSED, env={"DATABASE_URL": wrong}
+    )
+    assert "Hunter2" not in upgrade.stdout + upgrade.stderr
 
 
 def test_a_schema_tenant_stamped_wrongly_is_said_to_differ_from_its_revision(

@@ -73,6 +73,9 @@ ORDER_FACTS = frozenset({"column order"})
 # An event's times, read with how long after the event was made they fall: the same time or
 # the same span agrees (catalog/_mysql_events.py), as a revision may write either.
 MOMENT_FACTS = frozenset({"starts", "ends", "at"})
+# Facts never compared, shown with the line of an object one side lacks: what a schema nothing
+# describes holds (catalog/_postgresql.py), which the side that has it alone can say.
+NOTE_FACTS = frozenset({"tables"})
 # How a fact left out of a description reads in a line, where "none" would say something else:
 # a collation left out is the default one (the database's, for a table), which the models may
 # well have named.
@@ -176,10 +179,12 @@ class Difference:
 
     def line(self, expected: str = "the models", actual: str = "the database") -> str:
         """One readable line, naming the two sides (``expected`` and ``actual``) in words."""
+        # What it holds, where a note says (NOTE_FACTS): `(tables hand.a, hand.b and 2 more)`.
+        notes = "".join(f" ({fact} {value})" for fact, value, _ in self.facts)
         if self.change == "missing":
-            return f"{self.kind} {self.subject} is in {expected} but not in {actual}"
+            return f"{self.kind} {self.subject} is in {expected} but not in {actual}{notes}"
         if self.change == "unexpected":
-            return f"{self.kind} {self.subject} is in {actual} but not in {expected}"
+            return f"{self.kind} {self.subject} is in {actual} but not in {expected}{notes}"
         details = "; ".join(
             f"{fact} {shown(want, self.kind, fact)} in {expected},"
             f" {shown(have, self.kind, fact)} in {actual}"
@@ -248,14 +253,25 @@ def compare_catalogs(
             facts = differing_facts(want[key], have[replaced[key]], column_order, floors)
             differences.append(Difference(kind, f"{table} (unnamed)", "different", facts))
         elif key not in have:
-            differences.append(Difference(kind, subject_of(key, want[key]), "missing"))
+            differences.append(
+                Difference(kind, subject_of(key, want[key]), "missing", noted(want[key]))
+            )
         elif key not in want:
-            differences.append(Difference(kind, subject_of(key, have[key]), "unexpected"))
+            differences.append(
+                Difference(kind, subject_of(key, have[key]), "unexpected", noted(have[key]))
+            )
         elif facts := differing_facts(
             want[key], with_expected_names(have[key], schema, names), column_order, floors
         ):
             differences.append(Difference(kind, subject_of(key), "different", facts))
     return differences
+
+
+def noted(facts: Facts) -> tuple[tuple[str, str | None, str | None], ...]:
+    """The NOTE_FACTS of an object one side lacks, as a Difference holds facts."""
+    return tuple(
+        (fact, value, value) for fact, value in sorted(facts.items()) if fact in NOTE_FACTS
+    )
 
 
 def replaced_unnamed(want: Mapping[Key, Facts], have: Mapping[Key, Facts]) -> dict[Key, Key]:
@@ -283,6 +299,8 @@ def differing_facts(
     for fact in sorted(want.keys() | have.keys()):
         expected, actual = want.get(fact), have.get(fact)
         if (fact in ORDER_FACTS and not column_order) or (fact in FLOOR_FACTS and not floors):
+            continue
+        if fact in NOTE_FACTS:
             continue
         if fact_agrees(fact, expected, actual):
             continue

@@ -87,11 +87,21 @@ SAME_VALUE = re.compile(r"'(?:[^']|'')*'|\b(?:now|transaction_timestamp)\(\)", r
 CAST_LITERAL = r"'(?:[^']|'')*'::[a-z ]+"
 ARRAY_OF_CAST_LITERALS = re.compile(rf"ARRAY\[((?:\({CAST_LITERAL}\)::text(?:, )?)+)\]")
 CAST_LITERAL_AS_TEXT = re.compile(rf"\(({CAST_LITERAL})\)::text")
-SCHEMAS = f"SELECT n.nspname FROM pg_namespace n WHERE {IN_SCOPE}"
+SCHEMAS = f"SELECT n.nspname, NULL, 0 FROM pg_namespace n WHERE {IN_SCOPE}"
 # Every schema the database holds but the server's own and an extension's (a hand-made one is
-# named even when empty; what is in it is not described unless it was asked for).
+# named even when empty; what is in it is not described unless it was asked for). Of one not
+# described, the first few of its tables and views, and how many there are, so a line about
+# it says what it holds (SCHEMA_TABLES_SHOWN).
+SCHEMA_TABLES_SHOWN = 3
+SCHEMA_RELATIONS = (
+    "FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+)
 EVERY_SCHEMA = (
-    f"SELECT n.nspname FROM pg_namespace n WHERE ({IN_SCOPE} OR (left(n.nspname, 3) <> 'pg_'"
+    f"SELECT n.nspname, CASE WHEN NOT {IN_SCOPE} THEN (SELECT string_agg(r.relname, ', '"
+    f" ORDER BY r.relname) FROM (SELECT c.relname {SCHEMA_RELATIONS} ORDER BY c.relname"
+    f" LIMIT {SCHEMA_TABLES_SHOWN}) r) END,"
+    f" CASE WHEN NOT {IN_SCOPE} THEN (SELECT count(*) {SCHEMA_RELATIONS}) ELSE 0 END"
+    f" FROM pg_namespace n WHERE ({IN_SCOPE} OR (left(n.nspname, 3) <> 'pg_'"
     " AND n.nspname <> 'information_schema' AND NOT EXISTS (SELECT FROM pg_depend d"
     " WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')))"
 )
@@ -209,9 +219,9 @@ def read(
         # A table's own sequence was asked for by its name: it is described with its table.
         return read(connection, schemas, [*owners, *sorted(tables)], every_schema=every_schema)
     objects: dict[Key, Facts] = {}
-    for (schema,) in extra[0] if extra else ():
+    for schema, first_tables, tables in extra[0] if extra else ():
         if schema != default:  # the default one is where the connection is: always there
-            objects[("schema", None, "", schema)] = {}
+            objects[("schema", None, "", schema)] = schema_facts(schema, first_tables, tables)
     for name, schema in extra[1] if every_schema else ():
         objects[("extension", None, "", name)] = {"schema": schema}
     for schema, name, kind, comment, definition, options in relations:
@@ -320,3 +330,13 @@ def normalized_view(definition: str | None) -> str | None:
 
 def present(facts: dict[str, str | None]) -> dict[str, str]:
     return {fact: value for fact, value in facts.items() if value is not None}
+
+
+def schema_facts(schema: str, first_tables: str | None, tables: int) -> Facts:
+    """A schema's facts: of one not described, the tables it holds (`hand.a, hand.b and 2
+    more`), a note (NOTE_FACTS) its line shows, never compared."""
+    if not first_tables:
+        return {}
+    named = ", ".join(f"{schema}.{table}" for table in first_tables.split(", "))
+    more = f" and {tables - SCHEMA_TABLES_SHOWN} more" if tables > SCHEMA_TABLES_SHOWN else ""
+    return {"tables": f"{named}{more}"}

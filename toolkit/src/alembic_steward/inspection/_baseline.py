@@ -74,21 +74,42 @@ def adopt_advice(where: str) -> str:
     )
 
 
-def existing_version_table(connection: Connection) -> str | None:
-    """Why ``connection``'s database cannot be baselined (it has a version table), or None."""
+def version_table_revisions(connection: Connection) -> list[str] | None:
+    """The revisions ``connection``'s version table holds, sorted ([] when it is empty), or None
+    when it has none. A read: the transaction it began is ended."""
     from sqlalchemy import inspect, text
 
     table, schema = version_table_name()
     if not inspect(connection).has_table(table, schema=schema):
         return None
     query = f"SELECT version_num FROM {qualified(connection, table, schema)}"
-    rows = connection.execute(text(query))
-    revisions = sorted(row[0] for row in rows)
+    revisions = sorted(row[0] for row in connection.execute(text(query)))
     connection.rollback()
-    where = f"at {', '.join(revisions)}" if revisions else "empty"
+    return revisions
+
+
+def existing_version_table(connection: Connection) -> str | None:
+    """Why ``connection``'s database cannot be baselined (its version table names a revision),
+    or None. An empty version table is a database at no revision, as a first upgrade that
+    failed on MariaDB leaves one (its CREATE TABLE is not rolled back): one to adopt."""
+    revisions = version_table_revisions(connection)
+    if not revisions:
+        return None
+    table, _ = version_table_name()
     return (
-        f"the database already has a version table ({table}, {where}), so it is migrated, not"
-        " one to adopt"
+        f"the database already has a version table ({table}, at {', '.join(revisions)}), so it"
+        " is migrated, not one to adopt"
+    )
+
+
+def empty_version_table_note(connection: Connection) -> str | None:
+    """The line baseline prints before adopting a database whose version table is empty."""
+    if version_table_revisions(connection) != []:
+        return None
+    table, _ = version_table_name()
+    return (
+        f"baseline: found an empty version table ({table}): the database is at no revision (a"
+        " first upgrade that failed leaves one), so it is adopted as one never migrated"
     )
 
 

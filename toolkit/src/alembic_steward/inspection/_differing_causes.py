@@ -29,7 +29,35 @@ def history_causes() -> str:
         if importing
         else ""
     )
-    return f"{code}, or {ACCEPTED_EDIT}"
+    return f"{code}, or {accepted_edit()}"
+
+
+def accepted_edit() -> str:
+    """ACCEPTED_EDIT, naming the edits accepted on this database (runtime/_accepted_edits.py)
+    whose files are still as accepted: `the edit of r1 accepted here (`inv db.accept-edit -r
+    r1`) changed what that revision builds`."""
+    named = accepted_edits_named()
+    if not named:
+        return ACCEPTED_EDIT
+    built = "those revisions build" if "," in named else "that revision builds"
+    return f"{named} changed what {built}"
+
+
+def accepted_edits_named() -> str:
+    """`the edit of r1 accepted here (`inv db.accept-edit -r r1`)`, or "" when none is kept."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._accepted_edits import accepted_here
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        named = accepted_here(ScriptDirectory.from_config(build_alembic_config()))
+    except Exception:  # noqa: BLE001 - advice, not a check: said without the names
+        return ""
+    if not named:
+        return ""
+    commands = ", ".join(f"`inv db.accept-edit -r {revision}`" for revision in named)
+    return f"the edit of {', '.join(named)} accepted here ({commands})"
 
 
 def project_imports() -> list[tuple[str, list[str]]]:

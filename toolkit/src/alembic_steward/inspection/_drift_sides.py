@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from alembic_steward.catalog import Catalog, Difference
     from alembic_steward.inspection._drift import ModelDrift
+    from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
 
 
@@ -59,9 +60,15 @@ def database_differs_advice(
     if additions:
         # No stamp explains an addition (a stamp at the revision that builds it is found
         # first: inspection/_later_builds.py), so stamping is no advice here.
+        from alembic_steward.inspection._differing_causes import accepted_edits_named
+
+        accepted = accepted_edits_named()
+        # An accepted edit that took them out of its revision leaves them too: named, not
+        # blamed on a hand that never added them.
+        edit = f", or {accepted} no longer builds them" if accepted else ""
         return (
             f"the database is not what its revision builds {where}: it has them in addition,"
-            f" which no stamp explains, so they were added by hand. Drop"
+            f" which no stamp explains, so they were added by hand{edit}. Drop"
             f" {', '.join(additions)} by hand{reset}"
         )
     from alembic_steward.inspection._restoring_statements import restoring_advice
@@ -124,8 +131,12 @@ def stamp_and_upgrade_commands() -> tuple[str, str]:
     return stamp, advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
 
 
-def pending_database_differs_advice(where: str = DIFFERENCES_ABOVE) -> str:
-    """Behind head, what differs stands in the way of the pending migrations themselves."""
+def pending_database_differs_advice(
+    where: str = DIFFERENCES_ABOVE, restoring: Sequence[str] = ()
+) -> str:
+    """Behind head, what differs stands in the way of the pending migrations themselves;
+    ``restoring``: statements that undo some of it (inspection/_restoring_statements.py)."""
+    from alembic_steward.inspection._restoring_statements import restoring_advice
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant = bound_tenant_options()
@@ -135,7 +146,7 @@ def pending_database_differs_advice(where: str = DIFFERENCES_ABOVE) -> str:
         f"the database is not what its revision builds {where}, so {upgrade}"
         " would run into them: a migration that failed after committing part of its"
         " work (an autocommit_block(), or DDL on MySQL/MariaDB) or a hand change left them."
-        f" Undo them by hand and then {upgrade}; if they are the next"
+        f" Undo them by hand{restoring_advice(restoring)} and then {upgrade}; if they are the next"
         " migration's work finished by hand, record that with"
         f" {stamp} instead{reset}"
     )
@@ -237,7 +248,7 @@ class DriftSides:
     pending_leave_them: bool = False
     # Behind head: the hand-made objects that read what the pending revisions change or drop
     # (`view vhand reads t.c6, which the pending migrations drop`), which they do not run past.
-    pending_dependents: tuple[str, ...] = ()
+    pending_dependents: tuple[Dependent, ...] = ()
     # Behind head: the last upgrade from here, recorded as failed while the database is as it
     # left it (runtime/_failed_runs.py), in words; "" when none is. It did not run past them.
     failed_run: str = ""
@@ -283,13 +294,13 @@ class DriftSides:
         if self.pending and self.pending_leave_them and self.failed_run:
             from alembic_steward.inspection._pending_past_changes import failed_past_advice
 
-            return failed_past_advice(where, self.failed_run)
+            return failed_past_advice(where, self.failed_run, self.restoring)
         if self.pending and self.pending_leave_them:
             from alembic_steward.inspection._pending_past_changes import pending_past_advice
 
-            return pending_past_advice(where)
+            return pending_past_advice(where, self.restoring)
         if self.pending:
-            return pending_database_differs_advice(where)
+            return pending_database_differs_advice(where, self.restoring)
         if self.enum_values_alone:
             from alembic_steward.inspection._enum_values import enum_values_alone_advice
 
@@ -391,6 +402,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         enum_values_upgrade=kept_by_upgrade,
         pending_leave_them=compared.later_leave_them,
         pending_dependents=compared.dependents,
+        restoring=compared.restoring,
     )
 
 

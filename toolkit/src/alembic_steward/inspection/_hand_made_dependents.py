@@ -18,7 +18,7 @@ saying the upgrade runs when it does not.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from alembic_steward.inspection._names_in_text import names
 
@@ -30,8 +30,21 @@ if TYPE_CHECKING:
 READS = {"view": "reads", "materialized view": "reads", "foreign key": "references"}
 
 
-def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[str, ...]:
-    """`view vhand reads t.c6, which the pending migrations drop`: one line for each object
+class Dependent(NamedTuple):
+    """One hand-made object the pending revisions do not run past."""
+
+    # `view vhand reads t.c6, which the pending migrations drop`
+    line: str
+    # The statement that drops it (`DROP VIEW vhand`); "" where none does (SQLite's foreign
+    # key: only rebuilding its table drops it).
+    drop: str
+    # The columns and tables it reads that the pending revisions drop (`t.c6`, `table z`):
+    # made again as it is, it would fail on them.
+    gone: tuple[str, ...]
+
+
+def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[Dependent, ...]:
+    """`view vhand reads t.c6, which the pending migrations drop`: one for each object
     ``live`` has, and ``built`` (what its revision builds) does not have as it is, that names a
     column or table that differs or is gone in ``head``; () when none does."""
     from alembic_steward.catalog._model import sort_key, subject_of
@@ -45,12 +58,37 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
         read = changed_read(key, facts, changed)
         if read:
             reads = READS.get(key[0], "depends on")
+            grouped = by_verb(read)
             named = " and ".join(
                 f"{' and '.join(names)}, which the pending migrations {verb}"
-                for verb, names in by_verb(read).items()
+                for verb, names in grouped.items()
             )
-            lines.append(f"{key[0]} {subject_of(key, facts)} {reads} {named}")
+            line = f"{key[0]} {subject_of(key, facts)} {reads} {named}"
+            lines.append(
+                Dependent(line, drop_statement(live.dialect, key), tuple(grouped.get("drop", ())))
+            )
     return tuple(lines)
+
+
+def drop_statement(dialect: str, key: Key) -> str:
+    """The statement that drops the object at ``key`` on ``dialect``; "" for a kind none drops
+    alone (SQLite's foreign key) or that this does not know."""
+    kind, schema, owner, name = key
+    named = ".".join(part for part in (schema, name) if part)
+    table = ".".join(part for part in (schema, owner) if part)
+    if kind in ("view", "materialized view", "function", "procedure"):
+        return f"DROP {kind.upper()} {named}"
+    if kind == "index":
+        # MariaDB's index belongs to its table, PostgreSQL's and SQLite's to the schema.
+        return f"DROP INDEX {name} ON {table}" if dialect == "mysql" else f"DROP INDEX {named}"
+    if kind == "trigger":
+        # PostgreSQL's trigger belongs to its table; MariaDB's and SQLite's to the schema.
+        on = f" ON {table}" if dialect == "postgresql" else ""
+        return f"DROP TRIGGER {named}{on}"
+    if kind == "foreign key" and dialect != "sqlite":
+        constraint = "FOREIGN KEY" if dialect == "mysql" else "CONSTRAINT"
+        return f"ALTER TABLE {table} DROP {constraint} {name}"
+    return ""
 
 
 def by_verb(read: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -96,16 +134,24 @@ def changed_read(
     ]
 
 
-def dependents_advice(where: str, dependents: tuple[str, ...]) -> str:
+def dependents_advice(where: str, dependents: tuple[Dependent, ...]) -> str:
     """Behind head, what to do about hand-made objects that read what the pending revisions
-    change or drop: drop them first, and make them again after, if they are still wanted."""
+    change or drop: drop them first (the statements given); to keep one, make it again after
+    the upgrade, without what they drop, or write it into a revision."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
     from alembic_steward.runtime._advice import bound_tenant_options
 
     _, upgrade = stamp_and_upgrade_commands()
     reset = "" if bound_tenant_options() else "; in development `inv db.reset` starts over"
     them = "it" if len(dependents) == 1 else "them"
+    statements = "; ".join(f"`{dependent.drop}`" for dependent in dependents if dependent.drop)
+    drop = f"drop {them} by hand before {upgrade}" + (f" ({statements})" if statements else "")
+    gone = sorted({name for dependent in dependents for name in dependent.gone})
+    # Made again as it was, it would read what is gone: PostgreSQL and SQLite refuse it.
+    again = f"written without {' and '.join(gone)}" if gone else "as the upgrade leaves the tables"
+    lines = "; ".join(dependent.line for dependent in dependents)
     return (
-        f"the database is not what its revision builds {where}: {'; '.join(dependents)}: drop"
-        f" {them} by hand before {upgrade}, then make {them} again if still wanted{reset}"
+        f"the database is not what its revision builds {where}: {lines}: {drop}; to keep"
+        f" {them}, make {them} again after the upgrade {again}, or add {them} to a revision"
+        f" so the migrations keep {them}{reset}"
     )

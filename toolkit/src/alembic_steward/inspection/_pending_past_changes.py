@@ -10,10 +10,17 @@ Told by building the pending revisions on the scratch database that built the da
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def pending_past_advice(where: str) -> str:
-    """The advice when the pending revisions change none of the objects that differ."""
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def pending_past_advice(where: str, restoring: Sequence[str] = ()) -> str:
+    """The advice when the pending revisions change none of the objects that differ;
+    ``restoring``: statements that undo some of them (inspection/_restoring_statements.py)."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.inspection._restoring_statements import restoring_advice
     from alembic_steward.runtime._advice import bound_tenant_options
 
     _, upgrade = stamp_and_upgrade_commands()
@@ -22,15 +29,16 @@ def pending_past_advice(where: str) -> str:
         f"the database is not what its revision builds {where}: changed by hand, or left by a"
         " migration that failed after committing part of its work; the pending migrations"
         f" change none of those objects, so {upgrade} runs, and leaves them as they are:"
-        f" undo them by hand (before or after it){reset}"
+        f" undo them by hand (before or after it){restoring_advice(restoring)}{reset}"
     )
 
 
-def failed_past_advice(where: str, failed: str) -> str:
+def failed_past_advice(where: str, failed: str, restoring: Sequence[str] = ()) -> str:
     """The advice when the pending revisions change none of the objects that differ, yet the
     last upgrade from here failed (``failed``: how, in words): on them, on the data, or on the
     revision; the failure's reason tells which, the comparison cannot."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.inspection._restoring_statements import restoring_advice
     from alembic_steward.runtime._advice import bound_tenant_options
 
     _, upgrade = stamp_and_upgrade_commands()
@@ -39,6 +47,7 @@ def failed_past_advice(where: str, failed: str) -> str:
         f"the database is not what its revision builds {where}: changed by hand, or left by a"
         f" migration that failed after committing part of its work; {failed} with them in"
         f" place, so {upgrade} would likely fail the same way: fix what that failure names"
-        " (one of those objects: undo it by hand; the data; or the revision), then run"
+        f" (one of those objects: undo it by hand{restoring_advice(restoring)}; the data; or the"
+        " revision), then run"
         f" {upgrade}{reset}"
     )

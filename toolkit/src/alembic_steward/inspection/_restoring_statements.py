@@ -1,7 +1,8 @@
 """The statements that undo a hand change the catalog names precisely enough to write them:
-a sequence's owner changed (`ALTER SEQUENCE ... OWNED BY`), and an extension a revision made
-dropped (`CREATE EXTENSION ... SCHEMA ...`). Said in the advice of `db.status`/`db.check` exit 9
-beside "undo the hand change", which alone leaves a reader to find the statement."""
+a sequence's owner changed (`ALTER SEQUENCE ... OWNED BY`), an extension a revision made
+dropped (`CREATE EXTENSION ... SCHEMA ...`) or moved (`ALTER EXTENSION ... SET SCHEMA ...`).
+Said in the advice of `db.status`/`db.check` exit 9 beside "undo the hand change", at head and
+behind it alike, which alone leaves a reader to find the statement."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ def restoring_statements(differences: Sequence[Difference], built: Catalog) -> l
             facts = built.objects.get(("extension", None, "", difference.subject), {})
             schema = f" SCHEMA {facts['schema']}" if "schema" in facts else ""
             statements.append(f"CREATE EXTENSION {difference.subject}{schema}")
+        elif difference.kind == "extension" and difference.change == "different":
+            schemas = [want for fact, want, _have in difference.facts if fact == "schema"]
+            if schemas and schemas[0]:
+                statements.append(f"ALTER EXTENSION {difference.subject} SET SCHEMA {schemas[0]}")
     return statements
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
 
 
@@ -51,7 +52,9 @@ class RevisionComparison:
     later_leave_them: bool = False
     # With differences and none of ``later`` built them: the hand-made objects that read what
     # ``later`` change or drop (inspection/_hand_made_dependents.py), one line each.
-    dependents: tuple[str, ...] = ()
+    dependents: tuple[Dependent, ...] = ()
+    # With differences: the statements that undo some of them (inspection/_restoring_statements.py).
+    restoring: tuple[str, ...] = ()
 
 
 def compare_with_revision(
@@ -83,6 +86,7 @@ def compare_with_revision(
         later_builds,
     )
     from alembic_steward.inspection._recorded_runs import with_recorded_runs
+    from alembic_steward.inspection._restoring_statements import restoring_statements
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
@@ -140,6 +144,7 @@ def compare_with_revision(
                 built_by=with_recorded_runs(built_by, connection),
                 later_leave_them=later_leave_them and built_by is None,
                 dependents=dependents if built_by is None else (),
+                restoring=tuple(restoring_statements(found, built)),
             )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)

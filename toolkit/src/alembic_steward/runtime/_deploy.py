@@ -119,14 +119,18 @@ def run_command(arguments: argparse.Namespace) -> int:
 
                 with noting_tenants_left_out("db.upgrade --all-tenants", "upgrade --all-tenants"):
                     command.upgrade(config, arguments.revision)
+                from alembic_steward.runtime._broken_views import broken_views_line
+
+                broken = broken_views_line()
+                if broken is not None:
+                    print(broken, file=sys.stderr)
             else:
                 command.current(config)
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
-        from alembic_steward.runtime._lock_retries import LockWaitGaveUp
-        from alembic_steward.runtime._stamp_differences import StampedAhead
+        from alembic_steward.runtime._exit_codes import exit_code_of
 
         print(f"error: {arguments.command} failed: {failure_line(error)}", file=sys.stderr)
-        return error.exit_code if isinstance(error, (LockWaitGaveUp, StampedAhead)) else 1
+        return exit_code_of(error)
     return 0
 
 

@@ -302,10 +302,10 @@ def unreachable_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple
 
 def refused_summary(outcomes: Sequence[TenantOutcome], action: str) -> tuple[int, str]:
     """The server refused every tenant's sign-in (one DATABASE_URL: a wrong password, no such
-    user): the code and line a single database's command gives, 10 for status."""
+    user): the code and line a single database's command gives, 10 for every action."""
     from alembic_steward.inspection._status_report import StatusExit
 
-    code = StatusExit.REFUSED if action == "status" else 1
+    code = StatusExit.REFUSED
     undone = "none was read" if action in ("status", "check") else "nothing was run"
     return int(code), (
         f"error: the server refused the sign-in of {every(len(outcomes))}, so {undone}:"

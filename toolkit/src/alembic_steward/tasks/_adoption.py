@@ -36,7 +36,11 @@ def baseline(c: Context, revision: str | None = None) -> None:
     from alembic.script import ScriptDirectory
 
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._baseline import closest_revisions, existing_version_table
+    from alembic_steward.inspection._baseline import (
+        closest_revisions,
+        empty_version_table_note,
+        existing_version_table,
+    )
     from alembic_steward.inspection._schema_build import describe_built
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.tasks._history import server_url
@@ -54,6 +58,9 @@ def baseline(c: Context, revision: str | None = None) -> None:
         version_table = existing_version_table(connection)
         if version_table is not None:
             raise Exit(f"error: {version_table}; `inv db.status` says where it stands", code=1)
+        empty_table = empty_version_table_note(connection)
+        if empty_table is not None:
+            print(empty_table, file=sys.stderr)
         live = describe_built(connection)
     if not live.owners():
         raise Exit(
@@ -216,14 +223,20 @@ def not_a_match(chosen: str, candidates: list[str], history: list[str]) -> str:
 def unstamped_line() -> str:
     """What a baseline stopped before its stamp left: the version table, read again."""
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._baseline import existing_version_table
+    from alembic_steward.inspection._baseline import (
+        existing_version_table,
+        version_table_revisions,
+    )
     from alembic_steward.runtime._driver_errors import error_reason
 
     try:
         with get_blocking_engine().connect() as connection:
             version_table = existing_version_table(connection)
+            revisions = version_table_revisions(connection)
     except Exception as error:  # noqa: BLE001 - the line says it could not be read
         return f"{NOTHING_STAMPED} (the database could not be read after it: {error_reason(error)})"
+    if revisions == []:
+        return f"{NOTHING_STAMPED}: the database's version table is still empty (read after it)"
     if version_table is None:
         return f"{NOTHING_STAMPED}: the database still has no version table (read after it)"
     return f"{version_table} (read after it)"

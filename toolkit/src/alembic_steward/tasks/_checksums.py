@@ -116,19 +116,28 @@ def accept_edited(c: Context, revision: list[str], yes: bool) -> list[str]:
     engine = tenant_engine or get_blocking_engine()
     try:
         with engine.connect() as connection:
-            refuse_unedited(connection, script, revisions)
+            current = refuse_unedited(connection, script, revisions)
+            extra = refuse_what_the_database_lacks(connection, current, revisions)
         confirm_destructive(c, "accept edited revision files on", yes)
         with engine.begin() as connection:
             accept_edits(connection, script, revisions)
             # The edit may relabel the revision's phase: older code's guard reads the record.
             rerecord_phases(connection, script, revisions)
+        from alembic_steward.runtime._accepted_edits import record_accepted
+
+        record_accepted(script, revisions)
     finally:
         if tenant_engine is not None:
             tenant_engine.dispose()
-    return [
-        f"Accepted the edit of {', '.join(revisions)}: this database now counts the file(s) as"
-        " they are as what ran here."
-    ]
+    accepted = f"Accepted the edit of {', '.join(revisions)}"
+    lines = [f"{accepted}: this database now counts the file(s) as they are as what ran here."]
+    if extra:
+        lines.append(
+            f"warning: the database has what the revisions no longer build as edited:"
+            f" {'; '.join(extra)}; `inv db.status` exits 9 for them until they are dropped by"
+            f" hand (the accepted edit of {', '.join(revisions)} is why)"
+        )
+    return lines
 
 
 def single_revision(script: ScriptDirectory, value: str) -> str:
@@ -141,8 +150,11 @@ def single_revision(script: ScriptDirectory, value: str) -> str:
     return found.revision
 
 
-def refuse_unedited(connection: Connection, script: ScriptDirectory, revisions: list[str]) -> None:
-    """Stop, in one line, unless every one of ``revisions`` is reported as edited here."""
+def refuse_unedited(
+    connection: Connection, script: ScriptDirectory, revisions: list[str]
+) -> list[str]:
+    """Stop, in one line, unless every one of ``revisions`` is reported as edited here; return
+    the database's revisions."""
     from alembic.util import CommandError
 
     from alembic_steward.inspection._database_state import read_database_state
@@ -175,3 +187,39 @@ def refuse_unedited(connection: Connection, script: ScriptDirectory, revisions: 
             f"there is no edit to accept in {', '.join(reasons)}; `inv db.status` lists the"
             " edited revisions; nothing was changed"
         )
+    return state.current
+
+
+# How many of the objects the database lacks a refusal names.
+LACKING_NAMED = 5
+
+
+def refuse_what_the_database_lacks(
+    connection: Connection, current: list[str], revisions: list[str]
+) -> list[str]:
+    """Stop, in one line naming them, when the database lacks what its revision builds with the
+    files as edited: the edit added what never ran here, and accepting it would record that it
+    did (`inv db.status` would then send the user to undo a hand change that never was).
+    Return what the database has that the edited files no longer build (an edit that removed
+    something), which accepting leaves for the user to drop."""
+    from alembic.util import CommandError
+
+    from alembic_steward.inspection._catalog_drift import DATABASE, OWN_REVISION
+    from alembic_steward.inspection._revision_comparison import compare_with_revision
+
+    found = compare_with_revision(connection, current, []).found
+    connection.rollback()
+    if not found:  # none, or no comparison could be made: the acceptance is the user's word
+        return []
+    lacking = [d.line(OWN_REVISION, DATABASE) for d in found if d.change != "unexpected"]
+    if lacking:
+        more = len(lacking) - LACKING_NAMED
+        named = "; ".join(lacking[:LACKING_NAMED]) + (f"; and {more} more" if more > 0 else "")
+        raise CommandError(
+            f"the database lacks what revision(s) {', '.join(revisions)} build as edited"
+            f" ({named}): the edit did not run here, so accepting it would record that it did;"
+            " make the database match by hand first (the edit's own statements), then accept"
+            " it; or restore the file as it ran (`git log -p` on it) and put the change in a"
+            " new revision (`inv db.revision`); nothing was changed"
+        )
+    return [f"{d.kind} {d.subject}" for d in found]

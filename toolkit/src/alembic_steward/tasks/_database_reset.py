@@ -83,7 +83,7 @@ def schemas_to_drop(connection: Connection) -> list[str]:
     if connection.dialect.name == "postgresql" and every_schema_in_scope():
         rows = connection.exec_driver_sql(EVERY_SCHEMA, {"schemas": sorted(schemas)})
         default = connection.exec_driver_sql("SELECT current_schema()").scalar()
-        schemas.update(name for (name,) in rows if name != default)
+        schemas.update(name for name, *_ in rows if name != default)
     return sorted(schemas)
 
 

@@ -198,6 +198,7 @@ def connection_problem(url: URL, within: float) -> str | None:
     from sqlalchemy import create_engine, pool
     from sqlalchemy.exc import DBAPIError
 
+    from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._bounded_waits import bound_waits, connect_arguments
     from alembic_steward.runtime._connecting import refused_option_line
     from alembic_steward.runtime._driver_errors import error_reason
@@ -232,5 +233,5 @@ def connection_problem(url: URL, within: float) -> str | None:
         refused = refusal_line(error, url)
         if refused is not None:
             # The server is up and has answered: waiting longer cannot change that answer.
-            raise Exit(f"error: {refused}", code=1) from None
+            raise Exit(f"error: {refused}", code=StatusExit.REFUSED) from None
         return reason

@@ -97,6 +97,11 @@ def upgrade(
             print(below)
             return
         command.upgrade(config, revision)
+    from alembic_steward.runtime._broken_views import broken_views_line
+
+    broken = broken_views_line()
+    if broken is not None:
+        print(broken, file=sys.stderr)
 
 
 def from_base_note(target: str) -> str:

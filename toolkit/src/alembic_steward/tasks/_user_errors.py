@@ -197,15 +197,6 @@ def error_line(error: BaseException) -> str:
         return f"error: the task failed with {type(error).__name__}; {TRACEBACK_HINT}"
 
 
-def exit_code_of(error: BaseException) -> int:
-    """1, or the documented code of an error that has one (75: a lock wait given up on, 9: an
-    upgrade with nothing to run over a stamp that found differences)."""
-    from alembic_steward.runtime._lock_retries import LockWaitGaveUp
-    from alembic_steward.runtime._stamp_differences import StampedAhead
-
-    return error.exit_code if isinstance(error, (LockWaitGaveUp, StampedAhead)) else 1
-
-
 def end_quietly_on_closed_pipe() -> Exit:
     """Stop writing to a reader that has gone (`inv db.upgrade --sql | head`), without noise."""
     silence_closed_stdout()
@@ -267,6 +258,8 @@ def exit_on_user_error(
         except Exception as error:
             if tracebacks_wanted():
                 raise
+            from alembic_steward.runtime._exit_codes import exit_code_of
+
             stop = Exit(error_line(error), code=exit_code_of(error))
             print_json_error(stop, kwargs)
             raise stop from None

@@ -37,6 +37,11 @@ row_numbers = itertools.count(1)
 UNCACHED = {"compiled_cache": None}
 # A generated row that collides with another row (a unique column) is made again this often.
 ATTEMPTS = 3
+# Where the sample row's integer key starts (plus its row number), by the key type's size: far
+# above the ids a seed revision writes (1, 2, ...), which a sample row given id 1, by the row
+# number or by the database's own counter, would collide with.
+KEY_BASES = {"TINYINT": 100, "SMALLINT": 30_000}
+KEY_BASE = 900_000
 
 
 class SampleRowError(Exception):
@@ -143,6 +148,8 @@ class SampleTable:
                 value = chosen[name]
                 row[name] = value(number) if callable(value) else value
                 types[name] = type_for_value(self.types[name], row[name])
+            elif (key := self.key_value(column, number)) is not None:
+                row[name], types[name] = key, self.types[name]
             elif not self.leaves_to_database(column) and name not in self.references():
                 row[name] = self.value_for(column, number)
                 types[name] = self.types[name]
@@ -156,6 +163,22 @@ class SampleTable:
 
     def references(self) -> set[str]:
         return {c for key in self.shape.foreign_keys for c in key["constrained_columns"]}
+
+    def key_value(self, column: dict, number: int) -> int | None:
+        """For an integer column of the primary key (not a foreign key, identity or generated
+        one), a value a seed revision's rows do not take (KEY_BASES); None for any other."""
+        from sqlalchemy import Integer
+
+        name = column["name"]
+        if name not in self.shape.primary_key or name in self.references():
+            return None
+        if column.get("computed") or column.get("identity"):
+            return None  # PostgreSQL refuses a value for GENERATED ALWAYS
+        if not isinstance(self.types[name], Integer):
+            return None
+        kind = type(self.types[name]).__name__.upper()
+        base = next((base for size, base in KEY_BASES.items() if size in kind), KEY_BASE)
+        return base + number % 100 if base == KEY_BASES["TINYINT"] else base + number
 
     def leaves_to_database(self, column: dict) -> bool:
         """Whether the database numbers or computes the column itself: never written."""
