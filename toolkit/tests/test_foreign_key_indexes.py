@@ -154,6 +154,32 @@ def test_a_squash_before_a_covering_index_leaves_the_database_at_head_clean(
     assert "status:  up to date" in status, status
 
 
+UNNAMED_ACCOUNTS_AND_POSTS = """    op.create_table(
+        "accounts",
+        sa.Column("id", sa.Integer(), primary_key=True),
+    )
+    op.execute(
+        "CREATE TABLE posts (id INT PRIMARY KEY, account_id INT,"
+        " FOREIGN KEY (account_id) REFERENCES accounts (id))"
+    )"""
+
+
+@only_on("mysql", why="only InnoDB drops an index it made for a foreign key")
+def test_a_squash_before_a_covering_index_keeps_an_unnamed_foreign_key_s_index_alike(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    write_history(project)
+    project.write_revision("a.py", revision_source("a", None, UNNAMED_ACCOUNTS_AND_POSTS))
+    project.inv("db.upgrade", env=env)
+
+    project.inv("db.squash", "--through", "b", env=env)
+
+    # The models name the foreign key, the history does not: only the database's line counts.
+    status = project.run("inv", "db.status", env=env).stdout
+    assert "database: against its revision rebuilt: same" in status, status
+
+
 @only_on("mysql", why="only InnoDB drops an index it made for a foreign key")
 def test_a_database_restored_from_a_dump_upgrades_and_reports_no_drift(
     project: Project, database: ServerDatabase, second_database: ServerDatabase

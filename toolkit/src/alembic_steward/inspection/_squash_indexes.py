@@ -58,7 +58,7 @@ def index_operations(connection: Connection, table: Table) -> list[Any]:
     for index in sorted(table.indexes, key=lambda index: index.name or ""):
         elements = keys.get(index.name or "")
         plain = elements is None or all(isinstance(item, str) for item in elements)
-        if dialect != "postgresql" and plain and made_for_a_foreign_key(index, table):
+        if dialect in ("mysql", "mariadb") and plain and made_for_a_foreign_key(index, table):
             continue
         operation = ops.CreateIndexOp.from_index(index)
         if elements is not None and not all(isinstance(item, str) for item in elements):
