@@ -32,45 +32,52 @@ def without_redundant_foreign_key_indexes(objects: dict[Key, Facts]) -> None:
     exactly the foreign key's columns, nothing else said of it) while another index or the
     primary key covers those columns: the server dropped it if it made it, and keeps it only
     if it was typed, so either way the schema is the same."""
-    for table, names, columns in foreign_keys(objects):
-        for name in names:
-            key = ("index", None, table, name)
-            made_for_it = {"unique": "no", "definition": f"USING {SERVING_TYPE} ({columns})"}
-            # One at a time: of two such indexes on the same columns, one stays to serve.
-            if objects.get(key) == made_for_it and covered_elsewhere(objects, table, name, columns):
-                del objects[key]
+    serving = serving_keys(objects)
+    for table, name, columns in foreign_keys(objects):
+        key = ("index", None, table, name)
+        made_for_it = {"unique": "no", "definition": f"USING {SERVING_TYPE} ({', '.join(columns)})"}
+        if objects.get(key) != made_for_it:
+            continue
+        others = [keyed for other, keyed in serving[table].items() if other != name]
+        if any(keyed[: len(columns)] == columns for keyed in others):
+            del objects[key]
+            # Of two such indexes on the same columns, one stays to serve.
+            del serving[table][name]
 
 
-def foreign_keys(objects: dict[Key, Facts]) -> list[tuple[str, list[str], str]]:
-    """Each foreign key's table, the names the server gives the index it makes for it, and its
-    columns as the reader writes them."""
+def foreign_keys(objects: dict[Key, Facts]) -> list[tuple[str, str, list[str]]]:
+    """Each foreign key's table, the name the server gives the index it makes for it, and its
+    columns."""
     found = []
     for (kind, _schema, table, name), facts in objects.items():
-        match = FOREIGN_KEY_COLUMNS.match(facts.get("definition", ""))
-        if kind != "foreign key" or match is None:
+        match = (
+            FOREIGN_KEY_COLUMNS.match(facts.get("definition", ""))
+            if kind == "foreign key"
+            else None
+        )
+        if match is None:
             continue
-        columns = match.group(1)
+        columns = match.group(1).split(", ")
         # An automatically named foreign key is keyed by its definition (catalog/_mysql.py);
-        # its index is named after its first column.
-        names = [columns.split(", ")[0]] if name == facts["definition"] else [name]
-        found.append((table, names, columns))
+        # the index the server makes for it is named after its first column.
+        found.append((table, columns[0] if name == facts["definition"] else name, columns))
     return found
 
 
-def covered_elsewhere(objects: dict[Key, Facts], table: str, name: str, columns: str) -> bool:
-    """Whether an index of ``table`` other than ``name``, or its primary key, begins with
-    ``columns`` (whole columns, in order)."""
-    wanted = columns.split(", ")
-    primary = PRIMARY_KEY_COLUMNS.match(
-        objects.get(("primary key", None, table, ""), {}).get("definition", "")
-    )
-    if primary and primary.group(1).split(", ")[: len(wanted)] == wanted:
-        return True
-    for (kind, _schema, owner, other), facts in objects.items():
-        if kind != "index" or owner != table or other == name:
+def serving_keys(objects: dict[Key, Facts]) -> dict[str, dict[str, list[str]]]:
+    """Each table's keys a foreign key can use, by name (the primary key's is ""): their
+    columns in order, read once for every foreign key of the table."""
+    keys: dict[str, dict[str, list[str]]] = {}
+    for (kind, _schema, table, name), facts in objects.items():
+        definition = facts.get("definition", "")
+        if kind == "primary key":
+            match = PRIMARY_KEY_COLUMNS.match(definition)
+            columns = match.group(1) if match else None
+        elif kind == "index":
+            match = INDEX_COLUMNS.match(definition)
+            columns = match.group(2) if match and match.group(1) == SERVING_TYPE else None
+        else:
             continue
-        match = INDEX_COLUMNS.match(facts.get("definition", ""))
-        serving = match is not None and match.group(1) == SERVING_TYPE
-        if serving and match.group(2).split(", ")[: len(wanted)] == wanted:
-            return True
-    return False
+        if columns is not None:
+            keys.setdefault(table, {})[name] = columns.split(", ")
+    return keys
