@@ -8,6 +8,11 @@ definition (SQLite's CREATE INDEX, PostgreSQL's pg_get_indexdef, MariaDB's STATI
 written as the column's name when it is one, else as `sa.text(...)` verbatim; an operator class
 or a prefix length then travels inside that text, and the reflected option naming it by column
 (`postgresql_ops`, `mysql_length`) is dropped.
+
+On MySQL and MariaDB the index InnoDB made for a named foreign key is not written: the
+`op.create_table` holding the foreign key makes it again, and InnoDB drops only an index it made
+itself when a later index covers the foreign key. Written, it would outlive a later revision's
+index in every database built from the squash, and in none upgraded through the old history.
 """
 
 from __future__ import annotations
@@ -51,14 +56,34 @@ def index_operations(connection: Connection, table: Table) -> list[Any]:
     )
     operations = []
     for index in sorted(table.indexes, key=lambda index: index.name or ""):
-        operation = ops.CreateIndexOp.from_index(index)
         elements = keys.get(index.name or "")
+        plain = elements is None or all(isinstance(item, str) for item in elements)
+        if dialect in ("mysql", "mariadb") and plain and made_for_a_foreign_key(index, table):
+            continue
+        operation = ops.CreateIndexOp.from_index(index)
         if elements is not None and not all(isinstance(item, str) for item in elements):
             operation.columns = elements
             for option in BY_COLUMN_OPTIONS:
                 operation.kw.pop(option, None)
         operations.append(operation)
     return operations
+
+
+def made_for_a_foreign_key(index: Any, table: Table) -> bool:
+    """Whether InnoDB would make ``index`` itself for one of ``table``'s foreign keys: named
+    after it, on exactly its columns, plain. An automatically named foreign key's index is
+    named after its column, a name only typing it keeps: that one is written."""
+    from alembic_steward.catalog._mysql import AUTOMATIC_FOREIGN_KEY
+
+    columns = [column.name for column in index.columns]
+    return not index.unique and any(
+        str(key.name) == str(index.name)
+        and not AUTOMATIC_FOREIGN_KEY.search(str(key.name))
+        and [column.name for column in key.columns] == columns
+        and len(columns) == len(index.expressions)
+        and not index.kwargs.get("mysql_length")
+        for key in table.foreign_key_constraints
+    )
 
 
 def sqlite_index_operations(connection: Connection, table: Table) -> list[Any]:
