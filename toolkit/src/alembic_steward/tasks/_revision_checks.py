@@ -173,10 +173,14 @@ def refuse_edited_revisions(script: Any, connection: Any) -> None:
     from alembic_steward.inspection._edits import describe_edits, edits_advice
     from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._revision_checksums import edited_revisions
+    from alembic_steward.runtime._state_after_failure import version_heads
 
     edited = edited_revisions(connection, script)
     if edited:
-        advice = edits_advice(describe_edits(connection, script, edited))
+        # With the heads, as `db.status` reads it: an accepted edit undone in the file is told
+        # from an edit the database keeps (record it again, not restore it again).
+        current = list(version_heads(connection))
+        advice = edits_advice(describe_edits(connection, script, edited, current))
         raise Exit(f"error: {advice}; no revision was written", code=StatusExit.EDITED_REVISION)
 
 
