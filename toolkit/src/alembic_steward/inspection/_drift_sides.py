@@ -42,6 +42,7 @@ def database_differs_advice(
     enum_values: Sequence[str] = (),
     lacking: bool = True,
     restoring: Sequence[str] = (),
+    runs_elsewhere: Sequence[str] = (),
 ) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
@@ -50,7 +51,8 @@ def database_differs_advice(
     (:func:`additions_only`). ``enum_values``: the values the database's enum types have in
     addition (inspection/_enum_values.py), which no hand change can undo on PostgreSQL.
     ``restoring``: statements that undo some of the differences
-    (inspection/_restoring_statements.py)."""
+    (inspection/_restoring_statements.py). ``runs_elsewhere``: revisions the checksum rows
+    record as run here that the history lacks (inspection/_runs_elsewhere.py)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant = bound_tenant_options()
@@ -59,6 +61,15 @@ def database_differs_advice(
     if additions:
         # No stamp explains an addition (a stamp at the revision that builds it is found
         # first: inspection/_later_builds.py), so stamping is no advice here.
+        if runs_elsewhere:
+            from alembic_steward.inspection._runs_elsewhere import runs_outside_history_cause
+
+            cause = runs_outside_history_cause(tuple(runs_elsewhere))
+            return (
+                f"the database is not what its revision builds {where}: it has them in"
+                f" addition, which no stamp explains; {cause}. Drop {', '.join(additions)} by"
+                f" hand{reset}"
+            )
         return (
             f"the database is not what its revision builds {where}: it has them in addition,"
             f" which no stamp explains, so they were added by hand. Drop"
@@ -247,6 +258,9 @@ class DriftSides:
     models_hold_additions: bool = False
     # Statements that undo some of the differences (`ALTER SEQUENCE s OWNED BY NONE`).
     restoring: tuple[str, ...] = ()
+    # With additions: revisions the checksum rows record as run here that the history lacks
+    # (inspection/_runs_elsewhere.py), whose run most likely left them.
+    runs_elsewhere: tuple[str, ...] = ()
     # Whether the database has no version table at all (made by hand, or by create_all): one
     # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
     never_migrated: bool = False
@@ -300,7 +314,12 @@ class DriftSides:
         if self.additions and self.models_hold_additions:
             return kept_additions_advice(where, self.additions)
         differs = database_differs_advice(
-            where, self.additions, self.enum_values, lacking=self.lacking, restoring=self.restoring
+            where,
+            self.additions,
+            self.enum_values,
+            lacking=self.lacking,
+            restoring=self.restoring,
+            runs_elsewhere=self.runs_elsewhere,
         )
         if self.models and self.models.lines:
             return (
