@@ -249,6 +249,9 @@ class DriftSides:
     # Behind head: the hand-made objects that read what the pending revisions change or drop
     # (`view vhand reads t.c6, which the pending migrations drop`), which they do not run past.
     pending_dependents: tuple[str, ...] = ()
+    # Behind head: the revisions whose downgrade(), the last run recorded here, left what
+    # differs (runtime/_downgrade_runs.py), while the database is as it left it.
+    downgrade_left: tuple[str, ...] = ()
     # Behind head: the last upgrade from here, recorded as failed while the database is as it
     # left it (runtime/_failed_runs.py), in words; "" when none is. It did not run past them.
     failed_run: str = ""
@@ -302,6 +305,10 @@ class DriftSides:
             from alembic_steward.inspection._pending_past_changes import pending_past_advice
 
             return pending_past_advice(where)
+        if self.pending and self.downgrade_left:
+            from alembic_steward.runtime._downgrade_runs import downgrade_left_advice
+
+            return downgrade_left_advice(where, list(self.downgrade_left))
         if self.pending:
             return pending_database_differs_advice(where)
         if self.enum_values_alone:
