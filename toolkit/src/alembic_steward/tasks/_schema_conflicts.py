@@ -56,10 +56,13 @@ def rebuild_schema_files(only_conflicted: bool, stage_all: bool, why: str) -> No
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
     from alembic_steward.tasks._git import git
     from alembic_steward.tasks._history import schema_path, server_url
+    from alembic_steward.tasks._user_errors import without_password
 
     paths = schema_file_paths()
     unmerged = unmerged_in_git(paths)
     chosen = [p for p in paths if not only_conflicted or p in unmerged or holds_conflict(p)]
+    if not chosen:
+        return
     buildable = schema_path(server_url().get_backend_name()).resolve()
     for path in chosen:
         shown = shown_path(path)
@@ -73,7 +76,9 @@ def rebuild_schema_files(only_conflicted: bool, stage_all: bool, why: str) -> No
         try:
             written = write_schema_file(path)
         except (ScratchDatabaseRefused, CommandError, SQLAlchemyError) as error:
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            reason = (without_password(str(error)).strip().splitlines() or [type(error).__name__])[
+                0
+            ]
             print(
                 f"warning: {shown} ({why}) could not be rebuilt ({reason}): run"
                 f" `inv db.schema`, then `git add {shown}`"
