@@ -32,3 +32,6 @@ def test_a_column_left_by_a_run_of_another_branchs_revision_names_that_revision(
     assert "so they were added by hand" not in verdict, verdict
     assert f"revision {OTHER}" in verdict and "alembic_revision_checksums" in verdict, verdict
     assert "column t.c" in verdict, verdict
+    refused = inv(project, database, "db.revision", "-m", "x")
+    assert refused.returncode == DATABASE_DIFFERS, refused.stdout + refused.stderr
+    assert f"records revision {OTHER} as run here" in refused.stderr, refused.stderr

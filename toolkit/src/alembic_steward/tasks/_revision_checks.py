@@ -113,8 +113,14 @@ def differing_advice(scratch: RevisionScratch) -> str:
     built_by = earlier_build_here(connection, live, schemas, scratch.current, own)
     if built_by is not None:
         return stamped_wrongly_advice(DIFFERENCES_ABOVE, built_by)
+    from alembic_steward.inspection._runs_elsewhere import runs_outside_history
+
+    additions = scratch.database_additions()
     return database_differs_advice(
-        additions=scratch.database_additions(), lacking=scratch.database_lacks()
+        additions=additions,
+        lacking=scratch.database_lacks(),
+        # As status reads them (inspection/_catalog_drift.py): one advice for both.
+        runs_elsewhere=runs_outside_history(connection) if additions else (),
     )
 
 
