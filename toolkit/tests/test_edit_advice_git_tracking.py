@@ -48,3 +48,16 @@ def test_an_edited_revision_git_never_had_is_not_told_to_be_restored_from_git(
     assert f"`inv db.accept-edit -r {revision}`" in line, line
     refused = one_error_line(project.inv("db.revision", "-m", "x", code=EDITED_REVISION).stderr)
     assert "git log -p" not in refused and "git has no version of its file" in refused
+
+
+def test_an_unrun_edit_git_has_no_text_of_is_not_told_to_be_restored_from_git(
+    project: Project,
+) -> None:
+    from test_edits_behind_head import edited_after_it_ran
+
+    edited_after_it_ran(project, {}, committed=False)
+
+    line = status_line(project.inv("db.status", code=EDITED_REVISION))
+    assert "git log -p" not in line and "restore the file" not in line, line
+    assert "git has no text of it that ran" in line, line
+    assert "inv db.accept-edit -r r1" in line, line
