@@ -220,3 +220,35 @@ def test_an_upgrade_that_leaves_a_view_unreadable_names_it(
     database.query("DROP VIEW vrev")  # what the warning says
     again = inv(project, database, "db.upgrade")
     assert "can no longer be read" not in again.stderr, again.stderr
+
+
+POSTS = """    op.create_table(
+        "posts",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("title", sa.String(40)),
+    )
+    op.create_table("audit", sa.Column("n", sa.Integer))"""
+WIDEN_TITLE = """    with op.batch_alter_table("posts") as batch:
+        batch.alter_column("title", type_=sa.String(200), existing_type=sa.String(40))"""
+
+
+@only_on("sqlite", why="only SQLite's batch mode copies a table, leaving its triggers behind")
+def test_a_trigger_made_by_hand_on_a_table_a_pending_batch_rebuilds_is_named_before_the_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_posts.py", revision_source(FIRST, None, POSTS))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    project.write_revision(f"{SECOND}_widen.py", revision_source(SECOND, FIRST, WIDEN_TITLE))
+    # The trigger names no column the revision changes: only the copy of posts loses it.
+    database.query(
+        "CREATE TRIGGER posts_audit AFTER INSERT ON posts BEGIN INSERT INTO audit VALUES (1); END"
+    )
+    database.query("CREATE VIEW vposts AS SELECT id, title FROM posts")
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert RUNS not in verdict, verdict
+    assert "view vposts reads posts.title" in verdict, verdict
+    assert "trigger posts.posts_audit is on table posts, which the pending migrations" in verdict
+    assert "drop them by hand before `inv db.upgrade`" in verdict, verdict

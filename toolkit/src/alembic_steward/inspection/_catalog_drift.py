@@ -258,6 +258,11 @@ def sides_of(
             built = live_catalog(scratch, schemas)
             keep_build(connection, current, schemas, built)
             drift, own = compare_with_revision(scratch, models, live, built)
+        if drift.sides.additions:  # a run of another branch's revision, not a hand change?
+            from alembic_steward.inspection._runs_elsewhere import runs_outside_history
+
+            elsewhere = runs_outside_history(connection)
+            drift = replace(drift, sides=replace(drift.sides, runs_elsewhere=elsewhere))
         if own:  # stamped ahead of what ran? (inspection/_later_builds.py)
             built_by = earlier_build_here(connection, live, schemas, current, own)
             return replace(drift, sides=replace(drift.sides, built_by=built_by))

@@ -43,6 +43,7 @@ def database_differs_advice(
     enum_values: Sequence[str] = (),
     lacking: bool = True,
     restoring: Sequence[str] = (),
+    runs_elsewhere: Sequence[str] = (),
 ) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
@@ -51,7 +52,8 @@ def database_differs_advice(
     (:func:`additions_only`). ``enum_values``: the values the database's enum types have in
     addition (inspection/_enum_values.py), which no hand change can undo on PostgreSQL.
     ``restoring``: statements that undo some of the differences
-    (inspection/_restoring_statements.py)."""
+    (inspection/_restoring_statements.py). ``runs_elsewhere``: revisions the checksum rows
+    record as run here that the history lacks (inspection/_runs_elsewhere.py)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant = bound_tenant_options()
@@ -66,6 +68,15 @@ def database_differs_advice(
         # An accepted edit that took them out of its revision leaves them too: named, not
         # blamed on a hand that never added them.
         edit = f", or {accepted} no longer builds them" if accepted else ""
+        if runs_elsewhere:
+            from alembic_steward.inspection._runs_elsewhere import runs_outside_history_cause
+
+            cause = runs_outside_history_cause(tuple(runs_elsewhere))
+            return (
+                f"the database is not what its revision builds {where}: it has them in"
+                f" addition, which no stamp explains; {cause}. Drop {', '.join(additions)} by"
+                f" hand{reset}"
+            )
         return (
             f"the database is not what its revision builds {where}: it has them in addition,"
             f" which no stamp explains, so they were added by hand{edit}. Drop"
@@ -249,6 +260,9 @@ class DriftSides:
     # Behind head: the hand-made objects that read what the pending revisions change or drop
     # (`view vhand reads t.c6, which the pending migrations drop`), which they do not run past.
     pending_dependents: tuple[Dependent, ...] = ()
+    # Behind head: the revisions whose downgrade(), the last run recorded here, left what
+    # differs (runtime/_downgrade_runs.py), while the database is as it left it.
+    downgrade_left: tuple[str, ...] = ()
     # Behind head: the last upgrade from here, recorded as failed while the database is as it
     # left it (runtime/_failed_runs.py), in words; "" when none is. It did not run past them.
     failed_run: str = ""
@@ -258,6 +272,9 @@ class DriftSides:
     models_hold_additions: bool = False
     # Statements that undo some of the differences (`ALTER SEQUENCE s OWNED BY NONE`).
     restoring: tuple[str, ...] = ()
+    # With additions: revisions the checksum rows record as run here that the history lacks
+    # (inspection/_runs_elsewhere.py), whose run most likely left them.
+    runs_elsewhere: tuple[str, ...] = ()
     # Whether the database has no version table at all (made by hand, or by create_all): one
     # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
     never_migrated: bool = False
@@ -299,6 +316,10 @@ class DriftSides:
             from alembic_steward.inspection._pending_past_changes import pending_past_advice
 
             return pending_past_advice(where, self.restoring)
+        if self.pending and self.downgrade_left:
+            from alembic_steward.runtime._downgrade_runs import downgrade_left_advice
+
+            return downgrade_left_advice(where, list(self.downgrade_left))
         if self.pending:
             return pending_database_differs_advice(where, self.restoring)
         if self.enum_values_alone:
@@ -311,7 +332,12 @@ class DriftSides:
         if self.additions and self.models_hold_additions:
             return kept_additions_advice(where, self.additions)
         differs = database_differs_advice(
-            where, self.additions, self.enum_values, lacking=self.lacking, restoring=self.restoring
+            where,
+            self.additions,
+            self.enum_values,
+            lacking=self.lacking,
+            restoring=self.restoring,
+            runs_elsewhere=self.runs_elsewhere,
         )
         if self.models and self.models.lines:
             return (

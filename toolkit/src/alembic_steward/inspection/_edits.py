@@ -44,6 +44,9 @@ class EditedRevision:
     # The recorded text is nowhere in git, the file is a version git has, and the database's
     # schema is what the files build: an edit accepted here, then undone in the file.
     restored: bool = False
+    # Whether git has any version of the file (staged or committed): one it never had cannot
+    # be restored from git, so the advice does not say to.
+    in_git: bool = True
 
 
 def describe_edits(
@@ -59,15 +62,15 @@ def describe_edits(
     edits, candidates = [], []
     for revision in edited:
         checksum, path = recorded[revision]
-        found, downgrade_only, committed = read_in_git(Path(path), checksum)
+        found, downgrade_only, committed, in_git = read_in_git(Path(path), checksum)
         # A first-format value may differ from the file with no edit at all (another Python).
         if revision in upgrades and not is_first_format(checksum):
             downgrade_only = upgrade_unchanged(path, upgrades[revision])
-        edits.append(EditedRevision(revision, downgrade_only))
+        edits.append(EditedRevision(revision, downgrade_only, in_git=in_git))
         candidates.append(not found and committed)
     if current and any(candidates) and schema_is_what_files_build(connection, current):
         edits = [
-            EditedRevision(edit.revision, edit.downgrade_only, restored=candidate)
+            EditedRevision(edit.revision, edit.downgrade_only, candidate, edit.in_git)
             for edit, candidate in zip(edits, candidates, strict=True)
         ]
     return edits
@@ -101,20 +104,21 @@ def only_downgrade_changed(path: Path, checksum: str) -> bool:
     return read_in_git(path, checksum)[1]
 
 
-def read_in_git(path: Path, checksum: str) -> tuple[bool, bool, bool]:
+def read_in_git(path: Path, checksum: str) -> tuple[bool, bool, bool, bool]:
     """(whether git has the text ``checksum`` was taken of; whether only its downgrade() differs
-    from the file; whether the file as it is is a version git has)."""
-    committed = False
+    from the file; whether the file as it is is a version git has; whether git has any)."""
+    committed = any_version = False
     try:
         text = path.read_text(encoding="utf-8")
         now = code_without_downgrade(text)
         for source in sources_in_git(path):
+            any_version = True
             if has_checksum(source, checksum):
-                return True, code_without_downgrade(source) == now, committed
+                return True, code_without_downgrade(source) == now, committed, True
             committed = committed or source == text
     except (SyntaxError, ValueError, OSError):
         pass
-    return False, False, committed
+    return False, False, committed, any_version
 
 
 def has_checksum(source: str, checksum: str) -> bool:
@@ -192,6 +196,17 @@ def edits_advice(edits: list[EditedRevision]) -> str:
             f" `{ACCEPT_EDIT_TASK}`, then undone in the file?), and the database's schema is"
             " what the files build now: if they are the text that ran here, record them again"
             f" with {accept}"
+        )
+    untracked = [edit.revision for edit in edits if not edit.in_git]
+    if untracked:
+        # `git log -p` shows nothing of a file git never had: the text that ran is only where
+        # the editor that changed it still has it.
+        return (
+            f"applied revision(s) {named} were edited since they ran here, and this database"
+            f" keeps what the old text did; git has no version of its file"
+            f" ({', '.join(untracked)}: never committed), so undo the edit in the file yourself"
+            " and make the change in a new revision, or, if the edit is a fix this database"
+            f" already has, accept it with {accept}"
         )
     return (
         f"applied revision(s) {named} were edited since they ran here, and this database keeps"

@@ -10,6 +10,10 @@ at its revision and at head (inspection/_revision_comparison.py has both): the t
 to, and the words of its facts (a view's or function's definition, a foreign key's, a
 trigger's), naming a changed table and one of its changed columns, or a dropped table.
 
+On SQLite a trigger need not name anything that changes: batch mode copies a table whose column
+changes (there is no ALTER COLUMN) and the copy has no triggers (inspection/_lost_objects.py),
+so a hand-made trigger on such a table is named too, before the upgrade loses it, not after.
+
 Names are matched as whole words of the definition text, which every database keeps as it
 would run it (inspection/_names_in_text.py): a column of the same name on another table named
 in the same text counts too. That errs towards naming one dependency too many, never towards
@@ -50,6 +54,7 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
     from alembic_steward.catalog._model import sort_key, subject_of
 
     changed = changed_names(built, head)
+    rebuilt = rebuilt_tables(built, changed)
     lines = []
     # sort_key, not the keys themselves: a schema is None or a name, which do not compare.
     for key, facts in sorted(live.objects.items(), key=sort_key):
@@ -67,6 +72,12 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
             lines.append(
                 Dependent(line, drop_statement(live.dialect, key), tuple(grouped.get("drop", ())))
             )
+        elif key[0] == "trigger" and key[2].lower() in rebuilt:
+            line = (
+                f"trigger {subject_of(key, facts)} is on table {key[2]}, which the pending"
+                " migrations rebuild (SQLite's batch mode copies a table without its triggers)"
+            )
+            lines.append(Dependent(line, drop_statement(live.dialect, key), ()))
     return tuple(lines)
 
 
@@ -89,6 +100,15 @@ def drop_statement(dialect: str, key: Key) -> str:
         constraint = "FOREIGN KEY" if dialect == "mysql" else "CONSTRAINT"
         return f"ALTER TABLE {table} DROP {constraint} {name}"
     return ""
+
+
+def rebuilt_tables(built: Catalog, changed: dict[tuple[str, str], str]) -> set[str]:
+    """On SQLite, the tables (lower case) a pending revision alters a column of, which batch
+    mode recreates; a dropped column counts too (batch mode is how most revisions drop one
+    there), erring towards naming a trigger one time too many."""
+    if built.dialect != "sqlite":
+        return set()
+    return {table for (table, column) in changed if column}
 
 
 def by_verb(read: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -404,6 +404,11 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             failed = None
         if failed is not None:  # it did not run past the differences, whatever they are
             sides = replace(sides, failed_run=failed.failed_words)
+        if sides.database and failed is None:  # a downgrade() that forgot part of its work?
+            from alembic_steward.runtime._downgrade_runs import downgrade_left_here
+
+            left_by = tuple(downgrade_left_here(connection, list(state.current)))
+            sides = replace(sides, downgrade_left=left_by)
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     contract = contract_phase_pending(script, state.current) if behind else []

@@ -57,10 +57,15 @@ class UnrunEdit:
         from alembic_steward.runtime._revision_checksums import ACCEPT_EDIT_TASK
 
         flags = accept_flags(list(self.revisions)) + bound_tenant_options("--tenants")
+        # `git log -p` shows only what git has: without the text that ran, nothing to restore.
+        restore = (
+            "restore the file(s) (see `git log -p` on them)"
+            if self.certain
+            else "undo the edit in the file(s) yourself (git has no text of it that ran)"
+        )
         return (
-            f"apply that change by hand, then run `{ACCEPT_EDIT_TASK} {flags}`, or restore the"
-            " file(s) (see `git log -p` on them) and make the change in a new revision; then"
-            f" {then}"
+            f"apply that change by hand, then run `{ACCEPT_EDIT_TASK} {flags}`, or {restore}"
+            f" and make the change in a new revision; then {then}"
         )
 
     def advice(self) -> str:

@@ -245,8 +245,9 @@ class ForgottenOnceApplied:
             self.path.unlink(missing_ok=True)
 
 
-def record_path(url: URL) -> Path:
-    """The file of ``url``'s database (of the bound tenant, if any), named by a hash."""
+def record_path(url: URL, folder: str = "failed-upgrades") -> Path:
+    """The file of ``url``'s database (of the bound tenant, if any) in the cache's ``folder``,
+    named by a hash."""
     from alembic_steward.runtime._tenancy import bound_tenant
 
     database = url.database or ""
@@ -255,4 +256,4 @@ def record_path(url: URL) -> Path:
     tenant = bound_tenant()
     parts = [url.get_backend_name(), url.username, url.host, url.port, database]
     parts.append(None if tenant is None else tenant.name)
-    return keyed_path("failed-upgrades", parts)
+    return keyed_path(folder, parts)

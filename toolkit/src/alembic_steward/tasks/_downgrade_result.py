@@ -10,7 +10,14 @@ differs is said where it happened, with status's exit code for it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from invoke import Exit
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.inspection._downgrade_blame import DowngradeLeftovers
 
 
 def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
@@ -36,6 +43,7 @@ def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
         with get_blocking_engine().connect() as connection:
             heads = list(version_heads(connection))
             left = read_downgrade_leftovers(connection, heads, reverted)
+            remember_leftovers(connection, heads, left)
     except (KeyboardInterrupt, Terminated) as stop:
         word_the_stop(stop, ", ".join(heads) or "base", "db.redo" if redo else "db.downgrade")
         raise
@@ -64,6 +72,24 @@ def warn_empty_downgrades(reverted: list[str]) -> None:
     script = ScriptDirectory.from_config(build_alembic_config())
     for line in empty_downgrade_warnings(script, reverted):
         print(line, file=sys.stderr)
+
+
+def remember_leftovers(
+    connection: Connection, heads: list[str], left: DowngradeLeftovers | None
+) -> None:
+    """Keep whose downgrade() left what differs, for `inv db.status` to name it while the
+    database stays as it left it (runtime/_downgrade_runs.py); forget it when nothing is left."""
+    from alembic_steward.inspection._leftover_makers import leftover_makers
+    from alembic_steward.runtime._downgrade_runs import (
+        forget_downgrade_leftovers,
+        record_downgrade_leftovers,
+    )
+
+    if left is None or not left.blamed:
+        forget_downgrade_leftovers(connection)
+        return
+    makers = leftover_makers(left.blamed, left.reverted)
+    record_downgrade_leftovers(connection, heads, makers)
 
 
 def word_the_stop(stop: BaseException, target: str, task: str = "db.downgrade") -> None:

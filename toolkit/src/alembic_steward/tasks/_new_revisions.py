@@ -232,6 +232,13 @@ def merge(c: Context, message: str | None = None) -> None:
     from alembic_steward.tasks._history import refresh_merged_schema_heads
 
     refresh_merged_schema_heads(config, written.down_revision)
+    from alembic_steward.tasks._schema_conflicts import rebuild_schema_files
+
+    rebuild_schema_files(
+        only_conflicted=True,
+        stage_all=False,
+        why="git stopped on it: it is generated from the history, never merged by hand",
+    )
 
 
 def record_head(written: Any) -> None:

@@ -6,7 +6,9 @@ target's head as its down_revision (and `Revises:` line), and the head file name
 Rewriting a revision that some database already ran corrupts that database's history (the
 reason Alembic declined such a command, sqlalchemy/alembic#744), so it refuses a revision
 applied to the local database (naming the downgrade that undoes it) or present on the remote's
-default branch (published), and any git conflict other than the head file's.
+default branch (published), and any git conflict other than the head file's and the schema
+file's: that one is generated, so it is rebuilt from the moved history and staged
+(tasks/_schema_conflicts.py).
 """
 
 from __future__ import annotations
@@ -77,11 +79,20 @@ class RebasePlan:
                 f"{ids} already follow {self.head} (the head of {self.target}); the head file"
                 f" names {last.revision} and is staged in git."
             )
-            return
-        print(
-            f"Moved {ids} onto {self.head} (the head of {self.target}): {first.revision} now"
-            f" revises {self.head}, and the head file names {last.revision}; both files are"
-            " staged in git."
+        else:
+            print(
+                f"Moved {ids} onto {self.head} (the head of {self.target}): {first.revision} now"
+                f" revises {self.head}, and the head file names {last.revision}; both files are"
+                " staged in git."
+            )
+        from alembic_steward.tasks._schema_conflicts import rebuild_schema_files
+
+        # Moved, the history builds what both branches' revisions build: a schema file written
+        # on either branch describes only one of them, conflicted in git or not.
+        rebuild_schema_files(
+            only_conflicted=not moving,
+            stage_all=True,
+            why="generated: it describes the moved history, never merged by hand",
         )
 
 
@@ -111,7 +122,7 @@ def plan_rebase(versions: Path, onto: str | None) -> RebasePlan:
             f" --onto; {NOTHING_REWRITTEN}",
             code=1,
         )
-    refuse_conflicts(conflicted_paths(root), f"{relative}/HEAD")
+    refuse_conflicts(conflicted_paths(root), f"{relative}/HEAD", schema_files(root))
     theirs = revisions_at(root, target, relative)
     head = single_head(theirs, target)
     ours = [r for r in checkout_revisions(versions) if r.revision not in theirs]
@@ -128,8 +139,15 @@ def plan_rebase(versions: Path, onto: str | None) -> RebasePlan:
     return RebasePlan(root, versions, target, head, moved)
 
 
-def refuse_conflicts(conflicted: list[str], head_file: str) -> None:
-    others = [path for path in conflicted if path != head_file]
+def schema_files(root: Path) -> set[str]:
+    """The schema files' root-relative paths: generated, so a conflict in them is not refused."""
+    from alembic_steward.tasks._schema_conflicts import schema_file_paths
+
+    return {path.resolve().relative_to(root).as_posix() for path in schema_file_paths()}
+
+
+def refuse_conflicts(conflicted: list[str], head_file: str, generated: set[str]) -> None:
+    others = [path for path in conflicted if path != head_file and path not in generated]
     if others:
         raise Exit(
             f"error: git reports a conflict in {', '.join(others)}, which db.rebase cannot"

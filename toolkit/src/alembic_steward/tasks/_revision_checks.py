@@ -113,8 +113,14 @@ def differing_advice(scratch: RevisionScratch) -> str:
     built_by = earlier_build_here(connection, live, schemas, scratch.current, own)
     if built_by is not None:
         return stamped_wrongly_advice(DIFFERENCES_ABOVE, built_by)
+    from alembic_steward.inspection._runs_elsewhere import runs_outside_history
+
+    additions = scratch.database_additions()
     return database_differs_advice(
-        additions=scratch.database_additions(), lacking=scratch.database_lacks()
+        additions=additions,
+        lacking=scratch.database_lacks(),
+        # As status reads them (inspection/_catalog_drift.py): one advice for both.
+        runs_elsewhere=runs_outside_history(connection) if additions else (),
     )
 
 
@@ -173,10 +179,14 @@ def refuse_edited_revisions(script: Any, connection: Any) -> None:
     from alembic_steward.inspection._edits import describe_edits, edits_advice
     from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._revision_checksums import edited_revisions
+    from alembic_steward.runtime._state_after_failure import version_heads
 
     edited = edited_revisions(connection, script)
     if edited:
-        advice = edits_advice(describe_edits(connection, script, edited))
+        # With the heads, as `db.status` reads it: an accepted edit undone in the file is told
+        # from an edit the database keeps (record it again, not restore it again).
+        current = list(version_heads(connection))
+        advice = edits_advice(describe_edits(connection, script, edited, current))
         raise Exit(f"error: {advice}; no revision was written", code=StatusExit.EDITED_REVISION)
 
 

@@ -1,0 +1,70 @@
+"""Remember a downgrade whose downgrade() left part of what its upgrade() made, so `inv db.status`
+names it as the likely cause of what is left, as the downgrade's own error did.
+
+Nothing in the database tells a leftover of a downgrade from a hand change or a failed run that
+committed part of its work: the downgrade removes the reverted revision's checksum row with its
+version row. Only the run that left it knows. So, as a failed upgrade is (runtime/_failed_runs.py),
+it is kept per database in the toolkit's cache folder: the revisions reverted, the heads it left
+and a fingerprint of the schema it left. Status names it while the database is still exactly
+that (same heads, schema described the same); a downgrade that leaves nothing forgets it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from alembic_steward._cache import keep
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+FOLDER = "downgrade-leftovers"
+
+
+def record_downgrade_leftovers(connection: Connection, heads: list[str], makers: list[str]) -> None:
+    """Keep that the downgrade to ``heads`` on ``connection``'s database left what the
+    downgrade() of ``makers`` did not undo; never raises for want of a cache."""
+    from alembic_steward.runtime._failed_runs import record_path, schema_fingerprint
+
+    record = {"makers": makers, "left_at": sorted(heads), "schema": schema_fingerprint(connection)}
+    keep(record_path(connection.engine.url, FOLDER), json.dumps(record))
+
+
+def forget_downgrade_leftovers(connection: Connection) -> None:
+    """A downgrade that left nothing: what an earlier one left is gone, or is no longer its."""
+    from alembic_steward.runtime._failed_runs import record_path
+
+    record_path(connection.engine.url, FOLDER).unlink(missing_ok=True)
+
+
+def downgrade_left_here(connection: Connection, current: list[str]) -> list[str]:
+    """The revisions whose downgrade() left what the database holds, while it is still where
+    and as that downgrade left it; [] when no such downgrade is recorded."""
+    from alembic_steward.runtime._failed_runs import record_path, schema_fingerprint
+
+    try:
+        path = record_path(connection.engine.url, FOLDER)
+        record = json.loads(path.read_text(encoding="utf-8"))
+        makers, left_at, schema = record["makers"], record["left_at"], record["schema"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if left_at != sorted(current) or schema_fingerprint(connection) != schema:
+        return []
+    return list(makers)
+
+
+def downgrade_left_advice(where: str, makers: list[str]) -> str:
+    """Behind head: what the recorded downgrade left stands in the pending upgrade's way."""
+    from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    _, upgrade = stamp_and_upgrade_commands()
+    reset = "" if bound_tenant_options() else "; in development `inv db.reset` starts over"
+    named = ", ".join(makers)
+    return (
+        f"the database is not what its revision builds {where}, so {upgrade} would run into"
+        f" them: the downgrade of revision {named}, the last run recorded here, most likely"
+        f" left them (its downgrade() does not undo all its upgrade() made). Undo them by hand,"
+        f" make that downgrade() undo them too, then {upgrade}{reset}"
+    )
