@@ -78,10 +78,9 @@ def run_autogenerate(
         try:
             run_rendered(scratch, code, autogen.imports, Operations(context))
         except SQLAlchemyError as error:
+            # The database refuses what autogenerate wrote: the user's to write otherwise. Any
+            # other error is the toolkit's or Alembic's, never advice: it propagates as such.
             reason = error_reason(error)
-            failures.append((f"{operation_name(operation)} fails ({reason})", table))
-        except Exception as error:  # noqa: BLE001 - the rendered code is autogenerate's
-            reason = f"{type(error).__name__}: {error}"
             failures.append((f"{operation_name(operation)} fails ({reason})", table))
     return failures
 
