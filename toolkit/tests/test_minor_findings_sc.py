@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from project import Project
 from servers import ServerDatabase, only_on
-from test_catalog_truth import start_with
+from test_catalog_truth import ITEMS, revision, start_with
 from test_drift_detection import inv, set_models
 
 ACCOUNTS = """
@@ -30,3 +30,27 @@ def test_a_collation_a_text_index_and_a_default_changed_at_once_are_advice_not_a
     checked = inv(project, database, "db.check", code=3)
     assert "KeyError" not in checked and "fix that by hand" not in checked, checked
     assert "index accounts.ix_accounts_name_desc: definition (name)" in checked, checked
+
+
+def applied(database: ServerDatabase, script: str) -> None:
+    """Apply an offline script by hand, statement by statement (outside any transaction: the
+    test reads what it leaves, not how it commits)."""
+    for chunk in script.split(";\n"):
+        statement = "\n".join(l for l in chunk.splitlines() if not l.startswith("--")).strip()
+        if statement and statement.upper() not in ("BEGIN", "COMMIT"):
+            database.query(statement)
+
+
+def test_an_offline_script_records_the_environment_it_was_generated_for_and_says_so(
+    project: Project, database: ServerDatabase
+) -> None:
+    set_models(project, ITEMS)
+    revision(project, database, "items")
+    env = {"DATABASE_URL": database.url, "APP_ENV": "production"}
+    script = project.inv("db.upgrade", "--sql", env=env).stdout
+    note = "-- alembic_environment records 'production': the APP_ENV this script was generated"
+    assert note in script, script
+    for table in database.tables():  # what writing the revision left (MySQL's version table)
+        database.query(f"DROP TABLE {table}")
+    applied(database, script)
+    assert database.query("SELECT environment FROM alembic_environment") == [("production",)]
