@@ -3,6 +3,8 @@ backfills: each the behaviour they expected."""
 
 from __future__ import annotations
 
+import re
+
 from project import Project
 from servers import ServerDatabase, only_on
 from test_catalog_truth import ITEMS, revision, start_with
@@ -54,3 +56,35 @@ def test_an_offline_script_records_the_environment_it_was_generated_for_and_says
         database.query(f"DROP TABLE {table}")
     applied(database, script)
     assert database.query("SELECT environment FROM alembic_environment") == [("production",)]
+
+NUMBERED = """
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column({id_type}, primary_key=True)
+"""
+
+
+@only_on("postgresql", why="only PostgreSQL numbers a plain integer key by a SERIAL's sequence")
+def test_an_identity_turned_serial_is_advised_in_one_step(
+    project: Project, database: ServerDatabase
+) -> None:
+    start_with(project, database, NUMBERED.format(id_type="sa.Integer, sa.Identity()"))
+    set_models(project, NUMBERED.format(id_type="sa.Integer"))
+    checked = inv(project, database, "db.check", code=3)
+    serial = (
+        'op.execute("CREATE SEQUENCE accounts_id_seq AS integer OWNED BY accounts.id"),'
+        " op.execute(\"ALTER TABLE accounts ALTER COLUMN id SET DEFAULT nextval('accounts_id_seq')\")"
+    )
+    assert serial in checked, checked
+    # The advised statements, run as a revision would, leave the models' sequence.
+    database.query("ALTER TABLE accounts ALTER COLUMN id DROP IDENTITY")
+    database.query("INSERT INTO accounts (id) VALUES (7)")
+    for statement in re.findall(r'op\.execute\("([^"]+)"\)', checked.split("in the upgrade")[0]):
+        if "SEQUENCE" in statement or "nextval" in statement or "setval" in statement:
+            database.query(statement)
+    database.query("INSERT INTO accounts DEFAULT VALUES")
+    assert database.query("SELECT max(id) FROM accounts") == [(8,)]
+    owned = "SELECT data_type FROM pg_sequences WHERE sequencename = 'accounts_id_seq'"
+    assert database.query(owned) == [("integer",)]
