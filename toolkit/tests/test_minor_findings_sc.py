@@ -9,6 +9,7 @@ from project import Project
 from servers import ServerDatabase, only_on
 from test_catalog_truth import ITEMS, revision, start_with
 from test_drift_detection import inv, set_models
+from test_irreversible_downgrades import ALWAYS, write_history
 
 ACCOUNTS = """
 
@@ -38,7 +39,7 @@ def applied(database: ServerDatabase, script: str) -> None:
     """Apply an offline script by hand, statement by statement (outside any transaction: the
     test reads what it leaves, not how it commits)."""
     for chunk in script.split(";\n"):
-        statement = "\n".join(l for l in chunk.splitlines() if not l.startswith("--")).strip()
+        statement = "\n".join(s for s in chunk.splitlines() if not s.startswith("--")).strip()
         if statement and statement.upper() not in ("BEGIN", "COMMIT"):
             database.query(statement)
 
@@ -56,6 +57,7 @@ def test_an_offline_script_records_the_environment_it_was_generated_for_and_says
         database.query(f"DROP TABLE {table}")
     applied(database, script)
     assert database.query("SELECT environment FROM alembic_environment") == [("production",)]
+
 
 NUMBERED = """
 
@@ -75,7 +77,8 @@ def test_an_identity_turned_serial_is_advised_in_one_step(
     checked = inv(project, database, "db.check", code=3)
     serial = (
         'op.execute("CREATE SEQUENCE accounts_id_seq AS integer OWNED BY accounts.id"),'
-        " op.execute(\"ALTER TABLE accounts ALTER COLUMN id SET DEFAULT nextval('accounts_id_seq')\")"
+        ' op.execute("ALTER TABLE accounts ALTER COLUMN id SET DEFAULT'
+        " nextval('accounts_id_seq')\")"
     )
     assert serial in checked, checked
     # The advised statements, run as a revision would, leave the models' sequence.
@@ -88,3 +91,20 @@ def test_an_identity_turned_serial_is_advised_in_one_step(
     assert database.query("SELECT max(id) FROM accounts") == [(8,)]
     owned = "SELECT data_type FROM pg_sequences WHERE sequencename = 'accounts_id_seq'"
     assert database.query(owned) == [("integer",)]
+
+
+@only_on("sqlite", "postgresql", why="the pre-check reads revision files, on any server alike")
+def test_a_downgrade_script_over_an_irreversible_revision_prints_nothing(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_history(project, ALWAYS)
+    env = {"DATABASE_URL": database.url}
+    completed = project.inv("db.downgrade", "--sql", "-r", "head:base", code=1, env=env)
+    assert completed.stdout == "", completed.stdout
+    assert completed.stderr.splitlines()[0] == (
+        "error: revision r2 (r2) cannot be downgraded: gone; the script would revert r4, r3"
+        " before it; no SQL was printed; stop at r2 instead: `inv db.downgrade --sql -r head:r2`"
+    )
+    # Stopping there prints the script for r4 and r3.
+    script = project.inv("db.downgrade", "--sql", "-r", "head:r2", env=env).stdout
+    assert "DROP VIEW item_names" in script, script

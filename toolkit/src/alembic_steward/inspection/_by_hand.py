@@ -245,7 +245,7 @@ def serial_sequence_calls(column: Any, sequence: str) -> str:
     kind = column.type.compile(dialect=postgresql.dialect()).lower()
     return (
         f'op.execute("CREATE SEQUENCE {sequence} AS {kind} OWNED BY {table}.{name}"),'
-        f" op.execute(\"ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT"
+        f' op.execute("ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT'
         f" nextval('{sequence}')\") and op.execute(\"SELECT setval('{sequence}',"
         f' coalesce(max({name}), 0) + 1, false) FROM {table}") in the upgrade, after any identity'
         f' is dropped; op.execute("ALTER TABLE {table} ALTER COLUMN {name} DROP DEFAULT") and'
