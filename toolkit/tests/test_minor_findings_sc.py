@@ -108,3 +108,32 @@ def test_a_downgrade_script_over_an_irreversible_revision_prints_nothing(
     # Stopping there prints the script for r4 and r3.
     script = project.inv("db.downgrade", "--sql", "-r", "head:r2", env=env).stdout
     assert "DROP VIEW item_names" in script, script
+
+
+MOODS = """
+
+class Person(Base):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(sa.Integer, sa.Identity(), primary_key=True)
+    mood: Mapped[str] = mapped_column(sa.Enum("sad", "ok", name="mood"))
+"""
+
+
+@only_on("postgresql", why="PostgreSQL's enum types and identities")
+def test_a_hand_added_enum_value_beside_another_hand_change_is_one_advice(
+    project: Project, database: ServerDatabase
+) -> None:
+    start_with(project, database, MOODS)
+    database.query("ALTER TYPE mood ADD VALUE 'meh'")
+    database.query("ALTER TABLE people ALTER COLUMN id SET INCREMENT BY 2")
+    for command in ("db.check", "db.status"):
+        said = inv(project, database, command, code=9)
+        assert "write a revision that adds it" in said, said
+        assert "so write no revision for this" not in said, said
+        assert "besides that, the models match: write no other revision for this" in said, said
+        identity = (
+            "column people.id: identity by default (start 1 increment 1 min 1 max 2147483647"
+            " cache 1) in what its revision builds, identity by default (start 1 increment 2"
+        )
+        assert identity in said, said

@@ -73,6 +73,8 @@ ORDER_FACTS = frozenset({"column order"})
 # An event's times, read with how long after the event was made they fall: the same time or
 # the same span agrees (catalog/_mysql_events.py), as a revision may write either.
 MOMENT_FACTS = frozenset({"starts", "ends", "at"})
+# Facts named on each side of a line, and how their absence reads.
+SPOKEN_ABSENT = {("column", "identity"): "no identity"}
 # How a fact left out of a description reads in a line, where "none" would say something else:
 # a collation left out is the default one (the database's, for a table), which the models may
 # well have named.
@@ -181,11 +183,20 @@ class Difference:
         if self.change == "unexpected":
             return f"{self.kind} {self.subject} is in {actual} but not in {expected}"
         details = "; ".join(
-            f"{fact} {shown(want, self.kind, fact)} in {expected},"
-            f" {shown(have, self.kind, fact)} in {actual}"
+            f"{fact_shown(want, self.kind, fact)} in {expected},"
+            f" {fact_shown(have, self.kind, fact)} in {actual}"
             for fact, want, have in self.facts
         )
         return f"{self.kind} {self.subject}: {details}"
+
+
+def fact_shown(value: str | None, kind: str, fact: str) -> str:
+    """`default 'x'`, and for a fact whose value reads as a phrase of its own, that phrase on
+    both sides alike: `identity by default (...)`, `no identity` (not `identity by default
+    (...)` on one side, a bare `by default (...)` on the other)."""
+    if (kind, fact) in SPOKEN_ABSENT:
+        return SPOKEN_ABSENT[kind, fact] if value is None else f"{fact} {value}"
+    return f"{fact} {shown(value, kind, fact)}"
 
 
 def shown(value: str | None, kind: str = "", fact: str = "") -> str:
