@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from project import Project
+from project import Project, revision_source
 from servers import ServerDatabase, only_on
 from test_catalog_truth import ITEMS, revision, start_with
 from test_drift_detection import inv, set_models
@@ -137,3 +137,24 @@ def test_a_hand_added_enum_value_beside_another_hand_change_is_one_advice(
             " cache 1) in what its revision builds, identity by default (start 1 increment 2"
         )
         assert identity in said, said
+
+
+def test_a_relative_downgrade_from_two_current_revisions_is_refused_naming_each_choice(
+    project: Project,
+) -> None:
+    # r1, then a and b on two branches, merged by m: the fixture service's SQLite database.
+    for revision, down in (("r1", None), ("a", "r1"), ("b", "r1"), ("m", ("a", "b"))):
+        project.write_revision(f"{revision}.py", revision_source(revision, down, "    pass"))
+    project.inv("db.upgrade")
+    project.inv("db.downgrade", "-r", "a", "--yes")  # reverts the merge: a and b are current
+    completed = project.inv("db.downgrade", "--yes", code=1)
+    assert "UserWarning" not in completed.stderr, completed.stderr
+    assert completed.stderr.splitlines()[0] == (
+        "error: the database is at several revisions (a, b), so -1 steps are ambiguous; name the"
+        " one to revert: `inv db.downgrade -r a@-1` reverts only a,"
+        " `inv db.downgrade -r b@-1` reverts only b; nothing was reverted"
+    ), completed.stderr
+    # Each advised command reverts what it says, and nothing else.
+    project.inv("db.downgrade", "-r", "a@-1", "--yes")
+    current = project.inv("db.current").stdout
+    assert "b" in current.split() and "a" not in current.split(), current
