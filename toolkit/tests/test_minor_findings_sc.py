@@ -143,8 +143,8 @@ def test_a_relative_downgrade_from_two_current_revisions_is_refused_naming_each_
     project: Project,
 ) -> None:
     # r1, then a and b on two branches, merged by m: the fixture service's SQLite database.
-    for revision, down in (("r1", None), ("a", "r1"), ("b", "r1"), ("m", ("a", "b"))):
-        project.write_revision(f"{revision}.py", revision_source(revision, down, "    pass"))
+    for name, down in (("r1", None), ("a", "r1"), ("b", "r1"), ("m", ("a", "b"))):
+        project.write_revision(f"{name}.py", revision_source(name, down, "    pass"))
     project.inv("db.upgrade")
     project.inv("db.downgrade", "-r", "a", "--yes")  # reverts the merge: a and b are current
     completed = project.inv("db.downgrade", "--yes", code=1)
