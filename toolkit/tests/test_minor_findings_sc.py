@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from backfill_histories import ROWS, history_with_backfill, lowered, require_in_next_revision
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
 from test_catalog_truth import ITEMS, revision, start_with
@@ -158,3 +159,18 @@ def test_a_relative_downgrade_from_two_current_revisions_is_refused_naming_each_
     project.inv("db.downgrade", "-r", "a@-1", "--yes")
     current = project.inv("db.current").stdout
     assert "b" in current.split() and "a" not in current.split(), current
+
+
+@only_on("sqlite", "postgresql", why="the gate's writes are the same SQL everywhere")
+def test_rows_require_backfill_finishes_inline_are_counted_in_the_status(
+    project: Project, database: ServerDatabase
+) -> None:
+    declaring = history_with_backfill(project, database)
+    inv(project, database, "db.backfill", "run", "users_lower")
+    values = ", ".join(f"({n}, 'LATE{n}@EXAMPLE.COM')" for n in range(1001, 1006))
+    database.query(f"INSERT INTO users (id, email) VALUES {values}")
+    require_in_next_revision(project, database, declaring)
+    inv(project, database, "db.upgrade")  # its 5 pending rows are finished inline
+    assert lowered(database) == ROWS + 5
+    status = inv(project, database, "db.backfill", "status", "users_lower")
+    assert f"finished, {ROWS + 5} rows in 4 batches" in status, status
