@@ -183,20 +183,21 @@ class Difference:
         if self.change == "unexpected":
             return f"{self.kind} {self.subject} is in {actual} but not in {expected}"
         details = "; ".join(
-            f"{fact_shown(want, self.kind, fact)} in {expected},"
+            f"{fact_shown(want, self.kind, fact, named=True)} in {expected},"
             f" {fact_shown(have, self.kind, fact)} in {actual}"
             for fact, want, have in self.facts
         )
         return f"{self.kind} {self.subject}: {details}"
 
 
-def fact_shown(value: str | None, kind: str, fact: str) -> str:
-    """`default 'x'`, and for a fact whose value reads as a phrase of its own, that phrase on
-    both sides alike: `identity by default (...)`, `no identity` (not `identity by default
-    (...)` on one side, a bare `by default (...)` on the other)."""
+def fact_shown(value: str | None, kind: str, fact: str, *, named: bool = False) -> str:
+    """``value`` on one side of a line, the fact ``named`` before it (`default 'x'`, then
+    `'y'`); a fact whose value reads as a phrase of its own is named on both sides alike:
+    `identity by default (...)`, `no identity` (not `identity by default (...)` on one side, a
+    bare `by default (...)` on the other)."""
     if (kind, fact) in SPOKEN_ABSENT:
         return SPOKEN_ABSENT[kind, fact] if value is None else f"{fact} {value}"
-    return f"{fact} {shown(value, kind, fact)}"
+    return f"{fact} {shown(value, kind, fact)}" if named else shown(value, kind, fact)
 
 
 def shown(value: str | None, kind: str = "", fact: str = "") -> str:

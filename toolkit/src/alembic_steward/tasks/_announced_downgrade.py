@@ -108,9 +108,10 @@ def refuse_relative_step_from_merge(
         return
     if len(current) > 1:
         # Alembic would revert one of them, saying only so in a UserWarning.
-        choices = [f"`inv db.downgrade -r {c}@{revision}` reverts only {c}" for c in current]
+        at = sorted(current)
+        choices = [f"`inv db.downgrade -r {c}@{revision}` reverts only {c}" for c in at]
         raise CommandError(
-            f"the database is at several revisions ({', '.join(current)}), so {revision} steps"
+            f"the database is at several revisions ({', '.join(at)}), so {revision} steps"
             f" are ambiguous; name the one to revert: {', '.join(choices)}; nothing was reverted"
         )
     if len(current) != 1:
