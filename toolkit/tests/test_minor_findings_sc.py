@@ -174,3 +174,12 @@ def test_rows_require_backfill_finishes_inline_are_counted_in_the_status(
     assert lowered(database) == ROWS + 5
     status = inv(project, database, "db.backfill", "status", "users_lower")
     assert f"finished, {ROWS + 5} rows in 4 batches" in status, status
+
+
+def test_a_failing_collation_keeping_block_is_named_by_its_table() -> None:
+    # The class that keeps collations through a SQLite rebuild is still one table's changes.
+    from alembic_steward.inspection._autogenerate_trial import operation_name
+    from alembic_steward.runtime._batch_collations import CollationKeepingTableOps
+
+    named = operation_name(CollationKeepingTableOps("accounts", []))
+    assert named == "what autogenerate writes for table accounts"

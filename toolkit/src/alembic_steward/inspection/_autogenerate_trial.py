@@ -104,8 +104,10 @@ def operation_name(operation: Any) -> str:
     name = getattr(operation, "table_name", None) or getattr(operation, "name", "")
     if getattr(operation, "schema", None):
         name = f"{operation.schema}.{name}"
-    kind = type(operation).__name__.removesuffix("Op")
-    if kind == "ModifyTableOps":  # a group of changes to one table, not an `op.` call
+    from alembic.operations.ops import ModifyTableOps
+
+    if isinstance(operation, ModifyTableOps):  # changes to one table (a subclass of ours too)
         return f"what autogenerate writes for table {name}"
+    kind = type(operation).__name__.removesuffix("Op")
     words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
     return f"autogenerate's {words.replace(' ', '_')} {name}".rstrip()
