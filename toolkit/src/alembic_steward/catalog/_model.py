@@ -76,6 +76,8 @@ MOMENT_FACTS = frozenset({"starts", "ends", "at"})
 # Facts never compared, shown with the line of an object one side lacks: what a schema nothing
 # describes holds (catalog/_postgresql.py), which the side that has it alone can say.
 NOTE_FACTS = frozenset({"tables"})
+# Facts named on each side of a line, and how their absence reads.
+SPOKEN_ABSENT = {("column", "identity"): "no identity"}
 # How a fact left out of a description reads in a line, where "none" would say something else:
 # a collation left out is the default one (the database's, for a table), which the models may
 # well have named.
@@ -186,11 +188,21 @@ class Difference:
         if self.change == "unexpected":
             return f"{self.kind} {self.subject} is in {actual} but not in {expected}{notes}"
         details = "; ".join(
-            f"{fact} {shown(want, self.kind, fact)} in {expected},"
-            f" {shown(have, self.kind, fact)} in {actual}"
+            f"{fact_shown(want, self.kind, fact, named=True)} in {expected},"
+            f" {fact_shown(have, self.kind, fact)} in {actual}"
             for fact, want, have in self.facts
         )
         return f"{self.kind} {self.subject}: {details}"
+
+
+def fact_shown(value: str | None, kind: str, fact: str, *, named: bool = False) -> str:
+    """``value`` on one side of a line, the fact ``named`` before it (`default 'x'`, then
+    `'y'`); a fact whose value reads as a phrase of its own is named on both sides alike:
+    `identity by default (...)`, `no identity` (not `identity by default (...)` on one side, a
+    bare `by default (...)` on the other)."""
+    if (kind, fact) in SPOKEN_ABSENT:
+        return SPOKEN_ABSENT[kind, fact] if value is None else f"{fact} {value}"
+    return f"{fact} {shown(value, kind, fact)}" if named else shown(value, kind, fact)
 
 
 def shown(value: str | None, kind: str = "", fact: str = "") -> str:

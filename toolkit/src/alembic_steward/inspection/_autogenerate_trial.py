@@ -78,10 +78,9 @@ def run_autogenerate(
         try:
             run_rendered(scratch, code, autogen.imports, Operations(context))
         except SQLAlchemyError as error:
+            # The database refuses what autogenerate wrote: the user's to write otherwise. Any
+            # other error is the toolkit's or Alembic's, never advice: it propagates as such.
             reason = error_reason(error)
-            failures.append((f"{operation_name(operation)} fails ({reason})", table))
-        except Exception as error:  # noqa: BLE001 - the rendered code is autogenerate's
-            reason = f"{type(error).__name__}: {error}"
             failures.append((f"{operation_name(operation)} fails ({reason})", table))
     return failures
 
@@ -105,8 +104,10 @@ def operation_name(operation: Any) -> str:
     name = getattr(operation, "table_name", None) or getattr(operation, "name", "")
     if getattr(operation, "schema", None):
         name = f"{operation.schema}.{name}"
-    kind = type(operation).__name__.removesuffix("Op")
-    if kind == "ModifyTableOps":  # a group of changes to one table, not an `op.` call
+    from alembic.operations.ops import ModifyTableOps
+
+    if isinstance(operation, ModifyTableOps):  # changes to one table (a subclass of ours too)
         return f"what autogenerate writes for table {name}"
+    kind = type(operation).__name__.removesuffix("Op")
     words = "".join(f" {c.lower()}" if c.isupper() else c for c in kind).strip()
     return f"autogenerate's {words.replace(' ', '_')} {name}".rstrip()

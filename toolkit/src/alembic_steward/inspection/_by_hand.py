@@ -196,6 +196,9 @@ def own_object_calls(
             f' op.execute("DROP SCHEMA {name}") last in the downgrade'
         )
     schema, _, name = difference.subject.rpartition(".")
+    serial = serial_column(metadata, schema or None, name) if dialect == "postgresql" else None
+    if serial is not None:
+        return serial_sequence_calls(serial, difference.subject)
     sequence = sequence_constructor(metadata, schema or None, name)
     calls = (
         f"op.execute(sa.schema.CreateSequence({sequence})) before the tables that use it, and"
@@ -209,6 +212,45 @@ def own_object_calls(
             f" which autogenerate leaves out ({without_its_sequence})"
         )
     return calls
+
+
+def serial_column(metadata: MetaData | None, schema: str | None, name: str) -> Any | None:
+    """The models' column whose SERIAL sequence ``schema.name`` is (PostgreSQL names it
+    `<table>_<column>_seq`): a plain integer key with no sequence or identity of its own."""
+    from sqlalchemy import Integer
+
+    if metadata is None:
+        return None
+    for table in metadata.tables.values():
+        column = table.autoincrement_column
+        if (
+            table.schema == schema
+            and column is not None
+            and f"{table.name}_{column.name}_seq" == name
+            and column.default is None
+            and column.identity is None
+            and isinstance(column.type, Integer)
+        ):
+            return column
+    return None
+
+
+def serial_sequence_calls(column: Any, sequence: str) -> str:
+    """The whole of a SERIAL's sequence, in the upgrade and the downgrade: created as PostgreSQL
+    makes one (of the column's type, owned by it), the column's default, and its next value
+    past the rows there (CreateSequence alone left a bigint sequence nobody owns)."""
+    from sqlalchemy.dialects import postgresql
+
+    table, name = column.table.fullname, column.name
+    kind = column.type.compile(dialect=postgresql.dialect()).lower()
+    return (
+        f'op.execute("CREATE SEQUENCE {sequence} AS {kind} OWNED BY {table}.{name}"),'
+        f' op.execute("ALTER TABLE {table} ALTER COLUMN {name} SET DEFAULT'
+        f" nextval('{sequence}')\") and op.execute(\"SELECT setval('{sequence}',"
+        f' coalesce(max({name}), 0) + 1, false) FROM {table}") in the upgrade, after any identity'
+        f' is dropped; op.execute("ALTER TABLE {table} ALTER COLUMN {name} DROP DEFAULT") and'
+        f' op.execute("DROP SEQUENCE {sequence}") in the downgrade, before any identity is added'
+    )
 
 
 # The Sequence arguments that make what the catalog compares (type, start, increment, bounds,

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 # What SQLite runs before and around each migration's transaction (runtime/_transactions.py).
 TRANSACTION_START = ("BEGIN",)
 TRANSACTION_END = ("COMMIT", "ROLLBACK", "END")
+# How the run's record of its environment starts, on a copy from an empty database.
+ENVIRONMENT_INSERT = "INSERT INTO ALEMBIC_ENVIRONMENT"
 
 
 @contextmanager
@@ -154,9 +156,20 @@ class Capture:
                     lines.extend([*transaction, statement])
                 transaction = []
             elif not is_read(statement):
+                if statement.upper().startswith(ENVIRONMENT_INSERT):
+                    # Said in every dialect's script (runtime/_environment_record.py).
+                    (transaction if transaction else lines).append(environment_note())
                 (transaction if transaction else lines).append(statement)
         lines.extend(transaction)
         return drop_settings_of_dropped_transactions(lines)
+
+
+def environment_note() -> str:
+    """The comment above the environment's record: the APP_ENV the run on the copy used."""
+    from alembic_steward._wiring import get_settings
+    from alembic_steward.runtime._environment_record import script_note
+
+    return script_note(get_settings().environment.value)
 
 
 def is_read(statement: str) -> bool:

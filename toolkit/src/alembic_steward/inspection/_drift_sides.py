@@ -344,6 +344,9 @@ class DriftSides:
                 f"{differs}; the models differ from the migrations too: once the database"
                 f" matches, {self.models.advice}"
             )
+        if self.enum_values:
+            # Their revision is advised above: "write no revision" would contradict it.
+            return f"{differs}; besides that, the models match: write no other revision for this"
         return f"{differs}; the models match, so write no revision for this"
 
     def not_compared_with(self, drift: list[str]) -> bool:

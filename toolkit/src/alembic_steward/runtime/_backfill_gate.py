@@ -26,9 +26,9 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
     from alembic_steward.runtime._backfill_records import (
         FAILED,
         FINISHED,
+        finish_inline,
         has_table,
         read_record,
-        set_state,
     )
     from alembic_steward.runtime._backfill_sql import pending_rows, update_all
 
@@ -46,7 +46,7 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
             )
         if changes:  # a failed one's changed declaration is its fix, as a run takes it
             record_declaration(connection, declared.backfill)
-        update_all(connection, declared.backfill)
+        updated = update_all(connection, declared.backfill)
         still = pending_rows(connection, declared.backfill, pending + 1)
         if still:
             raise BackfillNotFinished(
@@ -58,8 +58,8 @@ def check_required(connection: Connection, name: str, finish_inline_up_to: int) 
             )
         # No bookkeeping table is created here: on MySQL/MariaDB that DDL would commit the
         # migration's work so far. With no rows pending, the next check passes on its own.
-        if record is not None and record.state != FINISHED:
-            set_state(connection, name, FINISHED)
+        if record is not None and (record.state != FINISHED or updated):
+            finish_inline(connection, name, updated)
         return
     refuse_while_running(connection, declared, record, finish_inline_up_to)
     more = f"more than {finish_inline_up_to} rows"

@@ -189,6 +189,16 @@ def clear_cursor(connection: Connection, name: str) -> None:
     connection.execute(table.update().where(table.c.name == name).values(last_key=None))
 
 
+def finish_inline(connection: Connection, name: str, rows: int) -> None:
+    """Record ``name`` finished by `require_backfill`, its ``rows`` updated inline counted as
+    one more batch: status then counts every row done, not those done before it."""
+    table = backfill_table()
+    values: dict[str, Any] = {"state": FINISHED, "updated_at": now(), "error": None}
+    if rows:
+        values |= {"rows_done": table.c.rows_done + rows, "batches": table.c.batches + 1}
+    connection.execute(table.update().where(table.c.name == name).values(**values))
+
+
 def set_state(connection: Connection, name: str, state: str, error: str | None = None) -> None:
     """Put ``name`` in ``state``; ``error`` is the failure's line (state failed), else cleared."""
     table = backfill_table()

@@ -110,11 +110,31 @@ def refuse_irreversible_steps(
 
     from alembic_steward.runtime._half_applied_marks import describe_heads
 
+    # A stamp's step runs no downgrade().
+    scripts = [s.revision for s in steps if isinstance(s, RevisionStep) and not s.is_upgrade]
+    found = first_irreversible(scripts)
+    if found is None:
+        return
+    reverted, script, named, reason = found
+    at = describe_heads(current)
+    if not reverted:
+        raise IrreversibleDowngrade(
+            f"{named} cannot be downgraded: {reason}; nothing was changed, the database is"
+            f" still at {at}"
+        )
+    raise IrreversibleDowngrade(
+        f"{named} cannot be downgraded: {reason}; this downgrade would revert"
+        f" {', '.join(reverted)} before it, so it was refused before its first step: nothing"
+        f" was changed, the database is still at {at}; stop at {script.revision} instead:"
+        f" {stop_command(script.revision)}"
+    )
+
+
+def first_irreversible(scripts: Iterable[Any]) -> tuple[list[str], Any, str, str] | None:
+    """For the first of ``scripts`` (revisions, newest first) that declares itself irreversible:
+    the revisions before it, it, its name (`revision r2 (title)`) and the reason; or None."""
     reverted: list[str] = []
-    for step in steps:
-        if not isinstance(step, RevisionStep) or step.is_upgrade:
-            continue  # a stamp's step runs no downgrade()
-        script = step.revision
+    for script in scripts:
         declaration = revision_declaration(script.path)
         if declaration is None:
             reverted.append(script.revision)
@@ -124,18 +144,29 @@ def refuse_irreversible_steps(
         reason = declaration.reason or (
             f"its downgrade() raises {EXCEPTION_NAME} at {shown(script.path)}:{declaration.line}"
         )
-        at = describe_heads(current)
-        if not reverted:
-            raise IrreversibleDowngrade(
-                f"{named} cannot be downgraded: {reason}; nothing was changed, the database is"
-                f" still at {at}"
-            )
-        raise IrreversibleDowngrade(
-            f"{named} cannot be downgraded: {reason}; this downgrade would revert"
-            f" {', '.join(reverted)} before it, so it was refused before its first step: nothing"
-            f" was changed, the database is still at {at}; stop at {script.revision} instead:"
-            f" {stop_command(script.revision)}"
-        )
+        return reverted, script, named, reason
+    return None
+
+
+def refuse_irreversible_script(script_directory: Any, start: str, target: str) -> None:
+    """Refuse an offline downgrade script from ``start`` to ``target`` that would revert a
+    revision declaring itself irreversible, before anything is printed: the script would stop
+    there when applied, after the statements above it (and a `> file` redirect keeps them)."""
+    scripts = script_directory.iterate_revisions(start, target, select_for_downgrade=True)
+    found = first_irreversible(scripts)
+    if found is None:
+        return
+    reverted, script, named, reason = found
+    before = f"; the script would revert {', '.join(reverted)} before it" if reverted else ""
+    advice = (
+        f"; stop at {script.revision} instead:"
+        f" `inv db.downgrade --sql -r {start}:{script.revision}`"
+        if reverted
+        else ""
+    )
+    raise IrreversibleDowngrade(
+        f"{named} cannot be downgraded: {reason}{before}; no SQL was printed{advice}"
+    )
 
 
 def shown(path: str) -> str:

@@ -59,6 +59,8 @@ def restore_after_rebuilds(
         rebuilt = isinstance(operation, ops.ModifyTableOps) and rebuilds(operation)
         if not (rebuilt or created and isinstance(operation, ops.CreateTableOp)):
             continue
+        if rebuilt:
+            restored += out_of_the_rebuild(operation)
         schema, name = operation.schema, operation.table_name
         table = metadata.tables.get(f"{schema}.{name}" if schema else name)
         for index in sorted(lost_indexes(table), key=lambda index: str(index.name)):
@@ -69,6 +71,21 @@ def restore_after_rebuilds(
                 restored.append(ops.ExecuteSQLOp(f'DROP INDEX IF EXISTS {where}"{index.name}"'))
             restored.append(ops.CreateIndexOp.from_index(index))
     operations.ops[:] = restored
+
+
+def out_of_the_rebuild(table_ops: Any) -> list[Any]:
+    """Take out of ``table_ops`` (a block that rebuilds its table) the indexes it creates on
+    more than plain columns, and return them, to be created after the block: Alembic's rebuild
+    creates a new index from its column names, and an expression's or an order's
+    (`name ASC`) is none (KeyError: 'name ASC')."""
+    from alembic.operations import ops
+
+    def on_expressions(operation: Any) -> bool:
+        return isinstance(operation, ops.CreateIndexOp) and not on_columns(operation.to_index())
+
+    moved = [operation for operation in table_ops.ops if on_expressions(operation)]
+    table_ops.ops[:] = [operation for operation in table_ops.ops if not on_expressions(operation)]
+    return moved
 
 
 def rebuilds(table_ops: Any) -> bool:
@@ -94,15 +111,16 @@ def rebuilds(table_ops: Any) -> bool:
 
 def lost_indexes(table: Any) -> list[Index]:
     """The table's indexes with something other than plain columns (an order, an expression)."""
-    from sqlalchemy import Column
-
     if table is None:
         return []
-    return [
-        index
-        for index in table.indexes
-        if index.name and any(not isinstance(expr, Column) for expr in index.expressions)
-    ]
+    return [index for index in table.indexes if index.name and not on_columns(index)]
+
+
+def on_columns(index: Index) -> bool:
+    """Whether ``index`` is on plain columns only, what a rebuild can copy."""
+    from sqlalchemy import Column
+
+    return all(isinstance(expr, Column) for expr in index.expressions)
 
 
 def touched_indexes(operations: Any) -> set[tuple[Any, ...]]:

@@ -104,7 +104,17 @@ def refuse_relative_step_from_merge(
     """Name the parents to go back to, where Alembic would only say "Ambiguous walk"."""
     from alembic.util import CommandError
 
-    if not revision.startswith("-") or len(current) != 1:
+    if not revision.startswith("-"):
+        return
+    if len(current) > 1:
+        # Alembic would revert one of them, saying only so in a UserWarning.
+        at = sorted(current)
+        choices = [f"`inv db.downgrade -r {c}@{revision}` reverts only {c}" for c in at]
+        raise CommandError(
+            f"the database is at several revisions ({', '.join(at)}), so {revision} steps"
+            f" are ambiguous; name the one to revert: {', '.join(choices)}; nothing was reverted"
+        )
+    if len(current) != 1:
         return
     merge = script.get_revision(current[0])
     if merge is None or not merge.is_merge_point:

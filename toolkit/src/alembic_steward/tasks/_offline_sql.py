@@ -31,6 +31,13 @@ def print_range_sql(config: Config, direction: str, revision_range: str) -> None
 
     require_known_range(config, revision_range)
     start, colon, target = revision_range.rpartition(":")
+    if direction == "downgrade" and colon:
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward.runtime._irreversible_plans import refuse_irreversible_script
+
+        # Before the first line: what was printed stays in a redirected file.
+        refuse_irreversible_script(ScriptDirectory.from_config(config), start, target)
     # A downgrade with no FROM is Alembic's to refuse, in its own words.
     if live_sqlite_file() is None or (direction == "downgrade" and not colon):
         getattr(command, direction)(config, revision_range, sql=True)
