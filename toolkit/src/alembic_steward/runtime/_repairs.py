@@ -127,6 +127,10 @@ def stamp_database(
             if warning:  # said from the rows left, not from the decision above: true whatever
                 # kept them
                 warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
+            if undone is not None and undone.kept:  # the note too, from the rows left
+                from alembic_steward.runtime._revision_checksums import recorded_values
+
+                undone = undone.left(recorded_values(connection))
     lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
     note = undone.note(stamped) if undone is not None else None
     if note:  # rows kept over schema work undone: why the upgrade will refuse, and the way on
