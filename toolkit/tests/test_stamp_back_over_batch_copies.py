@@ -9,7 +9,7 @@ column added by a batch copy, C a column default changed by a batch copy.
 
 from __future__ import annotations
 
-from project import Project, revision_source
+from project import Project, one_error_line, revision_source
 from servers import ServerDatabase, only_on
 
 R0, E, C = "bbbb00000000", "bbbb0000000e", "bbbb0000000c"
@@ -85,3 +85,34 @@ def test_a_stamp_back_after_a_raw_stamp_ahead_says_nothing_of_rows_it_did_not_ke
     upgraded = project.inv("db.upgrade", env=env)
     assert f"Running upgrade {R0} -> {E}" in upgraded.stderr + upgraded.stdout
     project.inv("db.current", "--check", env=env)
+
+
+@only_on("sqlite", why="the rows and the note are the same on every database")
+def test_a_stamp_back_note_about_kept_rows_is_what_the_upgrade_then_does(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = written(project, database)
+    project.write_revision(
+        f"{E}_batch.py",
+        revision_source(
+            E,
+            R0,
+            '    op.create_table("extra", sa.Column("id", sa.Integer, primary_key=True))\n'
+            '    op.execute("INSERT INTO accounts (id) VALUES (2)")',
+            '    op.drop_table("extra")',
+        ),
+    )
+    project.inv("db.upgrade", "-r", E, env=env)
+    database.query("DROP TABLE extra")
+    # The same revision again, over the difference: the stamp keeps its warning.
+    project.inv("db.stamp", "-r", E, env=env)
+
+    stamped = project.inv("db.stamp", "-r", R0, env=env)
+
+    # E's INSERT ran here: its row stays, as the note says, and the upgrade refuses to run
+    # it again (the row went while the note said kept, and the INSERT ran a second time).
+    note = one_error_line(stamped.stdout, "note: ")
+    assert "row was kept" in note, note
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
+    assert f"{E} is recorded as applied here" in refused, refused
+    assert database.query("SELECT count(*) FROM accounts") == [(2,)]

@@ -104,6 +104,10 @@ def stamp_database(
             prune_phases(connection, script)
             if not compared.keep_rows:
                 kept = unmarked_rows | rows_above_both(connection, script, before)
+                # Runs whose data steps are here though their schema work was undone: kept, as
+                # the note says (none of ``unmarked_rows`` when a stamp over differences
+                # recorded ``before``, and the upgrade ran their data steps a second time).
+                kept |= set(undone.kept if undone is not None else ())
                 prune_checksums(connection, script, keep=kept)
             # An upgrade with nothing to run then says the stamp found differences; the rows
             # this stamp wrote are named, so a stamp back that undoes it does not keep them; not
