@@ -29,6 +29,8 @@ DATA_STEP = re.compile(
     r"\s*(?:ONLY\s+)?[`\"\[]?([\w.]*)",
     re.IGNORECASE | re.DOTALL,
 )
+# The table Alembic's batch mode copies a table into before renaming it back (SQLite).
+BATCH_COPY_PREFIX = "_alembic_tmp_"
 
 
 @dataclass
@@ -71,7 +73,9 @@ class StatementWatch:
         if match is None:
             return
         table = match.group(2).rsplit(".", 1)[-1].strip('`"').lower()
-        if table in self.ignored:
+        # Batch mode's copy (`INSERT INTO _alembic_tmp_t SELECT ... FROM t`) moves the rows a
+        # table holds into its rebuilt self and changes none: no data step.
+        if table in self.ignored or table.startswith(BATCH_COPY_PREFIX):
             return
         verb = " ".join(match.group(1).split()).upper()
         target = f" on {table}" if table and verb != "DO" else ""

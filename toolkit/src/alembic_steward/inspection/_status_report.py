@@ -209,6 +209,11 @@ class MigrationStatus:
             return self.problem or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS and not self.sides.database:
             return self.moved or ""
+        if self.exit_code == StatusExit.DATABASE_DIFFERS and self.moved and not self.sides.built_by:
+            # The upgrade refuses on its checksum rows whatever the schema: advice to undo the
+            # differences and upgrade met that refusal, so status says what the upgrade reads
+            # (a database one revision builds exactly is told that revision's stamp instead).
+            return f"the database is not what its revision builds {where}, and {self.moved}"
         if self.exit_code == StatusExit.DATABASE_DIFFERS:
             return self.sides.database_advice_pointing(where)
         if self.exit_code == StatusExit.EDITED_REVISION and self.unrun_edit:

@@ -192,7 +192,8 @@ def upgrade_refusal(
     if not ran:
         if STAMP_DIFFERENCES_TABLE not in tables:
             return None
-        return stamp_differences_line(connection, tuple(current), opening)
+        clear = said_by == "upgrade"  # the run writes anyway: a record found stale goes
+        return stamp_differences_line(connection, tuple(current), opening, clear=clear)
     stamped = stamp_recorded(connection, current)
     differing = stamped and stamped_over_differences(connection, current)
     return already_applied_line(

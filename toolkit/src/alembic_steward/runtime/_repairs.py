@@ -107,6 +107,10 @@ def stamp_database(
             prune_phases(connection, script)
             if not compared.keep_rows:
                 kept = unmarked_rows | rows_above_both(connection, script, before)
+                # Runs whose data steps are here though their schema work was undone: kept, as
+                # the note says (none of ``unmarked_rows`` when a stamp over differences
+                # recorded ``before``, and the upgrade ran their data steps a second time).
+                kept |= set(undone.kept if undone is not None else ())
                 prune_checksums(connection, script, keep=kept)
             # An upgrade with nothing to run then says the stamp found differences; the rows
             # this stamp wrote are named, so a stamp back that undoes it does not keep them; not
@@ -130,6 +134,10 @@ def stamp_database(
             if warning:  # said from the rows left, not from the decision above: true whatever
                 # kept them
                 warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
+            if undone is not None and undone.kept:  # the note too, from the rows left
+                from alembic_steward.runtime._revision_checksums import recorded_values
+
+                undone = undone.left(recorded_values(connection))
     lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
     note = undone.note(stamped) if undone is not None else None
     if note:  # rows kept over schema work undone: why the upgrade will refuse, and the way on

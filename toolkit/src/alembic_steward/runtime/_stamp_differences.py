@@ -173,10 +173,16 @@ def stamp_recorded(connection: Connection, heads: Sequence[str]) -> bool:
 
 
 def stamp_differences_line(
-    connection: Connection, heads: tuple[str, ...], opening: str = "nothing to run"
+    connection: Connection,
+    heads: tuple[str, ...],
+    opening: str = "nothing to run",
+    *,
+    clear: bool = False,
 ) -> str | None:
     """The refusal of an upgrade with nothing to run at ``heads`` (or of what ``opening``
-    says), when a stamp kept its differences there; None otherwise."""
+    says), when a stamp kept its differences there and the database still differs; None
+    otherwise. ``clear``: a run that writes anyway (the upgrade) clears a record whose
+    differences are gone."""
     from sqlalchemy import inspect
 
     if not inspect(connection).has_table(STAMP_DIFFERENCES_TABLE):
@@ -184,11 +190,17 @@ def stamp_differences_line(
     row = stamp_row(connection)
     if row is None or row.warning == "" or set(row.stamped_revisions.split()) != set(heads):
         return None
+    warning = differences_now(connection, heads, row.warning)
+    if warning is None:
+        if clear:
+            table = stamp_differences_table()
+            connection.execute(table.update().where(~written_rows_listed(table)).values(warning=""))
+        return None
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
     from alembic_steward.runtime._repair_targets import ACCEPT_OPTION
 
     at = describe_heads(heads)
-    warning = row.warning.removeprefix("warning: ")
+    warning = warning.removeprefix("warning: ")
     # The comparison names the revision the database is, when one build matches it.
     advice = (
         ""
@@ -202,8 +214,38 @@ def stamp_differences_line(
     )
 
 
+def differences_now(connection: Connection, heads: tuple[str, ...], recorded: str) -> str | None:
+    """The warning of the stamp's differences as the live database has them now (the stamp's
+    ``recorded`` one when no scratch database can show them); None when they are gone.
+
+    Read again, never trusted: the advice the stamp printed (drop a column added by hand) is
+    followed by hand, which no bookkeeping sees, and `inv db.status` compares the live database;
+    a record kept as the stamp wrote it refused the upgrade, naming what was no longer there,
+    while status said up to date. A stamp over differences is rare, so its readers pay for a
+    scratch build only then.
+    """
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._stamp_comparison import compare_stamp_target
+    from alembic_steward.runtime._state_after_failure import outer_run_kept
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    # Inside an upgrade's run: the scratch build's Alembic would remove the run's `op`.
+    with outer_run_kept():
+        compared = compare_stamp_target(script, heads or "base", connection)  # type: ignore[arg-type]
+    if compared.warning is None:
+        return None
+    return compared.warning if compared.differs else recorded
+
+
+def written_rows_listed(table: Table) -> Any:
+    """The condition picking the row that lists the checksum rows a stamp wrote."""
+    return table.c.stamped_revisions.startswith(WROTE_ROWS)
+
+
 def refuse_upgrade_over_differing_stamp(connection: Connection, heads: tuple[str, ...]) -> None:
-    line = stamp_differences_line(connection, heads)
+    line = stamp_differences_line(connection, heads, clear=True)
     if line is not None:
         raise StampedAhead(line)
 

@@ -33,6 +33,13 @@ class UndoneSchemaWork:
     kept: list[str] = field(default_factory=list)
     data_steps: list[str] = field(default_factory=list)
 
+    def left(self, recorded: Collection[str]) -> UndoneSchemaWork:
+        """Those of ``kept`` whose row is still there once the stamp ran (``recorded``): the
+        note says what the stamp did, not what it meant to (a row no run wrote goes anyway)."""
+        kept = [revision for revision in self.kept if revision in recorded]
+        steps = [step for step in self.data_steps if step.split(" ", 1)[0] in kept]
+        return UndoneSchemaWork(self.dropped, kept, steps)
+
     def note(self, target: str) -> str | None:
         """The stamp's `note:` when it kept rows over schema work undone; None otherwise."""
         if not self.kept:
