@@ -98,6 +98,26 @@ def test_an_unknown_user_is_named_by_status_and_every_task(
 
 
 @only_on("postgresql", "mysql", why="SQLite has no server to refuse a user or a database")
+def test_an_unknown_user_is_refused_alike_by_the_tasks_that_build_scratch_databases(
+    project: Project, server: ServerDatabase
+) -> None:
+    # db.schema and db.squash sign in first on a scratch database, db.shell through the
+    # database's own client: each says the sign-in refusal, exit 10, as db.status does.
+    write_revision(project, "first", None, "    pass")
+    write_revision(project, "second", "first", "    pass")
+    url = with_user(server.url, "nobody_" + secrets.token_hex(4), PASSWORD)
+    error = refused(project, url, "db.status", code=REFUSED)
+    tasks = [
+        ("db.schema",),
+        ("db.schema", "--check"),
+        ("db.squash", "--through", "second", "--dry-run"),
+        ("db.shell",),
+    ]
+    for task in tasks:
+        assert refused(project, url, *task) == error, task
+
+
+@only_on("postgresql", "mysql", why="SQLite has no server to refuse a user or a database")
 def test_a_missing_database_is_named_with_db_create_which_then_works(
     project: Project, server: ServerDatabase
 ) -> None:

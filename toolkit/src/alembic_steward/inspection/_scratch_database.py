@@ -28,6 +28,9 @@ class ScratchDatabaseRefused(Exception):
     """
 
     grant = ""
+    # The driver's error behind it: a sign-in the server refused (a wrong password, an unknown
+    # user) is then told, and exits, as when the live database refuses it (tasks/_user_errors.py).
+    driver_error: BaseException | None = None
 
 
 # Set on a signal's exception (KeyboardInterrupt, Terminated) that stopped a scratch build:
@@ -77,7 +80,9 @@ def scratch_database(server: URL, label: str) -> Iterator[URL]:
     except DBAPIError as error:
         admin.dispose()
         if not names_a_missing_database(error):
-            raise ScratchDatabaseRefused(first_line(error)) from None
+            refused = ScratchDatabaseRefused(first_line(error))
+            refused.driver_error = error
+            raise refused from None
         # The named database does not exist yet (a test server's URL): the server's own
         # maintenance database serves, as `inv db.create` does.
         admin = admin_engine(maintenance_url(server))

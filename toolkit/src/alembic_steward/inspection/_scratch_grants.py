@@ -19,12 +19,20 @@ if TYPE_CHECKING:
 def refusal(error: Exception, server: URL) -> ScratchDatabaseRefused:
     """The refusal of a scratch CREATE DATABASE, saying what to grant when a right is lacking."""
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
-    from alembic_steward.runtime._driver_errors import first_line
+    from alembic_steward.runtime._driver_errors import SignInRefusal, first_line, sign_in_refusal
     from alembic_steward.runtime._server_databases import lacks_privilege
 
+    sign_in_kinds = (
+        SignInRefusal.WRONG_PASSWORD_OR_USER,
+        SignInRefusal.UNKNOWN_USER,
+        SignInRefusal.NO_PASSWORD_GIVEN,
+    )
     refused = ScratchDatabaseRefused(first_line(error))
     if lacks_privilege(error):
         refused.grant = scratch_grant(server)
+    elif sign_in_refusal(error) in sign_in_kinds:
+        # Refused at sign-in (the maintenance database's), not at the CREATE: the user's.
+        refused.driver_error = error
     return refused
 
 

@@ -150,6 +150,9 @@ class MigrationStatus:
     # Behind head: what an applied revision's edit builds that this database lacks (it never
     # ran here), which pending revisions may need (inspection/_unrun_edits.py).
     unrun_edit: UnrunEdit | None = None
+    # Behind head on SQLite: rows whose foreign key pointed nowhere before any run (inserted
+    # with foreign keys off); every step's check refuses them (runtime/_transactions.py).
+    dangling_rows: str | None = None
 
     @property
     def drift_not_compared(self) -> str | None:
@@ -226,6 +229,16 @@ class MigrationStatus:
             # The same advice as `inv db.check`: a change autogenerate cannot write is no
             # reason to run `inv db.revision`, which would write nothing.
             return f"{self.drift.summary}: {self.drift.advice}"
+        if self.exit_code == StatusExit.PENDING and self.dangling_rows:
+            from alembic_steward.runtime._up_to_date import upgrade_command
+
+            # Before any other advice: whatever else is pending, the upgrade stops on these.
+            return (
+                f"pending migrations, but {self.dangling_rows}: these rows are there before any"
+                " upgrade, and every migration's foreign-key check refuses them, so"
+                f" `{upgrade_command()}` would fail: delete those rows or point them at an"
+                f" existing parent, then run `{upgrade_command()}`"
+            )
         if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
             contract = bool(self.pending_contract) and not self.development
             on_rows = self.sides.pending_failure_on_rows
@@ -279,6 +292,7 @@ class MigrationStatus:
             "pending_contract_revisions": self.pending_contract,
             "pending_failure": self.sides.pending_failure,
             "backfill_first": self.backfill_first,
+            "dangling_rows": self.dangling_rows,
             "last_failed_upgrade": None
             if self.failed_upgrade is None
             else vars(self.failed_upgrade),
@@ -416,6 +430,13 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             sides = replace(sides, downgrade_left=left_by)
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
+    dangling = None
+    if behind and connection.dialect.name == "sqlite":
+        from alembic_steward.runtime._transactions import dangling_rows, dangling_rows_line
+
+        # Cheap (one PRAGMA): advising the upgrade must not run into them.
+        found = dangling_rows(connection)
+        dangling = dangling_rows_line(connection, found) if found else None
     contract = contract_phase_pending(script, state.current) if behind else []
     development = bool(contract) and development_database(connection)
     backfill_first = None
@@ -455,6 +476,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         backfill_first=backfill_first,
         moved=moved,
         unrun_edit=unrun,
+        dangling_rows=dangling,
     )
 
 

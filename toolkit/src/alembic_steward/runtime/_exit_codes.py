@@ -10,6 +10,7 @@ def exit_code_of(error: BaseException) -> int:
     the sign-in or the database, as `db.status` exits for it)."""
     from sqlalchemy.exc import DBAPIError
 
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
     from alembic_steward.inspection._status_report import StatusExit
     from alembic_steward.runtime._connecting import DatabaseUnreachable
     from alembic_steward.runtime._driver_errors import sign_in_refusal
@@ -20,6 +21,9 @@ def exit_code_of(error: BaseException) -> int:
         return error.exit_code
     if isinstance(error, DatabaseUnreachable) and sign_in_refusal(error.driver_error):
         return StatusExit.REFUSED
+    # A scratch database refused with DATABASE_URL's own credentials (`db.schema`, `db.squash`).
+    if isinstance(error, ScratchDatabaseRefused) and error.driver_error is not None:
+        return StatusExit.REFUSED if sign_in_refusal(error.driver_error) else 1
     # Refused reading the version table (PostgreSQL lets any user connect) is a refusal too; a
     # migration's own statement refused is that migration's failure, exit 1, as its line says.
     if isinstance(error, DBAPIError) and sign_in_refusal(error):

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic_steward.runtime._failed_runs import FAILED_ON_SCRATCH
@@ -105,6 +106,8 @@ def remember_failed_upgrade(
         frame = migration_frame(error)
     except Exception:  # noqa: BLE001 - no wiring: nothing to remember it by
         return
+    if frame is None:
+        frame = foreign_key_check_frame(error)
     if frame is None or frame.function != "upgrade":
         return
     if stopped and frame.revision not in state.committed_by:
@@ -134,6 +137,17 @@ def remember_failed_upgrade(
             stopped=stopped,
             schema=schema,
         )
+
+
+def foreign_key_check_frame(error: BaseException) -> MigrationFrame | None:
+    """The upgrade() a SQLite foreign-key check refused after it ran (runtime/_transactions.py):
+    raised from Alembic's callback, its traceback passes through no revision file."""
+    from alembic_steward.runtime._migration_frames import MigrationFrame
+    from alembic_steward.runtime._transactions import BrokenForeignKeys
+
+    if not isinstance(error, BrokenForeignKeys) or not error.upgrade or not error.path:
+        return None
+    return MigrationFrame(Path(error.path), 0, "upgrade", {"revision": error.revision})
 
 
 def failed_schema(connection: Connection) -> str:

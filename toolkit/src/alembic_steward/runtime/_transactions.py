@@ -14,6 +14,7 @@ checks its foreign keys itself before it commits.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from alembic.util import CommandError
@@ -50,29 +51,136 @@ def begin_immediately(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def fail_on_broken_foreign_keys(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
-    """Roll a SQLite migration back if it left rows whose foreign key points nowhere.
+class BrokenForeignKeys(CommandError):
+    """A SQLite migration step left rows whose foreign key points nowhere; it was rolled back.
 
-    An ``on_version_apply`` callback: it runs inside the migration's transaction, before commit.
+    ``revision`` and ``path`` name the step, so a failed upgrade is kept for `inv db.status`
+    like one its own code raised (runtime/_state_after_failure.py): the check runs after it.
     """
-    if ctx.as_sql:
-        return
-    broken = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-    if not broken:
-        return
-    table, rowid, parent, _ = broken[0]
-    direction = "upgrade to" if step.is_upgrade else "downgrade from"
-    finding = (
-        f"the {direction} {step.up_revision_id} leaves {len(broken)} row(s) whose foreign key"
-        f" points nowhere (first: {table} row {rowid}, referring to {parent})"
+
+    def __init__(self, message: str, *, revision: str, path: str | None, upgrade: bool) -> None:
+        super().__init__(message)
+        self.revision = revision
+        self.path = path
+        self.upgrade = upgrade
+
+
+def dangling_rows(connection: Connection) -> Counter[tuple[str, str]]:
+    """Count the rows whose foreign key points nowhere, per (table, parent table).
+
+    Counted, not listed by rowid: a batch operation's table copy may renumber a table
+    without an INTEGER PRIMARY KEY. Read through the driver's cursor: with sqlite3's own
+    transaction handling off (above), the PRAGMA opens no transaction before the run's.
+    """
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_key_check")
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return Counter((table, parent) for table, _, parent, _ in rows)
+
+
+def dangling_rows_line(connection: Any, found: Counter[tuple[str, str]]) -> str:
+    """Say which rows point nowhere and give the SELECT that lists them (the first table's)."""
+    (table, parent), count = next(iter(sorted(found.items())))
+    others = sum(found.values()) - count
+    more = f" (and {others} more elsewhere; `PRAGMA foreign_key_check` lists all)" if others else ""
+    select = finding_select(connection, table, parent)
+    return f"{count} row(s) of {table} name no {parent} row{more}, found by: {select}"
+
+
+def finding_select(connection: Any, table: str, parent: str) -> str:
+    """The SELECT that lists ``table``'s rows whose foreign key to ``parent`` points nowhere."""
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    keys = [
+        row
+        for row in connection.exec_driver_sql(f"PRAGMA foreign_key_list({quoted(table)})")
+        if row[2] == parent
+    ]
+    if not keys:
+        return f"PRAGMA foreign_key_check({quoted(table)})"
+    key_id = keys[0][0]
+    pairs = [(row[3], row[4]) for row in keys if row[0] == key_id]
+    if any(to is None for _, to in pairs):
+        # REFERENCES parent with no column list: the parent's primary key, in order.
+        primary = [
+            row[1]
+            for row in sorted(
+                connection.exec_driver_sql(f"PRAGMA table_info({quoted(parent)})"),
+                key=lambda row: row[5],
+            )
+            if row[5]
+        ]
+        if len(primary) != len(pairs):
+            return f"PRAGMA foreign_key_check({quoted(table)})"
+        pairs = [(column, key) for (column, _), key in zip(pairs, primary, strict=True)]
+    present = " AND ".join(f"c.{quoted(column)} IS NOT NULL" for column, _ in pairs)
+    matched = " AND ".join(f"p.{quoted(to)} = c.{quoted(column)}" for column, to in pairs)
+    return (
+        f"SELECT c.* FROM {quoted(table)} AS c WHERE {present} AND NOT EXISTS"
+        f" (SELECT 1 FROM {quoted(parent)} AS p WHERE {matched})"
     )
-    if offline_run_active():
-        # A copy ran it (inspection/_captured_sql.py); the error policy adds the state line.
-        raise CommandError(f"{finding}; fix the migration's data handling")
-    raise CommandError(
-        f"{finding}; it was rolled back, so the database is still at the revision before it."
-        " Fix the migration's data handling and run it again"
-    )
+
+
+class ForeignKeyCheck:
+    """An ``on_version_apply`` callback: roll a SQLite step back if it left dangling rows.
+
+    It runs inside the step's transaction, before commit. The rows that pointed nowhere
+    before the run (inserted with foreign keys off, from the sqlite3 shell) are read once, at
+    construction, under the migration lock: a step that adds none is not blamed for them,
+    and the line names them and what to do; the step is still refused, as enforcement would.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.before = dangling_rows(connection)
+
+    def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
+        if ctx.as_sql:
+            return
+        connection = ctx.connection
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if not broken:
+            return
+        now = Counter((table, parent) for table, _, parent, _ in broken)
+        added = now - self.before
+        direction = "upgrade to" if step.is_upgrade else "downgrade from"
+        path = getattr(step.up_revision, "path", None)
+        if added:
+            table, rowid, parent, _ = next(row for row in broken if (row[0], row[2]) in added)
+            finding = (
+                f"the {direction} {step.up_revision_id} leaves {sum(added.values())} row(s)"
+                f" whose foreign key points nowhere (first: {table} row {rowid}, referring to"
+                f" {parent})"
+            )
+            if offline_run_active():
+                # A copy ran it (inspection/_captured_sql.py); the error policy adds the state line.
+                raise CommandError(f"{finding}; fix the migration's data handling")
+            raise BrokenForeignKeys(
+                f"{finding}; it was rolled back, so the database is still at the revision"
+                " before it. Fix the migration's data handling and run it again",
+                revision=step.up_revision_id,
+                path=path,
+                upgrade=step.is_upgrade,
+            )
+        found = dangling_rows_line(connection, now)
+        finding = f"{found}; these rows were there before this run, not added by it"
+        if offline_run_active():
+            raise CommandError(
+                f"the {direction} {step.up_revision_id} stops on them: {finding}; delete those"
+                " rows or point them at an existing parent"
+            )
+        raise BrokenForeignKeys(
+            f"the {direction} {step.up_revision_id} was rolled back, so the database is still at"
+            f" the revision before it: {finding}; delete those rows or point them at an existing"
+            " parent, then run it again",
+            revision=step.up_revision_id,
+            path=path,
+            upgrade=step.is_upgrade,
+        )
 
 
 def transaction_options(connection: Connection) -> dict[str, bool]:

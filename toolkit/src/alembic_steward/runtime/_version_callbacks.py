@@ -15,7 +15,7 @@ from alembic_steward.runtime._half_applied_marks import (
 from alembic_steward.runtime._phase_records import PhaseRecorder
 from alembic_steward.runtime._revision_checksums import ChecksumRecorder
 from alembic_steward.runtime._step_rows import StepRows
-from alembic_steward.runtime._transactions import fail_on_broken_foreign_keys
+from alembic_steward.runtime._transactions import ForeignKeyCheck
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -44,7 +44,7 @@ def version_callbacks(
     # SQLite migrations run with foreign keys off (a table rebuild must not cascade into child
     # rows); each checks them itself before it commits (runtime/_transactions.py).
     if connection.dialect.name == "sqlite":
-        callbacks.append(fail_on_broken_foreign_keys)
+        callbacks.append(ForeignKeyCheck(connection))
         if watch_batches:  # runtime/_batch_losses.py
             watch = BatchLossWatch(connection)
             run.callback(watch.close)

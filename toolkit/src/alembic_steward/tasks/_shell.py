@@ -54,6 +54,7 @@ def shell(c: Context) -> None:
             f" {package} package (e.g. `sudo apt install {package}`) and run it again",
             code=1,
         )
+    refuse_refused_sign_in(backend)
     with client_command(client, url, passed_through(c)) as (argv, env):
         code = run_in_foreground(argv, env)
     if code:
@@ -135,3 +136,23 @@ def run_in_foreground(argv: list[str], env: dict[str, str]) -> int:
         return process.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def refuse_refused_sign_in(backend: str) -> None:
+    """Sign in once before the client does: a server that refuses DATABASE_URL's user is then
+    told in the tasks' one line with exit 10 (runtime/_exit_codes.py), not the client's own
+    line and exit 1. Any other failure is left to the client, which says it itself."""
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.runtime._exit_codes import exit_code_of
+
+    if backend == "sqlite":  # no sign-in; connecting here would create a missing file
+        return
+    engine = get_blocking_engine()
+    try:
+        with engine.connect():
+            pass
+    except Exception as error:
+        from alembic_steward.inspection._status_report import StatusExit
+
+        if exit_code_of(error) == StatusExit.REFUSED:
+            raise

@@ -81,6 +81,7 @@ def describe_user_error(error: BaseException) -> str | None:
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
     from alembic_steward._wiring import get_settings
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
     from alembic_steward.runtime._connecting import DatabaseUnreachable, refused_option_line
     from alembic_steward.runtime._driver_errors import error_reason, missing_driver_line
     from alembic_steward.runtime._offline_runs import ran_offline
@@ -95,6 +96,11 @@ def describe_user_error(error: BaseException) -> str | None:
         # The tasks say which refusal it was, with the fix for each.
         refused = refusal_line(error.driver_error, target_url())
         return refused or str(error)
+    # A scratch database's sign-in refused is DATABASE_URL's user refused (the same credentials).
+    if isinstance(error, ScratchDatabaseRefused) and error.driver_error is not None:
+        refused = refusal_line(error.driver_error, target_url())
+        if refused is not None:
+            return refused
     failed_migration = describe_failed_migration(error)
     if failed_migration is not None:
         return failed_migration
