@@ -300,3 +300,22 @@ def test_a_revision_covering_the_foreign_key_loses_nothing_and_upgrades_a_restor
         # Its downgrade drops the new index around the foreign key, whichever index served it.
         project.inv("db.downgrade", "-r", "b", env={"DATABASE_URL": url})
         assert "ix_posts_account_id_title" not in index_names(each)
+
+
+@only_on("mysql", why="only InnoDB refuses to drop the index a foreign key needs")
+def test_a_revision_adding_a_foreign_key_with_its_index_still_downgrades(
+    project: Project, database: ServerDatabase
+) -> None:
+    # Its downgrade drops the foreign key itself before the index: not dropped a second time.
+    write_history_through_b(
+        project,
+        MODELS.replace(", index=True", "")
+        + '    editor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"),'
+        + " index=True)\n",
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    project.inv("db.revision", "-m", "editor", env=env)
+    project.inv("db.upgrade", env=env)
+    project.inv("db.downgrade", "-r", "b", env=env)
