@@ -13,7 +13,7 @@ from sqlalchemy import text
 from alembic_steward.catalog._column_order import add_column_order
 from alembic_steward.catalog._model import Facts, Key
 from alembic_steward.catalog._mysql_events import events
-from alembic_steward.catalog._mysql_foreign_key_indexes import without_redundant_foreign_key_indexes
+from alembic_steward.catalog._mysql_foreign_key_indexes import without_foreign_keys_own_indexes
 from alembic_steward.catalog._mysql_table_options import table_option_facts, without_period_columns
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
     without_period_columns(objects)
     objects.update(triggers(rows))
     objects.update(indexes(rows))
-    without_redundant_foreign_key_indexes(objects)
+    without_foreign_keys_own_indexes(objects)
     for name in sequences:
         row = connection.exec_driver_sql(f"SHOW CREATE SEQUENCE {quoted(name)}").one()
         options = row[1].split(name, 1)[-1].strip().strip("`").strip()

@@ -76,6 +76,7 @@ def review_operations(
     identity changes and a type's CHECK so they apply (runtime/_identity_changes.py,
     runtime/_type_checks.py; ``context``, the MigrationContext autogenerate compared in)."""
     from alembic_steward.runtime._equal_objects import forget_operations_on_equal_objects
+    from alembic_steward.runtime._foreign_key_index_drops import keep_foreign_keys_served
     from alembic_steward.runtime._identity_changes import mark_identity_changes
     from alembic_steward.runtime._type_checks import drop_checks_the_new_type_replaces
 
@@ -90,6 +91,7 @@ def review_operations(
         upgrade_ops.reverse_into(downgrade_ops)
     for operations in (upgrade_ops, downgrade_ops):
         leave_indexes_to_their_table_drop(operations)
+        keep_foreign_keys_served(operations, dialect.name, context)
         # Rendered with the identity they change, so that they apply (sqlalchemy/alembic#730).
         mark_identity_changes(operations, dialect.name)
 
