@@ -8,6 +8,12 @@ a revision of `op.add_column` calls alone cannot change a row): they are built o
 database from the revision recorded before the stamp, their statements watched as `inv
 db.squash` watches a stretch (inspection/_squash_build.py ``StatementWatch``), an INSERT counted
 too, as its rows are missing here as well.
+
+The revisions whose checksum row an earlier stamp wrote (``stamped``: runtime/_stamp_differences.py
+``rows_the_stamp_wrote``) never ran either: a stamp back over a stamp ahead, to a data step the
+stamp ahead skipped, leaves it applied and unrun exactly as a stamp up to it from what ran does,
+so it is named the same way, the scratch database then built from below the oldest of them (the
+stamp's ``before`` is above them, and an upgrade from there would run none of them).
 """
 
 from __future__ import annotations
@@ -38,16 +44,44 @@ def stamped_over_unrun(
     before: Sequence[str],
     after: Sequence[str],
     recorded: Collection[str],
+    stamped: Collection[str] = (),
 ) -> list[str]:
-    """The revisions a stamp from ``before`` to ``after`` marked applied that have no checksum
-    row (``recorded``: the rows before the stamp), oldest first: none of them ran here."""
+    """The revisions a stamp from ``before`` to ``after`` leaves applied that never ran here,
+    oldest first: those it marked that have no row of a run (``recorded``: the rows before the
+    stamp less ``stamped``); a stamp back, which marks none, those it leaves applied whose row
+    an earlier stamp wrote (``stamped``). Not a stamp forward: the stamp that wrote those rows
+    named them already, or said the schema differs."""
     from alembic_steward.runtime._revision_checksums import ChecksumRecorder
 
     applied = ChecksumRecorder(script)
     earlier = applied.with_ancestors(before)
-    marked = applied.with_ancestors(after) - earlier
+    kept = applied.with_ancestors(after)
+    marked = kept & set(stamped) if kept < earlier else kept - earlier
     history = [each.revision for each in reversed(list(script.walk_revisions()))]
     return [revision for revision in history if revision in marked and revision not in recorded]
+
+
+def scratch_start(
+    script: ScriptDirectory, before: Sequence[str], after: Sequence[str], skipped: Collection[str]
+) -> list[str]:
+    """The revisions to build the scratch database at, so that an upgrade to ``after`` runs
+    every revision of ``skipped`` (applied, never run): ``before`` when they are above it, else
+    what ``before`` and ``after`` apply below the oldest of them (a stamp back starts above
+    them)."""
+    from alembic_steward.runtime._revision_checksums import ChecksumRecorder
+
+    applied = ChecksumRecorder(script)
+    below = applied.with_ancestors(before)
+    if not below & set(skipped):
+        return list(before)
+    below |= applied.with_ancestors(after)
+    # Down-closed: a revision goes with every one it was built on.
+    start = {each for each in below if not applied.with_ancestors([each]) & set(skipped)}
+    parents: set[str] = set()
+    for revision in start:
+        down = script.get_revision(revision).down_revision
+        parents.update([down] if isinstance(down, str) else list(down or ()))
+    return sorted(start - parents) or ["base"]
 
 
 def unrun_data_steps_line(
@@ -56,10 +90,12 @@ def unrun_data_steps_line(
     before: Sequence[str],
     after: Sequence[str],
     recorded: Collection[str],
+    stamped: Collection[str] = (),
 ) -> str | None:
     """The `warning:` naming the revisions a stamp from ``before`` to ``after`` recorded as run
-    whose upgrade() changes rows and never ran here (no row in ``recorded``), with what each
-    runs; None when there is none, or when no scratch database could show it."""
+    whose upgrade() changes rows and never ran here (no row in ``recorded``, the rows of runs;
+    ``stamped``: the rows an earlier stamp wrote), with what each runs; None when there is
+    none, or when no scratch database could show it."""
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
@@ -67,10 +103,11 @@ def unrun_data_steps_line(
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
     try:
-        unrun = stamped_over_unrun(script, before, after, recorded)
+        unrun = stamped_over_unrun(script, before, after, recorded, stamped)
         suspects = [revision for revision in unrun if may_change_rows(script, revision)]
         # Built only when a file may run SQL of its own: a stamp over schema calls costs nothing.
-        steps = watched_steps(connection, before, after) if suspects else []
+        start = scratch_start(script, before, after, suspects)
+        steps = watched_steps(connection, start, after) if suspects else []
     except (ScratchDatabaseRefused, CommandError, RevisionError, SQLAlchemyError):
         return None  # a revision this checkout lacks, or no scratch database: nothing claimed
     named = [step for step in steps if step.split(" ", 1)[0] in suspects]

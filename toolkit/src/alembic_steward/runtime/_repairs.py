@@ -106,7 +106,9 @@ def stamp_database(
         with engine.begin() as connection:
             prune_phases(connection, script)
             if not compared.keep_rows:
-                kept = unmarked_rows | rows_above_both(connection, script, before)
+                # Not the rows a stamp wrote (raw `alembic stamp` back keeps them): none ran.
+                above = rows_above_both(connection, script, before) - rows_before[1]
+                kept = unmarked_rows | above
                 # Runs whose data steps are here though their schema work was undone: kept, as
                 # the note says (none of ``unmarked_rows`` when a stamp over differences
                 # recorded ``before``, and the upgrade ran their data steps a second time).
@@ -130,7 +132,10 @@ def stamp_database(
             if ran_before is not None:  # the schema is what it records: its data may not be
                 from alembic_steward.inspection._stamped_data_steps import unrun_data_steps_line
 
-                warning = unrun_data_steps_line(connection, script, before, heads, ran_before)
+                # A stamp back over rows a stamp ahead wrote leaves work applied that never ran.
+                warning = unrun_data_steps_line(
+                    connection, script, before, heads, ran_before, rows_before[1]
+                )
             if warning:  # said from the rows left, not from the decision above: true whatever
                 # kept them
                 warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))

@@ -284,7 +284,9 @@ def compare_raw_stamp(
 
     ran_before = rows[0] - rows[1]
     try:
-        return unrun_data_steps_line(connection, script, list(before), list(heads), ran_before)
+        return unrun_data_steps_line(
+            connection, script, list(before), list(heads), ran_before, rows[1]
+        )
     finally:
         if connection.in_transaction():
             connection.commit()  # a read: the run's connection is left as the stamp left it

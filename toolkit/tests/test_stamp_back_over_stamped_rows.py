@@ -1,0 +1,79 @@
+"""A stamp back over the checksum rows a stamp ahead wrote: those rows say applied, never ran.
+
+R1 two tables, R2 data only (an INSERT), R3 a column, R4 data only (an UPDATE). Upgraded to R1,
+stamped ahead to R4 (raw `alembic stamp`), then stamped back to R2: R2 never ran, as when the
+stamp goes from R1 up to R2, so the stamp warns of its INSERT and no row says it ran.
+"""
+
+from __future__ import annotations
+
+import pytest
+from project import Project, one_error_line
+from servers import DATABASE_KINDS, ServerDatabase
+from stuck_states import write_revision
+
+R1, R2, R3, R4 = (f"eeee0000000{n}" for n in range(1, 5))
+UPGRADES = {
+    R1: (
+        None,
+        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))\n'
+        '    op.create_table("posts", sa.Column("id", sa.Integer, primary_key=True))',
+    ),
+    R2: (R1, '    op.execute("INSERT INTO users (id) VALUES (1000)")'),
+    R3: (R2, '    op.add_column("users", sa.Column("name", sa.String(50)))'),
+    R4: (R3, "    op.execute(\"UPDATE users SET name = 'x'\")"),
+}
+
+
+def at_r1(project: Project, database: ServerDatabase) -> dict[str, str]:
+    env = {"DATABASE_URL": database.url}
+    for revision, (down, upgrade) in UPGRADES.items():
+        write_revision(project, revision, down, upgrade)
+    project.inv("db.upgrade", "-r", R1, env=env)
+    return env
+
+
+STAMPS = {"alembic": ("alembic", "stamp"), "inv": ("inv", "db.stamp", "-r")}
+
+
+def stamp_warning(project: Project, way: str, revision: str, env: dict[str, str]) -> str:
+    stamped = project.run(*STAMPS[way], revision, env=env)
+    said = stamped.stdout + stamped.stderr
+    assert stamped.returncode == 0, said
+    return one_error_line(said, "warning: ")
+
+
+@pytest.mark.parametrize(
+    ("database", "way"),
+    [pytest.param(kind, way, id=f"{kind}-{way}") for way in STAMPS for kind in DATABASE_KINDS],
+    indirect=["database"],
+)
+def test_a_stamp_back_over_rows_a_stamp_ahead_wrote_warns_as_a_stamp_up_from_what_ran(
+    project: Project, database: ServerDatabase, way: str
+) -> None:
+    env = at_r1(project, database)
+    ahead = project.run("alembic", "stamp", R4, env=env)
+    assert f"`inv db.stamp -r {R1}`" in ahead.stdout + ahead.stderr, ahead.stdout + ahead.stderr
+
+    warning = stamp_warning(project, way, R2, env)
+
+    assert f"{R2} was recorded without running" in warning, warning
+    assert f"{R2} runs INSERT on users" in warning, warning
+    assert R4 not in warning, warning
+    # R2's row is the stamp's, not a run's: a stamp back to R1 drops it, and the upgrade runs R2.
+    project.inv("db.stamp", "-r", R1, env=env)
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT id, name FROM users") == [(1000, "x")]
+    project.inv("db.current", "--check", env=env)
+
+
+@pytest.mark.parametrize("database", DATABASE_KINDS, indirect=True)
+def test_the_same_stamp_up_from_what_ran_warns_alike(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = at_r1(project, database)
+
+    warning = stamp_warning(project, "inv", R2, env)
+
+    assert f"{R2} was recorded without running" in warning, warning
+    assert f"{R2} runs INSERT on users" in warning, warning
