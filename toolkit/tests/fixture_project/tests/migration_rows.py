@@ -9,7 +9,8 @@ to supply some yourself, for a CHECK it cannot satisfy or a format the type does
 Python values (True, a dict or list for a JSON column, a datetime, a Decimal, a uuid): each is
 stored as the column's SQLAlchemy type stores it on each database. A value may be a function of
 the row number n (unique per row); a column the table does not have at that revision is
-skipped. Map a table to None to leave it empty.
+skipped. Map a table to None to leave it empty (`SAMPLE_VALUES = {"t": None}`). An integer
+primary key the stairway writes itself is 900000 + n, far from the ids a seed revision inserts.
 
 Example:
 
