@@ -78,7 +78,7 @@ def test_a_refused_sign_in_is_said_so(tmp_path: Path, postgresql_url: str) -> No
     upgraded = project.run(*DEPLOY, "upgrade")
     line = one_error_line(upgraded.stderr)
     assert "refused the sign-in" in line and "cannot reach" not in line, line
-    fanned = project.inv("db.upgrade", "--all-tenants", "--json", code=1)
+    fanned = project.inv("db.upgrade", "--all-tenants", "--json", code=10)
     detail = json.loads(fanned.stdout)[0]["detail"]
     assert "refused the sign-in" in detail and "cannot reach" not in detail, detail
 

@@ -204,6 +204,17 @@ def connection() -> Iterator[Connection]:
 
 def record(connection: Connection, revision: str, checksum: str) -> None:
     connection.execute(checksum_table().insert().values(revision=revision, sha256=checksum))
+    at_version(connection, revision)
+
+
+def at_version(connection: Connection, revision: str) -> None:
+    """Put the version table at ``revision`` (these samples are one line, recorded in order): an
+    edit counts for applied revisions only."""
+    from sqlalchemy import text
+
+    connection.execute(text("CREATE TABLE IF NOT EXISTS alembic_version (version_num TEXT)"))
+    connection.execute(text("DELETE FROM alembic_version"))
+    connection.execute(text("INSERT INTO alembic_version VALUES (:r)"), {"r": revision})
 
 
 def recorded(connection: Connection, revision: str) -> str:
@@ -215,6 +226,7 @@ def apply(connection: Connection, recorder: ChecksumRecorder, revision: str) -> 
     """Call ``recorder`` as Alembic does once it has applied ``revision``."""
     step = SimpleNamespace(up_revision_ids=(revision,), is_upgrade=True, is_stamp=False)
     recorder(ctx=SimpleNamespace(as_sql=False, connection=connection), step=step)
+    at_version(connection, revision)
 
 
 def path_of(script: ScriptDirectory, revision: str) -> Path:

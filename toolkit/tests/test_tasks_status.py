@@ -94,6 +94,7 @@ def test_check_lists_differences_and_fails_only_when_the_models_changed(
 
 def test_check_exits_with_the_code_status_gives_the_same_finding(project: Project) -> None:
     """CI branching on `db.check` tells the findings apart as on `db.status`, never a bare 1."""
+    from test_accepting_edits import add_to_upgrade
 
     def same_code(code: int, **env: str) -> None:
         status = project.run("inv", "db.status", env=env).returncode
@@ -109,7 +110,8 @@ def test_check_exits_with_the_code_status_gives_the_same_finding(project: Projec
     same_code(DRIFT)
     same_code(UNREACHABLE, DATABASE_URL="sqlite:////nonexistent-folder/app.db")
     (path,) = [path for path in project.versions.glob("*.py") if first in path.read_text()]
-    path.write_text(path.read_text().replace("sa.String(length=255)", "sa.String(length=256)"))
+    # An edit that changes no schema: accept-edit refuses one the database lacks.
+    add_to_upgrade(path, 'op.execute("SELECT 1")')
     same_code(EDITED_REVISION)
     project.inv("db.accept-edit", "-r", first)
     with sqlite3.connect(project.path / "fixture_service.db") as connection:

@@ -365,11 +365,17 @@ def read_heads(connection: Connection) -> tuple[str, ...]:
 def version_heads(connection: Connection) -> tuple[str, ...]:
     from alembic.runtime.migration import MigrationContext
 
-    from alembic_steward._wiring import active_steward
+    from alembic_steward._wiring import WiringError, active_steward
     from alembic_steward.runtime._tenancy import tenant_context_options
 
     named = ("version_table", "version_table_schema")
-    options = {k: v for k, v in active_steward().context_options.items() if k in named}
+    try:
+        wired = active_steward().context_options
+    except WiringError:
+        # Read outside a service's process (the checksum readers used as a library): Alembic's
+        # own version table, as a MigrationContext configured without options reads.
+        wired = {}
+    options = {k: v for k, v in wired.items() if k in named}
     options = {**tenant_context_options(), **options}
     return tuple(MigrationContext.configure(connection, opts=options).get_current_heads())
 
