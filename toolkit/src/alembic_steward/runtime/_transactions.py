@@ -78,6 +78,12 @@ def dangling_rows(connection: Connection) -> Counter[tuple[str, str]]:
         rows = cursor.fetchall()
     finally:
         cursor.close()
+    return counted(rows)
+
+
+def counted(rows: Any) -> Counter[tuple[str, str]]:
+    """`PRAGMA foreign_key_check`'s rows (table, rowid, parent, key id), counted per (table,
+    parent)."""
     return Counter((table, parent) for table, _, parent, _ in rows)
 
 
@@ -145,7 +151,7 @@ class ForeignKeyCheck:
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if not broken:
             return
-        now = Counter((table, parent) for table, _, parent, _ in broken)
+        now = counted(broken)
         added = now - self.before
         direction = "upgrade to" if step.is_upgrade else "downgrade from"
         path = getattr(step.up_revision, "path", None)
