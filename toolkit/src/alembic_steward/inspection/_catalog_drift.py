@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, MetaData
 
     from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.inspection._broken_routines import Broken
 
 DATABASE = "the database"
 MIGRATIONS, OWN_REVISION = "the migrations", "what its revision builds"
@@ -45,6 +46,9 @@ class Drift:
     models: ModelDrift
     sides: DriftSides
     note: str | None = None
+    # The live database's triggers naming a column their table lacks
+    # (inspection/_broken_routines.py): they fail whatever builds them.
+    broken: tuple[Broken, ...] = ()
 
 
 def ignored_tables() -> set[str]:
@@ -169,8 +173,23 @@ def read_drift(
     With ``sides`` false, only the models against the database (called ``actual`` in the
     lines): no scratch database for the revision (when the history is edited, its rebuild
     would not be the database's). ``models``: their description from
-    `models_described_meanwhile`, or None to describe them now.
+    `models_described_meanwhile`, or None to describe them now. Where the live catalog was
+    read, its broken triggers are named too, read from it at no further query.
     """
+    from alembic_steward.inspection._broken_routines import broken_in_catalog
+
+    drift, live = drift_and_live(connection, current, sides, actual, models)
+    return replace(drift, broken=broken_in_catalog(live)) if live is not None else drift
+
+
+def drift_and_live(
+    connection: Connection,
+    current: list[str],
+    sides: bool,
+    actual: str,
+    models: Future[Catalog] | None,
+) -> tuple[Drift, Catalog | None]:
+    """:func:`read_drift`, and the live catalog it read (None when it read none)."""
     from alembic_steward.catalog import compare_catalogs, compare_with_models
     from alembic_steward.inspection._models_catalog import ModelsNotDescribable, model_schemas
 
@@ -186,8 +205,8 @@ def read_drift(
         if refused is not None:  # the revision's build would be refused the same way
             from alembic_steward.inspection._unbuilt_revisions import refused_drift
 
-            return refused_drift(refused)
-        return autogenerate_drift(connection, current, str(reason), sides=sides)
+            return refused_drift(refused), live
+        return autogenerate_drift(connection, current, str(reason), sides=sides), live
     if live is None:
         live = live_catalog(connection, schemas)
     differences = compare_catalogs(described, live, floors=True)
@@ -197,14 +216,14 @@ def read_drift(
         lines = [d.line(MODELS, actual) for d in compare_with_models(described, live)]
         plain = Drift(ModelDrift(lines, []), NOT_COMPARED)
         if not sides:
-            return plain
+            return plain, live
         # The models match the database; but a change made by hand and to the models alike
         # matches too, while no revision builds it: only the revision's build can tell.
         drift = sides_of(connection, current, described, live, differences)
         if drift.sides.skipped:  # the match is the models' alone: said where it is printed
-            return replace(plain, sides=drift.sides)
-        return drift if drift.sides.database else plain
-    return sides_of(connection, current, described, live, differences)
+            return replace(plain, sides=drift.sides), live
+        return (drift if drift.sides.database else plain), live
+    return sides_of(connection, current, described, live, differences), live
 
 
 def models_against_migrations(connection: Connection) -> Drift:

@@ -87,7 +87,7 @@ def drop_statement(dialect: str, key: Key) -> str:
     kind, schema, owner, name = key
     named = ".".join(part for part in (schema, name) if part)
     table = ".".join(part for part in (schema, owner) if part)
-    if kind in ("view", "materialized view", "function", "procedure"):
+    if kind in ("view", "materialized view", "function", "procedure", "event"):
         return f"DROP {kind.upper()} {named}"
     if kind == "index":
         # MariaDB's index belongs to its table, PostgreSQL's and SQLite's to the schema.

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
+    from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._database_state import DatabaseState
     from alembic_steward.inspection._unrun_edits import UnrunEdit
     from alembic_steward.runtime._backfill_summaries import BackfillSummary
@@ -153,6 +154,9 @@ class MigrationStatus:
     # Behind head on SQLite: rows whose foreign key pointed nowhere before any run (inserted
     # with foreign keys off); every step's check refuses them (runtime/_transactions.py).
     dangling_rows: str | None = None
+    # At head: the triggers naming a column their table no longer has, which fail when they
+    # fire whether a revision or a hand made them (inspection/_broken_routines.py).
+    broken: tuple[Broken, ...] = ()
 
     @property
     def drift_not_compared(self) -> str | None:
@@ -207,7 +211,20 @@ class MigrationStatus:
 
     def verdict_pointing(self, where: str) -> str:
         """:attr:`verdict`, pointing at the database's differences with ``where``: a
-        fan-out's row, one line, names them (inspection/_drift_sides.py)."""
+        fan-out's row, one line, names them (inspection/_drift_sides.py); and the broken
+        triggers, which no exit code tells."""
+        verdict = self.state_verdict(where)
+        if not self.broken or self.exit_code in BLOCKED_STATES:
+            return verdict
+        from alembic_steward.inspection._broken_routines import broken_advice
+
+        named = "; ".join(item.line for item in self.broken)
+        return (
+            f"{verdict}; and broken, failing when they fire: {named}: {broken_advice(self.broken)}"
+        )
+
+    def state_verdict(self, where: str) -> str:
+        """The verdict on the state alone, pointing at the differences with ``where``."""
         if self.exit_code in BLOCKED_STATES:
             return self.problem or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS and not self.sides.database:
@@ -299,6 +316,7 @@ class MigrationStatus:
             "version_table_moved": self.moved,
             "unrun_edit": None if self.unrun_edit is None else list(self.unrun_edit.differences),
             "problem": self.problem,
+            "broken": [item.line for item in self.broken],
             "exit_code": int(self.exit_code),
         }
 
@@ -477,6 +495,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         moved=moved,
         unrun_edit=unrun,
         dangling_rows=dangling,
+        broken=read.broken if read else (),
     )
 
 

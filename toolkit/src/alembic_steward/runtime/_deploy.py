@@ -115,13 +115,16 @@ def run_command(arguments: argparse.Namespace) -> int:
             if arguments.command == "upgrade" and arguments.phase is not None:
                 print(phase_upgrade(config, arguments))
             elif arguments.command == "upgrade":
+                from alembic_steward.runtime._post_upgrade_look import (
+                    broken_after_upgrade_line,
+                    schema_before_upgrade,
+                )
                 from alembic_steward.runtime._tenants_left_out import noting_tenants_left_out
 
+                before = schema_before_upgrade()
                 with noting_tenants_left_out("db.upgrade --all-tenants", "upgrade --all-tenants"):
                     command.upgrade(config, arguments.revision)
-                from alembic_steward.runtime._broken_views import broken_views_line
-
-                broken = broken_views_line()
+                broken = broken_after_upgrade_line(before)
                 if broken is not None:
                     print(broken, file=sys.stderr)
             else:

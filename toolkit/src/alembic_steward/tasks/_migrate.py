@@ -96,10 +96,14 @@ def upgrade(
         if below is not None:
             print(below)
             return
-        command.upgrade(config, revision)
-    from alembic_steward.runtime._broken_views import broken_views_line
+        from alembic_steward.runtime._post_upgrade_look import (
+            broken_after_upgrade_line,
+            schema_before_upgrade,
+        )
 
-    broken = broken_views_line()
+        before = schema_before_upgrade()
+        command.upgrade(config, revision)
+    broken = broken_after_upgrade_line(before)
     if broken is not None:
         print(broken, file=sys.stderr)
 

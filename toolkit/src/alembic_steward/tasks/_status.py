@@ -182,6 +182,8 @@ def print_table(state: MigrationStatus) -> None:
     print_drift_sides(state.sides, state.drift.lines if state.drift else [])
     for backfill in state.backfills:
         print(f"backfill: {backfill.text.removeprefix('backfill ')}")
+    for item in state.broken:
+        print(f"broken:  {item.line}")
     print(f"status:  {state.verdict}")
 
 

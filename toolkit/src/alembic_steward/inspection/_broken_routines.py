@@ -1,0 +1,204 @@
+"""The triggers and routines that name a column (or a table) the database no longer has.
+
+PostgreSQL keeps a PL/pgSQL function that names a dropped column (only a SQL-standard body is
+tied to what it reads), and MariaDB keeps a trigger, routine or event whatever it names: each
+fails only when it runs, a trigger on every INSERT or UPDATE of its table. The upgrade looks
+after its run (runtime/_post_upgrade_look.py) and `inv db.status` in the catalog it reads
+(inspection/_catalog_drift.py), both with :func:`broken_routines`.
+
+Two readings, of unequal precision. A trigger's `NEW.x` and `OLD.x` are columns of its own
+table: checked exactly against the columns the table has. Any other name in a body cannot be
+told apart from a variable's or an alias's without parsing three languages, so only the
+columns and tables the run dropped (``dropped``: a listing before it and after it) are looked
+for, as whole words (inspection/_names_in_text.py): a dropped column counts where its table is
+named too (or is the trigger's own), a dropped table where it follows FROM, JOIN, INTO, UPDATE
+or TABLE. Status has no listing from before: it reads the first kind only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, NamedTuple
+
+from alembic_steward.inspection._names_in_text import WORD_CHARACTER, names
+
+if TYPE_CHECKING:
+    from alembic_steward.catalog import Catalog
+
+# `NEW.c6`, `old . "C6"`, MariaDB's NEW.`c6`: the record, and the column as written.
+ROW_REFERENCE = re.compile(
+    r"(?<![\w$.])(NEW|OLD)\s*\.\s*(\"(?:[^\"]|\"\")+\"|`(?:[^`]|``)+`|[\w$]+)",
+    re.IGNORECASE,
+)
+TRIGGER_EVENTS = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
+# What fails when an object that is not a trigger runs.
+FAILS = {"event": "each of its scheduled runs fails", "view": "every read of it fails"}
+# (schema, table), the table's name in lower case; the default schema is None.
+Table = tuple[str | None, str]
+
+
+class Body(NamedTuple):
+    """One trigger, function, procedure or event, and the text it runs."""
+
+    kind: str
+    schema: str | None
+    # A trigger's table; "" for the others.
+    table: str
+    # PostgreSQL's routines with their argument types: `first_c6()`.
+    name: str
+    # A trigger's events (`INSERT OR UPDATE`); "" for the others.
+    events: str
+    text: str
+
+
+class Broken(NamedTuple):
+    """One object that will fail: `trigger thand on t names NEW.c6, which t no longer has:
+    every INSERT on t fails`, the statement that drops it, and what it names that is gone."""
+
+    line: str
+    drop: str
+    gone: tuple[str, ...]
+
+
+class Dropped(NamedTuple):
+    """What the run dropped: tables, and columns of the tables it kept (names lower case)."""
+
+    tables: frozenset[Table]
+    columns: frozenset[tuple[str | None, str, str]]
+
+
+def dropped_between(before: Mapping[Table, set[str]], after: Mapping[Table, set[str]]) -> Dropped:
+    """The tables and columns ``before`` lists (table -> its columns, lower case) that
+    ``after`` lacks."""
+    tables = frozenset(table for table in before if table not in after)
+    columns = frozenset(
+        (*table, column)
+        for table, kept in after.items()
+        for column in before.get(table, set()) - kept
+    )
+    return Dropped(tables, columns)
+
+
+def broken_routines(
+    dialect: str,
+    bodies: list[Body],
+    columns: Mapping[Table, set[str]],
+    dropped: Dropped | None = None,
+) -> list[Broken]:
+    """Each of ``bodies`` that names a column its trigger's table lacks (``columns``: each
+    table's, lower case), or what ``dropped`` holds; [] when none does."""
+    from alembic_steward.inspection._hand_made_dependents import drop_statement
+
+    found = []
+    for body in sorted(bodies):
+        own = missing_row_columns(body, columns)
+        gone = gone_names(body, dropped) if dropped else []
+        if not own and not gone:
+            continue
+        table = qualified(body.schema, body.table)
+        said = []
+        if own:
+            said.append(f"{' and '.join(own)}, which {table} no longer has")
+        if gone:
+            said.append(f"{' and '.join(gone)}, which the upgrade dropped")
+        subject = (
+            f"trigger {body.name} on {table}"
+            if body.kind == "trigger"
+            else (f"{body.kind} {qualified(body.schema, body.name)}")
+        )
+        line = f"{subject} names {' and '.join(said)}: {what_fails(body, table)}"
+        key = (body.kind, body.schema, body.table, body.name)
+        written = [f"{table}.{name.split('.', 1)[1]}" for name in own]
+        found.append(Broken(line, drop_statement(dialect, key), (*written, *gone)))
+    return found
+
+
+def missing_row_columns(body: Body, columns: Mapping[Table, set[str]]) -> list[str]:
+    """A trigger's `NEW.x` and `OLD.x` whose x its table lacks, as written, once each; []
+    for another kind, or a table whose columns are not listed (a view's, say)."""
+    has = columns.get((body.schema, body.table.lower())) if body.kind == "trigger" else None
+    if not has:
+        return []
+    missing: dict[str, None] = {}
+    for record, written in ROW_REFERENCE.findall(body.text):
+        column = written[1:-1] if written[0] in '"`' else written
+        if column.lower() not in has:
+            missing[f"{record.upper()}.{column}"] = None
+    return list(missing)
+
+
+def gone_names(body: Body, dropped: Dropped) -> list[str]:
+    """`t.c6` for each dropped column ``body`` names with its table (or on its own table, for
+    a trigger), `table z` for each dropped table it reads or writes."""
+    # A row's columns are read exactly above: `NEW.c6` of another table says nothing here.
+    text = ROW_REFERENCE.sub(" ", body.text)
+    gone = [
+        f"table {qualified(schema, table)}"
+        for schema, table in sorted(dropped.tables, key=str)
+        if names_table(text, table)
+    ]
+    for schema, table, column in sorted(dropped.columns, key=str):
+        on_own = body.kind == "trigger" and table == body.table.lower()
+        if names(text, column) and (on_own or names(text, table)):
+            gone.append(f"{qualified(schema, table)}.{column}")
+    return gone
+
+
+def names_table(text: str, table: str) -> bool:
+    """Whether ``text`` reads or writes ``table``: its name after FROM, JOIN, INTO, UPDATE or
+    TABLE, perhaps with its schema and quoted (a bare word may be a column or a variable)."""
+    quoted = rf"[\"`]?{re.escape(table)}[\"`]?"
+    pattern = (
+        rf"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+(?:[\"`]?{WORD_CHARACTER}+[\"`]?\.)?{quoted}"
+        rf"(?!{WORD_CHARACTER})"
+    )
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def what_fails(body: Body, table: str) -> str:
+    """`every INSERT or UPDATE on t fails`; for a routine, its calls."""
+    if body.kind == "trigger":
+        events = [event for event in TRIGGER_EVENTS if event in body.events.upper().split()]
+        return f"every {' or '.join(events) or 'statement'} on {table} fails"
+    return FAILS.get(body.kind, "every call of it fails")
+
+
+def qualified(schema: str | None, name: str) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
+def catalog_bodies(catalog: Catalog) -> tuple[list[Body], dict[Table, set[str]]]:
+    """The triggers of ``catalog`` (status reads only their rows' columns) and each table's
+    columns, lower case."""
+    columns: dict[Table, set[str]] = {}
+    bodies = []
+    for (kind, schema, owner, name), facts in catalog.objects.items():
+        if kind == "column":
+            columns.setdefault((schema, owner.lower()), set()).add(name.lower())
+        elif kind == "trigger":
+            text = "\n".join(str(value) for value in facts.values() if value)
+            events = str(facts.get("timing") or "")
+            bodies.append(Body(kind, schema, owner, name, events, text))
+    return sorted(bodies), columns
+
+
+def broken_in_catalog(catalog: Catalog) -> tuple[Broken, ...]:
+    """The triggers of ``catalog`` whose `NEW.x` or `OLD.x` names a column their table lacks."""
+    bodies, columns = catalog_bodies(catalog)
+    return tuple(broken_routines(catalog.dialect, bodies, columns))
+
+
+def broken_advice(broken: tuple[Broken, ...] | list[Broken]) -> str:
+    """What to do about ``broken``: drop them (the statements), or make them again without
+    what is gone, in a new revision if the migrations should keep them."""
+    them = "it" if len(broken) == 1 else "them"
+    statements = "; ".join(f"`{item.drop}`" for item in broken if item.drop)
+    gone = sorted({name for item in broken for name in item.gone})
+    without = f" without what is gone ({', '.join(gone)})" if gone else " without what is gone"
+    return (
+        f"drop {them}"
+        + (f" ({statements})" if statements else "")
+        + f", or make {them} again{without}, in a new revision if the migrations should keep"
+        f" {them}"
+    )

@@ -1,0 +1,110 @@
+"""An upgrade that drops a column a trigger or a routine names (PostgreSQL and MariaDB keep
+them) ends with one warning naming each, what fails and the statement that drops it; status
+afterwards says it is broken, not only that the database has it in addition."""
+
+from __future__ import annotations
+
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+from test_status_sides import inv
+
+FIRST, SECOND = "bbbb00000001", "bbbb00000002"
+TABLES = """    op.create_table(
+        "t",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("c6", sa.Integer),
+        sa.Column("c7", sa.Integer),
+    )"""
+DROP_BOTH = '    op.drop_column("t", "c6")\n    op.drop_column("t", "c7")'
+# Each database's statements: a trigger on t setting a column, one naming only t's id, and a
+# function reading a column of t (which neither database ties to it).
+MADE = {
+    "postgresql": {
+        "trigger": [
+            "CREATE FUNCTION set_{column}() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN NEW.{column} = 0; RETURN NEW; END $$",
+            "CREATE TRIGGER {name} BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION set_{column}()",
+        ],
+        "function": "CREATE FUNCTION first_c6() RETURNS integer LANGUAGE plpgsql AS"
+        " $$ BEGIN RETURN (SELECT c6 FROM t LIMIT 1); END $$",
+    },
+    "mysql": {
+        "trigger": ["CREATE TRIGGER {name} BEFORE INSERT ON t FOR EACH ROW SET NEW.{column} = 0"],
+        "function": "CREATE FUNCTION first_c6() RETURNS INT READS SQL DATA"
+        " RETURN (SELECT c6 FROM t LIMIT 1)",
+    },
+}
+DROP_TRIGGER = {"postgresql": "DROP TRIGGER {name} ON t", "mysql": "DROP TRIGGER {name}"}
+
+
+def trigger(database: ServerDatabase, name: str, column: str) -> list[str]:
+    return [s.format(name=name, column=column) for s in MADE[database.kind]["trigger"]]
+
+
+@only_on("postgresql", "mysql", why="SQLite refuses the drop, or its batch copy loses triggers")
+def test_an_upgrade_that_breaks_triggers_and_functions_names_each_and_status_says_broken(
+    project: Project, database: ServerDatabase
+) -> None:
+    made_by_revision = "\n".join(
+        f"    op.execute({statement!r})" for statement in trigger(database, "trev", "c7")
+    )
+    first_source = revision_source(FIRST, None, f"{TABLES}\n{made_by_revision}")
+    project.write_revision(f"{FIRST}_t.py", first_source)
+    first = inv(project, database, "db.upgrade")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "warning" not in first.stderr, first.stderr
+    for statement in [
+        *trigger(database, "thand", "c6"),
+        *trigger(database, "tlive", "id"),  # names only what stays: never named
+        MADE[database.kind]["function"],
+    ]:
+        database.query(statement)
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_BOTH))
+
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    warnings = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, upgrade.stderr
+    warning = warnings[0]
+    assert "ran and are recorded" in warning, warning
+    assert "trigger thand on t names NEW.c6, which t no longer has" in warning, warning
+    assert "every INSERT on t fails" in warning, warning
+    assert "trigger trev on t names NEW.c7" in warning, warning  # its revision's, broken by one
+    assert "first_c6" in warning and "t.c6, which the upgrade dropped" in warning, warning
+    assert f"`{DROP_TRIGGER[database.kind].format(name='thand')}`" in warning, warning
+    assert "`DROP FUNCTION first_c6" in warning, warning
+    assert "tlive" not in warning, warning
+
+    status = inv(project, database, "db.status")
+    broken = [line for line in status.stdout.splitlines() if line.startswith("broken:")]
+    assert any(
+        "trigger thand on t names NEW.c6, which t no longer has: every INSERT on t fails" in line
+        for line in broken
+    ), status.stdout
+    assert any("trigger trev on t names NEW.c7" in line for line in broken), status.stdout
+    assert not any("tlive" in line for line in broken), status.stdout
+    verdict = status.stdout.splitlines()[-1]
+    assert "and broken, failing when they fire: trigger thand" in verdict, verdict
+
+
+def test_only_a_row_s_missing_column_or_what_the_run_dropped_is_named() -> None:
+    from alembic_steward.inspection._broken_routines import Body, broken_routines, dropped_between
+
+    before = {(None, "t"): {"id", "c6"}, (None, "log"): {"n"}, (None, "u"): {"c6"}}
+    after = {(None, "t"): {"id"}, (None, "u"): {"c6"}}
+    bodies = [
+        # Its own row's columns, however written: all there.
+        Body("trigger", None, "t", "tok", "INSERT", 'SET NEW.id = OLD."ID" + new . id'),
+        # c6 of u, which stays, and the word log that is no table read: nothing gone.
+        Body("function", None, "", "f()", "", "SELECT c6, log(2) FROM u"),
+        Body("function", None, "", "g()", "", "INSERT INTO log VALUES (1)"),
+        Body("trigger", None, "u", "tu", "UPDATE", "UPDATE t SET c6 = NEW.c6"),
+        # A view's trigger: its columns are not listed, so its row is not read.
+        Body("trigger", None, "v", "tv", "INSERT", "SET NEW.gone = 1"),
+    ]
+    found = broken_routines("postgresql", bodies, after, dropped_between(before, after))
+    assert [item.line for item in found] == [
+        "function g() names table log, which the upgrade dropped: every call of it fails",
+        "trigger tu on u names t.c6, which the upgrade dropped: every UPDATE on u fails",
+    ]
+    assert [item.drop for item in found] == ["DROP FUNCTION g()", "DROP TRIGGER tu ON u"]
