@@ -182,6 +182,8 @@ def print_table(state: MigrationStatus) -> None:
     print_drift_sides(state.sides, state.drift.lines if state.drift else [])
     for backfill in state.backfills:
         print(f"backfill: {backfill.text.removeprefix('backfill ')}")
+    if state.stamped_unrun:
+        print(f"note:    {state.stamped_unrun}")
     print(f"status:  {state.verdict}")
 
 
