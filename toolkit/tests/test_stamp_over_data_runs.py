@@ -141,7 +141,8 @@ def test_status_names_the_data_step_a_stamp_ahead_skipped_while_the_stamp_stands
 
     skipped = (
         f"{R3} was stamped, not run, so its data step never ran here ({R3} runs UPDATE on t):"
-        " make those rows by hand if the database needs them, or let the upgrade run it:"
+        " make those rows by hand if the database needs them, then record them as made with"
+        f" `inv db.stamp -r {R3} --accept-differences`; or let the upgrade run it:"
         f" `inv db.stamp -r {R2}`, then `inv db.upgrade`"
     )
     models = project.path / "app" / "models.py"

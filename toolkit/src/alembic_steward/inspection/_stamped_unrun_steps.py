@@ -40,6 +40,7 @@ def stamped_unrun_line(connection: Connection, script: ScriptDirectory) -> str |
 
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
     from alembic_steward.inspection._stamped_data_steps import may_change_rows, scratch_start
+    from alembic_steward.runtime._half_applied_marks import stamp_command
     from alembic_steward.runtime._revision_checksums import recorded_values
     from alembic_steward.runtime._stamp_differences import rows_the_stamp_wrote
     from alembic_steward.runtime._state_after_failure import version_heads
@@ -65,17 +66,20 @@ def stamped_unrun_line(connection: Connection, script: ScriptDirectory) -> str |
     one = len(revisions) == 1
     changing_schema = {step.split(" ", 1)[0] for step in schema}
     way = rerun_way(script, heads, revisions, set(stamped) - changing_schema)
+    # A stamp that accepts the database as it is writes no list: its user made the rows.
+    made = stamp_command(heads, " --accept-differences")
     return (
         f"{', '.join(revisions)} {'was' if one else 'were'} stamped, not run, so"
         f" {'its data step' if one else 'their data steps'} never ran here ({'; '.join(named)}):"
-        f" make those rows by hand if the database needs them{way}"
+        f" make those rows by hand if the database needs them, then record them as made with"
+        f" {made}{way}"
     )
 
 
 def rerun_way(
     script: ScriptDirectory, heads: Sequence[str], revisions: list[str], rerunnable: set[str]
 ) -> str:
-    """`, or let the upgrade run it: <stamp back>, then <upgrade>`, when every revision from
+    """`; or let the upgrade run it: <stamp back>, then <upgrade>`, when every revision from
     below the oldest of ``revisions`` to ``heads`` is ``rerunnable`` (the stamp wrote its row,
     and it sends no DDL): the stamp back then finds the schema what it records, and the upgrade
     runs only what never ran; else ""."""
@@ -91,7 +95,7 @@ def rerun_way(
     if len(below) != 1 or not runs <= rerunnable:
         return ""
     it = "it" if len(revisions) == 1 else "them"
-    return f", or let the upgrade run {it}: {stamp_command(below)}, then `{upgrade_command()}`"
+    return f"; or let the upgrade run {it}: {stamp_command(below)}, then `{upgrade_command()}`"
 
 
 def watched_steps(
