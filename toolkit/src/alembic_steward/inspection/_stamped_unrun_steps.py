@@ -4,7 +4,7 @@ A stamp ahead over a data revision (an UPDATE, a seed INSERT) warns once
 (inspection/_stamped_data_steps.py); `inv db.status` then said up to date for ever, the rows
 never made. What tells it afterwards is the stamp's own record of the checksum rows it wrote
 without running their revisions (runtime/_stamp_differences.py ``rows_the_stamp_wrote``): no
-second record is kept. Status and `inv db.check` read it, one query when there is none; with
+second record is kept. Status and `inv db.check` read it, a query or two when there is none; with
 one, those of its revisions whose file may run SQL of its own are built on a scratch database,
 their statements watched, as the stamp did. The same build tells whether a stamp back below
 them and an upgrade would run only revisions the stamp skipped that send no DDL (the schema
@@ -46,7 +46,9 @@ def stamped_unrun_line(connection: Connection, script: ScriptDirectory) -> str |
     from alembic_steward.runtime._state_after_failure import version_heads
 
     heads = list(version_heads(connection))
-    wrote = rows_the_stamp_wrote(connection, heads) & set(recorded_values(connection))
+    wrote = rows_the_stamp_wrote(connection, heads)
+    if wrote:  # those rows still there: a downgrade drops them with its run
+        wrote &= set(recorded_values(connection))
     if not wrote:
         return None
     history = [each.revision for each in reversed(list(script.walk_revisions()))]
