@@ -9,6 +9,7 @@ and a data step, R5 the drop of that column: R2, R3 and R5 build the same schema
 
 from __future__ import annotations
 
+from migration_faults import MODELS_HEADER
 from project import Project, one_error_line
 from servers import ServerDatabase, only_on
 from stuck_states import write_revision
@@ -31,6 +32,15 @@ UPGRADES = {
     ),
     R5: (R4, '    op.drop_column("t", "tmp")'),
 }
+T_MODEL = """
+
+class T(Base):
+    __tablename__ = "t"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int | None]
+    a: Mapped[int | None]
+"""
 # What every row's n is once each revision ran once.
 RAN_ONCE = [(11,), (11,)]
 
@@ -119,6 +129,35 @@ def test_a_stamp_ahead_over_a_data_migration_that_never_ran_names_it(
     database.query("ALTER TABLE t ADD COLUMN tmp INTEGER")
     stamped = project.inv("db.stamp", "-r", "head", env=env).stdout
     assert "warning" not in stamped, stamped
+
+
+@only_on("sqlite", "mysql", why="the statements are watched as each server's driver sends them")
+def test_status_names_the_data_step_a_stamp_ahead_skipped_while_the_stamp_stands(
+    project: Project, database: ServerDatabase
+) -> None:
+    # It warned once, then status said up to date for ever.
+    env = at_r2_with_r3_pending(project, database)
+    project.inv("db.stamp", "-r", "head", env=env)
+
+    skipped = (
+        f"{R3} was stamped, not run, so its data step never ran here ({R3} runs UPDATE on t):"
+        " make those rows by hand if the database needs them, then record them as made with"
+        f" `inv db.stamp -r {R3} --accept-differences`; or let the upgrade run it:"
+        f" `inv db.stamp -r {R2}`, then `inv db.upgrade`"
+    )
+    models = project.path / "app" / "models.py"
+    models.write_text(models.read_text() + MODELS_HEADER + T_MODEL)
+    status = project.inv("db.status", env=env).stdout.splitlines()
+    assert f"note:    {skipped}" in status, status
+    assert status[-1] == "status:  at head, but a data step it records never ran (see the note)"
+    checked = project.inv("db.check", env=env)
+    assert f"note: {skipped}" in checked.stderr, checked.stderr
+
+    project.inv("db.stamp", "-r", R2, env=env)
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT n FROM t ORDER BY id") == [(1,), (1,)]
+    status = project.inv("db.status", env=env).stdout.splitlines()
+    assert status[-1] == "status:  up to date" and "note:" not in "".join(status), status
 
 
 @only_on(

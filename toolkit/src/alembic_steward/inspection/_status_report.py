@@ -61,6 +61,8 @@ STATUS_ADVICE = {
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
     # StatusExit.SEVERAL_HEADS: `several heads: ` and heads_advice(), read when it is said.
 }
+# At head by a stamp that skipped a data step: the note above the verdict names it.
+STAMPED_UNRUN_VERDICT = "at head, but a data step it records never ran (see the note)"
 # States that block every migration command; `problem` says which, and the way out.
 BLOCKED_STATES = (
     StatusExit.CANNOT_MIGRATE,
@@ -157,6 +159,9 @@ class MigrationStatus:
     # At head: the triggers naming a column their table no longer has, which fail when they
     # fire whether a revision or a hand made them (inspection/_broken_routines.py).
     broken: tuple[Broken, ...] = ()
+    # The data steps the stamp that recorded the version table skipped, while its record of
+    # the rows it wrote stands (inspection/_stamped_unrun_steps.py).
+    stamped_unrun: str | None = None
 
     @property
     def drift_not_compared(self) -> str | None:
@@ -284,6 +289,8 @@ class MigrationStatus:
             return f"pending migrations: run `{upgrade_command()}`"
         if self.exit_code == StatusExit.SEVERAL_HEADS:
             return f"several heads: {heads_advice()}"
+        if self.exit_code == StatusExit.UP_TO_DATE and self.stamped_unrun:
+            return STAMPED_UNRUN_VERDICT
         return STATUS_ADVICE[self.exit_code]
 
     def as_json(self) -> dict[str, Any]:
@@ -310,6 +317,7 @@ class MigrationStatus:
             "pending_failure": self.sides.pending_failure,
             "backfill_first": self.backfill_first,
             "dangling_rows": self.dangling_rows,
+            "stamped_unrun_data_steps": self.stamped_unrun,
             "last_failed_upgrade": None
             if self.failed_upgrade is None
             else vars(self.failed_upgrade),
@@ -470,6 +478,11 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         from alembic_steward.inspection._moved_version_table import moved_version_table_line
 
         moved = moved_version_table_line(connection, script, state)
+    stamped_unrun = None
+    if problem is None:
+        from alembic_steward.inspection._stamped_unrun_steps import stamped_unrun_line
+
+        stamped_unrun = stamped_unrun_line(connection, script)
     return MigrationStatus(
         current=state.current,
         heads=state.heads,
@@ -496,6 +509,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         unrun_edit=unrun,
         dangling_rows=dangling,
         broken=read.broken if read else (),
+        stamped_unrun=stamped_unrun,
     )
 
 

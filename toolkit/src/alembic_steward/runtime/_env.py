@@ -171,7 +171,7 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
     from alembic_steward.runtime._lock import hold_migration_lock
     from alembic_steward.runtime._lock_blockers import watching_lock_waits
     from alembic_steward.runtime._lock_waits import limits_before_run, restore_session_defaults
-    from alembic_steward.runtime._mark_directions import run_direction
+    from alembic_steward.runtime._mark_directions import DOWNGRADE, run_direction
     from alembic_steward.runtime._migration_lock_timeout import lock_timeout_seconds
     from alembic_steward.runtime._offline_server import remember_server_version
     from alembic_steward.runtime._own_commits import watching_own_commits
@@ -220,7 +220,13 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         applied: list[str] = []
         command = getattr(planned_steps(), "__name__", None)
         run.enter_context(
-            state_read_after_failure(connection, own_commits, remember=remember, finished=applied)
+            state_read_after_failure(
+                connection,
+                own_commits,
+                remember=remember,
+                finished=applied,
+                downgrading=run_direction(command) == DOWNGRADE,
+            )
         )
         # A lock timeout then carries the session that held the lock, read from the server.
         run.enter_context(watching_lock_waits(connection))

@@ -45,11 +45,12 @@ def state_read_after_failure(
     *,
     remember: bool = True,
     finished: Sequence[str] = (),
+    downgrading: bool = False,
 ) -> Iterator[None]:
     """On a failure inside the block, end its transaction, read the state, attach it; with
     ``remember``, keep a failed upgrade for `inv db.status` (runtime/_failed_runs.py); without
     it (a scratch build), mark the error as the build's (FAILED_ON_SCRATCH). ``finished``: the
-    revisions the run migrates, as it goes (read at the failure).
+    revisions the run migrates, as it goes (read at the failure); ``downgrading``: it reverts them.
 
     A connection handed in already inside a transaction belongs to a caller who decides its
     fate: nothing is rolled back or read on it then.
@@ -73,12 +74,29 @@ def state_read_after_failure(
         if not (callers_transaction or probe_stopped or refused or splitting_leftovers()):
             with quiet_alembic_log():
                 state = read_state(connection, error, own_commits)
-            state = replace(state, finished=tuple(finished))
+            state = replace(state, finished=tuple(finished), downgrading=downgrading)
+            state = with_downgrade_causes(state, error)
             setattr(error, STATE_ATTRIBUTE, state)
             tell_state(error, state)
             if remember:
                 remember_failed_upgrade(connection, error, state)
         raise
+
+
+def with_downgrade_causes(state: StateAfterFailure, error: BaseException) -> StateAfterFailure:
+    """A failed downgrade(): what the run's earlier steps left, and whether its own code raised
+    (runtime/_stopped_downgrades.py); any other failure's state as it is."""
+    from alembic_steward.runtime._migration_frames import migration_frame
+    from alembic_steward.runtime._stopped_downgrades import left_by_reverted, raised_by_code
+
+    try:
+        frame = migration_frame(error)
+    except Exception:  # noqa: BLE001 - no wiring: nothing to read the revisions from
+        return state
+    if frame is None or frame.function != "downgrade":
+        return state
+    made = left_by_reverted(state.leftovers or (), state.finished) if state.finished else ()
+    return replace(state, run_left=made, raised=raised_by_code(error))
 
 
 def remember_failed_upgrade(

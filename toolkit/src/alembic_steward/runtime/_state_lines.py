@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from alembic_steward.runtime._half_applied_marks import (
     clear_command,
     describe_heads,
-    downgrade_again,
     stamp_command,
 )
 
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._later_builds import MatchingBuild
     from alembic_steward.inspection._unrun_edits import UnrunEdit
     from alembic_steward.runtime._migration_frames import MigrationFrame
+    from alembic_steward.runtime._stopped_downgrades import RunLeftover
 
 # The attribute a run's exception carries its StateAfterFailure in.
 STATE_ATTRIBUTE = "alembic_steward_state"
@@ -78,6 +78,13 @@ class StateAfterFailure:
     unrun_edit: UnrunEdit | None = None
     # The revisions the run had migrated before the failure, in order (each its own commit).
     finished: tuple[str, ...] = ()
+    # Whether the run was a downgrade (its finished revisions were reverted, not applied).
+    downgrading: bool = False
+    # A failed downgrade(): what the downgrades of ``finished`` left among ``leftovers``, and
+    # the type of the error its own code raised ("" for the database's, or a signal), which
+    # running it again raises again (runtime/_stopped_downgrades.py).
+    run_left: tuple[RunLeftover, ...] = ()
+    raised: str = ""
 
     @property
     def at(self) -> str:
@@ -105,14 +112,42 @@ class StateAfterFailure:
         named = ", ".join(self.enum_values)
         return f"{undo}enum value(s) {named} stay: {run_through_advice(self.enum_values)}"
 
-    def left_by(self) -> str:
-        """What remains, where it came from, and what to do about it."""
+    def left_by(self, frame: MigrationFrame | None = None) -> str:
+        """What remains, where it came from, and what to do about it (``frame``: the failed
+        migration, whose downgrade is never run again by "migrate again")."""
         if self.unrun_edit:
             return (
                 f"{self.remains()} ({self.unrun_edit.cause()});"
                 f" {self.unrun_edit.ways_on('migrate again')}"
             )
+        if frame is not None and frame.function == "downgrade" and not self.enum_values:
+            return self.left_by_downgrade(frame)
         return f"{self.remains()} (left by an earlier run or by hand); {self.undo_remains()}"
+
+    def left_by_downgrade(self, frame: MigrationFrame) -> str:
+        """What remains after a failed downgrade(): what this run's earlier steps left, named
+        as theirs, the rest as older; undone by hand, then the way on that works."""
+        from alembic_steward.runtime._stopped_downgrades import (
+            again_after_undo,
+            makers_to_fix,
+            own_leftovers,
+        )
+
+        own = {leftover.brief for leftover in self.run_left}
+        others = [brief for brief in self.leftovers or () if brief not in own]
+        said = [own_leftovers(self.run_left)] if self.run_left else []
+        if others:
+            said.append(f"{', '.join(others)} (left by an earlier run or by hand)")
+        again = again_after_undo(frame.revision, frame.down_revision, self.raised)
+        return f"{'; '.join(said)}; undo those by hand{makers_to_fix(self.run_left)}; {again}"
+
+    def nothing_ran_ways(self, frame: MigrationFrame) -> str:
+        """After a downgrade() that changed nothing: the ways on when its own code raised."""
+        from alembic_steward.runtime._stopped_downgrades import nothing_ran_ways
+
+        if frame.function != "downgrade":
+            return ""
+        return nothing_ran_ways(frame.revision, frame.down_revision, self.raised)
 
     def stamped(self) -> str:
         """The differences, then that the schema is exactly what another revision builds."""
@@ -129,11 +164,8 @@ class StateAfterFailure:
         reverting = frame.function == "downgrade" and bool(finished)
         if not reverting or self.heads is None or frame.revision not in self.heads:
             return self.after_migration(frame)
-        from alembic_steward._listing import listed
-
-        stay = "stays" if len(finished) == 1 else "stay"
         return (
-            f"this run had reverted {listed(finished)} before it, which {stay} reverted;"
+            f"{self.reverted_before('it')};"
             f" {frame.revision}'s downgrade(): {self.after_migration(frame, moved=True)}"
         )
 
@@ -150,13 +182,13 @@ class StateAfterFailure:
             return self.half_applied(frame, where)
         if frame.revision not in self.committed_by:
             if not self.leftovers:  # none, or not compared: the rollback undid all it did
-                return f"rolled back; {where}"
+                return f"rolled back; {where}{self.nothing_ran_ways(frame)}"
             if self.built_by:
                 differs = f"differs from what {self.at} builds"
                 return f"rolled back, but {where} and {differs}: {self.stamped()}"
             return (
                 f"rolled back, but {where} and differs from what {self.at} builds by:"
-                f" {self.left_by()}"
+                f" {self.left_by(frame)}"
             )
         committed = COMMITTED_PART.format(revision=frame.revision)
         if self.leftovers is None:
@@ -192,12 +224,12 @@ class StateAfterFailure:
                 " (it sent no DDL, which MySQL/MariaDB would have committed them with)"
             )
         if not self.leftovers:
-            return f"{nothing}; {where}"
+            return f"{nothing}; {where}{self.nothing_ran_ways(frame)}"
         differs = f"{where} and differs from what {self.at} builds"
         if self.built_by:
             return f"{nothing}, but {differs}: {self.stamped()}"
-        if self.unrun_edit:
-            return f"{nothing}, but {differs} by: {self.left_by()}"
+        if self.unrun_edit or frame.function == "downgrade":
+            return f"{nothing}, but {differs} by: {self.left_by(frame)}"
         return (
             f"{nothing}, but {differs} by: {self.remains()} (left by an earlier run or by hand);"
             " undo those by hand, then migrate again"
@@ -205,6 +237,8 @@ class StateAfterFailure:
 
     def half_applied(self, frame: MigrationFrame, where: str) -> str:
         """MySQL/MariaDB: what the migration left, read, and the two ways on."""
+        from alembic_steward.runtime._stopped_downgrades import again_after_undo
+
         committed_itself = frame.revision in self.committed_by
         if not self.marked and not committed_itself:
             return self.nothing_changed(frame, where)
@@ -222,7 +256,7 @@ class StateAfterFailure:
             f"if you undo it, run {clear_command()} and migrate again"
             if upgrading
             else f"if you undo it (back to what {frame.revision} builds), run {clear_command()},"
-            f" then {downgrade_again(frame.down_revision)}"
+            f" {again_after_undo(frame.revision, frame.down_revision, self.raised)}"
         )
         ways_on = (
             f"{rows}; if you finish it by hand, record that with"
@@ -298,7 +332,22 @@ class StateAfterFailure:
             return self.still_running("the migration")
         if self.heads is None:
             return unknown_line(self.unreadable)
-        return f"each finished migration stays applied: the database is at {self.at}"
+        if not self.downgrading:
+            return f"each finished migration stays applied: the database is at {self.at}"
+        if not self.finished:
+            return f"no revision had been reverted: the database is at {self.at}"
+        return (
+            f"{self.reverted_before('the stop')}: the database is at {self.at} (its version"
+            " table, read after the stop)"
+        )
+
+    def reverted_before(self, what: str) -> str:
+        """`this run had reverted r3 before {what}, which stays reverted`: each reverted step
+        committed on its own, so a downgrade that stopped later does not undo it."""
+        from alembic_steward._listing import listed
+
+        stay = "stays" if len(self.finished) == 1 else "stay"
+        return f"this run had reverted {listed(self.finished)} before {what}, which {stay} reverted"
 
 
 def unknown_line(reason: str) -> str:

@@ -1,0 +1,148 @@
+"""What a downgrade that failed part-way did itself, and which ways on would work.
+
+Two things a failed downgrade's line used to get wrong. What the run's own earlier steps left
+(a reverted revision whose downgrade() is empty, or forgets part of its upgrade()) was blamed
+on "an earlier run or by hand": the revisions whose upgrade() names a leftover are read from
+their files, as after a downgrade that finished (inspection/_leftover_makers.py). And a
+downgrade() that raises by its own code (NotImplementedError, IrreversibleMigration, any error
+not the database's) fails the same way each time it runs: "downgrade again" is then never the
+advice; writing it, or giving the step up (stamping once its work is undone by hand), is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+IRREVERSIBLE = "IrreversibleMigration"
+
+
+@dataclass(frozen=True)
+class RunLeftover:
+    """A difference the run's own downgrade of ``revision`` left (``empty``: its downgrade()
+    does nothing)."""
+
+    brief: str
+    revision: str
+    empty: bool
+
+
+def left_by_reverted(
+    leftovers: tuple[str, ...], reverted: tuple[str, ...]
+) -> tuple[RunLeftover, ...]:
+    """Of ``leftovers`` (`unexpected column items.extra`), those exactly one of ``reverted``
+    made: the one revision whose upgrade() quotes the object's name; never raises."""
+    try:
+        return tuple(read_makers(leftovers, reverted))
+    except Exception:  # noqa: BLE001 - unread: the line says where they may come from
+        return ()
+
+
+def read_makers(leftovers: tuple[str, ...], reverted: tuple[str, ...]) -> list[RunLeftover]:
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._empty_downgrades import empty_downgrade
+
+    script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+    upgrades: dict[str, tuple[str, bool]] = {}
+    for revision in reverted:
+        found = script.get_revision(revision)
+        if found is None or found.path is None:
+            continue
+        text = Path(found.path).read_text(encoding="utf-8")
+        upgrade = text.partition("def downgrade")[0].partition("def upgrade")[2]
+        upgrades[revision] = (upgrade, empty_downgrade(found.path))
+    made = []
+    for brief in leftovers:
+        if not brief.startswith("unexpected "):
+            continue  # only what a downgrade failed to drop is its leftover
+        name = brief.rpartition(" ")[2].rpartition(".")[2]
+        quoted = re.compile(rf"""["']{re.escape(name)}["']""")
+        naming = [r for r, (text, _) in upgrades.items() if quoted.search(text)]
+        if len(naming) == 1:
+            made.append(RunLeftover(brief, naming[0], upgrades[naming[0]][1]))
+    return made
+
+
+def raised_by_code(error: BaseException) -> str:
+    """The name of ``error``'s type when the migration's own code raised it, so that running it
+    again raises it again; "" for a signal, the database's error, or a wait given up (a lock
+    held, a connection lost: the next run may pass)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.runtime._lock_retries import (
+        LockTimeoutExhausted,
+        LockWaitGaveUp,
+        errors_in_chain,
+    )
+
+    if not isinstance(error, Exception):
+        return ""
+    passing = (DBAPIError, LockTimeoutExhausted, LockWaitGaveUp)
+    if any(isinstance(found, passing) for found in errors_in_chain(error)):
+        return ""
+    return type(error).__name__
+
+
+def own_leftovers(made: tuple[RunLeftover, ...]) -> str:
+    """`unexpected column items.extra, which the empty downgrade() of revision r3 left (this
+    run reverted r3 without undoing what its upgrade() made)`, for each revision."""
+    parts = []
+    for revision in dict.fromkeys(leftover.revision for leftover in made):
+        briefs = ", ".join(leftover.brief for leftover in made if leftover.revision == revision)
+        if any(leftover.empty for leftover in made if leftover.revision == revision):
+            parts.append(
+                f"{briefs}, which the empty downgrade() of revision {revision} left (this run"
+                f" reverted {revision} without undoing what its upgrade() made)"
+            )
+        else:
+            parts.append(
+                f"{briefs}, which the downgrade() of revision {revision} left (this run reverted"
+                f" {revision}, and its downgrade() does not undo all its upgrade() made)"
+            )
+    return "; ".join(parts)
+
+
+def makers_to_fix(made: tuple[RunLeftover, ...]) -> str:
+    """` and write r3's downgrade() so it undoes them` ("" when none)."""
+    revisions = list(dict.fromkeys(leftover.revision for leftover in made))
+    if not revisions:
+        return ""
+    from alembic_steward._listing import listed
+
+    whose = "downgrade()" if len(revisions) == 1 else "downgrade()s"
+    return f", and write the {whose} of {listed(revisions)} so it undoes them too"
+
+
+def again_after_undo(revision: str, parent: str, raised: str) -> str:
+    """What follows undoing by hand what the failed downgrade() of ``revision`` left: that
+    downgrade again, unless its own code raised (it would raise again)."""
+    from alembic_steward.runtime._half_applied_marks import downgrade_again
+
+    if not raised:
+        return f"then {downgrade_again(parent)}"
+    if raised == IRREVERSIBLE:
+        return f"{revision} stays applied (it cannot be downgraded)"
+    return f"{fix_first(revision, raised)} before downgrading it again"
+
+
+def fix_first(revision: str, raised: str) -> str:
+    """`write r2's downgrade() (it raises NotImplementedError)`, or `fix ...` for a bug."""
+    verb = "write" if raised == "NotImplementedError" else "fix"
+    return f"{verb} {revision}'s downgrade() (it raises {raised} each time it runs)"
+
+
+def nothing_ran_ways(revision: str, parent: str, raised: str) -> str:
+    """The ways on from a downgrade() that raised before it changed anything: write it, or
+    give the step up (undo its upgrade()'s work by hand, then stamp its parent)."""
+    from alembic_steward.runtime._half_applied_marks import downgrade_again, stamp_command
+
+    if not raised or raised == IRREVERSIBLE:
+        return ""
+    return (
+        f"; {fix_first(revision, raised)}, then {downgrade_again(parent)}; or, to give the step"
+        f" up, undo what {revision}'s upgrade() made by hand and record that with"
+        f" {stamp_command(parent.split(', '))}"
+    )

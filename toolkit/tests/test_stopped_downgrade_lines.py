@@ -1,0 +1,128 @@
+"""What a downgrade that stopped says: what the run itself did before it stopped (reverted,
+or left behind by an empty downgrade()), the state read, and only advice that would work."""
+
+from __future__ import annotations
+
+from migration_faults import ADD_NOTE, CREATE_ITEMS, DROP_ITEMS, DROP_NOTE, IRREVERSIBLE_IMPORT
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+
+DROP_EXTRA = '    with op.batch_alter_table("items") as batch:\n        batch.drop_column("extra")'
+ADD_EXTRA = (
+    '    with op.batch_alter_table("items") as batch:\n'
+    '        batch.add_column(sa.Column("extra", sa.String(50), nullable=True))'
+)
+# Raised at run time only (never declared, so the plan does not refuse it first).
+IRREVERSIBLE_WHEN_RUN = (
+    "    if op.get_bind() is not None:\n"
+    '        raise IrreversibleMigration("the old notes are gone")'
+)
+
+
+def write_history(project: Project, *revisions: tuple[str, str | None, str, str]) -> None:
+    for revision, down, upgrade, downgrade in revisions:
+        source = revision_source(revision, down, upgrade, downgrade, imports=IRREVERSIBLE_IMPORT)
+        project.write_revision(f"{revision}.py", source)
+
+
+def error_lines(stderr: str) -> str:
+    return "\n".join(line for line in stderr.splitlines() if line.startswith("error: "))
+
+
+def test_an_empty_downgrade_then_an_irreversible_one_blames_the_run_for_what_it_left(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_history(
+        project,
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", ADD_NOTE, IRREVERSIBLE_WHEN_RUN),
+        ("r3", "r2", ADD_EXTRA, "    pass"),
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    failed = project.inv("db.downgrade", "-r", "r1", "--yes", code=1, env=env).stderr
+    state = error_lines(failed)
+    assert database.revisions() == {"r2"}
+    assert "this run had reverted r3 before it, which stays reverted" in state, state
+    assert (
+        "unexpected column items.extra, which the empty downgrade() of revision r3 left (this"
+        " run reverted r3 without undoing what its upgrade() made); undo those by hand, and"
+        " write the downgrade() of r3 so it undoes them too; r2 stays applied (it cannot be"
+        " downgraded)"
+    ) in state, state
+    assert "earlier run or by hand" not in state and "again" not in state, state
+
+
+@only_on("mysql", why="PostgreSQL and SQLite roll a failed downgrade back whole")
+def test_a_downgrade_raising_not_implemented_never_advises_running_it_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    # r2 drops its column, then raises: MariaDB committed the drop. r3 raises first thing.
+    write_history(
+        project,
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", ADD_NOTE, DROP_NOTE + "\n    raise NotImplementedError"),
+        ("r3", "r2", ADD_EXTRA, "    raise NotImplementedError"),
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    first = error_lines(project.inv("db.downgrade", "--yes", code=1, env=env).stderr)
+    assert "r3 had changed nothing when it stopped; the database is still at r3" in first, first
+    assert (
+        "; write r3's downgrade() (it raises NotImplementedError each time it runs), then"
+        " downgrade again: `inv db.downgrade -r r2`; or, to give the step up, undo what r3's"
+        " upgrade() made by hand and record that with `inv db.stamp -r r2`"
+    ) in first, first
+    database.query("ALTER TABLE items DROP COLUMN extra")
+    project.inv("db.stamp", "-r", "r2", env=env)
+
+    half = error_lines(project.inv("db.downgrade", "--yes", code=1, env=env).stderr)
+    assert "r2's downgrade() half ran: the database is still at r2, and differs from what r2" in (
+        half
+    ), half
+    assert "missing column items.note" in half, half
+    assert "record that with `inv db.stamp -r r1`" in half, half
+    assert (
+        "run `inv db.clear-migration-mark`, write r2's downgrade() (it raises"
+        " NotImplementedError each time it runs) before downgrading it again"
+    ) in half, half
+    assert "inv db.downgrade" not in half, half
+
+
+# Reverts its column, then sends itself SIGINT as Alembic records that, so the signal lands after
+# the step (a held signal is raised once the bookkeeping is done), before the next one.
+DROP_EXTRA_THEN_INTERRUPT = (
+    DROP_EXTRA
+    + """
+    import os
+    import signal
+
+    def interrupt_bookkeeping(connection, cursor, statement, *args):
+        if "alembic_version" in statement and not interrupt_bookkeeping.sent:
+            interrupt_bookkeeping.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+
+    interrupt_bookkeeping.sent = False
+    sa.event.listen(op.get_bind(), "before_cursor_execute", interrupt_bookkeeping)"""
+)
+
+
+def test_ctrl_c_in_a_downgrade_names_the_revisions_the_run_had_reverted(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_history(
+        project,
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", ADD_NOTE, DROP_NOTE),
+        ("r3", "r2", ADD_EXTRA, DROP_EXTRA_THEN_INTERRUPT),
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    stopped = project.inv("db.downgrade", "-r", "r1", "--yes", code=130, env=env)
+    line = error_lines(stopped.stderr)
+    assert database.revisions() == {"r2"}
+    assert "this run had reverted r3 before the stop, which stays reverted" in line, line
+    assert "stays applied" not in line and "still at" not in line, line
