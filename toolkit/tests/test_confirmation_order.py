@@ -52,12 +52,14 @@ def with_two_revisions(project: Project, env: dict[str, str]) -> None:
     project.inv("db.upgrade", env=env)
 
 
-@only_on(
-    "sqlite",
-    "mysql",
-    why="the order of the list and the question is the same on every database",
+# The order of the list and the question is the same on every database: each of the two
+# databases and each answer once.
+@pytest.mark.parametrize(
+    ("database", "answer"),
+    [("sqlite", "no"), ("mysql", "production")],
+    indirect=["database"],
+    ids=["no-sqlite", "production-mysql"],
 )
-@pytest.mark.parametrize("answer", ["no", "production"])
 def test_a_protected_downgrade_lists_its_reverts_before_it_asks(
     project: Project, database: ServerDatabase, answer: str
 ) -> None:

@@ -169,10 +169,17 @@ def scratch_databases_left(database: ServerDatabase) -> list[str]:
     return [row[0] for row in database.query(sql)]
 
 
+# Each database and each command once: the three stop in the same Python and remove their
+# scratch database the dialect's way; squash's copy of the files on SQLite, in the temporary folder.
 @pytest.mark.parametrize(
-    "command",
-    [("db.schema",), ("db.schema", "--check"), ("db.squash", "--through", "slow")],
-    ids=["schema", "schema-check", "squash"],
+    ("database", "command"),
+    [
+        ("sqlite", ("db.squash", "--through", "slow")),
+        ("postgresql", ("db.schema",)),
+        ("mysql", ("db.schema", "--check")),
+    ],
+    indirect=["database"],
+    ids=["sqlite-squash", "postgresql-schema", "mysql-schema-check"],
 )
 def test_ctrl_c_while_the_history_builds_leaves_the_files_and_removes_the_scratch_database(
     project: Project, database: ServerDatabase, command: tuple[str, ...], tmp_path

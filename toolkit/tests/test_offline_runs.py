@@ -267,7 +267,14 @@ def test_offline_sqlite_run_leaving_broken_foreign_keys_claims_no_rollback(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="signals are POSIX here")
-@pytest.mark.parametrize("task", ["db.plan", "db.upgrade --sql"])
+# Each database and each task once: both print SQL and stop in the same Python; what is read
+# afterwards is the database's.
+@pytest.mark.parametrize(
+    ("database", "task"),
+    [("sqlite", "db.upgrade --sql"), ("postgresql", "db.plan"), ("mysql", "db.upgrade --sql")],
+    indirect=["database"],
+    ids=["sqlite-db.upgrade --sql", "postgresql-db.plan", "mysql-db.upgrade --sql"],
+)
 def test_ctrl_c_during_an_offline_run_says_nothing_changed(
     project: Project, database: ServerDatabase, task: str
 ) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, one_error_line
-from servers import DATABASE_KINDS, ServerDatabase, only_on
+from servers import ServerDatabase, only_on
 from stuck_states import write_revision
 from tenant_projects import make_tenant_project
 
@@ -51,13 +51,13 @@ def stamped_one_too_low(project: Project, database: ServerDatabase) -> dict[str,
     return env
 
 
-# Every way reads the database through the same refusal: `inv` shows it on each database; the
-# others, whose difference is their wording and advice, on SQLite and MariaDB (whose DDL commits
+# Every way reads the database through the same refusal, so `inv` once (PostgreSQL); the others,
+# whose difference is their wording and advice, on SQLite and MariaDB (whose DDL commits
 # mid-run, so its state read is the one that differs).
 WAY_RUNS = [
     pytest.param(kind, way, id=f"{kind}-{way}")
     for way in sorted(WAYS)
-    for kind in (DATABASE_KINDS if way == "inv" else ("sqlite", "mysql"))
+    for kind in (("postgresql",) if way == "inv" else ("sqlite", "mysql"))
 ]
 
 

@@ -112,15 +112,24 @@ def test_a_stall_at_connect_time_ends_every_command_in_one_line(
     assert results["wait"].stderr.startswith("error: gave up after 3 s waiting for ")
 
 
+# Each driver on each server (SQLite has no connection to stall; timeouts are the driver's own),
+# each command once: `inv` and the deploy command reach the driver through the same Python.
 @pytest.mark.parametrize(
-    ("service", "command"),
+    ("database", "service", "command"),
     [
-        ("blocking", ("inv", "db.upgrade")),
-        ("blocking", ("python", "-m", "app.migrations")),
-        ("asyncio", ("inv", "db.upgrade")),
+        ("postgresql", "blocking", ("inv", "db.upgrade")),
+        ("postgresql", "asyncio", ("inv", "db.upgrade")),
+        ("mysql", "blocking", ("python", "-m", "app.migrations")),
+        ("mysql", "asyncio", ("inv", "db.upgrade")),
+    ],
+    indirect=["database"],
+    ids=[
+        "postgresql-blocking-inv",
+        "postgresql-asyncio-inv",
+        "mysql-blocking-deploy",
+        "mysql-asyncio-inv",
     ],
 )
-@SERVERS_ONLY
 def test_a_stall_mid_migration_fails_it_in_two_lines_and_the_server_frees_the_lock(
     project: Project, database: ServerDatabase, service: str, command: tuple[str, ...]
 ) -> None:

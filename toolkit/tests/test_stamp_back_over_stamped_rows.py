@@ -43,9 +43,14 @@ def stamp_warning(project: Project, way: str, revision: str, env: dict[str, str]
     return one_error_line(said, "warning: ")
 
 
+# Each database and each way once, raw `alembic` on SQLite and MariaDB, whose state read differs;
+# `inv db.stamp` on every database is the test below's.
 @pytest.mark.parametrize(
     ("database", "way"),
-    [pytest.param(kind, way, id=f"{kind}-{way}") for way in STAMPS for kind in DATABASE_KINDS],
+    [
+        pytest.param(kind, way, id=f"{kind}-{way}")
+        for kind, way in (("sqlite", "alembic"), ("postgresql", "inv"), ("mysql", "alembic"))
+    ],
     indirect=["database"],
 )
 def test_a_stamp_back_over_rows_a_stamp_ahead_wrote_warns_as_a_stamp_up_from_what_ran(

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import pytest
 from project import Project, one_error_line
-from servers import DATABASE_KINDS, ServerDatabase
+from servers import ServerDatabase
 from stuck_states import write_revision
 
 R1, R2 = "cccc00000001", "cccc00000002"
 STAMPS = {"head": ("-r", "head"), "purge": ("--purge", "-r", R1)}
 
 
+# Each database and each stamp once: `--purge` only changes which rows the stamp clears, in the
+# same Python whatever the database; the recheck that follows is the dialect's.
 @pytest.mark.parametrize(
     ("database", "stamp"),
     [
         pytest.param(kind, stamp, id=f"{kind}-{stamp}")
-        for stamp in STAMPS
-        for kind in DATABASE_KINDS
+        for kind, stamp in (("sqlite", "purge"), ("postgresql", "head"), ("mysql", "head"))
     ],
     indirect=["database"],
 )

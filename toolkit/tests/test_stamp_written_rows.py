@@ -20,8 +20,11 @@ UPGRADES = {
     R3: (R2, '    op.add_column("t", sa.Column("a", sa.Integer))'),
 }
 STAMPS = {"alembic": ("alembic", "stamp"), "inv": ("inv", "db.stamp", "-r")}
+# Each database and each way once, raw `alembic` (the env.py hook's way in) on SQLite and MariaDB,
+# whose state read differs; raw `alembic stamp` on every database is the test below's.
 WAY_RUNS = [
-    pytest.param(kind, way, id=f"{kind}-{way}") for way in sorted(STAMPS) for kind in DATABASE_KINDS
+    pytest.param(kind, way, id=f"{kind}-{way}")
+    for kind, way in (("sqlite", "alembic"), ("postgresql", "inv"), ("mysql", "alembic"))
 ]
 
 
@@ -82,12 +85,17 @@ def test_raw_stamp_over_a_data_migration_that_never_ran_names_it_as_inv_db_stamp
     assert database.query("SELECT id FROM t") == [(1,)]
 
 
+# Each database and each order once, raw `alembic` writing the last stamp's rows on SQLite and
+# MariaDB, whose state read differs.
 @pytest.mark.parametrize(
     ("database", "first", "then"),
     [
         pytest.param(kind, first, then, id=f"{kind}-{first}-then-{then}")
-        for first, then in (("alembic", "inv"), ("inv", "alembic"))
-        for kind in DATABASE_KINDS
+        for kind, first, then in (
+            ("sqlite", "inv", "alembic"),
+            ("postgresql", "alembic", "inv"),
+            ("mysql", "inv", "alembic"),
+        )
     ],
     indirect=["database"],
 )
