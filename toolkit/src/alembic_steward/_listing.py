@@ -18,12 +18,7 @@ def listed(names: Iterable[str]) -> str:
 
 
 def named(names: Iterable[str], one: str, many: str) -> str:
-    """``one`` or ``many`` (`revision`, `revisions`), then the names listed: `revisions a and b`."""
-    items = list(names)
-    return f"{one if len(items) == 1 else many} {listed(items)}"
-
-
-def agreeing(names: Iterable[str], one: str, many: str) -> str:
-    """``one`` or ``many`` (`head is`, `heads are`), then the names listed: `heads are a and b`."""
+    """``one`` or ``many`` (`revision`, `revisions`; `head is`, `heads are`), then the names
+    listed: `revisions a and b`, `heads are a and b`."""
     items = list(names)
     return f"{one if len(items) == 1 else many} {listed(items)}"

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
 
 ACCEPTED_EDIT = "an accepted edit of an applied revision changed what that revision builds"
 RESTORE = (
@@ -18,10 +22,14 @@ RESTORE = (
 )
 
 
-def history_causes() -> str:
+def history_causes(script: ScriptDirectory | None = None) -> str:
     """The causes on the history's side, as a clause to follow the hand change: the revisions
-    that import the project's own code (each with its modules), and an accepted edit."""
-    importing = project_imports()
+    that import the project's own code (each with its modules), and an accepted edit.
+    ``script``: the caller's history, if it holds one (reading it again runs every revision
+    file); read once here otherwise."""
+    if script is None:
+        script = app_history()
+    importing = project_imports(script)
     named = "; ".join(f"{revision} imports {', '.join(modules)}" for revision, modules in importing)
     code = (
         f", or code that revisions import changed since they ran, which their checksums do not"
@@ -29,29 +37,43 @@ def history_causes() -> str:
         if importing
         else ""
     )
-    return f"{code}, or {accepted_edit()}"
+    return f"{code}, or {accepted_edit(script)}"
 
 
-def accepted_edit() -> str:
+def app_history() -> ScriptDirectory | None:
+    """The app's history, or None when it cannot be read (the advice goes on without)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        return ScriptDirectory.from_config(build_alembic_config())
+    except Exception:  # noqa: BLE001 - advice, not a check: said without what it would name
+        return None
+
+
+def accepted_edit(script: ScriptDirectory | None = None) -> str:
     """ACCEPTED_EDIT, naming the edits accepted on this database (runtime/_accepted_edits.py)
     whose files are still as accepted: `the edit of r1 accepted here (`inv db.accept-edit -r
     r1`) changed what that revision builds`."""
-    named = accepted_edits_named()
+    named = accepted_edits_named(script)
     if not named:
         return ACCEPTED_EDIT
     built = "those revisions build" if "," in named else "that revision builds"
     return f"{named} changed what {built}"
 
 
-def accepted_edits_named() -> str:
-    """`the edit of r1 accepted here (`inv db.accept-edit -r r1`)`, or "" when none is kept."""
-    from alembic.script import ScriptDirectory
-
+def accepted_edits_named(script: ScriptDirectory | None = None) -> str:
+    """`the edit of r1 accepted here (`inv db.accept-edit -r r1`)`, or "" when none is kept.
+    ``script``: the caller's history, if it holds one."""
     from alembic_steward.runtime._accepted_edits import accepted_here
-    from alembic_steward.runtime._config import build_alembic_config
 
+    if script is None:
+        script = app_history()
+    if script is None:
+        return ""
     try:
-        named = accepted_here(ScriptDirectory.from_config(build_alembic_config()))
+        named = accepted_here(script)
     except Exception:  # noqa: BLE001 - advice, not a check: said without the names
         return ""
     if not named:
@@ -60,17 +82,15 @@ def accepted_edits_named() -> str:
     return f"the edit of {', '.join(named)} accepted here ({commands})"
 
 
-def project_imports() -> list[tuple[str, list[str]]]:
-    """(revision, the project's modules its file imports) for each revision of the history that
+def project_imports(script: ScriptDirectory | None) -> list[tuple[str, list[str]]]:
+    """(revision, the project's modules its file imports) for each revision of ``script`` that
     imports one, oldest last; [] when the history cannot be read (the advice goes on without)."""
-    from alembic.script import ScriptDirectory
-
     from alembic_steward._wiring import WiringError, active_steward
-    from alembic_steward.runtime._config import build_alembic_config
 
+    if script is None:
+        return []
     try:
         package = active_steward().package.rsplit(".", 1)[0]
-        script = ScriptDirectory.from_config(build_alembic_config())
         revisions = list(script.walk_revisions())
     except (WiringError, Exception):  # noqa: BLE001 - advice, not a check: said without it
         return []

@@ -19,6 +19,7 @@ from alembic_steward.inspection._reflection_warnings import ignore_skipped_expre
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from alembic.script import ScriptDirectory
     from sqlalchemy import URL, Connection, MetaData
 
     from alembic_steward.catalog import Catalog, Difference
@@ -44,6 +45,7 @@ def database_differs_advice(
     lacking: bool = True,
     restoring: Sequence[str] = (),
     runs_elsewhere: Sequence[str] = (),
+    script: ScriptDirectory | None = None,
 ) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
@@ -53,7 +55,8 @@ def database_differs_advice(
     addition (inspection/_enum_values.py), which no hand change can undo on PostgreSQL.
     ``restoring``: statements that undo some of the differences
     (inspection/_restoring_statements.py). ``runs_elsewhere``: revisions the checksum rows
-    record as run here that the history lacks (inspection/_runs_elsewhere.py)."""
+    record as run here that the history lacks (inspection/_runs_elsewhere.py). ``script``: the
+    caller's history, if it holds one (reading it again runs every revision file)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant = bound_tenant_options()
@@ -64,7 +67,7 @@ def database_differs_advice(
         # first: inspection/_later_builds.py), so stamping is no advice here.
         from alembic_steward.inspection._differing_causes import accepted_edits_named
 
-        accepted = accepted_edits_named()
+        accepted = accepted_edits_named(script)
         # An accepted edit that took them out of its revision leaves them too: named, not
         # blamed on a hand that never added them.
         edit = f", or {accepted} no longer builds them" if accepted else ""
@@ -98,7 +101,8 @@ def database_differs_advice(
     )
     return (
         f"the database is not what its revision builds {where}: {stamped}the schema was"
-        f" changed by hand{history_causes()}. Bring the database back: {remedy}{undo}; {RESTORE}"
+        f" changed by hand{history_causes(script)}. Bring the database back: {remedy}{undo};"
+        f" {RESTORE}"
     )
 
 

@@ -45,8 +45,9 @@ class EditedRevision:
     # schema is what the files build: an edit accepted here, then undone in the file.
     restored: bool = False
     # Whether git has any version of the file (staged or committed): one it never had cannot
-    # be restored from git, so the advice does not say to.
-    in_git: bool = True
+    # be restored from git, so the advice does not say to. None: git could not be asked (no
+    # checkout, a timeout), so the advice says neither.
+    in_git: bool | None = True
 
 
 def describe_edits(
@@ -104,21 +105,32 @@ def only_downgrade_changed(path: Path, checksum: str) -> bool:
     return read_in_git(path, checksum)[1]
 
 
-def read_in_git(path: Path, checksum: str) -> tuple[bool, bool, bool, bool]:
+def read_in_git(path: Path, checksum: str) -> tuple[bool, bool, bool, bool | None]:
     """(whether git has the text ``checksum`` was taken of; whether only its downgrade() differs
-    from the file; whether the file as it is is a version git has; whether git has any)."""
-    committed = any_version = False
+    from the file; whether the file as it is is a version git has; whether git has any, None
+    when git could not be asked: no checkout, no git, a timeout)."""
+    versions = versions_in_git(path)
+    if versions is None:
+        return False, False, False, None
     try:
         text = path.read_text(encoding="utf-8")
-        now = code_without_downgrade(text)
-        for source in sources_in_git(path):
-            any_version = True
-            if has_checksum(source, checksum):
-                return True, code_without_downgrade(source) == now, committed, True
-            committed = committed or source == text
-    except (SyntaxError, ValueError, OSError):
-        pass
-    return False, False, committed, any_version
+    except (OSError, ValueError):
+        text = None
+    committed = False
+    for source in versions:
+        if has_checksum(source, checksum):
+            return True, same_upgrade(source, text), committed, True
+        committed = committed or source == text
+    return False, False, committed, bool(versions)
+
+
+def same_upgrade(source: str, text: str | None) -> bool:
+    """Whether ``source`` and ``text`` (the file now; None unread) differ only in downgrade();
+    False when either does not parse."""
+    try:
+        return text is not None and code_without_downgrade(source) == code_without_downgrade(text)
+    except (SyntaxError, ValueError):
+        return False
 
 
 def has_checksum(source: str, checksum: str) -> bool:
@@ -132,14 +144,20 @@ def has_checksum(source: str, checksum: str) -> bool:
 
 def sources_in_git(path: Path) -> Iterator[str]:
     """The texts of ``path`` git has: staged, then each commit's, newest first."""
+    yield from versions_in_git(path) or ()
+
+
+def versions_in_git(path: Path) -> list[str] | None:
+    """The texts of ``path`` git has (staged, then each commit's, newest first); None when git
+    could not be asked, which says nothing of whether it has the file."""
     folder, name = path.parent, path.name
     log = git(folder, "log", "--all", f"--max-count={COMMITS_SEARCHED}", "--format=%H", "--", name)
     if log is None:
-        return
+        return None
     # `REV:./NAME` is relative to the folder git runs in; `:./NAME` is the staged text.
     objects = [f":./{name}", *(f"{commit}:./{name}" for commit in log.decode().split())]
     batch = git(folder, "cat-file", "--batch", stdin="\n".join(objects) + "\n")
-    yield from blobs(batch or b"")
+    return None if batch is None else list(blobs(batch))
 
 
 def blobs(batch: bytes) -> Iterator[str]:
@@ -197,23 +215,38 @@ def edits_advice(edits: list[EditedRevision]) -> str:
             " what the files build now: if they are the text that ran here, record them again"
             f" with {accept}"
         )
-    untracked = [edit.revision for edit in edits if not edit.in_git]
-    if untracked:
-        # `git log -p` shows nothing of a file git never had: the text that ran is only where
-        # the editor that changed it still has it.
-        return (
-            f"applied revision(s) {named} were edited since they ran here, and this database"
-            f" keeps what the old text did; git has no version of its file"
-            f" ({', '.join(untracked)}: never committed), so undo the edit in the file yourself"
-            " and make the change in a new revision, or, if the edit is a fix this database"
-            f" already has, accept it with {accept}"
-        )
     return (
         f"applied revision(s) {named} were edited since they ran here, and this database keeps"
-        " what the old text did: restore the files (see `git log -p` on them) and make the"
-        " change in a new revision, or, if the edit is a fix this database already has,"
-        f" accept it with {accept}"
+        f" what the old text did: {restore_advice(edits)} and make the change in a new revision,"
+        f" or, if the edit is a fix this database already has, accept it with {accept}"
     )
+
+
+def restore_advice(edits: list[EditedRevision]) -> str:
+    """How to get back each file's text that ran, by what git was found to hold of it: `git log
+    -p` where git has the file, the user's own undo where it has none (never committed), and
+    no claim either way where git could not be asked."""
+    groups: dict[bool | None, list[str]] = {True: [], False: [], None: []}
+    for edit in edits:
+        groups[edit.in_git].append(edit.revision)
+    if not groups[False] and not groups[None]:
+        return "restore the files (see `git log -p` on them)"
+    ways = []
+    if groups[True]:
+        ways.append(f"restore the file(s) of {', '.join(groups[True])} (see `git log -p` on them)")
+    if groups[False]:
+        # `git log -p` shows nothing of a file git never had: the text that ran is only where
+        # the editor that changed it still has it.
+        ways.append(
+            f"undo the edit of {', '.join(groups[False])} in the file yourself (git has no"
+            " version of its file: never committed)"
+        )
+    if groups[None]:
+        ways.append(
+            f"restore the text of {', '.join(groups[None])} that ran (git could not be asked"
+            " here whether it has it)"
+        )
+    return "; ".join(ways)
 
 
 def edited_summary(edits: list[EditedRevision], repointed: set[str]) -> str:

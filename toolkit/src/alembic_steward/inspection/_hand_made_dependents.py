@@ -45,6 +45,9 @@ class Dependent(NamedTuple):
     # The columns and tables it reads that the pending revisions drop (`t.c6`, `table z`):
     # made again as it is, it would fail on them.
     gone: tuple[str, ...]
+    # Where to read the name to drop it by, when ``drop`` is "" for want of it (MySQL's
+    # foreign key of an automatic name): `SHOW CREATE TABLE t names ...`.
+    find: str = ""
 
 
 def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[Dependent, ...]:
@@ -69,9 +72,9 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
                 for verb, names in grouped.items()
             )
             line = f"{key[0]} {subject_of(key, facts)} {reads} {named}"
-            lines.append(
-                Dependent(line, drop_statement(live.dialect, key), tuple(grouped.get("drop", ())))
-            )
+            gone = tuple(grouped.get("drop", ()))
+            find = name_to_find(live.dialect, key)
+            lines.append(Dependent(line, drop_statement(live.dialect, key), gone, find))
         elif key[0] == "trigger" and key[2].lower() in rebuilt:
             line = (
                 f"trigger {subject_of(key, facts)} is on table {key[2]}, which the pending"
@@ -93,13 +96,38 @@ def drop_statement(dialect: str, key: Key) -> str:
         # MariaDB's index belongs to its table, PostgreSQL's and SQLite's to the schema.
         return f"DROP INDEX {name} ON {table}" if dialect == "mysql" else f"DROP INDEX {named}"
     if kind == "trigger":
-        # PostgreSQL's trigger belongs to its table; MariaDB's and SQLite's to the schema.
-        on = f" ON {table}" if dialect == "postgresql" else ""
-        return f"DROP TRIGGER {named}{on}"
+        # PostgreSQL's trigger belongs to its table, which alone takes the schema
+        # (`DROP TRIGGER trg ON hand.t`); MariaDB's and SQLite's belong to the schema.
+        return (
+            f"DROP TRIGGER {name} ON {table}"
+            if dialect == "postgresql"
+            else f"DROP TRIGGER {named}"
+        )
+    if kind == "foreign key" and unnamed_key(dialect, name):
+        return ""  # its name is not in the catalog's key: name_to_find says where it is
     if kind == "foreign key" and dialect != "sqlite":
         constraint = "FOREIGN KEY" if dialect == "mysql" else "CONSTRAINT"
         return f"ALTER TABLE {table} DROP {constraint} {name}"
     return ""
+
+
+def unnamed_key(dialect: str, name: str) -> bool:
+    """Whether ``name`` is the definition a MySQL/MariaDB foreign key of an automatic name
+    (`t_ibfk_1`) is keyed by (catalog/_mysql.py), not a name a statement can use."""
+    return dialect == "mysql" and name.startswith("FOREIGN KEY ")
+
+
+def name_to_find(dialect: str, key: Key) -> str:
+    """Where the name of the object at ``key`` is read when its key does not hold it: "" for
+    every object but a MySQL/MariaDB foreign key of an automatic name."""
+    kind, schema, owner, name = key
+    if kind != "foreign key" or not unnamed_key(dialect, name):
+        return ""
+    table = ".".join(part for part in (schema, owner) if part)
+    return (
+        f"`SHOW CREATE TABLE {table}` names the foreign key of {table} that reads"
+        f" `{name}`: `ALTER TABLE {table} DROP FOREIGN KEY` that name"
+    )
 
 
 def rebuilt_tables(built: Catalog, changed: dict[tuple[str, str], str]) -> set[str]:
@@ -164,7 +192,11 @@ def dependents_advice(where: str, dependents: tuple[Dependent, ...]) -> str:
     _, upgrade = stamp_and_upgrade_commands()
     reset = "" if bound_tenant_options() else "; in development `inv db.reset` starts over"
     them = "it" if len(dependents) == 1 else "them"
-    statements = "; ".join(f"`{dependent.drop}`" for dependent in dependents if dependent.drop)
+    statements = "; ".join(
+        f"`{dependent.drop}`" if dependent.drop else dependent.find
+        for dependent in dependents
+        if dependent.drop or dependent.find
+    )
     drop = f"drop {them} by hand before {upgrade}" + (f" ({statements})" if statements else "")
     gone = sorted({name for dependent in dependents for name in dependent.gone})
     # Made again as it was, it would read what is gone: PostgreSQL and SQLite refuse it.

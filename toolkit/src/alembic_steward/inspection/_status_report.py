@@ -417,7 +417,11 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             for rev in script.walk_revisions()
         ]
         # Re-pointed revisions are edited too (their down_revision): listed, under the rebase.
-        edited = edited_revisions(connection, script) if problem is None or state.repointed else []
+        edited = (
+            edited_revisions(connection, script, state.current)
+            if problem is None or state.repointed
+            else []
+        )
         # Only drift pays for rebuilding the revision: it decides which side the drift is on.
         read = None
         if models is not None:

@@ -89,23 +89,12 @@ def unrun_edit(
 ) -> UnrunEdit | None:
     """The edits of applied revisions (at or below ``heads``) that account for every one of
     ``differences`` (the database against what ``heads`` build), or None when some are not."""
-    from alembic_steward.inspection._edits import upgrade_unchanged
-    from alembic_steward.runtime._revision_checksums import recorded_checksums
-    from alembic_steward.runtime._upgrade_checksums import recorded_upgrade_checksums
-
     if not differences:
         return None
     edited = applied_edits(connection, script, heads)
     if not edited:
         return None
-    recorded = recorded_checksums(connection, script)
-    upgrades = recorded_upgrade_checksums(connection, edited)
-    changes = {}
-    for revision in edited:
-        checksum, path = recorded[revision]
-        if revision in upgrades and upgrade_unchanged(path, upgrades[revision]):
-            continue  # only its downgrade() was edited: what it builds is what ran
-        changes[revision] = EditedNames.read(Path(path), ran_text(path, checksum))
+    changes = edits_names(connection, script, edited)
     accounting = {
         revision
         for difference in differences
@@ -122,6 +111,36 @@ def unrun_edit(
         tuple(difference.brief() for difference in differences),
         certain=all(changes[revision].ran is not None for revision in accounting),
     )
+
+
+def edits_names(
+    connection: Connection, script: ScriptDirectory | None, revisions: list[str]
+) -> dict[str, EditedNames]:
+    """What the edit of each of ``revisions`` changes in the names its upgrade() uses, against
+    the text that ran (git's); a downgrade-only edit changes none. ``script``: the caller's
+    history (default: the app's)."""
+    from alembic_steward.inspection._edits import upgrade_unchanged
+    from alembic_steward.runtime._revision_checksums import recorded_checksums
+    from alembic_steward.runtime._upgrade_checksums import recorded_upgrade_checksums
+
+    recorded = recorded_checksums(connection, script or app_script())
+    upgrades = recorded_upgrade_checksums(connection, revisions)
+    changes = {}
+    for revision in revisions:
+        if revision not in recorded:
+            continue
+        checksum, path = recorded[revision]
+        if revision in upgrades and upgrade_unchanged(path, upgrades[revision]):
+            continue  # only its downgrade() was edited: what it builds is what ran
+        changes[revision] = EditedNames.read(Path(path), ran_text(path, checksum))
+    return changes
+
+
+def edits_differences(
+    differences: list[Difference], changes: dict[str, EditedNames]
+) -> list[Difference]:
+    """Those of ``differences`` an edit in ``changes`` accounts for: what it changes."""
+    return [d for d in differences if any(names.account_for(d) for names in changes.values())]
 
 
 def applied_edits(

@@ -9,7 +9,6 @@ operation SQLite cannot run outside batch mode (lint/_sqlite_batch.py).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from alembic_steward.lint import _sqlite_batch, _sqlite_rebuilds
 from alembic_steward.lint._findings import Finding, RevisionSource
 from alembic_steward.lint._trace import RevisionTrace
-from alembic_steward.runtime._empty_downgrades import does_nothing
+from alembic_steward.runtime._empty_downgrades import empty_downgrade_of
 from alembic_steward.runtime._irreversible import IRREVERSIBLE_IMPORT, IRREVERSIBLE_RAISE
 
 NOT_POSTGRESQL = ("sqlite", "mysql")
@@ -232,15 +231,8 @@ def enum_value_findings(path: Path, trace: RevisionTrace) -> Iterator[Finding]:
 
 def downgrade_findings(source: RevisionSource) -> Iterator[Finding]:
     """Yield a finding when the downgrade does nothing although the upgrade does something."""
-    functions = {
-        node.name: node
-        for node in (source.tree.body if source.tree else [])
-        if isinstance(node, ast.FunctionDef)
-    }
-    upgrade, downgrade = functions.get("upgrade"), functions.get("downgrade")
-    if upgrade is None or downgrade is None or does_nothing(upgrade):
-        return  # a merge or a blank revision has nothing to revert
-    if does_nothing(downgrade):
+    downgrade = empty_downgrade_of(source.tree)
+    if downgrade is not None:
         why = "the downgrade does nothing: `inv db.downgrade` would succeed and revert nothing"
         # At the body's last line: a marker there reads `pass  # lint: allow empty-downgrade`.
         line = downgrade.body[-1].end_lineno or downgrade.lineno

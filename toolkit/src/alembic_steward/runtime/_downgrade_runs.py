@@ -11,6 +11,7 @@ that (same heads, schema described the same); a downgrade that leaves nothing fo
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING
 
@@ -25,23 +26,41 @@ FOLDER = "downgrade-leftovers"
 def record_downgrade_leftovers(connection: Connection, heads: list[str], makers: list[str]) -> None:
     """Keep that the downgrade to ``heads`` on ``connection``'s database left what the
     downgrade() of ``makers`` did not undo; never raises for want of a cache."""
-    from alembic_steward.runtime._failed_runs import record_path, schema_fingerprint
+    from alembic_steward.runtime._failed_runs import record_path
 
-    record = {"makers": makers, "left_at": sorted(heads), "schema": schema_fingerprint(connection)}
+    schema = fingerprint_or_none(connection)
+    if schema is None:  # a record no schema matches would name nothing: an older one must go
+        forget_downgrade_leftovers(connection)
+        return
+    record = {"makers": makers, "left_at": sorted(heads), "schema": schema}
     keep(record_path(connection.engine.url, FOLDER), json.dumps(record))
 
 
 def forget_downgrade_leftovers(connection: Connection) -> None:
-    """A downgrade that left nothing: what an earlier one left is gone, or is no longer its."""
+    """A downgrade that left nothing: what an earlier one left is gone, or is no longer its.
+    Never raises for want of a cache (an unwritable or misplaced folder)."""
     from alembic_steward.runtime._failed_runs import record_path
 
-    record_path(connection.engine.url, FOLDER).unlink(missing_ok=True)
+    # A cache it cannot write (a file in its place, no permission) holds nothing it wrote.
+    with contextlib.suppress(OSError):
+        record_path(connection.engine.url, FOLDER).unlink(missing_ok=True)
+
+
+def fingerprint_or_none(connection: Connection) -> str | None:
+    """The schema's fingerprint (runtime/_failed_runs.py), None when it cannot be read: the
+    record is a hint for status, never a reason for a finished downgrade to fail."""
+    from alembic_steward.runtime._failed_runs import schema_fingerprint
+
+    try:
+        return schema_fingerprint(connection)
+    except Exception:  # noqa: BLE001 - unread: nothing is recorded, as without a cache
+        return None
 
 
 def downgrade_left_here(connection: Connection, current: list[str]) -> list[str]:
     """The revisions whose downgrade() left what the database holds, while it is still where
     and as that downgrade left it; [] when no such downgrade is recorded."""
-    from alembic_steward.runtime._failed_runs import record_path, schema_fingerprint
+    from alembic_steward.runtime._failed_runs import record_path
 
     try:
         path = record_path(connection.engine.url, FOLDER)
@@ -49,7 +68,7 @@ def downgrade_left_here(connection: Connection, current: list[str]) -> list[str]
         makers, left_at, schema = record["makers"], record["left_at"], record["schema"]
     except (OSError, ValueError, KeyError, TypeError):
         return []
-    if left_at != sorted(current) or schema_fingerprint(connection) != schema:
+    if left_at != sorted(current) or fingerprint_or_none(connection) != schema:
         return []
     return list(makers)
 

@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
+    from alembic_steward._revision_functions import MigrationFunction
+
 RULE = "empty-downgrade"
 
 
-def does_nothing(function: ast.FunctionDef) -> bool:
+def does_nothing(function: MigrationFunction) -> bool:
     """Tell whether a function's body is only a docstring, `pass` or `...`."""
     for statement in function.body:
         if isinstance(statement, ast.Pass):
@@ -28,6 +30,20 @@ def does_nothing(function: ast.FunctionDef) -> bool:
             continue
         return False
     return True
+
+
+def empty_downgrade_of(tree: ast.Module | None) -> MigrationFunction | None:
+    """The downgrade() of the revision ``tree`` when it does nothing while its upgrade() does
+    something, as Alembic finds them (async ones too: _revision_functions.py); else None. The
+    one reading of it, for the lint's finding and the downgrade's warning alike."""
+    from alembic_steward._revision_functions import migration_function
+
+    if tree is None:
+        return None
+    upgrade, downgrade = migration_function(tree, "upgrade"), migration_function(tree, "downgrade")
+    if upgrade is None or downgrade is None or does_nothing(upgrade):
+        return None  # a merge or a blank revision has nothing to revert
+    return downgrade if does_nothing(downgrade) else None
 
 
 def empty_downgrade(path: str | Path | None) -> bool:
@@ -42,11 +58,8 @@ def empty_downgrade(path: str | Path | None) -> bool:
         tree = ast.parse(text)
     except (OSError, SyntaxError, ValueError):
         return False
-    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-    upgrade, downgrade = functions.get("upgrade"), functions.get("downgrade")
-    if upgrade is None or downgrade is None or does_nothing(upgrade):
-        return False  # a merge or a blank revision has nothing to revert
-    if not does_nothing(downgrade):
+    downgrade = empty_downgrade_of(tree)
+    if downgrade is None:
         return False
     lines = text.splitlines()[downgrade.lineno - 1 : downgrade.end_lineno]
     return not any(RULE in marker[1] for line in lines for marker in MARKER.finditer(line))

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import URL, Connection
 
+    from alembic_steward.catalog import Catalog
+
 # Set in a scratch build's Alembic config (inspection/_scratch_database.py): its failures are
 # the toolkit's own probes, not runs on the user's database.
 SCRATCH_BUILD = "alembic_steward.scratch_build"
@@ -188,8 +190,20 @@ def schema_fingerprint(connection: Connection) -> str:
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import described_schemas
 
-    catalog = live_catalog(connection, described_schemas(connection))
-    return hashlib.sha256(catalog.to_json().encode()).hexdigest()
+    return catalog_fingerprint(live_catalog(connection, described_schemas(connection)))
+
+
+def catalog_fingerprint(catalog: Catalog) -> str:
+    """A hash of what ``catalog`` describes, less its notes (NOTE_FACTS: the tables of a schema
+    nothing describes), which no comparison reads: a table made where the toolkit does not
+    look leaves the schema what it was."""
+    from alembic_steward.catalog._model import NOTE_FACTS
+
+    described = {
+        key: {fact: value for fact, value in facts.items() if fact not in NOTE_FACTS}
+        for key, facts in catalog.objects.items()
+    }
+    return hashlib.sha256(replace(catalog, objects=described).to_json().encode()).hexdigest()
 
 
 def backfill_run_since(record: FailedRun, connection: Connection, script: ScriptDirectory) -> bool:

@@ -87,7 +87,7 @@ def head_file_disagreement(script: ScriptDirectory) -> str | None:
             "a revision was added, removed or re-pointed by hand: replace the id in it with"
             f" {heads[0] if heads else 'nothing (no revision)'}"
         )
-    from alembic_steward._listing import agreeing
+    from alembic_steward._listing import named as in_number
 
-    history = agreeing(heads, "head is", "heads are") if heads else "head is base (no revision)"
+    history = in_number(heads, "head is", "heads are") if heads else "head is base (no revision)"
     return f"{shown} names {listed(named) or 'no revision'} but the history's {history}; {advice}"

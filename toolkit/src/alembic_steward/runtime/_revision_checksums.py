@@ -12,7 +12,7 @@ the current format then; one it cannot reproduce is reported, with the way to ac
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,19 +110,24 @@ def squashed_checksums(path: str) -> tuple[str, ...]:
     return ()
 
 
-def edited_revisions(connection: Connection, script: ScriptDirectory) -> list[str]:
+def edited_revisions(
+    connection: Connection, script: ScriptDirectory, current: Sequence[str] | None = None
+) -> list[str]:
     """Return the applied revisions whose file differs from the text that was applied.
 
-    Applied: at or below the version table's revisions. A pending revision with a row (a stamp
-    back keeps the rows of what ran: runtime/_repairs.py) runs nothing of its file until it is
-    applied again, and the upgrade refuses it on that row alone (runtime/_already_applied.py):
-    its edit is no edit of this database, so it is not listed."""
-    from alembic_steward.runtime._state_after_failure import version_heads
-
+    Applied: at or below the version table's revisions (``current``, when the caller has read
+    them: reading them again costs a catalog query and a SELECT). A pending revision with a row
+    (a stamp back keeps the rows of what ran: runtime/_repairs.py) runs nothing of its file
+    until it is applied again, and the upgrade refuses it on that row alone
+    (runtime/_already_applied.py): its edit is no edit of this database, so it is not listed."""
     recorded = recorded_checksums(connection, script)
     if not recorded:
         return []
-    applied = ChecksumRecorder(script).with_ancestors(version_heads(connection))
+    if current is None:
+        from alembic_steward.runtime._state_after_failure import version_heads
+
+        current = version_heads(connection)
+    applied = ChecksumRecorder(script).with_ancestors(current)
     edited = sorted(
         revision
         for revision, (checksum, path) in recorded.items()

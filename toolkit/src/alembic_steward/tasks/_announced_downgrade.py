@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -64,14 +65,20 @@ class RevertPlan:
         # The revisions the run reverts, newest first, once it has started.
         self.reverted: list[str] = []
 
-    def preview(self) -> bool:
-        """Show what the downgrade would revert now; tell whether there is anything."""
+    @functools.cached_property
+    def script(self) -> ScriptDirectory:
+        """The history, read once for the preview and the check after the run (reading it
+        runs every revision file)."""
         from alembic.script import ScriptDirectory
 
+        return ScriptDirectory.from_config(self.config)
+
+    def preview(self) -> bool:
+        """Show what the downgrade would revert now; tell whether there is anything."""
         from alembic_steward._wiring import get_blocking_engine
         from alembic_steward.inspection._database_state import require_movable_state
 
-        script = ScriptDirectory.from_config(self.config)
+        script = self.script
         with get_blocking_engine().connect() as connection:
             current = tuple(require_movable_state(script, connection).current)
         scripts = [step.revision for step in downgrade_steps(script, self.revision, current)]

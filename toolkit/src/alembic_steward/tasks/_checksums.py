@@ -117,7 +117,7 @@ def accept_edited(c: Context, revision: list[str], yes: bool) -> list[str]:
     try:
         with engine.connect() as connection:
             current = refuse_unedited(connection, script, revisions)
-            extra = refuse_what_the_database_lacks(connection, current, revisions)
+            extra, sure = refuse_what_the_database_lacks(connection, current, revisions, script)
         confirm_destructive(c, "accept edited revision files on", yes)
         with engine.begin() as connection:
             accept_edits(connection, script, revisions)
@@ -132,10 +132,13 @@ def accept_edited(c: Context, revision: list[str], yes: bool) -> list[str]:
     accepted = f"Accepted the edit of {', '.join(revisions)}"
     lines = [f"{accepted}: this database now counts the file(s) as they are as what ran here."]
     if extra:
+        # Without the text that ran (git's), what the edit took out cannot be told from a
+        # hand's addition: both are named, and the blame says so.
+        unless = "" if sure else ", unless a hand added them: git has no text of it that ran"
         lines.append(
             f"warning: the database has what the revisions no longer build as edited:"
             f" {'; '.join(extra)}; `inv db.status` exits 9 for them until they are dropped by"
-            f" hand (the accepted edit of {', '.join(revisions)} is why)"
+            f" hand (the accepted edit of {', '.join(revisions)} is why{unless})"
         )
     return lines
 
@@ -167,7 +170,7 @@ def refuse_unedited(
         raise CommandError(half_applied_message(after, script, direction))
     from alembic_steward.runtime._revision_checksums import ChecksumRecorder
 
-    edited = edited_revisions(connection, script)
+    edited = edited_revisions(connection, script, state.current)
     recorded = recorded_checksums(connection, script)
     applied = ChecksumRecorder(script).with_ancestors(state.current)
 
@@ -195,23 +198,32 @@ LACKING_NAMED = 5
 
 
 def refuse_what_the_database_lacks(
-    connection: Connection, current: list[str], revisions: list[str]
-) -> list[str]:
-    """Stop, in one line naming them, when the database lacks what its revision builds with the
-    files as edited: the edit added what never ran here, and accepting it would record that it
-    did (`inv db.status` would then send the user to undo a hand change that never was).
-    Return what the database has that the edited files no longer build (an edit that removed
-    something), which accepting leaves for the user to drop."""
+    connection: Connection,
+    current: list[str],
+    revisions: list[str],
+    script: ScriptDirectory | None = None,
+) -> tuple[list[str], bool]:
+    """Stop, in one line naming them, when the database lacks what the edit of ``revisions``
+    builds: the edit added what never ran here, and accepting it would record that it did
+    (`inv db.status` would then send the user to undo a hand change that never was). Return
+    what the database has that the edit no longer builds (it removed something), which
+    accepting leaves for the user to drop, and whether each of those is surely the edit's.
+    Only what the edit changes counts (inspection/_unrun_edits.py): a hand change elsewhere is
+    no reason to refuse the edit, nor its doing; without git's text that ran, what the edit
+    took out is unknown, so every addition is returned, not sure."""
     from alembic.util import CommandError
 
     from alembic_steward.inspection._catalog_drift import DATABASE, OWN_REVISION
     from alembic_steward.inspection._revision_comparison import compare_with_revision
+    from alembic_steward.inspection._unrun_edits import edits_differences, edits_names
 
     found = compare_with_revision(connection, current, []).found
     connection.rollback()
     if not found:  # none, or no comparison could be made: the acceptance is the user's word
-        return []
-    lacking = [d.line(OWN_REVISION, DATABASE) for d in found if d.change != "unexpected"]
+        return [], True
+    changes = edits_names(connection, script, revisions)
+    touched = edits_differences(found, changes)
+    lacking = [d.line(OWN_REVISION, DATABASE) for d in touched if d.change != "unexpected"]
     if lacking:
         more = len(lacking) - LACKING_NAMED
         named = "; ".join(lacking[:LACKING_NAMED]) + (f"; and {more} more" if more > 0 else "")
@@ -222,4 +234,6 @@ def refuse_what_the_database_lacks(
             " it; or restore the file as it ran (`git log -p` on it) and put the change in a"
             " new revision (`inv db.revision`); nothing was changed"
         )
-    return [f"{d.kind} {d.subject}" for d in found]
+    sure = all(names.ran is not None for names in changes.values())
+    left = touched if sure else [d for d in found if d in touched or d.change == "unexpected"]
+    return [f"{d.kind} {d.subject}" for d in left], sure

@@ -15,18 +15,21 @@ from typing import TYPE_CHECKING
 from invoke import Exit
 
 if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
     from alembic_steward.inspection._downgrade_blame import DowngradeLeftovers
 
 
-def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
+def check_downgrade_result(
+    reverted: list[str], *, redo: bool = False, script: ScriptDirectory | None = None
+) -> None:
     """Raise Exit (status's 9) naming each difference between the database, after a downgrade
     that reverted ``reverted`` (newest first), and what its target builds; return when there is
     none, or when no comparison could be made (the downgrade itself went as Alembic says).
 
     ``redo``: the downgrade is `db.redo`'s first half, whose upgrade is then not run: it would
-    run into what was left, or hide it."""
+    run into what was left, or hide it. ``script``: the caller's history, if it holds one."""
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._downgrade_blame import (
         Place,
@@ -37,7 +40,7 @@ def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
     from alembic_steward.runtime._interruptions import Terminated
     from alembic_steward.runtime._state_after_failure import version_heads
 
-    warn_empty_downgrades(reverted)
+    warn_empty_downgrades(reverted, script)
     heads: list[str] = []
     try:
         with get_blocking_engine().connect() as connection:
@@ -60,16 +63,18 @@ def check_downgrade_result(reverted: list[str], *, redo: bool = False) -> None:
     raise Exit(f"error: {blame_line(left, place)}", code=StatusExit.DATABASE_DIFFERS)
 
 
-def warn_empty_downgrades(reverted: list[str]) -> None:
+def warn_empty_downgrades(reverted: list[str], script: ScriptDirectory | None = None) -> None:
     """Print a warning for each reverted revision whose downgrade() did nothing."""
     import sys
 
-    from alembic.script import ScriptDirectory
-
-    from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._empty_downgrades import empty_downgrade_warnings
 
-    script = ScriptDirectory.from_config(build_alembic_config())
+    if script is None:
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward.runtime._config import build_alembic_config
+
+        script = ScriptDirectory.from_config(build_alembic_config())
     for line in empty_downgrade_warnings(script, reverted):
         print(line, file=sys.stderr)
 

@@ -220,7 +220,7 @@ def check_one_database() -> None:
             refuse_behind_head(script, connection)
         # Built (when not kept) while the revisions are read: that mostly waits for the server.
         with models_described_meanwhile(connection) as models:
-            edited = edited_revisions(connection, script)
+            edited = edited_revisions(connection, script, state.current)
             edits = describe_edits(connection, script, edited, state.current)
             unverifiable = unverifiable_revisions(connection, edited)
             # Drift may be the database's fault, not the models': its revision is rebuilt to see.

@@ -241,7 +241,7 @@ def downgrade(
         if plan.reverted:
             from alembic_steward.tasks._downgrade_result import check_downgrade_result
 
-            check_downgrade_result(plan.reverted)
+            check_downgrade_result(plan.reverted, script=plan.script)
 
 
 def refuse_sql_with_tenants(sql: bool) -> None:

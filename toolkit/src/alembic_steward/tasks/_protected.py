@@ -71,7 +71,6 @@ def stamp(
 def redo(c: Context, yes: bool = False) -> None:
     """Revert the last migration and apply it again, to test its downgrade."""
     from alembic import command
-    from alembic.script import ScriptDirectory
 
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._database_state import require_movable_state
@@ -85,7 +84,7 @@ def redo(c: Context, yes: bool = False) -> None:
     # one that moved the database while this waited is said, and redo reads where it left it.
     with holding_migration_lock("redo"):
         with get_blocking_engine().connect() as connection:
-            current = require_movable_state(ScriptDirectory.from_config(config), connection).current
+            current = require_movable_state(plan.script, connection).current
         if len(current) != 1:
             raise Exit(
                 "error: redo needs the database at exactly one revision;"
@@ -97,7 +96,7 @@ def redo(c: Context, yes: bool = False) -> None:
             from alembic_steward.tasks._downgrade_result import check_downgrade_result
 
             # The downgrade half is what redo tests: read it as `inv db.downgrade` does.
-            check_downgrade_result(plan.reverted, redo=True)
+            check_downgrade_result(plan.reverted, redo=True, script=plan.script)
         command.upgrade(config, current[0])
     print(f"Applied {current[0]} again.")
 

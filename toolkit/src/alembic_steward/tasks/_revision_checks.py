@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from invoke import Exit
 
 if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
     from alembic_steward.inspection._revision_verification import RevisionScratch
 
 
@@ -69,7 +71,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
                 refused = scratch
             # Once the scratch database is gone (one at a time): status's search and advice.
             raise Exit(
-                f"error: {differing_advice(refused)}; no revision was written, as one"
+                f"error: {differing_advice(refused, script)}; no revision was written, as one"
                 " written now would record that difference in the history",
                 code=StatusExit.DATABASE_DIFFERS,
             )
@@ -97,7 +99,7 @@ def checked_around_writing(config: Any) -> Iterator[RevisionScratch | None]:
             yield None
 
 
-def differing_advice(scratch: RevisionScratch) -> str:
+def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = None) -> str:
     """Status's advice for the live database found differing from ``scratch``, its revision's
     build (now gone): the stamp of the earlier revision whose build it is, if one is."""
     from alembic_steward.catalog import compare_catalogs
@@ -120,7 +122,8 @@ def differing_advice(scratch: RevisionScratch) -> str:
         additions=additions,
         lacking=scratch.database_lacks(),
         # As status reads them (inspection/_catalog_drift.py): one advice for both.
-        runs_elsewhere=runs_outside_history(connection) if additions else (),
+        runs_elsewhere=runs_outside_history(connection, script) if additions else (),
+        script=script,
     )
 
 
@@ -181,11 +184,11 @@ def refuse_edited_revisions(script: Any, connection: Any) -> None:
     from alembic_steward.runtime._revision_checksums import edited_revisions
     from alembic_steward.runtime._state_after_failure import version_heads
 
-    edited = edited_revisions(connection, script)
+    # With the heads, as `db.status` reads it: an accepted edit undone in the file is told
+    # from an edit the database keeps (record it again, not restore it again).
+    current = list(version_heads(connection))
+    edited = edited_revisions(connection, script, current)
     if edited:
-        # With the heads, as `db.status` reads it: an accepted edit undone in the file is told
-        # from an edit the database keeps (record it again, not restore it again).
-        current = list(version_heads(connection))
         advice = edits_advice(describe_edits(connection, script, edited, current))
         raise Exit(f"error: {advice}; no revision was written", code=StatusExit.EDITED_REVISION)
 

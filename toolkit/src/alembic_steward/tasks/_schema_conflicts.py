@@ -49,21 +49,21 @@ def rebuild_schema_files(only_conflicted: bool, stage_all: bool, why: str) -> No
     (`db.rebase` stages all it rewrites), not only those git stopped on. A file of another kind
     of database than ``DATABASE_URL``'s cannot be built here: the line says how.
     """
-    from alembic.util import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
     from alembic_steward._wiring import shown_path
-    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
     from alembic_steward.tasks._git import git
     from alembic_steward.tasks._history import schema_path, server_url
-    from alembic_steward.tasks._user_errors import without_password
 
     paths = schema_file_paths()
     unmerged = unmerged_in_git(paths)
     chosen = [p for p in paths if not only_conflicted or p in unmerged or holds_conflict(p)]
     if not chosen:
         return
-    buildable = schema_path(server_url().get_backend_name()).resolve()
+    try:
+        buildable = schema_path(server_url().get_backend_name()).resolve()
+    except Exception as error:  # noqa: BLE001 - the rebase or merge stands; the file is said
+        for path in chosen:
+            print(not_rebuilt_line(path, why, error))
+        return
     for path in chosen:
         shown = shown_path(path)
         if path.resolve() != buildable:
@@ -75,14 +75,8 @@ def rebuild_schema_files(only_conflicted: bool, stage_all: bool, why: str) -> No
             continue
         try:
             written = write_schema_file(path)
-        except (ScratchDatabaseRefused, CommandError, SQLAlchemyError) as error:
-            reason = (without_password(str(error)).strip().splitlines() or [type(error).__name__])[
-                0
-            ]
-            print(
-                f"warning: {shown} ({why}) could not be rebuilt ({reason}): run"
-                f" `inv db.schema`, then `git add {shown}`"
-            )
+        except Exception as error:  # noqa: BLE001 - the rebase or merge stands; the file is said
+            print(not_rebuilt_line(path, why, error))
             continue
         if path in unmerged or stage_all and tracked(path):
             git(path.parent, "add", "--", str(path))
@@ -94,6 +88,25 @@ def rebuild_schema_files(only_conflicted: bool, stage_all: bool, why: str) -> No
                 f"Rebuilt {shown} at head {written} as `inv db.schema` does ({why}); commit it"
                 " with the revisions."
             )
+
+
+def not_rebuilt_line(path: Path, why: str, error: Exception) -> str:
+    """The warning for a schema file the rebase or merge (whose result stands, already
+    staged) could not rebuild: why, in one line, and the commands that rebuild it."""
+    from alembic_steward._wiring import shown_path
+    from alembic_steward.tasks._user_errors import without_password
+
+    shown = shown_path(path)
+    try:
+        reason = f"{type(error).__name__}: {without_password(str(error)).strip().splitlines()[0]}"
+    except Exception:  # noqa: BLE001 - no settings to hide the password with: the type alone
+        reason = type(error).__name__
+    return (
+        f"warning: {shown} ({why}) could not be rebuilt ({reason}); the"
+        f" history is rewritten all the same: once the cause is fixed (DATABASE_URL set to a"
+        f" database of its kind, the models and revisions importable), run `inv db.schema`, then"
+        f" `git add {shown}`"
+    )
 
 
 def tracked(path: Path) -> bool:

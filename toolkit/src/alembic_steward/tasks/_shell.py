@@ -142,6 +142,9 @@ def refuse_refused_sign_in(backend: str) -> None:
     """Sign in once before the client does: a server that refuses DATABASE_URL's user is then
     told in the tasks' one line with exit 10 (runtime/_exit_codes.py), not the client's own
     line and exit 1. Any other failure is left to the client, which says it itself."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._exit_codes import exit_code_of
 
@@ -151,8 +154,12 @@ def refuse_refused_sign_in(backend: str) -> None:
     try:
         with engine.connect():
             pass
-    except Exception as error:
+    except (SQLAlchemyError, CommandError) as error:  # DatabaseUnreachable is a CommandError
         from alembic_steward.inspection._status_report import StatusExit
 
         if exit_code_of(error) == StatusExit.REFUSED:
             raise
+    finally:
+        # Checked back in, the probe's connection would stay open in the pool, a session on
+        # the server, for as long as the client runs.
+        engine.dispose()

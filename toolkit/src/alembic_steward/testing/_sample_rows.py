@@ -37,11 +37,20 @@ row_numbers = itertools.count(1)
 UNCACHED = {"compiled_cache": None}
 # A generated row that collides with another row (a unique column) is made again this often.
 ATTEMPTS = 3
-# Where the sample row's integer key starts (plus its row number), by the key type's size: far
-# above the ids a seed revision writes (1, 2, ...), which a sample row given id 1, by the row
-# number or by the database's own counter, would collide with.
-KEY_BASES = {"TINYINT": 100, "SMALLINT": 30_000}
-KEY_BASE = 900_000
+# The range the sample row's integer key is taken from (by its row number, in turn), by the
+# key type's size: far above the ids a seed revision writes (1, 2, ...), which a sample row
+# given id 1, by the row number or by the database's own counter, would collide with, and
+# within what the signed type holds (TINYINT to 127, SMALLINT to 32767).
+KEY_RANGES = {"TINYINT": (100, 127), "SMALLINT": (30_000, 32_767)}
+KEY_RANGE = (900_000, 2_147_483_647)
+
+
+def sample_key(type_name: str, number: int) -> int:
+    """The key of sample row ``number`` for an integer key of type ``type_name``: within the
+    type's range (KEY_RANGES), a different one for each of as many rows in turn as it holds."""
+    kind = type_name.upper()
+    low, high = next((span for size, span in KEY_RANGES.items() if size in kind), KEY_RANGE)
+    return low + number % (high - low + 1)
 
 
 class SampleRowError(Exception):
@@ -166,7 +175,7 @@ class SampleTable:
 
     def key_value(self, column: dict, number: int) -> int | None:
         """For an integer column of the primary key (not a foreign key, identity or generated
-        one), a value a seed revision's rows do not take (KEY_BASES); None for any other."""
+        one), a value a seed revision's rows do not take (KEY_RANGES); None for any other."""
         from sqlalchemy import Integer
 
         name = column["name"]
@@ -176,9 +185,7 @@ class SampleTable:
             return None  # PostgreSQL refuses a value for GENERATED ALWAYS
         if not isinstance(self.types[name], Integer):
             return None
-        kind = type(self.types[name]).__name__.upper()
-        base = next((base for size, base in KEY_BASES.items() if size in kind), KEY_BASE)
-        return base + number % 100 if base == KEY_BASES["TINYINT"] else base + number
+        return sample_key(type(self.types[name]).__name__, number)
 
     def leaves_to_database(self, column: dict) -> bool:
         """Whether the database numbers or computes the column itself: never written."""
