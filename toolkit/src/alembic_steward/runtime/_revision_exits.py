@@ -41,6 +41,9 @@ class RevisionEndedTheProcess(Exception):
             if call is None
             else f"called {call}, which would end the process at once{as_success}, unreported"
         )
+        # What the revision's code did, as written (`SystemExit(0)`, `os._exit(3)`): it does the
+        # same each time it runs (runtime/_stopped_downgrades.py names it so).
+        self.raised = f"SystemExit({code!r})" if call is None else call
         # What `inv` prints after the revision and its place; raw `alembic` shows it whole.
         self.reason = f"{part} {ended}; fail it by raising an exception"
         super().__init__(self.reason)

@@ -83,7 +83,8 @@ def raised_by_code(error: BaseException) -> str:
     passing = (DBAPIError, LockTimeoutExhausted, LockWaitGaveUp)
     if any(isinstance(found, passing) for found in errors_in_chain(error)):
         return ""
-    return type(error).__name__
+    # A revision that ended the process is named by what its code called, not our wrapper.
+    return getattr(error, "raised", None) or type(error).__name__
 
 
 def own_leftovers(made: tuple[RunLeftover, ...]) -> str:
