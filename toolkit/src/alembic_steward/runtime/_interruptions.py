@@ -186,6 +186,44 @@ def scratch_build_line(
     )
 
 
+def stopped_a_run_before(error: BaseException) -> bool:
+    """Whether ``error`` came while the task handled an earlier stop of its run (a first signal,
+    or a migration's failure): its scratch build was then reading what that run left, and
+    migrations may have run on the database before it."""
+    from alembic_steward.runtime._migration_frames import migration_frame
+
+    seen: set[int] = set()
+    earlier = error.__context__
+    while earlier is not None and id(earlier) not in seen:
+        seen.add(id(earlier))
+        if isinstance(earlier, (KeyboardInterrupt, Terminated)):
+            return True
+        try:
+            if migration_frame(earlier) is not None:
+                return True
+        except Exception:  # noqa: BLE001, S112 - an unreadable traceback tells nothing
+            pass
+        earlier = earlier.__context__
+    return False
+
+
+def second_signal_line(
+    error: BaseException, signal_name: str, stopped: str, status_command: str
+) -> str:
+    """The line for a signal that stopped the scratch build reading what a stopped run left:
+    that run's migrations may have changed the database, so only its version table, read
+    afresh, is said, and where to read the rest."""
+    from alembic_steward.inspection._scratch_database import scratch_line
+
+    where = where_the_database_stands(status_command)
+    return (
+        f"error: {signal_name} stopped {stopped} while it read, on a scratch database, what its"
+        f" stopped run left; the run's finished migrations stay: {where}"
+        f" (its version table); {scratch_line(error)}; `{status_command}` says what else the"
+        " run left"
+    )
+
+
 def read_only_line(signal_name: str, stopped: str, status_command: str) -> str:
     """The line for a signal that stopped a task that only reads the database (`db.check`,
     `db.status`, `db.current`, ...): it ran no migration, so no migration "stays applied"."""
@@ -213,6 +251,8 @@ def interrupted_line(
     if worded is not None:
         return worded
     if stopped_a_scratch_build(error):
+        if stopped_a_run_before(error):
+            return second_signal_line(error, signal_name, stopped, status_command)
         return scratch_build_line(error, signal_name, stopped, status_command)
     try:
         from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
