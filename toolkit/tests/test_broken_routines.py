@@ -212,3 +212,35 @@ def test_after_an_upgrade_only_what_the_run_dropped_is_named() -> None:
     ]
     # A run that dropped nothing (none ran, or none dropped): nothing is the run's doing.
     assert broken_routines("postgresql", bodies, after, dropped_between(after, after)) == []
+
+
+def test_code_of_blanks_comments_and_strings_and_keeps_names() -> None:
+    from alembic_steward.inspection._sql_code import code_of
+
+    def words(text: str, dialect: str) -> list[str]:
+        return code_of(text, dialect).split()
+
+    # A quote inside a comment, `--` inside a string, a doubled quote: each read as part of it.
+    assert words("a /* it's */ b -- x'\n'--y''z' \"C'x\" c", "postgresql") == [
+        "a",
+        "b",
+        '"C\'x"',
+        "c",
+    ]
+    assert words("$$ BEGIN RETURN 'x'; END $$", "postgresql") == [
+        "$$",
+        "BEGIN",
+        "RETURN",
+        ";",
+        "END",
+        "$$",
+    ]
+    # MariaDB: backslash escapes, `#` comments, `/*! ... */` runs; `--x` is no comment.
+    assert words("'a\\'b' `c` /*!50001 d */ #e\n--f", "mysql") == [
+        "`c`",
+        "/*!50001",
+        "d",
+        "*/",
+        "--f",
+    ]
+    assert words("[legacy] 'legacy' \"legacy\"", "sqlite") == ["[legacy]", '"legacy"']
