@@ -75,6 +75,11 @@ def test_an_upgrade_that_breaks_triggers_and_functions_names_each_and_status_say
     assert "`DROP FUNCTION first_c6" in warning, warning
     assert "tlive" not in warning, warning
 
+    # At head, no revision runs: what the last run broke is status's to say, not this run's.
+    again = inv(project, database, "db.upgrade")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "warning" not in again.stderr, again.stderr
+
     status = inv(project, database, "db.status")
     broken = [line for line in status.stdout.splitlines() if line.startswith("broken:")]
     assert any(
@@ -108,3 +113,134 @@ def test_only_a_row_s_missing_column_or_what_the_run_dropped_is_named() -> None:
         "trigger tu on u names t.c6, which the upgrade dropped: every UPDATE on u fails",
     ]
     assert [item.drop for item in found] == ["DROP FUNCTION g()", "DROP TRIGGER tu ON u"]
+
+
+def test_comments_and_string_literals_name_nothing() -> None:
+    from alembic_steward.inspection._broken_routines import Body, broken_routines, dropped_between
+
+    before = {(None, "users"): {"id", "email", "city"}}
+    after = {(None, "users"): {"id", "email"}}
+    bodies = [
+        Body(
+            "trigger",
+            None,
+            "users",
+            "trig_cmt",
+            "INSERT",
+            "BEGIN\n  -- NEW.city used to be set here\n  raise notice 'NEW.city is gone';"
+            " /* OLD.city too */ RETURN NEW; END",
+        ),
+        Body("function", None, "", "f_str()", "", "BEGIN RETURN 'select city from users'; END"),
+        Body("function", None, "", "f_esc()", "", "BEGIN RETURN E'it\\'s city from users'; END"),
+    ]
+    dropped = dropped_between(before, after)
+    assert broken_routines("postgresql", bodies, after, dropped) == []
+    # MariaDB: "..." is a string too, a backticked name is a name.
+    mariadb = [
+        Body("trigger", None, "users", "t_str", "INSERT", 'SET @x = "NEW.city" # NEW.city'),
+        Body("trigger", None, "users", "t_ident", "INSERT", "SET NEW.`city` = 'x'"),
+    ]
+    found = broken_routines("mysql", mariadb, after, dropped)
+    assert [item.line.split(":")[0] for item in found] == [
+        "trigger t_ident on users names NEW.city, which users no longer has"
+    ]
+
+
+def test_a_string_in_a_sqlite_trigger_is_no_dependency() -> None:
+    from alembic_steward.catalog import Catalog
+    from alembic_steward.inspection._hand_made_dependents import hand_made_dependents
+
+    table = {"type": "INTEGER"}
+    built = Catalog("sqlite", {("column", None, "users", "legacy"): table})
+    head = Catalog("sqlite", {})
+    live = Catalog(
+        "sqlite",
+        {
+            ("column", None, "users", "legacy"): table,
+            ("trigger", None, "users", "trig_other"): {
+                "timing": "AFTER INSERT",
+                "definition": "BEGIN select 1 where 'legacy'='legacy'; END",
+            },
+            ("view", None, "", "vreal"): {"definition": "SELECT legacy FROM users -- it's"},
+        },
+    )
+    lines = [dependent.line for dependent in hand_made_dependents(built, live, head)]
+    # Not that it names users.legacy: that batch mode's copy of users loses it.
+    assert lines == [
+        "trigger users.trig_other is on table users, which the pending migrations rebuild"
+        " (SQLite's batch mode copies a table without its triggers)",
+        "view vreal reads users.legacy, which the pending migrations drop",
+    ], lines
+
+
+def test_a_trigger_on_update_of_a_column_fails_on_that_update_only() -> None:
+    from alembic_steward.catalog import Catalog
+    from alembic_steward.inspection._broken_routines import Body, broken_in_catalog, broken_routines
+
+    columns = {(None, "users"): {"id", "email"}}
+    body = Body("trigger", None, "users", "t_upd", "INSERT OR UPDATE OF email", "NEW.city")
+    (found,) = broken_routines("postgresql", [body], columns)
+    assert found.line.endswith("every INSERT or UPDATE OF email on users fails"), found.line
+    catalog = Catalog(
+        "postgresql",
+        {
+            ("column", None, "users", "id"): {},
+            ("column", None, "users", "email"): {},
+            ("trigger", None, "users", "t_upd"): {
+                "timing": "AFTER UPDATE OF email",
+                "function": "BEGIN NEW.city := 1; RETURN NEW; END",
+            },
+        },
+    )
+    (found,) = broken_in_catalog(catalog)
+    assert found.line.endswith("every UPDATE OF email on users fails"), found.line
+
+
+def test_after_an_upgrade_only_what_the_run_dropped_is_named() -> None:
+    from alembic_steward.inspection._broken_routines import Body, broken_routines, dropped_between
+
+    # NEW.city was gone before the run, which dropped c6: only c6 is the run's doing.
+    before = {(None, "users"): {"id", "c6"}}
+    after = {(None, "users"): {"id"}}
+    bodies = [
+        Body("trigger", None, "users", "t_old", "INSERT", "SET NEW.city = 1"),
+        Body("trigger", None, "users", "t_new", "INSERT", "SET NEW.c6 = 1, NEW.city = 1"),
+    ]
+    found = broken_routines("postgresql", bodies, after, dropped_between(before, after))
+    assert [item.line.split(":")[0] for item in found] == [
+        "trigger t_new on users names NEW.c6, which users no longer has"
+    ]
+    # A run that dropped nothing (none ran, or none dropped): nothing is the run's doing.
+    assert broken_routines("postgresql", bodies, after, dropped_between(after, after)) == []
+
+
+def test_code_of_blanks_comments_and_strings_and_keeps_names() -> None:
+    from alembic_steward.inspection._sql_code import code_of
+
+    def words(text: str, dialect: str) -> list[str]:
+        return code_of(text, dialect).split()
+
+    # A quote inside a comment, `--` inside a string, a doubled quote: each read as part of it.
+    assert words("a /* it's */ b -- x'\n'--y''z' \"C'x\" c", "postgresql") == [
+        "a",
+        "b",
+        '"C\'x"',
+        "c",
+    ]
+    assert words("$$ BEGIN RETURN 'x'; END $$", "postgresql") == [
+        "$$",
+        "BEGIN",
+        "RETURN",
+        ";",
+        "END",
+        "$$",
+    ]
+    # MariaDB: backslash escapes, `#` comments, `/*! ... */` runs; `--x` is no comment.
+    assert words("'a\\'b' `c` /*!50001 d */ #e\n--f", "mysql") == [
+        "`c`",
+        "/*!50001",
+        "d",
+        "*/",
+        "--f",
+    ]
+    assert words("[legacy] 'legacy' \"legacy\"", "sqlite") == ["[legacy]", '"legacy"']

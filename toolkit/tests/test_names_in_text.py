@@ -37,7 +37,8 @@ def test_a_hand_made_view_reads_a_column_its_definition_names(
     from alembic_steward.inspection._hand_made_dependents import changed_read
 
     key = ("view", None, "", "v")
-    read = changed_read(key, {"definition": f"{text} JOIN t"}, {("t", name): "drop"})
+    facts = {"definition": f"{text} JOIN t"}
+    read = changed_read(key, facts, {("t", name): "drop"}, "postgresql")
     assert read == ([(f"t.{name}", "drop")] if named else [])
 
 

@@ -6,13 +6,17 @@ fails only when it runs, a trigger on every INSERT or UPDATE of its table. The u
 after its run (runtime/_post_upgrade_look.py) and `inv db.status` in the catalog it reads
 (inspection/_catalog_drift.py), both with :func:`broken_routines`.
 
-Two readings, of unequal precision. A trigger's `NEW.x` and `OLD.x` are columns of its own
-table: checked exactly against the columns the table has. Any other name in a body cannot be
-told apart from a variable's or an alias's without parsing three languages, so only the
-columns and tables the run dropped (``dropped``: a listing before it and after it) are looked
-for, as whole words (inspection/_names_in_text.py): a dropped column counts where its table is
-named too (or is the trigger's own), a dropped table where it follows FROM, JOIN, INTO, UPDATE
-or TABLE. Status has no listing from before: it reads the first kind only.
+Comments and string literals are blanked first (inspection/_sql_code.py): a `-- NEW.city was
+set here` or a `'select city from users'` runs nothing. Two readings, of unequal precision. A
+trigger's `NEW.x` and `OLD.x` are columns of its own table: checked exactly against the columns
+the table has. Any other name in a body cannot be told apart from a variable's or an alias's
+without parsing three languages, so only the columns and tables the run dropped (``dropped``: a
+listing before it and after it) are looked for, as whole words (inspection/_names_in_text.py):
+a dropped column counts where its table is named too (or is the trigger's own), a dropped table
+where it follows FROM, JOIN, INTO, UPDATE or TABLE. Status has no listing from before: it reads
+the first kind only. After an upgrade only what the run itself dropped is named (a `NEW.x`
+whose x was already gone is status's to say), so a run that dropped nothing, or ran no
+revision, names nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from alembic_steward.inspection._names_in_text import WORD_CHARACTER, names
+from alembic_steward.inspection._sql_code import code_of
 
 if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog
@@ -32,6 +37,8 @@ ROW_REFERENCE = re.compile(
     re.IGNORECASE,
 )
 TRIGGER_EVENTS = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
+# What goes before a trigger's events in a catalog's `timing` (`AFTER UPDATE OF email`).
+TIMING = re.compile(r"^(?:BEFORE|AFTER|INSTEAD\s+OF)\s+", re.IGNORECASE)
 # What fails when an object that is not a trigger runs.
 FAILS = {"event": "each of its scheduled runs fails", "view": "every read of it fails"}
 # (schema, table), the table's name in lower case; the default schema is None.
@@ -92,7 +99,10 @@ def broken_routines(
 
     found = []
     for body in sorted(bodies):
+        body = body._replace(text=code_of(body.text, dialect))
         own = missing_row_columns(body, columns)
+        if dropped is not None:
+            own = [name for name in own if dropped_here(body, name, dropped)]
         gone = gone_names(body, dropped) if dropped else []
         if not own and not gone:
             continue
@@ -128,6 +138,13 @@ def missing_row_columns(body: Body, columns: Mapping[Table, set[str]]) -> list[s
     return list(missing)
 
 
+def dropped_here(body: Body, written: str, dropped: Dropped) -> bool:
+    """Whether the column of ``written`` (`NEW.c6`) is one the run dropped from ``body``'s
+    table: one gone before it is no doing of the run's."""
+    column = written.split(".", 1)[1].lower()
+    return (body.schema, body.table.lower(), column) in dropped.columns
+
+
 def gone_names(body: Body, dropped: Dropped) -> list[str]:
     """`t.c6` for each dropped column ``body`` names with its table (or on its own table, for
     a trigger), `table z` for each dropped table it reads or writes."""
@@ -157,11 +174,22 @@ def names_table(text: str, table: str) -> bool:
 
 
 def what_fails(body: Body, table: str) -> str:
-    """`every INSERT or UPDATE on t fails`; for a routine, its calls."""
+    """`every INSERT or UPDATE OF email on t fails`; for a routine, its calls."""
     if body.kind == "trigger":
-        events = [event for event in TRIGGER_EVENTS if event in body.events.upper().split()]
-        return f"every {' or '.join(events) or 'statement'} on {table} fails"
+        return f"every {' or '.join(trigger_events(body.events)) or 'statement'} on {table} fails"
     return FAILS.get(body.kind, "every call of it fails")
+
+
+def trigger_events(events: str) -> list[str]:
+    """`INSERT`, `UPDATE OF email`: each event of ``events`` (`AFTER INSERT OR UPDATE OF
+    email`), with the columns an UPDATE fires on where they are given."""
+    text = TIMING.sub("", events.strip())
+    found = []
+    for event in re.split(r"\s+OR\s+", text, flags=re.IGNORECASE):
+        verb, _, columns = event.strip().partition(" ")
+        if verb.upper() in TRIGGER_EVENTS:
+            found.append(f"{verb.upper()} {' '.join(columns.split())}".rstrip())
+    return found
 
 
 def qualified(schema: str | None, name: str) -> str:

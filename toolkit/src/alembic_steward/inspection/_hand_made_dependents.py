@@ -14,10 +14,11 @@ On SQLite a trigger need not name anything that changes: batch mode copies a tab
 changes (there is no ALTER COLUMN) and the copy has no triggers (inspection/_lost_objects.py),
 so a hand-made trigger on such a table is named too, before the upgrade loses it, not after.
 
-Names are matched as whole words of the definition text, which every database keeps as it
-would run it (inspection/_names_in_text.py): a column of the same name on another table named
-in the same text counts too. That errs towards naming one dependency too many, never towards
-saying the upgrade runs when it does not.
+Names are matched as whole words of the definition text, which every database keeps as it would
+run it (inspection/_names_in_text.py), its comments and string literals blanked first
+(inspection/_sql_code.py: `where 'legacy' = 'legacy'` reads no column legacy): a column of the
+same name on another table named in the same text counts too. That errs towards naming one
+dependency too many, never towards saying the upgrade runs when it does not.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from alembic_steward.inspection._names_in_text import names
+from alembic_steward.inspection._sql_code import code_of
 
 if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog
@@ -63,7 +65,7 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
     for key, facts in sorted(live.objects.items(), key=sort_key):
         if built.objects.get(key) == facts:
             continue
-        read = changed_read(key, facts, changed)
+        read = changed_read(key, facts, changed, live.dialect)
         if read:
             reads = READS.get(key[0], "depends on")
             grouped = by_verb(read)
@@ -165,11 +167,13 @@ def changed_names(built: Catalog, head: Catalog) -> dict[tuple[str, str], str]:
 
 
 def changed_read(
-    key: Key, facts: Facts, changed: dict[tuple[str, str], str]
+    key: Key, facts: Facts, changed: dict[tuple[str, str], str], dialect: str
 ) -> list[tuple[str, str]]:
     """(`t.c6`, verb) for each changed column, (`table t`, `drop`) for each dropped table, that
-    the object at ``key`` names in its facts (or belongs to, for its table)."""
-    text = "\n".join(str(value) for value in facts.values() if value)
+    the object at ``key`` names in its facts (or belongs to, for its table), outside their
+    comments and string literals."""
+    # Each fact on its own: a quote left open in one must not blank the next.
+    text = "\n".join(code_of(str(value), dialect) for value in facts.values() if value)
     owner = key[2].lower()
     return [
         (f"{table}.{column}" if column else f"table {table}", verb)

@@ -20,10 +20,13 @@ POSTGRESQL_SCOPE = (
     "SELECT oid, NULLIF(nspname, current_schema()) AS schema FROM pg_namespace"
     " WHERE nspname <> 'information_schema' AND left(nspname, 3) <> 'pg_'"
 )
-# A trigger's events from pg_trigger.tgtype's bits.
+# A trigger's events from pg_trigger.tgtype's bits, an UPDATE with the columns it fires on
+# (`UPDATE OF email`, pg_trigger.tgattr): only such an UPDATE fails.
 POSTGRESQL_EVENTS = (
     "concat_ws(' OR ', CASE WHEN t.tgtype::int & 4 <> 0 THEN 'INSERT' END,"
-    " CASE WHEN t.tgtype::int & 16 <> 0 THEN 'UPDATE' END,"
+    " CASE WHEN t.tgtype::int & 16 <> 0 THEN 'UPDATE' || COALESCE(' OF ' || (SELECT"
+    " string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a"
+    " WHERE a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr::int2[])), '') END,"
     " CASE WHEN t.tgtype::int & 8 <> 0 THEN 'DELETE' END,"
     " CASE WHEN t.tgtype::int & 32 <> 0 THEN 'TRUNCATE' END)"
 )

@@ -11,11 +11,16 @@ The look is one query before the run (the columns, only when a trigger or routin
 one after (inspection/_broken_routines.py reads the two), plus, on MariaDB, `SELECT * ...
 LIMIT 0` on each view, which reads no row. It is a look, not a check: the revisions ran and are
 recorded, so the exit stands, and a look that cannot be made says nothing.
+
+Only what the run itself broke is named: a routine naming a column or table it dropped, a view
+it left unreadable (each view is read before it too). What was broken before, or a run of no
+revision (the database at head already), is status's to say, not this warning's, which blames
+the migrations.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -27,9 +32,17 @@ if TYPE_CHECKING:
 LOOKED_AT = ("postgresql", "mysql", "mariadb")
 
 
-def schema_before_upgrade() -> Listing | None:
+class Before(NamedTuple):
+    """What the look reads before the run: the listing, and the views already unreadable."""
+
+    listing: Listing
+    unreadable: frozenset[str]
+
+
+def schema_before_upgrade() -> Before | None:
     """Each table's columns before the run, when the database has a trigger or a routine
-    (PostgreSQL, MySQL/MariaDB); None elsewhere, or when they could not be read."""
+    (PostgreSQL, MySQL/MariaDB), and the views that cannot be read already; None elsewhere,
+    or when they could not be read."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import get_blocking_engine
@@ -41,35 +54,44 @@ def schema_before_upgrade() -> Listing | None:
     try:
         with engine.connect() as connection:
             listing = read_listing(connection, bodies=False)
+            failing = view_failures(connection, listing.views) if listing else {}
             connection.rollback()
     except SQLAlchemyError:
         return None
-    return listing
+    return Before(listing, frozenset(failing)) if listing else None
 
 
-def unreadable_views(connection: Connection, views: list[str]) -> list[Broken]:
-    """Each of ``views`` that cannot be read, with why and the statement that drops it."""
+def view_failures(connection: Connection, views: list[str]) -> dict[str, str]:
+    """Each of ``views`` that cannot be read, and why."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.runtime._driver_errors import error_reason
 
     quote = connection.dialect.identifier_preparer.quote
-    broken = []
+    failures = {}
     for view in sorted(views):
         try:
             with connection.begin_nested():
                 connection.execute(text(f"SELECT * FROM {quote(view)} LIMIT 0"))
         except DBAPIError as error:
-            line = f"view {view} can no longer be read ({error_reason(error)})"
-            broken.append(Broken(line, f"DROP VIEW {view}", ()))
-    return broken
+            failures[view] = error_reason(error)
+    return failures
 
 
-def broken_after_upgrade(before: Listing | None) -> list[Broken]:
-    """The views, triggers and routines that fail after the run, given the listing from
-    :func:`schema_before_upgrade` (None: only what a trigger's row names is read)."""
+def unreadable_views(connection: Connection, views: list[str]) -> list[Broken]:
+    """Each of ``views`` that cannot be read, with why and the statement that drops it."""
+    from alembic_steward.inspection._broken_routines import Broken
+
+    return [
+        Broken(f"view {view} can no longer be read ({reason})", f"DROP VIEW {view}", ())
+        for view, reason in view_failures(connection, views).items()
+    ]
+
+
+def broken_after_upgrade(before: Before | None) -> list[Broken]:
+    """The views, triggers and routines the run left failing, given what
+    :func:`schema_before_upgrade` read (None: nothing can be told the run's doing, so [])."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import get_blocking_engine
@@ -77,22 +99,24 @@ def broken_after_upgrade(before: Listing | None) -> list[Broken]:
     from alembic_steward.runtime._post_upgrade_listing import read_listing
 
     engine = get_blocking_engine()
-    if engine.dialect.name not in LOOKED_AT:
+    if before is None or engine.dialect.name not in LOOKED_AT:
         return []
     try:
         with engine.connect() as connection:
             after = read_listing(connection, bodies=True)
-            views = unreadable_views(connection, after.views) if after else []
+            listed = after.views if after else []
+            readable = [view for view in listed if view not in before.unreadable]
+            views = unreadable_views(connection, readable)
             connection.rollback()
     except SQLAlchemyError:
         return []
     if after is None:
         return []
-    dropped = dropped_between(before.columns, after.columns) if before else None
+    dropped = dropped_between(before.listing.columns, after.columns)
     return views + broken_routines(engine.dialect.name, after.bodies, after.columns, dropped)
 
 
-def broken_after_upgrade_line(before: Listing | None) -> str | None:
+def broken_after_upgrade_line(before: Before | None) -> str | None:
     """The warning naming what the upgrade left failing, what fails and what to do; None when
     nothing does."""
     from alembic_steward._wiring import get_blocking_engine

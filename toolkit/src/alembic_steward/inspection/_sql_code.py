@@ -1,0 +1,47 @@
+"""A stored SQL text (a trigger's or routine's body, a view's definition) with its comments and
+string literals blanked, so that the whole-word matcher (inspection/_names_in_text.py) reads
+only what the database runs: `-- NEW.city was set here` and `'select city from users'` name no
+column.
+
+Quoted identifiers stay (`"City"`, MariaDB's `` `city` ``, SQLite's `[city]`): they are names.
+A PostgreSQL body as pg_proc.prosrc keeps it is the function's source without its dollar
+quotes, and pg_get_functiondef's `$function$ ... $function$` encloses the code itself, so
+dollar quotes are left alone. MariaDB reads "..." as a string unless its sql_mode has
+ANSI_QUOTES, which a stored body's text does not say here: read as a string, that errs
+towards missing a name written that way, which a body rarely is.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+IDENTIFIERS = {
+    "postgresql": r'"(?:[^"]|"")*"',
+    "mysql": r"`(?:[^`]|``)*`",
+    "sqlite": r'"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]',
+}
+BLANKED = {
+    # E'it\'s' takes backslash escapes; '' is a quote in any string.
+    "postgresql": r"(?<![\w$])[eE]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/",
+    # `-- ` needs a space after it; `#` comments too; `/*! ... */` is run, so it stays.
+    "mysql": r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|--(?=\s)[^\n]*|#[^\n]*"
+    r"|/\*(?!!).*?\*/",
+    "sqlite": r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/",
+}
+DIALECTS = {"mariadb": "mysql"}
+
+
+@cache
+def pattern(dialect: str) -> re.Pattern[str]:
+    dialect = DIALECTS.get(dialect, dialect)
+    identifiers = IDENTIFIERS.get(dialect, IDENTIFIERS["postgresql"])
+    blanked = BLANKED.get(dialect, BLANKED["postgresql"])
+    # One alternation, so whichever opens first wins: a quote inside a comment, or `--`
+    # inside a string, is read as part of it.
+    return re.compile(rf"(?P<name>{identifiers})|{blanked}", re.DOTALL)
+
+
+def code_of(text: str, dialect: str) -> str:
+    """``text`` with each comment and string literal of ``dialect`` made a space."""
+    return pattern(dialect).sub(lambda found: found["name"] or " ", text)
