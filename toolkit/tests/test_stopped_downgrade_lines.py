@@ -126,3 +126,54 @@ def test_ctrl_c_in_a_downgrade_names_the_revisions_the_run_had_reverted(
     assert database.revisions() == {"r2"}
     assert "this run had reverted r3 before the stop, which stays reverted" in line, line
     assert "stays applied" not in line and "still at" not in line, line
+
+
+MARK_NAMES = "    op.execute(\"UPDATE items SET name = 'x#'\")"
+
+
+@only_on("sqlite", "postgresql", why="one transactional database, and one server, suffice")
+def test_a_failed_downgrade_warns_of_an_empty_downgrade_it_ran_and_status_of_running_it_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    # r4's upgrade() changes rows and its downgrade() is empty; r2's downgrade() raises.
+    write_history(
+        project,
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", ADD_NOTE, "    raise NotImplementedError"),
+        ("r3", "r2", ADD_EXTRA, DROP_EXTRA),
+        ("r4", "r3", MARK_NAMES, "    pass"),
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    state = error_lines(project.inv("db.downgrade", "-r", "r1", "--yes", code=1, env=env).stderr)
+    assert database.revisions() == {"r2"}
+    assert "this run had reverted r4 and r3 before it, which stay reverted" in state, state
+    assert "r4's downgrade() is empty, so reverting it changed nothing" in state, state
+
+    status = project.inv("db.status", code=2, env=env).stdout.splitlines()[-1]
+    assert "revision r4's downgrade() is empty: what its earlier run changed stays" in status, (
+        status
+    )
+    assert "upgrading runs its upgrade() again over it" in status, status
+
+
+@only_on("mysql", why="PostgreSQL and SQLite roll a failed downgrade back whole: no mark")
+def test_status_never_advises_running_again_a_half_run_downgrade_that_raised_by_its_own_code(
+    project: Project, database: ServerDatabase
+) -> None:
+    # r2's downgrade() adds a column (committed by MariaDB), then raises IrreversibleMigration.
+    write_history(
+        project,
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", ADD_NOTE, ADD_EXTRA + "\n" + IRREVERSIBLE_WHEN_RUN),
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    failed = error_lines(project.inv("db.downgrade", "--yes", code=1, env=env).stderr)
+    assert "r2 stays applied (it cannot be downgraded)" in failed, failed
+
+    status = project.inv("db.status", code=7, env=env).stdout
+    assert "where its downgrade() raised IrreversibleMigration" in status, status
+    assert "record that with `inv db.stamp -r r1`" in status, status
+    assert "inv db.downgrade" not in status, status

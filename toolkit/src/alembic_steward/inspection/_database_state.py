@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
-    from sqlalchemy import Connection
+    from sqlalchemy import URL, Connection
 
     from alembic_steward.runtime._mark_directions import Mark
     from alembic_steward.runtime._repointed_revisions import RepointedRevision
@@ -47,6 +47,8 @@ class DatabaseState:
     # With a mark: which way its run went, "upgrade" or "downgrade"; None: an older release's
     # mark, which does not say (runtime/_mark_directions.py).
     half_applied_direction: str | None = None
+    # The database's URL, which the cache's records are kept by (runtime/_failed_runs.py).
+    url: URL | None = None
 
     @property
     def several_heads(self) -> bool:
@@ -160,6 +162,7 @@ def read_database_state(script: ScriptDirectory, connection: Connection) -> Data
         unknown=[revision for revision in current if revision not in known],
         half_applied_after=None if mark is None else mark.after_revisions,
         half_applied_direction=None if mark is None else mark.direction,
+        url=connection.engine.url,
         repointed=repointed_revisions(connection, script, current),
         # Asked after the mark was read: a run holds the lock for as long as its mark exists.
         running=running_migration(connection) if mark is not None else None,
@@ -199,7 +202,8 @@ def blocking_problem(state: DatabaseState, script: ScriptDirectory) -> str | Non
 
         return running_line(state.running, state.current, check_again())
     if state.half_applied_after is not None:
-        return half_applied_message(state.half_applied_after, script, state.half_applied_direction)
+        after, direction = state.half_applied_after, state.half_applied_direction
+        return half_applied_message(after, script, direction, state.url)
     if state.unknown:
         return unknown_revision_message(state.unknown)
     if state.repointed:

@@ -162,6 +162,10 @@ class MigrationStatus:
     # The data steps the stamp that recorded the version table skipped, while its record of
     # the rows it wrote stands (inspection/_stamped_unrun_steps.py).
     stamped_unrun: str | None = None
+    # Behind head: pending revisions a downgrade reverted with an empty downgrade(), so that
+    # their earlier run's work (rows too) is still here for the upgrade to run over again,
+    # read from that downgrade's record (runtime/_downgrade_runs.py).
+    emptied: list[str] = field(default_factory=list)
 
     @property
     def drift_not_compared(self) -> str | None:
@@ -273,6 +277,11 @@ class MigrationStatus:
             return self.failed_upgrade.line(upgrade_command())
         if self.exit_code == StatusExit.PENDING and self.backfill_first:
             return self.backfill_first
+        if self.exit_code == StatusExit.PENDING and self.emptied:
+            from alembic_steward.runtime._downgrade_runs import emptied_advice
+            from alembic_steward.runtime._up_to_date import upgrade_command
+
+            return emptied_advice(self.emptied, upgrade_command())
         if self.exit_code == StatusExit.PENDING and self.pending_contract:
             from alembic_steward.runtime._phased_upgrade import (
                 contract_phase_advice,
@@ -318,6 +327,7 @@ class MigrationStatus:
             "backfill_first": self.backfill_first,
             "dangling_rows": self.dangling_rows,
             "stamped_unrun_data_steps": self.stamped_unrun,
+            "empty_downgrades_reverted": self.emptied,
             "last_failed_upgrade": None
             if self.failed_upgrade is None
             else vars(self.failed_upgrade),
@@ -436,6 +446,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
     behind = problem is None and not state.at_head and len(state.heads) <= 1 and not edited
     sides = NOT_COMPARED
     failed = None
+    emptied: list[str] = []
     if behind:  # and whether the pending revisions run there: advice must not name a failure
         files = {rev.revision: rev.path for rev in pending_revisions(script, tuple(state.current))}
         sides = pending_sides(connection, state.current, list(files))
@@ -458,6 +469,10 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
 
             left_by = tuple(downgrade_left_here(connection, list(state.current)))
             sides = replace(sides, downgrade_left=left_by)
+        if failed is None and not sides.database:  # nor run again over what it left
+            from alembic_steward.runtime._downgrade_runs import emptied_here
+
+            emptied = emptied_here(connection, list(state.current), list(files))
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     dangling = None
@@ -514,6 +529,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         dangling_rows=dangling,
         broken=read.broken if read else (),
         stamped_unrun=stamped_unrun,
+        emptied=emptied,
     )
 
 

@@ -7,6 +7,11 @@ version row. Only the run that left it knows. So, as a failed upgrade is (runtim
 it is kept per database in the toolkit's cache folder: the revisions reverted, the heads it left
 and a fingerprint of the schema it left. Status names it while the database is still exactly
 that (same heads, schema described the same); a downgrade that leaves nothing forgets it.
+
+A reverted revision whose downgrade() is empty left all its upgrade() did, rows too, which no
+schema comparison sees: the record names it (``empty``) so that status, advising the upgrade
+that runs it again, says its earlier run's work is still there (a failed or stopped downgrade
+keeps what its finished steps left the same way: runtime/_state_after_failure.py).
 """
 
 from __future__ import annotations
@@ -23,16 +28,19 @@ if TYPE_CHECKING:
 FOLDER = "downgrade-leftovers"
 
 
-def record_downgrade_leftovers(connection: Connection, heads: list[str], makers: list[str]) -> None:
+def record_downgrade_leftovers(
+    connection: Connection, heads: list[str], makers: list[str], empty: list[str] | None = None
+) -> None:
     """Keep that the downgrade to ``heads`` on ``connection``'s database left what the
-    downgrade() of ``makers`` did not undo; never raises for want of a cache."""
+    downgrade() of ``makers`` did not undo, and all that of ``empty`` (their downgrade() does
+    nothing); never raises for want of a cache."""
     from alembic_steward.runtime._failed_runs import record_path
 
     schema = fingerprint_or_none(connection)
     if schema is None:  # a record no schema matches would name nothing: an older one must go
         forget_downgrade_leftovers(connection)
         return
-    record = {"makers": makers, "left_at": sorted(heads), "schema": schema}
+    record = {"makers": makers, "left_at": sorted(heads), "schema": schema, "empty": empty or []}
     keep(record_path(connection.engine.url, FOLDER), json.dumps(record))
 
 
@@ -60,17 +68,50 @@ def fingerprint_or_none(connection: Connection) -> str | None:
 def downgrade_left_here(connection: Connection, current: list[str]) -> list[str]:
     """The revisions whose downgrade() left what the database holds, while it is still where
     and as that downgrade left it; [] when no such downgrade is recorded."""
+    record = record_here(connection, current)
+    return list(record.get("makers", [])) if record else []
+
+
+def emptied_here(connection: Connection, current: list[str], pending: list[str]) -> list[str]:
+    """Those of ``pending`` a downgrade reverted with an empty downgrade(), while the database
+    is still where and as that downgrade left it: upgrading runs them again over their work."""
+    record = record_here(connection, current)
+    empty = record.get("empty", []) if record else []
+    return [revision for revision in pending if revision in empty]
+
+
+def record_here(connection: Connection, current: list[str]) -> dict | None:
+    """The recorded downgrade's record while the database is at ``current`` and its schema is
+    described as that downgrade left it; None otherwise, or when none was recorded."""
     from alembic_steward.runtime._failed_runs import record_path
 
     try:
         path = record_path(connection.engine.url, FOLDER)
         record = json.loads(path.read_text(encoding="utf-8"))
-        makers, left_at, schema = record["makers"], record["left_at"], record["schema"]
+        left_at, schema = record["left_at"], record["schema"]
     except (OSError, ValueError, KeyError, TypeError):
-        return []
+        return None
     if left_at != sorted(current) or fingerprint_or_none(connection) != schema:
-        return []
-    return list(makers)
+        return None
+    return record
+
+
+def emptied_advice(emptied: list[str], upgrade: str) -> str:
+    """Behind head, past revisions whose downgrade() is empty: their earlier run's work stays,
+    and the upgrade runs them again over it (an UPDATE twice, a row inserted twice)."""
+    from alembic_steward._listing import listed
+
+    if len(emptied) == 1:
+        empty = f"revision {emptied[0]}'s downgrade() is empty: what its earlier run changed"
+        again, write = "its upgrade() again over it", "its downgrade()"
+    else:
+        empty = f"the downgrade()s of {listed(emptied)} are empty: what their earlier runs changed"
+        again, write = "their upgrade()s again over it", "their downgrade()s"
+    return (
+        f"pending migrations, but {empty} stays (a downgrade reverted it without undoing it),"
+        f" and upgrading runs {again}; undo that work by hand (or check that running it twice"
+        f" is harmless), then run `{upgrade}`, and write {write}"
+    )
 
 
 def downgrade_left_advice(where: str, makers: list[str]) -> str:

@@ -10,6 +10,7 @@ empty downgrade (`# lint: allow empty-downgrade`) was written so on purpose: it 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,16 +66,22 @@ def empty_downgrade(path: str | Path | None) -> bool:
     return not any(RULE in marker[1] for line in lines for marker in MARKER.finditer(line))
 
 
-def empty_downgrade_warnings(script: ScriptDirectory, reverted: list[str]) -> list[str]:
-    """One `warning:` line for each of ``reverted`` whose downgrade() does nothing."""
-    lines = []
+def empty_reverts(script: ScriptDirectory, reverted: Iterable[str]) -> list[str]:
+    """Those of ``reverted`` whose downgrade() does nothing (unreadable ones left out)."""
+    emptied = []
     for revision in reverted:
         found = script.get_revision(revision)
         if found is not None and empty_downgrade(found.path):
-            lines.append(
-                f"warning: revision {revision}'s downgrade() is empty, so reverting it changed"
-                " nothing: the schema and the rows its upgrade() changed are as they were (only"
-                f" the version table moved below {revision}); write its downgrade(), or undo that"
-                " work by hand (`inv db.lint` flags it as empty-downgrade)"
-            )
-    return lines
+            emptied.append(revision)
+    return emptied
+
+
+def reverted_empty(revision: str) -> str:
+    """What reverting ``revision``, whose downgrade() is empty, did not do: the one wording of
+    the finished downgrade's warning and the stopped one's line."""
+    return (
+        f"revision {revision}'s downgrade() is empty, so reverting it changed nothing: the"
+        " schema and the rows its upgrade() changed are as they were (only the version table"
+        f" moved below {revision}); write its downgrade(), or undo that work by hand (`inv"
+        " db.lint` flags it as empty-downgrade)"
+    )

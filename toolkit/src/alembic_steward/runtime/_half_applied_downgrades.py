@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from alembic_steward.runtime._half_applied_marks import (
     clear_command,
-    downgrade_again,
     following_revisions,
     parent_of,
     stamp_command,
@@ -39,23 +38,36 @@ def downgrade_stopped_at(
 
 
 def half_applied_downgrade_message(
-    after_revisions: str, parent: list[str], direction: str | None = None
+    after_revisions: str, parent: list[str], direction: str | None = None, raised: str = ""
 ) -> str:
     """The mark of a stopped downgrade of ``after_revisions``: check it against its
-    downgrade(), and stamp ``parent`` once it is finished, as the run's own line said."""
+    downgrade(), and stamp ``parent`` once it is finished, as the run's own line said; when its
+    own code raised ``raised`` (runtime/_raising_downgrades.py), running it again is not the
+    way on that follows undoing it: it would raise again (runtime/_stopped_downgrades.py)."""
+    from alembic_steward.runtime._stopped_downgrades import again_after_undo
+
     why = (
         f"which no revision of this checkout follows, so it was downgrading {after_revisions}"
         " (or upgrading to a revision this checkout lacks: pull it first)"
         if direction is None
         else f"downgrading {after_revisions} (as its mark records)"
     )
+    stopped = (
+        f", where its downgrade() raised {raised} (its own code's error: running it again"
+        " raises it again)"
+        if raised
+        else ""
+    )
+    finish = "finish it by hand"
+    if raised:
+        finish = f"finish it by hand (undo what {after_revisions}'s upgrade() made)"
+    again = again_after_undo(after_revisions, ", ".join(parent), raised)
     return (
-        f"the last migration run on this database stopped at revision {after_revisions}, {why},"
-        f" and {after_revisions}'s downgrade() may be half-applied: MySQL/MariaDB cannot roll"
-        " DDL back, and each DDL statement also commits the rows the migration changed before"
-        f" it; compare the schema and those rows with {after_revisions}'s downgrade(), then"
-        " either finish it by hand and record that with"
-        f" {stamp_command(parent)} (which also clears this mark), or undo it by hand (back to"
-        f" what {after_revisions} builds) and run {clear_command()}, then"
-        f" {downgrade_again(', '.join(parent))}"
+        f"the last migration run on this database stopped at revision {after_revisions}, {why}"
+        f"{stopped}, and {after_revisions}'s downgrade() may be half-applied: MySQL/MariaDB"
+        " cannot roll DDL back, and each DDL statement also commits the rows the migration"
+        f" changed before it; compare the schema and those rows with {after_revisions}'s"
+        f" downgrade(), then either {finish} and record that with {stamp_command(parent)} (which"
+        f" also clears this mark), or undo it by hand (back to what {after_revisions} builds)"
+        f" and run {clear_command()}{': ' if raised else ', '}{again}"
     )

@@ -31,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy import update as sql_update
 
 if TYPE_CHECKING:
+    from sqlalchemy import URL
+
     from alembic_steward.runtime._step_rows import StepRows
 
 MARK_TABLE_NAME = "alembic_migration_in_progress"
@@ -117,7 +119,9 @@ def mark_migration_run(
         unfinished = marks.scalar(select(mark_table.c.after_revisions))
         stopped = read_mark(unfinished)
         if stopped is not None and not stamping:
-            message = half_applied_message(stopped.after_revisions, script, stopped.direction)
+            message = half_applied_message(
+                stopped.after_revisions, script, stopped.direction, connection.engine.url
+            )
             raise MigrationHalfApplied(message)
         if unfinished is None:
             # Read already under this lock, nothing changes them: a tenant's round trip less.
@@ -285,19 +289,26 @@ def parent_of(revision: str, script: ScriptDirectory) -> list[str]:
 
 
 def half_applied_message(
-    after_revisions: str, script: ScriptDirectory, direction: str | None = None
+    after_revisions: str,
+    script: ScriptDirectory,
+    direction: str | None = None,
+    url: URL | None = None,
 ) -> str:
     """Say which migration may be half-applied, what to check and both ways to go on: for the
-    ``direction`` the run went, or, not recorded (an older release's mark), for both."""
+    ``direction`` the run went, or, not recorded (an older release's mark), for both. ``url``:
+    the database's, whose stopped downgrade() may be known to raise by its own code
+    (runtime/_raising_downgrades.py), which is then never advised to run again."""
     from alembic_steward.runtime._half_applied_downgrades import (
         downgrade_stopped_at,
         half_applied_downgrade_message,
     )
     from alembic_steward.runtime._mark_directions import UPGRADE
+    from alembic_steward.runtime._raising_downgrades import raised_at_mark
 
     parent = downgrade_stopped_at(after_revisions, script, direction)
     if parent:
-        return half_applied_downgrade_message(after_revisions, parent, direction)
+        raised = raised_at_mark(url, after_revisions, script)
+        return half_applied_downgrade_message(after_revisions, parent, direction, raised)
     following = following_revisions(after_revisions, script)
     lacking = "none in this checkout: pull the revision that run applied"
     suspect = ", ".join(following) or (lacking if direction == UPGRADE else "none known")

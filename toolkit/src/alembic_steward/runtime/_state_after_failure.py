@@ -59,6 +59,10 @@ def state_read_after_failure(
     from alembic_steward.runtime._already_applied import AlreadyApplied
     from alembic_steward.runtime._irreversible_plans import IrreversibleDowngrade
     from alembic_steward.runtime._stamp_differences import StampedAhead
+    from alembic_steward.runtime._stopped_downgrades import (
+        empty_reverted,
+        remember_stopped_downgrade,
+    )
 
     callers_transaction = connection.in_transaction()
     try:
@@ -75,11 +79,14 @@ def state_read_after_failure(
             with quiet_alembic_log():
                 state = read_state(connection, error, own_commits)
             state = replace(state, finished=tuple(finished), downgrading=downgrading)
+            if downgrading and finished:
+                state = replace(state, emptied=empty_reverted(state.finished))
             state = with_downgrade_causes(state, error)
             setattr(error, STATE_ATTRIBUTE, state)
             tell_state(error, state)
             if remember:
                 remember_failed_upgrade(connection, error, state)
+                remember_stopped_downgrade(connection, state, error)
         raise
 
 

@@ -85,6 +85,9 @@ class StateAfterFailure:
     # running it again raises again (runtime/_stopped_downgrades.py).
     run_left: tuple[RunLeftover, ...] = ()
     raised: str = ""
+    # A downgrade: those of ``finished`` whose downgrade() is empty, so reverting them undid
+    # nothing (runtime/_empty_downgrades.py), as a finished downgrade warns.
+    emptied: tuple[str, ...] = ()
 
     @property
     def at(self) -> str:
@@ -165,7 +168,7 @@ class StateAfterFailure:
         if not reverting or self.heads is None or frame.revision not in self.heads:
             return self.after_migration(frame)
         return (
-            f"{self.reverted_before('it')};"
+            f"{self.reverted_before('it')}{self.empty_reverts()};"
             f" {frame.revision}'s downgrade(): {self.after_migration(frame, moved=True)}"
         )
 
@@ -338,7 +341,7 @@ class StateAfterFailure:
             return f"no revision had been reverted: the database is at {self.at}"
         return (
             f"{self.reverted_before('the stop')}: the database is at {self.at} (its version"
-            " table, read after the stop)"
+            f" table, read after the stop){self.empty_reverts()}"
         )
 
     def reverted_before(self, what: str) -> str:
@@ -348,6 +351,15 @@ class StateAfterFailure:
 
         stay = "stays" if len(self.finished) == 1 else "stay"
         return f"this run had reverted {listed(self.finished)} before {what}, which {stay} reverted"
+
+    def empty_reverts(self) -> str:
+        """`; revision r3's downgrade() is empty, ...` for each reverted one whose downgrade()
+        undid nothing, as a finished downgrade warns (but for one the line already blames for
+        a leftover it names); "" when none."""
+        from alembic_steward.runtime._empty_downgrades import reverted_empty
+
+        blamed = {leftover.revision for leftover in self.run_left if leftover.empty}
+        return "".join(f"; {reverted_empty(rev)}" for rev in self.emptied if rev not in blamed)
 
 
 def unknown_line(reason: str) -> str:

@@ -7,13 +7,22 @@ their files, as after a downgrade that finished (inspection/_leftover_makers.py)
 downgrade() that raises by its own code (NotImplementedError, IrreversibleMigration, any error
 not the database's) fails the same way each time it runs: "downgrade again" is then never the
 advice; writing it, or giving the step up (stamping once its work is undone by hand), is.
+Nor was a reverted revision whose downgrade() is empty named, as a finished downgrade warns:
+its upgrade()'s rows stayed, unsaid, and status's "run the upgrade" ran it again over them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.runtime._state_lines import StateAfterFailure
 
 IRREVERSIBLE = "IrreversibleMigration"
 
@@ -147,3 +156,40 @@ def nothing_ran_ways(revision: str, parent: str, raised: str) -> str:
         f" up, undo what {revision}'s upgrade() made by hand and record that with"
         f" {stamp_command(parent.split(', '))}"
     )
+
+
+def empty_reverted(finished: tuple[str, ...]) -> tuple[str, ...]:
+    """Of the revisions a stopped downgrade had reverted, those whose downgrade() is empty
+    (runtime/_empty_downgrades.py), as a finished downgrade warns of them; never raises."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._empty_downgrades import empty_reverts
+
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        return tuple(empty_reverts(script, finished))
+    except Exception:  # noqa: BLE001 - unread: the line names what was reverted, no more
+        return ()
+
+
+def remember_stopped_downgrade(
+    connection: Connection, state: StateAfterFailure, error: BaseException
+) -> None:
+    """Keep what the stopped downgrade's finished steps left (a leftover its line blames on
+    one, or all an empty downgrade() left), as a finished downgrade does, so `inv db.status`
+    says so beside the upgrade it advises (runtime/_downgrade_runs.py); and, on MySQL/MariaDB,
+    what its own code raised where it left its mark (runtime/_raising_downgrades.py)."""
+    from alembic_steward.runtime._downgrade_runs import record_downgrade_leftovers
+    from alembic_steward.runtime._migration_frames import migration_frame
+    from alembic_steward.runtime._raising_downgrades import remember_raising_downgrade
+
+    with contextlib.suppress(Exception):  # never in place of the run's own error
+        frame = migration_frame(error)
+        if state.marked and frame is not None and frame.function == "downgrade":
+            remember_raising_downgrade(connection.engine.url, frame, state.raised)
+    makers = list(dict.fromkeys(leftover.revision for leftover in state.run_left))
+    if state.heads is None or not (makers or state.emptied):
+        return  # nothing of this run's: an earlier downgrade's record, if any, is kept
+    with contextlib.suppress(Exception):
+        record_downgrade_leftovers(connection, list(state.heads), makers, list(state.emptied))

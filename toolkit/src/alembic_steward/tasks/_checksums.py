@@ -167,7 +167,7 @@ def refuse_unedited(
     state = read_database_state(script, connection)
     if state.half_applied_after is not None:
         after, direction = state.half_applied_after, state.half_applied_direction
-        raise CommandError(half_applied_message(after, script, direction))
+        raise CommandError(half_applied_message(after, script, direction, connection.engine.url))
     from alembic_steward.runtime._revision_checksums import ChecksumRecorder
 
     edited = edited_revisions(connection, script, state.current)

@@ -40,13 +40,13 @@ def check_downgrade_result(
     from alembic_steward.runtime._interruptions import Terminated
     from alembic_steward.runtime._state_after_failure import version_heads
 
-    warn_empty_downgrades(reverted, script)
+    emptied = warn_empty_downgrades(reverted, script)
     heads: list[str] = []
     try:
         with get_blocking_engine().connect() as connection:
             heads = list(version_heads(connection))
             left = read_downgrade_leftovers(connection, heads, reverted)
-            remember_leftovers(connection, heads, left)
+            remember_leftovers(connection, heads, left, emptied)
     except (KeyboardInterrupt, Terminated) as stop:
         word_the_stop(stop, ", ".join(heads) or "base", "db.redo" if redo else "db.downgrade")
         raise
@@ -63,11 +63,11 @@ def check_downgrade_result(
     raise Exit(f"error: {blame_line(left, place)}", code=StatusExit.DATABASE_DIFFERS)
 
 
-def warn_empty_downgrades(reverted: list[str], script: ScriptDirectory | None = None) -> None:
-    """Print a warning for each reverted revision whose downgrade() did nothing."""
+def warn_empty_downgrades(reverted: list[str], script: ScriptDirectory | None = None) -> list[str]:
+    """Print a warning for each reverted revision whose downgrade() did nothing; return them."""
     import sys
 
-    from alembic_steward.runtime._empty_downgrades import empty_downgrade_warnings
+    from alembic_steward.runtime._empty_downgrades import empty_reverts, reverted_empty
 
     if script is None:
         from alembic.script import ScriptDirectory
@@ -75,14 +75,20 @@ def warn_empty_downgrades(reverted: list[str], script: ScriptDirectory | None = 
         from alembic_steward.runtime._config import build_alembic_config
 
         script = ScriptDirectory.from_config(build_alembic_config())
-    for line in empty_downgrade_warnings(script, reverted):
-        print(line, file=sys.stderr)
+    emptied = empty_reverts(script, reverted)
+    for revision in emptied:
+        print(f"warning: {reverted_empty(revision)}", file=sys.stderr)
+    return emptied
 
 
 def remember_leftovers(
-    connection: Connection, heads: list[str], left: DowngradeLeftovers | None
+    connection: Connection,
+    heads: list[str],
+    left: DowngradeLeftovers | None,
+    emptied: list[str] | None = None,
 ) -> None:
-    """Keep whose downgrade() left what differs, for `inv db.status` to name it while the
+    """Keep whose downgrade() left what differs, and which reverted ones left all their work
+    (``emptied``: their downgrade() is empty), for `inv db.status` to name them while the
     database stays as it left it (runtime/_downgrade_runs.py); forget it when nothing is left."""
     from alembic_steward.inspection._leftover_makers import leftover_makers
     from alembic_steward.runtime._downgrade_runs import (
@@ -90,11 +96,12 @@ def remember_leftovers(
         record_downgrade_leftovers,
     )
 
-    if left is None or not left.blamed:
+    blamed = left is not None and bool(left.blamed)
+    if not blamed and not emptied:
         forget_downgrade_leftovers(connection)
         return
-    makers = leftover_makers(left.blamed, left.reverted)
-    record_downgrade_leftovers(connection, heads, makers)
+    makers = leftover_makers(left.blamed, left.reverted) if left is not None and blamed else []
+    record_downgrade_leftovers(connection, heads, makers, emptied)
 
 
 def word_the_stop(stop: BaseException, target: str, task: str = "db.downgrade") -> None:
