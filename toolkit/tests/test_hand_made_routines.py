@@ -81,4 +81,13 @@ def test_a_trigger_dropped_by_hand_is_the_only_difference_not_its_function(
     line = "trigger items.qty_floor is in what its revision builds but not in the database"
     assert line in status, status
     assert "function qty_floor()" not in status, status
+    # Its revision ran (its function is there): an upgrade would refuse to run it again, so
+    # the advice is the trigger's own statement, which brings the database back.
     assert "inv db.upgrade" not in status, status
+    statement = "CREATE TRIGGER qty_floor BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION"
+    assert f"`{statement} qty_floor()` restores it" in status, status
+    refused = inv(project, database, "db.revision", "-m", "x", code=STATUS_DATABASE_DIFFERS)
+    assert f"`{statement} qty_floor()` restores it" in refused, refused
+    assert "inv db.upgrade" not in refused, refused
+    database.query(f"{statement} qty_floor()")
+    inv(project, database, "db.status")

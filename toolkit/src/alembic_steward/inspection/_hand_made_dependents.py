@@ -63,7 +63,7 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
     for key, facts in sorted(live.objects.items(), key=sort_key):
         if built.objects.get(key) == facts:
             continue
-        read = changed_read(key, facts, changed)
+        read = changed_read(key, facts, changed, live)
         if read:
             reads = READS.get(key[0], "depends on")
             grouped = by_verb(read)
@@ -165,11 +165,16 @@ def changed_names(built: Catalog, head: Catalog) -> dict[tuple[str, str], str]:
 
 
 def changed_read(
-    key: Key, facts: Facts, changed: dict[tuple[str, str], str]
+    key: Key, facts: Facts, changed: dict[tuple[str, str], str], live: Catalog | None = None
 ) -> list[tuple[str, str]]:
     """(`t.c6`, verb) for each changed column, (`table t`, `drop`) for each dropped table, that
-    the object at ``key`` names in its facts (or belongs to, for its table)."""
+    the object at ``key`` names in its facts (or belongs to, for its table); a PostgreSQL
+    trigger's words are those of the function it runs too, described in ``live``."""
+    from alembic_steward.catalog._trigger_functions import trigger_text
+
     text = "\n".join(str(value) for value in facts.values() if value)
+    if key[0] == "trigger" and live is not None:
+        text = trigger_text(live.objects, key, facts)
     owner = key[2].lower()
     return [
         (f"{table}.{column}" if column else f"table {table}", verb)
