@@ -249,10 +249,10 @@ OBJECTS = (
         },
         {
             "sqlite": ("trigger items.items_floor: definition",),
-            "postgresql": ("trigger items.items_floor: function",),
+            "postgresql": ("function items_floor(): definition",),
             "mysql": ("trigger items.items_floor: definition",),
         },
-        notes={"postgresql": "the function it runs is read with it"},
+        notes={"postgresql": "as the definition of the function it runs, read as a function"},
     ),
     Feature(
         "function",

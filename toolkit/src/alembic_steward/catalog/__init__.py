@@ -56,8 +56,8 @@ def describe_catalog(
 ) -> Catalog:
     """Describe every table (with how it behaves: row level security, UNLOGGED, STRICT...),
     view, column, constraint, index, trigger, policy, rule, sequence, enum type, function,
-    procedure and MariaDB event (but an extension's, and on PostgreSQL a trigger's own
-    function, described with its trigger).
+    procedure and MariaDB event (but an extension's; on PostgreSQL a trigger's function is
+    described as a function, the same whether a trigger runs it or not).
 
     ``schemas`` names schemas besides the connection's default one to describe too (PostgreSQL;
     MySQL/MariaDB and SQLite describe their current database only, and a name there raises

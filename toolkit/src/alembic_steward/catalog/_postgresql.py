@@ -106,15 +106,17 @@ EVERY_SCHEMA = (
     " WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e')))"
 )
 TRIGGERS = (
-    "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled,"
-    " pg_get_functiondef(t.tgfoid)"
+    "SELECT n.nspname, c.relname, t.tgname, pg_get_triggerdef(t.oid), t.tgenabled"
     " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     # A foreign key's own triggers are the server's: described as the key.
     f" WHERE {IN_SCOPE} AND NOT t.tgisinternal"
 )
 # Functions and procedures, keyed by name and argument types (an overload is another one); an
-# extension's are its own, and a trigger's function is described with its trigger.
+# extension's are its own. A trigger's function is described here like any other, whether a
+# trigger runs it or not (the trigger's definition names it): described with its trigger, it
+# read as another object once the trigger was dropped, and a hand-dropped trigger was blamed
+# on its function.
 ROUTINES = (
     "SELECT n.nspname, p.proname || '(' || oidvectortypes(p.proargtypes) || ')', p.prokind,"
     " pg_get_functiondef(p.oid)"
@@ -123,7 +125,6 @@ ROUTINES = (
     " AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass"
     # An extension's, or a range type's constructors ('i': made and dropped with their type).
     "  AND d.objid = p.oid AND d.deptype IN ('e', 'i'))"
-    " AND NOT EXISTS (SELECT FROM pg_trigger t WHERE t.tgfoid = p.oid AND NOT t.tgisinternal)"
 )
 # Extensions, database-wide, with the schema each is in; not their version, which is the
 # server's package's (an upgraded server's new database gets the new one) and no schema's:
@@ -279,10 +280,8 @@ def read(
         objects[("sequence", schema_of(schema), table or "", name)] = facts
     for schema, name, labels in enums:
         objects[("enum type", schema_of(schema), "", name)] = {"values": labels or ""}
-    for schema, table, name, definition, enabled, function in triggers:
-        objects[("trigger", schema_of(schema), table, name)] = trigger_facts(
-            definition, enabled, function
-        )
+    for schema, table, name, definition, enabled in triggers:
+        objects[("trigger", schema_of(schema), table, name)] = trigger_facts(definition, enabled)
     for schema, name, kind, definition in routines:
         definition = " ".join(ROUTINE_HEAD.sub("", definition).split())
         objects[(ROUTINE_KINDS[kind], schema_of(schema), "", name)] = {"definition": definition}
@@ -311,14 +310,14 @@ def one_text_array(definition: str) -> str:
     return ARRAY_OF_CAST_LITERALS.sub(as_text_array, definition)
 
 
-def trigger_facts(definition: str, enabled: str, function: str) -> dict[str, str]:
-    """A trigger's facts from pg_get_triggerdef (``definition``), pg_trigger.tgenabled and
-    pg_get_functiondef of the function it runs (whose body is the trigger's too)."""
+def trigger_facts(definition: str, enabled: str) -> dict[str, str]:
+    """A trigger's facts from pg_get_triggerdef (``definition``, which names the function it
+    runs: `FOR EACH ROW EXECUTE FUNCTION f()`) and pg_trigger.tgenabled; the function itself is
+    described as a function (ROUTINES)."""
     parts = TRIGGER_PARTS.match(definition)
     facts = {
         "timing": f"{parts.group('timing')} {parts.group('events')}" if parts else None,
         "definition": parts.group("rest") if parts else definition,
-        "function": " ".join(function.split()),
         "enabled": TRIGGER_ENABLED.get(enabled),
     }
     return present(facts)

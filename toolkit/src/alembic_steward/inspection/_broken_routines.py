@@ -199,13 +199,16 @@ def qualified(schema: str | None, name: str) -> str:
 def catalog_bodies(catalog: Catalog) -> tuple[list[Body], dict[Table, set[str]]]:
     """The triggers of ``catalog`` (status reads only their rows' columns) and each table's
     columns, lower case."""
+    from alembic_steward.catalog._trigger_functions import trigger_text
+
     columns: dict[Table, set[str]] = {}
     bodies = []
     for (kind, schema, owner, name), facts in catalog.objects.items():
         if kind == "column":
             columns.setdefault((schema, owner.lower()), set()).add(name.lower())
         elif kind == "trigger":
-            text = "\n".join(str(value) for value in facts.values() if value)
+            # On PostgreSQL, with the function it runs (described as a function of its own).
+            text = trigger_text(catalog.objects, (kind, schema, owner, name), facts)
             events = str(facts.get("timing") or "")
             bodies.append(Body(kind, schema, owner, name, events, text))
     return sorted(bodies), columns

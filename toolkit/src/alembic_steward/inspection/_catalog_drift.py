@@ -302,7 +302,10 @@ def compare_with_revision(
     from alembic_steward.catalog import compare_catalogs, compare_with_models
     from alembic_steward.inspection._drift_sides import additions_kept_by_models, additions_only
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
-    from alembic_steward.inspection._restoring_statements import restoring_statements
+    from alembic_steward.inspection._restoring_statements import (
+        lacks_unrestored,
+        restoring_statements,
+    )
 
     own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
@@ -317,7 +320,7 @@ def compare_with_revision(
         additions=additions,
         enum_values=enums,
         enum_values_alone=enum_values_only(own),
-        lacking=any(difference.change == "missing" for difference in own),
+        lacking=lacks_unrestored(own, built),
         models_hold_additions=additions_kept_by_models(built, live, models),
         restoring=tuple(restoring_statements(own, built)),
     )

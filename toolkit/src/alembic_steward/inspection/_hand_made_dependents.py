@@ -29,6 +29,8 @@ from alembic_steward.inspection._names_in_text import names
 from alembic_steward.inspection._sql_code import code_of
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from alembic_steward.catalog import Catalog
     from alembic_steward.catalog._model import Facts, Key
 
@@ -65,7 +67,7 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
     for key, facts in sorted(live.objects.items(), key=sort_key):
         if built.objects.get(key) == facts:
             continue
-        read = changed_read(key, facts, changed, live.dialect)
+        read = changed_read(key, facts, changed, live.dialect, live.objects)
         if read:
             reads = READS.get(key[0], "depends on")
             grouped = by_verb(read)
@@ -167,13 +169,23 @@ def changed_names(built: Catalog, head: Catalog) -> dict[tuple[str, str], str]:
 
 
 def changed_read(
-    key: Key, facts: Facts, changed: dict[tuple[str, str], str], dialect: str
+    key: Key,
+    facts: Facts,
+    changed: dict[tuple[str, str], str],
+    dialect: str,
+    objects: Mapping[Key, Facts] | None = None,
 ) -> list[tuple[str, str]]:
     """(`t.c6`, verb) for each changed column, (`table t`, `drop`) for each dropped table, that
     the object at ``key`` names in its facts (or belongs to, for its table), outside their
-    comments and string literals."""
-    # Each fact on its own: a quote left open in one must not blank the next.
-    text = "\n".join(code_of(str(value), dialect) for value in facts.values() if value)
+    comments and string literals; a PostgreSQL trigger's words are those of the function it
+    runs too, where ``objects`` (the live catalog's) describes it."""
+    from alembic_steward.catalog._trigger_functions import trigger_text
+
+    if key[0] == "trigger" and objects is not None:
+        text = code_of(trigger_text(objects, key, facts), dialect)
+    else:
+        # Each fact on its own: a quote left open in one must not blank the next.
+        text = "\n".join(code_of(str(value), dialect) for value in facts.values() if value)
     owner = key[2].lower()
     return [
         (f"{table}.{column}" if column else f"table {table}", verb)

@@ -1,16 +1,22 @@
 """The statements that undo a hand change the catalog names precisely enough to write them:
 a sequence's owner changed (`ALTER SEQUENCE ... OWNED BY`), an extension a revision made
-dropped (`CREATE EXTENSION ... SCHEMA ...`) or moved (`ALTER EXTENSION ... SET SCHEMA ...`).
+dropped (`CREATE EXTENSION ... SCHEMA ...`) or moved (`ALTER EXTENSION ... SET SCHEMA ...`), a
+PostgreSQL trigger a revision made dropped (`CREATE TRIGGER ...`: its function is still there,
+so rerunning the revision is no way back: an upgrade refuses to run it a second time).
 Said in the advice of `db.status`/`db.check` exit 9 beside "undo the hand change", at head and
 behind it alike, which alone leaves a reader to find the statement."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog, Difference
+
+# A PostgreSQL name that needs no quotes (as pg_get_triggerdef writes one).
+PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
 def restoring_statements(differences: Sequence[Difference], built: Catalog) -> list[str]:
@@ -33,7 +39,42 @@ def restoring_statements(differences: Sequence[Difference], built: Catalog) -> l
             schemas = [want for fact, want, _have in difference.facts if fact == "schema"]
             if schemas and schemas[0]:
                 statements.append(f"ALTER EXTENSION {difference.subject} SET SCHEMA {schemas[0]}")
+        elif statement := trigger_statement(difference, built):
+            statements.append(statement)
     return statements
+
+
+def lacks_unrestored(differences: Sequence[Difference], built: Catalog) -> bool:
+    """Whether something ``built`` has is missing that no restoring statement makes again:
+    only then is a stamp and an upgrade the way back (a stamp explains only something missing)."""
+    return any(
+        difference.change == "missing" and not trigger_statement(difference, built)
+        for difference in differences
+    )
+
+
+def trigger_statement(difference: Difference, built: Catalog) -> str | None:
+    """The CREATE TRIGGER that makes a missing PostgreSQL trigger again, from its facts in
+    ``built`` (catalog/_postgresql.py: when it fires, and the rest of pg_get_triggerdef,
+    which names its function); None for another difference, a trigger not enabled as usual
+    (its ALTER TABLE ... ENABLE/DISABLE is left to the reader) or a constraint trigger."""
+    from alembic_steward.catalog._model import subject_of
+
+    if built.dialect != "postgresql" or (difference.kind, difference.change) != (
+        "trigger",
+        "missing",
+    ):
+        return None
+    for key, facts in built.objects.items():
+        if key[0] == "trigger" and subject_of(key) == difference.subject:
+            # A constraint trigger's DEFERRABLE needs CREATE CONSTRAINT TRIGGER, which its
+            # facts do not say: left to the reader too.
+            if "enabled" in facts or "timing" not in facts or "DEFERRABLE" in facts["definition"]:
+                return None
+            _kind, schema, table, name = key
+            on = ".".join(quoted(part) for part in (schema, table) if part)
+            return f"CREATE TRIGGER {quoted(name)} {facts['timing']} ON {on} {facts['definition']}"
+    return None
 
 
 def restoring_advice(statements: Sequence[str]) -> str:
@@ -42,3 +83,8 @@ def restoring_advice(statements: Sequence[str]) -> str:
         return ""
     named = "; ".join(f"`{statement}`" for statement in statements)
     return f" ({named} {'restores it' if len(statements) == 1 else 'restore them'})"
+
+
+def quoted(name: str) -> str:
+    """``name`` as PostgreSQL reads it back: quoted unless plain (PLAIN_NAME)."""
+    return name if PLAIN_NAME.fullmatch(name) else '"' + name.replace('"', '""') + '"'

@@ -77,11 +77,20 @@ class RevisionScratch:
         return additions_only(compare_catalogs(self.built, self.live))
 
     def database_lacks(self) -> bool:
-        """Whether the live database lacks something its revision builds (a stamp explains
-        only that)."""
+        """Whether the live database lacks something its revision builds that no restoring
+        statement makes again (a stamp explains only that: inspection/_restoring_statements.py)."""
         from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._restoring_statements import lacks_unrestored
 
-        return any(d.change == "missing" for d in compare_catalogs(self.built, self.live))
+        return lacks_unrestored(compare_catalogs(self.built, self.live), self.built)
+
+    def restoring(self) -> list[str]:
+        """The statements that undo some of how the live database differs from its revision's
+        build (inspection/_restoring_statements.py), as status names them."""
+        from alembic_steward.catalog import compare_catalogs
+        from alembic_steward.inspection._restoring_statements import restoring_statements
+
+        return restoring_statements(compare_catalogs(self.built, self.live), self.built)
 
     def enum_values_alone(self) -> list[str]:
         """The values the live database's enum types have in addition to its revision's build

@@ -121,6 +121,7 @@ def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = 
     return database_differs_advice(
         additions=additions,
         lacking=scratch.database_lacks(),
+        restoring=scratch.restoring(),
         # As status reads them (inspection/_catalog_drift.py): one advice for both.
         runs_elsewhere=runs_outside_history(connection, script) if additions else (),
         script=script,
