@@ -5,11 +5,6 @@ quarter to over a second on a busy machine, mostly waiting on the disk, not the 
 Every test that takes a fresh PostgreSQL database paid both in its own time; a thread of each
 test process now makes the next few while tests run, and drops the used ones behind them.
 Each test still gets a database no other test has touched, made by CREATE DATABASE.
-
-Used databases are dropped in batches, not one by one: every DROP DATABASE makes PostgreSQL
-write a checkpoint, which flushes every other test's dirty buffers too. Drops run back to back
-leave the later checkpoints almost nothing to write (docs/decisions.md, "PostgreSQL test
-databases are dropped in batches").
 """
 
 from __future__ import annotations
@@ -21,9 +16,6 @@ from collections.abc import Callable
 
 # How many databases wait ready: the next test's, and one more for a test that takes two.
 AHEAD = 2
-# Used databases wait until this many have gathered (or the pool closes), then all are dropped:
-# a few hundred megabytes of disk at most per test process.
-DROP_BATCH = 40
 # A take waits this long for the thread before the test fails, saying so.
 TAKE_TIMEOUT_SECONDS = 300
 
@@ -35,13 +27,9 @@ class DatabasePool:
     time is fine: the thread's own pace hides it). Creation errors reach the taker.
     """
 
-    def __init__(
-        self, execute: Callable[[str], None], ahead: int = AHEAD, drop_batch: int = DROP_BATCH
-    ) -> None:
+    def __init__(self, execute: Callable[[str], None], ahead: int = AHEAD) -> None:
         self._execute = execute
         self._ahead = ahead
-        self._drop_batch = drop_batch
-        self._dropping = False
         self._ready: deque[str] = deque()
         self._failures: deque[BaseException] = deque()
         self._to_drop: deque[str] = deque()
@@ -64,8 +52,7 @@ class DatabasePool:
             return name
 
     def give_back(self, name: str) -> None:
-        """Drop ``name`` in the background, with the next batch (its test is over: nothing may
-        still use it)."""
+        """Drop ``name`` in the background (its test is over: nothing may still use it)."""
         with self._changed:
             self._to_drop.append(name)
             self._changed.notify_all()
@@ -89,12 +76,8 @@ class DatabasePool:
                     # Made while the pool closed (its CREATE was under way): dropped too.
                     self._to_drop.extend(self._ready)
                     self._ready.clear()
-                # A batch, once begun, is dropped whole: its checkpoints follow one another.
-                if len(self._to_drop) >= self._drop_batch:
-                    self._dropping = True
-                if self._to_drop and (self._dropping or self._closing):
+                if self._to_drop:
                     return ("DROP", self._to_drop.popleft())
-                self._dropping = False
                 if self._closing:
                     return None
                 self._changed.wait()
