@@ -259,6 +259,7 @@ def sides_of(
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.catalog import compare_catalogs
     from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._kept_builds import keep_build
     from alembic_steward.inspection._later_builds import earlier_build_here
@@ -270,13 +271,20 @@ def sides_of(
 
     as_drift = ModelDrift([difference.line(MODELS, DATABASE) for difference in differences], [])
     schemas = schemas_of(models)
-    if matches_kept_build(connection, current, models, live):
+    kept = kept_build_the_models_match(connection, current, models)
+    if kept is not None and not compare_catalogs(kept, live):
         return Drift(ModelDrift([], []), DriftSides([], ModelDrift([], [])))
     try:
-        with revision_built(blocking_url(connection), current) as scratch:
-            built = live_catalog(scratch, schemas)
-            keep_build(connection, current, schemas, built)
-            drift, own = compare_with_revision(scratch, models, live, built)
+        if kept is not None:
+            # The models need nothing the kept build lacks, so nothing is to be run on a scratch
+            # database: building it again would only describe it again (a database changed by
+            # hand made every status and check build one).
+            drift, own = compare_with_revision(None, models, live, kept)
+        else:
+            with revision_built(blocking_url(connection), current) as scratch:
+                built = live_catalog(scratch, schemas)
+                keep_build(connection, current, schemas, built)
+                drift, own = compare_with_revision(scratch, models, live, built)
         if drift.sides.additions:  # a run of another branch's revision, not a hand change?
             from alembic_steward.inspection._runs_elsewhere import runs_outside_history
 
@@ -291,10 +299,11 @@ def sides_of(
 
 
 def compare_with_revision(
-    scratch: Connection, models: Catalog, live: Catalog, built: Catalog
+    scratch: Connection | None, models: Catalog, live: Catalog, built: Catalog
 ) -> tuple[Drift, list[Difference]]:
     """Compare the live database and the models with ``scratch``, at the database's revision
     and described as ``built``; also return how the live database differs from that build.
+    ``scratch`` is used only when the models need something ``built`` lacks (None otherwise).
 
     What the models leave to the revisions (a view, a trigger, a schema) is judged here only:
     the database's one its revision does not build is a hand-made change.
@@ -310,6 +319,8 @@ def compare_with_revision(
     own = compare_catalogs(built, live)
     database = [d.line(OWN_REVISION, DATABASE) for d in own]
     needed = compare_with_models(models, built)
+    if needed and scratch is None:
+        raise ValueError("the models need what the build lacks: a scratch database is needed")
     drift = split_by_autogenerate(scratch, models, built, needed) if needed else None
     drift = drift or ModelDrift([], [])
     additions = tuple(additions_only(own))
@@ -327,18 +338,18 @@ def compare_with_revision(
     return Drift(drift, sides), own
 
 
-def matches_kept_build(
-    connection: Connection, current: list[str], models: Catalog, live: Catalog
-) -> bool:
-    """Whether a kept build of ``current`` (inspection/_kept_builds.py) is the live database and
-    holds what the models need: then nothing differs on either side, and nothing is built."""
-    from alembic_steward.catalog import compare_catalogs, compare_with_models
+def kept_build_the_models_match(
+    connection: Connection, current: list[str], models: Catalog
+) -> Catalog | None:
+    """A kept build of ``current`` (inspection/_kept_builds.py) that holds what the models
+    need, or None: then the live database is compared with it, and nothing is built."""
+    from alembic_steward.catalog import compare_with_models
     from alembic_steward.inspection._kept_builds import kept_build
 
     built = kept_build(connection, current, schemas_of(models))
-    if built is None:
-        return False
-    return not compare_catalogs(built, live) and not compare_with_models(models, built)
+    if built is None or compare_with_models(models, built):
+        return None
+    return built
 
 
 def schemas_of(models: Catalog) -> list[str]:

@@ -196,8 +196,13 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # `inv` tasks guard themselves; raw commands need `-x confirm=ENV`.
         refuse_unconfirmed_raw_command(config, connection, context.get_x_argument(True))
         # Taken before Alembic reads the current revision, so concurrent runs (replicas,
-        # CI jobs) take turns and each migration runs once.
-        waited = run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
+        # CI jobs) take turns and each migration runs once. A scratch build's database is this
+        # run's alone (a new random name, dropped after): no run can take turns with it, and
+        # its lock would cost a server session per revision built.
+        if config.attributes.get(SCRATCH_BUILD):
+            waited = False
+        else:
+            waited = run.enter_context(hold_migration_lock(connection, lock_timeout_seconds()))
         # What an offline run then renders for (runtime/_offline_server.py).
         remember_server_version(connection)
         # A revision re-pointed onto revisions that never ran here would hide them for ever.
