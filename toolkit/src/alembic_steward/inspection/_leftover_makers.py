@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from alembic.script import ScriptDirectory
+
     from alembic_steward.catalog import Difference
 
 
@@ -27,19 +31,31 @@ def leftover_makers(found: list[Difference], reverted: list[str]) -> list[str]:
     if len(reverted) < 2 or len(leftovers) != len(found):
         return reverted
     script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
-    upgrades = {}
-    for revision in reverted:
-        found_script = script.get_revision(revision)
-        if found_script is None or found_script.path is None:
-            return reverted
-        text = Path(found_script.path).read_text(encoding="utf-8")
-        upgrades[revision] = text.partition("def downgrade")[0].partition("def upgrade")[2]
+    upgrades = upgrade_texts(script, reverted)
+    if len(upgrades) != len(reverted):
+        return reverted
     makers: list[str] = []
     for difference in leftovers:
-        name = difference.subject.rpartition(".")[2]
-        quoted = re.compile(rf"""["']{re.escape(name)}["']""")
-        naming = [revision for revision in reverted if quoted.search(upgrades[revision])]
+        naming = revisions_naming(difference.subject.rpartition(".")[2], upgrades)
         if len(naming) != 1:
             return reverted
         makers += [revision for revision in naming if revision not in makers]
     return [revision for revision in reverted if revision in makers]
+
+
+def upgrade_texts(script: ScriptDirectory, revisions: Iterable[str]) -> dict[str, str]:
+    """The text of each of ``revisions``' upgrade() (its file up to `def downgrade`), for those
+    whose file the history holds, in the order given."""
+    upgrades = {}
+    for revision in revisions:
+        found = script.get_revision(revision)
+        if found is not None and found.path is not None:
+            text = Path(found.path).read_text(encoding="utf-8")
+            upgrades[revision] = text.partition("def downgrade")[0].partition("def upgrade")[2]
+    return upgrades
+
+
+def revisions_naming(name: str, upgrades: dict[str, str]) -> list[str]:
+    """The revisions whose upgrade() text (``upgrades``) quotes ``name`` (`"notes"`)."""
+    quoted = re.compile(rf"""["']{re.escape(name)}["']""")
+    return [revision for revision, text in upgrades.items() if quoted.search(text)]

@@ -138,6 +138,19 @@ def may_change_rows(script: ScriptDirectory, revision: str) -> bool:
 def watched_steps(connection: Connection, before: Sequence[str], after: Sequence[str]) -> list[str]:
     """Build a scratch database at ``before``, then upgrade it to ``after`` watching what each
     revision sends: `REV runs VERB on TABLE` for each statement that writes rows."""
+    (rows,) = watched_statements(connection, before, after, (WRITES_ROWS,))
+    return rows
+
+
+def watched_statements(
+    connection: Connection,
+    before: Sequence[str],
+    after: Sequence[str],
+    patterns: Sequence[re.Pattern[str]],
+) -> list[list[str]]:
+    """Build a scratch database at ``before``, then upgrade it to ``after``: for each of
+    ``patterns`` (a statement's verb and object, as StatementWatch reads them), `REV runs VERB
+    on TABLE` for each statement it matches, in the order sent."""
     from sqlalchemy import event
 
     from alembic_steward._wiring import active_steward
@@ -148,12 +161,14 @@ def watched_steps(connection: Connection, before: Sequence[str], after: Sequence
 
     built = [revision for revision in before if revision != "base"]
     version_table = active_steward().context_options.get("version_table", "alembic_version")
-    watch = StatementWatch(ignored_tables(), version_table, WRITES_ROWS)
+    watches = [StatementWatch(ignored_tables(), version_table, pattern) for pattern in patterns]
     with revision_built(blocking_url(connection), built, label="stamp") as scratch:
-        event.listen(scratch, "before_cursor_execute", watch)
+        for watch in watches:
+            event.listen(scratch, "before_cursor_execute", watch)
         try:
             for head in after:
                 upgrade_scratch(scratch, head)
         finally:
-            event.remove(scratch, "before_cursor_execute", watch)
-    return watch.steps
+            for watch in watches:
+                event.remove(scratch, "before_cursor_execute", watch)
+    return [watch.steps for watch in watches]

@@ -105,26 +105,7 @@ def watched_steps(
 ) -> tuple[list[str], list[str]]:
     """Build a scratch database at ``before``, then upgrade it to ``after``: (`REV runs VERB on
     TABLE` for each statement that writes rows, the same for each that changes the schema)."""
-    from sqlalchemy import event
+    from alembic_steward.inspection._stamped_data_steps import WRITES_ROWS, watched_statements
 
-    from alembic_steward._wiring import active_steward
-    from alembic_steward.inspection._catalog_drift import ignored_tables
-    from alembic_steward.inspection._drift_sides import blocking_url
-    from alembic_steward.inspection._scratch_database import revision_built, upgrade_scratch
-    from alembic_steward.inspection._squash_build import StatementWatch
-    from alembic_steward.inspection._stamped_data_steps import WRITES_ROWS
-
-    built = [revision for revision in before if revision != "base"]
-    version_table = active_steward().context_options.get("version_table", "alembic_version")
-    rows = StatementWatch(ignored_tables(), version_table, WRITES_ROWS)
-    schema = StatementWatch(ignored_tables(), version_table, CHANGES_SCHEMA)
-    with revision_built(blocking_url(connection), built, label="stamp") as scratch:
-        event.listen(scratch, "before_cursor_execute", rows)
-        event.listen(scratch, "before_cursor_execute", schema)
-        try:
-            for head in after:
-                upgrade_scratch(scratch, head)
-        finally:
-            event.remove(scratch, "before_cursor_execute", rows)
-            event.remove(scratch, "before_cursor_execute", schema)
-    return rows.steps, schema.steps
+    rows, schema = watched_statements(connection, before, after, (WRITES_ROWS, CHANGES_SCHEMA))
+    return rows, schema

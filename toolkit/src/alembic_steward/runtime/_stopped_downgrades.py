@@ -14,9 +14,7 @@ its upgrade()'s rows stayed, unsaid, and status's "run the upgrade" ran it again
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,27 +49,20 @@ def left_by_reverted(
 def read_makers(leftovers: tuple[str, ...], reverted: tuple[str, ...]) -> list[RunLeftover]:
     from alembic.script import ScriptDirectory
 
+    from alembic_steward.inspection._leftover_makers import revisions_naming, upgrade_texts
     from alembic_steward.runtime._config import build_alembic_config
     from alembic_steward.runtime._empty_downgrades import empty_downgrade
 
     script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
-    upgrades: dict[str, tuple[str, bool]] = {}
-    for revision in reverted:
-        found = script.get_revision(revision)
-        if found is None or found.path is None:
-            continue
-        text = Path(found.path).read_text(encoding="utf-8")
-        upgrade = text.partition("def downgrade")[0].partition("def upgrade")[2]
-        upgrades[revision] = (upgrade, empty_downgrade(found.path))
+    upgrades = upgrade_texts(script, reverted)
     made = []
     for brief in leftovers:
         if not brief.startswith("unexpected "):
             continue  # only what a downgrade failed to drop is its leftover
-        name = brief.rpartition(" ")[2].rpartition(".")[2]
-        quoted = re.compile(rf"""["']{re.escape(name)}["']""")
-        naming = [r for r, (text, _) in upgrades.items() if quoted.search(text)]
+        naming = revisions_naming(brief.rpartition(" ")[2].rpartition(".")[2], upgrades)
         if len(naming) == 1:
-            made.append(RunLeftover(brief, naming[0], upgrades[naming[0]][1]))
+            path = script.get_revision(naming[0]).path
+            made.append(RunLeftover(brief, naming[0], empty_downgrade(path)))
     return made
 
 
