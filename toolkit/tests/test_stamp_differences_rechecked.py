@@ -15,6 +15,21 @@ R1, R2 = "cccc00000001", "cccc00000002"
 STAMPS = {"head": ("-r", "head"), "purge": ("--purge", "-r", R1)}
 
 
+def upgraded_with_a_hand_column(project: Project, database: ServerDatabase) -> dict[str, str]:
+    """Upgrade ``database`` to R1 (one table), then add a column to it by hand; the commands'
+    environment."""
+    write_revision(
+        project,
+        R1,
+        None,
+        '    op.create_table("accounts", sa.Column("id", sa.Integer, primary_key=True))',
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+    database.query("ALTER TABLE accounts ADD COLUMN hc INT")
+    return env
+
+
 # Each database and each stamp once: `--purge` only changes which rows the stamp clears, in the
 # same Python whatever the database; the recheck that follows is the dialect's.
 @pytest.mark.parametrize(
@@ -28,15 +43,7 @@ STAMPS = {"head": ("-r", "head"), "purge": ("--purge", "-r", R1)}
 def test_a_difference_a_stamp_warned_of_and_undone_by_hand_refuses_nothing(
     project: Project, database: ServerDatabase, stamp: str
 ) -> None:
-    write_revision(
-        project,
-        R1,
-        None,
-        '    op.create_table("accounts", sa.Column("id", sa.Integer, primary_key=True))',
-    )
-    env = {"DATABASE_URL": database.url}
-    project.inv("db.upgrade", env=env)
-    database.query("ALTER TABLE accounts ADD COLUMN hc INT")
+    env = upgraded_with_a_hand_column(project, database)
     warned = one_error_line(project.inv("db.stamp", *STAMPS[stamp], env=env).stdout, "warning: ")
     assert "unexpected column accounts.hc" in warned, warned
 
@@ -56,15 +63,7 @@ def test_a_difference_a_stamp_warned_of_and_undone_by_hand_refuses_nothing(
 def test_a_difference_a_stamp_warned_of_that_is_still_there_still_refuses(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_revision(
-        project,
-        R1,
-        None,
-        '    op.create_table("accounts", sa.Column("id", sa.Integer, primary_key=True))',
-    )
-    env = {"DATABASE_URL": database.url}
-    project.inv("db.upgrade", env=env)
-    database.query("ALTER TABLE accounts ADD COLUMN hc INT")
+    env = upgraded_with_a_hand_column(project, database)
     project.inv("db.stamp", "-r", "head", env=env)
 
     checked = one_error_line(project.inv("db.current", "--check", code=9, env=env).stderr)
