@@ -32,6 +32,7 @@ import socket  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
+import sibling_fork  # noqa: E402
 from forked_command import Request, become, classify, path_zero, python_path, run_and_exit  # noqa: E402
 
 # The third-party libraries the fixture service's commands import. Not the service's own
@@ -145,10 +146,20 @@ class Zygote:
     def fork_for_caller(self, connection: socket.socket) -> int:
         """Fork the command as the caller's child: 0 in the command, its pid here, -1 on failure.
 
-        A short-lived middle process forks the command and exits at once: orphaned, the command
-        goes to the nearest subreaper above it, the test process (commands.py), which waits for
-        it and signals it as it would a process it had started itself.
+        Where Linux's clone(CLONE_PARENT) is at hand (sibling_fork.py), one fork makes the
+        caller its parent at once. Elsewhere a short-lived middle process forks the command and
+        exits: orphaned, the command goes to the nearest subreaper above it, the test process
+        (commands.py), which waits for it and signals it as it would a process it had started.
         """
+        if sibling_fork.available():
+            try:
+                pid = sibling_fork.fork_as_sibling()
+            except OSError:
+                return -1
+            if pid == 0:
+                self.listener.close()
+                connection.close()
+            return pid
         reading, writing = os.pipe()
         middle = os.fork()
         if middle == 0:

@@ -203,6 +203,28 @@ def test_the_pid_a_test_sees_is_the_command_s_own(
     assert stdout.split() == [str(running.pid), str(os.getpid())]
 
 
+SIGNALLED_BY_A_THREAD = """
+import signal, threading
+main = threading.main_thread().ident
+thread = threading.Thread(target=signal.pthread_kill, args=(main, signal.SIGTERM))
+thread.start()
+thread.join()
+"""
+
+
+def test_a_forked_command_s_threads_signal_its_main_thread_as_a_plain_one_s_do(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pthread_kill() signals the thread id glibc's record holds: a fork that left the zygote's
+    # there (sibling_fork.py) would fail it with "No such process".
+    def raised() -> tuple[int, str]:
+        completed = project.run("python", "-c", SIGNALLED_BY_A_THREAD)
+        return completed.returncode, completed.stderr
+
+    forked, plainly = forked_and_plain(monkeypatch, raised)
+    assert forked == plainly == (-signal.SIGTERM, "")
+
+
 def test_what_a_fork_cannot_reproduce_runs_plain(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
