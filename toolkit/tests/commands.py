@@ -4,10 +4,11 @@ Most of a command's half second is importing SQLAlchemy, Alembic, invoke and the
 tearing them down at exit. Each test process starts one zygote (command_zygote.py) that imports
 them once and forks each command from there: its argv, folder, environment and stdio as given,
 the project's own modules imported fresh. The forked command becomes a child of the test
-process (sibling_fork.py; elsewhere the test process is made a child subreaper for that), so `CommandPopen` waits for it, signals it
-and reads its exit status as subprocess.Popen does for a process it started: the pid, signals
-and status a test sees are the command's own. What a fork cannot reproduce exactly (a terminal,
-an interpreter option, a shadowed library) the zygote refuses, and it starts as a plain process.
+process (sibling_fork.py; elsewhere the test process is made a child subreaper for that), so
+`CommandPopen` waits for it, signals it and reads its exit status as subprocess.Popen does for
+a process it started: the pid, signals and status a test sees are the command's own. What a
+fork cannot reproduce exactly (a terminal, an interpreter option, a shadowed library) the
+zygote refuses, and it starts as a plain process.
 
 TEST_PLAIN_COMMANDS=1 starts every command as a plain process, to check that both agree:
 `TEST_PLAIN_COMMANDS=1 python3 scripts/test.py --suite toolkit`.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 
+import pytest
 from failures import stopped_by, write_revision
 from made_revisions import add_users
 from project import Project, one_error_line, revision_source
@@ -158,12 +159,17 @@ TAGS_UP = '    op.create_table("tags", sa.Column("id", sa.Integer, primary_key=T
 TAGS_DOWN = '    op.drop_table("tags")'
 
 
+@pytest.mark.parametrize("order", ["upgrade-first", "downgrade-first"])
 def test_a_downgrade_over_several_revisions_names_the_one_whose_upgrade_made_the_leftover(
-    project: Project,
+    project: Project, order: str
 ) -> None:
     first = add_users(project)
     imports = "import sqlalchemy as sa"
     notes = revision_source("notes", first, NOTES_UP, FORGETFUL_DOWN, imports=imports)
+    if order == "downgrade-first":  # upgrade() is read as Python reads it, not as text runs
+        head, _, functions = notes.partition("def upgrade")
+        upgrade, _, downgrade = functions.partition("def downgrade")
+        notes = f"{head}def downgrade{downgrade.rstrip()}\n\n\ndef upgrade{upgrade.rstrip()}\n"
     project.write_revision("notes.py", notes)
     project.write_revision(
         "tags.py", revision_source("tags", "notes", TAGS_UP, TAGS_DOWN, imports=imports)

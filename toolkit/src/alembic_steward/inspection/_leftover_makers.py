@@ -44,14 +44,25 @@ def leftover_makers(found: list[Difference], reverted: list[str]) -> list[str]:
 
 
 def upgrade_texts(script: ScriptDirectory, revisions: Iterable[str]) -> dict[str, str]:
-    """The text of each of ``revisions``' upgrade() (its file up to `def downgrade`), for those
-    whose file the history holds, in the order given."""
+    """The source text of each of ``revisions``' upgrade(), as Python reads the file
+    (_revision_functions.py: wherever it stands, the last one when two are written), for those
+    whose file the history holds and parses, in the order given."""
+    import ast
+
+    from alembic_steward._revision_functions import migration_function
+
     upgrades = {}
     for revision in revisions:
         found = script.get_revision(revision)
-        if found is not None and found.path is not None:
-            text = Path(found.path).read_text(encoding="utf-8")
-            upgrades[revision] = text.partition("def downgrade")[0].partition("def upgrade")[2]
+        if found is None or found.path is None:
+            continue
+        text = Path(found.path).read_text(encoding="utf-8")
+        try:
+            upgrade = migration_function(ast.parse(text), "upgrade")
+        except (SyntaxError, ValueError):
+            continue  # Alembic could not have run it either
+        if upgrade is not None:
+            upgrades[revision] = ast.get_source_segment(text, upgrade) or ""
     return upgrades
 
 
