@@ -83,3 +83,32 @@ def test_one_upgrade_that_makes_and_breaks_a_trigger_warns_and_its_advice_works(
     assert "trigger trev on t names NEW.c7, which t no longer has" in warning, warning
 
     run_advised(project, database, warning)
+
+
+@only_on("postgresql", why="only PostgreSQL's trigger runs a function of its own")
+def test_a_hand_made_trigger_s_advised_drop_takes_its_function_unless_shared(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    for statement in [
+        *trigger(database, "thand", "c7"),
+        # Two triggers run one function: dropping one leaves the function to the other.
+        "CREATE FUNCTION set_both() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN NEW.c7 = 1; RETURN NEW; END $$",
+        "CREATE TRIGGER tone BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
+        "CREATE TRIGGER ttwo BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
+    ]:
+        database.query(statement)
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
+    upgrade = inv(project, database, "db.upgrade")
+    (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert "(`DROP TRIGGER thand ON t`; `DROP FUNCTION set_c7()`;" in warning, warning
+    assert "set_both()`" not in warning, warning
+
+    for statement in re.findall(r"`(DROP [^`]+)`", warning):
+        database.query(statement)
+    database.query("DROP FUNCTION set_both()")  # the last of its triggers gone
+    status = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in status.stdout, status.stdout
+    assert "broken:" not in status.stdout, status.stdout
