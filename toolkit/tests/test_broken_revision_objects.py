@@ -112,3 +112,26 @@ def test_a_hand_made_trigger_s_advised_drop_takes_its_function_unless_shared(
     status = inv(project, database, "db.status")
     assert "against its revision rebuilt: same" in status.stdout, status.stdout
     assert "broken:" not in status.stdout, status.stdout
+
+
+def test_check_says_status_s_broken_lines_with_status_s_exit_code(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    if database.kind == "sqlite":  # it makes a trigger whatever its row names
+        database.query("CREATE TRIGGER tgone BEFORE INSERT ON t BEGIN SELECT NEW.c9; END")
+    elif database.kind == "postgresql":  # nor does PL/pgSQL read its body until it runs
+        for statement in trigger(database, "tgone", "c9"):
+            database.query(statement)
+    else:  # MariaDB checks NEW.x when it makes the trigger, not when the column goes
+        database.query(trigger(database, "tgone", "c7")[0])
+        database.query("ALTER TABLE t DROP COLUMN c7")
+    status = inv(project, database, "db.status")
+    broken = [line for line in status.stdout.splitlines() if line.startswith("broken:")]
+    assert len(broken) == 1 and "trigger tgone on t names NEW.c" in broken[0], status.stdout
+
+    check = inv(project, database, "db.check")
+    assert broken[0] in check.stdout.splitlines(), check.stdout + check.stderr
+    assert "They fail when they fire" in check.stdout, check.stdout
+    assert check.returncode == status.returncode, check.stdout + check.stderr

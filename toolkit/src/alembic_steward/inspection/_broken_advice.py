@@ -129,3 +129,13 @@ def advice_by_maker(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> st
         lead = f"for {subjects}, made by hand: " if by_revisions else ""
         parts.append(f"{lead}{broken_advice(by_hand)}")
     return "; ".join(parts)
+
+
+def broken_report(broken: Sequence[Broken]) -> list[str]:
+    """`inv db.check`'s lines for ``broken``: status's `broken:` line for each, then what to do
+    (status says it in its verdict); [] when none fails."""
+    if not broken:
+        return []
+    lines = [f"broken:  {item.line}" for item in broken]
+    advice = advice_by_maker(broken, history_upgrades())
+    return [*lines, f"They fail when they fire, whatever the exit code says: {advice}."]
