@@ -45,6 +45,10 @@ def test_lint_warns_of_a_drop_an_earlier_revision_s_trigger_names(
         " failing whenever it runs (MariaDB, a PostgreSQL function or trigger); in"
         f" {SECOND}, before the drop, drop trev or make it again without c7"
     ], lint.stdout
+    # Status says it too while the revision is pending.
+    status = inv(project, database, "db.status")
+    assert status.returncode == 2, status.stdout + status.stderr
+    assert warnings[0] in status.stderr.splitlines(), status.stderr
 
 
 def test_db_revision_warns_when_the_drop_it_wrote_breaks_a_trigger(
@@ -82,7 +86,7 @@ def test_a_drop_of_the_object_first_or_a_replacement_without_the_column_says_not
         (
             "d",
             source(
-                '    op.drop_column("t", "c9")\n    op.drop_column(table_name="u", column_name="id")'
+                '    op.drop_column("t", "c9")\n    op.drop_column(table_name="u", column_name="x")'
             ),
         ),
     ]
