@@ -9,7 +9,7 @@ import re
 
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
-from test_broken_routines import TABLES, trigger
+from test_broken_routines import MADE, TABLES, trigger
 from test_status_sides import inv
 
 FIRST, SECOND, THIRD = "bbbc00000001", "bbbc00000002", "bbbc00000003"
@@ -135,3 +135,26 @@ def test_check_says_status_s_broken_lines_with_status_s_exit_code(
     assert broken[0] in check.stdout.splitlines(), check.stdout + check.stderr
     assert "They fail when they fire" in check.stdout, check.stdout
     assert check.returncode == status.returncode, check.stdout + check.stderr
+
+
+@only_on("postgresql", "mysql", why="SQLite has no stored function")
+def test_a_hand_drop_of_a_revision_s_broken_function_is_read_as_a_revision_to_write(
+    project: Project, database: ServerDatabase
+) -> None:
+    function = f"    op.execute({MADE[database.kind]['function']!r})"
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{function}"))
+    dropping = revision_source(SECOND, FIRST, '    op.drop_column("t", "c6")')
+    project.write_revision(f"{SECOND}_drop.py", dropping)
+    assert inv(project, database, "db.upgrade", "-r", FIRST).returncode == 0
+    upgrade = inv(project, database, "db.upgrade")
+    (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert f"the revisions made it (revision {FIRST})" in warning, warning
+    assert 'op.execute("DROP FUNCTION IF EXISTS first_c6' in warning, warning
+
+    database.query("DROP FUNCTION first_c6" + ("()" if database.kind == "postgresql" else ""))
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert "db.stamp" not in verdict, verdict
+    assert "it lacks only what its revisions build broken (function first_c6" in verdict, verdict
+    run_advised(project, database, verdict)

@@ -6,7 +6,9 @@ Such a database is no stamp mistake and no hand change to undo: making the objec
 stamping back and upgrading, builds it broken again, and the earlier-build search
 (inspection/_later_builds.py) could call it "stamped ahead". The revisions build something that
 fails, so the way out is a new revision that drops it (inspection/_broken_advice.py), after
-which the build matches. Read from the build's catalog, at no further query.
+which the build matches. A trigger's row is read from the build's catalog, at no further query;
+a routine, event or view from the revision files (inspection/_revision_column_drops.py): the
+column a revision drops that it names, and the build lacks.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ def lacking_only_broken(own: Sequence[Difference], built: Catalog) -> tuple[Brok
         return ()
     missing = {(difference.kind, difference.subject) for difference in own}
     lacked, covered = [], set()
-    for item in broken_in_catalog(built):
+    routines = any(kind != "trigger" for kind, _subject in missing)
+    for item in [*broken_in_catalog(built), *(named_by_column_drops(built) if routines else [])]:
         if not item.key:
             continue
         subjects = {(item.key[0], subject_of(item.key))}
@@ -60,3 +63,40 @@ def broken_build_advice(where: str, broken: Sequence[Broken]) -> str:
         f"the database is not what its revision builds {where}: it lacks only what its"
         f" revisions build broken ({named}), dropped by hand; {advice}"
     )
+
+
+def named_by_column_drops(built: Catalog) -> list[Broken]:
+    """The functions, procedures, events and views of ``built`` that a revision made naming a
+    column a later revision dropped, which ``built`` lacks (read by
+    inspection/_revision_column_drops.py)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._broken_routines import Broken, qualified
+    from alembic_steward.inspection._hand_made_dependents import drop_statement
+    from alembic_steward.inspection._revision_column_drops import history_column_drops
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        drops = history_column_drops(script, built.dialect)
+    except Exception:  # noqa: BLE001 - no history to read: nothing is claimed
+        return []
+    columns = {
+        (key[1], key[2].lower(), key[3].lower()) for key in built.objects if key[0] == "column"
+    }
+    found = []
+    for key in built.objects:
+        kind, schema, _owner, name = key
+        if kind not in ("function", "procedure", "event", "view", "materialized view"):
+            continue
+        for named in drops:
+            same = named.made.name == name.split("(", 1)[0].lower()
+            if same and (schema, named.table, named.column) not in columns:
+                gone = f"{qualified(schema, named.table)}.{named.column}"
+                line = (
+                    f"{kind} {qualified(schema, name)} names {gone}, which revision"
+                    f" {named.revision} dropped: every use of it fails"
+                )
+                found.append(Broken(line, drop_statement(built.dialect, key), (gone,), key))
+                break
+    return found
