@@ -68,6 +68,9 @@ def test_a_hand_drop_of_a_revision_s_broken_trigger_is_read_as_a_revision_to_wri
     check = inv(project, database, "db.check")
     assert check.returncode == 9, check.stdout + check.stderr
     assert "db.stamp" not in check.stderr and "CREATE TRIGGER" not in check.stderr, check.stderr
+    refused = inv(project, database, "db.revision", "-m", "x")  # refuses as status advises
+    assert refused.returncode == 9, refused.stdout + refused.stderr
+    assert "it lacks only what its revisions build broken" in refused.stderr, refused.stderr
 
     run_advised(project, database, verdict)
 
