@@ -79,11 +79,16 @@ def test_a_hand_drop_of_a_revision_s_broken_trigger_is_read_as_a_revision_to_wri
 def test_one_upgrade_that_makes_and_breaks_a_trigger_warns_and_its_advice_works(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_made_and_dropping(project, database)
+    made = [*trigger(database, "trev", "c7"), MADE[database.kind]["function"]]
+    made_text = "\n".join(f"    op.execute({s!r})" for s in made)
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made_text}"))
+    dropping = revision_source(SECOND, FIRST, f'{DROP_C7}\n    op.drop_column("t", "c6")')
+    project.write_revision(f"{SECOND}_drop.py", dropping)
     upgrade = inv(project, database, "db.upgrade")
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
     assert "trigger trev on t names NEW.c7, which t no longer has" in warning, warning
+    assert "first_c6" in warning and "t.c6, which the upgrade dropped" in warning, warning
 
     run_advised(project, database, warning)
 

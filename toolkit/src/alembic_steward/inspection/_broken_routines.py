@@ -99,16 +99,19 @@ def broken_routines(
     bodies: list[Body],
     columns: Mapping[Table, set[str]],
     dropped: Dropped | None = None,
+    *,
+    every_row: bool = False,
 ) -> list[Broken]:
     """Each of ``bodies`` that names a column its trigger's table lacks (``columns``: each
-    table's, lower case), or what ``dropped`` holds; [] when none does."""
+    table's, lower case), or what ``dropped`` holds; [] when none does. ``every_row``: each
+    missing row column counts, not only those ``dropped`` holds (bodies the run made)."""
     from alembic_steward.inspection._hand_made_dependents import drop_statement
 
     found = []
     for body in sorted(bodies):
         body = body._replace(text=code_of(body.text, dialect))
         own = missing_row_columns(body, columns)
-        if dropped is not None:
+        if dropped is not None and not every_row:
             own = [name for name in own if dropped_here(body, name, dropped)]
         gone = gone_names(body, dropped) if dropped else []
         if not own and not gone:

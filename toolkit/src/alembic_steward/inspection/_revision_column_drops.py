@@ -193,6 +193,21 @@ def history_column_drops(script: object, dialect: str) -> list[NamedDroppedColum
     return dropped_names(revisions, dialect)
 
 
+def history_column_drops_any(script: object) -> set[tuple[str, str]]:
+    """Every (table, column) a revision of ``script`` drops, lower case."""
+    found = set()
+    for each in script.walk_revisions():  # type: ignore[attr-defined]
+        try:
+            source = Path(each.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for step in upgrade_steps(source):
+            if step.dropped is not None:
+                table, column = step.dropped
+                found.add((table.lower(), column.lower()))
+    return found
+
+
 def column_drop_warnings(script: object, revisions: Iterable[str]) -> list[str]:
     """`warning: ...` for each of ``revisions`` that drops a column an object made earlier
     names (lint's, db.revision's); [] when the history cannot be read."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from alembic_steward.inspection._broken_routines import Broken
+    from alembic_steward.inspection._broken_routines import Broken, Dropped
     from alembic_steward.runtime._post_upgrade_listing import Listing
 
 # The databases that keep an object naming what a migration dropped.
@@ -120,7 +120,28 @@ def broken_after_upgrade(before: Before | None) -> list[Broken]:
     made = [body for body in after.bodies if body[:4] not in had]
     dialect = engine.dialect.name
     found = broken_routines(dialect, kept, after.columns, dropped)
-    return views + found + broken_routines(dialect, made, after.columns)
+    # A column made and dropped within the run is in no listing: the revision files name it.
+    dropped_within = history_dropped(after.columns) if made else dropped
+    made_broken = broken_routines(dialect, made, after.columns, dropped_within, every_row=True)
+    return views + found + made_broken
+
+
+def history_dropped(columns: dict) -> Dropped:
+    """The columns the revisions' `drop_column` calls drop (inspection/_revision_column_drops.py)
+    that the tables ``columns`` lists (after the run) lack."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._broken_routines import Dropped
+    from alembic_steward.inspection._revision_column_drops import history_column_drops_any
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        drops = history_column_drops_any(script)
+    except Exception:  # noqa: BLE001 - no history to read: only the listings count
+        drops = set()
+    gone = {(None, t, c) for t, c in drops if c not in columns.get((None, t), {c})}
+    return Dropped(frozenset(), frozenset(gone))
 
 
 def broken_after_upgrade_line(before: Before | None) -> str | None:
