@@ -19,14 +19,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from alembic_steward.inspection._names_in_text import names
+from alembic_steward.inspection._revision_column_drops import MADE
 
 if TYPE_CHECKING:
     from alembic_steward.inspection._broken_routines import Broken
 
 DROPPED_KIND = re.compile(r"^DROP (TRIGGER|FUNCTION|PROCEDURE|EVENT|MATERIALIZED VIEW|VIEW) ")
-# A revision's text makes an object where it says CREATE ... before the object's name.
-MAKES = re.compile(r"\bCREATE\b", re.IGNORECASE)
 
 
 def drop_statements(broken: Iterable[Broken]) -> list[str]:
@@ -96,8 +94,8 @@ def history_upgrades() -> dict[str, str]:
 
 def made_by_revisions(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> dict[str, list]:
     """The revisions whose upgrade() text (``upgrades``: revision -> text) makes each of
-    ``broken`` (CREATE and its name, as a whole word), by the object's line; those no revision
-    makes are left out."""
+    ``broken`` (`CREATE TRIGGER name`, the kinds inspection/_revision_column_drops.py reads),
+    by the object's line; those no revision makes are left out."""
     made: dict[str, list] = {}
     for item in broken:
         name = item.key[3].split("(", 1)[0] if item.key else ""
@@ -106,7 +104,7 @@ def made_by_revisions(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> 
         makers = [
             revision
             for revision, text in upgrades.items()
-            if MAKES.search(text) and names(text, name)
+            if any(found[2].lower() == name.lower() for found in MADE.finditer(text))
         ]
         if makers:
             made[item.line] = makers
