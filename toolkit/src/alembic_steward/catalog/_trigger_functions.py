@@ -28,9 +28,17 @@ def trigger_text(objects: Mapping[Key, Facts], key: Key, facts: Facts) -> str:
     """The words of the trigger at ``key`` (its ``facts``) and, on PostgreSQL, of the function
     it runs, when ``objects`` describes it."""
     text = "\n".join(str(value) for value in facts.values() if value)
-    executed = EXECUTED.search(str(facts.get("definition") or ""))
+    executed = executed_function(key, facts)
     if executed is None:
         return text
-    schema = unquoted(executed["schema"]) if executed["schema"] else key[1]
-    function = objects.get(("function", schema, "", f"{unquoted(executed['name'])}()"), {})
+    function = objects.get(executed, {})
     return "\n".join([text, *(str(value) for value in function.values() if value)])
+
+
+def executed_function(key: Key, facts: Facts) -> Key | None:
+    """The key of the function the PostgreSQL trigger at ``key`` runs; None elsewhere."""
+    executed = EXECUTED.search(str(facts.get("definition") or ""))
+    if executed is None:
+        return None
+    schema = unquoted(executed["schema"]) if executed["schema"] else key[1]
+    return ("function", schema, "", f"{unquoted(executed['name'])}()")

@@ -57,6 +57,8 @@ class Body(NamedTuple):
     # A trigger's events (`INSERT OR UPDATE`); "" for the others.
     events: str
     text: str
+    # PostgreSQL: the function a trigger runs, when no other trigger runs it (`set_c6()`).
+    function: str = ""
 
 
 class Broken(NamedTuple):
@@ -66,6 +68,11 @@ class Broken(NamedTuple):
     line: str
     drop: str
     gone: tuple[str, ...]
+    # (kind, schema, table, name), as a catalog keys it; () for a view read after a run.
+    key: tuple[str, str | None, str, str] | tuple[()] = ()
+    # What else goes with it: a PostgreSQL trigger's own function (`DROP FUNCTION set_c6()`),
+    # left behind by its DROP TRIGGER and a difference of its own then.
+    also: tuple[str, ...] = ()
 
 
 class Dropped(NamedTuple):
@@ -92,16 +99,19 @@ def broken_routines(
     bodies: list[Body],
     columns: Mapping[Table, set[str]],
     dropped: Dropped | None = None,
+    *,
+    every_row: bool = False,
 ) -> list[Broken]:
     """Each of ``bodies`` that names a column its trigger's table lacks (``columns``: each
-    table's, lower case), or what ``dropped`` holds; [] when none does."""
+    table's, lower case), or what ``dropped`` holds; [] when none does. ``every_row``: each
+    missing row column counts, not only those ``dropped`` holds (bodies the run made)."""
     from alembic_steward.inspection._hand_made_dependents import drop_statement
 
     found = []
     for body in sorted(bodies):
         body = body._replace(text=code_of(body.text, dialect))
         own = missing_row_columns(body, columns)
-        if dropped is not None:
+        if dropped is not None and not every_row:
             own = [name for name in own if dropped_here(body, name, dropped)]
         gone = gone_names(body, dropped) if dropped else []
         if not own and not gone:
@@ -120,7 +130,9 @@ def broken_routines(
         line = f"{subject} names {' and '.join(said)}: {what_fails(body, table)}"
         key = (body.kind, body.schema, body.table, body.name)
         written = [f"{table}.{name.split('.', 1)[1]}" for name in own]
-        found.append(Broken(line, drop_statement(dialect, key), (*written, *gone)))
+        also = (f"DROP FUNCTION {body.function}",) if body.function else ()
+        drop = drop_statement(dialect, key)
+        found.append(Broken(line, drop, (*written, *gone), key, also))
     return found
 
 
@@ -199,10 +211,15 @@ def qualified(schema: str | None, name: str) -> str:
 def catalog_bodies(catalog: Catalog) -> tuple[list[Body], dict[Table, set[str]]]:
     """The triggers of ``catalog`` (status reads only their rows' columns) and each table's
     columns, lower case."""
-    from alembic_steward.catalog._trigger_functions import trigger_text
+    from collections import Counter
+
+    from alembic_steward.catalog._trigger_functions import executed_function, trigger_text
 
     columns: dict[Table, set[str]] = {}
     bodies = []
+    runs = {key: executed_function(key, facts) for key, facts in catalog.objects.items()}
+    runs = {key: function for key, function in runs.items() if key[0] == "trigger" and function}
+    shared = Counter(runs.values())
     for (kind, schema, owner, name), facts in catalog.objects.items():
         if kind == "column":
             columns.setdefault((schema, owner.lower()), set()).add(name.lower())
@@ -210,7 +227,9 @@ def catalog_bodies(catalog: Catalog) -> tuple[list[Body], dict[Table, set[str]]]
             # On PostgreSQL, with the function it runs (described as a function of its own).
             text = trigger_text(catalog.objects, (kind, schema, owner, name), facts)
             events = str(facts.get("timing") or "")
-            bodies.append(Body(kind, schema, owner, name, events, text))
+            function = runs.get((kind, schema, owner, name))
+            own = qualified(function[1], function[3]) if function and shared[function] == 1 else ""
+            bodies.append(Body(kind, schema, owner, name, events, text, own))
     return sorted(bodies), columns
 
 
@@ -218,18 +237,3 @@ def broken_in_catalog(catalog: Catalog) -> tuple[Broken, ...]:
     """The triggers of ``catalog`` whose `NEW.x` or `OLD.x` names a column their table lacks."""
     bodies, columns = catalog_bodies(catalog)
     return tuple(broken_routines(catalog.dialect, bodies, columns))
-
-
-def broken_advice(broken: tuple[Broken, ...] | list[Broken]) -> str:
-    """What to do about ``broken``: drop them (the statements), or make them again without
-    what is gone, in a new revision if the migrations should keep them."""
-    them = "it" if len(broken) == 1 else "them"
-    statements = "; ".join(f"`{item.drop}`" for item in broken if item.drop)
-    gone = sorted({name for item in broken for name in item.gone})
-    without = f" without what is gone ({', '.join(gone)})" if gone else " without what is gone"
-    return (
-        f"drop {them}"
-        + (f" ({statements})" if statements else "")
-        + f", or make {them} again{without}, in a new revision if the migrations should keep"
-        f" {them}"
-    )

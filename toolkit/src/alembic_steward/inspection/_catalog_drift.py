@@ -290,7 +290,9 @@ def sides_of(
 
             elsewhere = runs_outside_history(connection)
             drift = replace(drift, sides=replace(drift.sides, runs_elsewhere=elsewhere))
-        if own:  # stamped ahead of what ran? (inspection/_later_builds.py)
+        # Stamped ahead of what ran? (inspection/_later_builds.py) Not where the database
+        # lacks only what its build makes broken (inspection/_broken_builds.py).
+        if own and not drift.sides.built_broken:
             built_by = earlier_build_here(connection, live, schemas, current, own)
             return replace(drift, sides=replace(drift.sides, built_by=built_by))
         return drift
@@ -309,6 +311,7 @@ def compare_with_revision(
     the database's one its revision does not build is a hand-made change.
     """
     from alembic_steward.catalog import compare_catalogs, compare_with_models
+    from alembic_steward.inspection._broken_builds import lacking_only_broken
     from alembic_steward.inspection._drift_sides import additions_kept_by_models, additions_only
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
     from alembic_steward.inspection._restoring_statements import (
@@ -325,15 +328,17 @@ def compare_with_revision(
     drift = drift or ModelDrift([], [])
     additions = tuple(additions_only(own))
     enums = tuple(enum_values_added(own))
+    broken = lacking_only_broken(own, built)
     sides = DriftSides(
         database,
         drift,
         additions=additions,
         enum_values=enums,
         enum_values_alone=enum_values_only(own),
-        lacking=lacks_unrestored(own, built),
+        lacking=lacks_unrestored(own, built) and not broken,
         models_hold_additions=additions_kept_by_models(built, live, models),
-        restoring=tuple(restoring_statements(own, built)),
+        restoring=() if broken else tuple(restoring_statements(own, built)),
+        built_broken=broken,
     )
     return Drift(drift, sides), own
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy import URL, Connection, MetaData
 
     from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._drift import ModelDrift
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
@@ -279,6 +280,9 @@ class DriftSides:
     # With additions: revisions the checksum rows record as run here that the history lacks
     # (inspection/_runs_elsewhere.py), whose run most likely left them.
     runs_elsewhere: tuple[str, ...] = ()
+    # Whether the database lacks only objects its revision's build makes broken, dropped by
+    # hand (inspection/_broken_builds.py): those objects, which a new revision drops.
+    built_broken: tuple[Broken, ...] = ()
     # Whether the database has no version table at all (made by hand, or by create_all): one
     # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
     never_migrated: bool = False
@@ -295,6 +299,13 @@ class DriftSides:
             from alembic_steward.inspection._baseline import adopt_advice
 
             return adopt_advice(where)
+        if self.built_broken:
+            from alembic_steward.inspection._broken_builds import broken_build_advice
+
+            differs = broken_build_advice(where, self.built_broken)
+            if self.models and self.models.lines:
+                return f"{differs}; the models differ from the migrations too: {self.models.advice}"
+            return differs
         if self.pending and self.enum_values and self.built_by and self.enum_values_upgrade:
             from alembic_steward.inspection._enum_value_revision import upgrade_keeps_them_advice
 

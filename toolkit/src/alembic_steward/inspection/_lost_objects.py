@@ -42,6 +42,20 @@ class LostObject:
     table: str
     rebuilt_by_batch: bool
     dialect: str = "sqlite"
+    # The columns the upgrade removed that its statement names: made again as it was, it
+    # would name them still and fail whenever it fires, so the advice says what to change.
+    gone: tuple[str, ...] = ()
+
+    def without(self) -> str:
+        """What to change in its statement, when it names a removed column; "" otherwise."""
+        if not self.gone:
+            return ""
+        columns = " and ".join(f"{self.table}.{column}" for column in self.gone)
+        return (
+            f", written without {columns}, which the upgrade removed (its old statement names"
+            f" {'it' if len(self.gone) == 1 else 'them'}: made again as it was, it fails whenever"
+            " it fires), or drop it by name if it should go with them"
+        )
 
     def line(self, revision: str) -> str:
         """`revision X's upgrade drops trigger users.users_touch: ...; recreate it ...`."""
@@ -51,7 +65,7 @@ class LostObject:
             return (
                 f"{revision}'s upgrade drops {self.kind} {self.subject}: {batch} recreates"
                 f" table {self.table} without it; recreate it in the same revision, after the batch"
-                " operation"
+                f" operation{self.without()}"
             )
         return (
             f"{revision}'s upgrade drops {self.kind} {self.subject} without a statement that"
@@ -76,7 +90,9 @@ def lost_objects(before: Catalog, after: Catalog, statements: Iterable[str]) -> 
             continue
         rebuilt = re.search(rf"\b_alembic_tmp_{re.escape(table)}\b", sql, re.IGNORECASE)
         subject = subject_of(key, facts)
-        lost.append(LostObject(kind, subject, table, rebuilt is not None, before.dialect))
+        removed = removed_columns(before, after, schema, table)
+        gone = named_columns("\n".join(str(value) for value in facts.values()), removed)
+        lost.append(LostObject(kind, subject, table, rebuilt is not None, before.dialect, gone))
     return lost
 
 
@@ -120,6 +136,15 @@ def mentions(facts: dict, columns: set[str]) -> bool:
 
     text = "\n".join(str(value) for value in facts.values())
     return any(names(text, column) for column in columns)
+
+
+def named_columns(statement: str, columns: Iterable[str]) -> tuple[str, ...]:
+    """Those of ``columns`` that ``statement`` (SQLite's, comments and strings aside) names."""
+    from alembic_steward.inspection._names_in_text import names
+    from alembic_steward.inspection._sql_code import code_of
+
+    code = code_of(statement, "sqlite")
+    return tuple(sorted(column for column in columns if names(code, column)))
 
 
 @contextmanager

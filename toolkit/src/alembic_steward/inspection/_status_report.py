@@ -225,12 +225,11 @@ class MigrationStatus:
         verdict = self.state_verdict(where)
         if not self.broken or self.exit_code in BLOCKED_STATES:
             return verdict
-        from alembic_steward.inspection._broken_routines import broken_advice
+        from alembic_steward.inspection._broken_advice import advice_by_maker, history_upgrades
 
         named = "; ".join(item.line for item in self.broken)
-        return (
-            f"{verdict}; and broken, failing when they fire: {named}: {broken_advice(self.broken)}"
-        )
+        advice = advice_by_maker(self.broken, history_upgrades())
+        return f"{verdict}; and broken, failing when they fire: {named}: {advice}"
 
     def state_verdict(self, where: str) -> str:
         """The verdict on the state alone, pointing at the differences with ``where``."""

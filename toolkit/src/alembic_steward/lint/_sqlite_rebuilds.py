@@ -56,6 +56,8 @@ class Made:
     table: str
     path: Path
     line: int
+    # Its CREATE statement, where an `op.execute` gave it.
+    statement: str = ""
 
 
 @dataclass
@@ -66,6 +68,8 @@ class Loss:
     name: str
     batch_line: int
     operation: str
+    # The columns the batch drops that its statement names: made again as it was, it fails.
+    gone: tuple[str, ...] = ()
 
 
 def history_traces(
@@ -116,10 +120,14 @@ def batch_loss_findings(
                 table = first.batch.table_name.lower()
                 if not recreates(first.batch, operations):
                     continue
+                from alembic_steward.inspection._lost_objects import named_columns
+
+                removed = dropped_columns(operations)
                 for name, object_made in list(made.items()):
                     if object_made.table == table:
                         del made[name]
-                        losses[name] = Loss(object_made, name, first.line, method(first))
+                        gone = named_columns(object_made.statement, removed)
+                        losses[name] = Loss(object_made, name, first.line, method(first), gone)
             else:
                 follow(first, path, made, losses)
         if path in linted:
@@ -140,6 +148,17 @@ def in_steps(operations: list[RecordedOperation]) -> Iterator[list[RecordedOpera
             step = []
     if step:
         yield step
+
+
+def dropped_columns(operations: list[RecordedOperation]) -> list[str]:
+    """The columns one batch's ``operations`` drop, lower case."""
+    from alembic.operations import ops
+
+    return [
+        recorded.operation.column_name.lower()
+        for recorded in operations
+        if isinstance(recorded.operation, ops.DropColumnOp)
+    ]
 
 
 def recreates(batch: Any, operations: list[RecordedOperation]) -> bool:
@@ -188,11 +207,11 @@ def follow_sql(sql: str, path: Path, line: int, made: dict, losses: dict) -> Non
     for statement in sql.split(";"):
         if created := CREATE_TRIGGER.search(statement):
             name = created.group(1).lower()
-            made[name] = Made("trigger", created.group(2).lower(), path, line)
+            made[name] = Made("trigger", created.group(2).lower(), path, line, statement)
             losses.pop(name, None)
         elif (created := CREATE_INDEX.search(statement)) and "(" in created.group(3):
             name = created.group(1).lower()
-            made[name] = Made("index", created.group(2).lower(), path, line)
+            made[name] = Made("index", created.group(2).lower(), path, line, statement)
             losses.pop(name, None)
         elif dropped := DROP.search(statement):
             kind, name = dropped.group(1).lower(), dropped.group(2).lower()
@@ -237,4 +256,13 @@ def finding(path: Path, loss: Loss) -> Finding:
         f"make {made.kind} {loss.name} again in this revision, after the"
         f" `with op.batch_alter_table(...)` block ({call} again)"
     )
+    if loss.gone:
+        # Its statement as it was names what the block drops: it would fail when it fires.
+        columns = " and ".join(f"{made.table}.{column}" for column in loss.gone)
+        safe = (
+            f"make {made.kind} {loss.name} again in this revision, after the"
+            f" `with op.batch_alter_table(...)` block, from its CREATE statement written without"
+            f" {columns}, which the block drops (as it was, it would fail whenever it fires), or"
+            f" drop it by name if it should go"
+        )
     return Finding(path, loss.batch_line, RULE, why, safe)

@@ -117,6 +117,11 @@ def lint_revisions(all: bool, rev_range: str | None) -> None:
         print("No revisions to lint: the database has every revision applied.")
         return
     report = lint_selection(config, script, selection)
+    from alembic_steward.inspection._revision_column_drops import column_drop_warnings
+
+    # Warnings, not findings: the exit code stays the findings' (an object the text misreads).
+    for warning in column_drop_warnings(script, [s.revision for s in selection.scripts]):
+        print(warning)
     for finding in report.findings:
         print(format_finding(finding, shown_path(finding.path)))
     for unlinted in report.unlinted:
@@ -168,11 +173,16 @@ def review_written_revision(revision: str) -> None:
         # The file is written either way; failing here would read as if it were not.
         print(f"warning: the revision was not linted: {str(error.message).removeprefix('error: ')}")
         return
+    from alembic_steward.inspection._revision_column_drops import column_drop_warnings
+
+    drops = column_drop_warnings(script, [revision])
+    for warning in drops:
+        print(warning)
     for finding in report.findings:
         print("warning: " + format_finding(finding, shown_path(finding.path)))
     for unlinted in report.unlinted:
         print("warning: " + format_unlinted(unlinted))
-    if report.findings or report.unlinted:
+    if report.findings or report.unlinted or drops:
         print("Review the revision before applying it; `inv db.lint -r REV` checks it again.")
 
 

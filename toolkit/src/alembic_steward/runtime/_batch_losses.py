@@ -16,7 +16,7 @@ import sys
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.inspection._lost_objects import LostObject, dropped_by_name
+from alembic_steward.inspection._lost_objects import LostObject, dropped_by_name, named_columns
 from alembic_steward.inspection._names_in_text import names
 
 if TYPE_CHECKING:
@@ -80,7 +80,9 @@ class BatchLossWatch:
                     continue
                 if kind == "index" and any(names(definition, column) for column in removed):
                     continue  # the column it was on went, and took it
-                lost = LostObject(kind, f"{table}.{object_name}", table, rebuilt_by_batch=True)
+                gone = named_columns(definition, removed)
+                subject = f"{table}.{object_name}"
+                lost = LostObject(kind, subject, table, rebuilt_by_batch=True, gone=gone)
                 warn(lost.line(name))
 
 

@@ -36,18 +36,22 @@ POSTGRESQL_LISTING = (
     # with its trigger, against its table.
     " routines AS (SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END AS kind,"
     " s.schema, '' AS owner, p.proname || '(' || oidvectortypes(p.proargtypes) || ')' AS name,"
-    " '' AS events, CASE WHEN :bodies THEN p.prosrc END AS body"
+    " '' AS events, CASE WHEN :bodies THEN p.prosrc END AS body, '' AS function"
     " FROM pg_proc p JOIN scope s ON s.oid = p.pronamespace"
     " WHERE p.prokind IN ('f', 'p') AND p.prorettype <> 'trigger'::regtype"
     " AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass"
     " AND d.objid = p.oid AND d.deptype IN ('e', 'i'))),"
     " triggers AS (SELECT 'trigger' AS kind, s.schema, c.relname::text AS owner,"
     f" t.tgname::text AS name, {POSTGRESQL_EVENTS} AS events,"
-    " CASE WHEN :bodies THEN p.prosrc END AS body FROM pg_trigger t"
+    " CASE WHEN :bodies THEN p.prosrc END AS body,"
+    # Its function, to drop with it, when no other trigger runs it.
+    " CASE WHEN (SELECT count(*) FROM pg_trigger o WHERE o.tgfoid = t.tgfoid) = 1"
+    " THEN t.tgfoid::regprocedure::text ELSE '' END AS function FROM pg_trigger t"
     " JOIN pg_class c ON c.oid = t.tgrelid JOIN scope s ON s.oid = c.relnamespace"
     " JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal)"
     " SELECT * FROM routines UNION ALL SELECT * FROM triggers UNION ALL"
-    " SELECT 'column', s.schema, c.relname::text, a.attname::text, '', NULL FROM pg_attribute a"
+    " SELECT 'column', s.schema, c.relname::text, a.attname::text, '', NULL, ''"
+    " FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid JOIN scope s ON s.oid = c.relnamespace"
     " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
     " AND (EXISTS (SELECT FROM routines) OR EXISTS (SELECT FROM triggers))"
@@ -95,16 +99,17 @@ def read_listing(connection: Connection, *, bodies: bool) -> Listing | None:
     elif dialect in ("mysql", "mariadb"):
         found = connection.execute(text(MYSQL_LISTING), {"bodies": bodies}).all()
         rows = [
-            (kind, None, owner, name, events, body) for kind, owner, name, events, body in found
+            (kind, None, owner, name, events, body, "") for kind, owner, name, events, body in found
         ]
     else:
         return None
     listing = Listing({}, [], [])
-    for kind, schema, owner, name, events, body in rows:
+    for kind, schema, owner, name, events, body, function in rows:
         if kind == "column":
             listing.columns.setdefault((schema, owner.lower()), set()).add(name.lower())
         elif kind == "view":
             listing.views.append(name)
         else:
-            listing.bodies.append(Body(kind, schema, owner, name, events or "", body or ""))
+            made = Body(kind, schema, owner, name, events or "", body or "", function or "")
+            listing.bodies.append(made)
     return listing

@@ -12,10 +12,11 @@ one after (inspection/_broken_routines.py reads the two), plus, on MariaDB, `SEL
 LIMIT 0` on each view, which reads no row. It is a look, not a check: the revisions ran and are
 recorded, so the exit stands, and a look that cannot be made says nothing.
 
-Only what the run itself broke is named: a routine naming a column or table it dropped, a view
-it left unreadable (each view is read before it too). What was broken before, or a run of no
-revision (the database at head already), is status's to say, not this warning's, which blames
-the migrations.
+Only what the run itself broke is named: a routine naming a column or table it dropped, one it
+made naming a column its table lacks (a revision made it, a later one of the run dropped the
+column), a view it left unreadable (each view is read before it too). What was broken before,
+or a run of no revision (the database at head already), is status's to say, not this
+warning's, which blames the migrations. Advice by who made each (inspection/_broken_advice.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from alembic_steward.inspection._broken_routines import Broken
+    from alembic_steward.inspection._broken_routines import Broken, Dropped
     from alembic_steward.runtime._post_upgrade_listing import Listing
 
 # The databases that keep an object naming what a migration dropped.
@@ -113,14 +114,41 @@ def broken_after_upgrade(before: Before | None) -> list[Broken]:
     if after is None:
         return []
     dropped = dropped_between(before.listing.columns, after.columns)
-    return views + broken_routines(engine.dialect.name, after.bodies, after.columns, dropped)
+    # One the run made is its doing whatever it names: its revision built it broken.
+    had = {body[:4] for body in before.listing.bodies}
+    kept = [body for body in after.bodies if body[:4] in had]
+    made = [body for body in after.bodies if body[:4] not in had]
+    dialect = engine.dialect.name
+    found = broken_routines(dialect, kept, after.columns, dropped)
+    # A column made and dropped within the run is in no listing: the revision files name it.
+    dropped_within = history_dropped(after.columns) if made else dropped
+    made_broken = broken_routines(dialect, made, after.columns, dropped_within, every_row=True)
+    return views + found + made_broken
+
+
+def history_dropped(columns: dict) -> Dropped:
+    """The columns the revisions' `drop_column` calls drop (inspection/_revision_column_drops.py)
+    that the tables ``columns`` lists (after the run) lack."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._broken_routines import Dropped
+    from alembic_steward.inspection._revision_column_drops import history_column_drops_any
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        drops = history_column_drops_any(script)
+    except Exception:  # noqa: BLE001 - no history to read: only the listings count
+        drops = set()
+    gone = {(None, t, c) for t, c in drops if c not in columns.get((None, t), {c})}
+    return Dropped(frozenset(), frozenset(gone))
 
 
 def broken_after_upgrade_line(before: Before | None) -> str | None:
     """The warning naming what the upgrade left failing, what fails and what to do; None when
     nothing does."""
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._broken_routines import broken_advice
+    from alembic_steward.inspection._broken_advice import advice_by_maker, history_upgrades
 
     broken = broken_after_upgrade(before)
     if not broken:
@@ -130,5 +158,5 @@ def broken_after_upgrade_line(before: Before | None) -> str | None:
     return (
         "warning: the upgrade's revisions ran and are recorded, but the database now has"
         f" objects that fail: {named}: {server} let the migrations drop what they name and"
-        f" kept them; {broken_advice(broken)}"
+        f" kept them; {advice_by_maker(broken, history_upgrades())}"
     )

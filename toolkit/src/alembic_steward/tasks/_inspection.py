@@ -231,6 +231,10 @@ def check_one_database() -> None:
     if stamped_unrun:  # the models may match: the rows a stamp skipped are still not made
         print(f"note: {stamped_unrun}", file=sys.stderr)
     drift, sides = read.models, read.sides
+    from alembic_steward.inspection._broken_advice import broken_report
+
+    # Status's `broken:` lines, which leave its exit code as it is (docs/decisions.md).
+    print(*broken_report(read.broken), sep="\n", end="\n" if read.broken else "")
     if read.note:
         print(f"note: {read.note}", file=sys.stderr)
     if unverifiable:

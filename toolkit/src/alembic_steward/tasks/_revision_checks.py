@@ -103,6 +103,7 @@ def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = 
     """Status's advice for the live database found differing from ``scratch``, its revision's
     build (now gone): the stamp of the earlier revision whose build it is, if one is."""
     from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.inspection._broken_builds import broken_build_advice, lacking_only_broken
     from alembic_steward.inspection._drift_sides import (
         DIFFERENCES_ABOVE,
         database_differs_advice,
@@ -111,6 +112,9 @@ def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = 
     from alembic_steward.inspection._later_builds import earlier_build_here
 
     own = compare_catalogs(scratch.built, scratch.live)
+    broken = lacking_only_broken(own, scratch.built)
+    if broken:  # no stamp: a new revision drops them (status's advice too)
+        return broken_build_advice(DIFFERENCES_ABOVE, broken)
     connection, live, schemas = scratch.live_connection, scratch.live, scratch.schemas
     built_by = earlier_build_here(connection, live, schemas, scratch.current, own)
     if built_by is not None:

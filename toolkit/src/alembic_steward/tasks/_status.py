@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from json import dumps
 from typing import TYPE_CHECKING
@@ -123,6 +124,12 @@ def report_status(print_state: Callable[[MigrationStatus], None]) -> None:
         with get_blocking_engine().connect() as connection:
             state = with_backfills(state, script, connection)
     print_state(state)
+    if print_state is print_table:  # the pending revisions' column drops: lint's warning too
+        from alembic_steward.inspection._revision_column_drops import column_drop_warnings
+
+        pending = [revision.revision for revision in state.revisions if not revision.applied]
+        for warning in column_drop_warnings(script, pending) if pending else []:
+            print(warning, file=sys.stderr)
     if state.exit_code:
         raise Exit(code=state.exit_code)
 

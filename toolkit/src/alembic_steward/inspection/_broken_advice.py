@@ -1,0 +1,139 @@
+"""What to do about a trigger, routine, event or view that fails (inspection/_broken_routines.py
+finds them), by who made it.
+
+One made by hand is dropped by hand: the statements that drop it. One that a revision made is
+the revisions' own: its build (status's scratch database) makes it again, broken, so a hand
+drop would leave the database short of what its revision builds, and status would then advise
+making it again. Its way out is a new revision that drops it (`DROP ... IF EXISTS`: it works
+whether or not a hand already dropped it) or makes it again without what is gone; the
+database then matches its build. The upgrade's warning and status say the same
+(docs/decisions.md: "A broken object a revision made is dropped by a new revision").
+
+A PostgreSQL trigger's DROP TRIGGER leaves its function, a difference of its own: the function
+is dropped with it when no other trigger runs it (``Broken.also``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from alembic_steward.inspection._revision_column_drops import MADE
+
+if TYPE_CHECKING:
+    from alembic_steward.inspection._broken_routines import Broken
+
+DROPPED_KIND = re.compile(r"^DROP (TRIGGER|FUNCTION|PROCEDURE|EVENT|MATERIALIZED VIEW|VIEW) ")
+
+
+def drop_statements(broken: Iterable[Broken]) -> list[str]:
+    """The statements that drop ``broken``, each object's own and what goes with it."""
+    return [statement for item in broken for statement in (item.drop, *item.also) if statement]
+
+
+def if_exists(statement: str) -> str:
+    """`DROP TRIGGER IF EXISTS trev ON t` for `DROP TRIGGER trev ON t`."""
+    return DROPPED_KIND.sub(r"DROP \1 IF EXISTS ", statement, count=1)
+
+
+def gone_of(broken: Sequence[Broken]) -> str:
+    """` (t.c6, table log)`: what ``broken`` names that is gone, or ""."""
+    gone = sorted({name for item in broken for name in item.gone})
+    return f" ({', '.join(gone)})" if gone else ""
+
+
+def broken_advice(broken: Sequence[Broken]) -> str:
+    """What to do about ``broken``, made by hand: drop them (the statements), or make them
+    again without what is gone."""
+    them = "it" if len(broken) == 1 else "them"
+    statements = "; ".join(f"`{statement}`" for statement in drop_statements(broken))
+    return (
+        f"drop {them}"
+        + (f" ({statements})" if statements else "")
+        + f", or make {them} again without what is gone{gone_of(broken)}, in a new revision if"
+        f" the migrations should keep {them}"
+    )
+
+
+def new_revision_advice(broken: Sequence[Broken], revisions: Sequence[str] = ()) -> str:
+    """What to do about ``broken``, made by the revisions (``revisions``, where known): a new
+    revision that drops them or makes them again, never a hand drop or a stamp."""
+    from alembic_steward.runtime._advice import advised
+
+    them = "it" if len(broken) == 1 else "them"
+    made = f" (revision {', '.join(revisions)})" if revisions else ""
+    runs = " and ".join(
+        f'`op.execute("{if_exists(statement)}")`' for statement in drop_statements(broken)
+    )
+    write = advised('db.revision --empty -m "drop what fails"', 'revision -m "drop what fails"')
+    return (
+        f"the revisions made {them}{made} and build {them} broken, so a hand drop leaves the"
+        f" database short of its revision's build, and making {them} again, or a stamp back and"
+        f" an upgrade, builds {them} broken again: write a new revision ({write}) whose upgrade()"
+        f" runs {runs or 'the statements that drop ' + them}, or makes {them} again without what"
+        f" is gone{gone_of(broken)}, then {advised('db.upgrade', 'upgrade')}; its build then"
+        " matches the database, dropped by hand already or not"
+    )
+
+
+def history_upgrades() -> dict[str, str]:
+    """Each revision's upgrade() text, oldest first; {} when the history cannot be read."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._leftover_makers import upgrade_texts
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        walked = [revision.revision for revision in script.walk_revisions()]
+        return upgrade_texts(script, reversed(walked))
+    except Exception:  # noqa: BLE001 - no history to read: each is taken as made by hand
+        return {}
+
+
+def made_by_revisions(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> dict[str, list]:
+    """The revisions whose upgrade() text (``upgrades``: revision -> text) makes each of
+    ``broken`` (`CREATE TRIGGER name`, the kinds inspection/_revision_column_drops.py reads),
+    by the object's line; those no revision makes are left out."""
+    made: dict[str, list] = {}
+    for item in broken:
+        name = item.key[3].split("(", 1)[0] if item.key else ""
+        if not name:
+            continue
+        makers = [
+            revision
+            for revision, text in upgrades.items()
+            if any(found[2].lower() == name.lower() for found in MADE.finditer(text))
+        ]
+        if makers:
+            made[item.line] = makers
+    return made
+
+
+def advice_by_maker(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> str:
+    """:func:`new_revision_advice` for those of ``broken`` a revision makes, and
+    :func:`broken_advice` for the others (made by hand)."""
+    made = made_by_revisions(broken, upgrades)
+    by_revisions = [item for item in broken if item.line in made]
+    by_hand = [item for item in broken if item.line not in made]
+    revisions = sorted({revision for makers in made.values() for revision in makers})
+    parts = []
+    if by_revisions:
+        subjects = ", ".join(item.line.split(" names ", 1)[0] for item in by_revisions)
+        parts.append(f"for {subjects}: {new_revision_advice(by_revisions, revisions)}")
+    if by_hand:
+        subjects = ", ".join(item.line.split(" names ", 1)[0] for item in by_hand)
+        lead = f"for {subjects}, made by hand: " if by_revisions else ""
+        parts.append(f"{lead}{broken_advice(by_hand)}")
+    return "; ".join(parts)
+
+
+def broken_report(broken: Sequence[Broken]) -> list[str]:
+    """`inv db.check`'s lines for ``broken``: status's `broken:` line for each, then what to do
+    (status says it in its verdict); [] when none fails."""
+    if not broken:
+        return []
+    lines = [f"broken:  {item.line}" for item in broken]
+    advice = advice_by_maker(broken, history_upgrades())
+    return [*lines, f"They fail when they fire, whatever the exit code says: {advice}."]

@@ -1,0 +1,102 @@
+"""Whether a database differs from its revision's build only by lacking what that build makes
+broken: a trigger naming a column its table no longer has (and, on PostgreSQL, the function it
+runs), dropped by hand as the upgrade's warning used to advise.
+
+Such a database is no stamp mistake and no hand change to undo: making the object again, or
+stamping back and upgrading, builds it broken again, and the earlier-build search
+(inspection/_later_builds.py) could call it "stamped ahead". The revisions build something that
+fails, so the way out is a new revision that drops it (inspection/_broken_advice.py), after
+which the build matches. A trigger's row is read from the build's catalog, at no further query;
+a routine, event or view from the revision files (inspection/_revision_column_drops.py): the
+column a revision drops that it names, and the build lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.inspection._broken_routines import Broken
+
+
+def lacking_only_broken(own: Sequence[Difference], built: Catalog) -> tuple[Broken, ...]:
+    """The objects ``built`` (the revision's build) makes broken that the live database lacks,
+    when ``own`` (the live database against that build) is nothing but their absence (or that
+    of a PostgreSQL trigger's own function); () otherwise."""
+    from alembic_steward.catalog._model import subject_of
+    from alembic_steward.catalog._trigger_functions import executed_function
+    from alembic_steward.inspection._broken_routines import broken_in_catalog
+
+    if not own or any(difference.change != "missing" for difference in own):
+        return ()
+    missing = {(difference.kind, difference.subject) for difference in own}
+    lacked, covered = [], set()
+    routines = any(kind != "trigger" for kind, _subject in missing)
+    for item in [*broken_in_catalog(built), *(named_by_column_drops(built) if routines else [])]:
+        if not item.key:
+            continue
+        subjects = {(item.key[0], subject_of(item.key))}
+        function = executed_function(item.key, built.objects.get(item.key, {}))
+        if function is not None:
+            subjects.add((function[0], subject_of(function)))
+        if subjects & missing:
+            lacked.append(item)
+            covered |= subjects
+    return tuple(lacked) if missing <= covered else ()
+
+
+def broken_build_advice(where: str, broken: Sequence[Broken]) -> str:
+    """What to do when the database lacks only ``broken``, which its revisions build so."""
+    from alembic_steward.inspection._broken_advice import (
+        history_upgrades,
+        made_by_revisions,
+        new_revision_advice,
+    )
+
+    made = made_by_revisions(broken, history_upgrades())
+    revisions = sorted({revision for makers in made.values() for revision in makers})
+    named = "; ".join(item.line for item in broken)
+    advice = new_revision_advice(broken, revisions)
+    return (
+        f"the database is not what its revision builds {where}: it lacks only what its"
+        f" revisions build broken ({named}), dropped by hand; {advice}"
+    )
+
+
+def named_by_column_drops(built: Catalog) -> list[Broken]:
+    """The functions, procedures, events and views of ``built`` that a revision made naming a
+    column a later revision dropped, which ``built`` lacks (read by
+    inspection/_revision_column_drops.py)."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._broken_routines import Broken, qualified
+    from alembic_steward.inspection._hand_made_dependents import drop_statement
+    from alembic_steward.inspection._revision_column_drops import history_column_drops
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        drops = history_column_drops(script, built.dialect)
+    except Exception:  # noqa: BLE001 - no history to read: nothing is claimed
+        return []
+    columns = {
+        (key[1], key[2].lower(), key[3].lower()) for key in built.objects if key[0] == "column"
+    }
+    found = []
+    for key in built.objects:
+        kind, schema, _owner, name = key
+        if kind not in ("function", "procedure", "event", "view", "materialized view"):
+            continue
+        for named in drops:
+            same = named.made.name == name.split("(", 1)[0].lower()
+            if same and (schema, named.table, named.column) not in columns:
+                gone = f"{qualified(schema, named.table)}.{named.column}"
+                line = (
+                    f"{kind} {qualified(schema, name)} names {gone}, which revision"
+                    f" {named.revision} dropped: every use of it fails"
+                )
+                found.append(Broken(line, drop_statement(built.dialect, key), (gone,), key))
+                break
+    return found

@@ -1,0 +1,224 @@
+"""The revisions that drop a column an earlier revision's trigger, routine, event or view still
+names, read from the revision files alone: `inv db.lint` and `inv db.revision` warn before
+anything runs, where the upgrade's look (runtime/_post_upgrade_look.py) can only warn after.
+
+Each revision's upgrade() is read in its syntax tree (_revision_functions.py), never run: its
+SQL strings (`op.execute("CREATE TRIGGER ...")`, `sa.text(...)` too) make or drop objects, its
+`op.drop_column("t", "c")` and `batch_op.drop_column("c")` drop columns. Walked oldest first,
+an object made stays until a later text drops or replaces it; a revision's own statements count
+before its column drops are checked (one that drops the trigger with the column is fine).
+An object names a dropped column t.c where its text (comments and strings blanked:
+inspection/_sql_code.py) has c as a whole word and is on t (a trigger) or names t too
+(inspection/_names_in_text.py); a PostgreSQL trigger is read with the function it executes.
+SQL built at run time is not read: this errs towards saying nothing, and it is a warning.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from alembic_steward._revision_functions import migration_function
+from alembic_steward.inspection._names_in_text import names
+from alembic_steward.inspection._sql_code import code_of
+
+NAME = r'(?:[\w$"`\[\]]+\.)?["`\[]?([\w$]+)["`\]]?'
+KINDS = r"TRIGGER|FUNCTION|PROCEDURE|EVENT|MATERIALIZED\s+VIEW|VIEW"
+MADE = re.compile(
+    rf"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=\s*\S+\s+)?(?:CONSTRAINT\s+)?({KINDS})\s+"
+    rf"(?:IF\s+NOT\s+EXISTS\s+)?{NAME}",
+    re.IGNORECASE,
+)
+DROPPED = re.compile(rf"\bDROP\s+({KINDS})\s+(?:IF\s+EXISTS\s+)?{NAME}", re.IGNORECASE)
+TRIGGER_TABLE = re.compile(rf"\bON\s+{NAME}", re.IGNORECASE)
+EXECUTES = re.compile(rf"\bEXECUTE\s+(?:FUNCTION|PROCEDURE)\s+{NAME}", re.IGNORECASE)
+
+
+class Made(NamedTuple):
+    """An object a revision's SQL makes: its kind, name, table (a trigger's) and text."""
+
+    revision: str
+    kind: str
+    name: str
+    table: str
+    text: str
+
+
+class Step(NamedTuple):
+    """One thing an upgrade() does, in its order: SQL, or a dropped column (table, column)."""
+
+    line: int
+    sql: str
+    dropped: tuple[str, str] | None
+
+
+class NamedDroppedColumn(NamedTuple):
+    """A revision dropping a column that an object made earlier still names."""
+
+    revision: str
+    table: str
+    column: str
+    made: Made
+
+    @property
+    def line(self) -> str:
+        kind, name = self.made.kind.lower(), self.made.name
+        return (
+            f"revision {self.revision} drops column {self.table}.{self.column}, which {kind}"
+            f" {name} (made by revision {self.made.revision}) still names: the drop then fails"
+            " (SQLite, or a PostgreSQL view) or leaves it failing whenever it runs (MariaDB, a"
+            f" PostgreSQL function or trigger); in {self.revision}, before the drop, drop {name}"
+            f" or make it again without {self.column}"
+        )
+
+
+def constant_text(node: ast.expr) -> str | None:
+    """A string constant, or the string given to `text(...)`/`sa.text(...)`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Call) and node.args and called(node) == "text":
+        return constant_text(node.args[0])
+    return None
+
+
+def called(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def batch_tables(function: ast.AST) -> dict[str, str]:
+    """`with op.batch_alter_table("t") as batch_op`: batch_op -> t."""
+    tables = {}
+    for node in ast.walk(function):
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                call, alias = item.context_expr, item.optional_vars
+                if isinstance(call, ast.Call) and called(call) == "batch_alter_table":
+                    table = constant_text(call.args[0]) if call.args else None
+                    if table and isinstance(alias, ast.Name):
+                        tables[alias.id] = table
+    return tables
+
+
+def upgrade_steps(source: str) -> list[Step]:
+    """What ``source``'s upgrade() does, in source order; [] when it cannot be read."""
+    try:
+        function = migration_function(ast.parse(source), "upgrade")
+    except SyntaxError:
+        return []
+    if function is None:
+        return []
+    batches = batch_tables(function)
+    steps = []
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+        texts = [constant_text(argument) for argument in arguments]
+        if node.func.attr == "execute" and texts and texts[0]:
+            steps.append(Step(node.lineno, texts[0], None))
+        elif node.func.attr == "drop_column":
+            receiver = node.func.value
+            alias = receiver.id if isinstance(receiver, ast.Name) else ""
+            if alias in batches and texts and texts[0]:
+                steps.append(Step(node.lineno, "", (batches[alias], texts[0])))
+            elif len(texts) > 1 and texts[0] and texts[1]:
+                steps.append(Step(node.lineno, "", (texts[0], texts[1])))
+    return sorted(steps)
+
+
+def made_and_dropped(revision: str, sql: str) -> Iterator[tuple[str, str, Made | None]]:
+    """(kind, name, what it makes) for each object ``sql`` makes, (kind, name, None) for each it
+    drops, in order; kinds upper case with one space, names lower case."""
+    found = [(match.start(), match, True) for match in MADE.finditer(sql)]
+    found += [(match.start(), match, False) for match in DROPPED.finditer(sql)]
+    found.sort(key=lambda each: each[0])
+    for number, (start, match, makes) in enumerate(found):
+        kind, name = " ".join(match[1].upper().split()), match[2].lower()
+        if not makes:
+            yield kind, name, None
+            continue
+        end = found[number + 1][0] if number + 1 < len(found) else len(sql)
+        text = sql[start:end]
+        table = TRIGGER_TABLE.search(text, match.end()) if kind == "TRIGGER" else None
+        yield kind, name, Made(revision, kind, name, table[1].lower() if table else "", text)
+
+
+def body_of(made: Made, alive: dict[tuple[str, str], Made]) -> str:
+    """``made``'s text, a trigger's with the text of the function it executes."""
+    executed = EXECUTES.search(made.text) if made.kind == "TRIGGER" else None
+    function = alive.get(("FUNCTION", executed[1].lower())) if executed else None
+    return f"{made.text}\n{function.text}" if function else made.text
+
+
+def dropped_names(
+    revisions: Iterable[tuple[str, str]], dialect: str = "postgresql"
+) -> list[NamedDroppedColumn]:
+    """Each column drop of ``revisions`` ((revision, file text), oldest first) that an object
+    made earlier (or by the same revision, and left) names."""
+    alive: dict[tuple[str, str], Made] = {}
+    found = []
+    for revision, source in revisions:
+        steps = upgrade_steps(source)
+        for step in steps:
+            for kind, name, made in made_and_dropped(revision, step.sql):
+                if made is None:
+                    alive.pop((kind, name), None)
+                else:
+                    alive[(kind, name)] = made
+        for step in steps:
+            if step.dropped is None:
+                continue
+            table, column = (part.lower() for part in step.dropped)
+            for made in alive.values():
+                code = code_of(body_of(made, alive), dialect)
+                on_table = made.table == table or names(code, table)
+                if on_table and names(code, column):
+                    found.append(NamedDroppedColumn(revision, table, column, made))
+    return found
+
+
+def history_column_drops(script: object, dialect: str) -> list[NamedDroppedColumn]:
+    """:func:`dropped_names` over every revision of ``script`` (an Alembic ScriptDirectory)."""
+    walked = list(script.walk_revisions())  # type: ignore[attr-defined]
+    revisions = []
+    for each in reversed(walked):
+        try:
+            revisions.append((each.revision, Path(each.path).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return dropped_names(revisions, dialect)
+
+
+def history_column_drops_any(script: object) -> set[tuple[str, str]]:
+    """Every (table, column) a revision of ``script`` drops, lower case."""
+    found = set()
+    for each in script.walk_revisions():  # type: ignore[attr-defined]
+        try:
+            source = Path(each.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for step in upgrade_steps(source):
+            if step.dropped is not None:
+                table, column = step.dropped
+                found.add((table.lower(), column.lower()))
+    return found
+
+
+def column_drop_warnings(script: object, revisions: Iterable[str]) -> list[str]:
+    """`warning: ...` for each of ``revisions`` that drops a column an object made earlier
+    names (lint's, db.revision's); [] when the history cannot be read."""
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._wiring import get_settings
+
+    wanted = set(revisions)
+    try:
+        dialect = make_url(get_settings().database_url).get_backend_name()
+        found = history_column_drops(script, "mysql" if dialect == "mariadb" else dialect)
+    except Exception:  # noqa: BLE001 - a warning that cannot be read is not said
+        return []
+    return [f"warning: {named.line}" for named in found if named.revision in wanted]

@@ -1,0 +1,168 @@
+"""A trigger a revision made, broken by a later revision's column drop: the upgrade's warning
+and status advise the same way out, a new revision that drops it, and following either ends
+there (no hand drop that status then calls a difference to undo, no stamp back that builds it
+broken again)."""
+
+from __future__ import annotations
+
+import re
+
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+from test_broken_routines import MADE, TABLES, trigger
+from test_status_sides import inv
+
+FIRST, SECOND, THIRD = "bbbc00000001", "bbbc00000002", "bbbc00000003"
+DROP_C7 = '    op.drop_column("t", "c7")'
+# What the warning and status advise a new revision's upgrade() to run.
+ADVISED = re.compile(r'`op\.execute\("([^"`]+)"\)`')
+# A hand drop as the old advice had it: the trigger alone, its function left (PostgreSQL).
+HAND_DROP = {"postgresql": "DROP TRIGGER trev ON t", "mysql": "DROP TRIGGER trev"}
+
+
+def write_made_and_dropping(project: Project, database: ServerDatabase) -> None:
+    made = "\n".join(f"    op.execute({s!r})" for s in trigger(database, "trev", "c7"))
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made}"))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
+
+
+def run_advised(project: Project, database: ServerDatabase, advice: str) -> None:
+    """Write the new revision the advice names, with its statements, and upgrade."""
+    statements = ADVISED.findall(advice)
+    assert statements, advice
+    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
+    project.write_revision(f"{THIRD}_fix.py", revision_source(THIRD, SECOND, body))
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    assert "warning" not in upgrade.stderr, upgrade.stderr
+    status = inv(project, database, "db.status")
+    # Only the models' drift is left (they describe no table t): the database is its build.
+    assert status.returncode == 3, status.stdout + status.stderr
+    assert "against its revision rebuilt: same" in status.stdout, status.stdout
+    assert "broken:" not in status.stdout, status.stdout
+
+
+@only_on("postgresql", "mysql", why="SQLite refuses the drop, or its batch copy loses triggers")
+def test_a_hand_drop_of_a_revision_s_broken_trigger_is_read_as_a_revision_to_write(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_made_and_dropping(project, database)
+    assert inv(project, database, "db.upgrade", "-r", FIRST).returncode == 0
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert "trigger trev on t names NEW.c7" in warning, warning
+    assert f"the revisions made it (revision {FIRST})" in warning, warning
+    assert "DROP TRIGGER IF EXISTS trev" in warning, warning
+    if database.kind == "postgresql":  # its function goes with it: else a difference of its own
+        assert 'op.execute("DROP FUNCTION IF EXISTS set_c7()")' in warning, warning
+
+    database.query(HAND_DROP[database.kind])
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert "db.stamp" not in verdict and "CREATE TRIGGER" not in verdict, verdict
+    assert (
+        "it lacks only what its revisions build broken (trigger trev on t names NEW.c7" in verdict
+    )
+    check = inv(project, database, "db.check")
+    assert check.returncode == 9, check.stdout + check.stderr
+    assert "db.stamp" not in check.stderr and "CREATE TRIGGER" not in check.stderr, check.stderr
+    refused = inv(project, database, "db.revision", "-m", "x")  # refuses as status advises
+    assert refused.returncode == 9, refused.stdout + refused.stderr
+    assert "it lacks only what its revisions build broken" in refused.stderr, refused.stderr
+
+    run_advised(project, database, verdict)
+
+
+@only_on("postgresql", "mysql", why="SQLite refuses the drop, or its batch copy loses triggers")
+def test_one_upgrade_that_makes_and_breaks_a_trigger_warns_and_its_advice_works(
+    project: Project, database: ServerDatabase
+) -> None:
+    made = [*trigger(database, "trev", "c7"), MADE[database.kind]["function"]]
+    made_text = "\n".join(f"    op.execute({s!r})" for s in made)
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made_text}"))
+    dropping = revision_source(SECOND, FIRST, f'{DROP_C7}\n    op.drop_column("t", "c6")')
+    project.write_revision(f"{SECOND}_drop.py", dropping)
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert "trigger trev on t names NEW.c7, which t no longer has" in warning, warning
+    assert "first_c6" in warning and "t.c6, which the upgrade dropped" in warning, warning
+
+    run_advised(project, database, warning)
+
+
+@only_on("postgresql", why="only PostgreSQL's trigger runs a function of its own")
+def test_a_hand_made_trigger_s_advised_drop_takes_its_function_unless_shared(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    for statement in [
+        *trigger(database, "thand", "c7"),
+        # Two triggers run one function: dropping one leaves the function to the other.
+        "CREATE FUNCTION set_both() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN NEW.c7 = 1; RETURN NEW; END $$",
+        "CREATE TRIGGER tone BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
+        "CREATE TRIGGER ttwo BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
+    ]:
+        database.query(statement)
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
+    upgrade = inv(project, database, "db.upgrade")
+    (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert "(`DROP TRIGGER thand ON t`; `DROP FUNCTION set_c7()`;" in warning, warning
+    assert "set_both()`" not in warning, warning
+
+    for statement in re.findall(r"`(DROP [^`]+)`", warning):
+        database.query(statement)
+    database.query("DROP FUNCTION set_both()")  # the last of its triggers gone
+    status = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in status.stdout, status.stdout
+    assert "broken:" not in status.stdout, status.stdout
+
+
+def test_check_says_status_s_broken_lines_with_status_s_exit_code(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    if database.kind == "sqlite":  # it makes a trigger whatever its row names
+        database.query("CREATE TRIGGER tgone BEFORE INSERT ON t BEGIN SELECT NEW.c9; END")
+    elif database.kind == "postgresql":  # nor does PL/pgSQL read its body until it runs
+        for statement in trigger(database, "tgone", "c9"):
+            database.query(statement)
+    else:  # MariaDB checks NEW.x when it makes the trigger, not when the column goes
+        database.query(trigger(database, "tgone", "c7")[0])
+        database.query("ALTER TABLE t DROP COLUMN c7")
+    status = inv(project, database, "db.status")
+    broken = [line for line in status.stdout.splitlines() if line.startswith("broken:")]
+    assert len(broken) == 1 and "trigger tgone on t names NEW.c" in broken[0], status.stdout
+
+    check = inv(project, database, "db.check")
+    assert broken[0] in check.stdout.splitlines(), check.stdout + check.stderr
+    assert "They fail when they fire" in check.stdout, check.stdout
+    assert check.returncode == status.returncode, check.stdout + check.stderr
+
+
+@only_on("postgresql", "mysql", why="SQLite has no stored function")
+def test_a_hand_drop_of_a_revision_s_broken_function_is_read_as_a_revision_to_write(
+    project: Project, database: ServerDatabase
+) -> None:
+    function = f"    op.execute({MADE[database.kind]['function']!r})"
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{function}"))
+    dropping = revision_source(SECOND, FIRST, '    op.drop_column("t", "c6")')
+    project.write_revision(f"{SECOND}_drop.py", dropping)
+    assert inv(project, database, "db.upgrade", "-r", FIRST).returncode == 0
+    upgrade = inv(project, database, "db.upgrade")
+    (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert f"the revisions made it (revision {FIRST})" in warning, warning
+    assert 'op.execute("DROP FUNCTION IF EXISTS first_c6' in warning, warning
+
+    database.query("DROP FUNCTION first_c6" + ("()" if database.kind == "postgresql" else ""))
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert "db.stamp" not in verdict, verdict
+    assert "it lacks only what its revisions build broken (function first_c6" in verdict, verdict
+    run_advised(project, database, verdict)
