@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase, only_on
+from servers import ServerDatabase, only_on, scratch_databases
 from stuck_states import write_revision
 from tenant_projects import make_tenant_project
 
@@ -104,9 +104,24 @@ def test_after_a_stamp_too_low_each_way_out_is_refused_or_runs_as_its_line_says(
     assert "warning: the database differs from what ffff00000002 builds by: " in stamped
     assert "holds exactly what revision ffff00000003 builds" in stamped
     assert "`inv db.stamp -r ffff00000003`" in stamped
-    refused = project.inv("db.upgrade", code=9, env=env)
-    assert "ffff00000003 is recorded as applied here" in one_error_line(refused.stderr)
+    # Status and check read the same: the stamp of the revision it holds, not an upgrade that
+    # would fail, nor undoing "leftovers" by hand, which would throw the work away.
+    holds = "the database holds exactly what revision ffff00000003 builds: it was probably stamped"
+    stamp = f"record that with {INV_STAMP}"
+    verdict = project.inv("db.status", code=9, env=env).stdout.splitlines()[-1]
+    assert holds in verdict and stamp in verdict, verdict
+    assert "inv db.upgrade" not in verdict, verdict
+    error = one_error_line(project.inv("db.check", code=9, env=env).stderr)
+    assert holds in error and stamp in error, error
+    assert "inv db.upgrade" not in error, error
+    assert scratch_databases(database) == set()
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
+    assert "ffff00000003 is recorded as applied here" in refused, refused
+    assert "nothing was run" in refused and INV_STAMP in refused, refused
     assert database.revisions() == {"ffff00000002"}
+    if database.kind == "mysql":  # refused before its first change, the run left no mark
+        cleared = project.inv("db.clear-migration-mark", env=env)
+        assert "nothing to clear" in cleared.stdout, cleared.stdout
 
     # The stamp the refusal names lets the upgrade run again.
     project.inv("db.stamp", "-r", "ffff00000003", env=env)
