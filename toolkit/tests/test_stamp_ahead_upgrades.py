@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from stuck_states import write_revision
 
 CREATE = (
@@ -69,6 +69,13 @@ def test_an_upgrade_with_nothing_to_run_after_a_stamp_ahead_exits_9_until_the_ri
     assert database.query("SELECT body FROM posts") == []
 
 
+@only_on(
+    "sqlite",
+    "mysql",
+    why="the stamp that accepts the differences compares nothing and writes its record by the"
+    " same queries on every database (the comparison of each is the test above's); MariaDB reads"
+    " the state its own way",
+)
 def test_a_stamp_that_accepts_the_differences_lets_the_upgrade_pass(
     project: Project, database: ServerDatabase
 ) -> None:
