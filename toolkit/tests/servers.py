@@ -121,6 +121,19 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
+def scratch_databases(database: ServerDatabase) -> set[str]:
+    """Databases on the server named like the scratch ones this database's status builds."""
+    if database.kind == "sqlite":
+        return set()
+    name = urlsplit(database.url).path.lstrip("/")
+    sql = (
+        "SELECT datname FROM pg_database"
+        if database.kind == "postgresql"
+        else "SELECT schema_name FROM information_schema.schemata"
+    )
+    return {row[0] for row in database.query(sql) if row[0].startswith(f"{name}_scratch_")}
+
+
 def only_on(*kinds: str, why: str) -> pytest.MarkDecorator:
     """Run a test that takes ``database`` on these kinds only; ``why`` says why not the others.
 

@@ -10,9 +10,8 @@ import pytest
 from failures import stopped_by, write_revision
 from made_revisions import add_users
 from project import Project, one_error_line, revision_source
-from servers import ServerDatabase, only_on
+from servers import ServerDatabase, only_on, scratch_databases
 from test_interrupts import SLEEPING_IN_A_SCRATCH_BUILD
-from test_status_sides import scratch_databases
 
 PENDING, DATABASE_DIFFERS = 2, 9
 NOTES_UP = (

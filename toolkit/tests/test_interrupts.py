@@ -12,9 +12,8 @@ import time
 import pytest
 from failures import SLEEPING, stopped_once_started, write_revision
 from project import Project
-from servers import DATABASE_KINDS, ServerDatabase, only_on
+from servers import DATABASE_KINDS, ServerDatabase, only_on, scratch_databases
 from stalling_proxy import StallingProxy
-from test_status_sides import scratch_databases
 
 # Sends itself SIGINT as Alembic records the migration, after its last statement has run.
 INTERRUPTS_ITS_BOOKKEEPING = """\

@@ -5,7 +5,9 @@ records that the database holds it. Every command named is run here, in order.""
 
 from __future__ import annotations
 
-from project import Project
+import json
+
+from project import Project, created_revision, one_error_line
 from servers import ServerDatabase, only_on
 from test_drift_detection import inv, revise_and_upgrade, set_models
 
@@ -20,6 +22,8 @@ class Customer(Base):
 PHONE = "    phone: Mapped[str | None] = mapped_column(sa.String(20))\n"
 WRITE = 'inv db.revision -m "'
 STAMP = "inv db.stamp -r head"
+ALIKE = "column customers.phone is in the database but not in what its revision builds"
+IN_THE_MODELS = "column customers.phone is in the models but not in the migrations"
 
 
 def test_a_column_added_by_hand_and_to_the_models_is_kept_by_a_revision_and_a_stamp(
@@ -31,11 +35,22 @@ def test_a_column_added_by_hand_and_to_the_models_is_kept_by_a_revision_and_a_st
     database.query("ALTER TABLE customers ADD COLUMN phone VARCHAR(20)")
     database.query("UPDATE customers SET phone = '555'")
     set_models(project, CUSTOMERS + PHONE)
+    # The models match the live database, yet no revision builds the column (every fresh
+    # database would lack it): still the database's side, never "No changes".
+    env = {"DATABASE_URL": database.url}
+    document = json.loads(project.inv("db.status", "--json", code=DATABASE_DIFFERS, env=env).stdout)
+    assert document["database_differences"] == [ALIKE], document
+    assert document["model_differences"] == [IN_THE_MODELS], document
+    check = project.inv("db.check", code=DATABASE_DIFFERS, env=env)
+    assert "No changes" not in check.stdout, check.stdout
+    assert "the database is not what its revision builds" in one_error_line(check.stderr)
     status = inv(project, database, "db.status", code=DATABASE_DIFFERS)
     assert WRITE in status and STAMP in status, status
     assert status.index(WRITE) < status.index(STAMP), status
+    # Written from the revision's build, not from the live database (which has the column).
     written = inv(project, database, "db.revision", "-m", "Keep customers.phone")
     assert STAMP in written and "Created revision" in written, written
+    assert "add_column" in (project.path / created_revision(written)[1]).read_text()
     inv(project, database, "db.stamp", "-r", "head")
     assert "up to date" in inv(project, database, "db.status")
     assert database.query("SELECT id, phone FROM customers") == [(1, "555")]

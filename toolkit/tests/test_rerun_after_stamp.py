@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase, only_on
+from servers import ServerDatabase, only_on, scratch_databases
 from stuck_states import write_revision
 from tenant_projects import make_tenant_project
 
@@ -82,34 +82,11 @@ def test_an_upgrade_after_a_stamp_too_low_refuses_before_running_anything(
     assert database.revisions() == {"ffff00000001"}
 
 
-def test_the_stamp_the_refusal_names_lets_the_upgrade_run_again(
-    project: Project, database: ServerDatabase
-) -> None:
-    env = stamped_one_too_low(project, database)
-
-    project.inv("db.stamp", "-r", "ffff00000003", env=env)
-
-    assert "No pending" not in project.inv("db.upgrade", env=env).stderr
-    assert database.query("SELECT price FROM customers") == [(15000,)]
-    assert database.revisions() == {"ffff00000003"}
-
-
-def test_a_stamp_too_low_through_inv_warns_and_keeps_the_upgrade_refused(
-    project: Project, database: ServerDatabase
-) -> None:
-    env = stamped_one_too_low(project, database)
-
-    stamped = project.inv("db.stamp", "-r", "ffff00000002", env=env).stdout
-
-    assert "warning: the database differs from what ffff00000002 builds by: " in stamped
-    assert "holds exactly what revision ffff00000003 builds" in stamped
-    assert "`inv db.stamp -r ffff00000003`" in stamped
-    refused = project.inv("db.upgrade", code=9, env=env)
-    assert "ffff00000003 is recorded as applied here" in one_error_line(refused.stderr)
-    assert database.revisions() == {"ffff00000002"}
-
-
-def test_a_new_revision_after_a_stamp_too_low_advises_the_stamp_not_an_upgrade(
+# On each database one state, every way out in turn (the suite's budget): a new revision is refused
+# with the stamp's advice; a stamp still too low through `inv` warns and keeps the upgrade
+# refused; the stamp every refusal names lets the upgrade run again; and, stamped too low once
+# more, the work undone by hand, the recorded revision's own stamp does.
+def test_after_a_stamp_too_low_each_way_out_is_refused_or_runs_as_its_line_says(
     project: Project, database: ServerDatabase
 ) -> None:
     env = stamped_one_too_low(project, database)
@@ -120,6 +97,52 @@ def test_a_new_revision_after_a_stamp_too_low_advises_the_stamp_not_an_upgrade(
     assert "holds exactly what revision ffff00000003 builds" in line, line
     assert "`inv db.stamp -r ffff00000003`" in line, line
     assert "inv db.upgrade" not in line, line
+
+    # A stamp too low through `inv`: it warns, and the upgrade stays refused.
+    stamped = project.inv("db.stamp", "-r", "ffff00000002", env=env).stdout
+
+    assert "warning: the database differs from what ffff00000002 builds by: " in stamped
+    assert "holds exactly what revision ffff00000003 builds" in stamped
+    assert "`inv db.stamp -r ffff00000003`" in stamped
+    # Status and check read the same: the stamp of the revision it holds, not an upgrade that
+    # would fail, nor undoing "leftovers" by hand, which would throw the work away.
+    holds = "the database holds exactly what revision ffff00000003 builds: it was probably stamped"
+    stamp = f"record that with {INV_STAMP}"
+    verdict = project.inv("db.status", code=9, env=env).stdout.splitlines()[-1]
+    assert holds in verdict and stamp in verdict, verdict
+    assert "inv db.upgrade" not in verdict, verdict
+    error = one_error_line(project.inv("db.check", code=9, env=env).stderr)
+    assert holds in error and stamp in error, error
+    assert "inv db.upgrade" not in error, error
+    assert scratch_databases(database) == set()
+    refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
+    assert "ffff00000003 is recorded as applied here" in refused, refused
+    assert "nothing was run" in refused and INV_STAMP in refused, refused
+    assert database.revisions() == {"ffff00000002"}
+    if database.kind == "mysql":  # refused before its first change, the run left no mark
+        cleared = project.inv("db.clear-migration-mark", env=env)
+        assert "nothing to clear" in cleared.stdout, cleared.stdout
+
+    # The stamp the refusal names lets the upgrade run again.
+    project.inv("db.stamp", "-r", "ffff00000003", env=env)
+
+    assert "No pending" not in project.inv("db.upgrade", env=env).stderr
+    assert database.query("SELECT price FROM customers") == [(15000,)]
+    assert database.revisions() == {"ffff00000003"}
+
+    # Stamped too low again, as at the start: once the work is undone by hand, the recorded
+    # revision's stamp lets it run again.
+    stamped_again = project.run("alembic", "stamp", "ffff00000001", env=env)
+    assert stamped_again.returncode == 0, stamped_again.stderr
+    database.query("UPDATE customers SET price = 150")
+    database.query("DROP TABLE invoices")
+
+    stamped = project.inv("db.stamp", "-r", "ffff00000001", env=env).stdout
+    assert "warning" not in stamped, stamped
+    project.inv("db.upgrade", env=env)
+
+    assert database.query("SELECT price FROM customers") == [(15000,)]
+    assert database.revisions() == {"ffff00000003"}
 
 
 @only_on("sqlite", why="the checksum rows are read by the same query on every database")
@@ -165,18 +188,3 @@ def test_a_fan_out_refuses_the_tenant_stamped_too_low_and_upgrades_the_others(
     assert rows["west"]["after"] == "0002", rows
     assert "0003 is recorded as applied here" in json.dumps(rows["west"]), rows
     assert "`inv db.stamp -r 0003 --tenants west`" in json.dumps(rows["west"]), rows
-
-
-def test_once_the_work_is_undone_by_hand_the_recorded_revision_s_stamp_lets_it_run_again(
-    project: Project, database: ServerDatabase
-) -> None:
-    env = stamped_one_too_low(project, database)
-    database.query("UPDATE customers SET price = 150")
-    database.query("DROP TABLE invoices")
-
-    stamped = project.inv("db.stamp", "-r", "ffff00000001", env=env).stdout
-    assert "warning" not in stamped, stamped
-    project.inv("db.upgrade", env=env)
-
-    assert database.query("SELECT price FROM customers") == [(15000,)]
-    assert database.revisions() == {"ffff00000003"}

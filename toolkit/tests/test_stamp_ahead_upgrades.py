@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from stuck_states import write_revision
 
 CREATE = (
@@ -42,7 +42,7 @@ WAY_RUNS = [
 
 
 @pytest.mark.parametrize(("database", "way"), WAY_RUNS, indirect=["database"])
-def test_an_upgrade_with_nothing_to_run_after_a_stamp_ahead_exits_9_naming_it(
+def test_an_upgrade_with_nothing_to_run_after_a_stamp_ahead_exits_9_until_the_right_stamp(
     project: Project, database: ServerDatabase, way: str
 ) -> None:
     env = stamped_over_a_missing_column(project, database, way)
@@ -60,12 +60,8 @@ def test_an_upgrade_with_nothing_to_run_after_a_stamp_ahead_exits_9_naming_it(
     assert checked.returncode == 9, checked.stdout + checked.stderr
     assert "recorded at head, but the stamp" in one_error_line(checked.stderr)
 
-
-def test_the_stamp_of_the_revision_the_database_is_clears_it_and_the_upgrade_runs(
-    project: Project, database: ServerDatabase
-) -> None:
-    env = stamped_over_a_missing_column(project, database, "alembic")
-
+    # The refusals ran nothing: the stamp of the revision the database is clears it, and the
+    # upgrade runs.
     assert "warning" not in project.inv("db.stamp", "-r", "eeee00000001", env=env).stdout
     project.inv("db.upgrade", env=env)
 
@@ -73,6 +69,13 @@ def test_the_stamp_of_the_revision_the_database_is_clears_it_and_the_upgrade_run
     assert database.query("SELECT body FROM posts") == []
 
 
+@only_on(
+    "sqlite",
+    "mysql",
+    why="the stamp that accepts the differences compares nothing and writes its record by the"
+    " same queries on every database (the comparison of each is the test above's); MariaDB reads"
+    " the state its own way",
+)
 def test_a_stamp_that_accepts_the_differences_lets_the_upgrade_pass(
     project: Project, database: ServerDatabase
 ) -> None:

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from made_revisions import add_user_name, add_users, user_revisions
-from project import Project, created_revision, one_error_line, revision_source
-from servers import ServerDatabase, only_on
+from project import Project, one_error_line, revision_source
+from servers import ServerDatabase, only_on, scratch_databases
 
 PENDING, DRIFT, DATABASE_DIFFERS, NOT_COMPARED = 2, 3, 9, 1
 SKIPPED = "not compared with what its revision builds: cannot create a scratch database"
@@ -37,19 +37,6 @@ def write_initial_revision(project: Project, database: ServerDatabase | str) -> 
     project.add_user_model()
     written = inv(project, database, "db.revision", "-m", "Initial")
     assert written.returncode == 0, written.stderr
-
-
-def scratch_databases(database: ServerDatabase) -> set[str]:
-    """Databases on the server named like the scratch ones this database's status builds."""
-    if database.kind == "sqlite":
-        return set()
-    name = urlsplit(database.url).path.lstrip("/")
-    sql = (
-        "SELECT datname FROM pg_database"
-        if database.kind == "postgresql"
-        else "SELECT schema_name FROM information_schema.schemata"
-    )
-    return {row[0] for row in database.query(sql) if row[0].startswith(f"{name}_scratch_")}
 
 
 def assert_database_blamed(
@@ -100,7 +87,8 @@ def test_revision_stamped_without_running_is_blamed_on_the_database_not_the_mode
 def test_hand_columns_and_model_changes_are_each_blamed_on_their_own_side(
     project: Project, database: ServerDatabase
 ) -> None:
-    # One upgraded database walked through four states; each step says which state it is in.
+    # One upgraded database walked through three states; each step says which state it is in.
+    # The fourth, the column added by hand and to the models alike, is test_kept_hand_additions'.
     add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
 
@@ -138,41 +126,18 @@ def test_hand_columns_and_model_changes_are_each_blamed_on_their_own_side(
     assert check.returncode == DRIFT, f"models only: check exited {check.returncode}"
     assert "Run `inv db.revision" in check.stderr, f"models only: {check.stderr}"
     assert scratch_databases(database) == set(), "models only: a scratch database was left"
-    if database.kind == "mysql":  # CI time: MariaDB's db.revision already refused it in 1.
-        return
-
-    # 4. The column added by hand and to the models alike is still the database's side. The
-    # models match the live database, yet no revision builds the column: every fresh database
-    # would lack it. db.revision must not write from the live database either (on PostgreSQL
-    # it wrote nothing and said the models match): it writes from the revision's build, and
-    # the stamp it names records that the database holds the column, data kept.
-    database.query("ALTER TABLE users ADD COLUMN name VARCHAR(100)")
-    alike = "column users.name is in the database but not in what its revision builds"
-    document = status_json(project, database, DATABASE_DIFFERS)
-    assert document["database_differences"] == [alike], "alike: database side"
-    assert document["model_differences"] == [name], "alike: model side"
-    check = inv(project, database, "db.check")
-    assert check.returncode == DATABASE_DIFFERS, f"alike: check exited {check.returncode}"
-    assert "No changes" not in check.stdout, "alike: check said no changes"
-    assert "the database is not what its revision builds" in one_error_line(check.stderr)
-    written = inv(project, database, "db.revision", "-m", "Add name")
-    assert written.returncode == 0, written.stdout + written.stderr
-    assert "record that with `inv db.stamp -r head`" in written.stdout, written.stdout
-    assert "add_column" in (project.path / created_revision(written.stdout)[1]).read_text()
-    assert inv(project, database, "db.stamp", "-r", "head").returncode == 0
-    matched = inv(project, database, "db.check")
-    assert matched.returncode == 0 and "No changes" in matched.stdout, matched.stderr
 
 
-def test_leftovers_behind_head_then_a_stamp_back_each_get_advice_that_works(
+def test_leftovers_behind_head_get_advice_that_works(
     project: Project, database: ServerDatabase
 ) -> None:
-    # 1. What a failed autocommit_block() or a MySQL/MariaDB migration (mark cleared) leaves:
-    # part of the pending migration's work, on a database still at the revision before it.
-    # They are reported instead of advising an upgrade that would fail.
-    parent = add_users(project)
+    # What a failed autocommit_block() or a MySQL/MariaDB migration (mark cleared) leaves: part
+    # of the pending migration's work, on a database still at the revision before it. They are
+    # reported instead of advising an upgrade that would fail. (A stamp back over work that ran,
+    # which looks alike, is test_rerun_after_stamp's.)
+    add_users(project)
     assert inv(project, database, "db.upgrade").returncode == 0
-    head = add_user_name(project)
+    add_user_name(project)
     pending = status_json(project, database, PENDING)
     assert pending["database_differences"] is None, "pending: differences before the hand"
     # Not what the pending revision builds (VARCHAR(100)): it would fail on it.
@@ -195,38 +160,6 @@ def test_leftovers_behind_head_then_a_stamp_back_each_get_advice_that_works(
     undone = status_json(project, database, PENDING)
     assert undone["database_differences"] is None, "leftovers undone: differences remain"
     assert inv(project, database, "db.upgrade").returncode == 0, "leftovers undone: upgrade"
-
-    # 2. `inv db.stamp -r PARENT` on the database now at head: the upgrade it invites fails
-    # (DuplicateColumn), and undoing "leftovers" by hand would throw the work away. It is told
-    # to stamp the revision it holds, not to upgrade.
-    assert inv(project, database, "db.stamp", "-r", parent).returncode == 0
-    stamp = f"record that with `inv db.stamp -r {head}`"
-    holds = f"the database holds exactly what revision {head} builds: it was probably stamped"
-
-    status = inv(project, database, "db.status")
-    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
-    verdict = status.stdout.splitlines()[-1]
-    assert holds in verdict and stamp in verdict, f"stamped back: {verdict}"
-    assert "inv db.upgrade" not in verdict, f"stamped back: {verdict}"
-    check = inv(project, database, "db.check")
-    error = one_error_line(check.stderr)
-    assert check.returncode == DATABASE_DIFFERS, f"stamped back: check exited {check.returncode}"
-    assert holds in error and stamp in error, f"stamped back: {error}"
-    assert "inv db.upgrade" not in error, f"stamped back: {error}"
-    # The stamp kept the head's checksum row: the upgrade refuses before running it again.
-    upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == DATABASE_DIFFERS, upgrade.stdout + upgrade.stderr
-    refused = one_error_line(upgrade.stderr)
-    assert f"{head} is recorded as applied here" in refused, f"stamped back: {refused}"
-    assert "nothing was run" in refused, f"stamped back: {refused}"
-    assert f"`inv db.stamp -r {head}`" in refused, f"stamped back: {refused}"
-    if database.kind == "mysql":  # refused before its first change, the run left no mark
-        cleared = inv(project, database, "db.clear-migration-mark")
-        assert cleared.returncode == 0 and "nothing to clear" in cleared.stdout, cleared.stdout
-    # The advice holds: stamped at the revision it holds, the database is up to date.
-    assert inv(project, database, "db.stamp", "-r", head).returncode == 0
-    assert inv(project, database, "db.status").returncode == 0, "stamped back: not up to date"
-    assert scratch_databases(database) == set(), "stamped back: a scratch database was left"
 
 
 def test_the_build_db_revision_verified_is_kept_and_reused_until_a_revision_file_changes(
@@ -361,44 +294,6 @@ def test_without_the_right_to_create_a_database_autogenerate_false_change_is_no_
     status = inv(project, url, "db.status")
     assert status.returncode == NOT_COMPARED, status.stdout + status.stderr
     assert "modify_type" not in status.stdout + status.stderr
-
-
-def test_a_database_stamped_ahead_is_told_to_stamp_the_revision_it_holds_then_upgrade(
-    project: Project, database: ServerDatabase
-) -> None:
-    # `inv db.stamp -r head` (or raw `alembic stamp head`) on a database still at its first
-    # revision: the missing column is no hand change to undo, and the upgrade it invites fails.
-    first = add_users(project)
-    assert inv(project, database, "db.upgrade").returncode == 0
-    second = add_user_name(project)
-    fill = '    op.execute("UPDATE users SET name = email")'
-    project.write_revision("fill.py", revision_source("fill", second, fill))
-    holds = f"the database holds exactly what revision {first} builds, an earlier revision"
-    advice = f"record that with `inv db.stamp -r {first}`, then run `inv db.upgrade`"
-
-    assert inv(project, database, "db.stamp", "-r", "head").returncode == 0
-    status = inv(project, database, "db.status")
-    assert status.returncode == DATABASE_DIFFERS, status.stdout + status.stderr
-    verdict = status.stdout.splitlines()[-1]
-    assert holds in verdict and advice in verdict and "undo" not in verdict
-    check = inv(project, database, "db.check")
-    error = one_error_line(check.stderr)
-    assert check.returncode == DATABASE_DIFFERS and holds in error and advice in error
-    # Behind head, the pending data migration would run into the missing column: the stamp
-    # found it missing, so the upgrade refuses before running it.
-    assert inv(project, database, "db.stamp", "-r", second).returncode == 0
-    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
-    assert holds in verdict and advice in verdict
-    upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == DATABASE_DIFFERS
-    state_line = one_error_line(upgrade.stderr)
-    assert state_line.startswith("error: nothing was run: this upgrade would run fill"), state_line
-    assert holds in state_line and advice in state_line and "undo" not in state_line
-    # The advice holds: stamped at the revision it holds, the upgrade runs to head.
-    assert inv(project, database, "db.stamp", "-r", first).returncode == 0
-    assert inv(project, database, "db.upgrade").returncode == 0
-    assert inv(project, database, "db.status").returncode == 0
-    assert scratch_databases(database) == set()
 
 
 @only_on("sqlite", "postgresql", why="the search is the same code; PostgreSQL's enum types own")
