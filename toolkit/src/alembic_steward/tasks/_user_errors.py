@@ -53,6 +53,19 @@ def several_heads_line() -> str | None:
     return several_heads_message(heads) if len(heads) > 1 else None
 
 
+def ambiguous_prefix(text: str) -> str | None:
+    """The line for Alembic's "Can't locate" of a prefix several revision ids start with (read
+    from the history alone), or None."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._revision_prefixes import ambiguous_prefix_line
+
+    revision = text.removeprefix(MISSING_REVISION).strip("'")
+    script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+    return ambiguous_prefix_line(script, revision)
+
+
 def describe_missing_revision(text: str) -> str:
     """Tell a mistyped -r from a database stamped at a revision this checkout lacks."""
     from alembic.script import ScriptDirectory
@@ -110,8 +123,13 @@ def describe_user_error(error: BaseException) -> str | None:
         text = str(error)
         # Offline, the revision is the -r given (the database's own was read before the run),
         # and reading the database to tell them apart would create a missing SQLite file.
-        if text.startswith(MISSING_REVISION) and not ran_offline(error):
-            return describe_missing_revision(text)
+        if text.startswith(MISSING_REVISION):
+            # Alembic says a prefix several ids start with is missing: it names several.
+            ambiguous = ambiguous_prefix(text)
+            if ambiguous is not None:
+                return ambiguous
+            if not ran_offline(error):
+                return describe_missing_revision(text)
         if text.startswith(MULTIPLE_HEADS):
             return several_heads_line() or text
         hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
