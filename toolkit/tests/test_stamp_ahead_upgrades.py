@@ -59,6 +59,11 @@ def test_an_upgrade_with_nothing_to_run_after_a_stamp_ahead_exits_9_naming_it(
     checked = project.run("inv", "db.current", "--check", env=env)
     assert checked.returncode == 9, checked.stdout + checked.stderr
     assert "recorded at head, but the stamp" in one_error_line(checked.stderr)
+    # The plan says what the upgrade says (it said "Nothing to run" and exited 0).
+    planned = project.run("inv", "db.plan", env=env)
+    assert planned.returncode == 9, planned.stdout + planned.stderr
+    assert one_error_line(planned.stderr) == line
+    assert "Nothing to run" not in planned.stdout
 
 
 def test_the_stamp_of_the_revision_the_database_is_clears_it_and_the_upgrade_runs(
