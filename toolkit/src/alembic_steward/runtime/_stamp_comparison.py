@@ -59,6 +59,25 @@ def compare_stamp_target(
     )
 
 
+def accepted_comparison(
+    script: ScriptDirectory, revision: str, connection: Connection, accept_differences: bool
+) -> StampComparison | None:
+    """For a stamp with ``accept_differences``: the comparison with what ``revision`` builds,
+    its warning saying that the differences still count (docs/decisions.md); else None."""
+    from dataclasses import replace
+
+    if not accept_differences:
+        return None
+    compared = compare_stamp_target(script, revision, connection)
+    if not compared.differs or compared.warning is None:
+        return compared
+    still = (
+        "; recorded as asked, and still counted: status, check, plan, current --check and the"
+        " upgrade exit 9 while the database differs from it"
+    )
+    return replace(compared, warning=compared.warning + still)
+
+
 def kept_rows_claim(
     connection: Connection,
     script: ScriptDirectory,
