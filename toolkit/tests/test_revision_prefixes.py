@@ -45,6 +45,10 @@ def test_an_ambiguous_prefix_names_the_revisions_it_starts_in_every_task(
     assert database.revisions() == {FIRST}
     # A bad revision argument exits 1 the same way.
     project.inv("db.upgrade", "-r", "abc;x", code=1, env=env)
+    # The installed service's deploy command says it too.
+    deployed = project.run("python", "-m", "app.migrations", "upgrade", "abc", env=env)
+    assert deployed.returncode == 1, deployed.stdout + deployed.stderr
+    assert f"REV 'abc' {AMBIGUOUS} nothing was run" in deployed.stderr, deployed.stderr
 
 
 def test_a_stamp_refuses_an_ambiguous_prefix_naming_the_revisions(

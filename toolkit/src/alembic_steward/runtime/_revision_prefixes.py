@@ -4,8 +4,8 @@ Alembic resolves a prefix of a revision id (its partial match: any id longer tha
 characters that starts with it), but its commands report a prefix several ids start with as
 "Can't locate revision identified by 'ab'", as if it named none: the line now says the prefix
 is ambiguous and lists the revisions it starts, id and message, for every task
-(tasks/_user_errors.py) and for the stamp, which checks its target first
-(runtime/_repair_targets.py).
+(tasks/_user_errors.py), the deploy command (runtime/_deploy.py) and the stamp, which checks its
+target first (runtime/_repair_targets.py).
 
 A stamp writes the version table and runs nothing, so a prefix that happens to name one revision
 today (`-r e`) records whatever revision that is, with nothing run to show the mistake. Its
@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
 
+# How Alembic's commands report a revision they could not resolve, an ambiguous prefix too.
+MISSING_REVISION = "Can't locate revision identified by "
 # Alembic's own hint when a shorter partial id matches nothing: "at least four characters".
 STAMP_PREFIX_MINIMUM = 4
 # The part of a `-r` that names a revision: after any `LABEL@`, before any relative step.
@@ -76,6 +78,24 @@ def ambiguous_prefix_line(
         f" {named_part(value)!r}: {listed(matches)}; give enough of the id to name one;"
         f" {nothing}"
     )
+
+
+def ambiguous_missing_revision(text: str, option: str = "-r") -> str | None:
+    """For Alembic's "Can't locate revision identified by 'ab'" (``text``) of a prefix several
+    ids start with, the line naming them, read from the history alone; else None. Never
+    raises: the caller's own line stands then."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    if not text.startswith(MISSING_REVISION):
+        return None
+    revision = text.removeprefix(MISSING_REVISION).strip("'")
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        return ambiguous_prefix_line(script, revision, option)
+    except Exception:  # noqa: BLE001 - the history unreadable: Alembic's words stand
+        return None
 
 
 def short_stamp_prefix_line(script: ScriptDirectory, value: str, option: str = "-r") -> str | None:

@@ -53,19 +53,6 @@ def several_heads_line() -> str | None:
     return several_heads_message(heads) if len(heads) > 1 else None
 
 
-def ambiguous_prefix(text: str) -> str | None:
-    """The line for Alembic's "Can't locate" of a prefix several revision ids start with (read
-    from the history alone), or None."""
-    from alembic.script import ScriptDirectory
-
-    from alembic_steward.runtime._config import build_alembic_config
-    from alembic_steward.runtime._revision_prefixes import ambiguous_prefix_line
-
-    revision = text.removeprefix(MISSING_REVISION).strip("'")
-    script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
-    return ambiguous_prefix_line(script, revision)
-
-
 def describe_missing_revision(text: str) -> str:
     """Tell a mistyped -r from a database stamped at a revision this checkout lacks."""
     from alembic.script import ScriptDirectory
@@ -99,6 +86,7 @@ def describe_user_error(error: BaseException) -> str | None:
     from alembic_steward.runtime._driver_errors import error_reason, missing_driver_line
     from alembic_steward.runtime._offline_runs import ran_offline
     from alembic_steward.runtime._protection import EmptyProtectedList
+    from alembic_steward.runtime._revision_prefixes import ambiguous_missing_revision
     from alembic_steward.runtime._server_databases import target_url
     from alembic_steward.settings import EnvFileError
     from alembic_steward.tasks._connection_refusals import refusal_line
@@ -125,7 +113,7 @@ def describe_user_error(error: BaseException) -> str | None:
         # and reading the database to tell them apart would create a missing SQLite file.
         if text.startswith(MISSING_REVISION):
             # Alembic says a prefix several ids start with is missing: it names several.
-            ambiguous = ambiguous_prefix(text)
+            ambiguous = ambiguous_missing_revision(text)
             if ambiguous is not None:
                 return ambiguous
             if not ran_offline(error):
