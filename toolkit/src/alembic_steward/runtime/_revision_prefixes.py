@@ -61,7 +61,8 @@ def listed(revisions: list[Any]) -> str:
 
     def one(revision: Any) -> str:
         title = (revision.doc or "").strip().splitlines()
-        return f"{revision.revision} ({title[0]})" if title else revision.revision
+        shown = title and title[0] != revision.revision  # a message that is the id says nothing
+        return f"{revision.revision} ({title[0]})" if shown else revision.revision
 
     return ", ".join(one(revision) for revision in revisions)
 
