@@ -53,6 +53,7 @@ def stamp_database(
     from alembic_steward.runtime._stamp_comparison import (
         StampComparison,
         accepted_comparison,
+        accepted_warning,
         compare_stamp_target,
         kept_rows_claim,
     )
@@ -134,7 +135,7 @@ def stamp_database(
         with engine.connect() as connection:
             heads = version_heads(connection)
             stamped = describe_heads(heads)
-            warning = compared.warning if recorded is None else recorded.warning
+            warning = compared.warning if recorded is None else accepted_warning(recorded)
             if ran_before is not None:  # the schema is what it records: its data may not be
                 from alembic_steward.inspection._stamped_data_steps import unrun_data_steps_line
 

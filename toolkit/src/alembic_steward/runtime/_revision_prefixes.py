@@ -108,9 +108,10 @@ def short_stamp_prefix_line(script: ScriptDirectory, value: str, option: str = "
     matches = prefix_matches(script, value)
     if not matches:
         return None  # an id, a keyword or a label, or nothing: read as before
-    ids = [revision.revision for revision in matches]
-    whole = f"`inv db.stamp {option} {ids[0]}`" if option == "-r" and len(ids) == 1 else ""
-    example = f" ({whole})" if whole else ""
+    from alembic_steward.runtime._half_applied_marks import stamp_command
+
+    # The whole command where one revision matches, as it runs where the line is read.
+    example = f" ({stamp_command([matches[0].revision])})" if len(matches) == 1 else ""
     return (
         f"{option} {value!r} is a prefix of {listed(matches)}: a stamp records a revision"
         f" without running anything, so it takes a prefix of at least {STAMP_PREFIX_MINIMUM}"
