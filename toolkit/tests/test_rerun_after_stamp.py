@@ -180,3 +180,17 @@ def test_once_the_work_is_undone_by_hand_the_recorded_revision_s_stamp_lets_it_r
 
     assert database.query("SELECT price FROM customers") == [(15000,)]
     assert database.revisions() == {"ffff00000003"}
+
+
+def test_the_plan_after_a_stamp_too_low_says_the_upgrade_s_refusal(
+    project: Project, database: ServerDatabase
+) -> None:
+    # It printed the SQL that runs ffff00000002's UPDATE a second time, and exited 0.
+    env = stamped_one_too_low(project, database)
+
+    planned = project.run("inv", "db.plan", env=env)
+
+    assert planned.returncode == 9, planned.stdout + planned.stderr
+    assert "UPDATE" not in planned.stdout, planned.stdout
+    refused = project.inv("db.upgrade", code=9, env=env)
+    assert one_error_line(planned.stderr) == one_error_line(refused.stderr)
