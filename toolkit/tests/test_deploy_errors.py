@@ -179,9 +179,10 @@ def test_a_stamp_names_full_ids_and_refuses_steps_and_unknown_ids_saying_where_i
         line = assert_one_error_line(completed)
         assert "'nosuch'; nothing was changed: the database is at a1aaaa;" in line, line
         assert listed in line, line
-    # A prefix (or head) is recorded as the revision it names, and said so.
-    stamped = project.inv("db.stamp", "-r", "b2", "--yes").stdout
+    # A prefix (or head) is recorded as the revision it names, and said so; a stamp takes one
+    # of at least 4 characters (tests/test_revision_prefixes.py).
+    stamped = project.inv("db.stamp", "-r", "b2bb", "--yes").stdout
     assert "Stamped the database at b2bbbb." in stamped
     # A stamp runs nothing: the line after says what checks it (in a checkout, where `inv` is).
     assert "No migration ran: `inv db.status` checks that the database is" in stamped
-    assert "at a1aaaa." in project.run(*deploy, "a1", "--yes").stdout
+    assert "at a1aaaa." in project.run(*deploy, "a1aa", "--yes").stdout

@@ -61,11 +61,30 @@ def test_empty_downgrade_advice_names_irreversible_migration_and_the_stairway_ac
 def test_the_stairway_names_irreversible_migration_when_a_downgrade_raises_not_implemented(
     project: Project,
 ) -> None:
+    # Under a condition: only running it tells (a first statement is a declaration, below).
+    raising = '    if GONE:\n        raise NotImplementedError("gone")'
     project.write_revision(
-        "r1.py",
-        revision_source("r1", None, CREATE_NOTES, '    raise NotImplementedError("gone")'),
+        "r1.py", revision_source("r1", None, CREATE_NOTES, raising, imports="GONE = True")
     )
     tests = project.run("pytest", "-q", "-p", "no:cacheprovider")
     assert tests.returncode == 1
     assert "raise IrreversibleMigration(" in tests.stdout, tests.stdout
     assert "from alembic_steward import IrreversibleMigration" in tests.stdout
+
+
+def test_the_stairway_and_the_downgrade_take_a_first_not_implemented_raise_as_a_declaration(
+    project: Project,
+) -> None:
+    # The stairway applies it without reverting it, as `inv db.downgrade` refuses to revert it.
+    project.write_revision(
+        "r1.py", revision_source("r1", None, CREATE_NOTES, "    raise NotImplementedError")
+    )
+    # The lint takes it as a downgrade written (no empty-downgrade finding).
+    assert "No findings in 1 revision(s)" in project.inv("db.lint").stdout
+    stairway = "test_each_revision_upgrades_downgrades_and_upgrades_again"
+    tests = project.run("pytest", "-q", "-p", "no:cacheprovider", "-k", stairway)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    project.inv("db.upgrade")
+    refused = project.inv("db.downgrade", "-r", "base", "--yes", code=1)
+    assert "cannot be downgraded: its downgrade() raises NotImplementedError" in refused.stderr
+    assert "nothing was changed, the database is still at r1" in refused.stderr

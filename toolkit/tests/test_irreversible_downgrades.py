@@ -128,6 +128,33 @@ def test_an_irreversible_migration_raised_after_earlier_steps_says_the_state_rea
     assert "the database is at r2 (its version table, read after the failure)" in failed
 
 
+# The other way a downgrade() says it cannot be written: refused before the run as well.
+NOT_IMPLEMENTED = "    raise NotImplementedError"
+
+
+def test_a_downgrade_over_a_not_implemented_downgrade_is_refused_before_its_first_step(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_history(project, NOT_IMPLEMENTED)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    completed = project.inv("db.downgrade", "-r", "r1", "--yes", code=1, env=env)
+    assert one_error_line(completed.stderr) == (
+        "error: revision r2 (r2) cannot be downgraded: its downgrade() raises"
+        " NotImplementedError at app/migrations/versions/r2.py:20; this downgrade would revert"
+        " r4, r3 before it, so it was refused before its first step: nothing was changed, the"
+        " database is still at r4; stop at r2 instead: `inv db.downgrade -r r2`"
+    )
+    assert database.revisions() == {"r4"}
+    assert {"note", "extra"} <= database.columns("items")
+
+    # The advice, followed, reverts what lies above it.
+    project.inv("db.downgrade", "-r", "r2", "--yes", env=env)
+    assert database.revisions() == {"r2"}
+    assert "extra" not in database.columns("items")
+
+
 # The stairway asks the same question of each revision, with the same reading: a revision the
 # refusal stops at is one the stairway does not revert, and the other way round.
 AFTER_AN_OPERATION = f"{DROP_NOTE}\n{ALWAYS}"
@@ -204,6 +231,10 @@ def test_a_downgrade_raising_irreversible_migration_unconditionally_is_read_as_i
     # After operations it still always raises (what ran before it is its own problem).
     assert declared(f"{DROP_VIEW}\n{ALWAYS}") == (True, "gone")
     assert declared('    raise alembic_steward.IrreversibleMigration("gone")') == (True, "gone")
+    # NotImplementedError, bare or with a message, says the same: its message is no reason.
+    assert declared(NOT_IMPLEMENTED) == (True, None)
+    assert declared('    raise NotImplementedError("todo")') == (True, None)
+    assert declared(f"{DROP_VIEW}\n{NOT_IMPLEMENTED}()") == (True, None)
     # A reason that is not a plain string is not guessed.
     assert declared('    raise IrreversibleMigration(f"gone {1}")') == (True, None)
 
@@ -215,5 +246,5 @@ def test_a_downgrade_that_may_not_raise_irreversible_migration_is_not_read_as_ir
     caught = f"    try:\n    {ALWAYS}\n    except Exception:\n        pass"
     assert declared(caught) == (False, None)
     assert declared(DROP_NOTE) == (False, None)
-    assert declared('    raise NotImplementedError("gone")') == (False, None)
+    assert declared(f"    if GONE:\n    {NOT_IMPLEMENTED}") == (False, None)
     assert declared("    pass") == (False, None)

@@ -188,3 +188,17 @@ def test_a_fan_out_refuses_the_tenant_stamped_too_low_and_upgrades_the_others(
     assert rows["west"]["after"] == "0002", rows
     assert "0003 is recorded as applied here" in json.dumps(rows["west"]), rows
     assert "`inv db.stamp -r 0003 --tenants west`" in json.dumps(rows["west"]), rows
+
+
+def test_the_plan_after_a_stamp_too_low_says_the_upgrade_s_refusal(
+    project: Project, database: ServerDatabase
+) -> None:
+    # It printed the SQL that runs ffff00000002's UPDATE a second time, and exited 0.
+    env = stamped_one_too_low(project, database)
+
+    planned = project.run("inv", "db.plan", env=env)
+
+    assert planned.returncode == 9, planned.stdout + planned.stderr
+    assert "UPDATE" not in planned.stdout, planned.stdout
+    refused = project.inv("db.upgrade", code=9, env=env)
+    assert one_error_line(planned.stderr) == one_error_line(refused.stderr)

@@ -4,9 +4,11 @@ until a stamp the schema agrees with, or one that accepts the differences."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from project import Project, one_error_line
-from servers import ServerDatabase, only_on
+from servers import ServerDatabase
 from stuck_states import write_revision
 
 CREATE = (
@@ -14,6 +16,7 @@ CREATE = (
     ' sa.Column("title", sa.String(50)))'
 )
 BODY = '    op.add_column("posts", sa.Column("body", sa.Text))'
+CODE = re.compile(r"`([^`]+)`")
 STAMPS = {
     "alembic": ("alembic", "stamp", "head"),
     "inv": ("inv", "db.stamp", "-r", "head"),
@@ -52,13 +55,19 @@ def test_an_upgrade_with_nothing_to_run_after_a_stamp_ahead_exits_9_until_the_ri
     assert refused.returncode == 9, refused.stdout + refused.stderr
     line = one_error_line(refused.stderr)
     assert "the stamp that recorded eeee00000002 found that" in line, line
-    # One command the user can paste, the option inside it.
-    assert "`inv db.stamp -r eeee00000002 --accept-differences`" in line, line
+    # Only advice that makes every command agree: accepting the differences made none.
+    assert "--accept-differences" not in line, line
+    assert "record that with `inv db.stamp -r eeee00000001`, then run `inv db.upgrade`" in line
     deployed = project.run("python", "-m", "app.migrations", "upgrade", env=env)
     assert deployed.returncode == 9, deployed.stdout + deployed.stderr
     checked = project.run("inv", "db.current", "--check", env=env)
     assert checked.returncode == 9, checked.stdout + checked.stderr
     assert "recorded at head, but the stamp" in one_error_line(checked.stderr)
+    # The plan says what the upgrade says (it said "Nothing to run" and exited 0).
+    planned = project.run("inv", "db.plan", env=env)
+    assert planned.returncode == 9, planned.stdout + planned.stderr
+    assert one_error_line(planned.stderr) == line
+    assert "Nothing to run" not in planned.stdout
 
     # The refusals ran nothing: the stamp of the revision the database is clears it, and the
     # upgrade runs.
@@ -69,21 +78,41 @@ def test_an_upgrade_with_nothing_to_run_after_a_stamp_ahead_exits_9_until_the_ri
     assert database.query("SELECT body FROM posts") == []
 
 
-@only_on(
-    "sqlite",
-    "mysql",
-    why="the stamp that accepts the differences compares nothing and writes its record by the"
-    " same queries on every database (the comparison of each is the test above's); MariaDB reads"
-    " the state its own way",
+CHECKS = (
+    ("db.status",),
+    ("db.check",),
+    ("db.current", "--check"),
+    ("db.plan",),
+    ("db.upgrade",),
 )
-def test_a_stamp_that_accepts_the_differences_lets_the_upgrade_pass(
+
+
+def test_a_stamp_that_accepts_the_differences_leaves_every_command_saying_what_status_says(
     project: Project, database: ServerDatabase
 ) -> None:
+    # Accepted, the column is still missing: the upgrade and `db.current --check` exited 0
+    # while status and check exited 9. Accepting records the revision, not a database right.
     env = stamped_over_a_missing_column(project, database, "inv")
 
-    project.inv("db.stamp", "-r", "head", "--accept-differences", env=env)
+    accepted = project.inv("db.stamp", "-r", "head", "--accept-differences", env=env).stdout
+    assert "missing column posts.body" in accepted, accepted
+    assert "recorded as asked, and still counted:" in accepted, accepted
+    codes = {task: project.run("inv", *task, env=env).returncode for task in CHECKS}
+    assert set(codes.values()) == {9}, codes
+    refused = one_error_line(project.run("inv", "db.upgrade", env=env).stderr)
+    assert "--accept-differences" not in refused, refused
 
-    assert project.run("inv", "db.upgrade", env=env).returncode == 0
+    # The advice, followed as written, leaves a database every command calls fine.
+    advised = CODE.findall(refused.partition("; the database holds exactly")[2])
+    assert advised == ["inv db.stamp -r eeee00000001", "inv db.upgrade"], refused
+    for command in advised:
+        project.inv(*command.split()[1:], env=env)
+    assert database.revisions() == {"eeee00000002"}
+    # Exit 3: the fixture's models lack the table; the database is what its revision builds.
+    status = project.inv("db.status", code=3, env=env).stdout
+    assert "against its revision rebuilt: same" in status, status
+    for task in CHECKS[2:]:
+        project.inv(*task, env=env)
 
 
 @pytest.mark.parametrize("database", ["sqlite", "mysql"], indirect=True)

@@ -156,10 +156,12 @@ def upgrade_refusal(
     *,
     said_by: str = "advice",
     planned: list[str] | None = None,
+    clear: bool | None = None,
 ) -> str | None:
     """The line an upgrade to head would be refused with here (exit 9), or None when it would
     run; ``said_by``: who says it (already_applied_line); ``planned``: the revisions it runs
-    (else every pending one, read from ``script``).
+    (else every pending one, read from ``script``); ``clear``: a stamp's record found stale
+    goes (by default only when the upgrade itself says it: it writes anyway).
 
     The one reading of a database behind head that an upgrade must not run on: the upgrade's
     own refusal, `db.current --check` (which must not advise the upgrade then), status
@@ -192,7 +194,8 @@ def upgrade_refusal(
     if not ran:
         if STAMP_DIFFERENCES_TABLE not in tables:
             return None
-        clear = said_by == "upgrade"  # the run writes anyway: a record found stale goes
+        if clear is None:
+            clear = said_by == "upgrade"  # the run writes anyway: a record found stale goes
         return stamp_differences_line(connection, tuple(current), opening, clear=clear)
     stamped = stamp_recorded(connection, current)
     differing = stamped and stamped_over_differences(connection, current)

@@ -237,6 +237,11 @@ def failure_line(error: BaseException) -> str:
     if isinstance(error, EnvFileError):
         return str(error)
     line = safe_reason(error)
+    from alembic_steward.runtime._revision_prefixes import ambiguous_missing_revision
+
+    ambiguous = ambiguous_missing_revision(line, "REV")
+    if ambiguous is not None:
+        return ambiguous
     try:
         from alembic_steward.runtime._migration_frames import migration_frame, state_after
         from alembic_steward.runtime._own_commits import MigrationEndedItsTransaction

@@ -1,10 +1,11 @@
 """Refuse a downgrade whose path crosses a revision that cannot be undone, before its first step.
 
-A revision says so by raising IrreversibleMigration in its downgrade() (runtime/_irreversible.py).
+A revision says so by raising IrreversibleMigration in its downgrade() (runtime/_irreversible.py),
+or NotImplementedError, the other common way to write "no downgrade" (docs/decisions.md).
 Reached only as the run gets there, that raise came after every step above it had committed:
 a downgrade over six revisions reverted five, then stopped. So each revision a downgrade plans
-to revert is read first, from its source: a downgrade() whose body raises IrreversibleMigration
-as one of its own statements, with no `return` before it, always raises, and the run is refused
+to revert is read first, from its source: a downgrade() whose body raises either as one of its
+own statements, with no `return` before it, always raises, and the run is refused
 before anything runs, naming the revision to stop at instead. The source is read, never run:
 the plan is drawn inside the run, where `op` is live and a call would run its operations. A
 raise the reading cannot be sure of (inside an `if`, in a function downgrade() calls) is left to
@@ -29,15 +30,20 @@ if TYPE_CHECKING:
     from alembic_steward.runtime._state_lines import StateAfterFailure
 
 EXCEPTION_NAME = "IrreversibleMigration"
+# The exceptions whose unconditional raise declares a downgrade() that cannot be written: the
+# toolkit's own, and the builtin many write for "not written" (whose message is no reason).
+DECLARING = (EXCEPTION_NAME, "NotImplementedError")
 
 
 @dataclass(frozen=True)
 class Declaration:
-    """Where a downgrade() raises IrreversibleMigration, and the reason it gives (a plain
-    string), or None when the reason is computed."""
+    """Where a downgrade() raises IrreversibleMigration (or NotImplementedError: ``raised``),
+    and the reason it gives (a plain string), or None when the reason is computed or is a
+    NotImplementedError's message."""
 
     line: int
     reason: str | None
+    raised: str = EXCEPTION_NAME
 
 
 class IrreversibleDowngrade(CommandError):
@@ -45,26 +51,34 @@ class IrreversibleDowngrade(CommandError):
 
 
 def declared_irreversible(module: ast.Module) -> Declaration | None:
-    """The unconditional raise of IrreversibleMigration in the module's downgrade(), or None."""
+    """The unconditional raise of IrreversibleMigration or NotImplementedError in the module's
+    downgrade(), or None."""
     from alembic_steward._revision_functions import migration_function
 
     downgrade = migration_function(module, "downgrade")
     if downgrade is None:
         return None
     for statement in downgrade.body:
-        if isinstance(statement, ast.Raise) and raises_irreversible(statement):
-            return Declaration(statement.lineno, constant_reason(statement))
+        raised = declaring_exception(statement) if isinstance(statement, ast.Raise) else None
+        if raised is not None:
+            reason = constant_reason(statement) if raised == EXCEPTION_NAME else None
+            return Declaration(statement.lineno, reason, raised)
         if may_return(statement):
             return None  # what follows may never be reached
     return None
 
 
-def raises_irreversible(statement: ast.Raise) -> bool:
-    """`raise IrreversibleMigration(...)`, also as a module's (`steward.IrreversibleMigration`)."""
+def declaring_exception(statement: ast.Raise) -> str | None:
+    """The one of ``DECLARING`` that ``statement`` raises, or None: `raise IrreversibleMigration(
+    ...)`, also as a module's (`steward.IrreversibleMigration`), `raise NotImplementedError`."""
     raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
     if isinstance(raised, ast.Attribute):
-        return raised.attr == EXCEPTION_NAME
-    return isinstance(raised, ast.Name) and raised.id == EXCEPTION_NAME
+        name = raised.attr
+    elif isinstance(raised, ast.Name):
+        name = raised.id
+    else:
+        return None
+    return name if name in DECLARING else None
 
 
 def constant_reason(statement: ast.Raise) -> str | None:
@@ -141,9 +155,8 @@ def first_irreversible(scripts: Iterable[Any]) -> tuple[list[str], Any, str, str
             continue
         title = (script.doc or "").strip().splitlines()
         named = f"revision {script.revision}" + (f" ({title[0]})" if title else "")
-        reason = declaration.reason or (
-            f"its downgrade() raises {EXCEPTION_NAME} at {shown(script.path)}:{declaration.line}"
-        )
+        where = f"{shown(script.path)}:{declaration.line}"
+        reason = declaration.reason or f"its downgrade() raises {declaration.raised} at {where}"
         return reverted, script, named, reason
     return None
 

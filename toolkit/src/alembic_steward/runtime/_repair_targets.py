@@ -51,12 +51,26 @@ def check_stamp_target(revision: str) -> None:
 
 
 def refuse_unknown_target(script: ScriptDirectory, revision: str, connection: Connection) -> None:
-    """Refuse a stamp of a revision the history lacks, saying where the database is."""
+    """Refuse a stamp of a revision the history lacks, or named by a prefix several ids start
+    with or too short for a stamp (runtime/_revision_prefixes.py), saying where the database is."""
     from alembic.script.revision import RevisionError
     from alembic.util import CommandError
 
+    from alembic_steward.runtime._advice import installed_service
     from alembic_steward.runtime._lock import current_revision_line
+    from alembic_steward.runtime._revision_prefixes import (
+        ambiguous_prefix_line,
+        short_stamp_prefix_line,
+    )
 
+    option = "REV" if installed_service() else "-r"
+    at = current_revision_line(connection)
+    ambiguous = ambiguous_prefix_line(script, revision, option, at)
+    if ambiguous is not None:
+        raise RepairRefused(ambiguous)
+    short = short_stamp_prefix_line(script, revision, option)
+    if short is not None:
+        raise RepairRefused(f"{short}; {at}")
     try:
         script.get_revisions(revision)
     except (CommandError, RevisionError) as error:

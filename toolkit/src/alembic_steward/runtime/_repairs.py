@@ -52,6 +52,8 @@ def stamp_database(
     )
     from alembic_steward.runtime._stamp_comparison import (
         StampComparison,
+        accepted_comparison,
+        accepted_warning,
         compare_stamp_target,
         kept_rows_claim,
     )
@@ -74,6 +76,9 @@ def stamp_database(
             compared = (
                 StampComparison() if repairs else compare_stamp_target(script, revision, connection)
             )
+            # Accepting records the revision, never the database as right: its differences are
+            # kept as any stamp's, so every command then reads it as status does (exit 9).
+            recorded = accepted_comparison(script, revision, connection, accept_differences)
             unmarked_rows = rows_a_stamp_back_keeps(connection, script, repairs_a_run=repairs)
             # Read before the stamp writes the rows of what it marks: which of those never ran.
             # Only where the schema was found what the target builds (not in a repair, whose
@@ -119,7 +124,9 @@ def stamp_database(
             # a repair's, whose user finished that work by hand: it is here, as if it had run.
             # Those an earlier stamp wrote and this one left stay listed: no run wrote them.
             wrote = set() if repairs else rows_a_stamp_wrote(connection, rows_before)
-            keep_stamp_comparison(connection, version_heads(connection), compared, sorted(wrote))
+            keep_stamp_comparison(
+                connection, version_heads(connection), recorded or compared, sorted(wrote)
+            )
             if not compared.differs:  # a head that never ran, found what it builds: it ran
                 from alembic_steward.runtime._unran_heads import record_stamped_heads
 
@@ -128,7 +135,7 @@ def stamp_database(
         with engine.connect() as connection:
             heads = version_heads(connection)
             stamped = describe_heads(heads)
-            warning = compared.warning
+            warning = compared.warning if recorded is None else accepted_warning(recorded)
             if ran_before is not None:  # the schema is what it records: its data may not be
                 from alembic_steward.inspection._stamped_data_steps import unrun_data_steps_line
 

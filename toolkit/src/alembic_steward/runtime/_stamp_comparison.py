@@ -59,6 +59,24 @@ def compare_stamp_target(
     )
 
 
+def accepted_comparison(
+    script: ScriptDirectory, revision: str, connection: Connection, accept_differences: bool
+) -> StampComparison | None:
+    """For a stamp with ``accept_differences``: the comparison with what ``revision`` builds,
+    kept as any stamp's (docs/decisions.md); else None."""
+    return compare_stamp_target(script, revision, connection) if accept_differences else None
+
+
+def accepted_warning(compared: StampComparison) -> str | None:
+    """The warning of a stamp that accepted ``compared``'s differences: they still count."""
+    if not compared.differs or compared.warning is None:
+        return compared.warning
+    return (
+        f"{compared.warning}; recorded as asked, and still counted: status, check, plan,"
+        " current --check and the upgrade exit 9 while the database differs from it"
+    )
+
+
 def kept_rows_claim(
     connection: Connection,
     script: ScriptDirectory,

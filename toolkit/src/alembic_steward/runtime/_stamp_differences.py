@@ -5,13 +5,13 @@ next upgrade used to print nothing and exit 0, and only `inv db.status` (a scrat
 A stamp is rare, so it pays for the comparison (runtime/_stamp_comparison.py) and, when the
 database differs from what the target builds, keeps the warning in a table of its own; an
 upgrade that finds nothing to run reads it (one query, only then) and stops with exit 9, the
-code of a database that differs from its revision, until a stamp the schema agrees with, or
-one with --accept-differences, clears it; an upgrade with revisions to run reads it too, since
-running them over a database that is not what they start from fails half-way (a drop of what
-is gone) or runs again what a stamp back skipped. A stamp that found the database what it
-records keeps its row too, with an empty warning: the bookkeeping then tells a version table a
-stamp moved from one moved by hand. A table of its own, because existing bookkeeping tables
-never change their columns.
+code of a database that differs from its revision, until a stamp the schema agrees with clears
+it (one with --accept-differences keeps the differences it finds, like any other); an upgrade
+with revisions to run reads it too, since running them over a database that is not what they
+start from fails half-way (a drop of what is gone) or runs again what a stamp back skipped. A
+stamp that found the database what it records keeps its row too, with an empty warning: the
+bookkeeping then tells a version table a stamp moved from one moved by hand. A table of its
+own, because existing bookkeeping tables never change their columns.
 
 A stamp ahead also keeps, in a second row of the same columns (``WROTE_ROWS`` and the revisions),
 the revisions it wrote checksum rows for without running them, raw `alembic stamp`'s as
@@ -197,21 +197,20 @@ def stamp_differences_line(
             connection.execute(table.update().where(~written_rows_listed(table)).values(warning=""))
         return None
     from alembic_steward.runtime._half_applied_marks import describe_heads, stamp_command
-    from alembic_steward.runtime._repair_targets import ACCEPT_OPTION
 
     at = describe_heads(heads)
     warning = warning.removeprefix("warning: ")
-    # The comparison names the revision the database is, when one build matches it.
+    # The comparison names the revision the database is, when one build matches it. Never
+    # `--accept-differences`: it records the revision, and every command still says exit 9.
     advice = (
         ""
         if "record that with" in warning
-        else f"; stamp the revision it is with {stamp_command(['REV'])}"
+        else (
+            f"; undo those differences by hand, or stamp the revision it is with"
+            f" {stamp_command(['REV'])}"
+        )
     )
-    return (
-        f"{opening}, but the stamp that recorded {at} found that {warning}{advice};"
-        " if the database is right as it is, record that with"
-        f" {stamp_command(list(heads), f' {ACCEPT_OPTION}')}"
-    )
+    return f"{opening}, but the stamp that recorded {at} found that {warning}{advice}"
 
 
 def differences_now(connection: Connection, heads: tuple[str, ...], recorded: str) -> str | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection
 
     from alembic_steward.inspection._migration_plan import MigrationPlan
 
@@ -61,15 +62,14 @@ def plan_rendered(config: Config, script: ScriptDirectory, revision: str) -> Non
 
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.inspection._database_state import require_movable_state
-    from alembic_steward.inspection._migration_plan import plan_migration
     from alembic_steward.runtime._offline_runs import offline_run
 
     # A refused connection or a blocked state (read from the database) is refused in its own
     # line before anything runs; the offline run is what follows.
     with get_blocking_engine().connect() as connection:
         current = require_movable_state(script, connection).current
+        planned = planned_as_the_upgrade(connection, script, current, revision)
     with offline_run("db.plan"):
-        planned = plan_migration(script, current, revision)
         if print_heading(planned, revision):
             getattr(command, planned.direction)(config, planned.revision_range, sql=True)
 
@@ -78,7 +78,6 @@ def plan_on_copy(script: ScriptDirectory, live_file: Path, revision: str) -> Non
     """`db.plan` on SQLite: the SQL a run from ``live_file``'s revision executes, on its copy."""
     from alembic_steward.inspection._captured_sql import copy_engine, private_copy
     from alembic_steward.inspection._database_state import require_movable_state
-    from alembic_steward.inspection._migration_plan import plan_migration
     from alembic_steward.runtime._offline_runs import offline_run
 
     if not live_file.exists() and not live_file.parent.is_dir():
@@ -90,12 +89,28 @@ def plan_on_copy(script: ScriptDirectory, live_file: Path, revision: str) -> Non
     with private_copy(live_file) as copy:
         with copy_engine(copy) as engine, engine.connect() as connection:
             current = require_movable_state(script, connection).current
+            planned = planned_as_the_upgrade(connection, script, current, revision)
         with offline_run("db.plan"):
-            planned = plan_migration(script, current, revision)
             if not print_heading(planned, revision):
                 return
             target = planned.revision_range.rpartition(":")[2]
             print_captured(copy, planned.direction, target)
+
+
+def planned_as_the_upgrade(
+    connection: Connection, script: ScriptDirectory, current: list[str], revision: str
+) -> MigrationPlan:
+    """The plan from ``current`` to ``revision``, refused where the upgrade would refuse it
+    (tasks/_plan_refusals.py), before its first line is printed."""
+    from alembic_steward.inspection._migration_plan import plan_migration
+    from alembic_steward.runtime._offline_runs import offline_run
+    from alembic_steward.tasks._plan_refusals import refuse_as_the_upgrade
+
+    with offline_run("db.plan"):
+        planned = plan_migration(script, current, revision)
+    # Outside the offline run: the upgrade's own line, as the upgrade says it.
+    refuse_as_the_upgrade(connection, script, current, planned)
+    return planned
 
 
 def print_heading(planned: MigrationPlan, revision: str) -> bool:

@@ -86,6 +86,7 @@ def describe_user_error(error: BaseException) -> str | None:
     from alembic_steward.runtime._driver_errors import error_reason, missing_driver_line
     from alembic_steward.runtime._offline_runs import ran_offline
     from alembic_steward.runtime._protection import EmptyProtectedList
+    from alembic_steward.runtime._revision_prefixes import ambiguous_missing_revision
     from alembic_steward.runtime._server_databases import target_url
     from alembic_steward.settings import EnvFileError
     from alembic_steward.tasks._connection_refusals import refusal_line
@@ -110,8 +111,13 @@ def describe_user_error(error: BaseException) -> str | None:
         text = str(error)
         # Offline, the revision is the -r given (the database's own was read before the run),
         # and reading the database to tell them apart would create a missing SQLite file.
-        if text.startswith(MISSING_REVISION) and not ran_offline(error):
-            return describe_missing_revision(text)
+        if text.startswith(MISSING_REVISION):
+            # Alembic says a prefix several ids start with is missing: it names several.
+            ambiguous = ambiguous_missing_revision(text)
+            if ambiguous is not None:
+                return ambiguous
+            if not ran_offline(error):
+                return describe_missing_revision(text)
         if text.startswith(MULTIPLE_HEADS):
             return several_heads_line() or text
         hints = [hint for start, hint in ALEMBIC_ERROR_HINTS.items() if text.startswith(start)]
