@@ -75,27 +75,28 @@ def installed_project(cookies_session) -> BakedProject:
     return install_default_bake(cookies_session)
 
 
-# About how long each xdist group takes on one worker of a 2-core run (seconds, measured
-# 2026-12-07). xdist hands the groups out in collection order (`--no-loadscope-reorder`), so
-# they are collected longest first: the short ones come last and fill in whichever worker
-# frees up first, instead of one worker starting a long group while the other sits idle at the
-# end. A group missing here only runs later, after the listed ones; nothing fails.
+# About how long each xdist group takes on one worker of a 2-core run (seconds; measured
+# 2026-12-07 with --junitxml on a loaded machine and scaled down: only their order matters).
+# xdist hands the groups out in collection order (`--no-loadscope-reorder`), so they are
+# collected longest first: the short ones come last and fill in whichever worker frees up
+# first, instead of one worker starting a long group while the other sits idle at the end.
+# A group missing here only runs later, after the listed ones; nothing fails.
 GROUP_SECONDS = {
-    "test_toolkit_source": 40,
-    "test_workflow": 40,
-    "test_readme_examples": 36,
-    "matrix-postgresql": 31,
-    "test_cruft": 31,
-    "test_benchmark_script": 30,
+    "test_toolkit_source": 54,
+    "test_workflow": 43,
+    "test_readme_examples": 30,
+    "matrix-postgresql": 29,
     "matrix-mysql": 29,
-    "test_walkthrough": 29,
-    "postgresql-from-last-commit-before-toolkit": 27,
+    "test_benchmark_script": 28,
     "test_wheel": 27,
-    "matrix-sqlite": 25,
-    "sqlite-from-oldest-project-folder": 23,
-    "test_hostile_input": 13,
-    "test_hooks": 9,
-    "test_backfill_example": 8,
+    "test_walkthrough": 26,
+    "test_cruft": 23,
+    "postgresql-from-last-commit-before-toolkit": 23,
+    "sqlite-from-oldest-project-folder": 20,
+    "matrix-sqlite": 16,
+    "test_hostile_input": 15,
+    "test_hooks": 10,
+    "test_backfill_example": 9,
 }
 
 
