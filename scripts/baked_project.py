@@ -123,7 +123,10 @@ class BakedProject:
         uv = venv_executable(DEV_VENV, "uv")
         run_quietly([uv, "venv", "--quiet", "--python", sys.executable, self.venv], self.path)
         # --python names the target: uv would otherwise install into the venv it runs from.
+        # --refresh-package: uv keys its build of a folder on the folder's pyproject.toml, so a
+        # toolkit/ edited since (the benchmark bakes the folder) would install the stale build.
         install = [uv, "pip", "install", "--quiet", "--compile-bytecode"]
+        install += ["--refresh-package", "alembic-steward"]
         install += ["--python", self.executable("python"), "-e", ".[dev]", *extra_packages]
         run_quietly(install, self.path)
 

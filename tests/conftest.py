@@ -95,6 +95,7 @@ GROUP_SECONDS = {
     "sqlite-from-oldest-project-folder": 20,
     "matrix-sqlite": 16,
     "test_hostile_input": 15,
+    "test_installs": 15,
     "test_hooks": 10,
     "test_backfill_example": 9,
 }
