@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     progress(f"Baking and installing a project into {work_dir / 'project'} ...")
     (work_dir / "project").mkdir()
     project = bake(work_dir / "project")
-    project.install(*SERVER_PACKAGES)
+    project.install_with_uv(*SERVER_PACKAGES)  # as run.py installs it
     wire_tenants(project)
     write_revision_chain(project.path, args.revisions)
     for result in results:
