@@ -45,6 +45,7 @@ def stamp_database(
 
     from alembic_steward.inspection._database_state import read_half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._downgrade_runs import emptied_at_stamp, emptied_lines
     from alembic_steward.runtime._half_applied_marks import STAMPING, describe_heads
     from alembic_steward.runtime._repair_targets import (
         refuse_stamp_over_differences,
@@ -80,8 +81,11 @@ def stamp_database(
             # user finished the work by hand, nor over differences, whose advice stands).
             clean = not repairs and compared.warning is None
             rows_before = rows_before_stamp(connection, before)
-            # Not runs: the rows the stamp that recorded ``before`` wrote for work it skipped.
-            runs_before = rows_before[0] - rows_before[1]
+            # Runs: those a downgrade reverted with an empty downgrade(), the database still as
+            # it left it, their work here (runtime/_downgrade_runs.py); not runs: the rows the
+            # stamp that recorded ``before`` wrote for work it skipped.
+            emptied = emptied_at_stamp(connection, script, before)
+            runs_before = (rows_before[0] - rows_before[1]) | emptied
             ran_before = runs_before if clean else None
             undone = None
             if clean:  # exactly the target's schema: unmarked schema work undone by hand goes
@@ -118,7 +122,7 @@ def stamp_database(
             # this stamp wrote are named, so a stamp back that undoes it does not keep them; not
             # a repair's, whose user finished that work by hand: it is here, as if it had run.
             # Those an earlier stamp wrote and this one left stay listed: no run wrote them.
-            wrote = set() if repairs else rows_a_stamp_wrote(connection, rows_before)
+            wrote = set() if repairs else rows_a_stamp_wrote(connection, rows_before) - emptied
             keep_stamp_comparison(connection, version_heads(connection), compared, sorted(wrote))
             if not compared.differs:  # a head that never ran, found what it builds: it ran
                 from alembic_steward.runtime._unran_heads import record_stamped_heads
@@ -144,6 +148,7 @@ def stamp_database(
 
                 undone = undone.left(recorded_values(connection))
     lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
+    lines.extend(emptied_lines(script, before, heads, emptied))
     note = undone.note(stamped) if undone is not None else None
     if note:  # rows kept over schema work undone: why the upgrade will refuse, and the way on
         lines.append(note)
