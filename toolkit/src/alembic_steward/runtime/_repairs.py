@@ -55,6 +55,7 @@ def stamp_database(
         StampComparison,
         compare_stamp_target,
         kept_rows_claim,
+        kept_rows_warning,
     )
     from alembic_steward.runtime._stamp_differences import rows_a_stamp_wrote, rows_before_stamp
     from alembic_steward.runtime._state_after_failure import version_heads
@@ -143,6 +144,10 @@ def stamp_database(
             if warning:  # said from the rows left, not from the decision above: true whatever
                 # kept them
                 warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
+            elif ran_before is not None and not (undone is not None and undone.kept):
+                # A stamp back over work that ran and left no schema (a data step): the schema
+                # is what it records, yet the upgrade will refuse; said now, not first by it.
+                warning = kept_rows_warning(connection, script, tuple(before), tuple(heads))
             if undone is not None and undone.kept:  # the note too, from the rows left
                 from alembic_steward.runtime._revision_checksums import recorded_values
 
