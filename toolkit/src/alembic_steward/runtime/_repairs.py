@@ -51,6 +51,11 @@ def stamp_database(
         refuse_stamp_over_differences,
         refuse_unknown_target,
     )
+    from alembic_steward.runtime._repaired_downgrade_records import (
+        carry_record,
+        record_at,
+        still_differing_line,
+    )
     from alembic_steward.runtime._stamp_comparison import (
         StampComparison,
         compare_stamp_target,
@@ -69,8 +74,12 @@ def stamp_database(
             unfinished = None if mark is None else mark.after_revisions
             before = version_heads(connection)
             refuse_unknown_target(script, revision, connection)
+            still_differs, record = None, None
             if unfinished is not None and not accept_differences:
-                refuse_stamp_over_differences(script, revision, connection)
+                others = refuse_stamp_over_differences(script, revision, connection)
+                # What a stopped downgrade's empty downgrade()s left: named, and kept on.
+                record = record_at(connection, before)
+                still_differs = still_differing_line(others, record, [revision])
             repairs = unfinished is not None or accept_differences
             # Over a mark the refusal above compared already, or its differences are accepted.
             compared = (
@@ -132,6 +141,7 @@ def stamp_database(
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
             heads = version_heads(connection)
+            carry_record(connection, record, heads)
             stamped = describe_heads(heads)
             warning = compared.warning
             if ran_before is not None:  # the schema is what it records: its data may not be
@@ -154,6 +164,8 @@ def stamp_database(
                 undone = undone.left(recorded_values(connection))
     lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
     lines.extend(emptied_lines(script, before, heads, emptied))
+    if still_differs:
+        lines.append(still_differs.replace(f" {revision} builds", f" {stamped} builds", 1))
     note = undone.note(stamped) if undone is not None else None
     if note:  # rows kept over schema work undone: why the upgrade will refuse, and the way on
         lines.append(note)
