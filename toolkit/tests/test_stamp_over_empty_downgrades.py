@@ -37,3 +37,21 @@ def test_a_stamp_over_an_empty_downgrade_s_revision_records_its_work_as_run(
     assert f"db.stamp -r {R1}" not in status, status
     project.inv("db.upgrade", env=env)
     assert database.query("SELECT note FROM t") == [("r2",)]
+
+
+@only_on("sqlite", "postgresql", why="raw alembic's stamp reads the same record")
+def test_raw_alembic_stamp_over_an_empty_downgrade_s_revision_records_its_work_as_run(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    write_revision(project, R1, None, TABLE)
+    write_revision(project, R2, R1, INSERT)
+    project.inv("db.upgrade", env=env)
+    project.inv("db.downgrade", "-r", R1, env=env)
+    stamped = project.run("alembic", "stamp", R2, env=env)
+    assert stamped.returncode == 0, stamped.stderr
+    assert "never did here" not in stamped.stdout + stamped.stderr, stamped.stdout
+    status = project.inv("db.status", code=3, env=env).stdout  # the models lack t: drift
+    assert "never ran here" not in status, status
+    project.inv("db.upgrade", env=env)
+    assert database.query("SELECT note FROM t") == [("r2",)]
