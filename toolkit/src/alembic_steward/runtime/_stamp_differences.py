@@ -117,9 +117,8 @@ def rows_before_stamp(connection: Connection, heads: Sequence[str]) -> tuple[set
     downgrade reverted with an empty downgrade(), whose work stayed), and those of them the
     stamp that recorded ``heads`` wrote (still not runs: the next stamp lists them too).
     A read that began a transaction ends it: Alembic would take an open one as the caller's."""
-    from alembic_steward.runtime._revision_checksums import recorded_values
-
     from alembic_steward.runtime._downgrade_runs import record_here
+    from alembic_steward.runtime._revision_checksums import recorded_values
 
     began = not connection.in_transaction()
     try:
