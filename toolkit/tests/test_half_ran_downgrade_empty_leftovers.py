@@ -47,6 +47,9 @@ def test_what_empty_downgrades_left_is_traced_and_kept_past_the_stamp(
     assert f"unexpected column t.x7, which the empty downgrade() of revision {R7} left" in line, (
         line
     )
+    # While the mark stands, status says what the empty downgrade()s left stays.
+    status = project.inv("db.status", code=7, env=env).stdout
+    assert f"the run had reverted {R7} and {R6}, whose downgrade()s are empty" in status, status
     # Finished by hand (r5's downgrade had dropped extra2 already), the stamp its line advises.
     stamped = project.inv("db.stamp", "-r", R4, env=env).stdout
     assert f"Stamped the database at {R4}." in stamped, stamped

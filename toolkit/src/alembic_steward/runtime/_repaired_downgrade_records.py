@@ -20,16 +20,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Connection
+    from sqlalchemy import URL, Connection
 
 
 def record_at(connection: Connection, heads: Sequence[str]) -> dict | None:
     """The downgrade's record left at ``heads``, whatever the schema is now; None if none."""
+    return record_on(connection.engine.url, heads)
+
+
+def record_on(url: URL | None, heads: Sequence[str]) -> dict | None:
+    """:func:`record_at` for the database at ``url``."""
     from alembic_steward.runtime._downgrade_runs import FOLDER
     from alembic_steward.runtime._failed_runs import record_path
 
+    if url is None:
+        return None
     try:
-        path = record_path(connection.engine.url, FOLDER)
+        path = record_path(url, FOLDER)
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError):
         return None
@@ -88,3 +95,21 @@ def carry_record(connection: Connection, record: dict | None, heads: Sequence[st
         record_downgrade_leftovers(connection, list(heads), makers, empty)
     except Exception:  # noqa: BLE001 - a hint for status, never a reason for the stamp to fail
         return
+
+
+def emptied_at_mark(url: URL | None, after_revisions: str) -> str:
+    """For the mark of a downgrade stopped at ``after_revisions``: `; before it stopped, the
+    run had reverted r7 and r6, whose downgrade()s are empty: ...`, from its record; ""."""
+    from alembic_steward._listing import listed
+
+    record = record_on(url, after_revisions.split(", "))
+    empty = list(record.get("empty", [])) if record else []
+    if not empty:
+        return ""
+    one = len(empty) == 1
+    whose = "whose downgrade() is" if one else "whose downgrade()s are"
+    return (
+        f"; before it stopped, the run had reverted {listed(empty)}, {whose} empty: what"
+        f" {'its' if one else 'their'} upgrade() made (schema and rows) stays, so undo that by"
+        f" hand too, or the next upgrade runs {'it' if one else 'them'} again over it"
+    )
