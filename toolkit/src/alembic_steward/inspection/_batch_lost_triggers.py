@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 CREATED = re.compile(
     r"CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?"
-    r".*?\bON\s+[\"`\[]?(\w+)",
+    r"[^;]*?\bON\s+[\"`\[]?(\w+)",
     re.IGNORECASE | re.DOTALL,
 )
 
