@@ -241,7 +241,8 @@ class DriftSides:
     # only repeats what is pending.
     pending: bool = False
     # Behind head: how the first pending revision that fails on that scratch database fails,
-    # and whether on the rows (RevisionComparison.pending_failure_on_rows).
+    # and whether on the rows (RevisionComparison.pending_failure_on_rows); set with
+    # differences too, the pending revisions being tried past them all the same.
     pending_failure: str | None = None
     pending_failure_on_rows: bool = False
     # Differing: the revision whose build the database exactly is, a later or an earlier one
@@ -319,6 +320,11 @@ class DriftSides:
             )
 
             return pending_enum_values_advice(where, self.enum_values, self.enum_values_revision)
+        if self.pending and self.pending_failure:
+            from alembic_steward.inspection._pending_past_changes import failing_past_advice
+
+            on_rows = self.pending_failure_on_rows
+            return failing_past_advice(where, self.pending_failure, self.restoring, on_rows)
         if self.pending and self.pending_dependents:
             from alembic_steward.inspection._hand_made_dependents import dependents_advice
 
@@ -446,6 +452,8 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         enum_values_upgrade=kept_by_upgrade,
         pending_leave_them=compared.later_leave_them,
         pending_dependents=compared.dependents,
+        pending_failure=compared.pending_failure,
+        pending_failure_on_rows=compared.pending_failure_on_rows,
         restoring=compared.restoring,
     )
 

@@ -65,17 +65,17 @@ def later_builds(
     schemas: list[str],
     recorded: Sequence[str],
     later: Sequence[str],
+    *,
+    stopped: list[tuple[str, Exception]] | None = None,
 ) -> MatchingBuild | None:
     """Migrate ``scratch`` (at ``recorded``, the live database's revisions) through ``later``,
     oldest first, and return every revision whose build describes the same as ``live``; None when
     none is. The walk goes on past a revision whose build differs: a later one may build the same
     again (a column added, then dropped), and the stamp advised is the last that ran of them all
-    (inspection/_recorded_runs.py), which stamping an earlier one would leave pending."""
-    found = [
-        revision
-        for revision, same in builds_compared(scratch, live, schemas, recorded, later)
-        if same
-    ]
+    (inspection/_recorded_runs.py), which stamping an earlier one would leave pending. The
+    revision that failed there, if one did, is appended to ``stopped`` with its error."""
+    walk = builds_compared(scratch, live, schemas, recorded, later, stopped=stopped)
+    found = [revision for revision, same in walk if same]
     return MatchingBuild(tuple(found)) if found else None
 
 
@@ -212,13 +212,17 @@ def builds_compared(
     schemas: list[str],
     recorded: Sequence[str],
     steps: Sequence[str],
+    *,
+    stopped: list[tuple[str, Exception]] | None = None,
 ) -> Iterator[tuple[str, bool]]:
     """Migrate ``scratch`` (at ``recorded``) through ``steps`` one revision at a time, yielding
     each revision and whether its build describes the same as ``live``.
 
     A revision that fails on the scratch database ends the walk: nothing after it can be
-    built. On a branched history only points where the scratch database holds exactly one
-    revision and its ancestors are compared (inspection/_schema_build.py ``whole_prefixes``).
+    built; it is appended to ``stopped`` (when given) with its error, as the scratch database
+    is then not at the last of ``steps``. On a branched history only points where the scratch
+    database holds exactly one revision and its ancestors are compared
+    (inspection/_schema_build.py ``whole_prefixes``).
     """
     from alembic.script import ScriptDirectory
 
@@ -232,7 +236,9 @@ def builds_compared(
     for revision in steps:
         try:
             upgrade_scratch(scratch, revision)
-        except Exception:  # noqa: BLE001 - whatever the revision's own code raises
+        except Exception as error:  # noqa: BLE001 - whatever the revision's own code raises
+            if stopped is not None:
+                stopped.append((revision, error))
             return
         applied.add(revision)
         ancestors = {each.revision for each in script.iterate_revisions(revision, "base")}

@@ -6,6 +6,8 @@ says, it did not run past them, and "runs" would send the user into the same fai
 
 Told by building the pending revisions on the scratch database that built the database's own
 (inspection/_revision_comparison.py): the objects that differ are not among those they change.
+A pending revision that fails there (failing_past_advice) fails on every database built from
+the revisions: "runs" is then never said, whatever the differences are.
 """
 
 from __future__ import annotations
@@ -50,4 +52,27 @@ def failed_past_advice(where: str, failed: str, restoring: Sequence[str] = ()) -
         f" (one of those objects: undo it by hand{restoring_advice(restoring)}; the data; or the"
         " revision), then run"
         f" {upgrade}{reset}"
+    )
+
+
+def failing_past_advice(where: str, failure: str, restoring: Sequence[str], on_rows: bool) -> str:
+    """The advice when the database differs from its revision and a pending revision fails on
+    the scratch database built at that revision (``failure``: how, in words)."""
+    from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.inspection._restoring_statements import restoring_advice
+    from alembic_steward.runtime._advice import bound_tenant_options
+
+    _, upgrade = stamp_and_upgrade_commands()
+    reset = "" if bound_tenant_options() else ", or in development `inv db.reset`"
+    fails = (
+        "may fail here too (this database's rows were not read)"
+        if on_rows
+        else "would most likely fail here too"
+    )
+    return (
+        f"pending migrations, but {failure}: every database built from the revisions fails"
+        f" there, and {upgrade} {fails}: fix that revision's file, then run {upgrade}; besides"
+        f" that, the database is not what its revision builds {where}: changed by hand, or left"
+        " by a migration that failed after committing part of its work: undo them by hand"
+        f" (before or after it){restoring_advice(restoring)}{reset}"
     )

@@ -40,7 +40,8 @@ class RevisionComparison:
 
     # How it differs (built side expected); None when no comparison could be made.
     found: list[Difference] | None
-    # With no difference: how the first pending revision that fails there fails, or None.
+    # How the first pending revision that fails there fails, or None: with differences, the
+    # one the later-build walk stopped on (then no "the upgrade runs past them" is claimed).
     pending_failure: str | None = None
     # Whether that failure is one of the rows (a constraint, a value), which differ between the
     # scratch database and the live one: the live upgrade may then pass.
@@ -119,11 +120,15 @@ def compare_with_revision(
             keep_build(connection, built_at, schemas, built)
             found = compare_catalogs(built, live)
             later_leave_them, dependents = False, ()
+            failure, on_rows = None, False
             if found:
-                built_by = later_builds(scratch, live, schemas, built_at, later)
+                stopped: list[tuple[str, Exception]] = []
+                built_by = later_builds(scratch, live, schemas, built_at, later, stopped=stopped)
                 if built_by is not None and downgraded_here(connection, built_at, built_by):
                     built_by = replace(built_by, downgraded=True)
-                if built_by is None and later:  # the scratch database is at the last of them
+                if stopped:  # a pending revision failed: the scratch database is not at head
+                    failure, on_rows = stopped_line(stopped[0], scratch)
+                elif built_by is None and later:  # the scratch database is at the last of them
                     head = live_catalog(scratch, schemas)
                     dependents = hand_made_dependents(built, live, head)
                     later_leave_them = (
@@ -131,9 +136,8 @@ def compare_with_revision(
                         and not touched_by(found, built_at, later)
                         and not dependents
                     )
-            failure, on_rows = (
-                first_failing(scratch, later) if try_pending and not found else (None, False)
-            )
+            if try_pending and not found:
+                failure, on_rows = first_failing(scratch, later)
         if found:
             # The second scratch database only once the first is gone: one at a time.
             if built_by is None and earlier:
@@ -145,6 +149,8 @@ def compare_with_revision(
                 later_leave_them=later_leave_them and built_by is None,
                 dependents=dependents if built_by is None else (),
                 restoring=tuple(restoring_statements(found, built)),
+                pending_failure=failure if built_by is None else None,
+                pending_failure_on_rows=on_rows,
             )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)
@@ -186,6 +192,14 @@ def first_failing(scratch: Connection, pending: list[str]) -> tuple[str | None, 
             reason = scratch_failure_reason(error, scratch)
             return f"revision {revision} fails on {where} ({reason})", failed_on_rows(error)
     return None, False
+
+
+def stopped_line(stopped: tuple[str, Exception], scratch: Connection) -> tuple[str, bool]:
+    """:func:`first_failing`'s words for the revision the later-build walk stopped on."""
+    revision, error = stopped
+    where = "a scratch database at the revision before it"
+    reason = scratch_failure_reason(error, scratch)
+    return f"revision {revision} fails on {where} ({reason})", failed_on_rows(error)
 
 
 def failed_on_rows(error: Exception) -> bool:

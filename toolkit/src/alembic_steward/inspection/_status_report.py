@@ -159,6 +159,9 @@ class MigrationStatus:
     # At head: the triggers naming a column their table no longer has, which fail when they
     # fire whether a revision or a hand made them (inspection/_broken_routines.py).
     broken: tuple[Broken, ...] = ()
+    # At head on SQLite: the triggers a revision made that a later one's batch mode lost, in
+    # every database the revisions build (inspection/_batch_lost_triggers.py), one line each.
+    lost: tuple[str, ...] = ()
     # The data steps the stamp that recorded the version table skipped, while its record of
     # the rows it wrote stands (inspection/_stamped_unrun_steps.py).
     stamped_unrun: str | None = None
@@ -223,6 +226,11 @@ class MigrationStatus:
         fan-out's row, one line, names them (inspection/_drift_sides.py); and the broken
         triggers, which no exit code tells."""
         verdict = self.state_verdict(where)
+        if self.lost and self.exit_code not in BLOCKED_STATES:
+            from alembic_steward.inspection._batch_lost_triggers import lost_advice
+
+            named = "; ".join(self.lost)
+            verdict = f"{verdict}; and lost: {named}: {lost_advice(self.lost)}"
         if not self.broken or self.exit_code in BLOCKED_STATES:
             return verdict
         from alembic_steward.inspection._broken_advice import advice_by_maker, history_upgrades
@@ -334,6 +342,7 @@ class MigrationStatus:
             "unrun_edit": None if self.unrun_edit is None else list(self.unrun_edit.differences),
             "problem": self.problem,
             "broken": [item.line for item in self.broken],
+            "lost_triggers": list(self.lost),
             "exit_code": int(self.exit_code),
         }
 
@@ -383,6 +392,7 @@ def applied_here(script: ScriptDirectory, connection: Connection, state: Databas
 
 def read_status(script: ScriptDirectory, connection: Connection) -> MigrationStatus:
     """Read where the database stands, on one connection, against the history in ``script``."""
+    from alembic_steward.inspection._batch_lost_triggers import lost_triggers
     from alembic_steward.inspection._database_state import blocking_problem, read_database_state
     from alembic_steward.inspection._edits import describe_edits
     from alembic_steward.inspection._later_builds import without_failed_run
@@ -470,8 +480,11 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             sides = replace(sides, downgrade_left=left_by)
         if failed is None and not sides.database:  # nor run again over what it left
             from alembic_steward.runtime._downgrade_runs import emptied_here
+            from alembic_steward.runtime._repaired_downgrade_records import emptied_at
 
             emptied = emptied_here(connection, list(state.current), list(files))
+            # Moved by the stamp that recorded the stopped downgrade finished by hand.
+            emptied = emptied or emptied_at(connection, list(state.current), list(files))
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     dangling = None
@@ -527,6 +540,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         unrun_edit=unrun,
         dangling_rows=dangling,
         broken=read.broken if read else (),
+        lost=lost_triggers(connection, script, state.current) if checkable else (),
         stamped_unrun=stamped_unrun,
         emptied=emptied,
     )

@@ -11,7 +11,10 @@ that (same heads, schema described the same); a downgrade that leaves nothing fo
 A reverted revision whose downgrade() is empty left all its upgrade() did, rows too, which no
 schema comparison sees: the record names it (``empty``) so that status, advising the upgrade
 that runs it again, says its earlier run's work is still there (a failed or stopped downgrade
-keeps what its finished steps left the same way: runtime/_state_after_failure.py).
+keeps what its finished steps left the same way: runtime/_state_after_failure.py). A stamp
+up over such a revision, read while the database is still as the downgrade left it
+(``emptied_at_stamp``), records work that is here: a run's, never a data step that "never ran"
+(runtime/_repairs.py), whose advice (stamp back, upgrade) would run it a second time.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from typing import TYPE_CHECKING
 from alembic_steward._cache import keep
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
 FOLDER = "downgrade-leftovers"
@@ -78,6 +84,45 @@ def emptied_here(connection: Connection, current: list[str], pending: list[str])
     record = record_here(connection, current)
     empty = record.get("empty", []) if record else []
     return [revision for revision in pending if revision in empty]
+
+
+def emptied_at_stamp(
+    connection: Connection, script: ScriptDirectory, before: Sequence[str]
+) -> set[str]:
+    """Read before a stamp from ``before``: the revisions the last downgrade reverted with an
+    empty downgrade(), while the database is still where and as it left them (their work is
+    here). A read that began a transaction ends it, as runtime/_stamp_differences.py's do."""
+    began = not connection.in_transaction()
+    try:
+        every = [each.revision for each in script.walk_revisions()]
+        return set(emptied_here(connection, list(before), every))
+    except Exception:  # noqa: BLE001 - unread: nothing is claimed, as without a record
+        return set()
+    finally:
+        if began and connection.in_transaction():
+            connection.rollback()
+
+
+def emptied_lines(
+    script: ScriptDirectory, before: Sequence[str], after: Sequence[str], emptied: set[str]
+) -> list[str]:
+    """The stamp's note on those of ``emptied`` it marked applied again: their work stayed."""
+    from alembic_steward._listing import listed
+    from alembic_steward.runtime._revision_checksums import ChecksumRecorder
+
+    applied = ChecksumRecorder(script)
+    marked = applied.with_ancestors(after) - applied.with_ancestors(before)
+    history = [each.revision for each in reversed(list(script.walk_revisions()))]
+    named = [revision for revision in history if revision in marked & emptied]
+    if not named:
+        return []
+    one = len(named) == 1
+    whose = f"{named[0]}'s downgrade() is" if one else f"the downgrade()s of {listed(named)} are"
+    return [
+        f"note: {whose} empty: the downgrade left what {'its' if one else 'their'} earlier run"
+        f" did (schema and rows), so the stamp records {'it' if one else 'them'} as run here;"
+        " the upgrade will not run that again"
+    ]
 
 
 def record_here(connection: Connection, current: list[str]) -> dict | None:

@@ -307,8 +307,11 @@ def half_applied_message(
 
     parent = downgrade_stopped_at(after_revisions, script, direction)
     if parent:
+        from alembic_steward.runtime._repaired_downgrade_records import emptied_at_mark
+
         raised = raised_at_mark(url, after_revisions, script)
-        return half_applied_downgrade_message(after_revisions, parent, direction, raised)
+        said = half_applied_downgrade_message(after_revisions, parent, direction, raised)
+        return said + emptied_at_mark(url, after_revisions)
     following = following_revisions(after_revisions, script)
     lacking = "none in this checkout: pull the revision that run applied"
     suspect = ", ".join(following) or (lacking if direction == UPGRADE else "none known")

@@ -165,11 +165,13 @@ def hand_made_words(differences: list, revisions: str) -> str:
 
 def refuse_stamp_over_differences(
     script: ScriptDirectory, revision: str, connection: Connection
-) -> None:
+) -> list[str]:
     """Refuse to stamp ``revision`` over a half-applied mark while the schema is not what
     ``revision`` builds, as a mark is not cleared while the stopped run's leftovers are there
     (:func:`refuse_leftovers`): the stamp would clear the mark and record a revision whose
-    changes are not all there, and status would then say the database differs from it."""
+    changes are not all there, and status would then say the database differs from it.
+    Returns what still differs that the stopped run did not touch (briefs), for the stamp to
+    name (runtime/_repaired_downgrade_records.py)."""
     from alembic_steward.inspection._revision_comparison import compare_with_revision
     from alembic_steward.inspection._run_leftovers import split_by_run
     from alembic_steward.runtime._half_applied_marks import clear_command, describe_heads
@@ -177,13 +179,15 @@ def refuse_stamp_over_differences(
 
     built = [rev.revision for rev in script.get_revisions(revision) if rev is not None]
     differences = compare_with_revision(connection, built or ["base"], []).found or []
+    others: list = []
     if differences:
         # What no revision between the database's and the stamp's changes was made by hand,
-        # not left by the stopped run: the stamp records the run, and leaves that to status.
-        differences, _ = split_by_run(connection, differences, *in_order(script, connection, built))
+        # not left by the stopped run: the stamp records the run, and names that.
+        order = in_order(script, connection, built)
+        differences, others = split_by_run(connection, differences, *order)
     found = [difference.brief() for difference in differences]
-    if not found:
-        return  # as it builds it, or not comparable (no scratch database): the stamp is yours
+    if not found:  # as it builds it, or not comparable (no scratch database): the stamp is yours
+        return [difference.brief() for difference in others]
     raise RepairRefused(
         f"the database differs from what {describe_heads(built)} builds by: {', '.join(found)};"
         f" {database_position(connection) or 'the database'}, with the mark of a run that"

@@ -45,10 +45,16 @@ def stamp_database(
 
     from alembic_steward.inspection._database_state import read_half_applied_mark
     from alembic_steward.runtime._config import build_alembic_config
+    from alembic_steward.runtime._downgrade_runs import emptied_at_stamp, emptied_lines
     from alembic_steward.runtime._half_applied_marks import STAMPING, describe_heads
     from alembic_steward.runtime._repair_targets import (
         refuse_stamp_over_differences,
         refuse_unknown_target,
+    )
+    from alembic_steward.runtime._repaired_downgrade_records import (
+        carry_record,
+        record_at,
+        still_differing_line,
     )
     from alembic_steward.runtime._stamp_comparison import (
         StampComparison,
@@ -56,6 +62,7 @@ def stamp_database(
         accepted_warning,
         compare_stamp_target,
         kept_rows_claim,
+        kept_rows_warning,
     )
     from alembic_steward.runtime._stamp_differences import rows_a_stamp_wrote, rows_before_stamp
     from alembic_steward.runtime._state_after_failure import version_heads
@@ -69,8 +76,12 @@ def stamp_database(
             unfinished = None if mark is None else mark.after_revisions
             before = version_heads(connection)
             refuse_unknown_target(script, revision, connection)
+            still_differs, record = None, None
             if unfinished is not None and not accept_differences:
-                refuse_stamp_over_differences(script, revision, connection)
+                others = refuse_stamp_over_differences(script, revision, connection)
+                # What a stopped downgrade's empty downgrade()s left: named, and kept on.
+                record = record_at(connection, before)
+                still_differs = still_differing_line(others, record, [revision])
             repairs = unfinished is not None or accept_differences
             # Over a mark the refusal above compared already, or its differences are accepted.
             compared = (
@@ -85,8 +96,11 @@ def stamp_database(
             # user finished the work by hand, nor over differences, whose advice stands).
             clean = not repairs and compared.warning is None
             rows_before = rows_before_stamp(connection, before)
-            # Not runs: the rows the stamp that recorded ``before`` wrote for work it skipped.
-            runs_before = rows_before[0] - rows_before[1]
+            # Runs: those a downgrade reverted with an empty downgrade(), the database still as
+            # it left it, their work here (runtime/_downgrade_runs.py); not runs: the rows the
+            # stamp that recorded ``before`` wrote for work it skipped.
+            emptied = emptied_at_stamp(connection, script, before)
+            runs_before = (rows_before[0] - rows_before[1]) | emptied
             ran_before = runs_before if clean else None
             undone = None
             if clean:  # exactly the target's schema: unmarked schema work undone by hand goes
@@ -123,7 +137,7 @@ def stamp_database(
             # this stamp wrote are named, so a stamp back that undoes it does not keep them; not
             # a repair's, whose user finished that work by hand: it is here, as if it had run.
             # Those an earlier stamp wrote and this one left stay listed: no run wrote them.
-            wrote = set() if repairs else rows_a_stamp_wrote(connection, rows_before)
+            wrote = set() if repairs else rows_a_stamp_wrote(connection, rows_before) - emptied
             keep_stamp_comparison(
                 connection, version_heads(connection), recorded or compared, sorted(wrote)
             )
@@ -134,6 +148,7 @@ def stamp_database(
         # Read back, so the line names the full ids a prefix or `head` stood for.
         with engine.connect() as connection:
             heads = version_heads(connection)
+            carry_record(connection, record, heads)
             stamped = describe_heads(heads)
             warning = compared.warning if recorded is None else accepted_warning(recorded)
             if ran_before is not None:  # the schema is what it records: its data may not be
@@ -146,11 +161,18 @@ def stamp_database(
             if warning:  # said from the rows left, not from the decision above: true whatever
                 # kept them
                 warning += kept_rows_claim(connection, script, tuple(before), tuple(heads))
+            elif ran_before is not None and not (undone is not None and undone.kept):
+                # A stamp back over work that ran and left no schema (a data step): the schema
+                # is what it records, yet the upgrade will refuse; said now, not first by it.
+                warning = kept_rows_warning(connection, script, tuple(before), tuple(heads))
             if undone is not None and undone.kept:  # the note too, from the rows left
                 from alembic_steward.runtime._revision_checksums import recorded_values
 
                 undone = undone.left(recorded_values(connection))
     lines = [f"Stamped the database at {stamped}.", *([warning] if warning else status_hint())]
+    lines.extend(emptied_lines(script, before, heads, emptied))
+    if still_differs:
+        lines.append(still_differs.replace(f" {revision} builds", f" {stamped} builds", 1))
     note = undone.note(stamped) if undone is not None else None
     if note:  # rows kept over schema work undone: why the upgrade will refuse, and the way on
         lines.append(note)

@@ -117,3 +117,27 @@ def kept_rows_claim(
         f" {'was' if one else 'were'} kept, so an upgrade will refuse to run"
         f" {'it' if one else 'them'} again"
     )
+
+
+def kept_rows_warning(
+    connection: Connection,
+    script: ScriptDirectory,
+    before: tuple[str, ...],
+    after: tuple[str, ...],
+) -> str | None:
+    """The warning of a stamp back from ``before`` to ``after`` whose schema is what ``after``
+    builds, over revisions that ran here (their checksum rows kept): a data step's work leaves
+    no schema to compare, yet the upgrade refuses to run it again. The two ways back to a state
+    every command accepts; None when no row was kept."""
+    from alembic_steward.runtime._half_applied_marks import stamp_command
+
+    claim = kept_rows_claim(connection, script, before, after)
+    if not claim or "base" in before:
+        return None
+    return (
+        f"warning: the stamp moved the version table back without running any downgrade()"
+        f"{claim}. Their work is most likely still here (a data step leaves no schema to"
+        f" compare): record it as applied again with {stamp_command(list(before))}; if you"
+        f" undid it by hand, {stamp_command(list(after))} once more drops those checksum rows"
+        " and the upgrade runs it again"
+    )

@@ -113,14 +113,20 @@ def rows_of_runs(connection: Connection) -> set[str]:
 
 
 def rows_before_stamp(connection: Connection, heads: Sequence[str]) -> tuple[set[str], set[str]]:
-    """Read before a stamp from ``heads``: the revisions with a checksum row, and those of them
-    the stamp that recorded ``heads`` wrote (still not runs: the next stamp lists them too).
+    """Read before a stamp from ``heads``: the revisions with a checksum row (and those a
+    downgrade reverted with an empty downgrade(), whose work stayed), and those of them the
+    stamp that recorded ``heads`` wrote (still not runs: the next stamp lists them too).
     A read that began a transaction ends it: Alembic would take an open one as the caller's."""
+    from alembic_steward.runtime._downgrade_runs import record_here
     from alembic_steward.runtime._revision_checksums import recorded_values
 
     began = not connection.in_transaction()
     try:
-        return set(recorded_values(connection)), rows_the_stamp_wrote(connection, heads)
+        # Reverted by an empty downgrade(), the database still as it left them: their work is
+        # here, as a run's row would say (runtime/_downgrade_runs.py).
+        record = record_here(connection, list(heads)) or {}
+        emptied = set(record.get("empty", []))
+        return set(recorded_values(connection)) | emptied, rows_the_stamp_wrote(connection, heads)
     finally:
         if began and connection.in_transaction():
             connection.rollback()

@@ -287,8 +287,19 @@ class StateAfterFailure:
         halfway = f"{half} is half-applied" if upgrading else f"{half} half ran"
         return (
             f"{cannot}; {halfway}: {where}, and differs from what"
-            f" {self.at} builds by: {self.remains()}{also}; {ways_on}"
+            f" {self.at} builds by: {self.remains_traced()}{also}; {ways_on}"
         )
+
+    def remains_traced(self) -> str:
+        """:meth:`remains`, what this run's earlier steps left (``run_left``: a reverted
+        revision's empty downgrade()) named as theirs, after the rest."""
+        if not self.run_left:
+            return self.remains()
+        from alembic_steward.runtime._stopped_downgrades import own_leftovers
+
+        own = {leftover.brief for leftover in self.run_left}
+        others = [brief for brief in self.leftovers or () if brief not in own]
+        return "; ".join([*([", ".join(others)] if others else []), own_leftovers(self.run_left)])
 
     def rows_not_undone(self, frame: MigrationFrame, where: str, ways_on: str) -> str:
         """MySQL/MariaDB, a migration that changed rows only, some in a table whose engine

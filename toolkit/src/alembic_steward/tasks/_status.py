@@ -191,6 +191,8 @@ def print_table(state: MigrationStatus) -> None:
         print(f"backfill: {backfill.text.removeprefix('backfill ')}")
     for item in state.broken:
         print(f"broken:  {item.line}")
+    for line in state.lost:
+        print(f"lost:    {line}")
     if state.stamped_unrun:
         print(f"note:    {state.stamped_unrun}")
     print(f"status:  {state.verdict}")
