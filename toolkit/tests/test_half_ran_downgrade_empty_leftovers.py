@@ -20,7 +20,7 @@ REVISIONS = {
     R5: (
         R4,
         '    op.add_column("t", sa.Column("extra2", sa.Integer))',
-        '    op.drop_column("t", "extra2")\n    raise NotImplementedError',
+        '    op.drop_column("t", "extra2")\n    raise RuntimeError("stopped half way")',
     ),
     R6: (R5, "    op.execute(\"UPDATE t SET note = 'r6'\")", "    pass"),
     R7: (R6, '    op.add_column("t", sa.Column("x7", sa.Integer))', "    pass"),
