@@ -121,3 +121,28 @@ def test_a_function_edited_by_hand_is_shown_runnable_and_restored(
     # The comment no longer runs to the end of the line: the code after it is shown as code.
     assert not any(re.search(r"--[^\n]*NEW\.c7", line) for line in shown), shown
     restore(project, database, status.stdout)
+
+
+@only_on("postgresql", why="only PostgreSQL's trigger runs a function of its own")
+def test_a_hand_made_trigger_a_pending_drop_breaks_is_advised_dropped_with_its_function(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(
+        "CREATE FUNCTION f_hand() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN NEW.c6 := 1; RETURN NEW; END $$"
+    )
+    database.query("CREATE TRIGGER thand BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION f_hand()")
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    statements = re.findall(r"`(DROP [^`]+)`", verdict)
+    assert "DROP FUNCTION f_hand()" in statements, verdict
+    for statement in statements:
+        database.query(statement)
+    after = inv(project, database, "db.status")
+    assert after.returncode != 9 and "f_hand" not in after.stdout, after.stdout
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr

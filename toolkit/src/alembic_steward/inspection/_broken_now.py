@@ -45,5 +45,7 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
     if listing is None:
         return broken_in_catalog(live)
     dropped = history_dropped(listing.columns) if listing.bodies else None
-    found = broken_routines(dialect, listing.bodies, listing.columns, dropped, every_row=True)
+    found = broken_routines(
+        dialect, listing.bodies, listing.columns, dropped, every_row=True, dropper="a revision"
+    )
     return (*views, *found)
