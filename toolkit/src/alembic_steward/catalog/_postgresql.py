@@ -12,6 +12,7 @@ from alembic_steward.catalog import _postgresql_types as types
 from alembic_steward.catalog._batched_queries import rows_of_each
 from alembic_steward.catalog._column_order import add_column_order
 from alembic_steward.catalog._model import Facts, Key
+from alembic_steward.catalog._one_line_sql import one_line
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -184,8 +185,12 @@ TRIGGER_PARTS = re.compile(
     re.DOTALL,
 )
 # "CREATE OR REPLACE FUNCTION schema.name(": the key holds the name; the schema it was made in
-# is no part of what it does.
-ROUTINE_HEAD = re.compile(rf"^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) {NAME}(?:\.{NAME})?")
+# is no part of what it does. Not its arguments (a plain name ends at "("): the definition
+# restores it (inspection/_restoring_statements.py).
+ROUTINE_NAME = r'(?:"(?:[^"]|"")*"|[^\s".(]+)'
+ROUTINE_HEAD = re.compile(
+    rf"^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) {ROUTINE_NAME}(?:\.{ROUTINE_NAME})?"
+)
 ROUTINE_KINDS = {"f": "function", "p": "procedure"}
 TRIGGER_ENABLED = {"D": "no", "R": "on replicas only", "A": "always"}  # "O": as usual
 
@@ -283,7 +288,8 @@ def read(
     for schema, table, name, definition, enabled in triggers:
         objects[("trigger", schema_of(schema), table, name)] = trigger_facts(definition, enabled)
     for schema, name, kind, definition in routines:
-        definition = " ".join(ROUTINE_HEAD.sub("", definition).split())
+        # One line that runs as written (a line comment made a block one): catalog/_one_line_sql.py.
+        definition = one_line(ROUTINE_HEAD.sub("", definition))
         objects[(ROUTINE_KINDS[kind], schema_of(schema), "", name)] = {"definition": definition}
     behaviour.add_behaviour(objects, (tables_behaviour, policies, rules), schema_of)
     types.add_types(objects, type_rows, schema_of, same_value)

@@ -101,10 +101,12 @@ def broken_routines(
     dropped: Dropped | None = None,
     *,
     every_row: bool = False,
+    dropper: str = "the upgrade",
 ) -> list[Broken]:
     """Each of ``bodies`` that names a column its trigger's table lacks (``columns``: each
-    table's, lower case), or what ``dropped`` holds; [] when none does. ``every_row``: each
-    missing row column counts, not only those ``dropped`` holds (bodies the run made)."""
+    table's, lower case), or what ``dropped`` holds (dropped by ``dropper``); [] when none
+    does. ``every_row``: each missing row column counts, not only those ``dropped`` holds
+    (bodies the run made)."""
     from alembic_steward.inspection._hand_made_dependents import drop_statement
 
     found = []
@@ -121,7 +123,7 @@ def broken_routines(
         if own:
             said.append(f"{' and '.join(own)}, which {table} no longer has")
         if gone:
-            said.append(f"{' and '.join(gone)}, which the upgrade dropped")
+            said.append(f"{' and '.join(gone)}, which {dropper} dropped")
         subject = (
             f"trigger {body.name} on {table}"
             if body.kind == "trigger"

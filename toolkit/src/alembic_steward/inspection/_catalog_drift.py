@@ -174,12 +174,12 @@ def read_drift(
     lines): no scratch database for the revision (when the history is edited, its rebuild
     would not be the database's). ``models``: their description from
     `models_described_meanwhile`, or None to describe them now. Where the live catalog was
-    read, its broken triggers are named too, read from it at no further query.
+    read, what in it fails is named too, by the upgrade's look (inspection/_broken_now.py).
     """
-    from alembic_steward.inspection._broken_routines import broken_in_catalog
+    from alembic_steward.inspection._broken_now import broken_now
 
     drift, live = drift_and_live(connection, current, sides, actual, models)
-    return replace(drift, broken=broken_in_catalog(live)) if live is not None else drift
+    return replace(drift, broken=broken_now(connection, live)) if live is not None else drift
 
 
 def drift_and_live(

@@ -52,6 +52,10 @@ class Dependent(NamedTuple):
     # Where to read the name to drop it by, when ``drop`` is "" for want of it (MySQL's
     # foreign key of an automatic name): `SHOW CREATE TABLE t names ...`.
     find: str = ""
+    # What else goes with it: a PostgreSQL trigger's function, made by hand and run by no
+    # other trigger (`DROP FUNCTION f_hand()`), which names the same column: left, it is the
+    # next round's finding (and fails when called).
+    also: tuple[str, ...] = ()
 
 
 def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[Dependent, ...]:
@@ -78,7 +82,8 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
             line = f"{key[0]} {subject_of(key, facts)} {reads} {named}"
             gone = tuple(grouped.get("drop", ()))
             find = name_to_find(live.dialect, key)
-            lines.append(Dependent(line, drop_statement(live.dialect, key), gone, find))
+            also = own_function_drop(key, facts, built, live)
+            lines.append(Dependent(line, drop_statement(live.dialect, key), gone, find, also))
         elif key[0] == "trigger" and key[2].lower() in rebuilt:
             line = (
                 f"trigger {subject_of(key, facts)} is on table {key[2]}, which the pending"
@@ -86,6 +91,24 @@ def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[
             )
             lines.append(Dependent(line, drop_statement(live.dialect, key), ()))
     return tuple(lines)
+
+
+def own_function_drop(key: Key, facts: Facts, built: Catalog, live: Catalog) -> tuple[str, ...]:
+    """`DROP FUNCTION f_hand()` for a PostgreSQL trigger at ``key`` whose function ``built``
+    lacks (or has otherwise) and no other trigger of ``live`` runs; () for anything else."""
+    from alembic_steward.catalog._trigger_functions import executed_function
+
+    function = executed_function(key, facts) if key[0] == "trigger" else None
+    if function is None or live.dialect != "postgresql" or function not in live.objects:
+        return ()
+    if built.objects.get(function) == live.objects[function]:
+        return ()  # the revisions' own: theirs to drop
+    runs = [
+        other
+        for other, other_facts in live.objects.items()
+        if other[0] == "trigger" and executed_function(other, other_facts) == function
+    ]
+    return (drop_statement("postgresql", function),) if runs == [key] else ()
 
 
 def drop_statement(dialect: str, key: Key) -> str:
@@ -208,10 +231,17 @@ def dependents_advice(where: str, dependents: tuple[Dependent, ...]) -> str:
     _, upgrade = stamp_and_upgrade_commands()
     reset = "" if bound_tenant_options() else "; in development `inv db.reset` starts over"
     them = "it" if len(dependents) == 1 else "them"
+    # A trigger's function after the trigger (PostgreSQL refuses it before), once.
+    after = list(dict.fromkeys(also for dependent in dependents for also in dependent.also))
     statements = "; ".join(
-        f"`{dependent.drop}`" if dependent.drop else dependent.find
-        for dependent in dependents
-        if dependent.drop or dependent.find
+        [
+            *(
+                f"`{dependent.drop}`" if dependent.drop else dependent.find
+                for dependent in dependents
+                if (dependent.drop or dependent.find) and dependent.drop not in after
+            ),
+            *(f"`{also}`" for also in after),
+        ]
     )
     drop = f"drop {them} by hand before {upgrade}" + (f" ({statements})" if statements else "")
     gone = sorted({name for dependent in dependents for name in dependent.gone})

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
 # Bump when the description's shape changes: older files then describe something else.
-CATALOG_FORMAT = "12"
+CATALOG_FORMAT = "13"
 KEPT_DESCRIPTIONS = 32
 
 

@@ -1,8 +1,13 @@
 """The statements that undo a hand change the catalog names precisely enough to write them:
 a sequence's owner changed (`ALTER SEQUENCE ... OWNED BY`), an extension a revision made
 dropped (`CREATE EXTENSION ... SCHEMA ...`) or moved (`ALTER EXTENSION ... SET SCHEMA ...`), a
-PostgreSQL trigger a revision made dropped (`CREATE TRIGGER ...`: its function is still there,
-so rerunning the revision is no way back: an upgrade refuses to run it a second time).
+PostgreSQL trigger a revision made dropped (`CREATE TRIGGER ...`: rerunning the revision is no
+way back, an upgrade refuses to run it a second time), a PostgreSQL function or procedure
+dropped or changed (`CREATE OR REPLACE FUNCTION ...` with the definition its revision builds,
+on one line that runs: catalog/_one_line_sql.py). A function comes before the statements that
+need it: `DROP FUNCTION f() CASCADE` dropped its triggers too, and a trigger's CREATE fails
+while its function is missing. A changed return type, which CREATE OR REPLACE refuses, is left
+to the reader.
 Said in the advice of `db.status`/`db.check` exit 9 beside "undo the hand change", at head and
 behind it alike, which alone leaves a reader to find the statement."""
 
@@ -22,7 +27,11 @@ PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
 def restoring_statements(differences: Sequence[Difference], built: Catalog) -> list[str]:
     """For each of ``differences`` (the live database against ``built``, what its revision
     builds) that one statement undoes, that statement."""
-    statements = []
+    statements = [
+        statement
+        for difference in differences
+        if (statement := routine_statement(difference, built))
+    ]
     for difference in differences:
         if difference.kind == "sequence" and difference.change == "different":
             owners = [want for fact, want, _have in difference.facts if fact == "owned by"]
@@ -48,9 +57,29 @@ def lacks_unrestored(differences: Sequence[Difference], built: Catalog) -> bool:
     """Whether something ``built`` has is missing that no restoring statement makes again:
     only then is a stamp and an upgrade the way back (a stamp explains only something missing)."""
     return any(
-        difference.change == "missing" and not trigger_statement(difference, built)
+        difference.change == "missing"
+        and not trigger_statement(difference, built)
+        and not routine_statement(difference, built)
         for difference in differences
     )
+
+
+def routine_statement(difference: Difference, built: Catalog) -> str | None:
+    """The CREATE OR REPLACE that makes a missing or changed PostgreSQL function or procedure
+    what ``built`` has (its definition there, one line that runs); None for another."""
+    from alembic_steward.catalog._model import subject_of
+
+    kinds = ("function", "procedure")
+    if built.dialect != "postgresql" or difference.kind not in kinds:
+        return None
+    if difference.change not in ("missing", "different"):
+        return None
+    for key, facts in built.objects.items():
+        if key[0] == difference.kind and subject_of(key) == difference.subject:
+            _kind, schema, _owner, name = key
+            named = ".".join(quoted(part) for part in (schema, name.split("(", 1)[0]) if part)
+            return f"CREATE OR REPLACE {difference.kind.upper()} {named}{facts['definition']}"
+    return None
 
 
 def trigger_statement(difference: Difference, built: Catalog) -> str | None:

@@ -223,6 +223,11 @@ def migration_run(config: Config, connection: Connection) -> Iterator[dict[str, 
         # lock, once the MySQL/MariaDB mark (entered below, so left first) is settled.
         remember = not config.attributes.get(SCRATCH_BUILD)  # a scratch build's is a probe
         applied: list[str] = []
+        # Raw `alembic downgrade` names its empty downgrades with them (_raw_run_warnings.py).
+        if remember:
+            from alembic_steward.runtime._raw_run_warnings import STEPS
+
+            applied = config.attributes.get(STEPS, applied)
         command = getattr(planned_steps(), "__name__", None)
         run.enter_context(
             state_read_after_failure(
@@ -306,6 +311,15 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
     if shared_connection is not None:
         run_migrations(shared_connection)
         return
+    from alembic_steward.runtime._raw_run_warnings import raw_run_warnings
+
+    # Raw `alembic upgrade`/`downgrade` then print inv's warnings after the run.
+    with raw_run_warnings(config):
+        run_connected(config, run_migrations, database_url())
+
+
+def run_connected(config: Config, run_migrations: Callable[[Connection], None], text: str) -> None:
+    """:func:`run_online` on a connection of its own to the database at ``text``."""
     from alembic_steward.runtime._config import app_settings
     from alembic_steward.runtime._connecting import (
         check_app_driver_installed,
@@ -314,7 +328,7 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
     )
     from alembic_steward.urls import DatabaseUrlError
 
-    url = parsed_url(database_url())
+    url = parsed_url(text)
     try:
         check_app_driver_installed()
     except DatabaseUrlError as error:

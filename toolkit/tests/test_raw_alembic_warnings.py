@@ -1,0 +1,46 @@
+"""Raw `alembic upgrade` and `alembic downgrade` (the project's env.py runs through the toolkit)
+print the warnings `inv db.upgrade` and `inv db.downgrade` print: the objects an upgrade left
+failing, and a reverted revision whose downgrade() is empty; with Alembic's exit code."""
+
+from __future__ import annotations
+
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+from test_broken_routines import TABLES, trigger
+
+FIRST, SECOND, THIRD = "bbbe00000001", "bbbe00000002", "bbbe00000003"
+
+
+def raw(project: Project, database: ServerDatabase, *arguments: str):
+    return project.run("alembic", *arguments, env={"DATABASE_URL": database.url})
+
+
+@only_on("postgresql", "mysql", why="SQLite refuses the drop: nothing is left broken")
+def test_raw_alembic_upgrade_warns_of_what_it_left_failing(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLES))
+    assert raw(project, database, "upgrade", "head").returncode == 0
+    for statement in trigger(database, "thand", "c6"):
+        database.query(statement)
+    dropping = revision_source(SECOND, FIRST, '    op.drop_column("t", "c6")')
+    project.write_revision(f"{SECOND}_drop.py", dropping)
+    upgrade = raw(project, database, "upgrade", "head")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    warnings = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, upgrade.stderr
+    assert "trigger thand on t names NEW.c6, which t no longer has" in warnings[0], warnings
+
+
+def test_raw_alembic_downgrade_warns_of_an_empty_downgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLES))
+    data = revision_source(SECOND, FIRST, '    op.execute("UPDATE t SET c6 = 1")')
+    project.write_revision(f"{SECOND}_data.py", data)
+    assert raw(project, database, "upgrade", "head").returncode == 0
+    downgrade = raw(project, database, "downgrade", FIRST)
+    assert downgrade.returncode == 0, downgrade.stdout + downgrade.stderr
+    assert f"warning: revision {SECOND}'s downgrade() is empty" in downgrade.stderr, (
+        downgrade.stderr
+    )
