@@ -186,44 +186,6 @@ def scratch_build_line(
     )
 
 
-def stopped_a_run_before(error: BaseException) -> bool:
-    """Whether ``error`` came while the task handled an earlier stop of its run (a first signal,
-    or a migration's failure): its scratch build was then reading what that run left, and
-    migrations may have run on the database before it."""
-    from alembic_steward.runtime._migration_frames import migration_frame
-
-    seen: set[int] = set()
-    earlier = error.__context__
-    while earlier is not None and id(earlier) not in seen:
-        seen.add(id(earlier))
-        if isinstance(earlier, (KeyboardInterrupt, Terminated)):
-            return True
-        try:
-            if migration_frame(earlier) is not None:
-                return True
-        except Exception:  # noqa: BLE001, S112 - an unreadable traceback tells nothing
-            pass
-        earlier = earlier.__context__
-    return False
-
-
-def second_signal_line(
-    error: BaseException, signal_name: str, stopped: str, status_command: str
-) -> str:
-    """The line for a signal that stopped the scratch build reading what a stopped run left:
-    that run's migrations may have changed the database, so only its version table, read
-    afresh, is said, and where to read the rest."""
-    from alembic_steward.inspection._scratch_database import scratch_line
-
-    where = where_the_database_stands(status_command)
-    return (
-        f"error: {signal_name} stopped {stopped} while it read, on a scratch database, what its"
-        f" stopped run left; the run's finished migrations stay: {where}"
-        f" (its version table); {scratch_line(error)}; `{status_command}` says what else the"
-        " run left"
-    )
-
-
 def read_only_line(signal_name: str, stopped: str, status_command: str) -> str:
     """The line for a signal that stopped a task that only reads the database (`db.check`,
     `db.status`, `db.current`, ...): it ran no migration, so no migration "stays applied"."""
@@ -250,9 +212,16 @@ def interrupted_line(
     worded = getattr(error, WORDED_LINE, None)
     if worded is not None:
         return worded
+    try:
+        from alembic_steward.runtime._cut_readings import cut_reading_line, stopped_run
+
+        # A second signal, in the reading of what a stopped run left (runtime/_cut_readings.py).
+        run = stopped_run(error)
+        if run is not None:
+            return cut_reading_line(error, run, signal_name, status_command)
+    except BaseException:  # noqa: BLE001 - the state is then unknown
+        return unknown_state_line(signal_name, stopped, status_command)
     if stopped_a_scratch_build(error):
-        if stopped_a_run_before(error):
-            return second_signal_line(error, signal_name, stopped, status_command)
         return scratch_build_line(error, signal_name, stopped, status_command)
     try:
         from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
@@ -281,10 +250,15 @@ def interrupted_line(
         state = state_of(error) or read_state_afresh()
         return f"error: {signal_name} stopped {stopped}; {state.after_run()}"
     except BaseException:  # noqa: BLE001 - say that the state is unknown, and how to find it
-        return (
-            f"error: {signal_name} stopped {stopped}; each finished migration stays applied;"
-            f" check where the database stands with `{status_command}`"
-        )
+        return unknown_state_line(signal_name, stopped, status_command)
+
+
+def unknown_state_line(signal_name: str, stopped: str, status_command: str) -> str:
+    """The line for a signal whose state could not be read (the reading was cut short too)."""
+    return (
+        f"error: {signal_name} stopped {stopped}; its state could not be read; `{status_command}`"
+        " shows where the database stands"
+    )
 
 
 def exit_code_and_line(
