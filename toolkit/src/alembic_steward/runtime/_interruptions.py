@@ -45,6 +45,10 @@ class HeldSignal:
     # SQLite run began: the run has stopped, and its helper thread (runtime/_sqlite_interrupts.py)
     # must not interrupt the clean-up's statements for it.
     raised = 0
+    # How many migrations began on the database (not in a scratch build) in this process: a stop
+    # before the first says none had started, never "each finished migration stays applied".
+    counting = False
+    started = 0
 
 
 def stop(signum: int) -> BaseException:
@@ -112,6 +116,8 @@ def holding_after_return(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def run_migration(*args: Any, **kwargs: Any) -> Any:
         raise_held_signal()
+        if HeldSignal.counting:
+            HeldSignal.started += 1
         result = function(*args, **kwargs)
         HeldSignal.holding = True
         return result
@@ -248,7 +254,8 @@ def interrupted_line(
 
         # An async run's signal may arrive in the event loop, outside env.py's reading.
         state = state_of(error) or read_state_afresh()
-        return f"error: {signal_name} stopped {stopped}; {state.after_run()}"
+        started = bool(HeldSignal.started)
+        return f"error: {signal_name} stopped {stopped}; {state.after_run(started=started)}"
     except BaseException:  # noqa: BLE001 - say that the state is unknown, and how to find it
         return unknown_state_line(signal_name, stopped, status_command)
 
@@ -295,11 +302,15 @@ def interruptible_run(config: Config, script: ScriptDirectory) -> Iterator[None]
 
     Under `inv` the task installs the handlers and reports; under raw `alembic` this does both.
     """
+    # Signal handlers belong to the main thread; an app migrating elsewhere keeps its own.
+    from alembic_steward.runtime._failed_runs import SCRATCH_BUILD
     from alembic_steward.runtime._protection import raw_alembic_command
 
-    # Signal handlers belong to the main thread; an app migrating elsewhere keeps its own.
     raw = raw_alembic_command(config) is not None
     with ExitStack() as run:
+        # A scratch build's migrations run on no one's database: they start nothing there.
+        run.callback(setattr, HeldSignal, "counting", HeldSignal.counting)
+        HeldSignal.counting = not config.attributes.get(SCRATCH_BUILD)
         if raw and threading.current_thread() is threading.main_thread():
             run.enter_context(signals_raise())
         with reported_interruption(config), bookkeeping_held(script):

@@ -329,12 +329,18 @@ class StateAfterFailure:
             f" it to end, then check with {advised('db.status', 'current')}"
         )
 
-    def after_run(self) -> str:
-        """The state after a run stopped outside any one migration's code."""
+    def after_run(self, *, started: bool = True) -> str:
+        """The state after a run stopped outside any one migration's code (``started``: a
+        migration had begun on the database in this process)."""
         if self.statement_running:
             return self.still_running("the migration")
         if self.heads is None:
             return unknown_line(self.unreadable)
+        if not self.downgrading and not started:
+            return (
+                f"no migration had started: the database is at {self.at} (its version table,"
+                " read after the stop)"
+            )
         if not self.downgrading:
             return f"each finished migration stays applied: the database is at {self.at}"
         if not self.finished:
