@@ -6,10 +6,8 @@ migration had committed itself, and a stopped downgrade (docs/failures.md)."""
 
 from __future__ import annotations
 
-import signal
-
 import pytest
-from failures import stopped_by, write_revision
+from failures import stopped_after_its_lines, write_revision
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
 
@@ -69,19 +67,8 @@ def stopped_twice(project: Project, database: ServerDatabase, *command: str) -> 
     """Run ``command``, stop its sleeping migration once it says so (after any line the task
     says before it); the one `error:` line of its end (exit 130)."""
     (project.path / "app" / "cut_reading.py").write_text(CUTTING_MODULE)
-    running = project.start(*command, DATABASE_URL=database.url)
-    try:
-        assert running.stdout is not None
-        said = [running.stdout.readline()]
-        while said[-1] and said[-1].strip() != "started":
-            said.append(running.stdout.readline())
-        assert said[-1], said
-        stderr = stopped_by(running, signal.SIGINT)
-    finally:
-        if running.poll() is None:
-            running.kill()
-            running.communicate()
-    assert running.returncode == 130 and "Traceback" not in stderr, stderr
+    code, stderr = stopped_after_its_lines(project, command, DATABASE_URL=database.url)
+    assert code == 130 and "Traceback" not in stderr, stderr
     (line,) = [line for line in stderr.splitlines() if line.startswith("error: ")]
     return line
 

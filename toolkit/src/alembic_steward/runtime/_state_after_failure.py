@@ -82,7 +82,13 @@ def state_read_after_failure(
                 note_run_steps(error, tuple(finished), downgrading=downgrading)
                 with quiet_alembic_log():
                     state = read_state(connection, error, own_commits)
-                state = replace(state, finished=tuple(finished), downgrading=downgrading)
+                state = replace(
+                    state,
+                    finished=tuple(finished),
+                    downgrading=downgrading,
+                    stopped=not isinstance(error, Exception),
+                    target=downgrade_target() if downgrading else "",
+                )
                 if downgrading and finished:
                     state = replace(state, emptied=empty_reverted(state.finished))
                 state = with_downgrade_causes(state, error)
@@ -96,6 +102,21 @@ def state_read_after_failure(
                 note_cut_reading(cut, error)
                 raise
         raise
+
+
+def downgrade_target() -> str:
+    """The revision the running downgrade goes to as the user gave it (`first`, `base`), where
+    its line's "downgrade again" goes on to; "" for a relative step (`-1`), which counts from
+    where it started, or when unknown."""
+    import re
+
+    from alembic_steward.runtime._env import destination
+
+    try:
+        target = destination()
+    except Exception:  # noqa: BLE001 - unknown: the line names the reverted revision's parent
+        return ""
+    return target if isinstance(target, str) and re.fullmatch(r"\w+", target) else ""
 
 
 def with_downgrade_causes(state: StateAfterFailure, error: BaseException) -> StateAfterFailure:
