@@ -84,6 +84,26 @@ def stopped_once_started(
     return running.returncode, stderr
 
 
+def stopped_after_its_lines(
+    project: Project, command: tuple[str, ...], **env: str
+) -> tuple[int, str]:
+    """As stopped_once_started with SIGINT, for a task that prints lines of its own before its
+    migration says "started" (`inv db.downgrade` says where it goes first)."""
+    running = project.start(*command, **env)
+    try:
+        assert running.stdout is not None
+        said = [running.stdout.readline()]
+        while said[-1] and said[-1].strip() != "started":
+            said.append(running.stdout.readline())
+        assert said[-1], said
+        stderr = stopped_by(running, signal.SIGINT)
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.communicate()
+    return running.returncode, stderr
+
+
 def error_lines(completed: subprocess.CompletedProcess[str], code: int = 1) -> list[str]:
     """The `error:` lines of a run that must exit with ``code`` and print no traceback."""
     output = completed.stdout + completed.stderr

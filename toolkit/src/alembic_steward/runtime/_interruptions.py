@@ -45,6 +45,10 @@ class HeldSignal:
     # SQLite run began: the run has stopped, and its helper thread (runtime/_sqlite_interrupts.py)
     # must not interrupt the clean-up's statements for it.
     raised = 0
+    # How many migrations began on the database (not in a scratch build) in this process: a stop
+    # before the first says none had started, never "each finished migration stays applied".
+    counting = False
+    started = 0
 
 
 def stop(signum: int) -> BaseException:
@@ -112,6 +116,8 @@ def holding_after_return(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def run_migration(*args: Any, **kwargs: Any) -> Any:
         raise_held_signal()
+        if HeldSignal.counting:
+            HeldSignal.started += 1
         result = function(*args, **kwargs)
         HeldSignal.holding = True
         return result
@@ -186,44 +192,6 @@ def scratch_build_line(
     )
 
 
-def stopped_a_run_before(error: BaseException) -> bool:
-    """Whether ``error`` came while the task handled an earlier stop of its run (a first signal,
-    or a migration's failure): its scratch build was then reading what that run left, and
-    migrations may have run on the database before it."""
-    from alembic_steward.runtime._migration_frames import migration_frame
-
-    seen: set[int] = set()
-    earlier = error.__context__
-    while earlier is not None and id(earlier) not in seen:
-        seen.add(id(earlier))
-        if isinstance(earlier, (KeyboardInterrupt, Terminated)):
-            return True
-        try:
-            if migration_frame(earlier) is not None:
-                return True
-        except Exception:  # noqa: BLE001, S112 - an unreadable traceback tells nothing
-            pass
-        earlier = earlier.__context__
-    return False
-
-
-def second_signal_line(
-    error: BaseException, signal_name: str, stopped: str, status_command: str
-) -> str:
-    """The line for a signal that stopped the scratch build reading what a stopped run left:
-    that run's migrations may have changed the database, so only its version table, read
-    afresh, is said, and where to read the rest."""
-    from alembic_steward.inspection._scratch_database import scratch_line
-
-    where = where_the_database_stands(status_command)
-    return (
-        f"error: {signal_name} stopped {stopped} while it read, on a scratch database, what its"
-        f" stopped run left; the run's finished migrations stay: {where}"
-        f" (its version table); {scratch_line(error)}; `{status_command}` says what else the"
-        " run left"
-    )
-
-
 def read_only_line(signal_name: str, stopped: str, status_command: str) -> str:
     """The line for a signal that stopped a task that only reads the database (`db.check`,
     `db.status`, `db.current`, ...): it ran no migration, so no migration "stays applied"."""
@@ -250,9 +218,16 @@ def interrupted_line(
     worded = getattr(error, WORDED_LINE, None)
     if worded is not None:
         return worded
+    try:
+        from alembic_steward.runtime._cut_readings import cut_reading_line, stopped_run
+
+        # A second signal, in the reading of what a stopped run left (runtime/_cut_readings.py).
+        run = stopped_run(error)
+        if run is not None:
+            return cut_reading_line(error, run, signal_name, status_command)
+    except BaseException:  # noqa: BLE001 - the state is then unknown
+        return unknown_state_line(signal_name, stopped, status_command)
     if stopped_a_scratch_build(error):
-        if stopped_a_run_before(error):
-            return second_signal_line(error, signal_name, stopped, status_command)
         return scratch_build_line(error, signal_name, stopped, status_command)
     try:
         from alembic_steward.runtime._offline_runs import interrupted_offline_line, ran_offline
@@ -279,12 +254,18 @@ def interrupted_line(
 
         # An async run's signal may arrive in the event loop, outside env.py's reading.
         state = state_of(error) or read_state_afresh()
-        return f"error: {signal_name} stopped {stopped}; {state.after_run()}"
+        started = bool(HeldSignal.started)
+        return f"error: {signal_name} stopped {stopped}; {state.after_run(started=started)}"
     except BaseException:  # noqa: BLE001 - say that the state is unknown, and how to find it
-        return (
-            f"error: {signal_name} stopped {stopped}; each finished migration stays applied;"
-            f" check where the database stands with `{status_command}`"
-        )
+        return unknown_state_line(signal_name, stopped, status_command)
+
+
+def unknown_state_line(signal_name: str, stopped: str, status_command: str) -> str:
+    """The line for a signal whose state could not be read (the reading was cut short too)."""
+    return (
+        f"error: {signal_name} stopped {stopped}; its state could not be read; `{status_command}`"
+        " shows where the database stands"
+    )
 
 
 def exit_code_and_line(
@@ -321,11 +302,15 @@ def interruptible_run(config: Config, script: ScriptDirectory) -> Iterator[None]
 
     Under `inv` the task installs the handlers and reports; under raw `alembic` this does both.
     """
+    # Signal handlers belong to the main thread; an app migrating elsewhere keeps its own.
+    from alembic_steward.runtime._failed_runs import SCRATCH_BUILD
     from alembic_steward.runtime._protection import raw_alembic_command
 
-    # Signal handlers belong to the main thread; an app migrating elsewhere keeps its own.
     raw = raw_alembic_command(config) is not None
     with ExitStack() as run:
+        # A scratch build's migrations run on no one's database: they start nothing there.
+        run.callback(setattr, HeldSignal, "counting", HeldSignal.counting)
+        HeldSignal.counting = not config.attributes.get(SCRATCH_BUILD)
         if raw and threading.current_thread() is threading.main_thread():
             run.enter_context(signals_raise())
         with reported_interruption(config), bookkeeping_held(script):

@@ -57,6 +57,7 @@ def state_read_after_failure(
     """
     from alembic_steward.inspection._run_leftovers import building as splitting_leftovers
     from alembic_steward.runtime._already_applied import AlreadyApplied
+    from alembic_steward.runtime._cut_readings import note_cut_reading, note_run_steps
     from alembic_steward.runtime._irreversible_plans import IrreversibleDowngrade
     from alembic_steward.runtime._stamp_differences import StampedAhead
     from alembic_steward.runtime._stopped_downgrades import (
@@ -76,18 +77,46 @@ def state_read_after_failure(
         # Refused before its first step, the run changed nothing: its line says where it is.
         refused = isinstance(error, (AlreadyApplied, StampedAhead, IrreversibleDowngrade))
         if not (callers_transaction or probe_stopped or refused or splitting_leftovers()):
-            with quiet_alembic_log():
-                state = read_state(connection, error, own_commits)
-            state = replace(state, finished=tuple(finished), downgrading=downgrading)
-            if downgrading and finished:
-                state = replace(state, emptied=empty_reverted(state.finished))
-            state = with_downgrade_causes(state, error)
-            setattr(error, STATE_ATTRIBUTE, state)
-            tell_state(error, state)
-            if remember:
-                remember_failed_upgrade(connection, error, state)
-                remember_stopped_downgrade(connection, state, error)
+            try:
+                # What the run did as it went: a cut reading's line still warns of it.
+                note_run_steps(error, tuple(finished), downgrading=downgrading)
+                with quiet_alembic_log():
+                    state = read_state(connection, error, own_commits)
+                state = replace(
+                    state,
+                    finished=tuple(finished),
+                    downgrading=downgrading,
+                    stopped=not isinstance(error, Exception),
+                    target=downgrade_target() if downgrading else "",
+                )
+                if downgrading and finished:
+                    state = replace(state, emptied=empty_reverted(state.finished))
+                state = with_downgrade_causes(state, error)
+                setattr(error, STATE_ATTRIBUTE, state)
+                tell_state(error, state)
+                if remember:
+                    remember_failed_upgrade(connection, error, state)
+                    remember_stopped_downgrade(connection, state, error)
+            except BaseException as cut:
+                # A second signal: its line says what was read, or that nothing could be.
+                note_cut_reading(cut, error)
+                raise
         raise
+
+
+def downgrade_target() -> str:
+    """The revision the running downgrade goes to as the user gave it (`first`, `base`), where
+    its line's "downgrade again" goes on to; "" for a relative step (`-1`), which counts from
+    where it started, or when unknown."""
+    import re
+
+    from alembic_steward.runtime._env import destination
+
+    try:
+        target = destination()
+    except Exception:  # noqa: BLE001 - unknown: the line names the reverted revision's parent
+        return ""
+    return target if isinstance(target, str) and re.fullmatch(r"\w+", target) else ""
 
 
 def with_downgrade_causes(state: StateAfterFailure, error: BaseException) -> StateAfterFailure:
@@ -243,8 +272,8 @@ def read_state(
         committed |= {frame.revision}  # type: ignore[union-attr]
     try:
         heads = read_heads(connection)
-    except BaseException as unreadable:  # noqa: BLE001 - a second Ctrl-C, or a server gone
-        reason = error_reason(unreadable) if isinstance(unreadable, Exception) else "interrupted"
+    except Exception as unreadable:  # noqa: BLE001 - a server gone (a second Ctrl-C goes on)
+        reason = error_reason(unreadable)
         return StateAfterFailure(None, unreadable=reason, transactional_ddl=transactional)
     marked = not transactional and mark_left(connection)
     rows_kept = rows_not_rolled_back(connection, error) if marked else ()

@@ -88,6 +88,10 @@ class StateAfterFailure:
     # A downgrade: those of ``finished`` whose downgrade() is empty, so reverting them undid
     # nothing (runtime/_empty_downgrades.py), as a finished downgrade warns.
     emptied: tuple[str, ...] = ()
+    # A signal stopped the run (not a failure); and a downgrade's target as the user gave it
+    # (`-r first`; "" when relative or unknown), where "downgrade again" goes on to.
+    stopped: bool = False
+    target: str = ""
 
     @property
     def at(self) -> str:
@@ -98,7 +102,8 @@ class StateAfterFailure:
         (``before``; ``moved``: the run had finished earlier steps, so it is not "still")."""
         if not moved and sorted(before.split(", ")) == sorted(self.at.split(", ")):
             return f"the database is still at {self.at}"
-        return f"the database is at {self.at} (its version table, read after the failure)"
+        after = "stop" if self.stopped else "failure"
+        return f"the database is at {self.at} (its version table, read after the {after})"
 
     def remains(self) -> str:
         return ", ".join(self.leftovers or ())
@@ -141,8 +146,17 @@ class StateAfterFailure:
         said = [own_leftovers(self.run_left)] if self.run_left else []
         if others:
             said.append(f"{', '.join(others)} (left by an earlier run or by hand)")
-        again = again_after_undo(frame.revision, frame.down_revision, self.raised)
+        again = again_after_undo(frame.revision, self.target or frame.down_revision, self.raised)
         return f"{'; '.join(said)}; undo those by hand{makers_to_fix(self.run_left)}; {again}"
+
+    def go_on(self, frame: MigrationFrame) -> str:
+        """After a stopped downgrade that changed nothing: the command that goes on to the
+        target the user gave (its parent when that is not known); "" for anything else."""
+        from alembic_steward.runtime._half_applied_marks import downgrade_again
+
+        if not self.stopped or frame.function != "downgrade":
+            return ""
+        return f"; to go on, {downgrade_again(self.target or frame.down_revision)}"
 
     def nothing_ran_ways(self, frame: MigrationFrame) -> str:
         """After a downgrade() that changed nothing: the ways on when its own code raised."""
@@ -185,7 +199,7 @@ class StateAfterFailure:
             return self.half_applied(frame, where)
         if frame.revision not in self.committed_by:
             if not self.leftovers:  # none, or not compared: the rollback undid all it did
-                return f"rolled back; {where}{self.nothing_ran_ways(frame)}"
+                return f"rolled back; {where}{self.nothing_ran_ways(frame)}{self.go_on(frame)}"
             if self.built_by:
                 differs = f"differs from what {self.at} builds"
                 return f"rolled back, but {where} and {differs}: {self.stamped()}"
@@ -227,7 +241,7 @@ class StateAfterFailure:
                 " (it sent no DDL, which MySQL/MariaDB would have committed them with)"
             )
         if not self.leftovers:
-            return f"{nothing}; {where}{self.nothing_ran_ways(frame)}"
+            return f"{nothing}; {where}{self.nothing_ran_ways(frame)}{self.go_on(frame)}"
         differs = f"{where} and differs from what {self.at} builds"
         if self.built_by:
             return f"{nothing}, but {differs}: {self.stamped()}"
@@ -259,7 +273,7 @@ class StateAfterFailure:
             f"if you undo it, run {clear_command()} and migrate again"
             if upgrading
             else f"if you undo it (back to what {frame.revision} builds), run {clear_command()},"
-            f" {again_after_undo(frame.revision, frame.down_revision, self.raised)}"
+            f" {again_after_undo(frame.revision, self.target or frame.down_revision, self.raised)}"
         )
         ways_on = (
             f"{rows}; if you finish it by hand, record that with"
@@ -340,12 +354,18 @@ class StateAfterFailure:
             f" it to end, then check with {advised('db.status', 'current')}"
         )
 
-    def after_run(self) -> str:
-        """The state after a run stopped outside any one migration's code."""
+    def after_run(self, *, started: bool = True) -> str:
+        """The state after a run stopped outside any one migration's code (``started``: a
+        migration had begun on the database in this process)."""
         if self.statement_running:
             return self.still_running("the migration")
         if self.heads is None:
             return unknown_line(self.unreadable)
+        if not self.downgrading and not started:
+            return (
+                f"no migration had started: the database is at {self.at} (its version table,"
+                " read after the stop)"
+            )
         if not self.downgrading:
             return f"each finished migration stays applied: the database is at {self.at}"
         if not self.finished:
