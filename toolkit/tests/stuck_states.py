@@ -59,6 +59,24 @@ def write_revision(
     return project.write_revision(f"{revision}_status.py", source)
 
 
+# A table, then a data-only revision that fills it: a data step a stamp may skip or keep.
+NOTES_TABLE = (
+    '    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True),'
+    ' sa.Column("note", sa.String(20)))'
+)
+NOTE_INSERT = """    op.execute("INSERT INTO t (note) VALUES ('r2')")"""
+
+
+def table_and_insert_applied(project: Project, url: str, first: str, second: str) -> dict[str, str]:
+    """Write ``first`` (table t) and ``second`` (an INSERT into it), upgrade the database at
+    ``url`` to ``second``; the environment that points the commands there."""
+    env = {"DATABASE_URL": url}
+    write_revision(project, first, None, NOTES_TABLE)
+    write_revision(project, second, first, NOTE_INSERT)
+    project.inv("db.upgrade", env=env)
+    return env
+
+
 def start_lock_holder(project: Project, database_url: str) -> subprocess.Popen[str]:
     """Start a process that takes the migration lock and keeps it; return once it holds it."""
     script = project.path / "hold_migration_lock.py"

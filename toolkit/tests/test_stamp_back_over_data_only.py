@@ -6,24 +6,16 @@ from __future__ import annotations
 
 from project import Project
 from servers import ServerDatabase, only_on
-from stuck_states import write_revision
+from stuck_states import table_and_insert_applied
 
 R1, R2 = "ffff00000001", "ffff00000002"
-TABLE = (
-    '    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True),'
-    ' sa.Column("note", sa.String(20)))'
-)
-INSERT = """    op.execute("INSERT INTO t (note) VALUES ('r2')")"""
 
 
 @only_on("sqlite", "postgresql", "mysql", why="scratch builds compared with a live database")
 def test_a_stamp_back_over_a_data_only_revision_that_ran_warns(
     project: Project, database: ServerDatabase
 ) -> None:
-    env = {"DATABASE_URL": database.url}
-    write_revision(project, R1, None, TABLE)
-    write_revision(project, R2, R1, INSERT)
-    project.inv("db.upgrade", env=env)
+    env = table_and_insert_applied(project, database.url, R1, R2)
     stamped = project.inv("db.stamp", "-r", R1, env=env)
     said = stamped.stdout + stamped.stderr
     assert "warning: the stamp moved the version table back" in said, said

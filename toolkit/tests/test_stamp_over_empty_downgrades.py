@@ -8,24 +8,16 @@ from __future__ import annotations
 
 from project import Project
 from servers import ServerDatabase, only_on
-from stuck_states import write_revision
+from stuck_states import table_and_insert_applied
 
 R1, R2 = "eeee00000001", "eeee00000002"
-TABLE = (
-    '    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True),'
-    ' sa.Column("note", sa.String(20)))'
-)
-INSERT = """    op.execute("INSERT INTO t (note) VALUES ('r2')")"""
 
 
 @only_on("sqlite", "postgresql", "mysql", why="scratch builds compared with a live database")
 def test_a_stamp_over_an_empty_downgrade_s_revision_records_its_work_as_run(
     project: Project, database: ServerDatabase
 ) -> None:
-    env = {"DATABASE_URL": database.url}
-    write_revision(project, R1, None, TABLE)
-    write_revision(project, R2, R1, INSERT)
-    project.inv("db.upgrade", env=env)
+    env = table_and_insert_applied(project, database.url, R1, R2)
     downgraded = project.inv("db.downgrade", "-r", R1, env=env)
     assert f"revision {R2}'s downgrade() is empty" in downgraded.stdout + downgraded.stderr
     stamped = project.inv("db.stamp", "-r", R2, env=env)
@@ -43,10 +35,7 @@ def test_a_stamp_over_an_empty_downgrade_s_revision_records_its_work_as_run(
 def test_raw_alembic_stamp_over_an_empty_downgrade_s_revision_records_its_work_as_run(
     project: Project, database: ServerDatabase
 ) -> None:
-    env = {"DATABASE_URL": database.url}
-    write_revision(project, R1, None, TABLE)
-    write_revision(project, R2, R1, INSERT)
-    project.inv("db.upgrade", env=env)
+    env = table_and_insert_applied(project, database.url, R1, R2)
     project.inv("db.downgrade", "-r", R1, env=env)
     stamped = project.run("alembic", "stamp", R2, env=env)
     assert stamped.returncode == 0, stamped.stderr
