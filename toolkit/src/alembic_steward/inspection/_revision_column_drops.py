@@ -16,6 +16,7 @@ SQL built at run time is not read: this errs towards saying nothing, and it is a
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -103,14 +104,17 @@ def batch_tables(function: ast.AST) -> dict[str, str]:
     return tables
 
 
-def upgrade_steps(source: str) -> list[Step]:
-    """What ``source``'s upgrade() does, in source order; [] when it cannot be read."""
+# A status reads the history up to three times (its broken objects, a pending revision's drops,
+# a hand-dropped broken object): each file's syntax tree is walked once per process.
+@functools.lru_cache(maxsize=2048)
+def upgrade_steps(source: str) -> tuple[Step, ...]:
+    """What ``source``'s upgrade() does, in source order; () when it cannot be read."""
     try:
         function = migration_function(ast.parse(source), "upgrade")
     except SyntaxError:
-        return []
+        return ()
     if function is None:
-        return []
+        return ()
     batches = batch_tables(function)
     steps = []
     for node in ast.walk(function):
@@ -127,7 +131,7 @@ def upgrade_steps(source: str) -> list[Step]:
                 steps.append(Step(node.lineno, "", (batches[alias], texts[0])))
             elif len(texts) > 1 and texts[0] and texts[1]:
                 steps.append(Step(node.lineno, "", (texts[0], texts[1])))
-    return sorted(steps)
+    return tuple(sorted(steps))
 
 
 def made_and_dropped(revision: str, sql: str) -> Iterator[tuple[str, str, Made | None]]:
@@ -181,31 +185,31 @@ def dropped_names(
     return found
 
 
-def history_column_drops(script: object, dialect: str) -> list[NamedDroppedColumn]:
-    """:func:`dropped_names` over every revision of ``script`` (an Alembic ScriptDirectory)."""
-    walked = list(script.walk_revisions())  # type: ignore[attr-defined]
+def history_sources(script: object) -> list[tuple[str, str]]:
+    """(revision, file text) of every revision of ``script`` (an Alembic ScriptDirectory),
+    oldest first; a file that cannot be read is left out."""
     revisions = []
-    for each in reversed(walked):
+    for each in reversed(list(script.walk_revisions())):  # type: ignore[attr-defined]
         try:
             revisions.append((each.revision, Path(each.path).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError):
             continue
-    return dropped_names(revisions, dialect)
+    return revisions
+
+
+def history_column_drops(script: object, dialect: str) -> list[NamedDroppedColumn]:
+    """:func:`dropped_names` over every revision of ``script`` (an Alembic ScriptDirectory)."""
+    return dropped_names(history_sources(script), dialect)
 
 
 def history_column_drops_any(script: object) -> set[tuple[str, str]]:
     """Every (table, column) a revision of ``script`` drops, lower case."""
-    found = set()
-    for each in script.walk_revisions():  # type: ignore[attr-defined]
-        try:
-            source = Path(each.path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        for step in upgrade_steps(source):
-            if step.dropped is not None:
-                table, column = step.dropped
-                found.add((table.lower(), column.lower()))
-    return found
+    return {
+        (step.dropped[0].lower(), step.dropped[1].lower())
+        for _, source in history_sources(script)
+        for step in upgrade_steps(source)
+        if step.dropped is not None
+    }
 
 
 def column_drop_warnings(script: object, revisions: Iterable[str]) -> list[str]:
