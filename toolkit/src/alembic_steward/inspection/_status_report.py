@@ -479,12 +479,11 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             left_by = tuple(downgrade_left_here(connection, list(state.current)))
             sides = replace(sides, downgrade_left=left_by)
         if failed is None and not sides.database:  # nor run again over what it left
-            from alembic_steward.runtime._downgrade_runs import emptied_here
             from alembic_steward.runtime._repaired_downgrade_records import emptied_at
 
-            emptied = emptied_here(connection, list(state.current), list(files))
-            # Moved by the stamp that recorded the stopped downgrade finished by hand.
-            emptied = emptied or emptied_at(connection, list(state.current), list(files))
+            # Whatever the schema since (a caution, never a claim): the record as the downgrade
+            # left it, or as the stamp that recorded it finished by hand moved it.
+            emptied = emptied_at(connection, list(state.current), list(files))
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
     dangling = None

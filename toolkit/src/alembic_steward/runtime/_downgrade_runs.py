@@ -128,17 +128,12 @@ def emptied_lines(
 def record_here(connection: Connection, current: list[str]) -> dict | None:
     """The recorded downgrade's record while the database is at ``current`` and its schema is
     described as that downgrade left it; None otherwise, or when none was recorded."""
-    from alembic_steward.runtime._failed_runs import record_path
+    from alembic_steward.runtime._repaired_downgrade_records import record_at
 
-    try:
-        path = record_path(connection.engine.url, FOLDER)
-        record = json.loads(path.read_text(encoding="utf-8"))
-        left_at, schema = record["left_at"], record["schema"]
-    except (OSError, ValueError, KeyError, TypeError):
+    record = record_at(connection, current)
+    if record is None or "schema" not in record:
         return None
-    if left_at != sorted(current) or fingerprint_or_none(connection) != schema:
-        return None
-    return record
+    return record if fingerprint_or_none(connection) == record["schema"] else None
 
 
 def emptied_advice(emptied: list[str], upgrade: str) -> str:
