@@ -302,10 +302,10 @@ def interruptible_run(config: Config, script: ScriptDirectory) -> Iterator[None]
 
     Under `inv` the task installs the handlers and reports; under raw `alembic` this does both.
     """
-    # Signal handlers belong to the main thread; an app migrating elsewhere keeps its own.
     from alembic_steward.runtime._failed_runs import SCRATCH_BUILD
     from alembic_steward.runtime._protection import raw_alembic_command
 
+    # Signal handlers belong to the main thread; an app migrating elsewhere keeps its own.
     raw = raw_alembic_command(config) is not None
     with ExitStack() as run:
         # A scratch build's migrations run on no one's database: they start nothing there.
