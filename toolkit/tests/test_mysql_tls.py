@@ -29,6 +29,16 @@ def test_connections_without_tls_options_share_one_context_where_pymysql_builds_
     assert shared[0]._ssl_required is False  # still PREFERRED: a server without TLS is fine
     assert shared[0].ctx.verify_mode == plain[0].ctx.verify_mode
     assert shared[0].ctx.check_hostname == plain[0].ctx.check_hostname
+    assert shared[0].ctx.verify_flags == plain[0].ctx.verify_flags
+    assert shared[0].ctx.options == plain[0].ctx.options
+    assert shared[0].ctx.minimum_version == plain[0].ctx.minimum_version
+
+
+def test_the_shared_context_loads_no_ca_bundle_it_would_never_consult() -> None:
+    needs_preferred_mode()
+    SharedTlsConnection._preferred_context = None  # as in a fresh process
+    connection = SharedTlsConnection(**UNCONNECTED)
+    assert connection.ctx.cert_store_stats()["x509_ca"] == 0
 
 
 def test_a_connection_given_tls_options_gets_the_context_they_describe(tmp_path) -> None:
