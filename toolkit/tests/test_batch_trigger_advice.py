@@ -2,7 +2,7 @@
 db.revision` and then edited as its warnings say, upgrades, downgrades and upgrades again; and
 `inv db.lint` flags a function that makes a trigger which is still there at that point (the
 downgrade that made the old trigger again over the one its upgrade made fails, "trigger ...
-already exists")."""
+already exists"), and a downgrade that makes it before a batch block that loses it."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from project import Project, revision_source
 from test_lost_objects import EMAIL, USERS
 
 RULE = "creates-existing-trigger"
+LOSES = "sqlite-batch-loses-object"
 CREATE_USERS = """    op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -108,6 +109,11 @@ CASES = {
         None,
     ),
     "upgrade makes it again with no drop": (MAKE_NEW, DROP_OLD, MAKE_NEW),
+    "downgrade makes it before its batch": (
+        f"{BATCH}\n{MAKE_NEW}",
+        f"{DROP_OLD}\n{MAKE_OLD}\n{BATCH_BACK}",
+        BATCH_BACK.splitlines()[1],
+    ),
     "upgrade makes it after its batch": (f"{BATCH}\n{MAKE_NEW}", DROP_OLD, None),
 }
 
@@ -123,11 +129,16 @@ def test_the_lint_flags_a_trigger_made_where_it_exists_already(
 
     linted = lint_in_process(project, "sqlite", capsys)
 
-    found = [line for line in linted.stdout.splitlines() if f": {RULE}" in line]
+    rules = (RULE, LOSES)
+    found = [line for line in linted.stdout.splitlines() if line.endswith(rules)]
     if flagged is None:
         assert not found, linted.stdout
         return
-    assert found == [f"{revision.as_posix()}:{line_of(project, revision, flagged)}: {RULE}"], (
+    rule = LOSES if "batch_op" in flagged else RULE
+    assert found == [f"{revision.as_posix()}:{line_of(project, revision, flagged)}: {rule}"], (
         linted.stdout
     )
-    assert "DROP TRIGGER IF EXISTS users_touch" in linted.stdout, linted.stdout
+    if rule == RULE:
+        assert "DROP TRIGGER IF EXISTS users_touch" in linted.stdout, linted.stdout
+    else:
+        assert "again in downgrade(), after the `with op.batch_alter_table" in linted.stdout

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from alembic_steward.lint._findings import Finding
 
@@ -35,6 +35,20 @@ class Alive(NamedTuple):
     table: str
     path: Path
     line: int
+
+
+def trigger_order_findings(script: Any, linted: set[Path], dialect: str) -> list[Finding]:
+    """This rule's findings for the ``linted`` revisions of ``script`` (an Alembic
+    ScriptDirectory), and on SQLite the downgrade()s' batch losses
+    (lint/_downgrade_batch_losses.py), read from the history's files oldest first."""
+    from alembic_steward.inspection._revision_column_drops import history_sources
+    from alembic_steward.lint._downgrade_batch_losses import downgrade_loss_findings
+
+    history = [(Path(script.get_revision(r).path), text) for r, text in history_sources(script)]
+    found = list(existing_trigger_findings(history, linted))
+    if dialect == "sqlite":
+        found += downgrade_loss_findings(history, linted)
+    return found
 
 
 def existing_trigger_findings(

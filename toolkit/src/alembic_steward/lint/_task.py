@@ -192,6 +192,7 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
 
     from alembic_steward._wiring import get_settings
     from alembic_steward.lint._existing_triggers import RULE as EXISTING_TRIGGER
+    from alembic_steward.lint._existing_triggers import trigger_order_findings
     from alembic_steward.lint._offline_runs import trace_selection
     from alembic_steward.lint._phase_labels import phase_findings
     from alembic_steward.lint._rules import OWN_RULES, downgrade_findings, operation_findings
@@ -219,11 +220,7 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
         history = history_traces(config, script, selection, traces)
         findings += batch_loss_findings(history, set(paths))
     if dialect in OWN_RULES[EXISTING_TRIGGER]:
-        from alembic_steward.inspection._revision_column_drops import history_sources
-        from alembic_steward.lint._existing_triggers import existing_trigger_findings
-
-        history = [(Path(script.get_revision(r).path), text) for r, text in history_sources(script)]
-        findings += existing_trigger_findings(history, set(paths))
+        findings += trigger_order_findings(script, set(paths), dialect)
     if dialect == "postgresql":
         from alembic_steward.lint._postgresql import postgresql_findings
 
