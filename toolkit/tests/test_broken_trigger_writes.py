@@ -59,3 +59,36 @@ def test_a_trigger_naming_a_dropped_column_of_another_table_is_broken(
     assert "every INSERT on orders fails" in broken[0], broken
     check = inv(project, database, "db.check")
     assert broken[0] in check.stdout.splitlines(), check.stdout + check.stderr
+
+
+def test_sqlite_is_asked_one_trigger_at_a_time_and_a_table_it_could_not_copy_blames_none() -> None:
+    from alembic_steward.inspection._sqlite_trigger_failures import trigger_failures
+
+    rows = [
+        ("table", "orders", "orders", "CREATE TABLE orders (id INTEGER PRIMARY KEY)"),
+        ("table", "items", "items", "CREATE TABLE items (id INTEGER PRIMARY KEY, x INT)"),
+        ("table", "v", "v", "CREATE VIRTUAL TABLE v USING no_such_module (a)"),
+        ("trigger", "tw", "orders", TRIGGER["sqlite"][0].format(body=BODIES["update set"])),
+        (
+            "trigger",
+            "tfine",
+            "orders",
+            "CREATE TRIGGER tfine AFTER INSERT ON orders BEGIN UPDATE items SET x = 1; END",
+        ),
+        (
+            "trigger",
+            "tv",
+            "orders",
+            "CREATE TRIGGER tv AFTER INSERT ON orders BEGIN INSERT INTO v (a) VALUES (1); END",
+        ),
+        (
+            "trigger",
+            "tof",
+            "items",
+            "CREATE TRIGGER tof AFTER UPDATE OF x ON items BEGIN SELECT NEW.y; END",
+        ),
+    ]
+    assert trigger_failures(rows) == {
+        ("orders", "tw"): "no such column: qty",
+        ("items", "tof"): "no such column: NEW.y",
+    }
