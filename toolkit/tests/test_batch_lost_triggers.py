@@ -37,3 +37,40 @@ def test_status_names_a_trigger_batch_mode_lost(project: Project, database: Serv
     project.inv("db.upgrade", env=env)
     status = project.inv("db.status", code=3, env=env).stdout
     assert "lost" not in status, status
+
+
+R4 = "abab00000004"
+TABLE_C7 = TABLE.replace(
+    'sa.Column("c6", sa.Integer)', 'sa.Column("c6", sa.Integer), sa.Column("c7", sa.Integer)'
+)
+BATCH_C7 = BATCH.replace('"c6"', '"c7"')
+
+
+@only_on("sqlite", why="only SQLite's batch mode copies a table without its triggers")
+def test_status_blames_the_batch_after_the_last_make_not_one_that_made_it_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    write_revision(project, R1, None, TABLE_C7)
+    write_revision(project, R2, R1, f"{BATCH}\n{AGAIN}")  # recreated, then made again
+    write_revision(project, R3, R2, BATCH_C7)  # recreated: lost here
+    project.inv("db.upgrade", env=env)
+    status = project.inv("db.status", code=3, env=env).stdout
+    lost = [line for line in status.splitlines() if line.startswith("lost:")]
+    assert lost == [
+        f"lost:    trigger t.tcomm, made by revision {R2}, is in no database the revisions"
+        f" build: revision {R3}'s batch mode recreated table t without it (SQLite copies a"
+        " table without its triggers)"
+    ], status
+
+
+@only_on("sqlite", why="only SQLite's batch mode copies a table without its triggers")
+def test_a_drop_in_a_later_downgrade_or_comment_does_not_hide_the_loss(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    write_revision(project, R1, None, TABLE)
+    write_revision(project, R2, R1, f"    # DROP TRIGGER tcomm: not needed\n{BATCH}")
+    project.inv("db.upgrade", env=env)
+    status = project.inv("db.status", code=3, env=env).stdout
+    assert f"lost:    trigger t.tcomm, made by revision {R1}" in status, status

@@ -3,18 +3,19 @@
 Batch mode copies a table without its triggers (inspection/_lost_objects.py); the run that does
 it warns once (runtime/_batch_losses.py). Every scratch build loses the trigger the same way, so
 no comparison sees it afterwards, and `inv db.status` said `up to date`. Read from the applied
-revisions' text instead (only on SQLite, at head, one sqlite_master query when one of them has a
-`CREATE TRIGGER`): a trigger one creates, on a table a later one rebuilds with
-batch_alter_table, that no revision drops by name and the database lacks while it has the
-table. A trigger dropped by hand is not one: its revision's build has it, and the comparison
-names it. Said beside the verdict, like `broken:`, its exit code unchanged (docs/decisions.md).
+revisions' upgrade() instead, in order, with the reader that finds their column drops
+(inspection/_revision_column_drops.py: SQL made or dropped, batch blocks that recreate a
+table; downgrade() and comments are not read): a trigger a revision makes, on a table a later
+step recreates before any makes it again or drops it, that the database lacks while it has the
+table. Only on SQLite, at head, one sqlite_master query when one of them makes a trigger. A
+trigger dropped by hand is not one: its revision's build has it, and the comparison names it.
+Said beside the verdict, like `broken:`, its exit code unchanged (docs/decisions.md).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,21 +23,42 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
-CREATED = re.compile(
-    r"CREATE\s+(?:TEMP(?:ORARY)?\s+)?TRIGGER\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`\[]?(\w+)[\"`\]]?"
-    r"[^;]*?\bON\s+[\"`\[]?(\w+)",
-    re.IGNORECASE | re.DOTALL,
-)
+
+class Lost(NamedTuple):
+    """A trigger a batch recreation lost: its name, its table, who made it, who recreated."""
+
+    name: str
+    table: str
+    made_by: str
+    rebuilt_by: str
 
 
-def batch_rebuilds(text: str, table: str) -> bool:
-    """Whether a revision's ``text`` runs batch_alter_table on ``table``."""
-    return re.search(rf"batch_alter_table\(\s*[\"']{re.escape(table)}[\"']", text) is not None
+def batch_losses(revisions: Sequence[tuple[str, str]]) -> list[Lost]:
+    """The triggers ``revisions`` ((revision, file text), oldest first) make and a later batch
+    recreation of their table loses, with nothing making them again after it."""
+    from alembic_steward.inspection._revision_column_drops import made_and_dropped, upgrade_steps
 
-
-def drops_trigger(text: str, name: str) -> bool:
-    pattern = rf"DROP\s+TRIGGER\s+(?:IF\s+EXISTS\s+)?[\"`\[]?{re.escape(name)}\b"
-    return re.search(pattern, text, re.IGNORECASE) is not None
+    alive: dict[str, tuple[str, str]] = {}  # name -> (table, made by)
+    lost: dict[str, Lost] = {}
+    for revision, source in revisions:
+        for step in upgrade_steps(source):
+            if step.dropped_table:
+                gone = step.dropped_table.lower()
+                alive = {name: made for name, made in alive.items() if made[0] != gone}
+            if step.rebuilt:
+                table = step.rebuilt.lower()
+                for name, (on, made_by) in list(alive.items()):
+                    if on == table:
+                        del alive[name]
+                        lost[name] = Lost(name, table, made_by, revision)
+            for kind, name, made in made_and_dropped(revision, step.sql):
+                if kind != "TRIGGER":
+                    continue
+                lost.pop(name, None)
+                alive.pop(name, None)
+                if made is not None:
+                    alive[name] = (made.table, revision)
+    return list(lost.values())
 
 
 def lost_triggers(
@@ -53,32 +75,17 @@ def lost_triggers(
         texts = [(each.revision, Path(each.path).read_text(encoding="utf-8")) for each in walked]
     except Exception:  # noqa: BLE001 - unread history: nothing is claimed
         return ()
-    made = [(revision, found) for revision, text in texts for found in CREATED.finditer(text)]
-    if not made:
+    losses = batch_losses(texts)
+    if not losses:
         return ()
     rows = connection.exec_driver_sql("SELECT type, lower(name) FROM sqlite_master").fetchall()
     triggers = {name for kind, name in rows if kind == "trigger"}
     tables = {name for kind, name in rows if kind == "table"}
-    lines = []
-    for revision, found in made:
-        name, table = found.group(1), found.group(2)
-        if name.lower() in triggers or table.lower() not in tables:
-            continue
-        later = [text for each, text in texts[index_of(texts, revision) + 1 :]]
-        if any(drops_trigger(text, name) for text in later):
-            continue
-        rebuilt = [
-            each
-            for each, text in texts[index_of(texts, revision) + 1 :]
-            if batch_rebuilds(text, table)
-        ]
-        if rebuilt:
-            lines.append(lost_line(name, table, revision, rebuilt[0]))
-    return tuple(dict.fromkeys(lines))
-
-
-def index_of(texts: list[tuple[str, str]], revision: str) -> int:
-    return next(index for index, (each, _) in enumerate(texts) if each == revision)
+    return tuple(
+        lost_line(lost.name, lost.table, lost.made_by, lost.rebuilt_by)
+        for lost in losses
+        if lost.name not in triggers and lost.table in tables
+    )
 
 
 def lost_line(name: str, table: str, made_by: str, rebuilt_by: str) -> str:

@@ -7,7 +7,9 @@ One reader for both, so status names every kind the upgrade's warning names: a t
 with its table too), and on MariaDB a view that cannot be read. Before, status read triggers
 only, from its catalog, and said `up to date` over a function every call of which fails.
 SQLite keeps no routine and refuses a drop a view names: its triggers are read from the
-catalog status has already (inspection/_broken_routines.py).
+catalog status has already (inspection/_broken_routines.py), and SQLite is asked which of them
+it cannot prepare (inspection/_sqlite_trigger_failures.py): one writing another table's dropped
+column (`UPDATE items SET qty`) survives its ALTER TABLE DROP COLUMN.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
     )
 
     dialect = connection.dialect.name
+    if dialect == "sqlite":
+        return with_sqlite_s_own(connection, broken_in_catalog(live))
     if dialect not in LOOKED_AT:
         return broken_in_catalog(live)
     try:
@@ -52,3 +56,20 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
         dialect, bodies, listing.columns, dropped, every_row=True, dropper="a revision"
     )
     return (*views, *found)
+
+
+def with_sqlite_s_own(connection: Connection, read: tuple[Broken, ...]) -> tuple[Broken, ...]:
+    """``read`` (the catalog's `NEW.x` reading, whose lines name the column) and each other
+    trigger SQLite cannot prepare (inspection/_sqlite_trigger_failures.py): a body writing
+    another table's dropped column, which no text reading here matched."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._sqlite_trigger_failures import broken_sqlite_triggers
+
+    try:
+        asked = broken_sqlite_triggers(connection)
+    except SQLAlchemyError:
+        return read
+    named = {tuple(str(part).lower() for part in item.key[2:]) for item in read if item.key}
+    more = [item for item in asked if (item.key[2].lower(), item.key[3].lower()) not in named]
+    return (*read, *more)

@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
-from alembic_steward.inspection._names_in_text import WORD_CHARACTER, names
+from alembic_steward.inspection._names_in_text import WORD_CHARACTER, names_column
 from alembic_steward.inspection._sql_code import code_of
 
 if TYPE_CHECKING:
@@ -170,8 +170,8 @@ def gone_names(body: Body, dropped: Dropped) -> list[str]:
         if names_table(text, table)
     ]
     for schema, table, column in sorted(dropped.columns, key=str):
-        on_own = body.kind == "trigger" and table == body.table.lower()
-        if names(text, column) and (on_own or names(text, table)):
+        own = body.table if body.kind == "trigger" else ""
+        if names_column(text, table, column, own):
             gone.append(f"{qualified(schema, table)}.{column}")
     return gone
 

@@ -22,3 +22,13 @@ def names(text: str, name: str) -> bool:
     # ends with another (a quoted identifier may) would never match.
     pattern = rf"(?<!{WORD_CHARACTER}){re.escape(name)}(?!{WORD_CHARACTER})"
     return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def names_column(code: str, table: str, column: str, own_table: str = "") -> bool:
+    """Whether a body's ``code`` (comments and strings blanked: inspection/_sql_code.py) names
+    ``table``.``column``: the column as a whole word, in any clause (`SET qty`, `INSERT INTO
+    items (qty)`, `WHERE qty`, `SELECT qty`), with the table named too, or the trigger's own
+    (``own_table``). The one reading of a body's columns on the servers, which compile a body
+    only when it runs; SQLite is asked instead (inspection/_sqlite_trigger_failures.py)."""
+    on_table = own_table.lower() == table.lower() or names(code, table)
+    return on_table and names(code, column)

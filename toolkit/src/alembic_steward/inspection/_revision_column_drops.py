@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from alembic_steward._revision_functions import migration_function
-from alembic_steward.inspection._names_in_text import names
+from alembic_steward.inspection._names_in_text import names_column
 from alembic_steward.inspection._sql_code import code_of
 
 NAME = r'(?:[\w$"`\[\]]+\.)?["`\[]?([\w$]+)["`\]]?'
@@ -49,11 +49,15 @@ class Made(NamedTuple):
 
 
 class Step(NamedTuple):
-    """One thing an upgrade() does, in its order: SQL, or a dropped column (table, column)."""
+    """One thing an upgrade() or downgrade() does, in its order: SQL, a dropped column (table,
+    column), the end of a batch block that recreates its table (SQLite's copy, which loses
+    the table's triggers), or a dropped table (`op.drop_table`, its triggers with it)."""
 
     line: int
     sql: str
     dropped: tuple[str, str] | None
+    rebuilt: str = ""
+    dropped_table: str = ""
 
 
 class NamedDroppedColumn(NamedTuple):
@@ -90,33 +94,85 @@ def called(node: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
-def batch_tables(function: ast.AST) -> dict[str, str]:
-    """`with op.batch_alter_table("t") as batch_op`: batch_op -> t."""
-    tables = {}
+def batch_blocks(function: ast.AST) -> Iterator[tuple[ast.With | ast.AsyncWith, ast.Call, str]]:
+    """Each `with op.batch_alter_table("t") as batch_op` block: the block, its call, t."""
     for node in ast.walk(function):
         if isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
-                call, alias = item.context_expr, item.optional_vars
+                call = item.context_expr
                 if isinstance(call, ast.Call) and called(call) == "batch_alter_table":
                     table = constant_text(call.args[0]) if call.args else None
-                    if table and isinstance(alias, ast.Name):
-                        tables[alias.id] = table
+                    if table:
+                        yield node, call, table
+
+
+def batch_tables(function: ast.AST) -> dict[str, str]:
+    """`with op.batch_alter_table("t") as batch_op`: batch_op -> t."""
+    tables = {}
+    for block, call, table in batch_blocks(function):
+        for item in block.items:
+            if item.context_expr is call and isinstance(item.optional_vars, ast.Name):
+                tables[item.optional_vars.id] = table
     return tables
+
+
+# What a batch block may call and still alter its table in place (Alembic's `recreate="auto"`
+# on SQLite: anything else, or an added column with an expression default, copies the table).
+IN_PLACE = frozenset({"add_column", "create_index", "drop_index", "f"})
+
+
+def recreates(block: ast.With | ast.AsyncWith, call: ast.Call) -> bool:
+    """Whether the batch ``block`` recreates its table on SQLite, as far as its text tells."""
+    recreate = next((each.value for each in call.keywords if each.arg == "recreate"), None)
+    if recreate is not None:
+        return constant_text(recreate) == "always"
+    alias = next((item.optional_vars for item in block.items if item.context_expr is call), None)
+    for node in ast.walk(block):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        receiver = node.func.value
+        if not isinstance(alias, ast.Name) or getattr(receiver, "id", None) != alias.id:
+            continue
+        if node.func.attr not in IN_PLACE or expression_default(node):
+            return True
+    return False
+
+
+def expression_default(node: ast.Call) -> bool:
+    """Whether an `add_column(...)` gives a server default that is an expression (`sa.text(...)`,
+    `sa.func.now()`), not a plain string."""
+    return any(
+        isinstance(inner, ast.keyword)
+        and inner.arg == "server_default"
+        and isinstance(inner.value, ast.Call)
+        for inner in ast.walk(node)
+    )
 
 
 # A status reads the history up to three times (its broken objects, a pending revision's drops,
 # a hand-dropped broken object): each file's syntax tree is walked once per process.
-@functools.lru_cache(maxsize=2048)
 def upgrade_steps(source: str) -> tuple[Step, ...]:
     """What ``source``'s upgrade() does, in source order; () when it cannot be read."""
+    return function_steps(source, "upgrade")
+
+
+@functools.lru_cache(maxsize=2048)
+def function_steps(source: str, name: str) -> tuple[Step, ...]:
+    """What ``source``'s function ``name`` (`upgrade`, `downgrade`) does, in source order; ()
+    when it cannot be read. A batch block that recreates its table is a step at its last line,
+    after the calls inside it: Alembic copies the table when the block ends."""
     try:
-        function = migration_function(ast.parse(source), "upgrade")
+        function = migration_function(ast.parse(source), name)
     except SyntaxError:
         return ()
     if function is None:
         return ()
     batches = batch_tables(function)
-    steps = []
+    steps = [
+        Step(block.end_lineno or block.lineno, "", None, table)
+        for block, call, table in batch_blocks(function)
+        if recreates(block, call)
+    ]
     for node in ast.walk(function):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
@@ -124,6 +180,8 @@ def upgrade_steps(source: str) -> tuple[Step, ...]:
         texts = [constant_text(argument) for argument in arguments]
         if node.func.attr == "execute" and texts and texts[0]:
             steps.append(Step(node.lineno, texts[0], None))
+        elif node.func.attr == "drop_table" and texts and texts[0]:
+            steps.append(Step(node.lineno, "", None, dropped_table=texts[0]))
         elif node.func.attr == "drop_column":
             receiver = node.func.value
             alias = receiver.id if isinstance(receiver, ast.Name) else ""
@@ -131,7 +189,7 @@ def upgrade_steps(source: str) -> tuple[Step, ...]:
                 steps.append(Step(node.lineno, "", (batches[alias], texts[0])))
             elif len(texts) > 1 and texts[0] and texts[1]:
                 steps.append(Step(node.lineno, "", (texts[0], texts[1])))
-    return tuple(sorted(steps))
+    return tuple(sorted(steps, key=lambda step: (step.line, step.rebuilt != "")))
 
 
 def made_and_dropped(revision: str, sql: str) -> Iterator[tuple[str, str, Made | None]]:
@@ -179,8 +237,7 @@ def dropped_names(
             table, column = (part.lower() for part in step.dropped)
             for made in alive.values():
                 code = code_of(body_of(made, alive), dialect)
-                on_table = made.table == table or names(code, table)
-                if on_table and names(code, column):
+                if names_column(code, table, column, made.table):
                     found.append(NamedDroppedColumn(revision, table, column, made))
     return found
 

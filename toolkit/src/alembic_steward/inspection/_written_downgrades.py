@@ -77,14 +77,17 @@ def written_downgrade_check(
         return [], f"its downgrade() fails on a scratch database at the new head ({reason}): fix it"
     if not differences:
         return [], None
-    lines = [downgrade_line(difference, revision, names) for difference in differences]
+    dialect = connection.dialect.name
+    lines = [downgrade_line(difference, revision, names, dialect) for difference in differences]
     wrong = (
         f"its downgrade() does not restore what {revision} builds: fix it as the lines above say"
     )
     return lines, wrong
 
 
-def downgrade_line(difference: Difference, revision: str, names: str) -> str:
+def downgrade_line(
+    difference: Difference, revision: str, names: str, dialect: str = "sqlite"
+) -> str:
     """`check constraint customers.ck is in what <rev> builds but not in what the downgrade of
     revision <id> (<message>) leaves: create it again in its downgrade() (<the call>)`."""
     from alembic_steward.inspection._by_hand import BY_HAND, CHANGE, DROP, DROP_FIRST
@@ -96,8 +99,25 @@ def downgrade_line(difference: Difference, revision: str, names: str) -> str:
     if change == "different" and kind in DROP_FIRST:  # a constraint or an index: made anew
         fix = f"drop it and create it again as {revision} builds it in its downgrade()"
         call = f"{DROP_FIRST[kind]}, then {BY_HAND[kind]}"
+    elif kind == "trigger" and change in ("missing", "different"):
+        # The upgrade that loses it to a batch copy is advised to make it again after the
+        # batch; the downgrade's own batch may alter in place and keep that one: a bare CREATE
+        # would then fail ("trigger ... already exists").
+        fix = (
+            f"in its downgrade(), after any batch operation on its table, drop it if it is there"
+            f" (its upgrade may make it again) and create it as {revision} builds it"
+        )
+        call = f"{drop_trigger_if_exists(difference.subject, dialect)}, then {BY_HAND[kind]}"
     seen = difference.line(f"what {revision} builds", f"what the downgrade of {names} leaves")
     return f"{seen}: {fix} ({call})"
+
+
+def drop_trigger_if_exists(subject: str, dialect: str) -> str:
+    """`op.execute("DROP TRIGGER IF EXISTS t_touch")` for the trigger ``subject`` (`t.t_touch`,
+    `schema.t.t_touch`); PostgreSQL names a trigger with its table."""
+    table, _, name = subject.rpartition(".")
+    on = f" ON {table}" if dialect == "postgresql" and table else ""
+    return f'op.execute("DROP TRIGGER IF EXISTS {name}{on}")'
 
 
 def downgrade_scratch(connection: Connection, revision: str) -> None:

@@ -191,9 +191,11 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
     from sqlalchemy.engine import make_url
 
     from alembic_steward._wiring import get_settings
+    from alembic_steward.lint._existing_triggers import RULE as EXISTING_TRIGGER
+    from alembic_steward.lint._existing_triggers import trigger_order_findings
     from alembic_steward.lint._offline_runs import trace_selection
     from alembic_steward.lint._phase_labels import phase_findings
-    from alembic_steward.lint._rules import downgrade_findings, operation_findings
+    from alembic_steward.lint._rules import OWN_RULES, downgrade_findings, operation_findings
 
     dialect = make_url(get_settings().database_url).get_backend_name()
     dialect = "mysql" if dialect == "mariadb" else dialect
@@ -217,6 +219,8 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
             findings += sqlite_batch_findings(path, trace)
         history = history_traces(config, script, selection, traces)
         findings += batch_loss_findings(history, set(paths))
+    if dialect in OWN_RULES[EXISTING_TRIGGER]:
+        findings += trigger_order_findings(script, set(paths), dialect)
     if dialect == "postgresql":
         from alembic_steward.lint._postgresql import postgresql_findings
 

@@ -3,9 +3,11 @@ routine that names a column or a table the database no longer has.
 
 PostgreSQL keeps a PL/pgSQL function (a trigger's too) naming a dropped column, MariaDB keeps a
 view, trigger, routine or event whatever it reads, and each fails only when used: a trigger on
-every INSERT into its table, with nothing said when the upgrade ended. SQLite needs no look: its
-ALTER TABLE stops on a view or trigger naming the column, and batch mode's copy of a table
-drops its triggers (named before the run: inspection/_hand_made_dependents.py).
+every INSERT into its table, with nothing said when the upgrade ended. SQLite's ALTER TABLE
+stops on a view or trigger reading the column, and batch mode's copy of a table drops its
+triggers (named before the run: inspection/_hand_made_dependents.py), but a trigger writing
+another table's dropped column (`UPDATE items SET qty`) stays: SQLite is asked which triggers
+it cannot prepare, before the run and after (inspection/_sqlite_trigger_failures.py).
 
 The look is one query before the run (the columns, only when a trigger or routine exists) and
 one after (inspection/_broken_routines.py reads the two), plus, on MariaDB, `SELECT * ...
@@ -40,16 +42,24 @@ class Before(NamedTuple):
     unreadable: frozenset[str]
 
 
-def schema_before_upgrade() -> Before | None:
+class SqliteBefore(NamedTuple):
+    """SQLite: the triggers it could not prepare before the run, (table, name)."""
+
+    failing: frozenset[tuple[str, str]]
+
+
+def schema_before_upgrade() -> Before | SqliteBefore | None:
     """Each table's columns before the run, when the database has a trigger or a routine
-    (PostgreSQL, MySQL/MariaDB), and the views that cannot be read already; None elsewhere,
-    or when they could not be read."""
+    (PostgreSQL, MySQL/MariaDB), and the views that cannot be read already; on SQLite, the
+    triggers it cannot prepare already; None elsewhere, or when they could not be read."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import get_blocking_engine
     from alembic_steward.runtime._post_upgrade_listing import read_listing
 
     engine = get_blocking_engine()
+    if engine.dialect.name == "sqlite":
+        return sqlite_before(engine)
     if engine.dialect.name not in LOOKED_AT:  # SQLite: connecting would create a missing file
         return None
     try:
@@ -90,7 +100,47 @@ def unreadable_views(connection: Connection, views: list[str]) -> list[Broken]:
     ]
 
 
-def broken_after_upgrade(before: Before | None) -> list[Broken]:
+def sqlite_before(engine) -> SqliteBefore | None:
+    """The triggers SQLite cannot prepare before the run (inspection/_sqlite_trigger_failures.py):
+    none in a database file that does not exist yet (not connected to: that would create it);
+    None for an in-memory database, which the run's own connection alone sees."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._sqlite_trigger_failures import SCHEMA, trigger_failures
+
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    if not Path(database).exists():
+        return SqliteBefore(frozenset())
+    try:
+        with engine.connect() as connection:
+            rows = [tuple(row) for row in connection.exec_driver_sql(SCHEMA).fetchall()]
+            connection.rollback()
+    except SQLAlchemyError:
+        return None
+    return SqliteBefore(frozenset(trigger_failures(rows)))
+
+
+def sqlite_broken_after(engine, before: SqliteBefore) -> list[Broken]:
+    """The triggers SQLite cannot prepare after the run that it could before: a body writing a
+    column the run dropped (`UPDATE items SET qty`), which its DROP COLUMN lets through."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._sqlite_trigger_failures import broken_sqlite_triggers
+
+    try:
+        with engine.connect() as connection:
+            found = broken_sqlite_triggers(connection)
+            connection.rollback()
+    except SQLAlchemyError:
+        return []
+    return [item for item in found if (item.key[2], item.key[3]) not in before.failing]
+
+
+def broken_after_upgrade(before: Before | SqliteBefore | None) -> list[Broken]:
     """The views, triggers and routines the run left failing, given what
     :func:`schema_before_upgrade` read (None: nothing can be told the run's doing, so [])."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -100,6 +150,8 @@ def broken_after_upgrade(before: Before | None) -> list[Broken]:
     from alembic_steward.runtime._post_upgrade_listing import read_listing
 
     engine = get_blocking_engine()
+    if isinstance(before, SqliteBefore):
+        return sqlite_broken_after(engine, before)
     if before is None or engine.dialect.name not in LOOKED_AT:
         return []
     try:
@@ -144,7 +196,7 @@ def history_dropped(columns: dict) -> Dropped:
     return Dropped(frozenset(), frozenset(gone))
 
 
-def broken_after_upgrade_line(before: Before | None) -> str | None:
+def broken_after_upgrade_line(before: Before | SqliteBefore | None) -> str | None:
     """The warning naming what the upgrade left failing, what fails and what to do; None when
     nothing does."""
     from alembic_steward._wiring import get_blocking_engine
@@ -154,7 +206,8 @@ def broken_after_upgrade_line(before: Before | None) -> str | None:
     if not broken:
         return None
     named = "; ".join(item.line for item in broken)
-    server = "PostgreSQL" if get_blocking_engine().dialect.name == "postgresql" else "MariaDB"
+    dialect = get_blocking_engine().dialect.name
+    server = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}.get(dialect, "MariaDB")
     return (
         "warning: the upgrade's revisions ran and are recorded, but the database now has"
         f" objects that fail: {named}: {server} let the migrations drop what they name and"

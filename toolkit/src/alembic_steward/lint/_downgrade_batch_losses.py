@@ -1,0 +1,62 @@
+"""The rule `sqlite-batch-loses-object` for downgrade(): a batch block there that recreates a
+table loses a trigger the downgrade should give back, and nothing after it in downgrade() makes
+it again.
+
+The upgrade's batch losses are found by following an offline run (lint/_sqlite_rebuilds.py);
+the lint runs no downgrade, so these are read from the revision files with the step reader
+(inspection/_revision_column_drops.py), as lint/_existing_triggers.py reads them. A downgrade
+gives back what the revisions below it built: a trigger there before the revision's upgrade(),
+on the table a downgrade batch recreates, that the downgrade does not make again after the
+batch, is gone after the downgrade, silently (making it before the batch is the usual slip).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from alembic_steward.lint._existing_triggers import Alive, follow
+from alembic_steward.lint._findings import Finding
+from alembic_steward.lint._sqlite_rebuilds import RULE
+
+
+def downgrade_loss_findings(
+    revisions: Iterable[tuple[Path, str]], linted: set[Path]
+) -> Iterator[Finding]:
+    """Yield a finding at each downgrade() batch block of a ``linted`` revision that loses a
+    trigger the revisions below it built; ``revisions``: (path, file text), oldest first."""
+    from alembic_steward.inspection._revision_column_drops import function_steps
+
+    alive: dict[str, Alive] = {}
+    for path, source in revisions:
+        before = dict(alive)
+        for step in function_steps(source, "upgrade"):
+            follow(step, path, alive)
+        if path not in linted:
+            continue
+        state = dict(alive)
+        lost: dict[str, tuple[int, str]] = {}  # name -> (the batch's line, its table)
+        for step in function_steps(source, "downgrade"):
+            if step.rebuilt:
+                table = step.rebuilt.lower()
+                lost |= {name: (step.line, table) for name, t in state.items() if t.table == table}
+            follow(step, path, state)
+            for name in [name for name in lost if name in state]:
+                del lost[name]
+        for name, (line, table) in lost.items():
+            if name in before:
+                yield finding(path, line, name, table)
+
+
+def finding(path: Path, line: int, name: str, table: str) -> Finding:
+    why = (
+        f"this batch block in downgrade() makes SQLite's batch mode recreate table {table},"
+        f" which drops trigger {name} without a word, and downgrade() does not make it again"
+        " after the block: the downgrade succeeds, and the database then lacks what the"
+        " revision below builds"
+    )
+    safe = (
+        f"make trigger {name} again in downgrade(), after the `with op.batch_alter_table(...)`"
+        " block (`op.execute` its CREATE statement as the revision below built it), not before"
+    )
+    return Finding(path, line, RULE, why, safe)
