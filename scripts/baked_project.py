@@ -117,11 +117,12 @@ class BakedProject:
         pip_install = [self.executable("python"), "-m", "pip", "install"]
         run_quietly([*pip_install, "-e", ".[dev]", *extra_packages], self.path)
 
-    def install_with_uv(self, *extra_packages: str) -> None:
+    def install_with_uv(self, *extra_packages: str, python: str = sys.executable) -> None:
         """What ``install`` installs, resolved and installed by uv (the template's dev tools):
-        a virtualenv without pip, the project editable with its dev extra, bytecode compiled."""
+        a virtualenv without pip (of ``python``: this one by default), the project editable
+        with its dev extra, bytecode compiled."""
         uv = venv_executable(DEV_VENV, "uv")
-        run_quietly([uv, "venv", "--quiet", "--python", sys.executable, self.venv], self.path)
+        run_quietly([uv, "venv", "--quiet", "--python", python, self.venv], self.path)
         # --python names the target: uv would otherwise install into the venv it runs from.
         # --refresh-package: uv keys its build of a folder on the folder's pyproject.toml, so a
         # toolkit/ edited since (the benchmark bakes the folder) would install the stale build.

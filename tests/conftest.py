@@ -96,6 +96,7 @@ GROUP_SECONDS = {
     "matrix-sqlite": 16,
     "test_hostile_input": 15,
     "test_installs": 15,
+    "test_lowest_python": 17,
     "test_hooks": 10,
     "test_backfill_example": 9,
 }

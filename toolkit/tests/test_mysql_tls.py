@@ -29,7 +29,6 @@ def test_connections_without_tls_options_share_one_context_where_pymysql_builds_
     assert shared[0]._ssl_required is False  # still PREFERRED: a server without TLS is fine
     assert shared[0].ctx.verify_mode == plain[0].ctx.verify_mode
     assert shared[0].ctx.check_hostname == plain[0].ctx.check_hostname
-    assert shared[0].ctx.verify_flags == plain[0].ctx.verify_flags
     assert shared[0].ctx.options == plain[0].ctx.options
     assert shared[0].ctx.minimum_version == plain[0].ctx.minimum_version
 

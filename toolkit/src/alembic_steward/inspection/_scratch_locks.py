@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def scratch_lock_key(name: str) -> int:
     """PostgreSQL's advisory lock key (a positive bigint) for the scratch database ``name``."""
-    return int.from_bytes(lock_digest(f"scratch database {name}")[:8]) >> 1
+    return int.from_bytes(lock_digest(f"scratch database {name}")[:8], "big") >> 1
 
 
 def scratch_lock_name(name: str) -> str:

@@ -17,7 +17,7 @@ from alembic_steward.runtime._migration_lock_connection import (
 from alembic_steward.runtime._migration_lock_timeout import POLL_INTERVAL_SECONDS, timed_out
 
 # One fixed advisory-lock key: PostgreSQL scopes advisory locks to the current database.
-POSTGRESQL_LOCK_KEY = int.from_bytes(hashlib.sha256(b"alembic migrations").digest()[:8]) >> 1
+POSTGRESQL_LOCK_KEY = int.from_bytes(hashlib.sha256(b"alembic migrations").digest()[:8], "big") >> 1
 
 
 def postgresql_lock_key() -> int:
@@ -31,7 +31,7 @@ def postgresql_lock_key() -> int:
     if tenant is None or tenant.schema is None:
         return POSTGRESQL_LOCK_KEY
     seed = f"alembic migrations/{tenant.schema}".encode()
-    return int.from_bytes(hashlib.sha256(seed).digest()[:8]) >> 1
+    return int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") >> 1
 
 
 @contextmanager

@@ -58,7 +58,7 @@ def holding_named_lock(engine: Engine, name: str) -> Iterator[None]:
                 text("SELECT set_config('application_name', :name, false)"),
                 {"name": f"alembic-steward pid {os.getpid()}: {name}"[:63]},
             )
-            key = int.from_bytes(lock_digest(name)[:8]) >> 1
+            key = int.from_bytes(lock_digest(name)[:8], "big") >> 1
             taken = locking.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
             release = text("SELECT pg_advisory_unlock(:k)"), {"k": key}
             holder = (lambda: postgresql_lock_holder(locking, key)) if not taken else None
