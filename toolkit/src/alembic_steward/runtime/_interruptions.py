@@ -52,6 +52,16 @@ class HeldSignal:
     started = 0
 
 
+def count_a_new_run(config: Config) -> None:
+    """Count from 0 the migrations the run ``config`` starts, once for the command (not per
+    lock retry, whose earlier attempt's migrations stay started), unless it is a scratch build:
+    what an earlier run of the process started is not this one's."""
+    from alembic_steward.runtime._failed_runs import SCRATCH_BUILD
+
+    if not config.attributes.get(SCRATCH_BUILD):
+        HeldSignal.started = 0
+
+
 def stop(signum: int) -> BaseException:
     return KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
 
@@ -357,8 +367,6 @@ def interruptible_run(config: Config, script: ScriptDirectory) -> Iterator[None]
         # A scratch build's migrations run on no one's database: they start nothing there.
         run.callback(setattr, HeldSignal, "counting", HeldSignal.counting)
         HeldSignal.counting = not config.attributes.get(SCRATCH_BUILD)
-        if HeldSignal.counting:  # a run of its own: what an earlier one started is not its own
-            HeldSignal.started = 0
         if raw and threading.current_thread() is threading.main_thread():
             run.enter_context(signals_raise())
         with reported_interruption(config), bookkeeping_held(script):
