@@ -309,3 +309,22 @@ def test_raw_alembic_downgrade_of_an_irreversible_revision_itself_says_what_to_d
         "FAILED: revision r2 (r2) cannot be downgraded: gone; nothing was changed, the database"
         f" is still at r2; r2 stays applied: {undo}"
     ), line
+
+
+def test_raw_alembic_downgrade_confirmed_on_a_protected_database_names_confirmed_commands(
+    project: Project,
+) -> None:
+    # A protected database refuses raw `alembic stamp`/`downgrade` without `-x confirm=ENV`:
+    # the commands the refusal names carry the confirmation the downgrade was given.
+    write_note_history(project, ALWAYS)
+    project.inv("db.upgrade")
+    env = {"APP_ENV": "production"}
+
+    completed = project.run("alembic", "-x", "confirm=production", "downgrade", "-1", env=env)
+
+    assert completed.returncode == 255, completed.stdout + completed.stderr
+    (line,) = completed.stdout.strip().splitlines()
+    assert line.endswith("`alembic -x confirm=production stamp r1`"), line
+    # The named command runs (its own warning says the schema is not yet what r1 builds).
+    stamped = project.run("alembic", "-x", "confirm=production", "stamp", "r1", env=env)
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr

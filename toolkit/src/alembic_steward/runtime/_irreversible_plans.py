@@ -259,9 +259,12 @@ def commands_for(migration_context: Any) -> tuple[Callable[[str], str], Callable
 
     config = migration_context.config
     if config is not None and raw_alembic_command(config) == "downgrade":
+        # A protected database's downgrade was confirmed (`-x confirm=ENV`): so must these be.
+        confirmed = [x for x in getattr(config.cmd_opts, "x", None) or [] if "confirm=" in x]
+        alembic = "alembic" + "".join(f" -x {x}" for x in confirmed[:1])
         return (
-            lambda revision: f"`alembic downgrade {revision}`",
-            lambda revision: f"`alembic stamp {revision.replace(', ', ' ')}`",
+            lambda revision: f"`{alembic} downgrade {revision}`",
+            lambda revision: f"`{alembic} stamp {revision.replace(', ', ' ')}`",
         )
     return inv_stop_command, inv_stamp_command
 
