@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+import pytest
 from migration_faults import ADD_NOTE, CREATE_ITEMS, DROP_ITEMS, DROP_NOTE, IRREVERSIBLE_IMPORT
 from project import Project, one_error_line, revision_source
 from servers import ServerDatabase
@@ -27,6 +28,14 @@ ONLY_ON_A_REAL_DATABASE = (
     '    if op.get_bind().dialect.name != "no such dialect":\n'
     '        raise IrreversibleMigration("gone")\n'
     f"{DROP_NOTE}"
+)
+
+
+# What a refused downgrade of the revision itself says to do: it said only "nothing was
+# changed", leaving the reader with no way on.
+UNDO_ALL_THE_SAME = (
+    "to undo r2's work all the same: write a new revision whose upgrade() undoes it; or restore"
+    " a backup taken before r2 ran; or undo it by hand and record that with {stamp}"
 )
 
 
@@ -190,7 +199,8 @@ def test_the_stairway_does_not_revert_a_revision_whose_downgrade_is_refused(
     refused = project.inv("db.downgrade", "-r", "r1", "--yes", code=1, env=env)
     assert one_error_line(refused.stderr) == (
         "error: revision r2 (r2) cannot be downgraded: gone; nothing was changed, the database"
-        " is still at r2"
+        " is still at r2; r2 stays applied: "
+        + UNDO_ALL_THE_SAME.format(stamp="`inv db.stamp -r r1`")
     )
 
     code, output = walk_the_stairway(project, env)
@@ -248,3 +258,73 @@ def test_a_downgrade_that_may_not_raise_irreversible_migration_is_not_read_as_ir
     assert declared(DROP_NOTE) == (False, None)
     assert declared(f"    if GONE:\n    {NOT_IMPLEMENTED}") == (False, None)
     assert declared("    pass") == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("downgrade", "reason", "first"),
+    [
+        (ALWAYS, "gone", "r2 stays applied"),
+        (
+            NOT_IMPLEMENTED,
+            "its downgrade() raises NotImplementedError at app/migrations/versions/r2.py:22",
+            "write r2's downgrade() (it raises NotImplementedError each time it runs) before"
+            " downgrading it again; or",
+        ),
+    ],
+)
+def test_a_refused_downgrade_of_an_irreversible_revision_itself_says_what_to_do(
+    project: Project, database: ServerDatabase, downgrade: str, reason: str, first: str
+) -> None:
+    write_note_history(project, downgrade)
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    completed = project.inv("db.downgrade", "--yes", code=1, env=env)
+
+    undo = UNDO_ALL_THE_SAME.format(stamp="`inv db.stamp -r r1`")
+    assert one_error_line(completed.stderr) == (
+        f"error: revision r2 (r2) cannot be downgraded: {reason}; nothing was changed, the"
+        f" database is still at r2; {first}{':' if first.endswith('applied') else ''} {undo}"
+    )
+    assert database.revisions() == {"r2"}
+    # Its last way, followed: the work undone by hand, then the stamp it names.
+    database.query("ALTER TABLE items DROP COLUMN note")
+    project.inv("db.stamp", "-r", "r1", env=env)
+    assert database.revisions() == {"r1"}
+    project.inv("db.status", code=2, env=env)
+
+
+def test_raw_alembic_downgrade_of_an_irreversible_revision_itself_says_what_to_do(
+    project: Project,
+) -> None:
+    write_note_history(project, ALWAYS)
+    project.inv("db.upgrade")
+
+    completed = project.run("alembic", "downgrade", "-1")
+
+    assert completed.returncode == 255, completed.stdout + completed.stderr
+    (line,) = completed.stdout.strip().splitlines()
+    undo = UNDO_ALL_THE_SAME.format(stamp="`alembic stamp r1`")
+    assert line == (
+        "FAILED: revision r2 (r2) cannot be downgraded: gone; nothing was changed, the database"
+        f" is still at r2; r2 stays applied: {undo}"
+    ), line
+
+
+def test_raw_alembic_downgrade_confirmed_on_a_protected_database_names_confirmed_commands(
+    project: Project,
+) -> None:
+    # A protected database refuses raw `alembic stamp`/`downgrade` without `-x confirm=ENV`:
+    # the commands the refusal names carry the confirmation the downgrade was given.
+    write_note_history(project, ALWAYS)
+    project.inv("db.upgrade")
+    env = {"APP_ENV": "production"}
+
+    completed = project.run("alembic", "-x", "confirm=production", "downgrade", "-1", env=env)
+
+    assert completed.returncode == 255, completed.stdout + completed.stderr
+    (line,) = completed.stdout.strip().splitlines()
+    assert line.endswith("`alembic -x confirm=production stamp r1`"), line
+    # The named command runs (its own warning says the schema is not yet what r1 builds).
+    stamped = project.run("alembic", "-x", "confirm=production", "stamp", "r1", env=env)
+    assert stamped.returncode == 0, stamped.stdout + stamped.stderr

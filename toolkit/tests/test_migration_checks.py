@@ -149,7 +149,10 @@ def test_downgrading_an_irreversible_revision_stops_in_one_line_and_changes_noth
     completed = project.inv("db.downgrade", "--yes", code=1, env=env)
     assert one_error_line(completed.stderr) == (
         "error: revision r2 (r2) cannot be downgraded: gone;"
-        " nothing was changed, the database is still at r2"
+        " nothing was changed, the database is still at r2; r2 stays applied: to undo r2's"
+        " work all the same: write a new revision whose upgrade() undoes it; or restore a"
+        " backup taken before r2 ran; or undo it by hand and record that with"
+        " `inv db.stamp -r r1`"
     )
     assert database.revisions() == {"r2"}
     assert "note" in database.columns("items")

@@ -300,13 +300,15 @@ def run_online(config: Config, run_migrations: Callable[[Connection], None]) -> 
     does). A URL, driver or server a user got wrong ends in a CommandError (Alembic's one
     `FAILED:` line).
     """
+    from alembic_steward.runtime._interruptions import count_a_new_run
     from alembic_steward.runtime._lock_retries import retrying_lock_waits
     from alembic_steward.runtime._revision_loading import load_revisions_from_source
 
     # Raw `alembic` builds its own config: its run loads the revisions after this call.
     load_revisions_from_source()
+    count_a_new_run(config)
     # A migration that hit its lock timeout runs again, from the revision the database is at.
-    run_migrations = retrying_lock_waits(run_migrations)
+    run_migrations = retrying_lock_waits(run_migrations, config)
     shared_connection = config.attributes.get("connection")
     if shared_connection is not None:
         run_migrations(shared_connection)

@@ -45,10 +45,21 @@ class HeldSignal:
     # SQLite run began: the run has stopped, and its helper thread (runtime/_sqlite_interrupts.py)
     # must not interrupt the clean-up's statements for it.
     raised = 0
-    # How many migrations began on the database (not in a scratch build) in this process: a stop
-    # before the first says none had started, never "each finished migration stays applied".
+    # How many migrations began on the database (not in a scratch build) in the current run
+    # (counted from 0 by each run, each task and each deploy command): a stop before the first
+    # says none had started, never "each finished migration stays applied".
     counting = False
     started = 0
+
+
+def count_a_new_run(config: Config) -> None:
+    """Count from 0 the migrations the run ``config`` starts, once for the command (not per
+    lock retry, whose earlier attempt's migrations stay started), unless it is a scratch build:
+    what an earlier run of the process started is not this one's."""
+    from alembic_steward.runtime._failed_runs import SCRATCH_BUILD
+
+    if not config.attributes.get(SCRATCH_BUILD):
+        HeldSignal.started = 0
 
 
 def stop(signum: int) -> BaseException:
@@ -256,15 +267,23 @@ def interrupted_line(
         state = state_of(error) or read_state_afresh()
         started = bool(HeldSignal.started)
         return f"error: {signal_name} stopped {stopped}; {state.after_run(started=started)}"
-    except BaseException:  # noqa: BLE001 - say that the state is unknown, and how to find it
-        return unknown_state_line(signal_name, stopped, status_command)
+    except BaseException as cut:  # noqa: BLE001 - say that the state is unknown, and how to find it
+        return unknown_state_line(signal_name, stopped, status_command, cut)
 
 
-def unknown_state_line(signal_name: str, stopped: str, status_command: str) -> str:
-    """The line for a signal whose state could not be read (the reading was cut short too)."""
+def unknown_state_line(
+    signal_name: str, stopped: str, status_command: str, cut: BaseException | None = None
+) -> str:
+    """The line for a signal whose state could not be read; ``cut``: what stopped the reading,
+    named when it is a second signal (next_signal_cuts_the_reading raises it there)."""
+    why = ""
+    if isinstance(cut, (KeyboardInterrupt, Terminated)):
+        second = signal.SIGINT if isinstance(cut, KeyboardInterrupt) else signal.SIGTERM
+        again = "second " if second.name == signal_name else ""
+        why = f"; a {again}{second.name} stopped the reading of where the database stands, so"
     return (
-        f"error: {signal_name} stopped {stopped}; its state could not be read; `{status_command}`"
-        " shows where the database stands"
+        f"error: {signal_name} stopped {stopped}{why or ';'} its state could not be read;"
+        f" `{status_command}` shows where the database stands"
     )
 
 
@@ -274,8 +293,44 @@ def exit_code_and_line(
     """The exit code and the one line for a run that ``error`` (a signal's exception) stopped;
     ``reads_only`` and ``wording`` as interrupted_line takes them."""
     number = signal.SIGINT if isinstance(error, KeyboardInterrupt) else signal.SIGTERM
-    line = interrupted_line(error, number.name, reads_only=reads_only, **wording)
+    with next_signal_cuts_the_reading():
+        line = interrupted_line(error, number.name, reads_only=reads_only, **wording)
     return SIGNAL_EXIT_CODES[number], line
+
+
+class CutReading:
+    """A signal handler for the wording of a stop's line: the first signal raises where the
+    reading is, any other (or one once the line is worded) is only noted."""
+
+    def __init__(self) -> None:
+        self.wording = True
+        self.cut = False
+
+    def handle(self, signum: int, frame: Any) -> None:
+        HeldSignal.received = signum
+        if self.wording and not self.cut:
+            self.cut = True
+            raise stop(signum)
+
+
+@contextmanager
+def next_signal_cuts_the_reading() -> Iterator[None]:
+    """While a stop's one line is worded (its state read from the database): a second signal
+    cuts that reading short, raised where it is (the line then says the state could not be
+    read), and any later one is only noted. The handler in place before it printed a line of
+    its own (tasks/_early_signals.py: `inv`'s, once the task's handlers were gone), so a
+    double Ctrl-C ended in two lines; Python's default one ended SIGTERM with none."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread
+        return
+    cut = CutReading()
+    previous = {number: signal.signal(number, cut.handle) for number in SIGNAL_EXIT_CODES}
+    try:
+        yield
+    finally:
+        cut.wording = False
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def exit_on_signals(run: Callable[[], int], *, reads_only: bool = False, **wording: str) -> int:
@@ -285,6 +340,7 @@ def exit_on_signals(run: Callable[[], int], *, reads_only: bool = False, **wordi
     For `python -m app.migrations` (runtime/_deploy.py), which Kubernetes stops with SIGTERM;
     ``reads_only`` and ``wording`` as interrupted_line takes them.
     """
+    HeldSignal.started = 0  # a command of its own: an earlier one's migrations are not its own
     if threading.current_thread() is not threading.main_thread():
         return run()  # signal handlers belong to the main thread
     try:

@@ -115,11 +115,15 @@ def revision_declaration(path: str | Path | None) -> Declaration | None:
 
 
 def refuse_irreversible_steps(
-    steps: Iterable[Any], current: Iterable[str], stop_command: Callable[[str], str]
+    steps: Iterable[Any],
+    current: Iterable[str],
+    stop_command: Callable[[str], str],
+    stamp_command: Callable[[str], str] | None = None,
 ) -> None:
     """Raise IrreversibleDowngrade when a downgrade step in ``steps`` (newest first, planned
     from ``current``) reverts a revision that declares itself irreversible; ``stop_command``
-    names the command that stops at a revision (`inv db.downgrade -r REV`)."""
+    names the command that stops at a revision (`inv db.downgrade -r REV`), ``stamp_command``
+    the one that records one (`inv db.stamp -r REV`, the default)."""
     from alembic.runtime.migration import RevisionStep
 
     from alembic_steward.runtime._half_applied_marks import describe_heads
@@ -132,9 +136,10 @@ def refuse_irreversible_steps(
     reverted, script, named, reason = found
     at = describe_heads(current)
     if not reverted:
+        ways = ways_on_from_irreversible(script, stamp_command or inv_stamp_command)
         raise IrreversibleDowngrade(
             f"{named} cannot be downgraded: {reason}; nothing was changed, the database is"
-            f" still at {at}"
+            f" still at {at}; {ways}"
         )
     raise IrreversibleDowngrade(
         f"{named} cannot be downgraded: {reason}; this downgrade would revert"
@@ -142,6 +147,33 @@ def refuse_irreversible_steps(
         f" was changed, the database is still at {at}; stop at {script.revision} instead:"
         f" {stop_command(script.revision)}"
     )
+
+
+def ways_on_from_irreversible(script: Any, stamp_command: Callable[[str], str]) -> str:
+    """What to do when the downgrade of ``script``'s revision itself is refused: write its
+    downgrade() when it only was not written (NotImplementedError); else, or if it cannot be
+    written, undo its work some other way. Never the downgrade again, which raises again."""
+    from alembic_steward.runtime._half_applied_marks import describe_heads, down_revisions
+    from alembic_steward.runtime._stopped_downgrades import fix_first
+
+    revision = script.revision
+    parent = describe_heads(list(down_revisions(script.down_revision)) or ["base"])
+    undo = (
+        f"to undo {revision}'s work all the same: write a new revision whose upgrade() undoes"
+        f" it; or restore a backup taken before {revision} ran; or undo it by hand and record"
+        f" that with {stamp_command(parent)}"
+    )
+    declaration = revision_declaration(script.path)
+    if declaration is not None and declaration.raised == "NotImplementedError":
+        return f"{fix_first(revision, declaration.raised)} before downgrading it again; or {undo}"
+    return f"{revision} stays applied: {undo}"
+
+
+def inv_stamp_command(revision: str) -> str:
+    """`inv db.stamp -r REV` (the installed service's `stamp`, a fan-out tenant's `--tenants`)."""
+    from alembic_steward.runtime._half_applied_marks import stamp_command
+
+    return stamp_command(revision.split(", "))
 
 
 def first_irreversible(scripts: Iterable[Any]) -> tuple[list[str], Any, str, str] | None:
@@ -213,20 +245,28 @@ def refusing_irreversible_downgrades(
         # A generator (the baked stairway's) plans itself, one step at a time; an offline
         # script changes nothing, and says so if it reaches the raise.
         if isinstance(planned, list) and not migration_context.as_sql:
-            refuse_irreversible_steps(planned, heads, stop_command_for(migration_context))
+            stop, stamp = commands_for(migration_context)
+            refuse_irreversible_steps(planned, heads, stop, stamp)
         return planned
 
     return steps
 
 
-def stop_command_for(migration_context: Any) -> Callable[[str], str]:
-    """Raw `alembic downgrade REV` under the `alembic` command, else the inv task."""
+def commands_for(migration_context: Any) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """The commands that stop a downgrade at a revision and record one: raw `alembic downgrade
+    REV` and `alembic stamp REV` under the `alembic` command, else the inv tasks."""
     from alembic_steward.runtime._protection import raw_alembic_command
 
     config = migration_context.config
     if config is not None and raw_alembic_command(config) == "downgrade":
-        return lambda revision: f"`alembic downgrade {revision}`"
-    return inv_stop_command
+        # A protected database's downgrade was confirmed (`-x confirm=ENV`): so must these be.
+        confirmed = [x for x in getattr(config.cmd_opts, "x", None) or [] if "confirm=" in x]
+        alembic = "alembic" + "".join(f" -x {x}" for x in confirmed[:1])
+        return (
+            lambda revision: f"`{alembic} downgrade {revision}`",
+            lambda revision: f"`{alembic} stamp {revision.replace(', ', ' ')}`",
+        )
+    return inv_stop_command, inv_stamp_command
 
 
 def raised_in_downgrade(frame: MigrationFrame) -> MigrationFrame:

@@ -26,7 +26,10 @@ from typing import TYPE_CHECKING, Any
 from alembic.util import CommandError
 
 if TYPE_CHECKING:
+    from alembic.config import Config
     from sqlalchemy import Connection
+
+    from alembic_steward.runtime._state_lines import StateAfterFailure
 
 logger = logging.getLogger("alembic.env")
 
@@ -87,8 +90,14 @@ def may_retry(error: BaseException) -> bool:
     return state.transactional_ddl or not state.marked
 
 
-def retrying_lock_waits(run_migrations: Callable[[Connection], None]) -> Callable[..., None]:
-    """Wrap env.py's ``do_run_migrations`` so a lock timeout is retried, then given up on."""
+def retrying_lock_waits(
+    run_migrations: Callable[[Connection], None], config: Config | None = None
+) -> Callable[..., None]:
+    """Wrap env.py's ``do_run_migrations`` so a lock timeout is retried, then given up on;
+    ``config``, the run's, tells a stamp from a migration run for the line."""
+    from alembic_steward.runtime._half_applied_marks import run_is_stamp
+
+    stamping = config is not None and run_is_stamp(config)
 
     @functools.wraps(run_migrations)
     def run_with_retries(connection: Connection) -> None:
@@ -103,7 +112,8 @@ def retrying_lock_waits(run_migrations: Callable[[Connection], None]) -> Callabl
             run_attempts(run_migrations, connection, base)
         except LockTimeoutExhausted as exhausted:
             elapsed = time.monotonic() - started
-            raise gave_up(exhausted.last, connection, base, elapsed) from exhausted.last
+            last = exhausted.last
+            raise gave_up(last, connection, base, elapsed, stamping=stamping) from last
 
     return run_with_retries
 
@@ -188,9 +198,16 @@ def timeouts_shown(base: float, dialect: str, module_globals: dict[str, Any] | N
 
 
 def gave_up(
-    error: BaseException, connection: Connection, base: float, elapsed: float
+    error: BaseException,
+    connection: Connection,
+    base: float,
+    elapsed: float,
+    *,
+    stamping: bool = False,
 ) -> LockWaitGaveUp:
-    """The one line for a migration that hit its lock timeout on every attempt."""
+    """The one line for a run that hit its lock timeout on every attempt: a migration, the run
+    before its first migration or between two, or a stamp (``stamping``), said for what it is."""
+    from alembic_steward.runtime._interruptions import HeldSignal
     from alembic_steward.runtime._lock_blockers import blocker_text
     from alembic_steward.runtime._migration_frames import migration_frame
     from alembic_steward.runtime._state_after_failure import read_state_afresh
@@ -203,12 +220,16 @@ def gave_up(
     in_migration = frame is not None and frame.function in ("upgrade", "downgrade")
     # None: it stopped before any migration began; read now, on a connection of the app's.
     state = state_of(error) or read_state_afresh()
-    where = state.after_step(frame) if in_migration else state.after_run()
     if in_migration:
+        where = state.after_step(frame)
         title = f" ({frame.message})" if frame.message else ""
         who = f"migration {frame.revision}{title}"
         longer = f", or give {frame.revision} a longer `ddl_lock_timeout` in its file"
+    elif stamping:  # a stamp runs no migration: it recorded nothing, or all it records
+        where = stamp_state(state)
+        who, longer = "the stamp", ", or raise DDL_LOCK_TIMEOUT"
     else:
+        where = state.after_run(started=bool(HeldSignal.started))
         who, longer = "the migration run", ", or raise DDL_LOCK_TIMEOUT"
     timeouts = timeouts_shown(
         base, connection.dialect.name, frame.module_globals if in_migration else None
@@ -218,3 +239,11 @@ def gave_up(
         f" {elapsed:.0f} s in all): {blocker_text(error, connection)}; {where}; end that"
         f" session or let it finish, then run this again{longer}"
     )
+
+
+def stamp_state(state: StateAfterFailure) -> str:
+    """Where a stamp that gave up left the database: its version table, read after it (the
+    stamp writes it in one transaction, rolled back), or that it could not be read."""
+    if state.heads is None:
+        return state.after_run()  # the unknown state's own words
+    return f"the stamp recorded nothing: the database is still at {state.at} (its version table)"

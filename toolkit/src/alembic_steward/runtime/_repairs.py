@@ -83,18 +83,23 @@ def stamp_database(
                 record = record_at(connection, before)
                 still_differs = still_differing_line(others, record, [revision])
             repairs = unfinished is not None or accept_differences
-            # Over a mark the refusal above compared already, or its differences are accepted.
-            compared = (
-                StampComparison() if repairs else compare_stamp_target(script, revision, connection)
-            )
             # Accepting records the revision, never the database as right: its differences are
             # kept as any stamp's, so every command then reads it as status does (exit 9).
-            recorded = accepted_comparison(script, revision, connection, accept_differences)
-            unmarked_rows = rows_a_stamp_back_keeps(connection, script, repairs_a_run=repairs)
+            if unfinished is not None:  # the refusal above compared already, or it is accepted
+                compared = StampComparison()
+                recorded = accepted_comparison(script, revision, connection, accept_differences)
+            else:
+                compared = compare_stamp_target(script, revision, connection)
+                recorded = compared if accept_differences else None
+            # Accepting the differences says nothing of which revisions ran: the rows the stamp
+            # keeps, and its words on them, are the same with the option or without.
+            unmarked_rows = rows_a_stamp_back_keeps(
+                connection, script, repairs_a_run=unfinished is not None
+            )
             # Read before the stamp writes the rows of what it marks: which of those never ran.
-            # Only where the schema was found what the target builds (not in a repair, whose
+            # Only where the schema was found what the target builds (not over a mark, whose
             # user finished the work by hand, nor over differences, whose advice stands).
-            clean = not repairs and compared.warning is None
+            clean = unfinished is None and compared.warning is None
             rows_before = rows_before_stamp(connection, before)
             # Runs: those a downgrade reverted with an empty downgrade(), the database still as
             # it left it, their work here (runtime/_downgrade_runs.py); not runs: the rows the
@@ -141,7 +146,8 @@ def stamp_database(
             keep_stamp_comparison(
                 connection, version_heads(connection), recorded or compared, sorted(wrote)
             )
-            if not compared.differs:  # a head that never ran, found what it builds: it ran
+            # A head that never ran, found what it builds (or its differences accepted): it ran.
+            if not compared.differs or accept_differences:
                 from alembic_steward.runtime._unran_heads import record_stamped_heads
 
                 record_stamped_heads(connection, script)
@@ -151,7 +157,9 @@ def stamp_database(
             carry_record(connection, record, heads)
             stamped = describe_heads(heads)
             warning = compared.warning if recorded is None else accepted_warning(recorded)
-            if ran_before is not None:  # the schema is what it records: its data may not be
+            # The schema is what it records: its data may not be, unless the stamp was told to
+            # accept the database as it is (the way to record rows made by hand).
+            if ran_before is not None and not accept_differences:
                 from alembic_steward.inspection._stamped_data_steps import unrun_data_steps_line
 
                 # A stamp back over rows a stamp ahead wrote leaves work applied that never ran.
@@ -194,9 +202,10 @@ def rows_a_stamp_back_keeps(
     their rows stay and an upgrade refuses to run them again. Only a stamp at the revision
     already recorded, finding the schema what it builds, drops the rows above it: the refusal's
     way out once that work was undone by hand. None are kept when the stamp repairs a run that
-    stopped (``repairs_a_run``: over a half-applied mark, or one told to accept the database as
-    it is), nor when the version table's revisions were recorded by a stamp that found the
-    database differing from them (a stamp ahead, now undone): those never ran here. Nor are
+    stopped (``repairs_a_run``: over a half-applied mark; `--accept-differences` alone keeps
+    them as a stamp without it does: it says nothing of which revisions ran), nor when the
+    version table's revisions were recorded by a stamp that found the database differing from
+    them (a stamp ahead, now undone): those never ran here. Nor are
     the rows the stamp that recorded them wrote itself (a stamp ahead over work that never ran,
     runtime/_stamp_differences.py ``rows_the_stamp_wrote``): a row no run wrote says nothing ran.
     """

@@ -235,11 +235,14 @@ def exit_on_user_error(
         import_migration_libraries()
         # Here, not at module level: `inv --list` must not pay for importing app.migrations.
         from alembic_steward.runtime._interruptions import (
+            HeldSignal,
             Terminated,
             exit_code_and_line,
             signals_raise,
         )
 
+        if outer_phase is None:  # a task of its own (not one another task called): its count
+            HeldSignal.started = 0
         try:
             with signals_raise(), warnings.catch_warnings(), stored_computed_warning_once():
                 TaskRuns.phase = "running"
