@@ -39,14 +39,27 @@ class MigrationTaskCancelled(Exception):
 def failure_of_cancelled_task(cancelled: BaseException) -> MigrationTaskCancelled:
     """``cancelled`` (a CancelledError no signal caused) as an ordinary failure: its traceback,
     so the migration it stopped is found, and the state read after it."""
+    from alembic_steward.runtime._exception_notes import add_note
     from alembic_steward.runtime._state_lines import STATE_ATTRIBUTE
 
     failure = MigrationTaskCancelled(
         "the asyncio task running the migrations was cancelled by code the migration ran"
         " (asyncio.CancelledError), not by a signal: a migration must leave that task uncancelled"
     )
+    cancelled = raised_in_the_task(cancelled)
     if hasattr(cancelled, STATE_ATTRIBUTE):
         setattr(failure, STATE_ATTRIBUTE, getattr(cancelled, STATE_ATTRIBUTE))
     for note in getattr(cancelled, "__notes__", ()):  # the state, as start-up code reads it
-        failure.add_note(note)
+        add_note(failure, note)
     return failure.with_traceback(cancelled.__traceback__)
+
+
+def raised_in_the_task(cancelled: BaseException) -> BaseException:
+    """The CancelledError that went through the migration's frames (its traceback and state):
+    Python 3.10's asyncio.run raises a new one for the cancelled task, with that one as its
+    ``__context__``; 3.11's raises that one itself."""
+    import asyncio
+
+    while isinstance(cancelled.__context__, asyncio.CancelledError):
+        cancelled = cancelled.__context__
+    return cancelled

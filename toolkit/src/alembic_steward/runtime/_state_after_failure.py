@@ -237,8 +237,10 @@ def tell_state(error: BaseException, state: StateAfterFailure) -> None:
     if isinstance(error, MigrationEndedItsTransaction):
         # A CommandError: raw `alembic` prints its message as its one FAILED line.
         error.add_state(state.after_step(frame))
-    elif hasattr(error, "add_note"):  # Python 3.11+: a traceback shows it under the error
-        error.add_note(f"alembic-steward: {state.after_step(frame)}")
+    else:  # a traceback shows it under the error (runtime/_exception_notes.py)
+        from alembic_steward.runtime._exception_notes import add_note
+
+        add_note(error, f"alembic-steward: {state.after_step(frame)}")
 
 
 def read_state(
