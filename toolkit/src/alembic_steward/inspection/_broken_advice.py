@@ -111,6 +111,12 @@ def made_by_revisions(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> 
     return made
 
 
+def subject_of_line(line: str) -> str:
+    """`view v6` of `view v6 can no longer be read (...)`, `trigger t on u` of `trigger t on u
+    names NEW.c6, ...`: the object a broken line is about."""
+    return re.split(r" names | can no longer be read", line, maxsplit=1)[0]
+
+
 def advice_by_maker(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> str:
     """:func:`new_revision_advice` for those of ``broken`` a revision makes, and
     :func:`broken_advice` for the others (made by hand)."""
@@ -120,10 +126,10 @@ def advice_by_maker(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> st
     revisions = sorted({revision for makers in made.values() for revision in makers})
     parts = []
     if by_revisions:
-        subjects = ", ".join(item.line.split(" names ", 1)[0] for item in by_revisions)
+        subjects = ", ".join(subject_of_line(item.line) for item in by_revisions)
         parts.append(f"for {subjects}: {new_revision_advice(by_revisions, revisions)}")
     if by_hand:
-        subjects = ", ".join(item.line.split(" names ", 1)[0] for item in by_hand)
+        subjects = ", ".join(subject_of_line(item.line) for item in by_hand)
         lead = f"for {subjects}, made by hand: " if by_revisions else ""
         parts.append(f"{lead}{broken_advice(by_hand)}")
     return "; ".join(parts)
