@@ -5,9 +5,11 @@ back to the body its revision wrote."""
 
 from __future__ import annotations
 
-from project import Project, revision_source
+import re
+
+from project import Project, created_revision, revision_source
 from servers import ServerDatabase, only_on
-from test_broken_revision_objects import FIRST, SECOND, run_advised
+from test_broken_revision_objects import FIRST, SECOND, run_advised, write_made_and_dropping
 from test_broken_routines import TABLES
 from test_status_sides import inv
 
@@ -67,3 +69,79 @@ def test_a_view_made_with_its_algorithm_definer_or_security_is_read_as_made() ->
         "v2": ["r2"],
         "v3": ["r3"],
     }
+
+
+# The hand fix of the trigger function `trev` runs (test_broken_revision_objects.py): it no
+# longer names t.c7, which SECOND dropped.
+HAND_FIX = (
+    "CREATE OR REPLACE FUNCTION set_c7() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$ BEGIN NEW.c6 = 0; RETURN NEW; END $$"
+)
+# A statement a new revision's upgrade() is advised to run, as a Python literal.
+EXECUTED = re.compile(r"`op\.execute\(((?:\"[^\"]*\")|(?:'(?:[^'\\]|\\.)*'))\)`")
+
+
+@only_on("postgresql", why="only PostgreSQL's trigger runs a function of its own")
+def test_a_broken_trigger_function_fixed_by_hand_is_advised_kept_not_restored_broken(
+    project: Project, database: ServerDatabase
+) -> None:
+    import ast
+
+    write_made_and_dropping(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(HAND_FIX)
+
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr  # a hand change, truthfully
+    assert "broken:" not in status.stdout, status.stdout  # the database's body is read
+    verdict = status.stdout.splitlines()[-1]
+    # Never the revision's body back, which names the column t no longer has.
+    assert "NEW.c7 = 0" not in verdict, verdict
+    assert "undo the hand change" not in verdict, verdict
+    assert "function set_c7() was changed by hand" in verdict, verdict
+    assert "trigger trev on t names NEW.c7, which t no longer has" in verdict, verdict
+    check = inv(project, database, "db.check")
+    assert check.returncode == 9, check.stdout + check.stderr
+    assert "NEW.c7 = 0`" not in check.stderr and "undo the hand change" not in check.stderr
+
+    # The advised revision keeps the hand fix: the database is then its build.
+    statements = [ast.literal_eval(found) for found in EXECUTED.findall(verdict)]
+    assert statements and "NEW.c6 = 0" in statements[-1], verdict
+    written = inv(project, database, "db.revision", "--empty", "-m", "keep the hand fix")
+    assert written.returncode == 0, written.stdout + written.stderr
+    _revision, path = created_revision(written.stdout)
+    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
+    revision_file = project.path / path
+    source = revision_file.read_text()
+    upgrade_body = '    """Upgrade schema."""\n    pass'
+    assert upgrade_body in source, source
+    revision_file.write_text(source.replace(upgrade_body, body, 1))
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
+    after = inv(project, database, "db.status")
+    assert after.returncode == 3, after.stdout + after.stderr  # the models lack t: only that
+    assert "against its revision rebuilt: same" in after.stdout, after.stdout
+    assert "broken:" not in after.stdout, after.stdout
+
+
+@only_on("postgresql", why="a PostgreSQL function's definition is compared whole")
+def test_a_function_whose_return_type_a_hand_changed_is_dropped_before_it_is_made_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    made = "CREATE FUNCTION f_one() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$"
+    project.write_revision(
+        f"{FIRST}_f.py", revision_source(FIRST, None, f"    op.execute({made!r})")
+    )
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("DROP FUNCTION f_one()")
+    database.query("CREATE FUNCTION f_one() RETURNS text LANGUAGE sql AS $$ SELECT 'one' $$")
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    statements = re.findall(r"`((?:CREATE|DROP) [^`]+)`", verdict)
+    assert statements[:2] == ["DROP FUNCTION f_one()", statements[1]], verdict
+    assert statements[1].startswith("CREATE OR REPLACE FUNCTION f_one() RETURNS integer")
+    for statement in statements:
+        database.query(statement)
+    after = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in after.stdout, after.stdout + after.stderr

@@ -1,0 +1,144 @@
+"""A PostgreSQL function or procedure whose revisions build it broken, and what a hand did to it.
+
+A later revision's column drop leaves a revision's function naming what is gone (a trigger's
+`NEW.c7`, a `SELECT c6 FROM t`): its build has it so. A hand that made it again without the
+column (CREATE OR REPLACE) fixed the database, and status sees a function that differs from
+its build, a hand change. "Undo the hand change" with the build's definition would put the
+broken body back, so it is never advised (inspection/_restoring_statements.py skips it): the
+hand fix is the database's truth, to keep in a new revision that makes the function so, after
+which the build matches. The definitions compared are both catalogs' (pg_get_functiondef), read
+as the upgrade's look reads bodies (inspection/_broken_routines.py): a trigger's function with
+its trigger's table, a routine's own text against the columns the revisions' drops took.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.catalog._model import Key
+
+ROUTINE_KINDS = ("function", "procedure")
+# What CREATE OR REPLACE cannot change: the arguments' names and defaults, and the return type
+# (pg_get_functiondef writes them before LANGUAGE).
+HEAD = re.compile(r"^(.*?)\sLANGUAGE\s", re.DOTALL)
+
+
+class HandFix(NamedTuple):
+    """A routine its revisions build broken that the database has fixed by hand."""
+
+    # `function set_c7()`
+    subject: str
+    # Why the build's fails: `trigger trev on t names NEW.c7, which t no longer has: ...`.
+    broken: str
+    # The statements that make the database's version of it, to keep in a new revision.
+    statements: tuple[str, ...]
+
+
+def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
+    """The PostgreSQL functions and procedures of ``catalog`` that fail, each with why: run by
+    a trigger that names a `NEW.x` its table lacks, or naming a column the revisions drop
+    (inspection/_revision_column_drops.py) that its table lacks."""
+    from alembic_steward.catalog._trigger_functions import executed_function
+    from alembic_steward.inspection._broken_routines import (
+        Body,
+        broken_in_catalog,
+        broken_routines,
+        catalog_bodies,
+    )
+    from alembic_steward.runtime._post_upgrade_look import history_dropped
+
+    if catalog.dialect != "postgresql":
+        return {}
+    found: dict[Key, str] = {}
+    for item in broken_in_catalog(catalog):
+        function = executed_function(item.key, catalog.objects.get(item.key, {}))
+        if function is not None:
+            found.setdefault(function, item.line)
+    routines = [
+        Body(key[0], key[1], "", key[3], "", str(facts.get("definition") or ""))
+        for key, facts in catalog.objects.items()
+        if key[0] in ROUTINE_KINDS and key not in found
+    ]
+    if routines:
+        _bodies, columns = catalog_bodies(catalog)
+        dropped = history_dropped(columns)
+        dialect = catalog.dialect
+        for item in broken_routines(dialect, routines, columns, dropped, dropper="a revision"):
+            found[item.key] = item.line
+    return found
+
+
+def hand_fixes(own: Sequence[Difference], built: Catalog, live: Catalog) -> tuple[HandFix, ...]:
+    """Those of ``own`` (the live database against ``built``, its revision's build) that are a
+    routine ``built`` has broken and ``live`` has not."""
+    from alembic_steward.catalog._model import subject_of
+
+    changed = [
+        difference
+        for difference in own
+        if difference.kind in ROUTINE_KINDS and difference.change == "different"
+    ]
+    if built.dialect != "postgresql" or not changed:
+        return ()
+    in_build, in_live = broken_routines_in(built), broken_routines_in(live)
+    fixes = []
+    for difference in changed:
+        for key in in_build:
+            if key[0] == difference.kind and subject_of(key) == difference.subject:
+                facts = live.objects.get(key)
+                if facts is not None and key not in in_live:
+                    statements = making_statements(key, built.objects[key], facts)
+                    subject = f"{difference.kind} {difference.subject}"
+                    fixes.append(HandFix(subject, in_build[key], statements))
+    return tuple(fixes)
+
+
+def making_statements(key: Key, had: dict, wanted: dict) -> tuple[str, ...]:
+    """The statements that make the routine at ``key`` as ``wanted`` describes it where it is as
+    ``had`` does: CREATE OR REPLACE, after a DROP where the two differ in what CREATE OR
+    REPLACE cannot change (its return type, its arguments' names or defaults)."""
+    from alembic_steward.inspection._restoring_statements import quoted
+
+    kind, schema, _owner, name = key
+    base, _, arguments = name.partition("(")
+    named = ".".join(quoted(part) for part in (schema, base) if part)
+    create = f"CREATE OR REPLACE {kind.upper()} {named}{wanted['definition']}"
+    if head_of(str(had.get("definition") or "")) == head_of(str(wanted["definition"])):
+        return (create,)
+    return (f"DROP {kind.upper()} {named}({arguments}", create)
+
+
+def head_of(definition: str) -> str:
+    """What comes before LANGUAGE in a routine's definition: its arguments and return type."""
+    found = HEAD.match(definition)
+    return found.group(1) if found else definition
+
+
+def hand_fix_advice(fixes: Sequence[HandFix]) -> str:
+    """Keep ``fixes`` in a new revision, never undo them."""
+    from alembic_steward.runtime._advice import advised
+
+    subjects = ", ".join(fix.subject for fix in fixes)
+    changed = "was" if len(fixes) == 1 else "were"
+    why = "; ".join(fix.broken for fix in fixes)
+    runs = " and ".join(
+        f"`op.execute({python_text(statement)})`" for fix in fixes for statement in fix.statements
+    )
+    write = advised('db.revision --empty -m "keep the hand fix"', 'revision -m "keep the hand fix"')
+    return (
+        f"{subjects} {changed} changed by hand, and what the revisions build fails ({why}) while"
+        f" the database's does not, so undoing the change would break it again: keep it in a new"
+        f" revision ({write}) whose upgrade() runs {runs}, then {advised('db.upgrade', 'upgrade')};"
+        " its build then matches the database"
+    )
+
+
+def python_text(statement: str) -> str:
+    """``statement`` as a Python string literal, in double quotes where it can be."""
+    if '"' in statement or "\\" in statement or "\n" in statement:
+        return repr(statement)
+    return f'"{statement}"'
