@@ -9,7 +9,7 @@ import re
 
 from project import Project, created_revision, revision_source
 from servers import ServerDatabase, only_on
-from test_broken_revision_objects import FIRST, SECOND, run_advised, write_made_and_dropping
+from test_broken_revision_objects import FIRST, SECOND, THIRD, run_advised, write_made_and_dropping
 from test_broken_routines import TABLES
 from test_status_sides import inv
 
@@ -145,3 +145,32 @@ def test_a_function_whose_return_type_a_hand_changed_is_dropped_before_it_is_mad
         database.query(statement)
     after = inv(project, database, "db.status")
     assert "against its revision rebuilt: same" in after.stdout, after.stdout + after.stderr
+
+
+@only_on("mysql", why="MariaDB's trigger holds its own body")
+def test_a_broken_trigger_remade_by_hand_is_advised_kept_not_undone(
+    project: Project, database: ServerDatabase
+) -> None:
+    import ast
+
+    write_made_and_dropping(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("DROP TRIGGER trev")
+    database.query("CREATE TRIGGER trev BEFORE INSERT ON t FOR EACH ROW SET NEW.c6 = 0")
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    assert "broken:" not in status.stdout, status.stdout
+    verdict = status.stdout.splitlines()[-1]
+    assert "undo the hand change" not in verdict, verdict
+    assert "trigger t.trev was changed by hand" in verdict, verdict
+    statements = [ast.literal_eval(found) for found in EXECUTED.findall(verdict)]
+    assert statements == [
+        "DROP TRIGGER IF EXISTS trev",
+        "CREATE TRIGGER trev BEFORE INSERT ON t FOR EACH ROW SET NEW.c6 = 0",
+    ], verdict
+    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
+    project.write_revision(f"{THIRD}_keep.py", revision_source(THIRD, SECOND, body))
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
+    after = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in after.stdout, after.stdout

@@ -1,4 +1,5 @@
-"""A PostgreSQL function or procedure whose revisions build it broken, and what a hand did to it.
+"""A trigger, or a PostgreSQL function or procedure, whose revisions build it broken, and what
+a hand did to it.
 
 A later revision's column drop leaves a revision's function naming what is gone (a trigger's
 `NEW.c7`, a `SELECT c6 FROM t`): its build has it so. A hand that made it again without the
@@ -28,7 +29,7 @@ HEAD = re.compile(r"^(.*?)\sLANGUAGE\s", re.DOTALL)
 
 
 class HandFix(NamedTuple):
-    """A routine its revisions build broken that the database has fixed by hand."""
+    """A trigger or routine its revisions build broken that the database has fixed by hand."""
 
     # `function set_c7()`
     subject: str
@@ -72,29 +73,57 @@ def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
     return found
 
 
+def broken_objects_in(catalog: Catalog) -> dict[Key, str]:
+    """The triggers of ``catalog`` that fail (a `NEW.x` their table lacks), and on PostgreSQL
+    its functions and procedures that do (:func:`broken_routines_in`), each with why."""
+    from alembic_steward.inspection._broken_routines import broken_in_catalog
+
+    found = {item.key: item.line for item in broken_in_catalog(catalog) if item.key}
+    return {**found, **broken_routines_in(catalog)}
+
+
 def hand_fixes(own: Sequence[Difference], built: Catalog, live: Catalog) -> tuple[HandFix, ...]:
     """Those of ``own`` (the live database against ``built``, its revision's build) that are a
-    routine ``built`` has broken and ``live`` has not."""
+    trigger, or a PostgreSQL routine, ``built`` has broken and ``live`` has not."""
     from alembic_steward.catalog._model import subject_of
 
+    kinds = ("trigger", *ROUTINE_KINDS) if built.dialect == "postgresql" else ("trigger",)
     changed = [
         difference
         for difference in own
-        if difference.kind in ROUTINE_KINDS and difference.change == "different"
+        if difference.kind in kinds and difference.change == "different"
     ]
-    if built.dialect != "postgresql" or not changed:
+    if not changed:
         return ()
-    in_build, in_live = broken_routines_in(built), broken_routines_in(live)
+    in_build, in_live = broken_objects_in(built), broken_objects_in(live)
     fixes = []
     for difference in changed:
         for key in in_build:
             if key[0] == difference.kind and subject_of(key) == difference.subject:
                 facts = live.objects.get(key)
                 if facts is not None and key not in in_live:
-                    statements = making_statements(key, built.objects[key], facts)
+                    statements = (
+                        trigger_statements(built.dialect, key, facts)
+                        if key[0] == "trigger"
+                        else making_statements(key, built.objects[key], facts)
+                    )
                     subject = f"{difference.kind} {difference.subject}"
                     fixes.append(HandFix(subject, in_build[key], statements))
     return tuple(fixes)
+
+
+def trigger_statements(dialect: str, key: Key, wanted: dict) -> tuple[str, str]:
+    """The statements that make the trigger at ``key`` as ``wanted`` describes it (when it
+    fires, and what it runs): no database replaces a trigger in place on all its versions."""
+    from alembic_steward.inspection._broken_advice import if_exists
+    from alembic_steward.inspection._hand_made_dependents import drop_statement
+    from alembic_steward.inspection._restoring_statements import quoted
+
+    _kind, schema, table, name = key
+    name_of = quoted if dialect == "postgresql" else str
+    on = ".".join(name_of(part) for part in (schema, table) if part)
+    create = f"CREATE TRIGGER {name_of(name)} {wanted['timing']} ON {on} {wanted['definition']}"
+    return if_exists(drop_statement(dialect, key)), create
 
 
 def making_statements(key: Key, had: dict, wanted: dict) -> tuple[str, ...]:
