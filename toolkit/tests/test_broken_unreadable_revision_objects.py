@@ -174,3 +174,29 @@ def test_a_broken_trigger_remade_by_hand_is_advised_kept_not_undone(
     assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
     after = inv(project, database, "db.status")
     assert "against its revision rebuilt: same" in after.stdout, after.stdout
+
+
+@only_on("mysql", why="MariaDB keeps a procedure naming a dropped column")
+def test_a_broken_procedure_remade_by_hand_is_advised_kept_not_undone(
+    project: Project, database: ServerDatabase
+) -> None:
+    made = f"    op.execute({MADE[1]!r})"
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made}"))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    fixed = "CREATE PROCEDURE p6() SELECT id FROM t"
+    database.query("DROP PROCEDURE p6")
+    database.query(fixed)
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert "undo the hand change" not in verdict, verdict
+    assert "procedure p6 was changed by hand" in verdict, verdict
+    assert "`SHOW CREATE PROCEDURE p6`" in verdict, verdict
+    statements = ["DROP PROCEDURE IF EXISTS p6", fixed]
+    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
+    project.write_revision(f"{THIRD}_keep.py", revision_source(THIRD, SECOND, body))
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
+    after = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in after.stdout, after.stdout

@@ -1,15 +1,16 @@
-"""A trigger, or a PostgreSQL function or procedure, whose revisions build it broken, and what
-a hand did to it.
+"""A trigger, function or procedure whose revisions build it broken, and what a hand did to it.
 
-A later revision's column drop leaves a revision's function naming what is gone (a trigger's
+A later revision's column drop leaves a revision's trigger or function naming what is gone (a
 `NEW.c7`, a `SELECT c6 FROM t`): its build has it so. A hand that made it again without the
-column (CREATE OR REPLACE) fixed the database, and status sees a function that differs from
-its build, a hand change. "Undo the hand change" with the build's definition would put the
+column fixed the database, and status sees an object that differs from its build, a hand
+change. "Undo the hand change" (with the build's definition, on PostgreSQL) would put the
 broken body back, so it is never advised (inspection/_restoring_statements.py skips it): the
-hand fix is the database's truth, to keep in a new revision that makes the function so, after
-which the build matches. The definitions compared are both catalogs' (pg_get_functiondef), read
-as the upgrade's look reads bodies (inspection/_broken_routines.py): a trigger's function with
-its trigger's table, a routine's own text against the columns the revisions' drops took.
+hand fix is the database's truth, to keep in a new revision that makes the object so, after
+which the build matches. The definitions compared are both catalogs' (pg_get_functiondef,
+information_schema), read as the upgrade's look reads bodies (inspection/_broken_routines.py):
+a trigger's (a PostgreSQL trigger's function's) with its table, a routine's own text against
+the columns the revisions' drops took. A MariaDB routine's statement is left to `SHOW CREATE`:
+its catalog keeps the body's words, not its spacing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from alembic_steward.catalog._model import Key
 
 ROUTINE_KINDS = ("function", "procedure")
+# The databases that keep a trigger or routine naming a dropped column (SQLite refuses the drop).
+KEPT_BROKEN = ("postgresql", "mysql")
 # What CREATE OR REPLACE cannot change: the arguments' names and defaults, and the return type
 # (pg_get_functiondef writes them before LANGUAGE).
 HEAD = re.compile(r"^(.*?)\sLANGUAGE\s", re.DOTALL)
@@ -31,17 +34,36 @@ HEAD = re.compile(r"^(.*?)\sLANGUAGE\s", re.DOTALL)
 class HandFix(NamedTuple):
     """A trigger or routine its revisions build broken that the database has fixed by hand."""
 
-    # `function set_c7()`
-    subject: str
+    # `function`, `set_c7()`: as the catalog's difference names it.
+    kind: str
+    name: str
     # Why the build's fails: `trigger trev on t names NEW.c7, which t no longer has: ...`.
     broken: str
-    # The statements that make the database's version of it, to keep in a new revision.
+    # The statements that make the database's version of it, to keep in a new revision; ()
+    # where its description cannot give them (a MariaDB routine: `SHOW CREATE` can).
     statements: tuple[str, ...]
+
+    @property
+    def subject(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    @property
+    def runs(self) -> str:
+        """What a new revision's upgrade() runs to make it as the database has it."""
+        if self.statements:
+            return " and ".join(f"`op.execute({python_text(s)})`" for s in self.statements)
+        # From the server itself: MariaDB's catalog keeps a body's words, not its spacing.
+        kind = self.kind.upper()
+        return (
+            f"the statements that make {self.subject} as the database has it"
+            f" (`DROP {kind} IF EXISTS {self.name}`, then what `SHOW CREATE {kind} {self.name}`"
+            " prints)"
+        )
 
 
 def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
-    """The PostgreSQL functions and procedures of ``catalog`` that fail, each with why: run by
-    a trigger that names a `NEW.x` its table lacks, or naming a column the revisions drop
+    """The functions and procedures of ``catalog`` that fail, each with why: (PostgreSQL) run
+    by a trigger that names a `NEW.x` its table lacks, or naming a column the revisions drop
     (inspection/_revision_column_drops.py) that its table lacks."""
     from alembic_steward.catalog._trigger_functions import executed_function
     from alembic_steward.inspection._broken_routines import (
@@ -52,7 +74,7 @@ def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
     )
     from alembic_steward.runtime._post_upgrade_look import history_dropped
 
-    if catalog.dialect != "postgresql":
+    if catalog.dialect not in KEPT_BROKEN:
         return {}
     found: dict[Key, str] = {}
     for item in broken_in_catalog(catalog):
@@ -74,8 +96,8 @@ def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
 
 
 def broken_objects_in(catalog: Catalog) -> dict[Key, str]:
-    """The triggers of ``catalog`` that fail (a `NEW.x` their table lacks), and on PostgreSQL
-    its functions and procedures that do (:func:`broken_routines_in`), each with why."""
+    """The triggers of ``catalog`` that fail (a `NEW.x` their table lacks), and its functions
+    and procedures that do (:func:`broken_routines_in`), each with why."""
     from alembic_steward.inspection._broken_routines import broken_in_catalog
 
     found = {item.key: item.line for item in broken_in_catalog(catalog) if item.key}
@@ -87,13 +109,12 @@ def hand_fixes(own: Sequence[Difference], built: Catalog, live: Catalog) -> tupl
     trigger, or a PostgreSQL routine, ``built`` has broken and ``live`` has not."""
     from alembic_steward.catalog._model import subject_of
 
-    kinds = ("trigger", *ROUTINE_KINDS) if built.dialect == "postgresql" else ("trigger",)
     changed = [
         difference
         for difference in own
-        if difference.kind in kinds and difference.change == "different"
+        if difference.kind in ("trigger", *ROUTINE_KINDS) and difference.change == "different"
     ]
-    if not changed:
+    if built.dialect not in KEPT_BROKEN or not changed:
         return ()
     in_build, in_live = broken_objects_in(built), broken_objects_in(live)
     fixes = []
@@ -102,13 +123,14 @@ def hand_fixes(own: Sequence[Difference], built: Catalog, live: Catalog) -> tupl
             if key[0] == difference.kind and subject_of(key) == difference.subject:
                 facts = live.objects.get(key)
                 if facts is not None and key not in in_live:
-                    statements = (
-                        trigger_statements(built.dialect, key, facts)
-                        if key[0] == "trigger"
-                        else making_statements(key, built.objects[key], facts)
-                    )
-                    subject = f"{difference.kind} {difference.subject}"
-                    fixes.append(HandFix(subject, in_build[key], statements))
+                    if key[0] == "trigger":
+                        statements = trigger_statements(built.dialect, key, facts)
+                    elif built.dialect == "postgresql":
+                        statements = making_statements(key, built.objects[key], facts)
+                    else:  # MariaDB's: SHOW CREATE gives it (HandFix.runs)
+                        statements = ()
+                    fix = HandFix(difference.kind, difference.subject, in_build[key], statements)
+                    fixes.append(fix)
     return tuple(fixes)
 
 
@@ -154,9 +176,7 @@ def hand_fix_advice(fixes: Sequence[HandFix]) -> str:
     subjects = ", ".join(fix.subject for fix in fixes)
     changed = "was" if len(fixes) == 1 else "were"
     why = "; ".join(fix.broken for fix in fixes)
-    runs = " and ".join(
-        f"`op.execute({python_text(statement)})`" for fix in fixes for statement in fix.statements
-    )
+    runs = " and ".join(fix.runs for fix in fixes)
     write = advised('db.revision --empty -m "keep the hand fix"', 'revision -m "keep the hand fix"')
     return (
         f"{subjects} {changed} changed by hand, and what the revisions build fails ({why}) while"
