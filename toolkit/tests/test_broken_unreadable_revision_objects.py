@@ -200,3 +200,30 @@ def test_a_broken_procedure_remade_by_hand_is_advised_kept_not_undone(
     assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
     after = inv(project, database, "db.status")
     assert "against its revision rebuilt: same" in after.stdout, after.stdout
+
+
+@only_on("mysql", why="PostgreSQL and SQLite refuse a drop a view names")
+def test_a_broken_view_remade_by_hand_is_advised_kept_not_undone(
+    project: Project, database: ServerDatabase
+) -> None:
+    import ast
+
+    made = f"    op.execute({MADE[0]!r})"
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made}"))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("CREATE OR REPLACE VIEW v6 AS SELECT id FROM t")
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    assert "broken:" not in status.stdout, status.stdout
+    verdict = status.stdout.splitlines()[-1]
+    assert "undo the hand change" not in verdict, verdict
+    assert "view v6 was changed by hand" in verdict and "names t.c6" in verdict, verdict
+    statements = [ast.literal_eval(found) for found in EXECUTED.findall(verdict)]
+    assert len(statements) == 1 and statements[0].startswith("CREATE OR REPLACE VIEW v6 AS")
+    body = f"    op.execute({statements[0]!r})"
+    project.write_revision(f"{THIRD}_keep.py", revision_source(THIRD, SECOND, body))
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
+    after = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in after.stdout, after.stdout

@@ -288,6 +288,8 @@ class DriftSides:
     # PostgreSQL routines its revisions build broken that a hand made again without what is
     # gone (inspection/_hand_fixed_routines.py): kept in a new revision, never undone.
     hand_fixed: tuple[HandFix, ...] = ()
+    # How many of the differences those account for (a fixed view's columns too).
+    hand_fixed_covers: int = 0
     # Whether the database has no version table at all (made by hand, or by create_all): one
     # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
     never_migrated: bool = False
@@ -382,7 +384,7 @@ class DriftSides:
         from alembic_steward.inspection._hand_fixed_routines import hand_fix_advice
 
         keep = hand_fix_advice(self.hand_fixed)
-        if len(self.hand_fixed) < len(self.database or ()):  # other differences: undone
+        if self.hand_fixed_covers < len(self.database or ()):  # other differences: undone
             rest = database_differs_advice(
                 where,
                 enum_values=self.enum_values,

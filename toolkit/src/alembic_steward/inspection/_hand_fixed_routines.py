@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 ROUTINE_KINDS = ("function", "procedure")
 # The databases that keep a trigger or routine naming a dropped column (SQLite refuses the drop).
 KEPT_BROKEN = ("postgresql", "mysql")
+# What a hand may have fixed: MariaDB's views too (PostgreSQL refuses the drop a view names).
+FIXABLE = ("trigger", "view", *ROUTINE_KINDS)
 # What CREATE OR REPLACE cannot change: the arguments' names and defaults, and the return type
 # (pg_get_functiondef writes them before LANGUAGE).
 HEAD = re.compile(r"^(.*?)\sLANGUAGE\s", re.DOTALL)
@@ -81,10 +83,12 @@ def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
         function = executed_function(item.key, catalog.objects.get(item.key, {}))
         if function is not None:
             found.setdefault(function, item.line)
+    # A MariaDB view keeps its definition whatever it names (it can no longer be read then).
+    kinds = (*ROUTINE_KINDS, "view") if catalog.dialect == "mysql" else ROUTINE_KINDS
     routines = [
         Body(key[0], key[1], "", key[3], "", str(facts.get("definition") or ""))
         for key, facts in catalog.objects.items()
-        if key[0] in ROUTINE_KINDS and key not in found
+        if key[0] in kinds and key not in found
     ]
     if routines:
         _bodies, columns = catalog_bodies(catalog)
@@ -112,7 +116,7 @@ def hand_fixes(own: Sequence[Difference], built: Catalog, live: Catalog) -> tupl
     changed = [
         difference
         for difference in own
-        if difference.kind in ("trigger", *ROUTINE_KINDS) and difference.change == "different"
+        if difference.kind in FIXABLE and difference.change == "different"
     ]
     if built.dialect not in KEPT_BROKEN or not changed:
         return ()
@@ -125,6 +129,8 @@ def hand_fixes(own: Sequence[Difference], built: Catalog, live: Catalog) -> tupl
                 if facts is not None and key not in in_live:
                     if key[0] == "trigger":
                         statements = trigger_statements(built.dialect, key, facts)
+                    elif key[0] == "view":
+                        statements = view_statements(key, facts)
                     elif built.dialect == "postgresql":
                         statements = making_statements(key, built.objects[key], facts)
                     else:  # MariaDB's: SHOW CREATE gives it (HandFix.runs)
@@ -132,6 +138,26 @@ def hand_fixes(own: Sequence[Difference], built: Catalog, live: Catalog) -> tupl
                     fix = HandFix(difference.kind, difference.subject, in_build[key], statements)
                     fixes.append(fix)
     return tuple(fixes)
+
+
+def view_statements(key: Key, wanted: dict) -> tuple[str, ...]:
+    """The CREATE OR REPLACE VIEW that makes the MariaDB view at ``key`` as ``wanted`` describes
+    it; () where it has more than its query (an ALGORITHM, a CHECK OPTION: `SHOW CREATE` then)."""
+    if set(wanted) - {"definition"} or not wanted.get("definition"):
+        return ()
+    return (f"CREATE OR REPLACE VIEW {key[3]} AS {wanted['definition']}",)
+
+
+def covered_by(fixes: Sequence[HandFix], own: Sequence[Difference]) -> int:
+    """How many of ``own`` ``fixes`` account for: each, and a fixed view's columns (its
+    build's broken query had others)."""
+    views = {fix.name for fix in fixes if fix.kind == "view"}
+    columns = [
+        difference
+        for difference in own
+        if difference.kind == "column" and difference.subject.rpartition(".")[0] in views
+    ]
+    return len(fixes) + len(columns)
 
 
 def trigger_statements(dialect: str, key: Key, wanted: dict) -> tuple[str, str]:
