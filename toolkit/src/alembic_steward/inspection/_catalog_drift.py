@@ -314,7 +314,7 @@ def compare_with_revision(
     from alembic_steward.inspection._broken_builds import lacking_only_broken
     from alembic_steward.inspection._drift_sides import additions_kept_by_models, additions_only
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
-    from alembic_steward.inspection._hand_fixed_routines import covered_by, hand_fixes
+    from alembic_steward.inspection._hand_fixed_objects import covered_by, hand_fixes
     from alembic_steward.inspection._restoring_statements import (
         lacks_unrestored,
         restoring_statements,

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog, Difference
     from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._drift import ModelDrift
-    from alembic_steward.inspection._hand_fixed_routines import HandFix
+    from alembic_steward.inspection._hand_fixed_objects import HandFix
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
 
@@ -286,7 +286,7 @@ class DriftSides:
     # hand (inspection/_broken_builds.py): those objects, which a new revision drops.
     built_broken: tuple[Broken, ...] = ()
     # PostgreSQL routines its revisions build broken that a hand made again without what is
-    # gone (inspection/_hand_fixed_routines.py): kept in a new revision, never undone.
+    # gone (inspection/_hand_fixed_objects.py): kept in a new revision, never undone.
     hand_fixed: tuple[HandFix, ...] = ()
     # How many of the differences those account for (a fixed view's columns too).
     hand_fixed_covers: int = 0
@@ -381,7 +381,7 @@ class DriftSides:
     def hand_fixed_advice(self, where: str) -> str:
         """:attr:`database_advice` where routines its revisions build broken were fixed by
         hand: those kept in a new revision, what else differs undone as ever."""
-        from alembic_steward.inspection._hand_fixed_routines import hand_fix_advice
+        from alembic_steward.inspection._hand_fixed_objects import hand_fix_advice
 
         keep = hand_fix_advice(self.hand_fixed)
         if self.hand_fixed_covers < len(self.database or ()):  # other differences: undone

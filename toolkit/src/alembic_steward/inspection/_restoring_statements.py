@@ -8,7 +8,7 @@ on one line that runs: catalog/_one_line_sql.py). A function comes before the st
 need it: `DROP FUNCTION f() CASCADE` dropped its triggers too, and a trigger's CREATE fails
 while its function is missing. A changed return type (or argument name or default), which
 CREATE OR REPLACE refuses, is dropped first. A function its build has broken (naming a column
-a later revision dropped) is never made again so: inspection/_hand_fixed_routines.py.
+a later revision dropped) is never made again so: inspection/_hand_fixed_objects.py.
 Said in the advice of `db.status`/`db.check` exit 9 beside "undo the hand change", at head and
 behind it alike, which alone leaves a reader to find the statement."""
 
@@ -69,9 +69,9 @@ def lacks_unrestored(differences: Sequence[Difference], built: Catalog) -> bool:
 
 
 def broken_in(differences: Sequence[Difference], built: Catalog) -> Collection[Key]:
-    """The routines ``built`` has broken (inspection/_hand_fixed_routines.py), read only when
+    """The routines ``built`` has broken (inspection/_hand_fixed_objects.py), read only when
     one of ``differences`` is a routine: none is made again with a body that fails."""
-    from alembic_steward.inspection._hand_fixed_routines import ROUTINE_KINDS, broken_routines_in
+    from alembic_steward.inspection._hand_fixed_objects import ROUTINE_KINDS, broken_routines_in
 
     if not any(difference.kind in ROUTINE_KINDS for difference in differences):
         return ()
@@ -86,7 +86,7 @@ def routine_statements(
     database's differs in what CREATE OR REPLACE cannot change (its return type); () for
     another, or for one ``broken`` holds: its build fails, and is no way back."""
     from alembic_steward.catalog._model import subject_of
-    from alembic_steward.inspection._hand_fixed_routines import ROUTINE_KINDS, making_statements
+    from alembic_steward.inspection._hand_fixed_objects import ROUTINE_KINDS, making_statements
 
     if built.dialect != "postgresql" or difference.kind not in ROUTINE_KINDS:
         return ()

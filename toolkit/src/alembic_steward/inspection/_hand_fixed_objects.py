@@ -64,9 +64,9 @@ class HandFix(NamedTuple):
 
 
 def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
-    """The functions and procedures of ``catalog`` that fail, each with why: (PostgreSQL) run
-    by a trigger that names a `NEW.x` its table lacks, or naming a column the revisions drop
-    (inspection/_revision_column_drops.py) that its table lacks."""
+    """The functions and procedures (and MariaDB's views) of ``catalog`` that fail, each with
+    why: (PostgreSQL) run by a trigger that names a `NEW.x` its table lacks, or naming a column
+    the revisions drop (inspection/_revision_column_drops.py) that its table lacks."""
     from alembic_steward.catalog._trigger_functions import executed_function
     from alembic_steward.inspection._broken_routines import (
         Body,
@@ -110,7 +110,7 @@ def broken_objects_in(catalog: Catalog) -> dict[Key, str]:
 
 def hand_fixes(own: Sequence[Difference], built: Catalog, live: Catalog) -> tuple[HandFix, ...]:
     """Those of ``own`` (the live database against ``built``, its revision's build) that are a
-    trigger, or a PostgreSQL routine, ``built`` has broken and ``live`` has not."""
+    trigger, routine or (MariaDB) view ``built`` has broken and ``live`` has not."""
     from alembic_steward.catalog._model import subject_of
 
     changed = [
