@@ -112,11 +112,13 @@ def test_a_hand_made_trigger_s_advised_drop_takes_its_function_unless_shared(
     upgrade = inv(project, database, "db.upgrade")
     (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
     assert "(`DROP TRIGGER thand ON t`; `DROP FUNCTION set_c7()`;" in warning, warning
-    assert "set_both()`" not in warning, warning
+    # Both triggers that run set_both() are dropped: it goes after them, named once.
+    assert (
+        "`DROP TRIGGER tone ON t`; `DROP TRIGGER ttwo ON t`; `DROP FUNCTION set_both()`)"
+    ) in warning, warning
 
     for statement in re.findall(r"`(DROP [^`]+)`", warning):
         database.query(statement)
-    database.query("DROP FUNCTION set_both()")  # the last of its triggers gone
     status = inv(project, database, "db.status")
     assert "against its revision rebuilt: same" in status.stdout, status.stdout
     assert "broken:" not in status.stdout, status.stdout
@@ -166,3 +168,51 @@ def test_a_hand_drop_of_a_revision_s_broken_function_is_read_as_a_revision_to_wr
     assert "db.stamp" not in verdict, verdict
     assert "it lacks only what its revisions build broken (function first_c6" in verdict, verdict
     run_advised(project, database, verdict)
+
+
+@only_on("postgresql", why="only PostgreSQL's trigger runs a function of its own")
+def test_a_function_a_sound_trigger_still_runs_is_left_to_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    made = [
+        "CREATE TABLE u (id integer PRIMARY KEY, c7 integer)",
+        "CREATE FUNCTION set_both() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN NEW.c7 = 1; RETURN NEW; END $$",
+        "CREATE TRIGGER tone BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
+        "CREATE TRIGGER tu BEFORE INSERT ON u FOR EACH ROW EXECUTE FUNCTION set_both()",
+    ]
+    body = "\n".join(f"    op.execute({statement!r})" for statement in made)
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{body}"))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert 'op.execute("DROP TRIGGER IF EXISTS tone ON t")' in verdict, verdict
+    assert 'set_both()")`' not in verdict, verdict  # tu on u runs it yet, u has c7
+    run_advised(project, database, verdict)
+
+
+@only_on("postgresql", why="only PostgreSQL's trigger runs a function of its own")
+def test_a_revision_s_function_every_broken_trigger_runs_is_advised_dropped_once(
+    project: Project, database: ServerDatabase
+) -> None:
+    made = [
+        "CREATE FUNCTION set_both() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN NEW.c7 = 1; RETURN NEW; END $$",
+        "CREATE TRIGGER tone BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
+        "CREATE TRIGGER ttwo BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
+    ]
+    body = "\n".join(f"    op.execute({statement!r})" for statement in made)
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{body}"))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert "for trigger tone on t, trigger ttwo on t: the revisions made them" in verdict, verdict
+    assert ADVISED.findall(verdict) == [
+        "DROP TRIGGER IF EXISTS tone ON t",
+        "DROP TRIGGER IF EXISTS ttwo ON t",
+        "DROP FUNCTION IF EXISTS set_both()",
+    ], verdict
+    run_advised(project, database, verdict)
+    assert not database.query("SELECT 1 FROM pg_proc WHERE proname = 'set_both'")

@@ -216,8 +216,9 @@ def test_an_upgrade_that_leaves_a_view_unreadable_names_it(
     upgrade = inv(project, database, "db.upgrade")
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     assert "view vrev can no longer be read (" in upgrade.stderr, upgrade.stderr
-    assert "`DROP VIEW vrev`" in upgrade.stderr, upgrade.stderr
-    database.query("DROP VIEW vrev")  # what the warning says
+    # Its revision made it: a new revision drops it (tests/test_broken_revision_objects.py).
+    assert 'op.execute("DROP VIEW IF EXISTS vrev")' in upgrade.stderr, upgrade.stderr
+    database.query("DROP VIEW vrev")
     again = inv(project, database, "db.upgrade")
     assert "can no longer be read" not in again.stderr, again.stderr
 

@@ -10,12 +10,14 @@ database then matches its build. The upgrade's warning and status say the same
 (docs/decisions.md: "A broken object a revision made is dropped by a new revision").
 
 A PostgreSQL trigger's DROP TRIGGER leaves its function, a difference of its own: the function
-is dropped with it when no other trigger runs it (``Broken.also``).
+is dropped with it when no other trigger runs it (``Broken.also``), and after the last of them
+when every trigger that runs it is dropped too (``Broken.shared``).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -28,8 +30,19 @@ DROPPED_KIND = re.compile(r"^DROP (TRIGGER|FUNCTION|PROCEDURE|EVENT|MATERIALIZED
 
 
 def drop_statements(broken: Iterable[Broken]) -> list[str]:
-    """The statements that drop ``broken``, each object's own and what goes with it."""
-    return [statement for item in broken for statement in (item.drop, *item.also) if statement]
+    """The statements that drop ``broken``, each object's own and what goes with it: a
+    function several triggers run after the last of them, once, when all of them are dropped
+    (else it stays, for those that run it still)."""
+    statements: list[str] = []
+    seen: Counter[tuple] = Counter()
+    for item in broken:
+        statements += [item.drop, *item.also]
+        if item.shared:
+            seen[item.shared] += 1
+            drop, runners = item.shared
+            if seen[item.shared] == runners:
+                statements.append(drop)
+    return [statement for statement in dict.fromkeys(statements) if statement]
 
 
 def if_exists(statement: str) -> str:
@@ -111,6 +124,12 @@ def made_by_revisions(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> 
     return made
 
 
+def subject_of_line(line: str) -> str:
+    """`view v6` of `view v6 can no longer be read (...)`, `trigger t on u` of `trigger t on u
+    names NEW.c6, ...`: the object a broken line is about."""
+    return re.split(r" names | can no longer be read", line, maxsplit=1)[0]
+
+
 def advice_by_maker(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> str:
     """:func:`new_revision_advice` for those of ``broken`` a revision makes, and
     :func:`broken_advice` for the others (made by hand)."""
@@ -120,10 +139,10 @@ def advice_by_maker(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> st
     revisions = sorted({revision for makers in made.values() for revision in makers})
     parts = []
     if by_revisions:
-        subjects = ", ".join(item.line.split(" names ", 1)[0] for item in by_revisions)
+        subjects = ", ".join(subject_of_line(item.line) for item in by_revisions)
         parts.append(f"for {subjects}: {new_revision_advice(by_revisions, revisions)}")
     if by_hand:
-        subjects = ", ".join(item.line.split(" names ", 1)[0] for item in by_hand)
+        subjects = ", ".join(subject_of_line(item.line) for item in by_hand)
         lead = f"for {subjects}, made by hand: " if by_revisions else ""
         parts.append(f"{lead}{broken_advice(by_hand)}")
     return "; ".join(parts)

@@ -57,8 +57,9 @@ class Body(NamedTuple):
     # A trigger's events (`INSERT OR UPDATE`); "" for the others.
     events: str
     text: str
-    # PostgreSQL: the function a trigger runs, when no other trigger runs it (`set_c6()`).
+    # PostgreSQL: the function a trigger runs (`set_c6()`), and how many triggers run it.
     function: str = ""
+    runners: int = 1
 
 
 class Broken(NamedTuple):
@@ -73,6 +74,9 @@ class Broken(NamedTuple):
     # What else goes with it: a PostgreSQL trigger's own function (`DROP FUNCTION set_c6()`),
     # left behind by its DROP TRIGGER and a difference of its own then.
     also: tuple[str, ...] = ()
+    # A function other triggers run too: its DROP, and how many triggers run it; it goes with
+    # the last of them, when every one is dropped (inspection/_broken_advice.py).
+    shared: tuple[str, int] | tuple[()] = ()
 
 
 class Dropped(NamedTuple):
@@ -132,9 +136,11 @@ def broken_routines(
         line = f"{subject} names {' and '.join(said)}: {what_fails(body, table)}"
         key = (body.kind, body.schema, body.table, body.name)
         written = [f"{table}.{name.split('.', 1)[1]}" for name in own]
-        also = (f"DROP FUNCTION {body.function}",) if body.function else ()
+        function = (f"DROP FUNCTION {body.function}",) if body.function else ()
+        also = function if body.runners <= 1 else ()
+        shared = (*function, body.runners) if body.runners > 1 else ()
         drop = drop_statement(dialect, key)
-        found.append(Broken(line, drop, (*written, *gone), key, also))
+        found.append(Broken(line, drop, (*written, *gone), key, also, shared))
     return found
 
 
@@ -230,8 +236,9 @@ def catalog_bodies(catalog: Catalog) -> tuple[list[Body], dict[Table, set[str]]]
             text = trigger_text(catalog.objects, (kind, schema, owner, name), facts)
             events = str(facts.get("timing") or "")
             function = runs.get((kind, schema, owner, name))
-            own = qualified(function[1], function[3]) if function and shared[function] == 1 else ""
-            bodies.append(Body(kind, schema, owner, name, events, text, own))
+            runs_it = qualified(function[1], function[3]) if function else ""
+            runners = shared[function] if function else 1
+            bodies.append(Body(kind, schema, owner, name, events, text, runs_it, runners))
     return sorted(bodies), columns
 
 

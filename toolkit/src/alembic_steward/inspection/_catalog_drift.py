@@ -314,6 +314,7 @@ def compare_with_revision(
     from alembic_steward.inspection._broken_builds import lacking_only_broken
     from alembic_steward.inspection._drift_sides import additions_kept_by_models, additions_only
     from alembic_steward.inspection._enum_values import enum_values_added, enum_values_only
+    from alembic_steward.inspection._hand_fixed_objects import covered_by, hand_fixes
     from alembic_steward.inspection._restoring_statements import (
         lacks_unrestored,
         restoring_statements,
@@ -329,6 +330,7 @@ def compare_with_revision(
     additions = tuple(additions_only(own))
     enums = tuple(enum_values_added(own))
     broken = lacking_only_broken(own, built)
+    fixed = hand_fixes(own, built, live)
     sides = DriftSides(
         database,
         drift,
@@ -339,6 +341,8 @@ def compare_with_revision(
         models_hold_additions=additions_kept_by_models(built, live, models),
         restoring=() if broken else tuple(restoring_statements(own, built)),
         built_broken=broken,
+        hand_fixed=fixed,
+        hand_fixed_covers=covered_by(fixed, own),
     )
     return Drift(drift, sides), own
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog, Difference
     from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._drift import ModelDrift
+    from alembic_steward.inspection._hand_fixed_objects import HandFix
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
 
@@ -284,6 +285,11 @@ class DriftSides:
     # Whether the database lacks only objects its revision's build makes broken, dropped by
     # hand (inspection/_broken_builds.py): those objects, which a new revision drops.
     built_broken: tuple[Broken, ...] = ()
+    # PostgreSQL routines its revisions build broken that a hand made again without what is
+    # gone (inspection/_hand_fixed_objects.py): kept in a new revision, never undone.
+    hand_fixed: tuple[HandFix, ...] = ()
+    # How many of the differences those account for (a fixed view's columns too).
+    hand_fixed_covers: int = 0
     # Whether the database has no version table at all (made by hand, or by create_all): one
     # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
     never_migrated: bool = False
@@ -307,6 +313,8 @@ class DriftSides:
             if self.models and self.models.lines:
                 return f"{differs}; the models differ from the migrations too: {self.models.advice}"
             return differs
+        if self.hand_fixed and not self.pending:
+            return self.hand_fixed_advice(where)
         if self.pending and self.enum_values and self.built_by and self.enum_values_upgrade:
             from alembic_steward.inspection._enum_value_revision import upgrade_keeps_them_advice
 
@@ -369,6 +377,27 @@ class DriftSides:
             # Their revision is advised above: "write no revision" would contradict it.
             return f"{differs}; besides that, the models match: write no other revision for this"
         return f"{differs}; the models match, so write no revision for this"
+
+    def hand_fixed_advice(self, where: str) -> str:
+        """:attr:`database_advice` where routines its revisions build broken were fixed by
+        hand: those kept in a new revision, what else differs undone as ever."""
+        from alembic_steward.inspection._hand_fixed_objects import hand_fix_advice
+
+        keep = hand_fix_advice(self.hand_fixed)
+        if self.hand_fixed_covers < len(self.database or ()):  # other differences: undone
+            rest = database_differs_advice(
+                where,
+                enum_values=self.enum_values,
+                lacking=self.lacking,
+                restoring=self.restoring,
+                runs_elsewhere=self.runs_elsewhere,
+            )
+            differs = f"{rest}; besides, {keep}"
+        else:
+            differs = f"the database is not what its revision builds {where}: {keep}"
+        if self.models and self.models.lines:
+            return f"{differs}; the models differ from the migrations too: {self.models.advice}"
+        return differs
 
     def not_compared_with(self, drift: list[str]) -> bool:
         """Whether the verdict, the models differing by ``drift``, is the comparison not made:

@@ -6,19 +6,21 @@ way back, an upgrade refuses to run it a second time), a PostgreSQL function or 
 dropped or changed (`CREATE OR REPLACE FUNCTION ...` with the definition its revision builds,
 on one line that runs: catalog/_one_line_sql.py). A function comes before the statements that
 need it: `DROP FUNCTION f() CASCADE` dropped its triggers too, and a trigger's CREATE fails
-while its function is missing. A changed return type, which CREATE OR REPLACE refuses, is left
-to the reader.
+while its function is missing. A changed return type (or argument name or default), which
+CREATE OR REPLACE refuses, is dropped first. A function its build has broken (naming a column
+a later revision dropped) is never made again so: inspection/_hand_fixed_objects.py.
 Said in the advice of `db.status`/`db.check` exit 9 beside "undo the hand change", at head and
 behind it alike, which alone leaves a reader to find the statement."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.catalog._model import Key
 
 # A PostgreSQL name that needs no quotes (as pg_get_triggerdef writes one).
 PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
@@ -27,10 +29,11 @@ PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
 def restoring_statements(differences: Sequence[Difference], built: Catalog) -> list[str]:
     """For each of ``differences`` (the live database against ``built``, what its revision
     builds) that one statement undoes, that statement."""
+    broken = broken_in(differences, built)
     statements = [
         statement
         for difference in differences
-        if (statement := routine_statement(difference, built))
+        for statement in routine_statements(difference, built, broken)
     ]
     for difference in differences:
         if difference.kind == "sequence" and difference.change == "different":
@@ -56,30 +59,47 @@ def restoring_statements(differences: Sequence[Difference], built: Catalog) -> l
 def lacks_unrestored(differences: Sequence[Difference], built: Catalog) -> bool:
     """Whether something ``built`` has is missing that no restoring statement makes again:
     only then is a stamp and an upgrade the way back (a stamp explains only something missing)."""
+    broken = broken_in(differences, built)
     return any(
         difference.change == "missing"
         and not trigger_statement(difference, built)
-        and not routine_statement(difference, built)
+        and not routine_statements(difference, built, broken)
         for difference in differences
     )
 
 
-def routine_statement(difference: Difference, built: Catalog) -> str | None:
-    """The CREATE OR REPLACE that makes a missing or changed PostgreSQL function or procedure
-    what ``built`` has (its definition there, one line that runs); None for another."""
-    from alembic_steward.catalog._model import subject_of
+def broken_in(differences: Sequence[Difference], built: Catalog) -> Collection[Key]:
+    """The routines ``built`` has broken (inspection/_hand_fixed_objects.py), read only when
+    one of ``differences`` is a routine: none is made again with a body that fails."""
+    from alembic_steward.inspection._hand_fixed_objects import ROUTINE_KINDS, broken_routines_in
 
-    kinds = ("function", "procedure")
-    if built.dialect != "postgresql" or difference.kind not in kinds:
-        return None
+    if not any(difference.kind in ROUTINE_KINDS for difference in differences):
+        return ()
+    return broken_routines_in(built)
+
+
+def routine_statements(
+    difference: Difference, built: Catalog, broken: Collection[Key] = ()
+) -> tuple[str, ...]:
+    """The CREATE OR REPLACE that makes a missing or changed PostgreSQL function or procedure
+    what ``built`` has (its definition there, one line that runs), after a DROP where the
+    database's differs in what CREATE OR REPLACE cannot change (its return type); () for
+    another, or for one ``broken`` holds: its build fails, and is no way back."""
+    from alembic_steward.catalog._model import subject_of
+    from alembic_steward.inspection._hand_fixed_objects import ROUTINE_KINDS, making_statements
+
+    if built.dialect != "postgresql" or difference.kind not in ROUTINE_KINDS:
+        return ()
     if difference.change not in ("missing", "different"):
-        return None
+        return ()
     for key, facts in built.objects.items():
         if key[0] == difference.kind and subject_of(key) == difference.subject:
-            _kind, schema, _owner, name = key
-            named = ".".join(quoted(part) for part in (schema, name.split("(", 1)[0]) if part)
-            return f"CREATE OR REPLACE {difference.kind.upper()} {named}{facts['definition']}"
-    return None
+            if key in broken:
+                return ()
+            have = [have for fact, _want, have in difference.facts if fact == "definition"]
+            # Missing, it is made afresh: nothing of it is there to replace.
+            return making_statements(key, {"definition": have[0]} if have else facts, facts)
+    return ()
 
 
 def trigger_statement(difference: Difference, built: Catalog) -> str | None:

@@ -28,8 +28,14 @@ from alembic_steward.inspection._sql_code import code_of
 
 NAME = r'(?:[\w$"`\[\]]+\.)?["`\[]?([\w$]+)["`\]]?'
 KINDS = r"TRIGGER|FUNCTION|PROCEDURE|EVENT|MATERIALIZED\s+VIEW|VIEW"
+# What may stand between CREATE and the kind: MariaDB's view clauses (ALGORITHM=, DEFINER=,
+# SQL SECURITY), PostgreSQL's TEMPORARY and RECURSIVE views, a constraint trigger.
+CLAUSES = (
+    r"(?:OR\s+REPLACE\s+)?(?:ALGORITHM\s*=\s*\w+\s+)?(?:DEFINER\s*=\s*\S+\s+)?"
+    r"(?:SQL\s+SECURITY\s+\w+\s+)?(?:TEMP(?:ORARY)?\s+)?(?:RECURSIVE\s+)?(?:CONSTRAINT\s+)?"
+)
 MADE = re.compile(
-    rf"\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=\s*\S+\s+)?(?:CONSTRAINT\s+)?({KINDS})\s+"
+    rf"\bCREATE\s+{CLAUSES}({KINDS})\s+"
     rf"(?:IF\s+NOT\s+EXISTS\s+)?{NAME}",
     re.IGNORECASE,
 )

@@ -36,7 +36,7 @@ POSTGRESQL_LISTING = (
     # with its trigger, against its table.
     " routines AS (SELECT CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END AS kind,"
     " s.schema, '' AS owner, p.proname || '(' || oidvectortypes(p.proargtypes) || ')' AS name,"
-    " '' AS events, CASE WHEN :bodies THEN p.prosrc END AS body, '' AS function"
+    " '' AS events, CASE WHEN :bodies THEN p.prosrc END AS body, '' AS function, 0 AS runners"
     " FROM pg_proc p JOIN scope s ON s.oid = p.pronamespace"
     " WHERE p.prokind IN ('f', 'p') AND p.prorettype <> 'trigger'::regtype"
     " AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass"
@@ -44,13 +44,14 @@ POSTGRESQL_LISTING = (
     " triggers AS (SELECT 'trigger' AS kind, s.schema, c.relname::text AS owner,"
     f" t.tgname::text AS name, {POSTGRESQL_EVENTS} AS events,"
     " CASE WHEN :bodies THEN p.prosrc END AS body,"
-    # Its function, to drop with it, when no other trigger runs it.
-    " CASE WHEN (SELECT count(*) FROM pg_trigger o WHERE o.tgfoid = t.tgfoid) = 1"
-    " THEN t.tgfoid::regprocedure::text ELSE '' END AS function FROM pg_trigger t"
+    # Its function, to drop with it, and how many triggers run it (when others do, it goes
+    # only with the last of them: inspection/_broken_advice.py).
+    " t.tgfoid::regprocedure::text AS function,"
+    " (SELECT count(*) FROM pg_trigger o WHERE o.tgfoid = t.tgfoid) AS runners FROM pg_trigger t"
     " JOIN pg_class c ON c.oid = t.tgrelid JOIN scope s ON s.oid = c.relnamespace"
     " JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal)"
     " SELECT * FROM routines UNION ALL SELECT * FROM triggers UNION ALL"
-    " SELECT 'column', s.schema, c.relname::text, a.attname::text, '', NULL, ''"
+    " SELECT 'column', s.schema, c.relname::text, a.attname::text, '', NULL, '', 0"
     " FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid JOIN scope s ON s.oid = c.relnamespace"
     " WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
@@ -99,17 +100,20 @@ def read_listing(connection: Connection, *, bodies: bool) -> Listing | None:
     elif dialect in ("mysql", "mariadb"):
         found = connection.execute(text(MYSQL_LISTING), {"bodies": bodies}).all()
         rows = [
-            (kind, None, owner, name, events, body, "") for kind, owner, name, events, body in found
+            (kind, None, owner, name, events, body, "", 0)
+            for kind, owner, name, events, body in found
         ]
     else:
         return None
     listing = Listing({}, [], [])
-    for kind, schema, owner, name, events, body, function in rows:
+    for kind, schema, owner, name, events, body, function, runners in rows:
         if kind == "column":
             listing.columns.setdefault((schema, owner.lower()), set()).add(name.lower())
         elif kind == "view":
             listing.views.append(name)
         else:
-            made = Body(kind, schema, owner, name, events or "", body or "", function or "")
+            made = Body(
+                kind, schema, owner, name, events or "", body or "", function or "", runners
+            )
             listing.bodies.append(made)
     return listing

@@ -91,11 +91,19 @@ def view_failures(connection: Connection, views: list[str]) -> dict[str, str]:
 
 
 def unreadable_views(connection: Connection, views: list[str]) -> list[Broken]:
-    """Each of ``views`` that cannot be read, with why and the statement that drops it."""
+    """Each of ``views`` that cannot be read, with why and the statement that drops it; keyed
+    as a catalog keys it, so a view a revision made is advised as the revisions' own
+    (inspection/_broken_advice.py reads who made it by that name), though its definition
+    cannot be read back to say what it named."""
     from alembic_steward.inspection._broken_routines import Broken
 
     return [
-        Broken(f"view {view} can no longer be read ({reason})", f"DROP VIEW {view}", ())
+        Broken(
+            f"view {view} can no longer be read ({reason})",
+            f"DROP VIEW {view}",
+            (),
+            ("view", None, "", view),
+        )
         for view, reason in view_failures(connection, views).items()
     ]
 
