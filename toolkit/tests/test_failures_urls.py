@@ -173,3 +173,20 @@ def test_a_refused_value_of_an_option_named_as_a_secret_is_not_shown() -> None:
     line = option_line(url, "ssl_key", ValueError(f"cannot read {SECRET!r}"))
     assert "DATABASE_URL's option ssl_key is refused by the driver" in line, line
     assert SECRET not in line and "ssl_key=***" in line, line
+
+
+def test_a_sqlite_option_sqlalchemy_2_0_drops_without_a_warning_is_still_named() -> None:
+    # SQLAlchemy 2.0's SQLite dialect passed the names it knows to sqlite3.connect() and
+    # dropped the others silently (2.1 warns): what did not reach the driver was dropped.
+    from sqlalchemy.engine import make_url
+
+    from alembic_steward._driver_options import dropped_by_sqlite_dialect
+
+    url = make_url("sqlite+pysqlite:///app.db?api_key=x&timeout=3")
+    dropped = dropped_by_sqlite_dialect(url, {"timeout": 3.0, "check_same_thread": False})
+    assert dropped is not None and "'api_key'" in str(dropped) and "timeout" not in str(dropped)
+    passed = {"timeout": 3.0, "check_same_thread": False, "api_key": "x"}
+    assert dropped_by_sqlite_dialect(url, passed) is None
+    # With uri=true the query is the file's URI, which SQLite reads itself.
+    in_uri = make_url("sqlite+pysqlite:///file:app.db?uri=true&mode=ro")
+    assert dropped_by_sqlite_dialect(in_uri, {"uri": True}) is None

@@ -82,7 +82,23 @@ def tried(url: URL) -> Exception | None:
         except Exception as error:  # noqa: BLE001 - whatever the driver refuses a value with
             return error
     dropped = [str(w.message) for w in warned if DROPPED_BY_DIALECT in str(w.message)]
-    return NotAccepted(dropped[0]) if dropped else None
+    if dropped:
+        return NotAccepted(dropped[0])
+    return dropped_by_sqlite_dialect(url, cparams)
+
+
+def dropped_by_sqlite_dialect(url: URL, cparams: dict) -> NotAccepted | None:
+    """What SQLAlchemy's SQLite dialect dropped without a word: before 2.1 it passed only the
+    names it knows to sqlite3.connect() and said nothing of the others (2.1 warns). Outside
+    `uri=true`, where the query becomes the file's URI, a name that did not reach the driver
+    was dropped."""
+    if trial_of(url) is not sqlite_connection_built or cparams.get("uri"):
+        return None
+    unknown = [name for name in url.query if name not in cparams]
+    if not unknown:
+        return None
+    names = ", ".join(repr(name) for name in unknown)
+    return NotAccepted(f"Query string argument(s) {names} {DROPPED_BY_DIALECT} pysqlite driver")
 
 
 def pymysql_connection_built(dialect: object, cargs: list, cparams: dict) -> None:
