@@ -10,9 +10,12 @@ from project import Project, revision_source
 from safety_revisions import upgrade, write_revision
 from servers import ServerDatabase, only_on
 
+# PostgreSQL's own ENUM: SQLAlchemy 2.0's generic Enum has no create_type (2.1's has).
 MOOD = (
+    "    from sqlalchemy.dialects import postgresql\n\n"
     "    op.execute(\"CREATE TYPE mood AS ENUM ('happy')\")\n"
-    '    op.create_table("people", sa.Column("mood", sa.Enum(name="mood", create_type=False)))'
+    '    mood = postgresql.ENUM(name="mood", create_type=False)\n'
+    '    op.create_table("people", sa.Column("mood", mood))'
 )
 ADDS_MEH_THEN_FAILS = """\
     with op.get_context().autocommit_block():
