@@ -177,3 +177,28 @@ def test_a_later_remake_that_still_names_the_column_keeps_the_warning() -> None:
     history = trigger_history("postgresql", PLAIN_DROP, f"    op.execute({same!r})")
     (found,) = dropped_names(history, "postgresql")
     assert found.function == "set_col", found
+
+
+THIRD = "cccd00000003"
+DROP_TREV = {
+    "sqlite": "DROP TRIGGER IF EXISTS trev",
+    "postgresql": "DROP TRIGGER IF EXISTS trev ON t",
+    "mysql": "DROP TRIGGER IF EXISTS trev",
+}
+
+
+def test_lint_all_and_status_stay_quiet_once_a_later_revision_drops_the_trigger(
+    project: Project, database: ServerDatabase
+) -> None:
+    # t46 M6: they kept advising an edit of the (applied) dropping revision.
+    first = f"{TABLES}\n{made(database, 't', 'c7')}"
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, first))
+    drop = '    with op.batch_alter_table("t") as batch_op:\n        batch_op.drop_column("c7")'
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, drop))
+    later = f"    op.execute({DROP_TREV[database.kind]!r})"
+    project.write_revision(f"{THIRD}_later.py", revision_source(THIRD, SECOND, later))
+    lint = inv(project, database, "db.lint", "--all")
+    assert "still names" not in lint.stdout, lint.stdout
+    status = inv(project, database, "db.status")
+    assert status.returncode == 2, status.stdout + status.stderr
+    assert "still names" not in status.stderr, status.stderr
