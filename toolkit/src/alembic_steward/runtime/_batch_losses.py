@@ -100,12 +100,12 @@ def batch_losses(
         removed = old_columns - columns(connection, table)
         for (kind, object_name), definition in objects.items():
             loses = ""
+            if dropped_by_name(sql, kind, object_name):
+                continue  # the step's own statement: made again as it meant, or meant gone
             if (kind, object_name) in kept:
                 loses = rebuild_takes(definition, kept[(kind, object_name)])
                 if not loses:
                     continue
-            elif dropped_by_name(sql, kind, object_name):
-                continue
             elif kind == "index" and any(names(definition, column) for column in removed):
                 continue  # the column it was on went, and took it
             gone = named_columns(definition, removed)
