@@ -202,3 +202,20 @@ def test_lint_all_and_status_stay_quiet_once_a_later_revision_drops_the_trigger(
     status = inv(project, database, "db.status")
     assert status.returncode == 2, status.stdout + status.stderr
     assert "still names" not in status.stderr, status.stderr
+
+
+def test_a_postgresql_trigger_whose_own_text_names_the_column_makes_the_drop_fail() -> None:
+    from alembic_steward.inspection._revision_column_drops import dropped_names
+
+    own = (
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        "CREATE TRIGGER tw BEFORE UPDATE OF c7 ON t FOR EACH ROW EXECUTE FUNCTION f()",
+    )
+    body = "\n".join(f"    op.execute({statement!r})" for statement in own)
+    history = [
+        ("r1", revision_source("r1", None, f"{TABLES}\n{body}")),
+        ("r2", revision_source("r2", "r1", PLAIN_DROP)),
+        ("r3", revision_source("r3", "r2", '    op.execute("DROP TRIGGER tw ON t")')),
+    ]
+    (found,) = dropped_names(history, "postgresql")
+    assert "which trigger tw (made by revision r1) still names: the drop then fails" in found.line

@@ -85,8 +85,11 @@ class NamedDroppedColumn(NamedTuple):
 
     @property
     def drop_fails(self) -> bool:
-        """Whether the drop itself fails over it (a view), whatever a later revision does."""
-        return self.made.kind in VIEWS and self.dialect in ("postgresql", "sqlite")
+        """Whether the drop itself fails over it, whatever a later revision does: a view, and on
+        PostgreSQL a trigger whose own text (`UPDATE OF c`, `WHEN`) names the column."""
+        if self.made.kind in VIEWS:
+            return self.dialect in ("postgresql", "sqlite")
+        return self.dialect == "postgresql" and self.made.kind == "TRIGGER" and not self.function
 
     @property
     def effect(self) -> str:
