@@ -269,3 +269,29 @@ def test_a_downgrade_whose_batch_loses_indexes_is_blamed_for_them(
     assert "different index users.ix_users_name_desc" in line, line
     assert "were there before this downgrade, and the downgrade() of r3 lost them" in line, line
     assert "after its batch block" in line, line
+
+
+def test_the_comparison_around_an_upgrade_names_a_desc_order_its_batch_loses() -> None:
+    # What the stairway and `inv db.revision` compare: the catalogs around one upgrade.
+    import sqlalchemy as sa
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from alembic_steward.catalog import describe_catalog
+    from alembic_steward.inspection._lost_objects import lost_objects, statements_sent
+
+    with sa.create_engine("sqlite://").begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.exec_driver_sql(DESC_INDEX)
+        before = describe_catalog(connection)
+        with statements_sent(connection) as sent:
+            op = Operations(MigrationContext.configure(connection))
+            with op.batch_alter_table("users") as batch:
+                batch.alter_column("name", type_=sa.String(80))
+        after = describe_catalog(connection)
+
+    (lost,) = lost_objects(before, after, sent)
+    assert lost.line("revision r3 (r3)").startswith(
+        "revision r3 (r3)'s upgrade makes index users.ix_users_name_desc again without its DESC"
+        " order: SQLite's batch mode recreates table users"
+    ), lost

@@ -92,7 +92,11 @@ def lost_objects(before: Catalog, after: Catalog, statements: Iterable[str]) -> 
     lost = []
     for key, facts in before.objects.items():
         kind, schema, table, name = key
-        if kind not in LOSABLE or key in after.objects or (schema, table) not in kept_tables:
+        if kind not in LOSABLE or (schema, table) not in kept_tables:
+            continue
+        if key in after.objects:
+            if order := order_lost(key, facts, after, sql):
+                lost.append(order)
             continue
         if dropped_by_name(sql, kind, name) or renamed(key, facts, after):
             continue
@@ -122,6 +126,20 @@ def rebuild_takes(before: str, after: str = "") -> str:
         for words, pattern in ORDER_WORDS
         if re.search(pattern, old, re.IGNORECASE) and not re.search(pattern, new, re.IGNORECASE)
     )
+
+
+def order_lost(key: Key, facts: dict, after: Catalog, sql: str) -> LostObject | None:
+    """The index ``key`` made again by a batch copy of its table without its DESC order or
+    COLLATE (``facts`` before, ``after`` the upgrade, ``sql`` its statements), else None."""
+    kind, _schema, table, name = key
+    copied = re.search(rf"\b_alembic_tmp_{re.escape(table)}\b", sql, re.IGNORECASE)
+    if kind != "index" or copied is None or dropped_by_name(sql, kind, name):
+        return None
+    old, new = str(facts.get("definition", "")), str(after.objects[key].get("definition", ""))
+    loses = rebuild_takes(old, new)
+    if not loses:
+        return None
+    return LostObject(kind, subject_of(key, facts), table, True, after.dialect, loses=loses)
 
 
 def dropped_by_name(sql: str, kind: str, name: str) -> bool:
