@@ -74,3 +74,24 @@ def test_a_drop_in_a_later_downgrade_or_comment_does_not_hide_the_loss(
     project.inv("db.upgrade", env=env)
     status = project.inv("db.status", code=3, env=env).stdout
     assert f"lost:    trigger t.tcomm, made by revision {R1}" in status, status
+
+
+NAMES_C6 = "CREATE TRIGGER tc6 AFTER INSERT ON t BEGIN UPDATE t SET c6 = 1 WHERE id = NEW.id; END"
+
+
+@only_on("sqlite", why="only SQLite's batch mode copies a table without its triggers")
+def test_a_lost_trigger_naming_the_dropped_column_is_advised_written_without_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    # t46 S7: the advice said to run the statement of the revision that made it, which names
+    # t.c6: following it made a trigger that fails on every INSERT.
+    env = {"DATABASE_URL": database.url}
+    write_revision(project, R1, None, TABLE.replace(TRIGGER, NAMES_C6))
+    write_revision(project, R2, R1, BATCH)
+    upgraded = project.inv("db.upgrade", env=env)
+    assert "written without t.c6" in upgraded.stderr, upgraded.stderr
+    status = project.inv("db.status", code=3, env=env).stdout
+    (lost,) = [line for line in status.splitlines() if line.startswith("lost:")]
+    assert "its statement names t.c6, which is gone" in lost, status
+    verdict = status.split("status:")[-1]
+    assert "written without" in verdict and "the gone column" in verdict, verdict

@@ -97,3 +97,67 @@ def test_an_object_dropped_by_name_before_the_batch_is_not_called_lost(
     write_revision(project, "l2", "l1", drops + BATCH + ALTER)
 
     assert RULE not in lint_in_process(project, "sqlite", capsys).stdout
+
+
+EXPRESSION_INDEX = (
+    '    op.create_index("ix_users_lower", "users", [sa.literal_column("lower(email)")])'
+)
+DESC_INDEX = '    op.create_index("ix_users_team_desc", "users", [sa.text("team_id DESC")])'
+DESC_BY_SQL = '    op.execute("CREATE INDEX ix_users_team_desc ON users (team_id DESC)")'
+ADD_NICK = BATCH + ADD
+DROP_NICK = BATCH + '        batch_op.drop_column("nick")'
+
+
+def indexes_after_downgrade_batch(made: str) -> dict[str, str]:
+    """Run the base, ``made``, a batch that adds nick and one that drops it on SQLite; each
+    index's CREATE statement after."""
+    with sa.create_engine("sqlite://").begin() as connection:
+        op = Operations(MigrationContext.configure(connection))
+        for step in (BASE_UPGRADE, made, ADD_NICK, DROP_NICK):
+            exec(step.replace("\n    ", "\n").strip(), {"op": op, "sa": sa})
+        rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type='index'")
+        return {name: sql for name, sql in rows}
+
+
+@pytest.mark.parametrize("made", [EXPRESSION_INDEX + "\n" + DESC_INDEX, DESC_BY_SQL])
+def test_a_downgrade_batch_that_loses_an_expression_index_or_a_desc_order_is_flagged(
+    project: Project, made: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    left = indexes_after_downgrade_batch(made)
+    assert "ix_users_lower" not in left and "DESC" not in left["ix_users_team_desc"], left
+    write_revision(project, "l0", None, BASE_UPGRADE)
+    write_revision(project, "l1", "l0", made)
+    revision = write_revision(project, "l2", "l1", ADD_NICK, DROP_NICK)
+
+    linted = lint_in_process(project, "sqlite", capsys)
+
+    at_batch = f"{revision.as_posix()}:{line_of(project, revision, DROP_NICK.splitlines()[1])}"
+    assert f"{at_batch}: {RULE}" in linted.stdout, linted.stdout
+    assert "in downgrade()" in linted.stdout, linted.stdout
+    assert "ix_users_team_desc" in linted.stdout and "DESC order" in linted.stdout
+    if "lower" in made:
+        assert "ix_users_lower" in linted.stdout, linted.stdout
+
+
+def test_a_downgrade_batch_followed_by_the_index_made_again_is_not_flagged(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_revision(project, "l0", None, BASE_UPGRADE)
+    write_revision(project, "l1", "l0", EXPRESSION_INDEX)
+    again = '    op.drop_index("ix_users_lower", "users")\n' + EXPRESSION_INDEX
+    write_revision(project, "l2", "l1", ADD_NICK, DROP_NICK + "\n" + again)
+
+    assert RULE not in lint_in_process(project, "sqlite", capsys).stdout
+
+
+def test_an_upgrade_batch_that_loses_a_desc_order_made_by_sql_is_flagged(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_revision(project, "l0", None, BASE_UPGRADE)
+    write_revision(project, "l1", "l0", DESC_BY_SQL)
+    revision = write_revision(project, "l2", "l1", BATCH + ALTER)
+
+    linted = lint_in_process(project, "sqlite", capsys)
+
+    assert f"{revision.as_posix()}:{line_of(project, revision, ALTER)}: {RULE}" in linted.stdout
+    assert "without its DESC order" in linted.stdout, linted.stdout

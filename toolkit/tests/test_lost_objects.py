@@ -206,3 +206,92 @@ def test_on_a_server_only_a_batch_that_recreates_its_table_loses_the_trigger(
         "revision r3 (r3)'s upgrade drops trigger users.users_touch: batch mode recreates table"
         " users without it"
     ) in output, output
+
+
+DESC_INDEX = "create index ix_users_name_desc on users (name desc)"
+
+
+def write_two_index_history(project: Project) -> None:
+    """users (r1), an expression index and a DESC index (r2), then r3 adding users.email in a
+    batch that recreates the table, its downgrade dropping it in another."""
+    write_history(project, LOWER_INDEX, "drop index ix_users_lower_name", ADD_EMAIL, DROP_EMAIL)
+    r2 = project.path / "app" / "migrations" / "versions" / "r2.py"
+    text = r2.read_text()
+    text = text.replace(
+        f"    op.execute({LOWER_INDEX!r})",
+        f"    op.execute({LOWER_INDEX!r})\n    op.execute({DESC_INDEX!r})",
+    )
+    text = text.replace(
+        "    op.execute('drop index ix_users_lower_name')",
+        "    op.execute('drop index ix_users_lower_name')\n"
+        "    op.execute('drop index ix_users_name_desc')",
+    )
+    r2.write_text(text)
+
+
+def test_db_upgrade_warns_of_the_desc_order_a_batch_operation_loses(project: Project) -> None:
+    write_two_index_history(project)
+    completed = project.inv("db.upgrade")
+    assert (
+        "warning: revision r3 (r3)'s upgrade makes index users.ix_users_name_desc again without"
+        " its DESC order: SQLite's batch mode recreates table users"
+    ) in completed.stderr, completed.stderr
+    assert "drops index users.ix_users_lower_name" in completed.stderr, completed.stderr
+
+
+ADD_IN_PLACE = """    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("email", sa.String(50), nullable=True))"""
+DROP_BY_COPY = """    with op.batch_alter_table("users") as batch:
+        batch.drop_column("email")"""
+
+
+@pytest.mark.parametrize("upgrade", ["in place", "by copy, then made again"])
+def test_a_downgrade_whose_batch_loses_indexes_is_blamed_for_them(
+    project: Project, upgrade: str
+) -> None:
+    write_two_index_history(project)
+    r3 = project.path / "app" / "migrations" / "versions" / "r3.py"
+    if upgrade == "in place":  # the t46 report's revision: its upgrade touches neither index
+        r3.write_text(
+            r3.read_text().replace(ADD_EMAIL, ADD_IN_PLACE).replace(DROP_EMAIL, DROP_BY_COPY)
+        )
+    else:  # the upgrade made them again after its batch; the downgrade does not
+        again = f"    op.execute('drop index ix_users_name_desc')\n    op.execute({DESC_INDEX!r})\n"
+        again += f"    op.execute({LOWER_INDEX!r})\n"
+        r3.write_text(r3.read_text().replace(ADD_EMAIL, ADD_EMAIL + "\n" + again))
+    project.inv("db.upgrade")
+
+    completed = project.inv("db.downgrade", "--yes", code=9)
+
+    line = one_error_line(completed.stderr)
+    assert "made by hand" not in line and "did not undo" not in line, line
+    assert "missing index users.ix_users_lower_name" in line, line
+    assert "different index users.ix_users_name_desc" in line, line
+    assert "were there before this downgrade, and the downgrade() of r3 lost them" in line, line
+    assert "after its batch block" in line, line
+
+
+def test_the_comparison_around_an_upgrade_names_a_desc_order_its_batch_loses() -> None:
+    # What the stairway and `inv db.revision` compare: the catalogs around one upgrade.
+    import sqlalchemy as sa
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from alembic_steward.catalog import describe_catalog
+    from alembic_steward.inspection._lost_objects import lost_objects, statements_sent
+
+    with sa.create_engine("sqlite://").begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.exec_driver_sql(DESC_INDEX)
+        before = describe_catalog(connection)
+        with statements_sent(connection) as sent:
+            op = Operations(MigrationContext.configure(connection))
+            with op.batch_alter_table("users") as batch:
+                batch.alter_column("name", type_=sa.String(80))
+        after = describe_catalog(connection)
+
+    (lost,) = lost_objects(before, after, sent)
+    assert lost.line("revision r3 (r3)").startswith(
+        "revision r3 (r3)'s upgrade makes index users.ix_users_name_desc again without its DESC"
+        " order: SQLite's batch mode recreates table users"
+    ), lost

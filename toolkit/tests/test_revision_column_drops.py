@@ -39,11 +39,21 @@ def test_lint_warns_of_a_drop_an_earlier_revision_s_trigger_names(
     project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, drop))
     lint = inv(project, database, "db.lint", "--all")
     warnings = [line for line in lint.stdout.splitlines() if line.startswith("warning:")]
+    subject = f"trigger trev (made by revision {FIRST})"
+    fix = "drop trev or make it again without c7"
+    effect = {
+        "sqlite": "SQLite's batch mode recreates table t without trigger trev, silently (made"
+        " again as it was, it fails whenever it fires)",
+        "postgresql": "the drop leaves trigger trev failing whenever it fires",
+        "mysql": "the drop leaves trigger trev failing whenever it fires",
+    }[database.kind]
+    if database.kind == "postgresql":  # the function's body names NEW.c7 (t46 M1)
+        subject = f"function set_col() (run by trigger trev, made by revision {FIRST})"
+        fix = "rewrite set_col() without c7 (`CREATE OR REPLACE FUNCTION`), or drop trigger trev"
+        fix += " and set_col()"
     assert warnings == [
-        f"warning: revision {SECOND} drops column t.c7, which trigger trev (made by revision"
-        f" {FIRST}) still names: the drop then fails (SQLite, or a PostgreSQL view) or leaves it"
-        " failing whenever it runs (MariaDB, a PostgreSQL function or trigger); in"
-        f" {SECOND}, before the drop, drop trev or make it again without c7"
+        f"warning: revision {SECOND} drops column t.c7, which {subject} still names: {effect};"
+        f" in {SECOND}, before the drop, {fix}"
     ], lint.stdout
     # Status says it too while the revision is pending.
     status = inv(project, database, "db.status")
@@ -68,7 +78,9 @@ def test_db_revision_warns_when_the_drop_it_wrote_breaks_a_trigger(
     revision = inv(project, database, "db.revision", "-m", "drop name")
     # SQLite's batch copy loses the trigger: db.revision then refuses it (its own lines).
     assert revision.returncode == (1 if database.kind == "sqlite" else 0), revision.stderr
-    assert "drops column users.name, which trigger trev (made by revision" in revision.stdout
+    which = "function set_col() (run by trigger trev" if database.kind == "postgresql" else ""
+    which = which or "trigger trev (made by revision"
+    assert f"drops column users.name, which {which}" in revision.stdout, revision.stdout
 
 
 def test_a_drop_of_the_object_first_or_a_replacement_without_the_column_says_nothing() -> None:
@@ -94,3 +106,116 @@ def test_a_drop_of_the_object_first_or_a_replacement_without_the_column_says_not
     kept = [drops[0], ("b2", source('    op.drop_column("t", "c9")'))]
     (found,) = dropped_names(kept)
     assert (found.revision, found.table, found.column, found.made.name) == ("b2", "t", "c9", "w")
+
+
+def trigger_history(kind: str, drop: str, *later: str) -> list[tuple[str, str]]:
+    """r1: table t and the trigger trev naming c7, as ``kind`` writes it; r2: ``drop``; then
+    each of ``later``, a revision each."""
+    body = "\n".join(f"    op.execute({s.format(table='t', column='c7')!r})" for s in TRIGGER[kind])
+    history = [
+        ("r1", revision_source("r1", None, f"{TABLES}\n{body}")),
+        ("r2", revision_source("r2", "r1", drop)),
+    ]
+    parent = "r2"
+    for number, upgrade in enumerate(later, start=3):
+        history.append((f"r{number}", revision_source(f"r{number}", parent, upgrade)))
+        parent = f"r{number}"
+    return history
+
+
+PLAIN_DROP = '    op.drop_column("t", "c7")'
+BATCH_DROP = '    with op.batch_alter_table("t") as batch_op:\n        batch_op.drop_column("c7")'
+
+
+def test_on_postgresql_the_function_a_trigger_runs_is_named_and_advised_rewritten() -> None:
+    from alembic_steward.inspection._revision_column_drops import dropped_names
+
+    (found,) = dropped_names(trigger_history("postgresql", PLAIN_DROP), "postgresql")
+    assert "which function set_col() (run by trigger trev, made by revision r1)" in found.line
+    assert "leaves trigger trev failing whenever it fires" in found.line, found.line
+    assert "rewrite set_col() without c7 (`CREATE OR REPLACE FUNCTION`)" in found.line
+    assert "the drop then fails" not in found.line, found.line
+
+
+def test_on_sqlite_a_batch_drop_is_said_to_drop_the_trigger_silently() -> None:
+    from alembic_steward.inspection._revision_column_drops import dropped_names
+
+    (found,) = dropped_names(trigger_history("sqlite", BATCH_DROP), "sqlite")
+    assert "the drop then fails" not in found.line, found.line
+    assert "SQLite's batch mode recreates table t without trigger trev, silently" in found.line
+
+
+def test_a_later_revision_that_drops_or_remakes_the_trigger_silences_the_warning() -> None:
+    from alembic_steward.inspection._revision_column_drops import dropped_names
+
+    drop_trigger = '    op.execute("DROP TRIGGER IF EXISTS trev ON t")'
+    drop_function = '    op.execute("DROP FUNCTION IF EXISTS set_col()")'
+    remake = (
+        '    op.execute("CREATE OR REPLACE FUNCTION set_col() RETURNS trigger LANGUAGE plpgsql'
+        ' AS $$ BEGIN RETURN NEW; END $$")'
+    )
+    for later in ([drop_trigger, drop_function], [remake]):
+        history = trigger_history("postgresql", PLAIN_DROP, *later)
+        assert dropped_names(history, "postgresql") == [], later
+    mysql = trigger_history("mysql", PLAIN_DROP, '    op.execute("DROP TRIGGER trev")')
+    assert dropped_names(mysql, "mysql") == []
+    # A view: the drop itself fails on PostgreSQL, whatever a later revision does.
+    view = '    op.execute("CREATE VIEW v AS SELECT c7 FROM t")'
+    history = [
+        ("r1", revision_source("r1", None, f"{TABLES}\n{view}")),
+        ("r2", revision_source("r2", "r1", PLAIN_DROP)),
+        ("r3", revision_source("r3", "r2", '    op.execute("DROP VIEW v")')),
+    ]
+    (found,) = dropped_names(history, "postgresql")
+    assert "the drop then fails" in found.line, found.line
+
+
+def test_a_later_remake_that_still_names_the_column_keeps_the_warning() -> None:
+    from alembic_steward.inspection._revision_column_drops import dropped_names
+
+    same = TRIGGER["postgresql"][0].format(column="c7").replace("CREATE", "CREATE OR REPLACE")
+    history = trigger_history("postgresql", PLAIN_DROP, f"    op.execute({same!r})")
+    (found,) = dropped_names(history, "postgresql")
+    assert found.function == "set_col", found
+
+
+THIRD = "cccd00000003"
+DROP_TREV = {
+    "sqlite": "DROP TRIGGER IF EXISTS trev",
+    "postgresql": "DROP TRIGGER IF EXISTS trev ON t",
+    "mysql": "DROP TRIGGER IF EXISTS trev",
+}
+
+
+def test_lint_all_and_status_stay_quiet_once_a_later_revision_drops_the_trigger(
+    project: Project, database: ServerDatabase
+) -> None:
+    # t46 M6: they kept advising an edit of the (applied) dropping revision.
+    first = f"{TABLES}\n{made(database, 't', 'c7')}"
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, first))
+    drop = '    with op.batch_alter_table("t") as batch_op:\n        batch_op.drop_column("c7")'
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, drop))
+    later = f"    op.execute({DROP_TREV[database.kind]!r})"
+    project.write_revision(f"{THIRD}_later.py", revision_source(THIRD, SECOND, later))
+    lint = inv(project, database, "db.lint", "--all")
+    assert "still names" not in lint.stdout, lint.stdout
+    status = inv(project, database, "db.status")
+    assert status.returncode == 2, status.stdout + status.stderr
+    assert "still names" not in status.stderr, status.stderr
+
+
+def test_a_postgresql_trigger_whose_own_text_names_the_column_makes_the_drop_fail() -> None:
+    from alembic_steward.inspection._revision_column_drops import dropped_names
+
+    own = (
+        "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        "CREATE TRIGGER tw BEFORE UPDATE OF c7 ON t FOR EACH ROW EXECUTE FUNCTION f()",
+    )
+    body = "\n".join(f"    op.execute({statement!r})" for statement in own)
+    history = [
+        ("r1", revision_source("r1", None, f"{TABLES}\n{body}")),
+        ("r2", revision_source("r2", "r1", PLAIN_DROP)),
+        ("r3", revision_source("r3", "r2", '    op.execute("DROP TRIGGER tw ON t")')),
+    ]
+    (found,) = dropped_names(history, "postgresql")
+    assert "which trigger tw (made by revision r1) still names: the drop then fails" in found.line

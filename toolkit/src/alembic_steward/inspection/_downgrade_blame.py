@@ -10,6 +10,7 @@ reverted for it would send the reader to fix a downgrade() that did its work.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.catalog import Difference
+    from alembic_steward.inspection._lost_objects import LostObject
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class DowngradeLeftovers:
     heads: list[str]
     blamed: list[Difference]
     before: list[Difference]
+    # Of the objects there before, those a downgrade()'s batch block lost on SQLite (its table
+    # copied without them), by the revision whose downgrade() it was.
+    lost: dict[str, list[Difference]] = field(default_factory=dict)
 
     @property
     def target(self) -> str:
@@ -40,7 +45,7 @@ class DowngradeLeftovers:
 
     @property
     def differences(self) -> list[Difference]:
-        return self.blamed + self.before
+        return self.blamed + [d for each in self.lost.values() for d in each] + self.before
 
 
 @dataclass(frozen=True)
@@ -59,10 +64,16 @@ class Place:
 
 
 def read_downgrade_leftovers(
-    connection: Connection, heads: list[str], reverted: list[str]
+    connection: Connection,
+    heads: list[str],
+    reverted: list[str],
+    batch_losses: Iterable[tuple[str, LostObject]] = (),
 ) -> DowngradeLeftovers | None:
     """The differences between the database on ``connection``, downgraded to ``heads``, and
-    what ``heads`` builds, split by whose they can be; None when there are none."""
+    what ``heads`` builds, split by whose they can be; None when there are none.
+    ``batch_losses``: (reverted revision, what its downgrade()'s batch copy lost), read as the
+    downgrade ran (runtime/_batch_losses.py): a difference on one of those is what that
+    downgrade()'s batch block lost, not a hand change, nor something its upgrade() made."""
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.inspection._run_leftovers import split_by_run
 
@@ -72,7 +83,19 @@ def read_downgrade_leftovers(
     if not found:
         return None
     blamed, before = split_by_run(connection, found, heads or ["base"], reverted[:1])
-    return DowngradeLeftovers(reverted, heads, blamed, before)
+    lost: dict[str, list[Difference]] = {}
+    for revision, object_lost in batch_losses:
+        for side in (blamed, before):
+            for difference in [d for d in side if lost_as(d, object_lost)]:
+                side.remove(difference)
+                lost.setdefault(revision, []).append(difference)
+    return DowngradeLeftovers(reverted, heads, blamed, before, lost)
+
+
+def lost_as(difference: Difference, lost: LostObject) -> bool:
+    """Whether ``difference`` is ``lost``: the same object, missing, or an index different."""
+    same = (difference.kind, difference.subject.lower()) == (lost.kind, lost.subject.lower())
+    return same and difference.change in ("missing", "different")
 
 
 def blame_line(left: DowngradeLeftovers, place: Place) -> str:
@@ -83,6 +106,8 @@ def blame_line(left: DowngradeLeftovers, place: Place) -> str:
     target, builds, noun = left.target, left.builds, place.noun
     not_built = f"after the downgrade to {target}, {noun} is not {builds}{place.listed}"
     check = f"then {place.status} says whether {noun} is {builds}"
+    if left.lost:
+        return lost_line(left, place, not_built, check)
     if not left.blamed:
         its = "its" if len(left.reverted) == 1 else "their"
         return (
@@ -102,6 +127,30 @@ def blame_line(left: DowngradeLeftovers, place: Place) -> str:
         f"{undo}: the downgrade() of {forgetful} did not undo all its upgrade() made{also},"
         f" though {place.version_table} says {target}{place.stopped}; undo those by hand"
         f" {place.by_hand} and make that downgrade() undo them too, {check}{place.again}"
+    )
+
+
+def lost_line(left: DowngradeLeftovers, place: Place, not_built: str, check: str) -> str:
+    """The line when a downgrade()'s SQLite batch block lost what was there before it."""
+    from alembic_steward.inspection._leftover_makers import leftover_makers
+    from alembic_steward.inspection._run_leftovers import briefs
+
+    lost = [difference for each in left.lost.values() for difference in each]
+    them = "it" if len(lost) == 1 else "them"
+    others = []
+    if left.blamed:
+        forgetful = ", ".join(leftover_makers(left.blamed, left.reverted))
+        others.append(f"the downgrade() of {forgetful} did not undo all its upgrade() made")
+    if left.before:
+        others.append(there_before(left.before, left.reverted))
+    also = f" ({'; '.join(others)})" if others else ""
+    return (
+        f"{not_built}: {briefs(lost)} {'was' if len(lost) == 1 else 'were'} there before this"
+        f" downgrade, and the downgrade() of {', '.join(left.lost)} lost {them}: its batch block"
+        " recreated the table, and SQLite's batch mode copies a table without its triggers,"
+        f" expression indexes and index DESC order or COLLATE{also}; {place.version_table} says"
+        f" {left.target}{place.stopped}; make {them} again by hand {place.by_hand}, and make"
+        f" that downgrade() make {them} again after its batch block, {check}{place.again}"
     )
 
 

@@ -45,6 +45,9 @@ class LostObject:
     # The columns the upgrade removed that its statement names: made again as it was, it
     # would name them still and fail whenever it fires, so the advice says what to change.
     gone: tuple[str, ...] = ()
+    # What the rebuild took from an index it kept ("its DESC order": rebuild_takes); "" when
+    # the object itself is gone.
+    loses: str = ""
 
     def without(self) -> str:
         """What to change in its statement, when it names a removed column; "" otherwise."""
@@ -62,6 +65,13 @@ class LostObject:
         if self.rebuilt_by_batch:
             # Elsewhere only `batch_alter_table(..., recreate="always")` copies a table.
             batch = "SQLite's batch mode" if self.dialect == "sqlite" else "batch mode"
+            if self.loses:
+                return (
+                    f"{revision}'s upgrade makes {self.kind} {self.subject} again without"
+                    f" {self.loses}: {batch} recreates table {self.table} from what SQLAlchemy"
+                    " reflects, which lacks it; make it again in the same revision, after the"
+                    " batch operation (drop it, then create it as it was)"
+                )
             return (
                 f"{revision}'s upgrade drops {self.kind} {self.subject}: {batch} recreates"
                 f" table {self.table} without it; recreate it in the same revision, after the batch"
@@ -82,7 +92,11 @@ def lost_objects(before: Catalog, after: Catalog, statements: Iterable[str]) -> 
     lost = []
     for key, facts in before.objects.items():
         kind, schema, table, name = key
-        if kind not in LOSABLE or key in after.objects or (schema, table) not in kept_tables:
+        if kind not in LOSABLE or (schema, table) not in kept_tables:
+            continue
+        if key in after.objects:
+            if order := order_lost(key, facts, after, sql):
+                lost.append(order)
             continue
         if dropped_by_name(sql, kind, name) or renamed(key, facts, after):
             continue
@@ -94,6 +108,38 @@ def lost_objects(before: Catalog, after: Catalog, statements: Iterable[str]) -> 
         gone = named_columns("\n".join(str(value) for value in facts.values()), removed)
         lost.append(LostObject(kind, subject, table, rebuilt is not None, before.dialect, gone))
     return lost
+
+
+# What SQLite's batch rebuild keeps of an index on plain columns but not their order words:
+# SQLAlchemy reflects the columns alone.
+ORDER_WORDS = (("its DESC order", r"\bDESC\b"), ("its COLLATE", r"\bCOLLATE\b"))
+
+
+def rebuild_takes(before: str, after: str = "") -> str:
+    """What an index's CREATE statement ``before`` says of its columns' order that ``after``
+    (the rebuilt index's) does not: "its DESC order", "its COLLATE", both, or ""."""
+    from alembic_steward.inspection._sql_code import code_of
+
+    old, new = code_of(before, "sqlite"), code_of(after, "sqlite")
+    return " and ".join(
+        words
+        for words, pattern in ORDER_WORDS
+        if re.search(pattern, old, re.IGNORECASE) and not re.search(pattern, new, re.IGNORECASE)
+    )
+
+
+def order_lost(key: Key, facts: dict, after: Catalog, sql: str) -> LostObject | None:
+    """The index ``key`` made again by a batch copy of its table without its DESC order or
+    COLLATE (``facts`` before, ``after`` the upgrade, ``sql`` its statements), else None."""
+    kind, _schema, table, name = key
+    copied = re.search(rf"\b_alembic_tmp_{re.escape(table)}\b", sql, re.IGNORECASE)
+    if kind != "index" or copied is None or dropped_by_name(sql, kind, name):
+        return None
+    old, new = str(facts.get("definition", "")), str(after.objects[key].get("definition", ""))
+    loses = rebuild_takes(old, new)
+    if not loses:
+        return None
+    return LostObject(kind, subject_of(key, facts), table, True, after.dialect, loses=loses)
 
 
 def dropped_by_name(sql: str, kind: str, name: str) -> bool:

@@ -57,32 +57,74 @@ class Made(NamedTuple):
 class Step(NamedTuple):
     """One thing an upgrade() or downgrade() does, in its order: SQL, a dropped column (table,
     column), the end of a batch block that recreates its table (SQLite's copy, which loses
-    the table's triggers), or a dropped table (`op.drop_table`, its triggers with it)."""
+    the table's triggers), or a dropped table (`op.drop_table`, its triggers with it).
+    ``in_batch``: the column is dropped by a `batch_op` (SQLite: by the table's copy)."""
 
     line: int
     sql: str
     dropped: tuple[str, str] | None
     rebuilt: str = ""
     dropped_table: str = ""
+    in_batch: bool = False
+
+
+VIEWS = ("VIEW", "MATERIALIZED VIEW")
 
 
 class NamedDroppedColumn(NamedTuple):
-    """A revision dropping a column that an object made earlier still names."""
+    """A revision dropping a column that an object made earlier still names. ``function``:
+    the function a PostgreSQL trigger executes, when that is what names the column."""
 
     revision: str
     table: str
     column: str
     made: Made
+    dialect: str = "postgresql"
+    in_batch: bool = False
+    function: str = ""
+
+    @property
+    def drop_fails(self) -> bool:
+        """Whether the drop itself fails over it, whatever a later revision does: a view, and on
+        PostgreSQL a trigger whose own text (`UPDATE OF c`, `WHEN`) names the column."""
+        if self.made.kind in VIEWS:
+            return self.dialect in ("postgresql", "sqlite")
+        return self.dialect == "postgresql" and self.made.kind == "TRIGGER" and not self.function
+
+    @property
+    def effect(self) -> str:
+        kind, name = self.made.kind.lower(), self.made.name
+        if self.drop_fails:
+            return "the drop then fails"
+        if self.dialect == "sqlite" and self.made.kind == "TRIGGER":
+            if self.in_batch:
+                return (
+                    f"SQLite's batch mode recreates table {self.made.table} without trigger"
+                    f" {name}, silently (made again as it was, it fails whenever it fires)"
+                )
+            return f"the drop then fails, or leaves {kind} {name} failing whenever it fires"
+        if self.made.kind == "TRIGGER":
+            return f"the drop leaves {kind} {name} failing whenever it fires"
+        return f"the drop leaves {kind} {name} failing whenever it runs"
 
     @property
     def line(self) -> str:
-        kind, name = self.made.kind.lower(), self.made.name
+        name, made = self.made.name, self.made
+        subject = f"{made.kind.lower()} {name} (made by revision {made.revision})"
+        fix = f"drop {name} or make it again without {self.column}"
+        if self.function:
+            # PostgreSQL: the trigger only runs the function; the function's body is what to fix.
+            subject = (
+                f"function {self.function}() (run by trigger {name}, made by revision"
+                f" {made.revision})"
+            )
+            fix = (
+                f"rewrite {self.function}() without {self.column} (`CREATE OR REPLACE"
+                f" FUNCTION`), or drop trigger {name} and {self.function}()"
+            )
         return (
-            f"revision {self.revision} drops column {self.table}.{self.column}, which {kind}"
-            f" {name} (made by revision {self.made.revision}) still names: the drop then fails"
-            " (SQLite, or a PostgreSQL view) or leaves it failing whenever it runs (MariaDB, a"
-            f" PostgreSQL function or trigger); in {self.revision}, before the drop, drop {name}"
-            f" or make it again without {self.column}"
+            f"revision {self.revision} drops column {self.table}.{self.column}, which {subject}"
+            f" still names: {self.effect}; in {self.revision}, before the drop, {fix}"
         )
 
 
@@ -192,7 +234,7 @@ def function_steps(source: str, name: str) -> tuple[Step, ...]:
             receiver = node.func.value
             alias = receiver.id if isinstance(receiver, ast.Name) else ""
             if alias in batches and texts and texts[0]:
-                steps.append(Step(node.lineno, "", (batches[alias], texts[0])))
+                steps.append(Step(node.lineno, "", (batches[alias], texts[0]), in_batch=True))
             elif len(texts) > 1 and texts[0] and texts[1]:
                 steps.append(Step(node.lineno, "", (texts[0], texts[1])))
     return tuple(sorted(steps, key=lambda step: (step.line, step.rebuilt != "")))
@@ -226,13 +268,18 @@ def dropped_names(
     revisions: Iterable[tuple[str, str]], dialect: str = "postgresql"
 ) -> list[NamedDroppedColumn]:
     """Each column drop of ``revisions`` ((revision, file text), oldest first) that an object
-    made earlier (or by the same revision, and left) names."""
+    made earlier (or by the same revision, and left) names, unless a later revision drops or
+    makes again what names it (the trigger, or the function it runs) and the drop itself does
+    not fail over it: the history then mends what the drop breaks, and advising an edit of
+    the dropping revision, applied perhaps, would be wrong."""
     alive: dict[tuple[str, str], Made] = {}
-    found = []
-    for revision, source in revisions:
+    found: list[tuple[int, NamedDroppedColumn]] = []
+    touched: dict[tuple[str, str], int] = {}  # (kind, name) -> the last revision's number
+    for number, (revision, source) in enumerate(revisions):
         steps = upgrade_steps(source)
         for step in steps:
             for kind, name, made in made_and_dropped(revision, step.sql):
+                touched[(kind, name)] = number
                 if made is None:
                     alive.pop((kind, name), None)
                 else:
@@ -244,8 +291,47 @@ def dropped_names(
             for made in alive.values():
                 code = code_of(body_of(made, alive), dialect)
                 if names_column(code, table, column, made.table):
-                    found.append(NamedDroppedColumn(revision, table, column, made))
-    return found
+                    function = naming_function(made, alive, table, column, dialect)
+                    named = NamedDroppedColumn(
+                        revision, table, column, made, dialect, step.in_batch, function
+                    )
+                    found.append((number, named))
+    return [
+        named for number, named in found if not mended_later(named, number, touched, alive, dialect)
+    ]
+
+
+def naming_function(
+    made: Made, alive: dict[tuple[str, str], Made], table: str, column: str, dialect: str
+) -> str:
+    """The function a trigger ``made`` executes, when its body, not the trigger's own text,
+    names ``table``.``column``; "" otherwise."""
+    executed = EXECUTES.search(made.text) if made.kind == "TRIGGER" else None
+    if executed is None or ("FUNCTION", executed[1].lower()) not in alive:
+        return ""
+    if names_column(code_of(made.text, dialect), table, column, made.table):
+        return ""
+    return executed[1].lower()
+
+
+def mended_later(
+    named: NamedDroppedColumn, number: int, touched: dict, alive: dict, dialect: str
+) -> bool:
+    """Whether a revision after the ``number``-th drops what ``named`` is, or makes it again
+    (the trigger, or the function it runs) without the column; ``alive``: what the whole
+    history leaves."""
+    if named.drop_fails:
+        return False
+    keys = [(named.made.kind, named.made.name)]
+    if named.function:
+        keys.append(("FUNCTION", named.function))
+    if all(touched.get(key, -1) <= number for key in keys):
+        return False
+    last = alive.get(keys[0])
+    if last is None:
+        return True
+    code = code_of(body_of(last, alive), dialect)
+    return not names_column(code, named.table, named.column, last.table)
 
 
 def history_sources(script: object) -> list[tuple[str, str]]:

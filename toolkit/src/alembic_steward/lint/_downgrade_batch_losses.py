@@ -12,12 +12,15 @@ batch, is gone after the downgrade, silently (making it before the batch is the 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from alembic_steward.lint._existing_triggers import Alive, follow
 from alembic_steward.lint._findings import Finding
 from alembic_steward.lint._sqlite_rebuilds import RULE
+from alembic_steward.lint._trace import RevisionTrace
 
 
 def downgrade_loss_findings(
@@ -60,3 +63,67 @@ def finding(path: Path, line: int, name: str, table: str) -> Finding:
         " block (`op.execute` its CREATE statement as the revision below built it), not before"
     )
     return Finding(path, line, RULE, why, safe)
+
+
+def downgrade_rebuilds(sources: Iterable[str]) -> bool:
+    """Whether a downgrade() of ``sources`` (revision file texts) has a batch block that
+    recreates its table: only then are the revisions below traced for what it may lose."""
+    from alembic_steward.inspection._revision_column_drops import function_steps
+
+    return any(step.rebuilt for source in sources for step in function_steps(source, "downgrade"))
+
+
+def downgrade_index_findings(
+    script: Any, history: list[tuple[Path, RevisionTrace]], linted: set[Path]
+) -> Iterator[Finding]:
+    """Yield a finding at each downgrade() batch block of a ``linted`` revision that loses an
+    index the revisions below it built (an expression index, an index's DESC order or
+    COLLATE): the upgrade rule's knowledge (lint/_sqlite_rebuilds.py) over each downgrade()'s
+    operations, recorded by calling it on an offline SQLite context. ``history``: the upgrade
+    traces, oldest first. Triggers are the text reader's, above."""
+    from alembic_steward.lint._sqlite_rebuilds import finding, replay
+
+    revisions = {Path(each.path): each for each in script.walk_revisions()}
+    made: dict = {}
+    for path, trace in history:
+        before = copy.deepcopy(made)
+        replay(trace.operations, path, made)
+        if path not in linted or path not in revisions:
+            continue
+        operations = downgrade_operations(revisions[path], path)
+        lost = replay(operations, path, copy.deepcopy(made))
+        for name, loss in lost.items():
+            if loss.made.kind == "index" and name in before:
+                yield finding(path, loss, "downgrade")
+
+
+def downgrade_operations(revision: Any, path: Path) -> list:
+    """The operations ``revision``'s downgrade() calls, up to where it stops when run offline
+    (it reads the database, or raises): none are performed, so a batch reflects nothing."""
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from alembic_steward.lint._trace import (
+        RevisionTracer,
+        quiet_alembic_logging,
+        recording_operations,
+    )
+
+    tracer = RevisionTracer([path])
+    with quiet_alembic_logging():
+        context = MigrationContext.configure(
+            dialect_name="sqlite", opts={"as_sql": True, "output_buffer": tracer}
+        )
+    operations = Operations(context)
+    try:
+        downgrade = revision.module.downgrade
+        with recording_operations(tracer, perform=False), quiet_alembic_logging():
+            operations._install_proxy()
+            try:
+                downgrade()
+            finally:
+                operations._remove_proxy()
+    except Exception:  # noqa: BLE001 - what ran before the stop is still read
+        pass
+    trace = tracer.traces.get(path)
+    return trace.operations if trace is not None else []

@@ -58,6 +58,9 @@ class Made:
     line: int
     # Its CREATE statement, where an `op.execute` gave it.
     statement: str = ""
+    # What the rebuild takes from it when it keeps the index ("its DESC order"); "" when the
+    # rebuild drops it whole (a trigger, an expression index).
+    loses: str = ""
 
 
 @dataclass
@@ -73,13 +76,19 @@ class Loss:
 
 
 def history_traces(
-    config: Any, script: Any, selection: Selection, traces: dict[Path, RevisionTrace]
+    config: Any,
+    script: Any,
+    selection: Selection,
+    traces: dict[Path, RevisionTrace],
+    downgrade_rebuilds: bool = False,
 ) -> list[tuple[Path, RevisionTrace]]:
     """``traces`` and those of the revisions below the selection, in upgrade order; those are
-    traced only when a selected revision has a batch that recreates its table, the one case
-    that reads them (autogenerate's batch of a plain `add_column` does not)."""
+    traced only when a selected revision has a batch that recreates its table (in its upgrade,
+    or in its downgrade: ``downgrade_rebuilds``), the one case that reads them (autogenerate's
+    batch of a plain `add_column` does not)."""
     below: dict[Path, RevisionTrace] = {}
-    if selection.applied and any(map(has_rebuild, traces.values())):
+    rebuilds = downgrade_rebuilds or any(map(has_rebuild, traces.values()))
+    if selection.applied and rebuilds:
         below = traces_below(config, script, selection.applied)
     every = below | traces
     return [
@@ -113,25 +122,32 @@ def batch_loss_findings(
     ``traces`` are every traced revision, in upgrade order."""
     made: dict[str, Made] = {}
     for path, trace in traces:
-        losses: dict[str, Loss] = {}
-        for operations in in_steps(trace.operations):
-            first = operations[0]
-            if first.batch is not None:
-                table = first.batch.table_name.lower()
-                if not recreates(first.batch, operations):
-                    continue
-                from alembic_steward.inspection._lost_objects import named_columns
-
-                removed = dropped_columns(operations)
-                for name, object_made in list(made.items()):
-                    if object_made.table == table:
-                        del made[name]
-                        gone = named_columns(object_made.statement, removed)
-                        losses[name] = Loss(object_made, name, first.line, method(first), gone)
-            else:
-                follow(first, path, made, losses)
+        losses = replay(trace.operations, path, made)
         if path in linted:
             yield from (finding(path, loss) for loss in losses.values())
+
+
+def replay(operations: list[RecordedOperation], path: Path, made: dict[str, Made]) -> dict:
+    """Follow one function's ``operations`` (of the revision at ``path``) over ``made``; return
+    what its batches lost and it did not make again after them, by name."""
+    from alembic_steward.inspection._lost_objects import named_columns
+
+    losses: dict[str, Loss] = {}
+    for step in in_steps(operations):
+        first = step[0]
+        if first.batch is None:
+            follow(first, path, made, losses)
+            continue
+        if not recreates(first.batch, step):
+            continue
+        table = first.batch.table_name.lower()
+        removed = dropped_columns(step)
+        for name, object_made in list(made.items()):
+            if object_made.table == table:
+                del made[name]
+                gone = named_columns(object_made.statement, removed)
+                losses[name] = Loss(object_made, name, first.line, method(first), gone)
+    return losses
 
 
 def in_steps(operations: list[RecordedOperation]) -> Iterator[list[RecordedOperation]]:
@@ -191,10 +207,16 @@ def follow(recorded: RecordedOperation, path: Path, made: dict, losses: dict) ->
     if isinstance(operation, ops.ExecuteSQLOp):
         follow_sql(str(operation.sqltext), path, recorded.line, made, losses)
     elif isinstance(operation, ops.CreateIndexOp):
-        if any(not isinstance(column, str) for column in operation.columns):
-            name = str(operation.index_name).lower()
-            made[name] = Made("index", operation.table_name.lower(), path, recorded.line)
-            losses.pop(name, None)
+        name = str(operation.index_name).lower()
+        made.pop(name, None)
+        losses.pop(name, None)
+        columns = [str(column) for column in operation.columns]
+        if (
+            any(not isinstance(column, str) for column in operation.columns)
+            and (loses := rebuild_loss(columns)) is not None
+        ):
+            table = operation.table_name.lower()
+            made[name] = Made("index", table, path, recorded.line, loses=loses)
     elif isinstance(operation, ops.DropIndexOp):
         made.pop(str(operation.index_name).lower(), None)
     elif isinstance(operation, ops.DropTableOp):
@@ -209,10 +231,14 @@ def follow_sql(sql: str, path: Path, line: int, made: dict, losses: dict) -> Non
             name = created.group(1).lower()
             made[name] = Made("trigger", created.group(2).lower(), path, line, statement)
             losses.pop(name, None)
-        elif (created := CREATE_INDEX.search(statement)) and "(" in created.group(3):
+        elif created := CREATE_INDEX.search(statement):
             name = created.group(1).lower()
-            made[name] = Made("index", created.group(2).lower(), path, line, statement)
+            made.pop(name, None)
             losses.pop(name, None)
+            loses = rebuild_loss(created.group(3).split(","))
+            if loses is not None:
+                table = created.group(2).lower()
+                made[name] = Made("index", table, path, line, statement, loses)
         elif dropped := DROP.search(statement):
             kind, name = dropped.group(1).lower(), dropped.group(2).lower()
             if kind == "table":
@@ -222,6 +248,18 @@ def follow_sql(sql: str, path: Path, line: int, made: dict, losses: dict) -> Non
                 losses.pop(name, None)
         elif renamed := RENAME.search(statement):
             rename_table(renamed.group(1).lower(), renamed.group(2).lower(), made)
+
+
+def rebuild_loss(columns: Iterable[str]) -> str | None:
+    """What SQLite's batch rebuild takes from an index on ``columns`` (each one's SQL): "" the
+    whole index (an expression SQLAlchemy does not reflect), "its DESC order" or "its COLLATE"
+    (reflected as the plain column: inspection/_lost_objects.py), None nothing."""
+    from alembic_steward.inspection._lost_objects import rebuild_takes
+
+    texts = list(columns)
+    if any("(" in text for text in texts):
+        return ""
+    return rebuild_takes(", ".join(texts)) or None
 
 
 def drop_table(table: str, made: dict[str, Made]) -> None:
@@ -240,27 +278,40 @@ def method(recorded: RecordedOperation) -> str:
     return names[0] if names else "batch_op"
 
 
-def finding(path: Path, loss: Loss) -> Finding:
+def finding(path: Path, loss: Loss, function: str = "upgrade") -> Finding:
+    """The finding at the batch of ``function`` (`upgrade`, `downgrade`) that lost ``loss``."""
     made = loss.made
     origin = "this revision" if made.path == path else f"revision file {made.path.name}"
     call = "`op.execute` its CREATE statement" + (
-        "" if made.kind == "trigger" else ", or `op.create_index` it,"
+        " again" if made.kind == "trigger" else ", or `op.create_index` it, again"
+    )
+    what = f"drops {made.kind} {loss.name}"
+    if made.loses:
+        # The index stays, plain: made again, it needs its plain copy dropped first.
+        what = f"makes index {loss.name} again without {made.loses}"
+        call = "`op.drop_index` it, then `op.create_index` it as it was"
+    outcome = (
+        "the upgrade succeeds and the database then matches what the revisions build, without it"
+        if function == "upgrade"
+        else "the downgrade succeeds, and the database then differs from what the revision below"
+        " builds"
     )
     why = (
-        f"{loss.operation.replace('batch_', 'batch_op.')} makes SQLite's batch mode recreate"
-        f" table {made.table}, which drops {made.kind} {loss.name} ({origin}, line"
-        f" {made.line}) without a word: the upgrade succeeds and the database then matches"
-        " what the revisions build, without it"
+        f"{loss.operation.replace('batch_', 'batch_op.')}"
+        + (" in downgrade()" if function == "downgrade" else "")
+        + f" makes SQLite's batch mode recreate table {made.table}, which {what} ({origin},"
+        f" line {made.line}) without a word: {outcome}"
     )
+    where = "this revision" if function == "upgrade" else "downgrade()"
     safe = (
-        f"make {made.kind} {loss.name} again in this revision, after the"
-        f" `with op.batch_alter_table(...)` block ({call} again)"
+        f"make {made.kind} {loss.name} again in {where}, after the"
+        f" `with op.batch_alter_table(...)` block ({call})"
     )
     if loss.gone:
         # Its statement as it was names what the block drops: it would fail when it fires.
         columns = " and ".join(f"{made.table}.{column}" for column in loss.gone)
         safe = (
-            f"make {made.kind} {loss.name} again in this revision, after the"
+            f"make {made.kind} {loss.name} again in {where}, after the"
             f" `with op.batch_alter_table(...)` block, from its CREATE statement written without"
             f" {columns}, which the block drops (as it was, it would fail whenever it fires), or"
             f" drop it by name if it should go"

@@ -217,8 +217,16 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
 
         for path, trace in traces.items():
             findings += sqlite_batch_findings(path, trace)
-        history = history_traces(config, script, selection, traces)
+        from alembic_steward.lint._downgrade_batch_losses import (
+            downgrade_index_findings,
+            downgrade_rebuilds,
+        )
+
+        rebuilding = downgrade_rebuilds(path.read_text(encoding="utf-8") for path in paths)
+        history = history_traces(config, script, selection, traces, rebuilding)
         findings += batch_loss_findings(history, set(paths))
+        if rebuilding:
+            findings += downgrade_index_findings(script, history, set(paths))
     if dialect in OWN_RULES[EXISTING_TRIGGER]:
         findings += trigger_order_findings(script, set(paths), dialect)
     if dialect == "postgresql":

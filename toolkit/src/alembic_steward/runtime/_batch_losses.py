@@ -1,5 +1,7 @@
 """Warn, as a SQLite upgrade runs, when a revision's batch operation recreates a table without
-a trigger or an index made by hand (inspection/_lost_objects.py says why it is lost).
+a trigger or an index made by hand, or makes an index again without its DESC order or COLLATE
+(inspection/_lost_objects.py says why it is lost); as a downgrade runs, keep what its batch
+copies lose the same way, for the downgrade's own check to blame on it.
 
 Nothing fails when it happens and every later comparison agrees with it, so a run is where the
 user can still hear of it: `inv db.upgrade` prints the warning, a tenant's row carries it in its
@@ -16,7 +18,12 @@ import sys
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from alembic_steward.inspection._lost_objects import LostObject, dropped_by_name, named_columns
+from alembic_steward.inspection._lost_objects import (
+    LostObject,
+    dropped_by_name,
+    named_columns,
+    rebuild_takes,
+)
 from alembic_steward.inspection._names_in_text import names
 
 if TYPE_CHECKING:
@@ -30,6 +37,10 @@ OWNED = (
 )
 # The warnings of the run in progress, for a tenant's row (runtime/_tenant_runs.py).
 _WARNINGS: ContextVar[list[str] | None] = ContextVar("alembic_steward_batch_losses", default=None)
+# What the downgrade in progress lost the same way, for its own check to blame.
+_DOWNGRADE_LOSSES: ContextVar[list[tuple[str, LostObject]] | None] = ContextVar(
+    "alembic_steward_downgrade_batch_losses", default=None
+)
 
 
 def collect_warnings() -> list[str]:
@@ -66,24 +77,61 @@ class BatchLossWatch:
     def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
         before, statements = self.before, self.statements
         self.before, self.statements = {}, []
-        if not before or not step.is_upgrade:
+        if not before:
             return
-        connection = ctx.connection
-        sql = "\n".join(statements)
         revision = step.up_revision
         name = f"revision {revision.revision} ({(revision.doc or '').strip()})"
-        for table, (objects, old_columns) in before.items():
-            kept = owned(connection, table)
-            removed = old_columns - columns(connection, table)
-            for (kind, object_name), definition in objects.items():
-                if (kind, object_name) in kept or dropped_by_name(sql, kind, object_name):
-                    continue
-                if kind == "index" and any(names(definition, column) for column in removed):
-                    continue  # the column it was on went, and took it
-                gone = named_columns(definition, removed)
-                subject = f"{table}.{object_name}"
-                lost = LostObject(kind, subject, table, rebuilt_by_batch=True, gone=gone)
+        for lost in batch_losses(ctx.connection, before, "\n".join(statements)):
+            if step.is_upgrade:
                 warn(lost.line(name))
+            else:
+                remember_downgrade_loss(revision.revision, lost)
+
+
+def batch_losses(
+    connection: Any, before: dict[str, tuple[dict[tuple[str, str], str], set[str]]], sql: str
+) -> list[LostObject]:
+    """What the batch copies of the tables in ``before`` (their objects and columns before the
+    copy) lost: an object gone that ``sql`` (the step's) does not drop by name, or an index
+    made again without its DESC order or COLLATE."""
+    found = []
+    for table, (objects, old_columns) in before.items():
+        kept = owned(connection, table)
+        removed = old_columns - columns(connection, table)
+        for (kind, object_name), definition in objects.items():
+            loses = ""
+            if dropped_by_name(sql, kind, object_name):
+                continue  # the step's own statement: made again as it meant, or meant gone
+            if (kind, object_name) in kept:
+                loses = rebuild_takes(definition, kept[(kind, object_name)])
+                if not loses:
+                    continue
+            elif kind == "index" and any(names(definition, column) for column in removed):
+                continue  # the column it was on went, and took it
+            gone = named_columns(definition, removed)
+            subject = f"{table}.{object_name}"
+            found.append(LostObject(kind, subject, table, True, gone=gone, loses=loses))
+    return found
+
+
+def collect_downgrade_losses() -> list[tuple[str, LostObject]]:
+    """Start collecting what this context's downgrade steps' batch copies lose: (the reverted
+    revision, what it lost); the list returned fills as the run goes. The downgrade's own
+    check (tasks/_downgrade_result.py) then blames that downgrade() for them."""
+    collected: list[tuple[str, LostObject]] = []
+    _DOWNGRADE_LOSSES.set(collected)
+    return collected
+
+
+def downgrade_losses() -> list[tuple[str, LostObject]]:
+    """What the last downgrade collected in this context lost (collect_downgrade_losses)."""
+    return list(_DOWNGRADE_LOSSES.get() or [])
+
+
+def remember_downgrade_loss(revision: str, lost: LostObject) -> None:
+    collected = _DOWNGRADE_LOSSES.get()
+    if collected is not None:
+        collected.append((revision, lost))
 
 
 def owned(connection: Any, table: str) -> dict[tuple[str, str], str]:

@@ -20,7 +20,11 @@ def downgrade_announcing(
     from alembic.runtime.environment import EnvironmentContext
     from alembic.script import ScriptDirectory
 
+    from alembic_steward.runtime._batch_losses import collect_downgrade_losses
+
     script = ScriptDirectory.from_config(config)
+    # What its SQLite batch copies lose, for the check after it (tasks/_downgrade_result.py).
+    collect_downgrade_losses()
 
     # The same steps alembic.command.downgrade computes, read on the same connection: no extra
     # round-trip to learn where the database stands. Named as Alembic names its own: env.py's

@@ -37,6 +37,7 @@ def check_downgrade_result(
         read_downgrade_leftovers,
     )
     from alembic_steward.inspection._status_report import StatusExit
+    from alembic_steward.runtime._batch_losses import downgrade_losses
     from alembic_steward.runtime._interruptions import Terminated
     from alembic_steward.runtime._state_after_failure import version_heads
 
@@ -45,7 +46,7 @@ def check_downgrade_result(
     try:
         with get_blocking_engine().connect() as connection:
             heads = list(version_heads(connection))
-            left = read_downgrade_leftovers(connection, heads, reverted)
+            left = read_downgrade_leftovers(connection, heads, reverted, downgrade_losses())
             remember_leftovers(connection, heads, left, emptied)
     except (KeyboardInterrupt, Terminated) as stop:
         word_the_stop(stop, ", ".join(heads) or "base", "db.redo" if redo else "db.downgrade")
