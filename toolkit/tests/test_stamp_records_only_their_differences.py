@@ -17,16 +17,18 @@ TAGS = '    op.create_table("tags", sa.Column("id", sa.Integer, primary_key=True
 HAND_VIEW = "CREATE VIEW vhand AS SELECT id FROM posts"
 
 
-def stamped_over_a_missing_body(project: Project, database: ServerDatabase) -> dict[str, str]:
-    """At eeee00000001, stamped eeee00000002 accepting its missing column; eeee00000003 (a
-    table of its own) written after."""
+def stamped_over_a_missing_body(
+    project: Project, database: ServerDatabase, pending: str = TAGS
+) -> dict[str, str]:
+    """At eeee00000001, stamped eeee00000002 accepting its missing column; eeee00000003
+    (``pending``: a table of its own) written after."""
     write_revision(project, "eeee00000001", None, CREATE)
     write_revision(project, "eeee00000002", "eeee00000001", BODY)
     env = {"DATABASE_URL": database.url}
     project.inv("db.upgrade", "-r", "eeee00000001", env=env)
     stamped = project.inv("db.stamp", "-r", "head", "--accept-differences", env=env).stdout
     assert "missing column posts.body" in stamped, stamped
-    write_revision(project, "eeee00000003", "eeee00000002", TAGS)
+    write_revision(project, "eeee00000003", "eeee00000002", pending)
     return env
 
 
@@ -62,3 +64,18 @@ def test_a_stamp_still_differing_names_only_what_it_recorded_not_a_later_hand_ch
     assert "vhand" not in line, line
     status = project.run("inv", "db.status", env=env)
     assert status.returncode == 9, status.stdout + status.stderr
+
+
+def test_a_hand_view_over_a_column_the_pending_revision_drops_is_named_as_any_hand_view(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = stamped_over_a_missing_body(project, database, '    op.drop_column("posts", "title")')
+    database.query("ALTER TABLE posts ADD COLUMN body TEXT")
+    database.query("CREATE VIEW vhand AS SELECT id, title FROM posts")
+
+    status = project.run("inv", "db.status", env=env)
+
+    assert status.returncode == 9, status.stdout + status.stderr
+    verdict = status.stdout.splitlines()[-1]
+    assert "the stamp that recorded" not in verdict, verdict
+    assert "view vhand reads posts.title, which the pending migrations drop" in verdict, verdict
