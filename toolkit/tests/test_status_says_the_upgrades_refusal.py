@@ -9,7 +9,7 @@ from stuck_states import write_revision
 
 DIFFERS = 9
 MOOD = (
-    '    op.execute("CREATE TYPE mood AS ENUM (\'happy\')")\n'
+    "    op.execute(\"CREATE TYPE mood AS ENUM ('happy')\")\n"
     '    op.create_table("people", sa.Column("id", sa.Integer, primary_key=True))'
 )
 ADD_MEH = """\
