@@ -311,21 +311,21 @@ class MigrationStatus:
         return STATUS_ADVICE[self.exit_code]
 
     def refused_verdict(self, where: str) -> str:
-        """The verdict over differences when the upgrade would refuse (``moved``): its refusal.
+        """The verdict over differences when the upgrade would refuse (``moved``).
 
-        The upgrade refuses on its checksum rows whatever the schema, so any advice that runs
-        it (undo and upgrade; an enum value's "the upgrade keeps it") met that refusal: status
-        says what the upgrade reads. Only a database one revision builds exactly, whose stamp
-        the refusal does not name (another revision than its last one recorded), is told that
-        stamp, which no refusal stops."""
+        The upgrade refuses on its checksum rows whatever the schema, so advice that runs it
+        (undo and upgrade; an enum value's "the upgrade keeps it") met that refusal: status says
+        what the upgrade reads. A database one revision builds exactly is told that revision's
+        stamp instead, as `db.revision` and `db.check` tell it, only when that advice names no
+        command the refusal does not (the stamp the refusal names, nothing after it)."""
         from alembic_steward.inspection._drift_sides import stamped_wrongly_advice
 
         refusal = f"the database is not what its revision builds {where}, and {self.moved}"
         if self.sides.built_by is None:
             return refusal
         stamped = stamped_wrongly_advice(where, self.sides.built_by)
-        stamps = {code for code in BACKQUOTED.findall(stamped) if "stamp" in code}
-        return refusal if stamps <= set(BACKQUOTED.findall(refusal)) else stamped
+        named = set(BACKQUOTED.findall(stamped))
+        return stamped if named <= set(BACKQUOTED.findall(refusal)) else refusal
 
     def as_json(self) -> dict[str, Any]:
         return {
