@@ -6,7 +6,7 @@ commits, leaves the schema short of what the revision built)."""
 from __future__ import annotations
 
 from project import Project, revision_source
-from servers import ServerDatabase, only_on
+from servers import ServerDatabase
 
 EDITED = 8
 ITEMS = """\
@@ -66,26 +66,3 @@ def test_a_downgrade_only_edit_over_the_schema_its_revision_builds_is_accepted(
 
     assert "missing" not in verdict, verdict
     assert "accept the edit with `inv db.accept-edit -r dddd00000001`" in verdict, verdict
-
-
-FAILING_DOWNGRADE = """\
-    with op.get_context().autocommit_block():
-        op.drop_index("ix_items_name", table_name="items")
-    raise RuntimeError("this downgrade fails after committing the drop")"""
-
-
-@only_on("postgresql", why="only PostgreSQL commits part of a failed step: an autocommit_block()")
-def test_a_failed_downgrade_that_left_an_index_missing_says_to_make_it_again_not_undo_it(
-    project: Project, database: ServerDatabase
-) -> None:
-    env = {"DATABASE_URL": database.url}
-    write_items(project, FAILING_DOWNGRADE)
-    project.inv("db.upgrade", env=env)
-
-    failed = project.run("inv", "db.downgrade", env=env)
-
-    assert failed.returncode != 0, failed.stdout + failed.stderr
-    said = failed.stderr
-    assert "missing index items.ix_items_name" in said, said
-    assert "undo those by hand" not in said, said
-    assert "make it again by hand" in said, said
