@@ -102,6 +102,7 @@ def blame_line(left: DowngradeLeftovers, place: Place) -> str:
     """The line saying what the downgrade left, whose downgrade() left it (or that it was there
     before), and what removes it."""
     from alembic_steward.inspection._leftover_makers import leftover_makers
+    from alembic_steward.runtime._hand_repairs import repair_by_hand
 
     target, builds, noun = left.target, left.builds, place.noun
     not_built = f"after the downgrade to {target}, {noun} is not {builds}{place.listed}"
@@ -113,8 +114,8 @@ def blame_line(left: DowngradeLeftovers, place: Place) -> str:
         return (
             f"{not_built}: {there_before(left.before, left.reverted)}; the downgrade() of"
             f" {', '.join(left.reverted)} undid what {its} upgrade() made, and"
-            f" {place.version_table} says {target}{place.stopped}; undo those by hand"
-            f" {place.by_hand}, {check}{place.again}"
+            f" {place.version_table} says {target}{place.stopped};"
+            f" {repair_by_hand(briefs_of(left.before), f' {place.by_hand}')}, {check}{place.again}"
         )
     undo = (
         f"the downgrade to {target} left what {target} does not build{place.listed}"
@@ -122,11 +123,15 @@ def blame_line(left: DowngradeLeftovers, place: Place) -> str:
         else not_built
     )
     forgetful = ", ".join(leftover_makers(left.blamed, left.reverted))
+    # A downgrade that dropped what its target builds is fixed to keep it, not to undo more.
+    lost = any(difference.change == "missing" for difference in left.blamed)
+    fix = "keep or make again what it dropped" if lost else "undo them too"
     also = f" ({there_before(left.before, left.reverted)})" if left.before else ""
     return (
         f"{undo}: the downgrade() of {forgetful} did not undo all its upgrade() made{also},"
-        f" though {place.version_table} says {target}{place.stopped}; undo those by hand"
-        f" {place.by_hand} and make that downgrade() undo them too, {check}{place.again}"
+        f" though {place.version_table} says {target}{place.stopped};"
+        f" {repair_by_hand(briefs_of(left.blamed + left.before), f' {place.by_hand}')}"
+        f" and make that downgrade() {fix}, {check}{place.again}"
     )
 
 
@@ -152,6 +157,10 @@ def lost_line(left: DowngradeLeftovers, place: Place, not_built: str, check: str
         f" {left.target}{place.stopped}; make {them} again by hand {place.by_hand}, and make"
         f" that downgrade() make {them} again after its batch block, {check}{place.again}"
     )
+
+
+def briefs_of(differences: list[Difference]) -> list[str]:
+    return [difference.brief() for difference in differences]
 
 
 def there_before(differences: list[Difference], reverted: list[str]) -> str:

@@ -149,21 +149,24 @@ def stamp_and_upgrade_commands() -> tuple[str, str]:
 
 
 def pending_database_differs_advice(
-    where: str = DIFFERENCES_ABOVE, restoring: Sequence[str] = ()
+    where: str = DIFFERENCES_ABOVE, restoring: Sequence[str] = (), briefs: Sequence[str] = ()
 ) -> str:
     """Behind head, what differs stands in the way of the pending migrations themselves;
-    ``restoring``: statements that undo some of it (inspection/_restoring_statements.py)."""
+    ``restoring``: statements that undo some of it (inspection/_restoring_statements.py);
+    ``briefs``: the differences in brief, whose kinds word the repair."""
     from alembic_steward.inspection._restoring_statements import restoring_advice
     from alembic_steward.runtime._advice import bound_tenant_options
+    from alembic_steward.runtime._hand_repairs import repair_by_hand
 
     tenant = bound_tenant_options()
     stamp, upgrade = stamp_and_upgrade_commands()
     reset = "" if tenant else "; in development `inv db.reset` starts over"
+    repair = repair_by_hand(briefs, restoring_advice(restoring), them="them")
     return (
         f"the database is not what its revision builds {where}, so {upgrade}"
         " would run into them: a migration that failed after committing part of its"
         " work (an autocommit_block(), or DDL on MySQL/MariaDB) or a hand change left them."
-        f" Undo them by hand{restoring_advice(restoring)} and then {upgrade}; if they are the next"
+        f" {repair[:1].upper()}{repair[1:]} and then {upgrade}; if they are the next"
         " migration's work finished by hand, record that with"
         f" {stamp} instead{reset}"
     )
@@ -275,6 +278,9 @@ class DriftSides:
     failed_run: str = ""
     # Whether the database lacks something its revision builds, which a stamp can explain.
     lacking: bool = True
+    # Behind head, differing: each difference in brief (`missing index items.ix`), whose kind
+    # says whether the repair makes it again or undoes it (runtime/_hand_repairs.py).
+    briefs: tuple[str, ...] = ()
     # With additions: whether the models hold them too (the database holds what they need).
     models_hold_additions: bool = False
     # Statements that undo some of the differences (`ALTER SEQUENCE s OWNED BY NONE`).
@@ -332,7 +338,9 @@ class DriftSides:
             from alembic_steward.inspection._pending_past_changes import failing_past_advice
 
             on_rows = self.pending_failure_on_rows
-            return failing_past_advice(where, self.pending_failure, self.restoring, on_rows)
+            return failing_past_advice(
+                where, self.pending_failure, self.restoring, on_rows, self.briefs
+            )
         if self.pending and self.pending_dependents:
             from alembic_steward.inspection._hand_made_dependents import dependents_advice
 
@@ -344,13 +352,13 @@ class DriftSides:
         if self.pending and self.pending_leave_them:
             from alembic_steward.inspection._pending_past_changes import pending_past_advice
 
-            return pending_past_advice(where, self.restoring)
+            return pending_past_advice(where, self.restoring, self.briefs)
         if self.pending and self.downgrade_left:
             from alembic_steward.runtime._downgrade_runs import downgrade_left_advice
 
             return downgrade_left_advice(where, list(self.downgrade_left))
         if self.pending:
-            return pending_database_differs_advice(where, self.restoring)
+            return pending_database_differs_advice(where, self.restoring, self.briefs)
         if self.enum_values_alone:
             from alembic_steward.inspection._enum_values import enum_values_alone_advice
 
@@ -484,6 +492,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         pending_failure=compared.pending_failure,
         pending_failure_on_rows=compared.pending_failure_on_rows,
         restoring=compared.restoring,
+        briefs=tuple(difference.brief() for difference in compared.found),
     )
 
 

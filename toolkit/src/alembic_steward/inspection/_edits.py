@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,13 @@ class EditedRevision:
     # be restored from git, so the advice does not say to. None: git could not be asked (no
     # checkout, a timeout), so the advice says neither.
     in_git: bool | None = True
+    # With every edit downgrade-only: how the database differs from what its revisions build
+    # (a difference each, `missing index items.ix`), and the statements that undo some of them;
+    # None when no comparison could be made. An unchanged upgrade() says nothing of the schema
+    # itself: a downgrade of this revision that stopped after committing part of its work
+    # (DROP INDEX CONCURRENTLY commits) left it short.
+    found: tuple[str, ...] | None = None
+    restoring: tuple[str, ...] = ()
 
 
 def describe_edits(
@@ -74,7 +81,24 @@ def describe_edits(
             EditedRevision(edit.revision, edit.downgrade_only, candidate, edit.in_git)
             for edit, candidate in zip(edits, candidates, strict=True)
         ]
+    if current and edits and all(edit.downgrade_only for edit in edits):
+        found, restoring = compared_schema(connection, current)
+        edits = [replace(edit, found=found, restoring=restoring) for edit in edits]
     return edits
+
+
+def compared_schema(
+    connection: Connection, current: tuple[str, ...] | list[str]
+) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """How the database differs from what ``current`` builds from the files as they are (whose
+    upgrade() is what ran, when only downgrade() changed), briefly, and the statements that
+    undo some of it; (None, ()) when no comparison could be made."""
+    from alembic_steward.inspection._revision_comparison import compare_with_revision
+
+    compared = compare_with_revision(connection, list(current), [], earlier=False)
+    if compared.found is None:
+        return None, ()
+    return tuple(difference.brief() for difference in compared.found), compared.restoring
 
 
 def schema_is_what_files_build(
@@ -203,10 +227,7 @@ def edits_advice(edits: list[EditedRevision]) -> str:
     flags = accept_flags([edit.revision for edit in edits]) + bound_tenant_options("--tenants")
     accept = f"`{ACCEPT_EDIT_TASK} {flags}`"
     if all(edit.downgrade_only for edit in edits):
-        return (
-            f"only the downgrade() of applied revision(s) {named} changed since they ran here:"
-            f" the applied schema is unaffected; accept the edit with {accept}"
-        )
+        return downgrade_only_advice(named, edits[0], accept)
     if all(edit.restored for edit in edits):
         return (
             f"the file(s) of applied revision(s) {named} are as git has them, but not the text"
@@ -219,6 +240,29 @@ def edits_advice(edits: list[EditedRevision]) -> str:
         f"applied revision(s) {named} were edited since they ran here, and this database keeps"
         f" what the old text did: {restore_advice(edits)} and make the change in a new revision,"
         f" or, if the edit is a fix this database already has, accept it with {accept}"
+    )
+
+
+def downgrade_only_advice(named: str, edit: EditedRevision, accept: str) -> str:
+    """Only downgrade() changed (of the revisions ``named``): the edit is accepted once the
+    database is what they build, read (``edit.found``), never assumed from the upgrade()."""
+    from alembic_steward.inspection._restoring_statements import restoring_advice
+    from alembic_steward.runtime._hand_repairs import repair_by_hand
+
+    opening = f"only the downgrade() of applied revision(s) {named} changed since they ran here"
+    if edit.found is None:
+        return (
+            f"{opening} (their upgrade() is as it ran; the database could not be compared with"
+            f" what they build: no scratch database): accept the edit with {accept}"
+        )
+    if not edit.found:
+        return f"{opening}, and the database is what they build: accept the edit with {accept}"
+    made_as = " as their upgrade() makes it"
+    repair = repair_by_hand(edit.found, restoring_advice(edit.restoring), made_as)
+    return (
+        f"{opening}, but the database is not what they build: {', '.join(edit.found)} (left by a"
+        " downgrade that stopped after committing part of its work, or by hand): "
+        f"{repair}, then accept the edit with {accept}"
     )
 
 

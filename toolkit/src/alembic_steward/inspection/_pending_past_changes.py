@@ -18,12 +18,16 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-def pending_past_advice(where: str, restoring: Sequence[str] = ()) -> str:
+def pending_past_advice(
+    where: str, restoring: Sequence[str] = (), briefs: Sequence[str] = ()
+) -> str:
     """The advice when the pending revisions change none of the objects that differ;
-    ``restoring``: statements that undo some of them (inspection/_restoring_statements.py)."""
+    ``restoring``: statements that undo some of them (inspection/_restoring_statements.py);
+    ``briefs``: the differences in brief, whose kinds word the repair."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
     from alembic_steward.inspection._restoring_statements import restoring_advice
     from alembic_steward.runtime._advice import bound_tenant_options
+    from alembic_steward.runtime._hand_repairs import repair_by_hand
 
     _, upgrade = stamp_and_upgrade_commands()
     reset = "" if bound_tenant_options() else ", or in development `inv db.reset`"
@@ -31,7 +35,8 @@ def pending_past_advice(where: str, restoring: Sequence[str] = ()) -> str:
         f"the database is not what its revision builds {where}: changed by hand, or left by a"
         " migration that failed after committing part of its work; the pending migrations"
         f" change none of those objects, so {upgrade} runs, and leaves them as they are:"
-        f" undo them by hand (before or after it){restoring_advice(restoring)}{reset}"
+        f" {repair_by_hand(briefs, them='them')} (before or after it)"
+        f"{restoring_advice(restoring)}{reset}"
     )
 
 
@@ -55,12 +60,16 @@ def failed_past_advice(where: str, failed: str, restoring: Sequence[str] = ()) -
     )
 
 
-def failing_past_advice(where: str, failure: str, restoring: Sequence[str], on_rows: bool) -> str:
+def failing_past_advice(
+    where: str, failure: str, restoring: Sequence[str], on_rows: bool, briefs: Sequence[str] = ()
+) -> str:
     """The advice when the database differs from its revision and a pending revision fails on
-    the scratch database built at that revision (``failure``: how, in words)."""
+    the scratch database built at that revision (``failure``: how, in words; ``briefs``: the
+    differences in brief, whose kinds word the repair)."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
     from alembic_steward.inspection._restoring_statements import restoring_advice
     from alembic_steward.runtime._advice import bound_tenant_options
+    from alembic_steward.runtime._hand_repairs import repair_by_hand
 
     _, upgrade = stamp_and_upgrade_commands()
     reset = "" if bound_tenant_options() else ", or in development `inv db.reset`"
@@ -73,6 +82,7 @@ def failing_past_advice(where: str, failure: str, restoring: Sequence[str], on_r
         f"pending migrations, but {failure}: every database built from the revisions fails"
         f" there, and {upgrade} {fails}: fix that revision's file, then run {upgrade}; besides"
         f" that, the database is not what its revision builds {where}: changed by hand, or left"
-        " by a migration that failed after committing part of its work: undo them by hand"
-        f" (before or after it){restoring_advice(restoring)}{reset}"
+        f" by a migration that failed after committing part of its work:"
+        f" {repair_by_hand(briefs, them='them')} (before or after it)"
+        f"{restoring_advice(restoring)}{reset}"
     )

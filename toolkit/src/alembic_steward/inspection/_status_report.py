@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,9 @@ class StatusExit(enum.IntEnum):
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
+# A command an advice names, as it quotes it.
+BACKQUOTED = re.compile(r"`([^`]+)`")
+
 STATUS_ADVICE = {
     StatusExit.UP_TO_DATE: "up to date",
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
@@ -245,11 +249,8 @@ class MigrationStatus:
             return self.problem or ""
         if self.exit_code == StatusExit.DATABASE_DIFFERS and not self.sides.database:
             return self.moved or ""
-        if self.exit_code == StatusExit.DATABASE_DIFFERS and self.moved and not self.sides.built_by:
-            # The upgrade refuses on its checksum rows whatever the schema: advice to undo the
-            # differences and upgrade met that refusal, so status says what the upgrade reads
-            # (a database one revision builds exactly is told that revision's stamp instead).
-            return f"the database is not what its revision builds {where}, and {self.moved}"
+        if self.exit_code == StatusExit.DATABASE_DIFFERS and self.moved:
+            return self.refused_verdict(where)
         if self.exit_code == StatusExit.DATABASE_DIFFERS:
             return self.sides.database_advice_pointing(where)
         if self.exit_code == StatusExit.EDITED_REVISION and self.unrun_edit:
@@ -308,6 +309,23 @@ class MigrationStatus:
         if self.exit_code == StatusExit.UP_TO_DATE and self.stamped_unrun:
             return STAMPED_UNRUN_VERDICT
         return STATUS_ADVICE[self.exit_code]
+
+    def refused_verdict(self, where: str) -> str:
+        """The verdict over differences when the upgrade would refuse (``moved``).
+
+        The upgrade refuses on its checksum rows whatever the schema, so advice that runs it
+        (undo and upgrade; an enum value's "the upgrade keeps it") met that refusal: status says
+        what the upgrade reads. A database one revision builds exactly is told that revision's
+        stamp instead, as `db.revision` and `db.check` tell it, only when that advice names no
+        command the refusal does not (the stamp the refusal names, nothing after it)."""
+        from alembic_steward.inspection._drift_sides import stamped_wrongly_advice
+
+        refusal = f"the database is not what its revision builds {where}, and {self.moved}"
+        if self.sides.built_by is None:
+            return refusal
+        stamped = stamped_wrongly_advice(where, self.sides.built_by)
+        named = set(BACKQUOTED.findall(stamped))
+        return stamped if named <= set(BACKQUOTED.findall(refusal)) else refusal
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
+
+    from alembic_steward.catalog import Difference
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,15 @@ class StampComparison:
     warning: str | None = None
     keep_rows: bool = False
     differs: bool = False
+    # What was found (``differs``), and the target said as the warning says it.
+    differences: tuple[Difference, ...] = ()
+    target: str = ""
+
+    def warning_naming(self, differences: Sequence[Difference]) -> str:
+        """The warning for ``differences`` alone, some of those found (without the matching
+        build the whole finding may have named: the rest is not that build's)."""
+        found = ", ".join(difference.brief() for difference in differences)
+        return f"warning: the database differs from what {self.target} builds by: {found}"
 
 
 def compare_stamp_target(
@@ -56,6 +69,8 @@ def compare_stamp_target(
         f"warning: the database differs from what {target} builds by: {found}{why}",
         keep_rows,
         differs=True,
+        differences=tuple(differences),
+        target=target,
     )
 
 

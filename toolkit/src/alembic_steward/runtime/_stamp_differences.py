@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
     from sqlalchemy import Connection, Table
 
+    from alembic_steward.catalog import Difference
+
 STAMP_DIFFERENCES_TABLE = "alembic_stamp_differences"
 # The exit code of a database that differs from what its revision builds (docs/decisions.md).
 DIFFERS_EXIT_CODE = 9
@@ -241,7 +243,26 @@ def differences_now(connection: Connection, heads: tuple[str, ...], recorded: st
         compared = compare_stamp_target(script, heads or "base", connection)  # type: ignore[arg-type]
     if compared.warning is None:
         return None
-    return compared.warning if compared.differs else recorded
+    if not compared.differs:
+        return recorded
+    # The record explains what the stamp found, nothing made since: a hand change after it is
+    # judged as any hand change (the upgrade runs over an unrelated hand view), and a record
+    # whose differences were all fixed by hand no longer blocks.
+    still = [each for each in compared.differences if was_recorded(each, recorded)]
+    if not still:
+        return None
+    if len(still) == len(compared.differences):
+        return compared.warning
+    return compared.warning_naming(still)
+
+
+def was_recorded(difference: Difference, recorded: str) -> bool:
+    """Whether the stamp's ``recorded`` warning (`... builds by: A, B; why`) names
+    ``difference``'s object with the same change (a different one's facts may have moved)."""
+    found = recorded.partition(" builds by: ")[2].partition("; ")[0]
+    named = f"{difference.change} {difference.kind} {difference.subject}"
+    listed = f", {found}, "
+    return f", {named}, " in listed or f", {named} (" in listed
 
 
 def written_rows_listed(table: Table) -> Any:

@@ -15,6 +15,7 @@ from alembic_steward.runtime._half_applied_marks import (
     describe_heads,
     stamp_command,
 )
+from alembic_steward.runtime._hand_repairs import repair_by_hand
 
 if TYPE_CHECKING:
     from alembic_steward.inspection._later_builds import MatchingBuild
@@ -112,7 +113,7 @@ class StateAfterFailure:
         """What to do with what remains: undo it by hand, but for enum values, which
         PostgreSQL cannot drop: those a revision runs through (`db.status`'s advice)."""
         if not self.enum_values:
-            return "undo those by hand, then migrate again"
+            return f"{repair_by_hand(self.leftovers or ())}, then migrate again"
         from alembic_steward.inspection._enum_value_revision import run_through_advice
 
         others = [line for line in self.leftovers or () if not line.startswith(ENUM_VALUES)]
@@ -147,7 +148,8 @@ class StateAfterFailure:
         if others:
             said.append(f"{', '.join(others)} (left by an earlier run or by hand)")
         again = again_after_undo(frame.revision, self.target or frame.down_revision, self.raised)
-        return f"{'; '.join(said)}; undo those by hand{makers_to_fix(self.run_left)}; {again}"
+        repair = repair_by_hand(self.leftovers or ())
+        return f"{'; '.join(said)}; {repair}{makers_to_fix(self.run_left)}; {again}"
 
     def go_on(self, frame: MigrationFrame) -> str:
         """After a stopped downgrade that changed nothing: the command that goes on to the
@@ -249,7 +251,7 @@ class StateAfterFailure:
             return f"{nothing}, but {differs} by: {self.left_by(frame)}"
         return (
             f"{nothing}, but {differs} by: {self.remains()} (left by an earlier run or by hand);"
-            " undo those by hand, then migrate again"
+            f" {repair_by_hand(self.leftovers or ())}, then migrate again"
         )
 
     def half_applied(self, frame: MigrationFrame, where: str) -> str:
