@@ -8,7 +8,7 @@ stamping back and upgrading, builds it broken again, and the earlier-build searc
 fails, so the way out is a new revision that drops it (inspection/_broken_advice.py), after
 which the build matches. A trigger's row is read from the build's catalog, at no further query;
 a routine, event or view from the revision files (inspection/_revision_column_drops.py): the
-column a revision drops that it names, and the build lacks.
+column a revision drops (or renames) that it names, and the build lacks.
 """
 
 from __future__ import annotations
@@ -93,9 +93,10 @@ def named_by_column_drops(built: Catalog) -> list[Broken]:
             same = named.made.name == name.split("(", 1)[0].lower()
             if same and (schema, named.table, named.column) not in columns:
                 gone = f"{qualified(schema, named.table)}.{named.column}"
+                done = f"renamed to {named.renamed_to}" if named.renamed_to else "dropped"
                 line = (
                     f"{kind} {qualified(schema, name)} names {gone}, which revision"
-                    f" {named.revision} dropped: every use of it fails"
+                    f" {named.revision} {done}: every use of it fails"
                 )
                 found.append(Broken(line, drop_statement(built.dialect, key), (gone,), key))
                 break
