@@ -290,6 +290,12 @@ class DriftSides:
     hand_fixed: tuple[HandFix, ...] = ()
     # How many of the differences those account for (a fixed view's columns too).
     hand_fixed_covers: int = 0
+    # Behind head: the edits accepted here that left every difference, the database having
+    # kept what they no longer build (runtime/_accepted_edits.py); () when not all are theirs.
+    accepted_left: tuple[str, ...] = ()
+    # Behind head: whether the pending revisions, tried on a scratch database made to lack what
+    # the live one lacks, pass and end at what they build (inspection/_pending_runs_through.py).
+    pending_runs_through: bool = False
     # Whether the database has no version table at all (made by hand, or by create_all): one
     # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
     never_migrated: bool = False
@@ -320,6 +326,10 @@ class DriftSides:
 
             revision = self.built_by.revisions[0]
             return upgrade_keeps_them_advice(where, self.enum_values, revision)
+        if self.pending and self.pending_runs_through:
+            from alembic_steward.inspection._pending_runs_through import runs_through_advice
+
+            return runs_through_advice(where, self.failed_run)
         if self.built_by:
             return stamped_wrongly_advice(where, self.built_by)
         if self.pending and self.enum_values:  # behind head, set only when they are all
@@ -332,7 +342,9 @@ class DriftSides:
             from alembic_steward.inspection._pending_past_changes import failing_past_advice
 
             on_rows = self.pending_failure_on_rows
-            return failing_past_advice(where, self.pending_failure, self.restoring, on_rows)
+            return failing_past_advice(
+                where, self.pending_failure, self.restoring, on_rows, self.accepted_left
+            )
         if self.pending and self.pending_dependents:
             from alembic_steward.inspection._hand_made_dependents import dependents_advice
 
@@ -340,11 +352,11 @@ class DriftSides:
         if self.pending and self.pending_leave_them and self.failed_run:
             from alembic_steward.inspection._pending_past_changes import failed_past_advice
 
-            return failed_past_advice(where, self.failed_run, self.restoring)
+            return failed_past_advice(where, self.failed_run, self.restoring, self.accepted_left)
         if self.pending and self.pending_leave_them:
             from alembic_steward.inspection._pending_past_changes import pending_past_advice
 
-            return pending_past_advice(where, self.restoring)
+            return pending_past_advice(where, self.restoring, self.accepted_left)
         if self.pending and self.downgrade_left:
             from alembic_steward.runtime._downgrade_runs import downgrade_left_advice
 
@@ -484,7 +496,19 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         pending_failure=compared.pending_failure,
         pending_failure_on_rows=compared.pending_failure_on_rows,
         restoring=compared.restoring,
+        accepted_left=tuple(accepted_edits_left(compared.found)),
+        pending_runs_through=compared.runs_through,
     )
+
+
+def accepted_edits_left(found: Sequence[Difference]) -> list[str]:
+    """The edits accepted here that left every one of ``found`` (all additions), or []."""
+    from alembic_steward.inspection._differing_causes import app_history
+    from alembic_steward.runtime._accepted_edits import left_by_accepted_edits
+
+    added = additions_only(found)
+    script = app_history() if added else None
+    return left_by_accepted_edits(script, added) if script is not None else []
 
 
 def described_schemas(connection: Connection) -> list[str]:

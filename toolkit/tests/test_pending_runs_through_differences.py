@@ -1,0 +1,82 @@
+"""A database that differs from its revision where the pending revisions tolerate it (their
+`DROP TRIGGER IF EXISTS` of a trigger dropped by hand already) is tried: the pending revisions
+run on a scratch database built at its revision and made to differ the same way, and when they
+pass and end at what they build, status says `inv db.upgrade` runs, never to restore the
+object first (a broken trigger made again, every INSERT failing)."""
+
+from __future__ import annotations
+
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+from test_broken_revision_objects import (
+    ADVISED,
+    HAND_DROP,
+    SECOND,
+    THIRD,
+    write_made_and_dropping,
+)
+from test_status_sides import inv
+
+
+@only_on("postgresql", "mysql", why="SQLite refuses the drop, or its batch copy loses triggers")
+def test_a_pending_revision_dropping_with_if_exists_what_a_hand_dropped_is_advised_run(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_made_and_dropping(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(HAND_DROP[database.kind])
+    advice = inv(project, database, "db.status").stdout.splitlines()[-1]
+    statements = ADVISED.findall(advice)
+    assert statements and all("IF EXISTS" in each for each in statements), advice
+    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
+    project.write_revision(f"{THIRD}_fix.py", revision_source(THIRD, SECOND, body))
+
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert "would run into them" not in verdict and "CREATE TRIGGER" not in verdict, verdict
+    assert "Undo them by hand" not in verdict, verdict
+    assert "the pending migrations run through them" in verdict, verdict
+    assert "run `inv db.upgrade`" in verdict, verdict
+
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    after = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in after.stdout, after.stdout
+
+
+ITEMS = """\
+    op.create_table(
+        "items",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("code", sa.String(20), nullable=False),
+    )"""
+# The README's failed build: a column, then a unique index the rows refuse.
+ADD_AND_INDEX = """\
+    op.add_column("items", sa.Column("u1", sa.Integer()))
+    create_index_online("ix_items_code", "items", ["code"], unique=True)"""
+HELPERS = "from alembic_steward.migration import create_index_online"
+
+
+@only_on("postgresql", why="only PostgreSQL builds indexes concurrently, leaving INVALID ones")
+def test_an_invalid_index_the_pending_revision_builds_again_is_advised_run(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision("i1_items.py", revision_source("i1", None, ITEMS))
+    indexed = revision_source("i2", "i1", ADD_AND_INDEX, imports=HELPERS)
+    project.write_revision("i2_index.py", indexed)
+    assert inv(project, database, "db.upgrade", "-r", "i1").returncode == 0
+    database.query("INSERT INTO items (id, code) VALUES (1, 'a'), (2, 'b'), (3, 'b')")
+    failed = inv(project, database, "db.upgrade")
+    assert failed.returncode != 0 and "INVALID index ix_items_code" in failed.stderr
+    # The rows fixed and the column the failed run committed dropped, by hand.
+    database.query("DELETE FROM items WHERE id = 3")
+    database.query("ALTER TABLE items DROP COLUMN u1")
+
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert "would run into them" not in verdict and "Undo them by hand" not in verdict, verdict
+    assert "the pending migrations run through them" in verdict, verdict
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    after = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in after.stdout, after.stdout
