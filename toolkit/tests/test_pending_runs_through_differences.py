@@ -37,6 +37,9 @@ def test_a_pending_revision_dropping_with_if_exists_what_a_hand_dropped_is_advis
     assert "Undo them by hand" not in verdict, verdict
     assert "the pending migrations run through them" in verdict, verdict
     assert "run `inv db.upgrade`" in verdict, verdict
+    check = inv(project, database, "db.check")
+    assert "the pending migrations run through them" in check.stdout + check.stderr, check.stderr
+    assert "CREATE TRIGGER" not in check.stdout + check.stderr, check.stderr
 
     upgrade = inv(project, database, "db.upgrade")
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
