@@ -83,3 +83,39 @@ def test_an_invalid_index_the_pending_revision_builds_again_is_advised_run(
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     after = inv(project, database, "db.status")
     assert "against its revision rebuilt: same" in after.stdout, after.stdout
+
+
+@only_on("postgresql", why="only PostgreSQL's advice restores a trigger from its definition")
+def test_a_broken_trigger_a_hand_dropped_is_never_advised_made_again(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_made_and_dropping(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(HAND_DROP[database.kind])
+    # A pending drop without IF EXISTS: it fails on this database, so the trial does not pass.
+    dropping = '    op.execute("DROP TRIGGER trev ON t")\n    op.execute("DROP FUNCTION set_c7()")'
+    project.write_revision(f"{THIRD}_fix.py", revision_source(THIRD, SECOND, dropping))
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert status.returncode == 9, status.stdout + status.stderr
+    assert "the pending migrations run through them" not in verdict, verdict
+    # Never the trigger back: its revisions build it broken (every INSERT on t would fail).
+    assert "CREATE TRIGGER" not in verdict, verdict
+    assert "trigger trev on t names NEW.c7" in verdict, verdict
+    assert "IF EXISTS" in verdict, verdict
+
+
+@only_on("postgresql", "mysql", why="SQLite refuses the drop, or its batch copy loses triggers")
+def test_a_broken_trigger_a_hand_dropped_that_no_pending_revision_touches_is_advised_dropped(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_made_and_dropping(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(HAND_DROP[database.kind])
+    other = '    op.create_table("u", sa.Column("id", sa.Integer, primary_key=True))'
+    project.write_revision(f"{THIRD}_u.py", revision_source(THIRD, SECOND, other))
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert "CREATE TRIGGER" not in verdict and "undo them by hand" not in verdict, verdict
+    assert "it lacks only what its revisions build broken (trigger trev" in verdict, verdict
+    assert 'op.execute("DROP TRIGGER IF EXISTS trev' in verdict, verdict

@@ -65,6 +65,28 @@ def broken_build_advice(where: str, broken: Sequence[Broken]) -> str:
     )
 
 
+def pending_broken_advice(where: str, broken: Sequence[Broken]) -> str:
+    """Behind head, what to do when the database lacks only ``broken``, which its revisions
+    build so, and the pending revisions do not run past that (one drops it unconditionally):
+    never make it again; have the pending revision drop it only if it is there."""
+    from alembic_steward.inspection._broken_advice import drop_statements, if_exists
+    from alembic_steward.runtime._advice import advised
+
+    them = "it" if len(broken) == 1 else "them"
+    named = "; ".join(item.line for item in broken)
+    drops = " and ".join(
+        f'`op.execute("{if_exists(statement)}")`' for statement in drop_statements(broken)
+    )
+    return (
+        f"the database is not what its revision builds {where}: it lacks only what its"
+        f" revisions build broken ({named}), dropped by hand, and the pending migrations do not"
+        f" run past its absence (tried on a scratch database made to lack {them} too): do not"
+        f" make {them} again, every use fails; have the pending revision that drops {them} or"
+        f" uses {them} tolerate the absence ({drops or 'DROP ... IF EXISTS'}), then run"
+        f" {advised('db.upgrade', 'upgrade')}"
+    )
+
+
 def named_by_column_drops(built: Catalog) -> list[Broken]:
     """The functions, procedures, events and views of ``built`` that a revision made naming a
     column a later revision dropped, which ``built`` lacks (read by

@@ -296,6 +296,9 @@ class DriftSides:
     # Behind head: whether the pending revisions, tried on a scratch database made to lack what
     # the live one lacks, pass and end at what they build (inspection/_pending_runs_through.py).
     pending_runs_through: bool = False
+    # Behind head: the objects the database lacks, every difference, that its revisions build
+    # broken (dropped by hand), which the pending revisions do not run past.
+    pending_broken: tuple[Broken, ...] = ()
     # Whether the database has no version table at all (made by hand, or by create_all): one
     # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
     never_migrated: bool = False
@@ -330,6 +333,15 @@ class DriftSides:
             from alembic_steward.inspection._pending_runs_through import runs_through_advice
 
             return runs_through_advice(where, self.failed_run)
+        if self.pending and self.pending_broken and self.pending_leave_them:
+            from alembic_steward.inspection._broken_builds import broken_build_advice
+
+            return broken_build_advice(where, self.pending_broken)  # a revision after them
+        tried = not self.pending_failure and not self.pending_dependents
+        if self.pending and self.pending_broken and tried:
+            from alembic_steward.inspection._broken_builds import pending_broken_advice
+
+            return pending_broken_advice(where, self.pending_broken)
         if self.built_by:
             return stamped_wrongly_advice(where, self.built_by)
         if self.pending and self.enum_values:  # behind head, set only when they are all
@@ -498,6 +510,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         restoring=compared.restoring,
         accepted_left=tuple(accepted_edits_left(compared.found)),
         pending_runs_through=compared.runs_through,
+        pending_broken=compared.built_broken,
     )
 
 

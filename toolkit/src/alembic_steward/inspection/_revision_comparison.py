@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
 
@@ -59,6 +60,9 @@ class RevisionComparison:
     # With differences the database lacks: whether ``later`` run on a scratch database made to
     # lack them too and end at what they build (inspection/_pending_runs_through.py).
     runs_through: bool = False
+    # With differences: the objects the database lacks that the build makes broken, when they
+    # are every difference (inspection/_broken_builds.py).
+    built_broken: tuple[Broken, ...] = ()
 
 
 def compare_with_revision(
@@ -82,6 +86,7 @@ def compare_with_revision(
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import Catalog, compare_catalogs
+    from alembic_steward.inspection._broken_builds import lacking_only_broken
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
     from alembic_steward.inspection._hand_made_dependents import hand_made_dependents
@@ -169,6 +174,7 @@ def compare_with_revision(
                 pending_failure=failure if built_by is None else None,
                 pending_failure_on_rows=on_rows,
                 runs_through=runs_through,
+                built_broken=lacking_only_broken(found, built) if try_pending else (),
             )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)
