@@ -219,3 +219,49 @@ def test_a_postgresql_trigger_whose_own_text_names_the_column_makes_the_drop_fai
     ]
     (found,) = dropped_names(history, "postgresql")
     assert "which trigger tw (made by revision r1) still names: the drop then fails" in found.line
+
+
+def test_lint_warns_of_a_rename_an_earlier_revision_s_view_or_trigger_names(
+    project: Project, database: ServerDatabase
+) -> None:
+    view = "    op.execute('CREATE VIEW vrev AS SELECT id, c7 FROM t')"
+    first = f"{TABLES}\n{made(database, 't', 'c7')}\n{view}"
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, first))
+    rename = '    op.alter_column("t", "c7", new_column_name="c8", existing_type=sa.Integer())'
+    project.write_revision(f"{SECOND}_rename.py", revision_source(SECOND, FIRST, rename))
+    lint = inv(project, database, "db.lint", "--all")
+    warnings = [line for line in lint.stdout.splitlines() if line.startswith("warning:")]
+    named = {
+        # SQLite's RENAME COLUMN rewrites both; PostgreSQL's view follows the rename, its
+        # trigger function's body does not.
+        "sqlite": [],
+        "postgresql": ["trigger trev"],
+        "mysql": ["trigger trev", "view vrev"],
+    }[database.kind]
+    assert len(warnings) == len(named), lint.stdout
+    for warning, name in zip(sorted(warnings), named, strict=True):
+        assert (
+            f"warning: revision {SECOND} renames column t.c7 to c8, which {name} (made by"
+            f" revision {FIRST}) still names: it then fails whenever it runs"
+        ) in warning, warning
+        assert f"drop {name.split()[1]} before the rename and make it again after it" in warning
+
+
+def test_a_rename_counts_as_a_drop_of_the_old_name() -> None:
+    from alembic_steward.inspection._revision_column_drops import dropped_names
+
+    def source(body: str) -> str:
+        return revision_source("r", None, body)
+
+    batch = (
+        '    with op.batch_alter_table("t") as batch_op:\n'
+        '        batch_op.alter_column("c7", new_column_name="c8")'
+    )
+    history = [
+        ("a", source('    op.execute("CREATE VIEW v AS SELECT c7 FROM t")')),
+        ("b", source('    op.alter_column("t", "c7", nullable=True)')),  # no rename: nothing
+        ("c", source(batch)),
+    ]
+    (found,) = dropped_names(history, "mysql")
+    assert (found.revision, found.column, found.renamed_to) == ("c", "c7", "c8")
+    assert dropped_names(history, "postgresql") == []  # its view follows the rename

@@ -8,7 +8,7 @@ stamping back and upgrading, builds it broken again, and the earlier-build searc
 fails, so the way out is a new revision that drops it (inspection/_broken_advice.py), after
 which the build matches. A trigger's row is read from the build's catalog, at no further query;
 a routine, event or view from the revision files (inspection/_revision_column_drops.py): the
-column a revision drops that it names, and the build lacks.
+column a revision drops (or renames) that it names, and the build lacks.
 """
 
 from __future__ import annotations
@@ -65,6 +65,28 @@ def broken_build_advice(where: str, broken: Sequence[Broken]) -> str:
     )
 
 
+def pending_broken_advice(where: str, broken: Sequence[Broken]) -> str:
+    """Behind head, what to do when the database lacks only ``broken``, which its revisions
+    build so, and the pending revisions do not run past that (one drops it unconditionally):
+    never make it again; have the pending revision drop it only if it is there."""
+    from alembic_steward.inspection._broken_advice import drop_statements, if_exists
+    from alembic_steward.runtime._advice import advised
+
+    them = "it" if len(broken) == 1 else "them"
+    named = "; ".join(item.line for item in broken)
+    drops = " and ".join(
+        f'`op.execute("{if_exists(statement)}")`' for statement in drop_statements(broken)
+    )
+    return (
+        f"the database is not what its revision builds {where}: it lacks only what its"
+        f" revisions build broken ({named}), dropped by hand, and the pending migrations do not"
+        f" run past its absence (tried on a scratch database made to lack {them} too): do not"
+        f" make {them} again, every use fails; have the pending revision that drops {them} or"
+        f" uses {them} tolerate the absence ({drops or 'DROP ... IF EXISTS'}), then run"
+        f" {advised('db.upgrade', 'upgrade')}"
+    )
+
+
 def named_by_column_drops(built: Catalog) -> list[Broken]:
     """The functions, procedures, events and views of ``built`` that a revision made naming a
     column a later revision dropped, which ``built`` lacks (read by
@@ -93,9 +115,10 @@ def named_by_column_drops(built: Catalog) -> list[Broken]:
             same = named.made.name == name.split("(", 1)[0].lower()
             if same and (schema, named.table, named.column) not in columns:
                 gone = f"{qualified(schema, named.table)}.{named.column}"
+                done = f"renamed to {named.renamed_to}" if named.renamed_to else "dropped"
                 line = (
                     f"{kind} {qualified(schema, name)} names {gone}, which revision"
-                    f" {named.revision} dropped: every use of it fails"
+                    f" {named.revision} {done}: every use of it fails"
                 )
                 found.append(Broken(line, drop_statement(built.dialect, key), (gone,), key))
                 break

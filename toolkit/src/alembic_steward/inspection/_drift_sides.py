@@ -296,6 +296,15 @@ class DriftSides:
     hand_fixed: tuple[HandFix, ...] = ()
     # How many of the differences those account for (a fixed view's columns too).
     hand_fixed_covers: int = 0
+    # Behind head: the edits accepted here that left every difference, the database having
+    # kept what they no longer build (runtime/_accepted_edits.py); () when not all are theirs.
+    accepted_left: tuple[str, ...] = ()
+    # Behind head: whether the pending revisions, tried on a scratch database made to lack what
+    # the live one lacks, pass and end at what they build (inspection/_pending_runs_through.py).
+    pending_runs_through: bool = False
+    # Behind head: the objects the database lacks, every difference, that its revisions build
+    # broken (dropped by hand), which the pending revisions do not run past.
+    pending_broken: tuple[Broken, ...] = ()
     # Whether the database has no version table at all (made by hand, or by create_all): one
     # to adopt with `inv db.baseline`, whose differences are no leftovers to undo.
     never_migrated: bool = False
@@ -326,6 +335,19 @@ class DriftSides:
 
             revision = self.built_by.revisions[0]
             return upgrade_keeps_them_advice(where, self.enum_values, revision)
+        if self.pending and self.pending_runs_through:
+            from alembic_steward.inspection._pending_runs_through import runs_through_advice
+
+            return runs_through_advice(where, self.failed_run)
+        if self.pending and self.pending_broken and self.pending_leave_them:
+            from alembic_steward.inspection._broken_builds import broken_build_advice
+
+            return broken_build_advice(where, self.pending_broken)  # a revision after them
+        tried = not self.pending_failure and not self.pending_dependents
+        if self.pending and self.pending_broken and tried:
+            from alembic_steward.inspection._broken_builds import pending_broken_advice
+
+            return pending_broken_advice(where, self.pending_broken)
         if self.built_by:
             return stamped_wrongly_advice(where, self.built_by)
         if self.pending and self.enum_values:  # behind head, set only when they are all
@@ -339,7 +361,12 @@ class DriftSides:
 
             on_rows = self.pending_failure_on_rows
             return failing_past_advice(
-                where, self.pending_failure, self.restoring, on_rows, self.briefs
+                where,
+                self.pending_failure,
+                self.restoring,
+                on_rows,
+                self.briefs,
+                self.accepted_left,
             )
         if self.pending and self.pending_dependents:
             from alembic_steward.inspection._hand_made_dependents import dependents_advice
@@ -348,11 +375,11 @@ class DriftSides:
         if self.pending and self.pending_leave_them and self.failed_run:
             from alembic_steward.inspection._pending_past_changes import failed_past_advice
 
-            return failed_past_advice(where, self.failed_run, self.restoring)
+            return failed_past_advice(where, self.failed_run, self.restoring, self.accepted_left)
         if self.pending and self.pending_leave_them:
             from alembic_steward.inspection._pending_past_changes import pending_past_advice
 
-            return pending_past_advice(where, self.restoring, self.briefs)
+            return pending_past_advice(where, self.restoring, self.briefs, self.accepted_left)
         if self.pending and self.downgrade_left:
             from alembic_steward.runtime._downgrade_runs import downgrade_left_advice
 
@@ -493,7 +520,20 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         pending_failure_on_rows=compared.pending_failure_on_rows,
         restoring=compared.restoring,
         briefs=tuple(difference.brief() for difference in compared.found),
+        accepted_left=tuple(accepted_edits_left(compared.found)),
+        pending_runs_through=compared.runs_through,
+        pending_broken=compared.built_broken,
     )
+
+
+def accepted_edits_left(found: Sequence[Difference]) -> list[str]:
+    """The edits accepted here that left every one of ``found`` (all additions), or []."""
+    from alembic_steward.inspection._differing_causes import app_history
+    from alembic_steward.runtime._accepted_edits import left_by_accepted_edits
+
+    added = additions_only(found)
+    script = app_history() if added else None
+    return left_by_accepted_edits(script, added) if script is not None else []
 
 
 def described_schemas(connection: Connection) -> list[str]:

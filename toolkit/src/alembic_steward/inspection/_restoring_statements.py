@@ -51,9 +51,23 @@ def restoring_statements(differences: Sequence[Difference], built: Catalog) -> l
             schemas = [want for fact, want, _have in difference.facts if fact == "schema"]
             if schemas and schemas[0]:
                 statements.append(f"ALTER EXTENSION {difference.subject} SET SCHEMA {schemas[0]}")
-        elif statement := trigger_statement(difference, built):
+        elif (statement := trigger_statement(difference, built)) and not built_broken(
+            difference, built
+        ):
             statements.append(statement)
     return statements
+
+
+def built_broken(difference: Difference, built: Catalog) -> bool:
+    """Whether ``difference`` is a trigger ``built`` makes broken (its `NEW.x` names a column its
+    table lacks): made again, every INSERT fails, so no statement restores it."""
+    from alembic_steward.catalog._model import subject_of
+    from alembic_steward.inspection._broken_routines import broken_in_catalog
+
+    return any(
+        item.key and item.key[0] == difference.kind and subject_of(item.key) == difference.subject
+        for item in broken_in_catalog(built)
+    )
 
 
 def lacks_unrestored(differences: Sequence[Difference], built: Catalog) -> bool:

@@ -4,7 +4,9 @@ anything runs, where the upgrade's look (runtime/_post_upgrade_look.py) can only
 
 Each revision's upgrade() is read in its syntax tree (_revision_functions.py), never run: its
 SQL strings (`op.execute("CREATE TRIGGER ...")`, `sa.text(...)` too) make or drop objects, its
-`op.drop_column("t", "c")` and `batch_op.drop_column("c")` drop columns. Walked oldest first,
+`op.drop_column("t", "c")` and `batch_op.drop_column("c")` drop columns, and so does a rename
+(`op.alter_column("t", "c", new_column_name="d")`): whatever names c then fails as surely as
+after a drop (MariaDB keeps a view on the old name, unreadable). Walked oldest first,
 an object made stays until a later text drops or replaces it; a revision's own statements count
 before its column drops are checked (one that drops the trigger with the column is fine).
 An object names a dropped column t.c where its text (comments and strings blanked:
@@ -56,9 +58,10 @@ class Made(NamedTuple):
 
 class Step(NamedTuple):
     """One thing an upgrade() or downgrade() does, in its order: SQL, a dropped column (table,
-    column), the end of a batch block that recreates its table (SQLite's copy, which loses
-    the table's triggers), or a dropped table (`op.drop_table`, its triggers with it).
-    ``in_batch``: the column is dropped by a `batch_op` (SQLite: by the table's copy)."""
+    column; a renamed one too, with its new name in ``renamed_to``), the end of a batch block
+    that recreates its table (SQLite's copy, which loses the table's triggers), or a dropped
+    table (`op.drop_table`, its triggers with it). ``in_batch``: the column is dropped by a
+    `batch_op` (SQLite: by the table's copy)."""
 
     line: int
     sql: str
@@ -66,6 +69,7 @@ class Step(NamedTuple):
     rebuilt: str = ""
     dropped_table: str = ""
     in_batch: bool = False
+    renamed_to: str = ""
 
 
 VIEWS = ("VIEW", "MATERIALIZED VIEW")
@@ -82,6 +86,7 @@ class NamedDroppedColumn(NamedTuple):
     dialect: str = "postgresql"
     in_batch: bool = False
     function: str = ""
+    renamed_to: str = ""
 
     @property
     def drop_fails(self) -> bool:
@@ -110,6 +115,15 @@ class NamedDroppedColumn(NamedTuple):
     @property
     def line(self) -> str:
         name, made = self.made.name, self.made
+        if self.renamed_to:
+            return (
+                f"revision {self.revision} renames column {self.table}.{self.column} to"
+                f" {self.renamed_to}, which {made.kind.lower()} {name} (made by revision"
+                f" {made.revision}) still names: it then fails whenever it runs (a MariaDB"
+                " view can no longer be read); in"
+                f" {self.revision}, drop {name} before the rename and make it again after it,"
+                f" naming {self.renamed_to}"
+            )
         subject = f"{made.kind.lower()} {name} (made by revision {made.revision})"
         fix = f"drop {name} or make it again without {self.column}"
         if self.function:
@@ -231,13 +245,29 @@ def function_steps(source: str, name: str) -> tuple[Step, ...]:
         elif node.func.attr == "drop_table" and texts and texts[0]:
             steps.append(Step(node.lineno, "", None, dropped_table=texts[0]))
         elif node.func.attr == "drop_column":
-            receiver = node.func.value
-            alias = receiver.id if isinstance(receiver, ast.Name) else ""
-            if alias in batches and texts and texts[0]:
-                steps.append(Step(node.lineno, "", (batches[alias], texts[0]), in_batch=True))
-            elif len(texts) > 1 and texts[0] and texts[1]:
-                steps.append(Step(node.lineno, "", (texts[0], texts[1])))
+            steps.extend(column_step(node, batches, texts, ""))
+        elif node.func.attr == "alter_column":
+            renamed = next((k.value for k in node.keywords if k.arg == "new_column_name"), None)
+            new_name = constant_text(renamed) if renamed is not None else None
+            if new_name:
+                positional = [constant_text(argument) for argument in node.args]
+                steps.extend(column_step(node, batches, positional, new_name))
     return tuple(sorted(steps, key=lambda step: (step.line, step.rebuilt != "")))
+
+
+def column_step(
+    node: ast.Call, batches: dict[str, str], texts: list[str | None], renamed_to: str
+) -> Iterator[Step]:
+    """The step of a `drop_column` (or a renaming `alter_column`) call: `op.` with the table
+    and the column, or a batch alias's with the column alone."""
+    receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+    alias = receiver.id if isinstance(receiver, ast.Name) else ""
+    if alias in batches and texts and texts[0]:
+        yield Step(
+            node.lineno, "", (batches[alias], texts[0]), in_batch=True, renamed_to=renamed_to
+        )
+    elif len(texts) > 1 and texts[0] and texts[1]:
+        yield Step(node.lineno, "", (texts[0], texts[1]), renamed_to=renamed_to)
 
 
 def made_and_dropped(revision: str, sql: str) -> Iterator[tuple[str, str, Made | None]]:
@@ -285,15 +315,24 @@ def dropped_names(
                 else:
                     alive[(kind, name)] = made
         for step in steps:
-            if step.dropped is None:
+            if step.dropped is None or (step.renamed_to and not breaks_by_rename(dialect)):
                 continue
             table, column = (part.lower() for part in step.dropped)
             for made in alive.values():
+                if step.renamed_to and made.kind.endswith("VIEW") and dialect == "postgresql":
+                    continue  # PostgreSQL's view follows its column's new name
                 code = code_of(body_of(made, alive), dialect)
                 if names_column(code, table, column, made.table):
                     function = naming_function(made, alive, table, column, dialect)
                     named = NamedDroppedColumn(
-                        revision, table, column, made, dialect, step.in_batch, function
+                        revision,
+                        table,
+                        column,
+                        made,
+                        dialect,
+                        step.in_batch,
+                        function,
+                        renamed_to=step.renamed_to,
                     )
                     found.append((number, named))
     return [
@@ -332,6 +371,12 @@ def mended_later(
         return True
     code = code_of(body_of(last, alive), dialect)
     return not names_column(code, named.table, named.column, last.table)
+
+
+def breaks_by_rename(dialect: str) -> bool:
+    """Whether a column rename leaves what names the old name failing: SQLite's RENAME COLUMN
+    rewrites the views and triggers naming it, PostgreSQL its views (not a function's body)."""
+    return dialect != "sqlite"
 
 
 def history_sources(script: object) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
 
@@ -56,6 +57,12 @@ class RevisionComparison:
     dependents: tuple[Dependent, ...] = ()
     # With differences: the statements that undo some of them (inspection/_restoring_statements.py).
     restoring: tuple[str, ...] = ()
+    # With differences the database lacks: whether ``later`` run on a scratch database made to
+    # lack them too and end at what they build (inspection/_pending_runs_through.py).
+    runs_through: bool = False
+    # With differences: the objects the database lacks that the build makes broken, when they
+    # are every difference (inspection/_broken_builds.py).
+    built_broken: tuple[Broken, ...] = ()
 
 
 def compare_with_revision(
@@ -70,13 +77,16 @@ def compare_with_revision(
     database, either (differences found) look through ``later`` (oldest first) for the
     revision whose build it exactly is, and, with ``earlier`` and none found, through the
     ancestors of ``revisions`` on a second one; or (none, with ``try_pending``) upgrade one
-    revision at a time through ``later`` to see whether one fails. A kept description of what
+    revision at a time through ``later`` to see whether one fails (differences found, with
+    ``try_pending``: whether ``later`` run through them, inspection/_pending_runs_through.py).
+    A kept description of what
     ``revisions`` build (inspection/_kept_builds.py) stands in for the first scratch database
     where nothing is to be run on it."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import Catalog, compare_catalogs
+    from alembic_steward.inspection._broken_builds import lacking_only_broken
     from alembic_steward.inspection._catalog_drift import live_catalog
     from alembic_steward.inspection._drift_sides import blocking_url, described_schemas
     from alembic_steward.inspection._hand_made_dependents import hand_made_dependents
@@ -86,6 +96,7 @@ def compare_with_revision(
         earlier_builds,
         later_builds,
     )
+    from alembic_steward.inspection._pending_runs_through import pending_run_through
     from alembic_steward.inspection._recorded_runs import with_recorded_runs
     from alembic_steward.inspection._restoring_statements import restoring_statements
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
@@ -121,6 +132,7 @@ def compare_with_revision(
             found = compare_catalogs(built, live)
             later_leave_them, dependents = False, ()
             failure, on_rows = None, False
+            head = None
             if found:
                 stopped: list[tuple[str, Exception]] = []
                 built_by = later_builds(scratch, live, schemas, built_at, later, stopped=stopped)
@@ -128,8 +140,9 @@ def compare_with_revision(
                     built_by = replace(built_by, downgraded=True)
                 if stopped:  # a pending revision failed: the scratch database is not at head
                     failure, on_rows = stopped_line(stopped[0], scratch)
-                elif built_by is None and later:  # the scratch database is at the last of them
+                elif later:  # the scratch database is at the last of them
                     head = live_catalog(scratch, schemas)
+                if head is not None and built_by is None:
                     dependents = hand_made_dependents(built, live, head)
                     later_leave_them = (
                         owners_changed(built, live).isdisjoint(owners_changed(built, head))
@@ -140,6 +153,15 @@ def compare_with_revision(
                 failure, on_rows = first_failing(scratch, later)
         if found:
             # The second scratch database only once the first is gone: one at a time.
+            runs_through = (
+                try_pending
+                and head is not None
+                and not later_leave_them
+                and not dependents
+                and pending_run_through(
+                    blocking_url(connection), built_at, later, found, built, live, head, schemas
+                )
+            )
             if built_by is None and earlier:
                 url = blocking_url(connection)
                 built_by = earlier_builds(url, live, schemas, built_at, found, stamped=stamped)
@@ -151,6 +173,8 @@ def compare_with_revision(
                 restoring=tuple(restoring_statements(found, built)),
                 pending_failure=failure if built_by is None else None,
                 pending_failure_on_rows=on_rows,
+                runs_through=runs_through,
+                built_broken=lacking_only_broken(found, built) if try_pending else (),
             )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)

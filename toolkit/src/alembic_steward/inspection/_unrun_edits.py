@@ -13,9 +13,13 @@ text that ran (no git), the first half alone decides: the checksum rows still te
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+# A name as SQL writes it, quotes aside (a schema-qualified one is two words).
+WORD = re.compile(r"[\w$]+")
 
 if TYPE_CHECKING:
     from alembic.script import ScriptDirectory
@@ -211,11 +215,18 @@ class EditedNames:
         name = difference.subject.rsplit(".", 1)[-1]
         if not self.upgrade_changed:
             return False
+        now = names_in(self.now)
         if self.ran is None:
-            return name in self.now and difference.change != "unexpected"
+            return name.lower() in now and difference.change != "unexpected"
         if difference.change == "different":
-            return name in self.now
-        return name in self.now ^ self.ran
+            return name.lower() in now
+        return name.lower() in now ^ names_in(self.ran)
+
+
+def names_in(strings: frozenset[str]) -> frozenset[str]:
+    """The words of ``strings``, lower case: a name given alone (`op.create_table("t")`) or
+    within SQL (`op.execute("CREATE VIEW v AS ...")`, whose view a changed WHERE redefines)."""
+    return frozenset(word.lower() for string in strings for word in WORD.findall(string))
 
 
 def upgrade_names(text: str) -> tuple[str, frozenset[str]]:

@@ -5,7 +5,10 @@ r1 accepted here`), not only "an accepted edit" in general.
 Kept in the toolkit's cache folder (_cache.py), as the failed upgrades are
 (runtime/_failed_runs.py), keyed by the database without its password: each revision with its
 file's checksum as accepted. An entry is named only while the file is still as accepted (a
-later change to it is another story, `inv db.status` exit 8).
+later change to it is another story, `inv db.status` exit 8). With it, what the edit no longer
+builds and the database kept (`view vq`), when git's text that ran tells it surely: status then
+names that edit as their cause, not a hand change or a failed migration, pending revisions or
+not (inspection/_pending_past_changes.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 from alembic_steward._cache import keep
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from alembic.script import ScriptDirectory
@@ -39,17 +43,49 @@ def read_accepted() -> dict[str, str]:
         return {}
 
 
-def record_accepted(script: ScriptDirectory, revisions: list[str]) -> None:
-    """Keep ``revisions`` as accepted here, each with its file's checksum now. Never raises."""
+def left_path() -> Path:
+    """The file of what accepted edits left in DATABASE_URL's database (see above)."""
+    return record_path().with_name(f"{record_path().stem}-left.json")
+
+
+def record_accepted(
+    script: ScriptDirectory, revisions: list[str], left: Sequence[str] = ()
+) -> None:
+    """Keep ``revisions`` as accepted here, each with its file's checksum now, and ``left``
+    (`view vq`: what the edit no longer builds, surely, that the database kept). Never
+    raises."""
     from alembic_steward.runtime._revision_checksums import file_checksum
 
     try:
         accepted = read_accepted()
+        kept = read_left()
         for revision in revisions:
             accepted[revision] = file_checksum(script.get_revision(revision).path)
+            kept[revision] = sorted(left)
         keep(record_path(), json.dumps(accepted, sort_keys=True))
+        keep(left_path(), json.dumps(kept, sort_keys=True))
     except Exception:  # noqa: BLE001 - a record for advice: the acceptance itself stands
         return
+
+
+def read_left() -> dict[str, list[str]]:
+    """Revision -> what its accepted edit left (`view vq`); {} when none is kept."""
+    try:
+        return {key: list(value) for key, value in json.loads(left_path().read_text()).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def left_by_accepted_edits(script: ScriptDirectory, objects: list[str]) -> list[str]:
+    """The revisions accepted here (files still as accepted) whose edits left ``objects``
+    (`view vq`), when those account for every one of them; [] otherwise."""
+    if not objects:
+        return []
+    left = read_left()
+    named = [revision for revision in accepted_here(script) if left.get(revision)]
+    if not set(objects) <= {each for revision in named for each in left[revision]}:
+        return []
+    return [revision for revision in named if set(left[revision]) & set(objects)]
 
 
 def accepted_here(script: ScriptDirectory) -> list[str]:

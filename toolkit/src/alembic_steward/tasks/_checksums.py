@@ -125,7 +125,8 @@ def accept_edited(c: Context, revision: list[str], yes: bool) -> list[str]:
             rerecord_phases(connection, script, revisions)
         from alembic_steward.runtime._accepted_edits import record_accepted
 
-        record_accepted(script, revisions)
+        # What it left is its own only when git's text that ran says so.
+        record_accepted(script, revisions, extra if sure else [])
     finally:
         if tenant_engine is not None:
             tenant_engine.dispose()
