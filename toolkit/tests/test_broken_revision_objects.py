@@ -181,12 +181,7 @@ def test_a_function_a_sound_trigger_still_runs_is_left_to_it(
         "CREATE TRIGGER tone BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
         "CREATE TRIGGER tu BEFORE INSERT ON u FOR EACH ROW EXECUTE FUNCTION set_both()",
     ]
-    body = "\n".join(f"    op.execute({statement!r})" for statement in made)
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{body}"))
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
-    assert inv(project, database, "db.upgrade").returncode == 0
-    status = inv(project, database, "db.status")
-    verdict = status.stdout.splitlines()[-1]
+    verdict = verdict_after_the_drop(project, database, made)
     assert 'op.execute("DROP TRIGGER IF EXISTS tone ON t")' in verdict, verdict
     assert 'set_both()")`' not in verdict, verdict  # tu on u runs it yet, u has c7
     run_advised(project, database, verdict)
@@ -202,12 +197,7 @@ def test_a_revision_s_function_every_broken_trigger_runs_is_advised_dropped_once
         "CREATE TRIGGER tone BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
         "CREATE TRIGGER ttwo BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION set_both()",
     ]
-    body = "\n".join(f"    op.execute({statement!r})" for statement in made)
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{body}"))
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
-    assert inv(project, database, "db.upgrade").returncode == 0
-    status = inv(project, database, "db.status")
-    verdict = status.stdout.splitlines()[-1]
+    verdict = verdict_after_the_drop(project, database, made)
     assert "for trigger tone on t, trigger ttwo on t: the revisions made them" in verdict, verdict
     assert ADVISED.findall(verdict) == [
         "DROP TRIGGER IF EXISTS tone ON t",
@@ -216,3 +206,12 @@ def test_a_revision_s_function_every_broken_trigger_runs_is_advised_dropped_once
     ], verdict
     run_advised(project, database, verdict)
     assert not database.query("SELECT 1 FROM pg_proc WHERE proname = 'set_both'")
+
+
+def verdict_after_the_drop(project: Project, database: ServerDatabase, made: list[str]) -> str:
+    """Status's verdict once FIRST made t and ``made`` and SECOND dropped t.c7 (both run)."""
+    body = "\n".join(f"    op.execute({statement!r})" for statement in made)
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{body}"))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    return inv(project, database, "db.status").stdout.splitlines()[-1]

@@ -157,23 +157,14 @@ def test_a_broken_trigger_remade_by_hand_is_advised_kept_not_undone(
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query("DROP TRIGGER trev")
     database.query("CREATE TRIGGER trev BEFORE INSERT ON t FOR EACH ROW SET NEW.c6 = 0")
-    status = inv(project, database, "db.status")
-    assert status.returncode == 9, status.stdout + status.stderr
-    assert "broken:" not in status.stdout, status.stdout
-    verdict = status.stdout.splitlines()[-1]
-    assert "undo the hand change" not in verdict, verdict
+    verdict = kept_verdict(project, database)
     assert "trigger t.trev was changed by hand" in verdict, verdict
     statements = [ast.literal_eval(found) for found in EXECUTED.findall(verdict)]
     assert statements == [
         "DROP TRIGGER IF EXISTS trev",
         "CREATE TRIGGER trev BEFORE INSERT ON t FOR EACH ROW SET NEW.c6 = 0",
     ], verdict
-    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
-    project.write_revision(f"{THIRD}_keep.py", revision_source(THIRD, SECOND, body))
-    upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
-    after = inv(project, database, "db.status")
-    assert "against its revision rebuilt: same" in after.stdout, after.stdout
+    kept_in_a_new_revision(project, database, statements)
 
 
 @only_on("mysql", why="MariaDB keeps a procedure naming a dropped column")
@@ -187,19 +178,11 @@ def test_a_broken_procedure_remade_by_hand_is_advised_kept_not_undone(
     fixed = "CREATE PROCEDURE p6() SELECT id FROM t"
     database.query("DROP PROCEDURE p6")
     database.query(fixed)
-    status = inv(project, database, "db.status")
-    assert status.returncode == 9, status.stdout + status.stderr
-    verdict = status.stdout.splitlines()[-1]
-    assert "undo the hand change" not in verdict, verdict
+    verdict = kept_verdict(project, database)
     assert "procedure p6 was changed by hand" in verdict, verdict
     assert "`SHOW CREATE PROCEDURE p6`" in verdict, verdict
     statements = ["DROP PROCEDURE IF EXISTS p6", fixed]
-    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
-    project.write_revision(f"{THIRD}_keep.py", revision_source(THIRD, SECOND, body))
-    upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
-    after = inv(project, database, "db.status")
-    assert "against its revision rebuilt: same" in after.stdout, after.stdout
+    kept_in_a_new_revision(project, database, statements)
 
 
 @only_on("mysql", why="PostgreSQL and SQLite refuse a drop a view names")
@@ -213,20 +196,11 @@ def test_a_broken_view_remade_by_hand_is_advised_kept_not_undone(
     project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query("CREATE OR REPLACE VIEW v6 AS SELECT id FROM t")
-    status = inv(project, database, "db.status")
-    assert status.returncode == 9, status.stdout + status.stderr
-    assert "broken:" not in status.stdout, status.stdout
-    verdict = status.stdout.splitlines()[-1]
-    assert "undo the hand change" not in verdict, verdict
+    verdict = kept_verdict(project, database)
     assert "view v6 was changed by hand" in verdict and "names t.c6" in verdict, verdict
     statements = [ast.literal_eval(found) for found in EXECUTED.findall(verdict)]
     assert len(statements) == 1 and statements[0].startswith("CREATE OR REPLACE VIEW v6 AS")
-    body = f"    op.execute({statements[0]!r})"
-    project.write_revision(f"{THIRD}_keep.py", revision_source(THIRD, SECOND, body))
-    upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
-    after = inv(project, database, "db.status")
-    assert "against its revision rebuilt: same" in after.stdout, after.stdout
+    kept_in_a_new_revision(project, database, statements)
 
 
 RENAME_C6 = '    op.alter_column("t", "c6", new_column_name="c8", existing_type=sa.Integer())'
@@ -262,3 +236,25 @@ def test_a_revision_s_view_a_later_rename_makes_unreadable_is_the_revisions_even
     assert "it lacks only what its revisions build broken (view v6" in verdict, verdict
 
     run_advised(project, database, verdict)
+
+
+def kept_verdict(project: Project, database: ServerDatabase) -> str:
+    """Status's verdict on a hand fix of what the revisions build broken: exit 9, no `broken:`
+    line (the database's version works), and never the undo that would break it again."""
+    status = inv(project, database, "db.status")
+    assert status.returncode == 9, status.stdout + status.stderr
+    assert "broken:" not in status.stdout, status.stdout
+    verdict = status.stdout.splitlines()[-1]
+    assert "undo the hand change" not in verdict, verdict
+    return verdict
+
+
+def kept_in_a_new_revision(project: Project, database: ServerDatabase, statements: list) -> None:
+    """Follow the advice: a new revision running ``statements``; its upgrade warns of nothing,
+    and the database is then what its revision builds."""
+    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
+    project.write_revision(f"{THIRD}_keep.py", revision_source(THIRD, SECOND, body))
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
+    after = inv(project, database, "db.status")
+    assert "against its revision rebuilt: same" in after.stdout, after.stdout
