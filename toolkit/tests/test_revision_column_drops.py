@@ -231,20 +231,29 @@ def test_lint_warns_of_a_rename_an_earlier_revision_s_view_or_trigger_names(
     project.write_revision(f"{SECOND}_rename.py", revision_source(SECOND, FIRST, rename))
     lint = inv(project, database, "db.lint", "--all")
     warnings = [line for line in lint.stdout.splitlines() if line.startswith("warning:")]
+    remade = "before the rename and make it again after it, naming c8"
     named = {
         # SQLite's RENAME COLUMN rewrites both; PostgreSQL's view follows the rename, its
-        # trigger function's body does not.
+        # trigger function's body does not: the function is what to make again.
         "sqlite": [],
-        "postgresql": ["trigger trev"],
-        "mysql": ["trigger trev", "view vrev"],
+        "postgresql": [
+            (
+                f"function set_col() (run by trigger trev, made by revision {FIRST})",
+                "after the rename, make set_col() again naming c8 (`CREATE OR REPLACE FUNCTION`)",
+            )
+        ],
+        "mysql": [
+            (f"trigger trev (made by revision {FIRST})", f"drop trev {remade}"),
+            (f"view vrev (made by revision {FIRST})", f"drop vrev {remade}"),
+        ],
     }[database.kind]
     assert len(warnings) == len(named), lint.stdout
-    for warning, name in zip(sorted(warnings), named, strict=True):
+    for warning, (subject, fix) in zip(sorted(warnings), named, strict=True):
         assert (
-            f"warning: revision {SECOND} renames column t.c7 to c8, which {name} (made by"
-            f" revision {FIRST}) still names: it then fails whenever it runs"
+            f"warning: revision {SECOND} renames column t.c7 to c8, which {subject} still names:"
+            " it then fails whenever it runs"
         ) in warning, warning
-        assert f"drop {name.split()[1]} before the rename and make it again after it" in warning
+        assert fix in warning, warning
 
 
 def test_a_rename_counts_as_a_drop_of_the_old_name() -> None:
@@ -265,3 +274,15 @@ def test_a_rename_counts_as_a_drop_of_the_old_name() -> None:
     (found,) = dropped_names(history, "mysql")
     assert (found.revision, found.column, found.renamed_to) == ("c", "c7", "c8")
     assert dropped_names(history, "postgresql") == []  # its view follows the rename
+
+
+def test_on_postgresql_a_rename_names_the_function_a_trigger_runs_and_no_mariadb_view() -> None:
+    # t47 N4: it named the trigger, advised making the trigger again (its function still read
+    # NEW.c7: every INSERT failed) and spoke of "a MariaDB view".
+    from alembic_steward.inspection._revision_column_drops import dropped_names
+
+    rename = '    op.alter_column("t", "c7", new_column_name="c8")'
+    (found,) = dropped_names(trigger_history("postgresql", rename), "postgresql")
+    assert "which function set_col() (run by trigger trev, made by revision r1)" in found.line
+    assert "make set_col() again naming c8 (`CREATE OR REPLACE FUNCTION`)" in found.line
+    assert "MariaDB" not in found.line, found.line

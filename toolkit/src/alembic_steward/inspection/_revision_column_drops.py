@@ -115,23 +115,17 @@ class NamedDroppedColumn(NamedTuple):
     @property
     def line(self) -> str:
         name, made = self.made.name, self.made
-        if self.renamed_to:
-            return (
-                f"revision {self.revision} renames column {self.table}.{self.column} to"
-                f" {self.renamed_to}, which {made.kind.lower()} {name} (made by revision"
-                f" {made.revision}) still names: it then fails whenever it runs (a MariaDB"
-                " view can no longer be read); in"
-                f" {self.revision}, drop {name} before the rename and make it again after it,"
-                f" naming {self.renamed_to}"
-            )
         subject = f"{made.kind.lower()} {name} (made by revision {made.revision})"
-        fix = f"drop {name} or make it again without {self.column}"
         if self.function:
             # PostgreSQL: the trigger only runs the function; the function's body is what to fix.
             subject = (
                 f"function {self.function}() (run by trigger {name}, made by revision"
                 f" {made.revision})"
             )
+        if self.renamed_to:
+            return self.rename_line(subject)
+        fix = f"drop {name} or make it again without {self.column}"
+        if self.function:
             fix = (
                 f"rewrite {self.function}() without {self.column} (`CREATE OR REPLACE"
                 f" FUNCTION`), or drop trigger {name} and {self.function}()"
@@ -139,6 +133,25 @@ class NamedDroppedColumn(NamedTuple):
         return (
             f"revision {self.revision} drops column {self.table}.{self.column}, which {subject}"
             f" still names: {self.effect}; in {self.revision}, before the drop, {fix}"
+        )
+
+    def rename_line(self, subject: str) -> str:
+        """The warning for a rename: the old name stays in the body (a PostgreSQL function's, a
+        MariaDB view's, trigger's or routine's), which then fails whenever it runs."""
+        name = self.made.name
+        unreadable = ""
+        if self.made.kind in VIEWS:
+            unreadable = " (a MariaDB view can no longer be read)"
+        fix = f"drop {name} before the rename and make it again after it, naming {self.renamed_to}"
+        if self.function:
+            fix = (
+                f"after the rename, make {self.function}() again naming {self.renamed_to}"
+                f" (`CREATE OR REPLACE FUNCTION`): trigger {name} runs it as it is"
+            )
+        return (
+            f"revision {self.revision} renames column {self.table}.{self.column} to"
+            f" {self.renamed_to}, which {subject} still names: it then fails whenever it"
+            f" runs{unreadable}; in {self.revision}, {fix}"
         )
 
 
