@@ -253,3 +253,20 @@ def test_a_trigger_made_by_hand_on_a_table_a_pending_batch_rebuilds_is_named_bef
     assert "view vposts reads posts.title" in verdict, verdict
     assert "trigger posts.posts_audit is on table posts, which the pending migrations" in verdict
     assert "drop them by hand before `inv db.upgrade`" in verdict, verdict
+
+
+@only_on("postgresql", why="a PostgreSQL view follows a column's rename; MariaDB's breaks")
+def test_a_view_made_by_hand_over_a_column_a_pending_migration_renames_is_left_to_follow_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    # t47 N6: status said the revision drops t.c6 and to drop the team's view first.
+    at_first_with(project, database, '    op.alter_column("t", "c6", new_column_name="c7")')
+    database.query("CREATE VIEW vhand AS SELECT id, c6 FROM t")
+
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert "which the pending migrations" not in verdict, verdict
+    assert "DROP VIEW vhand" not in verdict, verdict
+    assert RUNS in verdict, verdict
+    assert inv(project, database, "db.upgrade").returncode == 0
+    assert database.query("SELECT * FROM vhand") == []  # it reads t.c7 now

@@ -29,7 +29,7 @@ from alembic_steward.inspection._names_in_text import names
 from alembic_steward.inspection._sql_code import code_of
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Collection, Mapping
 
     from alembic_steward.catalog import Catalog
     from alembic_steward.catalog._model import Facts, Key
@@ -58,20 +58,28 @@ class Dependent(NamedTuple):
     also: tuple[str, ...] = ()
 
 
-def hand_made_dependents(built: Catalog, live: Catalog, head: Catalog) -> tuple[Dependent, ...]:
+def hand_made_dependents(
+    built: Catalog, live: Catalog, head: Catalog, renamed: Collection[tuple[str, str]] = ()
+) -> tuple[Dependent, ...]:
     """`view vhand reads t.c6, which the pending migrations drop`: one for each object
     ``live`` has, and ``built`` (what its revision builds) does not have as it is, that names a
-    column or table that differs or is gone in ``head``; () when none does."""
+    column or table that differs or is gone in ``head``; () when none does. ``renamed``: the
+    (table, column) the pending revisions rename, lower case, which a PostgreSQL view follows
+    (its query is kept by reference, not by name), so reading one is no dependence there."""
     from alembic_steward.catalog._model import sort_key, subject_of
 
     changed = changed_names(built, head)
+    followed = {name: verb for name, verb in changed.items() if name not in set(renamed)}
     rebuilt = rebuilt_tables(built, changed)
     lines = []
     # sort_key, not the keys themselves: a schema is None or a name, which do not compare.
     for key, facts in sorted(live.objects.items(), key=sort_key):
         if built.objects.get(key) == facts:
             continue
-        read = changed_read(key, facts, changed, live.dialect, live.objects)
+        follows = live.dialect == "postgresql" and key[0] in ("view", "materialized view")
+        read = changed_read(
+            key, facts, followed if follows else changed, live.dialect, live.objects
+        )
         if read:
             reads = READS.get(key[0], "depends on")
             grouped = by_verb(read)

@@ -433,3 +433,23 @@ def column_drop_warnings(script: object, revisions: Iterable[str]) -> list[str]:
     except Exception:  # noqa: BLE001 - a warning that cannot be read is not said
         return []
     return [f"warning: {named.line}" for named in found if named.revision in wanted]
+
+
+def renamed_by(revisions: Iterable[str]) -> set[tuple[str, str]]:
+    """(table, old column name), lower case, for each column the upgrade() of ``revisions``
+    (revision ids of the project's history) renames with `alter_column(new_column_name=...)`."""
+    wanted = set(revisions)
+    if not wanted:
+        return set()
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.runtime._config import build_alembic_config
+
+    script = ScriptDirectory.from_config(build_alembic_config())
+    return {
+        (step.dropped[0].lower(), step.dropped[1].lower())
+        for revision, source in history_sources(script)
+        if revision in wanted
+        for step in upgrade_steps(source)
+        if step.renamed_to and step.dropped
+    }

@@ -99,6 +99,7 @@ def compare_with_revision(
     from alembic_steward.inspection._pending_runs_through import pending_run_through
     from alembic_steward.inspection._recorded_runs import with_recorded_runs
     from alembic_steward.inspection._restoring_statements import restoring_statements
+    from alembic_steward.inspection._revision_column_drops import renamed_by
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
@@ -143,7 +144,7 @@ def compare_with_revision(
                 elif later:  # the scratch database is at the last of them
                     head = live_catalog(scratch, schemas)
                 if head is not None and built_by is None:
-                    dependents = hand_made_dependents(built, live, head)
+                    dependents = hand_made_dependents(built, live, head, renamed_by(later))
                     later_leave_them = (
                         owners_changed(built, live).isdisjoint(owners_changed(built, head))
                         and not touched_by(found, built_at, later)
