@@ -84,8 +84,9 @@ def new_revision_advice(broken: Sequence[Broken], revisions: Sequence[str] = ())
         f"the revisions made {them}{made} and build {them} broken, so a hand drop leaves the"
         f" database short of its revision's build, and making {them} again, or a stamp back and"
         f" an upgrade, builds {them} broken again: write a new revision ({write}) whose upgrade()"
-        f" runs {runs or 'the statements that drop ' + them}, or makes {them} again without what"
-        f" is gone{gone_of(broken)}, then {advised('db.upgrade', 'upgrade')}; its build then"
+        f" runs {runs or 'the statements that drop ' + them}, or runs those and then makes"
+        f" {them} again without what is gone{gone_of(broken)} (the revisions before it make"
+        f" {them} on every new database), then {advised('db.upgrade', 'upgrade')}; its build then"
         " matches the database, dropped by hand already or not"
     )
 
