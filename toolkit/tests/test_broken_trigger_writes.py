@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from project import Project, revision_source
-from servers import ServerDatabase
+from servers import ServerDatabase, only_on
 from test_status_sides import inv
 
 FIRST, SECOND = "bbbe00000001", "bbbe00000002"
@@ -92,3 +92,35 @@ def test_sqlite_is_asked_one_trigger_at_a_time_and_a_table_it_could_not_copy_bla
         ("orders", "tw"): "no such column: qty",
         ("items", "tof"): "no such column: NEW.y",
     }
+
+
+# Triggers made by hand on orders naming its column c9, which it never had (SQLite makes a
+# trigger whatever it names), each in another clause.
+OWN_COLUMN = {
+    "reads": "BEFORE INSERT ON orders BEGIN SELECT NEW.c9; END",
+    "writes": "AFTER INSERT ON orders BEGIN UPDATE orders SET c9 = 1; END",
+    "when": "BEFORE INSERT ON orders WHEN NEW.c9 > 0 BEGIN SELECT 1; END",
+    "nested select": "BEFORE INSERT ON orders BEGIN SELECT (SELECT NEW.c9 + max(c9) FROM orders);"
+    " END",
+}
+
+
+@only_on("sqlite", why="SQLite makes a trigger whatever its body names; the others refuse it")
+def test_sqlite_s_own_words_alone_name_a_trigger_missing_its_table_s_column(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLES))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    for number, clause in enumerate(OWN_COLUMN.values()):
+        database.query(f"CREATE TRIGGER t{number} {clause}")
+    # An UPDATE OF a column orders lacks: nothing can fire it, so nothing fails.
+    database.query("CREATE TRIGGER tof AFTER UPDATE OF c9 ON orders BEGIN SELECT NEW.c9; END")
+
+    status = inv(project, database, "db.status")
+    broken = [line for line in status.stdout.splitlines() if line.startswith("broken:")]
+    # One line each, SQLite's (as the upgrade's warning), not a second reading's of NEW.c9.
+    assert broken == [
+        f"broken:  trigger t{number} on orders cannot be prepared (no such column: {column},"
+        " SQLite says): every INSERT on orders fails"
+        for number, column in enumerate(["NEW.c9", "c9", "NEW.c9", "NEW.c9"])
+    ], status.stdout

@@ -6,10 +6,12 @@ One reader for both, so status names every kind the upgrade's warning names: a t
 `drop_column` dropped (read from the revision files: inspection/_revision_column_drops.py,
 with its table too), and on MariaDB a view that cannot be read. Before, status read triggers
 only, from its catalog, and said `up to date` over a function every call of which fails.
-SQLite keeps no routine and refuses a drop a view names: its triggers are read from the
-catalog status has already (inspection/_broken_routines.py), and SQLite is asked which of them
-it cannot prepare (inspection/_sqlite_trigger_failures.py): one writing another table's dropped
-column (`UPDATE items SET qty`) survives its ALTER TABLE DROP COLUMN.
+SQLite keeps no routine and refuses a drop a view names: SQLite alone is asked which triggers
+it cannot prepare (inspection/_sqlite_trigger_failures.py), as the upgrade's look asks it. That
+covers every clause a `NEW.x` reading of the catalog covers, and more (one writing another
+table's dropped column, `UPDATE items SET qty`, survives its ALTER TABLE DROP COLUMN); a
+second reading named the same trigger twice in other words, and called an `UPDATE OF` a
+column the table lacks failing, though nothing can fire it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
 
     dialect = connection.dialect.name
     if dialect == "sqlite":
-        return with_sqlite_s_own(connection, broken_in_catalog(live))
+        return sqlite_s_own(connection, live)
     if dialect not in LOOKED_AT:
         return broken_in_catalog(live)
     try:
@@ -58,18 +60,15 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
     return (*views, *found)
 
 
-def with_sqlite_s_own(connection: Connection, read: tuple[Broken, ...]) -> tuple[Broken, ...]:
-    """``read`` (the catalog's `NEW.x` reading, whose lines name the column) and each other
-    trigger SQLite cannot prepare (inspection/_sqlite_trigger_failures.py): a body writing
-    another table's dropped column, which no text reading here matched."""
+def sqlite_s_own(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
+    """The triggers SQLite cannot prepare (inspection/_sqlite_trigger_failures.py); the
+    catalog's reading (``live``) where SQLite cannot be asked."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.inspection._broken_routines import broken_in_catalog
     from alembic_steward.inspection._sqlite_trigger_failures import broken_sqlite_triggers
 
     try:
-        asked = broken_sqlite_triggers(connection)
+        return tuple(broken_sqlite_triggers(connection))
     except SQLAlchemyError:
-        return read
-    named = {tuple(str(part).lower() for part in item.key[2:]) for item in read if item.key}
-    more = [item for item in asked if (item.key[2].lower(), item.key[3].lower()) not in named]
-    return (*read, *more)
+        return broken_in_catalog(live)
