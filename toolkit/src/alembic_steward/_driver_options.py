@@ -4,9 +4,10 @@ SQLAlchemy hands a URL's query to the driver's connect(), after reading a few va
 (`connect_timeout` as a number). What goes wrong there names no option: PyMySQL's
 `Connection.__init__() got an unexpected keyword argument 'api_key'`, a bare
 `invalid literal for int() with base 10: 'abc'`, SQLite's dialect dropping a name it does not
-know with a warning. Each driver's connection is built here without connecting, one option at
-a time, so the line names the option. libpq reads psycopg's options itself when it connects,
-and names the one it refuses (runtime/_driver_errors.py reads that).
+know (with a warning from SQLAlchemy 2.1 on, silently before). Each driver's connection is
+built here without connecting, one option at a time, so the line names the option. libpq
+reads psycopg's options itself when it connects, and names the one it refuses
+(runtime/_driver_errors.py reads that).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from alembic_steward._url_secrets import HIDDEN, hide_secret_arguments, is_secre
 if TYPE_CHECKING:
     from sqlalchemy import URL
 
-# What SQLAlchemy's SQLite dialect warns for a query name it drops ("are not accepted by the
-# pysqlite driver and are being ignored"): the driver never sees it, so it cannot take effect.
+# How SQLAlchemy 2.1's SQLite dialect words a query name it drops ("are not accepted by the
+# pysqlite driver and are being ignored"), said here of any name that never reached the driver.
 DROPPED_BY_DIALECT = "are not accepted by the"
 
 
@@ -71,8 +72,9 @@ def tried(url: URL) -> Exception | None:
     from sqlalchemy.exc import SAWarning
 
     trial = trial_of(url)
-    with warnings.catch_warnings(record=True) as warned:
-        warnings.simplefilter("always", SAWarning)
+    # SQLAlchemy 2.1's SQLite dialect warns of a name it drops: the trial's own, not the user's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
         try:
             engine = create_engine(url, poolclass=pool.NullPool)
             cargs, cparams = engine.dialect.create_connect_args(engine.url)
@@ -81,17 +83,13 @@ def tried(url: URL) -> Exception | None:
             raise
         except Exception as error:  # noqa: BLE001 - whatever the driver refuses a value with
             return error
-    dropped = [str(w.message) for w in warned if DROPPED_BY_DIALECT in str(w.message)]
-    if dropped:
-        return NotAccepted(dropped[0])
     return dropped_by_sqlite_dialect(url, cparams)
 
 
 def dropped_by_sqlite_dialect(url: URL, cparams: dict) -> NotAccepted | None:
-    """What SQLAlchemy's SQLite dialect dropped without a word: before 2.1 it passed only the
-    names it knows to sqlite3.connect() and said nothing of the others (2.1 warns). Outside
-    `uri=true`, where the query becomes the file's URI, a name that did not reach the driver
-    was dropped."""
+    """What SQLAlchemy's SQLite dialect dropped: it passes only the names it knows to
+    sqlite3.connect() (2.0 silently, 2.1 with a warning). Outside `uri=true`, where the query
+    becomes the file's URI, a name that did not reach the driver was dropped."""
     if trial_of(url) is not sqlite_connection_built or cparams.get("uri"):
         return None
     unknown = [name for name in url.query if name not in cparams]
