@@ -100,6 +100,13 @@ def git(project: Project, *arguments: str) -> None:
     )
 
 
+def commit_everything(project: Project, message: str) -> None:
+    """Put ``project`` under git with every file committed, as a team's checkout is."""
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", message)
+
+
 def one_error_line(stderr: str, prefix: str = "error: ") -> str:
     """The one line of ``stderr`` starting with ``prefix``, failing on a traceback or on more."""
     assert "Traceback" not in stderr, stderr

@@ -5,7 +5,7 @@ that it does. And what an accepted edit left is named as that edit's, pending re
 
 from __future__ import annotations
 
-from project import Project, git, one_error_line, revision_source
+from project import Project, commit_everything, one_error_line, revision_source
 from servers import ServerDatabase
 
 FIRST, SECOND = "aeed00000001", "aeed00000002"
@@ -43,9 +43,7 @@ def migrated(project: Project, env: dict[str, str]) -> None:
     )
     models.write_text(source + MODEL)
     project.write_revision(f"{FIRST}_t.py", view_revision(0))
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "t and vq")
+    commit_everything(project, "t and vq")
     project.inv("db.upgrade", env=env)
 
 

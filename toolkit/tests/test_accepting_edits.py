@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 from made_revisions import add_users, user_revisions
-from project import Project, git
+from project import Project, commit_everything, git
 from servers import ServerDatabase
 
 EDITED_REVISION = 8
@@ -120,9 +120,7 @@ def test_an_accepted_edit_dropping_what_the_database_has_names_it_and_the_edit(
 
 def test_an_edit_to_downgrade_alone_is_named_as_one(project: Project) -> None:
     revision, path = migrated_users_revision(project, {})
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "users")
+    commit_everything(project, "users")
     change_downgrade(path)
 
     for committed in (False, True):
@@ -142,9 +140,7 @@ def test_an_edit_to_downgrade_alone_is_named_as_one(project: Project) -> None:
 
 def test_an_edit_to_upgrade_is_not_called_harmless(project: Project) -> None:
     revision, path = migrated_users_revision(project, {})
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "users")
+    commit_everything(project, "users")
     change_downgrade(path)
     add_to_upgrade(path, 'op.execute("SELECT 1")')
 
@@ -240,9 +236,7 @@ def test_an_edit_to_downgrade_alone_after_a_stamp_is_named_as_one(project: Proje
     # revision, runtime/_revision_checksums.py): the text it stamped, found in git, tells a
     # downgrade-only edit from one to what the revision applied, as after an upgrade.
     revision, path = migrated_users_revision(project, {})
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "users")
+    commit_everything(project, "users")
     # Unmarked, its row kept (the table is still there), then marked again: the row stays.
     project.inv("db.stamp", "-r", "base")
     project.inv("db.stamp", "-r", revision)
@@ -258,9 +252,7 @@ def test_an_accepted_edit_undone_in_the_file_is_not_said_to_be_kept_by_the_datab
     # The database ran the text git has; an edit was accepted (the row now that edit's), then
     # `git checkout` restored the file: the database keeps nothing of the accepted text.
     revision, path = migrated_users_revision(project, {})
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "users")
+    commit_everything(project, "users")
     add_to_upgrade(path, 'op.execute("SELECT 1")')
     project.inv("db.accept-edit", "-r", revision)
     git(project, "checkout", "--", str(path))

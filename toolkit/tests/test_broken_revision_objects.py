@@ -6,6 +6,7 @@ broken again)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
@@ -20,10 +21,18 @@ ADVISED = re.compile(r'`op\.execute\("([^"`]+)"\)`')
 HAND_DROP = {"postgresql": "DROP TRIGGER trev ON t", "mysql": "DROP TRIGGER trev"}
 
 
-def write_made_and_dropping(project: Project, database: ServerDatabase) -> None:
-    made = "\n".join(f"    op.execute({s!r})" for s in trigger(database, "trev", "c7"))
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made}"))
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
+def write_made_and_dropping(
+    project: Project,
+    database: ServerDatabase,
+    made: Sequence[str] = (),
+    drop: str = DROP_C7,
+) -> None:
+    """Write FIRST, making t and running ``made`` (the trigger trev naming t.c7 by default), and
+    SECOND, running ``drop`` (a drop of t.c7 by default)."""
+    statements = made or trigger(database, "trev", "c7")
+    body = "\n".join(f"    op.execute({statement!r})" for statement in statements)
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{body}"))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, drop))
 
 
 def run_advised(project: Project, database: ServerDatabase, advice: str) -> None:

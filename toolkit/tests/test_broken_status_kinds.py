@@ -9,11 +9,15 @@ import re
 
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
-from test_broken_revision_objects import ADVISED
+from test_broken_revision_objects import (
+    FIRST,
+    SECOND,
+    run_advised,
+    write_made_and_dropping,
+)
 from test_broken_routines import MADE, TABLES
 from test_status_sides import inv
 
-FIRST, SECOND, THIRD = "bbbd00000001", "bbbd00000002", "bbbd00000003"
 DROP_C6 = '    op.drop_column("t", "c6")'
 # Made by hand: each reads t.c6, which SECOND drops.
 BY_HAND = {
@@ -78,9 +82,7 @@ def test_status_and_check_name_broken_routines_and_views_not_only_triggers(
 def test_status_names_a_revision_s_broken_function_with_the_new_revision_advice(
     project: Project, database: ServerDatabase
 ) -> None:
-    function = f"    op.execute({MADE[database.kind]['function']!r})"
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{function}"))
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
+    write_made_and_dropping(project, database, [MADE[database.kind]["function"]], DROP_C6)
     assert inv(project, database, "db.upgrade").returncode == 0
     status = inv(project, database, "db.status")
     assert status.returncode == 3, status.stdout + status.stderr  # the models lack t: only that
@@ -88,14 +90,7 @@ def test_status_names_a_revision_s_broken_function_with_the_new_revision_advice(
     assert len(broken) == 1 and "function first_c6" in broken[0], status.stdout
     verdict = status.stdout.splitlines()[-1]
     assert f"the revisions made it (revision {FIRST})" in verdict, verdict
-    # The advised new revision, run, leaves nothing broken and the database its build.
-    body = "\n".join(f"    op.execute({s!r})" for s in ADVISED.findall(verdict))
-    project.write_revision(f"{THIRD}_fix.py", revision_source(THIRD, SECOND, body))
-    upgrade = inv(project, database, "db.upgrade")
-    assert upgrade.returncode == 0 and "warning" not in upgrade.stderr, upgrade.stderr
-    after = inv(project, database, "db.status")
-    assert "broken:" not in after.stdout, after.stdout
-    assert "against its revision rebuilt: same" in after.stdout, after.stdout
+    run_advised(project, database, verdict)
 
 
 def restore(project: Project, database: ServerDatabase, status_output: str) -> None:

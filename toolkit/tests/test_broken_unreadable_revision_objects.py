@@ -10,7 +10,6 @@ import re
 from project import Project, created_revision, revision_source
 from servers import ServerDatabase, only_on
 from test_broken_revision_objects import FIRST, SECOND, THIRD, run_advised, write_made_and_dropping
-from test_broken_routines import TABLES
 from test_status_sides import inv
 
 DROP_C6 = '    op.drop_column("t", "c6")'
@@ -22,9 +21,7 @@ MADE = ["CREATE VIEW v6 AS SELECT id, c6 FROM t", "CREATE PROCEDURE p6() SELECT 
 def test_a_revision_s_view_a_later_drop_makes_unreadable_is_the_revisions_not_made_by_hand(
     project: Project, database: ServerDatabase
 ) -> None:
-    made = "\n".join(f"    op.execute({statement!r})" for statement in MADE)
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made}"))
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
+    write_made_and_dropping(project, database, MADE, DROP_C6)
     assert inv(project, database, "db.upgrade", "-r", FIRST).returncode == 0
     upgrade = inv(project, database, "db.upgrade")
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
@@ -171,9 +168,7 @@ def test_a_broken_trigger_remade_by_hand_is_advised_kept_not_undone(
 def test_a_broken_procedure_remade_by_hand_is_advised_kept_not_undone(
     project: Project, database: ServerDatabase
 ) -> None:
-    made = f"    op.execute({MADE[1]!r})"
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made}"))
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
+    write_made_and_dropping(project, database, MADE[1:], DROP_C6)
     assert inv(project, database, "db.upgrade").returncode == 0
     fixed = "CREATE PROCEDURE p6() SELECT id FROM t"
     database.query("DROP PROCEDURE p6")
@@ -191,9 +186,7 @@ def test_a_broken_view_remade_by_hand_is_advised_kept_not_undone(
 ) -> None:
     import ast
 
-    made = f"    op.execute({MADE[0]!r})"
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made}"))
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
+    write_made_and_dropping(project, database, MADE[:1], DROP_C6)
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query("CREATE OR REPLACE VIEW v6 AS SELECT id FROM t")
     verdict = kept_verdict(project, database)
@@ -210,9 +203,7 @@ RENAME_C6 = '    op.alter_column("t", "c6", new_column_name="c8", existing_type=
 def test_a_revision_s_view_a_later_rename_makes_unreadable_is_the_revisions_even_dropped_by_hand(
     project: Project, database: ServerDatabase
 ) -> None:
-    made = f"    op.execute({MADE[0]!r})"
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{made}"))
-    project.write_revision(f"{SECOND}_rename.py", revision_source(SECOND, FIRST, RENAME_C6))
+    write_made_and_dropping(project, database, MADE[:1], RENAME_C6)
     assert inv(project, database, "db.upgrade", "-r", FIRST).returncode == 0
     upgrade = inv(project, database, "db.upgrade")
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
@@ -266,10 +257,7 @@ def test_the_advised_remake_of_a_broken_view_drops_it_first_and_builds_anew(
 ) -> None:
     # t47 N1: "or makes it again without what is gone", written as a CREATE VIEW alone, failed
     # on every new database, where the revisions before it had made the view already.
-    project.write_revision(
-        f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n    op.execute({MADE[0]!r})")
-    )
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C6))
+    write_made_and_dropping(project, database, MADE[:1], DROP_C6)
     upgrade = inv(project, database, "db.upgrade")
     (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
     assert 'runs `op.execute("DROP VIEW IF EXISTS v6")`, or runs those and then makes it' in (

@@ -5,7 +5,7 @@ The advice is no dialect's: SQLite's is enough."""
 
 from __future__ import annotations
 
-from project import Project, git
+from project import Project, commit_everything, git
 from test_accepting_edits import (
     EDITED_REVISION,
     add_to_upgrade,
@@ -19,9 +19,7 @@ def test_revision_says_to_record_again_an_accepted_edit_undone_in_the_file(
     project: Project,
 ) -> None:
     revision, path = migrated_users_revision(project, {})
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "users")
+    commit_everything(project, "users")
     # An edit that changes no schema: accept-edit refuses one the database lacks.
     add_to_upgrade(path, 'op.execute("SELECT 1")')
     project.inv("db.accept-edit", "-r", revision)

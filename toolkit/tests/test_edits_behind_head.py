@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 
 import sqlalchemy as sa
-from project import Project, git, one_error_line, revision_source
+from project import Project, commit_everything, git, one_error_line, revision_source
 from servers import ServerDatabase
 
 EDITED_REVISION = 8
@@ -29,9 +29,7 @@ def edited_after_it_ran(project: Project, env: dict[str, str], *, committed: boo
     r1 = project.write_revision("r1_t.py", revision_source("r1", None, CREATE_T))
     project.inv("db.upgrade", env=env)
     if committed:
-        git(project, "init", "--quiet")
-        git(project, "add", "--all")
-        git(project, "commit", "--quiet", "--message", "t")
+        commit_everything(project, "t")
     r1.write_text(revision_source("r1", None, CREATE_T + "\n" + CREATE_U))
     project.write_revision("r2_fill_u.py", revision_source("r2", "r1", FILL_U))
 
@@ -118,9 +116,7 @@ def test_a_difference_the_edit_did_not_make_is_not_blamed_on_it(project: Project
     # SQLite alone, as the two above: telling an edit from a hand change reads git and files.
     r1 = project.write_revision("r1_t.py", revision_source("r1", None, CREATE_T))
     project.inv("db.upgrade")
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "t")
+    commit_everything(project, "t")
     # Edited, but not where t is made; t then dropped by hand; r2 needs t.
     r1.write_text(revision_source("r1", None, CREATE_T + '\n    op.execute("SELECT 1")'))
     engine = sa.create_engine(f"sqlite:///{project.path / 'fixture_service.db'}")
@@ -153,9 +149,7 @@ def edited_where_an_earlier_build_matches(project: Project, *, fill_v: bool = Fa
     project.write_revision("r2_v.py", revision_source("r2", "r1", CREATE_V + fill))
     r3 = project.write_revision("r3_drop_v.py", revision_source("r3", "r2", DROP_V))
     project.inv("db.upgrade")
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "t")
+    commit_everything(project, "t")
     r3.write_text(revision_source("r3", "r2", DROP_V + "\n" + CREATE_U))
     project.write_revision("r4_fill_u.py", revision_source("r4", "r3", FILL_U))
 

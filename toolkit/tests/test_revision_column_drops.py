@@ -3,6 +3,8 @@ routine or view an earlier revision made still names, read from the revision fil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from project import USER_NAME_COLUMN, Project, created_revision, revision_source
 from servers import ServerDatabase
 from test_status_sides import inv
@@ -23,6 +25,7 @@ TRIGGER = {
     ],
     "mysql": ["CREATE TRIGGER trev BEFORE INSERT ON {table} FOR EACH ROW SET NEW.{column} = NULL"],
 }
+BATCH_DROP = '    with op.batch_alter_table("t") as batch_op:\n        batch_op.drop_column("c7")'
 
 
 def made(database: ServerDatabase, table: str, column: str) -> str:
@@ -35,8 +38,7 @@ def test_lint_warns_of_a_drop_an_earlier_revision_s_trigger_names(
 ) -> None:
     first = f"{TABLES}\n{made(database, 't', 'c7')}"
     project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, first))
-    drop = '    with op.batch_alter_table("t") as batch_op:\n        batch_op.drop_column("c7")'
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, drop))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, BATCH_DROP))
     lint = inv(project, database, "db.lint", "--all")
     warnings = [line for line in lint.stdout.splitlines() if line.startswith("warning:")]
     subject = f"trigger trev (made by revision {FIRST})"
@@ -108,23 +110,23 @@ def test_a_drop_of_the_object_first_or_a_replacement_without_the_column_says_not
     assert (found.revision, found.table, found.column, found.made.name) == ("b2", "t", "c9", "w")
 
 
-def trigger_history(kind: str, drop: str, *later: str) -> list[tuple[str, str]]:
-    """r1: table t and the trigger trev naming c7, as ``kind`` writes it; r2: ``drop``; then
-    each of ``later``, a revision each."""
-    body = "\n".join(f"    op.execute({s.format(table='t', column='c7')!r})" for s in TRIGGER[kind])
-    history = [
-        ("r1", revision_source("r1", None, f"{TABLES}\n{body}")),
-        ("r2", revision_source("r2", "r1", drop)),
+def history_of(made: Sequence[str], drop: str, *later: str) -> list[tuple[str, str]]:
+    """r1: table t, then each of ``made`` (SQL); r2: ``drop``; then each of ``later``, a
+    revision each: (revision, file text), oldest first."""
+    body = "\n".join(f"    op.execute({statement!r})" for statement in made)
+    upgrades = [f"{TABLES}\n{body}", drop, *later]
+    return [
+        (f"r{number}", revision_source(f"r{number}", f"r{number - 1}" if number > 1 else None, up))
+        for number, up in enumerate(upgrades, start=1)
     ]
-    parent = "r2"
-    for number, upgrade in enumerate(later, start=3):
-        history.append((f"r{number}", revision_source(f"r{number}", parent, upgrade)))
-        parent = f"r{number}"
-    return history
+
+
+def trigger_history(kind: str, drop: str, *later: str) -> list[tuple[str, str]]:
+    """:func:`history_of` with the trigger trev naming t.c7, as ``kind`` writes it."""
+    return history_of([s.format(table="t", column="c7") for s in TRIGGER[kind]], drop, *later)
 
 
 PLAIN_DROP = '    op.drop_column("t", "c7")'
-BATCH_DROP = '    with op.batch_alter_table("t") as batch_op:\n        batch_op.drop_column("c7")'
 
 
 def test_on_postgresql_the_function_a_trigger_runs_is_named_and_advised_rewritten() -> None:
@@ -160,12 +162,8 @@ def test_a_later_revision_that_drops_or_remakes_the_trigger_silences_the_warning
     mysql = trigger_history("mysql", PLAIN_DROP, '    op.execute("DROP TRIGGER trev")')
     assert dropped_names(mysql, "mysql") == []
     # A view: the drop itself fails on PostgreSQL, whatever a later revision does.
-    view = '    op.execute("CREATE VIEW v AS SELECT c7 FROM t")'
-    history = [
-        ("r1", revision_source("r1", None, f"{TABLES}\n{view}")),
-        ("r2", revision_source("r2", "r1", PLAIN_DROP)),
-        ("r3", revision_source("r3", "r2", '    op.execute("DROP VIEW v")')),
-    ]
+    view = "CREATE VIEW v AS SELECT c7 FROM t"
+    history = history_of([view], PLAIN_DROP, '    op.execute("DROP VIEW v")')
     (found,) = dropped_names(history, "postgresql")
     assert "the drop then fails" in found.line, found.line
 
@@ -193,8 +191,7 @@ def test_lint_all_and_status_stay_quiet_once_a_later_revision_drops_the_trigger(
     # t46 M6: they kept advising an edit of the (applied) dropping revision.
     first = f"{TABLES}\n{made(database, 't', 'c7')}"
     project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, first))
-    drop = '    with op.batch_alter_table("t") as batch_op:\n        batch_op.drop_column("c7")'
-    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, drop))
+    project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, BATCH_DROP))
     later = f"    op.execute({DROP_TREV[database.kind]!r})"
     project.write_revision(f"{THIRD}_later.py", revision_source(THIRD, SECOND, later))
     lint = inv(project, database, "db.lint", "--all")
@@ -211,12 +208,7 @@ def test_a_postgresql_trigger_whose_own_text_names_the_column_makes_the_drop_fai
         "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
         "CREATE TRIGGER tw BEFORE UPDATE OF c7 ON t FOR EACH ROW EXECUTE FUNCTION f()",
     )
-    body = "\n".join(f"    op.execute({statement!r})" for statement in own)
-    history = [
-        ("r1", revision_source("r1", None, f"{TABLES}\n{body}")),
-        ("r2", revision_source("r2", "r1", PLAIN_DROP)),
-        ("r3", revision_source("r3", "r2", '    op.execute("DROP TRIGGER tw ON t")')),
-    ]
+    history = history_of(own, PLAIN_DROP, '    op.execute("DROP TRIGGER tw ON t")')
     (found,) = dropped_names(history, "postgresql")
     assert "which trigger tw (made by revision r1) still names: the drop then fails" in found.line
 
