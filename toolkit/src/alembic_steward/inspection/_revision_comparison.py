@@ -147,7 +147,7 @@ def compare_with_revision(
                     dependents = hand_made_dependents(built, live, head, renamed_by(later))
                     later_leave_them = (
                         owners_changed(built, live).isdisjoint(owners_changed(built, head))
-                        and not touched_by(found, built_at, later)
+                        and not touched_by(found, later)
                         and not dependents
                     )
             if try_pending and not found:
@@ -194,12 +194,17 @@ def owners_changed(before: Catalog, after: Catalog) -> set[tuple[str | None, str
     }
 
 
-def touched_by(differences: list[Difference], older: list[str], later: list[str]) -> bool:
-    """Whether the revisions after ``older`` up to ``later`` name an object that differs: one
-    they add and drop again is touched on the way, though their builds lack it alike."""
-    from alembic_steward.inspection._run_leftovers import named_in, revisions_text
+def touched_by(differences: list[Difference], later: list[str]) -> bool:
+    """Whether the revisions ``later`` (every one between the database's and the head) name an
+    object that differs: one they add and drop again is touched on the way, though their
+    builds lack it alike. Their files alone are read, not the whole history."""
+    from alembic_steward.inspection._revision_column_drops import revision_sources
+    from alembic_steward.inspection._run_leftovers import named_in
 
-    text = revisions_text(older, later)
+    try:
+        text = "\n".join(revision_sources(set(later)))
+    except Exception:  # noqa: BLE001 - no history to read: names count for nothing
+        text = ""
     return any(named_in(difference, text) for difference in differences)
 
 
