@@ -198,7 +198,7 @@ def touched_by(differences: list[Difference], later: list[str]) -> bool:
     """Whether the revisions ``later`` (every one between the database's and the head) name an
     object that differs: one they add and drop again is touched on the way, though their
     builds lack it alike. Their files alone are read, not the whole history."""
-    from alembic_steward.inspection._revision_column_drops import revision_sources
+    from alembic_steward.inspection._revision_files import revision_sources
     from alembic_steward.inspection._run_leftovers import named_in
 
     try:
