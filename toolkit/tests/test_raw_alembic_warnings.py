@@ -1,12 +1,14 @@
 """Raw `alembic upgrade` and `alembic downgrade` (the project's env.py runs through the toolkit)
 print the warnings `inv db.upgrade` and `inv db.downgrade` print: the objects an upgrade left
-failing, and a reverted revision whose downgrade() is empty; with Alembic's exit code."""
+failing, a hand-made object it dropped (SQLite), and a reverted revision whose downgrade() is
+empty; with Alembic's exit code."""
 
 from __future__ import annotations
 
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
 from test_broken_routines import TABLES, trigger
+from test_pending_trial_past_differences import BATCH_WIDEN, HAND_TRIGGER, TABLE
 
 FIRST, SECOND, THIRD = "bbbe00000001", "bbbe00000002", "bbbe00000003"
 
@@ -44,3 +46,19 @@ def test_raw_alembic_downgrade_warns_of_an_empty_downgrade(
     assert f"warning: revision {SECOND}'s downgrade() is empty" in downgrade.stderr, (
         downgrade.stderr
     )
+
+
+@only_on("sqlite", why="only SQLite's batch mode copies a table without its triggers")
+def test_raw_alembic_upgrade_names_a_hand_made_trigger_its_batch_mode_dropped(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLE))
+    assert raw(project, database, "upgrade", "head").returncode == 0
+    database.query(HAND_TRIGGER)
+    project.write_revision(f"{SECOND}_widen.py", revision_source(SECOND, FIRST, BATCH_WIDEN))
+    upgrade = raw(project, database, "upgrade", "head")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    lost = [line for line in upgrade.stderr.splitlines() if line.startswith("lost:")]
+    assert len(lost) == 1, upgrade.stderr
+    assert lost[0].startswith("lost:    trigger t.thand, made by hand"), lost
+    assert f"run `{HAND_TRIGGER}` now" in lost[0], lost

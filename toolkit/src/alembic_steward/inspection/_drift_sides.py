@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._hand_fixed_objects import HandFix
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
+    from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
 
 
 # Where `inv db.status` and `inv db.check` print the differences their advice speaks of; a
@@ -302,6 +303,9 @@ class DriftSides:
     # Behind head: whether the pending revisions, tried on a scratch database made to lack what
     # the live one lacks, pass and end at what they build (inspection/_pending_runs_through.py).
     pending_runs_through: bool = False
+    # Behind head on SQLite: what the pending revisions did on a copy of the live schema, when
+    # every difference is a hand-made index, view or trigger (inspection/_sqlite_schema_copy.py).
+    pending_sqlite_trial: SqliteTrial | None = None
     # Behind head: the objects the database lacks, every difference, that its revisions build
     # broken (dropped by hand), which the pending revisions do not run past.
     pending_broken: tuple[Broken, ...] = ()
@@ -335,6 +339,12 @@ class DriftSides:
 
             revision = self.built_by.revisions[0]
             return upgrade_keeps_them_advice(where, self.enum_values, revision)
+        if self.pending and self.pending_sqlite_trial is not None:
+            from alembic_steward.inspection._sqlite_trial_advice import told_by_rules, trial_advice
+
+            trial = self.pending_sqlite_trial
+            if not told_by_rules(trial, self.pending_dependents):
+                return trial_advice(where, trial, self.failed_run)
         if self.pending and self.pending_runs_through:
             from alembic_steward.inspection._pending_runs_through import runs_through_advice
 
@@ -522,6 +532,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         briefs=tuple(difference.brief() for difference in compared.found),
         accepted_left=tuple(accepted_edits_left(compared.found)),
         pending_runs_through=compared.runs_through,
+        pending_sqlite_trial=compared.sqlite_trial,
         pending_broken=compared.built_broken,
     )
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
+    from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
 
 
 def leftovers_and_matching_build(
@@ -63,6 +64,9 @@ class RevisionComparison:
     # With differences: the objects the database lacks that the build makes broken, when they
     # are every difference (inspection/_broken_builds.py).
     built_broken: tuple[Broken, ...] = ()
+    # SQLite, every difference a hand-made index, view or trigger: what ``later`` did on a copy
+    # of the live schema (inspection/_sqlite_schema_copy.py).
+    sqlite_trial: SqliteTrial | None = None
 
 
 def compare_with_revision(
@@ -101,6 +105,7 @@ def compare_with_revision(
     from alembic_steward.inspection._restoring_statements import restoring_statements
     from alembic_steward.inspection._revision_column_drops import renamed_by
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
+    from alembic_steward.inspection._sqlite_schema_copy import sqlite_trial
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
     schemas = described_schemas(connection)
@@ -166,6 +171,7 @@ def compare_with_revision(
             if built_by is None and earlier:
                 url = blocking_url(connection)
                 built_by = earlier_builds(url, live, schemas, built_at, found, stamped=stamped)
+            tried = try_pending and built_by is None and failure is None
             return RevisionComparison(
                 found,
                 built_by=with_recorded_runs(built_by, connection),
@@ -176,6 +182,7 @@ def compare_with_revision(
                 pending_failure_on_rows=on_rows,
                 runs_through=runs_through,
                 built_broken=lacking_only_broken(found, built) if try_pending else (),
+                sqlite_trial=sqlite_trial(connection, built_at, later, found) if tried else None,
             )
     except (ScratchDatabaseRefused, CommandError, SQLAlchemyError):
         return RevisionComparison(None)

@@ -43,9 +43,11 @@ class Before(NamedTuple):
 
 
 class SqliteBefore(NamedTuple):
-    """SQLite: the triggers it could not prepare before the run, (table, name)."""
+    """SQLite: the triggers it could not prepare before the run, (table, name); and its
+    indexes, views and triggers (runtime/_hand_object_losses.py)."""
 
     failing: frozenset[tuple[str, str]]
+    objects: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def schema_before_upgrade() -> Before | SqliteBefore | None:
@@ -117,6 +119,7 @@ def sqlite_before(engine) -> SqliteBefore | None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.inspection._sqlite_trigger_failures import SCHEMA, trigger_failures
+    from alembic_steward.runtime._hand_object_losses import hand_kind_entries
 
     database = engine.url.database
     if not database or database == ":memory:":
@@ -126,10 +129,11 @@ def sqlite_before(engine) -> SqliteBefore | None:
     try:
         with engine.connect() as connection:
             rows = [tuple(row) for row in connection.exec_driver_sql(SCHEMA).fetchall()]
+            objects = hand_kind_entries(connection)
             connection.rollback()
     except SQLAlchemyError:
         return None
-    return SqliteBefore(frozenset(trigger_failures(rows)))
+    return SqliteBefore(frozenset(trigger_failures(rows)), objects)
 
 
 def sqlite_broken_after(engine, before: SqliteBefore) -> list[Broken]:

@@ -1,6 +1,7 @@
 """The warnings `inv db.upgrade` and `inv db.downgrade` print after their run, printed by raw
 `alembic upgrade` and `alembic downgrade` too: the objects an upgrade left failing
-(runtime/_post_upgrade_look.py) and each reverted revision whose downgrade() is empty
+(runtime/_post_upgrade_look.py), the hand-made ones it dropped on SQLite
+(runtime/_hand_object_losses.py), and each reverted revision whose downgrade() is empty
 (runtime/_empty_downgrades.py).
 
 The project's env.py runs every online run through :func:`runtime.run_online`, so raw Alembic
@@ -39,11 +40,14 @@ def raw_run_warnings(config: Config) -> Iterator[None]:
     yield
     try:
         if command == "upgrade":
+            from alembic_steward.runtime._hand_object_losses import lost_after_upgrade
             from alembic_steward.runtime._post_upgrade_look import broken_after_upgrade_line
 
             line = broken_after_upgrade_line(before)
             if line is not None:
                 print(line, file=sys.stderr)
+            for lost in lost_after_upgrade(before):
+                print(lost, file=sys.stderr)
         elif steps:
             from alembic_steward.tasks._downgrade_result import warn_empty_downgrades
 

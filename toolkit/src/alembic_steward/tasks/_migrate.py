@@ -106,6 +106,10 @@ def upgrade(
     broken = broken_after_upgrade_line(before)
     if broken is not None:
         print(broken, file=sys.stderr)
+    from alembic_steward.runtime._hand_object_losses import lost_after_upgrade
+
+    for line in lost_after_upgrade(before):
+        print(line, file=sys.stderr)
 
 
 def from_base_note(target: str) -> str:

@@ -1,0 +1,228 @@
+"""SQLite: the pending revisions tried on an exact copy of the live database's schema.
+
+Behind head, objects made by hand on a table (a view over it, a trigger on it, an index) are
+what batch mode's table copy meets: SQLite checks every view and trigger when the copy is
+renamed (`error in view v: no such table: main.t`), drops the table's triggers with it, and
+copies the indexes SQLAlchemy reflects but not an expression one. What happens is told by
+doing it, not by rules: every sqlite_master entry (tables, indexes, views, triggers) is made
+again in a scratch file, with no row, the version table at the database's revision, and the
+pending revisions run there one at a time (inspection/_sqlite_trial_advice.py words it).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import Connection
+
+    from alembic_steward.catalog import Difference
+
+SCHEMA = (
+    "SELECT type, name, tbl_name, sql FROM sqlite_master"
+    " WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+)
+# Made in this order: what each kind reads exists before it.
+ORDER = ("table", "index", "view", "trigger")
+HAND_KINDS = ("index", "view", "trigger")
+# `error in view vhand: ...`, `error in trigger thand: ...`: the object SQLite could not keep.
+NAMED_IN_ERROR = re.compile(r"error in (view|trigger) \"?([^\s:\"]+)\"?", re.IGNORECASE)
+
+
+class HandObject(NamedTuple):
+    """An index, view or trigger the live database has and its revision's build lacks."""
+
+    kind: str
+    name: str
+    table: str
+    statement: str
+
+    @property
+    def subject(self) -> str:
+        return self.name if self.kind == "view" else f"{self.table}.{self.name}"
+
+
+@dataclass(frozen=True)
+class SqliteTrial:
+    """What the pending revisions did on the copy: where they failed and why, or which hand
+    objects they dropped."""
+
+    hand: tuple[HandObject, ...]
+    failed_at: str | None = None
+    reason: str = ""
+    # The hand objects SQLite's error names: the ones to drop before the upgrade.
+    blocking: tuple[HandObject, ...] = ()
+    # Each hand object the revisions ran past but dropped, and the revision that dropped it.
+    dropped: tuple[tuple[HandObject, str], ...] = ()
+    # Each hand object they left failing that did not fail before (a trigger writing a column
+    # they dropped, fired by an INSERT), and SQLite's reason.
+    broken: tuple[tuple[HandObject, str], ...] = ()
+
+    @property
+    def to_undo(self) -> tuple[HandObject, ...]:
+        """The hand objects to drop before the upgrade: those it fails on, or leaves failing."""
+        return self.blocking + tuple(each for each, _ in self.broken)
+
+
+def schema_entries(connection: Connection) -> list[tuple[str, str, str, str]]:
+    """Every sqlite_master entry with a statement: (type, name, table, sql), in ORDER."""
+    rows = [tuple(row) for row in connection.exec_driver_sql(SCHEMA).fetchall()]
+    return sorted(rows, key=lambda row: ORDER.index(row[0]) if row[0] in ORDER else len(ORDER))
+
+
+def hand_objects(
+    entries: Sequence[tuple[str, str, str, str]], found: Sequence[Difference]
+) -> list[HandObject]:
+    """The entries that ``found`` (live against its revision's build) says the build lacks."""
+    unexpected = {
+        (difference.kind, difference.subject.rsplit(".", 1)[-1].lower())
+        for difference in found
+        if difference.change == "unexpected" and difference.kind in HAND_KINDS
+    }
+    return [
+        HandObject(kind, name, table, sql)
+        for kind, name, table, sql in entries
+        if (kind, name.lower()) in unexpected
+    ]
+
+
+def copy_schema(
+    scratch: Connection, entries: Sequence[tuple[str, str, str, str]], revisions: Sequence[str]
+) -> None:
+    """Make ``entries`` in the empty ``scratch``, its version table recording ``revisions``."""
+    from sqlalchemy import text
+
+    from alembic_steward.inspection._baseline import version_table_name
+
+    for _kind, _name, _table, sql in entries:
+        scratch.exec_driver_sql(sql)
+    table, _ = version_table_name()
+    quoted = scratch.dialect.identifier_preparer.quote(table)
+    for revision in revisions:
+        scratch.execute(text(f"INSERT INTO {quoted} (version_num) VALUES (:r)"), {"r": revision})
+    scratch.commit()
+
+
+def sqlite_trial(
+    live: Connection, built_at: Sequence[str], later: Sequence[str], found: Sequence[Difference]
+) -> SqliteTrial | None:
+    """Run ``later`` (the pending revisions, oldest first) on a copy of ``live``'s schema at
+    ``built_at``; None when it is not SQLite, nothing of ``found`` is a hand-made index, view
+    or trigger, or no copy could be made."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
+    from alembic_steward.inspection._scratch_database import (
+        ScratchDatabaseRefused,
+        scratch_database,
+        scratch_engine,
+    )
+
+    if live.dialect.name != "sqlite" or not later:
+        return None
+    began = not live.in_transaction()
+    entries = schema_entries(live)
+    if began:
+        live.rollback()  # a read: the connection is left as it was handed in
+    hand = tuple(hand_objects(entries, found))
+    if not hand or len(hand) != len(found):  # another difference: the earlier verdicts stand
+        return None
+    try:
+        with scratch_database(blocking_url(live), "trial") as url:
+            engine = scratch_engine(url)
+            try:
+                with engine.connect() as scratch, warnings.catch_warnings():
+                    # Batch mode's reflection skips an expression index: the copy's loss, said.
+                    ignore_skipped_expression_indexes()
+                    copy_schema(scratch, entries, built_at)
+                    return pending_tried(scratch, hand, later)
+            finally:
+                engine.dispose()
+    except (ScratchDatabaseRefused, SQLAlchemyError):
+        return None
+
+
+def pending_tried(
+    scratch: Connection, hand: tuple[HandObject, ...], later: Sequence[str]
+) -> SqliteTrial:
+    """Upgrade the copy ``scratch`` through ``later`` one at a time, noting what each does to
+    the ``hand`` objects. A failure SQLite blames on some of them is tried past, as the advice
+    goes (those dropped first), so the one status also says what the upgrade then drops."""
+    failing_before = failing(scratch, hand)
+    dropped: dict[HandObject, str] = {}
+    first: tuple[str, str] | None = None  # the failure the hand objects caused, if one did
+    blocking: list[HandObject] = []
+    for revision in later:
+        while (failure := upgrade_failure(scratch, revision)) is not None:
+            named = [each for each in named_in(failure, hand) if each not in blocking]
+            if not named:  # the revision's own failure: the objects are not what to undo
+                return SqliteTrial(hand, revision, failure)
+            first = first or (revision, failure)
+            blocking += named
+            for each in named:
+                scratch.exec_driver_sql(f"DROP {each.kind.upper()} {quoted(scratch, each.name)}")
+            scratch.commit()
+        there = {(kind, name.lower()) for kind, name, *_ in schema_entries(scratch)}
+        for each in hand:
+            if (each.kind, each.name.lower()) not in there and each not in blocking:
+                dropped.setdefault(each, revision)
+    after = failing(scratch, hand)
+    broken = tuple(
+        (each, reason)
+        for each, reason in after.items()
+        if each not in dropped and each not in failing_before
+    )
+    failed_at, reason = first or (None, "")
+    return SqliteTrial(hand, failed_at, reason, tuple(blocking), tuple(dropped.items()), broken)
+
+
+def upgrade_failure(scratch: Connection, revision: str) -> str | None:
+    """Upgrade ``scratch`` to ``revision``; why it failed, briefly, or None."""
+    from alembic_steward.inspection._revision_comparison import scratch_failure_reason
+    from alembic_steward.inspection._scratch_database import upgrade_scratch
+
+    try:
+        upgrade_scratch(scratch, revision)
+    except Exception as error:  # noqa: BLE001 - whatever the revision's own code raises
+        scratch.rollback()  # what the failed step did, as the live run rolls it back
+        return scratch_failure_reason(error, scratch)
+    return None
+
+
+def quoted(scratch: Connection, name: str) -> str:
+    return scratch.dialect.identifier_preparer.quote(name)
+
+
+def failing(scratch: Connection, hand: Sequence[HandObject]) -> dict[HandObject, str]:
+    """The views of ``hand`` that cannot be read and its triggers that fail when they fire
+    (inspection/_sqlite_trigger_failures.py), with SQLite's reason."""
+    from sqlalchemy.exc import DBAPIError
+
+    from alembic_steward.inspection._sqlite_trigger_failures import SCHEMA as TRIGGERS
+    from alembic_steward.inspection._sqlite_trigger_failures import trigger_failures
+    from alembic_steward.runtime._driver_errors import error_reason
+
+    rows = [tuple(row) for row in scratch.exec_driver_sql(TRIGGERS).fetchall()]
+    triggers = {name.lower(): reason for (_, name), reason in trigger_failures(rows).items()}
+    found = {}
+    for each in hand:
+        if each.kind == "trigger" and each.name.lower() in triggers:
+            found[each] = triggers[each.name.lower()]
+        elif each.kind == "view":
+            try:
+                scratch.exec_driver_sql(f"SELECT * FROM {quoted(scratch, each.name)} LIMIT 0")
+            except DBAPIError as error:
+                found[each] = error_reason(error)
+    return found
+
+
+def named_in(reason: str, hand: Sequence[HandObject]) -> tuple[HandObject, ...]:
+    """The hand objects SQLite's error ``reason`` names (`error in view vhand: ...`)."""
+    named = {(kind.lower(), name.lower()) for kind, name in NAMED_IN_ERROR.findall(reason)}
+    return tuple(each for each in hand if (each.kind, each.name.lower()) in named)
