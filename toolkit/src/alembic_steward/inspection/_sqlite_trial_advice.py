@@ -29,17 +29,21 @@ def listed(objects: Sequence[HandObject]) -> str:
     return ", ".join(f"{each.kind} {each.subject}" for each in objects)
 
 
-def trial_advice(where: str, trial: SqliteTrial, failed_run: str = "") -> str:
-    """The advice behind head when every difference is a hand-made index, view or trigger and
-    the pending revisions were run on a copy of the schema (``failed_run``: the last upgrade
-    from here, recorded as failed, in words, if one is)."""
+def trial_advice(
+    where: str, trial: SqliteTrial, failed_run: str = "", accepted_left: Sequence[str] = ()
+) -> str:
+    """The advice behind head when every difference is an index, view or trigger no revision
+    builds and the pending revisions were run on a copy of the schema (``failed_run``: the last
+    upgrade from here, recorded as failed, in words, if one is; ``accepted_left``: the
+    revisions whose accepted edits left them, when they left every one)."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.inspection._pending_past_changes import past_causes
 
     _, upgrade = stamp_and_upgrade_commands()
+    cause = past_causes(accepted_left) if accepted_left else "made by hand"
     opening = (
-        f"the database is not what its revision builds {where}: {listed(trial.hand)}, made by"
-        " hand; the pending migrations,"
-        f" {TRIED},"
+        f"the database is not what its revision builds {where}: {listed(trial.hand)}, {cause};"
+        f" the pending migrations, {TRIED},"
     )
     rows = (
         f"; {failed_run}: if that was on the rows, fix them first (the trial reads none)"
