@@ -101,7 +101,7 @@ def lost_as(difference: Difference, lost: LostObject) -> bool:
 def blame_line(left: DowngradeLeftovers, place: Place) -> str:
     """The line saying what the downgrade left, whose downgrade() left it (or that it was there
     before), and what removes it."""
-    from alembic_steward.inspection._leftover_makers import leftover_makers
+    from alembic_steward.inspection._leftover_makers import forgetful_downgrades, leftover_makers
     from alembic_steward.runtime._hand_repairs import repair_by_hand
 
     target, builds, noun = left.target, left.builds, place.noun
@@ -122,30 +122,29 @@ def blame_line(left: DowngradeLeftovers, place: Place) -> str:
         if all(difference.change != "missing" for difference in left.blamed)
         else not_built
     )
-    forgetful = ", ".join(leftover_makers(left.blamed, left.reverted))
+    forgetful, those = forgetful_downgrades(leftover_makers(left.blamed, left.reverted))
     # A downgrade that dropped what its target builds is fixed to keep it, not to undo more.
     lost = any(difference.change == "missing" for difference in left.blamed)
     fix = "keep or make again what it dropped" if lost else "undo them too"
     also = f" ({there_before(left.before, left.reverted)})" if left.before else ""
     return (
-        f"{undo}: the downgrade() of {forgetful} did not undo all its upgrade() made{also},"
+        f"{undo}: {forgetful}{also},"
         f" though {place.version_table} says {target}{place.stopped};"
         f" {repair_by_hand(briefs_of(left.blamed + left.before), f' {place.by_hand}')}"
-        f" and make that downgrade() {fix}, {check}{place.again}"
+        f" and make {those} {fix}, {check}{place.again}"
     )
 
 
 def lost_line(left: DowngradeLeftovers, place: Place, not_built: str, check: str) -> str:
     """The line when a downgrade()'s SQLite batch block lost what was there before it."""
-    from alembic_steward.inspection._leftover_makers import leftover_makers
+    from alembic_steward.inspection._leftover_makers import forgetful_downgrades, leftover_makers
     from alembic_steward.inspection._run_leftovers import briefs
 
     lost = [difference for each in left.lost.values() for difference in each]
     them = "it" if len(lost) == 1 else "them"
     others = []
     if left.blamed:
-        forgetful = ", ".join(leftover_makers(left.blamed, left.reverted))
-        others.append(f"the downgrade() of {forgetful} did not undo all its upgrade() made")
+        others.append(forgetful_downgrades(leftover_makers(left.blamed, left.reverted))[0])
     if left.before:
         others.append(there_before(left.before, left.reverted))
     also = f" ({'; '.join(others)})" if others else ""

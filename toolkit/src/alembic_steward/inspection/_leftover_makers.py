@@ -43,10 +43,12 @@ def leftover_makers(found: list[Difference], reverted: list[str]) -> list[str]:
     return [revision for revision in reverted if revision in makers]
 
 
-def upgrade_texts(script: ScriptDirectory, revisions: Iterable[str]) -> dict[str, str]:
-    """The source text of each of ``revisions``' upgrade(), as Python reads the file
-    (_revision_functions.py: wherever it stands, the last one when two are written), for those
-    whose file the history holds and parses, in the order given."""
+def upgrade_texts(
+    script: ScriptDirectory, revisions: Iterable[str], function: str = "upgrade"
+) -> dict[str, str]:
+    """The source text of each of ``revisions``' upgrade() (or ``function``), as Python reads
+    the file (_revision_functions.py: wherever it stands, the last one when two are written),
+    for those whose file the history holds and parses, in the order given."""
     import ast
 
     from alembic_steward._revision_functions import migration_function
@@ -58,7 +60,7 @@ def upgrade_texts(script: ScriptDirectory, revisions: Iterable[str]) -> dict[str
             continue
         text = Path(found.path).read_text(encoding="utf-8")
         try:
-            upgrade = migration_function(ast.parse(text), "upgrade")
+            upgrade = migration_function(ast.parse(text), function)
         except (SyntaxError, ValueError):
             continue  # Alembic could not have run it either
         if upgrade is not None:
@@ -70,3 +72,18 @@ def revisions_naming(name: str, upgrades: dict[str, str]) -> list[str]:
     """The revisions whose upgrade() text (``upgrades``) quotes ``name`` (`"notes"`)."""
     quoted = re.compile(rf"""["']{re.escape(name)}["']""")
     return [revision for revision, text in upgrades.items() if quoted.search(text)]
+
+
+def forgetful_downgrades(makers: list[str]) -> tuple[str, str]:
+    """(`the downgrade() of r3 did not undo all its upgrade() made`, `that downgrade()`), in
+    the plural for several revisions: each has its own downgrade()."""
+    from alembic_steward._listing import listed
+
+    if len(makers) == 1:
+        return f"the downgrade() of {makers[0]} did not undo all its upgrade() made", (
+            "that downgrade()"
+        )
+    return (
+        f"the downgrade()s of {listed(makers)} did not undo all their upgrade()s made",
+        "those downgrade()s",
+    )

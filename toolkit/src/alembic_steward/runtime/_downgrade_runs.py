@@ -161,10 +161,18 @@ def downgrade_left_advice(where: str, makers: list[str]) -> str:
 
     _, upgrade = stamp_and_upgrade_commands()
     reset = "" if bound_tenant_options() else "; in development `inv db.reset` starts over"
-    named = ", ".join(makers)
+    from alembic_steward._listing import listed
+
+    if len(makers) == 1:
+        whose = f"the downgrade of revision {makers[0]}"
+        forgot = "its downgrade() does not undo all its upgrade() made"
+        those = "that downgrade()"
+    else:
+        whose = f"the downgrades of revisions {listed(makers)}"
+        forgot = "their downgrade()s do not undo all their upgrade()s made"
+        those = "those downgrade()s"
     return (
         f"the database is not what its revision builds {where}, so {upgrade} would run into"
-        f" them: the downgrade of revision {named}, the last run recorded here, most likely"
-        f" left them (its downgrade() does not undo all its upgrade() made). Undo them by hand,"
-        f" make that downgrade() undo them too, then {upgrade}{reset}"
+        f" them: {whose}, the last run recorded here, most likely left them ({forgot})."
+        f" Undo them by hand, make {those} undo them too, then {upgrade}{reset}"
     )

@@ -38,12 +38,21 @@ def downgrade_stopped_at(
 
 
 def half_applied_downgrade_message(
-    after_revisions: str, parent: list[str], direction: str | None = None, raised: str = ""
+    after_revisions: str,
+    parent: list[str],
+    direction: str | None = None,
+    raised: str = "",
+    *,
+    left: tuple[str, ...] = (),
+    fault: str = "",
 ) -> str:
     """The mark of a stopped downgrade of ``after_revisions``: check it against its
     downgrade(), and stamp ``parent`` once it is finished, as the run's own line said; when its
     own code raised ``raised`` (runtime/_raising_downgrades.py), running it again is not the
-    way on that follows undoing it: it would raise again (runtime/_stopped_downgrades.py)."""
+    way on that follows undoing it: it would raise again (runtime/_stopped_downgrades.py); nor
+    when it failed the same way on a scratch database (``fault``: fix it first). ``left``: the
+    differences the run's line listed."""
+    from alembic_steward.runtime._half_applied_marks import downgrade_again
     from alembic_steward.runtime._stopped_downgrades import again_after_undo
 
     why = (
@@ -62,11 +71,19 @@ def half_applied_downgrade_message(
     if raised:
         finish = f"finish it by hand (undo what {after_revisions}'s upgrade() made)"
     again = again_after_undo(after_revisions, ", ".join(parent), raised)
+    if fault and not raised:
+        again = f"{fault}, then {downgrade_again(', '.join(parent))}"
+    listed = (
+        f" (when it stopped, the database differed from what {after_revisions} builds by:"
+        f" {', '.join(left)})"
+        if left
+        else ""
+    )
     return (
         f"the last migration run on this database stopped at revision {after_revisions}, {why}"
         f"{stopped}, and {after_revisions}'s downgrade() may be half-applied: MySQL/MariaDB"
-        " cannot roll DDL back, and each DDL statement also commits the rows the migration"
-        f" changed before it; compare the schema and those rows with {after_revisions}'s"
+        f" cannot roll DDL back, and each DDL statement also commits the rows the migration"
+        f" changed before it{listed}; compare the schema and those rows with {after_revisions}'s"
         f" downgrade(), then either {finish} and record that with {stamp_command(parent)} (which"
         f" also clears this mark), or undo it by hand (back to what {after_revisions} builds)"
         f" and run {clear_command()}{': ' if raised else ', '}{again}"

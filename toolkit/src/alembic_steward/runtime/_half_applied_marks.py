@@ -303,14 +303,21 @@ def half_applied_message(
         half_applied_downgrade_message,
     )
     from alembic_steward.runtime._mark_directions import UPGRADE
-    from alembic_steward.runtime._raising_downgrades import raised_at_mark
+    from alembic_steward.runtime._raising_downgrades import kept_at_mark
 
     parent = downgrade_stopped_at(after_revisions, script, direction)
     if parent:
         from alembic_steward.runtime._repaired_downgrade_records import emptied_at_mark
 
-        raised = raised_at_mark(url, after_revisions, script)
-        said = half_applied_downgrade_message(after_revisions, parent, direction, raised)
+        kept = kept_at_mark(url, after_revisions, script)
+        said = half_applied_downgrade_message(
+            after_revisions,
+            parent,
+            direction,
+            kept.get("raised", ""),
+            left=tuple(kept.get("left", ())),
+            fault=kept.get("fault", ""),
+        )
         return said + emptied_at_mark(url, after_revisions)
     following = following_revisions(after_revisions, script)
     lacking = "none in this checkout: pull the revision that run applied"

@@ -28,36 +28,51 @@ if TYPE_CHECKING:
 FOLDER = "raising-downgrades"
 
 
-def remember_raising_downgrade(url: URL, frame: MigrationFrame, raised: str) -> None:
+def remember_raising_downgrade(
+    url: URL, frame: MigrationFrame, raised: str, left: tuple[str, ...] = (), fault: str = ""
+) -> None:
     """Keep that ``frame``'s downgrade() raised ``raised`` by its own code after changing
-    something ("": it failed otherwise, and an older record goes); never raises."""
+    something, or failed the same way on a scratch database (``fault``: the line's words,
+    runtime/_downgrade_trials.py), and what it ``left`` (the differences its line listed), for
+    status to say as the line did; with none of them, an older record goes; never raises."""
     from alembic_steward.runtime._failed_runs import record_path
     from alembic_steward.runtime._revision_checksums import file_checksum
 
     path = record_path(url, FOLDER)
     with contextlib.suppress(OSError):  # no cache, no record: the mark is advised as before
-        if not raised:
+        if not (raised or left or fault):
             path.unlink(missing_ok=True)
             return
         checksum = file_checksum(frame.path)
-        record = {"revision": frame.revision, "raised": raised, "checksum": checksum}
+        record = {
+            "revision": frame.revision,
+            "raised": raised,
+            "checksum": checksum,
+            "left": list(left),
+            "fault": fault,
+        }
         keep(path, json.dumps(record))
+
+
+def kept_at_mark(url: URL | None, after_revisions: str, script: ScriptDirectory) -> dict:
+    """The record of the downgrade() of ``after_revisions`` where a mark stands, while its file
+    is as it ran (`raised`, `left`, `fault`); {} when none."""
+    from alembic_steward.runtime._failed_runs import record_path
+    from alembic_steward.runtime._revision_checksums import matches_file
+
+    if url is None:
+        return {}
+    try:
+        record = json.loads(record_path(url, FOLDER).read_text(encoding="utf-8"))
+        found = script.get_revision(after_revisions) if "," not in after_revisions else None
+        if record["revision"] != after_revisions or found is None or found.path is None:
+            return {}
+        return record if matches_file(record["checksum"], found.path) else {}
+    except Exception:  # noqa: BLE001 - unread: the mark is advised as if nothing was kept
+        return {}
 
 
 def raised_at_mark(url: URL | None, after_revisions: str, script: ScriptDirectory) -> str:
     """The error type the downgrade() of ``after_revisions``, where a mark stands, raised by its
     own code when it stopped, while its file is as it ran; "" when not recorded."""
-    from alembic_steward.runtime._failed_runs import record_path
-    from alembic_steward.runtime._revision_checksums import matches_file
-
-    if url is None:
-        return ""
-    try:
-        record = json.loads(record_path(url, FOLDER).read_text(encoding="utf-8"))
-        revision, raised, checksum = record["revision"], record["raised"], record["checksum"]
-        found = script.get_revision(after_revisions) if "," not in after_revisions else None
-        if revision != after_revisions or found is None or found.path is None:
-            return ""
-        return raised if matches_file(checksum, found.path) else ""
-    except Exception:  # noqa: BLE001 - unread: the mark is advised as if nothing was kept
-        return ""
+    return str(kept_at_mark(url, after_revisions, script).get("raised", ""))

@@ -91,7 +91,7 @@ def state_read_after_failure(
                 )
                 if downgrading and finished:
                     state = replace(state, emptied=empty_reverted(state.finished))
-                state = with_downgrade_causes(state, error)
+                state = with_downgrade_causes(state, error, connection if remember else None)
                 setattr(error, STATE_ATTRIBUTE, state)
                 tell_state(error, state)
                 if remember:
@@ -119,9 +119,13 @@ def downgrade_target() -> str:
     return target if isinstance(target, str) and re.fullmatch(r"\w+", target) else ""
 
 
-def with_downgrade_causes(state: StateAfterFailure, error: BaseException) -> StateAfterFailure:
+def with_downgrade_causes(
+    state: StateAfterFailure, error: BaseException, connection: Connection | None = None
+) -> StateAfterFailure:
     """A failed downgrade(): what the run's earlier steps left, and whether its own code raised
-    (runtime/_stopped_downgrades.py); any other failure's state as it is."""
+    (runtime/_stopped_downgrades.py); refused by the database, how it does on a scratch
+    database built at its revision, given the run's ``connection`` (runtime/_downgrade_trials.py);
+    any other failure's state as it is."""
     from alembic_steward.runtime._migration_frames import migration_frame
     from alembic_steward.runtime._stopped_downgrades import left_by_reverted, raised_by_code
 
@@ -132,7 +136,15 @@ def with_downgrade_causes(state: StateAfterFailure, error: BaseException) -> Sta
     if frame is None or frame.function != "downgrade":
         return state
     made = left_by_reverted(state.leftovers or (), state.finished) if state.finished else ()
-    return replace(state, run_left=made, raised=raised_by_code(error))
+    raised = raised_by_code(error)
+    trial = None
+    if connection is not None and not raised and isinstance(error, Exception):
+        from alembic_steward.runtime._downgrade_trials import tried_downgrade
+
+        with quiet_alembic_log(), outer_run_kept():
+            trial = tried_downgrade(connection, frame, error)
+        end_transaction(connection)
+    return replace(state, run_left=made, raised=raised, trial=trial)
 
 
 def remember_failed_upgrade(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alembic_steward.runtime._downgrade_trials import FAILS
 from alembic_steward.runtime._half_applied_marks import (
     clear_command,
     describe_heads,
@@ -20,6 +21,7 @@ from alembic_steward.runtime._hand_repairs import repair_by_hand
 if TYPE_CHECKING:
     from alembic_steward.inspection._later_builds import MatchingBuild
     from alembic_steward.inspection._unrun_edits import UnrunEdit
+    from alembic_steward.runtime._downgrade_trials import DowngradeTrial
     from alembic_steward.runtime._migration_frames import MigrationFrame
     from alembic_steward.runtime._stopped_downgrades import RunLeftover
 
@@ -93,6 +95,9 @@ class StateAfterFailure:
     # (`-r first`; "" when relative or unknown), where "downgrade again" goes on to.
     stopped: bool = False
     target: str = ""
+    # A downgrade() the database refused: how it did on a scratch database built at its
+    # revision (runtime/_downgrade_trials.py), which tells its code's fault from the database's.
+    trial: DowngradeTrial | None = None
 
     @property
     def at(self) -> str:
@@ -147,9 +152,11 @@ class StateAfterFailure:
         said = [own_leftovers(self.run_left)] if self.run_left else []
         if others:
             said.append(f"{', '.join(others)} (left by an earlier run or by hand)")
-        again = again_after_undo(frame.revision, self.target or frame.down_revision, self.raised)
+        parent = self.target or frame.down_revision
+        again = again_after_undo(frame.revision, parent, self.raised, self.trial)
         repair = repair_by_hand(self.leftovers or ())
-        return f"{'; '.join(said)}; {repair}{makers_to_fix(self.run_left)}; {again}"
+        blame = self.trial.blame() if self.trial else ""
+        return f"{'; '.join(said)}; {blame}{repair}{makers_to_fix(self.run_left)}; {again}"
 
     def go_on(self, frame: MigrationFrame) -> str:
         """After a stopped downgrade that changed nothing: the command that goes on to the
@@ -166,6 +173,8 @@ class StateAfterFailure:
 
         if frame.function != "downgrade":
             return ""
+        if self.trial is not None:
+            return self.trial.nothing_left_ways(self.target or frame.down_revision)
         return nothing_ran_ways(frame.revision, frame.down_revision, self.raised)
 
     def stamped(self) -> str:
@@ -271,11 +280,12 @@ class StateAfterFailure:
             )
         # A downgrade undone by hand is back at what its revision builds: the way on is that
         # downgrade again, never "migrate", which reads as the upgrade.
+        parent = self.target or frame.down_revision
         undone = (
             f"if you undo it, run {clear_command()} and migrate again"
             if upgrading
             else f"if you undo it (back to what {frame.revision} builds), run {clear_command()},"
-            f" {again_after_undo(frame.revision, self.target or frame.down_revision, self.raised)}"
+            f" {again_after_undo(frame.revision, parent, self.raised, self.trial)}"
         )
         ways_on = (
             f"{rows}; if you finish it by hand, record that with"
@@ -298,12 +308,17 @@ class StateAfterFailure:
                 f" {as_built}; {ways_on}"
             )
         if self.built_by:
-            return f"{cannot}: {where}, and differs from what {self.at} builds: {self.stamped()}"
+            trial = self.trial
+            fault = f"; {trial.fix_first()}" if trial and trial.verdict == FAILS else ""
+            differs = f"differs from what {self.at} builds"
+            return f"{cannot}: {where}, and {differs}: {self.stamped()}{fault}"
         also = f" (and by {by_hand}, which can stay)" if by_hand else ""
         halfway = f"{half} is half-applied" if upgrading else f"{half} half ran"
+        from alembic_steward.runtime._dropped_values import dropped_values
+
         return (
-            f"{cannot}; {halfway}: {where}, and differs from what"
-            f" {self.at} builds by: {self.remains_traced()}{also}; {ways_on}"
+            f"{cannot}; {halfway}: {where}, and differs from what {self.at} builds by:"
+            f" {self.remains_traced()}{also}{dropped_values(self.leftovers)}; {ways_on}"
         )
 
     def remains_traced(self) -> str:

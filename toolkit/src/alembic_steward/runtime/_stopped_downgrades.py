@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
+    from alembic_steward.runtime._downgrade_trials import DowngradeTrial
     from alembic_steward.runtime._state_lines import StateAfterFailure
 
 IRREVERSIBLE = "IrreversibleMigration"
@@ -38,8 +39,9 @@ class RunLeftover:
 def left_by_reverted(
     leftovers: tuple[str, ...], reverted: tuple[str, ...]
 ) -> tuple[RunLeftover, ...]:
-    """Of ``leftovers`` (`unexpected column items.extra`), those exactly one of ``reverted``
-    made: the one revision whose upgrade() quotes the object's name; never raises."""
+    """Of ``leftovers`` (`unexpected column items.extra`, `missing index items.ix_name`), those
+    exactly one of ``reverted`` left: the one revision whose upgrade() quotes the object's name
+    (else, for what is missing or different, whose downgrade() does); never raises."""
     try:
         return tuple(read_makers(leftovers, reverted))
     except Exception:  # noqa: BLE001 - unread: the line says where they may come from
@@ -55,15 +57,26 @@ def read_makers(leftovers: tuple[str, ...], reverted: tuple[str, ...]) -> list[R
 
     script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
     upgrades = upgrade_texts(script, reverted)
+    downgrades = upgrade_texts(script, reverted, "downgrade")
     made = []
     for brief in leftovers:
-        if not brief.startswith("unexpected "):
-            continue  # only what a downgrade failed to drop is its leftover
-        naming = revisions_naming(brief.rpartition(" ")[2].rpartition(".")[2], upgrades)
+        name = named_object(brief)
+        naming = revisions_naming(name, upgrades)
+        if not naming and not brief.startswith("unexpected "):
+            # What is missing or different: a reverted downgrade() may have dropped or changed
+            # it without its upgrade() naming it.
+            naming = revisions_naming(name, downgrades)
         if len(naming) == 1:
             path = script.get_revision(naming[0]).path
             made.append(RunLeftover(brief, naming[0], empty_downgrade(path)))
     return made
+
+
+def named_object(brief: str) -> str:
+    """The object's own name in a difference's brief: `ix_name` in `missing index
+    items.ix_name`, `v` in `different view v (definition)`."""
+    subject = brief.partition(" (")[0] if brief.endswith(")") else brief
+    return subject.rpartition(" ")[2].rpartition(".")[2]
 
 
 def raised_by_code(error: BaseException) -> str:
@@ -117,11 +130,16 @@ def makers_to_fix(made: tuple[RunLeftover, ...]) -> str:
     return f", and write the {whose} of {listed(revisions)} so it undoes them too"
 
 
-def again_after_undo(revision: str, parent: str, raised: str) -> str:
+def again_after_undo(
+    revision: str, parent: str, raised: str, trial: DowngradeTrial | None = None
+) -> str:
     """What follows undoing by hand what the failed downgrade() of ``revision`` left: that
-    downgrade again, unless its own code raised (it would raise again)."""
+    downgrade again, unless its own code raised (it would raise again), or its ``trial`` on a
+    scratch database failed the same way (runtime/_downgrade_trials.py): fixed first, then."""
     from alembic_steward.runtime._half_applied_marks import downgrade_again
 
+    if not raised and trial is not None:
+        return trial.again(parent)
     if not raised:
         return f"then {downgrade_again(parent)}"
     if raised == IRREVERSIBLE:
@@ -172,13 +190,17 @@ def remember_stopped_downgrade(
     says so beside the upgrade it advises (runtime/_downgrade_runs.py); and, on MySQL/MariaDB,
     what its own code raised where it left its mark (runtime/_raising_downgrades.py)."""
     from alembic_steward.runtime._downgrade_runs import record_downgrade_leftovers
+    from alembic_steward.runtime._downgrade_trials import FAILS
     from alembic_steward.runtime._migration_frames import migration_frame
     from alembic_steward.runtime._raising_downgrades import remember_raising_downgrade
 
     with contextlib.suppress(Exception):  # never in place of the run's own error
         frame = migration_frame(error)
         if state.marked and frame is not None and frame.function == "downgrade":
-            remember_raising_downgrade(connection.engine.url, frame, state.raised)
+            trial = state.trial
+            fault = trial.fix_first() if trial and trial.verdict == FAILS else ""
+            left = state.leftovers or ()
+            remember_raising_downgrade(connection.engine.url, frame, state.raised, left, fault)
     makers = list(dict.fromkeys(leftover.revision for leftover in state.run_left))
     if state.heads is None or not (makers or state.emptied):
         return  # nothing of this run's: an earlier downgrade's record, if any, is kept
