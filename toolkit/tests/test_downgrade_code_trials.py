@@ -21,6 +21,7 @@ CREATE_NAME_INDEX = (
 DROP_NAME_INDEX = (
     '    op.drop_index("ix_items_name", table_name="items")\n    op.drop_table("tags")'
 )
+INDEX_ONLY = '    op.create_index("ix_items_name", "items", ["name"])'
 # Drops the index r2 made and forgets it in its downgrade().
 DROPS_THE_INDEX = '    op.drop_index("ix_items_name", table_name="items")'
 
@@ -117,3 +118,23 @@ def test_a_batch_downgrade_a_view_blocks_says_to_fix_the_downgrade_not_to_repair
     assert "error in view item_names" in lines, lines
     assert "r2's downgrade() fails the same way on a scratch database built at r2" in lines, lines
     assert "fix it at app/migrations/versions/r2.py:" in lines, lines
+
+
+def test_what_an_earlier_step_of_the_run_left_is_never_blamed_on_a_stamp(
+    project: Project, database: ServerDatabase
+) -> None:
+    # r3 left the database exactly what r1 builds: that is this run's doing, not a stamp's.
+    write_history(
+        project,
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", INDEX_ONLY, DROP_NAME_INDEX.partition("\n")[0]),
+        ("r3", "r2", DROPS_THE_INDEX, "    pass"),
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    lines = error_lines(project.inv("db.downgrade", "-r", "r1", "--yes", code=1, env=env).stderr)
+    assert "stamped ahead" not in lines, lines
+    assert "missing index items.ix_items_name, which the empty downgrade() of revision r3 left" in (
+        lines
+    ), lines

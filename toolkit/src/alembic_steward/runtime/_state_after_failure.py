@@ -144,7 +144,11 @@ def with_downgrade_causes(
         with quiet_alembic_log(), outer_run_kept():
             trial = tried_downgrade(connection, frame, error)
         end_transaction(connection)
-    return replace(state, run_left=made, raised=raised, trial=trial)
+    # What this run's own earlier steps left may equal another revision's build: no stamp
+    # made it, and the line names the step, not a stamp "ahead of what ran".
+    own = {leftover.brief for leftover in made}
+    built_by = None if made and own >= set(state.leftovers or ()) else state.built_by
+    return replace(state, run_left=made, raised=raised, trial=trial, built_by=built_by)
 
 
 def remember_failed_upgrade(
