@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._hand_fixed_objects import HandFix
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
+    from alembic_steward.inspection._pending_trial import PendingTrial
 
 
 # Where `inv db.status` and `inv db.check` print the differences their advice speaks of; a
@@ -302,6 +303,8 @@ class DriftSides:
     # Behind head: whether the pending revisions, tried on a scratch database made to lack what
     # the live one lacks, pass and end at what they build (inspection/_pending_runs_through.py).
     pending_runs_through: bool = False
+    # Behind head on PostgreSQL and MariaDB: what they did on one made what the live one is.
+    pending_trial: PendingTrial | None = None
     # Behind head: the objects the database lacks, every difference, that its revisions build
     # broken (dropped by hand), which the pending revisions do not run past.
     pending_broken: tuple[Broken, ...] = ()
@@ -356,6 +359,11 @@ class DriftSides:
             )
 
             return pending_enum_values_advice(where, self.enum_values, self.enum_values_revision)
+        if self.pending and self.pending_trial and self.pending_trial.tried:
+            from alembic_steward.inspection._pending_trial import trial_advice
+
+            trial = self.pending_trial
+            return trial_advice(where, trial, self.failed_run, self.downgrade_left)
         if self.pending and self.pending_failure:
             from alembic_steward.inspection._pending_past_changes import failing_past_advice
 
@@ -381,11 +389,16 @@ class DriftSides:
 
             return pending_past_advice(where, self.restoring, self.briefs, self.accepted_left)
         if self.pending and self.downgrade_left:
+            from alembic_steward.inspection._pending_trial import not_tried_note
             from alembic_steward.runtime._downgrade_runs import downgrade_left_advice
 
-            return downgrade_left_advice(where, list(self.downgrade_left))
+            left = downgrade_left_advice(where, list(self.downgrade_left))
+            return f"{left}{not_tried_note(self.pending_trial)}"
         if self.pending:
-            return pending_database_differs_advice(where, self.restoring, self.briefs)
+            from alembic_steward.inspection._pending_trial import not_tried_note
+
+            differs = pending_database_differs_advice(where, self.restoring, self.briefs)
+            return f"{differs}{not_tried_note(self.pending_trial)}"
         if self.enum_values_alone:
             from alembic_steward.inspection._enum_values import enum_values_alone_advice
 
@@ -522,6 +535,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         briefs=tuple(difference.brief() for difference in compared.found),
         accepted_left=tuple(accepted_edits_left(compared.found)),
         pending_runs_through=compared.runs_through,
+        pending_trial=compared.trial,
         pending_broken=compared.built_broken,
     )
 
