@@ -206,3 +206,36 @@ def test_a_leftover_the_trial_cannot_make_as_it_is_keeps_the_guess_and_says_it_i
     assert "would run into them" in verdict, verdict
     assert "not tried on a scratch database" in verdict, verdict
     assert "fails at revision" not in verdict, verdict
+
+
+@only_on("postgresql", "mysql", why="SQLite's side of the trial is another module's")
+def test_a_leftover_the_pending_revisions_run_past_and_keep_is_named_as_what_stays_after(
+    project: Project, database: ServerDatabase
+) -> None:
+    downgraded_leaving_notes(project, database, NOTES_IF_NOT_EXISTS)
+    database.query("ALTER TABLE notes ADD COLUMN extra integer")  # no revision builds it
+
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
+    assert "would run into them" not in verdict, verdict
+    assert "the pending migrations run through them" in verdict, verdict
+    assert "leave what they do not build: unexpected column notes.extra" in verdict, verdict
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    after = inv(project, database, "db.status")
+    assert "column notes.extra is in the database but not in" in after.stdout, after.stdout
+
+
+@only_on("postgresql", "mysql", why="SQLite's side of the trial is another module's")
+def test_a_failing_trial_never_advises_making_again_what_the_revisions_build_broken(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_made_and_dropping(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(HAND_DROP[database.kind])
+    database.query("CREATE TABLE x (id integer PRIMARY KEY)")  # the pending revision's, by hand
+    made = '    op.create_table("x", sa.Column("id", sa.Integer, primary_key=True))'
+    project.write_revision(f"{THIRD}_x.py", revision_source(THIRD, SECOND, made))
+
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
+    assert f"`inv db.upgrade` fails at revision {THIRD}" in verdict, verdict
+    assert "CREATE TRIGGER" not in verdict, verdict  # made again, every INSERT on t fails

@@ -107,7 +107,7 @@ def tried(
         else:
             remaining = compare_catalogs(head, live_catalog(scratch, schemas))
             return PendingTrial(True, remaining=tuple(each.brief() for each in remaining))
-    undo = changing_statements(live, built) or []
+    undo = [] if remakes_broken(live, built) else changing_statements(live, built) or []
     shown = bool(undo) and undone_to(server, built_at, [*replay, *undo], built, schemas)
     return PendingTrial(True, failed_at, reason, undo=tuple(undo) if shown else ())
 
@@ -156,6 +156,17 @@ def undone_to(
     like the live database, then undone) is exactly ``built``."""
     with made_like(server, built_at, statements, built, schemas) as scratch:
         return scratch is not None
+
+
+def remakes_broken(live: Catalog, built: Catalog) -> bool:
+    """Whether undoing the differences would make again (or change back) an object ``built``
+    has broken (inspection/_broken_builds.py): no statement that does is advised."""
+    from alembic_steward.inspection._broken_routines import broken_in_catalog
+    from alembic_steward.inspection._hand_fixed_objects import broken_routines_in
+
+    broken = {item.key for item in broken_in_catalog(built) if item.key}
+    broken |= set(broken_routines_in(built))
+    return any(live.objects.get(key) != built.objects.get(key) for key in broken)
 
 
 def trial_advice(
