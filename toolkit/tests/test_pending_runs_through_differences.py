@@ -20,13 +20,18 @@ from test_broken_revision_objects import (
 from test_status_sides import inv
 
 
+def broken_trigger_dropped_by_hand(project: Project, database: ServerDatabase) -> None:
+    """Upgrade through a trigger the revisions build broken, then drop it by hand."""
+    write_made_and_dropping(project, database)
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(HAND_DROP[database.kind])
+
+
 @only_on("postgresql", "mysql", why="SQLite refuses the drop, or its batch copy loses triggers")
 def test_a_pending_revision_dropping_with_if_exists_what_a_hand_dropped_is_advised_run(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_made_and_dropping(project, database)
-    assert inv(project, database, "db.upgrade").returncode == 0
-    database.query(HAND_DROP[database.kind])
+    broken_trigger_dropped_by_hand(project, database)
     advice = inv(project, database, "db.status").stdout.splitlines()[-1]
     statements = ADVISED.findall(advice)
     assert statements and all("IF EXISTS" in each for each in statements), advice
@@ -96,9 +101,7 @@ def advised_run_and_runs_to_head(project: Project, database: ServerDatabase) -> 
 def test_a_broken_trigger_a_hand_dropped_is_never_advised_made_again(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_made_and_dropping(project, database)
-    assert inv(project, database, "db.upgrade").returncode == 0
-    database.query(HAND_DROP[database.kind])
+    broken_trigger_dropped_by_hand(project, database)
     # A pending drop without IF EXISTS: it fails on this database, so the trial does not pass.
     dropping = '    op.execute("DROP TRIGGER trev ON t")\n    op.execute("DROP FUNCTION set_c7()")'
     project.write_revision(f"{THIRD}_fix.py", revision_source(THIRD, SECOND, dropping))
@@ -116,9 +119,7 @@ def test_a_broken_trigger_a_hand_dropped_is_never_advised_made_again(
 def test_a_broken_trigger_a_hand_dropped_that_no_pending_revision_touches_is_advised_dropped(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_made_and_dropping(project, database)
-    assert inv(project, database, "db.upgrade").returncode == 0
-    database.query(HAND_DROP[database.kind])
+    broken_trigger_dropped_by_hand(project, database)
     other = '    op.create_table("u", sa.Column("id", sa.Integer, primary_key=True))'
     project.write_revision(f"{THIRD}_u.py", revision_source(THIRD, SECOND, other))
     status = inv(project, database, "db.status")
@@ -229,9 +230,7 @@ def test_a_leftover_the_pending_revisions_run_past_and_keep_is_named_as_what_sta
 def test_a_failing_trial_never_advises_making_again_what_the_revisions_build_broken(
     project: Project, database: ServerDatabase
 ) -> None:
-    write_made_and_dropping(project, database)
-    assert inv(project, database, "db.upgrade").returncode == 0
-    database.query(HAND_DROP[database.kind])
+    broken_trigger_dropped_by_hand(project, database)
     database.query("CREATE TABLE x (id integer PRIMARY KEY)")  # the pending revision's, by hand
     made = '    op.create_table("x", sa.Column("id", sa.Integer, primary_key=True))'
     project.write_revision(f"{THIRD}_x.py", revision_source(THIRD, SECOND, made))
