@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._hand_fixed_objects import HandFix
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
-    from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
     from alembic_steward.inspection._pending_trial import PendingTrial
+    from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
 
 
 # Where `inv db.status` and `inv db.check` print the differences their advice speaks of; a

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
-    from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
     from alembic_steward.inspection._pending_trial import PendingTrial
+    from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
 
 
 def leftovers_and_matching_build(
