@@ -306,7 +306,9 @@ def test_status_after_ctrl_c_stopped_a_run_that_committed_part_never_advises_its
         said = run.stdout + run.stderr
         assert "one.half" in said, said
         assert "stamp -r half" not in said and "stamped wrongly" not in said, said
-        assert "Undo them by hand" in said, said
+        # Tried on a scratch database made like this one: the column is in the way.
+        assert "fails at revision half" in said, said
+        assert "`ALTER TABLE one DROP COLUMN half`" in said, said
     # Undone by hand, it is plainly pending: a stopped run need not fail again.
     database.query("ALTER TABLE one DROP COLUMN half")
     status = project.run("inv", "db.status", env={"DATABASE_URL": database.url})

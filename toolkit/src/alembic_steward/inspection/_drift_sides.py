@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._hand_fixed_objects import HandFix
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
+    from alembic_steward.inspection._pending_trial import PendingTrial
     from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
 
 
@@ -306,6 +307,8 @@ class DriftSides:
     # Behind head on SQLite: what the pending revisions did on a copy of the live schema, when
     # every difference is a hand-made index, view or trigger (inspection/_sqlite_schema_copy.py).
     pending_sqlite_trial: SqliteTrial | None = None
+    # Behind head on PostgreSQL and MariaDB: what they did on one made what the live one is.
+    pending_trial: PendingTrial | None = None
     # Behind head: the objects the database lacks, every difference, that its revisions build
     # broken (dropped by hand), which the pending revisions do not run past.
     pending_broken: tuple[Broken, ...] = ()
@@ -366,6 +369,11 @@ class DriftSides:
             )
 
             return pending_enum_values_advice(where, self.enum_values, self.enum_values_revision)
+        if self.pending and self.pending_trial and self.pending_trial.tried:
+            from alembic_steward.inspection._pending_trial import trial_advice
+
+            trial = self.pending_trial
+            return trial_advice(where, trial, self.failed_run, self.downgrade_left)
         if self.pending and self.pending_failure:
             from alembic_steward.inspection._pending_past_changes import failing_past_advice
 
@@ -391,11 +399,16 @@ class DriftSides:
 
             return pending_past_advice(where, self.restoring, self.briefs, self.accepted_left)
         if self.pending and self.downgrade_left:
+            from alembic_steward.inspection._pending_trial import not_tried_note
             from alembic_steward.runtime._downgrade_runs import downgrade_left_advice
 
-            return downgrade_left_advice(where, list(self.downgrade_left))
+            left = downgrade_left_advice(where, list(self.downgrade_left))
+            return f"{left}{not_tried_note(self.pending_trial)}"
         if self.pending:
-            return pending_database_differs_advice(where, self.restoring, self.briefs)
+            from alembic_steward.inspection._pending_trial import not_tried_note
+
+            differs = pending_database_differs_advice(where, self.restoring, self.briefs)
+            return f"{differs}{not_tried_note(self.pending_trial)}"
         if self.enum_values_alone:
             from alembic_steward.inspection._enum_values import enum_values_alone_advice
 
@@ -533,6 +546,7 @@ def pending_sides(connection: Connection, current: list[str], pending: list[str]
         accepted_left=tuple(accepted_edits_left(compared.found)),
         pending_runs_through=compared.runs_through,
         pending_sqlite_trial=compared.sqlite_trial,
+        pending_trial=compared.trial,
         pending_broken=compared.built_broken,
     )
 

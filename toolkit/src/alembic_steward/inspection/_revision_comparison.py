@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._broken_routines import Broken
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
+    from alembic_steward.inspection._pending_trial import PendingTrial
     from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
 
 
@@ -61,6 +62,9 @@ class RevisionComparison:
     # With differences the database lacks: whether ``later`` run on a scratch database made to
     # lack them too and end at what they build (inspection/_pending_runs_through.py).
     runs_through: bool = False
+    # On PostgreSQL and MariaDB, what ``later`` did on a scratch database made what the live
+    # one is (inspection/_pending_trial.py); None where not run.
+    trial: PendingTrial | None = None
     # With differences: the objects the database lacks that the build makes broken, when they
     # are every difference (inspection/_broken_builds.py).
     built_broken: tuple[Broken, ...] = ()
@@ -101,6 +105,7 @@ def compare_with_revision(
         later_builds,
     )
     from alembic_steward.inspection._pending_runs_through import pending_run_through
+    from alembic_steward.inspection._pending_trial import pending_trial
     from alembic_steward.inspection._recorded_runs import with_recorded_runs
     from alembic_steward.inspection._restoring_statements import restoring_statements
     from alembic_steward.inspection._revision_column_drops import renamed_by
@@ -159,11 +164,16 @@ def compare_with_revision(
                 failure, on_rows = first_failing(scratch, later)
         if found:
             # The second scratch database only once the first is gone: one at a time.
+            tries = try_pending and head is not None and not later_leave_them and not dependents
+            trial = None
+            if tries and head is not None and live.dialect in ("postgresql", "mysql"):
+                url = blocking_url(connection)
+                trial = pending_trial(url, built_at, later, built, live, head, schemas)
             runs_through = (
-                try_pending
+                trial.runs_through
+                if trial is not None
+                else tries
                 and head is not None
-                and not later_leave_them
-                and not dependents
                 and pending_run_through(
                     blocking_url(connection), built_at, later, found, built, live, head, schemas
                 )
@@ -181,6 +191,7 @@ def compare_with_revision(
                 pending_failure=failure if built_by is None else None,
                 pending_failure_on_rows=on_rows,
                 runs_through=runs_through,
+                trial=trial,
                 built_broken=lacking_only_broken(found, built) if try_pending else (),
                 sqlite_trial=sqlite_trial(connection, built_at, later, found) if tried else None,
             )

@@ -54,6 +54,10 @@ class StatusExit(enum.IntEnum):
     # A tenant row's alone (`--all-tenants`, `--tenants`): the tenant has no schema or
     # database (or file) yet; 10 would send the reader to the server's sign-in.
     TENANT_MISSING = 15
+    # Otherwise up to date, but objects fail when used: a trigger, routine or view naming what
+    # is gone (`broken:`). CI gating on status or check stops there, as on drift; a trigger a
+    # batch lost (`lost:`) may be meant gone, so it leaves the code (docs/decisions.md).
+    BROKEN = 16
 
 
 # What `inv db.status` says about each state it can report, and what to do about it.
@@ -62,6 +66,8 @@ BACKQUOTED = re.compile(r"`([^`]+)`")
 
 STATUS_ADVICE = {
     StatusExit.UP_TO_DATE: "up to date",
+    # Followed by "; and broken, failing when they fire: ..." (verdict_pointing).
+    StatusExit.BROKEN: "up to date",
     StatusExit.PENDING: "pending migrations: run `inv db.upgrade`",
     # StatusExit.SEVERAL_HEADS: `several heads: ` and heads_advice(), read when it is said.
 }
@@ -217,6 +223,8 @@ class MigrationStatus:
             return StatusExit.NOT_COMPARED
         if self.drift and self.drift.lines:
             return StatusExit.DRIFT
+        if self.broken:
+            return StatusExit.BROKEN
         return StatusExit.UP_TO_DATE
 
     @property
@@ -227,8 +235,8 @@ class MigrationStatus:
 
     def verdict_pointing(self, where: str) -> str:
         """:attr:`verdict`, pointing at the database's differences with ``where``: a
-        fan-out's row, one line, names them (inspection/_drift_sides.py); and the broken
-        triggers, which no exit code tells."""
+        fan-out's row, one line, names them (inspection/_drift_sides.py); and the lost
+        and broken objects (broken ones alone: exit code 16)."""
         verdict = self.state_verdict(where)
         if self.lost and self.exit_code not in BLOCKED_STATES:
             from alembic_steward.inspection._batch_lost_triggers import lost_advice
@@ -306,7 +314,8 @@ class MigrationStatus:
             return f"pending migrations: run `{upgrade_command()}`"
         if self.exit_code == StatusExit.SEVERAL_HEADS:
             return f"several heads: {heads_advice()}"
-        if self.exit_code == StatusExit.UP_TO_DATE and self.stamped_unrun:
+        at_head = (StatusExit.UP_TO_DATE, StatusExit.BROKEN)
+        if self.exit_code in at_head and self.stamped_unrun:
             return STAMPED_UNRUN_VERDICT
         return STATUS_ADVICE[self.exit_code]
 

@@ -41,6 +41,8 @@ class TenantOutcomeName(str, enum.Enum):
     MIGRATION_RUNNING = "migration running"
     # At head, but the models were not compared with what the migrations build (status's 1).
     NOT_COMPARED = "not compared"
+    # At head, models matching, but objects fail when used (status's 16).
+    BROKEN = "broken"
     # Nothing to read: the tenant has no schema, database or file yet (`inv db.status`'s 15).
     MISSING = "missing"
     # A backfill's (runtime/_backfill_tenants.py); its status rows say the backfills' states.

@@ -38,6 +38,7 @@ STATUS_OUTCOMES = {
     StatusExit.REPOINTED_REVISION: TenantOutcomeName.REPOINTED_REVISION,
     StatusExit.MIGRATION_RUNNING: TenantOutcomeName.MIGRATION_RUNNING,
     StatusExit.TENANT_MISSING: TenantOutcomeName.MISSING,
+    StatusExit.BROKEN: TenantOutcomeName.BROKEN,
 }
 
 
