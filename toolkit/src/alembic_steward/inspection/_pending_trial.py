@@ -204,10 +204,12 @@ def trial_advice(
     # The trial holds no row of this database: a failure on them is not ruled out.
     rows = f"; {failed_run}: if that was on the rows, fix them too" if failed_run else ""
     if downgrade_left:
-        named = ", ".join(downgrade_left)
+        from alembic_steward.runtime._downgrade_runs import recorded_makers
+
+        whose, _, those = recorded_makers(list(downgrade_left))
         rows += (
-            f"; the downgrade of revision {named}, the last run recorded here, most likely"
-            " left them: make that downgrade() undo them too"
+            f"; {whose}, the last run recorded here, most likely left them: make {those} undo"
+            " them too"
         )
     return f"the database is not what its revision builds {where}, and {failing}: {undo}{rows}"
 

@@ -161,18 +161,27 @@ def downgrade_left_advice(where: str, makers: list[str]) -> str:
 
     _, upgrade = stamp_and_upgrade_commands()
     reset = "" if bound_tenant_options() else "; in development `inv db.reset` starts over"
-    from alembic_steward._listing import listed
-
-    if len(makers) == 1:
-        whose = f"the downgrade of revision {makers[0]}"
-        forgot = "its downgrade() does not undo all its upgrade() made"
-        those = "that downgrade()"
-    else:
-        whose = f"the downgrades of revisions {listed(makers)}"
-        forgot = "their downgrade()s do not undo all their upgrade()s made"
-        those = "those downgrade()s"
+    whose, forgot, those = recorded_makers(makers)
     return (
         f"the database is not what its revision builds {where}, so {upgrade} would run into"
         f" them: {whose}, the last run recorded here, most likely left them ({forgot})."
         f" Undo them by hand, make {those} undo them too, then {upgrade}{reset}"
+    )
+
+
+def recorded_makers(makers: list[str]) -> tuple[str, str, str]:
+    """(`the downgrade of revision r3`, `its downgrade() does not undo all its upgrade() made`,
+    `that downgrade()`), in the plural for several revisions: each has its own downgrade()."""
+    from alembic_steward._listing import listed
+
+    if len(makers) == 1:
+        return (
+            f"the downgrade of revision {makers[0]}",
+            "its downgrade() does not undo all its upgrade() made",
+            "that downgrade()",
+        )
+    return (
+        f"the downgrades of revisions {listed(makers)}",
+        "their downgrade()s do not undo all their upgrade()s made",
+        "those downgrade()s",
     )
