@@ -70,6 +70,8 @@ class Step(NamedTuple):
     dropped_table: str = ""
     in_batch: bool = False
     renamed_to: str = ""
+    # `op.rename_table("t", "u")`: (t, u); its triggers follow it (inspection/_revision_table_drops.py).
+    renamed_table: tuple[str, str] | None = None
 
 
 VIEWS = ("VIEW", "MATERIALIZED VIEW")
@@ -257,6 +259,8 @@ def function_steps(source: str, name: str) -> tuple[Step, ...]:
             steps.append(Step(node.lineno, texts[0], None))
         elif node.func.attr == "drop_table" and texts and texts[0]:
             steps.append(Step(node.lineno, "", None, dropped_table=texts[0]))
+        elif node.func.attr == "rename_table" and len(texts) > 1 and texts[0] and texts[1]:
+            steps.append(Step(node.lineno, "", None, renamed_table=(texts[0], texts[1])))
         elif node.func.attr == "drop_column":
             steps.extend(column_step(node, batches, texts, ""))
         elif node.func.attr == "alter_column":
@@ -429,7 +433,12 @@ def column_drop_warnings(script: object, revisions: Iterable[str]) -> list[str]:
     wanted = set(revisions)
     try:
         dialect = make_url(get_settings().database_url).get_backend_name()
-        found = history_column_drops(script, "mysql" if dialect == "mariadb" else dialect)
+        dialect = "mysql" if dialect == "mariadb" else dialect
+        # A dropped or renamed table too (inspection/_revision_table_drops.py).
+        from alembic_steward.inspection._revision_table_drops import dropped_tables
+
+        sources = history_sources(script)
+        found = [*dropped_names(sources, dialect), *dropped_tables(sources, dialect)]
     except Exception:  # noqa: BLE001 - a warning that cannot be read is not said
         return []
     return [f"warning: {named.line}" for named in found if named.revision in wanted]
