@@ -46,6 +46,7 @@ def test_an_expression_index_on_sqlite_prints_no_reflection_warning(project: Pro
 REBUILD_USERS = """\
     with op.batch_alter_table("users", recreate="always") as batch:
         batch.add_column(sa.Column("nick", sa.String(10)))"""
+DROP_HAND_INDEX = '    op.execute("drop index ix_hand_users_lname")'
 HAND_INDEX = '    op.execute("create index ix_hand_users_lname on users (lower(name))")'
 
 
@@ -54,11 +55,9 @@ def test_an_expression_index_made_in_a_revision_warns_in_no_task(project: Projec
     project.add_user_name_column()
     first, _ = created_revision(project.inv("db.revision", "-m", "users").stdout)
     (project.versions / "second.py").write_text(
-        revision_source("second", first, HAND_INDEX, '    op.execute("drop index ix_hand_users_lname")')
+        revision_source("second", first, HAND_INDEX, DROP_HAND_INDEX)
     )
-    (project.versions / "third.py").write_text(
-        revision_source("third", "second", REBUILD_USERS)
-    )
+    (project.versions / "third.py").write_text(revision_source("third", "second", REBUILD_USERS))
     tasks = [
         ("db.upgrade", "-r", "second"),
         ("db.plan",),

@@ -9,17 +9,21 @@ from servers import ServerDatabase
 from test_status_sides import inv
 
 FIRST, SECOND = "ddda00000001", "ddda00000002"
-TABLES = """    op.create_table("t", sa.Column("id", sa.Integer, primary_key=True, autoincrement=False))
+TABLES = """    op.create_table(
+        "t", sa.Column("id", sa.Integer, primary_key=True, autoincrement=False)
+    )
     op.create_table(
         "posts", sa.Column("id", sa.Integer, primary_key=True, autoincrement=False)
     )
     op.execute("CREATE VIEW vposts AS SELECT id FROM posts")"""
 # What reads posts besides the view, as each database writes it.
 READER = {
-    "sqlite": "CREATE TRIGGER tlog AFTER INSERT ON t BEGIN INSERT INTO posts (id) VALUES (NEW.id); END",
+    "sqlite": "CREATE TRIGGER tlog AFTER INSERT ON t"
+    " BEGIN INSERT INTO posts (id) VALUES (NEW.id); END",
     "postgresql": "CREATE FUNCTION count_posts() RETURNS bigint LANGUAGE sql AS"
     " $$ SELECT count(*) FROM posts $$",
-    "mysql": "CREATE TRIGGER tlog AFTER INSERT ON t FOR EACH ROW INSERT INTO posts (id) VALUES (NEW.id)",
+    "mysql": "CREATE TRIGGER tlog AFTER INSERT ON t FOR EACH ROW"
+    " INSERT INTO posts (id) VALUES (NEW.id)",
 }
 READER_SUBJECT = {
     "sqlite": f"trigger tlog (made by revision {FIRST})",
@@ -83,7 +87,10 @@ def test_lint_warns_of_a_table_rename_an_earlier_revision_s_routine_or_mariadb_v
                 " (`CREATE OR REPLACE FUNCTION`)",
             )
         ],
-        "mysql": [(READER_SUBJECT["mysql"], f"drop tlog {remade}"), (VIEW_SUBJECT, f"drop vposts {remade}")],
+        "mysql": [
+            (READER_SUBJECT["mysql"], f"drop tlog {remade}"),
+            (VIEW_SUBJECT, f"drop vposts {remade}"),
+        ],
     }[database.kind]
     assert len(warnings) == len(named), warnings
     for warning, (subject, fix) in zip(warnings, named, strict=True):

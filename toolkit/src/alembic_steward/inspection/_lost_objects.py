@@ -84,7 +84,6 @@ class LostObject:
             " it by name if that is meant"
         )
 
-
     def ran_line(self, revision: str, revision_id: str, statement: str) -> str:
         """The line for a loss of a batch copy in a run: ``revision_id`` has run by then, so an
         edit of it is an edit of an applied revision; a new one makes ``statement`` again."""

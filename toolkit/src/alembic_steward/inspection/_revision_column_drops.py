@@ -70,7 +70,7 @@ class Step(NamedTuple):
     dropped_table: str = ""
     in_batch: bool = False
     renamed_to: str = ""
-    # `op.rename_table("t", "u")`: (t, u); its triggers follow it (inspection/_revision_table_drops.py).
+    # `op.rename_table("t", "u")`: (t, u), read by inspection/_revision_table_drops.py.
     renamed_table: tuple[str, str] | None = None
 
 

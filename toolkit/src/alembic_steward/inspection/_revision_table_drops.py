@@ -56,8 +56,10 @@ class NamedDroppedTable(NamedTuple):
                 f" {self.renamed_to}"
             )
             if self.made.kind in ROUTINES and self.dialect == "postgresql":
-                replace = f"CREATE OR REPLACE {self.made.kind}"
-                fix = f"after the rename, make {self.shown} again naming {self.renamed_to} (`{replace}`)"
+                fix = (
+                    f"after the rename, make {self.shown} again naming {self.renamed_to}"
+                    f" (`CREATE OR REPLACE {self.made.kind}`)"
+                )
             return (
                 f"revision {self.revision} renames table {self.table} to {self.renamed_to}, which"
                 f" {subject} still names: it then fails whenever it runs; in {self.revision}, {fix}"
