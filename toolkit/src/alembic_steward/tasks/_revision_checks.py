@@ -258,7 +258,11 @@ def failing_written_error(scratch: RevisionScratch, written: list[Any], error: E
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import shown_path
-    from alembic_steward.inspection._failing_operation import failing_operation, located
+    from alembic_steward.inspection._failing_operation import (
+        blocking_view_fix,
+        failing_operation,
+        located,
+    )
     from alembic_steward.runtime._driver_errors import error_reason
 
     never_written = scratch.never_written()
@@ -271,6 +275,8 @@ def failing_written_error(scratch: RevisionScratch, written: list[Any], error: E
         reason = error_reason(error) if isinstance(error, SQLAlchemyError) else str(error)
         what = f"it fails on a scratch database at the database's revision ({reason})"
     fixes = [operation.fix] if operation is not None and operation.fix else []
+    if operation is not None and (view := blocking_view_fix(operation, scratch.connection)):
+        fixes.append(view)
     if operation is not None and not fixes and (identity := scratch.identity_change(operation)):
         fixes.append(f"write it as {identity}")
     if never_written:
