@@ -277,7 +277,8 @@ class DriftSides:
     # Behind head: the last upgrade from here, recorded as failed while the database is as it
     # left it (runtime/_failed_runs.py), in words; "" when none is. It did not run past them.
     failed_run: str = ""
-    # Whether the database lacks something its revision builds, which a stamp can explain.
+    # Whether the database lacks something its revision builds, which a stamp can explain: not
+    # when the checksum rows record a run of every revision (inspection/_recorded_runs.py).
     lacking: bool = True
     # Behind head, differing: each difference in brief (`missing index items.ix`), whose kind
     # says whether the repair makes it again or undoes it (runtime/_hand_repairs.py).

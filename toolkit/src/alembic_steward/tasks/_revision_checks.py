@@ -119,12 +119,14 @@ def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = 
     built_by = earlier_build_here(connection, live, schemas, scratch.current, own)
     if built_by is not None:
         return stamped_wrongly_advice(DIFFERENCES_ABOVE, built_by)
+    from alembic_steward.inspection._recorded_runs import every_revision_ran
     from alembic_steward.inspection._runs_elsewhere import runs_outside_history
 
     additions = scratch.database_additions()
     return database_differs_advice(
         additions=additions,
-        lacking=scratch.database_lacks(),
+        lacking=scratch.database_lacks()
+        and not every_revision_ran(connection, scratch.current, script),
         restoring=scratch.restoring(),
         # As status reads them (inspection/_catalog_drift.py): one advice for both.
         runs_elsewhere=runs_outside_history(connection, script) if additions else (),
