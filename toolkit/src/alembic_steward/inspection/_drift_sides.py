@@ -83,10 +83,12 @@ def database_differs_advice(
                 f" addition, which no stamp explains; {cause}. Drop {', '.join(additions)} by"
                 f" hand{reset}"
             )
+        # Nothing recorded tells a hand from a downgrade() that made them again (a stamp at
+        # head after it) or a run that stopped part-way: both are named, neither as a fact.
         return (
             f"the database is not what its revision builds {where}: it has them in addition,"
-            f" which no stamp explains, so they were added by hand{edit}. Drop"
-            f" {', '.join(additions)} by hand{reset}"
+            f" which no stamp explains: they were added by hand, or left by a downgrade() or"
+            f" another run{edit}. Drop {', '.join(additions)} by hand{reset}"
         )
     from alembic_steward.inspection._restoring_statements import restoring_advice
 
