@@ -75,3 +75,20 @@ def test_an_expression_index_made_in_a_revision_warns_in_no_task(project: Projec
         if "Skipped unsupported reflection" in stderr or "next(self.gen)" in stderr:
             warned.append(" ".join(task))
     assert warned == []
+
+
+def test_sqlite_offers_to_keep_an_expression_index_only_a_revision_makes(project: Project) -> None:
+    # t48 M10: SQLite advised only its drop; PostgreSQL, where autogenerate writes the drop,
+    # also "add it to the models if it should stay".
+    project.add_user_model()
+    project.add_user_name_column()
+    first, _ = created_revision(project.inv("db.revision", "-m", "users").stdout)
+    index = revision_source("second", first, HAND_INDEX, DROP_HAND_INDEX)
+    project.write_revision("second.py", index)
+    project.inv("db.upgrade")
+    check = project.inv("db.check", code=STATUS_DRIFT).stdout
+    assert (
+        "index users.ix_hand_users_lname is in what the migrations build with autogenerate's"
+        " revision but not in the models: drop it by hand (op.drop_index(...)), or add it to"
+        " the models if it should stay (sa.Index(...))"
+    ) in check, check
