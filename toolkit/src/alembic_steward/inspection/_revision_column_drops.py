@@ -324,13 +324,7 @@ def dropped_names(
     touched: dict[tuple[str, str], int] = {}  # (kind, name) -> the last revision's number
     for number, (revision, source) in enumerate(revisions):
         steps = upgrade_steps(source)
-        for step in steps:
-            for kind, name, made in made_and_dropped(revision, step.sql):
-                touched[(kind, name)] = number
-                if made is None:
-                    alive.pop((kind, name), None)
-                else:
-                    alive[(kind, name)] = made
+        follow_objects(revision, number, steps, alive, touched)
         for step in steps:
             if step.dropped is None or (step.renamed_to and not breaks_by_rename(dialect)):
                 continue
@@ -355,6 +349,21 @@ def dropped_names(
     return [
         named for number, named in found if not mended_later(named, number, touched, alive, dialect)
     ]
+
+
+def follow_objects(
+    revision: str, number: int, steps: Iterable[Step], alive: dict, touched: dict
+) -> None:
+    """Update ``alive`` ((kind, name) -> what made it) by what the SQL of ``steps``, the
+    ``number``-th revision's upgrade(), makes and drops; ``touched``: (kind, name) -> the last
+    revision's number that made or dropped it."""
+    for step in steps:
+        for kind, name, made in made_and_dropped(revision, step.sql):
+            touched[(kind, name)] = number
+            if made is None:
+                alive.pop((kind, name), None)
+            else:
+                alive[(kind, name)] = made
 
 
 def naming_function(

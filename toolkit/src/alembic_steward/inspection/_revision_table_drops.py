@@ -19,7 +19,7 @@ from alembic_steward.inspection._names_in_text import names
 from alembic_steward.inspection._revision_column_drops import (
     VIEWS,
     Made,
-    made_and_dropped,
+    follow_objects,
     upgrade_steps,
 )
 from alembic_steward.inspection._sql_code import code_of
@@ -98,13 +98,7 @@ def dropped_tables(
     touched: dict[tuple[str, str], int] = {}
     for number, (revision, source) in enumerate(revisions):
         steps = upgrade_steps(source)
-        for step in steps:
-            for kind, name, made in made_and_dropped(revision, step.sql):
-                touched[(kind, name)] = number
-                if made is None:
-                    alive.pop((kind, name), None)
-                else:
-                    alive[(kind, name)] = made
+        follow_objects(revision, number, steps, alive, touched)
         for step in steps:
             old, new = step.renamed_table or (step.dropped_table, "")
             if not old:
