@@ -226,18 +226,23 @@ class Project:
         path.write_text(source)
         return path
 
-    def add_user_model(self) -> None:
-        """Add a `users` table to app/models.py, as a user following the README would."""
+    def append_models(self, classes: str, *imported: str) -> None:
+        """Append ``classes`` to app/models.py, importing ``Mapped`` and ``mapped_column`` and
+        the names ``imported`` from sqlalchemy (``"Integer"``) for them."""
         models = self.path / "app" / "models.py"
-        source = models.read_text()
-        source = source.replace(
-            "from sqlalchemy import MetaData\n", "from sqlalchemy import MetaData, String\n"
+        names = ", ".join(sorted({"MetaData", *imported}))
+        source = models.read_text().replace(
+            "from sqlalchemy import MetaData\n", f"from sqlalchemy import {names}\n"
         )
         source = source.replace(
             "from sqlalchemy.orm import DeclarativeBase\n",
             "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
         )
-        models.write_text(source + USER_MODEL)
+        models.write_text(source + classes)
+
+    def add_user_model(self) -> None:
+        """Add a `users` table to app/models.py, as a user following the README would."""
+        self.append_models(USER_MODEL, "String")
 
     def add_user_name_column(self) -> None:
         models = self.path / "app" / "models.py"

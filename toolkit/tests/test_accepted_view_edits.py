@@ -36,12 +36,7 @@ class T(Base):
 
 
 def migrated(project: Project, env: dict[str, str]) -> None:
-    models = project.path / "app" / "models.py"
-    source = models.read_text().replace(
-        "from sqlalchemy.orm import DeclarativeBase\n",
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
-    )
-    models.write_text(source + MODEL)
+    project.append_models(MODEL)
     project.write_revision(f"{FIRST}_t.py", view_revision(0))
     commit_everything(project, "t and vq")
     project.inv("db.upgrade", env=env)

@@ -27,7 +27,7 @@ def test_status_names_a_trigger_batch_mode_lost(project: Project, database: Serv
     write_revision(project, R1, None, TABLE)
     write_revision(project, R2, R1, BATCH)
     upgraded = project.inv("db.upgrade", env=env)
-    assert "recreates table t without it" in upgraded.stderr, upgraded.stderr
+    assert "recreated table t without it" in upgraded.stderr, upgraded.stderr
     status = project.inv("db.status", code=3, env=env).stdout  # the models lack t: drift
     assert f"lost:    trigger t.tcomm, made by revision {R1}" in status, status
     assert f"revision {R2}'s batch mode recreated table t without it" in status, status

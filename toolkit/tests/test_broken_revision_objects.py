@@ -180,15 +180,7 @@ class T(Base):
 def test_a_broken_object_alone_fails_status_and_check_until_a_revision_drops_it(
     project: Project, database: ServerDatabase
 ) -> None:
-    models = project.path / "app" / "models.py"
-    source = models.read_text().replace(
-        "from sqlalchemy import MetaData\n", "from sqlalchemy import Integer, MetaData\n"
-    )
-    source = source.replace(
-        "from sqlalchemy.orm import DeclarativeBase\n",
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
-    )
-    models.write_text(source + T_MODEL)
+    project.append_models(T_MODEL, "Integer")
     write_made_and_dropping(project, database)
     assert inv(project, database, "db.upgrade").returncode == 0
     # At head, the models matching: only the broken trigger is wrong, and CI gating on

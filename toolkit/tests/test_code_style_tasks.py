@@ -46,15 +46,7 @@ def ruff(project: Project, *arguments: str) -> subprocess.CompletedProcess[str]:
 
 
 def add_long_named_models(project: Project) -> None:
-    models = project.path / "app" / "models.py"
-    source = models.read_text()
-    source = source.replace(
-        "from sqlalchemy import MetaData\n", "from sqlalchemy import ForeignKey, MetaData\n"
-    ).replace(
-        "from sqlalchemy.orm import DeclarativeBase\n",
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
-    )
-    models.write_text(source + LONG_NAMED_MODELS)
+    project.append_models(LONG_NAMED_MODELS, "ForeignKey")
 
 
 def test_format_wraps_a_long_line_fixes_what_it_can_and_exits_0(project: Project) -> None:

@@ -56,15 +56,7 @@ def write_history(project: Project) -> None:
     project.write_revision("a.py", revision_source("a", None, ACCOUNTS_AND_POSTS))
     project.write_revision("b.py", revision_source("b", "a", A_COLUMN))
     project.write_revision("c.py", revision_source("c", "b", AN_INDEX))
-    models = project.path / "app" / "models.py"
-    source = models.read_text().replace(
-        "from sqlalchemy import MetaData\n", "from sqlalchemy import ForeignKey, MetaData, String\n"
-    )
-    source = source.replace(
-        "from sqlalchemy.orm import DeclarativeBase\n",
-        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n",
-    )
-    models.write_text(source + MODELS)
+    project.append_models(MODELS, "ForeignKey", "String")
 
 
 def index_names(database: ServerDatabase) -> set[str]:

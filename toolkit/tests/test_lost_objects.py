@@ -139,11 +139,36 @@ def test_db_upgrade_warns_of_the_trigger_a_batch_operation_loses(project: Projec
     write_history(project, TRIGGER, "drop trigger users_touch", ADD_EMAIL, DROP_EMAIL)
     completed = project.inv("db.upgrade")
     assert (
-        "warning: revision r3 (r3)'s upgrade drops trigger users.users_touch: SQLite's batch"
-        " mode recreates table users without it"
+        "warning: revision r3 (r3)'s upgrade dropped trigger users.users_touch: SQLite's batch"
+        " mode recreated table users without it"
     ) in completed.stderr, completed.stderr
     # Once: a second run has nothing to apply, and a clean step warns of nothing.
     assert completed.stderr.count("warning:") == 1, completed.stderr
+
+
+def test_db_upgrade_advises_a_new_revision_not_an_edit_of_the_one_that_ran(
+    project: Project,
+) -> None:
+    write_history(project, TRIGGER, "drop trigger users_touch", ADD_EMAIL, DROP_EMAIL)
+    stderr = project.inv("db.upgrade").stderr
+    # r3 has run: an edit of it is an edit of an applied revision (`inv db.status` exit 8).
+    assert "recreate it in the same revision" not in stderr, stderr
+    assert (
+        "warning: revision r3 (r3)'s upgrade dropped trigger users.users_touch: SQLite's batch"
+        " mode recreated table users without it; r3 has run, so make it again in a new revision"
+        ' (`inv db.revision --empty -m "make users_touch again"`) whose upgrade() runs'
+        f" `op.execute({TRIGGER.replace('create trigger', 'CREATE TRIGGER')!r})`"
+    ) in stderr, stderr
+
+
+def test_db_upgrade_does_not_warn_when_a_later_revision_of_the_run_makes_it_again(
+    project: Project,
+) -> None:
+    write_history(project, TRIGGER, "drop trigger users_touch", ADD_EMAIL, DROP_EMAIL)
+    again = f"    op.execute({TRIGGER!r})"
+    project.write_revision("r4.py", revision_source("r4", "r3", again))
+    completed = project.inv("db.upgrade")
+    assert "warning:" not in completed.stderr, completed.stderr
 
 
 def test_a_tenant_s_row_carries_the_warning(tmp_path: Path) -> None:
@@ -159,8 +184,8 @@ def test_a_tenant_s_row_carries_the_warning(tmp_path: Path) -> None:
     (row,) = json.loads(completed.stdout)
     assert row["outcome"] == "upgraded", row
     assert (
-        "warning: revision 0005 (0005)'s upgrade drops trigger notes.notes_touch: SQLite's"
-        " batch mode recreates table notes without it"
+        "warning: revision 0005 (0005)'s upgrade dropped trigger notes.notes_touch: SQLite's"
+        " batch mode recreated table notes without it"
     ) in row["detail"], row
 
 
@@ -233,10 +258,10 @@ def test_db_upgrade_warns_of_the_desc_order_a_batch_operation_loses(project: Pro
     write_two_index_history(project)
     completed = project.inv("db.upgrade")
     assert (
-        "warning: revision r3 (r3)'s upgrade makes index users.ix_users_name_desc again without"
-        " its DESC order: SQLite's batch mode recreates table users"
+        "warning: revision r3 (r3)'s upgrade made index users.ix_users_name_desc again without"
+        " its DESC order: SQLite's batch mode recreated table users"
     ) in completed.stderr, completed.stderr
-    assert "drops index users.ix_users_lower_name" in completed.stderr, completed.stderr
+    assert "dropped index users.ix_users_lower_name" in completed.stderr, completed.stderr
 
 
 ADD_IN_PLACE = """    with op.batch_alter_table("users") as batch:

@@ -123,3 +123,31 @@ def test_a_stamp_back_names_the_checksum_rows_it_kept_and_no_revision_without_on
     refused = one_error_line(project.inv("db.upgrade", code=9, env=env).stderr)
     assert f"{R2} is recorded as applied here" in refused, refused
     assert database.query("SELECT name FROM items") == [("seed",)]
+
+
+PRICE_INDEX = '    op.create_index("ix_items_price", "items", ["price"])'
+DROP_PRICE_INDEX = {
+    "sqlite": "DROP INDEX ix_items_price",
+    "postgresql": "DROP INDEX ix_items_price",
+    "mysql": "DROP INDEX ix_items_price ON items",
+}
+
+
+def test_no_stamp_is_advised_when_every_revision_ran_here(
+    project: Project, database: ServerDatabase
+) -> None:
+    # t48 M12: an index dropped by hand after every revision ran (each has a checksum row its
+    # run wrote): no stamp can explain it, yet a stamp came first in the advice.
+    env = {"DATABASE_URL": database.url}
+    write_revision(project, R1, None, TABLE)
+    write_revision(project, R2, R1, f"{COLUMN}\n{PRICE_INDEX}")
+    project.inv("db.upgrade", env=env)
+    database.query(DROP_PRICE_INDEX[database.kind])
+    verdict = status_verdict(project, env)
+    assert "db.stamp" not in verdict, verdict
+    assert "a revision was stamped without running" not in verdict, verdict
+    assert "undo the hand change" in verdict, verdict
+    check = one_error_line(project.inv("db.check", code=9, env=env).stderr)
+    assert "db.stamp" not in check, check
+    refused = one_error_line(project.inv("db.revision", "-m", "x", code=9, env=env).stderr)
+    assert "db.stamp" not in refused and "undo the hand change" in refused, refused

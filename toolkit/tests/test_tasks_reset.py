@@ -1,4 +1,5 @@
-"""`inv db.reset` empties the database of everything its migrations made, not only its tables.
+"""`inv db.reset` empties the database (what its migrations made and what was made by hand), not
+only its tables.
 
 A view, a standalone sequence, an enum type or a table in another schema left behind makes the
 first migration fail on it when reset migrates again ("already exists"), or keeps its rows.
@@ -6,9 +7,13 @@ first migration fail on it when reset migrates again ("already exists"), or keep
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from made_revisions import add_users
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
+
+README = Path(__file__).parents[2] / "README.md"
 
 AUDIT_MODEL = """
 
@@ -172,3 +177,21 @@ def test_reset_drops_domains_types_collations_aggregates_and_operators_and_migra
         assert "function floatrange" not in output, output
         assert "Migrated to head." in output
     assert database.revisions() == {"types"}
+
+
+def test_reset_s_help_and_the_readme_say_it_drops_hand_made_tables_with_their_rows(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    add_users(project)
+    project.inv("db.upgrade", env=env)
+    database.query("CREATE TABLE my_notes (id INTEGER PRIMARY KEY)")
+    database.query("INSERT INTO my_notes (id) VALUES (1)")
+    output = project.inv("db.reset", env=env).stdout
+    assert "my_notes" in output, output
+    # What it did, as its help and the README say it: not "everything the migrations made".
+    said = " ".join(project.inv("--help", "db.reset").stdout.split())
+    readme = " ".join(README.read_text().split())
+    for text in (said, readme):
+        assert "everything the migrations made" not in text
+        assert "made by hand too, with their rows" in text, text

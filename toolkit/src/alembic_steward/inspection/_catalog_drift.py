@@ -263,6 +263,7 @@ def sides_of(
     from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._kept_builds import keep_build
     from alembic_steward.inspection._later_builds import earlier_build_here
+    from alembic_steward.inspection._recorded_runs import every_revision_ran
     from alembic_steward.inspection._scratch_database import (
         ScratchDatabaseRefused,
         revision_built,
@@ -285,6 +286,8 @@ def sides_of(
                 built = live_catalog(scratch, schemas)
                 keep_build(connection, current, schemas, built)
                 drift, own = compare_with_revision(scratch, models, live, built)
+        if drift.sides.lacking and every_revision_ran(connection, current):
+            drift = replace(drift, sides=replace(drift.sides, lacking=False))
         if drift.sides.additions:  # a run of another branch's revision, not a hand change?
             from alembic_steward.inspection._runs_elsewhere import runs_outside_history
 

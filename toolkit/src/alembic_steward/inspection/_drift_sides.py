@@ -84,10 +84,12 @@ def database_differs_advice(
                 f" addition, which no stamp explains; {cause}. Drop {', '.join(additions)} by"
                 f" hand{reset}"
             )
+        # Nothing recorded tells a hand from a downgrade() that made them again (a stamp at
+        # head after it) or a run that stopped part-way: both are named, neither as a fact.
         return (
             f"the database is not what its revision builds {where}: it has them in addition,"
-            f" which no stamp explains, so they were added by hand{edit}. Drop"
-            f" {', '.join(additions)} by hand{reset}"
+            f" which no stamp explains: they were added by hand, or left by a downgrade() or"
+            f" another run{edit}. Drop {', '.join(additions)} by hand{reset}"
         )
     from alembic_steward.inspection._restoring_statements import restoring_advice
 
@@ -278,7 +280,8 @@ class DriftSides:
     # Behind head: the last upgrade from here, recorded as failed while the database is as it
     # left it (runtime/_failed_runs.py), in words; "" when none is. It did not run past them.
     failed_run: str = ""
-    # Whether the database lacks something its revision builds, which a stamp can explain.
+    # Whether the database lacks something its revision builds, which a stamp can explain: not
+    # when the checksum rows record a run of every revision (inspection/_recorded_runs.py).
     lacking: bool = True
     # Behind head, differing: each difference in brief (`missing index items.ix`), whose kind
     # says whether the repair makes it again or undoes it (runtime/_hand_repairs.py).

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from alembic_steward.catalog import Catalog, Key
 from alembic_steward.catalog._model import subject_of
+from alembic_steward.catalog._one_line_sql import one_line
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -81,6 +82,34 @@ class LostObject:
             f"{revision}'s upgrade drops {self.kind} {self.subject} without a statement that"
             f" names it; recreate it in the revision after the statement that loses it, or drop"
             " it by name if that is meant"
+        )
+
+    def ran_line(self, revision: str, revision_id: str, statement: str) -> str:
+        """The line for a loss of a batch copy in a run: ``revision_id`` has run by then, so an
+        edit of it is an edit of an applied revision; a new one makes ``statement`` again."""
+        name = self.subject.split(".", 1)[-1]
+        new = f'a new revision (`inv db.revision --empty -m "make {name} again"`)'
+        run = f"`op.execute({one_line(statement)!r})`"
+        if self.loses:
+            return (
+                f"{revision}'s upgrade made {self.kind} {self.subject} again without"
+                f" {self.loses}: SQLite's batch mode recreated table {self.table} from what"
+                f" SQLAlchemy reflects, which lacks it; {revision_id} has run, so make it again"
+                f" in {new} whose upgrade() drops it and runs {run}"
+            )
+        if self.gone:
+            columns = " and ".join(f"{self.table}.{column}" for column in self.gone)
+            return (
+                f"{revision}'s upgrade dropped {self.kind} {self.subject}: SQLite's batch mode"
+                f" recreated table {self.table} without it; {revision_id} has run, so make it"
+                f" again in {new} whose upgrade() runs {run} written without {columns}, which"
+                " the upgrade removed (as it was, it fails whenever it fires), or leave it gone"
+                " if it should go with them"
+            )
+        return (
+            f"{revision}'s upgrade dropped {self.kind} {self.subject}: SQLite's batch mode"
+            f" recreated table {self.table} without it; {revision_id} has run, so make it again"
+            f" in {new} whose upgrade() runs {run}"
         )
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from alembic.script import ScriptDirectory
     from sqlalchemy import Connection
 
     from alembic_steward.inspection._later_builds import MatchingBuild
@@ -60,3 +63,25 @@ def runs_untold(build: MatchingBuild, then: str) -> str:
         " another tool leaves none, and a stamp's rows say nothing ran): look for their data"
         f" changes, then record the last that ran: {choice}{then}"
     )
+
+
+def every_revision_ran(
+    connection: Connection, current: Sequence[str], script: ScriptDirectory | None = None
+) -> bool:
+    """Whether a run (not a stamp) wrote the checksum row of every revision up to ``current``
+    (the database's revisions): then no revision was stamped without running, and no stamp
+    explains what the database lacks; the upgrade after one would refuse to run them again.
+    ``script``: the caller's history, if it holds one (reading it again runs every file)."""
+    from alembic_steward.runtime._stamp_differences import rows_of_runs
+
+    ran = rows_of_runs(connection)
+    if not ran or not current:
+        return False
+    if script is None:
+        from alembic.script import ScriptDirectory
+
+        from alembic_steward.runtime._config import build_alembic_config
+
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+    below = {revision.revision for revision in script.iterate_revisions(tuple(current), "base")}
+    return bool(below) and below <= ran

@@ -70,6 +70,8 @@ class Step(NamedTuple):
     dropped_table: str = ""
     in_batch: bool = False
     renamed_to: str = ""
+    # `op.rename_table("t", "u")`: (t, u), read by inspection/_revision_table_drops.py.
+    renamed_table: tuple[str, str] | None = None
 
 
 VIEWS = ("VIEW", "MATERIALIZED VIEW")
@@ -257,6 +259,8 @@ def function_steps(source: str, name: str) -> tuple[Step, ...]:
             steps.append(Step(node.lineno, texts[0], None))
         elif node.func.attr == "drop_table" and texts and texts[0]:
             steps.append(Step(node.lineno, "", None, dropped_table=texts[0]))
+        elif node.func.attr == "rename_table" and len(texts) > 1 and texts[0] and texts[1]:
+            steps.append(Step(node.lineno, "", None, renamed_table=(texts[0], texts[1])))
         elif node.func.attr == "drop_column":
             steps.extend(column_step(node, batches, texts, ""))
         elif node.func.attr == "alter_column":
@@ -320,13 +324,7 @@ def dropped_names(
     touched: dict[tuple[str, str], int] = {}  # (kind, name) -> the last revision's number
     for number, (revision, source) in enumerate(revisions):
         steps = upgrade_steps(source)
-        for step in steps:
-            for kind, name, made in made_and_dropped(revision, step.sql):
-                touched[(kind, name)] = number
-                if made is None:
-                    alive.pop((kind, name), None)
-                else:
-                    alive[(kind, name)] = made
+        follow_objects(revision, number, steps, alive, touched)
         for step in steps:
             if step.dropped is None or (step.renamed_to and not breaks_by_rename(dialect)):
                 continue
@@ -351,6 +349,21 @@ def dropped_names(
     return [
         named for number, named in found if not mended_later(named, number, touched, alive, dialect)
     ]
+
+
+def follow_objects(
+    revision: str, number: int, steps: Iterable[Step], alive: dict, touched: dict
+) -> None:
+    """Update ``alive`` ((kind, name) -> what made it) by what the SQL of ``steps``, the
+    ``number``-th revision's upgrade(), makes and drops; ``touched``: (kind, name) -> the last
+    revision's number that made or dropped it."""
+    for step in steps:
+        for kind, name, made in made_and_dropped(revision, step.sql):
+            touched[(kind, name)] = number
+            if made is None:
+                alive.pop((kind, name), None)
+            else:
+                alive[(kind, name)] = made
 
 
 def naming_function(
@@ -429,7 +442,12 @@ def column_drop_warnings(script: object, revisions: Iterable[str]) -> list[str]:
     wanted = set(revisions)
     try:
         dialect = make_url(get_settings().database_url).get_backend_name()
-        found = history_column_drops(script, "mysql" if dialect == "mariadb" else dialect)
+        dialect = "mysql" if dialect == "mariadb" else dialect
+        # A dropped or renamed table too (inspection/_revision_table_drops.py).
+        from alembic_steward.inspection._revision_table_drops import dropped_tables
+
+        sources = history_sources(script)
+        found = [*dropped_names(sources, dialect), *dropped_tables(sources, dialect)]
     except Exception:  # noqa: BLE001 - a warning that cannot be read is not said
         return []
     return [f"warning: {named.line}" for named in found if named.revision in wanted]

@@ -14,7 +14,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from alembic_steward.lint import _existing_triggers, _sqlite_batch, _sqlite_rebuilds
+from alembic_steward.lint import (
+    _existing_triggers,
+    _sqlite_batch,
+    _sqlite_batch_views,
+    _sqlite_rebuilds,
+)
 from alembic_steward.lint._findings import Finding, RevisionSource
 from alembic_steward.lint._trace import RevisionTrace
 from alembic_steward.runtime._empty_downgrades import empty_downgrade_of
@@ -34,6 +39,7 @@ OWN_RULES = {
     "empty-downgrade": ("sqlite", "mysql", "postgresql"),
     _sqlite_batch.RULE: ("sqlite",),
     _sqlite_rebuilds.RULE: ("sqlite",),
+    _sqlite_batch_views.RULE: ("sqlite",),
     _existing_triggers.RULE: ("sqlite", "mysql"),
 }
 

@@ -225,6 +225,9 @@ def lint_selection(config: Any, script: Any, selection: Selection) -> LintReport
         rebuilding = downgrade_rebuilds(path.read_text(encoding="utf-8") for path in paths)
         history = history_traces(config, script, selection, traces, rebuilding)
         findings += batch_loss_findings(history, set(paths))
+        from alembic_steward.lint._sqlite_batch_views import batch_view_findings
+
+        findings += batch_view_findings(script, set(paths))
         if rebuilding:
             findings += downgrade_index_findings(script, history, set(paths))
     if dialect in OWN_RULES[EXISTING_TRIGGER]:

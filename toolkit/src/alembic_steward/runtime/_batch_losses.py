@@ -58,14 +58,21 @@ class BatchLossWatch:
 
         self.before: dict[str, tuple[dict[tuple[str, str], str], set[str]]] = {}
         self.statements: list[str] = []
+        # What the run's upgrades lost: said once it ends, unless a later step made it again.
+        self.lost: list[tuple[str, str, LostObject, str]] = []
         self.connection = connection
         event.listen(connection, "before_cursor_execute", self.record)
 
     def close(self) -> None:
-        """Stop listening: the connection may run more (a tenant's reads, another run)."""
+        """Stop listening (the connection may run more: a tenant's reads, another run), and
+        warn of what the run lost and still lacks."""
         from sqlalchemy import event
 
         event.remove(self.connection, "before_cursor_execute", self.record)
+        lost, self.lost = self.lost, []
+        for name, revision, object_lost, definition in lost:
+            if not made_again(self.connection, object_lost, definition):
+                warn(object_lost.ran_line(name, revision, definition))
 
     def record(self, conn, cursor, statement, parameters, context, executemany) -> None:
         self.statements.append(statement)
@@ -81,19 +88,19 @@ class BatchLossWatch:
             return
         revision = step.up_revision
         name = f"revision {revision.revision} ({(revision.doc or '').strip()})"
-        for lost in batch_losses(ctx.connection, before, "\n".join(statements)):
+        for lost, definition in batch_losses(ctx.connection, before, "\n".join(statements)):
             if step.is_upgrade:
-                warn(lost.line(name))
+                self.lost.append((name, revision.revision, lost, definition))
             else:
                 remember_downgrade_loss(revision.revision, lost)
 
 
 def batch_losses(
     connection: Any, before: dict[str, tuple[dict[tuple[str, str], str], set[str]]], sql: str
-) -> list[LostObject]:
+) -> list[tuple[LostObject, str]]:
     """What the batch copies of the tables in ``before`` (their objects and columns before the
-    copy) lost: an object gone that ``sql`` (the step's) does not drop by name, or an index
-    made again without its DESC order or COLLATE."""
+    copy) lost, each with its CREATE statement: an object gone that ``sql`` (the step's) does
+    not drop by name, or an index made again without its DESC order or COLLATE."""
     found = []
     for table, (objects, old_columns) in before.items():
         kept = owned(connection, table)
@@ -110,8 +117,24 @@ def batch_losses(
                 continue  # the column it was on went, and took it
             gone = named_columns(definition, removed)
             subject = f"{table}.{object_name}"
-            found.append(LostObject(kind, subject, table, True, gone=gone, loses=loses))
+            lost = LostObject(kind, subject, table, True, gone=gone, loses=loses)
+            found.append((lost, definition))
     return found
+
+
+def made_again(connection: Any, lost: LostObject, definition: str) -> bool:
+    """Whether the table has ``lost`` again at the end of the run, as ``definition`` made it (a
+    later revision of the run made it again); False when the run left nothing to read."""
+    import sqlite3
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    kind, name = lost.kind, lost.subject.split(".", 1)[-1]
+    try:
+        now = owned(connection, lost.table).get((kind, name))
+    except (sqlite3.Error, SQLAlchemyError):
+        return False
+    return now is not None and not rebuild_takes(definition, now)
 
 
 def collect_downgrade_losses() -> list[tuple[str, LostObject]]:

@@ -104,7 +104,8 @@ def redo(c: Context, yes: bool = False) -> None:
 @task(help={"yes": YES_HELP})
 @exit_on_user_error
 def reset(c: Context, yes: bool = False) -> None:
-    """Drop everything the migrations made and migrate to head again (development only)."""
+    """Drop every table, view and other object (made by hand too, with their rows) and migrate
+    to head again (development only)."""
     from alembic import command
     from sqlalchemy.exc import SQLAlchemyError
 

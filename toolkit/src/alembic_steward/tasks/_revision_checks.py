@@ -119,12 +119,14 @@ def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = 
     built_by = earlier_build_here(connection, live, schemas, scratch.current, own)
     if built_by is not None:
         return stamped_wrongly_advice(DIFFERENCES_ABOVE, built_by)
+    from alembic_steward.inspection._recorded_runs import every_revision_ran
     from alembic_steward.inspection._runs_elsewhere import runs_outside_history
 
     additions = scratch.database_additions()
     return database_differs_advice(
         additions=additions,
-        lacking=scratch.database_lacks(),
+        lacking=scratch.database_lacks()
+        and not every_revision_ran(connection, scratch.current, script),
         restoring=scratch.restoring(),
         # As status reads them (inspection/_catalog_drift.py): one advice for both.
         runs_elsewhere=runs_outside_history(connection, script) if additions else (),
@@ -258,7 +260,11 @@ def failing_written_error(scratch: RevisionScratch, written: list[Any], error: E
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import shown_path
-    from alembic_steward.inspection._failing_operation import failing_operation, located
+    from alembic_steward.inspection._failing_operation import (
+        blocking_view_fix,
+        failing_operation,
+        located,
+    )
     from alembic_steward.runtime._driver_errors import error_reason
 
     never_written = scratch.never_written()
@@ -271,6 +277,8 @@ def failing_written_error(scratch: RevisionScratch, written: list[Any], error: E
         reason = error_reason(error) if isinstance(error, SQLAlchemyError) else str(error)
         what = f"it fails on a scratch database at the database's revision ({reason})"
     fixes = [operation.fix] if operation is not None and operation.fix else []
+    if operation is not None and (view := blocking_view_fix(operation, scratch.connection)):
+        fixes.append(view)
     if operation is not None and not fixes and (identity := scratch.identity_change(operation)):
         fixes.append(f"write it as {identity}")
     if never_written:

@@ -15,6 +15,7 @@ from typing import Any
 
 from invoke import Context, Exit
 
+from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
 from alembic_steward.runtime._project_lines import innermost_project_line
 from alembic_steward.runtime._traceback_switch import TRACEBACK_VARIABLE, tracebacks_wanted
 from alembic_steward.tasks._early_signals import TaskRuns
@@ -248,6 +249,9 @@ def exit_on_user_error(
                 TaskRuns.phase = "running"
                 # Alembic warns before its KeyError for a missing revision; we explain that.
                 warnings.filterwarnings("ignore", message=r"Revision \S+ referenced from")
+                # Batch mode and autogenerate reflect SQLite's expression indexes with a warning
+                # in any task; the catalog and runtime/_batch_losses.py read them themselves.
+                ignore_skipped_expression_indexes()
                 from alembic_steward.runtime._revision_ids import refusing_duplicate_revision_ids
 
                 # Every task that reads the history reads it through here: one id in two files
