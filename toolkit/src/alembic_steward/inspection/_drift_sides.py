@@ -350,7 +350,9 @@ class DriftSides:
 
             trial = self.pending_sqlite_trial
             if not told_by_rules(trial, self.pending_dependents):
-                return trial_advice(where, trial, self.failed_run, self.accepted_left)
+                return trial_advice(
+                    where, trial, self.failed_run, self.accepted_left, self.downgrade_left
+                )
         if self.pending and self.pending_runs_through:
             from alembic_steward.inspection._pending_runs_through import runs_through_advice
 

@@ -30,17 +30,30 @@ def listed(objects: Sequence[HandObject]) -> str:
 
 
 def trial_advice(
-    where: str, trial: SqliteTrial, failed_run: str = "", accepted_left: Sequence[str] = ()
+    where: str,
+    trial: SqliteTrial,
+    failed_run: str = "",
+    accepted_left: Sequence[str] = (),
+    downgrade_left: Sequence[str] = (),
 ) -> str:
     """The advice behind head when every difference is an index, view or trigger no revision
     builds and the pending revisions were run on a copy of the schema (``failed_run``: the last
     upgrade from here, recorded as failed, in words, if one is; ``accepted_left``: the
-    revisions whose accepted edits left them, when they left every one)."""
+    revisions whose accepted edits left them, when they left every one; ``downgrade_left``:
+    the revisions whose downgrade(), the last run here, left them)."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
     from alembic_steward.inspection._pending_past_changes import past_causes
+    from alembic_steward.runtime._downgrade_runs import recorded_makers
 
     _, upgrade = stamp_and_upgrade_commands()
-    cause = past_causes(accepted_left) if accepted_left else "made by hand"
+    cause = "made by hand"
+    if accepted_left:
+        cause = past_causes(accepted_left)
+    elif downgrade_left:
+        whose, _, those = recorded_makers(list(downgrade_left))
+        cause = (
+            f"most likely left by {whose}, the last run recorded here (make {those} undo them too)"
+        )
     opening = (
         f"the database is not what its revision builds {where}: {listed(trial.hand)}, {cause};"
         f" the pending migrations, {TRIED},"
