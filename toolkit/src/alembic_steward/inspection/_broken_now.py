@@ -30,6 +30,7 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
     the look cannot be made (the catalog's triggers then)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.inspection._broken_dependents import with_readers
     from alembic_steward.inspection._broken_routines import broken_in_catalog, broken_routines
     from alembic_steward.runtime._post_upgrade_listing import read_listing
     from alembic_steward.runtime._post_upgrade_look import (
@@ -57,7 +58,10 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
     found = broken_routines(
         dialect, bodies, listing.columns, dropped, every_row=True, dropper="a revision"
     )
-    return (*views, *found)
+    try:  # PostgreSQL refuses their drops while a view reads them: it goes first.
+        return tuple(with_readers(connection, [*views, *found]))
+    except SQLAlchemyError:
+        return (*views, *found)
 
 
 def sqlite_s_own(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
