@@ -51,7 +51,7 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
         return broken_in_catalog(live)
     if listing is None:
         return broken_in_catalog(live)
-    dropped = history_dropped(listing.columns) if listing.bodies else None
+    dropped = history_dropped(listing.columns, tables=True) if listing.bodies else None
     # The schemas status describes (a schema tenant's, say): not another tenant's objects.
     schemas = {key[1] for key in live.objects} | {None}
     bodies = [body for body in listing.bodies if body.schema in schemas]

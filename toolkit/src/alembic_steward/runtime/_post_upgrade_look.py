@@ -199,22 +199,27 @@ def broken_in_listing(dialect: str, before: Listing, after: Listing) -> list[Bro
     return found + made_broken
 
 
-def history_dropped(columns: dict) -> Dropped:
+def history_dropped(columns: dict, *, tables: bool = False) -> Dropped:
     """The columns the revisions' `drop_column` calls drop (inspection/_revision_column_drops.py)
-    that the tables ``columns`` lists (after the run) lack."""
+    that the tables ``columns`` lists (after the run) lack; with ``tables``, also the tables
+    their `drop_table` and `rename_table` calls take away that it lacks (status's reading,
+    which has no listing from before)."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward.inspection._broken_routines import Dropped
     from alembic_steward.inspection._revision_column_drops import history_column_drops_any
+    from alembic_steward.inspection._revision_table_drops import history_table_drops
     from alembic_steward.runtime._config import build_alembic_config
 
     try:
         script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
         drops = history_column_drops_any(script)
+        tables_gone = history_table_drops(script) if tables else set()
     except Exception:  # noqa: BLE001 - no history to read: only the listings count
-        drops = set()
+        drops, tables_gone = set(), set()
     gone = {(None, t, c) for t, c in drops if c not in columns.get((None, t), {c})}
-    return Dropped(frozenset(), frozenset(gone))
+    lacked = {(None, table) for table in tables_gone if (None, table) not in columns}
+    return Dropped(frozenset(lacked), frozenset(gone))
 
 
 def broken_after_upgrade_line(before: Before | SqliteBefore | None) -> str | None:
