@@ -99,9 +99,9 @@ def irreversible_downgrade() -> str:
     from alembic_steward.runtime._irreversible import IRREVERSIBLE_IMPORT
 
     return (
-        f'`{IRREVERSIBLE_IMPORT}` at the top and `raise IrreversibleMigration("what it drops'
-        ' failed on every use")`: what it drops cannot be made again as it was, broken, and'
-        " the baked stairway then does not revert it"
+        '`raise IrreversibleMigration("what it drops failed on every use")` (with'
+        f" `{IRREVERSIBLE_IMPORT}` at the top of the file: what it drops cannot be made again as"
+        " it was, and the baked stairway does not revert a revision that raises it)"
     )
 
 
