@@ -110,3 +110,18 @@ def test_the_advised_drop_what_fails_revision_passes_the_baked_stairway(
     env = {"DATABASE_URL": database.url}
     tests = project.run("pytest", "-q", "-p", "no:cacheprovider", "-k", STAIRWAY, env=env)
     assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+@only_on("postgresql", why="only PostgreSQL refuses a function's drop while a view calls it")
+def test_one_upgrade_that_makes_and_renames_away_what_a_function_reads_names_both(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_breaking_history(project, database)
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    warnings = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, upgrade.stderr
+    assert ADVISED.findall(warnings[0]) == [
+        "DROP VIEW IF EXISTS v_stats",
+        "DROP FUNCTION IF EXISTS count_t()",
+    ], warnings[0]

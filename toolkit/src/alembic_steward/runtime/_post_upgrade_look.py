@@ -193,8 +193,9 @@ def broken_in_listing(dialect: str, before: Listing, after: Listing) -> list[Bro
     kept = [body for body in after.bodies if body[:4] in had]
     made = [body for body in after.bodies if body[:4] not in had]
     found = broken_routines(dialect, kept, after.columns, dropped)
-    # A column made and dropped within the run is in no listing: the revision files name it.
-    dropped_within = history_dropped(after.columns) if made else dropped
+    # A column or table made and taken away within the run is in no listing: the revision
+    # files name it.
+    dropped_within = history_dropped(after.columns, tables=True) if made else dropped
     made_broken = broken_routines(dialect, made, after.columns, dropped_within, every_row=True)
     return found + made_broken
 
