@@ -41,7 +41,7 @@ def test_a_view_made_by_hand_over_a_column_a_pending_migration_drops_is_named(
     assert "drop it by hand before `inv db.upgrade` (`DROP VIEW vhand`)" in verdict, verdict
     # Made again as it was, it would read the dropped column: the advice says without it.
     assert "if still wanted" not in verdict, verdict
-    assert "make it again after the upgrade written without t.c6, or add it to a revision" in (
+    assert "whose upgrade() makes it again written without t.c6, so the migrations keep it" in (
         verdict
     )
 

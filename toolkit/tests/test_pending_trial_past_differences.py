@@ -93,8 +93,9 @@ def test_sqlite_status_says_a_batch_revision_fails_on_a_hand_made_view_and_what_
     assert "runs" not in verdict, verdict
     assert "fail at revision r2 (OperationalError: error in view vhand: no such table" in verdict
     assert (
-        "drop it by hand first (`DROP VIEW vhand`), run `inv db.upgrade`, then make it again"
-        f" (`{HAND_VIEW}`"
+        "drop it by hand first (`DROP VIEW vhand`), run `inv db.upgrade`, then write a new"
+        ' revision after it (`inv db.revision --empty -m "keep it"`) whose upgrade() makes it'
+        f" again (`{HAND_VIEW}`"
     ) in verdict, verdict
     assert "error in view vhand" in inv(project, database, "db.upgrade", code=1)
     # What it advises works.

@@ -86,8 +86,22 @@ def new_revision_advice(broken: Sequence[Broken], revisions: Sequence[str] = ())
         f" an upgrade, builds {them} broken again: write a new revision ({write}) whose upgrade()"
         f" runs {runs or 'the statements that drop ' + them}, or runs those and then makes"
         f" {them} again without what is gone{gone_of(broken)} (the revisions before it make"
-        f" {them} on every new database), then {advised('db.upgrade', 'upgrade')}; its build then"
-        " matches the database, dropped by hand already or not"
+        f" {them} on every new database), and whose downgrade() is {irreversible_downgrade()},"
+        f" then {advised('db.upgrade', 'upgrade')}; its build then matches the database, dropped"
+        " by hand already or not"
+    )
+
+
+def irreversible_downgrade() -> str:
+    """The downgrade() of a revision that drops what fails: no downgrade can make it again
+    as it was (MariaDB refuses a view over a missing table, PostgreSQL a SQL function's body
+    reading one), and one that does not fails the baked stairway, which accepts this one."""
+    from alembic_steward.runtime._irreversible import IRREVERSIBLE_IMPORT
+
+    return (
+        '`raise IrreversibleMigration("what it drops failed on every use")` (with'
+        f" `{IRREVERSIBLE_IMPORT}` at the top of the file: what it drops cannot be made again as"
+        " it was, and the baked stairway does not revert a revision that raises it)"
     )
 
 

@@ -30,6 +30,7 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
     the look cannot be made (the catalog's triggers then)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.inspection._broken_dependents import with_readers
     from alembic_steward.inspection._broken_routines import broken_in_catalog, broken_routines
     from alembic_steward.runtime._post_upgrade_listing import read_listing
     from alembic_steward.runtime._post_upgrade_look import (
@@ -50,14 +51,17 @@ def broken_now(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
         return broken_in_catalog(live)
     if listing is None:
         return broken_in_catalog(live)
-    dropped = history_dropped(listing.columns) if listing.bodies else None
+    dropped = history_dropped(listing.columns, tables=True) if listing.bodies else None
     # The schemas status describes (a schema tenant's, say): not another tenant's objects.
     schemas = {key[1] for key in live.objects} | {None}
     bodies = [body for body in listing.bodies if body.schema in schemas]
     found = broken_routines(
         dialect, bodies, listing.columns, dropped, every_row=True, dropper="a revision"
     )
-    return (*views, *found)
+    try:  # PostgreSQL refuses their drops while a view reads them: it goes first.
+        return tuple(with_readers(connection, [*views, *found]))
+    except SQLAlchemyError:
+        return (*views, *found)
 
 
 def sqlite_s_own(connection: Connection, live: Catalog) -> tuple[Broken, ...]:

@@ -89,6 +89,8 @@ NEVER_WRITTEN = frozenset({"schema", "sequence"})
 
 # A changed constraint or index is dropped and created again: what drops each kind.
 DROP_FIRST = {
+    # A table has one: a second create beside it fails.
+    "primary key": 'op.drop_constraint(..., type_="primary")',
     "check constraint": 'op.drop_constraint(..., type_="check")',
     "unique constraint": 'op.drop_constraint(..., type_="unique")',
     "foreign key": 'op.drop_constraint(..., type_="foreignkey")',
@@ -104,6 +106,7 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         check_constraint_calls,
         check_constraint_create_call,
     )
+    from alembic_steward.inspection._primary_key_names import primary_key_name_calls
     from alembic_steward.inspection._sequence_changes import alter_sequence_calls
     from alembic_steward.inspection._table_behaviour_calls import (
         index_comment_call,
@@ -147,6 +150,8 @@ def by_hand_line(difference: Difference, metadata: MetaData | None = None, *, di
         hint = f'op.execute("ALTER TABLE {table} AUTO_INCREMENT = {difference.facts[0][1]}")'
     if (comment := index_comment_call(difference, dialect)) is not None:
         where, hint = "change it", comment
+    if (renamed := primary_key_name_calls(difference, metadata, dialect)) is not None:
+        where, hint = "rename it", renamed
     exact = None
     sqlite = dialect == "sqlite"
     if difference.kind == "check constraint" and difference.change == "different":

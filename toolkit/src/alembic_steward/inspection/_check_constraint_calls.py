@@ -105,9 +105,12 @@ def expression_sql(expression: ColumnElement[Any], dialect: str) -> str:
 
 
 def named_check(table: Table, name: str) -> CheckConstraint | None:
+    """``table``'s CHECK constraint ``name``, its own or a column's (`mapped_column(...,
+    CheckConstraint(...))`, which SQLAlchemy keeps on the column alone)."""
     from sqlalchemy import CheckConstraint
 
-    for constraint in table.constraints:
+    columns = [constraint for column in table.columns for constraint in column.constraints]
+    for constraint in [*table.constraints, *columns]:
         if isinstance(constraint, CheckConstraint) and constraint.name == name:
             return constraint
     return None

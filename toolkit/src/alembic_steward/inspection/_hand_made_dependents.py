@@ -231,9 +231,10 @@ def changed_read(
 
 def dependents_advice(where: str, dependents: tuple[Dependent, ...]) -> str:
     """Behind head, what to do about hand-made objects that read what the pending revisions
-    change or drop: drop them first (the statements given); to keep one, make it again after
-    the upgrade, without what they drop, or write it into a revision."""
+    change or drop: drop them first (the statements given); to keep one, a new revision makes
+    it again after the upgrade, without what they drop."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.inspection._kept_by_revision import remade_by_revision
     from alembic_steward.runtime._advice import bound_tenant_options
 
     _, upgrade = stamp_and_upgrade_commands()
@@ -258,6 +259,5 @@ def dependents_advice(where: str, dependents: tuple[Dependent, ...]) -> str:
     lines = "; ".join(dependent.line for dependent in dependents)
     return (
         f"the database is not what its revision builds {where}: {lines}: {drop}; to keep"
-        f" {them}, make {them} again after the upgrade {again}, or add {them} to a revision"
-        f" so the migrations keep {them}{reset}"
+        f" {them}, {remade_by_revision(them, again)}{reset}"
     )

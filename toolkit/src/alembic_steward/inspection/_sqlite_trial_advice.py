@@ -42,6 +42,7 @@ def trial_advice(
     revisions whose accepted edits left them, when they left every one; ``downgrade_left``:
     the revisions whose downgrade(), the last run here, left them)."""
     from alembic_steward.inspection._drift_sides import stamp_and_upgrade_commands
+    from alembic_steward.inspection._kept_by_revision import remade_by_revision
     from alembic_steward.inspection._pending_past_changes import past_causes
     from alembic_steward.runtime._downgrade_runs import recorded_makers
 
@@ -67,13 +68,14 @@ def trial_advice(
         them = "it" if len(trial.blocking) == 1 else "them"
         drops = "; ".join(f"`{drop_statement(each)}`" for each in trial.blocking)
         makes = "; ".join(f"`{each.statement}`" for each in trial.blocking)
+        names = "s" if them == "it" else ""
+        without = f"({makes}, written without what the upgrade removed if {them} name{names} it)"
         then = f"; with {them} dropped, they pass, but {lost(trial)}" if trial.dropped else ""
         return (
             f"{opening} fail at revision {trial.failed_at} ({trial.reason}): SQLite checks"
             f" {listed(trial.blocking)} when the revision changes the table it reads, so"
             f" {upgrade} fails the same way: drop {them} by hand first ({drops}), run {upgrade},"
-            f" then make {them} again ({makes}, written without what the upgrade removed if"
-            f" {them} name{'s' if them == 'it' else ''} it); or have that revision do both"
+            f" then {remade_by_revision(them, without)}; or have that revision do both"
             f" ({if_exists(trial.blocking)} before its batch operation, the CREATE after)"
             f"{then}"
         )
@@ -88,11 +90,12 @@ def trial_advice(
         them = "it" if len(trial.broken) == 1 else "them"
         failing = "; ".join(f"{each.kind} {each.subject} ({why})" for each, why in trial.broken)
         undo = [each for each, _ in trial.broken]
+        stood = "; ".join(f"`{each.statement}`" for each in undo)
+        without = f"written without what the upgrade removed ({stood} as {them} stood)"
         return (
             f"{opening} pass, but leave {failing} failing{rows}: drop {them} by hand before"
-            f" {upgrade} ({'; '.join(f'`{drop_statement(each)}`' for each in undo)}), and make"
-            f" {them} again after it written without what the upgrade removed"
-            f" ({'; '.join(f'`{each.statement}`' for each in undo)} as {them} stood)"
+            f" {upgrade} ({'; '.join(f'`{drop_statement(each)}`' for each in undo)}); to keep"
+            f" {them}, {remade_by_revision(them, without)}"
         )
     if trial.dropped:
         return f"{opening} pass, but {lost(trial)}{rows}; then run {upgrade}"

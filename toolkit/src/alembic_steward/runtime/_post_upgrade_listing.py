@@ -1,6 +1,6 @@
 """What the look after an upgrade reads, in one catalog query: each table's columns (only when
 the database has a trigger or a routine that could name one), the triggers, routines and
-(MariaDB) events with the text they run, and MariaDB's views.
+(MariaDB) events with the text they run, and the views (PostgreSQL's of the default schema).
 
 Every upgrade pays for it twice, before its run and after, so it is one query and no full
 description (catalog/ reads a dozen): the listing before the run has no bodies.
@@ -51,6 +51,11 @@ POSTGRESQL_LISTING = (
     " JOIN pg_class c ON c.oid = t.tgrelid JOIN scope s ON s.oid = c.relnamespace"
     " JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal)"
     " SELECT * FROM routines UNION ALL SELECT * FROM triggers UNION ALL"
+    # The views of the default schema, read each (runtime/_post_upgrade_look.py): PostgreSQL
+    # ties a view to what it reads, but not to what a SQL function it calls reads, and inlines
+    # that function when the view is read.
+    " SELECT 'view', NULL, '', c.relname::text, '', NULL, '', 0 FROM pg_class c"
+    " WHERE c.relkind = 'v' AND c.relnamespace = current_schema()::regnamespace UNION ALL"
     " SELECT 'column', s.schema, c.relname::text, a.attname::text, '', NULL, '', 0"
     " FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid JOIN scope s ON s.oid = c.relnamespace"

@@ -158,7 +158,7 @@ def broken_after_upgrade(before: Before | SqliteBefore | None) -> list[Broken]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._broken_routines import broken_routines, dropped_between
+    from alembic_steward.inspection._broken_dependents import with_readers
     from alembic_steward.runtime._post_upgrade_listing import read_listing
 
     engine = get_blocking_engine()
@@ -169,43 +169,58 @@ def broken_after_upgrade(before: Before | SqliteBefore | None) -> list[Broken]:
     try:
         with engine.connect() as connection:
             after = read_listing(connection, bodies=True)
-            listed = after.views if after else []
-            readable = [view for view in listed if view not in before.unreadable]
+            if after is None:
+                return []
+            readable = [view for view in after.views if view not in before.unreadable]
             views = unreadable_views(connection, readable)
+            found = broken_in_listing(engine.dialect.name, before.listing, after)
+            # PostgreSQL refuses their drops while a view reads them: it goes first.
+            broken = with_readers(connection, views + found)
             connection.rollback()
     except SQLAlchemyError:
         return []
-    if after is None:
-        return []
-    dropped = dropped_between(before.listing.columns, after.columns)
+    return broken
+
+
+def broken_in_listing(dialect: str, before: Listing, after: Listing) -> list[Broken]:
+    """The triggers and routines of ``after`` (the listing after the run) that name what the
+    run dropped, or that the run made naming a column their table lacks."""
+    from alembic_steward.inspection._broken_routines import broken_routines, dropped_between
+
+    dropped = dropped_between(before.columns, after.columns)
     # One the run made is its doing whatever it names: its revision built it broken.
-    had = {body[:4] for body in before.listing.bodies}
+    had = {body[:4] for body in before.bodies}
     kept = [body for body in after.bodies if body[:4] in had]
     made = [body for body in after.bodies if body[:4] not in had]
-    dialect = engine.dialect.name
     found = broken_routines(dialect, kept, after.columns, dropped)
-    # A column made and dropped within the run is in no listing: the revision files name it.
-    dropped_within = history_dropped(after.columns) if made else dropped
+    # A column or table made and taken away within the run is in no listing: the revision
+    # files name it.
+    dropped_within = history_dropped(after.columns, tables=True) if made else dropped
     made_broken = broken_routines(dialect, made, after.columns, dropped_within, every_row=True)
-    return views + found + made_broken
+    return found + made_broken
 
 
-def history_dropped(columns: dict) -> Dropped:
+def history_dropped(columns: dict, *, tables: bool = False) -> Dropped:
     """The columns the revisions' `drop_column` calls drop (inspection/_revision_column_drops.py)
-    that the tables ``columns`` lists (after the run) lack."""
+    that the tables ``columns`` lists (after the run) lack; with ``tables``, also the tables
+    their `drop_table` and `rename_table` calls take away that it lacks (status's reading,
+    which has no listing from before)."""
     from alembic.script import ScriptDirectory
 
     from alembic_steward.inspection._broken_routines import Dropped
     from alembic_steward.inspection._revision_column_drops import history_column_drops_any
+    from alembic_steward.inspection._revision_tables_taken import history_table_drops
     from alembic_steward.runtime._config import build_alembic_config
 
     try:
         script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
         drops = history_column_drops_any(script)
+        tables_gone = history_table_drops(script) if tables else set()
     except Exception:  # noqa: BLE001 - no history to read: only the listings count
-        drops = set()
+        drops, tables_gone = set(), set()
     gone = {(None, t, c) for t, c in drops if c not in columns.get((None, t), {c})}
-    return Dropped(frozenset(), frozenset(gone))
+    lacked = {(None, table) for table in tables_gone if (None, table) not in columns}
+    return Dropped(frozenset(lacked), frozenset(gone))
 
 
 def broken_after_upgrade_line(before: Before | SqliteBefore | None) -> str | None:

@@ -1,0 +1,42 @@
+"""The tables the revisions' upgrade() drops or renames away, read from their files.
+
+`inv db.status` has no listing from before a run, so a function naming a table a revision
+dropped or renamed (`op.rename_table("posts", "articles")`) was never named broken: only the
+columns `drop_column` drops were read (inspection/_revision_column_drops.py; the warnings given
+before such a revision runs are inspection/_revision_table_drops.py). A table counts only where
+the database lacks it now, so one made again by a later revision names nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+
+# The operations whose first argument is a table the upgrade then lacks.
+TAKING_AWAY = ("drop_table", "rename_table")
+
+
+def tables_taken_away(source: str) -> set[str]:
+    """Each table (lower case) a revision file's upgrade() drops or renames, named plainly."""
+    from alembic_steward.inspection._revision_column_drops import called, constant_text
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found = set()
+    for function in tree.body:
+        if not isinstance(function, ast.FunctionDef) or function.name != "upgrade":
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and called(node) in TAKING_AWAY and node.args:
+                table = constant_text(node.args[0])
+                if table:
+                    found.add(table.lower())
+    return found
+
+
+def history_table_drops(script: object) -> set[str]:
+    """Every table a revision of ``script`` (an Alembic ScriptDirectory) drops or renames."""
+    from alembic_steward.inspection._revision_column_drops import history_sources
+
+    return {table for _, source in history_sources(script) for table in tables_taken_away(source)}
