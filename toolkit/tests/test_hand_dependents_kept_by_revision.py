@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from project import Project, created_revision
-from servers import ServerDatabase, only_on
+from servers import ServerDatabase
 from test_hand_made_dependents import at_first_with
 from test_status_sides import inv
 
@@ -15,7 +15,6 @@ KEPT = "CREATE VIEW vhand AS SELECT id FROM t"
 WRITE = re.compile(r'`inv (db\.revision --empty -m "[^"]+")`')
 
 
-@only_on("postgresql", "mysql", why="SQLite's own trial advice is tested with its batch copy")
 def test_a_hand_view_over_a_dropped_column_is_kept_by_the_revision_the_advice_names(
     project: Project, database: ServerDatabase
 ) -> None:

@@ -28,8 +28,14 @@ OWN = r"m.name NOT LIKE 'sqlite\_%' ESCAPE '\'"
 OBJECTS = f"SELECT type, name, tbl_name, sql FROM sqlite_master m WHERE {OWN}"
 COLUMNS = (
     "SELECT m.name, c.name, c.type, c.[notnull], c.dflt_value, c.pk, c.hidden, c.cid"
-    " FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type IN ('table', 'view')"
-    f" AND {OWN}"
+    f" FROM sqlite_master m JOIN pragma_table_xinfo(m.name) c WHERE m.type = 'table' AND {OWN}"
+)
+# A view's columns, one view at a time: SQLite prepares the view to list them, and one that
+# reads a table or column that is gone fails (`no such table: main.t`), which in the joined
+# query failed the whole description (a scratch build then read as "the migrations fail").
+VIEW_COLUMNS = (
+    "SELECT ?, c.name, c.type, c.[notnull], c.dflt_value, c.pk, c.hidden, c.cid"
+    " FROM pragma_table_xinfo(?) c ORDER BY c.pk"
 )
 INDEX_UNIQUENESS = (
     "SELECT m.name, i.name, i.[unique] FROM sqlite_master m JOIN pragma_index_list(m.name) i"
@@ -55,6 +61,22 @@ PRIMARY_KEY_COLUMNS = (
     " WHERE m.type = 'table' AND c.pk > 0 AND lower(m.name) IN ({})"
     " ORDER BY m.name, c.pk"
 )
+
+
+def view_columns(connection: Connection, objects: dict[Key, Facts]) -> list:
+    """The columns of each view in ``objects`` that SQLite can still prepare (those of one that
+    reads what is gone are not listed: its definition is still compared)."""
+    from sqlalchemy.exc import OperationalError
+
+    found = []
+    for kind, _schema, _table, name in objects:
+        if kind != "view":
+            continue
+        try:
+            found += list(connection.exec_driver_sql(VIEW_COLUMNS, (name, name)))
+        except OperationalError:
+            continue
+    return found
 
 
 def read(connection: Connection, owners: Collection[str] | None = None) -> dict[Key, Facts]:
@@ -88,7 +110,8 @@ def read(connection: Connection, owners: Collection[str] | None = None) -> dict[
             objects[("index", None, table, name)]["unique"] = "yes" if unique else "no"
     clauses = {table: table_clauses(sql) for table, sql in statements.items()}
     primary_keys: dict[str, list[str]] = {}
-    columns = rows(COLUMNS, "m.name, c.pk")
+    columns = rows(COLUMNS, "m.name, c.pk") + view_columns(connection, objects)
+    columns.sort(key=lambda row: (row[0], row[5]))  # as one query's ORDER BY m.name, c.pk
     add_column_order(objects, ((("table", None, "", row[0]), row[7], row[1]) for row in columns))
     for table, column, type_, not_null, default, pk, hidden, _cid in columns:
         found = clauses[table].columns.get(column.lower()) if table in clauses else None
