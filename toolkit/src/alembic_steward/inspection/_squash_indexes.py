@@ -31,14 +31,15 @@ UNIQUE = re.compile(r"\s*CREATE\s+UNIQUE\b", re.IGNORECASE)
 WHERE = re.compile(r"\s*WHERE\s+(.*?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 # Options that name a key element by column: carried inside a written element's text instead.
 BY_COLUMN_OPTIONS = ("postgresql_ops", "mysql_length")
-SKIPPED_EXPRESSION_INDEX = "Skipped unsupported reflection of expression-based index"
 
 
 @contextmanager
 def expression_indexes_unwarned() -> Iterator[None]:
     """SQLite's reflection skips an expression index with a warning; it is read here instead."""
+    from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
+
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=SKIPPED_EXPRESSION_INDEX)
+        ignore_skipped_expression_indexes()
         yield
 
 
