@@ -238,3 +238,24 @@ def test_a_failing_trial_never_advises_making_again_what_the_revisions_build_bro
     verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
     assert f"`inv db.upgrade` fails at revision {THIRD}" in verdict, verdict
     assert "CREATE TRIGGER" not in verdict, verdict  # made again, every INSERT on t fails
+
+
+@only_on("postgresql", why="PostgreSQL checks a SQL function's body as it makes it")
+def test_a_leftover_sql_function_reading_a_table_that_is_gone_is_tried_as_the_database_has_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    downgraded_leaving_notes(project, database, NOTES_IF_NOT_EXISTS)
+    # Made while its table stood, kept after: PostgreSQL ties no table to a SQL body.
+    for statement in (
+        "CREATE TABLE gone_t (id integer)",
+        "CREATE FUNCTION f_gone() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM gone_t $$",
+        "DROP TABLE gone_t",
+    ):
+        database.query(statement)
+
+    verdict = inv(project, database, "db.status").stdout.splitlines()[-1]
+    assert "not tried on a scratch database" not in verdict, verdict
+    assert "the pending migrations run through them" in verdict, verdict
+    assert "f_gone()" in verdict, verdict
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
