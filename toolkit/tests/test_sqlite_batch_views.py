@@ -188,3 +188,18 @@ def test_db_revision_says_to_drop_a_trigger_that_blocks_the_batch_and_make_it_ag
         ' (`op.execute("DROP TRIGGER trg_posts_nick")`) and make it again after it'
         f" (`op.execute({TRIGGER!r})`)"
     ) in stderr, stderr
+
+
+def test_lint_says_to_make_a_view_after_the_batch_block_when_the_same_function_makes_it_before(
+    project: Project,
+) -> None:
+    project.write_revision("r1.py", revision_source("r1", None, USERS, DROP_USERS))
+    downgrade = f"{DROP_VIEW}\n{SHORTER_BACK}"
+    project.write_revision(
+        "r2.py", revision_source("r2", "r1", f"{MAKE_VIEW}\n{SHORTER}", downgrade)
+    )
+    lint = project.inv("db.lint", "--all", code=1)
+    assert (
+        "make the view after the `with op.batch_alter_table(...)` block, not before it, in"
+        " upgrade()"
+    ) in " ".join(lint.stdout.split()), lint.stdout
