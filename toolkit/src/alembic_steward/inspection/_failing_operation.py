@@ -72,26 +72,27 @@ def fix_of(error: BaseException) -> str | None:
 
 
 def blocking_view_fix(operation: FailingOperation, connection: Any) -> str | None:
-    """SQLite: for a batch block that fails on a view reading its table (`error in view v: no
-    such table: main.t`, as the table's copy is renamed), how to write around it: drop the
-    view before the block and make it again after it, with its statement read from
-    ``connection`` (the scratch database, at the revision before the block's)."""
+    """SQLite: for a batch block that fails on a view or trigger reading its table (`error in
+    view v: no such table: main.t`, `error in trigger g: ...`, as the table's copy is renamed),
+    how to write around it: drop it before the block and make it again after it, with its
+    statement read from ``connection`` (the scratch database, at the revision before the
+    block's)."""
     from alembic_steward.inspection._sqlite_schema_copy import NAMED_IN_ERROR
 
     found = NAMED_IN_ERROR.search(operation.reason)
-    if not operation.call.startswith("with ") or found is None or found[1].lower() != "view":
+    if not operation.call.startswith("with ") or found is None:
         return None
-    view = found[2]
+    kind, name = found[1].lower(), found[2]
     try:
         row = connection.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", (view,)
+            "SELECT sql FROM sqlite_master WHERE type = ? AND name = ?", (kind, name)
         ).first()
     except Exception:  # noqa: BLE001 - the scratch could not be read: the statement is not given
         row = None
-    made = f"`op.execute({row[0]!r})`" if row and row[0] else "its CREATE VIEW statement"
+    made = f"`op.execute({row[0]!r})`" if row and row[0] else f"its CREATE {kind.upper()} statement"
     return (
-        f'drop view {view} before the batch block (`op.execute("DROP VIEW {view}")`) and make'
-        f" it again after it ({made}), in upgrade() and likewise in downgrade()"
+        f'drop {kind} {name} before the batch block (`op.execute("DROP {kind.upper()} {name}")`)'
+        f" and make it again after it ({made}), in upgrade() and likewise in downgrade()"
     )
 
 

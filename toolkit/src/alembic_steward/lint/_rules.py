@@ -40,6 +40,7 @@ OWN_RULES = {
     _sqlite_batch.RULE: ("sqlite",),
     _sqlite_rebuilds.RULE: ("sqlite",),
     _sqlite_batch_views.RULE: ("sqlite",),
+    _sqlite_batch_views.TRIGGER_RULE: ("sqlite",),
     _existing_triggers.RULE: ("sqlite", "mysql"),
 }
 

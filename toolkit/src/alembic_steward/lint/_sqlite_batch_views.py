@@ -1,13 +1,15 @@
-"""The rule `sqlite-batch-blocked-by-view`: a batch block that recreates a table a view reads.
+"""The rules `sqlite-batch-blocked-by-view` and `-by-trigger`: a batch block that recreates a
+table a view, or a trigger on another table, reads.
 
 SQLite's batch mode copies the table, drops it and renames the copy; the rename checks every
-view, and one that reads the table fails it (`error in view v: no such table: main.t`): the
-upgrade or downgrade stops there, and `inv db.revision` or the stairway test were the first to
-say so. Read from the revision files with the step reader of their column drops
-(inspection/_revision_column_drops.py), as lint/_existing_triggers.py reads triggers: the
-views each function's SQL makes and drops, in order, from what the revisions before it leave
-(a downgrade() from what its upgrade() leaves), and each batch block that recreates its table.
-SQL built at run time is not read: this errs towards saying nothing.
+view and trigger, and one that reads the table fails it (`error in view v: no such table:
+main.t`, `error in trigger g: ...`): the upgrade or downgrade stops there, and `inv
+db.revision` or the stairway test were the first to say so. A trigger on the table itself goes
+with the table (lint/_sqlite_rebuilds.py). Read from the revision files with the step reader of
+their column drops (inspection/_revision_column_drops.py), as lint/_existing_triggers.py reads
+triggers: the views and triggers each function's SQL makes and drops, in order, from what the
+revisions before it leave (a downgrade() from what its upgrade() leaves), and each batch block
+that recreates its table. SQL built at run time is not read: this errs towards saying nothing.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import Any
 from alembic_steward.lint._findings import Finding
 
 RULE = "sqlite-batch-blocked-by-view"
+TRIGGER_RULE = "sqlite-batch-blocked-by-trigger"
 
 
 def batch_view_findings(script: Any, linted: set[Path]) -> list[Finding]:
-    """This rule's findings for the ``linted`` revisions of ``script`` (an Alembic
+    """These rules' findings for the ``linted`` revisions of ``script`` (an Alembic
     ScriptDirectory), read from the history's files oldest first."""
     from alembic_steward.inspection._revision_column_drops import history_sources
 
@@ -34,7 +37,8 @@ def blocked_batches(
     revisions: Iterable[tuple[Path, str, str]], linted: set[Path]
 ) -> Iterator[Finding]:
     """Yield a finding at each batch block of a ``linted`` revision that recreates a table a
-    view there at that point reads; ``revisions``: (path, revision, file text), oldest first."""
+    view or trigger there at that point reads; ``revisions``: (path, revision, file text),
+    oldest first."""
     from alembic_steward.inspection._names_in_text import names
     from alembic_steward.inspection._revision_column_drops import (
         VIEWS,
@@ -44,35 +48,61 @@ def blocked_batches(
     )
     from alembic_steward.inspection._sql_code import code_of
 
-    alive: dict[str, Made] = {}
+    alive: dict[tuple[str, str], Made] = {}
     for path, revision, source in revisions:
         for function in ("upgrade", "downgrade"):
-            state = dict(alive)
+            state, made_here = dict(alive), set()
             for step in function_steps(source, function):
                 for kind, name, made in made_and_dropped(revision, step.sql):
-                    if kind in VIEWS:
-                        state.pop(name, None)
+                    if kind in VIEWS or kind == "TRIGGER":
+                        key = ("TRIGGER" if kind == "TRIGGER" else "VIEW", name)
+                        state.pop(key, None)
                         if made is not None:
-                            state[name] = made
-                table = step.rebuilt.lower()
-                if not table or path not in linted:
+                            state[key] = made
+                            made_here.add(key)
+                table = (step.rebuilt or step.dropped_table).lower()
+                # The table's own triggers go with its copy, or with it.
+                for key in [k for k, m in state.items() if k[0] == "TRIGGER" and m.table == table]:
+                    del state[key]
+                if not step.rebuilt or path not in linted:
                     continue
-                for made in state.values():
+                for key, made in state.items():
                     if names(code_of(made.text, "sqlite"), table):
-                        yield finding(path, step.line, function, table, made)
+                        here = "this function" if key in made_here else ""
+                        if not here and made.revision == revision and function == "downgrade":
+                            here = "upgrade()"
+                        yield finding(path, step.line, function, table, made, here)
             if function == "upgrade":
                 alive = state
 
 
-def finding(path: Path, line: int, function: str, table: str, made: Any) -> Finding:
+def finding(
+    path: Path, line: int, function: str, table: str, made: Any, made_by_this: str
+) -> Finding:
+    """The finding for ``made`` (a view or a trigger) blocking the batch block at ``line``;
+    ``made_by_this``: "upgrade()" when this revision's upgrade() made it (its downgrade()
+    undoes that), "this function" when made earlier in ``function``, else empty."""
+    kind = "trigger" if made.kind == "TRIGGER" else "view"
+    drop = f'`op.execute("DROP {kind.upper()} {made.name}")`'
     why = (
         f"this batch block in {function}() makes SQLite's batch mode recreate table {table},"
-        f" and view {made.name} (made by revision {made.revision}) reads table {table}: renaming"
-        f" the copy fails (`error in view {made.name}: no such table: main.{table}`), and the"
-        f" {function[:-2]} with it"
+        f" and {kind} {made.name} (made by revision {made.revision}) reads table {table}:"
+        f" renaming the copy fails (`error in {kind} {made.name}: no such table:"
+        f" main.{table}`), and {function}() with it"
     )
-    safe = (
-        f'`op.execute("DROP VIEW {made.name}")` before the `with op.batch_alter_table(...)`'
-        f" block, and after it `op.execute` the view's CREATE statement again, in {function}()"
-    )
-    return Finding(path, line, RULE, why, safe)
+    if made_by_this == "upgrade()":
+        safe = (
+            f"{drop} before the `with op.batch_alter_table(...)` block, and not made again:"
+            f" this revision's upgrade() makes the {kind}, so its downgrade() leaves it dropped"
+        )
+    elif made_by_this:
+        safe = (
+            f"make the {kind} after the `with op.batch_alter_table(...)` block, not before it,"
+            f" in {function}()"
+        )
+    else:
+        safe = (
+            f"{drop} before the `with op.batch_alter_table(...)` block, and after it"
+            f" `op.execute` the {kind}'s CREATE statement again, in {function}()"
+        )
+    return Finding(path, line, TRIGGER_RULE if kind == "trigger" else RULE, why, safe)
