@@ -182,3 +182,40 @@ def test_status_never_advises_running_again_a_half_run_downgrade_that_raised_by_
     assert "where its downgrade() raised IrreversibleMigration" in status, status
     assert "record that with `inv db.stamp -r r1`" in status, status
     assert "inv db.downgrade" not in status, status
+
+
+CREATE_TAGS = '    op.create_table("tags", sa.Column("id", sa.Integer(), primary_key=True))'
+# Written as SQL, as a user writes what op has no call for: no quoted name in the file.
+REFS_AND_VIEW = (
+    '    op.execute("CREATE TABLE refs (id INT PRIMARY KEY, tag_id INT,'
+    ' CONSTRAINT fk_refs_tag FOREIGN KEY (tag_id) REFERENCES tags (id))")\n'
+    '    op.execute("CREATE VIEW v_refs AS SELECT id FROM refs")'
+)
+DROP_VIEW_ONLY = '    op.execute("DROP VIEW v_refs")'
+
+
+@only_on("postgresql", "mysql", why="SQLite drops a table a foreign key references")
+def test_a_downgrade_that_undid_part_of_its_upgrade_is_named_for_the_rest(
+    project: Project, database: ServerDatabase
+) -> None:
+    """r3's downgrade() drops its view but not its table, whose foreign key then stops r2's
+    downgrade(): the table is r3's downgrade()'s leftover, never `an earlier run or by hand`
+    (t49 S2), though r3's upgrade() makes it in SQL, naming it unquoted."""
+    write_history(
+        project,
+        ("r1", None, CREATE_ITEMS, DROP_ITEMS),
+        ("r2", "r1", CREATE_TAGS, '    op.drop_table("tags")'),
+        ("r3", "r2", REFS_AND_VIEW, DROP_VIEW_ONLY),
+    )
+    env = {"DATABASE_URL": database.url}
+    project.inv("db.upgrade", env=env)
+
+    failed = project.inv("db.downgrade", "-r", "r1", "--yes", code=1, env=env).stderr
+    state = error_lines(failed)
+    assert "this run had reverted r3 before it" in state, state
+    assert (
+        "unexpected table refs, which the downgrade() of revision r3 left (this run reverted"
+        " r3, and its downgrade() does not undo all its upgrade() made)"
+    ) in state, state
+    assert "write the downgrade() of r3 so it undoes them too" in state, state
+    assert "earlier run or by hand" not in state, state

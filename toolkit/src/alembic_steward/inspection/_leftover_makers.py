@@ -2,8 +2,9 @@
 
 A downgrade over several revisions that leaves an object behind has one forgetful downgrade():
 the one whose upgrade() made the object. That revision is the one whose upgrade() names it (a
-quoted `"ix_users_email"`, `"notes"`): named alone when exactly those revisions name the
-leftovers, else every reverted revision, as nothing tells them apart.
+quoted `"ix_users_email"`, `"notes"`; else the name as a word of its SQL): named alone when
+exactly those revisions name the leftovers, else every reverted revision, as nothing tells them
+apart.
 """
 
 from __future__ import annotations
@@ -69,9 +70,14 @@ def upgrade_texts(
 
 
 def revisions_naming(name: str, upgrades: dict[str, str]) -> list[str]:
-    """The revisions whose upgrade() text (``upgrades``) quotes ``name`` (`"notes"`)."""
+    """The revisions whose upgrade() text (``upgrades``) quotes ``name`` (`"notes"`); where
+    none does, those naming it as a whole word (inspection/_names_in_text.py): what a
+    revision makes in SQL (`op.execute("CREATE VIEW v_sub AS ...")`) is never quoted alone."""
+    from alembic_steward.inspection._names_in_text import names
+
     quoted = re.compile(rf"""["']{re.escape(name)}["']""")
-    return [revision for revision, text in upgrades.items() if quoted.search(text)]
+    naming = [revision for revision, text in upgrades.items() if quoted.search(text)]
+    return naming or [revision for revision, text in upgrades.items() if names(text, name)]
 
 
 def forgetful_downgrades(makers: list[str]) -> tuple[str, str]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +78,9 @@ class FailedRun:
     # A fingerprint of the schema's description after the failure (`schema_fingerprint`); ""
     # when it could not be read, or in a record kept before it was.
     schema: str = ""
+    # MySQL/MariaDB, left half-applied: the statements dropping the hand-made objects its error
+    # named (inspection/_blocking_hand_objects.py), which status at the mark names too.
+    blockers: list[str] = field(default_factory=list)
     # Set when read, never kept: the schema is described otherwise now than after the failure.
     schema_changed: bool = False
 
@@ -119,6 +122,7 @@ def record_failed_upgrade(
     finish_inline_up_to: int = 0,
     stopped: bool = False,
     schema: str = "",
+    blockers: tuple[str, ...] = (),
 ) -> None:
     """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database;
     ``backfill``: the backfill `require_backfill` refused it for; ``schema``: the fingerprint
@@ -138,6 +142,7 @@ def record_failed_upgrade(
         finish_inline_up_to,
         stopped,
         schema,
+        list(blockers),
     )
     keep(record_path(url), json.dumps(asdict(record)))
 

@@ -330,13 +330,36 @@ def half_applied_message(
             f"; if you were downgrading, compare with {after_revisions}'s downgrade() instead,"
             f" and once that is finished by hand record it with {finished}"
         )
+    blocked = blockers_at_mark(url, after_revisions, following, script)
     return (
         f"the last migration run on this database stopped after revision {after_revisions},"
         f" so the next migration ({suspect}) may be half-applied: MySQL/MariaDB cannot roll"
         " DDL back, and each DDL statement also commits the rows the migration changed before"
         f" it; compare the schema and those rows with {upgrade}, then either finish it by hand"
         f" and record that with {stamp_command(following)} (which also clears this mark), or"
-        f" undo it by hand and run {clear_command()}, then migrate again{downgrading}"
+        f" undo it by hand and run {clear_command()}, then migrate again{downgrading}{blocked}"
+    )
+
+
+def blockers_at_mark(
+    url: URL | None, after_revisions: str, following: list[str], script: ScriptDirectory
+) -> str:
+    """`; but first drop by hand ...`: the hand-made objects the failed upgrade's error named
+    (kept with it: runtime/_failed_runs.py), while the mark stands where it left the database
+    and its file is as it ran; "" when none was kept."""
+    from alembic_steward.runtime._failed_runs import failed_upgrade_here
+
+    found = script.get_revision(following[0]) if len(following) == 1 else None
+    if url is None or found is None or found.path is None:
+        return ""
+    current = after_revisions.split(", ") if after_revisions != "base" else []
+    record = failed_upgrade_here(url, current, {found.revision: found.path})
+    if record is None or not record.blockers:
+        return ""
+    drops = ", ".join(f"`{statement}`" for statement in record.blockers)
+    return (
+        f"; but first drop by hand what its failed statement's error named, made by hand,"
+        f" which stops {found.revision} the same way again while it is there: {drops}"
     )
 
 

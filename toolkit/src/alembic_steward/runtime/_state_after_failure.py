@@ -206,6 +206,7 @@ def remember_failed_upgrade(
             else 0,
             stopped=stopped,
             schema=schema,
+            blockers=state.hand_blockers,
         )
 
 
@@ -306,16 +307,17 @@ def read_state(
     # Told apart by building the stopped revision (never after a signal: _run_leftovers.py).
     upgrade_failed = frame and frame.function == "upgrade" and marked
     stopped = frame.revision if upgrade_failed and isinstance(error, Exception) else None
-    found, why, built_by, hand_made, enum_values, unrun_edit = (
+    found, why, built_by, hand_made, enum_values, unrun_edit, blockers = (
         compared_schema(
             connection,
             list(heads),
             search_later=creates_what_exists(error),
             search_earlier=lacks_what_it_expects(error),
             stopped=stopped,
+            error_text=str(error) if stopped else "",
         )
         if compared
-        else (None, "", None, (), (), None)
+        else (None, "", None, (), (), None, ())
     )
     if frame is not None and frame.function == "upgrade" and frame.revision in committed:
         from alembic_steward.inspection._later_builds import without_failed_run
@@ -332,6 +334,7 @@ def read_state(
         marked,
         built_by,
         hand_made=hand_made,
+        hand_blockers=blockers,
         rows_undone=rows_undone,
         rows_kept=rows_kept,
         enum_values=enum_values,
@@ -470,6 +473,7 @@ def compared_schema(
     search_later: bool = True,
     search_earlier: bool = False,
     stopped: str | None = None,
+    error_text: str = "",
 ) -> tuple[
     tuple[str, ...] | None,
     str,
@@ -477,21 +481,25 @@ def compared_schema(
     tuple[str, ...],
     tuple[str, ...],
     UnrunEdit | None,
+    tuple[str, ...],
 ]:
     """What remains beyond what ``heads`` build (PostgreSQL: INVALID indexes too), or why not;
     with ``search_later`` (``search_earlier``), the later (earlier) revision whose build the
     schema exactly is (inspection/_later_builds.py); and, given the ``stopped`` upgrade, the
     differences it does not touch, left out of the first (inspection/_run_leftovers.py); and
     the enum values among what remains (inspection/_enum_values.py); and the edit of an
-    applied revision they all are (inspection/_unrun_edits.py), if they are. Never
-    after a signal: the later search runs the later revisions on the scratch database, the one
-    a user just stopped among them (a sleep, a long data migration), and a stop must end the
-    command, not start that again."""
+    applied revision they all are (inspection/_unrun_edits.py), if they are; and the statements
+    dropping the hand-made objects the stopped statement's ``error_text`` names
+    (inspection/_blocking_hand_objects.py). Never after a signal: the later search runs the
+    later revisions on the scratch database, the one a user just stopped among them (a sleep,
+    a long data migration), and a stop must end the command, not start that again."""
+    from alembic_steward.inspection._blocking_hand_objects import blocking_drops
     from alembic_steward.inspection._enum_values import enum_values_added
     from alembic_steward.inspection._run_leftovers import split_by_run
     from alembic_steward.runtime._driver_errors import error_reason
 
     hand_made: list = []
+    blockers: tuple[str, ...] = ()
     edit = None
     try:
         with outer_run_kept():
@@ -500,21 +508,22 @@ def compared_schema(
             )
             if found and stopped and not built_by and not edit:
                 found, hand_made = split_by_run(connection, found, list(heads), [stopped])
+                blockers = blocking_drops(connection, hand_made, error_text)
             if found and not built_by and not edit:
                 edit = edit_of(connection, list(heads), found)
         invalid = invalid_indexes(connection)
         end_transaction(connection)
     except Exception as error:  # noqa: BLE001 - an answer without the comparison is still true
-        return None, error_reason(error), None, (), (), None
+        return None, error_reason(error), None, (), (), None, ()
     if found is None:
-        return None, "no scratch database could be built to compare with", None, (), (), None
+        return None, "no scratch database could be built to compare with", None, (), (), None, ()
     briefs = tuple(difference.brief() for difference in found)
     by_hand = tuple(difference.brief() for difference in hand_made)
     invalid_briefs = tuple(f"INVALID index {name}" for name in invalid)
     values = tuple(enum_values_added(found))
     # An INVALID index is a failed run's, never an edit's.
     edit = edit if not invalid else None
-    return briefs + invalid_briefs, "", built_by, by_hand, values, edit
+    return briefs + invalid_briefs, "", built_by, by_hand, values, edit, blockers
 
 
 def edit_before_search(

@@ -69,6 +69,9 @@ class StateAfterFailure:
     # MySQL/MariaDB, beside ``leftovers``: the differences the failed upgrade does not touch
     # (made by hand before it: inspection/_run_leftovers.py).
     hand_made: tuple[str, ...] = ()
+    # Among ``hand_made``'s objects, the statements dropping those the failed statement's error
+    # names (inspection/_blocking_hand_objects.py): what stopped it, which must go first.
+    hand_blockers: tuple[str, ...] = ()
     # MySQL/MariaDB: the migration had changed rows only, and the rollback undid them.
     rows_undone: bool = False
     # MySQL/MariaDB: the migration had changed rows only, with statements naming these tables,
@@ -281,8 +284,9 @@ class StateAfterFailure:
         # A downgrade undone by hand is back at what its revision builds: the way on is that
         # downgrade again, never "migrate", which reads as the upgrade.
         parent = self.target or frame.down_revision
+        drop_first = self.drop_blockers_first()
         undone = (
-            f"if you undo it, run {clear_command()} and migrate again"
+            f"if you undo it, {drop_first}run {clear_command()} and migrate again"
             if upgrading
             else f"if you undo it (back to what {frame.revision} builds), run {clear_command()},"
             f" {again_after_undo(frame.revision, parent, self.raised, self.trial)}"
@@ -312,7 +316,8 @@ class StateAfterFailure:
             fault = f"; {trial.fix_first()}" if trial and trial.verdict == FAILS else ""
             differs = f"differs from what {self.at} builds"
             return f"{cannot}: {where}, and {differs}: {self.stamped()}{fault}"
-        also = f" (and by {by_hand}, which can stay)" if by_hand else ""
+        stays = self.blockers_named() or ", which can stay"
+        also = f" (and by {by_hand}{stays})" if by_hand else ""
         halfway = f"{half} is half-applied" if upgrading else f"{half} half ran"
         from alembic_steward.runtime._dropped_values import dropped_values
 
@@ -349,6 +354,24 @@ class StateAfterFailure:
             f"not all rolled back: {frame.revision} had changed rows only (no DDL), and {kept}:"
             f" {where}{differs if self.leftovers else ''}; {ways_on}"
         )
+
+    def blockers_named(self) -> str:
+        """`, but the failed statement's error names ...`: why a hand-made difference cannot
+        stay; "" when the error names none of them."""
+        if not self.hand_blockers:
+            return ""
+        return (
+            ", but the failed statement's error names it: it stops the upgrade, which fails"
+            f" the same way again while it is there ({self.drops()})"
+        )
+
+    def drop_blockers_first(self) -> str:
+        """`drop it first (...), then `, before "run the clearing command"; "" without."""
+        return f"drop by hand first {self.drops()}, then " if self.hand_blockers else ""
+
+    def drops(self) -> str:
+        """The blockers' drop statements, quoted: `` `ALTER TABLE t DROP FOREIGN KEY fk` ``."""
+        return ", ".join(f"`{statement}`" for statement in self.hand_blockers)
 
     def by_hand(self, revision: str) -> str:
         """`unexpected trigger notes.bump, which r2 does not touch: made by hand, not left by

@@ -1,0 +1,70 @@
+"""Which hand-made objects a failed statement's error names: what stops the run, not bystanders.
+
+A MySQL/MariaDB run that stopped half-way tells apart the differences it left from those made
+by hand before it (inspection/_run_leftovers.py), and the hand-made ones may stay: no rerun
+trips on them. But one the failing statement's error names is what stopped it (MariaDB's 1833
+"Cannot change column 'id': used in a foreign key constraint 'fk_hand_post' of table
+'db.hand_ref'"), and undoing the half and migrating again fails the same way while it is there.
+So the objects of the hand-made differences (a hand-made table's own foreign keys, triggers and
+indexes too) are read from the live database, and each whose name the error holds as a whole
+word (inspection/_names_in_text.py) is named with the statement that drops it
+(inspection/_hand_made_dependents.py's drop_statement).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from alembic_steward.catalog import Difference
+    from alembic_steward.catalog._model import Key
+
+
+def blocking_drops(
+    connection: Connection, hand_made: list[Difference], error_text: str
+) -> tuple[str, ...]:
+    """`ALTER TABLE hand_ref DROP FOREIGN KEY fk_hand_post`: the statements dropping each
+    object of ``hand_made`` that ``error_text`` names; () when none is named (or the live
+    catalog cannot be read: the line is then as before)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.catalog import describe_catalog
+    from alembic_steward.catalog._model import subject_of
+    from alembic_steward.inspection._hand_made_dependents import drop_statement
+    from alembic_steward.inspection._names_in_text import names
+
+    if not hand_made or not error_text:
+        return ()
+    owners = {difference.subject.split(".")[-1].split(" ")[0] for difference in hand_made}
+    owners |= {difference.subject.split(".")[0] for difference in hand_made}
+    try:
+        live = describe_catalog(connection, owners=owners)
+    except (SQLAlchemyError, ValueError):
+        return ()
+    drops = []
+    for key, facts in live.objects.items():
+        if not covered(key, subject_of(key, facts), hand_made) or not names(error_text, key[3]):
+            continue
+        drop = drop_statement(live.dialect, key)
+        if drop and drop not in drops:
+            drops.append(drop)
+    return tuple(drops)
+
+
+def covered(key: Key, subject: str, hand_made: list[Difference]) -> bool:
+    """Whether the object at ``key`` (its ``subject``) is one of ``hand_made``, or belongs to
+    a table (or view) that is wholly hand-made."""
+    kind, schema, owner, _name = key
+    table = ".".join(part for part in (schema, owner) if part)
+    return any(
+        (difference.kind == kind and difference.subject == subject)
+        or (
+            difference.change == "unexpected"
+            and difference.kind in ("table", "view")
+            and bool(owner)
+            and difference.subject == table
+        )
+        for difference in hand_made
+    )

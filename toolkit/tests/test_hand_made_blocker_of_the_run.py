@@ -1,0 +1,50 @@
+"""A hand-made object the failed statement's error names is what stops the run, not something
+that "can stay": a MariaDB upgrade that half ran into a hand-made foreign key (1833) says to
+drop it first, with its statement, or undoing the half and migrating again fails the same way
+(t49 NEW-S4)."""
+
+from __future__ import annotations
+
+from project import Project, revision_source
+from servers import ServerDatabase, only_on
+
+CREATE_POSTS = '    op.create_table("posts", sa.Column("id", sa.Integer(), primary_key=True))'
+# Commits a column, then fails changing the column the hand-made foreign key references.
+WIDENS_ID = """\
+    op.add_column("posts", sa.Column("extra", sa.String(20), nullable=True))
+    op.alter_column("posts", "id", type_=sa.BigInteger(), existing_type=sa.Integer(),
+                    existing_nullable=False, autoincrement=True)"""
+UNDO = '    op.drop_column("posts", "extra")'
+HAND_REF = (
+    "CREATE TABLE hand_ref (id INT PRIMARY KEY, post_id INT,"
+    " CONSTRAINT fk_hand_post FOREIGN KEY (post_id) REFERENCES posts (id))"
+)
+DROP = "`ALTER TABLE hand_ref DROP FOREIGN KEY fk_hand_post`"
+
+
+@only_on("mysql", why="only MySQL/MariaDB leave a migration half-applied")
+def test_a_half_applied_upgrade_says_to_drop_the_hand_made_key_its_error_names(
+    project: Project, database: ServerDatabase
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    project.write_revision(
+        "r1.py", revision_source("r1", None, CREATE_POSTS, '    op.drop_table("posts")')
+    )
+    project.inv("db.upgrade", env=env)
+    database.query(HAND_REF)
+    project.write_revision("r2.py", revision_source("r2", "r1", WIDENS_ID, UNDO, message="Wide"))
+    failed = project.inv("db.upgrade", code=1, env=env).stderr.strip().splitlines()[-1]
+    assert "r2 is half-applied" in failed, failed
+    assert "unexpected column posts.extra" in failed, failed
+    assert "which can stay" not in failed, failed
+    assert "fk_hand_post" in failed and DROP in failed, failed
+    # Status at the mark names it too, from the failed run's record.
+    status = project.inv("db.status", code=7, env=env).stdout
+    verdict = next(line for line in status.splitlines() if line.startswith("status:"))
+    assert "half-applied" in verdict and DROP in verdict, verdict
+    # The advice, followed literally, works: undo the half, drop the key, clear, migrate.
+    database.query("ALTER TABLE posts DROP COLUMN extra")
+    database.query(DROP.strip("`"))
+    project.inv("db.clear-migration-mark", env=env)
+    project.inv("db.upgrade", env=env)
+    assert database.revisions() == {"r2"}
