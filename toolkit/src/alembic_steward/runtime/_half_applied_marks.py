@@ -8,6 +8,7 @@ did not finish, and the schema must be checked by hand before Alembic touches it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
@@ -354,13 +355,55 @@ def blockers_at_mark(
         return ""
     current = after_revisions.split(", ") if after_revisions != "base" else []
     record = failed_upgrade_here(url, current, {found.revision: found.path})
-    if record is None or not record.blockers:
+    standing = still_standing(url, record.blockers) if record is not None else ()
+    if not standing:
         return ""
-    drops = ", ".join(f"`{statement}`" for statement in record.blockers)
+    drops = ", ".join(f"`{statement}`" for statement in standing)
     return (
         f"; but first drop by hand what its failed statement's error named, made by hand,"
         f" which stops {found.revision} the same way again while it is there: {drops}"
     )
+
+
+# The object a drop statement names, by kind: `ALTER TABLE t DROP FOREIGN KEY fk`, `DROP TABLE t`.
+DROPPED = re.compile(
+    r"DROP (?P<kind>FOREIGN KEY|CONSTRAINT|TABLE|VIEW|TRIGGER|INDEX|FUNCTION|PROCEDURE|EVENT)"
+    r"(?: IF EXISTS)? [`\"]?(?P<name>[^`\"\s(]+)",
+    re.IGNORECASE,
+)
+
+
+def still_standing(url: URL, drops: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of ``drops`` whose object the database still holds, read from its catalog (a
+    blocker dropped by hand since is not to drop again: MariaDB keeps a foreign key's index,
+    so the kind counts too); all of them when it cannot be read."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.catalog import describe_catalog
+
+    if not drops:
+        return ()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            objects = describe_catalog(connection).objects
+    except (SQLAlchemyError, ValueError):
+        return drops
+    finally:
+        engine.dispose()
+    held = {(kind, name.lower()) for kind, _schema, _owner, name in objects}
+
+    def stands(drop: str) -> bool:
+        found = DROPPED.search(drop)
+        if found is None:
+            return True
+        kind, name = found["kind"].lower(), found["name"].lower()
+        if kind == "constraint":
+            return any(each == name for _kind, each in held)
+        return (kind, name) in held
+
+    return tuple(drop for drop in drops if stands(drop))
 
 
 def clear_half_applied_mark(engine: Engine) -> str | None:
