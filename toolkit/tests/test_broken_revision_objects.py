@@ -270,3 +270,32 @@ def verdict_after_the_drop(project: Project, database: ServerDatabase, made: lis
     project.write_revision(f"{SECOND}_drop.py", revision_source(SECOND, FIRST, DROP_C7))
     assert inv(project, database, "db.upgrade").returncode == 0
     return inv(project, database, "db.status").stdout.splitlines()[-1]
+
+
+@only_on("postgresql", "mysql", why="SQLite has no stored function")
+def test_a_revision_s_function_over_a_table_a_later_revision_renames_fails_status_and_check(
+    project: Project, database: ServerDatabase
+) -> None:
+    # t49 NEW-S1: at head, the models matching, status said "up to date" and check "No
+    # changes" (exit 0) over a function every call of which fails: its body names t still.
+    project.append_models(T_MODEL.replace('"t"', '"t2"'), "Integer")
+    function = f"    op.execute({MADE[database.kind]['function']!r})"
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, f"{TABLES}\n{function}"))
+    renaming = '    op.rename_table("t", "t2")\n    op.drop_column("t2", "c7")'
+    if database.kind == "postgresql":  # the models name t2's primary key pk_t2
+        renaming += '\n    op.execute("ALTER TABLE t2 RENAME CONSTRAINT pk_t TO pk_t2")'
+    renaming = revision_source(SECOND, FIRST, renaming)
+    project.write_revision(f"{SECOND}_rename.py", renaming)
+    assert inv(project, database, "db.upgrade", "-r", FIRST).returncode == 0
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    # A rename is said as one, not as a drop.
+    function = "first_c6()" if database.kind == "postgresql" else "first_c6"
+    said = f"function {function} names table t, which the upgrade renamed to t2"
+    assert said in upgrade.stderr, upgrade.stderr
+    status = inv(project, database, "db.status")
+    assert status.returncode == 16, status.stdout + status.stderr
+    said = f"broken:  function {function} names table t, which a revision renamed to t2"
+    assert said in status.stdout, status.stdout
+    check = inv(project, database, "db.check")
+    assert check.returncode == 16, check.stdout + check.stderr

@@ -109,3 +109,39 @@ def test_the_stairway_s_snapshot_follows_a_sequence_given_or_taken_from_its_tabl
             full = {name: dict(d.objects) for name, d in schema_snapshot(connection).owners.items()}
             assert stepped == full, statement
         watch.close()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_stairway_s_snapshot_reads_again_a_view_over_a_renamed_table(
+    kind, scratch_pairs, monkeypatch
+) -> None:
+    """t49 NEW-S3: PostgreSQL's view follows its table's rename and its definition then names
+    the new table (SQLite's RENAME rewrites it too): the step that renames the table, which
+    names no view, leaves the snapshot what a full description says all the same."""
+    from alembic_steward.testing import _schema_snapshot
+    from alembic_steward.testing._schema_snapshot import SchemaWatch, schema_snapshot
+
+    monkeypatch.setattr(_schema_snapshot, "ignored_tables", lambda: set())
+
+    scratch, _other = scratch_pairs(kind)
+    scratch.build(
+        MetaData(),
+        [
+            "CREATE TABLE posts (id INTEGER PRIMARY KEY)",
+            "CREATE VIEW v_posts AS SELECT id FROM posts",
+        ],
+    )
+    rename = (
+        "RENAME TABLE posts TO articles"
+        if kind == "mysql"
+        else "ALTER TABLE posts RENAME TO articles"
+    )
+    with scratch.engine.connect() as connection:
+        watch = SchemaWatch(connection)
+        watch.recording = True
+        connection.exec_driver_sql(rename)
+        connection.commit()
+        stepped = {name: dict(d.objects) for name, d in watch.refresh().owners.items()}
+        full = {name: dict(d.objects) for name, d in schema_snapshot(connection).owners.items()}
+        assert stepped == full
+        watch.close()

@@ -270,3 +270,25 @@ def test_a_view_made_by_hand_over_a_column_a_pending_migration_renames_is_left_t
     assert RUNS in verdict, verdict
     assert inv(project, database, "db.upgrade").returncode == 0
     assert database.query("SELECT * FROM vhand") == []  # it reads t.c7 now
+
+
+@only_on("postgresql", why="a PostgreSQL view follows a table's rename; MariaDB's breaks")
+def test_a_view_made_by_hand_over_a_table_a_pending_migration_renames_is_left_to_follow_it(
+    project: Project, database: ServerDatabase
+) -> None:
+    # t49 NEW-S2: status said the revision drops table t and to drop the team's view first.
+    at_first_with(project, database, '    op.rename_table("t", "t2")')
+    database.query("CREATE VIEW vhand AS SELECT id, c6 FROM t")
+    database.query("CREATE FUNCTION fhand() RETURNS bigint LANGUAGE sql AS $$ SELECT 1 FROM t $$")
+
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    assert "view vhand" not in verdict, verdict
+    assert "DROP VIEW vhand" not in verdict, verdict
+    # A function's body keeps the old name: it is named still.
+    assert "function fhand() depends on table t, which the pending migrations rename" in verdict, (
+        verdict
+    )
+    database.query("DROP FUNCTION fhand()")
+    assert inv(project, database, "db.upgrade").returncode == 0
+    assert database.query("SELECT * FROM vhand") == []  # it reads t2 now

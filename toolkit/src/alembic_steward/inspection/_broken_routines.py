@@ -84,6 +84,8 @@ class Dropped(NamedTuple):
 
     tables: frozenset[Table]
     columns: frozenset[tuple[str | None, str, str]]
+    # Of ``tables``, those a revision's `op.rename_table` took away: old name -> new name.
+    renamed: Mapping[str, str] = {}
 
 
 def dropped_between(before: Mapping[Table, set[str]], after: Mapping[Table, set[str]]) -> Dropped:
@@ -126,8 +128,7 @@ def broken_routines(
         said = []
         if own:
             said.append(f"{' and '.join(own)}, which {table} no longer has")
-        if gone:
-            said.append(f"{' and '.join(gone)}, which {dropper} dropped")
+        said.extend(gone_said(gone, dropped, dropper))
         subject = (
             f"trigger {body.name} on {table}"
             if body.kind == "trigger"
@@ -142,6 +143,22 @@ def broken_routines(
         drop = drop_statement(dialect, key)
         found.append(Broken(line, drop, (*written, *gone), key, also, shared))
     return found
+
+
+def gone_said(gone: list[str], dropped: Dropped | None, dropper: str) -> list[str]:
+    """`table t, which the upgrade renamed to t2` for each of ``gone`` a rename took away,
+    then `t.c6 and table z, which the upgrade dropped` for the rest."""
+    renamed = dropped.renamed if dropped is not None else {}
+    moved = {
+        name: renamed.get(name.removeprefix("table ").split(".")[-1].lower(), "")
+        for name in gone
+        if name.startswith("table ")
+    }
+    said = [f"{name}, which {dropper} renamed to {new}" for name, new in moved.items() if new]
+    rest = [name for name in gone if not moved.get(name)]
+    if rest:
+        said.append(f"{' and '.join(rest)}, which {dropper} dropped")
+    return said
 
 
 def missing_row_columns(body: Body, columns: Mapping[Table, set[str]]) -> list[str]:

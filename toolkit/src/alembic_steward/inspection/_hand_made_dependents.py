@@ -64,12 +64,21 @@ def hand_made_dependents(
     """`view vhand reads t.c6, which the pending migrations drop`: one for each object
     ``live`` has, and ``built`` (what its revision builds) does not have as it is, that names a
     column or table that differs or is gone in ``head``; () when none does. ``renamed``: the
-    (table, column) the pending revisions rename, lower case, which a PostgreSQL view follows
-    (its query is kept by reference, not by name), so reading one is no dependence there."""
+    (table, column) the pending revisions rename, lower case, and (table, "") for a table they
+    rename, which a PostgreSQL view follows (its query is kept by reference, not by name), so
+    reading one (or any column of a renamed table) is no dependence there."""
     from alembic_steward.catalog._model import sort_key, subject_of
 
-    changed = changed_names(built, head)
-    followed = {name: verb for name, verb in changed.items() if name not in set(renamed)}
+    tables = {table for table, column in renamed if not column}
+    changed = {
+        name: "rename" if name in {(table, "") for table in tables} else verb
+        for name, verb in changed_names(built, head).items()
+    }
+    followed = {
+        name: verb
+        for name, verb in changed.items()
+        if name not in set(renamed) and name[0] not in tables
+    }
     rebuilt = rebuilt_tables(built, changed)
     lines = []
     # sort_key, not the keys themselves: a schema is None or a name, which do not compare.
@@ -88,7 +97,7 @@ def hand_made_dependents(
                 for verb, names in grouped.items()
             )
             line = f"{key[0]} {subject_of(key, facts)} {reads} {named}"
-            gone = tuple(grouped.get("drop", ()))
+            gone = (*grouped.get("drop", ()), *grouped.get("rename", ()))
             find = name_to_find(live.dialect, key)
             also = own_function_drop(key, facts, built, live)
             lines.append(Dependent(line, drop_statement(live.dialect, key), gone, find, also))

@@ -455,16 +455,17 @@ def column_drop_warnings(script: object, revisions: Iterable[str]) -> list[str]:
 
 def renamed_by(revisions: Iterable[str], script: object | None = None) -> set[tuple[str, str]]:
     """(table, old column name), lower case, for each column the upgrade() of ``revisions``
-    (revision ids of the project's history) renames with `alter_column(new_column_name=...)`;
-    their files alone are read (``script``: an Alembic ScriptDirectory the caller has loaded)."""
+    (revision ids of the project's history) renames with `alter_column(new_column_name=...)`,
+    and (old table name, "") for each table `op.rename_table` renames; their files alone are
+    read (``script``: an Alembic ScriptDirectory the caller has loaded)."""
     wanted = set(revisions)
     if not wanted:
         return set()
     from alembic_steward.inspection._revision_files import revision_sources
 
+    steps = [step for source in revision_sources(wanted, script) for step in upgrade_steps(source)]
     return {
         (step.dropped[0].lower(), step.dropped[1].lower())
-        for source in revision_sources(wanted, script)
-        for step in upgrade_steps(source)
+        for step in steps
         if step.renamed_to and step.dropped
-    }
+    } | {(step.renamed_table[0].lower(), "") for step in steps if step.renamed_table}

@@ -40,3 +40,17 @@ def history_table_drops(script: object) -> set[str]:
     from alembic_steward.inspection._revision_column_drops import history_sources
 
     return {table for _, source in history_sources(script) for table in tables_taken_away(source)}
+
+
+def history_table_renames(script: object, columns: dict) -> dict[str, str]:
+    """Each table (lower case) a revision of ``script`` renames with `op.rename_table`, to its
+    new name, where ``columns`` (a listing's tables) has a table of that name: the rename
+    stands, not a drop after it."""
+    from alembic_steward.inspection._revision_column_drops import history_sources, upgrade_steps
+
+    return {
+        step.renamed_table[0].lower(): step.renamed_table[1]
+        for _, source in history_sources(script)
+        for step in upgrade_steps(source)
+        if step.renamed_table and (None, step.renamed_table[1].lower()) in columns
+    }

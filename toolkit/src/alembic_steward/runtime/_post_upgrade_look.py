@@ -187,7 +187,7 @@ def broken_in_listing(dialect: str, before: Listing, after: Listing) -> list[Bro
     run dropped, or that the run made naming a column their table lacks."""
     from alembic_steward.inspection._broken_routines import broken_routines, dropped_between
 
-    dropped = dropped_between(before.columns, after.columns)
+    dropped = with_renames(dropped_between(before.columns, after.columns), after.columns)
     # One the run made is its doing whatever it names: its revision built it broken.
     had = {body[:4] for body in before.bodies}
     kept = [body for body in after.bodies if body[:4] in had]
@@ -209,18 +209,40 @@ def history_dropped(columns: dict, *, tables: bool = False) -> Dropped:
 
     from alembic_steward.inspection._broken_routines import Dropped
     from alembic_steward.inspection._revision_column_drops import history_column_drops_any
-    from alembic_steward.inspection._revision_tables_taken import history_table_drops
+    from alembic_steward.inspection._revision_tables_taken import (
+        history_table_drops,
+        history_table_renames,
+    )
     from alembic_steward.runtime._config import build_alembic_config
 
     try:
         script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
         drops = history_column_drops_any(script)
         tables_gone = history_table_drops(script) if tables else set()
+        renamed = history_table_renames(script, columns) if tables else {}
     except Exception:  # noqa: BLE001 - no history to read: only the listings count
-        drops, tables_gone = set(), set()
+        drops, tables_gone, renamed = set(), set(), {}
     gone = {(None, t, c) for t, c in drops if c not in columns.get((None, t), {c})}
     lacked = {(None, table) for table in tables_gone if (None, table) not in columns}
-    return Dropped(frozenset(lacked), frozenset(gone))
+    return Dropped(frozenset(lacked), frozenset(gone), renamed)
+
+
+def with_renames(dropped: Dropped, columns: dict) -> Dropped:
+    """``dropped`` with the new names of its tables a revision renamed (read from the revision
+    files) that ``columns`` (the tables after the run) lists, so a warning says `renamed to
+    articles`, not `dropped`."""
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward.inspection._revision_tables_taken import history_table_renames
+    from alembic_steward.runtime._config import build_alembic_config
+
+    if not dropped.tables:
+        return dropped
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        return dropped._replace(renamed=history_table_renames(script, columns))
+    except Exception:  # noqa: BLE001 - no history to read: said as dropped
+        return dropped
 
 
 def broken_after_upgrade_line(before: Before | SqliteBefore | None) -> str | None:

@@ -6,7 +6,9 @@ too), held owner by owner: each table, view, sequence and enum type with everyth
 whole schema each time would make the walk quadratic in the history's length. SchemaWatch
 instead records the SQL each step sends and describes again only the owners it names
 (testing/_ddl_targets.py), plus the tables whose foreign keys refer to those (a renamed parent
-or column shows in its children's keys), through `describe_catalog(owners=...)`; a statement it
+or column shows in its children's keys) and every view (a PostgreSQL view follows a rename of
+what it reads, and its definition then names the new name), through
+`describe_catalog(owners=...)`; a statement it
 cannot attribute makes it describe everything. Two snapshots are compared on the owners whose
 descriptions differ only, so a step costs a few queries whatever the schema's size. Alembic's
 and the bookkeeping tables are left out.
@@ -50,6 +52,14 @@ class Snapshot:
             lowered = {name.lower() for name in found}
             found |= {name for name in self.owners if name.lower() in lowered}
         return found
+
+    def views(self) -> set[str]:
+        """The views (materialized too): what they read may have changed under them."""
+        return {
+            name
+            for name, described in self.owners.items()
+            if described.kind in ("view", "materialized view")
+        }
 
     def referrers(self, names: Collection[str]) -> set[str]:
         """The owners whose foreign keys refer to one of ``names``."""
@@ -140,6 +150,10 @@ class SchemaWatch:
         changed |= snapshot.referrers(changed) | snapshot.sequence_owners(changed)
         if not changed:
             return snapshot
+        # Every view too: PostgreSQL's follows a rename of the table or column it reads, and
+        # its definition then names the new one (SQLite's RENAME rewrites it), with no word
+        # of it in the step's statements.
+        changed |= snapshot.views()
         fresh = described(self.connection, changed)
         # The reader may describe more than was asked (a sequence's table): that is current too.
         kept = {
