@@ -15,9 +15,9 @@ def remade_by_revision(them: str, how: str) -> str:
     from alembic_steward.runtime._advice import advised
 
     write = advised(f'db.revision --empty -m "keep {them}"', f'revision -m "keep {them}"')
-    verb = "stays" if them == "it" else "stay"
+    subject = "it stays" if them == "it" else "they stay"
     return (
         f"write a new revision after it ({write}) whose upgrade() makes {them} again {how},"
-        f" so the migrations keep {them} (made again by hand, {them} {verb} a difference that"
+        f" so the migrations keep {them} (made again by hand, {subject} a difference that"
         " status and check report and that `db.revision` stops on)"
     )
