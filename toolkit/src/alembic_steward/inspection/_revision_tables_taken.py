@@ -9,30 +9,17 @@ the database lacks it now, so one made again by a later revision names nothing.
 
 from __future__ import annotations
 
-import ast
-
-# The operations whose first argument is a table the upgrade then lacks.
-TAKING_AWAY = ("drop_table", "rename_table")
-
 
 def tables_taken_away(source: str) -> set[str]:
-    """Each table (lower case) a revision file's upgrade() drops or renames, named plainly."""
-    from alembic_steward.inspection._revision_column_drops import called, constant_text
+    """Each table (lower case) a revision file's upgrade() drops or renames, named plainly:
+    the steps inspection/_revision_column_drops.py reads (`op.drop_table`, `op.rename_table`)."""
+    from alembic_steward.inspection._revision_column_drops import upgrade_steps
 
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    found = set()
-    for function in tree.body:
-        if not isinstance(function, ast.FunctionDef) or function.name != "upgrade":
-            continue
-        for node in ast.walk(function):
-            if isinstance(node, ast.Call) and called(node) in TAKING_AWAY and node.args:
-                table = constant_text(node.args[0])
-                if table:
-                    found.add(table.lower())
-    return found
+    return {
+        (step.renamed_table[0] if step.renamed_table else step.dropped_table).lower()
+        for step in upgrade_steps(source)
+        if step.dropped_table or step.renamed_table
+    }
 
 
 def history_table_drops(script: object) -> set[str]:

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
 Entry = tuple[str, str, str, str]
 
 
-def hand_kind_entries(connection) -> tuple[Entry, ...]:
+def hand_kind_entries(connection: Connection) -> tuple[Entry, ...]:
     """The indexes, views and triggers with a statement: (type, name, table, sql)."""
     from alembic_steward.inspection._sqlite_schema_copy import HAND_KINDS, schema_entries
 
