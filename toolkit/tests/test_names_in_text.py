@@ -49,3 +49,24 @@ def test_an_index_goes_with_a_column_its_definition_names(
     from alembic_steward.inspection._lost_objects import mentions
 
     assert mentions({"definition": text}, {name}) is named
+
+
+# pg_get_functiondef encloses a body in dollar quotes with no space when it was written as a
+# one-line string (`AS 'select count(*) from t'`): the closing `$function$` is no part of `t`.
+FUNCTION_DEFINITIONS = [
+    ("CREATE FUNCTION public.f()\n AS $function$select count(*) from t$function$\n", True),
+    ("CREATE FUNCTION public.f()\n AS $function$\n select count(*) from t\n$function$\n", True),
+    ("CREATE FUNCTION public.f()\n AS $q$select count(*) from t2$q$\n", False),
+    ("CREATE FUNCTION public.f()\n AS $$select t$1 from u$$\n", False),
+]
+
+
+@pytest.mark.parametrize(("definition", "named"), FUNCTION_DEFINITIONS)
+def test_a_function_body_in_dollar_quotes_names_the_tables_it_reads(
+    definition: str, named: bool
+) -> None:
+    from alembic_steward.inspection._hand_made_dependents import changed_read
+
+    key = ("function", None, "", "f()")
+    read = changed_read(key, {"definition": definition}, {("t", None): "drop"}, "postgresql")
+    assert read == ([("table t", "drop")] if named else [])

@@ -6,7 +6,9 @@ column.
 Quoted identifiers stay (`"City"`, MariaDB's `` `city` ``, SQLite's `[city]`): they are names.
 A PostgreSQL body as pg_proc.prosrc keeps it is the function's source without its dollar
 quotes, and pg_get_functiondef's `$function$ ... $function$` encloses the code itself, so
-dollar quotes are left alone. MariaDB reads "..." as a string unless its sql_mode has
+what dollar quotes enclose is read as code; the quotes themselves become spaces, since
+pg_get_functiondef writes a one-line body with none between (`$function$select ... from
+t$function$`), where `t$function$` would read as one name. MariaDB reads "..." as a string unless its sql_mode has
 ANSI_QUOTES, which a stored body's text does not say here: read as a string, that errs
 towards missing a name written that way, which a body rarely is.
 """
@@ -30,6 +32,11 @@ BLANKED = {
     "sqlite": r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/",
 }
 DIALECTS = {"mariadb": "mysql"}
+# A dollar quote: `$`, an optional tag (not beginning with a digit), `$`; it opens only where no
+# name goes on (`c$1$` is a name), and closes at the same tag, whatever stands before it.
+DOLLAR_QUOTED = re.compile(
+    r"(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*)?)\$(?P<body>.*?)\$(?P=tag)\$", re.DOTALL
+)
 
 
 @cache
@@ -43,5 +50,13 @@ def pattern(dialect: str) -> re.Pattern[str]:
 
 
 def code_of(text: str, dialect: str) -> str:
-    """``text`` with each comment and string literal of ``dialect`` made a space."""
+    """``text`` with each comment and string literal of ``dialect`` made a space (PostgreSQL's
+    dollar quotes too, keeping what they enclose)."""
+    if DIALECTS.get(dialect, dialect) == "postgresql":
+        text = without_dollar_quotes(text)
     return pattern(dialect).sub(lambda found: found["name"] or " ", text)
+
+
+def without_dollar_quotes(text: str) -> str:
+    """PostgreSQL ``text`` with each dollar quote a space, nested ones too."""
+    return DOLLAR_QUOTED.sub(lambda found: f" {without_dollar_quotes(found['body'])} ", text)
