@@ -9,10 +9,11 @@ from project import Project
 from servers import ServerDatabase, only_on
 from test_interrupts import SLEEPING_IN_A_SCRATCH_BUILD, after_first
 
-# The advisory locks held in a scratch database (named so), by any session.
+# The advisory locks held in a scratch database of this test's database (named after it), by
+# any session: other tests' scratch databases, on the same server at the same time, are theirs.
 SCRATCH_ADVISORY_LOCKS = (
     "SELECT count(*) FROM pg_locks AS l JOIN pg_database AS d ON d.oid = l.database"
-    " WHERE l.locktype = 'advisory' AND d.datname LIKE '%scratch%'"
+    " WHERE l.locktype = 'advisory' AND starts_with(d.datname, '{own_scratch}')"
 )
 
 
@@ -25,7 +26,8 @@ def test_a_scratch_build_holds_no_migration_lock(project: Project, database: Ser
     locks: list[int] = []
 
     def count_locks(_running) -> None:
-        locks.append(database.query(SCRATCH_ADVISORY_LOCKS)[0][0])
+        own_scratch = f"{database.url.rsplit('/', 1)[1]}_scratch_"
+        locks.append(database.query(SCRATCH_ADVISORY_LOCKS.format(own_scratch=own_scratch))[0][0])
 
     code, stderr = stopped_once_started(
         project, ("inv", "db.status"), while_running=count_locks, DATABASE_URL=database.url
