@@ -61,4 +61,4 @@ def test_raw_alembic_upgrade_names_a_hand_made_trigger_its_batch_mode_dropped(
     lost = [line for line in upgrade.stderr.splitlines() if line.startswith("lost:")]
     assert len(lost) == 1, upgrade.stderr
     assert lost[0].startswith("lost:    trigger t.thand, made by hand"), lost
-    assert f"run `{HAND_TRIGGER}` now" in lost[0], lost
+    assert f"upgrade() runs `op.execute({HAND_TRIGGER!r})`" in lost[0], lost

@@ -8,9 +8,9 @@ A PostgreSQL body as pg_proc.prosrc keeps it is the function's source without it
 quotes, and pg_get_functiondef's `$function$ ... $function$` encloses the code itself, so
 what dollar quotes enclose is read as code; the quotes themselves become spaces, since
 pg_get_functiondef writes a one-line body with none between (`$function$select ... from
-t$function$`), where `t$function$` would read as one name. MariaDB reads "..." as a string unless its sql_mode has
-ANSI_QUOTES, which a stored body's text does not say here: read as a string, that errs
-towards missing a name written that way, which a body rarely is.
+t$function$`), where `t$function$` would read as one name. MariaDB reads "..." as a string
+unless its sql_mode has ANSI_QUOTES, which a stored body's text does not say here: read as a
+string, that errs towards missing a name written that way, which a body rarely is.
 """
 
 from __future__ import annotations

@@ -63,13 +63,20 @@ def lost_after_upgrade(before: object) -> list[str]:
 
 def lost_lines(entries: Sequence[Entry]) -> list[str]:
     """`lost:    trigger t.thand, made by hand, ...`, one per entry."""
+    from alembic_steward.runtime._advice import advised
+
     lines = []
     for kind, name, table, sql in entries:
         subject = name if kind == "view" else f"{table}.{name}"
         how = "" if kind == "view" else f" (SQLite's batch mode recreates table {table} without it)"
+        # A new revision, not the one that ran (an edit of it is an edited applied revision),
+        # and not by hand as well (the new revision's CREATE would then fail on it).
+        write = advised(f'db.revision --empty -m "keep {name}"', f'revision -m "keep {name}"')
+        upgrade = advised("db.upgrade", "upgrade head")
         lines.append(
             f"lost:    {kind} {subject}, made by hand (no revision makes it), was dropped by this"
-            f" upgrade{how}: to keep it, run `{sql}` now, and add it to a revision (after the"
-            " batch operation) so the migrations keep it"
+            f" upgrade{how}: to keep it, write a new revision ({write}) whose upgrade() runs"
+            f" `op.execute({sql!r})` and downgrade() drops it, then {upgrade} (made again by"
+            " hand instead, it stays a difference that status and check report)"
         )
     return lines
