@@ -67,3 +67,16 @@ def test_the_toolkit_s_engines_connect_through_the_shared_context() -> None:
             connection.close()
     finally:
         engine.dispose()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_MYSQL_URL"), reason="TEST_MYSQL_URL is not set")
+def test_the_baked_tests_connections_share_it_too() -> None:
+    # The stairway and the models-match test connect once per check, in every bake's CI.
+    from alembic_steward.testing.plugin import connection_to
+
+    url = os.environ["TEST_MYSQL_URL"]
+    with connection_to(url) as first, connection_to(url) as second:
+        drivers = [first.connection.driver_connection, second.connection.driver_connection]
+    assert all(isinstance(driver, SharedTlsConnection) for driver in drivers)
+    if drivers[0].ssl is not False:
+        assert drivers[0].ctx is drivers[1].ctx

@@ -377,14 +377,16 @@ def still_standing(url: URL, drops: tuple[str, ...]) -> tuple[str, ...]:
     """Those of ``drops`` whose object the database still holds, read from its catalog (a
     blocker dropped by hand since is not to drop again: MariaDB keeps a foreign key's index,
     so the kind counts too); all of them when it cannot be read."""
-    from sqlalchemy import create_engine
+    from sqlalchemy import create_engine, pool
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import describe_catalog
+    from alembic_steward.runtime._bounded_waits import bound_waits
 
     if not drops:
         return ()
-    engine = create_engine(url)
+    # Bounded as every other engine: a server that stops answering must not hang the command.
+    engine = bound_waits(create_engine(url, poolclass=pool.NullPool))
     try:
         with engine.connect() as connection:
             objects = describe_catalog(connection).objects

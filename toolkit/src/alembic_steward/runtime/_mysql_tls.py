@@ -58,3 +58,19 @@ def unverified_context() -> ssl.SSLContext:
     # As PyMySQL does: Python 3.13's strict X.509 checks refuse MySQL's self-made certificates.
     context.verify_flags &= ~ssl.VERIFY_X509_STRICT
     return context
+
+
+def sharing_tls(engine: Any) -> Any:
+    """``engine`` (a blocking Engine), its PyMySQL connections made as SharedTlsConnection: for
+    the engines that connect without :func:`~alembic_steward.runtime._bounded_waits.bound_waits`
+    (which does the same with its timeouts). Any other driver's engine is returned as it is."""
+    from sqlalchemy import event
+
+    if engine.dialect.driver == "pymysql":
+        event.listen(engine, "do_connect", connected)
+    return engine
+
+
+def connected(_dialect: Any, _record: Any, cargs: list, cparams: dict) -> SharedTlsConnection:
+    """SQLAlchemy's do_connect hook: the connection made with these arguments."""
+    return SharedTlsConnection(*cargs, **cparams)

@@ -118,6 +118,10 @@ def let_sqlite_manage_its_own_transactions(engine: Engine) -> None:
 @contextmanager
 def connection_to(url: str) -> Iterator[Connection]:
     engine = create_engine(url, poolclass=pool.NullPool)
+    if engine.dialect.driver == "pymysql":
+        from alembic_steward.runtime._mysql_tls import sharing_tls
+
+        sharing_tls(engine)  # a CA bundle read per connection: 20 ms each, for nothing
     if engine.dialect.name == "sqlite":
         let_sqlite_manage_its_own_transactions(engine)
     try:
