@@ -15,6 +15,7 @@ from servers import SERVER_URL_VARIABLES, connect_admin, with_database
 from sqlalchemy import Connection, Engine, MetaData, create_engine
 
 from alembic_steward.catalog import Catalog, describe_catalog
+from alembic_steward.runtime._mysql_tls import sharing_tls
 
 SCHEMAS_IN_SCOPE = {"postgresql": ("audit",)}
 
@@ -25,7 +26,8 @@ class Scratch:
     def __init__(self, kind: str, url: str) -> None:
         self.kind = kind
         self.url = url
-        self.engine: Engine = create_engine(url)
+        # PyMySQL's TLS context once per process, as the toolkit's own engines make it.
+        self.engine: Engine = sharing_tls(create_engine(url))
 
     def empty(self) -> None:
         self.engine.dispose()
