@@ -299,3 +299,34 @@ def test_a_revision_s_function_over_a_table_a_later_revision_renames_fails_statu
     assert said in status.stdout, status.stdout
     check = inv(project, database, "db.check")
     assert check.returncode == 16, check.stdout + check.stderr
+
+
+# What a later revision runs to drop trev (and its function, on PostgreSQL).
+DROP_TREV = {
+    "postgresql": ["DROP TRIGGER trev ON t", "DROP FUNCTION set_c7()"],
+    "mysql": ["DROP TRIGGER trev"],
+}
+
+
+@only_on("postgresql", "mysql", why="SQLite refuses the drop, or its batch copy loses triggers")
+def test_a_broken_object_a_pending_revision_drops_is_left_to_it_not_to_a_new_revision(
+    project: Project, database: ServerDatabase
+) -> None:
+    write_made_and_dropping(project, database)
+    body = "\n".join(f"    op.execute({statement!r})" for statement in DROP_TREV[database.kind])
+    project.write_revision(f"{THIRD}_fix.py", revision_source(THIRD, SECOND, body))
+    upgrade = inv(project, database, "db.upgrade", "-r", SECOND)
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert "trigger trev on t names NEW.c7" in warning, warning
+    # Revision THIRD, not run yet, drops it: no new revision to write, the upgrade to run.
+    assert "drop what fails" not in warning, warning
+    assert f"revision {THIRD}, which has not run yet, drops it: run `inv db.upgrade`" in warning
+    status = inv(project, database, "db.status")  # behind head: it says the same
+    assert "drop what fails" not in status.stdout, status.stdout
+    assert "pending migrations: run `inv db.upgrade`" in status.stdout, status.stdout
+    # What it says works.
+    upgraded = inv(project, database, "db.upgrade")
+    assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
+    assert "warning" not in upgraded.stderr, upgraded.stderr
+    assert "broken:" not in inv(project, database, "db.status").stdout

@@ -145,14 +145,75 @@ def subject_of_line(line: str) -> str:
     return re.split(r" names | can no longer be read", line, maxsplit=1)[0]
 
 
-def advice_by_maker(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> str:
+def pending_upgrades() -> dict[str, str]:
+    """The upgrade() text of each revision the live database has not run yet, oldest first; {}
+    when it is at head, or the history or the database cannot be read."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from alembic_steward._wiring import get_blocking_engine
+    from alembic_steward.inspection._leftover_makers import upgrade_texts
+    from alembic_steward.runtime._config import build_alembic_config
+
+    try:
+        script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
+        with get_blocking_engine().connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+        pending = [revision.revision for revision in script.iterate_revisions("heads", current)]
+        return upgrade_texts(script, reversed(pending))
+    except Exception:  # noqa: BLE001 - nothing known pending: the advice is as at head
+        return {}
+
+
+def handled_by_pending(
+    broken: Sequence[Broken], pending: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """For each of ``broken`` (by its line) that a revision not run yet (``pending``: revision
+    -> upgrade() text, oldest first) drops or makes again, the first such and what it does."""
+    from alembic_steward.inspection._revision_column_drops import DROPPED
+
+    handled: dict[str, tuple[str, str]] = {}
+    for item in broken:
+        if not item.key:
+            continue
+        kind, name = " ".join(item.key[0].split()).lower(), item.key[3].split("(", 1)[0].lower()
+        for revision, text in pending.items():
+            for pattern, verb in ((DROPPED, "drops it"), (MADE, "makes it again")):
+                if any(
+                    " ".join(found[1].split()).lower() == kind and found[2].lower() == name
+                    for found in pattern.finditer(text)
+                ):
+                    handled.setdefault(item.line, (revision, verb))
+    return handled
+
+
+def pending_advice(broken: Sequence[Broken], handled: Mapping[str, tuple[str, str]]) -> str:
+    """`for trigger t on u: revision r3, which has not run yet, drops it: run ...`."""
+    from alembic_steward.runtime._advice import advised
+
+    upgrade = advised("db.upgrade", "upgrade")
+    return "; ".join(
+        f"for {subject_of_line(item.line)}: revision {handled[item.line][0]}, which has not run"
+        f" yet, {handled[item.line][1]}: run {upgrade}"
+        for item in broken
+    )
+
+
+def advice_by_maker(
+    broken: Sequence[Broken], upgrades: Mapping[str, str], pending: Mapping[str, str] = {}
+) -> str:
     """:func:`new_revision_advice` for those of ``broken`` a revision makes, and
-    :func:`broken_advice` for the others (made by hand)."""
-    made = made_by_revisions(broken, upgrades)
-    by_revisions = [item for item in broken if item.line in made]
-    by_hand = [item for item in broken if item.line not in made]
+    :func:`broken_advice` for the others (made by hand); for those a revision not run yet
+    (``pending``: revision -> upgrade() text) drops or makes again, the upgrade that runs it."""
+    handled = handled_by_pending(broken, pending)
+    left = [item for item in broken if item.line not in handled]
+    made = made_by_revisions(left, upgrades)
+    by_revisions = [item for item in left if item.line in made]
+    by_hand = [item for item in left if item.line not in made]
     revisions = sorted({revision for makers in made.values() for revision in makers})
     parts = []
+    if handled:
+        parts.append(pending_advice([item for item in broken if item.line in handled], handled))
     if by_revisions:
         subjects = ", ".join(subject_of_line(item.line) for item in by_revisions)
         parts.append(f"for {subjects}: {new_revision_advice(by_revisions, revisions)}")
@@ -169,5 +230,5 @@ def broken_report(broken: Sequence[Broken]) -> list[str]:
     if not broken:
         return []
     lines = [f"broken:  {item.line}" for item in broken]
-    advice = advice_by_maker(broken, history_upgrades())
+    advice = advice_by_maker(broken, history_upgrades(), pending_upgrades())
     return [*lines, f"They fail when they fire: {advice}."]

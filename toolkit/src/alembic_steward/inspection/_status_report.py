@@ -245,10 +245,14 @@ class MigrationStatus:
             verdict = f"{verdict}; and lost: {named}: {lost_advice(self.lost)}"
         if not self.broken or self.exit_code in BLOCKED_STATES:
             return verdict
-        from alembic_steward.inspection._broken_advice import advice_by_maker, history_upgrades
+        from alembic_steward.inspection._broken_advice import (
+            advice_by_maker,
+            history_upgrades,
+            pending_upgrades,
+        )
 
         named = "; ".join(item.line for item in self.broken)
-        advice = advice_by_maker(self.broken, history_upgrades())
+        advice = advice_by_maker(self.broken, history_upgrades(), pending_upgrades())
         return f"{verdict}; and broken, failing when they fire: {named}: {advice}"
 
     def state_verdict(self, where: str) -> str:

@@ -249,7 +249,11 @@ def broken_after_upgrade_line(before: Before | SqliteBefore | None) -> str | Non
     """The warning naming what the upgrade left failing, what fails and what to do; None when
     nothing does."""
     from alembic_steward._wiring import get_blocking_engine
-    from alembic_steward.inspection._broken_advice import advice_by_maker, history_upgrades
+    from alembic_steward.inspection._broken_advice import (
+        advice_by_maker,
+        history_upgrades,
+        pending_upgrades,
+    )
 
     broken = broken_after_upgrade(before)
     if not broken:
@@ -260,5 +264,5 @@ def broken_after_upgrade_line(before: Before | SqliteBefore | None) -> str | Non
     return (
         "warning: the upgrade's revisions ran and are recorded, but the database now has"
         f" objects that fail: {named}: {server} let the migrations drop what they name and"
-        f" kept them; {advice_by_maker(broken, history_upgrades())}"
+        f" kept them; {advice_by_maker(broken, history_upgrades(), pending_upgrades())}"
     )
