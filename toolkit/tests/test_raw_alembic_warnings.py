@@ -62,3 +62,21 @@ def test_raw_alembic_upgrade_names_a_hand_made_trigger_its_batch_mode_dropped(
     assert len(lost) == 1, upgrade.stderr
     assert lost[0].startswith("lost:    trigger t.thand, made by hand"), lost
     assert f"upgrade() runs `op.execute({HAND_TRIGGER!r})`" in lost[0], lost
+
+
+@only_on("sqlite", why="only SQLite's batch mode copies a table without its triggers")
+def test_the_deploy_upgrade_names_a_hand_made_trigger_its_batch_mode_dropped(
+    project: Project, database: ServerDatabase
+) -> None:
+    # `python -m app.migrations upgrade`, as a release job runs it: the same line as the task's.
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLE))
+    assert raw(project, database, "upgrade", "head").returncode == 0
+    database.query(HAND_TRIGGER)
+    project.write_revision(f"{SECOND}_widen.py", revision_source(SECOND, FIRST, BATCH_WIDEN))
+    upgrade = project.run(
+        "python", "-m", "app.migrations", "upgrade", env={"DATABASE_URL": database.url}
+    )
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    lost = [line for line in upgrade.stderr.splitlines() if line.startswith("lost:")]
+    assert len(lost) == 1, upgrade.stderr
+    assert lost[0].startswith("lost:    trigger t.thand, made by hand"), lost

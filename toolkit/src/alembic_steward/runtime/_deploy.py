@@ -127,6 +127,10 @@ def run_command(arguments: argparse.Namespace) -> int:
                 broken = broken_after_upgrade_line(before)
                 if broken is not None:
                     print(broken, file=sys.stderr)
+                from alembic_steward.runtime._hand_object_losses import lost_after_upgrade
+
+                for line in lost_after_upgrade(before):  # as `inv db.upgrade` says them
+                    print(line, file=sys.stderr)
             else:
                 command.current(config)
     except (CommandError, SQLAlchemyError, ImportError, EnvFileError, OSError) as error:
