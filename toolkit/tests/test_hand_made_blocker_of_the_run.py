@@ -52,3 +52,53 @@ def test_a_half_applied_upgrade_says_to_drop_the_hand_made_key_its_error_names(
     project.inv("db.clear-migration-mark", env=env)
     project.inv("db.upgrade", env=env)
     assert database.revisions() == {"r2"}
+
+
+CREATE_USERS_ORDERS = """\
+    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True))
+    op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True))"""
+DROP_BOTH = """\
+    op.drop_table("orders")
+    op.drop_table("users")"""
+ADDS_NICK_DROPS_ORDERS = """\
+    op.add_column("users", sa.Column("nick", sa.String(20), nullable=True))
+    op.drop_table("orders")"""
+UNDO_NICK = """\
+    op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True))
+    op.drop_column("users", "nick")"""
+HAND_AUDIT = (
+    "CREATE TABLE audit (id INT PRIMARY KEY, order_id INT,"
+    " CONSTRAINT fk_audit_order FOREIGN KEY (order_id) REFERENCES orders (id))"
+)
+DROP_AUDIT_KEY = "`ALTER TABLE audit DROP FOREIGN KEY fk_audit_order`"
+
+
+@only_on("mysql", why="only MySQL/MariaDB leave a migration half-applied")
+def test_a_hand_made_table_whose_key_blocks_a_drop_table_is_the_blocker(
+    project: Project, database: ServerDatabase
+) -> None:
+    """1451 (a referenced parent dropped) names the hand-made table's key: never "can stay"."""
+    env = {"DATABASE_URL": database.url}
+    project.write_revision("r1.py", revision_source("r1", None, CREATE_USERS_ORDERS, DROP_BOTH))
+    project.inv("db.upgrade", env=env)
+    database.query(HAND_AUDIT)
+    project.write_revision(
+        "r2.py", revision_source("r2", "r1", ADDS_NICK_DROPS_ORDERS, UNDO_NICK, message="Nick")
+    )
+    failed = project.inv("db.upgrade", code=1, env=env).stderr.strip().splitlines()[-1]
+    assert "r2 is half-applied" in failed, failed
+    assert "unexpected column users.nick" in failed, failed
+    assert "can stay" not in failed, failed
+    assert DROP_AUDIT_KEY in failed, failed
+    status = project.inv("db.status", code=7, env=env).stdout
+    verdict = next(line for line in status.splitlines() if line.startswith("status:"))
+    assert "can stay" not in verdict and DROP_AUDIT_KEY in verdict, verdict
+    cleared = project.run("inv", "db.clear-migration-mark", env=env)
+    assert "can stay" not in cleared.stdout + cleared.stderr, cleared.stdout + cleared.stderr
+    assert DROP_AUDIT_KEY in cleared.stdout + cleared.stderr, cleared.stdout + cleared.stderr
+    # The advice, followed literally, works.
+    database.query("ALTER TABLE users DROP COLUMN nick")
+    database.query(DROP_AUDIT_KEY.strip("`"))
+    project.inv("db.clear-migration-mark", env=env)
+    project.inv("db.upgrade", env=env)
+    assert database.revisions() == {"r2"}

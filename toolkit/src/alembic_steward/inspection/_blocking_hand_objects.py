@@ -9,17 +9,33 @@ So the objects of the hand-made differences (a hand-made table's own foreign key
 indexes too) are read from the live database, and each whose name the error holds as a whole
 word (inspection/_names_in_text.py) is named with the statement that drops it
 (inspection/_hand_made_dependents.py's drop_statement).
+
+Some refusals name no key: MariaDB's DROP TABLE of a table a foreign key references says only
+1451 "Cannot delete or update a parent row: a foreign key constraint fails". The error still
+says a key referencing the statement's table stopped it, and its text holds the statement
+(`[SQL: DROP TABLE orders]`): so a hand-made foreign key whose referenced table the text names
+is the blocker too, when the error is such a refusal (the key of the table, not the table:
+dropping the key is what lets the run go on).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.catalog import Difference
-    from alembic_steward.catalog._model import Key
+    from alembic_steward.catalog._model import Facts, Key
+
+# A key that references the statement's table refused it: MariaDB's 1451 and 1217 (`parent
+# row`), MySQL's 3730 (`referenced by a foreign key`), 1833 (`used in`), 1829 (`needed in`),
+# 1701 (`Cannot truncate a table referenced in`).
+REFERENCED_REFUSAL = re.compile(
+    r"parent row|referenced (?:by|in) a foreign key|(?:used|needed) in a foreign key",
+    re.IGNORECASE,
+)
 
 
 def blocking_drops(
@@ -45,7 +61,9 @@ def blocking_drops(
         return ()
     drops = []
     for key, facts in live.objects.items():
-        if not covered(key, subject_of(key, facts), hand_made) or not names(error_text, key[3]):
+        if not covered(key, subject_of(key, facts), hand_made):
+            continue
+        if not names(error_text, key[3]) and not refused_by_reference(key, facts, error_text):
             continue
         drop = drop_statement(live.dialect, key)
         if drop and drop not in drops:
@@ -68,3 +86,15 @@ def covered(key: Key, subject: str, hand_made: list[Difference]) -> bool:
         )
         for difference in hand_made
     )
+
+
+def refused_by_reference(key: Key, facts: Facts, error_text: str) -> bool:
+    """Whether the foreign key at ``key`` references a table ``error_text`` names, and the
+    error is a refusal by a key referencing the statement's table (REFERENCED_REFUSAL)."""
+    from alembic_steward.inspection._names_in_text import names
+    from alembic_steward.testing._described import REFERENCES, unquoted
+
+    if key[0] != "foreign key" or not REFERENCED_REFUSAL.search(error_text):
+        return False
+    referenced = REFERENCES.search(facts.get("definition", ""))
+    return referenced is not None and names(error_text, unquoted(referenced.group(1)))

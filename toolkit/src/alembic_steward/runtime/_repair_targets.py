@@ -125,10 +125,12 @@ def refuse_leftovers(connection: Connection, direction: str | None = None) -> st
     )
     stopped = at if parent else named
     hand_made = hand_made_words(by_hand, stopped)
+    # A hand-made object the failed upgrade's error named stops it again: never "can stay".
+    blocked = "" if parent or not by_hand else blocked_upgrade(connection, at, following, script)
     if not ran:
-        return f"as {at} builds it but for {hand_made}"
+        return f"as {at} builds it but for {hand_made}{blocked}"
     found = [difference.brief() for difference in ran]
-    also = f" (it also differs by {hand_made}, which can stay)" if by_hand else ""
+    also = f" (it also differs by {hand_made}{blocked or ', which can stay'})" if by_hand else ""
     if parent:
         # Nothing follows `at`: the stopped run was its downgrade, not an upgrade.
         downgrade = advised(f"db.downgrade{tenants}", f"downgrade{tenants}")
@@ -149,6 +151,16 @@ def refuse_leftovers(connection: Connection, direction: str | None = None) -> st
         f" by hand and run {clear_command()} again, or, if {named} did finish, record that with"
         f" {stamp_command(following)}"
     )
+
+
+def blocked_upgrade(
+    connection: Connection, at: str, following: list[str], script: ScriptDirectory
+) -> str:
+    """`; but first drop by hand ...`: the hand-made objects the failed upgrade's error named
+    that still stand (runtime/_half_applied_marks.py ``blockers_at_mark``); "" when none."""
+    from alembic_steward.runtime._half_applied_marks import blockers_at_mark
+
+    return blockers_at_mark(connection.engine.url, at, following, script) if following else ""
 
 
 def hand_made_words(differences: list, revisions: str) -> str:
