@@ -1,4 +1,5 @@
-"""Tell a downgrade() whose own code is wrong from one the database's state made fail, by trial.
+"""Tell a downgrade() (or upgrade()) whose own code is wrong from one the database's state made
+fail, by trial.
 
 A downgrade() refused by the database may have met something this database holds or lacks (an
 earlier step's leftover, a hand change, its rows), or its own statements may be wrong (a column
@@ -7,6 +8,10 @@ that a view blocks). Only running it tells them apart: a scratch database is bui
 failing revision, exactly as `inv db.upgrade` builds it, and that downgrade() run there. Failing
 there the same way, its code is wrong, and downgrading again fails until it is fixed; passing,
 the live database is to blame, and the advice about what it holds stands.
+
+A failed upgrade() is tried the same way, on a scratch database built at its parent: one whose
+own statement is wrong (`ALTER TABLE nosuch ...`) leaves MariaDB half-applied, and undoing the
+half and migrating again, as the line would otherwise advise, fails the same way.
 """
 
 from __future__ import annotations
@@ -27,20 +32,28 @@ FAILS, PASSES, UNTRIED = "fails", "passes", "untried"
 
 @dataclass(frozen=True)
 class DowngradeTrial:
-    """How the failed downgrade() of ``revision`` did on a scratch database built at it."""
+    """How the failed downgrade() of ``revision`` did on a scratch database built at it (an
+    upgrade(): built at its parent, ``built_at``)."""
 
     verdict: str  # FAILS, PASSES, or UNTRIED (no build there, or it failed otherwise there)
     revision: str
     where: str  # `app/migrations/versions/r2.py:22`, the failing line
     error: str  # the error type both runs raised
+    function: str = "downgrade"
+    built_at: str = ""
 
     def fix_first(self) -> str:
         """Why its code is at fault, and where to fix it."""
+        again = "downgrading" if self.function == "downgrade" else "migrating"
         return (
-            f"{self.revision}'s downgrade() fails the same way on a scratch database built at"
-            f" {self.revision} ({self.error}), so its own code is wrong, not this database: fix"
-            f" it at {self.where} (downgrading again fails until it is fixed)"
+            f"{self.revision}'s {self.function}() fails the same way on a scratch database built"
+            f" at {self.built_at or self.revision} ({self.error}), so its own code is wrong, not"
+            f" this database: fix it at {self.where} ({again} again fails until it is fixed)"
         )
+
+    def code_fault(self, function: str) -> str:
+        """`fix_first()` when ``function``'s own code failed the trial, else ""."""
+        return self.fix_first() if self.verdict == FAILS and self.function == function else ""
 
     def again(self, parent: str) -> str:
         """The way on once what the database holds was dealt with: fix first, if need be."""
@@ -88,9 +101,9 @@ def error_type(error: BaseException) -> str:
 def tried_downgrade(
     connection: Connection, frame: MigrationFrame, error: BaseException
 ) -> DowngradeTrial | None:
-    """Run ``frame``'s downgrade() on a scratch database built at its revision, after it failed
-    with the database's ``error``; None when not tried (a trial's own failure, a wait given up,
-    which may pass next time)."""
+    """Run ``frame``'s downgrade() on a scratch database built at its revision (its upgrade():
+    built at its parent), after it failed with ``error``; None when not tried (a trial's own
+    failure, a wait given up, which may pass next time)."""
     from alembic_steward._wiring import shown_path
     from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._scratch_database import revision_built
@@ -99,19 +112,28 @@ def tried_downgrade(
     if _trying.get() or says_a_passing_condition(error):
         return None
     where = f"{shown_path(frame.path)}:{frame.line}"
+    upgrading = frame.function == "upgrade"
+    parents = [] if frame.down_revision == "base" else frame.down_revision.split(", ")
+    built = parents if upgrading else [frame.revision]
     token = _trying.set(True)
     try:
-        with revision_built(blocking_url(connection), [frame.revision], label="trial") as scratch:
-            failed = downgraded_once(scratch)
+        with revision_built(blocking_url(connection), built, label="trial") as scratch:
+            failed = (
+                upgraded_once(scratch, frame.revision) if upgrading else downgraded_once(scratch)
+            )
     except Exception:  # noqa: BLE001 - no build at that revision: nothing was tried
-        return DowngradeTrial(UNTRIED, frame.revision, where, error_type(error))
+        failed = None
+        verdict = UNTRIED
+    else:
+        verdict = PASSES if failed is None else UNTRIED
     finally:
         _trying.reset(token)
-    if failed is None:
-        return DowngradeTrial(PASSES, frame.revision, where, error_type(error))
-    if same_failure(failed, frame, error):
-        return DowngradeTrial(FAILS, frame.revision, where, error_type(error))
-    return DowngradeTrial(UNTRIED, frame.revision, where, error_type(error))
+    if failed is not None and same_failure(failed, frame, error):
+        verdict = FAILS
+    built_at = frame.down_revision if upgrading else ""
+    return DowngradeTrial(
+        verdict, frame.revision, where, error_type(error), frame.function, built_at
+    )
 
 
 def downgraded_once(scratch: Connection) -> Exception | None:
@@ -129,14 +151,25 @@ def downgraded_once(scratch: Connection) -> Exception | None:
     return None
 
 
+def upgraded_once(scratch: Connection, revision: str) -> Exception | None:
+    """Apply ``revision`` on the scratch database built at its parent; what it raised, if any."""
+    from alembic_steward.inspection._scratch_database import upgrade_scratch
+
+    try:
+        upgrade_scratch(scratch, revision)
+    except Exception as failed:  # noqa: BLE001 - whatever the revision's own code raises
+        return failed
+    return None
+
+
 def same_failure(failed: Exception, frame: MigrationFrame, error: BaseException) -> bool:
-    """Whether the trial failed in the same revision's downgrade(), with the same error type."""
+    """Whether the trial failed in the same revision's function, with the same error type."""
     from alembic_steward.runtime._migration_frames import migration_frame
 
     there = migration_frame(failed)
     return (
         there is not None
         and there.revision == frame.revision
-        and there.function == "downgrade"
+        and there.function == frame.function
         and error_type(failed) == error_type(error)
     )

@@ -81,6 +81,9 @@ class FailedRun:
     # MySQL/MariaDB, left half-applied: the statements dropping the hand-made objects its error
     # named (inspection/_blocking_hand_objects.py), which status at the mark names too.
     blockers: list[str] = field(default_factory=list)
+    # Its upgrade() failed the same way on a scratch database built at its parent: why its own
+    # code is wrong and where to fix it (runtime/_downgrade_trials.py); "" when not so.
+    fault: str = ""
     # Set when read, never kept: the schema is described otherwise now than after the failure.
     schema_changed: bool = False
 
@@ -123,6 +126,7 @@ def record_failed_upgrade(
     stopped: bool = False,
     schema: str = "",
     blockers: tuple[str, ...] = (),
+    fault: str = "",
 ) -> None:
     """Keep the failure of ``revision``'s upgrade (its file at ``path``) on ``url``'s database;
     ``backfill``: the backfill `require_backfill` refused it for; ``schema``: the fingerprint
@@ -143,6 +147,7 @@ def record_failed_upgrade(
         stopped,
         schema,
         list(blockers),
+        fault,
     )
     keep(record_path(url), json.dumps(asdict(record)))
 

@@ -34,6 +34,7 @@ from sqlalchemy import update as sql_update
 if TYPE_CHECKING:
     from sqlalchemy import URL
 
+    from alembic_steward.runtime._failed_runs import FailedRun
     from alembic_steward.runtime._step_rows import StepRows
 
 MARK_TABLE_NAME = "alembic_migration_in_progress"
@@ -332,6 +333,7 @@ def half_applied_message(
             f" and once that is finished by hand record it with {finished}"
         )
     blocked = blockers_at_mark(url, after_revisions, following, script)
+    blocked += fault_at_mark(url, after_revisions, following, script)
     return (
         f"the last migration run on this database stopped after revision {after_revisions},"
         f" so the next migration ({suspect}) may be half-applied: MySQL/MariaDB cannot roll"
@@ -348,21 +350,40 @@ def blockers_at_mark(
     """`; but first drop by hand ...`: the hand-made objects the failed upgrade's error named
     (kept with it: runtime/_failed_runs.py), while the mark stands where it left the database
     and its file is as it ran; "" when none was kept."""
-    from alembic_steward.runtime._failed_runs import failed_upgrade_here
-
-    found = script.get_revision(following[0]) if len(following) == 1 else None
-    if url is None or found is None or found.path is None:
-        return ""
-    current = after_revisions.split(", ") if after_revisions != "base" else []
-    record = failed_upgrade_here(url, current, {found.revision: found.path})
-    standing = still_standing(url, record.blockers) if record is not None else ()
+    record = failed_run_at_mark(url, after_revisions, following, script)
+    standing = still_standing(url, record.blockers) if url and record is not None else ()
     if not standing:
         return ""
     drops = ", ".join(f"`{statement}`" for statement in standing)
     return (
         f"; but first drop by hand what its failed statement's error named, made by hand,"
-        f" which stops {found.revision} the same way again while it is there: {drops}"
+        f" which stops {record.revision} the same way again while it is there: {drops}"
     )
+
+
+def fault_at_mark(
+    url: URL | None, after_revisions: str, following: list[str], script: ScriptDirectory
+) -> str:
+    """`; but r2's upgrade() fails the same way on a scratch database built at r1 ...: fix it
+    at FILE:LINE ...`: the failed upgrade's own code is wrong (runtime/_downgrade_trials.py,
+    kept with it), while the mark stands where it left the database and its file is as it
+    ran; "" otherwise."""
+    record = failed_run_at_mark(url, after_revisions, following, script)
+    return f"; but {record.fault}" if record is not None and record.fault else ""
+
+
+def failed_run_at_mark(
+    url: URL | None, after_revisions: str, following: list[str], script: ScriptDirectory
+) -> FailedRun | None:
+    """The failed upgrade of the one revision ``following`` the mark, kept while the database
+    is where it left it and the revision's file is as it ran (runtime/_failed_runs.py)."""
+    from alembic_steward.runtime._failed_runs import failed_upgrade_here
+
+    found = script.get_revision(following[0]) if len(following) == 1 else None
+    if url is None or found is None or found.path is None:
+        return None
+    current = after_revisions.split(", ") if after_revisions != "base" else []
+    return failed_upgrade_here(url, current, {found.revision: found.path})
 
 
 # The object a drop statement names, by kind: `ALTER TABLE t DROP FOREIGN KEY fk`, `DROP TABLE t`.

@@ -95,6 +95,7 @@ def refuse_leftovers(connection: Connection, direction: str | None = None) -> st
     from alembic_steward.runtime._half_applied_marks import (
         clear_command,
         describe_heads,
+        fault_at_mark,
         following_revisions,
         stamp_command,
     )
@@ -144,12 +145,13 @@ def refuse_leftovers(connection: Connection, direction: str | None = None) -> st
             f" {stamp_command(parent)}"
         )
     upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
+    fault = fault_at_mark(connection.engine.url, at, following, script) if following else ""
     raise RepairRefused(
         f"what the stopped run left is still there: the database is at {at} but differs from"
         f" what {at} builds by: {', '.join(found)}, so {upgrade} would run {named} into it"
-        f" and fail{also}; the mark was kept and nothing was changed. Undo those differences"
-        f" by hand and run {clear_command()} again, or, if {named} did finish, record that with"
-        f" {stamp_command(following)}"
+        f" and fail{also}{fault}; the mark was kept and nothing was changed. Undo those"
+        f" differences by hand and run {clear_command()} again, or, if {named} did finish,"
+        f" record that with {stamp_command(following)}"
     )
 
 

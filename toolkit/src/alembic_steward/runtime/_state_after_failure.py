@@ -133,6 +133,8 @@ def with_downgrade_causes(
         frame = migration_frame(error)
     except Exception:  # noqa: BLE001 - no wiring: nothing to read the revisions from
         return state
+    if frame is not None and frame.function == "upgrade":
+        return with_upgrade_trial(state, frame, error, connection)
     if frame is None or frame.function != "downgrade":
         return state
     made = left_by_reverted(state.leftovers or (), state.finished) if state.finished else ()
@@ -149,6 +151,31 @@ def with_downgrade_causes(
     own = {leftover.brief for leftover in made}
     built_by = None if made and own >= set(state.leftovers or ()) else state.built_by
     return replace(state, run_left=made, raised=raised, trial=trial, built_by=built_by)
+
+
+def with_upgrade_trial(
+    state: StateAfterFailure,
+    frame: MigrationFrame,
+    error: BaseException,
+    connection: Connection | None,
+) -> StateAfterFailure:
+    """A failed upgrade() whose line advises undoing what remains and migrating again (MySQL/
+    MariaDB's half-applied run, what a rollback left, a part it committed itself): how it does
+    on a scratch database built at its parent (runtime/_downgrade_trials.py). Failing there the
+    same way, its own code is wrong, and migrating again loops until it is fixed."""
+    from alembic_steward.backfills import BackfillNotFinished
+
+    advises_again = state.marked or bool(state.leftovers) or frame.revision in state.committed_by
+    if connection is None or not isinstance(error, Exception) or not advises_again:
+        return state
+    if isinstance(error, BackfillNotFinished) or state.built_by:  # its rows; a wrong stamp
+        return state
+    from alembic_steward.runtime._downgrade_trials import tried_downgrade
+
+    with quiet_alembic_log(), outer_run_kept():
+        trial = tried_downgrade(connection, frame, error)
+    end_transaction(connection)
+    return replace(state, trial=trial)
 
 
 def remember_failed_upgrade(
@@ -207,6 +234,7 @@ def remember_failed_upgrade(
             stopped=stopped,
             schema=schema,
             blockers=state.hand_blockers,
+            fault=state.trial.code_fault("upgrade") if state.trial else "",
         )
 
 

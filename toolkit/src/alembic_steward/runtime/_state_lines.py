@@ -194,7 +194,7 @@ class StateAfterFailure:
         finished = self.finished
         reverting = frame.function == "downgrade" and bool(finished)
         if not reverting or self.heads is None or frame.revision not in self.heads:
-            return self.after_migration(frame)
+            return self.after_migration(frame) + self.rolled_back_fault(frame)
         return (
             f"{self.reverted_before('it')}{self.empty_reverts()};"
             f" {frame.revision}'s downgrade(): {self.after_migration(frame, moved=True)}"
@@ -245,6 +245,15 @@ class StateAfterFailure:
             f" {self.at} builds by: {self.remains()}, and {ROWS_UNREAD}; {self.undo_remains()}"
         )
 
+    def rolled_back_fault(self, frame: MigrationFrame) -> str:
+        """`; r2's upgrade() fails the same way on a scratch database built at r1 ...` after a
+        line where DDL is rolled back, when its own code failed the trial (MySQL/MariaDB's
+        half-applied line says it before its ways on); "" otherwise."""
+        if not self.transactional_ddl or not self.trial or self.statement_running:
+            return ""
+        fault = self.trial.code_fault(frame.function) if frame.function == "upgrade" else ""
+        return f"; {fault}" if fault else ""
+
     def nothing_changed(self, frame: MigrationFrame, where: str) -> str:
         """MySQL/MariaDB, a migration that changed nothing (it stopped before its first change,
         or the server refused that): what differs is older than it, as after a rollback."""
@@ -291,8 +300,10 @@ class StateAfterFailure:
             else f"if you undo it (back to what {frame.revision} builds), run {clear_command()},"
             f" {again_after_undo(frame.revision, parent, self.raised, self.trial)}"
         )
+        fault = self.trial.code_fault("upgrade") if self.trial and upgrading else ""
+        fix = f"{fault}; then, " if fault else ""
         ways_on = (
-            f"{rows}; if you finish it by hand, record that with"
+            f"{rows}; {fix}if you finish it by hand, record that with"
             f" {stamp_command(finished.split(', '))}; {undone}"
         )
         if self.rows_kept:
