@@ -102,3 +102,44 @@ def test_a_hand_made_table_whose_key_blocks_a_drop_table_is_the_blocker(
     project.inv("db.clear-migration-mark", env=env)
     project.inv("db.upgrade", env=env)
     assert database.revisions() == {"r2"}
+
+
+DROPS_ORDERS = '    op.drop_table("orders")'
+MAKES_ORDERS = '    op.create_table("orders", sa.Column("id", sa.Integer(), primary_key=True))'
+HAND_PROFILE = (
+    "CREATE TABLE profile (id INT PRIMARY KEY, user_id INT,"
+    " CONSTRAINT fk_profile_user FOREIGN KEY (user_id) REFERENCES users (id))"
+)
+DROP_PROFILE_KEY = "`ALTER TABLE profile DROP FOREIGN KEY fk_profile_user`"
+
+
+@only_on("mysql", why="only MySQL/MariaDB leave a downgrade() half run")
+def test_a_downgrade_stopped_half_way_by_a_hand_made_key_names_its_own_half_and_the_key(
+    project: Project, database: ServerDatabase
+) -> None:
+    """r2's downgrade() made orders again; r1's, half run, dropped it before users failed on
+    profile's key: orders is r1's own half-run, not r2's, and the key is the blocker."""
+    env = {"DATABASE_URL": database.url}
+    project.write_revision("r1.py", revision_source("r1", None, CREATE_USERS_ORDERS, DROP_BOTH))
+    project.write_revision("r2.py", revision_source("r2", "r1", DROPS_ORDERS, MAKES_ORDERS))
+    project.inv("db.upgrade", env=env)
+    database.query(HAND_PROFILE)
+    failed = project.inv("db.downgrade", "-r", "base", "--yes", code=1, env=env).stderr
+    line = failed.strip().splitlines()[-1]
+    assert "r1's downgrade() half ran" in line and "missing table orders" in line, line
+    assert "which the downgrade() of revision r2 left" not in line, line
+    assert "can stay" not in line and DROP_PROFILE_KEY in line, line
+    assert line.index(DROP_PROFILE_KEY) < line.index("db.clear-migration-mark"), line
+    status = project.inv("db.status", code=7, env=env).stdout
+    verdict = next(line for line in status.splitlines() if line.startswith("status:"))
+    assert "half-applied" in verdict and DROP_PROFILE_KEY in verdict, verdict
+    cleared = project.run("inv", "db.clear-migration-mark", env=env)
+    assert cleared.returncode != 0, cleared.stdout
+    assert "can stay" not in cleared.stderr and DROP_PROFILE_KEY in cleared.stderr, cleared.stderr
+    # The advice, followed literally, works: undo the half, drop the key, clear, downgrade.
+    database.query("CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT)")
+    database.query(DROP_PROFILE_KEY.strip("`"))
+    project.inv("db.clear-migration-mark", env=env)
+    # It runs; profile, made by hand, is still there (exit 9 says so).
+    project.inv("db.downgrade", "-r", "base", "--yes", code=9, env=env)
+    assert database.revisions() == set()

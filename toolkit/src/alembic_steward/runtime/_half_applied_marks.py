@@ -9,7 +9,7 @@ did not finish, and the schema must be checked by hand before Alembic touches it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
@@ -320,7 +320,11 @@ def half_applied_message(
             left=tuple(kept.get("left", ())),
             fault=kept.get("fault", ""),
         )
-        return said + emptied_at_mark(url, after_revisions)
+        return (
+            said
+            + downgrade_blockers(url, after_revisions, kept)
+            + emptied_at_mark(url, after_revisions)
+        )
     following = following_revisions(after_revisions, script)
     lacking = "none in this checkout: pull the revision that run applied"
     suspect = ", ".join(following) or (lacking if direction == UPGRADE else "none known")
@@ -351,13 +355,29 @@ def blockers_at_mark(
     (kept with it: runtime/_failed_runs.py), while the mark stands where it left the database
     and its file is as it ran; "" when none was kept."""
     record = failed_run_at_mark(url, after_revisions, following, script)
-    standing = still_standing(url, record.blockers) if url and record is not None else ()
+    if record is None:
+        return ""
+    return drop_first(url, record.blockers, f"made by hand, which stops {record.revision}")
+
+
+def downgrade_blockers(url: URL | None, after_revisions: str, kept: dict) -> str:
+    """`; but first drop by hand ...`: what the half-run downgrade() of ``after_revisions``
+    does not touch that its error named (``kept`` with it: runtime/_raising_downgrades.py),
+    while it still stands; "" when none."""
+    stops = f"which {after_revisions}'s downgrade() does not touch and which stops it"
+    return drop_first(url, kept.get("blockers", ()), stops)
+
+
+def drop_first(url: URL | None, blockers: Sequence[str], stops: str) -> str:
+    """`; but first drop by hand what its failed statement's error named, STOPS the same way
+    again while it is there: `...``: those of ``blockers`` still standing; "" when none."""
+    standing = still_standing(url, tuple(blockers)) if url else ()
     if not standing:
         return ""
     drops = ", ".join(f"`{statement}`" for statement in standing)
     return (
-        f"; but first drop by hand what its failed statement's error named, made by hand,"
-        f" which stops {record.revision} the same way again while it is there: {drops}"
+        f"; but first drop by hand what its failed statement's error named, {stops} the same"
+        f" way again while it is there: {drops}"
     )
 
 

@@ -29,12 +29,19 @@ FOLDER = "raising-downgrades"
 
 
 def remember_raising_downgrade(
-    url: URL, frame: MigrationFrame, raised: str, left: tuple[str, ...] = (), fault: str = ""
+    url: URL,
+    frame: MigrationFrame,
+    raised: str,
+    left: tuple[str, ...] = (),
+    fault: str = "",
+    blockers: tuple[str, ...] = (),
 ) -> None:
     """Keep that ``frame``'s downgrade() raised ``raised`` by its own code after changing
     something, or failed the same way on a scratch database (``fault``: the line's words,
-    runtime/_downgrade_trials.py), and what it ``left`` (the differences its line listed), for
-    status to say as the line did; with none of them, an older record goes; never raises."""
+    runtime/_downgrade_trials.py), and what it ``left`` (the differences its line listed), and
+    the statements dropping what its error named that it does not touch (``blockers``:
+    inspection/_blocking_hand_objects.py), for status to say as the line did; with none of
+    them, an older record goes; never raises."""
     from alembic_steward.runtime._failed_runs import record_path
     from alembic_steward.runtime._revision_checksums import file_checksum
 
@@ -50,6 +57,7 @@ def remember_raising_downgrade(
             "checksum": checksum,
             "left": list(left),
             "fault": fault,
+            "blockers": list(blockers),
         }
         keep(path, json.dumps(record))
 

@@ -127,7 +127,7 @@ def refuse_leftovers(connection: Connection, direction: str | None = None) -> st
     stopped = at if parent else named
     hand_made = hand_made_words(by_hand, stopped)
     # A hand-made object the failed upgrade's error named stops it again: never "can stay".
-    blocked = "" if parent or not by_hand else blocked_upgrade(connection, at, following, script)
+    blocked = blocked_run(connection, at, following, script, parent) if by_hand else ""
     if not ran:
         return f"as {at} builds it but for {hand_made}{blocked}"
     found = [difference.brief() for difference in ran]
@@ -155,14 +155,23 @@ def refuse_leftovers(connection: Connection, direction: str | None = None) -> st
     )
 
 
-def blocked_upgrade(
-    connection: Connection, at: str, following: list[str], script: ScriptDirectory
+def blocked_run(
+    connection: Connection,
+    at: str,
+    following: list[str],
+    script: ScriptDirectory,
+    parent: list[str],
 ) -> str:
     """`; but first drop by hand ...`: the hand-made objects the failed upgrade's error named
-    that still stand (runtime/_half_applied_marks.py ``blockers_at_mark``); "" when none."""
-    from alembic_steward.runtime._half_applied_marks import blockers_at_mark
+    (the half-run downgrade()'s, when it went to ``parent``) that still stand
+    (runtime/_half_applied_marks.py); "" when none."""
+    from alembic_steward.runtime._half_applied_marks import blockers_at_mark, downgrade_blockers
+    from alembic_steward.runtime._raising_downgrades import kept_at_mark
 
-    return blockers_at_mark(connection.engine.url, at, following, script) if following else ""
+    url = connection.engine.url
+    if parent:
+        return downgrade_blockers(url, at, kept_at_mark(url, at, script))
+    return blockers_at_mark(url, at, following, script) if following else ""
 
 
 def hand_made_words(differences: list, revisions: str) -> str:

@@ -137,7 +137,10 @@ def with_downgrade_causes(
         return with_upgrade_trial(state, frame, error, connection)
     if frame is None or frame.function != "downgrade":
         return state
-    made = left_by_reverted(state.leftovers or (), state.finished) if state.finished else ()
+    half_run = frame if state.marked else None  # what its own half ran is kept
+    made = (
+        left_by_reverted(state.leftovers or (), state.finished, half_run) if state.finished else ()
+    )
     raised = raised_by_code(error)
     trial = None
     if connection is not None and not raised and isinstance(error, Exception):
@@ -335,6 +338,10 @@ def read_state(
     # Told apart by building the stopped revision (never after a signal: _run_leftovers.py).
     upgrade_failed = frame and frame.function == "upgrade" and marked
     stopped = frame.revision if upgrade_failed and isinstance(error, Exception) else None
+    # A half-run downgrade() too: what it does not touch, that its error names, stops it again.
+    downgrade_half = frame and frame.function == "downgrade" and marked
+    undone_to = frame.down_revision.split(", ") if downgrade_half else None
+    named_by = str(error) if (stopped or downgrade_half) and isinstance(error, Exception) else ""
     found, why, built_by, hand_made, enum_values, unrun_edit, blockers = (
         compared_schema(
             connection,
@@ -342,7 +349,8 @@ def read_state(
             search_later=creates_what_exists(error),
             search_earlier=lacks_what_it_expects(error),
             stopped=stopped,
-            error_text=str(error) if stopped else "",
+            error_text=named_by,
+            undone_to=undone_to,
         )
         if compared
         else (None, "", None, (), (), None, ())
@@ -502,6 +510,7 @@ def compared_schema(
     search_earlier: bool = False,
     stopped: str | None = None,
     error_text: str = "",
+    undone_to: list[str] | None = None,
 ) -> tuple[
     tuple[str, ...] | None,
     str,
@@ -518,9 +527,10 @@ def compared_schema(
     the enum values among what remains (inspection/_enum_values.py); and the edit of an
     applied revision they all are (inspection/_unrun_edits.py), if they are; and the statements
     dropping the hand-made objects the stopped statement's ``error_text`` names
-    (inspection/_blocking_hand_objects.py). Never after a signal: the later search runs the
-    later revisions on the scratch database, the one a user just stopped among them (a sleep,
-    a long data migration), and a stop must end the command, not start that again."""
+    (inspection/_blocking_hand_objects.py), among those the stopped upgrade, or the half-run
+    downgrade() going to ``undone_to``, does not touch. Never after a signal: the later search
+    runs the later revisions on the scratch database, the one a user just stopped among them
+    (a sleep, a long data migration), and a stop must end the command, not start that again."""
     from alembic_steward.inspection._blocking_hand_objects import blocking_drops
     from alembic_steward.inspection._enum_values import enum_values_added
     from alembic_steward.inspection._run_leftovers import split_by_run
@@ -537,6 +547,9 @@ def compared_schema(
             if found and stopped and not built_by and not edit:
                 found, hand_made = split_by_run(connection, found, list(heads), [stopped])
                 blockers = blocking_drops(connection, hand_made, error_text)
+            if found and undone_to and error_text and not built_by and not edit:
+                _ran, untouched = split_by_run(connection, found, undone_to, list(heads))
+                blockers = blocking_drops(connection, untouched, error_text)
             if found and not built_by and not edit:
                 edit = edit_of(connection, list(heads), found)
         invalid = invalid_indexes(connection)

@@ -297,7 +297,8 @@ class StateAfterFailure:
         undone = (
             f"if you undo it, {drop_first}run {clear_command()} and migrate again"
             if upgrading
-            else f"if you undo it (back to what {frame.revision} builds), run {clear_command()},"
+            else f"if you undo it (back to what {frame.revision} builds), {drop_first}run"
+            f" {clear_command()},"
             f" {again_after_undo(frame.revision, parent, self.raised, self.trial)}"
         )
         fault = self.trial.code_fault("upgrade") if self.trial and upgrading else ""
@@ -329,6 +330,11 @@ class StateAfterFailure:
             return f"{cannot}: {where}, and {differs}: {self.stamped()}{fault}"
         stays = self.blockers_named() or ", which can stay"
         also = f" (and by {by_hand}{stays})" if by_hand else ""
+        if not upgrading and self.hand_blockers:
+            also += (
+                f"; the failed statement's error names what {frame.revision}'s downgrade() does"
+                f" not touch, which stops it the same way again while it is there ({self.drops()})"
+            )
         halfway = f"{half} is half-applied" if upgrading else f"{half} half ran"
         from alembic_steward.runtime._dropped_values import dropped_values
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from alembic_steward.runtime._downgrade_trials import DowngradeTrial
+    from alembic_steward.runtime._migration_frames import MigrationFrame
     from alembic_steward.runtime._state_lines import StateAfterFailure
 
 IRREVERSIBLE = "IrreversibleMigration"
@@ -37,18 +38,24 @@ class RunLeftover:
 
 
 def left_by_reverted(
-    leftovers: tuple[str, ...], reverted: tuple[str, ...]
+    leftovers: tuple[str, ...], reverted: tuple[str, ...], half_run: MigrationFrame | None = None
 ) -> tuple[RunLeftover, ...]:
     """Of ``leftovers`` (`unexpected column items.extra`, `missing index items.ix_name`), those
     exactly one of ``reverted`` left: the one revision whose upgrade() quotes the object's name
-    (else, for what is missing or different, whose downgrade() does); never raises."""
+    (else, for what is missing or different, whose downgrade() does); never raises.
+
+    ``half_run``: where the downgrade() that failed half-way stopped (MySQL/MariaDB keeps what
+    it ran): what its lines before that one name is its own half's doing (r2's downgrade() made
+    orders again, r1's dropped it, then failed on users), never pinned on a reverted revision."""
     try:
-        return tuple(read_makers(leftovers, reverted))
+        return tuple(read_makers(leftovers, reverted, half_run))
     except Exception:  # noqa: BLE001 - unread: the line says where they may come from
         return ()
 
 
-def read_makers(leftovers: tuple[str, ...], reverted: tuple[str, ...]) -> list[RunLeftover]:
+def read_makers(
+    leftovers: tuple[str, ...], reverted: tuple[str, ...], half_run: MigrationFrame | None = None
+) -> list[RunLeftover]:
     from alembic.script import ScriptDirectory
 
     from alembic_steward.inspection._leftover_makers import revisions_naming, upgrade_texts
@@ -58,9 +65,12 @@ def read_makers(leftovers: tuple[str, ...], reverted: tuple[str, ...]) -> list[R
     script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
     upgrades = upgrade_texts(script, reverted)
     downgrades = upgrade_texts(script, reverted, "downgrade")
+    own = {half_run.revision: ran_before(half_run)} if half_run else {}
     made = []
     for brief in leftovers:
         name = named_object(brief)
+        if revisions_naming(name, own):
+            continue  # the half-run downgrade()'s own
         naming = revisions_naming(name, upgrades)
         if not naming and not brief.startswith("unexpected "):
             # What is missing or different: a reverted downgrade() may have dropped or changed
@@ -70,6 +80,19 @@ def read_makers(leftovers: tuple[str, ...], reverted: tuple[str, ...]) -> list[R
             path = script.get_revision(naming[0]).path
             made.append(RunLeftover(brief, naming[0], empty_downgrade(path)))
     return made
+
+
+def ran_before(frame: MigrationFrame) -> str:
+    """The lines of ``frame``'s function before the failing one: what had run."""
+    import ast
+
+    from alembic_steward._revision_functions import migration_function
+
+    text = frame.path.read_text(encoding="utf-8")
+    function = migration_function(ast.parse(text), frame.function)
+    if function is None:
+        return ""
+    return "\n".join(text.splitlines()[function.lineno - 1 : frame.line - 1])
 
 
 def named_object(brief: str) -> str:
@@ -200,7 +223,9 @@ def remember_stopped_downgrade(
             trial = state.trial
             fault = trial.fix_first() if trial and trial.verdict == FAILS else ""
             left = state.leftovers or ()
-            remember_raising_downgrade(connection.engine.url, frame, state.raised, left, fault)
+            remember_raising_downgrade(
+                connection.engine.url, frame, state.raised, left, fault, state.hand_blockers
+            )
     makers = list(dict.fromkeys(leftover.revision for leftover in state.run_left))
     if state.heads is None or not (makers or state.emptied):
         return  # nothing of this run's: an earlier downgrade's record, if any, is kept
