@@ -15,7 +15,9 @@ Some refusals name no key: MariaDB's DROP TABLE of a table a foreign key referen
 says a key referencing the statement's table stopped it, and its text holds the statement
 (`[SQL: DROP TABLE orders]`): so a hand-made foreign key whose referenced table the text names
 is the blocker too, when the error is such a refusal (the key of the table, not the table:
-dropping the key is what lets the run go on).
+dropping the key is what lets the run go on). A key of the server's automatic name
+(`audit_ibfk_1`), which the catalog keys by its definition, is dropped by the name the server
+gives it (information_schema).
 """
 
 from __future__ import annotations
@@ -66,9 +68,38 @@ def blocking_drops(
         if not names(error_text, key[3]) and not refused_by_reference(key, facts, error_text):
             continue
         drop = drop_statement(live.dialect, key)
-        if drop and drop not in drops:
-            drops.append(drop)
+        for each in [drop] if drop else automatic_key_drops(connection, key, facts):
+            if each not in drops:
+                drops.append(each)
     return tuple(drops)
+
+
+def automatic_key_drops(connection: Connection, key: Key, facts: Facts) -> list[str]:
+    """`ALTER TABLE audit DROP FOREIGN KEY audit_ibfk_1`: a MySQL/MariaDB foreign key of the
+    server's automatic name, which the catalog keys by its definition, dropped by the name the
+    server reads for that table's keys to the same table; [] for anything else."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.inspection._hand_made_dependents import unnamed_key
+    from alembic_steward.testing._described import REFERENCES, unquoted
+
+    kind, _schema, owner, name = key
+    referenced = REFERENCES.search(facts.get("definition", ""))
+    if kind != "foreign key" or not unnamed_key(connection.dialect.name, name) or not referenced:
+        return []
+    try:
+        names = connection.execute(
+            text(
+                "SELECT CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS"
+                " WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = :owner"
+                " AND REFERENCED_TABLE_NAME = :referenced ORDER BY 1"
+            ),
+            {"owner": owner, "referenced": unquoted(referenced.group(1)).split(".")[-1]},
+        ).scalars()
+        return [f"ALTER TABLE {owner} DROP FOREIGN KEY {found}" for found in names]
+    except SQLAlchemyError:
+        return []
 
 
 def covered(key: Key, subject: str, hand_made: list[Difference]) -> bool:

@@ -414,6 +414,10 @@ DROPPED = re.compile(
 )
 
 
+# `ALTER TABLE audit DROP FOREIGN KEY audit_ibfk_1`: a key of the server's automatic name.
+AUTOMATIC_KEY_DROP = re.compile(r"ALTER TABLE (?P<table>\S+) DROP FOREIGN KEY \S+_ibfk_\d+$")
+
+
 def still_standing(url: URL, drops: tuple[str, ...]) -> tuple[str, ...]:
     """Those of ``drops`` whose object the database still holds, read from its catalog (a
     blocker dropped by hand since is not to drop again: MariaDB keeps a foreign key's index,
@@ -422,6 +426,7 @@ def still_standing(url: URL, drops: tuple[str, ...]) -> tuple[str, ...]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.catalog import describe_catalog
+    from alembic_steward.inspection._hand_made_dependents import unnamed_key
     from alembic_steward.runtime._bounded_waits import bound_waits
 
     if not drops:
@@ -436,6 +441,12 @@ def still_standing(url: URL, drops: tuple[str, ...]) -> tuple[str, ...]:
     finally:
         engine.dispose()
     held = {(kind, name.lower()) for kind, _schema, _owner, name in objects}
+    # A key of the server's automatic name (`audit_ibfk_1`) is keyed by its definition.
+    automatic = {
+        owner.lower()
+        for kind, _schema, owner, name in objects
+        if kind == "foreign key" and unnamed_key("mysql", name)
+    }
 
     def stands(drop: str) -> bool:
         found = DROPPED.search(drop)
@@ -444,7 +455,8 @@ def still_standing(url: URL, drops: tuple[str, ...]) -> tuple[str, ...]:
         kind, name = found["kind"].lower(), found["name"].lower()
         if kind == "constraint":
             return any(each == name for _kind, each in held)
-        return (kind, name) in held
+        on = AUTOMATIC_KEY_DROP.match(drop)
+        return (kind, name) in held or (on is not None and on["table"].lower() in automatic)
 
     return tuple(drop for drop in drops if stands(drop))
 
