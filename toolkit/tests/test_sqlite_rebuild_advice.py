@@ -51,6 +51,10 @@ def test_a_hand_column_a_batch_made_a_table_check_name_is_advised_a_rebuild_that
         "Drop column items.note, check constraint items.ck_items_note_hand by hand, which on"
         " SQLite takes a rebuild of the table" in verdict
     ), verdict
+    # `inv db.revision` refuses with the same advice.
+    refused = inv(project, database, "db.revision", "-m", "more")
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    assert "takes a rebuild of the table" in refused.stdout + refused.stderr, refused.stderr
     (script,) = re.findall(r"`(PRAGMA foreign_keys=OFF;[^`]*)`", verdict)
     # Followed literally, in SQLite's shell: the table is its revision's build, rows kept.
     connection = sqlite3.connect(path)
