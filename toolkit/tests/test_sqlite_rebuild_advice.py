@@ -66,3 +66,23 @@ def test_a_hand_column_a_batch_made_a_table_check_name_is_advised_a_rebuild_that
     assert kept == [("items",), ("ix_items_lower",), ("ix_items_name",), ("tr_items",)], kept
     status = inv(project, database, "db.status")
     assert "database: against its revision rebuilt: same" in status.stdout, status.stdout
+
+
+@only_on("sqlite", why="SQLite alone has no DROP CONSTRAINT")
+def test_a_hand_column_with_its_own_check_is_advised_its_drop_column_alone(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_items.py", revision_source(FIRST, None, ITEMS))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query(
+        "ALTER TABLE items ADD COLUMN note text CONSTRAINT ck_items_note_hand"
+        " CHECK (length(note) < 10)"
+    )
+    status = inv(project, database, "db.status")
+    verdict = status.stdout.splitlines()[-1]
+    # Its CHECK is the column's own: the column's drop takes it, no rebuild.
+    (script,) = re.findall(r"on SQLite `([^`]*)`", verdict)
+    assert script == 'ALTER TABLE "items" DROP COLUMN "note";', verdict
+    sqlite3.connect(urlsplit(database.url).path[1:]).executescript(script).close()
+    status = inv(project, database, "db.status")
+    assert "database: against its revision rebuilt: same" in status.stdout, status.stdout

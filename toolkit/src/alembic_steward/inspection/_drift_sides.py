@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
     from alembic_steward.inspection._pending_trial import PendingTrial
+    from alembic_steward.inspection._sqlite_rebuild_recipe import SqliteDrops
     from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
 
 
@@ -50,7 +51,7 @@ def database_differs_advice(
     restoring: Sequence[str] = (),
     runs_elsewhere: Sequence[str] = (),
     script: ScriptDirectory | None = None,
-    rebuild: str = "",
+    rebuild: SqliteDrops | None = None,
 ) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
@@ -62,7 +63,7 @@ def database_differs_advice(
     (inspection/_restoring_statements.py). ``runs_elsewhere``: revisions the checksum rows
     record as run here that the history lacks (inspection/_runs_elsewhere.py). ``script``: the
     caller's history, if it holds one (reading it again runs every revision file).
-    ``rebuild``: on SQLite, the script that drops ``additions`` a plain drop cannot
+    ``rebuild``: on SQLite, the script that drops ``additions``, where a constraint is one
     (inspection/_sqlite_rebuild_recipe.py)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
@@ -127,21 +128,30 @@ def stamped_wrongly_advice(where: str, built_by: MatchingBuild) -> str:
 KEEP_WITH_STAMP = "`inv db.stamp -r head`"
 
 
-def drop_by_hand(additions: Sequence[str], rebuild: str = "", verb: str = "Drop") -> str:
-    """`Drop column users.x by hand`; on SQLite, where a plain drop of one is refused, the
-    script that rebuilds its table without them (``rebuild``)."""
+def drop_by_hand(
+    additions: Sequence[str], rebuild: SqliteDrops | None = None, verb: str = "Drop"
+) -> str:
+    """`Drop column users.x by hand`; on SQLite, where one is a constraint, the script that
+    drops them (``rebuild``): a rebuild of their table where a plain drop cannot."""
     named = ", ".join(additions)
-    if rebuild:
+    if rebuild is not None and rebuild.rebuilds:
         return (
             f"{verb} {named} by hand, which on SQLite takes a rebuild of the table (SQLite has no"
             " DROP CONSTRAINT, and its DROP COLUMN refuses a column a table constraint or index"
             " names): the table copied without them as batch mode copies it, rows kept, in one"
-            f" sqlite3 session: `{rebuild}`"
+            f" sqlite3 session: `{rebuild.script}`"
+        )
+    if rebuild is not None:
+        return (
+            f"{verb} {named} by hand: on SQLite `{rebuild.script}` (SQLite has no DROP"
+            " CONSTRAINT: a column's constraints go with it)"
         )
     return f"{verb} {named} by hand"
 
 
-def kept_additions_advice(where: str, additions: Sequence[str], rebuild: str = "") -> str:
+def kept_additions_advice(
+    where: str, additions: Sequence[str], rebuild: SqliteDrops | None = None
+) -> str:
     """What to do when the database has objects in addition to its revision's build, added by
     hand, that the models have too: keep them and their data with a revision that adds them,
     written from the revision's build (`inv db.revision` does that here), and a stamp."""
@@ -307,9 +317,9 @@ class DriftSides:
     models_hold_additions: bool = False
     # Statements that undo some of the differences (`ALTER SEQUENCE s OWNED BY NONE`).
     restoring: tuple[str, ...] = ()
-    # With additions, on SQLite: the script that rebuilds their table without them, where a
-    # plain drop of one is refused (inspection/_sqlite_rebuild_recipe.py); "" otherwise.
-    rebuild: str = ""
+    # With additions, on SQLite, one a constraint or a plain drop refused: the script that
+    # drops them, rebuilding their table where needed (inspection/_sqlite_rebuild_recipe.py).
+    rebuild: SqliteDrops | None = None
     # With additions: revisions the checksum rows record as run here that the history lacks
     # (inspection/_runs_elsewhere.py), whose run most likely left them.
     runs_elsewhere: tuple[str, ...] = ()

@@ -22,10 +22,12 @@ import re
 import sqlite3
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+
+SCHEMA = "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"
 
 # The kinds of addition a statement of their own drops; the others need the rebuild.
 PLAIN_DROPS = {"index": "DROP INDEX", "view": "DROP VIEW", "trigger": "DROP TRIGGER"}
@@ -55,50 +57,70 @@ def plain_drop(kind: str, subject: str) -> str | None:
     return None
 
 
-def refused_drops(rows: Sequence[tuple[str, str, str, str]], drops: Sequence[str]) -> bool:
-    """Whether SQLite refuses one of ``drops`` on an in-memory copy of the schema ``rows``
-    (sqlite_master's type, name, tbl_name, sql), run in order."""
+class SqliteDrops(NamedTuple):
+    """The statements, one sqlite3 script, that drop the hand additions; whether they rebuild
+    a table (else plain drops, an added column's constraints going with it)."""
+
+    script: str
+    rebuilds: bool
+
+
+def schema_after(rows: Sequence[tuple[str, str, str, str]], drops: Sequence[str]) -> str | None:
+    """The statements of what an in-memory copy of the schema ``rows`` (sqlite_master's type,
+    name, tbl_name, sql) holds after ``drops``, run in order; None when SQLite refuses one."""
     copy = sqlite3.connect(":memory:")
     try:
         for _kind, _name, _table, sql in rows:
-            try:
-                copy.execute(sql)
-            except sqlite3.Error:
-                return True  # not copied (a virtual table's module missing): not claimed to drop
+            copy.execute(sql)  # not copied (a virtual table's module missing): no recipe
         for statement in drops:
-            try:
-                copy.execute(statement)
-            except sqlite3.Error:
-                return True
+            copy.execute(statement)
+        return " ".join(row[0] for row in copy.execute(SCHEMA) if row[0])
+    except sqlite3.Error:
+        return None
     finally:
         copy.close()
-    return False
 
 
-def sqlite_rebuild_recipe(connection: Connection, additions: Sequence[str]) -> str:
-    """A sqlite3 script that drops ``additions`` (`column items.note`, as status names them)
-    where a plain drop of one of them cannot (a rebuild of its table); "" when plain drops do,
-    when ``connection`` is not SQLite's, or when an addition cannot be read."""
+def sqlite_rebuild_recipe(connection: Connection, additions: Sequence[str]) -> SqliteDrops | None:
+    """The sqlite3 script that drops ``additions`` (`column items.note`, as status names them):
+    plain drops when they take their constraints too, else a rebuild of their table; None when
+    none is a constraint and plain drops work (the plain advice stands), when ``connection``
+    is not SQLite's, or when an addition cannot be read."""
     from alembic_steward.inspection._sqlite_schema_copy import schema_entries
 
     if connection.dialect.name != "sqlite":
-        return ""
+        return None
     parsed = [ADDITION.match(addition) for addition in additions]
     if not all(parsed):
-        return ""
+        return None
     found = [(match[1], match[2]) for match in parsed if match]
     began = not connection.in_transaction()
     try:
         rows = schema_entries(connection)
         drops = [plain_drop(kind, subject) for kind, subject in found]
-        if all(drops) and not refused_drops(rows, [drop for drop in drops if drop]):
-            return ""
-        return rebuild_script(connection, rows, found)
+        plain = [drop for drop in drops if drop]
+        left = schema_after(rows, plain)
+        constraints = [subject for (_, subject), drop in zip(found, drops, strict=True) if not drop]
+        if left is not None and not constraints:
+            return None
+        if left is not None and not any(named_constraint(left, each) for each in constraints):
+            return SqliteDrops("; ".join(plain) + ";", rebuilds=False)
+        return SqliteDrops(rebuild_script(connection, rows, found), rebuilds=True)
     except Exception:  # noqa: BLE001 - no recipe: the plain advice stands
-        return ""
+        return None
     finally:
         if began:
             connection.rollback()  # a read: the connection is left as it was handed in
+
+
+def named_constraint(schema: str, subject: str) -> bool:
+    """Whether ``schema`` (CREATE statements) still makes the constraint ``subject``
+    (`items.ck_items_note_hand`); an unnamed one (no name to look for) counts as kept."""
+    name = subject.rpartition(".")[2]
+    if not name or name.startswith("("):
+        return True
+    pattern = rf"\bCONSTRAINT\s+[\"`\[]?{re.escape(name)}(?![\w$])"
+    return re.search(pattern, schema, re.IGNORECASE) is not None
 
 
 def rebuild_script(

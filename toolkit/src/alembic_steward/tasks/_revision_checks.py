@@ -132,7 +132,7 @@ def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = 
         # As status reads them (inspection/_catalog_drift.py): one advice for both.
         runs_elsewhere=runs_outside_history(connection, script) if additions else (),
         script=script,
-        rebuild=sqlite_rebuild_recipe(connection, additions) if additions else "",
+        rebuild=sqlite_rebuild_recipe(connection, additions) if additions else None,
     )
 
 
