@@ -114,3 +114,28 @@ def test_a_pending_revision_failing_in_a_view_broken_before_it_blames_the_view(
     assert "warning" not in upgrade.stderr, upgrade.stderr
     status = inv(project, database, "db.status")
     assert "broken:" not in status.stdout and "v_log" not in status.stdout, status.stdout
+
+
+@only_on("sqlite", why="SQLite's DROP TABLE keeps a view over the table")
+def test_a_hand_made_view_over_a_table_a_revision_drops_is_named_by_the_upgrade(
+    project: Project, database: ServerDatabase
+) -> None:
+    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, T9))
+    assert inv(project, database, "db.upgrade").returncode == 0
+    database.query("CREATE VIEW vhand AS SELECT id FROM t9")
+    project.write_revision(
+        f"{SECOND}_drop.py", revision_source(SECOND, FIRST, '    op.drop_table("t9")')
+    )
+    upgrade = inv(project, database, "db.upgrade")
+    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
+    (warning,) = [line for line in upgrade.stderr.splitlines() if line.startswith("warning:")]
+    assert "view vhand can no longer be read (no such table: main.t9)" in warning, warning
+    assert "drop it (`DROP VIEW vhand`)" in warning, warning
+    assert "view v9 can no longer be read" in warning, warning  # the revisions' own, too
+    status = inv(project, database, "db.status")
+    assert len(broken_lines(status.stdout)) == 2, status.stdout
+    database.query("DROP VIEW vhand")
+    status = inv(project, database, "db.status")
+    assert broken_lines(status.stdout) == [
+        "broken:  view v9 can no longer be read (no such table: main.t9)"
+    ], status.stdout

@@ -27,16 +27,21 @@ BATCH = """    with op.batch_alter_table("items") as batch_op:
     op.execute("CREATE TRIGGER tr_items AFTER INSERT ON items BEGIN SELECT 1; END")"""
 
 
-@only_on("sqlite", why="SQLite alone has no DROP CONSTRAINT and refuses such a DROP COLUMN")
-def test_a_hand_column_a_batch_made_a_table_check_name_is_advised_a_rebuild_that_works(
-    project: Project, database: ServerDatabase
-) -> None:
+def items_with_a_hand_note(project: Project, database: ServerDatabase) -> None:
+    """items built by FIRST, and a column note added by hand with its own CHECK."""
     project.write_revision(f"{FIRST}_items.py", revision_source(FIRST, None, ITEMS))
     assert inv(project, database, "db.upgrade").returncode == 0
     database.query(
         "ALTER TABLE items ADD COLUMN note text CONSTRAINT ck_items_note_hand"
         " CHECK (length(note) < 10)"
     )
+
+
+@only_on("sqlite", why="SQLite alone has no DROP CONSTRAINT and refuses such a DROP COLUMN")
+def test_a_hand_column_a_batch_made_a_table_check_name_is_advised_a_rebuild_that_works(
+    project: Project, database: ServerDatabase
+) -> None:
+    items_with_a_hand_note(project, database)
     database.query("INSERT INTO items (id, name, note) VALUES (1, 'a', 'x')")
     project.write_revision(f"{SECOND}_batch.py", revision_source(SECOND, FIRST, BATCH))
     assert inv(project, database, "db.upgrade").returncode == 0
@@ -72,12 +77,7 @@ def test_a_hand_column_a_batch_made_a_table_check_name_is_advised_a_rebuild_that
 def test_a_hand_column_with_its_own_check_is_advised_its_drop_column_alone(
     project: Project, database: ServerDatabase
 ) -> None:
-    project.write_revision(f"{FIRST}_items.py", revision_source(FIRST, None, ITEMS))
-    assert inv(project, database, "db.upgrade").returncode == 0
-    database.query(
-        "ALTER TABLE items ADD COLUMN note text CONSTRAINT ck_items_note_hand"
-        " CHECK (length(note) < 10)"
-    )
+    items_with_a_hand_note(project, database)
     status = inv(project, database, "db.status")
     verdict = status.stdout.splitlines()[-1]
     # Its CHECK is the column's own: the column's drop takes it, no rebuild.
