@@ -241,3 +241,18 @@ def test_code_of_blanks_comments_and_strings_and_keeps_names() -> None:
         "--f",
     ]
     assert words("[legacy] 'legacy' \"legacy\"", "sqlite") == ["[legacy]", '"legacy"']
+
+
+def test_the_subject_of_every_broken_line_shape_is_the_object_alone() -> None:
+    # Advice names each object by this: a line it did not cut was said twice over
+    # (`for trigger tg on items cannot be prepared (...): every INSERT ...: for trigger ...`).
+    from alembic_steward.inspection._broken_advice import subject_of_line
+
+    lines = {
+        "trigger tg on items names NEW.c7, which items no longer has": "trigger tg on items",
+        "view v6 can no longer be read (no such table)": "view v6",
+        "trigger tg on items cannot be prepared (no such column: qty, SQLite says): every"
+        " INSERT on items fails": "trigger tg on items",
+    }
+    for line, subject in lines.items():
+        assert subject_of_line(line) == subject, line

@@ -157,3 +157,23 @@ def test_a_user_who_may_not_read_the_tables_is_told_so_not_that_the_server_is_un
     error = refused(project, url, "db.status", code=REFUSED)
     assert unprivileged_user in error and "administrator" in error
     refused(project, url, "db.upgrade")
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mysql"])
+def test_a_server_that_is_down_is_told_alike_by_the_tasks_that_build_scratch_databases(
+    project: Project, kind: str
+) -> None:
+    # No server listens on this port: db.schema and db.squash said `error: ScratchDatabaseRefused:
+    # ...` and exited 1, where db.status says the server cannot be reached and exits 5.
+    write_revision(project, "first", None, "    pass")
+    write_revision(project, "second", "first", "    pass")
+    driver = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}[kind]
+    url = f"{driver}://someone:{PASSWORD}@127.0.0.1:9/app"
+    status = project.inv("db.status", code=UNREACHABLE, env={"DATABASE_URL": url})
+    (said,) = [line for line in status.stderr.splitlines() if line.startswith("error: ")]
+    assert said.startswith("error: cannot reach the database at"), said
+    for task in [("db.schema",), ("db.squash", "--through", "second", "--dry-run")]:
+        completed = project.inv(*task, code=UNREACHABLE, env={"DATABASE_URL": url})
+        (error,) = [line for line in completed.stderr.splitlines() if line.startswith("error: ")]
+        assert error.startswith("error: cannot reach the database at"), (task, error)
+        assert "Scratch" not in error and PASSWORD not in completed.stderr, (task, error)

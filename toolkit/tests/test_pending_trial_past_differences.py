@@ -203,3 +203,23 @@ def test_sqlite_status_names_a_hand_made_trigger_a_pending_drop_leaves_failing(
     assert "drop it by hand before `inv db.upgrade` (`DROP TRIGGER uhand`)" in verdict, verdict
     # The upgrade's own look agrees.
     assert "trigger uhand on u cannot be prepared" in inv(project, database, "db.upgrade")
+
+
+@only_on("sqlite", why="the exact copy of the schema is SQLite's trial; the others replay it")
+@pytest.mark.parametrize(
+    "added",
+    ["ALTER TABLE t ADD COLUMN note TEXT", "ALTER TABLE t ADD COLUMN note TEXT DEFAULT 'x'"],
+    ids=["column", "column-with-default"],
+)
+def test_sqlite_status_says_a_batch_revision_runs_past_a_hand_made_column_and_keeps_it(
+    project: Project, database: ServerDatabase, added: str
+) -> None:
+    # It said "`inv db.upgrade` would run into them ... undo them by hand", so the column's
+    # values were dropped for nothing: the batch copy keeps a column it reflects.
+    verdict = hand_made_behind_batch(project, database, added)
+    assert "would run into" not in verdict and "undo them by hand first" not in verdict, verdict
+    assert "run through them" in verdict and "leave what they do not build" in verdict, verdict
+    assert "column t.note" in verdict, verdict
+    database.query("INSERT INTO t (id, c6, email, note) VALUES (1, 6, 'a@b', 'kept')")
+    inv(project, database, "db.upgrade")
+    assert database.query("SELECT note FROM t") == [("kept",)]

@@ -29,6 +29,13 @@ def test_an_upgrade_to_a_revision_below_the_database_says_so_and_names_the_downg
         " to it, run `inv db.downgrade -r eeee00000001`"
     )
     assert database.revisions() == {"eeee00000002"}
+    # base too: it printed nothing and exited 0, as though base were above the database.
+    said = project.inv("db.upgrade", "-r", "base", env=env).stdout
+    assert said.strip() == (
+        "Nothing to apply: the database is at eeee00000002, above base; to go down"
+        " to it, run `inv db.downgrade -r base`"
+    )
+    assert database.revisions() == {"eeee00000002"}
 
 
 def test_a_sql_range_from_an_unknown_revision_prints_no_sql_before_its_error(

@@ -141,8 +141,9 @@ def made_by_revisions(broken: Sequence[Broken], upgrades: Mapping[str, str]) -> 
 
 def subject_of_line(line: str) -> str:
     """`view v6` of `view v6 can no longer be read (...)`, `trigger t on u` of `trigger t on u
-    names NEW.c6, ...`: the object a broken line is about."""
-    return re.split(r" names | can no longer be read", line, maxsplit=1)[0]
+    names NEW.c6, ...` or of `trigger t on u cannot be prepared (...)` (SQLite's): the object a
+    broken line is about."""
+    return re.split(r" names | can no longer be read| cannot be prepared", line, maxsplit=1)[0]
 
 
 def pending_upgrades() -> dict[str, str]:

@@ -70,9 +70,9 @@ def sqlite_s_own(connection: Connection, live: Catalog) -> tuple[Broken, ...]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.inspection._broken_routines import broken_in_catalog
-    from alembic_steward.inspection._sqlite_trigger_failures import broken_sqlite_triggers
+    from alembic_steward.inspection._sqlite_trigger_failures import broken_sqlite_objects
 
     try:
-        return tuple(broken_sqlite_triggers(connection))
+        return tuple(broken_sqlite_objects(connection))
     except SQLAlchemyError:
         return broken_in_catalog(live)

@@ -290,9 +290,13 @@ def sides_of(
             drift = replace(drift, sides=replace(drift.sides, lacking=False))
         if drift.sides.additions:  # a run of another branch's revision, not a hand change?
             from alembic_steward.inspection._runs_elsewhere import runs_outside_history
+            from alembic_steward.inspection._sqlite_rebuild_recipe import sqlite_rebuild_recipe
 
             elsewhere = runs_outside_history(connection)
-            drift = replace(drift, sides=replace(drift.sides, runs_elsewhere=elsewhere))
+            # SQLite: what a plain drop cannot undo, the statements that rebuild its table.
+            rebuild = sqlite_rebuild_recipe(connection, drift.sides.additions)
+            sides = replace(drift.sides, runs_elsewhere=elsewhere, rebuild=rebuild)
+            drift = replace(drift, sides=sides)
         # Stamped ahead of what ran? (inspection/_later_builds.py) Not where the database
         # lacks only what its build makes broken (inspection/_broken_builds.py).
         if own and not drift.sides.built_broken:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from alembic_steward.inspection._hand_made_dependents import Dependent
     from alembic_steward.inspection._later_builds import MatchingBuild
     from alembic_steward.inspection._pending_trial import PendingTrial
+    from alembic_steward.inspection._sqlite_rebuild_recipe import SqliteDrops
     from alembic_steward.inspection._sqlite_schema_copy import SqliteTrial
 
 
@@ -50,6 +51,7 @@ def database_differs_advice(
     restoring: Sequence[str] = (),
     runs_elsewhere: Sequence[str] = (),
     script: ScriptDirectory | None = None,
+    rebuild: SqliteDrops | None = None,
 ) -> str:
     """What to do when the database is not what its revision builds; for a tenant bound (a
     fan-out's status), the commands that act on that tenant. ``where`` points at the
@@ -60,7 +62,9 @@ def database_differs_advice(
     ``restoring``: statements that undo some of the differences
     (inspection/_restoring_statements.py). ``runs_elsewhere``: revisions the checksum rows
     record as run here that the history lacks (inspection/_runs_elsewhere.py). ``script``: the
-    caller's history, if it holds one (reading it again runs every revision file)."""
+    caller's history, if it holds one (reading it again runs every revision file).
+    ``rebuild``: on SQLite, the script that drops ``additions``, where a constraint is one
+    (inspection/_sqlite_rebuild_recipe.py)."""
     from alembic_steward.runtime._advice import bound_tenant_options
 
     tenant = bound_tenant_options()
@@ -81,15 +85,15 @@ def database_differs_advice(
             cause = runs_outside_history_cause(tuple(runs_elsewhere))
             return (
                 f"the database is not what its revision builds {where}: it has them in"
-                f" addition, which no stamp explains; {cause}. Drop {', '.join(additions)} by"
-                f" hand{reset}"
+                f" addition, which no stamp explains; {cause}. {drop_by_hand(additions, rebuild)}"
+                f"{reset}"
             )
         # Nothing recorded tells a hand from a downgrade() that made them again (a stamp at
         # head after it) or a run that stopped part-way: both are named, neither as a fact.
         return (
             f"the database is not what its revision builds {where}: it has them in addition,"
             f" which no stamp explains: they were added by hand, or left by a downgrade() or"
-            f" another run{edit}. Drop {', '.join(additions)} by hand{reset}"
+            f" another run{edit}. {drop_by_hand(additions, rebuild)}{reset}"
         )
     from alembic_steward.inspection._restoring_statements import restoring_advice
 
@@ -124,7 +128,30 @@ def stamped_wrongly_advice(where: str, built_by: MatchingBuild) -> str:
 KEEP_WITH_STAMP = "`inv db.stamp -r head`"
 
 
-def kept_additions_advice(where: str, additions: Sequence[str]) -> str:
+def drop_by_hand(
+    additions: Sequence[str], rebuild: SqliteDrops | None = None, verb: str = "Drop"
+) -> str:
+    """`Drop column users.x by hand`; on SQLite, where one is a constraint, the script that
+    drops them (``rebuild``): a rebuild of their table where a plain drop cannot."""
+    named = ", ".join(additions)
+    if rebuild is not None and rebuild.rebuilds:
+        return (
+            f"{verb} {named} by hand, which on SQLite takes a rebuild of the table (SQLite has no"
+            " DROP CONSTRAINT, and its DROP COLUMN refuses a column a table constraint or index"
+            " names): the table copied without them as batch mode copies it, rows kept, in one"
+            f" sqlite3 session: `{rebuild.script}`"
+        )
+    if rebuild is not None:
+        return (
+            f"{verb} {named} by hand: on SQLite `{rebuild.script}` (SQLite has no DROP"
+            " CONSTRAINT: a column's constraints go with it)"
+        )
+    return f"{verb} {named} by hand"
+
+
+def kept_additions_advice(
+    where: str, additions: Sequence[str], rebuild: SqliteDrops | None = None
+) -> str:
     """What to do when the database has objects in addition to its revision's build, added by
     hand, that the models have too: keep them and their data with a revision that adds them,
     written from the revision's build (`inv db.revision` does that here), and a stamp."""
@@ -136,8 +163,8 @@ def kept_additions_advice(where: str, additions: Sequence[str]) -> str:
         " added by hand, and the models have them too. To keep them and their data, run"
         ' `inv db.revision -m "..."`, which writes the revision that adds them (from what'
         f" the database's revision builds, not from the database), then {KEEP_WITH_STAMP} to"
-        f" record that the database holds them (no migration runs); else drop"
-        f" {', '.join(additions)} by hand{reset}"
+        f" record that the database holds them (no migration runs); else"
+        f" {drop_by_hand(additions, rebuild, verb='drop')}{reset}"
     )
 
 
@@ -290,6 +317,9 @@ class DriftSides:
     models_hold_additions: bool = False
     # Statements that undo some of the differences (`ALTER SEQUENCE s OWNED BY NONE`).
     restoring: tuple[str, ...] = ()
+    # With additions, on SQLite, one a constraint or a plain drop refused: the script that
+    # drops them, rebuilding their table where needed (inspection/_sqlite_rebuild_recipe.py).
+    rebuild: SqliteDrops | None = None
     # With additions: revisions the checksum rows record as run here that the history lacks
     # (inspection/_runs_elsewhere.py), whose run most likely left them.
     runs_elsewhere: tuple[str, ...] = ()
@@ -422,7 +452,7 @@ class DriftSides:
                 return f"{differs}; the models differ from the migrations too: {self.models.advice}"
             return differs
         if self.additions and self.models_hold_additions:
-            return kept_additions_advice(where, self.additions)
+            return kept_additions_advice(where, self.additions, self.rebuild)
         differs = database_differs_advice(
             where,
             self.additions,
@@ -430,6 +460,7 @@ class DriftSides:
             lacking=self.lacking,
             restoring=self.restoring,
             runs_elsewhere=self.runs_elsewhere,
+            rebuild=self.rebuild,
         )
         if self.models and self.models.lines:
             return (

@@ -110,7 +110,11 @@ def compare_with_revision(
     from alembic_steward.inspection._restoring_statements import restoring_statements
     from alembic_steward.inspection._revision_column_drops import renamed_by
     from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused, revision_built
-    from alembic_steward.inspection._sqlite_schema_copy import sqlite_trial
+    from alembic_steward.inspection._sqlite_schema_copy import (
+        copy_trial,
+        only_hand_objects,
+        sqlite_trial,
+    )
     from alembic_steward.runtime._stamp_differences import stamped_over_differences
 
     schemas = described_schemas(connection)
@@ -169,6 +173,10 @@ def compare_with_revision(
             if tries and head is not None and live.dialect in ("postgresql", "mysql"):
                 url = blocking_url(connection)
                 trial = pending_trial(url, built_at, later, built, live, head, schemas)
+            elif tries and head is not None and not only_hand_objects(found):
+                # SQLite: an exact copy of the schema holds every difference (a hand-made
+                # column too); hand-made objects alone are tried object by object below.
+                trial = copy_trial(connection, built_at, later, head, schemas)
             runs_through = (
                 trial.runs_through
                 if trial is not None

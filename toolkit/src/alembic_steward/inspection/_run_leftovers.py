@@ -10,6 +10,8 @@ comparisons (inspection/_kept_builds.py) or one scratch database migrated from o
 A run stops anywhere inside its revision, and MySQL/MariaDB keep what it made up to there, so
 what the revisions name in their files counts as theirs too: a column a revision adds and drops
 again (no build has it), a table made before the statement that fails on the scratch database.
+A primary key renamed by hand counts by its names, not by its table's: a revision that adds a
+column to the table leaves its key's name alone.
 """
 
 from __future__ import annotations
@@ -166,7 +168,19 @@ def named_in(difference: Difference, text: str) -> bool:
     """Whether revision source ``text`` names ``difference``'s object (its last name part)."""
     from alembic_steward.inspection._names_in_text import names
 
-    return names(text, difference.subject.rsplit(".", 1)[-1])
+    return any(names(text, name) for name in written_names(difference))
+
+
+def written_names(difference: Difference) -> list[str]:
+    """The names a revision writes to change ``difference``'s object: its own (the last part
+    of its subject); for a primary key differing by its name alone, the two names, not its
+    table's (its subject): a revision adding a column to the table never renames its key, and
+    one that does names the key (`op.drop_constraint("pk_sales", ...)`)."""
+    if difference.kind == "primary key" and difference.change == "different":
+        renamed = [name for fact, *sides in difference.facts if fact == "name" for name in sides]
+        if renamed and all(fact == "name" for fact, _want, _have in difference.facts):
+            return [name for name in renamed if name]
+    return [difference.subject.rsplit(".", 1)[-1]]
 
 
 def briefs(differences: list[Difference]) -> str:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Connection
 
-    from alembic_steward.catalog import Difference
+    from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.inspection._pending_trial import PendingTrial
 
 SCHEMA = (
     "SELECT type, name, tbl_name, sql FROM sqlite_master"
@@ -226,3 +227,57 @@ def named_in(reason: str, hand: Sequence[HandObject]) -> tuple[HandObject, ...]:
     """The hand objects SQLite's error ``reason`` names (`error in view vhand: ...`)."""
     named = {(kind.lower(), name.lower()) for kind, name in NAMED_IN_ERROR.findall(reason)}
     return tuple(each for each in hand if (each.kind, each.name.lower()) in named)
+
+
+def only_hand_objects(found: Sequence[Difference]) -> bool:
+    """Whether every difference of ``found`` is an index, view or trigger the database has in
+    addition: :func:`sqlite_trial` words those object by object."""
+    return all(
+        difference.change == "unexpected" and difference.kind in HAND_KINDS for difference in found
+    )
+
+
+def copy_trial(
+    live: Connection, built_at: Sequence[str], later: Sequence[str], head: Catalog, schemas: list
+) -> PendingTrial | None:
+    """Run ``later`` (the pending revisions, oldest first) on an exact copy of ``live``'s schema
+    at ``built_at`` (a hand-made column or constraint is in its table's statement), and say
+    what they did as the other servers' replay says it (inspection/_pending_trial.py): the
+    revision that failed there, or what the result has that ``head`` (their build from the
+    revision, without the differences) lacks. None off SQLite, or when no copy could be made."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from alembic_steward.catalog import compare_catalogs
+    from alembic_steward.inspection._catalog_drift import live_catalog
+    from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._pending_trial import PendingTrial
+    from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
+    from alembic_steward.inspection._scratch_database import (
+        ScratchDatabaseRefused,
+        scratch_database,
+        scratch_engine,
+    )
+
+    if live.dialect.name != "sqlite" or not later:
+        return None
+    began = not live.in_transaction()
+    entries = schema_entries(live)
+    if began:
+        live.rollback()  # a read: the connection is left as it was handed in
+    try:
+        with scratch_database(blocking_url(live), "trial") as url:
+            engine = scratch_engine(url)
+            try:
+                with engine.connect() as scratch, warnings.catch_warnings():
+                    ignore_skipped_expression_indexes()
+                    copy_schema(scratch, entries, built_at)
+                    for revision in later:
+                        failure = upgrade_failure(scratch, revision)
+                        if failure is not None:
+                            return PendingTrial(tried=True, failed_at=revision, error=failure)
+                    left = compare_catalogs(head, live_catalog(scratch, schemas))
+                    return PendingTrial(tried=True, remaining=tuple(d.brief() for d in left))
+            finally:
+                engine.dispose()
+    except (ScratchDatabaseRefused, SQLAlchemyError):
+        return None

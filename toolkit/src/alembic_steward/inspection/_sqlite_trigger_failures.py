@@ -36,10 +36,18 @@ SCHEMA = (
 def trigger_failures(rows: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], str]:
     """(table, trigger) -> SQLite's reason, for each trigger of ``rows`` (sqlite_master's type,
     name, tbl_name, sql) whose firing statement SQLite cannot prepare."""
-    if not any(row[0] == "trigger" for row in rows):
+    return {key: reason for key, reason in prepare_failures(rows).items() if key[0]}
+
+
+def prepare_failures(rows: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], str]:
+    """(table, trigger) -> SQLite's reason for each trigger of ``rows`` that fails when it
+    fires, and ("", view) -> SQLite's reason for each view that cannot be read (`SELECT *` of
+    it is prepared: SQLite's DROP TABLE, and a batch copy's, keep a view over what they take
+    away, and never check it)."""
+    if not any(row[0] in ("trigger", "view") for row in rows):
         return {}
     # A table the database has but the copy could not make (a virtual table whose module this
-    # Python's SQLite lacks): a trigger naming it is not called broken for that.
+    # Python's SQLite lacks): a trigger or view naming it is not called broken for that.
     uncopied: set[str] = set()
     copy = sqlite3.connect(":memory:")
     failures = {}
@@ -50,6 +58,11 @@ def trigger_failures(rows: list[tuple[str, str, str, str]]) -> dict[tuple[str, s
                     copy.execute(sql)
                 except sqlite3.Error:
                     uncopied.add(name.lower())
+        for kind, name, _table, _sql in rows:
+            if kind == "view" and name.lower() not in uncopied:
+                reason = prepare_failure(copy, f"SELECT * FROM {quoted(name)}", uncopied)
+                if reason:
+                    failures[("", name)] = reason
         for kind, name, table, sql in rows:
             if kind != "trigger":
                 continue
@@ -59,17 +72,33 @@ def trigger_failures(rows: list[tuple[str, str, str, str]]) -> dict[tuple[str, s
                 continue  # its table was not copied: nothing is claimed
             try:
                 statement = firing_statement(copy, sql, table)
-                if statement:
-                    copy.execute(f"EXPLAIN {statement}").fetchall()
+                reason = prepare_failure(copy, statement, uncopied) if statement else None
             except sqlite3.Error as error:
-                missing = re.fullmatch(r"no such table: (?:main\.)?(.+)", str(error))
-                if not (missing and missing[1].lower() in uncopied):
-                    failures[(table, name)] = str(error)
+                reason = str(error)
+            try:
+                if reason:
+                    failures[(table, name)] = reason
             finally:
-                copy.execute(f'DROP TRIGGER "{name}"')
+                copy.execute(f"DROP TRIGGER {quoted(name)}")
     finally:
         copy.close()
     return failures
+
+
+def prepare_failure(copy: sqlite3.Connection, statement: str, uncopied: set[str]) -> str | None:
+    """SQLite's reason for refusing to prepare ``statement``, or None (nor when what it lacks is
+    a table of ``uncopied``)."""
+    try:
+        copy.execute(f"EXPLAIN {statement}").fetchall()
+    except sqlite3.Error as error:
+        missing = re.fullmatch(r"no such table: (?:main\.)?(.+)", str(error))
+        if not (missing and missing[1].lower() in uncopied):
+            return str(error)
+    return None
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def firing_statement(copy: sqlite3.Connection, sql: str, table: str) -> str | None:
@@ -78,32 +107,45 @@ def firing_statement(copy: sqlite3.Connection, sql: str, table: str) -> str | No
     event = EVENT.search(sql)
     if event is None:
         return None
-    quoted = '"' + table.replace('"', '""') + '"'
+    table = quoted(table)
     verb = event[1].upper()
     if verb == "INSERT":
-        return f"INSERT INTO {quoted} DEFAULT VALUES"
+        return f"INSERT INTO {table} DEFAULT VALUES"
     if verb == "DELETE":
-        return f"DELETE FROM {quoted}"
+        return f"DELETE FROM {table}"
     # hidden: 0 a plain column, 1 a virtual table's, 2 and 3 generated (never SET).
-    columns = [row[1] for row in copy.execute(f"PRAGMA table_xinfo({quoted})") if row[6] in (0,)]
+    columns = [row[1] for row in copy.execute(f"PRAGMA table_xinfo({table})") if row[6] in (0,)]
     if event[2]:
         named = [part.strip().strip('"`[]').lower() for part in event[2].split(",")]
         columns = [column for column in columns if column.lower() in named]
     if not columns:
         return None
-    column = '"' + columns[0].replace('"', '""') + '"'
-    return f"UPDATE {quoted} SET {column} = {column}"
+    column = quoted(columns[0])
+    return f"UPDATE {table} SET {column} = {column}"
 
 
-def broken_sqlite_triggers(connection: Connection) -> list[Broken]:
-    """The triggers of ``connection``'s SQLite database that fail when they fire, with SQLite's
-    reason and the statement that drops each."""
+def broken_sqlite_objects(connection: Connection) -> list[Broken]:
+    """The views of ``connection``'s SQLite database that cannot be read and its triggers that
+    fail when they fire, with SQLite's reason and the statement that drops each."""
     from alembic_steward.inspection._broken_routines import Body, Broken, what_fails
 
     rows = [tuple(row) for row in connection.exec_driver_sql(SCHEMA).fetchall()]
     statements = {(table, name): sql for kind, name, table, sql in rows if kind == "trigger"}
-    found = []
-    for (table, name), reason in sorted(trigger_failures(rows).items()):
+    failures = prepare_failures(rows)
+    # Views first: a view's INSTEAD OF trigger goes with its view.
+    found = [
+        Broken(
+            f"view {name} can no longer be read ({reason})",
+            f"DROP VIEW {name}",
+            (),
+            ("view", None, "", name),
+        )
+        for (table, name), reason in sorted(failures.items())
+        if not table
+    ]
+    for (table, name), reason in sorted(failures.items()):
+        if not table:
+            continue
         event = EVENT.search(statements[(table, name)])
         events = " ".join(event[0].split()[:-1]) if event else ""
         body = Body("trigger", None, table, name, events, "")

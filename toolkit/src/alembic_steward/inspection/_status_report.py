@@ -169,6 +169,9 @@ class MigrationStatus:
     # At head: the triggers naming a column their table no longer has, which fail when they
     # fire whether a revision or a hand made them (inspection/_broken_routines.py).
     broken: tuple[Broken, ...] = ()
+    # Behind head on SQLite: the views and triggers, broken already, that the pending trial's
+    # failure is in (inspection/_pending_broken_blame.py).
+    pending_blamed: tuple[Broken, ...] = ()
     # At head on SQLite: the triggers a revision made that a later one's batch mode lost, in
     # every database the revisions build (inspection/_batch_lost_triggers.py), one line each.
     lost: tuple[str, ...] = ()
@@ -287,6 +290,11 @@ class MigrationStatus:
             )
         if self.exit_code == StatusExit.PENDING and self.sides.pending_failure:
             contract = bool(self.pending_contract) and not self.development
+            if self.pending_blamed:
+                from alembic_steward.inspection._pending_broken_blame import blamed_advice
+
+                upgrade = phase_upgrade_command(contract)
+                return blamed_advice(self.sides.pending_failure, self.pending_blamed, upgrade)
             on_rows = self.sides.pending_failure_on_rows
             return pending_failure_advice(self.sides.pending_failure, contract, on_rows=on_rows)
         if self.exit_code == StatusExit.PENDING and self.failed_upgrade:
@@ -517,6 +525,11 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
             emptied = emptied_at(connection, list(state.current), list(files))
     elif problem is None and state.at_head and len(state.heads) == 1:
         failed_upgrade_here(connection.engine.url, state.current, {})  # applied: forgotten
+    blamed: tuple[Broken, ...] = ()
+    if behind and sides.pending_failure:
+        from alembic_steward.inspection._pending_broken_blame import broken_blamed
+
+        blamed = broken_blamed(connection, sides.pending_failure)
     dangling = None
     if behind and connection.dialect.name == "sqlite":
         from alembic_steward.runtime._transactions import dangling_rows, dangling_rows_line
@@ -570,6 +583,7 @@ def read_status(script: ScriptDirectory, connection: Connection) -> MigrationSta
         unrun_edit=unrun,
         dangling_rows=dangling,
         broken=read.broken if read else (),
+        pending_blamed=blamed,
         lost=lost_triggers(connection, script, state.current) if checkable else (),
         stamped_unrun=stamped_unrun,
         emptied=emptied,

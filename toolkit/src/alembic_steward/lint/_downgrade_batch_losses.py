@@ -33,11 +33,14 @@ def downgrade_loss_findings(
     alive: dict[str, Alive] = {}
     for path, source in revisions:
         before = dict(alive)
+        # The downgrade starts from what the upgrade leaves once its own batch losses are made
+        # again (lint/_sqlite_rebuilds.py reports those): both are said in one run.
+        state = dict(alive)
         for step in function_steps(source, "upgrade"):
             follow(step, path, alive)
+            follow(step._replace(rebuilt=""), path, state)
         if path not in linted:
             continue
-        state = dict(alive)
         lost: dict[str, tuple[int, str]] = {}  # name -> (the batch's line, its table)
         for step in function_steps(source, "downgrade"):
             if step.rebuilt:
@@ -48,19 +51,23 @@ def downgrade_loss_findings(
                 del lost[name]
         for name, (line, table) in lost.items():
             if name in before:
-                yield finding(path, line, name, table)
+                yield finding(path, line, name, table, before[name])
 
 
-def finding(path: Path, line: int, name: str, table: str) -> Finding:
+def finding(path: Path, line: int, name: str, table: str, below: Alive) -> Finding:
     why = (
         f"this batch block in downgrade() makes SQLite's batch mode recreate table {table},"
         f" which drops trigger {name} without a word, and downgrade() does not make it again"
         " after the block: the downgrade succeeds, and the database then lacks what the"
         " revision below builds"
     )
+    call = "`op.execute` its CREATE statement as the revision below built it"
+    if below.renamed and below.text:
+        # SQLite rewrote it on a table rename: the revision file's statement is stale.
+        call = f"as the table renames left it: `op.execute({below.text!r})`"
     safe = (
         f"make trigger {name} again in downgrade(), after the `with op.batch_alter_table(...)`"
-        " block (`op.execute` its CREATE statement as the revision below built it), not before"
+        f" block ({call}), not before"
     )
     return Finding(path, line, RULE, why, safe)
 

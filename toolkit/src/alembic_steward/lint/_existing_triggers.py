@@ -6,11 +6,12 @@ trigger, recreates the table and makes the new trigger after it, as its warnings
 downgrade() then adds the column back in place (a plain `add_column` copies nothing), and its
 CREATE of the old trigger meets the new one. Read from the revision files, never run, with the
 reader of their column drops (inspection/_revision_column_drops.py): each function's SQL in
-order, and each batch block that recreates its table (which takes the table's triggers). A
-revision's upgrade() starts from what the revisions before it leave; its downgrade() from what
-its own upgrade() leaves. A name is one object on SQLite and MariaDB; PostgreSQL names a trigger
-per table (and squawk reads its SQL), so the rule is not run there. SQL built at run time is not
-read: this errs towards saying nothing.
+order, each batch block that recreates its table (which takes the table's triggers), and each
+table rename (which moves them: lint/_table_renames.py). A revision's upgrade() starts from
+what the revisions before it leave; its downgrade() from what its own upgrade() leaves. A name
+is one object on SQLite and MariaDB; PostgreSQL names a trigger per table (and squawk reads its
+SQL), so the rule is not run there. SQL built at run time is not read: this errs towards saying
+nothing.
 """
 
 from __future__ import annotations
@@ -30,11 +31,15 @@ TOLERANT = re.compile(
 
 
 class Alive(NamedTuple):
-    """A trigger there at some point: its table, and where it was made (file, line)."""
+    """A trigger there at some point: its table, where it was made (file, line), and its CREATE
+    statement as the table renames since left it (lint/_table_renames.py)."""
 
     table: str
     path: Path
     line: int
+    text: str = ""
+    # Whether a table rename rewrote ``text``: the revision file's statement is then not it.
+    renamed: bool = False
 
 
 def trigger_order_findings(script: Any, linted: set[Path], dialect: str) -> list[Finding]:
@@ -72,8 +77,10 @@ def existing_trigger_findings(
 
 
 def follow(step, path: Path, alive: dict[str, Alive]) -> tuple[str, Alive] | None:
-    """Update ``alive`` by one step; (name, what was there) when it makes one that is there."""
+    """Update ``alive`` by one step; (name, what was there) when it makes one that is there.
+    A table rename (SQLite's RENAME) moves the triggers on it, and rewrites those naming it."""
     from alembic_steward.inspection._revision_column_drops import made_and_dropped
+    from alembic_steward.lint._table_renames import step_renames, with_table_renamed
 
     table = step.rebuilt or step.dropped_table
     if table:
@@ -87,7 +94,14 @@ def follow(step, path: Path, alive: dict[str, Alive]) -> tuple[str, Alive] | Non
             clash = clash or (name, alive[name])
         alive.pop(name, None)
         if made is not None:
-            alive[name] = Alive(made.table, path, step.line)
+            alive[name] = Alive(made.table, path, step.line, made.text.strip().rstrip(";"))
+    for old, new in step_renames(step):
+        for name, there in alive.items():
+            text = with_table_renamed(there.text, old, new)
+            table = new if there.table == old else there.table
+            alive[name] = there._replace(
+                table=table, text=text, renamed=there.renamed or text != there.text
+            )
     return clash
 
 

@@ -27,6 +27,7 @@ from alembic_steward.lint._selection import (
     oldest_first,
     revisions_below,
 )
+from alembic_steward.lint._table_renames import RENAME, with_table_renamed
 from alembic_steward.lint._trace import RecordedOperation, RevisionTrace
 
 RULE = "sqlite-batch-loses-object"
@@ -45,7 +46,6 @@ CREATE_INDEX = re.compile(
 DROP = re.compile(
     rf"\bDROP\s+(TRIGGER|INDEX|TABLE)\s+(?:IF\s+EXISTS\s+)?{QUALIFIED}", re.IGNORECASE
 )
-RENAME = re.compile(rf"\bALTER\s+TABLE\s+{QUALIFIED}\s+RENAME\s+TO\s+{NAME}", re.IGNORECASE)
 
 
 @dataclass
@@ -56,11 +56,13 @@ class Made:
     table: str
     path: Path
     line: int
-    # Its CREATE statement, where an `op.execute` gave it.
+    # Its CREATE statement, where an `op.execute` gave it, as the table renames since left it.
     statement: str = ""
     # What the rebuild takes from it when it keeps the index ("its DESC order"); "" when the
     # rebuild drops it whole (a trigger, an expression index).
     loses: str = ""
+    # Whether a table rename rewrote ``statement``: the revision file's text is then not it.
+    renamed: bool = False
 
 
 @dataclass
@@ -225,8 +227,19 @@ def follow(recorded: RecordedOperation, path: Path, made: dict, losses: dict) ->
         rename_table(operation.table_name.lower(), operation.new_table_name.lower(), made)
 
 
+def statements(sql: str) -> Iterator[str]:
+    """``sql``'s statements, a trigger's whole (its body's `;` up to its END kept in it)."""
+    pieces = sql.split(";")
+    while pieces:
+        statement = pieces.pop(0)
+        if CREATE_TRIGGER.search(statement):
+            while pieces and not re.match(r"\s*END\b", statement.split(";")[-1], re.I):
+                statement += ";" + pieces.pop(0)
+        yield statement
+
+
 def follow_sql(sql: str, path: Path, line: int, made: dict, losses: dict) -> None:
-    for statement in sql.split(";"):
+    for statement in statements(sql):
         if created := CREATE_TRIGGER.search(statement):
             name = created.group(1).lower()
             made[name] = Made("trigger", created.group(2).lower(), path, line, statement)
@@ -268,9 +281,14 @@ def drop_table(table: str, made: dict[str, Made]) -> None:
 
 
 def rename_table(old: str, new: str, made: dict[str, Made]) -> None:
+    """Follow SQLite's RENAME of table ``old``: what is on it moves to ``new``, and each
+    statement naming it is rewritten (lint/_table_renames.py)."""
     for object_made in made.values():
         if object_made.table == old:
             object_made.table = new
+        renamed = with_table_renamed(object_made.statement, old, new)
+        object_made.renamed |= renamed != object_made.statement
+        object_made.statement = renamed
 
 
 def method(recorded: RecordedOperation) -> str:
@@ -285,6 +303,9 @@ def finding(path: Path, loss: Loss, function: str = "upgrade") -> Finding:
     call = "`op.execute` its CREATE statement" + (
         " again" if made.kind == "trigger" else ", or `op.create_index` it, again"
     )
+    if made.renamed:
+        # SQLite rewrote it on a table rename: the statement in the revision file is stale.
+        call = f"as the table renames since left it: `op.execute({made.statement.strip()!r})`"
     what = f"drops {made.kind} {loss.name}"
     if made.loses:
         # The index stays, plain: made again, it needs its plain copy dropped first.

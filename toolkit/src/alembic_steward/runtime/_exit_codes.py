@@ -23,7 +23,8 @@ def exit_code_of(error: BaseException) -> int:
         return StatusExit.REFUSED
     # A scratch database refused with DATABASE_URL's own credentials (`db.schema`, `db.squash`).
     if isinstance(error, ScratchDatabaseRefused) and error.driver_error is not None:
-        return StatusExit.REFUSED if sign_in_refusal(error.driver_error) else 1
+        # Its driver error is the connection's: a sign-in refused, else a server not reached.
+        return StatusExit.REFUSED if sign_in_refusal(error.driver_error) else StatusExit.UNREACHABLE
     # Refused reading the version table (PostgreSQL lets any user connect) is a refusal too; a
     # migration's own statement refused is that migration's failure, exit 1, as its line says.
     if isinstance(error, DBAPIError) and sign_in_refusal(error):

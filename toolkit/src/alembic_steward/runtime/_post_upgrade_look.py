@@ -118,7 +118,7 @@ def sqlite_before(engine) -> SqliteBefore | None:
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.inspection._sqlite_trigger_failures import SCHEMA, trigger_failures
+    from alembic_steward.inspection._sqlite_trigger_failures import SCHEMA, prepare_failures
     from alembic_steward.runtime._hand_object_losses import hand_kind_entries
 
     database = engine.url.database
@@ -133,7 +133,7 @@ def sqlite_before(engine) -> SqliteBefore | None:
             connection.rollback()
     except SQLAlchemyError:
         return None
-    return SqliteBefore(frozenset(trigger_failures(rows)), objects)
+    return SqliteBefore(frozenset(prepare_failures(rows)), objects)
 
 
 def sqlite_broken_after(engine, before: SqliteBefore) -> list[Broken]:
@@ -141,11 +141,11 @@ def sqlite_broken_after(engine, before: SqliteBefore) -> list[Broken]:
     column the run dropped (`UPDATE items SET qty`), which its DROP COLUMN lets through."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.inspection._sqlite_trigger_failures import broken_sqlite_triggers
+    from alembic_steward.inspection._sqlite_trigger_failures import broken_sqlite_objects
 
     try:
         with engine.connect() as connection:
-            found = broken_sqlite_triggers(connection)
+            found = broken_sqlite_objects(connection)
             connection.rollback()
     except SQLAlchemyError:
         return []

@@ -86,6 +86,7 @@ def refuse_leftovers(connection: Connection, direction: str | None = None) -> st
     ``direction``: the way the stopped run went, as its mark records (None: not recorded)."""
     from alembic.script import ScriptDirectory
 
+    from alembic_steward.inspection._gone_before_run import contradicting, gone_before
     from alembic_steward.inspection._later_builds import stamped_wrongly
     from alembic_steward.inspection._revision_comparison import leftovers_and_matching_build
     from alembic_steward.inspection._run_leftovers import split_by_run
@@ -125,13 +126,21 @@ def refuse_leftovers(connection: Connection, direction: str | None = None) -> st
         split_by_run(connection, differences, older, newer) if newer else (differences, [])
     )
     stopped = at if parent else named
-    hand_made = hand_made_words(by_hand, stopped)
-    # A hand-made object the failed upgrade's error named stops it again: never "can stay".
+    # What the failed statement could not drop was gone before the run
+    # (inspection/_gone_before_run.py).
+    gone = [] if parent else gone_before(ran, failed_reason(connection, heads, following, script))
+    ran = [difference for difference in ran if difference not in gone]
+    contrary = contradicting(connection, by_hand, older, newer) if by_hand and newer else []
+    hand_made = hand_made_words(by_hand, stopped, contrary)
+    if gone:
+        raise RepairRefused(gone_line(at, named, ran, gone, hand_made if by_hand else ""))
+    # A hand-made object the failed run's error named stops it again: never "can stay".
     blocked = blocked_run(connection, at, following, script, parent) if by_hand else ""
     if not ran:
         return f"as {at} builds it but for {hand_made}{blocked}"
     found = [difference.brief() for difference in ran]
-    also = f" (it also differs by {hand_made}{blocked or ', which can stay'})" if by_hand else ""
+    stays = blocked or ("" if contrary else ", which can stay")
+    also = f" (it also differs by {hand_made}{stays})" if by_hand else ""
     if parent:
         # Nothing follows `at`: the stopped run was its downgrade, not an upgrade.
         downgrade = advised(f"db.downgrade{tenants}", f"downgrade{tenants}")
@@ -174,16 +183,63 @@ def blocked_run(
     return blockers_at_mark(url, at, following, script) if following else ""
 
 
-def hand_made_words(differences: list, revisions: str) -> str:
+def hand_made_words(differences: list, revisions: str, contrary: list | None = None) -> str:
     """`unexpected trigger notes.bump, which r2 does not touch: made by hand, not left by the
-    stopped run`."""
+    stopped run`; of those ``contrary`` (inspection/_gone_before_run.py), that they stand on a
+    table whose constraints of that kind the revisions change."""
     from alembic_steward.inspection._run_leftovers import briefs
 
-    touch = "does" if "," not in revisions else "do"
-    return (
+    touch, change = ("does", "changes") if "," not in revisions else ("do", "change")
+    words = (
         f"{briefs(differences)}, which {revisions} {touch} not touch: made by hand, not left"
         " by the stopped run"
     )
+    if not contrary:
+        return words
+    return (
+        f"{words}; but {briefs(contrary)} {'stands' if len(contrary) == 1 else 'stand'} on a"
+        f" table whose {contrary[0].kind}s {revisions} {change},"
+        f" and may keep that change from having effect: drop it by hand unless it should stay"
+    )
+
+
+def gone_line(at: str, named: str, ran: list, gone: list, hand_made: str) -> str:
+    """The refusal while what the stopped upgrade's failed statement could not drop is gone:
+    gone before the run (dropped by hand), and the rerun fails on it again."""
+    from alembic_steward.inspection._run_leftovers import briefs
+    from alembic_steward.runtime._advice import advised, bound_tenant_options
+    from alembic_steward.runtime._half_applied_marks import clear_command
+
+    tenants = bound_tenant_options("--tenants")
+    upgrade = advised(f"db.upgrade{tenants}", f"upgrade{tenants}")
+    it, was = ("it", "was") if len(gone) == 1 else ("them", "were")
+    left = f"{briefs(ran)}, which the stopped run left, and by " if ran else ""
+    also = f" (it also differs by {hand_made})" if hand_made else ""
+    return (
+        f"the database is at {at} but differs from what {at} builds by: {left}{briefs(gone)},"
+        f" which {was} gone before the run: {named}'s failed statement could not drop {it}"
+        f" (dropped by hand, not by the stopped run), and {upgrade} would run {named} into"
+        f" {it} again and fail{also}; the mark was kept and nothing was changed. Make {it}"
+        f" again by hand as {at} builds {it}{', undo the rest' if ran else ''}, and run"
+        f" {clear_command()} again"
+    )
+
+
+def failed_reason(
+    connection: Connection, heads: list[str], following: list[str], script: ScriptDirectory
+) -> str:
+    """The failed upgrade's error, as kept with it (runtime/_failed_runs.py) while the
+    database is where it left it and its file as it ran; "" when none is kept."""
+    from alembic_steward.runtime._failed_runs import failed_upgrade_here
+
+    found = script.get_revision(following[0]) if len(following) == 1 else None
+    if found is None or found.path is None:
+        return ""
+    try:
+        record = failed_upgrade_here(connection.engine.url, heads, {found.revision: found.path})
+    except Exception:  # noqa: BLE001 - unread: every difference stays the run's, as before
+        return ""
+    return record.reason if record is not None else ""
 
 
 def refuse_stamp_over_differences(

@@ -533,6 +533,7 @@ def compared_schema(
     (a sleep, a long data migration), and a stop must end the command, not start that again."""
     from alembic_steward.inspection._blocking_hand_objects import blocking_drops
     from alembic_steward.inspection._enum_values import enum_values_added
+    from alembic_steward.inspection._gone_before_run import gone_before
     from alembic_steward.inspection._run_leftovers import split_by_run
     from alembic_steward.runtime._driver_errors import error_reason
 
@@ -558,7 +559,15 @@ def compared_schema(
         return None, error_reason(error), None, (), (), None, ()
     if found is None:
         return None, "no scratch database could be built to compare with", None, (), (), None, ()
-    briefs = tuple(difference.brief() for difference in found)
+    # What the failed statement could not drop, as it was not there, was gone before the run.
+    gone = gone_before(found, error_text) if stopped else []
+    briefs = tuple(
+        f"{difference.brief()} (gone before the run: {stopped}'s failed statement could not"
+        " drop it)"
+        if difference in gone
+        else difference.brief()
+        for difference in found
+    )
     by_hand = tuple(difference.brief() for difference in hand_made)
     invalid_briefs = tuple(f"INVALID index {name}" for name in invalid)
     values = tuple(enum_values_added(found))

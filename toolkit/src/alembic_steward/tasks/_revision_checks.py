@@ -121,6 +121,7 @@ def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = 
         return stamped_wrongly_advice(DIFFERENCES_ABOVE, built_by)
     from alembic_steward.inspection._recorded_runs import every_revision_ran
     from alembic_steward.inspection._runs_elsewhere import runs_outside_history
+    from alembic_steward.inspection._sqlite_rebuild_recipe import sqlite_rebuild_recipe
 
     additions = scratch.database_additions()
     return database_differs_advice(
@@ -131,6 +132,7 @@ def differing_advice(scratch: RevisionScratch, script: ScriptDirectory | None = 
         # As status reads them (inspection/_catalog_drift.py): one advice for both.
         runs_elsewhere=runs_outside_history(connection, script) if additions else (),
         script=script,
+        rebuild=sqlite_rebuild_recipe(connection, additions) if additions else None,
     )
 
 

@@ -62,8 +62,10 @@ def proven_squash(script: ScriptDirectory, stretch: list[Script]) -> str:
     except NotRenderable as reason:
         refuse(rev.revision, str(reason))
     except ScratchDatabaseRefused as reason:
-        if refused_sign_in(reason):
-            raise  # DATABASE_URL's user refused: its own line and exit code (tasks/_user_errors.py)
+        if not_connected(reason):
+            # DATABASE_URL's user refused, or its server not reached: their own line and exit
+            # code, as db.status has them (tasks/_user_errors.py).
+            raise
         refuse(rev.revision, f"no scratch database could be created ({reason})")
     except Exception as error:  # a revision's own failure, whatever it raises
         refuse(rev.revision, f"the old history fails on an empty database ({build_failure(error)})")
@@ -200,9 +202,7 @@ def formatted(script: ScriptDirectory, rev: Script, text: str) -> str:
         draft.unlink(missing_ok=True)
 
 
-def refused_sign_in(refused: Exception) -> bool:
-    """Whether a scratch database was refused because the server refused the sign-in itself."""
-    from alembic_steward.runtime._driver_errors import sign_in_refusal
-
-    driver_error = getattr(refused, "driver_error", None)
-    return driver_error is not None and sign_in_refusal(driver_error) is not None
+def not_connected(refused: Exception) -> bool:
+    """Whether a scratch database was refused because no connection to the server was made
+    (its sign-in refused, or the server not reached), not at its CREATE."""
+    return getattr(refused, "driver_error", None) is not None

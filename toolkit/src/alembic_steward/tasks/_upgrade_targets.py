@@ -43,8 +43,9 @@ def below_database_line(config: Config, revision: str) -> str | None:
     if revision in ("head", "heads") or is_relative_step(revision):
         return None
     script = ScriptDirectory.from_config(config)
+    # base is below every revision (Alembic lists no revision for it).
     targets = [found.revision for found in script.get_revisions(revision) if found is not None]
-    if not targets:
+    if not targets and revision != "base":
         return None
     with get_blocking_engine().connect() as connection:
         heads = [head for head in version_heads(connection) if head != "base"]
@@ -55,5 +56,6 @@ def below_database_line(config: Config, revision: str) -> str | None:
         return None
     return (
         f"Nothing to apply: the database is at {describe_heads(heads)}, above"
-        f" {describe_heads(targets)}; to go down to it, run `inv db.downgrade -r {revision}`"
+        f" {describe_heads(targets) if targets else 'base'}; to go down to it, run"
+        f" `inv db.downgrade -r {revision}`"
     )

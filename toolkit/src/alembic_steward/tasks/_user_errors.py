@@ -103,6 +103,12 @@ def describe_user_error(error: BaseException) -> str | None:
         refused = refusal_line(error.driver_error, target_url())
         if refused is not None:
             return refused
+        # Not refused: the server could not be reached at all, as db.status says it.
+        return (
+            f"cannot reach the database at {hide_password(get_settings().database_url)}"
+            f" ({error_reason(error.driver_error)}); check that the server is running and"
+            " reachable, or check `inv db.url`"
+        )
     failed_migration = describe_failed_migration(error)
     if failed_migration is not None:
         return failed_migration
