@@ -27,7 +27,8 @@ def test_a_revision_file_names_an_object_as_a_definition_does(
 ) -> None:
     from alembic_steward.inspection._run_leftovers import named_in
 
-    assert named_in(SimpleNamespace(subject=f"t.{name}"), text) is named
+    difference = SimpleNamespace(subject=f"t.{name}", kind="column", change="missing", facts=())
+    assert named_in(difference, text) is named
 
 
 @pytest.mark.parametrize(("text", "name", "named"), CASES)
