@@ -155,6 +155,24 @@ def pending_tried(
     """Upgrade the copy ``scratch`` through ``later`` one at a time, noting what each does to
     the ``hand`` objects. A failure SQLite blames on some of them is tried past, as the advice
     goes (those dropped first), so the one status also says what the upgrade then drops."""
+    from alembic_steward.runtime._batch_losses import CopyDefinitions
+
+    # What the batch copies meet, as the live run's watch reads it (runtime/_batch_losses.py).
+    copies = CopyDefinitions(scratch)
+    try:
+        return tried_through(scratch, hand, later, copies.found)
+    finally:
+        copies.close()
+
+
+def tried_through(
+    scratch: Connection,
+    hand: tuple[HandObject, ...],
+    later: Sequence[str],
+    at_copy: dict[tuple[str, str], tuple[str, str]],
+) -> SqliteTrial:
+    """:func:`pending_tried`'s run, each object dropped named as the batch copy met it last
+    (``at_copy``, filled as it goes): after a RENAME of its table, `ON patrons`, not `ON t`."""
     failing_before = failing(scratch, hand)
     dropped: dict[HandObject, str] = {}
     first: tuple[str, str] | None = None  # the failure the hand objects caused, if one did
@@ -180,7 +198,14 @@ def pending_tried(
         if each not in dropped and each not in failing_before
     )
     failed_at, reason = first or (None, "")
-    return SqliteTrial(hand, failed_at, reason, tuple(blocking), tuple(dropped.items()), broken)
+    lost = tuple((as_copied(each, at_copy), revision) for each, revision in dropped.items())
+    return SqliteTrial(hand, failed_at, reason, tuple(blocking), lost, broken)
+
+
+def as_copied(each: HandObject, at_copy: dict[tuple[str, str], tuple[str, str]]) -> HandObject:
+    """``each`` with its table and statement as the batch copy that dropped it met them."""
+    table, statement = at_copy.get((each.kind, each.name.lower()), (each.table, each.statement))
+    return each._replace(table=table, statement=statement)
 
 
 def upgrade_failure(scratch: Connection, revision: str) -> str | None:

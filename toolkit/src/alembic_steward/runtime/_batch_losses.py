@@ -41,6 +41,10 @@ _WARNINGS: ContextVar[list[str] | None] = ContextVar("alembic_steward_batch_loss
 _DOWNGRADE_LOSSES: ContextVar[list[tuple[str, LostObject]] | None] = ContextVar(
     "alembic_steward_downgrade_batch_losses", default=None
 )
+# What the batch copies met, for the run's `lost:` lines (runtime/_hand_object_losses.py).
+_AT_COPY: ContextVar[dict[tuple[str, str], tuple[str, str]] | None] = ContextVar(
+    "alembic_steward_batch_copy_definitions", default=None
+)
 
 
 def collect_warnings() -> list[str]:
@@ -48,6 +52,50 @@ def collect_warnings() -> list[str]:
     collected: list[str] = []
     _WARNINGS.set(collected)
     return collected
+
+
+def collect_copy_definitions() -> dict[tuple[str, str], tuple[str, str]]:
+    """Start collecting what this context's batch copies meet: (kind, lower-case name) ->
+    (table, CREATE statement) of each trigger and index on a table as it stood when its copy
+    was made, after a RENAME of the table rewrote it; the dict returned fills as the run goes.
+    That statement, not one read before the run, is what makes a lost object again after it."""
+    collected: dict[tuple[str, str], tuple[str, str]] = {}
+    _AT_COPY.set(collected)
+    return collected
+
+
+def note_copy(
+    found: dict[tuple[str, str], tuple[str, str]] | None,
+    table: str,
+    objects: dict[tuple[str, str], str],
+) -> None:
+    """Note in ``found`` the ``objects`` (owned) of ``table`` as its batch copy met them."""
+    if found is not None:
+        for (kind, name), definition in objects.items():
+            found[(kind, name.lower())] = (table, definition)
+
+
+class CopyDefinitions:
+    """A statement listener on a connection noting what each batch copy meets, as
+    :func:`collect_copy_definitions` says; for a run with no watch (status's trial on a copy of
+    the schema, inspection/_sqlite_schema_copy.py)."""
+
+    def __init__(self, connection: Connection) -> None:
+        from sqlalchemy import event
+
+        self.found: dict[tuple[str, str], tuple[str, str]] = {}
+        self.connection = connection
+        event.listen(connection, "before_cursor_execute", self.record)
+
+    def close(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.connection, "before_cursor_execute", self.record)
+
+    def record(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        copied = BATCH_COPY.match(statement)
+        if copied:
+            note_copy(self.found, copied.group(1), owned(conn, copied.group(1)))
 
 
 class BatchLossWatch:
@@ -80,6 +128,7 @@ class BatchLossWatch:
         if copied and copied.group(1) not in self.before:
             table = copied.group(1)
             self.before[table] = (owned(conn, table), columns(conn, table))
+            note_copy(_AT_COPY.get(), table, self.before[table][0])
 
     def __call__(self, *, ctx: Any, step: Any, **_: Any) -> None:
         before, statements = self.before, self.statements

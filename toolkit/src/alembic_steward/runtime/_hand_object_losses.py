@@ -5,8 +5,9 @@ Batch mode's copy of a table drops its triggers, and an expression index SQLAlch
 reflect, and the run passes: the step's warning (runtime/_batch_losses.py) advises the revision,
 which cannot bring back an object no revision makes. So the schema is read before the run and
 after (one sqlite_master query each); an object gone that no revision file names is the hand's,
-named with its CREATE statement. Status predicts the same loss before the run
-(inspection/_sqlite_schema_copy.py).
+named with its CREATE statement as the batch copy met it (runtime/_batch_losses.py: after a
+RENAME of its table rewrote it, so that it runs after the run), else as read before. Status
+predicts the same loss before the run (inspection/_sqlite_schema_copy.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sqlalchemy import Connection, Engine
 
@@ -28,8 +29,11 @@ def hand_kind_entries(connection: Connection) -> tuple[Entry, ...]:
     return tuple(entry for entry in schema_entries(connection) if entry[0] in HAND_KINDS)
 
 
-def lost_hand_objects(engine: Engine, before: Sequence[Entry]) -> list[Entry]:
-    """The entries of ``before`` the database lacks now that no revision file names."""
+def lost_hand_objects(
+    engine: Engine, before: Sequence[Entry], at_copy: Mapping[tuple[str, str], tuple[str, str]]
+) -> list[Entry]:
+    """The entries of ``before`` the database lacks now that no revision file names, each with
+    its table and statement as a batch copy met it last (``at_copy``), if one did."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.inspection._names_in_text import names
@@ -47,7 +51,13 @@ def lost_hand_objects(engine: Engine, before: Sequence[Entry]) -> list[Entry]:
     if not gone:
         return []
     text = revisions_text([], ["heads"])
-    return [entry for entry in gone if not names(text, entry[1])]
+    return [as_copied(entry, at_copy) for entry in gone if not names(text, entry[1])]
+
+
+def as_copied(entry: Entry, at_copy: Mapping[tuple[str, str], tuple[str, str]]) -> Entry:
+    kind, name, table, sql = entry
+    table, sql = at_copy.get((kind, name.lower()), (table, sql))
+    return kind, name, table, sql
 
 
 def lost_after_upgrade(before: object) -> list[str]:
@@ -58,7 +68,8 @@ def lost_after_upgrade(before: object) -> list[str]:
 
     if not isinstance(before, SqliteBefore):
         return []
-    return lost_lines(lost_hand_objects(get_blocking_engine(), before.objects))
+    at_copy = before.at_copy or {}
+    return lost_lines(lost_hand_objects(get_blocking_engine(), before.objects, at_copy))
 
 
 def lost_lines(entries: Sequence[Entry]) -> list[str]:

@@ -44,10 +44,12 @@ class Before(NamedTuple):
 
 class SqliteBefore(NamedTuple):
     """SQLite: the triggers it could not prepare before the run, (table, name); and its
-    indexes, views and triggers (runtime/_hand_object_losses.py)."""
+    indexes, views and triggers (runtime/_hand_object_losses.py), and what the run's batch
+    copies then meet of them, filled as it goes (runtime/_batch_losses.py)."""
 
     failing: frozenset[tuple[str, str]]
     objects: tuple[tuple[str, str, str, str], ...] = ()
+    at_copy: dict[tuple[str, str], tuple[str, str]] | None = None
 
 
 def schema_before_upgrade() -> Before | SqliteBefore | None:
@@ -119,6 +121,7 @@ def sqlite_before(engine) -> SqliteBefore | None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from alembic_steward.inspection._sqlite_trigger_failures import SCHEMA, prepare_failures
+    from alembic_steward.runtime._batch_losses import collect_copy_definitions
     from alembic_steward.runtime._hand_object_losses import hand_kind_entries
 
     database = engine.url.database
@@ -133,7 +136,7 @@ def sqlite_before(engine) -> SqliteBefore | None:
             connection.rollback()
     except SQLAlchemyError:
         return None
-    return SqliteBefore(frozenset(prepare_failures(rows)), objects)
+    return SqliteBefore(frozenset(prepare_failures(rows)), objects, collect_copy_definitions())
 
 
 def sqlite_broken_after(engine, before: SqliteBefore) -> list[Broken]:
