@@ -49,6 +49,10 @@ def hand_dropped_verdict(project: Project, database: ServerDatabase, made: str, 
     verdict = status.stdout.splitlines()[-1]
     assert "db.stamp" not in verdict and "stamped ahead" not in verdict, verdict
     assert "CREATE " not in verdict, verdict
+    check = inv(project, database, "db.check")  # says the same, with the same exit code
+    assert check.returncode == 9, check.stdout + check.stderr
+    assert "db.stamp" not in check.stderr, check.stderr
+    assert "it lacks only what its revisions build broken" in check.stderr, check.stderr
     return verdict
 
 
