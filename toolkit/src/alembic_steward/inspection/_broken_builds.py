@@ -7,8 +7,9 @@ stamping back and upgrading, builds it broken again, and the earlier-build searc
 (inspection/_later_builds.py) could call it "stamped ahead". The revisions build something that
 fails, so the way out is a new revision that drops it (inspection/_broken_advice.py), after
 which the build matches. A trigger's row is read from the build's catalog, at no further query;
-a routine, event or view from the revision files (inspection/_revision_column_drops.py): the
-column a revision drops (or renames) that it names, and the build lacks.
+a routine, event or view from the revision files (inspection/_revision_column_drops.py and
+inspection/_revision_table_drops.py): the column or table a revision drops (or renames) that it
+names, and the build lacks (a view over a dropped table, a function reading it).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic_steward.catalog import Catalog, Difference
+    from alembic_steward.catalog._model import Key
     from alembic_steward.inspection._broken_routines import Broken
+    from alembic_steward.inspection._revision_column_drops import NamedDroppedColumn
+    from alembic_steward.inspection._revision_table_drops import NamedDroppedTable
 
 
 def lacking_only_broken(own: Sequence[Difference], built: Catalog) -> tuple[Broken, ...]:
@@ -89,18 +93,20 @@ def pending_broken_advice(where: str, broken: Sequence[Broken]) -> str:
 
 def named_by_column_drops(built: Catalog) -> list[Broken]:
     """The functions, procedures, events and views of ``built`` that a revision made naming a
-    column a later revision dropped, which ``built`` lacks (read by
-    inspection/_revision_column_drops.py)."""
+    column (inspection/_revision_column_drops.py) or a table
+    (inspection/_revision_table_drops.py) a later revision dropped or renamed, which ``built``
+    lacks."""
     from alembic.script import ScriptDirectory
 
-    from alembic_steward.inspection._broken_routines import Broken, qualified
-    from alembic_steward.inspection._hand_made_dependents import drop_statement
-    from alembic_steward.inspection._revision_column_drops import history_column_drops
+    from alembic_steward.inspection._revision_column_drops import dropped_names, history_sources
+    from alembic_steward.inspection._revision_table_drops import dropped_tables
     from alembic_steward.runtime._config import build_alembic_config
 
     try:
         script = ScriptDirectory.from_config(build_alembic_config(quiet=True))
-        drops = history_column_drops(script, built.dialect)
+        sources = history_sources(script)
+        drops = dropped_names(sources, built.dialect)
+        tables = dropped_tables(sources, built.dialect)
     except Exception:  # noqa: BLE001 - no history to read: nothing is claimed
         return []
     columns = {
@@ -108,18 +114,67 @@ def named_by_column_drops(built: Catalog) -> list[Broken]:
     }
     found = []
     for key in built.objects:
-        kind, schema, _owner, name = key
-        if kind not in ("function", "procedure", "event", "view", "materialized view"):
+        if key[0] not in ("function", "procedure", "event", "view", "materialized view"):
             continue
-        for named in drops:
-            same = named.made.name == name.split("(", 1)[0].lower()
-            if same and (schema, named.table, named.column) not in columns:
-                gone = f"{qualified(schema, named.table)}.{named.column}"
-                done = f"renamed to {named.renamed_to}" if named.renamed_to else "dropped"
-                line = (
-                    f"{kind} {qualified(schema, name)} names {gone}, which revision"
-                    f" {named.revision} {done}: every use of it fails"
-                )
-                found.append(Broken(line, drop_statement(built.dialect, key), (gone,), key))
-                break
+        item = column_gone(built.dialect, key, drops, columns) or table_gone(
+            built.dialect, key, tables, {(schema, table) for schema, table, _c in columns}
+        )
+        if item is not None:
+            found.append(item)
     return found
+
+
+def column_gone(
+    dialect: str, key: Key, drops: Sequence[NamedDroppedColumn], columns: set
+) -> Broken | None:
+    """``key``'s object as broken when it names a column of ``drops`` that ``columns`` (the
+    build's (schema, table, column), lower case) lacks; None otherwise."""
+    schema = key[1]
+    for named in drops:
+        if same_name(named.made.name, key) and (schema, named.table, named.column) not in columns:
+            gone = f"{qualified_in(schema, named.table)}.{named.column}"
+            return gone_broken(dialect, key, gone, named, "every use of it fails")
+    return None
+
+
+def table_gone(
+    dialect: str, key: Key, drops: Sequence[NamedDroppedTable], tables: set
+) -> Broken | None:
+    """``key``'s object as broken when it names a table of ``drops`` that ``tables`` (the
+    build's (schema, table), lower case) lacks: a view over it, a function reading it."""
+    from alembic_steward.inspection._broken_routines import FAILS
+
+    schema = key[1]
+    for named in drops:
+        if same_name(named.made.name, key) and (schema, named.table) not in tables:
+            gone = f"table {qualified_in(schema, named.table)}"
+            fails = FAILS.get(key[0], "every call of it fails")
+            return gone_broken(dialect, key, gone, named, fails)
+    return None
+
+
+def same_name(made: str, key: Key) -> bool:
+    """Whether ``made`` (a revision's object, lower case) is ``key``'s (`f()` is f)."""
+    return made == key[3].split("(", 1)[0].lower()
+
+
+def qualified_in(schema: str | None, name: str) -> str:
+    from alembic_steward.inspection._broken_routines import qualified
+
+    return qualified(schema, name)
+
+
+def gone_broken(
+    dialect: str, key: Key, gone: str, named: NamedDroppedColumn | NamedDroppedTable, fails: str
+) -> Broken:
+    """`view v names table t, which revision R dropped: every read of it fails`."""
+    from alembic_steward.inspection._broken_routines import Broken
+    from alembic_steward.inspection._hand_made_dependents import drop_statement
+
+    kind, schema, _owner, name = key
+    done = f"renamed to {named.renamed_to}" if named.renamed_to else "dropped"
+    line = (
+        f"{kind} {qualified_in(schema, name)} names {gone}, which revision {named.revision}"
+        f" {done}: {fails}"
+    )
+    return Broken(line, drop_statement(dialect, key), (gone,), key)

@@ -66,7 +66,8 @@ class HandFix(NamedTuple):
 def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
     """The functions and procedures (and MariaDB's views) of ``catalog`` that fail, each with
     why: (PostgreSQL) run by a trigger that names a `NEW.x` its table lacks, or naming a column
-    the revisions drop (inspection/_revision_column_drops.py) that its table lacks."""
+    the revisions drop (inspection/_revision_column_drops.py) that its table lacks, or a
+    table they drop or rename that it lacks."""
     from alembic_steward.catalog._trigger_functions import executed_function
     from alembic_steward.inspection._broken_routines import (
         Body,
@@ -92,7 +93,7 @@ def broken_routines_in(catalog: Catalog) -> dict[Key, str]:
     ]
     if routines:
         _bodies, columns = catalog_bodies(catalog)
-        dropped = history_dropped(columns)
+        dropped = history_dropped(columns, tables=True)
         dialect = catalog.dialect
         for item in broken_routines(dialect, routines, columns, dropped, dropper="a revision"):
             found[item.key] = item.line
