@@ -5,6 +5,7 @@ empty; with Alembic's exit code."""
 
 from __future__ import annotations
 
+import pytest
 from project import Project, revision_source
 from servers import ServerDatabase, only_on
 from test_broken_routines import TABLES, trigger
@@ -48,35 +49,25 @@ def test_raw_alembic_downgrade_warns_of_an_empty_downgrade(
     )
 
 
+# The release job's `python -m app.migrations upgrade` says the same line as raw `alembic`.
+UPGRADES = {
+    "alembic": ("alembic", "upgrade", "head"),
+    "deploy": ("python", "-m", "app.migrations", "upgrade"),
+}
+
+
 @only_on("sqlite", why="only SQLite's batch mode copies a table without its triggers")
+@pytest.mark.parametrize("command", UPGRADES)
 def test_raw_alembic_upgrade_names_a_hand_made_trigger_its_batch_mode_dropped(
-    project: Project, database: ServerDatabase
+    project: Project, database: ServerDatabase, command: str
 ) -> None:
     project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLE))
     assert raw(project, database, "upgrade", "head").returncode == 0
     database.query(HAND_TRIGGER)
     project.write_revision(f"{SECOND}_widen.py", revision_source(SECOND, FIRST, BATCH_WIDEN))
-    upgrade = raw(project, database, "upgrade", "head")
+    upgrade = project.run(*UPGRADES[command], env={"DATABASE_URL": database.url})
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     lost = [line for line in upgrade.stderr.splitlines() if line.startswith("lost:")]
     assert len(lost) == 1, upgrade.stderr
     assert lost[0].startswith("lost:    trigger t.thand, made by hand"), lost
     assert f"upgrade() runs `op.execute({HAND_TRIGGER!r})`" in lost[0], lost
-
-
-@only_on("sqlite", why="only SQLite's batch mode copies a table without its triggers")
-def test_the_deploy_upgrade_names_a_hand_made_trigger_its_batch_mode_dropped(
-    project: Project, database: ServerDatabase
-) -> None:
-    # `python -m app.migrations upgrade`, as a release job runs it: the same line as the task's.
-    project.write_revision(f"{FIRST}_t.py", revision_source(FIRST, None, TABLE))
-    assert raw(project, database, "upgrade", "head").returncode == 0
-    database.query(HAND_TRIGGER)
-    project.write_revision(f"{SECOND}_widen.py", revision_source(SECOND, FIRST, BATCH_WIDEN))
-    upgrade = project.run(
-        "python", "-m", "app.migrations", "upgrade", env={"DATABASE_URL": database.url}
-    )
-    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
-    lost = [line for line in upgrade.stderr.splitlines() if line.startswith("lost:")]
-    assert len(lost) == 1, upgrade.stderr
-    assert lost[0].startswith("lost:    trigger t.thand, made by hand"), lost

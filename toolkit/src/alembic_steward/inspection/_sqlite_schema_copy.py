@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from sqlalchemy import Connection
 
@@ -117,36 +118,51 @@ def sqlite_trial(
     or trigger, or no copy could be made."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from alembic_steward.inspection._drift_sides import blocking_url
-    from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
-    from alembic_steward.inspection._scratch_database import (
-        ScratchDatabaseRefused,
-        scratch_database,
-        scratch_engine,
-    )
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
     if live.dialect.name != "sqlite" or not later:
         return None
-    began = not live.in_transaction()
-    entries = schema_entries(live)
-    if began:
-        live.rollback()  # a read: the connection is left as it was handed in
+    entries = live_entries(live)
     hand = tuple(hand_objects(entries, found))
     if not hand or len(hand) != len(found):  # another difference: the earlier verdicts stand
         return None
     try:
-        with scratch_database(blocking_url(live), "trial") as url:
-            engine = scratch_engine(url)
-            try:
-                with engine.connect() as scratch, warnings.catch_warnings():
-                    # Batch mode's reflection skips an expression index: the copy's loss, said.
-                    ignore_skipped_expression_indexes()
-                    copy_schema(scratch, entries, built_at)
-                    return pending_tried(scratch, hand, later)
-            finally:
-                engine.dispose()
+        with schema_copy(live, entries, built_at) as scratch:
+            return pending_tried(scratch, hand, later)
     except (ScratchDatabaseRefused, SQLAlchemyError):
         return None
+
+
+def live_entries(live: Connection) -> list[tuple[str, str, str, str]]:
+    """``live``'s sqlite_master entries, the connection left as it was handed in."""
+    began = not live.in_transaction()
+    entries = schema_entries(live)
+    if began:
+        live.rollback()  # a read: nothing of it stays open
+    return entries
+
+
+@contextmanager
+def schema_copy(
+    live: Connection, entries: Sequence[tuple[str, str, str, str]], built_at: Sequence[str]
+) -> Iterator[Connection]:
+    """A scratch SQLite file beside ``live``'s holding ``entries`` (no rows) at ``built_at``;
+    a connection to it, the file removed after. Raises ScratchDatabaseRefused or
+    SQLAlchemyError when it cannot be made."""
+    from alembic_steward.inspection._drift_sides import blocking_url
+    from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
+    from alembic_steward.inspection._scratch_database import scratch_database, scratch_engine
+
+    with scratch_database(blocking_url(live), "trial") as url:
+        engine = scratch_engine(url)
+        try:
+            with engine.connect() as scratch, warnings.catch_warnings():
+                # Batch mode's reflection skips an expression index: the copy's loss, said.
+                ignore_skipped_expression_indexes()
+                copy_schema(scratch, entries, built_at)
+                yield scratch
+        finally:
+            engine.dispose()
 
 
 def pending_tried(
@@ -274,35 +290,18 @@ def copy_trial(
 
     from alembic_steward.catalog import compare_catalogs
     from alembic_steward.inspection._catalog_drift import live_catalog
-    from alembic_steward.inspection._drift_sides import blocking_url
     from alembic_steward.inspection._pending_trial import PendingTrial
-    from alembic_steward.inspection._reflection_warnings import ignore_skipped_expression_indexes
-    from alembic_steward.inspection._scratch_database import (
-        ScratchDatabaseRefused,
-        scratch_database,
-        scratch_engine,
-    )
+    from alembic_steward.inspection._scratch_database import ScratchDatabaseRefused
 
     if live.dialect.name != "sqlite" or not later:
         return None
-    began = not live.in_transaction()
-    entries = schema_entries(live)
-    if began:
-        live.rollback()  # a read: the connection is left as it was handed in
     try:
-        with scratch_database(blocking_url(live), "trial") as url:
-            engine = scratch_engine(url)
-            try:
-                with engine.connect() as scratch, warnings.catch_warnings():
-                    ignore_skipped_expression_indexes()
-                    copy_schema(scratch, entries, built_at)
-                    for revision in later:
-                        failure = upgrade_failure(scratch, revision)
-                        if failure is not None:
-                            return PendingTrial(tried=True, failed_at=revision, error=failure)
-                    left = compare_catalogs(head, live_catalog(scratch, schemas))
-                    return PendingTrial(tried=True, remaining=tuple(d.brief() for d in left))
-            finally:
-                engine.dispose()
+        with schema_copy(live, live_entries(live), built_at) as scratch:
+            for revision in later:
+                failure = upgrade_failure(scratch, revision)
+                if failure is not None:
+                    return PendingTrial(tried=True, failed_at=revision, error=failure)
+            left = compare_catalogs(head, live_catalog(scratch, schemas))
+            return PendingTrial(tried=True, remaining=tuple(d.brief() for d in left))
     except (ScratchDatabaseRefused, SQLAlchemyError):
         return None
