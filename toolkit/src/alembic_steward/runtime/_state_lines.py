@@ -180,11 +180,34 @@ class StateAfterFailure:
             return self.trial.nothing_left_ways(self.target or frame.down_revision)
         return nothing_ran_ways(frame.revision, frame.down_revision, self.raised)
 
-    def stamped(self) -> str:
-        """The differences, then that the schema is exactly what another revision builds."""
+    def stamped(self, frame: MigrationFrame | None = None) -> str:
+        """The differences, then that the schema is exactly what another revision builds; after
+        ``frame``'s downgrade(), when that revision is where it goes, that it is done."""
         from alembic_steward.inspection._later_builds import stamped_wrongly
 
+        if frame is not None and self.built_by is not None:
+            done = self.downgrade_done(frame)
+            if done:
+                return f"{self.remains()}; {done}"
         return f"{self.remains()}; {stamped_wrongly(self.built_by)}"
+
+    def downgrade_done(self, frame: MigrationFrame) -> str:
+        """After ``frame``'s downgrade() stopped, a schema that is exactly its parent's build:
+        what it had left was done already (by hand, before the run), so the downgrade is
+        recorded with a stamp there. "Stamped ahead ... then upgrade" would run it again."""
+        from alembic_steward.inspection._recorded_runs import stamped_revision
+        from alembic_steward.runtime._half_applied_marks import stamp_command
+
+        if frame.function != "downgrade" or self.built_by is None:
+            return ""
+        revision = stamped_revision(self.built_by)
+        if revision is None or revision != frame.down_revision:
+            return ""
+        return (
+            f"the database holds exactly what revision {revision} builds, where"
+            f" {frame.revision}'s downgrade() goes: what it had left to do was done already (by"
+            f" hand, before this run); record that with {stamp_command([revision])}"
+        )
 
     def after_step(self, frame: MigrationFrame) -> str:
         """The state after ``frame``'s migration stopped, first naming what the run had reverted
@@ -216,7 +239,7 @@ class StateAfterFailure:
                 return f"rolled back; {where}{self.nothing_ran_ways(frame)}{self.go_on(frame)}"
             if self.built_by:
                 differs = f"differs from what {self.at} builds"
-                return f"rolled back, but {where} and {differs}: {self.stamped()}"
+                return f"rolled back, but {where} and {differs}: {self.stamped(frame)}"
             return (
                 f"rolled back, but {where} and differs from what {self.at} builds by:"
                 f" {self.left_by(frame)}"
@@ -267,7 +290,7 @@ class StateAfterFailure:
             return f"{nothing}; {where}{self.nothing_ran_ways(frame)}{self.go_on(frame)}"
         differs = f"{where} and differs from what {self.at} builds"
         if self.built_by:
-            return f"{nothing}, but {differs}: {self.stamped()}"
+            return f"{nothing}, but {differs}: {self.stamped(frame)}"
         if self.unrun_edit or frame.function == "downgrade":
             return f"{nothing}, but {differs} by: {self.left_by(frame)}"
         return (
@@ -327,7 +350,7 @@ class StateAfterFailure:
             trial = self.trial
             fault = f"; {trial.fix_first()}" if trial and trial.verdict == FAILS else ""
             differs = f"differs from what {self.at} builds"
-            return f"{cannot}: {where}, and {differs}: {self.stamped()}{fault}"
+            return f"{cannot}: {where}, and {differs}: {self.stamped(frame)}{fault}"
         stays = self.blockers_named() or ", which can stay"
         also = f" (and by {by_hand}{stays})" if by_hand else ""
         if not upgrading and self.hand_blockers:
