@@ -81,8 +81,8 @@ def automatic_key_drops(connection: Connection, key: Key, facts: Facts) -> list[
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
+    from alembic_steward.catalog._references import REFERENCES, unquoted
     from alembic_steward.inspection._hand_made_dependents import unnamed_key
-    from alembic_steward.testing._described import REFERENCES, unquoted
 
     kind, _schema, owner, name = key
     referenced = REFERENCES.search(facts.get("definition", ""))
@@ -122,8 +122,8 @@ def covered(key: Key, subject: str, hand_made: list[Difference]) -> bool:
 def refused_by_reference(key: Key, facts: Facts, error_text: str) -> bool:
     """Whether the foreign key at ``key`` references a table ``error_text`` names, and the
     error is a refusal by a key referencing the statement's table (REFERENCED_REFUSAL)."""
+    from alembic_steward.catalog._references import REFERENCES, unquoted
     from alembic_steward.inspection._names_in_text import names
-    from alembic_steward.testing._described import REFERENCES, unquoted
 
     if key[0] != "foreign key" or not REFERENCED_REFUSAL.search(error_text):
         return False

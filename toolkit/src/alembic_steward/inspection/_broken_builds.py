@@ -129,10 +129,12 @@ def column_gone(
 ) -> Broken | None:
     """``key``'s object as broken when it names a column of ``drops`` that ``columns`` (the
     build's (schema, table, column), lower case) lacks; None otherwise."""
+    from alembic_steward.inspection._broken_routines import qualified
+
     schema = key[1]
     for named in drops:
         if same_name(named.made.name, key) and (schema, named.table, named.column) not in columns:
-            gone = f"{qualified_in(schema, named.table)}.{named.column}"
+            gone = f"{qualified(schema, named.table)}.{named.column}"
             return gone_broken(dialect, key, gone, named, "every use of it fails")
     return None
 
@@ -142,12 +144,12 @@ def table_gone(
 ) -> Broken | None:
     """``key``'s object as broken when it names a table of ``drops`` that ``tables`` (the
     build's (schema, table), lower case) lacks: a view over it, a function reading it."""
-    from alembic_steward.inspection._broken_routines import FAILS
+    from alembic_steward.inspection._broken_routines import FAILS, qualified
 
     schema = key[1]
     for named in drops:
         if same_name(named.made.name, key) and (schema, named.table) not in tables:
-            gone = f"table {qualified_in(schema, named.table)}"
+            gone = f"table {qualified(schema, named.table)}"
             fails = FAILS.get(key[0], "every call of it fails")
             return gone_broken(dialect, key, gone, named, fails)
     return None
@@ -158,23 +160,17 @@ def same_name(made: str, key: Key) -> bool:
     return made == key[3].split("(", 1)[0].lower()
 
 
-def qualified_in(schema: str | None, name: str) -> str:
-    from alembic_steward.inspection._broken_routines import qualified
-
-    return qualified(schema, name)
-
-
 def gone_broken(
     dialect: str, key: Key, gone: str, named: NamedDroppedColumn | NamedDroppedTable, fails: str
 ) -> Broken:
     """`view v names table t, which revision R dropped: every read of it fails`."""
-    from alembic_steward.inspection._broken_routines import Broken
+    from alembic_steward.inspection._broken_routines import Broken, qualified
     from alembic_steward.inspection._hand_made_dependents import drop_statement
 
     kind, schema, _owner, name = key
     done = f"renamed to {named.renamed_to}" if named.renamed_to else "dropped"
     line = (
-        f"{kind} {qualified_in(schema, name)} names {gone}, which revision {named.revision}"
+        f"{kind} {qualified(schema, name)} names {gone}, which revision {named.revision}"
         f" {done}: {fails}"
     )
     return Broken(line, drop_statement(dialect, key), (gone,), key)

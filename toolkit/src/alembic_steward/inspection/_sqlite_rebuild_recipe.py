@@ -24,6 +24,10 @@ import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+# A comment kept whole and a string's spaces kept, as the catalog writes definitions.
+from alembic_steward.catalog._one_line_sql import one_line
+from alembic_steward.inspection._sqlite_trigger_failures import quoted
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
@@ -41,10 +45,6 @@ ADDITION = re.compile(
     r"^(column|index|view|trigger|check constraint|unique constraint|foreign key|primary key)"
     r" (.+)$"
 )
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def plain_drop(kind: str, subject: str) -> str | None:
@@ -188,7 +188,3 @@ def rebuilt_table(connection: Connection, table: str, dropped: Sequence[tuple[st
 def made_by(script: str, kind: str, name: str) -> bool:
     """Whether ``script`` (lower case) makes the index or trigger ``name``."""
     return f"{kind} {name.lower()} " in script or f"{kind} {quoted(name.lower())} " in script
-
-
-def one_line(sql: str) -> str:
-    return " ".join(sql.split())

@@ -230,13 +230,11 @@ def failed_reason(
 ) -> str:
     """The failed upgrade's error, as kept with it (runtime/_failed_runs.py) while the
     database is where it left it and its file as it ran; "" when none is kept."""
-    from alembic_steward.runtime._failed_runs import failed_upgrade_here
+    from alembic_steward.runtime._half_applied_marks import describe_heads, failed_run_at_mark
 
-    found = script.get_revision(following[0]) if len(following) == 1 else None
-    if found is None or found.path is None:
-        return ""
+    url = connection.engine.url
     try:
-        record = failed_upgrade_here(connection.engine.url, heads, {found.revision: found.path})
+        record = failed_run_at_mark(url, describe_heads(heads), following, script)
     except Exception:  # noqa: BLE001 - unread: every difference stays the run's, as before
         return ""
     return record.reason if record is not None else ""
